@@ -1,0 +1,91 @@
+/**
+ * Exact decimal arithmetic on bigint. Money never passes through a JavaScript float:
+ * amounts are parsed from canonical text ("1234.56": digits, optional "." and fraction)
+ * into an integer count of 10^-scale units.
+ */
+export interface Decimal {
+  readonly units: bigint;
+  readonly scale: number;
+}
+
+const CANONICAL = /^-?\d+(\.\d+)?$/;
+
+export function isCanonicalDecimal(text: string): boolean {
+  return CANONICAL.test(text);
+}
+
+/** Parses canonical text; throws on anything else (callers validate user input first). */
+export function decimal(text: string): Decimal {
+  if (!CANONICAL.test(text)) throw new RangeError(`not a canonical decimal: ${JSON.stringify(text)}`);
+  const negative = text.startsWith("-");
+  const body = negative ? text.slice(1) : text;
+  const [whole = "0", fraction = ""] = body.split(".");
+  const units = BigInt(whole + fraction);
+  return { units: negative ? -units : units, scale: fraction.length };
+}
+
+export function rescale(value: Decimal, scale: number): Decimal {
+  if (scale >= value.scale) return { units: value.units * 10n ** BigInt(scale - value.scale), scale };
+  return { units: roundHalfEven(value.units, 10n ** BigInt(value.scale - scale)), scale };
+}
+
+/** Banker's rounding of units / divisor, as payment systems round conversions. */
+function roundHalfEven(units: bigint, divisor: bigint): bigint {
+  const quotient = units / divisor;
+  const remainder = units % divisor;
+  const twice = (remainder < 0n ? -remainder : remainder) * 2n;
+  if (twice < divisor) return quotient;
+  const away = units < 0n ? quotient - 1n : quotient + 1n;
+  if (twice > divisor) return away;
+  return quotient % 2n === 0n ? quotient : away;
+}
+
+export function add(a: Decimal, b: Decimal): Decimal {
+  const scale = Math.max(a.scale, b.scale);
+  return { units: rescale(a, scale).units + rescale(b, scale).units, scale };
+}
+
+export function multiply(a: Decimal, b: Decimal): Decimal {
+  return { units: a.units * b.units, scale: a.scale + b.scale };
+}
+
+/** a / b rounded half-even to `scale` decimals. */
+export function divide(a: Decimal, b: Decimal, scale: number): Decimal {
+  if (b.units === 0n) throw new RangeError("division by zero");
+  // a/b = (a.units / 10^a.scale) / (b.units / 10^b.scale); express both as integers so the
+  // quotient has `scale` decimals, then round once.
+  const shift = scale + b.scale - a.scale;
+  let numerator = shift >= 0 ? a.units * 10n ** BigInt(shift) : a.units;
+  let denominator = shift >= 0 ? b.units : b.units * 10n ** BigInt(-shift);
+  if (denominator < 0n) {
+    numerator = -numerator;
+    denominator = -denominator;
+  }
+  return { units: roundHalfEven(numerator, denominator), scale };
+}
+
+export function compare(a: Decimal, b: Decimal): -1 | 0 | 1 {
+  const scale = Math.max(a.scale, b.scale);
+  const x = rescale(a, scale).units;
+  const y = rescale(b, scale).units;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function isZero(value: Decimal): boolean {
+  return value.units === 0n;
+}
+
+/** Canonical text with exactly `value.scale` decimals: {units: 123456n, scale: 2} → "1234.56". */
+export function format(value: Decimal): string {
+  const negative = value.units < 0n;
+  const digits = (negative ? -value.units : value.units).toString().padStart(value.scale + 1, "0");
+  const whole = digits.slice(0, digits.length - value.scale);
+  const fraction = digits.slice(digits.length - value.scale);
+  return (negative ? "-" : "") + (value.scale > 0 ? `${whole}.${fraction}` : whole);
+}
+
+/** Shortest canonical text: trailing fractional zeros removed ("1200.50" → "1200.5", "10.00" → "10"). */
+export function normalize(value: Decimal): string {
+  const text = format(value);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}

@@ -1,0 +1,54 @@
+/**
+ * The one error type of bitex-batch. Every failure that stops a command is a BatchError
+ * with a stable code; `exitCodeFor` (the only place that knows exit codes) turns it into
+ * the process exit status of DESIGN.md section 8.
+ */
+export type BatchErrorCode =
+  | "usage" // bad flag or option combination
+  | "input" // unreadable or malformed input file, missing column
+  | "control_total" // --expect-rows / --expect-total mismatch
+  | "auth" // API key missing or refused
+  | "insecure_url" // plain http to a non-loopback host
+  | "unreachable" // API down after bounded retries
+  | "interrupted" // SIGINT/SIGTERM
+  | "locked" // another run holds the batch lock
+  | "internal";
+
+export class BatchError extends Error {
+  readonly code: BatchErrorCode;
+  /** One line telling the user what to do about it, printed after the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: BatchErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "BatchError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export const EXIT = {
+  ok: 0,
+  rowsFailed: 1,
+  usage: 2,
+  stopped: 3,
+  locked: 4,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (!(error instanceof BatchError)) return EXIT.stopped;
+  switch (error.code) {
+    case "usage":
+    case "input":
+    case "control_total":
+    case "auth":
+    case "insecure_url":
+      return EXIT.usage;
+    case "locked":
+      return EXIT.locked;
+    case "unreachable":
+    case "interrupted":
+    case "internal":
+      return EXIT.stopped;
+  }
+}
