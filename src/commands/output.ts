@@ -1,0 +1,55 @@
+/**
+ * Where a command's words go. Human lines go to stderr (stdout stays for the report with
+ * `--report -`, or the one JSON summary with `--json`); `--quiet` keeps only warnings and
+ * errors. Every line passes through `redact`, so an API key can never reach a terminal or log.
+ */
+export interface Output {
+  /** Progress and notices. */
+  info(line: string): void;
+  /** Always shown. */
+  warn(line: string): void;
+  /** The end-of-run summary: stdout for humans, unless stdout carries JSON or the report. */
+  summary(lines: string[]): void;
+  /** The `--json` object (only when --json). */
+  json(value: unknown): void;
+  readonly isTTY: boolean;
+  readonly quiet: boolean;
+  readonly jsonMode: boolean;
+}
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** True when the report goes to stdout, which then carries nothing else. */
+  stdoutTaken?: boolean;
+  secrets?: string[];
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function createOutput(options: OutputOptions): Output {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
+  const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), text);
+  const toErr = (line: string) => stderr.write(`${redact(line)}\n`);
+  const quiet = options.quiet ?? false;
+  const jsonMode = options.json ?? false;
+  return {
+    info: (line) => {
+      if (!quiet) toErr(line);
+    },
+    warn: toErr,
+    summary: (lines) => {
+      if (quiet) return;
+      const target = jsonMode || options.stdoutTaken ? stderr : stdout;
+      for (const line of lines) target.write(`${redact(line)}\n`);
+    },
+    json: (value) => {
+      if (jsonMode) stdout.write(`${redact(JSON.stringify(value))}\n`);
+    },
+    isTTY: Boolean(stderr.isTTY),
+    quiet,
+    jsonMode,
+  };
+}

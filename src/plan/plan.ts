@@ -1,0 +1,48 @@
+/** Plan (pure): group valid rows into one CrossBorder request per (payer, sender port). */
+import { createHash } from "node:crypto";
+import type { Plan, PlannedRequest, ValidRow } from "../model.js";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function groupKey(row: Pick<ValidRow, "payerUserId" | "senderPort">): string {
+  return `${row.payerUserId}|${row.senderPort}`;
+}
+
+/**
+ * A short key stable across runs, so a later run (even without its journal) can find the
+ * request again with `filter[external_id]`. Bitex ids are opaque; this one we control.
+ */
+export function externalIdFor(batchId: string, key: string): string {
+  return `bb-${sha256(`${batchId}\n${key}`).slice(0, 20)}`;
+}
+
+/** Default batch id: the file's name and bytes, so the same file resumes the same batch. */
+export function batchIdFor(fileName: string, content: Uint8Array): string {
+  return createHash("sha256").update(fileName).update("\0").update(content).digest("hex").slice(0, 16);
+}
+
+export function plan(batchId: string, rows: readonly ValidRow[]): Plan {
+  const groups = new Map<string, PlannedRequest>();
+  const fingerprint = createHash("sha256").update(batchId);
+  for (const row of rows) {
+    const key = groupKey(row);
+    let request = groups.get(key);
+    if (!request) {
+      request = {
+        key,
+        externalId: externalIdFor(batchId, key),
+        payerUserId: row.payerUserId,
+        senderPort: row.senderPort,
+        rows: [],
+      };
+      groups.set(key, request);
+    }
+    request.rows.push(row);
+    fingerprint.update(
+      `\n${row.line},${key},${row.recipientUserId},${row.port},${row.amount ?? ""},${row.budget ?? ""},${row.withdrawalInstructionId}`,
+    );
+  }
+  return { batchId, requests: [...groups.values()], fingerprint: fingerprint.digest("hex").slice(0, 32) };
+}

@@ -1,0 +1,138 @@
+/**
+ * The batch journal: append-only JSON lines under the state directory, one file per batch.
+ * An entry is durable (fdatasync) before `append` resolves; entries that arrive while a
+ * sync is running go out together in the next one (group commit), so durability costs one
+ * sync per burst of rows, not one per row. A torn last line (the process was killed while
+ * writing) is ignored on read: nothing after it was ever acknowledged.
+ */
+import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+export type JournalEntry =
+  | { t: "begin"; v: 1; batch_id: string; fingerprint: string; file: string; rows: number; at: string }
+  | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
+  | { t: "intent"; line: number; request_id: string; at: string }
+  | { t: "created"; line: number; output_id: string; state: string; via: "response" | "reconciled"; at: string }
+  | { t: "failed"; line: number; code: string; error: string; at: string }
+  | { t: "ambiguous"; line: number; code: string; at: string }
+  | { t: "end"; outcome: "finished" | "stopped"; at: string };
+
+export type RowRecord =
+  | { status: "intent" | "ambiguous"; requestId: string }
+  | { status: "created"; requestId: string; outputId: string; state: string; at: string }
+  | { status: "failed"; requestId: string; code: string; error: string; at: string };
+
+export interface JournalState {
+  begin: Extract<JournalEntry, { t: "begin" }> | null;
+  /** group key → request id */
+  requests: Map<string, { requestId: string; externalId: string; state: string }>;
+  rows: Map<number, RowRecord>;
+}
+
+/** Folds entries in order into what is known of each request and row (pure). */
+export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
+  const state: JournalState = { begin: null, requests: new Map(), rows: new Map() };
+  for (const entry of entries) {
+    switch (entry.t) {
+      case "begin":
+        state.begin ??= entry;
+        break;
+      case "request":
+        state.requests.set(entry.key, { requestId: entry.request_id, externalId: entry.external_id, state: entry.state });
+        break;
+      case "intent":
+        state.rows.set(entry.line, { status: "intent", requestId: entry.request_id });
+        break;
+      case "ambiguous": {
+        const requestId = state.rows.get(entry.line)?.requestId ?? "";
+        state.rows.set(entry.line, { status: "ambiguous", requestId });
+        break;
+      }
+      case "created": {
+        const requestId = state.rows.get(entry.line)?.requestId ?? "";
+        state.rows.set(entry.line, { status: "created", requestId, outputId: entry.output_id, state: entry.state, at: entry.at });
+        break;
+      }
+      case "failed": {
+        const requestId = state.rows.get(entry.line)?.requestId ?? "";
+        state.rows.set(entry.line, { status: "failed", requestId, code: entry.code, error: entry.error, at: entry.at });
+        break;
+      }
+      case "end":
+        break;
+    }
+  }
+  return state;
+}
+
+export function parseJournal(text: string): JournalEntry[] {
+  const entries: JournalEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      entries.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      // A torn write from a killed run; it was never acknowledged, so nothing depends on it.
+    }
+  }
+  return entries;
+}
+
+export async function readJournal(path: string): Promise<JournalEntry[]> {
+  try {
+    return parseJournal(await readFile(path, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+interface Waiter {
+  text: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class JournalWriter {
+  private queue: Waiter[] = [];
+  private flushing: Promise<void> | null = null;
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(path: string): Promise<JournalWriter> {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const handle = await open(path, "a", 0o600);
+    // Starts on a fresh line even if the last run was killed mid-write.
+    const { size } = await handle.stat();
+    const writer = new JournalWriter(handle);
+    if (size > 0) await handle.appendFile("\n");
+    return writer;
+  }
+
+  /** Resolves once the entry is on disk. */
+  append(entry: JournalEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text: `${JSON.stringify(entry)}\n`, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        await this.handle.appendFile(batch.map((waiter) => waiter.text).join(""));
+        await this.handle.datasync();
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.flushing = null;
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Reconciliation (pure). Bitex has no idempotency keys, so after a create whose outcome is
+ * unknown we list the request's outputs and match them to planned rows as a multiset:
+ * each server output pays for at most one row, outputs already journaled to a row are
+ * taken away first, and identical rows each need an output of their own.
+ */
+import { decimal, normalize } from "../decimal.js";
+import type { ValidRow } from "../model.js";
+
+export interface ServerOutput {
+  id: string;
+  recipientUserId: string;
+  portCode: string;
+  withdrawalInstructionId: string;
+  /** Numbers from the server as canonical text; after a quote both are set. */
+  amount: string | null;
+  budget: string | null;
+}
+
+export interface MatchResult {
+  /** line → output id, for rows now known to exist on the server. */
+  matched: Map<number, string>;
+  /** Rows still missing on the server: the only ones that may be sent (again). */
+  missing: ValidRow[];
+  /** Server outputs that belong to no planned row (someone else added them): reported, never used. */
+  strangers: ServerOutput[];
+}
+
+function same(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && normalize(decimal(a)) === normalize(decimal(b));
+}
+
+/** A row matches an output when the value the row specified (amount or budget) is the same. */
+export function outputMatchesRow(output: ServerOutput, row: ValidRow): boolean {
+  return (
+    output.recipientUserId === row.recipientUserId &&
+    output.portCode === row.port &&
+    output.withdrawalInstructionId === row.withdrawalInstructionId &&
+    (row.amount !== null ? same(output.amount, row.amount) : same(output.budget, row.budget))
+  );
+}
+
+function identity(parts: { recipientUserId: string; port: string; wi: string }): string {
+  return `${parts.recipientUserId}|${parts.port}|${parts.wi}`;
+}
+
+/**
+ * @param rows      rows of one request not yet accounted for, in input order
+ * @param outputs   every output of that request on the server
+ * @param accounted output ids already journaled to some row
+ */
+export function matchOutputs(
+  rows: readonly ValidRow[],
+  outputs: readonly ServerOutput[],
+  accounted: ReadonlySet<string>,
+): MatchResult {
+  // Bucket free outputs by recipient/port/instruction so matching stays linear in practice.
+  const free = new Map<string, ServerOutput[]>();
+  for (const output of outputs) {
+    if (accounted.has(output.id)) continue;
+    const key = identity({ recipientUserId: output.recipientUserId, port: output.portCode, wi: output.withdrawalInstructionId });
+    const bucket = free.get(key);
+    if (bucket) bucket.push(output);
+    else free.set(key, [output]);
+  }
+  const matched = new Map<number, string>();
+  const missing: ValidRow[] = [];
+  for (const row of rows) {
+    const bucket = free.get(identity({ recipientUserId: row.recipientUserId, port: row.port, wi: row.withdrawalInstructionId }));
+    const index = bucket ? bucket.findIndex((output) => outputMatchesRow(output, row)) : -1;
+    if (bucket && index >= 0) {
+      const [output] = bucket.splice(index, 1);
+      matched.set(row.line, (output as ServerOutput).id);
+    } else {
+      missing.push(row);
+    }
+  }
+  return { matched, missing, strangers: [...free.values()].flat() };
+}

@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { foldJournal, JournalWriter, parseJournal, readJournal } from "../../src/submit/journal.js";
+
+const at = "2026-11-22T00:00:00Z";
+
+describe("journal", () => {
+  it("folds entries into the latest known state of each row", () => {
+    const state = foldJournal([
+      { t: "begin", v: 1, batch_id: "b", fingerprint: "f", file: "x.csv", rows: 3, at },
+      { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
+      { t: "intent", line: 2, request_id: "7", at },
+      { t: "created", line: 2, output_id: "70", state: "accepting", via: "response", at },
+      { t: "intent", line: 3, request_id: "7", at },
+      { t: "ambiguous", line: 3, code: "api_network", at },
+      { t: "intent", line: 4, request_id: "7", at },
+      { t: "failed", line: 4, code: "invalid_instruction", error: "no", at },
+    ]);
+    expect(state.begin?.fingerprint).to.equal("f");
+    expect(state.requests.get("112|ar_ars")).to.deep.equal({ requestId: "7", externalId: "bb-1", state: "draft" });
+    expect(state.rows.get(2)).to.deep.equal({ status: "created", requestId: "7", outputId: "70", state: "accepting", at });
+    expect(state.rows.get(3)).to.deep.equal({ status: "ambiguous", requestId: "7" });
+    expect(state.rows.get(4)).to.deep.equal({ status: "failed", requestId: "7", code: "invalid_instruction", error: "no", at });
+  });
+
+  it("ignores a torn last line left by a killed run", () => {
+    const text = '{"t":"intent","line":2,"request_id":"7","at":"x"}\n{"t":"created","line":2,"outp';
+    expect(parseJournal(text)).to.deep.equal([{ t: "intent", line: 2, request_id: "7", at: "x" }]);
+  });
+
+  it("appends durable lines, owner-only, and starts a fresh line after a torn write", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-journal-"));
+    const path = join(dir, "batch", "journal.jsonl");
+    const first = await JournalWriter.open(path);
+    await Promise.all([
+      first.append({ t: "intent", line: 2, request_id: "7", at }),
+      first.append({ t: "intent", line: 3, request_id: "7", at }),
+    ]);
+    await first.close();
+    await writeFile(path, `${await readFile(path, "utf8")}{"t":"crea`);
+    const second = await JournalWriter.open(path);
+    await second.append({ t: "created", line: 2, output_id: "70", state: "accepting", via: "response", at });
+    await second.close();
+    const entries = await readJournal(path);
+    expect(entries.map((e) => e.t)).to.deep.equal(["intent", "intent", "created"]);
+    expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("reads a missing journal as empty", async () => {
+    expect(await readJournal(join(tmpdir(), "does-not-exist", "journal.jsonl"))).to.deep.equal([]);
+  });
+});
