@@ -1,0 +1,105 @@
+/**
+ * The report's columns (DESIGN.md section 7) and the row type every stage hands to the
+ * report writer. The report shows what happened to each input record; money is text here
+ * (canonical decimals), never a float.
+ */
+import { isPort, portCurrency } from "../ports.js";
+
+export const REPORT_COLUMNS = [
+  "line",
+  "reference",
+  "payer_user_id",
+  "sender_port",
+  "recipient_user_id",
+  "port",
+  "amount",
+  "budget",
+  "currency",
+  "withdrawal_instruction_id",
+  "status",
+  "request_id",
+  "output_id",
+  "state",
+  "error_code",
+  "error",
+  "updated_at",
+] as const;
+
+export type ReportColumn = (typeof REPORT_COLUMNS)[number];
+
+export const STATUSES = ["valid", "invalid", "blocked", "created", "failed", "pending"] as const;
+
+export type Status = (typeof STATUSES)[number];
+
+/**
+ * One report row per input record. Every text field is "" when unknown, never undefined.
+ * - `amount` / `budget`: canonical decimal text ("1234.56") for rows that passed validation.
+ *   For `invalid` rows put the cell exactly as the input had it: the report echoes it
+ *   verbatim (no decimal-comma conversion), because a raw "1.234" must not be shown as a
+ *   number it may not be.
+ * - `currency`: ISO 4217 upper-case code of the money figure on the row: the destination
+ *   currency when `amount` is given, the sender currency when only `budget` is. Build it
+ *   with `reportCurrency` so "budget 1250.00 MXN" can never be read off a USD budget.
+ * - id columns (`payer_user_id`, `recipient_user_id`, `withdrawal_instruction_id`,
+ *   `request_id`, `output_id`): digit strings.
+ * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z".
+ * - `extra`: the input's unknown columns kept by `--keep-columns`, by header name.
+ */
+export interface ReportRow {
+  line: number;
+  reference: string;
+  payer_user_id: string;
+  sender_port: string;
+  recipient_user_id: string;
+  port: string;
+  amount: string;
+  budget: string;
+  currency: string;
+  withdrawal_instruction_id: string;
+  status: Status;
+  request_id: string;
+  output_id: string;
+  state: string;
+  error_code: string;
+  error: string;
+  updated_at: string;
+  extra?: Readonly<Record<string, string>>;
+}
+
+/** Columns written as plain numbers: never formula-prefixed, decimal comma only in MONEY_COLUMNS. */
+export const ID_COLUMNS: ReadonlySet<ReportColumn> = new Set<ReportColumn>([
+  "payer_user_id",
+  "recipient_user_id",
+  "withdrawal_instruction_id",
+  "request_id",
+  "output_id",
+]);
+
+export const MONEY_COLUMNS: ReadonlySet<ReportColumn> = new Set<ReportColumn>(["amount", "budget"]);
+
+/** The `currency` cell for a row: see ReportRow. "" when the relevant port is unknown. */
+export function reportCurrency(cells: {
+  port: string;
+  sender_port: string;
+  amount: string;
+  budget: string;
+}): string {
+  const port = cells.amount !== "" ? cells.port : cells.budget !== "" ? cells.sender_port : "";
+  return isPort(port) ? portCurrency(port).toUpperCase() : "";
+}
+
+/**
+ * ISO-8601 UTC to the second, "2026-11-22T10:15:00Z". Built on Date#toISOString, which the
+ * language defines as UTC: date-fns 4 formats in the process's local zone unless given a
+ * UTC context (@date-fns/utc, not a dependency), so a cron host in Santiago would write
+ * "-03:00" offsets. Milliseconds are dropped: accountants read this, nothing sorts by it.
+ */
+export function reportTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** Kept input columns whose names would repeat a report column (check before sending anything). */
+export function extraColumnConflicts(names: readonly string[]): string[] {
+  const taken = new Set<string>(REPORT_COLUMNS);
+  return names.filter((name) => taken.has(name));
+}

@@ -1,0 +1,57 @@
+/**
+ * `bitex-batch template`: the input header and two example rows, in the dialect the user
+ * will edit the file in. The examples match the demo emulator seed (fixtures/demo), so a
+ * template saved unchanged goes through `submit --sandbox`.
+ */
+import { DIALECTS, numberCell, type ReportFormat, stringifyRecords } from "./dialect.js";
+
+/** Canonical input columns (DESIGN.md section 4), in the order the template shows them. */
+export const INPUT_COLUMNS = [
+  "reference",
+  "payer_user_id",
+  "sender_port",
+  "recipient_user_id",
+  "port",
+  "amount",
+  "budget",
+  "withdrawal_instruction_id",
+] as const;
+
+type InputColumn = (typeof INPUT_COLUMNS)[number];
+
+const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
+  // amount: what the payee receives, in CLP (no minor unit, so an integer).
+  {
+    reference: "EMP-1001",
+    payer_user_id: "112",
+    sender_port: "ar_ars",
+    recipient_user_id: "300",
+    port: "cl_clp",
+    amount: "1329000",
+    budget: "",
+    withdrawal_instruction_id: "2100",
+  },
+  // budget: what the payer spends, in the sender's USD; the payee gets MXN at the quoted rate.
+  {
+    reference: "EMP-1002",
+    payer_user_id: "112",
+    sender_port: "us_usd",
+    recipient_user_id: "301",
+    port: "mx_mxn",
+    amount: "",
+    budget: "1250.50",
+    withdrawal_instruction_id: "2101",
+  },
+];
+
+const MONEY: ReadonlySet<InputColumn> = new Set<InputColumn>(["amount", "budget"]);
+
+export function templateCsv(format: ReportFormat): string {
+  const dialect = DIALECTS[format];
+  const rows = EXAMPLES.map((example) =>
+    INPUT_COLUMNS.map((column) =>
+      MONEY.has(column) ? numberCell(example[column], dialect, true) : example[column],
+    ),
+  );
+  return stringifyRecords([[...INPUT_COLUMNS], ...rows], dialect, true);
+}
