@@ -8,12 +8,17 @@ import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 
-const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 function inputOptions<T>(y: Argv<T>) {
   return y
     .positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" })
-    .option("report", { type: "string", describe: "report path, or - for stdout [default: <input>.report.csv]" })
+    .option("report", {
+      type: "string",
+      describe: "report path, or - for stdout [default: <input>.report.csv]",
+    })
     .option("report-format", { choices: ["csv", "excel", "excel-en"] as const, default: "csv" as const })
     .option("encoding", {
       choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
@@ -21,26 +26,50 @@ function inputOptions<T>(y: Argv<T>) {
       describe: "input encoding",
     })
     .option("delimiter", { type: "string", describe: "input delimiter [default: detected among , ; tab |]" })
-    .option("decimal-separator", { choices: [".", ","] as const, describe: "decimal separator of the amounts" })
+    .option("decimal-separator", {
+      choices: [".", ","] as const,
+      describe: "decimal separator of the amounts",
+    })
     .option("sender-port", { type: "string", describe: "sender port for rows that leave it empty" })
     .option("payer", { type: "string", describe: "payer user id for rows that leave it empty" })
-    .option("allow-duplicates", { type: "boolean", default: false, describe: "accept identical rows without distinct references" })
-    .option("keep-columns", { type: "boolean", default: false, describe: "echo unknown input columns in the report" })
+    .option("allow-duplicates", {
+      type: "boolean",
+      default: false,
+      describe: "accept identical rows without distinct references",
+    })
+    .option("keep-columns", {
+      type: "boolean",
+      default: false,
+      describe: "echo unknown input columns in the report",
+    })
     .option("expect-rows", { type: "number", describe: "refuse the file unless it has exactly N data rows" })
-    .option("expect-total", { type: "string", array: true, describe: "refuse the file unless CUR=AMOUNT matches (repeatable)" })
+    .option("expect-total", {
+      type: "string",
+      array: true,
+      describe: "refuse the file unless CUR=AMOUNT matches (repeatable)",
+    })
     .option("batch-id", { type: "string", describe: "[default: derived from the file's name and content]" });
 }
 
 function apiOptions<T>(y: Argv<T>) {
   return y
-    .option("api-url", { type: "string", describe: "Bitex API base URL (env BITEX_API_URL) [default: https://sandbox.bitex.la/api]" })
-    .option("sandbox", { type: "boolean", default: false, describe: "run against the embedded emulator, started in-process" });
+    .option("api-url", {
+      type: "string",
+      describe: "Bitex API base URL (env BITEX_API_URL) [default: https://sandbox.bitex.la/api]",
+    })
+    .option("sandbox", {
+      type: "boolean",
+      default: false,
+      describe: "run against the embedded emulator, started in-process",
+    });
 }
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
     .scriptName("bitex-batch")
-    .usage("$0 <command> [options]\n\nPays many people at once through the Bitex CrossBorder API. API key: env BITEX_API_KEY.")
+    .usage(
+      "$0 <command> [options]\n\nPays many people at once through the Bitex CrossBorder API. API key: env BITEX_API_KEY.",
+    )
     .option("state-dir", { type: "string", default: ".bitex-batch", describe: "journal and lock directory" })
     .option("json", { type: "boolean", default: false, describe: "print one JSON summary on stdout" })
     .option("quiet", { type: "boolean", default: false, describe: "only warnings and errors" })
@@ -48,7 +77,12 @@ export function buildCli(argv: string[]) {
     .command(
       "validate <csv>",
       "check every row and write the report; sends nothing",
-      (y) => apiOptions(inputOptions(y)).option("online", { type: "boolean", default: false, describe: "also check ports, users and instructions with the API" }),
+      (y) =>
+        apiOptions(inputOptions(y)).option("online", {
+          type: "boolean",
+          default: false,
+          describe: "also check ports, users and instructions with the API",
+        }),
       async (args) => (await import("./commands/validate.js")).validateCommand(args),
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.report.csv")
@@ -60,14 +94,22 @@ export function buildCli(argv: string[]) {
           .option("concurrency", { type: "number", default: 4, describe: "calls in flight at most" })
           .option("rate", { type: "number", default: 5, describe: "calls started per second at most" })
           .option("dry-run", { type: "boolean", default: false, describe: "plan and report, send nothing" })
-          .option("skip-invalid", { type: "boolean", default: false, describe: "submit the valid rows even if others are invalid" }),
+          .option("skip-invalid", {
+            type: "boolean",
+            default: false,
+            describe: "submit the valid rows even if others are invalid",
+          }),
       async (args) => (await import("./commands/submit.js")).submitCommand(args),
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
     .command(
       "template",
       "print a CSV template with the header and example rows",
-      (y) => y.option("report-format", { choices: ["csv", "excel", "excel-en"] as const, default: "csv" as const }),
+      (y) =>
+        y.option("report-format", {
+          choices: ["csv", "excel", "excel-en"] as const,
+          default: "csv" as const,
+        }),
       async (args) => (await import("./commands/template.js")).templateCommand(args),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
@@ -89,8 +131,16 @@ export function buildCli(argv: string[]) {
           .option("latency-ms", { type: "number", default: 0 })
           .option("jitter-ms", { type: "number", default: 0 })
           .option("fail-rate", { type: "number", default: 0, describe: "fraction of calls answered 503" })
-          .option("drop-rate", { type: "number", default: 0, describe: "fraction of creates committed then dropped" })
-          .option("rate-limit", { type: "number", default: 5, describe: "calls per second per key; 0 = none" })
+          .option("drop-rate", {
+            type: "number",
+            default: 0,
+            describe: "fraction of creates committed then dropped",
+          })
+          .option("rate-limit", {
+            type: "number",
+            default: 5,
+            describe: "calls per second per key; 0 = none",
+          })
           .option("fault-seed", { type: "number", describe: "makes the fault sequence repeatable" }),
       async (args) => (await import("./commands/sandbox.js")).sandboxCommand(args),
     )
@@ -112,8 +162,11 @@ export function reportFailure(error: unknown, debug: boolean): number {
     process.stderr.write(`bitex-batch: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  ${error.hint}\n`);
   } else {
-    process.stderr.write(`bitex-batch: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!debug) process.stderr.write("  run again with --debug for details; the journal is kept, so it resumes\n");
+    process.stderr.write(
+      `bitex-batch: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    if (!debug)
+      process.stderr.write("  run again with --debug for details; the journal is kept, so it resumes\n");
   }
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return code;

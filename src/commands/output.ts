@@ -31,7 +31,8 @@ export function createOutput(options: OutputOptions): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
-  const redact = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), text);
+  const redact = (text: string) =>
+    secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), text);
   const toErr = (line: string) => stderr.write(`${redact(line)}\n`);
   const quiet = options.quiet ?? false;
   const jsonMode = options.json ?? false;

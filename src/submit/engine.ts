@@ -6,14 +6,18 @@
  * and only the rows still missing go out in the next round.
  */
 import pLimit from "p-limit";
-import type { ApiOutput, ApiRequest, BitexClient } from "../bitex/client.js";
+import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
+import type { ConciergeOutput as ApiOutput, ConciergeRequest as ApiRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, ValidRow } from "../model.js";
-import { type JournalEntry, type JournalState, JournalWriter, foldJournal, readJournal } from "./journal.js";
-import { type ServerOutput, matchOutputs } from "./reconcile.js";
+import { foldJournal, type JournalEntry, type JournalState, JournalWriter, readJournal } from "./journal.js";
+import { matchOutputs, type ServerOutput } from "./reconcile.js";
 
-export type SubmitApi = Pick<BitexClient, "findRequestsByExternalId" | "createRequest" | "createOutput" | "listOutputs">;
+export type SubmitApi = Pick<
+  BitexClient,
+  "findRequestsByExternalId" | "createRequest" | "createOutput" | "listOutputs"
+>;
 
 export type RowOutcome =
   | { status: "created"; requestId: string; outputId: string; state: string; at: string }
@@ -45,9 +49,9 @@ const now = () => new Date().toISOString();
 function toServerOutput(output: ApiOutput): ServerOutput {
   return {
     id: output.id,
-    recipientUserId: output.userId,
-    portCode: output.attributes.port_code,
-    withdrawalInstructionId: output.withdrawalInstructionId,
+    recipientUserId: output.user_id ?? "",
+    portCode: output.port_code,
+    withdrawalInstructionId: output.withdrawal_instruction_id ?? "",
     amount: output.amount,
     budget: output.budget,
   };
@@ -104,9 +108,8 @@ class Run {
   }
 
   private account(requestId: string, outputId: string): void {
-    let set = this.accounted.get(requestId);
-    if (!set) this.accounted.set(requestId, (set = new Set()));
-    set.add(outputId);
+    const set = this.accounted.get(requestId) ?? new Set<string>();
+    this.accounted.set(requestId, set.add(outputId));
   }
 
   private async record(entry: JournalEntry): Promise<void> {
@@ -120,7 +123,14 @@ class Run {
   ): Promise<void> {
     if (outcome.status === "created") {
       this.account(outcome.requestId, outcome.outputId);
-      await this.record({ t: "created", line, output_id: outcome.outputId, state: outcome.state, via, at: outcome.at });
+      await this.record({
+        t: "created",
+        line,
+        output_id: outcome.outputId,
+        state: outcome.state,
+        via,
+        at: outcome.at,
+      });
     } else {
       await this.record({ t: "failed", line, code: outcome.code, error: outcome.error, at: outcome.at });
     }
@@ -129,7 +139,9 @@ class Run {
   }
 
   /** The request of a group: from the journal, else found by external_id, else created. */
-  async ensureRequest(planned: PlannedRequest): Promise<{ request: ApiRequest | null; known: boolean; id: string } | null> {
+  async ensureRequest(
+    planned: PlannedRequest,
+  ): Promise<{ request: ApiRequest | null; known: boolean; id: string } | null> {
     const fromJournal = this.past.requests.get(planned.key);
     if (fromJournal) return { request: null, known: true, id: fromJournal.requestId };
     for (let attempt = 0; attempt < 3 && !this.halted; attempt++) {
@@ -137,7 +149,10 @@ class Run {
         const found = await this.options.api.findRequestsByExternalId(planned.externalId);
         const existing = found.sort((a, b) => Number(a.id) - Number(b.id))[0];
         if (existing) {
-          if (found.length > 1) this.options.say(`warning: ${found.length} requests carry external_id ${planned.externalId}; using ${existing.id}`);
+          if (found.length > 1)
+            this.options.say(
+              `warning: ${found.length} requests carry external_id ${planned.externalId}; using ${existing.id}`,
+            );
           await this.recordRequest(planned, existing);
           return { request: existing, known: true, id: existing.id };
         }
@@ -167,14 +182,20 @@ class Run {
       key: planned.key,
       external_id: planned.externalId,
       request_id: request.id,
-      state: request.attributes.state,
+      state: request.state,
       at: now(),
     });
   }
 
   private async failGroup(planned: PlannedRequest, error: ApiError): Promise<void> {
     for (const row of planned.rows) {
-      await this.settle(row.line, { status: "failed", requestId: "", code: error.code, error: error.detail, at: now() });
+      await this.settle(row.line, {
+        status: "failed",
+        requestId: "",
+        code: error.code,
+        error: error.detail,
+        at: now(),
+      });
     }
   }
 
@@ -192,19 +213,33 @@ class Run {
     }
     const byId = new Map(outputs.map((output) => [output.id, output]));
     for (const [line, outcome] of this.outcomes) {
-      const fresh = outcome.status === "created" && outcome.requestId === requestId ? byId.get(outcome.outputId) : undefined;
-      if (fresh && outcome.status === "created") this.outcomes.set(line, { ...outcome, state: fresh.attributes.state });
+      const fresh =
+        outcome.status === "created" && outcome.requestId === requestId
+          ? byId.get(outcome.outputId)
+          : undefined;
+      if (fresh && outcome.status === "created")
+        this.outcomes.set(line, { ...outcome, state: fresh.state });
     }
     // Rows settled in this run (created or failed) are out; rows that failed in an earlier
     // run are open again: a refused create paid nothing, so trying it again is safe.
     const open = rows.filter((row) => !this.outcomes.has(row.line));
-    const result = matchOutputs(open, outputs.map(toServerOutput), this.accounted.get(requestId) ?? new Set());
+    const result = matchOutputs(
+      open,
+      outputs.map(toServerOutput),
+      this.accounted.get(requestId) ?? new Set(),
+    );
     for (const [line, outputId] of result.matched) {
       const output = byId.get(outputId) as ApiOutput;
-      await this.settle(line, { status: "created", requestId, outputId, state: output.attributes.state, at: now() }, "reconciled");
+      await this.settle(
+        line,
+        { status: "created", requestId, outputId, state: output.state, at: now() },
+        "reconciled",
+      );
     }
     if (result.strangers.length > 0) {
-      this.options.say(`note: request ${requestId} has ${result.strangers.length} output(s) that match no row of this file`);
+      this.options.say(
+        `note: request ${requestId} has ${result.strangers.length} output(s) that match no row of this file`,
+      );
     }
     return result.missing;
   }
@@ -222,11 +257,23 @@ class Run {
         recipientUserId: row.recipientUserId,
         withdrawalInstructionId: row.withdrawalInstructionId,
       });
-      await this.settle(row.line, { status: "created", requestId, outputId: output.id, state: output.attributes.state, at: now() });
+      await this.settle(row.line, {
+        status: "created",
+        requestId,
+        outputId: output.id,
+        state: output.state,
+        at: now(),
+      });
       return false;
     } catch (error) {
       if (isRowRejection(error)) {
-        await this.settle(row.line, { status: "failed", requestId, code: error.code, error: error.detail, at: now() });
+        await this.settle(row.line, {
+          status: "failed",
+          requestId,
+          code: error.code,
+          error: error.detail,
+          at: now(),
+        });
         return false;
       }
       if (error instanceof ApiError && error.sent === "maybe") {
@@ -243,7 +290,9 @@ class Run {
     const limit = pLimit(concurrency);
     // Requests first: a handful of calls, one per sender.
     const work: Array<{ requestId: string; planned: PlannedRequest; missing: ValidRow[] }> = [];
-    const ensured = await Promise.all(plan.requests.map((planned) => limit(() => this.ensureRequest(planned))));
+    const ensured = await Promise.all(
+      plan.requests.map((planned) => limit(() => this.ensureRequest(planned))),
+    );
     for (const [index, planned] of plan.requests.entries()) {
       const request = ensured[index];
       if (!request || this.halted) continue;
@@ -262,14 +311,17 @@ class Run {
       }
       await Promise.all(
         work.map(async (item) => {
-          const unclear = await Promise.all(item.missing.map((row) => limit(() => this.send(item.requestId, row))));
+          const unclear = await Promise.all(
+            item.missing.map((row) => limit(() => this.send(item.requestId, row))),
+          );
           const toCheck = item.missing.filter((_, i) => unclear[i]);
           item.missing = [];
           if (toCheck.length > 0) {
             // Every create of this request has returned, so the listing cannot race one.
-            item.missing = (await this.reconcile(item.requestId, item.planned.rows))?.filter((row) =>
-              toCheck.some((checked) => checked.line === row.line),
-            ) ?? [];
+            item.missing =
+              (await this.reconcile(item.requestId, item.planned.rows))?.filter((row) =>
+                toCheck.some((checked) => checked.line === row.line),
+              ) ?? [];
           }
         }),
       );
@@ -296,21 +348,34 @@ function interrupted(): BatchError {
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
   const past = foldJournal(await readJournal(options.journalPath));
   if (past.begin && past.begin.fingerprint !== options.plan.fingerprint) {
-    throw new BatchError("input", `${options.fileLabel}: the journal of batch ${options.plan.batchId} was written for different rows`, {
-      hint: "the file changed since that batch started; pass a new --batch-id to start a new batch",
-    });
+    throw new BatchError(
+      "input",
+      `${options.fileLabel}: the journal of batch ${options.plan.batchId} was written for different rows`,
+      {
+        hint: "the file changed since that batch started; pass a new --batch-id to start a new batch",
+      },
+    );
   }
   const journal = await JournalWriter.open(options.journalPath);
   const run = new Run(options, journal, past);
   try {
     if (!past.begin) {
       const rows = options.plan.requests.reduce((sum, request) => sum + request.rows.length, 0);
-      await journal.append({ t: "begin", v: 1, batch_id: options.plan.batchId, fingerprint: options.plan.fingerprint, file: options.fileLabel, rows, at: now() });
+      await journal.append({
+        t: "begin",
+        v: 1,
+        batch_id: options.plan.batchId,
+        fingerprint: options.plan.fingerprint,
+        file: options.fileLabel,
+        rows,
+        at: now(),
+      });
     }
     await run.run();
     const stopped = run.stopReason;
     for (const request of options.plan.requests) {
-      for (const row of request.rows) if (!run.outcomes.has(row.line)) run.outcomes.set(row.line, run.pendingFor(row));
+      for (const row of request.rows)
+        if (!run.outcomes.has(row.line)) run.outcomes.set(row.line, run.pendingFor(row));
     }
     await journal.append({ t: "end", outcome: stopped ? "stopped" : "finished", at: now() });
     return { outcomes: run.outcomes, stopped };

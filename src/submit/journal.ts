@@ -12,7 +12,14 @@ export type JournalEntry =
   | { t: "begin"; v: 1; batch_id: string; fingerprint: string; file: string; rows: number; at: string }
   | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
   | { t: "intent"; line: number; request_id: string; at: string }
-  | { t: "created"; line: number; output_id: string; state: string; via: "response" | "reconciled"; at: string }
+  | {
+      t: "created";
+      line: number;
+      output_id: string;
+      state: string;
+      via: "response" | "reconciled";
+      at: string;
+    }
   | { t: "failed"; line: number; code: string; error: string; at: string }
   | { t: "ambiguous"; line: number; code: string; at: string }
   | { t: "end"; outcome: "finished" | "stopped"; at: string };
@@ -38,7 +45,11 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         state.begin ??= entry;
         break;
       case "request":
-        state.requests.set(entry.key, { requestId: entry.request_id, externalId: entry.external_id, state: entry.state });
+        state.requests.set(entry.key, {
+          requestId: entry.request_id,
+          externalId: entry.external_id,
+          state: entry.state,
+        });
         break;
       case "intent":
         state.rows.set(entry.line, { status: "intent", requestId: entry.request_id });
@@ -50,12 +61,24 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
       }
       case "created": {
         const requestId = state.rows.get(entry.line)?.requestId ?? "";
-        state.rows.set(entry.line, { status: "created", requestId, outputId: entry.output_id, state: entry.state, at: entry.at });
+        state.rows.set(entry.line, {
+          status: "created",
+          requestId,
+          outputId: entry.output_id,
+          state: entry.state,
+          at: entry.at,
+        });
         break;
       }
       case "failed": {
         const requestId = state.rows.get(entry.line)?.requestId ?? "";
-        state.rows.set(entry.line, { status: "failed", requestId, code: entry.code, error: entry.error, at: entry.at });
+        state.rows.set(entry.line, {
+          status: "failed",
+          requestId,
+          code: entry.code,
+          error: entry.error,
+          at: entry.at,
+        });
         break;
       }
       case "end":

@@ -51,15 +51,22 @@ export async function acquireLock(path: string, say: (line: string) => void): Pr
     }
     const owner = await readOwner(path);
     if (owner && (owner.host !== hostname() || isAlive(owner.pid))) {
-      throw new BatchError("locked", `another run (pid ${owner.pid} on ${owner.host}, since ${owner.started_at}) holds this batch`, {
-        hint: `wait for it to finish; if it is gone, remove ${path}`,
-      });
+      throw new BatchError(
+        "locked",
+        `another run (pid ${owner.pid} on ${owner.host}, since ${owner.started_at}) holds this batch`,
+        {
+          hint: `wait for it to finish; if it is gone, remove ${path}`,
+        },
+      );
     }
-    if (owner) say(`taking over the lock of a run that is gone (pid ${owner.pid}, since ${owner.started_at})`);
+    if (owner)
+      say(`taking over the lock of a run that is gone (pid ${owner.pid}, since ${owner.started_at})`);
     else if (attempt > 0) say(`removing an unreadable lock file ${path}`);
     // A torn lock may still be in the middle of being written; only remove it on a retry.
     if (owner || attempt > 0) await unlink(path).catch(() => undefined);
     else await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new BatchError("locked", `could not take the lock ${path}`, { hint: "remove it if no run is active" });
+  throw new BatchError("locked", `could not take the lock ${path}`, {
+    hint: "remove it if no run is active",
+  });
 }

@@ -58,7 +58,11 @@ export function matchOutputs(
   const free = new Map<string, ServerOutput[]>();
   for (const output of outputs) {
     if (accounted.has(output.id)) continue;
-    const key = identity({ recipientUserId: output.recipientUserId, port: output.portCode, wi: output.withdrawalInstructionId });
+    const key = identity({
+      recipientUserId: output.recipientUserId,
+      port: output.portCode,
+      wi: output.withdrawalInstructionId,
+    });
     const bucket = free.get(key);
     if (bucket) bucket.push(output);
     else free.set(key, [output]);
@@ -66,7 +70,9 @@ export function matchOutputs(
   const matched = new Map<number, string>();
   const missing: ValidRow[] = [];
   for (const row of rows) {
-    const bucket = free.get(identity({ recipientUserId: row.recipientUserId, port: row.port, wi: row.withdrawalInstructionId }));
+    const bucket = free.get(
+      identity({ recipientUserId: row.recipientUserId, port: row.port, wi: row.withdrawalInstructionId }),
+    );
     const index = bucket ? bucket.findIndex((output) => outputMatchesRow(output, row)) : -1;
     if (bucket && index >= 0) {
       const [output] = bucket.splice(index, 1);

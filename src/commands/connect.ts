@@ -1,0 +1,62 @@
+/** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
+import { type BitexClient, createBitexClient } from "../bitex/client.js";
+import { checkApiUrl } from "../bitex/url.js";
+import { BatchError } from "../errors.js";
+import { startSandbox } from "../sandbox/index.js";
+import type { Output } from "./output.js";
+
+export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
+
+export interface ApiArgs {
+  apiUrl?: string;
+  sandbox: boolean;
+}
+
+export interface Connection {
+  client: BitexClient;
+  /** Every string that must never be printed (the key). */
+  secrets: string[];
+  label: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  concurrency: number;
+  rate: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Resolves and checks the URL and key without connecting (exit 2 before any work). */
+export function resolveApi(args: ApiArgs, env: NodeJS.ProcessEnv = process.env): { url: string; apiKey: string } | null {
+  if (args.sandbox) return null;
+  const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
+  checkApiUrl(url);
+  const apiKey = env.BITEX_API_KEY ?? "";
+  if (apiKey === "") {
+    throw new BatchError("auth", "no API key: BITEX_API_KEY is not set", {
+      hint: "export BITEX_API_KEY=<your key> (it is never taken as a flag), or try the embedded emulator with --sandbox",
+    });
+  }
+  return { url, apiKey };
+}
+
+export async function connect(args: ApiArgs, out: Output, options: ConnectOptions): Promise<Connection> {
+  const onRetry = (info: { request: string; attempt: number; delayMs: number; error: Error }) =>
+    out.info(`retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`);
+  const target = resolveApi(args, options.env);
+  if (target) {
+    const client = createBitexClient({ baseUrl: target.url, apiKey: target.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
+    return { client, secrets: [target.apiKey], label: target.url, close: async () => client.close() };
+  }
+  const sandbox = await startSandbox({ port: 0 });
+  const client = createBitexClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
+  return {
+    client,
+    secrets: [],
+    label: `the embedded emulator at ${sandbox.url}`,
+    close: async () => {
+      client.close();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
+import { EXIT } from "../errors.js";
+import type { ReportRow } from "../report/columns.js";
+import type { ReportFormat } from "../report/dialect.js";
+import { formatSummaryLines, summarize } from "../report/summary.js";
+import { writeReport } from "../report/write.js";
+import type { Output } from "./output.js";
+
+export interface FinishInput {
+  command: "validate" | "submit";
+  file: string;
+  batchId: string;
+  reportPath: string;
+  format: ReportFormat;
+  extraColumns: string[];
+  rows: ReportRow[];
+  /** Exit code when the run itself stopped early (3) or the key was refused (2). */
+  stoppedExit?: number;
+  dryRun?: boolean;
+}
+
+export async function finish(out: Output, input: FinishInput): Promise<number> {
+  await writeReport(input.reportPath, input.rows, { format: input.format, extraColumns: input.extraColumns });
+  const summary = summarize(input.rows);
+  const good = input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
+  const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);
+  out.summary([...formatSummaryLines(summary), input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`]);
+  out.json({
+    command: input.command,
+    file: input.file,
+    batch_id: input.batchId,
+    report: input.reportPath,
+    dry_run: input.dryRun ?? false,
+    exit_code: exitCode,
+    ...summary,
+  });
+  return exitCode;
+}

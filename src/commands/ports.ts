@@ -1,0 +1,17 @@
+/** `ports`: list the ports the API offers. */
+import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { createOutput } from "./output.js";
+
+export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<void> {
+  const target = resolveApi(args);
+  const out = createOutput({ json: args.json, quiet: args.quiet, secrets: target ? [target.apiKey] : [] });
+  const connection = await connect(args, out, { concurrency: 1, rate: 5 });
+  try {
+    const ports = await connection.client.listPorts();
+    if (args.json) out.json({ ports: ports.map((port) => port.code) });
+    else process.stdout.write(`${ports.map((port) => port.code).join("\n")}\n`);
+    process.exitCode = 0;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,32 @@
+/** `sandbox`: run the embedded Bitex emulator until SIGINT/SIGTERM (then exit 0). */
+import { runSandboxServer } from "../sandbox/index.js";
+
+export interface SandboxArgs {
+  port: number;
+  host: string;
+  seed?: string;
+  latencyMs: number;
+  jitterMs: number;
+  failRate: number;
+  dropRate: number;
+  rateLimit: number;
+  faultSeed?: number;
+}
+
+export async function sandboxCommand(args: SandboxArgs): Promise<void> {
+  await runSandboxServer({
+    port: args.port,
+    host: args.host,
+    seed: args.seed,
+    faults: {
+      latency_ms: args.latencyMs,
+      jitter_ms: args.jitterMs,
+      fail_rate: args.failRate,
+      drop_rate: args.dropRate,
+      rate_limit: args.rateLimit,
+      ...(args.faultSeed === undefined ? {} : { fault_seed: args.faultSeed }),
+    },
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
+  process.exitCode = 0;
+}

@@ -1,0 +1,39 @@
+/** `validate <csv>`: read, validate, plan and write the report; sends nothing (`--online` only reads). */
+import type { ReportFormat } from "../report/dialect.js";
+import { buildReportRows } from "../report/rows.js";
+import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { finish } from "./finish.js";
+import { type LoadArgs, loadBatch } from "./load.js";
+import { checkOnline } from "./online.js";
+import { createOutput } from "./output.js";
+
+export interface ValidateArgs extends LoadArgs, ApiArgs {
+  reportFormat: ReportFormat;
+  json: boolean;
+  quiet: boolean;
+  online: boolean;
+}
+
+export async function validateCommand(args: ValidateArgs): Promise<void> {
+  const target = args.online ? resolveApi(args) : null;
+  const out = createOutput({ json: args.json, quiet: args.quiet, stdoutTaken: args.report === "-", secrets: target ? [target.apiKey] : [] });
+  const loaded = await loadBatch(args, out);
+  let checked = loaded.checked;
+  if (args.online) {
+    const connection = await connect(args, out, { concurrency: 2, rate: 5 });
+    try {
+      checked = await checkOnline(connection.client, checked);
+    } finally {
+      await connection.close();
+    }
+  }
+  process.exitCode = await finish(out, {
+    command: "validate",
+    file: loaded.file,
+    batchId: loaded.plan.batchId,
+    reportPath: loaded.reportPath,
+    format: args.reportFormat,
+    extraColumns: loaded.extraColumns,
+    rows: buildReportRows(checked, { kind: "checked" }, new Date()),
+  });
+}

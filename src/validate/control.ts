@@ -1,0 +1,55 @@
+/**
+ * Control totals (pure): the accountant's own row count and sums, checked against the file
+ * before anything is sent. A mismatch usually means a row was added, lost or mistyped.
+ */
+import { add, compare, type Decimal, decimal, format, rescale } from "../decimal.js";
+import type { CheckedRow } from "../model.js";
+import { minorUnits, portCurrency } from "../ports.js";
+import { scanAmount } from "./amount.js";
+
+export interface ExpectedTotal {
+  currency: string;
+  amount: Decimal;
+}
+
+/** `CLP=1329000` or `usd=1,250.50` → {currency: "CLP", amount}; null when unreadable. */
+export function parseExpectedTotal(text: string): ExpectedTotal | null {
+  const match = /^\s*([A-Za-z]{3})\s*=\s*(.+)$/.exec(text);
+  if (!match) return null;
+  const scan = scanAmount(match[2] as string);
+  if (scan.kind !== "ok") return null;
+  return { currency: (match[1] as string).toUpperCase(), amount: decimal(scan.value) };
+}
+
+/** Sums the valid rows per currency of their figure: amounts in the destination currency, budgets in the sender's. */
+export function fileTotals(checked: readonly CheckedRow[]): Map<string, Decimal> {
+  const totals = new Map<string, Decimal>();
+  for (const item of checked) {
+    if (!item.ok) continue;
+    const { row } = item;
+    const currency = portCurrency(row.amount !== null ? row.port : row.senderPort).toUpperCase();
+    const value = decimal((row.amount ?? row.budget) as string);
+    totals.set(currency, add(totals.get(currency) ?? { units: 0n, scale: 0 }, value));
+  }
+  return totals;
+}
+
+/** Lines like "rows: expected 48, found 47"; empty when everything matches. */
+export function controlMismatches(
+  checked: readonly CheckedRow[],
+  expected: { rows?: number; totals?: readonly ExpectedTotal[] },
+): string[] {
+  const mismatches: string[] = [];
+  if (expected.rows !== undefined && expected.rows !== checked.length) {
+    mismatches.push(`rows: expected ${expected.rows}, found ${checked.length}`);
+  }
+  const totals = fileTotals(checked);
+  for (const { currency, amount } of expected.totals ?? []) {
+    const found = totals.get(currency) ?? { units: 0n, scale: 0 };
+    if (compare(found, amount) !== 0) {
+      const scale = minorUnits(currency);
+      mismatches.push(`${currency} total: expected ${format(rescale(amount, scale))}, found ${format(rescale(found, scale))}`);
+    }
+  }
+  return mismatches;
+}
