@@ -1,0 +1,160 @@
+/**
+ * UTF-8 bytes → CSV rows with the physical line each starts on. csv-parse does the parsing,
+ * as a stream fed in chunks; line numbers are counted here because csv-parse's own counter
+ * counts a CRLF inside a quoted field as two lines.
+ *
+ * Physical lines: a line break is CRLF, CR or LF, everywhere (the reader accepts the three,
+ * even mixed, as record delimiters). Empty lines are not skipped by csv-parse but come out
+ * as one-field records, so every physical line belongs to exactly one record, and a record
+ * spans one line more than the line breaks inside its quoted fields. (csv-parse's `info`
+ * option would give skipped-line counts, but it doubles the parsing time.)
+ */
+import { pipeline, Readable } from "node:stream";
+import { CsvError, parse } from "csv-parse";
+import { parse as parseSync } from "csv-parse/sync";
+import { BatchError } from "../errors.js";
+import { type Delimiter, delimiterName, firstLine } from "./dialect.js";
+
+export interface CsvRow {
+  /** Physical 1-based line where the row starts. */
+  line: number;
+  values: string[];
+}
+
+export interface CsvRowsOptions {
+  delimiter: Delimiter;
+  /** Name of the file, for messages. */
+  file: string;
+  /** Bytes per chunk fed to the parser (tests use tiny ones to cross every boundary). */
+  chunkSize?: number;
+}
+
+const LINE_BREAK = /\r\n|\r|\n/g;
+
+function lineBreaksIn(values: readonly string[]): number {
+  let count = 0;
+  for (const value of values) {
+    // Most fields have no line break; skip the regex for them.
+    if (value.includes("\n") || value.includes("\r")) count += value.match(LINE_BREAK)?.length ?? 0;
+  }
+  return count;
+}
+
+/** Line breaks in bytes [0, end), CRLF counted once: only used to place an error. */
+function lineBreaksBefore(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let i = 0; i < end; i++) {
+    const byte = bytes[i];
+    if (byte === 0x0a) count++;
+    else if (byte === 0x0d) {
+      count++;
+      if (bytes[i + 1] === 0x0a && i + 1 < end) i++;
+    }
+  }
+  return count;
+}
+
+function* chunks(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
+}
+
+/** A row whose cells are all blank: a blank line, or Excel's `;;;` for a row that once held formatting. */
+function isBlank(values: readonly string[]): boolean {
+  return values.every((value) => value.trim() === "");
+}
+
+/**
+ * The header cells, for naming a column in an error that came before the header was read
+ * (a stream that fails drops the records it had buffered). Best effort.
+ */
+function headerOf(bytes: Buffer, delimiter: Delimiter): readonly string[] | null {
+  try {
+    const rows: string[][] = parseSync(firstLine(bytes.subarray(0, 1 << 16).toString("utf8")), {
+      delimiter,
+      relax_quotes: true,
+    });
+    return rows[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Turns a csv-parse syntax error into an input error naming the line and column where the
+ * bad field starts. `error.bytes` is the offset of the delimiter before that field, or of the
+ * end of the previous record when it is the first field (then blank lines may follow).
+ */
+function syntaxError(
+  error: CsvError,
+  bytes: Buffer,
+  options: CsvRowsOptions,
+  header: readonly string[] | null,
+): BatchError {
+  const field = typeof error.column === "number" ? error.column : 0;
+  let offset = typeof error.bytes === "number" ? error.bytes : 0;
+  if (field === 0) while (bytes[offset] === 0x0a || bytes[offset] === 0x0d) offset++;
+  const line = 1 + lineBreaksBefore(bytes, offset);
+  const name = (header ?? headerOf(bytes, options.delimiter))?.[field]?.trim();
+  const column = `column ${field + 1}${name ? ` ("${name}")` : ""}`;
+  const at = `${options.file}:${line}`;
+  const quoting = 'quote the whole field and double every quote inside it, e.g. "Pedro ""el Rayo"" Díaz"';
+  switch (error.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return new BatchError(
+        "input",
+        `${at}: unclosed quote starting in ${column}; the field runs to the end of the file`,
+        {
+          hint: `close the quote; ${quoting}`,
+          cause: error,
+        },
+      );
+    case "INVALID_OPENING_QUOTE":
+      return new BatchError("input", `${at}: a quote (") inside the unquoted field in ${column}`, {
+        hint: quoting,
+        cause: error,
+      });
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return new BatchError("input", `${at}: text after the closing quote of the field in ${column}`, {
+        hint: `${quoting}; check the delimiter is ${delimiterName(options.delimiter)}`,
+        cause: error,
+      });
+    default:
+      return new BatchError("input", `${at}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * The rows of a CSV (header first), skipping blank ones. Throws BatchError("input") on a
+ * syntax error; stops reading when the consumer stops iterating.
+ */
+export async function* csvRows(bytes: Buffer, options: CsvRowsOptions): AsyncGenerator<CsvRow> {
+  const parser = parse({
+    delimiter: options.delimiter,
+    // Explicit, so that a file mixing line endings still splits on each of them; CRLF first
+    // so it is one delimiter, not CR then an empty line.
+    record_delimiter: ["\r\n", "\n", "\r"],
+    // The BOM is gone already (decode); never let the parser guess an encoding from bytes.
+    bom: false,
+    relax_column_count: true,
+  });
+  // Errors reach the consumer through the parser's iterator; pipeline only tears down.
+  pipeline(
+    Readable.from(chunks(bytes, options.chunkSize ?? 1 << 20), { objectMode: false }),
+    parser,
+    () => {},
+  );
+  let nextLine = 1;
+  let header: string[] | null = null;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = nextLine;
+      nextLine = line + 1 + lineBreaksIn(record);
+      if (isBlank(record)) continue;
+      header ??= record;
+      yield { line, values: record };
+    }
+  } catch (error) {
+    if (error instanceof CsvError) throw syntaxError(error, bytes, options, header);
+    throw error;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Header names → canonical columns (DESIGN.md section 4). Names are compared after
+ * normalisation (case, accents, spaces, `-`, punctuation), then looked up in an alias table
+ * that the README lists. Aliases are deliberately narrow: a bare "recipient", "payer",
+ * "destinatario" or "beneficiario" is as often a column of names as of ids, and "user_id"
+ * could be either party, so none of them is taken; the missing-column error then points
+ * at them as the closest header present.
+ */
+import { BatchError } from "../errors.js";
+
+export const CANONICAL_COLUMNS = [
+  "sender_port",
+  "payer_user_id",
+  "recipient_user_id",
+  "port",
+  "amount",
+  "budget",
+  "withdrawal_instruction_id",
+  "reference",
+] as const;
+export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+
+/** Accepted names per column, in normalised form (see `normalizeHeader`), canonical first. */
+export const HEADER_ALIASES: Readonly<Record<CanonicalColumn, readonly string[]>> = {
+  sender_port: [
+    "sender_port",
+    "source_port",
+    "origin_port",
+    "from_port",
+    "puerto_origen",
+    "puerto_de_origen",
+    "puerto_emisor",
+  ],
+  payer_user_id: [
+    "payer_user_id",
+    "payer_id",
+    "payer_user",
+    "paying_user_id",
+    "usuario_pagador",
+    "id_usuario_pagador",
+    "id_pagador",
+    "pagador_id",
+  ],
+  recipient_user_id: [
+    "recipient_user_id",
+    "recipient_id",
+    "recipient_user",
+    "payee_id",
+    "payee_user_id",
+    "usuario_destinatario",
+    "id_usuario_destinatario",
+    "id_destinatario",
+    "destinatario_id",
+  ],
+  port: [
+    "port",
+    "destination_port",
+    "dest_port",
+    "to_port",
+    "target_port",
+    "puerto",
+    "puerto_destino",
+    "puerto_de_destino",
+  ],
+  amount: ["amount", "payout_amount", "amount_to_receive", "monto", "importe", "monto_a_recibir"],
+  budget: ["budget", "amount_to_spend", "spend", "presupuesto", "monto_a_gastar"],
+  withdrawal_instruction_id: [
+    "withdrawal_instruction_id",
+    "withdrawal_instruction",
+    "instruction_id",
+    "instruccion_retiro",
+    "instruccion_de_retiro",
+    "id_instruccion_retiro",
+    "instruccion_retiro_id",
+  ],
+  reference: ["reference", "ref", "external_reference", "referencia", "ref_externa", "referencia_externa"],
+};
+
+const BY_ALIAS: ReadonlyMap<string, CanonicalColumn> = new Map(
+  CANONICAL_COLUMNS.flatMap((column) => HEADER_ALIASES[column].map((alias) => [alias, column] as const)),
+);
+
+/**
+ * " Instrucción-Retiro " → "instruccion_retiro": trim, drop a BOM, lowercase, strip accents
+ * (NFD, then remove combining marks), every run of other characters than letters and
+ * digits → "_", no "_" at either end.
+ */
+export function normalizeHeader(name: string): string {
+  return name
+    .replace(/^\uFEFF/, "")
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+export function canonicalColumn(name: string): CanonicalColumn | null {
+  return BY_ALIAS.get(normalizeHeader(name)) ?? null;
+}
+
+/** A required column, or a list of which at least one must be present (amount or budget). */
+export type RequiredColumn = CanonicalColumn | readonly CanonicalColumn[];
+
+/** The columns DESIGN.md section 4 requires; `sender_port` may come from `--sender-port`. */
+export function requiredColumns(options: { senderPortOption?: boolean } = {}): RequiredColumn[] {
+  const required: RequiredColumn[] = [
+    "recipient_user_id",
+    "port",
+    ["amount", "budget"],
+    "withdrawal_instruction_id",
+  ];
+  return options.senderPortOption ? required : ["sender_port", ...required];
+}
+
+export interface HeaderMap {
+  /** The header cells as written (BOM removed, trimmed). */
+  names: string[];
+  /** Per position: the canonical column, or null for an unknown or unnamed column. */
+  columns: (CanonicalColumn | null)[];
+  /** Position of each canonical column present. */
+  index: Partial<Record<CanonicalColumn, number>>;
+  /** Names of the unknown columns, in file order (unnamed ones are not listed). */
+  unknown: string[];
+}
+
+export interface MapHeaderOptions {
+  required: readonly RequiredColumn[];
+  /** Name of the file, for messages. */
+  file: string;
+  /** Physical line of the header (1 unless blank lines precede it). */
+  line?: number;
+}
+
+/** Edit distance, for "closest header present". Names are short; the O(n·m) table is fine. */
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * The unknown header most like one of `column`'s names, if it is like enough to be a typo or
+ * a variant: within a third of the name's length in edits, or one name containing the other.
+ */
+function closestHeader(
+  column: CanonicalColumn,
+  names: readonly string[],
+  unknownAt: readonly number[],
+): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const position of unknownAt) {
+    const name = names[position] as string;
+    const normal = normalizeHeader(name);
+    if (normal === "") continue;
+    for (const alias of HEADER_ALIASES[column]) {
+      // "recipient" for "recipient_user_id", or "recipient_user_id_bitex"; not a whole
+      // header line read as one column because the delimiter is wrong.
+      const contains =
+        normal.length >= 3 &&
+        (alias.includes(normal) || (normal.includes(alias) && normal.length <= alias.length * 1.5));
+      const distance = contains ? 0 : levenshtein(normal, alias);
+      const close = contains || distance <= Math.max(2, Math.floor(alias.length / 3));
+      if (close && (best === null || distance < best.distance)) best = { name, distance };
+    }
+  }
+  return best?.name ?? null;
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((name) => `"${name}"`).join(" or ");
+}
+
+/**
+ * Maps a header row to canonical columns. Throws an input error for a column that appears
+ * twice (under any alias) or a required column that is missing; unknown columns are data
+ * (the caller warns or keeps them).
+ */
+export function mapHeader(cells: readonly string[], options: MapHeaderOptions): HeaderMap {
+  const names = cells.map((cell) => cell.replace(/^\uFEFF/, "").trim());
+  const where = `${options.file}:${options.line ?? 1}`;
+  const columns = names.map(canonicalColumn);
+  const index: Partial<Record<CanonicalColumn, number>> = {};
+  const unknownAt: number[] = [];
+  columns.forEach((column, position) => {
+    if (column === null) {
+      if (names[position] !== "") unknownAt.push(position);
+      return;
+    }
+    const first = index[column];
+    if (first !== undefined) {
+      throw new BatchError(
+        "input",
+        `${where}: columns ${first + 1} ("${names[first]}") and ${position + 1} ("${names[position]}") both mean "${column}"`,
+        { hint: "keep one of them, or rename the other to something bitex-batch does not read" },
+      );
+    }
+    index[column] = position;
+  });
+  const missing = options.required.filter((required) =>
+    typeof required === "string"
+      ? index[required] === undefined
+      : required.every((c) => index[c] === undefined),
+  );
+  if (missing.length > 0) {
+    let suggested = false;
+    const described = missing.map((required) => {
+      const alternatives = typeof required === "string" ? [required] : [...required];
+      const closest = alternatives
+        .map((c) => closestHeader(c, names, unknownAt))
+        .find((name) => name !== null);
+      if (!closest) return quoted(alternatives);
+      suggested = true;
+      return `${quoted(alternatives)} (closest header present: "${closest}")`;
+    });
+    // Without a suggestion, show what the header does hold: a wrong delimiter shows at once.
+    const found = names.length > 8 ? `${names.slice(0, 8).join(", ")}, …` : names.join(", ");
+    const context = suggested ? "" : ` (the header has: ${found})`;
+    const single =
+      names.length === 1 ? "; with a single column, the delimiter may be wrong (see --delimiter)" : "";
+    throw new BatchError(
+      "input",
+      `${where}: missing column${missing.length > 1 ? "s" : ""} ${described.join(", ")}${context}${single}`,
+      { hint: "rename the column or see `bitex-batch template`" },
+    );
+  }
+  return { names, columns, index, unknown: unknownAt.map((position) => names[position] as string) };
+}

@@ -1,0 +1,240 @@
+/**
+ * A payment file → input records: decode, pick the delimiter, parse, map the header to
+ * canonical columns. Only `readRecords` touches the disk; the rest works on bytes.
+ *
+ * Cell text: canonical columns are trimmed of outer whitespace (Excel pads and leaves
+ * no-break spaces around numbers and ids), except `reference`, which is kept exactly as
+ * written so that the report gives it back as it came (newlines included). Extra columns
+ * are kept raw.
+ */
+import { readFile } from "node:fs/promises";
+import { BatchError } from "../errors.js";
+import { csvRows } from "./csv.js";
+import { decodeToUtf8, type Encoding, type EncodingOption } from "./decode.js";
+import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
+import { type CanonicalColumn, type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
+
+/** A problem with the shape of a record, reported as data with the row (not thrown). */
+export interface RecordProblem {
+  /** Canonical column, or "" for the record as a whole. */
+  column: string;
+  code: "too_many_fields";
+  message: string;
+}
+
+export interface InputRecord {
+  /** Physical 1-based line where the record starts (the header is line 1). */
+  line: number;
+  /** Cells of the canonical columns present in the header; "" where the row is short. */
+  fields: Partial<Record<CanonicalColumn, string>>;
+  /** Unknown columns by (unique) header name, only with `keepColumns`. */
+  extra?: Record<string, string>;
+  problems: readonly RecordProblem[];
+}
+
+export interface ReadOptions {
+  /** Name used in messages; defaults to the path. */
+  file?: string;
+  encoding?: EncodingOption;
+  /** Forced delimiter; detected from the header line when absent. */
+  delimiter?: Delimiter;
+  requiredColumns: readonly RequiredColumn[];
+  /** Keep unknown columns in `extra` (for `--keep-columns`). */
+  keepColumns?: boolean;
+  /** Parser chunk size in bytes (tests). */
+  chunkSize?: number;
+}
+
+export interface ReadResult {
+  file: string;
+  encoding: Encoding;
+  bom: boolean;
+  delimiter: Delimiter;
+  header: HeaderMap & { line: number };
+  /** Names under which unknown columns appear in `extra` (file order), with `keepColumns`. */
+  extraColumns: string[];
+  /** One-line warnings for the user (encoding guessed, unknown columns ignored). */
+  notices: string[];
+  /** Single pass: the file is parsed while this is iterated. */
+  records: AsyncIterable<InputRecord>;
+}
+
+const NO_PROBLEMS: readonly RecordProblem[] = Object.freeze([]);
+
+/** Object keys from file content: define, never assign (a column named "__proto__"). */
+function setOwn(target: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Unknown columns (unnamed ones too) get unique names: "nombre", "nombre_2", "column_7". */
+function extraNames(header: HeaderMap): Array<{ position: number; name: string }> {
+  const used = new Set<string>();
+  const extras: Array<{ position: number; name: string }> = [];
+  header.columns.forEach((column, position) => {
+    if (column !== null) return;
+    const base = header.names[position] || `column_${position + 1}`;
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+    used.add(name);
+    extras.push({ position, name });
+  });
+  return extras;
+}
+
+function toRecord(
+  line: number,
+  values: readonly string[],
+  header: HeaderMap,
+  extras: ReadonlyArray<{ position: number; name: string }> | null,
+  delimiter: Delimiter,
+): InputRecord {
+  const fields: Partial<Record<CanonicalColumn, string>> = {};
+  header.columns.forEach((column, position) => {
+    if (column === null) return;
+    const value = values[position] ?? "";
+    fields[column] = column === "reference" ? value : value.trim();
+  });
+  const record: InputRecord = { line, fields, problems: NO_PROBLEMS };
+  if (extras) {
+    const extra: Record<string, string> = {};
+    for (const { position, name } of extras) setOwn(extra, name, values[position] ?? "");
+    record.extra = extra;
+  }
+  // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
+  const beyond = values.slice(header.columns.length);
+  if (beyond.some((value) => value.trim() !== "")) {
+    const shown = beyond.map((value) => JSON.stringify(value)).join(", ");
+    record.problems = [
+      {
+        column: "",
+        code: "too_many_fields",
+        message: `the row has ${values.length} fields but the header has ${header.columns.length} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`,
+      },
+    ];
+  }
+  return record;
+}
+
+/** Reads records from bytes already in memory (the file, or a test's buffer). */
+export async function readRecordsFromBytes(
+  bytes: Uint8Array,
+  options: ReadOptions & { file: string },
+): Promise<ReadResult> {
+  const { file } = options;
+  const decoded = decodeToUtf8(bytes, { file, encoding: options.encoding ?? "auto" });
+  const notices = decoded.notice ? [decoded.notice] : [];
+  const delimiter = options.delimiter ?? detectDelimiter(decoded.utf8.subarray(0, 1 << 16).toString("utf8"));
+  const rows = csvRows(decoded.utf8, {
+    delimiter,
+    file,
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+  });
+  const first = await rows.next();
+  if (first.done) {
+    throw new BatchError(
+      "input",
+      `${file}: the file is empty; expected a header row and one row per payment`,
+      {
+        hint: "see `bitex-batch template` for the columns",
+      },
+    );
+  }
+  let header: HeaderMap;
+  try {
+    header = mapHeader(first.value.values, {
+      required: options.requiredColumns,
+      file,
+      line: first.value.line,
+    });
+  } catch (error) {
+    await rows.return(undefined);
+    throw error;
+  }
+  const extras = options.keepColumns ? extraNames(header) : null;
+  if (!options.keepColumns && header.unknown.length > 0) {
+    const names = header.unknown.map((name) => `"${name}"`).join(", ");
+    notices.push(
+      `${file}: ignoring unknown column${header.unknown.length > 1 ? "s" : ""} ${names} (--keep-columns copies them into the report)`,
+    );
+  }
+  async function* records(): AsyncGenerator<InputRecord> {
+    for await (const row of rows) yield toRecord(row.line, row.values, header, extras, delimiter);
+  }
+  return {
+    file,
+    encoding: decoded.encoding,
+    bom: decoded.bom,
+    delimiter,
+    header: { ...header, line: first.value.line },
+    extraColumns: extras?.map((extra) => extra.name) ?? [],
+    notices,
+    records: records(),
+  };
+}
+
+/** Reads a payment file. The whole file is loaded as bytes (payroll files are tens of MB at most). */
+export async function readRecords(path: string, options: ReadOptions): Promise<ReadResult> {
+  const file = options.file ?? path;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    const reason =
+      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message);
+    throw new BatchError("input", `${file}: cannot read the file (${reason})`, {
+      hint: "check the path",
+      cause,
+    });
+  }
+  return readRecordsFromBytes(bytes, { ...options, file });
+}
+
+/** `readRecords` with every record collected (validation needs the whole file anyway). */
+export async function readAllRecords(
+  path: string,
+  options: ReadOptions,
+): Promise<Omit<ReadResult, "records"> & { records: InputRecord[] }> {
+  const result = await readRecords(path, options);
+  const records: InputRecord[] = [];
+  for await (const record of result.records) records.push(record);
+  return { ...result, records };
+}
+
+export interface ParsedCsv {
+  delimiter: Delimiter;
+  /** Header cells as written. */
+  header: string[];
+  /** Rows as objects keyed by header cell (no aliasing, no trimming), with their line. */
+  rows: Array<{ line: number; values: Record<string, string> }>;
+}
+
+/**
+ * Plain CSV text → objects keyed by the raw header, through the same parser, delimiter
+ * detection and line counting as `readRecords` (the csv-spectrum conformance test uses it).
+ */
+export async function parseCsvText(
+  text: string,
+  options: { delimiter?: Delimiter; chunkSize?: number } = {},
+): Promise<ParsedCsv> {
+  const bytes = Buffer.from(text.replace(/^\uFEFF/, ""), "utf8");
+  const delimiter = options.delimiter ?? detectDelimiter(text);
+  const result: ParsedCsv = { delimiter, header: [], rows: [] };
+  let first = true;
+  for await (const row of csvRows(bytes, {
+    delimiter,
+    file: "<text>",
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+  })) {
+    if (first) {
+      result.header = row.values;
+      first = false;
+      continue;
+    }
+    const values: Record<string, string> = {};
+    result.header.forEach((name, i) => {
+      setOwn(values, name, row.values[i] ?? "");
+    });
+    result.rows.push({ line: row.line, values });
+  }
+  return result;
+}

@@ -1,0 +1,312 @@
+/**
+ * Exact amounts from accountants' text: `1234.56`, `1,234.56`, `1.234,56`, `1 234,56`,
+ * `1234,56`, `1234`. No floats: the text is checked with regexes and rebuilt as canonical
+ * decimal text ("1234.56"); src/decimal.ts does any arithmetic.
+ *
+ * Rules of `scanAmount` (after trimming outer whitespace):
+ *  1. Empty → amount_empty. `0x…` → amount_hex. `1e3`, `1,5E+3` → amount_exponent.
+ *     A leading `-`/`−`, a trailing `-` or `(…)` → amount_negative; a leading `+` →
+ *     amount_sign. `$ € £ ¥` or a 3-letter code before/after → amount_currency_symbol.
+ *  2. Otherwise the text must be digit groups joined by single separators: `.` `,` or a
+ *     space (U+0020, no-break U+00A0, narrow no-break U+202F, thin U+2009), starting and
+ *     ending with a digit; anything else → amount_not_a_number.
+ *  3. A space is only ever a thousands separator. A decimal separator appears at most once
+ *     and is the last separator. Thousands groups are well formed: the first group has 1–3
+ *     digits and no leading zero, every later one exactly 3 digits. A value breaking these
+ *     → amount_not_a_number (e.g. `1.2.3`, `12,34,567.00`, `1,234 567`).
+ *  4. Which separator is decimal:
+ *     - both `.` and `,`: the last one (used once) is decimal, the other groups
+ *       (`1,234.56` → dot, `1.234.567,8` → comma);
+ *     - one of them, twice or more: it groups, so the number is whole, and grouping by `.`
+ *       proves a decimal comma, by `,` a decimal point (`1.234.567` → comma);
+ *     - one of them once, after space groups: decimal (`1 234,5` → comma);
+ *     - one of them once, alone: `A?B` is decimal unless it could be grouping, i.e. unless
+ *       B has exactly 3 digits and A has 1–3 digits without a leading zero. So `12.5`,
+ *       `1234,567`, `0.125` prove their convention; `1.234` and `1,234` are ambiguous.
+ *     - none, or spaces only: whole number, same under both conventions ("either").
+ *  5. Zero → amount_zero; more than 13 integer digits → amount_too_large (13 integer
+ *     digits plus 2 decimals is 15 significant digits: what a double, hence any JSON
+ *     reader and Excel, holds exactly).
+ *
+ * `resolveAmounts` then decides a file's convention: the declared one, else the one its
+ * unambiguous amounts prove; it never guesses.
+ */
+import { minorUnits } from "../ports.js";
+
+export type Convention = "dot" | "comma";
+
+export type AmountErrorCode =
+  | "amount_empty"
+  | "amount_not_a_number"
+  | "amount_exponent"
+  | "amount_hex"
+  | "amount_sign"
+  | "amount_negative"
+  | "amount_currency_symbol"
+  | "amount_zero"
+  | "amount_too_large"
+  | "amount_ambiguous"
+  | "amount_convention_conflict"
+  | "amount_too_many_decimals";
+
+export interface AmountError {
+  code: AmountErrorCode;
+  message: string;
+}
+
+export type AmountScan =
+  /** `convention`: what the value proves even though it is refused (`0,00` still shows a decimal comma). */
+  | ({ kind: "error"; text: string; convention?: Convention } & AmountError)
+  | { kind: "ok"; text: string; value: string; convention: Convention | "either" }
+  | { kind: "ambiguous"; text: string; asDot: string; asComma: string };
+
+export const MAX_INTEGER_DIGITS = 13;
+
+const SPACE = "[ \\u00A0\\u202F\\u2009]";
+const NUMBER = new RegExp(`^\\d+(?:(?:[.,]|${SPACE})\\d+)*$`);
+const SEPARATOR = new RegExp(`[.,]|${SPACE}`, "g");
+const IS_SPACE = new RegExp(`^${SPACE}$`);
+const HEX = /^[+-]?0x[0-9a-f]+$/i;
+const EXPONENT = /^[+-]?\d+(?:[.,]\d+)?e[+-]?\d+$/i;
+const NEGATIVE = /^[-\u2212].*\d|\d.*-$|^\(.*\d.*\)$/;
+const CODES = "usd|ars|clp|uyu|pyg|mxn|eur|brl";
+const CURRENCY = new RegExp(`[$€£¥]|^(?:${CODES})(?![a-z])|(?<![a-z])(?:${CODES})$`, "i");
+
+const FIX = "write a positive number such as 1234.56 or 1234,56";
+
+function fail(text: string, code: AmountErrorCode, message: string, convention?: Convention): AmountScan {
+  return convention
+    ? { kind: "error", text, code, message, convention }
+    : { kind: "error", text, code, message };
+}
+
+/** "0012" → "12", "000" → "0". */
+function stripZeros(digits: string): string {
+  return digits.replace(/^0+(?=\d)/, "");
+}
+
+/** Thousands groups: first 1–3 digits without leading zero, the others exactly 3. */
+function wellGrouped(groups: readonly string[]): boolean {
+  return groups.every((group, i) => (i === 0 ? /^[1-9]\d{0,2}$/.test(group) : group.length === 3));
+}
+
+function other(convention: Convention): Convention {
+  return convention === "dot" ? "comma" : "dot";
+}
+
+function conventionOf(decimalSeparator: string): Convention {
+  return decimalSeparator === "." ? "dot" : "comma";
+}
+
+/** Builds the result for a well-formed number: zero and size checks, which keep the evidence. */
+function finish(
+  text: string,
+  integer: string,
+  fraction: string,
+  convention: Convention | "either",
+): AmountScan {
+  const whole = stripZeros(integer);
+  const value = fraction === "" ? whole : `${whole}.${fraction}`;
+  const evidence = convention === "either" ? undefined : convention;
+  if (/^[0.]+$/.test(value))
+    return fail(
+      text,
+      "amount_zero",
+      `"${text}" is zero; remove the row or write the amount to pay`,
+      evidence,
+    );
+  if (whole.length > MAX_INTEGER_DIGITS) {
+    return fail(
+      text,
+      "amount_too_large",
+      `"${text}" has more than ${MAX_INTEGER_DIGITS} digits before the decimals; check the column (it may hold an id or an account number)`,
+      evidence,
+    );
+  }
+  return { kind: "ok", text, value, convention };
+}
+
+/** Reads one amount cell; see the rules at the top of this file. */
+export function scanAmount(raw: string): AmountScan {
+  const text = raw.trim();
+  if (text === "") return fail(text, "amount_empty", `the amount is empty; ${FIX}`);
+  if (HEX.test(text))
+    return fail(text, "amount_hex", `"${text}" is hexadecimal; write the amount in decimal digits`);
+  if (EXPONENT.test(text)) {
+    return fail(
+      text,
+      "amount_exponent",
+      `"${text}" is in scientific notation; write the number in full (format the column as Number in Excel)`,
+    );
+  }
+  if (NEGATIVE.test(text))
+    return fail(text, "amount_negative", `"${text}" is negative; amounts to pay must be positive`);
+  if (text.startsWith("+"))
+    return fail(text, "amount_sign", `"${text}" has a "+" sign; write the number without it`);
+  if (CURRENCY.test(text)) {
+    return fail(
+      text,
+      "amount_currency_symbol",
+      `"${text}" has a currency sign or code; write only the number (the port sets the currency)`,
+    );
+  }
+  if (!NUMBER.test(text)) return fail(text, "amount_not_a_number", `"${text}" is not a number; ${FIX}`);
+
+  const groups = text.split(SEPARATOR);
+  const separators = (text.match(SEPARATOR) ?? []).map((s) => (IS_SPACE.test(s) ? " " : s));
+  const notANumber = fail(
+    text,
+    "amount_not_a_number",
+    `"${text}" is not a well-formed number (check its separators); ${FIX}`,
+  );
+  if (separators.length === 0) return finish(text, text, "", "either");
+
+  const marks = [...new Set(separators.filter((s) => s !== " "))];
+  const spaces = separators.includes(" ");
+  const last = separators[separators.length - 1] as string;
+  const integerGroups = groups.slice(0, -1);
+  const fraction = groups[groups.length - 1] as string;
+
+  if (marks.length === 0)
+    return wellGrouped(groups) ? finish(text, groups.join(""), "", "either") : notANumber;
+
+  if (marks.length === 2) {
+    // `1,234.56`: the last mark is decimal and appears once; the other groups, alone.
+    if (last === " " || separators.indexOf(last) !== separators.length - 1 || spaces) return notANumber;
+    return wellGrouped(integerGroups)
+      ? finish(text, integerGroups.join(""), fraction, conventionOf(last))
+      : notANumber;
+  }
+
+  const mark = marks[0] as string;
+  const count = separators.filter((s) => s === mark).length;
+  if (count > 1) {
+    // `1.234.567`: a mark used twice groups; grouping by "." is what decimal-comma locales do.
+    if (spaces || !wellGrouped(groups)) return notANumber;
+    return finish(text, groups.join(""), "", other(conventionOf(mark)));
+  }
+  if (last !== mark) return notANumber; // `1,234 567`: a decimal mark before a thousands space
+  if (spaces)
+    return wellGrouped(integerGroups)
+      ? finish(text, integerGroups.join(""), fraction, conventionOf(mark))
+      : notANumber;
+
+  const [whole, decimals] = groups as [string, string];
+  const couldGroup = decimals.length === 3 && wellGrouped([whole]);
+  if (!couldGroup) return finish(text, whole, decimals, conventionOf(mark));
+  // `1.234` / `1,234`: a decimal point or a thousands separator; the file has to say which.
+  const asDecimal = `${whole}.${decimals}`;
+  const asWhole = `${whole}${decimals}`;
+  return mark === "."
+    ? { kind: "ambiguous", text, asDot: asDecimal, asComma: asWhole }
+    : { kind: "ambiguous", text, asDot: asWhole, asComma: asDecimal };
+}
+
+/** One amount (or budget) cell of a file, with its scan. */
+export interface AmountCell {
+  line: number;
+  column: string;
+  scan: AmountScan;
+}
+
+export type AmountOutcome = { value: string } | { error: AmountError };
+
+export interface FileConvention {
+  /** Declared, or proved by the file; undefined when the file proves nothing or both. */
+  convention?: Convention;
+  /** First cell proving each convention. */
+  evidence: Partial<Record<Convention, AmountCell>>;
+}
+
+function provedBy(scan: AmountScan): Convention | undefined {
+  if (scan.kind === "ok" && scan.convention !== "either") return scan.convention;
+  if (scan.kind === "error") return scan.convention;
+  return undefined;
+}
+
+/** The convention of a file: `declared`, else the one its amounts prove if they agree. */
+export function fileConvention(cells: readonly AmountCell[], declared?: Convention): FileConvention {
+  const evidence: Partial<Record<Convention, AmountCell>> = {};
+  for (const cell of cells) {
+    const proved = provedBy(cell.scan);
+    if (proved && !evidence[proved]) evidence[proved] = cell;
+  }
+  if (declared) return { convention: declared, evidence };
+  if (evidence.dot && evidence.comma) return { evidence };
+  const proved = evidence.dot ? "dot" : evidence.comma ? "comma" : undefined;
+  return proved ? { convention: proved, evidence } : { evidence };
+}
+
+const SEPARATOR_OF: Record<Convention, string> = { dot: ".", comma: "," };
+const NAME_OF: Record<Convention, string> = { dot: "a decimal point", comma: "a decimal comma" };
+
+/**
+ * Resolves every amount cell of a file (amount and budget together: one file, one
+ * convention) to a canonical value or an error, keyed by line (one money cell per line).
+ * Errors from `scanAmount` pass through.
+ */
+export function resolveAmounts(
+  cells: readonly AmountCell[],
+  declared?: Convention,
+): Map<number, AmountOutcome> {
+  const { convention, evidence } = fileConvention(cells, declared);
+  const outcomes = new Map<number, AmountOutcome>();
+  const mixed =
+    !declared && evidence.dot && evidence.comma ? { dot: evidence.dot, comma: evidence.comma } : null;
+  for (const cell of cells) {
+    if (outcomes.has(cell.line)) throw new RangeError(`resolveAmounts: line ${cell.line} given twice`);
+    const { scan } = cell;
+    const error = (code: AmountErrorCode, message: string) =>
+      outcomes.set(cell.line, { error: { code, message } });
+    if (scan.kind === "error") {
+      outcomes.set(cell.line, { error: { code: scan.code, message: scan.message } });
+    } else if (scan.kind === "ok" && scan.convention === "either") {
+      outcomes.set(cell.line, { value: scan.value });
+    } else if (mixed) {
+      // Every value whose meaning depends on the convention is suspect; whole numbers are not.
+      error(
+        "amount_convention_conflict",
+        `this file mixes decimal separators: line ${mixed.comma.line} has "${mixed.comma.scan.text}" (decimal comma) and line ${mixed.dot.line} has "${mixed.dot.scan.text}" (decimal point); make them agree or pass --decimal-separator`,
+      );
+    } else if (scan.kind === "ambiguous") {
+      if (convention) outcomes.set(cell.line, { value: convention === "dot" ? scan.asDot : scan.asComma });
+      else {
+        const [whole, decimal] = scan.asDot.includes(".")
+          ? [scan.asComma, scan.asDot]
+          : [scan.asDot, scan.asComma];
+        error(
+          "amount_ambiguous",
+          `"${scan.text}" could be ${whole} or ${decimal} and no other amount in the file says which; pass --decimal-separator . or ,`,
+        );
+      }
+    } else if (convention && scan.convention !== "either" && scan.convention !== convention) {
+      // Only a declared convention can disagree with a proving value here.
+      error(
+        "amount_convention_conflict",
+        `"${scan.text}" is written with ${NAME_OF[scan.convention]}, but --decimal-separator ${SEPARATOR_OF[convention]} was given; fix the value or the option`,
+      );
+    } else {
+      outcomes.set(cell.line, { value: scan.value });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Checks a canonical amount against its currency's minor units (ISO 4217: 0 for CLP and
+ * PYG, 2 for the others here). Trailing zeros do not count: `1234.00` CLP is exactly 1234.
+ */
+export function checkDecimals(value: string, currency: string): AmountError | null {
+  const allowed = minorUnits(currency);
+  const fraction = (value.split(".")[1] ?? "").replace(/0+$/, "");
+  if (fraction.length <= allowed) return null;
+  const code = currency.toUpperCase();
+  const has = `${fraction.length} decimal${fraction.length > 1 ? "s" : ""}`;
+  return {
+    code: "amount_too_many_decimals",
+    message:
+      allowed === 0
+        ? `${value} has ${has}, but ${code} amounts are whole numbers; round it to a whole ${code} amount`
+        : `${value} has ${has}, but ${code} allows at most ${allowed}; round it to ${allowed} decimals`,
+  };
+}

@@ -1,0 +1,331 @@
+import { expect } from "chai";
+import { BatchError } from "../../src/errors.js";
+import { requiredColumns } from "../../src/read/headers.js";
+import {
+  type InputRecord,
+  type ReadOptions,
+  readAllRecords,
+  readRecords,
+  readRecordsFromBytes,
+} from "../../src/read/records.js";
+import { type AmountCell, resolveAmounts, scanAmount } from "../../src/validate/amount.js";
+import { FIXTURE_DIR } from "./make-fixtures.js";
+
+const required = requiredColumns();
+const HEADER = "sender_port,recipient_user_id,port,amount,withdrawal_instruction_id,reference";
+
+async function read(text: string | Buffer, options: Partial<ReadOptions> = {}) {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+  const result = await readRecordsFromBytes(bytes, { file: "in.csv", requiredColumns: required, ...options });
+  const records: InputRecord[] = [];
+  for await (const record of result.records) records.push(record);
+  return { ...result, records };
+}
+
+async function readError(text: string, options: Partial<ReadOptions> = {}): Promise<BatchError> {
+  try {
+    await read(text, options);
+  } catch (error) {
+    expect(error).to.be.instanceOf(BatchError);
+    return error as BatchError;
+  }
+  throw new Error("expected a BatchError");
+}
+
+const lines = (records: readonly InputRecord[]) => records.map((record) => record.line);
+
+describe("readRecords: line numbers", () => {
+  // Every chunk size from 1 byte up, so that CRLF pairs, quotes and UTF-8 characters are
+  // split across chunk boundaries at every possible place.
+  for (const chunkSize of [1, 2, 3, 5, 64, 1 << 20]) {
+    it(`counts physical lines across quoted newlines, blank lines and mixed line endings (chunks of ${chunkSize})`, async () => {
+      const text = [
+        `${HEADER}\r\n`, // 1
+        'ar_ars,1,cl_clp,10,5,"first\r\nsecond"\r\n', // 2–3
+        "\r\n", // 4 blank
+        ";\r\n".replace(";", ",,,,,"), // 5: empty cells only (Excel), skipped
+        'ar_ars,2,cl_clp,11,5,"a\nb\rc"\n', // 6–8
+        "ar_ars,3,cl_clp,12,5,Núñez\r", // 9 (CR)
+        "\n", // 10 blank (LF after CR is its own line here? no: CR LF is one break)
+        "ar_ars,4,cl_clp,13,5,last", // see below
+      ].join("");
+      const { records } = await read(text, { chunkSize });
+      expect(records.map((r) => [r.line, r.fields.recipient_user_id, r.fields.reference])).to.deep.equal([
+        [2, "1", "first\r\nsecond"],
+        [6, "2", "a\nb\rc"],
+        // "…Núñez\r\n" is one CRLF, so the last record is on line 10.
+        [9, "3", "Núñez"],
+        [10, "4", "last"],
+      ]);
+    });
+  }
+
+  it("counts lines before a header preceded by blank lines", async () => {
+    const { header, records } = await read(`\n\n${HEADER}\nar_ars,1,cl_clp,10,5,r\n`);
+    expect(header.line).to.equal(3);
+    expect(lines(records)).to.deep.equal([4]);
+  });
+
+  it("reads CR-only line endings (classic Mac Excel)", async () => {
+    const { records } = await read(`${HEADER}\rar_ars,1,cl_clp,10,5,"x\ry"\rar_ars,2,cl_clp,11,5,z\r`);
+    expect(records.map((r) => [r.line, r.fields.reference])).to.deep.equal([
+      [2, "x\ry"],
+      [4, "z"],
+    ]);
+  });
+});
+
+describe("readRecords: cells", () => {
+  it("trims canonical cells except reference, which is kept exactly", async () => {
+    const header = HEADER.replaceAll(",", ";");
+    const { records } = await read(
+      `${header}\n ar_ars ;\u00A0300\u00A0; cl_clp ;  1 234,56\u202F; 2100 ;  EMP 1 \n`,
+    );
+    expect(records[0]?.fields).to.deep.equal({
+      sender_port: "ar_ars",
+      recipient_user_id: "300",
+      port: "cl_clp",
+      amount: "1 234,56",
+      withdrawal_instruction_id: "2100",
+      reference: "  EMP 1 ",
+    });
+  });
+
+  it("gives empty strings for the missing cells of a short row, without a problem", async () => {
+    const { records } = await read(`${HEADER}\nar_ars,300\n`);
+    expect(records[0]).to.deep.equal({
+      line: 2,
+      fields: {
+        sender_port: "ar_ars",
+        recipient_user_id: "300",
+        port: "",
+        amount: "",
+        withdrawal_instruction_id: "",
+        reference: "",
+      },
+      problems: [],
+    });
+  });
+
+  it("reports a row with more fields than the header as a problem of that row", async () => {
+    const { records } = await read(
+      `${HEADER}\nar_ars,300,cl_clp,1,234,2100,EMP-1\nar_ars,301,cl_clp,5,2101,EMP-2,,\n`,
+    );
+    expect(records[0]?.problems).to.deep.equal([
+      {
+        column: "",
+        code: "too_many_fields",
+        message:
+          'the row has 7 fields but the header has 6 (extra: "EMP-1"); quote any value that contains ","',
+      },
+    ]);
+    // Trailing empty cells are Excel's doing, not a problem.
+    expect(records[1]?.problems).to.deep.equal([]);
+  });
+
+  it("keeps unknown columns only with keepColumns, under unique names", async () => {
+    const text = `${HEADER},Nombre,,Nombre\nar_ars,300,cl_clp,10,2100,R1,José Núñez,x, Otro \n`;
+    const kept = await read(text, { keepColumns: true });
+    expect(kept.extraColumns).to.deep.equal(["Nombre", "column_8", "Nombre_2"]);
+    expect(kept.records[0]?.extra).to.deep.equal({ Nombre: "José Núñez", column_8: "x", Nombre_2: " Otro " });
+    expect(kept.notices).to.deep.equal([]);
+    const dropped = await read(text);
+    expect(dropped.records[0]).to.not.have.property("extra");
+    expect(dropped.notices).to.deep.equal([
+      'in.csv: ignoring unknown columns "Nombre", "Nombre" (--keep-columns copies them into the report)',
+    ]);
+  });
+
+  it("stores a column named __proto__ as data", async () => {
+    const { records } = await read(`${HEADER},__proto__\nar_ars,300,cl_clp,10,2100,R1,x\n`, {
+      keepColumns: true,
+    });
+    const extra = records[0]?.extra as Record<string, string>;
+    expect(Object.keys(extra)).to.deep.equal(["__proto__"]);
+    expect(Object.getPrototypeOf(extra)).to.equal(Object.prototype);
+  });
+
+  it("uses a forced delimiter", async () => {
+    const { delimiter, records } = await read(
+      "recipient_user_id|sender_port;port|amount|withdrawal_instruction_id\n1|a;b|2|3\n",
+      {
+        delimiter: "|",
+        requiredColumns: ["recipient_user_id"],
+      },
+    );
+    expect(delimiter).to.equal("|");
+    expect(records[0]?.fields).to.deep.equal({
+      recipient_user_id: "1",
+      amount: "2",
+      withdrawal_instruction_id: "3",
+    });
+  });
+
+  it("stops parsing when the consumer stops iterating", async () => {
+    const body = Array.from({ length: 5000 }, (_, i) => `ar_ars,${i},cl_clp,10,2100,R${i}\n`).join("");
+    const result = await readRecordsFromBytes(Buffer.from(`${HEADER}\n${body}`), {
+      file: "in.csv",
+      requiredColumns: required,
+      chunkSize: 256,
+    });
+    let seen = 0;
+    for await (const _ of result.records) if (++seen === 3) break;
+    expect(seen).to.equal(3);
+  });
+});
+
+describe("readRecords: refusals", () => {
+  it("names the file, line and column of an unclosed quote", async () => {
+    const error = await readError(
+      `${HEADER}\r\nar_ars,1,cl_clp,10,5,"a\r\nb"\r\n\r\nar_ars,2,cl_clp,10,5,"never closed\r\nar_ars,3\r\n`,
+    );
+    expect(error.code).to.equal("input");
+    expect(error.message).to.equal(
+      'in.csv:5: unclosed quote starting in column 6 ("reference"); the field runs to the end of the file',
+    );
+    expect(error.hint).to.match(/^close the quote/);
+  });
+
+  it("places an unclosed quote in the first column after blank lines", async () => {
+    const error = await readError(`${HEADER}\nar_ars,1,cl_clp,10,5,r\n\n\n"ar_ars,2\n`);
+    expect(error.message).to.equal(
+      'in.csv:5: unclosed quote starting in column 1 ("sender_port"); the field runs to the end of the file',
+    );
+  });
+
+  it("refuses a quote inside an unquoted field, and text after a closing quote", async () => {
+    const opening = await readError(`${HEADER}\nar_ars,1,cl_clp,10,5,Pedro "el Rayo"\n`);
+    expect(opening.message).to.equal(
+      'in.csv:2: a quote (") inside the unquoted field in column 6 ("reference")',
+    );
+    const closing = await readError(`${HEADER}\nar_ars,1,cl_clp,"10"5,5,r\n`);
+    expect(closing.message).to.equal(
+      'in.csv:2: text after the closing quote of the field in column 4 ("amount")',
+    );
+  });
+
+  it("refuses an empty file and a file of blank lines", async () => {
+    for (const text of ["", "\r\n\r\n", ",,,\n"]) {
+      const error = await readError(text);
+      expect(error.message).to.equal(
+        "in.csv: the file is empty; expected a header row and one row per payment",
+      );
+    }
+  });
+
+  it("accepts a header with no rows (validation decides what an empty batch means)", async () => {
+    const { records, header } = await read(`${HEADER}\r\n\r\n`);
+    expect([records.length, header.line]).to.deep.equal([0, 1]);
+  });
+
+  it("refuses a missing file with its name", async () => {
+    try {
+      await readRecords("/nonexistent/pagos.csv", { requiredColumns: required });
+      expect.fail("expected a BatchError");
+    } catch (error) {
+      expect((error as BatchError).code).to.equal("input");
+      expect((error as BatchError).message).to.equal(
+        "/nonexistent/pagos.csv: cannot read the file (no such file)",
+      );
+    }
+  });
+
+  it("refuses a binary file and an Excel workbook", async () => {
+    for (const [name, detail] of [
+      ["binary.dat", "NUL byte at offset 15"],
+      ["workbook.xlsx", "it starts like an Excel workbook or other zip file"],
+    ]) {
+      try {
+        await readRecords(FIXTURE_DIR + name, { requiredColumns: required, file: name });
+        expect.fail("expected a BatchError");
+      } catch (error) {
+        expect((error as BatchError).code).to.equal("input");
+        expect((error as BatchError).message).to.equal(
+          `${name}: looks like a binary file, not CSV (${detail})`,
+        );
+      }
+    }
+  });
+});
+
+describe("readRecords: the same payroll from Excel in Spanish and in English (issue 5, acceptance 2)", () => {
+  const read = (name: string) =>
+    readAllRecords(FIXTURE_DIR + name, { requiredColumns: required, keepColumns: true, file: name });
+
+  /** The records with amounts resolved the way validation does: one convention per file. */
+  function canonical(records: readonly InputRecord[]) {
+    const cells: AmountCell[] = records.map((record) => {
+      const column = record.fields.amount ? "amount" : "budget";
+      return { line: record.line, column, scan: scanAmount(record.fields[column] ?? "") };
+    });
+    const amounts = resolveAmounts(cells);
+    return records.map((record, i) => ({
+      line: record.line,
+      fields: { ...record.fields, amount: undefined, budget: undefined },
+      money: [cells[i]?.column, amounts.get(record.line)],
+      extra: Object.values(record.extra ?? {}),
+      problems: record.problems,
+    }));
+  }
+
+  it("reads the Windows-1252 ';' Spanish file and its UTF-8 ',' English twin to the same records", async () => {
+    const spanish = await read("payroll-es-cp1252.csv");
+    const english = await read("payroll-en.csv");
+    expect([spanish.encoding, spanish.delimiter, english.encoding, english.delimiter]).to.deep.equal([
+      "windows-1252",
+      ";",
+      "utf8",
+      ",",
+    ]);
+    expect(spanish.notices).to.deep.equal([
+      "payroll-es-cp1252.csv is not valid UTF-8; read it as Windows-1252 (use --encoding to choose)",
+    ]);
+    expect(english.notices).to.deep.equal([]);
+    expect(spanish.header.columns).to.deep.equal(english.header.columns);
+    expect(canonical(spanish.records)).to.deep.equal(canonical(english.records));
+  });
+
+  it("gets the names, the amounts and the line numbers right", async () => {
+    const spanish = await read("payroll-es-cp1252.csv");
+    const rows = canonical(spanish.records);
+    expect(spanish.extraColumns).to.deep.equal(["Nombre", "Concepto"]);
+    expect(rows.map((row) => row.extra)).to.deep.equal([
+      ["José Núñez", "Sueldo – marzo"],
+      ["María Peña", "Sueldo – marzo"],
+      ["Ángela Ibáñez", "Honorarios; marzo"],
+      ["Iñaki Güemes", 'Bono "extra"'],
+      ["Zoë Ñandú", "Reintegro"],
+      ["Søren Ødegård", "Sueldo – marzo"],
+    ]);
+    expect(rows.map((row) => [row.line, row.fields.reference, ...row.money])).to.deep.equal([
+      [2, "EMP-001", "amount", { value: "1329000" }],
+      [3, "EMP-002", "amount", { value: "23886.75" }],
+      [4, "EMP-003", "amount", { value: "44328.00" }],
+      [5, "EMP-004\nanticipo", "amount", { value: "7695000" }],
+      [7, "EMP-005", "budget", { value: "1500.50" }],
+      [8, "EMP-006", "amount", { value: "1500" }],
+    ]);
+  });
+
+  it("reads the same payroll saved as UTF-8 with BOM, as UTF-16LE text and with CR line endings", async () => {
+    const english = canonical((await read("payroll-en.csv")).records);
+    const bom = await read("payroll-en-bom.csv");
+    expect([bom.encoding, bom.bom, bom.header.names[0]]).to.deep.equal(["utf8", true, "reference"]);
+    expect(canonical(bom.records)).to.deep.equal(english);
+    const utf16 = await read("payroll-en-utf16le.csv");
+    expect([utf16.encoding, utf16.bom, utf16.delimiter, utf16.header.names[0]]).to.deep.equal([
+      "utf16le",
+      true,
+      "\t",
+      "reference",
+    ]);
+    expect(canonical(utf16.records)).to.deep.equal(english);
+    const cr = canonical((await read("payroll-en-cr.csv")).records);
+    expect(cr.map((row) => row.fields.reference)).to.deep.equal(
+      english.map((row) => row.fields.reference?.replace("\n", "\r")),
+    );
+    expect(cr.map((row) => ({ ...row, fields: { ...row.fields, reference: "" } }))).to.deep.equal(
+      english.map((row) => ({ ...row, fields: { ...row.fields, reference: "" } })),
+    );
+  });
+});
