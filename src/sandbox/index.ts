@@ -1,0 +1,147 @@
+/**
+ * The embedded Bitex CrossBorder emulator (DESIGN.md section 9): start it in-process with
+ * `startSandbox`, or run it as `bitex-batch sandbox` through `runSandboxServer`.
+ * It listens on loopback only.
+ */
+import type { AddressInfo } from "node:net";
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../bitex/resources.js";
+import { BatchError } from "../errors.js";
+import { FaultDice, type Faults, parseFaults } from "./faults.js";
+import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";
+import { SandboxServer } from "./server.js";
+import type { SandboxStats } from "./stats.js";
+import { type AdvanceOptions, type AdvanceResult, Store } from "./store.js";
+
+export { DEFAULT_FAULTS, type Faults } from "./faults.js";
+export { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed, SeedError } from "./seed.js";
+export type { SandboxStats } from "./stats.js";
+export type { AdvanceOptions, AdvanceResult } from "./store.js";
+
+export interface SandboxOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1; only loopback hosts are accepted. */
+  host?: string;
+  /** A seed object or the path of a seed file; default DEFAULT_SEED_PATH. */
+  seed?: Seed | string;
+  faults?: Partial<Faults>;
+  /** Receives one line per /api call (method, path, status, ms). */
+  log?: (line: string) => void;
+}
+
+/** The body of GET /_sandbox/state, parsed (money attributes are JSON numbers). */
+export interface SandboxState {
+  requests: Resource<ConciergeRequestAttributes>[];
+  outputs: Resource<ConciergeOutputAttributes>[];
+  /** Emulator addition: the seed's balances as funding left them. */
+  balances: { user_id: string; currency: string; amount: number }[];
+  stats: SandboxStats;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:40123/api */
+  url: string;
+  /** e.g. http://127.0.0.1:40123 (where /_sandbox/* lives) */
+  baseUrl: string;
+  apiKey: string;
+  state(): SandboxState;
+  /** Same as POST /_sandbox/advance. */
+  advance(options?: AdvanceOptions): AdvanceResult;
+  /** Same as POST /_sandbox/faults: applies from the next call; a fault_seed restarts the sequence. */
+  setFaults(faults: Partial<Faults>): void;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host)) {
+    throw new BatchError("usage", `the sandbox listens on loopback only, got host ${JSON.stringify(host)}`, {
+      hint: "use 127.0.0.1, ::1 or localhost",
+    });
+  }
+  const seed =
+    typeof options.seed === "string"
+      ? loadSeed(options.seed)
+      : options.seed !== undefined
+        ? parseSeed(options.seed)
+        : loadSeed(DEFAULT_SEED_PATH);
+  const dice = new FaultDice(validFaults(options.faults ?? {}));
+  const server = new SandboxServer(new Store(seed), dice, options.log);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) =>
+      reject(
+        new BatchError(
+          "usage",
+          `the sandbox cannot listen on ${host}:${options.port ?? 0}: ${error.message}`,
+        ),
+      );
+    server.http.once("error", onError);
+    try {
+      server.http.listen(options.port ?? 0, host, () => {
+        server.http.off("error", onError);
+        resolve();
+      });
+    } catch (error) {
+      onError(error as Error); // a bad port number throws here rather than emitting "error"
+    }
+  });
+  const { port } = server.http.address() as AddressInfo;
+  const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  server.baseUrl = baseUrl;
+
+  return {
+    url: `${baseUrl}/api`,
+    baseUrl,
+    apiKey: seed.api_key,
+    state: () => JSON.parse(server.stateJson()) as SandboxState,
+    advance: (advanceOptions) => server.store.advance(advanceOptions),
+    setFaults: (faults) => dice.setFaults(validFaults(faults)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.cancelTimers();
+        server.http.close(() => resolve());
+        server.http.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * `bitex-batch sandbox`: start, print exactly one line with the URL and the API key, serve
+ * until SIGINT or SIGTERM, then close and resolve (the CLI then exits 0). The signal handlers
+ * are in place before the line is printed, so whoever reads the line may signal at once.
+ */
+export async function runSandboxServer(
+  options: SandboxOptions & { print: (line: string) => void },
+): Promise<void> {
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => resolve();
+  });
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    const sandbox = await startSandbox(options);
+    try {
+      options.print(`bitex sandbox listening on ${sandbox.url} (api key: ${sandbox.apiKey})`);
+      await stopped;
+    } finally {
+      await sandbox.close();
+    }
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function validFaults(faults: Partial<Faults>): Partial<Faults> {
+  try {
+    return parseFaults(faults);
+  } catch (error) {
+    throw new BatchError("usage", (error as Error).message);
+  }
+}

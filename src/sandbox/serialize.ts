@@ -1,0 +1,120 @@
+/**
+ * Store records → JSON:API resources, in the wire shapes of src/bitex/resources.ts (money as
+ * RawNumber so it is written from exact decimal text).
+ *
+ * Users and withdrawal instructions copy the attributes Bitex was recorded sending. Emulator
+ * additions, because the concierge world needs them: a withdrawal instruction also carries
+ * `attributes.port_code` and a `user` relationship. Ports have their code as id (like Bitex's
+ * cash_wallets, whose ids are currency codes).
+ */
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../bitex/resources.js";
+import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
+import type { InstructionRecord, UserRecord } from "./directory.js";
+import { moneyJson, type RawNumber } from "./jsonapi.js";
+import type { OutputRecord, RequestRecord } from "./store.js";
+
+type Money<A, K extends keyof A> = Omit<A, K> & { [P in K]: RawNumber | null };
+type Relationships = Record<string, { data: { type: string; id: string } | null }>;
+
+export interface WireResource<A> {
+  id: string;
+  type: string;
+  attributes: A;
+  relationships?: Relationships;
+}
+
+const link = (type: string, id: string) => ({ data: { type, id } });
+
+export function portResource(code: PortCode): WireResource<Record<string, unknown>> {
+  const currency = portCurrency(code);
+  return {
+    id: code,
+    type: "concierge_ports",
+    attributes: { code, country: portCountry(code), currency, decimals: minorUnits(currency) },
+  };
+}
+
+export function userResource(user: UserRecord): WireResource<Record<string, unknown>> {
+  return {
+    id: user.id,
+    type: "users",
+    attributes: {
+      // Bitex sets a user's name to the e-mail when none was given (recorded users-create).
+      name: user.name ?? user.email,
+      email: user.email,
+      kyc_accepted: user.complianceState === "enabled",
+      otp_enabled: false,
+      do_not_email: false,
+      trezor_login_enabled: false,
+    },
+  };
+}
+
+export function instructionResource(instruction: InstructionRecord): WireResource<Record<string, unknown>> {
+  return {
+    id: instruction.id,
+    type: "withdrawal_instructions",
+    attributes: {
+      label: instruction.label,
+      schema: "bitex",
+      body: instruction.body,
+      port_code: instruction.portCode,
+    },
+    relationships: { user: link("users", instruction.userId) },
+  };
+}
+
+export function requestResource(
+  request: RequestRecord,
+): WireResource<Money<ConciergeRequestAttributes, "total_to_spend">> {
+  const c = request.counts;
+  return {
+    id: request.id,
+    type: "concierge_requests",
+    attributes: {
+      state: request.state,
+      port_code: request.portCode,
+      external_id: request.externalId,
+      cancellation_reason: request.cancellationReason,
+      outputs_count: request.outputs.length,
+      outputs_accepting: c.accepting,
+      outputs_accepted: c.accepted,
+      outputs_rejected: c.rejected,
+      outputs_working: c.working,
+      outputs_settling: c.settling,
+      outputs_settled: c.settled,
+      outputs_failed: c.failed,
+      outputs_returned: c.returned,
+      outputs_cancelled: c.cancelled,
+      total_to_spend: moneyJson(request.totalToSpend),
+      eta: request.eta,
+      accept_quote_before: request.acceptQuoteBefore,
+      provision_funds_before: request.provisionFundsBefore,
+      created_at: request.createdAt,
+      updated_at: request.updatedAt,
+    },
+    relationships: { user: link("users", request.userId) },
+  };
+}
+
+export function outputResource(
+  output: OutputRecord,
+): WireResource<Money<ConciergeOutputAttributes, "amount" | "budget">> {
+  return {
+    id: output.id,
+    type: "concierge_request_outputs",
+    attributes: {
+      state: output.state,
+      port_code: output.portCode,
+      amount: moneyJson(output.amount),
+      budget: moneyJson(output.budget),
+      created_at: output.createdAt,
+      updated_at: output.updatedAt,
+    },
+    relationships: {
+      request: link("concierge_requests", output.request.id),
+      user: link("users", output.userId),
+      withdrawal_instruction: link("withdrawal_instructions", output.instructionId),
+    },
+  };
+}

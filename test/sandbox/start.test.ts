@@ -1,0 +1,197 @@
+/** Starting and stopping the emulator: options, the default seed, loopback only, runSandboxServer. */
+import { spawn } from "node:child_process";
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import {
+  DEFAULT_SEED_PATH,
+  isLoopback,
+  loadSeed,
+  runSandboxServer,
+  startSandbox,
+} from "../../src/sandbox/index.js";
+import { Api, type Json, TEST_SEED } from "./helpers.js";
+
+describe("sandbox start and stop", () => {
+  it("starts on the default demo seed: its key, its users, the 11 ports", async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      expect(sandbox.apiKey).to.equal("sandbox-key");
+      expect(sandbox.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+      expect(sandbox.url).to.equal(`${sandbox.baseUrl}/api`);
+      const api = new Api(sandbox);
+      expect((await api.get("/concierge_ports")).body.data).to.have.length(11);
+      expect((await api.get("/users/me")).body.data.id).to.equal("112");
+      expect((await api.get("/withdrawal_instructions/2100")).body.data.attributes.port_code).to.equal(
+        "cl_clp",
+      );
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("the demo seed pays every row of fixtures/demo/payroll.csv through to finished", async () => {
+    const sandbox = await startSandbox({ faults: { rate_limit: 0 } });
+    try {
+      const api = new Api(sandbox);
+      const [header, ...rows] = readFileSync(
+        new URL("../../fixtures/demo/payroll.csv", import.meta.url),
+        "utf8",
+      )
+        .trim()
+        .split(/\r?\n/)
+        .map((line) => line.split(","));
+      const column = (row: string[], name: string) => row[header?.indexOf(name) ?? -1] ?? "";
+      const requests = new Map<string, string>();
+      for (const row of rows) {
+        const group = `${column(row, "payer_user_id")} ${column(row, "sender_port")}`;
+        if (!requests.has(group)) {
+          const id = await api.createRequest(
+            { port_code: column(row, "sender_port") },
+            column(row, "payer_user_id"),
+          );
+          requests.set(group, id);
+        }
+        const money =
+          column(row, "amount") === ""
+            ? { budget: Number(column(row, "budget")) }
+            : { amount: Number(column(row, "amount")) };
+        await api.createOutput({
+          request: requests.get(group) as string,
+          user: column(row, "recipient_user_id"),
+          instruction: column(row, "withdrawal_instruction_id"),
+          port: column(row, "port"),
+          ...money,
+        });
+      }
+      for (const id of requests.values()) await api.post(`/concierge_requests/${id}/request_quote`);
+      sandbox.advance();
+      for (const id of requests.values()) await api.post(`/concierge_requests/${id}/accept_quote`);
+      sandbox.advance({ until: "final" });
+      const { requests: finalRequests, outputs } = sandbox.state();
+      expect(finalRequests.map((r) => r.attributes.state)).to.deep.equal(
+        Array(requests.size).fill("finished"),
+      );
+      expect(outputs).to.have.length(rows.length);
+      expect(outputs.every((o) => o.attributes.state === "settled")).to.equal(true);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("DEFAULT_SEED_PATH is fixtures/demo/seed.json, and loads", () => {
+    expect(DEFAULT_SEED_PATH.replaceAll("\\", "/")).to.match(/\/fixtures\/demo\/seed\.json$/);
+    expect(loadSeed(DEFAULT_SEED_PATH).owner_user_id).to.equal("112");
+  });
+
+  it("takes a seed file path; the first user owns the key when owner_user_id is absent", async () => {
+    const path = join(tmpdir(), `bitex-sandbox-seed-${process.pid}.json`);
+    const { owner_user_id: _, ...seed } = TEST_SEED;
+    writeFileSync(path, JSON.stringify(seed));
+    const sandbox = await startSandbox({ seed: path });
+    unlinkSync(path);
+    try {
+      expect((await new Api(sandbox).get("/users/me")).body.data.id).to.equal("112");
+      expect(sandbox.apiKey).to.equal("test-key");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("refuses a non-loopback host and bad faults with usage errors, an unreadable seed with an input error", async () => {
+    const refusal = async (options: Parameters<typeof startSandbox>[0]) =>
+      startSandbox(options).then(
+        () => expect.fail("started"),
+        (error: { code: string; message: string }) => error,
+      );
+    expect(await refusal({ host: "0.0.0.0" })).to.include({ code: "usage" });
+    expect(await refusal({ faults: { fail_rate: 3 } })).to.include({ code: "usage" });
+    expect(await refusal({ seed: "/nonexistent/seed.json" })).to.include({ code: "input" });
+    expect(await refusal({ seed: TEST_SEED, port: 70000 })).to.include({ code: "usage" });
+    const taken = await startSandbox({ seed: TEST_SEED });
+    try {
+      const port = Number(new URL(taken.url).port);
+      expect(await refusal({ seed: TEST_SEED, port })).to.include({ code: "usage" });
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it("isLoopback accepts only loopback names", () => {
+    expect(["127.0.0.1", "127.1.2.3", "::1", "localhost"].map(isLoopback)).to.deep.equal([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      ["0.0.0.0", "::", "192.168.1.2", "example.com", "127.0.0.1.example.com"].map(isLoopback),
+    ).to.deep.equal([false, false, false, false, false]);
+  });
+
+  it("close() promptly cuts calls still waiting on latency", async () => {
+    const sandbox = await startSandbox({ seed: TEST_SEED, faults: { latency_ms: 5000 } });
+    const pending = new Api(sandbox).get("/users").then(
+      () => "answered",
+      () => "cut",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await sandbox.close();
+    expect(await pending).to.equal("cut");
+    expect(performance.now() - started).to.be.below(1000);
+  });
+
+  it("runSandboxServer prints one line, serves, and resolves after SIGTERM with the server closed", async () => {
+    const listenersBefore = process.listenerCount("SIGTERM");
+    const lines: string[] = [];
+    const running = runSandboxServer({ seed: TEST_SEED, port: 0, print: (line) => lines.push(line) });
+    while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(lines).to.have.length(1);
+    const match = /^bitex sandbox listening on (http:\/\/127\.0\.0\.1:\d+\/api) \(api key: test-key\)$/.exec(
+      lines[0] ?? "",
+    );
+    expect(match, lines[0]).to.not.equal(null);
+    const url = match?.[1] as string;
+    const ports = await fetch(`${url}/concierge_ports`, { headers: { Authorization: "test-key" } });
+    expect(ports.status).to.equal(200);
+
+    process.emit("SIGTERM", "SIGTERM");
+    await running;
+    expect(process.listenerCount("SIGTERM")).to.equal(listenersBefore);
+    const afterClose = await fetch(`${url}/concierge_ports`).then(
+      () => "answered",
+      () => "refused",
+    );
+    expect(afterClose).to.equal("refused");
+    expect(lines).to.have.length(1);
+  });
+
+  it("as a process: prints its line, answers, and exits 0 on a real SIGTERM", async () => {
+    const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
+    const script = [
+      `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
+      "await runSandboxServer({ port: 0, print: (line) => console.log(line) });",
+    ].join("\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const line = await new Promise<string>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
+      });
+    });
+    const url = /listening on (\S+) \(api key: sandbox-key\)$/.exec(line)?.[1];
+    const ports = await fetch(`${url}/concierge_ports`, { headers: { Authorization: "sandbox-key" } });
+    expect(((await ports.json()) as Json).data).to.have.length(11);
+    child.kill("SIGTERM");
+    expect(await exited).to.equal(0);
+    expect(stdout).to.match(
+      /^bitex sandbox listening on http:\/\/127\.0\.0\.1:\d+\/api \(api key: sandbox-key\)\n$/,
+    );
+  });
+});
