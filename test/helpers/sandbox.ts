@@ -1,0 +1,21 @@
+/** An emulator on a free loopback port for one test, seeded from the demo or a test's own world. */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Faults, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { ROOT } from "./cli.js";
+
+export const DEMO_CSV = join(ROOT, "fixtures", "demo", "payroll.csv");
+export const DEMO_SEED = join(ROOT, "fixtures", "demo", "seed.json");
+
+export async function demoSeed(): Promise<Seed> {
+  return JSON.parse(await readFile(DEMO_SEED, "utf8")) as Seed;
+}
+
+/** No rate limit unless a test asks: most tests are about something else. */
+export function sandbox(faults: Partial<Faults> = {}, seed?: Seed | string): Promise<Sandbox> {
+  return startSandbox({ port: 0, seed: seed ?? DEMO_SEED, faults: { rate_limit: 0, ...faults } });
+}
+
+export function apiEnv(box: Sandbox): Record<string, string> {
+  return { BITEX_API_KEY: box.apiKey, BITEX_API_URL: box.url };
+}
