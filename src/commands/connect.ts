@@ -16,6 +16,8 @@ export interface Connection {
   client: BitexClient;
   /** Every string that must never be printed (the key). */
   secrets: string[];
+  /** The API base URL (for the journal: a batch belongs to one server). */
+  apiUrl: string;
   label: string;
   close(): Promise<void>;
 }
@@ -46,13 +48,14 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
   const target = resolveApi(args, options.env);
   if (target) {
     const client = createBitexClient({ baseUrl: target.url, apiKey: target.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
-    return { client, secrets: [target.apiKey], label: target.url, close: async () => client.close() };
+    return { client, secrets: [target.apiKey], apiUrl: target.url, label: target.url, close: async () => client.close() };
   }
   const sandbox = await startSandbox({ port: 0 });
   const client = createBitexClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
   return {
     client,
     secrets: [],
+    apiUrl: sandbox.url,
     label: `the embedded emulator at ${sandbox.url}`,
     close: async () => {
       client.close();

@@ -1,5 +1,6 @@
 /** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchError, exitCodeFor } from "../errors.js";
 import type { ReportFormat } from "../report/dialect.js";
@@ -86,7 +87,10 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     return;
   }
 
-  const batchDir = join(args.stateDir, loaded.plan.batchId);
+  // The embedded emulator's world ends with this process, so its journal must not outlive
+  // it: a later --sandbox run would try to resume against a server that forgot everything.
+  const stateDir = args.sandbox ? await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-")) : args.stateDir;
+  const batchDir = join(stateDir, loaded.plan.batchId);
   await mkdir(batchDir, { recursive: true, mode: 0o700 });
   const lock = await acquireLock(join(batchDir, "lock"), (line) => out.warn(line));
   try {
@@ -110,6 +114,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         plan: loaded.plan,
         journalPath: join(batchDir, "journal.jsonl"),
         fileLabel: loaded.file,
+        apiLabel: connection.apiUrl,
         api: connection.client,
         concurrency: args.concurrency,
         signal: stop.signal,
@@ -126,5 +131,6 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     if (stopped) throw stopped;
   } finally {
     await lock.release();
+    if (args.sandbox) await rm(stateDir, { recursive: true, force: true });
   }
 }

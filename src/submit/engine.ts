@@ -28,6 +28,8 @@ export interface SubmitOptions {
   plan: Plan;
   journalPath: string;
   fileLabel: string;
+  /** The API base URL: a journal belongs to one server (sandbox and production never mix). */
+  apiLabel: string;
   api: SubmitApi;
   concurrency: number;
   /** Aborted on SIGINT/SIGTERM: no new rows start; calls in flight finish. */
@@ -366,6 +368,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
         v: 1,
         batch_id: options.plan.batchId,
         fingerprint: options.plan.fingerprint,
+        api: options.apiLabel,
         file: options.fileLabel,
         rows,
         at: now(),

@@ -47,7 +47,7 @@ describe("submit end to end (built CLI against the emulator)", function () {
     expect(result.code).to.equal(0);
 
     const reportText = await readFile(join(dir, "payroll.report.csv"), "utf8");
-    const expected = await readFile(join(ROOT, "fixtures", "expected", "demo.report.csv"), "utf8");
+    const expected = await readFile(join(ROOT, "fixtures", "expected", "demo-report.csv"), "utf8");
     expect(withoutTimestamps(reportText)).to.equal(expected);
     expect((await stat(join(dir, "payroll.report.csv"))).mode & 0o777).to.equal(0o600);
 

@@ -17,10 +17,20 @@ function row(line: number, payerUserId: string, senderPort: ValidRow["senderPort
 }
 
 describe("plan (grouping)", () => {
-  const rows = [row(2, "112", "ar_ars"), row(3, "112", "us_usd"), row(4, "", "ar_ars"), row(5, "112", "ar_ars"), row(6, "", "ar_ars")];
+  const rows = [
+    row(2, "112", "ar_ars"),
+    row(3, "112", "us_usd"),
+    row(4, "", "ar_ars"),
+    row(5, "112", "ar_ars"),
+    row(6, "", "ar_ars"),
+  ];
 
   const cases: Array<[string, string[], number[][]]> = [
-    ["one request per (payer, sender port), first-seen order", ["112|ar_ars", "112|us_usd", "|ar_ars"], [[2, 5], [3], [4, 6]]],
+    [
+      "one request per (payer, sender port), first-seen order",
+      ["112|ar_ars", "112|us_usd", "|ar_ars"],
+      [[2, 5], [3], [4, 6]],
+    ],
   ];
   for (const [name, keys, lines] of cases) {
     it(name, () => {
@@ -45,13 +55,17 @@ describe("plan (grouping)", () => {
   it("the fingerprint changes when any planned value changes", () => {
     const a = plan("b", rows).fingerprint;
     expect(plan("b", rows).fingerprint).to.equal(a);
-    expect(plan("b", [...rows.slice(0, 4), { ...(rows[4] as ValidRow), amount: "1001" }]).fingerprint).to.not.equal(a);
+    expect(
+      plan("b", [...rows.slice(0, 4), { ...(rows[4] as ValidRow), amount: "1001" }]).fingerprint,
+    ).to.not.equal(a);
   });
 
   it("the default batch id depends on the file's name and bytes", () => {
     const bytes = new TextEncoder().encode("a,b\n1,2\n");
     expect(batchIdFor("p.csv", bytes)).to.equal(batchIdFor("p.csv", bytes));
     expect(batchIdFor("q.csv", bytes)).to.not.equal(batchIdFor("p.csv", bytes));
-    expect(batchIdFor("p.csv", new TextEncoder().encode("a,b\n1,3\n"))).to.not.equal(batchIdFor("p.csv", bytes));
+    expect(batchIdFor("p.csv", new TextEncoder().encode("a,b\n1,3\n"))).to.not.equal(
+      batchIdFor("p.csv", bytes),
+    );
   });
 });

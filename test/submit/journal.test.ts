@@ -1,7 +1,7 @@
-import { expect } from "chai";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "chai";
 import { foldJournal, JournalWriter, parseJournal, readJournal } from "../../src/submit/journal.js";
 
 const at = "2026-11-22T00:00:00Z";
@@ -9,7 +9,7 @@ const at = "2026-11-22T00:00:00Z";
 describe("journal", () => {
   it("folds entries into the latest known state of each row", () => {
     const state = foldJournal([
-      { t: "begin", v: 1, batch_id: "b", fingerprint: "f", file: "x.csv", rows: 3, at },
+      { t: "begin", v: 1, batch_id: "b", fingerprint: "f", api: "http://127.0.0.1/api", file: "x.csv", rows: 3, at },
       { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
       { t: "intent", line: 2, request_id: "7", at },
       { t: "created", line: 2, output_id: "70", state: "accepting", via: "response", at },
@@ -19,10 +19,26 @@ describe("journal", () => {
       { t: "failed", line: 4, code: "invalid_instruction", error: "no", at },
     ]);
     expect(state.begin?.fingerprint).to.equal("f");
-    expect(state.requests.get("112|ar_ars")).to.deep.equal({ requestId: "7", externalId: "bb-1", state: "draft" });
-    expect(state.rows.get(2)).to.deep.equal({ status: "created", requestId: "7", outputId: "70", state: "accepting", at });
+    expect(state.requests.get("112|ar_ars")).to.deep.equal({
+      requestId: "7",
+      externalId: "bb-1",
+      state: "draft",
+    });
+    expect(state.rows.get(2)).to.deep.equal({
+      status: "created",
+      requestId: "7",
+      outputId: "70",
+      state: "accepting",
+      at,
+    });
     expect(state.rows.get(3)).to.deep.equal({ status: "ambiguous", requestId: "7" });
-    expect(state.rows.get(4)).to.deep.equal({ status: "failed", requestId: "7", code: "invalid_instruction", error: "no", at });
+    expect(state.rows.get(4)).to.deep.equal({
+      status: "failed",
+      requestId: "7",
+      code: "invalid_instruction",
+      error: "no",
+      at,
+    });
   });
 
   it("ignores a torn last line left by a killed run", () => {

@@ -18,7 +18,15 @@ function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
 }
 
 function out(id: string, over: Partial<ServerOutput> = {}): ServerOutput {
-  return { id, recipientUserId: "345", portCode: "cl_clp", withdrawalInstructionId: "2121", amount: "850000", budget: null, ...over };
+  return {
+    id,
+    recipientUserId: "345",
+    portCode: "cl_clp",
+    withdrawalInstructionId: "2121",
+    amount: "850000",
+    budget: null,
+    ...over,
+  };
 }
 
 const none = new Set<string>();
