@@ -29,7 +29,10 @@ const DRAIN_MS = 10_000;
 
 function checkNumbers(args: SubmitArgs): void {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
-    throw new BatchError("usage", `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`);
+    throw new BatchError(
+      "usage",
+      `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`,
+    );
   }
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
     throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
@@ -46,7 +49,9 @@ function watchSignals(out: Output, onStop: () => void, onDrainTimeout: () => voi
       out.warn(`${signal} again: exiting now; the journal is consistent, run again to resume`);
       process.exit(3);
     }
-    out.warn(`${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`);
+    out.warn(
+      `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,
+    );
     onStop();
     timer = setTimeout(onDrainTimeout, DRAIN_MS);
     timer.unref();
@@ -60,12 +65,27 @@ function watchSignals(out: Output, onStop: () => void, onDrainTimeout: () => voi
   };
 }
 
+/**
+ * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=requests-ready|outputs-done
+ * makes the process SIGKILL itself at that point, the way an OOM killer or a power cut would.
+ */
+function crashHook(): ((point: string) => void) | undefined {
+  const at = process.env.BITEX_BATCH_CRASH_AT;
+  return at ? (point) => point === at && process.kill(process.pid, "SIGKILL") : undefined;
+}
+
 export async function submitCommand(args: SubmitArgs): Promise<void> {
   checkNumbers(args);
-  if (args.json && args.report === "-") throw new BatchError("usage", "--json and --report - both want stdout; pick one");
+  if (args.json && args.report === "-")
+    throw new BatchError("usage", "--json and --report - both want stdout; pick one");
   // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).
   const target = args.dryRun ? null : resolveApi(args);
-  const out = createOutput({ json: args.json, quiet: args.quiet, stdoutTaken: args.report === "-", secrets: target ? [target.apiKey] : [] });
+  const out = createOutput({
+    json: args.json,
+    quiet: args.quiet,
+    stdoutTaken: args.report === "-",
+    secrets: target ? [target.apiKey] : [],
+  });
   const loaded = await loadBatch(args, out);
   const base = {
     command: "submit" as const,
@@ -77,11 +97,17 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   };
   const now = new Date();
   if (args.dryRun) {
-    process.exitCode = await finish(out, { ...base, rows: buildReportRows(loaded.checked, { kind: "checked" }, now), dryRun: true });
+    process.exitCode = await finish(out, {
+      ...base,
+      rows: buildReportRows(loaded.checked, { kind: "checked" }, now),
+      dryRun: true,
+    });
     return;
   }
   if (loaded.invalidCount > 0 && !args.skipInvalid) {
-    out.warn(`${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`);
+    out.warn(
+      `${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
+    );
     const rows = buildReportRows(loaded.checked, { kind: "blocked", invalidCount: loaded.invalidCount }, now);
     process.exitCode = await finish(out, { ...base, rows });
     return;
@@ -105,7 +131,9 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
       () => connection.client.gate.abort(),
     );
     const total = loaded.valid.length;
-    out.info(`batch ${loaded.plan.batchId}: ${total} row(s) in ${loaded.plan.requests.length} request(s) to ${connection.label}`);
+    out.info(
+      `batch ${loaded.plan.batchId}: ${total} row(s) in ${loaded.plan.requests.length} request(s) to ${connection.label}`,
+    );
     const progress = startProgress(out, total, "submit");
     let outcomes: Map<number, RowOutcome>;
     let stopped: BatchError | null;
@@ -120,6 +148,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         signal: stop.signal,
         say: (line) => out.info(line),
         onRowDone: () => progress.tick(),
+        checkpoint: crashHook(),
       }));
     } finally {
       progress.stop();
@@ -127,7 +156,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
       await connection.close();
     }
     const rows = buildReportRows(loaded.checked, { kind: "submitted", outcomes }, new Date());
-    process.exitCode = await finish(out, { ...base, rows, stoppedExit: stopped ? exitCodeFor(stopped) : undefined });
+    process.exitCode = await finish(out, {
+      ...base,
+      rows,
+      stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
+    });
     if (stopped) throw stopped;
   } finally {
     await lock.release();

@@ -49,6 +49,10 @@ export interface Sandbox {
   advance(options?: AdvanceOptions): AdvanceResult;
   /** Same as POST /_sandbox/faults: applies from the next call; a fault_seed restarts the sequence. */
   setFaults(faults: Partial<Faults>): void;
+  /** Stops listening (callers get connection refused) and keeps the world, as a server outage would. */
+  suspend(): Promise<void>;
+  /** Listens again on the same port, with the same requests and outputs. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,24 +72,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dice = new FaultDice(validFaults(options.faults ?? {}));
   const server = new SandboxServer(new Store(seed), dice, options.log);
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(
-        new BatchError(
-          "usage",
-          `the sandbox cannot listen on ${host}:${options.port ?? 0}: ${error.message}`,
-        ),
-      );
-    server.http.once("error", onError);
-    try {
-      server.http.listen(options.port ?? 0, host, () => {
-        server.http.off("error", onError);
-        resolve();
-      });
-    } catch (error) {
-      onError(error as Error); // a bad port number throws here rather than emitting "error"
-    }
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) =>
+        reject(new BatchError("usage", `the sandbox cannot listen on ${host}:${port}: ${error.message}`));
+      server.http.once("error", onError);
+      try {
+        server.http.listen(port, host, () => {
+          server.http.off("error", onError);
+          resolve();
+        });
+      } catch (error) {
+        onError(error as Error); // a bad port number throws here rather than emitting "error"
+      }
+    });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      server.cancelTimers();
+      server.http.close(() => resolve());
+      server.http.closeAllConnections();
+    });
+  await listen(options.port ?? 0);
   const { port } = server.http.address() as AddressInfo;
   const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   server.baseUrl = baseUrl;
@@ -97,12 +104,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     state: () => JSON.parse(server.stateJson()) as SandboxState,
     advance: (advanceOptions) => server.store.advance(advanceOptions),
     setFaults: (faults) => dice.setFaults(validFaults(faults)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.cancelTimers();
-        server.http.close(() => resolve());
-        server.http.closeAllConnections();
-      }),
+    suspend: stopListening,
+    resume: () => listen(port),
+    close: stopListening,
   };
 }
 

@@ -38,6 +38,8 @@ export interface SubmitOptions {
   onRowDone?: (line: number, outcome: RowOutcome) => void;
   /** Send → reconcile rounds before unresolved rows are left pending. */
   maxRounds?: number;
+  /** Called at fixed points of the run; the crash tests kill the process there. */
+  checkpoint?: (point: "requests-ready" | "outputs-done") => void;
 }
 
 export interface SubmitResult {
@@ -219,8 +221,7 @@ class Run {
         outcome.status === "created" && outcome.requestId === requestId
           ? byId.get(outcome.outputId)
           : undefined;
-      if (fresh && outcome.status === "created")
-        this.outcomes.set(line, { ...outcome, state: fresh.state });
+      if (fresh && outcome.status === "created") this.outcomes.set(line, { ...outcome, state: fresh.state });
     }
     // Rows settled in this run (created or failed) are out; rows that failed in an earlier
     // run are open again: a refused create paid nothing, so trying it again is safe.
@@ -305,6 +306,7 @@ class Run {
       if (missing === null) continue;
       work.push({ requestId: request.id, planned, missing });
     }
+    this.options.checkpoint?.("requests-ready");
     const maxRounds = this.options.maxRounds ?? 6;
     for (let round = 1; work.some((item) => item.missing.length > 0) && !this.halted; round++) {
       if (round > maxRounds) {
@@ -375,6 +377,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
       });
     }
     await run.run();
+    options.checkpoint?.("outputs-done");
     const stopped = run.stopReason;
     for (const request of options.plan.requests) {
       for (const row of request.rows)

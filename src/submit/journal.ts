@@ -9,7 +9,16 @@ import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export type JournalEntry =
-  | { t: "begin"; v: 1; batch_id: string; fingerprint: string; api: string; file: string; rows: number; at: string }
+  | {
+      t: "begin";
+      v: 1;
+      batch_id: string;
+      fingerprint: string;
+      api: string;
+      file: string;
+      rows: number;
+      at: string;
+    }
   | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
   | { t: "intent"; line: number; request_id: string; at: string }
   | {

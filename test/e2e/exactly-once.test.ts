@@ -1,0 +1,186 @@
+/**
+ * Exactly once under faults (issue 4): whatever happens — dropped responses, 503s, SIGKILL,
+ * a lost journal, a second run, an outage — the emulator ends with exactly one output per
+ * input row and every report row is `created`.
+ */
+
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { type CliResult, runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { readReport } from "../helpers/report.js";
+import { apiEnv, sandbox } from "../helpers/sandbox.js";
+import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
+
+const FAST = ["--rate", "1000", "--concurrency", "8", "--allow-duplicates"];
+
+async function expectAllCreated(dir: string, rows: readonly WorldRow[]): Promise<void> {
+  const report = await readReport(join(dir, "payroll.report.csv"));
+  expect(report).to.have.length(rows.length);
+  expect(
+    report.filter((row) => row.status !== "created").map((row) => `${row.line}:${row.status}:${row.error}`),
+  ).to.deep.equal([]);
+  expect(new Set(report.map((row) => row.output_id)).size).to.equal(rows.length);
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe("exactly once under faults", function () {
+  this.timeout(180_000);
+  let box: Sandbox;
+  let dir: string;
+
+  async function world(count: number, identical: number, faults = {}) {
+    const made = makeWorld(count, identical);
+    box = await sandbox(faults, made.seed);
+    dir = await tempDir();
+    await writeFile(join(dir, "payroll.csv"), made.csv);
+    return made.rows;
+  }
+
+  const submit = (extra: string[] = [], env: Record<string, string> = {}): Promise<CliResult> =>
+    runCli(["submit", "payroll.csv", ...FAST, ...extra], { cwd: dir, env: { ...apiEnv(box), ...env } });
+
+  afterEach(async () => {
+    await box?.close();
+  });
+
+  it("chaos: 500 rows (3 identical) with 10% 503s, 5% creates dropped after commit and jitter, in one run", async () => {
+    const rows = await world(497, 3, { fail_rate: 0.1, drop_rate: 0.05, jitter_ms: 20, fault_seed: 42 });
+    const result = await submit();
+    expect(result.code, result.stderr).to.equal(0);
+    const stats = box.state().stats as { dropped?: number; failed?: number };
+    expect(stats.dropped, "drops happened").to.be.greaterThan(0);
+    expect(stats.failed, "503s happened").to.be.greaterThan(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  for (const point of ["requests-ready", "outputs-done"]) {
+    it(`SIGKILL at ${point}, then run again: everything exactly once`, async () => {
+      const rows = await world(60, 2);
+      const killed = await submit([], { BITEX_BATCH_CRASH_AT: point });
+      expect(killed.signal).to.equal("SIGKILL");
+      const before = box.state();
+      expect(before.requests).to.have.length(2);
+      expect(before.outputs).to.have.length(point === "requests-ready" ? 0 : rows.length);
+      const again = await submit();
+      expect(again.code, again.stderr).to.equal(0);
+      expectExactlyOnce(box, rows);
+      await expectAllCreated(dir, rows);
+    });
+  }
+
+  it("SIGKILL in the middle of the outputs, with creates in flight, then run again", async () => {
+    const rows = await world(80, 2, { latency_ms: 40 });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    await waitFor(() => box.state().outputs.length >= 30, "30 outputs");
+    child.kill("SIGKILL");
+    const killed = await done;
+    expect(killed.signal).to.equal("SIGKILL");
+    const created = box.state().outputs.length;
+    expect(created).to.be.within(30, rows.length - 1);
+    box.setFaults({ latency_ms: 0 });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  it("the journal is deleted after a partial run: requests are found by external_id and outputs reconciled", async () => {
+    const rows = await world(80, 2, { latency_ms: 30 });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    await waitFor(() => box.state().outputs.length >= 25, "25 outputs");
+    child.kill("SIGKILL");
+    await done;
+    await rm(join(dir, ".bitex-batch"), { recursive: true });
+    box.setFaults({ latency_ms: 0 });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expect(box.state().requests).to.have.length(2);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  it("running a finished batch again creates nothing and reports the server's current states", async () => {
+    const rows = await world(20, 0);
+    expect((await submit()).code).to.equal(0);
+    const calls = box.state().stats.calls;
+    // The tool leaves its requests in draft; pruning them moves every output to `cancelled`.
+    box.advance({ expire: true });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    const state = box.state();
+    expect(state.outputs).to.have.length(rows.length);
+    expect(state.stats.calls - calls, "only the two listings").to.equal(2);
+    const report = await readReport(join(dir, "payroll.report.csv"));
+    expect(new Set(report.map((row) => row.state))).to.deep.equal(new Set(["cancelled"]));
+  });
+
+  it("two runs of the same batch started together: one exits 4, the other finishes", async () => {
+    const rows = await world(30, 0, { latency_ms: 30 });
+    const [a, b] = await Promise.all([submit(), submit()]);
+    expect([a.code, b.code].sort()).to.deep.equal([0, 4]);
+    expect((a.code === 4 ? a : b).stderr).to.match(/another run \(pid \d+ on .+\) holds this batch/);
+    expectExactlyOnce(box, rows);
+  });
+
+  it("a lock left by a dead process on this host is taken over, with a message", async () => {
+    const rows = await world(10, 0);
+    const dry = await runCli(["submit", "payroll.csv", "--dry-run", "--json"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    const batchId = (JSON.parse(dry.stdout) as { batch_id: string }).batch_id;
+    await mkdir(join(dir, ".bitex-batch", batchId), { recursive: true });
+    const dead = 2 ** 22 + 12345; // above the default pid_max: no such process
+    await writeFile(
+      join(dir, ".bitex-batch", batchId, "lock"),
+      JSON.stringify({ pid: dead, host: hostname(), started_at: "2026-01-01T00:00:00Z" }),
+    );
+    const result = await submit();
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.include(`taking over the lock of a run that is gone (pid ${dead}`);
+    expectExactlyOnce(box, rows);
+  });
+
+  it("the API goes away mid-run: exit 3 after bounded retries, then it completes once the API is back", async () => {
+    const rows = await world(60, 0, { latency_ms: 20 });
+    const { done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
+    await box.suspend();
+    const stopped = await done;
+    expect(stopped.code, stopped.stderr).to.equal(3);
+    expect(stopped.stderr).to.match(/could not be reached/);
+    const report = await readReport(join(dir, "payroll.report.csv"));
+    expect(report.some((row) => row.status === "pending")).to.equal(true);
+    expect(report.every((row) => row.status === "created" || row.status === "pending")).to.equal(true);
+    await box.resume();
+    box.setFaults({ latency_ms: 0 });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  it("emulator limit 5/s against --rate 50: completes, backing off instead of hammering", async () => {
+    const rows = await world(40, 0, { rate_limit: 5 });
+    const result = await runCli(["submit", "payroll.csv", "--rate", "50", "--concurrency", "4"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    const { calls, rate_limited } = box.state().stats;
+    expect(calls).to.be.at.most(1.5 * rows.length + 10);
+    expect(rate_limited).to.be.greaterThan(0);
+    expectExactlyOnce(box, rows);
+  });
+});
