@@ -95,6 +95,43 @@ describe("exactly once under faults", function () {
     await expectAllCreated(dir, rows);
   });
 
+  it("SIGTERM: no new rows, calls in flight finish, report with pending rows, exit 3; then it resumes", async () => {
+    const rows = await world(80, 0, { latency_ms: 40 });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
+    child.kill("SIGTERM");
+    const stopped = await done;
+    expect(stopped.code, stopped.stderr).to.equal(3);
+    expect(stopped.stderr).to.match(/SIGTERM: no new rows/);
+    const report = await readReport(join(dir, "payroll.report.csv"));
+    const created = report.filter((row) => row.status === "created").length;
+    // Every create that was in flight finished and was journaled: the server has no more.
+    expect(box.state().outputs).to.have.length(created);
+    expect(report.filter((row) => row.status === "pending").length).to.equal(rows.length - created);
+    box.setFaults({ latency_ms: 0 });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  it("a second signal exits at once; the journal stays consistent and the next run completes", async () => {
+    const rows = await world(80, 0, { latency_ms: 200 });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    await waitFor(() => box.state().outputs.length >= 10, "10 outputs");
+    child.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill("SIGINT");
+    const stopped = await done;
+    expect(stopped.code).to.equal(3);
+    expect(stopped.stderr).to.match(/again: exiting now/);
+    box.setFaults({ latency_ms: 0 });
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
   it("the journal is deleted after a partial run: requests are found by external_id and outputs reconciled", async () => {
     const rows = await world(80, 2, { latency_ms: 30 });
     const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
