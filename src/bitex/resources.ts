@@ -13,7 +13,14 @@
  * Exactly one of amount/budget is a positive JSON number; the other is null or absent.
  * Relationship ids may be sent as numbers or strings; responses always use digit strings.
  */
-export type RequestState = "draft" | "quote_requested" | "quoted" | "quote_accepted" | "working" | "finished" | "cancelled";
+export type RequestState =
+  | "draft"
+  | "quote_requested"
+  | "quoted"
+  | "quote_accepted"
+  | "working"
+  | "finished"
+  | "cancelled";
 
 export type CancellationReason = "draft_was_pruned" | "quote_not_accepted" | "payment_not_received";
 

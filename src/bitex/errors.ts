@@ -1,0 +1,232 @@
+/**
+ * Typed errors of the Bitex client. Every failed call ends as one ApiError, made in exactly
+ * two places: `errorFromResponse` (the server answered) and `errorFromFailure` (it did not).
+ * `sent` tells the submit engine whether the server may have acted, which decides between
+ * "retry", "report as failed" and "reconcile before sending again".
+ */
+import { parseRetryAfter } from "./retry.js";
+
+export type ApiErrorKind =
+  | "unauthorized"
+  | "not_found"
+  | "validation"
+  | "rate_limited"
+  | "server"
+  | "network"
+  | "timeout"
+  | "bad_response"
+  | "client"
+  | "interrupted";
+
+/** "no": the server certainly did not act (refused, rejected, never reached). "maybe": it may have. */
+export type Sent = "no" | "maybe";
+
+/** One entry of a JSON:API `errors` array, as Bitex sends it (every field may be missing or null). */
+export interface ServerErrorObject {
+  status?: number | string | null;
+  title?: string | null;
+  detail?: string | null;
+  code?: string | null;
+  source?: { pointer?: string | null } | null;
+}
+
+export interface ApiErrorInit {
+  kind: ApiErrorKind;
+  code: string;
+  detail: string;
+  sent: Sent;
+  status?: number;
+  retryAfterMs?: number;
+  /** "POST /concierge_request_outputs": prefixed to the message for logs, never to `detail`. */
+  request?: string;
+  errors?: ServerErrorObject[];
+  cause?: unknown;
+}
+
+export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  /** Stable snake_case code for the report's error_code column. */
+  readonly code: string;
+  /** Human sentence for the report's error column. */
+  readonly detail: string;
+  readonly sent: Sent;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly request: string | undefined;
+  /** The server's JSON:API errors, when it sent any. */
+  readonly errors: readonly ServerErrorObject[];
+  /** How many HTTP attempts the client made before giving up (set by the client). */
+  attempts = 1;
+
+  constructor(init: ApiErrorInit) {
+    super(init.request ? `${init.request}: ${init.detail}` : init.detail, { cause: init.cause });
+    this.name = "ApiError";
+    this.kind = init.kind;
+    this.code = init.code;
+    this.detail = init.detail;
+    this.sent = init.sent;
+    this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
+    this.request = init.request;
+    this.errors = init.errors ?? [];
+  }
+}
+
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
+/** Maps any non-2xx answer to an ApiError. `bodyText` may be JSON:API, Bitex's `{"error":…}`, HTML or empty. */
+export function errorFromResponse(
+  status: number,
+  headers: HeaderLookup,
+  bodyText: string,
+  request?: string,
+  nowMs: number = Date.now(),
+): ApiError {
+  const body = parseErrorBody(bodyText);
+  const base = { status, request, errors: body.errors };
+  const said = body.message ? `: ${body.message}` : "";
+  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs);
+
+  if (status === 401 || status === 403) {
+    const code = status === 401 ? "api_unauthorized" : "api_forbidden";
+    const detail = `Bitex refused the API key (${status})${said}`;
+    return new ApiError({ ...base, kind: "unauthorized", code, detail, sent: "no" });
+  }
+  if (status === 404) {
+    const detail = `Bitex has no such resource, or one of the ids sent does not exist (404)${said}`;
+    return new ApiError({ ...base, kind: "not_found", code: "api_not_found", detail, sent: "no" });
+  }
+  if (status === 422) {
+    const first = body.errors[0]?.code;
+    const code = typeof first === "string" && /^[a-z][a-z0-9_]*$/.test(first) ? first : "api_validation";
+    const detail = body.message ?? "Bitex rejected the data (422)";
+    return new ApiError({ ...base, kind: "validation", code, detail, sent: "no" });
+  }
+  if (status === 429) {
+    const detail = `Bitex rate limit reached (429)${retryAfterMs === undefined ? "" : `; retry after ${retryAfterMs} ms`}`;
+    return new ApiError({
+      ...base,
+      kind: "rate_limited",
+      code: "api_rate_limited",
+      detail,
+      sent: "no",
+      retryAfterMs,
+    });
+  }
+  // 408 and 425 mean the server gave up on the request before processing it.
+  if (status === 408) {
+    const detail = `Bitex timed out waiting for the request (408)${said}`;
+    return new ApiError({ ...base, kind: "timeout", code: "api_timeout", detail, sent: "no", retryAfterMs });
+  }
+  if (status === 425) {
+    const detail = `Bitex refused to process the request yet (425)${said}`;
+    return new ApiError({ ...base, kind: "server", code: "api_too_early", detail, sent: "no", retryAfterMs });
+  }
+  if (status >= 500) {
+    const detail = `Bitex server error (${status})${said}`;
+    return new ApiError({
+      ...base,
+      kind: "server",
+      code: "api_server_error",
+      detail,
+      sent: "maybe",
+      retryAfterMs,
+    });
+  }
+  if (status >= 300 && status < 400) {
+    const detail = `Bitex answered with a redirect (${status}); check the API URL`;
+    return new ApiError({
+      ...base,
+      kind: "bad_response",
+      code: "api_unexpected_redirect",
+      detail,
+      sent: "no",
+    });
+  }
+  const detail = `Bitex refused the request (${status})${said}`;
+  return new ApiError({ ...base, kind: "client", code: "api_client_error", detail, sent: "no" });
+}
+
+/** Connection could not even be opened: the request never left, so it certainly was not acted on. */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const NOT_SENT_SYSCALLS = new Set(["connect", "getaddrinfo"]);
+
+/**
+ * Maps a thrown fetch failure. `timedOut` / `interrupted` say which of the client's own
+ * abort signals fired, since an AbortError alone cannot tell them apart.
+ */
+export function errorFromFailure(
+  error: unknown,
+  reason: { timedOut?: boolean; interrupted?: boolean; timeoutMs?: number },
+  request?: string,
+): ApiError {
+  if (reason.interrupted) {
+    const detail = "the call was abandoned while in flight (run stopping); the server may have acted";
+    return new ApiError({
+      kind: "interrupted",
+      code: "api_interrupted",
+      detail,
+      sent: "maybe",
+      request,
+      cause: error,
+    });
+  }
+  if (reason.timedOut) {
+    const detail = `no answer from Bitex within ${reason.timeoutMs ?? "the"} ms; the server may have acted`;
+    return new ApiError({
+      kind: "timeout",
+      code: "api_timeout",
+      detail,
+      sent: "maybe",
+      request,
+      cause: error,
+    });
+  }
+  const e = (error ?? {}) as { code?: unknown; erroredSysCall?: unknown; syscall?: unknown };
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const syscall = typeof e.erroredSysCall === "string" ? e.erroredSysCall : e.syscall;
+  if ((code && NOT_SENT_CODES.has(code)) || (typeof syscall === "string" && NOT_SENT_SYSCALLS.has(syscall))) {
+    const detail = `cannot connect to Bitex (${code ?? "connect failed"})`;
+    return new ApiError({ kind: "network", code: "api_network", detail, sent: "no", request, cause: error });
+  }
+  // Reset, hang-up, premature close, anything unknown: the bytes may have reached the server.
+  const detail = `connection to Bitex lost before the answer (${code ?? "no response"}); the server may have acted`;
+  return new ApiError({ kind: "network", code: "api_network", detail, sent: "maybe", request, cause: error });
+}
+
+/** A 2xx whose body is not the JSON:API document expected. For a create, the server probably acted. */
+export function badResponse(status: number, why: string, sent: Sent, request?: string): ApiError {
+  const detail = `unexpected answer from Bitex (${status}): ${why}`;
+  return new ApiError({ kind: "bad_response", code: "api_bad_response", detail, status, sent, request });
+}
+
+/**
+ * Extracts a human message from Bitex's error bodies: JSON:API `errors` (detail + pointer),
+ * `{"error": "…"}`, or nothing for HTML and other text (an HTML page is noise in a report).
+ */
+function parseErrorBody(text: string): { errors: ServerErrorObject[]; message: string | undefined } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { errors: [], message: undefined };
+  }
+  if (!json || typeof json !== "object") return { errors: [], message: undefined };
+  const { error, errors } = json as { error?: unknown; errors?: unknown };
+  if (typeof error === "string" && error !== "") return { errors: [], message: error };
+  if (!Array.isArray(errors)) return { errors: [], message: undefined };
+  const objects = errors.filter((e): e is ServerErrorObject => !!e && typeof e === "object");
+  const parts = objects.flatMap((e) => {
+    const text = str(e.detail) ?? str(e.title);
+    if (!text) return [];
+    const pointer = str(e.source?.pointer);
+    return [pointer ? `${text} (${pointer})` : text];
+  });
+  return { errors: objects, message: parts.length > 0 ? parts.join("; ") : undefined };
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

@@ -1,0 +1,152 @@
+/**
+ * JSON for money. JSON.stringify/JSON.parse go through float64, which turns
+ * 12345678901234567.89 into 12345678901234568; these two keep the exact digits.
+ */
+import { decimal, normalize } from "../decimal.js";
+
+/** A JSON number written verbatim from canonical decimal text. */
+export class JsonNumber {
+  readonly text: string;
+
+  constructor(text: string) {
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new RangeError(`not a canonical decimal: ${JSON.stringify(text)}`);
+    // JSON forbids leading zeros ("007"); dropping them keeps the value exact.
+    this.text = text.replace(/^0+(?=\d)/, "");
+  }
+}
+
+/** JSON.stringify for plain data that may hold JsonNumber values; `undefined` members are left out. */
+export function encodeJson(value: unknown): string {
+  if (value instanceof JsonNumber) return value.text;
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(encodeJson).join(",")}]`;
+  const members = Object.entries(value).filter(([, v]) => v !== undefined);
+  return `{${members.map(([k, v]) => `${JSON.stringify(k)}:${encodeJson(v)}`).join(",")}}`;
+}
+
+/**
+ * JSON.parse where the numbers under the keys in `exact` come back as normalized canonical
+ * decimal text ("850000.0" → "850000", "1e-8" → "0.00000001") instead of floats.
+ * Other numbers are ordinary JavaScript numbers. Throws SyntaxError on invalid JSON.
+ */
+export function parseJson(text: string, exact: ReadonlySet<string>): unknown {
+  const parser = new Parser(text, exact);
+  const value = parser.value(undefined);
+  parser.end();
+  return value;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold raw control characters
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const SPACE = /[ \t\n\r]*/y;
+
+class Parser {
+  private at = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly exact: ReadonlySet<string>,
+  ) {}
+
+  value(key: string | undefined): unknown {
+    this.space();
+    const c = this.text[this.at];
+    if (c === "{") return this.object();
+    if (c === "[") return this.array(key);
+    if (c === '"') return JSON.parse(this.match(STRING, "a string"));
+    for (const [word, v] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
+      if (this.text.startsWith(word, this.at)) {
+        this.at += word.length;
+        return v;
+      }
+    }
+    const number = this.match(NUMBER, "a value");
+    return key !== undefined && this.exact.has(key) ? exactText(number) : Number(number);
+  }
+
+  end(): void {
+    this.space();
+    if (this.at !== this.text.length) this.fail("end of input");
+  }
+
+  private object(): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    this.at++;
+    if (this.eat("}")) return result;
+    for (;;) {
+      this.space();
+      const key = JSON.parse(this.match(STRING, "a member name")) as string;
+      this.expect(":");
+      // defineProperty: a "__proto__" member must stay plain data.
+      Object.defineProperty(result, key, {
+        value: this.value(key),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (this.eat("}")) return result;
+      this.expect(",");
+    }
+  }
+
+  /** Array elements inherit the array's key, so `"amounts": [1.10]` would be exact too. */
+  private array(key: string | undefined): unknown[] {
+    const result: unknown[] = [];
+    this.at++;
+    if (this.eat("]")) return result;
+    for (;;) {
+      result.push(this.value(key));
+      if (this.eat("]")) return result;
+      this.expect(",");
+    }
+  }
+
+  private peek(): string | undefined {
+    this.space();
+    return this.text[this.at];
+  }
+
+  private eat(c: string): boolean {
+    if (this.peek() !== c) return false;
+    this.at++;
+    return true;
+  }
+
+  private expect(c: string): void {
+    if (!this.eat(c)) this.fail(`"${c}"`);
+  }
+
+  private match(pattern: RegExp, what: string): string {
+    pattern.lastIndex = this.at;
+    const m = pattern.exec(this.text);
+    if (!m) return this.fail(what);
+    this.at = pattern.lastIndex;
+    return m[0];
+  }
+
+  private space(): void {
+    SPACE.lastIndex = this.at;
+    SPACE.exec(this.text);
+    this.at = SPACE.lastIndex;
+  }
+
+  private fail(what: string): never {
+    throw new SyntaxError(`invalid JSON at position ${this.at}: expected ${what}`);
+  }
+}
+
+/** JSON number text → normalized canonical decimal text, exponent applied exactly. */
+export function exactText(number: string): string {
+  const [mantissa = "", exponentText] = number.toLowerCase().split("e");
+  const value = decimal(mantissa);
+  const exponent = Number(exponentText ?? 0);
+  // No amount needs more; an exponent like 1e999999 would otherwise build a huge bigint.
+  if (Math.abs(exponent) > 100) throw new SyntaxError(`number out of range for an amount: ${number}`);
+  if (exponent >= 0) return normalize({ units: value.units * 10n ** BigInt(exponent), scale: value.scale });
+  return normalize({ units: value.units, scale: value.scale - exponent });
+}

@@ -1,0 +1,170 @@
+/**
+ * JSON:API bodies for the two creates, and decoding of Bitex documents into plain objects:
+ * the resource's attributes, its `id`, and one `<relationship>_id` string per relationship.
+ * Money attributes come back as exact decimal text, never as floats.
+ */
+import { JsonNumber } from "./json.js";
+import type {
+  ConciergeOutputAttributes,
+  ConciergeRequestAttributes,
+  ListLinks,
+  ListMeta,
+  ResourceIdentifier,
+} from "./resources.js";
+
+/** Attributes parsed as exact decimal text (see parseJson). */
+export const MONEY_ATTRIBUTES: ReadonlySet<string> = new Set(["amount", "budget", "total_to_spend"]);
+
+export interface ConciergeRequest extends Omit<ConciergeRequestAttributes, "total_to_spend"> {
+  id: string;
+  /** Exact decimal text, normalized ("1200.5"). */
+  total_to_spend: string | null;
+  /** The payer (relationship `user`), when the server says. */
+  user_id: string | null;
+}
+
+export interface ConciergeOutput extends Omit<ConciergeOutputAttributes, "amount" | "budget"> {
+  id: string;
+  /** Exact decimal text, normalized: "850000", "1200.5". */
+  amount: string | null;
+  budget: string | null;
+  request_id: string | null;
+  /** The recipient. */
+  user_id: string | null;
+  withdrawal_instruction_id: string | null;
+}
+
+/** Resources whose attributes the client does not rely on: every attribute is kept as sent. */
+export type Loose = { id: string } & Record<string, unknown>;
+export type Port = Loose & { code: string };
+export type User = Loose;
+export type WithdrawalInstruction = Loose & { user_id: string | null; port_code: string | null };
+
+export interface Page<T> {
+  items: T[];
+  meta: Partial<ListMeta> | undefined;
+  links: Partial<ListLinks> | undefined;
+}
+
+/** The document is well-formed JSON but not the JSON:API shape expected. */
+export class DecodeError extends Error {
+  override name = "DecodeError";
+}
+
+export function requestBody(input: { portCode: string; externalId: string; payerUserId?: string }): unknown {
+  const user = input.payerUserId === undefined ? undefined : { data: identifier("users", input.payerUserId) };
+  return {
+    data: {
+      type: "concierge_requests",
+      attributes: { port_code: input.portCode, external_id: input.externalId },
+      relationships: user && { user },
+    },
+  };
+}
+
+export interface OutputInput {
+  requestId: string;
+  portCode: string;
+  /** Canonical decimal text; exactly one of amount/budget. */
+  amount?: string;
+  budget?: string;
+  recipientUserId: string;
+  withdrawalInstructionId: string;
+}
+
+export function outputBody(input: OutputInput): unknown {
+  if ((input.amount === undefined) === (input.budget === undefined)) {
+    throw new RangeError("createOutput: expected exactly one of amount and budget");
+  }
+  const money = (text: string | undefined) => (text === undefined ? null : new JsonNumber(text));
+  return {
+    data: {
+      type: "concierge_request_outputs",
+      attributes: { port_code: input.portCode, amount: money(input.amount), budget: money(input.budget) },
+      relationships: {
+        request: { data: identifier("concierge_requests", input.requestId) },
+        user: { data: identifier("users", input.recipientUserId) },
+        withdrawal_instruction: {
+          data: identifier("withdrawal_instructions", input.withdrawalInstructionId),
+        },
+      },
+    },
+  };
+}
+
+function identifier(type: string, id: string): ResourceIdentifier {
+  return { type, id };
+}
+
+export function decodeOne(document: unknown, type?: string): Loose {
+  const data = isObject(document) ? document.data : undefined;
+  if (!isObject(data)) throw new DecodeError("expected a document with one resource in `data`");
+  return flatten(data, type);
+}
+
+export function decodePage(document: unknown, type?: string): Page<Loose> {
+  const data = isObject(document) ? document.data : undefined;
+  if (!Array.isArray(data) || !isObject(document))
+    throw new DecodeError("expected a document with a list in `data`");
+  const meta = isObject(document.meta) ? (document.meta as Partial<ListMeta>) : undefined;
+  const links = isObject(document.links) ? (document.links as Partial<ListLinks>) : undefined;
+  return { items: data.map((item) => flatten(item, type)), meta, links };
+}
+
+export function asRequest(resource: Loose): ConciergeRequest {
+  return { total_to_spend: null, ...resource, user_id: idOrNull(resource.user_id) } as ConciergeRequest;
+}
+
+export function asOutput(resource: Loose): ConciergeOutput {
+  return {
+    amount: null,
+    budget: null,
+    ...resource,
+    request_id: idOrNull(resource.request_id),
+    user_id: idOrNull(resource.user_id),
+    withdrawal_instruction_id: idOrNull(resource.withdrawal_instruction_id),
+  } as ConciergeOutput;
+}
+
+export function asPort(resource: Loose): Port {
+  const code = typeof resource.code === "string" ? resource.code : resource.id;
+  return { ...resource, code };
+}
+
+export function asWithdrawalInstruction(resource: Loose): WithdrawalInstruction {
+  const port = resource.port_code;
+  return {
+    ...resource,
+    user_id: idOrNull(resource.user_id),
+    port_code: typeof port === "string" ? port : null,
+  };
+}
+
+/** `{id, attributes, relationships}` → `{...attributes, id, <name>_id}`; relationship ids win over attributes. */
+function flatten(resource: unknown, type: string | undefined): Loose {
+  if (!isObject(resource)) throw new DecodeError("expected a resource object");
+  const id = idOrNull(resource.id);
+  if (id === null) throw new DecodeError("resource without an id");
+  if (type !== undefined && resource.type !== type) {
+    throw new DecodeError(`expected a resource of type ${type}, got ${JSON.stringify(resource.type)}`);
+  }
+  const attributes = resource.attributes ?? {};
+  if (!isObject(attributes)) throw new DecodeError(`resource ${id}: attributes is not an object`);
+  const result: Loose = { ...attributes, id };
+  const relationships = isObject(resource.relationships) ? resource.relationships : {};
+  for (const [name, relationship] of Object.entries(relationships)) {
+    const data = isObject(relationship) ? relationship.data : undefined;
+    if (data === null || isObject(data)) result[`${name}_id`] = data === null ? null : idOrNull(data.id);
+  }
+  return result;
+}
+
+function idOrNull(value: unknown): string | null {
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

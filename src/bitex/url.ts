@@ -1,0 +1,46 @@
+/** Where the API key may be sent: https anywhere, plain http only to this machine. */
+import { BatchError } from "../errors.js";
+
+/** Throws BatchError "usage" for a malformed URL, "insecure_url" for plain http to a non-loopback host. */
+export function checkApiUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BatchError(
+      "usage",
+      `--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got ${show(url)}`,
+    );
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new BatchError("usage", `--api-url: expected an https:// URL, got ${show(url)}`);
+  }
+  // user:password@ would travel in every log line that prints the URL.
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new BatchError(
+      "usage",
+      "--api-url: credentials inside the URL are not accepted; use BITEX_API_KEY",
+    );
+  }
+  if (parsed.search !== "" || parsed.hash !== "") {
+    // Not echoed: a query is where a key pasted by mistake would sit.
+    throw new BatchError("usage", "--api-url: expected no query (?…) or fragment (#…) in the URL");
+  }
+  if (parsed.protocol === "http:" && !isLoopback(parsed.hostname)) {
+    throw new BatchError(
+      "insecure_url",
+      `--api-url ${parsed.origin} is plain http to another machine: API keys travel only over TLS`,
+      { hint: "use https://, or http:// only to 127.0.0.1, ::1 or localhost" },
+    );
+  }
+}
+
+export function isLoopback(hostname: string): boolean {
+  // The URL parser has already normalised IPv4 forms such as 127.1 or 0x7f.1 to dotted quads.
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function show(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}

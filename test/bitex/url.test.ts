@@ -1,0 +1,54 @@
+import { expect } from "chai";
+import { checkApiUrl } from "../../src/bitex/url.js";
+import { BatchError } from "../../src/errors.js";
+
+function codeOf(url: string): string {
+  try {
+    checkApiUrl(url);
+    return "ok";
+  } catch (error) {
+    expect(error).to.be.instanceOf(BatchError);
+    return (error as BatchError).code;
+  }
+}
+
+describe("bitex checkApiUrl", () => {
+  const table: [string, string][] = [
+    ["https://sandbox.bitex.la/api", "ok"],
+    ["https://bitex.la/api/", "ok"],
+    ["http://127.0.0.1:40123/api", "ok"],
+    ["http://127.8.9.10/api", "ok"],
+    ["http://127.1/api", "ok"],
+    ["http://localhost:3000/api", "ok"],
+    ["http://[::1]:3000/api", "ok"],
+    ["HTTP://LOCALHOST/api", "ok"],
+    ["http://sandbox.bitex.la/api", "insecure_url"],
+    ["http://10.0.0.5/api", "insecure_url"],
+    ["http://128.0.0.1/api", "insecure_url"],
+    ["http://127.0.0.1.example.com/api", "insecure_url"],
+    ["http://localhost.example.com/api", "insecure_url"],
+    ["http://[::2]/api", "insecure_url"],
+    ["http://0.0.0.0/api", "insecure_url"],
+    ["sandbox.bitex.la/api", "usage"],
+    ["", "usage"],
+    ["https://", "usage"],
+    ["ftp://bitex.la/api", "usage"],
+    ["https://user:secret@bitex.la/api", "usage"],
+    ["https://bitex.la/api?key=abc", "usage"],
+  ];
+  for (const [url, expected] of table) {
+    it(`${JSON.stringify(url)} → ${expected}`, () => expect(codeOf(url)).to.equal(expected));
+  }
+
+  it("says why in the message and does not echo a query or credentials", () => {
+    expect(() => checkApiUrl("http://api.example.com/api")).to.throw(
+      "--api-url http://api.example.com is plain http to another machine: API keys travel only over TLS",
+    );
+    for (const url of ["https://user:s3cret@bitex.la/api", "https://bitex.la/api?key=s3cret"]) {
+      expect(() => checkApiUrl(url))
+        .to.throw(BatchError)
+        .with.property("message")
+        .that.does.not.include("s3cret");
+    }
+  });
+});
