@@ -20,7 +20,7 @@ const DESTINATIONS = [
   { port: "mx_mxn", amount: (i: number) => `${15000 + i}.50` },
   { port: "uy_uyu", amount: (i: number) => `${40000 + i}.25` },
   { port: "us_usd", amount: (i: number) => `${1500 + i}.00` },
-];
+] as const;
 
 /** `identical` extra rows repeat row 0 exactly (allowed with --allow-duplicates). */
 export function makeWorld(count: number, identical = 0): { seed: Seed; rows: WorldRow[]; csv: string } {
