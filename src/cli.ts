@@ -17,6 +17,8 @@ function inputOptions<T>(y: Argv<T>) {
     .positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" })
     .option("report", {
       type: "string",
+      // Always takes the next word: otherwise yargs reads `--report -` (stdout) as a positional "-".
+      nargs: 1,
       describe: "report path, or - for stdout [default: <input>.report.csv]",
     })
     .option("report-format", { choices: ["csv", "excel", "excel-en"] as const, default: "csv" as const })
@@ -42,10 +44,21 @@ function inputOptions<T>(y: Argv<T>) {
       default: false,
       describe: "echo unknown input columns in the report",
     })
-    .option("expect-rows", { type: "number", describe: "refuse the file unless it has exactly N data rows" })
+    .option("expect-rows", {
+      type: "string",
+      // Checked here: yargs reads `--expect-rows abc` as NaN, which says nothing.
+      coerce: (text: string) => {
+        if (!/^\d+$/.test(text))
+          throw new BatchError("usage", `--expect-rows expects a whole number, got ${JSON.stringify(text)}`);
+        return Number(text);
+      },
+      describe: "refuse the file unless it has exactly N data rows",
+    })
     .option("expect-total", {
       type: "string",
       array: true,
+      // One value per flag, so `--expect-total CLP=1 payroll.csv` leaves the file name alone.
+      nargs: 1,
       describe: "refuse the file unless CUR=AMOUNT matches (repeatable)",
     })
     .option("batch-id", { type: "string", describe: "[default: derived from the file's name and content]" });
@@ -145,13 +158,17 @@ export function buildCli(argv: string[]) {
       async (args) => (await import("./commands/sandbox.js")).sandboxCommand(args),
     )
     .example("$0 sandbox --port 0", "start the emulator; prints its URL and API key")
-    .demandCommand(1, "name a command; see --help")
+    .demandCommand(1, "name a command")
     .strict()
     .version(version)
     .help()
     .wrap(null)
     .fail((message, error) => {
-      throw error ?? new BatchError("usage", message, { hint: "see bitex-batch --help" });
+      if (error && error.name !== "YError") throw error;
+      // A YError is yargs' own (a coerce check, a parse failure): a usage error like the others.
+      const text = error?.message ?? message;
+      // yargs writes some messages over several lines ("Invalid values:\n  Argument: …"): one line here.
+      throw new BatchError("usage", text.replace(/:?\s*\n\s*/g, ": "), { hint: "see bitex-batch --help" });
     });
 }
 
@@ -173,6 +190,13 @@ export function reportFailure(error: unknown, debug: boolean): number {
 }
 
 async function main(): Promise<void> {
+  // A reader that went away (`| head`) must not crash a run, least of all a submit: the
+  // words are lost, the work and the exit code stand.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
   const argv = hideBin(process.argv);
   const debug = argv.includes("--debug");
   try {

@@ -1,6 +1,6 @@
 /** Read → validate → plan, shared by `validate` and `submit`. Nothing here talks to the API. */
 import { readFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { CheckedRow, Plan, ValidRow } from "../model.js";
 import { batchIdFor, plan } from "../plan/plan.js";
@@ -64,14 +64,23 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   const totals = expectedTotals(args.expectTotal);
   const delimiter = args.delimiter === undefined ? undefined : parseDelimiterOption(args.delimiter);
   const reportPath = args.report ?? defaultReportPath(args.csv);
+  if (reportPath !== "-" && resolve(reportPath) === resolve(args.csv)) {
+    throw new BatchError("usage", `--report ${reportPath} is the input file; the report would replace it`, {
+      hint: "choose another --report path, or leave it out for <input>.report.csv",
+    });
+  }
   await checkReportTarget(reportPath);
 
   let bytes: Buffer;
   try {
     bytes = await readFile(args.csv);
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    throw new BatchError("input", `${args.csv}: cannot read the file (${reason})`, { hint: "check the path", cause });
+    const reason =
+      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
+    throw new BatchError("input", `${args.csv}: cannot read the file (${reason})`, {
+      hint: "check the path",
+      cause,
+    });
   }
   const read = await readRecordsFromBytes(bytes, {
     file: args.csv,
@@ -83,9 +92,13 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   for (const notice of read.notices) out.info(notice);
   const conflicts = extraColumnConflicts(read.extraColumns);
   if (conflicts.length > 0) {
-    throw new BatchError("input", `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`, {
-      hint: "rename those columns, or drop --keep-columns",
-    });
+    throw new BatchError(
+      "input",
+      `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
+      {
+        hint: "rename those columns, or drop --keep-columns",
+      },
+    );
   }
   const records: InputRecord[] = [];
   for await (const record of read.records) records.push(record);
@@ -98,14 +111,21 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   });
   const mismatches = controlMismatches(checked, { rows: args.expectRows, totals });
   if (mismatches.length > 0) {
-    throw new BatchError("control_total", `${args.csv}: the file does not match the control totals: ${mismatches.join("; ")}`, {
-      hint: "nothing was sent; check the file against your own count and sums",
-    });
+    throw new BatchError(
+      "control_total",
+      `${args.csv}: the file does not match the control totals: ${mismatches.join("; ")}`,
+      {
+        hint: "nothing was sent; check the file against your own count and sums",
+      },
+    );
   }
   const valid = checked.flatMap((item) => (item.ok ? [item.row] : []));
   const batchId = args.batchId ?? batchIdFor(basename(args.csv), bytes);
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(batchId)) {
-    throw new BatchError("usage", `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`);
+    throw new BatchError(
+      "usage",
+      `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
+    );
   }
   return {
     file: args.csv,

@@ -1,5 +1,6 @@
 /** `ports`: list the ports the API offers. */
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { readOnlyFailure } from "./online.js";
 import { createOutput } from "./output.js";
 
 export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<void> {
@@ -11,6 +12,8 @@ export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boole
     if (args.json) out.json({ ports: ports.map((port) => port.code) });
     else process.stdout.write(`${ports.map((port) => port.code).join("\n")}\n`);
     process.exitCode = 0;
+  } catch (error) {
+    throw readOnlyFailure(error);
   } finally {
     await connection.close();
   }

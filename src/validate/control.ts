@@ -44,12 +44,25 @@ export function controlMismatches(
     mismatches.push(`rows: expected ${expected.rows}, found ${checked.length}`);
   }
   const totals = fileTotals(checked);
+  const invalid = checked.filter((item) => !item.ok).length;
+  // The invalid rows' amounts are exactly what could not be read: say they are left out.
+  const note = invalid === 0 ? "" : ` (${invalid} invalid row${invalid > 1 ? "s" : ""} not counted)`;
   for (const { currency, amount } of expected.totals ?? []) {
     const found = totals.get(currency) ?? { units: 0n, scale: 0 };
     if (compare(found, amount) !== 0) {
-      const scale = minorUnits(currency);
-      mismatches.push(`${currency} total: expected ${format(rescale(amount, scale))}, found ${format(rescale(found, scale))}`);
+      // At least the currency's decimals, and never fewer than the expected value has: 3500.4 CLP must not print as 3500.
+      const scale = Math.max(minorUnits(currency), amount.scale - trailingZeros(amount));
+      mismatches.push(
+        `${currency} total: expected ${format(rescale(amount, scale))}, found ${format(rescale(found, scale))}${note}`,
+      );
     }
   }
   return mismatches;
+}
+
+/** Decimal places that are only zeros: 2 for 11.500 (scale 3 → 1 significant). */
+function trailingZeros(value: Decimal): number {
+  let zeros = 0;
+  for (let units = value.units; zeros < value.scale && units % 10n === 0n; units /= 10n) zeros++;
+  return zeros;
 }

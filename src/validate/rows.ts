@@ -193,6 +193,8 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
         errors.push({ line: draft.line, column: draft.moneyColumn as string, ...decimalsError });
       else canonical = value.value;
     }
+    // Cells all good: the row is a payment to compare with the others even if its reference repeats.
+    const cellsOk = errors.length === 0;
     const reference = draft.raw.reference.trim();
     if (reference !== "") {
       const first = references.get(reference);
@@ -205,7 +207,7 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
         });
       } else references.set(reference, draft.line);
     }
-    if (errors.length > 0 || !draft.senderPort || !draft.port || canonical === null) {
+    if (!cellsOk || !draft.senderPort || !draft.port || canonical === null) {
       return { line: draft.line, ok: false, errors, raw: draft.raw };
     }
     const row: ValidRow = {
@@ -222,7 +224,7 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
     const key = paymentKey(row);
     const earlier = payments.get(key);
     // Two identical payments are more often a pasted row than two salaries; distinct
-    // references say the payer meant both.
+    // references say the payer meant both (a repeated reference says nothing of the kind).
     const distinct =
       earlier !== undefined &&
       earlier.reference !== "" &&
@@ -235,9 +237,9 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
         code: "possible_duplicate",
         message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
       });
-      return { line: draft.line, ok: false, errors, raw: draft.raw };
     }
     if (!earlier) payments.set(key, { line: draft.line, reference });
+    if (errors.length > 0) return { line: draft.line, ok: false, errors, raw: draft.raw };
     return { line: draft.line, ok: true, row, raw: draft.raw };
   });
 }
