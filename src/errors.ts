@@ -12,6 +12,7 @@ export type BatchErrorCode =
   | "unreachable" // API down after bounded retries
   | "interrupted" // SIGINT/SIGTERM
   | "locked" // another run holds the batch lock
+  | "conflict" // the server's state is not what exactly-once needs (duplicate requests, incomplete listing)
   | "internal";
 
 export class BatchError extends Error {
@@ -47,6 +48,7 @@ export function exitCodeFor(error: unknown): number {
     case "locked":
       return EXIT.locked;
     case "unreachable":
+    case "conflict":
     case "interrupted":
     case "internal":
       return EXIT.stopped;

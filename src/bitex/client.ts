@@ -151,8 +151,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       signal.removeEventListener("abort", interrupt);
     }
     const { status } = response;
-    const text = redact(response.bodyText);
-    if (status < 200 || status > 299) throw errorFromResponse(status, response.headers, text, request);
+    // Error text may reach a log line, so a key echoed there is removed; a success body is
+    // data, and redacting a short key inside it could change an id or an amount.
+    const text = response.bodyText;
+    if (status < 200 || status > 299)
+      throw errorFromResponse(status, response.headers, redact(text), request);
     // The server said yes to a create: if we cannot read what it made, it still made it.
     const sent = method === "POST" ? "maybe" : "no";
     try {

@@ -29,7 +29,10 @@ export interface ConnectOptions {
 }
 
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
-export function resolveApi(args: ApiArgs, env: NodeJS.ProcessEnv = process.env): { url: string; apiKey: string } | null {
+export function resolveApi(
+  args: ApiArgs,
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; apiKey: string } | null {
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
   checkApiUrl(url);
@@ -44,14 +47,34 @@ export function resolveApi(args: ApiArgs, env: NodeJS.ProcessEnv = process.env):
 
 export async function connect(args: ApiArgs, out: Output, options: ConnectOptions): Promise<Connection> {
   const onRetry = (info: { request: string; attempt: number; delayMs: number; error: Error }) =>
-    out.info(`retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`);
+    out.info(
+      `retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`,
+    );
   const target = resolveApi(args, options.env);
   if (target) {
-    const client = createBitexClient({ baseUrl: target.url, apiKey: target.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
-    return { client, secrets: [target.apiKey], apiUrl: target.url, label: target.url, close: async () => client.close() };
+    const client = createBitexClient({
+      baseUrl: target.url,
+      apiKey: target.apiKey,
+      concurrency: options.concurrency,
+      rate: options.rate,
+      onRetry,
+    });
+    return {
+      client,
+      secrets: [target.apiKey],
+      apiUrl: target.url,
+      label: target.url,
+      close: async () => client.close(),
+    };
   }
   const sandbox = await startSandbox({ port: 0 });
-  const client = createBitexClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, concurrency: options.concurrency, rate: options.rate, onRetry });
+  const client = createBitexClient({
+    baseUrl: sandbox.url,
+    apiKey: sandbox.apiKey,
+    concurrency: options.concurrency,
+    rate: options.rate,
+    onRetry,
+  });
   return {
     client,
     secrets: [],

@@ -22,9 +22,13 @@ export interface FinishInput {
 export async function finish(out: Output, input: FinishInput): Promise<number> {
   await writeReport(input.reportPath, input.rows, { format: input.format, extraColumns: input.extraColumns });
   const summary = summarize(input.rows);
-  const good = input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
+  const good =
+    input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);
-  out.summary([...formatSummaryLines(summary), input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`]);
+  out.summary([
+    ...formatSummaryLines(summary),
+    input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`,
+  ]);
   out.json({
     command: input.command,
     file: input.file,

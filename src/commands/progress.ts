@@ -16,7 +16,11 @@ export function startProgress(out: Output, total: number, label: string): Progre
   if (out.quiet || total === 0) return { tick() {}, stop() {} };
   if (out.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} rows | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+      {
+        format: `${label} [{bar}] {value}/{total} rows | {eta_formatted} left`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0);

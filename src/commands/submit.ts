@@ -1,15 +1,17 @@
 /** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BatchError, exitCodeFor } from "../errors.js";
+import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { buildReportRows } from "../report/rows.js";
-import { type RowOutcome, submitPlan } from "../submit/engine.js";
+import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
+import { submitPlan } from "../submit/engine.js";
 import { acquireLock } from "../submit/lock.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
-import { type LoadArgs, loadBatch } from "./load.js";
+import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import { createOutput, type Output } from "./output.js";
 import { startProgress } from "./progress.js";
 
@@ -39,21 +41,28 @@ function checkNumbers(args: SubmitArgs): void {
   }
 }
 
+interface SignalActions {
+  stop(): void;
+  drainTimeout(): void;
+  /** Synchronous cleanup before exiting at once. */
+  exitNow(): void;
+}
+
 /** First signal: stop taking rows, let calls in flight finish (bounded). Second: leave now. */
-function watchSignals(out: Output, onStop: () => void, onDrainTimeout: () => void): () => void {
+function watchSignals(out: Output, actions: SignalActions): () => void {
   let timer: NodeJS.Timeout | undefined;
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {
-    count++;
-    if (count > 1) {
+    if (++count > 1) {
       out.warn(`${signal} again: exiting now; the journal is consistent, run again to resume`);
-      process.exit(3);
+      actions.exitNow();
+      process.exit(EXIT.stopped);
     }
     out.warn(
       `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,
     );
-    onStop();
-    timer = setTimeout(onDrainTimeout, DRAIN_MS);
+    actions.stop();
+    timer = setTimeout(actions.drainTimeout, DRAIN_MS);
     timer.unref();
   };
   process.on("SIGINT", handler);
@@ -72,6 +81,21 @@ function watchSignals(out: Output, onStop: () => void, onDrainTimeout: () => voi
 function crashHook(): ((point: string) => void) | undefined {
   const at = process.env.BITEX_BATCH_CRASH_AT;
   return at ? (point) => point === at && process.kill(process.pid, "SIGKILL") : undefined;
+}
+
+/** An edited file is a new batch: refuse to pay it again silently while its old batch has payments. */
+async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: Loaded): Promise<void> {
+  if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
+  const earlier = await earlierBatchesOf(stateDir, loaded.file, loaded.plan.batchId);
+  const last = earlier.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1))[0];
+  if (!last) return;
+  throw new BatchError(
+    "input",
+    `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) paid ${last.created} row(s) from it; sending it as a new batch could pay them again`,
+    {
+      hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
+    },
+  );
 }
 
 export async function submitCommand(args: SubmitArgs): Promise<void> {
@@ -95,11 +119,10 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
   };
-  const now = new Date();
   if (args.dryRun) {
     process.exitCode = await finish(out, {
       ...base,
-      rows: buildReportRows(loaded.checked, { kind: "checked" }, now),
+      rows: buildReportRows(loaded.checked, { kind: "checked" }, new Date()),
       dryRun: true,
     });
     return;
@@ -108,7 +131,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     out.warn(
       `${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = buildReportRows(loaded.checked, { kind: "blocked", invalidCount: loaded.invalidCount }, now);
+    const rows = buildReportRows(
+      loaded.checked,
+      { kind: "blocked", invalidCount: loaded.invalidCount },
+      new Date(),
+    );
     process.exitCode = await finish(out, { ...base, rows });
     return;
   }
@@ -116,31 +143,35 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   // The embedded emulator's world ends with this process, so its journal must not outlive
   // it: a later --sandbox run would try to resume against a server that forgot everything.
   const stateDir = args.sandbox ? await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-")) : args.stateDir;
-  const batchDir = join(stateDir, loaded.plan.batchId);
-  await mkdir(batchDir, { recursive: true, mode: 0o700 });
-  const lock = await acquireLock(join(batchDir, "lock"), (line) => out.warn(line));
+  const dropSandboxState = () => args.sandbox && rmSync(stateDir, { recursive: true, force: true });
+  await mkdir(join(stateDir, loaded.plan.batchId), { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(join(stateDir, loaded.plan.batchId, "lock"), (line) => out.warn(line));
+  const stop = new AbortController();
+  let connection: Awaited<ReturnType<typeof connect>> | undefined;
+  const unwatch = watchSignals(out, {
+    stop: () => {
+      stop.abort();
+      connection?.client.gate.close();
+    },
+    drainTimeout: () => connection?.client.gate.abort(),
+    exitNow: () => {
+      lock.releaseSync();
+      dropSandboxState();
+    },
+  });
   try {
-    const connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
-    const stop = new AbortController();
-    const unwatch = watchSignals(
-      out,
-      () => {
-        stop.abort();
-        connection.client.gate.close();
-      },
-      () => connection.client.gate.abort(),
-    );
+    await refuseSilentNewBatch(args, stateDir, loaded);
+    connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
     const total = loaded.valid.length;
     out.info(
       `batch ${loaded.plan.batchId}: ${total} row(s) in ${loaded.plan.requests.length} request(s) to ${connection.label}`,
     );
     const progress = startProgress(out, total, "submit");
-    let outcomes: Map<number, RowOutcome>;
-    let stopped: BatchError | null;
+    let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
-      ({ outcomes, stopped } = await submitPlan({
+      result = await submitPlan({
         plan: loaded.plan,
-        journalPath: join(batchDir, "journal.jsonl"),
+        journalPath: journalPathFor(stateDir, loaded.plan.batchId),
         fileLabel: loaded.file,
         apiLabel: connection.apiUrl,
         api: connection.client,
@@ -149,11 +180,21 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         say: (line) => out.info(line),
         onRowDone: () => progress.tick(),
         checkpoint: crashHook(),
-      }));
+      });
     } finally {
       progress.stop();
-      unwatch();
       await connection.close();
+    }
+    const { outcomes, stopped, resumed } = result;
+    if (resumed && resumed.created === total) {
+      out.warn(
+        `batch ${loaded.plan.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
+          "For a new payment run of the same file, pass --batch-id <new id>.",
+      );
+    } else if (resumed) {
+      out.info(
+        `resumed batch ${loaded.plan.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
+      );
     }
     const rows = buildReportRows(loaded.checked, { kind: "submitted", outcomes }, new Date());
     process.exitCode = await finish(out, {
@@ -163,7 +204,8 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     });
     if (stopped) throw stopped;
   } finally {
+    unwatch();
     await lock.release();
-    if (args.sandbox) await rm(stateDir, { recursive: true, force: true });
+    dropSandboxState();
   }
 }

@@ -1,28 +1,31 @@
 /**
  * Submit a plan exactly once (DESIGN.md section 6). The journal says what this batch did
  * before; the server says what exists. A row counts as created only once its output id is
- * in the journal. A create whose outcome is unknown is never simply sent again: the
- * request's outputs are listed and matched to the rows still unaccounted for (reconcile.ts),
- * and only the rows still missing go out in the next round.
+ * in the journal. A create whose outcome is unknown is never simply sent again: after a
+ * settle delay the request's outputs are listed and matched to the rows still unaccounted
+ * for (reconcile.ts), and only the rows still missing go out in the next round.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
-import type { ConciergeOutput as ApiOutput, ConciergeRequest as ApiRequest } from "../bitex/jsonapi.js";
+import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, ValidRow } from "../model.js";
-import { foldJournal, type JournalEntry, type JournalState, JournalWriter, readJournal } from "./journal.js";
+import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
 import { matchOutputs, type ServerOutput } from "./reconcile.js";
 
 export type SubmitApi = Pick<
   BitexClient,
-  "findRequestsByExternalId" | "createRequest" | "createOutput" | "listOutputs"
+  "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
 >;
 
 export type RowOutcome =
   | { status: "created"; requestId: string; outputId: string; state: string; at: string }
   | { status: "failed"; requestId: string; code: string; error: string; at: string }
   | { status: "pending"; requestId: string; code: string; error: string };
+
+type Settled = RowOutcome & { status: "created" | "failed" };
 
 export interface SubmitOptions {
   plan: Plan;
@@ -38,43 +41,57 @@ export interface SubmitOptions {
   onRowDone?: (line: number, outcome: RowOutcome) => void;
   /** Send → reconcile rounds before unresolved rows are left pending. */
   maxRounds?: number;
+  /** How long a create that got no answer may still land on the server; see settleDelayMs. */
+  settle?: Partial<SettlePolicy>;
   /** Called at fixed points of the run; the crash tests kill the process there. */
   checkpoint?: (point: "requests-ready" | "outputs-done") => void;
 }
 
 export interface SubmitResult {
   outcomes: Map<number, RowOutcome>;
-  /** Why the run stopped before every row was settled (exit 3, or 2 for a refused key). */
+  /** Why the run stopped before every row was settled. */
   stopped: BatchError | null;
+  /** What the journal held when this run started. */
+  resumed: { begunAt: string; created: number } | null;
+}
+
+export interface SettlePolicy {
+  /** The connection died without an answer: the server may be finishing the create. */
+  noAnswerMs: number;
+  /** A timeout or a gateway's 502/504: the server may still be working on it. */
+  lateMs: number;
+}
+
+const DEFAULT_SETTLE: SettlePolicy = { noAnswerMs: 1_000, lateMs: 30_000 };
+
+/**
+ * How long to wait before listing after an ambiguous create (pure). A server that answered
+ * (500, 503) has finished with the call, so the listing can come at once; without an
+ * answer, the create may still be committed after we gave up on it.
+ */
+export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
+  if (error.kind === "timeout" || error.status === 502 || error.status === 504) return policy.lateMs;
+  if (error.status !== undefined) return 0;
+  return policy.noAnswerMs;
 }
 
 const now = () => new Date().toISOString();
 
-function toServerOutput(output: ApiOutput): ServerOutput {
+/** An output the engine can match safely, or null when the server left out what matching needs. */
+function toServerOutput(output: ConciergeOutput): ServerOutput | null {
+  if (!output.user_id || !output.withdrawal_instruction_id || !output.port_code) return null;
+  if (output.amount === null && output.budget === null) return null;
   return {
     id: output.id,
-    recipientUserId: output.user_id ?? "",
+    recipientUserId: output.user_id,
     portCode: output.port_code,
-    withdrawalInstructionId: output.withdrawal_instruction_id ?? "",
+    withdrawalInstructionId: output.withdrawal_instruction_id,
     amount: output.amount,
     budget: output.budget,
   };
 }
 
-/** Errors that mean "stop the run, resume later" rather than "this row failed". */
-function stopFor(error: unknown): BatchError {
-  if (error instanceof BatchError) return error;
-  if (error instanceof ApiError && error.kind === "unauthorized") {
-    return new BatchError("auth", "the API refused the key (401 Invalid Api Key)", {
-      hint: "check BITEX_API_KEY and --api-url",
-    });
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new BatchError("unreachable", `the API could not be reached: ${detail}`, {
-    hint: "run the same command again to resume; nothing will be paid twice",
-    cause: error,
-  });
-}
+const RESUME_HINT = "run the same command again to resume; nothing will be paid twice";
 
 /** A definite refusal of this row (the server did nothing), as opposed to a stop or an unknown outcome. */
 function isRowRejection(error: unknown): error is ApiError {
@@ -83,175 +100,284 @@ function isRowRejection(error: unknown): error is ApiError {
 
 class Run {
   readonly outcomes = new Map<number, RowOutcome>();
-  private readonly accounted = new Map<string, Set<string>>(); // request id → output ids journaled
+  /** Output ids journaled to some row: never matched to another. */
+  private readonly accounted = new Set<string>();
   private stopped: BatchError | null = null;
+  private sentAny = false;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly settlePolicy: SettlePolicy;
 
   constructor(
     private readonly options: SubmitOptions,
     private readonly journal: JournalWriter,
     private readonly past: JournalState,
   ) {
+    this.limit = pLimit(options.concurrency);
+    this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
+    // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
     for (const [line, record] of past.rows) {
-      if (record.status === "created") {
-        this.outcomes.set(line, record);
-        this.account(record.requestId, record.outputId);
-      }
+      if (record.status === "created" || record.status === "failed") this.outcomes.set(line, record);
+      if (record.status === "created") this.accounted.add(record.outputId);
     }
   }
 
   get stopReason(): BatchError | null {
-    return this.stopped ?? (this.options.signal.aborted ? interrupted() : null);
+    if (this.stopped) return this.stopped;
+    if (!this.options.signal.aborted) return null;
+    return new BatchError("interrupted", "stopped by a signal before every row was sent", {
+      hint: RESUME_HINT,
+    });
   }
 
   private get halted(): boolean {
-    return this.stopped !== null || this.options.signal.aborted;
+    return this.stopReason !== null;
   }
 
+  /** Stops the run (no new rows); the report shows the rest as pending. */
   private stop(error: unknown): void {
-    this.stopped ??= stopFor(error);
+    this.stopped ??= this.stopFor(error);
   }
 
-  private account(requestId: string, outputId: string): void {
-    const set = this.accounted.get(requestId) ?? new Set<string>();
-    this.accounted.set(requestId, set.add(outputId));
-  }
-
-  private async record(entry: JournalEntry): Promise<void> {
-    await this.journal.append(entry);
+  private stopFor(error: unknown): BatchError {
+    if (error instanceof BatchError) return error;
+    if (error instanceof ApiError && error.kind === "unauthorized") {
+      // Exit 2 promises that nothing was sent; a key revoked mid-run is a stop (exit 3).
+      return this.sentAny
+        ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, {
+            hint: RESUME_HINT,
+          })
+        : new BatchError("auth", `the API refused the key: ${error.detail}`, {
+            hint: "check BITEX_API_KEY and --api-url",
+          });
+    }
+    const unreachable =
+      error instanceof ApiError && ["network", "timeout", "server", "rate_limited"].includes(error.kind);
+    const detail = error instanceof Error ? error.message : String(error);
+    return new BatchError(
+      "unreachable",
+      unreachable ? `the API could not be reached: ${detail}` : `the API failed: ${detail}`,
+      {
+        hint: RESUME_HINT,
+        cause: error,
+      },
+    );
   }
 
   private async settle(
     line: number,
-    outcome: RowOutcome & { status: "created" | "failed" },
+    outcome: Settled,
     via: "response" | "reconciled" = "response",
   ): Promise<void> {
+    const { requestId, at } = outcome;
     if (outcome.status === "created") {
-      this.account(outcome.requestId, outcome.outputId);
-      await this.record({
+      this.accounted.add(outcome.outputId);
+      await this.journal.append({
         t: "created",
         line,
+        request_id: requestId,
         output_id: outcome.outputId,
         state: outcome.state,
         via,
-        at: outcome.at,
+        at,
       });
     } else {
-      await this.record({ t: "failed", line, code: outcome.code, error: outcome.error, at: outcome.at });
+      await this.journal.append({
+        t: "failed",
+        line,
+        request_id: requestId,
+        code: outcome.code,
+        error: outcome.error,
+        at,
+      });
     }
     this.outcomes.set(line, outcome);
     this.options.onRowDone?.(line, outcome);
   }
 
+  private async failRows(
+    rows: readonly ValidRow[],
+    requestId: string,
+    code: string,
+    error: string,
+  ): Promise<void> {
+    for (const row of rows) {
+      if (!this.outcomes.has(row.line))
+        await this.settle(row.line, { status: "failed", requestId, code, error, at: now() });
+    }
+  }
+
   /** The request of a group: from the journal, else found by external_id, else created. */
-  async ensureRequest(
-    planned: PlannedRequest,
-  ): Promise<{ request: ApiRequest | null; known: boolean; id: string } | null> {
+  private async ensureRequest(planned: PlannedRequest): Promise<{ id: string; known: boolean } | null> {
     const fromJournal = this.past.requests.get(planned.key);
-    if (fromJournal) return { request: null, known: true, id: fromJournal.requestId };
+    if (fromJournal) return { id: fromJournal.requestId, known: true };
     for (let attempt = 0; attempt < 3 && !this.halted; attempt++) {
+      let found: Awaited<ReturnType<SubmitApi["findRequestsByExternalId"]>>;
       try {
-        const found = await this.options.api.findRequestsByExternalId(planned.externalId);
-        const existing = found.sort((a, b) => Number(a.id) - Number(b.id))[0];
-        if (existing) {
-          if (found.length > 1)
-            this.options.say(
-              `warning: ${found.length} requests carry external_id ${planned.externalId}; using ${existing.id}`,
-            );
-          await this.recordRequest(planned, existing);
-          return { request: existing, known: true, id: existing.id };
-        }
+        // The filter is the server's; checking it here costs nothing and guards the match.
+        found = (await this.options.api.findRequestsByExternalId(planned.externalId)).filter(
+          (request) => request.external_id === planned.externalId,
+        );
+      } catch (error) {
+        if (error instanceof ApiError && error.kind === "not_found") {
+          this.stop(
+            new BatchError("usage", `the API at ${this.options.apiLabel} has no concierge requests (404)`, {
+              hint: "check --api-url",
+            }),
+          );
+        } else this.stop(error);
+        return null;
+      }
+      if (found.length > 1) {
+        this.stop(
+          new BatchError(
+            "conflict",
+            `${found.length} requests (${found.map((r) => r.id).join(", ")}) carry external_id ${planned.externalId}`,
+            {
+              hint: "cancel the extra ones at Bitex, then run again; nothing more was sent for this sender",
+            },
+          ),
+        );
+        return null;
+      }
+      const existing = found[0];
+      if (existing) {
+        await this.recordRequest(planned, existing.id, existing.state);
+        return { id: existing.id, known: true };
+      }
+      try {
+        this.sentAny = true;
         const created = await this.options.api.createRequest({
           portCode: planned.senderPort,
           externalId: planned.externalId,
           payerUserId: planned.payerUserId || undefined,
         });
-        await this.recordRequest(planned, created);
-        return { request: created, known: false, id: created.id };
+        await this.recordRequest(planned, created.id, created.state);
+        return { id: created.id, known: false };
       } catch (error) {
-        if (error instanceof ApiError && error.sent === "maybe") continue; // look it up again
         if (isRowRejection(error)) {
-          await this.failGroup(planned, error);
+          await this.failRows(planned.rows, "", error.code, error.detail);
           return null;
         }
-        this.stop(error);
+        if (!(error instanceof ApiError && error.sent === "maybe")) {
+          this.stop(error);
+          return null;
+        }
+        // It may exist: look it up again (after it had time to land) rather than create another.
+        await this.pause(settleDelayMs(error, this.settlePolicy));
       }
     }
-    if (!this.halted) this.stop(new Error(`creating the request for ${planned.key} kept failing`));
+    this.stop(new Error(`creating the request for ${planned.key} kept failing`));
     return null;
   }
 
-  private async recordRequest(planned: PlannedRequest, request: ApiRequest): Promise<void> {
-    await this.record({
+  private async recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void> {
+    await this.journal.append({
       t: "request",
       key: planned.key,
       external_id: planned.externalId,
-      request_id: request.id,
-      state: request.state,
+      request_id: requestId,
+      state,
       at: now(),
     });
   }
 
-  private async failGroup(planned: PlannedRequest, error: ApiError): Promise<void> {
-    for (const row of planned.rows) {
-      await this.settle(row.line, {
-        status: "failed",
-        requestId: "",
-        code: error.code,
-        error: error.detail,
-        at: now(),
-      });
-    }
+  private async pause(ms: number): Promise<void> {
+    if (ms > 0 && !this.halted)
+      await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 
   /**
    * Lists the request's outputs, refreshes the state of rows already created, and matches
-   * the rest. Returns the rows still missing on the server, or null if the listing failed.
+   * the rows not yet settled. Returns the rows still missing on the server, or null when
+   * the run had to stop. Before anything is sent again, the listing must be complete
+   * (as many outputs as the request counts) and the request must still take outputs.
    */
-  async reconcile(requestId: string, rows: readonly ValidRow[]): Promise<ValidRow[] | null> {
-    let outputs: ApiOutput[];
+  private async reconcile(requestId: string, rows: readonly ValidRow[]): Promise<ValidRow[] | null> {
+    let listed: ConciergeOutput[];
     try {
-      outputs = await this.options.api.listOutputs(requestId);
+      listed = (await this.options.api.listOutputs(requestId)).filter(
+        (o) => o.request_id === null || o.request_id === requestId,
+      );
     } catch (error) {
       this.stop(error);
       return null;
     }
-    const byId = new Map(outputs.map((output) => [output.id, output]));
-    for (const [line, outcome] of this.outcomes) {
-      const fresh =
-        outcome.status === "created" && outcome.requestId === requestId
-          ? byId.get(outcome.outputId)
-          : undefined;
-      if (fresh && outcome.status === "created") this.outcomes.set(line, { ...outcome, state: fresh.state });
+    const outputs: ServerOutput[] = [];
+    for (const output of listed) {
+      const usable = toServerOutput(output);
+      if (!usable) {
+        this.stop(
+          new BatchError(
+            "conflict",
+            `the API listed output ${output.id} without recipient, port, instruction or amount; cannot match it safely`,
+            { hint: RESUME_HINT },
+          ),
+        );
+        return null;
+      }
+      outputs.push(usable);
     }
-    // Rows settled in this run (created or failed) are out; rows that failed in an earlier
-    // run are open again: a refused create paid nothing, so trying it again is safe.
+    const byId = new Map(listed.map((output) => [output.id, output]));
+    for (const row of rows) {
+      const outcome = this.outcomes.get(row.line);
+      const fresh = outcome?.status === "created" ? byId.get(outcome.outputId) : undefined;
+      if (outcome?.status === "created" && fresh)
+        this.outcomes.set(row.line, { ...outcome, state: fresh.state });
+    }
     const open = rows.filter((row) => !this.outcomes.has(row.line));
-    const result = matchOutputs(
-      open,
-      outputs.map(toServerOutput),
-      this.accounted.get(requestId) ?? new Set(),
-    );
+    const result = matchOutputs(open, outputs, this.accounted);
     for (const [line, outputId] of result.matched) {
-      const output = byId.get(outputId) as ApiOutput;
-      await this.settle(
-        line,
-        { status: "created", requestId, outputId, state: output.state, at: now() },
-        "reconciled",
-      );
+      const state = (byId.get(outputId) as ConciergeOutput).state;
+      await this.settle(line, { status: "created", requestId, outputId, state, at: now() }, "reconciled");
     }
     if (result.strangers.length > 0) {
       this.options.say(
         `note: request ${requestId} has ${result.strangers.length} output(s) that match no row of this file`,
       );
     }
-    return result.missing;
+    if (result.missing.length === 0) return [];
+    return this.checkBeforeResend(requestId, listed.length, result.missing);
   }
 
-  /** Creates one output. Returns true when its outcome is unknown and needs reconciling. */
-  async send(requestId: string, row: ValidRow): Promise<boolean> {
-    if (this.halted) return false;
-    await this.record({ t: "intent", line: row.line, request_id: requestId, at: now() });
+  /** Guards the one step that can pay twice: sending rows that the listing did not show. */
+  private async checkBeforeResend(
+    requestId: string,
+    listedCount: number,
+    missing: ValidRow[],
+  ): Promise<ValidRow[] | null> {
+    let request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
     try {
+      request = await this.options.api.getRequest(requestId);
+    } catch (error) {
+      this.stop(error);
+      return null;
+    }
+    if (request.outputs_count !== listedCount) {
+      this.stop(
+        new BatchError(
+          "conflict",
+          `request ${requestId} counts ${request.outputs_count} outputs but the listing showed ${listedCount}`,
+          {
+            hint: "an output may still be landing; run again in a minute (nothing is sent while the two disagree)",
+          },
+        ),
+      );
+      return null;
+    }
+    if (request.state !== "draft") {
+      const why = `request ${requestId} is ${request.state}: Bitex adds outputs only to a draft request; pay these rows in a new batch (--batch-id)`;
+      await this.failRows(missing, requestId, "request_not_draft", why);
+      return [];
+    }
+    return missing;
+  }
+
+  /** Creates one output. Returns the error when its outcome is unknown and needs reconciling. */
+  private async send(requestId: string, row: ValidRow): Promise<ApiError | null> {
+    if (this.halted) return null;
+    try {
+      await this.journal.append({ t: "intent", line: row.line, request_id: requestId, at: now() });
+      this.sentAny = true;
       const output = await this.options.api.createOutput({
         requestId,
         portCode: row.port,
@@ -267,96 +393,118 @@ class Run {
         state: output.state,
         at: now(),
       });
-      return false;
+      return null;
     } catch (error) {
-      if (isRowRejection(error)) {
-        await this.settle(row.line, {
-          status: "failed",
-          requestId,
-          code: error.code,
-          error: error.detail,
-          at: now(),
-        });
-        return false;
+      try {
+        if (isRowRejection(error)) {
+          await this.settle(row.line, {
+            status: "failed",
+            requestId,
+            code: error.code,
+            error: error.detail,
+            at: now(),
+          });
+        } else if (error instanceof ApiError && error.sent === "maybe") {
+          await this.journal.append({ t: "ambiguous", line: row.line, code: error.code, at: now() });
+          return error;
+        } else this.stop(error);
+      } catch (journalError) {
+        this.stop(journalError); // the disk failed: stop cleanly, the next run reconciles
       }
-      if (error instanceof ApiError && error.sent === "maybe") {
-        await this.record({ t: "ambiguous", line: row.line, code: error.code, at: now() });
-        return true;
-      }
-      this.stop(error);
-      return false;
+      return null;
     }
   }
 
-  async run(): Promise<void> {
-    const { plan, concurrency } = this.options;
-    const limit = pLimit(concurrency);
-    // Requests first: a handful of calls, one per sender.
-    const work: Array<{ requestId: string; planned: PlannedRequest; missing: ValidRow[] }> = [];
-    const ensured = await Promise.all(
-      plan.requests.map((planned) => limit(() => this.ensureRequest(planned))),
+  /** One round for one request: send its missing rows, then reconcile those with no clear outcome. */
+  private async round(
+    requestId: string,
+    planned: PlannedRequest,
+    missing: readonly ValidRow[],
+  ): Promise<ValidRow[]> {
+    let settleUntil = 0;
+    const unclear = new Set<number>();
+    await Promise.all(
+      missing.map((row) =>
+        this.limit(async () => {
+          const error = await this.send(requestId, row);
+          if (!error) return;
+          unclear.add(row.line);
+          settleUntil = Math.max(settleUntil, Date.now() + settleDelayMs(error, this.settlePolicy));
+        }),
+      ),
     );
-    for (const [index, planned] of plan.requests.entries()) {
-      const request = ensured[index];
-      if (!request || this.halted) continue;
-      // Anything the journal does not show as created may exist on the server if this batch
-      // ran before (the request was known) or a create was cut off mid-way.
-      const open = planned.rows.filter((row) => this.outcomes.get(row.line)?.status !== "created");
-      const missing = request.known ? await this.reconcile(request.id, planned.rows) : open;
-      if (missing === null) continue;
-      work.push({ requestId: request.id, planned, missing });
-    }
+    if (unclear.size === 0 || this.halted) return [];
+    // Every create of this request has returned, so the listing races none of ours.
+    await this.pause(settleUntil - Date.now());
+    const still = await this.reconcile(requestId, planned.rows);
+    return still?.filter((row) => unclear.has(row.line)) ?? [];
+  }
+
+  async run(): Promise<void> {
+    const { plan } = this.options;
+    const ensured = await Promise.all(
+      plan.requests.map((planned) => this.limit(() => this.ensureRequest(planned))),
+    );
+    // Anything the journal does not show as settled may exist on the server when this batch
+    // ran before (the request was known) or a create was cut off mid-way.
+    type Work = { requestId: string; planned: PlannedRequest; missing: ValidRow[] };
+    const first = await Promise.all(
+      plan.requests.map(async (planned, index) => {
+        const request = ensured[index];
+        if (!request || this.halted) return null;
+        const missing = request.known
+          ? await this.reconcile(request.id, planned.rows)
+          : planned.rows.filter((row) => !this.outcomes.has(row.line));
+        return missing ? { requestId: request.id, planned, missing } : null;
+      }),
+    );
+    let work = first.filter((item): item is Work => item !== null);
     this.options.checkpoint?.("requests-ready");
     const maxRounds = this.options.maxRounds ?? 6;
-    for (let round = 1; work.some((item) => item.missing.length > 0) && !this.halted; round++) {
+    for (let round = 1; !this.halted; round++) {
+      const pending = work.filter((item) => item.missing.length > 0);
+      if (pending.length === 0) break;
       if (round > maxRounds) {
         this.stop(new Error(`some creates still had no clear outcome after ${maxRounds} rounds`));
         break;
       }
-      await Promise.all(
-        work.map(async (item) => {
-          const unclear = await Promise.all(
-            item.missing.map((row) => limit(() => this.send(item.requestId, row))),
-          );
-          const toCheck = item.missing.filter((_, i) => unclear[i]);
-          item.missing = [];
-          if (toCheck.length > 0) {
-            // Every create of this request has returned, so the listing cannot race one.
-            item.missing =
-              (await this.reconcile(item.requestId, item.planned.rows))?.filter((row) =>
-                toCheck.some((checked) => checked.line === row.line),
-              ) ?? [];
-          }
-        }),
+      work = await Promise.all(
+        pending.map(async (item) => ({
+          ...item,
+          missing: await this.round(item.requestId, item.planned, item.missing),
+        })),
       );
     }
   }
 
   pendingFor(row: ValidRow): RowOutcome {
-    const known = this.past.rows.get(row.line);
     return {
       status: "pending",
-      requestId: known?.requestId ?? "",
-      code: this.stopped?.code === "auth" ? "api_unauthorized" : "not_finished",
+      requestId: this.past.rows.get(row.line)?.requestId ?? "",
+      code: "not_finished",
       error: "not finished; run the same command again to resume",
     };
   }
 }
 
-function interrupted(): BatchError {
-  return new BatchError("interrupted", "stopped by a signal before every row was sent", {
-    hint: "run the same command again to resume; nothing will be paid twice",
-  });
-}
-
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
   const past = foldJournal(await readJournal(options.journalPath));
+  const batch = options.plan.batchId;
   if (past.begin && past.begin.fingerprint !== options.plan.fingerprint) {
     throw new BatchError(
       "input",
-      `${options.fileLabel}: the journal of batch ${options.plan.batchId} was written for different rows`,
+      `${options.fileLabel}: the journal of batch ${batch} was written for different rows`,
       {
         hint: "the file changed since that batch started; pass a new --batch-id to start a new batch",
+      },
+    );
+  }
+  if (past.begin && past.begin.api !== options.apiLabel) {
+    throw new BatchError(
+      "input",
+      `${options.fileLabel}: batch ${batch} was started against ${past.begin.api}, not ${options.apiLabel}`,
+      {
+        hint: "point --api-url at the same API to resume it, or pass a new --batch-id to start a new batch there",
       },
     );
   }
@@ -368,7 +516,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
       await journal.append({
         t: "begin",
         v: 1,
-        batch_id: options.plan.batchId,
+        batch_id: batch,
         fingerprint: options.plan.fingerprint,
         api: options.apiLabel,
         file: options.fileLabel,
@@ -384,7 +532,12 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
         if (!run.outcomes.has(row.line)) run.outcomes.set(row.line, run.pendingFor(row));
     }
     await journal.append({ t: "end", outcome: stopped ? "stopped" : "finished", at: now() });
-    return { outcomes: run.outcomes, stopped };
+    const created = [...past.rows.values()].filter((record) => record.status === "created").length;
+    return {
+      outcomes: run.outcomes,
+      stopped,
+      resumed: past.begin ? { begunAt: past.begin.at, created } : null,
+    };
   } finally {
     await journal.close();
   }

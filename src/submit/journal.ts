@@ -24,12 +24,13 @@ export type JournalEntry =
   | {
       t: "created";
       line: number;
+      request_id: string;
       output_id: string;
       state: string;
       via: "response" | "reconciled";
       at: string;
     }
-  | { t: "failed"; line: number; code: string; error: string; at: string }
+  | { t: "failed"; line: number; request_id: string; code: string; error: string; at: string }
   | { t: "ambiguous"; line: number; code: string; at: string }
   | { t: "end"; outcome: "finished" | "stopped"; at: string };
 
@@ -68,28 +69,24 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         state.rows.set(entry.line, { status: "ambiguous", requestId });
         break;
       }
-      case "created": {
-        const requestId = state.rows.get(entry.line)?.requestId ?? "";
+      case "created":
         state.rows.set(entry.line, {
           status: "created",
-          requestId,
+          requestId: entry.request_id,
           outputId: entry.output_id,
           state: entry.state,
           at: entry.at,
         });
         break;
-      }
-      case "failed": {
-        const requestId = state.rows.get(entry.line)?.requestId ?? "";
+      case "failed":
         state.rows.set(entry.line, {
           status: "failed",
-          requestId,
+          requestId: entry.request_id,
           code: entry.code,
           error: entry.error,
           at: entry.at,
         });
         break;
-      }
       case "end":
         break;
     }

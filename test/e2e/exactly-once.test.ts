@@ -4,7 +4,7 @@
  * input row and every report row is `created`.
  */
 
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -145,6 +145,101 @@ describe("exactly once under faults", function () {
     expect(box.state().requests).to.have.length(2);
     expectExactlyOnce(box, rows);
     await expectAllCreated(dir, rows);
+  });
+
+  it("journal lost, then a run killed at requests-ready, then a normal run: identical rows still exactly once", async () => {
+    const rows = await world(6, 1, { latency_ms: 150 });
+    const { child, done } = spawnCli(
+      ["submit", "payroll.csv", "--rate", "1000", "--concurrency", "1", "--allow-duplicates"],
+      {
+        cwd: dir,
+        env: apiEnv(box),
+      },
+    );
+    await waitFor(() => box.state().outputs.length >= 1, "the first output");
+    child.kill("SIGKILL");
+    await done;
+    await rm(join(dir, ".bitex-batch"), { recursive: true });
+    box.setFaults({ latency_ms: 0 });
+    const killed = await submit([], { BITEX_BATCH_CRASH_AT: "requests-ready" });
+    expect(killed.signal).to.equal("SIGKILL");
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(0);
+    expectExactlyOnce(box, rows);
+    await expectAllCreated(dir, rows);
+  });
+
+  it("drafts pruned before the rerun: the rows fail once as request_not_draft, nothing is sent", async () => {
+    const rows = await world(6, 0);
+    await submit([], { BITEX_BATCH_CRASH_AT: "requests-ready" });
+    box.advance({ expire: true });
+    const calls = box.state().stats.calls;
+    const again = await submit();
+    expect(again.code, again.stderr).to.equal(1);
+    const report = await readReport(join(dir, "payroll.report.csv"));
+    expect(report.map((row) => `${row.status}:${row.error_code}`)).to.deep.equal(
+      rows.map(() => "failed:request_not_draft"),
+    );
+    expect(box.state().outputs).to.have.length(0);
+    expect(box.state().stats.calls - calls, "two listings and two request reads").to.equal(4);
+    const before = box.state().stats.calls;
+    const third = await submit();
+    expect(third.code).to.equal(1);
+    expect(
+      box.state().stats.calls - before,
+      "failed rows are not sent again: only the two listings",
+    ).to.equal(2);
+    expect(box.state().outputs).to.have.length(0);
+  });
+
+  it("a batch belongs to the API it was started on: another API is refused with exit 2", async () => {
+    await world(6, 0);
+    expect((await submit()).code).to.equal(0);
+    const other = await sandbox({}, makeWorld(6).seed);
+    try {
+      const result = await runCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(other) });
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include(`was started against ${box.url}, not ${other.url}`);
+      expect(other.state().stats.calls).to.equal(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("an edited file is not silently paid again as a new batch; --batch-id makes it a deliberate new run", async () => {
+    await world(6, 0);
+    expect((await submit()).code).to.equal(0);
+    const csv = await readFile(join(dir, "payroll.csv"), "utf8");
+    await writeFile(join(dir, "payroll.csv"), csv.replace("EMP-5,", "EMP-5b,"));
+    const refused = await submit();
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.match(
+      /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) paid 6 row\(s\) from it/,
+    );
+    expect(box.state().outputs).to.have.length(6);
+    const deliberate = await submit(["--batch-id", "2026-12"]);
+    expect(deliberate.code, deliberate.stderr).to.equal(0);
+    expect(box.state().outputs).to.have.length(12);
+  });
+
+  it("the same file run again says it was already paid and sends nothing", async () => {
+    await world(6, 0);
+    expect((await submit()).code).to.equal(0);
+    const again = await submit();
+    expect(again.code).to.equal(0);
+    expect(again.stderr).to.match(/batch [0-9a-f]{16} was already paid \(begun .*\): nothing new was sent/);
+    expect(box.state().outputs).to.have.length(6);
+  });
+
+  it("an API URL without the API (404 on the first lookup) exits 2 and sends nothing", async () => {
+    await world(4, 0);
+    const result = await runCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...apiEnv(box), BITEX_API_URL: `${box.baseUrl}/wrong` },
+    });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.include("has no concierge requests (404)");
+    expect(box.state().requests).to.have.length(0);
   });
 
   it("running a finished batch again creates nothing and reports the server's current states", async () => {

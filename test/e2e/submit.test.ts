@@ -2,9 +2,10 @@
  * The pipeline end to end (issue 3): the built CLI as a child process against an emulator
  * started here, checked through the report file, the exit code and the emulator's state.
  */
-import { expect } from "chai";
+
 import { copyFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
@@ -42,7 +43,10 @@ describe("submit end to end (built CLI against the emulator)", function () {
   it("pays the demo payroll: every row created, report as expected, one output per row on the server", async () => {
     box = await sandbox();
     await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
-    const result = await runCli(["submit", "payroll.csv", "--concurrency", "1", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    const result = await runCli(["submit", "payroll.csv", "--concurrency", "1", "--rate", "1000"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
     expect(result.stderr).to.not.match(/Error|at .*\.js/);
     expect(result.code).to.equal(0);
 
@@ -71,7 +75,8 @@ describe("submit end to end (built CLI against the emulator)", function () {
       expect(relationships.user?.data?.id).to.equal(row.recipient_user_id);
       expect(relationships.withdrawal_instruction?.data?.id).to.equal(row.withdrawal_instruction_id);
       expect(output.attributes.port_code).to.equal(row.port);
-      if (row.amount) expect(sameDecimal(money(output.attributes.amount), row.amount as string)).to.equal(true);
+      if (row.amount)
+        expect(sameDecimal(money(output.attributes.amount), row.amount as string)).to.equal(true);
       else expect(sameDecimal(money(output.attributes.budget), row.budget as string)).to.equal(true);
       const request = requests.get(relationships.request?.data?.id as string);
       expect(request?.id).to.equal(line.request_id);
@@ -83,7 +88,10 @@ describe("submit end to end (built CLI against the emulator)", function () {
 
   it("one invalid row blocks the batch: nothing sent, exit 1, the row with its code and the others blocked", async () => {
     box = await sandbox();
-    const text = (await readFile(DEMO_CSV, "utf8")).replace("EMP-1003,112,ar_ars,302,uy_uyu,44328.00", "EMP-1003,112,ar_ars,302,uy_uyu,44328.001");
+    const text = (await readFile(DEMO_CSV, "utf8")).replace(
+      "EMP-1003,112,ar_ars,302,uy_uyu,44328.00",
+      "EMP-1003,112,ar_ars,302,uy_uyu,44328.001",
+    );
     await writeFile(join(dir, "payroll.csv"), text);
     const result = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
     expect(result.code).to.equal(1);
@@ -99,9 +107,15 @@ describe("submit end to end (built CLI against the emulator)", function () {
 
   it("--skip-invalid creates the valid rows and still exits 1", async () => {
     box = await sandbox();
-    const text = (await readFile(DEMO_CSV, "utf8")).replace("EMP-1003,112,ar_ars,302,uy_uyu,44328.00", "EMP-1003,112,ar_ars,302,uy_uyu,44328.001");
+    const text = (await readFile(DEMO_CSV, "utf8")).replace(
+      "EMP-1003,112,ar_ars,302,uy_uyu,44328.00",
+      "EMP-1003,112,ar_ars,302,uy_uyu,44328.001",
+    );
     await writeFile(join(dir, "payroll.csv"), text);
-    const result = await runCli(["submit", "payroll.csv", "--skip-invalid", "--rate", "1000", "--concurrency", "8"], { cwd: dir, env: apiEnv(box) });
+    const result = await runCli(
+      ["submit", "payroll.csv", "--skip-invalid", "--rate", "1000", "--concurrency", "8"],
+      { cwd: dir, env: apiEnv(box) },
+    );
     expect(result.code).to.equal(1);
     const report = await readReport(join(dir, "payroll.report.csv"));
     expect(report.filter((row) => row.status === "created")).to.have.length(47);
@@ -114,7 +128,10 @@ describe("submit end to end (built CLI against the emulator)", function () {
       box = await sandbox({ latency_ms: 100 });
       const lines = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n").slice(0, 41);
       await writeFile(join(dir, "payroll.csv"), `${lines.join("\n")}\n`);
-      const result = await runCli(["submit", "payroll.csv", "--concurrency", String(concurrency), "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+      const result = await runCli(
+        ["submit", "payroll.csv", "--concurrency", String(concurrency), "--rate", "1000"],
+        { cwd: dir, env: apiEnv(box) },
+      );
       expect(result.code).to.equal(0);
       const state = box.state();
       expect(state.outputs).to.have.length(40);
@@ -126,7 +143,10 @@ describe("submit end to end (built CLI against the emulator)", function () {
     box = await sandbox({ rate_limit: 5 });
     const lines = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n").slice(0, 21);
     await writeFile(join(dir, "payroll.csv"), `${lines.join("\n")}\n`);
-    const result = await runCli(["submit", "payroll.csv", "--concurrency", "4", "--rate", "5"], { cwd: dir, env: apiEnv(box) });
+    const result = await runCli(["submit", "payroll.csv", "--concurrency", "4", "--rate", "5"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
     expect(result.code).to.equal(0);
     const starts = box.state().stats.call_starts_ms;
     expect(starts.length).to.be.greaterThan(20);
@@ -145,7 +165,10 @@ describe("submit end to end (built CLI against the emulator)", function () {
     const seed = JSON.parse(await readFile(join(ROOT, "fixtures", "demo", "seed.json"), "utf8"));
     box = await sandbox({}, { ...seed, api_key: key });
     await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
-    const ok = await runCli(["submit", "payroll.csv", "--rate", "1000", "--json"], { cwd: dir, env: apiEnv(box) });
+    const ok = await runCli(["submit", "payroll.csv", "--rate", "1000", "--json"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
     expect(ok.code).to.equal(0);
     // A refused key takes the error paths too.
     const refused = await runCli(["submit", "payroll.csv", "--rate", "1000", "--batch-id", "other"], {
@@ -155,9 +178,16 @@ describe("submit end to end (built CLI against the emulator)", function () {
     expect(refused.code).to.equal(2);
     const files = [join(dir, "payroll.report.csv")];
     for (const batch of await readdir(join(dir, ".bitex-batch"))) {
-      for (const name of await readdir(join(dir, ".bitex-batch", batch))) files.push(join(dir, ".bitex-batch", batch, name));
+      for (const name of await readdir(join(dir, ".bitex-batch", batch)))
+        files.push(join(dir, ".bitex-batch", batch, name));
     }
-    const texts = [ok.stdout, ok.stderr, refused.stdout, refused.stderr, ...(await Promise.all(files.map((f) => readFile(f, "utf8"))))];
+    const texts = [
+      ok.stdout,
+      ok.stderr,
+      refused.stdout,
+      refused.stderr,
+      ...(await Promise.all(files.map((f) => readFile(f, "utf8")))),
+    ];
     expect(files.length).to.be.greaterThan(2);
     for (const text of texts) expect(text).to.not.include(key);
   });

@@ -9,14 +9,23 @@ const at = "2026-11-22T00:00:00Z";
 describe("journal", () => {
   it("folds entries into the latest known state of each row", () => {
     const state = foldJournal([
-      { t: "begin", v: 1, batch_id: "b", fingerprint: "f", api: "http://127.0.0.1/api", file: "x.csv", rows: 3, at },
+      {
+        t: "begin",
+        v: 1,
+        batch_id: "b",
+        fingerprint: "f",
+        api: "http://127.0.0.1/api",
+        file: "x.csv",
+        rows: 3,
+        at,
+      },
       { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
       { t: "intent", line: 2, request_id: "7", at },
-      { t: "created", line: 2, output_id: "70", state: "accepting", via: "response", at },
+      { t: "created", line: 2, request_id: "7", output_id: "70", state: "accepting", via: "response", at },
       { t: "intent", line: 3, request_id: "7", at },
       { t: "ambiguous", line: 3, code: "api_network", at },
       { t: "intent", line: 4, request_id: "7", at },
-      { t: "failed", line: 4, code: "invalid_instruction", error: "no", at },
+      { t: "failed", line: 4, request_id: "7", code: "invalid_instruction", error: "no", at },
     ]);
     expect(state.begin?.fingerprint).to.equal("f");
     expect(state.requests.get("112|ar_ars")).to.deep.equal({
@@ -41,6 +50,19 @@ describe("journal", () => {
     });
   });
 
+  it("takes a row's request from its own created line, also when no intent precedes it (a reconciled row)", () => {
+    const state = foldJournal([
+      { t: "created", line: 5, request_id: "9", output_id: "90", state: "accepting", via: "reconciled", at },
+    ]);
+    expect(state.rows.get(5)).to.deep.equal({
+      status: "created",
+      requestId: "9",
+      outputId: "90",
+      state: "accepting",
+      at,
+    });
+  });
+
   it("ignores a torn last line left by a killed run", () => {
     const text = '{"t":"intent","line":2,"request_id":"7","at":"x"}\n{"t":"created","line":2,"outp';
     expect(parseJournal(text)).to.deep.equal([{ t: "intent", line: 2, request_id: "7", at: "x" }]);
@@ -57,7 +79,15 @@ describe("journal", () => {
     await first.close();
     await writeFile(path, `${await readFile(path, "utf8")}{"t":"crea`);
     const second = await JournalWriter.open(path);
-    await second.append({ t: "created", line: 2, output_id: "70", state: "accepting", via: "response", at });
+    await second.append({
+      t: "created",
+      line: 2,
+      request_id: "7",
+      output_id: "70",
+      state: "accepting",
+      via: "response",
+      at,
+    });
     await second.close();
     const entries = await readJournal(path);
     expect(entries.map((e) => e.t)).to.deep.equal(["intent", "intent", "created"]);

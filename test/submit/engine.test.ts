@@ -1,0 +1,115 @@
+/** The submit engine against an emulator behind a slow proxy: creates that land after the client gave up. */
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { expect } from "chai";
+import { createBitexClient } from "../../src/bitex/client.js";
+import { ApiError } from "../../src/bitex/errors.js";
+import type { ValidRow } from "../../src/model.js";
+import { plan } from "../../src/plan/plan.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { settleDelayMs, submitPlan } from "../../src/submit/engine.js";
+import { tempDir } from "../helpers/cli.js";
+import { sandbox } from "../helpers/sandbox.js";
+import { makeWorld } from "../helpers/world.js";
+
+const policy = { noAnswerMs: 1000, lateMs: 30000 };
+const err = (kind: ApiError["kind"], status?: number) =>
+  new ApiError({ kind, status, sent: "maybe", code: "x", detail: "x" });
+
+describe("settleDelayMs (how long an unclear create may still land)", () => {
+  const cases: Array<[string, ApiError, number]> = [
+    ["503 answered: the server is done with it", err("server", 503), 0],
+    ["500 answered", err("server", 500), 0],
+    ["502 from a gateway: the app may still commit", err("server", 502), 30000],
+    ["504 from a gateway", err("server", 504), 30000],
+    ["client timeout: the server may still be working", err("timeout"), 30000],
+    ["connection reset, no answer", err("network"), 1000],
+  ];
+  for (const [name, error, expected] of cases)
+    it(name, () => expect(settleDelayMs(error, policy)).to.equal(expected));
+});
+
+describe("submit engine: a create that commits after the client timed out", function () {
+  this.timeout(30_000);
+  let box: Sandbox;
+  let proxy: http.Server;
+  afterEach(async () => {
+    proxy?.close();
+    await box?.close();
+  });
+
+  it("waits for the late commit and reconciles it instead of paying twice", async () => {
+    const made = makeWorld(2);
+    box = await sandbox({}, made.seed);
+    const upstream = new URL(box.url);
+    let delayed = false;
+    // Holds the first output create 400 ms before passing it on; the client gives up at 150 ms.
+    proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const first = req.method === "POST" && req.url?.endsWith("/concierge_request_outputs") && !delayed;
+        if (first) delayed = true;
+        setTimeout(
+          () => {
+            const up = http.request(
+              {
+                host: upstream.hostname,
+                port: upstream.port,
+                path: req.url,
+                method: req.method,
+                headers: req.headers,
+              },
+              (answer) => {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+              },
+            );
+            up.on("error", () => res.destroy());
+            up.end(Buffer.concat(chunks));
+          },
+          first ? 400 : 0,
+        );
+      });
+      res.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api`;
+    const client = createBitexClient({
+      baseUrl: url,
+      apiKey: box.apiKey,
+      concurrency: 1,
+      rate: 1000,
+      timeoutMs: 150,
+    });
+    const rows: ValidRow[] = made.rows.map((r, i) => ({
+      line: i + 2,
+      reference: r.reference,
+      payerUserId: r.payer_user_id,
+      senderPort: r.sender_port as ValidRow["senderPort"],
+      recipientUserId: r.recipient_user_id,
+      port: r.port as ValidRow["port"],
+      amount: r.amount,
+      budget: null,
+      withdrawalInstructionId: r.withdrawal_instruction_id,
+    }));
+    const result = await submitPlan({
+      plan: plan("late", rows),
+      journalPath: join(await tempDir(), "journal.jsonl"),
+      fileLabel: "late.csv",
+      apiLabel: url,
+      api: client,
+      concurrency: 1,
+      signal: new AbortController().signal,
+      say: () => undefined,
+      settle: { lateMs: 800 },
+    });
+    client.close();
+    expect(result.stopped).to.equal(null);
+    expect([...result.outcomes.values()].map((o) => o.status)).to.deep.equal(["created", "created"]);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // anything still in the proxy lands
+    expect(box.state().outputs).to.have.length(2);
+  });
+});
