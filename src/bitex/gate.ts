@@ -4,6 +4,7 @@
  * sliding window over the latest time each call can have arrived, see GateCall.anchorMs,
  * plus a 3% margin); and a global pause that a 429 anywhere imposes on every worker.
  */
+import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
 import { BatchError } from "../errors.js";
 
@@ -134,6 +135,8 @@ export class CallGate {
 
   constructor(options: CallGateOptions) {
     const { concurrency, rate } = options;
+    // Every call in flight and every sleeper listens on these; more than Node's default 10 is normal.
+    setMaxListeners(0, this.closing.signal, this.aborting.signal);
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`concurrency: expected an integer >= 1, got ${concurrency}`);
     }

@@ -13,15 +13,19 @@ export interface FinishInput {
   reportPath: string;
   format: ReportFormat;
   extraColumns: string[];
-  rows: ReportRow[];
+  /** Called twice (report, then summary), so a large report is never held in memory. */
+  rows: () => Iterable<ReportRow>;
   /** Exit code when the run itself stopped early (3) or the key was refused (2). */
   stoppedExit?: number;
   dryRun?: boolean;
 }
 
 export async function finish(out: Output, input: FinishInput): Promise<number> {
-  await writeReport(input.reportPath, input.rows, { format: input.format, extraColumns: input.extraColumns });
-  const summary = summarize(input.rows);
+  await writeReport(input.reportPath, input.rows(), {
+    format: input.format,
+    extraColumns: input.extraColumns,
+  });
+  const summary = summarize(input.rows());
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ReportFormat } from "../report/dialect.js";
-import { buildReportRows } from "../report/rows.js";
+import { reportRows } from "../report/rows.js";
 import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
 import { acquireLock } from "../submit/lock.js";
@@ -122,7 +122,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   if (args.dryRun) {
     process.exitCode = await finish(out, {
       ...base,
-      rows: buildReportRows(loaded.checked, { kind: "checked" }, new Date()),
+      rows: () => reportRows(loaded.checked, { kind: "checked" }, new Date()),
       dryRun: true,
     });
     return;
@@ -131,11 +131,9 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     out.warn(
       `${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = buildReportRows(
-      loaded.checked,
-      { kind: "blocked", invalidCount: loaded.invalidCount },
-      new Date(),
-    );
+    const now = new Date();
+    const rows = () =>
+      reportRows(loaded.checked, { kind: "blocked", invalidCount: loaded.invalidCount }, now);
     process.exitCode = await finish(out, { ...base, rows });
     return;
   }
@@ -196,7 +194,8 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         `resumed batch ${loaded.plan.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
-    const rows = buildReportRows(loaded.checked, { kind: "submitted", outcomes }, new Date());
+    const now = new Date();
+    const rows = () => reportRows(loaded.checked, { kind: "submitted", outcomes }, now);
     process.exitCode = await finish(out, {
       ...base,
       rows,

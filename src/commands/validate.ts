@@ -1,7 +1,7 @@
 /** `validate <csv>`: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 import { BatchError } from "../errors.js";
 import type { ReportFormat } from "../report/dialect.js";
-import { buildReportRows } from "../report/rows.js";
+import { reportRows } from "../report/rows.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type LoadArgs, loadBatch } from "./load.js";
@@ -44,6 +44,6 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
     reportPath: loaded.reportPath,
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
-    rows: buildReportRows(checked, { kind: "checked" }, new Date()),
+    rows: () => reportRows(checked, { kind: "checked" }, new Date()),
   });
 }

@@ -1,5 +1,10 @@
-/** Report rows (pure): one per input record, in input order, from validation and submit outcomes. */
-import type { CheckedRow } from "../model.js";
+/**
+ * Report rows (pure): one per input record, in input order, from validation and submit
+ * outcomes. Rows are produced lazily, so a large report streams to disk without a second
+ * copy of the file in memory; each row is one object literal (spreads into a fresh object
+ * are several times slower, and this runs once per input row).
+ */
+import type { CheckedRow, RawCells, ValidRow } from "../model.js";
 import type { RowOutcome } from "../submit/engine.js";
 import { type ReportRow, reportCurrency, reportTimestamp, type Status } from "./columns.js";
 
@@ -11,82 +16,122 @@ export type ReportMode =
   /** submit ran: valid rows carry their outcome. */
   | { kind: "submitted"; outcomes: ReadonlyMap<number, RowOutcome> };
 
-const EMPTY = { request_id: "", output_id: "", state: "", error_code: "", error: "" };
-
-export function buildReportRows(checked: readonly CheckedRow[], mode: ReportMode, now: Date): ReportRow[] {
-  const stamp = reportTimestamp(now);
-  return checked.map((item) => reportRow(item, mode, stamp));
+interface Result {
+  status: Status;
+  request_id: string;
+  output_id: string;
+  state: string;
+  error_code: string;
+  error: string;
+  updated_at: string;
 }
 
-function reportRow(item: CheckedRow, mode: ReportMode, stamp: string): ReportRow {
-  if (!item.ok) {
-    const cells = { ...item.raw };
-    const first = item.errors[0];
-    return {
-      line: item.line,
-      reference: cells.reference,
-      payer_user_id: cells.payer_user_id,
-      sender_port: cells.sender_port,
-      recipient_user_id: cells.recipient_user_id,
-      port: cells.port,
-      amount: cells.amount,
-      budget: cells.budget,
-      currency: reportCurrency(cells),
-      withdrawal_instruction_id: cells.withdrawal_instruction_id,
-      status: "invalid",
-      ...EMPTY,
-      error_code: first?.code ?? "invalid",
-      error: item.errors.map((e) => (e.column ? `${e.column}: ${e.message}` : e.message)).join("; "),
-      updated_at: stamp,
-      extra: cells.extra,
-    };
+export function* reportRows(
+  checked: Iterable<CheckedRow>,
+  mode: ReportMode,
+  now: Date,
+): Generator<ReportRow> {
+  const stamp = reportTimestamp(now);
+  const fixed = fixedResult(mode, stamp); // the same for every valid row, so made once
+  for (const item of checked) {
+    if (!item.ok) yield invalidRow(item, stamp);
+    else yield validRow(item.row, item.raw, fixed ?? outcomeResult(item.row.line, mode, stamp));
   }
-  const row = item.row;
-  const cells = {
-    port: row.port,
-    sender_port: row.senderPort,
-    amount: row.amount ?? "",
-    budget: row.budget ?? "",
+}
+
+function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow {
+  const cells = item.raw;
+  return {
+    line: item.line,
+    reference: cells.reference,
+    payer_user_id: cells.payer_user_id,
+    sender_port: cells.sender_port,
+    recipient_user_id: cells.recipient_user_id,
+    port: cells.port,
+    amount: cells.amount,
+    budget: cells.budget,
+    currency: reportCurrency(cells),
+    withdrawal_instruction_id: cells.withdrawal_instruction_id,
+    status: "invalid",
+    request_id: "",
+    output_id: "",
+    state: "",
+    error_code: item.errors[0]?.code ?? "invalid",
+    error: item.errors.map((e) => (e.column ? `${e.column}: ${e.message}` : e.message)).join("; "),
+    updated_at: stamp,
+    extra: cells.extra,
   };
-  const base = {
+}
+
+function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
+  const amount = row.amount ?? "";
+  const budget = row.budget ?? "";
+  return {
     line: row.line,
     reference: row.reference,
     payer_user_id: row.payerUserId,
     sender_port: row.senderPort,
     recipient_user_id: row.recipientUserId,
     port: row.port,
-    amount: cells.amount,
-    budget: cells.budget,
-    currency: reportCurrency(cells),
+    amount,
+    budget,
+    currency: reportCurrency({ port: row.port, sender_port: row.senderPort, amount, budget }),
     withdrawal_instruction_id: row.withdrawalInstructionId,
-    updated_at: stamp,
-    extra: item.raw.extra,
+    status: result.status,
+    request_id: result.request_id,
+    output_id: result.output_id,
+    state: result.state,
+    error_code: result.error_code,
+    error: result.error,
+    updated_at: result.updated_at,
+    extra: raw.extra,
   };
-  if (mode.kind === "checked") return { ...base, status: "valid", ...EMPTY };
+}
+
+function fixedResult(mode: ReportMode, stamp: string): Result | null {
+  const none = { request_id: "", output_id: "", state: "", updated_at: stamp };
+  if (mode.kind === "checked") return { status: "valid", ...none, error_code: "", error: "" };
   if (mode.kind === "blocked") {
+    const error = `not sent: ${mode.invalidCount} row(s) of the file are invalid; fix them or pass --skip-invalid`;
+    return { status: "blocked", ...none, error_code: "batch_blocked", error };
+  }
+  return null;
+}
+
+function outcomeResult(line: number, mode: ReportMode, stamp: string): Result {
+  const outcome = mode.kind === "submitted" ? mode.outcomes.get(line) : undefined;
+  if (!outcome) {
     return {
-      ...base,
-      status: "blocked",
-      ...EMPTY,
-      error_code: "batch_blocked",
-      error: `not sent: ${mode.invalidCount} row(s) of the file are invalid; fix them or pass --skip-invalid`,
+      status: "pending",
+      request_id: "",
+      output_id: "",
+      state: "",
+      error_code: "not_finished",
+      error: "not sent yet",
+      updated_at: stamp,
     };
   }
-  const outcome = mode.outcomes.get(row.line);
-  if (!outcome)
-    return { ...base, status: "pending", ...EMPTY, error_code: "not_finished", error: "not sent yet" };
-  const common = { ...base, ...EMPTY, status: outcome.status as Status, request_id: outcome.requestId };
+  const request_id = outcome.requestId;
   if (outcome.status === "created") {
     const at = reportTimestamp(new Date(outcome.at));
-    return { ...common, output_id: outcome.outputId, state: outcome.state, updated_at: at };
-  }
-  if (outcome.status === "failed") {
     return {
-      ...common,
-      error_code: outcome.code,
-      error: outcome.error,
-      updated_at: reportTimestamp(new Date(outcome.at)),
+      status: "created",
+      request_id,
+      output_id: outcome.outputId,
+      state: outcome.state,
+      error_code: "",
+      error: "",
+      updated_at: at,
     };
   }
-  return { ...common, error_code: outcome.code, error: outcome.error };
+  const at = outcome.status === "failed" ? reportTimestamp(new Date(outcome.at)) : stamp;
+  return {
+    status: outcome.status,
+    request_id,
+    output_id: "",
+    state: "",
+    error_code: outcome.code,
+    error: outcome.error,
+    updated_at: at,
+  };
 }

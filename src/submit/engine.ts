@@ -386,13 +386,16 @@ class Run {
         recipientUserId: row.recipientUserId,
         withdrawalInstructionId: row.withdrawalInstructionId,
       });
-      await this.settle(row.line, {
-        status: "created",
+      // The worker moves on while the outcome is synced (group commit); the row counts as
+      // done only once it is on disk, and every round waits for those writes (drainWrites).
+      const created = {
+        status: "created" as const,
         requestId,
         outputId: output.id,
         state: output.state,
         at: now(),
-      });
+      };
+      this.track(this.settle(row.line, created));
       return null;
     } catch (error) {
       try {
@@ -415,6 +418,20 @@ class Run {
     }
   }
 
+  private readonly writes = new Set<Promise<void>>();
+
+  private track(write: Promise<void>): void {
+    const tracked: Promise<void> = write
+      .catch((error: unknown) => this.stop(error))
+      .finally(() => this.writes.delete(tracked));
+    this.writes.add(tracked);
+  }
+
+  /** Before any listing is matched, every outcome received must be journaled and counted. */
+  private async drainWrites(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all(this.writes);
+  }
+
   /** One round for one request: send its missing rows, then reconcile those with no clear outcome. */
   private async round(
     requestId: string,
@@ -433,6 +450,7 @@ class Run {
         }),
       ),
     );
+    await this.drainWrites();
     if (unclear.size === 0 || this.halted) return [];
     // Every create of this request has returned, so the listing races none of ours.
     await this.pause(settleUntil - Date.now());
@@ -475,6 +493,7 @@ class Run {
         })),
       );
     }
+    await this.drainWrites();
   }
 
   pendingFor(row: ValidRow): RowOutcome {
