@@ -30,7 +30,7 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);
   out.summary([
-    ...formatSummaryLines(summary),
+    ...formatSummaryLines(summary, { submitted: input.command === "submit" && !input.dryRun }),
     input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`,
   ]);
   out.json({

@@ -99,16 +99,22 @@ export function summarize(rows: Iterable<ReportRow>): ReportSummary {
   };
 }
 
-/** Lines for stderr, e.g. "48 rows: 45 created, 2 failed, 1 invalid". */
-export function formatSummaryLines(summary: ReportSummary): string[] {
+/**
+ * Lines for the end of a run, e.g. "48 rows: 45 created, 2 failed, 1 invalid". Totals show
+ * what was created only after a submit (`validate` and `--dry-run` create nothing).
+ */
+export function formatSummaryLines(
+  summary: ReportSummary,
+  options: { submitted: boolean } = { submitted: true },
+): string[] {
   const parts = STATUSES.filter((status) => summary.byStatus[status] > 0).map(
     (status) => `${summary.byStatus[status]} ${status}`,
   );
   const lines = [`${plural(summary.rows, "row")}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`];
   for (const t of summary.totals) {
+    const inFile = `${t.currency} ${t.column}: ${t.inFile} in the file (${plural(t.rows, "row")})`;
     lines.push(
-      `${t.currency} ${t.column}: ${t.inFile} in the file (${plural(t.rows, "row")}), ` +
-        `${t.created} created (${plural(t.createdRows, "row")})`,
+      options.submitted ? `${inFile}, ${t.created} created (${plural(t.createdRows, "row")})` : inFile,
     );
   }
   if (summary.notInTotals > 0) {

@@ -50,6 +50,9 @@ describe("report/summary", () => {
       "USD budget: 1260.50 in the file (2 rows), 10.00 created (1 row)",
       "2 rows in no total (invalid, or no usable amount or budget)",
     ]);
+    expect(formatSummaryLines(summary, { submitted: false }).slice(1, 2)).to.deep.equal([
+      "CLP amount: 1329500 in the file (2 rows)",
+    ]);
   });
 
   it("an empty report", () => {
