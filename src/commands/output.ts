@@ -1,3 +1,5 @@
+import { BatchError } from "../errors.js";
+
 /**
  * Where a command's words go. Human lines go to stderr (stdout stays for the report with
  * `--report -`, or the one JSON summary with `--json`); `--quiet` keeps only warnings and
@@ -25,6 +27,24 @@ export interface OutputOptions {
   secrets?: string[];
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * The output of a command that writes a report: `--report -` and `--json` both want stdout,
+ * so together they are a usage error; the key (when there is one) is redacted everywhere.
+ */
+export function reportCommandOutput(
+  args: { json: boolean; quiet: boolean; report?: string },
+  apiKey?: string,
+): Output {
+  if (args.json && args.report === "-")
+    throw new BatchError("usage", "--json and --report - both want stdout; pick one");
+  return createOutput({
+    json: args.json,
+    quiet: args.quiet,
+    stdoutTaken: args.report === "-",
+    secrets: apiKey ? [apiKey] : [],
+  });
 }
 
 export function createOutput(options: OutputOptions): Output {

@@ -12,7 +12,7 @@ import { acquireLock } from "../submit/lock.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
-import { createOutput, type Output } from "./output.js";
+import { type Output, reportCommandOutput } from "./output.js";
 import { startProgress } from "./progress.js";
 
 export interface SubmitArgs extends LoadArgs, ApiArgs {
@@ -100,16 +100,9 @@ async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: 
 
 export async function submitCommand(args: SubmitArgs): Promise<void> {
   checkNumbers(args);
-  if (args.json && args.report === "-")
-    throw new BatchError("usage", "--json and --report - both want stdout; pick one");
   // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).
   const target = args.dryRun ? null : resolveApi(args);
-  const out = createOutput({
-    json: args.json,
-    quiet: args.quiet,
-    stdoutTaken: args.report === "-",
-    secrets: target ? [target.apiKey] : [],
-  });
+  const out = reportCommandOutput(args, target?.apiKey);
   const loaded = await loadBatch(args, out);
   const base = {
     command: "submit" as const,

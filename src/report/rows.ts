@@ -6,7 +6,7 @@
  */
 import type { CheckedRow, RawCells, ValidRow } from "../model.js";
 import type { RowOutcome } from "../submit/engine.js";
-import { type ReportRow, reportCurrency, reportTimestamp, type Status } from "./columns.js";
+import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 
 export type ReportMode =
   /** validate, or submit --dry-run: valid rows are `valid`. */
@@ -16,15 +16,10 @@ export type ReportMode =
   /** submit ran: valid rows carry their outcome. */
   | { kind: "submitted"; outcomes: ReadonlyMap<number, RowOutcome> };
 
-interface Result {
-  status: Status;
-  request_id: string;
-  output_id: string;
-  state: string;
-  error_code: string;
-  error: string;
-  updated_at: string;
-}
+type Result = Pick<
+  ReportRow,
+  "status" | "request_id" | "output_id" | "state" | "error_code" | "error" | "updated_at"
+>;
 
 export function* reportRows(
   checked: Iterable<CheckedRow>,
