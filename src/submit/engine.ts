@@ -13,7 +13,15 @@ import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, ValidRow } from "../model.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
-import { matchOutputs, type ServerOutput } from "./reconcile.js";
+import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
+import {
+  DEFAULT_SETTLE,
+  isRowRejection,
+  RESUME_HINT,
+  type SettlePolicy,
+  settleDelayMs,
+  stopFor,
+} from "./steer.js";
 
 export type SubmitApi = Pick<
   BitexClient,
@@ -55,48 +63,7 @@ export interface SubmitResult {
   resumed: { begunAt: string; created: number } | null;
 }
 
-export interface SettlePolicy {
-  /** The connection died without an answer: the server may be finishing the create. */
-  noAnswerMs: number;
-  /** A timeout or a gateway's 502/504: the server may still be working on it. */
-  lateMs: number;
-}
-
-const DEFAULT_SETTLE: SettlePolicy = { noAnswerMs: 1_000, lateMs: 30_000 };
-
-/**
- * How long to wait before listing after an ambiguous create (pure). A server that answered
- * (500, 503) has finished with the call, so the listing can come at once; without an
- * answer, the create may still be committed after we gave up on it.
- */
-export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
-  if (error.kind === "timeout" || error.status === 502 || error.status === 504) return policy.lateMs;
-  if (error.status !== undefined) return 0;
-  return policy.noAnswerMs;
-}
-
 const now = () => new Date().toISOString();
-
-/** An output the engine can match safely, or null when the server left out what matching needs. */
-function toServerOutput(output: ConciergeOutput): ServerOutput | null {
-  if (!output.user_id || !output.withdrawal_instruction_id || !output.port_code) return null;
-  if (output.amount === null && output.budget === null) return null;
-  return {
-    id: output.id,
-    recipientUserId: output.user_id,
-    portCode: output.port_code,
-    withdrawalInstructionId: output.withdrawal_instruction_id,
-    amount: output.amount,
-    budget: output.budget,
-  };
-}
-
-const RESUME_HINT = "run the same command again to resume; nothing will be paid twice";
-
-/** A definite refusal of this row (the server did nothing), as opposed to a stop or an unknown outcome. */
-function isRowRejection(error: unknown): error is ApiError {
-  return error instanceof ApiError && (error.kind === "not_found" || error.kind === "validation");
-}
 
 class Run {
   readonly outcomes = new Map<number, RowOutcome>();
@@ -135,32 +102,7 @@ class Run {
 
   /** Stops the run (no new rows); the report shows the rest as pending. */
   private stop(error: unknown): void {
-    this.stopped ??= this.stopFor(error);
-  }
-
-  private stopFor(error: unknown): BatchError {
-    if (error instanceof BatchError) return error;
-    if (error instanceof ApiError && error.kind === "unauthorized") {
-      // Exit 2 promises that nothing was sent; a key revoked mid-run is a stop (exit 3).
-      return this.sentAny
-        ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, {
-            hint: RESUME_HINT,
-          })
-        : new BatchError("auth", `the API refused the key: ${error.detail}`, {
-            hint: "check BITEX_API_KEY and --api-url",
-          });
-    }
-    const unreachable =
-      error instanceof ApiError && ["network", "timeout", "server", "rate_limited"].includes(error.kind);
-    const detail = error instanceof Error ? error.message : String(error);
-    return new BatchError(
-      "unreachable",
-      unreachable ? `the API could not be reached: ${detail}` : `the API failed: ${detail}`,
-      {
-        hint: RESUME_HINT,
-        cause: error,
-      },
-    );
+    this.stopped ??= stopFor(error, this.sentAny);
   }
 
   private async settle(

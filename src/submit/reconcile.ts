@@ -4,6 +4,8 @@
  * each server output pays for at most one row, outputs already journaled to a row are
  * taken away first, and identical rows each need an output of their own.
  */
+
+import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { decimal, normalize } from "../decimal.js";
 import type { ValidRow } from "../model.js";
 
@@ -82,4 +84,18 @@ export function matchOutputs(
     }
   }
   return { matched, missing, strangers: [...free.values()].flat() };
+}
+
+/** An output the engine can match safely, or null when the server left out what matching needs. */
+export function toServerOutput(output: ConciergeOutput): ServerOutput | null {
+  if (!output.user_id || !output.withdrawal_instruction_id || !output.port_code) return null;
+  if (output.amount === null && output.budget === null) return null;
+  return {
+    id: output.id,
+    recipientUserId: output.user_id,
+    portCode: output.port_code,
+    withdrawalInstructionId: output.withdrawal_instruction_id,
+    amount: output.amount,
+    budget: output.budget,
+  };
 }
