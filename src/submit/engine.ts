@@ -97,7 +97,7 @@ class Run {
   }
 
   private get halted(): boolean {
-    return this.stopReason !== null;
+    return this.stopped !== null || this.options.signal.aborted;
   }
 
   /** Stops the run (no new rows); the report shows the rest as pending. */
@@ -307,7 +307,7 @@ class Run {
       return null;
     }
     if (request.state !== "draft") {
-      const why = `request ${requestId} is ${request.state}: Bitex adds outputs only to a draft request; pay these rows in a new batch (--batch-id)`;
+      const why = `request ${requestId} is ${request.state}: Bitex adds outputs only to a draft request; put these rows in a file of their own to pay them`;
       await this.failRows(missing, requestId, "request_not_draft", why);
       return [];
     }
