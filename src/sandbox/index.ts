@@ -3,8 +3,10 @@
  * `startSandbox`, or run it as `bitex-batch sandbox` through `runSandboxServer`.
  * It listens on loopback only.
  */
+
 import type { AddressInfo } from "node:net";
 import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../bitex/resources.js";
+import { isLoopback } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";
 import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";
@@ -58,7 +60,8 @@ export interface Sandbox {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1";
-  if (!isLoopback(host)) {
+  // The same test as for API URLs, whose IPv6 hosts come in brackets.
+  if (!isLoopback(host.includes(":") ? `[${host}]` : host)) {
     throw new BatchError("usage", `the sandbox listens on loopback only, got host ${JSON.stringify(host)}`, {
       hint: "use 127.0.0.1, ::1 or localhost",
     });
@@ -136,10 +139,6 @@ export async function runSandboxServer(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function validFaults(faults: Partial<Faults>): Partial<Faults> {

@@ -6,38 +6,16 @@
  * `{"errors":[{"code":null,"detail":null}]}`, 422 errors with a numeric `status`.
  */
 
-import { randomUUID } from "node:crypto";
+import { JsonNumber } from "../bitex/json.js";
 import { type ListLinks, type ListMeta, MAX_PAGE_SIZE } from "../bitex/resources.js";
 import { type Decimal, normalize } from "../decimal.js";
 
 export const JSON_API_CONTENT_TYPE = "application/vnd.api+json; charset=utf-8";
 export const DEFAULT_PAGE_SIZE = 25;
 
-/** A JSON number written from exact decimal text, so money never goes through a float. */
-export class RawNumber {
-  constructor(readonly text: string) {}
-}
-
-export function moneyJson(value: Decimal | null): RawNumber | null {
-  return value === null ? null : new RawNumber(normalize(value));
-}
-
-/**
- * Each RawNumber travels through the native JSON.stringify (fast on pages of 500) as a string
- * carrying a per-process random mark, then the quoted mark is swapped for the bare number text.
- * A client string could only collide by containing a NUL followed by this process's UUID.
- */
-const RAW_ID = randomUUID();
-/** Starts with a real NUL character, which JSON.stringify writes as the six characters \u0000. */
-const RAW_MARK = `\u0000raw-${RAW_ID}:`;
-const RAW_PATTERN = new RegExp(`"\\\\u0000raw-${RAW_ID}:(-?\\d+(?:\\.\\d+)?)"`, "g");
-
-/** JSON.stringify that writes RawNumber verbatim (undefined members are skipped, as usual). */
-export function writeJson(value: unknown): string {
-  const text = JSON.stringify(value, (_key, member: unknown) =>
-    member instanceof RawNumber ? `${RAW_MARK}${member.text}` : member,
-  );
-  return text === undefined ? "null" : text.replace(RAW_PATTERN, "$1");
+/** Money as a JSON number written from exact decimal text (see encodeJson), never a float. */
+export function moneyJson(value: Decimal | null): JsonNumber | null {
+  return value === null ? null : new JsonNumber(normalize(value));
 }
 
 /** A finished answer that a handler throws or returns; the server writes it after the latency. */

@@ -1,19 +1,21 @@
 /**
  * Store records → JSON:API resources, in the wire shapes of src/bitex/resources.ts (money as
- * RawNumber so it is written from exact decimal text).
+ * JsonNumber so it is written from exact decimal text).
  *
  * Users and withdrawal instructions copy the attributes Bitex was recorded sending. Emulator
  * additions, because the concierge world needs them: a withdrawal instruction also carries
  * `attributes.port_code` and a `user` relationship. Ports have their code as id (like Bitex's
  * cash_wallets, whose ids are currency codes).
  */
+
+import type { JsonNumber } from "../bitex/json.js";
 import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../bitex/resources.js";
 import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
-import { moneyJson, type RawNumber } from "./jsonapi.js";
+import { moneyJson } from "./jsonapi.js";
 import type { OutputRecord, RequestRecord } from "./store.js";
 
-type Money<A, K extends keyof A> = Omit<A, K> & { [P in K]: RawNumber | null };
+type Money<A, K extends keyof A> = Omit<A, K> & { [P in K]: JsonNumber | null };
 type Relationships = Record<string, { data: { type: string; id: string } | null }>;
 
 export interface WireResource<A> {

@@ -14,8 +14,9 @@
  * Calls stopped at 2–4 still wait the latency, and change nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { encodeJson } from "../bitex/json.js";
 import { type FaultDice, parseFaults } from "./faults.js";
-import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson, writeJson } from "./jsonapi.js";
+import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson } from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type ApiCall, isCreate, type Reply, routeApiCall } from "./routes.js";
 import { outputResource, requestResource } from "./serialize.js";
@@ -58,7 +59,7 @@ export class SandboxServer {
 
   /** Everything GET /_sandbox/state shows, as the JSON text sent on the wire. */
   stateJson(): string {
-    return writeJson({
+    return encodeJson({
       requests: this.store.requestList.map(requestResource),
       outputs: this.store.outputList.map(outputResource),
       balances: this.store.directory
@@ -212,7 +213,7 @@ export function parseAdvance(body: unknown): { until?: "final"; expire?: boolean
 
 function send(res: ServerResponse, answer: Answer): void {
   if (res.destroyed || res.headersSent) return;
-  const text = typeof answer.body === "string" ? answer.body : writeJson(answer.body);
+  const text = typeof answer.body === "string" ? answer.body : encodeJson(answer.body);
   res.writeHead(answer.status, {
     "Content-Type": answer.contentType,
     "Content-Length": Buffer.byteLength(text),

@@ -1,8 +1,8 @@
 /** The emulator's pure parts, as tables: wire amounts, quotes, state machines, dice, rate limit, seeds. */
 import { expect } from "chai";
+import { encodeJson, JsonNumber } from "../../src/bitex/json.js";
 import { decimal, format } from "../../src/decimal.js";
 import { FaultDice, mulberry32, parseFaults } from "../../src/sandbox/faults.js";
-import { RawNumber, writeJson } from "../../src/sandbox/jsonapi.js";
 import {
   applyAction,
   expiryReason,
@@ -70,16 +70,16 @@ describe("sandbox units", () => {
     }
   });
 
-  describe("writeJson", () => {
+  describe("encodeJson (the emulator's writer)", () => {
     it("writes money from exact text, beyond what a float holds", () => {
       expect(
-        writeJson({ a: new RawNumber("12345678901234567.89"), b: null, c: undefined, d: ["x", 1] }),
+        encodeJson({ a: new JsonNumber("12345678901234567.89"), b: null, c: undefined, d: ["x", 1] }),
       ).to.equal('{"a":12345678901234567.89,"b":null,"d":["x",1]}');
     });
 
     it("leaves client strings alone, NUL characters and number-like text included", () => {
-      const value = { label: "\u0000raw-x:12", text: "12.50", n: new RawNumber("-0.5") };
-      expect(JSON.parse(writeJson(value))).to.deep.equal({ label: "\u0000raw-x:12", text: "12.50", n: -0.5 });
+      const value = { label: "\u0000num-x:12", text: "12.50", n: new JsonNumber("0.5") };
+      expect(JSON.parse(encodeJson(value))).to.deep.equal({ label: "\u0000num-x:12", text: "12.50", n: 0.5 });
     });
   });
 
