@@ -3,9 +3,10 @@
  * will edit the file in. The examples match the demo emulator seed (fixtures/demo), so a
  * template saved unchanged goes through `submit --sandbox`.
  */
+import type { CanonicalColumn } from "../read/headers.js";
 import { DIALECTS, numberCell, type ReportFormat, stringifyRecords } from "./dialect.js";
 
-/** Canonical input columns (DESIGN.md section 4), in the order the template shows them. */
+/** The reader's canonical columns (DESIGN.md section 4), in the order the template shows them. */
 export const INPUT_COLUMNS = [
   "reference",
   "payer_user_id",
@@ -15,7 +16,7 @@ export const INPUT_COLUMNS = [
   "amount",
   "budget",
   "withdrawal_instruction_id",
-] as const;
+] as const satisfies readonly CanonicalColumn[];
 
 type InputColumn = (typeof INPUT_COLUMNS)[number];
 
