@@ -40,7 +40,18 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
     report: input.reportPath,
     dry_run: input.dryRun ?? false,
     exit_code: exitCode,
-    ...summary,
+    // snake_case like the rest of the object and the report's columns
+    rows: summary.rows,
+    by_status: summary.byStatus,
+    totals: summary.totals.map((t) => ({
+      currency: t.currency,
+      column: t.column,
+      rows: t.rows,
+      in_file: t.inFile,
+      created_rows: t.createdRows,
+      created: t.created,
+    })),
+    not_in_totals: summary.notInTotals,
   });
   return exitCode;
 }

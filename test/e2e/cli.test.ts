@@ -151,8 +151,24 @@ describe("cli: --json, --report -, ports, sandbox", function () {
       expect(
         result.stdout.endsWith("}\n") && result.stdout.indexOf("\n") === result.stdout.length - 1,
       ).to.equal(true);
-      const summary = JSON.parse(result.stdout) as { exit_code: number; rows: number };
+      const summary = JSON.parse(result.stdout) as {
+        exit_code: number;
+        rows: number;
+        by_status: Record<string, number>;
+        totals: Array<Record<string, unknown>>;
+      };
       expect([summary.exit_code, summary.rows]).to.deep.equal([code, rows]);
+      const good = args[0] === "submit" ? "created" : "valid";
+      if (code === 0) expect(summary.by_status[good]).to.equal(rows);
+      else expect(summary.by_status[good]).to.be.below(rows);
+      expect(Object.keys(summary.totals[0] ?? {})).to.deep.equal([
+        "currency",
+        "column",
+        "rows",
+        "in_file",
+        "created_rows",
+        "created",
+      ]);
     }
   });
 
