@@ -103,6 +103,8 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   const records: InputRecord[] = [];
   for await (const record of read.records) records.push(record);
 
+  // A payroll with a header and nothing else is almost always the wrong file.
+  if (records.length === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
   const checked = validateRecords(records, {
     senderPort: args.senderPort,
     payer: args.payer,

@@ -107,6 +107,15 @@ describe("cli: help, version, usage errors", function () {
     expectCleanError(await cli(["validate", "nope.csv"]), 2, "nope.csv", "no such file");
   });
 
+  it("a header without rows: a warning, an empty report, exit 0", async () => {
+    const header = (await readFile(DEMO_CSV, "utf8")).split("\n")[0];
+    await writeFile(join(dir, "payroll.csv"), `${header}\n`);
+    const result = await cli(["validate", "payroll.csv"]);
+    expect(result.code).to.equal(0);
+    expect(result.stderr).to.equal("payroll.csv: no payment rows after the header; nothing to do\n");
+    expect((await readFile(join(dir, "payroll.report.csv"), "utf8")).trimEnd().split("\n")).to.have.length(1);
+  });
+
   it("a missing column: exit 2 naming it and the closest header", async () => {
     const text = (await readFile(DEMO_CSV, "utf8")).replace("recipient_user_id", "recipient");
     await writeFile(join(dir, "payroll.csv"), text);
