@@ -79,7 +79,9 @@ class Run {
     private readonly journal: JournalWriter,
     private readonly past: JournalState,
   ) {
-    this.limit = pLimit(options.concurrency);
+    // Twice the HTTP concurrency: a row's intent line is synced while the calls ahead of it
+    // are still in flight, so the gate (which alone bounds calls in flight) never waits on disk.
+    this.limit = pLimit(options.concurrency * 2);
     this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
     // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
     for (const [line, record] of past.rows) {
