@@ -85,8 +85,20 @@ describe("formats: the Spanish Windows-1252 file and its English twin", function
       expect(dry.code, dry.stderr).to.equal(0);
       const box = await sandbox({}, seed);
       boxes.push(box);
-      // One batch id for both, so that equal plans give equal external ids.
-      const args = ["submit", name, "--rate", "1000", "--batch-id", "twins", "--state-dir", `state-${name}`];
+      // One batch id for both, so that equal plans give equal external ids; one call at a
+      // time, so that the server numbers requests and outputs in the same order both times.
+      const args = [
+        "submit",
+        name,
+        "--rate",
+        "1000",
+        "--concurrency",
+        "1",
+        "--batch-id",
+        "twins",
+        "--state-dir",
+        `state-${name}`,
+      ];
       const run = await runCli(args, { cwd: dir, env: apiEnv(box) });
       expect(run.code, run.stderr).to.equal(0);
       results.push({
