@@ -2,7 +2,7 @@
 import { EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
-import { formatSummaryLines, summarize } from "../report/summary.js";
+import { formatSummaryLines, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
 import type { Output } from "./output.js";
 
@@ -13,19 +13,23 @@ export interface FinishInput {
   reportPath: string;
   format: ReportFormat;
   extraColumns: string[];
-  /** Called twice (report, then summary), so a large report is never held in memory. */
-  rows: () => Iterable<ReportRow>;
+  /** Produced lazily and read once: the summary is built while the report streams to disk. */
+  rows: Iterable<ReportRow>;
   /** Exit code when the run itself stopped early (3) or the key was refused (2). */
   stoppedExit?: number;
   dryRun?: boolean;
 }
 
 export async function finish(out: Output, input: FinishInput): Promise<number> {
-  await writeReport(input.reportPath, input.rows(), {
-    format: input.format,
-    extraColumns: input.extraColumns,
-  });
-  const summary = summarize(input.rows());
+  const builder = new SummaryBuilder();
+  function* counted(): Generator<ReportRow> {
+    for (const row of input.rows) {
+      builder.add(row);
+      yield row;
+    }
+  }
+  await writeReport(input.reportPath, counted(), { format: input.format, extraColumns: input.extraColumns });
+  const summary = builder.result();
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);

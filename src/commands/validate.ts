@@ -36,6 +36,6 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
     reportPath: loaded.reportPath,
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
-    rows: () => reportRows(checked, { kind: "checked" }, new Date()),
+    rows: reportRows(checked, { kind: "checked" }, new Date()),
   });
 }

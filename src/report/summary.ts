@@ -47,25 +47,30 @@ interface Accumulator {
 const POSITIVE = (text: string) => isCanonicalDecimal(text) && !text.startsWith("-");
 const CURRENCY = /^[A-Z]{3}$/;
 
-export function summarize(rows: Iterable<ReportRow>): ReportSummary {
-  const byStatus = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<Status, number>;
-  const totals = new Map<string, Accumulator>();
-  let count = 0;
-  let notInTotals = 0;
-  for (const row of rows) {
-    count++;
-    byStatus[row.status]++;
+/** Builds the summary one row at a time, so it can ride along while the report streams to disk. */
+export class SummaryBuilder {
+  private readonly byStatus = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<
+    Status,
+    number
+  >;
+  private readonly totals = new Map<string, Accumulator>();
+  private count = 0;
+  private notInTotals = 0;
+
+  add(row: ReportRow): void {
+    this.count++;
+    this.byStatus[row.status]++;
     // A row carries one figure: amount when given, else budget (see ReportRow.currency).
     const column: MoneyColumn = row.amount !== "" ? "amount" : "budget";
     const value = row[column];
     if (row.status === "invalid" || !POSITIVE(value) || !CURRENCY.test(row.currency)) {
-      notInTotals++;
-      continue;
+      this.notInTotals++;
+      return;
     }
     const key = `${row.currency}|${column}`;
     // Starting at the currency's minor units makes USD sums read "0.30", not "0.3".
     const zero: Decimal = { units: 0n, scale: minorUnits(row.currency) };
-    const total = totals.get(key) ?? {
+    const total = this.totals.get(key) ?? {
       currency: row.currency,
       column,
       rows: 0,
@@ -73,7 +78,7 @@ export function summarize(rows: Iterable<ReportRow>): ReportSummary {
       createdRows: 0,
       created: zero,
     };
-    totals.set(key, total);
+    this.totals.set(key, total);
     total.rows++;
     total.inFile = add(total.inFile, decimal(value));
     if (row.status === "created") {
@@ -81,22 +86,31 @@ export function summarize(rows: Iterable<ReportRow>): ReportSummary {
       total.created = add(total.created, decimal(value));
     }
   }
-  const sorted = [...totals.values()].sort((a, b) =>
-    a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : a.column === "amount" ? -1 : 1,
-  );
-  return {
-    rows: count,
-    byStatus,
-    totals: sorted.map((t) => ({
-      currency: t.currency,
-      column: t.column,
-      rows: t.rows,
-      inFile: format(t.inFile),
-      createdRows: t.createdRows,
-      created: format(t.created),
-    })),
-    notInTotals,
-  };
+
+  result(): ReportSummary {
+    const sorted = [...this.totals.values()].sort((a, b) =>
+      a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : a.column === "amount" ? -1 : 1,
+    );
+    return {
+      rows: this.count,
+      byStatus: { ...this.byStatus },
+      totals: sorted.map((t) => ({
+        currency: t.currency,
+        column: t.column,
+        rows: t.rows,
+        inFile: format(t.inFile),
+        createdRows: t.createdRows,
+        created: format(t.created),
+      })),
+      notInTotals: this.notInTotals,
+    };
+  }
+}
+
+export function summarize(rows: Iterable<ReportRow>): ReportSummary {
+  const builder = new SummaryBuilder();
+  for (const row of rows) builder.add(row);
+  return builder.result();
 }
 
 /**
