@@ -1,6 +1,6 @@
 /** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
@@ -86,6 +86,8 @@ function crashHook(): ((point: string) => void) | undefined {
 /** An edited file is a new batch: refuse to pay it again silently while its old batch has payments. */
 async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: Loaded): Promise<void> {
   if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
+  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
+  if (await stat(journalPathFor(stateDir, loaded.plan.batchId)).catch(() => null)) return;
   const earlier = await earlierBatchesOf(stateDir, loaded.file, loaded.plan.batchId);
   const last = earlier.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1))[0];
   if (!last) return;
@@ -115,7 +117,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   if (args.dryRun) {
     process.exitCode = await finish(out, {
       ...base,
-      rows: () => reportRows(loaded.checked, { kind: "checked" }, new Date()),
+      rows: reportRows(loaded.checked, { kind: "checked" }, new Date()),
       dryRun: true,
     });
     return;
@@ -124,9 +126,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     out.warn(
       `${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const now = new Date();
-    const rows = () =>
-      reportRows(loaded.checked, { kind: "blocked", invalidCount: loaded.invalidCount }, now);
+    const rows = reportRows(
+      loaded.checked,
+      { kind: "blocked", invalidCount: loaded.invalidCount },
+      new Date(),
+    );
     process.exitCode = await finish(out, { ...base, rows });
     return;
   }
@@ -187,8 +191,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         `resumed batch ${loaded.plan.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
-    const now = new Date();
-    const rows = () => reportRows(loaded.checked, { kind: "submitted", outcomes }, now);
+    const rows = reportRows(loaded.checked, { kind: "submitted", outcomes }, new Date());
     process.exitCode = await finish(out, {
       ...base,
       rows,
