@@ -71,10 +71,6 @@ export function compare(a: Decimal, b: Decimal): -1 | 0 | 1 {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function isZero(value: Decimal): boolean {
-  return value.units === 0n;
-}
-
 /** Canonical text with exactly `value.scale` decimals: {units: 123456n, scale: 2} → "1234.56". */
 export function format(value: Decimal): string {
   const negative = value.units < 0n;

@@ -3,26 +3,13 @@
  * valid row is checked against them. Read-only: nothing is created.
  */
 import type { BitexClient } from "../bitex/client.js";
-import { ApiError } from "../bitex/errors.js";
-import { BatchError } from "../errors.js";
+import type { BatchError } from "../errors.js";
 import type { CheckedRow, RowError } from "../model.js";
+import { stopFor } from "../submit/steer.js";
 
-/**
- * The failure of a read-only command's API call (`validate --online`, `ports`) as a BatchError:
- * a refused key is a usage error (exit 2), anything else stopped the command (exit 3).
- * Nothing was sent either way, and there is no journal to resume.
- */
-export function readOnlyFailure(error: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
-  if (error.kind === "unauthorized") {
-    return new BatchError("auth", "the API refused the key (401 Invalid Api Key)", {
-      hint: "check BITEX_API_KEY and --api-url",
-    });
-  }
-  return new BatchError("unreachable", `the API did not answer: ${error.message}`, {
-    hint: "nothing was sent; run the command again later",
-    cause: error,
-  });
+/** The failure of a read-only command's API call (`validate --online`, `ports`): nothing was sent. */
+export function readOnlyFailure(error: unknown): BatchError {
+  return stopFor(error, false, "nothing was sent; run the command again later");
 }
 
 /** Every promise settled (none left in flight when the connection closes), then the first failure thrown. */

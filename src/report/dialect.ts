@@ -10,10 +10,6 @@ export const REPORT_FORMATS = ["csv", "excel", "excel-en"] as const;
 
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export function isReportFormat(value: string): value is ReportFormat {
-  return (REPORT_FORMATS as readonly string[]).includes(value);
-}
-
 export interface Dialect {
   bom: boolean;
   delimiter: "," | ";";

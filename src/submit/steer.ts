@@ -1,6 +1,6 @@
 /**
- * How API errors steer a submit run (pure): which ones refuse a row, which ones stop the
- * run (and with what exit), and how long a create with no clear outcome may still land.
+ * How API errors steer a command (pure): which ones refuse a row, which ones stop the run
+ * (and with what exit), and how long a create with no clear outcome may still land.
  */
 import { ApiError } from "../bitex/errors.js";
 import { BatchError } from "../errors.js";
@@ -12,14 +12,16 @@ export function isRowRejection(error: unknown): error is ApiError {
   return error instanceof ApiError && (error.kind === "not_found" || error.kind === "validation");
 }
 
-/** Why the run stops. Exit 2 promises nothing was sent, so a key refused mid-run is a stop (exit 3). */
-export function stopFor(error: unknown, sentAny: boolean): BatchError {
+/**
+ * An API failure as the BatchError that stops a command. Exit 2 promises nothing was sent,
+ * so a key refused after something was sent is a stop (exit 3) like any other. `hint` says
+ * what to do next: resume a submit, or simply run a read-only command again.
+ */
+export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
   if (error instanceof BatchError) return error;
   if (error instanceof ApiError && error.kind === "unauthorized") {
     return sentAny
-      ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, {
-          hint: RESUME_HINT,
-        })
+      ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, { hint })
       : new BatchError("auth", `the API refused the key: ${error.detail}`, {
           hint: "check BITEX_API_KEY and --api-url",
         });
@@ -28,7 +30,7 @@ export function stopFor(error: unknown, sentAny: boolean): BatchError {
     error instanceof ApiError && ["network", "timeout", "server", "rate_limited"].includes(error.kind);
   const detail = error instanceof Error ? error.message : String(error);
   const message = unreachable ? `the API could not be reached: ${detail}` : `the API failed: ${detail}`;
-  return new BatchError("unreachable", message, { hint: RESUME_HINT, cause: error });
+  return new BatchError("unreachable", message, { hint, cause: error });
 }
 
 export interface SettlePolicy {
