@@ -1,0 +1,36 @@
+import { expect } from "chai";
+import { add, compare, decimal, divide, format, multiply, normalize, rescale } from "../src/decimal.js";
+
+const d = decimal;
+
+describe("decimal (exact money arithmetic)", () => {
+  const cases: Array<[string, () => string, string]> = [
+    ["0.1 + 0.2 is exactly 0.3", () => format(add(d("0.1"), d("0.2"))), "0.3"],
+    ["a value beyond float precision keeps its digits", () => format(d("12345678901234567.89")), "12345678901234567.89"],
+    ["adding different scales", () => format(add(d("1200.5"), d("0.25"))), "1200.75"],
+    ["multiply keeps every decimal", () => format(multiply(d("1500.00"), d("0.95"))), "1425.0000"],
+    ["rescale rounds half to even (down)", () => format(rescale(d("2.125"), 2)), "2.12"],
+    ["rescale rounds half to even (up)", () => format(rescale(d("2.135"), 2)), "2.14"],
+    ["rescale rounds above half up", () => format(rescale(d("2.1251"), 2)), "2.13"],
+    ["rescale of a negative rounds away at above half", () => format(rescale(d("-2.126"), 2)), "-2.13"],
+    ["rescale pads", () => format(rescale(d("7"), 2)), "7.00"],
+    ["divide rounds once", () => format(divide(d("1329000"), d("0.95"), 2)), "1398947.37"],
+    ["divide by a rate with more decimals", () => format(divide(d("100"), d("0.000135"), 0)), "740741"],
+    ["normalize drops trailing zeros", () => normalize(d("1200.50")), "1200.5"],
+    ["normalize of a whole number with decimals", () => normalize(d("10.00")), "10"],
+    ["small fractions keep leading zeros", () => format(d("0.05")), "0.05"],
+  ];
+  for (const [name, run, expected] of cases) it(name, () => expect(run()).to.equal(expected));
+
+  it("compares across scales", () => {
+    expect(compare(d("1.50"), d("1.5"))).to.equal(0);
+    expect(compare(d("1.49"), d("1.5"))).to.equal(-1);
+    expect(compare(d("10"), d("9.999"))).to.equal(1);
+  });
+
+  for (const bad of ["1e3", "1,5", "", ".5", "1.", "+1", "0x10"]) {
+    it(`refuses non-canonical text ${JSON.stringify(bad)}`, () => expect(() => d(bad)).to.throw(RangeError));
+  }
+
+  it("refuses division by zero", () => expect(() => divide(d("1"), d("0.00"), 2)).to.throw(RangeError));
+});
