@@ -6,7 +6,11 @@ const d = decimal;
 describe("decimal (exact money arithmetic)", () => {
   const cases: Array<[string, () => string, string]> = [
     ["0.1 + 0.2 is exactly 0.3", () => format(add(d("0.1"), d("0.2"))), "0.3"],
-    ["a value beyond float precision keeps its digits", () => format(d("12345678901234567.89")), "12345678901234567.89"],
+    [
+      "a value beyond float precision keeps its digits",
+      () => format(d("12345678901234567.89")),
+      "12345678901234567.89",
+    ],
     ["adding different scales", () => format(add(d("1200.5"), d("0.25"))), "1200.75"],
     ["multiply keeps every decimal", () => format(multiply(d("1500.00"), d("0.95"))), "1425.0000"],
     ["rescale rounds half to even (down)", () => format(rescale(d("2.125"), 2)), "2.12"],
