@@ -85,3 +85,9 @@ export function normalize(value: Decimal): string {
   const text = format(value);
   return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
+
+/** `normalize(decimal(text))` without bigint, for canonical text (a hot path: one call per row). */
+export function shortestDecimal(text: string): string {
+  const whole = text.replace(/^(-?)0+(?=\d)/, "$1");
+  return whole.includes(".") ? whole.replace(/\.?0+$/, "") : whole;
+}

@@ -1,17 +1,19 @@
 /** Read → validate → plan, shared by `validate` and `submit`. Nothing here talks to the API. */
-import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
-import type { CheckedRow, Plan, ValidRow } from "../model.js";
-import { batchIdFor, plan } from "../plan/plan.js";
+import type { CheckedRow } from "../model.js";
+import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
 import { parseDelimiterOption } from "../read/dialect.js";
 import { requiredColumns } from "../read/headers.js";
-import { type InputRecord, readRecordsFromBytes } from "../read/records.js";
+import { readRecordsFrom } from "../read/records.js";
+import { openSource } from "../read/source.js";
+import { RowStore } from "../read/store.js";
 import { extraColumnConflicts } from "../report/columns.js";
 import { checkReportTarget } from "../report/write.js";
+import { type Evidence, noteEvidence } from "../validate/amount.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
-import { validateRecords } from "../validate/rows.js";
+import { checkRows, contextFor, moneyCellOf } from "../validate/rows.js";
 import type { Output } from "./output.js";
 
 export interface LoadArgs {
@@ -32,11 +34,15 @@ export interface LoadArgs {
 export interface Loaded {
   file: string;
   reportPath: string;
-  checked: CheckedRow[];
-  valid: ValidRow[];
-  invalidCount: number;
-  plan: Plan;
+  batchId: string;
   extraColumns: string[];
+  /** Records in the file (blank lines are not records). */
+  rowCount: number;
+  /**
+   * Every record checked, in file order, lazily: each call checks the stored records again
+   * (same answer every time), so that a million-row file never sits in memory as objects.
+   */
+  checked(): Iterable<CheckedRow>;
 }
 
 /** `<input-basename>.report.csv` next to the input. */
@@ -71,71 +77,63 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   }
   await checkReportTarget(reportPath);
 
-  let bytes: Buffer;
+  const hash = batchIdHash(basename(args.csv));
+  const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });
+  const store = new RowStore();
+  const evidence: Evidence = {};
+  let extraColumns: string[];
   try {
-    bytes = await readFile(args.csv);
-  } catch (cause) {
-    const reason =
-      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    throw new BatchError("input", `${args.csv}: cannot read the file (${reason})`, {
-      hint: "check the path",
-      cause,
+    const read = await readRecordsFrom(source, {
+      delimiter,
+      requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
+      keepColumns: args.keepColumns,
     });
+    for (const notice of read.notices) out.info(notice);
+    const conflicts = extraColumnConflicts(read.extraColumns);
+    if (conflicts.length > 0) {
+      throw new BatchError(
+        "input",
+        `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
+        { hint: "rename those columns, or drop --keep-columns" },
+      );
+    }
+    extraColumns = read.extraColumns;
+    store.keepExtra(extraColumns);
+    // Pass A: keep each record compactly and note what its amount says of the file's convention.
+    for await (const record of read.records) {
+      store.add(record);
+      const cell = moneyCellOf(record.line, record.fields.amount ?? "", record.fields.budget ?? "");
+      if (cell) noteEvidence(evidence, cell);
+    }
+  } finally {
+    await source.close();
   }
-  const read = await readRecordsFromBytes(bytes, {
-    file: args.csv,
-    encoding: args.encoding,
-    delimiter,
-    requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
-    keepColumns: args.keepColumns,
-  });
-  for (const notice of read.notices) out.info(notice);
-  const conflicts = extraColumnConflicts(read.extraColumns);
-  if (conflicts.length > 0) {
-    throw new BatchError(
-      "input",
-      `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
-      {
-        hint: "rename those columns, or drop --keep-columns",
-      },
-    );
-  }
-  const records: InputRecord[] = [];
-  for await (const record of read.records) records.push(record);
 
   // A payroll with a header and nothing else is almost always the wrong file.
-  if (records.length === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
-  const checked = validateRecords(records, {
+  if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
+  const context = contextFor(evidence, {
     senderPort: args.senderPort,
     payer: args.payer,
     decimalSeparator: args.decimalSeparator,
     allowDuplicates: args.allowDuplicates,
   });
-  const mismatches = controlMismatches(checked, { rows: args.expectRows, totals });
-  if (mismatches.length > 0) {
-    throw new BatchError(
-      "control_total",
-      `${args.csv}: the file does not match the control totals: ${mismatches.join("; ")}`,
-      {
-        hint: "nothing was sent; check the file against your own count and sums",
-      },
-    );
+  const checked = () => checkRows(store, context);
+  if (args.expectRows !== undefined || totals.length > 0) {
+    const mismatches = controlMismatches(checked(), { rows: args.expectRows, totals });
+    if (mismatches.length > 0) {
+      throw new BatchError(
+        "control_total",
+        `${args.csv}: the file does not match the control totals: ${mismatches.join("; ")}`,
+        { hint: "nothing was sent; check the file against your own count and sums" },
+      );
+    }
   }
-  const valid = checked.flatMap((item) => (item.ok ? [item.row] : []));
-  const batchId = args.batchId ?? batchIdFor(basename(args.csv), bytes);
+  const batchId = args.batchId ?? batchIdOf(hash);
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(batchId)) {
     throw new BatchError(
       "usage",
       `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
     );
   }
-  return {
-    file: args.csv,
-    reportPath,
-    checked,
-    valid,
-    invalidCount: checked.length - valid.length,
-    plan: plan(batchId, valid),
-    extraColumns: read.extraColumns,
-  };
+  return { file: args.csv, reportPath, batchId, extraColumns, rowCount: store.size, checked };
 }

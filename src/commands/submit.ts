@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import type { ValidRow } from "../model.js";
+import { plan } from "../plan/plan.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
@@ -87,8 +89,8 @@ function crashHook(): ((point: string) => void) | undefined {
 async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: Loaded): Promise<void> {
   if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.plan.batchId)).catch(() => null)) return;
-  const earlier = await earlierBatchesOf(stateDir, loaded.file, loaded.plan.batchId);
+  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
+  const earlier = await earlierBatchesOf(stateDir, loaded.file, loaded.batchId);
   const last = earlier.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1))[0];
   if (!last) return;
   throw new BatchError(
@@ -109,7 +111,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   const base = {
     command: "submit" as const,
     file: loaded.file,
-    batchId: loaded.plan.batchId,
+    batchId: loaded.batchId,
     reportPath: loaded.reportPath,
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
@@ -117,20 +119,19 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   if (args.dryRun) {
     process.exitCode = await finish(out, {
       ...base,
-      rows: reportRows(loaded.checked, { kind: "checked" }, new Date()),
+      rows: reportRows(loaded.checked(), { kind: "checked" }, new Date()),
       dryRun: true,
     });
     return;
   }
-  if (loaded.invalidCount > 0 && !args.skipInvalid) {
+  const valid: ValidRow[] = [];
+  for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
+  const invalidCount = loaded.rowCount - valid.length;
+  if (invalidCount > 0 && !args.skipInvalid) {
     out.warn(
-      `${loaded.invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
+      `${invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = reportRows(
-      loaded.checked,
-      { kind: "blocked", invalidCount: loaded.invalidCount },
-      new Date(),
-    );
+    const rows = reportRows(loaded.checked(), { kind: "blocked", invalidCount }, new Date());
     process.exitCode = await finish(out, { ...base, rows });
     return;
   }
@@ -139,8 +140,9 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   // it: a later --sandbox run would try to resume against a server that forgot everything.
   const stateDir = args.sandbox ? await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-")) : args.stateDir;
   const dropSandboxState = () => args.sandbox && rmSync(stateDir, { recursive: true, force: true });
-  await mkdir(join(stateDir, loaded.plan.batchId), { recursive: true, mode: 0o700 });
-  const lock = await acquireLock(join(stateDir, loaded.plan.batchId, "lock"), (line) => out.warn(line));
+  const batchPlan = plan(loaded.batchId, valid);
+  await mkdir(join(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(join(stateDir, loaded.batchId, "lock"), (line) => out.warn(line));
   const stop = new AbortController();
   let connection: Awaited<ReturnType<typeof connect>> | undefined;
   const unwatch = watchSignals(out, {
@@ -157,16 +159,16 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   try {
     await refuseSilentNewBatch(args, stateDir, loaded);
     connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
-    const total = loaded.valid.length;
+    const total = valid.length;
     out.info(
-      `batch ${loaded.plan.batchId}: ${total} row(s) in ${loaded.plan.requests.length} request(s) to ${connection.label}`,
+      `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
     );
     const progress = startProgress(out, total, "submit");
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
       result = await submitPlan({
-        plan: loaded.plan,
-        journalPath: journalPathFor(stateDir, loaded.plan.batchId),
+        plan: batchPlan,
+        journalPath: journalPathFor(stateDir, loaded.batchId),
         fileLabel: loaded.file,
         apiLabel: connection.apiUrl,
         api: connection.client,
@@ -183,15 +185,15 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     const { outcomes, stopped, resumed } = result;
     if (resumed && resumed.created === total) {
       out.warn(
-        `batch ${loaded.plan.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
+        `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
           "For a new payment run of the same file, pass --batch-id <new id>.",
       );
     } else if (resumed) {
       out.info(
-        `resumed batch ${loaded.plan.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
+        `resumed batch ${loaded.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
-    const rows = reportRows(loaded.checked, { kind: "submitted", outcomes }, new Date());
+    const rows = reportRows(loaded.checked(), { kind: "submitted", outcomes }, new Date());
     process.exitCode = await finish(out, {
       ...base,
       rows,

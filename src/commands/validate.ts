@@ -1,4 +1,5 @@
 /** `validate <csv>`: read, validate, plan and write the report; sends nothing (`--online` only reads). */
+import type { CheckedRow } from "../model.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
@@ -18,11 +19,11 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
   const target = args.online ? resolveApi(args) : null;
   const out = reportCommandOutput(args, target?.apiKey);
   const loaded = await loadBatch(args, out);
-  let checked = loaded.checked;
+  let checked: Iterable<CheckedRow> = loaded.checked();
   if (args.online) {
     const connection = await connect(args, out, { concurrency: 2, rate: 5 });
     try {
-      checked = await checkOnline(connection.client, checked);
+      checked = await checkOnline(connection.client, [...checked]);
     } catch (error) {
       throw readOnlyFailure(error);
     } finally {
@@ -32,7 +33,7 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
   process.exitCode = await finish(out, {
     command: "validate",
     file: loaded.file,
-    batchId: loaded.plan.batchId,
+    batchId: loaded.batchId,
     reportPath: loaded.reportPath,
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,

@@ -1,5 +1,5 @@
 /** Plan (pure): group valid rows into one CrossBorder request per (payer, sender port). */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import type { Plan, PlannedRequest, ValidRow } from "../model.js";
 
 function sha256(text: string): string {
@@ -20,7 +20,16 @@ export function externalIdFor(batchId: string, key: string): string {
 
 /** Default batch id: the file's name and bytes, so the same file resumes the same batch. */
 export function batchIdFor(fileName: string, content: Uint8Array): string {
-  return createHash("sha256").update(fileName).update("\0").update(content).digest("hex").slice(0, 16);
+  return batchIdOf(batchIdHash(fileName).update(content));
+}
+
+/** `batchIdFor` in parts, for a file read in chunks: feed it every byte, then `batchIdOf`. */
+export function batchIdHash(fileName: string): Hash {
+  return createHash("sha256").update(fileName).update("\0");
+}
+
+export function batchIdOf(hash: Hash): string {
+  return hash.digest("hex").slice(0, 16);
 }
 
 export function plan(batchId: string, rows: readonly ValidRow[]): Plan {

@@ -29,6 +29,14 @@ export interface CsvRowsOptions {
   chunkSize?: number;
 }
 
+/** The chunks cut again to `size` bytes when a test asks for it. */
+async function* resized(chunks: AsyncIterable<Buffer>, size: number | undefined): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    if (size === undefined) yield chunk;
+    else for (let start = 0; start < chunk.length; start += size) yield chunk.subarray(start, start + size);
+  }
+}
+
 const LINE_BREAK = /\r\n|\r|\n/g;
 
 function lineBreaksIn(values: readonly string[]): number {
@@ -54,8 +62,11 @@ function lineBreaksBefore(bytes: Buffer, end: number): number {
   return count;
 }
 
-function* chunks(bytes: Buffer, size: number): Generator<Buffer> {
-  for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
+/** The whole content again, to place an error (only on the error path). */
+async function allBytes(chunks: () => AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks()) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 /** A row whose cells are all blank: a blank line, or Excel's `;;;` for a row that once held formatting. */
@@ -127,7 +138,10 @@ function syntaxError(
  * The rows of a CSV (header first), skipping blank ones. Throws BatchError("input") on a
  * syntax error; stops reading when the consumer stops iterating.
  */
-export async function* csvRows(bytes: Buffer, options: CsvRowsOptions): AsyncGenerator<CsvRow> {
+export async function* csvRows(
+  chunks: () => AsyncIterable<Buffer>,
+  options: CsvRowsOptions,
+): AsyncGenerator<CsvRow> {
   const parser = parse({
     delimiter: options.delimiter,
     // Explicit, so that a file mixing line endings still splits on each of them; CRLF first
@@ -138,11 +152,7 @@ export async function* csvRows(bytes: Buffer, options: CsvRowsOptions): AsyncGen
     relax_column_count: true,
   });
   // Errors reach the consumer through the parser's iterator; pipeline only tears down.
-  pipeline(
-    Readable.from(chunks(bytes, options.chunkSize ?? 1 << 20), { objectMode: false }),
-    parser,
-    () => {},
-  );
+  pipeline(Readable.from(resized(chunks(), options.chunkSize), { objectMode: false }), parser, () => {});
   let nextLine = 1;
   let header: string[] | null = null;
   try {
@@ -154,7 +164,7 @@ export async function* csvRows(bytes: Buffer, options: CsvRowsOptions): AsyncGen
       yield { line, values: record };
     }
   } catch (error) {
-    if (error instanceof CsvError) throw syntaxError(error, bytes, options, header);
+    if (error instanceof CsvError) throw syntaxError(error, await allBytes(chunks), options, header);
     throw error;
   }
 }

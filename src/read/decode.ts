@@ -95,6 +95,11 @@ function binaryError(file: string, detail: string, hint: string): BatchError {
   return new BatchError("input", `${file}: looks like a binary file, not CSV (${detail})`, { hint });
 }
 
+/** True when the bytes start like one of the binary files people pick by mistake. */
+export function hasBinarySignature(bytes: Uint8Array): boolean {
+  return SIGNATURES.some((signature) => startsWith(bytes, signature.bytes));
+}
+
 /** Refuses files that are not text: known binary signatures, then any NUL byte. */
 function refuseBinary(bytes: Uint8Array, file: string): void {
   for (const signature of SIGNATURES) {

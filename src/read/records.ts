@@ -1,18 +1,18 @@
 /**
  * A payment file → input records: decode, pick the delimiter, parse, map the header to
- * canonical columns. Only `readRecords` touches the disk; the rest works on bytes.
+ * canonical columns. Only `readRecords` touches the disk (through source.ts).
  *
  * Cell text: canonical columns are trimmed of outer whitespace (Excel pads and leaves
  * no-break spaces around numbers and ids), except `reference`, which is kept exactly as
  * written so that the report gives it back as it came (newlines included). Extra columns
  * are kept raw.
  */
-import { readFile } from "node:fs/promises";
 import { BatchError } from "../errors.js";
 import { csvRows } from "./csv.js";
-import { decodeToUtf8, type Encoding, type EncodingOption } from "./decode.js";
+import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
 import { type CanonicalColumn, type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
+import { openSource, type Source, sourceFromBytes } from "./source.js";
 
 /** A problem with the shape of a record, reported as data with the row (not thrown). */
 export interface RecordProblem {
@@ -115,16 +115,20 @@ function toRecord(
   return record;
 }
 
-/** Reads records from bytes already in memory (the file, or a test's buffer). */
+/** Reads records from bytes already in memory (a test's buffer). */
 export async function readRecordsFromBytes(
   bytes: Uint8Array,
   options: ReadOptions & { file: string },
 ): Promise<ReadResult> {
-  const { file } = options;
-  const decoded = decodeToUtf8(bytes, { file, encoding: options.encoding ?? "auto" });
-  const notices = decoded.notice ? [decoded.notice] : [];
-  const delimiter = options.delimiter ?? detectDelimiter(decoded.utf8.subarray(0, 1 << 16).toString("utf8"));
-  const rows = csvRows(decoded.utf8, {
+  return readRecordsFrom(sourceFromBytes(bytes, { file: options.file, encoding: options.encoding }), options);
+}
+
+/** Reads the header now and the records while they are iterated (one pass over `source`). */
+export async function readRecordsFrom(source: Source, options: ReadOptions): Promise<ReadResult> {
+  const { file } = source;
+  const notices = source.notice ? [source.notice] : [];
+  const delimiter = options.delimiter ?? detectDelimiter(source.head);
+  const rows = csvRows(() => source.chunks(), {
     delimiter,
     file,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
@@ -159,11 +163,12 @@ export async function readRecordsFromBytes(
   }
   async function* records(): AsyncGenerator<InputRecord> {
     for await (const row of rows) yield toRecord(row.line, row.values, header, extras, delimiter);
+    await source.verifyUnchanged();
   }
   return {
     file,
-    encoding: decoded.encoding,
-    bom: decoded.bom,
+    encoding: source.encoding,
+    bom: source.bom,
     delimiter,
     header: { ...header, line: first.value.line },
     extraColumns: extras?.map((extra) => extra.name) ?? [],
@@ -172,24 +177,24 @@ export async function readRecordsFromBytes(
   };
 }
 
-/** Reads a payment file. The whole file is loaded as bytes (payroll files are tens of MB at most). */
+/** Reads a payment file in passes (see source.ts); the caller iterates `records` once. */
 export async function readRecords(path: string, options: ReadOptions): Promise<ReadResult> {
-  const file = options.file ?? path;
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    const reason =
-      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message);
-    throw new BatchError("input", `${file}: cannot read the file (${reason})`, {
-      hint: "check the path",
-      cause,
-    });
+  const source = await openSource(path, { file: options.file ?? path, encoding: options.encoding });
+  const result = await readRecordsFrom(source, options).catch(async (error) => {
+    await source.close();
+    throw error;
+  });
+  async function* closing(): AsyncGenerator<InputRecord> {
+    try {
+      yield* result.records;
+    } finally {
+      await source.close();
+    }
   }
-  return readRecordsFromBytes(bytes, { ...options, file });
+  return { ...result, records: closing() };
 }
 
-/** `readRecords` with every record collected (validation needs the whole file anyway). */
+/** `readRecords` with every record collected. */
 export async function readAllRecords(
   path: string,
   options: ReadOptions,
@@ -220,11 +225,16 @@ export async function parseCsvText(
   const delimiter = options.delimiter ?? detectDelimiter(text);
   const result: ParsedCsv = { delimiter, header: [], rows: [] };
   let first = true;
-  for await (const row of csvRows(bytes, {
-    delimiter,
-    file: "<text>",
-    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-  })) {
+  for await (const row of csvRows(
+    async function* () {
+      yield bytes;
+    },
+    {
+      delimiter,
+      file: "<text>",
+      ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+    },
+  )) {
     if (first) {
       result.header = row.values;
       first = false;

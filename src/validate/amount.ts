@@ -214,9 +214,14 @@ export type AmountOutcome = { value: string } | { error: AmountError };
 export interface FileConvention {
   /** Declared, or proved by the file; undefined when the file proves nothing or both. */
   convention?: Convention;
+  /** The convention came from --decimal-separator. */
+  declared: boolean;
   /** First cell proving each convention. */
-  evidence: Partial<Record<Convention, AmountCell>>;
+  evidence: Evidence;
 }
+
+/** First cell proving each convention: all a file's amounts need to be known of before any is read. */
+export type Evidence = Partial<Record<Convention, AmountCell>>;
 
 function provedBy(scan: AmountScan): Convention | undefined {
   if (scan.kind === "ok" && scan.convention !== "either") return scan.convention;
@@ -224,21 +229,66 @@ function provedBy(scan: AmountScan): Convention | undefined {
   return undefined;
 }
 
+/** Adds one cell to the evidence (the reader calls it for each money cell, in file order). */
+export function noteEvidence(evidence: Evidence, cell: AmountCell): void {
+  const proved = provedBy(cell.scan);
+  if (proved && !evidence[proved]) evidence[proved] = cell;
+}
+
 /** The convention of a file: `declared`, else the one its amounts prove if they agree. */
-export function fileConvention(cells: readonly AmountCell[], declared?: Convention): FileConvention {
-  const evidence: Partial<Record<Convention, AmountCell>> = {};
-  for (const cell of cells) {
-    const proved = provedBy(cell.scan);
-    if (proved && !evidence[proved]) evidence[proved] = cell;
-  }
-  if (declared) return { convention: declared, evidence };
-  if (evidence.dot && evidence.comma) return { evidence };
+export function decideConvention(evidence: Evidence, declared?: Convention): FileConvention {
+  if (declared) return { convention: declared, declared: true, evidence };
+  if (evidence.dot && evidence.comma) return { declared: false, evidence };
   const proved = evidence.dot ? "dot" : evidence.comma ? "comma" : undefined;
-  return proved ? { convention: proved, evidence } : { evidence };
+  return proved ? { convention: proved, declared: false, evidence } : { declared: false, evidence };
+}
+
+export function fileConvention(cells: readonly AmountCell[], declared?: Convention): FileConvention {
+  const evidence: Evidence = {};
+  for (const cell of cells) noteEvidence(evidence, cell);
+  return decideConvention(evidence, declared);
 }
 
 const SEPARATOR_OF: Record<Convention, string> = { dot: ".", comma: "," };
 const NAME_OF: Record<Convention, string> = { dot: "a decimal point", comma: "a decimal comma" };
+
+/** One amount (or budget) cell's value or error, once the file's convention is known. */
+export function resolveAmount(scan: AmountScan, file: FileConvention): AmountOutcome {
+  const { convention, evidence } = file;
+  if (scan.kind === "error") return { error: { code: scan.code, message: scan.message } };
+  if (scan.kind === "ok" && scan.convention === "either") return { value: scan.value };
+  if (!file.declared && evidence.dot && evidence.comma) {
+    // Every value whose meaning depends on the convention is suspect; whole numbers are not.
+    return {
+      error: {
+        code: "amount_convention_conflict",
+        message: `this file mixes decimal separators: line ${evidence.comma.line} has "${evidence.comma.scan.text}" (decimal comma) and line ${evidence.dot.line} has "${evidence.dot.scan.text}" (decimal point); make them agree or pass --decimal-separator`,
+      },
+    };
+  }
+  if (scan.kind === "ambiguous") {
+    if (convention) return { value: convention === "dot" ? scan.asDot : scan.asComma };
+    const [whole, decimal] = scan.asDot.includes(".")
+      ? [scan.asComma, scan.asDot]
+      : [scan.asDot, scan.asComma];
+    return {
+      error: {
+        code: "amount_ambiguous",
+        message: `"${scan.text}" could be ${whole} or ${decimal} and no other amount in the file says which; pass --decimal-separator . or ,`,
+      },
+    };
+  }
+  if (convention && scan.convention !== convention) {
+    // Only a declared convention can disagree with a proving value here.
+    return {
+      error: {
+        code: "amount_convention_conflict",
+        message: `"${scan.text}" is written with ${NAME_OF[scan.convention as Convention]}, but --decimal-separator ${SEPARATOR_OF[convention]} was given; fix the value or the option`,
+      },
+    };
+  }
+  return { value: scan.value };
+}
 
 /**
  * Resolves every amount cell of a file (amount and budget together: one file, one
@@ -249,45 +299,11 @@ export function resolveAmounts(
   cells: readonly AmountCell[],
   declared?: Convention,
 ): Map<number, AmountOutcome> {
-  const { convention, evidence } = fileConvention(cells, declared);
+  const file = fileConvention(cells, declared);
   const outcomes = new Map<number, AmountOutcome>();
-  const mixed =
-    !declared && evidence.dot && evidence.comma ? { dot: evidence.dot, comma: evidence.comma } : null;
   for (const cell of cells) {
     if (outcomes.has(cell.line)) throw new RangeError(`resolveAmounts: line ${cell.line} given twice`);
-    const { scan } = cell;
-    const error = (code: AmountErrorCode, message: string) =>
-      outcomes.set(cell.line, { error: { code, message } });
-    if (scan.kind === "error") {
-      outcomes.set(cell.line, { error: { code: scan.code, message: scan.message } });
-    } else if (scan.kind === "ok" && scan.convention === "either") {
-      outcomes.set(cell.line, { value: scan.value });
-    } else if (mixed) {
-      // Every value whose meaning depends on the convention is suspect; whole numbers are not.
-      error(
-        "amount_convention_conflict",
-        `this file mixes decimal separators: line ${mixed.comma.line} has "${mixed.comma.scan.text}" (decimal comma) and line ${mixed.dot.line} has "${mixed.dot.scan.text}" (decimal point); make them agree or pass --decimal-separator`,
-      );
-    } else if (scan.kind === "ambiguous") {
-      if (convention) outcomes.set(cell.line, { value: convention === "dot" ? scan.asDot : scan.asComma });
-      else {
-        const [whole, decimal] = scan.asDot.includes(".")
-          ? [scan.asComma, scan.asDot]
-          : [scan.asDot, scan.asComma];
-        error(
-          "amount_ambiguous",
-          `"${scan.text}" could be ${whole} or ${decimal} and no other amount in the file says which; pass --decimal-separator . or ,`,
-        );
-      }
-    } else if (convention && scan.convention !== "either" && scan.convention !== convention) {
-      // Only a declared convention can disagree with a proving value here.
-      error(
-        "amount_convention_conflict",
-        `"${scan.text}" is written with ${NAME_OF[scan.convention]}, but --decimal-separator ${SEPARATOR_OF[convention]} was given; fix the value or the option`,
-      );
-    } else {
-      outcomes.set(cell.line, { value: scan.value });
-    }
+    outcomes.set(cell.line, resolveAmount(cell.scan, file));
   }
   return outcomes;
 }

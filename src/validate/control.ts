@@ -21,30 +21,42 @@ export function parseExpectedTotal(text: string): ExpectedTotal | null {
   return { currency: (match[1] as string).toUpperCase(), amount: decimal(scan.value) };
 }
 
-/** Sums the valid rows per currency of their figure: amounts in the destination currency, budgets in the sender's. */
-export function fileTotals(checked: readonly CheckedRow[]): Map<string, Decimal> {
+/**
+ * Sums the valid rows per currency of their figure (amounts in the destination currency,
+ * budgets in the sender's), and counts the rows and the invalid ones: one pass.
+ */
+export function fileTotals(checked: Iterable<CheckedRow>): {
+  totals: Map<string, Decimal>;
+  rows: number;
+  invalid: number;
+} {
   const totals = new Map<string, Decimal>();
+  let rows = 0;
+  let invalid = 0;
   for (const item of checked) {
-    if (!item.ok) continue;
+    rows++;
+    if (!item.ok) {
+      invalid++;
+      continue;
+    }
     const { row } = item;
     const currency = portCurrency(row.amount !== null ? row.port : row.senderPort).toUpperCase();
     const value = decimal((row.amount ?? row.budget) as string);
     totals.set(currency, add(totals.get(currency) ?? { units: 0n, scale: 0 }, value));
   }
-  return totals;
+  return { totals, rows, invalid };
 }
 
 /** Lines like "rows: expected 48, found 47"; empty when everything matches. */
 export function controlMismatches(
-  checked: readonly CheckedRow[],
+  checked: Iterable<CheckedRow>,
   expected: { rows?: number; totals?: readonly ExpectedTotal[] },
 ): string[] {
   const mismatches: string[] = [];
-  if (expected.rows !== undefined && expected.rows !== checked.length) {
-    mismatches.push(`rows: expected ${expected.rows}, found ${checked.length}`);
+  const { totals, rows, invalid } = fileTotals(checked);
+  if (expected.rows !== undefined && expected.rows !== rows) {
+    mismatches.push(`rows: expected ${expected.rows}, found ${rows}`);
   }
-  const totals = fileTotals(checked);
-  const invalid = checked.filter((item) => !item.ok).length;
   // The invalid rows' amounts are exactly what could not be read: say they are left out.
   const note = invalid === 0 ? "" : ` (${invalid} invalid row${invalid > 1 ? "s" : ""} not counted)`;
   for (const { currency, amount } of expected.totals ?? []) {

@@ -5,11 +5,22 @@
  * possible duplicate payments.
  */
 
-import { decimal, normalize } from "../decimal.js";
+import { shortestDecimal } from "../decimal.js";
 import type { CheckedRow, RawCells, RowError, ValidRow } from "../model.js";
 import { isPort, type PortCode, portCurrency } from "../ports.js";
-import { type AmountScan, checkDecimals, resolveAmounts, scanAmount } from "./amount.js";
+import type { InputRow } from "../read/store.js";
+import {
+  type AmountCell,
+  checkDecimals,
+  decideConvention,
+  type Evidence,
+  type FileConvention,
+  noteEvidence,
+  resolveAmount,
+  scanAmount,
+} from "./amount.js";
 import { checkId } from "./ids.js";
+import { FirstSeen } from "./seen.js";
 
 export interface RecordIn {
   line: number;
@@ -25,17 +36,30 @@ export interface ValidateOptions {
   allowDuplicates?: boolean;
 }
 
-interface Draft {
-  line: number;
-  raw: RawCells;
-  errors: RowError[];
-  senderPort: PortCode | null;
-  port: PortCode | null;
-  moneyColumn: "amount" | "budget" | null;
-  scan: AmountScan | null;
-  payer: string;
-  recipient: string;
-  instruction: string;
+/** What checking a row needs besides the row: the options and the whole file's convention. */
+export interface FileContext {
+  options: ValidateOptions;
+  convention: FileConvention;
+}
+
+/** Rows by index, so that a duplicate can name (and re-check) the earlier row. */
+export interface RowSource {
+  readonly size: number;
+  get(index: number): InputRow;
+}
+
+/** The row's money cell when exactly one of amount / budget is filled (else it is an error anyway). */
+export function moneyCellOf(line: number, amount: string, budget: string): AmountCell | null {
+  if ((amount === "") === (budget === "")) return null;
+  return amount !== ""
+    ? { line, column: "amount", scan: scanAmount(amount) }
+    : { line, column: "budget", scan: scanAmount(budget) };
+}
+
+export function contextFor(evidence: Evidence, options: ValidateOptions): FileContext {
+  const declared =
+    options.decimalSeparator === "," ? "comma" : options.decimalSeparator === "." ? "dot" : undefined;
+  return { options, convention: decideConvention(evidence, declared) };
 }
 
 function cellsOf(record: RecordIn): RawCells {
@@ -54,192 +78,178 @@ function cellsOf(record: RecordIn): RawCells {
 }
 
 function checkPort(
-  draft: Draft,
+  errors: RowError[],
+  line: number,
   column: "port" | "sender_port",
   value: string,
-  label: string,
 ): PortCode | null {
-  const error = (code: string, message: string) =>
-    draft.errors.push({ line: draft.line, column, code, message });
   if (value === "") {
-    error(
-      `${column}_missing`,
-      `${label} is empty; fill it in${column === "sender_port" ? " or pass --sender-port" : ""}`,
-    );
+    const fix = column === "sender_port" ? " or pass --sender-port" : "";
+    errors.push({
+      line,
+      column,
+      code: `${column}_missing`,
+      message: `${column} is empty; fill it in${fix}`,
+    });
     return null;
   }
   const code = value.toLowerCase();
-  if (!isPort(code)) {
-    error("unknown_port", `${label} "${value}" is not a Bitex port; see \`bitex-batch ports\``);
-    return null;
-  }
-  return code;
+  if (isPort(code)) return code;
+  errors.push({
+    line,
+    column,
+    code: "unknown_port",
+    message: `${column} "${value}" is not a Bitex port; see \`bitex-batch ports\``,
+  });
+  return null;
 }
 
 function checkIdCell(
-  draft: Draft,
+  errors: RowError[],
+  line: number,
   column: keyof RawCells,
   value: string,
-  label: string,
   required: boolean,
 ): string {
   if (value === "" && !required) return "";
   const problem = checkId(value);
-  if (problem) {
-    const code = problem.code === "id_empty" ? `${column}_missing` : problem.code;
-    draft.errors.push({ line: draft.line, column, code, message: `${label}: ${problem.message}` });
-    return "";
-  }
-  return value;
+  if (!problem) return value;
+  const code = problem.code === "id_empty" ? `${column}_missing` : problem.code;
+  errors.push({ line, column, code, message: `${column}: ${problem.message}` });
+  return "";
 }
 
-function checkRecord(record: RecordIn, options: ValidateOptions): Draft {
-  const raw = cellsOf(record);
-  const draft: Draft = {
-    line: record.line,
-    raw,
-    errors: (record.problems ?? []).map((p) => ({ line: record.line, ...p })),
-    senderPort: null,
-    port: null,
-    moneyColumn: null,
-    scan: null,
-    payer: "",
-    recipient: "",
-    instruction: "",
-  };
-  draft.senderPort = checkPort(
-    draft,
-    "sender_port",
-    raw.sender_port || options.senderPort || "",
-    "sender_port",
-  );
-  draft.port = checkPort(draft, "port", raw.port, "port");
-  draft.payer = checkIdCell(
-    draft,
-    "payer_user_id",
-    raw.payer_user_id || options.payer || "",
-    "payer_user_id",
-    false,
-  );
-  draft.recipient = checkIdCell(draft, "recipient_user_id", raw.recipient_user_id, "recipient_user_id", true);
-  draft.instruction = checkIdCell(
-    draft,
+/** The checks that need only the row and the file's convention; `valid` when they all pass. */
+function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; valid: ValidRow | null } {
+  const { line, raw } = row;
+  const { options } = context;
+  const errors: RowError[] = row.problems.map((p) => ({ line, ...p }));
+  const senderPort = checkPort(errors, line, "sender_port", raw.sender_port || options.senderPort || "");
+  const port = checkPort(errors, line, "port", raw.port);
+  const payer = checkIdCell(errors, line, "payer_user_id", raw.payer_user_id || options.payer || "", false);
+  const recipient = checkIdCell(errors, line, "recipient_user_id", raw.recipient_user_id, true);
+  const instruction = checkIdCell(
+    errors,
+    line,
     "withdrawal_instruction_id",
     raw.withdrawal_instruction_id,
-    "withdrawal_instruction_id",
     true,
   );
+  let canonical: string | null = null;
+  const money = moneyCellOf(line, raw.amount, raw.budget);
   if (raw.amount !== "" && raw.budget !== "") {
-    draft.errors.push({
-      line: draft.line,
+    errors.push({
+      line,
       column: "budget",
       code: "amount_and_budget",
       message:
         "both amount and budget are filled; keep only one (amount: what the payee gets; budget: what you spend)",
     });
-  } else if (raw.amount === "" && raw.budget === "") {
-    draft.errors.push({
-      line: draft.line,
+  } else if (!money) {
+    errors.push({
+      line,
       column: "amount",
       code: "amount_missing",
       message: "amount and budget are both empty; fill one of them",
     });
   } else {
-    draft.moneyColumn = raw.amount !== "" ? "amount" : "budget";
-    draft.scan = scanAmount(raw[draft.moneyColumn]);
+    const outcome = resolveAmount(money.scan, context.convention);
+    const currencyPort = money.column === "amount" ? port : senderPort;
+    if ("error" in outcome) errors.push({ line, column: money.column, ...outcome.error });
+    else {
+      const decimalsError = currencyPort ? checkDecimals(outcome.value, portCurrency(currencyPort)) : null;
+      if (decimalsError) errors.push({ line, column: money.column, ...decimalsError });
+      else canonical = outcome.value;
+    }
   }
-  return draft;
+  if (errors.length > 0 || !senderPort || !port || canonical === null || !money)
+    return { errors, valid: null };
+  return {
+    errors,
+    valid: {
+      line,
+      reference: raw.reference,
+      payerUserId: payer,
+      senderPort,
+      recipientUserId: recipient,
+      port,
+      amount: money.column === "amount" ? canonical : null,
+      budget: money.column === "budget" ? canonical : null,
+      withdrawalInstructionId: instruction,
+    },
+  };
 }
 
 /** The exact identity of a payment, for spotting the same one twice. */
 function paymentKey(row: ValidRow): string {
   const money =
-    row.amount !== null
-      ? `a:${normalize(decimal(row.amount))}`
-      : `b:${normalize(decimal(row.budget ?? "0"))}`;
-  return [
-    row.payerUserId,
-    row.senderPort,
-    row.recipientUserId,
-    row.port,
-    money,
-    row.withdrawalInstructionId,
-  ].join("|");
+    row.amount !== null ? `a:${shortestDecimal(row.amount)}` : `b:${shortestDecimal(row.budget ?? "0")}`;
+  return `${row.payerUserId}|${row.senderPort}|${row.recipientUserId}|${row.port}|${money}|${row.withdrawalInstructionId}`;
 }
 
-export function validateRecords(records: readonly RecordIn[], options: ValidateOptions = {}): CheckedRow[] {
-  const drafts = records.map((record) => checkRecord(record, options));
-  const withMoney = drafts.filter((draft) => draft.scan !== null);
-  const resolved = resolveAmounts(
-    withMoney.map((draft) => ({
-      line: draft.line,
-      column: draft.moneyColumn as string,
-      scan: draft.scan as AmountScan,
-    })),
-    options.decimalSeparator === "," ? "comma" : options.decimalSeparator === "." ? "dot" : undefined,
-  );
-  const references = new Map<string, number>();
-  const payments = new Map<string, { line: number; reference: string }>();
-  return drafts.map((draft): CheckedRow => {
-    const errors = draft.errors;
-    const value = draft.scan ? resolved.get(draft.line) : undefined;
-    let canonical: string | null = null;
-    if (value && "error" in value)
-      errors.push({ line: draft.line, column: draft.moneyColumn as string, ...value.error });
-    else if (value) {
-      const currencyPort = draft.moneyColumn === "amount" ? draft.port : draft.senderPort;
-      const decimalsError = currencyPort ? checkDecimals(value.value, portCurrency(currencyPort)) : null;
-      if (decimalsError)
-        errors.push({ line: draft.line, column: draft.moneyColumn as string, ...decimalsError });
-      else canonical = value.value;
-    }
+/**
+ * Pass B: every row checked, in file order, lazily (a million-row report streams from it).
+ * The evidence for `context` must come from all the rows first (pass A).
+ */
+export function* checkRows(rows: RowSource, context: FileContext): Generator<CheckedRow> {
+  const references = new FirstSeen(rows.size, (index) => rows.get(index).raw.reference.trim());
+  const payments = new FirstSeen(rows.size, (index) => {
+    const { valid } = checkCells(rows.get(index), context);
+    return valid ? paymentKey(valid) : "";
+  });
+  for (let index = 0; index < rows.size; index++) {
+    const row = rows.get(index);
+    const { line, raw } = row;
     // Cells all good: the row is a payment to compare with the others even if its reference repeats.
-    const cellsOk = errors.length === 0;
-    const reference = draft.raw.reference.trim();
+    const { errors, valid } = checkCells(row, context);
+    const reference = raw.reference.trim();
     if (reference !== "") {
-      const first = references.get(reference);
-      if (first !== undefined) {
+      const first = references.firstOf(reference, index);
+      if (first >= 0) {
         errors.push({
-          line: draft.line,
+          line,
           column: "reference",
           code: "duplicate_reference",
-          message: `reference "${reference}" is already used on line ${first}; references must be unique within a file`,
+          message: `reference "${reference}" is already used on line ${rows.get(first).line}; references must be unique within a file`,
         });
-      } else references.set(reference, draft.line);
+      }
     }
-    if (!cellsOk || !draft.senderPort || !draft.port || canonical === null) {
-      return { line: draft.line, ok: false, errors, raw: draft.raw };
+    if (!valid) {
+      yield { line, ok: false, errors, raw };
+      continue;
     }
-    const row: ValidRow = {
-      line: draft.line,
-      reference: draft.raw.reference,
-      payerUserId: draft.payer,
-      senderPort: draft.senderPort,
-      recipientUserId: draft.recipient,
-      port: draft.port,
-      amount: draft.moneyColumn === "amount" ? canonical : null,
-      budget: draft.moneyColumn === "budget" ? canonical : null,
-      withdrawalInstructionId: draft.instruction,
-    };
-    const key = paymentKey(row);
-    const earlier = payments.get(key);
-    // Two identical payments are more often a pasted row than two salaries; distinct
-    // references say the payer meant both (a repeated reference says nothing of the kind).
-    const distinct =
-      earlier !== undefined &&
-      earlier.reference !== "" &&
-      reference !== "" &&
-      earlier.reference !== reference;
-    if (earlier && !distinct && !options.allowDuplicates) {
-      errors.push({
-        line: draft.line,
-        column: "",
-        code: "possible_duplicate",
-        message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
-      });
+    const first = payments.firstOf(paymentKey(valid), index);
+    if (first >= 0 && !context.options.allowDuplicates) {
+      const earlier = rows.get(first);
+      const earlierReference = earlier.raw.reference.trim();
+      // Two identical payments are more often a pasted row than two salaries; distinct
+      // references say the payer meant both (a repeated reference says nothing of the kind).
+      const distinct = earlierReference !== "" && reference !== "" && earlierReference !== reference;
+      if (!distinct) {
+        errors.push({
+          line,
+          column: "",
+          code: "possible_duplicate",
+          message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
+        });
+      }
     }
-    if (!earlier) payments.set(key, { line: draft.line, reference });
-    if (errors.length > 0) return { line: draft.line, ok: false, errors, raw: draft.raw };
-    return { line: draft.line, ok: true, row, raw: draft.raw };
-  });
+    yield errors.length > 0 ? { line, ok: false, errors, raw } : { line, ok: true, row: valid, raw };
+  }
+}
+
+/** Both passes over records already in memory (tests, small inputs). */
+export function validateRecords(records: readonly RecordIn[], options: ValidateOptions = {}): CheckedRow[] {
+  const rows: InputRow[] = records.map((record) => ({
+    line: record.line,
+    raw: cellsOf(record),
+    problems: record.problems ?? [],
+  }));
+  const evidence: Evidence = {};
+  for (const row of rows) {
+    const cell = moneyCellOf(row.line, row.raw.amount, row.raw.budget);
+    if (cell) noteEvidence(evidence, cell);
+  }
+  const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
+  return [...checkRows(source, contextFor(evidence, options))];
 }

@@ -1,0 +1,183 @@
+/**
+ * The input file as UTF-8 bytes, read in passes instead of held whole, so a million-row file
+ * costs its chunks, not its size, in memory. `openSource` makes pass 0: it decides the
+ * encoding, refuses binaries and feeds every byte to a hash (the batch id); each `chunks()`
+ * reads the file again through the same descriptor. Only a file that is not plain UTF-8
+ * (Windows-1252, UTF-16, or an error to report) is read whole and decoded by `decodeToUtf8`,
+ * which owns every encoding rule; pass 0 only recognises the case where it would answer
+ * "UTF-8, as is".
+ *
+ * The file must not change while it is read (Excel saving it again, a copy still running):
+ * `verifyUnchanged` compares its size and mtime with pass 0's.
+ */
+import { isUtf8 } from "node:buffer";
+import type { Hash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
+import { BatchError } from "../errors.js";
+import { decodeToUtf8, type Encoding, type EncodingOption, hasBinarySignature } from "./decode.js";
+
+export interface Source {
+  file: string;
+  encoding: Encoding;
+  bom: boolean;
+  /** One line for the user when the encoding was guessed. */
+  notice?: string;
+  /** The start of the text (up to 64 KB), for delimiter detection. */
+  head: string;
+  /** A fresh pass over the content as UTF-8, without BOM. */
+  chunks(): AsyncIterable<Buffer>;
+  /** Throws when the file changed since pass 0. */
+  verifyUnchanged(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CHUNK = 1 << 20;
+const HEAD = 1 << 16;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** A source over bytes already in memory (tests, and decoded non-UTF-8 files). */
+export function sourceFromBytes(
+  bytes: Uint8Array,
+  options: { file: string; encoding?: EncodingOption },
+): Source {
+  const decoded = decodeToUtf8(bytes, { file: options.file, encoding: options.encoding ?? "auto" });
+  return memorySource(options.file, decoded);
+}
+
+function memorySource(
+  file: string,
+  decoded: ReturnType<typeof decodeToUtf8>,
+  close = async () => {},
+): Source {
+  const { utf8 } = decoded;
+  return {
+    file,
+    encoding: decoded.encoding,
+    bom: decoded.bom,
+    ...(decoded.notice ? { notice: decoded.notice } : {}),
+    head: utf8.subarray(0, HEAD).toString("utf8"),
+    async *chunks() {
+      for (let start = 0; start < utf8.length; start += CHUNK) yield utf8.subarray(start, start + CHUNK);
+    },
+    verifyUnchanged: async () => {},
+    close,
+  };
+}
+
+/**
+ * Bytes of a UTF-8 stream up to the last complete character, so that each piece can be
+ * checked alone: a multi-byte character cut by a chunk boundary waits for the next chunk.
+ */
+function completePrefix(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] as number;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+/** Pass 0 over an open file: is it plain UTF-8 (what `decodeToUtf8` would read as is)? */
+async function scanUtf8(
+  handle: FileHandle,
+  encoding: EncodingOption,
+  hash: Hash | undefined,
+): Promise<{ plain: boolean; bom: boolean; size: number; head: Buffer }> {
+  let offset = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  let plain = encoding === "auto" || encoding === "utf8";
+  let bom = false;
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
+    if (bytesRead === 0) break;
+    const chunk = buffer.subarray(0, bytesRead);
+    hash?.update(chunk);
+    if (plain) {
+      let body = chunk;
+      if (offset === 0) {
+        bom = chunk.subarray(0, 3).equals(UTF8_BOM);
+        if (bom) body = chunk.subarray(3);
+        // decodeToUtf8 explains binaries; UTF-16 byte order marks are never valid UTF-8.
+        if (hasBinarySignature(chunk)) plain = false;
+      }
+      if (headBytes < HEAD) {
+        head.push(body.subarray(0, HEAD - headBytes));
+        headBytes += Math.min(body.length, HEAD - headBytes);
+      }
+      const text = carry.length > 0 ? Buffer.concat([carry, body]) : body;
+      const cut = completePrefix(text);
+      if (text.indexOf(0) >= 0 || !isUtf8(text.subarray(0, cut))) plain = false;
+      carry = Buffer.from(text.subarray(cut));
+    }
+    offset += bytesRead;
+  }
+  if (carry.length > 0) plain = false;
+  return { plain, bom, size: offset, head: Buffer.concat(head) };
+}
+
+/** Opens `path` and makes pass 0. `hash` receives every byte of the file. */
+export async function openSource(
+  path: string,
+  options: { file: string; encoding?: EncodingOption; hash?: Hash },
+): Promise<Source> {
+  const { file } = options;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (cause) {
+    const reason =
+      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
+    throw new BatchError("input", `${file}: cannot read the file (${reason})`, {
+      hint: "check the path",
+      cause,
+    });
+  }
+  try {
+    const before = await handle.stat();
+    const scan = await scanUtf8(handle, options.encoding ?? "auto", options.hash);
+    const verifyUnchanged = async () => {
+      const after = await handle.stat();
+      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || scan.size !== before.size) {
+        throw new BatchError("input", `${file}: the file changed while it was being read`, {
+          hint: "run again once the program writing it has finished (nothing was sent)",
+        });
+      }
+    };
+    const close = () => handle.close();
+    if (!scan.plain) {
+      const bytes = Buffer.allocUnsafe(scan.size);
+      const { bytesRead } = await handle.read(bytes, 0, scan.size, 0);
+      const decoded = decodeToUtf8(bytes.subarray(0, bytesRead), {
+        file,
+        encoding: options.encoding ?? "auto",
+      });
+      return { ...memorySource(file, decoded, close), verifyUnchanged };
+    }
+    const start = scan.bom ? 3 : 0;
+    return {
+      file,
+      encoding: "utf8",
+      bom: scan.bom,
+      head: scan.head.toString("utf8"),
+      async *chunks() {
+        for (let offset = start; ; ) {
+          const buffer = Buffer.allocUnsafe(CHUNK);
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
+          if (bytesRead === 0) return;
+          offset += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+        }
+      },
+      verifyUnchanged,
+      close,
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
