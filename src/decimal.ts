@@ -17,11 +17,10 @@ export function isCanonicalDecimal(text: string): boolean {
 /** Parses canonical text; throws on anything else (callers validate user input first). */
 export function decimal(text: string): Decimal {
   if (!CANONICAL.test(text)) throw new RangeError(`not a canonical decimal: ${JSON.stringify(text)}`);
-  const negative = text.startsWith("-");
-  const body = negative ? text.slice(1) : text;
-  const [whole = "0", fraction = ""] = body.split(".");
-  const units = BigInt(whole + fraction);
-  return { units: negative ? -units : units, scale: fraction.length };
+  // BigInt reads "-123" too, so only the point has to go.
+  const dot = text.indexOf(".");
+  if (dot < 0) return { units: BigInt(text), scale: 0 };
+  return { units: BigInt(text.slice(0, dot) + text.slice(dot + 1)), scale: text.length - dot - 1 };
 }
 
 export function rescale(value: Decimal, scale: number): Decimal {
@@ -41,6 +40,7 @@ function roundHalfEven(units: bigint, divisor: bigint): bigint {
 }
 
 export function add(a: Decimal, b: Decimal): Decimal {
+  if (a.scale === b.scale) return { units: a.units + b.units, scale: a.scale };
   const scale = Math.max(a.scale, b.scale);
   return { units: rescale(a, scale).units + rescale(b, scale).units, scale };
 }
@@ -88,6 +88,7 @@ export function normalize(value: Decimal): string {
 
 /** `normalize(decimal(text))` without bigint, for canonical text (a hot path: one call per row). */
 export function shortestDecimal(text: string): string {
-  const whole = text.replace(/^(-?)0+(?=\d)/, "$1");
-  return whole.includes(".") ? whole.replace(/\.?0+$/, "") : whole;
+  const whole =
+    text.charCodeAt(0) === 0x30 || text.startsWith("-0") ? text.replace(/^(-?)0+(?=\d)/, "$1") : text;
+  return whole.includes(".") && whole.endsWith("0") ? whole.replace(/\.?0+$/, "") : whole;
 }

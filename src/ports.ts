@@ -18,8 +18,10 @@ export type PortCode = (typeof PORTS)[number];
 /** CLP and PYG have no minor unit; every other currency Bitex pays out in has two. */
 const ZERO_DECIMAL_CURRENCIES = new Set(["clp", "pyg"]);
 
+const PORT_SET: ReadonlySet<string> = new Set(PORTS);
+
 export function isPort(code: string): code is PortCode {
-  return (PORTS as readonly string[]).includes(code);
+  return PORT_SET.has(code);
 }
 
 /** `cl_clp` → `clp`. */

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { add, compare, decimal, divide, format, multiply, normalize, rescale } from "../src/decimal.js";
+import {
+  add,
+  compare,
+  decimal,
+  divide,
+  format,
+  multiply,
+  normalize,
+  rescale,
+  shortestDecimal,
+} from "../src/decimal.js";
 
 const d = decimal;
 
@@ -37,4 +47,26 @@ describe("decimal (exact money arithmetic)", () => {
   }
 
   it("refuses division by zero", () => expect(() => divide(d("1"), d("0.00"), 2)).to.throw(RangeError));
+});
+
+describe("shortestDecimal", () => {
+  const texts = [
+    "0",
+    "00",
+    "0.5",
+    "0.50",
+    "000.10",
+    "10",
+    "100",
+    "10.00",
+    "1200.50",
+    "1200.05",
+    "-0.50",
+    "-007.10",
+    "-100",
+    "5.000",
+  ];
+  it("equals normalize(decimal(text)) for canonical text", () => {
+    for (const text of texts) expect(shortestDecimal(text), text).to.equal(normalize(decimal(text)));
+  });
 });

@@ -100,10 +100,12 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
     extraColumns = read.extraColumns;
     store.keepExtra(extraColumns);
     // Pass A: keep each record compactly and note what its amount says of the file's convention.
-    for await (const record of read.records) {
-      store.add(record);
-      const cell = moneyCellOf(record.line, record.fields.amount ?? "", record.fields.budget ?? "");
-      if (cell) noteEvidence(evidence, cell);
+    for await (const batch of read.batches) {
+      for (const record of batch) {
+        store.add(record);
+        const cell = moneyCellOf(record.line, record.fields.amount ?? "", record.fields.budget ?? "");
+        if (cell) noteEvidence(evidence, cell);
+      }
     }
   } finally {
     await source.close();

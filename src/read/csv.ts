@@ -135,13 +135,54 @@ function syntaxError(
 }
 
 /**
- * The rows of a CSV (header first), skipping blank ones. Throws BatchError("input") on a
- * syntax error; stops reading when the consumer stops iterating.
+ * Everything a readable stream has buffered, a batch at a time: one await per batch rather
+ * than one per record (the async iterator's per-record promise was ~10% of reading).
+ */
+async function* batchesOf<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: unknown) => {
+    failure ??= { error };
+    notify();
+  };
+  stream.on("readable", notify).on("end", onEnd).on("error", onError);
+  try {
+    for (;;) {
+      const batch: T[] = [];
+      for (let item = stream.read(); item !== null; item = stream.read()) batch.push(item as T);
+      if (batch.length > 0) yield batch;
+      if (failure) throw failure.error;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // Whatever happened while the batch was being consumed must not be waited for again.
+        if (ended || failure || stream.readableLength > 0) notify();
+      });
+    }
+  } finally {
+    stream.off("readable", notify).off("end", onEnd);
+    stream.destroy();
+  }
+}
+
+/**
+ * The rows of a CSV (header first) in batches, skipping blank ones. Throws BatchError("input")
+ * on a syntax error; stops reading when the consumer stops iterating.
  */
 export async function* csvRows(
   chunks: () => AsyncIterable<Buffer>,
   options: CsvRowsOptions,
-): AsyncGenerator<CsvRow> {
+): AsyncGenerator<CsvRow[]> {
   const parser = parse({
     delimiter: options.delimiter,
     // Explicit, so that a file mixing line endings still splits on each of them; CRLF first
@@ -151,17 +192,21 @@ export async function* csvRows(
     bom: false,
     relax_column_count: true,
   });
-  // Errors reach the consumer through the parser's iterator; pipeline only tears down.
+  // Errors reach the consumer through the parser; pipeline only tears down.
   pipeline(Readable.from(resized(chunks(), options.chunkSize), { objectMode: false }), parser, () => {});
   let nextLine = 1;
   let header: string[] | null = null;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine;
-      nextLine = line + 1 + lineBreaksIn(record);
-      if (isBlank(record)) continue;
-      header ??= record;
-      yield { line, values: record };
+    for await (const records of batchesOf<string[]>(parser)) {
+      const rows: CsvRow[] = [];
+      for (const record of records) {
+        const line = nextLine;
+        nextLine = line + 1 + lineBreaksIn(record);
+        if (isBlank(record)) continue;
+        header ??= record;
+        rows.push({ line, values: record });
+      }
+      if (rows.length > 0) yield rows;
     }
   } catch (error) {
     if (error instanceof CsvError) throw syntaxError(error, await allBytes(chunks), options, header);

@@ -8,7 +8,7 @@
  * are kept raw.
  */
 import { BatchError } from "../errors.js";
-import { csvRows } from "./csv.js";
+import { type CsvRow, csvRows } from "./csv.js";
 import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
 import { type CanonicalColumn, type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
@@ -55,8 +55,8 @@ export interface ReadResult {
   extraColumns: string[];
   /** One-line warnings for the user (encoding guessed, unknown columns ignored). */
   notices: string[];
-  /** Single pass: the file is parsed while this is iterated. */
-  records: AsyncIterable<InputRecord>;
+  /** The records in file order, in batches. Single pass: the file is parsed while this is iterated. */
+  batches: AsyncIterable<InputRecord[]>;
 }
 
 const NO_PROBLEMS: readonly RecordProblem[] = Object.freeze([]);
@@ -133,8 +133,10 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     file,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
   });
+  // The header is the first row of the first batch; the rest of that batch are records.
   const first = await rows.next();
-  if (first.done) {
+  const headerRow = first.done ? undefined : first.value[0];
+  if (!headerRow) {
     throw new BatchError(
       "input",
       `${file}: the file is empty; expected a header row and one row per payment`,
@@ -145,10 +147,10 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   }
   let header: HeaderMap;
   try {
-    header = mapHeader(first.value.values, {
+    header = mapHeader(headerRow.values, {
       required: options.requiredColumns,
       file,
-      line: first.value.line,
+      line: headerRow.line,
     });
   } catch (error) {
     await rows.return(undefined);
@@ -161,8 +163,12 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
       `${file}: ignoring unknown column${header.unknown.length > 1 ? "s" : ""} ${names} (--keep-columns copies them into the report)`,
     );
   }
-  async function* records(): AsyncGenerator<InputRecord> {
-    for await (const row of rows) yield toRecord(row.line, row.values, header, extras, delimiter);
+  const toRecords = (batch: readonly CsvRow[]) =>
+    batch.map((row) => toRecord(row.line, row.values, header, extras, delimiter));
+  async function* batches(): AsyncGenerator<InputRecord[]> {
+    const rest = toRecords((first.value as CsvRow[]).slice(1));
+    if (rest.length > 0) yield rest;
+    for await (const batch of rows) yield toRecords(batch);
     await source.verifyUnchanged();
   }
   return {
@@ -170,10 +176,10 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     encoding: source.encoding,
     bom: source.bom,
     delimiter,
-    header: { ...header, line: first.value.line },
+    header: { ...header, line: headerRow.line },
     extraColumns: extras?.map((extra) => extra.name) ?? [],
     notices,
-    records: records(),
+    batches: batches(),
   };
 }
 
@@ -184,24 +190,24 @@ export async function readRecords(path: string, options: ReadOptions): Promise<R
     await source.close();
     throw error;
   });
-  async function* closing(): AsyncGenerator<InputRecord> {
+  async function* closing(): AsyncGenerator<InputRecord[]> {
     try {
-      yield* result.records;
+      yield* result.batches;
     } finally {
       await source.close();
     }
   }
-  return { ...result, records: closing() };
+  return { ...result, batches: closing() };
 }
 
 /** `readRecords` with every record collected. */
 export async function readAllRecords(
   path: string,
   options: ReadOptions,
-): Promise<Omit<ReadResult, "records"> & { records: InputRecord[] }> {
-  const result = await readRecords(path, options);
+): Promise<Omit<ReadResult, "batches"> & { records: InputRecord[] }> {
+  const { batches, ...result } = await readRecords(path, options);
   const records: InputRecord[] = [];
-  for await (const record of result.records) records.push(record);
+  for await (const batch of batches) records.push(...batch);
   return { ...result, records };
 }
 
@@ -224,8 +230,7 @@ export async function parseCsvText(
   const bytes = Buffer.from(text.replace(/^\uFEFF/, ""), "utf8");
   const delimiter = options.delimiter ?? detectDelimiter(text);
   const result: ParsedCsv = { delimiter, header: [], rows: [] };
-  let first = true;
-  for await (const row of csvRows(
+  const rows = csvRows(
     async function* () {
       yield bytes;
     },
@@ -234,17 +239,19 @@ export async function parseCsvText(
       file: "<text>",
       ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
     },
-  )) {
-    if (first) {
-      result.header = row.values;
-      first = false;
-      continue;
+  );
+  for await (const batch of rows) {
+    for (const row of batch) {
+      if (result.rows.length === 0 && result.header.length === 0) {
+        result.header = row.values;
+        continue;
+      }
+      const values: Record<string, string> = {};
+      result.header.forEach((name, i) => {
+        setOwn(values, name, row.values[i] ?? "");
+      });
+      result.rows.push({ line: row.line, values });
     }
-    const values: Record<string, string> = {};
-    result.header.forEach((name, i) => {
-      setOwn(values, name, row.values[i] ?? "");
-    });
-    result.rows.push({ line: row.line, values });
   }
   return result;
 }

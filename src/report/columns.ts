@@ -66,17 +66,6 @@ export interface ReportRow {
   extra?: Readonly<Record<string, string>>;
 }
 
-/** Columns written as plain numbers: never formula-prefixed, decimal comma only in MONEY_COLUMNS. */
-export const ID_COLUMNS: ReadonlySet<ReportColumn> = new Set<ReportColumn>([
-  "payer_user_id",
-  "recipient_user_id",
-  "withdrawal_instruction_id",
-  "request_id",
-  "output_id",
-]);
-
-export const MONEY_COLUMNS: ReadonlySet<ReportColumn> = new Set<ReportColumn>(["amount", "budget"]);
-
 /** The `currency` cell for a row: see ReportRow. "" when the relevant port is unknown. */
 export function reportCurrency(cells: {
   port: string;

@@ -2,8 +2,9 @@
  * Pure rendering of report rows into one of the three dialects. `reportChunks` yields the
  * file piece by piece so a million-row report never sits in memory as one string.
  */
-import { ID_COLUMNS, MONEY_COLUMNS, REPORT_COLUMNS, type ReportRow } from "./columns.js";
+import { REPORT_COLUMNS, type ReportRow } from "./columns.js";
 import {
+  csvRecord,
   DIALECTS,
   type Dialect,
   neutralizeFormula,
@@ -22,25 +23,45 @@ export function reportHeader(format: ReportFormat, extraColumns: readonly string
   return stringifyRecords([header], DIALECTS[format], true);
 }
 
-/** The cells of one row. Total over any strings: the report is written after money moved. */
+/**
+ * The cells of one row, in REPORT_COLUMNS order (test/report/format.test.ts checks the two
+ * agree). Ids and money are plain numbers, never formula-prefixed; only money takes a decimal comma.
+ * Total over any strings: the report is written after money moved. Written out column by
+ * column because it runs once per row of the file.
+ */
 export function reportCells(
   row: ReportRow,
   dialect: Dialect,
   extraColumns: readonly string[] = [],
 ): string[] {
-  const cells = REPORT_COLUMNS.map((column) => {
-    if (column === "line") return String(row.line);
-    const value = row[column];
-    // Invalid rows echo the input's own text: converting "1.234" to "1,234" would assert a
-    // reading that validation refused to make.
-    if (MONEY_COLUMNS.has(column)) return numberCell(value, dialect, row.status !== "invalid");
-    if (ID_COLUMNS.has(column)) return numberCell(value, dialect, false);
-    return neutralizeFormula(value);
-  });
-  const extra = row.extra ?? {};
-  // hasOwn: a kept column named "constructor" must not read Object.prototype.
-  for (const name of extraColumns)
-    cells.push(neutralizeFormula(Object.hasOwn(extra, name) ? (extra[name] ?? "") : ""));
+  // Invalid rows echo the input's own text: converting "1.234" to "1,234" would assert a
+  // reading that validation refused to make.
+  const localize = row.status !== "invalid";
+  const cells = [
+    String(row.line),
+    neutralizeFormula(row.reference),
+    numberCell(row.payer_user_id, dialect, false),
+    neutralizeFormula(row.sender_port),
+    numberCell(row.recipient_user_id, dialect, false),
+    neutralizeFormula(row.port),
+    numberCell(row.amount, dialect, localize),
+    numberCell(row.budget, dialect, localize),
+    neutralizeFormula(row.currency),
+    numberCell(row.withdrawal_instruction_id, dialect, false),
+    neutralizeFormula(row.status),
+    numberCell(row.request_id, dialect, false),
+    numberCell(row.output_id, dialect, false),
+    neutralizeFormula(row.state),
+    neutralizeFormula(row.error_code),
+    neutralizeFormula(row.error),
+    neutralizeFormula(row.updated_at),
+  ];
+  if (extraColumns.length > 0) {
+    const extra = row.extra ?? {};
+    // hasOwn: a kept column named "constructor" must not read Object.prototype.
+    for (const name of extraColumns)
+      cells.push(neutralizeFormula(Object.hasOwn(extra, name) ? (extra[name] ?? "") : ""));
+  }
   return cells;
 }
 
@@ -51,9 +72,9 @@ export function reportLines(
   extraColumns: readonly string[] = [],
 ): string {
   const dialect = DIALECTS[format];
-  const records: string[][] = [];
-  for (const row of rows) records.push(reportCells(row, dialect, extraColumns));
-  return records.length === 0 ? "" : stringifyRecords(records, dialect, false);
+  let text = "";
+  for (const row of rows) text += csvRecord(reportCells(row, dialect, extraColumns), dialect);
+  return text;
 }
 
 /** The report file as successive strings: header first, then up to `rowsPerChunk` rows each. */

@@ -68,22 +68,19 @@ export class SummaryBuilder {
       return;
     }
     const key = `${row.currency}|${column}`;
-    // Starting at the currency's minor units makes USD sums read "0.30", not "0.3".
-    const zero: Decimal = { units: 0n, scale: minorUnits(row.currency) };
-    const total = this.totals.get(key) ?? {
-      currency: row.currency,
-      column,
-      rows: 0,
-      inFile: zero,
-      createdRows: 0,
-      created: zero,
-    };
-    this.totals.set(key, total);
+    let total = this.totals.get(key);
+    if (!total) {
+      // Starting at the currency's minor units makes USD sums read "0.30", not "0.3".
+      const zero: Decimal = { units: 0n, scale: minorUnits(row.currency) };
+      total = { currency: row.currency, column, rows: 0, inFile: zero, createdRows: 0, created: zero };
+      this.totals.set(key, total);
+    }
+    const amount = decimal(value);
     total.rows++;
-    total.inFile = add(total.inFile, decimal(value));
+    total.inFile = add(total.inFile, amount);
     if (row.status === "created") {
       total.createdRows++;
-      total.created = add(total.created, decimal(value));
+      total.created = add(total.created, amount);
     }
   }
 

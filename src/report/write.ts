@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
-import { reportChunksAsync } from "./format.js";
+import { reportChunks, reportChunksAsync } from "./format.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -33,13 +33,15 @@ export async function writeReport(
   options: WriteReportOptions,
 ): Promise<{ rows: number }> {
   const counted = { rows: 0 };
-  async function* counting(): AsyncGenerator<ReportRow> {
-    for await (const row of rows) {
-      counted.rows++;
-      yield row;
-    }
-  }
-  const chunks = reportChunksAsync(counting(), options.format, options.extraColumns);
+  const count = (row: ReportRow) => {
+    counted.rows++;
+    return row;
+  };
+  // Rows already in hand are rendered synchronously: an await per row of a million-row report adds up.
+  const chunks =
+    Symbol.asyncIterator in rows
+      ? reportChunksAsync(mapAsync(rows, count), options.format, options.extraColumns)
+      : reportChunks(mapSync(rows, count), options.format, options.extraColumns);
   try {
     if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
@@ -78,7 +80,7 @@ export async function checkReportTarget(path: string): Promise<void> {
   }
 }
 
-async function writeToSink(sink: ChunkSink, chunks: AsyncIterable<string>): Promise<void> {
+async function writeToSink(sink: ChunkSink, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   // Waiting for each write's callback is the backpressure, and surfaces EPIPE and the like.
   for await (const chunk of chunks) {
     await new Promise<void>((done, fail) => {
@@ -87,7 +89,10 @@ async function writeToSink(sink: ChunkSink, chunks: AsyncIterable<string>): Prom
   }
 }
 
-async function writeFileAtomically(path: string, chunks: AsyncIterable<string>): Promise<void> {
+async function writeFileAtomically(
+  path: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   const target = resolve(path);
   const temp = tempPathFor(target);
   let handle: FileHandle | undefined;
@@ -135,6 +140,14 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+function* mapSync<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield f(item);
 }
 
 function messageOf(error: unknown): string {

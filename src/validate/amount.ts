@@ -129,6 +129,19 @@ function finish(
 /** Reads one amount cell; see the rules at the top of this file. */
 export function scanAmount(raw: string): AmountScan {
   const text = raw.trim();
+  // The same answer the rules below give for these texts (amount.test.ts checks both ways).
+  const simple = SIMPLE.exec(text);
+  if (simple) {
+    const [, whole, mark, decimals] = simple as unknown as [string, string, string?, string?];
+    return mark === undefined
+      ? finish(text, whole, "", "either")
+      : oneMark(text, whole, mark, decimals as string);
+  }
+  return scanByRules(text);
+}
+
+/** `scanAmount` without its shortcut for plain digits (exported so the tests can compare the two). */
+export function scanByRules(text: string): AmountScan {
   if (text === "") return fail(text, "amount_empty", `the amount is empty; ${FIX}`);
   if (HEX.test(text))
     return fail(text, "amount_hex", `"${text}" is hexadecimal; write the amount in decimal digits`);
@@ -192,6 +205,11 @@ export function scanAmount(raw: string): AmountScan {
       : notANumber;
 
   const [whole, decimals] = groups as [string, string];
+  return oneMark(text, whole, mark, decimals);
+}
+
+/** `A?B` with a single `.` or `,` and nothing else: decimal, unless it could be grouping. */
+function oneMark(text: string, whole: string, mark: string, decimals: string): AmountScan {
   const couldGroup = decimals.length === 3 && wellGrouped([whole]);
   if (!couldGroup) return finish(text, whole, decimals, conventionOf(mark));
   // `1.234` / `1,234`: a decimal point or a thousands separator; the file has to say which.
@@ -201,6 +219,9 @@ export function scanAmount(raw: string): AmountScan {
     ? { kind: "ambiguous", text, asDot: asDecimal, asComma: asWhole }
     : { kind: "ambiguous", text, asDot: asWhole, asComma: asDecimal };
 }
+
+/** Digits, or digits, one `.` or `,` and digits: what nearly every cell is, read without the general rules. */
+const SIMPLE = /^(\d+)(?:([.,])(\d+))?$/;
 
 /** One amount (or budget) cell of a file, with its scan. */
 export interface AmountCell {
@@ -313,8 +334,11 @@ export function resolveAmounts(
  * PYG, 2 for the others here). Trailing zeros do not count: `1234.00` CLP is exactly 1234.
  */
 export function checkDecimals(value: string, currency: string): AmountError | null {
+  const dot = value.indexOf(".");
+  if (dot < 0) return null;
   const allowed = minorUnits(currency);
-  const fraction = (value.split(".")[1] ?? "").replace(/0+$/, "");
+  if (value.length - dot - 1 <= allowed) return null;
+  const fraction = value.slice(dot + 1).replace(/0+$/, "");
   if (fraction.length <= allowed) return null;
   const code = currency.toUpperCase();
   const has = `${fraction.length} decimal${fraction.length > 1 ? "s" : ""}`;

@@ -23,6 +23,7 @@ export interface IdProblem {
 
 const EXCEL_HINT =
   "re-export the column as text (in Excel: format the column as Text, then paste the ids again)";
+const SHORT_ID = /^\d{1,15}$/;
 const SCIENTIFIC = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
 const LOST_DIGITS = /^\d{15}0+$/;
 const GROUPED = /^\d{1,3}(?:[.,\s\u00A0\u202F]\d{3})+$/;
@@ -32,6 +33,8 @@ const DECIMALS = /^\d+[.,]\d+$/;
 export function checkId(raw: string): IdProblem | null {
   const text = raw.trim();
   if (text === "") return { code: "id_empty", message: "the id is empty" };
+  // Up to 15 digits: a plain id, and the shape of nearly every cell (one regex instead of four).
+  if (SHORT_ID.test(text)) return null;
   if (SCIENTIFIC.test(text)) {
     return {
       code: "excel_damaged_number",

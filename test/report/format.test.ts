@@ -1,7 +1,13 @@
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
-import { DIALECTS, REPORT_FORMATS, type ReportFormat } from "../../src/report/dialect.js";
+import {
+  csvRecord,
+  DIALECTS,
+  REPORT_FORMATS,
+  type ReportFormat,
+  stringifyRecords,
+} from "../../src/report/dialect.js";
 import { renderReport, reportCells, reportChunks } from "../../src/report/format.js";
 import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
 
@@ -171,4 +177,42 @@ describe("report/format: chunks", () => {
     expect(chunks.filter((chunk) => chunk.includes("\uFEFF"))).to.have.length(1);
     expect(chunks[3]?.split("\r\n")).to.have.length(501);
   });
+});
+
+describe("report/format: cells follow REPORT_COLUMNS", () => {
+  it("puts each field of the row in its column", () => {
+    // Every field a distinct text, so a swapped pair of columns cannot go unnoticed.
+    const row = { line: 9, status: "created", extra: {} } as unknown as ReportRow;
+    const fields = row as unknown as Record<string, string>;
+    for (const column of REPORT_COLUMNS)
+      if (column !== "line" && column !== "status") fields[column] = `v-${column}`;
+    const cells = reportCells(row, DIALECTS.csv);
+    expect(cells).to.have.length(REPORT_COLUMNS.length);
+    REPORT_COLUMNS.forEach((column, i) => {
+      const expected = column === "line" ? "9" : column === "status" ? "created" : `v-${column}`;
+      expect(cells[i], column).to.equal(expected);
+    });
+  });
+});
+
+describe("report/dialect: csvRecord writes what csv-stringify writes", () => {
+  // Every string up to 3 characters over the characters quoting cares about, plus a few longer.
+  const alphabet = ["a", " ", ",", ";", '"', "\r", "\n", "é", "'", "="];
+  const cells: string[] = [""];
+  for (let length = 1; length <= 3; length++) {
+    for (const prefix of cells.filter((cell) => cell.length === length - 1))
+      for (const char of alphabet) cells.push(prefix + char);
+  }
+  cells.push('a "quoted" word', "line\r\nbreak", "x;y,z", "  padded  ", "\uFEFFbom");
+  for (const format of REPORT_FORMATS) {
+    it(`${format}: ${cells.length} cells, one record each and all in one record`, () => {
+      const dialect = DIALECTS[format];
+      for (const cell of cells) {
+        expect(csvRecord([cell, "x"], dialect), JSON.stringify(cell)).to.equal(
+          stringifyRecords([[cell, "x"]], dialect, false),
+        );
+      }
+      expect(csvRecord(cells, dialect)).to.equal(stringifyRecords([cells], dialect, false));
+    });
+  }
 });

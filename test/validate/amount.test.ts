@@ -7,6 +7,7 @@ import {
   fileConvention,
   resolveAmounts,
   scanAmount,
+  scanByRules,
 } from "../../src/validate/amount.js";
 
 /** Compact expectations: "ok 1234.56 comma", "ambiguous 1.234|1234", "error amount_zero". */
@@ -289,4 +290,14 @@ describe("checkDecimals", () => {
       );
     });
   }
+});
+
+describe("scanAmount: the shortcut for plain digits agrees with the rules", () => {
+  const texts: string[] = [];
+  for (const whole of ["0", "00", "1", "01", "12", "123", "1234", "0012", "999", "1000", "12345678901234"])
+    for (const tail of ["", ".5", ",5", ".50", ",50", ".123", ",123", ".1234", ",000", ".000", ".0"])
+      texts.push(whole + tail);
+  it(`gives the same scan for ${texts.length} texts`, () => {
+    for (const text of texts) expect(scanAmount(text), text).to.deep.equal(scanByRules(text));
+  });
 });
