@@ -89,11 +89,13 @@ function toRecord(
   delimiter: Delimiter,
 ): InputRecord {
   const fields: Partial<Record<CanonicalColumn, string>> = {};
-  header.columns.forEach((column, position) => {
-    if (column === null) return;
+  const { columns } = header;
+  for (let position = 0; position < columns.length; position++) {
+    const column = columns[position];
+    if (column === null || column === undefined) continue;
     const value = values[position] ?? "";
     fields[column] = column === "reference" ? value : value.trim();
-  });
+  }
   const record: InputRecord = { line, fields, problems: NO_PROBLEMS };
   if (extras) {
     const extra: Record<string, string> = {};
@@ -101,7 +103,7 @@ function toRecord(
     record.extra = extra;
   }
   // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
-  const beyond = values.slice(header.columns.length);
+  const beyond = values.length > columns.length ? values.slice(columns.length) : [];
   if (beyond.some((value) => value.trim() !== "")) {
     const shown = beyond.map((value) => JSON.stringify(value)).join(", ");
     record.problems = [
@@ -131,6 +133,7 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   const rows = csvRows(() => source.chunks(), {
     delimiter,
     file,
+    onlyLf: source.onlyLf,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
   });
   // The header is the first row of the first batch; the rest of that batch are records.

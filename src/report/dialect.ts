@@ -48,9 +48,6 @@ const NEEDS_QUOTES: Readonly<Record<Dialect["delimiter"], RegExp>> = { ",": /[",
  */
 export function csvRecord(cells: readonly string[], dialect: Dialect): string {
   const quoting = NEEDS_QUOTES[dialect.delimiter];
-  // Nearly every record needs no quotes at all: one test over the cells joined by a character
-  // that is not a delimiter says so.
-  if (!quoting.test(cells.join("\0"))) return cells.join(dialect.delimiter) + dialect.recordDelimiter;
   let line = "";
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i] as string;
