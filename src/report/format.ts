@@ -4,17 +4,17 @@
  */
 import { REPORT_COLUMNS, type ReportRow } from "./columns.js";
 import {
-  csvRecord,
   DIALECTS,
   type Dialect,
   neutralizeFormula,
-  numberCell,
+  numberField,
   type ReportFormat,
   stringifyRecords,
+  textField,
 } from "./dialect.js";
 
-/** About 150 KB of text per chunk: few writes, bounded memory. */
-export const ROWS_PER_CHUNK = 1000;
+/** About 75 KB of text per chunk: few writes, and few rows alive long enough to be promoted. */
+export const ROWS_PER_CHUNK = 500;
 
 /** The header line, preceded by the BOM in the Excel dialects. */
 export function reportHeader(format: ReportFormat, extraColumns: readonly string[] = []): string {
@@ -24,45 +24,57 @@ export function reportHeader(format: ReportFormat, extraColumns: readonly string
 }
 
 /**
- * The cells of one row, in REPORT_COLUMNS order (test/report/format.test.ts checks the two
- * agree). Ids and money are plain numbers, never formula-prefixed; only money takes a decimal comma.
- * Total over any strings: the report is written after money moved. Written out column by
- * column because it runs once per row of the file.
+ * One row as a line of the report, cells in REPORT_COLUMNS order (test/report/format.test.ts
+ * checks the two agree). Ids and money are plain numbers, never formula-prefixed, and only
+ * money takes a decimal comma. Written out cell by cell because it runs once per input row.
+ * Total over any strings: the report is written after money moved.
  */
-export function reportCells(
-  row: ReportRow,
-  dialect: Dialect,
-  extraColumns: readonly string[] = [],
-): string[] {
+export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: readonly string[] = []): string {
   // Invalid rows echo the input's own text: converting "1.234" to "1,234" would assert a
   // reading that validation refused to make.
   const localize = row.status !== "invalid";
-  const cells = [
-    String(row.line),
-    neutralizeFormula(row.reference),
-    numberCell(row.payer_user_id, dialect, false),
-    neutralizeFormula(row.sender_port),
-    numberCell(row.recipient_user_id, dialect, false),
-    neutralizeFormula(row.port),
-    numberCell(row.amount, dialect, localize),
-    numberCell(row.budget, dialect, localize),
-    neutralizeFormula(row.currency),
-    numberCell(row.withdrawal_instruction_id, dialect, false),
-    neutralizeFormula(row.status),
-    numberCell(row.request_id, dialect, false),
-    numberCell(row.output_id, dialect, false),
-    neutralizeFormula(row.state),
-    neutralizeFormula(row.error_code),
-    neutralizeFormula(row.error),
-    neutralizeFormula(row.updated_at),
-  ];
+  const d = dialect.delimiter;
+  let line =
+    String(row.line) +
+    d +
+    textField(row.reference, dialect) +
+    d +
+    numberField(row.payer_user_id, dialect, false) +
+    d +
+    textField(row.sender_port, dialect) +
+    d +
+    numberField(row.recipient_user_id, dialect, false) +
+    d +
+    textField(row.port, dialect) +
+    d +
+    numberField(row.amount, dialect, localize) +
+    d +
+    numberField(row.budget, dialect, localize) +
+    d +
+    textField(row.currency, dialect) +
+    d +
+    numberField(row.withdrawal_instruction_id, dialect, false) +
+    d +
+    textField(row.status, dialect) +
+    d +
+    numberField(row.request_id, dialect, false) +
+    d +
+    numberField(row.output_id, dialect, false) +
+    d +
+    textField(row.state, dialect) +
+    d +
+    textField(row.error_code, dialect) +
+    d +
+    textField(row.error, dialect) +
+    d +
+    textField(row.updated_at, dialect);
   if (extraColumns.length > 0) {
     const extra = row.extra ?? {};
     // hasOwn: a kept column named "constructor" must not read Object.prototype.
     for (const name of extraColumns)
-      cells.push(neutralizeFormula(Object.hasOwn(extra, name) ? (extra[name] ?? "") : ""));
+      line += d + textField(Object.hasOwn(extra, name) ? (extra[name] ?? "") : "", dialect);
   }
-  return cells;
+  return line + dialect.recordDelimiter;
 }
 
 /** Rows without header or BOM: the body of one chunk. */
@@ -73,7 +85,7 @@ export function reportLines(
 ): string {
   const dialect = DIALECTS[format];
   let text = "";
-  for (const row of rows) text += csvRecord(reportCells(row, dialect, extraColumns), dialect);
+  for (const row of rows) text += reportLine(row, dialect, extraColumns);
   return text;
 }
 

@@ -82,7 +82,7 @@ function fail(text: string, code: AmountErrorCode, message: string, convention?:
 
 /** "0012" → "12", "000" → "0". */
 function stripZeros(digits: string): string {
-  return digits.replace(/^0+(?=\d)/, "");
+  return digits.charCodeAt(0) === 0x30 ? digits.replace(/^0+(?=\d)/, "") : digits;
 }
 
 /** Thousands groups: first 1–3 digits without leading zero, the others exactly 3. */
@@ -108,7 +108,7 @@ function finish(
   const whole = stripZeros(integer);
   const value = fraction === "" ? whole : `${whole}.${fraction}`;
   const evidence = convention === "either" ? undefined : convention;
-  if (/^[0.]+$/.test(value))
+  if (whole === "0" && /^0*$/.test(fraction))
     return fail(
       text,
       "amount_zero",

@@ -123,7 +123,7 @@ function checkIdCell(
 function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; valid: ValidRow | null } {
   const { line, raw } = row;
   const { options } = context;
-  const errors: RowError[] = row.problems.map((p) => ({ line, ...p }));
+  const errors: RowError[] = row.problems.length === 0 ? [] : row.problems.map((p) => ({ line, ...p }));
   const senderPort = checkPort(errors, line, "sender_port", raw.sender_port || options.senderPort || "");
   const port = checkPort(errors, line, "port", raw.port);
   const payer = checkIdCell(errors, line, "payer_user_id", raw.payer_user_id || options.payer || "", false);
