@@ -11,9 +11,8 @@ import { openSource } from "../read/source.js";
 import { RowStore } from "../read/store.js";
 import { extraColumnConflicts } from "../report/columns.js";
 import { checkReportTarget } from "../report/write.js";
-import { type Evidence, noteEvidence } from "../validate/amount.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
-import { checkRows, contextFor, moneyCellOf } from "../validate/rows.js";
+import { checkRows, FileFacts } from "../validate/rows.js";
 import type { Output } from "./output.js";
 
 export interface LoadArgs {
@@ -80,7 +79,7 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   const hash = batchIdHash(basename(args.csv));
   const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });
   const store = new RowStore();
-  const evidence: Evidence = {};
+  const facts = new FileFacts(store);
   let extraColumns: string[];
   try {
     const read = await readRecordsFrom(source, {
@@ -99,12 +98,15 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
     }
     extraColumns = read.extraColumns;
     store.keepExtra(extraColumns);
-    // Pass A: keep each record compactly and note what its amount says of the file's convention.
+    // Pass A: keep each record compactly, and what the whole file says (convention, repeated references).
     for await (const batch of read.batches) {
       for (const record of batch) {
-        store.add(record);
-        const cell = moneyCellOf(record.line, record.fields.amount ?? "", record.fields.budget ?? "");
-        if (cell) noteEvidence(evidence, cell);
+        const f = record.fields;
+        facts.note(store.add(record), record.line, {
+          reference: f.reference ?? "",
+          amount: f.amount ?? "",
+          budget: f.budget ?? "",
+        });
       }
     }
   } finally {
@@ -113,7 +115,7 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
 
   // A payroll with a header and nothing else is almost always the wrong file.
   if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
-  const context = contextFor(evidence, {
+  const context = facts.context({
     senderPort: args.senderPort,
     payer: args.payer,
     decimalSeparator: args.decimalSeparator,

@@ -59,7 +59,8 @@ export class RowStore {
     return this.count;
   }
 
-  add(record: InputRecord): void {
+  /** Keeps `record`; returns its index. */
+  add(record: InputRecord): number {
     const f = record.fields;
     let text = `${f.reference ?? ""}\0${f.payer_user_id ?? ""}\0${f.sender_port ?? ""}\0${f.recipient_user_id ?? ""}\0${f.port ?? ""}\0${f.amount ?? ""}\0${f.budget ?? ""}\0${f.withdrawal_instruction_id ?? ""}`;
     for (const name of this.extraColumns) text += `\0${record.extra?.[name] ?? ""}`;
@@ -83,6 +84,7 @@ export class RowStore {
     this.lengths[index] = length;
     this.used += length;
     if (record.problems.length > 0) this.problems.set(index, record.problems);
+    return index;
   }
 
   /** Record `index` (0-based, file order). */

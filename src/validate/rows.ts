@@ -36,10 +36,14 @@ export interface ValidateOptions {
   allowDuplicates?: boolean;
 }
 
-/** What checking a row needs besides the row: the options and the whole file's convention. */
+/** What checking a row needs besides the row: the options and what pass A learnt of the file. */
 export interface FileContext {
   options: ValidateOptions;
   convention: FileConvention;
+  /** Rows whose reference repeats an earlier row's: row index → line of the first. */
+  repeatedReferences: ReadonlyMap<number, number>;
+  /** Some row has no reference. */
+  unreferenced: boolean;
 }
 
 /** Rows by index, so that a duplicate can name (and re-check) the earlier row. */
@@ -56,10 +60,45 @@ export function moneyCellOf(line: number, amount: string, budget: string): Amoun
     : { line, column: "budget", scan: scanAmount(budget) };
 }
 
-export function contextFor(evidence: Evidence, options: ValidateOptions): FileContext {
-  const declared =
-    options.decimalSeparator === "," ? "comma" : options.decimalSeparator === "." ? "dot" : undefined;
-  return { options, convention: decideConvention(evidence, declared) };
+/**
+ * Pass A: what only the whole file can say, gathered row by row while it is read: the
+ * decimal convention its amounts prove, and which references repeat (a repeated reference
+ * is reported on the later row, so file order is all it needs).
+ */
+export class FileFacts {
+  private readonly evidence: Evidence = {};
+  private readonly repeated = new Map<number, number>();
+  private readonly references: FirstSeen;
+  private unreferenced = false;
+
+  /** `rows` must hold every row already noted (for comparing references exactly). */
+  constructor(private readonly rows: RowSource) {
+    this.references = new FirstSeen(0, (index) => rows.get(index).raw.reference.trim());
+  }
+
+  /** Row `index` (0-based, file order) with its cells as read. */
+  note(index: number, line: number, cells: Pick<RawCells, "reference" | "amount" | "budget">): void {
+    const cell = moneyCellOf(line, cells.amount, cells.budget);
+    if (cell) noteEvidence(this.evidence, cell);
+    const reference = cells.reference.trim();
+    if (reference === "") {
+      this.unreferenced = true;
+      return;
+    }
+    const first = this.references.firstOf(reference, index);
+    if (first >= 0) this.repeated.set(index, this.rows.get(first).line);
+  }
+
+  context(options: ValidateOptions): FileContext {
+    const declared =
+      options.decimalSeparator === "," ? "comma" : options.decimalSeparator === "." ? "dot" : undefined;
+    return {
+      options,
+      convention: decideConvention(this.evidence, declared),
+      repeatedReferences: this.repeated,
+      unreferenced: this.unreferenced,
+    };
+  }
 }
 
 function cellsOf(record: RecordIn): RawCells {
@@ -189,38 +228,42 @@ function paymentKey(row: ValidRow): string {
 
 /**
  * Pass B: every row checked, in file order, lazily (a million-row report streams from it).
- * The evidence for `context` must come from all the rows first (pass A).
+ * `context` must come from every row first (pass A: FileFacts).
  */
 export function* checkRows(rows: RowSource, context: FileContext): Generator<CheckedRow> {
-  const references = new FirstSeen(rows.size, (index) => rows.get(index).raw.reference.trim());
-  const payments = new FirstSeen(rows.size, (index) => {
-    const { valid } = checkCells(rows.get(index), context);
-    return valid ? paymentKey(valid) : "";
-  });
+  // Two rows with the same payment are a possible duplicate unless both have references and
+  // they differ. When every reference is present and unique that always holds: no row can be
+  // flagged, and the comparison (a key, a hash and a table probe per row) is skipped.
+  const comparePayments =
+    !context.options.allowDuplicates && (context.unreferenced || context.repeatedReferences.size > 0);
+  const payments = comparePayments
+    ? new FirstSeen(rows.size, (index) => {
+        const { valid } = checkCells(rows.get(index), context);
+        return valid ? paymentKey(valid) : "";
+      })
+    : null;
   for (let index = 0; index < rows.size; index++) {
     const row = rows.get(index);
     const { line, raw } = row;
     // Cells all good: the row is a payment to compare with the others even if its reference repeats.
     const { errors, valid } = checkCells(row, context);
-    const reference = raw.reference.trim();
-    if (reference !== "") {
-      const first = references.firstOf(reference, index);
-      if (first >= 0) {
-        errors.push({
-          line,
-          column: "reference",
-          code: "duplicate_reference",
-          message: `reference "${reference}" is already used on line ${rows.get(first).line}; references must be unique within a file`,
-        });
-      }
+    const firstLine = context.repeatedReferences.get(index);
+    if (firstLine !== undefined) {
+      errors.push({
+        line,
+        column: "reference",
+        code: "duplicate_reference",
+        message: `reference "${raw.reference.trim()}" is already used on line ${firstLine}; references must be unique within a file`,
+      });
     }
     if (!valid) {
       yield { line, ok: false, errors, raw };
       continue;
     }
-    const first = payments.firstOf(paymentKey(valid), index);
-    if (first >= 0 && !context.options.allowDuplicates) {
+    const first = payments ? payments.firstOf(paymentKey(valid), index) : -1;
+    if (first >= 0) {
       const earlier = rows.get(first);
+      const reference = raw.reference.trim();
       const earlierReference = earlier.raw.reference.trim();
       // Two identical payments are more often a pasted row than two salaries; distinct
       // references say the payer meant both (a repeated reference says nothing of the kind).
@@ -245,11 +288,10 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
     raw: cellsOf(record),
     problems: record.problems ?? [],
   }));
-  const evidence: Evidence = {};
-  for (const row of rows) {
-    const cell = moneyCellOf(row.line, row.raw.amount, row.raw.budget);
-    if (cell) noteEvidence(evidence, cell);
-  }
   const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
-  return [...checkRows(source, contextFor(evidence, options))];
+  const facts = new FileFacts(source);
+  rows.forEach((row, index) => {
+    facts.note(index, row.line, row.raw);
+  });
+  return [...checkRows(source, facts.context(options))];
 }

@@ -150,6 +150,12 @@ const TABLE: Array<[string, Cells[], ValidateOptions, Found[]]> = [
     ],
   ],
   ["identical rows with distinct references", [{ reference: "A" }, { reference: "B" }], {}, []],
+  [
+    "identical rows with distinct references, then one without",
+    [{ reference: "A" }, { reference: "B" }, {}],
+    {},
+    [[4, "", "possible_duplicate"]],
+  ],
   ["identical rows with --allow-duplicates", [{}, {}], { allowDuplicates: true }, []],
   ["1000 and 1000.00 are the same payment", [{}, { amount: "1000.00" }], {}, [[3, "", "possible_duplicate"]]],
   [
