@@ -38,15 +38,18 @@ function grown(array: Uint32Array, size: number): Uint32Array {
 }
 
 export class RowStore {
-  private blocks: Buffer[] = [Buffer.allocUnsafe(BLOCK)];
+  private readonly blocks: Buffer[] = [Buffer.allocUnsafe(BLOCK)];
+  /** Index of the first row of each block. */
+  private readonly firstRows: number[] = [0];
   private used = 0;
   private lines: Uint32Array = new Uint32Array(1024);
-  private blockOf: Uint32Array = new Uint32Array(1024);
+  /** Offset of each row in its block; a row ends where the next one starts, or at its block's end. */
   private starts: Uint32Array = new Uint32Array(1024);
-  private lengths: Uint32Array = new Uint32Array(1024);
-  private readonly problems = new Map<number, readonly RecordProblem[]>();
+  private readonly problems = new Map<
+    number,
+    ReadonlyArray<{ column: string; code: string; message: string }>
+  >();
   private count = 0;
-
   /** The names under which kept unknown columns appear, in file order (before the first `add`). */
   private extraColumns: readonly string[] = [];
 
@@ -63,35 +66,53 @@ export class RowStore {
   add(record: InputRecord): number {
     const f = record.fields;
     let text = `${f.reference ?? ""}\0${f.payer_user_id ?? ""}\0${f.sender_port ?? ""}\0${f.recipient_user_id ?? ""}\0${f.port ?? ""}\0${f.amount ?? ""}\0${f.budget ?? ""}\0${f.withdrawal_instruction_id ?? ""}`;
-    for (const name of this.extraColumns) text += `\0${record.extra?.[name] ?? ""}`;
+    const extra = record.extra ?? {};
+    // hasOwn: a kept column may be named "constructor" or "__proto__".
+    for (const name of this.extraColumns) text += `\0${Object.hasOwn(extra, name) ? extra[name] : ""}`;
     const worst = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    const index = this.count++;
     let block = this.blocks[this.blocks.length - 1] as Buffer;
     if (this.used + worst > block.length) {
       this.blocks[this.blocks.length - 1] = block.subarray(0, this.used);
       block = Buffer.allocUnsafe(Math.max(BLOCK, worst));
       this.blocks.push(block);
+      this.firstRows.push(index);
       this.used = 0;
     }
-    const index = this.count++;
     this.lines = grown(this.lines, this.count);
-    this.blockOf = grown(this.blockOf, this.count);
     this.starts = grown(this.starts, this.count);
-    this.lengths = grown(this.lengths, this.count);
-    const length = block.write(text, this.used, "utf8");
     this.lines[index] = record.line;
-    this.blockOf[index] = this.blocks.length - 1;
     this.starts[index] = this.used;
-    this.lengths[index] = length;
-    this.used += length;
+    this.used += block.write(text, this.used, "utf8");
     if (record.problems.length > 0) this.problems.set(index, record.problems);
     return index;
   }
 
+  /** The block holding row `index`: the last one whose first row is at or before it. */
+  private blockOf(index: number): number {
+    let low = 0;
+    let high = this.firstRows.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((this.firstRows[middle] as number) <= index) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
   /** Record `index` (0-based, file order). */
   get(index: number): InputRow {
-    const block = this.blocks[this.blockOf[index] as number] as Buffer;
+    const k = this.blockOf(index);
+    const block = this.blocks[k] as Buffer;
     const start = this.starts[index] as number;
-    const cells = block.toString("utf8", start, start + (this.lengths[index] as number)).split("\0");
+    const lastOfBlock = k === this.blocks.length - 1 ? this.count - 1 : (this.firstRows[k + 1] as number) - 1;
+    const end =
+      index < lastOfBlock
+        ? (this.starts[index + 1] as number)
+        : k === this.blocks.length - 1
+          ? this.used
+          : block.length;
+    const cells = block.toString("utf8", start, end).split("\0");
     let extra: Record<string, string> = NO_EXTRA;
     if (this.extraColumns.length > 0) {
       extra = {};
