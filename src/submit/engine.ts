@@ -382,24 +382,31 @@ class Run {
     planned: PlannedRequest,
     missing: readonly ValidRow[],
   ): Promise<ValidRow[]> {
-    let settleUntil = 0;
-    const unclear = new Set<number>();
+    /** Rows whose create had no clear outcome → until when it may still land on the server. */
+    const unclear = new Map<number, number>();
     await Promise.all(
       missing.map((row) =>
         this.limit(async () => {
           const error = await this.send(requestId, row);
           if (!error) return;
-          unclear.add(row.line);
-          settleUntil = Math.max(settleUntil, Date.now() + settleDelayMs(error, this.settlePolicy));
+          unclear.set(row.line, Date.now() + settleDelayMs(error, this.settlePolicy));
         }),
       ),
     );
     await this.drainWrites();
     if (unclear.size === 0 || this.halted) return [];
-    // Every create of this request has returned, so the listing races none of ours.
-    await this.pause(settleUntil - Date.now());
-    const still = await this.reconcile(requestId, planned.rows);
-    return still?.filter((row) => unclear.has(row.line)) ?? [];
+    // Every create of this request has returned, so the listing races none of ours. A create
+    // without an answer has usually landed: look first, and wait (then look again) only for
+    // the rows still missing whose create may yet land.
+    const stillMissing = async () =>
+      (await this.reconcile(requestId, planned.rows))?.filter((row) => unclear.has(row.line)) ?? [];
+    let still = await stillMissing();
+    const settleUntil = Math.max(0, ...still.map((row) => unclear.get(row.line) as number));
+    if (still.length > 0 && settleUntil > Date.now() && !this.halted) {
+      await this.pause(settleUntil - Date.now());
+      still = await stillMissing();
+    }
+    return still;
   }
 
   async run(): Promise<void> {
