@@ -2,7 +2,7 @@
  * One CallGate per run, shared by every Bitex call: at most `concurrency` calls in flight
  * (p-limit); at most `rate` calls in any 1-second window of the server's arrival times (a
  * sliding window over the latest time each call can have arrived, see GateCall.anchorMs,
- * plus a 2% margin); and a global pause that a 429 anywhere imposes on every worker.
+ * plus a 1.5% margin); and a global pause that a 429 anywhere imposes on every worker.
  */
 import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -62,7 +62,7 @@ export interface CallGateOptions {
   concurrency: number;
   /** Call starts per second; below 1 means one start every 1/rate seconds. */
   rate: number;
-  /** Extra fraction of the window between a start and the one `rate` places later. Default 0.02 (20 ms of 1 s). */
+  /** Extra fraction of the window between a start and the one `rate` places later. Default 0.015 (15 ms of 1 s). */
   safetyMargin?: number;
   clock?: Clock;
 }
@@ -77,11 +77,12 @@ const RECOVERY_MS = 10_000;
  * How long after leaving a request is assumed to have reached the server, when its answer
  * takes longer (the answer itself always bounds the arrival). Only differences between the
  * calls' delays matter to the window, not the delay itself: a constant 80 ms one-way delay
- * shifts every arrival alike. 20 ms covers the jitter of a loaded machine or a steady link;
- * anchoring on the answer instead cost a whole latency per window, 5–10% of the rate. A
- * rarer, larger jitter ends in a 429, which pauses and slows the run, and sends nothing twice.
+ * shifts every arrival alike. With the margin that leaves 25 ms for jitter, enough for a
+ * loaded machine or a steady link; anchoring on the answer instead cost a whole latency per
+ * window, 5–10% of the rate. A rarer, larger jitter ends in a 429, which pauses and slows
+ * the run, and sends nothing twice.
  */
-export const ARRIVAL_BOUND_MS = 20;
+export const ARRIVAL_BOUND_MS = 10;
 
 class Entry implements GateCall {
   private sentAt: number | undefined;
@@ -147,7 +148,7 @@ export class CallGate {
     this.concurrency = concurrency;
     this.limit = pLimit(concurrency);
     this.clock = options.clock ?? realClock;
-    this.margin = options.safetyMargin ?? 0.02;
+    this.margin = options.safetyMargin ?? 0.015;
     this.configuredRate = rate;
     this.currentRate = rate;
     this.minRate = Math.min(1, rate);
@@ -246,7 +247,8 @@ export class CallGate {
   private rateWait(now: number): number {
     // At most `count` starts per window: rate 5 → 5 per 1000 ms; rate 0.5 → 1 per 2000 ms.
     const count = Math.max(1, Math.floor(this.currentRate));
-    const windowMs = (this.currentRate >= 1 ? 1000 : 1000 / this.currentRate) * (1 + this.margin);
+    const baseMs = this.currentRate >= 1 ? 1000 : 1000 / this.currentRate;
+    const windowMs = baseMs + baseMs * this.margin; // not baseMs × 1.015: that is 1014.999…
     const recent: number[] = [];
     for (const entry of this.entries) {
       const anchor = entry.anchorAt(now);

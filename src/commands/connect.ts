@@ -2,7 +2,6 @@
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import { startSandbox } from "../sandbox/index.js";
 import type { Output } from "./output.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
@@ -67,6 +66,8 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
       close: async () => client.close(),
     };
   }
+  // Loaded only here: a run against the real API has no use for the emulator's code.
+  const { startSandbox } = await import("../sandbox/index.js");
   const sandbox = await startSandbox({ port: 0 });
   const client = createBitexClient({
     baseUrl: sandbox.url,

@@ -45,9 +45,9 @@ describe("bitex CallGate", () => {
     const run = load(gate, clock, 17, 10);
     await clock.run();
     await run.results;
-    // 5 per window; the 6th start waits for the 1st + 1000 ms × 1.02.
+    // 5 per window; the 6th start waits for the 1st + 1000 ms × 1.015.
     expect(run.starts).to.deep.equal([
-      0, 0, 0, 0, 0, 1020, 1020, 1020, 1020, 1020, 2040, 2040, 2040, 2040, 2040, 3060, 3060,
+      0, 0, 0, 0, 0, 1015, 1015, 1015, 1015, 1015, 2030, 2030, 2030, 2030, 2030, 3045, 3045,
     ]);
     expect(busiestWindow(run.starts, 1000)).to.equal(5);
   });
@@ -58,7 +58,7 @@ describe("bitex CallGate", () => {
     const run = load(gate, clock, 3, 10);
     await clock.run();
     await run.results;
-    expect(run.starts).to.deep.equal([0, 2040, 4080]);
+    expect(run.starts).to.deep.equal([0, 2030, 4060]);
   });
 
   it("a pause holds back every new start, and a shorter pause does not cut it", async () => {
@@ -79,7 +79,7 @@ describe("bitex CallGate", () => {
   it("a pause during a rate wait extends that wait", async () => {
     const clock = new FakeClock();
     const gate = new CallGate({ concurrency: 4, rate: 1, clock });
-    const run = load(gate, clock, 2, 10); // second start due at 1020
+    const run = load(gate, clock, 2, 10); // second start due at 1015
     await clock.advance(500);
     gate.pause(1000); // until 1500
     await clock.run();
@@ -168,9 +168,9 @@ describe("bitex CallGate", () => {
       [0, 10],
     ]);
     await clock.run();
-    // Answered at 510 and 10: the third call waits for 10 + 1020, the fourth for 510 + 1020.
-    expect(run.starts).to.deep.equal([0, 0, 1030, 1530]);
-    expect((await run.calls).map((c) => c.anchorMs)).to.deep.equal([510, 10, 1040, 1540]);
+    // Answered at 510 and 10: the third call waits for 10 + 1015, the fourth for 510 + 1015.
+    expect(run.starts).to.deep.equal([0, 0, 1025, 1525]);
+    expect((await run.calls).map((c) => c.anchorMs)).to.deep.equal([510, 10, 1035, 1535]);
   });
 
   it(`a slow answer: the server is taken to have it ${ARRIVAL_BOUND_MS} ms after it left`, async () => {
@@ -181,10 +181,10 @@ describe("bitex CallGate", () => {
       [0, 5000],
     ]);
     await clock.run();
-    expect(run.starts).to.deep.equal([0, ARRIVAL_BOUND_MS + 1020]);
+    expect(run.starts).to.deep.equal([0, ARRIVAL_BOUND_MS + 1015]);
     expect((await run.calls).map((c) => c.anchorMs)).to.deep.equal([
       ARRIVAL_BOUND_MS,
-      2 * ARRIVAL_BOUND_MS + 1020,
+      2 * ARRIVAL_BOUND_MS + 1015,
     ]);
   });
 
@@ -196,7 +196,7 @@ describe("bitex CallGate", () => {
       [0, 10],
     ]);
     await clock.run();
-    expect(run.starts).to.deep.equal([0, 1510 + 1020]);
+    expect(run.starts).to.deep.equal([0, 1510 + 1015]);
   });
 
   describe("after a 429", () => {
