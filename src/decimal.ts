@@ -16,7 +16,14 @@ export function isCanonicalDecimal(text: string): boolean {
 
 /** Parses canonical text; throws on anything else (callers validate user input first). */
 export function decimal(text: string): Decimal {
-  if (!CANONICAL.test(text)) throw new RangeError(`not a canonical decimal: ${JSON.stringify(text)}`);
+  const value = decimalOrNull(text);
+  if (value === null) throw new RangeError(`not a canonical decimal: ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** `decimal`, or null for text that is not canonical. */
+export function decimalOrNull(text: string): Decimal | null {
+  if (!CANONICAL.test(text)) return null;
   // BigInt reads "-123" too, so only the point has to go.
   const dot = text.indexOf(".");
   if (dot < 0) return { units: BigInt(text), scale: 0 };

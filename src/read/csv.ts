@@ -28,6 +28,8 @@ export interface CsvRowsOptions {
   chunkSize?: number;
   /** The content has no CR at all (then LF is the only record delimiter to look for). */
   onlyLf?: boolean;
+  /** The content has no double quote: no field spans lines, every record is one line. */
+  noQuotes?: boolean;
 }
 
 /** The chunks cut again to `size` bytes when a test asks for it. */
@@ -170,7 +172,7 @@ export async function* csvRows(
     const rows: CsvRow[] = [];
     for (let record = parser.read() as string[] | null; record !== null; record = parser.read()) {
       const line = nextLine;
-      nextLine = line + 1 + lineBreaksIn(record);
+      nextLine = options.noQuotes ? line + 1 : line + 1 + lineBreaksIn(record);
       if (isBlank(record)) continue;
       header ??= record;
       rows.push({ line, values: record });

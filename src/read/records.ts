@@ -134,6 +134,7 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     delimiter,
     file,
     onlyLf: source.onlyLf,
+    noQuotes: source.noQuotes,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
   });
   // The header is the first row of the first batch; the rest of that batch are records.

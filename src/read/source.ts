@@ -27,6 +27,8 @@ export interface Source {
   head: string;
   /** No CR anywhere: LF is the only line break, and the parser looks for nothing else (~10% faster). */
   onlyLf: boolean;
+  /** No double quote anywhere: no field is quoted, so none holds a line break. */
+  noQuotes: boolean;
   /** A fresh pass over the content as UTF-8, without BOM. */
   chunks(): AsyncIterable<Buffer>;
   /** Throws when the file changed since pass 0. */
@@ -60,6 +62,7 @@ function memorySource(
     ...(decoded.notice ? { notice: decoded.notice } : {}),
     head: utf8.subarray(0, HEAD).toString("utf8"),
     onlyLf: utf8.indexOf(0x0d) < 0,
+    noQuotes: utf8.indexOf(0x22) < 0,
     async *chunks() {
       for (let start = 0; start < utf8.length; start += CHUNK) yield utf8.subarray(start, start + CHUNK);
     },
@@ -87,12 +90,13 @@ async function scanUtf8(
   handle: FileHandle,
   encoding: EncodingOption,
   hash: Hash | undefined,
-): Promise<{ plain: boolean; bom: boolean; size: number; head: Buffer; onlyLf: boolean }> {
+): Promise<{ plain: boolean; bom: boolean; size: number; head: Buffer; onlyLf: boolean; noQuotes: boolean }> {
   let offset = 0;
   let carry: Buffer = Buffer.alloc(0);
   let plain = encoding === "auto" || encoding === "utf8";
   let bom = false;
   let onlyLf = true;
+  let noQuotes = true;
   const head: Buffer[] = [];
   let headBytes = 0;
   for (;;) {
@@ -102,6 +106,7 @@ async function scanUtf8(
     const chunk = buffer.subarray(0, bytesRead);
     hash?.update(chunk);
     if (onlyLf && chunk.indexOf(0x0d) >= 0) onlyLf = false;
+    if (noQuotes && chunk.indexOf(0x22) >= 0) noQuotes = false;
     if (plain) {
       let body = chunk;
       if (offset === 0) {
@@ -122,7 +127,7 @@ async function scanUtf8(
     offset += bytesRead;
   }
   if (carry.length > 0) plain = false;
-  return { plain, bom, size: offset, head: Buffer.concat(head), onlyLf };
+  return { plain, bom, size: offset, head: Buffer.concat(head), onlyLf, noQuotes };
 }
 
 /** Opens `path` and makes pass 0. `hash` receives every byte of the file. */
@@ -170,13 +175,28 @@ export async function openSource(
       bom: scan.bom,
       head: scan.head.toString("utf8"),
       onlyLf: scan.onlyLf,
+      noQuotes: scan.noQuotes,
       async *chunks() {
-        for (let offset = start; ; ) {
+        // The next chunk is read while this one is parsed: reading and parsing overlap.
+        const readAt = (offset: number) => {
           const buffer = Buffer.allocUnsafe(CHUNK);
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
-          if (bytesRead === 0) return;
-          offset += bytesRead;
-          yield buffer.subarray(0, bytesRead);
+          const read = handle
+            .read(buffer, 0, CHUNK, offset)
+            .then(({ bytesRead }) => buffer.subarray(0, bytesRead));
+          read.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
+          return read;
+        };
+        let next = readAt(start);
+        try {
+          for (let offset = start; ; ) {
+            const chunk = await next;
+            if (chunk.length === 0) return;
+            offset += chunk.length;
+            next = readAt(offset);
+            yield chunk;
+          }
+        } finally {
+          await next.catch(() => undefined); // a consumer that stops early leaves one read in flight
         }
       },
       verifyUnchanged,

@@ -88,5 +88,5 @@ export function numberField(text: string, dialect: Dialect, localize: boolean): 
 
 /** A text cell ready for the line: neutralised, then quoted when it needs it. */
 export function textField(text: string, dialect: Dialect): string {
-  return csvField(neutralizeFormula(text), dialect);
+  return text === "" ? text : csvField(neutralizeFormula(text), dialect);
 }

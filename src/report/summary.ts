@@ -3,7 +3,7 @@
  * the total created (issue 3). Sums are exact (src/decimal.ts); the object is plain JSON
  * with amounts as strings, and is the core of the `--json` output.
  */
-import { add, type Decimal, decimal, format, isCanonicalDecimal } from "../decimal.js";
+import { add, type Decimal, decimalOrNull, format } from "../decimal.js";
 import { minorUnits } from "../ports.js";
 import { type ReportRow, STATUSES, type Status } from "./columns.js";
 
@@ -44,7 +44,6 @@ interface Accumulator {
   created: Decimal;
 }
 
-const POSITIVE = (text: string) => isCanonicalDecimal(text) && !text.startsWith("-");
 const CURRENCY = /^[A-Z]{3}$/;
 
 /** Builds the summary one row at a time, so it can ride along while the report streams to disk. */
@@ -63,7 +62,8 @@ export class SummaryBuilder {
     // A row carries one figure: amount when given, else budget (see ReportRow.currency).
     const column: MoneyColumn = row.amount !== "" ? "amount" : "budget";
     const value = row[column];
-    if (row.status === "invalid" || !POSITIVE(value) || !CURRENCY.test(row.currency)) {
+    const amount = row.status === "invalid" || value.startsWith("-") ? null : decimalOrNull(value);
+    if (amount === null || !CURRENCY.test(row.currency)) {
       this.notInTotals++;
       return;
     }
@@ -75,7 +75,6 @@ export class SummaryBuilder {
       total = { currency: row.currency, column, rows: 0, inFile: zero, createdRows: 0, created: zero };
       this.totals.set(key, total);
     }
-    const amount = decimal(value);
     total.rows++;
     total.inFile = add(total.inFile, amount);
     if (row.status === "created") {

@@ -101,7 +101,15 @@ async function writeFileAtomically(
     // umask; chmod then sets exactly 0600 whatever the umask was.
     handle = await open(temp, "wx", REPORT_MODE);
     await handle.chmod(REPORT_MODE);
-    for await (const chunk of chunks) await writeAll(handle, chunk);
+    // Each chunk is rendered while the one before is being written.
+    let writing: Promise<void> = Promise.resolve();
+    for await (const chunk of chunks) {
+      const bytes = Buffer.from(chunk, "utf8");
+      await writing;
+      writing = writeAll(handle, bytes);
+      writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
+    }
+    await writing;
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -120,8 +128,7 @@ function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
-async function writeAll(handle: FileHandle, text: string): Promise<void> {
-  const bytes = Buffer.from(text, "utf8");
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);

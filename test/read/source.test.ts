@@ -59,10 +59,11 @@ describe("openSource (the file read in passes)", () => {
     await source.close();
   });
 
-  it("knows whether the file has any CR (LF-only files are parsed looking for LF alone)", async () => {
+  it("knows whether the file has any CR or double quote (the parser's shortcuts), in any chunk", async () => {
     const lf = await open(Buffer.from("a\nb\n"));
-    const crlf = await open(Buffer.from(`${"x".repeat(70_000)}\r\n`), "crlf.csv");
+    const crlf = await open(Buffer.from(`${"x".repeat(70_000)}"a\r\nb"\r\n`), "crlf.csv");
     expect([lf.source.onlyLf, crlf.source.onlyLf]).to.deep.equal([true, false]);
+    expect([lf.source.noQuotes, crlf.source.noQuotes]).to.deep.equal([true, false]);
     await lf.source.close();
     await crlf.source.close();
   });
