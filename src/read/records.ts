@@ -103,8 +103,8 @@ function toRecord(
     record.extra = extra;
   }
   // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
-  const beyond = values.length > columns.length ? values.slice(columns.length) : [];
-  if (beyond.some((value) => value.trim() !== "")) {
+  const beyond = values.length > columns.length ? values.slice(columns.length) : null;
+  if (beyond?.some((value) => value.trim() !== "")) {
     const shown = beyond.map((value) => JSON.stringify(value)).join(", ");
     record.problems = [
       {

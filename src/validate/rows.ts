@@ -78,8 +78,13 @@ export class FileFacts {
 
   /** Row `index` (0-based, file order) with its cells as read. */
   note(index: number, line: number, cells: Pick<RawCells, "reference" | "amount" | "budget">): void {
-    const cell = moneyCellOf(line, cells.amount, cells.budget);
-    if (cell) noteEvidence(this.evidence, cell);
+    // Only a "." or "," can prove a convention, and only the first proof of each counts.
+    const money = cells.amount || cells.budget;
+    const open = !(this.evidence.dot && this.evidence.comma);
+    if (open && (money.includes(".") || money.includes(","))) {
+      const cell = moneyCellOf(line, cells.amount, cells.budget);
+      if (cell) noteEvidence(this.evidence, cell);
+    }
     const reference = cells.reference.trim();
     if (reference === "") {
       this.unreferenced = true;
