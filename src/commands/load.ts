@@ -4,10 +4,10 @@ import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
-import { parseDelimiterOption } from "../read/dialect.js";
+import { type Delimiter, parseDelimiterOption } from "../read/dialect.js";
 import { requiredColumns } from "../read/headers.js";
 import { readRecordsFrom } from "../read/records.js";
-import { openSource } from "../read/source.js";
+import { openSource, type Source } from "../read/source.js";
 import { RowStore } from "../read/store.js";
 import { extraColumnConflicts } from "../report/columns.js";
 import { checkReportTarget } from "../report/write.js";
@@ -61,6 +61,37 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
   });
 }
 
+/** Pass A: every record kept compactly, and what the whole file says (convention, repeated references). */
+async function passA(source: Source, args: LoadArgs, delimiter: Delimiter | undefined, out: Output) {
+  const read = await readRecordsFrom(source, {
+    delimiter,
+    requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
+    keepColumns: args.keepColumns,
+  });
+  for (const notice of read.notices) out.info(notice);
+  const conflicts = extraColumnConflicts(read.extraColumns);
+  if (conflicts.length > 0) {
+    throw new BatchError(
+      "input",
+      `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
+      { hint: "rename those columns, or drop --keep-columns" },
+    );
+  }
+  const store = new RowStore(read.extraColumns);
+  const facts = new FileFacts(store);
+  for await (const batch of read.batches) {
+    for (const record of batch) {
+      const f = record.fields;
+      facts.note(store.add(record), record.line, {
+        reference: f.reference ?? "",
+        amount: f.amount ?? "",
+        budget: f.budget ?? "",
+      });
+    }
+  }
+  return { store, facts, extraColumns: read.extraColumns };
+}
+
 export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
@@ -78,40 +109,9 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
 
   const hash = batchIdHash(basename(args.csv));
   const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });
-  const store = new RowStore();
-  const facts = new FileFacts(store);
-  let extraColumns: string[];
-  try {
-    const read = await readRecordsFrom(source, {
-      delimiter,
-      requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
-      keepColumns: args.keepColumns,
-    });
-    for (const notice of read.notices) out.info(notice);
-    const conflicts = extraColumnConflicts(read.extraColumns);
-    if (conflicts.length > 0) {
-      throw new BatchError(
-        "input",
-        `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
-        { hint: "rename those columns, or drop --keep-columns" },
-      );
-    }
-    extraColumns = read.extraColumns;
-    store.keepExtra(extraColumns);
-    // Pass A: keep each record compactly, and what the whole file says (convention, repeated references).
-    for await (const batch of read.batches) {
-      for (const record of batch) {
-        const f = record.fields;
-        facts.note(store.add(record), record.line, {
-          reference: f.reference ?? "",
-          amount: f.amount ?? "",
-          budget: f.budget ?? "",
-        });
-      }
-    }
-  } finally {
-    await source.close();
-  }
+  const { store, facts, extraColumns } = await passA(source, args, delimiter, out).finally(() =>
+    source.close(),
+  );
 
   // A payroll with a header and nothing else is almost always the wrong file.
   if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);

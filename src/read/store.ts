@@ -3,31 +3,23 @@
  * whole file (the decimal convention, duplicates), and a million records as JavaScript
  * objects take well over a gigabyte, as strings still ~110 bytes each. Here a record is its
  * cells as UTF-8 in large buffers (NUL-separated: decode refuses any file holding a NUL) and
- * four numbers in typed arrays; it is rebuilt as an object only while it is used.
+ * two numbers in typed arrays; it is rebuilt as an object only while it is used.
  */
 import type { RawCells } from "../model.js";
-import type { InputRecord, RecordProblem } from "./records.js";
+import { CANONICAL_COLUMNS } from "./headers.js";
+import type { InputRecord } from "./records.js";
 
 /** A record as validation takes it: its cells trimmed like the reader does, by canonical column. */
 export interface InputRow {
   line: number;
   raw: RawCells;
-  problems: ReadonlyArray<{ column: string; code: string; message: string }>;
+  problems: readonly Problem[];
 }
 
-const CELLS = [
-  "reference",
-  "payer_user_id",
-  "sender_port",
-  "recipient_user_id",
-  "port",
-  "amount",
-  "budget",
-  "withdrawal_instruction_id",
-] as const;
+type Problem = { column: string; code: string; message: string };
 
 const BLOCK = 4 << 20;
-const NONE: readonly RecordProblem[] = Object.freeze([]);
+const NONE: readonly Problem[] = Object.freeze([]);
 const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
 function grown(array: Uint32Array, size: number): Uint32Array {
@@ -50,13 +42,9 @@ export class RowStore {
     ReadonlyArray<{ column: string; code: string; message: string }>
   >();
   private count = 0;
-  /** The names under which kept unknown columns appear, in file order (before the first `add`). */
-  private extraColumns: readonly string[] = [];
 
-  keepExtra(names: readonly string[]): void {
-    if (this.count > 0) throw new Error("RowStore.keepExtra after add");
-    this.extraColumns = names;
-  }
+  /** `extraColumns`: the names under which kept unknown columns appear, in file order. */
+  constructor(private readonly extraColumns: readonly string[] = []) {}
 
   get size(): number {
     return this.count;
@@ -119,7 +107,7 @@ export class RowStore {
       this.extraColumns.forEach((name, i) => {
         // define, never assign: a kept column may be named "__proto__"
         Object.defineProperty(extra, name, {
-          value: cells[CELLS.length + i] ?? "",
+          value: cells[CANONICAL_COLUMNS.length + i] ?? "",
           enumerable: true,
           writable: true,
           configurable: true,

@@ -1,8 +1,10 @@
 /**
  * Validation (pure): input records → checked rows, every problem reported as data
- * ({line, column, code, message}), never thrown. Per-row checks come first; then the checks
- * that need the whole file: the decimal convention of the amounts, repeated references and
- * possible duplicate payments.
+ * ({line, column, code, message}), never thrown. Two passes, so that a million-row file
+ * never has to be held as objects: pass A (FileFacts) gathers, while the file is read, what
+ * only the whole file can say (the decimal convention its amounts prove, repeated
+ * references); pass B (checkRows) then checks each row, lazily, in file order, and compares
+ * payments for possible duplicates.
  */
 
 import { shortestDecimal } from "../decimal.js";

@@ -52,8 +52,7 @@ describe("RowStore", () => {
   });
 
   it("keeps the extra columns by name, a column named __proto__ included", () => {
-    const store = new RowStore();
-    store.keepExtra(["dept", "__proto__"]);
+    const store = new RowStore(["dept", "__proto__"]);
     const extra: Record<string, string> = { dept: "ventas" };
     Object.defineProperty(extra, "__proto__", {
       value: "x",
