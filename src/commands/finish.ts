@@ -2,7 +2,7 @@
 import { EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
-import { formatSummaryLines, SummaryBuilder } from "../report/summary.js";
+import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
 import type { Output } from "./output.js";
 
@@ -29,7 +29,11 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
     }
   }
   await writeReport(input.reportPath, counted(), { format: input.format, extraColumns: input.extraColumns });
-  const summary = builder.result();
+  return summarize(out, input, builder.result());
+}
+
+/** Prints the summary (and `--json`) of a report already written; returns the exit code. */
+export function summarize(out: Output, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);

@@ -12,7 +12,7 @@ import { RowStore } from "../read/store.js";
 import { extraColumnConflicts } from "../report/columns.js";
 import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
-import { checkRows, FileFacts } from "../validate/rows.js";
+import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "../validate/rows.js";
 import type { Output } from "./output.js";
 
 export interface LoadArgs {
@@ -30,6 +30,14 @@ export interface LoadArgs {
   batchId?: string;
 }
 
+/** For a command that takes rows as they are read (`validate` writing its report in one pass). */
+export interface EarlyRows {
+  /** The header is read and the file accepted: the report can be opened. */
+  start(reportPath: string, extraColumns: string[]): Promise<void>;
+  /** Rows checked as soon as they were read (EarlyCheck), in file order, a batch at a time. */
+  rows(rows: CheckedRow[]): Promise<void>;
+}
+
 export interface Loaded {
   file: string;
   reportPath: string;
@@ -42,6 +50,8 @@ export interface Loaded {
    * (same answer every time), so that a million-row file never sits in memory as objects.
    */
   checked(): Iterable<CheckedRow>;
+  /** The rows given to EarlyRows are what `checked()` gives (false when none were asked for). */
+  earlyHeld: boolean;
 }
 
 /** `<input-basename>.report.csv` next to the input. */
@@ -62,7 +72,15 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
 }
 
 /** Pass A: every record kept compactly, and what the whole file says (convention, repeated references). */
-async function passA(source: Source, args: LoadArgs, delimiter: Delimiter | undefined, out: Output) {
+async function passA(
+  source: Source,
+  args: LoadArgs,
+  options: ValidateOptions,
+  delimiter: Delimiter | undefined,
+  out: Output,
+  early: EarlyRows | undefined,
+  reportPath: string,
+) {
   const read = await readRecordsFrom(source, {
     delimiter,
     requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
@@ -79,20 +97,26 @@ async function passA(source: Source, args: LoadArgs, delimiter: Delimiter | unde
   }
   const store = new RowStore(read.extraColumns);
   const facts = new FileFacts(store);
+  const earlyCheck = early ? new EarlyCheck(store, facts, options) : null;
+  await early?.start(reportPath, read.extraColumns);
   for await (const batch of read.batches) {
+    const checked: CheckedRow[] = [];
     for (const record of batch) {
       const f = record.fields;
-      facts.note(store.add(record), record.line, {
+      const index = store.add(record);
+      facts.note(index, record.line, {
         reference: f.reference ?? "",
         amount: f.amount ?? "",
         budget: f.budget ?? "",
       });
+      if (earlyCheck) checked.push(earlyCheck.check(index, inputRowOf(record)));
     }
+    if (early && checked.length > 0) await early.rows(checked);
   }
-  return { store, facts, extraColumns: read.extraColumns };
+  return { store, facts, earlyCheck, extraColumns: read.extraColumns };
 }
 
-export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
+export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows): Promise<Loaded> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
     throw new BatchError("usage", `--expect-rows expects a whole number, got ${args.expectRows}`);
@@ -109,18 +133,25 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
 
   const hash = batchIdHash(basename(args.csv));
   const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });
-  const { store, facts, extraColumns } = await passA(source, args, delimiter, out).finally(() =>
-    source.close(),
-  );
-
-  // A payroll with a header and nothing else is almost always the wrong file.
-  if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
-  const context = facts.context({
+  const options: ValidateOptions = {
     senderPort: args.senderPort,
     payer: args.payer,
     decimalSeparator: args.decimalSeparator,
     allowDuplicates: args.allowDuplicates,
-  });
+  };
+  const { store, facts, earlyCheck, extraColumns } = await passA(
+    source,
+    args,
+    options,
+    delimiter,
+    out,
+    early,
+    reportPath,
+  ).finally(() => source.close());
+
+  // A payroll with a header and nothing else is almost always the wrong file.
+  if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
+  const context = facts.context(options);
   const checked = () => checkRows(store, context);
   if (args.expectRows !== undefined || totals.length > 0) {
     const mismatches = controlMismatches(checked(), { rows: args.expectRows, totals });
@@ -139,5 +170,13 @@ export async function loadBatch(args: LoadArgs, out: Output): Promise<Loaded> {
       `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
     );
   }
-  return { file: args.csv, reportPath, batchId, extraColumns, rowCount: store.size, checked };
+  return {
+    file: args.csv,
+    reportPath,
+    batchId,
+    extraColumns,
+    rowCount: store.size,
+    checked,
+    earlyHeld: earlyCheck?.held(context) ?? false,
+  };
 }

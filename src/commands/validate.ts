@@ -2,11 +2,13 @@
 import type { CheckedRow } from "../model.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
+import { SummaryBuilder } from "../report/summary.js";
+import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
-import { finish } from "./finish.js";
-import { type LoadArgs, loadBatch } from "./load.js";
+import { finish, summarize } from "./finish.js";
+import { type EarlyRows, type LoadArgs, loadBatch } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
-import { reportCommandOutput } from "./output.js";
+import { type Output, reportCommandOutput } from "./output.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
@@ -18,6 +20,10 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
 export async function validateCommand(args: ValidateArgs): Promise<void> {
   const target = args.online ? resolveApi(args) : null;
   const out = reportCommandOutput(args, target?.apiKey);
+  // Offline, the report is written while the file is read, and written again from a second
+  // pass only when the end of the file changed an earlier row's answer (see EarlyCheck).
+  // Standard output cannot be taken back, and --online needs every row before it asks.
+  if (!args.online && args.report !== "-") return validateInOnePass(args, out);
   const loaded = await loadBatch(args, out);
   let checked: Iterable<CheckedRow> = loaded.checked();
   if (args.online) {
@@ -39,4 +45,45 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
     extraColumns: loaded.extraColumns,
     rows: reportRows(checked, { kind: "checked" }, new Date()),
   });
+}
+
+async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void> {
+  const now = new Date();
+  const summary = new SummaryBuilder();
+  let report: ReportFile | undefined;
+  const early: EarlyRows = {
+    async start(reportPath, extraColumns) {
+      report = await openReportFile(reportPath, { format: args.reportFormat, extraColumns });
+    },
+    async rows(checked) {
+      const rows = [...reportRows(checked, { kind: "checked" }, now)];
+      for (const row of rows) summary.add(row);
+      await report?.write(rows);
+    },
+  };
+  try {
+    const loaded = await loadBatch(args, out, early);
+    const input = {
+      command: "validate" as const,
+      file: loaded.file,
+      batchId: loaded.batchId,
+      reportPath: loaded.reportPath,
+      format: args.reportFormat,
+      extraColumns: loaded.extraColumns,
+    };
+    if (loaded.earlyHeld && report) {
+      await report.commit();
+      report = undefined;
+      process.exitCode = summarize(out, input, summary.result());
+      return;
+    }
+    await report?.discard();
+    report = undefined;
+    process.exitCode = await finish(out, {
+      ...input,
+      rows: reportRows(loaded.checked(), { kind: "checked" }, now),
+    });
+  } finally {
+    await report?.discard();
+  }
 }

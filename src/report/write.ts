@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
-import { reportChunks, reportChunksAsync } from "./format.js";
+import { reportChunks, reportChunksAsync, reportHeader, reportLines } from "./format.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -46,13 +46,7 @@ export async function writeReport(
     if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
   } catch (error) {
-    if (error instanceof BatchError) throw error;
-    // Exit 3 (stopped before the end): after a submit the journal still knows every row,
-    // so `status` or a second run rewrites the report.
-    throw new BatchError("internal", `could not write the report ${path}: ${messageOf(error)}`, {
-      cause: error,
-      hint: "check the report's directory and free space, then run again (nothing is sent twice)",
-    });
+    throw error instanceof BatchError ? error : reportWriteError(path, error);
   }
   return counted;
 }
@@ -93,34 +87,109 @@ async function writeFileAtomically(
   path: string,
   chunks: Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
-  const target = resolve(path);
-  const temp = tempPathFor(target);
-  let handle: FileHandle | undefined;
+  const file = await AtomicFile.open(path);
   try {
-    // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
-    // umask; chmod then sets exactly 0600 whatever the umask was.
-    handle = await open(temp, "wx", REPORT_MODE);
-    await handle.chmod(REPORT_MODE);
-    // Each chunk is rendered while the one before is being written.
-    let writing: Promise<void> = Promise.resolve();
-    for await (const chunk of chunks) {
-      const bytes = Buffer.from(chunk, "utf8");
-      await writing;
-      writing = writeAll(handle, bytes);
-      writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
-    }
-    await writing;
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
-    await rename(temp, target);
+    for await (const chunk of chunks) await file.append(chunk);
+    await file.commit();
   } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(temp, { force: true }).catch(() => undefined);
+    await file.discard();
     throw error;
   }
-  await syncDirectory(dirname(target));
+}
+
+/**
+ * A file written to a temp file beside its target, which it replaces only on `commit`
+ * (fsync, rename, fsync of the directory), so a crash never leaves half a report where an
+ * accountant would take it for a whole one.
+ */
+class AtomicFile {
+  /** The write in flight: each chunk is rendered while the one before is being written. */
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly target: string,
+    private readonly temp: string,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  static async open(path: string): Promise<AtomicFile> {
+    const target = resolve(path);
+    const temp = tempPathFor(target);
+    // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
+    // umask; chmod then sets exactly 0600 whatever the umask was.
+    const handle = await open(temp, "wx", REPORT_MODE);
+    const file = new AtomicFile(target, temp, handle);
+    try {
+      await handle.chmod(REPORT_MODE);
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
+    return file;
+  }
+
+  async append(text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    await this.writing;
+    this.writing = writeAll(this.live(), bytes);
+    this.writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
+  }
+
+  async commit(): Promise<void> {
+    await this.writing;
+    const handle = this.live();
+    await handle.sync();
+    await handle.close();
+    this.handle = undefined;
+    // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
+    await rename(this.temp, this.target);
+    await syncDirectory(dirname(this.target));
+  }
+
+  async discard(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    await rm(this.temp, { force: true }).catch(() => undefined);
+  }
+
+  private live(): FileHandle {
+    if (!this.handle) throw new Error("report file already committed or discarded");
+    return this.handle;
+  }
+}
+
+/**
+ * A report written while its rows are still being produced (`validate` checks rows as it
+ * reads them): `commit` makes it the report, `discard` leaves no trace.
+ */
+export interface ReportFile {
+  write(rows: Iterable<ReportRow>): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export async function openReportFile(path: string, options: WriteReportOptions): Promise<ReportFile> {
+  const fail = (error: unknown) => {
+    throw error instanceof BatchError ? error : reportWriteError(path, error);
+  };
+  const file = await AtomicFile.open(path).catch(fail);
+  const extraColumns = options.extraColumns ?? [];
+  await file.append(reportHeader(options.format, extraColumns)).catch(fail);
+  return {
+    write: (rows) => file.append(reportLines(rows, options.format, extraColumns)).catch(fail),
+    commit: () => file.commit().catch(fail),
+    discard: () => file.discard(),
+  };
+}
+
+function reportWriteError(path: string, error: unknown): BatchError {
+  // Exit 3 (stopped before the end): after a submit the journal still knows every row,
+  // so `status` or a second run rewrites the report.
+  return new BatchError("internal", `could not write the report ${path}: ${messageOf(error)}`, {
+    cause: error,
+    hint: "check the report's directory and free space, then run again (nothing is sent twice)",
+  });
 }
 
 /** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */

@@ -72,6 +72,8 @@ export class FileFacts {
   private readonly repeated = new Map<number, number>();
   private readonly references: FirstSeen;
   private unreferenced = false;
+  /** The last context made, until the evidence or `unreferenced` changes (EarlyCheck asks per row). */
+  private cached: { options: ValidateOptions; context: FileContext } | undefined;
 
   /** `rows` must hold every row already noted (for comparing references exactly). */
   constructor(private readonly rows: RowSource) {
@@ -85,10 +87,13 @@ export class FileFacts {
     const open = !(this.evidence.dot && this.evidence.comma);
     if (open && (money.includes(".") || money.includes(","))) {
       const cell = moneyCellOf(line, cells.amount, cells.budget);
+      const { dot, comma } = this.evidence;
       if (cell) noteEvidence(this.evidence, cell);
+      if (this.evidence.dot !== dot || this.evidence.comma !== comma) this.cached = undefined;
     }
     const reference = cells.reference.trim();
     if (reference === "") {
+      if (!this.unreferenced) this.cached = undefined;
       this.unreferenced = true;
       return;
     }
@@ -97,14 +102,18 @@ export class FileFacts {
   }
 
   context(options: ValidateOptions): FileContext {
+    if (this.cached?.options === options) return this.cached.context;
     const declared =
       options.decimalSeparator === "," ? "comma" : options.decimalSeparator === "." ? "dot" : undefined;
-    return {
+    const context = {
       options,
-      convention: decideConvention(this.evidence, declared),
+      // A copy: the evidence object itself goes on changing while the file is read.
+      convention: decideConvention({ ...this.evidence }, declared),
       repeatedReferences: this.repeated,
       unreferenced: this.unreferenced,
     };
+    this.cached = { options, context };
+    return context;
   }
 }
 
@@ -234,67 +243,116 @@ function paymentKey(row: ValidRow): string {
 }
 
 /**
+ * Two rows with the same payment are a possible duplicate unless both have references and
+ * they differ. When every reference is present and unique that always holds: no row can be
+ * flagged, and the comparison (a key, a hash and a table probe per row) is skipped.
+ */
+function comparesPayments(context: FileContext): boolean {
+  return !context.options.allowDuplicates && (context.unreferenced || context.repeatedReferences.size > 0);
+}
+
+/**
  * Pass B: every row checked, in file order, lazily (a million-row report streams from it).
  * `context` must come from every row first (pass A: FileFacts).
  */
 export function* checkRows(rows: RowSource, context: FileContext): Generator<CheckedRow> {
-  // Two rows with the same payment are a possible duplicate unless both have references and
-  // they differ. When every reference is present and unique that always holds: no row can be
-  // flagged, and the comparison (a key, a hash and a table probe per row) is skipped.
-  const comparePayments =
-    !context.options.allowDuplicates && (context.unreferenced || context.repeatedReferences.size > 0);
-  const payments = comparePayments
+  const payments = comparesPayments(context)
     ? new FirstSeen(rows.size, (index) => {
         const { valid } = checkCells(rows.get(index), context);
         return valid ? paymentKey(valid) : "";
       })
     : null;
-  for (let index = 0; index < rows.size; index++) {
-    const row = rows.get(index);
-    const { line, raw } = row;
-    // Cells all good: the row is a payment to compare with the others even if its reference repeats.
-    const { errors, valid } = checkCells(row, context);
-    const firstLine = context.repeatedReferences.get(index);
-    if (firstLine !== undefined) {
+  for (let index = 0; index < rows.size; index++)
+    yield checkRow(rows, index, rows.get(index), context, payments);
+}
+
+function checkRow(
+  rows: RowSource,
+  index: number,
+  row: InputRow,
+  context: FileContext,
+  payments: FirstSeen | null,
+): CheckedRow {
+  const { line, raw } = row;
+  // Cells all good: the row is a payment to compare with the others even if its reference repeats.
+  const { errors, valid } = checkCells(row, context);
+  const firstLine = context.repeatedReferences.get(index);
+  if (firstLine !== undefined) {
+    errors.push({
+      line,
+      column: "reference",
+      code: "duplicate_reference",
+      message: `reference "${raw.reference.trim()}" is already used on line ${firstLine}; references must be unique within a file`,
+    });
+  }
+  if (!valid) return { line, ok: false, errors, raw };
+  const first = payments ? payments.firstOf(paymentKey(valid), index) : -1;
+  if (first >= 0) {
+    const earlier = rows.get(first);
+    const reference = raw.reference.trim();
+    const earlierReference = earlier.raw.reference.trim();
+    // Two identical payments are more often a pasted row than two salaries; distinct
+    // references say the payer meant both (a repeated reference says nothing of the kind).
+    const distinct = earlierReference !== "" && reference !== "" && earlierReference !== reference;
+    if (!distinct) {
       errors.push({
         line,
-        column: "reference",
-        code: "duplicate_reference",
-        message: `reference "${raw.reference.trim()}" is already used on line ${firstLine}; references must be unique within a file`,
+        column: "",
+        code: "possible_duplicate",
+        message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
       });
     }
-    if (!valid) {
-      yield { line, ok: false, errors, raw };
-      continue;
-    }
-    const first = payments ? payments.firstOf(paymentKey(valid), index) : -1;
-    if (first >= 0) {
-      const earlier = rows.get(first);
-      const reference = raw.reference.trim();
-      const earlierReference = earlier.raw.reference.trim();
-      // Two identical payments are more often a pasted row than two salaries; distinct
-      // references say the payer meant both (a repeated reference says nothing of the kind).
-      const distinct = earlierReference !== "" && reference !== "" && earlierReference !== reference;
-      if (!distinct) {
-        errors.push({
-          line,
-          column: "",
-          code: "possible_duplicate",
-          message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
-        });
-      }
-    }
-    yield errors.length > 0 ? { line, ok: false, errors, raw } : { line, ok: true, row: valid, raw };
   }
+  return errors.length > 0 ? { line, ok: false, errors, raw } : { line, ok: true, row: valid, raw };
+}
+
+/** Where a file's convention stood when a row was checked: only the same state gives the same answer. */
+function conventionState(convention: FileConvention): string {
+  if (convention.declared) return "declared";
+  if (convention.evidence.dot && convention.evidence.comma) return "mixed";
+  return convention.convention ?? "none";
+}
+
+/**
+ * Pass B during pass A: each row checked as soon as it is read (after `FileFacts.note`), with
+ * what the file has said so far, so that `validate` can write its report in one pass. That is
+ * pass B's answer unless the rest of the file changed what an earlier row meant: a decimal
+ * convention proved after an amount that needed it, or a missing or repeated reference (then
+ * payments must be compared). `held` tells; when it did not hold, check again with checkRows.
+ */
+export class EarlyCheck {
+  /** Convention states that amounts with a "." or "," were read under. */
+  private readonly states = new Set<string>();
+
+  constructor(
+    private readonly rows: RowSource,
+    private readonly facts: FileFacts,
+    private readonly options: ValidateOptions,
+  ) {}
+
+  check(index: number, row: InputRow): CheckedRow {
+    const context = this.facts.context(this.options);
+    const money = row.raw.amount || row.raw.budget;
+    if (money.includes(".") || money.includes(",")) this.states.add(conventionState(context.convention));
+    return checkRow(this.rows, index, row, context, null);
+  }
+
+  /** Every row checked so far got the answer checkRows gives with `final`. */
+  held(final: FileContext): boolean {
+    if (comparesPayments(final)) return false;
+    const state = conventionState(final.convention);
+    return [...this.states].every((used) => used === state);
+  }
+}
+
+/** A record from the reader as validation takes it. */
+export function inputRowOf(record: RecordIn): InputRow {
+  return { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
 }
 
 /** Both passes over records already in memory (tests, small inputs). */
 export function validateRecords(records: readonly RecordIn[], options: ValidateOptions = {}): CheckedRow[] {
-  const rows: InputRow[] = records.map((record) => ({
-    line: record.line,
-    raw: cellsOf(record),
-    problems: record.problems ?? [],
-  }));
+  const rows = records.map(inputRowOf);
   const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
   const facts = new FileFacts(source);
   rows.forEach((row, index) => {

@@ -288,3 +288,57 @@ describe("validate on each file of fixtures/invalid", function () {
     });
   }
 });
+
+describe("validate writes its report in one pass, or in two when the end of the file changes an answer", function () {
+  this.timeout(60_000);
+  const HEADER =
+    "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id";
+
+  async function validate(lines: string[]) {
+    const dir = await tempDir();
+    await writeFile(join(dir, "in.csv"), `${[HEADER, ...lines].join("\n")}\n`);
+    const result = await runCli(["validate", "in.csv", "--json"], { cwd: dir });
+    const report = await readReport(join(dir, "in.report.csv"));
+    return { result, report, files: (await readdir(dir)).sort() };
+  }
+
+  it("one pass: every row valid, the summary from the rows written, no temp file left", async () => {
+    const { result, report, files } = await validate([
+      "EMP-1,112,ar_ars,300,mx_mxn,1234.50,,2100",
+      "EMP-2,112,ar_ars,301,mx_mxn,7,,2101",
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(report.map((row) => [row.line, row.status, row.amount])).to.deep.equal([
+      ["2", "valid", "1234.50"],
+      ["3", "valid", "7"],
+    ]);
+    expect(JSON.parse(result.stdout).by_status.valid).to.equal(2);
+    expect(files).to.deep.equal(["in.csv", "in.report.csv"]);
+  });
+
+  it("two passes: 1.234 read before 12,50 proves a decimal comma is 1234, not an error", async () => {
+    const { result, report, files } = await validate([
+      "EMP-1,112,ar_ars,300,mx_mxn,1.234,,2100",
+      'EMP-2,112,ar_ars,301,mx_mxn,"12,50",,2101',
+    ]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(report.map((row) => [row.line, row.status, row.amount, row.error_code])).to.deep.equal([
+      ["2", "valid", "1234", ""],
+      ["3", "valid", "12.50", ""],
+    ]);
+    expect(JSON.parse(result.stdout).by_status).to.include({ valid: 2, invalid: 0 });
+    expect(files).to.deep.equal(["in.csv", "in.report.csv"]);
+  });
+
+  it("two passes: a row without reference, identical to an earlier one, is a possible duplicate", async () => {
+    const { result, report } = await validate([
+      "EMP-1,112,ar_ars,300,mx_mxn,10,,2100",
+      ",112,ar_ars,300,mx_mxn,10,,2100",
+    ]);
+    expect(result.code, result.stderr).to.equal(1);
+    expect(report.map((row) => [row.line, row.status, row.error_code])).to.deep.equal([
+      ["2", "valid", ""],
+      ["3", "invalid", "possible_duplicate"],
+    ]);
+  });
+});
