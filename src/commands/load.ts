@@ -71,16 +71,17 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
   });
 }
 
+interface PassA {
+  args: LoadArgs;
+  options: ValidateOptions;
+  delimiter: Delimiter | undefined;
+  reportPath: string;
+  out: Output;
+  early: EarlyRows | undefined;
+}
+
 /** Pass A: every record kept compactly, and what the whole file says (convention, repeated references). */
-async function passA(
-  source: Source,
-  args: LoadArgs,
-  options: ValidateOptions,
-  delimiter: Delimiter | undefined,
-  out: Output,
-  early: EarlyRows | undefined,
-  reportPath: string,
-) {
+async function passA(source: Source, { args, options, delimiter, reportPath, out, early }: PassA) {
   const read = await readRecordsFrom(source, {
     delimiter,
     requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
@@ -139,15 +140,14 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
     decimalSeparator: args.decimalSeparator,
     allowDuplicates: args.allowDuplicates,
   };
-  const { store, facts, earlyCheck, extraColumns } = await passA(
-    source,
+  const { store, facts, earlyCheck, extraColumns } = await passA(source, {
     args,
     options,
     delimiter,
+    reportPath,
     out,
     early,
-    reportPath,
-  ).finally(() => source.close());
+  }).finally(() => source.close());
 
   // A payroll with a header and nothing else is almost always the wrong file.
   if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
