@@ -29,11 +29,11 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
     }
   }
   await writeReport(input.reportPath, counted(), { format: input.format, extraColumns: input.extraColumns });
-  return summarize(out, input, builder.result());
+  return printSummary(out, input, builder.result());
 }
 
 /** Prints the summary (and `--json`) of a report already written; returns the exit code. */
-export function summarize(out: Output, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
+export function printSummary(out: Output, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);

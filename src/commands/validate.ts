@@ -5,7 +5,7 @@ import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
-import { finish, summarize } from "./finish.js";
+import { finish, printSummary } from "./finish.js";
 import { type EarlyRows, type LoadArgs, loadBatch } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
 import { type Output, reportCommandOutput } from "./output.js";
@@ -74,7 +74,7 @@ async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void>
     if (loaded.earlyHeld && report) {
       await report.commit();
       report = undefined;
-      process.exitCode = summarize(out, input, summary.result());
+      process.exitCode = printSummary(out, input, summary.result());
       return;
     }
     await report?.discard();

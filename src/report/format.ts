@@ -108,25 +108,6 @@ export function* reportChunks(
   if (batch.length > 0) yield reportLines(batch, format, extraColumns);
 }
 
-/** `reportChunks` for rows that arrive asynchronously (e.g. rebuilt from a journal stream). */
-export async function* reportChunksAsync(
-  rows: Iterable<ReportRow> | AsyncIterable<ReportRow>,
-  format: ReportFormat,
-  extraColumns: readonly string[] = [],
-  rowsPerChunk = ROWS_PER_CHUNK,
-): AsyncGenerator<string> {
-  yield reportHeader(format, extraColumns);
-  let batch: ReportRow[] = [];
-  for await (const row of rows) {
-    batch.push(row);
-    if (batch.length >= rowsPerChunk) {
-      yield reportLines(batch, format, extraColumns);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield reportLines(batch, format, extraColumns);
-}
-
 export function renderReport(
   rows: Iterable<ReportRow>,
   format: ReportFormat,

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
-import { reportChunks, reportChunksAsync, reportHeader, reportLines } from "./format.js";
+import { reportChunks, reportHeader, reportLines } from "./format.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -29,19 +29,18 @@ const REPORT_MODE = 0o600;
 /** Writes every row; resolves with the number of rows written. */
 export async function writeReport(
   path: string,
-  rows: Iterable<ReportRow> | AsyncIterable<ReportRow>,
+  rows: Iterable<ReportRow>,
   options: WriteReportOptions,
 ): Promise<{ rows: number }> {
   const counted = { rows: 0 };
-  const count = (row: ReportRow) => {
-    counted.rows++;
-    return row;
-  };
-  // Rows already in hand are rendered synchronously: an await per row of a million-row report adds up.
-  const chunks =
-    Symbol.asyncIterator in rows
-      ? reportChunksAsync(mapAsync(rows, count), options.format, options.extraColumns)
-      : reportChunks(mapSync(rows, count), options.format, options.extraColumns);
+  function* counting(): Generator<ReportRow> {
+    for (const row of rows) {
+      counted.rows++;
+      yield row;
+    }
+  }
+  // Rendered synchronously, a chunk at a time: an await per row of a million-row report adds up.
+  const chunks = reportChunks(counting(), options.format, options.extraColumns);
   try {
     if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
@@ -74,22 +73,19 @@ export async function checkReportTarget(path: string): Promise<void> {
   }
 }
 
-async function writeToSink(sink: ChunkSink, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+async function writeToSink(sink: ChunkSink, chunks: Iterable<string>): Promise<void> {
   // Waiting for each write's callback is the backpressure, and surfaces EPIPE and the like.
-  for await (const chunk of chunks) {
+  for (const chunk of chunks) {
     await new Promise<void>((done, fail) => {
       sink.write(chunk, (error) => (error ? fail(error) : done()));
     });
   }
 }
 
-async function writeFileAtomically(
-  path: string,
-  chunks: Iterable<string> | AsyncIterable<string>,
-): Promise<void> {
+async function writeFileAtomically(path: string, chunks: Iterable<string>): Promise<void> {
   const file = await AtomicFile.open(path);
   try {
-    for await (const chunk of chunks) await file.append(chunk);
+    for (const chunk of chunks) await file.append(chunk);
     await file.commit();
   } catch (error) {
     await file.discard();
@@ -216,14 +212,6 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
-}
-
-function* mapSync<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
-  for (const item of items) yield f(item);
-}
-
-async function* mapAsync<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of items) yield f(item);
 }
 
 function messageOf(error: unknown): string {
