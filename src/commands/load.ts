@@ -103,14 +103,10 @@ async function passA(source: Source, { args, options, delimiter, reportPath, out
   for await (const batch of read.batches) {
     const checked: CheckedRow[] = [];
     for (const record of batch) {
-      const f = record.fields;
-      const index = store.add(record);
-      facts.note(index, record.line, {
-        reference: f.reference ?? "",
-        amount: f.amount ?? "",
-        budget: f.budget ?? "",
-      });
-      if (earlyCheck) checked.push(earlyCheck.check(index, inputRowOf(record)));
+      const row = inputRowOf(record);
+      const index = store.add(row);
+      facts.note(index, row);
+      if (earlyCheck) checked.push(earlyCheck.check(index, row));
     }
     if (early && checked.length > 0) await early.rows(checked);
   }

@@ -7,7 +7,6 @@
  */
 import type { RawCells } from "../model.js";
 import { CANONICAL_COLUMNS } from "./headers.js";
-import type { InputRecord } from "./records.js";
 
 /** A record as validation takes it: its cells trimmed like the reader does, by canonical column. */
 export interface InputRow {
@@ -50,11 +49,11 @@ export class RowStore {
     return this.count;
   }
 
-  /** Keeps `record`; returns its index. */
-  add(record: InputRecord): number {
-    const f = record.fields;
-    let text = `${f.reference ?? ""}\0${f.payer_user_id ?? ""}\0${f.sender_port ?? ""}\0${f.recipient_user_id ?? ""}\0${f.port ?? ""}\0${f.amount ?? ""}\0${f.budget ?? ""}\0${f.withdrawal_instruction_id ?? ""}`;
-    const extra = record.extra ?? {};
+  /** Keeps `row`; returns its index. */
+  add(row: InputRow): number {
+    const c = row.raw;
+    let text = `${c.reference}\0${c.payer_user_id}\0${c.sender_port}\0${c.recipient_user_id}\0${c.port}\0${c.amount}\0${c.budget}\0${c.withdrawal_instruction_id}`;
+    const { extra } = c;
     // hasOwn: a kept column may be named "constructor" or "__proto__".
     for (const name of this.extraColumns) text += `\0${Object.hasOwn(extra, name) ? extra[name] : ""}`;
     const worst = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
@@ -69,10 +68,10 @@ export class RowStore {
     }
     this.lines = grown(this.lines, this.count);
     this.starts = grown(this.starts, this.count);
-    this.lines[index] = record.line;
+    this.lines[index] = row.line;
     this.starts[index] = this.used;
     this.used += block.write(text, this.used, "utf8");
-    if (record.problems.length > 0) this.problems.set(index, record.problems);
+    if (row.problems.length > 0) this.problems.set(index, row.problems);
     return index;
   }
 

@@ -80,8 +80,8 @@ export class FileFacts {
     this.references = new FirstSeen(0, (index) => rows.get(index).raw.reference.trim());
   }
 
-  /** Row `index` (0-based, file order) with its cells as read. */
-  note(index: number, line: number, cells: Pick<RawCells, "reference" | "amount" | "budget">): void {
+  /** Row `index` (0-based, file order). */
+  note(index: number, { line, raw: cells }: InputRow): void {
     // Only a "." or "," can prove a convention, and only the first proof of each counts.
     const money = cells.amount || cells.budget;
     const open = !(this.evidence.dot && this.evidence.comma);
@@ -356,7 +356,7 @@ export function validateRecords(records: readonly RecordIn[], options: ValidateO
   const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
   const facts = new FileFacts(source);
   rows.forEach((row, index) => {
-    facts.note(index, row.line, row.raw);
+    facts.note(index, row);
   });
   return [...checkRows(source, facts.context(options))];
 }

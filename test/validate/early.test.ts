@@ -49,7 +49,7 @@ function bothWays(cells: readonly Cells[], options: ValidateOptions = {}) {
   const earlyRows: CheckedRow[] = cells.map((c, index) => {
     const input = inputRowOf(row(index, c));
     rows.push(input);
-    facts.note(index, input.line, input.raw);
+    facts.note(index, input);
     return early.check(index, input);
   });
   const context = facts.context(options);
@@ -108,5 +108,27 @@ describe("EarlyCheck: one pass where the file allows it", () => {
     const late = bothWays([{ amount: "1.234" }, { amount: "12,50" }]);
     expect(late.early[0]?.ok).to.equal(false);
     expect(late.final[0]?.ok).to.equal(true);
+  });
+});
+
+describe("inputRowOf", () => {
+  it("gives empty cells for the columns a file does not have, trimmed cells but the reference", () => {
+    expect(
+      inputRowOf({ line: 2, fields: { recipient_user_id: " 7 ", port: "cl_clp", reference: " R " } }),
+    ).to.deep.equal({
+      line: 2,
+      raw: {
+        reference: " R ",
+        payer_user_id: "",
+        sender_port: "",
+        recipient_user_id: "7",
+        port: "cl_clp",
+        amount: "",
+        budget: "",
+        withdrawal_instruction_id: "",
+        extra: {},
+      },
+      problems: [],
+    });
   });
 });
