@@ -135,6 +135,17 @@ async function scanUtf8(
   return { plain, bom, size: offset, head: Buffer.concat(head), onlyLf, noQuotes };
 }
 
+/** Any failure to read the input: exit 2, naming the file (nothing has been sent). */
+function readError(file: string, cause: unknown): BatchError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const reason =
+    code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (cause as Error).message;
+  return new BatchError("input", `${file}: cannot read the file (${reason})`, {
+    hint: "check the path",
+    cause,
+  });
+}
+
 /** Opens `path` and makes pass 0. `hash` receives every byte of the file. */
 export async function openSource(
   path: string,
@@ -145,16 +156,14 @@ export async function openSource(
   try {
     handle = await open(path, "r");
   } catch (cause) {
-    const reason =
-      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    throw new BatchError("input", `${file}: cannot read the file (${reason})`, {
-      hint: "check the path",
-      cause,
-    });
+    throw readError(file, cause);
   }
   try {
     const before = await handle.stat();
-    const scan = await scanUtf8(handle, options.encoding ?? "auto", options.hash);
+    if (before.isDirectory()) throw readError(file, new Error("it is a directory"));
+    const scan = await scanUtf8(handle, options.encoding ?? "auto", options.hash).catch((cause) => {
+      throw readError(file, cause);
+    });
     const verifyUnchanged = async () => {
       const after = await handle.stat();
       if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || scan.size !== before.size) {
@@ -166,7 +175,9 @@ export async function openSource(
     const close = () => handle.close();
     if (!scan.plain) {
       const bytes = Buffer.allocUnsafe(scan.size);
-      const { bytesRead } = await handle.read(bytes, 0, scan.size, 0);
+      const { bytesRead } = await handle.read(bytes, 0, scan.size, 0).catch((cause) => {
+        throw readError(file, cause);
+      });
       const decoded = decodeToUtf8(bytes.subarray(0, bytesRead), {
         file,
         encoding: options.encoding ?? "auto",
@@ -185,9 +196,12 @@ export async function openSource(
         // The next chunk is read while this one is parsed: reading and parsing overlap.
         const readAt = (offset: number) => {
           const buffer = Buffer.allocUnsafe(CHUNK);
-          const read = handle
-            .read(buffer, 0, CHUNK, offset)
-            .then(({ bytesRead }) => buffer.subarray(0, bytesRead));
+          const read = handle.read(buffer, 0, CHUNK, offset).then(
+            ({ bytesRead }) => buffer.subarray(0, bytesRead),
+            (cause) => {
+              throw readError(file, cause);
+            },
+          );
           read.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
           return read;
         };
