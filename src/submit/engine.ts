@@ -5,6 +5,7 @@
  * settle delay the request's outputs are listed and matched to the rows still unaccounted
  * for (reconcile.ts), and only the rows still missing go out in the next round.
  */
+import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import type { BitexClient } from "../bitex/client.js";
@@ -78,6 +79,8 @@ class Run {
     private readonly options: SubmitOptions,
     private readonly journal: JournalWriter,
     private readonly past: JournalState,
+    /** Until when a create of an earlier run, cut off without an outcome, may still land. */
+    private readonly earlierLandingUntil: number,
   ) {
     // Twice the HTTP concurrency: a row's intent line is synced while the calls ahead of it
     // are still in flight, so the gate (which alone bounds calls in flight) never waits on disk.
@@ -210,7 +213,13 @@ class Run {
         await this.pause(settleDelayMs(error, this.settlePolicy));
       }
     }
-    this.stop(new Error(`creating the request for ${planned.key} kept failing`));
+    if (!this.halted) {
+      this.stop(
+        new BatchError("unreachable", `creating the request for ${planned.key} kept failing`, {
+          hint: RESUME_HINT,
+        }),
+      );
+    }
     return null;
   }
 
@@ -234,9 +243,15 @@ class Run {
    * Lists the request's outputs, refreshes the state of rows already created, and matches
    * the rows not yet settled. Returns the rows still missing on the server, or null when
    * the run had to stop. Before anything is sent again, the listing must be complete
-   * (as many outputs as the request counts) and the request must still take outputs.
+   * (as many outputs as the request counts) and the request must still take outputs;
+   * `matchOnly` skips those checks, for a look taken while a create may still be landing
+   * (whatever it finds is settled; what it does not find is never sent on its word).
    */
-  private async reconcile(requestId: string, rows: readonly ValidRow[]): Promise<ValidRow[] | null> {
+  private async reconcile(
+    requestId: string,
+    rows: readonly ValidRow[],
+    matchOnly = false,
+  ): Promise<ValidRow[] | null> {
     let listed: ConciergeOutput[];
     try {
       listed = (await this.options.api.listOutputs(requestId)).filter(
@@ -279,7 +294,7 @@ class Run {
         `note: request ${requestId} has ${result.strangers.length} output(s) that match no row of this file`,
       );
     }
-    if (result.missing.length === 0) return [];
+    if (result.missing.length === 0 || matchOnly) return result.missing;
     return this.checkBeforeResend(requestId, listed.length, result.missing);
   }
 
@@ -395,18 +410,20 @@ class Run {
     );
     await this.drainWrites();
     if (unclear.size === 0 || this.halted) return [];
-    // Every create of this request has returned, so the listing races none of ours. A create
-    // without an answer has usually landed: look first, and wait (then look again) only for
-    // the rows still missing whose create may yet land.
-    const stillMissing = async () =>
-      (await this.reconcile(requestId, planned.rows))?.filter((row) => unclear.has(row.line)) ?? [];
-    let still = await stillMissing();
-    const settleUntil = Math.max(0, ...still.map((row) => unclear.get(row.line) as number));
-    if (still.length > 0 && settleUntil > Date.now() && !this.halted) {
-      await this.pause(settleUntil - Date.now());
-      still = await stillMissing();
-    }
-    return still;
+    // Every create of this request has returned, so the listing races none of ours. Only a
+    // listing begun after every unclear create's settle delay decides what is sent again. A
+    // create without an answer has usually landed, though: while some may still land, look
+    // first (match only), then wait for the rows still missing and look again.
+    const stillMissing = async (matchOnly: boolean) =>
+      (await this.reconcile(requestId, planned.rows, matchOnly))?.filter((row) => unclear.has(row.line)) ??
+      [];
+    const latest = (rows: readonly ValidRow[]) =>
+      rows.reduce((until, row) => Math.max(until, unclear.get(row.line) ?? 0), 0);
+    if (latest(missing) <= Date.now()) return stillMissing(false);
+    const early = await stillMissing(true);
+    if (early.length === 0 || this.halted) return [];
+    await this.pause(latest(early) - Date.now());
+    return stillMissing(false);
   }
 
   async run(): Promise<void> {
@@ -417,6 +434,7 @@ class Run {
     // Anything the journal does not show as settled may exist on the server when this batch
     // ran before (the request was known) or a create was cut off mid-way.
     type Work = { requestId: string; planned: PlannedRequest; missing: ValidRow[] };
+    if (ensured.some((request) => request?.known)) await this.pause(this.earlierLandingUntil - Date.now());
     const first = await Promise.all(
       plan.requests.map(async (planned, index) => {
         const request = ensured[index];
@@ -457,6 +475,29 @@ class Run {
   }
 }
 
+/**
+ * Creates an earlier run left without an outcome may still land, so the server is not asked
+ * what is missing before their settle delays have passed: a create cut off by the end of the
+ * process (intent only) counts from the journal's last write, the latest that run can have
+ * sent anything; an ambiguous one from when it failed, longer after a timeout or a 5xx.
+ */
+async function earlierLandingUntil(past: JournalState, options: SubmitOptions): Promise<number> {
+  const settle = { ...DEFAULT_SETTLE, ...options.settle };
+  let until = 0;
+  let cutOff = false;
+  for (const row of past.rows.values()) {
+    if (row.status === "intent") cutOff = true;
+    if (row.status !== "ambiguous") continue;
+    const late = row.code === "api_timeout" || row.code === "api_server_error";
+    until = Math.max(until, Date.parse(row.at) + (late ? settle.lateMs : settle.noAnswerMs));
+  }
+  if (cutOff) {
+    const lastWrite = (await stat(options.journalPath).catch(() => null))?.mtimeMs ?? Date.now();
+    until = Math.max(until, lastWrite + settle.noAnswerMs);
+  }
+  return until;
+}
+
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
   const past = foldJournal(await readJournal(options.journalPath));
   const batch = options.plan.batchId;
@@ -478,8 +519,9 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
       },
     );
   }
+  const landingUntil = await earlierLandingUntil(past, options);
   const journal = await JournalWriter.open(options.journalPath);
-  const run = new Run(options, journal, past);
+  const run = new Run(options, journal, past, landingUntil);
   try {
     if (!past.begin) {
       const rows = options.plan.requests.reduce((sum, request) => sum + request.rows.length, 0);

@@ -35,7 +35,9 @@ export type JournalEntry =
   | { t: "end"; outcome: "finished" | "stopped"; at: string };
 
 export type RowRecord =
-  | { status: "intent" | "ambiguous"; requestId: string }
+  | { status: "intent"; requestId: string }
+  /** `code`: the ApiError's, which says how long the create may still land (api_timeout: long). */
+  | { status: "ambiguous"; requestId: string; code: string; at: string }
   | { status: "created"; requestId: string; outputId: string; state: string; at: string }
   | { status: "failed"; requestId: string; code: string; error: string; at: string };
 
@@ -66,7 +68,7 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         break;
       case "ambiguous": {
         const requestId = state.rows.get(entry.line)?.requestId ?? "";
-        state.rows.set(entry.line, { status: "ambiguous", requestId });
+        state.rows.set(entry.line, { status: "ambiguous", requestId, code: entry.code, at: entry.at });
         break;
       }
       case "created":

@@ -1,5 +1,6 @@
 /** The submit engine against an emulator behind a slow proxy: creates that land after the client gave up. */
 
+import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -111,6 +112,92 @@ describe("submit engine: a create that commits after the client timed out", func
     expect(result.stopped).to.equal(null);
     expect([...result.outcomes.values()].map((o) => o.status)).to.deep.equal(["created", "created"]);
     await new Promise((resolve) => setTimeout(resolve, 500)); // anything still in the proxy lands
+    expect(box.state().outputs).to.have.length(2);
+  });
+});
+
+describe("submit engine: resuming a run killed with a create in flight", function () {
+  this.timeout(30_000);
+  let box: Sandbox;
+  afterEach(async () => {
+    await box?.close();
+  });
+
+  it("waits out the settle delay after the journal's last write before asking the server what is missing", async () => {
+    const made = makeWorld(3); // rows 0 and 2 share a sender port: one request
+    box = await sandbox({}, made.seed);
+    const client = createBitexClient({ baseUrl: box.url, apiKey: box.apiKey, concurrency: 4, rate: 1000 });
+    const rows: ValidRow[] = made.rows
+      .filter((_, i) => i !== 1)
+      .map((r, i) => ({
+        line: i + 2,
+        reference: r.reference,
+        payerUserId: r.payer_user_id,
+        senderPort: r.sender_port as ValidRow["senderPort"],
+        recipientUserId: r.recipient_user_id,
+        port: r.port as ValidRow["port"],
+        amount: r.amount,
+        budget: null,
+        withdrawalInstructionId: r.withdrawal_instruction_id,
+      }));
+    const batch = plan("killed", rows);
+    const planned = batch.requests[0];
+    if (!planned || batch.requests.length !== 1) throw new Error("the world should make one request");
+    // The killed run: its request exists, and its journal says the first row's create was sent.
+    const request = await client.createRequest({
+      portCode: planned.senderPort,
+      externalId: planned.externalId,
+      payerUserId: planned.payerUserId,
+    });
+    const at = new Date().toISOString();
+    const journalPath = join(await tempDir(), "journal.jsonl");
+    const lines = [
+      {
+        t: "begin",
+        v: 1,
+        batch_id: "killed",
+        fingerprint: batch.fingerprint,
+        api: box.url,
+        file: "k.csv",
+        rows: 2,
+        at,
+      },
+      {
+        t: "request",
+        key: planned.key,
+        external_id: planned.externalId,
+        request_id: request.id,
+        state: "draft",
+        at,
+      },
+      { t: "intent", line: 2, request_id: request.id, at },
+    ];
+    await writeFile(journalPath, `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`);
+    // That create lands 400 ms later, as one still in the server's hands when the process died.
+    const first = rows[0] as ValidRow;
+    const landing = new Promise((resolve) => setTimeout(resolve, 400)).then(() =>
+      client.createOutput({
+        requestId: request.id,
+        portCode: first.port,
+        amount: first.amount ?? undefined,
+        recipientUserId: first.recipientUserId,
+        withdrawalInstructionId: first.withdrawalInstructionId,
+      }),
+    );
+    const result = await submitPlan({
+      plan: batch,
+      journalPath,
+      fileLabel: "k.csv",
+      apiLabel: box.url,
+      api: client,
+      concurrency: 2,
+      signal: new AbortController().signal,
+      say: () => undefined,
+    });
+    await landing;
+    client.close();
+    expect(result.stopped).to.equal(null);
+    expect([...result.outcomes.values()].map((o) => o.status)).to.deep.equal(["created", "created"]);
     expect(box.state().outputs).to.have.length(2);
   });
 });

@@ -40,7 +40,12 @@ describe("journal", () => {
       state: "accepting",
       at,
     });
-    expect(state.rows.get(3)).to.deep.equal({ status: "ambiguous", requestId: "7" });
+    expect(state.rows.get(3)).to.deep.equal({
+      status: "ambiguous",
+      requestId: "7",
+      code: "api_network",
+      at: "2026-11-22T00:00:00Z",
+    });
     expect(state.rows.get(4)).to.deep.equal({
       status: "failed",
       requestId: "7",
