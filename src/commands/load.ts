@@ -54,6 +54,15 @@ export interface Loaded {
   earlyHeld: boolean;
 }
 
+const BATCH_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function batchIdError(batchId: string): BatchError {
+  return new BatchError(
+    "usage",
+    `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
+  );
+}
+
 /** `<input-basename>.report.csv` next to the input. */
 export function defaultReportPath(csv: string): string {
   return join(dirname(csv), `${basename(csv, extname(csv))}.report.csv`);
@@ -119,6 +128,7 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
     throw new BatchError("usage", `--expect-rows expects a whole number, got ${args.expectRows}`);
   }
   const totals = expectedTotals(args.expectTotal);
+  if (args.batchId !== undefined && !BATCH_ID.test(args.batchId)) throw batchIdError(args.batchId);
   const delimiter = args.delimiter === undefined ? undefined : parseDelimiterOption(args.delimiter);
   const reportPath = args.report ?? defaultReportPath(args.csv);
   if (reportPath !== "-" && resolve(reportPath) === resolve(args.csv)) {
@@ -150,7 +160,12 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
   const context = facts.context(options);
   const checked = () => checkRows(store, context);
   if (args.expectRows !== undefined || totals.length > 0) {
-    const mismatches = controlMismatches(checked(), { rows: args.expectRows, totals });
+    // The row count needs no checking of rows; only the sums do.
+    const mismatches = controlMismatches(totals.length > 0 ? checked() : [], {
+      rows: args.expectRows,
+      totals,
+      rowCount: store.size,
+    });
     if (mismatches.length > 0) {
       throw new BatchError(
         "control_total",
@@ -160,12 +175,6 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
     }
   }
   const batchId = args.batchId ?? batchIdOf(hash);
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(batchId)) {
-    throw new BatchError(
-      "usage",
-      `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
-    );
-  }
   return {
     file: args.csv,
     reportPath,
