@@ -6,7 +6,7 @@ import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish, printSummary } from "./finish.js";
-import { type EarlyRows, type LoadArgs, loadBatch } from "./load.js";
+import { type EarlyRows, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
 import { type Output, reportCommandOutput } from "./output.js";
 
@@ -37,14 +37,21 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
     }
   }
   process.exitCode = await finish(out, {
-    command: "validate",
+    ...reportOf(loaded, args),
+    rows: reportRows(checked, { kind: "checked" }, new Date()),
+  });
+}
+
+/** What the end of the run says of the report (FinishInput without the rows). */
+function reportOf(loaded: Loaded, args: ValidateArgs) {
+  return {
+    command: "validate" as const,
     file: loaded.file,
     batchId: loaded.batchId,
     reportPath: loaded.reportPath,
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
-    rows: reportRows(checked, { kind: "checked" }, new Date()),
-  });
+  };
 }
 
 async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void> {
@@ -63,20 +70,14 @@ async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void>
   };
   try {
     const loaded = await loadBatch(args, out, early);
-    const input = {
-      command: "validate" as const,
-      file: loaded.file,
-      batchId: loaded.batchId,
-      reportPath: loaded.reportPath,
-      format: args.reportFormat,
-      extraColumns: loaded.extraColumns,
-    };
+    const input = reportOf(loaded, args);
     if (loaded.earlyHeld && report) {
       await report.commit();
       report = undefined;
       process.exitCode = printSummary(out, input, summary.result());
       return;
     }
+    // The end of the file changed an earlier answer: the one-pass report goes, pass B writes it.
     await report?.discard();
     report = undefined;
     process.exitCode = await finish(out, {
