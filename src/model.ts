@@ -59,3 +59,26 @@ export interface Plan {
   /** Hash of every planned row; a journal written for another plan is refused. */
   fingerprint: string;
 }
+
+/** What the server said of a row's output and its request when they were last read. */
+export interface ServerFacts {
+  requestState: string;
+  /** Exact decimal text as the server has it ("850000", "1200.5"); null until it knows. */
+  amount: string | null;
+  budget: string | null;
+  cancellationReason: string | null;
+}
+
+/** What became of a valid row on the server; `pending` rows are not finished (run again). */
+export type RowOutcome =
+  | {
+      status: "created";
+      requestId: string;
+      outputId: string;
+      state: string;
+      at: string;
+      /** Set once the output was read back after its create (quote, accept, status). */
+      server?: ServerFacts;
+    }
+  | { status: "failed"; requestId: string; code: string; error: string; at: string }
+  | { status: "pending"; requestId: string; code: string; error: string };

@@ -20,6 +20,12 @@ export const REPORT_COLUMNS = [
   "request_id",
   "output_id",
   "state",
+  "request_state",
+  "receive_amount",
+  "receive_currency",
+  "spend_amount",
+  "spend_currency",
+  "cancellation_reason",
   "error_code",
   "error",
   "updated_at",
@@ -42,7 +48,12 @@ export type Status = (typeof STATUSES)[number];
  *   with `reportCurrency` so "budget 1250.00 MXN" can never be read off a USD budget.
  * - id columns (`payer_user_id`, `recipient_user_id`, `withdrawal_instruction_id`,
  *   `request_id`, `output_id`): digit strings.
- * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z".
+ * - `receive_*`: what the payee gets (destination currency); `spend_*`: what the payer is
+ *   charged (sender currency). Before a quote only the row's own figure is known, in its
+ *   column; the server fills both once it quotes (DESIGN.md section 12).
+ * - `request_state`, `cancellation_reason`: the request's, as last read from the server.
+ * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z": when the row's data
+ *   was last read from the server (or decided locally, for rows never sent).
  * - `extra`: the input's unknown columns kept by `--keep-columns`, by header name.
  */
 export interface ReportRow {
@@ -60,6 +71,12 @@ export interface ReportRow {
   request_id: string;
   output_id: string;
   state: string;
+  request_state: string;
+  receive_amount: string;
+  receive_currency: string;
+  spend_amount: string;
+  spend_currency: string;
+  cancellation_reason: string;
   error_code: string;
   error: string;
   updated_at: string;

@@ -63,6 +63,18 @@ export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: reado
     d +
     textField(row.state, dialect) +
     d +
+    textField(row.request_state, dialect) +
+    d +
+    numberField(row.receive_amount, dialect, true) +
+    d +
+    textField(row.receive_currency, dialect) +
+    d +
+    numberField(row.spend_amount, dialect, true) +
+    d +
+    textField(row.spend_currency, dialect) +
+    d +
+    textField(row.cancellation_reason, dialect) +
+    d +
     textField(row.error_code, dialect) +
     d +
     textField(row.error, dialect) +

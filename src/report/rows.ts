@@ -4,8 +4,9 @@
  * copy of the file in memory; each row is one object literal (spreads into a fresh object
  * are several times slower, and this runs once per input row).
  */
-import type { CheckedRow, RawCells, ValidRow } from "../model.js";
-import type { RowOutcome } from "../submit/engine.js";
+import { decimal, format, rescale } from "../decimal.js";
+import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "../model.js";
+import { minorUnits, portCurrency } from "../ports.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 
 export type ReportMode =
@@ -19,7 +20,7 @@ export type ReportMode =
 type Result = Pick<
   ReportRow,
   "status" | "request_id" | "output_id" | "state" | "error_code" | "error" | "updated_at"
->;
+> & { server?: ServerFacts };
 
 export function* reportRows(
   checked: Iterable<CheckedRow>,
@@ -51,6 +52,12 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
     request_id: "",
     output_id: "",
     state: "",
+    request_state: "",
+    receive_amount: "",
+    receive_currency: "",
+    spend_amount: "",
+    spend_currency: "",
+    cancellation_reason: "",
     error_code: item.errors[0]?.code ?? "invalid",
     error: item.errors.map((e) => (e.column ? `${e.column}: ${e.message}` : e.message)).join("; "),
     updated_at: stamp,
@@ -61,6 +68,10 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
 function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
   const amount = row.amount ?? "";
   const budget = row.budget ?? "";
+  const { server } = result;
+  // Before a quote only the row's own figure is known; once the server has both, it wins.
+  const receive = money(server?.amount ?? row.amount, portCurrency(row.port));
+  const spend = money(server?.budget ?? row.budget, portCurrency(row.senderPort));
   return {
     line: row.line,
     reference: row.reference,
@@ -76,6 +87,12 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
     request_id: result.request_id,
     output_id: result.output_id,
     state: result.state,
+    request_state: server?.requestState ?? "",
+    receive_amount: receive.amount,
+    receive_currency: receive.currency,
+    spend_amount: spend.amount,
+    spend_currency: spend.currency,
+    cancellation_reason: server?.cancellationReason ?? "",
     error_code: result.error_code,
     error: result.error,
     updated_at: result.updated_at,
@@ -117,6 +134,7 @@ function outcomeResult(line: number, mode: ReportMode, stamp: string): Result {
       error_code: "",
       error: "",
       updated_at: at,
+      server: outcome.server,
     };
   }
   const at = outcome.status === "failed" ? reportTimestamp(new Date(outcome.at)) : stamp;
@@ -128,5 +146,18 @@ function outcomeResult(line: number, mode: ReportMode, stamp: string): Result {
     error_code: outcome.code,
     error: outcome.error,
     updated_at: at,
+  };
+}
+
+/**
+ * A server or row figure in its currency's minor units ("1200.5" → "1200.50"), never rounded:
+ * a figure with more decimals than the currency has is shown as the server sent it.
+ */
+function money(text: string | null, currency: string): { amount: string; currency: string } {
+  if (text === null || text === "") return { amount: "", currency: "" };
+  const value = decimal(text);
+  return {
+    amount: format(rescale(value, Math.max(value.scale, minorUnits(currency)))),
+    currency: currency.toUpperCase(),
   };
 }

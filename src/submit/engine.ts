@@ -12,7 +12,7 @@ import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
-import type { Plan, PlannedRequest, ValidRow } from "../model.js";
+import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
 import {
@@ -29,10 +29,7 @@ export type SubmitApi = Pick<
   "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
 >;
 
-export type RowOutcome =
-  | { status: "created"; requestId: string; outputId: string; state: string; at: string }
-  | { status: "failed"; requestId: string; code: string; error: string; at: string }
-  | { status: "pending"; requestId: string; code: string; error: string };
+export type { RowOutcome };
 
 type Settled = RowOutcome & { status: "created" | "failed" };
 

@@ -242,12 +242,16 @@ describe("formats: what the report writes", function () {
     expect(text.replaceAll("\r\n", "")).to.not.match(/[\r\n]/);
     const lines = text.split("\r\n");
     expect(lines[0]).to.equal(
-      "line;reference;payer_user_id;sender_port;recipient_user_id;port;amount;budget;currency;withdrawal_instruction_id;status;request_id;output_id;state;error_code;error;updated_at",
+      "line;reference;payer_user_id;sender_port;recipient_user_id;port;amount;budget;currency;withdrawal_instruction_id;status;request_id;output_id;state;request_state;receive_amount;receive_currency;spend_amount;spend_currency;cancellation_reason;error_code;error;updated_at",
     );
     const cells = (line: string | undefined) => (line ?? "").split(";").slice(0, 11).join(";");
     expect(cells(lines[1])).to.equal("2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;valid");
     expect(cells(lines[2])).to.equal("3;EMP-1002;112;us_usd;301;mx_mxn;23886,75;;MXN;2101;valid");
     expect(cells(lines[6])).to.equal("7;EMP-1006;113;uy_uyu;305;ar_ars;;60000,00;UYU;2105;valid");
+    // receive_* and spend_*: only the row's own figure before a quote, with a decimal comma too
+    const figures = (line: string | undefined) => (line ?? "").split(";").slice(14, 20).join(";");
+    expect(figures(lines[2])).to.equal(";23886,75;MXN;;;");
+    expect(figures(lines[6])).to.equal(";;;60000,00;UYU;");
   });
 });
 

@@ -26,8 +26,8 @@ describe("report/format: exact bytes of each dialect", () => {
   it("csv: no BOM, comma, dot decimals, LF, quotes only where needed", () => {
     expect(renderReport(ROWS, "csv")).to.equal(
       `${HEADER_NAMES}\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,,2026-11-22T10:15:00Z\n" +
-        '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,api_unprocessable,' +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z\n" +
+        '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
         '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "csv"), "utf8");
@@ -38,8 +38,8 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel: BOM, semicolon, decimal comma in amount and budget only, CRLF", () => {
     expect(renderReport(ROWS, "excel")).to.equal(
       `\uFEFF${REPORT_COLUMNS.join(";")}\r\n` +
-        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;;2026-11-22T10:15:00Z\r\n" +
-        "3;Pérez, Ana;112;us_usd;301;mx_mxn;;1250,50;USD;2101;failed;7;;;api_unprocessable;" +
+        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z\r\n" +
+        "3;Pérez, Ana;112;us_usd;301;mx_mxn;;1250,50;USD;2101;failed;7;;;;;;1250,50;USD;;api_unprocessable;" +
         '"Instrucción ""2101"" rechazada";2026-11-22T10:15:00Z\r\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "excel"), "utf8");
@@ -49,8 +49,8 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel-en: BOM, comma, dot decimals, CRLF", () => {
     expect(renderReport(ROWS, "excel-en")).to.equal(
       `\uFEFF${HEADER_NAMES}\r\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,,2026-11-22T10:15:00Z\r\n" +
-        '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,api_unprocessable,' +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z\r\n" +
+        '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
         '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z\r\n',
     );
   });
@@ -110,18 +110,28 @@ describe("report/format: formula injection (OWASP)", () => {
       port: "+A1",
       currency: "-A1",
       state: "@A1",
+      request_state: "=R1",
+      receive_currency: "+C",
+      spend_currency: "-C",
+      cancellation_reason: "@C",
       error_code: "\t=A1",
       error: "=cmd|' /C calc'!A0",
       updated_at: "=NOW()",
       extra: { "=name": "=1+1", note: "+2" },
     });
     const [header, cells] = parseBack(renderReport([row], "csv", ["=name", "note"]), "csv");
-    expect(header?.slice(17)).to.deep.equal(["'=name", "note"]);
+    expect(header?.slice(REPORT_COLUMNS.length)).to.deep.equal(["'=name", "note"]);
     expect(cells?.[3]).to.equal("'=A1");
     expect(cells?.[5]).to.equal("'+A1");
     expect(cells?.[8]).to.equal("'-A1");
     expect(cells?.slice(13)).to.deep.equal([
       "'@A1",
+      "'=R1",
+      "1329000",
+      "'+C",
+      "",
+      "'-C",
+      "'@C",
       "'\t=A1",
       "'=cmd|' /C calc'!A0",
       "'=NOW()",
@@ -139,7 +149,8 @@ describe("report/format: formula injection (OWASP)", () => {
     for (const format of REPORT_FORMATS) {
       const records = parseBack(renderReport(rows, format), format).slice(1);
       for (const cells of records) {
-        for (const index of [0, 2, 4, 6, 7, 9, 11, 12]) expect(cells[index]).to.match(/^(-?\d+([.,]\d+)?)?$/);
+        for (const index of [0, 2, 4, 6, 7, 9, 11, 12, 15, 17])
+          expect(cells[index]).to.match(/^(-?\d+([.,]\d+)?)?$/);
       }
     }
   });
