@@ -77,6 +77,28 @@ function apiOptions<T>(y: Argv<T>) {
     });
 }
 
+function followOptions<T>(y: Argv<T>) {
+  return y
+    .option("allow-partial", {
+      type: "boolean",
+      default: false,
+      describe: "quote and accept without the rows that failed to create (a quoted request takes no more)",
+    })
+    .option("max-total", {
+      type: "string",
+      array: true,
+      nargs: 1,
+      describe:
+        "the most the batch may spend, CUR=AMOUNT in the sender currency (repeatable; required to accept)",
+    })
+    .option("wait", { type: "number", describe: "seconds to wait for the quotes [default: 600]" })
+    .option("timeout", {
+      type: "number",
+      describe: "seconds to follow the rows before exit 3 [default: 3600]",
+    })
+    .option("interval", { type: "number", describe: "seconds between two reads of the batch [default: 30]" });
+}
+
 export function buildCli(argv: string[]) {
   return yargs(argv)
     .scriptName("bitex-batch")
@@ -103,7 +125,7 @@ export function buildCli(argv: string[]) {
       "submit <csv>",
       "validate, plan, create requests and outputs, write the report",
       (y) =>
-        apiOptions(inputOptions(y))
+        followOptions(apiOptions(inputOptions(y)))
           .option("concurrency", { type: "number", default: 4, describe: "calls in flight at most" })
           .option("rate", { type: "number", default: 5, describe: "calls started per second at most" })
           .option("dry-run", { type: "boolean", default: false, describe: "plan and report, send nothing" })
@@ -111,10 +133,50 @@ export function buildCli(argv: string[]) {
             type: "boolean",
             default: false,
             describe: "submit the valid rows even if others are invalid",
+          })
+          .option("until", {
+            choices: ["created", "quoted", "accepted", "final"] as const,
+            default: "created" as const,
+            describe:
+              "how far to take the batch: created outputs, quoted, accepted (needs --max-total), final",
           }),
       async (args) => (await import("./commands/submit.js")).submitCommand(args),
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
+    .command(
+      "quote <csv>",
+      "request a quote for every draft request of the file's batch and wait for it",
+      (y) => followOptions(apiOptions(inputOptions(y))),
+      async (args) => (await import("./commands/follow.js")).followCommand("quote", args, ["quote"]),
+    )
+    .example(
+      "$0 quote payroll.csv",
+      "quote the batch of payroll.csv; prints what it will spend and the deadline",
+    )
+    .command(
+      "accept <csv>",
+      "accept the batch's quotes if they are within --max-total and their deadline",
+      (y) => followOptions(apiOptions(inputOptions(y))),
+      async (args) => (await import("./commands/follow.js")).followCommand("accept", args, ["accept"]),
+    )
+    .example("$0 accept payroll.csv --max-total ARS=25000000", "commit the payer's money for the batch")
+    .command(
+      "status <csv>",
+      "read every row of the batch from the server and rewrite the report; sends nothing",
+      (y) =>
+        followOptions(apiOptions(inputOptions(y))).option("watch", {
+          type: "boolean",
+          default: false,
+          describe: "read again every --interval until every row is final or --timeout",
+        }),
+      async (args) =>
+        (await import("./commands/follow.js")).followCommand(
+          "status",
+          args,
+          args.watch ? ["watch"] : ["read"],
+        ),
+    )
+    .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
       "template",
       "print a CSV template with the header and example rows",

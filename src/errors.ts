@@ -13,6 +13,8 @@ export type BatchErrorCode =
   | "interrupted" // SIGINT/SIGTERM
   | "locked" // another run holds the batch lock
   | "conflict" // the server's state is not what exactly-once needs (duplicate requests, incomplete listing)
+  | "refused" // a guard, a deadline or the quote gate refused a money step; nothing moved
+  | "not_yet" // the batch is not where the command was asked to take it yet (a wait timed out)
   | "internal";
 
 export class BatchError extends Error {
@@ -44,11 +46,13 @@ export function exitCodeFor(error: unknown): number {
     case "control_total":
     case "auth":
     case "insecure_url":
+    case "refused":
       return EXIT.usage;
     case "locked":
       return EXIT.locked;
     case "unreachable":
     case "conflict":
+    case "not_yet":
     case "interrupted":
     case "internal":
       return EXIT.stopped;

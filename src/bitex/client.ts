@@ -71,6 +71,10 @@ export interface BitexClient {
   }): Promise<ConciergeRequest>;
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
   getRequest(id: string): Promise<ConciergeRequest>;
+  /** `draft → quote_requested`; moves no money. A lost answer is settled by getRequest. */
+  requestQuote(id: string): Promise<ConciergeRequest>;
+  /** `quoted → quote_accepted`: commits the payer's money. Never retried blindly. */
+  acceptQuote(id: string): Promise<ConciergeRequest>;
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
@@ -265,6 +269,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       listAll("/concierge_requests", { "filter[external_id]": externalId }, "concierge_requests", asRequest),
     getRequest: async (requestId) =>
       call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf),
+    requestQuote: async (requestId) =>
+      call("POST", `/concierge_requests/${id(requestId)}/request_quote`, undefined, requestOf),
+    acceptQuote: async (requestId) =>
+      call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
     listOutputs: async (requestId) =>
       listAll(

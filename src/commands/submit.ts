@@ -10,26 +10,28 @@ import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
+import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock } from "../submit/lock.js";
-import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { connect, resolveApi } from "./connect.js";
+import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { finish } from "./finish.js";
-import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { type Loaded, loadBatch } from "./load.js";
 import { type Output, reportCommandOutput } from "./output.js";
 import { startProgress } from "./progress.js";
+import { watchSignals } from "./signals.js";
 
-export interface SubmitArgs extends LoadArgs, ApiArgs {
+export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
   stateDir: string;
   json: boolean;
   quiet: boolean;
+  /** How far to take the batch (DESIGN.md section 12); default "created". */
+  until: Until;
   concurrency: number;
   rate: number;
   dryRun: boolean;
   skipInvalid: boolean;
 }
-
-/** How long calls in flight may take to finish after SIGINT/SIGTERM before they are cut. */
-const DRAIN_MS = 10_000;
 
 function checkNumbers(args: SubmitArgs): void {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
@@ -41,39 +43,6 @@ function checkNumbers(args: SubmitArgs): void {
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
     throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
   }
-}
-
-interface SignalActions {
-  stop(): void;
-  drainTimeout(): void;
-  /** Synchronous cleanup before exiting at once. */
-  exitNow(): void;
-}
-
-/** First signal: stop taking rows, let calls in flight finish (bounded). Second: leave now. */
-function watchSignals(out: Output, actions: SignalActions): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let count = 0;
-  const handler = (signal: NodeJS.Signals) => {
-    if (++count > 1) {
-      out.warn(`${signal} again: exiting now; the journal is consistent, run again to resume`);
-      actions.exitNow();
-      process.exit(EXIT.stopped);
-    }
-    out.warn(
-      `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,
-    );
-    actions.stop();
-    timer = setTimeout(actions.drainTimeout, DRAIN_MS);
-    timer.unref();
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return () => {
-    clearTimeout(timer);
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-  };
 }
 
 /**
@@ -102,8 +71,19 @@ async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: 
   );
 }
 
+export type Until = "created" | "quoted" | "accepted" | "final";
+
+const STEPS: Record<Until, Step[]> = {
+  created: [],
+  quoted: ["quote"],
+  accepted: ["quote", "accept"],
+  final: ["quote", "accept", "watch"],
+};
+
 export async function submitCommand(args: SubmitArgs): Promise<void> {
   checkNumbers(args);
+  // --max-total and the waits are checked before anything is read or sent.
+  const follow = followPlan(args, STEPS[args.until ?? "created"]);
   // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).
   const target = args.dryRun ? null : resolveApi(args);
   const out = reportCommandOutput(args, target?.apiKey);
@@ -180,7 +160,6 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
       });
     } finally {
       progress.stop();
-      await connection.close();
     }
     const { outcomes, stopped, resumed } = result;
     if (resumed && resumed.created === total) {
@@ -194,14 +173,28 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
       );
     }
     const rows = reportRows(loaded.checked(), { kind: "submitted", outcomes }, new Date());
-    process.exitCode = await finish(out, {
+    const created = await finish(out, {
       ...base,
       rows,
       stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
     });
     if (stopped) throw stopped;
+    const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
+    if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
+      if (created === EXIT.ok)
+        out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
+      process.exitCode = created;
+      return;
+    }
+    const journalPath = journalPathFor(stateDir, loaded.batchId);
+    const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
+    process.exitCode = await followThrough(
+      { command: "submit", args, batch, out, connection, signal: stop.signal },
+      follow,
+    );
   } finally {
     unwatch();
+    await connection?.close();
     await lock.release();
     dropSandboxState();
   }

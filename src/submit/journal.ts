@@ -32,7 +32,19 @@ export type JournalEntry =
     }
   | { t: "failed"; line: number; request_id: string; code: string; error: string; at: string }
   | { t: "ambiguous"; line: number; code: string; at: string }
-  | { t: "end"; outcome: "finished" | "stopped"; at: string };
+  | { t: "end"; outcome: "finished" | "stopped"; at: string }
+  /** A money step on a whole request (DESIGN.md section 12): intent before the call, done after. */
+  | {
+      t: "step";
+      action: StepAction;
+      phase: "intent" | "done";
+      request_id: string;
+      /** The request's state as the answer (or a read after a lost answer) showed it. */
+      state?: string;
+      at: string;
+    };
+
+export type StepAction = "request_quote" | "accept_quote";
 
 export type RowRecord =
   | { status: "intent"; requestId: string }
@@ -46,11 +58,13 @@ export interface JournalState {
   /** group key → request id */
   requests: Map<string, { requestId: string; externalId: string; state: string }>;
   rows: Map<number, RowRecord>;
+  /** request id → the last phase journaled for each step on it. */
+  steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
 }
 
 /** Folds entries in order into what is known of each request and row (pure). */
 export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
-  const state: JournalState = { begin: null, requests: new Map(), rows: new Map() };
+  const state: JournalState = { begin: null, requests: new Map(), rows: new Map(), steps: new Map() };
   for (const entry of entries) {
     switch (entry.t) {
       case "begin":
@@ -91,6 +105,13 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         break;
       case "end":
         break;
+      case "step": {
+        const steps = state.steps.get(entry.request_id) ?? {};
+        // A later intent (a resend after reading the server) never undoes a done.
+        if (steps[entry.action] !== "done") steps[entry.action] = entry.phase;
+        state.steps.set(entry.request_id, steps);
+        break;
+      }
     }
   }
   return state;

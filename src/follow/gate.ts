@@ -1,0 +1,83 @@
+/**
+ * The quote gate (pure). Bitex has no idempotency keys, so no settle delay can rule out a
+ * create that lands late, and another writer may share the key. Money moves only when a
+ * quote is accepted, so before `request_quote`, and again before `accept_quote`, a request
+ * must hold exactly the batch's rows: every journaled output listed, nothing else, and the
+ * server's count agreeing with the listing.
+ */
+import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import type { ValidRow } from "../model.js";
+import type { JournalState } from "../submit/journal.js";
+import { outputMatchesRow, toServerOutput } from "../submit/reconcile.js";
+import type { RequestView } from "./read.js";
+
+export type GateProblem =
+  /** Rows not created yet: `submit` must finish first. */
+  | { kind: "unfinished"; message: string }
+  /** Rows the server refused: quoting would leave them out for good. */
+  | { kind: "partial"; message: string }
+  /** The request holds outputs that are not the batch's, or the listing cannot be trusted. */
+  | { kind: "polluted"; message: string };
+
+export interface GateOptions {
+  /** `--allow-partial`: rows that failed to create may be left out of the quote. */
+  allowPartial: boolean;
+}
+
+const MAX_NAMED = 10;
+
+function named(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_NAMED).join(", ");
+  return items.length > MAX_NAMED ? `${shown} and ${items.length - MAX_NAMED} more` : shown;
+}
+
+/** Lines of the batch that an extra output duplicates, so the operator knows whose payment it is. */
+function duplicatedLines(extra: readonly ConciergeOutput[], rows: readonly ValidRow[]): string[] {
+  return extra.map((output) => {
+    const server = toServerOutput(output);
+    const row = server && rows.find((candidate) => outputMatchesRow(server, candidate));
+    return row ? `${output.id} (a second output for line ${row.line})` : output.id;
+  });
+}
+
+export function checkGate(view: RequestView, journal: JournalState, options: GateOptions): GateProblem[] {
+  const { planned, request } = view;
+  const label = `request for ${planned.payerUserId || "the key's owner"} from ${planned.senderPort}`;
+  if (!request) {
+    return [{ kind: "unfinished", message: `no ${label} on the server: nothing of it was created` }];
+  }
+  const problems: GateProblem[] = [];
+  if (view.extra.length > 0) {
+    problems.push({
+      kind: "polluted",
+      message: `request ${request.id} holds ${view.extra.length} output(s) that are not this batch's rows: ${named(duplicatedLines(view.extra, planned.rows))}`,
+    });
+  }
+  if (view.unlisted.length > 0) {
+    problems.push({
+      kind: "polluted",
+      message: `request ${request.id}: the listing lacks journaled output(s) ${named(view.unlisted)}`,
+    });
+  }
+  if (request.outputs_count !== view.outputs.length) {
+    problems.push({
+      kind: "polluted",
+      message: `request ${request.id} counts ${request.outputs_count} outputs but the listing showed ${view.outputs.length}`,
+    });
+  }
+  const failed = view.missing.filter((row) => journal.rows.get(row.line)?.status === "failed");
+  const unfinished = view.missing.filter((row) => journal.rows.get(row.line)?.status !== "failed");
+  if (unfinished.length > 0) {
+    problems.push({
+      kind: "unfinished",
+      message: `request ${request.id}: line(s) ${named(unfinished.map((r) => String(r.line)))} not created yet`,
+    });
+  }
+  if (failed.length > 0 && !options.allowPartial) {
+    problems.push({
+      kind: "partial",
+      message: `request ${request.id}: line(s) ${named(failed.map((r) => String(r.line)))} failed to create; a quoted request takes no more outputs`,
+    });
+  }
+  return problems;
+}

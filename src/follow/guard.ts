@@ -1,0 +1,111 @@
+/**
+ * The acceptance guard (pure, DESIGN.md section 12). Accepting commits the payer's money, so
+ * it happens only when every request of the batch is quoted and still inside its deadline,
+ * and, per sender currency, the sum of `total_to_spend` is within the operator's
+ * `--max-total`. A currency without a `--max-total` is refused: no limit is never implied.
+ */
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import { add, compare, type Decimal, decimal, format, rescale } from "../decimal.js";
+import { BatchError } from "../errors.js";
+import { isPort, minorUnits, portCurrency } from "../ports.js";
+import { parseExpectedTotal } from "../validate/control.js";
+import { stepDone } from "./steps.js";
+
+export interface MaxTotal {
+  /** ISO 4217, upper case. */
+  currency: string;
+  amount: Decimal;
+}
+
+export function parseMaxTotals(values: readonly string[] | undefined): MaxTotal[] {
+  const totals = (values ?? []).map((text) => {
+    const total = parseExpectedTotal(text);
+    if (!total) {
+      throw new BatchError("usage", `--max-total ${JSON.stringify(text)} is not CUR=AMOUNT`, {
+        hint: "write it in the sender currency, like --max-total ARS=25000000 --max-total USD=120000.50",
+      });
+    }
+    return total;
+  });
+  const seen = new Set<string>();
+  for (const total of totals) {
+    if (seen.has(total.currency))
+      throw new BatchError("usage", `--max-total ${total.currency} is given twice`);
+    seen.add(total.currency);
+  }
+  return totals;
+}
+
+export interface CurrencySpend {
+  currency: string;
+  requests: number;
+  /** Sum of total_to_spend, in the currency's minor units. */
+  total: string;
+  /** The operator's limit, when given. */
+  max: string | null;
+}
+
+export interface GuardResult {
+  spend: CurrencySpend[];
+  /** One sentence per failed check; empty when the batch may be accepted. */
+  problems: string[];
+}
+
+export const senderCurrency = (request: ConciergeRequest) =>
+  isPort(request.port_code) ? portCurrency(request.port_code).toUpperCase() : request.port_code.toUpperCase();
+
+/** What the batch's quotes spend per sender currency (requests with no total yet are left out). */
+export function spendByCurrency(
+  requests: readonly ConciergeRequest[],
+): Map<string, { requests: number; total: Decimal }> {
+  const sums = new Map<string, { requests: number; total: Decimal }>();
+  for (const request of requests) {
+    if (request.total_to_spend === null) continue;
+    const currency = senderCurrency(request);
+    const sum = sums.get(currency) ?? { requests: 0, total: { units: 0n, scale: minorUnits(currency) } };
+    sums.set(currency, {
+      requests: sum.requests + 1,
+      total: add(sum.total, decimal(request.total_to_spend)),
+    });
+  }
+  return sums;
+}
+
+export function checkGuard(
+  requests: readonly ConciergeRequest[],
+  maxTotals: readonly MaxTotal[],
+  now: Date,
+): GuardResult {
+  const problems: string[] = [];
+  for (const request of requests) {
+    if (stepDone("accept_quote", request.state)) continue; // accepted by an earlier run: counted, not checked
+    if (request.state !== "quoted") {
+      const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
+      problems.push(`request ${request.id} is ${request.state}${reason}, not quoted`);
+    } else if (request.accept_quote_before && Date.parse(request.accept_quote_before) <= now.getTime()) {
+      problems.push(`request ${request.id}: its quote expired at ${request.accept_quote_before}`);
+    } else if (request.total_to_spend === null) {
+      problems.push(`request ${request.id} is quoted without a total_to_spend`);
+    }
+  }
+  const limits = new Map(maxTotals.map((max) => [max.currency, max.amount]));
+  const spend: CurrencySpend[] = [];
+  for (const [currency, sum] of [...spendByCurrency(requests)].sort(([a], [b]) => a.localeCompare(b))) {
+    const max = limits.get(currency);
+    const scale = Math.max(sum.total.scale, minorUnits(currency));
+    const total = format(rescale(sum.total, scale));
+    spend.push({
+      currency,
+      requests: sum.requests,
+      total,
+      max: max ? format(rescale(max, Math.max(max.scale, scale))) : null,
+    });
+    if (!max)
+      problems.push(
+        `${currency}: the quotes spend ${total} ${currency} and no --max-total ${currency}=… was given`,
+      );
+    else if (compare(sum.total, max) > 0)
+      problems.push(`${currency}: the quotes spend ${total}, above --max-total ${currency}=${format(max)}`);
+  }
+  return { spend, problems };
+}

@@ -1,0 +1,210 @@
+/**
+ * The follow-through of a batch whose outputs were created (DESIGN.md section 12): quote
+ * behind the quote gate, accept behind the guard, then follow every row to a final state.
+ * The API and the journal come in from outside; the decisions are in gate.ts, guard.ts and
+ * steps.ts, and what the report shows of each row is `rowOutcomes`.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import { FINAL_OUTPUT_STATES } from "../bitex/resources.js";
+import { BatchError } from "../errors.js";
+import type { Plan, RowOutcome } from "../model.js";
+import type { JournalState, JournalWriter } from "../submit/journal.js";
+import { checkGate, type GateProblem } from "./gate.js";
+import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
+import { type FollowApi, type RequestView, readRequest } from "./read.js";
+import { runStep, type StepApi, stepDone } from "./steps.js";
+
+export interface FollowOptions {
+  api: FollowApi & StepApi;
+  plan: Plan;
+  /** The journal as this run found it: create outcomes and steps already taken. */
+  past: JournalState;
+  /** Where steps are journaled; null for the read-only `status`. */
+  journal: JournalWriter | null;
+  signal: AbortSignal;
+  /** See StepContext.settleMs. */
+  settleMs: number;
+  /** `--allow-partial`: rows that failed to create are left out of the quote. */
+  allowPartial: boolean;
+  say(line: string): void;
+}
+
+const isFinalRequest = (request: ConciergeRequest | null) =>
+  request !== null && (request.state === "finished" || request.state === "cancelled");
+
+export class BatchFollow {
+  views: RequestView[] = [];
+  /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
+  stepped = false;
+
+  constructor(private readonly options: FollowOptions) {}
+
+  /** Reads every request of the batch; one read as finished or cancelled is not read again. */
+  async read(): Promise<RequestView[]> {
+    const { api, plan, past } = this.options;
+    const before = new Map(this.views.map((view) => [view.planned.key, view]));
+    this.views = await Promise.all(
+      plan.requests.map(async (planned) => {
+        const known = before.get(planned.key);
+        return known && isFinalRequest(known.request) ? known : readRequest(api, planned, past);
+      }),
+    );
+    return this.views;
+  }
+
+  /** Requests a quote for every draft request, then waits up to `waitMs` for every quote. */
+  async quote(waitMs: number, pollMs: number): Promise<void> {
+    await this.read();
+    const drafts = this.views.filter((view) => view.request?.state === "draft");
+    const problems = this.views.flatMap((view) => {
+      if (view.request && view.request.state !== "draft") return cancelledProblem(view.request);
+      return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
+    });
+    if (problems.length > 0) throw gateRefusal(problems, "quoted");
+    await Promise.all(
+      drafts.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
+    );
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      await this.read();
+      const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
+      const cancelled = this.views.flatMap((view) => (view.request ? cancelledProblem(view.request) : []));
+      if (cancelled.length > 0) throw gateRefusal(cancelled, "quoted");
+      if (waiting.length === 0) return;
+      if (Date.now() >= deadline || this.options.signal.aborted) {
+        throw new BatchError(
+          "not_yet",
+          `${waiting.length} request(s) still wait for their quote (${waiting.map((v) => v.request?.id).join(", ")})`,
+          { hint: "run the same command again later; it goes on waiting and sends nothing twice" },
+        );
+      }
+      await this.pause(Math.min(pollMs, deadline - Date.now()));
+    }
+  }
+
+  /**
+   * Accepts every quoted request, only when the gate and the guard hold for the whole batch.
+   * Returns the guard's figures (for printing) whether or not it held.
+   */
+  async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
+    await this.read();
+    const gate = this.views.flatMap((view) =>
+      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }).filter(
+        (problem) => problem.kind === "polluted" || !this.options.allowPartial,
+      ),
+    );
+    const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
+    const guard = checkGuard(requests, maxTotals, now());
+    if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
+    if (guard.problems.length > 0) return guard;
+    await Promise.all(
+      requests
+        .filter((request) => !stepDone("accept_quote", request.state))
+        .map((request) => runStep(this.stepContext(), "accept_quote", request)),
+    );
+    await this.read();
+    return guard;
+  }
+
+  /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
+  async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.read();
+      await onRead?.();
+      const open = this.openRows();
+      if (open === 0) return;
+      if (Date.now() >= deadline || this.options.signal.aborted) {
+        throw new BatchError("not_yet", `${open} row(s) are not in a final state yet`, {
+          hint: "run bitex-batch status <csv> later (with --watch to wait); nothing is sent by it",
+        });
+      }
+      await this.pause(Math.min(intervalMs, deadline - Date.now()));
+    }
+  }
+
+  /** Rows that may still change: not yet created, or with an output not in a final state. */
+  openRows(): number {
+    const outcomes = this.rowOutcomes(new Date());
+    let open = 0;
+    for (const outcome of outcomes.values()) {
+      if (outcome.status === "pending") open++;
+      else if (
+        outcome.status === "created" &&
+        !(FINAL_OUTPUT_STATES as readonly string[]).includes(outcome.state)
+      )
+        open++;
+    }
+    return open;
+  }
+
+  /** What each planned row is on the server, as last read. */
+  rowOutcomes(at: Date): Map<number, RowOutcome> {
+    const stamp = at.toISOString();
+    const outcomes = new Map<number, RowOutcome>();
+    for (const view of this.views) {
+      const requestId = view.request?.id ?? "";
+      for (const row of view.planned.rows) {
+        const output = view.byLine.get(row.line);
+        const record = this.options.past.rows.get(row.line);
+        if (output && view.request) {
+          outcomes.set(row.line, {
+            status: "created",
+            requestId,
+            outputId: output.id,
+            state: output.state,
+            at: stamp,
+            server: {
+              requestState: view.request.state,
+              amount: output.amount,
+              budget: output.budget,
+              cancellationReason: view.request.cancellation_reason,
+            },
+          });
+        } else if (record?.status === "failed") {
+          outcomes.set(row.line, record);
+        } else {
+          outcomes.set(row.line, {
+            status: "pending",
+            requestId,
+            code: "not_created",
+            error: "no output on the server for this row; run submit again to create it",
+          });
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  private stepContext() {
+    const { api, journal, past, signal, settleMs, say } = this.options;
+    if (!journal) throw new Error("a read-only follow takes no steps");
+    this.stepped = true;
+    return { api, journal, past, signal, settleMs, say };
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
+  }
+}
+
+function cancelledProblem(request: ConciergeRequest): GateProblem[] {
+  if (request.state !== "cancelled") return [];
+  const reason = request.cancellation_reason ?? "no reason given";
+  return [{ kind: "polluted", message: `request ${request.id} is cancelled (${reason})` }];
+}
+
+function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
+  const kinds = new Set(problems.map((problem) => problem.kind));
+  const hint = kinds.has("polluted")
+    ? "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
+    : kinds.has("unfinished")
+      ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+      : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+  return new BatchError(
+    "refused",
+    `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,
+    { hint },
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * The money steps on a whole request, `request_quote` and `accept_quote`, exactly once
+ * (DESIGN.md section 12). The journal holds the intent before the call and the outcome
+ * after. An answer that may have been lost is settled by reading the request: the call is
+ * sent again only when the server's state shows it surely did not happen.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiError } from "../bitex/errors.js";
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import type { RequestState } from "../bitex/resources.js";
+import { BatchError } from "../errors.js";
+import type { JournalState, JournalWriter, StepAction } from "../submit/journal.js";
+
+export interface StepApi {
+  getRequest(id: string): Promise<ConciergeRequest>;
+  requestQuote(id: string): Promise<ConciergeRequest>;
+  acceptQuote(id: string): Promise<ConciergeRequest>;
+}
+
+/** The states in which a step has surely happened (cancelled is not one: it ends the request). */
+const DONE_IN: Record<StepAction, readonly RequestState[]> = {
+  request_quote: ["quote_requested", "quoted", "quote_accepted", "working", "finished"],
+  accept_quote: ["quote_accepted", "working", "finished"],
+};
+
+export function stepDone(action: StepAction, state: string): boolean {
+  return (DONE_IN[action] as readonly string[]).includes(state);
+}
+
+export interface StepContext {
+  api: StepApi;
+  journal: JournalWriter;
+  past: JournalState;
+  signal: AbortSignal;
+  /** How long a call without a clear answer may take to land before the request is read. */
+  settleMs: number;
+  say(line: string): void;
+}
+
+const ATTEMPTS = 3;
+const now = () => new Date().toISOString();
+
+async function record(ctx: StepContext, action: StepAction, request: ConciergeRequest): Promise<void> {
+  await ctx.journal.append({
+    t: "step",
+    action,
+    phase: "done",
+    request_id: request.id,
+    state: request.state,
+    at: now(),
+  });
+}
+
+async function settle(ctx: StepContext): Promise<void> {
+  await sleep(ctx.settleMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+}
+
+/**
+ * Brings `request` (as just read) through `action`; returns the request as the server shows
+ * it afterwards. Throws a BatchError when the server refuses (an expired quote, a cancelled
+ * request) or cannot be reached; the journal then says what may have been sent.
+ */
+export async function runStep(
+  ctx: StepContext,
+  action: StepAction,
+  request: ConciergeRequest,
+): Promise<ConciergeRequest> {
+  let current = request;
+  if (ctx.past.steps.get(current.id)?.[action] === "intent" && !stepDone(action, current.state)) {
+    // An earlier run was cut off after sending: its call may still be landing.
+    await settle(ctx);
+    current = await ctx.api.getRequest(current.id);
+  }
+  for (let attempt = 1; ; attempt++) {
+    if (stepDone(action, current.state)) {
+      if (ctx.past.steps.get(current.id)?.[action] !== "done") await record(ctx, action, current);
+      return current;
+    }
+    if (ctx.signal.aborted) throw interrupted();
+    if (attempt > ATTEMPTS) {
+      throw new BatchError("unreachable", `${action} on request ${current.id} had no clear answer`, {
+        hint: "run the same command again; the request is read before anything is sent again",
+      });
+    }
+    await ctx.journal.append({ t: "step", action, phase: "intent", request_id: current.id, at: now() });
+    try {
+      current = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
+      continue; // the answer's state is checked like a read's
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.sent === "maybe") {
+        ctx.say(`${action} on request ${current.id}: no clear answer (${error.code}); reading the request`);
+        await settle(ctx);
+      } else if (error.kind !== "validation") {
+        throw error;
+      }
+      // A refusal may only mean an earlier call already did it: the request's state says.
+      const read = await ctx.api.getRequest(current.id);
+      if (error.kind === "validation" && !stepDone(action, read.state)) throw refused(action, read, error);
+      current = read;
+    }
+  }
+}
+
+function interrupted(): BatchError {
+  return new BatchError("interrupted", "stopped by a signal", {
+    hint: "run the same command again; nothing is sent twice",
+  });
+}
+
+function refused(action: StepAction, request: ConciergeRequest, error: ApiError): BatchError {
+  const what = action === "request_quote" ? "a quote" : "the quote";
+  const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
+  return new BatchError(
+    "refused",
+    `request ${request.id} is ${request.state}${reason}: Bitex refused ${action === "request_quote" ? "to give" : "to accept"} ${what}: ${error.detail}`,
+    { hint: "run bitex-batch status <csv> to see every row; a cancelled request's rows need a new batch" },
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * What `quote`, `accept`, `status` and `submit --until` say at the end (pure): rows per
+ * state, and per currency what was settled, counted from the report rows as written.
+ */
+import { add, type Decimal, decimal, format } from "../decimal.js";
+import { EXIT } from "../errors.js";
+import { minorUnits } from "../ports.js";
+import type { ReportRow } from "../report/columns.js";
+
+export interface SettledTotal {
+  currency: string;
+  /** receive: what payees got (destination currency); spend: what payers were charged. */
+  side: "receive" | "spend";
+  rows: number;
+  amount: string;
+}
+
+export interface Tally {
+  rows: number;
+  /** The output's state for created rows, else the row's status (invalid, failed, pending…). */
+  byState: Record<string, number>;
+  settled: SettledTotal[];
+  /** Every row settled (0), every row final but some not settled (1), or not there yet (3). */
+  finalExit: number;
+}
+
+const FINAL = new Set(["settled", "rejected", "returned", "cancelled", "invalid", "failed", "blocked"]);
+
+export function tallyRows(rows: Iterable<ReportRow>): Tally {
+  const byState: Record<string, number> = {};
+  const sums = new Map<
+    string,
+    { currency: string; side: "receive" | "spend"; rows: number; total: Decimal }
+  >();
+  let count = 0;
+  const addTo = (side: "receive" | "spend", currency: string, amount: string) => {
+    if (amount === "" || currency === "") return;
+    const key = `${side}|${currency}`;
+    const sum = sums.get(key) ?? {
+      currency,
+      side,
+      rows: 0,
+      total: { units: 0n, scale: minorUnits(currency) },
+    };
+    sums.set(key, { ...sum, rows: sum.rows + 1, total: add(sum.total, decimal(amount)) });
+  };
+  for (const row of rows) {
+    count++;
+    const state = row.status === "created" ? row.state || "created" : row.status;
+    byState[state] = (byState[state] ?? 0) + 1;
+    if (state === "settled") {
+      addTo("receive", row.receive_currency, row.receive_amount);
+      addTo("spend", row.spend_currency, row.spend_amount);
+    }
+  }
+  const settled = [...sums.values()]
+    .sort((a, b) => a.side.localeCompare(b.side) || a.currency.localeCompare(b.currency))
+    .map((sum) => ({ currency: sum.currency, side: sum.side, rows: sum.rows, amount: format(sum.total) }));
+  const states = Object.keys(byState);
+  const finalExit =
+    count > 0 && states.every((state) => state === "settled")
+      ? EXIT.ok
+      : states.every((state) => FINAL.has(state))
+        ? EXIT.rowsFailed
+        : EXIT.stopped;
+  return { rows: count, byState, settled, finalExit };
+}
+
+/** "48 rows: 46 settled, 1 rejected, 1 returned" and one line per settled total. */
+export function tallyLines(tally: Tally): string[] {
+  const states = Object.entries(tally.byState)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([state, rows]) => `${rows} ${state}`);
+  const lines = [`${tally.rows} row(s): ${states.join(", ")}`];
+  for (const total of tally.settled) {
+    const verb = total.side === "receive" ? "received by payees" : "spent by payers";
+    lines.push(`  settled ${total.currency}: ${total.amount} ${verb} (${total.rows} row(s))`);
+  }
+  return lines;
+}
