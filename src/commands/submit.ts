@@ -13,10 +13,10 @@ import { submitPlan } from "../submit/engine.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock } from "../submit/lock.js";
 import { connect, resolveApi } from "./connect.js";
-import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { finish } from "./finish.js";
+import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { reportCommandOutput } from "./output.js";
 import { startProgress } from "./progress.js";
 import { watchSignals } from "./signals.js";
 

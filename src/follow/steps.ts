@@ -85,7 +85,6 @@ export async function runStep(
     await ctx.journal.append({ t: "step", action, phase: "intent", request_id: current.id, at: now() });
     try {
       current = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
-      continue; // the answer's state is checked like a read's
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.sent === "maybe") {
