@@ -1,0 +1,93 @@
+/** Requests, outputs and journals for the follow-through tests, built inline. */
+import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import type { PlannedRequest, ValidRow } from "../../src/model.js";
+import { foldJournal, type JournalEntry, type JournalState } from "../../src/submit/journal.js";
+
+export function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
+  return {
+    line,
+    reference: `EMP-${line}`,
+    payerUserId: "112",
+    senderPort: "ar_ars",
+    recipientUserId: String(300 + line),
+    port: "cl_clp",
+    amount: "850000",
+    budget: null,
+    withdrawalInstructionId: String(2100 + line),
+    ...over,
+  };
+}
+
+export function planned(rows: ValidRow[]): PlannedRequest {
+  return { key: "112|ar_ars", externalId: "bb-test-1", payerUserId: "112", senderPort: "ar_ars", rows };
+}
+
+export function request(over: Partial<ConciergeRequest> = {}): ConciergeRequest {
+  return {
+    id: "7",
+    state: "draft",
+    port_code: "ar_ars",
+    external_id: "bb-test-1",
+    cancellation_reason: null,
+    outputs_count: 0,
+    outputs_accepting: 0,
+    outputs_accepted: 0,
+    outputs_rejected: 0,
+    outputs_working: 0,
+    outputs_settling: 0,
+    outputs_settled: 0,
+    outputs_failed: 0,
+    outputs_returned: 0,
+    outputs_cancelled: 0,
+    total_to_spend: null,
+    eta: null,
+    accept_quote_before: null,
+    provision_funds_before: null,
+    created_at: "2026-11-29T10:00:00Z",
+    updated_at: "2026-11-29T10:00:00Z",
+    user_id: "112",
+    ...over,
+  };
+}
+
+/** The output a row would have on the server. */
+export function outputOf(r: ValidRow, id: string, over: Partial<ConciergeOutput> = {}): ConciergeOutput {
+  return {
+    id,
+    state: "accepting",
+    port_code: r.port,
+    amount: r.amount,
+    budget: r.budget,
+    created_at: "2026-11-29T10:00:00Z",
+    updated_at: "2026-11-29T10:00:00Z",
+    request_id: "7",
+    user_id: r.recipientUserId,
+    withdrawal_instruction_id: r.withdrawalInstructionId,
+    ...over,
+  };
+}
+
+const AT = "2026-11-29T10:00:00Z";
+
+/** A journal in which each [line, output id] was created in request 7; null output id = failed. */
+export function journalOf(created: Array<[number, string | null]>, extra: JournalEntry[] = []): JournalState {
+  const entries: JournalEntry[] = [
+    { t: "request", key: "112|ar_ars", external_id: "bb-test-1", request_id: "7", state: "draft", at: AT },
+  ];
+  for (const [line, outputId] of created) {
+    entries.push(
+      outputId === null
+        ? { t: "failed", line, request_id: "7", code: "api_unprocessable", error: "refused", at: AT }
+        : {
+            t: "created",
+            line,
+            request_id: "7",
+            output_id: outputId,
+            state: "accepting",
+            via: "response",
+            at: AT,
+          },
+    );
+  }
+  return foldJournal([...entries, ...extra]);
+}

@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { checkGuard, parseMaxTotals } from "../../src/follow/guard.js";
+import { request } from "./fakes.js";
+
+const NOW = new Date("2026-11-29T10:00:00Z");
+const quoted = (id: string, port: string, total: string, before = "2026-11-29T10:10:00Z") =>
+  request({ id, port_code: port, state: "quoted", total_to_spend: total, accept_quote_before: before });
+
+describe("follow/guard: accept only within --max-total per sender currency and the deadline", () => {
+  const batch = [
+    quoted("1", "ar_ars", "1000000.5"),
+    quoted("2", "ar_ars", "250000"),
+    quoted("3", "us_usd", "99.99"),
+  ];
+
+  it("sums total_to_spend per sender currency, exactly, and passes within the limits", () => {
+    const result = checkGuard(batch, parseMaxTotals(["ARS=1250000.50", "usd=99.99"]), NOW);
+    expect(result.problems).to.deep.equal([]);
+    expect(result.spend).to.deep.equal([
+      { currency: "ARS", requests: 2, total: "1250000.50", max: "1250000.50" },
+      { currency: "USD", requests: 1, total: "99.99", max: "99.99" },
+    ]);
+  });
+
+  it("refuses a currency above its limit by one cent, with expected against found", () => {
+    const result = checkGuard(batch, parseMaxTotals(["ARS=1250000.49", "USD=100"]), NOW);
+    expect(result.problems).to.deep.equal([
+      "ARS: the quotes spend 1250000.50, above --max-total ARS=1250000.49",
+    ]);
+  });
+
+  it("refuses a currency without a --max-total: no limit is never implied", () => {
+    const result = checkGuard(batch, parseMaxTotals(["ARS=2000000"]), NOW);
+    expect(result.problems).to.deep.equal([
+      "USD: the quotes spend 99.99 USD and no --max-total USD=… was given",
+    ]);
+  });
+
+  it("refuses an expired quote, a request not quoted yet and a cancelled one", () => {
+    const result = checkGuard(
+      [
+        quoted("1", "ar_ars", "10", "2026-11-29T09:59:59Z"),
+        request({ id: "2", state: "quote_requested" }),
+        request({ id: "3", state: "cancelled", cancellation_reason: "quote_not_accepted" }),
+      ],
+      parseMaxTotals(["ARS=100"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([
+      "request 1: its quote expired at 2026-11-29T09:59:59Z",
+      "request 2 is quote_requested, not quoted",
+      "request 3 is cancelled (quote_not_accepted), not quoted",
+    ]);
+  });
+
+  it("counts requests an earlier run accepted without checking them again", () => {
+    const accepted = request({ id: "4", port_code: "ar_ars", state: "quote_accepted", total_to_spend: "5" });
+    const result = checkGuard([quoted("1", "ar_ars", "10"), accepted], parseMaxTotals(["ARS=14.99"]), NOW);
+    expect(result.problems).to.deep.equal(["ARS: the quotes spend 15.00, above --max-total ARS=14.99"]);
+  });
+
+  it("--max-total is CUR=AMOUNT, once per currency", () => {
+    expect(() => parseMaxTotals(["ARS"])).to.throw('--max-total "ARS" is not CUR=AMOUNT');
+    expect(() => parseMaxTotals(["ARS=1", "ars=2"])).to.throw("--max-total ARS is given twice");
+    expect(() => parseMaxTotals(["ARS=-1"])).to.throw("is not CUR=AMOUNT");
+  });
+});

@@ -1,0 +1,157 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { ApiError } from "../../src/bitex/errors.js";
+import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import { runStep, type StepApi } from "../../src/follow/steps.js";
+import { foldJournal, type JournalState, JournalWriter, parseJournal } from "../../src/submit/journal.js";
+import { request } from "./fakes.js";
+
+/** A server holding one request, whose answers a test can lose after acting. */
+class FakeServer implements StepApi {
+  state: ConciergeRequest = request({ state: "quoted" });
+  calls: string[] = [];
+  /** What the next action call does instead of answering. */
+  next: "answer" | "lose" | "refuse" | "refuse-after-acting" | "unreachable" = "answer";
+
+  async getRequest(): Promise<ConciergeRequest> {
+    this.calls.push("get");
+    return { ...this.state };
+  }
+  requestQuote = async () => this.act("request_quote", "draft", "quote_requested");
+  acceptQuote = async () => this.act("accept_quote", "quoted", "quote_accepted");
+
+  private act(name: string, from: string, to: ConciergeRequest["state"]): ConciergeRequest {
+    this.calls.push(name);
+    const mode = this.next;
+    this.next = "answer";
+    if (mode === "unreachable")
+      throw new ApiError({ kind: "network", code: "api_unreachable", detail: "refused", sent: "no" });
+    if (mode === "refuse" || this.state.state !== from)
+      throw new ApiError({
+        kind: "validation",
+        code: "invalid_transition",
+        detail: `no se puede`,
+        sent: "no",
+        status: 422,
+      });
+    this.state = { ...this.state, state: to };
+    if (mode === "lose")
+      throw new ApiError({ kind: "network", code: "api_no_response", detail: "reset", sent: "maybe" });
+    if (mode === "refuse-after-acting")
+      throw new ApiError({
+        kind: "validation",
+        code: "invalid_transition",
+        detail: "ya aceptada",
+        sent: "no",
+        status: 422,
+      });
+    return { ...this.state };
+  }
+}
+
+async function context(server: FakeServer, past: JournalState = foldJournal([])) {
+  const path = join(await mkdtemp(join(tmpdir(), "bb-steps-")), "journal.jsonl");
+  const journal = await JournalWriter.open(path);
+  const ctx = {
+    api: server,
+    journal,
+    past,
+    signal: new AbortController().signal,
+    settleMs: 1,
+    say: () => {},
+  };
+  const entries = async () => {
+    await journal.close();
+    return parseJournal(await readFile(path, "utf8")).map((e) =>
+      e.t === "step" ? `${e.action}:${e.phase}:${e.state ?? ""}` : e.t,
+    );
+  };
+  return { ctx, entries };
+}
+
+describe("follow/steps: a money step is sent once, and a lost answer is settled by reading", () => {
+  it("accepts once and journals intent before the call and the outcome after", async () => {
+    const server = new FakeServer();
+    const { ctx, entries } = await context(server);
+    const after = await runStep(ctx, "accept_quote", server.state);
+    expect(after.state).to.equal("quote_accepted");
+    expect(server.calls).to.deep.equal(["accept_quote"]);
+    expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:done:quote_accepted"]);
+  });
+
+  it("a lost answer after the server accepted: read, not a second accept", async () => {
+    const server = new FakeServer();
+    server.next = "lose";
+    const { ctx, entries } = await context(server);
+    const after = await runStep(ctx, "accept_quote", server.state);
+    expect(after.state).to.equal("quote_accepted");
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:done:quote_accepted"]);
+  });
+
+  it("a 422 because an earlier call had already accepted is success, read from the server", async () => {
+    const server = new FakeServer();
+    server.next = "refuse-after-acting";
+    const { ctx } = await context(server);
+    expect((await runStep(ctx, "accept_quote", server.state)).state).to.equal("quote_accepted");
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+  });
+
+  it("a real refusal (the request is not quoted any more) is a BatchError 'refused' naming the request", async () => {
+    const server = new FakeServer();
+    server.state = request({ state: "cancelled", cancellation_reason: "quote_not_accepted" });
+    const { ctx, entries } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", request({ state: "quoted" })).catch((e) => {
+      error = e;
+    });
+    expect(error).to.include({ code: "refused" });
+    expect((error as Error).message).to.match(
+      /^request 7 is cancelled \(quote_not_accepted\): Bitex refused to accept/,
+    );
+    expect(await entries()).to.deep.equal(["accept_quote:intent:"]);
+  });
+
+  it("a request an earlier run already took through the step is only journaled, never sent", async () => {
+    const server = new FakeServer();
+    server.state = request({ state: "working" });
+    const { ctx, entries } = await context(server);
+    await runStep(ctx, "accept_quote", server.state);
+    expect(server.calls).to.deep.equal([]);
+    expect(await entries()).to.deep.equal(["accept_quote:done:working"]);
+  });
+
+  it("after a run cut off with the intent journaled, the request is read again before anything is sent", async () => {
+    const server = new FakeServer();
+    const past = foldJournal([
+      { t: "step", action: "accept_quote", phase: "intent", request_id: "7", at: "x" },
+    ]);
+    const stale = { ...server.state };
+    server.state = { ...server.state, state: "quote_accepted" }; // the cut-off call had landed
+    const { ctx } = await context(server, past);
+    expect((await runStep(ctx, "accept_quote", stale)).state).to.equal("quote_accepted");
+    expect(server.calls).to.deep.equal(["get"]);
+  });
+
+  it("a call the server surely never got (refused connection) stops the step with the API error", async () => {
+    const server = new FakeServer();
+    server.next = "unreachable";
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(error).to.be.instanceOf(ApiError);
+    expect(server.state.state).to.equal("quoted");
+  });
+
+  it("request_quote: draft → quote_requested once", async () => {
+    const server = new FakeServer();
+    server.state = request({ state: "draft" });
+    const { ctx } = await context(server);
+    expect((await runStep(ctx, "request_quote", server.state)).state).to.equal("quote_requested");
+    expect(server.calls).to.deep.equal(["request_quote"]);
+  });
+});
