@@ -26,7 +26,7 @@ import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, connect, resolveApi } from "./connect.js";
 import type { LoadArgs } from "./load.js";
 import { type Output, reportCommandOutput } from "./output.js";
-import { watchSignals } from "./signals.js";
+import { crashHook, watchSignals } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 
@@ -161,6 +161,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     settleMs: 1_000,
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
+    checkpoint: crashHook(),
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -185,6 +186,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
       } else {
         await follow.read();
+        crashHook()?.("status-read");
       }
     }
   } catch (error) {

@@ -41,3 +41,14 @@ export function watchSignals(out: Output, actions: SignalActions): () => void {
     process.off("SIGTERM", handler);
   };
 }
+
+/**
+ * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=<point>
+ * makes the process SIGKILL itself at that point, the way an OOM killer or a power cut would:
+ * requests-ready and outputs-done of submit, `<step>:intent` (journaled, not sent) and
+ * `<step>:answered` (done on the server, not journaled) of a money step, and status-read.
+ */
+export function crashHook(): ((point: string) => void) | undefined {
+  const at = process.env.BITEX_BATCH_CRASH_AT;
+  return at ? (point) => point === at && process.kill(process.pid, "SIGKILL") : undefined;
+}

@@ -18,7 +18,7 @@ import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.
 import { type Loaded, loadBatch } from "./load.js";
 import { reportCommandOutput } from "./output.js";
 import { startProgress } from "./progress.js";
-import { watchSignals } from "./signals.js";
+import { crashHook, watchSignals } from "./signals.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
@@ -43,15 +43,6 @@ function checkNumbers(args: SubmitArgs): void {
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
     throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
   }
-}
-
-/**
- * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=requests-ready|outputs-done
- * makes the process SIGKILL itself at that point, the way an OOM killer or a power cut would.
- */
-function crashHook(): ((point: string) => void) | undefined {
-  const at = process.env.BITEX_BATCH_CRASH_AT;
-  return at ? (point) => point === at && process.kill(process.pid, "SIGKILL") : undefined;
 }
 
 /** An edited file is a new batch: refuse to pay it again silently while its old batch has payments. */

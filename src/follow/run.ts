@@ -28,6 +28,7 @@ export interface FollowOptions {
   /** `--allow-partial`: rows that failed to create are left out of the quote. */
   allowPartial: boolean;
   say(line: string): void;
+  checkpoint?: (point: string) => void;
 }
 
 const isFinalRequest = (request: ConciergeRequest | null) =>
@@ -112,6 +113,7 @@ export class BatchFollow {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.read();
+      this.options.checkpoint?.("status-read");
       await onRead?.();
       const open = this.openRows();
       if (open === 0) return;
@@ -178,10 +180,10 @@ export class BatchFollow {
   }
 
   private stepContext() {
-    const { api, journal, past, signal, settleMs, say } = this.options;
+    const { api, journal, past, signal, settleMs, say, checkpoint } = this.options;
     if (!journal) throw new Error("a read-only follow takes no steps");
     this.stepped = true;
-    return { api, journal, past, signal, settleMs, say };
+    return { api, journal, past, signal, settleMs, say, checkpoint };
   }
 
   private async pause(ms: number): Promise<void> {

@@ -35,6 +35,8 @@ export interface StepContext {
   /** How long a call without a clear answer may take to land before the request is read. */
   settleMs: number;
   say(line: string): void;
+  /** The crash tests kill the process at `<action>:intent` and `<action>:answered`. */
+  checkpoint?: (point: string) => void;
 }
 
 const ATTEMPTS = 3;
@@ -83,8 +85,10 @@ export async function runStep(
       });
     }
     await ctx.journal.append({ t: "step", action, phase: "intent", request_id: current.id, at: now() });
+    ctx.checkpoint?.(`${action}:intent`);
     try {
       current = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
+      ctx.checkpoint?.(`${action}:answered`);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.sent === "maybe") {
