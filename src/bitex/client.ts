@@ -257,7 +257,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     const url = new URL(link, `${baseHref}${path}`);
     // Following a link elsewhere would hand the key to whoever the link names.
     if (url.origin !== base.origin || url.pathname !== basePath + path) {
-      throw badResponse(200, `${path}: the next-page link leaves the API (${url.origin}${url.pathname})`, "no");
+      throw badResponse(
+        200,
+        `${path}: the next-page link leaves the API (${url.origin}${url.pathname})`,
+        "no",
+      );
     }
     return url.searchParams;
   }

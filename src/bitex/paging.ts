@@ -120,7 +120,9 @@ async function readPass(source: PageSource): Promise<Pass> {
     const bare = !linked && !lastByLinks && !metaPaged;
     if (repeat && sameIds(ids, first)) {
       if (bare) return unproven(UNREACHABLE);
-      return unproven(`page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`);
+      return unproven(
+        `page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`,
+      );
     }
     let next: URLSearchParams | undefined;
     let complete: Completeness | undefined;
@@ -135,7 +137,8 @@ async function readPass(source: PageSource): Promise<Pass> {
       if (ids.size === 0) complete = "empty_page";
       else if (!repeat) next = withPage(query, number + 1);
       else if (sameIds(ids, previous) && ids.size < first.size) complete = "repeated_last_page";
-      else return unproven(`page ${number} holds only items of earlier pages; cannot tell where the list ends`);
+      else
+        return unproven(`page ${number} holds only items of earlier pages; cannot tell where the list ends`);
     }
     if (overlap && complete !== "repeated_last_page") quiet = false;
     if (complete !== undefined) {
