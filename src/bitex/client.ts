@@ -22,12 +22,12 @@ import {
   MONEY_ATTRIBUTES,
   type OutputInput,
   outputBody,
-  type Page,
   type Port,
   requestBody,
   type User,
   type WithdrawalInstruction,
 } from "./jsonapi.js";
+import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
 import { MAX_PAGE_SIZE } from "./resources.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { createFetchTransport, type Transport } from "./transport.js";
@@ -45,6 +45,8 @@ export interface BitexClientOptions {
   policy?: Partial<RetryPolicy>;
   /** Called before each retry sleep, for logging. Never carries the API key. */
   onRetry?: (info: RetryInfo) => void;
+  /** Called after each whole list is read: how it was proven whole. */
+  onList?: (info: ListInfo) => void;
   /** For tests: a scripted transport, a gate on a virtual clock, a fixed random. */
   transport?: Transport;
   gate?: CallGate;
@@ -60,6 +62,21 @@ export interface RetryInfo {
   error: ApiError;
 }
 
+/** How a list was read; see paging.ts for what each `complete` proves. */
+export interface ListInfo {
+  /** "GET /concierge_request_outputs?filter[request_id]=1" */
+  request: string;
+  complete: Completeness;
+  /** Items returned. */
+  items: number;
+  /** Items the server listed against the filter (it ignored it), left out. */
+  dropped: number;
+  /** Calls made, over every pass. */
+  pages: number;
+  /** Readings of the whole list: more than one when it changed while being read. */
+  passes: number;
+}
+
 export interface BitexClient {
   /** The run's gate: `close()` it to stop admitting calls (SIGINT), `abort()` to also cut calls in flight. */
   readonly gate: CallGate;
@@ -69,14 +86,17 @@ export interface BitexClient {
     externalId: string;
     payerUserId?: string;
   }): Promise<ConciergeRequest>;
+  /** The requests whose external_id is this one, all pages (checked here, not only by the server). */
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
+  /** Every concierge request the key can see, all pages, unfiltered. */
+  listRequests(): Promise<ConciergeRequest[]>;
   getRequest(id: string): Promise<ConciergeRequest>;
   /** `draft → quote_requested`; moves no money. A lost answer is settled by getRequest. */
   requestQuote(id: string): Promise<ConciergeRequest>;
   /** `quoted → quote_accepted`: commits the payer's money. Never retried blindly. */
   acceptQuote(id: string): Promise<ConciergeRequest>;
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
-  /** Every output of the request, all pages. */
+  /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
   getOutput(id: string): Promise<ConciergeOutput>;
   listUsers(): Promise<User[]>;
@@ -86,8 +106,6 @@ export interface BitexClient {
 }
 
 const MEDIA_TYPE = "application/vnd.api+json";
-/** A server whose `next` link never ends must not keep the run in a loop. */
-const MAX_PAGES = 10_000;
 
 export function createBitexClient(options: BitexClientOptions): BitexClient {
   checkApiUrl(options.baseUrl);
@@ -202,59 +220,54 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   }
 
   /**
-   * Follows pages until the last: by `links.next` when given (same API only), else by `meta`.
-   * An item seen on an earlier page is skipped, should a concurrent insert shift the pages.
+   * Paths whose lists came back without links or meta. Such a server pages by a convention of
+   * its own: Bitex's Postman collection names only page[per_page], the emulator's bare style
+   * takes page[size] or page[per_page]. So once a path answers bare, its later lists send both
+   * (a server reads the one it knows). Learnt per path, and only from a bare answer, so a strict
+   * JSON:API paginator is never sent a parameter it may refuse. A list keeps the parameters it
+   * began with on every page: a page size that changed between pages would skip items.
    */
+  const bareLists = new Set<string>();
+
+  /** Every item of a list, proven whole (paging.ts), less those the server listed against `check`. */
   async function listAll<T extends { id: string }>(
     path: string,
-    filter: Record<string, string>,
     type: string | undefined,
     as: (resource: Loose) => T,
+    check?: FilterCheck,
   ): Promise<T[]> {
-    const items: T[] = [];
-    const seen = new Set<string>();
-    let query = new URLSearchParams({ ...filter, "page[size]": String(MAX_PAGE_SIZE) });
-    for (let pages = 1; ; pages++) {
-      const page = await call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type));
-      for (const item of page.items.map(as)) {
-        if (!seen.has(item.id)) items.push(item);
-        seen.add(item.id);
-      }
-      const next = nextPage(page, path, query);
-      if (next === undefined) return items;
-      if (pages >= MAX_PAGES) throw badResponse(200, `${path}: pagination does not end`, "no");
-      query = next;
-    }
+    const filter = check ? { [check.param]: check.value } : {};
+    const listing = await readList({
+      path,
+      firstQuery: () => {
+        const query = new URLSearchParams({ ...filter, "page[size]": String(MAX_PAGE_SIZE) });
+        if (bareLists.has(path)) query.set("page[per_page]", String(MAX_PAGE_SIZE));
+        return query;
+      },
+      fetch: (query) => call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type)),
+      linkQuery: (link) => linkQuery(link, path),
+      sawBare: () => bareLists.add(path),
+    });
+    const { kept, dropped } = check
+      ? keepMatching(path, listing.items, check)
+      : { kept: listing.items, dropped: 0 };
+    const { complete, pages, passes } = listing;
+    const request = label("GET", `${path}?${new URLSearchParams(filter)}`.replace(/\?$/, ""));
+    options.onList?.({ request, complete, items: kept.length, dropped, pages, passes });
+    return kept.map(as);
   }
 
-  function nextPage(page: Page<Loose>, path: string, current: URLSearchParams): URLSearchParams | undefined {
-    const link = page.links?.next;
-    if (typeof link === "string" && link !== "") {
-      const url = new URL(link, `${baseHref}${path}`);
-      // Following a link elsewhere would hand the key to whoever the link names.
-      if (url.origin !== base.origin || url.pathname !== basePath + path) {
-        throw badResponse(
-          200,
-          `${path}: the next-page link leaves the API (${url.origin}${url.pathname})`,
-          "no",
-        );
-      }
-      return url.searchParams;
-    }
-    if (page.links && "next" in page.links) return undefined;
-    if (!page.meta && page.items.length >= MAX_PAGE_SIZE) {
-      // Taking a truncated list of outputs for the whole list would re-create the rest.
+  function linkQuery(link: string, path: string): URLSearchParams {
+    const url = new URL(link, `${baseHref}${path}`);
+    // Following a link elsewhere would hand the key to whoever the link names.
+    if (url.origin !== base.origin || url.pathname !== basePath + path) {
       throw badResponse(
         200,
-        `${path}: a full page without links or meta; cannot tell whether more exist`,
+        `${path}: the next-page link leaves the API (${url.origin}${url.pathname})`,
         "no",
       );
     }
-    const { page: number, total_pages: total } = page.meta ?? {};
-    if (typeof number !== "number" || typeof total !== "number" || number >= total) return undefined;
-    const query = new URLSearchParams(current);
-    query.set("page[number]", String(number + 1));
-    return query;
+    return url.searchParams;
   }
 
   const requestOf = (d: unknown) => asRequest(decodeOne(d, "concierge_requests"));
@@ -263,10 +276,15 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   // async everywhere, so that even a bad argument surfaces as a rejected promise.
   return {
     gate,
-    listPorts: async () => listAll("/concierge_ports", {}, undefined, asPort),
+    listPorts: async () => listAll("/concierge_ports", undefined, asPort),
     createRequest: async (input) => call("POST", "/concierge_requests", requestBody(input), requestOf),
     findRequestsByExternalId: async (externalId) =>
-      listAll("/concierge_requests", { "filter[external_id]": externalId }, "concierge_requests", asRequest),
+      listAll("/concierge_requests", "concierge_requests", asRequest, {
+        param: "filter[external_id]",
+        field: "external_id",
+        value: externalId,
+      }),
+    listRequests: async () => listAll("/concierge_requests", "concierge_requests", asRequest),
     getRequest: async (requestId) =>
       call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf),
     requestQuote: async (requestId) =>
@@ -275,17 +293,16 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
     listOutputs: async (requestId) =>
-      listAll(
-        "/concierge_request_outputs",
-        { "filter[request_id]": requestId },
-        "concierge_request_outputs",
-        asOutput,
-      ),
+      listAll("/concierge_request_outputs", "concierge_request_outputs", asOutput, {
+        param: "filter[request_id]",
+        field: "request_id",
+        value: requestId,
+      }),
     getOutput: async (outputId) =>
       call("GET", `/concierge_request_outputs/${id(outputId)}`, undefined, outputOf),
-    listUsers: async () => listAll("/users", {}, undefined, (user) => user),
+    listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async () =>
-      listAll("/withdrawal_instructions", {}, undefined, asWithdrawalInstruction),
+      listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),
     close() {
       gate.close();
       transport.close();

@@ -1,0 +1,204 @@
+/**
+ * Reading a whole list, and proving it whole. Before a re-send the engine takes `listOutputs`
+ * for every output of the request (DESIGN.md section 6), so part of a list taken for all of it
+ * pays someone twice. Bitex's recorded lists carry only `data`, none of its paging parameters
+ * is documented, and a server may cap pages at any size: no page is the last unless this proves it.
+ *
+ * - "links": the page has `links` and its `next` is null (a `next` URL is followed instead);
+ * - "meta": `meta.page >= meta.total_pages` (else page[number] = page + 1 is asked);
+ * - with neither ("bare"), page[number] = n + 1 is asked until
+ *   - "empty_page": a page comes back empty, or
+ *   - "repeated_last_page": a page repeats the page before it, which was shorter than page 1
+ *     (a server that answers a page past the end with the last page).
+ * A later page holding exactly page 1's items means the server ignores page[number]: what lies
+ * past page 1 cannot be reached, so that is an error. Any other bare page made only of items
+ * already seen cannot tell where the list ends, so its pass proves nothing.
+ *
+ * Offset pages shift when the list changes while it is read. An item added before the reader's
+ * position pushes the rest forward: an item shows twice (kept once) and none is lost. An item
+ * that moves there (a list ordered by update time) is never seen. Both show as a page
+ * overlapping earlier ones, or as `meta.total_items` changing, so such a pass is read again; it
+ * stands only when a later pass is quiet, or two passes in a row find the same ids. A delete
+ * before the position pulls the rest back unseen in a bare list; Bitex has no delete for
+ * requests or outputs (a cancelled one stays listed), and the engine still checks the request's
+ * `outputs_count` before any re-send.
+ */
+import { badResponse } from "./errors.js";
+import type { Loose, Page } from "./jsonapi.js";
+import type { ListMeta } from "./resources.js";
+
+/** A server whose pages never end must not keep the run in a loop. */
+export const MAX_PAGES = 10_000;
+/** Readings of one list before a list that never holds still is given up on. */
+export const MAX_PASSES = 3;
+
+export type Completeness = "links" | "meta" | "empty_page" | "repeated_last_page";
+
+export interface PageSource {
+  /** "/concierge_request_outputs", for messages. */
+  path: string;
+  /** The first page's query, built again for every pass. */
+  firstQuery(): URLSearchParams;
+  fetch(query: URLSearchParams): Promise<Page<Loose>>;
+  /** The query a `links.next` names; throws if the link leaves the API. */
+  linkQuery(link: string): URLSearchParams;
+  /** A page came with neither links nor meta. */
+  sawBare(): void;
+}
+
+export interface Listing {
+  /** Every item of the pass that proved the list whole, once each, in the order first seen. */
+  items: Loose[];
+  complete: Completeness;
+  /** Calls made over every pass. */
+  pages: number;
+  passes: number;
+}
+
+interface Pass {
+  items: Map<string, Loose>;
+  pages: number;
+  complete?: Completeness;
+  /** No sign that the list changed while this pass read it. */
+  quiet?: boolean;
+  /** Why the pass proves nothing, when it does not. */
+  why?: string;
+}
+
+/** The message of a page without links or meta that repeats page 1 (the server ignores paging). */
+const UNREACHABLE = "a full page without links or meta; cannot tell whether more exist";
+
+export async function readList(source: PageSource): Promise<Listing> {
+  let pages = 0;
+  let last: Pass | undefined;
+  for (let passes = 1; passes <= MAX_PASSES; passes++) {
+    const pass = await readPass(source);
+    pages += pass.pages;
+    const same = last !== undefined && sameIds(last.items, pass.items);
+    if (pass.complete !== undefined && (pass.quiet || (same && last?.complete !== undefined))) {
+      return { items: [...pass.items.values()], complete: pass.complete, pages, passes };
+    }
+    last = pass;
+    // A server that answers the same way twice will answer so again: reading on cannot help.
+    if (pass.why !== undefined && same) break;
+  }
+  const why = last?.why ?? `the list kept changing while it was read (${MAX_PASSES} readings)`;
+  throw badResponse(200, `${source.path}: ${why}`, "no");
+}
+
+async function readPass(source: PageSource): Promise<Pass> {
+  const items = new Map<string, Loose>();
+  const asked = new Set<string>();
+  let first = new Set<string>();
+  let previous = new Set<string>();
+  let total: number | undefined;
+  let quiet = true;
+  let query = source.firstQuery();
+  for (let pages = 1; ; pages++) {
+    if (pages > MAX_PAGES) throw badResponse(200, `${source.path}: pagination does not end`, "no");
+    asked.add(query.toString());
+    const page = await source.fetch(query);
+    const ids = new Set(page.items.map((item) => item.id));
+    const fresh = [...ids].filter((id) => !items.has(id)).length;
+    for (const item of page.items) items.set(item.id, item);
+    if (pages === 1) first = ids;
+    const number = pageNumber(query);
+    const unproven = (why: string): Pass => ({ items, pages, why });
+    const counted = page.meta?.total_items;
+    if (typeof counted === "number") {
+      if (total !== undefined && counted !== total) quiet = false;
+      total = counted;
+    }
+    const overlap = pages > 1 && fresh < ids.size;
+    const repeat = overlap && fresh === 0;
+    const link = page.links?.next;
+    const linked = typeof link === "string" && link !== "";
+    // `links` that name no next page end the list; links without `next` say nothing of it.
+    const lastByLinks = !linked && page.links !== undefined && "next" in page.links;
+    const { page: at, total_pages: of }: Partial<ListMeta> = page.meta ?? {};
+    const metaPaged = !linked && !lastByLinks && typeof at === "number" && typeof of === "number";
+    const bare = !linked && !lastByLinks && !metaPaged;
+    if (repeat && sameIds(ids, first)) {
+      if (bare) return unproven(UNREACHABLE);
+      return unproven(
+        `page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`,
+      );
+    }
+    let next: URLSearchParams | undefined;
+    let complete: Completeness | undefined;
+    if (linked) next = source.linkQuery(link);
+    else if (lastByLinks) complete = "links";
+    else if (metaPaged) {
+      if (at >= of) complete = "meta";
+      else next = withPage(query, at + 1);
+    } else {
+      source.sawBare();
+      if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
+      if (ids.size === 0) complete = "empty_page";
+      else if (!repeat) next = withPage(query, number + 1);
+      else if (sameIds(ids, previous) && ids.size < first.size) complete = "repeated_last_page";
+      else
+        return unproven(`page ${number} holds only items of earlier pages; cannot tell where the list ends`);
+    }
+    if (overlap && complete !== "repeated_last_page") quiet = false;
+    if (complete !== undefined) {
+      if (total !== undefined && total !== items.size && quiet)
+        return unproven(`meta.total_items says ${total} but the pages held ${items.size} items`);
+      return { items, pages, complete, quiet };
+    }
+    if (next === undefined || asked.has(next.toString()))
+      return unproven(`the pages do not advance (?${next} was asked for again)`);
+    previous = ids;
+    query = next;
+  }
+}
+
+/** The query's page[number] (1 when absent); undefined when it is not a page number. */
+function pageNumber(query: URLSearchParams): number | undefined {
+  const text = query.get("page[number]") ?? "1";
+  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
+}
+
+function withPage(current: URLSearchParams, number: number): URLSearchParams {
+  const query = new URLSearchParams(current);
+  query.set("page[number]", String(number));
+  return query;
+}
+
+function sameIds(a: ReadonlySet<string> | ReadonlyMap<string, unknown>, b: typeof a): boolean {
+  if (a.size !== b.size) return false;
+  for (const id of a.keys()) if (!b.has(id)) return false;
+  return true;
+}
+
+/** What a list filter asks of each item: `field` (e.g. "request_id") must equal `value`. */
+export interface FilterCheck {
+  field: string;
+  value: string;
+  /** "filter[request_id]", for messages. */
+  param: string;
+}
+
+/**
+ * Drops items that the server listed against the filter (it ignored the filter, or it is not
+ * the filter we think). An item that does not carry the field cannot be checked: it is kept
+ * while the server shows no sign of ignoring the filter, but once it has (some item fails),
+ * such an item may belong to anyone and the list cannot be split safely: an error.
+ */
+export function keepMatching(
+  path: string,
+  items: readonly Loose[],
+  check: FilterCheck,
+): { kept: Loose[]; dropped: number } {
+  const unknown = items.filter((item) => item[check.field] === undefined).length;
+  const kept = items.filter((item) => item[check.field] === undefined || item[check.field] === check.value);
+  const dropped = items.length - kept.length;
+  if (dropped > 0 && unknown > 0) {
+    throw badResponse(
+      200,
+      `${path}: the server ignored ${check.param} (it listed ${dropped} other items) and ${unknown} items do not say their ${check.field}; cannot tell which match`,
+      "no",
+    );
+  }
+  return { kept, dropped };
+}

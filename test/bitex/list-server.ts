@@ -1,0 +1,116 @@
+/**
+ * A scripted Bitex list endpoint behind the client's Transport seam (no sockets): one list, paged
+ * the way a test says, so every paging style a server may use can be played against the client.
+ */
+import type { HttpRequest, HttpResponse, Transport } from "../../src/bitex/transport.js";
+
+export interface Item {
+  id: string;
+  /** Output: the request relationship (absent when undefined). Request: unused. */
+  request?: string;
+  /** Request: the external_id attribute (absent when undefined). */
+  external?: string;
+}
+
+export interface ListServerOptions {
+  /** The list as it stands at each call (0-based), in the server's order. */
+  items: (call: number) => Item[];
+  type?: "concierge_request_outputs" | "concierge_requests";
+  /** "links" and "meta" send only that; "bare" sends only `data`, as every recorded Bitex list. */
+  style: "links" | "meta" | "bare";
+  /** Largest page the server sends. */
+  cap: number;
+  /** Page size when the query has no size parameter the server reads. Default 25. */
+  defaultSize?: number;
+  /** Size parameters the server reads, first found wins. Default both. */
+  sizeParams?: string[];
+  /** False: page[number] is ignored, every call gets page 1. */
+  numbers?: boolean;
+  /** Past the last page, answer the last page again instead of an empty one. */
+  clamp?: boolean;
+  /** False: filter[…] is ignored, everything is listed. */
+  filters?: boolean;
+  /** Added to meta.total_items (a server that miscounts). */
+  miscount?: number;
+  /** links.next names the page just sent (a loop). */
+  loop?: boolean;
+  /** Answer call n as if page[number] were this instead. */
+  glitch?: (call: number) => number | undefined;
+}
+
+export interface ListServer {
+  transport: Transport;
+  /** Path and query of every call, decoded: "/api/concierge_requests?page[size]=500". */
+  calls: string[];
+}
+
+export function listServer(options: ListServerOptions): ListServer {
+  const calls: string[] = [];
+  const type = options.type ?? "concierge_request_outputs";
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const url = new URL(request.url);
+    const call = calls.length;
+    calls.push(decodeURIComponent(url.pathname + url.search));
+    request.onSent?.();
+    const query = url.searchParams;
+    const all = options.items(call).filter((item) => matches(item, query, options.filters ?? true));
+    const sizeText = (options.sizeParams ?? ["page[size]", "page[per_page]"])
+      .map((name) => query.get(name))
+      .find((value) => value !== null);
+    const size = Math.min(Number(sizeText ?? options.defaultSize ?? 25), options.cap);
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const asked = options.numbers === false ? 1 : Number(query.get("page[number]") ?? 1);
+    let number = options.glitch?.(call) ?? asked;
+    if (options.clamp) number = Math.min(number, pages);
+    const data = all.slice((number - 1) * size, number * size).map((item) => render(item, type));
+    const body: Record<string, unknown> = { data };
+    if (options.style === "meta") {
+      const total_items = all.length + (options.miscount ?? 0);
+      body.meta = { page: number, total_pages: pages, total_items, page_size: size };
+    }
+    if (options.style === "links") {
+      const next = new URL(url);
+      next.searchParams.set("page[number]", String(number + 1));
+      if (options.loop) next.searchParams.delete("page[number]");
+      body.links = { self: url.href, next: number < pages ? next.href : null };
+    }
+    const headers = { get: () => null };
+    return { status: 200, headers, bodyText: JSON.stringify(body) };
+  };
+  return { transport: { send, close: () => undefined }, calls };
+}
+
+function matches(item: Item, query: URLSearchParams, filters: boolean): boolean {
+  if (!filters) return true;
+  const request = query.get("filter[request_id]");
+  const external = query.get("filter[external_id]");
+  // An item that does not show the field is listed: the server knows it, the client cannot.
+  const keep = (value: string | undefined, wanted: string | null) =>
+    wanted === null || value === undefined || value === wanted;
+  return keep(item.request, request) && keep(item.external, external);
+}
+
+function render(item: Item, type: string): unknown {
+  if (type === "concierge_requests") {
+    const attributes = item.external === undefined ? {} : { external_id: item.external };
+    return { id: item.id, type, attributes: { state: "draft", ...attributes } };
+  }
+  const request =
+    item.request === undefined ? {} : { request: { data: { type: "concierge_requests", id: item.request } } };
+  return {
+    id: item.id,
+    type,
+    attributes: { state: "accepting", port_code: "cl_clp", amount: 1000, budget: null },
+    relationships: { ...request, user: { data: { type: "users", id: "345" } } },
+  };
+}
+
+/** Outputs o<from>…o<to> of request "1". */
+export function outputs(from: number, to: number, request = "1"): Item[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => ({ id: `o${from + i}`, request }));
+}
+
+/** The ids a test expects: o<from>…o<to>. */
+export function ids(from: number, to: number): string[] {
+  return outputs(from, to).map((item) => item.id);
+}

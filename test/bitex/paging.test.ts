@@ -1,0 +1,308 @@
+/**
+ * The client never takes part of a list for all of it (paging.ts): every paging style a server
+ * may use, page caps, ignored parameters and filters, and lists that change while being read.
+ */
+import { expect } from "chai";
+import { type BitexClient, createBitexClient, type ListInfo } from "../../src/bitex/client.js";
+import { ApiError } from "../../src/bitex/errors.js";
+import { ids, type ListServerOptions, listServer, outputs } from "./list-server.js";
+
+const PAGE = "page[size]=500";
+const LIST = `/api/concierge_request_outputs?filter[request_id]=1&${PAGE}`;
+
+function start(options: ListServerOptions) {
+  const server = listServer(options);
+  const lists: ListInfo[] = [];
+  const client = createBitexClient({
+    baseUrl: "http://127.0.0.1:9/api",
+    apiKey: "sk-paging",
+    concurrency: 1,
+    rate: 100_000,
+    transport: server.transport,
+    onList: (info) => lists.push(info),
+  });
+  return { client, calls: server.calls, lists };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ApiError> {
+  const error = await promise.then(
+    () => expect.fail("expected the list to be refused"),
+    (error: unknown) => error,
+  );
+  expect(error).to.be.instanceOf(ApiError);
+  const { kind, sent } = error as ApiError;
+  expect([kind, sent]).to.deep.equal(["bad_response", "no"]);
+  return error as ApiError;
+}
+
+const listed = async (client: BitexClient) => (await client.listOutputs("1")).map((o) => o.id);
+
+describe("bitex client paging: a list is whole only when proven", () => {
+  // [style, page cap, items, calls, proof]
+  const table: [ListServerOptions["style"], number, number, number, ListInfo["complete"]][] = [
+    ["links", 10, 23, 3, "links"],
+    ["links", 25, 0, 1, "links"],
+    ["meta", 10, 23, 3, "meta"],
+    ["meta", 100, 250, 3, "meta"],
+    // Bare pages end only at an empty page: one call more than the pages holding items.
+    ["bare", 10, 23, 4, "empty_page"],
+    ["bare", 25, 60, 4, "empty_page"],
+    ["bare", 25, 50, 3, "empty_page"],
+    ["bare", 100, 250, 4, "empty_page"],
+    ["bare", 500, 3, 2, "empty_page"],
+    ["bare", 25, 0, 1, "empty_page"],
+  ];
+  for (const [style, cap, count, expectedCalls, complete] of table) {
+    it(`${style}, pages of at most ${cap}, ${count} outputs: all of them in ${expectedCalls} calls`, async () => {
+      const { client, calls, lists } = start({ style, cap, items: () => outputs(1, count) });
+      expect(await listed(client)).to.deep.equal(ids(1, count));
+      expect(calls).to.have.length(expectedCalls);
+      expect(lists).to.deep.equal([
+        {
+          request: "GET /concierge_request_outputs?filter[request_id]=1",
+          complete,
+          items: count,
+          dropped: 0,
+          pages: expectedCalls,
+          passes: 1,
+        },
+      ]);
+    });
+  }
+
+  it("bare: asks page after page with the parameters it began with", async () => {
+    const { client, calls } = start({ style: "bare", cap: 10, items: () => outputs(1, 23) });
+    await client.listOutputs("1");
+    expect(calls).to.deep.equal([
+      LIST,
+      `${LIST}&page[number]=2`,
+      `${LIST}&page[number]=3`,
+      `${LIST}&page[number]=4`,
+    ]);
+  });
+
+  it("a server reading only page[per_page]: its default pages at first, then page[per_page]", async () => {
+    const { client, calls } = start({
+      style: "bare",
+      cap: 500,
+      sizeParams: ["page[per_page]"],
+      items: () => outputs(1, 60),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 60));
+    expect(calls.splice(0)).to.deep.equal([
+      LIST,
+      `${LIST}&page[number]=2`,
+      `${LIST}&page[number]=3`,
+      `${LIST}&page[number]=4`,
+    ]);
+    // The client learnt that this list is bare: the next reading names both size parameters.
+    expect(await listed(client)).to.deep.equal(ids(1, 60));
+    expect(calls).to.deep.equal([`${LIST}&page[per_page]=500`, `${LIST}&page[per_page]=500&page[number]=2`]);
+  });
+
+  it("a server reading only page[number]/page[size]: one page and the empty one", async () => {
+    const { client, calls } = start({
+      style: "bare",
+      cap: 500,
+      sizeParams: ["page[size]"],
+      items: () => outputs(1, 60),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 60));
+    expect(await listed(client)).to.deep.equal(ids(1, 60));
+    expect(calls).to.deep.equal([
+      LIST,
+      `${LIST}&page[number]=2`,
+      `${LIST}&page[per_page]=500`,
+      `${LIST}&page[per_page]=500&page[number]=2`,
+    ]);
+  });
+
+  for (const count of [60, 3]) {
+    it(`a bare server ignoring paging (always page 1; ${count} outputs): refused, never a short list`, async () => {
+      // Even when page 1 happens to hold everything: nothing tells this server apart from one
+      // that cuts its only page short.
+      const { client, calls } = start({
+        style: "bare",
+        cap: 25,
+        numbers: false,
+        items: () => outputs(1, count),
+      });
+      const error = await refusal(client.listOutputs("1"));
+      expect(error.detail).to.equal(
+        "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist",
+      );
+      // Read twice (a one-off repeat would have passed the second time), then given up.
+      expect(calls).to.have.length(4);
+    });
+  }
+
+  it("a meta server ignoring page[number] (page 1 of 3, again and again): refused", async () => {
+    const { client, calls } = start({ style: "meta", cap: 10, numbers: false, items: () => outputs(1, 23) });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("page 2 repeats page 1: the server ignores paging");
+    expect(calls).to.have.length(4);
+  });
+
+  it("a next link to the page just read: refused, not followed in a loop", async () => {
+    const { client, calls } = start({
+      style: "links",
+      cap: 10,
+      loop: true,
+      items: () => outputs(1, 23),
+    });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("the pages do not advance");
+    expect(calls).to.have.length(2);
+  });
+
+  it("meta.total_items that the pages never reach: refused", async () => {
+    const { client, calls } = start({ style: "meta", cap: 10, miscount: 1, items: () => outputs(1, 23) });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("meta.total_items says 24 but the pages held 23 items");
+    expect(calls).to.have.length(6);
+  });
+});
+
+describe("bitex client paging: repeated pages", () => {
+  it("a server answering past the end with the (short) last page again: complete there", async () => {
+    const { client, calls, lists } = start({
+      style: "bare",
+      cap: 25,
+      clamp: true,
+      items: () => outputs(1, 60),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 60));
+    expect(calls).to.have.length(4);
+    expect(lists[0]?.complete).to.equal("repeated_last_page");
+  });
+
+  it("a repeated full page cannot tell where the list ends: refused", async () => {
+    // 50 items in pages of 25: page 3 repeats page 2, which may or may not be the last.
+    const { client, calls } = start({ style: "bare", cap: 25, clamp: true, items: () => outputs(1, 50) });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include(
+      "page 3 holds only items of earlier pages; cannot tell where the list ends",
+    );
+    expect(calls).to.have.length(6);
+  });
+
+  it("page 2 answered once with page 1 again: read again, then whole", async () => {
+    const { client, calls, lists } = start({
+      style: "bare",
+      cap: 10,
+      glitch: (call) => (call === 1 ? 1 : undefined),
+      items: () => outputs(1, 23),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.have.length(2 + 4);
+    expect(lists[0]).to.include({ complete: "empty_page", passes: 2, pages: 6 });
+  });
+});
+
+describe("bitex client paging: the list changes while it is read", () => {
+  // After the first call, o0 is added at the front: every later page shifts by one item.
+  const inserted = (call: number) => (call === 0 ? outputs(1, 23) : outputs(0, 23));
+  for (const [style, calls] of [
+    ["bare", 8],
+    ["meta", 6],
+    ["links", 6],
+  ] as const) {
+    it(`${style}: an item added at the front mid-listing; read again, nothing lost`, async () => {
+      const server = start({ style, cap: 10, items: inserted });
+      expect(await listed(server.client)).to.deep.equal(ids(0, 23));
+      expect(server.calls).to.have.length(calls);
+      expect(server.lists[0]).to.include({ passes: 2, items: 24 });
+    });
+  }
+
+  it("bare: an item moved to the front mid-listing (it would be missed) is found by reading again", async () => {
+    // A list ordered by update time: o23 changes after the first call and moves ahead of the cursor.
+    const moved = (call: number) => (call === 0 ? outputs(1, 23) : [...outputs(23, 23), ...outputs(1, 22)]);
+    const { client, calls } = start({ style: "bare", cap: 10, items: moved });
+    expect((await listed(client)).sort()).to.deep.equal(ids(1, 23).sort());
+    expect(calls).to.have.length(8);
+  });
+
+  it("meta: an item removed mid-listing shows in total_items; read again, nothing skipped", async () => {
+    const removed = (call: number) =>
+      call === 0 ? outputs(1, 23) : outputs(1, 23).filter((o) => o.id !== "o2");
+    const { client, calls } = start({ style: "meta", cap: 10, items: removed });
+    expect(await listed(client)).to.deep.equal(ids(1, 23).filter((id) => id !== "o2"));
+    expect(calls).to.have.length(6);
+  });
+
+  it("a list that never holds still: refused after three readings", async () => {
+    // Another new output lands at the front before every call.
+    const growing = (call: number) => [...outputs(100, 100 + call).reverse(), ...outputs(1, 23)];
+    const { client, calls } = start({ style: "bare", cap: 10, items: growing });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("the list kept changing while it was read (3 readings)");
+    // Readings of 4, 4 and 5 calls: the second ends on a page of items seen already (proves nothing).
+    expect(calls).to.have.length(13);
+  });
+});
+
+describe("bitex client paging: filters the server ignored", () => {
+  // o1…o30, every other one of request 2.
+  const mixed = () => outputs(1, 30).map((o, i) => ({ ...o, request: i % 2 === 0 ? "1" : "2" }));
+  const odd = ids(1, 30).filter((_, i) => i % 2 === 0);
+
+  for (const [style, calls] of [
+    ["bare", 4],
+    ["meta", 3],
+  ] as const) {
+    it(`${style}: listOutputs keeps only the request's outputs, through every page`, async () => {
+      const { client, calls: made, lists } = start({ style, cap: 10, filters: false, items: mixed });
+      expect(await listed(client)).to.deep.equal(odd);
+      expect(made).to.have.length(calls);
+      expect(lists[0]).to.include({ items: 15, dropped: 15 });
+    });
+  }
+
+  it("an ignored filter and outputs that do not name their request: refused", async () => {
+    const items = () => [...mixed(), { id: "o31" }];
+    const { client } = start({ style: "bare", cap: 10, filters: false, items });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("the server ignored filter[request_id] (it listed 15 other items)");
+  });
+
+  it("outputs that do not name their request, with no sign of an ignored filter: kept", async () => {
+    const { client } = start({ style: "bare", cap: 10, items: () => [{ id: "o1" }, { id: "o2" }] });
+    expect(await listed(client)).to.deep.equal(["o1", "o2"]);
+  });
+
+  it("findRequestsByExternalId keeps only that external_id, through every page", async () => {
+    const requests = Array.from({ length: 23 }, (_, i) => ({ id: `${i + 1}`, external: `bb-${i % 5}` }));
+    const { client, calls } = start({
+      style: "bare",
+      type: "concierge_requests",
+      cap: 10,
+      filters: false,
+      items: () => requests,
+    });
+    const found = await client.findRequestsByExternalId("bb-3");
+    expect(found.map((r) => [r.id, r.external_id])).to.deep.equal([
+      ["4", "bb-3"],
+      ["9", "bb-3"],
+      ["14", "bb-3"],
+      ["19", "bb-3"],
+    ]);
+    expect(calls[0]).to.equal(`/api/concierge_requests?filter[external_id]=bb-3&${PAGE}`);
+    expect(calls).to.have.length(4);
+  });
+});
+
+describe("bitex client listRequests", () => {
+  it("every request, all pages, no filter", async () => {
+    const requests = Array.from({ length: 23 }, (_, i) => ({ id: `${i + 1}` }));
+    const { client, calls } = start({
+      style: "bare",
+      type: "concierge_requests",
+      cap: 10,
+      items: () => requests,
+    });
+    expect((await client.listRequests()).map((r) => r.id)).to.deep.equal(requests.map((r) => r.id));
+    expect(calls[0]).to.equal(`/api/concierge_requests?${PAGE}`);
+    expect(calls).to.have.length(4);
+  });
+});
