@@ -17,14 +17,25 @@ export interface SettledTotal {
 
 export interface Tally {
   rows: number;
-  /** The output's state for created rows, else the row's status (invalid, failed, pending…). */
+  /**
+   * The output's state for created rows, else the row's status (invalid, pending…), with a
+   * create Bitex refused as `create_failed`: an output `failed` is a payout that bounced.
+   */
   byState: Record<string, number>;
   settled: SettledTotal[];
   /** Every row settled (0), every row final but some not settled (1), or not there yet (3). */
   finalExit: number;
 }
 
-const FINAL = new Set(["settled", "rejected", "returned", "cancelled", "invalid", "failed", "blocked"]);
+const FINAL = new Set([
+  "settled",
+  "rejected",
+  "returned",
+  "cancelled",
+  "invalid",
+  "create_failed",
+  "blocked",
+]);
 
 export function tallyRows(rows: Iterable<ReportRow>): Tally {
   const byState: Record<string, number> = {};
@@ -46,7 +57,12 @@ export function tallyRows(rows: Iterable<ReportRow>): Tally {
   };
   for (const row of rows) {
     count++;
-    const state = row.status === "created" ? row.state || "created" : row.status;
+    const state =
+      row.status === "created"
+        ? row.state || "created"
+        : row.status === "failed"
+          ? "create_failed"
+          : row.status;
     byState[state] = (byState[state] ?? 0) + 1;
     if (state === "settled") {
       addTo("receive", row.receive_currency, row.receive_amount);
