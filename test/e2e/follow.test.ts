@@ -1,0 +1,224 @@
+/**
+ * The follow-through end to end (DESIGN.md section 12), through the built CLI against the
+ * emulator with its clock stopped: each test moves the emulated time itself, so nothing
+ * depends on how fast this machine is.
+ */
+import { copyFile, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { minorUnits, portCurrency, type PortCode } from "../../src/ports.js";
+import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { readReport, withoutTimestamps } from "../helpers/report.js";
+import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+
+/** The demo world, whose payee of EMP-1010 fails compliance and whose EMP-1020 payout comes back. */
+async function emulator(change?: (seed: Seed) => void): Promise<Sandbox> {
+  const seed = await demoSeed();
+  change?.(seed);
+  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 0 });
+}
+
+interface Flow {
+  box: Sandbox;
+  dir: string;
+  run(args: string[], env?: Record<string, string>): ReturnType<typeof runCli>;
+}
+
+async function flow(box: Sandbox): Promise<Flow> {
+  const dir = await tempDir();
+  await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runCli([...args, "--state-dir", "state", "--concurrency", "1", "--rate", "1000"], {
+      cwd: dir,
+      env: { ...apiEnv(box), ...env },
+    });
+  return { box, dir, run };
+}
+
+/** The --max-total flags that exactly cover the quotes the emulator made. */
+function maxTotals(box: Sandbox, less = "0"): string[] {
+  const sums = new Map<string, number>();
+  for (const request of box.state().requests) {
+    const currency = portCurrency(request.attributes.port_code as PortCode).toUpperCase();
+    // Exact enough here: the emulator's totals have at most 2 decimals and a few digits.
+    sums.set(currency, (sums.get(currency) ?? 0) + Number(request.attributes.total_to_spend));
+  }
+  return [...sums].flatMap(([currency, sum]) => [
+    "--max-total",
+    `${currency}=${(sum - Number(less)).toFixed(minorUnits(currency))}`,
+  ]);
+}
+
+function requestStates(box: Sandbox): string[] {
+  return box.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
+}
+
+function actionCalls(box: Sandbox): Record<string, { request_quote: number; accept_quote: number }> {
+  return box.state().stats.per_request as Record<string, { request_quote: number; accept_quote: number }>;
+}
+
+const money = (value: number | null, currency: string) =>
+  value === null ? "" : value.toFixed(minorUnits(currency));
+
+/** Every report row against the emulator's own output and request. */
+async function expectReportMatchesServer(f: Flow): Promise<Record<string, string>[]> {
+  const state = f.box.state();
+  const outputs = new Map(state.outputs.map((o) => [o.id, o]));
+  const requests = new Map(state.requests.map((r) => [r.id, r]));
+  const report = await readReport(join(f.dir, "payroll.report.csv"));
+  expect(report).to.have.length(48);
+  for (const row of report) {
+    const output = outputs.get(row.output_id as string);
+    const request = requests.get(row.request_id as string);
+    expect(output, `line ${row.line}`).to.not.equal(undefined);
+    if (!output || !request) continue;
+    const receive = portCurrency(output.attributes.port_code as PortCode).toUpperCase();
+    const spend = portCurrency(request.attributes.port_code as PortCode).toUpperCase();
+    expect(
+      [row.status, row.state, row.request_state, row.receive_amount, row.receive_currency, row.spend_amount, row.spend_currency],
+      `line ${row.line}`,
+    ).to.deep.equal([
+      "created",
+      output.attributes.state,
+      request.attributes.state,
+      money(output.attributes.amount, receive),
+      receive,
+      money(output.attributes.budget, spend),
+      spend,
+    ]);
+  }
+  return report;
+}
+
+describe("follow-through end to end: submit → quote → accept → status", function () {
+  this.timeout(120_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("takes the demo payroll to final states, once per request, with the exit codes of section 12", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+
+    // The request with a US payout is quoted 30 minutes later: quote stops waiting (exit 3)...
+    const early = await f.run(["quote", "payroll.csv", "--wait", "0"]);
+    expect(early.code, early.stderr).to.equal(3);
+    expect(early.stderr).to.match(/1 request\(s\) still wait for their quote \(3\)/);
+    expect(early.stdout).to.match(/next: bitex-batch quote payroll\.csv \(the quotes are not in yet\)/);
+    box.advance({ minutes: 31 });
+    // ...and running it again goes on waiting, without asking again.
+    const quoted = await f.run(["quote", "payroll.csv", "--wait", "0"]);
+    expect(quoted.code, quoted.stderr).to.equal(0);
+    expect(requestStates(box)).to.deep.equal(["1:quoted", "2:quoted", "3:quoted"]);
+    expect(quoted.stdout).to.match(/^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends \d+\.\d\d ARS; accept before /m);
+    expect(quoted.stdout).to.match(/next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d before /);
+    await expectReportMatchesServer(f);
+
+    const accepted = await f.run(["accept", "payroll.csv", ...maxTotals(box)]);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    expect(requestStates(box)).to.deep.equal(["1:quote_accepted", "2:quote_accepted", "3:quote_accepted"]);
+
+    const midway = await f.run(["status", "payroll.csv"]);
+    expect(midway.code, midway.stderr).to.equal(3);
+    expect(midway.stdout).to.match(/next: bitex-batch status payroll\.csv --watch/);
+
+    box.advance({ minutes: 60 });
+    const done = await f.run(["status", "payroll.csv", "--json"]);
+    expect(done.code, done.stderr).to.equal(1);
+    expect(requestStates(box)).to.deep.equal(["1:finished", "2:finished", "3:finished"]);
+    const summary = JSON.parse(done.stdout);
+    expect(summary).to.include({ command: "status", exit_code: 1, rows: 48 });
+    expect(summary.by_state).to.deep.equal({ rejected: 1, returned: 1, settled: 46 });
+
+    const report = await expectReportMatchesServer(f);
+    const byReference = new Map(report.map((row) => [row.reference, row.state]));
+    expect(byReference.get("EMP-1010")).to.equal("rejected");
+    expect(byReference.get("EMP-1020")).to.equal("returned");
+    for (const counts of Object.values(actionCalls(box))) expect(counts).to.deep.equal({ request_quote: 1, accept_quote: 1 });
+  });
+
+  it("the guard: a --max-total one cent below the quotes accepts nothing (exit 2, expected against found)", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv", "--until", "quoted", "--wait", "0"])).code).to.equal(3);
+    box.advance({ minutes: 31 });
+    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    const calls = box.state().stats.calls;
+
+    const missing = await f.run(["accept", "payroll.csv"]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/--max-total CUR=AMOUNT is required/);
+    const untilFinal = await f.run(["submit", "payroll.csv", "--until", "final"]);
+    expect(untilFinal.code).to.equal(2);
+    expect(box.state().stats.calls, "refused before any call").to.equal(calls);
+
+    const low = await f.run(["accept", "payroll.csv", ...maxTotals(box, "0.01")]);
+    expect(low.code, low.stderr).to.equal(2);
+    expect(low.stderr).to.match(/^nothing accepted: the batch's quotes against --max-total:$/m);
+    expect(low.stderr).to.match(/^ {2}ARS: \d+\.\d\d in 1 request\(s\), --max-total \d+\.\d\d$/m);
+    expect(low.stderr).to.match(/accept refused: ARS: the quotes spend (\d+\.\d\d), above --max-total ARS=/);
+    expect(requestStates(box)).to.deep.equal(["1:quoted", "2:quoted", "3:quoted"]);
+    for (const counts of Object.values(actionCalls(box))) expect(counts.accept_quote).to.equal(0);
+  });
+
+  it("deadlines: an expired quote is refused naming the request; unfunded requests end payment_not_received", async () => {
+    box = await emulator((seed) => {
+      // Payer 113 has no UYU: its request is accepted but never funded.
+      seed.balances = (seed.balances ?? []).filter((b) => b.user_id !== "113");
+    });
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    box.advance({ minutes: 31 });
+    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    const totals = maxTotals(box);
+    expect((await f.run(["accept", "payroll.csv", ...totals])).code).to.equal(0);
+    box.advance({ minutes: 13 * 60 });
+    const status = await f.run(["status", "payroll.csv"]);
+    expect(status.code, status.stderr).to.equal(1);
+    expect(status.stdout).to.match(/^request 3 \(payer 113, uy_uyu, 16 row\(s\)\): cancelled, spends .* \(payment_not_received\)$/m);
+    const report = await readReport(join(f.dir, "payroll.report.csv"));
+    const unfunded = report.filter((row) => row.payer_user_id === "113");
+    expect(unfunded).to.have.length(16);
+    for (const row of unfunded) {
+      expect([row.state, row.request_state, row.cancellation_reason]).to.deep.equal([
+        "cancelled",
+        "cancelled",
+        "payment_not_received",
+      ]);
+    }
+
+    // A second batch quoted, then left past accept_quote_before.
+    box.advance({});
+    const late = await f.run(["submit", "payroll.csv", "--batch-id", "late", "--until", "quoted", "--wait", "0"]);
+    expect(late.code).to.equal(3);
+    box.advance({ minutes: 31 + 11 });
+    const refused = await f.run(["accept", "payroll.csv", "--batch-id", "late", ...totals]);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.match(/request \d+ is cancelled \(quote_not_accepted\), not quoted/);
+  });
+
+  it("status finds the batch by external_id when the state directory is gone, and writes the same report", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    box.advance({ minutes: 31 });
+    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    expect((await f.run(["accept", "payroll.csv", ...maxTotals(box)])).code).to.equal(0);
+    box.advance({ minutes: 60 });
+    expect((await f.run(["status", "payroll.csv"])).code).to.equal(1);
+    const before = await readFile(join(f.dir, "payroll.report.csv"), "utf8");
+    await rm(join(f.dir, "state"), { recursive: true });
+    const calls = box.state().stats.calls;
+    const again = await f.run(["status", "payroll.csv"]);
+    expect(again.code, again.stderr).to.equal(1);
+    const after = await readFile(join(f.dir, "payroll.report.csv"), "utf8");
+    expect(withoutTimestamps(after)).to.equal(withoutTimestamps(before));
+    expect(after).to.match(/^2,EMP-1001,/m);
+    // One request lookup, one read and one listing per request: 3 × 3 calls.
+    expect(box.state().stats.calls - calls).to.equal(9);
+  });
+});
