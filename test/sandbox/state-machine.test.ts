@@ -106,7 +106,7 @@ describe("sandbox state machines", () => {
       since(quoted.eta),
       since(quoted.accept_quote_before),
       since(quoted.provision_funds_before),
-    ]).to.deep.equal([0, 600_000, 44_400_000]);
+    ]).to.deep.equal([0, 600_000, 43_800_000]);
     const outputs = (await api.get(`/concierge_request_outputs?filter[request_id]=${id}`)).body.data;
     expect(outputs.map((o: Json) => [o.attributes.amount, o.attributes.budget])).to.deep.equal([
       [9405, 10000],
