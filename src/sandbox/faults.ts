@@ -76,7 +76,9 @@ export function parseFaults(input: unknown): Partial<Faults> {
   if (cap !== undefined) out.page_cap = cap;
   if (fields.list_style !== undefined) {
     if (fields.list_style !== "rich" && fields.list_style !== "bare") {
-      throw new RangeError(`faults: list_style: expected "rich" or "bare", got ${JSON.stringify(fields.list_style)}`);
+      throw new RangeError(
+        `faults: list_style: expected "rich" or "bare", got ${JSON.stringify(fields.list_style)}`,
+      );
     }
     out.list_style = fields.list_style;
   }

@@ -7,8 +7,8 @@
  * withdrawal_instructions, cash_withdrawals); clients should accept any 2xx.
  */
 import { PORTS } from "../ports.js";
-import { parseJsonBody, readResource } from "./inputs.js";
 import type { ListStyle } from "./faults.js";
+import { parseJsonBody, readResource } from "./inputs.js";
 import { ApiProblem, barePage, notFound, paginate, parseBarePage, parsePage } from "./jsonapi.js";
 import { isRequestAction } from "./machine.js";
 import {
@@ -70,7 +70,11 @@ const resource = (call: ApiCall, type: string) => readResource(parseJsonBody(cal
 const param = (params: string[], index: number): string => params[index] as string;
 
 const ROUTES: Route[] = [
-  { method: "GET", pattern: /^\/concierge_ports$/, handle: (_s, call, _p, c) => list(PORTS, call, c, portResource) },
+  {
+    method: "GET",
+    pattern: /^\/concierge_ports$/,
+    handle: (_s, call, _p, c) => list(PORTS, call, c, portResource),
+  },
 
   {
     method: "GET",

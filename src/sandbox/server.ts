@@ -16,10 +16,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { encodeJson } from "../bitex/json.js";
+import { iso } from "./clock.js";
 import { type FaultDice, parseFaults } from "./faults.js";
 import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson } from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
-import { iso } from "./clock.js";
 import { type ApiCall, isCreate, type Reply, type RouteContext, routeApiCall } from "./routes.js";
 import { outputResource, requestResource } from "./serialize.js";
 import { CallStats } from "./stats.js";
