@@ -216,7 +216,18 @@ export function buildCli(argv: string[]) {
             default: 5,
             describe: "calls per second per key; 0 = none",
           })
-          .option("fault-seed", { type: "number", describe: "makes the fault sequence repeatable" }),
+          .option("fault-seed", { type: "number", describe: "makes the fault sequence repeatable" })
+          .option("list-style", {
+            choices: ["rich", "bare"] as const,
+            default: "rich" as const,
+            describe: "rich: lists with meta and links; bare: only data, as recorded Bitex lists",
+          })
+          .option("page-cap", { type: "number", default: 25, describe: "most items a bare list page holds" })
+          .option("time-scale", {
+            type: "number",
+            default: 1,
+            describe: "the emulator's clock runs N times faster than real time; 0 stops it",
+          }),
       async (args) => (await import("./commands/sandbox.js")).sandboxCommand(args),
     )
     .example("$0 sandbox --port 0", "start the emulator; prints its URL and API key")

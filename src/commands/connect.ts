@@ -25,6 +25,8 @@ export interface ConnectOptions {
   concurrency: number;
   rate: number;
   env?: NodeJS.ProcessEnv;
+  /** --sandbox only: the emulator's clock speed (DESIGN.md section 12); default 1. */
+  timeScale?: number;
 }
 
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
@@ -68,7 +70,7 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
   }
   // Loaded only here: a run against the real API has no use for the emulator's code.
   const { startSandbox } = await import("../sandbox/index.js");
-  const sandbox = await startSandbox({ port: 0 });
+  const sandbox = await startSandbox({ port: 0, timeScale: options.timeScale });
   const client = createBitexClient({
     baseUrl: sandbox.url,
     apiKey: sandbox.apiKey,

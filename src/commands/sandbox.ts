@@ -11,6 +11,9 @@ export interface SandboxArgs {
   dropRate: number;
   rateLimit: number;
   faultSeed?: number;
+  listStyle: "rich" | "bare";
+  pageCap: number;
+  timeScale: number;
 }
 
 export async function sandboxCommand(args: SandboxArgs): Promise<void> {
@@ -25,7 +28,10 @@ export async function sandboxCommand(args: SandboxArgs): Promise<void> {
       drop_rate: args.dropRate,
       rate_limit: args.rateLimit,
       ...(args.faultSeed === undefined ? {} : { fault_seed: args.faultSeed }),
+      list_style: args.listStyle,
+      page_cap: args.pageCap,
     },
+    timeScale: args.timeScale,
     print: (line) => process.stdout.write(`${line}\n`),
   });
   process.exitCode = 0;

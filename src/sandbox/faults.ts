@@ -1,5 +1,6 @@
 /**
- * Fault injection settings and the seeded dice that decide, call by call, which faults hit.
+ * Fault injection settings (with the list style, set the same ways) and the seeded dice that
+ * decide, call by call, which faults hit.
  *
  * Repeatability: every /api call that arrives takes exactly three draws from the PRNG, in
  * arrival order and whatever the settings or the call's outcome (401, 429, 503 included):
@@ -22,7 +23,13 @@ export interface Faults {
   rate_limit: number;
   /** --fault-seed: seeds the fault PRNG; null = a random seed picked at start. */
   fault_seed: number | null;
+  /** --list-style: "rich" pages with meta and links; "bare" answers as recorded Bitex lists do (jsonapi.ts). */
+  list_style: ListStyle;
+  /** --page-cap: most items a "bare" page holds, and its default page size. */
+  page_cap: number;
 }
+
+export type ListStyle = "rich" | "bare";
 
 export const DEFAULT_FAULTS: Faults = {
   latency_ms: 0,
@@ -31,6 +38,8 @@ export const DEFAULT_FAULTS: Faults = {
   drop_rate: 0,
   rate_limit: 5,
   fault_seed: null,
+  list_style: "rich",
+  page_cap: 25,
 };
 
 /** Validates a partial faults object (from flags or JSON); throws RangeError naming the bad field. */
@@ -63,6 +72,16 @@ export function parseFaults(input: unknown): Partial<Faults> {
   if (drop !== undefined) out.drop_rate = drop;
   const limit = check("rate_limit", wholeMs, "a whole number of calls >= 0");
   if (limit !== undefined) out.rate_limit = limit;
+  const cap = check("page_cap", (n) => Number.isInteger(n) && n >= 1, "a whole number of items >= 1");
+  if (cap !== undefined) out.page_cap = cap;
+  if (fields.list_style !== undefined) {
+    if (fields.list_style !== "rich" && fields.list_style !== "bare") {
+      throw new RangeError(
+        `faults: list_style: expected "rich" or "bare", got ${JSON.stringify(fields.list_style)}`,
+      );
+    }
+    out.list_style = fields.list_style;
+  }
   if (fields.fault_seed === null) out.fault_seed = null;
   else {
     const seed = check("fault_seed", Number.isSafeInteger, "an integer or null");

@@ -8,16 +8,25 @@ import type { AddressInfo } from "node:net";
 import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../bitex/resources.js";
 import { isLoopback } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
+import { SandboxClock } from "./clock.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";
 import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";
-import { SandboxServer } from "./server.js";
+import type { QuoteTimestamps } from "./serialize.js";
+import { parseAdvance, SandboxServer } from "./server.js";
 import type { SandboxStats } from "./stats.js";
 import { type AdvanceOptions, type AdvanceResult, Store } from "./store.js";
 
-export { DEFAULT_FAULTS, type Faults } from "./faults.js";
+export { DEFAULT_FAULTS, type Faults, type ListStyle } from "./faults.js";
 export { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed, SeedError } from "./seed.js";
-export type { SandboxStats } from "./stats.js";
+export type { ActionCalls, SandboxStats } from "./stats.js";
 export type { AdvanceOptions, AdvanceResult } from "./store.js";
+export {
+  ACCEPT_WINDOW_MS,
+  CHECK_DELAY_MS,
+  FUNDING_WINDOW_MS,
+  PAYOUT_STEP_MS,
+  QUOTE_LATER_MS,
+} from "./timeline.js";
 
 export interface SandboxOptions {
   /** Default 0: any free port. */
@@ -26,14 +35,27 @@ export interface SandboxOptions {
   host?: string;
   /** A seed object or the path of a seed file; default DEFAULT_SEED_PATH. */
   seed?: Seed | string;
+  /** Fault settings and the list style (`list_style`, `page_cap`), as POST /_sandbox/faults takes them. */
   faults?: Partial<Faults>;
+  /**
+   * The emulator's clock runs this many times faster than real time (DESIGN.md section 12).
+   * Default 1; 0 stops it, so that only advance moves anything (what most emulator tests want).
+   */
+  timeScale?: number;
+  /** The emulated time at start-up (ISO 8601 or a Date); default the real time then. */
+  startTime?: string | Date;
   /** Receives one line per /api call (method, path, status, ms). */
   log?: (line: string) => void;
 }
 
+/** A request as the emulator shows it: the client's wire shape plus the quote timestamps. */
+export type SandboxRequestAttributes = ConciergeRequestAttributes & QuoteTimestamps;
+
 /** The body of GET /_sandbox/state, parsed (money attributes are JSON numbers). */
 export interface SandboxState {
-  requests: Resource<ConciergeRequestAttributes>[];
+  /** Emulator addition: the emulated time of this reading, and the clock's scale. */
+  clock: { now: string; time_scale: number };
+  requests: Resource<SandboxRequestAttributes>[];
   outputs: Resource<ConciergeOutputAttributes>[];
   /** Emulator addition: the seed's balances as funding left them. */
   balances: { user_id: string; currency: string; amount: number }[];
@@ -47,7 +69,7 @@ export interface Sandbox {
   baseUrl: string;
   apiKey: string;
   state(): SandboxState;
-  /** Same as POST /_sandbox/advance. */
+  /** Same as POST /_sandbox/advance (a bad option throws RangeError). */
   advance(options?: AdvanceOptions): AdvanceResult;
   /** Same as POST /_sandbox/faults: applies from the next call; a fault_seed restarts the sequence. */
   setFaults(faults: Partial<Faults>): void;
@@ -73,7 +95,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ? parseSeed(options.seed)
         : loadSeed(DEFAULT_SEED_PATH);
   const dice = new FaultDice(validFaults(options.faults ?? {}));
-  const server = new SandboxServer(new Store(seed), dice, options.log);
+  const clock = usage(() => new SandboxClock({ timeScale: options.timeScale, start: options.startTime }));
+  const server = new SandboxServer(new Store(seed, clock), dice, options.log);
 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -105,7 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     baseUrl,
     apiKey: seed.api_key,
     state: () => JSON.parse(server.stateJson()) as SandboxState,
-    advance: (advanceOptions) => server.store.advance(advanceOptions),
+    advance: (advanceOptions = {}) => server.store.advance(parseAdvance(advanceOptions)),
     setFaults: (faults) => dice.setFaults(validFaults(faults)),
     suspend: stopListening,
     resume: () => listen(port),
@@ -142,8 +165,13 @@ export async function runSandboxServer(
 }
 
 function validFaults(faults: Partial<Faults>): Partial<Faults> {
+  return usage(() => parseFaults(faults));
+}
+
+/** A RangeError from checking an option becomes a usage error (exit 2). */
+function usage<T>(check: () => T): T {
   try {
-    return parseFaults(faults);
+    return check();
   } catch (error) {
     throw new BatchError("usage", (error as Error).message);
   }

@@ -87,6 +87,26 @@ export function parsePage(query: URLSearchParams): Page {
   };
 }
 
+/**
+ * `bare` lists (DESIGN.md section 9, "List styles") read pages as a permissive server would:
+ * `page[size]`, or else `page[per_page]`, up to `cap` (also the default size); `page[number]`
+ * from 1. A value it cannot read is ignored (the default applies), never a 400.
+ */
+export function parseBarePage(query: URLSearchParams, cap: number): Page {
+  const read = (name: string): number | null => {
+    const text = query.get(name);
+    return text !== null && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
+  };
+  const size = read("page[size]") ?? read("page[per_page]") ?? cap;
+  return { number: read("page[number]") ?? 1, size: Math.min(size, cap) };
+}
+
+/** One `bare` page: only `data`, as every recorded Bitex list; past the end it is empty. */
+export function barePage<T, R>(items: readonly T[], page: Page, render: (item: T) => R): { data: R[] } {
+  const start = (page.number - 1) * page.size;
+  return { data: items.slice(start, start + page.size).map(render) };
+}
+
 export interface ListDocument<T> {
   data: T[];
   meta: ListMeta;

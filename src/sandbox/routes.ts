@@ -7,8 +7,9 @@
  * withdrawal_instructions, cash_withdrawals); clients should accept any 2xx.
  */
 import { PORTS } from "../ports.js";
+import type { ListStyle } from "./faults.js";
 import { parseJsonBody, readResource } from "./inputs.js";
-import { ApiProblem, notFound, paginate, parsePage } from "./jsonapi.js";
+import { ApiProblem, barePage, notFound, paginate, parseBarePage, parsePage } from "./jsonapi.js";
 import { isRequestAction } from "./machine.js";
 import {
   instructionResource,
@@ -34,7 +35,14 @@ export interface Reply {
   body: unknown;
 }
 
-type Handler = (store: Store, call: ApiCall, params: string[]) => Reply;
+/** What a handler needs besides the store: the list style in force and the per-request counters. */
+export interface RouteContext {
+  listStyle: ListStyle;
+  pageCap: number;
+  countAction(requestId: string, action: "request_quote" | "accept_quote"): void;
+}
+
+type Handler = (store: Store, call: ApiCall, params: string[], context: RouteContext) => Reply;
 
 interface Route {
   method: string;
@@ -47,19 +55,32 @@ const one = <T>(item: T | undefined, render: (item: T) => WireResource<unknown>)
   if (item === undefined) throw notFound();
   return ok({ data: render(item) });
 };
-const list = <T>(items: readonly T[], call: ApiCall, render: (item: T) => WireResource<unknown>): Reply =>
-  ok(paginate(items, parsePage(call.url.searchParams), call.url, render));
+/** Filters are read by each route; any other query parameter is ignored, in both styles. */
+const list = <T>(
+  items: readonly T[],
+  call: ApiCall,
+  context: RouteContext,
+  render: (item: T) => WireResource<unknown>,
+): Reply => {
+  const query = call.url.searchParams;
+  if (context.listStyle === "bare") return ok(barePage(items, parseBarePage(query, context.pageCap), render));
+  return ok(paginate(items, parsePage(query), call.url, render));
+};
 const resource = (call: ApiCall, type: string) => readResource(parseJsonBody(call.bodyText), type);
 const param = (params: string[], index: number): string => params[index] as string;
 
 const ROUTES: Route[] = [
-  { method: "GET", pattern: /^\/concierge_ports$/, handle: (_s, call) => list(PORTS, call, portResource) },
+  {
+    method: "GET",
+    pattern: /^\/concierge_ports$/,
+    handle: (_s, call, _p, c) => list(PORTS, call, c, portResource),
+  },
 
   {
     method: "GET",
     pattern: /^\/concierge_requests$/,
-    handle: (s, call) =>
-      list(s.listRequests(call.url.searchParams.get("filter[external_id]")), call, requestResource),
+    handle: (s, call, _p, c) =>
+      list(s.listRequests(call.url.searchParams.get("filter[external_id]")), call, c, requestResource),
   },
   {
     method: "POST",
@@ -80,18 +101,19 @@ const ROUTES: Route[] = [
   {
     method: "POST",
     pattern: /^\/concierge_requests\/(\d+)\/(\w+)$/,
-    handle: (s, _call, p) => {
-      const action = param(p, 1);
+    handle: (s, _call, p, c) => {
+      const [id, action] = [param(p, 0), param(p, 1)];
       if (!isRequestAction(action)) throw notFound();
-      return ok({ data: requestResource(s.act(param(p, 0), action)) });
+      if (action !== "cancel" && s.request(id) !== undefined) c.countAction(id, action);
+      return ok({ data: requestResource(s.act(id, action)) });
     },
   },
 
   {
     method: "GET",
     pattern: /^\/concierge_request_outputs$/,
-    handle: (s, call) =>
-      list(s.listOutputs(call.url.searchParams.get("filter[request_id]")), call, outputResource),
+    handle: (s, call, _p, c) =>
+      list(s.listOutputs(call.url.searchParams.get("filter[request_id]")), call, c, outputResource),
   },
   {
     method: "POST",
@@ -108,7 +130,7 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     pattern: /^\/users$/,
-    handle: (s, call) => list(s.directory.userList, call, userResource),
+    handle: (s, call, _p, c) => list(s.directory.userList, call, c, userResource),
   },
   {
     method: "GET",
@@ -119,7 +141,7 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     pattern: /^\/withdrawal_instructions$/,
-    handle: (s, call) => list(s.directory.instructionList, call, instructionResource),
+    handle: (s, call, _p, c) => list(s.directory.instructionList, call, c, instructionResource),
   },
   {
     method: "POST",
@@ -144,13 +166,13 @@ export function isCreate(method: string, path: string): boolean {
   );
 }
 
-export function routeApiCall(store: Store, call: ApiCall): Reply {
+export function routeApiCall(store: Store, call: ApiCall, context: RouteContext): Reply {
   for (const route of ROUTES) {
     if (route.method !== call.method) continue;
     const match = route.pattern.exec(call.path);
     if (match === null) continue;
     try {
-      return route.handle(store, call, match.slice(1));
+      return route.handle(store, call, match.slice(1), context);
     } catch (error) {
       if (error instanceof ApiProblem) return { status: error.status, body: error.body };
       throw error;

@@ -16,6 +16,12 @@ import { moneyJson } from "./jsonapi.js";
 import type { OutputRecord, RequestRecord } from "./store.js";
 
 type Money<A, K extends keyof A> = Omit<A, K> & { [P in K]: JsonNumber | null };
+
+/** DESIGN.md section 12: set when the quote is requested and when it is accepted, else null. */
+export interface QuoteTimestamps {
+  quote_requested_at: string | null;
+  quote_accepted_at: string | null;
+}
 type Relationships = Record<string, { data: { type: string; id: string } | null }>;
 
 export interface WireResource<A> {
@@ -68,7 +74,7 @@ export function instructionResource(instruction: InstructionRecord): WireResourc
 
 export function requestResource(
   request: RequestRecord,
-): WireResource<Money<ConciergeRequestAttributes, "total_to_spend">> {
+): WireResource<Money<ConciergeRequestAttributes, "total_to_spend"> & QuoteTimestamps> {
   const c = request.counts;
   return {
     id: request.id,
@@ -92,6 +98,8 @@ export function requestResource(
       eta: request.eta,
       accept_quote_before: request.acceptQuoteBefore,
       provision_funds_before: request.provisionFundsBefore,
+      quote_requested_at: request.quoteRequestedAt,
+      quote_accepted_at: request.quoteAcceptedAt,
       created_at: request.createdAt,
       updated_at: request.updatedAt,
     },

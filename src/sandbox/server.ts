@@ -8,20 +8,22 @@
  *   3. rate limit per key (rate-limit.ts), else 429 with Retry-After;
  *   4. fail_rate: 503 with a small HTML page (a client must not assume error bodies are JSON,
  *      as Bitex's recorded 500 shows), before anything is read or done;
- *   5. the handler runs and commits its change synchronously, then the reply waits out
+ *   5. the world is brought up to the emulator's clock (Store.tick), the handler runs and
+ *      commits its change synchronously, then the reply waits out
  *      latency + jitter. A create hit by drop_rate is committed and its socket destroyed
  *      after that wait, with no response.
  * Calls stopped at 2–4 still wait the latency, and change nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { encodeJson } from "../bitex/json.js";
+import { iso } from "./clock.js";
 import { type FaultDice, parseFaults } from "./faults.js";
 import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson } from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
-import { type ApiCall, isCreate, type Reply, routeApiCall } from "./routes.js";
+import { type ApiCall, isCreate, type Reply, type RouteContext, routeApiCall } from "./routes.js";
 import { outputResource, requestResource } from "./serialize.js";
 import { CallStats } from "./stats.js";
-import type { Store } from "./store.js";
+import type { AdvanceOptions, Store } from "./store.js";
 
 const MAX_BODY_BYTES = 1_000_000;
 const CONTROL_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -57,9 +59,12 @@ export class SandboxServer {
     this.http = createServer((req, res) => this.dispatch(req, res));
   }
 
-  /** Everything GET /_sandbox/state shows, as the JSON text sent on the wire. */
+  /** Everything GET /_sandbox/state shows, as the JSON text sent on the wire, up to the clock. */
   stateJson(): string {
+    this.store.tick();
+    const { clock } = this.store;
     return encodeJson({
+      clock: { now: iso(clock.nowMs()), time_scale: clock.timeScale },
       requests: this.store.requestList.map(requestResource),
       outputs: this.store.outputList.map(outputResource),
       balances: this.store.directory
@@ -149,8 +154,15 @@ export class SandboxServer {
   }
 
   private runHandler(call: ApiCall): Answer {
+    const { list_style, page_cap } = this.dice.settings;
+    const context: RouteContext = {
+      listStyle: list_style,
+      pageCap: page_cap,
+      countAction: (id, action) => this.stats.countAction(id, action),
+    };
     try {
-      return { ...routeApiCall(this.store, call), contentType: JSON_API_CONTENT_TYPE };
+      this.store.tick();
+      return { ...routeApiCall(this.store, call, context), contentType: JSON_API_CONTENT_TYPE };
     } catch (error) {
       this.log?.(`internal error on ${call.method} ${call.path}: ${(error as Error).stack ?? String(error)}`);
       const detail = "Error interno del emulador.";
@@ -199,15 +211,22 @@ export class SandboxServer {
   }
 }
 
-export function parseAdvance(body: unknown): { until?: "final"; expire?: boolean } {
+export function parseAdvance(body: unknown): AdvanceOptions {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RangeError("advance: expected an object");
-  const { until, expire, ...rest } = body as Record<string, unknown>;
+  const { until, expire, minutes, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw new RangeError(`advance: unknown field ${JSON.stringify(unknown[0])}`);
   if (until !== undefined && until !== "final") throw new RangeError('advance: until must be "final"');
   if (expire !== undefined && typeof expire !== "boolean")
     throw new RangeError("advance: expire must be a boolean");
+  if (minutes !== undefined) {
+    if (typeof minutes !== "number" || !Number.isFinite(minutes) || minutes < 0)
+      throw new RangeError("advance: minutes must be a number >= 0");
+    if (until !== undefined || expire !== undefined)
+      throw new RangeError("advance: minutes moves the clock only; send until or expire on their own");
+    return { minutes };
+  }
   return { ...(until === "final" ? { until } : {}), ...(expire === true ? { expire } : {}) };
 }
 

@@ -18,6 +18,16 @@ export interface SandboxStats {
   dropped: number;
   /** Arrival of each /api call, ms since the emulator started (performance.now based). */
   call_starts_ms: number[];
+  /**
+   * Per request id, the request_quote and accept_quote calls that reached their handler, 422s
+   * included (calls refused before it, 401/429/503, are not). Only requests that got one appear.
+   */
+  per_request: Record<string, ActionCalls>;
+}
+
+export interface ActionCalls {
+  request_quote: number;
+  accept_quote: number;
 }
 
 export class CallStats {
@@ -29,6 +39,7 @@ export class CallStats {
   failed = 0;
   dropped = 0;
   private callStartsMs: number[] = [];
+  private perRequest = new Map<string, ActionCalls>();
 
   /** Milliseconds since the emulator started. */
   elapsedMs(): number {
@@ -49,6 +60,16 @@ export class CallStats {
     this.inFlight--;
   }
 
+  /** A request_quote or accept_quote call for a request that exists reached its handler. */
+  countAction(requestId: string, action: keyof ActionCalls): void {
+    let calls = this.perRequest.get(requestId);
+    if (calls === undefined) {
+      calls = { request_quote: 0, accept_quote: 0 };
+      this.perRequest.set(requestId, calls);
+    }
+    calls[action]++;
+  }
+
   /** Zeroes the counters (calls still in flight stay counted as in flight). */
   reset(): void {
     this.calls = 0;
@@ -57,6 +78,7 @@ export class CallStats {
     this.failed = 0;
     this.dropped = 0;
     this.callStartsMs = [];
+    this.perRequest = new Map();
   }
 
   snapshot(): SandboxStats {
@@ -68,6 +90,7 @@ export class CallStats {
       failed: this.failed,
       dropped: this.dropped,
       call_starts_ms: this.callStartsMs.slice(),
+      per_request: Object.fromEntries([...this.perRequest].map(([id, calls]) => [id, { ...calls }])),
     };
   }
 }

@@ -1,25 +1,24 @@
 /**
- * The emulator's mutable world: concierge requests and their outputs, the state machines that
- * move them (machine.ts decides, this file applies), quotes and funding.
+ * The emulator's mutable world: concierge requests and their outputs, what clients do to them
+ * (creates, PATCH, the three actions), and the clock that moves them on (progress.ts applies the
+ * server-side steps, machine.ts and timeline.ts decide them).
  *
- * Every mutation is synchronous, so interleaved HTTP handlers never see half a change. Lookups
- * are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
+ * Every mutation is synchronous, so interleaved HTTP handlers never see half a change. The world
+ * is brought up to the clock lazily: `tick()` runs before every API call and every state read,
+ * and applies what fell due since, each transition stamped with the time it was due.
+ * Lookups are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
  */
 import type { CancellationReason, OutputState, RequestState } from "../bitex/resources.js";
 import type { Decimal } from "../decimal.js";
-import { minorUnits, type PortCode, portCurrency } from "../ports.js";
+import type { PortCode } from "../ports.js";
+import { iso, SandboxClock } from "./clock.js";
 import { Directory, type UserRecord } from "./directory.js";
 import type { ResourceInput } from "./inputs.js";
 import { notFound, unprocessable, type Violation } from "./jsonapi.js";
-import {
-  applyAction,
-  expiryReason,
-  isFinalOutputState,
-  nextOutputState,
-  type RequestAction,
-} from "./machine.js";
-import { quoteOutput, sum } from "./money.js";
+import { applyAction, type RequestAction } from "./machine.js";
+import { Progress } from "./progress.js";
 import type { Seed } from "./seed.js";
+import { MINUTE_MS, quoteExpired } from "./timeline.js";
 import { checkOutput, readOptionalText, readPort } from "./validate.js";
 import { violations } from "./violations.js";
 
@@ -33,14 +32,20 @@ export interface RequestRecord {
   externalId: string | null;
   state: RequestState;
   cancellationReason: CancellationReason | null;
-  /** Kept in step with `outputs` by `moveOutput`, so the outputs_* counters are O(1). */
+  /** Kept in step with `outputs` by Progress.moveOutput, so the outputs_* counters are O(1). */
   counts: OutputCounts;
   outputs: OutputRecord[];
   totalToSpend: Decimal | null;
+  /** Times are ISO 8601 on the emulator's clock. */
   eta: string | null;
   acceptQuoteBefore: string | null;
   provisionFundsBefore: string | null;
+  quoteRequestedAt: string | null;
+  quoteAcceptedAt: string | null;
+  /** Funding is attempted once (timeline.ts says why); then only the deadline is left. */
+  fundingTried: boolean;
   createdAt: string;
+  /** Its last change, or its outputs' last change; outside draft only transitions change it. */
   updatedAt: string;
 }
 
@@ -69,8 +74,17 @@ export interface AdvanceOptions {
    * (payment_not_received). Everything else moves as in a normal step.
    */
   expire?: boolean;
+  /**
+   * Emulator addition: move the clock forward N minutes and apply what fell due, as the clock
+   * would have; no forced step. Not combined with `until` or `expire`.
+   */
+  minutes?: number;
 }
 
+/**
+ * Forced steps: `steps` taken and request/output state `changes` (a cancel counts once). With
+ * `minutes`: the timed steps the clock applied and their changes.
+ */
 export interface AdvanceResult {
   steps: number;
   changes: number;
@@ -78,7 +92,6 @@ export interface AdvanceResult {
 
 /** Longer than any chain of transitions (draft to finished is eight steps). */
 const MAX_STEPS = 100;
-const HOUR_MS = 3_600_000;
 
 export class Store {
   /** The only key the API accepts, compared verbatim with the Authorization header. */
@@ -89,17 +102,22 @@ export class Store {
   private readonly requests = new Map<string, RequestRecord>();
   private readonly outputs = new Map<string, OutputRecord>();
   private readonly byExternalId = new Map<string, RequestRecord[]>();
-  /** Requests not yet finished or cancelled: the only ones advance has to look at. */
-  private readonly active = new Set<RequestRecord>();
+  private readonly progress: Progress;
   private nextRequestId = 1;
   private nextOutputId = 1;
 
   constructor(
     seed: Seed,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: SandboxClock = new SandboxClock(),
   ) {
     this.apiKey = seed.api_key;
     this.directory = new Directory(seed);
+    this.progress = new Progress(this.directory);
+  }
+
+  /** Brings the world up to the clock; a stopped clock (scale 0) moves nothing by itself. */
+  tick(): void {
+    if (this.clock.running) this.progress.catchUp(this.clock.nowMs());
   }
 
   request(id: string): RequestRecord | undefined {
@@ -140,13 +158,16 @@ export class Store {
       eta: null,
       acceptQuoteBefore: null,
       provisionFundsBefore: null,
+      quoteRequestedAt: null,
+      quoteAcceptedAt: null,
+      fundingTried: false,
       createdAt: now,
       updatedAt: now,
     };
     this.requests.set(request.id, request);
     this.requestList.push(request);
     this.indexExternalId(request);
-    this.active.add(request);
+    this.progress.track(request);
     return request;
   }
 
@@ -176,18 +197,35 @@ export class Store {
     return request;
   }
 
+  /**
+   * The three actions. An accept that comes too late is a 422 quote_expired, whether the quote
+   * has already lapsed (cancelled, quote_not_accepted) or lapses at this very instant.
+   */
   act(id: string, action: RequestAction): RequestRecord {
     const request = this.requests.get(id);
     if (request === undefined) throw notFound();
+    const nowMs = this.clock.nowMs();
+    if (action === "accept_quote" && this.lapsed(request, nowMs)) {
+      throw unprocessable("concierge_requests", [
+        violations.quoteExpired(id, request.acceptQuoteBefore ?? iso(nowMs)),
+      ]);
+    }
     const next = applyAction(request.state, action);
     if (next === null)
       throw unprocessable("concierge_requests", [violations.illegalTransition(action, request.state)]);
     if (action === "request_quote" && request.outputs.length === 0) {
       throw unprocessable("concierge_requests", [violations.noOutputs()]);
     }
-    if (next === "cancelled") this.cancel(request, null);
-    else this.setState(request, next);
+    if (next === "cancelled") this.progress.cancel(request, null, nowMs);
+    else if (action === "request_quote") this.progress.requestQuote(request, nowMs);
+    else this.progress.acceptQuote(request, nowMs);
     return request;
+  }
+
+  private lapsed(request: RequestRecord, nowMs: number): boolean {
+    if (request.state === "cancelled") return request.cancellationReason === "quote_not_accepted";
+    const deadline = request.acceptQuoteBefore;
+    return request.state === "quoted" && deadline !== null && quoteExpired(nowMs, Date.parse(deadline));
   }
 
   /**
@@ -234,109 +272,25 @@ export class Store {
     return output;
   }
 
-  /** POST /_sandbox/advance: one step of every server-side transition, or steps until quiet. */
+  /**
+   * POST /_sandbox/advance. `minutes`: the clock moves and what fell due is applied. Otherwise
+   * the world is first brought up to the clock, then one forced step of every server-side
+   * transition (progress.ts), or forced steps until one changes nothing (`until: "final"`).
+   */
   advance(options: AdvanceOptions = {}): AdvanceResult {
+    if (options.minutes !== undefined) {
+      this.clock.forward(options.minutes * MINUTE_MS);
+      return this.progress.catchUp(this.clock.nowMs());
+    }
+    this.tick();
     let steps = 0;
     let changes = 0;
     for (;;) {
-      const changed = this.step(options.expire === true);
+      const changed = this.progress.forcedStep(options.expire === true, this.clock.nowMs());
       steps++;
       changes += changed;
       if (changed === 0 || options.until !== "final" || steps >= MAX_STEPS) return { steps, changes };
     }
-  }
-
-  /** Each request and output moves at most once, judged on the states the step started with. */
-  private step(expire: boolean): number {
-    let changes = 0;
-    for (const request of [...this.active]) {
-      const start = request.state;
-      if (start !== "draft") {
-        for (const output of request.outputs) {
-          const next = nextOutputState(output.state, {
-            requestState: start,
-            payeeRejected: this.directory.user(output.userId)?.complianceState === "rejected",
-            outcome: this.directory.instruction(output.instructionId)?.outcome ?? "settled",
-          });
-          if (next !== null) {
-            this.moveOutput(output, next);
-            changes++;
-          }
-        }
-      }
-      const deadline = expire ? expiryReason(start) : null;
-      if (start === "quote_requested") {
-        this.quote(request);
-        this.setState(request, "quoted");
-      } else if (start === "quote_accepted" && this.fund(request)) {
-        this.setState(request, "working");
-      } else if (deadline !== null) {
-        this.cancel(request, deadline);
-      } else if (start === "working" && finalCount(request.counts) === request.outputs.length) {
-        this.setState(request, "finished");
-      } else {
-        continue;
-      }
-      changes++;
-    }
-    return changes;
-  }
-
-  /** Fills each output's other side and the request's totals; rejected outputs are not paid. */
-  private quote(request: RequestRecord): void {
-    const senderDecimals = minorUnits(portCurrency(request.portCode));
-    for (const output of request.outputs) {
-      const route = this.directory.route(request.portCode, output.portCode);
-      if (route === undefined) continue; // routes are checked at create and never removed
-      const quoted = quoteOutput({
-        route,
-        amount: output.amount,
-        budget: output.amount === null ? output.budget : null,
-        senderDecimals,
-        destinationDecimals: minorUnits(portCurrency(output.portCode)),
-      });
-      output.amount = quoted.amount;
-      output.budget = quoted.budget;
-    }
-    const paid = request.outputs.filter((o) => o.state !== "rejected" && o.budget !== null);
-    request.totalToSpend = sum(
-      paid.map((o) => o.budget as Decimal),
-      senderDecimals,
-    );
-    const now = this.clock().getTime();
-    request.acceptQuoteBefore = new Date(now + HOUR_MS).toISOString();
-    request.provisionFundsBefore = new Date(now + 24 * HOUR_MS).toISOString();
-    request.eta = new Date(now + 72 * HOUR_MS).toISOString();
-  }
-
-  /** Funding from the payer's seeded balance in the sender currency; debits it when it covers. */
-  private fund(request: RequestRecord): boolean {
-    if (request.totalToSpend === null) return false;
-    return this.directory.debit(request.userId, portCurrency(request.portCode), request.totalToSpend);
-  }
-
-  /** Client cancel (reason null) or a lapsed deadline; outputs not yet final are cancelled. */
-  private cancel(request: RequestRecord, reason: CancellationReason | null): void {
-    for (const output of request.outputs) {
-      if (!isFinalOutputState(output.state)) this.moveOutput(output, "cancelled");
-    }
-    request.cancellationReason = reason;
-    this.setState(request, "cancelled");
-  }
-
-  private setState(request: RequestRecord, state: RequestState): void {
-    request.state = state;
-    request.updatedAt = this.now();
-    if (state === "finished" || state === "cancelled") this.active.delete(request);
-  }
-
-  private moveOutput(output: OutputRecord, state: OutputState): void {
-    const counts = output.request.counts;
-    counts[output.state]--;
-    counts[state]++;
-    output.state = state;
-    output.updatedAt = this.now();
-    output.request.updatedAt = output.updatedAt;
   }
 
   /** null when the relationship was not sent; a 404 when it names nothing. */
@@ -370,7 +324,7 @@ export class Store {
   }
 
   private now(): string {
-    return this.clock().toISOString();
+    return iso(this.clock.nowMs());
   }
 }
 
@@ -386,8 +340,4 @@ function emptyCounts(): OutputCounts {
     returned: 0,
     cancelled: 0,
   };
-}
-
-function finalCount(counts: OutputCounts): number {
-  return counts.rejected + counts.settled + counts.returned + counts.cancelled;
 }

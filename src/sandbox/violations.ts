@@ -86,6 +86,12 @@ export const violations = {
     detail: `No se puede ${REQUEST_ACTIONS[action].verb} una solicitud en estado ${state}.`,
     pointer: attribute("state"),
   }),
+  quoteExpired: (requestId: string, deadline: string): Violation => ({
+    code: "quote_expired",
+    title: "Cotización vencida",
+    detail: `La cotización de la solicitud ${requestId} venció (accept_quote_before ${deadline}); ya no se puede aceptar.`,
+    pointer: attribute("accept_quote_before"),
+  }),
   noOutputs: (): Violation => ({
     code: "request_has_no_outputs",
     title: "Solicitud sin salidas",

@@ -72,6 +72,8 @@ describe("sandbox contract: /concierge_requests", () => {
       eta: null,
       accept_quote_before: null,
       provision_funds_before: null,
+      quote_requested_at: null,
+      quote_accepted_at: null,
     });
   });
 

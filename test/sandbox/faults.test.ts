@@ -139,6 +139,8 @@ describe("sandbox faults", () => {
       drop_rate: 0,
       rate_limit: 0,
       fault_seed: 9,
+      list_style: "rich",
+      page_cap: 25,
     });
     expect(await run()).to.equal(first);
   });
@@ -193,6 +195,7 @@ describe("sandbox faults", () => {
       failed: 0,
       dropped: 0,
       call_starts_ms: [],
+      per_request: {},
     });
   });
 });

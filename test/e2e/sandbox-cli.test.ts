@@ -1,0 +1,47 @@
+/** `bitex-batch sandbox` flags for the list style and the clock, through the built CLI. */
+import { expect } from "chai";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
+
+describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function () {
+  this.timeout(30_000);
+
+  it("serves bare lists of --page-cap items with its clock at --time-scale", async () => {
+    const dir = await tempDir();
+    const { child, done } = spawnCli(
+      ["sandbox", "--port", "0", "--list-style", "bare", "--page-cap", "2", "--time-scale", "0"],
+      { cwd: dir },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        child.stdout?.on("data", (chunk: string) => {
+          text += chunk;
+          if (text.includes("\n")) resolve(text);
+        });
+        child.on("close", () => reject(new Error(`sandbox exited before printing: ${text}`)));
+      });
+      const [, url = "", key = ""] = /listening on (\S+) \(api key: (\S+)\)/.exec(line) ?? [];
+      const users = await fetch(`${url}/users`, { headers: { Authorization: key } });
+      const body = (await users.json()) as { data: { id: string }[] };
+      expect(Object.keys(body)).to.deep.equal(["data"]);
+      expect(body.data.map((user) => user.id)).to.deep.equal(["112", "113"]);
+      const state = await fetch(`${new URL(url).origin}/_sandbox/state`);
+      expect(((await state.json()) as { clock: { time_scale: number } }).clock.time_scale).to.equal(0);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect((await done).code).to.equal(0);
+  });
+
+  for (const flags of [
+    ["--list-style", "fancy"],
+    ["--page-cap", "0"],
+    ["--time-scale", "-1"],
+  ]) {
+    it(`${flags.join(" ")}: exit 2 before listening`, async () => {
+      const result = await runCli(["sandbox", "--port", "0", ...flags], { cwd: await tempDir() });
+      expect([result.code, result.stdout]).to.deep.equal([2, ""]);
+      expect(result.stderr).to.match(/^bitex-batch: /);
+    });
+  }
+});
