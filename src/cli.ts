@@ -79,6 +79,8 @@ function apiOptions<T>(y: Argv<T>) {
 
 function followOptions<T>(y: Argv<T>) {
   return y
+    .option("concurrency", { type: "number", default: 4, describe: "calls in flight at most" })
+    .option("rate", { type: "number", default: 5, describe: "calls started per second at most" })
     .option("allow-partial", {
       type: "boolean",
       default: false,
@@ -126,8 +128,6 @@ export function buildCli(argv: string[]) {
       "validate, plan, create requests and outputs, write the report",
       (y) =>
         followOptions(apiOptions(inputOptions(y)))
-          .option("concurrency", { type: "number", default: 4, describe: "calls in flight at most" })
-          .option("rate", { type: "number", default: 5, describe: "calls started per second at most" })
           .option("dry-run", { type: "boolean", default: false, describe: "plan and report, send nothing" })
           .option("skip-invalid", {
             type: "boolean",

@@ -89,3 +89,16 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
     },
   };
 }
+
+/** `--concurrency` and `--rate`, checked before any work. */
+export function checkCallLimits(args: { concurrency: number; rate: number }): void {
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
+    throw new BatchError(
+      "usage",
+      `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`,
+    );
+  }
+  if (!Number.isFinite(args.rate) || args.rate <= 0) {
+    throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
+  }
+}

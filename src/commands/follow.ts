@@ -23,7 +23,7 @@ import { JournalWriter } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import { stopFor } from "../submit/steer.js";
 import { type Batch, openBatch } from "./batch.js";
-import { type ApiArgs, type Connection, connect, resolveApi } from "./connect.js";
+import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
 import type { LoadArgs } from "./load.js";
 import { type Output, reportCommandOutput } from "./output.js";
 import { crashHook, watchSignals } from "./signals.js";
@@ -35,6 +35,8 @@ export interface FollowArgs extends LoadArgs, ApiArgs {
   stateDir: string;
   json: boolean;
   quiet: boolean;
+  concurrency: number;
+  rate: number;
   allowPartial?: boolean;
   /** quote: seconds to wait for the quotes. */
   wait?: number;
@@ -268,6 +270,7 @@ function jsonOf(
 /** `quote`, `accept` and `status` as commands of their own. */
 export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<void> {
   const plan = followPlan(args, steps);
+  checkCallLimits(args);
   if (args.sandbox) {
     throw new BatchError("usage", "the embedded emulator lives only as long as one command", {
       hint: "try the whole cycle with bitex-batch submit <csv> --sandbox --until final --max-total CUR=AMOUNT",
@@ -291,7 +294,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
     exitNow: () => lock?.releaseSync(),
   });
   try {
-    connection = await connect(args, out, { concurrency: 4, rate: 5 });
+    connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
     if (batch.past.begin && batch.past.begin.api !== connection.apiUrl) {
       throw new BatchError(
         "input",

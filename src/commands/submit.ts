@@ -12,7 +12,7 @@ import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock } from "../submit/lock.js";
-import { connect, resolveApi } from "./connect.js";
+import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
@@ -31,18 +31,6 @@ export interface SubmitArgs extends FollowArgs {
   rate: number;
   dryRun: boolean;
   skipInvalid: boolean;
-}
-
-function checkNumbers(args: SubmitArgs): void {
-  if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
-    throw new BatchError(
-      "usage",
-      `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`,
-    );
-  }
-  if (!Number.isFinite(args.rate) || args.rate <= 0) {
-    throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
-  }
 }
 
 /** An edited file is a new batch: refuse to pay it again silently while its old batch has payments. */
@@ -72,7 +60,7 @@ const STEPS: Record<Until, Step[]> = {
 };
 
 export async function submitCommand(args: SubmitArgs): Promise<void> {
-  checkNumbers(args);
+  checkCallLimits(args);
   // --max-total and the waits are checked before anything is read or sent.
   const follow = followPlan(args, STEPS[args.until ?? "created"]);
   // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).

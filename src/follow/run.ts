@@ -9,6 +9,7 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { FINAL_OUTPUT_STATES } from "../bitex/resources.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
+import { portCountry } from "../ports.js";
 import type { JournalState, JournalWriter } from "../submit/journal.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -54,29 +55,41 @@ export class BatchFollow {
     return this.views;
   }
 
-  /** Requests a quote for every draft request, then waits up to `waitMs` for every quote. */
+  /**
+   * Requests a quote for every draft request and waits up to `waitMs` for every quote. Bitex
+   * quotes Argentina, Chile, Mexico, Paraguay and Uruguay at once and other ports later
+   * (`eta`), and a quote lapses 10 minutes after its `eta`: quoted all at once, the fast
+   * requests would lapse before the slow ones arrive. So the slow ones are asked first and
+   * the fast ones only once no quote is outstanding: then every quote of the batch can be
+   * accepted together.
+   */
   async quote(waitMs: number, pollMs: number): Promise<void> {
-    await this.read();
-    const drafts = this.views.filter((view) => view.request?.state === "draft");
-    const problems = this.views.flatMap((view) => {
-      if (view.request && view.request.state !== "draft") return cancelledProblem(view.request);
-      return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
-    });
-    if (problems.length > 0) throw gateRefusal(problems, "quoted");
-    await Promise.all(
-      drafts.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
-    );
     const deadline = Date.now() + waitMs;
     for (;;) {
       await this.read();
+      const problems = this.views.flatMap((view) => {
+        if (view.request && view.request.state !== "draft") return cancelledProblem(view.request);
+        return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
+      });
+      if (problems.length > 0) throw gateRefusal(problems, "quoted");
+      const drafts = this.views.filter((view) => view.request?.state === "draft");
+      const slow = drafts.filter((view) => quotedLater(view));
+      const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
+      const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
+      await Promise.all(
+        now.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
+      );
+      if (now.length > 0) continue; // read what the quotes did before deciding anything else
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
-      const cancelled = this.views.flatMap((view) => (view.request ? cancelledProblem(view.request) : []));
-      if (cancelled.length > 0) throw gateRefusal(cancelled, "quoted");
-      if (waiting.length === 0) return;
+      if (waiting.length === 0 && drafts.length === 0) return;
       if (Date.now() >= deadline || this.options.signal.aborted) {
+        const held =
+          drafts.length > 0
+            ? `; ${drafts.length} held as draft(s) until then, so that all can be accepted together`
+            : "";
         throw new BatchError(
           "not_yet",
-          `${waiting.length} request(s) still wait for their quote (${waiting.map((v) => v.request?.id).join(", ")})`,
+          `${waiting.length} request(s) still wait for their quote (${waiting.map((v) => v.request?.id).join(", ")})${held}`,
           { hint: "run the same command again later; it goes on waiting and sends nothing twice" },
         );
       }
@@ -189,6 +202,13 @@ export class BatchFollow {
   private async pause(ms: number): Promise<void> {
     if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
+}
+
+/** Ports Bitex quotes at once (DESIGN.md section 12, from Bitex's guide "Get a quote"). */
+const QUOTED_AT_ONCE = new Set(["ar", "cl", "mx", "py", "uy"]);
+
+function quotedLater(view: RequestView): boolean {
+  return view.planned.rows.some((row) => !QUOTED_AT_ONCE.has(portCountry(row.port)));
 }
 
 function cancelledProblem(request: ConciergeRequest): GateProblem[] {

@@ -1,12 +1,12 @@
 /**
  * The follow-through end to end (DESIGN.md section 12), through the built CLI against the
- * emulator with its clock stopped: each test moves the emulated time itself, so nothing
- * depends on how fast this machine is.
+ * emulator on real time: what is due at once happens at once (quotes for Latin American
+ * ports), and each test moves the clock over what would take minutes or hours.
  */
 import { copyFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { minorUnits, portCurrency, type PortCode } from "../../src/ports.js";
+import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { readReport, withoutTimestamps } from "../helpers/report.js";
@@ -16,7 +16,7 @@ import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
 async function emulator(change?: (seed: Seed) => void): Promise<Sandbox> {
   const seed = await demoSeed();
   change?.(seed);
-  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 0 });
+  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 1 });
 }
 
 interface Flow {
@@ -34,6 +34,15 @@ async function flow(box: Sandbox): Promise<Flow> {
       env: { ...apiEnv(box), ...env },
     });
   return { box, dir, run };
+}
+
+/** quote, over the 30 minutes the US payout's quote takes. */
+async function quoteAll(f: Flow, extra: string[] = []): Promise<void> {
+  const first = await f.run(["quote", "payroll.csv", "--wait", "0", ...extra]);
+  expect(first.code, first.stderr).to.equal(3);
+  f.box.advance({ minutes: 31 });
+  const second = await f.run(["quote", "payroll.csv", "--wait", "0", ...extra]);
+  expect(second.code, second.stderr).to.equal(0);
 }
 
 /** The --max-total flags that exactly cover the quotes the emulator made. */
@@ -76,7 +85,15 @@ async function expectReportMatchesServer(f: Flow): Promise<Record<string, string
     const receive = portCurrency(output.attributes.port_code as PortCode).toUpperCase();
     const spend = portCurrency(request.attributes.port_code as PortCode).toUpperCase();
     expect(
-      [row.status, row.state, row.request_state, row.receive_amount, row.receive_currency, row.spend_amount, row.spend_currency],
+      [
+        row.status,
+        row.state,
+        row.request_state,
+        row.receive_amount,
+        row.receive_currency,
+        row.spend_amount,
+        row.spend_currency,
+      ],
       `line ${row.line}`,
     ).to.deep.equal([
       "created",
@@ -107,15 +124,22 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     // The request with a US payout is quoted 30 minutes later: quote stops waiting (exit 3)...
     const early = await f.run(["quote", "payroll.csv", "--wait", "0"]);
     expect(early.code, early.stderr).to.equal(3);
-    expect(early.stderr).to.match(/1 request\(s\) still wait for their quote \(3\)/);
-    expect(early.stdout).to.match(/next: bitex-batch quote payroll\.csv \(the quotes are not in yet\)/);
+    expect(early.stderr).to.match(
+      /1 request\(s\) still wait for their quote \(3\); 2 held as draft\(s\) until then, so that all can be accepted together/,
+    );
+    expect(requestStates(box)).to.deep.equal(["1:draft", "2:draft", "3:quote_requested"]);
+    expect(early.stdout).to.match(/next: bitex-batch quote payroll\.csv$/m);
     box.advance({ minutes: 31 });
     // ...and running it again goes on waiting, without asking again.
     const quoted = await f.run(["quote", "payroll.csv", "--wait", "0"]);
     expect(quoted.code, quoted.stderr).to.equal(0);
     expect(requestStates(box)).to.deep.equal(["1:quoted", "2:quoted", "3:quoted"]);
-    expect(quoted.stdout).to.match(/^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends \d+\.\d\d ARS; accept before /m);
-    expect(quoted.stdout).to.match(/next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d before /);
+    expect(quoted.stdout).to.match(
+      /^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends \d+\.\d\d ARS; accept before /m,
+    );
+    expect(quoted.stdout).to.match(
+      /next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d before /,
+    );
     await expectReportMatchesServer(f);
 
     const accepted = await f.run(["accept", "payroll.csv", ...maxTotals(box)]);
@@ -138,7 +162,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const byReference = new Map(report.map((row) => [row.reference, row.state]));
     expect(byReference.get("EMP-1010")).to.equal("rejected");
     expect(byReference.get("EMP-1020")).to.equal("returned");
-    for (const counts of Object.values(actionCalls(box))) expect(counts).to.deep.equal({ request_quote: 1, accept_quote: 1 });
+    for (const counts of Object.values(actionCalls(box)))
+      expect(counts).to.deep.equal({ request_quote: 1, accept_quote: 1 });
   });
 
   it("the guard: a --max-total one cent below the quotes accepts nothing (exit 2, expected against found)", async () => {
@@ -146,7 +171,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const f = await flow(box);
     expect((await f.run(["submit", "payroll.csv", "--until", "quoted", "--wait", "0"])).code).to.equal(3);
     box.advance({ minutes: 31 });
-    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    expect((await f.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
     const calls = box.state().stats.calls;
 
     const missing = await f.run(["accept", "payroll.csv"]);
@@ -172,14 +197,15 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     });
     const f = await flow(box);
     expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
-    box.advance({ minutes: 31 });
-    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    await quoteAll(f);
     const totals = maxTotals(box);
     expect((await f.run(["accept", "payroll.csv", ...totals])).code).to.equal(0);
     box.advance({ minutes: 13 * 60 });
     const status = await f.run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(1);
-    expect(status.stdout).to.match(/^request 3 \(payer 113, uy_uyu, 16 row\(s\)\): cancelled, spends .* \(payment_not_received\)$/m);
+    expect(status.stdout).to.match(
+      /^request 3 \(payer 113, uy_uyu, 16 row\(s\)\): cancelled, spends .* \(payment_not_received\)$/m,
+    );
     const report = await readReport(join(f.dir, "payroll.report.csv"));
     const unfunded = report.filter((row) => row.payer_user_id === "113");
     expect(unfunded).to.have.length(16);
@@ -192,10 +218,9 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     }
 
     // A second batch quoted, then left past accept_quote_before.
-    box.advance({});
-    const late = await f.run(["submit", "payroll.csv", "--batch-id", "late", "--until", "quoted", "--wait", "0"]);
-    expect(late.code).to.equal(3);
-    box.advance({ minutes: 31 + 11 });
+    expect((await f.run(["submit", "payroll.csv", "--batch-id", "late"])).code).to.equal(0);
+    await quoteAll(f, ["--batch-id", "late"]);
+    box.advance({ minutes: 11 });
     const refused = await f.run(["accept", "payroll.csv", "--batch-id", "late", ...totals]);
     expect(refused.code, refused.stderr).to.equal(2);
     expect(refused.stderr).to.match(/request \d+ is cancelled \(quote_not_accepted\), not quoted/);
@@ -205,8 +230,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     box = await emulator();
     const f = await flow(box);
     expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
-    box.advance({ minutes: 31 });
-    expect((await f.run(["quote", "payroll.csv"])).code).to.equal(0);
+    await quoteAll(f);
     expect((await f.run(["accept", "payroll.csv", ...maxTotals(box)])).code).to.equal(0);
     box.advance({ minutes: 60 });
     expect((await f.run(["status", "payroll.csv"])).code).to.equal(1);
