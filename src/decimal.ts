@@ -99,3 +99,9 @@ export function shortestDecimal(text: string): string {
     text.charCodeAt(0) === 0x30 || text.startsWith("-0") ? text.replace(/^(-?)0+(?=\d)/, "$1") : text;
   return whole.includes(".") && whole.endsWith("0") ? whole.replace(/\.?0+$/, "") : whole;
 }
+
+/** Canonical text with at least `scale` decimals, never rounded: ("1200.5", 2) → "1200.50". */
+export function padScale(text: string, scale: number): string {
+  const value = decimal(text);
+  return format(rescale(value, Math.max(value.scale, scale)));
+}

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { differenceInMinutes, format as formatDate } from "date-fns";
+import { padScale } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import {
   checkGuard,
@@ -15,6 +16,7 @@ import {
 } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
+import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
@@ -75,7 +77,8 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
       },
     );
   }
-  const intervalMs = seconds("interval", args.interval, args.sandbox ? 1 : 30);
+  // The embedded emulator runs on a fast clock (submit --sandbox): read it often.
+  const intervalMs = seconds("interval", args.interval, args.sandbox ? 0.25 : 30);
   return {
     steps,
     maxTotals,
@@ -100,7 +103,9 @@ function requestLines(follow: BatchFollow, now: Date): string[] {
     if (!request) return [];
     const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
     const spend =
-      request.total_to_spend === null ? "" : `, spends ${request.total_to_spend} ${senderCurrency(request)}`;
+      request.total_to_spend === null
+        ? ""
+        : `, spends ${padScale(request.total_to_spend, minorUnits(senderCurrency(request)))} ${senderCurrency(request)}`;
     const when =
       request.state === "quoted"
         ? `; accept before ${deadline(request.accept_quote_before, now)}`
@@ -184,6 +189,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
             hint: "check the quotes (bitex-batch quote <csv> prints them) and the --max-total values; an expired quote needs a new batch",
           });
         }
+        out.info("accepted, within --max-total:");
+        for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
       } else {
@@ -200,7 +207,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (follow.views.length > 0) await writeOut();
   const now = new Date();
   out.summary([...requestLines(follow, now), ...(tally ? tallyLines(tally) : [])]);
-  if (guard && plan.steps.includes("quote")) for (const line of guardLines(guard)) out.info(line);
+  if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
+    out.summary([
+      "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
+    ]);
+  }
   const next = nextLine(args, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");

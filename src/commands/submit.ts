@@ -50,6 +50,14 @@ async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: 
   );
 }
 
+/**
+ * The embedded emulator's clock with --sandbox: 2 emulated minutes a second, so the slow
+ * quote (30 min) comes in 15 s and the demo reaches final states in well under a minute,
+ * while a quote's 10-minute acceptance window still lasts 5 s: at 5 calls a second the run
+ * needs about 2 s from the last quote to the last accept.
+ */
+const SANDBOX_TIME_SCALE = 120;
+
 export type Until = "created" | "quoted" | "accepted" | "final";
 
 const STEPS: Record<Until, Step[]> = {
@@ -117,7 +125,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
   });
   try {
     await refuseSilentNewBatch(args, stateDir, loaded);
-    connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
+    connection = await connect(args, out, {
+      concurrency: args.concurrency,
+      rate: args.rate,
+      timeScale: SANDBOX_TIME_SCALE,
+    });
     const total = valid.length;
     out.info(
       `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,

@@ -39,6 +39,8 @@ export class BatchFollow {
   views: RequestView[] = [];
   /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
   stepped = false;
+  /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
+  private readAfterQuotes = false;
 
   constructor(private readonly options: FollowOptions) {}
 
@@ -80,20 +82,39 @@ export class BatchFollow {
         now.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
       );
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
-      const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
-      if (waiting.length === 0 && drafts.length === 0) return;
-      if (Date.now() >= deadline || this.options.signal.aborted) {
-        const held =
-          drafts.length > 0
-            ? `; ${drafts.length} held as draft(s) until then, so that all can be accepted together`
-            : "";
-        throw new BatchError(
-          "not_yet",
-          `${waiting.length} request(s) still wait for their quote (${waiting.map((v) => v.request?.id).join(", ")})${held}`,
-          { hint: "run the same command again later; it goes on waiting and sends nothing twice" },
-        );
+      if (drafts.length === 0 && !outstanding) {
+        this.readAfterQuotes = true;
+        return;
       }
+      if (await this.waitForQuotes(deadline, pollMs)) continue;
+      const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
+      const held =
+        drafts.length > 0
+          ? `; ${drafts.length} held as draft(s) until then, so that all can be accepted together`
+          : "";
+      throw new BatchError(
+        "not_yet",
+        `${waiting.length} request(s) still wait for their quote (${waiting.map((v) => v.request?.id).join(", ")})${held}`,
+        { hint: "run the same command again later; it goes on waiting and sends nothing twice" },
+      );
+    }
+  }
+
+  /**
+   * Polls only the requests waiting for a quote (one GET each), until none waits; false when
+   * the deadline or a signal came first. The outputs are listed again only after that.
+   */
+  private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
+    for (;;) {
+      const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
+      if (waiting.length === 0) return true;
+      if (Date.now() >= deadline || this.options.signal.aborted) return false;
       await this.pause(Math.min(pollMs, deadline - Date.now()));
+      await Promise.all(
+        waiting.map(async (view) => {
+          view.request = await this.options.api.getRequest((view.request as ConciergeRequest).id);
+        }),
+      );
     }
   }
 
@@ -102,7 +123,8 @@ export class BatchFollow {
    * Returns the guard's figures (for printing) whether or not it held.
    */
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
-    await this.read();
+    // A quoted request takes no more outputs: a read made once every quote was in still holds.
+    if (!this.readAfterQuotes) await this.read();
     const gate = this.views.flatMap((view) =>
       checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }).filter(
         (problem) => problem.kind === "polluted" || !this.options.allowPartial,

@@ -4,7 +4,7 @@
  * copy of the file in memory; each row is one object literal (spreads into a fresh object
  * are several times slower, and this runs once per input row).
  */
-import { decimal, format, rescale } from "../decimal.js";
+import { padScale } from "../decimal.js";
 import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
@@ -155,9 +155,5 @@ function outcomeResult(line: number, mode: ReportMode, stamp: string): Result {
  */
 function money(text: string | null, currency: string): { amount: string; currency: string } {
   if (text === null || text === "") return { amount: "", currency: "" };
-  const value = decimal(text);
-  return {
-    amount: format(rescale(value, Math.max(value.scale, minorUnits(currency)))),
-    currency: currency.toUpperCase(),
-  };
+  return { amount: padScale(text, minorUnits(currency)), currency: currency.toUpperCase() };
 }
