@@ -17,7 +17,7 @@ export interface Faults {
   jitter_ms: number;
   /** --fail-rate: fraction of /api calls answered 503 before doing anything. */
   fail_rate: number;
-  /** --drop-rate: fraction of creates (POST to a collection) committed, then the socket destroyed. */
+  /** --drop-rate: fraction of creates and request actions committed, then the socket destroyed. */
   drop_rate: number;
   /** --rate-limit: calls per rolling second per API key before 429; 0 = no limit. */
   rate_limit: number;

@@ -158,11 +158,16 @@ const ROUTES: Route[] = [
   },
 ];
 
-/** Creates are POSTs to a collection: the only calls drop_rate applies to. */
-export function isCreate(method: string, path: string): boolean {
+/**
+ * The calls drop_rate applies to: every POST that changes the world, creates (a POST to a
+ * collection) and a request's actions (request_quote, accept_quote, cancel), so that a lost
+ * answer to an accept can be tested like a lost answer to a create.
+ */
+export function isDroppable(method: string, path: string): boolean {
   return (
     method === "POST" &&
-    /^\/(concierge_requests|concierge_request_outputs|withdrawal_instructions)$/.test(path)
+    (/^\/(concierge_requests|concierge_request_outputs|withdrawal_instructions)$/.test(path) ||
+      /^\/concierge_requests\/\d+\/\w+$/.test(path))
   );
 }
 

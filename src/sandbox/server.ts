@@ -20,7 +20,7 @@ import { iso } from "./clock.js";
 import { type FaultDice, parseFaults } from "./faults.js";
 import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson } from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
-import { type ApiCall, isCreate, type Reply, type RouteContext, routeApiCall } from "./routes.js";
+import { type ApiCall, isDroppable, type Reply, type RouteContext, routeApiCall } from "./routes.js";
 import { outputResource, requestResource } from "./serialize.js";
 import { CallStats } from "./stats.js";
 import type { AdvanceOptions, Store } from "./store.js";
@@ -113,7 +113,7 @@ export class SandboxServer {
         const method = req.method ?? "GET";
         const path = url.pathname.slice("/api".length);
         const reply = this.runHandler({ method, path, url, bodyText });
-        const drop = fate.drop && isCreate(method, path);
+        const drop = fate.drop && isDroppable(method, path);
         outcome = drop ? `${reply.status} dropped` : String(reply.status);
         this.after(fate.delayMs, () => {
           if (!drop) return send(res, reply);
