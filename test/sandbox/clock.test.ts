@@ -234,8 +234,8 @@ describe("sandbox clock", () => {
 
   it("runs by itself at a fast time scale, stamped all the same", async () => {
     await sandbox.close();
-    // 1200×: the 10 minutes to accept last half a real second; payout takes under 40 ms.
-    sandbox = await startTestSandbox({ seed: SEED, timeScale: 1200, advanceOnly: false });
+    // 600× (what submit --sandbox will use): 10 minutes to accept last a real second; payout 75 ms.
+    sandbox = await startTestSandbox({ seed: SEED, timeScale: 600, advanceOnly: false });
     api = new Api(sandbox);
     const id = await threeOutputs();
     await api.post(`/concierge_requests/${id}/request_quote`);
@@ -254,7 +254,7 @@ describe("sandbox clock", () => {
       ["rejected", sinceAccept(5)],
       ["returned", sinceAccept(45)],
     ]);
-    expect(sandbox.state().clock.time_scale).to.equal(1200);
+    expect(sandbox.state().clock.time_scale).to.equal(600);
   });
 
   it("advanceOnly: reads apply nothing, not even a quote due now; advance {minutes} does", async () => {
