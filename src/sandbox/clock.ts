@@ -1,8 +1,8 @@
 /**
  * The emulator's own clock (DESIGN.md section 12): it starts at `start` (default: the real time
- * at start-up) and runs `timeScale` times faster than real time. Scale 0 stops it: then nothing
- * happens by itself and only POST /_sandbox/advance moves the world (one forced step, or
- * `{"minutes": N}` to move the clock). `forward` moves it at any scale.
+ * at start-up) and runs `timeScale` times faster than real time. Scale 0 stops it: time stands
+ * still, so only what is due at that instant happens (a quote whose eta is now), until
+ * POST /_sandbox/advance `{"minutes": N}` moves it. `forward` moves it at any scale.
  *
  * Emulated time is whole milliseconds, derived from the monotonic performance.now(), so it never
  * goes backwards even if the machine's wall clock is set back.
@@ -33,11 +33,6 @@ export class SandboxClock {
     }
     this.timeScale = scale;
     this.startMs = start;
-  }
-
-  /** False when stopped: reads then never make anything happen. */
-  get running(): boolean {
-    return this.timeScale > 0;
   }
 
   nowMs(): number {

@@ -39,11 +39,18 @@ export interface SandboxOptions {
   faults?: Partial<Faults>;
   /**
    * The emulator's clock runs this many times faster than real time (DESIGN.md section 12).
-   * Default 1; 0 stops it, so that only advance moves anything (what most emulator tests want).
+   * Default 1. 0 stops it: only what is due at that instant happens (quotes at once for the
+   * five countries) until advance `{"minutes": N}` moves it.
    */
   timeScale?: number;
   /** The emulated time at start-up (ISO 8601 or a Date); default the real time then. */
   startTime?: string | Date;
+  /**
+   * Default false. True: nothing happens when the world is read, not even what is due now; only
+   * advance moves requests. For tests that look at every intermediate state (a Chilean request
+   * in quote_requested, say), as the emulator behaved before it had a clock.
+   */
+  advanceOnly?: boolean;
   /** Receives one line per /api call (method, path, status, ms). */
   log?: (line: string) => void;
 }
@@ -54,7 +61,7 @@ export type SandboxRequestAttributes = ConciergeRequestAttributes & QuoteTimesta
 /** The body of GET /_sandbox/state, parsed (money attributes are JSON numbers). */
 export interface SandboxState {
   /** Emulator addition: the emulated time of this reading, and the clock's scale. */
-  clock: { now: string; time_scale: number };
+  clock: { now: string; time_scale: number; advance_only: boolean };
   requests: Resource<SandboxRequestAttributes>[];
   outputs: Resource<ConciergeOutputAttributes>[];
   /** Emulator addition: the seed's balances as funding left them. */
@@ -96,7 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         : loadSeed(DEFAULT_SEED_PATH);
   const dice = new FaultDice(validFaults(options.faults ?? {}));
   const clock = usage(() => new SandboxClock({ timeScale: options.timeScale, start: options.startTime }));
-  const server = new SandboxServer(new Store(seed, clock), dice, options.log);
+  const server = new SandboxServer(new Store(seed, clock, options.advanceOnly === true), dice, options.log);
 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {

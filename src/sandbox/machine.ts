@@ -1,12 +1,13 @@
 /**
- * The request and output state machines of DESIGN.md section 9, as pure decisions. The store
+ * The request and output state machines of DESIGN.md section 9, as pure decisions. progress.ts
  * applies them (and their side effects: quotes, funding, counters); these functions only say
- * where a state goes next.
+ * where a state goes next, timeline.ts says when.
  *
  *   request: draft → quote_requested → quoted → quote_accepted → working → finished
  *            draft | quote_requested | quoted → cancelled (client `cancel`)
  *            draft | quoted | quote_accepted (unfunded) → cancelled when a deadline passes
- *   output:  accepting → accepted | rejected       (compliance, once the request left draft)
+ *   output:  accepting → accepted | rejected       (compliance: may run once the request left
+ *                                                    draft; the clock runs it after acceptance)
  *            accepted → working → settling → settled   (while the request is working)
  *            settling → failed → returned            (instruction outcome "returned")
  *            any non-final → cancelled               (when its request is cancelled)

@@ -62,8 +62,9 @@ export class Progress {
 
   /** Client cancel (reason null) or a lapsed deadline; outputs not yet final are cancelled. */
   cancel(request: RequestRecord, reason: CancellationReason | null, atMs: number): void {
+    const stamp = iso(atMs);
     for (const output of request.outputs) {
-      if (!isFinalOutputState(output.state)) this.moveOutput(output, "cancelled", atMs);
+      if (!isFinalOutputState(output.state)) this.moveOutput(output, "cancelled", stamp);
     }
     request.cancellationReason = reason;
     this.setState(request, "cancelled", atMs);
@@ -150,6 +151,7 @@ export class Progress {
   private moveOutputs(request: RequestRecord, requestState: RequestState, atMs: number): number {
     let moved = 0;
     let rejected = false;
+    const stamp = iso(atMs); // once: a payout step may move thousands of outputs
     for (const output of request.outputs) {
       const next = nextOutputState(output.state, {
         requestState,
@@ -157,7 +159,7 @@ export class Progress {
         outcome: this.directory.instruction(output.instructionId)?.outcome ?? "settled",
       });
       if (next === null) continue;
-      this.moveOutput(output, next, atMs);
+      this.moveOutput(output, next, stamp);
       moved++;
       if (next === "rejected") rejected = true;
     }
@@ -207,13 +209,14 @@ export class Progress {
     if (state === "finished" || state === "cancelled") this.active.delete(request);
   }
 
-  private moveOutput(output: OutputRecord, state: OutputState, atMs: number): void {
+  /** `stamp`: the ISO time of the transition. */
+  private moveOutput(output: OutputRecord, state: OutputState, stamp: string): void {
     const counts = output.request.counts;
     counts[output.state]--;
     counts[state]++;
     output.state = state;
-    output.updatedAt = iso(atMs);
-    output.request.updatedAt = output.updatedAt;
+    output.updatedAt = stamp;
+    output.request.updatedAt = stamp;
   }
 }
 

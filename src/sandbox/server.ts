@@ -64,7 +64,7 @@ export class SandboxServer {
     this.store.tick();
     const { clock } = this.store;
     return encodeJson({
-      clock: { now: iso(clock.nowMs()), time_scale: clock.timeScale },
+      clock: { now: iso(clock.nowMs()), time_scale: clock.timeScale, advance_only: this.store.advanceOnly },
       requests: this.store.requestList.map(requestResource),
       outputs: this.store.outputList.map(outputResource),
       balances: this.store.directory

@@ -106,18 +106,24 @@ export class Store {
   private nextRequestId = 1;
   private nextOutputId = 1;
 
+  /**
+   * `advanceOnly`: reads never apply what the clock made due; only advance moves requests (a
+   * forced step, or `minutes`). The emulator as it was before it had a clock, for tests that
+   * look at every intermediate state, even one the clock would skip at once.
+   */
   constructor(
     seed: Seed,
     readonly clock: SandboxClock = new SandboxClock(),
+    readonly advanceOnly = false,
   ) {
     this.apiKey = seed.api_key;
     this.directory = new Directory(seed);
     this.progress = new Progress(this.directory);
   }
 
-  /** Brings the world up to the clock; a stopped clock (scale 0) moves nothing by itself. */
+  /** Brings the world up to the clock: applies every step due by now (none when advanceOnly). */
   tick(): void {
-    if (this.clock.running) this.progress.catchUp(this.clock.nowMs());
+    if (!this.advanceOnly) this.progress.catchUp(this.clock.nowMs());
   }
 
   request(id: string): RequestRecord | undefined {

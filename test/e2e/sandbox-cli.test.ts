@@ -18,7 +18,9 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
           text += chunk;
           if (text.includes("\n")) resolve(text);
         });
-        child.on("close", () => reject(new Error(`sandbox exited before printing: ${text}`)));
+        child.on("close", () =>
+          done.then((r) => reject(new Error(`sandbox exited before printing: ${r.stderr}`))),
+        );
       });
       const [, url = "", key = ""] = /listening on (\S+) \(api key: (\S+)\)/.exec(line) ?? [];
       const users = await fetch(`${url}/users`, { headers: { Authorization: key } });

@@ -3,8 +3,9 @@
  * funding and payout steps happening by themselves, each stamped with the emulated time it was
  * due; deadlines with their cancellation reasons; the 422 on a late accept; per-request counters.
  *
- * Most tests stop the clock at a fixed instant and move it with {"minutes": N}, so every time is
- * exact; one runs it fast, where the stamps are exact all the same.
+ * Most tests stop the clock at a fixed instant (time stands still; what is due at that instant
+ * still happens) and move it with {"minutes": N}, so every time is exact; one runs it fast, where
+ * the stamps are exact all the same.
  */
 import { expect } from "chai";
 import type { Sandbox, Seed } from "../../src/sandbox/index.js";
@@ -30,7 +31,7 @@ describe("sandbox clock", () => {
   let api: Api;
 
   beforeEach(async () => {
-    sandbox = await startTestSandbox({ seed: SEED, startTime: T0 });
+    sandbox = await startTestSandbox({ seed: SEED, startTime: T0, advanceOnly: false });
     api = new Api(sandbox);
   });
   afterEach(() => sandbox.close());
@@ -68,12 +69,10 @@ describe("sandbox clock", () => {
       provision_funds_before: at(10 * MINUTE + 12 * 60 * MINUTE),
       quote_accepted_at: null,
     });
-    // The clock is stopped: nothing happens by itself, however long the test takes.
-    expect((await request(id)).state).to.equal("quote_requested");
-
-    expect(await minutes(0)).to.deep.equal({ steps: 1, changes: 1 });
-    // Quoted at eta; the outputs wait for their checks, so the total still counts all three.
+    // Quoted at eta, which is now: the next read sees it even with the clock stopped. The outputs
+    // wait for their checks, so the total still counts all three.
     expect(await request(id)).to.include({ state: "quoted", total_to_spend: 36581.6, updated_at: T0 });
+    expect(await minutes(0)).to.deep.equal({ steps: 0, changes: 0 });
 
     const accepted = await api.post(`/concierge_requests/${id}/accept_quote`);
     expect(accepted.body.data.attributes).to.include({ state: "quote_accepted", quote_accepted_at: T0 });
@@ -110,7 +109,7 @@ describe("sandbox clock", () => {
       updated_at: at(45),
       cancellation_reason: null,
     });
-    expect(sandbox.state().clock).to.deep.equal({ now: at(46), time_scale: 0 });
+    expect(sandbox.state().clock).to.deep.equal({ now: at(46), time_scale: 0, advance_only: false });
     expect(await minutes(60)).to.deep.equal({ steps: 0, changes: 0 });
   });
 
@@ -199,6 +198,7 @@ describe("sandbox clock", () => {
     sandbox = await startTestSandbox({
       seed: { ...SEED, balances: [{ user_id: "112", currency: "ars", amount: "40000.00" }] },
       startTime: T0,
+      advanceOnly: false,
     });
     api = new Api(sandbox);
     const first = await threeOutputs();
@@ -234,8 +234,8 @@ describe("sandbox clock", () => {
 
   it("runs by itself at a fast time scale, stamped all the same", async () => {
     await sandbox.close();
-    // 1200×: the 10 minutes to accept last half a real second; payout takes under 40 ms.
-    sandbox = await startTestSandbox({ seed: SEED, timeScale: 1200 });
+    // 600× (what submit --sandbox will use): 10 minutes to accept last a real second; payout 75 ms.
+    sandbox = await startTestSandbox({ seed: SEED, timeScale: 600, advanceOnly: false });
     api = new Api(sandbox);
     const id = await threeOutputs();
     await api.post(`/concierge_requests/${id}/request_quote`);
@@ -254,7 +254,19 @@ describe("sandbox clock", () => {
       ["rejected", sinceAccept(5)],
       ["returned", sinceAccept(45)],
     ]);
-    expect(sandbox.state().clock.time_scale).to.equal(1200);
+    expect(sandbox.state().clock.time_scale).to.equal(600);
+  });
+
+  it("advanceOnly: reads apply nothing, not even a quote due now; advance {minutes} does", async () => {
+    await sandbox.close();
+    sandbox = await startTestSandbox({ seed: SEED, startTime: T0, advanceOnly: true });
+    api = new Api(sandbox);
+    const id = await threeOutputs();
+    await api.post(`/concierge_requests/${id}/request_quote`);
+    expect((await request(id)).state).to.equal("quote_requested");
+    expect(sandbox.state().clock).to.deep.equal({ now: T0, time_scale: 0, advance_only: true });
+    expect(await minutes(0)).to.deep.equal({ steps: 1, changes: 1 });
+    expect(await request(id)).to.include({ state: "quoted", updated_at: T0 });
   });
 
   it("advance {minutes} is refused with 400 when it is not a number >= 0 or comes with until/expire", async () => {

@@ -42,14 +42,15 @@ export const TEST_SEED: Seed = {
 };
 
 /**
- * Tests talk to the emulator without a rate limit unless they test it, and with its clock
- * stopped unless they ask for a scale: then requests stay where they are until the test moves
- * them with advance (a step, or `{"minutes": N}`), however slow the machine.
+ * Tests talk to the emulator without a rate limit unless they test it, with its clock stopped
+ * and in advanceOnly mode unless they ask otherwise: requests stay where they are until the test
+ * moves them with advance (a step, or `{"minutes": N}`), however slow the machine.
  */
 export function startTestSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({
     seed: TEST_SEED,
     timeScale: 0,
+    advanceOnly: true,
     ...options,
     faults: { rate_limit: 0, ...options.faults },
   });
