@@ -186,7 +186,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           out.warn("nothing accepted: the batch's quotes against --max-total:");
           for (const line of guardLines(guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
-            hint: "check the quotes (bitex-batch quote <csv> prints them) and the --max-total values; an expired quote needs a new batch",
+            hint: `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total; the rows of a lapsed or cancelled request need a new batch: bitex-batch submit ${args.csv} --batch-id <new id>`,
           });
         }
         out.info("accepted, within --max-total:");

@@ -81,7 +81,11 @@ export function checkGuard(
     if (stepDone("accept_quote", request.state)) continue; // accepted by an earlier run: counted, not checked
     if (request.state !== "quoted") {
       const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
-      problems.push(`request ${request.id} is ${request.state}${reason}, not quoted`);
+      const lapsed =
+        request.cancellation_reason === "quote_not_accepted" && request.accept_quote_before
+          ? `: its quote had to be accepted before ${request.accept_quote_before}`
+          : "";
+      problems.push(`request ${request.id} is ${request.state}${reason}, not quoted${lapsed}`);
     } else if (request.accept_quote_before && Date.parse(request.accept_quote_before) <= now.getTime()) {
       problems.push(`request ${request.id}: its quote expired at ${request.accept_quote_before}`);
     } else if (request.total_to_spend === null) {

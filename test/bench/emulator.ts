@@ -13,6 +13,8 @@ export interface EmulatorOptions {
   latencyMs: number;
   /** Calls per second per key; 0 = none. */
   rateLimit: number;
+  /** The emulator's clock speed (`--time-scale`); default 1. */
+  timeScale?: number;
 }
 
 export interface Faults {
@@ -50,6 +52,8 @@ export class Emulator {
       String(options.rateLimit),
       "--seed",
       options.seed,
+      "--time-scale",
+      String(options.timeScale ?? 1),
     ];
     const env = { ...process.env };
     delete env.NODE_OPTIONS;

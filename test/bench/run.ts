@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive,status,cycle] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -14,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "csv-parse";
 import { ceilingRun } from "./ceiling.js";
+import { statusCallsFigure, untilFinalFigure } from "./cycle.js";
 import { benchFile, recipientOf, writePayroll, writeSeed } from "./data.js";
 import { Emulator } from "./emulator.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
@@ -627,6 +628,8 @@ async function main(): Promise<void> {
     if (wants("submit")) sizes.add(SUBMIT_ROWS).add(CEILING_ROWS);
     if (wants("rate")) sizes.add(RATE_ROWS);
     if (wants("naive")) sizes.add(NAIVE_ROWS);
+    if (wants("status")) sizes.add(SUBMIT_ROWS);
+    if (wants("cycle")) sizes.add(RATE_ROWS);
     for (const rows of sizes) await writePayroll(benchFile(dir, rows), rows);
     const seed = join(dir, "seed.json");
     await writeSeed(seed, Math.max(SUBMIT_ROWS, RATE_ROWS, NAIVE_ROWS), DEMO_SEED);
@@ -639,12 +642,25 @@ async function main(): Promise<void> {
     await attempt("rate", "submit under a rate limit", () => rateFigure(dir, seed));
     const submitRowsPerS = figures.find((f) => f.id === "submit")?.data.rows_per_s as number | undefined;
     await attempt("naive", "naive sequential client", () => naiveFigure(dir, seed, submitRowsPerS));
+    await attempt("status", "status calls per refresh", () => statusCallsFigure({ cli: CLI, dir, seed }));
+    await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }
 
-  const order = ["validate", "rss", "submit", "rate", "faults", "help", "naive", "ceiling"];
+  const order = [
+    "validate",
+    "rss",
+    "submit",
+    "rate",
+    "faults",
+    "status",
+    "cycle",
+    "help",
+    "naive",
+    "ceiling",
+  ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, Node ${process.version}, ${process.platform}`;

@@ -52,7 +52,8 @@ function expectOnceEach(box: Sandbox): void {
   }
 }
 
-const report = async (f: Flow) => withoutTimestamps(await readFile(join(f.dir, "payroll.report.csv"), "utf8"));
+const report = async (f: Flow) =>
+  withoutTimestamps(await readFile(join(f.dir, "payroll.report.csv"), "utf8"));
 
 describe("follow-through exactly once: kills and lost answers", function () {
   this.timeout(180_000);
@@ -83,7 +84,11 @@ describe("follow-through exactly once: kills and lost answers", function () {
     cut.box.advance({ minutes: 31 });
     // The fast quotes journaled, then killed before they were sent: the rerun sends them once.
     expectKilled(await cut.run(["quote", "payroll.csv", "--wait", "0"], "request_quote:intent"));
-    expect(cut.box.state().requests.map((r) => r.attributes.state)).to.deep.equal(["draft", "draft", "quoted"]);
+    expect(cut.box.state().requests.map((r) => r.attributes.state)).to.deep.equal([
+      "draft",
+      "draft",
+      "quoted",
+    ]);
     expect((await cut.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
     // Accepted on the server, killed before the journal knew: the rerun accepts nothing again.
     const totals = maxTotals(cut.box);
@@ -107,7 +112,9 @@ describe("follow-through exactly once: kills and lost answers", function () {
     f.box.setFaults({ drop_rate: 1 });
     const accepted = await f.run(["accept", "payroll.csv", ...maxTotals(f.box)]);
     expect(accepted.code, accepted.stderr).to.equal(0);
-    expect(accepted.stderr).to.match(/accept_quote on request \d+: no clear answer \(api_\w+\); reading the request/);
+    expect(accepted.stderr).to.match(
+      /accept_quote on request \d+: no clear answer \(api_\w+\); reading the request/,
+    );
     expect(f.box.state().stats.dropped).to.equal(3);
     expect(f.box.state().requests.map((r) => r.attributes.state)).to.deep.equal([
       "quote_accepted",

@@ -6,6 +6,7 @@
 import { copyFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
+import { createBitexClient } from "../../src/bitex/client.js";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
@@ -223,7 +224,37 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     box.advance({ minutes: 11 });
     const refused = await f.run(["accept", "payroll.csv", "--batch-id", "late", ...totals]);
     expect(refused.code, refused.stderr).to.equal(2);
-    expect(refused.stderr).to.match(/request \d+ is cancelled \(quote_not_accepted\), not quoted/);
+    expect(refused.stderr).to.match(
+      /request \d+ is cancelled \(quote_not_accepted\), not quoted: its quote had to be accepted before \d{4}-\d\d-\d\dT/,
+    );
+    expect(refused.stderr).to.match(/need a new batch: bitex-batch submit payroll\.csv --batch-id <new id>/);
+  });
+
+  it("the quote gate: a request holding a second output for a row is never quoted (exit 2, ids and lines named)", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    // Another writer (a second run with its own state directory) pays EMP-1001 again.
+    const client = createBitexClient({ baseUrl: box.url, apiKey: box.apiKey, concurrency: 1, rate: 1000 });
+    const extra = await client.createOutput({
+      requestId: "1",
+      portCode: "cl_clp",
+      amount: "1329000",
+      recipientUserId: "300",
+      withdrawalInstructionId: "2100",
+    });
+    client.close();
+    const refused = await f.run(["quote", "payroll.csv"]);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include(
+      `request 1 holds 1 output(s) that are not this batch's rows: ${extra.id} (a second output for line 2)`,
+    );
+    expect(refused.stderr).to.match(/nothing was quoted; see the README's 'A request with extra outputs'/);
+    expect(requestStates(box)).to.deep.equal(["1:draft", "2:draft", "3:draft"]);
+    expect(actionCalls(box)).to.deep.equal({});
+    // The report still shows every row with its own output, not the stranger.
+    const report = await readReport(join(f.dir, "payroll.report.csv"));
+    expect(report.find((row) => row.line === "2")?.output_id).to.equal("1");
   });
 
   it("status finds the batch by external_id when the state directory is gone, and writes the same report", async () => {

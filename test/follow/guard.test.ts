@@ -41,7 +41,12 @@ describe("follow/guard: accept only within --max-total per sender currency and t
       [
         quoted("1", "ar_ars", "10", "2026-11-29T09:59:59Z"),
         request({ id: "2", state: "quote_requested" }),
-        request({ id: "3", state: "cancelled", cancellation_reason: "quote_not_accepted" }),
+        request({
+          id: "3",
+          state: "cancelled",
+          cancellation_reason: "quote_not_accepted",
+          accept_quote_before: "2026-11-29T09:50:00Z",
+        }),
       ],
       parseMaxTotals(["ARS=100"]),
       NOW,
@@ -49,7 +54,7 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     expect(result.problems).to.deep.equal([
       "request 1: its quote expired at 2026-11-29T09:59:59Z",
       "request 2 is quote_requested, not quoted",
-      "request 3 is cancelled (quote_not_accepted), not quoted",
+      "request 3 is cancelled (quote_not_accepted), not quoted: its quote had to be accepted before 2026-11-29T09:50:00Z",
     ]);
   });
 
