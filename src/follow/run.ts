@@ -152,6 +152,13 @@ export class BatchFollow {
       await onRead?.();
       const open = this.openRows();
       if (open === 0) return;
+      const uncreated = [...this.rowOutcomes(new Date()).values()].filter((o) => o.status === "pending");
+      if (uncreated.length > 0) {
+        // Waiting cannot help these: only submit creates them.
+        throw new BatchError("not_yet", `${uncreated.length} row(s) of the batch are not created yet`, {
+          hint: "run bitex-batch submit <csv> to finish creating them (it resumes)",
+        });
+      }
       if (Date.now() >= deadline || this.options.signal.aborted) {
         throw new BatchError("not_yet", `${open} row(s) are not in a final state yet`, {
           hint: "run bitex-batch status <csv> later (with --watch to wait); nothing is sent by it",
