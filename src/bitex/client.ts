@@ -70,6 +70,8 @@ export interface BitexClient {
     payerUserId?: string;
   }): Promise<ConciergeRequest>;
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
+  /** Every concierge request the key can see, all pages, unfiltered. */
+  listRequests(): Promise<ConciergeRequest[]>;
   getRequest(id: string): Promise<ConciergeRequest>;
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages. */
@@ -263,6 +265,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     createRequest: async (input) => call("POST", "/concierge_requests", requestBody(input), requestOf),
     findRequestsByExternalId: async (externalId) =>
       listAll("/concierge_requests", { "filter[external_id]": externalId }, "concierge_requests", asRequest),
+    listRequests: async () => listAll("/concierge_requests", {}, "concierge_requests", asRequest),
     getRequest: async (requestId) =>
       call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),

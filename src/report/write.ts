@@ -11,6 +11,7 @@ import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
+import { type TableColumn, type TableRow, tableChunks } from "./table.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -40,14 +41,30 @@ export async function writeReport(
     }
   }
   // Rendered synchronously, a chunk at a time: an await per row of a million-row report adds up.
-  const chunks = reportChunks(counting(), options.format, options.extraColumns);
+  await writeChunks(path, reportChunks(counting(), options.format, options.extraColumns), options.stdout);
+  return counted;
+}
+
+/**
+ * `writeReport` for a table described by a column spec (table.ts), such as `export`'s: the
+ * same dialects, cell rules, atomic 0600 file or stdout.
+ */
+export async function writeTable(
+  path: string,
+  columns: readonly TableColumn[],
+  rows: Iterable<TableRow>,
+  options: Omit<WriteReportOptions, "extraColumns">,
+): Promise<void> {
+  await writeChunks(path, tableChunks(columns, rows, options.format), options.stdout);
+}
+
+async function writeChunks(path: string, chunks: Iterable<string>, stdout?: ChunkSink): Promise<void> {
   try {
-    if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
+    if (path === "-") await writeToSink(stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
   } catch (error) {
     throw error instanceof BatchError ? error : reportWriteError(path, error);
   }
-  return counted;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface SandboxOptions {
   /** A seed object or the path of a seed file; default DEFAULT_SEED_PATH. */
   seed?: Seed | string;
   faults?: Partial<Faults>;
+  /** The emulated time at start-up (ISO 8601 or a Date); default the real time then. */
+  startTime?: string | Date;
   /** Receives one line per /api call (method, path, status, ms). */
   log?: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ? parseSeed(options.seed)
         : loadSeed(DEFAULT_SEED_PATH);
   const dice = new FaultDice(validFaults(options.faults ?? {}));
-  const server = new SandboxServer(new Store(seed), dice, options.log);
+  const server = new SandboxServer(new Store(seed, clockFrom(options.startTime)), dice, options.log);
 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -139,6 +141,15 @@ export async function runSandboxServer(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+}
+
+/** A clock that reads `start` at start-up and then runs at real speed (tests pin the date). */
+function clockFrom(start: string | Date | undefined): (() => Date) | undefined {
+  if (start === undefined) return undefined;
+  const offset = new Date(start).getTime() - Date.now();
+  if (Number.isNaN(offset))
+    throw new BatchError("usage", `startTime: expected an ISO 8601 time, got ${JSON.stringify(start)}`);
+  return () => new Date(Date.now() + offset);
 }
 
 function validFaults(faults: Partial<Faults>): Partial<Faults> {
