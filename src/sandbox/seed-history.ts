@@ -5,6 +5,7 @@
  * and held to the rules the API enforces on live ones (the payee's own instruction, on its
  * port; no more decimals than the currency has), so a seeded past is one the API could have made.
  */
+import { isValid, parseISO } from "date-fns";
 import {
   type CancellationReason,
   FINAL_OUTPUT_STATES,
@@ -87,8 +88,11 @@ export function parseSeedRequests(items: Record<string, unknown>[], ctx: SeedCon
   const oneOf = <T extends string>(path: string, value: unknown, allowed: readonly T[]): T =>
     allowed.includes(value as T) ? (value as T) : at(path, `one of ${allowed.join(", ")}`, value);
   const time = (path: string, value: unknown): string => {
-    const ok = typeof value === "string" && TIME.test(value) && !Number.isNaN(Date.parse(value));
-    return ok ? new Date(value).toISOString() : at(path, "an ISO 8601 time with Z or an offset", value);
+    // parseISO, unlike Date.parse, refuses a day the month does not have (2026-02-30).
+    const date = typeof value === "string" && TIME.test(value) ? parseISO(value) : null;
+    return date && isValid(date)
+      ? date.toISOString()
+      : at(path, "an ISO 8601 time with Z or an offset", value);
   };
   const timeOr = (path: string, value: unknown, fallback: string) =>
     value === undefined ? fallback : time(path, value);
