@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive,export] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -16,6 +16,7 @@ import { parse } from "csv-parse";
 import { ceilingRun } from "./ceiling.js";
 import { benchFile, recipientOf, writePayroll, writeSeed } from "./data.js";
 import { Emulator } from "./emulator.js";
+import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
 
@@ -639,12 +640,13 @@ async function main(): Promise<void> {
     await attempt("rate", "submit under a rate limit", () => rateFigure(dir, seed));
     const submitRowsPerS = figures.find((f) => f.id === "submit")?.data.rows_per_s as number | undefined;
     await attempt("naive", "naive sequential client", () => naiveFigure(dir, seed, submitRowsPerS));
+    await attempt("export", "export calls", () => exportFigure(dir, CLI));
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }
 
-  const order = ["validate", "rss", "submit", "rate", "faults", "help", "naive", "ceiling"];
+  const order = ["validate", "rss", "submit", "rate", "faults", "help", "naive", "ceiling", "export"];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, Node ${process.version}, ${process.platform}`;
