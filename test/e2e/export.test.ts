@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { EXPORT_HEADER, exportSeed, PAYROLL_CSV } from "../helpers/export-world.js";
+import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 
@@ -445,6 +445,37 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     const down = await cli(["--month", "2026-11"], { BITEX_API_URL: closed.url });
     expect(down.code).to.equal(3);
     expect(down.stderr).to.include("could not be reached");
+  });
+
+  it("pages through lists longer than a page: every request read, none stopped early, outputs of every page", async () => {
+    const paged = await startSandbox({ port: 0, seed: pagedSeed(), faults: { rate_limit: 0 } });
+    try {
+      const result = await runCli(["export", "--month", "2026-11", "--json", "--report", "paged.csv"], {
+        cwd: dir,
+        env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url },
+      });
+      expect(result.code, result.stderr).to.equal(0);
+      const summary = JSON.parse(result.stdout);
+      expect([summary.requests, summary.outputs]).to.deep.equal([3, 602]);
+      // 1 + 600 × (1000 + k) for k in 0..599 + 1000, and 602 budgets of 1.01.
+      expect(summary.totals).to.deep.equal([
+        { currency: "ARS", side: "spend", state: "settled", rows: 602, amount: "608.02" },
+        {
+          currency: "CLP",
+          side: "receive",
+          state: "settled",
+          rows: 602,
+          amount: String(2000 + 600 * 1000 + (599 * 600) / 2),
+        },
+      ]);
+      const { rows } = await readRows(join(dir, "paged.csv"));
+      // Created Nov 3 (600, page 2), Nov 11 (1203, page 3), Nov 20 (5, page 1): by time, not by page.
+      expect([...new Set(rows.map((row) => row[0]))]).to.deep.equal(["600", "1203", "5"]);
+      // Three pages of requests, two of request 600's outputs, one each for 5 and 1203.
+      expect(paged.state().stats.calls).to.equal(3 + 2 + 1 + 1);
+    } finally {
+      await paged.close();
+    }
   });
 
   // Last: it deletes the state directory the tests above read.

@@ -160,3 +160,35 @@ export function exportSeed(): Seed {
   // The seed is JSON, as a file would be; parseSeed checks and normalises it.
   return seed as unknown as Seed;
 }
+
+/**
+ * Longer than one page of anything (the client asks for 500 a page): 1,203 requests, of which
+ * only 5, 600 and 1203 (one on each page) are of November 2026, and 600 holds 600 outputs.
+ */
+export function pagedSeed(): Seed {
+  const seed = exportSeed() as unknown as { requests: unknown[] };
+  let nextOutput = 1;
+  const november = new Map([
+    [5, "2026-11-20T12:00:00Z"],
+    [600, "2026-11-03T12:00:00Z"],
+    [1203, "2026-11-11T12:00:00Z"],
+  ]);
+  seed.requests = Array.from({ length: 1203 }, (_, i) => {
+    const id = i + 1;
+    const outputs = id === 600 ? 600 : november.has(id) ? 1 : 0;
+    const first = nextOutput;
+    nextOutput += outputs;
+    return {
+      id: String(id),
+      user_id: "112",
+      port_code: "ar_ars",
+      external_id: null,
+      created_at: november.get(id) ?? "2026-10-10T12:00:00Z",
+      state: "finished",
+      outputs: Array.from({ length: outputs }, (_, k) =>
+        ana(String(first + k), { amount: String(1000 + k), budget: "1.01" }, "settled"),
+      ),
+    };
+  });
+  return seed as unknown as Seed;
+}
