@@ -10,7 +10,7 @@ import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import { readJournalIndex } from "../export/journals.js";
-import { type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
+import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
 import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
@@ -82,7 +82,7 @@ export async function exportCommand(args: ExportArgs): Promise<void> {
 }
 
 /** Every request (all pages), those of the period, then each one's outputs. */
-async function readPeriod(client: BitexClient, period: ReturnType<typeof periodOf>, payer?: string) {
+async function readPeriod(client: BitexClient, period: Period, payer?: string) {
   const requests = requestsOfPeriod(await client.listRequests(), period, payer);
   const outputs = new Map<string, ConciergeOutput[]>();
   let next = 0;
