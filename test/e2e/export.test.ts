@@ -21,152 +21,41 @@ function inBuenosAires(iso: string): string {
 
 type Row = string[];
 
+/** A report row written as its CSV line (no cell here holds a comma). */
+const cells = (line: string): Row => line.split(",");
+
 /** The seeded rows of November in Buenos Aires, keyed by request id, in export order. */
 const SEEDED_BA: Record<string, Row[]> = {
   // 2026-11-01T03:00:00Z is Nov 1, 00:00 in Buenos Aires: the first instant of the month.
   "7": [
-    [
-      "7",
-      "",
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "finished",
-      "2026-11-01T00:00:00-03:00",
-      "99",
-      "301",
-      "uy_uyu",
-      "2101",
-      "44328.00",
-      "UYU",
-      "1500000.50",
-      "ARS",
-      "returned",
-      "",
-      "2026-11-03T09:15:00-03:00",
-    ],
-    [
-      "7",
-      "",
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "finished",
-      "2026-11-01T00:00:00-03:00",
-      "100",
-      "300",
-      "cl_clp",
-      "2100",
-      "19000",
-      "CLP",
-      "20650.00",
-      "ARS",
-      "settled",
-      "",
-      "2026-11-01T00:00:00-03:00",
-    ],
+    cells(
+      "7,,,,,112,ar_ars,finished,2026-11-01T00:00:00-03:00,99,301,uy_uyu,2101,44328.00,UYU,1500000.50,ARS,returned,,2026-11-03T09:15:00-03:00",
+    ),
+    cells(
+      "7,,,,,112,ar_ars,finished,2026-11-01T00:00:00-03:00,100,300,cl_clp,2100,19000,CLP,20650.00,ARS,settled,,2026-11-01T00:00:00-03:00",
+    ),
   ],
   // Same instant as 7: the request id breaks the tie. Its external_id is a formula, neutralised.
   "12": [
-    [
-      "12",
-      '\'=HYPERLINK("x")',
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "finished",
-      "2026-11-01T00:00:00-03:00",
-      "120",
-      "302",
-      "us_usd",
-      "2102",
-      "75.50",
-      "USD",
-      "90000.00",
-      "ARS",
-      "rejected",
-      "",
-      "2026-11-01T00:00:00-03:00",
-    ],
+    cells(
+      `12,'=HYPERLINK("x"),,,,112,ar_ars,finished,2026-11-01T00:00:00-03:00,120,302,us_usd,2102,75.50,USD,90000.00,ARS,rejected,,2026-11-01T00:00:00-03:00`,
+    ),
   ],
   "8": [
-    [
-      "8",
-      "uy-payroll-11",
-      "",
-      "",
-      "",
-      "113",
-      "us_usd",
-      "cancelled",
-      "2026-11-15T10:00:00-03:00",
-      "80",
-      "302",
-      "us_usd",
-      "2102",
-      "",
-      "",
-      "250.00",
-      "USD",
-      "cancelled",
-      "quote_not_accepted",
-      "2026-11-15T10:00:00-03:00",
-    ],
+    cells(
+      "8,uy-payroll-11,,,,113,us_usd,cancelled,2026-11-15T10:00:00-03:00,80,302,us_usd,2102,,,250.00,USD,cancelled,quote_not_accepted,2026-11-15T10:00:00-03:00",
+    ),
   ],
   // 2026-12-01T00:00:00Z and 01:00Z are still Nov 30 in Buenos Aires; 10 is older than 9.
   "10": [
-    [
-      "10",
-      "",
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "finished",
-      "2026-11-30T21:00:00-03:00",
-      "101",
-      "301",
-      "uy_uyu",
-      "2101",
-      "10.00",
-      "UYU",
-      "300.00",
-      "ARS",
-      "settled",
-      "",
-      "2026-11-30T21:00:00-03:00",
-    ],
+    cells(
+      "10,,,,,112,ar_ars,finished,2026-11-30T21:00:00-03:00,101,301,uy_uyu,2101,10.00,UYU,300.00,ARS,settled,,2026-11-30T21:00:00-03:00",
+    ),
   ],
   "9": [
-    [
-      "9",
-      "",
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "working",
-      "2026-11-30T22:00:00-03:00",
-      "90",
-      "300",
-      "cl_clp",
-      "2100",
-      "7000",
-      "CLP",
-      "7600.25",
-      "ARS",
-      "settling",
-      "",
-      "2026-11-30T22:00:00-03:00",
-    ],
+    cells(
+      "9,,,,,112,ar_ars,working,2026-11-30T22:00:00-03:00,90,300,cl_clp,2100,7000,CLP,7600.25,ARS,settling,,2026-11-30T22:00:00-03:00",
+    ),
   ],
 };
 
@@ -345,28 +234,11 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     ]);
     // Times are written in UTC now, with "Z".
     expect(rows[5]?.[8]).to.match(/^2026-11-20T15:00:\d\dZ$/);
-    expect(rows[0]).to.deep.equal([
-      "6",
-      "bb-old-1",
-      "",
-      "",
-      "",
-      "112",
-      "ar_ars",
-      "finished",
-      "2026-11-01T02:30:00Z",
-      "60",
-      "301",
-      "uy_uyu",
-      "2101",
-      "500.50",
-      "UYU",
-      "12000.00",
-      "ARS",
-      "settled",
-      "",
-      "2026-11-01T02:30:00Z",
-    ]);
+    expect(rows[0]).to.deep.equal(
+      cells(
+        "6,bb-old-1,,,,112,ar_ars,finished,2026-11-01T02:30:00Z,60,301,uy_uyu,2101,500.50,UYU,12000.00,ARS,settled,,2026-11-01T02:30:00Z",
+      ),
+    );
   });
 
   it("--from/--to are whole days, both included; --payer keeps one payer's requests", async () => {
