@@ -41,7 +41,13 @@ export async function writeReport(
     }
   }
   // Rendered synchronously, a chunk at a time: an await per row of a million-row report adds up.
-  await writeChunks(path, reportChunks(counting(), options.format, options.extraColumns), options.stdout);
+  const chunks = reportChunks(counting(), options.format, options.extraColumns);
+  try {
+    if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
+    else await writeFileAtomically(path, chunks);
+  } catch (error) {
+    throw error instanceof BatchError ? error : reportWriteError(path, error);
+  }
   return counted;
 }
 
@@ -55,12 +61,9 @@ export async function writeTable(
   rows: Iterable<TableRow>,
   options: Omit<WriteReportOptions, "extraColumns">,
 ): Promise<void> {
-  await writeChunks(path, tableChunks(columns, rows, options.format), options.stdout);
-}
-
-async function writeChunks(path: string, chunks: Iterable<string>, stdout?: ChunkSink): Promise<void> {
+  const chunks = tableChunks(columns, rows, options.format);
   try {
-    if (path === "-") await writeToSink(stdout ?? process.stdout, chunks);
+    if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
   } catch (error) {
     throw error instanceof BatchError ? error : reportWriteError(path, error);
