@@ -13,7 +13,7 @@ import { readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
 import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportTotals, totalLine } from "../export/totals.js";
-import type { ReportFormat } from "../report/dialect.js";
+import type { TableFormat } from "../report/table.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
@@ -22,7 +22,8 @@ import { reportCommandOutput } from "./output.js";
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;
   report?: string;
-  reportFormat: ReportFormat;
+  /** The CSV dialects: an xlsx export needs a workbook writer that takes a column spec. */
+  reportFormat: TableFormat;
   stateDir: string;
   json: boolean;
   quiet: boolean;

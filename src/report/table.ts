@@ -4,14 +4,7 @@
  * formulas, ids as plain numbers, money with the dialect's decimal mark. The spec says what
  * each cell is, so a writer for another format (xlsx) can type its cells from the same spec.
  */
-import {
-  DIALECTS,
-  type Dialect,
-  numberField,
-  type ReportFormat,
-  stringifyRecords,
-  textField,
-} from "./dialect.js";
+import { DIALECTS, type Dialect, numberField, stringifyRecords, textField } from "./dialect.js";
 import { ROWS_PER_CHUNK } from "./format.js";
 
 /** `id`: digits (ids, line numbers), never localised; `money`: exact decimal text, localised. */
@@ -21,6 +14,9 @@ export interface TableColumn {
   name: string;
   kind: CellKind;
 }
+
+/** The text formats a table renders to: the report's CSV dialects. */
+export type TableFormat = keyof typeof DIALECTS;
 
 /** One row: one cell per column, in column order; "" when unknown. */
 export type TableRow = readonly string[];
@@ -38,7 +34,7 @@ export function tableLine(columns: readonly TableColumn[], row: TableRow, dialec
 export function* tableChunks(
   columns: readonly TableColumn[],
   rows: Iterable<TableRow>,
-  format: ReportFormat,
+  format: TableFormat,
   rowsPerChunk = ROWS_PER_CHUNK,
 ): Generator<string> {
   const dialect = DIALECTS[format];

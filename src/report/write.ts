@@ -11,7 +11,7 @@ import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
-import { type TableColumn, type TableRow, tableChunks } from "./table.js";
+import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "./table.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -59,7 +59,7 @@ export async function writeTable(
   path: string,
   columns: readonly TableColumn[],
   rows: Iterable<TableRow>,
-  options: Omit<WriteReportOptions, "extraColumns">,
+  options: { format: TableFormat; stdout?: ChunkSink },
 ): Promise<void> {
   const chunks = tableChunks(columns, rows, options.format);
   try {
