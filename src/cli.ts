@@ -196,6 +196,31 @@ export function buildCli(argv: string[]) {
     )
     .example("$0 ports --sandbox", "list the emulator's ports")
     .command(
+      "export",
+      "every request and output of a period, from the API, for the accountant",
+      (y) =>
+        apiOptions(y)
+          .option("month", { type: "string", describe: "the period: a calendar month, YYYY-MM" })
+          .option("from", { type: "string", describe: "the period's first day, YYYY-MM-DD (with --to)" })
+          .option("to", { type: "string", describe: "the period's last day, YYYY-MM-DD, included" })
+          .option("tz", { type: "string", default: "UTC", describe: "IANA time zone of the period's days" })
+          .option("payer", { type: "string", describe: "only the requests of this payer user id" })
+          .option("report", {
+            type: "string",
+            nargs: 1,
+            describe: "report path, or - for stdout [default: export-<period>.csv]",
+          })
+          .option("report-format", {
+            choices: ["csv", "excel", "excel-en"] as const,
+            default: "csv" as const,
+          }),
+      async (args) => (await import("./commands/export.js")).exportCommand(args),
+    )
+    .example(
+      "$0 export --month 2026-11 --tz America/Argentina/Buenos_Aires",
+      "November 2026 as paid in Buenos Aires, to export-2026-11.csv",
+    )
+    .command(
       "sandbox",
       "run the embedded Bitex emulator until stopped",
       (y) =>

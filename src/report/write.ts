@@ -11,6 +11,7 @@ import { BatchError } from "../errors.js";
 import type { ReportRow } from "./columns.js";
 import type { ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
+import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "./table.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -48,6 +49,25 @@ export async function writeReport(
     throw error instanceof BatchError ? error : reportWriteError(path, error);
   }
   return counted;
+}
+
+/**
+ * `writeReport` for a table described by a column spec (table.ts), such as `export`'s: the
+ * same dialects, cell rules, atomic 0600 file or stdout.
+ */
+export async function writeTable(
+  path: string,
+  columns: readonly TableColumn[],
+  rows: Iterable<TableRow>,
+  options: { format: TableFormat; stdout?: ChunkSink },
+): Promise<void> {
+  const chunks = tableChunks(columns, rows, options.format);
+  try {
+    if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
+    else await writeFileAtomically(path, chunks);
+  } catch (error) {
+    throw error instanceof BatchError ? error : reportWriteError(path, error);
+  }
 }
 
 /**

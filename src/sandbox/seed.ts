@@ -1,13 +1,15 @@
 /**
  * The emulator's world file (DESIGN.md section 9): the API key, users, withdrawal
- * instructions, balances and exchange rates. Its format is a contract, so any test can bring
- * its own world; `parseSeed` checks it up front and says exactly what is wrong.
+ * instructions, balances, exchange rates and past requests (seed-history.ts). Its format is a
+ * contract, so any test can bring its own world; `parseSeed` checks it up front and says
+ * exactly what is wrong.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decimal, isCanonicalDecimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { isPort, type PortCode } from "../ports.js";
+import { parseSeedRequests, type SeedRequest } from "./seed-history.js";
 
 /**
  * The demo world that matches fixtures/demo/payroll.csv. Both src/sandbox/seed.ts (tsx) and
@@ -57,6 +59,8 @@ export interface Seed {
   withdrawal_instructions: SeedWithdrawalInstruction[];
   balances: SeedBalance[];
   rates: SeedRate[];
+  /** Past requests with their outputs (DESIGN.md section 13); absent when the seed has none. */
+  requests?: SeedRequest[];
 }
 
 /** A bad seed is an input error (exit 2 through exitCodeFor). */
@@ -171,6 +175,9 @@ export function parseSeed(input: unknown, origin = "seed"): Seed {
 
   const seed: Seed = { api_key, users, withdrawal_instructions, balances, rates };
   if (root.owner_user_id !== undefined) seed.owner_user_id = knownUser("owner_user_id", root.owner_user_id);
+  const instructions = new Map(withdrawal_instructions.map((w) => [w.id, w]));
+  const requests = parseSeedRequests(list("requests"), { at, id, port, knownUser, instructions });
+  if (requests.length > 0) seed.requests = requests;
   return seed;
 }
 

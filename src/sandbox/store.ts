@@ -9,7 +9,7 @@
  * Lookups are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
  */
 import type { CancellationReason, OutputState, RequestState } from "../bitex/resources.js";
-import type { Decimal } from "../decimal.js";
+import { type Decimal, decimal } from "../decimal.js";
 import type { PortCode } from "../ports.js";
 import { iso, SandboxClock } from "./clock.js";
 import { Directory, type UserRecord } from "./directory.js";
@@ -117,6 +117,7 @@ export class Store {
     readonly advanceOnly = false,
   ) {
     this.apiKey = seed.api_key;
+    this.insertSeeded(seed.requests ?? []);
     this.directory = new Directory(seed);
     this.progress = new Progress(this.directory);
   }
@@ -142,6 +143,62 @@ export class Store {
   /** `filter[request_id]`; an unknown request id filters down to nothing, it is not a 404. */
   listOutputs(requestId: string | null): readonly OutputRecord[] {
     return requestId === null ? this.outputList : (this.requests.get(requestId)?.outputs ?? []);
+  }
+
+  /**
+   * The seed's past requests and outputs (DESIGN.md section 13), as they were: ids, times and
+   * states kept, then new ids numbered above the highest seeded one. They are listed and read
+   * like created ones but not driven forward: a seeded past is history, and one left mid-way
+   * simply stays there.
+   */
+  private insertSeeded(seeded: NonNullable<Seed["requests"]>): void {
+    const byId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.id);
+    for (const s of [...seeded].sort(byId)) {
+      const request: RequestRecord = {
+        id: s.id,
+        userId: s.user_id,
+        portCode: s.port_code,
+        externalId: s.external_id,
+        state: s.state,
+        cancellationReason: s.cancellation_reason,
+        counts: emptyCounts(),
+        outputs: [],
+        totalToSpend: s.total_to_spend === null ? null : decimal(s.total_to_spend),
+        eta: null,
+        acceptQuoteBefore: null,
+        provisionFundsBefore: null,
+        quoteRequestedAt: null,
+        quoteAcceptedAt: null,
+        fundingTried: false,
+        createdAt: s.created_at,
+        updatedAt: s.updated_at,
+      };
+      for (const o of [...s.outputs].sort(byId)) {
+        const output: OutputRecord = {
+          id: o.id,
+          request,
+          userId: o.user_id,
+          instructionId: o.withdrawal_instruction_id,
+          portCode: o.port_code,
+          amount: o.amount === null ? null : decimal(o.amount),
+          budget: o.budget === null ? null : decimal(o.budget),
+          state: o.state,
+          createdAt: o.created_at,
+          updatedAt: o.updated_at,
+        };
+        request.outputs.push(output);
+        request.counts[o.state]++;
+        this.outputs.set(output.id, output);
+        this.outputList.push(output);
+        this.nextOutputId = Math.max(this.nextOutputId, Number(o.id) + 1);
+      }
+      this.requests.set(request.id, request);
+      this.requestList.push(request);
+      this.indexExternalId(request);
+      this.nextRequestId = Math.max(this.nextRequestId, Number(s.id) + 1);
+    }
+    // Lists are slices of id-ordered arrays: outputs of different requests interleave by id.
+    this.outputList.sort(byId);
   }
 
   createRequest(input: ResourceInput): RequestRecord {

@@ -332,7 +332,8 @@ class Run {
   private async send(requestId: string, row: ValidRow): Promise<ApiError | null> {
     if (this.halted) return null;
     try {
-      await this.journal.append({ t: "intent", line: row.line, request_id: requestId, at: now() });
+      const { line, reference } = row; // the reference is for `export`, which joins rows by line
+      await this.journal.append({ t: "intent", line, request_id: requestId, reference, at: now() });
       this.sentAny = true;
       const output = await this.options.api.createOutput({
         requestId,

@@ -20,7 +20,8 @@ export type JournalEntry =
       at: string;
     }
   | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
-  | { t: "intent"; line: number; request_id: string; at: string }
+  /** `reference`: the row's own id, for `export` (absent in journals written before it). */
+  | { t: "intent"; line: number; request_id: string; reference?: string; at: string }
   | {
       t: "created";
       line: number;

@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive,status,cycle] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive,status,cycle,export] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -17,6 +17,7 @@ import { ceilingRun } from "./ceiling.js";
 import { statusCallsFigure, untilFinalFigure } from "./cycle.js";
 import { benchFile, recipientOf, writePayroll, writeSeed } from "./data.js";
 import { Emulator } from "./emulator.js";
+import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
 
@@ -644,6 +645,7 @@ async function main(): Promise<void> {
     await attempt("naive", "naive sequential client", () => naiveFigure(dir, seed, submitRowsPerS));
     await attempt("status", "status calls per refresh", () => statusCallsFigure({ cli: CLI, dir, seed }));
     await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
+    await attempt("export", "export calls", () => exportFigure(dir, CLI));
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
@@ -660,6 +662,7 @@ async function main(): Promise<void> {
     "help",
     "naive",
     "ceiling",
+    "export",
   ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;

@@ -1,0 +1,110 @@
+/**
+ * `export`: every request of a period and every output of those requests, read from the API,
+ * as one report row per output with totals (DESIGN.md section 13). Read-only.
+ *
+ * Requests are listed whole (no date filter is documented) and filtered by created_at here.
+ * The listing does not stop early: a server's order is not documented either, and a page that
+ * merely looked sorted is no proof that an older request is not on the next one.
+ */
+import type { BitexClient } from "../bitex/client.js";
+import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { BatchError } from "../errors.js";
+import { readJournalIndex } from "../export/journals.js";
+import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
+import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
+import { exportTotals, totalLine } from "../export/totals.js";
+import type { TableFormat } from "../report/table.js";
+import { checkReportTarget, writeTable } from "../report/write.js";
+import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { readOnlyFailure } from "./online.js";
+import { reportCommandOutput } from "./output.js";
+
+export interface ExportArgs extends ApiArgs, PeriodArgs {
+  payer?: string;
+  report?: string;
+  /** The CSV dialects: an xlsx export needs a workbook writer that takes a column spec. */
+  reportFormat: TableFormat;
+  stateDir: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** Output listings in flight at once; the client's gate also holds every call to the rate. */
+const WORKERS = 4;
+
+export async function exportCommand(args: ExportArgs): Promise<void> {
+  // Every flag is checked before the first call: a typo costs nothing.
+  const period = periodOf(args);
+  if (args.payer !== undefined && !/^\d+$/.test(args.payer))
+    throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
+  const target = resolveApi(args);
+  const out = reportCommandOutput(args, target?.apiKey);
+  const reportPath = args.report ?? `export-${period.label}.csv`;
+  await checkReportTarget(reportPath);
+
+  const connection = await connect(args, out, { concurrency: WORKERS, rate: 5 });
+  let listed: Awaited<ReturnType<typeof readPeriod>>;
+  try {
+    out.info(
+      `reading the requests of ${period.from} to ${period.to} (${period.tz}) from ${connection.label}`,
+    );
+    listed = await readPeriod(connection.client, period, args.payer);
+  } catch (error) {
+    throw readOnlyFailure(error);
+  } finally {
+    await connection.close();
+  }
+  const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
+  const rows = exportRows(listed.requests, listed.outputs, journal, period.tz);
+  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat });
+
+  const totals = exportTotals(rows);
+  const exitCode = 0;
+  const span = `${zonedTimestamp(period.start, period.tz)} to ${zonedTimestamp(period.end, period.tz)}`;
+  out.summary([
+    `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
+    `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
+      (args.payer === undefined ? "" : ` of payer ${args.payer}`),
+    ...totals.map(totalLine),
+    `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
+    reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,
+  ]);
+  out.json({
+    command: "export",
+    period: { from: period.from, to: period.to, tz: period.tz },
+    payer: args.payer ?? null,
+    requests: listed.requests.length,
+    outputs: rows.length,
+    totals,
+    report: reportPath,
+    exit_code: exitCode,
+  });
+  process.exitCode = exitCode;
+}
+
+/** Every request (all pages), those of the period, then each one's outputs. */
+async function readPeriod(client: BitexClient, period: Period, payer?: string) {
+  const requests = requestsOfPeriod(await client.listRequests(), period, payer);
+  const outputs = new Map<string, ConciergeOutput[]>();
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  // A few workers rather than one promise per request: after the first failure no new listing
+  // starts, and none is left in flight when the connection closes.
+  const worker = async () => {
+    while (failed === undefined && next < requests.length) {
+      const { request } = requests[next++] as (typeof requests)[number];
+      try {
+        outputs.set(request.id, await client.listOutputs(request.id));
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
+  if (failed) throw failed.error;
+  return { requests, outputs };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,190 @@
+/**
+ * The export's rows (pure): the requests of the period, one row per output, in a stable order
+ * (request created_at, request id, output id), with what the journals know of each row.
+ * Money stays exact decimal text throughout.
+ */
+import { badResponse } from "../bitex/errors.js";
+import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
+import { decimalOrNull, format, rescale } from "../decimal.js";
+import { isPort, minorUnits, portCurrency } from "../ports.js";
+import type { TableColumn } from "../report/table.js";
+import type { JournalIndex } from "./journals.js";
+import { type Period, zonedTimestamp } from "./period.js";
+
+export interface ExportRow {
+  request_id: string;
+  external_id: string;
+  batch_id: string;
+  reference: string;
+  line: string;
+  payer_user_id: string;
+  sender_port: string;
+  request_state: string;
+  request_created_at: string;
+  output_id: string;
+  recipient_user_id: string;
+  port: string;
+  withdrawal_instruction_id: string;
+  receive_amount: string;
+  receive_currency: string;
+  spend_amount: string;
+  spend_currency: string;
+  state: string;
+  cancellation_reason: string;
+  updated_at: string;
+}
+
+const column = (name: keyof ExportRow, kind: TableColumn["kind"]) => ({ name, kind });
+
+/** DESIGN.md section 13, in this order. */
+export const EXPORT_COLUMNS = [
+  column("request_id", "id"),
+  column("external_id", "text"),
+  column("batch_id", "text"),
+  column("reference", "text"),
+  column("line", "id"),
+  column("payer_user_id", "id"),
+  column("sender_port", "text"),
+  column("request_state", "text"),
+  column("request_created_at", "text"),
+  column("output_id", "id"),
+  column("recipient_user_id", "id"),
+  column("port", "text"),
+  column("withdrawal_instruction_id", "id"),
+  column("receive_amount", "money"),
+  column("receive_currency", "text"),
+  column("spend_amount", "money"),
+  column("spend_currency", "text"),
+  column("state", "text"),
+  column("cancellation_reason", "text"),
+  column("updated_at", "text"),
+] as const;
+
+export function cellsOf(row: ExportRow): string[] {
+  return EXPORT_COLUMNS.map((c) => row[c.name]);
+}
+
+/** Ids are digit strings: shorter is smaller, then digit by digit ("9" < "10"), with no float. */
+export function compareIds(a: string, b: string): number {
+  if (a.length !== b.length && /^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface DatedRequest {
+  request: ConciergeRequest;
+  createdAt: Date;
+}
+
+/**
+ * The requests created in [period.start, period.end), of `payer` when given, oldest first.
+ * A request whose created_at is not a time cannot be placed in or out of the period, and
+ * leaving it out silently could drop a payment from the books: that fails the export.
+ */
+export function requestsOfPeriod(
+  requests: readonly ConciergeRequest[],
+  period: Period,
+  payer?: string,
+): DatedRequest[] {
+  const selected: DatedRequest[] = [];
+  for (const request of requests) {
+    const createdAt = instant(request.created_at);
+    if (createdAt === null) {
+      const why = `request ${request.id} has created_at ${JSON.stringify(request.created_at)}, not a time`;
+      throw badResponse(200, why, "no", "GET /concierge_requests");
+    }
+    if (createdAt < period.start || createdAt >= period.end) continue;
+    if (payer !== undefined && request.user_id !== payer) continue;
+    selected.push({ request, createdAt });
+  }
+  return selected.sort(
+    (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.request.id, b.request.id),
+  );
+}
+
+/** One row per output of each request, outputs by id; `outputs` holds each request's listing. */
+export function exportRows(
+  requests: readonly DatedRequest[],
+  outputs: ReadonlyMap<string, readonly ConciergeOutput[]>,
+  journal: JournalIndex,
+  zone: string,
+): ExportRow[] {
+  const rows: ExportRow[] = [];
+  for (const { request, createdAt } of requests) {
+    // A server that ignored filter[request_id] must not put another request's outputs here.
+    const own = (outputs.get(request.id) ?? []).filter(
+      (output) => output.request_id === null || output.request_id === request.id,
+    );
+    const known = journal.requests.get(request.id);
+    const ours = known !== undefined && known.externalId === (request.external_id ?? "");
+    const senderCurrency = currencyOf(request.port_code);
+    for (const output of [...own].sort((a, b) => compareIds(a.id, b.id))) {
+      const made = journal.outputs.get(output.id);
+      const row = ours && made?.requestId === request.id ? made : undefined;
+      const receive = money(output.amount, currencyOf(output.port_code));
+      const spend = money(output.budget, senderCurrency);
+      rows.push({
+        request_id: request.id,
+        external_id: request.external_id ?? "",
+        // The request is this host's but the output is in no journal: the batch is known, the row not.
+        batch_id: ours ? known.batchId : "",
+        reference: row?.reference ?? "",
+        line: row ? String(row.line) : "",
+        payer_user_id: request.user_id ?? "",
+        sender_port: text(request.port_code),
+        request_state: text(request.state),
+        request_created_at: zonedTimestamp(createdAt, zone),
+        output_id: output.id,
+        recipient_user_id: output.user_id ?? "",
+        port: text(output.port_code),
+        withdrawal_instruction_id: output.withdrawal_instruction_id ?? "",
+        receive_amount: receive.amount,
+        receive_currency: receive.currency,
+        spend_amount: spend.amount,
+        spend_currency: spend.currency,
+        state: text(output.state),
+        cancellation_reason: text(request.cancellation_reason),
+        updated_at: timeText(output.updated_at, zone),
+      });
+    }
+  }
+  return rows;
+}
+
+function instant(value: unknown): Date | null {
+  if (typeof value !== "string" || value === "") return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A server time in the zone; anything that is not a time is shown as sent. */
+function timeText(value: unknown, zone: string): string {
+  const date = instant(value);
+  return date === null ? text(value) : zonedTimestamp(date, zone);
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined ? "" : String(value);
+}
+
+/** "cl_clp" → "CLP"; a port this version does not list still names its currency the same way. */
+export function currencyOf(port: unknown): string {
+  if (typeof port !== "string") return "";
+  if (isPort(port)) return portCurrency(port).toUpperCase();
+  const match = /^[a-z]+_([a-z]{3})$/.exec(port);
+  return match ? (match[1] as string).toUpperCase() : "";
+}
+
+/**
+ * A server figure padded to its currency's minor units ("1200.5" → "1200.50"), never rounded.
+ * A figure that is not a decimal is shown as sent (the report neutralises it) and has no currency,
+ * so it can never be summed into a total.
+ */
+function money(value: unknown, currency: string): { amount: string; currency: string } {
+  if (value === null || value === undefined || value === "") return { amount: "", currency: "" };
+  const exact = decimalOrNull(String(value));
+  if (exact === null || currency === "") return { amount: String(value), currency: "" };
+  return {
+    amount: format(rescale(exact, Math.max(exact.scale, minorUnits(currency)))),
+    currency,
+  };
+}

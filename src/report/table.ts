@@ -1,0 +1,53 @@
+/**
+ * Tables other than the report (`export`), described by a column spec rather than a row type,
+ * rendered with the report's dialects and cell rules (dialect.ts): text neutralised against
+ * formulas, ids as plain numbers, money with the dialect's decimal mark. The spec says what
+ * each cell is, so a writer for another format (xlsx) can type its cells from the same spec.
+ */
+import { DIALECTS, type Dialect, numberField, stringifyRecords, textField } from "./dialect.js";
+import { ROWS_PER_CHUNK } from "./format.js";
+
+/** `id`: digits (ids, line numbers), never localised; `money`: exact decimal text, localised. */
+export type CellKind = "text" | "id" | "money";
+
+export interface TableColumn {
+  name: string;
+  kind: CellKind;
+}
+
+/** The text formats a table renders to: the report's CSV dialects. */
+export type TableFormat = keyof typeof DIALECTS;
+
+/** One row: one cell per column, in column order; "" when unknown. */
+export type TableRow = readonly string[];
+
+function cellField(text: string, kind: CellKind, dialect: Dialect): string {
+  return kind === "text" ? textField(text, dialect) : numberField(text, dialect, kind === "money");
+}
+
+export function tableLine(columns: readonly TableColumn[], row: TableRow, dialect: Dialect): string {
+  const cells = columns.map((column, i) => cellField(row[i] ?? "", column.kind, dialect));
+  return cells.join(dialect.delimiter) + dialect.recordDelimiter;
+}
+
+/** Header first (with the BOM of the Excel dialects), then up to `rowsPerChunk` rows a string. */
+export function* tableChunks(
+  columns: readonly TableColumn[],
+  rows: Iterable<TableRow>,
+  format: TableFormat,
+  rowsPerChunk = ROWS_PER_CHUNK,
+): Generator<string> {
+  const dialect = DIALECTS[format];
+  yield stringifyRecords([columns.map((column) => column.name)], dialect, true);
+  let text = "";
+  let count = 0;
+  for (const row of rows) {
+    text += tableLine(columns, row, dialect);
+    if (++count >= rowsPerChunk) {
+      yield text;
+      text = "";
+      count = 0;
+    }
+  }
+  if (text !== "") yield text;
+}
