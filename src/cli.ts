@@ -21,7 +21,10 @@ function inputOptions<T>(y: Argv<T>) {
       nargs: 1,
       describe: "report path, or - for stdout [default: <input>.report.csv]",
     })
-    .option("report-format", { choices: ["csv", "excel", "excel-en"] as const, default: "csv" as const })
+    .option("report-format", {
+      choices: ["csv", "excel", "excel-en", "xlsx"] as const,
+      default: "csv" as const,
+    })
     .option("encoding", {
       choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
       default: "auto" as const,
