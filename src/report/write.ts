@@ -2,8 +2,8 @@
  * Writing the report: to stdout for `--report -`, otherwise atomically (temp file in the
  * same directory, fsync, rename) so a crash or a kill never leaves a half report where an
  * accountant would take it for a whole one, and owner-only (0600) because it lists who is
- * paid what. The CSV dialects are rendered here; `xlsx` is src/report/xlsx.ts, loaded only
- * when asked for (exceljs takes a while to load, and a CSV run should not wait for it).
+ * paid what. The CSV dialects are rendered here; `xlsx` is src/report/xlsx.ts, which loads
+ * exceljs only when asked for (it takes a while to load, and a CSV run should not wait for it).
  */
 import { open, rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -12,6 +12,7 @@ import { AtomicFile, REPORT_MODE, tempPathFor } from "./atomic.js";
 import type { ReportRow } from "./columns.js";
 import { isCsvFormat, type ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
+import { writeXlsxReport, XlsxReport } from "./xlsx.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -44,7 +45,6 @@ export async function writeReport(
   const format = options.format;
   if (!isCsvFormat(format)) {
     if (path === "-") throw binaryToStdout();
-    const { writeXlsxReport } = await import("./xlsx.js");
     return writeXlsxReport(path, rows, options).catch((error: unknown) => {
       throw error instanceof BatchError ? error : reportWriteError(path, error);
     });
@@ -129,7 +129,6 @@ export async function openReportFile(path: string, options: WriteReportOptions):
   const format = options.format;
   if (!isCsvFormat(format)) {
     if (path === "-") throw binaryToStdout();
-    const { XlsxReport } = await import("./xlsx.js");
     const report = await XlsxReport.open(path, options).catch(fail);
     return {
       write: (rows) => report.write(rows).catch(fail),

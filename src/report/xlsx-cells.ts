@@ -96,9 +96,9 @@ export class ZoneClock {
   /** A report timestamp as a wall-clock Date, or null for text that is not one. Rows share stamps: the last is kept. */
   fromReport(text: string): Date | null {
     if (text === this.lastText) return this.lastDate;
-    const date = REPORT_TIMESTAMP.test(text) ? this.wall(new Date(text)) : null;
+    const instant = REPORT_TIMESTAMP.test(text) ? new Date(text) : null;
     this.lastText = text;
-    this.lastDate = date && !Number.isNaN(date.getTime()) ? date : null;
+    this.lastDate = instant && !Number.isNaN(instant.getTime()) ? this.wall(instant) : null;
     return this.lastDate;
   }
 }

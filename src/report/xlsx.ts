@@ -12,7 +12,7 @@
 import { once } from "node:events";
 import { Writable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { AtomicFile } from "./atomic.js";
 import type { ReportRow } from "./columns.js";
 import { StateTotalsBuilder } from "./states.js";
@@ -23,6 +23,9 @@ import { writeSummarySheet } from "./xlsx-summary.js";
 
 /** Rows per step: the zip and the file catch up between steps, which bounds the memory. */
 export const XLSX_ROWS_PER_STEP = 1000;
+
+/** A sheet holds 1,048,576 rows, the header included. */
+export const XLSX_MAX_ROWS = 1_048_575;
 
 /** Sheet bytes the zip may have yet to take before rows wait for it (about 2,000 rows). */
 const MAX_PENDING_BYTES = 2 * 1024 * 1024;
@@ -86,9 +89,11 @@ export class XlsxReport {
         file.append(chunk).then(() => done(), done);
       },
     });
+    // Loaded here, not at the top: exceljs takes a while to load, and a CSV run never needs it.
+    const { default: exceljs } = await import("exceljs");
     // useSharedStrings: false writes each string in its cell, so no table of every string
     // grows in memory; styles are needed for the number formats.
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    const workbook = new exceljs.stream.xlsx.WorkbookWriter({
       stream: sink,
       useSharedStrings: false,
       useStyles: true,
@@ -141,6 +146,10 @@ export class XlsxReport {
   }
 
   private async step(rows: readonly ReportRow[]): Promise<void> {
+    if (this.count + rows.length > XLSX_MAX_ROWS) {
+      // Past it the file would not open: say so rather than write one that cannot be read.
+      throw new Error(`a sheet holds at most ${XLSX_MAX_ROWS} rows; use --report-format csv or excel`);
+    }
     const sheet = this.sheet ?? this.openSheet(rows);
     const formats: (string | undefined)[] = [];
     const columns = this.columns;
