@@ -71,9 +71,22 @@ export function rowColumns(extraColumns: readonly string[]): RowColumn[] {
   return [...REPORT_COLUMNS.map(reportColumn), ...extraColumns.map(keptColumn)];
 }
 
+/**
+ * Widths the first rows may not show the need for: an error or a late state can first
+ * appear far down the sheet, whose columns are sized before its first row is written.
+ */
+const MIN_WIDTH: Partial<Record<string, number>> = {
+  state: 10,
+  request_state: 14,
+  cancellation_reason: 20,
+  error_code: 26,
+  error: 50,
+  updated_at: 19,
+};
+
 /** Widths in characters that fit the header and the given rows, within bounds a screen can show. */
 export function widthsOf(columns: readonly RowColumn[], rows: readonly ReportRow[]): number[] {
-  const widths = columns.map((column) => column.name.length);
+  const widths = columns.map((column) => Math.max(column.name.length, MIN_WIDTH[column.name] ?? 0));
   const formats: (string | undefined)[] = [];
   for (const row of rows) {
     columns.forEach((column, i) => {

@@ -36,7 +36,8 @@ export const SUMMARY_TITLES = {
 
 export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, data: SummarySheet): void {
   const sheet = workbook.addWorksheet("Summary");
-  sheet.columns = [{ width: 24 }, { width: 16 }, { width: 12 }, { width: 14 }, { width: 10 }, { width: 20 }];
+  // Wide enough for a date ("As of"), a batch id, and totals with grouping marks.
+  sheet.columns = [{ width: 20 }, { width: 22 }, { width: 12 }, { width: 16 }, { width: 14 }, { width: 20 }];
   const add = (cells: Cell[], bold = false) => addRow(sheet, cells, bold);
   const { summary, states } = data;
   add(["Batch id", data.batchId || null]);

@@ -55,6 +55,7 @@ const COLUMN_FORMAT: Readonly<Record<ColumnStyle, string>> = {
 export class XlsxReport {
   private sheet: ExcelJS.Worksheet | undefined;
   private columns: RowColumn[] = [];
+  private pending: ReportRow[] = [];
   private count = 0;
   private failure: unknown;
   private readonly failed: Promise<never>;
@@ -107,21 +108,21 @@ export class XlsxReport {
     return this.count;
   }
 
-  /** Adds rows (a step at a time), then lets the zip and the file catch up. */
+  /**
+   * Adds rows a step at a time, letting the zip and the file catch up after each. Up to a
+   * step's rows wait for the next call or for commit: the first step also sizes the columns,
+   * so it should be a full one, whatever batches the caller hands in.
+   */
   async write(rows: Iterable<ReportRow>): Promise<void> {
-    let batch: ReportRow[] = [];
     for (const row of rows) {
-      batch.push(row);
-      if (batch.length >= XLSX_ROWS_PER_STEP) {
-        await this.step(batch);
-        batch = [];
-      }
+      this.pending.push(row);
+      if (this.pending.length >= XLSX_ROWS_PER_STEP) await this.flush();
     }
-    if (batch.length > 0) await this.step(batch);
   }
 
   /** Ends the rows sheet, writes the Summary sheet, and makes the file the report. */
   async commit(meta: Pick<XlsxReportOptions, "batchId" | "file" | "asOf"> = {}): Promise<void> {
+    await this.flush();
     const sheet = this.sheet ?? this.openSheet([]);
     const last = this.count + 1;
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: last, column: this.columns.length } };
@@ -143,6 +144,12 @@ export class XlsxReport {
   async discard(): Promise<void> {
     this.discarded = true;
     await this.file.discard();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    if (rows.length > 0) await this.step(rows);
   }
 
   private async step(rows: readonly ReportRow[]): Promise<void> {

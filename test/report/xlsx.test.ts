@@ -13,7 +13,7 @@ import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
 import { stateTotals } from "../../src/report/states.js";
 import { summarize } from "../../src/report/summary.js";
 import { checkReportTarget, openReportFile, writeReport } from "../../src/report/write.js";
-import { XlsxReport, zipIntake } from "../../src/report/xlsx.js";
+import { XLSX_ROWS_PER_STEP, XlsxReport, zipIntake } from "../../src/report/xlsx.js";
 import { SUMMARY_TITLES } from "../../src/report/xlsx-summary.js";
 import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
 
@@ -173,7 +173,8 @@ describe("report/xlsx", () => {
     ]);
     expect(header.getCell(1).font?.bold).to.equal(true);
     expect(sheet.getColumn(col("output_id")).width).to.equal(22); // 20 digits + 2
-    expect(sheet.getColumn(col("error")).width).to.equal(30); // 'Instrucción "2101" rechazada' + 2
+    expect(sheet.getColumn(col("error")).width).to.equal(52); // at least 50: errors may come later
+    expect(sheet.getColumn(col("reference")).width).to.equal(12); // "Pérez, Ana" + 2
     expect(sheet.getColumn(col("line")).width).to.equal(8); // at least 8
   });
 
@@ -285,20 +286,22 @@ describe("report/xlsx", () => {
     expect(await readdir(dir)).to.deep.equal([]);
   });
 
-  it("openReportFile: rows written a batch at a time, the batch id given at commit", async () => {
+  it("openReportFile: rows written a batch at a time (all sizing the columns), the batch id given at commit", async () => {
     const file = await openReportFile(target, { format: "xlsx", file: "payroll.csv" });
     await file.write(ROWS.slice(0, 2));
-    await file.write(ROWS.slice(2));
+    await file.write([...ROWS.slice(2), reportRow({ line: 7, reference: "REF-2026-11-ANTICIPO-0007" })]);
     await file.commit({ batchId: "late-id" });
     const book = await readBook(target);
-    expect((book.getWorksheet("Report") as ExcelJS.Worksheet).rowCount).to.equal(6);
+    const sheet = book.getWorksheet("Report") as ExcelJS.Worksheet;
+    expect(sheet.rowCount).to.equal(7);
+    expect(sheet.getColumn(col("reference")).width).to.equal(27);
     const summary = book.getWorksheet("Summary") as ExcelJS.Worksheet;
     expect([1, 2].map((n) => summary.getRow(n).getCell(2).value)).to.deep.equal(["late-id", "payroll.csv"]);
   });
 
   it("the zip's intake is found in exceljs, so rows wait for the zip (the memory bound relies on it)", async () => {
     const report = await XlsxReport.open(target, {});
-    await report.write(ROWS);
+    await report.write(Array.from({ length: XLSX_ROWS_PER_STEP }, (_, i) => reportRow({ line: i + 2 })));
     const sheet = (report as unknown as { sheet: ExcelJS.Worksheet }).sheet;
     expect(zipIntake(sheet), "exceljs internals moved: see zipCaughtUp in src/report/xlsx.ts").to.not.equal(
       undefined,
