@@ -11,7 +11,7 @@
  */
 import { once } from "node:events";
 import { Writable } from "node:stream";
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import type ExcelJS from "exceljs";
 import { AtomicFile } from "./atomic.js";
 import type { ReportRow } from "./columns.js";
@@ -29,6 +29,9 @@ export const XLSX_MAX_ROWS = 1_048_575;
 
 /** Sheet bytes the zip may have yet to take before rows wait for it (about 2,000 rows). */
 const MAX_PENDING_BYTES = 2 * 1024 * 1024;
+
+/** How long rows wait for a "drain" before looking at the backlog again. */
+const DRAIN_POLL_MS = 100;
 
 export interface XlsxReportOptions {
   extraColumns?: readonly string[];
@@ -187,11 +190,27 @@ export class XlsxReport {
     if (!intake) {
       await nextTurn(); // exceljs moved its internals: at least let the zip run (test/report/xlsx.test.ts fails)
     } else {
-      // A backlog this large made a write return false, so "drain" comes once it is taken.
-      while (pendingBytes(intake) > MAX_PENDING_BYTES)
-        await Promise.race([once(intake, "drain"), this.failed]);
+      while (pendingBytes(intake) > MAX_PENDING_BYTES) await this.drainOrLater(intake);
     }
     this.check();
+  }
+
+  /**
+   * A backlog this large made a write return false, so "drain" comes once it is taken; the
+   * timer only makes sure that a drain missed for any reason costs a pause, never a hang.
+   */
+  private async drainOrLater(intake: Intake): Promise<void> {
+    const done = new AbortController();
+    try {
+      // Promise.race handles the losers' AbortErrors once `done` aborts them.
+      await Promise.race([
+        once(intake, "drain", { signal: done.signal }),
+        sleep(DRAIN_POLL_MS, undefined, { signal: done.signal }),
+        this.failed,
+      ]);
+    } finally {
+      done.abort();
+    }
   }
 
   /** The rows sheet, its columns sized from the header and the first rows (later rows cannot resize them). */
