@@ -19,7 +19,7 @@ function inputOptions<T>(y: Argv<T>) {
       type: "string",
       // Always takes the next word: otherwise yargs reads `--report -` (stdout) as a positional "-".
       nargs: 1,
-      describe: "report path, or - for stdout [default: <input>.report.csv]",
+      describe: "report path, or - for stdout [default: <input>.report.csv, or .xlsx]",
     })
     .option("report-format", {
       choices: ["csv", "excel", "excel-en", "xlsx"] as const,

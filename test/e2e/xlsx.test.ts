@@ -103,6 +103,27 @@ describe("xlsx report through the CLI", function () {
     ]);
   });
 
+  it("a late row that changes earlier answers: the workbook is rewritten whole, raw input as text", async () => {
+    const header =
+      "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id";
+    const lines = ["EMP-1,112,ar_ars,300,cl_clp,1329000,,2100", "EMP-2,112,us_usd,301,mx_mxn,23886.75,,2101"];
+    // A decimal comma at the end makes the file's convention ambiguous: EMP-2 turns invalid.
+    lines.push('EMP-3,112,us_usd,302,mx_mxn,"40987,72",,2102');
+    await writeFile(join(dir, "mixed.csv"), `${header}\n${lines.join("\n")}\n`);
+    const result = await runCli(["validate", "mixed.csv", "--report-format", "xlsx"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    expect((await readdir(dir)).sort()).to.deep.equal(["mixed.csv", "mixed.report.xlsx", "payroll.csv"]);
+    const rows = sheetOf(await readBook(join(dir, "mixed.report.xlsx")), "Report");
+    const names = ["line", "status", "amount", "raw_amount"];
+    const cells = (n: number) => names.map((name) => rows.getRow(n).getCell(col(name)).value);
+    expect([2, 3, 4].map(cells)).to.deep.equal([
+      [2, "valid", 1329000, null],
+      [3, "invalid", null, "23886.75"],
+      [4, "invalid", null, "40987,72"],
+    ]);
+    expect(rows.getRow(3).getCell(col("raw_amount")).type).to.equal(ExcelJS.ValueType.String);
+  });
+
   it("submit --report-format xlsx: request and output ids are text cells", async () => {
     box = await sandbox();
     const result = await runCli(["submit", "payroll.csv", "--report-format", "xlsx", "--rate", "1000"], {
