@@ -84,27 +84,32 @@ export class XlsxReport {
 
   static async open(path: string, options: XlsxReportOptions): Promise<XlsxReport> {
     const clock = new ZoneClock(options.tz ?? "UTC"); // a bad zone fails before any file exists
-    const file = await AtomicFile.open(path);
-    let report: XlsxReport | undefined;
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        // After discard the zip may still flush; those bytes go nowhere.
-        if (report?.discarded) return done();
-        file.append(chunk).then(() => done(), done);
-      },
-    });
     // Loaded here, not at the top: exceljs takes a while to load, and a CSV run never needs it.
     const { default: exceljs } = await import("exceljs");
-    // useSharedStrings: false writes each string in its cell, so no table of every string
-    // grows in memory; styles are needed for the number formats.
-    const workbook = new exceljs.stream.xlsx.WorkbookWriter({
-      stream: sink,
-      useSharedStrings: false,
-      useStyles: true,
-    });
-    workbook.creator = "bitex-batch";
-    report = new XlsxReport(file, workbook, clock, options, sink);
-    return report;
+    const file = await AtomicFile.open(path);
+    let report: XlsxReport | undefined;
+    try {
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          // After discard the zip may still flush; those bytes go nowhere.
+          if (report?.discarded) return done();
+          file.append(chunk).then(() => done(), done);
+        },
+      });
+      // useSharedStrings: false writes each string in its cell, so no table of every string
+      // grows in memory; styles are needed for the number formats.
+      const workbook = new exceljs.stream.xlsx.WorkbookWriter({
+        stream: sink,
+        useSharedStrings: false,
+        useStyles: true,
+      });
+      workbook.creator = "bitex-batch";
+      report = new XlsxReport(file, workbook, clock, options, sink);
+      return report;
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
   }
 
   get rows(): number {
