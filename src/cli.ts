@@ -19,9 +19,12 @@ function inputOptions<T>(y: Argv<T>) {
       type: "string",
       // Always takes the next word: otherwise yargs reads `--report -` (stdout) as a positional "-".
       nargs: 1,
-      describe: "report path, or - for stdout [default: <input>.report.csv]",
+      describe: "report path, or - for stdout [default: <input>.report.csv, or .xlsx]",
     })
-    .option("report-format", { choices: ["csv", "excel", "excel-en"] as const, default: "csv" as const })
+    .option("report-format", {
+      choices: ["csv", "excel", "excel-en", "xlsx"] as const,
+      default: "csv" as const,
+    })
     .option("encoding", {
       choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
       default: "auto" as const,

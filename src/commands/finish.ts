@@ -28,7 +28,12 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
       yield row;
     }
   }
-  await writeReport(input.reportPath, counted(), { format: input.format, extraColumns: input.extraColumns });
+  await writeReport(input.reportPath, counted(), {
+    format: input.format,
+    extraColumns: input.extraColumns,
+    batchId: input.batchId,
+    file: input.file,
+  });
   return printSummary(out, input, builder.result());
 }
 

@@ -244,6 +244,9 @@ async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFo
   await writeReport(batch.loaded.reportPath, counted(), {
     format: args.reportFormat,
     extraColumns: batch.loaded.extraColumns,
+    batchId: batch.loaded.batchId,
+    file: batch.loaded.file,
+    asOf: now,
   });
   return tallyRows(seen);
 }

@@ -10,6 +10,7 @@ import { readRecordsFrom } from "../read/records.js";
 import { openSource, type Source } from "../read/source.js";
 import { RowStore } from "../read/store.js";
 import { extraColumnConflicts } from "../report/columns.js";
+import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
 import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "../validate/rows.js";
@@ -28,6 +29,8 @@ export interface LoadArgs {
   expectRows?: number;
   expectTotal?: string[];
   batchId?: string;
+  /** Sets the default report's extension, and refuses `--report -` for a binary format. */
+  reportFormat?: ReportFormat;
 }
 
 /** For a command that takes rows as they are read (`validate` writing its report in one pass). */
@@ -63,9 +66,9 @@ function batchIdError(batchId: string): BatchError {
   );
 }
 
-/** `<input-basename>.report.csv` next to the input. */
-export function defaultReportPath(csv: string): string {
-  return join(dirname(csv), `${basename(csv, extname(csv))}.report.csv`);
+/** `<input-basename>.report.csv` next to the input (`.report.xlsx` for the xlsx format). */
+export function defaultReportPath(csv: string, format?: ReportFormat): string {
+  return join(dirname(csv), `${basename(csv, extname(csv))}.report.${format === "xlsx" ? "xlsx" : "csv"}`);
 }
 
 function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] {
@@ -130,13 +133,13 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
   const totals = expectedTotals(args.expectTotal);
   if (args.batchId !== undefined && !BATCH_ID.test(args.batchId)) throw batchIdError(args.batchId);
   const delimiter = args.delimiter === undefined ? undefined : parseDelimiterOption(args.delimiter);
-  const reportPath = args.report ?? defaultReportPath(args.csv);
+  const reportPath = args.report ?? defaultReportPath(args.csv, args.reportFormat);
   if (reportPath !== "-" && resolve(reportPath) === resolve(args.csv)) {
     throw new BatchError("usage", `--report ${reportPath} is the input file; the report would replace it`, {
       hint: "choose another --report path, or leave it out for <input>.report.csv",
     });
   }
-  await checkReportTarget(reportPath);
+  await checkReportTarget(reportPath, args.reportFormat);
 
   const hash = batchIdHash(basename(args.csv));
   const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });

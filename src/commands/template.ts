@@ -1,7 +1,7 @@
-import type { ReportFormat } from "../report/dialect.js";
+import type { CsvFormat } from "../report/dialect.js";
 import { templateCsv } from "../report/template.js";
 
-export function templateCommand(args: { reportFormat: ReportFormat }): void {
+export function templateCommand(args: { reportFormat: CsvFormat }): void {
   process.stdout.write(templateCsv(args.reportFormat));
   process.exitCode = 0;
 }

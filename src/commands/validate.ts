@@ -60,7 +60,7 @@ async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void>
   let report: ReportFile | undefined;
   const early: EarlyRows = {
     async start(reportPath, extraColumns) {
-      report = await openReportFile(reportPath, { format: args.reportFormat, extraColumns });
+      report = await openReportFile(reportPath, { format: args.reportFormat, extraColumns, file: args.csv });
     },
     async rows(checked) {
       const rows = [...reportRows(checked, { kind: "checked" }, now)];
@@ -72,7 +72,7 @@ async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void>
     const loaded = await loadBatch(args, out, early);
     const input = reportOf(loaded, args);
     if (loaded.earlyHeld && report) {
-      await report.commit();
+      await report.commit({ batchId: loaded.batchId });
       report = undefined;
       process.exitCode = printSummary(out, input, summary.result());
       return;

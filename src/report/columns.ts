@@ -29,6 +29,9 @@ export const REPORT_COLUMNS = [
   "error_code",
   "error",
   "updated_at",
+  // Added after DESIGN's columns, so that every column keeps its place (issue 15).
+  "raw_amount",
+  "raw_budget",
 ] as const;
 
 export type ReportColumn = (typeof REPORT_COLUMNS)[number];
@@ -39,10 +42,11 @@ export type Status = (typeof STATUSES)[number];
 
 /**
  * One report row per input record. Every text field is "" when unknown, never undefined.
- * - `amount` / `budget`: canonical decimal text ("1234.56") for rows that passed validation.
- *   For `invalid` rows put the cell exactly as the input had it: the report echoes it
- *   verbatim (no decimal-comma conversion), because a raw "1.234" must not be shown as a
- *   number it may not be.
+ * - `amount` / `budget`: canonical decimal text ("1234.56") for rows that passed validation,
+ *   "" for `invalid` rows: those columns hold numbers only (issue 15).
+ * - `raw_amount` / `raw_budget`: for `invalid` rows, the cells exactly as the input had them
+ *   (no decimal-comma conversion), because a raw "1.234" must not be shown as a number it
+ *   may not be; "" for every other row.
  * - `currency`: ISO 4217 upper-case code of the money figure on the row: the destination
  *   currency when `amount` is given, the sender currency when only `budget` is. Build it
  *   with `reportCurrency` so "budget 1250.00 MXN" can never be read off a USD budget.
@@ -80,6 +84,8 @@ export interface ReportRow {
   error_code: string;
   error: string;
   updated_at: string;
+  raw_amount: string;
+  raw_budget: string;
   extra?: Readonly<Record<string, string>>;
 }
 

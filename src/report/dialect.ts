@@ -6,24 +6,39 @@
  */
 import { stringify } from "csv-stringify/sync";
 
-export const REPORT_FORMATS = ["csv", "excel", "excel-en"] as const;
+/** The report formats that are CSV text (the template is offered in these only). */
+export const CSV_FORMATS = ["csv", "excel", "excel-en"] as const;
+
+export type CsvFormat = (typeof CSV_FORMATS)[number];
+
+/** Every report format: the CSV dialects and the typed workbook (src/report/xlsx.ts). */
+export const REPORT_FORMATS = [...CSV_FORMATS, "xlsx"] as const;
 
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function isCsvFormat(format: ReportFormat): format is CsvFormat {
+  return format !== "xlsx";
+}
 
 export interface Dialect {
   bom: boolean;
   delimiter: "," | ";";
   recordDelimiter: "\n" | "\r\n";
   decimalComma: boolean;
+  /**
+   * Meant to be opened by a spreadsheet, which reads any cell that looks like a number as
+   * one: digit strings it would change are then written so that it keeps them as text.
+   */
+  spreadsheet: boolean;
 }
 
-export const DIALECTS: Readonly<Record<ReportFormat, Dialect>> = {
+export const DIALECTS: Readonly<Record<CsvFormat, Dialect>> = {
   // RFC 4180 for programs: no BOM, LF (the common Unix reading of the RFC's CRLF).
-  csv: { bom: false, delimiter: ",", recordDelimiter: "\n", decimalComma: false },
+  csv: { bom: false, delimiter: ",", recordDelimiter: "\n", decimalComma: false, spreadsheet: false },
   // Excel with a Spanish/Latin-American locale: the BOM makes it read UTF-8 (accents), `;`
   // is that locale's list separator and `,` its decimal mark.
-  excel: { bom: true, delimiter: ";", recordDelimiter: "\r\n", decimalComma: true },
-  "excel-en": { bom: true, delimiter: ",", recordDelimiter: "\r\n", decimalComma: false },
+  excel: { bom: true, delimiter: ";", recordDelimiter: "\r\n", decimalComma: true, spreadsheet: true },
+  "excel-en": { bom: true, delimiter: ",", recordDelimiter: "\r\n", decimalComma: false, spreadsheet: true },
 };
 
 /** Serialises records of finished cells; `withBom` is for the first chunk of a file only. */
@@ -69,24 +84,75 @@ export function neutralizeFormula(text: string): string {
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
- * An amount or id cell. A plain number is written as is (never prefixed), with a decimal
- * comma when the dialect wants one and `localize` is set. Anything else can only be bad
- * input echoed on an invalid row, so it is treated as text: verbatim, but neutralised.
+ * Digits a spreadsheet changes when it reads them as a number: it drops a leading zero
+ * ("0012345" → 12345), Excel's General format shows more than 11 digits as "1.23457E+11"
+ * (and saves them so), and past 15 digits the value itself is lost (1.23456789012346E+18).
+ */
+const CHANGED_DIGITS = /^(0\d+|\d{12,})$/;
+
+/**
+ * Text a spreadsheet would read as a number under some locale (the raw input of an invalid
+ * row: "40987,72", "1.234", "1 500", "1e5", "15%"): it stays text, whatever the locale.
+ */
+const NUMBER_LIKE = /^[\d.,\s]*\d[\d.,\s]*([eE][+-]?\d+)?%?$/;
+
+/**
+ * Text that a spreadsheet must keep as text and would not: in the spreadsheet dialects it
+ * gets the same leading single quote as a neutralised formula. Both Excel and LibreOffice
+ * then keep the cell as text with every digit, and show the quote, which tells the reader
+ * the cell was marked. (`="0012345"` would be a formula, the very thing the report
+ * neutralises; a leading tab is a formula start by OWASP's list and invisible.)
+ */
+function keptAsText(text: string, dialect: Dialect): string {
+  if (!dialect.spreadsheet) return text;
+  const first = text.charCodeAt(0);
+  // Only text starting with a digit, "." "," or a space can read as a number.
+  if (!((first >= 0x30 && first <= 0x39) || first === 0x2e || first === 0x2c || first <= 0x20)) return text;
+  if (/^\d+$/.test(text)) return CHANGED_DIGITS.test(text) ? `'${text}` : text;
+  return NUMBER_LIKE.test(text) ? `'${text}` : text;
+}
+
+/** A text cell before quoting: formula-neutralised, and kept as text in a spreadsheet. */
+export function textCell(text: string, dialect: Dialect): string {
+  const neutral = neutralizeFormula(text);
+  return neutral === text ? keptAsText(text, dialect) : neutral;
+}
+
+/**
+ * An amount cell. A plain number is written as is (never prefixed), with a decimal comma
+ * when the dialect wants one and `localize` is set. Anything else can only be bad input, so
+ * it is treated as text.
  */
 export function numberCell(text: string, dialect: Dialect, localize: boolean): string {
   if (text === "") return text;
-  if (!PLAIN_NUMBER.test(text)) return neutralizeFormula(text);
+  if (!PLAIN_NUMBER.test(text)) return textCell(text, dialect);
   return localize && dialect.decimalComma ? text.replace(".", ",") : text;
 }
 
 /** `numberCell` ready for the line: a plain number never needs quotes (its "," only in the ";" dialect). */
 export function numberField(text: string, dialect: Dialect, localize: boolean): string {
   if (text === "") return text;
-  if (!PLAIN_NUMBER.test(text)) return csvField(neutralizeFormula(text), dialect);
+  if (!PLAIN_NUMBER.test(text)) return csvField(textCell(text, dialect), dialect);
   return localize && dialect.decimalComma ? text.replace(".", ",") : text;
 }
 
-/** A text cell ready for the line: neutralised, then quoted when it needs it. */
+/**
+ * An id cell (digits): a plain number, as before, unless a spreadsheet would change it (a
+ * leading zero, more than 11 digits), which the spreadsheet dialects keep as text.
+ * Anything else can only be bad input, so it is treated as text.
+ */
+export function idCell(text: string, dialect: Dialect): string {
+  if (text === "" || !PLAIN_NUMBER.test(text)) return textCell(text, dialect);
+  return dialect.spreadsheet && CHANGED_DIGITS.test(text) ? `'${text}` : text;
+}
+
+/** `idCell` ready for the line: a plain number or a quote-marked one never needs quotes. */
+export function idField(text: string, dialect: Dialect): string {
+  if (text === "" || PLAIN_NUMBER.test(text)) return idCell(text, dialect);
+  return csvField(textCell(text, dialect), dialect);
+}
+
+/** A text cell ready for the line: neutralised, kept as text, then quoted when it needs it. */
 export function textField(text: string, dialect: Dialect): string {
-  return text === "" ? text : csvField(neutralizeFormula(text), dialect);
+  return text === "" ? text : csvField(textCell(text, dialect), dialect);
 }

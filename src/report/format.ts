@@ -4,11 +4,12 @@
  */
 import { REPORT_COLUMNS, type ReportRow } from "./columns.js";
 import {
+  type CsvFormat,
   DIALECTS,
   type Dialect,
+  idField,
   neutralizeFormula,
   numberField,
-  type ReportFormat,
   stringifyRecords,
   textField,
 } from "./dialect.js";
@@ -17,7 +18,7 @@ import {
 export const ROWS_PER_CHUNK = 500;
 
 /** The header line, preceded by the BOM in the Excel dialects. */
-export function reportHeader(format: ReportFormat, extraColumns: readonly string[] = []): string {
+export function reportHeader(format: CsvFormat, extraColumns: readonly string[] = []): string {
   // Kept column names come from the input file, so they are untrusted text too.
   const header = [...REPORT_COLUMNS, ...extraColumns.map(neutralizeFormula)];
   return stringifyRecords([header], DIALECTS[format], true);
@@ -25,41 +26,39 @@ export function reportHeader(format: ReportFormat, extraColumns: readonly string
 
 /**
  * One row as a line of the report, cells in REPORT_COLUMNS order (test/report/format.test.ts
- * checks the two agree). Ids and money are plain numbers, never formula-prefixed, and only
- * money takes a decimal comma. Written out cell by cell because it runs once per input row.
- * Total over any strings: the report is written after money moved.
+ * checks the two agree). Ids and money are plain numbers, never formula-prefixed (an id a
+ * spreadsheet would change is kept as text), and only money takes a decimal comma. Written
+ * out cell by cell because it runs once per input row. Total over any strings: the report
+ * is written after money moved.
  */
 export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: readonly string[] = []): string {
-  // Invalid rows echo the input's own text: converting "1.234" to "1,234" would assert a
-  // reading that validation refused to make.
-  const localize = row.status !== "invalid";
   const d = dialect.delimiter;
   let line =
     String(row.line) +
     d +
     textField(row.reference, dialect) +
     d +
-    numberField(row.payer_user_id, dialect, false) +
+    idField(row.payer_user_id, dialect) +
     d +
     textField(row.sender_port, dialect) +
     d +
-    numberField(row.recipient_user_id, dialect, false) +
+    idField(row.recipient_user_id, dialect) +
     d +
     textField(row.port, dialect) +
     d +
-    numberField(row.amount, dialect, localize) +
+    numberField(row.amount, dialect, true) +
     d +
-    numberField(row.budget, dialect, localize) +
+    numberField(row.budget, dialect, true) +
     d +
     textField(row.currency, dialect) +
     d +
-    numberField(row.withdrawal_instruction_id, dialect, false) +
+    idField(row.withdrawal_instruction_id, dialect) +
     d +
     textField(row.status, dialect) +
     d +
-    numberField(row.request_id, dialect, false) +
+    idField(row.request_id, dialect) +
     d +
-    numberField(row.output_id, dialect, false) +
+    idField(row.output_id, dialect) +
     d +
     textField(row.state, dialect) +
     d +
@@ -79,7 +78,13 @@ export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: reado
     d +
     textField(row.error, dialect) +
     d +
-    textField(row.updated_at, dialect);
+    textField(row.updated_at, dialect) +
+    d +
+    // The input's own text: converting "1.234" to "1,234" would assert a reading that
+    // validation refused to make, so it is text, never a number (textField keeps it so).
+    textField(row.raw_amount, dialect) +
+    d +
+    textField(row.raw_budget, dialect);
   if (extraColumns.length > 0) {
     const extra = row.extra ?? {};
     // hasOwn: a kept column named "constructor" must not read Object.prototype.
@@ -92,7 +97,7 @@ export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: reado
 /** Rows without header or BOM: the body of one chunk. */
 export function reportLines(
   rows: Iterable<ReportRow>,
-  format: ReportFormat,
+  format: CsvFormat,
   extraColumns: readonly string[] = [],
 ): string {
   const dialect = DIALECTS[format];
@@ -104,7 +109,7 @@ export function reportLines(
 /** The report file as successive strings: header first, then up to `rowsPerChunk` rows each. */
 export function* reportChunks(
   rows: Iterable<ReportRow>,
-  format: ReportFormat,
+  format: CsvFormat,
   extraColumns: readonly string[] = [],
   rowsPerChunk = ROWS_PER_CHUNK,
 ): Generator<string> {
@@ -122,7 +127,7 @@ export function* reportChunks(
 
 export function renderReport(
   rows: Iterable<ReportRow>,
-  format: ReportFormat,
+  format: CsvFormat,
   extraColumns: readonly string[] = [],
 ): string {
   return [...reportChunks(rows, format, extraColumns)].join("");

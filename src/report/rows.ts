@@ -44,8 +44,9 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
     sender_port: cells.sender_port,
     recipient_user_id: cells.recipient_user_id,
     port: cells.port,
-    amount: cells.amount,
-    budget: cells.budget,
+    amount: "",
+    budget: "",
+    // The currency of the figure the input gave, as the raw cells say which one it is.
     currency: reportCurrency(cells),
     withdrawal_instruction_id: cells.withdrawal_instruction_id,
     status: "invalid",
@@ -61,6 +62,8 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
     error_code: item.errors[0]?.code ?? "invalid",
     error: item.errors.map((e) => (e.column ? `${e.column}: ${e.message}` : e.message)).join("; "),
     updated_at: stamp,
+    raw_amount: cells.amount,
+    raw_budget: cells.budget,
     extra: cells.extra,
   };
 }
@@ -96,6 +99,8 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
     error_code: result.error_code,
     error: result.error,
     updated_at: result.updated_at,
+    raw_amount: "",
+    raw_budget: "",
     extra: raw.extra,
   };
 }

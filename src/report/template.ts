@@ -4,7 +4,7 @@
  * template saved unchanged goes through `submit --sandbox`.
  */
 import type { CanonicalColumn } from "../read/headers.js";
-import { DIALECTS, numberCell, type ReportFormat, stringifyRecords } from "./dialect.js";
+import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "./dialect.js";
 
 /** The reader's canonical columns (DESIGN.md section 4), in the order the template shows them. */
 export const INPUT_COLUMNS = [
@@ -47,7 +47,7 @@ const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
 
 const MONEY: ReadonlySet<InputColumn> = new Set<InputColumn>(["amount", "budget"]);
 
-export function templateCsv(format: ReportFormat): string {
+export function templateCsv(format: CsvFormat): string {
   const dialect = DIALECTS[format];
   const rows = EXAMPLES.map((example) =>
     INPUT_COLUMNS.map((column) =>

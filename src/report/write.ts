@@ -2,16 +2,18 @@
  * Writing the report: to stdout for `--report -`, otherwise atomically (temp file in the
  * same directory, fsync, rename) so a crash or a kill never leaves a half report where an
  * accountant would take it for a whole one, and owner-only (0600) because it lists who is
- * paid what.
+ * paid what. The CSV dialects are rendered here; `xlsx` is src/report/xlsx.ts, which loads
+ * exceljs only when asked for (it takes a while to load, and a CSV run should not wait for it).
  */
-import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { open, rm, stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { BatchError } from "../errors.js";
+import { AtomicFile, REPORT_MODE, tempPathFor } from "./atomic.js";
 import type { ReportRow } from "./columns.js";
-import type { ReportFormat } from "./dialect.js";
+import { isCsvFormat, type ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
 import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "./table.js";
+import { writeXlsxReport, XlsxReport } from "./xlsx.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -23,9 +25,17 @@ export interface WriteReportOptions {
   extraColumns?: readonly string[];
   /** Where `-` writes; process.stdout unless a test injects another. */
   stdout?: ChunkSink;
+  /** For the xlsx Summary sheet (the CSV report holds rows only). */
+  batchId?: string;
+  file?: string;
+  /** When the report's data was read; default: when it is written. */
+  asOf?: Date;
+  /** IANA zone the xlsx report shows times in (default UTC); the CSV report writes UTC. */
+  tz?: string;
 }
 
-const REPORT_MODE = 0o600;
+/** What the xlsx Summary sheet says of a report that is known only at its end. */
+export type ReportMeta = Pick<WriteReportOptions, "batchId" | "file" | "asOf">;
 
 /** Writes every row; resolves with the number of rows written. */
 export async function writeReport(
@@ -33,6 +43,13 @@ export async function writeReport(
   rows: Iterable<ReportRow>,
   options: WriteReportOptions,
 ): Promise<{ rows: number }> {
+  const format = options.format;
+  if (!isCsvFormat(format)) {
+    if (path === "-") throw binaryToStdout();
+    return writeXlsxReport(path, rows, options).catch((error: unknown) => {
+      throw error instanceof BatchError ? error : reportWriteError(path, error);
+    });
+  }
   const counted = { rows: 0 };
   function* counting(): Generator<ReportRow> {
     for (const row of rows) {
@@ -41,7 +58,7 @@ export async function writeReport(
     }
   }
   // Rendered synchronously, a chunk at a time: an await per row of a million-row report adds up.
-  const chunks = reportChunks(counting(), options.format, options.extraColumns);
+  const chunks = reportChunks(counting(), format, options.extraColumns);
   try {
     if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);
@@ -74,7 +91,8 @@ export async function writeTable(
  * Fails with a usage error (exit 2) when the report could not be written, so the CLI can
  * find out before anything is sent rather than after the money moved.
  */
-export async function checkReportTarget(path: string): Promise<void> {
+export async function checkReportTarget(path: string, format?: ReportFormat): Promise<void> {
+  if (path === "-" && format === "xlsx") throw binaryToStdout();
   if (path === "-") return;
   const target = resolve(path);
   const hint = "choose another --report path, or --report - for stdout";
@@ -114,74 +132,13 @@ async function writeFileAtomically(path: string, chunks: Iterable<string>): Prom
 }
 
 /**
- * A file written to a temp file beside its target, which it replaces only on `commit`
- * (fsync, rename, fsync of the directory), so a crash never leaves half a report where an
- * accountant would take it for a whole one.
- */
-class AtomicFile {
-  /** The write in flight: each chunk is rendered while the one before is being written. */
-  private writing: Promise<void> = Promise.resolve();
-
-  private constructor(
-    private readonly target: string,
-    private readonly temp: string,
-    private handle: FileHandle | undefined,
-  ) {}
-
-  static async open(path: string): Promise<AtomicFile> {
-    const target = resolve(path);
-    const temp = tempPathFor(target);
-    // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
-    // umask; chmod then sets exactly 0600 whatever the umask was.
-    const handle = await open(temp, "wx", REPORT_MODE);
-    const file = new AtomicFile(target, temp, handle);
-    try {
-      await handle.chmod(REPORT_MODE);
-    } catch (error) {
-      await file.discard();
-      throw error;
-    }
-    return file;
-  }
-
-  async append(text: string): Promise<void> {
-    const bytes = Buffer.from(text, "utf8");
-    await this.writing;
-    this.writing = writeAll(this.live(), bytes);
-    this.writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
-  }
-
-  async commit(): Promise<void> {
-    await this.writing;
-    const handle = this.live();
-    await handle.sync();
-    await handle.close();
-    this.handle = undefined;
-    // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
-    await rename(this.temp, this.target);
-    await syncDirectory(dirname(this.target));
-  }
-
-  async discard(): Promise<void> {
-    await this.writing.catch(() => undefined);
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
-    await rm(this.temp, { force: true }).catch(() => undefined);
-  }
-
-  private live(): FileHandle {
-    if (!this.handle) throw new Error("report file already committed or discarded");
-    return this.handle;
-  }
-}
-
-/**
  * A report written while its rows are still being produced (`validate` checks rows as it
  * reads them): `commit` makes it the report, `discard` leaves no trace.
  */
 export interface ReportFile {
   write(rows: Iterable<ReportRow>): Promise<void>;
-  commit(): Promise<void>;
+  /** `meta` is for the xlsx Summary sheet: what is known only once every row was read. */
+  commit(meta?: ReportMeta): Promise<void>;
   discard(): Promise<void>;
 }
 
@@ -189,14 +146,31 @@ export async function openReportFile(path: string, options: WriteReportOptions):
   const fail = (error: unknown) => {
     throw error instanceof BatchError ? error : reportWriteError(path, error);
   };
+  const format = options.format;
+  if (!isCsvFormat(format)) {
+    if (path === "-") throw binaryToStdout();
+    const report = await XlsxReport.open(path, options).catch(fail);
+    return {
+      write: (rows) => report.write(rows).catch(fail),
+      commit: (meta) => report.commit(meta).catch(fail),
+      discard: () => report.discard(),
+    };
+  }
   const file = await AtomicFile.open(path).catch(fail);
   const extraColumns = options.extraColumns ?? [];
-  await file.append(reportHeader(options.format, extraColumns)).catch(fail);
+  await file.append(reportHeader(format, extraColumns)).catch(fail);
   return {
-    write: (rows) => file.append(reportLines(rows, options.format, extraColumns)).catch(fail),
+    write: (rows) => file.append(reportLines(rows, format, extraColumns)).catch(fail),
     commit: () => file.commit().catch(fail),
     discard: () => file.discard(),
   };
+}
+
+/** A workbook is binary: on a terminal it is noise, in a pipe rarely what was meant. */
+function binaryToStdout(): BatchError {
+  return new BatchError("usage", "--report - cannot take --report-format xlsx: a workbook is a binary file", {
+    hint: "give --report a file name ending in .xlsx, or pick a CSV --report-format for stdout",
+  });
 }
 
 function reportWriteError(path: string, error: unknown): BatchError {
@@ -206,32 +180,6 @@ function reportWriteError(path: string, error: unknown): BatchError {
     cause: error,
     hint: "check the report's directory and free space, then run again (nothing is sent twice)",
   });
-}
-
-/** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */
-function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-}
-
-async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Makes the rename itself durable. Best-effort: some platforms cannot open or fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Windows and some network filesystems refuse; the data itself is already fsynced.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 function messageOf(error: unknown): string {

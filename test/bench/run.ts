@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,submit,rate,help,naive,status,cycle,export] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,submit,rate,help,naive,status,cycle,export] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -20,6 +20,7 @@ import { Emulator } from "./emulator.js";
 import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
+import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const CLI = join(ROOT, "dist", "cli.js");
@@ -626,6 +627,7 @@ async function main(): Promise<void> {
     const sizes = new Set<number>();
     if (wants("validate")) sizes.add(VALIDATE_ROWS);
     if (wants("rss")) sizes.add(RSS_SMALL_ROWS).add(RSS_BIG_ROWS);
+    if (wants("xlsx")) sizes.add(XLSX_ROWS);
     if (wants("submit")) sizes.add(SUBMIT_ROWS).add(CEILING_ROWS);
     if (wants("rate")) sizes.add(RATE_ROWS);
     if (wants("naive")) sizes.add(NAIVE_ROWS);
@@ -639,6 +641,7 @@ async function main(): Promise<void> {
     await attempt("help", "--help wall time", helpFigure);
     await attempt("validate", "validate throughput", () => validateThroughput(dir));
     await attempt("rss", "validate peak RSS", () => validateRss(dir));
+    await attempt("xlsx", "validate peak RSS, xlsx report", () => xlsxRss(dir, CLI, log));
     await attempt("submit", "submit throughput and faults", () => submitFigures(dir, seed));
     await attempt("rate", "submit under a rate limit", () => rateFigure(dir, seed));
     const submitRowsPerS = figures.find((f) => f.id === "submit")?.data.rows_per_s as number | undefined;
@@ -654,6 +657,7 @@ async function main(): Promise<void> {
   const order = [
     "validate",
     "rss",
+    "xlsx",
     "submit",
     "rate",
     "faults",

@@ -2,14 +2,15 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
 import {
+  CSV_FORMATS,
+  type CsvFormat,
   csvField,
   DIALECTS,
   type Dialect,
-  neutralizeFormula,
+  idCell,
   numberCell,
-  REPORT_FORMATS,
-  type ReportFormat,
   stringifyRecords,
+  textCell,
 } from "../../src/report/dialect.js";
 import { renderReport, reportChunks, reportLine } from "../../src/report/format.js";
 import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
@@ -18,7 +19,7 @@ const HEADER_NAMES = REPORT_COLUMNS.join(",");
 const ROWS = [reportRow(), FAILED_BUDGET_ROW];
 
 /** Reads a report back the way a careful consumer would: the dialect's delimiter, BOM stripped. */
-function parseBack(text: string, format: ReportFormat): string[][] {
+function parseBack(text: string, format: CsvFormat): string[][] {
   return parse(text, { delimiter: DIALECTS[format].delimiter, bom: true });
 }
 
@@ -26,9 +27,9 @@ describe("report/format: exact bytes of each dialect", () => {
   it("csv: no BOM, comma, dot decimals, LF, quotes only where needed", () => {
     expect(renderReport(ROWS, "csv")).to.equal(
       `${HEADER_NAMES}\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z\n" +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,\n" +
         '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
-        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z\n',
+        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "csv"), "utf8");
     expect([...bytes.subarray(0, 4)]).to.deep.equal([0x6c, 0x69, 0x6e, 0x65]); // "line", no EF BB BF
@@ -38,9 +39,9 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel: BOM, semicolon, decimal comma in amount and budget only, CRLF", () => {
     expect(renderReport(ROWS, "excel")).to.equal(
       `\uFEFF${REPORT_COLUMNS.join(";")}\r\n` +
-        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z\r\n" +
+        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;\r\n" +
         "3;Pérez, Ana;112;us_usd;301;mx_mxn;;1250,50;USD;2101;failed;7;;;;;;1250,50;USD;;api_unprocessable;" +
-        '"Instrucción ""2101"" rechazada";2026-11-22T10:15:00Z\r\n',
+        '"Instrucción ""2101"" rechazada";2026-11-22T10:15:00Z;;\r\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "excel"), "utf8");
     expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
@@ -49,18 +50,18 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel-en: BOM, comma, dot decimals, CRLF", () => {
     expect(renderReport(ROWS, "excel-en")).to.equal(
       `\uFEFF${HEADER_NAMES}\r\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z\r\n" +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,\r\n" +
         '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
-        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z\r\n',
+        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,\r\n',
     );
   });
 
-  it("excel: a dot in a text column is not turned into a comma", () => {
+  it("excel: a dot in a text column is not turned into a comma (and a number-like one is kept as text)", () => {
     const row = reportRow({ reference: "12.5", state: "v1.2", amount: "99.90", currency: "USD" });
     const [, cells] = parseBack(renderReport([row], "excel"), "excel");
     expect(cells?.slice(0, 12)).to.deep.equal([
       "2",
-      "12.5",
+      "'12.5",
       "112",
       "ar_ars",
       "300",
@@ -94,7 +95,7 @@ describe("report/format: formula injection (OWASP)", () => {
     ["a=b", "a=b"],
     ["", ""],
   ];
-  for (const format of REPORT_FORMATS) {
+  for (const format of CSV_FORMATS) {
     for (const [input, expected] of cases) {
       it(`${format}: reference ${JSON.stringify(input)} comes out as ${JSON.stringify(expected)}`, () => {
         const [, cells] = parseBack(renderReport([reportRow({ reference: input })], format), format);
@@ -135,6 +136,8 @@ describe("report/format: formula injection (OWASP)", () => {
       "'\t=A1",
       "'=cmd|' /C calc'!A0",
       "'=NOW()",
+      "",
+      "",
       "'=1+1",
       "'+2",
     ]);
@@ -146,7 +149,7 @@ describe("report/format: formula injection (OWASP)", () => {
       reportRow({ amount: "", budget: "0.01", currency: "USD", payer_user_id: "", output_id: "" }),
       reportRow({ status: "invalid", amount: "-5", budget: "-5.5", recipient_user_id: "-3" }),
     ];
-    for (const format of REPORT_FORMATS) {
+    for (const format of CSV_FORMATS) {
       const records = parseBack(renderReport(rows, format), format).slice(1);
       for (const cells of records) {
         for (const index of [0, 2, 4, 6, 7, 9, 11, 12, 15, 17])
@@ -155,10 +158,31 @@ describe("report/format: formula injection (OWASP)", () => {
     }
   });
 
-  it("an invalid row's money cell is echoed verbatim, neutralised only when it is not a number", () => {
-    const row = reportRow({ status: "invalid", amount: "1.234", budget: "=1+1", payer_user_id: "+112" });
-    const [, cells] = parseBack(renderReport([row], "excel"), "excel");
-    expect([cells?.[2], cells?.[6], cells?.[7]]).to.deep.equal(["'+112", "1.234", "'=1+1"]);
+  it("an invalid row's money goes verbatim to raw_amount/raw_budget, as text; amount and budget stay empty", () => {
+    const row = reportRow({
+      status: "invalid",
+      amount: "",
+      budget: "",
+      raw_amount: "1.234",
+      raw_budget: "=1+1",
+      payer_user_id: "+112",
+    });
+    const raw = REPORT_COLUMNS.indexOf("raw_amount");
+    const excel = parseBack(renderReport([row], "excel"), "excel")[1] ?? [];
+    // A spreadsheet would read "1.234" as a number (1234 or 1.234, by locale): the quote keeps it text.
+    expect([excel[2], excel[6], excel[7], excel[raw], excel[raw + 1]]).to.deep.equal([
+      "'+112",
+      "",
+      "",
+      "'1.234",
+      "'=1+1",
+    ]);
+    const csv = parseBack(renderReport([row], "csv"), "csv")[1] ?? [];
+    expect([csv[6], csv[7], csv[raw], csv[raw + 1]]).to.deep.equal(["", "", "1.234", "'=1+1"]);
+  });
+
+  it("raw_amount is the last but one column, raw_budget the last, after DESIGN's columns", () => {
+    expect(REPORT_COLUMNS.slice(-3)).to.deep.equal(["updated_at", "raw_amount", "raw_budget"]);
   });
 });
 
@@ -171,18 +195,18 @@ function expectedCells(row: ReportRow, dialect: Dialect, extraColumns: readonly 
     "request_id",
     "output_id",
   ]);
-  const money = new Set(["amount", "budget"]);
+  const money = new Set(["amount", "budget", "receive_amount", "spend_amount"]);
   const fields = row as unknown as Record<string, string | number>;
   return [
     ...REPORT_COLUMNS.map((column) => {
       const value = String(fields[column]);
       if (column === "line") return value;
-      if (money.has(column)) return numberCell(value, dialect, row.status !== "invalid");
-      if (ids.has(column)) return numberCell(value, dialect, false);
-      return neutralizeFormula(value);
+      if (money.has(column)) return numberCell(value, dialect, true);
+      if (ids.has(column)) return idCell(value, dialect);
+      return textCell(value, dialect);
     }),
     ...extraColumns.map((name) =>
-      neutralizeFormula(Object.hasOwn(row.extra ?? {}, name) ? (row.extra?.[name] ?? "") : ""),
+      textCell(Object.hasOwn(row.extra ?? {}, name) ? (row.extra?.[name] ?? "") : "", dialect),
     ),
   ];
 }
@@ -192,8 +216,14 @@ describe("report/format: round trip", () => {
     reportRow({ reference: "line one\nline two; with a semicolon, and a comma" }),
     reportRow({ line: 5, reference: 'say "hi"\r\nback', error: "a;b,c" }),
     reportRow({ line: 7, reference: "Ñandú áéíóú ü €", extra: { constructor: "kept" } }),
+    reportRow({
+      line: 8,
+      reference: "0012345",
+      recipient_user_id: "12345678901234567890",
+      extra: { missing: "007" },
+    }),
   ];
-  for (const format of REPORT_FORMATS) {
+  for (const format of CSV_FORMATS) {
     it(`${format}: csv-parse reads back exactly the cells written`, () => {
       const parsed = parseBack(renderReport(tricky, format, ["constructor", "missing"]), format);
       expect(parsed[0]).to.deep.equal([...REPORT_COLUMNS, "constructor", "missing"]);
@@ -205,6 +235,58 @@ describe("report/format: round trip", () => {
       expect(parsed[3]?.slice(-2)).to.deep.equal(["kept", ""]);
     });
   }
+});
+
+describe("report/format: digits a spreadsheet would change stay text in the excel dialects", () => {
+  // [cell, as the excel dialects write it]; the csv dialect (for programs) writes every cell as is.
+  const cases: Array<[string, string]> = [
+    ["0012345", "'0012345"],
+    ["12345678901234567890", "'12345678901234567890"],
+    ["1234567890123456789", "'1234567890123456789"],
+    ["123456789012", "'123456789012"], // Excel's General format would show 1.23457E+11
+    ["12345678901", "12345678901"],
+    ["0", "0"],
+    ["300", "300"],
+  ];
+  for (const [cell, excel] of cases) {
+    it(`${JSON.stringify(cell)} as an id and as a reference: ${JSON.stringify(excel)} in excel and excel-en, as is in csv`, () => {
+      const row = reportRow({
+        reference: cell,
+        recipient_user_id: cell,
+        request_id: cell,
+        extra: { legajo: cell },
+      });
+      for (const format of CSV_FORMATS) {
+        const [, cells = []] = parseBack(renderReport([row], format, ["legajo"]), format);
+        const expected = format === "csv" ? cell : excel;
+        expect([cells[1], cells[4], cells[11], cells.at(-1)], format).to.deep.equal([
+          expected,
+          expected,
+          expected,
+          expected,
+        ]);
+      }
+    });
+  }
+
+  it("exact bytes: an excel line with a 20-digit output id and a reference 0012345", () => {
+    const row = reportRow({ reference: "0012345", output_id: "12345678901234567890" });
+    expect(reportLine(row, DIALECTS.excel)).to.equal(
+      "2;'0012345;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;'12345678901234567890;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;\r\n",
+    );
+  });
+
+  it("text a locale could read as a number keeps its quote mark; plain words and amounts do not get one", () => {
+    const dialect = DIALECTS.excel;
+    expect(["40987,72", "1.234", "1 500", "1e5", "15%", ".5"].map((t) => textCell(t, dialect))).to.deep.equal(
+      ["'40987,72", "'1.234", "'1 500", "'1e5", "'15%", "'.5"],
+    );
+    expect(["EMP-0012", "e5", "v1.2", "2026-11-22T10:15:00Z"].map((t) => textCell(t, dialect))).to.deep.equal(
+      ["EMP-0012", "e5", "v1.2", "2026-11-22T10:15:00Z"],
+    );
+    expect(numberCell("123456789012.50", dialect, true)).to.equal("123456789012,50");
+    expect(numberCell("0.50", dialect, true)).to.equal("0,50");
+  });
 });
 
 describe("report/format: chunks", () => {
@@ -243,7 +325,7 @@ describe("report/dialect: csvField writes what csv-stringify writes", () => {
       for (const char of alphabet) cells.push(prefix + char);
   }
   cells.push('a "quoted" word', "line\r\nbreak", "x;y,z", "  padded  ", "\uFEFFbom");
-  for (const format of REPORT_FORMATS) {
+  for (const format of CSV_FORMATS) {
     it(`${format}: ${cells.length} cells, one record each and all in one record`, () => {
       const dialect = DIALECTS[format];
       const record = (values: string[]) =>

@@ -26,6 +26,8 @@ export function reportRow(overrides: Partial<ReportRow> = {}): ReportRow {
     error_code: "",
     error: "",
     updated_at: "2026-11-22T10:15:00Z",
+    raw_amount: "",
+    raw_budget: "",
     ...overrides,
   };
 }

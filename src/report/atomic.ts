@@ -1,0 +1,99 @@
+/**
+ * A report file written atomically and owner-only: to a temp file in the same directory,
+ * fsynced, then renamed over the target, so that a crash or a kill never leaves half a report
+ * where an accountant would take it for a whole one, and 0600 because it lists who is paid
+ * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
+ */
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+
+export const REPORT_MODE = 0o600;
+
+/**
+ * A file written to a temp file beside its target, which it replaces only on `commit`
+ * (fsync, rename, fsync of the directory), so a crash never leaves half a report where an
+ * accountant would take it for a whole one.
+ */
+export class AtomicFile {
+  /** The write in flight: each chunk is rendered while the one before is being written. */
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly target: string,
+    private readonly temp: string,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  static async open(path: string): Promise<AtomicFile> {
+    const target = resolve(path);
+    const temp = tempPathFor(target);
+    // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
+    // umask; chmod then sets exactly 0600 whatever the umask was.
+    const handle = await open(temp, "wx", REPORT_MODE);
+    const file = new AtomicFile(target, temp, handle);
+    try {
+      await handle.chmod(REPORT_MODE);
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
+    return file;
+  }
+
+  async append(data: string | Uint8Array): Promise<void> {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    await this.writing;
+    this.writing = writeAll(this.live(), bytes);
+    this.writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
+  }
+
+  async commit(): Promise<void> {
+    await this.writing;
+    const handle = this.live();
+    await handle.sync();
+    await handle.close();
+    this.handle = undefined;
+    // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
+    await rename(this.temp, this.target);
+    await syncDirectory(dirname(this.target));
+  }
+
+  async discard(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    await rm(this.temp, { force: true }).catch(() => undefined);
+  }
+
+  private live(): FileHandle {
+    if (!this.handle) throw new Error("report file already committed or discarded");
+    return this.handle;
+  }
+}
+
+/** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Makes the rename itself durable. Best-effort: some platforms cannot open or fsync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Windows and some network filesystems refuse; the data itself is already fsynced.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
