@@ -13,6 +13,9 @@ export type BatchErrorCode =
   | "interrupted" // SIGINT/SIGTERM
   | "locked" // another run holds the batch lock
   | "conflict" // the server's state is not what exactly-once needs (duplicate requests, incomplete listing)
+  | "concurrent_writer" // the server shows outputs this run did not create and cannot account for
+  | "not_writable" // a local file (state directory, journal, lock, report) cannot be written; nothing was sent
+  | "write_failed" // a local file could not be written after something was sent
   | "internal";
 
 export class BatchError extends Error {
@@ -44,12 +47,15 @@ export function exitCodeFor(error: unknown): number {
     case "control_total":
     case "auth":
     case "insecure_url":
+    case "not_writable":
       return EXIT.usage;
     case "locked":
+    case "concurrent_writer":
       return EXIT.locked;
     case "unreachable":
     case "conflict":
     case "interrupted":
+    case "write_failed":
     case "internal":
       return EXIT.stopped;
   }

@@ -20,11 +20,19 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** The environment without any real Bitex settings, so nothing can reach the real service. */
-function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+/** Where a test's runs keep their journals and locks unless it says otherwise: never the real home. */
+export const stateDirOf = (cwd: string) => join(cwd, ".state", "bitex-batch");
+
+/**
+ * The environment without any real Bitex settings, so nothing can reach the real service,
+ * and with the per-user state directory inside the test's own directory.
+ */
+function cleanEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(cwd, ".state") };
   delete env.BITEX_API_KEY;
   delete env.BITEX_API_URL;
+  delete env.BITEX_BATCH_SETTLE_MS;
+  delete env.BITEX_BATCH_CRASH_AT;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -38,7 +46,7 @@ export function spawnCli(
 ): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
-    env: cleanEnv(options.env),
+    env: cleanEnv(options.cwd, options.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
