@@ -101,13 +101,17 @@ function toRecord(
 ): InputRecord {
   const fields: Partial<Record<CanonicalColumn, string>> = {};
   const { columns } = header;
-  const tooLong: RecordProblem[] = [];
+  // Allocated only for a row that has one (a million rows read here).
+  let tooLong: RecordProblem[] | undefined;
   for (let position = 0; position < columns.length; position++) {
     const column = columns[position];
     if (column === null || column === undefined) continue;
     const value = values[position] ?? "";
     fields[column] = column === "reference" ? value : value.trim();
-    if (value.length > MAX_CELL_CHARS) tooLong.push(cellTooLong(column, value));
+    if (value.length > MAX_CELL_CHARS) {
+      tooLong ??= [];
+      tooLong.push(cellTooLong(column, value));
+    }
   }
   const record: InputRecord = { line, fields, problems: NO_PROBLEMS };
   if (extras) {
@@ -115,11 +119,14 @@ function toRecord(
     for (const { position, name } of extras) {
       const value = values[position] ?? "";
       setOwn(extra, name, value);
-      if (value.length > MAX_CELL_CHARS) tooLong.push(cellTooLong(name, value));
+      if (value.length > MAX_CELL_CHARS) {
+        tooLong ??= [];
+        tooLong.push(cellTooLong(name, value));
+      }
     }
     record.extra = extra;
   }
-  if (tooLong.length > 0) record.problems = tooLong;
+  if (tooLong) record.problems = tooLong;
   // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
   const beyond = values.length > columns.length ? values.slice(columns.length) : null;
   if (beyond?.some((value) => value.trim() !== "")) {
