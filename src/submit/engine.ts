@@ -544,6 +544,8 @@ class Run {
     const tally = this.tally(requestId);
     try {
       await this.journal.append({ t: "intent", line: row.line, request_id: requestId, at: now() });
+      // The run may have stopped while the intent was synced (another writer seen): send nothing more.
+      if (this.halted) return null;
       this.sentAny = true;
       tally.maybe.set(row.line, row);
       const output = await this.options.api.createOutput({

@@ -18,6 +18,8 @@ export interface CliResult {
 export interface CliOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
+  /** A shell line run before the CLI, e.g. "ulimit -f 2" (the CLI then replaces the shell). */
+  shellPrefix?: string;
 }
 
 /** Where a test's runs keep their journals and locks unless it says otherwise: never the real home. */
@@ -44,7 +46,10 @@ export function spawnCli(
   args: string[],
   options: CliOptions,
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, argv] = options.shellPrefix
+    ? ["bash", ["-c", `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, CLI, ...args]]
+    : [process.execPath, [CLI, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
     env: cleanEnv(options.cwd, options.env),
     stdio: ["ignore", "pipe", "pipe"],
