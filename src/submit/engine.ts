@@ -66,7 +66,7 @@ export interface SubmitOptions {
   checkpoint?: (point: "requests-ready" | "outputs-done") => void;
   /** Creates into one request between two counts of its outputs (default 8). */
   watchEvery?: number;
-  /** How long a request found on the server but not in the journal is watched before use (default 2 s). */
+  /** How long a request found on the server but not in the journal is watched before use (default 2 s; 0: not watched, for tests). */
   quietMs?: number;
 }
 
@@ -92,6 +92,8 @@ interface Tally {
   /** Creates since the request's outputs were last counted. */
   sinceCheck: number;
   checking: boolean;
+  /** Set while a count that did not add up is looked into: no create starts into the request. */
+  hold: Promise<void> | null;
 }
 
 /** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
@@ -153,7 +155,7 @@ class Run {
   private tally(requestId: string): Tally {
     let tally = this.tallies.get(requestId);
     if (!tally) {
-      tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, checking: false };
+      tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, checking: false, hold: null };
       this.tallies.set(requestId, tally);
     }
     return tally;
@@ -337,6 +339,10 @@ class Run {
     const adopted = request.adopted;
     if (!adopted) return true;
     try {
+      if ((this.options.quietMs ?? DEFAULT_QUIET_MS) <= 0) {
+        await this.recordRequest(planned, request.id, adopted.state);
+        return true;
+      }
       const again = await this.options.api.getRequest(request.id);
       if (again.outputs_count !== adopted.outputs) {
         this.stop(
@@ -371,17 +377,28 @@ class Run {
 
   /**
    * Counts the request's outputs against what this run accounts for (journaled, or a create
-   * of its own in flight or unclear). More than that: the listing names the strangers and
-   * the run stops. Cheap (one GET) when nothing is wrong.
+   * of its own in flight or unclear). More than that: no create starts into the request while
+   * the listing names the strangers, and the run stops. Cheap (one GET) when nothing is wrong.
+   * Its own creates in flight can hide as many foreign outputs at one count, so a writer that
+   * keeps writing is caught within a few creates, a single stray output at the latest by the
+   * exact count that ends the round (nothing of this run in flight then).
    */
   private async watch(requestId: string): Promise<void> {
     const tally = this.tally(requestId);
     if (tally.checking || this.halted) return;
     tally.checking = true;
     tally.sinceCheck = 0;
+    let holding: (() => void) | undefined;
     try {
       const request = await this.options.api.getRequest(requestId);
       if (request.outputs_count <= tally.known.size + tally.maybe.size) return;
+      let release = () => undefined as void;
+      tally.hold = new Promise<void>((resolve) => {
+        release = resolve;
+      }).finally(() => {
+        tally.hold = null;
+      });
+      holding = release;
       const listed = await this.listed(requestId);
       const strangers = this.strangersIn(listed, [...tally.maybe.values()]);
       if (strangers.length > 0) this.stop(anotherWriter(requestId, strangers));
@@ -400,6 +417,7 @@ class Run {
       this.stop(error);
     } finally {
       tally.checking = false;
+      holding?.();
     }
   }
 
@@ -542,6 +560,8 @@ class Run {
 
   private async create(requestId: string, row: ValidRow): Promise<ApiError | null> {
     const tally = this.tally(requestId);
+    while (tally.hold) await tally.hold;
+    if (this.halted) return null;
     try {
       await this.journal.append({ t: "intent", line: row.line, request_id: requestId, at: now() });
       // The run may have stopped while the intent was synced (another writer seen): send nothing more.
