@@ -392,13 +392,11 @@ class Run {
     try {
       const request = await this.options.api.getRequest(requestId);
       if (request.outputs_count <= tally.known.size + tally.maybe.size) return;
-      let release = () => undefined as void;
       tally.hold = new Promise<void>((resolve) => {
-        release = resolve;
+        holding = resolve;
       }).finally(() => {
         tally.hold = null;
       });
-      holding = release;
       const listed = await this.listed(requestId);
       const strangers = this.strangersIn(listed, [...tally.maybe.values()]);
       if (strangers.length > 0) this.stop(anotherWriter(requestId, strangers));
