@@ -76,6 +76,7 @@ function checkNumbers(args: SubmitArgs): void {
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
     throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
   }
+  settleFromEnv();
 }
 
 interface SignalActions {
