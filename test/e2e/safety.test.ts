@@ -98,7 +98,7 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
     }
 
     for (const at of [0, 10, 40]) {
-      it(`with two different --state-dir (fast one started at ${at} outputs of the slow one): never a row paid twice; the overlap is named (exit 4)`, async () => {
+      it(`with two different --state-dir (fast one started at ${at} outputs of the slow one): never a row paid twice; every row once, or the overlap named (exit 4)`, async () => {
         await world(60, { latency_ms: 20 });
         const [stateA, stateB] = [await tempDir("bb-state-a-"), await tempDir("bb-state-b-")];
         const slow = spawnCli(["submit", "payroll.csv", ...SLOW, "--state-dir", stateA], {
@@ -118,13 +118,16 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
         expectAtMostOnce(box, rows);
         for (const result of results) expect([0, 4], all).to.include(result.code);
         const stopped = results.filter((result) => result.code === 4);
-        expect(stopped.length, `the overlap is noticed by at least one run:\n${all}`).to.be.greaterThan(0);
+        // With 50 rows or more still to send, the slow run is surely still sending when the fast
+        // one looks; later on it may be done by then (and the fast one finds everything paid).
+        if (at < 40) expect(stopped.length, `the overlap is noticed:\n${all}`).to.be.greaterThan(0);
         for (const result of stopped) {
           // The evidence: the request (and its counts or twin) or the foreign outputs, by id.
           expect(result.stderr).to.match(
             /request \d+ \(external_id bb-[0-9a-f]+\) is being filled by another run: it held \d+ output\(s\), and \d+ a moment later|requests \d+, \d+ carry external_id bb-[0-9a-f]+: another run created one at the same moment|request \d+ holds \d+ output\(s\) that this run did not create .*\(\d+/,
           );
         }
+        // A run that finished paid every row; two that stopped sent nothing into twin requests.
         if (stopped.length < results.length) expectExactlyOnce(box, rows);
         else expect(box.state().outputs, "both stopped before sending").to.have.length(0);
       });
