@@ -138,18 +138,19 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
 
   describe("creates that commit after a proxy said they failed", () => {
     // Creates 2, 5, 9 and 14 are answered 500, 503, 408 and a reset at once, and reach the
-    // emulator only 2-3 s later.
+    // emulator only 2-3 s later; create 18 is answered 503 after the emulator committed it.
     const late = (call: { create: number }): ProxyAction => {
       const faults: Record<number, ProxyAction> = {
         2: { kind: "answer", status: 500, forwardAfterMs: 2000 },
         5: { kind: "answer", status: 503, forwardAfterMs: 2500 },
         9: { kind: "answer", status: 408, forwardAfterMs: 3000 },
         14: { kind: "reset", forwardAfterMs: 2200 },
+        18: { kind: "replace", status: 503 },
       };
       return faults[call.create] ?? { kind: "pass" };
     };
 
-    it("500, 503, 408 and a reset whose commits land 2-3 s later: settled by listing, every row once, exit 0", async () => {
+    it("500, 503, 408 and a reset whose commits land 2-3 s later, a 503 after the commit: settled by listing, every row once, exit 0", async () => {
       await world(24);
       const proxy = await faultProxy(box.url, late);
       try {
@@ -174,8 +175,14 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
             .filter((e) => e.t === "ambiguous")
             .map((e) => e.code)
             .sort(),
-        ).to.deep.equal(["api_network", "api_server_error", "api_server_error", "api_timeout"]);
-        expect(entries.filter((e) => e.via === "reconciled")).to.have.length(4);
+        ).to.deep.equal([
+          "api_network",
+          "api_server_error",
+          "api_server_error",
+          "api_server_error",
+          "api_timeout",
+        ]);
+        expect(entries.filter((e) => e.via === "reconciled")).to.have.length(5);
       } finally {
         await proxy.close();
       }
@@ -189,7 +196,7 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
           cwd: dir,
           env: { ...apiEnv(box), BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "4000" },
         });
-        // Every clear create is in; the four unclear ones have not landed yet.
+        // The clear creates are in, and the one answered 503 after its commit; four have not landed yet.
         await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
         await new Promise((resolve) => setTimeout(resolve, 300));
         child.kill("SIGTERM");

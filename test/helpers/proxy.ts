@@ -12,7 +12,9 @@ export type ProxyAction =
   /** Answer `status` with a proxy's HTML page at once, forward the request after `forwardAfterMs`. */
   | { kind: "answer"; status: number; forwardAfterMs: number }
   /** Destroy the client's connection at once, forward the request after `forwardAfterMs`. */
-  | { kind: "reset"; forwardAfterMs: number };
+  | { kind: "reset"; forwardAfterMs: number }
+  /** Forward the request, and once the server has answered (committed), answer `status` instead. */
+  | { kind: "replace"; status: number };
 
 export interface CallInfo {
   method: string;
@@ -27,6 +29,11 @@ export interface FaultProxy {
   /** Resolves once every request passed on late has reached the server and been answered. */
   landed(): Promise<void>;
   close(): Promise<void>;
+}
+
+function proxyPage(res: http.ServerResponse, status: number): void {
+  res.writeHead(status, { "content-type": "text/html", connection: "close" });
+  res.end(`<html><body><h1>${status}</h1><p>upstream trouble</p></body></html>\n`);
 }
 
 export async function faultProxy(
@@ -72,6 +79,10 @@ export async function faultProxy(
         void forward(req, body, res);
         return;
       }
+      if (action.kind === "replace") {
+        void forward(req, body, null).then(() => proxyPage(res, action.status));
+        return;
+      }
       late.push(
         new Promise<void>((resolve) => setTimeout(resolve, action.forwardAfterMs)).then(() =>
           forward(req, body, null),
@@ -81,8 +92,7 @@ export async function faultProxy(
         req.socket.destroy();
         return;
       }
-      res.writeHead(action.status, { "content-type": "text/html", connection: "close" });
-      res.end(`<html><body><h1>${action.status}</h1><p>upstream trouble</p></body></html>\n`);
+      proxyPage(res, action.status);
     });
     res.on("error", () => undefined);
   });
