@@ -278,7 +278,8 @@ describe("exactly once under faults", function () {
   });
 
   it("two runs of the same batch started together: one exits 4, the other finishes", async () => {
-    const rows = await world(30, 0, { latency_ms: 30 });
+    // Long enough a run that the other one, however late a loaded machine starts it, finds the lock held.
+    const rows = await world(30, 0, { latency_ms: 150 });
     const [a, b] = await Promise.all([submit(), submit()]);
     expect([a.code, b.code].sort()).to.deep.equal([0, 4]);
     expect((a.code === 4 ? a : b).stderr).to.match(/another run \(pid \d+ on .+\) holds this batch/);
