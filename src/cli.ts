@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { diskFailure, isDiskFailure } from "./disk.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
+import { redactor } from "./redact.js";
+import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./state-dir.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -110,7 +113,12 @@ export function buildCli(argv: string[]) {
     .usage(
       "$0 <command> [options]\n\nPays many people at once through the Bitex CrossBorder API. API key: env BITEX_API_KEY.",
     )
-    .option("state-dir", { type: "string", default: ".bitex-batch", describe: "journal and lock directory" })
+    .option("state-dir", {
+      type: "string",
+      default: defaultStateDir(),
+      defaultDescription: STATE_DIR_DESCRIPTION,
+      describe: "journal and lock directory",
+    })
     .option("json", { type: "boolean", default: false, describe: "print one JSON summary on stdout" })
     .option("quiet", { type: "boolean", default: false, describe: "only warnings and errors" })
     .option("debug", { type: "boolean", default: false, describe: "show stack traces" })
@@ -273,29 +281,46 @@ export function buildCli(argv: string[]) {
     });
 }
 
-/** The only place an error turns into words on stderr and an exit code. */
-export function reportFailure(error: unknown, debug: boolean): number {
-  const code = exitCodeFor(error);
-  if (error instanceof BatchError) {
-    process.stderr.write(`bitex-batch: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+/**
+ * The only place an error turns into words on stderr and an exit code. Every line passes
+ * through the key's redaction (the key comes from the environment only), stack traces too.
+ */
+export function reportFailure(
+  error: unknown,
+  debug: boolean,
+  secrets: readonly string[] = [process.env.BITEX_API_KEY ?? ""],
+): number {
+  const redact = redactor(secrets);
+  const say = (line: string) => process.stderr.write(`${redact(line)}\n`);
+  // A file of this machine that could not be written or read: words, not "unexpected error".
+  const failure =
+    !(error instanceof BatchError) && isDiskFailure(error)
+      ? diskFailure(error, {
+          action: "write",
+          path: String((error as { path?: unknown }).path ?? "a file"),
+          sentAny: true,
+          hint: "fix that, then run the same command again",
+        })
+      : error;
+  const code = exitCodeFor(failure);
+  if (failure instanceof BatchError) {
+    say(`bitex-batch: ${failure.message}`);
+    if (failure.hint) say(`  ${failure.hint}`);
   } else {
-    process.stderr.write(
-      `bitex-batch: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    if (!debug)
-      process.stderr.write("  run again with --debug for details; the journal is kept, so it resumes\n");
+    say(`bitex-batch: unexpected error: ${failure instanceof Error ? failure.message : String(failure)}`);
+    if (!debug) say("  run again with --debug for details");
   }
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (debug && error instanceof Error && error.stack) say(error.stack);
   return code;
 }
 
 async function main(): Promise<void> {
   // A reader that went away (`| head`) must not crash a run, least of all a submit: the
   // words are lost, the work and the exit code stand.
+  // The same for a terminal that hung up (SIGHUP, then EIO on every write).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
+      if (error.code !== "EPIPE" && error.code !== "EIO") throw error;
     });
   }
   const argv = hideBin(process.argv);

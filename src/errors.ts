@@ -15,6 +15,9 @@ export type BatchErrorCode =
   | "conflict" // the server's state is not what exactly-once needs (duplicate requests, incomplete listing)
   | "refused" // a guard, a deadline or the quote gate refused a money step; nothing moved
   | "not_yet" // the batch is not where the command was asked to take it yet (a wait timed out)
+  | "concurrent_writer" // the server shows outputs this run did not create and cannot account for
+  | "not_writable" // a local file (state directory, journal, lock, report) cannot be written; nothing was sent
+  | "write_failed" // a local file could not be written after something was sent
   | "internal";
 
 export class BatchError extends Error {
@@ -47,13 +50,16 @@ export function exitCodeFor(error: unknown): number {
     case "auth":
     case "insecure_url":
     case "refused":
+    case "not_writable":
       return EXIT.usage;
     case "locked":
+    case "concurrent_writer":
       return EXIT.locked;
     case "unreachable":
     case "conflict":
     case "not_yet":
     case "interrupted":
+    case "write_failed":
     case "internal":
       return EXIT.stopped;
   }

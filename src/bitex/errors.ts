@@ -76,7 +76,14 @@ export interface HeaderLookup {
   get(name: string): string | null;
 }
 
-/** Maps any non-2xx answer to an ApiError. `bodyText` may be JSON:API, Bitex's `{"error":…}`, HTML or empty. */
+/**
+ * Maps any non-2xx answer to an ApiError. `bodyText` may be JSON:API, Bitex's `{"error":…}`, HTML or empty.
+ *
+ * `sent` is "maybe" unless the answer is provably the API's own refusal: a 429, or a 4xx
+ * other than 408 whose body is one of Bitex's error documents (JSON:API `errors`, or its
+ * `{"error": …}`). A proxy in front of Bitex can answer 5xx, 408, or an HTML 4xx after it
+ * forwarded the request, and the server may commit it seconds later.
+ */
 export function errorFromResponse(
   status: number,
   headers: HeaderLookup,
@@ -88,21 +95,22 @@ export function errorFromResponse(
   const base = { status, request, errors: body.errors };
   const said = body.message ? `: ${body.message}` : "";
   const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs);
+  const refused: Sent = body.fromApi ? "no" : "maybe";
 
   if (status === 401 || status === 403) {
     const code = status === 401 ? "api_unauthorized" : "api_forbidden";
     const detail = `Bitex refused the API key (${status})${said}`;
-    return new ApiError({ ...base, kind: "unauthorized", code, detail, sent: "no" });
+    return new ApiError({ ...base, kind: "unauthorized", code, detail, sent: refused });
   }
   if (status === 404) {
     const detail = `Bitex has no such resource, or one of the ids sent does not exist (404)${said}`;
-    return new ApiError({ ...base, kind: "not_found", code: "api_not_found", detail, sent: "no" });
+    return new ApiError({ ...base, kind: "not_found", code: "api_not_found", detail, sent: refused });
   }
   if (status === 422) {
     const first = body.errors[0]?.code;
     const code = typeof first === "string" && /^[a-z][a-z0-9_]*$/.test(first) ? first : "api_validation";
     const detail = body.message ?? "Bitex rejected the data (422)";
-    return new ApiError({ ...base, kind: "validation", code, detail, sent: "no" });
+    return new ApiError({ ...base, kind: "validation", code, detail, sent: refused });
   }
   if (status === 429) {
     const detail = `Bitex rate limit reached (429)${retryAfterMs === undefined ? "" : `; retry after ${retryAfterMs} ms`}`;
@@ -115,14 +123,28 @@ export function errorFromResponse(
       retryAfterMs,
     });
   }
-  // 408 and 425 mean the server gave up on the request before processing it.
+  // A 408 is often a proxy's, which may have passed the request on before giving up.
   if (status === 408) {
     const detail = `Bitex timed out waiting for the request (408)${said}`;
-    return new ApiError({ ...base, kind: "timeout", code: "api_timeout", detail, sent: "no", retryAfterMs });
+    return new ApiError({
+      ...base,
+      kind: "timeout",
+      code: "api_timeout",
+      detail,
+      sent: "maybe",
+      retryAfterMs,
+    });
   }
   if (status === 425) {
     const detail = `Bitex refused to process the request yet (425)${said}`;
-    return new ApiError({ ...base, kind: "server", code: "api_too_early", detail, sent: "no", retryAfterMs });
+    return new ApiError({
+      ...base,
+      kind: "server",
+      code: "api_too_early",
+      detail,
+      sent: refused,
+      retryAfterMs,
+    });
   }
   if (status >= 500) {
     const detail = `Bitex server error (${status})${said}`;
@@ -142,11 +164,11 @@ export function errorFromResponse(
       kind: "bad_response",
       code: "api_unexpected_redirect",
       detail,
-      sent: "no",
+      sent: "maybe",
     });
   }
   const detail = `Bitex refused the request (${status})${said}`;
-  return new ApiError({ ...base, kind: "client", code: "api_client_error", detail, sent: "no" });
+  return new ApiError({ ...base, kind: "client", code: "api_client_error", detail, sent: refused });
 }
 
 /** Connection could not even be opened: the request never left, so it certainly was not acted on. */
@@ -206,17 +228,23 @@ export function badResponse(status: number, why: string, sent: Sent, request?: s
  * Extracts a human message from Bitex's error bodies: JSON:API `errors` (detail + pointer),
  * `{"error": "…"}`, or nothing for HTML and other text (an HTML page is noise in a report).
  */
-function parseErrorBody(text: string): { errors: ServerErrorObject[]; message: string | undefined } {
+function parseErrorBody(text: string): {
+  errors: ServerErrorObject[];
+  message: string | undefined;
+  /** The body is one of Bitex's error documents, not a proxy's page. */
+  fromApi: boolean;
+} {
+  const none = { errors: [], message: undefined, fromApi: false };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { errors: [], message: undefined };
+    return none;
   }
-  if (!json || typeof json !== "object") return { errors: [], message: undefined };
+  if (!json || typeof json !== "object") return none;
   const { error, errors } = json as { error?: unknown; errors?: unknown };
-  if (typeof error === "string" && error !== "") return { errors: [], message: error };
-  if (!Array.isArray(errors)) return { errors: [], message: undefined };
+  if (typeof error === "string" && error !== "") return { errors: [], message: error, fromApi: true };
+  if (!Array.isArray(errors)) return none;
   const objects = errors.filter((e): e is ServerErrorObject => !!e && typeof e === "object");
   const parts = objects.flatMap((e) => {
     const text = str(e.detail) ?? str(e.title);
@@ -224,7 +252,7 @@ function parseErrorBody(text: string): { errors: ServerErrorObject[]; message: s
     const pointer = str(e.source?.pointer);
     return [pointer ? `${text} (${pointer})` : text];
   });
-  return { errors: objects, message: parts.length > 0 ? parts.join("; ") : undefined };
+  return { errors: objects, message: parts.length > 0 ? parts.join("; ") : undefined, fromApi: true };
 }
 
 function str(value: unknown): string | undefined {

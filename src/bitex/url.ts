@@ -44,3 +44,23 @@ export function isLoopback(hostname: string): boolean {
 function show(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
+
+/**
+ * The identity of an API base URL, for telling whether a journal belongs to the API a run
+ * points at: only differences that provably name the same API are removed (scheme and host
+ * case, a default port, trailing slashes, `localhost` for 127.0.0.1). Anything else, a path's
+ * case included, stays a different API.
+ */
+export function apiIdentity(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  // The URL parser lowercases the scheme and host and drops a port that is the scheme's default.
+  const host = parsed.hostname === "localhost" ? "127.0.0.1" : parsed.hostname;
+  const port = parsed.port === "" ? "" : `:${parsed.port}`;
+  const path = parsed.pathname.replace(/\/+$/, "");
+  return `${parsed.protocol}//${host}${port}${path}`;
+}

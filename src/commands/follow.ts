@@ -28,7 +28,7 @@ import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
 import type { LoadArgs } from "./load.js";
 import { type Output, reportCommandOutput } from "./output.js";
-import { crashHook, watchSignals } from "./signals.js";
+import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 
@@ -221,7 +221,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
       : EXIT.ok;
   out.json(jsonOf(context, follow, tally, exitCode, stopped));
-  if (stopped) throw stopped;
+  if (stopped) throw withRerun(stopped);
   return exitCode;
 }
 

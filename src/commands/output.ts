@@ -1,4 +1,5 @@
 import { BatchError } from "../errors.js";
+import { redactor } from "../redact.js";
 
 /**
  * Where a command's words go. Human lines go to stderr (stdout stays for the report with
@@ -50,9 +51,7 @@ export function reportCommandOutput(
 export function createOutput(options: OutputOptions): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
-  const redact = (text: string) =>
-    secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), text);
+  const redact = redactor(options.secrets ?? []);
   const toErr = (line: string) => stderr.write(`${redact(line)}\n`);
   const quiet = options.quiet ?? false;
   const jsonMode = options.json ?? false;

@@ -1,28 +1,52 @@
 /**
- * Signals for the commands that call the API: the first SIGINT/SIGTERM stops new work and lets
- * calls in flight finish (bounded), the second exits at once. The journal is consistent at
- * every instant, so either way the same command resumes.
+ * Signals for the commands that call the API: the first SIGINT, SIGTERM or SIGHUP (a closed
+ * terminal, a dropped SSH session) stops new work and lets calls in flight finish (bounded),
+ * the second exits at once. The journal is consistent at every instant, so either way the
+ * same command resumes, and every stop says which command that is.
  */
-import { EXIT } from "../errors.js";
+import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { RESUME_HINT } from "../submit/steer.js";
 import type { Output } from "./output.js";
 
-/** How long calls in flight may take to finish after SIGINT/SIGTERM before they are cut. */
+/** How long calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP before they are cut. */
 const DRAIN_MS = 10_000;
 
-export interface SignalActions {
+/** The signals that stop a run the same way: no new rows, calls in flight finish, report, exit 3. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** The command line of this run, to run it again (the key is never on it: env only). */
+function rerunCommand(): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  return ["bitex-batch", ...process.argv.slice(2)].map(quote).join(" ");
+}
+
+export const resumeHint = () => `${RESUME_HINT}: ${rerunCommand()}`;
+
+/** A stop that means "run again" (exit 3) ends with the command to run. */
+export function withRerun(error: BatchError): BatchError {
+  if (exitCodeFor(error) !== EXIT.stopped) return error;
+  return new BatchError(error.code, error.message, { hint: resumeHint(), cause: error.cause });
+}
+
+interface SignalActions {
   stop(): void;
   drainTimeout(): void;
   /** Synchronous cleanup before exiting at once. */
   exitNow(): void;
 }
 
-/** First signal: stop taking rows, let calls in flight finish (bounded). Second: leave now. */
+/**
+ * First signal: stop taking rows, let calls in flight finish (bounded). Second: leave now.
+ * Installed before the file is read, so that a signal at any moment ends with the report
+ * and the command to run again (the actions see what exists by then).
+ */
 export function watchSignals(out: Output, actions: SignalActions): () => void {
   let timer: NodeJS.Timeout | undefined;
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {
     if (++count > 1) {
-      out.warn(`${signal} again: exiting now; the journal is consistent, run again to resume`);
+      out.warn(`${signal} again: exiting now; the journal is consistent`);
+      out.warn(`  ${resumeHint()}`);
       actions.exitNow();
       process.exit(EXIT.stopped);
     }
@@ -33,20 +57,18 @@ export function watchSignals(out: Output, actions: SignalActions): () => void {
     timer = setTimeout(actions.drainTimeout, DRAIN_MS);
     timer.unref();
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
   return () => {
     clearTimeout(timer);
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+    for (const signal of STOP_SIGNALS) process.off(signal, handler);
   };
 }
 
 /**
- * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=<point>
- * makes the process SIGKILL itself at that point, the way an OOM killer or a power cut would:
- * requests-ready and outputs-done of submit, `<step>:intent` (journaled, not sent) and
- * `<step>:answered` (done on the server, not journaled) of a money step, and status-read.
+ * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=<point> makes the process
+ * SIGKILL itself at that point, the way an OOM killer or a power cut would: requests-ready
+ * and outputs-done of submit, `<step>:intent` (journaled, not sent) and `<step>:answered`
+ * (done on the server, not journaled) of a money step, and status-read.
  */
 export function crashHook(): ((point: string) => void) | undefined {
   const at = process.env.BITEX_BATCH_CRASH_AT;

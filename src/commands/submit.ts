@@ -2,52 +2,35 @@
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import type { ValidRow } from "../model.js";
+import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
-import { earlierBatchesOf, journalPathFor } from "../submit/batches.js";
+import { earlierBatches, journalPathFor, paidWords, paymentsDigest } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
-import { acquireLock } from "../submit/lock.js";
+import { acquireLock, type Lock } from "../submit/lock.js";
+import type { SettlePolicy } from "../submit/steer.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
-import { reportCommandOutput } from "./output.js";
+import { type Output, reportCommandOutput } from "./output.js";
 import { startProgress } from "./progress.js";
-import { crashHook, watchSignals } from "./signals.js";
+import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
   stateDir: string;
   json: boolean;
   quiet: boolean;
-  /** How far to take the batch (DESIGN.md section 12); default "created". */
-  until: Until;
-  concurrency: number;
-  rate: number;
   dryRun: boolean;
   skipInvalid: boolean;
-}
-
-/** An edited file is a new batch: refuse to pay it again silently while its old batch has payments. */
-async function refuseSilentNewBatch(args: SubmitArgs, stateDir: string, loaded: Loaded): Promise<void> {
-  if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
-  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
-  const earlier = await earlierBatchesOf(stateDir, loaded.file, loaded.batchId);
-  const last = earlier.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1))[0];
-  if (!last) return;
-  throw new BatchError(
-    "input",
-    `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) paid ${last.created} row(s) from it; sending it as a new batch could pay them again`,
-    {
-      hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
-    },
-  );
+  /** How far to take the batch (DESIGN.md section 12); default "created". */
+  until: Until;
 }
 
 /**
@@ -67,14 +50,119 @@ const STEPS: Record<Until, Step[]> = {
   final: ["quote", "accept", "watch"],
 };
 
-export async function submitCommand(args: SubmitArgs): Promise<void> {
+/**
+ * For tests against the emulator only: BITEX_BATCH_SETTLE_MS shortens how long a create
+ * without a clear outcome may still land (default 30 s; see README, exactly once).
+ */
+function settleFromEnv(): Partial<SettlePolicy> | undefined {
+  const text = process.env.BITEX_BATCH_SETTLE_MS;
+  if (text === undefined || text === "") return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new BatchError(
+      "usage",
+      `BITEX_BATCH_SETTLE_MS expects a whole number of milliseconds, got ${JSON.stringify(text)}`,
+    );
+  }
+  return { lateMs: Number(text) };
+}
+
+function checkNumbers(args: SubmitArgs): void {
   checkCallLimits(args);
-  // --max-total and the waits are checked before anything is read or sent.
+  settleFromEnv();
+}
+
+/**
+ * An edited file is a new batch, and so is the same file under another name: refuse to pay
+ * it silently while an earlier batch of the state directory has sent rows (created, or sent
+ * without an answer) from a file of that name, or holds exactly the same payments.
+ */
+async function refuseSilentNewBatch(
+  args: SubmitArgs,
+  stateDir: string,
+  loaded: Loaded,
+  batchPlan: Plan,
+): Promise<void> {
+  if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
+  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
+  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
+  const earlier = await earlierBatches(stateDir, loaded.batchId);
+  const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
+  if (last) {
+    throw new BatchError(
+      "input",
+      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
+      {
+        hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
+      },
+    );
+  }
+  const payments = paymentsDigest(batchPlan);
+  const copy = earlier.find((batch) => batch.payments === payments);
+  if (copy) {
+    throw new BatchError(
+      "input",
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
+      {
+        hint: "nothing was sent; if this is a new payment run of the same payments (next month's payroll), pass --batch-id <new id>",
+      },
+    );
+  }
+}
+
+/** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
+interface Held {
+  lock?: Lock;
+  connection?: Awaited<ReturnType<typeof connect>>;
+  dropState?: () => void;
+}
+
+export async function submitCommand(args: SubmitArgs): Promise<void> {
+  checkNumbers(args);
+  // --max-total and the waits too are checked before anything is read or sent.
   const follow = followPlan(args, STEPS[args.until ?? "created"]);
   // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).
   const target = args.dryRun ? null : resolveApi(args);
   const out = reportCommandOutput(args, target?.apiKey);
+  if (!args.dryRun) {
+    out.info(
+      args.sandbox
+        ? "state directory: a temporary one, removed at the end (the embedded emulator forgets everything too)"
+        : `state directory: ${resolve(args.stateDir)} (journal and lock; --state-dir to change)`,
+    );
+  }
+  const stop = new AbortController();
+  const held: Held = {};
+  const unwatch = watchSignals(out, {
+    stop: () => {
+      stop.abort();
+      held.connection?.client.gate.close();
+    },
+    drainTimeout: () => held.connection?.client.gate.abort(),
+    exitNow: () => {
+      held.lock?.releaseSync();
+      held.dropState?.();
+    },
+  });
+  try {
+    await submitWatched(args, out, stop.signal, held, follow);
+  } finally {
+    unwatch();
+  }
+}
+
+async function submitWatched(
+  args: SubmitArgs,
+  out: Output,
+  signal: AbortSignal,
+  held: Held,
+  follow: ReturnType<typeof followPlan>,
+): Promise<void> {
   const loaded = await loadBatch(args, out);
+  if (signal.aborted) {
+    throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
+      hint: resumeHint(),
+    });
+  }
   const base = {
     command: "submit" as const,
     file: loaded.file,
@@ -105,31 +193,35 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
 
   // The embedded emulator's world ends with this process, so its journal must not outlive
   // it: a later --sandbox run would try to resume against a server that forgot everything.
-  const stateDir = args.sandbox ? await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-")) : args.stateDir;
-  const dropSandboxState = () => args.sandbox && rmSync(stateDir, { recursive: true, force: true });
+  let stateDir = args.stateDir;
+  let sandboxDir: string | undefined;
+  const dropSandboxState = () =>
+    sandboxDir !== undefined && rmSync(sandboxDir, { recursive: true, force: true });
   const batchPlan = plan(loaded.batchId, valid);
-  await mkdir(join(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
-  const lock = await acquireLock(join(stateDir, loaded.batchId, "lock"), (line) => out.warn(line));
-  const stop = new AbortController();
-  let connection: Awaited<ReturnType<typeof connect>> | undefined;
-  const unwatch = watchSignals(out, {
-    stop: () => {
-      stop.abort();
-      connection?.client.gate.close();
-    },
-    drainTimeout: () => connection?.client.gate.abort(),
-    exitNow: () => {
-      lock.releaseSync();
-      dropSandboxState();
-    },
-  });
+  let lock: Lock;
   try {
-    await refuseSilentNewBatch(args, stateDir, loaded);
-    connection = await connect(args, out, {
+    if (args.sandbox) {
+      sandboxDir = await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-"));
+      stateDir = sandboxDir;
+    }
+    held.dropState = dropSandboxState;
+    await mkdir(join(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
+    lock = await acquireLock(join(stateDir, loaded.batchId, "lock"), (line) => out.warn(line));
+    held.lock = lock;
+  } catch (error) {
+    dropSandboxState();
+    if (!isDiskFailure(error)) throw error;
+    const path = args.sandbox ? tmpdir() : stateDir;
+    throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
+  }
+  try {
+    await refuseSilentNewBatch(args, stateDir, loaded, batchPlan);
+    const connection = await connect(args, out, {
       concurrency: args.concurrency,
       rate: args.rate,
       timeScale: SANDBOX_TIME_SCALE,
     });
+    held.connection = connection;
     const total = valid.length;
     out.info(
       `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
@@ -144,10 +236,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
         apiLabel: connection.apiUrl,
         api: connection.client,
         concurrency: args.concurrency,
-        signal: stop.signal,
+        signal,
         say: (line) => out.info(line),
         onRowDone: () => progress.tick(),
         checkpoint: crashHook(),
+        settle: settleFromEnv(),
       });
     } finally {
       progress.stop();
@@ -164,28 +257,40 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
       );
     }
     const rows = reportRows(loaded.checked(), { kind: "submitted", outcomes }, new Date());
-    const created = await finish(out, {
-      ...base,
-      rows,
-      stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
-    });
-    if (stopped) throw stopped;
+    let created: number = EXIT.stopped;
+    try {
+      created = await finish(out, {
+        ...base,
+        rows,
+        stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
+      });
+    } catch (error) {
+      if (!isDiskFailure(error)) throw error;
+      const failure = diskFailure(error, {
+        action: "write the report",
+        path: loaded.reportPath,
+        sentAny: true,
+        hint: resumeHint(),
+      });
+      if (!stopped) throw failure;
+      out.warn(`bitex-batch: ${failure.message}`);
+    }
+    process.exitCode = created;
+    if (stopped) throw withRerun(stopped);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok)
         out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
-      process.exitCode = created;
       return;
     }
     const journalPath = journalPathFor(stateDir, loaded.batchId);
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
     process.exitCode = await followThrough(
-      { command: "submit", args, batch, out, connection, signal: stop.signal },
+      { command: "submit", args, batch, out, connection, signal },
       follow,
     );
   } finally {
-    unwatch();
-    await connection?.close();
+    await held.connection?.close();
     await lock.release();
     dropSandboxState();
   }

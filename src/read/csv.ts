@@ -14,6 +14,9 @@ import { parse as parseSync } from "csv-parse/sync";
 import { BatchError } from "../errors.js";
 import { type Delimiter, delimiterName, firstLine } from "./dialect.js";
 
+/** A record of a payment file is a few hundred bytes; one above this is not a payment (a stray quote, a blob). */
+export const MAX_RECORD_BYTES = 1 << 20;
+
 export interface CsvRow {
   /** Physical 1-based line where the row starts. */
   line: number;
@@ -113,6 +116,15 @@ function syntaxError(
   const at = `${options.file}:${line}`;
   const quoting = 'quote the whole field and double every quote inside it, e.g. "Pedro ""el Rayo"" Díaz"';
   switch (error.code) {
+    case "CSV_MAX_RECORD_SIZE":
+      return new BatchError(
+        "input",
+        `${at}: a record larger than ${MAX_RECORD_BYTES / (1 << 20)} MB (${column} onwards); a payment row is a few hundred bytes`,
+        {
+          hint: `look for a quote left open before it, or a pasted blob; ${quoting}`,
+          cause: error,
+        },
+      );
     case "CSV_QUOTE_NOT_CLOSED":
       return new BatchError(
         "input",
@@ -157,6 +169,8 @@ export async function* csvRows(
     // The BOM is gone already (decode); never let the parser guess an encoding from bytes.
     bom: false,
     relax_column_count: true,
+    // A bounded record: a stray quote cannot make the parser hold the rest of the file.
+    max_record_size: MAX_RECORD_BYTES,
   });
   let failure: { error: unknown } | undefined;
   let ended = false;

@@ -18,7 +18,7 @@ import { openSource, type Source, sourceFromBytes } from "./source.js";
 export interface RecordProblem {
   /** Canonical column, or "" for the record as a whole. */
   column: string;
-  code: "too_many_fields";
+  code: "too_many_fields" | "cell_too_long";
   message: string;
 }
 
@@ -61,6 +61,17 @@ export interface ReadResult {
 
 const NO_PROBLEMS: readonly RecordProblem[] = Object.freeze([]);
 
+/** No cell of a payment needs more: a longer one is a pasted blob, not an id, amount or reference. */
+export const MAX_CELL_CHARS = 1_000;
+
+function cellTooLong(column: string, value: string): RecordProblem {
+  return {
+    column,
+    code: "cell_too_long",
+    message: `${value.length} characters; a cell holds at most ${MAX_CELL_CHARS}`,
+  };
+}
+
 /** Object keys from file content: define, never assign (a column named "__proto__"). */
 function setOwn(target: Record<string, string>, key: string, value: string): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -90,23 +101,40 @@ function toRecord(
 ): InputRecord {
   const fields: Partial<Record<CanonicalColumn, string>> = {};
   const { columns } = header;
+  // Allocated only for a row that has one (a million rows read here).
+  let tooLong: RecordProblem[] | undefined;
   for (let position = 0; position < columns.length; position++) {
     const column = columns[position];
     if (column === null || column === undefined) continue;
     const value = values[position] ?? "";
     fields[column] = column === "reference" ? value : value.trim();
+    if (value.length > MAX_CELL_CHARS) {
+      tooLong ??= [];
+      tooLong.push(cellTooLong(column, value));
+    }
   }
   const record: InputRecord = { line, fields, problems: NO_PROBLEMS };
   if (extras) {
     const extra: Record<string, string> = {};
-    for (const { position, name } of extras) setOwn(extra, name, values[position] ?? "");
+    for (const { position, name } of extras) {
+      const value = values[position] ?? "";
+      setOwn(extra, name, value);
+      if (value.length > MAX_CELL_CHARS) {
+        tooLong ??= [];
+        tooLong.push(cellTooLong(name, value));
+      }
+    }
     record.extra = extra;
   }
+  if (tooLong) record.problems = tooLong;
   // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
   const beyond = values.length > columns.length ? values.slice(columns.length) : null;
   if (beyond?.some((value) => value.trim() !== "")) {
-    const shown = beyond.map((value) => JSON.stringify(value)).join(", ");
+    const shown = beyond
+      .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
+      .join(", ");
     record.problems = [
+      ...record.problems,
       {
         column: "",
         code: "too_many_fields",

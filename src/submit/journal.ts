@@ -7,6 +7,7 @@
  */
 import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { DiskError } from "../disk.js";
 
 export type JournalEntry =
   | {
@@ -14,6 +15,8 @@ export type JournalEntry =
       v: 1;
       batch_id: string;
       fingerprint: string;
+      /** The rows' payments whatever the file's name or row order (paymentsDigest); absent in older journals. */
+      payments?: string;
       api: string;
       file: string;
       rows: number;
@@ -136,7 +139,7 @@ export async function readJournal(path: string): Promise<JournalEntry[]> {
     return parseJournal(await readFile(path, "utf8"));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+    throw new DiskError("read the journal", path, error);
   }
 }
 
@@ -150,19 +153,28 @@ export class JournalWriter {
   private queue: Waiter[] = [];
   private flushing: Promise<void> | null = null;
 
-  private constructor(private readonly handle: FileHandle) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly path: string,
+  ) {}
 
+  /** Fails with a DiskError naming the journal. */
   static async open(path: string): Promise<JournalWriter> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const handle = await open(path, "a", 0o600);
-    // Starts on a fresh line even if the last run was killed mid-write.
-    const { size } = await handle.stat();
-    const writer = new JournalWriter(handle);
-    if (size > 0) await handle.appendFile("\n");
-    return writer;
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      handle = await open(path, "a", 0o600);
+      // Starts on a fresh line even if the last run was killed mid-write.
+      const { size } = await handle.stat();
+      if (size > 0) await handle.appendFile("\n");
+      return new JournalWriter(handle, path);
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      throw new DiskError("write the journal", path, error);
+    }
   }
 
-  /** Resolves once the entry is on disk. */
+  /** Resolves once the entry is on disk; fails with a DiskError naming the journal. */
   append(entry: JournalEntry): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ text: `${JSON.stringify(entry)}\n`, resolve, reject });
@@ -178,7 +190,8 @@ export class JournalWriter {
         await this.handle.datasync();
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
+        const failure = new DiskError("write the journal", this.path, error);
+        for (const waiter of batch) waiter.reject(failure);
       }
     }
     this.flushing = null;

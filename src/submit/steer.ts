@@ -3,13 +3,22 @@
  * (and with what exit), and how long a create with no clear outcome may still land.
  */
 import { ApiError } from "../bitex/errors.js";
+import { DiskError, diskFailure } from "../disk.js";
 import { BatchError } from "../errors.js";
 
 export const RESUME_HINT = "run the same command again to resume; nothing will be paid twice";
 
-/** A definite refusal of this row (the server did nothing), as opposed to a stop or an unknown outcome. */
+/**
+ * A definite refusal of this row (the server did nothing), as opposed to a stop or an unknown
+ * outcome: Bitex's own 404/422 document. The same status from a proxy's page may come after
+ * the proxy passed the create on, so it is ambiguous like a 5xx.
+ */
 export function isRowRejection(error: unknown): error is ApiError {
-  return error instanceof ApiError && (error.kind === "not_found" || error.kind === "validation");
+  return (
+    error instanceof ApiError &&
+    error.sent === "no" &&
+    (error.kind === "not_found" || error.kind === "validation")
+  );
 }
 
 /**
@@ -19,6 +28,8 @@ export function isRowRejection(error: unknown): error is ApiError {
  */
 export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
   if (error instanceof BatchError) return error;
+  if (error instanceof DiskError)
+    return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });
   if (error instanceof ApiError && error.kind === "unauthorized") {
     return sentAny
       ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, { hint })
@@ -33,22 +44,21 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
   return new BatchError("unreachable", message, { hint, cause: error });
 }
 
+/**
+ * How long a create without a clear outcome may still land on the server. Bitex has no
+ * idempotency keys, so no wait can rule out a later commit; this is a cost trade-off. A
+ * proxy or load balancer can answer 500, 503, 408 or reset the connection after it passed
+ * the create on, and the application may commit it seconds later; the client's own timeout
+ * leaves a create in the server's hands the same way. Every unclear create therefore waits
+ * the same delay before a listing may decide that it did not happen.
+ */
 export interface SettlePolicy {
-  /** The connection died without an answer: the server may be finishing the create. */
-  noAnswerMs: number;
-  /** A timeout or a gateway's 502/504: the server may still be working on it. */
   lateMs: number;
 }
 
-export const DEFAULT_SETTLE: SettlePolicy = { noAnswerMs: 1_000, lateMs: 30_000 };
+export const DEFAULT_SETTLE: SettlePolicy = { lateMs: 30_000 };
 
-/**
- * How long to wait before listing after an ambiguous create (pure). A server that answered
- * (500, 503) has finished with the call, so the listing can come at once; without an
- * answer, the create may still be committed after we gave up on it.
- */
+/** How long to wait before a listing may decide that an ambiguous create did not happen (pure). */
 export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
-  if (error.kind === "timeout" || error.status === 502 || error.status === 504) return policy.lateMs;
-  if (error.status !== undefined) return 0;
-  return policy.noAnswerMs;
+  return error.sent === "no" ? 0 : policy.lateMs;
 }

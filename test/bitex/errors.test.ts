@@ -138,19 +138,44 @@ describe("bitex errorFromResponse", () => {
     });
   });
 
+  // A body that is not one of Bitex's error documents may be a proxy's, which may have passed
+  // the request on before answering: only 429 stays a sure "not sent".
   const others: [number, string, string, string][] = [
-    [403, "unauthorized", "api_forbidden", "no"],
-    [408, "timeout", "api_timeout", "no"],
-    [425, "server", "api_too_early", "no"],
+    [403, "unauthorized", "api_forbidden", "maybe"],
+    [408, "timeout", "api_timeout", "maybe"],
+    [425, "server", "api_too_early", "maybe"],
+    [429, "rate_limited", "api_rate_limited", "no"],
     [502, "server", "api_server_error", "maybe"],
-    [302, "bad_response", "api_unexpected_redirect", "no"],
-    [400, "client", "api_client_error", "no"],
-    [409, "client", "api_client_error", "no"],
+    [503, "server", "api_server_error", "maybe"],
+    [302, "bad_response", "api_unexpected_redirect", "maybe"],
+    [400, "client", "api_client_error", "maybe"],
+    [404, "not_found", "api_not_found", "maybe"],
+    [409, "client", "api_client_error", "maybe"],
+    [422, "validation", "api_validation", "maybe"],
   ];
   for (const [status, kind, code, sent] of others) {
     it(`${status} → ${kind} ${code}, sent ${sent}`, () => {
       const error = errorFromResponse(status, headers(), "not json at all");
       expect([error.kind, error.code, error.sent, error.status]).to.deep.equal([kind, code, sent, status]);
+    });
+  }
+
+  // Bitex's own error documents: a 4xx is a refusal (nothing was done), except 408 and every 5xx.
+  const jsonApi = JSON.stringify({ errors: [{ status: 400, title: "mal", detail: "mal" }] });
+  const fromApi: [number, string, string][] = [
+    [400, jsonApi, "no"],
+    [403, RECORDED.invalidKey, "no"],
+    [404, RECORDED.notFoundA, "no"],
+    [409, jsonApi, "no"],
+    [422, RECORDED.lowerAmount, "no"],
+    [425, jsonApi, "no"],
+    [408, jsonApi, "maybe"],
+    [500, jsonApi, "maybe"],
+    [503, jsonApi, "maybe"],
+  ];
+  for (const [status, body, sent] of fromApi) {
+    it(`${status} with a Bitex error document: sent ${sent}`, () => {
+      expect(errorFromResponse(status, headers(), body).sent).to.equal(sent);
     });
   }
 });

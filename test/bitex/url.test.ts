@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkApiUrl } from "../../src/bitex/url.js";
+import { apiIdentity, checkApiUrl } from "../../src/bitex/url.js";
 import { BatchError } from "../../src/errors.js";
 
 function codeOf(url: string): string {
@@ -51,4 +51,25 @@ describe("bitex checkApiUrl", () => {
         .that.does.not.include("s3cret");
     }
   });
+});
+
+describe("bitex apiIdentity (is a journal's API this run's API?)", () => {
+  const same: [string, string][] = [
+    ["https://bitex.la/api", "https://BITEX.LA/api/"],
+    ["https://bitex.la:443/api", "https://bitex.la/api//"],
+    ["http://127.0.0.1:4000/api", "http://localhost:4000/api"],
+    ["HTTP://LocalHost:4000/api/", "http://127.0.0.1:4000/api"],
+  ];
+  for (const [a, b] of same) it(`${a} is ${b}`, () => expect(apiIdentity(a)).to.equal(apiIdentity(b)));
+
+  const different: [string, string][] = [
+    ["https://bitex.la/api", "https://sandbox.bitex.la/api"],
+    ["https://bitex.la/api", "https://bitex.la/API"],
+    ["https://bitex.la/api", "http://bitex.la/api"],
+    ["http://127.0.0.1:4000/api", "http://127.0.0.1:4001/api"],
+    ["http://127.0.0.1:4000/api", "http://[::1]:4000/api"],
+    ["https://bitex.la:8443/api", "https://bitex.la/api"],
+  ];
+  for (const [a, b] of different)
+    it(`${a} is not ${b}`, () => expect(apiIdentity(a)).to.not.equal(apiIdentity(b)));
 });

@@ -9,12 +9,17 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type CliResult, runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, spawnCli, stateDirOf, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
 import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
 
 const FAST = ["--rate", "1000", "--concurrency", "8", "--allow-duplicates"];
+/**
+ * The emulator commits a create when it arrives, so an unclear create never lands later than
+ * its answer: a 1 s settle delay (30 s by default, for proxies in front of Bitex) loses nothing here.
+ */
+const SETTLE = { BITEX_BATCH_SETTLE_MS: "1000" };
 
 async function expectAllCreated(dir: string, rows: readonly WorldRow[]): Promise<void> {
   const report = await readReport(join(dir, "payroll.report.csv"));
@@ -47,7 +52,10 @@ describe("exactly once under faults", function () {
   }
 
   const submit = (extra: string[] = [], env: Record<string, string> = {}): Promise<CliResult> =>
-    runCli(["submit", "payroll.csv", ...FAST, ...extra], { cwd: dir, env: { ...apiEnv(box), ...env } });
+    runCli(["submit", "payroll.csv", ...FAST, ...extra], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box), ...env },
+    });
 
   afterEach(async () => {
     await box?.close();
@@ -81,7 +89,10 @@ describe("exactly once under faults", function () {
 
   it("SIGKILL in the middle of the outputs, with creates in flight, then run again", async () => {
     const rows = await world(80, 2, { latency_ms: 40 });
-    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box) },
+    });
     await waitFor(() => box.state().outputs.length >= 30, "30 outputs");
     child.kill("SIGKILL");
     const killed = await done;
@@ -97,7 +108,10 @@ describe("exactly once under faults", function () {
 
   it("SIGTERM: no new rows, calls in flight finish, report with pending rows, exit 3; then it resumes", async () => {
     const rows = await world(80, 0, { latency_ms: 40 });
-    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box) },
+    });
     await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
     child.kill("SIGTERM");
     const stopped = await done;
@@ -117,7 +131,10 @@ describe("exactly once under faults", function () {
 
   it("a second signal exits at once; the journal stays consistent and the next run completes", async () => {
     const rows = await world(80, 0, { latency_ms: 200 });
-    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box) },
+    });
     await waitFor(() => box.state().outputs.length >= 10, "10 outputs");
     child.kill("SIGINT");
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -134,11 +151,14 @@ describe("exactly once under faults", function () {
 
   it("the journal is deleted after a partial run: requests are found by external_id and outputs reconciled", async () => {
     const rows = await world(80, 2, { latency_ms: 30 });
-    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    const { child, done } = spawnCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box) },
+    });
     await waitFor(() => box.state().outputs.length >= 25, "25 outputs");
     child.kill("SIGKILL");
     await done;
-    await rm(join(dir, ".bitex-batch"), { recursive: true });
+    await rm(stateDirOf(dir), { recursive: true });
     box.setFaults({ latency_ms: 0 });
     const again = await submit();
     expect(again.code, again.stderr).to.equal(0);
@@ -159,7 +179,7 @@ describe("exactly once under faults", function () {
     await waitFor(() => box.state().outputs.length >= 1, "the first output");
     child.kill("SIGKILL");
     await done;
-    await rm(join(dir, ".bitex-batch"), { recursive: true });
+    await rm(stateDirOf(dir), { recursive: true });
     box.setFaults({ latency_ms: 0 });
     const killed = await submit([], { BITEX_BATCH_CRASH_AT: "requests-ready" });
     expect(killed.signal).to.equal("SIGKILL");
@@ -258,7 +278,8 @@ describe("exactly once under faults", function () {
   });
 
   it("two runs of the same batch started together: one exits 4, the other finishes", async () => {
-    const rows = await world(30, 0, { latency_ms: 30 });
+    // Long enough a run that the other one, however late a loaded machine starts it, finds the lock held.
+    const rows = await world(30, 0, { latency_ms: 150 });
     const [a, b] = await Promise.all([submit(), submit()]);
     expect([a.code, b.code].sort()).to.deep.equal([0, 4]);
     expect((a.code === 4 ? a : b).stderr).to.match(/another run \(pid \d+ on .+\) holds this batch/);
@@ -272,10 +293,10 @@ describe("exactly once under faults", function () {
       env: apiEnv(box),
     });
     const batchId = (JSON.parse(dry.stdout) as { batch_id: string }).batch_id;
-    await mkdir(join(dir, ".bitex-batch", batchId), { recursive: true });
+    await mkdir(join(stateDirOf(dir), batchId), { recursive: true });
     const dead = 2 ** 22 + 12345; // above the default pid_max: no such process
     await writeFile(
-      join(dir, ".bitex-batch", batchId, "lock"),
+      join(stateDirOf(dir), batchId, "lock"),
       JSON.stringify({ pid: dead, host: hostname(), started_at: "2026-01-01T00:00:00Z" }),
     );
     const result = await submit();
@@ -286,7 +307,10 @@ describe("exactly once under faults", function () {
 
   it("the API goes away mid-run: exit 3 after bounded retries, then it completes once the API is back", async () => {
     const rows = await world(60, 0, { latency_ms: 20 });
-    const { done } = spawnCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    const { done } = spawnCli(["submit", "payroll.csv", ...FAST], {
+      cwd: dir,
+      env: { ...SETTLE, ...apiEnv(box) },
+    });
     await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
     await box.suspend();
     const stopped = await done;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { ROOT, runCli, stateDirOf, tempDir } from "../helpers/cli.js";
 import { readReport, withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
@@ -177,9 +177,9 @@ describe("submit end to end (built CLI against the emulator)", function () {
     });
     expect(refused.code).to.equal(2);
     const files = [join(dir, "payroll.report.csv")];
-    for (const batch of await readdir(join(dir, ".bitex-batch"))) {
-      for (const name of await readdir(join(dir, ".bitex-batch", batch)))
-        files.push(join(dir, ".bitex-batch", batch, name));
+    for (const batch of await readdir(stateDirOf(dir))) {
+      for (const name of await readdir(join(stateDirOf(dir), batch)))
+        files.push(join(stateDirOf(dir), batch, name));
     }
     const texts = [
       ok.stdout,

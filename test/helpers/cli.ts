@@ -18,13 +18,23 @@ export interface CliResult {
 export interface CliOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
+  /** A shell line run before the CLI, e.g. "ulimit -f 2" (the CLI then replaces the shell). */
+  shellPrefix?: string;
 }
 
-/** The environment without any real Bitex settings, so nothing can reach the real service. */
-function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+/** Where a test's runs keep their journals and locks unless it says otherwise: never the real home. */
+export const stateDirOf = (cwd: string) => join(cwd, ".state", "bitex-batch");
+
+/**
+ * The environment without any real Bitex settings, so nothing can reach the real service,
+ * and with the per-user state directory inside the test's own directory.
+ */
+function cleanEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(cwd, ".state") };
   delete env.BITEX_API_KEY;
   delete env.BITEX_API_URL;
+  delete env.BITEX_BATCH_SETTLE_MS;
+  delete env.BITEX_BATCH_CRASH_AT;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -36,9 +46,12 @@ export function spawnCli(
   args: string[],
   options: CliOptions,
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, argv] = options.shellPrefix
+    ? ["bash", ["-c", `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, CLI, ...args]]
+    : [process.execPath, [CLI, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
-    env: cleanEnv(options.env),
+    env: cleanEnv(options.cwd, options.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

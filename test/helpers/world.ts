@@ -119,3 +119,46 @@ export function expectExactlyOnce(box: Sandbox, rows: readonly WorldRow[]): void
   expect(state.outputs.length, "outputs on the server").to.equal(rows.length);
   expect(count(onServer)).to.deep.equal(count(inFile));
 }
+
+/**
+ * No row has more outputs on the server than the file has of it, and no output is foreign to
+ * the file (but those in `foreign`, put there by a test).
+ */
+export function expectAtMostOnce(
+  box: Sandbox,
+  rows: readonly WorldRow[],
+  foreign: ReadonlySet<string> = new Set(),
+): void {
+  const state = box.state();
+  const requests = new Map(state.requests.map((r) => [r.id, r]));
+  const allowed = new Map<string, number>();
+  for (const r of rows) {
+    const key = [
+      r.payer_user_id,
+      r.sender_port,
+      r.recipient_user_id,
+      r.port,
+      norm(r.amount),
+      r.withdrawal_instruction_id,
+    ].join("|");
+    allowed.set(key, (allowed.get(key) ?? 0) + 1);
+  }
+  const seen = new Map<string, string[]>();
+  for (const o of state.outputs) {
+    if (foreign.has(o.id)) continue;
+    const request = requests.get(o.relationships?.request?.data?.id ?? "");
+    const key = [
+      request?.relationships?.user?.data?.id,
+      request?.attributes.port_code,
+      o.relationships?.user?.data?.id,
+      o.attributes.port_code,
+      norm(o.attributes.amount),
+      o.relationships?.withdrawal_instruction?.data?.id,
+    ].join("|");
+    seen.set(key, [...(seen.get(key) ?? []), o.id]);
+  }
+  const twice = [...seen.entries()]
+    .filter(([key, ids]) => ids.length > (allowed.get(key) ?? 0))
+    .map(([key, ids]) => `${key}: outputs ${ids.join(", ")}`);
+  expect(twice, "rows paid more than once").to.deep.equal([]);
+}

@@ -178,6 +178,36 @@ describe("readRecords: cells", () => {
   });
 });
 
+describe("readRecords: oversized input (issue 11)", () => {
+  it("a cell longer than 1,000 characters is a problem of its row, naming the column; 1,000 is fine", async () => {
+    const { records } = await read(
+      `${HEADER},notes\nar_ars,1,cl_clp,10,5,${"r".repeat(1000)},x\nar_ars,2,cl_clp,10,5,${"r".repeat(1001)},${"n".repeat(1200)}\n`,
+      { keepColumns: true },
+    );
+    expect(records[0]?.problems).to.deep.equal([]);
+    expect(records[1]?.problems).to.deep.equal([
+      { column: "reference", code: "cell_too_long", message: "1001 characters; a cell holds at most 1000" },
+      { column: "notes", code: "cell_too_long", message: "1200 characters; a cell holds at most 1000" },
+    ]);
+  });
+
+  it("an ignored column's long cell is no problem (it is not read)", async () => {
+    const { records } = await read(`${HEADER},notes\nar_ars,1,cl_clp,10,5,r,${"n".repeat(5000)}\n`);
+    expect(records[0]?.problems).to.deep.equal([]);
+  });
+
+  it("a record larger than 1 MB stops the read with an input error naming its line", async () => {
+    const error = await readError(
+      `${HEADER}\nar_ars,1,cl_clp,10,5,r\nar_ars,2,cl_clp,10,5,${"r".repeat(1 << 20)}\n`,
+    );
+    expect(error.code).to.equal("input");
+    expect(error.message).to.equal(
+      'in.csv:3: a record larger than 1 MB (column 6 ("reference") onwards); a payment row is a few hundred bytes',
+    );
+    expect(error.hint).to.match(/^look for a quote left open before it/);
+  });
+});
+
 describe("readRecords: refusals", () => {
   it("names the file, line and column of an unclosed quote", async () => {
     const error = await readError(

@@ -16,18 +16,22 @@ import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
 
-const policy = { noAnswerMs: 1000, lateMs: 30000 };
-const err = (kind: ApiError["kind"], status?: number) =>
-  new ApiError({ kind, status, sent: "maybe", code: "x", detail: "x" });
+const policy = { lateMs: 30000 };
+const err = (kind: ApiError["kind"], status?: number, sent: ApiError["sent"] = "maybe") =>
+  new ApiError({ kind, status, sent, code: "x", detail: "x" });
 
 describe("settleDelayMs (how long an unclear create may still land)", () => {
+  // A proxy may answer (or reset) before the application behind it commits: every unclear
+  // create waits the same delay before a listing may say it did not happen.
   const cases: Array<[string, ApiError, number]> = [
-    ["503 answered: the server is done with it", err("server", 503), 0],
-    ["500 answered", err("server", 500), 0],
+    ["503: a proxy's answer may precede the commit", err("server", 503), 30000],
+    ["500", err("server", 500), 30000],
+    ["408 from a proxy", err("timeout", 408), 30000],
     ["502 from a gateway: the app may still commit", err("server", 502), 30000],
     ["504 from a gateway", err("server", 504), 30000],
     ["client timeout: the server may still be working", err("timeout"), 30000],
-    ["connection reset, no answer", err("network"), 1000],
+    ["connection reset, no answer", err("network"), 30000],
+    ["Bitex's own refusal: nothing to wait for", err("validation", 422, "no"), 0],
   ];
   for (const [name, error, expected] of cases)
     it(name, () => expect(settleDelayMs(error, policy)).to.equal(expected));
@@ -193,6 +197,7 @@ describe("submit engine: resuming a run killed with a create in flight", functio
       concurrency: 2,
       signal: new AbortController().signal,
       say: () => undefined,
+      settle: { lateMs: 1000 },
     });
     await landing;
     client.close();

@@ -1,0 +1,77 @@
+/**
+ * Failures of this machine's own files (the state directory, the journal, the lock, the
+ * report) as BatchErrors that name the path and say why in words: a full disk, a file size
+ * limit, a read-only or unwritable directory, a path through a regular file. Exit 2 when
+ * nothing was sent yet, exit 3 after (exitCodeFor).
+ */
+import { BatchError } from "./errors.js";
+
+const WHY: Readonly<Record<string, string>> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EFBIG: "the file would exceed the file size limit of this process (ulimit -f)",
+  EACCES: "no permission to write there",
+  EPERM: "no permission to write there (operation not permitted)",
+  EROFS: "the file system is read-only",
+  ENOTDIR: "a part of the path is a regular file, not a directory",
+  EEXIST: "a file of that name is in the way (not a directory)",
+  EISDIR: "a directory is in the way (a file was expected)",
+  ENOENT: "a part of the path does not exist",
+  ELOOP: "the path loops through symbolic links",
+  ENAMETOOLONG: "the path is too long",
+  EIO: "the disk reported an input/output error",
+  EMFILE: "this process has too many open files",
+  ENFILE: "the system has too many open files",
+};
+
+/** An operating-system failure of a local file, with what was done ("write the journal") and its path. */
+export class DiskError extends Error {
+  readonly errno: string;
+  constructor(
+    readonly action: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const errno = errnoOf(cause) ?? "EIO";
+    super(`cannot ${action} ${path}: ${WHY[errno] ?? "the operating system refused"} (${errno})`, {
+      cause,
+    });
+    this.name = "DiskError";
+    this.errno = errno;
+  }
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** A failure of the operating system on a local file (not an API error, not a bug). */
+export function isDiskFailure(error: unknown): boolean {
+  if (error instanceof DiskError) return true;
+  const errno = errnoOf(error);
+  return errno !== undefined && errno in WHY && typeof (error as { syscall?: unknown }).syscall === "string";
+}
+
+/**
+ * `error` (a DiskError, or a Node fs error) as the BatchError that stops the command, naming
+ * `path` (a DiskError's own path wins) and, when the operating system names another one
+ * below it, that one too. `action` says what failed ("use the state directory").
+ * `sentAny`: something was sent to the API already (exit 3 then, else exit 2).
+ */
+export function diskFailure(
+  error: unknown,
+  options: { action: string; path: string; sentAny: boolean; hint: string },
+): BatchError {
+  const errno = error instanceof DiskError ? error.errno : (errnoOf(error) ?? "EIO");
+  const action = error instanceof DiskError ? error.action : options.action;
+  const path = error instanceof DiskError ? error.path : options.path;
+  const own = (error as { path?: unknown } | null)?.path;
+  const at = typeof own === "string" && own !== path && !(error instanceof DiskError) ? ` on ${own}` : "";
+  const message = `cannot ${action} ${path}: ${WHY[errno] ?? "the operating system refused"} (${errno}${at})`;
+  if (options.sentAny) return new BatchError("write_failed", message, { hint: options.hint, cause: error });
+  return new BatchError("not_writable", message, {
+    hint: "nothing was sent; free some space, fix the permissions or pass another --state-dir, then run again",
+    cause: error,
+  });
+}

@@ -1,0 +1,65 @@
+import { mkdtemp, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { DiskError, diskFailure, isDiskFailure } from "../src/disk.js";
+import { exitCodeFor } from "../src/errors.js";
+import { JournalWriter } from "../src/submit/journal.js";
+
+const fsError = (code: string, path?: string) =>
+  Object.assign(new Error(`${code}: failed`), { code, syscall: "write", ...(path ? { path } : {}) });
+
+describe("disk failures (issue 11)", () => {
+  const table: [string, string][] = [
+    ["ENOSPC", "the disk is full"],
+    ["EFBIG", "the file would exceed the file size limit of this process (ulimit -f)"],
+    ["EACCES", "no permission to write there"],
+    ["EROFS", "the file system is read-only"],
+    ["ENOTDIR", "a part of the path is a regular file, not a directory"],
+    ["EEXIST", "a file of that name is in the way (not a directory)"],
+  ];
+  for (const [code, why] of table) {
+    it(`${code}: names the path and says why; exit 2 before anything was sent, 3 after`, () => {
+      const options = { action: "use the state directory", path: "/s", hint: "run again" };
+      const before = diskFailure(fsError(code, "/s/b/lock"), { ...options, sentAny: false });
+      expect(before.message).to.equal(`cannot use the state directory /s: ${why} (${code} on /s/b/lock)`);
+      expect([before.code, exitCodeFor(before)]).to.deep.equal(["not_writable", 2]);
+      expect(before.hint).to.match(/^nothing was sent/);
+      const after = diskFailure(fsError(code), { ...options, sentAny: true });
+      expect(after.message).to.equal(`cannot use the state directory /s: ${why} (${code})`);
+      expect([after.code, exitCodeFor(after), after.hint]).to.deep.equal(["write_failed", 3, "run again"]);
+    });
+  }
+
+  it("a DiskError keeps its own action and path", () => {
+    const error = new DiskError("write the journal", "/s/b/journal.jsonl", fsError("ENOSPC"));
+    expect(error.message).to.equal("cannot write the journal /s/b/journal.jsonl: the disk is full (ENOSPC)");
+    const failure = diskFailure(error, { action: "x", path: "/other", sentAny: true, hint: "h" });
+    expect(failure.message).to.equal(error.message);
+    expect(isDiskFailure(error)).to.equal(true);
+  });
+
+  it("tells an operating-system failure of a file from anything else", () => {
+    expect(isDiskFailure(fsError("ENOSPC"))).to.equal(true);
+    expect(isDiskFailure(Object.assign(new Error("x"), { code: "ECONNRESET" }))).to.equal(false);
+    expect(isDiskFailure(new Error("plain"))).to.equal(false);
+    expect(isDiskFailure("ENOSPC")).to.equal(false);
+  });
+
+  it("the journal on a full disk (/dev/full) fails with a DiskError naming it, ENOSPC", async () => {
+    const path = join(await mkdtemp(join(tmpdir(), "bb-full-")), "journal.jsonl");
+    await symlink("/dev/full", path);
+    const journal = await JournalWriter.open(path);
+    try {
+      const error = await journal
+        .append({ t: "end", outcome: "finished", at: "2026-11-29T00:00:00Z" })
+        .catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(DiskError);
+      expect((error as DiskError).message).to.equal(
+        `cannot write the journal ${path}: the disk is full (ENOSPC)`,
+      );
+    } finally {
+      await journal.close();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * A fault proxy between the CLI and the emulator, the way a load balancer or gateway in front
+ * of Bitex can fail: it answers a create early (500, 503, 408) or resets the connection, and
+ * passes the create on to the server only later, so that the commit lands seconds after the
+ * client was told something went wrong.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ProxyAction =
+  | { kind: "pass" }
+  /** Answer `status` with a proxy's HTML page at once, forward the request after `forwardAfterMs`. */
+  | { kind: "answer"; status: number; forwardAfterMs: number }
+  /** Destroy the client's connection at once, forward the request after `forwardAfterMs`. */
+  | { kind: "reset"; forwardAfterMs: number }
+  /** Forward the request, and once the server has answered (committed), answer `status` instead. */
+  | { kind: "replace"; status: number };
+
+export interface CallInfo {
+  method: string;
+  path: string;
+  /** 0-based index among the output creates (POST /concierge_request_outputs), else -1. */
+  create: number;
+}
+
+export interface FaultProxy {
+  /** e.g. http://127.0.0.1:40125/api */
+  url: string;
+  /** Resolves once every request passed on late has reached the server and been answered. */
+  landed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function proxyPage(res: http.ServerResponse, status: number): void {
+  res.writeHead(status, { "content-type": "text/html", connection: "close" });
+  res.end(`<html><body><h1>${status}</h1><p>upstream trouble</p></body></html>\n`);
+}
+
+export async function faultProxy(
+  upstreamBase: string,
+  decide: (call: CallInfo) => ProxyAction,
+): Promise<FaultProxy> {
+  const upstream = new URL(upstreamBase);
+  const late: Promise<void>[] = [];
+  let creates = 0;
+  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse | null) =>
+    new Promise<void>((resolve) => {
+      const up = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, connection: "close" },
+        },
+        (answer) => {
+          if (res) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          } else answer.resume();
+          answer.on("end", () => resolve());
+        },
+      );
+      up.on("error", () => {
+        res?.destroy();
+        resolve();
+      });
+      up.end(body);
+    });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const path = (req.url ?? "").split("?")[0] ?? "";
+      const isCreate = req.method === "POST" && path.endsWith("/concierge_request_outputs");
+      const action = decide({ method: req.method ?? "", path, create: isCreate ? creates++ : -1 });
+      const body = Buffer.concat(chunks);
+      if (action.kind === "pass") {
+        void forward(req, body, res);
+        return;
+      }
+      if (action.kind === "replace") {
+        void forward(req, body, null).then(() => proxyPage(res, action.status));
+        return;
+      }
+      late.push(
+        new Promise<void>((resolve) => setTimeout(resolve, action.forwardAfterMs)).then(() =>
+          forward(req, body, null),
+        ),
+      );
+      if (action.kind === "reset") {
+        req.socket.destroy();
+        return;
+      }
+      proxyPage(res, action.status);
+    });
+    res.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    landed: async () => {
+      await Promise.all(late);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
