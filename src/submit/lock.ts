@@ -1,14 +1,31 @@
 /**
- * One run per batch: a lock file under the state directory holding the owner's pid, host
- * and start time. It appears whole (written to a temp file, then hard-linked into place,
- * which fails if a lock exists). A lock left by a dead process on this host is taken over
- * (with a message) under a short-lived guard, so two runs can never both take it over; a
- * live lock, or one from another host we cannot check, stops the run (exit 4).
+ * One run per batch: a lock file under the state directory holding the owner's pid, host,
+ * start time and a random nonce. It appears whole (written to a temp file, then hard-linked
+ * into place, which fails if a lock exists): that link is the only way to take the lock.
+ *
+ * A live lock, or one from another host we cannot check, stops the run (exit 4). A lock left
+ * by a dead process on this host (or an unreadable one, after a grace period) is removed,
+ * and then the run tries its link again like everyone else. Removing is the dangerous part:
+ * `unlink` goes by name, so a process that decided "stale" and then was preempted could
+ * delete the fresh lock of whoever took over meanwhile. So:
+ *
+ * - a missing lock is never "unreadable": it is simply free;
+ * - only the file that was judged stale is removed: same device, inode, mtime and bytes;
+ * - only by the holder of a claim on that very file, `<lock>.takeover-<id>.<n>` (id: a hash
+ *   of the file's identity and bytes), made with link(2) so exactly one process gets each
+ *   n. Claim n+1 may be made only once the holder of claim n is dead, never because it is
+ *   slow, so a live claimer is never overtaken, however long it is paused.
+ *
+ * While a live process holds the claim, nobody else can change the stale file at the lock
+ * path (nothing can be linked over it, its owner is dead, other claims are for other files),
+ * so "it is still the stale file" stays true until the claimer unlinks it. A stale file,
+ * once gone, never comes back (its identity is unique), so its claims can then be deleted.
  */
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { link, mkdir, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readdir, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchError } from "../errors.js";
 
@@ -16,6 +33,8 @@ interface LockOwner {
   pid: number;
   host: string;
   started_at: string;
+  /** Absent in locks written by older versions. */
+  nonce?: string;
 }
 
 export interface Lock {
@@ -24,8 +43,17 @@ export interface Lock {
   releaseSync(): void;
 }
 
-/** A takeover guard older than this belongs to a run that died mid-takeover. */
-const GUARD_STALE_MS = 10_000;
+export interface LockOptions {
+  /** How long to keep waiting while a live process is removing a stale lock. */
+  waitMs?: number;
+}
+
+/** An unreadable lock younger than this may still be being written (by an older version). */
+const TORN_GRACE_MS = 2_000;
+const WAIT_MS = 10_000;
+const RETRY_MS = 50;
+/** Ample for WAIT_MS of RETRY_MS waits; only a lock that keeps changing hands gets here. */
+const MAX_ATTEMPTS = 1_000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -39,47 +67,146 @@ function isAlive(pid: number): boolean {
 function parseOwner(text: string): LockOwner | null {
   try {
     const owner = JSON.parse(text) as LockOwner;
-    return typeof owner.pid === "number" && typeof owner.host === "string" ? owner : null;
+    return Number.isInteger(owner.pid) && owner.pid > 0 && typeof owner.host === "string" ? owner : null;
   } catch {
     return null;
   }
 }
 
 async function readOwner(path: string): Promise<LockOwner | null> {
-  return parseOwner(await readFile(path, "utf8").catch(() => ""));
+  return parseOwner((await inspect(path).catch(() => null))?.text ?? "");
 }
 
 const sameOwner = (a: LockOwner | null, b: LockOwner | null) =>
-  a !== null && b !== null && a.pid === b.pid && a.host === b.host && a.started_at === b.started_at;
+  a !== null &&
+  b !== null &&
+  a.pid === b.pid &&
+  a.host === b.host &&
+  a.started_at === b.started_at &&
+  a.nonce === b.nonce;
 
-/** Runs `fn` holding `<lock>.takeover`; returns false if another process holds it. */
-async function underGuard(lockPath: string, fn: () => Promise<void>): Promise<boolean> {
-  const guard = `${lockPath}.takeover`;
+/** A file as we saw it: which file it was and what it held. */
+interface Seen {
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  text: string;
+}
+
+/** The file at `path` (identity and bytes from one open handle), or null if there is none. */
+async function inspect(path: string): Promise<Seen | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    await (await open(guard, "wx", 0o600)).close();
+    handle = await open(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const age = Date.now() - ((await stat(guard).catch(() => null))?.mtimeMs ?? Date.now());
-    if (age > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
-    return false;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
   }
   try {
-    await fn();
-    return true;
+    const { dev, ino, mtimeMs } = await handle.stat();
+    return { dev, ino, mtimeMs, text: await handle.readFile("utf8") };
   } finally {
-    await unlink(guard).catch(() => undefined);
+    await handle.close();
   }
 }
 
-export async function acquireLock(path: string, say: (line: string) => void): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const me: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
+const sameFile = (a: Seen, b: Seen) =>
+  a.dev === b.dev && a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
+
+const claimBase = (path: string, seen: Seen) =>
+  `${path}.takeover-${createHash("sha256")
+    .update(`${seen.dev}:${seen.ino}:${seen.mtimeMs}:${seen.text}`)
+    .digest("hex")
+    .slice(0, 16)}`;
+
+/** For tests: the claim prefix a takeover of the lock now at `path` would use. */
+export async function takeoverClaimBase(path: string): Promise<string | null> {
+  const seen = await inspect(path);
+  return seen && claimBase(path, seen);
+}
+
+/** Claims are numbered 1, 2, …; more than this many dead claimers means something is wrong. */
+const MAX_CLAIMS = 100;
+
+/**
+ * Removes `seen` from `path` if it is still there, holding a claim on it (`ours`: a file with
+ * our owner record, linked as the claim). "removed": we removed it; "gone": it was no longer
+ * there; "busy": a live process holds the claim.
+ */
+async function removeStale(path: string, seen: Seen, ours: string): Promise<"removed" | "gone" | "busy"> {
+  const base = claimBase(path, seen);
+  let n = 1;
+  for (; ; n++) {
+    try {
+      await link(ours, `${base}.${n}`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const claim = await inspect(`${base}.${n}`);
+    if (claim === null) return "gone"; // claims are cleared only once the stale file is gone
+    const holder = parseOwner(claim.text);
+    if (!holder || holder.host !== hostname() || isAlive(holder.pid) || n >= MAX_CLAIMS) return "busy";
+    // claim n's holder died mid-takeover: claim n+1
+  }
+  let settled = false; // the stale file is no longer at the lock path
   try {
-    for (let attempt = 0; attempt < 50; attempt++) {
+    const now = await inspect(path);
+    if (now === null || !sameFile(now, seen)) {
+      settled = true;
+      return "gone";
+    }
+    await unlink(path);
+    settled = true;
+    return "removed";
+  } finally {
+    // If unlink failed, our claim stays: nobody else may remove the file while we live.
+    if (settled) for (let k = n; k >= 1; k--) await unlink(`${base}.${k}`).catch(() => undefined);
+  }
+}
+
+/**
+ * Once we hold the lock, every stale lock file is gone, so the claims on them that dead
+ * claimers left can go too; so can the temp files of runs killed before they cleaned up.
+ */
+async function sweepLeftovers(path: string): Promise<void> {
+  const dir = dirname(path);
+  const lock = basename(path);
+  for (const name of await readdir(dir).catch(() => [])) {
+    const ours =
+      name.startsWith(`${lock}.takeover-`) || (name.startsWith(`${lock}.`) && name.endsWith(".tmp"));
+    if (!ours) continue;
+    // Both hold their writer's owner record (a temp file still being written holds none yet).
+    const holder = await readOwner(join(dir, name));
+    if (holder && holder.host === hostname() && !isAlive(holder.pid))
+      await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+export async function acquireLock(
+  path: string,
+  say: (line: string) => void,
+  options: LockOptions = {},
+): Promise<Lock> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    started_at: new Date().toISOString(),
+    nonce: randomUUID(),
+  };
+  const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
+  await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
+  const deadline = Date.now() + (options.waitMs ?? WAIT_MS);
+  try {
+    for (let attempt = 1; ; attempt++) {
       try {
         await link(temp, path);
+        if (!sameOwner(await readOwner(path), me))
+          throw new BatchError("locked", `the lock ${path} was replaced as it was taken`, {
+            hint: "another process is removing locks; make sure only bitex-batch manages this state directory",
+          });
+        await sweepLeftovers(path);
         const mine = () => sameOwner(parseOwner(readFileSafe(path)), me);
         return {
           release: async () => {
@@ -92,7 +219,8 @@ export async function acquireLock(path: string, say: (line: string) => void): Pr
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      const owner = await readOwner(path);
+      const seen = await inspect(path);
+      const owner = seen && parseOwner(seen.text);
       if (owner && (owner.host !== hostname() || isAlive(owner.pid))) {
         throw new BatchError(
           "locked",
@@ -102,23 +230,23 @@ export async function acquireLock(path: string, say: (line: string) => void): Pr
           },
         );
       }
-      // Dead owner (or an unreadable lock from an older version): take it over, once.
-      const tookOver = await underGuard(path, async () => {
-        const again = await readOwner(path);
-        if (!(owner ? sameOwner(again, owner) : again === null)) return;
-        const removed = await unlink(path).then(
-          () => true,
-          () => false,
-        );
-        if (removed && owner)
-          say(`taking over the lock of a run that is gone (pid ${owner.pid}, since ${owner.started_at})`);
-        else if (removed) say(`removing an unreadable lock ${path}`);
-      });
-      if (!tookOver) await sleep(50);
+      // Dead owner, or an unreadable lock old enough not to be mid-write: remove that file.
+      const outcome =
+        seen === null
+          ? "gone" // released or removed just now: link again
+          : owner || Date.now() - seen.mtimeMs > TORN_GRACE_MS
+            ? await removeStale(path, seen, temp)
+            : "busy";
+      if (outcome === "removed" && owner)
+        say(`taking over the lock of a run that is gone (pid ${owner.pid}, since ${owner.started_at})`);
+      else if (outcome === "removed") say(`removing an unreadable lock ${path}`);
+      if (attempt >= MAX_ATTEMPTS || (outcome === "busy" && Date.now() > deadline)) {
+        throw new BatchError("locked", `could not take the lock ${path}`, {
+          hint: `another process has been taking it over for too long; if no run is active, remove ${path} and ${path}.takeover-*`,
+        });
+      }
+      if (outcome === "busy") await sleep(RETRY_MS);
     }
-    throw new BatchError("locked", `could not take the lock ${path}`, {
-      hint: "remove it if no run is active",
-    });
   } finally {
     await unlink(temp).catch(() => undefined);
   }

@@ -1,31 +1,114 @@
-import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
-import { acquireLock } from "../../src/submit/lock.js";
+import { acquireLock, takeoverClaimBase } from "../../src/submit/lock.js";
 import { ROOT, tempDir } from "../helpers/cli.js";
 
 const DEAD_PID = 2 ** 22 + 12345; // above the default pid_max: no such process
+const deadLock = () =>
+  JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: "2026-01-01T00:00:00Z" });
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-function worker(path: string, startAt: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
+/** test/helpers/lock-worker.ts in a child process, spoken to one line at a time. */
+class Worker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: string[] = [];
+  private waiting: (() => void) | null = null;
+  private stderr = "";
+  private closed = false;
+  readonly exited: Promise<void>;
+
+  constructor(path: string) {
+    this.child = spawn(
       process.execPath,
-      ["--import", "tsx", join(ROOT, "test/helpers/lock-worker.ts"), path, String(startAt)],
-      { cwd: ROOT },
+      ["--import", "tsx", join(ROOT, "test/helpers/lock-worker.ts"), path],
+      {
+        cwd: ROOT,
+      },
     );
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
+    let partial = "";
+    this.child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      this.lines.push(...parts);
+      this.waiting?.();
     });
-    child.on("error", reject);
-    child.on("close", () => resolve(out));
-  });
+    this.child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on("close", () => {
+        this.closed = true;
+        this.waiting?.();
+        resolve();
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  async line(): Promise<string> {
+    while (this.lines.length === 0) {
+      if (this.closed) throw new Error(`lock worker ${this.pid} exited without answering: ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+      this.waiting = null;
+    }
+    return this.lines.shift() as string;
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  stop(): void {
+    if (!this.closed) this.child.kill();
+  }
+}
+
+/**
+ * `count` processes take the lock at `path` at one instant. Exactly one must get it, and
+ * every other must be refused (exit-4 "locked") because that winner, alive, holds it. The
+ * winner keeps the lock until all the others have answered, so a worker that starts late
+ * still meets a live holder: any start skew is fine, two holders never are.
+ */
+async function race(path: string, count: number): Promise<void> {
+  const workers = Array.from({ length: count }, () => new Worker(path));
+  try {
+    for (const worker of workers) expect(await worker.line()).to.equal("READY");
+    const startAt = Date.now() + 100;
+    for (const worker of workers) worker.send(`GO ${startAt}`);
+    const results = await Promise.all(workers.map((worker) => worker.line()));
+    const report = workers.map((worker, i) => `${worker.pid}: ${results[i]}`).join(" | ");
+    const winners = workers.filter((_, i) => results[i] === "GOT");
+    expect(winners, report).to.have.length(1);
+    const winner = winners[0] as Worker;
+    expect(JSON.parse(await readFile(path, "utf8")), report).to.include({
+      pid: winner.pid,
+      host: hostname(),
+    });
+    const refused = new RegExp(
+      `^NO locked another run \\(pid ${winner.pid} on ${escapeRegExp(hostname())}, since `,
+    );
+    for (const result of results.filter((r) => r !== "GOT")) expect(result, report).to.match(refused);
+
+    winner.send("RELEASE");
+    expect(await winner.line()).to.equal("RELEASED");
+    await Promise.all(workers.map((worker) => worker.exited));
+    // Lock released, no takeover claim or temp file left behind.
+    expect(await readdir(dirname(path)), report).to.deep.equal([]);
+  } finally {
+    for (const worker of workers) worker.stop();
+  }
 }
 
 describe("batch lock", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
   it("a second taker gets exit-4 'locked' naming the holder; release frees it", async () => {
     const path = join(await tempDir(), "lock");
@@ -47,24 +130,65 @@ describe("batch lock", function () {
     expect(await readFile(path, "utf8")).to.equal(other);
   });
 
-  it("processes racing to take over one stale lock: exactly one gets it, every time", async () => {
+  it("processes racing to take over one stale lock: exactly one gets it, the rest meet it alive, every time", async () => {
     for (let trial = 0; trial < 5; trial++) {
       const path = join(await tempDir(), "lock");
-      await writeFile(
-        path,
-        JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: "2026-01-01T00:00:00Z" }),
-      );
-      const startAt = Date.now() + 1500;
-      const results = await Promise.all([
-        worker(path, startAt),
-        worker(path, startAt),
-        worker(path, startAt),
-      ]);
-      expect(
-        results.filter((r) => r === "GOT"),
-        results.join(" | "),
-      ).to.have.length(1);
-      expect(results.filter((r) => r.startsWith("NO another run"))).to.have.length(2);
+      await writeFile(path, deadLock());
+      await race(path, 4);
     }
+  });
+
+  it("the same race for an unreadable stale lock, and for a free one", async () => {
+    const torn = join(await tempDir(), "lock");
+    await writeFile(torn, '{"pid": 12');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(torn, anHourAgo, anHourAgo);
+    await race(torn, 4);
+    await race(join(await tempDir(), "lock"), 4);
+  });
+
+  it("a takeover claim left by a process that died mid-takeover does not block the next takeover", async () => {
+    const path = join(await tempDir(), "lock");
+    await writeFile(path, deadLock());
+    const claim = `${await takeoverClaimBase(path)}.1`;
+    await writeFile(claim, deadLock());
+    await writeFile(`${path}.${DEAD_PID}.0f3c.tmp`, deadLock()); // that run's temp file
+    const elsewhere = JSON.stringify({ pid: DEAD_PID, host: `not-${hostname()}`, started_at: "x" });
+    await writeFile(`${path}.${DEAD_PID}.9a1e.tmp`, elsewhere); // a run on another host: not ours to judge
+    const said: string[] = [];
+    const lock = await acquireLock(path, (line) => said.push(line));
+    expect(said).to.deep.equal([
+      `taking over the lock of a run that is gone (pid ${DEAD_PID}, since 2026-01-01T00:00:00Z)`,
+    ]);
+    expect((await readdir(dirname(path))).sort()).to.deep.equal(["lock", `lock.${DEAD_PID}.9a1e.tmp`]);
+    await lock.release();
+  });
+
+  it("a live process's takeover claim is never overtaken, however old: the stale lock stays", async () => {
+    const path = join(await tempDir(), "lock");
+    await writeFile(path, deadLock());
+    const claim = `${await takeoverClaimBase(path)}.1`;
+    await writeFile(claim, JSON.stringify({ pid: process.pid, host: hostname(), started_at: "x" }));
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(claim, anHourAgo, anHourAgo);
+    const error = await acquireLock(path, () => undefined, { waitMs: 300 }).catch((e: unknown) => e);
+    expect(error).to.have.property("code", "locked");
+    expect(String((error as Error).message)).to.include("could not take the lock");
+    expect(await readFile(path, "utf8")).to.equal(deadLock());
+  });
+
+  it("an unreadable lock is left alone while it may still be being written, then removed", async () => {
+    const path = join(await tempDir(), "lock");
+    await writeFile(path, "");
+    const error = await acquireLock(path, () => undefined, { waitMs: 300 }).catch((e: unknown) => e);
+    expect(error).to.have.property("code", "locked");
+    expect(await readFile(path, "utf8")).to.equal("");
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(path, anHourAgo, anHourAgo);
+    const said: string[] = [];
+    const lock = await acquireLock(path, (line) => said.push(line));
+    expect(said).to.deep.equal([`removing an unreadable lock ${path}`]);
+    await lock.release();
+    expect(await readdir(dirname(path))).to.deep.equal([]);
   });
 });
