@@ -4,6 +4,7 @@ import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
+import type { OnlineCounts } from "./online.js";
 import type { Output } from "./output.js";
 
 export interface FinishInput {
@@ -18,6 +19,8 @@ export interface FinishInput {
   /** Exit code when the run itself stopped early (3) or the key was refused (2). */
   stoppedExit?: number;
   dryRun?: boolean;
+  /** `validate --online`: what the API's lists allowed to check (online.ts), in the JSON as `online`. */
+  online?: OnlineCounts;
 }
 
 export async function finish(out: Output, input: FinishInput): Promise<number> {
@@ -65,6 +68,7 @@ export function printSummary(out: Output, input: Omit<FinishInput, "rows">, summ
       created: t.created,
     })),
     not_in_totals: summary.notInTotals,
+    ...(input.online === undefined ? {} : { online: input.online }),
   });
   return exitCode;
 }

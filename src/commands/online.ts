@@ -1,8 +1,11 @@
 /**
  * `validate --online`: a few list calls (ports, users, withdrawal instructions), then every
- * valid row is checked against them. Read-only: nothing is created.
+ * valid row is checked against them (onlineChecks, a pure function). Read-only: nothing is
+ * created. A check the API's answers cannot support (Bitex shows neither the port nor the owner
+ * of a withdrawal instruction) is counted as not checked, never passed.
  */
 import type { BitexClient } from "../bitex/client.js";
+import type { Port, User, WithdrawalInstruction } from "../bitex/jsonapi.js";
 import type { BatchError } from "../errors.js";
 import type { CheckedRow, RowError } from "../model.js";
 import { stopFor } from "../submit/steer.js";
@@ -20,20 +23,58 @@ async function allOrFirstError<T extends unknown[]>(promises: { [K in keyof T]: 
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as T;
 }
 
+/** What the API's lists let `validate --online` check (read with checkOnline, judged by onlineChecks). */
+export interface OnlineLists {
+  ports: readonly Port[];
+  users: readonly User[];
+  instructions: readonly WithdrawalInstruction[];
+}
+
+/**
+ * How much of the online check could be done: `checked` valid rows were held against the lists;
+ * of those whose instruction exists, `not_checked` counts the rows whose instruction's port or
+ * owner the API does not show (Bitex's recorded instructions show neither), so that check was
+ * not made. Such a row is not an error, and not a pass either: it is counted here.
+ */
+export interface OnlineCounts {
+  checked: number;
+  not_checked: { instruction_port: number; instruction_owner: number };
+}
+
+export interface OnlineOutcome {
+  rows: CheckedRow[];
+  counts: OnlineCounts;
+}
+
+/** Reads the three lists (ports, users, withdrawal instructions), then judges every row. */
 export async function checkOnline(
   client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions">,
   checked: readonly CheckedRow[],
-): Promise<CheckedRow[]> {
+): Promise<OnlineOutcome> {
   const [ports, users, instructions] = await allOrFirstError([
     client.listPorts(),
     client.listUsers(),
     client.listWithdrawalInstructions(),
   ]);
-  const portCodes = new Set(ports.map((port) => port.code));
-  const userIds = new Set(users.map((user) => user.id));
-  const instructionById = new Map(instructions.map((instruction) => [instruction.id, instruction]));
-  return checked.map((item): CheckedRow => {
+  return onlineChecks({ ports, users, instructions }, checked);
+}
+
+/**
+ * The online checks, given the three lists: each valid row's ports must be offered, its payer
+ * (when named) and recipient must be users of the key, its instruction must exist and, when the
+ * API shows them, belong to the recipient and pay out on the row's port. Rows already invalid
+ * pass through untouched. Row error codes: port_not_offered (sender_port, port),
+ * unknown_payer, unknown_recipient, unknown_withdrawal_instruction,
+ * instruction_of_another_user, instruction_port_mismatch.
+ */
+export function onlineChecks(lists: OnlineLists, checked: readonly CheckedRow[]): OnlineOutcome {
+  const portCodes = new Set(lists.ports.map((port) => port.code));
+  const userIds = new Set(lists.users.map((user) => user.id));
+  const instructionById = new Map(lists.instructions.map((instruction) => [instruction.id, instruction]));
+  const counts: OnlineCounts = { checked: 0, not_checked: { instruction_port: 0, instruction_owner: 0 } };
+  const rows = checked.map((item): CheckedRow => {
     if (!item.ok) return item;
+    counts.checked++;
     const { row } = item;
     const errors: RowError[] = [];
     const error = (column: string, code: string, message: string) =>
@@ -59,19 +100,38 @@ export async function checkOnline(
         "unknown_withdrawal_instruction",
         `withdrawal instruction ${row.withdrawalInstructionId} does not exist`,
       );
-    } else if (instruction.user_id !== null && instruction.user_id !== row.recipientUserId) {
-      error(
-        "withdrawal_instruction_id",
-        "instruction_of_another_user",
-        `withdrawal instruction ${row.withdrawalInstructionId} belongs to user ${instruction.user_id}, not ${row.recipientUserId}`,
-      );
-    } else if (instruction.port_code !== null && instruction.port_code !== row.port) {
-      error(
-        "withdrawal_instruction_id",
-        "instruction_port_mismatch",
-        `withdrawal instruction ${row.withdrawalInstructionId} pays out on ${instruction.port_code}, not ${row.port}`,
-      );
+    } else {
+      if (instruction.user_id === null) counts.not_checked.instruction_owner++;
+      else if (instruction.user_id !== row.recipientUserId) {
+        error(
+          "withdrawal_instruction_id",
+          "instruction_of_another_user",
+          `withdrawal instruction ${row.withdrawalInstructionId} belongs to user ${instruction.user_id}, not ${row.recipientUserId}`,
+        );
+      }
+      if (instruction.port_code === null) counts.not_checked.instruction_port++;
+      else if (instruction.port_code !== row.port) {
+        error(
+          "withdrawal_instruction_id",
+          "instruction_port_mismatch",
+          `withdrawal instruction ${row.withdrawalInstructionId} pays out on ${instruction.port_code}, not ${row.port}`,
+        );
+      }
     }
     return errors.length === 0 ? item : { line: item.line, ok: false, errors, raw: item.raw };
   });
+  return { rows, counts };
+}
+
+/** The stderr line: how many rows were checked online, and what could not be checked. */
+export function onlineCountsLine(counts: OnlineCounts): string {
+  const { instruction_port, instruction_owner } = counts.not_checked;
+  const head = `online: ${counts.checked} valid row(s) checked against the API`;
+  const gaps = [
+    ...(instruction_port > 0 ? [`port (${instruction_port} row(s))`] : []),
+    ...(instruction_owner > 0 ? [`owner (${instruction_owner} row(s))`] : []),
+  ];
+  return gaps.length === 0
+    ? head
+    : `${head}; not checked, as the API does not show them: the withdrawal instruction's ${gaps.join(" and ")}`;
 }

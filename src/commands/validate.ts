@@ -7,7 +7,7 @@ import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish, printSummary } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch } from "./load.js";
-import { checkOnline, readOnlyFailure } from "./online.js";
+import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
 import { type Output, reportCommandOutput } from "./output.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
@@ -26,19 +26,27 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
   if (!args.online && args.report !== "-") return validateInOnePass(args, out);
   const loaded = await loadBatch(args, out);
   let checked: Iterable<CheckedRow> = loaded.checked();
+  let online: OnlineCounts | undefined;
   if (args.online) {
     const connection = await connect(args, out, { concurrency: 2, rate: 5 });
     try {
-      checked = await checkOnline(connection.client, [...checked]);
+      const outcome = await checkOnline(connection.client, [...checked]);
+      checked = outcome.rows;
+      online = outcome.counts;
     } catch (error) {
       throw readOnlyFailure(error);
     } finally {
       await connection.close();
     }
+    const { instruction_port, instruction_owner } = online.not_checked;
+    // What was not checked is said even with --quiet: it must never read as passed.
+    if (instruction_port + instruction_owner > 0) out.warn(onlineCountsLine(online));
+    else out.info(onlineCountsLine(online));
   }
   process.exitCode = await finish(out, {
     ...reportOf(loaded, args),
     rows: reportRows(checked, { kind: "checked" }, new Date()),
+    online,
   });
 }
 

@@ -5,7 +5,7 @@
 import { add, compare, type Decimal, decimal } from "../decimal.js";
 import { isPort, type PortCode } from "../ports.js";
 import type { ResourceInput } from "./inputs.js";
-import { notFound, unprocessable, type Violation } from "./jsonapi.js";
+import { notFound, unprocessable } from "./jsonapi.js";
 import type { Route } from "./money.js";
 import type { Seed } from "./seed.js";
 import { violations } from "./violations.js";
@@ -19,8 +19,12 @@ export interface UserRecord {
 
 export interface InstructionRecord {
   id: string;
+  /** Private to the emulator, like portCode: Bitex shows no owner on an instruction. */
   userId: string;
-  /** null for an instruction created through the API whose body names no known port. */
+  /**
+   * Private to the emulator (Bitex shows no port on an instruction): the seed's `port_code`, or
+   * inferInstructionPort for one created through the API; null when that finds none.
+   */
   portCode: PortCode | null;
   label: string;
   body: Record<string, unknown>;
@@ -38,6 +42,8 @@ export class Directory {
   /** Key `${from}>${to}`. */
   private readonly routes = new Map<string, Route>();
   private nextInstructionId: number;
+  /** Outcomes of deleted instructions, for the outputs paid to them before. */
+  private readonly deletedOutcomes = new Map<string, "settled" | "returned">();
 
   constructor(seed: Seed) {
     this.userList = seed.users.map((u) => ({
@@ -74,6 +80,12 @@ export class Directory {
     return this.users.get(id === "me" ? this.ownerUserId : id);
   }
 
+  /** Whether the key may act as this user (`Authorization: <key>; user=<id>`): any seeded user. */
+  manages(userId: string): boolean {
+    return this.users.has(userId);
+  }
+
+  /** A live instruction (not deleted), whoever owns it. */
   instruction(id: string): InstructionRecord | undefined {
     return this.instructions.get(id);
   }
@@ -100,22 +112,18 @@ export class Directory {
   }
 
   /**
-   * POST /withdrawal_instructions: `label` and `body` as Bitex records them; `user` defaults
-   * to the key's owner. The port comes from the `port_code` attribute (an emulator addition)
-   * or else from the body's country and currency ("AR" + "USD" → ar_usd) when that is a port.
+   * POST /withdrawal_instructions: `label` and `body` as Bitex records them. The owner is the
+   * `user` relationship (Bitex's Postman collection sends one), else the user the key acts as.
+   * The port is the emulator's inference from the body (inferInstructionPort); Bitex shows no
+   * port on an instruction, so a client can never rely on it. Other attributes are ignored.
    */
-  createInstruction(input: ResourceInput): InstructionRecord {
-    const userId = input.relationships.user ?? this.ownerUserId;
+  createInstruction(input: ResourceInput, actingUserId: string): InstructionRecord {
+    const userId = input.relationships.user ?? actingUserId;
     if (!this.users.has(userId)) throw notFound();
-    const { label, body, port_code } = input.attributes;
-    const problems: Violation[] = [];
-    if (label !== undefined && typeof label !== "string") problems.push(violations.notText("label"));
-    let portCode: PortCode | null = null;
-    if (port_code !== undefined && port_code !== null) {
-      if (typeof port_code === "string" && isPort(port_code)) portCode = port_code;
-      else problems.push(violations.unknownPort(port_code));
+    const { label, body, payment_method_type } = input.attributes;
+    if (label !== undefined && typeof label !== "string") {
+      throw unprocessable("withdrawal_instructions", [violations.notText("label")]);
     }
-    if (problems.length > 0) throw unprocessable("withdrawal_instructions", problems);
     const bodyObject =
       typeof body === "object" && body !== null && !Array.isArray(body)
         ? (body as Record<string, unknown>)
@@ -123,7 +131,7 @@ export class Directory {
     const instruction: InstructionRecord = {
       id: String(this.nextInstructionId++),
       userId,
-      portCode: portCode ?? portFromBody(bodyObject),
+      portCode: inferInstructionPort(bodyObject, payment_method_type),
       label: typeof label === "string" ? label : "",
       body: bodyObject,
       outcome: "settled",
@@ -132,11 +140,74 @@ export class Directory {
     this.instructionList.push(instruction);
     return instruction;
   }
+
+  /**
+   * The instructions a call may see: every one for the key itself, only the user's own when the
+   * key acts as a managed user (`Authorization: <key>; user=<id>`).
+   */
+  visibleInstructions(actingAs: string | null): readonly InstructionRecord[] {
+    return actingAs === null
+      ? this.instructionList
+      : this.instructionList.filter((w) => w.userId === actingAs);
+  }
+
+  /** One instruction as a call may see it (see visibleInstructions); undefined is a 404. */
+  visibleInstruction(id: string, actingAs: string | null): InstructionRecord | undefined {
+    const instruction = this.instructions.get(id);
+    return instruction !== undefined && (actingAs === null || instruction.userId === actingAs)
+      ? instruction
+      : undefined;
+  }
+
+  /**
+   * DELETE /withdrawal_instructions/:id (recorded 204). The instruction leaves the API (lists,
+   * reads, new outputs: 404), but outputs already paid to it still end as its outcome says.
+   */
+  deleteInstruction(id: string, actingAs: string | null): void {
+    const instruction = this.visibleInstruction(id, actingAs);
+    if (instruction === undefined) throw notFound();
+    this.instructions.delete(id);
+    this.instructionList.splice(this.instructionList.indexOf(instruction), 1);
+    this.deletedOutcomes.set(id, instruction.outcome);
+  }
+
+  /** How payouts to this instruction end, deleted or not. */
+  payoutOutcome(instructionId: string): "settled" | "returned" {
+    return (
+      this.instructions.get(instructionId)?.outcome ?? this.deletedOutcomes.get(instructionId) ?? "settled"
+    );
+  }
 }
 
-function portFromBody(body: Record<string, unknown>): PortCode | null {
-  const { country, currency } = body;
-  if (typeof country !== "string" || typeof currency !== "string") return null;
-  const code = `${country.toLowerCase()}_${currency.toLowerCase()}`;
-  return isPort(code) ? code : null;
+/** The currency a domestic bank account of this country holds (for `<country>_domestic_bank`). */
+const LOCAL_CURRENCY: Record<string, string> = {
+  ar: "ars",
+  cl: "clp",
+  mx: "mxn",
+  py: "pyg",
+  us: "usd",
+  uy: "uyu",
+};
+
+/**
+ * The emulator's inference of the port an instruction pays out on (README, "Emulator
+ * choices"): Bitex records no port on an instruction. Country: the body's `country`, else the
+ * prefix of a Postman-style `payment_method_type` ("ar_domestic_bank" → ar). Currency: the
+ * body's `currency`, else that country's own. `<country>_<currency>` when that is a port, else
+ * `other_<currency>` when that is one (an account abroad, e.g. CL in USD), else none: then
+ * every output to the instruction is refused with withdrawal_instruction_port_mismatch.
+ */
+export function inferInstructionPort(
+  body: Record<string, unknown>,
+  paymentMethodType?: unknown,
+): PortCode | null {
+  const lower = (value: unknown) => (typeof value === "string" ? value.trim().toLowerCase() : undefined);
+  const typeCountry = /^([a-z]{2})_/.exec(lower(paymentMethodType) ?? "")?.[1];
+  const country = lower(body.country) ?? typeCountry;
+  const currency = lower(body.currency) ?? (country === undefined ? undefined : LOCAL_CURRENCY[country]);
+  if (currency === undefined) return null;
+  const domestic = `${country}_${currency}`;
+  if (country !== undefined && isPort(domestic)) return domestic;
+  const abroad = `other_${currency}`;
+  return isPort(abroad) ? abroad : null;
 }

@@ -5,13 +5,18 @@
  */
 
 import type { AddressInfo } from "node:net";
-import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../bitex/resources.js";
+import type {
+  ConciergeOutputAttributes,
+  ConciergeRequestAttributes,
+  Resource,
+  ResourceIdentifier,
+} from "../bitex/resources.js";
 import { isLoopback } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import { SandboxClock } from "./clock.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";
 import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";
-import type { QuoteTimestamps } from "./serialize.js";
+import type { QuoteTimestamps, RequestExtras } from "./serialize.js";
 import { parseAdvance, SandboxServer } from "./server.js";
 import type { SandboxStats } from "./stats.js";
 import { type AdvanceOptions, type AdvanceResult, Store } from "./store.js";
@@ -56,13 +61,21 @@ export interface SandboxOptions {
 }
 
 /** A request as the emulator shows it: the client's wire shape plus the quote timestamps. */
-export type SandboxRequestAttributes = ConciergeRequestAttributes & QuoteTimestamps;
+export type SandboxRequestAttributes = ConciergeRequestAttributes & QuoteTimestamps & RequestExtras;
+
+/** A request resource: its payer, and its outputs as a to-many relationship (Bitex's guide). */
+export type SandboxRequest = Omit<Resource<SandboxRequestAttributes>, "relationships"> & {
+  relationships: {
+    user: { data: ResourceIdentifier };
+    outputs: { data: ResourceIdentifier[] };
+  };
+};
 
 /** The body of GET /_sandbox/state, parsed (money attributes are JSON numbers). */
 export interface SandboxState {
   /** Emulator addition: the emulated time of this reading, and the clock's scale. */
   clock: { now: string; time_scale: number; advance_only: boolean };
-  requests: Resource<SandboxRequestAttributes>[];
+  requests: SandboxRequest[];
   outputs: Resource<ConciergeOutputAttributes>[];
   /** Emulator addition: the seed's balances as funding left them. */
   balances: { user_id: string; currency: string; amount: number }[];

@@ -29,6 +29,8 @@ export class ApiProblem extends Error {
 }
 
 export const INVALID_API_KEY_BODY = { error: "Invalid Api Key" };
+/** Recorded for a valid key lacking a permission (cash_withdrawals-create-not_enough_permissions). */
+export const NOT_ENOUGH_PERMISSIONS_BODY = { error: "Not enough permissions" };
 
 /** Bitex's not-found shape A, for unknown ids and unknown routes alike. */
 export function notFound(): ApiProblem {

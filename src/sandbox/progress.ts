@@ -156,7 +156,7 @@ export class Progress {
       const next = nextOutputState(output.state, {
         requestState,
         payeeRejected: this.directory.user(output.userId)?.complianceState === "rejected",
-        outcome: this.directory.instruction(output.instructionId)?.outcome ?? "settled",
+        outcome: this.directory.payoutOutcome(output.instructionId),
       });
       if (next === null) continue;
       this.moveOutput(output, next, stamp);

@@ -4,7 +4,10 @@
  * ApiProblem. Unknown paths and methods get Bitex's 404 shape A, as unknown ids do.
  *
  * Creates and actions answer 200, as Bitex was recorded doing for its creates (users,
- * withdrawal_instructions, cash_withdrawals); clients should accept any 2xx.
+ * withdrawal_instructions, cash_withdrawals); clients should accept any 2xx. A path may end in
+ * one `/`, as Bitex's JS SDK sends them (bitex-la/bitex-js fixtures: GET and POST
+ * /api/withdrawal_instructions/ → 200, DELETE /api/withdrawal_instructions/4/ → 204). A body
+ * that is not JSON is a 400 on every route, whether or not the route reads it.
  */
 import { PORTS } from "../ports.js";
 import type { ListStyle } from "./faults.js";
@@ -40,6 +43,11 @@ export interface RouteContext {
   listStyle: ListStyle;
   pageCap: number;
   countAction(requestId: string, action: "request_quote" | "accept_quote"): void;
+  /**
+   * The managed user the key acts as (`Authorization: <key>; user=<id>`, recorded in
+   * users-find-me-impersonation.json), or null for the key's owner itself.
+   */
+  actingAs: string | null;
 }
 
 type Handler = (store: Store, call: ApiCall, params: string[], context: RouteContext) => Reply;
@@ -116,10 +124,19 @@ const ROUTES: Route[] = [
       list(s.listOutputs(call.url.searchParams.get("filter[request_id]")), call, c, outputResource),
   },
   {
+    // The answer includes the payee and the instruction (Bitex's guide "Create Outputs", 2019).
     method: "POST",
     pattern: /^\/concierge_request_outputs$/,
-    handle: (s, call) =>
-      ok({ data: outputResource(s.createOutput(resource(call, "concierge_request_outputs"))) }),
+    handle: (s, call) => {
+      const output = s.createOutput(resource(call, "concierge_request_outputs"));
+      const payee = s.directory.user(output.userId);
+      const instruction = s.directory.instruction(output.instructionId);
+      const included = [
+        ...(payee ? [userResource(payee)] : []),
+        ...(instruction ? [instructionResource(instruction)] : []),
+      ];
+      return ok({ data: outputResource(output), included });
+    },
   },
   {
     method: "GET",
@@ -135,35 +152,51 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     pattern: /^\/users\/(\d+|me)$/,
-    handle: (s, _call, p) => one(s.directory.user(param(p, 0)), userResource),
+    handle: (s, _call, p, c) => {
+      const id = param(p, 0);
+      return one(s.directory.user(id === "me" && c.actingAs !== null ? c.actingAs : id), userResource);
+    },
   },
 
   {
     method: "GET",
     pattern: /^\/withdrawal_instructions$/,
-    handle: (s, call, _p, c) => list(s.directory.instructionList, call, c, instructionResource),
+    handle: (s, call, _p, c) =>
+      list(s.directory.visibleInstructions(c.actingAs), call, c, instructionResource),
   },
   {
     method: "POST",
     pattern: /^\/withdrawal_instructions$/,
-    handle: (s, call) =>
-      ok({
-        data: instructionResource(s.directory.createInstruction(resource(call, "withdrawal_instructions"))),
-      }),
+    handle: (s, call, _p, c) => {
+      const input = resource(call, "withdrawal_instructions");
+      const created = s.directory.createInstruction(input, c.actingAs ?? s.directory.ownerUserId);
+      return ok({ data: instructionResource(created) });
+    },
   },
   {
     method: "GET",
     pattern: /^\/withdrawal_instructions\/(\d+)$/,
-    handle: (s, _call, p) => one(s.directory.instruction(param(p, 0)), instructionResource),
+    handle: (s, _call, p, c) =>
+      one(s.directory.visibleInstruction(param(p, 0), c.actingAs), instructionResource),
+  },
+  {
+    // Recorded: 204 with no Content-Type and an empty body; an unknown id is 404 shape A.
+    method: "DELETE",
+    pattern: /^\/withdrawal_instructions\/(\d+)$/,
+    handle: (s, _call, p, c) => {
+      s.directory.deleteInstruction(param(p, 0), c.actingAs);
+      return { status: 204, body: null };
+    },
   },
 ];
 
 /**
  * The calls drop_rate applies to: every POST that changes the world, creates (a POST to a
  * collection) and a request's actions (request_quote, accept_quote, cancel), so that a lost
- * answer to an accept can be tested like a lost answer to a create.
+ * answer to an accept can be tested like a lost answer to a create. A trailing `/` counts too.
  */
-export function isDroppable(method: string, path: string): boolean {
+export function isDroppable(method: string, rawPath: string): boolean {
+  const path = withoutTrailingSlash(rawPath);
   return (
     method === "POST" &&
     (/^\/(concierge_requests|concierge_request_outputs|withdrawal_instructions)$/.test(path) ||
@@ -172,12 +205,14 @@ export function isDroppable(method: string, path: string): boolean {
 }
 
 export function routeApiCall(store: Store, call: ApiCall, context: RouteContext): Reply {
+  const path = withoutTrailingSlash(call.path);
   for (const route of ROUTES) {
     if (route.method !== call.method) continue;
-    const match = route.pattern.exec(call.path);
+    const match = route.pattern.exec(path);
     if (match === null) continue;
     try {
-      return route.handle(store, call, match.slice(1), context);
+      parseJsonBody(call.bodyText); // a 400 when the body is not JSON, read or not
+      return route.handle(store, { ...call, path }, match.slice(1), context);
     } catch (error) {
       if (error instanceof ApiProblem) return { status: error.status, body: error.body };
       throw error;
@@ -185,4 +220,9 @@ export function routeApiCall(store: Store, call: ApiCall, context: RouteContext)
   }
   const problem = notFound();
   return { status: problem.status, body: problem.body };
+}
+
+/** "/withdrawal_instructions/" → "/withdrawal_instructions"; one slash only, and "/" stays. */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }

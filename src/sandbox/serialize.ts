@@ -2,15 +2,19 @@
  * Store records → JSON:API resources, in the wire shapes of src/bitex/resources.ts (money as
  * JsonNumber so it is written from exact decimal text).
  *
- * Users and withdrawal instructions copy the attributes Bitex was recorded sending. Emulator
- * additions, because the concierge world needs them: a withdrawal instruction also carries
- * `attributes.port_code` and a `user` relationship. Ports have their code as id (like Bitex's
- * cash_wallets, whose ids are currency codes).
+ * Users and withdrawal instructions carry exactly the members Bitex was recorded sending
+ * (fixtures/recorded/users-list.json, withdrawal_instructions-find.json): an instruction shows
+ * `label`, `schema` and `body`, and neither its port nor its owner, which the emulator keeps to
+ * itself (directory.ts). Ports are shaped as Bitex's guide drafted them (bitex-la/bitex-guides
+ * @605b778 concierge/request/README.md): ids "1".."11", attributes `code`, `country`,
+ * `currency_code`. A request also has its `outputs` relationship and
+ * `payment_authorization_code` (guide "Quoting", 2020). README "Emulator choices" lists what
+ * here is inference.
  */
 
 import type { JsonNumber } from "../bitex/json.js";
 import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../bitex/resources.js";
-import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
+import { PORTS, type PortCode, portCountry, portCurrency } from "../ports.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
 import { moneyJson } from "./jsonapi.js";
 import type { OutputRecord, RequestRecord } from "./store.js";
@@ -22,7 +26,13 @@ export interface QuoteTimestamps {
   quote_requested_at: string | null;
   quote_accepted_at: string | null;
 }
-type Relationships = Record<string, { data: { type: string; id: string } | null }>;
+/** Request attributes of Bitex's guide that the client does not read ("Quoting", 2020). */
+export interface RequestExtras {
+  /** Sent on create or PATCH (Bitex's Postman collection), stored, shown; null when never sent. */
+  payment_authorization_code: string | null;
+}
+type Identifier = { type: string; id: string };
+type Relationships = Record<string, { data: Identifier | Identifier[] | null }>;
 
 export interface WireResource<A> {
   id: string;
@@ -33,12 +43,12 @@ export interface WireResource<A> {
 
 const link = (type: string, id: string) => ({ data: { type, id } });
 
+/** Port ids are 1-based positions in PORTS, the guide's order. */
 export function portResource(code: PortCode): WireResource<Record<string, unknown>> {
-  const currency = portCurrency(code);
   return {
-    id: code,
+    id: String(PORTS.indexOf(code) + 1),
     type: "concierge_ports",
-    attributes: { code, country: portCountry(code), currency, decimals: minorUnits(currency) },
+    attributes: { code, country: portCountry(code), currency_code: portCurrency(code) },
   };
 }
 
@@ -62,19 +72,13 @@ export function instructionResource(instruction: InstructionRecord): WireResourc
   return {
     id: instruction.id,
     type: "withdrawal_instructions",
-    attributes: {
-      label: instruction.label,
-      schema: "bitex",
-      body: instruction.body,
-      port_code: instruction.portCode,
-    },
-    relationships: { user: link("users", instruction.userId) },
+    attributes: { label: instruction.label, schema: "bitex", body: instruction.body },
   };
 }
 
 export function requestResource(
   request: RequestRecord,
-): WireResource<Money<ConciergeRequestAttributes, "total_to_spend"> & QuoteTimestamps> {
+): WireResource<Money<ConciergeRequestAttributes, "total_to_spend"> & QuoteTimestamps & RequestExtras> {
   const c = request.counts;
   return {
     id: request.id,
@@ -100,10 +104,16 @@ export function requestResource(
       provision_funds_before: request.provisionFundsBefore,
       quote_requested_at: request.quoteRequestedAt,
       quote_accepted_at: request.quoteAcceptedAt,
+      payment_authorization_code: request.paymentAuthorizationCode ?? null,
       created_at: request.createdAt,
       updated_at: request.updatedAt,
     },
-    relationships: { user: link("users", request.userId) },
+    relationships: {
+      user: link("users", request.userId),
+      outputs: {
+        data: request.outputs.map((output) => ({ type: "concierge_request_outputs", id: output.id })),
+      },
+    },
   };
 }
 

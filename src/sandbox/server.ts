@@ -4,7 +4,10 @@
  *
  * Order for each /api call, all decided the moment the call arrives:
  *   1. counted in stats (calls, in flight, call_starts_ms) and its fate rolled (faults.ts);
- *   2. auth: Authorization must equal the seed's api_key verbatim, else 401;
+ *   2. auth: Authorization must be the seed's api_key verbatim, else 401; or the key followed by
+ *      `; user=<id>` to act as a managed user (recorded: users-find-me-impersonation.json),
+ *      where an id the seed does not hold is a 401 "Not enough permissions" (the recorded body
+ *      of a key lacking permission; the status for this case is the emulator's inference);
  *   3. rate limit per key (rate-limit.ts), else 429 with Retry-After;
  *   4. fail_rate: 503 with a small HTML page (a client must not assume error bodies are JSON,
  *      as Bitex's recorded 500 shows), before anything is read or done;
@@ -18,7 +21,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { encodeJson } from "../bitex/json.js";
 import { iso } from "./clock.js";
 import { type FaultDice, parseFaults } from "./faults.js";
-import { INVALID_API_KEY_BODY, JSON_API_CONTENT_TYPE, moneyJson } from "./jsonapi.js";
+import {
+  INVALID_API_KEY_BODY,
+  JSON_API_CONTENT_TYPE,
+  moneyJson,
+  NOT_ENOUGH_PERMISSIONS_BODY,
+} from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type ApiCall, isDroppable, type Reply, type RouteContext, routeApiCall } from "./routes.js";
 import { outputResource, requestResource } from "./serialize.js";
@@ -101,8 +109,9 @@ export class SandboxServer {
       );
     });
     const fate = this.dice.roll();
-    const early = this.refusal(req, arrivedMs, fate.fail);
-    if (early !== null) {
+    const admitted = this.refusal(req, arrivedMs, fate.fail);
+    if ("refused" in admitted) {
+      const early = admitted.refused;
       req.resume();
       outcome = String(early.status);
       this.after(fate.delayMs, () => send(res, early));
@@ -112,7 +121,7 @@ export class SandboxServer {
       .then((bodyText) => {
         const method = req.method ?? "GET";
         const path = url.pathname.slice("/api".length);
-        const reply = this.runHandler({ method, path, url, bodyText });
+        const reply = this.runHandler({ method, path, url, bodyText }, admitted.actingAs);
         const drop = fate.drop && isDroppable(method, path);
         outcome = drop ? `${reply.status} dropped` : String(reply.status);
         this.after(fate.delayMs, () => {
@@ -124,11 +133,19 @@ export class SandboxServer {
       .catch(() => req.socket.destroy());
   }
 
-  /** Steps 2–4 of the pipeline; null when the call goes on to its handler. */
-  private refusal(req: IncomingMessage, arrivedMs: number, fail: boolean): Answer | null {
-    const key = req.headers.authorization;
-    if (key !== this.store.apiKey)
-      return { status: 401, body: INVALID_API_KEY_BODY, contentType: JSON_API_CONTENT_TYPE };
+  /** Steps 2–4 of the pipeline: the answer that stops the call, or whom it acts as. */
+  private refusal(
+    req: IncomingMessage,
+    arrivedMs: number,
+    fail: boolean,
+  ): { refused: Answer } | { actingAs: string | null } {
+    const refused = (body: unknown) => ({
+      refused: { status: 401, body, contentType: JSON_API_CONTENT_TYPE },
+    });
+    const { key, actingAs } = parseAuthorization(req.headers.authorization);
+    if (key !== this.store.apiKey) return refused(INVALID_API_KEY_BODY);
+    if (actingAs !== null && !this.store.directory.manages(actingAs))
+      return refused(NOT_ENOUGH_PERMISSIONS_BODY);
     const limit = this.dice.settings.rate_limit;
     const admission = this.limiter.admit(key, arrivedMs, limit);
     if (!admission.admitted) {
@@ -140,25 +157,28 @@ export class SandboxServer {
         code: "rate_limited",
       };
       return {
-        status: 429,
-        body: { errors: [error] },
-        contentType: JSON_API_CONTENT_TYPE,
-        headers: { "Retry-After": String(admission.retryAfterSeconds) },
+        refused: {
+          status: 429,
+          body: { errors: [error] },
+          contentType: JSON_API_CONTENT_TYPE,
+          headers: { "Retry-After": String(admission.retryAfterSeconds) },
+        },
       };
     }
     if (fail) {
       this.stats.failed++;
-      return { status: 503, body: SERVICE_UNAVAILABLE_PAGE, contentType: HTML_CONTENT_TYPE };
+      return { refused: { status: 503, body: SERVICE_UNAVAILABLE_PAGE, contentType: HTML_CONTENT_TYPE } };
     }
-    return null;
+    return { actingAs };
   }
 
-  private runHandler(call: ApiCall): Answer {
+  private runHandler(call: ApiCall, actingAs: string | null): Answer {
     const { list_style, page_cap } = this.dice.settings;
     const context: RouteContext = {
       listStyle: list_style,
       pageCap: page_cap,
       countAction: (id, action) => this.stats.countAction(id, action),
+      actingAs,
     };
     try {
       this.store.tick();
@@ -211,6 +231,18 @@ export class SandboxServer {
   }
 }
 
+/**
+ * `Authorization: <key>` or `<key>; user=<id>` (the form Bitex's guides and the recorded
+ * impersonation use); the rate limit counts the key, whoever it acts as.
+ */
+export function parseAuthorization(header: string | undefined): {
+  key: string | undefined;
+  actingAs: string | null;
+} {
+  const match = header === undefined ? null : /^(.*?)\s*;\s*user=(\d+)$/.exec(header);
+  return match === null ? { key: header, actingAs: null } : { key: match[1], actingAs: match[2] as string };
+}
+
 export function parseAdvance(body: unknown): AdvanceOptions {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RangeError("advance: expected an object");
@@ -232,6 +264,12 @@ export function parseAdvance(body: unknown): AdvanceOptions {
 
 function send(res: ServerResponse, answer: Answer): void {
   if (res.destroyed || res.headersSent) return;
+  if (answer.status === 204) {
+    // As recorded (withdrawal_instructions-destroy.json): no Content-Type, an empty body.
+    res.writeHead(204, { ...answer.headers });
+    res.end();
+    return;
+  }
   const text = typeof answer.body === "string" ? answer.body : encodeJson(answer.body);
   res.writeHead(answer.status, {
     "Content-Type": answer.contentType,

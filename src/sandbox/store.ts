@@ -30,6 +30,8 @@ export interface RequestRecord {
   userId: string;
   portCode: PortCode;
   externalId: string | null;
+  /** Bitex's guide shows it; sent on create or PATCH, stored and shown. Absent means null. */
+  paymentAuthorizationCode?: string | null;
   state: RequestState;
   cancellationReason: CancellationReason | null;
   /** Kept in step with `outputs` by Progress.moveOutput, so the outputs_* counters are O(1). */
@@ -206,6 +208,7 @@ export class Store {
     const problems: Violation[] = [];
     const portCode = readPort(input.attributes.port_code, problems);
     const externalId = readOptionalText(input.attributes, "external_id", problems);
+    const authorization = readOptionalText(input.attributes, "payment_authorization_code", problems);
     if (problems.length > 0 || portCode === null) throw unprocessable("concierge_requests", problems);
     const now = this.now();
     const request: RequestRecord = {
@@ -213,6 +216,7 @@ export class Store {
       userId: payer.id,
       portCode,
       externalId: externalId ?? null,
+      paymentAuthorizationCode: authorization ?? null,
       state: "draft",
       cancellationReason: null,
       counts: emptyCounts(),
@@ -234,7 +238,10 @@ export class Store {
     return request;
   }
 
-  /** PATCH: `external_id` any time in draft; `port_code` too while the request has no outputs. */
+  /**
+   * PATCH: `external_id` and `payment_authorization_code` any time in draft; `port_code` too
+   * while the request has no outputs.
+   */
   patchRequest(id: string, input: ResourceInput): RequestRecord {
     const request = this.requests.get(id);
     if (request === undefined) throw notFound();
@@ -244,6 +251,7 @@ export class Store {
       throw unprocessable("concierge_requests", problems);
     }
     const externalId = readOptionalText(input.attributes, "external_id", problems);
+    const authorization = readOptionalText(input.attributes, "payment_authorization_code", problems);
     const portCode =
       input.attributes.port_code === undefined ? null : readPort(input.attributes.port_code, problems);
     if (portCode !== null && portCode !== request.portCode && request.outputs.length > 0) {
@@ -255,6 +263,7 @@ export class Store {
       request.externalId = externalId;
       this.indexExternalId(request);
     }
+    if (authorization !== undefined) request.paymentAuthorizationCode = authorization;
     if (portCode !== null) request.portCode = portCode;
     request.updatedAt = this.now();
     return request;

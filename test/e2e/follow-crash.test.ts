@@ -8,7 +8,7 @@ import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { type Faults, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
 import { withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
@@ -19,8 +19,13 @@ interface Flow {
   run(args: string[], crashAt?: string): Promise<CliResult>;
 }
 
-async function flow(): Promise<Flow> {
-  const box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
+async function flow(faults: Partial<Faults> = {}): Promise<Flow> {
+  const box = await startSandbox({
+    port: 0,
+    seed: DEMO_SEED,
+    faults: { rate_limit: 0, ...faults },
+    timeScale: 1,
+  });
   const dir = await tempDir();
   await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
   const run = (args: string[], crashAt?: string) =>
@@ -102,25 +107,31 @@ describe("follow-through exactly once: kills and lost answers", function () {
     expect(await report(cut)).to.equal(await report(calm));
   });
 
-  it("a lost answer to accept_quote (the emulator's drop fault) is settled by reading the request", async () => {
-    const f = await flow();
-    boxes.push(f.box);
-    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
-    expect((await f.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
-    f.box.advance({ minutes: 31 });
-    expect((await f.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
-    f.box.setFaults({ drop_rate: 1 });
-    const accepted = await f.run(["accept", "payroll.csv", ...maxTotals(f.box)]);
-    expect(accepted.code, accepted.stderr).to.equal(0);
-    expect(accepted.stderr).to.match(
-      /accept_quote on request \d+: no clear answer \(api_\w+\); reading the request/,
-    );
-    expect(f.box.state().stats.dropped).to.equal(3);
-    expect(f.box.state().requests.map((r) => r.attributes.state)).to.deep.equal([
-      "quote_accepted",
-      "quote_accepted",
-      "quote_accepted",
-    ]);
-    expectOnceEach(f.box);
-  });
+  // The chaos case (a dropped answer) also against bare lists, as every recorded Bitex list is.
+  for (const [style, faults] of [
+    ["rich lists", {}],
+    ["bare lists, 25 a page", { list_style: "bare", page_cap: 25 }],
+  ] as [string, Partial<Faults>][]) {
+    it(`a lost answer to accept_quote (the emulator's drop fault) is settled by reading the request (${style})`, async () => {
+      const f = await flow(faults);
+      boxes.push(f.box);
+      expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+      expect((await f.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
+      f.box.advance({ minutes: 31 });
+      expect((await f.run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
+      f.box.setFaults({ drop_rate: 1 });
+      const accepted = await f.run(["accept", "payroll.csv", ...maxTotals(f.box)]);
+      expect(accepted.code, accepted.stderr).to.equal(0);
+      expect(accepted.stderr).to.match(
+        /accept_quote on request \d+: no clear answer \(api_\w+\); reading the request/,
+      );
+      expect(f.box.state().stats.dropped).to.equal(3);
+      expect(f.box.state().requests.map((r) => r.attributes.state)).to.deep.equal([
+        "quote_accepted",
+        "quote_accepted",
+        "quote_accepted",
+      ]);
+      expectOnceEach(f.box);
+    });
+  }
 });

@@ -1,10 +1,12 @@
 /**
  * Contract: auth, unknown routes, and the read-mostly endpoints (ports, users, withdrawal
- * instructions). Success bodies are checked against the JSON:API 1.0 schema.
+ * instructions, which can also be created and deleted). Success bodies are checked against the
+ * JSON:API 1.0 schema.
  */
 import { expect } from "chai";
+import { inferInstructionPort } from "../../src/sandbox/directory.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { Api, assertJsonApiDocument, JSON_API, startTestSandbox } from "./helpers.js";
+import { Api, assertJsonApiDocument, JSON_API, type Json, startTestSandbox } from "./helpers.js";
 
 describe("sandbox contract: auth, routes, ports, users, withdrawal instructions", () => {
   let sandbox: Sandbox;
@@ -46,7 +48,7 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   describe("unknown routes and methods", () => {
     for (const [method, path] of [
       ["GET", "/accounts"],
-      ["DELETE", "/withdrawal_instructions/2121"],
+      ["DELETE", "/concierge_requests/1"],
       ["PUT", "/concierge_requests/1"],
       ["GET", "/concierge_requests/abc"],
       ["POST", "/concierge_requests/1/approve"],
@@ -61,12 +63,18 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   });
 
   describe("GET /concierge_ports", () => {
-    it("lists the 11 ports of DESIGN.md, id = port code", async () => {
+    it("lists the 11 ports of DESIGN.md as Bitex's guide drafted them: ids 1..11, code, country, currency_code", async () => {
+      // Shape: bitex-la/bitex-guides@605b778 concierge/request/README.md (2019), the list of ports.
       const response = await api.get("/concierge_ports");
       expect(response.status).to.equal(200);
       expect(response.contentType).to.equal(JSON_API);
       assertJsonApiDocument(response.body);
-      expect(response.body.data.map((p: { id: string }) => p.id)).to.deep.equal([
+      expect(response.body.data.map((p: { id: string }) => p.id)).to.deep.equal(
+        Array.from({ length: 11 }, (_, i) => String(i + 1)),
+      );
+      expect(
+        response.body.data.map((p: { attributes: { code: string } }) => p.attributes.code),
+      ).to.deep.equal([
         "ar_ars",
         "ar_usd",
         "cl_clp",
@@ -80,9 +88,14 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
         "other_eur",
       ]);
       expect(response.body.data[2]).to.deep.equal({
-        id: "cl_clp",
+        id: "3",
         type: "concierge_ports",
-        attributes: { code: "cl_clp", country: "cl", currency: "clp", decimals: 0 },
+        attributes: { code: "cl_clp", country: "cl", currency_code: "clp" },
+      });
+      expect(response.body.data[8]).to.deep.equal({
+        id: "9",
+        type: "concierge_ports",
+        attributes: { code: "other_usd", country: "other", currency_code: "usd" },
       });
       expect(response.body.meta).to.deep.equal({ total_items: 11, total_pages: 1, page: 1, page_size: 25 });
     });
@@ -135,7 +148,25 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   });
 
   describe("withdrawal instructions", () => {
-    it("GET /withdrawal_instructions lists them, with the port and owner the emulator adds", async () => {
+    /** An output of Ana (345) on `port` to `instruction`, in a new draft paid from ar_ars. */
+    async function outputTo(instruction: string, port: string) {
+      const request = await api.createRequest();
+      return api.post("/concierge_request_outputs", {
+        data: {
+          type: "concierge_request_outputs",
+          attributes: { port_code: port, amount: 1000 },
+          relationships: {
+            request: { data: { type: "concierge_requests", id: request } },
+            user: { data: { type: "users", id: "345" } },
+            withdrawal_instruction: { data: { type: "withdrawal_instructions", id: instruction } },
+          },
+        },
+      });
+    }
+    const codes = (response: { body: Json }) =>
+      (response.body.errors ?? []).map((error: { code: string }) => error.code);
+
+    it("GET /withdrawal_instructions lists them in the recorded shape: label, schema, body; no port, no owner", async () => {
       const response = await api.get("/withdrawal_instructions");
       expect(response.status).to.equal(200);
       assertJsonApiDocument(response.body);
@@ -147,9 +178,7 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
           label: "Ana CLP",
           schema: "bitex",
           body: { payment_method: "domestic_bank", bank_account_number: "1234567" },
-          port_code: "cl_clp",
         },
-        relationships: { user: { data: { type: "users", id: "345" } } },
       });
     });
 
@@ -160,11 +189,14 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
       expect((await api.get("/withdrawal_instructions/99")).status).to.equal(404);
     });
 
-    it("POST creates one (owner by default, port from port_code), next id after the seed's, usable in outputs", async () => {
+    it("POST creates one owned by the `user` sent, next id after the seed's; its port (inferred from the body) decides which outputs it takes", async () => {
       const created = await api.post("/withdrawal_instructions", {
         data: {
           type: "withdrawal_instructions",
-          attributes: { label: "Ana 2", port_code: "cl_clp", body: { payment_method: "domestic_bank" } },
+          attributes: {
+            label: "Ana 2",
+            body: { payment_method: "domestic_bank", country: "CL", currency: "CLP" },
+          },
           relationships: { user: { data: { type: "users", id: 345 } } },
         },
       });
@@ -176,38 +208,49 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
         attributes: {
           label: "Ana 2",
           schema: "bitex",
-          body: { payment_method: "domestic_bank" },
-          port_code: "cl_clp",
-        },
-        relationships: { user: { data: { type: "users", id: "345" } } },
-      });
-      const request = await api.createRequest();
-      const output = await api.post("/concierge_request_outputs", {
-        data: {
-          type: "concierge_request_outputs",
-          attributes: { port_code: "cl_clp", amount: 1000 },
-          relationships: {
-            request: { data: { type: "concierge_requests", id: request } },
-            user: { data: { type: "users", id: "345" } },
-            withdrawal_instruction: { data: { type: "withdrawal_instructions", id: "2125" } },
-          },
+          body: { payment_method: "domestic_bank", country: "CL", currency: "CLP" },
         },
       });
-      expect(output.status).to.equal(200);
+      expect((await outputTo("2125", "cl_clp")).status).to.equal(200);
+      expect(codes(await outputTo("2125", "uy_uyu"))).to.deep.equal(["withdrawal_instruction_port_mismatch"]);
     });
 
-    it("POST takes the port from the body's country and currency when port_code is absent", async () => {
+    it("POST without a `user` belongs to the key's owner (an output of Ana to it is refused)", async () => {
       const created = await api.post("/withdrawal_instructions", {
         data: {
           type: "withdrawal_instructions",
-          attributes: { label: "x", body: { country: "AR", currency: "USD" } },
+          attributes: { label: "x", body: { country: "CL", currency: "CLP" } },
         },
       });
-      expect(created.body.data.attributes.port_code).to.equal("ar_usd");
-      expect(created.body.data.relationships.user.data.id).to.equal("112");
+      expect(created.status).to.equal(200);
+      expect(codes(await outputTo(created.body.data.id, "cl_clp"))).to.deep.equal([
+        "withdrawal_instruction_user_mismatch",
+      ]);
     });
 
-    it("POST with an unknown user → 404; with an unknown port_code → 422 unknown_port", async () => {
+    it("POST in the Postman collection's form: payment_method_type ar_domestic_bank and a CBU → an ar_ars instruction", async () => {
+      const created = await api.post("/withdrawal_instructions", {
+        data: {
+          type: "withdrawal_instructions",
+          attributes: {
+            label: "primeras-instrucciones",
+            payment_method_type: "ar_domestic_bank",
+            body: { account_type: "savings", cbu: "0150553621000111396333" },
+          },
+          relationships: { user: { data: { id: 345, type: "users" } } },
+        },
+      });
+      expect(created.status).to.equal(200);
+      // payment_method_type is read, not shown: the recorded shape has label, schema and body only.
+      expect(Object.keys(created.body.data.attributes)).to.deep.equal(["label", "schema", "body"]);
+      const violations = (await outputTo(created.body.data.id, "cl_clp")).body.errors;
+      const mismatch = violations.find(
+        (e: { code: string }) => e.code === "withdrawal_instruction_port_mismatch",
+      );
+      expect(mismatch.detail).to.include("es del puerto ar_ars");
+    });
+
+    it("POST with an unknown user → 404; an attribute the emulator does not know (port_code) is ignored", async () => {
       const unknownUser = await api.post("/withdrawal_instructions", {
         data: {
           type: "withdrawal_instructions",
@@ -216,12 +259,79 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
         },
       });
       expect(unknownUser.status).to.equal(404);
-      const badPort = await api.post("/withdrawal_instructions", {
-        data: { type: "withdrawal_instructions", attributes: { port_code: "zz_zzz" } },
+      const ignored = await api.post("/withdrawal_instructions", {
+        data: {
+          type: "withdrawal_instructions",
+          attributes: { port_code: "zz_zzz", body: { country: "UY", currency: "UYU" } },
+          relationships: { user: { data: { id: 345 } } },
+        },
       });
-      expect(badPort.status).to.equal(422);
-      expect(badPort.body.errors[0].code).to.equal("unknown_port");
-      expect(badPort.body.errors[0].source).to.deep.equal({ pointer: "/data/attributes/port_code" });
+      expect(ignored.status).to.equal(200);
+      expect(ignored.body.data.attributes).to.not.have.property("port_code");
+      const request = await api.createRequest();
+      const output = await api.createOutput({
+        request,
+        port: "uy_uyu",
+        instruction: ignored.body.data.id,
+        amount: 10,
+      });
+      expect(output).to.be.a("string");
     });
+
+    it("DELETE /withdrawal_instructions/:id → 204, no Content-Type, empty body (recorded); then 404 everywhere", async () => {
+      // fixtures/recorded/withdrawal_instructions-destroy.json: 204 with no Content-Type and "".
+      const response = await api.call("DELETE", "/withdrawal_instructions/2121");
+      expect(response.status).to.equal(204);
+      expect(response.contentType).to.equal(null);
+      expect(response.text).to.equal("");
+      expect((await api.get("/withdrawal_instructions/2121")).status).to.equal(404);
+      const listed = (await api.get("/withdrawal_instructions")).body.data.map((w: { id: string }) => w.id);
+      expect(listed).to.deep.equal(["2122", "2123", "2124"]);
+      const again = await api.call("DELETE", "/withdrawal_instructions/2121");
+      expect(again.status).to.equal(404);
+      expect(again.body).to.deep.equal({ errors: [{ code: null, detail: null }] });
+      expect((await outputTo("2121", "cl_clp")).status).to.equal(404);
+    });
+
+    it("DELETE leaves outputs already paid to the instruction to end as its outcome says (2123 returns)", async () => {
+      const request = await api.createRequest();
+      await api.createOutput({ request, user: "347", instruction: "2123", amount: 1000 });
+      expect((await api.call("DELETE", "/withdrawal_instructions/2123")).status).to.equal(204);
+      await api.post(`/concierge_requests/${request}/request_quote`);
+      sandbox.advance(); // quoted
+      expect((await api.post(`/concierge_requests/${request}/accept_quote`)).status).to.equal(200);
+      sandbox.advance({ until: "final" });
+      expect(sandbox.state().outputs.map((o) => o.attributes.state)).to.deep.equal(["returned"]);
+    });
+  });
+
+  describe("inferInstructionPort (the emulator's inference; Bitex shows no port on an instruction)", () => {
+    const rows: [string, Record<string, unknown>, string | undefined, string | null][] = [
+      ["country and currency of a port", { country: "AR", currency: "USD" }, undefined, "ar_usd"],
+      ["lower case too", { country: "uy", currency: "uyu" }, undefined, "uy_uyu"],
+      [
+        "an account abroad in a currency of other_*",
+        { country: "CL", currency: "USD" },
+        undefined,
+        "other_usd",
+      ],
+      [
+        "country OTHER (bitex-js fixture) in EUR",
+        { country: "OTHER", currency: "EUR" },
+        undefined,
+        "other_eur",
+      ],
+      ["country OTHER in CLP: no port", { country: "OTHER", currency: "CLP" }, undefined, null],
+      ["Postman form: the type's country, its own currency", { cbu: "1" }, "ar_domestic_bank", "ar_ars"],
+      ["Postman form with a currency in the body", { currency: "USD" }, "ar_domestic_bank", "ar_usd"],
+      ["the body's country wins over the type's", { country: "UY" }, "ar_domestic_bank", "uy_uyu"],
+      ["nothing to go on", { name: "x" }, undefined, null],
+      ["a currency alone, in no other_* port", { currency: "ARS" }, undefined, null],
+    ];
+    for (const [label, body, type, port] of rows) {
+      it(`${label} → ${port}`, () => {
+        expect(inferInstructionPort(body, type)).to.equal(port);
+      });
+    }
   });
 });

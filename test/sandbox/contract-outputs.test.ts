@@ -70,6 +70,18 @@ describe("sandbox contract: /concierge_request_outputs", () => {
     expect([parent.outputs_count, parent.outputs_accepting]).to.deep.equal([1, 1]);
   });
 
+  it("POST answers with the payee and the instruction in `included`, as Bitex's guide shows (Create Outputs, 2019)", async () => {
+    const response = await create({ amount: 1000 });
+    expect(response.status).to.equal(200);
+    expect(Object.keys(response.body)).to.deep.equal(["data", "included"]);
+    expect(response.body.included).to.deep.equal([
+      (await api.get("/users/345")).body.data,
+      (await api.get("/withdrawal_instructions/2121")).body.data,
+    ]);
+    expect(response.body.included[0]).to.include({ id: "345", type: "users" });
+    expect(response.body.included[1]).to.include({ id: "2121", type: "withdrawal_instructions" });
+  });
+
   it("POST with a budget keeps it exactly (two decimals in ARS), amount null until quoted", async () => {
     const response = await create({ budget: 1500.25, amount: null });
     expect(response.status).to.equal(200);
@@ -180,11 +192,11 @@ describe("sandbox contract: /concierge_request_outputs", () => {
     expect(sandbox.state().outputs).to.have.length(1);
   });
 
-  it("GET /:id returns the output; unknown → 404", async () => {
+  it("GET /:id returns the output (without the create's included); unknown → 404", async () => {
     const created = await create({ amount: 1000 });
     const found = await api.get("/concierge_request_outputs/1");
     assertJsonApiDocument(found.body);
-    expect(found.body).to.deep.equal(created.body);
+    expect(found.body).to.deep.equal({ data: created.body.data });
     expect((await api.get("/concierge_request_outputs/2")).body).to.deep.equal(NOT_FOUND);
   });
 

@@ -49,7 +49,11 @@ describe("sandbox contract: /concierge_requests", () => {
     const { data } = response.body;
     expect(data.id).to.equal("1");
     expect(data.type).to.equal("concierge_requests");
-    expect(data.relationships).to.deep.equal({ user: { data: { type: "users", id: "112" } } });
+    // The outputs relationship as Bitex's guide shows it ("Quoting"): empty while there are none.
+    expect(data.relationships).to.deep.equal({
+      user: { data: { type: "users", id: "112" } },
+      outputs: { data: [] },
+    });
     const { created_at, updated_at, ...attributes } = data.attributes;
     expect(created_at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(updated_at).to.equal(created_at);
@@ -74,6 +78,47 @@ describe("sandbox contract: /concierge_requests", () => {
       provision_funds_before: null,
       quote_requested_at: null,
       quote_accepted_at: null,
+      payment_authorization_code: null,
+    });
+  });
+
+  it("payment_authorization_code (Bitex's Postman collection sends it on create and PATCH) is stored and shown", async () => {
+    const created = await api.post(
+      "/concierge_requests",
+      requestDocument({ port_code: "ar_ars", payment_authorization_code: "ABC1234DEF5678" }),
+    );
+    expect(created.body.data.attributes.payment_authorization_code).to.equal("ABC1234DEF5678");
+    const patched = await api.patch("/concierge_requests/1", {
+      data: { type: "concierge_requests", id: "1", attributes: { payment_authorization_code: "XYZ9" } },
+    });
+    expect(patched.status).to.equal(200);
+    expect(patched.body.data.attributes.payment_authorization_code).to.equal("XYZ9");
+    expect((await api.get("/concierge_requests/1")).body.data.attributes.payment_authorization_code).to.equal(
+      "XYZ9",
+    );
+    const notText = await api.post(
+      "/concierge_requests",
+      requestDocument({ port_code: "ar_ars", payment_authorization_code: 7 }),
+    );
+    expect(violation(notText)).to.deep.equal({
+      code: "invalid_payment_authorization_code",
+      pointer: "/data/attributes/payment_authorization_code",
+    });
+  });
+
+  it("the outputs relationship lists the request's outputs in id order (to-many, as in the guide)", async () => {
+    const mine = await api.createRequest();
+    const other = await api.createRequest();
+    await api.createOutput({ request: mine, amount: 1000 });
+    await api.createOutput({ request: other, amount: 1000 });
+    await api.createOutput({ request: mine, amount: 2000 });
+    const found = await api.get(`/concierge_requests/${mine}`);
+    assertJsonApiDocument(found.body);
+    expect(found.body.data.relationships.outputs).to.deep.equal({
+      data: [
+        { type: "concierge_request_outputs", id: "1" },
+        { type: "concierge_request_outputs", id: "3" },
+      ],
     });
   });
 

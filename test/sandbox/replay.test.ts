@@ -2,9 +2,12 @@
  * Replays the exchanges recorded against the real Bitex service (fixtures/recorded/, see its
  * README) and checks status, Content-Type and body shape: the same members with the same JSON
  * types, not the same values. The only members the emulator may add are listed in ADDITIONS.
+ * The Authorization header is the recorded one with this world's key for `<redacted>`, so an
+ * impersonation (`<key>; user=600`) is replayed as recorded.
  */
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
+import { inferInstructionPort } from "../../src/sandbox/directory.js";
 import { loadSeed, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { Api, assertJsonApiDocument, type Json, readFixture } from "./helpers.js";
 
@@ -18,17 +21,10 @@ const REPLAY_SEED = loadSeed(
 );
 
 /**
- * Member paths (array indexes written as []) the emulator adds to Bitex's shapes: pagination on
- * lists, and the port and owner of a withdrawal instruction.
+ * Member paths the emulator adds to Bitex's shapes: pagination on lists, in its default `rich`
+ * list style only (`bare` lists are exactly the recorded `{"data": [...]}`).
  */
-const ADDITIONS = new Set([
-  "meta",
-  "links",
-  "data.attributes.port_code",
-  "data.relationships",
-  "data[].attributes.port_code",
-  "data[].relationships",
-]);
+const ADDITIONS = new Set(["meta", "links"]);
 
 /** Every difference in members or JSON types between `recorded` and `actual`, as readable lines. */
 function shapeDifferences(recorded: unknown, actual: unknown, path = ""): string[] {
@@ -74,7 +70,8 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
     const recording = readFixture(`fixtures/recorded/${name}.json`) as Recording;
     const { method, path, body } = recording.request;
     const headers: Record<string, string> = { ...recording.request.headers };
-    headers.Authorization = options.key ?? sandbox.apiKey;
+    const recorded = recording.request.headers.Authorization ?? "<redacted>";
+    headers.Authorization = options.key ?? recorded.replace("<redacted>", sandbox.apiKey);
     const sent = options.body ?? body;
     const response = await fetch(`${sandbox.baseUrl}${options.path ?? path}`, {
       method,
@@ -94,7 +91,9 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
   async function expectSameShape(name: string, options: Parameters<typeof replay>[1] = {}) {
     const result = await replay(name, options);
     expect(result.status, "status").to.equal(result.recording.response.status);
-    expect(result.contentType, "Content-Type").to.equal(result.recording.response.headers["Content-Type"]);
+    expect(result.contentType, "Content-Type").to.equal(
+      result.recording.response.headers["Content-Type"] ?? null,
+    );
     expect(shapeDifferences(result.recording.response.body, result.body)).to.deep.equal([]);
     return result;
   }
@@ -130,10 +129,62 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
     expect(body.data).to.deep.equal([]);
   });
 
-  it("users-find-me-impersonation: GET /api/users/me answers the key's owner in the recorded shape", async () => {
+  it("users-find-me-impersonation: GET /api/users/me with `<key>; user=600` answers user 600, not the key's owner", async () => {
     await start();
     const { body } = await expectSameShape("users-find-me-impersonation");
     expect(body.data.id).to.equal("600");
+    expect(REPLAY_SEED.owner_user_id).to.equal("590");
+    const plain = await replay("users-find-me-impersonation", { key: sandbox.apiKey });
+    expect(plain.body.data.id).to.equal("590");
+  });
+
+  it("withdrawal_instructions-destroy: 204, no Content-Type, an empty body; the instruction is gone", async () => {
+    await start();
+    const result = await expectSameShape("withdrawal_instructions-destroy");
+    expect(result.body).to.equal("");
+    expect((await api.get("/withdrawal_instructions/15415")).status).to.equal(404);
+  });
+
+  describe("Bitex's JS SDK (bitex-la/bitex-js fixtures): paths with a trailing slash", () => {
+    /** A world holding the SDK fixture's three instructions (ids 1–3), owned by the key's owner. */
+    function sdkWorld(): Seed {
+      const listed = (
+        readFixture("fixtures/recorded/withdrawal_instructions-list-trailing_slash.json") as Json
+      ).response.body.data as Json[];
+      return {
+        ...REPLAY_SEED,
+        withdrawal_instructions: listed.map((w) => ({
+          id: w.id,
+          user_id: "590",
+          port_code: inferInstructionPort(w.attributes.body) ?? "other_usd",
+          label: w.attributes.label,
+          body: w.attributes.body,
+          outcome: "settled" as const,
+        })),
+      };
+    }
+
+    it("GET /api/withdrawal_instructions/ → 200, the recorded list shape, the same as without the slash", async () => {
+      await start(sdkWorld());
+      const { body } = await expectSameShape("withdrawal_instructions-list-trailing_slash");
+      assertJsonApiDocument(body);
+      expect(body.data).to.deep.equal((await api.get("/withdrawal_instructions")).body.data);
+    });
+
+    it("POST /api/withdrawal_instructions/ → 200, the body echoed as recorded", async () => {
+      await start(sdkWorld());
+      const { recording, body } = await expectSameShape("withdrawal_instructions-create-trailing_slash");
+      expect(body.data.attributes).to.deep.equal((recording.response.body as Json).data.attributes);
+      expect(body.data.id).to.equal("4");
+    });
+
+    it("DELETE /api/withdrawal_instructions/4/ (with the SDK's JSON body) → 204 as recorded, after the SDK's create made 4", async () => {
+      await start(sdkWorld());
+      await expectSameShape("withdrawal_instructions-create-trailing_slash");
+      const result = await expectSameShape("withdrawal_instructions-destroy-trailing_slash");
+      expect(result.body).to.equal("");
+      expect((await api.get("/withdrawal_instructions/4")).status).to.equal(404);
+    });
   });
 
   it("accounts-list-invalid_api_key: the same 401 body", async () => {
@@ -142,7 +193,7 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
     expect(result.body).to.deep.equal(result.recording.response.body);
   });
 
-  it("withdrawal_instructions-destroy-not_found: the same 404 body (shape A)", async () => {
+  it("withdrawal_instructions-destroy-not_found: the same 404 body (shape A) for an id the world does not hold", async () => {
     await start();
     const result = await expectSameShape("withdrawal_instructions-destroy-not_found");
     expect(result.body).to.deep.equal(result.recording.response.body);

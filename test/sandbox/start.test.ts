@@ -17,9 +17,11 @@ describe("sandbox start and stop", () => {
       const api = new Api(sandbox);
       expect((await api.get("/concierge_ports")).body.data).to.have.length(11);
       expect((await api.get("/users/me")).body.data.id).to.equal("112");
-      expect((await api.get("/withdrawal_instructions/2100")).body.data.attributes.port_code).to.equal(
-        "cl_clp",
-      );
+      // As recorded: an instruction shows label, schema and body, neither its port nor its owner.
+      const instruction = (await api.get("/withdrawal_instructions/2100")).body.data;
+      expect(instruction.id).to.equal("2100");
+      expect(Object.keys(instruction.attributes)).to.deep.equal(["label", "schema", "body"]);
+      expect(instruction).to.not.have.property("relationships");
     } finally {
       await sandbox.close();
     }
