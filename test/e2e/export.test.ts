@@ -534,3 +534,78 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect((await readRows(join(dir, "nojournal.csv"))).rows).to.deep.equal(expectedBuenosAires(false));
   });
 });
+
+/**
+ * The paged world (1,203 requests, one of them with 600 outputs) in each list style the
+ * emulator speaks: rich pages (meta and links, 500 a page), and bare pages (only `data`, as
+ * recorded Bitex lists) capped at 25 and at 10, so that both lists span many pages and the end
+ * of each is proven only by an empty page. Every style must give the very same rows and totals.
+ */
+describe("export in each list style (paged world, Buenos Aires)", function () {
+  this.timeout(180_000);
+
+  /** One output of the paged world (export-world.ts pagedSeed) as its export row in Buenos Aires. */
+  const pagedRow = (request: string, created: string, output: number, receive: number): Row => [
+    request,
+    "",
+    "",
+    "",
+    "",
+    "112",
+    "ar_ars",
+    "finished",
+    inBuenosAires(created),
+    String(output),
+    "300",
+    "cl_clp",
+    "2100",
+    String(receive), // CLP: no decimals
+    "CLP",
+    "1.01",
+    "ARS",
+    "settled",
+    "",
+    inBuenosAires(created), // seeded outputs were last updated when their request was made
+  ];
+  /** Request 600 (Nov 3, outputs 2 to 601), then 1203 (Nov 11, output 602), then 5 (Nov 20, output 1). */
+  const EXPECTED: Row[] = [
+    ...Array.from({ length: 600 }, (_, k) => pagedRow("600", "2026-11-03T12:00:00Z", 2 + k, 1000 + k)),
+    pagedRow("1203", "2026-11-11T12:00:00Z", 602, 1000),
+    pagedRow("5", "2026-11-20T12:00:00Z", 1, 1000),
+  ];
+  const TOTALS = [
+    { currency: "ARS", side: "spend", state: "settled", rows: 602, amount: "608.02" },
+    // 600 × 1000 + (0 + … + 599) + 1000 + 1000
+    { currency: "CLP", side: "receive", state: "settled", rows: 602, amount: "781700" },
+  ];
+
+  const styles: Array<{ faults: { list_style: ListStyle; page_cap?: number }; calls: number }> = [
+    // Pages of 500: three of requests, two of 600's outputs, one each for 5 and 1203.
+    { faults: { list_style: "rich" }, calls: 3 + 2 + 1 + 1 },
+    // ceil(n / cap) pages, then the empty page that proves the end: requests, 600's outputs, 5's and 1203's.
+    { faults: { list_style: "bare", page_cap: 25 }, calls: 49 + 1 + (24 + 1) + 2 + 2 },
+    { faults: { list_style: "bare", page_cap: 10 }, calls: 121 + 1 + (60 + 1) + 2 + 2 },
+  ];
+  for (const { faults, calls } of styles) {
+    const name = faults.page_cap === undefined ? "rich" : `bare, ${faults.page_cap} a page`;
+    it(`${name}: the same ${EXPECTED.length} rows, in order, and the same totals`, async () => {
+      const dir = await tempDir();
+      const paged = await startSandbox({ port: 0, seed: pagedSeed(), faults: { rate_limit: 0, ...faults } });
+      try {
+        const result = await runCli(
+          ["export", "--month", "2026-11", "--tz", BA, "--json", "--report", "paged.csv"],
+          { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url } },
+        );
+        expect(result.code, result.stderr).to.equal(0);
+        const summary = JSON.parse(result.stdout);
+        expect([summary.requests, summary.outputs, summary.totals]).to.deep.equal([3, 602, TOTALS]);
+        const { header, rows } = await readRows(join(dir, "paged.csv"));
+        expect(header).to.deep.equal(EXPORT_HEADER);
+        expect(rows).to.deep.equal(EXPECTED);
+        expect(paged.state().stats.calls, "calls").to.equal(calls);
+      } finally {
+        await paged.close();
+      }
+    });
+  }
+});
