@@ -1,10 +1,11 @@
 /**
  * Tables other than the report (`export`), described by a column spec rather than a row type,
  * rendered with the report's dialects and cell rules (dialect.ts): text neutralised against
- * formulas, ids as plain numbers, money with the dialect's decimal mark. The spec says what
+ * formulas, ids as plain numbers (kept as text where a spreadsheet would change them), money
+ * with the dialect's decimal mark. The spec says what
  * each cell is, so the workbook writer (xlsx.ts, `tableColumns`) types its cells from the same spec.
  */
-import { DIALECTS, type Dialect, numberField, stringifyRecords, textField } from "./dialect.js";
+import { DIALECTS, type Dialect, idField, numberField, stringifyRecords, textField } from "./dialect.js";
 import { ROWS_PER_CHUNK } from "./format.js";
 
 /**
@@ -28,9 +29,10 @@ export type TableFormat = keyof typeof DIALECTS;
 export type TableRow = readonly string[];
 
 function cellField(text: string, kind: CellKind, dialect: Dialect): string {
-  return kind === "text" || kind === "time"
-    ? textField(text, dialect)
-    : numberField(text, dialect, kind === "money");
+  if (kind === "money") return numberField(text, dialect, true);
+  // Ids as the report writes them: a spreadsheet dialect keeps "00300" or a 20-digit id as text.
+  if (kind === "id" || kind === "line") return idField(text, dialect);
+  return textField(text, dialect);
 }
 
 export function tableLine(columns: readonly TableColumn[], row: TableRow, dialect: Dialect): string {

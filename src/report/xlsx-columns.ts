@@ -61,9 +61,12 @@ export function specColumn<Row>(spec: ColumnSpec<Row>): RowColumn<Row> {
     return {
       name,
       style,
-      cell: (row, clock) => {
+      cell: (row, clock, formats, index) => {
         const text = textOf(value(row));
-        return clock.fromReport(text) ?? textOrNull(text);
+        const date = clock.fromReport(text);
+        if (date !== null || text === "") return date;
+        formats[index] = "@";
+        return xmlSafe(text);
       },
     };
   }
@@ -128,13 +131,13 @@ export function rowColumns(extraColumns: readonly string[]): RowColumn[] {
  * per column: a money column's currency is the cell of the column its spec names.
  */
 export function tableColumns(columns: readonly TableColumn[]): RowColumn<TableRow>[] {
-  const at = (name: string) => {
-    const index = columns.findIndex((column) => column.name === name);
-    if (index < 0) throw new Error(`column ${name} names a currency column that is not in the table`);
+  const at = (column: TableColumn, name: string) => {
+    const index = columns.findIndex((other) => other.name === name);
+    if (index < 0) throw new Error(`column ${column.name}: its currency column ${name} is not in the table`);
     return index;
   };
   return columns.map((column, i) => {
-    const currency = column.currency === undefined ? undefined : at(column.currency);
+    const currency = column.currency === undefined ? undefined : at(column, column.currency);
     return specColumn<TableRow>({
       name: column.name,
       kind: column.kind,
