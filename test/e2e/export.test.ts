@@ -603,6 +603,31 @@ describe("export in each list style (paged world, Buenos Aires)", function () {
         expect(header).to.deep.equal(EXPORT_HEADER);
         expect(rows).to.deep.equal(EXPECTED);
         expect(paged.state().stats.calls, "calls").to.equal(calls);
+        if (faults.list_style === "rich") {
+          // The same rows as a workbook: 602 typed rows, the Summary's totals those of --json.
+          const xlsx = await runCli(
+            ["export", "--month", "2026-11", "--tz", BA, "--json", "--report-format", "xlsx"],
+            { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url } },
+          );
+          expect(xlsx.code, xlsx.stderr).to.equal(0);
+          const book = new ExcelJS.Workbook();
+          await book.xlsx.readFile(join(dir, "export-2026-11.xlsx"));
+          const sheet = book.getWorksheet("Export") as ExcelJS.Worksheet;
+          expect(sheet.rowCount).to.equal(1 + EXPECTED.length);
+          const at = (name: string) => EXPORT_HEADER.indexOf(name) + 1;
+          const values = (n: number) =>
+            ["request_id", "output_id", "receive_amount", "spend_amount"].map(
+              (name) => sheet.getRow(n).getCell(at(name)).value,
+            );
+          EXPECTED.forEach((row, r) => {
+            expect(values(r + 2), `row ${r + 2}`).to.deep.equal([row[0], row[9], Number(row[13]), 1.01]);
+          });
+          const summary = book.getWorksheet("Summary") as ExcelJS.Worksheet;
+          const totals = [11, 12].map((n) => [1, 2, 3, 4, 5].map((c) => summary.getRow(n).getCell(c).value));
+          expect(totals).to.deep.equal(
+            TOTALS.map((t) => [t.currency, t.side, t.state, t.rows, Number(t.amount)]),
+          );
+        }
       } finally {
         await paged.close();
       }

@@ -22,7 +22,8 @@ const COLUMNS: TableColumn[] = [
   { name: "at", kind: "time" },
 ];
 const ROWS = [
-  ["12345678901234567890", "=SUM(A1)", "4", "1500000.50", "ARS", "2026-11-01T00:00:00-03:00"],
+  // "1500000.5": the decimals come from the ARS in the currency column, not from the figure.
+  ["12345678901234567890", "=SUM(A1)", "4", "1500000.5", "ARS", "2026-11-01T00:00:00-03:00"],
   ["00300", "Pérez, Ana", "", "19000", "CLP", "2026-12-01T00:30:00Z"],
   ["7", "", "12", "12345678901234567890", "USD", "not a time"],
   ["8", "x", "", "1.5", "", ""],
@@ -122,7 +123,7 @@ describe("report/xlsx over a column spec (writeTable, format xlsx)", () => {
   it("CSV: line and id kinds as the report's ids (a 20-digit id kept as text in excel), time as text", () => {
     const csv = [...tableChunks(COLUMNS, ROWS.slice(0, 1), "excel")].join("");
     expect(csv).to.equal(
-      "\uFEFFid;label;line;amount;currency;at\r\n'12345678901234567890;'=SUM(A1);4;1500000,50;ARS;2026-11-01T00:00:00-03:00\r\n",
+      "\uFEFFid;label;line;amount;currency;at\r\n'12345678901234567890;'=SUM(A1);4;1500000,5;ARS;2026-11-01T00:00:00-03:00\r\n",
     );
   });
 
