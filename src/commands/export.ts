@@ -12,7 +12,7 @@ import { BatchError } from "../errors.js";
 import { readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
 import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
-import { exportSummaryLines } from "../export/summary-sheet.js";
+import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
@@ -55,20 +55,12 @@ export async function exportCommand(args: ExportArgs): Promise<void> {
   } finally {
     await connection.close();
   }
-  const asOf = new Date();
   const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
   const rows = exportRows(listed.requests, listed.outputs, journal, period.tz);
-  const totals = exportTotals(rows);
-  const counts = { requests: listed.requests.length, outputs: rows.length };
-  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), {
-    format: args.reportFormat,
-    xlsx: {
-      sheet: "Export",
-      tz: period.tz,
-      summary: (clock) => exportSummaryLines({ period, payer: args.payer, ...counts, totals, asOf }, clock),
-    },
-  });
+  const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
+  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
 
+  const totals = exportTotals(rows);
   const exitCode = 0;
   const span = `${zonedTimestamp(period.start, period.tz)} to ${zonedTimestamp(period.end, period.tz)}`;
   out.summary([

@@ -3,10 +3,12 @@
  * the API was read, the payer when one was asked for, the counts, and the totals per currency,
  * side and state exactly as `export` prints them (totals.ts).
  */
+import type { XlsxTableOptions } from "../report/xlsx.js";
 import type { ZoneClock } from "../report/xlsx-cells.js";
 import type { SummaryLine } from "../report/xlsx-summary.js";
 import type { Period } from "./period.js";
-import type { ExportTotal } from "./totals.js";
+import type { ExportRow } from "./rows.js";
+import { type ExportTotal, exportTotals } from "./totals.js";
 
 export const EXPORT_TOTALS_TITLE = "Totals by currency, side and output state";
 
@@ -38,4 +40,27 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
   ];
+}
+
+/**
+ * What `--report-format xlsx` needs beyond the rows: the rows sheet "Export", times in the
+ * period's zone, and the Summary sheet. The API was read just before: that is the "as of".
+ */
+export function exportWorkbook(input: {
+  period: Pick<Period, "from" | "to" | "tz">;
+  payer?: string;
+  requests: number;
+  rows: readonly ExportRow[];
+}): XlsxTableOptions {
+  const asOf = new Date();
+  const { period, payer, requests, rows } = input;
+  return {
+    sheet: "Export",
+    tz: period.tz,
+    summary: (clock) =>
+      exportSummaryLines(
+        { period, payer, requests, outputs: rows.length, totals: exportTotals(rows), asOf },
+        clock,
+      ),
+  };
 }
