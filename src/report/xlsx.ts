@@ -8,6 +8,10 @@
  * Streamed with exceljs' WorkbookWriter (rows are committed as they come, no shared strings),
  * into an AtomicFile (temp file, fsync, rename, mode 0600), so 100,000 rows take bounded
  * memory and a crash never leaves half a workbook in the report's place.
+ *
+ * The machinery (XlsxTable) takes any rows sheet described by columns (xlsx-columns.ts):
+ * the report is one (XlsxReport), a table of TableColumns such as `export`'s another
+ * (writeXlsxTable), each with its own Summary sheet.
  */
 import { once } from "node:events";
 import { Writable } from "node:stream";
