@@ -219,10 +219,10 @@ export function buildCli(argv: string[]) {
           .option("report", {
             type: "string",
             nargs: 1,
-            describe: "report path, or - for stdout [default: export-<period>.csv]",
+            describe: "report path, or - for stdout [default: export-<period>.csv, or .xlsx]",
           })
           .option("report-format", {
-            choices: ["csv", "excel", "excel-en"] as const,
+            choices: ["csv", "excel", "excel-en", "xlsx"] as const,
             default: "csv" as const,
           }),
       async (args) => (await import("./commands/export.js")).exportCommand(args),

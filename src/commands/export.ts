@@ -12,8 +12,9 @@ import { BatchError } from "../errors.js";
 import { readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
 import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
+import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
-import type { TableFormat } from "../report/table.js";
+import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
@@ -22,8 +23,8 @@ import { reportCommandOutput } from "./output.js";
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;
   report?: string;
-  /** The CSV dialects: an xlsx export needs a workbook writer that takes a column spec. */
-  reportFormat: TableFormat;
+  /** The CSV dialects, or a typed workbook with a Summary sheet. */
+  reportFormat: ReportFormat;
   stateDir: string;
   json: boolean;
   quiet: boolean;
@@ -39,8 +40,8 @@ export async function exportCommand(args: ExportArgs): Promise<void> {
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
   const target = resolveApi(args);
   const out = reportCommandOutput(args, target?.apiKey);
-  const reportPath = args.report ?? `export-${period.label}.csv`;
-  await checkReportTarget(reportPath);
+  const reportPath = args.report ?? `export-${period.label}.${args.reportFormat === "xlsx" ? "xlsx" : "csv"}`;
+  await checkReportTarget(reportPath, args.reportFormat);
 
   const connection = await connect(args, out, { concurrency: WORKERS, rate: 5 });
   let listed: Awaited<ReturnType<typeof readPeriod>>;
@@ -56,7 +57,8 @@ export async function exportCommand(args: ExportArgs): Promise<void> {
   }
   const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
   const rows = exportRows(listed.requests, listed.outputs, journal, period.tz);
-  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat });
+  const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
+  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
 
   const totals = exportTotals(rows);
   const exitCode = 0;

@@ -34,30 +34,31 @@ export interface ExportRow {
   updated_at: string;
 }
 
-const column = (name: keyof ExportRow, kind: TableColumn["kind"]) => ({ name, kind });
+const column = (name: keyof ExportRow, kind: TableColumn["kind"], currency?: keyof ExportRow) =>
+  currency === undefined ? { name, kind } : { name, kind, currency };
 
-/** DESIGN.md section 13, in this order. */
+/** DESIGN.md section 13, in this order; each figure's currency is in the column it names. */
 export const EXPORT_COLUMNS = [
   column("request_id", "id"),
   column("external_id", "text"),
   column("batch_id", "text"),
   column("reference", "text"),
-  column("line", "id"),
+  column("line", "line"),
   column("payer_user_id", "id"),
   column("sender_port", "text"),
   column("request_state", "text"),
-  column("request_created_at", "text"),
+  column("request_created_at", "time"),
   column("output_id", "id"),
   column("recipient_user_id", "id"),
   column("port", "text"),
   column("withdrawal_instruction_id", "id"),
-  column("receive_amount", "money"),
+  column("receive_amount", "money", "receive_currency"),
   column("receive_currency", "text"),
-  column("spend_amount", "money"),
+  column("spend_amount", "money", "spend_currency"),
   column("spend_currency", "text"),
   column("state", "text"),
   column("cancellation_reason", "text"),
-  column("updated_at", "text"),
+  column("updated_at", "time"),
 ] as const;
 
 export function cellsOf(row: ExportRow): string[] {

@@ -1,18 +1,25 @@
 /**
  * Tables other than the report (`export`), described by a column spec rather than a row type,
  * rendered with the report's dialects and cell rules (dialect.ts): text neutralised against
- * formulas, ids as plain numbers, money with the dialect's decimal mark. The spec says what
- * each cell is, so a writer for another format (xlsx) can type its cells from the same spec.
+ * formulas, ids as plain numbers (kept as text where a spreadsheet would change them), money
+ * with the dialect's decimal mark. The spec says what
+ * each cell is, so the workbook writer (xlsx.ts, `tableColumns`) types its cells from the same spec.
  */
-import { DIALECTS, type Dialect, numberField, stringifyRecords, textField } from "./dialect.js";
+import { DIALECTS, type Dialect, idField, numberField, stringifyRecords, textField } from "./dialect.js";
 import { ROWS_PER_CHUNK } from "./format.js";
 
-/** `id`: digits (ids, line numbers), never localised; `money`: exact decimal text, localised. */
-export type CellKind = "text" | "id" | "money";
+/**
+ * `id`: digits, never localised (text in a workbook, so a long id stays whole); `line`: a
+ * line number (a number in a workbook); `money`: exact decimal text, localised; `time`: an
+ * ISO 8601 timestamp (text in CSV, a date in a workbook).
+ */
+export type CellKind = "text" | "id" | "line" | "money" | "time";
 
 export interface TableColumn {
   name: string;
   kind: CellKind;
+  /** money: the column whose cell in the same row names the figure's currency (its decimals). */
+  currency?: string;
 }
 
 /** The text formats a table renders to: the report's CSV dialects. */
@@ -22,7 +29,10 @@ export type TableFormat = keyof typeof DIALECTS;
 export type TableRow = readonly string[];
 
 function cellField(text: string, kind: CellKind, dialect: Dialect): string {
-  return kind === "text" ? textField(text, dialect) : numberField(text, dialect, kind === "money");
+  if (kind === "money") return numberField(text, dialect, true);
+  // Ids as the report writes them: a spreadsheet dialect keeps "00300" or a 20-digit id as text.
+  if (kind === "id" || kind === "line") return idField(text, dialect);
+  return textField(text, dialect);
 }
 
 export function tableLine(columns: readonly TableColumn[], row: TableRow, dialect: Dialect): string {

@@ -13,7 +13,7 @@ import type { ReportRow } from "./columns.js";
 import { isCsvFormat, type ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
 import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "./table.js";
-import { writeXlsxReport, XlsxReport } from "./xlsx.js";
+import { writeXlsxReport, writeXlsxTable, XlsxReport, type XlsxTableOptions } from "./xlsx.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {
@@ -70,15 +70,25 @@ export async function writeReport(
 
 /**
  * `writeReport` for a table described by a column spec (table.ts), such as `export`'s: the
- * same dialects, cell rules, atomic 0600 file or stdout.
+ * same dialects, cell rules, atomic 0600 file or stdout; or a workbook typed from the spec,
+ * whose Summary sheet `xlsx` gives.
  */
 export async function writeTable(
   path: string,
   columns: readonly TableColumn[],
   rows: Iterable<TableRow>,
-  options: { format: TableFormat; stdout?: ChunkSink },
+  options: { format: TableFormat | "xlsx"; stdout?: ChunkSink; xlsx?: XlsxTableOptions },
 ): Promise<void> {
-  const chunks = tableChunks(columns, rows, options.format);
+  const format = options.format;
+  if (format === "xlsx") {
+    if (path === "-") throw binaryToStdout();
+    const xlsx = options.xlsx ?? { sheet: "Table", summary: () => [] };
+    await writeXlsxTable(path, columns, rows, xlsx).catch((error: unknown) => {
+      throw error instanceof BatchError ? error : reportWriteError(path, error);
+    });
+    return;
+  }
+  const chunks = tableChunks(columns, rows, format);
   try {
     if (path === "-") await writeToSink(options.stdout ?? process.stdout, chunks);
     else await writeFileAtomically(path, chunks);

@@ -48,8 +48,11 @@ export function moneyFormat(decimals: number): string {
 /** ISO 8601 with a year-first order, the one reading no locale can turn around. */
 export const TIME_FORMAT = "yyyy-mm-dd hh:mm:ss";
 
-/** The report's own timestamps (reportTimestamp): anything else stays text. */
-const REPORT_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+/**
+ * The report's own timestamps (reportTimestamp, UTC with "Z") and the export's (ISO 8601 with
+ * the offset of its zone): anything else stays text.
+ */
+const REPORT_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
 
 /**
  * Times as the wall clock of one IANA zone. A spreadsheet date has no zone: it is a count of
@@ -93,7 +96,7 @@ export class ZoneClock {
     return new Date(Date.UTC(year, month - 1, day, hour, minute, second, instant.getUTCMilliseconds()));
   }
 
-  /** A report timestamp as a wall-clock Date, or null for text that is not one. Rows share stamps: the last is kept. */
+  /** A report or export timestamp as a wall-clock Date, or null for text that is not one. Rows share stamps: the last is kept. */
   fromReport(text: string): Date | null {
     if (text === this.lastText) return this.lastDate;
     const instant = REPORT_TIMESTAMP.test(text) ? new Date(text) : null;

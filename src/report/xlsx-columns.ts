@@ -1,9 +1,12 @@
 /**
- * The columns of the xlsx rows sheet (pure): the report's columns in their order, then the
- * kept input columns, each with the kind of cell it holds.
+ * The columns of an xlsx rows sheet (pure), each built from a column spec: a name, the kind of
+ * cell it holds (report/table.ts CellKind) and how to read its text from a row, plus for money
+ * how to find the currency that sets its decimals. The report's columns (then the kept input
+ * columns) are one such spec; a table described by TableColumns (`export`) is another.
  */
 import { isPort, portCurrency } from "../ports.js";
 import { REPORT_COLUMNS, type ReportColumn, type ReportRow } from "./columns.js";
+import type { CellKind, TableColumn, TableRow } from "./table.js";
 import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, type ZoneClock } from "./xlsx-cells.js";
 
 export type CellValue = string | number | Date | null;
@@ -11,14 +14,85 @@ export type CellValue = string | number | Date | null;
 /** line: a whole number; money: a number (text when no double is exact); time: a date; text: text. */
 export type ColumnStyle = "line" | "text" | "money" | "time";
 
-export interface RowColumn {
+export interface RowColumn<Row = ReportRow> {
   name: string;
   style: ColumnStyle;
   /** The cell's value, and in `formats[index]` its number format when it needs its own. */
-  cell(row: ReportRow, clock: ZoneClock, formats: (string | undefined)[], index: number): CellValue;
+  cell(row: Row, clock: ZoneClock, formats: (string | undefined)[], index: number): CellValue;
 }
 
-/** Each money column and the currency its figures are in (DESIGN.md sections 7 and 12). */
+/** A column as a spec: what its cells are, and how to read one from a row. */
+export interface ColumnSpec<Row> {
+  name: string;
+  kind: CellKind;
+  /** The cell's text ("" when unknown); a `line` spec may give the number itself. */
+  value(row: Row): string | number;
+  /** money: the currency (ISO 4217) of the row's figure; "" when unknown. */
+  currency?(row: Row): string;
+}
+
+const STYLE_OF: Readonly<Record<CellKind, ColumnStyle>> = {
+  text: "text",
+  // Ids stay text: a 20-digit id or "00300" must come back as written.
+  id: "text",
+  line: "line",
+  money: "money",
+  time: "time",
+};
+
+/** The xlsx column of a spec: the cell rules of each kind, shared by every table. */
+export function specColumn<Row>(spec: ColumnSpec<Row>): RowColumn<Row> {
+  const { name, value } = spec;
+  const style = STYLE_OF[spec.kind];
+  if (style === "line") {
+    return {
+      name,
+      style,
+      cell: (row) => {
+        const line = value(row);
+        if (typeof line === "number") return line;
+        if (line === "") return null;
+        return /^\d{1,15}$/.test(line) ? Number(line) : xmlSafe(line);
+      },
+    };
+  }
+  if (style === "time") {
+    // A time that is not an ISO 8601 timestamp stays as written, as text.
+    return {
+      name,
+      style,
+      cell: (row, clock, formats, index) => {
+        const text = textOf(value(row));
+        const date = clock.fromReport(text);
+        if (date !== null || text === "") return date;
+        formats[index] = "@";
+        return xmlSafe(text);
+      },
+    };
+  }
+  if (style === "money") {
+    const currencyOf = spec.currency ?? (() => "");
+    return {
+      name,
+      style,
+      cell: (row, _clock, formats, index) => {
+        const text = textOf(value(row));
+        if (text === "") return null;
+        const number = exactNumber(text);
+        // No double shows this decimal: text is right, a nearby number would not be.
+        formats[index] = number === null ? "@" : moneyFormat(moneyDecimals(text, currencyOf(row)));
+        return number ?? xmlSafe(text);
+      },
+    };
+  }
+  return { name, style, cell: (row) => textOrNull(textOf(value(row))) };
+}
+
+function textOf(value: string | number | null | undefined): string {
+  return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
+}
+
+/** Each money column of the report and the currency its figures are in (DESIGN.md sections 7 and 12). */
 const MONEY_CURRENCY: Partial<Record<ReportColumn, (row: ReportRow) => string>> = {
   amount: (row) => (isPort(row.port) ? portCurrency(row.port).toUpperCase() : row.currency),
   budget: (row) => (isPort(row.sender_port) ? portCurrency(row.sender_port).toUpperCase() : row.currency),
@@ -26,40 +100,21 @@ const MONEY_CURRENCY: Partial<Record<ReportColumn, (row: ReportRow) => string>> 
   spend_amount: (row) => row.spend_currency,
 };
 
-function reportColumn(name: ReportColumn): RowColumn {
-  if (name === "line") return { name, style: "line", cell: (row) => row.line };
-  if (name === "updated_at") {
-    // A time that is not the report's own format stays as written, as text.
-    return {
-      name,
-      style: "time",
-      cell: (row, clock) => clock.fromReport(row.updated_at) ?? textOrNull(row.updated_at),
-    };
-  }
-  const currencyOf = MONEY_CURRENCY[name];
-  if (currencyOf) {
-    return {
-      name,
-      style: "money",
-      cell: (row, _clock, formats, index) => {
-        const text = row[name] as string;
-        if (text === "") return null;
-        const value = exactNumber(text);
-        // No double shows this decimal: text is right, a nearby number would not be.
-        formats[index] = value === null ? "@" : moneyFormat(moneyDecimals(text, currencyOf(row)));
-        return value ?? xmlSafe(text);
-      },
-    };
-  }
-  return { name, style: "text", cell: (row) => textOrNull(row[name] as string) };
+/** The report's columns as a spec: line a number, updated_at a time, the figures money, the rest text. */
+function reportSpec(name: ReportColumn): ColumnSpec<ReportRow> {
+  if (name === "line") return { name, kind: "line", value: (row) => row.line };
+  if (name === "updated_at") return { name, kind: "time", value: (row) => row.updated_at };
+  const currency = MONEY_CURRENCY[name];
+  if (currency) return { name, kind: "money", value: (row) => row[name] as string, currency };
+  return { name, kind: "text", value: (row) => row[name] as string };
 }
 
-function keptColumn(name: string): RowColumn {
+function keptSpec(name: string): ColumnSpec<ReportRow> {
   return {
     name,
-    style: "text",
+    kind: "text",
     // hasOwn: a kept column named "constructor" must not read Object.prototype.
-    cell: (row) => textOrNull(row.extra && Object.hasOwn(row.extra, name) ? (row.extra[name] ?? "") : ""),
+    value: (row) => (row.extra && Object.hasOwn(row.extra, name) ? (row.extra[name] ?? "") : ""),
   };
 }
 
@@ -68,7 +123,28 @@ function textOrNull(text: string): string | null {
 }
 
 export function rowColumns(extraColumns: readonly string[]): RowColumn[] {
-  return [...REPORT_COLUMNS.map(reportColumn), ...extraColumns.map(keptColumn)];
+  return [...REPORT_COLUMNS.map(reportSpec), ...extraColumns.map(keptSpec)].map(specColumn);
+}
+
+/**
+ * The columns of a table described by TableColumns (table.ts), whose rows hold one text cell
+ * per column: a money column's currency is the cell of the column its spec names.
+ */
+export function tableColumns(columns: readonly TableColumn[]): RowColumn<TableRow>[] {
+  const at = (column: TableColumn, name: string) => {
+    const index = columns.findIndex((other) => other.name === name);
+    if (index < 0) throw new Error(`column ${column.name}: its currency column ${name} is not in the table`);
+    return index;
+  };
+  return columns.map((column, i) => {
+    const currency = column.currency === undefined ? undefined : at(column, column.currency);
+    return specColumn<TableRow>({
+      name: column.name,
+      kind: column.kind,
+      value: (row) => row[i] ?? "",
+      currency: currency === undefined ? undefined : (row) => row[currency] ?? "",
+    });
+  });
 }
 
 /**
@@ -85,7 +161,7 @@ const MIN_WIDTH: Partial<Record<string, number>> = {
 };
 
 /** Widths in characters that fit the header and the given rows, within bounds a screen can show. */
-export function widthsOf(columns: readonly RowColumn[], rows: readonly ReportRow[]): number[] {
+export function widthsOf<Row>(columns: readonly RowColumn<Row>[], rows: readonly Row[]): number[] {
   const widths = columns.map((column) => Math.max(column.name.length, MIN_WIDTH[column.name] ?? 0));
   const formats: (string | undefined)[] = [];
   for (const row of rows) {

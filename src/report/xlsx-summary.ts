@@ -21,8 +21,17 @@ export interface SummarySheet {
 
 type Cell = string | number | Date | Money | null;
 
+/** A cell of a summary sheet: text, a count, a wall-clock date, or money. */
+export type SummaryCell = Cell;
+
+/** A row of a summary sheet; [] is a blank row. */
+export interface SummaryLine {
+  cells: SummaryCell[];
+  bold?: boolean;
+}
+
 /** A money cell: its exact text and the currency that sets its decimals. */
-interface Money {
+export interface Money {
   money: string;
   currency: string;
 }
@@ -67,6 +76,19 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   add([SUMMARY_TITLES.quoted], true);
   add(["Currency", "Rows", "Quoted spend"], true);
   for (const t of states.quotedSpend) add([t.currency, t.rows, { money: t.total, currency: t.currency }]);
+  sheet.commit();
+}
+
+/** A summary sheet of any table (`export`'s): its rows as given, with the cell rules above. */
+export function writeLinesSheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  name: string,
+  widths: readonly number[],
+  lines: readonly SummaryLine[],
+): void {
+  const sheet = workbook.addWorksheet(name);
+  sheet.columns = widths.map((width) => ({ width }));
+  for (const line of lines) addRow(sheet, line.cells, line.bold ?? false);
   sheet.commit();
 }
 

@@ -8,6 +8,10 @@
  * Streamed with exceljs' WorkbookWriter (rows are committed as they come, no shared strings),
  * into an AtomicFile (temp file, fsync, rename, mode 0600), so 100,000 rows take bounded
  * memory and a crash never leaves half a workbook in the report's place.
+ *
+ * The machinery (XlsxTable) takes any rows sheet described by columns (xlsx-columns.ts):
+ * the report is one (XlsxReport), a table of TableColumns such as `export`'s another
+ * (writeXlsxTable), each with its own Summary sheet.
  */
 import { once } from "node:events";
 import { Writable } from "node:stream";
@@ -17,9 +21,10 @@ import { AtomicFile } from "./atomic.js";
 import type { ReportRow } from "./columns.js";
 import { StateTotalsBuilder } from "./states.js";
 import { SummaryBuilder } from "./summary.js";
+import type { TableColumn, TableRow } from "./table.js";
 import { TIME_FORMAT, xmlSafe, ZoneClock } from "./xlsx-cells.js";
-import { type ColumnStyle, type RowColumn, rowColumns, widthsOf } from "./xlsx-columns.js";
-import { writeSummarySheet } from "./xlsx-summary.js";
+import { type ColumnStyle, type RowColumn, rowColumns, tableColumns, widthsOf } from "./xlsx-columns.js";
+import { type SummaryLine, writeLinesSheet, writeSummarySheet } from "./xlsx-summary.js";
 
 /** Rows per step: the zip and the file catch up between steps, which bounds the memory. */
 export const XLSX_ROWS_PER_STEP = 1000;
@@ -55,26 +60,75 @@ const COLUMN_FORMAT: Readonly<Record<ColumnStyle, string>> = {
   time: TIME_FORMAT,
 };
 
-export class XlsxReport {
+/** The rows sheet of a workbook: its name and columns. */
+export interface XlsxSheetSpec<Row> {
+  sheet: string;
+  columns: readonly RowColumn<Row>[];
+}
+
+/** What a workbook is written into, made before its first row. */
+interface Parts {
+  file: AtomicFile;
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter;
+  clock: ZoneClock;
+  sink: Writable;
+  /** Set by discard: the zip may still flush, and those bytes go nowhere. */
+  gate: { discarded: boolean };
+}
+
+async function openParts(path: string, tz: string): Promise<Parts> {
+  const clock = new ZoneClock(tz); // a bad zone fails before any file exists
+  // Loaded here, not at the top: exceljs takes a while to load, and a CSV run never needs it.
+  const { default: exceljs } = await import("exceljs");
+  const file = await AtomicFile.open(path);
+  try {
+    const gate = { discarded: false };
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (gate.discarded) return done();
+        file.append(chunk).then(() => done(), done);
+      },
+    });
+    // useSharedStrings: false writes each string in its cell, so no table of every string
+    // grows in memory; styles are needed for the number formats.
+    const workbook = new exceljs.stream.xlsx.WorkbookWriter({
+      stream: sink,
+      useSharedStrings: false,
+      useStyles: true,
+    });
+    workbook.creator = "bitex-batch";
+    return { file, workbook, clock, sink, gate };
+  } catch (error) {
+    await file.discard();
+    throw error;
+  }
+}
+
+/**
+ * A workbook of one rows sheet, described by its columns (xlsx-columns.ts), then a summary
+ * sheet written at commit: the report's, and any table's (`export`).
+ */
+export class XlsxTable<Row> {
   private sheet: ExcelJS.Worksheet | undefined;
-  private columns: RowColumn[] = [];
-  private pending: ReportRow[] = [];
+  private pending: Row[] = [];
   private count = 0;
   private failure: unknown;
   private readonly failed: Promise<never>;
-  private discarded = false;
-  private readonly summary = new SummaryBuilder();
-  private readonly states = new StateTotalsBuilder();
+  private readonly file: AtomicFile;
+  private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
+  protected readonly clock: ZoneClock;
+  private readonly gate: { discarded: boolean };
 
-  private constructor(
-    private readonly file: AtomicFile,
-    private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter,
-    private readonly clock: ZoneClock,
-    private readonly options: XlsxReportOptions,
-    sink: Writable,
+  protected constructor(
+    parts: Parts,
+    private readonly spec: XlsxSheetSpec<Row>,
   ) {
+    this.file = parts.file;
+    this.workbook = parts.workbook;
+    this.clock = parts.clock;
+    this.gate = parts.gate;
     this.failed = new Promise<never>((_, reject) => {
-      sink.on("error", (error) => {
+      parts.sink.on("error", (error) => {
         this.failure ??= error;
         reject(error);
       });
@@ -82,75 +136,44 @@ export class XlsxReport {
     this.failed.catch(() => undefined); // checked where it matters; never unhandled
   }
 
-  static async open(path: string, options: XlsxReportOptions): Promise<XlsxReport> {
-    const clock = new ZoneClock(options.tz ?? "UTC"); // a bad zone fails before any file exists
-    // Loaded here, not at the top: exceljs takes a while to load, and a CSV run never needs it.
-    const { default: exceljs } = await import("exceljs");
-    const file = await AtomicFile.open(path);
-    let report: XlsxReport | undefined;
-    try {
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          // After discard the zip may still flush; those bytes go nowhere.
-          if (report?.discarded) return done();
-          file.append(chunk).then(() => done(), done);
-        },
-      });
-      // useSharedStrings: false writes each string in its cell, so no table of every string
-      // grows in memory; styles are needed for the number formats.
-      const workbook = new exceljs.stream.xlsx.WorkbookWriter({
-        stream: sink,
-        useSharedStrings: false,
-        useStyles: true,
-      });
-      workbook.creator = "bitex-batch";
-      report = new XlsxReport(file, workbook, clock, options, sink);
-      return report;
-    } catch (error) {
-      await file.discard();
-      throw error;
-    }
+  static async openTable<Row>(path: string, spec: XlsxSheetSpec<Row>, tz = "UTC"): Promise<XlsxTable<Row>> {
+    return new XlsxTable(await openParts(path, tz), spec);
   }
 
   get rows(): number {
     return this.count;
   }
 
+  /** Sees each row as it is written (the Summary's totals). */
+  protected observe(_row: Row): void {}
+
   /**
    * Adds rows a step at a time, letting the zip and the file catch up after each. Up to a
    * step's rows wait for the next call or for commit: the first step also sizes the columns,
    * so it should be a full one, whatever batches the caller hands in.
    */
-  async write(rows: Iterable<ReportRow>): Promise<void> {
+  async write(rows: Iterable<Row>): Promise<void> {
     for (const row of rows) {
       this.pending.push(row);
       if (this.pending.length >= XLSX_ROWS_PER_STEP) await this.flush();
     }
   }
 
-  /** Ends the rows sheet, writes the Summary sheet, and makes the file the report. */
-  async commit(meta: Pick<XlsxReportOptions, "batchId" | "file" | "asOf"> = {}): Promise<void> {
+  /** Ends the rows sheet, lets `summary` add its sheet, and makes the file the report. */
+  async commitWith(summary: (workbook: ExcelJS.stream.xlsx.WorkbookWriter, clock: ZoneClock) => void) {
     await this.flush();
     const sheet = this.sheet ?? this.openSheet([]);
     const last = this.count + 1;
-    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: last, column: this.columns.length } };
+    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: last, column: this.spec.columns.length } };
     sheet.commit();
-    const options = { ...this.options, ...meta };
-    writeSummarySheet(this.workbook, {
-      batchId: options.batchId ?? "",
-      file: options.file ?? "",
-      asOf: this.clock.wall(options.asOf ?? new Date()),
-      zone: this.clock.zone,
-      summary: this.summary.result(),
-      states: this.states.result(),
-    });
+    summary(this.workbook, this.clock);
     await this.workbook.commit();
     this.check();
     await this.file.commit();
   }
 
   async discard(): Promise<void> {
-    this.discarded = true;
+    this.gate.discarded = true;
     await this.file.discard();
   }
 
@@ -160,22 +183,21 @@ export class XlsxReport {
     if (rows.length > 0) await this.step(rows);
   }
 
-  private async step(rows: readonly ReportRow[]): Promise<void> {
+  private async step(rows: readonly Row[]): Promise<void> {
     if (this.count + rows.length > XLSX_MAX_ROWS) {
       // Past it the file would not open: say so rather than write one that cannot be read.
       throw new Error(`a sheet holds at most ${XLSX_MAX_ROWS} rows; use --report-format csv or excel`);
     }
     const sheet = this.sheet ?? this.openSheet(rows);
     const formats: (string | undefined)[] = [];
-    const columns = this.columns;
+    const columns = this.spec.columns;
     for (const row of rows) {
-      this.summary.add(row);
-      this.states.add(row);
+      this.observe(row);
       formats.length = 0;
       const excelRow = sheet.addRow(columns.map((column, i) => column.cell(row, this.clock, formats, i)));
       for (let i = 0; i < columns.length; i++) {
         excelRow.getCell(i + 1).style = sharedStyle(
-          formats[i] ?? COLUMN_FORMAT[(columns[i] as RowColumn).style],
+          formats[i] ?? COLUMN_FORMAT[(columns[i] as RowColumn<Row>).style],
         );
       }
       excelRow.commit();
@@ -219,17 +241,17 @@ export class XlsxReport {
   }
 
   /** The rows sheet, its columns sized from the header and the first rows (later rows cannot resize them). */
-  private openSheet(first: readonly ReportRow[]): ExcelJS.Worksheet {
-    this.columns = rowColumns(this.options.extraColumns ?? []);
-    const sheet = this.workbook.addWorksheet("Report", {
+  private openSheet(first: readonly Row[]): ExcelJS.Worksheet {
+    const columns = this.spec.columns;
+    const sheet = this.workbook.addWorksheet(this.spec.sheet, {
       views: [{ state: "frozen", ySplit: 1, xSplit: 0 }],
     });
-    const widths = widthsOf(this.columns, first);
-    sheet.columns = this.columns.map((column, i) => ({
+    const widths = widthsOf(columns, first);
+    sheet.columns = columns.map((column, i) => ({
       width: widths[i],
       style: { numFmt: COLUMN_FORMAT[column.style] },
     }));
-    const header = sheet.addRow(this.columns.map((column) => xmlSafe(column.name)));
+    const header = sheet.addRow(columns.map((column) => xmlSafe(column.name)));
     header.font = BOLD;
     header.commit();
     this.sheet = sheet;
@@ -238,6 +260,43 @@ export class XlsxReport {
 
   private check(): void {
     if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+/** The report's workbook: its rows sheet "Report", then the Summary sheet of its totals. */
+export class XlsxReport extends XlsxTable<ReportRow> {
+  private readonly summary = new SummaryBuilder();
+  private readonly states = new StateTotalsBuilder();
+
+  private constructor(
+    parts: Parts,
+    private readonly options: XlsxReportOptions,
+  ) {
+    super(parts, { sheet: "Report", columns: rowColumns(options.extraColumns ?? []) });
+  }
+
+  static async open(path: string, options: XlsxReportOptions): Promise<XlsxReport> {
+    return new XlsxReport(await openParts(path, options.tz ?? "UTC"), options);
+  }
+
+  protected override observe(row: ReportRow): void {
+    this.summary.add(row);
+    this.states.add(row);
+  }
+
+  /** Ends the rows sheet, writes the Summary sheet, and makes the file the report. */
+  async commit(meta: Pick<XlsxReportOptions, "batchId" | "file" | "asOf"> = {}): Promise<void> {
+    const options = { ...this.options, ...meta };
+    await this.commitWith((workbook, clock) =>
+      writeSummarySheet(workbook, {
+        batchId: options.batchId ?? "",
+        file: options.file ?? "",
+        asOf: clock.wall(options.asOf ?? new Date()),
+        zone: clock.zone,
+        summary: this.summary.result(),
+        states: this.states.result(),
+      }),
+    );
   }
 }
 
@@ -292,4 +351,40 @@ export async function writeXlsxReport(
     throw error;
   }
   return { rows: report.rows };
+}
+
+export interface XlsxTableOptions {
+  /** The rows sheet's name. */
+  sheet: string;
+  /** IANA zone of every time in the workbook (default UTC). */
+  tz?: string;
+  /** The Summary sheet's rows, given the workbook's clock (for an "as of" date in its zone). */
+  summary(clock: ZoneClock): readonly SummaryLine[];
+}
+
+/** Widths of a table's Summary sheet: a label or a currency, a date, then counts and totals. */
+const TABLE_SUMMARY_WIDTHS = [20, 22, 22, 10, 20];
+
+/**
+ * A table described by a column spec (table.ts) as a workbook: the rows sheet typed from the
+ * spec, then a Summary sheet. Resolves with the number of rows written.
+ */
+export async function writeXlsxTable(
+  path: string,
+  columns: readonly TableColumn[],
+  rows: Iterable<TableRow>,
+  options: XlsxTableOptions,
+): Promise<{ rows: number }> {
+  const spec = { sheet: options.sheet, columns: tableColumns(columns) };
+  const table = await XlsxTable.openTable(path, spec, options.tz ?? "UTC");
+  try {
+    await table.write(rows);
+    await table.commitWith((workbook, clock) =>
+      writeLinesSheet(workbook, "Summary", TABLE_SUMMARY_WIDTHS, options.summary(clock)),
+    );
+  } catch (error) {
+    await table.discard();
+    throw error;
+  }
+  return { rows: table.rows };
 }

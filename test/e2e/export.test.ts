@@ -4,11 +4,13 @@
  * a batch submitted through the CLI so that batch, reference and line come from its journal.
  * The emulator's clock is pinned to 2026-11-20, so nothing depends on today's date.
  */
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import ExcelJS from "exceljs";
+import { EXPORT_TOTALS_TITLE } from "../../src/export/summary-sheet.js";
+import { type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
 
@@ -350,6 +352,180 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     }
   });
 
+  it("the same rows and totals whatever the list style: bare pages (only data) of 25, 10 and 3", async () => {
+    const rich = await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", "rich.csv"]);
+    expect(rich.code, rich.stderr).to.equal(0);
+    const richTotals = JSON.parse(rich.stdout).totals;
+    expect(richTotals).to.have.length(13);
+    try {
+      for (const cap of [25, 10, 3]) {
+        box.setFaults({ list_style: "bare", page_cap: cap });
+        const before = box.state().stats.calls;
+        const result = await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", `bare-${cap}.csv`]);
+        expect(result.code, `${cap}: ${result.stderr}`).to.equal(0);
+        expect((await readRows(join(dir, `bare-${cap}.csv`))).rows, `page cap ${cap}`).to.deep.equal(
+          expectedBuenosAires(true),
+        );
+        const summary = JSON.parse(result.stdout);
+        expect([summary.requests, summary.outputs, summary.totals]).to.deep.equal([7, 9, richTotals]);
+        // 10 requests: with 3 a page, four pages and the empty one that proves the end.
+        if (cap === 3) expect(box.state().stats.calls - before).to.be.at.least(5 + 7);
+      }
+    } finally {
+      box.setFaults({ list_style: "rich" });
+    }
+  });
+
+  it("--report-format xlsx: export-2026-11.xlsx, typed cells in the zone, a Summary equal to --json", async () => {
+    const started = Date.now();
+    const result = await cli(["--month", "2026-11", "--tz", BA, "--report-format", "xlsx", "--json"]);
+    const ended = Date.now();
+    expect(result.code, result.stderr).to.equal(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.report).to.equal("export-2026-11.xlsx");
+    const path = join(dir, "export-2026-11.xlsx");
+    expect((await stat(path)).mode & 0o777).to.equal(0o600);
+    // Renamed into place: no temp file left beside it.
+    expect((await readdir(dir)).filter((name) => name.includes("export-2026-11.xlsx"))).to.deep.equal([
+      "export-2026-11.xlsx",
+    ]);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(path);
+    expect(book.worksheets.map((sheet) => sheet.name)).to.deep.equal(["Export", "Summary"]);
+    const sheet = book.getWorksheet("Export") as ExcelJS.Worksheet;
+    const header = sheet.getRow(1);
+    expect(Array.from({ length: header.cellCount }, (_, i) => header.getCell(i + 1).value)).to.deep.equal(
+      EXPORT_HEADER,
+    );
+    expect(header.getCell(1).font?.bold).to.equal(true);
+    expect(sheet.views[0]).to.include({ state: "frozen", ySplit: 1 });
+    expect(sheet.autoFilter).to.equal("A1:T10"); // 20 columns, header + 9 rows
+    expect(sheet.rowCount).to.equal(10);
+
+    const { String: S, Number: N, Date: D, Null } = ExcelJS.ValueType;
+    const at = (name: string) => EXPORT_HEADER.indexOf(name);
+    const moneyFormat = (currency: string) => (currency === "CLP" ? "#,##0" : "#,##0.00");
+    /** What each CSV cell of a row must be in the workbook: [type, value, number format]. */
+    const expectedCells = (row: Row): unknown[][] =>
+      EXPORT_HEADER.map((name, i) => {
+        const text = row[i] as string;
+        if (text === "") return [Null, null];
+        if (name === "line") return [N, Number(text), "0"];
+        if (name === "receive_amount" || name === "spend_amount") {
+          const currency = row[at(name.replace("amount", "currency"))] as string;
+          return [N, Number(text), moneyFormat(currency)];
+        }
+        if (name === "request_created_at" || name === "updated_at") {
+          // The wall clock of Buenos Aires (what the cell shows), from the ISO text with its offset.
+          expect(text.endsWith("-03:00"), text).to.equal(true);
+          return [D, `${text.slice(0, 19)}.000Z`, "yyyy-mm-dd hh:mm:ss"];
+        }
+        // The CSV neutralises a formula with a quote; a workbook's text cell is never a formula.
+        return [S, name === "external_id" ? text.replace(/^'(?==)/, "") : text, "@"];
+      });
+    const expected = expectedBuenosAires(true);
+    expect(expected).to.have.length(9);
+    expected.forEach((row, r) => {
+      const excelRow = sheet.getRow(r + 2);
+      const actual = EXPORT_HEADER.map((_, i) => {
+        const cell = excelRow.getCell(i + 1);
+        if (cell.type === Null) return [Null, null];
+        const value = cell.value instanceof Date ? cell.value.toISOString() : cell.value;
+        return [cell.type, value, cell.numFmt];
+      });
+      expect(actual, `row ${r + 2}`).to.deep.equal(expectedCells(row));
+    });
+    // Spot checks of the cases that matter most, independent of the CSV expectations.
+    const cell = (row: number, name: string) => sheet.getRow(row).getCell(at(name) + 1);
+    expect([cell(2, "spend_amount").value, cell(2, "spend_amount").numFmt]).to.deep.equal([
+      1500000.5,
+      "#,##0.00",
+    ]);
+    expect([cell(3, "receive_amount").value, cell(3, "receive_amount").numFmt]).to.deep.equal([
+      19000,
+      "#,##0",
+    ]);
+    expect(cell(4, "external_id").value).to.equal('=HYPERLINK("x")');
+    expect(cell(4, "external_id").formula).to.equal(undefined);
+    expect((cell(2, "updated_at").value as Date).toISOString()).to.equal("2026-11-03T09:15:00.000Z");
+    const submitted = sheet.getRow(6);
+    expect([
+      submitted.getCell(at("batch_id") + 1).value,
+      submitted.getCell(at("line") + 1).value,
+    ]).to.deep.equal([batchId, 2]);
+    // Sized to fit: the batch id is the widest cell of its column.
+    expect(sheet.getColumn(at("batch_id") + 1).width).to.equal(Math.min(Math.max(8, batchId.length) + 2, 60));
+
+    const summary = book.getWorksheet("Summary") as ExcelJS.Worksheet;
+    const pair = (n: number) => [summary.getRow(n).getCell(1).value, summary.getRow(n).getCell(2).value];
+    expect([1, 2, 3, 5, 6, 7].map(pair)).to.deep.equal([
+      ["From", "2026-11-01"],
+      ["To (included)", "2026-11-30"],
+      ["Time zone", BA],
+      ["Payer", "all"],
+      ["Requests", json.requests],
+      ["Outputs", json.outputs],
+    ]);
+    const asOf = summary.getRow(4).getCell(2);
+    expect([summary.getRow(4).getCell(1).value, asOf.type, asOf.numFmt]).to.deep.equal([
+      "As of",
+      D,
+      "yyyy-mm-dd hh:mm:ss",
+    ]);
+    // A Buenos Aires wall clock (UTC-3) between the run's start and end, to the second.
+    const shown = (asOf.value as Date).getTime() + 3 * 3_600_000;
+    expect(shown).to.be.within(Math.floor(started / 1000) * 1000, ended);
+    expect(summary.getRow(9).getCell(1).value).to.equal(EXPORT_TOTALS_TITLE);
+    expect([1, 2, 3, 4, 5].map((c) => summary.getRow(10).getCell(c).value)).to.deep.equal([
+      "Currency",
+      "Side",
+      "State",
+      "Outputs",
+      "Total",
+    ]);
+    const totals = json.totals as Array<{
+      currency: string;
+      side: string;
+      state: string;
+      rows: number;
+      amount: string;
+    }>;
+    expect(totals).to.have.length(13);
+    totals.forEach((total, k) => {
+      const row = summary.getRow(11 + k);
+      const money = row.getCell(5);
+      expect([
+        row.getCell(1).value,
+        row.getCell(2).value,
+        row.getCell(3).value,
+        row.getCell(4).value,
+        money.type,
+        money.value,
+        money.numFmt,
+      ]).to.deep.equal([
+        total.currency,
+        total.side,
+        total.state,
+        total.rows,
+        N,
+        Number(total.amount),
+        moneyFormat(total.currency),
+      ]);
+    });
+    expect(summary.getRow(11 + totals.length).cellCount).to.equal(0);
+    // Exact: 1500000.50 as a number is the decimal itself, not a neighbour.
+    expect(summary.getRow(12).getCell(5).value).to.equal(1500000.5);
+  });
+
+  it("--report - with --report-format xlsx is a usage error before any call", async () => {
+    const calls = box.state().stats.calls;
+    const result = await cli(["--month", "2026-11", "--report", "-", "--report-format", "xlsx"]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include("--report - cannot take --report-format xlsx");
+    expect(result.stdout).to.equal("");
+    expect(box.state().stats.calls).to.equal(calls);
+  });
+
   // Last: it deletes the state directory the tests above read.
   it("without the journals: the same rows, batch, reference and line empty", async () => {
     await rm(join(dir, "state"), { recursive: true });
@@ -357,4 +533,104 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(result.code, result.stderr).to.equal(0);
     expect((await readRows(join(dir, "nojournal.csv"))).rows).to.deep.equal(expectedBuenosAires(false));
   });
+});
+
+/**
+ * The paged world (1,203 requests, one of them with 600 outputs) in each list style the
+ * emulator speaks: rich pages (meta and links, 500 a page), and bare pages (only `data`, as
+ * recorded Bitex lists) capped at 25 and at 10, so that both lists span many pages and the end
+ * of each is proven only by an empty page. Every style must give the very same rows and totals.
+ */
+describe("export in each list style (paged world, Buenos Aires)", function () {
+  this.timeout(180_000);
+
+  /** One output of the paged world (export-world.ts pagedSeed) as its export row in Buenos Aires. */
+  const pagedRow = (request: string, created: string, output: number, receive: number): Row => [
+    request,
+    "",
+    "",
+    "",
+    "",
+    "112",
+    "ar_ars",
+    "finished",
+    inBuenosAires(created),
+    String(output),
+    "300",
+    "cl_clp",
+    "2100",
+    String(receive), // CLP: no decimals
+    "CLP",
+    "1.01",
+    "ARS",
+    "settled",
+    "",
+    inBuenosAires(created), // seeded outputs were last updated when their request was made
+  ];
+  /** Request 600 (Nov 3, outputs 2 to 601), then 1203 (Nov 11, output 602), then 5 (Nov 20, output 1). */
+  const EXPECTED: Row[] = [
+    ...Array.from({ length: 600 }, (_, k) => pagedRow("600", "2026-11-03T12:00:00Z", 2 + k, 1000 + k)),
+    pagedRow("1203", "2026-11-11T12:00:00Z", 602, 1000),
+    pagedRow("5", "2026-11-20T12:00:00Z", 1, 1000),
+  ];
+  const TOTALS = [
+    { currency: "ARS", side: "spend", state: "settled", rows: 602, amount: "608.02" },
+    // 600 × 1000 + (0 + … + 599) + 1000 + 1000
+    { currency: "CLP", side: "receive", state: "settled", rows: 602, amount: "781700" },
+  ];
+
+  const styles: Array<{ faults: { list_style: ListStyle; page_cap?: number }; calls: number }> = [
+    // Pages of 500: three of requests, two of 600's outputs, one each for 5 and 1203.
+    { faults: { list_style: "rich" }, calls: 3 + 2 + 1 + 1 },
+    // ceil(n / cap) pages, then the empty page that proves the end: requests, 600's outputs, 5's and 1203's.
+    { faults: { list_style: "bare", page_cap: 25 }, calls: 49 + 1 + (24 + 1) + 2 + 2 },
+    { faults: { list_style: "bare", page_cap: 10 }, calls: 121 + 1 + (60 + 1) + 2 + 2 },
+  ];
+  for (const { faults, calls } of styles) {
+    const name = faults.page_cap === undefined ? "rich" : `bare, ${faults.page_cap} a page`;
+    it(`${name}: the same ${EXPECTED.length} rows, in order, and the same totals`, async () => {
+      const dir = await tempDir();
+      const paged = await startSandbox({ port: 0, seed: pagedSeed(), faults: { rate_limit: 0, ...faults } });
+      try {
+        const result = await runCli(
+          ["export", "--month", "2026-11", "--tz", BA, "--json", "--report", "paged.csv"],
+          { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url } },
+        );
+        expect(result.code, result.stderr).to.equal(0);
+        const summary = JSON.parse(result.stdout);
+        expect([summary.requests, summary.outputs, summary.totals]).to.deep.equal([3, 602, TOTALS]);
+        const { header, rows } = await readRows(join(dir, "paged.csv"));
+        expect(header).to.deep.equal(EXPORT_HEADER);
+        expect(rows).to.deep.equal(EXPECTED);
+        expect(paged.state().stats.calls, "calls").to.equal(calls);
+        if (faults.list_style === "rich") {
+          // The same rows as a workbook: 602 typed rows, the Summary's totals those of --json.
+          const xlsx = await runCli(
+            ["export", "--month", "2026-11", "--tz", BA, "--json", "--report-format", "xlsx"],
+            { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url } },
+          );
+          expect(xlsx.code, xlsx.stderr).to.equal(0);
+          const book = new ExcelJS.Workbook();
+          await book.xlsx.readFile(join(dir, "export-2026-11.xlsx"));
+          const sheet = book.getWorksheet("Export") as ExcelJS.Worksheet;
+          expect(sheet.rowCount).to.equal(1 + EXPECTED.length);
+          const at = (name: string) => EXPORT_HEADER.indexOf(name) + 1;
+          const values = (n: number) =>
+            ["request_id", "output_id", "receive_amount", "spend_amount"].map(
+              (name) => sheet.getRow(n).getCell(at(name)).value,
+            );
+          EXPECTED.forEach((row, r) => {
+            expect(values(r + 2), `row ${r + 2}`).to.deep.equal([row[0], row[9], Number(row[13]), 1.01]);
+          });
+          const summary = book.getWorksheet("Summary") as ExcelJS.Worksheet;
+          const totals = [11, 12].map((n) => [1, 2, 3, 4, 5].map((c) => summary.getRow(n).getCell(c).value));
+          expect(totals).to.deep.equal(
+            TOTALS.map((t) => [t.currency, t.side, t.state, t.rows, Number(t.amount)]),
+          );
+        }
+      } finally {
+        await paged.close();
+      }
+    });
+  }
 });

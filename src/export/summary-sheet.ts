@@ -1,0 +1,66 @@
+/**
+ * The Summary sheet of an xlsx export (pure): the period (first and last day, the zone), when
+ * the API was read, the payer when one was asked for, the counts, and the totals per currency,
+ * side and state exactly as `export` prints them (totals.ts).
+ */
+import type { XlsxTableOptions } from "../report/xlsx.js";
+import type { ZoneClock } from "../report/xlsx-cells.js";
+import type { SummaryLine } from "../report/xlsx-summary.js";
+import type { Period } from "./period.js";
+import type { ExportRow } from "./rows.js";
+import { type ExportTotal, exportTotals } from "./totals.js";
+
+export const EXPORT_TOTALS_TITLE = "Totals by currency, side and output state";
+
+export interface ExportSummary {
+  period: Pick<Period, "from" | "to" | "tz">;
+  payer?: string;
+  requests: number;
+  outputs: number;
+  totals: readonly ExportTotal[];
+  /** When the API was read. */
+  asOf: Date;
+}
+
+export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): SummaryLine[] {
+  const line = (...cells: SummaryLine["cells"]): SummaryLine => ({ cells });
+  return [
+    // The days are text: "2026-11-01" is a day of the zone, not an instant.
+    line("From", summary.period.from),
+    line("To (included)", summary.period.to),
+    line("Time zone", summary.period.tz),
+    line("As of", clock.wall(summary.asOf)),
+    line("Payer", summary.payer ?? "all"),
+    line("Requests", summary.requests),
+    line("Outputs", summary.outputs),
+    line(),
+    { cells: [EXPORT_TOTALS_TITLE], bold: true },
+    { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+    ...summary.totals.map((t) =>
+      line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
+    ),
+  ];
+}
+
+/**
+ * What `--report-format xlsx` needs beyond the rows: the rows sheet "Export", times in the
+ * period's zone, and the Summary sheet. The API was read just before: that is the "as of".
+ */
+export function exportWorkbook(input: {
+  period: Pick<Period, "from" | "to" | "tz">;
+  payer?: string;
+  requests: number;
+  rows: readonly ExportRow[];
+}): XlsxTableOptions {
+  const asOf = new Date();
+  const { period, payer, requests, rows } = input;
+  return {
+    sheet: "Export",
+    tz: period.tz,
+    summary: (clock) =>
+      exportSummaryLines(
+        { period, payer, requests, outputs: rows.length, totals: exportTotals(rows), asOf },
+        clock,
+      ),
+  };
+}

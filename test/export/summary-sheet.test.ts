@@ -1,0 +1,37 @@
+import { expect } from "chai";
+import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
+import { ZoneClock } from "../../src/report/xlsx-cells.js";
+
+describe("export/summary-sheet", () => {
+  it("the period, the as-of wall clock in the zone, the payer, the counts, then the totals as money cells", () => {
+    const lines = exportSummaryLines(
+      {
+        period: { from: "2026-11-01", to: "2026-11-30", tz: "America/Argentina/Buenos_Aires" },
+        payer: "113",
+        requests: 2,
+        outputs: 3,
+        totals: [
+          { currency: "USD", side: "spend", state: "accepting", rows: 1, amount: "99.90" },
+          { currency: "USD", side: "spend", state: "cancelled", rows: 2, amount: "250.00" },
+        ],
+        asOf: new Date("2026-12-01T02:30:00Z"),
+      },
+      new ZoneClock("America/Argentina/Buenos_Aires"),
+    );
+    expect(lines).to.deep.equal([
+      { cells: ["From", "2026-11-01"] },
+      { cells: ["To (included)", "2026-11-30"] },
+      { cells: ["Time zone", "America/Argentina/Buenos_Aires"] },
+      // Still November 30 in Buenos Aires: the cell shows 23:30.
+      { cells: ["As of", new Date("2026-11-30T23:30:00Z")] },
+      { cells: ["Payer", "113"] },
+      { cells: ["Requests", 2] },
+      { cells: ["Outputs", 3] },
+      { cells: [] },
+      { cells: [EXPORT_TOTALS_TITLE], bold: true },
+      { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+      { cells: ["USD", "spend", "accepting", 1, { money: "99.90", currency: "USD" }] },
+      { cells: ["USD", "spend", "cancelled", 2, { money: "250.00", currency: "USD" }] },
+    ]);
+  });
+});
