@@ -8,29 +8,12 @@
  * are kept raw.
  */
 import { BatchError } from "../errors.js";
+import type { InputColumn, InputRecord, RecordProblem } from "../model.js";
 import { type CsvRow, csvRows } from "./csv.js";
 import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
-import { type CanonicalColumn, type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
+import { type HeaderMap, mapHeader, type RequiredColumn, trimsCell } from "./headers.js";
 import { openSource, type Source, sourceFromBytes } from "./source.js";
-
-/** A problem with the shape of a record, reported as data with the row (not thrown). */
-export interface RecordProblem {
-  /** Canonical column, or "" for the record as a whole. */
-  column: string;
-  code: "too_many_fields" | "cell_too_long";
-  message: string;
-}
-
-export interface InputRecord {
-  /** Physical 1-based line where the record starts (the header is line 1). */
-  line: number;
-  /** Cells of the canonical columns present in the header; "" where the row is short. */
-  fields: Partial<Record<CanonicalColumn, string>>;
-  /** Unknown columns by (unique) header name, only with `keepColumns`. */
-  extra?: Record<string, string>;
-  problems: readonly RecordProblem[];
-}
 
 export interface ReadOptions {
   /** Name used in messages; defaults to the path. */
@@ -99,7 +82,7 @@ function toRecord(
   extras: ReadonlyArray<{ position: number; name: string }> | null,
   delimiter: Delimiter,
 ): InputRecord {
-  const fields: Partial<Record<CanonicalColumn, string>> = {};
+  const fields: Partial<Record<InputColumn, string>> = {};
   const { columns } = header;
   // Allocated only for a row that has one (a million rows read here).
   let tooLong: RecordProblem[] | undefined;
@@ -107,7 +90,7 @@ function toRecord(
     const column = columns[position];
     if (column === null || column === undefined) continue;
     const value = values[position] ?? "";
-    fields[column] = column === "reference" ? value : value.trim();
+    fields[column] = trimsCell(column) ? value.trim() : value;
     if (value.length > MAX_CELL_CHARS) {
       tooLong ??= [];
       tooLong.push(cellTooLong(column, value));
@@ -134,7 +117,7 @@ function toRecord(
       .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
       .join(", ");
     record.problems = [
-      ...record.problems,
+      ...(record.problems ?? NO_PROBLEMS),
       {
         column: "",
         code: "too_many_fields",

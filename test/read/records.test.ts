@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
+import type { InputRecord } from "../../src/model.js";
 import { requiredColumns } from "../../src/read/headers.js";
 import {
-  type InputRecord,
   type ReadOptions,
   readAllRecords,
   readRecords,
