@@ -7,7 +7,7 @@
 import { BatchError } from "../errors.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { CallGate, type GateCall } from "./gate.js";
-import { encodeJson, parseJson } from "./json.js";
+import { encodeJson, parseJson } from "../wire/json.js";
 import {
   asOutput,
   asPort,
@@ -28,7 +28,7 @@ import {
   type WithdrawalInstruction,
 } from "./jsonapi.js";
 import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
-import { MAX_PAGE_SIZE } from "./resources.js";
+import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";

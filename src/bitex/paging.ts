@@ -25,7 +25,7 @@
  */
 import { badResponse } from "./errors.js";
 import type { Loose, Page } from "./jsonapi.js";
-import type { ListMeta } from "./resources.js";
+import type { ListMeta } from "../wire/resources.js";
 
 /** A server whose pages never end must not keep the run in a loop. */
 export const MAX_PAGES = 10_000;

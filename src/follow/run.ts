@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { FINAL_OUTPUT_STATES } from "../bitex/resources.js";
+import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";

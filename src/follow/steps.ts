@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import type { RequestState } from "../bitex/resources.js";
+import type { RequestState } from "../wire/resources.js";
 import { BatchError } from "../errors.js";
 import type { JournalState, JournalWriter, StepAction } from "../submit/journal.js";
 

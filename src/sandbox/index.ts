@@ -5,8 +5,8 @@
  */
 
 import type { AddressInfo } from "node:net";
-import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../bitex/resources.js";
-import { isLoopback } from "../bitex/url.js";
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../wire/resources.js";
+import { isLoopback } from "../wire/loopback.js";
 import { BatchError } from "../errors.js";
 import { SandboxClock } from "./clock.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";

@@ -11,7 +11,7 @@ import {
   FINAL_OUTPUT_STATES,
   type OutputState,
   type RequestState,
-} from "../bitex/resources.js";
+} from "../wire/resources.js";
 import { decimal, isCanonicalDecimal } from "../decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../ports.js";
 

@@ -8,8 +8,8 @@
  * cash_wallets, whose ids are currency codes).
  */
 
-import type { JsonNumber } from "../bitex/json.js";
-import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../bitex/resources.js";
+import type { JsonNumber } from "../wire/json.js";
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../wire/resources.js";
 import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
 import { moneyJson } from "./jsonapi.js";

@@ -20,7 +20,7 @@
  *   - drafts are never pruned by the clock (Bitex does not say when it prunes); only
  *     `POST /_sandbox/advance {"expire": true}` prunes them.
  */
-import type { RequestState } from "../bitex/resources.js";
+import type { RequestState } from "../wire/resources.js";
 import { type PortCode, portCountry } from "../ports.js";
 
 export const MINUTE_MS = 60_000;

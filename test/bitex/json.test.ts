@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { encodeJson, exactText, JsonNumber, parseJson } from "../../src/bitex/json.js";
+import { encodeJson, exactText, JsonNumber, parseJson } from "../../src/wire/json.js";
 import { MONEY_ATTRIBUTES, outputBody } from "../../src/bitex/jsonapi.js";
 
 describe("bitex encodeJson", () => {

@@ -1,6 +1,6 @@
 /** The emulator's pure parts, as tables: wire amounts, quotes, state machines, dice, rate limit, seeds. */
 import { expect } from "chai";
-import { encodeJson, JsonNumber } from "../../src/bitex/json.js";
+import { encodeJson, JsonNumber } from "../../src/wire/json.js";
 import { decimal, format } from "../../src/decimal.js";
 import { FaultDice, mulberry32, parseFaults } from "../../src/sandbox/faults.js";
 import {
