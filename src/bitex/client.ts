@@ -5,9 +5,10 @@
  * and the caller reconciles by listing outputs (DESIGN.md section 6).
  */
 import { BatchError } from "../errors.js";
+import { encodeJson, parseJson } from "../wire/json.js";
+import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { CallGate, type GateCall } from "./gate.js";
-import { encodeJson, parseJson } from "../wire/json.js";
 import {
   asOutput,
   asPort,
@@ -28,7 +29,6 @@ import {
   type WithdrawalInstruction,
 } from "./jsonapi.js";
 import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
-import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";

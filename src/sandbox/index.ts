@@ -5,9 +5,9 @@
  */
 
 import type { AddressInfo } from "node:net";
-import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../wire/resources.js";
-import { isLoopback } from "../wire/loopback.js";
 import { BatchError } from "../errors.js";
+import { isLoopback } from "../wire/loopback.js";
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes, Resource } from "../wire/resources.js";
 import { SandboxClock } from "./clock.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";
 import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";

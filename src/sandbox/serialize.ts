@@ -8,9 +8,9 @@
  * cash_wallets, whose ids are currency codes).
  */
 
+import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
 import type { JsonNumber } from "../wire/json.js";
 import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../wire/resources.js";
-import { minorUnits, type PortCode, portCountry, portCurrency } from "../ports.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
 import { moneyJson } from "./jsonapi.js";
 import type { OutputRecord, RequestRecord } from "./store.js";
