@@ -1,6 +1,6 @@
 /**
  * A payment file → input records: decode, pick the delimiter, parse, map the header to
- * canonical columns. Only `readRecords` touches the disk (through source.ts).
+ * canonical columns, from a Source (source.ts: the file, in passes). validate/file.ts drives it.
  *
  * Cell text: canonical columns are trimmed of outer whitespace (Excel pads and leaves
  * no-break spaces around numbers and ids), except `reference`, which is kept exactly as
@@ -13,7 +13,7 @@ import { type CsvRow, csvRows } from "./csv.js";
 import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
 import { type HeaderMap, mapHeader, type RequiredColumn, trimsCell } from "./headers.js";
-import { openSource, type Source, sourceFromBytes } from "./source.js";
+import type { Source } from "./source.js";
 
 export interface ReadOptions {
   /** Name used in messages; defaults to the path. */
@@ -128,14 +128,6 @@ function toRecord(
   return record;
 }
 
-/** Reads records from bytes already in memory (a test's buffer). */
-export async function readRecordsFromBytes(
-  bytes: Uint8Array,
-  options: ReadOptions & { file: string },
-): Promise<ReadResult> {
-  return readRecordsFrom(sourceFromBytes(bytes, { file: options.file, encoding: options.encoding }), options);
-}
-
 /** Reads the header now and the records while they are iterated (one pass over `source`). */
 export async function readRecordsFrom(source: Source, options: ReadOptions): Promise<ReadResult> {
   const { file } = source;
@@ -196,77 +188,4 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     notices,
     batches: batches(),
   };
-}
-
-/** Reads a payment file in passes (see source.ts); the caller iterates `records` once. */
-export async function readRecords(path: string, options: ReadOptions): Promise<ReadResult> {
-  const source = await openSource(path, { file: options.file ?? path, encoding: options.encoding });
-  const result = await readRecordsFrom(source, options).catch(async (error) => {
-    await source.close();
-    throw error;
-  });
-  async function* closing(): AsyncGenerator<InputRecord[]> {
-    try {
-      yield* result.batches;
-    } finally {
-      await source.close();
-    }
-  }
-  return { ...result, batches: closing() };
-}
-
-/** `readRecords` with every record collected. */
-export async function readAllRecords(
-  path: string,
-  options: ReadOptions,
-): Promise<Omit<ReadResult, "batches"> & { records: InputRecord[] }> {
-  const { batches, ...result } = await readRecords(path, options);
-  const records: InputRecord[] = [];
-  for await (const batch of batches) records.push(...batch);
-  return { ...result, records };
-}
-
-export interface ParsedCsv {
-  delimiter: Delimiter;
-  /** Header cells as written. */
-  header: string[];
-  /** Rows as objects keyed by header cell (no aliasing, no trimming), with their line. */
-  rows: Array<{ line: number; values: Record<string, string> }>;
-}
-
-/**
- * Plain CSV text → objects keyed by the raw header, through the same parser, delimiter
- * detection and line counting as `readRecords` (the csv-spectrum conformance test uses it).
- */
-export async function parseCsvText(
-  text: string,
-  options: { delimiter?: Delimiter; chunkSize?: number } = {},
-): Promise<ParsedCsv> {
-  const bytes = Buffer.from(text.replace(/^\uFEFF/, ""), "utf8");
-  const delimiter = options.delimiter ?? detectDelimiter(text);
-  const result: ParsedCsv = { delimiter, header: [], rows: [] };
-  const rows = csvRows(
-    async function* () {
-      yield bytes;
-    },
-    {
-      delimiter,
-      file: "<text>",
-      ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-    },
-  );
-  for await (const batch of rows) {
-    for (const row of batch) {
-      if (result.rows.length === 0 && result.header.length === 0) {
-        result.header = row.values;
-        continue;
-      }
-      const values: Record<string, string> = {};
-      result.header.forEach((name, i) => {
-        setOwn(values, name, row.values[i] ?? "");
-      });
-      result.rows.push({ line: row.line, values });
-    }
-  }
-  return result;
 }

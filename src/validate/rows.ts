@@ -347,17 +347,3 @@ export class EarlyCheck {
 export function inputRowOf(record: InputRecord): InputRow {
   return { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
 }
-
-/** Both passes over records already in memory (tests, small inputs). */
-export function validateRecords(
-  records: readonly InputRecord[],
-  options: ValidateOptions = {},
-): CheckedRow[] {
-  const rows = records.map(inputRowOf);
-  const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
-  const facts = new FileFacts(source);
-  rows.forEach((row, index) => {
-    facts.note(index, row);
-  });
-  return [...checkRows(source, facts.context(options))];
-}

@@ -12,7 +12,8 @@ import {
   stringifyRecords,
   textCell,
 } from "../../src/report/dialect.js";
-import { renderReport, reportChunks, reportLine } from "../../src/report/format.js";
+import { reportChunks, reportLine } from "../../src/report/format.js";
+import { renderReport } from "../helpers/report.js";
 import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
 
 const HEADER_NAMES = REPORT_COLUMNS.join(",");

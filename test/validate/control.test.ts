@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { format } from "../../src/decimal.js";
 import type { InputRecord } from "../../src/model.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../../src/validate/control.js";
-import { validateRecords } from "../../src/validate/rows.js";
+import { validateRecords } from "../helpers/validate.js";
 
 describe("parseExpectedTotal", () => {
   const table: Array<[string, string | null]> = [

@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import type { CheckedRow, InputRecord } from "../../src/model.js";
-import { type ValidateOptions, validateRecords } from "../../src/validate/rows.js";
+import type { ValidateOptions } from "../../src/validate/rows.js";
+import { validateRecords } from "../helpers/validate.js";
 
 type Cells = NonNullable<InputRecord["fields"]>;
 
