@@ -5,7 +5,13 @@ import { ApiError } from "../../src/bitex/errors.js";
 import { GateClosedError } from "../../src/bitex/gate.js";
 import { createFetchTransport } from "../../src/bitex/transport.js";
 import { BatchError } from "../../src/errors.js";
-import { closedPort, type Received, type ScriptedServer, scriptedServer, sendJson } from "./helpers.js";
+import {
+  closedPort,
+  type Received,
+  type ScriptedServer,
+  scriptedServer,
+  sendJson,
+} from "../helpers/bitex-server.js";
 
 const KEY = "sk-test-7f3a9c1e5b";
 const POLICY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4, retryAfterCapMs: 2000 };

@@ -6,7 +6,7 @@ import { BatchError } from "../../src/errors.js";
 import type { ReportRow } from "../../src/report/columns.js";
 import { type ChunkSink, checkReportTarget, writeReport } from "../../src/report/write.js";
 import { renderReport } from "../helpers/report.js";
-import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
+import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 
 const ROWS = [reportRow(), FAILED_BUDGET_ROW];
 
