@@ -98,7 +98,6 @@ export interface BitexClient {
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
-  getOutput(id: string): Promise<ConciergeOutput>;
   listUsers(): Promise<User[]>;
   listWithdrawalInstructions(): Promise<WithdrawalInstruction[]>;
   /** Closes the gate and drops the pooled connections. */
@@ -298,8 +297,6 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         field: "request_id",
         value: requestId,
       }),
-    getOutput: async (outputId) =>
-      call("GET", `/concierge_request_outputs/${id(outputId)}`, undefined, outputOf),
     listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async () =>
       listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),

@@ -261,7 +261,7 @@ describe("bitex client against a scripted server", () => {
 
   it("gives up on a GET after maxAttempts", async () => {
     const { server, client } = await start((_req, res) => sendJson(res, 502, ""));
-    const error = await failure(client.getOutput("3"));
+    const error = await failure(client.getRequest("3"));
     expect([error.kind, error.status, error.attempts]).to.deep.equal(["server", 502, 3]);
     expect(server.received).to.have.length(3);
   });
