@@ -23,7 +23,6 @@
  * requests or outputs (a cancelled one stays listed), and the engine still checks the request's
  * `outputs_count` before any re-send.
  */
-
 import type { ListMeta } from "../wire/resources.js";
 import { badResponse } from "./errors.js";
 import type { Loose, Page } from "./jsonapi.js";

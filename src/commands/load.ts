@@ -1,4 +1,4 @@
-/** Read → validate → plan, shared by `validate` and `submit`: the options, then validate/file.ts. Nothing here talks to the API. */
+/** Read → validate → plan, shared by `validate` and `submit`. Nothing here talks to the API. */
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";

@@ -17,7 +17,6 @@
  * waits for every check) is taken out of the total, so the payer is debited only for what is paid
  * out. This is the emulator's choice: Bitex says only that a rejected output's funds come back.
  */
-
 import type { Decimal } from "../decimal.js";
 import { minorUnits, portCurrency } from "../ports.js";
 import type { CancellationReason, OutputState, RequestState } from "../wire/resources.js";

@@ -8,7 +8,6 @@
  * and applies what fell due since, each transition stamped with the time it was due.
  * Lookups are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
  */
-
 import { type Decimal, decimal } from "../decimal.js";
 import type { PortCode } from "../ports.js";
 import type { CancellationReason, OutputState, RequestState } from "../wire/resources.js";

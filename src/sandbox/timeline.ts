@@ -20,7 +20,6 @@
  *   - drafts are never pruned by the clock (Bitex does not say when it prunes); only
  *     `POST /_sandbox/advance {"expire": true}` prunes them.
  */
-
 import { type PortCode, portCountry } from "../ports.js";
 import type { RequestState } from "../wire/resources.js";
 

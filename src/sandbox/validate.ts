@@ -2,7 +2,6 @@
  * The 422 rules for what clients send, as functions that append Violations: the store decides
  * what to look up (and 404s on unknown ids) and these decide what is acceptable.
  */
-
 import type { Decimal } from "../decimal.js";
 import { isPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
 import type { RequestState } from "../wire/resources.js";
