@@ -15,7 +15,8 @@
  * Here: the run's rounds, its creates and their reconciling. Beside it: outcomes.ts (what
  * the journal says before a run), request.ts (a group's request found or created),
  * lookup.ts (a request by external_id and its outputs, shared with the follow-through),
- * writers.ts (evidence of another writer), policy.ts (which errors refuse, stop or settle).
+ * writers.ts (a request's outputs counted for another writer), policy.ts (which errors
+ * refuse, stop or settle).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
@@ -38,7 +39,7 @@ import {
 } from "./policy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
 import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
-import { anotherWriter, type Tally } from "./writers.js";
+import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
 
 export type { RowOutcome, SubmitApi };
 
@@ -81,10 +82,10 @@ const now = () => new Date().toISOString();
 const DEFAULT_WATCH_EVERY = 8;
 const DEFAULT_QUIET_MS = 2_000;
 
-class Run implements RequestRun {
+class Run implements RequestRun, WatchedRun {
   readonly outcomes = new Map<number, RowOutcome>();
   /** Output ids journaled to some row: never matched to another. */
-  private readonly accounted = new Set<string>();
+  readonly accounted = new Set<string>();
   private stopped: BatchError | null = null;
   sentAny = false;
   private readonly limit: ReturnType<typeof pLimit>;
@@ -125,7 +126,7 @@ class Run implements RequestRun {
     return this.options.quietMs ?? DEFAULT_QUIET_MS;
   }
 
-  private tally(requestId: string): Tally {
+  tally(requestId: string): Tally {
     let tally = this.tallies.get(requestId);
     if (!tally) {
       tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, checking: false, hold: null };
@@ -191,63 +192,6 @@ class Run implements RequestRun {
     for (const row of rows) {
       if (!this.outcomes.has(row.line))
         await this.settle(row.line, { status: "failed", requestId, code, error, at: now() });
-    }
-  }
-
-  /** Listed outputs that this run cannot account for: not journaled, and matching none of `rows`. */
-  private strangersIn(listed: readonly ConciergeOutput[], rows: readonly ValidRow[]): string[] {
-    const usable: ServerOutput[] = [];
-    const unusable: string[] = [];
-    for (const output of listed) {
-      if (this.accounted.has(output.id)) continue;
-      const server = toServerOutput(output);
-      if (server) usable.push(server);
-      else unusable.push(output.id);
-    }
-    return [...unusable, ...matchOutputs(rows, usable, this.accounted).strangers.map((o) => o.id)];
-  }
-
-  /**
-   * Counts the request's outputs against what this run accounts for (journaled, or a create
-   * of its own in flight or unclear). More than that: no create starts into the request while
-   * the listing names the strangers, and the run stops. Cheap (one GET) when nothing is wrong.
-   * Its own creates in flight can hide as many foreign outputs at one count, so a writer that
-   * keeps writing is caught within a few creates, a single stray output at the latest by the
-   * exact count that ends the round (nothing of this run in flight then).
-   */
-  private async watch(requestId: string): Promise<void> {
-    const tally = this.tally(requestId);
-    if (tally.checking || this.halted) return;
-    tally.checking = true;
-    tally.sinceCheck = 0;
-    let holding: (() => void) | undefined;
-    try {
-      const request = await this.options.api.getRequest(requestId);
-      if (request.outputs_count <= tally.known.size + tally.maybe.size) return;
-      tally.hold = new Promise<void>((resolve) => {
-        holding = resolve;
-      }).finally(() => {
-        tally.hold = null;
-      });
-      const listed = await requestOutputs(this.options.api, requestId);
-      const strangers = this.strangersIn(listed, [...tally.maybe.values()]);
-      if (strangers.length > 0) this.stop(anotherWriter(requestId, strangers));
-      else if (listed.length < request.outputs_count) {
-        this.stop(
-          new BatchError(
-            "conflict",
-            `request ${requestId} counts ${request.outputs_count} outputs but the listing showed ${listed.length}, and this run accounts for ${tally.known.size + tally.maybe.size}`,
-            {
-              hint: "an output may still be landing; run again in a minute (nothing is sent while they disagree)",
-            },
-          ),
-        );
-      }
-    } catch (error) {
-      this.stop(error);
-    } finally {
-      tally.checking = false;
-      holding?.();
     }
   }
 
@@ -378,7 +322,8 @@ class Run implements RequestRun {
     if (this.halted) return null;
     const unclear = await this.create(requestId, row);
     const tally = this.tally(requestId);
-    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY)) await this.watch(requestId);
+    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY))
+      await watchRequest(this, requestId);
     return unclear;
   }
 
@@ -470,7 +415,7 @@ class Run implements RequestRun {
     await this.drainWrites();
     if (this.halted) return [];
     if (unclear.size === 0) {
-      await this.watch(requestId);
+      await watchRequest(this, requestId);
       return [];
     }
     // Every create of this request has returned, so the listing races none of ours. Only a
