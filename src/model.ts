@@ -30,17 +30,153 @@ export type CheckedRow =
   | { line: number; ok: true; row: ValidRow; raw: RawCells }
   | { line: number; ok: false; errors: RowError[]; raw: RawCells };
 
+/**
+ * The input columns (DESIGN.md section 4), in the order the template and the report show
+ * them: the one table the header aliases, the raw cells, the row store, the template and
+ * the report's input cells are derived from. Adding a column is a line here plus its check
+ * in validate/rows.ts.
+ * - `aliases`: accepted header names in normalised form (read/headers.ts `normalizeHeader`),
+ *   the canonical name first. Deliberately narrow: a bare "recipient", "payer",
+ *   "destinatario" or "beneficiario" is as often a column of names as of ids, and "user_id"
+ *   could be either party, so none of them is taken.
+ * - `required`: "yes"; "unless-option" (`sender_port`, which `--sender-port` may give);
+ *   "one-of-money" (at least one of the money columns); "no".
+ * - `kind`: "text" cells are kept exactly as written (the report gives a reference back as
+ *   it came, newlines included); the others are trimmed (Excel pads numbers and ids).
+ */
+export const INPUT_COLUMN_TABLE = [
+  {
+    name: "reference",
+    aliases: ["reference", "ref", "external_reference", "referencia", "ref_externa", "referencia_externa"],
+    required: "no",
+    kind: "text",
+  },
+  {
+    name: "payer_user_id",
+    aliases: [
+      "payer_user_id",
+      "payer_id",
+      "payer_user",
+      "paying_user_id",
+      "usuario_pagador",
+      "id_usuario_pagador",
+      "id_pagador",
+      "pagador_id",
+    ],
+    required: "no",
+    kind: "id",
+  },
+  {
+    name: "sender_port",
+    aliases: [
+      "sender_port",
+      "source_port",
+      "origin_port",
+      "from_port",
+      "puerto_origen",
+      "puerto_de_origen",
+      "puerto_emisor",
+    ],
+    required: "unless-option",
+    kind: "port",
+  },
+  {
+    name: "recipient_user_id",
+    aliases: [
+      "recipient_user_id",
+      "recipient_id",
+      "recipient_user",
+      "payee_id",
+      "payee_user_id",
+      "usuario_destinatario",
+      "id_usuario_destinatario",
+      "id_destinatario",
+      "destinatario_id",
+    ],
+    required: "yes",
+    kind: "id",
+  },
+  {
+    name: "port",
+    aliases: [
+      "port",
+      "destination_port",
+      "dest_port",
+      "to_port",
+      "target_port",
+      "puerto",
+      "puerto_destino",
+      "puerto_de_destino",
+    ],
+    required: "yes",
+    kind: "port",
+  },
+  {
+    name: "amount",
+    aliases: ["amount", "payout_amount", "amount_to_receive", "monto", "importe", "monto_a_recibir"],
+    required: "one-of-money",
+    kind: "money",
+  },
+  {
+    name: "budget",
+    aliases: ["budget", "amount_to_spend", "spend", "presupuesto", "monto_a_gastar"],
+    required: "one-of-money",
+    kind: "money",
+  },
+  {
+    name: "withdrawal_instruction_id",
+    aliases: [
+      "withdrawal_instruction_id",
+      "withdrawal_instruction",
+      "instruction_id",
+      "instruccion_retiro",
+      "instruccion_de_retiro",
+      "id_instruccion_retiro",
+      "instruccion_retiro_id",
+    ],
+    required: "yes",
+    kind: "id",
+  },
+] as const satisfies ReadonlyArray<{
+  name: string;
+  aliases: readonly string[];
+  required: "yes" | "no" | "unless-option" | "one-of-money";
+  kind: "text" | "id" | "port" | "money";
+}>;
+
+export type InputColumn = (typeof INPUT_COLUMN_TABLE)[number]["name"];
+export type InputColumnSpec = (typeof INPUT_COLUMN_TABLE)[number];
+
+/** The input columns' names, in the table's order. */
+export const INPUT_COLUMNS: readonly InputColumn[] = INPUT_COLUMN_TABLE.map((column) => column.name);
+
 /** The cells of an input record as the file had them (for echoing invalid rows in the report). */
-export interface RawCells {
-  reference: string;
-  payer_user_id: string;
-  sender_port: string;
-  recipient_user_id: string;
-  port: string;
-  amount: string;
-  budget: string;
-  withdrawal_instruction_id: string;
-  extra: Record<string, string>;
+export type RawCells = Record<InputColumn, string> & { extra: Record<string, string> };
+
+/** A problem with the shape of a record (too many fields, a cell too long), reported with the row. */
+export interface RecordProblem {
+  /** Canonical column, or "" for the record as a whole. */
+  column: string;
+  code: string;
+  message: string;
+}
+
+/** A record as the reader gives it (read/records.ts) and validation takes it. */
+export interface InputRecord {
+  /** Physical 1-based line where the record starts (the header is line 1). */
+  line: number;
+  /** Cells of the input columns present in the header; "" where the row is short. */
+  fields: Partial<Record<InputColumn, string>>;
+  /** Unknown columns by (unique) header name, only with `keepColumns`. */
+  extra?: Record<string, string>;
+  problems?: readonly RecordProblem[];
+}
+
+/** A record as validation checks it: every input column's cell (trimmed like the reader does). */
+export interface InputRow {
+  line: number;
+  raw: RawCells;
+  problems: readonly RecordProblem[];
 }
 
 export interface PlannedRequest {

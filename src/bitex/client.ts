@@ -5,9 +5,10 @@
  * and the caller reconciles by listing outputs (DESIGN.md section 6).
  */
 import { BatchError } from "../errors.js";
+import { encodeJson, parseJson } from "../wire/json.js";
+import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { CallGate, type GateCall } from "./gate.js";
-import { encodeJson, parseJson } from "./json.js";
 import {
   asOutput,
   asPort,
@@ -28,7 +29,6 @@ import {
   type WithdrawalInstruction,
 } from "./jsonapi.js";
 import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
-import { MAX_PAGE_SIZE } from "./resources.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
@@ -98,7 +98,6 @@ export interface BitexClient {
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
-  getOutput(id: string): Promise<ConciergeOutput>;
   listUsers(): Promise<User[]>;
   listWithdrawalInstructions(): Promise<WithdrawalInstruction[]>;
   /** Closes the gate and drops the pooled connections. */
@@ -298,8 +297,6 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         field: "request_id",
         value: requestId,
       }),
-    getOutput: async (outputId) =>
-      call("GET", `/concierge_request_outputs/${id(outputId)}`, undefined, outputOf),
     listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async () =>
       listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),

@@ -4,22 +4,10 @@
  * `sent` tells the submit engine whether the server may have acted, which decides between
  * "retry", "report as failed" and "reconcile before sending again".
  */
+import type { ApiErrorKind, Sent } from "./failure.js";
 import { parseRetryAfter } from "./retry.js";
 
-export type ApiErrorKind =
-  | "unauthorized"
-  | "not_found"
-  | "validation"
-  | "rate_limited"
-  | "server"
-  | "network"
-  | "timeout"
-  | "bad_response"
-  | "client"
-  | "interrupted";
-
-/** "no": the server certainly did not act (refused, rejected, never reached). "maybe": it may have. */
-export type Sent = "no" | "maybe";
+export type { ApiErrorKind, Sent };
 
 /** One entry of a JSON:API `errors` array, as Bitex sends it (every field may be missing or null). */
 export interface ServerErrorObject {

@@ -3,14 +3,14 @@
  * the resource's attributes, its `id`, and one `<relationship>_id` string per relationship.
  * Money attributes come back as exact decimal text, never as floats.
  */
-import { JsonNumber } from "./json.js";
+import { JsonNumber } from "../wire/json.js";
 import type {
   ConciergeOutputAttributes,
   ConciergeRequestAttributes,
   ListLinks,
   ListMeta,
   ResourceIdentifier,
-} from "./resources.js";
+} from "../wire/resources.js";
 
 /** Attributes parsed as exact decimal text (see parseJson). */
 export const MONEY_ATTRIBUTES: ReadonlySet<string> = new Set(["amount", "budget", "total_to_spend"]);

@@ -23,9 +23,9 @@
  * requests or outputs (a cancelled one stays listed), and the engine still checks the request's
  * `outputs_count` before any re-send.
  */
+import type { ListMeta } from "../wire/resources.js";
 import { badResponse } from "./errors.js";
 import type { Loose, Page } from "./jsonapi.js";
-import type { ListMeta } from "./resources.js";
 
 /** A server whose pages never end must not keep the run in a loop. */
 export const MAX_PAGES = 10_000;

@@ -2,7 +2,7 @@
  * The retry policy as pure functions (no clock, no randomness of their own), so every
  * decision is a table row in the tests: attempt, error, idempotency → retry and delay.
  */
-import type { ApiErrorKind, Sent } from "./errors.js";
+import type { ApiErrorKind, Sent } from "./failure.js";
 
 export interface RetryPolicy {
   /** Total HTTP attempts per call, the first one included. */

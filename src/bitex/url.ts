@@ -1,5 +1,6 @@
 /** Where the API key may be sent: https anywhere, plain http only to this machine. */
 import { BatchError } from "../errors.js";
+import { isLoopback } from "../wire/loopback.js";
 
 /** Throws BatchError "usage" for a malformed URL, "insecure_url" for plain http to a non-loopback host. */
 export function checkApiUrl(url: string): void {
@@ -33,12 +34,6 @@ export function checkApiUrl(url: string): void {
       { hint: "use https://, or http:// only to 127.0.0.1, ::1 or localhost" },
     );
   }
-}
-
-export function isLoopback(hostname: string): boolean {
-  // The URL parser has already normalised IPv4 forms such as 127.1 or 0x7f.1 to dotted quads.
-  if (hostname === "localhost" || hostname === "[::1]") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function show(text: string): string {

@@ -23,7 +23,7 @@ import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
 import { JournalWriter } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
-import { stopFor } from "../submit/steer.js";
+import { stopFor } from "../submit/policy.js";
 import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
 import type { LoadArgs } from "./load.js";

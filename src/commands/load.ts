@@ -4,16 +4,13 @@ import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
-import { type Delimiter, parseDelimiterOption } from "../read/dialect.js";
-import { requiredColumns } from "../read/headers.js";
-import { readRecordsFrom } from "../read/records.js";
-import { openSource, type Source } from "../read/source.js";
-import { RowStore } from "../read/store.js";
+import { parseDelimiterOption } from "../read/dialect.js";
 import { extraColumnConflicts } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
-import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "../validate/rows.js";
+import { checkFile } from "../validate/file.js";
+import type { ValidateOptions } from "../validate/rows.js";
 import type { Output } from "./output.js";
 
 export interface LoadArgs {
@@ -83,48 +80,6 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
   });
 }
 
-interface PassA {
-  args: LoadArgs;
-  options: ValidateOptions;
-  delimiter: Delimiter | undefined;
-  reportPath: string;
-  out: Output;
-  early: EarlyRows | undefined;
-}
-
-/** Pass A: every record kept compactly, and what the whole file says (convention, repeated references). */
-async function passA(source: Source, { args, options, delimiter, reportPath, out, early }: PassA) {
-  const read = await readRecordsFrom(source, {
-    delimiter,
-    requiredColumns: requiredColumns({ senderPortOption: args.senderPort !== undefined }),
-    keepColumns: args.keepColumns,
-  });
-  for (const notice of read.notices) out.info(notice);
-  const conflicts = extraColumnConflicts(read.extraColumns);
-  if (conflicts.length > 0) {
-    throw new BatchError(
-      "input",
-      `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
-      { hint: "rename those columns, or drop --keep-columns" },
-    );
-  }
-  const store = new RowStore(read.extraColumns);
-  const facts = new FileFacts(store);
-  const earlyCheck = early ? new EarlyCheck(store, facts, options) : null;
-  await early?.start(reportPath, read.extraColumns);
-  for await (const batch of read.batches) {
-    const checked: CheckedRow[] = [];
-    for (const record of batch) {
-      const row = inputRowOf(record);
-      const index = store.add(row);
-      facts.note(index, row);
-      if (earlyCheck) checked.push(earlyCheck.check(index, row));
-    }
-    if (early && checked.length > 0) await early.rows(checked);
-  }
-  return { store, facts, earlyCheck, extraColumns: read.extraColumns };
-}
-
 export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows): Promise<Loaded> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
@@ -142,32 +97,42 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
   await checkReportTarget(reportPath, args.reportFormat);
 
   const hash = batchIdHash(basename(args.csv));
-  const source = await openSource(args.csv, { file: args.csv, encoding: args.encoding, hash });
   const options: ValidateOptions = {
     senderPort: args.senderPort,
     payer: args.payer,
     decimalSeparator: args.decimalSeparator,
     allowDuplicates: args.allowDuplicates,
   };
-  const { store, facts, earlyCheck, extraColumns } = await passA(source, {
-    args,
-    options,
+  const file = await checkFile(args.csv, {
+    encoding: args.encoding,
+    hash,
     delimiter,
-    reportPath,
-    out,
-    early,
-  }).finally(() => source.close());
+    keepColumns: args.keepColumns,
+    validate: options,
+    async onHeader({ notices, extraColumns }) {
+      for (const notice of notices) out.info(notice);
+      const conflicts = extraColumnConflicts(extraColumns);
+      if (conflicts.length > 0) {
+        throw new BatchError(
+          "input",
+          `${args.csv}: kept column(s) ${conflicts.join(", ")} would repeat report columns`,
+          { hint: "rename those columns, or drop --keep-columns" },
+        );
+      }
+      await early?.start(reportPath, extraColumns);
+    },
+    ...(early ? { onRows: (rows: CheckedRow[]) => early.rows(rows) } : {}),
+  });
 
   // A payroll with a header and nothing else is almost always the wrong file.
-  if (store.size === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
-  const context = facts.context(options);
-  const checked = () => checkRows(store, context);
+  if (file.rowCount === 0) out.warn(`${args.csv}: no payment rows after the header; nothing to do`);
+  const { checked } = file;
   if (args.expectRows !== undefined || totals.length > 0) {
     // The row count needs no checking of rows; only the sums do.
     const mismatches = controlMismatches(totals.length > 0 ? checked() : [], {
       rows: args.expectRows,
       totals,
-      rowCount: store.size,
+      rowCount: file.rowCount,
     });
     if (mismatches.length > 0) {
       throw new BatchError(
@@ -182,9 +147,9 @@ export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows):
     file: args.csv,
     reportPath,
     batchId,
-    extraColumns,
-    rowCount: store.size,
+    extraColumns: file.extraColumns,
+    rowCount: file.rowCount,
     checked,
-    earlyHeld: earlyCheck?.held(context) ?? false,
+    earlyHeld: file.earlyHeld,
   };
 }

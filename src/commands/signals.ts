@@ -5,7 +5,7 @@
  * same command resumes, and every stop says which command that is.
  */
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import { RESUME_HINT } from "../submit/steer.js";
+import { RESUME_HINT } from "../submit/policy.js";
 import type { Output } from "./output.js";
 
 /** How long calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP before they are cut. */

@@ -13,7 +13,7 @@ import { earlierBatches, journalPathFor, paidWords, paymentsDigest } from "../su
 import { submitPlan } from "../submit/engine.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
-import type { SettlePolicy } from "../submit/steer.js";
+import type { SettlePolicy } from "../submit/policy.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";

@@ -8,6 +8,7 @@ import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
 import type { JournalState } from "../submit/journal.js";
+import { requestOutputs, requestsByExternalId } from "../submit/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../submit/reconcile.js";
 
 export interface FollowApi {
@@ -49,10 +50,7 @@ export async function readRequest(
     unlisted: [],
   };
   if (!request) return view;
-  // The filter is the server's; an output of another request is never this batch's.
-  view.outputs = (await api.listOutputs(request.id)).filter(
-    (o) => o.request_id === null || o.request_id === request.id,
-  );
+  view.outputs = await requestOutputs(api, request.id);
   matchView(view, journal);
   return view;
 }
@@ -64,9 +62,7 @@ async function findRequest(
 ): Promise<ConciergeRequest | null> {
   const known = journal.requests.get(planned.key);
   if (known) return api.getRequest(known.requestId);
-  const found = (await api.findRequestsByExternalId(planned.externalId)).filter(
-    (request) => request.external_id === planned.externalId,
-  );
+  const found = await requestsByExternalId(api, planned.externalId);
   if (found.length > 1) {
     throw new BatchError(
       "conflict",

@@ -6,11 +6,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { FINAL_OUTPUT_STATES } from "../bitex/resources.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import type { JournalState, JournalWriter } from "../submit/journal.js";
+import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
 import { type FollowApi, type RequestView, readRequest } from "./read.js";

@@ -7,9 +7,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import type { RequestState } from "../bitex/resources.js";
 import { BatchError } from "../errors.js";
 import type { JournalState, JournalWriter, StepAction } from "../submit/journal.js";
+import type { RequestState } from "../wire/resources.js";
 
 export interface StepApi {
   getRequest(id: string): Promise<ConciergeRequest>;

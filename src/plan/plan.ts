@@ -18,12 +18,10 @@ export function externalIdFor(batchId: string, key: string): string {
   return `bb-${sha256(`${batchId}\n${key}`).slice(0, 20)}`;
 }
 
-/** Default batch id: the file's name and bytes, so the same file resumes the same batch. */
-export function batchIdFor(fileName: string, content: Uint8Array): string {
-  return batchIdOf(batchIdHash(fileName).update(content));
-}
-
-/** `batchIdFor` in parts, for a file read in chunks: feed it every byte, then `batchIdOf`. */
+/**
+ * Default batch id: the file's name and bytes, so the same file resumes the same batch. In
+ * parts, for a file read in chunks: feed the hash every byte, then `batchIdOf`.
+ */
 export function batchIdHash(fileName: string): Hash {
   return createHash("sha256").update(fileName).update("\0");
 }

@@ -42,27 +42,6 @@ export interface DecodeOptions {
   encoding?: EncodingOption;
 }
 
-const ALIASES: Record<string, EncodingOption> = {
-  auto: "auto",
-  utf8: "utf8",
-  "utf-8": "utf8",
-  latin1: "latin1",
-  "latin-1": "latin1",
-  "iso-8859-1": "latin1",
-  "windows-1252": "windows-1252",
-  cp1252: "windows-1252",
-  utf16le: "utf16le",
-  "utf-16le": "utf16le",
-  "utf-16": "utf16le",
-};
-
-/** Parses `--encoding`; a usage error names the accepted values. */
-export function parseEncodingOption(value: string): EncodingOption {
-  const option = ALIASES[value.trim().toLowerCase()];
-  if (option) return option;
-  throw new BatchError("usage", `--encoding: expected one of ${ENCODING_OPTIONS.join(", ")}, got "${value}"`);
-}
-
 /**
  * Signatures of the binary files people pick by mistake instead of the CSV export. Not all
  * of them have a NUL byte near the start, and naming the format makes the fix obvious.

@@ -4,81 +4,32 @@
  * that the README lists. Aliases are deliberately narrow: a bare "recipient", "payer",
  * "destinatario" or "beneficiario" is as often a column of names as of ids, and "user_id"
  * could be either party, so none of them is taken; the missing-column error then points
- * at them as the closest header present.
+ * at them as the closest header present. The aliases are in model.ts's column table.
  */
 import { BatchError } from "../errors.js";
+import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type InputColumn } from "../model.js";
 
-export const CANONICAL_COLUMNS = [
-  "sender_port",
-  "payer_user_id",
-  "recipient_user_id",
-  "port",
-  "amount",
-  "budget",
-  "withdrawal_instruction_id",
-  "reference",
-] as const;
-export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+/** The input columns (model.ts `INPUT_COLUMN_TABLE`), by the name the rest of the code uses. */
+export const CANONICAL_COLUMNS = INPUT_COLUMNS;
+export type CanonicalColumn = InputColumn;
 
 /** Accepted names per column, in normalised form (see `normalizeHeader`), canonical first. */
-export const HEADER_ALIASES: Readonly<Record<CanonicalColumn, readonly string[]>> = {
-  sender_port: [
-    "sender_port",
-    "source_port",
-    "origin_port",
-    "from_port",
-    "puerto_origen",
-    "puerto_de_origen",
-    "puerto_emisor",
-  ],
-  payer_user_id: [
-    "payer_user_id",
-    "payer_id",
-    "payer_user",
-    "paying_user_id",
-    "usuario_pagador",
-    "id_usuario_pagador",
-    "id_pagador",
-    "pagador_id",
-  ],
-  recipient_user_id: [
-    "recipient_user_id",
-    "recipient_id",
-    "recipient_user",
-    "payee_id",
-    "payee_user_id",
-    "usuario_destinatario",
-    "id_usuario_destinatario",
-    "id_destinatario",
-    "destinatario_id",
-  ],
-  port: [
-    "port",
-    "destination_port",
-    "dest_port",
-    "to_port",
-    "target_port",
-    "puerto",
-    "puerto_destino",
-    "puerto_de_destino",
-  ],
-  amount: ["amount", "payout_amount", "amount_to_receive", "monto", "importe", "monto_a_recibir"],
-  budget: ["budget", "amount_to_spend", "spend", "presupuesto", "monto_a_gastar"],
-  withdrawal_instruction_id: [
-    "withdrawal_instruction_id",
-    "withdrawal_instruction",
-    "instruction_id",
-    "instruccion_retiro",
-    "instruccion_de_retiro",
-    "id_instruccion_retiro",
-    "instruccion_retiro_id",
-  ],
-  reference: ["reference", "ref", "external_reference", "referencia", "ref_externa", "referencia_externa"],
-};
+export const HEADER_ALIASES = Object.fromEntries(
+  INPUT_COLUMN_TABLE.map((column) => [column.name, column.aliases]),
+) as unknown as Readonly<Record<CanonicalColumn, readonly string[]>>;
 
 const BY_ALIAS: ReadonlyMap<string, CanonicalColumn> = new Map(
-  CANONICAL_COLUMNS.flatMap((column) => HEADER_ALIASES[column].map((alias) => [alias, column] as const)),
+  INPUT_COLUMN_TABLE.flatMap((column) => column.aliases.map((alias) => [alias, column.name] as const)),
 );
+
+const UNTRIMMED: ReadonlySet<CanonicalColumn> = new Set(
+  INPUT_COLUMN_TABLE.filter((column) => column.kind === "text").map((column) => column.name),
+);
+
+/** Whether the reader trims the column's cells: all but text (a reference is given back as written). */
+export function trimsCell(column: CanonicalColumn): boolean {
+  return !UNTRIMMED.has(column);
+}
 
 /**
  * " Instrucción-Retiro " → "instruccion_retiro": trim, drop a BOM, lowercase, strip accents
@@ -104,13 +55,17 @@ export type RequiredColumn = CanonicalColumn | readonly CanonicalColumn[];
 
 /** The columns DESIGN.md section 4 requires; `sender_port` may come from `--sender-port`. */
 export function requiredColumns(options: { senderPortOption?: boolean } = {}): RequiredColumn[] {
-  const required: RequiredColumn[] = [
-    "recipient_user_id",
-    "port",
-    ["amount", "budget"],
-    "withdrawal_instruction_id",
-  ];
-  return options.senderPortOption ? required : ["sender_port", ...required];
+  const required: RequiredColumn[] = [];
+  const money = INPUT_COLUMN_TABLE.filter((column) => column.required === "one-of-money").map(
+    (column) => column.name,
+  );
+  for (const column of INPUT_COLUMN_TABLE) {
+    if (column.required === "yes") required.push(column.name);
+    if (column.required === "unless-option" && !options.senderPortOption) required.push(column.name);
+    // The money columns are one requirement, where the first of them stands.
+    if (column.required === "one-of-money" && column.name === money[0]) required.push(money);
+  }
+  return required;
 }
 
 export interface HeaderMap {

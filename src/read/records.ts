@@ -1,6 +1,6 @@
 /**
  * A payment file → input records: decode, pick the delimiter, parse, map the header to
- * canonical columns. Only `readRecords` touches the disk (through source.ts).
+ * canonical columns, from a Source (source.ts: the file, in passes). validate/file.ts drives it.
  *
  * Cell text: canonical columns are trimmed of outer whitespace (Excel pads and leaves
  * no-break spaces around numbers and ids), except `reference`, which is kept exactly as
@@ -8,29 +8,12 @@
  * are kept raw.
  */
 import { BatchError } from "../errors.js";
+import type { InputColumn, InputRecord, RecordProblem } from "../model.js";
 import { type CsvRow, csvRows } from "./csv.js";
 import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
-import { type CanonicalColumn, type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
-import { openSource, type Source, sourceFromBytes } from "./source.js";
-
-/** A problem with the shape of a record, reported as data with the row (not thrown). */
-export interface RecordProblem {
-  /** Canonical column, or "" for the record as a whole. */
-  column: string;
-  code: "too_many_fields" | "cell_too_long";
-  message: string;
-}
-
-export interface InputRecord {
-  /** Physical 1-based line where the record starts (the header is line 1). */
-  line: number;
-  /** Cells of the canonical columns present in the header; "" where the row is short. */
-  fields: Partial<Record<CanonicalColumn, string>>;
-  /** Unknown columns by (unique) header name, only with `keepColumns`. */
-  extra?: Record<string, string>;
-  problems: readonly RecordProblem[];
-}
+import { type HeaderMap, mapHeader, type RequiredColumn, trimsCell } from "./headers.js";
+import type { Source } from "./source.js";
 
 export interface ReadOptions {
   /** Name used in messages; defaults to the path. */
@@ -99,7 +82,7 @@ function toRecord(
   extras: ReadonlyArray<{ position: number; name: string }> | null,
   delimiter: Delimiter,
 ): InputRecord {
-  const fields: Partial<Record<CanonicalColumn, string>> = {};
+  const fields: Partial<Record<InputColumn, string>> = {};
   const { columns } = header;
   // Allocated only for a row that has one (a million rows read here).
   let tooLong: RecordProblem[] | undefined;
@@ -107,7 +90,7 @@ function toRecord(
     const column = columns[position];
     if (column === null || column === undefined) continue;
     const value = values[position] ?? "";
-    fields[column] = column === "reference" ? value : value.trim();
+    fields[column] = trimsCell(column) ? value.trim() : value;
     if (value.length > MAX_CELL_CHARS) {
       tooLong ??= [];
       tooLong.push(cellTooLong(column, value));
@@ -134,7 +117,7 @@ function toRecord(
       .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
       .join(", ");
     record.problems = [
-      ...record.problems,
+      ...(record.problems ?? NO_PROBLEMS),
       {
         column: "",
         code: "too_many_fields",
@@ -143,14 +126,6 @@ function toRecord(
     ];
   }
   return record;
-}
-
-/** Reads records from bytes already in memory (a test's buffer). */
-export async function readRecordsFromBytes(
-  bytes: Uint8Array,
-  options: ReadOptions & { file: string },
-): Promise<ReadResult> {
-  return readRecordsFrom(sourceFromBytes(bytes, { file: options.file, encoding: options.encoding }), options);
 }
 
 /** Reads the header now and the records while they are iterated (one pass over `source`). */
@@ -213,77 +188,4 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     notices,
     batches: batches(),
   };
-}
-
-/** Reads a payment file in passes (see source.ts); the caller iterates `records` once. */
-export async function readRecords(path: string, options: ReadOptions): Promise<ReadResult> {
-  const source = await openSource(path, { file: options.file ?? path, encoding: options.encoding });
-  const result = await readRecordsFrom(source, options).catch(async (error) => {
-    await source.close();
-    throw error;
-  });
-  async function* closing(): AsyncGenerator<InputRecord[]> {
-    try {
-      yield* result.batches;
-    } finally {
-      await source.close();
-    }
-  }
-  return { ...result, batches: closing() };
-}
-
-/** `readRecords` with every record collected. */
-export async function readAllRecords(
-  path: string,
-  options: ReadOptions,
-): Promise<Omit<ReadResult, "batches"> & { records: InputRecord[] }> {
-  const { batches, ...result } = await readRecords(path, options);
-  const records: InputRecord[] = [];
-  for await (const batch of batches) records.push(...batch);
-  return { ...result, records };
-}
-
-export interface ParsedCsv {
-  delimiter: Delimiter;
-  /** Header cells as written. */
-  header: string[];
-  /** Rows as objects keyed by header cell (no aliasing, no trimming), with their line. */
-  rows: Array<{ line: number; values: Record<string, string> }>;
-}
-
-/**
- * Plain CSV text → objects keyed by the raw header, through the same parser, delimiter
- * detection and line counting as `readRecords` (the csv-spectrum conformance test uses it).
- */
-export async function parseCsvText(
-  text: string,
-  options: { delimiter?: Delimiter; chunkSize?: number } = {},
-): Promise<ParsedCsv> {
-  const bytes = Buffer.from(text.replace(/^\uFEFF/, ""), "utf8");
-  const delimiter = options.delimiter ?? detectDelimiter(text);
-  const result: ParsedCsv = { delimiter, header: [], rows: [] };
-  const rows = csvRows(
-    async function* () {
-      yield bytes;
-    },
-    {
-      delimiter,
-      file: "<text>",
-      ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-    },
-  );
-  for await (const batch of rows) {
-    for (const row of batch) {
-      if (result.rows.length === 0 && result.header.length === 0) {
-        result.header = row.values;
-        continue;
-      }
-      const values: Record<string, string> = {};
-      result.header.forEach((name, i) => {
-        setOwn(values, name, row.values[i] ?? "");
-      });
-      result.rows.push({ line: row.line, values });
-    }
-  }
-  return result;
 }

@@ -5,20 +5,10 @@
  * cells as UTF-8 in large buffers (NUL-separated: decode refuses any file holding a NUL) and
  * two numbers in typed arrays; it is rebuilt as an object only while it is used.
  */
-import type { RawCells } from "../model.js";
-import { CANONICAL_COLUMNS } from "./headers.js";
-
-/** A record as validation takes it: its cells trimmed like the reader does, by canonical column. */
-export interface InputRow {
-  line: number;
-  raw: RawCells;
-  problems: readonly Problem[];
-}
-
-type Problem = { column: string; code: string; message: string };
+import { INPUT_COLUMNS, type InputRow, type RawCells, type RecordProblem } from "../model.js";
 
 const BLOCK = 4 << 20;
-const NONE: readonly Problem[] = Object.freeze([]);
+const NONE: readonly RecordProblem[] = Object.freeze([]);
 const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
 function grown(array: Uint32Array, size: number): Uint32Array {
@@ -36,10 +26,7 @@ export class RowStore {
   private lines: Uint32Array = new Uint32Array(1024);
   /** Offset of each row in its block; a row ends where the next one starts, or at its block's end. */
   private starts: Uint32Array = new Uint32Array(1024);
-  private readonly problems = new Map<
-    number,
-    ReadonlyArray<{ column: string; code: string; message: string }>
-  >();
+  private readonly problems = new Map<number, readonly RecordProblem[]>();
   private count = 0;
 
   /** `extraColumns`: the names under which kept unknown columns appear, in file order. */
@@ -52,7 +39,9 @@ export class RowStore {
   /** Keeps `row`; returns its index. */
   add(row: InputRow): number {
     const c = row.raw;
-    let text = `${c.reference}\0${c.payer_user_id}\0${c.sender_port}\0${c.recipient_user_id}\0${c.port}\0${c.amount}\0${c.budget}\0${c.withdrawal_instruction_id}`;
+    // The input columns in the table's order, then the kept ones.
+    let text = c[INPUT_COLUMNS[0] as keyof RawCells] as string;
+    for (let i = 1; i < INPUT_COLUMNS.length; i++) text += `\0${c[INPUT_COLUMNS[i] as keyof RawCells]}`;
     const { extra } = c;
     // hasOwn: a kept column may be named "constructor" or "__proto__".
     for (const name of this.extraColumns) text += `\0${Object.hasOwn(extra, name) ? extra[name] : ""}`;
@@ -106,28 +95,19 @@ export class RowStore {
       this.extraColumns.forEach((name, i) => {
         // define, never assign: a kept column may be named "__proto__"
         Object.defineProperty(extra, name, {
-          value: cells[CANONICAL_COLUMNS.length + i] ?? "",
+          value: cells[INPUT_COLUMNS.length + i] ?? "",
           enumerable: true,
           writable: true,
           configurable: true,
         });
       });
     }
-    return {
-      line: this.lines[index] as number,
-      raw: {
-        reference: cells[0] as string,
-        payer_user_id: cells[1] as string,
-        sender_port: cells[2] as string,
-        recipient_user_id: cells[3] as string,
-        port: cells[4] as string,
-        amount: cells[5] as string,
-        budget: cells[6] as string,
-        withdrawal_instruction_id: cells[7] as string,
-        extra,
-      },
-      problems: this.problems.get(index) ?? NONE,
-    };
+    const raw = {} as RawCells;
+    INPUT_COLUMNS.forEach((column, i) => {
+      raw[column] = cells[i] as string;
+    });
+    raw.extra = extra;
+    return { line: this.lines[index] as number, raw, problems: this.problems.get(index) ?? NONE };
   }
 
   *rows(): Generator<InputRow> {

@@ -124,11 +124,3 @@ export function* reportChunks(
   }
   if (batch.length > 0) yield reportLines(batch, format, extraColumns);
 }
-
-export function renderReport(
-  rows: Iterable<ReportRow>,
-  format: CsvFormat,
-  extraColumns: readonly string[] = [],
-): string {
-  return [...reportChunks(rows, format, extraColumns)].join("");
-}

@@ -3,22 +3,8 @@
  * will edit the file in. The examples match the demo emulator seed (fixtures/demo), so a
  * template saved unchanged goes through `submit --sandbox`.
  */
-import type { CanonicalColumn } from "../read/headers.js";
+import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type InputColumn } from "../model.js";
 import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "./dialect.js";
-
-/** The reader's canonical columns (DESIGN.md section 4), in the order the template shows them. */
-export const INPUT_COLUMNS = [
-  "reference",
-  "payer_user_id",
-  "sender_port",
-  "recipient_user_id",
-  "port",
-  "amount",
-  "budget",
-  "withdrawal_instruction_id",
-] as const satisfies readonly CanonicalColumn[];
-
-type InputColumn = (typeof INPUT_COLUMNS)[number];
 
 const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
   // amount: what the payee receives, in CLP (no minor unit, so an integer).
@@ -45,7 +31,9 @@ const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
   },
 ];
 
-const MONEY: ReadonlySet<InputColumn> = new Set<InputColumn>(["amount", "budget"]);
+const MONEY: ReadonlySet<InputColumn> = new Set(
+  INPUT_COLUMN_TABLE.filter((column) => column.kind === "money").map((column) => column.name),
+);
 
 export function templateCsv(format: CsvFormat): string {
   const dialect = DIALECTS[format];

@@ -5,14 +5,14 @@
  */
 
 import type { AddressInfo } from "node:net";
+import { BatchError } from "../errors.js";
+import { isLoopback } from "../wire/loopback.js";
 import type {
   ConciergeOutputAttributes,
   ConciergeRequestAttributes,
   Resource,
   ResourceIdentifier,
-} from "../bitex/resources.js";
-import { isLoopback } from "../bitex/url.js";
-import { BatchError } from "../errors.js";
+} from "../wire/resources.js";
 import { SandboxClock } from "./clock.js";
 import { FaultDice, type Faults, parseFaults } from "./faults.js";
 import { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed } from "./seed.js";

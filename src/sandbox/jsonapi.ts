@@ -6,9 +6,9 @@
  * `{"errors":[{"code":null,"detail":null}]}`, 422 errors with a numeric `status`.
  */
 
-import { JsonNumber } from "../bitex/json.js";
-import { type ListLinks, type ListMeta, MAX_PAGE_SIZE } from "../bitex/resources.js";
 import { type Decimal, normalize } from "../decimal.js";
+import { JsonNumber } from "../wire/json.js";
+import { type ListLinks, type ListMeta, MAX_PAGE_SIZE } from "../wire/resources.js";
 
 export const JSON_API_CONTENT_TYPE = "application/vnd.api+json; charset=utf-8";
 export const DEFAULT_PAGE_SIZE = 25;

@@ -17,7 +17,7 @@ import {
   FINAL_OUTPUT_STATES,
   type OutputState,
   type RequestState,
-} from "../bitex/resources.js";
+} from "../wire/resources.js";
 
 export type RequestAction = "request_quote" | "accept_quote" | "cancel";
 

@@ -17,9 +17,9 @@
  * waits for every check) is taken out of the total, so the payer is debited only for what is paid
  * out. This is the emulator's choice: Bitex says only that a rejected output's funds come back.
  */
-import type { CancellationReason, OutputState, RequestState } from "../bitex/resources.js";
 import type { Decimal } from "../decimal.js";
 import { minorUnits, portCurrency } from "../ports.js";
+import type { CancellationReason, OutputState, RequestState } from "../wire/resources.js";
 import { iso } from "./clock.js";
 import type { Directory } from "./directory.js";
 import { expiryReason, isFinalOutputState, nextOutputState } from "./machine.js";

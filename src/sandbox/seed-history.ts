@@ -6,14 +6,14 @@
  * port; no more decimals than the currency has), so a seeded past is one the API could have made.
  */
 import { isValid, parseISO } from "date-fns";
+import { decimal, isCanonicalDecimal } from "../decimal.js";
+import { minorUnits, type PortCode, portCurrency } from "../ports.js";
 import {
   type CancellationReason,
   FINAL_OUTPUT_STATES,
   type OutputState,
   type RequestState,
-} from "../bitex/resources.js";
-import { decimal, isCanonicalDecimal } from "../decimal.js";
-import { minorUnits, type PortCode, portCurrency } from "../ports.js";
+} from "../wire/resources.js";
 
 export interface SeedOutput {
   id: string;

@@ -12,9 +12,9 @@
  * here is inference.
  */
 
-import type { JsonNumber } from "../bitex/json.js";
-import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../bitex/resources.js";
 import { PORTS, type PortCode, portCountry, portCurrency } from "../ports.js";
+import type { JsonNumber } from "../wire/json.js";
+import type { ConciergeOutputAttributes, ConciergeRequestAttributes } from "../wire/resources.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
 import { moneyJson } from "./jsonapi.js";
 import type { OutputRecord, RequestRecord } from "./store.js";

@@ -18,7 +18,7 @@
  * Calls stopped at 2–4 still wait the latency, and change nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { encodeJson } from "../bitex/json.js";
+import { encodeJson } from "../wire/json.js";
 import { iso } from "./clock.js";
 import { type FaultDice, parseFaults } from "./faults.js";
 import {

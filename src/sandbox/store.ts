@@ -8,9 +8,9 @@
  * and applies what fell due since, each transition stamped with the time it was due.
  * Lookups are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
  */
-import type { CancellationReason, OutputState, RequestState } from "../bitex/resources.js";
 import { type Decimal, decimal } from "../decimal.js";
 import type { PortCode } from "../ports.js";
+import type { CancellationReason, OutputState, RequestState } from "../wire/resources.js";
 import { iso, SandboxClock } from "./clock.js";
 import { Directory, type UserRecord } from "./directory.js";
 import type { ResourceInput } from "./inputs.js";

@@ -20,8 +20,8 @@
  *   - drafts are never pruned by the clock (Bitex does not say when it prunes); only
  *     `POST /_sandbox/advance {"expire": true}` prunes them.
  */
-import type { RequestState } from "../bitex/resources.js";
 import { type PortCode, portCountry } from "../ports.js";
+import type { RequestState } from "../wire/resources.js";
 
 export const MINUTE_MS = 60_000;
 export const QUOTE_LATER_MS = 30 * MINUTE_MS;

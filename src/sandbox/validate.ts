@@ -2,9 +2,9 @@
  * The 422 rules for what clients send, as functions that append Violations: the store decides
  * what to look up (and 404s on unknown ids) and these decide what is acceptable.
  */
-import type { RequestState } from "../bitex/resources.js";
 import type { Decimal } from "../decimal.js";
 import { isPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
+import type { RequestState } from "../wire/resources.js";
 import type { InstructionRecord, UserRecord } from "./directory.js";
 import type { Violation } from "./jsonapi.js";
 import { parseWireAmount, type WireAmount } from "./money.js";

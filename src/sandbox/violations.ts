@@ -2,7 +2,7 @@
  * Every 422 the emulator can send: a stable snake_case `code`, a short `title`, a Spanish
  * `detail` sentence (Bitex writes them in Spanish) and the JSON pointer of the culprit.
  */
-import type { RequestState } from "../bitex/resources.js";
+import type { RequestState } from "../wire/resources.js";
 import type { Violation } from "./jsonapi.js";
 import { REQUEST_ACTIONS, type RequestAction } from "./machine.js";
 

@@ -11,20 +11,24 @@
  * for a twin, and while a request is filled its `outputs_count` is compared, every few
  * creates and after every round, with what this run can account for (its journal, its rows
  * in flight or unclear). An output it cannot account for stops the run (exit 4), naming it.
+ *
+ * Here: the run's rounds, its creates and their reconciling. Beside it: outcomes.ts (what
+ * the journal says before a run), request.ts (a group's request found or created),
+ * lookup.ts (a request by external_id and its outputs, shared with the follow-through),
+ * writers.ts (a request's outputs counted for another writer), policy.ts (which errors
+ * refuse, stop or settle).
  */
-import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
-import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
-import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
 import { paymentsDigest } from "./batches.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
-import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
+import { requestOutputs } from "./lookup.js";
+import { earlierLandingUntil, pendingOutcome, refuseOtherBatch, settledEarlier } from "./outcomes.js";
 import {
   DEFAULT_SETTLE,
   isRowRejection,
@@ -32,14 +36,12 @@ import {
   type SettlePolicy,
   settleDelayMs,
   stopFor,
-} from "./steer.js";
+} from "./policy.js";
+import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
+import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
+import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
 
-export type SubmitApi = Pick<
-  BitexClient,
-  "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
->;
-
-export type { RowOutcome };
+export type { RowOutcome, SubmitApi };
 
 type Settled = RowOutcome & { status: "created" | "failed" };
 
@@ -80,58 +82,21 @@ const now = () => new Date().toISOString();
 const DEFAULT_WATCH_EVERY = 8;
 const DEFAULT_QUIET_MS = 2_000;
 
-/** What this run can account for in one request, to notice another writer there. */
-interface Tally {
-  /** Outputs of the request that this run has journaled or matched to a row. */
-  known: Set<string>;
-  /** Rows whose create may be on the server without this run knowing its output: in flight, or unclear. */
-  maybe: Map<number, ValidRow>;
-  /** Creates since the request's outputs were last counted. */
-  sinceCheck: number;
-  checking: boolean;
-  /** Set while a count that did not add up is looked into: no create starts into the request. */
-  hold: Promise<void> | null;
-}
-
-/** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
-interface Ensured {
-  id: string;
-  known: boolean;
-  adopted?: { outputs: number; state: string; foundAt: number };
-}
-
-function listIds(ids: readonly string[]): string {
-  const shown = ids.slice(0, 10).join(", ");
-  return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
-}
-
-const WRITER_HINT =
-  "find the other run sending this batch (another --state-dir, another host, a copy of the journal) and let it finish; then run this command again: it reconciles and names any output paid twice (a request with an output too many must not be quoted)";
-
-/** The outputs found are evidence that something else writes to the request. */
-function anotherWriter(requestId: string, ids: readonly string[]): BatchError {
-  return new BatchError(
-    "concurrent_writer",
-    `request ${requestId} holds ${ids.length} output(s) that this run did not create and its journal cannot account for (${listIds(ids)}): another run may be sending this batch, or a create landed after its settle delay; this run stopped sending`,
-    { hint: WRITER_HINT },
-  );
-}
-
-class Run {
+class Run implements RequestRun, WatchedRun {
   readonly outcomes = new Map<number, RowOutcome>();
   /** Output ids journaled to some row: never matched to another. */
-  private readonly accounted = new Set<string>();
+  readonly accounted = new Set<string>();
   private stopped: BatchError | null = null;
-  private sentAny = false;
+  sentAny = false;
   private readonly limit: ReturnType<typeof pLimit>;
-  private readonly settlePolicy: SettlePolicy;
+  readonly settlePolicy: SettlePolicy;
   /** By request id. */
   private readonly tallies = new Map<string, Tally>();
 
   constructor(
     private readonly options: SubmitOptions,
     private readonly journal: JournalWriter,
-    private readonly past: JournalState,
+    readonly past: JournalState,
     /** Until when a create of an earlier run, cut off without an outcome, may still land. */
     private readonly earlierLandingUntil: number,
   ) {
@@ -140,8 +105,8 @@ class Run {
     this.limit = pLimit(options.concurrency * 2);
     this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
     // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
-    for (const [line, record] of past.rows) {
-      if (record.status === "created" || record.status === "failed") this.outcomes.set(line, record);
+    for (const [line, record] of settledEarlier(past)) {
+      this.outcomes.set(line, record);
       if (record.status === "created") {
         this.accounted.add(record.outputId);
         this.tally(record.requestId).known.add(record.outputId);
@@ -149,7 +114,19 @@ class Run {
     }
   }
 
-  private tally(requestId: string): Tally {
+  get api(): SubmitApi {
+    return this.options.api;
+  }
+
+  get apiLabel(): string {
+    return this.options.apiLabel;
+  }
+
+  get quietMs(): number {
+    return this.options.quietMs ?? DEFAULT_QUIET_MS;
+  }
+
+  tally(requestId: string): Tally {
     let tally = this.tallies.get(requestId);
     if (!tally) {
       tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, checking: false, hold: null };
@@ -166,12 +143,12 @@ class Run {
     });
   }
 
-  private get halted(): boolean {
+  get halted(): boolean {
     return this.stopped !== null || this.options.signal.aborted;
   }
 
   /** Stops the run (no new rows); the report shows the rest as pending. */
-  private stop(error: unknown): void {
+  stop(error: unknown): void {
     this.stopped ??= stopFor(error, this.sentAny);
   }
 
@@ -211,218 +188,14 @@ class Run {
     this.options.onRowDone?.(line, outcome);
   }
 
-  private async failRows(
-    rows: readonly ValidRow[],
-    requestId: string,
-    code: string,
-    error: string,
-  ): Promise<void> {
+  async failRows(rows: readonly ValidRow[], requestId: string, code: string, error: string): Promise<void> {
     for (const row of rows) {
       if (!this.outcomes.has(row.line))
         await this.settle(row.line, { status: "failed", requestId, code, error, at: now() });
     }
   }
 
-  /**
-   * The request of a group: from the journal, else found by external_id (journaled only once
-   * it proved quiet, see `quiet`), else created (and looked up again for a twin made by
-   * another run at the same moment).
-   */
-  private async ensureRequest(planned: PlannedRequest): Promise<Ensured | null> {
-    const fromJournal = this.past.requests.get(planned.key);
-    if (fromJournal) return { id: fromJournal.requestId, known: true };
-    for (let attempt = 0; attempt < 3 && !this.halted; attempt++) {
-      let found: Awaited<ReturnType<SubmitApi["findRequestsByExternalId"]>>;
-      try {
-        // The filter is the server's; checking it here costs nothing and guards the match.
-        found = (await this.options.api.findRequestsByExternalId(planned.externalId)).filter(
-          (request) => request.external_id === planned.externalId,
-        );
-      } catch (error) {
-        if (error instanceof ApiError && error.kind === "not_found") {
-          this.stop(
-            new BatchError("usage", `the API at ${this.options.apiLabel} has no concierge requests (404)`, {
-              hint: "check --api-url",
-            }),
-          );
-        } else this.stop(error);
-        return null;
-      }
-      if (found.length > 1) {
-        this.stop(
-          new BatchError(
-            "conflict",
-            `${found.length} requests (${found.map((r) => r.id).join(", ")}) carry external_id ${planned.externalId}`,
-            {
-              hint: "cancel the extra ones at Bitex, then run again; nothing more was sent for this sender",
-            },
-          ),
-        );
-        return null;
-      }
-      const existing = found[0];
-      if (existing) {
-        return {
-          id: existing.id,
-          known: true,
-          adopted: { outputs: existing.outputs_count, state: existing.state, foundAt: Date.now() },
-        };
-      }
-      let created: Awaited<ReturnType<SubmitApi["createRequest"]>>;
-      try {
-        this.sentAny = true;
-        created = await this.options.api.createRequest({
-          portCode: planned.senderPort,
-          externalId: planned.externalId,
-          payerUserId: planned.payerUserId || undefined,
-        });
-      } catch (error) {
-        if (isRowRejection(error)) {
-          await this.failRows(planned.rows, "", error.code, error.detail);
-          return null;
-        }
-        if (!(error instanceof ApiError && error.sent === "maybe")) {
-          this.stop(error);
-          return null;
-        }
-        // It may exist: look it up again (after it had time to land) rather than create another.
-        await this.pause(settleDelayMs(error, this.settlePolicy));
-        continue;
-      }
-      if (!(await this.aloneWith(planned, created.id))) return null;
-      await this.recordRequest(planned, created.id, created.state);
-      return { id: created.id, known: false };
-    }
-    if (!this.halted) {
-      this.stop(
-        new BatchError("unreachable", `creating the request for ${planned.key} kept failing`, {
-          hint: RESUME_HINT,
-        }),
-      );
-    }
-    return null;
-  }
-
-  /**
-   * A run that found no request and created one looks again: another run that looked at the
-   * same moment has created a twin. Of two runs, the one that looks last sees both, so at
-   * least one of them stops here, before any output is sent into either request.
-   */
-  private async aloneWith(planned: PlannedRequest, requestId: string): Promise<boolean> {
-    try {
-      const twins = (await this.options.api.findRequestsByExternalId(planned.externalId))
-        .filter((request) => request.external_id === planned.externalId && request.id !== requestId)
-        .map((request) => request.id);
-      if (twins.length === 0) return true;
-      this.stop(
-        new BatchError(
-          "concurrent_writer",
-          `requests ${listIds([requestId, ...twins])} carry external_id ${planned.externalId}: another run created one at the same moment; this run sent no output into them`,
-          { hint: WRITER_HINT },
-        ),
-      );
-    } catch (error) {
-      this.stop(error);
-    }
-    return false;
-  }
-
-  /**
-   * A request found on the server that the journal does not know is either this batch's from
-   * a run whose journal is lost, or one another run is filling right now. Its outputs are
-   * counted once more after a quiet moment; if they changed, someone is writing to it.
-   */
-  private async quiet(planned: PlannedRequest, request: Ensured): Promise<boolean> {
-    const adopted = request.adopted;
-    if (!adopted) return true;
-    try {
-      if ((this.options.quietMs ?? DEFAULT_QUIET_MS) <= 0) {
-        await this.recordRequest(planned, request.id, adopted.state);
-        return true;
-      }
-      const again = await this.options.api.getRequest(request.id);
-      if (again.outputs_count !== adopted.outputs) {
-        this.stop(
-          new BatchError(
-            "concurrent_writer",
-            `request ${request.id} (external_id ${planned.externalId}) is being filled by another run: it held ${adopted.outputs} output(s), and ${again.outputs_count} a moment later; this run sent nothing into it`,
-            { hint: WRITER_HINT },
-          ),
-        );
-        return false;
-      }
-      await this.recordRequest(planned, request.id, again.state);
-      return true;
-    } catch (error) {
-      this.stop(error);
-      return false;
-    }
-  }
-
-  /** Listed outputs that this run cannot account for: not journaled, and matching none of `rows`. */
-  private strangersIn(listed: readonly ConciergeOutput[], rows: readonly ValidRow[]): string[] {
-    const usable: ServerOutput[] = [];
-    const unusable: string[] = [];
-    for (const output of listed) {
-      if (this.accounted.has(output.id)) continue;
-      const server = toServerOutput(output);
-      if (server) usable.push(server);
-      else unusable.push(output.id);
-    }
-    return [...unusable, ...matchOutputs(rows, usable, this.accounted).strangers.map((o) => o.id)];
-  }
-
-  /**
-   * Counts the request's outputs against what this run accounts for (journaled, or a create
-   * of its own in flight or unclear). More than that: no create starts into the request while
-   * the listing names the strangers, and the run stops. Cheap (one GET) when nothing is wrong.
-   * Its own creates in flight can hide as many foreign outputs at one count, so a writer that
-   * keeps writing is caught within a few creates, a single stray output at the latest by the
-   * exact count that ends the round (nothing of this run in flight then).
-   */
-  private async watch(requestId: string): Promise<void> {
-    const tally = this.tally(requestId);
-    if (tally.checking || this.halted) return;
-    tally.checking = true;
-    tally.sinceCheck = 0;
-    let holding: (() => void) | undefined;
-    try {
-      const request = await this.options.api.getRequest(requestId);
-      if (request.outputs_count <= tally.known.size + tally.maybe.size) return;
-      tally.hold = new Promise<void>((resolve) => {
-        holding = resolve;
-      }).finally(() => {
-        tally.hold = null;
-      });
-      const listed = await this.listed(requestId);
-      const strangers = this.strangersIn(listed, [...tally.maybe.values()]);
-      if (strangers.length > 0) this.stop(anotherWriter(requestId, strangers));
-      else if (listed.length < request.outputs_count) {
-        this.stop(
-          new BatchError(
-            "conflict",
-            `request ${requestId} counts ${request.outputs_count} outputs but the listing showed ${listed.length}, and this run accounts for ${tally.known.size + tally.maybe.size}`,
-            {
-              hint: "an output may still be landing; run again in a minute (nothing is sent while they disagree)",
-            },
-          ),
-        );
-      }
-    } catch (error) {
-      this.stop(error);
-    } finally {
-      tally.checking = false;
-      holding?.();
-    }
-  }
-
-  private async listed(requestId: string): Promise<ConciergeOutput[]> {
-    return (await this.options.api.listOutputs(requestId)).filter(
-      (o) => o.request_id === null || o.request_id === requestId,
-    );
-  }
-
-  private async recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void> {
+  async recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void> {
     await this.journal.append({
       t: "request",
       key: planned.key,
@@ -433,7 +206,7 @@ class Run {
     });
   }
 
-  private async pause(ms: number): Promise<void> {
+  async pause(ms: number): Promise<void> {
     if (ms > 0 && !this.halted)
       await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
@@ -453,7 +226,7 @@ class Run {
   ): Promise<ValidRow[] | null> {
     let listed: ConciergeOutput[];
     try {
-      listed = await this.listed(requestId);
+      listed = await requestOutputs(this.options.api, requestId);
     } catch (error) {
       this.stop(error);
       return null;
@@ -549,7 +322,8 @@ class Run {
     if (this.halted) return null;
     const unclear = await this.create(requestId, row);
     const tally = this.tally(requestId);
-    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY)) await this.watch(requestId);
+    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY))
+      await watchRequest(this, requestId);
     return unclear;
   }
 
@@ -641,7 +415,7 @@ class Run {
     await this.drainWrites();
     if (this.halted) return [];
     if (unclear.size === 0) {
-      await this.watch(requestId);
+      await watchRequest(this, requestId);
       return [];
     }
     // Every create of this request has returned, so the listing races none of ours. Only a
@@ -663,12 +437,12 @@ class Run {
   async run(): Promise<void> {
     const { plan } = this.options;
     const ensured = await Promise.all(
-      plan.requests.map((planned) => this.limit(() => this.ensureRequest(planned))),
+      plan.requests.map((planned) => this.limit(() => ensureRequest(this, planned))),
     );
     // Anything the journal does not show as settled may exist on the server when this batch
     // ran before (the request was known) or a create was cut off mid-way.
     type Work = { requestId: string; planned: PlannedRequest; missing: ValidRow[] };
-    const quietMs = this.options.quietMs ?? DEFAULT_QUIET_MS;
+    const { quietMs } = this;
     const quietUntil = ensured.reduce(
       (until, request) => Math.max(until, request?.adopted ? request.adopted.foundAt + quietMs : 0),
       0,
@@ -679,7 +453,7 @@ class Run {
       plan.requests.map(async (planned, index) => {
         const request = ensured[index];
         if (!request || this.halted) return null;
-        if (!(await this.quiet(planned, request)) || this.halted) return null;
+        if (!(await quiet(this, planned, request)) || this.halted) return null;
         const missing = request.known
           ? await this.reconcile(request.id, planned.rows)
           : planned.rows.filter((row) => !this.outcomes.has(row.line));
@@ -705,36 +479,6 @@ class Run {
     }
     await this.drainWrites();
   }
-
-  pendingFor(row: ValidRow): RowOutcome {
-    return {
-      status: "pending",
-      requestId: this.past.rows.get(row.line)?.requestId ?? "",
-      code: "not_finished",
-      error: "not finished; run the same command again to resume",
-    };
-  }
-}
-
-/**
- * Creates an earlier run left without an outcome may still land, so the server is not asked
- * what is missing before their settle delays have passed: a create cut off by the end of the
- * process (intent only) counts from the journal's last write, the latest that run can have
- * sent anything; an ambiguous one from when it failed.
- */
-async function earlierLandingUntil(past: JournalState, options: SubmitOptions): Promise<number> {
-  const settle = { ...DEFAULT_SETTLE, ...options.settle };
-  let until = 0;
-  let cutOff = false;
-  for (const row of past.rows.values()) {
-    if (row.status === "intent") cutOff = true;
-    if (row.status === "ambiguous") until = Math.max(until, Date.parse(row.at) + settle.lateMs);
-  }
-  if (cutOff) {
-    const lastWrite = (await stat(options.journalPath).catch(() => null))?.mtimeMs ?? Date.now();
-    until = Math.max(until, lastWrite + settle.lateMs);
-  }
-  return until;
 }
 
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
@@ -747,25 +491,11 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
     }),
   );
   const batch = options.plan.batchId;
-  if (past.begin && past.begin.fingerprint !== options.plan.fingerprint) {
-    throw new BatchError(
-      "input",
-      `${options.fileLabel}: the journal of batch ${batch} was written for different rows`,
-      {
-        hint: "the file changed since that batch started; pass a new --batch-id to start a new batch",
-      },
-    );
-  }
-  if (past.begin && apiIdentity(past.begin.api) !== apiIdentity(options.apiLabel)) {
-    throw new BatchError(
-      "input",
-      `${options.fileLabel}: batch ${batch} was started against ${past.begin.api}, not ${options.apiLabel}`,
-      {
-        hint: "point --api-url at the same API to resume it, or pass a new --batch-id to start a new batch there",
-      },
-    );
-  }
-  const landingUntil = await earlierLandingUntil(past, options);
+  refuseOtherBatch(past, options);
+  const landingUntil = await earlierLandingUntil(past, options.journalPath, {
+    ...DEFAULT_SETTLE,
+    ...options.settle,
+  });
   const journal = await JournalWriter.open(options.journalPath).catch((error: unknown) => {
     throw beforeSending(error);
   });
@@ -794,7 +524,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
     const stopped = run.stopReason;
     for (const request of options.plan.requests) {
       for (const row of request.rows)
-        if (!run.outcomes.has(row.line)) run.outcomes.set(row.line, run.pendingFor(row));
+        if (!run.outcomes.has(row.line)) run.outcomes.set(row.line, pendingOutcome(past, row));
     }
     // The last line only says the run ended; every row's fate is on disk already (or the run
     // stopped because the disk failed), so failing to write it loses nothing.

@@ -28,7 +28,7 @@
  *     digits plus 2 decimals is 15 significant digits: what a double, hence any JSON
  *     reader and Excel, holds exactly).
  *
- * `resolveAmounts` then decides a file's convention: the declared one, else the one its
+ * `decideConvention` then decides a file's convention: the declared one, else the one its
  * unambiguous amounts prove; it never guesses.
  */
 import { minorUnits } from "../ports.js";
@@ -264,12 +264,6 @@ export function decideConvention(evidence: Evidence, declared?: Convention): Fil
   return proved ? { convention: proved, declared: false, evidence } : { declared: false, evidence };
 }
 
-export function fileConvention(cells: readonly AmountCell[], declared?: Convention): FileConvention {
-  const evidence: Evidence = {};
-  for (const cell of cells) noteEvidence(evidence, cell);
-  return decideConvention(evidence, declared);
-}
-
 const SEPARATOR_OF: Record<Convention, string> = { dot: ".", comma: "," };
 const NAME_OF: Record<Convention, string> = { dot: "a decimal point", comma: "a decimal comma" };
 
@@ -309,24 +303,6 @@ export function resolveAmount(scan: AmountScan, file: FileConvention): AmountOut
     };
   }
   return { value: scan.value };
-}
-
-/**
- * Resolves every amount cell of a file (amount and budget together: one file, one
- * convention) to a canonical value or an error, keyed by line (one money cell per line).
- * Errors from `scanAmount` pass through.
- */
-export function resolveAmounts(
-  cells: readonly AmountCell[],
-  declared?: Convention,
-): Map<number, AmountOutcome> {
-  const file = fileConvention(cells, declared);
-  const outcomes = new Map<number, AmountOutcome>();
-  for (const cell of cells) {
-    if (outcomes.has(cell.line)) throw new RangeError(`resolveAmounts: line ${cell.line} given twice`);
-    outcomes.set(cell.line, resolveAmount(cell.scan, file));
-  }
-  return outcomes;
 }
 
 /**

@@ -8,9 +8,17 @@
  */
 
 import { shortestDecimal } from "../decimal.js";
-import type { CheckedRow, RawCells, RowError, ValidRow } from "../model.js";
+import {
+  type CheckedRow,
+  INPUT_COLUMNS,
+  type InputRecord,
+  type InputRow,
+  type RawCells,
+  type RowError,
+  type ValidRow,
+} from "../model.js";
 import { isPort, type PortCode, portCurrency } from "../ports.js";
-import type { InputRow } from "../read/store.js";
+import { trimsCell } from "../read/headers.js";
 import {
   type AmountCell,
   checkDecimals,
@@ -23,13 +31,6 @@ import {
 } from "./amount.js";
 import { checkId } from "./ids.js";
 import { FirstSeen } from "./seen.js";
-
-export interface RecordIn {
-  line: number;
-  fields: Partial<Record<Exclude<keyof RawCells, "extra">, string>>;
-  extra?: Record<string, string>;
-  problems?: ReadonlyArray<{ column: string; code: string; message: string }>;
-}
 
 export interface ValidateOptions {
   senderPort?: string;
@@ -117,19 +118,16 @@ export class FileFacts {
   }
 }
 
-function cellsOf(record: RecordIn): RawCells {
+/** Every input column's cell, "" where the header lacks the column, trimmed as the reader trims. */
+function cellsOf(record: InputRecord): RawCells {
   const f = record.fields;
-  return {
-    reference: f.reference ?? "",
-    payer_user_id: (f.payer_user_id ?? "").trim(),
-    sender_port: (f.sender_port ?? "").trim(),
-    recipient_user_id: (f.recipient_user_id ?? "").trim(),
-    port: (f.port ?? "").trim(),
-    amount: (f.amount ?? "").trim(),
-    budget: (f.budget ?? "").trim(),
-    withdrawal_instruction_id: (f.withdrawal_instruction_id ?? "").trim(),
-    extra: record.extra ?? {},
-  };
+  const raw = {} as RawCells;
+  for (const column of INPUT_COLUMNS) {
+    const value = f[column] ?? "";
+    raw[column] = trimsCell(column) ? value.trim() : value;
+  }
+  raw.extra = record.extra ?? {};
+  return raw;
 }
 
 function checkPort(
@@ -346,17 +344,6 @@ export class EarlyCheck {
 }
 
 /** A record from the reader as validation takes it. */
-export function inputRowOf(record: RecordIn): InputRow {
+export function inputRowOf(record: InputRecord): InputRow {
   return { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
-}
-
-/** Both passes over records already in memory (tests, small inputs). */
-export function validateRecords(records: readonly RecordIn[], options: ValidateOptions = {}): CheckedRow[] {
-  const rows = records.map(inputRowOf);
-  const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
-  const facts = new FileFacts(source);
-  rows.forEach((row, index) => {
-    facts.note(index, row);
-  });
-  return [...checkRows(source, facts.context(options))];
 }

@@ -7,7 +7,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MAX_PAGE_SIZE } from "../../src/bitex/resources.js";
+import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
 import { Emulator } from "./emulator.js";
 import { type Figure, fmt, runNode } from "./measure.js";
 

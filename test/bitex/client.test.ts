@@ -5,7 +5,13 @@ import { ApiError } from "../../src/bitex/errors.js";
 import { GateClosedError } from "../../src/bitex/gate.js";
 import { createFetchTransport } from "../../src/bitex/transport.js";
 import { BatchError } from "../../src/errors.js";
-import { closedPort, type Received, type ScriptedServer, scriptedServer, sendJson } from "./helpers.js";
+import {
+  closedPort,
+  type Received,
+  type ScriptedServer,
+  scriptedServer,
+  sendJson,
+} from "../helpers/bitex-server.js";
 
 const KEY = "sk-test-7f3a9c1e5b";
 const POLICY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4, retryAfterCapMs: 2000 };
@@ -255,7 +261,7 @@ describe("bitex client against a scripted server", () => {
 
   it("gives up on a GET after maxAttempts", async () => {
     const { server, client } = await start((_req, res) => sendJson(res, 502, ""));
-    const error = await failure(client.getOutput("3"));
+    const error = await failure(client.getRequest("3"));
     expect([error.kind, error.status, error.attempts]).to.deep.equal(["server", 502, 3]);
     expect(server.received).to.have.length(3);
   });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { encodeJson, exactText, JsonNumber, parseJson } from "../../src/bitex/json.js";
 import { MONEY_ATTRIBUTES, outputBody } from "../../src/bitex/jsonapi.js";
+import { encodeJson, exactText, JsonNumber, parseJson } from "../../src/wire/json.js";
 
 describe("bitex encodeJson", () => {
   it("writes amounts with their exact digits, which JSON.stringify cannot", () => {

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { type BitexClient, createBitexClient, type ListInfo } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
-import { ids, type ListServerOptions, listServer, outputs } from "./list-server.js";
+import { ids, type ListServerOptions, listServer, outputs } from "../helpers/list-server.js";
 
 const PAGE = "page[size]=500";
 const LIST = `/api/concierge_request_outputs?filter[request_id]=1&${PAGE}`;

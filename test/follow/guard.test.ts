@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { checkGuard, parseMaxTotals } from "../../src/follow/guard.js";
-import { request } from "./fakes.js";
+import { request } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:00:00Z");
 const quoted = (id: string, port: string, total: string, before = "2026-11-29T10:10:00Z") =>

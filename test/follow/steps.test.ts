@@ -6,7 +6,7 @@ import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { runStep, type StepApi } from "../../src/follow/steps.js";
 import { foldJournal, type JournalState, JournalWriter, parseJournal } from "../../src/submit/journal.js";
-import { request } from "./fakes.js";
+import { request } from "../helpers/follow-fakes.js";
 
 /** A server holding one request, whose answers a test can lose after acting. */
 class FakeServer implements StepApi {

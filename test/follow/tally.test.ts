@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { tallyLines, tallyRows } from "../../src/follow/tally.js";
-import { reportRow } from "../report/rows.js";
+import { reportRow } from "../helpers/report-rows.js";
 
 const settled = (over = {}) =>
   reportRow({

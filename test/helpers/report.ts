@@ -1,6 +1,9 @@
-/** Reads a report CSV back into records, for assertions. */
+/** Reads a report CSV back into records, for assertions; renders one whole, in memory. */
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
+import type { ReportRow } from "../../src/report/columns.js";
+import type { CsvFormat } from "../../src/report/dialect.js";
+import { reportChunks } from "../../src/report/format.js";
 
 export type ReportRecord = Record<string, string>;
 
@@ -12,4 +15,13 @@ export async function readReport(path: string): Promise<ReportRecord[]> {
 export function withoutTimestamps(text: string): string {
   // updated_at is followed by raw_amount and raw_budget.
   return text.replace(/,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(?=,[^,\n]*,[^,\n]*$)/gm, ",<time>");
+}
+
+/** The whole report as one string (the commands stream it; see report/write.ts). */
+export function renderReport(
+  rows: Iterable<ReportRow>,
+  format: CsvFormat,
+  extraColumns: readonly string[] = [],
+): string {
+  return [...reportChunks(rows, format, extraColumns)].join("");
 }

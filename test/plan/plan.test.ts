@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import type { ValidRow } from "../../src/model.js";
-import { batchIdFor, externalIdFor, plan } from "../../src/plan/plan.js";
+import { batchIdHash, batchIdOf, externalIdFor, plan } from "../../src/plan/plan.js";
+
+/** The batch id of a file held whole in memory (the commands hash it while reading). */
+function batchIdFor(fileName: string, content: Uint8Array): string {
+  return batchIdOf(batchIdHash(fileName).update(content));
+}
 
 function row(line: number, payerUserId: string, senderPort: ValidRow["senderPort"]): ValidRow {
   return {

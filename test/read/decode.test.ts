@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
-import { decodeBytes, decodeToUtf8, decodeWindows1252, parseEncodingOption } from "../../src/read/decode.js";
+import { decodeBytes, decodeToUtf8, decodeWindows1252 } from "../../src/read/decode.js";
+import { parseEncodingOption } from "../helpers/encoding.js";
 
 const file = "input.csv";
 const bytes = (...parts: Array<string | number[]>) =>

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { decodeBytes } from "../../src/read/decode.js";
-import { parseCsvText } from "../../src/read/records.js";
+import { parseCsvText } from "../helpers/read.js";
 
 const DIR = fileURLToPath(new URL("../../fixtures/csv-spectrum/", import.meta.url));
 const CASES = readdirSync(`${DIR}csvs`)

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { type InputRow, RowStore } from "../../src/read/store.js";
+import type { InputRow } from "../../src/model.js";
+import { RowStore } from "../../src/read/store.js";
 
 function record(
   i: number,

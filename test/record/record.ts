@@ -13,7 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { encodeJson } from "../../src/bitex/json.js";
+import { encodeJson } from "../../src/wire/json.js";
 import { checkTarget, fileText, plan, type RecordOptions, record } from "./recorder.js";
 
 export const DEFAULT_OUT = resolve(fileURLToPath(new URL("../../fixtures/recorded", import.meta.url)));

@@ -12,8 +12,8 @@
  * emulator (loopback only). The command is test/record/record.ts (README, "Recording real
  * exchanges"); it needs a Bitex sandbox key and the network, so it never runs in `npm test` or CI.
  */
-import { encodeJson, JsonNumber } from "../../src/bitex/json.js";
-import { isLoopback } from "../../src/bitex/url.js";
+import { encodeJson, JsonNumber } from "../../src/wire/json.js";
+import { isLoopback } from "../../src/wire/loopback.js";
 
 /** One file of fixtures/recorded/. */
 export interface Recording {

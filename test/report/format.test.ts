@@ -12,8 +12,9 @@ import {
   stringifyRecords,
   textCell,
 } from "../../src/report/dialect.js";
-import { renderReport, reportChunks, reportLine } from "../../src/report/format.js";
-import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
+import { reportChunks, reportLine } from "../../src/report/format.js";
+import { renderReport } from "../helpers/report.js";
+import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 
 const HEADER_NAMES = REPORT_COLUMNS.join(",");
 const ROWS = [reportRow(), FAILED_BUDGET_ROW];

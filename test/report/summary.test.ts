@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { formatSummaryLines, summarize } from "../../src/report/summary.js";
-import { reportRow } from "./rows.js";
+import { reportRow } from "../helpers/report-rows.js";
 
 const usd = (amount: string, status: "created" | "failed" | "blocked" = "created") =>
   reportRow({ port: "us_usd", currency: "USD", amount, status });

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
 import type { ReportRow } from "../../src/report/columns.js";
-import { renderReport } from "../../src/report/format.js";
 import { type ChunkSink, checkReportTarget, writeReport } from "../../src/report/write.js";
-import { FAILED_BUDGET_ROW, reportRow } from "./rows.js";
+import { renderReport } from "../helpers/report.js";
+import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 
 const ROWS = [reportRow(), FAILED_BUDGET_ROW];
 

@@ -1,6 +1,5 @@
 /** The emulator's pure parts, as tables: wire amounts, quotes, state machines, dice, rate limit, seeds. */
 import { expect } from "chai";
-import { encodeJson, JsonNumber } from "../../src/bitex/json.js";
 import { decimal, format } from "../../src/decimal.js";
 import { FaultDice, mulberry32, parseFaults } from "../../src/sandbox/faults.js";
 import {
@@ -12,6 +11,7 @@ import {
 import { parseWireAmount, quoteOutput } from "../../src/sandbox/money.js";
 import { RateLimiter } from "../../src/sandbox/rate-limit.js";
 import { parseSeed } from "../../src/sandbox/seed.js";
+import { encodeJson, JsonNumber } from "../../src/wire/json.js";
 import { TEST_SEED } from "./helpers.js";
 
 describe("sandbox units", () => {

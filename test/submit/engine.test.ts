@@ -11,7 +11,7 @@ import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { submitPlan } from "../../src/submit/engine.js";
-import { settleDelayMs } from "../../src/submit/steer.js";
+import { settleDelayMs } from "../../src/submit/policy.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";

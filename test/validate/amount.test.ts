@@ -4,11 +4,10 @@ import {
   type AmountScan,
   type Convention,
   checkDecimals,
-  fileConvention,
-  resolveAmounts,
   scanAmount,
   scanByRules,
 } from "../../src/validate/amount.js";
+import { fileConvention, resolveAmounts } from "../helpers/validate.js";
 
 /** Compact expectations: "ok 1234.56 comma", "ambiguous 1.234|1234", "error amount_zero". */
 function summary(scan: AmountScan): string {

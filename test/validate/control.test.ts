@@ -1,8 +1,9 @@
 /** Control totals (issue 5): parsing `--expect-total CUR=AMOUNT`, and what a mismatch says. */
 import { expect } from "chai";
 import { format } from "../../src/decimal.js";
+import type { InputRecord } from "../../src/model.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../../src/validate/control.js";
-import { type RecordIn, validateRecords } from "../../src/validate/rows.js";
+import { validateRecords } from "../helpers/validate.js";
 
 describe("parseExpectedTotal", () => {
   const table: Array<[string, string | null]> = [
@@ -40,7 +41,7 @@ describe("controlMismatches", () => {
     sender_port: "ar_ars",
     withdrawal_instruction_id: "2100",
   };
-  const rows: RecordIn[] = [
+  const rows: InputRecord[] = [
     { line: 2, fields: { ...base, recipient_user_id: "300", port: "cl_clp", amount: "1000" } },
     { line: 3, fields: { ...base, recipient_user_id: "301", port: "cl_clp", amount: "2500" } },
     { line: 4, fields: { ...base, recipient_user_id: "302", port: "us_usd", amount: "10.50" } },

@@ -4,21 +4,19 @@
  * whenever the end of the file changed an earlier row's answer.
  */
 import { expect } from "chai";
-import type { CheckedRow } from "../../src/model.js";
-import type { InputRow } from "../../src/read/store.js";
+import type { CheckedRow, InputRecord, InputRow } from "../../src/model.js";
 import {
   checkRows,
   EarlyCheck,
   FileFacts,
   inputRowOf,
-  type RecordIn,
   type RowSource,
   type ValidateOptions,
 } from "../../src/validate/rows.js";
 
-type Cells = NonNullable<RecordIn["fields"]>;
+type Cells = NonNullable<InputRecord["fields"]>;
 
-function row(i: number, cells: Cells): RecordIn {
+function row(i: number, cells: Cells): InputRecord {
   return {
     line: i + 2,
     fields: {

@@ -3,10 +3,11 @@
  * one-liners (records in → {line, column, code} out), then the exact ValidRow of a good row.
  */
 import { expect } from "chai";
-import type { CheckedRow } from "../../src/model.js";
-import { type RecordIn, type ValidateOptions, validateRecords } from "../../src/validate/rows.js";
+import type { CheckedRow, InputRecord } from "../../src/model.js";
+import type { ValidateOptions } from "../../src/validate/rows.js";
+import { validateRecords } from "../helpers/validate.js";
 
-type Cells = NonNullable<RecordIn["fields"]>;
+type Cells = NonNullable<InputRecord["fields"]>;
 
 /** A valid row of the demo world: ARS payer 112 pays 1000 CLP to user 300 on instruction 2100. */
 const BASE: Cells = {
@@ -21,7 +22,7 @@ const BASE: Cells = {
 };
 
 /** Records on lines 2, 3, … from overrides of BASE. */
-function records(rows: readonly Cells[]): RecordIn[] {
+function records(rows: readonly Cells[]): InputRecord[] {
   return rows.map((fields, i) => ({ line: i + 2, fields: { ...BASE, ...fields } }));
 }
 
@@ -261,7 +262,7 @@ describe("validateRecords: every error code", () => {
   });
 
   it("never throws for bad rows: one checked row per record, in order", () => {
-    const junk: RecordIn[] = [
+    const junk: InputRecord[] = [
       { line: 2, fields: {} },
       { line: 3, fields: { amount: "1.2.3", budget: "", port: "__proto__", sender_port: "constructor" } },
       {

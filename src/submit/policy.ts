@@ -1,5 +1,5 @@
 /**
- * How API errors steer a command (pure): which ones refuse a row, which ones stop the run
+ * The error and settle policy (pure): which API errors refuse a row, which ones stop the run
  * (and with what exit), and how long a create with no clear outcome may still land.
  */
 import { ApiError } from "../bitex/errors.js";

@@ -1,0 +1,28 @@
+/**
+ * Reading a batch's requests on the server, as the submit engine and the follow-through
+ * (follow/read.ts) both do: a request found by the batch's `external_id`, and a request's
+ * outputs. Both filter what the server's filter already should: it costs nothing and
+ * guards every match made on the answer.
+ */
+import type { BitexClient } from "../bitex/client.js";
+import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
+
+/** The requests carrying exactly `externalId` (more than one is a conflict for the caller). */
+export async function requestsByExternalId(
+  api: Pick<BitexClient, "findRequestsByExternalId">,
+  externalId: string,
+): Promise<ConciergeRequest[]> {
+  return (await api.findRequestsByExternalId(externalId)).filter(
+    (request) => request.external_id === externalId,
+  );
+}
+
+/** Every output of the request; an output of another request is never this batch's. */
+export async function requestOutputs(
+  api: Pick<BitexClient, "listOutputs">,
+  requestId: string,
+): Promise<ConciergeOutput[]> {
+  return (await api.listOutputs(requestId)).filter(
+    (output) => output.request_id === null || output.request_id === requestId,
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * The request of each group of a batch, found or made: from the journal, else found on the
+ * server by its `external_id` (a run whose journal is lost, or another run filling it right
+ * now: watched for a quiet moment first), else created and looked up again for a twin.
+ */
+import type { BitexClient } from "../bitex/client.js";
+import { ApiError } from "../bitex/errors.js";
+import { BatchError } from "../errors.js";
+import type { PlannedRequest, ValidRow } from "../model.js";
+import type { JournalState } from "./journal.js";
+import { requestsByExternalId } from "./lookup.js";
+import { isRowRejection, RESUME_HINT, type SettlePolicy, settleDelayMs } from "./policy.js";
+import { listIds, WRITER_HINT } from "./writers.js";
+
+export type SubmitApi = Pick<
+  BitexClient,
+  "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
+>;
+
+/** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
+export interface Ensured {
+  id: string;
+  known: boolean;
+  adopted?: { outputs: number; state: string; foundAt: number };
+}
+
+/** What finding a request needs of the run (engine.ts): its API, journal and ways to stop. */
+export interface RequestRun {
+  readonly api: SubmitApi;
+  readonly apiLabel: string;
+  readonly past: JournalState;
+  readonly settlePolicy: SettlePolicy;
+  /** How long a request found on the server but not in the journal is watched (0: not). */
+  readonly quietMs: number;
+  readonly halted: boolean;
+  /** Set before the first call that may create something on the server. */
+  sentAny: boolean;
+  stop(error: unknown): void;
+  pause(ms: number): Promise<void>;
+  failRows(rows: readonly ValidRow[], requestId: string, code: string, error: string): Promise<void>;
+  recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void>;
+}
+
+/**
+ * The request of a group: from the journal, else found by external_id (journaled only once
+ * it proved quiet, see `quiet`), else created (and looked up again for a twin made by
+ * another run at the same moment).
+ */
+export async function ensureRequest(run: RequestRun, planned: PlannedRequest): Promise<Ensured | null> {
+  const fromJournal = run.past.requests.get(planned.key);
+  if (fromJournal) return { id: fromJournal.requestId, known: true };
+  for (let attempt = 0; attempt < 3 && !run.halted; attempt++) {
+    let found: Awaited<ReturnType<SubmitApi["findRequestsByExternalId"]>>;
+    try {
+      found = await requestsByExternalId(run.api, planned.externalId);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === "not_found") {
+        run.stop(
+          new BatchError("usage", `the API at ${run.apiLabel} has no concierge requests (404)`, {
+            hint: "check --api-url",
+          }),
+        );
+      } else run.stop(error);
+      return null;
+    }
+    if (found.length > 1) {
+      run.stop(
+        new BatchError(
+          "conflict",
+          `${found.length} requests (${found.map((r) => r.id).join(", ")}) carry external_id ${planned.externalId}`,
+          {
+            hint: "cancel the extra ones at Bitex, then run again; nothing more was sent for this sender",
+          },
+        ),
+      );
+      return null;
+    }
+    const existing = found[0];
+    if (existing) {
+      return {
+        id: existing.id,
+        known: true,
+        adopted: { outputs: existing.outputs_count, state: existing.state, foundAt: Date.now() },
+      };
+    }
+    let created: Awaited<ReturnType<SubmitApi["createRequest"]>>;
+    try {
+      run.sentAny = true;
+      created = await run.api.createRequest({
+        portCode: planned.senderPort,
+        externalId: planned.externalId,
+        payerUserId: planned.payerUserId || undefined,
+      });
+    } catch (error) {
+      if (isRowRejection(error)) {
+        await run.failRows(planned.rows, "", error.code, error.detail);
+        return null;
+      }
+      if (!(error instanceof ApiError && error.sent === "maybe")) {
+        run.stop(error);
+        return null;
+      }
+      // It may exist: look it up again (after it had time to land) rather than create another.
+      await run.pause(settleDelayMs(error, run.settlePolicy));
+      continue;
+    }
+    if (!(await aloneWith(run, planned, created.id))) return null;
+    await run.recordRequest(planned, created.id, created.state);
+    return { id: created.id, known: false };
+  }
+  if (!run.halted) {
+    run.stop(
+      new BatchError("unreachable", `creating the request for ${planned.key} kept failing`, {
+        hint: RESUME_HINT,
+      }),
+    );
+  }
+  return null;
+}
+
+/**
+ * A run that found no request and created one looks again: another run that looked at the
+ * same moment has created a twin. Of two runs, the one that looks last sees both, so at
+ * least one of them stops here, before any output is sent into either request.
+ */
+async function aloneWith(run: RequestRun, planned: PlannedRequest, requestId: string): Promise<boolean> {
+  try {
+    const twins = (await requestsByExternalId(run.api, planned.externalId))
+      .filter((request) => request.id !== requestId)
+      .map((request) => request.id);
+    if (twins.length === 0) return true;
+    run.stop(
+      new BatchError(
+        "concurrent_writer",
+        `requests ${listIds([requestId, ...twins])} carry external_id ${planned.externalId}: another run created one at the same moment; this run sent no output into them`,
+        { hint: WRITER_HINT },
+      ),
+    );
+  } catch (error) {
+    run.stop(error);
+  }
+  return false;
+}
+
+/**
+ * A request found on the server that the journal does not know is either this batch's from
+ * a run whose journal is lost, or one another run is filling right now. Its outputs are
+ * counted once more after a quiet moment; if they changed, someone is writing to it.
+ */
+export async function quiet(run: RequestRun, planned: PlannedRequest, request: Ensured): Promise<boolean> {
+  const adopted = request.adopted;
+  if (!adopted) return true;
+  try {
+    if (run.quietMs <= 0) {
+      await run.recordRequest(planned, request.id, adopted.state);
+      return true;
+    }
+    const again = await run.api.getRequest(request.id);
+    if (again.outputs_count !== adopted.outputs) {
+      run.stop(
+        new BatchError(
+          "concurrent_writer",
+          `request ${request.id} (external_id ${planned.externalId}) is being filled by another run: it held ${adopted.outputs} output(s), and ${again.outputs_count} a moment later; this run sent nothing into it`,
+          { hint: WRITER_HINT },
+        ),
+      );
+      return false;
+    }
+    await run.recordRequest(planned, request.id, again.state);
+    return true;
+  } catch (error) {
+    run.stop(error);
+    return false;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A payment file → checked rows, in one call that owns its passes: pass A reads the file once,
+ * keeping every record compactly (RowStore) and what only the whole file says (FileFacts);
+ * pass B (`checked()`) checks the stored rows, lazily, as often as it is asked. Nothing here
+ * talks to the API or writes a file.
+ */
+import type { Hash } from "node:crypto";
+import type { CheckedRow } from "../model.js";
+import type { EncodingOption } from "../read/decode.js";
+import type { Delimiter } from "../read/dialect.js";
+import { requiredColumns } from "../read/headers.js";
+import { readRecordsFrom } from "../read/records.js";
+import { openSource } from "../read/source.js";
+import { RowStore } from "../read/store.js";
+import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "./rows.js";
+
+export interface CheckFileOptions {
+  encoding: EncodingOption;
+  /** Hashes the bytes while they are read (the batch id); see read/source.ts. */
+  hash?: Hash;
+  /** Forced delimiter; detected from the header line when absent. */
+  delimiter?: Delimiter;
+  /** Unknown columns are kept for the report (`--keep-columns`). */
+  keepColumns: boolean;
+  validate: ValidateOptions;
+  /**
+   * The header is read: notices for the user, and the names of the kept columns. May throw
+   * to refuse the file before any row is read.
+   */
+  onHeader?(header: { notices: string[]; extraColumns: string[] }): Promise<void> | void;
+  /**
+   * Rows checked as soon as they were read (EarlyCheck), in file order, a batch at a time;
+   * `earlyHeld` then says whether they are what `checked()` gives.
+   */
+  onRows?(rows: CheckedRow[]): Promise<void>;
+}
+
+export interface CheckedFile {
+  extraColumns: string[];
+  /** Records in the file (blank lines are not records). */
+  rowCount: number;
+  /**
+   * Every record checked, in file order, lazily: each call checks the stored records again
+   * (same answer every time), so that a million-row file never sits in memory as objects.
+   */
+  checked(): Iterable<CheckedRow>;
+  /** The rows given to `onRows` are what `checked()` gives (false when none were asked for). */
+  earlyHeld: boolean;
+}
+
+export async function checkFile(path: string, options: CheckFileOptions): Promise<CheckedFile> {
+  const source = await openSource(path, { file: path, encoding: options.encoding, hash: options.hash });
+  try {
+    const read = await readRecordsFrom(source, {
+      delimiter: options.delimiter,
+      requiredColumns: requiredColumns({ senderPortOption: options.validate.senderPort !== undefined }),
+      keepColumns: options.keepColumns,
+    });
+    await options.onHeader?.({ notices: read.notices, extraColumns: read.extraColumns });
+    const store = new RowStore(read.extraColumns);
+    const facts = new FileFacts(store);
+    const { onRows } = options;
+    const early = onRows ? new EarlyCheck(store, facts, options.validate) : null;
+    for await (const batch of read.batches) {
+      const checked: CheckedRow[] = [];
+      for (const record of batch) {
+        const row = inputRowOf(record);
+        const index = store.add(row);
+        facts.note(index, row);
+        if (early) checked.push(early.check(index, row));
+      }
+      if (onRows && checked.length > 0) await onRows(checked);
+    }
+    const context = facts.context(options.validate);
+    return {
+      extraColumns: read.extraColumns,
+      rowCount: store.size,
+      checked: () => checkRows(store, context),
+      earlyHeld: early?.held(context) ?? false,
+    };
+  } finally {
+    await source.close();
+  }
+}
