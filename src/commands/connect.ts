@@ -2,7 +2,7 @@
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
 
@@ -46,7 +46,7 @@ export function resolveApi(
   return { url, apiKey };
 }
 
-export async function connect(args: ApiArgs, out: Output, options: ConnectOptions): Promise<Connection> {
+export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
   const onRetry = (info: { request: string; attempt: number; delayMs: number; error: Error }) =>
     out.info(
       `retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`,

@@ -17,7 +17,7 @@ import type { TableFormat } from "../report/table.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
-import { reportCommandOutput } from "./output.js";
+import { reportCommandOutput } from "./console.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;

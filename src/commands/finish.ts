@@ -4,7 +4,7 @@ import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export interface FinishInput {
   command: "validate" | "submit";
@@ -20,7 +20,7 @@ export interface FinishInput {
   dryRun?: boolean;
 }
 
-export async function finish(out: Output, input: FinishInput): Promise<number> {
+export async function finish(out: Console, input: FinishInput): Promise<number> {
   const builder = new SummaryBuilder();
   function* counted(): Generator<ReportRow> {
     for (const row of input.rows) {
@@ -38,7 +38,7 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
 }
 
 /** Prints the summary (and `--json`) of a report already written; returns the exit code. */
-export function printSummary(out: Output, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
+export function printSummary(out: Console, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);

@@ -27,7 +27,7 @@ import { stopFor } from "../submit/steer.js";
 import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
 import type { LoadArgs } from "./load.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { type Console, reportCommandOutput } from "./console.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
@@ -149,7 +149,7 @@ export interface FollowContext {
   command: string;
   args: FollowArgs;
   batch: Batch;
-  out: Output;
+  out: Console;
   connection: Connection;
   signal: AbortSignal;
 }

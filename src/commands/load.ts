@@ -14,7 +14,7 @@ import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
 import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "../validate/rows.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export interface LoadArgs {
   csv: string;
@@ -88,7 +88,7 @@ interface PassA {
   options: ValidateOptions;
   delimiter: Delimiter | undefined;
   reportPath: string;
-  out: Output;
+  out: Console;
   early: EarlyRows | undefined;
 }
 
@@ -125,7 +125,7 @@ async function passA(source: Source, { args, options, delimiter, reportPath, out
   return { store, facts, earlyCheck, extraColumns: read.extraColumns };
 }
 
-export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows): Promise<Loaded> {
+export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows): Promise<Loaded> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
     throw new BatchError("usage", `--expect-rows expects a whole number, got ${args.expectRows}`);

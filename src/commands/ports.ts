@@ -1,11 +1,11 @@
 /** `ports`: list the ports the API offers. */
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
-import { createOutput } from "./output.js";
+import { createConsole } from "./console.js";
 
 export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<void> {
   const target = resolveApi(args);
-  const out = createOutput({ json: args.json, quiet: args.quiet, secrets: target ? [target.apiKey] : [] });
+  const out = createConsole({ json: args.json, quiet: args.quiet, secrets: target ? [target.apiKey] : [] });
   const connection = await connect(args, out, { concurrency: 1, rate: 5 });
   try {
     const ports = await connection.client.listPorts();

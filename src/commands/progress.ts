@@ -3,7 +3,7 @@
  * is a log file or cron mail (a bar there is a wall of carriage returns).
  */
 import cliProgress from "cli-progress";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export interface Progress {
   tick(): void;
@@ -12,7 +12,7 @@ export interface Progress {
 
 const LOG_EVERY_MS = 5000;
 
-export function startProgress(out: Output, total: number, label: string): Progress {
+export function startProgress(out: Console, total: number, label: string): Progress {
   if (out.quiet || total === 0) return { tick() {}, stop() {} };
   if (out.isTTY) {
     const bar = new cliProgress.SingleBar(

@@ -6,7 +6,7 @@
  */
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { RESUME_HINT } from "../submit/steer.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 /** How long calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP before they are cut. */
 const DRAIN_MS = 10_000;
@@ -40,7 +40,7 @@ interface SignalActions {
  * Installed before the file is read, so that a signal at any moment ends with the report
  * and the command to run again (the actions see what exists by then).
  */
-export function watchSignals(out: Output, actions: SignalActions): () => void {
+export function watchSignals(out: Console, actions: SignalActions): () => void {
   let timer: NodeJS.Timeout | undefined;
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {

@@ -18,7 +18,7 @@ import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { type Console, reportCommandOutput } from "./console.js";
 import { startProgress } from "./progress.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
 
@@ -152,7 +152,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
 
 async function submitWatched(
   args: SubmitArgs,
-  out: Output,
+  out: Console,
   signal: AbortSignal,
   held: Held,
   follow: ReturnType<typeof followPlan>,

@@ -8,7 +8,7 @@ import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { finish, printSummary } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { type Console, reportCommandOutput } from "./console.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
@@ -54,7 +54,7 @@ function reportOf(loaded: Loaded, args: ValidateArgs) {
   };
 }
 
-async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void> {
+async function validateInOnePass(args: ValidateArgs, out: Console): Promise<void> {
   const now = new Date();
   const summary = new SummaryBuilder();
   let report: ReportFile | undefined;

@@ -6,7 +6,7 @@ import { redactor } from "../redact.js";
  * `--report -`, or the one JSON summary with `--json`); `--quiet` keeps only warnings and
  * errors. Every line passes through `redact`, so an API key can never reach a terminal or log.
  */
-export interface Output {
+export interface Console {
   /** Progress and notices. */
   info(line: string): void;
   /** Always shown. */
@@ -20,7 +20,7 @@ export interface Output {
   readonly jsonMode: boolean;
 }
 
-export interface OutputOptions {
+export interface ConsoleOptions {
   json?: boolean;
   quiet?: boolean;
   /** True when the report goes to stdout, which then carries nothing else. */
@@ -37,10 +37,10 @@ export interface OutputOptions {
 export function reportCommandOutput(
   args: { json: boolean; quiet: boolean; report?: string },
   apiKey?: string,
-): Output {
+): Console {
   if (args.json && args.report === "-")
     throw new BatchError("usage", "--json and --report - both want stdout; pick one");
-  return createOutput({
+  return createConsole({
     json: args.json,
     quiet: args.quiet,
     stdoutTaken: args.report === "-",
@@ -48,7 +48,7 @@ export function reportCommandOutput(
   });
 }
 
-export function createOutput(options: OutputOptions): Output {
+export function createConsole(options: ConsoleOptions): Console {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const redact = redactor(options.secrets ?? []);
