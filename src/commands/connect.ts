@@ -1,4 +1,5 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
+import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
@@ -37,13 +38,46 @@ export function resolveApi(
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
   checkApiUrl(url);
-  const apiKey = env.BITEX_API_KEY ?? "";
+  const apiKey = env.BITEX_API_KEY || keyFromFile(env.BITEX_API_KEY_FILE);
   if (apiKey === "") {
-    throw new BatchError("auth", "no API key: BITEX_API_KEY is not set", {
-      hint: "export BITEX_API_KEY=<your key> (it is never taken as a flag), or try the embedded emulator with --sandbox",
+    throw new BatchError("auth", "no API key: neither BITEX_API_KEY nor BITEX_API_KEY_FILE is set", {
+      hint: "export BITEX_API_KEY=<your key>, or BITEX_API_KEY_FILE=<a file only you can read> (never a flag); or try the embedded emulator with --sandbox",
     });
   }
   return { url, apiKey };
+}
+
+/**
+ * BITEX_API_KEY_FILE: the key from a file only its owner can read (cron, shared machines).
+ * A file that the group or others can read is refused: the key would not be secret.
+ */
+export function keyFromFile(path: string | undefined): string {
+  if (path === undefined || path === "") return "";
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} cannot be read (${code})`, {
+      hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
+    });
+  }
+  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+    throw new BatchError(
+      "auth",
+      `BITEX_API_KEY_FILE ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); the key would not be secret`,
+      { hint: `chmod 600 ${path}, then run again` },
+    );
+  }
+  const key = text.trim();
+  if (key === "" || /\s/.test(key)) {
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} does not hold one key on one line`, {
+      hint: "put only the key in the file",
+    });
+  }
+  return key;
 }
 
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {

@@ -48,6 +48,25 @@ export function reportCommandOutput(
   });
 }
 
+/**
+ * `--json` prints exactly one object for every outcome (issue 14). The CLI entry holds the
+ * objects commands produce and prints one at the end, with `error` when the run failed;
+ * without the entry (a test calling a command), objects go straight to stdout.
+ */
+const held: { on: boolean; value: Record<string, unknown> | undefined } = { on: false, value: undefined };
+
+export function holdJson(): void {
+  held.on = true;
+  held.value = undefined;
+}
+
+/** The last object a command produced since holdJson(), and forgets it. */
+export function takeJson(): Record<string, unknown> | undefined {
+  const value = held.value;
+  held.value = undefined;
+  return value;
+}
+
 export function createConsole(options: ConsoleOptions): Console {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -66,7 +85,9 @@ export function createConsole(options: ConsoleOptions): Console {
       for (const line of lines) target.write(`${redact(line)}\n`);
     },
     json: (value) => {
-      if (jsonMode) stdout.write(`${redact(JSON.stringify(value))}\n`);
+      if (!jsonMode) return;
+      if (held.on) held.value = value as Record<string, unknown>;
+      else stdout.write(`${redact(JSON.stringify(value))}\n`);
     },
     isTTY: Boolean(stderr.isTTY),
     quiet,

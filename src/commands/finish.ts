@@ -5,6 +5,7 @@ import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
 import type { Console } from "./console.js";
+import { problemLines, Problems, problemsJson } from "./problems.js";
 
 export interface FinishInput {
   command: "validate" | "submit";
@@ -18,13 +19,17 @@ export interface FinishInput {
   /** Exit code when the run itself stopped early (3) or the key was refused (2). */
   stoppedExit?: number;
   dryRun?: boolean;
+  /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
+  problems?: Problems;
 }
 
 export async function finish(out: Console, input: FinishInput): Promise<number> {
   const builder = new SummaryBuilder();
+  const problems = input.problems ?? new Problems();
   function* counted(): Generator<ReportRow> {
     for (const row of input.rows) {
       builder.add(row);
+      problems.addFailed(row);
       yield row;
     }
   }
@@ -34,7 +39,7 @@ export async function finish(out: Console, input: FinishInput): Promise<number> 
     batchId: input.batchId,
     file: input.file,
   });
-  return printSummary(out, input, builder.result());
+  return printSummary(out, { ...input, problems }, builder.result());
 }
 
 /** Prints the summary (and `--json`) of a report already written; returns the exit code. */
@@ -42,6 +47,8 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);
+  // Problems first, on stderr, even with --quiet: they are what the operator must fix.
+  if (input.problems) for (const line of problemLines(input.problems, input.reportPath)) out.warn(line);
   out.summary([
     ...formatSummaryLines(summary, { submitted: input.command === "submit" && !input.dryRun }),
     input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`,
@@ -65,6 +72,8 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
       created: t.created,
     })),
     not_in_totals: summary.notInTotals,
+    problems_count: input.problems?.count ?? 0,
+    problems: problemsJson(input.problems),
   });
   return exitCode;
 }

@@ -282,7 +282,7 @@ function jsonOf(
 }
 
 /** `quote`, `accept` and `status` as commands of their own. */
-export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<void> {
+export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<number> {
   const plan = followPlan(args, steps);
   checkCallLimits(args);
   if (args.sandbox) {
@@ -318,7 +318,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
         },
       );
     }
-    process.exitCode = await followThrough(
+    return await followThrough(
       { command, args, batch, out, connection, signal: stop.signal },
       plan,
     );

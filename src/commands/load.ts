@@ -71,6 +71,14 @@ export function defaultReportPath(csv: string, format?: ReportFormat): string {
   return join(dirname(csv), `${basename(csv, extname(csv))}.report.${format === "xlsx" ? "xlsx" : "csv"}`);
 }
 
+/**
+ * `<input-basename>.validation.csv` next to the input: what `validate` writes by default,
+ * so that validating a file after submitting it never replaces the report of created rows.
+ */
+export function validationReportPath(csv: string, format?: ReportFormat): string {
+  return join(dirname(csv), `${basename(csv, extname(csv))}.validation.${format === "xlsx" ? "xlsx" : "csv"}`);
+}
+
 function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] {
   return (values ?? []).map((text) => {
     const total = parseExpectedTotal(text);

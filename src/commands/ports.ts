@@ -3,7 +3,7 @@ import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
 import { createConsole } from "./console.js";
 
-export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<void> {
+export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<number> {
   const target = resolveApi(args);
   const out = createConsole({ json: args.json, quiet: args.quiet, secrets: target ? [target.apiKey] : [] });
   const connection = await connect(args, out, { concurrency: 1, rate: 5 });
@@ -11,7 +11,7 @@ export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boole
     const ports = await connection.client.listPorts();
     if (args.json) out.json({ ports: ports.map((port) => port.code) });
     else process.stdout.write(`${ports.map((port) => port.code).join("\n")}\n`);
-    process.exitCode = 0;
+    return 0;
   } catch (error) {
     throw readOnlyFailure(error);
   } finally {

@@ -28,6 +28,13 @@ export function withRerun(error: BatchError): BatchError {
   return new BatchError(error.code, error.message, { hint: resumeHint(), cause: error.cause });
 }
 
+/** How the process leaves at once on a second signal: set by the CLI entry (the one place that exits). */
+let immediateExit: (code: number) => void = () => {};
+
+export function setImmediateExit(exit: (code: number) => void): void {
+  immediateExit = exit;
+}
+
 interface SignalActions {
   stop(): void;
   drainTimeout(): void;
@@ -48,7 +55,8 @@ export function watchSignals(out: Console, actions: SignalActions): () => void {
       out.warn(`${signal} again: exiting now; the journal is consistent`);
       out.warn(`  ${resumeHint()}`);
       actions.exitNow();
-      process.exit(EXIT.stopped);
+      immediateExit(EXIT.stopped);
+      return;
     }
     out.warn(
       `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,

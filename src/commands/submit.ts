@@ -19,6 +19,7 @@ import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
 import { type Console, reportCommandOutput } from "./console.js";
+import { Problems } from "./problems.js";
 import { startProgress } from "./progress.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
 
@@ -116,7 +117,7 @@ interface Held {
   dropState?: () => void;
 }
 
-export async function submitCommand(args: SubmitArgs): Promise<void> {
+export async function submitCommand(args: SubmitArgs): Promise<number> {
   checkNumbers(args);
   // --max-total and the waits too are checked before anything is read or sent.
   const follow = followPlan(args, STEPS[args.until ?? "created"]);
@@ -144,7 +145,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     },
   });
   try {
-    await submitWatched(args, out, stop.signal, held, follow);
+    return await submitWatched(args, out, stop.signal, held, follow);
   } finally {
     unwatch();
   }
@@ -156,7 +157,7 @@ async function submitWatched(
   signal: AbortSignal,
   held: Held,
   follow: ReturnType<typeof followPlan>,
-): Promise<void> {
+): Promise<number> {
   const loaded = await loadBatch(args, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
@@ -171,13 +172,20 @@ async function submitWatched(
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
   };
-  if (args.dryRun) {
-    process.exitCode = await finish(out, {
-      ...base,
-      rows: reportRows(loaded.checked(), { kind: "checked" }, new Date()),
-      dryRun: true,
+  // A payroll with a header and no rows is the wrong file, or an export that went wrong.
+  if (loaded.rowCount === 0) {
+    throw new BatchError("input", `${loaded.file}: no payment rows after the header; nothing to submit`, {
+      hint: "check that this is the right file (bitex-batch template shows the expected layout)",
     });
-    return;
+  }
+  const problems = new Problems();
+  if (args.dryRun) {
+    return await finish(out, {
+      ...base,
+      rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, new Date()),
+      dryRun: true,
+      problems,
+    });
   }
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
@@ -186,9 +194,8 @@ async function submitWatched(
     out.warn(
       `${invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = reportRows(loaded.checked(), { kind: "blocked", invalidCount }, new Date());
-    process.exitCode = await finish(out, { ...base, rows });
-    return;
+    const rows = reportRows(problems.tapChecked(loaded.checked()), { kind: "blocked", invalidCount }, new Date());
+    return await finish(out, { ...base, rows, problems });
   }
 
   // The embedded emulator's world ends with this process, so its journal must not outlive
@@ -256,12 +263,13 @@ async function submitWatched(
         `resumed batch ${loaded.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
-    const rows = reportRows(loaded.checked(), { kind: "submitted", outcomes }, new Date());
+    const rows = reportRows(problems.tapChecked(loaded.checked()), { kind: "submitted", outcomes }, new Date());
     let created: number = EXIT.stopped;
     try {
       created = await finish(out, {
         ...base,
         rows,
+        problems,
         stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
       });
     } catch (error) {
@@ -275,17 +283,16 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
-    process.exitCode = created;
     if (stopped) throw withRerun(stopped);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok)
         out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
-      return;
+      return created;
     }
     const journalPath = journalPathFor(stateDir, loaded.batchId);
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
-    process.exitCode = await followThrough(
+    return await followThrough(
       { command: "submit", args, batch, out, connection, signal },
       follow,
     );
