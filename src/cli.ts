@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { diskFailure, isDiskFailure } from "./disk.js";
 import { keyFromFile } from "./commands/connect.js";
 import { holdJson, takeJson } from "./commands/console.js";
 import { setImmediateExit } from "./commands/signals.js";
+import { diskFailure, isDiskFailure } from "./disk.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./state-dir.js";
@@ -74,7 +74,8 @@ function inputOptions<T>(y: Argv<T>) {
     })
     .option("batch-id", {
       type: "string",
-      describe: "the batch's id, for a new payment run of the same file [default: from the file's name and content]",
+      describe:
+        "the batch's id, for a new payment run of the same file [default: from the file's name and content]",
     })
     .group(["report", "report-format"], "Report:")
     .group(
@@ -130,10 +131,7 @@ function followOptions<T>(y: Argv<T>) {
       describe: "seconds to follow the rows before exit 3 [default: 3600]",
     })
     .option("interval", { type: "number", describe: "seconds between two reads of the batch [default: 30]" })
-    .group(
-      ["concurrency", "rate", "allow-partial", "max-total", "wait", "timeout", "interval"],
-      "Run:",
-    );
+    .group(["concurrency", "rate", "allow-partial", "max-total", "wait", "timeout", "interval"], "Run:");
 }
 
 const EXIT_CODES = `Exit codes:
@@ -152,7 +150,8 @@ export interface Ran {
 }
 
 /** Every option name of every command (a test keeps this list complete), for "did you mean". */
-export const KNOWN_OPTIONS = `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
+export const KNOWN_OPTIONS =
+  `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
   delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed from help host interval
   jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
   rate-limit report report-format sandbox seed sender-port skip-invalid state-dir time-scale timeout to tz

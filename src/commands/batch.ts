@@ -8,8 +8,8 @@ import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { journalPathFor } from "../submit/batches.js";
 import { foldJournal, type JournalState, readJournal } from "../submit/journal.js";
-import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import type { Console } from "./console.js";
+import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
 
 export interface Batch {
   loaded: Loaded;

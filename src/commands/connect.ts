@@ -3,13 +3,15 @@ import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import type { Console } from "./console.js";
+import type { Console, Io } from "./console.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
 
 export interface ApiArgs {
   apiUrl?: string;
   sandbox: boolean;
+  /** In-process runs (tests): their streams and environment. */
+  io?: Io;
 }
 
 export interface Connection {
@@ -33,7 +35,7 @@ export interface ConnectOptions {
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
 export function resolveApi(
   args: ApiArgs,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = args.io?.env ?? process.env,
 ): { url: string; apiKey: string } | null {
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;

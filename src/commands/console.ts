@@ -20,6 +20,16 @@ export interface Console {
   readonly jsonMode: boolean;
 }
 
+/**
+ * Where a command run in-process (a test) reads and writes instead of the process's own
+ * streams and environment. The CLI passes none: process.stdout, process.stderr, process.env.
+ */
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
 export interface ConsoleOptions {
   json?: boolean;
   quiet?: boolean;
@@ -35,7 +45,7 @@ export interface ConsoleOptions {
  * so together they are a usage error; the key (when there is one) is redacted everywhere.
  */
 export function reportCommandOutput(
-  args: { json: boolean; quiet: boolean; report?: string },
+  args: { json: boolean; quiet: boolean; report?: string; io?: Io },
   apiKey?: string,
 ): Console {
   if (args.json && args.report === "-")
@@ -45,6 +55,8 @@ export function reportCommandOutput(
     quiet: args.quiet,
     stdoutTaken: args.report === "-",
     secrets: apiKey ? [apiKey] : [],
+    stdout: args.io?.stdout,
+    stderr: args.io?.stderr,
   });
 }
 

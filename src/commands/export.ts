@@ -16,8 +16,8 @@ import { exportTotals, totalLine } from "../export/totals.js";
 import type { TableFormat } from "../report/table.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
-import { readOnlyFailure } from "./online.js";
 import { reportCommandOutput } from "./console.js";
+import { readOnlyFailure } from "./online.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;

@@ -5,7 +5,7 @@ import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
 import type { Console } from "./console.js";
-import { problemLines, Problems, problemsJson } from "./problems.js";
+import { Problems, problemLines, problemsJson } from "./problems.js";
 
 export interface FinishInput {
   command: "validate" | "submit";

@@ -26,8 +26,8 @@ import { acquireLock, type Lock } from "../submit/lock.js";
 import { stopFor } from "../submit/steer.js";
 import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
-import type { LoadArgs } from "./load.js";
 import { type Console, reportCommandOutput } from "./console.js";
+import type { LoadArgs } from "./load.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
@@ -318,10 +318,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
         },
       );
     }
-    return await followThrough(
-      { command, args, batch, out, connection, signal: stop.signal },
-      plan,
-    );
+    return await followThrough({ command, args, batch, out, connection, signal: stop.signal }, plan);
   } finally {
     unwatch();
     await connection?.close();

@@ -76,7 +76,10 @@ export function defaultReportPath(csv: string, format?: ReportFormat): string {
  * so that validating a file after submitting it never replaces the report of created rows.
  */
 export function validationReportPath(csv: string, format?: ReportFormat): string {
-  return join(dirname(csv), `${basename(csv, extname(csv))}.validation.${format === "xlsx" ? "xlsx" : "csv"}`);
+  return join(
+    dirname(csv),
+    `${basename(csv, extname(csv))}.validation.${format === "xlsx" ? "xlsx" : "csv"}`,
+  );
 }
 
 function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] {

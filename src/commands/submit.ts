@@ -15,10 +15,10 @@ import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import type { SettlePolicy } from "../submit/steer.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
+import { type Console, reportCommandOutput } from "./console.js";
 import { finish } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
 import { type Loaded, loadBatch } from "./load.js";
-import { type Console, reportCommandOutput } from "./console.js";
 import { Problems } from "./problems.js";
 import { startProgress } from "./progress.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
@@ -194,7 +194,11 @@ async function submitWatched(
     out.warn(
       `${invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = reportRows(problems.tapChecked(loaded.checked()), { kind: "blocked", invalidCount }, new Date());
+    const rows = reportRows(
+      problems.tapChecked(loaded.checked()),
+      { kind: "blocked", invalidCount },
+      new Date(),
+    );
     return await finish(out, { ...base, rows, problems });
   }
 
@@ -263,7 +267,11 @@ async function submitWatched(
         `resumed batch ${loaded.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
-    const rows = reportRows(problems.tapChecked(loaded.checked()), { kind: "submitted", outcomes }, new Date());
+    const rows = reportRows(
+      problems.tapChecked(loaded.checked()),
+      { kind: "submitted", outcomes },
+      new Date(),
+    );
     let created: number = EXIT.stopped;
     try {
       created = await finish(out, {
@@ -292,10 +300,7 @@ async function submitWatched(
     }
     const journalPath = journalPathFor(stateDir, loaded.batchId);
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
-    return await followThrough(
-      { command: "submit", args, batch, out, connection, signal },
-      follow,
-    );
+    return await followThrough({ command: "submit", args, batch, out, connection, signal }, follow);
   } finally {
     await held.connection?.close();
     await lock.release();

@@ -5,10 +5,10 @@ import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { type Console, reportCommandOutput } from "./console.js";
 import { finish, printSummary } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
-import { type Console, reportCommandOutput } from "./console.js";
 import { Problems } from "./problems.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {

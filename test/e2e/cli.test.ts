@@ -113,7 +113,9 @@ describe("cli: help, version, usage errors", function () {
     const result = await cli(["validate", "payroll.csv"]);
     expect(result.code).to.equal(0);
     expect(result.stderr).to.equal("payroll.csv: no payment rows after the header; nothing to do\n");
-    expect((await readFile(join(dir, "payroll.validation.csv"), "utf8")).trimEnd().split("\n")).to.have.length(1);
+    expect(
+      (await readFile(join(dir, "payroll.validation.csv"), "utf8")).trimEnd().split("\n"),
+    ).to.have.length(1);
   });
 
   it("a missing column: exit 2 naming it and the closest header", async () => {
