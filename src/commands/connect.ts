@@ -1,6 +1,7 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
 import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
+import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Console, Io } from "./console.js";
@@ -14,8 +15,31 @@ export interface ApiArgs {
   io?: Io;
 }
 
+/** What reached the API so far: a batch is bound to an API only once that API answered. */
+export interface Reach {
+  /** A call was answered by the API itself (not refused at the door: 401, 403, 404, 5xx, no answer). */
+  answered: boolean;
+  /** A POST was handed to the network (it may have landed, answered or not). */
+  wrote: boolean;
+}
+
+/** A transport that notes what reached the API. */
+function noting(inner: Transport, reach: Reach): Transport {
+  return {
+    async send(request) {
+      if (request.method !== "GET") reach.wrote = true;
+      const response = await inner.send(request);
+      if (response.status < 500 && ![401, 403, 404].includes(response.status)) reach.answered = true;
+      return response;
+    },
+    close: () => inner.close(),
+  };
+}
+
 export interface Connection {
   client: BitexClient;
+  /** What reached the API so far (see Reach). */
+  reach: Reach;
   /** Every string that must never be printed (the key). */
   secrets: string[];
   /** The API base URL (for the journal: a batch belongs to one server). */
@@ -89,15 +113,18 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     );
   const target = resolveApi(args, options.env);
   if (target) {
+    const reach: Reach = { answered: false, wrote: false };
     const client = createBitexClient({
       baseUrl: target.url,
       apiKey: target.apiKey,
       concurrency: options.concurrency,
       rate: options.rate,
       onRetry,
+      transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach),
     });
     return {
       client,
+      reach,
       secrets: [target.apiKey],
       apiUrl: target.url,
       label: target.url,
@@ -107,15 +134,18 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
   // Loaded only here: a run against the real API has no use for the emulator's code.
   const { startSandbox } = await import("../sandbox/index.js");
   const sandbox = await startSandbox({ port: 0, timeScale: options.timeScale });
+  const reach: Reach = { answered: false, wrote: false };
   const client = createBitexClient({
     baseUrl: sandbox.url,
     apiKey: sandbox.apiKey,
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
+    transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach),
   });
   return {
     client,
+    reach,
     secrets: [],
     apiUrl: sandbox.url,
     label: `the embedded emulator at ${sandbox.url}`,

@@ -52,7 +52,7 @@ function cellOf(raw: RawCells, column: string): string {
 }
 
 /** The message, with the hint that fixes it where the validator's words do not already say it. */
-function withHint(column: string, value: string, code: string, message: string): string {
+function withHint(value: string, code: string, message: string): string {
   if (code === "unknown_port") {
     const port = closestPort(value);
     return port ? `${message}; did you mean ${port}?` : message;
@@ -80,7 +80,7 @@ export class Problems {
         column: error.column,
         value,
         code: error.code,
-        message: withHint(error.column, value, error.code, error.message),
+        message: withHint(value, error.code, error.message),
       });
     }
   }

@@ -1,6 +1,6 @@
 /** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { diskFailure, isDiskFailure } from "../disk.js";
@@ -108,6 +108,31 @@ async function refuseSilentNewBatch(
       },
     );
   }
+}
+
+/**
+ * Nothing reached the API (refused key, nothing listening, not a Bitex API): the batch is
+ * not bound to that URL, the journal goes back to how it was, the report is not rewritten,
+ * and the error points at --api-url / the key.
+ */
+async function refusedAtTheDoor(
+  stopped: BatchError,
+  apiUrl: string,
+  journalPath: string,
+  journalBefore: number | null,
+): Promise<BatchError> {
+  if (journalBefore === null) await rm(journalPath, { force: true });
+  else await truncate(journalPath, journalBefore);
+  const what =
+    stopped.code === "auth"
+      ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
+      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
+  const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint()}` : what;
+  return new BatchError(
+    stopped.code,
+    `${stopped.message}; nothing reached the API at ${apiUrl}: the journal and the report are as they were`,
+    { hint, cause: stopped },
+  );
 }
 
 /** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
@@ -237,12 +262,15 @@ async function submitWatched(
     out.info(
       `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
     );
+    const journalPath = journalPathFor(stateDir, loaded.batchId);
+    // How the journal stood: a run refused at the door puts it back exactly (append-only file).
+    const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
     const progress = startProgress(out, total, "submit");
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
       result = await submitPlan({
         plan: batchPlan,
-        journalPath: journalPathFor(stateDir, loaded.batchId),
+        journalPath,
         fileLabel: loaded.file,
         apiLabel: connection.apiUrl,
         api: connection.client,
@@ -257,6 +285,9 @@ async function submitWatched(
       progress.stop();
     }
     const { outcomes, stopped, resumed } = result;
+    if (stopped && !connection.reach.answered && !connection.reach.wrote) {
+      throw await refusedAtTheDoor(stopped, connection.apiUrl, journalPath, journalBefore);
+    }
     if (resumed && resumed.created === total) {
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
@@ -298,7 +329,6 @@ async function submitWatched(
         out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
       return created;
     }
-    const journalPath = journalPathFor(stateDir, loaded.batchId);
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
     return await followThrough({ command: "submit", args, batch, out, connection, signal }, follow);
   } finally {
