@@ -4,7 +4,8 @@
  * never replacing a submit report, money traps, an empty payroll, BITEX_API_KEY_FILE,
  * help conventions. The built CLI runs as a child process, against emulators on port 0.
  */
-import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -39,6 +40,15 @@ const MISTAKE_LINES = [
   'line 9, amount "479.000": read as 479 CLP, but CLP has no decimals and three digits after "." look like thousands; if 479000 is meant, write 479000 [amount_ambiguous]',
   'line 10, amount "12.50": 12.50 has 1 decimal, but CLP amounts are whole numbers; round it to a whole CLP amount [amount_too_many_decimals]',
 ];
+
+/** A loopback port with nothing listening on it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function lines(text: string): string[] {
   return text.trimEnd() === "" ? [] : text.trimEnd().split("\n");
@@ -213,6 +223,63 @@ describe("operator: problems where people look (issue 14)", function () {
     expect(ports.code, ports.stderr).to.equal(0);
     expect(lines(ports.stdout)).to.include("cl_clp");
     expect(ports.stderr).to.not.include(box.apiKey);
+  });
+
+  it("a wrong --api-url (nothing listening) binds nothing: the right URL then goes through with the same batch id", async () => {
+    box = await sandbox();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const batchId = oneJson(await runCli(["validate", "payroll.csv", "--json"], { cwd: dir }))
+      .batch_id as string;
+    await rm(join(dir, "payroll.validation.csv"));
+    const closed = await freePort();
+    const wrong = await runCli(
+      ["submit", "payroll.csv", "--json", "--api-url", `http://127.0.0.1:${closed}/api`, "--rate", "1000"],
+      { cwd: dir, env: { BITEX_API_KEY: box.apiKey } },
+    );
+    expect(wrong.code, wrong.stderr).to.equal(3);
+    const stopped = oneJson(wrong);
+    const error = stopped.error as { code: string; message: string; hint: string };
+    expect(error.code).to.equal("unreachable");
+    expect(error.message).to.include(`nothing reached the API at http://127.0.0.1:${closed}/api`);
+    expect(error.hint).to.match(
+      /^check --api-url \(or BITEX_API_URL\) points at the Bitex API; then run the same command again/,
+    );
+    expect(await readdir(dir)).to.deep.equal([".state", "payroll.csv"]);
+
+    const right = await runCli(["submit", "payroll.csv", "--json", "--rate", "1000"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(right.code, right.stderr).to.equal(0);
+    const done = oneJson(right);
+    expect([done.batch_id, (done.by_status as { created: number }).created]).to.deep.equal([batchId, 48]);
+    const journal = await readFile(join(dir, ".state", "bitex-batch", batchId, "journal.jsonl"), "utf8");
+    expect(JSON.parse(journal.split("\n")[0] ?? "").api).to.equal(box.url);
+    expect(right.stderr).to.not.include("started against");
+  });
+
+  it("a refused key (401) on a paid batch: exit 2, report and journal unchanged byte for byte", async () => {
+    box = await sandbox();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const first = await runCli(["submit", "payroll.csv", "--json", "--rate", "1000"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(first.code, first.stderr).to.equal(0);
+    const batchId = oneJson(first).batch_id as string;
+    const journal = join(dir, ".state", "bitex-batch", batchId, "journal.jsonl");
+    const report = join(dir, "payroll.report.csv");
+    const [journalBefore, reportBefore] = [await readFile(journal), await readFile(report)];
+    const refused = await runCli(["submit", "payroll.csv", "--json", "--rate", "1000"], {
+      cwd: dir,
+      env: { BITEX_API_URL: box.url, BITEX_API_KEY: "not-the-key" },
+    });
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect((oneJson(refused).error as { code: string; hint: string }).hint).to.equal(
+      "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API",
+    );
+    expect((await readFile(journal)).equals(journalBefore), "journal").to.equal(true);
+    expect((await readFile(report)).equals(reportBefore), "report").to.equal(true);
   });
 
   it("help conventions: bare command and -h show help, help <command>, did you mean a command", async () => {
