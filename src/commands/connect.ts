@@ -23,13 +23,14 @@ export interface Reach {
   wrote: boolean;
 }
 
-/** A transport that notes what reached the API. */
-function noting(inner: Transport, reach: Reach): Transport {
+/** A transport that notes what reached the API, and tells when it answers again after an outage. */
+function noting(inner: Transport, reach: Reach, onAnswer: () => void): Transport {
   return {
     async send(request) {
       if (request.method !== "GET") reach.wrote = true;
       const response = await inner.send(request);
       if (response.status < 500 && ![401, 403, 404].includes(response.status)) reach.answered = true;
+      if (response.status < 500 && response.status !== 429) onAnswer();
       return response;
     },
     close: () => inner.close(),
@@ -106,11 +107,31 @@ export function keyFromFile(path: string | undefined): string {
   return key;
 }
 
+/**
+ * Retries collapse into one line per outage: "API unreachable since 10:15:02 (…), retrying…"
+ * when the first call fails, "API back after 14 s" when one is answered again. An outage of
+ * minutes is two lines in a cron log, not one per call and attempt.
+ */
+export function outageNotices(say: (line: string) => void, clock: () => number = Date.now) {
+  let since: number | undefined;
+  return {
+    onRetry(info: { error: Error }): void {
+      if (since !== undefined) return;
+      since = clock();
+      const at = new Date(since).toISOString().slice(11, 19);
+      say(`API unreachable since ${at} UTC (${info.error.message}), retrying…`);
+    },
+    onAnswer(): void {
+      if (since === undefined) return;
+      say(`API back after ${Math.round((clock() - since) / 1000)} s`);
+      since = undefined;
+    },
+  };
+}
+
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
-  const onRetry = (info: { request: string; attempt: number; delayMs: number; error: Error }) =>
-    out.info(
-      `retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`,
-    );
+  const outage = outageNotices((line) => out.info(line));
+  const onRetry = outage.onRetry;
   const target = resolveApi(args, options.env);
   if (target) {
     const reach: Reach = { answered: false, wrote: false };
@@ -120,7 +141,7 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
       concurrency: options.concurrency,
       rate: options.rate,
       onRetry,
-      transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach),
+      transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
     });
     return {
       client,
@@ -141,7 +162,7 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
-    transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach),
+    transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
   });
   return {
     client,

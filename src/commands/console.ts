@@ -16,6 +16,8 @@ export interface Console {
   /** The `--json` object (only when --json). */
   json(value: unknown): void;
   readonly isTTY: boolean;
+  /** Where the human lines go (the progress bar draws there). */
+  readonly stream: NodeJS.WritableStream;
   readonly quiet: boolean;
   readonly jsonMode: boolean;
 }
@@ -84,11 +86,15 @@ export function createConsole(options: ConsoleOptions): Console {
   const stderr = options.stderr ?? process.stderr;
   const redact = redactor(options.secrets ?? []);
   const toErr = (line: string) => stderr.write(`${redact(line)}\n`);
+  // A log file or cron mail: each notice carries when it happened (a terminal has a clock).
+  const stamped = !stderr.isTTY;
+  const notice = (line: string) =>
+    toErr(stamped ? `${new Date().toISOString().slice(0, 19)}Z ${line}` : line);
   const quiet = options.quiet ?? false;
   const jsonMode = options.json ?? false;
   return {
     info: (line) => {
-      if (!quiet) toErr(line);
+      if (!quiet) notice(line);
     },
     warn: toErr,
     summary: (lines) => {
@@ -102,6 +108,7 @@ export function createConsole(options: ConsoleOptions): Console {
       else stdout.write(`${redact(JSON.stringify(value))}\n`);
     },
     isTTY: Boolean(stderr.isTTY),
+    stream: stderr,
     quiet,
     jsonMode,
   };

@@ -20,7 +20,14 @@ function rerunCommand(): string {
   return ["bitex-batch", ...process.argv.slice(2)].map(quote).join(" ");
 }
 
-export const resumeHint = () => `${RESUME_HINT}: ${rerunCommand()}`;
+/**
+ * The last words of an exit 3: the exact command to run again. With --sandbox the emulator
+ * forgot everything when this process ended, so a rerun starts over instead of resuming.
+ */
+export const resumeHint = () =>
+  process.argv.includes("--sandbox")
+    ? `the embedded emulator forgot this run when it stopped; running again starts over: ${rerunCommand()}`
+    : `${RESUME_HINT}: ${rerunCommand()}`;
 
 /** A stop that means "run again" (exit 3) ends with the command to run. */
 export function withRerun(error: BatchError): BatchError {
@@ -59,7 +66,7 @@ export function watchSignals(out: Console, actions: SignalActions): () => void {
       return;
     }
     out.warn(
-      `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,
+      `${signal}: no new rows; finishing calls in flight, then writing the report${out.isTTY ? " (press again to exit now)" : ""}`,
     );
     actions.stop();
     timer = setTimeout(actions.drainTimeout, DRAIN_MS);

@@ -135,6 +135,16 @@ async function refusedAtTheDoor(
   );
 }
 
+/** Where a batch's journal says the run starts: rows created before, and when it began (null: a new batch). */
+async function startingPoint(journalPath: string): Promise<{ created: number; begunAt: string } | null> {
+  // A journal that cannot be read now is the engine's to report (it reads it again, with words).
+  const past = foldJournal(await readJournal(journalPath).catch(() => []));
+  if (!past.begin) return null;
+  let created = 0;
+  for (const row of past.rows.values()) if (row.status === "created") created++;
+  return { created, begunAt: past.begin.at };
+}
+
 /** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
 interface Held {
   lock?: Lock;
@@ -265,7 +275,18 @@ async function submitWatched(
     const journalPath = journalPathFor(stateDir, loaded.batchId);
     // How the journal stood: a run refused at the door puts it back exactly (append-only file).
     const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
-    const progress = startProgress(out, total, "submit");
+    // What the run starts from comes first, before the bar, which starts at the rows already done.
+    const already = await startingPoint(journalPath);
+    if (already && already.created >= total) {
+      out.info(
+        `batch ${loaded.batchId}: all ${total} row(s) already created on the server (begun ${already.begunAt}): nothing to send; checking the server`,
+      );
+    } else if (already) {
+      out.info(
+        `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created`,
+      );
+    }
+    const progress = startProgress(out, total, "submit", already?.created ?? 0);
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
       result = await submitPlan({
@@ -292,10 +313,6 @@ async function submitWatched(
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
           "For a new payment run of the same file, pass --batch-id <new id>.",
-      );
-    } else if (resumed) {
-      out.info(
-        `resumed batch ${loaded.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
       );
     }
     const rows = reportRows(
