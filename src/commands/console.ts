@@ -20,6 +20,8 @@ export interface Console {
   readonly stream: NodeJS.WritableStream;
   readonly quiet: boolean;
   readonly jsonMode: boolean;
+  /** A progress bar is drawn on the terminal's last line (true) or gone (false). */
+  barShown(shown: boolean): void;
 }
 
 /**
@@ -85,7 +87,9 @@ export function createConsole(options: ConsoleOptions): Console {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const redact = redactor(options.secrets ?? []);
-  const toErr = (line: string) => stderr.write(`${redact(line)}\n`);
+  let bar = false;
+  // Over a bar, a line first clears it (the bar draws itself again below): nothing garbles.
+  const toErr = (line: string) => stderr.write(`${bar ? "\r\x1b[2K" : ""}${redact(line)}\n`);
   // A log file or cron mail: each notice carries when it happened (a terminal has a clock).
   const stamped = !stderr.isTTY;
   const notice = (line: string) =>
@@ -106,6 +110,9 @@ export function createConsole(options: ConsoleOptions): Console {
       if (!jsonMode) return;
       if (held.on) held.value = value as Record<string, unknown>;
       else stdout.write(`${redact(JSON.stringify(value))}\n`);
+    },
+    barShown: (shown) => {
+      bar = shown && Boolean(stderr.isTTY);
     },
     isTTY: Boolean(stderr.isTTY),
     stream: stderr,

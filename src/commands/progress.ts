@@ -38,12 +38,16 @@ export function startProgress(out: Console, total: number, label: string, done =
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, done, { left: "…" });
+    out.barShown(true);
     return {
       tick: () => {
         count++;
         bar.increment(1, { left: eta() });
       },
-      stop: () => bar.stop(),
+      stop: () => {
+        bar.stop();
+        out.barShown(false);
+      },
     };
   }
   let count = done;
