@@ -13,6 +13,7 @@ import { diskFailure, isDiskFailure } from "./disk.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./state-dir.js";
+import { stopFor } from "./submit/steer.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -412,6 +413,9 @@ function secretsOf(env: NodeJS.ProcessEnv): string[] {
 
 /** A failure as the user sees it: the disk's errors in words, anything else as it is. */
 function asFailure(error: unknown): unknown {
+  // The emulator's and the call gate's own errors, through the one mapper.
+  if (error instanceof Error && ["GateClosedError", "SeedError"].includes(error.name))
+    return stopFor(error, true);
   return !(error instanceof BatchError) && isDiskFailure(error)
     ? diskFailure(error, {
         action: "write",
