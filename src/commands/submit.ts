@@ -269,21 +269,23 @@ async function submitWatched(
     });
     held.connection = connection;
     const total = valid.length;
-    out.info(
-      `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
-    );
     const journalPath = journalPathFor(stateDir, loaded.batchId);
     // How the journal stood: a run refused at the door puts it back exactly (append-only file).
     const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
     const already = await startingPoint(journalPath);
+    if (!already) {
+      out.info(
+        `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
+      );
+    }
     if (already && already.created >= total) {
       out.info(
-        `batch ${loaded.batchId}: all ${total} row(s) already created on the server (begun ${already.begunAt}): nothing to send; checking the server`,
+        `batch ${loaded.batchId}: all ${total} row(s) already created on ${connection.label} (begun ${already.begunAt}): nothing to send; checking the server`,
       );
     } else if (already) {
       out.info(
-        `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created`,
+        `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
     const progress = startProgress(out, total, "submit", already?.created ?? 0);
