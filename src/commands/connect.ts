@@ -177,15 +177,20 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
   };
 }
 
+/** A number option's value in a message: yargs reads `--rate abc` as NaN, which says nothing. */
+export function shownNumber(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? "something that is not a number" : String(value);
+}
+
 /** `--concurrency` and `--rate`, checked before any work. */
 export function checkCallLimits(args: { concurrency: number; rate: number }): void {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
     throw new BatchError(
       "usage",
-      `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`,
+      `--concurrency expects a whole number from 1 to 64, got ${shownNumber(args.concurrency)}`,
     );
   }
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
-    throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
+    throw new BatchError("usage", `--rate expects calls per second above 0, got ${shownNumber(args.rate)}`);
   }
 }

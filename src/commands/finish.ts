@@ -1,5 +1,6 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
-import { EXIT } from "../errors.js";
+import { readFile } from "node:fs/promises";
+import { BatchError, EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
@@ -21,6 +22,35 @@ export interface FinishInput {
   dryRun?: boolean;
   /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
   problems?: Problems;
+}
+
+/**
+ * A report that says some rows were created is the operator's record of money sent: a
+ * report of fewer facts (validate, submit --dry-run, a submit that sent nothing because of
+ * invalid rows) does not replace it. CSV reports are read; an xlsx one is left to the caller.
+ */
+export async function refuseFewerFacts(reportPath: string): Promise<void> {
+  if (reportPath === "-") return;
+  let text: string;
+  try {
+    text = await readFile(reportPath, "utf8");
+  } catch {
+    return; // nothing there (or unreadable: the write will say so)
+  }
+  const [header = "", ...lines] = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const delimiter = header.includes(";") ? ";" : ",";
+  const status = header.split(delimiter).indexOf("status");
+  if (status < 0) return;
+  // The status column precedes every free-text column, and its values are bare words.
+  const created = lines.some((line) => line.split(delimiter)[status] === "created");
+  if (!created) return;
+  throw new BatchError(
+    "usage",
+    `${reportPath} holds rows created on the server; this run would replace it with a report of fewer facts`,
+    {
+      hint: "keep it: pass --report <another path>, or bitex-batch status <csv> to refresh it from the server",
+    },
+  );
 }
 
 export async function finish(out: Console, input: FinishInput): Promise<number> {

@@ -25,7 +25,14 @@ import { JournalWriter } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import { stopFor } from "../submit/steer.js";
 import { type Batch, openBatch } from "./batch.js";
-import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
+import {
+  type ApiArgs,
+  type Connection,
+  checkCallLimits,
+  connect,
+  resolveApi,
+  shownNumber,
+} from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
 import type { LoadArgs } from "./load.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
@@ -64,7 +71,7 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   const seconds = (name: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v < 0)
-      throw new BatchError("usage", `--${name} expects seconds (0 or more), got ${value}`);
+      throw new BatchError("usage", `--${name} expects seconds (0 or more), got ${shownNumber(value)}`);
     return v * 1000;
   };
   const maxTotals = parseMaxTotals(args.maxTotal);

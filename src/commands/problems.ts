@@ -60,6 +60,16 @@ function withHint(value: string, code: string, message: string): string {
   return message;
 }
 
+/** The ids a failed row sent, so that the operator knows what the API may have refused. */
+function idsOf(row: ReportRow): string {
+  const ids = [
+    ["payer_user_id", row.payer_user_id],
+    ["recipient_user_id", row.recipient_user_id],
+    ["withdrawal_instruction_id", row.withdrawal_instruction_id],
+  ].filter(([, id]) => id !== "");
+  return ids.map(([name, id]) => `${name} ${id}`).join(", ");
+}
+
 /** Collects the problems of a run, in input order, all of them counted, the first 100 kept. */
 export class Problems {
   readonly kept: Problem[] = [];
@@ -91,9 +101,9 @@ export class Problems {
     this.add({
       line: row.line,
       column: "",
-      value: row.recipient_user_id,
+      value: "",
       code: row.error_code || "failed",
-      message: row.error || "the API refused this row",
+      message: `${row.error || "the API refused this row"}; ids sent: ${idsOf(row)}; check them with \`bitex-batch validate --online\``,
     });
   }
 

@@ -16,9 +16,9 @@ import { acquireLock, type Lock } from "../submit/lock.js";
 import type { SettlePolicy } from "../submit/steer.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
-import { finish } from "./finish.js";
+import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
-import { type Loaded, loadBatch } from "./load.js";
+import { type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { Problems } from "./problems.js";
 import { startProgress } from "./progress.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
@@ -215,6 +215,7 @@ async function submitWatched(
   }
   const problems = new Problems();
   if (args.dryRun) {
+    await refuseFewerFacts(loaded.reportPath);
     return await finish(out, {
       ...base,
       rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, new Date()),
@@ -234,7 +235,14 @@ async function submitWatched(
       { kind: "blocked", invalidCount },
       new Date(),
     );
-    return await finish(out, { ...base, rows, problems });
+    // A report of created rows stays: this one, of rows not sent, goes beside it.
+    const reportPath = await refuseFewerFacts(loaded.reportPath).then(
+      () => loaded.reportPath,
+      () => validationReportPath(loaded.file, args.reportFormat),
+    );
+    if (reportPath !== loaded.reportPath)
+      out.warn(`${loaded.reportPath} holds rows created on the server and stays; this report: ${reportPath}`);
+    return await finish(out, { ...base, reportPath, rows, problems });
   }
 
   // The embedded emulator's world ends with this process, so its journal must not outlive

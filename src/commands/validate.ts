@@ -6,7 +6,7 @@ import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
-import { finish, printSummary } from "./finish.js";
+import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, readOnlyFailure } from "./online.js";
 import { Problems } from "./problems.js";
@@ -21,6 +21,7 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
 export async function validateCommand(given: ValidateArgs): Promise<number> {
   // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
   const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
+  await refuseFewerFacts(args.report);
   const target = args.online ? resolveApi(args) : null;
   const out = reportCommandOutput(args, target?.apiKey);
   // Offline, the report is written while the file is read, and written again from a second

@@ -177,6 +177,38 @@ describe("operator: problems where people look (issue 14)", function () {
     expect(check.stdout).to.include("report: payroll.validation.csv");
   });
 
+  it("submit --dry-run and validate --report do not replace a report of created rows", async () => {
+    box = await sandbox();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const submit = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(submit.code, submit.stderr).to.equal(0);
+    const before = await readFile(join(dir, "payroll.report.csv"));
+    for (const args of [
+      ["submit", "payroll.csv", "--dry-run"],
+      ["validate", "payroll.csv", "--report", "payroll.report.csv"],
+    ]) {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(lines(result.stderr)).to.deep.equal([
+        "bitex-batch: payroll.report.csv holds rows created on the server; this run would replace it with a report of fewer facts",
+        "  keep it: pass --report <another path>, or bitex-batch status <csv> to refresh it from the server",
+      ]);
+      expect((await readFile(join(dir, "payroll.report.csv"))).equals(before)).to.equal(true);
+    }
+  });
+
+  it("a row the API refuses: one line naming the ids it sent", async () => {
+    await writeFile(
+      join(dir, "f.csv"),
+      `${HEADER}\nA,112,ar_ars,300,cl_clp,1000,,2100\nB,112,ar_ars,999,cl_clp,1000,,2101\n`,
+    );
+    const result = await runCli(["submit", "f.csv", "--sandbox", "--quiet"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    expect(lines(result.stderr)).to.deep.equal([
+      "line 3: Bitex has no such resource, or one of the ids sent does not exist (404); ids sent: payer_user_id 112, recipient_user_id 999, withdrawal_instruction_id 2101; check them with `bitex-batch validate --online` [api_not_found]",
+    ]);
+  });
+
   it("CLP 479.000 with --decimal-separator . is an error with a hint; with , it is 479000", async () => {
     await writeFile(
       join(dir, "clp.csv"),
