@@ -319,6 +319,13 @@ async function submitWatched(
     if (stopped && !connection.reach.answered && !connection.reach.wrote) {
       throw await refusedAtTheDoor(stopped, connection.apiUrl, journalPath, journalBefore);
     }
+    const allFound = [...outcomes.values()].every((outcome) => outcome.status === "created");
+    if (!stopped && !resumed && !connection.reach.wrote && allFound && total > 0) {
+      // No journal here (another state directory, another machine), but the server has them all.
+      out.warn(
+        `all ${total} row(s) of batch ${loaded.batchId} were already created on the server (found by their external ids): nothing was sent`,
+      );
+    }
     if (resumed && resumed.created === total) {
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
