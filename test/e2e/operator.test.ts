@@ -209,6 +209,24 @@ describe("operator: problems where people look (issue 14)", function () {
     ]);
   });
 
+  it("a paid file run again with another state directory says the server has every row and nothing was sent", async () => {
+    box = await sandbox();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const first = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(first.code, first.stderr).to.equal(0);
+    const outputs = box.state().outputs.length;
+    const again = await runCli(["submit", "payroll.csv", "--rate", "1000", "--json"], {
+      cwd: dir,
+      env: { ...apiEnv(box), XDG_STATE_HOME: join(dir, "elsewhere") },
+    });
+    expect(again.code, again.stderr).to.equal(0);
+    const batchId = oneJson(again).batch_id as string;
+    expect(lines(again.stderr)).to.include(
+      `all 48 row(s) of batch ${batchId} were already created on the server (found by their external ids): nothing was sent`,
+    );
+    expect(box.state().outputs.length).to.equal(outputs);
+  });
+
   it("CLP 479.000 with --decimal-separator . is an error with a hint; with , it is 479000", async () => {
     await writeFile(
       join(dir, "clp.csv"),
