@@ -5,7 +5,7 @@
  * has timestamped notices and no carriage returns or escapes.
  */
 import { execFile } from "node:child_process";
-import { copyFile } from "node:fs/promises";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -151,4 +151,21 @@ describe("terminal and log output (issue 14)", function () {
     expect(screen.slice(bar)).to.match(new RegExp(`^submit \\[[█░]+\\] ${created}/48 rows`));
     expect(screen).to.include("48 rows: 48 created");
   });
+
+  for (const plain of [{ TERM: "dumb" }, { NO_COLOR: "1", TERM: "xterm" }]) {
+    it(`on a terminal with ${Object.keys(plain)[0]}=${Object.values(plain)[0]}: plain lines, no bar, no escapes`, async () => {
+      const dir = await tempDir();
+      const demo = (await readFile(DEMO_CSV, "utf8")).split("\n");
+      await writeFile(join(dir, "payroll.csv"), `${demo.slice(0, 5).join("\n")}\n`);
+      const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+      const command = [process.execPath, CLI, "submit", "payroll.csv", "--sandbox"].map(quote).join(" ");
+      const { stdout } = await run("script", ["-qec", command, "/dev/null"], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: "", ...plain, XDG_STATE_HOME: join(dir, ".state") },
+      });
+      expect(stdout).to.not.include(ESC);
+      expect(stdout).to.not.include("█");
+      expect(stdout).to.include("4 rows: 4 created");
+    });
+  }
 });
