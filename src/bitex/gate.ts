@@ -6,7 +6,6 @@
  */
 import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
-import { BatchError } from "../errors.js";
 
 /** Time source, injectable so gate tests run on a virtual clock. */
 export interface Clock {
@@ -34,9 +33,9 @@ export const realClock: Clock = {
  * Thrown by calls that were queued, or waiting to retry, when the gate closed. The call was not
  * (re)sent; a create only ever waits to retry after errors where the server surely did not act.
  */
-export class GateClosedError extends BatchError {
+export class GateClosedError extends Error {
   constructor() {
-    super("interrupted", "stopping: no new calls to Bitex are started");
+    super("stopping: no new calls to Bitex are started");
     this.name = "GateClosedError";
   }
 }

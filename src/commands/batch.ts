@@ -8,8 +8,8 @@ import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { journalPathFor } from "../submit/batches.js";
 import { foldJournal, type JournalState, readJournal } from "../submit/journal.js";
+import type { Console } from "./console.js";
 import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
-import type { Output } from "./output.js";
 
 export interface Batch {
   loaded: Loaded;
@@ -19,7 +19,7 @@ export interface Batch {
   past: JournalState;
 }
 
-export async function openBatch(args: LoadArgs, stateDir: string, out: Output): Promise<Batch> {
+export async function openBatch(args: LoadArgs, stateDir: string, out: Console): Promise<Batch> {
   const loaded = await loadBatch(args, out);
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);

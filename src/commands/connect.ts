@@ -1,18 +1,46 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
+import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
+import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import type { Output } from "./output.js";
+import type { Console, Io } from "./console.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
 
 export interface ApiArgs {
   apiUrl?: string;
   sandbox: boolean;
+  /** In-process runs (tests): their streams and environment. */
+  io?: Io;
+}
+
+/** What reached the API so far: a batch is bound to an API only once that API answered. */
+export interface Reach {
+  /** A call was answered by the API itself (not refused at the door: 401, 403, 404, 5xx, no answer). */
+  answered: boolean;
+  /** A POST was handed to the network (it may have landed, answered or not). */
+  wrote: boolean;
+}
+
+/** A transport that notes what reached the API, and tells when it answers again after an outage. */
+function noting(inner: Transport, reach: Reach, onAnswer: () => void): Transport {
+  return {
+    async send(request) {
+      if (request.method !== "GET") reach.wrote = true;
+      const response = await inner.send(request);
+      if (response.status < 500 && ![401, 403, 404].includes(response.status)) reach.answered = true;
+      if (response.status < 500 && response.status !== 429) onAnswer();
+      return response;
+    },
+    close: () => inner.close(),
+  };
 }
 
 export interface Connection {
   client: BitexClient;
+  /** What reached the API so far (see Reach). */
+  reach: Reach;
   /** Every string that must never be printed (the key). */
   secrets: string[];
   /** The API base URL (for the journal: a batch belongs to one server). */
@@ -32,36 +60,92 @@ export interface ConnectOptions {
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
 export function resolveApi(
   args: ApiArgs,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = args.io?.env ?? process.env,
 ): { url: string; apiKey: string } | null {
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
   checkApiUrl(url);
-  const apiKey = env.BITEX_API_KEY ?? "";
+  const apiKey = env.BITEX_API_KEY || keyFromFile(env.BITEX_API_KEY_FILE);
   if (apiKey === "") {
-    throw new BatchError("auth", "no API key: BITEX_API_KEY is not set", {
-      hint: "export BITEX_API_KEY=<your key> (it is never taken as a flag), or try the embedded emulator with --sandbox",
+    throw new BatchError("auth", "no API key: neither BITEX_API_KEY nor BITEX_API_KEY_FILE is set", {
+      hint: "export BITEX_API_KEY=<your key>, or BITEX_API_KEY_FILE=<a file only you can read> (never a flag); or try the embedded emulator with --sandbox",
     });
   }
   return { url, apiKey };
 }
 
-export async function connect(args: ApiArgs, out: Output, options: ConnectOptions): Promise<Connection> {
-  const onRetry = (info: { request: string; attempt: number; delayMs: number; error: Error }) =>
-    out.info(
-      `retry ${info.request} after attempt ${info.attempt} (${info.error.message}); waiting ${Math.round(info.delayMs)} ms`,
+/**
+ * BITEX_API_KEY_FILE: the key from a file only its owner can read (cron, shared machines).
+ * A file that the group or others can read is refused: the key would not be secret.
+ */
+export function keyFromFile(path: string | undefined): string {
+  if (path === undefined || path === "") return "";
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} cannot be read (${code})`, {
+      hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
+    });
+  }
+  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+    throw new BatchError(
+      "auth",
+      `BITEX_API_KEY_FILE ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); the key would not be secret`,
+      { hint: `chmod 600 ${path}, then run again` },
     );
+  }
+  const key = text.trim();
+  if (key === "" || /\s/.test(key)) {
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} does not hold one key on one line`, {
+      hint: "put only the key in the file",
+    });
+  }
+  return key;
+}
+
+/**
+ * Retries collapse into one line per outage: "API unreachable since 10:15:02 (…), retrying…"
+ * when the first call fails, "API back after 14 s" when one is answered again. An outage of
+ * minutes is two lines in a cron log, not one per call and attempt.
+ */
+export function outageNotices(say: (line: string) => void, clock: () => number = Date.now) {
+  let since: number | undefined;
+  return {
+    onRetry(info: { error: Error }): void {
+      if (since !== undefined) return;
+      since = clock();
+      const at = new Date(since).toISOString().slice(11, 19);
+      say(`API unreachable since ${at} UTC (${info.error.message}), retrying…`);
+    },
+    onAnswer(): void {
+      if (since === undefined) return;
+      say(`API back after ${Math.round((clock() - since) / 1000)} s`);
+      since = undefined;
+    },
+  };
+}
+
+export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
+  const outage = outageNotices((line) => out.info(line));
+  const onRetry = outage.onRetry;
   const target = resolveApi(args, options.env);
   if (target) {
+    const reach: Reach = { answered: false, wrote: false };
     const client = createBitexClient({
       baseUrl: target.url,
       apiKey: target.apiKey,
       concurrency: options.concurrency,
       rate: options.rate,
       onRetry,
+      transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
     });
     return {
       client,
+      reach,
       secrets: [target.apiKey],
       apiUrl: target.url,
       label: target.url,
@@ -71,15 +155,18 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
   // Loaded only here: a run against the real API has no use for the emulator's code.
   const { startSandbox } = await import("../sandbox/index.js");
   const sandbox = await startSandbox({ port: 0, timeScale: options.timeScale });
+  const reach: Reach = { answered: false, wrote: false };
   const client = createBitexClient({
     baseUrl: sandbox.url,
     apiKey: sandbox.apiKey,
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
+    transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
   });
   return {
     client,
+    reach,
     secrets: [],
     apiUrl: sandbox.url,
     label: `the embedded emulator at ${sandbox.url}`,
@@ -90,15 +177,20 @@ export async function connect(args: ApiArgs, out: Output, options: ConnectOption
   };
 }
 
+/** A number option's value in a message: yargs reads `--rate abc` as NaN, which says nothing. */
+export function shownNumber(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? "something that is not a number" : String(value);
+}
+
 /** `--concurrency` and `--rate`, checked before any work. */
 export function checkCallLimits(args: { concurrency: number; rate: number }): void {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 64) {
     throw new BatchError(
       "usage",
-      `--concurrency expects a whole number from 1 to 64, got ${args.concurrency}`,
+      `--concurrency expects a whole number from 1 to 64, got ${shownNumber(args.concurrency)}`,
     );
   }
   if (!Number.isFinite(args.rate) || args.rate <= 0) {
-    throw new BatchError("usage", `--rate expects calls per second above 0, got ${args.rate}`);
+    throw new BatchError("usage", `--rate expects calls per second above 0, got ${shownNumber(args.rate)}`);
   }
 }

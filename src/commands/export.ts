@@ -17,8 +17,8 @@ import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { reportCommandOutput } from "./console.js";
 import { readOnlyFailure } from "./online.js";
-import { reportCommandOutput } from "./output.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;
@@ -33,7 +33,7 @@ export interface ExportArgs extends ApiArgs, PeriodArgs {
 /** Output listings in flight at once; the client's gate also holds every call to the rate. */
 const WORKERS = 4;
 
-export async function exportCommand(args: ExportArgs): Promise<void> {
+export async function exportCommand(args: ExportArgs): Promise<number> {
   // Every flag is checked before the first call: a typo costs nothing.
   const period = periodOf(args);
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
@@ -81,7 +81,7 @@ export async function exportCommand(args: ExportArgs): Promise<void> {
     report: reportPath,
     exit_code: exitCode,
   });
-  process.exitCode = exitCode;
+  return exitCode;
 }
 
 /** Every request (all pages), those of the period, then each one's outputs. */

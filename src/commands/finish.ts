@@ -1,11 +1,13 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
-import { EXIT } from "../errors.js";
+import { readFile } from "node:fs/promises";
+import { BatchError, EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
+import type { Console } from "./console.js";
 import type { OnlineCounts } from "./online.js";
-import type { Output } from "./output.js";
+import { Problems, problemLines, problemsJson } from "./problems.js";
 
 export interface FinishInput {
   command: "validate" | "submit";
@@ -21,13 +23,46 @@ export interface FinishInput {
   dryRun?: boolean;
   /** `validate --online`: what the API's lists allowed to check (online.ts), in the JSON as `online`. */
   online?: OnlineCounts;
+  /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
+  problems?: Problems;
 }
 
-export async function finish(out: Output, input: FinishInput): Promise<number> {
+/**
+ * A report that says some rows were created is the operator's record of money sent: a
+ * report of fewer facts (validate, submit --dry-run, a submit that sent nothing because of
+ * invalid rows) does not replace it. CSV reports are read; an xlsx one is left to the caller.
+ */
+export async function refuseFewerFacts(reportPath: string): Promise<void> {
+  if (reportPath === "-") return;
+  let text: string;
+  try {
+    text = await readFile(reportPath, "utf8");
+  } catch {
+    return; // nothing there (or unreadable: the write will say so)
+  }
+  const [header = "", ...lines] = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const delimiter = header.includes(";") ? ";" : ",";
+  const status = header.split(delimiter).indexOf("status");
+  if (status < 0) return;
+  // The status column precedes every free-text column, and its values are bare words.
+  const created = lines.some((line) => line.split(delimiter)[status] === "created");
+  if (!created) return;
+  throw new BatchError(
+    "usage",
+    `${reportPath} holds rows created on the server; this run would replace it with a report of fewer facts`,
+    {
+      hint: "keep it: pass --report <another path>, or bitex-batch status <csv> to refresh it from the server",
+    },
+  );
+}
+
+export async function finish(out: Console, input: FinishInput): Promise<number> {
   const builder = new SummaryBuilder();
+  const problems = input.problems ?? new Problems();
   function* counted(): Generator<ReportRow> {
     for (const row of input.rows) {
       builder.add(row);
+      problems.addFailed(row);
       yield row;
     }
   }
@@ -37,14 +72,16 @@ export async function finish(out: Output, input: FinishInput): Promise<number> {
     batchId: input.batchId,
     file: input.file,
   });
-  return printSummary(out, input, builder.result());
+  return printSummary(out, { ...input, problems }, builder.result());
 }
 
 /** Prints the summary (and `--json`) of a report already written; returns the exit code. */
-export function printSummary(out: Output, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
+export function printSummary(out: Console, input: Omit<FinishInput, "rows">, summary: ReportSummary): number {
   const good =
     input.command === "submit" && !input.dryRun ? summary.byStatus.created : summary.byStatus.valid;
   const exitCode = input.stoppedExit ?? (good === summary.rows ? EXIT.ok : EXIT.rowsFailed);
+  // Problems first, on stderr, even with --quiet: they are what the operator must fix.
+  if (input.problems) for (const line of problemLines(input.problems, input.reportPath)) out.warn(line);
   out.summary([
     ...formatSummaryLines(summary, { submitted: input.command === "submit" && !input.dryRun }),
     input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`,
@@ -69,6 +106,8 @@ export function printSummary(out: Output, input: Omit<FinishInput, "rows">, summ
     })),
     not_in_totals: summary.notInTotals,
     ...(input.online === undefined ? {} : { online: input.online }),
+    problems_count: input.problems?.count ?? 0,
+    problems: problemsJson(input.problems),
   });
   return exitCode;
 }

@@ -25,9 +25,16 @@ import { JournalWriter } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import { stopFor } from "../submit/policy.js";
 import { type Batch, openBatch } from "./batch.js";
-import { type ApiArgs, type Connection, checkCallLimits, connect, resolveApi } from "./connect.js";
+import {
+  type ApiArgs,
+  type Connection,
+  checkCallLimits,
+  connect,
+  resolveApi,
+  shownNumber,
+} from "./connect.js";
+import { type Console, reportCommandOutput } from "./console.js";
 import type { LoadArgs } from "./load.js";
-import { type Output, reportCommandOutput } from "./output.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
@@ -64,7 +71,7 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   const seconds = (name: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v < 0)
-      throw new BatchError("usage", `--${name} expects seconds (0 or more), got ${value}`);
+      throw new BatchError("usage", `--${name} expects seconds (0 or more), got ${shownNumber(value)}`);
     return v * 1000;
   };
   const maxTotals = parseMaxTotals(args.maxTotal);
@@ -149,7 +156,7 @@ export interface FollowContext {
   command: string;
   args: FollowArgs;
   batch: Batch;
-  out: Output;
+  out: Console;
   connection: Connection;
   signal: AbortSignal;
 }
@@ -282,7 +289,7 @@ function jsonOf(
 }
 
 /** `quote`, `accept` and `status` as commands of their own. */
-export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<void> {
+export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<number> {
   const plan = followPlan(args, steps);
   checkCallLimits(args);
   if (args.sandbox) {
@@ -318,10 +325,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
         },
       );
     }
-    process.exitCode = await followThrough(
-      { command, args, batch, out, connection, signal: stop.signal },
-      plan,
-    );
+    return await followThrough({ command, args, batch, out, connection, signal: stop.signal }, plan);
   } finally {
     unwatch();
     await connection?.close();

@@ -11,7 +11,7 @@ import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
 import { checkFile } from "../validate/file.js";
 import type { ValidateOptions } from "../validate/rows.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export interface LoadArgs {
   csv: string;
@@ -68,6 +68,17 @@ export function defaultReportPath(csv: string, format?: ReportFormat): string {
   return join(dirname(csv), `${basename(csv, extname(csv))}.report.${format === "xlsx" ? "xlsx" : "csv"}`);
 }
 
+/**
+ * `<input-basename>.validation.csv` next to the input: what `validate` writes by default,
+ * so that validating a file after submitting it never replaces the report of created rows.
+ */
+export function validationReportPath(csv: string, format?: ReportFormat): string {
+  return join(
+    dirname(csv),
+    `${basename(csv, extname(csv))}.validation.${format === "xlsx" ? "xlsx" : "csv"}`,
+  );
+}
+
 function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] {
   return (values ?? []).map((text) => {
     const total = parseExpectedTotal(text);
@@ -80,7 +91,7 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
   });
 }
 
-export async function loadBatch(args: LoadArgs, out: Output, early?: EarlyRows): Promise<Loaded> {
+export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows): Promise<Loaded> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
     throw new BatchError("usage", `--expect-rows expects a whole number, got ${args.expectRows}`);

@@ -1,17 +1,23 @@
 /** `ports`: list the ports the API offers. */
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { createConsole } from "./console.js";
 import { readOnlyFailure } from "./online.js";
-import { createOutput } from "./output.js";
 
-export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<void> {
+export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<number> {
   const target = resolveApi(args);
-  const out = createOutput({ json: args.json, quiet: args.quiet, secrets: target ? [target.apiKey] : [] });
+  const out = createConsole({
+    json: args.json,
+    quiet: args.quiet,
+    secrets: target ? [target.apiKey] : [],
+    stdout: args.io?.stdout,
+    stderr: args.io?.stderr,
+  });
   const connection = await connect(args, out, { concurrency: 1, rate: 5 });
   try {
     const ports = await connection.client.listPorts();
     if (args.json) out.json({ ports: ports.map((port) => port.code) });
-    else process.stdout.write(`${ports.map((port) => port.code).join("\n")}\n`);
-    process.exitCode = 0;
+    else (args.io?.stdout ?? process.stdout).write(`${ports.map((port) => port.code).join("\n")}\n`);
+    return 0;
   } catch (error) {
     throw readOnlyFailure(error);
   } finally {

@@ -3,7 +3,7 @@
  * is a log file or cron mail (a bar there is a wall of carriage returns).
  */
 import cliProgress from "cli-progress";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 export interface Progress {
   tick(): void;
@@ -12,31 +12,60 @@ export interface Progress {
 
 const LOG_EVERY_MS = 5000;
 
-export function startProgress(out: Output, total: number, label: string): Progress {
+/**
+ * `done`: rows already done before this run (a resumed batch): the bar starts there, and
+ * its ETA counts only this run's rows against this run's time.
+ */
+export function startProgress(out: Console, total: number, label: string, done = 0): Progress {
   if (out.quiet || total === 0) return { tick() {}, stop() {} };
-  if (out.isTTY) {
+  if (out.isTTY && !plainTerminal()) {
+    // The ETA from this run's own rate: rows done here over time spent here.
+    const started = Date.now();
+    let count = done;
+    const eta = () => {
+      const here = count - done;
+      const seconds = (Date.now() - started) / 1000;
+      if (here === 0 || seconds <= 0) return "…";
+      const left = Math.round(((total - count) * seconds) / here);
+      return left >= 60 ? `${Math.floor(left / 60)}m${String(left % 60).padStart(2, "0")}s` : `${left}s`;
+    };
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} rows | {eta_formatted} left`,
-        stream: process.stderr,
+        format: `${label} [{bar}] {value}/{total} rows | {left} left`,
+        stream: out.stream,
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0);
-    return { tick: () => bar.increment(), stop: () => bar.stop() };
+    bar.start(total, done, { left: "…" });
+    out.barShown(true);
+    return {
+      tick: () => {
+        count++;
+        bar.increment(1, { left: eta() });
+      },
+      stop: () => {
+        bar.stop();
+        out.barShown(false);
+      },
+    };
   }
-  let done = 0;
+  let count = done;
   let last = Date.now();
   return {
     tick() {
-      done++;
+      count++;
       const now = Date.now();
       if (now - last >= LOG_EVERY_MS) {
         last = now;
-        out.info(`${label}: ${done}/${total} rows`);
+        out.info(`${label}: ${count}/${total} rows`);
       }
     },
     stop() {},
   };
+}
+
+/** TERM=dumb or NO_COLOR: plain lines, no cursor escapes, no bar. */
+export function plainTerminal(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TERM === "dumb" || (env.NO_COLOR !== undefined && env.NO_COLOR !== "");
 }

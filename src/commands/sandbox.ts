@@ -16,7 +16,7 @@ export interface SandboxArgs {
   timeScale: number;
 }
 
-export async function sandboxCommand(args: SandboxArgs): Promise<void> {
+export async function sandboxCommand(args: SandboxArgs): Promise<number> {
   await runSandboxServer({
     port: args.port,
     host: args.host,
@@ -34,5 +34,5 @@ export async function sandboxCommand(args: SandboxArgs): Promise<void> {
     timeScale: args.timeScale,
     print: (line) => process.stdout.write(`${line}\n`),
   });
-  process.exitCode = 0;
+  return 0;
 }

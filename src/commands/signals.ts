@@ -6,7 +6,7 @@
  */
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { RESUME_HINT } from "../submit/policy.js";
-import type { Output } from "./output.js";
+import type { Console } from "./console.js";
 
 /** How long calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP before they are cut. */
 const DRAIN_MS = 10_000;
@@ -20,12 +20,26 @@ function rerunCommand(): string {
   return ["bitex-batch", ...process.argv.slice(2)].map(quote).join(" ");
 }
 
-export const resumeHint = () => `${RESUME_HINT}: ${rerunCommand()}`;
+/**
+ * The last words of an exit 3: the exact command to run again. With --sandbox the emulator
+ * forgot everything when this process ended, so a rerun starts over instead of resuming.
+ */
+export const resumeHint = () =>
+  process.argv.includes("--sandbox")
+    ? `the embedded emulator forgot this run when it stopped; running again starts over: ${rerunCommand()}`
+    : `${RESUME_HINT}: ${rerunCommand()}`;
 
 /** A stop that means "run again" (exit 3) ends with the command to run. */
 export function withRerun(error: BatchError): BatchError {
   if (exitCodeFor(error) !== EXIT.stopped) return error;
   return new BatchError(error.code, error.message, { hint: resumeHint(), cause: error.cause });
+}
+
+/** How the process leaves at once on a second signal: set by the CLI entry (the one place that exits). */
+let immediateExit: (code: number) => void = () => {};
+
+export function setImmediateExit(exit: (code: number) => void): void {
+  immediateExit = exit;
 }
 
 interface SignalActions {
@@ -40,7 +54,7 @@ interface SignalActions {
  * Installed before the file is read, so that a signal at any moment ends with the report
  * and the command to run again (the actions see what exists by then).
  */
-export function watchSignals(out: Output, actions: SignalActions): () => void {
+export function watchSignals(out: Console, actions: SignalActions): () => void {
   let timer: NodeJS.Timeout | undefined;
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {
@@ -48,10 +62,11 @@ export function watchSignals(out: Output, actions: SignalActions): () => void {
       out.warn(`${signal} again: exiting now; the journal is consistent`);
       out.warn(`  ${resumeHint()}`);
       actions.exitNow();
-      process.exit(EXIT.stopped);
+      immediateExit(EXIT.stopped);
+      return;
     }
     out.warn(
-      `${signal}: no new rows; finishing calls in flight, then writing the report (press again to exit now)`,
+      `${signal}: no new rows; finishing calls in flight, then writing the report${out.isTTY ? " (press again to exit now)" : ""}`,
     );
     actions.stop();
     timer = setTimeout(actions.drainTimeout, DRAIN_MS);

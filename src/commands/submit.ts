@@ -1,6 +1,6 @@
 /** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { diskFailure, isDiskFailure } from "../disk.js";
@@ -15,10 +15,11 @@ import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import type { SettlePolicy } from "../submit/policy.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
-import { finish } from "./finish.js";
+import { type Console, reportCommandOutput } from "./console.js";
+import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
-import { type Loaded, loadBatch } from "./load.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { type Loaded, loadBatch, validationReportPath } from "./load.js";
+import { Problems } from "./problems.js";
 import { startProgress } from "./progress.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
 
@@ -109,6 +110,41 @@ async function refuseSilentNewBatch(
   }
 }
 
+/**
+ * Nothing reached the API (refused key, nothing listening, not a Bitex API): the batch is
+ * not bound to that URL, the journal goes back to how it was, the report is not rewritten,
+ * and the error points at --api-url / the key.
+ */
+async function refusedAtTheDoor(
+  stopped: BatchError,
+  apiUrl: string,
+  journalPath: string,
+  journalBefore: number | null,
+): Promise<BatchError> {
+  if (journalBefore === null) await rm(journalPath, { force: true });
+  else await truncate(journalPath, journalBefore);
+  const what =
+    stopped.code === "auth"
+      ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
+      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
+  const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint()}` : what;
+  return new BatchError(
+    stopped.code,
+    `${stopped.message}; nothing reached the API at ${apiUrl}: the journal and the report are as they were`,
+    { hint, cause: stopped },
+  );
+}
+
+/** Where a batch's journal says the run starts: rows created before, and when it began (null: a new batch). */
+async function startingPoint(journalPath: string): Promise<{ created: number; begunAt: string } | null> {
+  // A journal that cannot be read now is the engine's to report (it reads it again, with words).
+  const past = foldJournal(await readJournal(journalPath).catch(() => []));
+  if (!past.begin) return null;
+  let created = 0;
+  for (const row of past.rows.values()) if (row.status === "created") created++;
+  return { created, begunAt: past.begin.at };
+}
+
 /** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
 interface Held {
   lock?: Lock;
@@ -116,7 +152,7 @@ interface Held {
   dropState?: () => void;
 }
 
-export async function submitCommand(args: SubmitArgs): Promise<void> {
+export async function submitCommand(args: SubmitArgs): Promise<number> {
   checkNumbers(args);
   // --max-total and the waits too are checked before anything is read or sent.
   const follow = followPlan(args, STEPS[args.until ?? "created"]);
@@ -144,7 +180,7 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
     },
   });
   try {
-    await submitWatched(args, out, stop.signal, held, follow);
+    return await submitWatched(args, out, stop.signal, held, follow);
   } finally {
     unwatch();
   }
@@ -152,11 +188,11 @@ export async function submitCommand(args: SubmitArgs): Promise<void> {
 
 async function submitWatched(
   args: SubmitArgs,
-  out: Output,
+  out: Console,
   signal: AbortSignal,
   held: Held,
   follow: ReturnType<typeof followPlan>,
-): Promise<void> {
+): Promise<number> {
   const loaded = await loadBatch(args, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
@@ -171,13 +207,21 @@ async function submitWatched(
     format: args.reportFormat,
     extraColumns: loaded.extraColumns,
   };
-  if (args.dryRun) {
-    process.exitCode = await finish(out, {
-      ...base,
-      rows: reportRows(loaded.checked(), { kind: "checked" }, new Date()),
-      dryRun: true,
+  // A payroll with a header and no rows is the wrong file, or an export that went wrong.
+  if (loaded.rowCount === 0) {
+    throw new BatchError("input", `${loaded.file}: no payment rows after the header; nothing to submit`, {
+      hint: "check that this is the right file (bitex-batch template shows the expected layout)",
     });
-    return;
+  }
+  const problems = new Problems();
+  if (args.dryRun) {
+    await refuseFewerFacts(loaded.reportPath);
+    return await finish(out, {
+      ...base,
+      rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, new Date()),
+      dryRun: true,
+      problems,
+    });
   }
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
@@ -186,9 +230,19 @@ async function submitWatched(
     out.warn(
       `${invalidCount} invalid row(s): nothing sent (fix them, or pass --skip-invalid to send the valid rows)`,
     );
-    const rows = reportRows(loaded.checked(), { kind: "blocked", invalidCount }, new Date());
-    process.exitCode = await finish(out, { ...base, rows });
-    return;
+    const rows = reportRows(
+      problems.tapChecked(loaded.checked()),
+      { kind: "blocked", invalidCount },
+      new Date(),
+    );
+    // A report of created rows stays: this one, of rows not sent, goes beside it.
+    const reportPath = await refuseFewerFacts(loaded.reportPath).then(
+      () => loaded.reportPath,
+      () => validationReportPath(loaded.file, args.reportFormat),
+    );
+    if (reportPath !== loaded.reportPath)
+      out.warn(`${loaded.reportPath} holds rows created on the server and stays; this report: ${reportPath}`);
+    return await finish(out, { ...base, reportPath, rows, problems });
   }
 
   // The embedded emulator's world ends with this process, so its journal must not outlive
@@ -223,15 +277,31 @@ async function submitWatched(
     });
     held.connection = connection;
     const total = valid.length;
-    out.info(
-      `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
-    );
-    const progress = startProgress(out, total, "submit");
+    const journalPath = journalPathFor(stateDir, loaded.batchId);
+    // How the journal stood: a run refused at the door puts it back exactly (append-only file).
+    const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
+    // What the run starts from comes first, before the bar, which starts at the rows already done.
+    const already = await startingPoint(journalPath);
+    if (!already) {
+      out.info(
+        `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
+      );
+    }
+    if (already && already.created >= total) {
+      out.info(
+        `batch ${loaded.batchId}: all ${total} row(s) already created on ${connection.label} (begun ${already.begunAt}): nothing to send; checking the server`,
+      );
+    } else if (already) {
+      out.info(
+        `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
+      );
+    }
+    const progress = startProgress(out, total, "submit", already?.created ?? 0);
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
       result = await submitPlan({
         plan: batchPlan,
-        journalPath: journalPathFor(stateDir, loaded.batchId),
+        journalPath,
         fileLabel: loaded.file,
         apiLabel: connection.apiUrl,
         api: connection.client,
@@ -246,22 +316,33 @@ async function submitWatched(
       progress.stop();
     }
     const { outcomes, stopped, resumed } = result;
+    if (stopped && !connection.reach.answered && !connection.reach.wrote) {
+      throw await refusedAtTheDoor(stopped, connection.apiUrl, journalPath, journalBefore);
+    }
+    const allFound = [...outcomes.values()].every((outcome) => outcome.status === "created");
+    if (!stopped && !resumed && !connection.reach.wrote && allFound && total > 0) {
+      // No journal here (another state directory, another machine), but the server has them all.
+      out.warn(
+        `all ${total} row(s) of batch ${loaded.batchId} were already created on the server (found by their external ids): nothing was sent`,
+      );
+    }
     if (resumed && resumed.created === total) {
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
           "For a new payment run of the same file, pass --batch-id <new id>.",
       );
-    } else if (resumed) {
-      out.info(
-        `resumed batch ${loaded.batchId} (begun ${resumed.begunAt}; ${resumed.created} row(s) were already created)`,
-      );
     }
-    const rows = reportRows(loaded.checked(), { kind: "submitted", outcomes }, new Date());
+    const rows = reportRows(
+      problems.tapChecked(loaded.checked()),
+      { kind: "submitted", outcomes },
+      new Date(),
+    );
     let created: number = EXIT.stopped;
     try {
       created = await finish(out, {
         ...base,
         rows,
+        problems,
         stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
       });
     } catch (error) {
@@ -275,20 +356,15 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
-    process.exitCode = created;
     if (stopped) throw withRerun(stopped);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok)
         out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
-      return;
+      return created;
     }
-    const journalPath = journalPathFor(stateDir, loaded.batchId);
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
-    process.exitCode = await followThrough(
-      { command: "submit", args, batch, out, connection, signal },
-      follow,
-    );
+    return await followThrough({ command: "submit", args, batch, out, connection, signal }, follow);
   } finally {
     await held.connection?.close();
     await lock.release();

@@ -1,7 +1,10 @@
 import type { CsvFormat } from "../report/dialect.js";
 import { templateCsv } from "../report/template.js";
 
-export function templateCommand(args: { reportFormat: CsvFormat }): void {
-  process.stdout.write(templateCsv(args.reportFormat));
-  process.exitCode = 0;
+export function templateCommand(
+  args: { reportFormat: CsvFormat },
+  io: { stdout: NodeJS.WritableStream } = { stdout: process.stdout },
+): number {
+  io.stdout.write(templateCsv(args.reportFormat));
+  return 0;
 }

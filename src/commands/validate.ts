@@ -5,10 +5,11 @@ import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { type ApiArgs, connect, resolveApi } from "./connect.js";
-import { finish, printSummary } from "./finish.js";
-import { type EarlyRows, type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { type Console, reportCommandOutput } from "./console.js";
+import { finish, printSummary, refuseFewerFacts } from "./finish.js";
+import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
-import { type Output, reportCommandOutput } from "./output.js";
+import { Problems } from "./problems.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
@@ -17,7 +18,10 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
   online: boolean;
 }
 
-export async function validateCommand(args: ValidateArgs): Promise<void> {
+export async function validateCommand(given: ValidateArgs): Promise<number> {
+  // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
+  const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
+  await refuseFewerFacts(args.report);
   const target = args.online ? resolveApi(args) : null;
   const out = reportCommandOutput(args, target?.apiKey);
   // Offline, the report is written while the file is read, and written again from a second
@@ -25,6 +29,7 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
   // Standard output cannot be taken back, and --online needs every row before it asks.
   if (!args.online && args.report !== "-") return validateInOnePass(args, out);
   const loaded = await loadBatch(args, out);
+  const problems = new Problems();
   let checked: Iterable<CheckedRow> = loaded.checked();
   let online: OnlineCounts | undefined;
   if (args.online) {
@@ -43,10 +48,11 @@ export async function validateCommand(args: ValidateArgs): Promise<void> {
     if (instruction_port + instruction_owner > 0) out.warn(onlineCountsLine(online));
     else out.info(onlineCountsLine(online));
   }
-  process.exitCode = await finish(out, {
+  return await finish(out, {
     ...reportOf(loaded, args),
-    rows: reportRows(checked, { kind: "checked" }, new Date()),
+    rows: reportRows(problems.tapChecked(checked), { kind: "checked" }, new Date()),
     online,
+    problems,
   });
 }
 
@@ -62,15 +68,17 @@ function reportOf(loaded: Loaded, args: ValidateArgs) {
   };
 }
 
-async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void> {
+async function validateInOnePass(args: ValidateArgs, out: Console): Promise<number> {
   const now = new Date();
   const summary = new SummaryBuilder();
+  const earlyProblems = new Problems();
   let report: ReportFile | undefined;
   const early: EarlyRows = {
     async start(reportPath, extraColumns) {
       report = await openReportFile(reportPath, { format: args.reportFormat, extraColumns, file: args.csv });
     },
     async rows(checked) {
+      for (const item of checked) earlyProblems.addChecked(item);
       const rows = [...reportRows(checked, { kind: "checked" }, now)];
       for (const row of rows) summary.add(row);
       await report?.write(rows);
@@ -82,15 +90,16 @@ async function validateInOnePass(args: ValidateArgs, out: Output): Promise<void>
     if (loaded.earlyHeld && report) {
       await report.commit({ batchId: loaded.batchId });
       report = undefined;
-      process.exitCode = printSummary(out, input, summary.result());
-      return;
+      return printSummary(out, { ...input, problems: earlyProblems }, summary.result());
     }
     // The end of the file changed an earlier answer: the one-pass report goes, pass B writes it.
     await report?.discard();
     report = undefined;
-    process.exitCode = await finish(out, {
+    const problems = new Problems();
+    return await finish(out, {
       ...input,
-      rows: reportRows(loaded.checked(), { kind: "checked" }, now),
+      rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, now),
+      problems,
     });
   } finally {
     await report?.discard();

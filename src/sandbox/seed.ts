@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decimal, isCanonicalDecimal } from "../decimal.js";
-import { BatchError } from "../errors.js";
 import { isPort, type PortCode } from "../ports.js";
 import { parseSeedRequests, type SeedRequest } from "./seed-history.js";
 
@@ -63,12 +62,13 @@ export interface Seed {
   requests?: SeedRequest[];
 }
 
-/** A bad seed is an input error (exit 2 through exitCodeFor). */
-export class SeedError extends BatchError {
+/** A bad seed: the emulator's own error; the CLI's one mapper (stopFor) makes it an input error (exit 2). */
+export class SeedError extends Error {
+  /** The BatchError code the CLI's mapper gives it. */
+  readonly code = "input";
+  readonly hint = "see the seed format in DESIGN.md section 9, or fixtures/demo/seed.json";
   constructor(message: string) {
-    super("input", message, {
-      hint: "see the seed format in DESIGN.md section 9, or fixtures/demo/seed.json",
-    });
+    super(message);
     this.name = "SeedError";
   }
 }

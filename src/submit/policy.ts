@@ -3,6 +3,7 @@
  * (and with what exit), and how long a create with no clear outcome may still land.
  */
 import { ApiError } from "../bitex/errors.js";
+import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError } from "../errors.js";
 
@@ -28,6 +29,11 @@ export function isRowRejection(error: unknown): error is ApiError {
  */
 export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
   if (error instanceof BatchError) return error;
+  if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
+  // The emulator's seed, by name: the emulator's code stays out of a run against the real API.
+  if (error instanceof Error && error.name === "SeedError") {
+    return new BatchError("input", error.message, { hint: (error as { hint?: string }).hint, cause: error });
+  }
   if (error instanceof DiskError)
     return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });
   if (error instanceof ApiError && error.kind === "unauthorized") {

@@ -17,7 +17,7 @@ import {
   type RowError,
   type ValidRow,
 } from "../model.js";
-import { isPort, type PortCode, portCurrency } from "../ports.js";
+import { isPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
 import { trimsCell } from "../read/headers.js";
 import {
   type AmountCell,
@@ -168,7 +168,9 @@ function checkIdCell(
   const problem = checkId(value);
   if (!problem) return value;
   const code = problem.code === "id_empty" ? `${column}_missing` : problem.code;
-  errors.push({ line, column, code, message: `${column}: ${problem.message}` });
+  // The column is named once, by whoever shows the error (report: "column: message").
+  const message = problem.code === "id_empty" ? "the id is empty; fill it in" : problem.message;
+  errors.push({ line, column, code, message });
   return "";
 }
 
@@ -209,7 +211,24 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
     const outcome = resolveAmount(money.scan, context.convention);
     const currencyPort = money.column === "amount" ? port : senderPort;
     if ("error" in outcome) errors.push({ line, column: money.column, ...outcome.error });
-    else {
+    else if (
+      money.scan.kind === "ambiguous" &&
+      currencyPort &&
+      minorUnits(portCurrency(currencyPort)) === 0 &&
+      outcome.value.includes(".")
+    ) {
+      // `479.000` CLP read with a decimal point is 479: almost always 479000 written with a
+      // thousands dot. Only a file that proves the dot groups (a decimal comma) may read it whole.
+      const currency = portCurrency(currencyPort).toUpperCase();
+      const text = money.scan.text;
+      const whole = money.scan.asDot === outcome.value ? money.scan.asComma : money.scan.asDot;
+      errors.push({
+        line,
+        column: money.column,
+        code: "amount_ambiguous",
+        message: `read as ${shortestDecimal(outcome.value)} ${currency}, but ${currency} has no decimals and three digits after "${text.replace(/\d/g, "")}" look like thousands; if ${whole} is meant, write ${whole}`,
+      });
+    } else {
       const decimalsError = currencyPort ? checkDecimals(outcome.value, portCurrency(currencyPort)) : null;
       if (decimalsError) errors.push({ line, column: money.column, ...decimalsError });
       else canonical = outcome.value;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ARRIVAL_BOUND_MS, CallGate, type GateCall, GateClosedError } from "../../src/bitex/gate.js";
 import { BatchError, exitCodeFor } from "../../src/errors.js";
+import { stopFor } from "../../src/submit/policy.js";
 import { FakeClock, settle } from "../helpers/bitex-server.js";
 
 /** Runs `count` calls of `durationMs` virtual ms through the gate; records start times and peak in flight. */
@@ -100,8 +101,12 @@ describe("bitex CallGate", () => {
     for (const r of settled.slice(1))
       expect(r.status === "rejected" && r.reason).to.be.instanceOf(GateClosedError);
     const thrown = await late;
-    expect(thrown).to.be.instanceOf(GateClosedError).and.instanceOf(BatchError);
+    // Issue 10: src/bitex throws its own errors; the one mapper (stopFor) makes the BatchError.
+    expect(thrown).to.be.instanceOf(GateClosedError).and.not.instanceOf(BatchError);
     expect(exitCodeFor(thrown)).to.equal(3);
+    const mapped = stopFor(thrown, true);
+    expect(mapped).to.be.instanceOf(BatchError);
+    expect([mapped.code, exitCodeFor(mapped)]).to.deep.equal(["interrupted", 3]);
     expect(run.starts).to.deep.equal([0]);
   });
 

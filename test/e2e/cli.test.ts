@@ -113,7 +113,9 @@ describe("cli: help, version, usage errors", function () {
     const result = await cli(["validate", "payroll.csv"]);
     expect(result.code).to.equal(0);
     expect(result.stderr).to.equal("payroll.csv: no payment rows after the header; nothing to do\n");
-    expect((await readFile(join(dir, "payroll.report.csv"), "utf8")).trimEnd().split("\n")).to.have.length(1);
+    expect(
+      (await readFile(join(dir, "payroll.validation.csv"), "utf8")).trimEnd().split("\n"),
+    ).to.have.length(1);
   });
 
   it("a missing column: exit 2 naming it and the closest header", async () => {
@@ -197,7 +199,7 @@ describe("cli: --json, --report -, ports, sandbox", function () {
     const result = await done;
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.not.match(/EPIPE|^\s+at /m);
-    expect((await readReport(join(dir, "payroll.report.csv"))).length).to.equal(48);
+    expect((await readReport(join(dir, "payroll.validation.csv"))).length).to.equal(48);
   });
 
   it("ports lists the 11 ports, one a line", async () => {
@@ -278,7 +280,7 @@ describe("validate on each file of fixtures/invalid", function () {
       const result = await runCli(["validate", "in.csv"], { cwd: dir });
       expect(result.code, result.stderr).to.equal(1);
       expect(result.stderr).to.not.match(/^\s+at /m);
-      const report = await readReport(join(dir, "in.report.csv"));
+      const report = await readReport(join(dir, "in.validation.csv"));
       expect(report.map((row) => [row.line, row.status, row.error_code])).to.deep.equal(
         ["2", "3", "4"].map((line) => {
           const code = bad[Number(line)];
@@ -298,7 +300,7 @@ describe("validate writes its report in one pass, or in two when the end of the 
     const dir = await tempDir();
     await writeFile(join(dir, "in.csv"), `${[HEADER, ...lines].join("\n")}\n`);
     const result = await runCli(["validate", "in.csv", "--json"], { cwd: dir });
-    const report = await readReport(join(dir, "in.report.csv"));
+    const report = await readReport(join(dir, "in.validation.csv"));
     return { result, report, files: (await readdir(dir)).sort() };
   }
 
@@ -313,7 +315,7 @@ describe("validate writes its report in one pass, or in two when the end of the 
       ["3", "valid", "7"],
     ]);
     expect(JSON.parse(result.stdout).by_status.valid).to.equal(2);
-    expect(files).to.deep.equal(["in.csv", "in.report.csv"]);
+    expect(files).to.deep.equal(["in.csv", "in.validation.csv"]);
   });
 
   it("two passes: 1.234 read before 12,50 proves a decimal comma is 1234, not an error", async () => {
@@ -327,7 +329,7 @@ describe("validate writes its report in one pass, or in two when the end of the 
       ["3", "valid", "12.50", ""],
     ]);
     expect(JSON.parse(result.stdout).by_status).to.include({ valid: 2, invalid: 0 });
-    expect(files).to.deep.equal(["in.csv", "in.report.csv"]);
+    expect(files).to.deep.equal(["in.csv", "in.validation.csv"]);
   });
 
   it("two passes: a row without reference, identical to an earlier one, is a possible duplicate", async () => {

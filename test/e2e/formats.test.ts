@@ -56,7 +56,7 @@ describe("formats: the Spanish Windows-1252 file and its English twin", function
       await copyFile(join(INPUT, name), join(dir, name));
       const result = await runCli(["validate", name, "--keep-columns"], { cwd: dir });
       expect(result.code, result.stderr).to.equal(0);
-      reports.push(await readReport(join(dir, name.replace(".csv", ".report.csv"))));
+      reports.push(await readReport(join(dir, name.replace(".csv", ".validation.csv"))));
     }
     const [es, en] = reports as [ReportRecord[], ReportRecord[]];
     expect(es.map(core)).to.deep.equal(en.map(core));
@@ -67,7 +67,7 @@ describe("formats: the Spanish Windows-1252 file and its English twin", function
     expect(es.map((row) => row.Nombre)).to.deep.equal(names);
     expect(en.map((row) => row.name)).to.deep.equal(names);
     expect(es.map((row) => row.Concepto)).to.deep.equal(PAYROLL.map((row) => row[11]));
-    const bytes = await readFile(join(dir, "payroll-es-cp1252.report.csv"));
+    const bytes = await readFile(join(dir, "payroll-es-cp1252.validation.csv"));
     expect(bytes.includes(Buffer.from("José Núñez,Sueldo – marzo", "utf8"))).to.equal(true);
   });
 
@@ -236,7 +236,7 @@ describe("formats: what the report writes", function () {
     await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
     const result = await runCli(["validate", "payroll.csv", "--report-format", "excel"], { cwd: dir });
     expect(result.code, result.stderr).to.equal(0);
-    const bytes = await readFile(join(dir, "payroll.report.csv"));
+    const bytes = await readFile(join(dir, "payroll.validation.csv"));
     expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
     const text = bytes.toString("utf8").slice(1);
     expect(text.split("\r\n")).to.have.length(50); // header, 48 rows, "" after the last CRLF

@@ -45,16 +45,16 @@ describe("xlsx report through the CLI", function () {
     box = undefined;
   });
 
-  it("validate --report-format xlsx: payroll.report.xlsx, 48 typed rows, the Summary agrees with --json", async () => {
+  it("validate --report-format xlsx: payroll.validation.xlsx, 48 typed rows, the Summary agrees with --json", async () => {
     const result = await runCli(["validate", "payroll.csv", "--report-format", "xlsx", "--json"], {
       cwd: dir,
     });
     expect(result.code, result.stderr).to.equal(0);
     const json = JSON.parse(result.stdout) as JsonSummary;
-    expect((await stat(join(dir, "payroll.report.xlsx"))).mode & 0o777).to.equal(0o600);
-    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.report.xlsx"]);
+    expect((await stat(join(dir, "payroll.validation.xlsx"))).mode & 0o777).to.equal(0o600);
+    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.validation.xlsx"]);
 
-    const book = await readBook(join(dir, "payroll.report.xlsx"));
+    const book = await readBook(join(dir, "payroll.validation.xlsx"));
     const rows = sheetOf(book, "Report");
     expect(rows.rowCount).to.equal(49); // header + 48 data rows
     const cells = (n: number, names: string[]) =>
@@ -92,7 +92,7 @@ describe("xlsx report through the CLI", function () {
       cwd: dir,
     });
     expect(result.code, result.stderr).to.equal(0);
-    const row = sheetOf(await readBook(join(dir, "ids.report.xlsx")), "Report").getRow(2);
+    const row = sheetOf(await readBook(join(dir, "ids.validation.xlsx")), "Report").getRow(2);
     const reference = row.getCell(col("reference"));
     const kept = row.getCell(REPORT_COLUMNS.length + 1);
     expect([reference.type, reference.value, kept.type, kept.value]).to.deep.equal([
@@ -112,8 +112,8 @@ describe("xlsx report through the CLI", function () {
     await writeFile(join(dir, "mixed.csv"), `${header}\n${lines.join("\n")}\n`);
     const result = await runCli(["validate", "mixed.csv", "--report-format", "xlsx"], { cwd: dir });
     expect(result.code, result.stderr).to.equal(1);
-    expect((await readdir(dir)).sort()).to.deep.equal(["mixed.csv", "mixed.report.xlsx", "payroll.csv"]);
-    const rows = sheetOf(await readBook(join(dir, "mixed.report.xlsx")), "Report");
+    expect((await readdir(dir)).sort()).to.deep.equal(["mixed.csv", "mixed.validation.xlsx", "payroll.csv"]);
+    const rows = sheetOf(await readBook(join(dir, "mixed.validation.xlsx")), "Report");
     const names = ["line", "status", "amount", "raw_amount"];
     const cells = (n: number) => names.map((name) => rows.getRow(n).getCell(col(name)).value);
     expect([2, 3, 4].map(cells)).to.deep.equal([

@@ -32,6 +32,7 @@ export const stateDirOf = (cwd: string) => join(cwd, ".state", "bitex-batch");
 function cleanEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(cwd, ".state") };
   delete env.BITEX_API_KEY;
+  delete env.BITEX_API_KEY_FILE;
   delete env.BITEX_API_URL;
   delete env.BITEX_BATCH_SETTLE_MS;
   delete env.BITEX_BATCH_CRASH_AT;

@@ -1,0 +1,142 @@
+/**
+ * Row problems where people look (issue 14): every invalid or failed row becomes one line
+ * on stderr (line, column, value, code, and a hint that works), the first 20 of them, then
+ * "and N more: see the report". `--quiet` keeps them; `--json` carries the first 100.
+ */
+import type { CheckedRow, RawCells } from "../model.js";
+import { PORTS } from "../ports.js";
+import type { ReportRow } from "../report/columns.js";
+
+export interface Problem {
+  line: number;
+  /** Canonical column name, or "" for the row as a whole. */
+  column: string;
+  /** The cell as the file had it ("" when the problem is the row's). */
+  value: string;
+  code: string;
+  message: string;
+}
+
+export const SHOWN_ON_STDERR = 20;
+export const SHOWN_IN_JSON = 100;
+
+/** Levenshtein distance, small strings only (port codes). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const kept = row[j] ?? 0;
+      row[j] = Math.min(kept + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = kept;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The port closest to a typo ("cl-clp", "CLP", "cl_cpl"), or undefined when none is close. */
+export function closestPort(value: string): string | undefined {
+  const text = value.trim().toLowerCase().replace(/[\s-]/g, "_");
+  let best: { port: string; d: number } | undefined;
+  for (const port of PORTS) {
+    // A bare currency ("clp") names the port whose currency it is, when only one has it.
+    const d = port.endsWith(`_${text}`) ? 1 : distance(text, port);
+    if (!best || d < best.d) best = { port, d };
+  }
+  return best && best.d <= 2 ? best.port : undefined;
+}
+
+function cellOf(raw: RawCells, column: string): string {
+  return column in raw && column !== "extra" ? String(raw[column as keyof Omit<RawCells, "extra">]) : "";
+}
+
+/** The message, with the hint that fixes it where the validator's words do not already say it. */
+function withHint(value: string, code: string, message: string): string {
+  if (code === "unknown_port") {
+    const port = closestPort(value);
+    return port ? `${message}; did you mean ${port}?` : message;
+  }
+  return message;
+}
+
+/** The ids a failed row sent, so that the operator knows what the API may have refused. */
+function idsOf(row: ReportRow): string {
+  const ids = [
+    ["payer_user_id", row.payer_user_id],
+    ["recipient_user_id", row.recipient_user_id],
+    ["withdrawal_instruction_id", row.withdrawal_instruction_id],
+  ].filter(([, id]) => id !== "");
+  return ids.map(([name, id]) => `${name} ${id}`).join(", ");
+}
+
+/** Collects the problems of a run, in input order, all of them counted, the first 100 kept. */
+export class Problems {
+  readonly kept: Problem[] = [];
+  count = 0;
+
+  private add(problem: Problem): void {
+    this.count++;
+    if (this.kept.length < SHOWN_IN_JSON) this.kept.push(problem);
+  }
+
+  /** Every error of an invalid row (one line each). */
+  addChecked(item: CheckedRow): void {
+    if (item.ok) return;
+    for (const error of item.errors) {
+      const value = error.column ? cellOf(item.raw, error.column) : "";
+      this.add({
+        line: item.line,
+        column: error.column,
+        value,
+        code: error.code,
+        message: withHint(value, error.code, error.message),
+      });
+    }
+  }
+
+  /** A row the API refused (status failed): the id it named, and what it said. */
+  addFailed(row: ReportRow): void {
+    if (row.status !== "failed") return;
+    this.add({
+      line: row.line,
+      column: "",
+      value: "",
+      code: row.error_code || "failed",
+      message: `${row.error || "the API refused this row"}; ids sent: ${idsOf(row)}; check them with \`bitex-batch validate --online\``,
+    });
+  }
+
+  /** Passes rows through, noting every invalid one. */
+  *tapChecked(rows: Iterable<CheckedRow>): Generator<CheckedRow> {
+    for (const item of rows) {
+      this.addChecked(item);
+      yield item;
+    }
+  }
+}
+
+/** One stderr line per problem: `line 7, amount "1.234": <message> [amount_ambiguous]`. */
+export function problemLine(problem: Problem): string {
+  const where =
+    problem.column === ""
+      ? `line ${problem.line}`
+      : `line ${problem.line}, ${problem.column} ${JSON.stringify(problem.value)}`;
+  return `${where}: ${problem.message} [${problem.code}]`;
+}
+
+/** The lines to print: the first 20, then how many more and where they are. */
+export function problemLines(problems: Problems, reportPath: string): string[] {
+  const lines = problems.kept.slice(0, SHOWN_ON_STDERR).map(problemLine);
+  const more = problems.count - lines.length;
+  if (more > 0) {
+    const where = reportPath === "-" ? "the report on stdout" : reportPath;
+    lines.push(`and ${more} more: see the report (${where})`);
+  }
+  return lines;
+}
+
+/** The `problems` of a JSON summary (the first 100). */
+export function problemsJson(problems: Problems | undefined): Problem[] {
+  return problems ? problems.kept.map((p) => ({ ...p })) : [];
+}

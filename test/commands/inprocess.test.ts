@@ -1,0 +1,112 @@
+/**
+ * Issue 10: commands run in-process with a small io ({stdout, stderr, env}) and RETURN their
+ * exit code; only the CLI entry sets process.exitCode. validate, submit --dry-run, template
+ * and ports here, without a child process.
+ */
+import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { expect } from "chai";
+import type { Io } from "../../src/commands/console.js";
+import { portsCommand } from "../../src/commands/ports.js";
+import { submitCommand } from "../../src/commands/submit.js";
+import { templateCommand } from "../../src/commands/template.js";
+import { validateCommand } from "../../src/commands/validate.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { tempDir } from "../helpers/cli.js";
+import { DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+
+function sink(): Writable & { text: string } {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      stream.text += String(chunk);
+      done();
+    },
+  }) as Writable & { text: string };
+  stream.text = "";
+  return stream;
+}
+
+function io(env: NodeJS.ProcessEnv = {}): Io & { stdout: { text: string }; stderr: { text: string } } {
+  return { stdout: sink(), stderr: sink(), env };
+}
+
+const LOAD = {
+  encoding: "auto" as const,
+  allowDuplicates: false,
+  keepColumns: false,
+  reportFormat: "csv" as const,
+  json: false,
+  quiet: false,
+  sandbox: false,
+};
+
+describe("commands in-process (issue 10)", () => {
+  let dir: string;
+  let box: Sandbox | undefined;
+  let exitCodeBefore: typeof process.exitCode;
+  beforeEach(async () => {
+    dir = await tempDir();
+    exitCodeBefore = process.exitCode;
+  });
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+    // No command sets the process's exit code: only the CLI entry does.
+    expect(process.exitCode).to.equal(exitCodeBefore);
+  });
+
+  it("validate returns 1 for a file with a bad row, prints the problem line, writes <input>.validation.csv", async () => {
+    const csv = join(dir, "p.csv");
+    await writeFile(
+      csv,
+      "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id\n" +
+        "A,112,ar_ars,300,cl_clp,1000,,2100\nB,112,ar_ars,301,cl-clp,1000,,2101\n",
+    );
+    const streams = io();
+    const code = await validateCommand({ ...LOAD, csv, online: false, io: streams });
+    expect(code).to.equal(1);
+    expect(streams.stderr.text).to.equal(
+      'line 3, port "cl-clp": port "cl-clp" is not a Bitex port; see `bitex-batch ports`; did you mean cl_clp? [unknown_port]\n',
+    );
+    expect(streams.stdout.text.split("\n")[0]).to.equal("2 rows: 1 valid, 1 invalid");
+    expect((await readFile(join(dir, "p.validation.csv"), "utf8")).split("\n")).to.have.length(4);
+  });
+
+  it("submit --dry-run returns 0 and sends nothing (no key needed)", async () => {
+    const csv = join(dir, "payroll.csv");
+    await copyFile(DEMO_CSV, csv);
+    const streams = io();
+    const code = await submitCommand({
+      ...LOAD,
+      csv,
+      stateDir: join(dir, "state"),
+      dryRun: true,
+      skipInvalid: false,
+      until: "created",
+      concurrency: 4,
+      rate: 5,
+      io: streams,
+    });
+    expect(code).to.equal(0);
+    expect(streams.stdout.text.split("\n")[0]).to.equal("48 rows: 48 valid");
+    expect(streams.stderr.text).to.equal("");
+  });
+
+  it("template returns 0 and writes the template to the given stdout", () => {
+    const streams = io();
+    expect(templateCommand({ reportFormat: "csv" }, streams)).to.equal(0);
+    expect(streams.stdout.text.split("\n")[0]).to.equal(
+      "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id",
+    );
+  });
+
+  it("ports returns 0 and lists the emulator's ports, the key from io.env", async () => {
+    box = await sandbox();
+    const streams = io({ BITEX_API_KEY: box.apiKey, BITEX_API_URL: box.url });
+    const code = await portsCommand({ sandbox: false, json: false, quiet: false, io: streams });
+    expect(code).to.equal(0);
+    expect(streams.stdout.text.split("\n")).to.include("cl_clp");
+    expect(streams.stderr.text).to.equal("");
+  });
+});
