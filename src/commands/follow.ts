@@ -220,6 +220,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ]);
   }
   const next = nextLine(args, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+  if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
   const exitCode = stopped

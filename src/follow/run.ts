@@ -78,6 +78,7 @@ export class BatchFollow {
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
+      if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
       await Promise.all(
         now.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
       );
@@ -105,6 +106,12 @@ export class BatchFollow {
    * the deadline or a signal came first. The outputs are listed again only after that.
    */
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
+    const first = this.views.filter((view) => view.request?.state === "quote_requested");
+    const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
+    if (first.length > 0)
+      this.options.say(
+        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${eta.sort().at(-1)})` : ""}`,
+      );
     for (;;) {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
       if (waiting.length === 0) return true;
@@ -134,6 +141,9 @@ export class BatchFollow {
     const guard = checkGuard(requests, maxTotals, now());
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
+    const open = requests.filter((request) => !stepDone("accept_quote", request.state));
+    if (open.length > 0)
+      this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
     await Promise.all(
       requests
         .filter((request) => !stepDone("accept_quote", request.state))
@@ -146,10 +156,14 @@ export class BatchFollow {
   /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let said = "";
     for (;;) {
       await this.read();
       this.options.checkpoint?.("status-read");
       await onRead?.();
+      const states = this.stateLine();
+      if (states !== said) this.options.say(`rows: ${states}`);
+      said = states;
       const open = this.openRows();
       if (open === 0) return;
       const uncreated = [...this.rowOutcomes(new Date()).values()].filter((o) => o.status === "pending");
@@ -166,6 +180,19 @@ export class BatchFollow {
       }
       await this.pause(Math.min(intervalMs, deadline - Date.now()));
     }
+  }
+
+  /** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
+  private stateLine(): string {
+    const counts = new Map<string, number>();
+    for (const outcome of this.rowOutcomes(new Date()).values()) {
+      const state = outcome.status === "created" ? outcome.state : outcome.status;
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+    }
+    return [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([state, n]) => `${n} ${state}`)
+      .join(", ");
   }
 
   /** Rows that may still change: not yet created, or with an output not in a final state. */
@@ -232,6 +259,8 @@ export class BatchFollow {
     if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 }
+
+const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");
 
 /** Ports Bitex quotes at once (DESIGN.md section 12, from Bitex's guide "Get a quote"). */
 const QUOTED_AT_ONCE = new Set(["ar", "cl", "mx", "py", "uy"]);

@@ -54,7 +54,7 @@ for (const [style, faults] of STYLES) {
         "online: 63 valid row(s) checked against the API; not checked, as the API does not show them: " +
           "the withdrawal instruction's port (62 row(s)) and owner (62 row(s))",
       );
-      const report = await readReport(join(dir, "payroll.report.csv"));
+      const report = await readReport(join(dir, "payroll.validation.csv"));
       expect(
         report.filter((row) => row.status === "invalid").map((row) => `${row.reference}:${row.error_code}`),
       ).to.deep.equal([
