@@ -316,7 +316,9 @@ async function submitWatched(
       progress.stop();
     }
     const { outcomes, stopped, resumed } = result;
-    if (stopped && !connection.reach.answered && !connection.reach.wrote) {
+    // Refused at the door: the key, nothing listening, no Bitex API there (a signal is not that).
+    const door = ["auth", "unreachable", "usage"];
+    if (stopped && door.includes(stopped.code) && !connection.reach.answered && !connection.reach.wrote) {
       throw await refusedAtTheDoor(stopped, connection.apiUrl, journalPath, journalBefore);
     }
     const allFound = [...outcomes.values()].every((outcome) => outcome.status === "created");
