@@ -414,7 +414,7 @@ function secretsOf(env: NodeJS.ProcessEnv): string[] {
 /** A failure as the user sees it: the disk's errors in words, anything else as it is. */
 function asFailure(error: unknown): unknown {
   // The emulator's and the call gate's own errors, through the one mapper.
-  if (error instanceof Error && ["GateClosedError", "SeedError"].includes(error.name))
+  if (error instanceof Error && ["GateClosedError", "SeedError", "ConfigError"].includes(error.name))
     return stopFor(error, true);
   return !(error instanceof BatchError) && isDiskFailure(error)
     ? diskFailure(error, {

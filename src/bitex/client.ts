@@ -4,10 +4,10 @@
  * did not act (429, refused connection). An ambiguous create throws ApiError `sent: "maybe"`
  * and the caller reconciles by listing outputs (DESIGN.md section 6).
  */
-import { BatchError } from "../errors.js";
 import { encodeJson, parseJson } from "../wire/json.js";
 import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
+import { ConfigError } from "./failure.js";
 import { CallGate, type GateCall } from "./gate.js";
 import {
   asOutput,
@@ -111,7 +111,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const { apiKey } = options;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a key with CR/LF would break or inject headers
   if (apiKey === "" || /[\u0000-\u001f\u007f]/.test(apiKey)) {
-    throw new BatchError("auth", "the API key is empty or contains control characters", {
+    throw new ConfigError("auth", "the API key is empty or contains control characters", {
       hint: "set BITEX_API_KEY to the key shown in your Bitex account",
     });
   }

@@ -17,3 +17,22 @@ export type ApiErrorKind =
 
 /** "no": the server certainly did not act (refused, rejected, never reached). "maybe": it may have. */
 export type Sent = "no" | "maybe";
+
+/**
+ * The client cannot be set up as asked (a malformed or insecure API URL, an unusable key):
+ * the client's own error, turned into the CLI's by the one mapper (submit/policy.ts stopFor).
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly hint: string | undefined;
+
+  constructor(
+    /** The BatchError code it maps to. */
+    readonly code: "usage" | "insecure_url" | "auth",
+    message: string,
+    options: { hint?: string } = {},
+  ) {
+    super(message);
+    this.hint = options.hint;
+  }
+}

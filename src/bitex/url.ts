@@ -1,34 +1,35 @@
 /** Where the API key may be sent: https anywhere, plain http only to this machine. */
-import { BatchError } from "../errors.js";
-import { isLoopback } from "../wire/loopback.js";
 
-/** Throws BatchError "usage" for a malformed URL, "insecure_url" for plain http to a non-loopback host. */
+import { isLoopback } from "../wire/loopback.js";
+import { ConfigError } from "./failure.js";
+
+/** Throws ConfigError "usage" for a malformed URL, "insecure_url" for plain http to a non-loopback host. */
 export function checkApiUrl(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new BatchError(
+    throw new ConfigError(
       "usage",
       `--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got ${show(url)}`,
     );
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new BatchError("usage", `--api-url: expected an https:// URL, got ${show(url)}`);
+    throw new ConfigError("usage", `--api-url: expected an https:// URL, got ${show(url)}`);
   }
   // user:password@ would travel in every log line that prints the URL.
   if (parsed.username !== "" || parsed.password !== "") {
-    throw new BatchError(
+    throw new ConfigError(
       "usage",
       "--api-url: credentials inside the URL are not accepted; use BITEX_API_KEY",
     );
   }
   if (parsed.search !== "" || parsed.hash !== "") {
     // Not echoed: a query is where a key pasted by mistake would sit.
-    throw new BatchError("usage", "--api-url: expected no query (?…) or fragment (#…) in the URL");
+    throw new ConfigError("usage", "--api-url: expected no query (?…) or fragment (#…) in the URL");
   }
   if (parsed.protocol === "http:" && !isLoopback(parsed.hostname)) {
-    throw new BatchError(
+    throw new ConfigError(
       "insecure_url",
       `--api-url ${parsed.origin} is plain http to another machine: API keys travel only over TLS`,
       { hint: "use https://, or http:// only to 127.0.0.1, ::1 or localhost" },

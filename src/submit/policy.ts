@@ -3,6 +3,7 @@
  * (and with what exit), and how long a create with no clear outcome may still land.
  */
 import { ApiError } from "../bitex/errors.js";
+import { ConfigError } from "../bitex/failure.js";
 import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError } from "../errors.js";
@@ -30,6 +31,15 @@ export function isRowRejection(error: unknown): error is ApiError {
 export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
   if (error instanceof BatchError) return error;
   if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
+  if (error instanceof ConfigError) return new BatchError(error.code, error.message, { hint: error.hint });
+  if (error instanceof ApiError && error.kind === "not_found" && !sentAny) {
+    // The first lookup found no such collection: the URL points at something else than Bitex.
+    const path = /^\w+ \/([a-z_]+)/.exec(error.request ?? "")?.[1] ?? "such resource";
+    return new BatchError("usage", `the API has no ${path.replace(/_/g, " ")} (404)`, {
+      hint: "check --api-url",
+      cause: error,
+    });
+  }
   // The emulator's seed, by name: the emulator's code stays out of a run against the real API.
   if (error instanceof Error && error.name === "SeedError") {
     return new BatchError("input", error.message, { hint: (error as { hint?: string }).hint, cause: error });

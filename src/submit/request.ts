@@ -54,13 +54,7 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
     try {
       found = await requestsByExternalId(run.api, planned.externalId);
     } catch (error) {
-      if (error instanceof ApiError && error.kind === "not_found") {
-        run.stop(
-          new BatchError("usage", `the API at ${run.apiLabel} has no concierge requests (404)`, {
-            hint: "check --api-url",
-          }),
-        );
-      } else run.stop(error);
+      run.stop(error); // a 404 here means the URL is not Bitex's: the mapper says so
       return null;
     }
     if (found.length > 1) {

@@ -2,9 +2,11 @@ import { inspect } from "node:util";
 import { expect } from "chai";
 import { type BitexClient, createBitexClient, type RetryInfo } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
+import { ConfigError } from "../../src/bitex/failure.js";
 import { GateClosedError } from "../../src/bitex/gate.js";
 import { createFetchTransport } from "../../src/bitex/transport.js";
 import { BatchError } from "../../src/errors.js";
+import { stopFor } from "../../src/submit/policy.js";
 import {
   closedPort,
   type Received,
@@ -464,7 +466,7 @@ describe("bitex createBitexClient options", () => {
     expect(() =>
       createBitexClient({ baseUrl: "http://api.example.com/api", apiKey: KEY, concurrency: 1, rate: 1 }),
     )
-      .to.throw(BatchError)
+      .to.throw(ConfigError)
       .with.property("code", "insecure_url");
   });
 
@@ -473,7 +475,9 @@ describe("bitex createBitexClient options", () => {
       const error = rejectionSync(() =>
         createBitexClient({ baseUrl: "https://sandbox.bitex.la/api", apiKey, concurrency: 1, rate: 1 }),
       );
-      expect(error).to.be.instanceOf(BatchError).with.property("code", "auth");
+      expect(error).to.be.instanceOf(ConfigError).with.property("code", "auth");
+      // The client throws its own error; the one mapper makes it the CLI's (exit 2).
+      expect(stopFor(error, false)).to.be.instanceOf(BatchError).with.property("code", "auth");
       if (apiKey) expect((error as Error).message).to.not.include(apiKey);
     });
   }

@@ -1,14 +1,22 @@
 import { expect } from "chai";
+import { ConfigError } from "../../src/bitex/failure.js";
 import { apiIdentity, checkApiUrl } from "../../src/bitex/url.js";
 import { BatchError } from "../../src/errors.js";
+import { stopFor } from "../../src/submit/policy.js";
 
 function codeOf(url: string): string {
   try {
     checkApiUrl(url);
     return "ok";
   } catch (error) {
-    expect(error).to.be.instanceOf(BatchError);
-    return (error as BatchError).code;
+    expect(error).to.be.instanceOf(ConfigError);
+    // The client's own error; the one mapper gives the CLI's the same code and words.
+    const mapped = stopFor(error, false);
+    expect(mapped)
+      .to.be.instanceOf(BatchError)
+      .with.property("message", (error as Error).message);
+    expect(mapped.code).to.equal((error as ConfigError).code);
+    return (error as ConfigError).code;
   }
 }
 
@@ -46,7 +54,7 @@ describe("bitex checkApiUrl", () => {
     );
     for (const url of ["https://user:s3cret@bitex.la/api", "https://bitex.la/api?key=s3cret"]) {
       expect(() => checkApiUrl(url))
-        .to.throw(BatchError)
+        .to.throw(ConfigError)
         .with.property("message")
         .that.does.not.include("s3cret");
     }
