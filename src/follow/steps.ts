@@ -99,7 +99,8 @@ export async function runStep(
       }
       // A refusal may only mean an earlier call already did it: the request's state says.
       const read = await ctx.api.getRequest(current.id);
-      if (error.kind === "validation" && !stepDone(action, read.state)) throw refused(action, read, error);
+      if (error.kind === "validation" && !stepDone(action, read.state))
+        throw new StepRefused(action, read, error);
       current = read;
     }
   }
@@ -111,12 +112,15 @@ function interrupted(): BatchError {
   });
 }
 
-function refused(action: StepAction, request: ConciergeRequest, error: ApiError): BatchError {
-  const what = action === "request_quote" ? "a quote" : "the quote";
-  const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
-  return new BatchError(
-    "refused",
-    `request ${request.id} is ${request.state}${reason}: Bitex refused ${action === "request_quote" ? "to give" : "to accept"} ${what}: ${error.detail}`,
-    { hint: "run bitex-batch status <csv> to see every row; a cancelled request's rows need a new batch" },
-  );
+/** Bitex refused a step, and the request as read again shows it was not done before (policy.ts maps it). */
+export class StepRefused extends Error {
+  override name = "StepRefused";
+
+  constructor(
+    readonly action: StepAction,
+    readonly request: ConciergeRequest,
+    readonly refusal: ApiError,
+  ) {
+    super(`${action} on request ${request.id}: ${refusal.detail}`);
+  }
 }

@@ -7,6 +7,7 @@ import { ConfigError } from "../bitex/failure.js";
 import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError } from "../errors.js";
+import { StepRefused } from "../follow/steps.js";
 
 export const RESUME_HINT = "run the same command again to resume; nothing will be paid twice";
 
@@ -32,6 +33,16 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
   if (error instanceof BatchError) return error;
   if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
   if (error instanceof ConfigError) return new BatchError(error.code, error.message, { hint: error.hint });
+  if (error instanceof StepRefused) {
+    const { action, request, refusal } = error;
+    const what = action === "request_quote" ? "to give a quote" : "to accept the quote";
+    const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
+    return new BatchError(
+      "refused",
+      `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
+      { hint: "run bitex-batch status <csv> to see every row; a cancelled request's rows need a new batch" },
+    );
+  }
   if (error instanceof ApiError && error.kind === "not_found" && !sentAny) {
     // The first lookup found no such collection: the URL points at something else than Bitex.
     const path = /^\w+ \/([a-z_]+)/.exec(error.request ?? "")?.[1] ?? "such resource";

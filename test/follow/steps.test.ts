@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
-import { runStep, type StepApi } from "../../src/follow/steps.js";
+import { runStep, type StepApi, StepRefused } from "../../src/follow/steps.js";
 import { foldJournal, type JournalState, JournalWriter, parseJournal } from "../../src/submit/journal.js";
+import { stopFor } from "../../src/submit/policy.js";
 import { request } from "../helpers/follow-fakes.js";
 
 /** A server holding one request, whose answers a test can lose after acting. */
@@ -99,7 +100,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     expect(server.calls).to.deep.equal(["accept_quote", "get"]);
   });
 
-  it("a real refusal (the request is not quoted any more) is a BatchError 'refused' naming the request", async () => {
+  it("a real refusal (the request is not quoted any more) becomes a BatchError 'refused' naming the request", async () => {
     const server = new FakeServer();
     server.state = request({ state: "cancelled", cancellation_reason: "quote_not_accepted" });
     const { ctx, entries } = await context(server);
@@ -107,8 +108,11 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     await runStep(ctx, "accept_quote", request({ state: "quoted" })).catch((e) => {
       error = e;
     });
-    expect(error).to.include({ code: "refused" });
-    expect((error as Error).message).to.match(
+    expect(error).to.be.instanceOf(StepRefused);
+    // The one mapper makes it the CLI's refusal (exit 2), naming the request and its state.
+    const mapped = stopFor(error, true);
+    expect(mapped).to.include({ code: "refused" });
+    expect(mapped.message).to.match(
       /^request 7 is cancelled \(quote_not_accepted\): Bitex refused to accept/,
     );
     expect(await entries()).to.deep.equal(["accept_quote:intent:"]);
