@@ -10,6 +10,7 @@ import { keyFromFile } from "./commands/connect.js";
 import { holdJson, takeJson } from "./commands/console.js";
 import { setImmediateExit } from "./commands/signals.js";
 import { diskFailure, isDiskFailure } from "./disk.js";
+import { editDistance } from "./edit-distance.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./state-dir.js";
@@ -168,20 +169,6 @@ export function closestOption(unknown: string, known: readonly string[]): string
     if (!best || d < best.d) best = { name, d };
   }
   return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.name : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const kept = row[j] ?? 0;
-      row[j] = Math.min(kept + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = kept;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 export function buildCli(argv: string[], ran: Ran = {}) {

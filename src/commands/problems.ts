@@ -3,6 +3,8 @@
  * on stderr (line, column, value, code, and a hint that works), the first 20 of them, then
  * "and N more: see the report". `--quiet` keeps them; `--json` carries the first 100.
  */
+
+import { editDistance } from "../edit-distance.js";
 import type { CheckedRow, RawCells } from "../model.js";
 import { PORTS } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
@@ -20,28 +22,13 @@ export interface Problem {
 export const SHOWN_ON_STDERR = 20;
 export const SHOWN_IN_JSON = 100;
 
-/** Levenshtein distance, small strings only (port codes). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const kept = row[j] ?? 0;
-      row[j] = Math.min(kept + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = kept;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
 /** The port closest to a typo ("cl-clp", "CLP", "cl_cpl"), or undefined when none is close. */
 export function closestPort(value: string): string | undefined {
   const text = value.trim().toLowerCase().replace(/[\s-]/g, "_");
   let best: { port: string; d: number } | undefined;
   for (const port of PORTS) {
     // A bare currency ("clp") names the port whose currency it is, when only one has it.
-    const d = port.endsWith(`_${text}`) ? 1 : distance(text, port);
+    const d = port.endsWith(`_${text}`) ? 1 : editDistance(text, port);
     if (!best || d < best.d) best = { port, d };
   }
   return best && best.d <= 2 ? best.port : undefined;
