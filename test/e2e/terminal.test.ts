@@ -34,9 +34,17 @@ async function flakyGateway(
   downForMs: number,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const upstream = new URL(target);
-  const downUntil = Date.now() + downForMs;
+  // Down from the first call it gets, for downForMs; but a call is refused at most 5 times, so
+  // that the client's sixth and last attempt always goes through and the run never depends on
+  // how its retries' random jitter happened to add up.
+  let downUntil: number | undefined;
+  const refused = new Map<string, number>();
   const server = http.createServer((req, res) => {
-    if (Date.now() < downUntil) {
+    downUntil ??= Date.now() + downForMs;
+    const call = `${req.method} ${req.url}`;
+    const times = refused.get(call) ?? 0;
+    if (Date.now() < downUntil && times < 5) {
+      refused.set(call, times + 1);
       res.writeHead(503, { "content-type": "text/html" }).end("<html>down</html>");
       return;
     }
@@ -92,7 +100,7 @@ describe("terminal and log output (issue 14)", function () {
 
   it("a log: an outage is two lines, notices carry an ISO time, no carriage return nor escape", async () => {
     box = await sandbox();
-    const gateway = await flakyGateway(box.url, 2500);
+    const gateway = await flakyGateway(box.url, 1500);
     try {
       const dir = await tempDir();
       await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
