@@ -7,9 +7,9 @@
 import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Faults, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
 import { withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
 
@@ -34,15 +34,6 @@ async function flow(faults: Partial<Faults> = {}): Promise<Flow> {
       env: { ...apiEnv(box), BITEX_BATCH_CRASH_AT: crashAt },
     });
   return { box, dir, run };
-}
-
-function maxTotals(box: Sandbox): string[] {
-  const sums = new Map<string, number>();
-  for (const request of box.state().requests) {
-    const currency = portCurrency(request.attributes.port_code as PortCode).toUpperCase();
-    sums.set(currency, (sums.get(currency) ?? 0) + Number(request.attributes.total_to_spend));
-  }
-  return [...sums].flatMap(([c, sum]) => ["--max-total", `${c}=${sum.toFixed(minorUnits(c))}`]);
 }
 
 function expectKilled(result: CliResult): void {

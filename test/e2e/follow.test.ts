@@ -7,9 +7,11 @@ import { copyFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
+import { padScale } from "../../src/decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
 import { readReport, withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
 
@@ -46,20 +48,6 @@ async function quoteAll(f: Flow, extra: string[] = []): Promise<void> {
   expect(second.code, second.stderr).to.equal(0);
 }
 
-/** The --max-total flags that exactly cover the quotes the emulator made. */
-function maxTotals(box: Sandbox, less = "0"): string[] {
-  const sums = new Map<string, number>();
-  for (const request of box.state().requests) {
-    const currency = portCurrency(request.attributes.port_code as PortCode).toUpperCase();
-    // Exact enough here: the emulator's totals have at most 2 decimals and a few digits.
-    sums.set(currency, (sums.get(currency) ?? 0) + Number(request.attributes.total_to_spend));
-  }
-  return [...sums].flatMap(([currency, sum]) => [
-    "--max-total",
-    `${currency}=${(sum - Number(less)).toFixed(minorUnits(currency))}`,
-  ]);
-}
-
 function requestStates(box: Sandbox): string[] {
   return box.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
 }
@@ -69,7 +57,7 @@ function actionCalls(box: Sandbox): Record<string, { request_quote: number; acce
 }
 
 const money = (value: number | null, currency: string) =>
-  value === null ? "" : value.toFixed(minorUnits(currency));
+  value === null ? "" : padScale(String(value), minorUnits(currency));
 
 /** Every report row against the emulator's own output and request. */
 async function expectReportMatchesServer(f: Flow): Promise<Record<string, string>[]> {
