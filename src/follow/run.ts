@@ -161,12 +161,13 @@ export class BatchFollow {
       await this.read();
       this.options.checkpoint?.("status-read");
       await onRead?.();
-      const states = this.stateLine();
+      const outcomes = [...this.rowOutcomes(new Date()).values()];
+      const states = stateLine(outcomes);
       if (states !== said) this.options.say(`rows: ${states}`);
       said = states;
-      const open = this.openRows();
+      const open = openCount(outcomes);
       if (open === 0) return;
-      const uncreated = [...this.rowOutcomes(new Date()).values()].filter((o) => o.status === "pending");
+      const uncreated = outcomes.filter((o) => o.status === "pending");
       if (uncreated.length > 0) {
         // Waiting cannot help these: only submit creates them.
         throw new BatchError("not_yet", `${uncreated.length} row(s) of the batch are not created yet`, {
@@ -182,32 +183,9 @@ export class BatchFollow {
     }
   }
 
-  /** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
-  private stateLine(): string {
-    const counts = new Map<string, number>();
-    for (const outcome of this.rowOutcomes(new Date()).values()) {
-      const state = outcome.status === "created" ? outcome.state : outcome.status;
-      counts.set(state, (counts.get(state) ?? 0) + 1);
-    }
-    return [...counts]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([state, n]) => `${n} ${state}`)
-      .join(", ");
-  }
-
   /** Rows that may still change: not yet created, or with an output not in a final state. */
   openRows(): number {
-    const outcomes = this.rowOutcomes(new Date());
-    let open = 0;
-    for (const outcome of outcomes.values()) {
-      if (outcome.status === "pending") open++;
-      else if (
-        outcome.status === "created" &&
-        !(FINAL_OUTPUT_STATES as readonly string[]).includes(outcome.state)
-      )
-        open++;
-    }
-    return open;
+    return openCount([...this.rowOutcomes(new Date()).values()]);
   }
 
   /** What each planned row is on the server, as last read. */
@@ -258,6 +236,26 @@ export class BatchFollow {
   private async pause(ms: number): Promise<void> {
     if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
+}
+
+/** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
+function stateLine(outcomes: readonly RowOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) {
+    const state = outcome.status === "created" ? outcome.state : outcome.status;
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
+}
+
+function openCount(outcomes: readonly RowOutcome[]): number {
+  const final = FINAL_OUTPUT_STATES as readonly string[];
+  return outcomes.filter(
+    (o) => o.status === "pending" || (o.status === "created" && !final.includes(o.state)),
+  ).length;
 }
 
 const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");
