@@ -211,6 +211,16 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   } finally {
     await journal?.close();
   }
+  if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
+    // Section 12: a batch that does not exist is exit 2, not "not there yet".
+    stopped = new BatchError(
+      "input",
+      `batch ${batch.loaded.batchId} of ${batch.loaded.file} is not on the server`,
+      {
+        hint: `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
+      },
+    );
+  }
   if (follow.views.length > 0) await writeOut();
   const now = new Date();
   out.summary([...requestLines(follow, now), ...(tally ? tallyLines(tally) : [])]);

@@ -245,6 +245,21 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(report.find((row) => row.line === "2")?.output_id).to.equal("1");
   });
 
+  it("a batch that was never submitted does not exist: status and quote exit 2 and send nothing", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    const status = await f.run(["status", "payroll.csv"]);
+    expect(status.code, status.stderr).to.equal(2);
+    expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+    const quote = await f.run(["quote", "payroll.csv"]);
+    expect(quote.code, quote.stderr).to.equal(2);
+    expect(quote.stderr).to.match(
+      /the batch cannot be quoted: no request for 112 from ar_ars on the server: nothing of it was created/,
+    );
+    expect(box.state().requests).to.deep.equal([]);
+    expect(actionCalls(box)).to.deep.equal({});
+  });
+
   it("status finds the batch by external_id when the state directory is gone, and writes the same report", async () => {
     box = await emulator();
     const f = await flow(box);
