@@ -1,7 +1,7 @@
 /**
  * The one error type of bitex-batch. Every failure that stops a command is a BatchError
  * with a stable code; `exitCodeFor` (the only place that knows exit codes) turns it into
- * the process exit status of DESIGN.md section 8.
+ * the process exit status of docs/design.md section 8.
  */
 export type BatchErrorCode =
   | "usage" // bad flag or option combination

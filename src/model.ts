@@ -31,7 +31,7 @@ export type CheckedRow =
   | { line: number; ok: false; errors: RowError[]; raw: RawCells };
 
 /**
- * The input columns (DESIGN.md section 4), in the order the template and the report show
+ * The input columns (docs/design.md section 4), in the order the template and the report show
  * them: the one table the header aliases, the raw cells, the row store, the template and
  * the report's input cells are derived from. Adding a column is a line here plus its check
  * in validate/rows.ts.
@@ -180,7 +180,7 @@ export interface InputRow {
 }
 
 export interface PlannedRequest {
-  /** `${payerUserId}|${senderPort}`: the grouping key of DESIGN.md section 5. */
+  /** `${payerUserId}|${senderPort}`: the grouping key of docs/design.md section 5. */
   key: string;
   externalId: string;
   payerUserId: string;

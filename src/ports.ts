@@ -1,4 +1,4 @@
-/** Bitex CrossBorder ports (DESIGN.md section 9) and the ISO 4217 minor units of their currencies. */
+/** Bitex CrossBorder ports (docs/design.md section 9) and the ISO 4217 minor units of their currencies. */
 export const PORTS = [
   "ar_ars",
   "ar_usd",

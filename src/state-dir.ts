@@ -1,5 +1,5 @@
 /**
- * Where the journals and locks live by default: one directory per user (DESIGN.md section 3),
+ * Where the journals and locks live by default: one directory per user (docs/design.md section 3),
  * so that every run of a batch on this host shares one lock and one journal wherever it is
  * started from. `$XDG_STATE_HOME/bitex-batch`, else `~/.local/state/bitex-batch`.
  */

@@ -1,4 +1,4 @@
-/** Issue 10: the folders of src/ keep to their boundaries (test/helpers/boundaries.ts). */
+/** The layers of src/ keep to their boundaries (docs/design.md section 14; test/helpers/boundaries.ts). */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";

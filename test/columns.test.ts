@@ -1,5 +1,5 @@
 /**
- * Issue 10: one table of input columns (model.ts). The header aliases, the required columns,
+ * One table of input columns (model.ts). The header aliases, the required columns,
  * the row store's encoding and the template's header are all derived from it, so a column
  * added to the table reaches each of them.
  */

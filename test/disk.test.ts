@@ -9,7 +9,7 @@ import { JournalWriter } from "../src/submit/journal.js";
 const fsError = (code: string, path?: string) =>
   Object.assign(new Error(`${code}: failed`), { code, syscall: "write", ...(path ? { path } : {}) });
 
-describe("disk failures (issue 11)", () => {
+describe("disk failures: named with the path, exit 2 before anything was sent, 3 after", () => {
   const table: [string, string][] = [
     ["ENOSPC", "the disk is full"],
     ["EFBIG", "the file would exceed the file size limit of this process (ulimit -f)"],

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { defaultStateDir } from "../src/state-dir.js";
 
-describe("defaultStateDir (DESIGN.md section 3)", () => {
+describe("defaultStateDir (docs/design.md section 3)", () => {
   it("$XDG_STATE_HOME/bitex-batch when it is an absolute path", () => {
     expect(defaultStateDir({ XDG_STATE_HOME: "/var/state" }, "/home/ana")).to.equal("/var/state/bitex-batch");
   });

@@ -2,7 +2,7 @@
  * The Bitex CrossBorder client: every call passes the shared CallGate, then the retry loop.
  * GETs are retried on network errors, 408/425/429/5xx; creates only when the server surely
  * did not act (429, refused connection). An ambiguous create throws ApiError `sent: "maybe"`
- * and the caller reconciles by listing outputs (DESIGN.md section 6).
+ * and the caller reconciles by listing outputs (docs/design.md section 6).
  */
 import { encodeJson, parseJson } from "../wire/json.js";
 import { MAX_PAGE_SIZE } from "../wire/resources.js";

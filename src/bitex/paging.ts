@@ -1,6 +1,6 @@
 /**
  * Reading a whole list, and proving it whole. Before a re-send the engine takes `listOutputs`
- * for every output of the request (DESIGN.md section 6), so part of a list taken for all of it
+ * for every output of the request (docs/design.md section 6), so part of a list taken for all of it
  * pays someone twice. Bitex's recorded lists carry only `data`, none of its paging parameters
  * is documented, and a server may cap pages at any size: no page is the last unless this proves it.
  *

@@ -47,7 +47,7 @@ export function isRetryable(error: RetryInput["error"]): boolean {
 export function retryDecision({ attempt, error, idempotent, policy, random }: RetryInput): RetryDecision {
   if (!isRetryable(error)) return { retry: false, reason: "not_retryable" };
   // Re-sending a create the server may have performed could pay someone twice; the caller
-  // must list what exists first (DESIGN.md section 6).
+  // must list what exists first (docs/design.md section 6).
   if (!idempotent && error.sent === "maybe") return { retry: false, reason: "ambiguous" };
   if (attempt >= policy.maxAttempts) return { retry: false, reason: "attempts_exhausted" };
   if (error.retryAfterMs !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * The batch a command works on, from the file: the same batch id rules, validation and plan
- * as `submit`, and what the batch's journal says (DESIGN.md section 12: `quote`, `accept`
+ * as `submit`, and what the batch's journal says (docs/design.md section 12: `quote`, `accept`
  * and `status` name the file, never a batch id the operator has to copy around).
  */
 import { BatchError } from "../errors.js";

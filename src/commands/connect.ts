@@ -53,7 +53,7 @@ export interface ConnectOptions {
   concurrency: number;
   rate: number;
   env?: NodeJS.ProcessEnv;
-  /** --sandbox only: the emulator's clock speed (DESIGN.md section 12); default 1. */
+  /** --sandbox only: the emulator's clock speed (docs/design.md section 12); default 1. */
   timeScale?: number;
 }
 

@@ -65,7 +65,7 @@ export function reportCommandOutput(
 }
 
 /**
- * `--json` prints exactly one object for every outcome (issue 14). The CLI entry holds the
+ * `--json` prints exactly one object for every outcome (docs/design.md section 3). The CLI entry holds the
  * objects commands produce and prints one at the end, with `error` when the run failed;
  * without the entry (a test calling a command), objects go straight to stdout.
  */

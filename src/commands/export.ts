@@ -1,6 +1,6 @@
 /**
  * `export`: every request of a period and every output of those requests, read from the API,
- * as one report row per output with totals (DESIGN.md section 13). Read-only.
+ * as one report row per output with totals (docs/design.md section 13). Read-only.
  *
  * Requests are listed whole (no date filter is documented) and filtered by created_at here.
  * The listing does not stop early: a server's order is not documented either, and a page that

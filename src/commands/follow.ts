@@ -1,5 +1,5 @@
 /**
- * `quote`, `accept`, `status` and the follow-through of `submit --until` (DESIGN.md section
+ * `quote`, `accept`, `status` and the follow-through of `submit --until` (docs/design.md section
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */

@@ -1,5 +1,5 @@
 /**
- * Row problems where people look (issue 14): every invalid or failed row becomes one line
+ * Row problems where people look: every invalid or failed row becomes one line
  * on stderr (line, column, value, code, and a hint that works), the first 20 of them, then
  * "and N more: see the report". `--quiet` keeps them; `--json` carries the first 100.
  */

@@ -30,7 +30,7 @@ export interface SubmitArgs extends FollowArgs {
   quiet: boolean;
   dryRun: boolean;
   skipInvalid: boolean;
-  /** How far to take the batch (DESIGN.md section 12); default "created". */
+  /** How far to take the batch (docs/design.md section 12); default "created". */
   until: Until;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The period of an export (DESIGN.md section 13), pure: whole calendar days in one IANA time
+ * The period of an export (docs/design.md section 13), pure: whole calendar days in one IANA time
  * zone, `from` and `to` inclusive, as the half-open instant range [start, end). date-fns does
  * the calendar arithmetic; @date-fns/tz makes it happen in the zone rather than the host's, so
  * a cron host in Madrid exports the same Buenos Aires month as a laptop in Santiago.

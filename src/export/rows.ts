@@ -37,7 +37,7 @@ export interface ExportRow {
 const column = (name: keyof ExportRow, kind: TableColumn["kind"], currency?: keyof ExportRow) =>
   currency === undefined ? { name, kind } : { name, kind, currency };
 
-/** DESIGN.md section 13, in this order; each figure's currency is in the column it names. */
+/** docs/design.md section 13, in this order; each figure's currency is in the column it names. */
 export const EXPORT_COLUMNS = [
   column("request_id", "id"),
   column("external_id", "text"),

@@ -1,5 +1,5 @@
 /**
- * The acceptance guard (pure, DESIGN.md section 12). Accepting commits the payer's money, so
+ * The acceptance guard (pure, docs/design.md section 12). Accepting commits the payer's money, so
  * it happens only when every request of the batch is quoted and still inside its deadline,
  * and, per sender currency, the sum of `total_to_spend` is within the operator's
  * `--max-total`. A currency without a `--max-total` is refused: no limit is never implied.

@@ -1,5 +1,5 @@
 /**
- * Where a batch stands on the server (DESIGN.md section 12): each planned request found again
+ * Where a batch stands on the server (docs/design.md section 12): each planned request found again
  * (from the journal, else by `external_id`), read, and its outputs listed and matched to the
  * batch's rows. Journaled output ids are matched first; the rest as a multiset (reconcile.ts),
  * so a batch whose journal is gone is still read correctly. Nothing here writes anything.

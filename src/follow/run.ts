@@ -1,5 +1,5 @@
 /**
- * The follow-through of a batch whose outputs were created (DESIGN.md section 12): quote
+ * The follow-through of a batch whose outputs were created (docs/design.md section 12): quote
  * behind the quote gate, accept behind the guard, then follow every row to a final state.
  * The API and the journal come in from outside; the decisions are in gate.ts, guard.ts and
  * steps.ts, and what the report shows of each row is `rowOutcomes`.
@@ -260,7 +260,7 @@ function openCount(outcomes: readonly RowOutcome[]): number {
 
 const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");
 
-/** Ports Bitex quotes at once (DESIGN.md section 12, from Bitex's guide "Get a quote"). */
+/** Ports Bitex quotes at once (docs/design.md section 12, from Bitex's guide "Get a quote"). */
 const QUOTED_AT_ONCE = new Set(["ar", "cl", "mx", "py", "uy"]);
 
 function quotedLater(view: RequestView): boolean {

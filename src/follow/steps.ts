@@ -1,6 +1,6 @@
 /**
  * The money steps on a whole request, `request_quote` and `accept_quote`, exactly once
- * (DESIGN.md section 12). The journal holds the intent before the call and the outcome
+ * (docs/design.md section 12). The journal holds the intent before the call and the outcome
  * after. An answer that may have been lost is settled by reading the request: the call is
  * sent again only when the server's state shows it surely did not happen.
  */

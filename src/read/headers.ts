@@ -1,5 +1,5 @@
 /**
- * Header names → canonical columns (DESIGN.md section 4). Names are compared after
+ * Header names → canonical columns (docs/design.md section 4). Names are compared after
  * normalisation (case, accents, spaces, `-`, punctuation), then looked up in an alias table
  * that the README lists. Aliases are deliberately narrow: a bare "recipient", "payer",
  * "destinatario" or "beneficiario" is as often a column of names as of ids, and "user_id"
@@ -53,7 +53,7 @@ export function canonicalColumn(name: string): CanonicalColumn | null {
 /** A required column, or a list of which at least one must be present (amount or budget). */
 export type RequiredColumn = CanonicalColumn | readonly CanonicalColumn[];
 
-/** The columns DESIGN.md section 4 requires; `sender_port` may come from `--sender-port`. */
+/** The columns docs/design.md section 4 requires; `sender_port` may come from `--sender-port`. */
 export function requiredColumns(options: { senderPortOption?: boolean } = {}): RequiredColumn[] {
   const required: RequiredColumn[] = [];
   const money = INPUT_COLUMN_TABLE.filter((column) => column.required === "one-of-money").map(

@@ -1,5 +1,5 @@
 /**
- * The report's columns (DESIGN.md section 7) and the row type every stage hands to the
+ * The report's columns (docs/design.md section 7) and the row type every stage hands to the
  * report writer. The report shows what happened to each input record; money is text here
  * (canonical decimals), never a float.
  */
@@ -29,7 +29,7 @@ export const REPORT_COLUMNS = [
   "error_code",
   "error",
   "updated_at",
-  // Added after DESIGN's columns, so that every column keeps its place (issue 15).
+  // Added last, so that every earlier column keeps its place (docs/design.md section 7).
   "raw_amount",
   "raw_budget",
 ] as const;
@@ -43,7 +43,7 @@ export type Status = (typeof STATUSES)[number];
 /**
  * One report row per input record. Every text field is "" when unknown, never undefined.
  * - `amount` / `budget`: canonical decimal text ("1234.56") for rows that passed validation,
- *   "" for `invalid` rows: those columns hold numbers only (issue 15).
+ *   "" for `invalid` rows: those columns hold numbers only (docs/design.md section 7).
  * - `raw_amount` / `raw_budget`: for `invalid` rows, the cells exactly as the input had them
  *   (no decimal-comma conversion), because a raw "1.234" must not be shown as a number it
  *   may not be; "" for every other row.
@@ -54,7 +54,7 @@ export type Status = (typeof STATUSES)[number];
  *   `request_id`, `output_id`): digit strings.
  * - `receive_*`: what the payee gets (destination currency); `spend_*`: what the payer is
  *   charged (sender currency). Before a quote only the row's own figure is known, in its
- *   column; the server fills both once it quotes (DESIGN.md section 12).
+ *   column; the server fills both once it quotes (docs/design.md section 12).
  * - `request_state`, `cancellation_reason`: the request's, as last read from the server.
  * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z": when the row's data
  *   was last read from the server (or decided locally, for rows never sent).

@@ -1,5 +1,5 @@
 /**
- * The three CSV dialects the tool writes (issue 5) and the cell rules shared by the report
+ * The three CSV dialects the tool writes (docs/design.md section 7) and the cell rules shared by the report
  * and the template: formula neutralising for text, plain numbers for amounts and ids.
  * Quoting is csv-stringify's: a field is quoted only when it holds the delimiter, a quote,
  * CR or LF, and quotes inside are doubled (RFC 4180).

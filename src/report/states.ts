@@ -1,5 +1,5 @@
 /**
- * What the server says the money is doing, from the columns of DESIGN.md section 12: per
+ * What the server says the money is doing, from the columns of docs/design.md section 12: per
  * currency, status and output state, the sum of what payees receive (`receive_*`) and of
  * what payers are charged (`spend_*`), and per sender currency the spend of rows whose
  * request holds a quote. Sums are exact (src/decimal.ts), amounts are strings. Built a row at
@@ -42,7 +42,7 @@ const QUOTED_REQUEST_STATES: ReadonlySet<string> = new Set([
   "finished",
 ]);
 
-/** Output states in the order a payment goes through them (DESIGN.md section 12). */
+/** Output states in the order a payment goes through them (docs/design.md section 12). */
 const STATE_ORDER = [
   "",
   "accepting",

@@ -1,6 +1,6 @@
 /**
  * The end-of-run summary: rows by status, and per currency the total in the file against
- * the total created (issue 3). Sums are exact (src/decimal.ts); the object is plain JSON
+ * the total created. Sums are exact (src/decimal.ts); the object is plain JSON
  * with amounts as strings, and is the core of the `--json` output.
  */
 import { add, type Decimal, decimalOrNull, format } from "../decimal.js";

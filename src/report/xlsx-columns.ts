@@ -92,7 +92,7 @@ function textOf(value: string | number | null | undefined): string {
   return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
 }
 
-/** Each money column of the report and the currency its figures are in (DESIGN.md sections 7 and 12). */
+/** Each money column of the report and the currency its figures are in (docs/design.md sections 7 and 12). */
 const MONEY_CURRENCY: Partial<Record<ReportColumn, (row: ReportRow) => string>> = {
   amount: (row) => (isPort(row.port) ? portCurrency(row.port).toUpperCase() : row.currency),
   budget: (row) => (isPort(row.sender_port) ? portCurrency(row.sender_port).toUpperCase() : row.currency),

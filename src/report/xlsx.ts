@@ -1,5 +1,5 @@
 /**
- * The `xlsx` report (issue 15): the same rows as the CSV report, in a workbook whose cells
+ * The `xlsx` report (docs/design.md section 7): the same rows as the CSV report, in a workbook whose cells
  * carry their type, so no spreadsheet has to guess. Ids and references are text (a 20-digit
  * id or "0012345" stays as written), amounts are numbers shown with their currency's
  * decimals, times are dates in one zone; a frozen header with a filter, and a second sheet

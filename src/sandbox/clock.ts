@@ -1,5 +1,5 @@
 /**
- * The emulator's own clock (DESIGN.md section 12): it starts at `start` (default: the real time
+ * The emulator's own clock (docs/design.md section 12): it starts at `start` (default: the real time
  * at start-up) and runs `timeScale` times faster than real time. Scale 0 stops it: time stands
  * still, so only what is due at that instant happens (a quote whose eta is now), until
  * POST /_sandbox/advance `{"minutes": N}` moves it. `forward` moves it at any scale.

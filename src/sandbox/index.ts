@@ -1,5 +1,5 @@
 /**
- * The embedded Bitex CrossBorder emulator (DESIGN.md section 9): start it in-process with
+ * The embedded Bitex CrossBorder emulator (docs/design.md section 9): start it in-process with
  * `startSandbox`, or run it as `bitex-batch sandbox` through `runSandboxServer`.
  * It listens on loopback only.
  */
@@ -43,7 +43,7 @@ export interface SandboxOptions {
   /** Fault settings and the list style (`list_style`, `page_cap`), as POST /_sandbox/faults takes them. */
   faults?: Partial<Faults>;
   /**
-   * The emulator's clock runs this many times faster than real time (DESIGN.md section 12).
+   * The emulator's clock runs this many times faster than real time (docs/design.md section 12).
    * Default 1. 0 stops it: only what is due at that instant happens (quotes at once for the
    * five countries) until advance `{"minutes": N}` moves it.
    */

@@ -90,7 +90,7 @@ export function parsePage(query: URLSearchParams): Page {
 }
 
 /**
- * `bare` lists (DESIGN.md section 9, "List styles") read pages as a permissive server would:
+ * `bare` lists (docs/design.md section 9, "List styles") read pages as a permissive server would:
  * `page[size]`, or else `page[per_page]`, up to `cap` (also the default size); `page[number]`
  * from 1. A value it cannot read is ignored (the default applies), never a 400.
  */

@@ -1,5 +1,5 @@
 /**
- * The request and output state machines of DESIGN.md section 9, as pure decisions. progress.ts
+ * The request and output state machines of docs/design.md section 9, as pure decisions. progress.ts
  * applies them (and their side effects: quotes, funding, counters); these functions only say
  * where a state goes next, timeline.ts says when.
  *

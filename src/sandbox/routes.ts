@@ -1,5 +1,5 @@
 /**
- * The /api endpoints of DESIGN.md section 9: a table of (method, path pattern, handler).
+ * The /api endpoints of docs/design.md section 9: a table of (method, path pattern, handler).
  * Handlers mutate the store synchronously and return the reply; problems are thrown as
  * ApiProblem. Unknown paths and methods get Bitex's 404 shape A, as unknown ids do.
  *

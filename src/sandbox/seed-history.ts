@@ -1,5 +1,5 @@
 /**
- * Past requests in the emulator's seed (DESIGN.md section 13), so that a period can be tested
+ * Past requests in the emulator's seed (docs/design.md section 13), so that a period can be tested
  * without waiting for it: each request with its outputs, its `created_at` and the states it
  * ended in. They are checked like everything else in the seed, up front and naming the field,
  * and held to the rules the API enforces on live ones (the payee's own instruction, on its

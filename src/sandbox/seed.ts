@@ -1,5 +1,5 @@
 /**
- * The emulator's world file (DESIGN.md section 9): the API key, users, withdrawal
+ * The emulator's world file (docs/design.md section 9): the API key, users, withdrawal
  * instructions, balances, exchange rates and past requests (seed-history.ts). Its format is a
  * contract, so any test can bring its own world; `parseSeed` checks it up front and says
  * exactly what is wrong.
@@ -58,7 +58,7 @@ export interface Seed {
   withdrawal_instructions: SeedWithdrawalInstruction[];
   balances: SeedBalance[];
   rates: SeedRate[];
-  /** Past requests with their outputs (DESIGN.md section 13); absent when the seed has none. */
+  /** Past requests with their outputs (docs/design.md section 13); absent when the seed has none. */
   requests?: SeedRequest[];
 }
 
@@ -66,7 +66,7 @@ export interface Seed {
 export class SeedError extends Error {
   /** The BatchError code the CLI's mapper gives it. */
   readonly code = "input";
-  readonly hint = "see the seed format in DESIGN.md section 9, or fixtures/demo/seed.json";
+  readonly hint = "see the seed format in docs/design.md section 9, or fixtures/demo/seed.json";
   constructor(message: string) {
     super(message);
     this.name = "SeedError";

@@ -21,7 +21,7 @@ import type { OutputRecord, RequestRecord } from "./store.js";
 
 type Money<A, K extends keyof A> = Omit<A, K> & { [P in K]: JsonNumber | null };
 
-/** DESIGN.md section 12: set when the quote is requested and when it is accepted, else null. */
+/** docs/design.md section 12: set when the quote is requested and when it is accepted, else null. */
 export interface QuoteTimestamps {
   quote_requested_at: string | null;
   quote_accepted_at: string | null;

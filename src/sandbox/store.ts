@@ -148,7 +148,7 @@ export class Store {
   }
 
   /**
-   * The seed's past requests and outputs (DESIGN.md section 13), as they were: ids, times and
+   * The seed's past requests and outputs (docs/design.md section 13), as they were: ids, times and
    * states kept, then new ids numbered above the highest seeded one. They are listed and read
    * like created ones but not driven forward: a seeded past is history, and one left mid-way
    * simply stays there.

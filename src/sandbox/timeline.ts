@@ -1,5 +1,5 @@
 /**
- * When the server-side steps of a request happen on the emulator's clock (DESIGN.md section 12,
+ * When the server-side steps of a request happen on the emulator's clock (docs/design.md section 12,
  * "The emulator's clock"), as pure decisions; machine.ts says where a state goes, this file says
  * when, and the store applies both.
  *

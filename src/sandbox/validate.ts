@@ -48,7 +48,7 @@ export interface CheckedOutput {
   budget: Decimal | null;
 }
 
-/** Every rule of DESIGN.md section 9 for a new output; all problems are reported at once. */
+/** Every rule of docs/design.md section 9 for a new output; all problems are reported at once. */
 export function checkOutput(candidate: OutputCandidate): CheckedOutput {
   const { request, payee, instruction, attributes } = candidate;
   const problems: Violation[] = [];

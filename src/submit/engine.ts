@@ -1,5 +1,5 @@
 /**
- * Submit a plan exactly once (DESIGN.md section 6). The journal says what this batch did
+ * Submit a plan exactly once (docs/design.md section 6). The journal says what this batch did
  * before; the server says what exists. A row counts as created only once its output id is
  * in the journal. A create whose outcome is unknown is never simply sent again: after a
  * settle delay the request's outputs are listed and matched to the rows still unaccounted

@@ -37,7 +37,7 @@ export type JournalEntry =
   | { t: "failed"; line: number; request_id: string; code: string; error: string; at: string }
   | { t: "ambiguous"; line: number; code: string; at: string }
   | { t: "end"; outcome: "finished" | "stopped"; at: string }
-  /** A money step on a whole request (DESIGN.md section 12): intent before the call, done after. */
+  /** A money step on a whole request (docs/design.md section 12): intent before the call, done after. */
   | {
       t: "step";
       action: StepAction;

@@ -1,7 +1,7 @@
 /**
  * Wire shapes of the Bitex resources bitex-batch uses (JSON:API 1.0). The client in
  * src/bitex/ and the emulator in src/sandbox/ share them on purpose (src/wire/ is the only
- * code they share); DESIGN.md section 9 holds the facts.
+ * code they share); docs/design.md section 9 holds the facts.
  *
  * POST /concierge_requests
  *   {"data":{"type":"concierge_requests","attributes":{"port_code":"ar_ars","external_id":"bb-…"},

@@ -1,5 +1,5 @@
 /**
- * Bench figures of the follow-through (issue 12): what one `status` refresh of a large batch
+ * Bench figures of the follow-through (docs/design.md section 12): what one `status` refresh of a large batch
  * costs in calls, and how close `submit --until final` at the documented rate comes to the
  * time its own calls and the server's unavoidable waits take.
  */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the figures of issue 6, each the median of 3 runs and a ratio against a
+ * `npm run bench`: the figures of test/bench/README.md, each the median of 3 runs and a ratio against a
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
@@ -28,7 +28,7 @@ const DEMO_SEED = join(ROOT, "fixtures", "demo", "seed.json");
 
 const RUNS = 3;
 const MB = 1024 * 1024;
-/** Sizes fixed by issue 6. */
+/** Sizes fixed by test/bench/README.md. */
 const VALIDATE_ROWS = 100_000;
 const RSS_SMALL_ROWS = 10_000;
 const RSS_BIG_ROWS = 1_000_000;

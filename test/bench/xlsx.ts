@@ -1,5 +1,5 @@
 /**
- * The xlsx report's memory (issue 15): peak RSS of `validate` writing 100,000 rows as a
+ * The xlsx report's memory: peak RSS of `validate` writing 100,000 rows as a
  * workbook, against the same `validate` writing the CSV report of the same file, both as
  * children of the bench. Target: the xlsx run under 300 MB.
  */

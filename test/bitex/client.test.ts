@@ -96,7 +96,7 @@ describe("bitex client against a scripted server", () => {
   });
 
   after(() => {
-    // Acceptance 6 of issue 3, for this layer: no error or log line of any test above shows the key.
+    // The key is never printed, for this layer: no error or log line of any test above shows the key.
     expect(errors.length).to.be.greaterThan(5);
     expect(logged.length).to.be.greaterThan(5);
     for (const line of logged) expect(line).to.not.include(KEY);

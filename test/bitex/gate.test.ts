@@ -101,7 +101,7 @@ describe("bitex CallGate", () => {
     for (const r of settled.slice(1))
       expect(r.status === "rejected" && r.reason).to.be.instanceOf(GateClosedError);
     const thrown = await late;
-    // Issue 10: src/bitex throws its own errors; the one mapper (stopFor) makes the BatchError.
+    // src/bitex throws its own errors; the one mapper (stopFor) makes the BatchError.
     expect(thrown).to.be.instanceOf(GateClosedError).and.not.instanceOf(BatchError);
     expect(exitCodeFor(thrown)).to.equal(3);
     const mapped = stopFor(thrown, true);

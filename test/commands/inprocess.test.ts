@@ -1,5 +1,5 @@
 /**
- * Issue 10: commands run in-process with a small io ({stdout, stderr, env}) and RETURN their
+ * Commands run in-process with a small io ({stdout, stderr, env}) and RETURN their
  * exit code; only the CLI entry sets process.exitCode. validate, submit --dry-run, template
  * and ports here, without a child process.
  */
@@ -41,7 +41,7 @@ const LOAD = {
   sandbox: false,
 };
 
-describe("commands in-process (issue 10)", () => {
+describe("commands in-process", () => {
   let dir: string;
   let box: Sandbox | undefined;
   let exitCodeBefore: typeof process.exitCode;

@@ -1,5 +1,5 @@
 /**
- * The command line itself (issue 3; issue 2 acceptance 5): help, version, usage errors and
+ * The command line itself (docs/design.md section 3): help, version, usage errors and
  * their exit codes, `--json`, `--report -`, `sandbox`, and `validate` on every file of
  * fixtures/invalid. The built CLI runs as a child process, against emulators on port 0.
  */

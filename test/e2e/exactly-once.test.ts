@@ -1,9 +1,9 @@
 /**
- * Exactly once under faults (issue 4): whatever happens — dropped responses, 503s, SIGKILL,
+ * Exactly once under faults (docs/design.md section 6): whatever happens — dropped responses, 503s, SIGKILL,
  * a lost journal, a second run, an outage — the emulator ends with exactly one output per
  * input row and every report row is `created`.
  *
- * Twice (issue 13): with the emulator's `rich` lists (meta and links), and with `bare` lists as
+ * Twice: with the emulator's `rich` lists (meta and links), and with `bare` lists as
  * every recorded Bitex list is (only `data`, at most 25 items a page) on 600-row batches, so
  * each request's outputs span a dozen pages when a run reconciles by listing them. In `bare`
  * run the tests whose outcome rests on reading lists: the chaos run, the kills at each point

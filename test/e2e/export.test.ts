@@ -188,7 +188,7 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     const summary = JSON.parse(result.stdout);
     expect(summary).to.deep.equal({
       command: "export",
-      // every --json object carries problems and error (issue 14)
+      // every --json object carries problems and error (docs/design.md section 3)
       problems: [],
       error: null,
       period: { from: "2026-11-01", to: "2026-11-30", tz: BA },

@@ -1,5 +1,5 @@
 /**
- * The money steps exactly once under kills and lost answers (DESIGN.md section 12): the CLI
+ * The money steps exactly once under kills and lost answers (docs/design.md section 12): the CLI
  * killed (SIGKILL, by its own crash points) between journaling a step and sending it,
  * between the server's answer and the journal, and while status reads; then run again. The
  * emulator counts request_quote and accept_quote per request.

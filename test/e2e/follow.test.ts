@@ -1,5 +1,5 @@
 /**
- * The follow-through end to end (DESIGN.md section 12), through the built CLI against the
+ * The follow-through end to end (docs/design.md section 12), through the built CLI against the
  * emulator on real time: what is due at once happens at once (quotes for Latin American
  * ports), and each test moves the clock over what would take minutes or hours.
  */

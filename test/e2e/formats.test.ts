@@ -1,5 +1,5 @@
 /**
- * Accountant-grade CSV in and out, end to end through the built CLI (issue 5): the
+ * Accountant-grade CSV in and out, end to end through the built CLI (docs/design.md sections 4 and 7): the
  * Windows-1252 Spanish file against its UTF-8 English twin, formula neutralising, control
  * totals, the template, a reference with a newline, and the `excel` report's bytes.
  */

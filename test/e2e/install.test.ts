@@ -1,5 +1,5 @@
 /**
- * Issue 14 (7): the README's install steps put bitex-batch on a PATH, and its cron line
+ * The README's install steps put bitex-batch on a PATH, and its cron line
  * works when pasted: `npm pack`, `npm install -g --prefix <tmp>` of the tarball (from the
  * npm cache when it can), then the README's cron command itself (schedule fields dropped,
  * paths pointed at a temp directory) against an emulator on port 0.
@@ -15,7 +15,7 @@ import { DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
 
-describe("install and cron, as the README says (issue 14)", function () {
+describe("install and cron, as the README says", function () {
   this.timeout(180_000);
   let box: Sandbox | undefined;
   after(async () => {

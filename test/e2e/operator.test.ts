@@ -1,5 +1,5 @@
 /**
- * Issue 14: what the operator sees. Row problems on stderr (exact lines, --quiet keeps
+ * What the operator sees. Row problems on stderr (exact lines, --quiet keeps
  * them, the first 20 then "and N more"), one --json object for every exit code, validate
  * never replacing a submit report, money traps, an empty payroll, BITEX_API_KEY_FILE,
  * help conventions. The built CLI runs as a child process, against emulators on port 0.
@@ -60,7 +60,7 @@ function oneJson(result: CliResult): Record<string, unknown> {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
-describe("operator: problems where people look (issue 14)", function () {
+describe("operator: problems where people look", function () {
   this.timeout(60_000);
   let dir: string;
   let box: Sandbox | undefined;

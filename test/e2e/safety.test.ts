@@ -1,5 +1,5 @@
 /**
- * Issue 11, "Nobody is paid twice, whatever the operator does": two runs at once (one state
+ * Nobody is paid twice, whatever the operator does (docs/design.md section 6): two runs at once (one state
  * directory or two), creates that commit after a proxy said they failed, an edited or copied
  * file, SIGHUP, a full disk or an unwritable state directory, a key echoed by the server,
  * oversized input. The emulator's outputs are compared with the file as a multiset.
@@ -33,7 +33,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
 
 const firstLine = (result: CliResult) => result.stderr.split("\n")[0];
 
-describe("issue 11: nobody is paid twice, whatever the operator does", function () {
+describe("nobody is paid twice, whatever the operator does", function () {
   this.timeout(120_000);
   let box: Sandbox;
   let dir: string;
@@ -78,7 +78,7 @@ describe("issue 11: nobody is paid twice, whatever the operator does", function 
         const two = spawnCli(first === "slow" ? fast : slow, { cwd: cwdB, env });
         const [a, b] = await Promise.all([one.done, two.done]);
         // Both name the one state directory they share, on their first line (in a log, after
-        // the time it was written: issue 14).
+        // the time it was written, in a log).
         for (const result of [a, b]) {
           expect(firstLine(result)).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /);
           expect((firstLine(result) ?? "").slice(21)).to.equal(

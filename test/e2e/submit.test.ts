@@ -1,5 +1,5 @@
 /**
- * The pipeline end to end (issue 3): the built CLI as a child process against an emulator
+ * The pipeline end to end: the built CLI as a child process against an emulator
  * started here, checked through the report file, the exit code and the emulator's state.
  */
 
@@ -188,7 +188,7 @@ describe("submit end to end (built CLI against the emulator)", function () {
       refused.stderr,
       ...(await Promise.all(files.map((f) => readFile(f, "utf8")))),
     ];
-    // The refused run was refused at the door: it left no journal (issue 14), so the files
+    // The refused run was refused at the door: it left no journal, so the files
     // are the report and the first run's journal.
     const ids = await readdir(stateDirOf(dir));
     expect(files.map((f) => f.slice(dir.length + 1))).to.deep.equal([

@@ -1,5 +1,5 @@
 /**
- * Issue 14, runs that explain themselves: a resumed run on a terminal (a pty through
+ * Runs that explain themselves: a resumed run on a terminal (a pty through
  * `script`) says "resuming" before the bar and the bar starts at the rows already created;
  * an outage is one line when it starts and one when it ends; a log (stderr not a terminal)
  * has timestamped notices and no carriage returns or escapes.
@@ -71,7 +71,7 @@ async function flakyGateway(
   };
 }
 
-describe("terminal and log output (issue 14)", function () {
+describe("terminal and log output", function () {
   this.timeout(60_000);
   let box: Sandbox | undefined;
   afterEach(async () => {

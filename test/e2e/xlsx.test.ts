@@ -1,5 +1,5 @@
 /**
- * `--report-format xlsx` end to end through the built CLI (issue 15): the demo payroll's
+ * `--report-format xlsx` end to end through the built CLI (docs/design.md section 7): the demo payroll's
  * workbook read back with exceljs, the Summary sheet against the `--json` summary, a submit
  * against the emulator, and `--report -` refused.
  */

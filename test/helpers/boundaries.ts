@@ -1,5 +1,5 @@
 /**
- * The boundaries between the folders of src/, as a check over import lines (issue 10): the
+ * The boundaries between the folders of src/, as a check over import lines (docs/design.md section 14): the
  * client and the emulator share only src/wire/, the report never reaches into submit, and
  * only the CLI imports the commands. A regex over `import … from "…"` lines is enough: the
  * code imports only by relative path, and a boundary crossed by a dynamic import counts too.

@@ -175,7 +175,7 @@ describe("readRecords: cells", () => {
   });
 });
 
-describe("readRecords: oversized input (issue 11)", () => {
+describe("readRecords: oversized input", () => {
   it("a cell longer than 1,000 characters is a problem of its row, naming the column; 1,000 is fine", async () => {
     const { records } = await read(
       `${HEADER},notes\nar_ars,1,cl_clp,10,5,${"r".repeat(1000)},x\nar_ars,2,cl_clp,10,5,${"r".repeat(1001)},${"n".repeat(1200)}\n`,
@@ -279,7 +279,7 @@ describe("readRecords: refusals", () => {
   });
 });
 
-describe("readRecords: the same payroll from Excel in Spanish and in English (issue 5, acceptance 2)", () => {
+describe("readRecords: the same payroll from Excel in Spanish and in English", () => {
   const read = (name: string) =>
     readAllRecords(FIXTURE_DIR + name, { requiredColumns: required, keepColumns: true, file: name });
 

@@ -1,5 +1,5 @@
 /**
- * csv-spectrum conformance (issue 5, acceptance 1): every case, read through the project's
+ * csv-spectrum conformance: every case, read through the project's
  * decoder and reader, gives exactly its expected JSON. fixtures/csv-spectrum is a byte copy
  * of the upstream cases (see its README for source, licence and the CRLF files).
  */

@@ -182,7 +182,7 @@ describe("report/format: formula injection (OWASP)", () => {
     expect([csv[6], csv[7], csv[raw], csv[raw + 1]]).to.deep.equal(["", "", "1.234", "'=1+1"]);
   });
 
-  it("raw_amount is the last but one column, raw_budget the last, after DESIGN's columns", () => {
+  it("raw_amount is the last but one column, raw_budget the last, after the original columns", () => {
     expect(REPORT_COLUMNS.slice(-3)).to.deep.equal(["updated_at", "raw_amount", "raw_budget"]);
   });
 });

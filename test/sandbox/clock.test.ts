@@ -1,5 +1,5 @@
 /**
- * The emulator's clock (DESIGN.md section 12): quotes at eta, the acceptance window, checks,
+ * The emulator's clock (docs/design.md section 12): quotes at eta, the acceptance window, checks,
  * funding and payout steps happening by themselves, each stamped with the emulated time it was
  * due; deadlines with their cancellation reasons; the 422 on a late accept; per-request counters.
  *

@@ -63,7 +63,7 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   });
 
   describe("GET /concierge_ports", () => {
-    it("lists the 11 ports of DESIGN.md as Bitex's guide drafted them: ids 1..11, code, country, currency_code", async () => {
+    it("lists the 11 ports of docs/design.md section 9 as Bitex's guide drafted them: ids 1..11, code, country, currency_code", async () => {
       // Shape: bitex-la/bitex-guides@605b778 concierge/request/README.md (2019), the list of ports.
       const response = await api.get("/concierge_ports");
       expect(response.status).to.equal(200);

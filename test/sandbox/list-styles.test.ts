@@ -1,5 +1,5 @@
 /**
- * List styles (DESIGN.md section 9): `rich` pages with meta and links; `bare` answers as every
+ * List styles (docs/design.md section 9): `rich` pages with meta and links; `bare` answers as every
  * recorded Bitex list does, only `data`, at most page_cap items a page, reading page[number],
  * page[size] and page[per_page] permissively and ignoring filters it does not know.
  */

@@ -1,10 +1,10 @@
-/** Past requests in the seed (DESIGN.md section 13): parsed and checked, then served like created ones. */
+/** Past requests in the seed (docs/design.md section 13): parsed and checked, then served like created ones. */
 import { expect } from "chai";
 import type { Sandbox, Seed } from "../../src/sandbox/index.js";
 import { parseSeed } from "../../src/sandbox/seed.js";
 import { Api, assertJsonApiDocument, startTestSandbox, TEST_SEED } from "./helpers.js";
 
-/** DESIGN.md section 13's example, on TEST_SEED's payee 345 and instruction 2121. */
+/** docs/design.md section 13's example, on TEST_SEED's payee 345 and instruction 2121. */
 const PAST = {
   id: "70",
   user_id: "112",

@@ -99,7 +99,7 @@ describe("sandbox state machines", () => {
     const quoted = (await api.get(`/concierge_requests/${id}`)).body.data.attributes;
     // budget = amount ÷ (0.95 × 0.99), amount = budget × 0.99 × 0.95; the rejected payee is not paid.
     expect(quoted.total_to_spend).to.equal(31265.28);
-    // Deadlines count from the request for a quote (DESIGN.md section 12); Chile is quoted at once:
+    // Deadlines count from the request for a quote (docs/design.md section 12); Chile is quoted at once:
     // eta = then, accept_quote_before = eta + 10 min, provision_funds_before = that + 12 h.
     const since = (iso: string) => Date.parse(iso) - Date.parse(quoted.quote_requested_at);
     expect([

@@ -118,7 +118,7 @@ describe("sandbox units", () => {
       it(`output: ${label}`, () => expect(nextOutputState(...args)).to.equal(expected));
     }
 
-    it("request actions follow DESIGN.md", () => {
+    it("request actions follow docs/design.md section 9", () => {
       expect(applyAction("draft", "request_quote")).to.equal("quote_requested");
       expect(applyAction("quoted", "accept_quote")).to.equal("quote_accepted");
       expect(applyAction("quote_requested", "cancel")).to.equal("cancelled");

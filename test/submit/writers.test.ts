@@ -1,5 +1,5 @@
 /**
- * Another writer in the batch's requests (issue 11): a second run with its own journal, a
+ * Another writer in the batch's requests (docs/design.md section 6): a second run with its own journal, a
  * twin request created at the same moment, an output nobody in this run accounts for. The
  * engine runs in-process against the emulator; each run has its own journal.
  */

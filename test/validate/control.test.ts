@@ -1,4 +1,4 @@
-/** Control totals (issue 5): parsing `--expect-total CUR=AMOUNT`, and what a mismatch says. */
+/** Control totals (docs/design.md section 3): parsing `--expect-total CUR=AMOUNT`, and what a mismatch says. */
 import { expect } from "chai";
 import { format } from "../../src/decimal.js";
 import type { InputRecord } from "../../src/model.js";

@@ -1,5 +1,5 @@
 /**
- * validateRecords (issue 3, acceptance 2): every error code it can produce, as a table of
+ * validateRecords: every error code it can produce, as a table of
  * one-liners (records in → {line, column, code} out), then the exact ValidRow of a good row.
  */
 import { expect } from "chai";
