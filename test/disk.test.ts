@@ -2,9 +2,9 @@ import { mkdtemp, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { JournalWriter } from "../src/batch/journal.js";
 import { DiskError, diskFailure, isDiskFailure } from "../src/disk.js";
 import { exitCodeFor } from "../src/errors.js";
-import { JournalWriter } from "../src/submit/journal.js";
 
 const fsError = (code: string, path?: string) =>
   Object.assign(new Error(`${code}: failed`), { code, syscall: "write", ...(path ? { path } : {}) });

@@ -6,6 +6,9 @@
  * The listing does not stop early: a server's order is not documented either, and a page that
  * merely looked sorted is no proof that an older request is not on the next one.
  */
+
+import { type ApiArgs, connect, resolveApi } from "../app/connect.js";
+import { readOnlyFailure } from "../app/online.js";
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
@@ -16,9 +19,7 @@ import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
-import { type ApiArgs, connect, resolveApi } from "./connect.js";
 import { reportCommandOutput } from "./console.js";
-import { readOnlyFailure } from "./online.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;

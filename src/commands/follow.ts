@@ -5,6 +5,18 @@
  */
 import { join } from "node:path";
 import { differenceInMinutes, format as formatDate } from "date-fns";
+import { type Batch, openBatch } from "../app/batch.js";
+import {
+  type ApiArgs,
+  type Connection,
+  checkCallLimits,
+  connect,
+  resolveApi,
+  shownNumber,
+} from "../app/connect.js";
+import type { LoadArgs } from "../app/load.js";
+import { JournalWriter } from "../batch/journal.js";
+import { acquireLock, type Lock } from "../batch/lock.js";
 import { padScale } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import {
@@ -21,20 +33,8 @@ import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
-import { JournalWriter } from "../submit/journal.js";
-import { acquireLock, type Lock } from "../submit/lock.js";
 import { stopFor } from "../submit/policy.js";
-import { type Batch, openBatch } from "./batch.js";
-import {
-  type ApiArgs,
-  type Connection,
-  checkCallLimits,
-  connect,
-  resolveApi,
-  shownNumber,
-} from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
-import type { LoadArgs } from "./load.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";

@@ -1,7 +1,7 @@
 /** `ports`: list the ports the API offers. */
-import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { type ApiArgs, connect, resolveApi } from "../app/connect.js";
+import { readOnlyFailure } from "../app/online.js";
 import { createConsole } from "./console.js";
-import { readOnlyFailure } from "./online.js";
 
 export async function portsCommand(args: ApiArgs & { json: boolean; quiet: boolean }): Promise<number> {
   const target = resolveApi(args);

@@ -5,10 +5,11 @@
  * must hold exactly the batch's rows: every journaled output listed, nothing else, and the
  * server's count agreeing with the listing.
  */
+
+import type { JournalState } from "../batch/journal.js";
+import { outputMatchesRow, toServerOutput } from "../batch/reconcile.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import type { ValidRow } from "../model.js";
-import type { JournalState } from "../submit/journal.js";
-import { outputMatchesRow, toServerOutput } from "../submit/reconcile.js";
 import type { RequestView } from "./read.js";
 
 export type GateProblem =

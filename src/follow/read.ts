@@ -4,12 +4,13 @@
  * batch's rows. Journaled output ids are matched first; the rest as a multiset (reconcile.ts),
  * so a batch whose journal is gone is still read correctly. Nothing here writes anything.
  */
+
+import type { JournalState } from "../batch/journal.js";
+import { requestOutputs, requestsByExternalId } from "../batch/lookup.js";
+import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
-import type { JournalState } from "../submit/journal.js";
-import { requestOutputs, requestsByExternalId } from "../submit/lookup.js";
-import { matchOutputs, type ServerOutput, toServerOutput } from "../submit/reconcile.js";
 
 export interface FollowApi {
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;

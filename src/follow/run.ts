@@ -5,11 +5,11 @@
  * steps.ts, and what the report shows of each row is `rowOutcomes`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { JournalState, JournalWriter } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
-import type { JournalState, JournalWriter } from "../submit/journal.js";
 import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";

@@ -5,10 +5,10 @@
  * sent again only when the server's state shows it surely did not happen.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { JournalState, JournalWriter, StepAction } from "../batch/journal.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
-import type { JournalState, JournalWriter, StepAction } from "../submit/journal.js";
 import type { RequestState } from "../wire/resources.js";
 
 export interface StepApi {

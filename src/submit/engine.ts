@@ -20,14 +20,15 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
+import { paymentsDigest } from "../batch/history.js";
+import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
+import { requestOutputs } from "../batch/lookup.js";
+import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
-import { paymentsDigest } from "./batches.js";
-import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
-import { requestOutputs } from "./lookup.js";
 import { earlierLandingUntil, pendingOutcome, refuseOtherBatch, settledEarlier } from "./outcomes.js";
 import {
   DEFAULT_SETTLE,
@@ -37,7 +38,6 @@ import {
   settleDelayMs,
   stopFor,
 } from "./policy.js";
-import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
 import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
 import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
 

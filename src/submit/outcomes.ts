@@ -4,10 +4,10 @@
  * may still land, and whether the journal belongs to this batch and this API at all.
  */
 import { stat } from "node:fs/promises";
+import type { JournalState, RowRecord } from "../batch/journal.js";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome, ValidRow } from "../model.js";
-import type { JournalState, RowRecord } from "./journal.js";
 import type { SettlePolicy } from "./policy.js";
 
 /** Rows an earlier run settled: a finished batch run again sends nothing. */

@@ -3,12 +3,13 @@
  * server by its `external_id` (a run whose journal is lost, or another run filling it right
  * now: watched for a quiet moment first), else created and looked up again for a twin.
  */
+
+import type { JournalState } from "../batch/journal.js";
+import { requestsByExternalId } from "../batch/lookup.js";
 import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
-import type { JournalState } from "./journal.js";
-import { requestsByExternalId } from "./lookup.js";
 import { isRowRejection, RESUME_HINT, type SettlePolicy, settleDelayMs } from "./policy.js";
 import { listIds, WRITER_HINT } from "./writers.js";
 

@@ -3,12 +3,13 @@
  * host or another): what the engine counts to notice one, the count itself (`watchRequest`),
  * and how it says so.
  */
+
+import { requestOutputs } from "../batch/lookup.js";
+import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { ValidRow } from "../model.js";
-import { requestOutputs } from "./lookup.js";
-import { matchOutputs, type ServerOutput, toServerOutput } from "./reconcile.js";
 
 /** What this run can account for in one request, to notice another writer there. */
 export interface Tally {

@@ -8,8 +8,8 @@ import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:f
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
+import { acquireLock } from "../../src/batch/lock.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { acquireLock } from "../../src/submit/lock.js";
 import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 

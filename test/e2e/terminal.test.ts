@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { outageNotices } from "../../src/commands/connect.js";
+import { outageNotices } from "../../src/app/connect.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { CLI, runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
+import type { JournalEntry } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { indexJournal, type JournalIndex } from "../../src/export/journals.js";
 import { periodOf } from "../../src/export/period.js";
 import { cellsOf, compareIds, currencyOf, exportRows, requestsOfPeriod } from "../../src/export/rows.js";
 import { exportTotals } from "../../src/export/totals.js";
-import type { JournalEntry } from "../../src/submit/journal.js";
 
 const API = "https://sandbox.bitex.la/api";
 const BA = "America/Argentina/Buenos_Aires";

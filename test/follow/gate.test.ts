@@ -1,9 +1,9 @@
 import { expect } from "chai";
+import type { JournalState } from "../../src/batch/journal.js";
+import { foldJournal } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { checkGate } from "../../src/follow/gate.js";
 import { matchView, type RequestView } from "../../src/follow/read.js";
-import type { JournalState } from "../../src/submit/journal.js";
-import { foldJournal } from "../../src/submit/journal.js";
 import { journalOf, outputOf, planned, request, row } from "../helpers/follow-fakes.js";
 
 const rows = [row(2), row(3), row(4, { amount: null, budget: "1250.50", port: "uy_uyu" })];

@@ -1,7 +1,8 @@
 /** Requests, outputs and journals for the follow-through tests, built inline. */
+
+import { foldJournal, type JournalEntry, type JournalState } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import type { PlannedRequest, ValidRow } from "../../src/model.js";
-import { foldJournal, type JournalEntry, type JournalState } from "../../src/submit/journal.js";
 
 export function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
   return {

@@ -9,7 +9,7 @@
  */
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { acquireLock } from "../../src/submit/lock.js";
+import { acquireLock } from "../../src/batch/lock.js";
 
 const path = process.argv[2] as string;
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

@@ -4,13 +4,8 @@
  * counts of what it could not check because the API does not show it.
  */
 import { expect } from "chai";
+import { type OnlineCounts, type OnlineLists, onlineChecks, onlineCountsLine } from "../../src/app/online.js";
 import { asPort, asWithdrawalInstruction } from "../../src/bitex/jsonapi.js";
-import {
-  type OnlineCounts,
-  type OnlineLists,
-  onlineChecks,
-  onlineCountsLine,
-} from "../../src/commands/online.js";
 import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
 
 const RAW: RawCells = {

@@ -6,14 +6,14 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { keyFromFile } from "./commands/connect.js";
+import { keyFromFile } from "./app/connect.js";
+import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
 import { holdJson, takeJson } from "./commands/console.js";
 import { setImmediateExit } from "./commands/signals.js";
 import { diskFailure, isDiskFailure } from "./disk.js";
 import { editDistance } from "./edit-distance.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
-import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./state-dir.js";
 import { stopFor } from "./submit/policy.js";
 
 const version = (

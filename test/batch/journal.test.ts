@@ -2,7 +2,7 @@ import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { foldJournal, JournalWriter, parseJournal, readJournal } from "../../src/submit/journal.js";
+import { foldJournal, JournalWriter, parseJournal, readJournal } from "../../src/batch/journal.js";
 
 const at = "2026-11-22T00:00:00Z";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { defaultStateDir } from "../src/state-dir.js";
+import { defaultStateDir } from "../../src/batch/paths.js";
 
 describe("defaultStateDir (docs/design.md section 3)", () => {
   it("$XDG_STATE_HOME/bitex-batch when it is an absolute path", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
+import { type EarlierBatch, paidWords, paymentsDigest } from "../../src/batch/history.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
-import { type EarlierBatch, paidWords, paymentsDigest } from "../../src/submit/batches.js";
 
 const row = (line: number, recipient: string, amount: string): ValidRow => ({
   line,

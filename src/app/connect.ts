@@ -3,8 +3,8 @@ import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
+import type { Console, Io } from "../commands/console.js";
 import { BatchError } from "../errors.js";
-import type { Console, Io } from "./console.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
 

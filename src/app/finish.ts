@@ -1,11 +1,11 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
 import { readFile } from "node:fs/promises";
+import type { Console } from "../commands/console.js";
 import { BatchError, EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
-import type { Console } from "./console.js";
 import type { OnlineCounts } from "./online.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
 

@@ -3,7 +3,7 @@ import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
-import { acquireLock, takeoverClaimBase } from "../../src/submit/lock.js";
+import { acquireLock, takeoverClaimBase } from "../../src/batch/lock.js";
 import { ROOT, tempDir } from "../helpers/cli.js";
 
 const DEAD_PID = 2 ** 22 + 12345; // above the default pid_max: no such process

@@ -1,6 +1,6 @@
 import { expect } from "chai";
+import { matchOutputs, type ServerOutput } from "../../src/batch/reconcile.js";
 import type { ValidRow } from "../../src/model.js";
-import { matchOutputs, type ServerOutput } from "../../src/submit/reconcile.js";
 
 function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
   return {

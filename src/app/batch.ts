@@ -3,12 +3,13 @@
  * as `submit`, and what the batch's journal says (docs/design.md section 12: `quote`, `accept`
  * and `status` name the file, never a batch id the operator has to copy around).
  */
+
+import { journalPathFor } from "../batch/history.js";
+import { foldJournal, type JournalState, readJournal } from "../batch/journal.js";
+import type { Console } from "../commands/console.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
-import { journalPathFor } from "../submit/batches.js";
-import { foldJournal, type JournalState, readJournal } from "../submit/journal.js";
-import type { Console } from "./console.js";
 import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
 
 export interface Batch {
