@@ -196,7 +196,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           describe: "also check ports, users and instructions with the API",
         }),
       async (args) => {
-        ran.exit = await (await import("./commands/validate.js")).validateCommand(args);
+        ran.exit = await (await import("./app/validate.js")).validateCommand(args);
       },
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.validation.csv")
@@ -218,7 +218,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
               "how far to take the batch: created outputs, quoted, accepted (needs --max-total), final",
           }),
       async (args) => {
-        ran.exit = await (await import("./commands/submit.js")).submitCommand(args);
+        ran.exit = await (await import("./app/submit.js")).submitCommand(args);
       },
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
@@ -227,7 +227,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       "request a quote for every draft request of the file's batch and wait for it",
       (y) => followOptions(apiOptions(inputOptions(y))),
       async (args) => {
-        ran.exit = await (await import("./commands/follow.js")).followCommand("quote", args, ["quote"]);
+        ran.exit = await (await import("./app/follow.js")).followCommand("quote", args, ["quote"]);
       },
     )
     .example(
@@ -239,7 +239,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       "accept the batch's quotes if they are within --max-total and their deadline",
       (y) => followOptions(apiOptions(inputOptions(y))),
       async (args) => {
-        ran.exit = await (await import("./commands/follow.js")).followCommand("accept", args, ["accept"]);
+        ran.exit = await (await import("./app/follow.js")).followCommand("accept", args, ["accept"]);
       },
     )
     .example("$0 accept payroll.csv --max-total ARS=25000000", "commit the payer's money for the batch")
@@ -253,7 +253,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           describe: "read again every --interval until every row is final or --timeout",
         }),
       async (args) => {
-        ran.exit = await (await import("./commands/follow.js")).followCommand(
+        ran.exit = await (await import("./app/follow.js")).followCommand(
           "status",
           args,
           args.watch ? ["watch"] : ["read"],
@@ -305,7 +305,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
             describe: "csv; excel (; and decimal comma); excel-en",
           }),
       async (args) => {
-        ran.exit = await (await import("./commands/export.js")).exportCommand(args);
+        ran.exit = await (await import("./app/export.js")).exportCommand(args);
       },
     )
     .example(

@@ -87,7 +87,7 @@ function describeFailure(what: string, run: ChildRun): string {
 // ---------------------------------------------------------------------------------------------
 // validate rows/s, in process, against bare csv-parse
 
-type ValidateModule = typeof import("../../src/commands/validate.js");
+type ValidateModule = typeof import("../../src/app/validate.js");
 
 async function csvParseRows(file: string): Promise<number> {
   let rows = 0;

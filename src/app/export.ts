@@ -7,10 +7,9 @@
  * merely looked sorted is no proof that an older request is not on the next one.
  */
 
-import { type ApiArgs, connect, resolveApi } from "../app/connect.js";
-import { readOnlyFailure } from "../app/online.js";
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { reportCommandOutput } from "../commands/console.js";
 import { BatchError } from "../errors.js";
 import { readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
@@ -19,7 +18,8 @@ import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
-import { reportCommandOutput } from "./console.js";
+import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { readOnlyFailure } from "./online.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;

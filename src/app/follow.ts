@@ -5,18 +5,10 @@
  */
 import { join } from "node:path";
 import { differenceInMinutes, format as formatDate } from "date-fns";
-import { type Batch, openBatch } from "../app/batch.js";
-import {
-  type ApiArgs,
-  type Connection,
-  checkCallLimits,
-  connect,
-  resolveApi,
-  shownNumber,
-} from "../app/connect.js";
-import type { LoadArgs } from "../app/load.js";
 import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
+import { type Console, reportCommandOutput } from "../commands/console.js";
+import { crashHook, watchSignals, withRerun } from "../commands/signals.js";
 import { padScale } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import {
@@ -34,8 +26,16 @@ import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
 import { stopFor } from "../submit/policy.js";
-import { type Console, reportCommandOutput } from "./console.js";
-import { crashHook, watchSignals, withRerun } from "./signals.js";
+import { type Batch, openBatch } from "./batch.js";
+import {
+  type ApiArgs,
+  type Connection,
+  checkCallLimits,
+  connect,
+  resolveApi,
+  shownNumber,
+} from "./connect.js";
+import type { LoadArgs } from "./load.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 

@@ -1,16 +1,16 @@
 /** `validate <csv>`: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 
-import { type ApiArgs, connect, resolveApi } from "../app/connect.js";
-import { finish, printSummary, refuseFewerFacts } from "../app/finish.js";
-import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "../app/load.js";
-import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "../app/online.js";
-import { Problems } from "../app/problems.js";
+import { type Console, reportCommandOutput } from "../commands/console.js";
 import type { CheckedRow } from "../model.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
-import { type Console, reportCommandOutput } from "./console.js";
+import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { finish, printSummary, refuseFewerFacts } from "./finish.js";
+import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
+import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
+import { Problems } from "./problems.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
