@@ -1,20 +1,19 @@
-#!/usr/bin/env node
 /**
- * bitex-batch command line. The commands live in src/commands/; this file only declares
- * the options and is the one place where an error becomes an exit code.
+ * bitex-batch's command line as a function: `run(argv, io)` parses the arguments, runs one
+ * command and returns its exit code; importing this file does nothing. It declares the
+ * options and is the one place where an error becomes an exit code. The bin (src/cli.ts)
+ * calls it with the process's arguments and streams.
  */
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
-import { hideBin } from "yargs/helpers";
 import { keyFromFile } from "./app/connect.js";
+import type { Io } from "./app/session.js";
+import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
-import { holdJson, takeJson } from "./commands/console.js";
-import { setImmediateExit } from "./commands/signals.js";
 import { diskFailure, isDiskFailure } from "./disk.js";
 import { editDistance } from "./edit-distance.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
-import { stopFor } from "./submit/policy.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -171,7 +170,9 @@ export function closestOption(unknown: string, known: readonly string[]): string
   return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.name : undefined;
 }
 
-export function buildCli(argv: string[], ran: Ran = {}) {
+export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
+  // Every command runs with the run's io (streams, environment, arguments); none: the process's.
+  const withIo = <T extends object>(args: T): T & { io?: Io } => (io ? { ...args, io } : args);
   return yargs(argv)
     .scriptName("bitex-batch")
     .usage(
@@ -196,7 +197,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           describe: "also check ports, users and instructions with the API",
         }),
       async (args) => {
-        ran.exit = await (await import("./app/validate.js")).validateCommand(args);
+        ran.exit = await (await import("./commands/validate-command.js")).validateCommand(withIo(args));
       },
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.validation.csv")
@@ -218,7 +219,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
               "how far to take the batch: created outputs, quoted, accepted (needs --max-total), final",
           }),
       async (args) => {
-        ran.exit = await (await import("./app/submit.js")).submitCommand(args);
+        ran.exit = await (await import("./commands/submit-command.js")).submitCommand(withIo(args));
       },
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
@@ -227,7 +228,9 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       "request a quote for every draft request of the file's batch and wait for it",
       (y) => followOptions(apiOptions(inputOptions(y))),
       async (args) => {
-        ran.exit = await (await import("./app/follow.js")).followCommand("quote", args, ["quote"]);
+        ran.exit = await (await import("./commands/cycle-command.js")).followCommand("quote", withIo(args), [
+          "quote",
+        ]);
       },
     )
     .example(
@@ -239,7 +242,9 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       "accept the batch's quotes if they are within --max-total and their deadline",
       (y) => followOptions(apiOptions(inputOptions(y))),
       async (args) => {
-        ran.exit = await (await import("./app/follow.js")).followCommand("accept", args, ["accept"]);
+        ran.exit = await (await import("./commands/cycle-command.js")).followCommand("accept", withIo(args), [
+          "accept",
+        ]);
       },
     )
     .example("$0 accept payroll.csv --max-total ARS=25000000", "commit the payer's money for the batch")
@@ -253,9 +258,9 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           describe: "read again every --interval until every row is final or --timeout",
         }),
       async (args) => {
-        ran.exit = await (await import("./app/follow.js")).followCommand(
+        ran.exit = await (await import("./commands/cycle-command.js")).followCommand(
           "status",
-          args,
+          withIo(args),
           args.watch ? ["watch"] : ["read"],
         );
       },
@@ -271,7 +276,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           describe: "csv; excel (; and decimal comma); excel-en",
         }),
       async (args) => {
-        ran.exit = await (await import("./commands/template.js")).templateCommand(args);
+        ran.exit = await (await import("./commands/template.js")).templateCommand(args, io);
       },
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
@@ -280,7 +285,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       "list the ports the API offers",
       (y) => apiOptions(y),
       async (args) => {
-        ran.exit = await (await import("./commands/ports.js")).portsCommand(args);
+        ran.exit = await (await import("./commands/ports.js")).portsCommand(withIo(args));
       },
     )
     .example("$0 ports --sandbox", "list the emulator's ports")
@@ -305,7 +310,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
             describe: "csv; excel (; and decimal comma); excel-en",
           }),
       async (args) => {
-        ran.exit = await (await import("./app/export.js")).exportCommand(args);
+        ran.exit = await (await import("./commands/export-command.js")).exportCommand(withIo(args));
       },
     )
     .example(
@@ -356,7 +361,7 @@ export function buildCli(argv: string[], ran: Ran = {}) {
       (y) => y.positional("command", { type: "string", describe: "a command" }),
       async (args) => {
         const command = args.command;
-        await buildCli(command ? [command, "--help"] : ["--help"], ran).parseAsync();
+        await buildCli(command ? [command, "--help"] : ["--help"], ran, io).parseAsync();
         ran.exit = EXIT.ok;
       },
     )
@@ -420,10 +425,11 @@ function asFailure(error: unknown): unknown {
 export function reportFailure(
   error: unknown,
   debug: boolean,
-  secrets: readonly string[] = secretsOf(process.env),
+  secrets: readonly string[],
+  stderr: NodeJS.WritableStream,
 ): number {
   const redact = redactor(secrets);
-  const say = (line: string) => process.stderr.write(`${redact(line)}\n`);
+  const say = (line: string) => stderr.write(`${redact(line)}\n`);
   // A file of this machine that could not be written or read: words, not "unexpected error".
   const failure = asFailure(error);
   const code = exitCodeFor(failure);
@@ -469,40 +475,42 @@ export function jsonOutcome(
   return value;
 }
 
-async function main(): Promise<void> {
-  // A reader that went away (`| head`) must not crash a run, least of all a submit: the
-  // words are lost, the work and the exit code stand.
-  // The same for a terminal that hung up (SIGHUP, then EIO on every write).
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE" && error.code !== "EIO") throw error;
-    });
-  }
-  let argv = hideBin(process.argv);
+/**
+ * Runs one command line (`argv`: the arguments after the program's name) with `io`, and
+ * returns the exit code. Nothing of the process is touched: the bin sets the exit code.
+ */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
   // A bare `bitex-batch` shows the help, as most tools do.
-  if (argv.length === 0) argv = ["--help"];
-  const debug = argv.includes("--debug");
-  const json = argv.includes("--json");
-  if (json) holdJson();
-  // The second Ctrl-C leaves at once, through here: the one place that ends the process.
-  setImmediateExit((code) => process.exit(code));
+  const args = argv.length === 0 ? ["--help"] : [...argv];
+  const debug = args.includes("--debug");
+  const json = args.includes("--json");
+  // The run's one --json object: what the command produced, printed below with its exit code.
+  let produced: Record<string, unknown> | undefined;
+  const runIo: Io = {
+    ...io,
+    argv,
+    ...(json
+      ? {
+          json: (value: Record<string, unknown>) => {
+            produced = value;
+          },
+        }
+      : {}),
+  };
   const ran: Ran = {};
   let exitCode: number = EXIT.ok;
   let failed: unknown;
   try {
-    await buildCli(argv, ran).parseAsync();
+    await buildCli(args, ran, runIo).parseAsync();
     exitCode = ran.exit ?? EXIT.ok;
   } catch (error) {
     failed = error;
-    exitCode = reportFailure(error, debug);
+    exitCode = reportFailure(error, debug, secretsOf(io.env), io.stderr);
   }
-  const produced = json ? takeJson() : undefined;
   // --help and --version print no JSON; every run of a command (done or failed) prints one object.
   if (json && (produced !== undefined || failed !== undefined || ran.exit !== undefined)) {
-    const redact = redactor(secretsOf(process.env));
-    process.stdout.write(`${redact(JSON.stringify(jsonOutcome(argv, produced, exitCode, failed)))}\n`);
+    const redact = redactor(secretsOf(io.env));
+    io.stdout.write(`${redact(JSON.stringify(jsonOutcome(args, produced, exitCode, failed)))}\n`);
   }
-  process.exitCode = exitCode;
+  return exitCode;
 }
-
-await main();

@@ -4,13 +4,13 @@
  * and `status` name the file, never a batch id the operator has to copy around).
  */
 
-import { journalPathFor } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournal } from "../batch/journal.js";
-import type { Console } from "../commands/console.js";
+import { journalPathFor } from "../batch/paths.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import type { Console } from "./session.js";
 
 export interface Batch {
   loaded: Loaded;

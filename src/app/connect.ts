@@ -1,17 +1,18 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
 import { readFileSync, statSync } from "node:fs";
+import { platform } from "node:os";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
-import type { Console, Io } from "../commands/console.js";
 import { BatchError } from "../errors.js";
+import type { Console, Io } from "./session.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
 
 export interface ApiArgs {
   apiUrl?: string;
   sandbox: boolean;
-  /** In-process runs (tests): their streams and environment. */
+  /** The run's streams and environment (the command passes the process's): the key and URL come from its env. */
   io?: Io;
 }
 
@@ -60,7 +61,7 @@ export interface ConnectOptions {
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
 export function resolveApi(
   args: ApiArgs,
-  env: NodeJS.ProcessEnv = args.io?.env ?? process.env,
+  env: NodeJS.ProcessEnv = args.io?.env ?? {},
 ): { url: string; apiKey: string } | null {
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
@@ -91,7 +92,7 @@ export function keyFromFile(path: string | undefined): string {
       hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
     });
   }
-  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+  if (platform() !== "win32" && (mode & 0o077) !== 0) {
     throw new BatchError(
       "auth",
       `BITEX_API_KEY_FILE ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); the key would not be secret`,

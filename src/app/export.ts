@@ -1,5 +1,5 @@
 /**
- * `export`: every request of a period and every output of those requests, read from the API,
+ * Export a period: every request of a period and every output of those requests, read from the API,
  * as one report row per output with totals (docs/design.md section 13). Read-only.
  *
  * Requests are listed whole (no date filter is documented) and filtered by created_at here.
@@ -9,7 +9,6 @@
 
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
-import { reportCommandOutput } from "../commands/console.js";
 import { BatchError } from "../errors.js";
 import { readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
@@ -18,8 +17,9 @@ import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { checkReportTarget, writeTable } from "../report/write.js";
-import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { type ApiArgs, connect } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
+import { type Console, type Outcome, outcomeOf } from "./session.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;
@@ -34,13 +34,20 @@ export interface ExportArgs extends ApiArgs, PeriodArgs {
 /** Output listings in flight at once; the client's gate also holds every call to the rate. */
 const WORKERS = 4;
 
-export async function exportCommand(args: ExportArgs): Promise<number> {
-  // Every flag is checked before the first call: a typo costs nothing.
+/** Every flag checked before the first call (a typo costs nothing): the period to export. */
+export function prepareExport(args: ExportArgs): Period {
   const period = periodOf(args);
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
-  const target = resolveApi(args);
-  const out = reportCommandOutput(args, target?.apiKey);
+  return period;
+}
+
+/** Exports one period (from prepareExport): one report row per output, and the totals. */
+export function exportPeriod(args: ExportArgs, period: Period, out: Console): Promise<Outcome> {
+  return outcomeOf(out, (keeping) => exportWith(args, period, keeping));
+}
+
+async function exportWith(args: ExportArgs, period: Period, out: Console): Promise<number> {
   const reportPath = args.report ?? `export-${period.label}.${args.reportFormat === "xlsx" ? "xlsx" : "csv"}`;
   await checkReportTarget(reportPath, args.reportFormat);
 

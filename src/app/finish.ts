@@ -1,6 +1,5 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
 import { readFile } from "node:fs/promises";
-import type { Console } from "../commands/console.js";
 import { BatchError, EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
@@ -8,6 +7,7 @@ import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../repor
 import { writeReport } from "../report/write.js";
 import type { OnlineCounts } from "./online.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
+import type { Console } from "./session.js";
 
 export interface FinishInput {
   command: "validate" | "submit";

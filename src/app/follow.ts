@@ -3,39 +3,23 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { join } from "node:path";
-import { differenceInMinutes, format as formatDate } from "date-fns";
 import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { type Console, reportCommandOutput } from "../commands/console.js";
-import { crashHook, watchSignals, withRerun } from "../commands/signals.js";
-import { padScale } from "../decimal.js";
+import { lockPathFor } from "../batch/paths.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import {
-  checkGuard,
-  type GuardResult,
-  type MaxTotal,
-  parseMaxTotals,
-  senderCurrency,
-} from "../follow/guard.js";
+import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
-import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
-import { stopFor } from "../submit/policy.js";
 import { type Batch, openBatch } from "./batch.js";
-import {
-  type ApiArgs,
-  type Connection,
-  checkCallLimits,
-  connect,
-  resolveApi,
-  shownNumber,
-} from "./connect.js";
+import { type ApiArgs, type Connection, checkCallLimits, connect, shownNumber } from "./connect.js";
+import { guardLines, nextLine, requestLines, spendOf } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
+import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
+import { stopFor, withRerun } from "./stop.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 
@@ -97,60 +81,6 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   };
 }
 
-const local = (iso: string | null) => (iso ? formatDate(new Date(iso), "yyyy-MM-dd HH:mm:ss") : "?");
-
-function deadline(iso: string | null, now: Date): string {
-  if (!iso) return "no deadline given";
-  const minutes = differenceInMinutes(new Date(iso), now);
-  return `${local(iso)} (${minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`})`;
-}
-
-function requestLines(follow: BatchFollow, now: Date): string[] {
-  return follow.views.flatMap(({ planned, request }) => {
-    if (!request) return [];
-    const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
-    const spend =
-      request.total_to_spend === null
-        ? ""
-        : `, spends ${padScale(request.total_to_spend, minorUnits(senderCurrency(request)))} ${senderCurrency(request)}`;
-    const when =
-      request.state === "quoted"
-        ? `; accept before ${deadline(request.accept_quote_before, now)}`
-        : request.state === "quote_accepted"
-          ? `; funds needed by ${deadline(request.provision_funds_before, now)}`
-          : request.state === "cancelled"
-            ? ` (${request.cancellation_reason ?? "no reason given"})`
-            : "";
-    return [`request ${request.id} (${who}): ${request.state}${spend}${when}`];
-  });
-}
-
-function guardLines(guard: GuardResult): string[] {
-  return guard.spend.map(
-    (s) =>
-      `  ${s.currency}: ${s.total} in ${s.requests} request(s)${s.max === null ? ", no --max-total" : `, --max-total ${s.max}`}`,
-  );
-}
-
-/** The next command, when the batch is not final yet. */
-function nextLine(args: FollowArgs, follow: BatchFollow, guard: GuardResult | null): string | null {
-  const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
-  const csv = args.csv;
-  if (states.has("none")) return `next: bitex-batch submit ${csv} (rows not created yet)`;
-  if (states.has("draft")) return `next: bitex-batch quote ${csv}`;
-  if (states.has("quote_requested")) return `next: bitex-batch quote ${csv} (the quotes are not in yet)`;
-  if (states.has("quoted")) {
-    const spend = (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`).join(" ");
-    const first = follow.views
-      .map((view) => view.request?.accept_quote_before)
-      .filter((at): at is string => typeof at === "string")
-      .sort()[0];
-    return `next: bitex-batch accept ${csv} ${spend || "--max-total CUR=AMOUNT"}${first ? ` before ${local(first)}` : ""}`;
-  }
-  if (follow.openRows() > 0) return `next: bitex-batch status ${csv} --watch`;
-  return null;
-}
-
 export interface FollowContext {
   /** For the `--json` object: "quote", "accept", "status" or "submit". */
   command: string;
@@ -158,12 +88,13 @@ export interface FollowContext {
   batch: Batch;
   out: Console;
   connection: Connection;
-  signal: AbortSignal;
+  session: Session;
 }
 
 /** Runs the steps on an open batch; writes the report whatever happens; returns the exit code. */
 export async function followThrough(context: FollowContext, plan: FollowPlan): Promise<number> {
-  const { args, batch, out, connection, signal } = context;
+  const { args, batch, out, connection, session } = context;
+  const signal = session.stops.signal;
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
   const follow = new BatchFollow({
@@ -175,7 +106,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     settleMs: 1_000,
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
-    checkpoint: crashHook(),
+    checkpoint: session.checkpoint,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -202,7 +133,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
       } else {
         await follow.read();
-        crashHook()?.("status-read");
+        session.checkpoint?.("status-read");
       }
     }
   } catch (error) {
@@ -229,7 +160,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
     ]);
   }
-  const next = nextLine(args, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+  const next = nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
@@ -239,14 +170,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
       : EXIT.ok;
   out.json(jsonOf(context, follow, tally, exitCode, stopped));
-  if (stopped) throw withRerun(stopped);
+  if (stopped) throw withRerun(stopped, session.resumeHint);
   return exitCode;
-}
-
-/** What the quotes spend per currency, as `accept` would compare it (no limits given). */
-function spendOf(follow: BatchFollow): GuardResult {
-  const requests = follow.views.flatMap((view) => (view.request ? [view.request] : []));
-  return { spend: checkGuard(requests, [], new Date()).spend, problems: [] };
 }
 
 async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFollow): Promise<Tally> {
@@ -299,8 +224,8 @@ function jsonOf(
   };
 }
 
-/** `quote`, `accept` and `status` as commands of their own. */
-export async function followCommand(command: string, args: FollowArgs, steps: Step[]): Promise<number> {
+/** `quote`, `accept` and `status`: every option checked before any work (exit 2, nothing read or sent). */
+export function prepareFollow(args: FollowArgs, steps: Step[]): FollowPlan {
   const plan = followPlan(args, steps);
   checkCallLimits(args);
   if (args.sandbox) {
@@ -308,23 +233,38 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
       hint: "try the whole cycle with bitex-batch submit <csv> --sandbox --until final --max-total CUR=AMOUNT",
     });
   }
-  const target = resolveApi(args);
-  const out = reportCommandOutput(args, target?.apiKey);
+  return plan;
+}
+
+/** `quote`, `accept` and `status` as use cases of their own: the file's batch, taken `plan.steps` further. */
+export function followBatch(
+  command: string,
+  args: FollowArgs,
+  plan: FollowPlan,
+  session: Session,
+): Promise<Outcome> {
+  return outcomeOf(session.out, (out) => followOpened(command, args, plan, { ...session, out }));
+}
+
+async function followOpened(
+  command: string,
+  args: FollowArgs,
+  plan: FollowPlan,
+  session: Session,
+): Promise<number> {
+  const { out } = session;
   const batch = await openBatch(args, args.stateDir, out);
-  const readOnly = !steps.some((step) => step === "quote" || step === "accept");
+  const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   let lock: Lock | null = null;
   if (!readOnly)
-    lock = await acquireLock(join(args.stateDir, batch.loaded.batchId, "lock"), (line) => out.warn(line));
-  const stop = new AbortController();
+    lock = await acquireLock(lockPathFor(args.stateDir, batch.loaded.batchId), (line) => out.warn(line));
   let connection: Connection | undefined;
-  const unwatch = watchSignals(out, {
-    stop: () => {
-      stop.abort();
-      connection?.client.gate.close();
-    },
+  const forget = session.stops.hold({
+    stop: () => connection?.client.gate.close(),
     drainTimeout: () => connection?.client.gate.abort(),
     exitNow: () => lock?.releaseSync(),
   });
+  const disarm = session.stops.arm();
   try {
     connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
     if (batch.past.begin && batch.past.begin.api !== connection.apiUrl) {
@@ -336,9 +276,10 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
         },
       );
     }
-    return await followThrough({ command, args, batch, out, connection, signal: stop.signal }, plan);
+    return await followThrough({ command, args, batch, out, connection, session }, plan);
   } finally {
-    unwatch();
+    disarm();
+    forget();
     await connection?.close();
     await lock?.release();
   }

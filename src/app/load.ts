@@ -1,6 +1,5 @@
 /** Read → validate → plan, shared by `validate` and `submit`. Nothing here talks to the API. */
 import { basename, dirname, extname, join, resolve } from "node:path";
-import type { Console } from "../commands/console.js";
 import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
@@ -12,6 +11,7 @@ import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
 import { checkFile } from "../validate/file.js";
 import type { ValidateOptions } from "../validate/rows.js";
+import type { Console } from "./session.js";
 
 export interface LoadArgs {
   csv: string;

@@ -8,7 +8,7 @@ import type { BitexClient } from "../bitex/client.js";
 import type { Port, User, WithdrawalInstruction } from "../bitex/jsonapi.js";
 import type { BatchError } from "../errors.js";
 import type { CheckedRow, RowError } from "../model.js";
-import { stopFor } from "../submit/policy.js";
+import { stopFor } from "./stop.js";
 
 /** The failure of a read-only command's API call (`validate --online`, `ports`): nothing was sent. */
 export function readOnlyFailure(error: unknown): BatchError {

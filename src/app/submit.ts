@@ -1,27 +1,32 @@
-/** `submit <csv>`: validate, plan, create requests and outputs exactly once, write the report. */
+/**
+ * Submit one file: validate, plan, create requests and outputs exactly once, write the
+ * report, and go on through the cycle as far as `--until` asks. A use case: options and a
+ * session in, an outcome out; two files submitted in one process share nothing.
+ */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
+import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { earlierBatches, journalPathFor, paidWords, paymentsDigest } from "../batch/history.js";
+import { join, resolve } from "node:path";
+import { refuseNewBatchOfOldPayments } from "../batch/history.js";
 import { foldJournal, readJournal } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { type Console, reportCommandOutput } from "../commands/console.js";
-import { startProgress } from "../commands/progress.js";
-import { crashHook, resumeHint, watchSignals, withRerun } from "../commands/signals.js";
+import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "../batch/paths.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import type { Plan, ValidRow } from "../model.js";
+import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { submitPlan } from "../submit/engine.js";
 import type { SettlePolicy } from "../submit/policy.js";
-import { checkCallLimits, connect, resolveApi } from "./connect.js";
+import { checkCallLimits, connect } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
-import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.js";
-import { type Loaded, loadBatch, validationReportPath } from "./load.js";
+import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
+import { loadBatch, validationReportPath } from "./load.js";
 import { Problems } from "./problems.js";
+import { type Outcome, outcomeOf, type Session } from "./session.js";
+import { stopFor, withRerun } from "./stop.js";
+import { refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
@@ -55,8 +60,8 @@ const STEPS: Record<Until, Step[]> = {
  * For tests against the emulator only: BITEX_BATCH_SETTLE_MS shortens how long a create
  * without a clear outcome may still land (default 30 s; see README, exactly once).
  */
-function settleFromEnv(): Partial<SettlePolicy> | undefined {
-  const text = process.env.BITEX_BATCH_SETTLE_MS;
+function settleFromEnv(env: NodeJS.ProcessEnv): Partial<SettlePolicy> | undefined {
+  const text = env.BITEX_BATCH_SETTLE_MS;
   if (text === undefined || text === "") return undefined;
   if (!/^\d+$/.test(text)) {
     throw new BatchError(
@@ -67,82 +72,18 @@ function settleFromEnv(): Partial<SettlePolicy> | undefined {
   return { lateMs: Number(text) };
 }
 
-function checkNumbers(args: SubmitArgs): void {
+/** What `submit` needs settled before any work: every option checked (exit 2, nothing read or sent). */
+export interface SubmitPlan {
+  follow: FollowPlan;
+  settle: Partial<SettlePolicy> | undefined;
+}
+
+/** Every option checked before anything is read or sent; `env` for the settle delay of emulator tests. */
+export function prepareSubmit(args: SubmitArgs, env: NodeJS.ProcessEnv): SubmitPlan {
   checkCallLimits(args);
-  settleFromEnv();
-}
-
-/**
- * An edited file is a new batch, and so is the same file under another name: refuse to pay
- * it silently while an earlier batch of the state directory has sent rows (created, or sent
- * without an answer) from a file of that name, or holds exactly the same payments.
- */
-async function refuseSilentNewBatch(
-  args: SubmitArgs,
-  stateDir: string,
-  loaded: Loaded,
-  batchPlan: Plan,
-): Promise<void> {
-  if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
-  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
-  const earlier = await earlierBatches(stateDir, loaded.batchId);
-  const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
-  if (last) {
-    throw new BatchError(
-      "input",
-      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
-      {
-        hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
-      },
-    );
-  }
-  const payments = paymentsDigest(batchPlan);
-  const copy = earlier.find((batch) => batch.payments === payments);
-  if (copy) {
-    throw new BatchError(
-      "input",
-      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
-      {
-        hint: "nothing was sent; if this is a new payment run of the same payments (next month's payroll), pass --batch-id <new id>",
-      },
-    );
-  }
-}
-
-/**
- * Nothing reached the API (refused key, nothing listening, not a Bitex API): the batch is
- * not bound to that URL, the journal goes back to how it was, the report is not rewritten,
- * and the error points at --api-url / the key.
- */
-async function refusedAtTheDoor(
-  stopped: BatchError,
-  apiUrl: string,
-  journalPath: string,
-  journalBefore: number | null,
-): Promise<BatchError> {
-  if (journalBefore === null) await rm(journalPath, { force: true });
-  else await truncate(journalPath, journalBefore);
-  const what =
-    stopped.code === "auth"
-      ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
-      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
-  const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint()}` : what;
-  return new BatchError(
-    stopped.code,
-    `${stopped.message}; nothing reached the API at ${apiUrl}: the journal and the report are as they were`,
-    { hint, cause: stopped },
-  );
-}
-
-/** Where a batch's journal says the run starts: rows created before, and when it began (null: a new batch). */
-async function startingPoint(journalPath: string): Promise<{ created: number; begunAt: string } | null> {
-  // A journal that cannot be read now is the engine's to report (it reads it again, with words).
-  const past = foldJournal(await readJournal(journalPath).catch(() => []));
-  if (!past.begin) return null;
-  let created = 0;
-  for (const row of past.rows.values()) if (row.status === "created") created++;
-  return { created, begunAt: past.begin.at };
+  const settle = settleFromEnv(env);
+  // --max-total and the waits too are checked before anything is read or sent.
+  return { settle, follow: followPlan(args, STEPS[args.until ?? "created"]) };
 }
 
 /** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
@@ -152,13 +93,13 @@ interface Held {
   dropState?: () => void;
 }
 
-export async function submitCommand(args: SubmitArgs): Promise<number> {
-  checkNumbers(args);
-  // --max-total and the waits too are checked before anything is read or sent.
-  const follow = followPlan(args, STEPS[args.until ?? "created"]);
-  // Refuse a missing key or an insecure URL before reading anything (exit 2, nothing sent).
-  const target = args.dryRun ? null : resolveApi(args);
-  const out = reportCommandOutput(args, target?.apiKey);
+/** Submits one file (`prepared`: from prepareSubmit); the outcome's exit code is the command's. */
+export function submitFile(args: SubmitArgs, prepared: SubmitPlan, session: Session): Promise<Outcome> {
+  return outcomeOf(session.out, (out) => submitArmed(args, prepared, { ...session, out }));
+}
+
+async function submitArmed(args: SubmitArgs, prepared: SubmitPlan, session: Session): Promise<number> {
+  const { out } = session;
   if (!args.dryRun) {
     out.info(
       args.sandbox
@@ -166,37 +107,37 @@ export async function submitCommand(args: SubmitArgs): Promise<number> {
         : `state directory: ${resolve(args.stateDir)} (journal and lock; --state-dir to change)`,
     );
   }
-  const stop = new AbortController();
   const held: Held = {};
-  const unwatch = watchSignals(out, {
-    stop: () => {
-      stop.abort();
-      held.connection?.client.gate.close();
-    },
+  const forget = session.stops.hold({
+    stop: () => held.connection?.client.gate.close(),
     drainTimeout: () => held.connection?.client.gate.abort(),
     exitNow: () => {
       held.lock?.releaseSync();
       held.dropState?.();
     },
   });
+  const disarm = session.stops.arm();
   try {
-    return await submitWatched(args, out, stop.signal, held, follow);
+    return await submitWatched(args, prepared, session, held);
   } finally {
-    unwatch();
+    disarm();
+    forget();
   }
 }
 
 async function submitWatched(
   args: SubmitArgs,
-  out: Console,
-  signal: AbortSignal,
+  prepared: SubmitPlan,
+  session: Session,
   held: Held,
-  follow: ReturnType<typeof followPlan>,
 ): Promise<number> {
+  const { out } = session;
+  const signal = session.stops.signal;
+  const follow = prepared.follow;
   const loaded = await loadBatch(args, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
-      hint: resumeHint(),
+      hint: session.resumeHint,
     });
   }
   const base = {
@@ -255,12 +196,12 @@ async function submitWatched(
   let lock: Lock;
   try {
     if (args.sandbox) {
-      sandboxDir = await mkdtemp(join(tmpdir(), "bitex-batch-sandbox-"));
+      sandboxDir = await mkdtemp(join(tmpdir(), SANDBOX_STATE_PREFIX));
       stateDir = sandboxDir;
     }
     held.dropState = dropSandboxState;
-    await mkdir(join(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
-    lock = await acquireLock(join(stateDir, loaded.batchId, "lock"), (line) => out.warn(line));
+    await mkdir(batchDirFor(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
+    lock = await acquireLock(lockPathFor(stateDir, loaded.batchId), (line) => out.warn(line));
     held.lock = lock;
   } catch (error) {
     dropSandboxState();
@@ -269,7 +210,14 @@ async function submitWatched(
     throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
   }
   try {
-    await refuseSilentNewBatch(args, stateDir, loaded, batchPlan);
+    // An explicit batch id is the operator's decision; otherwise an edited file, or the same
+    // payments under another name, is refused while an earlier batch may have paid them.
+    if (args.batchId === undefined)
+      await refuseNewBatchOfOldPayments(stateDir, {
+        batchId: loaded.batchId,
+        file: loaded.file,
+        plan: batchPlan,
+      });
     const connection = await connect(args, out, {
       concurrency: args.concurrency,
       rate: args.rate,
@@ -296,7 +244,7 @@ async function submitWatched(
         `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
-    const progress = startProgress(out, total, "submit", already?.created ?? 0);
+    const progress = session.progress?.(total, "submit", already?.created ?? 0) ?? { tick() {}, stop() {} };
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
       result = await submitPlan({
@@ -307,10 +255,11 @@ async function submitWatched(
         api: connection.client,
         concurrency: args.concurrency,
         signal,
+        stopFor,
         say: (line) => out.info(line),
         onRowDone: () => progress.tick(),
-        checkpoint: crashHook(),
-        settle: settleFromEnv(),
+        checkpoint: session.checkpoint,
+        settle: prepared.settle,
       });
     } finally {
       progress.stop();
@@ -319,7 +268,13 @@ async function submitWatched(
     // Refused at the door: the key, nothing listening, no Bitex API there (a signal is not that).
     const door = ["auth", "unreachable", "usage"];
     if (stopped && door.includes(stopped.code) && !connection.reach.answered && !connection.reach.wrote) {
-      throw await refusedAtTheDoor(stopped, connection.apiUrl, journalPath, journalBefore);
+      throw await refusedAtTheDoor(
+        stopped,
+        connection.apiUrl,
+        journalPath,
+        journalBefore,
+        session.resumeHint,
+      );
     }
     const allFound = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (!stopped && !resumed && !connection.reach.wrote && allFound && total > 0) {
@@ -353,12 +308,12 @@ async function submitWatched(
         action: "write the report",
         path: loaded.reportPath,
         sentAny: true,
-        hint: resumeHint(),
+        hint: session.resumeHint,
       });
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
-    if (stopped) throw withRerun(stopped);
+    if (stopped) throw withRerun(stopped, session.resumeHint);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok)
@@ -366,7 +321,7 @@ async function submitWatched(
       return created;
     }
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
-    return await followThrough({ command: "submit", args, batch, out, connection, signal }, follow);
+    return await followThrough({ command: "submit", args, batch, out, connection, session }, follow);
   } finally {
     await held.connection?.close();
     await lock.release();

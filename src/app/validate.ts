@@ -1,16 +1,16 @@
-/** `validate <csv>`: read, validate, plan and write the report; sends nothing (`--online` only reads). */
+/** Validate one file: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 
-import { type Console, reportCommandOutput } from "../commands/console.js";
 import type { CheckedRow } from "../model.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
-import { type ApiArgs, connect, resolveApi } from "./connect.js";
+import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
 import { Problems } from "./problems.js";
+import { type Console, type Outcome, outcomeOf } from "./session.js";
 
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
@@ -19,12 +19,20 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
   online: boolean;
 }
 
-export async function validateCommand(given: ValidateArgs): Promise<number> {
+/** The options as `validate` runs with them, checked before any work: its own report path, never one of created rows. */
+export async function prepareValidate(given: ValidateArgs): Promise<ValidateArgs & { report: string }> {
   // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
   const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
   await refuseFewerFacts(args.report);
-  const target = args.online ? resolveApi(args) : null;
-  const out = reportCommandOutput(args, target?.apiKey);
+  return args;
+}
+
+/** Validates one file (options from prepareValidate) and writes its report; sends nothing. */
+export function validateFile(args: ValidateArgs & { report: string }, out: Console): Promise<Outcome> {
+  return outcomeOf(out, (keeping) => validateWith(args, keeping));
+}
+
+async function validateWith(args: ValidateArgs & { report: string }, out: Console): Promise<number> {
   // Offline, the report is written while the file is read, and written again from a second
   // pass only when the end of the file changed an earlier row's answer (see EarlyCheck).
   // Standard output cannot be taken back, and --online needs every row before it asks.

@@ -4,11 +4,13 @@
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { basename } from "node:path";
 import { shortestDecimal } from "../decimal.js";
+import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
+import { journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
   batchId: string;
@@ -21,8 +23,6 @@ export interface EarlierBatch {
   /** Its paymentsDigest, when its journal has one. */
   payments: string | undefined;
 }
-
-export const journalPathFor = (stateDir: string, batchId: string) => join(stateDir, batchId, "journal.jsonl");
 
 /**
  * The payments of a plan, whatever the file's name, the rows' order or the way an amount is
@@ -81,4 +81,40 @@ export function paidWords(batch: EarlierBatch): string {
       ? `${batch.created > 0 ? " and" : ""} may have paid ${batch.maybeSent}${batch.created > 0 ? " more" : " row(s)"} (creates left without an answer)`
       : "";
   return batch.created > 0 ? `paid ${batch.created} row(s)${maybe}` : maybe.trimStart();
+}
+
+/**
+ * An edited file is a new batch, and so is the same file under another name: refuse to pay
+ * it silently while an earlier batch of the state directory has sent rows (created, or sent
+ * without an answer) from a file of that name, or holds exactly the same payments.
+ */
+export async function refuseNewBatchOfOldPayments(
+  stateDir: string,
+  loaded: { batchId: string; file: string; plan: Plan },
+): Promise<void> {
+  const batchPlan = loaded.plan;
+  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
+  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
+  const earlier = await earlierBatches(stateDir, loaded.batchId);
+  const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
+  if (last) {
+    throw new BatchError(
+      "input",
+      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
+      {
+        hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
+      },
+    );
+  }
+  const payments = paymentsDigest(batchPlan);
+  const copy = earlier.find((batch) => batch.payments === payments);
+  if (copy) {
+    throw new BatchError(
+      "input",
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
+      {
+        hint: "nothing was sent; if this is a new payment run of the same payments (next month's payroll), pass --batch-id <new id>",
+      },
+    );
+  }
 }

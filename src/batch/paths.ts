@@ -1,7 +1,8 @@
 /**
- * Where the journals and locks live by default: one directory per user (docs/design.md section 3),
- * so that every run of a batch on this host shares one lock and one journal wherever it is
- * started from. `$XDG_STATE_HOME/bitex-batch`, else `~/.local/state/bitex-batch`.
+ * Where a batch's files are, named in this one place: the state directory (by default one
+ * per user, docs/design.md section 3, so that every run of a batch on this host shares one
+ * lock and one journal wherever it is started from: `$XDG_STATE_HOME/bitex-batch`, else
+ * `~/.local/state/bitex-batch`), and under it each batch's journal and lock.
  */
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -14,3 +15,20 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, home: stri
   if (xdg && isAbsolute(xdg)) return join(xdg, "bitex-batch");
   return join(home, ".local", "state", "bitex-batch");
 }
+
+/** A batch's own directory under the state directory: its journal and its lock. */
+export const batchDirFor = (stateDir: string, batchId: string) => join(stateDir, batchId);
+
+/** The batch's journal (docs/design.md section 6a). */
+export const journalPathFor = (stateDir: string, batchId: string) =>
+  join(batchDirFor(stateDir, batchId), "journal.jsonl");
+
+/** The batch's lock: one run of a batch at a time on this host. */
+export const lockPathFor = (stateDir: string, batchId: string) =>
+  join(batchDirFor(stateDir, batchId), "lock");
+
+/**
+ * With --sandbox the state directory is a temporary one of its own, removed at the end: the
+ * embedded emulator forgets everything when the process ends, so its journals must too.
+ */
+export const SANDBOX_STATE_PREFIX = "bitex-batch-sandbox-";

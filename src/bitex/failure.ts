@@ -20,7 +20,7 @@ export type Sent = "no" | "maybe";
 
 /**
  * The client cannot be set up as asked (a malformed or insecure API URL, an unusable key):
- * the client's own error, turned into the CLI's by the one mapper (submit/policy.ts stopFor).
+ * the client's own error, turned into the CLI's by the one mapper (src/app/stop.ts stopFor).
  */
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -1,38 +1,7 @@
+/** The terminal side of a run's words: the Console a session writes to, on real streams. */
+import type { Console, Io } from "../app/session.js";
 import { BatchError } from "../errors.js";
 import { redactor } from "../redact.js";
-
-/**
- * Where a command's words go. Human lines go to stderr (stdout stays for the report with
- * `--report -`, or the one JSON summary with `--json`); `--quiet` keeps only warnings and
- * errors. Every line passes through `redact`, so an API key can never reach a terminal or log.
- */
-export interface Console {
-  /** Progress and notices. */
-  info(line: string): void;
-  /** Always shown. */
-  warn(line: string): void;
-  /** The end-of-run summary: stdout for humans, unless stdout carries JSON or the report. */
-  summary(lines: string[]): void;
-  /** The `--json` object (only when --json). */
-  json(value: unknown): void;
-  readonly isTTY: boolean;
-  /** Where the human lines go (the progress bar draws there). */
-  readonly stream: NodeJS.WritableStream;
-  readonly quiet: boolean;
-  readonly jsonMode: boolean;
-  /** A progress bar is drawn on the terminal's last line (true) or gone (false). */
-  barShown(shown: boolean): void;
-}
-
-/**
- * Where a command run in-process (a test) reads and writes instead of the process's own
- * streams and environment. The CLI passes none: process.stdout, process.stderr, process.env.
- */
-export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
 
 export interface ConsoleOptions {
   json?: boolean;
@@ -42,6 +11,8 @@ export interface ConsoleOptions {
   secrets?: string[];
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Takes the `--json` object instead of stdout (Io.json). */
+  jsonSink?: (value: Record<string, unknown>) => void;
 }
 
 /**
@@ -61,26 +32,8 @@ export function reportCommandOutput(
     secrets: apiKey ? [apiKey] : [],
     stdout: args.io?.stdout,
     stderr: args.io?.stderr,
+    jsonSink: args.io?.json,
   });
-}
-
-/**
- * `--json` prints exactly one object for every outcome (docs/design.md section 3). The CLI entry holds the
- * objects commands produce and prints one at the end, with `error` when the run failed;
- * without the entry (a test calling a command), objects go straight to stdout.
- */
-const held: { on: boolean; value: Record<string, unknown> | undefined } = { on: false, value: undefined };
-
-export function holdJson(): void {
-  held.on = true;
-  held.value = undefined;
-}
-
-/** The last object a command produced since holdJson(), and forgets it. */
-export function takeJson(): Record<string, unknown> | undefined {
-  const value = held.value;
-  held.value = undefined;
-  return value;
 }
 
 export function createConsole(options: ConsoleOptions): Console {
@@ -108,7 +61,7 @@ export function createConsole(options: ConsoleOptions): Console {
     },
     json: (value) => {
       if (!jsonMode) return;
-      if (held.on) held.value = value as Record<string, unknown>;
+      if (options.jsonSink) options.jsonSink(value as Record<string, unknown>);
       else stdout.write(`${redact(JSON.stringify(value))}\n`);
     },
     barShown: (shown) => {

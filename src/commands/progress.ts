@@ -3,12 +3,7 @@
  * is a log file or cron mail (a bar there is a wall of carriage returns).
  */
 import cliProgress from "cli-progress";
-import type { Console } from "./console.js";
-
-export interface Progress {
-  tick(): void;
-  stop(): void;
-}
+import type { Console, Progress } from "../app/session.js";
 
 const LOG_EVERY_MS = 5000;
 
@@ -16,9 +11,15 @@ const LOG_EVERY_MS = 5000;
  * `done`: rows already done before this run (a resumed batch): the bar starts there, and
  * its ETA counts only this run's rows against this run's time.
  */
-export function startProgress(out: Console, total: number, label: string, done = 0): Progress {
+export function startProgress(
+  out: Console,
+  total: number,
+  label: string,
+  done = 0,
+  env: NodeJS.ProcessEnv = process.env,
+): Progress {
   if (out.quiet || total === 0) return { tick() {}, stop() {} };
-  if (out.isTTY && !plainTerminal()) {
+  if (out.isTTY && !plainTerminal(env)) {
     // The ETA from this run's own rate: rows done here over time spent here.
     const started = Date.now();
     let count = done;

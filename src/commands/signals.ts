@@ -4,9 +4,9 @@
  * the second exits at once. The journal is consistent at every instant, so either way the
  * same command resumes, and every stop says which command that is.
  */
-import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import type { Console, Held } from "../app/session.js";
+import { EXIT } from "../errors.js";
 import { RESUME_HINT } from "../submit/policy.js";
-import type { Console } from "./console.js";
 
 /** How long calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP before they are cut. */
 const DRAIN_MS = 10_000;
@@ -14,26 +14,21 @@ const DRAIN_MS = 10_000;
 /** The signals that stop a run the same way: no new rows, calls in flight finish, report, exit 3. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** The command line of this run, to run it again (the key is never on it: env only). */
-function rerunCommand(): string {
+/** The command line of a run, to run it again (the key is never on it: env only). */
+function rerunCommand(argv: readonly string[]): string {
   const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
-  return ["bitex-batch", ...process.argv.slice(2)].map(quote).join(" ");
+  return ["bitex-batch", ...argv].map(quote).join(" ");
 }
 
 /**
- * The last words of an exit 3: the exact command to run again. With --sandbox the emulator
- * forgot everything when this process ended, so a rerun starts over instead of resuming.
+ * The last words of an exit 3: the exact command to run again (`argv`: the run's arguments,
+ * without node and the script). With --sandbox the emulator forgot everything when this
+ * process ended, so a rerun starts over instead of resuming.
  */
-export const resumeHint = () =>
-  process.argv.includes("--sandbox")
-    ? `the embedded emulator forgot this run when it stopped; running again starts over: ${rerunCommand()}`
-    : `${RESUME_HINT}: ${rerunCommand()}`;
-
-/** A stop that means "run again" (exit 3) ends with the command to run. */
-export function withRerun(error: BatchError): BatchError {
-  if (exitCodeFor(error) !== EXIT.stopped) return error;
-  return new BatchError(error.code, error.message, { hint: resumeHint(), cause: error.cause });
-}
+export const resumeHintFor = (argv: readonly string[]) =>
+  argv.includes("--sandbox")
+    ? `the embedded emulator forgot this run when it stopped; running again starts over: ${rerunCommand(argv)}`
+    : `${RESUME_HINT}: ${rerunCommand(argv)}`;
 
 /** How the process leaves at once on a second signal: set by the CLI entry (the one place that exits). */
 let immediateExit: (code: number) => void = () => {};
@@ -42,25 +37,20 @@ export function setImmediateExit(exit: (code: number) => void): void {
   immediateExit = exit;
 }
 
-interface SignalActions {
-  stop(): void;
-  drainTimeout(): void;
-  /** Synchronous cleanup before exiting at once. */
-  exitNow(): void;
-}
+type SignalActions = Required<Held>;
 
 /**
  * First signal: stop taking rows, let calls in flight finish (bounded). Second: leave now.
  * Installed before the file is read, so that a signal at any moment ends with the report
  * and the command to run again (the actions see what exists by then).
  */
-export function watchSignals(out: Console, actions: SignalActions): () => void {
+export function watchSignals(out: Console, actions: SignalActions, resumeHint: string): () => void {
   let timer: NodeJS.Timeout | undefined;
   let count = 0;
   const handler = (signal: NodeJS.Signals) => {
     if (++count > 1) {
       out.warn(`${signal} again: exiting now; the journal is consistent`);
-      out.warn(`  ${resumeHint()}`);
+      out.warn(`  ${resumeHint}`);
       actions.exitNow();
       immediateExit(EXIT.stopped);
       return;
@@ -69,7 +59,7 @@ export function watchSignals(out: Console, actions: SignalActions): () => void {
       `${signal}: no new rows; finishing calls in flight, then writing the report${out.isTTY ? " (press again to exit now)" : ""}`,
     );
     actions.stop();
-    timer = setTimeout(actions.drainTimeout, DRAIN_MS);
+    timer = setTimeout(() => actions.drainTimeout(), DRAIN_MS);
     timer.unref();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, handler);
@@ -85,7 +75,7 @@ export function watchSignals(out: Console, actions: SignalActions): () => void {
  * and outputs-done of submit, `<step>:intent` (journaled, not sent) and `<step>:answered`
  * (done on the server, not journaled) of a money step, and status-read.
  */
-export function crashHook(): ((point: string) => void) | undefined {
-  const at = process.env.BITEX_BATCH_CRASH_AT;
+export function crashHook(env: NodeJS.ProcessEnv): ((point: string) => void) | undefined {
+  const at = env.BITEX_BATCH_CRASH_AT;
   return at ? (point) => point === at && process.kill(process.pid, "SIGKILL") : undefined;
 }

@@ -6,8 +6,8 @@
  * another server (or a reset emulator) reuses is never joined to the wrong batch.
  */
 import { readdir } from "node:fs/promises";
-import { journalPathFor } from "../batch/history.js";
 import { type JournalEntry, readJournal } from "../batch/journal.js";
+import { journalPathFor } from "../batch/paths.js";
 
 export interface JournaledRequest {
   batchId: string;

@@ -35,8 +35,8 @@ import {
   isRowRejection,
   RESUME_HINT,
   type SettlePolicy,
+  type StopMapper,
   settleDelayMs,
-  stopFor,
 } from "./policy.js";
 import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
 import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
@@ -55,6 +55,8 @@ export interface SubmitOptions {
   concurrency: number;
   /** Aborted on SIGINT/SIGTERM: no new rows start; calls in flight finish. */
   signal: AbortSignal;
+  /** The one mapper (src/app/stop.ts): what stops the run, as the BatchError it stops with. */
+  stopFor: StopMapper;
   say: (line: string) => void;
   onRowDone?: (line: number, outcome: RowOutcome) => void;
   /** Send → reconcile rounds before unresolved rows are left pending. */
@@ -149,7 +151,7 @@ class Run implements RequestRun, WatchedRun {
 
   /** Stops the run (no new rows); the report shows the rest as pending. */
   stop(error: unknown): void {
-    this.stopped ??= stopFor(error, this.sentAny);
+    this.stopped ??= this.options.stopFor(error, this.sentAny);
   }
 
   private async settle(
@@ -484,7 +486,8 @@ class Run implements RequestRun, WatchedRun {
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
   // Nothing is sent before the journal is read and its first line written: a disk failure
   // until then is exit 2.
-  const beforeSending = (error: unknown) => (error instanceof DiskError ? stopFor(error, false) : error);
+  const beforeSending = (error: unknown) =>
+    error instanceof DiskError ? options.stopFor(error, false) : error;
   const past = foldJournal(
     await readJournal(options.journalPath).catch((error: unknown) => {
       throw beforeSending(error);

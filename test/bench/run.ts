@@ -87,7 +87,7 @@ function describeFailure(what: string, run: ChildRun): string {
 // ---------------------------------------------------------------------------------------------
 // validate rows/s, in process, against bare csv-parse
 
-type ValidateModule = typeof import("../../src/app/validate.js");
+type ValidateModule = typeof import("../../src/commands/validate-command.js");
 
 async function csvParseRows(file: string): Promise<number> {
   let rows = 0;
@@ -100,7 +100,7 @@ async function validateThroughput(dir: string): Promise<Figure> {
   const file = benchFile(dir, VALIDATE_ROWS);
   // The built code, exactly what `node dist/cli.js validate` runs (typed from its source).
   const { validateCommand } = (await import(
-    pathToFileURL(join(ROOT, "dist", "commands", "validate.js")).href
+    pathToFileURL(join(ROOT, "dist", "commands", "validate-command.js")).href
   )) as ValidateModule;
   const reference: number[] = [];
   const measured: number[] = [];

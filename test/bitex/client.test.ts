@@ -1,12 +1,12 @@
 import { inspect } from "node:util";
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient, type RetryInfo } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import { ConfigError } from "../../src/bitex/failure.js";
 import { GateClosedError } from "../../src/bitex/gate.js";
 import { createFetchTransport } from "../../src/bitex/transport.js";
 import { BatchError } from "../../src/errors.js";
-import { stopFor } from "../../src/submit/policy.js";
 import {
   closedPort,
   type Received,

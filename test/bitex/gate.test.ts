@@ -1,7 +1,7 @@
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { ARRIVAL_BOUND_MS, CallGate, type GateCall, GateClosedError } from "../../src/bitex/gate.js";
 import { BatchError, exitCodeFor } from "../../src/errors.js";
-import { stopFor } from "../../src/submit/policy.js";
 import { FakeClock, settle } from "../helpers/bitex-server.js";
 
 /** Runs `count` calls of `durationMs` virtual ms through the gate; records start times and peak in flight. */

@@ -1,8 +1,8 @@
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { ConfigError } from "../../src/bitex/failure.js";
 import { apiIdentity, checkApiUrl } from "../../src/bitex/url.js";
 import { BatchError } from "../../src/errors.js";
-import { stopFor } from "../../src/submit/policy.js";
 
 function codeOf(url: string): string {
   try {

@@ -2,11 +2,11 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { foldJournal, type JournalState, JournalWriter, parseJournal } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { runStep, type StepApi, StepRefused } from "../../src/follow/steps.js";
-import { stopFor } from "../../src/submit/policy.js";
 import { request } from "../helpers/follow-fakes.js";
 
 /** A server holding one request, whose answers a test can lose after acting. */

@@ -24,7 +24,7 @@ export const RULES: readonly Rule[] = [
   {
     from: "*",
     to: "commands",
-    except: ["commands", "cli"],
+    except: ["commands", "cli", "main"],
     why: "only the CLI and the commands themselves import the commands",
   },
 ];

@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
@@ -109,6 +110,7 @@ describe("submit engine: a create that commits after the client timed out", func
       api: client,
       concurrency: 1,
       signal: new AbortController().signal,
+      stopFor,
       say: () => undefined,
       settle: { lateMs: 800 },
     });
@@ -196,6 +198,7 @@ describe("submit engine: resuming a run killed with a create in flight", functio
       api: client,
       concurrency: 2,
       signal: new AbortController().signal,
+      stopFor,
       say: () => undefined,
       settle: { lateMs: 1000 },
     });

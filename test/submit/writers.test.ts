@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import { exitCodeFor } from "../../src/errors.js";
 import type { Plan, ValidRow } from "../../src/model.js";
@@ -57,6 +58,7 @@ describe("submit engine: another writer in the batch's requests", function () {
       api: client(concurrency),
       concurrency,
       signal: new AbortController().signal,
+      stopFor,
       say: () => undefined,
       settle: { lateMs: 300 },
       ...extra,

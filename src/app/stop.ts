@@ -1,0 +1,65 @@
+/**
+ * The one mapper above the stages: any failure as the BatchError that stops a command,
+ * dispatched by the failure's class (the client's, the call gate's, the disk's, the
+ * follow-through's). The stages that need it (the submit engine) are handed it.
+ */
+import { ApiError } from "../bitex/errors.js";
+import { ConfigError } from "../bitex/failure.js";
+import { GateClosedError } from "../bitex/gate.js";
+import { DiskError, diskFailure } from "../disk.js";
+import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { StepRefused } from "../follow/steps.js";
+import { RESUME_HINT } from "../submit/policy.js";
+
+/**
+ * An API failure as the BatchError that stops a command. Exit 2 promises nothing was sent,
+ * so a key refused after something was sent is a stop (exit 3) like any other. `hint` says
+ * what to do next: resume a submit, or simply run a read-only command again.
+ */
+export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
+  if (error instanceof BatchError) return error;
+  if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
+  if (error instanceof ConfigError) return new BatchError(error.code, error.message, { hint: error.hint });
+  if (error instanceof StepRefused) {
+    const { action, request, refusal } = error;
+    const what = action === "request_quote" ? "to give a quote" : "to accept the quote";
+    const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
+    return new BatchError(
+      "refused",
+      `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
+      { hint: "run bitex-batch status <csv> to see every row; a cancelled request's rows need a new batch" },
+    );
+  }
+  if (error instanceof ApiError && error.kind === "not_found" && !sentAny) {
+    // The first lookup found no such collection: the URL points at something else than Bitex.
+    const path = /^\w+ \/([a-z_]+)/.exec(error.request ?? "")?.[1] ?? "such resource";
+    return new BatchError("usage", `the API has no ${path.replace(/_/g, " ")} (404)`, {
+      hint: "check --api-url",
+      cause: error,
+    });
+  }
+  // The emulator's seed, by name: the emulator's code stays out of a run against the real API.
+  if (error instanceof Error && error.name === "SeedError") {
+    return new BatchError("input", error.message, { hint: (error as { hint?: string }).hint, cause: error });
+  }
+  if (error instanceof DiskError)
+    return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });
+  if (error instanceof ApiError && error.kind === "unauthorized") {
+    return sentAny
+      ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, { hint })
+      : new BatchError("auth", `the API refused the key: ${error.detail}`, {
+          hint: "check BITEX_API_KEY and --api-url",
+        });
+  }
+  const unreachable =
+    error instanceof ApiError && ["network", "timeout", "server", "rate_limited"].includes(error.kind);
+  const detail = error instanceof Error ? error.message : String(error);
+  const message = unreachable ? `the API could not be reached: ${detail}` : `the API failed: ${detail}`;
+  return new BatchError("unreachable", message, { hint, cause: error });
+}
+
+/** A stop that means "run again" (exit 3) ends with the command to run (`resumeHint`). */
+export function withRerun(error: BatchError, resumeHint: string): BatchError {
+  if (exitCodeFor(error) !== EXIT.stopped) return error;
+  return new BatchError(error.code, error.message, { hint: resumeHint, cause: error.cause });
+}

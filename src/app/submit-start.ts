@@ -1,0 +1,42 @@
+/** Where a submit starts: what its journal already holds, and the undoing of a run refused at the door. */
+import { rm, truncate } from "node:fs/promises";
+import { foldJournal, readJournal } from "../batch/journal.js";
+import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+
+/**
+ * Nothing reached the API (refused key, nothing listening, not a Bitex API): the batch is
+ * not bound to that URL, the journal goes back to how it was, the report is not rewritten,
+ * and the error points at --api-url / the key.
+ */
+export async function refusedAtTheDoor(
+  stopped: BatchError,
+  apiUrl: string,
+  journalPath: string,
+  journalBefore: number | null,
+  resumeHint: string,
+): Promise<BatchError> {
+  if (journalBefore === null) await rm(journalPath, { force: true });
+  else await truncate(journalPath, journalBefore);
+  const what =
+    stopped.code === "auth"
+      ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
+      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
+  const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint}` : what;
+  return new BatchError(
+    stopped.code,
+    `${stopped.message}; nothing reached the API at ${apiUrl}: the journal and the report are as they were`,
+    { hint, cause: stopped },
+  );
+}
+
+/** Where a batch's journal says the run starts: rows created before, and when it began (null: a new batch). */
+export async function startingPoint(
+  journalPath: string,
+): Promise<{ created: number; begunAt: string } | null> {
+  // A journal that cannot be read now is the engine's to report (it reads it again, with words).
+  const past = foldJournal(await readJournal(journalPath).catch(() => []));
+  if (!past.begin) return null;
+  let created = 0;
+  for (const row of past.rows.values()) if (row.status === "created") created++;
+  return { created, begunAt: past.begin.at };
+}
