@@ -7,133 +7,41 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { keyFromFile } from "./app/connect.js";
+import type { Step } from "./app/follow.js";
 import type { Io } from "./app/session.js";
 import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
+import {
+  API_FLAGS,
+  apiOf,
+  commonOf,
+  EXPORT_FLAGS,
+  exportOf,
+  GLOBAL_FLAGS,
+  INPUT_FLAGS,
+  inputOf,
+  KNOWN_OPTIONS,
+  REPORT_FLAGS,
+  RUN_FLAGS,
+  runOf,
+  SANDBOX_FLAGS,
+  STATUS_FLAGS,
+  SUBMIT_FLAGS,
+  sandboxOf,
+  submitOf,
+  TEMPLATE_FLAGS,
+  templateOf,
+  VALIDATE_FLAGS,
+} from "./commands/flags.js";
 import { diskFailure, isDiskFailure } from "./disk.js";
 import { editDistance } from "./edit-distance.js";
 import { BatchError, EXIT, exitCodeFor } from "./errors.js";
 import { redactor } from "./redact.js";
 
-const version = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
-
-function inputOptions<T>(y: Argv<T>) {
-  return y
-    .positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" })
-    .option("report", {
-      type: "string",
-      // Always takes the next word: otherwise yargs reads `--report -` (stdout) as a positional "-".
-      nargs: 1,
-      describe:
-        "report path, or - for stdout [default: <input>.report.csv; validate: <input>.validation.csv; .xlsx for xlsx]",
-    })
-    .option("report-format", {
-      choices: ["csv", "excel", "excel-en", "xlsx"] as const,
-      default: "csv" as const,
-      describe: "csv; excel (; and decimal comma, for a Spanish Excel); excel-en; xlsx",
-    })
-    .option("encoding", {
-      choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
-      default: "auto" as const,
-      describe: "input encoding",
-    })
-    .option("delimiter", { type: "string", describe: "input delimiter [default: detected among , ; tab |]" })
-    .option("decimal-separator", {
-      choices: [".", ","] as const,
-      describe: "decimal separator of the amounts",
-    })
-    .option("sender-port", { type: "string", describe: "sender port for rows that leave it empty" })
-    .option("payer", { type: "string", describe: "payer user id for rows that leave it empty" })
-    .option("allow-duplicates", {
-      type: "boolean",
-      default: false,
-      describe: "accept identical rows without distinct references",
-    })
-    .option("keep-columns", {
-      type: "boolean",
-      default: false,
-      describe: "echo unknown input columns in the report",
-    })
-    .option("expect-rows", {
-      type: "string",
-      // Checked here: yargs reads `--expect-rows abc` as NaN, which says nothing.
-      coerce: (text: string) => {
-        if (!/^\d+$/.test(text))
-          throw new BatchError("usage", `--expect-rows expects a whole number, got ${JSON.stringify(text)}`);
-        return Number(text);
-      },
-      describe: "refuse the file unless it has exactly N data rows",
-    })
-    .option("expect-total", {
-      type: "string",
-      array: true,
-      // One value per flag, so `--expect-total CLP=1 payroll.csv` leaves the file name alone.
-      nargs: 1,
-      describe: "refuse the file unless CUR=AMOUNT matches (repeatable)",
-    })
-    .option("batch-id", {
-      type: "string",
-      describe:
-        "the batch's id, for a new payment run of the same file [default: from the file's name and content]",
-    })
-    .group(["report", "report-format"], "Report:")
-    .group(
-      [
-        "encoding",
-        "delimiter",
-        "decimal-separator",
-        "sender-port",
-        "payer",
-        "allow-duplicates",
-        "keep-columns",
-        "expect-rows",
-        "expect-total",
-        "batch-id",
-      ],
-      "Input:",
-    );
-}
-
-function apiOptions<T>(y: Argv<T>) {
-  return y
-    .option("api-url", {
-      type: "string",
-      describe: "Bitex API base URL (env BITEX_API_URL) [default: https://sandbox.bitex.la/api]",
-    })
-    .option("sandbox", {
-      type: "boolean",
-      default: false,
-      describe: "run against the embedded emulator, started in-process",
-    })
-    .group(["api-url", "sandbox"], "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):");
-}
-
-function followOptions<T>(y: Argv<T>) {
-  return y
-    .option("concurrency", { type: "number", default: 4, describe: "calls in flight at most" })
-    .option("rate", { type: "number", default: 5, describe: "calls started per second at most" })
-    .option("allow-partial", {
-      type: "boolean",
-      default: false,
-      describe: "quote and accept without the rows that failed to create (a quoted request takes no more)",
-    })
-    .option("max-total", {
-      type: "string",
-      array: true,
-      nargs: 1,
-      describe:
-        "the most the batch may spend, CUR=AMOUNT in the sender currency (repeatable; required to accept)",
-    })
-    .option("wait", { type: "number", describe: "seconds to wait for the quotes [default: 600]" })
-    .option("timeout", {
-      type: "number",
-      describe: "seconds to follow the rows before exit 3 [default: 3600]",
-    })
-    .option("interval", { type: "number", describe: "seconds between two reads of the batch [default: 30]" })
-    .group(["concurrency", "rate", "allow-partial", "max-total", "wait", "timeout", "interval"], "Run:");
-}
+/** The package's version, read when asked (importing this file reads nothing). */
+const versionOf = () =>
+  (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+    .version;
 
 const EXIT_CODES = `Exit codes:
   0  every row valid (validate) or created (submit), or the command did what it was asked
@@ -150,14 +58,6 @@ export interface Ran {
   exit?: number;
 }
 
-/** Every option name of every command (a test keeps this list complete), for "did you mean". */
-export const KNOWN_OPTIONS =
-  `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
-  delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed from help host interval
-  jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
-  rate-limit report report-format sandbox seed sender-port skip-invalid state-dir time-scale timeout to tz
-  until version wait watch`.split(/\s+/);
-
 /** The closest option name to a misspelt one, if any is close. */
 export function closestOption(unknown: string, known: readonly string[]): string | undefined {
   const word = unknown.replace(/^-+/, "");
@@ -170,9 +70,61 @@ export function closestOption(unknown: string, known: readonly string[]): string
   return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.name : undefined;
 }
 
-export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
+/** The use cases' commands, by name, with the options the flag groups normalised. */
+type Options = Record<string, unknown> & { io?: Io };
+
+/** What runs a parsed command: the command itself, or (a test) something that records it. */
+export type Dispatch = (command: string, options: Options) => Promise<number>;
+
+const runCommand: Dispatch = async (command, options) => {
+  // Loaded on demand: `--help` or `ports` do not load the submit engine.
+  switch (command) {
+    case "validate":
+      return (await import("./commands/validate-command.js")).validateCommand(options as never);
+    case "submit":
+      return (await import("./commands/submit-command.js")).submitCommand(options as never);
+    case "quote":
+    case "accept":
+    case "status": {
+      const { steps, ...rest } = options as Options & { steps: Step[] };
+      return (await import("./commands/cycle-command.js")).followCommand(command, rest as never, steps);
+    }
+    case "template":
+      return (await import("./commands/template.js")).templateCommand(options as never, options.io);
+    case "ports":
+      return (await import("./commands/ports.js")).portsCommand(options as never);
+    case "export":
+      return (await import("./commands/export-command.js")).exportCommand(options as never);
+    case "sandbox":
+      return (await import("./commands/sandbox.js")).sandboxCommand(options as never);
+    default:
+      throw new BatchError("internal", `no command ${command}`);
+  }
+};
+
+const withCsv = <T>(y: Argv<T>) =>
+  y.positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" });
+
+/** The flags of a command that reads a payroll file, by group as `help` shows them. */
+function fileFlags<T>(y: Argv<T>) {
+  return withCsv(y)
+    .options(REPORT_FLAGS)
+    .options(INPUT_FLAGS)
+    .group(Object.keys(REPORT_FLAGS), "Report:")
+    .group(Object.keys(INPUT_FLAGS), "Input:")
+    .options(API_FLAGS)
+    .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):");
+}
+
+function cycleFlags<T>(y: Argv<T>) {
+  return fileFlags(y).options(RUN_FLAGS).group(Object.keys(RUN_FLAGS), "Run:");
+}
+
+export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispatch = runCommand) {
   // Every command runs with the run's io (streams, environment, arguments); none: the process's.
-  const withIo = <T extends object>(args: T): T & { io?: Io } => (io ? { ...args, io } : args);
+  const run = async (command: string, options: Record<string, unknown>) => {
+    ran.exit = await dispatch(command, io ? { ...options, io } : options);
+  };
   return yargs(argv)
     .scriptName("bitex-batch")
     .usage(
@@ -180,58 +132,30 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
     )
     .option("state-dir", {
       type: "string",
-      default: defaultStateDir(),
+      default: defaultStateDir(io?.env),
       defaultDescription: STATE_DIR_DESCRIPTION,
       describe: "journal and lock directory",
     })
-    .option("json", { type: "boolean", default: false, describe: "print one JSON summary on stdout" })
-    .option("quiet", { type: "boolean", default: false, describe: "only warnings and errors" })
-    .option("debug", { type: "boolean", default: false, describe: "show stack traces" })
+    .options(GLOBAL_FLAGS)
     .command(
       "validate <csv>",
       "check every row and write the report; sends nothing",
-      (y) =>
-        apiOptions(inputOptions(y)).option("online", {
-          type: "boolean",
-          default: false,
-          describe: "also check ports, users and instructions with the API",
-        }),
-      async (args) => {
-        ran.exit = await (await import("./commands/validate-command.js")).validateCommand(withIo(args));
-      },
+      (y) => fileFlags(y).options(VALIDATE_FLAGS),
+      (a) => run("validate", { ...inputOf(a), ...apiOf(a), ...commonOf(a), online: a.online }),
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.validation.csv")
     .command(
       "submit <csv>",
       "validate, plan, create requests and outputs, write the report",
-      (y) =>
-        followOptions(apiOptions(inputOptions(y)))
-          .option("dry-run", { type: "boolean", default: false, describe: "plan and report, send nothing" })
-          .option("skip-invalid", {
-            type: "boolean",
-            default: false,
-            describe: "submit the valid rows even if others are invalid",
-          })
-          .option("until", {
-            choices: ["created", "quoted", "accepted", "final"] as const,
-            default: "created" as const,
-            describe:
-              "how far to take the batch: created outputs, quoted, accepted (needs --max-total), final",
-          }),
-      async (args) => {
-        ran.exit = await (await import("./commands/submit-command.js")).submitCommand(withIo(args));
-      },
+      (y) => cycleFlags(y).options(SUBMIT_FLAGS),
+      (a) => run("submit", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), ...submitOf(a) }),
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
     .command(
       "quote <csv>",
       "request a quote for every draft request of the file's batch and wait for it",
-      (y) => followOptions(apiOptions(inputOptions(y))),
-      async (args) => {
-        ran.exit = await (await import("./commands/cycle-command.js")).followCommand("quote", withIo(args), [
-          "quote",
-        ]);
-      },
+      (y) => cycleFlags(y),
+      (a) => run("quote", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), steps: ["quote"] }),
     )
     .example(
       "$0 quote payroll.csv",
@@ -240,78 +164,51 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
     .command(
       "accept <csv>",
       "accept the batch's quotes if they are within --max-total and their deadline",
-      (y) => followOptions(apiOptions(inputOptions(y))),
-      async (args) => {
-        ran.exit = await (await import("./commands/cycle-command.js")).followCommand("accept", withIo(args), [
-          "accept",
-        ]);
-      },
+      (y) => cycleFlags(y),
+      (a) => run("accept", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), steps: ["accept"] }),
     )
     .example("$0 accept payroll.csv --max-total ARS=25000000", "commit the payer's money for the batch")
     .command(
       "status <csv>",
       "read every row of the batch from the server and rewrite the report; sends nothing",
-      (y) =>
-        followOptions(apiOptions(inputOptions(y))).option("watch", {
-          type: "boolean",
-          default: false,
-          describe: "read again every --interval until every row is final or --timeout",
+      (y) => cycleFlags(y).options(STATUS_FLAGS),
+      (a) =>
+        run("status", {
+          ...inputOf(a),
+          ...apiOf(a),
+          ...commonOf(a),
+          ...runOf(a),
+          watch: a.watch,
+          steps: a.watch ? ["watch"] : ["read"],
         }),
-      async (args) => {
-        ran.exit = await (await import("./commands/cycle-command.js")).followCommand(
-          "status",
-          withIo(args),
-          args.watch ? ["watch"] : ["read"],
-        );
-      },
     )
     .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
       "template",
       "print a CSV template with the header and example rows",
-      (y) =>
-        y.option("report-format", {
-          choices: ["csv", "excel", "excel-en"] as const,
-          default: "csv" as const,
-          describe: "csv; excel (; and decimal comma); excel-en",
-        }),
-      async (args) => {
-        ran.exit = await (await import("./commands/template.js")).templateCommand(args, io);
-      },
+      (y) => y.options(TEMPLATE_FLAGS),
+      (a) => run("template", templateOf(a)),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
     .command(
       "ports",
       "list the ports the API offers",
-      (y) => apiOptions(y),
-      async (args) => {
-        ran.exit = await (await import("./commands/ports.js")).portsCommand(withIo(args));
-      },
+      (y) =>
+        y
+          .options(API_FLAGS)
+          .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):"),
+      (a) => run("ports", { ...apiOf(a), json: a.json, quiet: a.quiet }),
     )
     .example("$0 ports --sandbox", "list the emulator's ports")
     .command(
       "export",
       "every request and output of a period, from the API, for the accountant",
       (y) =>
-        apiOptions(y)
-          .option("month", { type: "string", describe: "the period: a calendar month, YYYY-MM" })
-          .option("from", { type: "string", describe: "the period's first day, YYYY-MM-DD (with --to)" })
-          .option("to", { type: "string", describe: "the period's last day, YYYY-MM-DD, included" })
-          .option("tz", { type: "string", default: "UTC", describe: "IANA time zone of the period's days" })
-          .option("payer", { type: "string", describe: "only the requests of this payer user id" })
-          .option("report", {
-            type: "string",
-            nargs: 1,
-            describe: "report path, or - for stdout [default: export-<period>.csv, or .xlsx]",
-          })
-          .option("report-format", {
-            choices: ["csv", "excel", "excel-en", "xlsx"] as const,
-            default: "csv" as const,
-            describe: "csv; excel (; and decimal comma); excel-en",
-          }),
-      async (args) => {
-        ran.exit = await (await import("./commands/export-command.js")).exportCommand(withIo(args));
-      },
+        y
+          .options(API_FLAGS)
+          .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):")
+          .options(EXPORT_FLAGS),
+      (a) => run("export", { ...apiOf(a), ...commonOf(a), ...exportOf(a) }),
     )
     .example(
       "$0 export --month 2026-11 --tz America/Argentina/Buenos_Aires",
@@ -320,39 +217,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
     .command(
       "sandbox",
       "run the embedded Bitex emulator until stopped",
-      (y) =>
-        y
-          .option("port", { type: "number", default: 0, describe: "0 picks a free port" })
-          .option("host", { type: "string", default: "127.0.0.1", describe: "loopback address" })
-          .option("seed", { type: "string", describe: "world seed JSON [default: fixtures/demo/seed.json]" })
-          .option("latency-ms", { type: "number", default: 0, describe: "delay of every answer" })
-          .option("jitter-ms", { type: "number", default: 0, describe: "random extra delay, up to this" })
-          .option("fail-rate", { type: "number", default: 0, describe: "fraction of calls answered 503" })
-          .option("drop-rate", {
-            type: "number",
-            default: 0,
-            describe: "fraction of creates committed then dropped",
-          })
-          .option("rate-limit", {
-            type: "number",
-            default: 5,
-            describe: "calls per second per key; 0 = none",
-          })
-          .option("fault-seed", { type: "number", describe: "makes the fault sequence repeatable" })
-          .option("list-style", {
-            choices: ["rich", "bare"] as const,
-            default: "rich" as const,
-            describe: "rich: lists with meta and links; bare: only data, as recorded Bitex lists",
-          })
-          .option("page-cap", { type: "number", default: 25, describe: "most items a bare list page holds" })
-          .option("time-scale", {
-            type: "number",
-            default: 1,
-            describe: "the emulator's clock runs N times faster than real time; 0 stops it",
-          }),
-      async (args) => {
-        ran.exit = await (await import("./commands/sandbox.js")).sandboxCommand(args);
-      },
+      (y) => y.options(SANDBOX_FLAGS),
+      (a) => run("sandbox", sandboxOf(a)),
     )
     .example("$0 sandbox --port 0", "start the emulator; prints its URL and API key")
     .command(
@@ -361,7 +227,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
       (y) => y.positional("command", { type: "string", describe: "a command" }),
       async (args) => {
         const command = args.command;
-        await buildCli(command ? [command, "--help"] : ["--help"], ran, io).parseAsync();
+        await buildCli(command ? [command, "--help"] : ["--help"], ran, io, dispatch).parseAsync();
         ran.exit = EXIT.ok;
       },
     )
@@ -370,7 +236,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
     .demandCommand(1, "name a command")
     .recommendCommands()
     .strict()
-    .version(version)
+    .version(versionOf())
     .help()
     .alias("h", "help")
     .epilogue(EXIT_CODES)
@@ -390,6 +256,24 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io) {
       text = text.replace(/:?\s*\n\s*/g, ": ");
       throw new BatchError("usage", text, { hint });
     });
+}
+
+/**
+ * The command a command line names and the options it receives, without running it: what
+ * the flag tables and their normalisers make of `argv` (for tests and tools).
+ */
+export async function parseCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ command: string; options: Record<string, unknown> } | undefined> {
+  let parsed: { command: string; options: Record<string, unknown> } | undefined;
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env };
+  await buildCli(argv, {}, io, async (command, options) => {
+    const { io: _io, ...rest } = options;
+    parsed = { command, options: rest };
+    return EXIT.ok;
+  }).parseAsync();
+  return parsed;
 }
 
 /** The key, wherever it comes from: never printed, not even in a stack trace. */

@@ -1,0 +1,159 @@
+/**
+ * The command line as a table: argv → the command and the options it receives, as the flag
+ * groups and their normalisers make them (nothing runs). Defaults, kebab-case to the use
+ * cases' names, repeatable flags, the state directory from the run's environment.
+ */
+import { expect } from "chai";
+import { KNOWN_OPTIONS } from "../../src/commands/flags.js";
+import { parseCommand } from "../../src/main.js";
+
+const ENV = { XDG_STATE_HOME: "/state" };
+const COMMON = { stateDir: "/state/bitex-batch", json: false, quiet: false };
+const INPUT = {
+  report: undefined,
+  reportFormat: "csv",
+  encoding: "auto",
+  delimiter: undefined,
+  decimalSeparator: undefined,
+  senderPort: undefined,
+  payer: undefined,
+  allowDuplicates: false,
+  keepColumns: false,
+  expectRows: undefined,
+  expectTotal: undefined,
+  batchId: undefined,
+};
+const API = { apiUrl: undefined, sandbox: false };
+const RUN = {
+  concurrency: 4,
+  rate: 5,
+  allowPartial: false,
+  maxTotal: undefined,
+  wait: undefined,
+  timeout: undefined,
+  interval: undefined,
+};
+
+const table: Array<[string, string, Record<string, unknown>]> = [
+  ["validate p.csv", "validate", { csv: "p.csv", ...INPUT, ...API, ...COMMON, online: false }],
+  [
+    "validate p.csv --online --report-format excel --expect-total CLP=1 --expect-total USD=2 --expect-rows 3",
+    "validate",
+    {
+      csv: "p.csv",
+      ...INPUT,
+      reportFormat: "excel",
+      expectTotal: ["CLP=1", "USD=2"],
+      expectRows: 3,
+      ...API,
+      ...COMMON,
+      online: true,
+    },
+  ],
+  [
+    "submit p.csv --sandbox --until final --max-total ARS=10 --dry-run --json --state-dir /s",
+    "submit",
+    {
+      csv: "p.csv",
+      ...INPUT,
+      ...API,
+      sandbox: true,
+      ...COMMON,
+      stateDir: "/s",
+      json: true,
+      ...RUN,
+      maxTotal: ["ARS=10"],
+      dryRun: true,
+      skipInvalid: false,
+      until: "final",
+    },
+  ],
+  [
+    "accept p.csv --max-total ARS=1 --max-total USD=2 --api-url http://127.0.0.1:1/api --batch-id b-1",
+    "accept",
+    {
+      csv: "p.csv",
+      ...INPUT,
+      batchId: "b-1",
+      ...API,
+      apiUrl: "http://127.0.0.1:1/api",
+      ...COMMON,
+      ...RUN,
+      maxTotal: ["ARS=1", "USD=2"],
+      steps: ["accept"],
+    },
+  ],
+  [
+    "status p.csv --watch --interval 5 --quiet",
+    "status",
+    {
+      csv: "p.csv",
+      ...INPUT,
+      ...API,
+      ...COMMON,
+      quiet: true,
+      ...RUN,
+      interval: 5,
+      watch: true,
+      steps: ["watch"],
+    },
+  ],
+  [
+    "quote p.csv --wait 60",
+    "quote",
+    { csv: "p.csv", ...INPUT, ...API, ...COMMON, ...RUN, wait: 60, steps: ["quote"] },
+  ],
+  ["template --report-format excel-en", "template", { reportFormat: "excel-en" }],
+  ["ports --sandbox --json", "ports", { ...API, sandbox: true, json: true, quiet: false }],
+  [
+    "export --month 2026-11 --tz America/Santiago --payer 113",
+    "export",
+    {
+      ...API,
+      ...COMMON,
+      month: "2026-11",
+      from: undefined,
+      to: undefined,
+      tz: "America/Santiago",
+      payer: "113",
+      report: undefined,
+      reportFormat: "csv",
+    },
+  ],
+  [
+    "sandbox --port 0 --drop-rate 0.5 --list-style bare --time-scale 60",
+    "sandbox",
+    {
+      port: 0,
+      host: "127.0.0.1",
+      seed: undefined,
+      latencyMs: 0,
+      jitterMs: 0,
+      failRate: 0,
+      dropRate: 0.5,
+      rateLimit: 5,
+      faultSeed: undefined,
+      listStyle: "bare",
+      pageCap: 25,
+      timeScale: 60,
+    },
+  ],
+];
+
+describe("command line: argv → the options each command receives", () => {
+  for (const [line, command, options] of table) {
+    it(line, async () => {
+      expect(await parseCommand(line.split(" "), ENV)).to.deep.equal({ command, options });
+    });
+  }
+
+  it("the flags known for 'did you mean' are every flag of the tables", () => {
+    expect(KNOWN_OPTIONS).to.deep.equal(
+      `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
+      delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed from help host interval
+      jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
+      rate-limit report report-format sandbox seed sender-port skip-invalid state-dir time-scale timeout to tz
+      until version wait watch`.split(/\s+/),
+    );
+  });
+});
