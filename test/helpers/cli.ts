@@ -1,9 +1,14 @@
-/** Runs the built CLI (dist/cli.js) as a child process, the way a user or cron does. */
+/**
+ * Runs the built CLI: `spawnCli` as a child process (dist/cli.js), the way a user or cron
+ * does; `runCli` through the built entry's `run(argv, io)` (dist/main.js) in this process
+ * when no real process is needed, else as a child.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { Writable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const CLI = join(ROOT, "dist", "cli.js");
@@ -70,8 +75,56 @@ export function spawnCli(
   return { child, done };
 }
 
+/**
+ * What only a process of its own can do: be killed at a crash point, live under a shell's
+ * limits, print yargs' help (it writes to the process's console), write a report to its
+ * own stdout, serve the emulator until a signal, or hold a batch's lock (keyed by pid)
+ * while another run of this process holds it too.
+ */
+function needsProcess(args: string[], options: CliOptions): boolean {
+  if (options.shellPrefix !== undefined || options.env?.BITEX_BATCH_CRASH_AT !== undefined) return true;
+  if (inProcessRuns > 0 || args.length === 0) return true;
+  const command = args.find((arg) => !arg.startsWith("-"));
+  if (command === undefined || ["help", "completion", "sandbox"].includes(command)) return true;
+  return args.some((arg) => ["-", "--help", "-h", "--version"].includes(arg));
+}
+
+let inProcessRuns = 0;
+
+type Main = typeof import("../../src/main.js");
+let builtMain: Promise<Main> | undefined;
+
+function sink(): Writable & { text: string } {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      stream.text += String(chunk);
+      done();
+    },
+  }) as Writable & { text: string };
+  stream.text = "";
+  return stream;
+}
+
+/** The built CLI's `run` in this process, in `options.cwd`, with the same clean environment. */
+async function runInProcess(args: string[], options: CliOptions): Promise<CliResult> {
+  inProcessRuns++;
+  const before = process.cwd();
+  try {
+    builtMain ??= import(pathToFileURL(join(ROOT, "dist", "main.js")).href) as Promise<Main>;
+    const { run } = await builtMain;
+    const stdout = sink();
+    const stderr = sink();
+    process.chdir(options.cwd);
+    const code = await run(args, { stdout, stderr, env: cleanEnv(options.cwd, options.env) });
+    return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    process.chdir(before);
+    inProcessRuns--;
+  }
+}
+
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  return spawnCli(args, options).done;
+  return needsProcess(args, options) ? spawnCli(args, options).done : runInProcess(args, options);
 }
 
 export function tempDir(prefix = "bb-test-"): Promise<string> {
