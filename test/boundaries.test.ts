@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { expect } from "chai";
-import { forbiddenImports, importsUnder } from "./helpers/boundaries.js";
+import { circlesUnder, forbiddenImports, importsUnder } from "./helpers/boundaries.js";
 
 const SRC = join(import.meta.dirname, "..", "src");
 
@@ -23,6 +23,10 @@ describe("import boundaries", () => {
       .filter(([file, target]) => seen.has(`${target} > ${file}`))
       .filter(([file]) => !file?.startsWith(`sandbox${sep}`));
     expect(mutual).to.deep.equal([]);
+  });
+
+  it("src/ has no circle of imports, type-only imports included (sandbox/store.ts ↔ progress.ts was one)", () => {
+    expect(circlesUnder(SRC)).to.deep.equal([]);
   });
 
   describe("the check refuses a forbidden import (a fixture tree)", () => {
@@ -90,6 +94,35 @@ describe("import boundaries", () => {
       });
       expect(importsUnder(root)).to.have.length(6);
       expect(forbiddenImports(root)).to.deep.equal([]);
+    });
+
+    const layered: Array<[string, string, string]> = [
+      ["app/submit.ts", 'import { x } from "../commands/console.js";\n', "app/submit.ts imports commands/console.js"],
+      ["submit/engine.ts", 'import type { S } from "../app/session.js";\n', "submit/engine.ts imports app/session.js"],
+      ["submit/policy.ts", 'import { StepRefused } from "../follow/steps.js";\n', "submit/policy.ts imports follow/steps.js"],
+      ["batch/journal.ts", 'import { x } from "../submit/engine.js";\n', "batch/journal.ts imports submit/engine.js"],
+      ["sandbox/store.ts", 'import type { J } from "../batch/journal.js";\n', "sandbox/store.ts imports batch/journal.js"],
+      ["commands/console.ts", 'import { run } from "../main.js";\n', "commands/console.ts imports main.js"],
+      ["queue/drop.ts", 'import { x } from "../app/submit.js";\n', "queue/drop.ts imports app/submit.js"],
+    ];
+    for (const [file, text, expected] of layered) {
+      it(`refuses a layer crossed: ${expected}`, () => {
+        tree({ [file]: text });
+        const found = forbiddenImports(root);
+        expect(found).to.have.length(1);
+        expect(found[0]?.startsWith(`${expected}: `)).to.equal(true, found[0]);
+      });
+    }
+
+    it("finds a circle closed by a type-only import, and none in a tree without one", () => {
+      tree({
+        "sandbox/store.ts": 'import { Progress } from "./progress.js";\n',
+        "sandbox/progress.ts": 'import type { OutputRecord } from "./store.js";\n',
+        "sandbox/records.ts": "export interface OutputRecord {}\n",
+      });
+      expect(circlesUnder(root)).to.deep.equal([["sandbox/progress", "sandbox/store"]]);
+      tree({ "sandbox/progress.ts": 'import type { OutputRecord } from "./records.js";\n' });
+      expect(circlesUnder(root)).to.deep.equal([]);
     });
   });
 });

@@ -24,7 +24,7 @@ import { iso } from "./clock.js";
 import type { Directory } from "./directory.js";
 import { expiryReason, isFinalOutputState, nextOutputState } from "./machine.js";
 import { quoteOutput, sum } from "./money.js";
-import type { OutputRecord, RequestRecord } from "./store.js";
+import type { OutputRecord, RequestRecord } from "./records.js";
 import { nextTimedStep, quoteTimes, type TimedStep } from "./timeline.js";
 
 export interface StepCount {

@@ -8,64 +8,21 @@
  * and applies what fell due since, each transition stamped with the time it was due.
  * Lookups are O(1) and lists are arrays kept in id order (ids are sequential), so a page is a slice.
  */
-import { type Decimal, decimal } from "../decimal.js";
+import { decimal } from "../decimal.js";
 import type { PortCode } from "../ports.js";
-import type { CancellationReason, OutputState, RequestState } from "../wire/resources.js";
 import { iso, SandboxClock } from "./clock.js";
 import { Directory, type UserRecord } from "./directory.js";
 import type { ResourceInput } from "./inputs.js";
 import { notFound, unprocessable, type Violation } from "./jsonapi.js";
 import { applyAction, type RequestAction } from "./machine.js";
 import { Progress } from "./progress.js";
+import type { OutputCounts, OutputRecord, RequestRecord } from "./records.js";
 import type { Seed } from "./seed.js";
 import { MINUTE_MS, quoteExpired } from "./timeline.js";
 import { checkOutput, readOptionalText, readPort } from "./validate.js";
 import { violations } from "./violations.js";
 
-export type OutputCounts = Record<OutputState, number>;
-
-export interface RequestRecord {
-  id: string;
-  /** The payer. */
-  userId: string;
-  portCode: PortCode;
-  externalId: string | null;
-  /** Bitex's guide shows it; sent on create or PATCH, stored and shown. Absent means null. */
-  paymentAuthorizationCode?: string | null;
-  state: RequestState;
-  cancellationReason: CancellationReason | null;
-  /** Kept in step with `outputs` by Progress.moveOutput, so the outputs_* counters are O(1). */
-  counts: OutputCounts;
-  outputs: OutputRecord[];
-  totalToSpend: Decimal | null;
-  /** Times are ISO 8601 on the emulator's clock. */
-  eta: string | null;
-  acceptQuoteBefore: string | null;
-  provisionFundsBefore: string | null;
-  quoteRequestedAt: string | null;
-  quoteAcceptedAt: string | null;
-  /** Funding is attempted once (timeline.ts says why); then only the deadline is left. */
-  fundingTried: boolean;
-  createdAt: string;
-  /** Its last change, or its outputs' last change; outside draft only transitions change it. */
-  updatedAt: string;
-}
-
-export interface OutputRecord {
-  id: string;
-  request: RequestRecord;
-  /** The payee. */
-  userId: string;
-  instructionId: string;
-  portCode: PortCode;
-  /** What the payee receives; null until quoted when the output was created with a budget. */
-  amount: Decimal | null;
-  /** What the payer spends; null until quoted when the output was created with an amount. */
-  budget: Decimal | null;
-  state: OutputState;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { OutputCounts, OutputRecord, RequestRecord } from "./records.js";
 
 export interface AdvanceOptions {
   /** "final": repeat steps until one changes nothing. */
