@@ -97,11 +97,31 @@ describe("import boundaries", () => {
     });
 
     const layered: Array<[string, string, string]> = [
-      ["app/submit.ts", 'import { x } from "../commands/console.js";\n', "app/submit.ts imports commands/console.js"],
-      ["submit/engine.ts", 'import type { S } from "../app/session.js";\n', "submit/engine.ts imports app/session.js"],
-      ["submit/policy.ts", 'import { StepRefused } from "../follow/steps.js";\n', "submit/policy.ts imports follow/steps.js"],
-      ["batch/journal.ts", 'import { x } from "../submit/engine.js";\n', "batch/journal.ts imports submit/engine.js"],
-      ["sandbox/store.ts", 'import type { J } from "../batch/journal.js";\n', "sandbox/store.ts imports batch/journal.js"],
+      [
+        "app/submit.ts",
+        'import { x } from "../commands/console.js";\n',
+        "app/submit.ts imports commands/console.js",
+      ],
+      [
+        "submit/engine.ts",
+        'import type { S } from "../app/session.js";\n',
+        "submit/engine.ts imports app/session.js",
+      ],
+      [
+        "submit/policy.ts",
+        'import { StepRefused } from "../follow/steps.js";\n',
+        "submit/policy.ts imports follow/steps.js",
+      ],
+      [
+        "batch/journal.ts",
+        'import { x } from "../submit/engine.js";\n',
+        "batch/journal.ts imports submit/engine.js",
+      ],
+      [
+        "sandbox/store.ts",
+        'import type { J } from "../batch/journal.js";\n',
+        "sandbox/store.ts imports batch/journal.js",
+      ],
       ["commands/console.ts", 'import { run } from "../main.js";\n', "commands/console.ts imports main.js"],
       ["queue/drop.ts", 'import { x } from "../app/submit.js";\n', "queue/drop.ts imports app/submit.js"],
     ];

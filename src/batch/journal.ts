@@ -9,6 +9,17 @@ import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DiskError } from "../disk.js";
 
+/**
+ * The kinds of thing a batch creates on the server, each exactly once, each journaled before
+ * and after its create. Every journal so far holds outputs only, and writes no kind: an
+ * entry without one is an output's, today and in every older journal.
+ */
+export const CREATED_KINDS = ["output", "user", "withdrawal_instruction"] as const;
+export type CreatedKind = (typeof CREATED_KINDS)[number];
+
+/** `kind`: absent for an output (see CreatedKind). */
+type Created = { kind?: CreatedKind };
+
 export type JournalEntry =
   | {
       t: "begin";
@@ -24,8 +35,8 @@ export type JournalEntry =
     }
   | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
-  | { t: "intent"; line: number; request_id: string; reference?: string; at: string }
-  | {
+  | ({ t: "intent"; line: number; request_id: string; reference?: string; at: string } & Created)
+  | ({
       t: "created";
       line: number;
       request_id: string;
@@ -33,9 +44,9 @@ export type JournalEntry =
       state: string;
       via: "response" | "reconciled";
       at: string;
-    }
-  | { t: "failed"; line: number; request_id: string; code: string; error: string; at: string }
-  | { t: "ambiguous"; line: number; code: string; at: string }
+    } & Created)
+  | ({ t: "failed"; line: number; request_id: string; code: string; error: string; at: string } & Created)
+  | ({ t: "ambiguous"; line: number; code: string; at: string } & Created)
   | { t: "end"; outcome: "finished" | "stopped"; at: string }
   /** A money step on a whole request (docs/design.md section 12): intent before the call, done after. */
   | {
@@ -66,7 +77,15 @@ export interface JournalState {
   steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
 }
 
-/** Folds entries in order into what is known of each request and row (pure). */
+/** What an intent, created, failed or ambiguous entry is about. */
+export function kindOf(entry: Created): CreatedKind {
+  return entry.kind ?? "output";
+}
+
+/**
+ * Folds entries in order into what is known of each request and row (pure). `rows` are the
+ * outputs, by input line; an entry of another kind is never taken for a row's output.
+ */
 export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
   const state: JournalState = { begin: null, requests: new Map(), rows: new Map(), steps: new Map() };
   for (const entry of entries) {
@@ -82,14 +101,17 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         });
         break;
       case "intent":
+        if (kindOf(entry) !== "output") break;
         state.rows.set(entry.line, { status: "intent", requestId: entry.request_id });
         break;
       case "ambiguous": {
+        if (kindOf(entry) !== "output") break;
         const requestId = state.rows.get(entry.line)?.requestId ?? "";
         state.rows.set(entry.line, { status: "ambiguous", requestId, code: entry.code, at: entry.at });
         break;
       }
       case "created":
+        if (kindOf(entry) !== "output") break;
         state.rows.set(entry.line, {
           status: "created",
           requestId: entry.request_id,
@@ -99,6 +121,7 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         });
         break;
       case "failed":
+        if (kindOf(entry) !== "output") break;
         state.rows.set(entry.line, {
           status: "failed",
           requestId: entry.request_id,

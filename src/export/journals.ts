@@ -6,7 +6,7 @@
  * another server (or a reset emulator) reuses is never joined to the wrong batch.
  */
 import { readdir } from "node:fs/promises";
-import { type JournalEntry, readJournal } from "../batch/journal.js";
+import { type JournalEntry, kindOf, readJournal } from "../batch/journal.js";
 import { journalPathFor } from "../batch/paths.js";
 
 export interface JournaledRequest {
@@ -44,11 +44,11 @@ export function indexJournal(index: JournalIndex, entries: readonly JournalEntry
   for (const entry of entries) {
     if (entry.t === "request" && !index.requests.has(entry.request_id))
       index.requests.set(entry.request_id, { batchId, externalId: entry.external_id });
-    else if (entry.t === "intent" && typeof entry.reference === "string")
+    else if (entry.t === "intent" && kindOf(entry) === "output" && typeof entry.reference === "string")
       references.set(entry.line, entry.reference);
   }
   for (const entry of entries) {
-    if (entry.t !== "created" || index.outputs.has(entry.output_id)) continue;
+    if (entry.t !== "created" || kindOf(entry) !== "output" || index.outputs.has(entry.output_id)) continue;
     const reference = references.get(entry.line) ?? "";
     index.outputs.set(entry.output_id, { batchId, requestId: entry.request_id, line: entry.line, reference });
   }

@@ -2,7 +2,15 @@ import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { foldJournal, JournalWriter, parseJournal, readJournal } from "../../src/batch/journal.js";
+import {
+  CREATED_KINDS,
+  foldJournal,
+  type JournalEntry,
+  JournalWriter,
+  kindOf,
+  parseJournal,
+  readJournal,
+} from "../../src/batch/journal.js";
 
 const at = "2026-11-22T00:00:00Z";
 
@@ -101,5 +109,45 @@ describe("journal", () => {
 
   it("reads a missing journal as empty", async () => {
     expect(await readJournal(join(tmpdir(), "does-not-exist", "journal.jsonl"))).to.deep.equal([]);
+  });
+});
+
+describe("journal: kinds of created thing", () => {
+  const at = "2026-11-22T10:15:00.000Z";
+  const today: JournalEntry[] = [
+    { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
+    { t: "intent", line: 2, request_id: "7", reference: "EMP-1", at },
+    { t: "created", line: 2, request_id: "7", output_id: "70", state: "accepting", via: "response", at },
+    { t: "intent", line: 3, request_id: "7", at },
+  ];
+
+  it("an entry without a kind is an output's, as every journal written so far", () => {
+    for (const entry of today)
+      if (entry.t === "intent" || entry.t === "created") expect(kindOf(entry)).to.equal("output");
+    expect(CREATED_KINDS).to.deep.equal(["output", "user", "withdrawal_instruction"]);
+  });
+
+  it("entries of another kind never become a row's output, whatever their line", () => {
+    const others: JournalEntry[] = [
+      { t: "intent", kind: "user", line: 3, request_id: "", at },
+      {
+        t: "created",
+        kind: "user",
+        line: 3,
+        request_id: "",
+        output_id: "345",
+        state: "",
+        via: "response",
+        at,
+      },
+      { t: "failed", kind: "withdrawal_instruction", line: 2, request_id: "", code: "x", error: "y", at },
+      { t: "ambiguous", kind: "withdrawal_instruction", line: 2, code: "api_timeout", at },
+    ];
+    const rows = [...foldJournal([...today, ...others]).rows];
+    expect(rows).to.deep.equal([...foldJournal(today).rows]);
+    expect(rows).to.deep.equal([
+      [2, { status: "created", requestId: "7", outputId: "70", state: "accepting", at }],
+      [3, { status: "intent", requestId: "7" }],
+    ]);
   });
 });
