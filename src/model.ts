@@ -1,4 +1,5 @@
 /** Data passed between the pipeline stages (read → validate → plan → submit → report). */
+import { shortestDecimal } from "./decimal.js";
 import type { PortCode } from "./ports.js";
 
 /** One problem with one input row, as data: the report shows it and nothing is thrown. */
@@ -23,6 +24,45 @@ export interface ValidRow {
   amount: string | null;
   budget: string | null;
   withdrawalInstructionId: string;
+}
+
+/**
+ * What makes a payment that payment, whatever the file, the row's line or reference, or how
+ * its amount was written: who pays from which port, who is paid on which port, the figure
+ * the row gave (amount or budget) and the instruction it is paid into. The duplicate check,
+ * the payments digest, the plan's fingerprint and reconciliation all read it from here.
+ */
+export interface PaymentIdentity {
+  payerUserId: string;
+  senderPort: PortCode;
+  recipientUserId: string;
+  port: PortCode;
+  /** The one figure the row specified, canonical decimal text. */
+  money: { column: "amount" | "budget"; value: string };
+  withdrawalInstructionId: string;
+}
+
+export function paymentIdentity(row: ValidRow): PaymentIdentity {
+  return {
+    payerUserId: row.payerUserId,
+    senderPort: row.senderPort,
+    recipientUserId: row.recipientUserId,
+    port: row.port,
+    money:
+      row.amount !== null
+        ? { column: "amount", value: row.amount }
+        : { column: "budget", value: row.budget ?? "0" },
+    withdrawalInstructionId: row.withdrawalInstructionId,
+  };
+}
+
+/**
+ * The identity as one exact text ("112|ar_ars|300|cl_clp|a:1329000|2100"): the figure in its
+ * shortest form, so "1000.00" and "1000" are the same payment.
+ */
+export function paymentKey(identity: PaymentIdentity): string {
+  const money = `${identity.money.column === "amount" ? "a" : "b"}:${shortestDecimal(identity.money.value)}`;
+  return `${identity.payerUserId}|${identity.senderPort}|${identity.recipientUserId}|${identity.port}|${money}|${identity.withdrawalInstructionId}`;
 }
 
 /** What validation says of one input record, in input order. */

@@ -6,9 +6,8 @@
 import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { shortestDecimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
-import type { Plan } from "../model.js";
+import { type Plan, paymentIdentity, paymentKey } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
 import { journalPathFor } from "./paths.js";
 
@@ -35,9 +34,7 @@ export function paymentsDigest(plan: Plan): string {
   let rows = 0;
   for (const request of plan.requests) {
     for (const row of request.rows) {
-      const money =
-        row.amount !== null ? `a:${shortestDecimal(row.amount)}` : `b:${shortestDecimal(row.budget ?? "0")}`;
-      const text = `${row.payerUserId}|${row.senderPort}|${row.recipientUserId}|${row.port}|${money}|${row.withdrawalInstructionId}`;
+      const text = paymentKey(paymentIdentity(row));
       sum = (sum + BigInt(`0x${createHash("sha256").update(text).digest("hex").slice(0, 32)}`)) % modulus;
       rows++;
     }

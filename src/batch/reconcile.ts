@@ -7,7 +7,7 @@
 
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { decimal, normalize } from "../decimal.js";
-import type { ValidRow } from "../model.js";
+import { paymentIdentity, type ValidRow } from "../model.js";
 
 export interface ServerOutput {
   id: string;
@@ -34,11 +34,12 @@ function same(a: string | null, b: string | null): boolean {
 
 /** A row matches an output when the value the row specified (amount or budget) is the same. */
 export function outputMatchesRow(output: ServerOutput, row: ValidRow): boolean {
+  const { recipientUserId, port, withdrawalInstructionId, money } = paymentIdentity(row);
   return (
-    output.recipientUserId === row.recipientUserId &&
-    output.portCode === row.port &&
-    output.withdrawalInstructionId === row.withdrawalInstructionId &&
-    (row.amount !== null ? same(output.amount, row.amount) : same(output.budget, row.budget))
+    output.recipientUserId === recipientUserId &&
+    output.portCode === port &&
+    output.withdrawalInstructionId === withdrawalInstructionId &&
+    same(money.column === "amount" ? output.amount : output.budget, money.value)
   );
 }
 

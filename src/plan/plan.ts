@@ -1,6 +1,6 @@
 /** Plan (pure): group valid rows into one CrossBorder request per (payer, sender port). */
 import { createHash, type Hash } from "node:crypto";
-import type { Plan, PlannedRequest, ValidRow } from "../model.js";
+import { type Plan, type PlannedRequest, paymentIdentity, type ValidRow } from "../model.js";
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -47,8 +47,12 @@ export function plan(batchId: string, rows: readonly ValidRow[]): Plan {
       groups.set(key, request);
     }
     request.rows.push(row);
+    // The same text as every journal so far was begun with: the line, then the payment.
+    const { recipientUserId, port, money, withdrawalInstructionId } = paymentIdentity(row);
+    const amount = money.column === "amount" ? money.value : "";
+    const budget = money.column === "budget" ? money.value : "";
     fingerprint.update(
-      `\n${row.line},${key},${row.recipientUserId},${row.port},${row.amount ?? ""},${row.budget ?? ""},${row.withdrawalInstructionId}`,
+      `\n${row.line},${key},${recipientUserId},${port},${amount},${budget},${withdrawalInstructionId}`,
     );
   }
   return { batchId, requests: [...groups.values()], fingerprint: fingerprint.digest("hex").slice(0, 32) };

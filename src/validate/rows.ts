@@ -13,6 +13,8 @@ import {
   INPUT_COLUMNS,
   type InputRecord,
   type InputRow,
+  paymentIdentity,
+  paymentKey,
   type RawCells,
   type RowError,
   type ValidRow,
@@ -252,13 +254,6 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
   };
 }
 
-/** The exact identity of a payment, for spotting the same one twice. */
-function paymentKey(row: ValidRow): string {
-  const money =
-    row.amount !== null ? `a:${shortestDecimal(row.amount)}` : `b:${shortestDecimal(row.budget ?? "0")}`;
-  return `${row.payerUserId}|${row.senderPort}|${row.recipientUserId}|${row.port}|${money}|${row.withdrawalInstructionId}`;
-}
-
 /**
  * Two rows with the same payment are a possible duplicate unless both have references and
  * they differ. When every reference is present and unique that always holds: no row can be
@@ -276,7 +271,7 @@ export function* checkRows(rows: RowSource, context: FileContext): Generator<Che
   const payments = comparesPayments(context)
     ? new FirstSeen(rows.size, (index) => {
         const { valid } = checkCells(rows.get(index), context);
-        return valid ? paymentKey(valid) : "";
+        return valid ? paymentKey(paymentIdentity(valid)) : "";
       })
     : null;
   for (let index = 0; index < rows.size; index++)
@@ -303,7 +298,7 @@ function checkRow(
     });
   }
   if (!valid) return { line, ok: false, errors, raw };
-  const first = payments ? payments.firstOf(paymentKey(valid), index) : -1;
+  const first = payments ? payments.firstOf(paymentKey(paymentIdentity(valid)), index) : -1;
   if (first >= 0) {
     const earlier = rows.get(first);
     const reference = raw.reference.trim();
