@@ -64,3 +64,17 @@ export function exitCodeFor(error: unknown): number {
       return EXIT.stopped;
   }
 }
+
+/**
+ * A file the user pointed the tool at that cannot be used, thrown by a part that knows
+ * nothing of exit codes (the emulator's seed): the one mapper (src/app/stop.ts) makes it an
+ * input error, exit 2, with its hint.
+ */
+export class UnusableFileError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = "UnusableFileError";
+    this.hint = hint;
+  }
+}

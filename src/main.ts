@@ -11,6 +11,8 @@ import type { Step } from "./app/follow.js";
 import type { Io } from "./app/session.js";
 import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
+import { ConfigError } from "./bitex/failure.js";
+import { GateClosedError } from "./bitex/gate.js";
 import {
   API_FLAGS,
   apiOf,
@@ -35,7 +37,7 @@ import {
 } from "./commands/flags.js";
 import { diskFailure, isDiskFailure } from "./disk.js";
 import { editDistance } from "./edit-distance.js";
-import { BatchError, EXIT, exitCodeFor } from "./errors.js";
+import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "./errors.js";
 import { redactor } from "./redact.js";
 
 /** The package's version, read when asked (importing this file reads nothing). */
@@ -290,7 +292,7 @@ function secretsOf(env: NodeJS.ProcessEnv): string[] {
 /** A failure as the user sees it: the disk's errors in words, anything else as it is. */
 function asFailure(error: unknown): unknown {
   // The emulator's and the call gate's own errors, through the one mapper.
-  if (error instanceof Error && ["GateClosedError", "SeedError", "ConfigError"].includes(error.name))
+  if (error instanceof GateClosedError || error instanceof ConfigError || error instanceof UnusableFileError)
     return stopFor(error, true);
   return !(error instanceof BatchError) && isDiskFailure(error)
     ? diskFailure(error, {

@@ -7,7 +7,7 @@ import { ApiError } from "../bitex/errors.js";
 import { ConfigError } from "../bitex/failure.js";
 import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
-import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
 import { RESUME_HINT } from "../submit/policy.js";
 
@@ -38,9 +38,9 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
       cause: error,
     });
   }
-  // The emulator's seed, by name: the emulator's code stays out of a run against the real API.
-  if (error instanceof Error && error.name === "SeedError") {
-    return new BatchError("input", error.message, { hint: (error as { hint?: string }).hint, cause: error });
+  // The emulator's seed among them, by its core class: the emulator's code stays out of a run against the real API.
+  if (error instanceof UnusableFileError) {
+    return new BatchError("input", error.message, { hint: error.hint, cause: error });
   }
   if (error instanceof DiskError)
     return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });

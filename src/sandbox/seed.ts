@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decimal, isCanonicalDecimal } from "../decimal.js";
+import { UnusableFileError } from "../errors.js";
 import { isPort, type PortCode } from "../ports.js";
 import { parseSeedRequests, type SeedRequest } from "./seed-history.js";
 
@@ -63,12 +64,11 @@ export interface Seed {
 }
 
 /** A bad seed: the emulator's own error; the CLI's one mapper (stopFor) makes it an input error (exit 2). */
-export class SeedError extends Error {
+export class SeedError extends UnusableFileError {
   /** The BatchError code the CLI's mapper gives it. */
   readonly code = "input";
-  readonly hint = "see the seed format in docs/design.md section 9, or fixtures/demo/seed.json";
   constructor(message: string) {
-    super(message);
+    super(message, "see the seed format in docs/design.md section 9, or fixtures/demo/seed.json");
     this.name = "SeedError";
   }
 }
