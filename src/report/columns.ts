@@ -5,36 +5,67 @@
  */
 import { isPort, portCurrency } from "../ports.js";
 
-export const REPORT_COLUMNS = [
-  "line",
-  "reference",
-  "payer_user_id",
-  "sender_port",
-  "recipient_user_id",
-  "port",
-  "amount",
-  "budget",
-  "currency",
-  "withdrawal_instruction_id",
-  "status",
-  "request_id",
-  "output_id",
-  "state",
-  "request_state",
-  "receive_amount",
-  "receive_currency",
-  "spend_amount",
-  "spend_currency",
-  "cancellation_reason",
-  "error_code",
-  "error",
-  "updated_at",
-  // Added last, so that every earlier column keeps its place (docs/design.md section 7).
-  "raw_amount",
-  "raw_budget",
-] as const;
+/**
+ * How a column's cells are written: `line` a number, `id` digits (kept as text where a
+ * spreadsheet would change them), `money` a plain number in its currency's decimals, `time`
+ * a timestamp, `text` as it is (formula-like text neutralised).
+ */
+export type ReportCellKind = "line" | "text" | "id" | "money" | "time";
 
-export type ReportColumn = (typeof REPORT_COLUMNS)[number];
+/**
+ * The report's one description: its columns in order and how each is written. The CSV
+ * header and lines (format.ts), the xlsx sheet (xlsx-columns.ts) and the row's keys
+ * (ReportRow, checked below) all come from it. `currency`: a money column's currency, read
+ * off the row.
+ */
+export const REPORT_TABLE = [
+  { name: "line", kind: "line" },
+  { name: "reference", kind: "text" },
+  { name: "payer_user_id", kind: "id" },
+  { name: "sender_port", kind: "text" },
+  { name: "recipient_user_id", kind: "id" },
+  { name: "port", kind: "text" },
+  {
+    name: "amount",
+    kind: "money",
+    currency: (row: ReportRow) => (isPort(row.port) ? portCurrency(row.port).toUpperCase() : row.currency),
+  },
+  {
+    name: "budget",
+    kind: "money",
+    currency: (row: ReportRow) =>
+      isPort(row.sender_port) ? portCurrency(row.sender_port).toUpperCase() : row.currency,
+  },
+  { name: "currency", kind: "text" },
+  { name: "withdrawal_instruction_id", kind: "id" },
+  { name: "status", kind: "text" },
+  { name: "request_id", kind: "id" },
+  { name: "output_id", kind: "id" },
+  { name: "state", kind: "text" },
+  { name: "request_state", kind: "text" },
+  { name: "receive_amount", kind: "money", currency: (row: ReportRow) => row.receive_currency },
+  { name: "receive_currency", kind: "text" },
+  { name: "spend_amount", kind: "money", currency: (row: ReportRow) => row.spend_currency },
+  { name: "spend_currency", kind: "text" },
+  { name: "cancellation_reason", kind: "text" },
+  { name: "error_code", kind: "text" },
+  { name: "error", kind: "text" },
+  { name: "updated_at", kind: "time" },
+  // Added last, so that every earlier column keeps its place (docs/design.md section 7). The
+  // input's own text: converting "1.234" to "1,234" would assert a reading that validation
+  // refused to make, so it is text, never a number.
+  { name: "raw_amount", kind: "text" },
+  { name: "raw_budget", kind: "text" },
+] as const satisfies readonly {
+  name: string;
+  kind: ReportCellKind;
+  currency?: (row: ReportRow) => string;
+}[];
+
+export type ReportColumn = (typeof REPORT_TABLE)[number]["name"];
+
+/** The report's column names, in order. */
+export const REPORT_COLUMNS: readonly ReportColumn[] = REPORT_TABLE.map((column) => column.name);
 
 export const STATUSES = ["valid", "invalid", "blocked", "created", "failed", "pending"] as const;
 
@@ -88,6 +119,11 @@ export interface ReportRow {
   raw_budget: string;
   extra?: Readonly<Record<string, string>>;
 }
+
+/** ReportRow has a key for every column and none other (besides `extra`): the compiler checks both ways. */
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rowKeysAreColumns: Exactly<Exclude<keyof ReportRow, "extra">, ReportColumn> = true;
+void rowKeysAreColumns;
 
 /** The `currency` cell for a row: see ReportRow. "" when the relevant port is unknown. */
 export function reportCurrency(cells: {

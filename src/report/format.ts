@@ -2,7 +2,7 @@
  * Pure rendering of report rows into one of the three dialects. `reportChunks` yields the
  * file piece by piece so a million-row report never sits in memory as one string.
  */
-import { REPORT_COLUMNS, type ReportRow } from "./columns.js";
+import { REPORT_COLUMNS, REPORT_TABLE, type ReportCellKind, type ReportRow } from "./columns.js";
 import {
   type CsvFormat,
   DIALECTS,
@@ -24,67 +24,34 @@ export function reportHeader(format: CsvFormat, extraColumns: readonly string[] 
   return stringifyRecords([header], DIALECTS[format], true);
 }
 
+/** One cell as the column's kind writes it. */
+function cell(kind: ReportCellKind, value: string | number, dialect: Dialect): string {
+  switch (kind) {
+    case "line":
+      return String(value);
+    case "id":
+      return idField(value as string, dialect);
+    case "money":
+      return numberField(value as string, dialect, true);
+    case "text":
+    case "time":
+      return textField(value as string, dialect);
+  }
+}
+
 /**
- * One row as a line of the report, cells in REPORT_COLUMNS order (test/report/format.test.ts
- * checks the two agree). Ids and money are plain numbers, never formula-prefixed (an id a
- * spreadsheet would change is kept as text), and only money takes a decimal comma. Written
- * out cell by cell because it runs once per input row. Total over any strings: the report
- * is written after money moved.
+ * One row as a line of the report, cells as REPORT_TABLE describes them. Ids and money are
+ * plain numbers, never formula-prefixed (an id a spreadsheet would change is kept as text),
+ * and only money takes a decimal comma. Total over any strings: the report is written after
+ * money moved.
  */
 export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: readonly string[] = []): string {
   const d = dialect.delimiter;
-  let line =
-    String(row.line) +
-    d +
-    textField(row.reference, dialect) +
-    d +
-    idField(row.payer_user_id, dialect) +
-    d +
-    textField(row.sender_port, dialect) +
-    d +
-    idField(row.recipient_user_id, dialect) +
-    d +
-    textField(row.port, dialect) +
-    d +
-    numberField(row.amount, dialect, true) +
-    d +
-    numberField(row.budget, dialect, true) +
-    d +
-    textField(row.currency, dialect) +
-    d +
-    idField(row.withdrawal_instruction_id, dialect) +
-    d +
-    textField(row.status, dialect) +
-    d +
-    idField(row.request_id, dialect) +
-    d +
-    idField(row.output_id, dialect) +
-    d +
-    textField(row.state, dialect) +
-    d +
-    textField(row.request_state, dialect) +
-    d +
-    numberField(row.receive_amount, dialect, true) +
-    d +
-    textField(row.receive_currency, dialect) +
-    d +
-    numberField(row.spend_amount, dialect, true) +
-    d +
-    textField(row.spend_currency, dialect) +
-    d +
-    textField(row.cancellation_reason, dialect) +
-    d +
-    textField(row.error_code, dialect) +
-    d +
-    textField(row.error, dialect) +
-    d +
-    textField(row.updated_at, dialect) +
-    d +
-    // The input's own text: converting "1.234" to "1,234" would assert a reading that
-    // validation refused to make, so it is text, never a number (textField keeps it so).
-    textField(row.raw_amount, dialect) +
-    d +
-    textField(row.raw_budget, dialect);
+  let line = "";
+  for (let i = 0; i < REPORT_TABLE.length; i++) {
+    const column = REPORT_TABLE[i] as (typeof REPORT_TABLE)[number];
+    line += (i === 0 ? "" : d) + cell(column.kind, row[column.name], dialect);
+  }
   if (extraColumns.length > 0) {
     const extra = row.extra ?? {};
     // hasOwn: a kept column named "constructor" must not read Object.prototype.

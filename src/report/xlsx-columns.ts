@@ -1,11 +1,4 @@
-/**
- * The columns of an xlsx rows sheet (pure), each built from a column spec: a name, the kind of
- * cell it holds (report/table.ts CellKind) and how to read its text from a row, plus for money
- * how to find the currency that sets its decimals. The report's columns (then the kept input
- * columns) are one such spec; a table described by TableColumns (`export`) is another.
- */
-import { isPort, portCurrency } from "../ports.js";
-import { REPORT_COLUMNS, type ReportColumn, type ReportRow } from "./columns.js";
+import { REPORT_TABLE, type ReportRow } from "./columns.js";
 import type { CellKind, TableColumn, TableRow } from "./table.js";
 import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, type ZoneClock } from "./xlsx-cells.js";
 
@@ -92,20 +85,13 @@ function textOf(value: string | number | null | undefined): string {
   return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
 }
 
-/** Each money column of the report and the currency its figures are in (docs/design.md sections 7 and 12). */
-const MONEY_CURRENCY: Partial<Record<ReportColumn, (row: ReportRow) => string>> = {
-  amount: (row) => (isPort(row.port) ? portCurrency(row.port).toUpperCase() : row.currency),
-  budget: (row) => (isPort(row.sender_port) ? portCurrency(row.sender_port).toUpperCase() : row.currency),
-  receive_amount: (row) => row.receive_currency,
-  spend_amount: (row) => row.spend_currency,
-};
-
-/** The report's columns as a spec: line a number, updated_at a time, the figures money, the rest text. */
-function reportSpec(name: ReportColumn): ColumnSpec<ReportRow> {
-  if (name === "line") return { name, kind: "line", value: (row) => row.line };
-  if (name === "updated_at") return { name, kind: "time", value: (row) => row.updated_at };
-  const currency = MONEY_CURRENCY[name];
-  if (currency) return { name, kind: "money", value: (row) => row[name] as string, currency };
+/** A report column as an xlsx spec, from its REPORT_TABLE entry: ids are text there, as every text. */
+function reportSpec(column: (typeof REPORT_TABLE)[number]): ColumnSpec<ReportRow> {
+  const name = column.name;
+  if (column.kind === "line") return { name, kind: "line", value: (row) => row.line };
+  if (column.kind === "time") return { name, kind: "time", value: (row) => row[name] as string };
+  if ("currency" in column)
+    return { name, kind: "money", value: (row) => row[name] as string, currency: column.currency };
   return { name, kind: "text", value: (row) => row[name] as string };
 }
 
@@ -123,7 +109,7 @@ function textOrNull(text: string): string | null {
 }
 
 export function rowColumns(extraColumns: readonly string[]): RowColumn[] {
-  return [...REPORT_COLUMNS.map(reportSpec), ...extraColumns.map(keptSpec)].map(specColumn);
+  return [...REPORT_TABLE.map(reportSpec), ...extraColumns.map(keptSpec)].map(specColumn);
 }
 
 /**
