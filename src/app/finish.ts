@@ -2,9 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { BatchError, EXIT } from "../errors.js";
 import type { ReportRow } from "../report/columns.js";
-import type { ReportFormat } from "../report/dialect.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
+import type { ReportFormat } from "../writers/dialect.js";
 import type { OnlineCounts } from "./online.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
 import type { Console } from "./session.js";

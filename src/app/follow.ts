@@ -11,9 +11,9 @@ import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from 
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
-import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
+import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
 import { type ApiArgs, type Connection, checkCallLimits, connect, shownNumber } from "./connect.js";
 import { guardLines, nextLine, requestLines, spendOf } from "./follow-words.js";

@@ -1,10 +1,10 @@
 /** Validate one file: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 
 import type { CheckedRow } from "../model.js";
-import type { ReportFormat } from "../report/dialect.js";
 import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
+import type { ReportFormat } from "../writers/dialect.js";
 import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";

@@ -7,7 +7,7 @@
 import type { InferredOptionTypes, Options } from "yargs";
 import type { LoadArgs } from "../app/load.js";
 import { BatchError } from "../errors.js";
-import type { CsvFormat, ReportFormat } from "../report/dialect.js";
+import type { CsvFormat, ReportFormat } from "../writers/dialect.js";
 
 /** `--expect-rows`: yargs reads `--expect-rows abc` as NaN, which says nothing; checked here. */
 function wholeNumber(text: string): number {

@@ -1,5 +1,5 @@
-import type { CsvFormat } from "../report/dialect.js";
 import { templateCsv } from "../report/template.js";
+import type { CsvFormat } from "../writers/dialect.js";
 
 export function templateCommand(
   args: { reportFormat: CsvFormat },

@@ -7,7 +7,7 @@ import { badResponse } from "../bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { decimalOrNull, format, rescale } from "../decimal.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
-import type { TableColumn } from "../report/table.js";
+import type { TableColumn } from "../writers/table.js";
 import type { JournalIndex } from "./journals.js";
 import { type Period, zonedTimestamp } from "./period.js";
 

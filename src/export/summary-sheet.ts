@@ -3,9 +3,10 @@
  * the API was read, the payer when one was asked for, the counts, and the totals per currency,
  * side and state exactly as `export` prints them (totals.ts).
  */
-import type { XlsxTableOptions } from "../report/xlsx.js";
-import type { ZoneClock } from "../report/xlsx-cells.js";
+
 import type { SummaryLine } from "../report/xlsx-summary.js";
+import type { XlsxTableOptions } from "../writers/xlsx.js";
+import type { ZoneClock } from "../writers/xlsx-cells.js";
 import type { Period } from "./period.js";
 import type { ExportRow } from "./rows.js";
 import { type ExportTotal, exportTotals } from "./totals.js";

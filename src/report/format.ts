@@ -2,7 +2,7 @@
  * Pure rendering of report rows into one of the three dialects. `reportChunks` yields the
  * file piece by piece so a million-row report never sits in memory as one string.
  */
-import { REPORT_COLUMNS, REPORT_TABLE, type ReportCellKind, type ReportRow } from "./columns.js";
+
 import {
   type CsvFormat,
   DIALECTS,
@@ -12,7 +12,8 @@ import {
   numberField,
   stringifyRecords,
   textField,
-} from "./dialect.js";
+} from "../writers/dialect.js";
+import { REPORT_COLUMNS, REPORT_TABLE, type ReportCellKind, type ReportRow } from "./columns.js";
 
 /** About 75 KB of text per chunk: few writes, and few rows alive long enough to be promoted. */
 export const ROWS_PER_CHUNK = 500;

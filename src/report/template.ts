@@ -4,7 +4,7 @@
  * template saved unchanged goes through `submit --sandbox`.
  */
 import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type InputColumn } from "../model.js";
-import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "./dialect.js";
+import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "../writers/dialect.js";
 
 const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
   // amount: what the payee receives, in CLP (no minor unit, so an integer).

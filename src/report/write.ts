@@ -8,12 +8,12 @@
 import { open, rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BatchError } from "../errors.js";
-import { AtomicFile, REPORT_MODE, tempPathFor } from "./atomic.js";
+import { AtomicFile, REPORT_MODE, tempPathFor } from "../writers/atomic.js";
+import { isCsvFormat, type ReportFormat } from "../writers/dialect.js";
+import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "../writers/table.js";
+import { writeXlsxReport, writeXlsxTable, XlsxReport, type XlsxTableOptions } from "../writers/xlsx.js";
 import type { ReportRow } from "./columns.js";
-import { isCsvFormat, type ReportFormat } from "./dialect.js";
 import { reportChunks, reportHeader, reportLines } from "./format.js";
-import { type TableColumn, type TableFormat, type TableRow, tableChunks } from "./table.js";
-import { writeXlsxReport, writeXlsxTable, XlsxReport, type XlsxTableOptions } from "./xlsx.js";
 
 /** The part of a Writable the stdout path needs; process.stdout fits. */
 export interface ChunkSink {

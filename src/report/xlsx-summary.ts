@@ -4,10 +4,10 @@
  * a header row, its rows, then a blank row; money is a number with its currency's decimals.
  */
 import type ExcelJS from "exceljs";
+import { exactNumber, moneyDecimals, moneyFormat, TIME_FORMAT, xmlSafe } from "../writers/xlsx-cells.js";
 import { STATUSES } from "./columns.js";
 import type { StateTotals } from "./states.js";
 import type { ReportSummary } from "./summary.js";
-import { exactNumber, moneyDecimals, moneyFormat, TIME_FORMAT, xmlSafe } from "./xlsx-cells.js";
 
 export interface SummarySheet {
   batchId: string;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
-import { ZoneClock } from "../../src/report/xlsx-cells.js";
+import { ZoneClock } from "../../src/writers/xlsx-cells.js";
 
 describe("export/summary-sheet", () => {
   it("the period, the as-of wall clock in the zone, the payer, the counts, then the totals as money cells", () => {

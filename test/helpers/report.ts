@@ -2,8 +2,8 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import type { ReportRow } from "../../src/report/columns.js";
-import type { CsvFormat } from "../../src/report/dialect.js";
 import { reportChunks } from "../../src/report/format.js";
+import type { CsvFormat } from "../../src/writers/dialect.js";
 
 export type ReportRecord = Record<string, string>;
 

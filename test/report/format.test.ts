@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
+import { reportChunks, reportLine } from "../../src/report/format.js";
 import {
   CSV_FORMATS,
   type CsvFormat,
@@ -11,8 +12,7 @@ import {
   numberCell,
   stringifyRecords,
   textCell,
-} from "../../src/report/dialect.js";
-import { reportChunks, reportLine } from "../../src/report/format.js";
+} from "../../src/writers/dialect.js";
 import { renderReport } from "../helpers/report.js";
 import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 

@@ -13,8 +13,8 @@ import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
 import { stateTotals } from "../../src/report/states.js";
 import { summarize } from "../../src/report/summary.js";
 import { checkReportTarget, openReportFile, writeReport } from "../../src/report/write.js";
-import { XLSX_ROWS_PER_STEP, XlsxReport, zipIntake } from "../../src/report/xlsx.js";
 import { SUMMARY_TITLES } from "../../src/report/xlsx-summary.js";
+import { XLSX_ROWS_PER_STEP, XlsxReport, zipIntake } from "../../src/writers/xlsx.js";
 import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 
 const col = (name: string) => REPORT_COLUMNS.indexOf(name as (typeof REPORT_COLUMNS)[number]) + 1;

@@ -1,4 +1,4 @@
-import { REPORT_TABLE, type ReportRow } from "./columns.js";
+import { REPORT_TABLE, type ReportRow } from "../report/columns.js";
 import type { CellKind, TableColumn, TableRow } from "./table.js";
 import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, type ZoneClock } from "./xlsx-cells.js";
 

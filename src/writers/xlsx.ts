@@ -17,14 +17,14 @@ import { once } from "node:events";
 import { Writable } from "node:stream";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import type ExcelJS from "exceljs";
+import type { ReportRow } from "../report/columns.js";
+import { StateTotalsBuilder } from "../report/states.js";
+import { SummaryBuilder } from "../report/summary.js";
+import { type SummaryLine, writeLinesSheet, writeSummarySheet } from "../report/xlsx-summary.js";
 import { AtomicFile } from "./atomic.js";
-import type { ReportRow } from "./columns.js";
-import { StateTotalsBuilder } from "./states.js";
-import { SummaryBuilder } from "./summary.js";
 import type { TableColumn, TableRow } from "./table.js";
 import { TIME_FORMAT, xmlSafe, ZoneClock } from "./xlsx-cells.js";
 import { type ColumnStyle, type RowColumn, rowColumns, tableColumns, widthsOf } from "./xlsx-columns.js";
-import { type SummaryLine, writeLinesSheet, writeSummarySheet } from "./xlsx-summary.js";
 
 /** Rows per step: the zip and the file catch up between steps, which bounds the memory. */
 export const XLSX_ROWS_PER_STEP = 1000;

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
-import { type TableColumn, tableChunks } from "../../src/report/table.js";
 import { writeTable } from "../../src/report/write.js";
-import { tableColumns } from "../../src/report/xlsx-columns.js";
+import { type TableColumn, tableChunks } from "../../src/writers/table.js";
+import { tableColumns } from "../../src/writers/xlsx-columns.js";
 
 const COLUMNS: TableColumn[] = [
   { name: "id", kind: "id" },

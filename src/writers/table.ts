@@ -5,8 +5,9 @@
  * with the dialect's decimal mark. The spec says what
  * each cell is, so the workbook writer (xlsx.ts, `tableColumns`) types its cells from the same spec.
  */
+
+import { ROWS_PER_CHUNK } from "../report/format.js";
 import { DIALECTS, type Dialect, idField, numberField, stringifyRecords, textField } from "./dialect.js";
-import { ROWS_PER_CHUNK } from "./format.js";
 
 /**
  * `id`: digits, never localised (text in a workbook, so a long id stays whole); `line`: a

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
-import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, ZoneClock } from "../../src/report/xlsx-cells.js";
+import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, ZoneClock } from "../../src/writers/xlsx-cells.js";
 
 describe("report/xlsx-cells: exactNumber", () => {
   // [decimal text, the number a spreadsheet cell gets, or null: written as text]
