@@ -15,8 +15,8 @@ import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../expor
 import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
-import { checkReportTarget, writeTable } from "../report/write.js";
 import type { ReportFormat } from "../writers/dialect.js";
+import { checkReportTarget, writeTable } from "../writers/write.js";
 import { type ApiArgs, connect } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
 import { type Console, type Outcome, outcomeOf } from "./session.js";

@@ -6,11 +6,11 @@ import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
 import { parseDelimiterOption } from "../read/dialect.js";
 import { extraColumnConflicts } from "../report/columns.js";
-import { checkReportTarget } from "../report/write.js";
 import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
 import { checkFile } from "../validate/file.js";
 import type { ValidateOptions } from "../validate/rows.js";
 import type { ReportFormat } from "../writers/dialect.js";
+import { checkReportTarget } from "../writers/write.js";
 import type { Console } from "./session.js";
 
 export interface LoadArgs {

@@ -4,9 +4,9 @@
  * side and state exactly as `export` prints them (totals.ts).
  */
 
-import type { SummaryLine } from "../report/xlsx-summary.js";
 import type { XlsxTableOptions } from "../writers/xlsx.js";
 import type { ZoneClock } from "../writers/xlsx-cells.js";
+import type { SummaryLine } from "../writers/xlsx-lines.js";
 import type { Period } from "./period.js";
 import type { ExportRow } from "./rows.js";
 import { type ExportTotal, exportTotals } from "./totals.js";

@@ -13,10 +13,8 @@ import {
   stringifyRecords,
   textField,
 } from "../writers/dialect.js";
+import { ROWS_PER_CHUNK } from "../writers/table.js";
 import { REPORT_COLUMNS, REPORT_TABLE, type ReportCellKind, type ReportRow } from "./columns.js";
-
-/** About 75 KB of text per chunk: few writes, and few rows alive long enough to be promoted. */
-export const ROWS_PER_CHUNK = 500;
 
 /** The header line, preceded by the BOM in the Excel dialects. */
 export function reportHeader(format: CsvFormat, extraColumns: readonly string[] = []): string {

@@ -4,7 +4,7 @@
  * a header row, its rows, then a blank row; money is a number with its currency's decimals.
  */
 import type ExcelJS from "exceljs";
-import { exactNumber, moneyDecimals, moneyFormat, TIME_FORMAT, xmlSafe } from "../writers/xlsx-cells.js";
+import { addRow, type Money, type SummaryCell } from "../writers/xlsx-lines.js";
 import { STATUSES } from "./columns.js";
 import type { StateTotals } from "./states.js";
 import type { ReportSummary } from "./summary.js";
@@ -19,23 +19,6 @@ export interface SummarySheet {
   states: StateTotals;
 }
 
-type Cell = string | number | Date | Money | null;
-
-/** A cell of a summary sheet: text, a count, a wall-clock date, or money. */
-export type SummaryCell = Cell;
-
-/** A row of a summary sheet; [] is a blank row. */
-export interface SummaryLine {
-  cells: SummaryCell[];
-  bold?: boolean;
-}
-
-/** A money cell: its exact text and the currency that sets its decimals. */
-export interface Money {
-  money: string;
-  currency: string;
-}
-
 export const SUMMARY_TITLES = {
   status: "Rows by status",
   figures: "Figures of the file (amount: what the payee receives; budget: what the payer spends)",
@@ -47,7 +30,7 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   const sheet = workbook.addWorksheet("Summary");
   // Wide enough for a date ("As of"), a batch id, and totals with grouping marks.
   sheet.columns = [{ width: 20 }, { width: 22 }, { width: 12 }, { width: 16 }, { width: 14 }, { width: 20 }];
-  const add = (cells: Cell[], bold = false) => addRow(sheet, cells, bold);
+  const add = (cells: SummaryCell[], bold = false) => addRow(sheet, cells, bold);
   const { summary, states } = data;
   add(["Batch id", data.batchId || null]);
   add(["Input file", data.file || null]);
@@ -79,39 +62,4 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   sheet.commit();
 }
 
-/** A summary sheet of any table (`export`'s): its rows as given, with the cell rules above. */
-export function writeLinesSheet(
-  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
-  name: string,
-  widths: readonly number[],
-  lines: readonly SummaryLine[],
-): void {
-  const sheet = workbook.addWorksheet(name);
-  sheet.columns = widths.map((width) => ({ width }));
-  for (const line of lines) addRow(sheet, line.cells, line.bold ?? false);
-  sheet.commit();
-}
-
-function addRow(sheet: ExcelJS.Worksheet, cells: Cell[], bold: boolean): void {
-  const row = sheet.addRow(cells.map(summaryValue));
-  cells.forEach((cell, i) => {
-    const format = formatOf(cell);
-    if (format !== undefined) row.getCell(i + 1).numFmt = format;
-  });
-  if (bold) row.font = { bold: true };
-  row.commit();
-}
-
-function summaryValue(cell: Cell): string | number | Date | null {
-  if (cell === null || typeof cell === "number" || cell instanceof Date) return cell;
-  if (typeof cell === "string") return xmlSafe(cell);
-  return exactNumber(cell.money) ?? cell.money;
-}
-
-function formatOf(cell: Cell): string | undefined {
-  if (cell instanceof Date) return TIME_FORMAT;
-  if (typeof cell === "string") return "@";
-  if (cell === null || typeof cell === "number") return undefined;
-  // A total no double shows exactly stays text, like a money cell of the rows sheet.
-  return exactNumber(cell.money) === null ? "@" : moneyFormat(moneyDecimals(cell.money, cell.currency));
-}
+export type { Money, SummaryCell, SummaryLine } from "../writers/xlsx-lines.js";

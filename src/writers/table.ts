@@ -6,8 +6,10 @@
  * each cell is, so the workbook writer (xlsx.ts, `tableColumns`) types its cells from the same spec.
  */
 
-import { ROWS_PER_CHUNK } from "../report/format.js";
 import { DIALECTS, type Dialect, idField, numberField, stringifyRecords, textField } from "./dialect.js";
+
+/** About 75 KB of text per chunk: few writes, and few rows alive long enough to be promoted. */
+export const ROWS_PER_CHUNK = 500;
 
 /**
  * `id`: digits, never localised (text in a workbook, so a long id stays whole); `line`: a

@@ -1,4 +1,3 @@
-import { REPORT_TABLE, type ReportRow } from "../report/columns.js";
 import type { CellKind, TableColumn, TableRow } from "./table.js";
 import { exactNumber, moneyDecimals, moneyFormat, xmlSafe, type ZoneClock } from "./xlsx-cells.js";
 
@@ -7,7 +6,7 @@ export type CellValue = string | number | Date | null;
 /** line: a whole number; money: a number (text when no double is exact); time: a date; text: text. */
 export type ColumnStyle = "line" | "text" | "money" | "time";
 
-export interface RowColumn<Row = ReportRow> {
+export interface RowColumn<Row> {
   name: string;
   style: ColumnStyle;
   /** The cell's value, and in `formats[index]` its number format when it needs its own. */
@@ -85,31 +84,8 @@ function textOf(value: string | number | null | undefined): string {
   return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
 }
 
-/** A report column as an xlsx spec, from its REPORT_TABLE entry: ids are text there, as every text. */
-function reportSpec(column: (typeof REPORT_TABLE)[number]): ColumnSpec<ReportRow> {
-  const name = column.name;
-  if (column.kind === "line") return { name, kind: "line", value: (row) => row.line };
-  if (column.kind === "time") return { name, kind: "time", value: (row) => row[name] as string };
-  if ("currency" in column)
-    return { name, kind: "money", value: (row) => row[name] as string, currency: column.currency };
-  return { name, kind: "text", value: (row) => row[name] as string };
-}
-
-function keptSpec(name: string): ColumnSpec<ReportRow> {
-  return {
-    name,
-    kind: "text",
-    // hasOwn: a kept column named "constructor" must not read Object.prototype.
-    value: (row) => (row.extra && Object.hasOwn(row.extra, name) ? (row.extra[name] ?? "") : ""),
-  };
-}
-
 function textOrNull(text: string): string | null {
   return text === "" ? null : xmlSafe(text);
-}
-
-export function rowColumns(extraColumns: readonly string[]): RowColumn[] {
-  return [...REPORT_TABLE.map(reportSpec), ...extraColumns.map(keptSpec)].map(specColumn);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The `xlsx` report (docs/design.md section 7): the same rows as the CSV report, in a workbook whose cells
- * carry their type, so no spreadsheet has to guess. Ids and references are text (a 20-digit
+ * Workbooks of one typed rows sheet and a Summary sheet (the report's xlsx, docs/design.md
+ * section 7, and the export's): cells carry their type, so no spreadsheet has to guess. Ids and references are text (a 20-digit
  * id or "0012345" stays as written), amounts are numbers shown with their currency's
  * decimals, times are dates in one zone; a frozen header with a filter, and a second sheet
  * with the batch, the input file, the "as of" time and the totals.
@@ -17,14 +17,11 @@ import { once } from "node:events";
 import { Writable } from "node:stream";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import type ExcelJS from "exceljs";
-import type { ReportRow } from "../report/columns.js";
-import { StateTotalsBuilder } from "../report/states.js";
-import { SummaryBuilder } from "../report/summary.js";
-import { type SummaryLine, writeLinesSheet, writeSummarySheet } from "../report/xlsx-summary.js";
 import { AtomicFile } from "./atomic.js";
 import type { TableColumn, TableRow } from "./table.js";
 import { TIME_FORMAT, xmlSafe, ZoneClock } from "./xlsx-cells.js";
-import { type ColumnStyle, type RowColumn, rowColumns, tableColumns, widthsOf } from "./xlsx-columns.js";
+import { type ColumnStyle, type RowColumn, tableColumns, widthsOf } from "./xlsx-columns.js";
+import { type SummaryLine, writeLinesSheet } from "./xlsx-lines.js";
 
 /** Rows per step: the zip and the file catch up between steps, which bounds the memory. */
 export const XLSX_ROWS_PER_STEP = 1000;
@@ -37,17 +34,6 @@ const MAX_PENDING_BYTES = 2 * 1024 * 1024;
 
 /** How long rows wait for a "drain" before looking at the backlog again. */
 const DRAIN_POLL_MS = 100;
-
-export interface XlsxReportOptions {
-  extraColumns?: readonly string[];
-  /** For the Summary sheet: the batch and the file it was read from. */
-  batchId?: string;
-  file?: string;
-  /** When the report's data was read; default: when the workbook is committed. */
-  asOf?: Date;
-  /** IANA zone of every time in the workbook (default UTC). */
-  tz?: string;
-}
 
 const BOLD = { bold: true };
 
@@ -67,7 +53,7 @@ export interface XlsxSheetSpec<Row> {
 }
 
 /** What a workbook is written into, made before its first row. */
-interface Parts {
+export interface Parts {
   file: AtomicFile;
   workbook: ExcelJS.stream.xlsx.WorkbookWriter;
   clock: ZoneClock;
@@ -76,7 +62,7 @@ interface Parts {
   gate: { discarded: boolean };
 }
 
-async function openParts(path: string, tz: string): Promise<Parts> {
+export async function openParts(path: string, tz: string): Promise<Parts> {
   const clock = new ZoneClock(tz); // a bad zone fails before any file exists
   // Loaded here, not at the top: exceljs takes a while to load, and a CSV run never needs it.
   const { default: exceljs } = await import("exceljs");
@@ -263,43 +249,6 @@ export class XlsxTable<Row> {
   }
 }
 
-/** The report's workbook: its rows sheet "Report", then the Summary sheet of its totals. */
-export class XlsxReport extends XlsxTable<ReportRow> {
-  private readonly summary = new SummaryBuilder();
-  private readonly states = new StateTotalsBuilder();
-
-  private constructor(
-    parts: Parts,
-    private readonly options: XlsxReportOptions,
-  ) {
-    super(parts, { sheet: "Report", columns: rowColumns(options.extraColumns ?? []) });
-  }
-
-  static async open(path: string, options: XlsxReportOptions): Promise<XlsxReport> {
-    return new XlsxReport(await openParts(path, options.tz ?? "UTC"), options);
-  }
-
-  protected override observe(row: ReportRow): void {
-    this.summary.add(row);
-    this.states.add(row);
-  }
-
-  /** Ends the rows sheet, writes the Summary sheet, and makes the file the report. */
-  async commit(meta: Pick<XlsxReportOptions, "batchId" | "file" | "asOf"> = {}): Promise<void> {
-    const options = { ...this.options, ...meta };
-    await this.commitWith((workbook, clock) =>
-      writeSummarySheet(workbook, {
-        batchId: options.batchId ?? "",
-        file: options.file ?? "",
-        asOf: clock.wall(options.asOf ?? new Date()),
-        zone: clock.zone,
-        summary: this.summary.result(),
-        states: this.states.result(),
-      }),
-    );
-  }
-}
-
 /**
  * One style object per number format, shared by every cell that has it: exceljs looks a
  * style up by object before rendering it to XML, and that rendering, once per cell, was a
@@ -334,23 +283,6 @@ export function zipIntake(sheet: ExcelJS.Worksheet): Intake | undefined {
 
 function pendingBytes(intake: Intake): number {
   return intake.writableLength ?? intake._writableState?.length ?? -1;
-}
-
-/** Writes every row; resolves with the number of rows written. */
-export async function writeXlsxReport(
-  path: string,
-  rows: Iterable<ReportRow>,
-  options: XlsxReportOptions,
-): Promise<{ rows: number }> {
-  const report = await XlsxReport.open(path, options);
-  try {
-    await report.write(rows);
-    await report.commit();
-  } catch (error) {
-    await report.discard();
-    throw error;
-  }
-  return { rows: report.rows };
 }
 
 export interface XlsxTableOptions {

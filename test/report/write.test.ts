@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
 import type { ReportRow } from "../../src/report/columns.js";
-import { type ChunkSink, checkReportTarget, writeReport } from "../../src/report/write.js";
+import { writeReport } from "../../src/report/write.js";
+import { type ChunkSink, checkReportTarget } from "../../src/writers/write.js";
 import { renderReport } from "../helpers/report.js";
 import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 

@@ -12,9 +12,11 @@ import { BatchError } from "../../src/errors.js";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
 import { stateTotals } from "../../src/report/states.js";
 import { summarize } from "../../src/report/summary.js";
-import { checkReportTarget, openReportFile, writeReport } from "../../src/report/write.js";
+import { openReportFile, writeReport } from "../../src/report/write.js";
+import { XlsxReport } from "../../src/report/xlsx-report.js";
 import { SUMMARY_TITLES } from "../../src/report/xlsx-summary.js";
-import { XLSX_ROWS_PER_STEP, XlsxReport, zipIntake } from "../../src/writers/xlsx.js";
+import { checkReportTarget } from "../../src/writers/write.js";
+import { XLSX_ROWS_PER_STEP, zipIntake } from "../../src/writers/xlsx.js";
 import { FAILED_BUDGET_ROW, reportRow } from "../helpers/report-rows.js";
 
 const col = (name: string) => REPORT_COLUMNS.indexOf(name as (typeof REPORT_COLUMNS)[number]) + 1;

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
-import { type ChunkSink, writeTable } from "../../src/report/write.js";
 import { type TableColumn, tableChunks } from "../../src/writers/table.js";
+import { type ChunkSink, writeTable } from "../../src/writers/write.js";
 
 const COLUMNS: TableColumn[] = [
   { name: "id", kind: "id" },

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
-import { writeTable } from "../../src/report/write.js";
 import { type TableColumn, tableChunks } from "../../src/writers/table.js";
+import { writeTable } from "../../src/writers/write.js";
 import { tableColumns } from "../../src/writers/xlsx-columns.js";
 
 const COLUMNS: TableColumn[] = [
