@@ -37,7 +37,12 @@ export const LAYERS: Readonly<Record<string, number>> = {
 };
 
 /** Imports sideways within a layer that the design allows ("from>to"); the core's files may use each other. */
-const SIDEWAYS: ReadonlySet<string> = new Set(["validate>read", "follow>validate", "follow>report", "batch>bitex"]);
+const SIDEWAYS: ReadonlySet<string> = new Set([
+  "validate>read",
+  "follow>validate",
+  "follow>report",
+  "batch>bitex",
+]);
 
 const EMULATOR = "sandbox";
 const EMULATOR_MAY_IMPORT: ReadonlySet<string> = new Set(["wire", "model", "decimal", "ports", "errors"]);
