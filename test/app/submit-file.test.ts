@@ -5,25 +5,13 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { expect } from "chai";
 import { type Console, type Session, StopControl } from "../../src/app/session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "../../src/app/submit.js";
 import { createConsole } from "../../src/commands/console.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir, textSink } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
-
-function sink(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      stream.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = "";
-  return stream;
-}
 
 function session(out: Console): Session {
   return { out, stops: new StopControl(), resumeHint: "run it again" };
@@ -49,7 +37,7 @@ describe("submitFile: two files in one process", () => {
     const outcomes = [];
     const stdouts = [];
     for (const csv of files) {
-      const stdout = sink();
+      const stdout = textSink();
       const env = apiEnv(box);
       const args: SubmitArgs = {
         csv,
@@ -66,9 +54,15 @@ describe("submitFile: two files in one process", () => {
         until: "created",
         concurrency: 4,
         rate: 50,
-        io: { stdout, stderr: sink(), env },
+        io: { stdout, stderr: textSink(), env },
       };
-      const out = createConsole({ json: true, quiet: true, stdout, stderr: sink(), secrets: [box.apiKey] });
+      const out = createConsole({
+        json: true,
+        quiet: true,
+        stdout,
+        stderr: textSink(),
+        secrets: [box.apiKey],
+      });
       outcomes.push(await submitFile(args, prepareSubmit(args, env), session(out)));
       stdouts.push(stdout.text);
     }

@@ -5,7 +5,6 @@
  */
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { expect } from "chai";
 import type { Io } from "../../src/app/session.js";
 import { portsCommand } from "../../src/commands/ports.js";
@@ -13,22 +12,11 @@ import { submitCommand } from "../../src/commands/submit-command.js";
 import { templateCommand } from "../../src/commands/template.js";
 import { validateCommand } from "../../src/commands/validate-command.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { tempDir } from "../helpers/cli.js";
+import { tempDir, textSink } from "../helpers/cli.js";
 import { DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
-function sink(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      stream.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = "";
-  return stream;
-}
-
 function io(env: NodeJS.ProcessEnv = {}): Io & { stdout: { text: string }; stderr: { text: string } } {
-  return { stdout: sink(), stderr: sink(), env };
+  return { stdout: textSink(), stderr: textSink(), env };
 }
 
 const LOAD = {

@@ -94,7 +94,8 @@ let inProcessRuns = 0;
 type Main = typeof import("../../src/main.js");
 let builtMain: Promise<Main> | undefined;
 
-function sink(): Writable & { text: string } {
+/** A stream that keeps what is written to it, as text: a run's stdout or stderr in this process. */
+export function textSink(): Writable & { text: string } {
   const stream = new Writable({
     write(chunk, _encoding, done) {
       stream.text += String(chunk);
@@ -112,8 +113,8 @@ async function runInProcess(args: string[], options: CliOptions): Promise<CliRes
   try {
     builtMain ??= import(pathToFileURL(join(ROOT, "dist", "main.js")).href) as Promise<Main>;
     const { run } = await builtMain;
-    const stdout = sink();
-    const stderr = sink();
+    const stdout = textSink();
+    const stderr = textSink();
     process.chdir(options.cwd);
     const code = await run(args, { stdout, stderr, env: cleanEnv(options.cwd, options.env) });
     return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
