@@ -83,13 +83,15 @@ export function spawnCli(
  */
 function needsProcess(args: string[], options: CliOptions): boolean {
   if (options.shellPrefix !== undefined || options.env?.BITEX_BATCH_CRASH_AT !== undefined) return true;
-  if (inProcessRuns > 0 || args.length === 0) return true;
+  if (inProcessRuns > 0 || startedThisTurn > 1 || args.length === 0) return true;
   const command = args.find((arg) => !arg.startsWith("-"));
   if (command === undefined || ["help", "completion", "sandbox"].includes(command)) return true;
   return args.some((arg) => ["-", "--help", "-h", "--version"].includes(arg));
 }
 
 let inProcessRuns = 0;
+/** Runs asked for in this turn of the event loop: two at once (Promise.all) are two processes. */
+let startedThisTurn = 0;
 
 type Main = typeof import("../../src/main.js");
 let builtMain: Promise<Main> | undefined;
@@ -108,7 +110,6 @@ export function textSink(): Writable & { text: string } {
 
 /** The built CLI's `run` in this process, in `options.cwd`, with the same clean environment. */
 async function runInProcess(args: string[], options: CliOptions): Promise<CliResult> {
-  inProcessRuns++;
   const before = process.cwd();
   try {
     builtMain ??= import(pathToFileURL(join(ROOT, "dist", "main.js")).href) as Promise<Main>;
@@ -124,8 +125,16 @@ async function runInProcess(args: string[], options: CliOptions): Promise<CliRes
   }
 }
 
-export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  return needsProcess(args, options) ? spawnCli(args, options).done : runInProcess(args, options);
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  startedThisTurn++;
+  // Decide after this turn, when every run started together with this one is counted.
+  await new Promise((resolve) => setImmediate(resolve));
+  const apart = needsProcess(args, options);
+  if (!apart) inProcessRuns++;
+  setImmediate(() => {
+    startedThisTurn = 0;
+  });
+  return apart ? spawnCli(args, options).done : runInProcess(args, options);
 }
 
 export function tempDir(prefix = "bb-test-"): Promise<string> {
