@@ -1,11 +1,10 @@
 /** Starting and stopping the emulator: options, the default seed, loopback only, runSandboxServer. */
-import { spawn } from "node:child_process";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { DEFAULT_SEED_PATH, loadSeed, runSandboxServer, startSandbox } from "../../src/sandbox/index.js";
-import { Api, type Json, TEST_SEED } from "./helpers.js";
+import { Api, TEST_SEED } from "./helpers.js";
 
 describe("sandbox start and stop", () => {
   it("starts on the default demo seed: its key, its users, the 11 ports", async () => {
@@ -162,32 +161,5 @@ describe("sandbox start and stop", () => {
     );
     expect(afterClose).to.equal("refused");
     expect(lines).to.have.length(1);
-  });
-
-  it("as a process: prints its line, answers, and exits 0 on a real SIGTERM", async () => {
-    const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
-    const script = [
-      `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
-      "await runSandboxServer({ port: 0, print: (line) => console.log(line) });",
-    ].join("\n");
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    const line = await new Promise<string>((resolve) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString("utf8");
-        if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
-      });
-    });
-    const url = /listening on (\S+) \(api key: sandbox-key\)$/.exec(line)?.[1];
-    const ports = await fetch(`${url}/concierge_ports`, { headers: { Authorization: "sandbox-key" } });
-    expect(((await ports.json()) as Json).data).to.have.length(11);
-    child.kill("SIGTERM");
-    expect(await exited).to.equal(0);
-    expect(stdout).to.match(
-      /^bitex sandbox listening on http:\/\/127\.0\.0\.1:\d+\/api \(api key: sandbox-key\)\n$/,
-    );
   });
 });

@@ -1,0 +1,33 @@
+/** The emulator as a process of its own: its line, its answers, and a real SIGTERM (moved from test/sandbox/start.test.ts). */
+import { spawn } from "node:child_process";
+import { expect } from "chai";
+import type { Json } from "../sandbox/helpers.js";
+
+describe("sandbox start and stop", () => {
+  it("as a process: prints its line, answers, and exits 0 on a real SIGTERM", async () => {
+    const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
+    const script = [
+      `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
+      "await runSandboxServer({ port: 0, print: (line) => console.log(line) });",
+    ].join("\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const line = await new Promise<string>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        if (stdout.includes("\n")) resolve(stdout.slice(0, stdout.indexOf("\n")));
+      });
+    });
+    const url = /listening on (\S+) \(api key: sandbox-key\)$/.exec(line)?.[1];
+    const ports = await fetch(`${url}/concierge_ports`, { headers: { Authorization: "sandbox-key" } });
+    expect(((await ports.json()) as Json).data).to.have.length(11);
+    child.kill("SIGTERM");
+    expect(await exited).to.equal(0);
+    expect(stdout).to.match(
+      /^bitex sandbox listening on http:\/\/127\.0\.0\.1:\d+\/api \(api key: sandbox-key\)\n$/,
+    );
+  });
+});
