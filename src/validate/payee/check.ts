@@ -9,15 +9,32 @@ import { compactId, excelZeroRun, isScientific } from "./clean.js";
 import { CODE_OF_FAILURE, type Failure, type PayeeIdCode, phrase } from "./problems.js";
 import { type IdSpec, lengthsText, type PayeeIdKind } from "./spec.js";
 
-export type PayeeIdResult =
-  | { ok: true; kind: PayeeIdKind; /** Compact form: no separators, letters upper-case. */ value: string; bank?: string }
-  | { ok: false; kind: PayeeIdKind; code: PayeeIdCode; message: string; failures: readonly Failure[] };
+export interface PayeeIdValid {
+  ok: true;
+  kind: PayeeIdKind;
+  /** Compact form: no separators, letters upper-case. */
+  value: string;
+  /** The bank the number names, where a table says it (CLABE). */
+  bank?: string;
+}
+
+export interface PayeeIdInvalid {
+  ok: false;
+  kind: PayeeIdKind;
+  code: PayeeIdCode;
+  /** "what is wrong; hint", without the number itself. */
+  message: string;
+  /** Every check that failed, in order (empty for scientific notation and an empty cell). */
+  failures: readonly Failure[];
+}
+
+export type PayeeIdResult = PayeeIdValid | PayeeIdInvalid;
 
 /**
- * Digits zeroed after the 15th are reported as Excel damage when the number fails a check
- * anyway, or when so many trailing zeros would be a one-in-100,000 coincidence for a genuine
- * number (CBU: 7, CCI: 5). A CLABE ending in 000 that passes every check is accepted: one
- * genuine CLABE in a thousand ends so.
+ * Digits zeroed after the 15th are reported as Excel damage when a check digit fails (zeroed
+ * digits make it fail; an unknown bank code they cannot cause), or when so many trailing zeros
+ * would be a one-in-100,000 coincidence for a genuine number (CBU: 7, CCI: 5). A CLABE ending
+ * in 000 that passes every check is accepted: one genuine CLABE in a thousand ends so.
  */
 const CERTAIN_ZERO_RUN = 5;
 
@@ -88,10 +105,13 @@ export function checkWith(spec: IdSpec, raw: string): PayeeIdResult {
       );
     }
     const expected = `a ${label} has ${lengthsText(spec.lengths)} ${unit}`;
-    return failed(spec, "id_wrong_length", `this ${label} has ${value.length} ${unit}; ${expected}`, ["length"]);
+    return failed(spec, "id_wrong_length", `this ${label} has ${value.length} ${unit}; ${expected}`, [
+      "length",
+    ]);
   }
   const failures = spec.failures(value);
-  if (zeros > 0 && (failures.length > 0 || zeros >= CERTAIN_ZERO_RUN)) {
+  const zeroable = failures.some((failure) => failure.startsWith("check_digit"));
+  if (zeros > 0 && (zeroable || zeros >= CERTAIN_ZERO_RUN)) {
     return failed(spec, "excel_precision_loss", zeroed, failures);
   }
   const first = failures[0];
@@ -99,5 +119,7 @@ export function checkWith(spec: IdSpec, raw: string): PayeeIdResult {
     return failed(spec, CODE_OF_FAILURE[first], explain(spec, first, value), failures);
   }
   const bank = spec.bank?.(value);
-  return bank === undefined ? { ok: true, kind: spec.kind, value } : { ok: true, kind: spec.kind, value, bank };
+  return bank === undefined
+    ? { ok: true, kind: spec.kind, value }
+    : { ok: true, kind: spec.kind, value, bank };
 }

@@ -27,14 +27,16 @@ export const iban: IdSpec = {
     if (length === null) return ["component"];
     if (value.length !== length) return ["length"];
     const errors = new Set(validateIBAN(value).errorCodes);
+    // A wrong shape stops the checks, as wrong characters do for the other kinds.
+    if (errors.has(ValidationErrorsIBAN.WrongBBANFormat)) return ["format"];
     const failures: Failure[] = [];
-    if (errors.has(ValidationErrorsIBAN.WrongBBANFormat)) failures.push("format");
     if (errors.has(ValidationErrorsIBAN.WrongIBANChecksum)) failures.push("check_digit_1");
     if (errors.has(ValidationErrorsIBAN.WrongAccountBankBranchChecksum)) failures.push("check_digit_2");
     return failures;
   },
   explain: {
-    format: "it does not have the shape of an IBAN of its country (two letters, two check digits, then the account in the country's layout)",
+    format:
+      "it does not have the shape of an IBAN of its country (two letters, two check digits, then the account in the country's layout)",
     component: "its first two letters are not a country that issues IBANs",
     check_digit_1: "its check digits (3rd and 4th characters) do not match the rest (mod 97)",
     check_digit_2: "the national check digit inside the account number does not match it",

@@ -5,7 +5,7 @@
  */
 import { arCuit, cbu, cvu } from "./ar.js";
 import { brCnpj, brCpf } from "./br.js";
-import { type PayeeIdResult, checkWith } from "./check.js";
+import { checkWith, type PayeeIdResult } from "./check.js";
 import { clRut } from "./cl.js";
 import { coNit } from "./co.js";
 import { iban } from "./iban.js";
@@ -17,7 +17,7 @@ import { usAba } from "./us.js";
 import { uyCi, uyRut } from "./uy.js";
 
 export { isCvu } from "./ar.js";
-export type { PayeeIdResult } from "./check.js";
+export type { PayeeIdInvalid, PayeeIdResult, PayeeIdValid } from "./check.js";
 export { compactId } from "./clean.js";
 export { maskId } from "./mask.js";
 export { CLABE_BANKS } from "./mx.js";

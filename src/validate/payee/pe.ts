@@ -51,7 +51,8 @@ export const peCci: IdSpec = {
     return failures;
   },
   explain: {
-    check_digit_1: "its 19th digit, the check digit of the bank and branch (digits 1 to 6), does not match them",
+    check_digit_1:
+      "its 19th digit, the check digit of the bank and branch (digits 1 to 6), does not match them",
     check_digit_2: "its last digit, the check digit of the account (digits 7 to 18), does not match them",
   },
 };

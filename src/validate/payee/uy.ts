@@ -27,7 +27,8 @@ export const uyRut: IdSpec = {
     return failures;
   },
   explain: {
-    component: "a RUT has 01 to 22 as its first 2 digits, not 000000 as the next 6, and 001 as digits 9 to 11",
+    component:
+      "a RUT has 01 to 22 as its first 2 digits, not 000000 as the next 6, and 001 as digits 9 to 11",
   },
 };
 
