@@ -34,6 +34,7 @@ const BLOCKS = {
   check_digit_2: "its last digit, the check digit of the account (digits 9 to 21), does not match them",
 };
 
+/** A CVU has the CBU's layout and check digits, so it passes as a `cbu`; `isCvu` tells them apart. */
 export const cbu: IdSpec = {
   kind: "cbu",
   label: "CBU",

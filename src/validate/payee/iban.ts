@@ -6,7 +6,7 @@
  */
 import { countrySpecs, ValidationErrorsIBAN, validateIBAN } from "ibantools";
 import type { Failure } from "./problems.js";
-import type { IdSpec } from "./spec.js";
+import { type IdSpec, range } from "./spec.js";
 
 function ibanLength(value: string): number | null {
   return countrySpecs[value.slice(0, 2)]?.chars ?? null;
@@ -19,7 +19,7 @@ export const iban: IdSpec = {
   charactersText: "letters and digits",
   // The shortest (Norway) and longest (Russia) IBANs of the registry; the country's own
   // length is checked with the rest.
-  lengths: Array.from({ length: 33 - 15 + 1 }, (_, i) => 15 + i),
+  lengths: range(15, 33),
   leadingZeros: false,
   failures(value) {
     if (!/^[A-Z]{2}\d\d/.test(value)) return ["format"];

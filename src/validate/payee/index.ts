@@ -42,6 +42,11 @@ export const PAYEE_ID_SPECS: Readonly<Record<PayeeIdKind, IdSpec>> = {
   iban,
 };
 
+/** A kind name read from outside (a column mapping, `--json` input) that this module checks. */
+export function isPayeeIdKind(name: string): name is PayeeIdKind {
+  return Object.hasOwn(PAYEE_ID_SPECS, name);
+}
+
 export function checkPayeeId(kind: PayeeIdKind, raw: string): PayeeIdResult {
   return checkWith(PAYEE_ID_SPECS[kind], raw);
 }
