@@ -78,14 +78,16 @@ function explain(spec: IdSpec, failure: Failure, value: string): string {
 export function checkWith(spec: IdSpec, raw: string): PayeeIdResult {
   const { label } = spec;
   if (raw.trim() === "") return failed(spec, "id_empty", `the ${label} is empty`);
-  if (isScientific(raw)) {
+  const value = compactId(raw);
+  // An alphanumeric CNPJ such as 1234E678000188 has the shape of scientific notation too; a
+  // value made only of its kind's characters is that kind's, not Excel's.
+  if (isScientific(raw) && !spec.characters.test(value)) {
     return failed(
       spec,
       "excel_scientific_notation",
       `this ${label} is in scientific notation (like 2.85059E+21): a spreadsheet stored it as a number and rounded it`,
     );
   }
-  const value = compactId(raw);
   if (value === "" || !spec.characters.test(value)) {
     return failed(spec, "id_bad_characters", explain(spec, "format", value), ["format"]);
   }

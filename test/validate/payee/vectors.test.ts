@@ -88,7 +88,7 @@ describe("payee-id vectors", () => {
       "uy_rut",
       "us_aba",
     ]);
-    expect(kindsOf(more)).to.deep.equal(["ar_cuit", "uy_ci", "py_ruc", "us_aba", "iban"]);
+    expect(kindsOf(more)).to.deep.equal(["ar_cuit", "uy_ci", "py_ruc", "us_aba", "br_cnpj", "iban"]);
   });
 
   for (const key of kindsOf(shared)) tableFor("bank-ids.json", key, shared[key] as Section);
