@@ -1,5 +1,5 @@
 /** The layers of src/ keep to their boundaries (docs/design.md section 14; test/helpers/boundaries.ts). */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { expect } from "chai";
@@ -23,6 +23,22 @@ describe("import boundaries", () => {
       .filter(([file, target]) => seen.has(`${target} > ${file}`))
       .filter(([file]) => !file?.startsWith(`sandbox${sep}`));
     expect(mutual).to.deep.equal([]);
+  });
+
+  it("the use cases (src/app/) never touch the process: no process.argv, env, exit, signals or streams", () => {
+    const touching = readdirSync(join(SRC, "app"))
+      .filter((name) => name.endsWith(".ts"))
+      .flatMap((name) =>
+        readFileSync(join(SRC, "app", name), "utf8")
+          .split("\n")
+          .map(
+            (line, i) =>
+              [`app/${name}:${i + 1}`, line.replace(/\/\/.*$|^\s*\*.*$|^\s*\/\*\*.*$/, "")] as const,
+          )
+          .filter(([, code]) => /\bprocess\.\w/.test(code))
+          .map(([where]) => where),
+      );
+    expect(touching).to.deep.equal([]);
   });
 
   it("src/ has no circle of imports, type-only imports included (sandbox/store.ts ↔ progress.ts was one)", () => {
