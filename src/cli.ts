@@ -22,7 +22,15 @@ const version = (
 
 function inputOptions<T>(y: Argv<T>) {
   return y
-    .positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" })
+    .positional("csv", {
+      type: "string",
+      demandOption: true,
+      describe: "the payroll: a CSV or an xlsx workbook",
+    })
+    .option("sheet", {
+      type: "string",
+      describe: "the workbook's sheet to read (xlsx input) [default: the first]",
+    })
     .option("report", {
       type: "string",
       // Always takes the next word: otherwise yargs reads `--report -` (stdout) as a positional "-".
@@ -38,12 +46,15 @@ function inputOptions<T>(y: Argv<T>) {
     .option("encoding", {
       choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
       default: "auto" as const,
-      describe: "input encoding",
+      describe: "input encoding (CSV only)",
     })
-    .option("delimiter", { type: "string", describe: "input delimiter [default: detected among , ; tab |]" })
+    .option("delimiter", {
+      type: "string",
+      describe: "input delimiter (CSV only) [default: detected among , ; tab |]",
+    })
     .option("decimal-separator", {
       choices: [".", ","] as const,
-      describe: "decimal separator of the amounts",
+      describe: "decimal separator of the amounts (CSV only)",
     })
     .option("sender-port", { type: "string", describe: "sender port for rows that leave it empty" })
     .option("payer", { type: "string", describe: "payer user id for rows that leave it empty" })
@@ -82,6 +93,7 @@ function inputOptions<T>(y: Argv<T>) {
     .group(["report", "report-format"], "Report:")
     .group(
       [
+        "sheet",
         "encoding",
         "delimiter",
         "decimal-separator",
@@ -155,8 +167,8 @@ export interface Ran {
 export const KNOWN_OPTIONS =
   `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
   delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed from help host interval
-  jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
-  rate-limit report report-format sandbox seed sender-port skip-invalid state-dir time-scale timeout to tz
+  format jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
+  rate-limit report report-format sandbox seed sender-port sheet skip-invalid state-dir time-scale timeout to tz
   until version wait watch`.split(/\s+/);
 
 /** The closest option name to a misspelt one, if any is close. */
@@ -263,18 +275,24 @@ export function buildCli(argv: string[], ran: Ran = {}) {
     .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
       "template",
-      "print a CSV template with the header and example rows",
+      "print a payroll template with the header and example rows",
       (y) =>
-        y.option("report-format", {
-          choices: ["csv", "excel", "excel-en"] as const,
-          default: "csv" as const,
-          describe: "csv; excel (; and decimal comma); excel-en",
-        }),
+        y
+          .option("report-format", {
+            choices: ["csv", "excel", "excel-en"] as const,
+            default: "csv" as const,
+            describe: "csv; excel (; and decimal comma); excel-en",
+          })
+          .option("format", {
+            choices: ["csv", "excel", "excel-en", "xlsx"] as const,
+            describe: "as --report-format, or xlsx: a workbook (redirect it to a file)",
+          }),
       async (args) => {
         ran.exit = await (await import("./commands/template.js")).templateCommand(args);
       },
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
+    .example("$0 template --format xlsx > payroll.xlsx", "start a new payroll workbook")
     .command(
       "ports",
       "list the ports the API offers",

@@ -21,7 +21,7 @@ export interface IdProblem {
   message: string;
 }
 
-const EXCEL_HINT =
+export const EXCEL_HINT =
   "re-export the column as text (in Excel: format the column as Text, then paste the ids again)";
 const SHORT_ID = /^\d{1,15}$/;
 const SCIENTIFIC = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
