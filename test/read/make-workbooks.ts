@@ -22,16 +22,23 @@ const DEMO_CSV = join(ROOT, "fixtures", "demo", "payroll.csv");
 
 type Cell = ExcelJS.CellValue;
 
-/** A workbook of one sheet: rows of values, each optionally with its number format. */
+export type FixtureCell = Cell | { value: Cell; numFmt: string };
+
+/** A workbook: per sheet, rows of values (each optionally with its number format) and any other edit. */
 export async function workbookBytes(
-  sheets: Array<{ name: string; rows: Array<Array<Cell | { value: Cell; numFmt: string }>> }>,
+  sheets: Array<{
+    name: string;
+    rows: FixtureCell[][];
+    state?: "visible" | "hidden";
+    edit?: (sheet: ExcelJS.Worksheet) => void;
+  }>,
 ): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = "bitex-batch fixtures";
   // Fixed dates, so that the bytes only change when the content does.
   workbook.created = workbook.modified = new Date(Date.UTC(2026, 10, 1));
-  for (const { name, rows } of sheets) {
-    const sheet = workbook.addWorksheet(name);
+  for (const { name, rows, state, edit } of sheets) {
+    const sheet = workbook.addWorksheet(name, { state: state ?? "visible" });
     rows.forEach((values, r) => {
       values.forEach((value, c) => {
         const cell = sheet.getCell(r + 1, c + 1);
@@ -41,6 +48,7 @@ export async function workbookBytes(
         } else if (value !== null && value !== undefined) cell.value = value;
       });
     });
+    edit?.(sheet);
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
