@@ -49,12 +49,27 @@ interface ReaderInternals {
   styles: { getStyleModel(id: number): { numFmt?: string } | null };
   properties?: { model?: { date1904?: boolean } };
   model?: { sheets?: Array<{ name: string; rId: string; state?: string }> };
+  workbookRels?: Array<{ Id: string; Target: string }>;
   [Symbol.asyncIterator](): AsyncIterator<WorksheetInternals>;
 }
 
 interface WorksheetInternals {
+  /** The number in `xl/worksheets/sheetN.xml` until exceljs matches the sheet to its tab. */
+  id: number | string;
   name: string;
   iterator: AsyncIterable<Buffer>;
+}
+
+/**
+ * A sheet's tab name. exceljs finds it only through a relationship written
+ * `worksheets/sheetN.xml`; openpyxl writes `/xl/worksheets/sheetN.xml`, which is the same part.
+ */
+function tabName(reader: ReaderInternals, sheet: WorksheetInternals): string {
+  const sheets = reader.model?.sheets ?? [];
+  if (sheets.some((tab) => tab.name === sheet.name)) return sheet.name;
+  const part = `worksheets/sheet${sheet.id}.xml`;
+  const rel = reader.workbookRels?.find((r) => r.Target.replace(/^\/?(?:xl\/)?/, "") === part);
+  return sheets.find((tab) => tab.rId === rel?.Id)?.name ?? sheet.name;
 }
 
 const KIND = new Map(INPUT_COLUMN_TABLE.map((column) => [column.name as InputColumn, column.kind]));
@@ -163,7 +178,7 @@ async function payrollSheets(
       if (header) {
         try {
           mapHeader(header, { required: options.requiredColumns, file: options.file });
-          payrolls.push(sheet.name);
+          payrolls.push(tabName(reader, sheet));
         } catch {
           // not a payroll header
         }
@@ -221,7 +236,7 @@ export async function readWorkbook(
       for (let next = await sheets.next(); !next.done; next = await sheets.next()) {
         const target =
           wanted ?? (sheetList(reader).find((sheet) => !sheet.hidden) ?? sheetList(reader)[0])?.name;
-        if (next.value.name === target) {
+        if (tabName(reader, next.value) === target) {
           chosen = next.value;
           break;
         }
@@ -244,7 +259,7 @@ export async function readWorkbook(
         hint: "open it in Excel or LibreOffice and check it holds the payroll",
       });
     }
-    const sheetName = chosen.name;
+    const sheetName = tabName(reader, chosen);
     const rows = sheetRows(chosen.iterator);
     // Notices grow while the rows are read (a totals row is only known at the end).
     const reading = new SheetRecords(file, sheetName, context, options, rows, notices);

@@ -73,7 +73,7 @@ describe("xlsx input through the CLI", function () {
     };
   }
 
-  for (const workbook of ["demo-exceljs.xlsx", "demo-libreoffice.xlsx"]) {
+  for (const workbook of ["demo-exceljs.xlsx", "demo-libreoffice.xlsx", "demo-openpyxl.xlsx"]) {
     it(`${workbook} pays the demo payroll exactly as the CSV does`, async () => {
       const dir = await tempDir();
       const csv = await pay(dir, DEMO_CSV, "payroll-csv.csv");

@@ -3,7 +3,8 @@
  *
  *   npx tsx test/read/make-workbooks.ts
  *
- * exceljs writes the workbooks; LibreOffice (`soffice`) re-saves one and writes the .xls;
+ * exceljs writes the workbooks; openpyxl (python3-openpyxl) writes the demo once more;
+ * LibreOffice (`soffice`) re-saves one and writes the .xls;
  * officecrypto-tool (npm, MIT; not a dependency of this project: install it anywhere and
  * point OFFICECRYPTO_TOOL at its directory) encrypts one with the password "secret". A step
  * whose tool is missing is skipped with a warning (apt-get install libreoffice-calc).
@@ -182,6 +183,26 @@ function tool(command: string, args: string[]): boolean {
   }
 }
 
+/** openpyxl (what HR systems' Python exports use) writes inline strings and absolute part names. */
+const OPENPYXL = `
+import csv, sys, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "payroll"
+with open(sys.argv[1]) as f:
+    for i, row in enumerate(csv.reader(f)):
+        if i == 0:
+            ws.append(row)
+            continue
+        ref, payer, sender, rec, port, amount, budget, instr = row
+        number = lambda text: (float(text) if "." in text else int(text)) if text else None
+        ws.append([ref, int(payer), sender, int(rec), port, number(amount), number(budget), int(instr)])
+        for col, text in ((6, amount), (7, budget)):
+            if "." in text:
+                ws.cell(ws.max_row, col).number_format = "#,##0.00"
+wb.save(sys.argv[2])
+`;
+
 async function main(): Promise<void> {
   const demo = await workbookBytes([{ name: "payroll", rows: demoRows() }]);
   writeFileSync(join(XLSX_DIR, "demo-exceljs.xlsx"), demo);
@@ -224,6 +245,7 @@ async function main(): Promise<void> {
       ])
     )
       copyFileSync(join(out, "demo-libreoffice.xls"), join(XLSX_DIR, "demo.xls"));
+    tool("python3", ["-c", OPENPYXL, DEMO_CSV, join(XLSX_DIR, "demo-openpyxl.xlsx")]);
     const crypto = process.env.OFFICECRYPTO_TOOL;
     if (crypto) {
       const { encrypt } = createRequire(import.meta.url)(crypto) as {
