@@ -309,7 +309,9 @@ describe("workbook reader", function () {
 describe("workbook cells", () => {
   it("writes a double as its shortest round-trip decimal, never in exponent form", () => {
     expect(
-      [1329000, 1585.25, 0.30000000000000004, 1e21, 1.5e-7, -2.5, Number("12345678901234567890")].map(plainDecimal),
+      [1329000, 1585.25, 0.30000000000000004, 1e21, 1.5e-7, -2.5, Number("12345678901234567890")].map(
+        plainDecimal,
+      ),
     ).to.deep.equal([
       "1329000",
       "1585.25",
