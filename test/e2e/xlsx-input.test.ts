@@ -28,7 +28,6 @@ function outputs(state: Paid["state"]) {
     o.attributes.port_code,
     o.attributes.amount,
     o.attributes.budget,
-    o.attributes.external_id,
   ]);
 }
 
