@@ -59,6 +59,7 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   /** Where text goes: the cell's value, or (inside <is>) its inline string. */
   let capture: "v" | "t" | null = null;
   let inInline = false;
+  let inPhonetic = false;
   let text = "";
   parser.on("error", (error) => {
     failure ??= error;
@@ -100,10 +101,10 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
         }
         break;
       case "t":
-        if (inInline) capture = "t";
+        if (inInline && !inPhonetic) capture = "t";
         break;
       case "rPh": // phonetic guide of East Asian text: not part of the value
-        if (inInline) capture = null;
+        inPhonetic = true;
         break;
       case "mergeCell": {
         const ref = attributes.ref ?? "";
@@ -124,6 +125,9 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
         break;
       case "t":
         if (capture === "t") capture = null;
+        break;
+      case "rPh":
+        inPhonetic = false;
         break;
       case "is":
         if (cell) cell.value = text;

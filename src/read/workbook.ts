@@ -186,6 +186,8 @@ export async function readWorkbook(
     const before = await passZero(handle, options.hash);
     let wanted = options.sheet;
     const notices: string[] = [];
+    /** The one other sheet that looks like a payroll, to point at when the first does not. */
+    let elsewhere: string | undefined;
     if (wanted === undefined && before.sheets > 1) {
       const { payrolls, sheets } = await payrollSheets(path, options).catch((cause) => {
         throw damaged(file, cause);
@@ -201,6 +203,7 @@ export async function readWorkbook(
       }
       const first = sheets.find((sheet) => !sheet.hidden) ?? sheets[0];
       wanted = first?.name;
+      if (payrolls.length === 1 && payrolls[0] !== wanted) elsewhere = payrolls[0];
       if (wanted !== undefined)
         notices.push(
           `${file}: reading sheet "${wanted}", the first of ${sheets.length} (--sheet picks another)`,
@@ -245,6 +248,12 @@ export async function readWorkbook(
     // Notices grow while the rows are read (a totals row is only known at the end).
     const reading = new SheetRecords(file, sheetName, context, options, rows, notices);
     const header = await reading.header().catch((cause) => {
+      if (cause instanceof BatchError && elsewhere !== undefined) {
+        throw new BatchError(cause.code, cause.message, {
+          hint: `sheet "${elsewhere}" looks like the payroll: pass --sheet "${elsewhere}"`,
+          cause,
+        });
+      }
       throw damaged(file, cause);
     });
     async function* batches(): AsyncGenerator<InputRecord[]> {

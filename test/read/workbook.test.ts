@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
+import { type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
 import { checkFile } from "../../src/validate/file.js";
 import { tempDir } from "../helpers/cli.js";
 import { type FixtureCell, workbookBytes } from "./make-workbooks.js";
@@ -290,10 +291,20 @@ describe("workbook reader", function () {
         notices.some((n) => n.endsWith('reading sheet "Nómina", the first of 3 (--sheet picks another)')),
       ).to.equal(true);
       const error = await refusal(sheets, { sheet: "Nomina" });
+      expect(error.hint).to.equal("pass --sheet with one of those names (as the tab shows it)");
       expect(error.message).to.match(
         /payroll\.xlsx: no sheet named "Nomina"; its sheets are "Vieja", "Nómina", "Notas"$/,
       );
     });
+  });
+
+  it("points at the one payroll sheet when the first sheet is not one", async () => {
+    const error = await refusal([
+      { name: "Instrucciones", rows: [["Complete la hoja Nómina"]] },
+      { name: "Nómina", rows: [HEADER, row("NOV", 1000)] },
+    ]);
+    expect(error.message).to.match(/payroll\.xlsx:1: missing columns /);
+    expect(error.hint).to.equal('sheet "Nómina" looks like the payroll: pass --sheet "Nómina"');
   });
 
   it("refuses --encoding and --decimal-separator with a workbook (usage, exit 2)", async () => {
@@ -347,5 +358,40 @@ describe("workbook cells", () => {
       { kind: "text" },
       { kind: "number", decimals: 3 },
     ]);
+  });
+});
+
+describe("sheet XML", () => {
+  it("keeps hidden rows, inline rich text without its phonetic guide, implicit positions and merges", async () => {
+    const xml = `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="2"><c r="B2" t="inlineStr"><is><r><t>Pé</t></r><r><t xml:space="preserve">rez </t></r><rPh sb="0" eb="1"><t>ペ</t></rPh></is></c></row>
+<row hidden="1"><c><v>1.5</v></c><c s="3" t="s"><v>7</v></c><c><f>A3*2</f></c></row>
+</sheetData><mergeCells count="1"><mergeCell ref="A3:B4"/></mergeCells></worksheet>`;
+    // Cut in 7-byte chunks: tags, text and multi-byte characters cross chunk boundaries.
+    const bytes = Buffer.from(xml, "utf8");
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
+    }
+    const rows = sheetRows(chunks());
+    const seen: SheetRow[] = [];
+    let next = await rows.next();
+    for (; !next.done; next = await rows.next()) seen.push(...next.value);
+    expect(seen).to.deep.equal([
+      {
+        line: 2,
+        hidden: false,
+        cells: [undefined, { type: "inlineStr", style: 0, value: "Pérez ", formula: false }],
+      },
+      {
+        line: 3,
+        hidden: true,
+        cells: [
+          { type: undefined, style: 0, value: "1.5", formula: false },
+          { type: "s", style: 3, value: "7", formula: false },
+          { type: undefined, style: 0, value: undefined, formula: true },
+        ],
+      },
+    ]);
+    expect(next.value).to.deep.equal({ merged: [{ ref: "A3:B4", top: 3, bottom: 4 }] });
   });
 });
