@@ -19,6 +19,11 @@ import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
 import type { SheetEnd, SheetRow } from "./sheet-xml.js";
 import { TotalsWatch } from "./totals.js";
 
+/** Shared, so that 100,000 rows of number amounts keep one array, not 100,000. */
+const AMOUNT: readonly MoneyColumn[] = Object.freeze(["amount"]);
+const BUDGET: readonly MoneyColumn[] = Object.freeze(["budget"]);
+const BOTH: readonly MoneyColumn[] = Object.freeze(["amount", "budget"]);
+
 const KIND = new Map(INPUT_COLUMN_TABLE.map((column) => [column.name as InputColumn, column.kind]));
 
 /** The cells of a row as text (the header, or a row of a sheet not being read). */
@@ -111,7 +116,7 @@ export class SheetRecords {
       });
     }
     if (problems.length > 0) record.problems = [...(record.problems ?? []), ...problems];
-    if (exact.length > 0) record.exact = exact;
+    if (exact.length > 0) record.exact = exact.length === 2 ? BOTH : exact[0] === "amount" ? AMOUNT : BUDGET;
     return record;
   }
 

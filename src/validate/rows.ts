@@ -372,7 +372,10 @@ export class EarlyCheck {
   check(index: number, row: InputRow): CheckedRow {
     const context = this.facts.context(this.options);
     const money = row.raw.amount || row.raw.budget;
-    if (money.includes(".") || money.includes(",")) this.states.add(conventionState(context.convention));
+    // A workbook's number cell needs no convention: its answer cannot change with the file's.
+    const exact = row.exact?.includes(row.raw.amount ? "amount" : "budget") ?? false;
+    if (!exact && (money.includes(".") || money.includes(",")))
+      this.states.add(conventionState(context.convention));
     return checkRow(this.rows, index, row, context, null);
   }
 
