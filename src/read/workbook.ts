@@ -19,7 +19,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { BatchError } from "../errors.js";
 import type { InputRecord } from "../model.js";
 import type { CellContext } from "./cells.js";
-import { zipEntryNames } from "./container.js";
+import { verifyZip, zipEntryNames } from "./container.js";
 import { mapHeader, type RequiredColumn } from "./headers.js";
 import type { RecordsRead } from "./records.js";
 import { isBlank, SheetRecords, texts } from "./sheet-records.js";
@@ -77,10 +77,11 @@ function quotedList(names: readonly string[]): string {
   return names.map((name) => `"${name}"`).join(", ");
 }
 
-/** Pass 0: every byte to the hash, and how many sheets the zip holds. */
+/** Pass 0: every byte to the hash, every entry checked whole, and how many sheets the zip holds. */
 async function passZero(
   handle: FileHandle,
   hash: Hash | undefined,
+  file: string,
 ): Promise<{ size: number; mtimeMs: number; sheets: number }> {
   const { size, mtimeMs } = await handle.stat();
   const buffer = Buffer.allocUnsafe(CHUNK);
@@ -91,6 +92,7 @@ async function passZero(
     offset += bytesRead;
   }
   const names = (await zipEntryNames(handle, size)) ?? [];
+  await verifyZip(handle, size, file);
   return {
     size,
     mtimeMs,
@@ -183,7 +185,7 @@ export async function readWorkbook(
     await handle.close();
   };
   try {
-    const before = await passZero(handle, options.hash);
+    const before = await passZero(handle, options.hash, file);
     let wanted = options.sheet;
     const notices: string[] = [];
     /** The one other sheet that looks like a payroll, to point at when the first does not. */

@@ -157,6 +157,20 @@ describe("xlsx input through the CLI", function () {
     }
   });
 
+  it("refuses a workbook whose sheet does not inflate (bytes damaged inside it), naming the part, before reading a row", async () => {
+    const dir = await tempDir();
+    const bytes = await readFile(join(XLSX, "demo-exceljs.xlsx"));
+    // The first occurrence of the name is the sheet's local header; its data follows it.
+    const at = bytes.indexOf("xl/worksheets/sheet1.xml") + 300;
+    for (let i = at; i < at + 200; i++) bytes[i] = (bytes[i] as number) ^ 0x5a;
+    await writeFile(join(dir, "a.xlsx"), bytes);
+    const run = await runCli(["validate", "a.xlsx"], { cwd: dir });
+    expect(run.code, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(
+      /^bitex-batch: a\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: [^)]+\)\n/,
+    );
+  });
+
   it("tells a workbook by its bytes, not its name, and refuses CSV-only options with it", async () => {
     const dir = await tempDir();
     await copyFile(join(XLSX, "demo-exceljs.xlsx"), join(dir, "payroll.csv"));
