@@ -13,7 +13,6 @@
  *  - A formula is read by its cached value; one with none (a file written by a program that
  *    does not calculate) is `formula_no_value`. An error value (#N/A) is `cell_error`.
  */
-import { padScale } from "../decimal.js";
 import type { InputColumnSpec, RecordProblem } from "../model.js";
 import { EXCEL_HINT } from "../validate/ids.js";
 
@@ -75,8 +74,22 @@ export type FormatShape =
   | { kind: "number"; decimals: number }
   | { kind: "percent" | "date" | "scientific" | "text" };
 
-/** What a cell's number format shows of a number. */
+const SHAPES = new Map<string, FormatShape>();
+
+/** What a cell's number format shows of a number (a sheet has few formats: each is read once). */
 export function formatShape(numFmt: string | undefined): FormatShape {
+  if (numFmt === undefined) return GENERAL;
+  let shape = SHAPES.get(numFmt);
+  if (!shape) {
+    shape = readFormat(numFmt);
+    SHAPES.set(numFmt, shape);
+  }
+  return shape;
+}
+
+const GENERAL: FormatShape = { kind: "general" };
+
+function readFormat(numFmt: string): FormatShape {
   if (numFmt === undefined || numFmt === "" || /^general$/i.test(numFmt.trim())) return { kind: "general" };
   const code = formatCode(numFmt);
   if (code.trim() === "@") return { kind: "text" };
@@ -85,6 +98,13 @@ export function formatShape(numFmt: string | undefined): FormatShape {
   if (/[dmyhsDMYHS]/.test(code)) return { kind: "date" };
   const fraction = /\.([0#?]*)/.exec(code);
   return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
+}
+
+/** "44328" → "44328.00" for 2: zeros added, never a digit removed (the caller checked there are no more). */
+function padDecimals(text: string, decimals: number): string {
+  const missing = decimals - decimalsOf(text);
+  if (missing <= 0) return text;
+  return `${text}${text.includes(".") ? "" : "."}${"0".repeat(missing)}`;
 }
 
 function decimalsOf(text: string): number {
@@ -147,7 +167,7 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
       };
     }
     // As the sheet shows it: 44328 formatted "#,##0.00" is 44328.00, as a CSV export writes it.
-    return { text: shape.kind === "number" ? padScale(text, shape.decimals) : text, exact: true };
+    return { text: shape.kind === "number" ? padDecimals(text, shape.decimals) : text, exact: true };
   }
   if (shape.kind === "date") return { text: serialDate(number, context.date1904) };
   return { text };
