@@ -105,7 +105,11 @@ const runCommand: Dispatch = async (command, options) => {
 };
 
 const withCsv = <T>(y: Argv<T>) =>
-  y.positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" });
+  y.positional("csv", {
+    type: "string",
+    demandOption: true,
+    describe: "the payroll: a CSV or an xlsx workbook",
+  });
 
 /** The flags of a command that reads a payroll file, by group as `help` shows them. */
 function fileFlags<T>(y: Argv<T>) {
@@ -187,11 +191,12 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
       "template",
-      "print a CSV template with the header and example rows",
+      "print a payroll template with the header and example rows",
       (y) => y.options(TEMPLATE_FLAGS),
       (a) => run("template", templateOf(a)),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
+    .example("$0 template --format xlsx > payroll.xlsx", "start a new payroll workbook")
     .command(
       "ports",
       "list the ports the API offers",

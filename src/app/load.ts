@@ -17,6 +17,8 @@ export interface LoadArgs {
   csv: string;
   report?: string;
   encoding: EncodingOption;
+  /** The sheet of an xlsx input. */
+  sheet?: string;
   delimiter?: string;
   decimalSeparator?: "." | ",";
   senderPort?: string;
@@ -116,6 +118,8 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
   };
   const file = await checkFile(args.csv, {
     encoding: args.encoding,
+    ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+    onNotice: (notice: string) => out.info(notice),
     hash,
     delimiter,
     keepColumns: args.keepColumns,

@@ -5,7 +5,13 @@
  * cells as UTF-8 in large buffers (NUL-separated: decode refuses any file holding a NUL) and
  * two numbers in typed arrays; it is rebuilt as an object only while it is used.
  */
-import { INPUT_COLUMNS, type InputRow, type RawCells, type RecordProblem } from "../model.js";
+import {
+  INPUT_COLUMNS,
+  type InputRow,
+  type MoneyColumn,
+  type RawCells,
+  type RecordProblem,
+} from "../model.js";
 
 const BLOCK = 4 << 20;
 const NONE: readonly RecordProblem[] = Object.freeze([]);
@@ -27,6 +33,8 @@ export class RowStore {
   /** Offset of each row in its block; a row ends where the next one starts, or at its block's end. */
   private starts: Uint32Array = new Uint32Array(1024);
   private readonly problems = new Map<number, readonly RecordProblem[]>();
+  /** Rows with money cells read from a workbook's numbers (rare in CSV: none). */
+  private readonly exact = new Map<number, readonly MoneyColumn[]>();
   private count = 0;
 
   /** `extraColumns`: the names under which kept unknown columns appear, in file order. */
@@ -61,6 +69,7 @@ export class RowStore {
     this.starts[index] = this.used;
     this.used += block.write(text, this.used, "utf8");
     if (row.problems.length > 0) this.problems.set(index, row.problems);
+    if (row.exact && row.exact.length > 0) this.exact.set(index, row.exact);
     return index;
   }
 
@@ -107,7 +116,14 @@ export class RowStore {
       raw[column] = cells[i] as string;
     });
     raw.extra = extra;
-    return { line: this.lines[index] as number, raw, problems: this.problems.get(index) ?? NONE };
+    const row: InputRow = {
+      line: this.lines[index] as number,
+      raw,
+      problems: this.problems.get(index) ?? NONE,
+    };
+    const exact = this.exact.get(index);
+    if (exact) row.exact = exact;
+    return row;
   }
 
   *rows(): Generator<InputRow> {
