@@ -68,9 +68,13 @@ export function checkGate(view: RequestView, journal: JournalState, options: Gat
   const failed = view.missing.filter((row) => journal.rows.get(row.line)?.status === "failed");
   const unfinished = view.missing.filter((row) => journal.rows.get(row.line)?.status !== "failed");
   if (unfinished.length > 0) {
+    const lines = named(unfinished.map((r) => String(r.line)));
     problems.push({
       kind: "unfinished",
-      message: `request ${request.id}: line(s) ${named(unfinished.map((r) => String(r.line)))} not created yet`,
+      message:
+        request.state === "draft"
+          ? `request ${request.id}: line(s) ${lines} not created yet`
+          : `request ${request.id} is ${request.state} without line(s) ${lines}, which were never created (a request that left draft takes no more outputs)`,
     });
   }
   if (failed.length > 0 && !options.allowPartial) {

@@ -132,10 +132,10 @@ export class BatchFollow {
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
     if (!this.readAfterQuotes) await this.read();
+    // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
+    // accepted while some of its rows are missing can never take them any more.
     const gate = this.views.flatMap((view) =>
-      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }).filter(
-        (problem) => problem.kind === "polluted" || !this.options.allowPartial,
-      ),
+      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     );
     const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
     const guard = checkGuard(requests, maxTotals, now());
