@@ -20,9 +20,15 @@ const csvOf = (rows: readonly WorldRow[]) =>
   `${[
     HEADER,
     ...rows.map((r) =>
-      [r.reference, r.payer_user_id, r.sender_port, r.recipient_user_id, r.port, r.amount, r.withdrawal_instruction_id].join(
-        ",",
-      ),
+      [
+        r.reference,
+        r.payer_user_id,
+        r.sender_port,
+        r.recipient_user_id,
+        r.port,
+        r.amount,
+        r.withdrawal_instruction_id,
+      ].join(","),
     ),
   ].join("\n")}\n`;
 
