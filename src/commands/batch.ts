@@ -1,15 +1,21 @@
 /**
  * The batch a command works on, from the file: the same batch id rules, validation and plan
  * as `submit`, and what the batch's journal says (DESIGN.md section 12: `quote`, `accept`
- * and `status` name the file, never a batch id the operator has to copy around).
+ * and `status` name the file, never a batch id the operator has to copy around). A file
+ * edited since its batch began still leads to that batch: it is read from the copy kept
+ * when it was submitted (input-copy.ts), so the report keeps every row it had, by its line.
  */
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
-import { journalPathFor } from "../submit/batches.js";
+import { earlierBatches, journalPathFor } from "../submit/batches.js";
+import { inputCopyPath } from "../submit/input-copy.js";
 import { foldJournal, type JournalState, readJournal } from "../submit/journal.js";
 import type { Console } from "./console.js";
-import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 
 export interface Batch {
   loaded: Loaded;
@@ -19,21 +25,76 @@ export interface Batch {
   past: JournalState;
 }
 
-export async function openBatch(args: LoadArgs, stateDir: string, out: Console): Promise<Batch> {
-  const loaded = await loadBatch(args, out);
+function planOf(loaded: Loaded): Plan {
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
-  const batchPlan = plan(loaded.batchId, valid);
-  const journalPath = journalPathFor(stateDir, loaded.batchId);
-  const past = foldJournal(await readJournal(journalPath));
+  return plan(loaded.batchId, valid);
+}
+
+/** The batch as submitted, from its copy of the input; null when no copy was kept. */
+async function fromCopy(
+  args: LoadArgs,
+  stateDir: string,
+  batchId: string,
+  out: Console,
+): Promise<Loaded | null> {
+  const copy = inputCopyPath(stateDir, batchId);
+  if (!(await stat(copy).catch(() => null))) return null;
+  const loaded = await loadBatch(
+    { ...args, csv: copy, batchId, report: args.report ?? defaultReportPath(args.csv, args.reportFormat) },
+    // Its notices (encoding, columns) were said when the batch was submitted.
+    Object.assign(Object.create(out) as Console, { info: () => undefined }),
+  );
+  return { ...loaded, file: args.csv };
+}
+
+/**
+ * `apiUrl`: the API the command points at (null for none), so that a batch of another API
+ * with a file of the same name is never taken for this one.
+ */
+export async function openBatch(
+  args: LoadArgs,
+  stateDir: string,
+  out: Console,
+  apiUrl: string | null = null,
+): Promise<Batch> {
+  let loaded = await loadBatch(args, out);
+  let batchPlan = planOf(loaded);
+  let journalPath = journalPathFor(stateDir, loaded.batchId);
+  let past = foldJournal(await readJournal(journalPath));
   if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
-    throw new BatchError(
-      "input",
-      `${loaded.file}: the journal of batch ${loaded.batchId} was written for different rows`,
-      {
-        hint: "name the file the batch was submitted from, or pass that batch's --batch-id",
-      },
+    const original = await fromCopy(args, stateDir, loaded.batchId, out);
+    if (!original) {
+      throw new BatchError(
+        "input",
+        `${loaded.file}: the journal of batch ${loaded.batchId} was written for different rows`,
+        {
+          hint: "name the file the batch was submitted from, or pass that batch's --batch-id",
+        },
+      );
+    }
+    out.warn(
+      `${loaded.file} changed since batch ${loaded.batchId} began (${past.begin.at}); following that batch as it was submitted`,
     );
+    loaded = original;
+    batchPlan = planOf(loaded);
+  } else if (!past.begin && args.batchId === undefined) {
+    // No batch of these bytes: the file may have been edited since its batch began.
+    const same = (api: string | undefined) =>
+      apiUrl === null || (api !== undefined && apiIdentity(api) === apiIdentity(apiUrl));
+    const earlier = (await earlierBatches(stateDir, loaded.batchId)).find(
+      (batch) => basename(batch.file) === basename(loaded.file) && same(batch.api),
+    );
+    const original = earlier ? await fromCopy(args, stateDir, earlier.batchId, out) : null;
+    if (earlier && original) {
+      out.warn(
+        `${loaded.file} changed since batch ${earlier.batchId} began (${earlier.begunAt}); following that batch as it was submitted`,
+      );
+      loaded = original;
+      batchPlan = planOf(loaded);
+      journalPath = journalPathFor(stateDir, loaded.batchId);
+      past = foldJournal(await readJournal(journalPath));
+    }
   }
   if (batchPlan.requests.length === 0) {
     throw new BatchError("input", `${loaded.file}: no valid rows, so no batch to follow`, {

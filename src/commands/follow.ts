@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import { differenceInMinutes, format as formatDate } from "date-fns";
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import { apiIdentity } from "../bitex/url.js";
 import { padScale } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import {
@@ -15,10 +17,12 @@ import {
   senderCurrency,
 } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
+import { stepDone } from "../follow/steps.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
 import type { ReportFormat } from "../report/dialect.js";
+import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
 import { JournalWriter } from "../submit/journal.js";
@@ -34,7 +38,9 @@ import {
   shownNumber,
 } from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
+import { refuseFewerFacts } from "./finish.js";
 import type { LoadArgs } from "./load.js";
+import { writeRemainingFile } from "./remaining.js";
 import { crashHook, watchSignals, withRerun } from "./signals.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
@@ -190,10 +196,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       } else if (step === "accept") {
         guard = await follow.accept(plan.maxTotals, () => new Date());
         if (guard.problems.length > 0) {
-          out.warn("nothing accepted: the batch's quotes against --max-total:");
+          const earlier = acceptedRequests(follow);
+          out.warn(
+            earlier.length > 0
+              ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before); the batch's quotes against --max-total:`
+              : "nothing accepted: the batch's quotes against --max-total:",
+          );
           for (const line of guardLines(guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
-            hint: `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total; the rows of a lapsed or cancelled request need a new batch: bitex-batch submit ${args.csv} --batch-id <new id>`,
+            hint: lostRequests(follow).length
+              ? `the rows of a cancelled request are not paid: they go to ${remainingPath(args.csv)}; submit that file to pay them`
+              : `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total`,
           });
         }
         out.info("accepted, within --max-total:");
@@ -208,8 +221,16 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
     stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice");
+    // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
+    if (stopped.code === "refused" && plan.steps.includes("accept"))
+      await follow.read().catch(() => undefined);
   } finally {
     await journal?.close();
+  }
+  if (plan.steps.includes("accept") && stopped?.code === "refused") {
+    const accepted = acceptedRequests(follow);
+    const lost = lostRequests(follow);
+    if (accepted.length > 0 && lost.length > 0) stopped = partlyAccepted(context, follow, accepted, lost);
   }
   if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".
@@ -221,7 +242,24 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       },
     );
   }
-  if (follow.views.length > 0) await writeOut();
+  // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
+  const known = follow.views.some((view) => view.request !== null);
+  if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
+    await writeOut();
+  const remaining =
+    follow.views.length > 0 && known
+      ? await writeRemainingFile(out, {
+          csv: args.csv,
+          source: batch.loaded.source,
+          checked: () => batch.loaded.checked(),
+          outcomes: follow.rowOutcomes(new Date()),
+          requestStates: new Map(
+            follow.views.flatMap((view) =>
+              view.request ? [[view.request.id, view.request.state] as const] : [],
+            ),
+          ),
+        })
+      : 0;
   const now = new Date();
   out.summary([...requestLines(follow, now), ...(tally ? tallyLines(tally) : [])]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
@@ -238,9 +276,52 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     : following
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
       : EXIT.ok;
-  out.json(jsonOf(context, follow, tally, exitCode, stopped));
+  out.json({
+    ...jsonOf(context, follow, tally, exitCode, stopped),
+    remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
+  });
   if (stopped) throw withRerun(stopped);
   return exitCode;
+}
+
+const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) =>
+    view.request && stepDone("accept_quote", view.request.state) ? [view.request] : [],
+  );
+
+/** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
+const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) => (view.request?.state === "cancelled" ? [view.request] : []));
+
+/** Some requests accepted (their money moves), others lost: said as such, never as "nothing accepted". */
+function partlyAccepted(
+  { args, batch, out }: FollowContext,
+  follow: BatchFollow,
+  accepted: readonly ConciergeRequest[],
+  lost: readonly ConciergeRequest[],
+): BatchError {
+  const rowsOf = (requests: readonly ConciergeRequest[]) =>
+    follow.views
+      .filter((view) => view.request && requests.includes(view.request))
+      .reduce((sum, view) => sum + view.planned.rows.length, 0);
+  const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
+  out.warn(
+    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${rowsOf(accepted)} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+  );
+  return new BatchError(
+    "partial",
+    `batch ${batch.loaded.batchId} is partly accepted: ${rowsOf(accepted)} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
+    {
+      hint: `the rows not paid are in ${remainingPath(args.csv)}: bitex-batch submit ${remainingPath(args.csv)} pays them (and nobody else); bitex-batch status ${args.csv} --watch follows the rest`,
+    },
+  );
+}
+
+async function reportHoldsCreated(reportPath: string): Promise<boolean> {
+  return refuseFewerFacts(reportPath).then(
+    () => false,
+    () => true,
+  );
 }
 
 /** What the quotes spend per currency, as `accept` would compare it (no limits given). */
@@ -310,7 +391,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
   }
   const target = resolveApi(args);
   const out = reportCommandOutput(args, target?.apiKey);
-  const batch = await openBatch(args, args.stateDir, out);
+  const batch = await openBatch(args, args.stateDir, out, target?.url ?? null);
   const readOnly = !steps.some((step) => step === "quote" || step === "accept");
   let lock: Lock | null = null;
   if (!readOnly)
@@ -327,7 +408,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
   });
   try {
     connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
-    if (batch.past.begin && batch.past.begin.api !== connection.apiUrl) {
+    if (batch.past.begin && apiIdentity(batch.past.begin.api) !== apiIdentity(connection.apiUrl)) {
       throw new BatchError(
         "input",
         `batch ${batch.loaded.batchId} was started against ${batch.past.begin.api}, not ${connection.apiUrl}`,

@@ -39,7 +39,12 @@ export interface EarlyRows {
 }
 
 export interface Loaded {
+  /** The input file as the operator names it. */
   file: string;
+  /** The file read: `file`, or the copy of it kept when its batch began (the file was edited since). */
+  source: string;
+  /** The batch id the file's name and bytes give, whatever --batch-id says. */
+  contentId: string;
   reportPath: string;
   batchId: string;
   extraColumns: string[];
@@ -153,9 +158,12 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
       );
     }
   }
-  const batchId = args.batchId ?? batchIdOf(hash);
+  const contentId = batchIdOf(hash);
+  const batchId = args.batchId ?? contentId;
   return {
     file: args.csv,
+    source: args.csv,
+    contentId,
     reportPath,
     batchId,
     extraColumns: file.extraColumns,

@@ -8,9 +8,11 @@ import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import type { ReportFormat } from "../report/dialect.js";
+import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { earlierBatches, journalPathFor, paidWords, paymentsDigest } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
+import { keepInputCopy } from "../submit/input-copy.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
 import type { SettlePolicy } from "../submit/policy.js";
@@ -21,6 +23,7 @@ import { type FollowArgs, followPlan, followThrough, type Step } from "./follow.
 import { type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { Problems } from "./problems.js";
 import { startProgress } from "./progress.js";
+import { writeRemainingFile } from "./remaining.js";
 import { crashHook, resumeHint, watchSignals, withRerun } from "./signals.js";
 
 export interface SubmitArgs extends FollowArgs {
@@ -93,7 +96,7 @@ async function refuseSilentNewBatch(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
+        hint: `nothing was sent; bitex-batch status ${loaded.file} follows that batch and writes ${remainingPath(loaded.file)} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
@@ -104,7 +107,7 @@ async function refuseSilentNewBatch(
       "input",
       `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
       {
-        hint: "nothing was sent; if this is a new payment run of the same payments (next month's payroll), pass --batch-id <new id>",
+        hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
       },
     );
   }
@@ -296,6 +299,21 @@ async function submitWatched(
         `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
+    const kept = await keepInputCopy(loaded.file, stateDir, loaded.batchId, loaded.contentId).catch(
+      (error: unknown) => {
+        if (!isDiskFailure(error)) throw error;
+        throw diskFailure(error, {
+          action: "keep a copy of the input",
+          path: stateDir,
+          sentAny: already !== null,
+          hint: resumeHint(),
+        });
+      },
+    );
+    if (!kept)
+      out.warn(
+        `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,
+      );
     const progress = startProgress(out, total, "submit", already?.created ?? 0);
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
@@ -331,7 +349,7 @@ async function submitWatched(
     if (resumed && resumed.created === total) {
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
-          "For a new payment run of the same file, pass --batch-id <new id>.",
+          `bitex-batch status ${args.csv} shows where each row is, and writes ${remainingPath(args.csv)} with any row not paid.`,
       );
     }
     const rows = reportRows(
@@ -358,6 +376,13 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
+    await writeRemainingFile(out, {
+      csv: args.csv,
+      source: loaded.source,
+      checked: () => loaded.checked(),
+      outcomes,
+      requestStates: new Map(),
+    });
     if (stopped) throw withRerun(stopped);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {

@@ -18,6 +18,8 @@ export interface EarlierBatch {
   created: number;
   /** Rows whose create was sent without an outcome on record: they may have been paid. */
   maybeSent: number;
+  /** The API it was begun on. */
+  api: string;
   /** Its paymentsDigest, when its journal has one. */
   payments: string | undefined;
 }
@@ -66,6 +68,7 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
       batchId,
       file: state.begin.file,
       begunAt: state.begin.at,
+      api: state.begin.api,
       created,
       maybeSent,
       payments: state.begin.payments,

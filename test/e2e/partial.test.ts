@@ -4,14 +4,16 @@
  * quote is in flight. Each through the built CLI against the emulator, asserting the
  * server's outputs and acceptances per request, the exit codes and the files written.
  */
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, stateDirOf, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
+import { faultProxy } from "../helpers/proxy.js";
+import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
-import { makeWorld, type WorldRow } from "../helpers/world.js";
+import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
 
 const FAST = ["--rate", "1000", "--concurrency", "4"];
 const HEADER = "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id";
@@ -56,9 +58,107 @@ describe("a batch that only partly goes through", function () {
   const run = (args: string[], env: Record<string, string> = {}) =>
     runCli([...args, ...FAST], { cwd: dir, env: { ...apiEnv(box as Sandbox), ...env } });
 
+  let after: (() => Promise<void>) | undefined;
   afterEach(async () => {
+    await after?.();
+    after = undefined;
     await box?.close();
     box = undefined;
+  });
+
+  /** The server's outputs outside cancelled requests: every row of `paid` exactly once. */
+  function expectPaidOnce(paid: readonly WorldRow[]): void {
+    const server = box as Sandbox;
+    const state = server.state();
+    const live = new Set(state.requests.filter((r) => r.attributes.state !== "cancelled").map((r) => r.id));
+    const outputs = state.outputs.filter((o) => live.has(o.relationships?.request?.data?.id ?? ""));
+    const view = {
+      state: () => ({ ...state, outputs }),
+    } as unknown as Sandbox;
+    expectExactlyOnce(view, paid);
+  }
+
+  describe("a half-accepted batch", () => {
+    it("an outage on one of two accepts, the rerun past the deadline: exit 5 'partly accepted', the remaining file holds exactly the lapsed request's rows, submitting it pays each of them once; no output advises --batch-id", async () => {
+      await world(12); // lines 2-10: request 2 pays lines 3, 6 and 9 from us_usd, request 1 the rest from ar_ars
+      const said: CliResult[] = [];
+      const server = box as Sandbox;
+      // Every call goes through a gateway; during the first accept, request 2's accept never
+      // reaches Bitex (the gateway is down for it).
+      let outage = false;
+      const proxy = await faultProxy(server.url, (call) =>
+        outage && call.method === "POST" && call.path.endsWith("/concierge_requests/2/accept_quote")
+          ? { kind: "down", status: 503 }
+          : { kind: "pass" },
+      );
+      after = () => proxy.close();
+      const via = { BITEX_API_URL: proxy.url };
+      const step = async (args: string[]) => {
+        const result = await run([...args, "--json"], via);
+        said.push(result);
+        return result;
+      };
+      expect((await step(["submit", "payroll.csv"])).code).to.equal(0);
+      expect((await step(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(0);
+      const totals = maxTotals(server);
+      outage = true;
+      const cut = await step(["accept", "payroll.csv", ...totals]);
+      expect(cut.code, cut.stderr).to.equal(3);
+      outage = false;
+      expect(requestStates(server)).to.deep.equal(["1:quote_accepted", "2:quoted"]);
+      server.advance({ minutes: 11 }); // past accept_quote_before: request 2 lapses
+      const partly = await step(["accept", "payroll.csv", ...totals]);
+      expect(partly.code, partly.stderr).to.equal(5);
+      expect(partly.stderr).to.include(
+        "partly accepted: request(s) 1 accepted, 6 row(s) being paid; request(s) 2 (quote_not_accepted) can no longer be accepted, 3 row(s) not paid",
+      );
+      expect(partly.stderr).to.not.match(/nothing accepted/);
+      expect(partly.stderr).to.include(
+        "the rows not paid are in payroll.remaining.csv: bitex-batch submit payroll.remaining.csv pays them (and nobody else)",
+      );
+      const json = JSON.parse(partly.stdout);
+      expect(json).to.deep.include({
+        exit_code: 5,
+        remaining: { file: "payroll.remaining.csv", rows: 3 },
+      });
+      expect(json.error.code).to.equal("partial");
+      expect(Object.entries(actionCalls(server))).to.deep.equal([
+        ["1", { request_quote: 1, accept_quote: 1 }],
+        ["2", { request_quote: 1, accept_quote: 0 }],
+      ]);
+      // The remaining file: the input's header and exactly request 2's lines, byte for byte.
+      const input = (await readFile(join(dir, "payroll.csv"), "utf8")).split("\n");
+      const remaining = await readFile(join(dir, "payroll.remaining.csv"), "utf8");
+      expect(remaining).to.equal(`${[input[0], input[2], input[5], input[8]].join("\n")}\n`);
+      // The report keeps every row with its output and the input's own line numbers.
+      const report = await readReport(join(dir, "payroll.report.csv"));
+      expect(report.map((row) => `${row.line}:${row.status}:${row.state}:${row.request_state}`)).to.deep.equal([
+        "2:created:settled:finished",
+        "3:created:cancelled:cancelled",
+        "4:created:settled:finished",
+        "5:created:settled:finished",
+        "6:created:cancelled:cancelled",
+        "7:created:settled:finished",
+        "8:created:settled:finished",
+        "9:created:cancelled:cancelled",
+        "10:created:settled:finished",
+      ]);
+      // Following the advice: the remaining rows, paid once each; nobody of request 1 again.
+      expect((await step(["submit", "payroll.remaining.csv"])).code).to.equal(0);
+      expect((await step(["quote", "payroll.remaining.csv", "--wait", "5"])).code).to.equal(0);
+      const more = await step(["accept", "payroll.remaining.csv", ...maxTotals(server)]);
+      expect(more.code, more.stderr).to.equal(0);
+      server.advance({ until: "final" });
+      const status = await step(["status", "payroll.csv"]);
+      expect(status.code, status.stderr).to.equal(1); // request 2's rows stay cancelled in this batch
+      expectPaidOnce(rows);
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([1, 0, 1]);
+      for (const result of said) {
+        expect(`${result.stdout}\n${result.stderr}`).to.not.include("--batch-id");
+      }
+      expect(await readFile(join(dir, "payroll.report.csv"), "utf8")).to.not.include("batch-id");
+      expect(await readdir(stateDirOf(dir))).to.have.length(2); // two batches: the file and its remaining rows
+    });
   });
 
   describe("rows never created", () => {

@@ -40,6 +40,7 @@ describe("paidWords", () => {
     batchId: "b",
     file: "p.csv",
     begunAt: "t",
+    api: "https://sandbox.bitex.la/api",
     created,
     maybeSent,
     payments: undefined,
