@@ -132,7 +132,9 @@ describe("a batch that only partly goes through", function () {
       expect(remaining).to.equal(`${[input[0], input[2], input[5], input[8]].join("\n")}\n`);
       // The report keeps every row with its output and the input's own line numbers.
       const report = await readReport(join(dir, "payroll.report.csv"));
-      expect(report.map((row) => `${row.line}:${row.status}:${row.state}:${row.request_state}`)).to.deep.equal([
+      expect(
+        report.map((row) => `${row.line}:${row.status}:${row.state}:${row.request_state}`),
+      ).to.deep.equal([
         "2:created:settled:finished",
         "3:created:cancelled:cancelled",
         "4:created:settled:finished",
@@ -158,6 +160,61 @@ describe("a batch that only partly goes through", function () {
       }
       expect(await readFile(join(dir, "payroll.report.csv"), "utf8")).to.not.include("batch-id");
       expect(await readdir(stateDirOf(dir))).to.have.length(2); // two batches: the file and its remaining rows
+    });
+  });
+
+  describe("rows Bitex refused, then the input edited", () => {
+    it("quote, accept and status still follow the batch as submitted; the refused rows go to the remaining file, fixed there and submitted, each paid once", async () => {
+      await world(12);
+      const good = rows[2] as WorldRow; // line 4
+      const csv = csvOf(rows);
+      await writeFile(join(dir, "payroll.csv"), csv.replace(`,${good.recipient_user_id},`, ",999999,"));
+      const submitted = await run(["submit", "payroll.csv"]);
+      expect(submitted.code, submitted.stderr).to.equal(1);
+      expect(submitted.stdout).to.include(
+        "1 row(s) not paid and not being paid: payroll.remaining.csv (fix them there if needed, then bitex-batch submit payroll.remaining.csv)",
+      );
+      const header = csv.split("\n")[0];
+      const broken = (csv.split("\n")[3] as string).replace(`,${good.recipient_user_id},`, ",999999,");
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(`${header}\n${broken}\n`);
+      const before = await readReport(join(dir, "payroll.report.csv"));
+      // The operator fixes the id in the input itself.
+      await writeFile(join(dir, "payroll.csv"), csv);
+      const server = box as Sandbox;
+      const calls = server.state().stats.calls;
+      const again = await run(["submit", "payroll.csv"]);
+      expect(again.code, again.stderr).to.equal(2);
+      expect(again.stderr).to.match(
+        /payroll\.csv changed since batch [0-9a-f]{16} \(begun [^)]+\) paid 8 row\(s\) from it/,
+      );
+      expect(again.stderr).to.include(
+        "writes payroll.remaining.csv with its rows not paid, to fix and submit",
+      );
+      expect(server.state().stats.calls, "nothing sent").to.equal(calls);
+      const status = await run(["status", "payroll.csv"]);
+      expect(status.code, status.stderr).to.equal(3);
+      expect(status.stderr).to.match(
+        /^payroll\.csv changed since batch [0-9a-f]{16} began \([^)]+\); following that batch as it was submitted$/m,
+      );
+      const after = await readReport(join(dir, "payroll.report.csv"));
+      expect(after.map((row) => [row.line, row.status, row.output_id])).to.deep.equal(
+        before.map((row) => [row.line, row.status, row.output_id]),
+      );
+      expect(after.filter((row) => row.output_id !== "")).to.have.length(8);
+      const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "5"]);
+      expect(quoted.code, quoted.stderr).to.equal(0);
+      // The remaining file, fixed, is a batch of its own.
+      await writeFile(join(dir, "payroll.remaining.csv"), `${header}\n${csv.split("\n")[3]}\n`);
+      expect((await run(["submit", "payroll.remaining.csv"])).code).to.equal(0);
+      expect((await run(["quote", "payroll.remaining.csv", "--wait", "5"])).code).to.equal(0);
+      const totals = maxTotals(server);
+      const first = await run(["accept", "payroll.csv", "--allow-partial", ...totals]);
+      expect(first.code, first.stderr).to.equal(0);
+      const second = await run(["accept", "payroll.remaining.csv", ...totals]);
+      expect(second.code, second.stderr).to.equal(0);
+      server.advance({ until: "final" });
+      expectPaidOnce(rows);
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([1, 1, 1]);
     });
   });
 
