@@ -253,6 +253,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           source: batch.loaded.source,
           checked: () => batch.loaded.checked(),
           outcomes: follow.rowOutcomes(new Date()),
+          journalPath: batch.journalPath,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],

@@ -6,6 +6,7 @@
 import { notPaidLines } from "../follow/remaining.js";
 import type { CheckedRow, RowOutcome } from "../model.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
+import { recordReleased } from "../submit/near-copy.js";
 import type { Console } from "./console.js";
 
 export interface RemainingInput {
@@ -17,6 +18,8 @@ export interface RemainingInput {
   outcomes: ReadonlyMap<number, RowOutcome>;
   /** request id → state as last read (empty when no request was read). */
   requestStates: ReadonlyMap<string, string>;
+  /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
+  journalPath: string;
 }
 
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
@@ -27,6 +30,8 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   try {
     const starts = [...input.checked()].map((item) => item.line);
     await writeRemaining(input.source, path, starts, lines);
+    // A batch whose state directory is gone has nothing to record it in.
+    await recordReleased(input.journalPath, lines).catch(() => undefined);
   } catch (error) {
     out.warn(
       `bitex-batch: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`,

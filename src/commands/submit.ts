@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { apiIdentity } from "../bitex/url.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
@@ -15,6 +16,7 @@ import { submitPlan } from "../submit/engine.js";
 import { keepInputCopy } from "../submit/input-copy.js";
 import { foldJournal, readJournal } from "../submit/journal.js";
 import { acquireLock, type Lock } from "../submit/lock.js";
+import { findNearCopy } from "../submit/near-copy.js";
 import type { SettlePolicy } from "../submit/policy.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { type Console, reportCommandOutput } from "./console.js";
@@ -85,11 +87,17 @@ async function refuseSilentNewBatch(
   stateDir: string,
   loaded: Loaded,
   batchPlan: Plan,
+  apiUrl: string | null,
 ): Promise<void> {
   if (args.batchId !== undefined) return; // an explicit batch id is the operator's decision
+  // The embedded emulator's batches live in a state directory of their own, and die with it.
+  if (apiUrl === null) return;
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
   if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
-  const earlier = await earlierBatches(stateDir, loaded.batchId);
+  // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
+  const earlier = (await earlierBatches(stateDir, loaded.batchId)).filter(
+    (batch) => apiIdentity(batch.api) === apiIdentity(apiUrl),
+  );
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
   if (last) {
     throw new BatchError(
@@ -108,6 +116,16 @@ async function refuseSilentNewBatch(
       `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
       {
         hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
+      },
+    );
+  }
+  const near = await findNearCopy(stateDir, batchPlan, apiUrl);
+  if (near) {
+    throw new BatchError(
+      "input",
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) paid or may have paid; sending it as a new batch could pay them again`,
+      {
+        hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
@@ -272,7 +290,13 @@ async function submitWatched(
     throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
   }
   try {
-    await refuseSilentNewBatch(args, stateDir, loaded, batchPlan);
+    await refuseSilentNewBatch(
+      args,
+      stateDir,
+      loaded,
+      batchPlan,
+      args.sandbox ? null : (resolveApi(args)?.url ?? null),
+    );
     const connection = await connect(args, out, {
       concurrency: args.concurrency,
       rate: args.rate,
@@ -382,6 +406,7 @@ async function submitWatched(
       checked: () => loaded.checked(),
       outcomes,
       requestStates: new Map(),
+      journalPath,
     });
     if (stopped) throw withRerun(stopped);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");

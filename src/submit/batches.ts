@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { shortestDecimal } from "../decimal.js";
-import type { Plan } from "../model.js";
+import type { Plan, ValidRow } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
 
 export interface EarlierBatch {
@@ -37,14 +37,19 @@ export function paymentsDigest(plan: Plan): string {
   let rows = 0;
   for (const request of plan.requests) {
     for (const row of request.rows) {
-      const money =
-        row.amount !== null ? `a:${shortestDecimal(row.amount)}` : `b:${shortestDecimal(row.budget ?? "0")}`;
-      const text = `${row.payerUserId}|${row.senderPort}|${row.recipientUserId}|${row.port}|${money}|${row.withdrawalInstructionId}`;
-      sum = (sum + BigInt(`0x${createHash("sha256").update(text).digest("hex").slice(0, 32)}`)) % modulus;
+      sum = (sum + BigInt(`0x${paymentOf(row)}`)) % modulus;
       rows++;
     }
   }
   return `${rows}:${sum.toString(16).padStart(32, "0")}`;
+}
+
+/** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
+export function paymentOf(row: ValidRow): string {
+  const money =
+    row.amount !== null ? `a:${shortestDecimal(row.amount)}` : `b:${shortestDecimal(row.budget ?? "0")}`;
+  const text = `${row.payerUserId}|${row.senderPort}|${row.recipientUserId}|${row.port}|${money}|${row.withdrawalInstructionId}`;
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
 /** Every other batch of the state directory that created, or may have created, at least one output. */

@@ -25,7 +25,7 @@ import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
-import { paymentsDigest } from "./batches.js";
+import { paymentOf, paymentsDigest } from "./batches.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "./journal.js";
 import { requestOutputs } from "./lookup.js";
 import { earlierLandingUntil, pendingOutcome, refuseOtherBatch, settledEarlier } from "./outcomes.js";
@@ -333,7 +333,14 @@ class Run implements RequestRun, WatchedRun {
     if (this.halted) return null;
     try {
       const { line, reference } = row; // the reference is for `export`, which joins rows by line
-      await this.journal.append({ t: "intent", line, request_id: requestId, reference, at: now() });
+      await this.journal.append({
+        t: "intent",
+        line,
+        request_id: requestId,
+        reference,
+        payment: paymentOf(row),
+        at: now(),
+      });
       // The run may have stopped while the intent was synced (another writer seen): send nothing more.
       if (this.halted) return null;
       this.sentAny = true;
