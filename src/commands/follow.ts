@@ -140,6 +140,8 @@ function guardLines(guard: GuardResult): string[] {
 
 /** The next command, when the batch is not final yet. */
 function nextLine(args: FollowArgs, follow: BatchFollow, guard: GuardResult | null): string | null {
+  // A request holding outputs that are not the batch's is never quoted or accepted: no figures to advise.
+  if (follow.polluted) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
   const csv = args.csv;
   if (states.has("none")) return `next: bitex-batch submit ${csv} (rows not created yet)`;

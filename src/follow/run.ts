@@ -39,6 +39,8 @@ export class BatchFollow {
   views: RequestView[] = [];
   /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
   stepped = false;
+  /** The gate found outputs that are not the batch's: no figure of those quotes is advice. */
+  polluted = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
 
@@ -70,9 +72,22 @@ export class BatchFollow {
     for (;;) {
       await this.read();
       const problems = this.views.flatMap((view) => {
-        if (view.request && view.request.state !== "draft") return cancelledProblem(view.request);
+        if (view.request && view.request.state !== "draft") {
+          // An output that landed while the quote was in flight is in the quote: refused the same.
+          const polluted = checkGate(view, this.options.past, { allowPartial: true }).filter(
+            (problem) => problem.kind === "polluted",
+          );
+          return [
+            ...cancelledProblem(view.request),
+            ...polluted.map((problem) => ({
+              ...problem,
+              message: `${problem.message}; request ${view.request?.id} is ${view.request?.state} with them in its quote`,
+            })),
+          ];
+        }
         return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
       });
+      if (problems.some((problem) => problem.kind === "polluted")) this.polluted = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
       const drafts = this.views.filter((view) => view.request?.state === "draft");
       const slow = drafts.filter((view) => quotedLater(view));
@@ -139,6 +154,7 @@ export class BatchFollow {
     );
     const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
     const guard = checkGuard(requests, maxTotals, now());
+    if (gate.some((problem) => problem.kind === "polluted")) this.polluted = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
     const open = requests.filter((request) => !stepDone("accept_quote", request.state));
@@ -275,8 +291,11 @@ function cancelledProblem(request: ConciergeRequest): GateProblem[] {
 
 function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
+  const quoted = problems.some((problem) => problem.message.includes("in its quote"));
   const hint = kinds.has("polluted")
-    ? "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
+    ? quoted
+      ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
+      : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
     : kinds.has("unfinished")
       ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
       : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";

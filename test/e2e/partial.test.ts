@@ -7,6 +7,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
+import { createBitexClient } from "../../src/bitex/client.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, runCli, stateDirOf, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
@@ -215,6 +216,53 @@ describe("a batch that only partly goes through", function () {
       server.advance({ until: "final" });
       expectPaidOnce(rows);
       expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([1, 1, 1]);
+    });
+  });
+
+  describe("an output not of the batch", () => {
+    it("lands while a quote is in flight: quote is refused like the gate (exit 2, the output named), no --max-total advice; accept accepts nothing", async () => {
+      await world(12);
+      const server = box as Sandbox;
+      const stranger = rows[0] as WorldRow;
+      let foreign: Promise<{ id: string }> | undefined;
+      // Request 1's quote call reaches Bitex 300 ms late; meanwhile another writer adds an output to it.
+      const proxy = await faultProxy(server.url, (call) => {
+        if (call.method === "POST" && call.path.endsWith("/concierge_requests/1/request_quote") && !foreign) {
+          const client = createBitexClient({
+            baseUrl: server.url,
+            apiKey: server.apiKey,
+            concurrency: 1,
+            rate: 1000,
+          });
+          foreign = client
+            .createOutput({
+              requestId: "1",
+              portCode: stranger.port,
+              amount: stranger.amount,
+              recipientUserId: stranger.recipient_user_id,
+              withdrawalInstructionId: stranger.withdrawal_instruction_id,
+            })
+            .finally(() => client.close());
+          return { kind: "delay", ms: 300 };
+        }
+        return { kind: "pass" };
+      });
+      after = () => proxy.close();
+      const via = { BITEX_API_URL: proxy.url };
+      expect((await run(["submit", "payroll.csv"], via)).code).to.equal(0);
+      const quoted = await run(["quote", "payroll.csv", "--wait", "5", "--json"], via);
+      const extra = await foreign;
+      expect(quoted.code, quoted.stderr).to.equal(2);
+      expect(quoted.stderr).to.include(
+        `request 1 holds 1 output(s) that are not this batch's rows: ${extra?.id} (a second output for line 2); request 1 is quoted with them in its quote`,
+      );
+      expect(quoted.stderr).to.include("never accept that quote (accept refuses it too)");
+      expect(`${quoted.stdout}${quoted.stderr}`).to.not.include("--max-total");
+      expect(JSON.parse(quoted.stdout).error.code).to.equal("refused");
+      const refused = await run(["accept", "payroll.csv", ...maxTotals(server)], via);
+      expect(refused.code, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.match(/^nothing accepted: /m);
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0]);
     });
   });
 

@@ -15,6 +15,8 @@ export type ProxyAction =
   | { kind: "reset"; forwardAfterMs: number }
   /** Forward the request, and once the server has answered (committed), answer `status` instead. */
   | { kind: "replace"; status: number }
+  /** Forward the request after `ms` and hand back the server's answer. */
+  | { kind: "delay"; ms: number }
   /** An outage: answer `status` with a proxy's page, and never forward the request. */
   | { kind: "down"; status: number }
   /** Forward the request and hand the client `rewrite(body)` instead of the server's JSON body. */
@@ -116,6 +118,10 @@ export async function faultProxy(
       const body = Buffer.concat(chunks);
       if (action.kind === "pass") {
         void forward(req, body, res);
+        return;
+      }
+      if (action.kind === "delay") {
+        setTimeout(() => void forward(req, body, res), action.ms);
         return;
       }
       if (action.kind === "down") {
