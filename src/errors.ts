@@ -17,6 +17,7 @@ export type BatchErrorCode =
   | "not_yet" // the batch is not where the command was asked to take it yet (a wait timed out)
   | "concurrent_writer" // the server shows outputs this run did not create and cannot account for
   | "partial" // some requests were accepted (their money moves), others can no longer be
+  | "over_guard" // accepted, and the totals read afterwards are above --max-total
   | "not_writable" // a local file (state directory, journal, lock, report) cannot be written; nothing was sent
   | "write_failed" // a local file could not be written after something was sent
   | "internal";
@@ -58,6 +59,7 @@ export function exitCodeFor(error: unknown): number {
     case "concurrent_writer":
       return EXIT.locked;
     case "partial":
+    case "over_guard":
       return EXIT.partial;
     case "unreachable":
     case "conflict":

@@ -8,6 +8,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
+import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
@@ -57,11 +58,24 @@ export async function openBatch(
   stateDir: string,
   out: Console,
   apiUrl: string | null = null,
+  options: { readOnly?: boolean } = {},
 ): Promise<Batch> {
   let loaded = await loadBatch(args, out);
   let batchPlan = planOf(loaded);
   let journalPath = journalPathFor(stateDir, loaded.batchId);
-  let past = foldJournal(await readJournal(journalPath));
+  const journalOf = async (path: string) => {
+    try {
+      return foldJournal(await readJournal(path));
+    } catch (error) {
+      // A read-only command needs no journal: the server has the batch, by external_id.
+      if (!options.readOnly || !(error instanceof DiskError)) throw error;
+      out.warn(
+        `cannot read the journal ${path} (${error.errno}): reading the batch from the server by its external ids`,
+      );
+      return foldJournal([]);
+    }
+  };
+  let past = await journalOf(journalPath);
   if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
     const original = await fromCopy(args, stateDir, loaded.batchId, out);
     if (!original) {
@@ -93,7 +107,7 @@ export async function openBatch(
       loaded = original;
       batchPlan = planOf(loaded);
       journalPath = journalPathFor(stateDir, loaded.batchId);
-      past = foldJournal(await readJournal(journalPath));
+      past = await journalOf(journalPath);
     }
   }
   if (batchPlan.requests.length === 0) {

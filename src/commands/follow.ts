@@ -211,6 +211,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
               : `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total`,
           });
         }
+        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        // The server's figures, as read after the accepts.
         out.info("accepted, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
@@ -285,6 +287,23 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   });
   if (stopped) throw withRerun(stopped);
   return exitCode;
+}
+
+/** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
+function acceptedAbove(follow: BatchFollow): BatchError {
+  const words = follow.acceptedAbove.map((spend) => {
+    const ids = acceptedRequests(follow)
+      .filter((request) => senderCurrency(request) === spend.currency)
+      .map((request) => `${request.id} (${request.total_to_spend})`);
+    return `${spend.currency}: the accepted quotes spend ${spend.total}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
+  });
+  return new BatchError(
+    "over_guard",
+    `ACCEPTED ABOVE --max-total (read after accepting): ${words.join("; ")}`,
+    {
+      hint: "the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (bitex-batch status <csv> shows every row)",
+    },
+  );
 }
 
 const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
@@ -394,8 +413,8 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
   }
   const target = resolveApi(args);
   const out = reportCommandOutput(args, target?.apiKey);
-  const batch = await openBatch(args, args.stateDir, out, target?.url ?? null);
   const readOnly = !steps.some((step) => step === "quote" || step === "accept");
+  const batch = await openBatch(args, args.stateDir, out, target?.url ?? null, { readOnly });
   let lock: Lock | null = null;
   if (!readOnly)
     lock = await acquireLock(join(args.stateDir, batch.loaded.batchId, "lock"), (line) => out.warn(line));

@@ -26,6 +26,12 @@ export interface RemainingInput {
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
   const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates);
   if (lines.size === 0) return 0;
+  if (input.source === "-") {
+    out.warn(
+      `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
+    );
+    return 0;
+  }
   const path = remainingPath(input.csv);
   try {
     const starts = [...input.checked()].map((item) => item.line);

@@ -323,17 +323,20 @@ async function submitWatched(
         `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
-    const kept = await keepInputCopy(loaded.file, stateDir, loaded.batchId, loaded.contentId).catch(
-      (error: unknown) => {
-        if (!isDiskFailure(error)) throw error;
-        throw diskFailure(error, {
-          action: "keep a copy of the input",
-          path: stateDir,
-          sentAny: already !== null,
-          hint: resumeHint(),
-        });
-      },
-    );
+    // Standard input can be read only once: no copy of it (quote, accept, status need the file).
+    const kept =
+      loaded.file === "-" ||
+      (await keepInputCopy(loaded.file, stateDir, loaded.batchId, loaded.contentId).catch(
+        (error: unknown) => {
+          if (!isDiskFailure(error)) throw error;
+          throw diskFailure(error, {
+            action: "keep a copy of the input",
+            path: stateDir,
+            sentAny: already !== null,
+            hint: resumeHint(),
+          });
+        },
+      ));
     if (!kept)
       out.warn(
         `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
@@ -157,16 +158,44 @@ export class BatchFollow {
     if (gate.some((problem) => problem.kind === "polluted")) this.polluted = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
-    const open = requests.filter((request) => !stepDone("accept_quote", request.state));
+    if (requests.every((request) => stepDone("accept_quote", request.state))) return guard;
+    // The figures compared are read right before the accepts: a read made earlier may be stale.
+    const fresh = await this.readTotalsAgain(requests);
+    const checked = checkGuard(fresh, maxTotals, now());
+    if (checked.problems.length > 0) return checked;
+    const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
-    await Promise.all(
-      requests
-        .filter((request) => !stepDone("accept_quote", request.state))
-        .map((request) => runStep(this.stepContext(), "accept_quote", request)),
-    );
+    await Promise.all(open.map((request) => runStep(this.stepContext(), "accept_quote", request)));
     await this.read();
-    return guard;
+    // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
+    const after = checkGuard(
+      this.views.flatMap((view) => (view.request ? [view.request] : [])),
+      maxTotals,
+      now(),
+    );
+    this.acceptedAbove = after.spend.filter((s) => s.max !== null && compareText(s.total, s.max) > 0);
+    return { spend: after.spend, problems: [] };
+  }
+
+  /** Spend per currency found above --max-total after the accepts (empty when within). */
+  acceptedAbove: GuardResult["spend"] = [];
+
+  /** Each request read again (one GET each), its view updated; says which totals moved. */
+  private async readTotalsAgain(requests: readonly ConciergeRequest[]): Promise<ConciergeRequest[]> {
+    return Promise.all(
+      requests.map(async (request) => {
+        if (stepDone("accept_quote", request.state)) return request;
+        const fresh = await this.options.api.getRequest(request.id);
+        if (fresh.total_to_spend !== request.total_to_spend)
+          this.options.say(
+            `request ${fresh.id}: total_to_spend is ${fresh.total_to_spend ?? "none"} as read just now (an earlier read said ${request.total_to_spend ?? "none"})`,
+          );
+        const view = this.views.find((v) => v.request?.id === fresh.id);
+        if (view) view.request = fresh;
+        return fresh;
+      }),
+    );
   }
 
   /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
@@ -253,6 +282,8 @@ export class BatchFollow {
     if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 }
+
+const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
 /** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
 function stateLine(outcomes: readonly RowOutcome[]): string {

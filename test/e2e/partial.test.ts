@@ -219,6 +219,63 @@ describe("a batch that only partly goes through", function () {
     });
   });
 
+  describe("the guard on fresh figures", () => {
+    /** A gateway that serves request 1 with an old total_to_spend (7.25) on its next `stale` reads. */
+    async function staleGateway() {
+      const server = box as Sandbox;
+      const gate = { stale: 0 };
+      const proxy = await faultProxy(server.url, (call) => {
+        if (call.method === "GET" && call.path.endsWith("/concierge_requests/1") && gate.stale > 0) {
+          gate.stale--;
+          return {
+            kind: "rewrite",
+            rewrite: (body) => body.replace(/"total_to_spend":\s*("?)[0-9.]+\1/, '"total_to_spend":$17.25$1'),
+          };
+        }
+        return { kind: "pass" };
+      });
+      after = () => proxy.close();
+      const via = { BITEX_API_URL: proxy.url };
+      expect((await run(["submit", "payroll.csv"], via)).code).to.equal(0);
+      expect((await run(["quote", "payroll.csv", "--wait", "5"], via)).code).to.equal(0);
+      // ARS (request 1) one cent below its real total, USD (request 2) exactly its total.
+      const exact = maxTotals(server);
+      const below = maxTotals(server, "0.01");
+      const limits = [...(below.slice(0, 2) as string[]), ...(exact.slice(2) as string[])];
+      expect(limits[1]).to.match(/^ARS=/);
+      const real = String(server.state().requests[0]?.attributes.total_to_spend);
+      return { gate, via, limits, real, server };
+    }
+
+    it("a stale total read first: the guard compares the one read right before accepting, accepts nothing (exit 2)", async () => {
+      await world(12);
+      const { gate, via, limits, real, server } = await staleGateway();
+      gate.stale = 1;
+      const refused = await run(["accept", "payroll.csv", ...limits], via);
+      expect(refused.code, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.include(
+        `request 1: total_to_spend is ${real} as read just now (an earlier read said 7.25)`,
+      );
+      expect(refused.stderr).to.include(`ARS: the quotes spend ${real}, above --max-total ${limits[1]}`);
+      expect(refused.stderr).to.match(/^nothing accepted: /m);
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0]);
+    });
+
+    it("a total above the guard found only after accepting: a loud warning naming the request, exit 5", async () => {
+      await world(12);
+      const { gate, via, limits, real, server } = await staleGateway();
+      gate.stale = 2; // the first read and the one right before the accept are both stale
+      const above = await run(["accept", "payroll.csv", ...limits, "--json"], via);
+      expect(above.code, above.stderr).to.equal(5);
+      expect(above.stderr).to.include(
+        `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${real}, above --max-total ${limits[1]}: request(s) 1 (${real})`,
+      );
+      expect(above.stderr).to.not.include("accepted, within --max-total");
+      expect(JSON.parse(above.stdout).error.code).to.equal("over_guard");
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([1, 1]);
+    });
+  });
+
   describe("an output not of the batch", () => {
     it("lands while a quote is in flight: quote is refused like the gate (exit 2, the output named), no --max-total advice; accept accepts nothing", async () => {
       await world(12);
