@@ -175,6 +175,10 @@ export function closestOption(unknown: string, known: readonly string[]): string
 
 export function buildCli(argv: string[], ran: Ran = {}) {
   return yargs(argv)
+    .middleware((args) => {
+      // yargs hands a lone `-` (standard input) to the positional as an empty string.
+      if (args.csv === "" && argv.includes("-")) args.csv = "-";
+    })
     .scriptName("bitex-batch")
     .usage(
       "$0 <command> [options]\n\nPays many people at once through the Bitex CrossBorder API. API key: env BITEX_API_KEY or BITEX_API_KEY_FILE.",
