@@ -12,6 +12,7 @@ import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
+import { apiReportPath, batchDirName } from "../submit/batch-dir.js";
 import { earlierBatches, journalPathFor } from "../submit/batches.js";
 import { inputCopyPath } from "../submit/input-copy.js";
 import { foldJournal, type JournalState, readJournal } from "../submit/journal.js";
@@ -36,13 +37,15 @@ function planOf(loaded: Loaded): Plan {
 async function fromCopy(
   args: LoadArgs,
   stateDir: string,
+  dir: string,
   batchId: string,
+  reportPath: string,
   out: Console,
 ): Promise<Loaded | null> {
-  const copy = inputCopyPath(stateDir, batchId);
+  const copy = inputCopyPath(stateDir, dir);
   if (!(await stat(copy).catch(() => null))) return null;
   const loaded = await loadBatch(
-    { ...args, csv: copy, batchId, report: args.report ?? defaultReportPath(args.csv, args.reportFormat) },
+    { ...args, csv: copy, batchId, report: reportPath },
     // Its notices (encoding, columns) were said when the batch was submitted.
     Object.assign(Object.create(out) as Console, { info: () => undefined }),
   );
@@ -61,8 +64,16 @@ export async function openBatch(
   options: { readOnly?: boolean } = {},
 ): Promise<Batch> {
   let loaded = await loadBatch(args, out);
+  // Batches are per API (batch-dir.ts): the same id on another API has its own journal and report.
+  const reportFor = (dir: string, batchId: string) =>
+    args.report ??
+    (apiUrl && dir !== batchId
+      ? apiReportPath(args.csv, apiUrl, args.reportFormat === "xlsx")
+      : defaultReportPath(args.csv, args.reportFormat));
+  const dir = await batchDirName(stateDir, loaded.batchId, apiUrl);
+  loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
   let batchPlan = planOf(loaded);
-  let journalPath = journalPathFor(stateDir, loaded.batchId);
+  let journalPath = journalPathFor(stateDir, dir);
   const journalOf = async (path: string) => {
     try {
       return foldJournal(await readJournal(path));
@@ -77,7 +88,7 @@ export async function openBatch(
   };
   let past = await journalOf(journalPath);
   if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
-    const original = await fromCopy(args, stateDir, loaded.batchId, out);
+    const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
     if (!original) {
       throw new BatchError(
         "input",
@@ -96,17 +107,26 @@ export async function openBatch(
     // No batch of these bytes: the file may have been edited since its batch began.
     const same = (api: string | undefined) =>
       apiUrl === null || (api !== undefined && apiIdentity(api) === apiIdentity(apiUrl));
-    const earlier = (await earlierBatches(stateDir, loaded.batchId)).find(
+    const earlier = (await earlierBatches(stateDir, dir)).find(
       (batch) => basename(batch.file) === basename(loaded.file) && same(batch.api),
     );
-    const original = earlier ? await fromCopy(args, stateDir, earlier.batchId, out) : null;
+    const original = earlier
+      ? await fromCopy(
+          args,
+          stateDir,
+          earlier.dir,
+          earlier.batchId,
+          reportFor(earlier.dir, earlier.batchId),
+          out,
+        )
+      : null;
     if (earlier && original) {
       out.warn(
         `${loaded.file} changed since batch ${earlier.batchId} began (${earlier.begunAt}); following that batch as it was submitted`,
       );
       loaded = original;
       batchPlan = planOf(loaded);
-      journalPath = journalPathFor(stateDir, loaded.batchId);
+      journalPath = journalPathFor(stateDir, earlier.dir);
       past = await journalOf(journalPath);
     }
   }

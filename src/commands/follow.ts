@@ -3,7 +3,7 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { differenceInMinutes, format as formatDate } from "date-fns";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { apiIdentity } from "../bitex/url.js";
@@ -416,8 +416,7 @@ export async function followCommand(command: string, args: FollowArgs, steps: St
   const readOnly = !steps.some((step) => step === "quote" || step === "accept");
   const batch = await openBatch(args, args.stateDir, out, target?.url ?? null, { readOnly });
   let lock: Lock | null = null;
-  if (!readOnly)
-    lock = await acquireLock(join(args.stateDir, batch.loaded.batchId, "lock"), (line) => out.warn(line));
+  if (!readOnly) lock = await acquireLock(join(dirname(batch.journalPath), "lock"), (line) => out.warn(line));
   const stop = new AbortController();
   let connection: Connection | undefined;
   const unwatch = watchSignals(out, {

@@ -11,6 +11,7 @@ import { plan } from "../plan/plan.js";
 import type { ReportFormat } from "../report/dialect.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
+import { apiReportPath, batchDirName } from "../submit/batch-dir.js";
 import { earlierBatches, journalPathFor, paidWords, paymentsDigest } from "../submit/batches.js";
 import { submitPlan } from "../submit/engine.js";
 import { keepInputCopy } from "../submit/input-copy.js";
@@ -85,6 +86,7 @@ function checkNumbers(args: SubmitArgs): void {
 async function refuseSilentNewBatch(
   args: SubmitArgs,
   stateDir: string,
+  dirName: string,
   loaded: Loaded,
   batchPlan: Plan,
   apiUrl: string | null,
@@ -93,9 +95,9 @@ async function refuseSilentNewBatch(
   // The embedded emulator's batches live in a state directory of their own, and die with it.
   if (apiUrl === null) return;
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
+  if (await stat(journalPathFor(stateDir, dirName)).catch(() => null)) return;
   // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
-  const earlier = (await earlierBatches(stateDir, loaded.batchId)).filter(
+  const earlier = (await earlierBatches(stateDir, dirName)).filter(
     (batch) => apiIdentity(batch.api) === apiIdentity(apiUrl),
   );
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
@@ -214,7 +216,12 @@ async function submitWatched(
   held: Held,
   follow: ReturnType<typeof followPlan>,
 ): Promise<number> {
-  const loaded = await loadBatch(args, out);
+  let loaded = await loadBatch(args, out);
+  // Batches are per API: the same batch id on another API has its own journal and report.
+  const apiUrl = args.dryRun || args.sandbox ? null : (resolveApi(args)?.url ?? null);
+  const dirName = await batchDirName(args.stateDir, loaded.batchId, apiUrl);
+  if (apiUrl && dirName !== loaded.batchId && args.report === undefined)
+    loaded = { ...loaded, reportPath: apiReportPath(loaded.file, apiUrl, args.reportFormat === "xlsx") };
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
       hint: resumeHint(),
@@ -280,8 +287,8 @@ async function submitWatched(
       stateDir = sandboxDir;
     }
     held.dropState = dropSandboxState;
-    await mkdir(join(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
-    lock = await acquireLock(join(stateDir, loaded.batchId, "lock"), (line) => out.warn(line));
+    await mkdir(join(stateDir, dirName), { recursive: true, mode: 0o700 });
+    lock = await acquireLock(join(stateDir, dirName, "lock"), (line) => out.warn(line));
     held.lock = lock;
   } catch (error) {
     dropSandboxState();
@@ -290,13 +297,7 @@ async function submitWatched(
     throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
   }
   try {
-    await refuseSilentNewBatch(
-      args,
-      stateDir,
-      loaded,
-      batchPlan,
-      args.sandbox ? null : (resolveApi(args)?.url ?? null),
-    );
+    await refuseSilentNewBatch(args, stateDir, dirName, loaded, batchPlan, apiUrl);
     const connection = await connect(args, out, {
       concurrency: args.concurrency,
       rate: args.rate,
@@ -304,7 +305,7 @@ async function submitWatched(
     });
     held.connection = connection;
     const total = valid.length;
-    const journalPath = journalPathFor(stateDir, loaded.batchId);
+    const journalPath = journalPathFor(stateDir, dirName);
     // How the journal stood: a run refused at the door puts it back exactly (append-only file).
     const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
@@ -326,17 +327,15 @@ async function submitWatched(
     // Standard input can be read only once: no copy of it (quote, accept, status need the file).
     const kept =
       loaded.file === "-" ||
-      (await keepInputCopy(loaded.file, stateDir, loaded.batchId, loaded.contentId).catch(
-        (error: unknown) => {
-          if (!isDiskFailure(error)) throw error;
-          throw diskFailure(error, {
-            action: "keep a copy of the input",
-            path: stateDir,
-            sentAny: already !== null,
-            hint: resumeHint(),
-          });
-        },
-      ));
+      (await keepInputCopy(loaded.file, stateDir, dirName, loaded.contentId).catch((error: unknown) => {
+        if (!isDiskFailure(error)) throw error;
+        throw diskFailure(error, {
+          action: "keep a copy of the input",
+          path: stateDir,
+          sentAny: already !== null,
+          hint: resumeHint(),
+        });
+      }));
     if (!kept)
       out.warn(
         `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,

@@ -12,6 +12,8 @@ import { foldJournal, readJournal } from "./journal.js";
 
 export interface EarlierBatch {
   batchId: string;
+  /** Its directory under the state directory (batch-dir.ts: per API). */
+  dir: string;
   /** The input file as that batch named it. */
   file: string;
   begunAt: string;
@@ -52,14 +54,14 @@ export function paymentOf(row: ValidRow): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
-/** Every other batch of the state directory that created, or may have created, at least one output. */
+/** Every other batch (`exceptBatchId`: a directory name) of the state directory that created, or may have created, at least one output. */
 export async function earlierBatches(stateDir: string, exceptBatchId: string): Promise<EarlierBatch[]> {
   const names = await readdir(stateDir).catch(() => [] as string[]);
   const found: EarlierBatch[] = [];
-  for (const batchId of names) {
-    if (batchId === exceptBatchId) continue;
+  for (const dir of names) {
+    if (dir === exceptBatchId) continue;
     // A stray file or an unreadable directory is no batch this tool can speak for.
-    const entries = await readJournal(journalPathFor(stateDir, batchId)).catch(() => []);
+    const entries = await readJournal(journalPathFor(stateDir, dir)).catch(() => []);
     const state = foldJournal(entries);
     if (!state.begin) continue;
     let created = 0;
@@ -70,7 +72,8 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
     }
     if (created + maybeSent === 0) continue;
     found.push({
-      batchId,
+      batchId: state.begin.batch_id ?? dir,
+      dir,
       file: state.begin.file,
       begunAt: state.begin.at,
       api: state.begin.api,

@@ -5,14 +5,15 @@
  * README's cron line. Through the built CLI against the emulator.
  */
 import { execFile } from "node:child_process";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { CLI, ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
-import { makeWorld, type WorldRow } from "../helpers/world.js";
+import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
 
 const HEADER = "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id";
 const csvOf = (rows: readonly WorldRow[]) =>
@@ -98,6 +99,50 @@ describe("near-copies of a paid file", function () {
       ),
     );
     expect(server.state().stats.calls).to.equal(calls);
+  });
+
+  it("batches are per API: the same file on two emulators from one state directory pays on both, no refusal, no shared journal or report; each follows its own batch", async () => {
+    const made = makeWorld(12);
+    const other = await sandbox({}, made.seed);
+    try {
+      const first = box as Sandbox;
+      const on = (server: Sandbox, args: string[]) =>
+        runCli([...args, "--rate", "1000", "--json"], { cwd: dir, env: apiEnv(server) });
+      const a = await on(first, ["submit", "payroll.csv"]);
+      expect(a.code, a.stderr).to.equal(0);
+      const b = await on(other, ["submit", "payroll.csv"]);
+      expect(b.code, b.stderr).to.equal(0);
+      const [jsonA, jsonB] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+      expect(jsonA.batch_id).to.equal(jsonB.batch_id);
+      expect(jsonA.report).to.equal("payroll.report.csv");
+      expect(jsonB.report).to.equal(`payroll.127.0.0.1-${new URL(other.url).port}.report.csv`);
+      expectExactlyOnce(first, rows);
+      expectExactlyOnce(other, rows);
+      const dirs = (await readdir(join(dir, ".state", "bitex-batch"))).sort();
+      expect(dirs).to.deep.equal([jsonA.batch_id, `${jsonA.batch_id}~${dirs[1]?.split("~")[1]}`]);
+      expect(dirs[1]).to.match(/^[0-9a-f]{16}~[0-9a-f]{8}$/);
+      for (const [name, server] of [
+        [dirs[0], first],
+        [dirs[1], other],
+      ] as const) {
+        const journal = await readFile(
+          join(dir, ".state", "bitex-batch", name as string, "journal.jsonl"),
+          "utf8",
+        );
+        expect(JSON.parse(journal.split("\n")[0] as string).api).to.equal(server.url);
+      }
+      // Each API's quote and status find their own batch (no "started against another URL").
+      for (const server of [first, other]) {
+        const quoted = await on(server, ["quote", "payroll.csv", "--wait", "0"]);
+        expect(quoted.code, quoted.stderr).to.equal(3); // the us_usd payouts are quoted 30 min later
+        expect(server.state().requests.map((r) => r.attributes.state)).to.include("quote_requested");
+      }
+      const reportB = await readReport(join(dir, `payroll.127.0.0.1-${new URL(other.url).port}.report.csv`));
+      const outputsB = new Set(other.state().outputs.map((o) => o.id));
+      expect(reportB.every((row) => outputsB.has(row.output_id as string))).to.equal(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it("a month-later payroll with the same salaries passes with the README's cron line; the same month run again pays nobody twice", async () => {
