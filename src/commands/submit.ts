@@ -2,7 +2,7 @@
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
@@ -144,8 +144,11 @@ async function refusedAtTheDoor(
   journalPath: string,
   journalBefore: number | null,
 ): Promise<BatchError> {
-  if (journalBefore === null) await rm(journalPath, { force: true });
-  else await truncate(journalPath, journalBefore);
+  if (journalBefore === null) {
+    await rm(journalPath, { force: true });
+    // A batch that never began keeps no copy of its input either.
+    await rm(join(dirname(journalPath), "input.csv"), { force: true });
+  } else await truncate(journalPath, journalBefore);
   const what =
     stopped.code === "auth"
       ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
