@@ -188,8 +188,8 @@ describe("submit end to end (built CLI against the emulator)", function () {
       refused.stderr,
       ...(await Promise.all(files.map((f) => readFile(f, "utf8")))),
     ];
-    // The refused run was refused at the door: it left no journal and no copy of the input
-    // (issue 14), so the files are the report and the first run's copy of its input and journal.
+    // The refused run was refused at the door, which binds nothing: it left no journal and no
+    // copy of the input, so the files are the report and the first run's input copy and journal.
     const ids = await readdir(stateDirOf(dir));
     expect(files.map((f) => f.slice(dir.length + 1))).to.deep.equal([
       "payroll.report.csv",
