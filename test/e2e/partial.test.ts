@@ -202,6 +202,14 @@ describe("a batch that only partly goes through", function () {
         before.map((row) => [row.line, row.status, row.output_id]),
       );
       expect(after.filter((row) => row.output_id !== "")).to.have.length(8);
+      // Named by its id, the batch is followed as submitted too.
+      const batchId = /changed since batch ([0-9a-f]{16}) began/.exec(status.stderr)?.[1] as string;
+      const byId = await run(["status", "payroll.csv", "--batch-id", batchId as string]);
+      expect(byId.code, byId.stderr).to.equal(3);
+      expect(byId.stderr).to.include(`payroll.csv changed since batch ${batchId} began (`);
+      expect((await readReport(join(dir, "payroll.report.csv"))).map((row) => row.output_id)).to.deep.equal(
+        after.map((row) => row.output_id),
+      );
       const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "5"]);
       expect(quoted.code, quoted.stderr).to.equal(0);
       // The remaining file, fixed, is a batch of its own.
