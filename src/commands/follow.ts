@@ -208,7 +208,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             hint: lostRequests(follow).length
               ? `the rows of a cancelled request are not paid: they go to ${remainingPath(args.csv)}; submit that file to pay them`
-              : `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total`,
+              : guard.problems.some((problem) => problem.includes("which were never created"))
+                ? `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status ${args.csv} writes ${remainingPath(args.csv)} with the batch's rows, to submit`
+                : `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total`,
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);

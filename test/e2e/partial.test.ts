@@ -363,6 +363,9 @@ describe("a batch that only partly goes through", function () {
           "request 2 is quoted without line(s) 9, which were never created (a request that left draft takes no more outputs)",
         );
         expect(refused.stderr).to.match(/^nothing accepted: /m);
+        expect(refused.stderr).to.include(
+          "those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status payroll.csv writes payroll.remaining.csv with the batch's rows, to submit",
+        );
         expect(requestStates(server)).to.deep.equal(["1:quoted", "2:quoted"]);
         expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0]);
         expect(server.state().outputs.map((o) => o.id)).to.deep.equal(outputsBefore);
