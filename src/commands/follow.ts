@@ -140,8 +140,8 @@ function guardLines(guard: GuardResult): string[] {
 
 /** The next command, when the batch is not final yet. */
 function nextLine(args: FollowArgs, follow: BatchFollow, guard: GuardResult | null): string | null {
-  // A request holding outputs that are not the batch's is never quoted or accepted: no figures to advise.
-  if (follow.polluted) return null;
+  // A request that must never be accepted as it stands: no figures to advise.
+  if (follow.unacceptable) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
   const csv = args.csv;
   if (states.has("none")) return `next: bitex-batch submit ${csv} (rows not created yet)`;
@@ -208,7 +208,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             hint: lostRequests(follow).length
               ? `the rows of a cancelled request are not paid: they go to ${remainingPath(args.csv)}; submit that file to pay them`
-              : guard.problems.some((problem) => problem.includes("which were never created"))
+              : follow.stranded
                 ? `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status ${args.csv} writes ${remainingPath(args.csv)} with the batch's rows, to submit`
                 : `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total`,
           });

@@ -40,8 +40,13 @@ export class BatchFollow {
   views: RequestView[] = [];
   /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
   stepped = false;
-  /** The gate found outputs that are not the batch's: no figure of those quotes is advice. */
-  polluted = false;
+  /**
+   * The gate found a request that must never be accepted as it stands (outputs that are not
+   * the batch's, or rows that can never join it): no figure of its quote is advice.
+   */
+  unacceptable = false;
+  /** A request left draft without rows of the batch (quoted by someone else): they can never join it. */
+  stranded = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
 
@@ -75,20 +80,25 @@ export class BatchFollow {
       const problems = this.views.flatMap((view) => {
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
-          const polluted = checkGate(view, this.options.past, { allowPartial: true }).filter(
-            (problem) => problem.kind === "polluted",
-          );
+          const gate = checkGate(view, this.options.past, { allowPartial: true });
+          const polluted = gate.filter((problem) => problem.kind === "polluted");
+          // Quoted by someone else while rows were still missing: they can never join it.
+          const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...cancelledProblem(view.request),
             ...polluted.map((problem) => ({
               ...problem,
               message: `${problem.message}; request ${view.request?.id} is ${view.request?.state} with them in its quote`,
             })),
+            ...lacking,
           ];
         }
         return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
       });
-      if (problems.some((problem) => problem.kind === "polluted")) this.polluted = true;
+      if (
+        problems.some((problem) => problem.kind === "polluted" || problem.message.includes("never created"))
+      )
+        this.unacceptable = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
       const drafts = this.views.filter((view) => view.request?.state === "draft");
       const slow = drafts.filter((view) => quotedLater(view));
@@ -155,7 +165,9 @@ export class BatchFollow {
     );
     const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
     const guard = checkGuard(requests, maxTotals, now());
-    if (gate.some((problem) => problem.kind === "polluted")) this.polluted = true;
+    if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
+    if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
+      this.unacceptable = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
     if (requests.every((request) => stepDone("accept_quote", request.state))) return guard;
@@ -327,9 +339,11 @@ function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError
     ? quoted
       ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
-    : kinds.has("unfinished")
-      ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-      : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+    : kinds.has("stranded")
+      ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+      : kinds.has("unfinished")
+        ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+        : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

@@ -346,6 +346,14 @@ describe("a batch that only partly goes through", function () {
       const outputsBefore = server.state().outputs.map((o) => o.id);
       expect(outputsBefore).to.have.length(6);
       // Lines 8, 9, 10 of payroll.csv: 8 and 10 pay from ar_ars (request 1), 9 from us_usd (request 2).
+      // quote says so too, and advises no accept.
+      const seen = await run(["quote", "payroll.csv", "--batch-id", "pay-2026-11", "--wait", "5"]);
+      expect(seen.code, seen.stderr).to.equal(2);
+      expect(seen.stderr).to.include(
+        "request 1 is quoted without line(s) 8, 10, which were never created (a request that left draft takes no more outputs)",
+      );
+      expect(seen.stderr).to.include("those rows can never join their request: accept nothing;");
+      expect(seen.stdout).to.not.include("next: bitex-batch accept");
       for (const partial of [[], ["--allow-partial"]]) {
         const refused = await run([
           "accept",
