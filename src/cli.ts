@@ -335,11 +335,15 @@ export function buildCli(argv: string[], ran: Ran = {}) {
           })
           .option("fault-seed", { type: "number", describe: "makes the fault sequence repeatable" })
           .option("list-style", {
-            choices: ["rich", "bare"] as const,
-            default: "rich" as const,
-            describe: "rich: lists with meta and links; bare: only data, as recorded Bitex lists",
+            choices: ["recorded", "bare", "rich", "unpaged"] as const,
+            default: "recorded" as const,
+            describe:
+              "recorded: only data, as recorded Bitex lists, paged by page[page]/page[per_page]; bare: only data, paged by page[number]; rich: meta and links; unpaged: the whole list, page parameters ignored",
           })
-          .option("page-cap", { type: "number", default: 25, describe: "most items a bare list page holds" })
+          .option("page-cap", {
+            type: "number",
+            describe: "most items a recorded or bare list page holds (default 10 recorded, 25 bare)",
+          })
           .option("time-scale", {
             type: "number",
             default: 1,

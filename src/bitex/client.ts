@@ -30,6 +30,7 @@ import {
 } from "./jsonapi.js";
 import { type Completeness, type FilterCheck, keepMatching, PAGE_SIZE_PARAMS, readList } from "./paging.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
+import { ServerClock } from "./server-clock.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
 
@@ -47,6 +48,10 @@ export interface BitexClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Called after each whole list is read: how it was proven whole. */
   onList?: (info: ListInfo) => void;
+  /** This machine's clock; default Date.now (tests inject a skewed one). */
+  localNow?: () => number;
+  /** Called once when the server's clock (its `Date` header) is more than a minute off this machine's. */
+  onSkew?: (offsetMs: number) => void;
   /** For tests: a scripted transport, a gate on a virtual clock, a fixed random. */
   transport?: Transport;
   gate?: CallGate;
@@ -100,6 +105,8 @@ export interface BitexClient {
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
   listUsers(): Promise<User[]>;
   listWithdrawalInstructions(): Promise<WithdrawalInstruction[]>;
+  /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
+  serverNow(): Date;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
 }
@@ -128,6 +135,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const random = options.random ?? Math.random;
+  const serverClock = new ServerClock(options.localNow, options.onSkew);
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
@@ -179,6 +187,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       signal.removeEventListener("abort", interrupt);
     }
     const { status } = response;
+    serverClock.observe(response.headers.get("date"));
     // Error text may reach a log line, so a key echoed there is removed; a success body is
     // data, and redacting a short key inside it could change an id or an amount.
     const text = response.bodyText;
@@ -320,6 +329,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async () =>
       listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),
+    serverNow: () => serverClock.now(),
     close() {
       gate.close();
       transport.close();

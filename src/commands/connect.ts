@@ -1,6 +1,7 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
 import { readFileSync, statSync } from "node:fs";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
+import { describeSkew } from "../bitex/server-clock.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
@@ -55,6 +56,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** --sandbox only: the emulator's clock speed (DESIGN.md section 12); default 1. */
   timeScale?: number;
+  /** This machine's clock, for tests of a skewed one; default Date.now. */
+  localNow?: () => number;
 }
 
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
@@ -132,6 +135,7 @@ export function outageNotices(say: (line: string) => void, clock: () => number =
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
   const outage = outageNotices((line) => out.info(line));
   const onRetry = outage.onRetry;
+  const onSkew = (offsetMs: number) => out.warn(describeSkew(offsetMs));
   const target = resolveApi(args, options.env);
   if (target) {
     const reach: Reach = { answered: false, wrote: false };
@@ -141,6 +145,8 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
       concurrency: options.concurrency,
       rate: options.rate,
       onRetry,
+      onSkew,
+      localNow: options.localNow,
       transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
     });
     return {
@@ -162,6 +168,8 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
+    onSkew,
+    localNow: options.localNow,
     transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
   });
   return {

@@ -9,7 +9,8 @@ import { Api, type Json, TEST_SEED } from "./helpers.js";
 
 describe("sandbox start and stop", () => {
   it("starts on the default demo seed: its key, its users, the 11 ports", async () => {
-    const sandbox = await startSandbox({ port: 0 });
+    // Written for rich lists: one page holds all 11 ports.
+    const sandbox = await startSandbox({ port: 0, faults: { list_style: "rich" } });
     try {
       expect(sandbox.apiKey).to.equal("sandbox-key");
       expect(sandbox.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
@@ -168,7 +169,8 @@ describe("sandbox start and stop", () => {
     const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
     const script = [
       `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
-      "await runSandboxServer({ port: 0, print: (line) => console.log(line) });",
+      // Written for rich lists: one page holds all 11 ports.
+      'await runSandboxServer({ port: 0, faults: { list_style: "rich" }, print: (line) => console.log(line) });',
     ].join("\n");
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       stdio: ["ignore", "pipe", "inherit"],
