@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { ApiError } from "../bitex/errors.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
@@ -123,10 +124,14 @@ async function refusedAtTheDoor(
 ): Promise<BatchError> {
   if (journalBefore === null) await rm(journalPath, { force: true });
   else await truncate(journalPath, journalBefore);
+  // Bitex's edge blocking the call is neither the key nor the URL: its own hint says what to do.
+  const blocked = stopped.cause instanceof ApiError && stopped.cause.kind === "blocked";
   const what =
     stopped.code === "auth"
       ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
-      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
+      : blocked && stopped.hint !== undefined
+        ? stopped.hint
+        : "check --api-url (or BITEX_API_URL) points at the Bitex API";
   const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint()}` : what;
   return new BatchError(
     stopped.code,
