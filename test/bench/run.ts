@@ -15,12 +15,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "csv-parse";
 import { ceilingRun } from "./ceiling.js";
 import { statusCallsFigure, untilFinalFigure } from "./cycle.js";
-import { pagingFigure } from "./paging.js";
 import { benchFile, recipientOf, writePayroll, writeSeed } from "./data.js";
 import { Emulator } from "./emulator.js";
 import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
+import { pagingFigure } from "./paging.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
