@@ -54,8 +54,6 @@ export interface PageSource {
   fetch(query: URLSearchParams): Promise<Page<Loose>>;
   /** The query a `links.next` names; throws if the link leaves the API. */
   linkQuery(link: string): URLSearchParams;
-  /** A page came with neither links nor meta. */
-  sawBare?(): void;
   /**
    * Asked only of a server that ignores paging (page 2 repeats a short page 1): whether a count
    * read after these pages (a request's outputs relationship and count attribute) shows that
@@ -159,7 +157,6 @@ async function readPass(source: PageSource): Promise<Pass> {
       if (at >= of) complete = "meta";
       else next = withPage(query, at + 1);
     } else {
-      source.sawBare?.();
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
       if (ids.size === 0) complete = "empty_page";
       else if (!repeat) next = withPage(query, number + 1);
