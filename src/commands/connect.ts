@@ -168,7 +168,7 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
-    onSkew,
+    // The embedded emulator's clock runs --time-scale times faster on purpose: no skew to name.
     localNow: options.localNow,
     transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
   });
