@@ -306,3 +306,48 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     expect(w.box.state().outputs).to.have.length(0);
   });
 });
+
+describe("submit --until final in every paging convention and shape (the emulator's clock ×120)", function () {
+  this.timeout(300_000);
+  let reference: { code: number | null; report: string } | undefined;
+
+  // The number of polls depends on how fast the machine is, so calls are not counted here;
+  // the counted cycle is above.
+  for (const mode of modes) {
+    it(`${mode.name}: the same final report and exit code`, async () => {
+      const box = await startSandbox({
+        port: 0,
+        seed: await demoSeed(),
+        timeScale: 120,
+        faults: { rate_limit: 0, ...mode.faults },
+      });
+      const proxy = mode.proxy ? await rewriteProxy(box.url, mode.proxy) : null;
+      try {
+        const dir = await tempDir();
+        await writeFile(join(dir, "payroll.csv"), await payroll());
+        const result = await runCli(
+          [
+            "submit",
+            "payroll.csv",
+            "--until",
+            "final",
+            "--interval",
+            "0.5",
+            ...["--max-total", "ARS=1000000000", "--max-total", "UYU=1000000000"],
+            ...["--state-dir", "state", "--concurrency", "1", "--rate", "1000"],
+          ],
+          { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy?.url ?? box.url } },
+        );
+        // The demo world rejects one payee and returns one payout: exit 1, every row final.
+        expect(result.code, result.stderr).to.equal(1);
+        expect(box.state().requests.map((r) => r.attributes.state)).to.deep.equal(["finished", "finished"]);
+        const report = withoutTimestamps(await readFile(join(dir, "payroll.report.csv"), "utf8"));
+        reference ??= { code: result.code, report };
+        expect(report).to.equal(reference.report);
+      } finally {
+        await proxy?.close();
+        await box.close();
+      }
+    });
+  }
+});
