@@ -179,11 +179,15 @@ export const SANDBOX_FLAGS = {
   "rate-limit": { type: "number", default: 5, describe: "calls per second per key; 0 = none" },
   "fault-seed": { type: "number", describe: "makes the fault sequence repeatable" },
   "list-style": {
-    choices: ["rich", "bare"] as const,
-    default: "rich" as const,
-    describe: "rich: lists with meta and links; bare: only data, as recorded Bitex lists",
+    choices: ["recorded", "bare", "rich", "unpaged"] as const,
+    default: "recorded" as const,
+    describe:
+      "recorded: only data, as recorded Bitex lists, paged by page[page]/page[per_page]; bare: only data, paged by page[number]; rich: meta and links; unpaged: the whole list, page parameters ignored",
   },
-  "page-cap": { type: "number", default: 25, describe: "most items a bare list page holds" },
+  "page-cap": {
+    type: "number",
+    describe: "most items a recorded or bare list page holds (default 10 recorded, 25 bare)",
+  },
   "time-scale": {
     type: "number",
     default: 1,

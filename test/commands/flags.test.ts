@@ -142,8 +142,28 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       rateLimit: 5,
       faultSeed: undefined,
       listStyle: "bare",
-      pageCap: 25,
+      // No --page-cap: the style's own (25 for bare), decided by the emulator.
+      pageCap: undefined,
       timeScale: 60,
+    },
+  ],
+  [
+    "sandbox --port 0 --page-cap 3",
+    "sandbox",
+    {
+      port: 0,
+      host: "127.0.0.1",
+      seed: undefined,
+      latencyMs: 0,
+      jitterMs: 0,
+      failRate: 0,
+      dropRate: 0,
+      rateLimit: 5,
+      faultSeed: undefined,
+      // Bitex's recorded list style is the emulator's default.
+      listStyle: "recorded",
+      pageCap: 3,
+      timeScale: 1,
     },
   ],
 ];
