@@ -128,6 +128,26 @@ describe("inbox: a drop folder paid once", function () {
     expect(box.state().outputs).to.have.length(5);
   });
 
+  it("the folder's guard file: a batch quoted above it is not accepted and goes to failed/ with the reason", async () => {
+    // EMP-1001 and EMP-1004 pay from ar_ars: their quotes come at once.
+    const [header, ...rows] = (await payroll(4)).trimEnd().split("\n");
+    await writeFile(
+      join(inbox, "ars.csv"),
+      `${[header, ...rows.filter((row) => row.includes(",ar_ars,"))].join("\n")}\n`,
+    );
+    await writeFile(join(inbox, "max-total.txt"), "# the most one file may spend\nARS=1\n");
+    const run = await inboxRun("--until", "accepted", "--wait", "30");
+    expect(run.code, run.stderr).to.equal(2);
+    const [file] = lines(run);
+    expect([file?.file, file?.outcome, file?.moved_to]).to.deep.equal(["ars.csv", "failed", "failed"]);
+    const text = await readFile(join(inbox, "failed", "ars.csv.error.txt"), "utf8");
+    expect(text).to.match(/above --max-total ARS=1/);
+    expect(text).to.include("What to do:");
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed", "max-total.txt"]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal(["ars.csv", "ars.csv.error.txt", "ars.report.csv"]);
+    expect(box.state().requests.map((request) => request.attributes.state)).to.deep.equal(["quoted"]);
+  });
+
   it("leaves a file that is still being written, and one younger than the settle time", async () => {
     const growing = join(inbox, "growing.csv");
     await writeFile(growing, await payroll(1));
