@@ -107,17 +107,27 @@ export async function runInbox(args: InboxArgs, session: Session, io: InboxIo): 
       emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
     let worst: number = EXIT.ok;
     let stopped = false;
+    const count = { done: 0, failed: 0, left: writing.length };
+    const tally = (line: FileLine) => {
+      if (line.outcome === "done" || line.outcome === "failed" || line.outcome === "left")
+        count[line.outcome]++;
+      io.line(line);
+    };
+    const counted: InboxIo = { line: tally };
     for (const name of ready) {
       if (stopped || session.stops.signal.aborted) {
-        emit(io, name, "left", 0, { reason: "not tried: the run stopped before it" });
+        emit(counted, name, "left", 0, { reason: "not tried: the run stopped before it" });
         continue;
       }
-      const code = await takeFile(dir, name, base, session, io);
+      const code = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
       // The API is away or a signal came: every later file would stop the same way.
       if (code === EXIT.stopped) stopped = true;
     }
-    out.json({ command: "inbox", dir, files: ready.length, exit_code: worst });
+    out.summary([
+      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not a payroll (ignored)` : ""}`,
+    ]);
+    out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
     return worst;
   } finally {
     await lock.release();

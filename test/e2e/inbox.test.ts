@@ -69,7 +69,16 @@ describe("inbox: a drop folder paid once", function () {
     expect([b?.file, b?.outcome, b?.exit_code, b?.moved_to]).to.deep.equal(["b.csv", "failed", 1, "failed"]);
     expect([c?.file, c?.outcome, c?.exit_code, c?.moved_to]).to.deep.equal(["c.csv", "failed", 2, "failed"]);
     expect(c?.reason).to.match(/^.*c\.csv holds the same payments as batch \w+ \(file .*a\.csv/);
-    expect(summary).to.include({ command: "inbox", files: 3, exit_code: 2, error: null });
+    expect(summary).to.include({
+      command: "inbox",
+      files: 3,
+      done: 1,
+      failed: 2,
+      left: 0,
+      exit_code: 2,
+      error: null,
+    });
+    expect(run.stderr).to.match(/^inbox .*\/in: 1 done, 2 failed, 0 left for the next run$/m);
 
     expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done", "failed"]);
     expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a.csv", "a.report.csv"]);
@@ -161,7 +170,7 @@ describe("inbox: a drop folder paid once", function () {
       expect(run.code, run.stderr).to.equal(0);
       const [left, summary] = lines(run);
       expect([left?.file, left?.outcome, left?.moved_to]).to.deep.equal(["growing.csv", "left", null]);
-      expect(summary).to.include({ files: 0, exit_code: 0 });
+      expect(summary).to.include({ files: 0, done: 0, failed: 0, left: 1, exit_code: 0 });
     } finally {
       clearInterval(writer);
     }
