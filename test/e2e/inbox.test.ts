@@ -186,6 +186,8 @@ describe("inbox: a drop folder paid once", function () {
 
   it("two runs started together: one works, the other exits 4 at once; nothing is paid twice", async () => {
     await writeFile(join(inbox, "a.csv"), await payroll(8));
+    // Slow answers keep the first run working while the second starts.
+    box.setFaults({ latency_ms: 100 });
     const [one, two] = await Promise.all([inboxRun(), inboxRun()]);
     const codes = [one.code, two.code].sort();
     expect(codes, `${one.stderr}\n${two.stderr}`).to.deep.equal([0, 4]);
@@ -199,24 +201,29 @@ describe("inbox: a drop folder paid once", function () {
     expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a.csv", "a.report.csv"]);
   });
 
-  it("SIGKILL mid-file, then a rerun: the file's batch completes once and the file moves once", async () => {
-    await writeFile(join(inbox, "a.csv"), await payroll(6));
-    const killed = await runCli(
-      ["inbox", inbox, "--settle", "0", "--tz", "UTC", "--json", "--rate", "1000"],
-      {
-        cwd: dir,
-        env: { ...env, BITEX_BATCH_SETTLE_MS: "0", BITEX_BATCH_CRASH_AT: "requests-ready" },
-      },
-    );
-    expect(killed.signal).to.equal("SIGKILL");
-    expect(await ls(inbox)).to.include("a.csv");
-    const rerun = await inboxRun();
-    expect(rerun.code, rerun.stderr).to.equal(0);
-    expect(lines(rerun)[0]).to.include({ file: "a.csv", outcome: "done", exit_code: 0 });
-    expect(box.state().outputs).to.have.length(6);
-    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
-    expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a.csv", "a.report.csv"]);
-  });
+  for (const point of ["requests-ready", "outputs-done"]) {
+    it(`SIGKILL mid-file (${point}), then a rerun: the file's batch completes once and the file moves once`, async () => {
+      await writeFile(join(inbox, "a.csv"), await payroll(6));
+      const killed = await runCli(
+        ["inbox", inbox, "--settle", "0", "--tz", "UTC", "--json", "--rate", "1000"],
+        { cwd: dir, env: { ...env, BITEX_BATCH_SETTLE_MS: "0", BITEX_BATCH_CRASH_AT: point } },
+      );
+      expect(killed.signal).to.equal("SIGKILL");
+      expect(await ls(inbox)).to.include("a.csv");
+      expect(await ls(join(inbox, "done"))).to.deep.equal([]);
+      const rerun = await inboxRun();
+      expect(rerun.code, rerun.stderr).to.equal(0);
+      expect(lines(rerun)[0]).to.include({ file: "a.csv", outcome: "done", exit_code: 0 });
+      expect(box.state().outputs).to.have.length(6);
+      expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
+      expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a.csv", "a.report.csv"]);
+      // One move, written once in the folder's ledger.
+      const ledger = (await readFile(join(inbox, ".bitex-inbox", "ledger.jsonl"), "utf8"))
+        .trimEnd()
+        .split("\n");
+      expect(ledger.map((line) => (JSON.parse(line) as { t: string }).t)).to.deep.equal(["move", "moved"]);
+    });
+  }
 
   it("SIGKILL between moving the report and moving the file: the rerun finishes the move, sends nothing", async () => {
     await writeFile(join(inbox, "a.csv"), await payroll(4));
