@@ -177,7 +177,15 @@ async function takeFile(
 ): Promise<number> {
   const { out } = session;
   const path = join(dir, name);
-  const batchId = await batchIdOfFile(path);
+  const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  });
+  if (batchId === null) {
+    // Taken away by someone else since the folder was read: nothing to do.
+    out.info(`${name}: gone from the folder before it was taken`);
+    return EXIT.ok;
+  }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
     const reason = `this file (same name and bytes) was paid from this folder on ${paid.at.slice(0, 10)} and moved to ${paid.to}/${paid.name}; nothing was sent`;
