@@ -168,6 +168,20 @@ export const EXPORT_FLAGS = {
   },
 } as const satisfies Record<string, Options>;
 
+export const INBOX_FLAGS = {
+  "report-format": REPORT_FLAGS["report-format"],
+  encoding: INPUT_FLAGS.encoding,
+  "sender-port": INPUT_FLAGS["sender-port"],
+  payer: INPUT_FLAGS.payer,
+  until: SUBMIT_FLAGS.until,
+  settle: {
+    type: "number",
+    default: 60,
+    describe: "seconds a file must be left unchanged before it is taken (a file still being written waits)",
+  },
+  tz: { type: "string", describe: "IANA time zone of the done/<date> folders [default: this machine's]" },
+} as const satisfies Record<string, Options>;
+
 export const SANDBOX_FLAGS = {
   port: { type: "number", default: 0, describe: "0 picks a free port" },
   host: { type: "string", default: "127.0.0.1", describe: "loopback address" },
@@ -206,6 +220,7 @@ export const KNOWN_OPTIONS: readonly string[] = [
       STATUS_FLAGS,
       TEMPLATE_FLAGS,
       EXPORT_FLAGS,
+      INBOX_FLAGS,
       SANDBOX_FLAGS,
     ].flatMap((group) => (Array.isArray(group) ? group : Object.keys(group))),
   ),
@@ -276,6 +291,19 @@ export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {
     payer: a.payer,
     report: a.report,
     reportFormat: a["report-format"],
+  };
+}
+
+export function inboxOf(a: Parsed<typeof INBOX_FLAGS> & { dir: string }) {
+  return {
+    dir: a.dir,
+    reportFormat: a["report-format"],
+    encoding: a.encoding,
+    senderPort: a["sender-port"],
+    payer: a.payer,
+    until: a.until,
+    settle: a.settle,
+    tz: a.tz,
   };
 }
 
