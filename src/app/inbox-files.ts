@@ -17,6 +17,7 @@ import {
 } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { apiReportPath } from "../batch/batch-dir.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
 
 /** The guard file: the most the folder's batches may spend, one CUR=AMOUNT a line. */
@@ -114,12 +115,17 @@ export async function batchIdOfFile(path: string): Promise<string> {
   return batchIdOf(hash);
 }
 
-/** What this tool wrote beside `name` in the folder (its report, validation report, remaining file). */
-export async function companionsOf(dir: string, name: string): Promise<string[]> {
+/**
+ * What this tool wrote beside `name` in the folder: its report (also the one named after the
+ * API, `<stem>.<host>.report.csv`, when the batch id is another API's first), validation
+ * report and remaining file (written when a batch is partly accepted or rows were refused).
+ */
+export async function companionsOf(dir: string, name: string, apiUrl?: string): Promise<string[]> {
   const stem = basename(name, extname(name));
   const words = ["report", "validation", "remaining"].flatMap((word) =>
     ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
   );
+  if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
   const present: string[] = [];
   for (const word of words) if (await lstat(join(dir, word)).catch(() => null)) present.push(word);
   return present;

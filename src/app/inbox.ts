@@ -6,7 +6,7 @@
  * which resumes its batch.
  */
 import { randomUUID } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { TZDate } from "@date-fns/tz";
 import { format } from "date-fns";
@@ -21,6 +21,7 @@ import {
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { resolveApi } from "./connect.js";
 import {
   batchIdOfFile,
   companionsOf,
@@ -32,6 +33,7 @@ import {
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
+import { errorText } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
@@ -220,9 +222,9 @@ async function takeFile(
         ? error
         : new BatchError("internal", error instanceof Error ? error.message : String(error));
   }
-  const why = failure ? `${failure.message}${failure.hint ? `\n\nWhat to do: ${failure.hint}` : ""}` : null;
+  const apiUrl = resolveApi(args)?.url;
   if (code === EXIT.ok) {
-    const to = await moveOut(dir, name, batchId, "done", undefined, base, session);
+    const to = await moveOut(dir, name, batchId, "done", undefined, base, session, apiUrl);
     out.info(`${name}: done; moved to ${to}`);
     emit(io, name, "done", code, { batch_id: batchId, moved_to: to, submit });
     return code;
@@ -233,29 +235,17 @@ async function takeFile(
     emit(io, name, "left", code, { batch_id: batchId, reason: failure?.message ?? "stopped", submit });
     return code;
   }
-  const reason = why ?? rowsReason(name, submit, code);
-  const to = await moveOut(dir, name, batchId, "failed", `${reason}\n`, base, session);
+  // Exit 5 comes back as the run's error in its --json object when it is not thrown.
+  const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;
+  const error = failure ?? (said?.message ? { message: said.message, hint: said.hint } : null);
+  const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
+  const words = (to: string, remaining: string | null) =>
+    errorText({ name, code, error, byStatus, to, remaining });
+  const to = await moveOut(dir, name, batchId, "failed", words, base, session, apiUrl);
+  const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
-  emit(io, name, "failed", code, { batch_id: batchId, moved_to: to, reason: reason.split("\n")[0], submit });
+  emit(io, name, "failed", code, { batch_id: batchId, moved_to: to, reason, submit });
   return code;
-}
-
-/** Why a file that ran to its end (exit 1 or another non-zero) is set aside, from its summary. */
-function rowsReason(name: string, submit: Record<string, unknown> | null, code: number): string {
-  const by = (submit?.by_status ?? {}) as Record<string, number>;
-  const counts = Object.entries(by)
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
-    .join(", ");
-  const created = by.created ?? 0;
-  return (
-    `the file finished with exit ${code}: ${counts || "no rows"}; ` +
-    (created > 0
-      ? `${created} row(s) were created on the server and must not be sent again.`
-      : "nothing was sent.") +
-    `\n\nWhat to do: read ${name}'s report beside this file (its problem column says, row by row, what to fix);` +
-    " put only the rows still to pay in a new file and drop it in the folder."
-  );
 }
 
 /** Moves a file and what belongs to it out of the folder, the intent on the ledger first. */
@@ -264,17 +254,20 @@ async function moveOut(
   name: string,
   batchId: string,
   outcome: "done" | "failed",
-  errorText: string | undefined,
+  errorWords: string | ((to: string, remaining: string | null) => string) | undefined,
   base: { tz?: string } & Record<string, unknown>,
   session: Session,
+  apiUrl?: string,
 ): Promise<string> {
-  const companions = await companionsOf(dir, name);
+  const companions = await companionsOf(dir, name, apiUrl);
   const names = [...companions, name];
-  const all = errorText === undefined ? names : [...names, `${name}.error.txt`];
+  const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
   const zone = typeof base.tz === "string" ? base.tz : "UTC";
   const root =
     outcome === "done" ? join("done", format(new TZDate(Date.now(), zone), "yyyy-MM-dd")) : "failed";
   const to = await freeFolder(dir, root, batchId, all);
+  const remaining = companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ?? null;
+  const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;
   const intent: MoveIntent = {
     t: "move",
     id: randomUUID(),

@@ -180,6 +180,12 @@ export const INBOX_FLAGS = {
     describe: "seconds a file must be left unchanged before it is taken (a file still being written waits)",
   },
   tz: { type: "string", describe: "IANA time zone of the done/<date> folders [default: this machine's]" },
+  "month-in-name": {
+    type: "boolean",
+    default: false,
+    describe:
+      "file names carry their month (payroll-2026-12.csv): a file is not refused as a copy of another month's batch, so next month's identical payroll is paid",
+  },
 } as const satisfies Record<string, Options>;
 
 export const SANDBOX_FLAGS = {
@@ -304,6 +310,7 @@ export function inboxOf(a: Parsed<typeof INBOX_FLAGS> & { dir: string }) {
     until: a.until,
     settle: a.settle,
     tz: a.tz,
+    monthInName: a["month-in-name"],
   };
 }
 

@@ -22,6 +22,7 @@ export interface InboxCommandArgs {
   until: Until;
   settle: number;
   tz?: string;
+  monthInName: boolean;
   apiUrl?: string;
   sandbox: boolean;
   stateDir: string;

@@ -140,13 +140,14 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       until: "created",
       settle: 60,
       tz: undefined,
+      monthInName: false,
       ...API,
       ...COMMON,
       ...RUN,
     },
   ],
   [
-    "inbox /srv/in --until final --max-total ARS=10 --settle 5 --tz America/Santiago --report-format xlsx --json",
+    "inbox /srv/in --until final --max-total ARS=10 --settle 5 --tz America/Santiago --report-format xlsx --json --month-in-name",
     "inbox",
     {
       dir: "/srv/in",
@@ -157,6 +158,7 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       until: "final",
       settle: 5,
       tz: "America/Santiago",
+      monthInName: true,
       ...API,
       ...COMMON,
       json: true,
@@ -195,7 +197,7 @@ describe("command line: argv → the options each command receives", () => {
     expect(KNOWN_OPTIONS).to.deep.equal(
       `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
       delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed format from help host
-      interval jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
+      interval jitter-ms json keep-columns latency-ms list-style max-total month month-in-name online page-cap payer port quiet rate
       rate-limit report report-format sandbox seed sender-port settle sheet skip-invalid state-dir time-scale timeout to tz
       until version wait watch`.split(/\s+/),
     );

@@ -4,11 +4,11 @@
  * file being written is left alone; overlapping runs, a kill and an outage change nothing of
  * that.
  */
-import { appendFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -27,6 +27,18 @@ function lines(result: CliResult): Array<Record<string, unknown>> {
 }
 
 const ls = async (path: string) => (await readdir(path).catch(() => [])).sort();
+
+const XLSX_DEMO = join(ROOT, "fixtures", "xlsx", "demo-exceljs.xlsx");
+
+/** The server's outputs as `recipient|port|instruction|amount|budget`, sorted. */
+const held = (box: Sandbox) =>
+  box
+    .state()
+    .outputs.map(
+      (o) =>
+        `${o.relationships?.user?.data?.id}|${o.attributes.port_code}|${o.relationships?.withdrawal_instruction?.data?.id}|${o.attributes.amount ?? ""}|${o.attributes.budget ?? ""}`,
+    )
+    .sort();
 
 describe("inbox: a drop folder paid once", function () {
   this.timeout(120_000);
@@ -97,7 +109,7 @@ describe("inbox: a drop folder paid once", function () {
     );
     const cError = await readFile(join(inbox, "failed", "c.csv.error.txt"), "utf8");
     expect(cError).to.match(
-      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\), which paid 5 row\(s\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; .*--batch-id <new id>\n$/,
+      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\), which paid 5 row\(s\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; a new payment run of the same payments \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
     );
     expect(await readFile(join(inbox, "done", today(), "a.csv"), "utf8")).to.equal(first);
 
@@ -283,5 +295,121 @@ describe("inbox: a drop folder paid once", function () {
       "b.report.csv",
     ]);
     expect(box.state().outputs).to.have.length(5);
+  });
+
+  it("a near copy (the paid file with one amount changed) dropped later goes to failed/ with the refusal's words; the server keeps the first file's outputs only", async () => {
+    const first = await payroll(6);
+    await writeFile(join(inbox, "a.csv"), first);
+    const paid = await inboxRun();
+    expect(paid.code, paid.stderr).to.equal(0);
+    const before = held(box);
+    expect(before).to.have.length(6);
+    const requestsBefore = box.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
+
+    const rows = first.split("\n");
+    rows[3] = (rows[3] as string).replace(",44328.00,", ",44329.00,");
+    expect(rows[3]).to.include(",44329.00,");
+    await writeFile(join(inbox, "b.csv"), rows.join("\n"));
+    const near = await inboxRun();
+    expect(near.code, near.stderr).to.equal(2);
+    const [b, summary] = lines(near);
+    expect([b?.file, b?.outcome, b?.exit_code, b?.moved_to]).to.deep.equal(["b.csv", "failed", 2, "failed"]);
+    expect(summary).to.include({ files: 1, done: 0, failed: 1, left: 0, exit_code: 2 });
+    expect(await ls(join(inbox, "failed"))).to.deep.equal(["b.csv", "b.csv.error.txt"]);
+    expect(await readFile(join(inbox, "failed", "b.csv"), "utf8")).to.equal(rows.join("\n"));
+    const words = await readFile(join(inbox, "failed", "b.csv.error.txt"), "utf8");
+    expect(words).to.match(
+      /^\/.*\/in\/b\.csv: 5 of its 6 row\(s\) are payments batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\) paid or may have paid; sending it as a new batch could pay them again\n\nWhat to do: nothing was sent; rows an earlier batch did not pay are in its remaining file \(bitex-batch status \/.*\/in\/a\.csv writes it\); a new payment run \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
+    );
+    expect(b?.reason).to.equal(words.split("\n")[0]);
+    // Nothing was sent: the server holds exactly what the first file created.
+    expect(held(box)).to.deep.equal(before);
+    expect(box.state().requests.map((r) => `${r.id}:${r.attributes.state}`)).to.deep.equal(requestsBefore);
+  });
+
+  it("an xlsx workbook dropped in the folder is paid as its CSV twin; the twin dropped after it is the same payments, refused", async () => {
+    await copyFile(XLSX_DEMO, join(inbox, "payroll.xlsx"));
+    const run = await inboxRun();
+    expect(run.code, run.stderr).to.equal(0);
+    const [file] = lines(run);
+    expect([file?.file, file?.outcome, file?.exit_code, file?.moved_to]).to.deep.equal([
+      "payroll.xlsx",
+      "done",
+      0,
+      `done/${today()}`,
+    ]);
+    expect(await ls(join(inbox, "done", today()))).to.deep.equal(["payroll.report.csv", "payroll.xlsx"]);
+    const fromWorkbook = held(box);
+    expect(fromWorkbook).to.have.length(48);
+
+    // The CSV twin paid on an emulator of its own creates the same outputs.
+    const twinBox = await sandbox();
+    try {
+      const twinDir = await tempDir();
+      await copyFile(DEMO_CSV, join(twinDir, "payroll.csv"));
+      const twin = await runCli(["submit", "payroll.csv", "--rate", "1000"], {
+        cwd: twinDir,
+        env: apiEnv(twinBox),
+      });
+      expect(twin.code, twin.stderr).to.equal(0);
+      expect(fromWorkbook).to.deep.equal(held(twinBox));
+    } finally {
+      await twinBox.close();
+    }
+
+    // The twin dropped in the same folder holds the same payments: refused, nothing sent.
+    await copyFile(DEMO_CSV, join(inbox, "payroll-export.csv"));
+    const copy = await inboxRun();
+    expect(copy.code, copy.stderr).to.equal(2);
+    const [again] = lines(copy);
+    expect([again?.file, again?.outcome, again?.moved_to]).to.deep.equal([
+      "payroll-export.csv",
+      "failed",
+      "failed",
+    ]);
+    expect(again?.reason).to.match(
+      /payroll-export\.csv holds the same payments as batch \w{16} \(file .*\/in\/payroll\.xlsx,/,
+    );
+    expect(held(box)).to.deep.equal(fromWorkbook);
+  });
+
+  it("--month-in-name: next month's identical payroll is paid, a copy within its month is not; without it the identical payroll is refused", async () => {
+    const month = await payroll(4);
+    await writeFile(join(inbox, "payroll-2026-11.csv"), month);
+    const november = await inboxRun("--month-in-name");
+    expect(november.code, november.stderr).to.equal(0);
+    const once = held(box);
+    expect(once).to.have.length(4);
+
+    // Without the option the same salaries under December's name are a copy of November's.
+    await writeFile(join(inbox, "payroll-2026-12.csv"), month);
+    const refused = await inboxRun();
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(lines(refused)[0]?.reason).to.match(
+      /payroll-2026-12\.csv holds the same payments as batch \w{16} \(file .*\/in\/payroll-2026-11\.csv,/,
+    );
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "payroll-2026-12.csv",
+      "payroll-2026-12.csv.error.txt",
+    ]);
+    expect(held(box)).to.deep.equal(once);
+
+    // With it, December's payroll is December's: paid once more, every row once.
+    await writeFile(join(inbox, "payroll-2026-12.csv"), month);
+    const december = await inboxRun("--month-in-name");
+    expect(december.code, december.stderr).to.equal(0);
+    expect(lines(december)[0]).to.include({ file: "payroll-2026-12.csv", outcome: "done" });
+    expect(held(box)).to.deep.equal([...once, ...once].sort());
+
+    // A copy of December's file within December is still a copy: refused, nothing sent.
+    await writeFile(join(inbox, "payroll-2026-12 (1).csv"), month);
+    const copy = await inboxRun("--month-in-name");
+    expect(copy.code, copy.stderr).to.equal(2);
+    const [twice] = lines(copy);
+    expect([twice?.file, twice?.outcome]).to.deep.equal(["payroll-2026-12 (1).csv", "failed"]);
+    expect(twice?.reason).to.match(
+      /holds the same payments as batch \w{16} \(file .*\/in\/payroll-2026-12\.csv,/,
+    );
+    expect(held(box)).to.deep.equal([...once, ...once].sort());
   });
 });
