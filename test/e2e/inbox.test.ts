@@ -412,4 +412,49 @@ describe("inbox: a drop folder paid once", function () {
     );
     expect(held(box)).to.deep.equal([...once, ...once].sort());
   });
+
+  it("a row refused by Bitex: the file goes to failed/ with its remaining file, which dropped again under a new name pays that row once", async () => {
+    const good = await payroll(5);
+    const rows = good.trimEnd().split("\n");
+    const broken = (rows[2] as string).replace(",301,", ",999999,");
+    expect(broken).to.include(",999999,");
+    await writeFile(join(inbox, "b.csv"), good.replace(rows[2] as string, broken));
+    const run = await inboxRun();
+    expect(run.code, run.stderr).to.equal(1);
+    const [file] = lines(run);
+    expect([file?.file, file?.outcome, file?.exit_code, file?.moved_to]).to.deep.equal([
+      "b.csv",
+      "failed",
+      1,
+      "failed",
+    ]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed"]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "b.csv",
+      "b.csv.error.txt",
+      "b.remaining.csv",
+      "b.report.csv",
+    ]);
+    expect(await readFile(join(inbox, "failed", "b.remaining.csv"), "utf8")).to.equal(
+      `${rows[0]}\n${broken}\n`,
+    );
+    expect(await readFile(join(inbox, "failed", "b.csv.error.txt"), "utf8")).to.equal(
+      "the file finished with exit 1: 4 created, 1 failed; 4 row(s) were created on the server and must not be sent again.\n\n" +
+        "What to do: read b.csv's report beside this file (its problem column says, row by row, what to fix); " +
+        "the rows not paid are in b.remaining.csv beside this file (exactly those rows, as in the file): " +
+        "fix them there if needed and drop it in the folder under a new name (like b-rest.csv), which pays them and nobody else.\n",
+    );
+    const four = held(box);
+    expect(four).to.have.length(4);
+
+    // The remaining file, its id fixed, dropped as b-rest.csv: that row is paid, nobody else.
+    await writeFile(join(inbox, "b-rest.csv"), `${rows[0]}\n${rows[2]}\n`);
+    const rest = await inboxRun();
+    expect(rest.code, rest.stderr).to.equal(0);
+    expect(lines(rest)[0]).to.include({ file: "b-rest.csv", outcome: "done", exit_code: 0 });
+    const all = held(box);
+    expect(all).to.have.length(5);
+    expect(all.filter((output) => !four.includes(output))).to.have.length(1);
+    expect(all.filter((output) => output.startsWith("301|"))).to.have.length(1);
+  });
 });
