@@ -245,8 +245,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (a) => run("inbox", { ...inboxOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a) }),
     )
     .example(
-      "$0 inbox /srv/payroll/inbox --until final",
-      "pay each file dropped there once (see README, cron)",
+      "$0 inbox /srv/payroll/inbox --until final --month-in-name",
+      "pay each file dropped there once; payroll-2026-12.csv is December's (see README, cron)",
     )
     .command(
       "sandbox",
