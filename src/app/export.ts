@@ -17,12 +17,14 @@ import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkReportTarget, writeTable } from "../writers/write.js";
-import { type ApiArgs, connect } from "./connect.js";
+import { type ApiArgs, checkCallLimits, connect } from "./connect.js";
 import { readOnlyFailure } from "./online.js";
 import { type Console, type Outcome, outcomeOf } from "./session.js";
 
 export interface ExportArgs extends ApiArgs, PeriodArgs {
   payer?: string;
+  /** Calls started per second at most (Bitex allows 5 per key). */
+  rate?: number;
   report?: string;
   /** The CSV dialects, or a typed workbook with a Summary sheet. */
   reportFormat: ReportFormat;
@@ -39,6 +41,7 @@ export function prepareExport(args: ExportArgs): Period {
   const period = periodOf(args);
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
+  checkCallLimits({ concurrency: WORKERS, rate: args.rate ?? 5 });
   return period;
 }
 
@@ -51,7 +54,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   const reportPath = args.report ?? `export-${period.label}.${args.reportFormat === "xlsx" ? "xlsx" : "csv"}`;
   await checkReportTarget(reportPath, args.reportFormat);
 
-  const connection = await connect(args, out, { concurrency: WORKERS, rate: 5 });
+  const connection = await connect(args, out, { concurrency: WORKERS, rate: args.rate ?? 5 });
   // Read first: a request the server shows without a time may be placed by its journal entry.
   const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
   let listed: Awaited<ReturnType<typeof readPeriod>>;

@@ -156,6 +156,7 @@ export const EXPORT_FLAGS = {
   to: { type: "string", describe: "the period's last day, YYYY-MM-DD, included" },
   tz: { type: "string", default: "UTC", describe: "IANA time zone of the period's days" },
   payer: { type: "string", describe: "only the requests of this payer user id" },
+  rate: { type: "number", default: 5, describe: "calls started per second at most" },
   report: {
     type: "string",
     nargs: 1,
@@ -299,6 +300,7 @@ export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {
     to: a.to,
     tz: a.tz,
     payer: a.payer,
+    rate: a.rate,
     report: a.report,
     reportFormat: a["report-format"],
   };

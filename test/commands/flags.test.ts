@@ -124,6 +124,7 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       to: undefined,
       tz: "America/Santiago",
       payer: "113",
+      rate: 5,
       report: undefined,
       reportFormat: "csv",
     },

@@ -90,7 +90,7 @@ describe("a server that echoes the key in every string field", function () {
     close = () => proxy.close();
     const results: CliResult[] = [];
     const run = async (args: string[]) => {
-      const fast = args[0] === "export" ? [] : ["--rate", "1000"];
+      const fast = ["--rate", "1000"];
       const result = await runCli([...args, "--json", ...fast], {
         cwd: dir,
         env: { BITEX_API_KEY: KEY, BITEX_API_URL: proxy.url },
