@@ -93,7 +93,7 @@ describe("a server that echoes the key in every string field", function () {
       const fast = ["--rate", "1000"];
       const result = await runCli([...args, "--json", ...fast], {
         cwd: dir,
-        env: { BITEX_API_KEY: KEY, BITEX_API_URL: proxy.url },
+        env: { BITEX_API_KEY: KEY, BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "200" },
       });
       results.push(result);
       return result;
