@@ -8,7 +8,7 @@ import type { Hash } from "node:crypto";
 import type { CheckedRow } from "../model.js";
 import type { EncodingOption } from "../read/decode.js";
 import type { Delimiter } from "../read/dialect.js";
-import { requiredColumns } from "../read/headers.js";
+import { headerGivesDetails, requiredColumns } from "../read/headers.js";
 import { readRecordsFrom } from "../read/records.js";
 import { openSource } from "../read/source.js";
 import { RowStore } from "../read/store.js";
@@ -57,10 +57,14 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
       keepColumns: options.keepColumns,
     });
     await options.onHeader?.({ notices: read.notices, extraColumns: read.extraColumns });
+    // One options object for every pass (FileFacts caches its context by identity).
+    const validate = headerGivesDetails(read.header.index)
+      ? { ...options.validate, payeeColumns: true }
+      : options.validate;
     const store = new RowStore(read.extraColumns);
     const facts = new FileFacts(store);
     const { onRows } = options;
-    const early = onRows ? new EarlyCheck(store, facts, options.validate) : null;
+    const early = onRows ? new EarlyCheck(store, facts, validate) : null;
     for await (const batch of read.batches) {
       const checked: CheckedRow[] = [];
       for (const record of batch) {
@@ -71,7 +75,7 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
       }
       if (onRows && checked.length > 0) await onRows(checked);
     }
-    const context = facts.context(options.validate);
+    const context = facts.context(validate);
     return {
       extraColumns: read.extraColumns,
       rowCount: store.size,
