@@ -8,6 +8,7 @@ import { foldJournal, type JournalState, readJournal } from "../batch/journal.js
 import { journalPathFor } from "../batch/paths.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
+import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import type { Console } from "./session.js";
@@ -24,6 +25,7 @@ export async function openBatch(args: LoadArgs, stateDir: string, out: Console):
   const loaded = await loadBatch(args, out);
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
+  refuseRowsByDetails(loaded.file, valid);
   const batchPlan = plan(loaded.batchId, valid);
   const journalPath = journalPathFor(stateDir, loaded.batchId);
   const past = foldJournal(await readJournal(journalPath));

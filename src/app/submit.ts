@@ -14,6 +14,7 @@ import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
+import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { reportRows } from "../report/rows.js";
 import { submitPlan } from "../submit/engine.js";
@@ -192,6 +193,7 @@ async function submitWatched(
   let sandboxDir: string | undefined;
   const dropSandboxState = () =>
     sandboxDir !== undefined && rmSync(sandboxDir, { recursive: true, force: true });
+  refuseRowsByDetails(loaded.file, valid);
   const batchPlan = plan(loaded.batchId, valid);
   let lock: Lock;
   try {
