@@ -251,8 +251,12 @@ export function submitOf(a: Parsed<typeof SUBMIT_FLAGS>) {
   return { dryRun: a["dry-run"], skipInvalid: a["skip-invalid"], until: a.until };
 }
 
-export function templateOf(a: Parsed<typeof TEMPLATE_FLAGS>): { reportFormat: CsvFormat } {
-  return { reportFormat: a["report-format"] };
+export function templateOf(a: Parsed<typeof TEMPLATE_FLAGS> & { mode?: string }): {
+  reportFormat: CsvFormat;
+  mode?: "payees";
+} {
+  // `template payees`: the payroll by payee details; plain `template`, by Bitex ids.
+  return { reportFormat: a["report-format"], ...(a.mode === "payees" ? { mode: "payees" as const } : {}) };
 }
 
 export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {
