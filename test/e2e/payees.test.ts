@@ -1,0 +1,93 @@
+/**
+ * Payrolls by payee details through the CLI: the template by details validates as is; an
+ * account number or tax id shows masked on stderr and in --json; a file mixing both ways
+ * names the row with neither; submit refuses rows by details only before any call.
+ */
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { apiEnv, sandbox } from "../helpers/sandbox.js";
+
+const HEADER =
+  "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,Email Beneficiario,Nome do Beneficiário,CUIT,CBU";
+const BY_DETAILS = "R1,ar_ars,ar_ars,1000,,,ana@example.com,Ana Pérez,20-05536168-2,2850590940090418135201";
+const BY_IDS = "R2,ar_ars,cl_clp,1000,300,2100,,,,";
+const BAD_CBU = "R3,ar_ars,ar_ars,1000,,,bob@example.com,Bob Roy,20-05536168-2,2850590940090418135202";
+const NEITHER = "R4,ar_ars,ar_ars,1000,,,,,,";
+
+describe("payees by details through the CLI", function () {
+  this.timeout(60_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("template payees: validate takes it as is (exit 0, 5 valid rows)", async () => {
+    const dir = await tempDir();
+    const template = await runCli(["template", "payees"], { cwd: dir });
+    expect([template.code, template.stderr]).to.deep.equal([0, ""]);
+    expect(template.stdout.split("\n")[0]).to.equal(
+      "reference,payer_user_id,sender_port,port,amount,budget,recipient_email,recipient_name,recipient_tax_id,recipient_tax_id_kind,cbu,cvu,clabe,bank,account_type,account_number,routing_number,iban,swift",
+    );
+    await writeFile(join(dir, "t.csv"), template.stdout);
+    const check = await runCli(["validate", "t.csv"], { cwd: dir });
+    expect(check.code, check.stderr).to.equal(0);
+    expect(check.stdout).to.include("5 rows: 5 valid");
+  });
+
+  it("validate: Spanish and Portuguese headers, ids and details in one file, masked numbers, exit 1", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), [HEADER, BY_DETAILS, BY_IDS, BAD_CBU, NEITHER, ""].join("\n"));
+    const result = await runCli(["validate", "p.csv", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.problems).to.deep.equal([
+      {
+        line: 4,
+        column: "cbu",
+        value: "******************5202",
+        code: "id_wrong_check_digit",
+        message:
+          "this CBU is wrong: its last digit, the check digit of the account (digits 9 to 21), does not match them; a digit is mistyped or two are swapped; copy the number again from the payee's bank or tax document",
+      },
+      {
+        line: 5,
+        column: "",
+        value: "",
+        code: "payee_missing",
+        message:
+          "the row names no payee; give recipient_user_id and withdrawal_instruction_id, or the payee's details (recipient_email, recipient_name, recipient_tax_id and the bank account for the port's country)",
+      },
+    ]);
+    expect(result.stderr).to.include('line 4, cbu "******************5202": this CBU is wrong');
+    expect(result.stdout + result.stderr).not.to.include("2850590940090418135202");
+    const report = join(dir, "p.validation.csv");
+    expect((await stat(report)).mode & 0o777).to.equal(0o600);
+    expect(await readFile(report, "utf8")).to.include("payee_missing");
+  });
+
+  it("submit: rows by details only are refused before any call (exit 2), naming the file and line", async () => {
+    box = await sandbox();
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), [HEADER, BY_IDS, BY_DETAILS, ""].join("\n"));
+    const result = await runCli(["submit", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(
+      "p.csv:3: 1 row(s) name the payee by details only; paying them needs the payees and their accounts at Bitex, which submit does not create yet",
+    );
+    expect(box.state().stats.calls).to.equal(0);
+  });
+
+  it("a details header without recipient_email: the missing column, and the other way named", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), "sender_port,port,amount,recipient_name,recipient_tax_id,cbu\n");
+    const result = await runCli(["validate", "p.csv"], { cwd: dir });
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(
+      'p.csv:1: missing column "recipient_email" (the header has: sender_port, port, amount, recipient_name, recipient_tax_id, cbu); or give the payees by Bitex ids (recipient_user_id and withdrawal_instruction_id)',
+    );
+  });
+});
