@@ -99,7 +99,11 @@ export interface BitexClient {
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
   listUsers(): Promise<User[]>;
-  listWithdrawalInstructions(): Promise<WithdrawalInstruction[]>;
+  /**
+   * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
+   * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
+   */
+  listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
 }
@@ -145,6 +149,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     signal: AbortSignal,
     call: GateCall,
     decode: (document: unknown) => T,
+    actingAs?: string,
   ): Promise<T> {
     const request = label(method, path);
     const controller = new AbortController();
@@ -160,7 +165,16 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     try {
       const onSent = () => call.sent();
       const url = baseHref + path;
-      response = await transport.send({ method, url, headers, body, signal: controller.signal, onSent });
+      const sent =
+        actingAs === undefined ? headers : { ...headers, Authorization: `${apiKey}; user=${actingAs}` };
+      response = await transport.send({
+        method,
+        url,
+        headers: sent,
+        body,
+        signal: controller.signal,
+        onSent,
+      });
     } catch (error) {
       throw errorFromFailure(
         error,
@@ -194,6 +208,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     path: string,
     body: unknown,
     decode: (document: unknown) => T,
+    actingAs?: string,
   ): Promise<T> {
     const text = body === undefined ? undefined : encodeJson(body);
     for (let n = 1; ; n++) {
@@ -201,7 +216,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       try {
         return await gate.run((signal, call) => {
           admitted = call;
-          return attempt(method, path, text, signal, call, decode);
+          return attempt(method, path, text, signal, call, decode, actingAs);
         });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -234,6 +249,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     type: string | undefined,
     as: (resource: Loose) => T,
     check?: FilterCheck,
+    actingAs?: string,
   ): Promise<T[]> {
     const filter = check ? { [check.param]: check.value } : {};
     const listing = await readList({
@@ -243,7 +259,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         if (bareLists.has(path)) query.set("page[per_page]", String(MAX_PAGE_SIZE));
         return query;
       },
-      fetch: (query) => call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type)),
+      fetch: (query) =>
+        call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
       linkQuery: (link) => linkQuery(link, path),
       sawBare: () => bareLists.add(path),
     });
@@ -298,8 +315,14 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         value: requestId,
       }),
     listUsers: async () => listAll("/users", undefined, (user) => user),
-    listWithdrawalInstructions: async () =>
-      listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),
+    listWithdrawalInstructions: async (actingAs) =>
+      listAll(
+        "/withdrawal_instructions",
+        undefined,
+        asWithdrawalInstruction,
+        undefined,
+        actingAs === undefined ? undefined : id(actingAs),
+      ),
     close() {
       gate.close();
       transport.close();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { apiEnv, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
 
 const HEADER =
   "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,Email Beneficiario,Nome do Beneficiário,CUIT,CBU";
@@ -89,5 +89,83 @@ describe("payees by details through the CLI", function () {
     expect(result.stderr).to.include(
       'p.csv:1: missing column "recipient_email" (the header has: sender_port, port, amount, recipient_name, recipient_tax_id, cbu); or give the payees by Bitex ids (recipient_user_id and withdrawal_instruction_id)',
     );
+  });
+
+  it("validate --online: resolves against the emulator's users and instructions, prints the plan, creates nothing", async () => {
+    const seed = await demoSeed();
+    const cbuA = "2850590940090418135201";
+    seed.withdrawal_instructions.push({
+      id: "2900",
+      user_id: "300",
+      port_code: "ar_ars",
+      label: "Ana Pérez ARS",
+      body: {
+        payment_method: "domestic_bank",
+        cbu: cbuA,
+        cuit: "20055361682",
+        currency: "ARS",
+        country: "AR",
+      },
+      outcome: "settled",
+    });
+    box = await sandbox({}, seed);
+    const dir = await tempDir();
+    const header = "reference,sender_port,port,amount,recipient_email,recipient_name,recipient_tax_id,cbu";
+    await writeFile(
+      join(dir, "p.csv"),
+      [
+        header,
+        `R1,ar_ars,ar_ars,1000,ANA.300@example.com ,Ana Pérez,20-05536168-2,${cbuA}`,
+        "R2,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,20055361682,0110012920000091344977",
+        `R3,ar_ars,ar_ars,1000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R4,ar_ars,ar_ars,2000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R5,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,34999032089,${cbuA}`,
+        "",
+      ].join("\n"),
+    );
+    const result = await runCli(["validate", "p.csv", "--online", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(result.code, result.stderr).to.equal(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.payees).to.deep.equal({
+      new_payees: 1,
+      new_accounts: 2,
+      found: 1,
+      created: 0,
+      would_create: {
+        payees: [{ name: "Nueva Persona", email: "nueva@example.com", tax_id: "*******2089", lines: [4, 5] }],
+        accounts: [
+          {
+            name: "Ana Pérez",
+            email: "ana.300@example.com",
+            user_id: "300",
+            account: "******************4977",
+            kind: "cbu",
+            currency: "ars",
+            lines: [3],
+          },
+          {
+            name: "Nueva Persona",
+            email: "nueva@example.com",
+            user_id: null,
+            account: "******************5201",
+            kind: "cbu",
+            currency: "ars",
+            lines: [4, 5],
+          },
+        ],
+      },
+    });
+    expect(summary.problems.map((p: { line: number; code: string }) => [p.line, p.code])).to.deep.equal([
+      [6, "payee_tax_id_differs"],
+    ]);
+    expect(result.stderr).to.include(
+      "payees: 1 new payee(s), 2 new bank account(s), 1 row(s) found at Bitex; nothing created",
+    );
+    expect(result.stderr).to.include("  new payee: Nueva Persona <nueva@example.com>, tax id *******2089");
+    expect(result.stdout + result.stderr).not.to.include(cbuA);
+    // ports, users, the key's instructions, then ana's instructions acting as her: no call per row.
+    const state = box.state();
+    expect(state.stats.calls).to.equal(4);
+    expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
   });
 });
