@@ -36,11 +36,6 @@ function emailKey(email: unknown): string {
   return typeof email === "string" ? email.trim().toLowerCase() : "";
 }
 
-/** The rows by details (alone or with ids) among the valid ones. */
-export function rowsWithPayee(checked: readonly CheckedRow[]): ValidRow[] {
-  return checked.flatMap((item) => (item.ok && item.row.payee ? [item.row] : []));
-}
-
 /** Reads what resolution needs and resolves; `users` when the caller already listed them. */
 export async function resolveOnline(
   client: Pick<BitexClient, "listUsers" | "listWithdrawalInstructions">,
@@ -61,16 +56,51 @@ export async function resolveOnline(
   return resolvePayees(rows, { users: listed, instructionsByUser });
 }
 
-/** The checked rows with resolution's errors added to theirs (a row with one is invalid). */
-export function withPayeeErrors(checked: readonly CheckedRow[], errors: readonly RowError[]): CheckedRow[] {
-  if (errors.length === 0) return [...checked];
+/** The rows by details (alone or with ids) among the valid ones, read lazily. */
+export function validRowsWithPayee(checked: Iterable<CheckedRow>): ValidRow[] {
+  const rows: ValidRow[] = [];
+  for (const item of checked) if (item.ok && item.row.payee) rows.push(item.row);
+  return rows;
+}
+
+/** The checked rows with resolution's errors added to theirs (a row with one is invalid), lazily. */
+export function* withPayeeErrors(
+  checked: Iterable<CheckedRow>,
+  errors: readonly RowError[],
+): Generator<CheckedRow> {
   const byLine = new Map<number, RowError[]>();
   for (const error of errors) byLine.set(error.line, [...(byLine.get(error.line) ?? []), error]);
-  return checked.map((item) => {
+  for (const item of checked) {
     const more = byLine.get(item.line);
-    if (!more) return item;
-    return { line: item.line, ok: false, errors: item.ok ? more : [...item.errors, ...more], raw: item.raw };
-  });
+    if (!more) yield item;
+    else
+      yield { line: item.line, ok: false, errors: item.ok ? more : [...item.errors, ...more], raw: item.raw };
+  }
+}
+
+/**
+ * `submit --dry-run` of a file with rows by details: resolves them (read-only, a connection
+ * of its own) and prints the plan; the rows come back with resolution's errors.
+ */
+export async function dryRunPayees(
+  checked: () => Iterable<CheckedRow>,
+  open: () => Promise<{
+    client: Pick<BitexClient, "listUsers" | "listWithdrawalInstructions">;
+    close(): Promise<void>;
+  }>,
+  out: Console,
+): Promise<{ rows: Iterable<CheckedRow>; payees?: PayeesJson }> {
+  const byDetails = validRowsWithPayee(checked());
+  if (byDetails.length === 0) return { rows: checked() };
+  const connection = await open();
+  let plan: PayeePlan;
+  try {
+    plan = await resolveOnline(connection.client, byDetails);
+  } finally {
+    await connection.close();
+  }
+  printPayeePlan(out, plan);
+  return { rows: withPayeeErrors(checked(), plan.errors), payees: payeesJson(plan) };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

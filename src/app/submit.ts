@@ -24,6 +24,8 @@ import { checkCallLimits, connect } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
 import { loadBatch, validationReportPath } from "./load.js";
+import { readOnlyFailure } from "./online.js";
+import { dryRunPayees } from "./payees.js";
 import { Problems } from "./problems.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -158,10 +160,23 @@ async function submitWatched(
   const problems = new Problems();
   if (args.dryRun) {
     await refuseFewerFacts(loaded.reportPath);
+    // Rows by payee details are resolved against Bitex, read-only; a file by ids sends nothing.
+    const { rows, payees } = await dryRunPayees(
+      () => loaded.checked(),
+      async () => {
+        const connection = await connect(args, out, { concurrency: 2, rate: 5 });
+        held.connection = connection;
+        return connection;
+      },
+      out,
+    ).catch((error) => {
+      throw error instanceof BatchError ? error : readOnlyFailure(error);
+    });
     return await finish(out, {
       ...base,
-      rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, new Date()),
+      rows: reportRows(problems.tapChecked(rows), { kind: "checked" }, new Date()),
       dryRun: true,
+      ...(payees ? { payees } : {}),
       problems,
     });
   }

@@ -168,4 +168,55 @@ describe("payees by details through the CLI", function () {
     expect(state.stats.calls).to.equal(4);
     expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
   });
+
+  it("submit --dry-run: the same resolution (users, then the payees' instructions), plan in --json, nothing created", async () => {
+    const seed = await demoSeed();
+    const cbuA = "2850590940090418135201";
+    seed.withdrawal_instructions.push({
+      id: "2900",
+      user_id: "300",
+      port_code: "ar_ars",
+      label: "Ana Pérez ARS",
+      body: {
+        payment_method: "domestic_bank",
+        cbu: cbuA,
+        cuit: "20055361682",
+        currency: "ARS",
+        country: "AR",
+      },
+      outcome: "settled",
+    });
+    box = await sandbox({}, seed);
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "p.csv"),
+      [
+        "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,cbu",
+        `R1,ar_ars,ar_ars,1000,300,2900,ana.300@example.com,Ana Pérez,20055361682,${cbuA}`,
+        `R2,ar_ars,ar_ars,1000,,,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        "R3,ar_ars,cl_clp,1000,300,2100,,,,",
+        "",
+      ].join("\n"),
+    );
+    const result = await runCli(["submit", "p.csv", "--dry-run", "--json"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    const summary = JSON.parse(
+      result.stderr.split("\n").find((line) => line.startsWith("{")) ?? result.stdout,
+    );
+    expect([
+      summary.dry_run,
+      summary.payees.new_payees,
+      summary.payees.new_accounts,
+      summary.payees.found,
+    ]).to.deep.equal([true, 1, 1, 1]);
+    expect(result.stderr).to.include(
+      "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
+    );
+    const state = box.state();
+    expect(state.stats.calls).to.equal(2);
+    expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
+  });
 });
