@@ -267,18 +267,20 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
 }
 
 /**
- * Submitting rows by details needs their payees created at Bitex first, which this version
- * does not do: such a row is refused before anything is sent, never paid with empty ids.
+ * Submitting rows by details needs their payees resolved (and, for new ones, created) at
+ * the start of submit, which this version does not do: such a row is refused before
+ * anything is sent. A row with ids too is refused as well: paying it by its ids unchecked
+ * would pay the ids even where the details say someone else.
  */
 export function refuseRowsByDetails(file: string, rows: readonly ValidRow[]): void {
-  const first = rows.find((row) => row.recipientUserId === "" || row.withdrawalInstructionId === "");
+  const first = rows.find((row) => row.payee !== undefined);
   if (!first) return;
-  const count = rows.filter((row) => row.recipientUserId === "" || row.withdrawalInstructionId === "").length;
+  const count = rows.filter((row) => row.payee !== undefined).length;
   throw new BatchError(
     "input",
-    `${file}:${first.line}: ${count} row(s) name the payee by details only; paying them needs the payees and their accounts at Bitex, which submit does not create yet`,
+    `${file}:${first.line}: ${count} row(s) name the payee by details; submit does not resolve or create payees yet`,
     {
-      hint: "`bitex-batch submit --dry-run` checks them; to pay now, give recipient_user_id and withdrawal_instruction_id",
+      hint: "`bitex-batch validate --online` or `submit --dry-run` shows what they resolve to; to pay now, give recipient_user_id and withdrawal_instruction_id without the details columns",
     },
   );
 }

@@ -278,12 +278,12 @@ describe("plan: resolving payees by details", () => {
   });
 });
 
-describe("submit refuses rows by details only", () => {
+describe("submit refuses rows by details, with or without ids", () => {
   it("names the file, the first such line and how many, exit code input", () => {
     const rows = [
       row(2, undefined, { recipientUserId: "300", withdrawalInstructionId: "2100" }),
       row(3, payee("a@example.com", cbu(CBU_A))),
-      row(4, payee("b@example.com", cbu(CBU_B))),
+      row(4, payee("b@example.com", cbu(CBU_B)), { recipientUserId: "301", withdrawalInstructionId: "2101" }),
     ];
     let thrown: unknown;
     try {
@@ -294,7 +294,7 @@ describe("submit refuses rows by details only", () => {
     expect(thrown).to.be.instanceOf(BatchError);
     expect((thrown as BatchError).code).to.equal("input");
     expect((thrown as BatchError).message).to.equal(
-      "nomina.csv:3: 2 row(s) name the payee by details only; paying them needs the payees and their accounts at Bitex, which submit does not create yet",
+      "nomina.csv:3: 2 row(s) name the payee by details; submit does not resolve or create payees yet",
     );
     expect(() => refuseRowsByDetails("nomina.csv", rows.slice(0, 1))).not.to.throw();
   });
