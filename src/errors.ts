@@ -16,6 +16,8 @@ export type BatchErrorCode =
   | "refused" // a guard, a deadline or the quote gate refused a money step; nothing moved
   | "not_yet" // the batch is not where the command was asked to take it yet (a wait timed out)
   | "concurrent_writer" // the server shows outputs this run did not create and cannot account for
+  | "partial" // some requests were accepted (their money moves), others can no longer be
+  | "over_guard" // accepted, and the totals read afterwards are above --max-total
   | "not_writable" // a local file (state directory, journal, lock, report) cannot be written; nothing was sent
   | "write_failed" // a local file could not be written after something was sent
   | "internal";
@@ -39,6 +41,7 @@ export const EXIT = {
   usage: 2,
   stopped: 3,
   locked: 4,
+  partial: 5,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
@@ -55,6 +58,9 @@ export function exitCodeFor(error: unknown): number {
     case "locked":
     case "concurrent_writer":
       return EXIT.locked;
+    case "partial":
+    case "over_guard":
+      return EXIT.partial;
     case "unreachable":
     case "conflict":
     case "not_yet":

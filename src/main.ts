@@ -51,6 +51,8 @@ const EXIT_CODES = `Exit codes:
   2  nothing was done: usage, input, key, guard or local file problem; fix it and run again
   3  stopped before the end (signal, API unreachable, timeout): run the same command again
   4  another run holds the batch, or another writer touched it on the server
+  5  money moved, but not as asked: partly accepted (the rows not paid are in
+     <input>.remaining.csv), or accepted and then found above --max-total
 
 Environment: BITEX_API_KEY (or BITEX_API_KEY_FILE, a file only its owner can read), BITEX_API_URL, NO_COLOR.
 Documentation: README.md. bitex-batch help <command> shows a command's options.`;
@@ -105,7 +107,11 @@ const runCommand: Dispatch = async (command, options) => {
 };
 
 const withCsv = <T>(y: Argv<T>) =>
-  y.positional("csv", { type: "string", demandOption: true, describe: "the payroll CSV" });
+  y.positional("csv", {
+    type: "string",
+    demandOption: true,
+    describe: "the payroll: a CSV or an xlsx workbook",
+  });
 
 /** The flags of a command that reads a payroll file, by group as `help` shows them. */
 function fileFlags<T>(y: Argv<T>) {
@@ -128,6 +134,10 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     ran.exit = await dispatch(command, io ? { ...options, io } : options);
   };
   return yargs(argv)
+    .middleware((args) => {
+      // yargs hands a lone `-` (standard input) to the positional as an empty string.
+      if (args.csv === "" && argv.includes("-")) args.csv = "-";
+    })
     .scriptName("bitex-batch")
     .usage(
       "$0 <command> [options]\n\nPays many people at once through the Bitex CrossBorder API. API key: env BITEX_API_KEY or BITEX_API_KEY_FILE.",
@@ -187,7 +197,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
       "template [mode]",
-      "print a CSV template with the header and example rows (mode payees: by payee details)",
+      "print a payroll template with the header and example rows (mode payees: by payee details)",
       (y) =>
         y
           .positional("mode", { choices: ["ids", "payees"] as const, describe: "ids (default) or payees" })
@@ -195,6 +205,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (a) => run("template", templateOf(a)),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
+    .example("$0 template --format xlsx > payroll.xlsx", "start a new payroll workbook")
     .example("$0 template payees > payroll.csv", "start one that names payees by email, tax id and account")
     .command(
       "ports",

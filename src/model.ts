@@ -288,13 +288,18 @@ export interface InputRecord {
   /** Unknown columns by (unique) header name, only with `keepColumns`. */
   extra?: Record<string, string>;
   problems?: readonly RecordProblem[];
+  /** Money cells read from a workbook's number cells: exact decimals, whatever separator the text cells use. */
+  exact?: readonly MoneyColumn[];
 }
+
+export type MoneyColumn = "amount" | "budget";
 
 /** A record as validation checks it: every input column's cell (trimmed like the reader does). */
 export interface InputRow {
   line: number;
   raw: RawCells;
   problems: readonly RecordProblem[];
+  exact?: readonly MoneyColumn[];
 }
 
 export interface PlannedRequest {

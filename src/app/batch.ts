@@ -1,16 +1,23 @@
 /**
  * The batch a command works on, from the file: the same batch id rules, validation and plan
  * as `submit`, and what the batch's journal says (docs/design.md section 12: `quote`, `accept`
- * and `status` name the file, never a batch id the operator has to copy around).
+ * and `status` name the file, never a batch id the operator has to copy around). A file
+ * edited since its batch began still leads to that batch: it is read from the copy kept
+ * when it was submitted (batch/input-copy.ts), so the report keeps every row it had, by its line.
  */
-
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
+import { earlierBatches } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournal } from "../batch/journal.js";
-import { journalPathFor } from "../batch/paths.js";
+import { inputCopyPath, journalPathFor } from "../batch/paths.js";
+import { apiIdentity } from "../bitex/url.js";
+import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
-import { type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import type { Console } from "./session.js";
 
 export interface Batch {
@@ -21,22 +28,109 @@ export interface Batch {
   past: JournalState;
 }
 
-export async function openBatch(args: LoadArgs, stateDir: string, out: Console): Promise<Batch> {
-  const loaded = await loadBatch(args, out);
+function planOf(loaded: Loaded): Plan {
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
   refuseRowsByDetails(loaded.file, valid);
-  const batchPlan = plan(loaded.batchId, valid);
-  const journalPath = journalPathFor(stateDir, loaded.batchId);
-  const past = foldJournal(await readJournal(journalPath));
+  return plan(loaded.batchId, valid);
+}
+
+/** The batch as submitted, from its copy of the input; null when no copy was kept. */
+async function fromCopy(
+  args: LoadArgs,
+  stateDir: string,
+  dir: string,
+  batchId: string,
+  reportPath: string,
+  out: Console,
+): Promise<Loaded | null> {
+  const copy = inputCopyPath(stateDir, dir);
+  if (!(await stat(copy).catch(() => null))) return null;
+  const loaded = await loadBatch(
+    { ...args, csv: copy, batchId, report: reportPath },
+    // Its notices (encoding, columns) were said when the batch was submitted.
+    Object.assign(Object.create(out) as Console, { info: () => undefined }),
+  );
+  return { ...loaded, file: args.csv };
+}
+
+/**
+ * `apiUrl`: the API the command points at (null for none), so that a batch of another API
+ * with a file of the same name is never taken for this one.
+ */
+export async function openBatch(
+  args: LoadArgs,
+  stateDir: string,
+  out: Console,
+  apiUrl: string | null = null,
+  options: { readOnly?: boolean } = {},
+): Promise<Batch> {
+  let loaded = await loadBatch(args, out);
+  // Batches are per API (batch-dir.ts): the same id on another API has its own journal and report.
+  const reportFor = (dir: string, batchId: string) =>
+    args.report ??
+    (apiUrl && dir !== batchId
+      ? apiReportPath(args.csv, apiUrl, args.reportFormat === "xlsx")
+      : defaultReportPath(args.csv, args.reportFormat));
+  const dir = await batchDirName(stateDir, loaded.batchId, apiUrl);
+  loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
+  let batchPlan = planOf(loaded);
+  let journalPath = journalPathFor(stateDir, dir);
+  const journalOf = async (path: string) => {
+    try {
+      return foldJournal(await readJournal(path));
+    } catch (error) {
+      // A read-only command needs no journal: the server has the batch, by external_id.
+      if (!options.readOnly || !(error instanceof DiskError)) throw error;
+      out.warn(
+        `cannot read the journal ${path} (${error.errno}): reading the batch from the server by its external ids`,
+      );
+      return foldJournal([]);
+    }
+  };
+  let past = await journalOf(journalPath);
   if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
-    throw new BatchError(
-      "input",
-      `${loaded.file}: the journal of batch ${loaded.batchId} was written for different rows`,
-      {
-        hint: "name the file the batch was submitted from, or pass that batch's --batch-id",
-      },
+    const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
+    if (!original) {
+      throw new BatchError(
+        "input",
+        `${loaded.file}: the journal of batch ${loaded.batchId} was written for different rows`,
+        {
+          hint: "name the file the batch was submitted from, or pass that batch's --batch-id",
+        },
+      );
+    }
+    out.warn(
+      `${loaded.file} changed since batch ${loaded.batchId} began (${past.begin.at}); following that batch as it was submitted`,
     );
+    loaded = original;
+    batchPlan = planOf(loaded);
+  } else if (!past.begin && args.batchId === undefined) {
+    // No batch of these bytes: the file may have been edited since its batch began.
+    const same = (api: string | undefined) =>
+      apiUrl === null || (api !== undefined && apiIdentity(api) === apiIdentity(apiUrl));
+    const earlier = (await earlierBatches(stateDir, dir)).find(
+      (batch) => basename(batch.file) === basename(loaded.file) && same(batch.api),
+    );
+    const original = earlier
+      ? await fromCopy(
+          args,
+          stateDir,
+          earlier.dir,
+          earlier.batchId,
+          reportFor(earlier.dir, earlier.batchId),
+          out,
+        )
+      : null;
+    if (earlier && original) {
+      out.warn(
+        `${loaded.file} changed since batch ${earlier.batchId} began (${earlier.begunAt}); following that batch as it was submitted`,
+      );
+      loaded = original;
+      batchPlan = planOf(loaded);
+      journalPath = journalPathFor(stateDir, earlier.dir);
+      past = await journalOf(journalPath);
+    }
   }
   if (batchPlan.requests.length === 0) {
     throw new BatchError("input", `${loaded.file}: no valid rows, so no batch to follow`, {

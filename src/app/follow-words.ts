@@ -1,9 +1,17 @@
-/** The words of the follow-through: each request's state, the guard's figures, the next command. */
+/**
+ * The words of the follow-through: each request's state, the guard's figures, the next
+ * command, and what an accept refused, partly done or found above the guard says.
+ */
 import { differenceInMinutes, format as formatDate } from "date-fns";
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { padScale } from "../decimal.js";
+import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { BatchFollow } from "../follow/run.js";
+import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
+import { remainingPath } from "../report/remaining.js";
+import type { Console } from "./session.js";
 
 const local = (iso: string | null) => (iso ? formatDate(new Date(iso), "yyyy-MM-dd HH:mm:ss") : "?");
 
@@ -42,6 +50,8 @@ export function guardLines(guard: GuardResult): string[] {
 
 /** The next command, when the batch is not final yet. */
 export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | null): string | null {
+  // A request that must never be accepted as it stands: no figures to advise.
+  if (follow.unacceptable) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
   if (states.has("none")) return `next: bitex-batch submit ${csv} (rows not created yet)`;
   if (states.has("draft")) return `next: bitex-batch quote ${csv}`;
@@ -62,4 +72,73 @@ export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | 
 export function spendOf(follow: BatchFollow): GuardResult {
   const requests = follow.views.flatMap((view) => (view.request ? [view.request] : []));
   return { spend: checkGuard(requests, [], new Date()).spend, problems: [] };
+}
+
+export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) =>
+    view.request && stepDone("accept_quote", view.request.state) ? [view.request] : [],
+  );
+
+/** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
+export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) => (view.request?.state === "cancelled" ? [view.request] : []));
+
+/** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
+export function acceptRefusedLine(follow: BatchFollow): string {
+  const earlier = acceptedRequests(follow);
+  return earlier.length > 0
+    ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before); the batch's quotes against --max-total:`
+    : "nothing accepted: the batch's quotes against --max-total:";
+}
+
+/** What to do after an accept the guard refused: never a new --batch-id for created rows. */
+export function acceptRefusedHint(csv: string, follow: BatchFollow): string {
+  if (lostRequests(follow).length > 0)
+    return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them`;
+  if (follow.stranded)
+    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status ${csv} writes ${remainingPath(csv)} with the batch's rows, to submit`;
+  return `check the quotes (bitex-batch quote ${csv} prints them) and --max-total`;
+}
+
+/** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
+export function acceptedAbove(follow: BatchFollow): BatchError {
+  const words = follow.acceptedAbove.map((spend) => {
+    const ids = acceptedRequests(follow)
+      .filter((request) => senderCurrency(request) === spend.currency)
+      .map((request) => `${request.id} (${request.total_to_spend})`);
+    return `${spend.currency}: the accepted quotes spend ${spend.total}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
+  });
+  return new BatchError(
+    "over_guard",
+    `ACCEPTED ABOVE --max-total (read after accepting): ${words.join("; ")}`,
+    {
+      hint: "the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (bitex-batch status <csv> shows every row)",
+    },
+  );
+}
+
+/** Some requests accepted (their money moves), others lost: said as such, never as "nothing accepted". */
+export function partlyAccepted(
+  out: Console,
+  csv: string,
+  batchId: string,
+  follow: BatchFollow,
+  accepted: readonly ConciergeRequest[],
+  lost: readonly ConciergeRequest[],
+): BatchError {
+  const rowsOf = (requests: readonly ConciergeRequest[]) =>
+    follow.views
+      .filter((view) => view.request && requests.includes(view.request))
+      .reduce((sum, view) => sum + view.planned.rows.length, 0);
+  const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
+  out.warn(
+    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${rowsOf(accepted)} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+  );
+  return new BatchError(
+    "partial",
+    `batch ${batchId} is partly accepted: ${rowsOf(accepted)} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
+    {
+      hint: `the rows not paid are in ${remainingPath(csv)}: bitex-batch submit ${remainingPath(csv)} pays them (and nobody else); bitex-batch status ${csv} --watch follows the rest`,
+    },
+  );
 }

@@ -5,19 +5,41 @@
  */
 import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { lockPathFor } from "../batch/paths.js";
+import { lockPathBeside } from "../batch/paths.js";
+import { apiIdentity } from "../bitex/url.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
+import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
-import { type ApiArgs, type Connection, checkCallLimits, connect, shownNumber } from "./connect.js";
-import { guardLines, nextLine, requestLines, spendOf } from "./follow-words.js";
+import {
+  type ApiArgs,
+  type Connection,
+  checkCallLimits,
+  connect,
+  resolveApi,
+  shownNumber,
+} from "./connect.js";
+import { refuseFewerFacts } from "./finish.js";
+import {
+  acceptedAbove,
+  acceptedRequests,
+  acceptRefusedHint,
+  acceptRefusedLine,
+  guardLines,
+  lostRequests,
+  nextLine,
+  partlyAccepted,
+  requestLines,
+  spendOf,
+} from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
+import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -121,12 +143,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       } else if (step === "accept") {
         guard = await follow.accept(plan.maxTotals, () => new Date());
         if (guard.problems.length > 0) {
-          out.warn("nothing accepted: the batch's quotes against --max-total:");
+          out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
-            hint: `check the quotes (bitex-batch quote ${args.csv} prints them) and --max-total; the rows of a lapsed or cancelled request need a new batch: bitex-batch submit ${args.csv} --batch-id <new id>`,
+            hint: acceptRefusedHint(args.csv, follow),
           });
         }
+        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        // The server's figures, as read after the accepts.
         out.info("accepted, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
@@ -139,8 +163,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
     stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice");
+    // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
+    if (stopped.code === "refused" && plan.steps.includes("accept"))
+      await follow.read().catch(() => undefined);
   } finally {
     await journal?.close();
+  }
+  if (plan.steps.includes("accept") && stopped?.code === "refused") {
+    const accepted = acceptedRequests(follow);
+    const lost = lostRequests(follow);
+    if (accepted.length > 0 && lost.length > 0)
+      stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost);
   }
   if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".
@@ -152,7 +185,25 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       },
     );
   }
-  if (follow.views.length > 0) await writeOut();
+  // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
+  const known = follow.views.some((view) => view.request !== null);
+  if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
+    await writeOut();
+  const remaining =
+    follow.views.length > 0 && known
+      ? await writeRemainingFile(out, {
+          csv: args.csv,
+          source: batch.loaded.source,
+          checked: () => batch.loaded.checked(),
+          outcomes: follow.rowOutcomes(new Date()),
+          journalPath: batch.journalPath,
+          requestStates: new Map(
+            follow.views.flatMap((view) =>
+              view.request ? [[view.request.id, view.request.state] as const] : [],
+            ),
+          ),
+        })
+      : 0;
   const now = new Date();
   out.summary([...requestLines(follow, now), ...(tally ? tallyLines(tally) : [])]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
@@ -169,9 +220,20 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     : following
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
       : EXIT.ok;
-  out.json(jsonOf(context, follow, tally, exitCode, stopped));
+  out.json({
+    ...jsonOf(context, follow, tally, exitCode, stopped),
+    remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
+  });
   if (stopped) throw withRerun(stopped, session.resumeHint);
   return exitCode;
+}
+
+/** Whether the report at `reportPath` holds rows created on the server (refuseFewerFacts says so). */
+async function reportHoldsCreated(reportPath: string): Promise<boolean> {
+  return refuseFewerFacts(reportPath).then(
+    () => false,
+    () => true,
+  );
 }
 
 async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFollow): Promise<Tally> {
@@ -253,11 +315,12 @@ async function followOpened(
   session: Session,
 ): Promise<number> {
   const { out } = session;
-  const batch = await openBatch(args, args.stateDir, out);
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
+  // Batches are per API (batch/batch-dir.ts): the API the command points at picks the batch.
+  const apiUrl = resolveApi(args)?.url ?? null;
+  const batch = await openBatch(args, args.stateDir, out, apiUrl, { readOnly });
   let lock: Lock | null = null;
-  if (!readOnly)
-    lock = await acquireLock(lockPathFor(args.stateDir, batch.loaded.batchId), (line) => out.warn(line));
+  if (!readOnly) lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line));
   let connection: Connection | undefined;
   const forget = session.stops.hold({
     stop: () => connection?.client.gate.close(),
@@ -267,7 +330,7 @@ async function followOpened(
   const disarm = session.stops.arm();
   try {
     connection = await connect(args, out, { concurrency: args.concurrency, rate: args.rate });
-    if (batch.past.begin && batch.past.begin.api !== connection.apiUrl) {
+    if (batch.past.begin && apiIdentity(batch.past.begin.api) !== apiIdentity(connection.apiUrl)) {
       throw new BatchError(
         "input",
         `batch ${batch.loaded.batchId} was started against ${batch.past.begin.api}, not ${connection.apiUrl}`,

@@ -1,4 +1,5 @@
 /** Read → validate → plan, shared by `validate` and `submit`. Nothing here talks to the API. */
+import { createReadStream } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
@@ -17,6 +18,8 @@ export interface LoadArgs {
   csv: string;
   report?: string;
   encoding: EncodingOption;
+  /** The sheet of an xlsx input. */
+  sheet?: string;
   delimiter?: string;
   decimalSeparator?: "." | ",";
   senderPort?: string;
@@ -39,7 +42,12 @@ export interface EarlyRows {
 }
 
 export interface Loaded {
+  /** The input file as the operator names it. */
   file: string;
+  /** The file read: `file`, or the copy of it kept when its batch began (the file was edited since). */
+  source: string;
+  /** The batch id the file's name and bytes give, whatever --batch-id says. */
+  contentId: string;
   reportPath: string;
   batchId: string;
   extraColumns: string[];
@@ -116,6 +124,8 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
   };
   const file = await checkFile(args.csv, {
     encoding: args.encoding,
+    ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+    onNotice: (notice: string) => out.info(notice),
     hash,
     delimiter,
     keepColumns: args.keepColumns,
@@ -153,9 +163,12 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
       );
     }
   }
-  const batchId = args.batchId ?? batchIdOf(hash);
+  const contentId = batchIdOf(hash);
+  const batchId = args.batchId ?? contentId;
   return {
     file: args.csv,
+    source: args.csv,
+    contentId,
     reportPath,
     batchId,
     extraColumns: file.extraColumns,
@@ -163,4 +176,11 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
     checked,
     earlyHeld: file.earlyHeld,
   };
+}
+
+/** The id the bytes of `path` give under the file name `name` (as `loadBatch` derives it). */
+export async function contentIdOf(path: string, name: string): Promise<string> {
+  const hash = batchIdHash(name);
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return batchIdOf(hash);
 }

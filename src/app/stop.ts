@@ -27,7 +27,9 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
     return new BatchError(
       "refused",
       `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
-      { hint: "run bitex-batch status <csv> to see every row; a cancelled request's rows need a new batch" },
+      {
+        hint: "run bitex-batch status <csv>: it shows every row and writes <input>.remaining.csv with the rows not paid, to submit once fixed",
+      },
     );
   }
   if (error instanceof ApiError && error.kind === "not_found" && !sentAny) {

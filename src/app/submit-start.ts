@@ -1,6 +1,7 @@
 /** Where a submit starts: what its journal already holds, and the undoing of a run refused at the door. */
 import { rm, truncate } from "node:fs/promises";
 import { foldJournal, readJournal } from "../batch/journal.js";
+import { inputCopyPathBeside } from "../batch/paths.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 
 /**
@@ -15,8 +16,11 @@ export async function refusedAtTheDoor(
   journalBefore: number | null,
   resumeHint: string,
 ): Promise<BatchError> {
-  if (journalBefore === null) await rm(journalPath, { force: true });
-  else await truncate(journalPath, journalBefore);
+  if (journalBefore === null) {
+    await rm(journalPath, { force: true });
+    // A batch that never began keeps no copy of its input either.
+    await rm(inputCopyPathBeside(journalPath), { force: true });
+  } else await truncate(journalPath, journalBefore);
   const what =
     stopped.code === "auth"
       ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"

@@ -6,8 +6,10 @@
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { refuseNewBatchOfOldPayments } from "../batch/history.js";
+import { keepInputCopy } from "../batch/input-copy.js";
 import { foldJournal, readJournal } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "../batch/paths.js";
@@ -16,17 +18,19 @@ import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
 import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
+import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { submitPlan } from "../submit/engine.js";
 import type { SettlePolicy } from "../submit/policy.js";
 import type { ReportFormat } from "../writers/dialect.js";
-import { checkCallLimits, connect } from "./connect.js";
+import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
-import { loadBatch, validationReportPath } from "./load.js";
+import { contentIdOf, loadBatch, validationReportPath } from "./load.js";
 import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
 import { Problems } from "./problems.js";
+import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import { refusedAtTheDoor, startingPoint } from "./submit-start.js";
@@ -137,7 +141,12 @@ async function submitWatched(
   const { out } = session;
   const signal = session.stops.signal;
   const follow = prepared.follow;
-  const loaded = await loadBatch(args, out);
+  let loaded = await loadBatch(args, out);
+  // Batches are per API: the same batch id on another API has its own journal and report.
+  const apiUrl = args.dryRun || args.sandbox ? null : (resolveApi(args)?.url ?? null);
+  const dirName = await batchDirName(args.stateDir, loaded.batchId, apiUrl);
+  if (apiUrl && dirName !== loaded.batchId && args.report === undefined)
+    loaded = { ...loaded, reportPath: apiReportPath(loaded.file, apiUrl, args.reportFormat === "xlsx") };
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
       hint: session.resumeHint,
@@ -217,8 +226,8 @@ async function submitWatched(
       stateDir = sandboxDir;
     }
     held.dropState = dropSandboxState;
-    await mkdir(batchDirFor(stateDir, loaded.batchId), { recursive: true, mode: 0o700 });
-    lock = await acquireLock(lockPathFor(stateDir, loaded.batchId), (line) => out.warn(line));
+    await mkdir(batchDirFor(stateDir, dirName), { recursive: true, mode: 0o700 });
+    lock = await acquireLock(lockPathFor(stateDir, dirName), (line) => out.warn(line));
     held.lock = lock;
   } catch (error) {
     dropSandboxState();
@@ -227,13 +236,17 @@ async function submitWatched(
     throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
   }
   try {
-    // An explicit batch id is the operator's decision; otherwise an edited file, or the same
-    // payments under another name, is refused while an earlier batch may have paid them.
-    if (args.batchId === undefined)
+    // An explicit batch id is the operator's decision; otherwise an edited file, the same
+    // payments under another name, or a near copy is refused while an earlier batch of the
+    // same API may have paid them. The embedded emulator's batches die with their state dir.
+    if (args.batchId === undefined && apiUrl !== null)
       await refuseNewBatchOfOldPayments(stateDir, {
         batchId: loaded.batchId,
+        dir: dirName,
         file: loaded.file,
         plan: batchPlan,
+        apiUrl,
+        remainingFile: remainingPath(loaded.file),
       });
     const connection = await connect(args, out, {
       concurrency: args.concurrency,
@@ -242,7 +255,7 @@ async function submitWatched(
     });
     held.connection = connection;
     const total = valid.length;
-    const journalPath = journalPathFor(stateDir, loaded.batchId);
+    const journalPath = journalPathFor(stateDir, dirName);
     // How the journal stood: a run refused at the door puts it back exactly (append-only file).
     const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
@@ -261,6 +274,24 @@ async function submitWatched(
         `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
+    // Standard input can be read only once: no copy of it (quote, accept, status need the file).
+    const kept =
+      loaded.file === "-" ||
+      (await keepInputCopy(loaded.file, stateDir, dirName, async (copy) => {
+        return (await contentIdOf(copy, basename(loaded.file))) === loaded.contentId;
+      }).catch((error: unknown) => {
+        if (!isDiskFailure(error)) throw error;
+        throw diskFailure(error, {
+          action: "keep a copy of the input",
+          path: stateDir,
+          sentAny: already !== null,
+          hint: session.resumeHint,
+        });
+      }));
+    if (!kept)
+      out.warn(
+        `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,
+      );
     const progress = session.progress?.(total, "submit", already?.created ?? 0) ?? { tick() {}, stop() {} };
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {
@@ -303,7 +334,7 @@ async function submitWatched(
     if (resumed && resumed.created === total) {
       out.warn(
         `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
-          "For a new payment run of the same file, pass --batch-id <new id>.",
+          `bitex-batch status ${args.csv} shows where each row is, and writes ${remainingPath(args.csv)} with any row not paid.`,
       );
     }
     const rows = reportRows(
@@ -330,6 +361,14 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
+    await writeRemainingFile(out, {
+      csv: args.csv,
+      source: loaded.source,
+      checked: () => loaded.checked(),
+      outcomes,
+      requestStates: new Map(),
+      journalPath,
+    });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {

@@ -3,22 +3,27 @@
  * file's bytes never silently pays a file twice (an edited file is a new batch, and so is
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
-import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import { type Plan, paymentIdentity, paymentKey } from "../model.js";
+import type { Plan } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
+import { findNearCopy, paymentOf } from "./near-copy.js";
 import { journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
   batchId: string;
+  /** Its directory under the state directory (batch-dir.ts: per API). */
+  dir: string;
   /** The input file as that batch named it. */
   file: string;
   begunAt: string;
   created: number;
   /** Rows whose create was sent without an outcome on record: they may have been paid. */
   maybeSent: number;
+  /** The API it was begun on. */
+  api: string;
   /** Its paymentsDigest, when its journal has one. */
   payments: string | undefined;
 }
@@ -34,22 +39,21 @@ export function paymentsDigest(plan: Plan): string {
   let rows = 0;
   for (const request of plan.requests) {
     for (const row of request.rows) {
-      const text = paymentKey(paymentIdentity(row));
-      sum = (sum + BigInt(`0x${createHash("sha256").update(text).digest("hex").slice(0, 32)}`)) % modulus;
+      sum = (sum + BigInt(`0x${paymentOf(row)}`)) % modulus;
       rows++;
     }
   }
   return `${rows}:${sum.toString(16).padStart(32, "0")}`;
 }
 
-/** Every other batch of the state directory that created, or may have created, at least one output. */
+/** Every other batch (`exceptBatchId`: a directory name) of the state directory that created, or may have created, at least one output. */
 export async function earlierBatches(stateDir: string, exceptBatchId: string): Promise<EarlierBatch[]> {
   const names = await readdir(stateDir).catch(() => [] as string[]);
   const found: EarlierBatch[] = [];
-  for (const batchId of names) {
-    if (batchId === exceptBatchId) continue;
+  for (const dir of names) {
+    if (dir === exceptBatchId) continue;
     // A stray file or an unreadable directory is no batch this tool can speak for.
-    const entries = await readJournal(journalPathFor(stateDir, batchId)).catch(() => []);
+    const entries = await readJournal(journalPathFor(stateDir, dir)).catch(() => []);
     const state = foldJournal(entries);
     if (!state.begin) continue;
     let created = 0;
@@ -60,9 +64,11 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
     }
     if (created + maybeSent === 0) continue;
     found.push({
-      batchId,
+      batchId: state.begin.batch_id ?? dir,
+      dir,
       file: state.begin.file,
       begunAt: state.begin.at,
+      api: state.begin.api,
       created,
       maybeSent,
       payments: state.begin.payments,
@@ -81,25 +87,30 @@ export function paidWords(batch: EarlierBatch): string {
 }
 
 /**
- * An edited file is a new batch, and so is the same file under another name: refuse to pay
- * it silently while an earlier batch of the state directory has sent rows (created, or sent
- * without an answer) from a file of that name, or holds exactly the same payments.
+ * An edited file is a new batch, and so is the same file under another name, and so is a
+ * near copy (near-copy.ts): refuse to pay it silently while an earlier batch of the same API
+ * has sent rows (created, or sent without an answer) from a file of that name, holds exactly
+ * the same payments, or paid most of them lately. `dir` is the batch's directory (batch-dir.ts);
+ * `remainingFile` the input's remaining file, which the refusal points at.
  */
 export async function refuseNewBatchOfOldPayments(
   stateDir: string,
-  loaded: { batchId: string; file: string; plan: Plan },
+  loaded: { batchId: string; dir: string; file: string; plan: Plan; apiUrl: string; remainingFile: string },
 ): Promise<void> {
   const batchPlan = loaded.plan;
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.batchId)).catch(() => null)) return;
-  const earlier = await earlierBatches(stateDir, loaded.batchId);
+  if (await stat(journalPathFor(stateDir, loaded.dir)).catch(() => null)) return;
+  // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
+  const earlier = (await earlierBatches(stateDir, loaded.dir)).filter(
+    (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl),
+  );
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
   if (last) {
     throw new BatchError(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: "put only the rows still to pay in a new file, or pass --batch-id <new id> if this is a new payment run",
+        hint: `nothing was sent; bitex-batch status ${loaded.file} follows that batch and writes ${loaded.remainingFile} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
@@ -110,7 +121,17 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
       {
-        hint: "nothing was sent; if this is a new payment run of the same payments (next month's payroll), pass --batch-id <new id>",
+        hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
+      },
+    );
+  }
+  const near = await findNearCopy(stateDir, batchPlan, loaded.apiUrl);
+  if (near) {
+    throw new BatchError(
+      "input",
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) paid or may have paid; sending it as a new batch could pay them again`,
+      {
+        hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

@@ -35,7 +35,15 @@ export type JournalEntry =
     }
   | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
-  | ({ t: "intent"; line: number; request_id: string; reference?: string; at: string } & Created)
+  /** `payment`: the row's paymentOf, for the near-copy rule (absent in older journals). */
+  | ({
+      t: "intent";
+      line: number;
+      request_id: string;
+      reference?: string;
+      payment?: string;
+      at: string;
+    } & Created)
   | ({
       t: "created";
       line: number;

@@ -5,7 +5,7 @@
  * `~/.local/state/bitex-batch`), and under it each batch's journal and lock.
  */
 import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 
 export const STATE_DIR_DESCRIPTION = "$XDG_STATE_HOME/bitex-batch, else ~/.local/state/bitex-batch";
 
@@ -26,6 +26,19 @@ export const journalPathFor = (stateDir: string, batchId: string) =>
 /** The batch's lock: one run of a batch at a time on this host. */
 export const lockPathFor = (stateDir: string, batchId: string) =>
   join(batchDirFor(stateDir, batchId), "lock");
+
+/** The input file as the batch was submitted (input-copy.ts), beside its journal. */
+export const inputCopyPath = (stateDir: string, batchId: string) =>
+  join(batchDirFor(stateDir, batchId), "input.csv");
+
+/** The lock of the batch whose journal is `journalPath`. */
+export const lockPathBeside = (journalPath: string) => join(dirname(journalPath), "lock");
+
+/** The input copy of the batch whose journal is `journalPath`. */
+export const inputCopyPathBeside = (journalPath: string) => join(dirname(journalPath), "input.csv");
+
+/** The lines a batch released to its remaining file (near-copy.ts), beside its journal. */
+export const releasedPathFor = (journalPath: string) => join(dirname(journalPath), "released.json");
 
 /**
  * With --sandbox the state directory is a temporary one of its own, removed at the end: the

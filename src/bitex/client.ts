@@ -30,6 +30,7 @@ import {
 } from "./jsonapi.js";
 import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
+import { keyScrubber } from "./scrub.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
 
@@ -136,6 +137,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   };
   // A server echoing the key back must not put it into a report or a log line.
   const redact = (text: string) => text.split(apiKey).join("<redacted>");
+  // …nor a report cell, a journal line, an export row or --json.
+  const scrub = keyScrubber(apiKey);
 
   const id = (value: string) => encodeURIComponent(value);
   // "GET /concierge_ports?page[size]=500" reads better in a log line than %5B…%5D.
@@ -194,7 +197,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     // The server said yes to a create: if we cannot read what it made, it still made it.
     const sent = method === "POST" ? "maybe" : "no";
     try {
-      return decode(parseJson(text, MONEY_ATTRIBUTES));
+      return decode(scrub(parseJson(text, MONEY_ATTRIBUTES)));
     } catch (error) {
       if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request);
       if (error instanceof SyntaxError) throw badResponse(status, "the body is not JSON", sent, request);

@@ -38,13 +38,17 @@ export const REPORT_FLAGS = {
 } as const satisfies Record<string, Options>;
 
 export const INPUT_FLAGS = {
+  sheet: { type: "string", describe: "the workbook's sheet to read (xlsx input) [default: the first]" },
   encoding: {
     choices: ["auto", "utf8", "latin1", "windows-1252", "utf16le"] as const,
     default: "auto" as const,
-    describe: "input encoding",
+    describe: "input encoding (CSV only)",
   },
-  delimiter: { type: "string", describe: "input delimiter [default: detected among , ; tab |]" },
-  "decimal-separator": { choices: [".", ","] as const, describe: "decimal separator of the amounts" },
+  delimiter: { type: "string", describe: "input delimiter (CSV only) [default: detected among , ; tab |]" },
+  "decimal-separator": {
+    choices: [".", ","] as const,
+    describe: "decimal separator of the amounts (CSV only)",
+  },
   "sender-port": { type: "string", describe: "sender port for rows that leave it empty" },
   payer: { type: "string", describe: "payer user id for rows that leave it empty" },
   "allow-duplicates": {
@@ -140,6 +144,10 @@ export const TEMPLATE_FLAGS = {
     default: "csv" as const,
     describe: "csv; excel (; and decimal comma); excel-en",
   },
+  format: {
+    choices: ["csv", "excel", "excel-en", "xlsx"] as const,
+    describe: "as --report-format, or xlsx: a workbook (redirect it to a file)",
+  },
 } as const satisfies Record<string, Options>;
 
 export const EXPORT_FLAGS = {
@@ -219,6 +227,7 @@ export function inputOf(
     report: a.report,
     reportFormat: a["report-format"],
     encoding: a.encoding,
+    sheet: a.sheet,
     delimiter: a.delimiter,
     decimalSeparator: a["decimal-separator"],
     senderPort: a["sender-port"],
@@ -253,10 +262,15 @@ export function submitOf(a: Parsed<typeof SUBMIT_FLAGS>) {
 
 export function templateOf(a: Parsed<typeof TEMPLATE_FLAGS> & { mode?: string }): {
   reportFormat: CsvFormat;
+  format?: CsvFormat | "xlsx";
   mode?: "payees";
 } {
   // `template payees`: the payroll by payee details; plain `template`, by Bitex ids.
-  return { reportFormat: a["report-format"], ...(a.mode === "payees" ? { mode: "payees" as const } : {}) };
+  return {
+    reportFormat: a["report-format"],
+    format: a.format,
+    ...(a.mode === "payees" ? { mode: "payees" as const } : {}),
+  };
 }
 
 export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {

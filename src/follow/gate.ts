@@ -15,6 +15,8 @@ import type { RequestView } from "./read.js";
 export type GateProblem =
   /** Rows not created yet: `submit` must finish first. */
   | { kind: "unfinished"; message: string }
+  /** Rows never created in a request that left draft (quoted by someone else): they can never join it. */
+  | { kind: "stranded"; message: string }
   /** Rows the server refused: quoting would leave them out for good. */
   | { kind: "partial"; message: string }
   /** The request holds outputs that are not the batch's, or the listing cannot be trusted. */
@@ -69,10 +71,15 @@ export function checkGate(view: RequestView, journal: JournalState, options: Gat
   const failed = view.missing.filter((row) => journal.rows.get(row.line)?.status === "failed");
   const unfinished = view.missing.filter((row) => journal.rows.get(row.line)?.status !== "failed");
   if (unfinished.length > 0) {
-    problems.push({
-      kind: "unfinished",
-      message: `request ${request.id}: line(s) ${named(unfinished.map((r) => String(r.line)))} not created yet`,
-    });
+    const lines = named(unfinished.map((r) => String(r.line)));
+    problems.push(
+      request.state === "draft"
+        ? { kind: "unfinished", message: `request ${request.id}: line(s) ${lines} not created yet` }
+        : {
+            kind: "stranded",
+            message: `request ${request.id} is ${request.state} without line(s) ${lines}, which were never created (a request that left draft takes no more outputs)`,
+          },
+    );
   }
   if (failed.length > 0 && !options.allowPartial) {
     problems.push({

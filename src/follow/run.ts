@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JournalState, JournalWriter } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
+import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
@@ -39,6 +40,13 @@ export class BatchFollow {
   views: RequestView[] = [];
   /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
   stepped = false;
+  /**
+   * The gate found a request that must never be accepted as it stands (outputs that are not
+   * the batch's, or rows that can never join it): no figure of its quote is advice.
+   */
+  unacceptable = false;
+  /** A request left draft without rows of the batch (quoted by someone else): they can never join it. */
+  stranded = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
 
@@ -70,9 +78,27 @@ export class BatchFollow {
     for (;;) {
       await this.read();
       const problems = this.views.flatMap((view) => {
-        if (view.request && view.request.state !== "draft") return cancelledProblem(view.request);
+        if (view.request && view.request.state !== "draft") {
+          // An output that landed while the quote was in flight is in the quote: refused the same.
+          const gate = checkGate(view, this.options.past, { allowPartial: true });
+          const polluted = gate.filter((problem) => problem.kind === "polluted");
+          // Quoted by someone else while rows were still missing: they can never join it.
+          const lacking = gate.filter((problem) => problem.kind === "stranded");
+          return [
+            ...cancelledProblem(view.request),
+            ...polluted.map((problem) => ({
+              ...problem,
+              message: `${problem.message}; request ${view.request?.id} is ${view.request?.state} with them in its quote`,
+            })),
+            ...lacking,
+          ];
+        }
         return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
       });
+      if (
+        problems.some((problem) => problem.kind === "polluted" || problem.message.includes("never created"))
+      )
+        this.unacceptable = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
       const drafts = this.views.filter((view) => view.request?.state === "draft");
       const slow = drafts.filter((view) => quotedLater(view));
@@ -132,25 +158,56 @@ export class BatchFollow {
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
     if (!this.readAfterQuotes) await this.read();
+    // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
+    // accepted while some of its rows are missing can never take them any more.
     const gate = this.views.flatMap((view) =>
-      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }).filter(
-        (problem) => problem.kind === "polluted" || !this.options.allowPartial,
-      ),
+      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     );
     const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
     const guard = checkGuard(requests, maxTotals, now());
+    if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
+    if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
+      this.unacceptable = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
-    const open = requests.filter((request) => !stepDone("accept_quote", request.state));
+    if (requests.every((request) => stepDone("accept_quote", request.state))) return guard;
+    // The figures compared are read right before the accepts: a read made earlier may be stale.
+    const fresh = await this.readTotalsAgain(requests);
+    const checked = checkGuard(fresh, maxTotals, now());
+    if (checked.problems.length > 0) return checked;
+    const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
-    await Promise.all(
-      requests
-        .filter((request) => !stepDone("accept_quote", request.state))
-        .map((request) => runStep(this.stepContext(), "accept_quote", request)),
-    );
+    await Promise.all(open.map((request) => runStep(this.stepContext(), "accept_quote", request)));
     await this.read();
-    return guard;
+    // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
+    const after = checkGuard(
+      this.views.flatMap((view) => (view.request ? [view.request] : [])),
+      maxTotals,
+      now(),
+    );
+    this.acceptedAbove = after.spend.filter((s) => s.max !== null && compareText(s.total, s.max) > 0);
+    return { spend: after.spend, problems: [] };
+  }
+
+  /** Spend per currency found above --max-total after the accepts (empty when within). */
+  acceptedAbove: GuardResult["spend"] = [];
+
+  /** Each request read again (one GET each), its view updated; says which totals moved. */
+  private async readTotalsAgain(requests: readonly ConciergeRequest[]): Promise<ConciergeRequest[]> {
+    return Promise.all(
+      requests.map(async (request) => {
+        if (stepDone("accept_quote", request.state)) return request;
+        const fresh = await this.options.api.getRequest(request.id);
+        if (fresh.total_to_spend !== request.total_to_spend)
+          this.options.say(
+            `request ${fresh.id}: total_to_spend is ${fresh.total_to_spend ?? "none"} as read just now (an earlier read said ${request.total_to_spend ?? "none"})`,
+          );
+        const view = this.views.find((v) => v.request?.id === fresh.id);
+        if (view) view.request = fresh;
+        return fresh;
+      }),
+    );
   }
 
   /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
@@ -238,6 +295,8 @@ export class BatchFollow {
   }
 }
 
+const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
+
 /** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
 function stateLine(outcomes: readonly RowOutcome[]): string {
   const counts = new Map<string, number>();
@@ -275,11 +334,16 @@ function cancelledProblem(request: ConciergeRequest): GateProblem[] {
 
 function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
+  const quoted = problems.some((problem) => problem.message.includes("in its quote"));
   const hint = kinds.has("polluted")
-    ? "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
-    : kinds.has("unfinished")
-      ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-      : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+    ? quoted
+      ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
+      : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
+    : kinds.has("stranded")
+      ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+      : kinds.has("unfinished")
+        ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+        : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

@@ -42,6 +42,9 @@ export interface ReadResult {
   batches: AsyncIterable<InputRecord[]>;
 }
 
+/** What any reader (CSV or workbook) gives the checks: the header now, the records while iterated. */
+export type RecordsRead = Pick<ReadResult, "file" | "header" | "extraColumns" | "notices" | "batches">;
+
 const NO_PROBLEMS: readonly RecordProblem[] = Object.freeze([]);
 
 /** No cell of a payment needs more: a longer one is a pasted blob, not an id, amount or reference. */
@@ -61,7 +64,7 @@ function setOwn(target: Record<string, string>, key: string, value: string): voi
 }
 
 /** Unknown columns (unnamed ones too) get unique names: "nombre", "nombre_2", "column_7". */
-function extraNames(header: HeaderMap): Array<{ position: number; name: string }> {
+export function extraNames(header: HeaderMap): Array<{ position: number; name: string }> {
   const used = new Set<string>();
   const extras: Array<{ position: number; name: string }> = [];
   header.columns.forEach((column, position) => {
@@ -75,12 +78,13 @@ function extraNames(header: HeaderMap): Array<{ position: number; name: string }
   return extras;
 }
 
-function toRecord(
+/** `delimiter`: the CSV's, for the hint of a row longer than the header; null for a workbook. */
+export function toRecord(
   line: number,
   values: readonly string[],
   header: HeaderMap,
   extras: ReadonlyArray<{ position: number; name: string }> | null,
-  delimiter: Delimiter,
+  delimiter: Delimiter | null,
 ): InputRecord {
   const fields: Partial<Record<InputColumn, string>> = {};
   const { columns } = header;
@@ -116,16 +120,20 @@ function toRecord(
     const shown = beyond
       .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
       .join(", ");
-    record.problems = [
-      ...(record.problems ?? NO_PROBLEMS),
-      {
-        column: "",
-        code: "too_many_fields",
-        message: `the row has ${values.length} fields but the header has ${header.columns.length} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`,
-      },
-    ];
+    const message =
+      delimiter === null
+        ? `the row has ${values.length} cells but the header has ${header.columns.length} (extra: ${shown}); give those columns a header or clear them`
+        : `the row has ${values.length} fields but the header has ${header.columns.length} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`;
+    record.problems = [...(record.problems ?? NO_PROBLEMS), { column: "", code: "too_many_fields", message }];
   }
   return record;
+}
+
+/** The warning for unknown columns that are not kept, if any. */
+export function ignoredColumnsNotice(file: string, header: HeaderMap, keepColumns?: boolean): string | null {
+  if (keepColumns || header.unknown.length === 0) return null;
+  const names = header.unknown.map((name) => `"${name}"`).join(", ");
+  return `${file}: ignoring unknown column${header.unknown.length > 1 ? "s" : ""} ${names} (--keep-columns copies them into the report)`;
 }
 
 /** Reads the header now and the records while they are iterated (one pass over `source`). */
@@ -164,12 +172,8 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
     throw error;
   }
   const extras = options.keepColumns ? extraNames(header) : null;
-  if (!options.keepColumns && header.unknown.length > 0) {
-    const names = header.unknown.map((name) => `"${name}"`).join(", ");
-    notices.push(
-      `${file}: ignoring unknown column${header.unknown.length > 1 ? "s" : ""} ${names} (--keep-columns copies them into the report)`,
-    );
-  }
+  const ignored = ignoredColumnsNotice(file, header, options.keepColumns);
+  if (ignored) notices.push(ignored);
   const toRecords = (batch: readonly CsvRow[]) =>
     batch.map((row) => toRecord(row.line, row.values, header, extras, delimiter));
   async function* batches(): AsyncGenerator<InputRecord[]> {

@@ -12,6 +12,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { Hash } from "node:crypto";
+import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { BatchError } from "../errors.js";
@@ -146,21 +147,54 @@ function readError(file: string, cause: unknown): BatchError {
   });
 }
 
+/** `-`: standard input, read whole (it can be read only once), named "standard input". */
+async function stdinSource(options: { encoding?: EncodingOption; hash?: Hash }): Promise<Source> {
+  const file = "standard input";
+  const parts: Buffer[] = [];
+  try {
+    for await (const chunk of process.stdin) parts.push(chunk as Buffer);
+  } catch (cause) {
+    throw readError(file, cause);
+  }
+  const bytes = Buffer.concat(parts);
+  options.hash?.update(bytes);
+  return memorySource(file, decodeToUtf8(bytes, { file, encoding: options.encoding ?? "auto" }));
+}
+
 /** Opens `path` and makes pass 0. `hash` receives every byte of the file. */
 export async function openSource(
   path: string,
   options: { file: string; encoding?: EncodingOption; hash?: Hash },
 ): Promise<Source> {
+  if (path === "-") return stdinSource(options);
   const { file } = options;
   let handle: FileHandle;
   try {
-    handle = await open(path, "r");
+    // Non-blocking: a FIFO with no writer would otherwise hang here; it is refused below.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw readError(file, cause);
   }
   try {
     const before = await handle.stat();
     if (before.isDirectory()) throw readError(file, new Error("it is a directory"));
+    if (!before.isFile()) {
+      // A FIFO, a socket or a device (/dev/zero, /dev/urandom) never ends, or cannot be read twice.
+      const kind = before.isFIFO()
+        ? "a FIFO"
+        : before.isCharacterDevice() || before.isBlockDevice()
+          ? "a device"
+          : before.isSocket()
+            ? "a socket"
+            : "not a regular file";
+      throw new BatchError(
+        "input",
+        `${file}: ${kind}, not a regular file; only files (or - for standard input) are read`,
+        {
+          hint: "save the data to a file and name that file",
+        },
+      );
+    }
     const scan = await scanUtf8(handle, options.encoding ?? "auto", options.hash).catch((cause) => {
       throw readError(file, cause);
     });

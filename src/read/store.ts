@@ -8,6 +8,7 @@
 import {
   ALL_INPUT_COLUMNS as INPUT_COLUMNS,
   type InputRow,
+  type MoneyColumn,
   PAYEE_COLUMNS,
   type RawCells,
   type RecordProblem,
@@ -33,6 +34,8 @@ export class RowStore {
   /** Offset of each row in its block; a row ends where the next one starts, or at its block's end. */
   private starts: Uint32Array = new Uint32Array(1024);
   private readonly problems = new Map<number, readonly RecordProblem[]>();
+  /** Rows with money cells read from a workbook's numbers (rare in CSV: none). */
+  private readonly exact = new Map<number, readonly MoneyColumn[]>();
   private count = 0;
 
   /** `extraColumns`: the names under which kept unknown columns appear, in file order. */
@@ -67,6 +70,7 @@ export class RowStore {
     this.starts[index] = this.used;
     this.used += block.write(text, this.used, "utf8");
     if (row.problems.length > 0) this.problems.set(index, row.problems);
+    if (row.exact && row.exact.length > 0) this.exact.set(index, row.exact);
     return index;
   }
 
@@ -115,7 +119,14 @@ export class RowStore {
       if (cell !== "" || !PAYEE_COLUMNS.has(column)) raw[column] = cell;
     });
     raw.extra = extra;
-    return { line: this.lines[index] as number, raw, problems: this.problems.get(index) ?? NONE };
+    const row: InputRow = {
+      line: this.lines[index] as number,
+      raw,
+      problems: this.problems.get(index) ?? NONE,
+    };
+    const exact = this.exact.get(index);
+    if (exact) row.exact = exact;
+    return row;
   }
 
   *rows(): Generator<InputRow> {

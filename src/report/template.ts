@@ -44,3 +44,34 @@ export function templateCsv(format: CsvFormat): string {
   );
   return stringifyRecords([[...INPUT_COLUMNS], ...rows], dialect, true);
 }
+
+/**
+ * The template as a workbook: the header and the two examples, every text column (reference,
+ * ids, ports) formatted as Text, so that an id typed later keeps its leading zeros and all
+ * its digits; the money columns are numbers with two decimals shown.
+ */
+export async function templateXlsx(): Promise<Buffer> {
+  // Loaded here, not at the top: exceljs takes a while to load, and a CSV template never needs it.
+  const { default: exceljs } = await import("exceljs");
+  const workbook = new exceljs.Workbook();
+  workbook.creator = "bitex-batch";
+  const sheet = workbook.addWorksheet("payroll", { views: [{ state: "frozen", ySplit: 1 }] });
+  sheet.columns = INPUT_COLUMNS.map((column) => ({
+    header: column,
+    key: column,
+    width: Math.max(12, column.length + 2),
+    style: { numFmt: MONEY.has(column) ? "#,##0.00" : "@" },
+  }));
+  sheet.getRow(1).font = { bold: true };
+  for (const example of EXAMPLES) {
+    sheet.addRow(
+      INPUT_COLUMNS.map((column) => {
+        const value = example[column];
+        if (value === "") return null;
+        // A money cell holds the number; JSON numbers of this size are exact (13 digits + 2 decimals at most).
+        return MONEY.has(column) ? Number(value) : value;
+      }),
+    );
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}

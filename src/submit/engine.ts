@@ -23,6 +23,7 @@ import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
 import { requestOutputs } from "../batch/lookup.js";
+import { paymentOf } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
@@ -335,7 +336,14 @@ class Run implements RequestRun, WatchedRun {
     if (this.halted) return null;
     try {
       const { line, reference } = row; // the reference is for `export`, which joins rows by line
-      await this.journal.append({ t: "intent", line, request_id: requestId, reference, at: now() });
+      await this.journal.append({
+        t: "intent",
+        line,
+        request_id: requestId,
+        reference,
+        payment: paymentOf(row),
+        at: now(),
+      });
       // The run may have stopped while the intent was synced (another writer seen): send nothing more.
       if (this.halted) return null;
       this.sentAny = true;

@@ -5,7 +5,7 @@
 import { add, compare, type Decimal, decimal, format, rescale } from "../decimal.js";
 import type { CheckedRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
-import { scanAmount } from "./amount.js";
+import { scanAmount } from "../read/amount.js";
 
 export interface ExpectedTotal {
   currency: string;

@@ -1,17 +1,20 @@
 /**
- * A payment file → checked rows, in one call that owns its passes: pass A reads the file once,
+ * A payment file (CSV, or an xlsx workbook: told apart by their bytes) → checked rows, in one call that owns its passes: pass A reads the file once,
  * keeping every record compactly (RowStore) and what only the whole file says (FileFacts);
  * pass B (`checked()`) checks the stored rows, lazily, as often as it is asked. Nothing here
  * talks to the API or writes a file.
  */
 import type { Hash } from "node:crypto";
+import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
+import { containerOf } from "../read/container.js";
 import type { EncodingOption } from "../read/decode.js";
 import type { Delimiter } from "../read/dialect.js";
 import { headerGivesDetails, requiredColumns } from "../read/headers.js";
-import { readRecordsFrom } from "../read/records.js";
+import { type RecordsRead, readRecordsFrom } from "../read/records.js";
 import { openSource } from "../read/source.js";
 import { RowStore } from "../read/store.js";
+import { readWorkbook } from "../read/workbook.js";
 import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "./rows.js";
 
 export interface CheckFileOptions {
@@ -20,6 +23,10 @@ export interface CheckFileOptions {
   hash?: Hash;
   /** Forced delimiter; detected from the header line when absent. */
   delimiter?: Delimiter;
+  /** The sheet of a workbook to read (`--sheet`); refused for a CSV. */
+  sheet?: string;
+  /** A notice that came after the header (a workbook's totals row). */
+  onNotice?(notice: string): void;
   /** Unknown columns are kept for the report (`--keep-columns`). */
   keepColumns: boolean;
   validate: ValidateOptions;
@@ -48,15 +55,65 @@ export interface CheckedFile {
   earlyHeld: boolean;
 }
 
-export async function checkFile(path: string, options: CheckFileOptions): Promise<CheckedFile> {
+/** The file's records from the reader its bytes call for: a workbook's, or the CSV reader's. */
+async function openRecords(
+  path: string,
+  options: CheckFileOptions,
+): Promise<RecordsRead & { close(): Promise<void> }> {
+  const required = requiredColumns({ senderPortOption: options.validate.senderPort !== undefined });
+  if ((await containerOf(path, path)) === "workbook") {
+    // A workbook's cells carry their type: there is no text encoding, delimiter or decimal
+    // separator to choose, and accepting the option would pretend it changed something.
+    const textOptions = [
+      options.encoding !== "auto" ? "--encoding" : null,
+      options.delimiter !== undefined ? "--delimiter" : null,
+      options.validate.decimalSeparator !== undefined ? "--decimal-separator" : null,
+    ].filter((option) => option !== null);
+    if (textOptions.length > 0) {
+      throw new BatchError(
+        "usage",
+        `${textOptions.join(", ")}: ${path} is an Excel workbook, read by its cells' types; ${textOptions.length > 1 ? "these options are" : "this option is"} for CSV files only`,
+        {
+          hint: `leave out ${textOptions.join(" and ")} (a number cell is exact; a text amount's decimal separator is read from the sheet's own amounts)`,
+        },
+      );
+    }
+    return readWorkbook(path, {
+      file: path,
+      ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
+      requiredColumns: required,
+      keepColumns: options.keepColumns,
+      ...(options.hash ? { hash: options.hash } : {}),
+    });
+  }
+  if (options.sheet !== undefined) {
+    throw new BatchError(
+      "usage",
+      `--sheet ${JSON.stringify(options.sheet)}: ${path} is not a workbook (xlsx)`,
+      {
+        hint: "leave out --sheet for a CSV file",
+      },
+    );
+  }
   const source = await openSource(path, { file: path, encoding: options.encoding, hash: options.hash });
   try {
     const read = await readRecordsFrom(source, {
       delimiter: options.delimiter,
-      requiredColumns: requiredColumns({ senderPortOption: options.validate.senderPort !== undefined }),
+      requiredColumns: required,
       keepColumns: options.keepColumns,
     });
+    return { ...read, close: () => source.close() };
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+}
+
+export async function checkFile(path: string, options: CheckFileOptions): Promise<CheckedFile> {
+  const read = await openRecords(path, options);
+  try {
     await options.onHeader?.({ notices: read.notices, extraColumns: read.extraColumns });
+    const heard = read.notices.length;
     // One options object for every pass (FileFacts caches its context by identity).
     const validate = headerGivesDetails(read.header.index)
       ? { ...options.validate, payeeColumns: true }
@@ -75,6 +132,8 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
       }
       if (onRows && checked.length > 0) await onRows(checked);
     }
+    // A workbook's totals row is only known once its last row is read.
+    for (const notice of read.notices.slice(heard)) options.onNotice?.(notice);
     const context = facts.context(validate);
     return {
       extraColumns: read.extraColumns,
@@ -83,6 +142,6 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
       earlyHeld: early?.held(context) ?? false,
     };
   } finally {
-    await source.close();
+    await read.close();
   }
 }

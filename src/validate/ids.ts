@@ -14,6 +14,8 @@
  * The other shapes Excel gives numbers (thousands separators, `345.0`) lose nothing but are
  * not ids either; they get `id_not_numeric` with a message saying what to do.
  */
+import { EXCEL_HINT } from "../read/cells.js";
+
 export type IdErrorCode = "id_empty" | "id_not_numeric" | "excel_damaged_number";
 
 export interface IdProblem {
@@ -21,8 +23,6 @@ export interface IdProblem {
   message: string;
 }
 
-const EXCEL_HINT =
-  "re-export the column as text (in Excel: format the column as Text, then paste the ids again)";
 const SHORT_ID = /^\d{1,15}$/;
 const SCIENTIFIC = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
 const LOST_DIGITS = /^\d{15}0+$/;

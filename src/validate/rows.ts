@@ -13,6 +13,7 @@ import {
   type CheckedRow,
   type InputRecord,
   type InputRow,
+  type MoneyColumn,
   PAYEE_COLUMNS,
   paymentIdentity,
   paymentKey,
@@ -21,9 +22,9 @@ import {
   type ValidRow,
 } from "../model.js";
 import { isPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
-import { trimsCell } from "../read/headers.js";
 import {
   type AmountCell,
+  type AmountScan,
   checkDecimals,
   decideConvention,
   type Evidence,
@@ -31,7 +32,8 @@ import {
   noteEvidence,
   resolveAmount,
   scanAmount,
-} from "./amount.js";
+} from "../read/amount.js";
+import { trimsCell } from "../read/headers.js";
 import { checkDetails, givesDetails, givesIds, neitherError } from "./details/index.js";
 import { checkId } from "./ids.js";
 import { FirstSeen } from "./seen.js";
@@ -65,12 +67,32 @@ export interface RowSource {
   get(index: number): InputRow;
 }
 
-/** The row's money cell when exactly one of amount / budget is filled (else it is an error anyway). */
-export function moneyCellOf(line: number, amount: string, budget: string): AmountCell | null {
+/**
+ * The row's money cell when exactly one of amount / budget is filled (else it is an error
+ * anyway). `exact`: the cells read from a workbook's numbers, whose text is the exact
+ * decimal with a point: they prove no convention and need none.
+ */
+export function moneyCellOf(
+  line: number,
+  amount: string,
+  budget: string,
+  exact?: readonly MoneyColumn[],
+): AmountCell | null {
   if ((amount === "") === (budget === "")) return null;
-  return amount !== ""
-    ? { line, column: "amount", scan: scanAmount(amount) }
-    : { line, column: "budget", scan: scanAmount(budget) };
+  const column: MoneyColumn = amount !== "" ? "amount" : "budget";
+  const text = column === "amount" ? amount : budget;
+  return { line, column, scan: exact?.includes(column) ? exactScan(text) : scanAmount(text) };
+}
+
+/** A number cell's decimal text: its zero, sign and size checks, but no convention to prove or need. */
+function exactScan(text: string): AmountScan {
+  const scan = scanAmount(text);
+  if (scan.kind === "error") {
+    const { convention: _proof, ...error } = scan;
+    return error;
+  }
+  // The reader's text is already the shortest decimal of the number ("1250.5", "0.25").
+  return { kind: "ok", text, value: text, convention: "either" };
 }
 
 /**
@@ -92,12 +114,12 @@ export class FileFacts {
   }
 
   /** Row `index` (0-based, file order). */
-  note(index: number, { line, raw: cells }: InputRow): void {
+  note(index: number, { line, raw: cells, exact }: InputRow): void {
     // Only a "." or "," can prove a convention, and only the first proof of each counts.
     const money = cells.amount || cells.budget;
     const open = !(this.evidence.dot && this.evidence.comma);
     if (open && (money.includes(".") || money.includes(","))) {
-      const cell = moneyCellOf(line, cells.amount, cells.budget);
+      const cell = moneyCellOf(line, cells.amount, cells.budget, exact);
       const { dot, comma } = this.evidence;
       if (cell) noteEvidence(this.evidence, cell);
       if (this.evidence.dot !== dot || this.evidence.comma !== comma) this.cached = undefined;
@@ -206,7 +228,7 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
   const payee = byDetails ? checkDetails(errors, line, raw, port) : null;
   if (!byIds && !byDetails) errors.push(neitherError(line));
   let canonical: string | null = null;
-  const money = moneyCellOf(line, raw.amount, raw.budget);
+  const money = moneyCellOf(line, raw.amount, raw.budget, row.exact);
   if (raw.amount !== "" && raw.budget !== "") {
     errors.push({
       line,
@@ -359,7 +381,10 @@ export class EarlyCheck {
   check(index: number, row: InputRow): CheckedRow {
     const context = this.facts.context(this.options);
     const money = row.raw.amount || row.raw.budget;
-    if (money.includes(".") || money.includes(",")) this.states.add(conventionState(context.convention));
+    // A workbook's number cell needs no convention: its answer cannot change with the file's.
+    const exact = row.exact?.includes(row.raw.amount ? "amount" : "budget") ?? false;
+    if (!exact && (money.includes(".") || money.includes(",")))
+      this.states.add(conventionState(context.convention));
     return checkRow(this.rows, index, row, context, null);
   }
 
@@ -373,5 +398,7 @@ export class EarlyCheck {
 
 /** A record from the reader as validation takes it. */
 export function inputRowOf(record: InputRecord): InputRow {
-  return { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
+  const row: InputRow = { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
+  if (record.exact) row.exact = record.exact;
+  return row;
 }

@@ -5,7 +5,7 @@
  * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 export const REPORT_MODE = 0o600;
@@ -27,6 +27,7 @@ export class AtomicFile {
 
   static async open(path: string): Promise<AtomicFile> {
     const target = resolve(path);
+    await removeLeftovers(target);
     const temp = tempPathFor(target);
     // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
     // umask; chmod then sets exactly 0600 whatever the umask was.
@@ -69,6 +70,31 @@ export class AtomicFile {
   private live(): FileHandle {
     if (!this.handle) throw new Error("report file already committed or discarded");
     return this.handle;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Temp files of this target left by a run that was killed (kill -9 mid-write): they hold
+ * personal data, so the next run writing the target removes them. Only files of exactly our
+ * own naming, and only when the process that made them is gone (a live one is still writing).
+ */
+export async function removeLeftovers(target: string): Promise<void> {
+  const name = basename(target);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of names) {
+    if (!entry.startsWith(`.${name}.`) || !entry.endsWith(".tmp")) continue;
+    const match = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length + 1));
+    if (!match || alive(Number(match[1]))) continue;
+    await rm(join(dirname(target), entry), { force: true }).catch(() => undefined);
   }
 }
 

@@ -72,10 +72,19 @@ export async function checkReportTarget(path: string, format?: ReportFormat): Pr
 
 export async function writeToSink(sink: ChunkSink, chunks: Iterable<string>): Promise<void> {
   // Waiting for each write's callback is the backpressure, and surfaces EPIPE and the like.
+  let readerGone = false;
   for (const chunk of chunks) {
-    await new Promise<void>((done, fail) => {
-      sink.write(chunk, (error) => (error ? fail(error) : done()));
-    });
+    // A reader that went away (`--report - | head -1`) is no disk failure: the rest of the
+    // rows are still produced (the summary counts them), only no longer written.
+    if (readerGone) continue;
+    try {
+      await new Promise<void>((done, fail) => {
+        sink.write(chunk, (error) => (error ? fail(error) : done()));
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+      readerGone = true;
+    }
   }
 }
 

@@ -38,8 +38,10 @@ describe("paymentsDigest (the same payments under any name)", () => {
 describe("paidWords", () => {
   const batch = (created: number, maybeSent: number): EarlierBatch => ({
     batchId: "b",
+    dir: "b",
     file: "p.csv",
     begunAt: "t",
+    api: "https://sandbox.bitex.la/api",
     created,
     maybeSent,
     payments: undefined,

@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,submit,rate,help,naive,status,cycle,export] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -21,6 +21,7 @@ import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
+import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const CLI = join(ROOT, "dist", "cli.js");
@@ -628,6 +629,7 @@ async function main(): Promise<void> {
     if (wants("validate")) sizes.add(VALIDATE_ROWS);
     if (wants("rss")) sizes.add(RSS_SMALL_ROWS).add(RSS_BIG_ROWS);
     if (wants("xlsx")) sizes.add(XLSX_ROWS);
+    if (wants("xlsx-input")) sizes.add(XLSX_INPUT_ROWS);
     if (wants("submit")) sizes.add(SUBMIT_ROWS).add(CEILING_ROWS);
     if (wants("rate")) sizes.add(RATE_ROWS);
     if (wants("naive")) sizes.add(NAIVE_ROWS);
@@ -642,6 +644,7 @@ async function main(): Promise<void> {
     await attempt("validate", "validate throughput", () => validateThroughput(dir));
     await attempt("rss", "validate peak RSS", () => validateRss(dir));
     await attempt("xlsx", "validate peak RSS, xlsx report", () => xlsxRss(dir, CLI, log));
+    await attempt("xlsx-input", "validate from an xlsx input", () => xlsxInputFigure(dir, CLI, log));
     await attempt("submit", "submit throughput and faults", () => submitFigures(dir, seed));
     await attempt("rate", "submit under a rate limit", () => rateFigure(dir, seed));
     const submitRowsPerS = figures.find((f) => f.id === "submit")?.data.rows_per_s as number | undefined;
@@ -658,6 +661,7 @@ async function main(): Promise<void> {
     "validate",
     "rss",
     "xlsx",
+    "xlsx-input",
     "submit",
     "rate",
     "faults",

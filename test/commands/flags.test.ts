@@ -13,6 +13,7 @@ const INPUT = {
   report: undefined,
   reportFormat: "csv",
   encoding: "auto",
+  sheet: undefined,
   delimiter: undefined,
   decimalSeparator: undefined,
   senderPort: undefined,
@@ -103,7 +104,14 @@ const table: Array<[string, string, Record<string, unknown>]> = [
     "quote",
     { csv: "p.csv", ...INPUT, ...API, ...COMMON, ...RUN, wait: 60, steps: ["quote"] },
   ],
-  ["template --report-format excel-en", "template", { reportFormat: "excel-en" }],
+  [
+    "validate pay.xlsx --sheet Nómina",
+    "validate",
+    { csv: "pay.xlsx", ...INPUT, sheet: "Nómina", ...API, ...COMMON, online: false },
+  ],
+  ["template --report-format excel-en", "template", { reportFormat: "excel-en", format: undefined }],
+  ["template --format xlsx", "template", { reportFormat: "csv", format: "xlsx" }],
+  ["template --format excel", "template", { reportFormat: "csv", format: "excel" }],
   ["ports --sandbox --json", "ports", { ...API, sandbox: true, json: true, quiet: false }],
   [
     "export --month 2026-11 --tz America/Santiago --payer 113",
@@ -150,9 +158,9 @@ describe("command line: argv → the options each command receives", () => {
   it("the flags known for 'did you mean' are every flag of the tables", () => {
     expect(KNOWN_OPTIONS).to.deep.equal(
       `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
-      delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed from help host interval
-      jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
-      rate-limit report report-format sandbox seed sender-port skip-invalid state-dir time-scale timeout to tz
+      delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed format from help host
+      interval jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
+      rate-limit report report-format sandbox seed sender-port sheet skip-invalid state-dir time-scale timeout to tz
       until version wait watch`.split(/\s+/),
     );
   });

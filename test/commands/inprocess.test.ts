@@ -81,9 +81,9 @@ describe("commands in-process", () => {
     expect(streams.stderr.text).to.equal("");
   });
 
-  it("template returns 0 and writes the template to the given stdout", () => {
+  it("template returns 0 and writes the template to the given stdout", async () => {
     const streams = io();
-    expect(templateCommand({ reportFormat: "csv" }, streams)).to.equal(0);
+    expect(await templateCommand({ reportFormat: "csv" }, streams)).to.equal(0);
     expect(streams.stdout.text.split("\n")[0]).to.equal(
       "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id",
     );

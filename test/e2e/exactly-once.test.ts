@@ -12,7 +12,7 @@
  * suite's time (the `bare` half adds about 30 s on two cores).
  */
 
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -253,19 +253,29 @@ for (const style of STYLES)
       },
     );
 
-    richOnly("a batch belongs to the API it was started on: another API is refused with exit 2", async () => {
-      await world(6, 0);
-      expect((await submit()).code).to.equal(0);
-      const other = await sandbox({}, makeWorld(6).seed);
-      try {
-        const result = await runCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(other) });
-        expect(result.code).to.equal(2);
-        expect(result.stderr).to.include(`was started against ${box.url}, not ${other.url}`);
-        expect(other.state().stats.calls).to.equal(0);
-      } finally {
-        await other.close();
-      }
-    });
+    richOnly(
+      "a batch belongs to the API it was started on: on another API the same file is a batch of its own, the first one untouched",
+      async () => {
+        const rows = await world(6, 0);
+        expect((await submit()).code).to.equal(0);
+        const [first] = await readdir(stateDirOf(dir));
+        const journal = await readFile(join(stateDirOf(dir), first as string, "journal.jsonl"), "utf8");
+        const other = await sandbox({}, makeWorld(6).seed);
+        try {
+          const result = await runCli(["submit", "payroll.csv", ...FAST], { cwd: dir, env: apiEnv(other) });
+          expect(result.code, result.stderr).to.equal(0);
+          expect(result.stderr).to.not.include("was started against");
+          expectExactlyOnce(other, rows);
+          expectExactlyOnce(box, rows);
+          expect(await readFile(join(stateDirOf(dir), first as string, "journal.jsonl"), "utf8")).to.equal(
+            journal,
+          );
+          expect(await readdir(stateDirOf(dir))).to.have.length(2);
+        } finally {
+          await other.close();
+        }
+      },
+    );
 
     richOnly(
       "an edited file is not silently paid again as a new batch; --batch-id makes it a deliberate new run",

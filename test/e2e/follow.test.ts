@@ -215,7 +215,11 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(refused.stderr).to.match(
       /request \d+ is cancelled \(quote_not_accepted\), not quoted: its quote had to be accepted before \d{4}-\d\d-\d\dT/,
     );
-    expect(refused.stderr).to.match(/need a new batch: bitex-batch submit payroll\.csv --batch-id <new id>/);
+    // Its rows were created and never paid: the hint points at the remaining file, never at a new --batch-id.
+    expect(refused.stderr).to.include(
+      "the rows of a cancelled request are not paid: they go to payroll.remaining.csv; submit that file to pay them",
+    );
+    expect(refused.stderr).to.not.include("--batch-id <new id>");
   });
 
   it("the quote gate: a request holding a second output for a row is never quoted (exit 2, ids and lines named)", async () => {

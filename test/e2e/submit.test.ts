@@ -188,14 +188,18 @@ describe("submit end to end (built CLI against the emulator)", function () {
       refused.stderr,
       ...(await Promise.all(files.map((f) => readFile(f, "utf8")))),
     ];
-    // The refused run was refused at the door: it left no journal, so the files
-    // are the report and the first run's journal.
+    // The refused run was refused at the door, which binds nothing: it left no journal and no
+    // copy of the input, so the files are the report and the first run's input copy and journal.
     const ids = await readdir(stateDirOf(dir));
     expect(files.map((f) => f.slice(dir.length + 1))).to.deep.equal([
       "payroll.report.csv",
-      ...ids.filter((id) => id !== "other").map((id) => join(".state", "bitex-batch", id, "journal.jsonl")),
+      ...ids
+        .filter((id) => id !== "other")
+        .flatMap((id) =>
+          ["input.csv", "journal.jsonl"].map((name) => join(".state", "bitex-batch", id, name)),
+        ),
     ]);
-    expect(files).to.have.length(2);
+    expect(files).to.have.length(3);
     for (const text of texts) expect(text).to.not.include(key);
   });
 });

@@ -89,6 +89,18 @@ describe("follow/gate: a request is quoted only when it holds exactly the batch'
     ]);
   });
 
+  it("rows never created in a request that left draft are stranded, with or without --allow-partial", () => {
+    const partial = journalOf([[2, "40"]]);
+    const outputs = exact().slice(0, 1);
+    for (const allowPartial of [false, true]) {
+      expect(
+        gate(view(outputs, request({ outputs_count: 1, state: "quoted" }), partial), partial, allowPartial),
+      ).to.deep.equal([
+        "stranded: request 7 is quoted without line(s) 3, 4, which were never created (a request that left draft takes no more outputs)",
+      ]);
+    }
+  });
+
   it("rows that failed to create need --allow-partial", () => {
     const failed = journalOf([
       [2, "40"],

@@ -14,7 +14,13 @@ export type ProxyAction =
   /** Destroy the client's connection at once, forward the request after `forwardAfterMs`. */
   | { kind: "reset"; forwardAfterMs: number }
   /** Forward the request, and once the server has answered (committed), answer `status` instead. */
-  | { kind: "replace"; status: number };
+  | { kind: "replace"; status: number }
+  /** Forward the request after `ms` and hand back the server's answer. */
+  | { kind: "delay"; ms: number }
+  /** An outage: answer `status` with a proxy's page, and never forward the request. */
+  | { kind: "down"; status: number }
+  /** Forward the request and hand the client `rewrite(body)` instead of the server's JSON body. */
+  | { kind: "rewrite"; rewrite: (body: string) => string };
 
 export interface CallInfo {
   method: string;
@@ -67,6 +73,41 @@ export async function faultProxy(
       });
       up.end(body);
     });
+  const rewritten = (
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    rewrite: (text: string) => string,
+  ) =>
+    new Promise<void>((resolve) => {
+      const up = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, connection: "close" },
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => parts.push(chunk));
+          answer.on("end", () => {
+            const text = rewrite(Buffer.concat(parts).toString("utf8"));
+            const headers = { ...answer.headers };
+            delete headers["content-length"];
+            delete headers["transfer-encoding"];
+            res.writeHead(answer.statusCode ?? 502, headers);
+            res.end(text);
+            resolve();
+          });
+        },
+      );
+      up.on("error", () => {
+        res.destroy();
+        resolve();
+      });
+      up.end(body);
+    });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -77,6 +118,18 @@ export async function faultProxy(
       const body = Buffer.concat(chunks);
       if (action.kind === "pass") {
         void forward(req, body, res);
+        return;
+      }
+      if (action.kind === "delay") {
+        setTimeout(() => void forward(req, body, res), action.ms);
+        return;
+      }
+      if (action.kind === "down") {
+        proxyPage(res, action.status);
+        return;
+      }
+      if (action.kind === "rewrite") {
+        void rewritten(req, body, res, action.rewrite);
         return;
       }
       if (action.kind === "replace") {

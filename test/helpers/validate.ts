@@ -12,7 +12,7 @@ import {
   type FileConvention,
   noteEvidence,
   resolveAmount,
-} from "../../src/validate/amount.js";
+} from "../../src/read/amount.js";
 import {
   checkRows,
   FileFacts,

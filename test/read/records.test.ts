@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
 import type { InputRecord } from "../../src/model.js";
+import { type AmountCell, scanAmount } from "../../src/read/amount.js";
 import { requiredColumns } from "../../src/read/headers.js";
 import type { ReadOptions } from "../../src/read/records.js";
-import { type AmountCell, scanAmount } from "../../src/validate/amount.js";
 import { readAllRecords, readRecords, readRecordsFromBytes } from "../helpers/read.js";
 import { resolveAmounts } from "../helpers/validate.js";
 import { FIXTURE_DIR } from "./make-fixtures.js";

@@ -117,15 +117,28 @@ describe("report/write: stdout", () => {
     expect(await readdir(process.cwd())).to.deep.equal(before);
   });
 
-  it("a sink error (e.g. EPIPE) rejects", async () => {
+  it("a sink error (e.g. EIO) rejects", async () => {
     const sink: ChunkSink = {
       write(_chunk, callback) {
-        setImmediate(() => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })));
+        setImmediate(() => callback(Object.assign(new Error("write EIO"), { code: "EIO" })));
         return false;
       },
     };
     const error = await rejection(writeReport("-", ROWS, { format: "csv", stdout: sink }));
-    expect(error.message).to.equal("could not write the report -: write EPIPE");
+    expect(error.message).to.equal("could not write the report -: write EIO");
+  });
+
+  it("a reader that went away (EPIPE) is no failure: every row is still produced, nothing more is written", async () => {
+    const written: string[] = [];
+    const sink: ChunkSink = {
+      write(chunk, callback) {
+        written.push(chunk);
+        setImmediate(() => callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })));
+        return false;
+      },
+    };
+    expect(await writeReport("-", ROWS, { format: "csv", stdout: sink })).to.deep.equal({ rows: 2 });
+    expect(written).to.have.length(1); // the header; the rows' chunk is not written after the EPIPE
   });
 });
 

@@ -34,7 +34,11 @@ function row(i: number, cells: Cells): InputRecord {
 }
 
 /** Pass A with EarlyCheck row by row, as loadBatch does; then pass B. */
-function bothWays(cells: readonly Cells[], options: ValidateOptions = {}) {
+function bothWays(
+  cells: readonly Cells[],
+  options: ValidateOptions = {},
+  exact: ReadonlySet<number> = new Set(),
+) {
   const rows: InputRow[] = [];
   const source: RowSource = {
     get size() {
@@ -45,7 +49,9 @@ function bothWays(cells: readonly Cells[], options: ValidateOptions = {}) {
   const facts = new FileFacts(source);
   const early = new EarlyCheck(source, facts, options);
   const earlyRows: CheckedRow[] = cells.map((c, index) => {
-    const input = inputRowOf(row(index, c));
+    const record = row(index, c);
+    if (exact.has(index)) record.exact = ["amount"];
+    const input = inputRowOf(record);
     rows.push(input);
     facts.note(index, input);
     return early.check(index, input);
@@ -106,6 +112,26 @@ describe("EarlyCheck: one pass where the file allows it", () => {
     const late = bothWays([{ amount: "1.234" }, { amount: "12,50" }]);
     expect(late.early[0]?.ok).to.equal(false);
     expect(late.final[0]?.ok).to.equal(true);
+  });
+});
+
+describe("EarlyCheck with a workbook's number cells", () => {
+  it("an exact amount neither proves nor needs a convention: a later decimal comma changes nothing, one pass holds", () => {
+    const result = bothWays(
+      [{ amount: "23886.75" }, { amount: "1585,25" }, { amount: "1.234" }],
+      {},
+      new Set([0, 2]),
+    );
+    expect(result.held).to.equal(true);
+    expect(result.early).to.deep.equal(result.final);
+    const amounts = result.final.map((r) => (r.ok ? r.row.amount : r.errors.map((e) => e.code).join()));
+    // 1.234 from a number cell is exactly 1.234 (too many decimals), never 1234 under the file's decimal comma.
+    expect(amounts).to.deep.equal(["23886.75", "1585.25", "amount_too_many_decimals"]);
+  });
+
+  it("the same values as text cells mix decimal separators: no one pass", () => {
+    const result = bothWays([{ amount: "23886.75" }, { amount: "1585,25" }, { amount: "1.234" }]);
+    expect(result.held).to.equal(false);
   });
 });
 

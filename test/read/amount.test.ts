@@ -6,7 +6,7 @@ import {
   checkDecimals,
   scanAmount,
   scanByRules,
-} from "../../src/validate/amount.js";
+} from "../../src/read/amount.js";
 import { fileConvention, resolveAmounts } from "../helpers/validate.js";
 
 /** Compact expectations: "ok 1234.56 comma", "ambiguous 1.234|1234", "error amount_zero". */

@@ -1,0 +1,51 @@
+/**
+ * The remaining file of a run: `<input>.remaining.csv` with the rows not paid and not being
+ * paid (follow/remaining.ts decides which), cut from the file the batch was submitted from.
+ */
+
+import { recordReleased } from "../batch/near-copy.js";
+import { notPaidLines } from "../follow/remaining.js";
+import type { CheckedRow, RowOutcome } from "../model.js";
+import { remainingPath, writeRemaining } from "../report/remaining.js";
+import type { Console } from "./session.js";
+
+export interface RemainingInput {
+  /** The input as the operator names it: the remaining file goes beside it. */
+  csv: string;
+  /** The file read for the batch (the input, or its copy kept when the batch began). */
+  source: string;
+  checked(): Iterable<CheckedRow>;
+  outcomes: ReadonlyMap<number, RowOutcome>;
+  /** request id → state as last read (empty when no request was read). */
+  requestStates: ReadonlyMap<string, string>;
+  /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
+  journalPath: string;
+}
+
+/** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
+export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
+  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates);
+  if (lines.size === 0) return 0;
+  if (input.source === "-") {
+    out.warn(
+      `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
+    );
+    return 0;
+  }
+  const path = remainingPath(input.csv);
+  try {
+    const starts = [...input.checked()].map((item) => item.line);
+    await writeRemaining(input.source, path, starts, lines);
+    // A batch whose state directory is gone has nothing to record it in.
+    await recordReleased(input.journalPath, lines).catch(() => undefined);
+  } catch (error) {
+    out.warn(
+      `bitex-batch: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return 0;
+  }
+  out.summary([
+    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then bitex-batch submit ${path})`,
+  ]);
+  return lines.size;
+}

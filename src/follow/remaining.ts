@@ -1,0 +1,35 @@
+/**
+ * Which rows of a batch are not paid and are not being paid (pure): what goes into
+ * `<input>.remaining.csv`. A row is in it when nothing this batch can still do will pay it:
+ * it was invalid, Bitex refused its create, its output ended unpaid (rejected, returned,
+ * cancelled), its request was cancelled, or its request left draft without it. A row still
+ * to be created in a draft, or on its way to being paid, is not: this batch pays it.
+ */
+import type { CheckedRow, RowOutcome } from "../model.js";
+
+const UNPAID_FINAL = new Set(["rejected", "returned", "cancelled"]);
+
+export function notPaidLines(
+  checked: Iterable<CheckedRow>,
+  outcomes: ReadonlyMap<number, RowOutcome>,
+  /** request id → its state as last read. */
+  requestStates: ReadonlyMap<string, string>,
+): Set<number> {
+  const lines = new Set<number>();
+  for (const item of checked) {
+    if (!item.ok) {
+      lines.add(item.line);
+      continue;
+    }
+    const outcome = outcomes.get(item.line);
+    if (!outcome) continue;
+    const requestState = requestStates.get(outcome.requestId);
+    const unpaid =
+      outcome.status === "failed" ||
+      (outcome.status === "created" &&
+        (UNPAID_FINAL.has(outcome.state) || (requestState === "cancelled" && outcome.state !== "settled"))) ||
+      (outcome.status === "pending" && requestState !== undefined && requestState !== "draft");
+    if (unpaid) lines.add(item.line);
+  }
+  return lines;
+}

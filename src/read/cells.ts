@@ -1,0 +1,230 @@
+/**
+ * One workbook cell → the text the record pipeline reads, exactly, with the problem a CSV
+ * could not have shown (the cell's type says what Excel did to it):
+ *
+ *  - Text cells stay text: "0012345" keeps its zeros, a 20-digit account all its digits.
+ *  - A number is its shortest round-trip decimal (what the double holds, no float money):
+ *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
+ *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
+ *    last digits (Excel keeps 15): `excel_damaged_number`. In a money column it is checked
+ *    against the cell's number format: a value with more decimals than the format shows is
+ *    not what the sheet shows (`amount_format_mismatch`), and a percentage or a date is not
+ *    an amount. The currency's decimals are checked later, like any amount.
+ *  - A formula is read by its cached value; one with none (a file written by a program that
+ *    does not calculate) is `formula_no_value`. An error value (#N/A) is `cell_error`.
+ */
+import type { InputColumnSpec, RecordProblem } from "../model.js";
+
+/** The fix for an id Excel stored as a number (validate/ids.ts says it of a CSV's text too). */
+export const EXCEL_HINT =
+  "re-export the column as text (in Excel: format the column as Text, then paste the ids again)";
+
+/** A cell as the sheet's XML has it. */
+export interface SheetCell {
+  /** The `t` attribute: s, str, inlineStr, b, e, n (or absent: n). */
+  type: string | undefined;
+  /** The `s` attribute: index of the cell's style. */
+  style: number;
+  /** The `<v>` text, or the `<is>` text of an inline string. */
+  value: string | undefined;
+  /** The cell holds a formula (`<f>`), whatever its text (a shared formula has none). */
+  formula: boolean;
+}
+
+export interface CellContext {
+  sharedString(index: number): string | undefined;
+  numFmt(style: number): string | undefined;
+  date1904: boolean;
+}
+
+export interface CellText {
+  text: string;
+  problem?: Omit<RecordProblem, "column">;
+  /** A money cell read from a number: exact, whatever decimal separator the file's text cells use. */
+  exact?: boolean;
+}
+
+type Kind = InputColumnSpec["kind"] | "extra";
+
+/** A double as plain decimal text, never in exponent form ("1e+21" → "1000000000000000000000"). */
+export function plainDecimal(value: number): string {
+  const text = String(value);
+  const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign, lead, rest = "", exponentText] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const digits = lead + rest;
+  const exponent = Number(exponentText);
+  if (exponent >= 0) {
+    return `${sign}${digits.length > exponent + 1 ? `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}` : digits.padEnd(exponent + 1, "0")}`;
+  }
+  return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+}
+
+/** The first section of a number format, with quoted text, escapes, fills and [brackets] removed. */
+function formatCode(numFmt: string): string {
+  const section = numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/)[0] ?? "";
+  return section.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]/g, "");
+}
+
+export type FormatShape =
+  | { kind: "general" }
+  | { kind: "number"; decimals: number }
+  | { kind: "percent" | "date" | "scientific" | "text" };
+
+const SHAPES = new Map<string, FormatShape>();
+
+/** What a cell's number format shows of a number (a sheet has few formats: each is read once). */
+export function formatShape(numFmt: string | undefined): FormatShape {
+  if (numFmt === undefined) return GENERAL;
+  let shape = SHAPES.get(numFmt);
+  if (!shape) {
+    shape = readFormat(numFmt);
+    SHAPES.set(numFmt, shape);
+  }
+  return shape;
+}
+
+const GENERAL: FormatShape = { kind: "general" };
+
+function readFormat(numFmt: string): FormatShape {
+  if (numFmt === undefined || numFmt === "" || /^general$/i.test(numFmt.trim())) return { kind: "general" };
+  const code = formatCode(numFmt);
+  if (code.trim() === "@") return { kind: "text" };
+  if (code.includes("%")) return { kind: "percent" };
+  if (/[eE][+-]/.test(code)) return { kind: "scientific" };
+  if (/[dmyhsDMYHS]/.test(code)) return { kind: "date" };
+  const fraction = /\.([0#?]*)/.exec(code);
+  return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
+}
+
+/** "44328" → "44328.00" for 2: zeros added, never a digit removed (the caller checked there are no more). */
+function padDecimals(text: string, decimals: number): string {
+  const missing = decimals - decimalsOf(text);
+  if (missing <= 0) return text;
+  return `${text}${text.includes(".") ? "" : "."}${"0".repeat(missing)}`;
+}
+
+function decimalsOf(text: string): number {
+  const dot = text.indexOf(".");
+  return dot < 0 ? 0 : text.length - dot - 1;
+}
+
+/** An Excel serial date as ISO text (a date in a reference or a kept column). */
+function serialDate(serial: number, date1904: boolean): string {
+  const epoch = date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
+  const iso = new Date(epoch + Math.round(serial * 86_400_000)).toISOString();
+  return serial % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 19).replace("T", " ");
+}
+
+function numberCell(value: string, kind: Kind, numFmt: string | undefined, context: CellContext): CellText {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number)) {
+    return {
+      text: value,
+      problem: { code: "cell_error", message: `the cell holds "${value}", not a number` },
+    };
+  }
+  const text = plainDecimal(number);
+  const shape = formatShape(numFmt);
+  if (kind === "id") {
+    const digits = text.replace(/^-/, "").replace(".", "").replace(/^0+/, "");
+    if (Number.isInteger(number) && digits.length > 15) {
+      return {
+        text,
+        problem: {
+          code: "excel_damaged_number",
+          message: `the cell holds the number ${text}: Excel keeps 15 significant digits, so an id of ${digits.length} digits stored as a number has lost its last ones; ${EXCEL_HINT}`,
+        },
+      };
+    }
+    if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
+    return { text };
+  }
+  if (kind === "money") {
+    if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
+    if (shape.kind === "percent" || shape.kind === "scientific") {
+      return {
+        text,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format "${numFmt}" shows it as a ${shape.kind === "percent" ? "percentage" : "number in scientific notation"}; format the column as Number`,
+        },
+      };
+    }
+    if (shape.kind === "number" && decimalsOf(text) > shape.decimals) {
+      const shows =
+        shape.decimals === 0 ? "no decimals" : `${shape.decimals} decimal${shape.decimals > 1 ? "s" : ""}`;
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format "${numFmt}" shows ${shows}, so the sheet shows another amount than the one that would be paid; round the value in the sheet (e.g. =ROUND(…, 2)) or show all its decimals`,
+        },
+      };
+    }
+    // As the sheet shows it: 44328 formatted "#,##0.00" is 44328.00, as a CSV export writes it.
+    return { text: shape.kind === "number" ? padDecimals(text, shape.decimals) : text, exact: true };
+  }
+  if (shape.kind === "date") return { text: serialDate(number, context.date1904) };
+  return { text };
+}
+
+function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> {
+  return {
+    code: "cell_is_date",
+    message: `the cell is formatted as a date ("${numFmt}"), so the sheet does not show the number it holds; format the column as Number (amounts) or Text (ids)`,
+  };
+}
+
+/** The text of `cell` for a column of `kind`, and what is wrong with it. */
+export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
+  const { value } = cell;
+  if (value === undefined) {
+    if (!cell.formula) return { text: "" };
+    return {
+      text: "",
+      problem: {
+        code: "formula_no_value",
+        message:
+          "the cell holds a formula with no saved result (the program that wrote the file did not calculate it); open the file in Excel or LibreOffice and save it, or paste the values",
+      },
+    };
+  }
+  switch (cell.type) {
+    case "s": {
+      const text = context.sharedString(Number(value));
+      if (text === undefined) {
+        return {
+          text: "",
+          problem: {
+            code: "cell_error",
+            message: `the cell points to shared string ${value}, which the workbook lacks`,
+          },
+        };
+      }
+      return { text };
+    }
+    case "str":
+    case "inlineStr":
+      return { text: value };
+    case "b":
+      return { text: value === "1" ? "TRUE" : "FALSE" };
+    case "e":
+      return {
+        text: value,
+        problem: {
+          code: "cell_error",
+          message: `the cell shows the error ${value}; fix its formula or type the value`,
+        },
+      };
+    default:
+      return numberCell(value, kind, context.numFmt(cell.style), context);
+  }
+}

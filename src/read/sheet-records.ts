@@ -1,0 +1,178 @@
+/**
+ * One sheet's rows → records, as a CSV's rows become records (records.ts), so that the same
+ * checks apply. What a CSV could not show is named, never guessed: a hidden row is invalid
+ * (`hidden_row`), merged cells among the rows refuse the file, and a trailing totals row
+ * ("Total", no recipient) is left out only when it is exactly the sum of the rows above, and
+ * said so; otherwise it is invalid (`totals_row`, totals.ts).
+ */
+import { BatchError } from "../errors.js";
+import {
+  INPUT_COLUMN_TABLE,
+  type InputColumn,
+  type InputRecord,
+  type MoneyColumn,
+  type RecordProblem,
+} from "../model.js";
+import { type CellContext, cellText } from "./cells.js";
+import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
+import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
+import type { SheetEnd, SheetRow } from "./sheet-xml.js";
+import { TotalsWatch } from "./totals.js";
+
+/** Shared, so that 100,000 rows of number amounts keep one array, not 100,000. */
+const AMOUNT: readonly MoneyColumn[] = Object.freeze(["amount"]);
+const BUDGET: readonly MoneyColumn[] = Object.freeze(["budget"]);
+const BOTH: readonly MoneyColumn[] = Object.freeze(["amount", "budget"]);
+
+const KIND = new Map(INPUT_COLUMN_TABLE.map((column) => [column.name as InputColumn, column.kind]));
+
+/** The cells of a row as text (the header, or a row of a sheet not being read). */
+export function texts(row: SheetRow, context: CellContext): string[] {
+  return Array.from(row.cells, (cell) => (cell ? cellText(cell, "extra", context).text : ""));
+}
+
+export function isBlank(values: readonly string[], row: SheetRow): boolean {
+  return values.every((value) => value.trim() === "") && !row.cells.some((cell) => cell?.formula);
+}
+
+/** The records of one sheet: the header first, then the rows as they are read. */
+export class SheetRecords {
+  extraColumns: string[] = [];
+  private map: HeaderMap | undefined;
+  private headerLine = 0;
+  private pending: SheetRow[] = [];
+  private extras: Array<{ position: number; name: string }> | null = null;
+  private names: string[] = [];
+  private kinds: Array<ReturnType<typeof KIND.get> | "extra"> = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly sheet: string,
+    private readonly context: CellContext,
+    private readonly options: { requiredColumns: readonly RequiredColumn[]; keepColumns?: boolean },
+    private readonly rows: AsyncGenerator<SheetRow[], SheetEnd>,
+    private readonly notices: string[],
+  ) {}
+
+  async header(): Promise<HeaderMap & { line: number }> {
+    for (let next = await this.rows.next(); !next.done; next = await this.rows.next()) {
+      const at = next.value.findIndex((row) => !isBlank(texts(row, this.context), row));
+      if (at < 0) continue;
+      const row = next.value[at] as SheetRow;
+      this.pending = next.value.slice(at + 1);
+      this.headerLine = row.line;
+      const map = mapHeader(texts(row, this.context), {
+        required: this.options.requiredColumns,
+        file: this.file,
+        line: row.line,
+      });
+      this.map = map;
+      this.extras = this.options.keepColumns ? extraNames(map) : null;
+      this.extraColumns = this.extras?.map((extra) => extra.name) ?? [];
+      const byPosition = new Map(this.extras?.map((extra) => [extra.position, extra.name]));
+      this.names = map.columns.map(
+        (column, position) =>
+          column ?? byPosition.get(position) ?? map.names[position] ?? `column_${position + 1}`,
+      );
+      this.kinds = map.columns.map((column) => (column ? KIND.get(column) : "extra"));
+      const ignored = ignoredColumnsNotice(this.file, map, this.options.keepColumns);
+      if (ignored) this.notices.push(ignored);
+      return { ...map, line: row.line };
+    }
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" is empty; expected a header row and one row per payment`,
+      {
+        hint: "see `bitex-batch template --format xlsx` for the columns",
+      },
+    );
+  }
+
+  private record(row: SheetRow): InputRecord | null {
+    const map = this.map as HeaderMap;
+    const values: string[] = [];
+    const problems: RecordProblem[] = [];
+    const exact: MoneyColumn[] = [];
+    for (let position = 0; position < row.cells.length; position++) {
+      const cell = row.cells[position];
+      if (!cell) {
+        values.push("");
+        continue;
+      }
+      const column = map.columns[position] ?? null;
+      const read = cellText(cell, this.kinds[position] ?? "extra", this.context);
+      values.push(read.text);
+      if (column === null) continue; // an unread column's errors do not stop a payment
+      if (read.problem) problems.push({ column, ...read.problem });
+      if (read.exact && (column === "amount" || column === "budget")) exact.push(column);
+    }
+    if (isBlank(values, row)) return null;
+    const record = toRecord(row.line, values, map, this.extras, null);
+    if (row.hidden) {
+      problems.unshift({
+        column: "",
+        code: "hidden_row",
+        message: `row ${row.line} is hidden in the sheet, so nobody checking the sheet saw it; unhide it and check it, or delete it`,
+      });
+    }
+    if (problems.length > 0) record.problems = [...(record.problems ?? []), ...problems];
+    if (exact.length > 0) record.exact = exact.length === 2 ? BOTH : exact[0] === "amount" ? AMOUNT : BUDGET;
+    return record;
+  }
+
+  /** The records, the last one held back until the sheet ends (it may be a totals row). */
+  async *records(): AsyncGenerator<InputRecord[]> {
+    const totals = new TotalsWatch(this.map as HeaderMap);
+    let held: InputRecord | null = null;
+    const take = (batch: readonly SheetRow[]): InputRecord[] => {
+      const out: InputRecord[] = [];
+      for (const row of batch) {
+        const record = this.record(row);
+        if (!record) continue;
+        if (held) {
+          totals.add(held);
+          out.push(held);
+        }
+        held = record;
+      }
+      return out;
+    };
+    const first = take(this.pending);
+    this.pending = [];
+    if (first.length > 0) yield first;
+    let next = await this.rows.next();
+    for (; !next.done; next = await this.rows.next()) {
+      const out = take(next.value);
+      if (out.length > 0) yield out;
+    }
+    const last = held as InputRecord | null;
+    let skipped: number | null = null;
+    if (last) {
+      const verdict = totals.judge(last);
+      if (verdict?.sums) {
+        skipped = last.line;
+        this.notices.push(
+          `${this.file}: row ${last.line} of sheet "${this.sheet}" is a totals row (${verdict.label}: ${verdict.figures}, the sum of the rows above); it is not a payment and is not read`,
+        );
+      } else {
+        if (verdict) last.problems = [...(last.problems ?? []), verdict.problem];
+        yield [last];
+      }
+    }
+    this.checkMerged(next.value, skipped);
+  }
+
+  /** Merged cells among the rows: which row holds the value is not guessed. */
+  private checkMerged(end: SheetEnd, skipped: number | null): void {
+    const among = end.merged.filter(
+      (range) => range.bottom >= this.headerLine && !(range.top === skipped && range.bottom === skipped),
+    );
+    if (among.length === 0) return;
+    const shown = among.slice(0, 3).map((range) => range.ref);
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" has merged cells among the payroll rows (${shown.join(", ")}${among.length > 3 ? `, and ${among.length - 3} more` : ""}); a merged cell's value belongs to one row only`,
+      { hint: "unmerge those cells and fill in every row's own value, then run again (nothing was sent)" },
+    );
+  }
+}

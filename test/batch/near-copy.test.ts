@@ -1,0 +1,86 @@
+/** The near-copy rule's threshold, window, API and released rows, on journals written here. */
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { findNearCopy, NEAR_COPY_WINDOW_DAYS, paymentOf, recordReleased } from "../../src/batch/near-copy.js";
+import type { ValidRow } from "../../src/model.js";
+import { plan } from "../../src/plan/plan.js";
+
+const API = "https://bitex.la/api";
+const row = (line: number, recipient: string, amount: string): ValidRow =>
+  ({
+    line,
+    payerUserId: "112",
+    senderPort: "ar_ars",
+    recipientUserId: recipient,
+    port: "cl_clp",
+    amount,
+    budget: null,
+    withdrawalInstructionId: `w${recipient}`,
+    reference: "",
+  }) as unknown as ValidRow;
+
+const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
+
+async function stateWith(begunAt: string, api = API): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
+  await mkdir(join(dir, "old"));
+  const lines = [
+    { t: "begin", v: 1, batch_id: "old", fingerprint: "f", api, file: "payroll.csv", rows: 4, at: begunAt },
+    ...earlierRows.flatMap((r) => [
+      { t: "intent", line: r.line, request_id: "1", payment: paymentOf(r), at: begunAt },
+      {
+        t: "created",
+        line: r.line,
+        request_id: "1",
+        output_id: `o${r.line}`,
+        state: "accepting",
+        via: "response",
+        at: begunAt,
+      },
+    ]),
+  ];
+  await writeFile(join(dir, "old", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+  return dir;
+}
+
+describe("findNearCopy", () => {
+  const now = new Date("2026-12-01T06:00:00Z");
+  const recent = "2026-11-20T06:00:00Z";
+
+  it("half the rows the same is refused, naming the batch, file, date and count; fewer passes", async () => {
+    const state = await stateWith(recent);
+    const half = plan("new", [
+      row(2, "1", "100"),
+      row(3, "2", "200"),
+      row(4, "9", "900"),
+      row(5, "8", "800"),
+    ]);
+    expect(await findNearCopy(state, half, API, now)).to.deep.equal({
+      batchId: "old",
+      file: "payroll.csv",
+      begunAt: recent,
+      same: 2,
+      rows: 4,
+    });
+    const fewer = plan("new", [row(2, "1", "100"), row(3, "7", "700"), row(4, "9", "900")]);
+    expect(await findNearCopy(state, fewer, API, now)).to.equal(null);
+  });
+
+  it(`counts only batches of the same API begun within ${NEAR_COPY_WINDOW_DAYS} days`, async () => {
+    const copy = plan("new", earlierRows);
+    const old = new Date(now.getTime() - (NEAR_COPY_WINDOW_DAYS + 1) * 86_400_000).toISOString();
+    expect(await findNearCopy(await stateWith(old), copy, API, now)).to.equal(null);
+    expect(
+      await findNearCopy(await stateWith(recent, "https://sandbox.bitex.la/api"), copy, API, now),
+    ).to.equal(null);
+    expect((await findNearCopy(await stateWith(recent), copy, API, now))?.same).to.equal(4);
+  });
+
+  it("rows released to the remaining file are not counted", async () => {
+    const state = await stateWith(recent);
+    await recordReleased(join(state, "old", "journal.jsonl"), [2, 3, 4]);
+    expect(await findNearCopy(state, plan("new", earlierRows.slice(0, 3)), API, now)).to.equal(null);
+  });
+});

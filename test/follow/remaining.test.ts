@@ -1,0 +1,42 @@
+/** Which rows go to the remaining file: not paid, and not being paid by this batch. */
+import { expect } from "chai";
+import { notPaidLines } from "../../src/follow/remaining.js";
+import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
+
+const valid = (line: number): CheckedRow => ({ line, ok: true, row: { line } as ValidRow, raw: {} as never });
+const invalid = (line: number): CheckedRow => ({ line, ok: false, errors: [], raw: {} as never });
+const created = (requestId: string, state: string): RowOutcome => ({
+  status: "created",
+  requestId,
+  outputId: "o",
+  state,
+  at: "t",
+});
+
+describe("notPaidLines", () => {
+  it("takes invalid, refused, unpaid-final and cancelled-request rows, and rows a request left draft without", () => {
+    const checked = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((line) =>
+      line === 2 ? invalid(line) : valid(line),
+    );
+    const outcomes = new Map<number, RowOutcome>([
+      [3, { status: "failed", requestId: "1", code: "api_not_found", error: "e", at: "t" }],
+      [4, created("1", "rejected")],
+      [5, created("1", "returned")],
+      [6, created("2", "accepting")], // request 2 cancelled
+      [7, created("1", "settled")],
+      [8, created("1", "accepting")],
+      [9, { status: "pending", requestId: "1", code: "not_created", error: "e" }], // request 1 quoted
+      [10, { status: "pending", requestId: "3", code: "not_created", error: "e" }], // request 3 a draft
+      [11, { status: "pending", requestId: "", code: "not_created", error: "e" }], // no request yet
+      [12, created("2", "settled")], // settled before its request was cancelled
+    ]);
+    const states = new Map([
+      ["1", "quoted"],
+      ["2", "cancelled"],
+      ["3", "draft"],
+    ]);
+    expect([...notPaidLines(checked, outcomes, states)].sort((a, b) => a - b)).to.deep.equal([
+      2, 3, 4, 5, 6, 9,
+    ]);
+  });
+});

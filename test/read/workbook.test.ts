@@ -1,0 +1,397 @@
+/**
+ * The xlsx reader through validate/file.ts (what every command reads with): workbooks made
+ * by exceljs in a temp dir, each showing one thing a CSV could not, checked row by row.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { BatchError } from "../../src/errors.js";
+import type { CheckedRow } from "../../src/model.js";
+import { formatShape, plainDecimal } from "../../src/read/cells.js";
+import { type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
+import { checkFile } from "../../src/validate/file.js";
+import { tempDir } from "../helpers/cli.js";
+import { type FixtureCell, workbookBytes } from "./make-workbooks.js";
+
+const HEADER = [
+  "reference",
+  "payer_user_id",
+  "sender_port",
+  "recipient_user_id",
+  "port",
+  "amount",
+  "budget",
+  "withdrawal_instruction_id",
+];
+
+/** A valid demo row paying `amount` CLP (or any cell given). */
+function row(reference: string, amount: FixtureCell, recipient = "300"): FixtureCell[] {
+  return [reference, "112", "ar_ars", recipient, "cl_clp", amount, null, "2100"];
+}
+
+/** A valid demo row paying `amount` USD (two decimals allowed). */
+function usdRow(reference: string, amount: FixtureCell): FixtureCell[] {
+  return [reference, "113", "uy_uyu", "304", "us_usd", amount, null, "2104"];
+}
+
+interface Read {
+  rows: CheckedRow[];
+  notices: string[];
+}
+
+async function read(
+  sheets: Parameters<typeof workbookBytes>[0],
+  options: { sheet?: string; encoding?: "auto" | "utf8"; decimalSeparator?: "," } = {},
+): Promise<Read> {
+  const path = join(await tempDir(), "payroll.xlsx");
+  await writeFile(path, await workbookBytes(sheets));
+  const notices: string[] = [];
+  const file = await checkFile(path, {
+    encoding: options.encoding ?? "auto",
+    keepColumns: false,
+    ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
+    validate: options.decimalSeparator ? { decimalSeparator: options.decimalSeparator } : {},
+    onHeader: (header) => {
+      notices.push(...header.notices);
+    },
+    onNotice: (notice) => notices.push(notice),
+  });
+  return { rows: [...file.checked()], notices };
+}
+
+async function refusal(
+  sheets: Parameters<typeof workbookBytes>[0],
+  options: Parameters<typeof read>[1] = {},
+): Promise<BatchError> {
+  try {
+    await read(sheets, options);
+  } catch (error) {
+    expect(error).to.be.instanceOf(BatchError);
+    return error as BatchError;
+  }
+  throw new Error("expected the workbook to be refused");
+}
+
+/** Each row as [line, "valid" | its error codes]. */
+function outcomes(rows: readonly CheckedRow[]): Array<[number, string]> {
+  return rows.map((r) => [r.line, r.ok ? "valid" : r.errors.map((e) => `${e.column}:${e.code}`).join(" ")]);
+}
+
+function errorOf(rows: readonly CheckedRow[], line: number): string {
+  const found = rows.find((r) => r.line === line);
+  if (!found || found.ok) throw new Error(`line ${line} is not invalid`);
+  return found.errors.map((e) => e.message).join(" | ");
+}
+
+describe("workbook reader", function () {
+  this.timeout(20_000);
+
+  it("numbers the records by the sheet's rows, skipping blank rows, and reads number cells exactly", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", 1329000),
+          [],
+          usdRow("B", { value: 1585.25, numFmt: "#,##0.00" }),
+          usdRow("C", { value: 12, numFmt: "#,##0.00" }),
+          usdRow("D", 0.1 + 0.2),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [4, "valid"],
+      [5, "valid"],
+      [6, "amount:amount_too_many_decimals"],
+    ]);
+    const amounts = rows.map((r) => (r.ok ? r.row.amount : r.raw.amount));
+    // 12 shown "12.00"; 0.1 + 0.2 is the double 0.30000000000000004, never rounded to 0.3.
+    expect(amounts).to.deep.equal(["1329000", "1585.25", "12.00", "0.30000000000000004"]);
+  });
+
+  it("refuses an amount whose number format shows other decimals than the cell holds, a percentage and a date", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          usdRow("A", { value: 1585.257, numFmt: "#,##0.00" }),
+          usdRow("B", { value: 0.5, numFmt: "0%" }),
+          usdRow("C", { value: 45000, numFmt: "yyyy-mm-dd" }),
+          usdRow("D", { value: 1585.5, numFmt: "0.00" }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      // Two decimals shown, three held, and USD takes two: both are said.
+      [2, "amount:amount_format_mismatch amount:amount_too_many_decimals"],
+      [3, "amount:amount_format_mismatch"],
+      [4, "amount:cell_is_date"],
+      [5, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 1585.257 but its number format "#,##0.00" shows 2 decimals, so the sheet shows another amount than the one that would be paid; round the value in the sheet (e.g. =ROUND(…, 2)) or show all its decimals | 1585.257 has 3 decimals, but USD allows at most 2; round it to 2 decimals',
+    );
+  });
+
+  it("keeps text cells as text and names a long id stored as a number excel_damaged_number", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("0012345", 1000, "0000300"),
+          row("B", 1000, Number("12345678901234567890") as unknown as string),
+          row("C", 1000, 123456789012345 as unknown as string),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "recipient_user_id:excel_damaged_number"],
+      [4, "valid"],
+    ]);
+    const first = rows[0] as CheckedRow & { ok: true };
+    expect([first.row.reference, first.row.recipientUserId]).to.deep.equal(["0012345", "0000300"]);
+    expect(errorOf(rows, 3)).to.equal(
+      "the cell holds the number 12345678901234567000: Excel keeps 15 significant digits, so an id of 20 digits stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the ids again)",
+    );
+  });
+
+  it("reads a formula by its cached value; one without a value and an error value are row errors", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", { formula: "1000+329", result: 1329 }),
+          row("B", { formula: "1000+329" }),
+          row("C", { error: "#N/A" }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "amount:formula_no_value amount:amount_missing"],
+      [4, "amount:cell_error amount:amount_not_a_number"],
+    ]);
+  });
+
+  it("makes a hidden row invalid, naming it", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", 1000), row("B", 2000, "301")],
+        edit: (sheet) => {
+          sheet.getRow(3).hidden = true;
+        },
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, ":hidden_row"],
+    ]);
+    expect(errorOf(rows, 3)).to.equal(
+      "row 3 is hidden in the sheet, so nobody checking the sheet saw it; unhide it and check it, or delete it",
+    );
+  });
+
+  it("refuses merged cells among the rows", async () => {
+    const error = await refusal([
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", 1000), row("B", 2000, "301"), row("C", 3000, "302")],
+        edit: (sheet) => sheet.mergeCells("B3:B4"),
+      },
+    ]);
+    expect(error.code).to.equal("input");
+    expect(error.message).to.match(
+      /payroll\.xlsx: sheet "payroll" has merged cells among the payroll rows \(B3:B4\); a merged cell's value belongs to one row only$/,
+    );
+  });
+
+  it("leaves out a trailing totals row that is the exact sum, and says so", async () => {
+    const { rows, notices } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          usdRow("A", { value: 1585.25, numFmt: "#,##0.00" }),
+          usdRow("B", "14,75"),
+          [
+            "Total",
+            null,
+            null,
+            null,
+            null,
+            { value: { formula: "SUM(F2:F3)", result: 1600 }, numFmt: "#,##0.00" },
+          ],
+        ],
+        edit: (sheet) => sheet.mergeCells("A4:E4"),
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "valid"],
+    ]);
+    expect(notices).to.include(
+      `${notices.find((n) => n.includes("totals row"))?.split(":")[0]}: row 4 of sheet "payroll" is a totals row ("Total": amount 1600.00, the sum of the rows above); it is not a payment and is not read`,
+    );
+  });
+
+  it("makes a totals row that does not add up invalid (totals_row), never guessing", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [HEADER, usdRow("A", 1585.25), usdRow("B", 14.75), ["Totales", null, null, null, null, 1700]],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "valid"],
+      [
+        4,
+        ":totals_row sender_port:sender_port_missing port:port_missing recipient_user_id:recipient_user_id_missing withdrawal_instruction_id:withdrawal_instruction_id_missing",
+      ],
+    ]);
+    expect((rows[2] as CheckedRow & { ok: false }).errors[0]?.message).to.equal(
+      'this looks like a totals row ("Totales", no recipient) but amount 1700 is not the sum of the rows above (1600); delete the row, or fill it in if it is a payment',
+    );
+  });
+
+  describe("which sheet", () => {
+    const payroll = (reference: string) => ({ rows: [HEADER, row(reference, 1000)] });
+
+    it("refuses several payroll sheets without --sheet, listing them; --sheet picks one", async () => {
+      const sheets = [
+        { name: "Notas", rows: [["notes"], ["nothing to pay here"]] },
+        { name: "Enero", ...payroll("JAN") },
+        { name: "Febrero", ...payroll("FEB") },
+      ];
+      const error = await refusal(sheets);
+      expect(error.message).to.match(
+        /payroll\.xlsx: 2 sheets look like payrolls: "Enero", "Febrero"; which one to pay is not guessed$/,
+      );
+      expect(error.hint).to.equal('pass --sheet with one of them, e.g. --sheet "Enero"');
+      const picked = await read(sheets, { sheet: "Febrero" });
+      expect(picked.rows.map((r) => r.raw.reference)).to.deep.equal(["FEB"]);
+    });
+
+    it("reads the first visible sheet by default, and names an unknown --sheet with the sheets there are", async () => {
+      const sheets = [
+        { name: "Vieja", state: "hidden" as const, rows: [["x"]] },
+        { name: "Nómina", ...payroll("NOV") },
+        { name: "Notas", rows: [["notes"]] },
+      ];
+      const { rows, notices } = await read(sheets);
+      expect(rows.map((r) => r.raw.reference)).to.deep.equal(["NOV"]);
+      expect(
+        notices.some((n) => n.endsWith('reading sheet "Nómina", the first of 3 (--sheet picks another)')),
+      ).to.equal(true);
+      const error = await refusal(sheets, { sheet: "Nomina" });
+      expect(error.hint).to.equal("pass --sheet with one of those names (as the tab shows it)");
+      expect(error.message).to.match(
+        /payroll\.xlsx: no sheet named "Nomina"; its sheets are "Vieja", "Nómina", "Notas"$/,
+      );
+    });
+  });
+
+  it("points at the one payroll sheet when the first sheet is not one", async () => {
+    const error = await refusal([
+      { name: "Instrucciones", rows: [["Complete la hoja Nómina"]] },
+      { name: "Nómina", rows: [HEADER, row("NOV", 1000)] },
+    ]);
+    expect(error.message).to.match(/payroll\.xlsx:1: missing columns /);
+    expect(error.hint).to.equal('sheet "Nómina" looks like the payroll: pass --sheet "Nómina"');
+  });
+
+  it("refuses --encoding and --decimal-separator with a workbook (usage, exit 2)", async () => {
+    const sheets = [{ name: "payroll", rows: [HEADER, row("A", 1000)] }];
+    const error = await refusal(sheets, { encoding: "utf8", decimalSeparator: "," });
+    expect(error.code).to.equal("usage");
+    expect(error.message).to.match(
+      /^--encoding, --decimal-separator: .*payroll\.xlsx is an Excel workbook, read by its cells' types; these options are for CSV files only$/,
+    );
+  });
+});
+
+describe("workbook cells", () => {
+  it("writes a double as its shortest round-trip decimal, never in exponent form", () => {
+    expect(
+      [1329000, 1585.25, 0.30000000000000004, 1e21, 1.5e-7, -2.5, Number("12345678901234567890")].map(
+        plainDecimal,
+      ),
+    ).to.deep.equal([
+      "1329000",
+      "1585.25",
+      "0.30000000000000004",
+      "1000000000000000000000",
+      "0.00000015",
+      "-2.5",
+      "12345678901234567000",
+    ]);
+  });
+
+  it("reads what a number format shows", () => {
+    expect(
+      [
+        "General",
+        "0",
+        "#,##0.00",
+        '"$"#,##0.00;[Red]-"$"#,##0.00',
+        "0.0%",
+        "dd/mm/yyyy",
+        "0.00E+00",
+        "@",
+        "[$€-C0A] #,##0.000",
+      ].map((format) => formatShape(format)),
+    ).to.deep.equal([
+      { kind: "general" },
+      { kind: "number", decimals: 0 },
+      { kind: "number", decimals: 2 },
+      { kind: "number", decimals: 2 },
+      { kind: "percent" },
+      { kind: "date" },
+      { kind: "scientific" },
+      { kind: "text" },
+      { kind: "number", decimals: 3 },
+    ]);
+  });
+});
+
+describe("sheet XML", () => {
+  it("keeps hidden rows, inline rich text without its phonetic guide, implicit positions and merges", async () => {
+    const xml = `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="2"><c r="B2" t="inlineStr"><is><r><t>Pé</t></r><r><t xml:space="preserve">rez </t></r><rPh sb="0" eb="1"><t>ペ</t></rPh></is></c></row>
+<row hidden="1"><c><v>1.5</v></c><c s="3" t="s"><v>7</v></c><c><f>A3*2</f></c></row>
+</sheetData><mergeCells count="1"><mergeCell ref="A3:B4"/></mergeCells></worksheet>`;
+    // Cut in 7-byte chunks: tags, text and multi-byte characters cross chunk boundaries.
+    const bytes = Buffer.from(xml, "utf8");
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
+    }
+    const rows = sheetRows(chunks());
+    const seen: SheetRow[] = [];
+    let next = await rows.next();
+    for (; !next.done; next = await rows.next()) seen.push(...next.value);
+    expect(seen).to.deep.equal([
+      {
+        line: 2,
+        hidden: false,
+        cells: [undefined, { type: "inlineStr", style: 0, value: "Pérez ", formula: false }],
+      },
+      {
+        line: 3,
+        hidden: true,
+        cells: [
+          { type: undefined, style: 0, value: "1.5", formula: false },
+          { type: "s", style: 3, value: "7", formula: false },
+          { type: undefined, style: 0, value: undefined, formula: true },
+        ],
+      },
+    ]);
+    expect(next.value).to.deep.equal({ merged: [{ ref: "A3:B4", top: 3, bottom: 4 }] });
+  });
+});
