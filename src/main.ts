@@ -20,7 +20,9 @@ import {
   EXPORT_FLAGS,
   exportOf,
   GLOBAL_FLAGS,
+  INBOX_FLAGS,
   INPUT_FLAGS,
+  inboxOf,
   inputOf,
   KNOWN_OPTIONS,
   REPORT_FLAGS,
@@ -50,7 +52,7 @@ const EXIT_CODES = `Exit codes:
   1  some rows invalid or failed: see the lines above and the report
   2  nothing was done: usage, input, key, guard or local file problem; fix it and run again
   3  stopped before the end (signal, API unreachable, timeout): run the same command again
-  4  another run holds the batch, or another writer touched it on the server
+  4  another run holds the batch (or, inbox, the folder), or another writer touched it on the server
   5  money moved, but not as asked: partly accepted (the rows not paid are in
      <input>.remaining.csv), or accepted and then found above --max-total
 
@@ -99,6 +101,8 @@ const runCommand: Dispatch = async (command, options) => {
       return (await import("./commands/ports.js")).portsCommand(options as never);
     case "export":
       return (await import("./commands/export-command.js")).exportCommand(options as never);
+    case "inbox":
+      return (await import("./commands/inbox-command.js")).inboxCommand(options as never);
     case "sandbox":
       return (await import("./commands/sandbox.js")).sandboxCommand(options as never);
     default:
@@ -230,6 +234,23 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .example(
       "$0 export --month 2026-11 --tz America/Argentina/Buenos_Aires",
       "November 2026 as paid in Buenos Aires, to export-2026-11.csv",
+    )
+    .command(
+      "inbox <dir>",
+      "for cron: pay every payroll file dropped in DIR once, then move it to done/<date>/ or failed/",
+      (y) =>
+        y
+          .positional("dir", { type: "string", demandOption: true, describe: "the drop folder" })
+          .options(INBOX_FLAGS)
+          .options(API_FLAGS)
+          .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):")
+          .options(RUN_FLAGS)
+          .group(Object.keys(RUN_FLAGS), "Run:"),
+      (a) => run("inbox", { ...inboxOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a) }),
+    )
+    .example(
+      "$0 inbox /srv/payroll/inbox --until final --month-in-name",
+      "pay each file dropped there once; payroll-2026-12.csv is December's (see README, cron)",
     )
     .command(
       "sandbox",

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { platform } from "node:os";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
+import { describeSkew } from "../bitex/server-clock.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
@@ -56,6 +57,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** --sandbox only: the emulator's clock speed (docs/design.md section 12); default 1. */
   timeScale?: number;
+  /** This machine's clock, for tests of a skewed one; default Date.now. */
+  localNow?: () => number;
 }
 
 /** Resolves and checks the URL and key without connecting (exit 2 before any work). */
@@ -133,6 +136,7 @@ export function outageNotices(say: (line: string) => void, clock: () => number =
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
   const outage = outageNotices((line) => out.info(line));
   const onRetry = outage.onRetry;
+  const onSkew = (offsetMs: number) => out.warn(describeSkew(offsetMs));
   const target = resolveApi(args, options.env);
   if (target) {
     const reach: Reach = { answered: false, wrote: false };
@@ -142,6 +146,8 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
       concurrency: options.concurrency,
       rate: options.rate,
       onRetry,
+      onSkew,
+      localNow: options.localNow,
       transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
     });
     return {
@@ -163,6 +169,8 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     concurrency: options.concurrency,
     rate: options.rate,
     onRetry,
+    // The embedded emulator's clock runs --time-scale times faster on purpose: no skew to name.
+    localNow: options.localNow,
     transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
   });
   return {

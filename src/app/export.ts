@@ -10,9 +10,9 @@
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
-import { readJournalIndex } from "../export/journals.js";
+import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
-import { cellsOf, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
+import { cellsOf, type DatedRequest, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -52,18 +52,19 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   await checkReportTarget(reportPath, args.reportFormat);
 
   const connection = await connect(args, out, { concurrency: WORKERS, rate: 5 });
+  // Read first: a request the server shows without a time may be placed by its journal entry.
+  const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
   let listed: Awaited<ReturnType<typeof readPeriod>>;
   try {
     out.info(
       `reading the requests of ${period.from} to ${period.to} (${period.tz}) from ${connection.label}`,
     );
-    listed = await readPeriod(connection.client, period, args.payer);
+    listed = await readPeriod(connection.client, period, journal, args.payer);
   } catch (error) {
     throw readOnlyFailure(error);
   } finally {
     await connection.close();
   }
-  const journal = await readJournalIndex(args.stateDir, connection.apiUrl, (line) => out.warn(line));
   const rows = exportRows(listed.requests, listed.outputs, journal, period.tz);
   const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
   await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
@@ -76,6 +77,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
+    ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
     reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,
   ]);
@@ -93,8 +95,8 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
 }
 
 /** Every request (all pages), those of the period, then each one's outputs. */
-async function readPeriod(client: BitexClient, period: Period, payer?: string) {
-  const requests = requestsOfPeriod(await client.listRequests(), period, payer);
+async function readPeriod(client: BitexClient, period: Period, journal: JournalIndex, payer?: string) {
+  const requests = requestsOfPeriod(await client.listRequests(), period, payer, journal);
   const outputs = new Map<string, ConciergeOutput[]>();
   let next = 0;
   let failed: { error: unknown } | undefined;
@@ -113,6 +115,22 @@ async function readPeriod(client: BitexClient, period: Period, payer?: string) {
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
   return { requests, outputs };
+}
+
+/** Which evidence placed the requests in time, when any was not their created_at. */
+function placedLines(requests: readonly DatedRequest[]): string[] {
+  const by = new Map<string, number>();
+  for (const { placedBy } of requests) by.set(placedBy, (by.get(placedBy) ?? 0) + 1);
+  if ((by.get("created_at") ?? 0) === requests.length) return [];
+  const lines = [...by]
+    .filter(([how]) => how !== "unplaced")
+    .map(([how, n]) => `${plural(n, "request")} placed by ${how}`);
+  const unplaced = by.get("unplaced") ?? 0;
+  if (unplaced > 0)
+    lines.push(
+      `${plural(unplaced, "request")} with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period`,
+    );
+  return [`request times: ${lines.join("; ")}`];
 }
 
 function plural(n: number, word: string): string {

@@ -141,7 +141,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       if (step === "quote") {
         await follow.quote(plan.waitMs, plan.pollMs);
       } else if (step === "accept") {
-        guard = await follow.accept(plan.maxTotals, () => new Date());
+        // A quote's deadline is the server's time: judged by the server's clock.
+        guard = await follow.accept(plan.maxTotals, () => connection.client.serverNow());
         if (guard.problems.length > 0) {
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
@@ -204,8 +205,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           ),
         })
       : 0;
-  const now = new Date();
-  out.summary([...requestLines(follow, now), ...(tally ? tallyLines(tally) : [])]);
+  // Deadlines and countdowns are the server's: told by the server's clock.
+  out.summary([...requestLines(follow, connection.client.serverNow()), ...(tally ? tallyLines(tally) : [])]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",

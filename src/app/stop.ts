@@ -46,6 +46,12 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
   }
   if (error instanceof DiskError)
     return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });
+  if (error instanceof ApiError && error.kind === "blocked") {
+    return new BatchError("unreachable", `the API could not be reached: ${error.message}`, {
+      hint: `wait a few minutes and run the same command again with a lower --rate; if it goes on, ask Bitex (developers@bitex.la) whether this machine's address is blocked${sentAny ? `; ${hint}` : ""}`,
+      cause: error,
+    });
+  }
   if (error instanceof ApiError && error.kind === "unauthorized") {
     return sentAny
       ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, { hint })

@@ -2,6 +2,7 @@
 import { rm, truncate } from "node:fs/promises";
 import { foldJournal, readJournal } from "../batch/journal.js";
 import { inputCopyPathBeside } from "../batch/paths.js";
+import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 
 /**
@@ -21,10 +22,14 @@ export async function refusedAtTheDoor(
     // A batch that never began keeps no copy of its input either.
     await rm(inputCopyPathBeside(journalPath), { force: true });
   } else await truncate(journalPath, journalBefore);
+  // Bitex's edge blocking the call is neither the key nor the URL: its own hint says what to do.
+  const blocked = stopped.cause instanceof ApiError && stopped.cause.kind === "blocked";
   const what =
     stopped.code === "auth"
       ? "check BITEX_API_KEY (or BITEX_API_KEY_FILE) is the key of this API"
-      : "check --api-url (or BITEX_API_URL) points at the Bitex API";
+      : blocked && stopped.hint !== undefined
+        ? stopped.hint
+        : "check --api-url (or BITEX_API_URL) points at the Bitex API";
   const hint = exitCodeFor(stopped) === EXIT.stopped ? `${what}; then ${resumeHint}` : what;
   return new BatchError(
     stopped.code,

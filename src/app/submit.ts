@@ -44,6 +44,11 @@ export interface SubmitArgs extends FollowArgs {
   skipInvalid: boolean;
   /** How far to take the batch (docs/design.md section 12); default "created". */
   until: Until;
+  /**
+   * The inbox's --month-in-name: a file whose name carries a month is not refused as a copy
+   * or near copy of an earlier batch whose file names another month (near-copy.ts).
+   */
+  monthInName?: boolean;
 }
 
 /**
@@ -247,6 +252,7 @@ async function submitWatched(
         plan: batchPlan,
         apiUrl,
         remainingFile: remainingPath(loaded.file),
+        monthInName: args.monthInName === true,
       });
     const connection = await connect(args, out, {
       concurrency: args.concurrency,

@@ -9,7 +9,7 @@ import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
-import { findNearCopy, paymentOf } from "./near-copy.js";
+import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
 import { journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -95,14 +95,24 @@ export function paidWords(batch: EarlierBatch): string {
  */
 export async function refuseNewBatchOfOldPayments(
   stateDir: string,
-  loaded: { batchId: string; dir: string; file: string; plan: Plan; apiUrl: string; remainingFile: string },
+  loaded: {
+    batchId: string;
+    dir: string;
+    file: string;
+    plan: Plan;
+    apiUrl: string;
+    remainingFile: string;
+    /** Names carry their month: an earlier batch of another month's file is no copy (ofAnotherMonth). */
+    monthInName?: boolean;
+  },
 ): Promise<void> {
   const batchPlan = loaded.plan;
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
   if (await stat(journalPathFor(stateDir, loaded.dir)).catch(() => null)) return;
   // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
+  const passOver = loaded.monthInName ? ofAnotherMonth(loaded.file) : () => false;
   const earlier = (await earlierBatches(stateDir, loaded.dir)).filter(
-    (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl),
+    (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl) && !passOver(batch.file),
   );
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
   if (last) {
@@ -125,7 +135,7 @@ export async function refuseNewBatchOfOldPayments(
       },
     );
   }
-  const near = await findNearCopy(stateDir, batchPlan, loaded.apiUrl);
+  const near = await findNearCopy(stateDir, batchPlan, loaded.apiUrl, new Date(), passOver);
   if (near) {
     throw new BatchError(
       "input",

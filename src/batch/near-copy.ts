@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
 import { foldJournal, readJournal } from "./journal.js";
@@ -36,6 +37,27 @@ export interface NearCopy {
 }
 
 /** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
+/**
+ * The month a file's name carries (`payroll-2026-12.csv` → `2026-12`), the first `YYYY-MM`
+ * not inside a longer number; null when it carries none.
+ */
+export function monthOfName(file: string): string | null {
+  const found = /(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)/.exec(basename(file));
+  return found ? `${found[1]}-${found[2]}` : null;
+}
+
+/**
+ * With names that carry their month (the inbox's --month-in-name): an earlier batch whose
+ * file names another month than `file` is that month's payroll, not a copy of this one.
+ */
+export function ofAnotherMonth(file: string): (earlierFile: string) => boolean {
+  const mine = monthOfName(file);
+  return (earlierFile) => {
+    const theirs = monthOfName(earlierFile);
+    return mine !== null && theirs !== null && theirs !== mine;
+  };
+}
+
 export function paymentOf(row: ValidRow): string {
   return createHash("sha256")
     .update(paymentKey(paymentIdentity(row)))
@@ -66,6 +88,7 @@ export async function findNearCopy(
   plan: Plan,
   apiUrl: string,
   now: Date = new Date(),
+  passOver: (earlierFile: string) => boolean = () => false,
 ): Promise<NearCopy | null> {
   const mine = new Map<string, number>();
   let rows = 0;
@@ -87,7 +110,7 @@ export async function findNearCopy(
     const state = foldJournal(entries);
     const begin = state.begin;
     if (!begin || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
-    if (!(Date.parse(begin.at) >= since)) continue;
+    if (!(Date.parse(begin.at) >= since) || passOver(begin.file)) continue;
     const payments = new Map<number, string>();
     for (const entry of entries)
       if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);

@@ -28,9 +28,10 @@ import {
   type User,
   type WithdrawalInstruction,
 } from "./jsonapi.js";
-import { type Completeness, type FilterCheck, keepMatching, readList } from "./paging.js";
+import { type Completeness, type FilterCheck, keepMatching, PAGE_SIZE_PARAMS, readList } from "./paging.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { keyScrubber } from "./scrub.js";
+import { ServerClock } from "./server-clock.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
 
@@ -48,6 +49,10 @@ export interface BitexClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Called after each whole list is read: how it was proven whole. */
   onList?: (info: ListInfo) => void;
+  /** This machine's clock; default Date.now (tests inject a skewed one). */
+  localNow?: () => number;
+  /** Called once when the server's clock (its `Date` header) is more than a minute off this machine's. */
+  onSkew?: (offsetMs: number) => void;
   /** For tests: a scripted transport, a gate on a virtual clock, a fixed random. */
   transport?: Transport;
   gate?: CallGate;
@@ -105,11 +110,19 @@ export interface BitexClient {
    * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
    */
   listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
+  /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
+  serverNow(): Date;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
 }
 
 const MEDIA_TYPE = "application/vnd.api+json";
+/**
+ * Bitex versions each endpoint; with no `Version` header the oldest is used (Bitex's guide,
+ * "Versioning"). Bitex's Postman collection sends 2.0 on every concierge call: the shapes read
+ * here are that version's, and the older one's `outputs_total` is read too (jsonapi.ts).
+ */
+export const API_VERSION = "2.0";
 
 export function createBitexClient(options: BitexClientOptions): BitexClient {
   checkApiUrl(options.baseUrl);
@@ -127,12 +140,14 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const random = options.random ?? Math.random;
+  const serverClock = new ServerClock(options.localNow, options.onSkew);
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
     Authorization: apiKey,
     Accept: MEDIA_TYPE,
     "Content-Type": MEDIA_TYPE,
+    Version: API_VERSION,
     "User-Agent": "bitex-batch",
   };
   // A server echoing the key back must not put it into a report or a log line.
@@ -189,6 +204,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       signal.removeEventListener("abort", interrupt);
     }
     const { status } = response;
+    serverClock.observe(response.headers.get("date"));
     // Error text may reach a log line, so a key echoed there is removed; a success body is
     // data, and redacting a short key inside it could change an id or an amount.
     const text = response.bodyText;
@@ -236,36 +252,29 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     }
   }
 
-  /**
-   * Paths whose lists came back without links or meta. Such a server pages by a convention of
-   * its own: Bitex's Postman collection names only page[per_page], the emulator's bare style
-   * takes page[size] or page[per_page]. So once a path answers bare, its later lists send both
-   * (a server reads the one it knows). Learnt per path, and only from a bare answer, so a strict
-   * JSON:API paginator is never sent a parameter it may refuse. A list keeps the parameters it
-   * began with on every page: a page size that changed between pages would skip items.
-   */
-  const bareLists = new Set<string>();
-
   /** Every item of a list, proven whole (paging.ts), less those the server listed against `check`. */
   async function listAll<T extends { id: string }>(
     path: string,
     type: string | undefined,
     as: (resource: Loose) => T,
     check?: FilterCheck,
+    proveWhole?: (items: readonly Loose[]) => Promise<boolean>,
     actingAs?: string,
   ): Promise<T[]> {
     const filter = check ? { [check.param]: check.value } : {};
     const listing = await readList({
       path,
+      // Every page names both conventions (paging.ts); a server reads the pair it knows. The
+      // size stays the same on every page: a size that changed between pages would skip items.
       firstQuery: () => {
-        const query = new URLSearchParams({ ...filter, "page[size]": String(MAX_PAGE_SIZE) });
-        if (bareLists.has(path)) query.set("page[per_page]", String(MAX_PAGE_SIZE));
+        const query = new URLSearchParams(filter);
+        for (const name of PAGE_SIZE_PARAMS) query.set(name, String(MAX_PAGE_SIZE));
         return query;
       },
       fetch: (query) =>
         call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
       linkQuery: (link) => linkQuery(link, path),
-      sawBare: () => bareLists.add(path),
+      proveWhole,
     });
     const { kept, dropped } = check
       ? keepMatching(path, listing.items, check)
@@ -273,7 +282,25 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     const { complete, pages, passes } = listing;
     const request = label("GET", `${path}?${new URLSearchParams(filter)}`.replace(/\?$/, ""));
     options.onList?.({ request, complete, items: kept.length, dropped, pages, passes });
-    return kept.map(as);
+    try {
+      return kept.map(as);
+    } catch (error) {
+      if (error instanceof DecodeError) throw badResponse(200, error.message, "no", request);
+      throw error;
+    }
+  }
+
+  /**
+   * A request read after its outputs were listed holds every output the listing could have
+   * missed (outputs are never deleted): the listing is whole when it holds every id of the
+   * request's `outputs` relationship and those are as many as its count attribute.
+   */
+  async function holdsEveryOutput(requestId: string, items: readonly Loose[]): Promise<boolean> {
+    const request = await call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf);
+    const listed = new Set(items.map((item) => item.id));
+    const known = request.outputs_ids;
+    if (known == null || known.length !== request.outputs_count) return false;
+    return known.every((output) => listed.has(output));
   }
 
   function linkQuery(link: string, path: string): URLSearchParams {
@@ -312,11 +339,13 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
     listOutputs: async (requestId) =>
-      listAll("/concierge_request_outputs", "concierge_request_outputs", asOutput, {
-        param: "filter[request_id]",
-        field: "request_id",
-        value: requestId,
-      }),
+      listAll(
+        "/concierge_request_outputs",
+        "concierge_request_outputs",
+        asOutput,
+        { param: "filter[request_id]", field: "request_id", value: requestId },
+        (items) => holdsEveryOutput(requestId, items),
+      ),
     listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async (actingAs) =>
       listAll(
@@ -324,8 +353,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         undefined,
         asWithdrawalInstruction,
         undefined,
+        undefined,
         actingAs === undefined ? undefined : id(actingAs),
       ),
+    serverNow: () => serverClock.now(),
     close() {
       gate.close();
       transport.close();

@@ -85,6 +85,13 @@ export function errorFromResponse(
   const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs);
   const refused: Sent = body.fromApi ? "no" : "maybe";
 
+  if (isEdgeBlock(status, headers, bodyText, body.json)) {
+    const what = status === 403 ? "blocked" : "rate-limited";
+    const detail = `${what} by Bitex's edge (${status}, a ${describeBody(bodyText)} page, not the API's answer; not a key problem)`;
+    // A 429 was surely not acted on; a block page may come from a proxy that passed the call on.
+    const sent: Sent = status === 429 ? "no" : "maybe";
+    return new ApiError({ ...base, kind: "blocked", code: "api_edge_blocked", detail, sent });
+  }
   if (status === 401 || status === 403) {
     const code = status === 401 ? "api_unauthorized" : "api_forbidden";
     const detail = `Bitex refused the API key (${status})${said}`;
@@ -159,6 +166,26 @@ export function errorFromResponse(
   return new ApiError({ ...base, kind: "client", code: "api_client_error", detail, sent: refused });
 }
 
+/**
+ * Bitex sits behind Cloudflare (its recorded sandbox answers carried Cloudflare's cookies), and
+ * its guide warns that abusing the rate limit gets a caller blocked. The API's own refusals are
+ * JSON (`{"error": …}` or JSON:API `errors`); a 403 or 429 page that is not JSON is the edge's
+ * block or challenge page, and so is a 503 that says it is Cloudflare's. A plain HTML 5xx is
+ * left to the retry loop: Bitex's own server errors were recorded as HTML pages too.
+ */
+function isEdgeBlock(status: number, headers: HeaderLookup, bodyText: string, json: boolean): boolean {
+  // A blank 403 or 429 says nothing of who sent it: left to the usual meaning of the status.
+  if (json || bodyText.trim() === "") return false;
+  if (status === 403 || status === 429) return true;
+  if (status !== 503) return false;
+  const server = headers.get("server") ?? "";
+  return /cloudflare/i.test(server) || headers.get("cf-ray") !== null || /cloudflare/i.test(bodyText);
+}
+
+function describeBody(text: string): string {
+  return /^\s*<|<html/i.test(text) ? "HTML" : "non-JSON";
+}
+
 /** Connection could not even be opened: the request never left, so it certainly was not acted on. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const NOT_SENT_SYSCALLS = new Set(["connect", "getaddrinfo"]);
@@ -221,18 +248,21 @@ function parseErrorBody(text: string): {
   message: string | undefined;
   /** The body is one of Bitex's error documents, not a proxy's page. */
   fromApi: boolean;
+  /** The body is JSON at all. */
+  json: boolean;
 } {
-  const none = { errors: [], message: undefined, fromApi: false };
+  const none = { errors: [], message: undefined, fromApi: false, json: false };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return none;
   }
-  if (!json || typeof json !== "object") return none;
+  if (!json || typeof json !== "object") return { ...none, json: true };
   const { error, errors } = json as { error?: unknown; errors?: unknown };
-  if (typeof error === "string" && error !== "") return { errors: [], message: error, fromApi: true };
-  if (!Array.isArray(errors)) return none;
+  if (typeof error === "string" && error !== "")
+    return { errors: [], message: error, fromApi: true, json: true };
+  if (!Array.isArray(errors)) return { ...none, json: true };
   const objects = errors.filter((e): e is ServerErrorObject => !!e && typeof e === "object");
   const parts = objects.flatMap((e) => {
     const text = str(e.detail) ?? str(e.title);
@@ -240,7 +270,12 @@ function parseErrorBody(text: string): {
     const pointer = str(e.source?.pointer);
     return [pointer ? `${text} (${pointer})` : text];
   });
-  return { errors: objects, message: parts.length > 0 ? parts.join("; ") : undefined, fromApi: true };
+  return {
+    errors: objects,
+    message: parts.length > 0 ? parts.join("; ") : undefined,
+    fromApi: true,
+    json: true,
+  };
 }
 
 function str(value: unknown): string | undefined {

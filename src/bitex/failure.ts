@@ -5,6 +5,8 @@
  */
 export type ApiErrorKind =
   | "unauthorized"
+  /** An HTML or other non-JSON 403/429 (or a Cloudflare 503): Bitex's edge, not the API, refused. */
+  | "blocked"
   | "not_found"
   | "validation"
   | "rate_limited"

@@ -9,6 +9,8 @@ import type {
   ConciergeRequestAttributes,
   ListLinks,
   ListMeta,
+  OutputState,
+  RequestState,
   ResourceIdentifier,
 } from "../wire/resources.js";
 
@@ -21,6 +23,8 @@ export interface ConciergeRequest extends Omit<ConciergeRequestAttributes, "tota
   total_to_spend: string | null;
   /** The payer (relationship `user`), when the server says. */
   user_id: string | null;
+  /** Every output's id (the to-many relationship `outputs`, Bitex's guide), when the server says. */
+  outputs_ids?: string[] | null;
 }
 
 export interface ConciergeOutput extends Omit<ConciergeOutputAttributes, "amount" | "budget"> {
@@ -111,11 +115,61 @@ export function decodePage(document: unknown, type?: string): Page<Loose> {
   return { items: data.map((item) => flatten(item, type)), meta, links };
 }
 
+const REQUEST_STATES: ReadonlySet<string> = new Set<RequestState>([
+  "draft",
+  "quote_requested",
+  "quoted",
+  "quote_accepted",
+  "working",
+  "finished",
+  "cancelled",
+]);
+const OUTPUT_STATES: ReadonlySet<string> = new Set<OutputState>([
+  "accepting",
+  "accepted",
+  "rejected",
+  "working",
+  "settling",
+  "settled",
+  "failed",
+  "returned",
+  "cancelled",
+]);
+
+/**
+ * A request as the client relies on it: a known `state` and a whole-number output count. The
+ * count is `outputs_count` (version 2.0, which the client asks for), or `outputs_total` in the
+ * older shape Bitex answers when no version is asked for (the 2019 guide's request document);
+ * either is refused, naming attribute and request, when absent or not a count.
+ */
 export function asRequest(resource: Loose): ConciergeRequest {
-  return { total_to_spend: null, ...resource, user_id: idOrNull(resource.user_id) } as ConciergeRequest;
+  const count = resource.outputs_count ?? resource.outputs_total;
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
+    const shown = count === undefined ? "absent" : JSON.stringify(count);
+    throw new DecodeError(
+      `request ${resource.id}: attribute outputs_count (or outputs_total) is ${shown}; expected a whole number of outputs`,
+    );
+  }
+  knownState(resource, "request", REQUEST_STATES);
+  return {
+    total_to_spend: null,
+    ...resource,
+    outputs_count: count,
+    user_id: idOrNull(resource.user_id),
+  } as ConciergeRequest;
+}
+
+function knownState(resource: Loose, what: string, states: ReadonlySet<string>): void {
+  const { state } = resource;
+  if (typeof state === "string" && states.has(state)) return;
+  const shown = state === undefined ? "absent" : JSON.stringify(state);
+  throw new DecodeError(
+    `${what} ${resource.id}: attribute state is ${shown}; expected one of ${[...states].join(", ")}`,
+  );
 }
 
 export function asOutput(resource: Loose): ConciergeOutput {
+  knownState(resource, "output", OUTPUT_STATES);
   return {
     amount: null,
     budget: null,
@@ -155,6 +209,11 @@ function flatten(resource: unknown, type: string | undefined): Loose {
   for (const [name, relationship] of Object.entries(relationships)) {
     const data = isObject(relationship) ? relationship.data : undefined;
     if (data === null || isObject(data)) result[`${name}_id`] = data === null ? null : idOrNull(data.id);
+    else if (Array.isArray(data))
+      result[`${name}_ids`] = data.flatMap((item) => {
+        const itemId = isObject(item) ? idOrNull(item.id) : null;
+        return itemId === null ? [] : [itemId];
+      });
   }
   return result;
 }

@@ -1,18 +1,26 @@
 /**
  * Reading a whole list, and proving it whole. Before a re-send the engine takes `listOutputs`
  * for every output of the request (docs/design.md section 6), so part of a list taken for all of it
- * pays someone twice. Bitex's recorded lists carry only `data`, none of its paging parameters
- * is documented, and a server may cap pages at any size: no page is the last unless this proves it.
+ * pays someone twice. Bitex's recorded lists carry only `data`; Bitex's JSON:API code pages by
+ * `page[page]` and `page[per_page]` (default 10) and answers `meta.total_pages`/`total_items`
+ * without `meta.page`; JSON:API servers commonly read `page[number]`/`page[size]`. So every
+ * page names all four (a server reads the ones it knows), and no page is the last unless this
+ * proves it:
  *
  * - "links": the page has `links` and its `next` is null (a `next` URL is followed instead);
- * - "meta": `meta.page >= meta.total_pages` (else page[number] = page + 1 is asked);
- * - with neither ("bare"), page[number] = n + 1 is asked until
+ * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`;
+ * - with neither links nor meta ("bare"), the next page is asked until
  *   - "empty_page": a page comes back empty, or
  *   - "repeated_last_page": a page repeats the page before it, which was shorter than page 1
- *     (a server that answers a page past the end with the last page).
- * A later page holding exactly page 1's items means the server ignores page[number]: what lies
- * past page 1 cannot be reached, so that is an error. Any other bare page made only of items
- * already seen cannot tell where the list ends, so its pass proves nothing.
+ *     (a server that answers a page past the end with the last page);
+ * - "unpaged" / "counted": page 2 repeats page 1 exactly (the server ignores every page
+ *   parameter), page 1 held fewer items than asked, and a count agrees with it: `meta.total_items`
+ *   ("unpaged"), or one the caller reads afterwards ("counted": a request's
+ *   `relationships.outputs.data` and its count attribute). Without a count such a server cannot
+ *   be told apart from one that cuts its only page short, so its list is refused: never a
+ *   short list taken as whole.
+ * Any other page made only of items already seen cannot tell where the list ends, so its pass
+ * proves nothing.
  *
  * Offset pages shift when the list changes while it is read. An item added before the reader's
  * position pushes the rest forward: an item shows twice (kept once) and none is lost. An item
@@ -32,7 +40,11 @@ export const MAX_PAGES = 10_000;
 /** Readings of one list before a list that never holds still is given up on. */
 export const MAX_PASSES = 3;
 
-export type Completeness = "links" | "meta" | "empty_page" | "repeated_last_page";
+export type Completeness = "links" | "meta" | "counted" | "empty_page" | "repeated_last_page" | "unpaged";
+
+/** The page parameters every list page names: JSON:API's common pair and Bitex's own pair. */
+export const PAGE_NUMBER_PARAMS = ["page[number]", "page[page]"] as const;
+export const PAGE_SIZE_PARAMS = ["page[size]", "page[per_page]"] as const;
 
 export interface PageSource {
   /** "/concierge_request_outputs", for messages. */
@@ -42,8 +54,13 @@ export interface PageSource {
   fetch(query: URLSearchParams): Promise<Page<Loose>>;
   /** The query a `links.next` names; throws if the link leaves the API. */
   linkQuery(link: string): URLSearchParams;
-  /** A page came with neither links nor meta. */
-  sawBare(): void;
+  /**
+   * Asked only of a server that ignores paging (page 2 repeats a short page 1): whether a count
+   * read after these pages (a request's outputs relationship and count attribute) shows that
+   * they hold the whole list. Nothing is deleted from these lists, so a count read later covers
+   * every item the pages could have missed.
+   */
+  proveWhole?(items: readonly Loose[]): Promise<boolean>;
 }
 
 export interface Listing {
@@ -115,10 +132,18 @@ async function readPass(source: PageSource): Promise<Pass> {
     const linked = typeof link === "string" && link !== "";
     // `links` that name no next page end the list; links without `next` say nothing of it.
     const lastByLinks = !linked && page.links !== undefined && "next" in page.links;
-    const { page: at, total_pages: of }: Partial<ListMeta> = page.meta ?? {};
+    const { page: said, total_pages: of }: Partial<ListMeta> = page.meta ?? {};
+    // Bitex's JSON:API code answers total_pages without page: the page is the one asked for.
+    const at = typeof said === "number" ? said : number;
     const metaPaged = !linked && !lastByLinks && typeof at === "number" && typeof of === "number";
     const bare = !linked && !lastByLinks && !metaPaged;
     if (repeat && sameIds(ids, first)) {
+      const size = pageSize(query);
+      if (pages === 2 && size !== undefined && first.size < size && quiet) {
+        if (total !== undefined && total === ids.size) return { items, pages, complete: "unpaged", quiet };
+        if (total === undefined && (await source.proveWhole?.([...items.values()])) === true)
+          return { items, pages, complete: "counted", quiet };
+      }
       if (bare) return unproven(UNREACHABLE);
       return unproven(
         `page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`,
@@ -132,7 +157,6 @@ async function readPass(source: PageSource): Promise<Pass> {
       if (at >= of) complete = "meta";
       else next = withPage(query, at + 1);
     } else {
-      source.sawBare();
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
       if (ids.size === 0) complete = "empty_page";
       else if (!repeat) next = withPage(query, number + 1);
@@ -153,15 +177,22 @@ async function readPass(source: PageSource): Promise<Pass> {
   }
 }
 
-/** The query's page[number] (1 when absent); undefined when it is not a page number. */
+/** The query's page number (page[number], else page[page], 1 when absent); undefined when unreadable. */
 function pageNumber(query: URLSearchParams): number | undefined {
-  const text = query.get("page[number]") ?? "1";
+  const text = query.get("page[number]") ?? query.get("page[page]") ?? "1";
   return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
 }
 
+/** The page size the query asked for, when it names one. */
+function pageSize(query: URLSearchParams): number | undefined {
+  const text = query.get("page[size]") ?? query.get("page[per_page]");
+  return text !== null && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
+}
+
+/** The next page, named in both conventions a page of this list was asked in. */
 function withPage(current: URLSearchParams, number: number): URLSearchParams {
   const query = new URLSearchParams(current);
-  query.set("page[number]", String(number));
+  for (const name of PAGE_NUMBER_PARAMS) query.set(name, String(number));
   return query;
 }
 

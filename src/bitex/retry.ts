@@ -40,6 +40,8 @@ const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
 export function isRetryable(error: RetryInput["error"]): boolean {
   if (error.kind === "network" || error.kind === "timeout") return true;
+  // Retrying into an edge block keeps the block on: the operator slows down or asks Bitex.
+  if (error.kind === "blocked") return false;
   if (error.status === undefined) return false;
   return RETRYABLE_STATUS.has(error.status) || error.status >= 500;
 }

@@ -168,6 +168,26 @@ export const EXPORT_FLAGS = {
   },
 } as const satisfies Record<string, Options>;
 
+export const INBOX_FLAGS = {
+  "report-format": REPORT_FLAGS["report-format"],
+  encoding: INPUT_FLAGS.encoding,
+  "sender-port": INPUT_FLAGS["sender-port"],
+  payer: INPUT_FLAGS.payer,
+  until: SUBMIT_FLAGS.until,
+  settle: {
+    type: "number",
+    default: 60,
+    describe: "seconds a file must be left unchanged before it is taken (a file still being written waits)",
+  },
+  tz: { type: "string", describe: "IANA time zone of the done/<date> folders [default: this machine's]" },
+  "month-in-name": {
+    type: "boolean",
+    default: false,
+    describe:
+      "file names carry their month (payroll-2026-12.csv): a file is not refused as a copy of another month's batch, so next month's identical payroll is paid",
+  },
+} as const satisfies Record<string, Options>;
+
 export const SANDBOX_FLAGS = {
   port: { type: "number", default: 0, describe: "0 picks a free port" },
   host: { type: "string", default: "127.0.0.1", describe: "loopback address" },
@@ -179,11 +199,15 @@ export const SANDBOX_FLAGS = {
   "rate-limit": { type: "number", default: 5, describe: "calls per second per key; 0 = none" },
   "fault-seed": { type: "number", describe: "makes the fault sequence repeatable" },
   "list-style": {
-    choices: ["rich", "bare"] as const,
-    default: "rich" as const,
-    describe: "rich: lists with meta and links; bare: only data, as recorded Bitex lists",
+    choices: ["recorded", "bare", "rich", "unpaged"] as const,
+    default: "recorded" as const,
+    describe:
+      "recorded: only data, as recorded Bitex lists, paged by page[page]/page[per_page]; bare: only data, paged by page[number]; rich: meta and links; unpaged: the whole list, page parameters ignored",
   },
-  "page-cap": { type: "number", default: 25, describe: "most items a bare list page holds" },
+  "page-cap": {
+    type: "number",
+    describe: "most items a recorded or bare list page holds (default 10 recorded, 25 bare)",
+  },
   "time-scale": {
     type: "number",
     default: 1,
@@ -206,6 +230,7 @@ export const KNOWN_OPTIONS: readonly string[] = [
       STATUS_FLAGS,
       TEMPLATE_FLAGS,
       EXPORT_FLAGS,
+      INBOX_FLAGS,
       SANDBOX_FLAGS,
     ].flatMap((group) => (Array.isArray(group) ? group : Object.keys(group))),
   ),
@@ -282,6 +307,20 @@ export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {
     payer: a.payer,
     report: a.report,
     reportFormat: a["report-format"],
+  };
+}
+
+export function inboxOf(a: Parsed<typeof INBOX_FLAGS> & { dir: string }) {
+  return {
+    dir: a.dir,
+    reportFormat: a["report-format"],
+    encoding: a.encoding,
+    senderPort: a["sender-port"],
+    payer: a.payer,
+    until: a.until,
+    settle: a.settle,
+    tz: a.tz,
+    monthInName: a["month-in-name"],
   };
 }
 

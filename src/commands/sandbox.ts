@@ -1,5 +1,5 @@
 /** `sandbox`: run the embedded Bitex emulator until SIGINT/SIGTERM (then exit 0). */
-import { runSandboxServer } from "../sandbox/index.js";
+import { type ListStyle, runSandboxServer } from "../sandbox/index.js";
 
 export interface SandboxArgs {
   port: number;
@@ -11,8 +11,8 @@ export interface SandboxArgs {
   dropRate: number;
   rateLimit: number;
   faultSeed?: number;
-  listStyle: "rich" | "bare";
-  pageCap: number;
+  listStyle: ListStyle;
+  pageCap?: number;
   timeScale: number;
 }
 
@@ -29,7 +29,7 @@ export async function sandboxCommand(args: SandboxArgs): Promise<number> {
       rate_limit: args.rateLimit,
       ...(args.faultSeed === undefined ? {} : { fault_seed: args.faultSeed }),
       list_style: args.listStyle,
-      page_cap: args.pageCap,
+      page_cap: args.pageCap ?? null,
     },
     timeScale: args.timeScale,
     print: (line) => process.stdout.write(`${line}\n`),

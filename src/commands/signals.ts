@@ -73,7 +73,8 @@ export function watchSignals(out: Console, actions: SignalActions, resumeHint: s
  * Fault injection for the crash tests: BITEX_BATCH_CRASH_AT=<point> makes the process
  * SIGKILL itself at that point, the way an OOM killer or a power cut would: requests-ready
  * and outputs-done of submit, `<step>:intent` (journaled, not sent) and `<step>:answered`
- * (done on the server, not journaled) of a money step, and status-read.
+ * (done on the server, not journaled) of a money step, status-read, and inbox:moving (a drop
+ * folder's file half moved: its report gone to done/, the file not yet).
  */
 export function crashHook(env: NodeJS.ProcessEnv): ((point: string) => void) | undefined {
   const at = env.BITEX_BATCH_CRASH_AT;

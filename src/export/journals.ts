@@ -12,6 +12,8 @@ import { journalPathFor } from "../batch/paths.js";
 export interface JournaledRequest {
   batchId: string;
   externalId: string;
+  /** When this host journaled the request as created (ISO 8601). */
+  at: string;
 }
 
 export interface JournaledOutput {
@@ -43,7 +45,7 @@ export function indexJournal(index: JournalIndex, entries: readonly JournalEntry
   const references = new Map<number, string>();
   for (const entry of entries) {
     if (entry.t === "request" && !index.requests.has(entry.request_id))
-      index.requests.set(entry.request_id, { batchId, externalId: entry.external_id });
+      index.requests.set(entry.request_id, { batchId, externalId: entry.external_id, at: entry.at });
     else if (entry.t === "intent" && kindOf(entry) === "output" && typeof entry.reference === "string")
       references.set(entry.line, entry.reference);
   }

@@ -1,7 +1,16 @@
 /**
  * The export's rows (pure): the requests of the period, one row per output, in a stable order
- * (request created_at, request id, output id), with what the journals know of each row.
+ * (request time, request id, output id), with what the journals know of each row.
  * Money stays exact decimal text throughout.
+ *
+ * A request's time, in this order of evidence (the row's `request_placed_by` names which):
+ *   1. `created_at`, as the emulator shows it (no Bitex source shows it on concierge requests);
+ *   2. `quote_requested_at` (Bitex's guide, "Quoting"): later than the creation, by the minutes
+ *      between create and quote, which can move a request made at a month's end into the next;
+ *   3. this host's journal: when the request was journaled as created (only for a request whose
+ *      external_id matches the journal's), within seconds of its creation;
+ *   4. none: the request is listed with `unplaced` and no time, in every period (of the payer,
+ *      when given), so that no payment drops from the books for want of a date.
  */
 import { badResponse } from "../bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
@@ -32,7 +41,11 @@ export interface ExportRow {
   state: string;
   cancellation_reason: string;
   updated_at: string;
+  request_placed_by: PlacedBy;
 }
+
+/** Which evidence gave the request's time (see the top of this file). */
+export type PlacedBy = "created_at" | "quote_requested_at" | "journal" | "unplaced";
 
 const column = (name: keyof ExportRow, kind: TableColumn["kind"], currency?: keyof ExportRow) =>
   currency === undefined ? { name, kind } : { name, kind, currency };
@@ -59,6 +72,7 @@ export const EXPORT_COLUMNS = [
   column("state", "text"),
   column("cancellation_reason", "text"),
   column("updated_at", "time"),
+  column("request_placed_by", "text"),
 ] as const;
 
 export function cellsOf(row: ExportRow): string[] {
@@ -73,33 +87,60 @@ export function compareIds(a: string, b: string): number {
 
 export interface DatedRequest {
   request: ConciergeRequest;
-  createdAt: Date;
+  /** null: no evidence placed it (`placedBy` "unplaced"). */
+  createdAt: Date | null;
+  placedBy: PlacedBy;
 }
 
 /**
- * The requests created in [period.start, period.end), of `payer` when given, oldest first.
- * A request whose created_at is not a time cannot be placed in or out of the period, and
- * leaving it out silently could drop a payment from the books: that fails the export.
+ * A request's time by the first evidence that has one. A server time that is present but is
+ * not a time is the server saying something wrong, and fails the export rather than being
+ * passed over for weaker evidence.
+ */
+export function placeRequest(
+  request: ConciergeRequest,
+  journal?: JournalIndex,
+): { at: Date | null; by: PlacedBy } {
+  for (const by of ["created_at", "quote_requested_at"] as const) {
+    const value = (request as unknown as Record<string, unknown>)[by];
+    if (value === undefined || value === null) continue;
+    const at = instant(value);
+    if (at === null) {
+      const why = `request ${request.id} has ${by} ${JSON.stringify(value)}, not a time`;
+      throw badResponse(200, why, "no", "GET /concierge_requests");
+    }
+    return { at, by };
+  }
+  const known = journal?.requests.get(request.id);
+  if (known !== undefined && known.externalId === (request.external_id ?? "")) {
+    const at = instant(known.at);
+    if (at !== null) return { at, by: "journal" };
+  }
+  return { at: null, by: "unplaced" };
+}
+
+/**
+ * The requests placed in [period.start, period.end) (placeRequest), of `payer` when given,
+ * oldest first, then every request no evidence places, by id.
  */
 export function requestsOfPeriod(
   requests: readonly ConciergeRequest[],
   period: Period,
   payer?: string,
+  journal?: JournalIndex,
 ): DatedRequest[] {
   const selected: DatedRequest[] = [];
   for (const request of requests) {
-    const createdAt = instant(request.created_at);
-    if (createdAt === null) {
-      const why = `request ${request.id} has created_at ${JSON.stringify(request.created_at)}, not a time`;
-      throw badResponse(200, why, "no", "GET /concierge_requests");
-    }
-    if (createdAt < period.start || createdAt >= period.end) continue;
+    const { at, by } = placeRequest(request, journal);
+    if (at !== null && (at < period.start || at >= period.end)) continue;
     if (payer !== undefined && request.user_id !== payer) continue;
-    selected.push({ request, createdAt });
+    selected.push({ request, createdAt: at, placedBy: by });
   }
-  return selected.sort(
-    (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.request.id, b.request.id),
-  );
+  const time = (dated: DatedRequest) => dated.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return selected.sort((a, b) => {
+    const order = time(a) - time(b);
+    return (Number.isNaN(order) ? 0 : order) || compareIds(a.request.id, b.request.id);
+  });
 }
 
 /** One row per output of each request, outputs by id; `outputs` holds each request's listing. */
@@ -110,7 +151,7 @@ export function exportRows(
   zone: string,
 ): ExportRow[] {
   const rows: ExportRow[] = [];
-  for (const { request, createdAt } of requests) {
+  for (const { request, createdAt, placedBy } of requests) {
     // A server that ignored filter[request_id] must not put another request's outputs here.
     const own = (outputs.get(request.id) ?? []).filter(
       (output) => output.request_id === null || output.request_id === request.id,
@@ -133,7 +174,7 @@ export function exportRows(
         payer_user_id: request.user_id ?? "",
         sender_port: text(request.port_code),
         request_state: text(request.state),
-        request_created_at: zonedTimestamp(createdAt, zone),
+        request_created_at: createdAt === null ? "" : zonedTimestamp(createdAt, zone),
         output_id: output.id,
         recipient_user_id: output.user_id ?? "",
         port: text(output.port_code),
@@ -145,6 +186,7 @@ export function exportRows(
         state: text(output.state),
         cancellation_reason: text(request.cancellation_reason),
         updated_at: timeText(output.updated_at, zone),
+        request_placed_by: placedBy,
       });
     }
   }

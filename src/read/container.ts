@@ -11,6 +11,7 @@
  * workbook is refused up front, by name, rather than failing (or stalling) halfway through
  * the unzipping reader.
  */
+import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
@@ -202,12 +203,14 @@ export async function detectContainer(handle: FileHandle, file: string): Promise
 export async function containerOf(path: string, file: string): Promise<Container> {
   let handle: FileHandle;
   try {
-    handle = await open(path, "r");
+    // Non-blocking, as the CSV reader opens it: a FIFO with no writer must not hang here.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return "text"; // the CSV reader names a missing or unreadable file
   }
   try {
-    if ((await handle.stat()).isDirectory()) return "text";
+    // Only a regular file is sniffed; the CSV reader refuses a directory, FIFO or device.
+    if (!(await handle.stat()).isFile()) return "text";
     return await detectContainer(handle, file);
   } finally {
     await handle.close();

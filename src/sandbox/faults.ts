@@ -23,13 +23,22 @@ export interface Faults {
   rate_limit: number;
   /** --fault-seed: seeds the fault PRNG; null = a random seed picked at start. */
   fault_seed: number | null;
-  /** --list-style: "rich" pages with meta and links; "bare" answers as recorded Bitex lists do (jsonapi.ts). */
+  /**
+   * --list-style (jsonapi.ts): "recorded" (default) answers only `data`, as every recorded Bitex
+   * list, paged by Bitex's own page[page]/page[per_page]; "bare" the same shape paged by
+   * page[number] and page[size] or page[per_page]; "rich" pages with meta and links;
+   * "unpaged" ignores every page parameter and answers the whole list, only `data`.
+   */
   list_style: ListStyle;
-  /** --page-cap: most items a "bare" page holds, and its default page size. */
-  page_cap: number;
+  /**
+   * --page-cap: most items a "recorded" or "bare" page holds. null: the style's own, 10 for
+   * "recorded" (the default page[per_page] of Bitex's JSON:API code) and 25 for "bare".
+   */
+  page_cap: number | null;
 }
 
-export type ListStyle = "rich" | "bare";
+export const LIST_STYLES = ["recorded", "bare", "rich", "unpaged"] as const;
+export type ListStyle = (typeof LIST_STYLES)[number];
 
 export const DEFAULT_FAULTS: Faults = {
   latency_ms: 0,
@@ -38,8 +47,8 @@ export const DEFAULT_FAULTS: Faults = {
   drop_rate: 0,
   rate_limit: 5,
   fault_seed: null,
-  list_style: "rich",
-  page_cap: 25,
+  list_style: "recorded",
+  page_cap: null,
 };
 
 /** Validates a partial faults object (from flags or JSON); throws RangeError naming the bad field. */
@@ -72,15 +81,20 @@ export function parseFaults(input: unknown): Partial<Faults> {
   if (drop !== undefined) out.drop_rate = drop;
   const limit = check("rate_limit", wholeMs, "a whole number of calls >= 0");
   if (limit !== undefined) out.rate_limit = limit;
-  const cap = check("page_cap", (n) => Number.isInteger(n) && n >= 1, "a whole number of items >= 1");
-  if (cap !== undefined) out.page_cap = cap;
+  if (fields.page_cap === null) out.page_cap = null;
+  else {
+    const cap = check("page_cap", (n) => Number.isInteger(n) && n >= 1, "a whole number of items >= 1");
+    if (cap !== undefined) out.page_cap = cap;
+  }
   if (fields.list_style !== undefined) {
-    if (fields.list_style !== "rich" && fields.list_style !== "bare") {
+    const style = LIST_STYLES.find((known) => known === fields.list_style);
+    if (style === undefined) {
+      const expected = LIST_STYLES.map((known) => `"${known}"`).join(", ");
       throw new RangeError(
-        `faults: list_style: expected "rich" or "bare", got ${JSON.stringify(fields.list_style)}`,
+        `faults: list_style: expected one of ${expected}, got ${JSON.stringify(fields.list_style)}`,
       );
     }
-    out.list_style = fields.list_style;
+    out.list_style = style;
   }
   if (fields.fault_seed === null) out.fault_seed = null;
   else {

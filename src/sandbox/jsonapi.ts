@@ -29,6 +29,8 @@ export class ApiProblem extends Error {
 }
 
 export const INVALID_API_KEY_BODY = { error: "Invalid Api Key" };
+/** Recorded for a call with no Authorization header at all (movements-list-no_authorization_header). */
+export const NO_AUTHORIZATION_BODY = { error: "Necesitas iniciar sesión o registrarte para continuar." };
 /** Recorded for a valid key lacking a permission (cash_withdrawals-create-not_enough_permissions). */
 export const NOT_ENOUGH_PERMISSIONS_BODY = { error: "Not enough permissions" };
 
@@ -101,6 +103,23 @@ export function parseBarePage(query: URLSearchParams, cap: number): Page {
   };
   const size = read("page[size]") ?? read("page[per_page]") ?? cap;
   return { number: read("page[number]") ?? 1, size: Math.min(size, cap) };
+}
+
+/** The page size of Bitex's JSON:API code when page[per_page] is not given. */
+export const RECORDED_PAGE_SIZE = 10;
+
+/**
+ * `recorded` lists read pages as Bitex's own JSON:API code does: `page[page]` from 1 and
+ * `page[per_page]` (default 10), up to `cap`. `page[number]` and `page[size]` mean nothing to
+ * it. A value it cannot read is ignored (the default applies), never a 400.
+ */
+export function parseRecordedPage(query: URLSearchParams, cap: number): Page {
+  const read = (name: string): number | null => {
+    const text = query.get(name);
+    return text !== null && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : null;
+  };
+  const size = read("page[per_page]") ?? RECORDED_PAGE_SIZE;
+  return { number: read("page[page]") ?? 1, size: Math.min(size, cap) };
 }
 
 /** One `bare` page: only `data`, as every recorded Bitex list; past the end it is empty. */

@@ -12,7 +12,17 @@
 import { PORTS } from "../ports.js";
 import type { ListStyle } from "./faults.js";
 import { parseJsonBody, readResource } from "./inputs.js";
-import { ApiProblem, barePage, notFound, paginate, parseBarePage, parsePage } from "./jsonapi.js";
+import {
+  ApiProblem,
+  barePage,
+  DEFAULT_PAGE_SIZE,
+  notFound,
+  paginate,
+  parseBarePage,
+  parsePage,
+  parseRecordedPage,
+  RECORDED_PAGE_SIZE,
+} from "./jsonapi.js";
 import { isRequestAction } from "./machine.js";
 import {
   instructionResource,
@@ -41,7 +51,8 @@ export interface Reply {
 /** What a handler needs besides the store: the list style in force and the per-request counters. */
 export interface RouteContext {
   listStyle: ListStyle;
-  pageCap: number;
+  /** null: the style's own cap. */
+  pageCap: number | null;
   countAction(requestId: string, action: "request_quote" | "accept_quote"): void;
   /**
    * The managed user the key acts as (`Authorization: <key>; user=<id>`, recorded in
@@ -71,8 +82,18 @@ const list = <T>(
   render: (item: T) => WireResource<unknown>,
 ): Reply => {
   const query = call.url.searchParams;
-  if (context.listStyle === "bare") return ok(barePage(items, parseBarePage(query, context.pageCap), render));
-  return ok(paginate(items, parsePage(query), call.url, render));
+  switch (context.listStyle) {
+    case "recorded": {
+      const page = parseRecordedPage(query, context.pageCap ?? RECORDED_PAGE_SIZE);
+      return ok(barePage(items, page, render));
+    }
+    case "bare":
+      return ok(barePage(items, parseBarePage(query, context.pageCap ?? DEFAULT_PAGE_SIZE), render));
+    case "unpaged":
+      return ok({ data: items.map(render) });
+    case "rich":
+      return ok(paginate(items, parsePage(query), call.url, render));
+  }
 };
 const resource = (call: ApiCall, type: string) => readResource(parseJsonBody(call.bodyText), type);
 const param = (params: string[], index: number): string => params[index] as string;
@@ -93,7 +114,8 @@ const ROUTES: Route[] = [
   {
     method: "POST",
     pattern: /^\/concierge_requests$/,
-    handle: (s, call) => ok({ data: requestResource(s.createRequest(resource(call, "concierge_requests"))) }),
+    handle: (s, call, _p, c) =>
+      ok({ data: requestResource(s.createRequest(resource(call, "concierge_requests"), c.actingAs)) }),
   },
   {
     method: "GET",

@@ -16,7 +16,14 @@
  *      latency + jitter. A create hit by drop_rate is committed and its socket destroyed
  *      after that wait, with no response.
  * Calls stopped at 2–4 still wait the latency, and change nothing.
+ *
+ * Every /api answer carries `X-Request-Id` (every recorded answer has one) and a `Date` of the
+ * emulator's own clock, so a client judging deadlines by the server's time sees the emulated
+ * time (at any --time-scale). Requests are shown in the shape of the `Version` asked for: with
+ * none, Bitex's guide says the oldest version is used, so the emulator answers the older request
+ * shape (`outputs_total` where 2.0 has `outputs_count`); any Version sent gets the 2.0 shape.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { encodeJson } from "../wire/json.js";
 import { iso } from "./clock.js";
@@ -25,6 +32,7 @@ import {
   INVALID_API_KEY_BODY,
   JSON_API_CONTENT_TYPE,
   moneyJson,
+  NO_AUTHORIZATION_BODY,
   NOT_ENOUGH_PERMISSIONS_BODY,
 } from "./jsonapi.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -109,22 +117,30 @@ export class SandboxServer {
       );
     });
     const fate = this.dice.roll();
+    res.setHeader("X-Request-Id", randomUUID());
+    // Stamped when the answer leaves, after the latency, as a server's own Date is.
+    const stamp = () => res.setHeader("Date", new Date(this.store.clock.nowMs()).toUTCString());
     const admitted = this.refusal(req, arrivedMs, fate.fail);
     if ("refused" in admitted) {
       const early = admitted.refused;
       req.resume();
       outcome = String(early.status);
-      this.after(fate.delayMs, () => send(res, early));
+      this.after(fate.delayMs, () => {
+        stamp();
+        send(res, early);
+      });
       return;
     }
     readBody(req)
       .then((bodyText) => {
         const method = req.method ?? "GET";
         const path = url.pathname.slice("/api".length);
-        const reply = this.runHandler({ method, path, url, bodyText }, admitted.actingAs);
+        const older = req.headers.version === undefined;
+        const reply = this.runHandler({ method, path, url, bodyText }, admitted.actingAs, older);
         const drop = fate.drop && isDroppable(method, path);
         outcome = drop ? `${reply.status} dropped` : String(reply.status);
         this.after(fate.delayMs, () => {
+          stamp();
           if (!drop) return send(res, reply);
           this.stats.dropped++;
           req.socket.destroy();
@@ -142,6 +158,7 @@ export class SandboxServer {
     const refused = (body: unknown) => ({
       refused: { status: 401, body, contentType: JSON_API_CONTENT_TYPE },
     });
+    if (req.headers.authorization === undefined) return refused(NO_AUTHORIZATION_BODY);
     const { key, actingAs } = parseAuthorization(req.headers.authorization);
     if (key !== this.store.apiKey) return refused(INVALID_API_KEY_BODY);
     if (actingAs !== null && !this.store.directory.manages(actingAs))
@@ -172,7 +189,7 @@ export class SandboxServer {
     return { actingAs };
   }
 
-  private runHandler(call: ApiCall, actingAs: string | null): Answer {
+  private runHandler(call: ApiCall, actingAs: string | null, older: boolean): Answer {
     const { list_style, page_cap } = this.dice.settings;
     const context: RouteContext = {
       listStyle: list_style,
@@ -182,7 +199,9 @@ export class SandboxServer {
     };
     try {
       this.store.tick();
-      return { ...routeApiCall(this.store, call, context), contentType: JSON_API_CONTENT_TYPE };
+      const reply = routeApiCall(this.store, call, context);
+      const body = older ? olderShape(reply.body) : reply.body;
+      return { ...reply, body, contentType: JSON_API_CONTENT_TYPE };
     } catch (error) {
       this.log?.(`internal error on ${call.method} ${call.path}: ${(error as Error).stack ?? String(error)}`);
       const detail = "Error interno del emulador.";
@@ -229,6 +248,29 @@ export class SandboxServer {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+/**
+ * The request shape of the version used when none is asked for (the 2019 guide's request
+ * document): `outputs_total` where 2.0 has `outputs_count`, in the same place.
+ */
+export function olderShape(body: unknown): unknown {
+  if (typeof body !== "object" || body === null) return body;
+  const document = body as { data?: unknown; included?: unknown };
+  const older = (resource: unknown): unknown => {
+    const r = resource as { type?: unknown; attributes?: Record<string, unknown> };
+    if (r?.type !== "concierge_requests" || r.attributes === undefined) return resource;
+    const attributes = Object.fromEntries(
+      Object.entries(r.attributes).map(([name, value]) => [
+        name === "outputs_count" ? "outputs_total" : name,
+        value,
+      ]),
+    );
+    return { ...r, attributes };
+  };
+  const data = Array.isArray(document.data) ? document.data.map(older) : older(document.data);
+  if (document.data === undefined) return body;
+  return { ...document, data };
 }
 
 /**

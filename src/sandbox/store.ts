@@ -160,8 +160,14 @@ export class Store {
     this.outputList.sort(byId);
   }
 
-  createRequest(input: ResourceInput): RequestRecord {
-    const payer = this.find(input.relationships.user, (id) => this.directory.user(id)) ?? this.owner();
+  /**
+   * The payer is the `user` relationship, else the managed user the key acts as (Bitex's guide,
+   * "Master User": a master key acts on behalf of its users on any endpoint), else the key's owner.
+   */
+  createRequest(input: ResourceInput, actingAs: string | null = null): RequestRecord {
+    const acting = actingAs === null ? undefined : this.directory.user(actingAs);
+    const payer =
+      this.find(input.relationships.user, (id) => this.directory.user(id)) ?? acting ?? this.owner();
     const problems: Violation[] = [];
     const portCode = readPort(input.attributes.port_code, problems);
     const externalId = readOptionalText(input.attributes, "external_id", problems);

@@ -3,7 +3,14 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { findNearCopy, NEAR_COPY_WINDOW_DAYS, paymentOf, recordReleased } from "../../src/batch/near-copy.js";
+import {
+  findNearCopy,
+  monthOfName,
+  NEAR_COPY_WINDOW_DAYS,
+  ofAnotherMonth,
+  paymentOf,
+  recordReleased,
+} from "../../src/batch/near-copy.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 
@@ -23,11 +30,11 @@ const row = (line: number, recipient: string, amount: string): ValidRow =>
 
 const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
 
-async function stateWith(begunAt: string, api = API): Promise<string> {
+async function stateWith(begunAt: string, api = API, file = "payroll.csv"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
   await mkdir(join(dir, "old"));
   const lines = [
-    { t: "begin", v: 1, batch_id: "old", fingerprint: "f", api, file: "payroll.csv", rows: 4, at: begunAt },
+    { t: "begin", v: 1, batch_id: "old", fingerprint: "f", api, file, rows: 4, at: begunAt },
     ...earlierRows.flatMap((r) => [
       { t: "intent", line: r.line, request_id: "1", payment: paymentOf(r), at: begunAt },
       {
@@ -82,5 +89,29 @@ describe("findNearCopy", () => {
     const state = await stateWith(recent);
     await recordReleased(join(state, "old", "journal.jsonl"), [2, 3, 4]);
     expect(await findNearCopy(state, plan("new", earlierRows.slice(0, 3)), API, now)).to.equal(null);
+  });
+
+  it("names that carry their month (the inbox's --month-in-name): another month's batch is passed over, the same month's and a nameless one's are not", async () => {
+    expect(
+      [
+        "payroll-2026-12.csv",
+        "/srv/in/nomina_2026-01-rest.xlsx",
+        "pay 2026-13.csv",
+        "payroll-202612.csv",
+        "x12026-12.csv",
+      ].map(monthOfName),
+    ).to.deep.equal(["2026-12", "2026-01", null, null, null]);
+    const december = ofAnotherMonth("/srv/in/payroll-2026-12 (1).csv");
+    expect(["payroll-2026-11.csv", "/srv/in/payroll-2026-12.csv", "payroll.csv"].map(december)).to.deep.equal(
+      [true, false, false],
+    );
+    expect(ofAnotherMonth("payroll.csv")("payroll-2026-11.csv")).to.equal(false);
+    const copy = plan("new", earlierRows);
+    const november = await stateWith(recent, API, "/srv/in/payroll-2026-11.csv");
+    expect(await findNearCopy(november, copy, API, now, december)).to.equal(null);
+    expect(
+      (await findNearCopy(november, copy, API, now, ofAnotherMonth("payroll-2026-11 (1).csv")))?.same,
+    ).to.equal(4);
+    expect((await findNearCopy(november, copy, API, now))?.same).to.equal(4);
   });
 });

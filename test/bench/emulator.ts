@@ -15,6 +15,12 @@ export interface EmulatorOptions {
   rateLimit: number;
   /** The emulator's clock speed (`--time-scale`); default 1. */
   timeScale?: number;
+  /**
+   * `--list-style`; default "rich", the style the figures were first measured in (the
+   * emulator's own default is "recorded"). `pageCap`: `--page-cap`, when given.
+   */
+  listStyle?: "rich" | "recorded" | "bare" | "unpaged";
+  pageCap?: number;
 }
 
 export interface Faults {
@@ -54,6 +60,9 @@ export class Emulator {
       options.seed,
       "--time-scale",
       String(options.timeScale ?? 1),
+      "--list-style",
+      options.listStyle ?? "rich",
+      ...(options.pageCap === undefined ? [] : ["--page-cap", String(options.pageCap)]),
     ];
     const env = { ...process.env };
     delete env.NODE_OPTIONS;

@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -20,6 +20,7 @@ import { Emulator } from "./emulator.js";
 import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
+import { pagingFigure } from "./paging.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
@@ -650,6 +651,7 @@ async function main(): Promise<void> {
     const submitRowsPerS = figures.find((f) => f.id === "submit")?.data.rows_per_s as number | undefined;
     await attempt("naive", "naive sequential client", () => naiveFigure(dir, seed, submitRowsPerS));
     await attempt("status", "status calls per refresh", () => statusCallsFigure({ cli: CLI, dir, seed }));
+    await attempt("paging", "calls in each paging convention", () => pagingFigure({ cli: CLI, dir, seed }));
     await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
     await attempt("export", "export calls", () => exportFigure(dir, CLI));
   } finally {

@@ -120,6 +120,7 @@ describe("bitex client against a scripted server", () => {
     expect(req.headers.authorization).to.equal(KEY);
     expect(req.headers["content-type"]).to.equal("application/vnd.api+json");
     expect(req.headers.accept).to.equal("application/vnd.api+json");
+    expect(req.headers.version).to.equal("2.0");
     expect(req.body).to.include('"amount":12345678901234567.89,"budget":null');
     expect(created).to.deep.equal({
       id: "77",
@@ -139,7 +140,13 @@ describe("bitex client against a scripted server", () => {
         data: {
           id: "5",
           type: "concierge_requests",
-          attributes: { state: "draft", port_code: "ar_ars", external_id: "bb-1", total_to_spend: null },
+          attributes: {
+            state: "draft",
+            port_code: "ar_ars",
+            external_id: "bb-1",
+            total_to_spend: null,
+            outputs_count: 0,
+          },
           relationships: { user: { data: { type: "users", id: "112" } } },
         },
       }),
@@ -162,8 +169,76 @@ describe("bitex client against a scripted server", () => {
       port_code: "ar_ars",
       external_id: "bb-1",
       total_to_spend: null,
+      outputs_count: 0,
       user_id: "112",
     });
+  });
+
+  it("reads the older shape (outputs_total, no outputs_count) and the outputs relationship", async () => {
+    const { client } = await start((_req, res) =>
+      sendJson(res, 200, {
+        data: {
+          id: "5",
+          type: "concierge_requests",
+          attributes: { state: "quoted", outputs_total: 2, outputs_accepted: 2 },
+          relationships: {
+            outputs: {
+              data: [
+                { type: "concierge_request_outputs", id: "8" },
+                { type: "concierge_request_outputs", id: 9 },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    const request = await client.getRequest("5");
+    expect([request.outputs_count, request.outputs_ids, request.state]).to.deep.equal([
+      2,
+      ["8", "9"],
+      "quoted",
+    ]);
+  });
+
+  for (const [attributes, why] of [
+    [
+      { state: "draft" },
+      "request 5: attribute outputs_count (or outputs_total) is absent; expected a whole number of outputs",
+    ],
+    [
+      { state: "draft", outputs_count: "2" },
+      'request 5: attribute outputs_count (or outputs_total) is "2"; expected a whole number of outputs',
+    ],
+    [
+      { state: "paused", outputs_count: 2 },
+      'request 5: attribute state is "paused"; expected one of draft, quote_requested, quoted, quote_accepted, working, finished, cancelled',
+    ],
+    [
+      { outputs_count: 2 },
+      "request 5: attribute state is absent; expected one of draft, quote_requested, quoted, quote_accepted, working, finished, cancelled",
+    ],
+  ] as const) {
+    it(`a request the client cannot rely on is refused naming attribute and request: ${why.slice(10, 40)}`, async () => {
+      const { client } = await start((_req, res) =>
+        sendJson(res, 200, { data: { id: "5", type: "concierge_requests", attributes } }),
+      );
+      const error = await failure(client.getRequest("5"));
+      expect([error.kind, error.sent, error.detail]).to.deep.equal([
+        "bad_response",
+        "no",
+        `unexpected answer from Bitex (200): ${why}`,
+      ]);
+    });
+  }
+
+  it("an output in an unknown state is refused naming it", async () => {
+    const { client } = await start((_req, res) =>
+      sendJson(res, 200, { data: [output("8", { state: "paid" })], meta: { page: 1, total_pages: 1 } }),
+    );
+    const error = await failure(client.listOutputs("1"));
+    expect(error.detail).to.equal(
+      'unexpected answer from Bitex (200): output 8: attribute state is "paid"; expected one of accepting, accepted, rejected, working, settling, settled, failed, returned, cancelled',
+    );
   });
 
   it("follows next links through every page, keeping the filter and page size", async () => {
@@ -180,9 +255,9 @@ describe("bitex client against a scripted server", () => {
     const outputs = await client.listOutputs("1");
     expect(outputs.map((o) => o.id)).to.deep.equal(["1a", "1b", "2a", "2b", "3a", "3b"]);
     expect(server.received.map((r) => decodeURIComponent(r.url))).to.deep.equal([
-      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500",
-      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500&page[number]=2",
-      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500&page[number]=3",
+      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500&page[per_page]=500",
+      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500&page[per_page]=500&page[number]=2",
+      "/api/concierge_request_outputs?filter[request_id]=1&page[size]=500&page[per_page]=500&page[number]=3",
     ]);
   });
 
@@ -223,7 +298,9 @@ describe("bitex client against a scripted server", () => {
 
   it("escapes ids in paths", async () => {
     const { server, client } = await start((_req, res) =>
-      sendJson(res, 200, { data: { id: "1", type: "concierge_requests", attributes: {} } }),
+      sendJson(res, 200, {
+        data: { id: "1", type: "concierge_requests", attributes: { state: "draft", outputs_count: 0 } },
+      }),
     );
     await client.getRequest("a/b?c");
     expect(server.received[0]?.url).to.equal("/api/concierge_requests/a%2Fb%3Fc");
@@ -247,7 +324,7 @@ describe("bitex client against a scripted server", () => {
       i === 0
         ? sendJson(res, 503, "<html>busy</html>")
         : sendJson(res, 200, {
-            data: { id: "9", type: "concierge_requests", attributes: { state: "draft" } },
+            data: { id: "9", type: "concierge_requests", attributes: { state: "draft", outputs_count: 0 } },
           }),
     );
     const request = await client.getRequest("9");
@@ -326,8 +403,8 @@ describe("bitex client against a scripted server", () => {
     await other;
     const [limited, ...after] = server.received as [Received, ...Received[]];
     expect(after.map((r) => decodeURIComponent(r.url)).sort()).to.deep.equal([
-      "/api/concierge_ports?page[size]=500",
-      "/api/concierge_requests?filter[external_id]=bb-2&page[size]=500",
+      "/api/concierge_ports?page[size]=500&page[per_page]=500",
+      "/api/concierge_requests?filter[external_id]=bb-2&page[size]=500&page[per_page]=500",
     ]);
     for (const r of after) expect(r.at - limited.at).to.be.at.least(300);
     expect(client.gate.rate).to.equal(1000); // nothing started before it: no evidence to slow down

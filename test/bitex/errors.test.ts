@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { FetchError } from "node-fetch";
 import { ApiError, errorFromFailure, errorFromResponse } from "../../src/bitex/errors.js";
+import { isRetryable } from "../../src/bitex/retry.js";
 
 /** Response bodies recorded against Bitex (/work/shared/bitex-recorded, MIT, see its README). */
 const RECORDED = {
@@ -139,12 +140,13 @@ describe("bitex errorFromResponse", () => {
   });
 
   // A body that is not one of Bitex's error documents may be a proxy's, which may have passed
-  // the request on before answering: only 429 stays a sure "not sent".
+  // the request on before answering: only 429 stays a sure "not sent". A 403 or 429 page that
+  // is not JSON is Bitex's edge (Cloudflare) blocking or rate-limiting, not the key.
   const others: [number, string, string, string][] = [
-    [403, "unauthorized", "api_forbidden", "maybe"],
+    [403, "blocked", "api_edge_blocked", "maybe"],
     [408, "timeout", "api_timeout", "maybe"],
     [425, "server", "api_too_early", "maybe"],
-    [429, "rate_limited", "api_rate_limited", "no"],
+    [429, "blocked", "api_edge_blocked", "no"],
     [502, "server", "api_server_error", "maybe"],
     [503, "server", "api_server_error", "maybe"],
     [302, "bad_response", "api_unexpected_redirect", "maybe"],
@@ -239,5 +241,56 @@ describe("bitex errorFromFailure", () => {
     expect(errorFromFailure(new Error("aborted"), { timedOut: true, timeoutMs: 250 }).detail).to.equal(
       "no answer from Bitex within 250 ms; the server may have acted",
     );
+  });
+});
+
+describe("an edge block (Cloudflare in front of Bitex) is not a key problem", () => {
+  const PAGE =
+    "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>blocked</body></html>";
+
+  for (const [status, head, text, detail] of [
+    [403, {}, PAGE, "blocked by Bitex's edge (403, a HTML page, not the API's answer; not a key problem)"],
+    [
+      429,
+      {},
+      "slow down",
+      "rate-limited by Bitex's edge (429, a non-JSON page, not the API's answer; not a key problem)",
+    ],
+    [
+      503,
+      { "cf-ray": "8a1b2c3d4e5f-EZE" },
+      "<html>Just a moment...</html>",
+      "rate-limited by Bitex's edge (503, a HTML page, not the API's answer; not a key problem)",
+    ],
+    [
+      503,
+      { server: "cloudflare" },
+      "<html>busy</html>",
+      "rate-limited by Bitex's edge (503, a HTML page, not the API's answer; not a key problem)",
+    ],
+  ] as const) {
+    it(`${status} ${JSON.stringify(head)} ${JSON.stringify(text.slice(0, 20))}: blocked, never retried`, () => {
+      const error = errorFromResponse(status, headers(head), text, "GET /concierge_ports");
+      expect([error.kind, error.code, error.sent, error.detail]).to.deep.equal([
+        "blocked",
+        "api_edge_blocked",
+        status === 429 ? "no" : "maybe",
+        detail,
+      ]);
+      expect(error.message).to.not.match(/key\b(?! problem)/);
+      expect(isRetryable(error)).to.equal(false);
+    });
+  }
+
+  it("the API's own JSON refusals keep their meaning: 403 is the key, 429 a rate limit, HTML 503 a server error", () => {
+    expect(errorFromResponse(403, headers(), "").kind).to.equal("unauthorized");
+    expect(errorFromResponse(403, headers(), '{"error":"Not enough permissions"}').kind).to.equal(
+      "unauthorized",
+    );
+    expect(errorFromResponse(429, headers(), '{"errors":[{"code":"rate_limited"}]}').kind).to.equal(
+      "rate_limited",
+    );
+    const plain503 = errorFromResponse(503, headers(), "<html>Service Unavailable</html>");
+    expect([plain503.kind, isRetryable(plain503)]).to.deep.equal(["server", true]);
   });
 });

@@ -7,7 +7,9 @@ import { type BitexClient, createBitexClient, type ListInfo } from "../../src/bi
 import { ApiError } from "../../src/bitex/errors.js";
 import { ids, type ListServerOptions, listServer, outputs } from "../helpers/list-server.js";
 
-const PAGE = "page[size]=500";
+const PAGE = "page[size]=500&page[per_page]=500";
+/** Page n as the client names it: in both conventions. */
+const at = (n: number) => `page[number]=${n}&page[page]=${n}`;
 const LIST = `/api/concierge_request_outputs?filter[request_id]=1&${PAGE}`;
 
 function start(options: ListServerOptions) {
@@ -73,48 +75,53 @@ describe("bitex client paging: a list is whole only when proven", () => {
   it("bare: asks page after page with the parameters it began with", async () => {
     const { client, calls } = start({ style: "bare", cap: 10, items: () => outputs(1, 23) });
     await client.listOutputs("1");
-    expect(calls).to.deep.equal([
-      LIST,
-      `${LIST}&page[number]=2`,
-      `${LIST}&page[number]=3`,
-      `${LIST}&page[number]=4`,
-    ]);
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`, `${LIST}&${at(4)}`]);
   });
 
-  it("a server reading only page[per_page]: its default pages at first, then page[per_page]", async () => {
-    const { client, calls } = start({
+  // Bitex's own JSON:API code pages by page[page] and page[per_page] (default 10).
+  for (const [sizes, numbers] of [
+    [["page[per_page]"], ["page[page]"]],
+    [["page[size]"], ["page[number]"]],
+  ]) {
+    it(`a server reading only ${numbers}/${sizes}: one page of 60 and the empty one, from the first reading`, async () => {
+      const { client, calls } = start({
+        style: "bare",
+        cap: 500,
+        sizeParams: sizes,
+        numberParams: numbers,
+        items: () => outputs(1, 60),
+      });
+      expect(await listed(client)).to.deep.equal(ids(1, 60));
+      expect(await listed(client)).to.deep.equal(ids(1, 60));
+      expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, LIST, `${LIST}&${at(2)}`]);
+    });
+  }
+
+  it("a server reading only page[page] with its default page[per_page] of 10 (a proxy dropped ours)", async () => {
+    const { client, calls, lists } = start({
       style: "bare",
       cap: 500,
-      sizeParams: ["page[per_page]"],
-      items: () => outputs(1, 60),
+      defaultSize: 10,
+      sizeParams: [],
+      numberParams: ["page[page]"],
+      items: () => outputs(1, 23),
     });
-    expect(await listed(client)).to.deep.equal(ids(1, 60));
-    expect(calls.splice(0)).to.deep.equal([
-      LIST,
-      `${LIST}&page[number]=2`,
-      `${LIST}&page[number]=3`,
-      `${LIST}&page[number]=4`,
-    ]);
-    // The client learnt that this list is bare: the next reading names both size parameters.
-    expect(await listed(client)).to.deep.equal(ids(1, 60));
-    expect(calls).to.deep.equal([`${LIST}&page[per_page]=500`, `${LIST}&page[per_page]=500&page[number]=2`]);
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`, `${LIST}&${at(4)}`]);
+    expect(lists[0]).to.include({ complete: "empty_page", pages: 4 });
   });
 
-  it("a server reading only page[number]/page[size]: one page and the empty one", async () => {
-    const { client, calls } = start({
-      style: "bare",
-      cap: 500,
-      sizeParams: ["page[size]"],
-      items: () => outputs(1, 60),
+  it("meta with total_pages and total_items but no page (Bitex's JSON:API code): paged by the page asked", async () => {
+    const { client, calls, lists } = start({
+      style: "meta",
+      cap: 10,
+      metaWithoutPage: true,
+      numberParams: ["page[page]"],
+      items: () => outputs(1, 23),
     });
-    expect(await listed(client)).to.deep.equal(ids(1, 60));
-    expect(await listed(client)).to.deep.equal(ids(1, 60));
-    expect(calls).to.deep.equal([
-      LIST,
-      `${LIST}&page[number]=2`,
-      `${LIST}&page[per_page]=500`,
-      `${LIST}&page[per_page]=500&page[number]=2`,
-    ]);
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
+    expect(lists[0]).to.include({ complete: "meta", pages: 3 });
   });
 
   for (const count of [60, 3]) {
@@ -131,10 +138,77 @@ describe("bitex client paging: a list is whole only when proven", () => {
       expect(error.detail).to.equal(
         "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist",
       );
-      // Read twice (a one-off repeat would have passed the second time), then given up.
-      expect(calls).to.have.length(4);
+      // Read twice (a one-off repeat would have passed the second time), then given up; each
+      // reading also read the request, whose count alone does not name the outputs.
+      expect(calls).to.have.length(6);
+      expect(calls.filter((call) => call === "/api/concierge_requests/1")).to.have.length(2);
     });
   }
+
+  it("a bare server ignoring every page parameter, the request naming all its outputs: whole by that count", async () => {
+    const { client, calls, lists } = start({
+      style: "bare",
+      cap: 500,
+      numbers: false,
+      relationship: true,
+      items: () => [...outputs(1, 30), ...outputs(31, 34, "2")],
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 30));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, "/api/concierge_requests/1"]);
+    expect(lists[0]).to.include({ complete: "counted", pages: 2, passes: 1, items: 30 });
+  });
+
+  it("ignoring page parameters but cutting page 1 at 25, the request naming 30 outputs: refused", async () => {
+    const { client, calls } = start({
+      style: "bare",
+      cap: 25,
+      numbers: false,
+      relationship: true,
+      items: () => outputs(1, 30),
+    });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("a full page without links or meta; cannot tell whether more exist");
+    expect(calls).to.have.length(6);
+  });
+
+  it("a meta server ignoring every page parameter, total_items agreeing with page 1: whole", async () => {
+    const { client, calls, lists } = start({
+      style: "meta",
+      cap: 500,
+      numbers: false,
+      metaWithoutPage: true,
+      items: () => outputs(1, 40),
+    });
+    // total_pages 1 on page 1 ends the list there: no second call needed.
+    expect(await listed(client)).to.deep.equal(ids(1, 40));
+    expect(calls).to.deep.equal([LIST]);
+    expect(lists[0]).to.include({ complete: "meta" });
+  });
+
+  it("a server ignoring every page parameter with only meta.total_items: whole when the count agrees", async () => {
+    const { client, calls, lists } = start({
+      style: "bare",
+      cap: 500,
+      numbers: false,
+      countOnly: true,
+      items: () => outputs(1, 40),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 40));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`]);
+    expect(lists[0]).to.include({ complete: "unpaged", pages: 2 });
+  });
+
+  it("the same, cutting its page at 25 while total_items says 40: refused", async () => {
+    const { client } = start({
+      style: "bare",
+      cap: 25,
+      numbers: false,
+      countOnly: true,
+      items: () => outputs(1, 40),
+    });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.include("cannot tell whether more exist");
+  });
 
   it("a meta server ignoring page[number] (page 1 of 3, again and again): refused", async () => {
     const { client, calls } = start({ style: "meta", cap: 10, numbers: false, items: () => outputs(1, 23) });
@@ -194,7 +268,10 @@ describe("bitex client paging: repeated pages", () => {
       items: () => outputs(1, 23),
     });
     expect(await listed(client)).to.deep.equal(ids(1, 23));
-    expect(calls).to.have.length(2 + 4);
+    // The repeat looks like a server ignoring paging: the request is read for its count (it
+    // names no outputs here, so that proves nothing), then the list is read again.
+    expect(calls).to.have.length(2 + 1 + 4);
+    expect(calls[2]).to.equal("/api/concierge_requests/1");
     expect(lists[0]).to.include({ complete: "empty_page", passes: 2, pages: 6 });
   });
 });

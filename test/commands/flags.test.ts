@@ -129,6 +129,44 @@ const table: Array<[string, string, Record<string, unknown>]> = [
     },
   ],
   [
+    "inbox /srv/in",
+    "inbox",
+    {
+      dir: "/srv/in",
+      reportFormat: "csv",
+      encoding: "auto",
+      senderPort: undefined,
+      payer: undefined,
+      until: "created",
+      settle: 60,
+      tz: undefined,
+      monthInName: false,
+      ...API,
+      ...COMMON,
+      ...RUN,
+    },
+  ],
+  [
+    "inbox /srv/in --until final --max-total ARS=10 --settle 5 --tz America/Santiago --report-format xlsx --json --month-in-name",
+    "inbox",
+    {
+      dir: "/srv/in",
+      reportFormat: "xlsx",
+      encoding: "auto",
+      senderPort: undefined,
+      payer: undefined,
+      until: "final",
+      settle: 5,
+      tz: "America/Santiago",
+      monthInName: true,
+      ...API,
+      ...COMMON,
+      json: true,
+      ...RUN,
+      maxTotal: ["ARS=10"],
+    },
+  ],
+  [
     "sandbox --port 0 --drop-rate 0.5 --list-style bare --time-scale 60",
     "sandbox",
     {
@@ -142,8 +180,28 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       rateLimit: 5,
       faultSeed: undefined,
       listStyle: "bare",
-      pageCap: 25,
+      // No --page-cap: the style's own (25 for bare), decided by the emulator.
+      pageCap: undefined,
       timeScale: 60,
+    },
+  ],
+  [
+    "sandbox --port 0 --page-cap 3",
+    "sandbox",
+    {
+      port: 0,
+      host: "127.0.0.1",
+      seed: undefined,
+      latencyMs: 0,
+      jitterMs: 0,
+      failRate: 0,
+      dropRate: 0,
+      rateLimit: 5,
+      faultSeed: undefined,
+      // Bitex's recorded list style is the emulator's default.
+      listStyle: "recorded",
+      pageCap: 3,
+      timeScale: 1,
     },
   ],
 ];
@@ -159,8 +217,8 @@ describe("command line: argv → the options each command receives", () => {
     expect(KNOWN_OPTIONS).to.deep.equal(
       `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
       delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed format from help host
-      interval jitter-ms json keep-columns latency-ms list-style max-total month online page-cap payer port quiet rate
-      rate-limit report report-format sandbox seed sender-port sheet skip-invalid state-dir time-scale timeout to tz
+      interval jitter-ms json keep-columns latency-ms list-style max-total month month-in-name online page-cap payer port quiet rate
+      rate-limit report report-format sandbox seed sender-port settle sheet skip-invalid state-dir time-scale timeout to tz
       until version wait watch`.split(/\s+/),
     );
   });

@@ -209,7 +209,8 @@ describe("cli: --json, --report -, ports, sandbox", function () {
   });
 
   it("sandbox --port 0: prints one line, answers GET /api/concierge_ports with the printed key, exits 0 on SIGTERM", async () => {
-    const { child, done } = spawnCli(["sandbox", "--port", "0"], { cwd: dir });
+    // Written for rich lists, the default before the recorded style: one page holds all 11 ports.
+    const { child, done } = spawnCli(["sandbox", "--port", "0", "--list-style", "rich"], { cwd: dir });
     const line = await new Promise<string>((resolve, reject) => {
       let text = "";
       child.stdout?.on("data", (chunk: string) => {

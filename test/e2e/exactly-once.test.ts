@@ -54,7 +54,8 @@ interface ListStyle {
 }
 
 const STYLES: ListStyle[] = [
-  { name: "rich lists", faults: {} },
+  // Written for rich lists, the default before the recorded style: pinned to it.
+  { name: "rich lists", faults: { list_style: "rich" } },
   { name: "bare lists, 25 a page, 600-row batches", faults: { list_style: "bare", page_cap: 25 }, rows: 600 },
 ];
 

@@ -19,7 +19,8 @@ import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
 async function emulator(change?: (seed: Seed) => void): Promise<Sandbox> {
   const seed = await demoSeed();
   change?.(seed);
-  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 1 });
+  // Written for rich lists (the default before the recorded style), whose calls it counts.
+  return startSandbox({ port: 0, seed, faults: { rate_limit: 0, list_style: "rich" }, timeScale: 1 });
 }
 
 interface Flow {

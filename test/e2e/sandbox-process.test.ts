@@ -8,7 +8,8 @@ describe("sandbox start and stop", () => {
     const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
     const script = [
       `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
-      "await runSandboxServer({ port: 0, print: (line) => console.log(line) });",
+      // Written for rich lists: one page holds all 11 ports.
+      'await runSandboxServer({ port: 0, faults: { list_style: "rich" }, print: (line) => console.log(line) });',
     ].join("\n");
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       stdio: ["ignore", "pipe", "inherit"],

@@ -70,13 +70,55 @@ describe("export rows", () => {
     expect(requestsOfPeriod(requests, november, "113").map((r) => r.request.id)).to.deep.equal(["2"]);
   });
 
-  for (const bad of [null, "", "yesterday", 1_700_000_000]) {
+  // A time that is there but wrong is the server's error; a time that is not there is not (below).
+  for (const bad of ["", "yesterday", 1_700_000_000]) {
     it(`a request whose created_at is ${JSON.stringify(bad)} fails the export (it cannot be placed)`, () => {
       expect(() => requestsOfPeriod([request("7", bad)], november))
         .to.throw("request 7 has created_at")
         .with.property("kind", "bad_response");
     });
   }
+
+  it("without created_at: placed by quote_requested_at, else its journal entry, else listed as unplaced", () => {
+    const journal: JournalIndex = {
+      requests: new Map([
+        ["9", { batchId: "b", externalId: "bb-9", at: "2026-11-05T12:00:00Z" }],
+        ["10", { batchId: "b", externalId: "bb-other", at: "2026-11-05T12:00:00Z" }],
+        ["11", { batchId: "b", externalId: "bb-11", at: "2026-10-05T12:00:00Z" }],
+      ]),
+      outputs: new Map(),
+      journals: 1,
+    };
+    const requests = [
+      request("7", null, { quote_requested_at: "2026-11-02T10:00:00Z" } as Partial<ConciergeRequest>),
+      request("8", null, { quote_requested_at: "2026-12-01T03:00:00Z" } as Partial<ConciergeRequest>),
+      request("9", null, { external_id: "bb-9" }),
+      // Its journal entry names another external_id: the id was reused, the entry is not this request's.
+      request("10", null, { external_id: "bb-10" }),
+      request("11", null, { external_id: "bb-11" }),
+      request("12", "2026-11-20T00:00:00Z"),
+    ];
+    const placed = requestsOfPeriod(requests, november, undefined, journal).map((r) => [
+      r.request.id,
+      r.placedBy,
+      r.createdAt?.toISOString() ?? null,
+    ]);
+    expect(placed).to.deep.equal([
+      ["7", "quote_requested_at", "2026-11-02T10:00:00.000Z"],
+      ["9", "journal", "2026-11-05T12:00:00.000Z"],
+      ["12", "created_at", "2026-11-20T00:00:00.000Z"],
+      ["10", "unplaced", null],
+    ]);
+    const rows = exportRows(
+      requestsOfPeriod([requests[3] as ConciergeRequest], november, undefined, journal),
+      new Map([["10", [output("70", "10")]]]),
+      journal,
+      "UTC",
+    );
+    expect(rows.map((row) => [row.request_created_at, row.request_placed_by])).to.deep.equal([
+      ["", "unplaced"],
+    ]);
+  });
 
   it("compareIds is numeric for digit ids", () => {
     expect(["100", "99", "9", "1000", "10"].sort(compareIds)).to.deep.equal(["9", "10", "99", "100", "1000"]);
@@ -116,8 +158,8 @@ describe("export rows", () => {
     const rows = exportRows(dated, outputs, emptyIndex(), BA).map(cellsOf);
     expect(rows).to.deep.equal(
       [
-        "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,99,300,uy_uyu,2100,44328.00,UYU,1500000.50,ARS,settled,,2026-11-03T09:15:00-03:00",
-        "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,100,300,cl_clp,2100,,,300.00,ARS,accepting,,2026-11-10T09:00:00-03:00",
+        "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,99,300,uy_uyu,2100,44328.00,UYU,1500000.50,ARS,settled,,2026-11-03T09:15:00-03:00,created_at",
+        "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,100,300,cl_clp,2100,,,300.00,ARS,accepting,,2026-11-10T09:00:00-03:00,created_at",
       ].map((line) => line.split(",")),
     );
   });

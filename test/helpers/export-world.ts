@@ -28,6 +28,7 @@ export const EXPORT_HEADER = [
   "state",
   "cancellation_reason",
   "updated_at",
+  "request_placed_by",
 ];
 
 /** Submitted by the e2e test: lines 2, 3, 4; two requests (112 from ARS, 113 from USD). */

@@ -36,6 +36,17 @@ export interface ListServerOptions {
   loop?: boolean;
   /** Answer call n as if page[number] were this instead. */
   glitch?: (call: number) => number | undefined;
+  /** meta without `page`: total_pages and total_items (Bitex's JSON:API code), or total_items only. */
+  metaWithoutPage?: boolean;
+  countOnly?: boolean;
+  /** Page-number parameters the server reads, first found wins. Default page[number] only. */
+  numberParams?: string[];
+  /**
+   * GET /concierge_requests/<id>: its outputs relationship lists the ids of these items that
+   * name the request (the list as it stands at that call). Default: no relationship, only the
+   * count attribute.
+   */
+  relationship?: boolean;
 }
 
 export interface ListServer {
@@ -53,21 +64,30 @@ export function listServer(options: ListServerOptions): ListServer {
     calls.push(decodeURIComponent(url.pathname + url.search));
     request.onSent?.();
     const query = url.searchParams;
+    const one = /\/concierge_requests\/([^/]+)$/.exec(url.pathname);
+    if (one !== null)
+      return requestAnswer(one[1] as string, options.items(call), options.relationship === true);
     const all = options.items(call).filter((item) => matches(item, query, options.filters ?? true));
     const sizeText = (options.sizeParams ?? ["page[size]", "page[per_page]"])
       .map((name) => query.get(name))
       .find((value) => value !== null);
     const size = Math.min(Number(sizeText ?? options.defaultSize ?? 25), options.cap);
     const pages = Math.max(1, Math.ceil(all.length / size));
-    const asked = options.numbers === false ? 1 : Number(query.get("page[number]") ?? 1);
+    const numberText = (options.numberParams ?? ["page[number]"])
+      .map((name) => query.get(name))
+      .find((value) => value !== null);
+    const asked = options.numbers === false ? 1 : Number(numberText ?? 1);
     let number = options.glitch?.(call) ?? asked;
     if (options.clamp) number = Math.min(number, pages);
     const data = all.slice((number - 1) * size, number * size).map((item) => render(item, type));
     const body: Record<string, unknown> = { data };
     if (options.style === "meta") {
       const total_items = all.length + (options.miscount ?? 0);
-      body.meta = { page: number, total_pages: pages, total_items, page_size: size };
+      body.meta = options.metaWithoutPage
+        ? { total_pages: pages, total_items }
+        : { page: number, total_pages: pages, total_items, page_size: size };
     }
+    if (options.countOnly) body.meta = { total_items: all.length };
     if (options.style === "links") {
       const next = new URL(url);
       next.searchParams.set("page[number]", String(number + 1));
@@ -78,6 +98,18 @@ export function listServer(options: ListServerOptions): ListServer {
     return { status: 200, headers, bodyText: JSON.stringify(body) };
   };
   return { transport: { send, close: () => undefined }, calls };
+}
+
+function requestAnswer(id: string, items: Item[], relationship: boolean): HttpResponse {
+  const mine = items.filter((item) => item.request === id);
+  const outputs = { data: mine.map((item) => ({ type: "concierge_request_outputs", id: item.id })) };
+  const data = {
+    id,
+    type: "concierge_requests",
+    attributes: { state: "draft", outputs_count: mine.length },
+    ...(relationship ? { relationships: { outputs } } : {}),
+  };
+  return { status: 200, headers: { get: () => null }, bodyText: JSON.stringify({ data }) };
 }
 
 function matches(item: Item, query: URLSearchParams, filters: boolean): boolean {
@@ -93,7 +125,7 @@ function matches(item: Item, query: URLSearchParams, filters: boolean): boolean 
 function render(item: Item, type: string): unknown {
   if (type === "concierge_requests") {
     const attributes = item.external === undefined ? {} : { external_id: item.external };
-    return { id: item.id, type, attributes: { state: "draft", ...attributes } };
+    return { id: item.id, type, attributes: { state: "draft", outputs_count: 0, ...attributes } };
   }
   const request =
     item.request === undefined ? {} : { request: { data: { type: "concierge_requests", id: item.request } } };

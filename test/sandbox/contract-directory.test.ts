@@ -13,7 +13,8 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   let api: Api;
 
   beforeEach(async () => {
-    sandbox = await startTestSandbox();
+    // Written for the rich list style (meta and links), the default before the recorded style.
+    sandbox = await startTestSandbox({ faults: { list_style: "rich" } });
     api = new Api(sandbox);
   });
   afterEach(() => sandbox.close());
@@ -21,7 +22,6 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
   describe("auth", () => {
     for (const [label, key] of [
       ["a wrong key", "not-the-key"],
-      ["no Authorization header", null],
       ["the key behind a scheme", "Bearer test-key"],
     ] as const) {
       it(`answers 401 {"error":"Invalid Api Key"} to ${label}, and counts the call`, async () => {
@@ -32,6 +32,30 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
         expect(sandbox.state().stats.calls).to.equal(1);
       });
     }
+
+    it("answers no Authorization header as recorded (movements-list-no_authorization_header), and counts the call", async () => {
+      const response = await new Api(sandbox, null).get("/concierge_ports");
+      expect(response.status).to.equal(401);
+      expect(response.contentType).to.equal(JSON_API);
+      expect(response.text).to.equal('{"error":"Necesitas iniciar sesión o registrarte para continuar."}');
+      expect(sandbox.state().stats.calls).to.equal(1);
+    });
+
+    it("stamps every answer, refusals too, with X-Request-Id and a Date of the emulator's clock", async () => {
+      await sandbox.close();
+      sandbox = await startTestSandbox({ startTime: "2030-01-02T03:04:05Z", faults: { list_style: "rich" } });
+      const ids = new Set<string>();
+      for (const key of [sandbox.apiKey, "nope", null]) {
+        for (const path of ["/concierge_ports", "/no_such_route"]) {
+          const response = await new Api(sandbox, key).get(path);
+          const id = response.headers.get("x-request-id") ?? "";
+          expect(id, `${key} ${path}`).to.match(/^[0-9a-f-]{36}$/);
+          ids.add(id);
+          expect(response.headers.get("date")).to.equal("Wed, 02 Jan 2030 03:04:05 GMT");
+        }
+      }
+      expect(ids.size).to.equal(6);
+    });
 
     it("checks the key before the route: an unknown path with a bad key is a 401", async () => {
       const response = await new Api(sandbox, "nope").get("/accounts");

@@ -34,7 +34,8 @@ describe("sandbox contract: /concierge_request_outputs", () => {
   let request: string;
 
   beforeEach(async () => {
-    sandbox = await startTestSandbox();
+    // Written for the rich list style (meta and links), the default before the recorded style.
+    sandbox = await startTestSandbox({ faults: { list_style: "rich" } });
     api = new Api(sandbox);
     request = await api.createRequest();
   });

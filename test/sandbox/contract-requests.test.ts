@@ -33,10 +33,45 @@ describe("sandbox contract: /concierge_requests", () => {
   let api: Api;
 
   beforeEach(async () => {
-    sandbox = await startTestSandbox();
+    // Written for the rich list style (meta and links), the default before the recorded style.
+    sandbox = await startTestSandbox({ faults: { list_style: "rich" } });
     api = new Api(sandbox);
   });
   afterEach(() => sandbox.close());
+
+  it("with no Version header, requests come in the older shape: outputs_total for outputs_count", async () => {
+    await api.createRequest();
+    await api.createOutput({ request: "1", amount: 1000 });
+    const older = new Api(sandbox, sandbox.apiKey, null);
+    const one = (await older.get("/concierge_requests/1")).body.data.attributes;
+    const listed = (await older.get("/concierge_requests")).body.data[0].attributes;
+    const created = (await older.post("/concierge_requests", requestDocument({ port_code: "ar_ars" }))).body
+      .data.attributes;
+    for (const attributes of [one, listed, created]) {
+      expect(attributes).to.not.have.property("outputs_count");
+      expect(Object.keys(attributes).slice(0, 6)).to.deep.equal([
+        "state",
+        "port_code",
+        "external_id",
+        "cancellation_reason",
+        "outputs_total",
+        "outputs_accepting",
+      ]);
+    }
+    expect([one.outputs_total, created.outputs_total]).to.deep.equal([1, 0]);
+    const current = (await new Api(sandbox, sandbox.apiKey, "2.1").get("/concierge_requests/1")).body.data;
+    expect([current.attributes.outputs_count, current.attributes.outputs_total]).to.deep.equal([
+      1,
+      undefined,
+    ]);
+  });
+
+  it("acting as a managed user (`<key>; user=<id>`), a request with no user is that user's", async () => {
+    const acting = new Api(sandbox, `${sandbox.apiKey}; user=113`);
+    const response = await acting.post("/concierge_requests", requestDocument({ port_code: "ar_ars" }));
+    expect(response.status).to.equal(200);
+    expect(response.body.data.relationships.user).to.deep.equal({ data: { type: "users", id: "113" } });
+  });
 
   it("POST creates a draft paid by the key's owner when no user is sent (200, JSON:API)", async () => {
     const response = await api.post(

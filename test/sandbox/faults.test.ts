@@ -139,8 +139,8 @@ describe("sandbox faults", () => {
       drop_rate: 0,
       rate_limit: 0,
       fault_seed: 9,
-      list_style: "rich",
-      page_cap: 25,
+      list_style: "recorded",
+      page_cap: null,
     });
     expect(await run()).to.equal(first);
   });

@@ -88,12 +88,15 @@ export class Api {
   constructor(
     readonly sandbox: Sandbox,
     readonly key: string | null = sandbox.apiKey,
+    /** The `Version` header sent, as Bitex's Postman collection does; null sends none. */
+    readonly version: string | null = "2.0",
   ) {}
 
   /** A call under /api; `body` is sent as JSON (a string is sent verbatim). */
   async call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
     const headers: Record<string, string> = { "Content-Type": "application/vnd.api+json" };
     if (this.key !== null) headers.Authorization = this.key;
+    if (this.version !== null) headers.Version = this.version;
     return respond(
       await fetch(`${this.sandbox.url}${path}`, {
         method,

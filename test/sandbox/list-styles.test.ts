@@ -84,8 +84,44 @@ describe("sandbox list styles", () => {
     expect(await bare("/concierge_request_outputs?page[number]=2")).to.deep.equal(range(26, 30));
   });
 
-  it("rich by default, and the style switches live through POST /_sandbox/faults", async () => {
+  it("recorded by default: only data, page[page] and page[per_page] up to 10, page[number]/page[size] ignored", async () => {
     await start();
+    await outputs(24);
+    expect(await bare("/concierge_request_outputs")).to.deep.equal(range(1, 10));
+    expect(await bare("/concierge_request_outputs?page[page]=3")).to.deep.equal(range(21, 25));
+    expect(await bare("/concierge_request_outputs?page[page]=4")).to.deep.equal([]);
+    expect(await bare("/concierge_request_outputs?page[per_page]=4&page[page]=2")).to.deep.equal(range(5, 8));
+    expect(await bare("/concierge_request_outputs?page[per_page]=500")).to.deep.equal(range(1, 10));
+    expect(await bare("/concierge_request_outputs?page[number]=2&page[size]=3")).to.deep.equal(range(1, 10));
+    for (const query of ["page[page]=0", "page[per_page]=abc", "page[page]=-1"]) {
+      expect(await bare(`/concierge_request_outputs?${query}`), query).to.deep.equal(range(1, 10));
+    }
+    expect(await bare("/concierge_request_outputs?filter[request_id]=2")).to.deep.equal(["25"]);
+  });
+
+  for (const cap of [3, 25]) {
+    it(`recorded, page_cap ${cap}: page[per_page] honoured up to ${cap}, default min(10, ${cap})`, async () => {
+      await start({ page_cap: cap });
+      await outputs(29);
+      const size = Math.min(10, cap);
+      expect(await bare("/concierge_request_outputs")).to.deep.equal(range(1, size));
+      expect(await bare("/concierge_request_outputs?page[per_page]=500&page[page]=2")).to.deep.equal(
+        range(cap + 1, Math.min(2 * cap, 30)),
+      );
+    });
+  }
+
+  it("unpaged: the whole list on every call, every page parameter ignored, filters kept", async () => {
+    await start({ list_style: "unpaged" });
+    await outputs(29);
+    for (const query of ["", "?page[page]=2&page[per_page]=3", "?page[number]=9&page[size]=1"]) {
+      expect(await bare(`/concierge_request_outputs${query}`), query).to.deep.equal(range(1, 30));
+    }
+    expect(await bare("/concierge_request_outputs?filter[request_id]=2&page[page]=2")).to.deep.equal(["30"]);
+  });
+
+  it("the rich style on request, and the style switches live through POST /_sandbox/faults", async () => {
+    await start({ list_style: "rich" });
     await outputs(4);
     const rich = await api.get("/concierge_request_outputs?page[size]=2");
     expect(Object.keys(rich.body)).to.deep.equal(["data", "meta", "links"]);

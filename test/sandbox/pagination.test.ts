@@ -8,7 +8,8 @@ describe("sandbox contract: pagination", () => {
   let api: Api;
 
   beforeEach(async () => {
-    sandbox = await startTestSandbox();
+    // Written for the rich list style (meta and links), the default before the recorded style.
+    sandbox = await startTestSandbox({ faults: { list_style: "rich" } });
     api = new Api(sandbox);
   });
   afterEach(() => sandbox.close());

@@ -21,8 +21,8 @@ const REPLAY_SEED = loadSeed(
 );
 
 /**
- * Member paths the emulator adds to Bitex's shapes: pagination on lists, in its default `rich`
- * list style only (`bare` lists are exactly the recorded `{"data": [...]}`).
+ * Member paths the emulator adds to Bitex's shapes: pagination on lists, in its `rich` list
+ * style only (its default `recorded` lists are exactly the recorded `{"data": [...]}`).
  */
 const ADDITIONS = new Set(["meta", "links"]);
 
@@ -66,12 +66,13 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
   afterEach(() => sandbox.close());
 
   /** Sends the recorded request with the recorded headers, our key standing in for `<redacted>`. */
-  async function replay(name: string, options: { key?: string; path?: string; body?: unknown } = {}) {
+  async function replay(name: string, options: { key?: string | null; path?: string; body?: unknown } = {}) {
     const recording = readFixture(`fixtures/recorded/${name}.json`) as Recording;
     const { method, path, body } = recording.request;
     const headers: Record<string, string> = { ...recording.request.headers };
     const recorded = recording.request.headers.Authorization ?? "<redacted>";
-    headers.Authorization = options.key ?? recorded.replace("<redacted>", sandbox.apiKey);
+    if (options.key === null) delete headers.Authorization;
+    else headers.Authorization = options.key ?? recorded.replace("<redacted>", sandbox.apiKey);
     const sent = options.body ?? body;
     const response = await fetch(`${sandbox.baseUrl}${options.path ?? path}`, {
       method,
@@ -190,6 +191,12 @@ describe("sandbox replay of recorded Bitex exchanges", () => {
   it("accounts-list-invalid_api_key: the same 401 body", async () => {
     await start();
     const result = await expectSameShape("accounts-list-invalid_api_key", { key: "we_dont_care" });
+    expect(result.body).to.deep.equal(result.recording.response.body);
+  });
+
+  it("movements-list-no_authorization_header: no Authorization header at all, the same 401 body", async () => {
+    await start();
+    const result = await expectSameShape("movements-list-no_authorization_header", { key: null });
     expect(result.body).to.deep.equal(result.recording.response.body);
   });
 

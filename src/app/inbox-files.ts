@@ -1,0 +1,186 @@
+/**
+ * The files of a drop folder: which are payrolls to offer to `submit` (by content, not by
+ * name), which are this tool's own outputs, which are still being written, and how a file
+ * leaves the folder with what belongs to it without ever replacing a file already there.
+ */
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { apiReportPath } from "../batch/batch-dir.js";
+import { batchIdHash, batchIdOf } from "../plan/plan.js";
+
+/** The guard file: the most the folder's batches may spend, one CUR=AMOUNT a line. */
+export const GUARD_FILE = "max-total.txt";
+
+/** What this tool writes beside a payroll: `<stem>.report.csv`, `.validation.xlsx`, `.remaining.csv`, … */
+const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i;
+
+export type Kind = "csv" | "xlsx" | "xls" | "binary";
+
+/** A workbook (zip), an old binary workbook (OLE), text, or something else. */
+export function kindOf(head: Buffer): Kind {
+  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return "xlsx";
+  if (head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) return "xls";
+  // UTF-16 text has NULs; its byte order mark says so.
+  const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  return !utf16 && head.includes(0) ? "binary" : "csv";
+}
+
+export interface Candidate {
+  name: string;
+  kind: Kind;
+}
+
+/**
+ * The folder's payroll candidates, by name: regular files, not dotfiles, not the guard file,
+ * not this tool's outputs; `ignored` are the others that are not payrolls by content.
+ */
+export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
+  const offered: Candidate[] = [];
+  const ignored: Candidate[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.startsWith(".") || name === GUARD_FILE || OUR_OUTPUT.test(name)) continue;
+    const info = await lstat(join(dir, name)).catch(() => null);
+    if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
+    const handle = await open(join(dir, name), "r");
+    const head = Buffer.alloc(4096);
+    let read = 0;
+    try {
+      read = (await handle.read(head, 0, head.length, 0)).bytesRead;
+    } finally {
+      await handle.close();
+    }
+    const kind = kindOf(head.subarray(0, read));
+    // An old .xls goes to submit too: it says what to do with it, and the file lands in failed/.
+    (kind === "binary" ? ignored : offered).push({ name, kind });
+  }
+  return { offered, ignored };
+}
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+}
+
+const seen = async (path: string): Promise<Seen | null> => {
+  const info = await stat(path).catch(() => null);
+  return info && { size: info.size, mtimeMs: info.mtimeMs };
+};
+
+/**
+ * Splits candidates into settled files and files that may still be being written: younger
+ * than `settleMs`, or whose size or mtime changed during a pause of `pauseMs`.
+ */
+export async function settled(
+  dir: string,
+  names: readonly string[],
+  settleMs: number,
+  pauseMs: number,
+  now: () => number = Date.now,
+): Promise<{ ready: string[]; writing: string[] }> {
+  const first = new Map<string, Seen | null>();
+  for (const name of names) first.set(name, await seen(join(dir, name)));
+  if (names.length > 0) await sleep(pauseMs);
+  const ready: string[] = [];
+  const writing: string[] = [];
+  for (const name of names) {
+    const before = first.get(name);
+    const after = await seen(join(dir, name));
+    const still =
+      before != null &&
+      after !== null &&
+      before.size === after.size &&
+      before.mtimeMs === after.mtimeMs &&
+      now() - after.mtimeMs >= settleMs;
+    (still ? ready : writing).push(name);
+  }
+  return { ready, writing };
+}
+
+/** The batch id `submit` gives this file: a hash of its name and bytes. */
+export async function batchIdOfFile(path: string): Promise<string> {
+  const hash = batchIdHash(basename(path));
+  hash.update(await readFile(path));
+  return batchIdOf(hash);
+}
+
+/**
+ * What this tool wrote beside `name` in the folder: its report (also the one named after the
+ * API, `<stem>.<host>.report.csv`, when the batch id is another API's first), validation
+ * report and remaining file (written when a batch is partly accepted or rows were refused).
+ */
+export async function companionsOf(dir: string, name: string, apiUrl?: string): Promise<string[]> {
+  const stem = basename(name, extname(name));
+  const words = ["report", "validation", "remaining"].flatMap((word) =>
+    ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
+  );
+  if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
+  const present: string[] = [];
+  for (const word of words) if (await lstat(join(dir, word)).catch(() => null)) present.push(word);
+  return present;
+}
+
+/**
+ * A folder under `dir` that holds none of `names` yet: `base` itself, else `base/<tag>`, else
+ * `base/<tag>-2`, …; names are kept (a batch id comes from the file's name).
+ */
+export async function freeFolder(dir: string, base: string, tag: string, names: readonly string[]) {
+  for (let n = 1; ; n++) {
+    const to = n === 1 ? base : n === 2 ? join(base, tag) : join(base, `${tag}-${n - 1}`);
+    const taken = await Promise.all(
+      names.map((name) =>
+        lstat(join(dir, to, name)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (!taken.includes(true)) return to;
+  }
+}
+
+/**
+ * Moves `from` to `to` unless something is at `to` already: a hard link (which refuses an
+ * existing target) then unlink; where links are not supported, a rename after a check.
+ * Moving again after a kill in between finds the link made and only unlinks.
+ */
+export async function moveNoReplace(from: string, to: string): Promise<"moved" | "gone"> {
+  const source = await lstat(from).catch(() => null);
+  if (!source) return "gone";
+  try {
+    await link(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      const target = await lstat(to);
+      if (target.ino !== source.ino || target.dev !== source.dev)
+        throw new Error(`${to} exists already; not replacing it`);
+    } else if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
+      if (await lstat(to).catch(() => null)) throw new Error(`${to} exists already; not replacing it`);
+      await rename(from, to);
+      return "moved";
+    } else throw error;
+  }
+  await unlink(from);
+  return "moved";
+}
+
+/** Writes `text` to `path` unless a file is there (an earlier attempt's, same words). */
+export async function writeNew(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { flag: "wx", mode: 0o644 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+}
+
+export const ensureDir = (path: string) => mkdir(path, { recursive: true });

@@ -1,0 +1,52 @@
+/**
+ * The words of `<name>.error.txt`: why a dropped file was set aside in failed/, and what to
+ * do, with the paths as they are after the move (the file, its report and its remaining file
+ * sit together in `to`).
+ */
+import { basename, extname } from "node:path";
+import { EXIT } from "../errors.js";
+
+export interface SetAside {
+  /** The file's name in the folder. */
+  name: string;
+  /** The file's exit code. */
+  code: number;
+  /** The run's error, when it ended with one: its message and hint. */
+  error: { message: string; hint?: string } | null;
+  /** Its --json object's counts by status, when it ran to its end. */
+  byStatus: Record<string, number>;
+  /** Where it went, relative to the folder (`failed`, `failed/<batch id>`). */
+  to: string;
+  /** Its remaining file's name, when one went with it. */
+  remaining: string | null;
+}
+
+export function errorText(file: SetAside): string {
+  const { name, code, error, to, remaining } = file;
+  const stem = basename(name, extname(name));
+  const rest = remaining
+    ? `the rows not paid are in ${remaining} beside this file (exactly those rows, as in the file): fix them there if needed and drop it in the folder under a new name (like ${stem}-rest.csv), which pays them and nobody else`
+    : null;
+  if (code === EXIT.partial) {
+    return (
+      `${error?.message ?? `the file finished with exit ${code}`}\n\n` +
+      "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+      `What to do: ${rest ? `${rest}; ` : ""}bitex-batch status ${to}/${name} --watch follows the rows being paid` +
+      `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
+    );
+  }
+  if (error) return `${error.message}${error.hint ? `\n\nWhat to do: ${error.hint}` : ""}\n`;
+  const counts = Object.entries(file.byStatus)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const created = file.byStatus.created ?? 0;
+  return (
+    `the file finished with exit ${code}: ${counts || "no rows"}; ` +
+    (created > 0
+      ? `${created} row(s) were created on the server and must not be sent again.`
+      : "nothing was sent.") +
+    `\n\nWhat to do: read ${name}'s report beside this file (its problem column says, row by row, what to fix); ` +
+    (rest ? `${rest}.\n` : "put only the rows still to pay in a new file and drop it in the folder.\n")
+  );
+}

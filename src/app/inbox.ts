@@ -1,0 +1,300 @@
+/**
+ * `inbox DIR`: every payroll file dropped in a folder, paid once (docs/design.md, the drop
+ * folder). Each settled file is one `submitFile` to the stage of `--until`; a file whose
+ * outcome is final for that stage leaves the folder with its report: to `done/<date>/`, or to
+ * `failed/` with `<name>.error.txt`; a file that stopped (exit 3, 4) stays for the next run,
+ * which resumes its batch.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { TZDate } from "@date-fns/tz";
+import { format } from "date-fns";
+import {
+  appendLedger,
+  inboxLockPath,
+  inboxStateDir,
+  type MoveIntent,
+  paidMove,
+  readLedger,
+  unfinishedMoves,
+} from "../batch/inbox-ledger.js";
+import { acquireLock } from "../batch/lock.js";
+import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { resolveApi } from "./connect.js";
+import {
+  batchIdOfFile,
+  companionsOf,
+  ensureDir,
+  freeFolder,
+  moveNoReplace,
+  scanFolder,
+  settled,
+  writeNew,
+} from "./inbox-files.js";
+import { readGuard } from "./inbox-guard.js";
+import { errorText } from "./inbox-words.js";
+import type { Console, Session } from "./session.js";
+import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
+
+export interface InboxArgs extends Omit<SubmitArgs, "csv" | "dryRun" | "skipInvalid" | "report"> {
+  dir: string;
+  /** A file must be this old (ms since its last change) to be taken. */
+  settleMs: number;
+  /** The pause between the two looks at each file's size and mtime. */
+  pauseMs: number;
+  /** IANA zone of the `done/<date>` folder's date. */
+  tz: string;
+}
+
+export type FileOutcome = "done" | "failed" | "left" | "ignored";
+
+export interface FileLine {
+  command: "inbox";
+  file: string;
+  outcome: FileOutcome;
+  exit_code: number;
+  batch_id: string | null;
+  moved_to: string | null;
+  reason: string | null;
+  submit: Record<string, unknown> | null;
+}
+
+/** Where the inbox writes: the Console, and one JSON line per file (stdout with --json). */
+export interface InboxIo {
+  line(value: FileLine): void;
+}
+
+/** The run's exit code: the highest of its files' (0 when there were none). */
+export async function runInbox(args: InboxArgs, session: Session, io: InboxIo): Promise<number> {
+  const { out } = session;
+  const dir = args.dir;
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory())
+    throw new BatchError("usage", `${dir}: not a folder`, {
+      hint: "name the drop folder: bitex-batch inbox DIR",
+    });
+  if (args.sandbox)
+    throw new BatchError("usage", "inbox runs against a real API (or an emulator's URL), not --sandbox", {
+      hint: "start bitex-batch sandbox and point BITEX_API_URL at it",
+    });
+  const guard = await readGuard(dir, args.maxTotal);
+  const base = { ...args, maxTotal: guard };
+  // Every option checked before anything is taken: a bad guard fails the run, not a file.
+  prepareSubmit({ ...base, csv: join(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
+  await ensureDir(inboxStateDir(dir));
+  const lock = await acquireLock(inboxLockPath(dir), (line) => out.warn(line), { waitMs: 0 }).catch(
+    (error: unknown) => {
+      if (error instanceof BatchError && error.code === "locked")
+        throw new BatchError("locked", `another inbox run works ${dir}: ${error.message}`, {
+          hint: "this run leaves it to that one; the next run takes what is left",
+        });
+      throw error;
+    },
+  );
+  try {
+    for (const intent of unfinishedMoves(await readLedger(dir))) {
+      out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
+      await carryOut(dir, intent, session);
+    }
+    const { offered, ignored } = await scanFolder(dir);
+    for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: "not a CSV or xlsx file" });
+    const { ready, writing } = await settled(
+      dir,
+      offered.map((file) => file.name),
+      args.settleMs,
+      args.pauseMs,
+    );
+    for (const name of writing)
+      emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
+    let worst: number = EXIT.ok;
+    let stopped = false;
+    const count = { done: 0, failed: 0, left: writing.length };
+    const tally = (line: FileLine) => {
+      if (line.outcome === "done" || line.outcome === "failed" || line.outcome === "left")
+        count[line.outcome]++;
+      io.line(line);
+    };
+    const counted: InboxIo = { line: tally };
+    for (const name of ready) {
+      if (stopped || session.stops.signal.aborted) {
+        emit(counted, name, "left", 0, { reason: "not tried: the run stopped before it" });
+        continue;
+      }
+      const code = await takeFile(dir, name, base, session, counted);
+      worst = Math.max(worst, code);
+      // The API is away or a signal came: every later file would stop the same way.
+      if (code === EXIT.stopped) stopped = true;
+    }
+    out.summary([
+      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not a payroll (ignored)` : ""}`,
+    ]);
+    out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
+    return worst;
+  } finally {
+    await lock.release();
+  }
+}
+
+function emit(
+  io: InboxIo,
+  file: string,
+  outcome: FileOutcome,
+  exitCode: number,
+  more: Partial<Pick<FileLine, "batch_id" | "moved_to" | "reason" | "submit">>,
+): void {
+  io.line({
+    command: "inbox",
+    file,
+    outcome,
+    exit_code: exitCode,
+    batch_id: more.batch_id ?? null,
+    moved_to: more.moved_to ?? null,
+    reason: more.reason ?? null,
+    submit: more.submit ?? null,
+  });
+}
+
+/** The file's words go through the run's console, each line naming the file. */
+function fileConsole(out: Console, name: string): Console {
+  return {
+    ...out,
+    info: (line) => out.info(`${name}: ${line}`),
+    warn: (line) => out.warn(`${name}: ${line}`),
+    summary: (lines) => {
+      for (const line of lines) out.info(`${name}: ${line}`);
+    },
+    // Its --json object goes into the file's line, not to stdout on its own.
+    json: () => {},
+    barShown: () => {},
+  };
+}
+
+async function takeFile(
+  dir: string,
+  name: string,
+  base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs" | "tz">,
+  session: Session,
+  io: InboxIo,
+): Promise<number> {
+  const { out } = session;
+  const path = join(dir, name);
+  const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  });
+  if (batchId === null) {
+    // Taken away by someone else since the folder was read: nothing to do.
+    out.info(`${name}: gone from the folder before it was taken`);
+    return EXIT.ok;
+  }
+  const paid = paidMove(await readLedger(dir), batchId);
+  if (paid) {
+    const reason = `this file (same name and bytes) was paid from this folder on ${paid.at.slice(0, 10)} and moved to ${paid.to}/${paid.name}; nothing was sent`;
+    const what =
+      "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
+    const to = await moveOut(
+      dir,
+      name,
+      batchId,
+      "failed",
+      `${reason}\n\nWhat to do: ${what}\n`,
+      base,
+      session,
+    );
+    out.warn(`${name}: ${reason}; moved to ${to}`);
+    emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
+    return EXIT.usage;
+  }
+  const args: SubmitArgs = { ...base, csv: path, dryRun: false, skipInvalid: false, json: true };
+  const fileSession: Session = { ...session, out: fileConsole(out, name), progress: undefined };
+  let code: number;
+  let submit: Record<string, unknown> | null = null;
+  let failure: BatchError | undefined;
+  try {
+    const outcome = await submitFile(args, prepareSubmit(args, base.io?.env ?? {}), fileSession);
+    code = outcome.exitCode;
+    submit = outcome.json ?? null;
+  } catch (error) {
+    code = exitCodeFor(error);
+    failure =
+      error instanceof BatchError
+        ? error
+        : new BatchError("internal", error instanceof Error ? error.message : String(error));
+  }
+  const apiUrl = resolveApi(args)?.url;
+  if (code === EXIT.ok) {
+    const to = await moveOut(dir, name, batchId, "done", undefined, base, session, apiUrl);
+    out.info(`${name}: done; moved to ${to}`);
+    emit(io, name, "done", code, { batch_id: batchId, moved_to: to, submit });
+    return code;
+  }
+  if (code === EXIT.stopped || code === EXIT.locked) {
+    // Not final: the batch resumes next run (same name, same bytes, same batch id).
+    out.warn(`${name}: stopped (exit ${code}); left in the folder for the next run`);
+    emit(io, name, "left", code, { batch_id: batchId, reason: failure?.message ?? "stopped", submit });
+    return code;
+  }
+  // Exit 5 comes back as the run's error in its --json object when it is not thrown.
+  const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;
+  const error = failure ?? (said?.message ? { message: said.message, hint: said.hint } : null);
+  const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
+  const words = (to: string, remaining: string | null) =>
+    errorText({ name, code, error, byStatus, to, remaining });
+  const to = await moveOut(dir, name, batchId, "failed", words, base, session, apiUrl);
+  const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
+  out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
+  emit(io, name, "failed", code, { batch_id: batchId, moved_to: to, reason, submit });
+  return code;
+}
+
+/** Moves a file and what belongs to it out of the folder, the intent on the ledger first. */
+async function moveOut(
+  dir: string,
+  name: string,
+  batchId: string,
+  outcome: "done" | "failed",
+  errorWords: string | ((to: string, remaining: string | null) => string) | undefined,
+  base: { tz?: string } & Record<string, unknown>,
+  session: Session,
+  apiUrl?: string,
+): Promise<string> {
+  const companions = await companionsOf(dir, name, apiUrl);
+  const names = [...companions, name];
+  const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
+  const zone = typeof base.tz === "string" ? base.tz : "UTC";
+  const root =
+    outcome === "done" ? join("done", format(new TZDate(Date.now(), zone), "yyyy-MM-dd")) : "failed";
+  const to = await freeFolder(dir, root, batchId, all);
+  const remaining = companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ?? null;
+  const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;
+  const intent: MoveIntent = {
+    t: "move",
+    id: randomUUID(),
+    batch_id: batchId,
+    name,
+    outcome,
+    to,
+    names,
+    ...(errorText === undefined ? {} : { error_text: errorText }),
+    at: new Date().toISOString(),
+  };
+  await appendLedger(dir, intent);
+  await carryOut(dir, intent, session);
+  return to;
+}
+
+/** The renames an intent announced, each done once however often this runs; then its end. */
+async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<void> {
+  await ensureDir(join(dir, intent.to));
+  if (intent.error_text !== undefined)
+    await writeNew(join(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
+  for (const name of intent.names) {
+    // The payroll itself moves only if it is still the file the intent was about.
+    if (name === intent.name && (await batchIdOfFile(join(dir, name)).catch(() => null)) !== intent.batch_id)
+      continue;
+    await moveNoReplace(join(dir, name), join(dir, intent.to, name));
+    if (name !== intent.name) session.checkpoint?.("inbox:moving");
+  }
+  await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
+}

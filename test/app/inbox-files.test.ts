@@ -1,0 +1,122 @@
+/**
+ * The drop folder's files: what is offered to submit (by content: a workbook by its bytes,
+ * whatever its name), what is the tool's own or not a payroll, and moves that never replace
+ * a file already there.
+ */
+import { link, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { freeFolder, kindOf, moveNoReplace, scanFolder, settled } from "../../src/app/inbox-files.js";
+import { readGuard } from "../../src/app/inbox-guard.js";
+import { tempDir } from "../helpers/cli.js";
+
+/** The message a promise is rejected with ("" if it is fulfilled). */
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "",
+    (error: Error) => error.message,
+  );
+
+const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]);
+const OLE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]);
+
+describe("inbox files", () => {
+  it("kinds by content: a zip is a workbook, OLE an old .xls, text a CSV (UTF-16 too), other binary not a payroll", () => {
+    expect(kindOf(ZIP)).to.equal("xlsx");
+    expect(kindOf(OLE)).to.equal("xls");
+    expect(kindOf(Buffer.from("reference,amount\n"))).to.equal("csv");
+    expect(kindOf(Buffer.from("\ufeffreference", "utf16le").subarray(0))).to.equal("csv");
+    expect(kindOf(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01]))).to.equal("binary");
+  });
+
+  it("offers payrolls by content whatever their name; skips dotfiles, folders, the guard file and its own outputs", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "nomina.xlsx"), ZIP);
+    await writeFile(join(dir, "export-from-hr"), ZIP); // a workbook without an extension
+    await writeFile(join(dir, "payroll.csv"), "reference,amount\n");
+    await writeFile(join(dir, "old.xls"), OLE);
+    await writeFile(join(dir, "scan.pdf"), Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00]));
+    for (const ours of [
+      "payroll.report.csv",
+      "payroll.validation.csv",
+      "payroll.remaining.csv",
+      "nomina.report.xlsx",
+      "payroll.csv.error.txt",
+      "max-total.txt",
+      ".hidden.csv",
+      ".~lock.payroll.csv#",
+    ])
+      await writeFile(join(dir, ours), "x\n");
+    await mkdir(join(dir, "done"));
+    await mkdir(join(dir, "sub.csv"));
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([
+      { name: "export-from-hr", kind: "xlsx" },
+      { name: "nomina.xlsx", kind: "xlsx" },
+      { name: "old.xls", kind: "xls" },
+      { name: "payroll.csv", kind: "csv" },
+    ]);
+    expect(ignored).to.deep.equal([{ name: "scan.pdf", kind: "binary" }]);
+  });
+
+  it("a file younger than the settle time, or changing during the pause, is not ready", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "old.csv"), "a\n");
+    await writeFile(join(dir, "growing.csv"), "a\n");
+    const later = Date.now() + 10_000;
+    const timer = setTimeout(() => void writeFile(join(dir, "growing.csv"), "a\nb\n"), 50);
+    try {
+      // Everything is 10 s old by this clock, so only the growing file is held back.
+      expect(await settled(dir, ["growing.csv", "old.csv"], 5_000, 300, () => later)).to.deep.equal({
+        ready: ["old.csv"],
+        writing: ["growing.csv"],
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(await settled(dir, ["old.csv"], 60_000, 0)).to.deep.equal({ ready: [], writing: ["old.csv"] });
+  });
+
+  it("moves never replace a file already there, and a move redone after a kill only finishes it", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "a.csv"), "new\n");
+    await writeFile(join(dir, "b.csv"), "old\n");
+    expect(await rejection(moveNoReplace(join(dir, "a.csv"), join(dir, "b.csv")))).to.match(/exists already/);
+    expect(await readFile(join(dir, "b.csv"), "utf8")).to.equal("old\n");
+    expect(await readFile(join(dir, "a.csv"), "utf8")).to.equal("new\n");
+    // Killed after the link, before the unlink: the same move again unlinks only.
+    await link(join(dir, "a.csv"), join(dir, "c.csv"));
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"))).to.equal("moved");
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"))).to.equal("gone");
+    expect(await readFile(join(dir, "c.csv"), "utf8")).to.equal("new\n");
+  });
+
+  it("a group goes to base, else base/<batch id>, else base/<batch id>-2, keeping every name", async () => {
+    const dir = await tempDir();
+    expect(await freeFolder(dir, "done/2026-12-05", "abc", ["p.csv"])).to.equal("done/2026-12-05");
+    await mkdir(join(dir, "done/2026-12-05/abc"), { recursive: true });
+    await writeFile(join(dir, "done/2026-12-05/p.report.csv"), "");
+    expect(await freeFolder(dir, "done/2026-12-05", "abc", ["p.report.csv", "p.csv"])).to.equal(
+      "done/2026-12-05/abc",
+    );
+    await writeFile(join(dir, "done/2026-12-05/abc/p.csv"), "");
+    expect(await freeFolder(dir, "done/2026-12-05", "abc", ["p.report.csv", "p.csv"])).to.equal(
+      "done/2026-12-05/abc-2",
+    );
+  });
+
+  it("the guard file: one CUR=AMOUNT a line, comments and blanks ignored; a bad line or --max-total as well is exit 2", async () => {
+    const dir = await tempDir();
+    expect(await readGuard(dir, ["ARS=1"])).to.deep.equal(["ARS=1"]);
+    expect(await readGuard(dir, undefined)).to.equal(undefined);
+    await writeFile(join(dir, "max-total.txt"), "# December\nARS=25000000\n\n  USD=1200.50  # dollars\n");
+    expect(await readGuard(dir, undefined)).to.deep.equal(["ARS=25000000", "USD=1200.50"]);
+    expect(await rejection(readGuard(dir, ["ARS=1"]))).to.match(
+      /--max-total is given and .*max-total\.txt exists/,
+    );
+    await writeFile(join(dir, "max-total.txt"), "ARS=25000000\nlots\n");
+    expect(await rejection(readGuard(dir, undefined))).to.match(
+      /max-total\.txt:2: "lots" is not CUR=AMOUNT$/,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+/** The words of a set-aside file's error.txt: exit 5 says money moved; a remaining file is pointed at. */
+import { expect } from "chai";
+import { errorText } from "../../src/app/inbox-words.js";
+
+describe("inbox error.txt", () => {
+  it("exit 5, partly accepted: money moved, never drop the file again, the remaining file under a new name", () => {
+    expect(
+      errorText({
+        name: "payroll.csv",
+        code: 5,
+        error: {
+          message:
+            "batch abc is partly accepted: 6 row(s) being paid, 3 row(s) of cancelled request(s) 2 not paid",
+          hint: "the rows not paid are in /srv/in/payroll.remaining.csv: …",
+        },
+        byStatus: {},
+        to: "failed",
+        remaining: "payroll.remaining.csv",
+      }),
+    ).to.equal(
+      "batch abc is partly accepted: 6 row(s) being paid, 3 row(s) of cancelled request(s) 2 not paid\n\n" +
+        "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+        "What to do: the rows not paid are in payroll.remaining.csv beside this file (exactly those rows, as in the file): " +
+        "fix them there if needed and drop it in the folder under a new name (like payroll-rest.csv), which pays them and nobody else; " +
+        "bitex-batch status failed/payroll.csv --watch follows the rows being paid.\n",
+    );
+  });
+
+  it("exit 5, accepted above the limit: money moved, check the requests at Bitex", () => {
+    expect(
+      errorText({
+        name: "ars.csv",
+        code: 5,
+        error: { message: "ACCEPTED ABOVE --max-total (read after accepting): ARS: …" },
+        byStatus: {},
+        to: "failed/abc",
+        remaining: null,
+      }),
+    ).to.equal(
+      "ACCEPTED ABOVE --max-total (read after accepting): ARS: …\n\n" +
+        "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+        "What to do: bitex-batch status failed/abc/ars.csv --watch follows the rows being paid; accepting cannot be undone: check the requests at Bitex now.\n",
+    );
+  });
+
+  it("exit 1 with rows refused by Bitex: the created rows are said, the remaining file pointed at", () => {
+    expect(
+      errorText({
+        name: "b.csv",
+        code: 1,
+        error: null,
+        byStatus: { created: 4, failed: 1, invalid: 0 },
+        to: "failed",
+        remaining: "b.remaining.csv",
+      }),
+    ).to.equal(
+      "the file finished with exit 1: 4 created, 1 failed; 4 row(s) were created on the server and must not be sent again.\n\n" +
+        "What to do: read b.csv's report beside this file (its problem column says, row by row, what to fix); " +
+        "the rows not paid are in b.remaining.csv beside this file (exactly those rows, as in the file): " +
+        "fix them there if needed and drop it in the folder under a new name (like b-rest.csv), which pays them and nobody else.\n",
+    );
+  });
+
+  it("a refusal (exit 2) is its message and hint", () => {
+    expect(
+      errorText({
+        name: "c.csv",
+        code: 2,
+        error: { message: "c.csv holds the same payments as batch x", hint: "nothing was sent" },
+        byStatus: {},
+        to: "failed",
+        remaining: null,
+      }),
+    ).to.equal("c.csv holds the same payments as batch x\n\nWhat to do: nothing was sent\n");
+  });
+});

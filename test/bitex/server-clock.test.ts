@@ -1,0 +1,63 @@
+/**
+ * The server's clock as the client keeps it: the offset from each answer's `Date`, named once
+ * when over a minute, and followed when the server's clock runs at another rate (the emulator
+ * at --time-scale 120).
+ */
+import { expect } from "chai";
+import { createBitexClient } from "../../src/bitex/client.js";
+import { describeSkew, ServerClock } from "../../src/bitex/server-clock.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { TEST_SEED } from "../sandbox/helpers.js";
+
+describe("the server's clock", () => {
+  it("takes the offset from Date (the middle of its second), names a skew over a minute once", () => {
+    let local = Date.parse("2026-12-05T12:00:00.000Z");
+    const named: number[] = [];
+    const clock = new ServerClock(
+      () => local,
+      (offset) => named.push(offset),
+    );
+    expect(clock.now().toISOString()).to.equal("2026-12-05T12:00:00.000Z");
+    clock.observe("Sat, 05 Dec 2026 12:00:30 GMT");
+    expect([clock.offset, named]).to.deep.equal([30_500, []]);
+    clock.observe("Sat, 05 Dec 2026 12:20:00 GMT");
+    clock.observe("Sat, 05 Dec 2026 12:20:01 GMT");
+    clock.observe("not a date");
+    clock.observe(null);
+    expect(clock.offset).to.equal(20 * 60_000 + 1500);
+    expect(named).to.deep.equal([20 * 60_000 + 500]);
+    local += 60_000;
+    expect(clock.now().toISOString()).to.equal("2026-12-05T12:21:01.500Z");
+    expect(describeSkew(-20 * 60_000)).to.equal(
+      "this machine's clock is 20 min ahead of the server's; deadlines and countdowns are judged by the server's clock",
+    );
+    expect(describeSkew(90_000)).to.match(/^this machine's clock is 2 min behind/);
+  });
+
+  it("follows the emulator's clock at --time-scale 120, and a local clock skewed 20 minutes", async () => {
+    const box = await startSandbox({ seed: TEST_SEED, timeScale: 120, faults: { rate_limit: 0 } });
+    const skews: number[] = [];
+    const client = createBitexClient({
+      baseUrl: box.url,
+      apiKey: box.apiKey,
+      concurrency: 1,
+      rate: 1000,
+      // This machine's clock, 20 minutes slow.
+      localNow: () => Date.now() - 20 * 60_000,
+      onSkew: (offset) => skews.push(offset),
+    });
+    try {
+      await client.listPorts();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // 3 emulated minutes
+      await client.listPorts();
+      const server = Date.parse(box.state().clock.now);
+      // Within the Date header's second, plus the time between the answer and now (× 120).
+      expect(Math.abs(client.serverNow().getTime() - server)).to.be.below(120_000 + 1000);
+      expect(skews).to.have.length(1);
+      expect(skews[0]).to.be.within(20 * 60_000 - 1000, 20 * 60_000 + 30_000);
+    } finally {
+      client.close();
+      await box.close();
+    }
+  });
+});

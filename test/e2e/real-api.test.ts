@@ -1,0 +1,354 @@
+/**
+ * The whole cycle against the emulator in every paging convention the evidence allows, and
+ * through proxies that change what passes the way a real deployment can: validate --online,
+ * submit, the quote gate, accept, status and export end with identical reports, with an exact
+ * number of calls per convention. The emulator's clock is stopped (quotes for these ports are
+ * due at once) and moved by the test, so every count is the same on every run.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type Faults, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
+import { withoutTimestamps } from "../helpers/report.js";
+import { everyResource, type Rewrite, renamed, rewriteProxy } from "../helpers/rewrite-proxy.js";
+import { DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+
+/** The demo payroll without its US dollar rows, whose quote takes 30 minutes: 32 rows, 2 requests. */
+async function payroll(): Promise<string> {
+  const lines = (await readFile(DEMO_CSV, "utf8")).split("\n");
+  return lines.filter((line) => !line.includes(",us_usd,")).join("\n");
+}
+
+interface Mode {
+  name: string;
+  faults: Partial<Faults>;
+  proxy?: Rewrite;
+  /** Calls of: validate --online, submit, quote, accept, status, export. */
+  calls: number[];
+}
+
+interface Outcome {
+  codes: number[];
+  calls: number[];
+  report: string;
+  export: string;
+  stderr: string;
+}
+
+/** The export with its server times blanked: each emulator runs on its own clock. */
+function exportWithoutTimes(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => line.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, "<time>"))
+    .join("\n");
+}
+
+async function cycle(mode: Mode, seed: Seed): Promise<Outcome> {
+  const start = new Date();
+  const box: Sandbox = await startSandbox({
+    port: 0,
+    seed,
+    timeScale: 0,
+    startTime: start,
+    faults: { rate_limit: 0, ...mode.faults },
+  });
+  const proxy = mode.proxy ? await rewriteProxy(box.url, mode.proxy) : null;
+  try {
+    const dir = await tempDir();
+    await writeFile(join(dir, "payroll.csv"), await payroll());
+    const env = { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy?.url ?? box.url };
+    const codes: number[] = [];
+    const calls: number[] = [];
+    let stderr = "";
+    const run = async (args: string[]) => {
+      const before = box.state().stats.calls;
+      const paced = ["validate", "export"].includes(args[0] as string)
+        ? []
+        : ["--concurrency", "1", "--rate", "1000"];
+      const result = await runCli([...args, "--state-dir", "state", ...paced], { cwd: dir, env });
+      codes.push(result.code ?? -1);
+      calls.push(box.state().stats.calls - before);
+      stderr += result.stderr;
+      return result;
+    };
+    await run(["validate", "payroll.csv", "--online"]);
+    await run(["submit", "payroll.csv"]);
+    await run(["quote", "payroll.csv", "--wait", "0"]);
+    await run(["accept", "payroll.csv", ...maxTotals(box)]);
+    box.advance({ until: "final" });
+    await run(["status", "payroll.csv"]);
+    const month = start.toISOString().slice(0, 7);
+    await run(["export", "--month", month, "--report", "export.csv"]);
+    const report = withoutTimestamps(await readFile(join(dir, "payroll.report.csv"), "utf8"));
+    const exported = exportWithoutTimes(await readFile(join(dir, "export.csv"), "utf8").catch(() => ""));
+    return { codes, calls, report, export: exported, stderr };
+  } finally {
+    await proxy?.close();
+    await box.close();
+  }
+}
+
+/*
+ * Calls: rich lists end on their only page (meta and links). Lists with only `data` end at an
+ * empty page: ceil(n / size) + 1 calls a list, where the size is the emulator's (10 by default,
+ * Bitex's page[per_page] default; or the cap) and the client asks for 500. validate --online
+ * reads the ports (11), the users and the withdrawal instructions of the demo world; quote,
+ * accept and status read each of the 2 requests (by external_id) and its outputs (20 and 12);
+ * accept also reads each request once more right before accepting it (the fresh-figure guard).
+ */
+const modes: Mode[] = [
+  { name: "rich lists (meta and links)", faults: { list_style: "rich" }, calls: [3, 44, 10, 12, 4, 3] },
+  {
+    name: "recorded lists, page[page]/page[per_page], 10 a page (the default)",
+    faults: {},
+    calls: [15, 46, 18, 20, 8, 8],
+  },
+  { name: "recorded lists, 3 a page", faults: { page_cap: 3 }, calls: [40, 46, 32, 34, 15, 15] },
+  { name: "recorded lists, 25 a page", faults: { page_cap: 25 }, calls: [8, 46, 14, 16, 6, 6] },
+  { name: "bare lists by page[number] only", faults: { list_style: "bare" }, calls: [8, 46, 14, 16, 6, 6] },
+  {
+    name: "a proxy that drops page[number] (recorded lists)",
+    faults: {},
+    proxy: { dropParams: ["page[number]"] },
+    calls: [15, 46, 18, 20, 8, 8],
+  },
+  {
+    name: "no Version header (a proxy drops it): the older request shape",
+    faults: {},
+    proxy: { dropHeaders: ["version"] },
+    calls: [15, 46, 18, 20, 8, 8],
+  },
+  {
+    name: "a proxy renaming outputs_count to outputs_total",
+    faults: {},
+    proxy: { body: everyResource("concierge_requests", renamed("outputs_count", "outputs_total")) },
+    calls: [15, 46, 18, 20, 8, 8],
+  },
+];
+
+describe("the cycle in every paging convention and shape Bitex may use", function () {
+  this.timeout(300_000);
+  let reference: Outcome | undefined;
+
+  for (const mode of modes) {
+    it(`${mode.name}: the same reports, exit codes and call counts`, async () => {
+      const outcome = await cycle(mode, await demoSeed());
+      reference ??= outcome;
+      expect(outcome.codes).to.deep.equal([0, 0, 0, 0, 1, 0]);
+      expect(outcome.report).to.equal(reference.report);
+      expect(outcome.export).to.equal(reference.export);
+      expect(outcome.calls).to.deep.equal(mode.calls);
+    });
+  }
+});
+
+interface World {
+  box: Sandbox;
+  dir: string;
+  run(args: string[], url?: string): ReturnType<typeof runCli>;
+}
+
+async function world(faults: Partial<Faults> = {}, startTime = new Date()): Promise<World> {
+  const box = await startSandbox({
+    port: 0,
+    seed: await demoSeed(),
+    timeScale: 0,
+    startTime,
+    faults: { rate_limit: 0, ...faults },
+  });
+  const dir = await tempDir();
+  await writeFile(join(dir, "payroll.csv"), await payroll());
+  const run = (args: string[], url = box.url) => {
+    const paced = ["validate", "export"].includes(args[0] as string)
+      ? []
+      : ["--concurrency", "1", "--rate", "1000"];
+    return runCli([...args, "--state-dir", "state", ...paced], {
+      cwd: dir,
+      env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: url },
+    });
+  };
+  return { box, dir, run };
+}
+
+/** submit, quote, accept within the quotes, and the emulator moved until every output is final. */
+async function paid(w: World, url = w.box.url): Promise<void> {
+  expect((await w.run(["submit", "payroll.csv"], url)).code).to.equal(0);
+  expect((await w.run(["quote", "payroll.csv", "--wait", "0"], url)).code).to.equal(0);
+  expect((await w.run(["accept", "payroll.csv", ...maxTotals(w.box)], url)).code).to.equal(0);
+  w.box.advance({ until: "final" });
+}
+
+/** The export's rows as objects, by header. */
+async function exportRows(path: string): Promise<Record<string, string>[]> {
+  const [header, ...lines] = (await readFile(path, "utf8")).trim().split("\n");
+  const names = (header as string).split(",");
+  return lines.map((line) => Object.fromEntries(line.split(",").map((cell, i) => [names[i], cell])));
+}
+
+describe("the real Bitex's other differences: no created_at, edge blocks, a skewed clock, no paging", function () {
+  this.timeout(120_000);
+  let w: World | undefined;
+  afterEach(async () => {
+    await w?.box.close();
+    w = undefined;
+  });
+
+  it("export with created_at stripped by a proxy: placed by quote_requested_at, else the journal, else unplaced; exit 0", async () => {
+    w = await world();
+    // One proxy for the whole run (the journal belongs to the API URL it was written against),
+    // stripping attributes only for the exports.
+    const rewrite: Rewrite = {};
+    const proxy = await rewriteProxy(w.box.url, rewrite);
+    await paid(w, proxy.url);
+    const month = new Date().toISOString().slice(0, 7);
+    const server = new Map(w.box.state().requests.map((r) => [r.id, r.attributes]));
+    const cases: Array<[string[], string, boolean]> = [
+      [["created_at"], "quote_requested_at", true],
+      [["created_at", "quote_requested_at"], "journal", true],
+      [["created_at", "quote_requested_at"], "unplaced", false],
+    ];
+    for (const [stripped, placedBy, journal] of cases) {
+      const strip = (attributes: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(attributes).filter(([name]) => !stripped.includes(name)));
+      rewrite.body = everyResource("concierge_requests", strip);
+      try {
+        const args = ["export", "--month", month, "--report", "export.csv", "--tz", "UTC"];
+        // Without the journal: the state directory of another machine (none).
+        const result = await w.run(journal ? args : [...args, "--state-dir", "elsewhere"], proxy.url);
+        expect(result.code, result.stderr).to.equal(0);
+        expect(result.stderr).to.not.match(/later/);
+        const rows = await exportRows(join(w.dir, "export.csv"));
+        expect(rows).to.have.length(32);
+        expect(new Set(rows.map((row) => row.request_placed_by))).to.deep.equal(new Set([placedBy]));
+        for (const row of rows) {
+          const attributes = server.get(row.request_id as string);
+          const at = row.request_created_at as string;
+          if (placedBy === "quote_requested_at")
+            // The export shows whole seconds.
+            expect(Date.parse(at)).to.equal(
+              Math.floor(Date.parse(String(attributes?.quote_requested_at)) / 1000) * 1000,
+            );
+          else if (placedBy === "journal") expect(at).to.match(/^\d{4}-\d\d-\d\dT/);
+          else expect(at).to.equal("");
+        }
+        if (placedBy === "unplaced")
+          expect(result.stdout + result.stderr).to.match(/2 requests with no time in any evidence/);
+      } finally {
+        rewrite.body = undefined;
+      }
+    }
+    await proxy.close();
+  });
+
+  it("an HTML 403 page from Bitex's edge: blocked, not a key problem, exit 3 with what to do", async () => {
+    w = await world();
+    const page =
+      "<!DOCTYPE html><html><title>Attention Required! | Cloudflare</title><body>blocked</body></html>";
+    const proxy = await rewriteProxy(w.box.url, {
+      answer: () => ({ status: 403, contentType: "text/html; charset=UTF-8", body: page }),
+    });
+    try {
+      for (const args of [
+        ["validate", "payroll.csv", "--online"],
+        ["submit", "payroll.csv"],
+      ]) {
+        const result = await w.run(args, proxy.url);
+        expect(result.code, `${args[0]}: ${result.stderr}`).to.equal(3);
+        expect(result.stderr).to.include(
+          "blocked by Bitex's edge (403, a HTML page, not the API's answer; not a key problem)",
+        );
+        expect(result.stderr).to.include("lower --rate");
+        expect(result.stderr).to.include("developers@bitex.la");
+        expect(result.stderr).to.not.include("BITEX_API_KEY");
+      }
+      // Never retried: no call was made twice.
+      expect(proxy.calls.length).to.be.greaterThan(1);
+      expect(new Set(proxy.calls).size).to.equal(proxy.calls.length);
+      expect(w.box.state().stats.calls).to.equal(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  for (const skew of [-20, 20]) {
+    it(`the server's clock ${Math.abs(skew)} min ${skew < 0 ? "behind" : "ahead of"} this machine's: countdowns and the accept guard by the server's`, async () => {
+      w = await world({}, new Date(Date.now() + skew * 60_000));
+      expect((await w.run(["submit", "payroll.csv"])).code).to.equal(0);
+      const quote = await w.run(["quote", "payroll.csv", "--wait", "0"]);
+      expect(quote.code, quote.stderr).to.equal(0);
+      // The accept window is 10 minutes of the server's time, whatever this machine's clock says.
+      expect(quote.stdout).to.match(
+        /^request 1 \(.*\): quoted, spends .*; accept before .* \(in (9|10) min\)$/m,
+      );
+      const named = `this machine's clock is 20 min ${skew < 0 ? "ahead of" : "behind"} the server's; deadlines and countdowns are judged by the server's clock`;
+      expect(quote.stderr.split(named)).to.have.length(2); // once
+      // By this machine's clock the quote expired 10 minutes ago when the server is behind: not refused.
+      const accept = await w.run(["accept", "payroll.csv", ...maxTotals(w.box)]);
+      expect(accept.code, accept.stderr).to.equal(0);
+      expect(accept.stderr).to.not.match(/expired/);
+    });
+  }
+
+  it("an unpaged server (every page parameter ignored, only data, no count): its lists are refused, never taken short", async () => {
+    // Nothing tells such a server from one that cuts its only page short: without a count (the
+    // outputs of a request have one) no list of it is proven whole, so the run stops, exit 3.
+    w = await world({ list_style: "unpaged" });
+    const refused = (path: string) =>
+      `unexpected answer from Bitex (200): ${path}: a full page without links or meta; cannot tell whether more exist`;
+    const validate = await w.run(["validate", "payroll.csv", "--online"]);
+    expect(validate.code).to.equal(3);
+    expect(validate.stderr).to.include(refused("/concierge_ports"));
+    const submit = await w.run(["submit", "payroll.csv"]);
+    expect(submit.code).to.equal(3);
+    expect(submit.stderr).to.include(refused("/concierge_requests"));
+    // Stopped before any output: nobody is paid on an unproven list.
+    expect(w.box.state().outputs).to.have.length(0);
+  });
+});
+
+describe("submit --until final in every paging convention and shape (the emulator's clock ×120)", function () {
+  this.timeout(300_000);
+  let reference: { code: number | null; report: string } | undefined;
+
+  // The number of polls depends on how fast the machine is, so calls are not counted here;
+  // the counted cycle is above.
+  for (const mode of modes) {
+    it(`${mode.name}: the same final report and exit code`, async () => {
+      const box = await startSandbox({
+        port: 0,
+        seed: await demoSeed(),
+        timeScale: 120,
+        faults: { rate_limit: 0, ...mode.faults },
+      });
+      const proxy = mode.proxy ? await rewriteProxy(box.url, mode.proxy) : null;
+      try {
+        const dir = await tempDir();
+        await writeFile(join(dir, "payroll.csv"), await payroll());
+        const result = await runCli(
+          [
+            "submit",
+            "payroll.csv",
+            "--until",
+            "final",
+            "--interval",
+            "0.5",
+            ...["--max-total", "ARS=1000000000", "--max-total", "UYU=1000000000"],
+            ...["--state-dir", "state", "--concurrency", "1", "--rate", "1000"],
+          ],
+          { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy?.url ?? box.url } },
+        );
+        // The demo world rejects one payee and returns one payout: exit 1, every row final.
+        expect(result.code, result.stderr).to.equal(1);
+        expect(box.state().requests.map((r) => r.attributes.state)).to.deep.equal(["finished", "finished"]);
+        const report = withoutTimestamps(await readFile(join(dir, "payroll.report.csv"), "utf8"));
+        reference ??= { code: result.code, report };
+        expect(report).to.equal(reference.report);
+      } finally {
+        await proxy?.close();
+        await box.close();
+      }
+    });
+  }
+});
