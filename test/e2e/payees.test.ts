@@ -18,6 +18,13 @@ const BY_IDS = "R2,ar_ars,cl_clp,1000,300,2100,,,,";
 const BAD_CBU = "R3,ar_ars,ar_ars,1000,,,bob@example.com,Bob Roy,20-05536168-2,2850590940090418135202";
 const NEITHER = "R4,ar_ars,ar_ars,1000,,,,,,";
 
+/** The file's rows ten times over, each with its own reference: the same payees, 10x the rows. */
+async function tenfold(dir: string, from: string, to: string): Promise<void> {
+  const [header, ...rows] = (await readFile(join(dir, from), "utf8")).trim().split("\n");
+  const many = Array.from({ length: 10 }, (_, k) => rows.map((row) => row.replace(/^R(\d+),/, `R$1-${k},`)));
+  await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
+}
+
 describe("payees by details through the CLI", function () {
   this.timeout(60_000);
   let box: Sandbox | undefined;
@@ -164,9 +171,14 @@ describe("payees by details through the CLI", function () {
     );
     expect(result.stderr).to.include("  new payee: Nueva Persona <nueva@example.com>, tax id *******2089");
     expect(result.stdout + result.stderr).not.to.include(cbuA);
-    // ports, users, the key's instructions, then ana's instructions acting as her: no call per row.
+    // Lists only (ports, users, the key's instructions, ana's acting as her): no call per row,
+    // so ten times the rows for the same payees make exactly as many calls.
+    const once = box.state().stats.calls;
+    await tenfold(dir, "p.csv", "q.csv");
+    const again = await runCli(["validate", "q.csv", "--online", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(JSON.parse(again.stdout).payees.found).to.equal(10);
     const state = box.state();
-    expect(state.stats.calls).to.equal(4);
+    expect(state.stats.calls - once).to.equal(once);
     expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
   });
 
@@ -216,8 +228,13 @@ describe("payees by details through the CLI", function () {
     expect(result.stderr).to.include(
       "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
     );
+    // Users, then ana's instructions acting as her: ten times the rows make as many calls.
+    const once = box.state().stats.calls;
+    await tenfold(dir, "p.csv", "q.csv");
+    const again = await runCli(["submit", "q.csv", "--dry-run", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(again.code, again.stderr).to.equal(0);
     const state = box.state();
-    expect(state.stats.calls).to.equal(2);
+    expect(state.stats.calls - once).to.equal(once);
     expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
   });
 });
