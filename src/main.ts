@@ -200,13 +200,17 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     )
     .example("$0 status payroll.csv --watch", "follow the batch to final states")
     .command(
-      "template",
-      "print a payroll template with the header and example rows",
-      (y) => y.options(TEMPLATE_FLAGS),
+      "template [mode]",
+      "print a payroll template with the header and example rows (mode payees: by payee details)",
+      (y) =>
+        y
+          .positional("mode", { choices: ["ids", "payees"] as const, describe: "ids (default) or payees" })
+          .options(TEMPLATE_FLAGS),
       (a) => run("template", templateOf(a)),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
     .example("$0 template --format xlsx > payroll.xlsx", "start a new payroll workbook")
+    .example("$0 template payees > payroll.csv", "start one that names payees by email, tax id and account")
     .command(
       "ports",
       "list the ports the API offers",

@@ -1,5 +1,6 @@
 /** Data passed between the pipeline stages (read → validate → plan → submit → report). */
 import { shortestDecimal } from "./decimal.js";
+import { PAYEE_COLUMN_TABLE } from "./payee-columns.js";
 import type { PortCode } from "./ports.js";
 
 /** One problem with one input row, as data: the report shows it and nothing is thrown. */
@@ -24,6 +25,40 @@ export interface ValidRow {
   amount: string | null;
   budget: string | null;
   withdrawalInstructionId: string;
+  /**
+   * The payee's details, when the row gives them (docs/design.md, "Input modes"). A row by
+   * details alone has "" for recipientUserId and withdrawalInstructionId until resolution
+   * (plan/payees.ts) finds or plans them; a row by ids has no `payee`.
+   */
+  payee?: PayeeDetails;
+}
+
+/** A payee's bank account, as a row by details gives it, each number compact. */
+export interface PayeeAccount {
+  /** The column whose number names the account. */
+  kind: "cbu" | "cvu" | "clabe" | "cci" | "iban" | "account_number";
+  /** Compact: no spaces, dots or dashes; letters upper-case. */
+  number: string;
+  /** "" when not given: a Bitex bank code in Chile, the bank's name elsewhere. */
+  bank: string;
+  accountType: "checking" | "savings" | "";
+  routingNumber: string;
+  swift: string;
+}
+
+/** Who a row by details pays: the email finds the payee at Bitex again. */
+export interface PayeeDetails {
+  /** Trimmed, as written; compared case-insensitively. */
+  email: string;
+  /** recipient_name, else first and last name joined. */
+  name: string;
+  firstName: string;
+  lastName: string;
+  /** Compact form. */
+  taxId: string;
+  /** validate/details/tax.ts TaxIdKind: "cuit", "rut", "rfc", … */
+  taxIdKind: string;
+  account: PayeeAccount;
 }
 
 /**
@@ -40,10 +75,19 @@ export interface PaymentIdentity {
   /** The one figure the row specified, canonical decimal text. */
   money: { column: "amount" | "budget"; value: string };
   withdrawalInstructionId: string;
+  /**
+   * A row by details alone (no ids yet): its payee and account ("ana@x.com/cbu:0110…"). Absent
+   * for every row with ids, so their keys are what they always were.
+   */
+  payee?: string;
 }
 
 export function paymentIdentity(row: ValidRow): PaymentIdentity {
+  const byDetails = row.payee !== undefined && row.recipientUserId === "";
   return {
+    ...(byDetails && row.payee
+      ? { payee: `${row.payee.email.toLowerCase()}/${row.payee.account.kind}:${row.payee.account.number}` }
+      : {}),
     payerUserId: row.payerUserId,
     senderPort: row.senderPort,
     recipientUserId: row.recipientUserId,
@@ -62,7 +106,8 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
  */
 export function paymentKey(identity: PaymentIdentity): string {
   const money = `${identity.money.column === "amount" ? "a" : "b"}:${shortestDecimal(identity.money.value)}`;
-  return `${identity.payerUserId}|${identity.senderPort}|${identity.recipientUserId}|${identity.port}|${money}|${identity.withdrawalInstructionId}`;
+  const payee = identity.payee === undefined ? "" : `|${identity.payee}`;
+  return `${identity.payerUserId}|${identity.senderPort}|${identity.recipientUserId}|${identity.port}|${money}|${identity.withdrawalInstructionId}${payee}`;
 }
 
 /** What validation says of one input record, in input order. */
@@ -83,6 +128,11 @@ export type CheckedRow =
  *   "one-of-money" (at least one of the money columns); "no".
  * - `kind`: "text" cells are kept exactly as written (the report gives a reference back as
  *   it came, newlines included); the others are trimmed (Excel pads numbers and ids).
+ *   "secret" cells (account numbers, tax ids) are shown masked outside the report file.
+ * - `group`: a row names its payee one of two ways, by Bitex ids ("ids", here) or by the
+ *   payee's details ("details": PAYEE_COLUMN_TABLE in payee-columns.ts, read with these as
+ *   ALL_INPUT_COLUMN_TABLE). The "yes" columns of the ids group are waived when the header
+ *   holds a details column; docs/design.md, "Input modes".
  */
 export const INPUT_COLUMN_TABLE = [
   {
@@ -135,6 +185,7 @@ export const INPUT_COLUMN_TABLE = [
     ],
     required: "yes",
     kind: "id",
+    group: "ids",
   },
   {
     name: "port",
@@ -176,22 +227,49 @@ export const INPUT_COLUMN_TABLE = [
     ],
     required: "yes",
     kind: "id",
+    group: "ids",
   },
 ] as const satisfies ReadonlyArray<{
   name: string;
   aliases: readonly string[];
-  required: "yes" | "no" | "unless-option" | "one-of-money";
-  kind: "text" | "id" | "port" | "money";
+  required: "yes" | "no" | "unless-option" | "one-of-money" | "in-group";
+  kind: "text" | "id" | "port" | "money" | "detail" | "secret";
+  group?: "ids" | "details";
 }>;
 
-export type InputColumn = (typeof INPUT_COLUMN_TABLE)[number]["name"];
-export type InputColumnSpec = (typeof INPUT_COLUMN_TABLE)[number];
+/** The columns of a file by Bitex ids: the template's and the report's input columns. */
+export type IdModeColumn = (typeof INPUT_COLUMN_TABLE)[number]["name"];
+/** The columns of the payee-details group (payee-columns.ts). */
+export type PayeeColumn = (typeof PAYEE_COLUMN_TABLE)[number]["name"];
+/** Every column the reader knows: the table's, then the payee-details group's. */
+export type InputColumn = IdModeColumn | PayeeColumn;
 
-/** The input columns' names, in the table's order. */
-export const INPUT_COLUMNS: readonly InputColumn[] = INPUT_COLUMN_TABLE.map((column) => column.name);
+/** Both tables as one: what the header map, the reader's trimming and the row store read. */
+export const ALL_INPUT_COLUMN_TABLE = [...INPUT_COLUMN_TABLE, ...PAYEE_COLUMN_TABLE] as const;
+export type InputColumnSpec = (typeof ALL_INPUT_COLUMN_TABLE)[number];
 
-/** The cells of an input record as the file had them (for echoing invalid rows in the report). */
-export type RawCells = Record<InputColumn, string> & { extra: Record<string, string> };
+/** The id-mode input columns' names, in the table's order (the template's header). */
+export const INPUT_COLUMNS: readonly IdModeColumn[] = INPUT_COLUMN_TABLE.map((column) => column.name);
+
+/** Every input column's name: INPUT_COLUMNS, then the payee-details columns. */
+export const ALL_INPUT_COLUMNS: readonly InputColumn[] = ALL_INPUT_COLUMN_TABLE.map((column) => column.name);
+
+/** Columns of account numbers and tax ids: masked on the terminal, in logs and in --json. */
+export const SECRET_COLUMNS: ReadonlySet<string> = new Set(
+  PAYEE_COLUMN_TABLE.filter((column) => column.kind === "secret").map((column) => column.name),
+);
+
+/** The payee-details columns, whose cells RawCells holds only when filled. */
+export const PAYEE_COLUMNS: ReadonlySet<InputColumn> = new Set(
+  PAYEE_COLUMN_TABLE.map((column) => column.name),
+);
+
+/**
+ * The cells of an input record as the file had them (for echoing invalid rows in the report).
+ * A payee-details cell is there only when it is not empty: a file by ids carries none of them.
+ */
+export type RawCells = Record<IdModeColumn, string> &
+  Partial<Record<PayeeColumn, string>> & { extra: Record<string, string> };
 
 /** A problem with the shape of a record (too many fields, a cell too long), reported with the row. */
 export interface RecordProblem {

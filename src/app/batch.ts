@@ -15,6 +15,7 @@ import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
+import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import type { Console } from "./session.js";
@@ -30,6 +31,7 @@ export interface Batch {
 function planOf(loaded: Loaded): Plan {
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
+  refuseRowsByDetails(loaded.file, valid);
   return plan(loaded.batchId, valid);
 }
 

@@ -6,6 +6,7 @@ import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../repor
 import { writeReport } from "../report/write.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import type { OnlineCounts } from "./online.js";
+import type { PayeesJson } from "./payees.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
 import type { Console } from "./session.js";
 
@@ -23,6 +24,8 @@ export interface FinishInput {
   dryRun?: boolean;
   /** `validate --online`: what the API's lists allowed to check (online.ts), in the JSON as `online`. */
   online?: OnlineCounts;
+  /** Rows by payee details resolved against Bitex (app/payees.ts), in the JSON as `payees`. */
+  payees?: PayeesJson;
   /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
   problems?: Problems;
 }
@@ -106,6 +109,7 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
     })),
     not_in_totals: summary.notInTotals,
     ...(input.online === undefined ? {} : { online: input.online }),
+    ...(input.payees === undefined ? {} : { payees: input.payees }),
     problems_count: input.problems?.count ?? 0,
     problems: problemsJson(input.problems),
   });

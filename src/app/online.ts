@@ -44,6 +44,8 @@ export interface OnlineCounts {
 export interface OnlineOutcome {
   rows: CheckedRow[];
   counts: OnlineCounts;
+  /** The users listed, for resolving rows by payee details without listing them again. */
+  users: readonly User[];
 }
 
 /** Reads the three lists (ports, users, withdrawal instructions), then judges every row. */
@@ -56,7 +58,7 @@ export async function checkOnline(
     client.listUsers(),
     client.listWithdrawalInstructions(),
   ]);
-  return onlineChecks({ ports, users, instructions }, checked);
+  return { ...onlineChecks({ ports, users, instructions }, checked), users };
 }
 
 /**
@@ -67,7 +69,10 @@ export async function checkOnline(
  * unknown_payer, unknown_recipient, unknown_withdrawal_instruction,
  * instruction_of_another_user, instruction_port_mismatch.
  */
-export function onlineChecks(lists: OnlineLists, checked: readonly CheckedRow[]): OnlineOutcome {
+export function onlineChecks(
+  lists: OnlineLists,
+  checked: readonly CheckedRow[],
+): Omit<OnlineOutcome, "users"> {
   const portCodes = new Set(lists.ports.map((port) => port.code));
   const userIds = new Set(lists.users.map((user) => user.id));
   const instructionById = new Map(lists.instructions.map((instruction) => [instruction.id, instruction]));
@@ -85,6 +90,10 @@ export function onlineChecks(lists: OnlineLists, checked: readonly CheckedRow[])
       error("port", "port_not_offered", `the API does not offer port ${row.port}`);
     if (row.payerUserId !== "" && !userIds.has(row.payerUserId)) {
       error("payer_user_id", "unknown_payer", `user ${row.payerUserId} is not one of this key's users`);
+    }
+    // A row by payee details alone has no ids to check: resolution (app/payees.ts) finds them.
+    if (row.recipientUserId === "" && row.payee) {
+      return errors.length === 0 ? item : { line: item.line, ok: false, errors, raw: item.raw };
     }
     if (!userIds.has(row.recipientUserId)) {
       error(

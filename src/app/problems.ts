@@ -5,9 +5,10 @@
  */
 
 import { editDistance } from "../edit-distance.js";
-import type { CheckedRow, RawCells } from "../model.js";
+import { type CheckedRow, type RawCells, SECRET_COLUMNS } from "../model.js";
 import { PORTS } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
+import { maskId } from "../validate/payee/index.js";
 
 export interface Problem {
   line: number;
@@ -34,8 +35,11 @@ export function closestPort(value: string): string | undefined {
   return best && best.d <= 2 ? best.port : undefined;
 }
 
+/** The cell as the file had it; an account number or tax id masked (last 4 shown). */
 function cellOf(raw: RawCells, column: string): string {
-  return column in raw && column !== "extra" ? String(raw[column as keyof Omit<RawCells, "extra">]) : "";
+  if (!(column in raw) || column === "extra") return "";
+  const value = String(raw[column as keyof Omit<RawCells, "extra">] ?? "");
+  return SECRET_COLUMNS.has(column) ? maskId(value) : value;
 }
 
 /** The message, with the hint that fixes it where the validator's words do not already say it. */

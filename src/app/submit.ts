@@ -16,6 +16,7 @@ import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
+import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
@@ -26,6 +27,8 @@ import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
 import { contentIdOf, loadBatch, validationReportPath } from "./load.js";
+import { readOnlyFailure } from "./online.js";
+import { dryRunPayees } from "./payees.js";
 import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
@@ -171,10 +174,23 @@ async function submitWatched(
   const problems = new Problems();
   if (args.dryRun) {
     await refuseFewerFacts(loaded.reportPath);
+    // Rows by payee details are resolved against Bitex, read-only; a file by ids sends nothing.
+    const { rows, payees } = await dryRunPayees(
+      () => loaded.checked(),
+      async () => {
+        const connection = await connect(args, out, { concurrency: 2, rate: 5 });
+        held.connection = connection;
+        return connection;
+      },
+      out,
+    ).catch((error) => {
+      throw error instanceof BatchError ? error : readOnlyFailure(error);
+    });
     return await finish(out, {
       ...base,
-      rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, new Date()),
+      rows: reportRows(problems.tapChecked(rows), { kind: "checked" }, new Date()),
       dryRun: true,
+      ...(payees ? { payees } : {}),
       problems,
     });
   }
@@ -206,6 +222,7 @@ async function submitWatched(
   let sandboxDir: string | undefined;
   const dropSandboxState = () =>
     sandboxDir !== undefined && rmSync(sandboxDir, { recursive: true, force: true });
+  refuseRowsByDetails(loaded.file, valid);
   const batchPlan = plan(loaded.batchId, valid);
   let lock: Lock;
   try {

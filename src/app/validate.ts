@@ -1,6 +1,7 @@
 /** Validate one file: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 
 import type { CheckedRow } from "../model.js";
+import type { PayeePlan } from "../plan/payees.js";
 import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
@@ -9,6 +10,7 @@ import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
+import { payeesJson, printPayeePlan, resolveOnline, validRowsWithPayee, withPayeeErrors } from "./payees.js";
 import { Problems } from "./problems.js";
 import { type Console, type Outcome, outcomeOf } from "./session.js";
 
@@ -41,12 +43,18 @@ async function validateWith(args: ValidateArgs & { report: string }, out: Consol
   const problems = new Problems();
   let checked: Iterable<CheckedRow> = loaded.checked();
   let online: OnlineCounts | undefined;
+  let payees: PayeePlan | undefined;
   if (args.online) {
     const connection = await connect(args, out, { concurrency: 2, rate: 5 });
     try {
       const outcome = await checkOnline(connection.client, [...checked]);
       checked = outcome.rows;
       online = outcome.counts;
+      const byDetails = validRowsWithPayee(outcome.rows);
+      if (byDetails.length > 0) {
+        payees = await resolveOnline(connection.client, byDetails, outcome.users);
+        checked = withPayeeErrors(outcome.rows, payees.errors);
+      }
     } catch (error) {
       throw readOnlyFailure(error);
     } finally {
@@ -56,11 +64,13 @@ async function validateWith(args: ValidateArgs & { report: string }, out: Consol
     // What was not checked is said even with --quiet: it must never read as passed.
     if (instruction_port + instruction_owner > 0) out.warn(onlineCountsLine(online));
     else out.info(onlineCountsLine(online));
+    if (payees) printPayeePlan(out, payees);
   }
   return await finish(out, {
     ...reportOf(loaded, args),
     rows: reportRows(problems.tapChecked(checked), { kind: "checked" }, new Date()),
     online,
+    ...(payees ? { payees: payeesJson(payees) } : {}),
     problems,
   });
 }

@@ -105,7 +105,11 @@ export interface BitexClient {
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
   listUsers(): Promise<User[]>;
-  listWithdrawalInstructions(): Promise<WithdrawalInstruction[]>;
+  /**
+   * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
+   * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
+   */
+  listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
   /** Closes the gate and drops the pooled connections. */
@@ -163,6 +167,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     signal: AbortSignal,
     call: GateCall,
     decode: (document: unknown) => T,
+    actingAs?: string,
   ): Promise<T> {
     const request = label(method, path);
     const controller = new AbortController();
@@ -178,7 +183,16 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     try {
       const onSent = () => call.sent();
       const url = baseHref + path;
-      response = await transport.send({ method, url, headers, body, signal: controller.signal, onSent });
+      const sent =
+        actingAs === undefined ? headers : { ...headers, Authorization: `${apiKey}; user=${actingAs}` };
+      response = await transport.send({
+        method,
+        url,
+        headers: sent,
+        body,
+        signal: controller.signal,
+        onSent,
+      });
     } catch (error) {
       throw errorFromFailure(
         error,
@@ -213,6 +227,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     path: string,
     body: unknown,
     decode: (document: unknown) => T,
+    actingAs?: string,
   ): Promise<T> {
     const text = body === undefined ? undefined : encodeJson(body);
     for (let n = 1; ; n++) {
@@ -220,7 +235,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       try {
         return await gate.run((signal, call) => {
           admitted = call;
-          return attempt(method, path, text, signal, call, decode);
+          return attempt(method, path, text, signal, call, decode, actingAs);
         });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -244,6 +259,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     as: (resource: Loose) => T,
     check?: FilterCheck,
     proveWhole?: (items: readonly Loose[]) => Promise<boolean>,
+    actingAs?: string,
   ): Promise<T[]> {
     const filter = check ? { [check.param]: check.value } : {};
     const listing = await readList({
@@ -255,7 +271,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         for (const name of PAGE_SIZE_PARAMS) query.set(name, String(MAX_PAGE_SIZE));
         return query;
       },
-      fetch: (query) => call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type)),
+      fetch: (query) =>
+        call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
       linkQuery: (link) => linkQuery(link, path),
       proveWhole,
     });
@@ -330,8 +347,15 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         (items) => holdsEveryOutput(requestId, items),
       ),
     listUsers: async () => listAll("/users", undefined, (user) => user),
-    listWithdrawalInstructions: async () =>
-      listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction),
+    listWithdrawalInstructions: async (actingAs) =>
+      listAll(
+        "/withdrawal_instructions",
+        undefined,
+        asWithdrawalInstruction,
+        undefined,
+        undefined,
+        actingAs === undefined ? undefined : id(actingAs),
+      ),
     serverNow: () => serverClock.now(),
     close() {
       gate.close();

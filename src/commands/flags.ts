@@ -286,11 +286,17 @@ export function submitOf(a: Parsed<typeof SUBMIT_FLAGS>) {
   return { dryRun: a["dry-run"], skipInvalid: a["skip-invalid"], until: a.until };
 }
 
-export function templateOf(a: Parsed<typeof TEMPLATE_FLAGS>): {
+export function templateOf(a: Parsed<typeof TEMPLATE_FLAGS> & { mode?: string }): {
   reportFormat: CsvFormat;
   format?: CsvFormat | "xlsx";
+  mode?: "payees";
 } {
-  return { reportFormat: a["report-format"], format: a.format };
+  // `template payees`: the payroll by payee details; plain `template`, by Bitex ids.
+  return {
+    reportFormat: a["report-format"],
+    format: a.format,
+    ...(a.mode === "payees" ? { mode: "payees" as const } : {}),
+  };
 }
 
 export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {

@@ -34,6 +34,9 @@ export function plan(batchId: string, rows: readonly ValidRow[]): Plan {
   const groups = new Map<string, PlannedRequest>();
   const fingerprint = createHash("sha256").update(batchId);
   for (const row of rows) {
+    // A row by payee details has no ids until its payee is resolved; it is never sent without.
+    if (row.recipientUserId === "" || row.withdrawalInstructionId === "")
+      throw new Error(`line ${row.line}: a row without Bitex ids reached the plan`);
     const key = groupKey(row);
     let request = groups.get(key);
     if (!request) {

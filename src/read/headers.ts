@@ -7,23 +7,23 @@
  * at them as the closest header present. The aliases are in model.ts's column table.
  */
 import { BatchError } from "../errors.js";
-import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type InputColumn } from "../model.js";
+import { ALL_INPUT_COLUMN_TABLE, ALL_INPUT_COLUMNS, INPUT_COLUMN_TABLE, type InputColumn } from "../model.js";
 
 /** The input columns (model.ts `INPUT_COLUMN_TABLE`), by the name the rest of the code uses. */
-export const CANONICAL_COLUMNS = INPUT_COLUMNS;
+export const CANONICAL_COLUMNS = ALL_INPUT_COLUMNS;
 export type CanonicalColumn = InputColumn;
 
 /** Accepted names per column, in normalised form (see `normalizeHeader`), canonical first. */
 export const HEADER_ALIASES = Object.fromEntries(
-  INPUT_COLUMN_TABLE.map((column) => [column.name, column.aliases]),
+  ALL_INPUT_COLUMN_TABLE.map((column) => [column.name, column.aliases]),
 ) as unknown as Readonly<Record<CanonicalColumn, readonly string[]>>;
 
 const BY_ALIAS: ReadonlyMap<string, CanonicalColumn> = new Map(
-  INPUT_COLUMN_TABLE.flatMap((column) => column.aliases.map((alias) => [alias, column.name] as const)),
+  ALL_INPUT_COLUMN_TABLE.flatMap((column) => column.aliases.map((alias) => [alias, column.name] as const)),
 );
 
 const UNTRIMMED: ReadonlySet<CanonicalColumn> = new Set(
-  INPUT_COLUMN_TABLE.filter((column) => column.kind === "text").map((column) => column.name),
+  ALL_INPUT_COLUMN_TABLE.filter((column) => column.kind === "text").map((column) => column.name),
 );
 
 /** Whether the reader trims the column's cells: all but text (a reference is given back as written). */
@@ -48,6 +48,37 @@ export function normalizeHeader(name: string): string {
 
 export function canonicalColumn(name: string): CanonicalColumn | null {
   return BY_ALIAS.get(normalizeHeader(name)) ?? null;
+}
+
+/** The columns of each way of naming the payee (model.ts `group`): Bitex ids, or details. */
+export const ID_GROUP_COLUMNS: readonly CanonicalColumn[] = ALL_INPUT_COLUMN_TABLE.filter(
+  (column) => "group" in column && column.group === "ids",
+).map((column) => column.name);
+export const DETAIL_GROUP_COLUMNS: readonly CanonicalColumn[] = ALL_INPUT_COLUMN_TABLE.filter(
+  (column) => "group" in column && column.group === "details",
+).map((column) => column.name);
+const DETAIL_GROUP_REQUIRED: readonly CanonicalColumn[] = ALL_INPUT_COLUMN_TABLE.filter(
+  (column) => column.required === "in-group",
+).map((column) => column.name);
+
+/** The header has a column of the payee-details group: its rows may name payees that way. */
+export function headerGivesDetails(index: Partial<Record<CanonicalColumn, number>>): boolean {
+  return DETAIL_GROUP_COLUMNS.some((column) => index[column] !== undefined);
+}
+
+/**
+ * One of two groups: a header with no details column is read as always (the ids required);
+ * one with a details column needs the ids no more, but then needs the details' own required
+ * columns unless the ids are all there too (a row may carry both).
+ */
+function groupRequirements(
+  required: readonly RequiredColumn[],
+  index: Partial<Record<CanonicalColumn, number>>,
+): { required: readonly RequiredColumn[]; byDetails: boolean } {
+  if (!headerGivesDetails(index)) return { required, byDetails: false };
+  const idsComplete = ID_GROUP_COLUMNS.every((column) => index[column] !== undefined);
+  const others = required.filter((r) => !(typeof r === "string" && ID_GROUP_COLUMNS.includes(r)));
+  return { required: idsComplete ? others : [...others, ...DETAIL_GROUP_REQUIRED], byDetails: !idsComplete };
 }
 
 /** A required column, or a list of which at least one must be present (amount or budget). */
@@ -159,7 +190,8 @@ export function mapHeader(cells: readonly string[], options: MapHeaderOptions): 
     }
     index[column] = position;
   });
-  const missing = options.required.filter((required) =>
+  const groups = groupRequirements(options.required, index);
+  const missing = groups.required.filter((required) =>
     typeof required === "string"
       ? index[required] === undefined
       : required.every((c) => index[c] === undefined),
@@ -182,7 +214,7 @@ export function mapHeader(cells: readonly string[], options: MapHeaderOptions): 
       names.length === 1 ? "; with a single column, the delimiter may be wrong (see --delimiter)" : "";
     throw new BatchError(
       "input",
-      `${where}: missing column${missing.length > 1 ? "s" : ""} ${described.join(", ")}${context}${single}`,
+      `${where}: missing column${missing.length > 1 ? "s" : ""} ${described.join(", ")}${context}${single}${groups.byDetails ? `; or give the payees by Bitex ids (${ID_GROUP_COLUMNS.join(" and ")})` : ""}`,
       { hint: "rename the column or see `bitex-batch template`" },
     );
   }

@@ -6,9 +6,10 @@
  * two numbers in typed arrays; it is rebuilt as an object only while it is used.
  */
 import {
-  INPUT_COLUMNS,
+  ALL_INPUT_COLUMNS as INPUT_COLUMNS,
   type InputRow,
   type MoneyColumn,
+  PAYEE_COLUMNS,
   type RawCells,
   type RecordProblem,
 } from "../model.js";
@@ -49,7 +50,7 @@ export class RowStore {
     const c = row.raw;
     // The input columns in the table's order, then the kept ones.
     let text = c[INPUT_COLUMNS[0] as keyof RawCells] as string;
-    for (let i = 1; i < INPUT_COLUMNS.length; i++) text += `\0${c[INPUT_COLUMNS[i] as keyof RawCells]}`;
+    for (let i = 1; i < INPUT_COLUMNS.length; i++) text += `\0${c[INPUT_COLUMNS[i] as keyof RawCells] ?? ""}`;
     const { extra } = c;
     // hasOwn: a kept column may be named "constructor" or "__proto__".
     for (const name of this.extraColumns) text += `\0${Object.hasOwn(extra, name) ? extra[name] : ""}`;
@@ -113,7 +114,9 @@ export class RowStore {
     }
     const raw = {} as RawCells;
     INPUT_COLUMNS.forEach((column, i) => {
-      raw[column] = cells[i] as string;
+      const cell = cells[i] as string;
+      // RawCells: a payee-details cell only when it has something.
+      if (cell !== "" || !PAYEE_COLUMNS.has(column)) raw[column] = cell;
     });
     raw.extra = extra;
     const row: InputRow = {

@@ -3,7 +3,7 @@
  * will edit the file in. The examples match the demo emulator seed (fixtures/demo), so a
  * template saved unchanged goes through `submit --sandbox`.
  */
-import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type InputColumn } from "../model.js";
+import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type IdModeColumn as InputColumn } from "../model.js";
 import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "../writers/dialect.js";
 
 const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [

@@ -10,7 +10,7 @@ import type { CheckedRow } from "../model.js";
 import { containerOf } from "../read/container.js";
 import type { EncodingOption } from "../read/decode.js";
 import type { Delimiter } from "../read/dialect.js";
-import { requiredColumns } from "../read/headers.js";
+import { headerGivesDetails, requiredColumns } from "../read/headers.js";
 import { type RecordsRead, readRecordsFrom } from "../read/records.js";
 import { openSource } from "../read/source.js";
 import { RowStore } from "../read/store.js";
@@ -114,10 +114,14 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
   try {
     await options.onHeader?.({ notices: read.notices, extraColumns: read.extraColumns });
     const heard = read.notices.length;
+    // One options object for every pass (FileFacts caches its context by identity).
+    const validate = headerGivesDetails(read.header.index)
+      ? { ...options.validate, payeeColumns: true }
+      : options.validate;
     const store = new RowStore(read.extraColumns);
     const facts = new FileFacts(store);
     const { onRows } = options;
-    const early = onRows ? new EarlyCheck(store, facts, options.validate) : null;
+    const early = onRows ? new EarlyCheck(store, facts, validate) : null;
     for await (const batch of read.batches) {
       const checked: CheckedRow[] = [];
       for (const record of batch) {
@@ -130,7 +134,7 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
     }
     // A workbook's totals row is only known once its last row is read.
     for (const notice of read.notices.slice(heard)) options.onNotice?.(notice);
-    const context = facts.context(options.validate);
+    const context = facts.context(validate);
     return {
       extraColumns: read.extraColumns,
       rowCount: store.size,

@@ -9,11 +9,12 @@
 
 import { shortestDecimal } from "../decimal.js";
 import {
+  ALL_INPUT_COLUMNS,
   type CheckedRow,
-  INPUT_COLUMNS,
   type InputRecord,
   type InputRow,
   type MoneyColumn,
+  PAYEE_COLUMNS,
   paymentIdentity,
   paymentKey,
   type RawCells,
@@ -33,6 +34,7 @@ import {
   scanAmount,
 } from "../read/amount.js";
 import { trimsCell } from "../read/headers.js";
+import { checkDetails, givesDetails, givesIds, neitherError } from "./details/index.js";
 import { checkId } from "./ids.js";
 import { FirstSeen } from "./seen.js";
 
@@ -41,6 +43,12 @@ export interface ValidateOptions {
   payer?: string;
   decimalSeparator?: "." | ",";
   allowDuplicates?: boolean;
+  /**
+   * The header has a payee-details column (read/headers.ts headerGivesDetails): a row may
+   * name its payee by ids or by details, and one that does neither is told both ways. Set by
+   * validate/file.ts, never by a flag.
+   */
+  payeeColumns?: boolean;
 }
 
 /** What checking a row needs besides the row: the options and what pass A learnt of the file. */
@@ -146,9 +154,12 @@ export class FileFacts {
 function cellsOf(record: InputRecord): RawCells {
   const f = record.fields;
   const raw = {} as RawCells;
-  for (const column of INPUT_COLUMNS) {
-    const value = f[column] ?? "";
-    raw[column] = trimsCell(column) ? value.trim() : value;
+  for (const column of ALL_INPUT_COLUMNS) {
+    const given = f[column];
+    if (given === undefined && PAYEE_COLUMNS.has(column)) continue;
+    const value = given ?? "";
+    const cell = trimsCell(column) ? value.trim() : value;
+    if (cell !== "" || !PAYEE_COLUMNS.has(column)) raw[column] = cell;
   }
   raw.extra = record.extra ?? {};
   return raw;
@@ -206,14 +217,16 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
   const senderPort = checkPort(errors, line, "sender_port", raw.sender_port || options.senderPort || "");
   const port = checkPort(errors, line, "port", raw.port);
   const payer = checkIdCell(errors, line, "payer_user_id", raw.payer_user_id || options.payer || "", false);
-  const recipient = checkIdCell(errors, line, "recipient_user_id", raw.recipient_user_id, true);
-  const instruction = checkIdCell(
-    errors,
-    line,
-    "withdrawal_instruction_id",
-    raw.withdrawal_instruction_id,
-    true,
-  );
+  // A row names its payee by ids, by details or both (docs/design.md, "Input modes"); a file
+  // whose header has no details column is checked by ids as it always was.
+  const byIds = givesIds(raw) || !options.payeeColumns;
+  const byDetails = givesDetails(raw);
+  const recipient = byIds ? checkIdCell(errors, line, "recipient_user_id", raw.recipient_user_id, true) : "";
+  const instruction = byIds
+    ? checkIdCell(errors, line, "withdrawal_instruction_id", raw.withdrawal_instruction_id, true)
+    : "";
+  const payee = byDetails ? checkDetails(errors, line, raw, port) : null;
+  if (!byIds && !byDetails) errors.push(neitherError(line));
   let canonical: string | null = null;
   const money = moneyCellOf(line, raw.amount, raw.budget, row.exact);
   if (raw.amount !== "" && raw.budget !== "") {
@@ -272,6 +285,7 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
       amount: money.column === "amount" ? canonical : null,
       budget: money.column === "budget" ? canonical : null,
       withdrawalInstructionId: instruction,
+      ...(payee ? { payee } : {}),
     },
   };
 }

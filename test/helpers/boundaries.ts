@@ -28,6 +28,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   writers: 3,
   wire: 2,
   model: 1,
+  "payee-columns": 1,
   decimal: 1,
   ports: 1,
   errors: 1,

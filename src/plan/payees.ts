@@ -1,0 +1,286 @@
+/**
+ * Resolution of rows by payee details (pure; docs/design.md, "Input modes"): given the users
+ * the payer's key manages and each one's withdrawal instructions, as Bitex lists them, find
+ * each row's payee by email and an instruction of that payee holding the same account, and
+ * plan what would have to be created: one user per email however many rows name it, one
+ * instruction per user and account. Nothing here calls the API; creating is not done yet.
+ */
+import { BatchError } from "../errors.js";
+import type { PayeeAccount, RowError, ValidRow } from "../model.js";
+import { portCountry, portCurrency } from "../ports.js";
+
+/** A user as `GET /users` lists it (flattened); only the id and email are relied on. */
+export interface ListedUser {
+  id: string;
+  email?: unknown;
+  /** Not in any recorded user; read if a future API gives it. */
+  tax_id?: unknown;
+}
+
+/**
+ * A withdrawal instruction as listed (flattened). Two generations of body: the legacy one
+ * (`body.payment_method`, `cbu`, `bank_account_number`, `bank`, `cuit`, `currency`, …) and
+ * the newer one (`payment_method_type` "ar_domestic_bank" with `body.cbu`).
+ */
+export interface ListedInstruction {
+  id: string;
+  body?: unknown;
+  payment_method_type?: unknown;
+}
+
+export interface PayeeDirectory {
+  users: readonly ListedUser[];
+  /** Each managed user's instructions, by user id (listed acting as that user where needed). */
+  instructionsByUser: ReadonlyMap<string, readonly ListedInstruction[]>;
+}
+
+/** A payee that would be created: the first row that names the email gives the details. */
+export interface NewPayee {
+  email: string;
+  name: string;
+  firstName: string;
+  lastName: string;
+  taxId: string;
+  taxIdKind: string;
+  /** Lines of the rows paying this payee. */
+  lines: number[];
+}
+
+/** An instruction that would be created for a payee (existing or new) and one account. */
+export interface NewAccount {
+  /** The payee's Bitex id, or null for a payee that is new too. */
+  userId: string | null;
+  email: string;
+  name: string;
+  /** The port's currency, lower-case, that the instruction pays out in. */
+  currency: string;
+  account: PayeeAccount;
+  lines: number[];
+}
+
+export type RowPayee = {
+  line: number;
+  /** Bitex ids where they exist; null where the plan creates them. */
+  userId: string | null;
+  instructionId: string | null;
+  status: "found" | "would create";
+};
+
+export interface PayeePlan {
+  /** Every row by details (or by both), in input order, that resolved. */
+  rows: RowPayee[];
+  newPayees: NewPayee[];
+  newAccounts: NewAccount[];
+  /** Rows whose payee and account both exist. */
+  found: number;
+  /** Rows that cannot be resolved, as row errors (the file's line and a column). */
+  errors: RowError[];
+}
+
+const NUMBER_FIELDS = ["cbu", "cvu", "clabe", "cci", "iban", "bank_account_number", "account_number"];
+const TAX_FIELDS = ["cuit", "cuil", "rut", "tax_id"];
+
+/** Letters and digits only, upper-case: how numbers are compared, whoever wrote them. */
+function normal(value: unknown): string {
+  return typeof value === "string" || typeof value === "number"
+    ? String(value)
+        .toUpperCase()
+        .replace(/[^0-9A-Z]/g, "")
+    : "";
+}
+
+/** A plain account number without the leading zeros that banks and spreadsheets add or drop. */
+function accountKey(account: PayeeAccount): string {
+  const number = normal(account.number);
+  return account.kind === "account_number" ? number.replace(/^0+/, "") : number;
+}
+
+function bodyOf(instruction: ListedInstruction): Record<string, unknown> {
+  const body = instruction.body;
+  return typeof body === "object" && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : {};
+}
+
+/** Whether an existing instruction pays into this account in this currency and country. */
+function holds(instruction: ListedInstruction, account: PayeeAccount, port: ValidRow["port"]): boolean {
+  const body = bodyOf(instruction);
+  const key = accountKey(account);
+  const numbers = NUMBER_FIELDS.map((field) => {
+    const number = normal(body[field]);
+    return field === "bank_account_number" || field === "account_number" ? number.replace(/^0+/, "") : number;
+  });
+  if (key === "" || !numbers.includes(key)) return false;
+  const currency = typeof body.currency === "string" ? body.currency.toLowerCase() : "";
+  if (currency !== "" && currency !== portCurrency(port)) return false;
+  const type = typeof instruction.payment_method_type === "string" ? instruction.payment_method_type : "";
+  const country = /^([a-z]{2})_/.exec(type)?.[1];
+  if (country !== undefined && country !== portCountry(port)) return false;
+  const bank = typeof body.bank === "string" ? body.bank.toLowerCase() : "";
+  return !(account.kind === "account_number" && bank !== "" && account.bank !== "" && bank !== account.bank);
+}
+
+/** Tax ids the directory shows for a user: its own attribute (if any) and its instructions' bodies. */
+function knownTaxIds(user: ListedUser, instructions: readonly ListedInstruction[]): Set<string> {
+  const ids = new Set<string>();
+  const own = normal(user.tax_id);
+  if (own !== "") ids.add(own);
+  for (const instruction of instructions) {
+    const body = bodyOf(instruction);
+    for (const field of TAX_FIELDS) {
+      const value = normal(body[field]);
+      if (value !== "") ids.add(value);
+    }
+  }
+  return ids;
+}
+
+function emailKey(email: unknown): string {
+  return typeof email === "string" ? email.trim().toLowerCase() : "";
+}
+
+export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirectory): PayeePlan {
+  const byEmail = new Map<string, ListedUser[]>();
+  for (const user of directory.users) {
+    const key = emailKey(user.email);
+    if (key === "") continue;
+    const list = byEmail.get(key);
+    if (list) list.push(user);
+    else byEmail.set(key, [user]);
+  }
+  const plan: PayeePlan = { rows: [], newPayees: [], newAccounts: [], found: 0, errors: [] };
+  const newPayees = new Map<string, NewPayee>();
+  const newAccounts = new Map<string, NewAccount>();
+  /** The tax id the file first gave each email, and on which line. */
+  const fileTaxIds = new Map<string, { taxId: string; line: number }>();
+  const fail = (row: ValidRow, column: string, code: string, message: string) =>
+    plan.errors.push({ line: row.line, column, code, message });
+
+  for (const row of rows) {
+    const payee = row.payee;
+    if (!payee) continue;
+    const email = emailKey(payee.email);
+    const first = fileTaxIds.get(email);
+    if (first && first.taxId !== payee.taxId) {
+      fail(
+        row,
+        "recipient_tax_id",
+        "payee_tax_id_differs",
+        `line ${first.line} gives this email another tax id; one email is one payee: correct the tax id or the email`,
+      );
+      continue;
+    }
+    if (!first) fileTaxIds.set(email, { taxId: payee.taxId, line: row.line });
+    const users = byEmail.get(email) ?? [];
+    if (users.length > 1) {
+      fail(
+        row,
+        "recipient_email",
+        "payee_ambiguous",
+        `Bitex users ${users.map((u) => u.id).join(" and ")} both have this email; give this row recipient_user_id and withdrawal_instruction_id`,
+      );
+      continue;
+    }
+    const user = users[0];
+    const instructions = user ? (directory.instructionsByUser.get(user.id) ?? []) : [];
+    const byIds = row.recipientUserId !== "";
+    if (byIds && user?.id !== row.recipientUserId) {
+      fail(
+        row,
+        "recipient_user_id",
+        "ids_disagree",
+        user
+          ? `recipient_user_id ${row.recipientUserId} is not the payee with this email (that is user ${user.id}); correct one of them`
+          : `no user Bitex manages for this payer has this email, yet the row names user ${row.recipientUserId}; correct one of them`,
+      );
+      continue;
+    }
+    if (user) {
+      const taxIds = knownTaxIds(user, instructions);
+      if (taxIds.size > 0 && !taxIds.has(normal(payee.taxId))) {
+        fail(
+          row,
+          "recipient_tax_id",
+          "payee_tax_id_differs",
+          `Bitex user ${user.id} has this email but another tax id; one email is one payee: correct the tax id or the email (no second user is made for it)`,
+        );
+        continue;
+      }
+    }
+    const existing = instructions.find((instruction) => holds(instruction, payee.account, row.port));
+    if (byIds && existing?.id !== row.withdrawalInstructionId) {
+      fail(
+        row,
+        "withdrawal_instruction_id",
+        "ids_disagree",
+        existing
+          ? `withdrawal_instruction_id ${row.withdrawalInstructionId} does not hold this account (instruction ${existing.id} does); correct one of them`
+          : `withdrawal_instruction_id ${row.withdrawalInstructionId} does not hold this account, and no other instruction of user ${row.recipientUserId} does; correct one of them`,
+      );
+      continue;
+    }
+    if (!user) {
+      const known = newPayees.get(email);
+      if (known) known.lines.push(row.line);
+      else {
+        const { name, firstName, lastName, taxId, taxIdKind } = payee;
+        newPayees.set(email, {
+          email: payee.email,
+          name,
+          firstName,
+          lastName,
+          taxId,
+          taxIdKind,
+          lines: [row.line],
+        });
+      }
+    }
+    if (user && existing) {
+      plan.found++;
+      plan.rows.push({ line: row.line, userId: user.id, instructionId: existing.id, status: "found" });
+      continue;
+    }
+    const currency = portCurrency(row.port);
+    const key = `${user ? user.id : `new:${email}`}|${currency}|${payee.account.kind === "account_number" ? payee.account.bank : ""}|${accountKey(payee.account)}`;
+    const account = newAccounts.get(key);
+    if (account) account.lines.push(row.line);
+    else {
+      newAccounts.set(key, {
+        userId: user ? user.id : null,
+        email: payee.email,
+        name: payee.name,
+        currency,
+        account: payee.account,
+        lines: [row.line],
+      });
+    }
+    plan.rows.push({
+      line: row.line,
+      userId: user ? user.id : null,
+      instructionId: null,
+      status: "would create",
+    });
+  }
+  plan.newPayees = [...newPayees.values()];
+  plan.newAccounts = [...newAccounts.values()];
+  return plan;
+}
+
+/**
+ * Submitting rows by details needs their payees resolved (and, for new ones, created) at
+ * the start of submit, which this version does not do: such a row is refused before
+ * anything is sent. A row with ids too is refused as well: paying it by its ids unchecked
+ * would pay the ids even where the details say someone else.
+ */
+export function refuseRowsByDetails(file: string, rows: readonly ValidRow[]): void {
+  const first = rows.find((row) => row.payee !== undefined);
+  if (!first) return;
+  const count = rows.filter((row) => row.payee !== undefined).length;
+  throw new BatchError(
+    "input",
+    `${file}:${first.line}: ${count} row(s) name the payee by details; submit does not resolve or create payees yet`,
+    {
+      hint: "`bitex-batch validate --online` or `submit --dry-run` shows what they resolve to; to pay now, give recipient_user_id and withdrawal_instruction_id without the details columns",
+    },
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * Payrolls by payee details through the CLI: the template by details validates as is; an
+ * account number or tax id shows masked on stderr and in --json; a file mixing both ways
+ * names the row with neither; submit refuses rows by details before any call; validate
+ * --online and submit --dry-run resolve them against the emulator and create nothing.
+ */
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
+
+const HEADER =
+  "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,Email Beneficiario,Nome do Beneficiário,CUIT,CBU";
+const BY_DETAILS = "R1,ar_ars,ar_ars,1000,,,ana@example.com,Ana Pérez,20-05536168-2,2850590940090418135201";
+const BY_IDS = "R2,ar_ars,cl_clp,1000,300,2100,,,,";
+const BAD_CBU = "R3,ar_ars,ar_ars,1000,,,bob@example.com,Bob Roy,20-05536168-2,2850590940090418135202";
+const NEITHER = "R4,ar_ars,ar_ars,1000,,,,,,";
+
+/** The file's rows ten times over, each with its own reference: the same payees, 10x the rows. */
+async function tenfold(dir: string, from: string, to: string): Promise<void> {
+  const [header, ...rows] = (await readFile(join(dir, from), "utf8")).trim().split("\n");
+  const many = Array.from({ length: 10 }, (_, k) => rows.map((row) => row.replace(/^R(\d+),/, `R$1-${k},`)));
+  await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
+}
+
+describe("payees by details through the CLI", function () {
+  this.timeout(60_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("template payees: validate takes it as is (exit 0, 5 valid rows)", async () => {
+    const dir = await tempDir();
+    const template = await runCli(["template", "payees"], { cwd: dir });
+    expect([template.code, template.stderr]).to.deep.equal([0, ""]);
+    expect(template.stdout.split("\n")[0]).to.equal(
+      "reference,payer_user_id,sender_port,port,amount,budget,recipient_email,recipient_name,recipient_tax_id,recipient_tax_id_kind,cbu,cvu,clabe,bank,account_type,account_number,routing_number,iban,swift",
+    );
+    await writeFile(join(dir, "t.csv"), template.stdout);
+    const check = await runCli(["validate", "t.csv"], { cwd: dir });
+    expect(check.code, check.stderr).to.equal(0);
+    expect(check.stdout).to.include("5 rows: 5 valid");
+  });
+
+  it("validate: Spanish and Portuguese headers, ids and details in one file, masked numbers, exit 1", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), [HEADER, BY_DETAILS, BY_IDS, BAD_CBU, NEITHER, ""].join("\n"));
+    const result = await runCli(["validate", "p.csv", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.problems).to.deep.equal([
+      {
+        line: 4,
+        column: "cbu",
+        value: "******************5202",
+        code: "id_wrong_check_digit",
+        message:
+          "this CBU is wrong: its last digit, the check digit of the account (digits 9 to 21), does not match them; a digit is mistyped or two are swapped; copy the number again from the payee's bank or tax document",
+      },
+      {
+        line: 5,
+        column: "",
+        value: "",
+        code: "payee_missing",
+        message:
+          "the row names no payee; give recipient_user_id and withdrawal_instruction_id, or the payee's details (recipient_email, recipient_name, recipient_tax_id and the bank account for the port's country)",
+      },
+    ]);
+    expect(result.stderr).to.include('line 4, cbu "******************5202": this CBU is wrong');
+    expect(result.stdout + result.stderr).not.to.include("2850590940090418135202");
+    const report = join(dir, "p.validation.csv");
+    expect((await stat(report)).mode & 0o777).to.equal(0o600);
+    expect(await readFile(report, "utf8")).to.include("payee_missing");
+  });
+
+  it("submit: rows by details are refused before any call (exit 2), naming the file and line", async () => {
+    box = await sandbox();
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), [HEADER, BY_IDS, BY_DETAILS, ""].join("\n"));
+    const result = await runCli(["submit", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(
+      "p.csv:3: 1 row(s) name the payee by details; submit does not resolve or create payees yet",
+    );
+    expect(box.state().stats.calls).to.equal(0);
+  });
+
+  it("a details header without recipient_email: the missing column, and the other way named", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "p.csv"), "sender_port,port,amount,recipient_name,recipient_tax_id,cbu\n");
+    const result = await runCli(["validate", "p.csv"], { cwd: dir });
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(
+      'p.csv:1: missing column "recipient_email" (the header has: sender_port, port, amount, recipient_name, recipient_tax_id, cbu); or give the payees by Bitex ids (recipient_user_id and withdrawal_instruction_id)',
+    );
+  });
+
+  it("validate --online: resolves against the emulator's users and instructions, prints the plan, creates nothing", async () => {
+    const seed = await demoSeed();
+    const cbuA = "2850590940090418135201";
+    seed.withdrawal_instructions.push({
+      id: "2900",
+      user_id: "300",
+      port_code: "ar_ars",
+      label: "Ana Pérez ARS",
+      body: {
+        payment_method: "domestic_bank",
+        cbu: cbuA,
+        cuit: "20055361682",
+        currency: "ARS",
+        country: "AR",
+      },
+      outcome: "settled",
+    });
+    box = await sandbox({}, seed);
+    const dir = await tempDir();
+    const header = "reference,sender_port,port,amount,recipient_email,recipient_name,recipient_tax_id,cbu";
+    await writeFile(
+      join(dir, "p.csv"),
+      [
+        header,
+        `R1,ar_ars,ar_ars,1000,ANA.300@example.com ,Ana Pérez,20-05536168-2,${cbuA}`,
+        "R2,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,20055361682,0110012920000091344977",
+        `R3,ar_ars,ar_ars,1000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R4,ar_ars,ar_ars,2000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R5,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,34999032089,${cbuA}`,
+        "",
+      ].join("\n"),
+    );
+    const result = await runCli(["validate", "p.csv", "--online", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(result.code, result.stderr).to.equal(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.payees).to.deep.equal({
+      new_payees: 1,
+      new_accounts: 2,
+      found: 1,
+      created: 0,
+      would_create: {
+        payees: [{ name: "Nueva Persona", email: "nueva@example.com", tax_id: "*******2089", lines: [4, 5] }],
+        accounts: [
+          {
+            name: "Ana Pérez",
+            email: "ana.300@example.com",
+            user_id: "300",
+            account: "******************4977",
+            kind: "cbu",
+            currency: "ars",
+            lines: [3],
+          },
+          {
+            name: "Nueva Persona",
+            email: "nueva@example.com",
+            user_id: null,
+            account: "******************5201",
+            kind: "cbu",
+            currency: "ars",
+            lines: [4, 5],
+          },
+        ],
+      },
+    });
+    expect(summary.problems.map((p: { line: number; code: string }) => [p.line, p.code])).to.deep.equal([
+      [6, "payee_tax_id_differs"],
+    ]);
+    expect(result.stderr).to.include(
+      "payees: 1 new payee(s), 2 new bank account(s), 1 row(s) found at Bitex; nothing created",
+    );
+    expect(result.stderr).to.include("  new payee: Nueva Persona <nueva@example.com>, tax id *******2089");
+    expect(result.stdout + result.stderr).not.to.include(cbuA);
+    // Lists only (ports, users, the key's instructions, ana's acting as her): no call per row,
+    // so ten times the rows for the same payees make exactly as many calls.
+    const once = box.state().stats.calls;
+    await tenfold(dir, "p.csv", "q.csv");
+    const again = await runCli(["validate", "q.csv", "--online", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(JSON.parse(again.stdout).payees.found).to.equal(10);
+    const state = box.state();
+    expect(state.stats.calls - once).to.equal(once);
+    expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
+  });
+
+  it("submit --dry-run: the same resolution (users, then the payees' instructions), plan in --json, nothing created", async () => {
+    const seed = await demoSeed();
+    const cbuA = "2850590940090418135201";
+    seed.withdrawal_instructions.push({
+      id: "2900",
+      user_id: "300",
+      port_code: "ar_ars",
+      label: "Ana Pérez ARS",
+      body: {
+        payment_method: "domestic_bank",
+        cbu: cbuA,
+        cuit: "20055361682",
+        currency: "ARS",
+        country: "AR",
+      },
+      outcome: "settled",
+    });
+    box = await sandbox({}, seed);
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "p.csv"),
+      [
+        "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,cbu",
+        `R1,ar_ars,ar_ars,1000,300,2900,ana.300@example.com,Ana Pérez,20055361682,${cbuA}`,
+        `R2,ar_ars,ar_ars,1000,,,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        "R3,ar_ars,cl_clp,1000,300,2100,,,,",
+        "",
+      ].join("\n"),
+    );
+    const result = await runCli(["submit", "p.csv", "--dry-run", "--json"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    const summary = JSON.parse(
+      result.stderr.split("\n").find((line) => line.startsWith("{")) ?? result.stdout,
+    );
+    expect([
+      summary.dry_run,
+      summary.payees.new_payees,
+      summary.payees.new_accounts,
+      summary.payees.found,
+    ]).to.deep.equal([true, 1, 1, 1]);
+    expect(result.stderr).to.include(
+      "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
+    );
+    // Users, then ana's instructions acting as her: ten times the rows make as many calls.
+    const once = box.state().stats.calls;
+    await tenfold(dir, "p.csv", "q.csv");
+    const again = await runCli(["submit", "q.csv", "--dry-run", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(again.code, again.stderr).to.equal(0);
+    const state = box.state();
+    expect(state.stats.calls - once).to.equal(once);
+    expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
+  });
+});

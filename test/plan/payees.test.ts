@@ -1,0 +1,301 @@
+/**
+ * resolvePayees: rows by payee details against the users and instructions Bitex lists, as a
+ * table (rows and directory in → found, to create, errors out), then the refusal of submit.
+ */
+import { expect } from "chai";
+import { BatchError } from "../../src/errors.js";
+import type { PayeeAccount, PayeeDetails, ValidRow } from "../../src/model.js";
+import {
+  type ListedInstruction,
+  type ListedUser,
+  type PayeePlan,
+  refuseRowsByDetails,
+  resolvePayees,
+} from "../../src/plan/payees.js";
+
+const CBU_A = "2850590940090418135201";
+const CBU_B = "0110012920000091344977";
+const CUIT = "20055361682";
+
+function cbu(number: string): PayeeAccount {
+  return { kind: "cbu", number, bank: "", accountType: "", routingNumber: "", swift: "" };
+}
+
+function payee(email: string, account: PayeeAccount, taxId = CUIT): PayeeDetails {
+  return { email, name: "Ana Pérez", firstName: "", lastName: "", taxId, taxIdKind: "cuit", account };
+}
+
+function row(line: number, details: PayeeDetails | undefined, extra: Partial<ValidRow> = {}): ValidRow {
+  return {
+    line,
+    reference: `R${line}`,
+    payerUserId: "112",
+    senderPort: "ar_ars",
+    recipientUserId: "",
+    port: "ar_ars",
+    amount: "1000",
+    budget: null,
+    withdrawalInstructionId: "",
+    ...(details ? { payee: details } : {}),
+    ...extra,
+  };
+}
+
+/** A legacy ("bitex" schema) domestic AR body, as the recordings show one. */
+function legacy(id: string, number: string, more: Record<string, unknown> = {}): ListedInstruction {
+  return {
+    id,
+    body: {
+      payment_method: "domestic_bank",
+      cbu: number,
+      cuit: CUIT,
+      currency: "ARS",
+      country: "AR",
+      ...more,
+    },
+  };
+}
+
+/** The newer Postman shape: payment_method_type and a body of account_type and cbu. */
+function newer(id: string, number: string): ListedInstruction {
+  return { id, payment_method_type: "ar_domestic_bank", body: { account_type: "savings", cbu: number } };
+}
+
+const ANA: ListedUser = { id: "300", email: "ana@example.com" };
+const BOB: ListedUser = { id: "301", email: "Bob@Example.com" };
+
+function directory(instructions: Record<string, ListedInstruction[]>, users = [ANA, BOB]) {
+  return { users, instructionsByUser: new Map(Object.entries(instructions)) };
+}
+
+interface Seen {
+  rows: Array<[line: number, userId: string | null, instructionId: string | null, status: string]>;
+  newPayees: Array<[email: string, lines: number[]]>;
+  newAccounts: Array<[userId: string | null, number: string, lines: number[]]>;
+  found: number;
+  errors: Array<[line: number, column: string, code: string]>;
+}
+
+function seen(plan: PayeePlan): Seen {
+  return {
+    rows: plan.rows.map((r) => [r.line, r.userId, r.instructionId, r.status]),
+    newPayees: plan.newPayees.map((p) => [p.email, p.lines]),
+    newAccounts: plan.newAccounts.map((a) => [a.userId, a.account.number, a.lines]),
+    found: plan.found,
+    errors: plan.errors.map((e) => [e.line, e.column, e.code]),
+  };
+}
+
+const NONE: Seen = { rows: [], newPayees: [], newAccounts: [], found: 0, errors: [] };
+
+const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
+  [
+    "a known payee and account (legacy body), the email in other case and spaces",
+    [row(2, payee(" ANA@example.com ", cbu(CBU_A)))],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, rows: [[2, "300", "2100", "found"]], found: 1 },
+  ],
+  [
+    "a known account in the newer body (payment_method_type)",
+    [row(2, payee("bob@example.com", cbu(CBU_A)))],
+    directory({ "301": [newer("2200", "285-0590940090418135201")] }),
+    { ...NONE, rows: [[2, "301", "2200", "found"]], found: 1 },
+  ],
+  [
+    "a returning payee with a new bank account: a new instruction on the same user",
+    [row(2, payee("ana@example.com", cbu(CBU_B)))],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, rows: [[2, "300", null, "would create"]], newAccounts: [["300", CBU_B, [2]]] },
+  ],
+  [
+    "a new payee on three rows with two accounts: one user, two instructions",
+    [
+      row(2, payee("new@example.com", cbu(CBU_A))),
+      row(3, payee("New@Example.com", cbu(CBU_A))),
+      row(4, payee("new@example.com", cbu(CBU_B))),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [3, null, null, "would create"],
+        [4, null, null, "would create"],
+      ],
+      newPayees: [["new@example.com", [2, 3, 4]]],
+      newAccounts: [
+        [null, CBU_A, [2, 3]],
+        [null, CBU_B, [4]],
+      ],
+    },
+  ],
+  [
+    "an account of the right number in another currency is not the same instruction",
+    [row(2, payee("ana@example.com", cbu(CBU_A)))],
+    directory({ "300": [legacy("2100", CBU_A, { currency: "USD" })] }),
+    { ...NONE, rows: [[2, "300", null, "would create"]], newAccounts: [["300", CBU_A, [2]]] },
+  ],
+  [
+    "another payee's instruction with the same account is not this payee's",
+    [row(2, payee("ana@example.com", cbu(CBU_A)))],
+    directory({ "301": [legacy("2200", CBU_A)] }),
+    { ...NONE, rows: [[2, "300", null, "would create"]], newAccounts: [["300", CBU_A, [2]]] },
+  ],
+  [
+    "the email matches but the tax id differs: an error, not a new user",
+    [row(2, payee("ana@example.com", cbu(CBU_A), "27111111113"))],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, errors: [[2, "recipient_tax_id", "payee_tax_id_differs"]] },
+  ],
+  [
+    "one email with two tax ids in the file: the later row is the error",
+    [
+      row(2, payee("new@example.com", cbu(CBU_A))),
+      row(3, payee("new@example.com", cbu(CBU_A), "27111111113")),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [[2, null, null, "would create"]],
+      newPayees: [["new@example.com", [2]]],
+      newAccounts: [[null, CBU_A, [2]]],
+      errors: [[3, "recipient_tax_id", "payee_tax_id_differs"]],
+    },
+  ],
+  [
+    "two Bitex users with one email: the row must give ids",
+    [row(2, payee("ana@example.com", cbu(CBU_A)))],
+    directory({}, [ANA, { id: "399", email: "Ana@Example.com" }]),
+    { ...NONE, errors: [[2, "recipient_email", "payee_ambiguous"]] },
+  ],
+  [
+    "ids and details that agree: found",
+    [
+      row(2, payee("ana@example.com", cbu(CBU_A)), {
+        recipientUserId: "300",
+        withdrawalInstructionId: "2100",
+      }),
+    ],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, rows: [[2, "300", "2100", "found"]], found: 1 },
+  ],
+  [
+    "ids naming another user than the email's",
+    [
+      row(2, payee("ana@example.com", cbu(CBU_A)), {
+        recipientUserId: "301",
+        withdrawalInstructionId: "2100",
+      }),
+    ],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, errors: [[2, "recipient_user_id", "ids_disagree"]] },
+  ],
+  [
+    "an instruction id that does not hold the row's account",
+    [
+      row(2, payee("ana@example.com", cbu(CBU_B)), {
+        recipientUserId: "300",
+        withdrawalInstructionId: "2100",
+      }),
+    ],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, errors: [[2, "withdrawal_instruction_id", "ids_disagree"]] },
+  ],
+  [
+    "a Chilean account number matches without its leading zeros, at the same bank only",
+    [
+      row(
+        2,
+        payee(
+          "ana@example.com",
+          { ...cbu("0012345678"), kind: "account_number", bank: "santander_ch" },
+          "10626628K",
+        ),
+        { port: "cl_clp" },
+      ),
+      row(
+        3,
+        payee(
+          "ana@example.com",
+          { ...cbu("12345678"), kind: "account_number", bank: "bco_chile" },
+          "10626628K",
+        ),
+        { port: "cl_clp" },
+      ),
+    ],
+    directory({
+      "300": [
+        {
+          id: "2150",
+          body: {
+            payment_method: "domestic_bank",
+            bank: "santander_ch",
+            bank_account_number: "12345678",
+            currency: "CLP",
+          },
+        },
+      ],
+    }),
+    {
+      ...NONE,
+      rows: [
+        [2, "300", "2150", "found"],
+        [3, "300", null, "would create"],
+      ],
+      newAccounts: [["300", "12345678", [3]]],
+      found: 1,
+    },
+  ],
+  [
+    "rows by ids only are not resolution's",
+    [row(2, undefined, { recipientUserId: "300", withdrawalInstructionId: "2100" })],
+    directory({}),
+    NONE,
+  ],
+];
+
+describe("plan: resolving payees by details", () => {
+  for (const [what, rows, dir, expected] of TABLE) {
+    it(what, () => {
+      expect(seen(resolvePayees(rows, dir))).to.deep.equal(expected);
+    });
+  }
+
+  it("a new payee carries the first row's details for its creation", () => {
+    const plan = resolvePayees([row(7, payee("New@Example.com", cbu(CBU_A)))], directory({}));
+    expect(plan.newPayees).to.deep.equal([
+      {
+        email: "New@Example.com",
+        name: "Ana Pérez",
+        firstName: "",
+        lastName: "",
+        taxId: CUIT,
+        taxIdKind: "cuit",
+        lines: [7],
+      },
+    ]);
+    expect(plan.newAccounts[0]).to.deep.include({ userId: null, email: "New@Example.com", currency: "ars" });
+  });
+});
+
+describe("submit refuses rows by details, with or without ids", () => {
+  it("names the file, the first such line and how many, exit code input", () => {
+    const rows = [
+      row(2, undefined, { recipientUserId: "300", withdrawalInstructionId: "2100" }),
+      row(3, payee("a@example.com", cbu(CBU_A))),
+      row(4, payee("b@example.com", cbu(CBU_B)), { recipientUserId: "301", withdrawalInstructionId: "2101" }),
+    ];
+    let thrown: unknown;
+    try {
+      refuseRowsByDetails("nomina.csv", rows);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(BatchError);
+    expect((thrown as BatchError).code).to.equal("input");
+    expect((thrown as BatchError).message).to.equal(
+      "nomina.csv:3: 2 row(s) name the payee by details; submit does not resolve or create payees yet",
+    );
+    expect(() => refuseRowsByDetails("nomina.csv", rows.slice(0, 1))).not.to.throw();
+  });
+});
