@@ -336,10 +336,13 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       faults: { rate_limit: 0, list_style: "rich" },
     });
     try {
-      const result = await runCli(["export", "--month", "2026-11", "--json", "--report", "paged.csv", "--rate", "1000"], {
-        cwd: dir,
-        env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url },
-      });
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--json", "--report", "paged.csv", "--rate", "1000"],
+        {
+          cwd: dir,
+          env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url },
+        },
+      );
       expect(result.code, result.stderr).to.equal(0);
       const summary = JSON.parse(result.stdout);
       expect([summary.requests, summary.outputs]).to.deep.equal([3, 602]);
@@ -624,7 +627,18 @@ describe("export in each list style (paged world, Buenos Aires)", function () {
         if (faults.list_style === "rich") {
           // The same rows as a workbook: 602 typed rows, the Summary's totals those of --json.
           const xlsx = await runCli(
-            ["export", "--month", "2026-11", "--tz", BA, "--json", "--report-format", "xlsx", "--rate", "1000"],
+            [
+              "export",
+              "--month",
+              "2026-11",
+              "--tz",
+              BA,
+              "--json",
+              "--report-format",
+              "xlsx",
+              "--rate",
+              "1000",
+            ],
             { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: paged.url } },
           );
           expect(xlsx.code, xlsx.stderr).to.equal(0);
