@@ -16,7 +16,7 @@ import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { crc32, createInflateRaw } from "node:zlib";
+import { crc32, createInflateRaw, inflateRawSync } from "node:zlib";
 import { BatchError } from "../errors.js";
 
 export type Container = "text" | "workbook";
@@ -132,6 +132,17 @@ async function entryDamage(handle: FileHandle, entry: ZipEntry): Promise<string 
     return (error as Error).message;
   }
   return size === entry.size && crc >>> 0 === entry.crc ? null : "its content does not match its checksum";
+}
+
+/** The inflated bytes of the entry named `name`, or null when the zip has none (small parts only). */
+export async function entryBytes(handle: FileHandle, size: number, name: string): Promise<Buffer | null> {
+  const entry = (await zipEntries(handle, size))?.find((candidate) => candidate.name === name);
+  if (!entry) return null;
+  const local = await readAt(handle, entry.localOffset, 30);
+  if (local.length < 30 || local.readUInt32LE(0) !== ZIP_LOCAL) return null;
+  const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  const data = await readAt(handle, start, entry.compressedSize);
+  return entry.method === 0 ? data : inflateRawSync(data);
 }
 
 /** Throws the "damaged" input error unless every entry inflates to what the zip's directory says. */

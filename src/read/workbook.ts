@@ -16,10 +16,11 @@
 import type { Hash } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { BatchError } from "../errors.js";
 import type { InputRecord } from "../model.js";
 import type { CellContext } from "./cells.js";
-import { verifyZip, zipEntryNames } from "./container.js";
+import { entryBytes, verifyZip, zipEntryNames } from "./container.js";
 import { mapHeader, type RequiredColumn } from "./headers.js";
 import type { RecordsRead } from "./records.js";
 import { isBlank, SheetRecords, texts } from "./sheet-records.js";
@@ -41,6 +42,8 @@ interface ReaderInternals {
   properties?: { model?: { date1904?: boolean } };
   model?: { sheets?: Array<{ name: string; rId: string; state?: string }> };
   workbookRels?: Array<{ Id: string; Target: string }>;
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
   [Symbol.asyncIterator](): AsyncIterator<WorksheetInternals>;
 }
 
@@ -112,6 +115,19 @@ async function openReader(path: string): Promise<{ reader: ReaderInternals; stre
     hyperlinks: "ignore",
     entries: "ignore",
   }) as unknown as ReaderInternals;
+  // exceljs names a sheet from xl/workbook.xml only if that part came before the sheet in the
+  // zip; the zip's order is free (exceljs itself writes it in varying order), so the tab list
+  // and the workbook's relationships are read first, from the parts themselves.
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const rels = await entryBytes(handle, size, "xl/_rels/workbook.xml.rels");
+    if (rels) await reader._parseRels(Readable.from([rels]));
+    const workbook = await entryBytes(handle, size, "xl/workbook.xml");
+    if (workbook) await reader._parseWorkbook(Readable.from([workbook]));
+  } finally {
+    await handle.close();
+  }
   return { reader, stream };
 }
 

@@ -41,10 +41,16 @@ interface Read {
 
 async function read(
   sheets: Parameters<typeof workbookBytes>[0],
-  options: { sheet?: string; encoding?: "auto" | "utf8"; decimalSeparator?: "," } = {},
+  options: {
+    sheet?: string;
+    encoding?: "auto" | "utf8";
+    decimalSeparator?: ",";
+    reorder?: (bytes: Buffer) => Promise<Buffer>;
+  } = {},
 ): Promise<Read> {
   const path = join(await tempDir(), "payroll.xlsx");
-  await writeFile(path, await workbookBytes(sheets));
+  const bytes = await workbookBytes(sheets);
+  await writeFile(path, options.reorder ? await options.reorder(bytes) : bytes);
   const notices: string[] = [];
   const file = await checkFile(path, {
     encoding: options.encoding ?? "auto",
@@ -83,8 +89,31 @@ function errorOf(rows: readonly CheckedRow[], line: number): string {
   return found.errors.map((e) => e.message).join(" | ");
 }
 
+/** The same parts, the sheets first and the workbook's tab list and relationships last. */
+async function sheetsFirst(bytes: Buffer): Promise<Buffer> {
+  const { default: JSZip } = await import("jszip");
+  const from = await JSZip.loadAsync(bytes);
+  const names = Object.keys(from.files).filter((name) => !from.files[name]?.dir);
+  const last = ["xl/_rels/workbook.xml.rels", "xl/workbook.xml"];
+  const order = [
+    ...names.filter((name) => name.startsWith("xl/worksheets/")),
+    ...names.filter((name) => !name.startsWith("xl/worksheets/") && !last.includes(name)),
+    ...last,
+  ];
+  const to = new JSZip();
+  for (const name of order) to.file(name, (await from.file(name)?.async("uint8array")) as Uint8Array);
+  return to.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+}
+
 describe("workbook reader", function () {
   this.timeout(20_000);
+
+  it("reads a workbook whose zip holds the sheets before the tab list (the zip's order is free)", async () => {
+    const sheets = [{ name: "Nómina", rows: [HEADER, row("A", 1329000)] }];
+    const { rows } = await read(sheets, { reorder: sheetsFirst });
+    expect(outcomes(rows)).to.deep.equal([[2, "valid"]]);
+    expect((await read(sheets, { sheet: "Nómina", reorder: sheetsFirst })).rows.length).to.equal(1);
+  });
 
   it("numbers the records by the sheet's rows, skipping blank rows, and reads number cells exactly", async () => {
     const { rows } = await read([
