@@ -52,12 +52,14 @@ export interface SubmitArgs extends FollowArgs {
 }
 
 /**
- * The embedded emulator's clock with --sandbox: 2 emulated minutes a second, so the slow
- * quote (30 min) comes in 15 s and the demo reaches final states in well under a minute,
- * while a quote's 10-minute acceptance window still lasts 5 s: at 5 calls a second the run
- * needs about 2 s from the last quote to the last accept.
+ * The embedded emulator's clock with --sandbox: 1 emulated minute a second, so the slow
+ * quote (30 min) comes in 30 s and the demo reaches final states in about a minute, while a
+ * quote's 10-minute acceptance window lasts 10 s. The emulator lists 10 items a page, as
+ * Bitex's own list code does, so the reads between the last quote and the last accept (quote
+ * gate, guard, fresh totals) take a few seconds at 5 calls a second: at 120 times real time
+ * (a 5 s window) the demo's slow quote lapsed before it was accepted.
  */
-const SANDBOX_TIME_SCALE = 120;
+const SANDBOX_TIME_SCALE = 60;
 
 export type Until = "created" | "quoted" | "accepted" | "final";
 
