@@ -13,24 +13,9 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 import { CLI, ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
-import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
+import { expectExactlyOnce, makeWorld, type WorldRow, worldCsv } from "../helpers/world.js";
 
-const HEADER = "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id";
-const csvOf = (rows: readonly WorldRow[]) =>
-  `${[
-    HEADER,
-    ...rows.map((r) =>
-      [
-        r.reference,
-        r.payer_user_id,
-        r.sender_port,
-        r.recipient_user_id,
-        r.port,
-        r.amount,
-        r.withdrawal_instruction_id,
-      ].join(","),
-    ),
-  ].join("\n")}\n`;
+const csvOf = worldCsv;
 
 describe("near-copies of a paid file", function () {
   this.timeout(120_000);

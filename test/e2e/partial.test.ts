@@ -14,26 +14,10 @@ import { maxTotals } from "../helpers/max-totals.js";
 import { faultProxy } from "../helpers/proxy.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
-import { expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
+import { expectExactlyOnce, makeWorld, type WorldRow, worldCsv } from "../helpers/world.js";
 
 const FAST = ["--rate", "1000", "--concurrency", "4"];
-const HEADER = "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id";
-
-const csvOf = (rows: readonly WorldRow[]) =>
-  `${[
-    HEADER,
-    ...rows.map((r) =>
-      [
-        r.reference,
-        r.payer_user_id,
-        r.sender_port,
-        r.recipient_user_id,
-        r.port,
-        r.amount,
-        r.withdrawal_instruction_id,
-      ].join(","),
-    ),
-  ].join("\n")}\n`;
+const csvOf = worldCsv;
 
 function actionCalls(box: Sandbox): Record<string, { request_quote: number; accept_quote: number }> {
   return box.state().stats.per_request as Record<string, { request_quote: number; accept_quote: number }>;

@@ -65,6 +65,11 @@ export function makeWorld(count: number, identical = 0): { seed: Seed; rows: Wor
     ],
     rates,
   } as Seed;
+  return { seed, rows, csv: worldCsv(rows) };
+}
+
+/** The payroll CSV of these rows, in the world's column order. */
+export function worldCsv(rows: readonly WorldRow[]): string {
   const header =
     "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id";
   const lines = rows.map((r) =>
@@ -78,7 +83,7 @@ export function makeWorld(count: number, identical = 0): { seed: Seed; rows: Wor
       r.withdrawal_instruction_id,
     ].join(","),
   );
-  return { seed, rows, csv: `${[header, ...lines].join("\n")}\n` };
+  return `${[header, ...lines].join("\n")}\n`;
 }
 
 function norm(value: unknown): string {
