@@ -135,21 +135,26 @@ export function outageNotices(say: (line: string) => void, clock: () => number =
 
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
   const outage = outageNotices((line) => out.info(line));
-  const onRetry = outage.onRetry;
-  const onSkew = (offsetMs: number) => out.warn(describeSkew(offsetMs));
-  const target = resolveApi(args, options.env);
-  if (target) {
+  /** A client of `baseUrl` whose answers mark `reach`; `onSkew` names a clock far from ours. */
+  const clientOf = (baseUrl: string, apiKey: string, onSkew?: (offsetMs: number) => void) => {
     const reach: Reach = { answered: false, wrote: false };
     const client = createBitexClient({
-      baseUrl: target.url,
-      apiKey: target.apiKey,
+      baseUrl,
+      apiKey,
       concurrency: options.concurrency,
       rate: options.rate,
-      onRetry,
-      onSkew,
+      onRetry: outage.onRetry,
+      ...(onSkew ? { onSkew } : {}),
       localNow: options.localNow,
       transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
     });
+    return { client, reach };
+  };
+  const target = resolveApi(args, options.env);
+  if (target) {
+    const { client, reach } = clientOf(target.url, target.apiKey, (offsetMs) =>
+      out.warn(describeSkew(offsetMs)),
+    );
     return {
       client,
       reach,
@@ -162,17 +167,8 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
   // Loaded only here: a run against the real API has no use for the emulator's code.
   const { startSandbox } = await import("../sandbox/index.js");
   const sandbox = await startSandbox({ port: 0, timeScale: options.timeScale });
-  const reach: Reach = { answered: false, wrote: false };
-  const client = createBitexClient({
-    baseUrl: sandbox.url,
-    apiKey: sandbox.apiKey,
-    concurrency: options.concurrency,
-    rate: options.rate,
-    onRetry,
-    // The embedded emulator's clock runs --time-scale times faster on purpose: no skew to name.
-    localNow: options.localNow,
-    transport: noting(createFetchTransport({ concurrency: options.concurrency }), reach, outage.onAnswer),
-  });
+  // The embedded emulator's clock runs --time-scale times faster on purpose: no skew to name.
+  const { client, reach } = clientOf(sandbox.url, sandbox.apiKey);
   return {
     client,
     reach,

@@ -6,7 +6,7 @@
  * instruction per user and account. Nothing here calls the API; creating is not done yet.
  */
 import { BatchError } from "../errors.js";
-import type { PayeeAccount, RowError, ValidRow } from "../model.js";
+import type { PayeeAccount, PayeeDetails, RowError, ValidRow } from "../model.js";
 import { portCountry, portCurrency } from "../ports.js";
 
 /** A user as `GET /users` lists it (flattened); only the id and email are relied on. */
@@ -35,13 +35,7 @@ export interface PayeeDirectory {
 }
 
 /** A payee that would be created: the first row that names the email gives the details. */
-export interface NewPayee {
-  email: string;
-  name: string;
-  firstName: string;
-  lastName: string;
-  taxId: string;
-  taxIdKind: string;
+export interface NewPayee extends Omit<PayeeDetails, "account"> {
   /** Lines of the rows paying this payee. */
   lines: number[];
 }
