@@ -25,6 +25,27 @@ async function tenfold(dir: string, from: string, to: string): Promise<void> {
   await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
 }
 
+/** The demo world where payee 300 (Ana) already has an ARS account by CBU at Bitex. */
+async function seedWithAnasAccount() {
+  const seed = await demoSeed();
+  const cbuA = "2850590940090418135201";
+  seed.withdrawal_instructions.push({
+    id: "2900",
+    user_id: "300",
+    port_code: "ar_ars",
+    label: "Ana Pérez ARS",
+    body: {
+      payment_method: "domestic_bank",
+      cbu: cbuA,
+      cuit: "20055361682",
+      currency: "ARS",
+      country: "AR",
+    },
+    outcome: "settled",
+  });
+  return { seed, cbuA };
+}
+
 describe("payees by details through the CLI", function () {
   this.timeout(60_000);
   let box: Sandbox | undefined;
@@ -100,22 +121,7 @@ describe("payees by details through the CLI", function () {
   });
 
   it("validate --online: resolves against the emulator's users and instructions, prints the plan, creates nothing", async () => {
-    const seed = await demoSeed();
-    const cbuA = "2850590940090418135201";
-    seed.withdrawal_instructions.push({
-      id: "2900",
-      user_id: "300",
-      port_code: "ar_ars",
-      label: "Ana Pérez ARS",
-      body: {
-        payment_method: "domestic_bank",
-        cbu: cbuA,
-        cuit: "20055361682",
-        currency: "ARS",
-        country: "AR",
-      },
-      outcome: "settled",
-    });
+    const { seed, cbuA } = await seedWithAnasAccount();
     box = await sandbox({}, seed);
     const dir = await tempDir();
     const header = "reference,sender_port,port,amount,recipient_email,recipient_name,recipient_tax_id,cbu";
@@ -183,22 +189,7 @@ describe("payees by details through the CLI", function () {
   });
 
   it("submit --dry-run: the same resolution (users, then the payees' instructions), plan in --json, nothing created", async () => {
-    const seed = await demoSeed();
-    const cbuA = "2850590940090418135201";
-    seed.withdrawal_instructions.push({
-      id: "2900",
-      user_id: "300",
-      port_code: "ar_ars",
-      label: "Ana Pérez ARS",
-      body: {
-        payment_method: "domestic_bank",
-        cbu: cbuA,
-        cuit: "20055361682",
-        currency: "ARS",
-        country: "AR",
-      },
-      outcome: "settled",
-    });
+    const { seed, cbuA } = await seedWithAnasAccount();
     box = await sandbox({}, seed);
     const dir = await tempDir();
     await writeFile(
