@@ -44,6 +44,7 @@ interface ReaderInternals {
   workbookRels?: Array<{ Id: string; Target: string }>;
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
   [Symbol.asyncIterator](): AsyncIterator<WorksheetInternals>;
 }
 
@@ -115,9 +116,10 @@ async function openReader(path: string): Promise<{ reader: ReaderInternals; stre
     hyperlinks: "ignore",
     entries: "ignore",
   }) as unknown as ReaderInternals;
-  // exceljs names a sheet from xl/workbook.xml only if that part came before the sheet in the
-  // zip; the zip's order is free (exceljs itself writes it in varying order), so the tab list
-  // and the workbook's relationships are read first, from the parts themselves.
+  // exceljs names a sheet from xl/workbook.xml, and reads its number formats from
+  // xl/styles.xml, only if those parts came before the sheet in the zip; the zip's order is
+  // free (exceljs itself writes it in varying order), so the tab list, the workbook's
+  // relationships and the styles are read first, from the parts themselves.
   const handle = await open(path, "r");
   try {
     const { size } = await handle.stat();
@@ -125,6 +127,9 @@ async function openReader(path: string): Promise<{ reader: ReaderInternals; stre
     if (rels) await reader._parseRels(Readable.from([rels]));
     const workbook = await entryBytes(handle, size, "xl/workbook.xml");
     if (workbook) await reader._parseWorkbook(Readable.from([workbook]));
+    // Number formats too: a sheet read before xl/styles.xml would find no style to ask.
+    const styles = await entryBytes(handle, size, "xl/styles.xml");
+    if (styles) await reader._parseStyles(Readable.from([styles]));
   } finally {
     await handle.close();
   }

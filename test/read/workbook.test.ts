@@ -89,21 +89,31 @@ function errorOf(rows: readonly CheckedRow[], line: number): string {
   return found.errors.map((e) => e.message).join(" | ");
 }
 
-/** The same parts, the sheets first and the workbook's tab list and relationships last. */
-async function sheetsFirst(bytes: Buffer): Promise<Buffer> {
-  const { default: JSZip } = await import("jszip");
-  const from = await JSZip.loadAsync(bytes);
-  const names = Object.keys(from.files).filter((name) => !from.files[name]?.dir);
-  const last = ["xl/_rels/workbook.xml.rels", "xl/workbook.xml"];
-  const order = [
-    ...names.filter((name) => name.startsWith("xl/worksheets/")),
-    ...names.filter((name) => !name.startsWith("xl/worksheets/") && !last.includes(name)),
-    ...last,
-  ];
-  const to = new JSZip();
-  for (const name of order) to.file(name, (await from.file(name)?.async("uint8array")) as Uint8Array);
-  return to.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+/** The same parts in another order: `first` (in order), then the rest, then `last` (in order). */
+function reordered(first: readonly string[], last: readonly string[]) {
+  return async (bytes: Buffer): Promise<Buffer> => {
+    const { default: JSZip } = await import("jszip");
+    const from = await JSZip.loadAsync(bytes);
+    const names = Object.keys(from.files).filter((name) => !from.files[name]?.dir);
+    const placed = (name: string) => first.some((p) => name.startsWith(p)) || last.includes(name);
+    const order = [
+      ...first.flatMap((p) => names.filter((name) => name.startsWith(p))),
+      ...names.filter((name) => !placed(name)),
+      ...last.filter((name) => names.includes(name)),
+    ];
+    const to = new JSZip();
+    for (const name of order) to.file(name, (await from.file(name)?.async("uint8array")) as Uint8Array);
+    return to.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+  };
 }
+
+/** The sheets first, the workbook's tab list and relationships last. */
+const sheetsFirst = reordered(["xl/worksheets/"], ["xl/_rels/workbook.xml.rels", "xl/workbook.xml"]);
+/** The shared strings, then the sheets, the styles (number formats) after them. */
+const stylesLast = reordered(
+  ["xl/sharedStrings.xml", "xl/worksheets/"],
+  ["xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"],
+);
 
 describe("workbook reader", function () {
   this.timeout(20_000);
@@ -113,6 +123,15 @@ describe("workbook reader", function () {
     const { rows } = await read(sheets, { reorder: sheetsFirst });
     expect(outcomes(rows)).to.deep.equal([[2, "valid"]]);
     expect((await read(sheets, { sheet: "Nómina", reorder: sheetsFirst })).rows.length).to.equal(1);
+  });
+
+  it("reads number formats when the zip holds xl/styles.xml after the sheets", async () => {
+    const sheets = [{ name: "payroll", rows: [HEADER, usdRow("B", { value: 12, numFmt: "#,##0.00" })] }];
+    const inOrder = await read(sheets);
+    const { rows } = await read(sheets, { reorder: stylesLast });
+    expect(outcomes(rows)).to.deep.equal([[2, "valid"]]);
+    expect(rows).to.deep.equal(inOrder.rows);
+    expect(rows.map((r) => (r.ok ? r.row.amount : r.raw.amount))).to.deep.equal(["12.00"]);
   });
 
   it("numbers the records by the sheet's rows, skipping blank rows, and reads number cells exactly", async () => {
