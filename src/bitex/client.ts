@@ -110,6 +110,19 @@ export interface BitexClient {
    * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
    */
   listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
+  /**
+   * `POST /users` as a master key creates a managed user (Bitex's guide, "Master User"), with
+   * the email the 2019 body carries. An unclear answer is settled by listing users.
+   */
+  createUser(input: { email: string }): Promise<User>;
+  /** `POST /withdrawal_instructions` acting as the payee, who owns it (also named as `user`). */
+  createWithdrawalInstruction(input: {
+    userId: string;
+    label: string;
+    body: Record<string, unknown>;
+  }): Promise<WithdrawalInstruction>;
+  /** `DELETE /withdrawal_instructions/:id` acting as its owner (recorded: 204, empty body). */
+  deleteWithdrawalInstruction(instructionId: string, actingAs: string): Promise<void>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
   /** Closes the gate and drops the pooled connections. */
@@ -161,7 +174,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
 
   /** One HTTP attempt inside a gate slot: send, map failures, parse and decode a 2xx. */
   async function attempt<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body: string | undefined,
     signal: AbortSignal,
@@ -211,7 +224,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     if (status < 200 || status > 299)
       throw errorFromResponse(status, response.headers, redact(text), request);
     // The server said yes to a create: if we cannot read what it made, it still made it.
-    const sent = method === "POST" ? "maybe" : "no";
+    const sent = method === "GET" ? "no" : "maybe";
+    // A delete's answer has no body (recorded 204).
+    if (method === "DELETE") return decode(undefined);
     try {
       return decode(scrub(parseJson(text, MONEY_ATTRIBUTES)));
     } catch (error) {
@@ -223,7 +238,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
 
   /** The retry loop. Backoff sleeps happen outside the gate, so a waiting call holds no slot. */
   async function call<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body: unknown,
     decode: (document: unknown) => T,
@@ -355,6 +370,32 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         undefined,
         undefined,
         actingAs === undefined ? undefined : id(actingAs),
+      ),
+    createUser: async ({ email }) =>
+      call("POST", "/users", { data: { type: "users", attributes: { email } } }, (d) =>
+        decodeOne(d, "users"),
+      ),
+    createWithdrawalInstruction: async ({ userId, label, body }) =>
+      call(
+        "POST",
+        "/withdrawal_instructions",
+        {
+          data: {
+            type: "withdrawal_instructions",
+            attributes: { label, body },
+            relationships: { user: { data: { type: "users", id: userId } } },
+          },
+        },
+        (d) => asWithdrawalInstruction(decodeOne(d, "withdrawal_instructions")),
+        id(userId),
+      ),
+    deleteWithdrawalInstruction: async (instructionId, actingAs) =>
+      call(
+        "DELETE",
+        `/withdrawal_instructions/${id(instructionId)}`,
+        undefined,
+        () => undefined,
+        id(actingAs),
       ),
     serverNow: () => serverClock.now(),
     close() {

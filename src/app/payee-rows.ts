@@ -1,0 +1,78 @@
+/**
+ * Rows by payee details with the ids their payees resolved to (docs/design.md, "Input
+ * modes"): the loaded file seen through its resolution, so the plan, the report, the
+ * remaining file and the follow-through read resolved rows like rows by ids.
+ */
+import type { PayeeResolution } from "../batch/journal.js";
+import { BatchError } from "../errors.js";
+import type { CheckedRow, ValidRow } from "../model.js";
+import type { Loaded } from "./load.js";
+
+/** A row with its resolution applied; a row by ids, or one not resolved, as it was. */
+export function resolvedRow(row: ValidRow, resolution: PayeeResolution | undefined): ValidRow {
+  if (row.payee === undefined || resolution === undefined) return row;
+  return {
+    ...row,
+    recipientUserId: resolution.user_id,
+    withdrawalInstructionId: resolution.withdrawal_instruction_id,
+    resolved: { status: resolution.status, compliance: resolution.compliance },
+  };
+}
+
+/** The loaded file whose rows by details carry their resolved ids (lazily, like checked()). */
+export function withResolution(loaded: Loaded, resolutions: ReadonlyMap<number, PayeeResolution>): Loaded {
+  if (resolutions.size === 0) return loaded;
+  return {
+    ...loaded,
+    *checked(): Generator<CheckedRow> {
+      for (const item of loaded.checked())
+        yield item.ok ? { ...item, row: resolvedRow(item.row, resolutions.get(item.line)) } : item;
+    },
+  };
+}
+
+/**
+ * A row by details reaches the plan only with its ids: `quote`, `accept` and `status` take
+ * them from the batch's journal (the `payees` line submit writes), so a row without one was
+ * never submitted by this batch.
+ */
+export function refuseUnresolved(file: string, rows: readonly ValidRow[]): void {
+  const unresolved = rows.filter((row) => row.payee !== undefined && row.resolved === undefined);
+  const first = unresolved[0];
+  if (!first) return;
+  throw new BatchError(
+    "input",
+    `${file}:${first.line}: ${unresolved.length} row(s) name the payee by details and this batch has not resolved them`,
+    {
+      hint: "run `bitex-batch submit` on the file first: it finds or creates each payee and journals their ids",
+    },
+  );
+}
+
+/** Plain words for a payee's compliance review, as `compliance_state` (or `kyc_accepted`) says. */
+export function complianceWords(state: string): string {
+  switch (state) {
+    case "enabled":
+      return "approved";
+    case "new":
+      return "in review at Bitex: Bitex may defer the payment until it approves the payee, and may ask for more (documents)";
+    case "not approved":
+      return "not approved yet at Bitex: Bitex may defer the payment until it approves the payee";
+    case "disabled":
+      return "disabled by Bitex's compliance: Bitex may defer the payment until it enables the payee again";
+    case "rejected":
+      return "refused by Bitex's compliance review: Bitex will not pay this payee";
+    default:
+      return state;
+  }
+}
+
+/** `compliance_state` when the user shows it, else what `kyc_accepted` says (2019 shape), else "". */
+export function complianceOf(listed: object | undefined): string {
+  if (listed === undefined) return "";
+  const user = listed as Record<string, unknown>;
+  if (typeof user.compliance_state === "string") return user.compliance_state;
+  if (user.kyc_accepted === true) return "enabled";
+  if (user.kyc_accepted === false) return "not approved";
+  return "";
+}
