@@ -49,24 +49,6 @@ export function refuseUnresolved(file: string, rows: readonly ValidRow[]): void 
   );
 }
 
-/** Plain words for a payee's compliance review, as `compliance_state` (or `kyc_accepted`) says. */
-export function complianceWords(state: string): string {
-  switch (state) {
-    case "enabled":
-      return "approved";
-    case "new":
-      return "in review at Bitex: Bitex may defer the payment until it approves the payee, and may ask for more (documents)";
-    case "not approved":
-      return "not approved yet at Bitex: Bitex may defer the payment until it approves the payee";
-    case "disabled":
-      return "disabled by Bitex's compliance: Bitex may defer the payment until it enables the payee again";
-    case "rejected":
-      return "refused by Bitex's compliance review: Bitex will not pay this payee";
-    default:
-      return state;
-  }
-}
-
 /** `compliance_state` when the user shows it, else what `kyc_accepted` says (2019 shape), else "". */
 export function complianceOf(listed: object | undefined): string {
   if (listed === undefined) return "";

@@ -61,8 +61,6 @@ export function userResource(user: UserRecord): WireResource<Record<string, unkn
       name: user.name ?? user.email,
       email: user.email,
       kyc_accepted: user.complianceState === "enabled",
-      // The current guide's review state (states_summary): new, enabled, disabled, rejected.
-      compliance_state: user.complianceState,
       otp_enabled: false,
       do_not_email: false,
       trezor_login_enabled: false,

@@ -144,7 +144,6 @@ describe("sandbox contract: auth, routes, ports, users, withdrawal instructions"
           name: "Ana",
           email: "ana@example.com",
           kyc_accepted: true,
-          compliance_state: "enabled",
           otp_enabled: false,
           do_not_email: false,
           trezor_login_enabled: false,
