@@ -1,8 +1,8 @@
 /**
  * Payrolls by payee details through the CLI: the template by details validates as is; an
  * account number or tax id shows masked on stderr and in --json; a file mixing both ways
- * names the row with neither; submit refuses rows by details before any call; validate
- * --online and submit --dry-run resolve them against the emulator and create nothing.
+ * names the row with neither; validate --online and submit --dry-run resolve them against
+ * the emulator and create nothing (submit creating them: payees-submit.test.ts).
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -96,18 +96,6 @@ describe("payees by details through the CLI", function () {
     const report = join(dir, "p.validation.csv");
     expect((await stat(report)).mode & 0o777).to.equal(0o600);
     expect(await readFile(report, "utf8")).to.include("payee_missing");
-  });
-
-  it("submit: rows by details are refused before any call (exit 2), naming the file and line", async () => {
-    box = await sandbox();
-    const dir = await tempDir();
-    await writeFile(join(dir, "p.csv"), [HEADER, BY_IDS, BY_DETAILS, ""].join("\n"));
-    const result = await runCli(["submit", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
-    expect(result.code, result.stderr).to.equal(2);
-    expect(result.stderr).to.include(
-      "p.csv:3: 1 row(s) name the payee by details; submit does not resolve or create payees yet",
-    );
-    expect(box.state().stats.calls).to.equal(0);
   });
 
   it("a details header without recipient_email: the missing column, and the other way named", async () => {
