@@ -4,9 +4,12 @@
  * remaining file and the follow-through read resolved rows like rows by ids.
  */
 import type { PayeeResolution } from "../batch/journal.js";
+import type { BitexClient } from "../bitex/client.js";
 import { BatchError } from "../errors.js";
 import type { CheckedRow, ValidRow } from "../model.js";
+import { complianceWords } from "../report/compliance.js";
 import type { Loaded } from "./load.js";
+import type { Console } from "./session.js";
 
 /** A row with its resolution applied; a row by ids, or one not resolved, as it was. */
 export function resolvedRow(row: ValidRow, resolution: PayeeResolution | undefined): ValidRow {
@@ -57,4 +60,44 @@ export function complianceOf(listed: object | undefined): string {
   if (user.kyc_accepted === true) return "enabled";
   if (user.kyc_accepted === false) return "not approved";
   return "";
+}
+
+/**
+ * The loaded file with its payees' compliance review as Bitex shows it now (one listing of
+ * users), and a line for the payees not approved: Bitex "may defer" paying them. A listing
+ * that fails keeps what the journal said, with a warning: the report is still written.
+ */
+export async function reviewedPayees(
+  loaded: Loaded,
+  client: Pick<BitexClient, "listUsers">,
+  out: Pick<Console, "warn" | "summary">,
+): Promise<Loaded> {
+  let states: Map<string, string>;
+  try {
+    states = new Map((await client.listUsers()).map((user) => [user.id, complianceOf(user)]));
+  } catch (error) {
+    out.warn(
+      `payees: their compliance review could not be read (${(error as Error).message}); as submit saw it`,
+    );
+    return loaded;
+  }
+  const waiting = new Map<string, string>();
+  const fresh: Loaded = {
+    ...loaded,
+    *checked(): Generator<CheckedRow> {
+      for (const item of loaded.checked()) {
+        const resolved = item.ok ? item.row.resolved : undefined;
+        const state = item.ok ? states.get(item.row.recipientUserId) : undefined;
+        if (!item.ok || resolved === undefined || state === undefined) yield item;
+        else yield { ...item, row: { ...item.row, resolved: { ...resolved, compliance: state } } };
+      }
+    },
+  };
+  for (const item of fresh.checked())
+    if (item.ok && item.row.resolved && item.row.resolved.compliance !== "enabled")
+      waiting.set(item.row.recipientUserId, item.row.resolved.compliance);
+  const lines = [...waiting].map(([userId, state]) => `  payee ${userId}: ${complianceWords(state)}`);
+  if (lines.length > 0)
+    out.summary([`payees not approved by Bitex's compliance review: ${waiting.size}`, ...lines]);
+  return fresh;
 }

@@ -7,8 +7,8 @@
 import { padScale } from "../decimal.js";
 import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
-import { complianceWords } from "./compliance.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
+import { complianceWords } from "./compliance.js";
 
 export type ReportMode =
   /** validate, or submit --dry-run: valid rows are `valid`. */

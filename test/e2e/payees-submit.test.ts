@@ -4,11 +4,11 @@
  * each point of the payee phase, then a rerun: still once; a payee whose tax id differs from
  * what Bitex shows is refused before anything is created.
  */
-import { writeFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { expectPayeesOnce, PAYEE_HEADER, payeeWorld } from "../helpers/payee-world.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
@@ -16,6 +16,7 @@ import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
 const FAST = ["--rate", "1000", "--concurrency", "4"];
 const SETTLE = { BITEX_BATCH_SETTLE_MS: "200" };
 const SEEDED_USERS = 50;
+const DEMO_PAYEES_CSV = join(ROOT, "fixtures", "demo", "payroll-payees.csv");
 
 describe("submit pays rows by payee details, creating each payee and account once", function () {
   this.timeout(120_000);
@@ -92,6 +93,48 @@ describe("submit pays rows by payee details, creating each payee and account onc
       expectPayeesOnce(box, world, SEEDED_USERS);
     });
   }
+
+  it("the demo payroll by details (npm run demo:payees) pays to final states on the embedded emulator: one payee found, the new ones created, the planted refusal rejected", async () => {
+    const dir = await tempDir();
+    await copyFile(DEMO_PAYEES_CSV, join(dir, "pp.csv"));
+    const result = await runCli(
+      [
+        "submit",
+        "pp.csv",
+        "--sandbox",
+        "--until",
+        "final",
+        "--max-total",
+        "ARS=10000000",
+        "--max-total",
+        "UYU=2000000",
+      ],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).to.equal(1);
+    const report = await readReport(join(dir, "pp.report.csv"));
+    expect(report.map((row) => `${row.reference}:${row.payee}:${row.state}`)).to.deep.equal([
+      "EMP-2001:found:settled",
+      "EMP-2002:created:settled",
+      "EMP-2003:created:settled",
+      "EMP-2004:created:settled",
+      "EMP-2005:created:settled",
+      "EMP-2006:created:rejected",
+    ]);
+    // Ana was found with her account; Lucía's two rows share one new user and one account.
+    expect([report[0]?.recipient_user_id, report[0]?.withdrawal_instruction_id]).to.deep.equal([
+      "300",
+      "2100",
+    ]);
+    expect(report[3]?.recipient_user_id).to.equal(report[4]?.recipient_user_id);
+    expect(report[3]?.withdrawal_instruction_id).to.equal(report[4]?.withdrawal_instruction_id);
+    // Users show only kyc_accepted, as recorded: refused and in review read alike.
+    expect(report[5]?.payee_review).to.equal(
+      "not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
+    );
+    expect(report[2]?.payee_review).to.equal("approved");
+    expect(result.stdout).to.include("payees not approved by Bitex's compliance review: 1");
+  });
 
   it("a payee whose email Bitex knows with another tax id: exit 2 naming the row, nothing created", async () => {
     const seed = await demoSeed();
