@@ -90,6 +90,25 @@ export function* withPayeeErrors(
   }
 }
 
+/** Rows by details with what the plan says of them: the ids found, `found` or `would create`. */
+function* withPlanned(checked: Iterable<CheckedRow>, plan: PayeePlan): Generator<CheckedRow> {
+  const byLine = new Map(plan.rows.map((row) => [row.line, row]));
+  for (const item of checked) {
+    const planned = item.ok ? byLine.get(item.line) : undefined;
+    if (!item.ok || planned === undefined) yield item;
+    else
+      yield {
+        ...item,
+        row: {
+          ...item.row,
+          recipientUserId: planned.userId ?? "",
+          withdrawalInstructionId: planned.instructionId ?? "",
+          resolved: { status: planned.status, compliance: "" },
+        },
+      };
+  }
+}
+
 /**
  * `submit --dry-run` of a file with rows by details: resolves them (read-only, a connection
  * of its own) and prints the plan; the rows come back with resolution's errors.
@@ -112,7 +131,7 @@ export async function dryRunPayees(
     await connection.close();
   }
   printPayeePlan(out, plan);
-  return { rows: withPayeeErrors(checked(), plan.errors), payees: payeesJson(plan) };
+  return { rows: withPlanned(withPayeeErrors(checked(), plan.errors), plan), payees: payeesJson(plan) };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { readReport } from "../helpers/report.js";
 import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
 
 const HEADER =
@@ -207,6 +208,13 @@ describe("payees by details through the CLI", function () {
     expect(result.stderr).to.include(
       "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
     );
+    // The report says what each row by details resolved to, or that it would be created.
+    const report = await readReport(join(dir, "p.report.csv"));
+    expect(
+      report.map(
+        (row) => `${row.recipient_user_id}/${row.withdrawal_instruction_id}/${row.status}/${row.payee}`,
+      ),
+    ).to.deep.equal(["300/2900/valid/found", "//valid/would create", "300/2100/valid/"]);
     // Users, then ana's instructions acting as her: ten times the rows make as many calls.
     const once = box.state().stats.calls;
     await tenfold(dir, "p.csv", "q.csv");
