@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
-import { expectPayeesOnce, PAYEE_HEADER, payeeWorld } from "../helpers/payee-world.js";
+import { expectPayeesOnce, PAYEE_HEADER, payeeWorld, seedWithAnasAccount } from "../helpers/payee-world.js";
 import { readReport } from "../helpers/report.js";
-import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, sandbox } from "../helpers/sandbox.js";
 
 const FAST = ["--rate", "1000", "--concurrency", "4"];
 const SETTLE = { BITEX_BATCH_SETTLE_MS: "200" };
@@ -75,6 +75,17 @@ describe("submit pays rows by payee details, creating each payee and account onc
     expectPayeesOnce(box, world, SEEDED_USERS);
     expect(again.stderr).not.to.include("payees: creating");
     expect(box.state().stats.calls - calls, "a rerun reads, it creates nothing").to.be.greaterThan(0);
+
+    // status takes the rows' ids from the journal and reads the payees' review again.
+    box.advance({ minutes: 31 });
+    const status = await runCli(["status", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(status.code, status.stderr).to.equal(3);
+    const after = await readReport(join(dir, "p.report.csv"));
+    expect(
+      after.map((row) => `${row.recipient_user_id}/${row.withdrawal_instruction_id}/${row.payee}`),
+    ).to.deep.equal(report.map((row) => `${row.recipient_user_id}/${row.withdrawal_instruction_id}/created`));
+    expect(after.every((row) => row.payee_review === "approved")).to.equal(true);
+    expectPayeesOnce(box, world, SEEDED_USERS);
   });
 
   for (const point of [
@@ -137,21 +148,7 @@ describe("submit pays rows by payee details, creating each payee and account onc
   });
 
   it("a payee whose email Bitex knows with another tax id: exit 2 naming the row, nothing created", async () => {
-    const seed = await demoSeed();
-    seed.withdrawal_instructions.push({
-      id: "2900",
-      user_id: "300",
-      port_code: "ar_ars",
-      label: "Ana Pérez ARS",
-      body: {
-        payment_method: "domestic_bank",
-        cbu: "2850590940090418135201",
-        cuit: "20055361682",
-        currency: "ARS",
-        country: "AR",
-      },
-      outcome: "settled",
-    });
+    const { seed } = await seedWithAnasAccount();
     box = await sandbox({}, seed);
     const dir = await tempDir();
     const world = payeeWorld(1, 1, 1);

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { seedWithAnasAccount } from "../helpers/payee-world.js";
 import { readReport } from "../helpers/report.js";
-import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, sandbox } from "../helpers/sandbox.js";
 
 const HEADER =
   "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,Email Beneficiario,Nome do Beneficiário,CUIT,CBU";
@@ -24,27 +25,6 @@ async function tenfold(dir: string, from: string, to: string): Promise<void> {
   const [header, ...rows] = (await readFile(join(dir, from), "utf8")).trim().split("\n");
   const many = Array.from({ length: 10 }, (_, k) => rows.map((row) => row.replace(/^R(\d+),/, `R$1-${k},`)));
   await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
-}
-
-/** The demo world where payee 300 (Ana) already has an ARS account by CBU at Bitex. */
-async function seedWithAnasAccount() {
-  const seed = await demoSeed();
-  const cbuA = "2850590940090418135201";
-  seed.withdrawal_instructions.push({
-    id: "2900",
-    user_id: "300",
-    port_code: "ar_ars",
-    label: "Ana Pérez ARS",
-    body: {
-      payment_method: "domestic_bank",
-      cbu: cbuA,
-      cuit: "20055361682",
-      currency: "ARS",
-      country: "AR",
-    },
-    outcome: "settled",
-  });
-  return { seed, cbuA };
 }
 
 describe("payees by details through the CLI", function () {

@@ -7,6 +7,7 @@
 
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
+import { demoSeed } from "./sandbox.js";
 
 const CBU_FIRST = [7, 1, 3, 9, 7, 1, 3];
 const CBU_SECOND = [3, 9, 7, 1, 3, 9, 7, 1, 3, 9, 7, 1, 3];
@@ -96,4 +97,25 @@ export function expectPayeesOnce(box: Sandbox, world: PayeeWorld, seededUsers: n
   }
   expect(state.users.length - seededUsers, "users created").to.equal(world.newEmails.length);
   expect(state.outputs, "one output per row").to.have.length(world.rows);
+}
+
+/** The demo world where payee 300 (Ana) already has an ARS account by CBU at Bitex. */
+export async function seedWithAnasAccount() {
+  const seed = await demoSeed();
+  const cbuA = "2850590940090418135201";
+  seed.withdrawal_instructions.push({
+    id: "2900",
+    user_id: "300",
+    port_code: "ar_ars",
+    label: "Ana Pérez ARS",
+    body: {
+      payment_method: "domestic_bank",
+      cbu: cbuA,
+      cuit: "20055361682",
+      currency: "ARS",
+      country: "AR",
+    },
+    outcome: "settled",
+  });
+  return { seed, cbuA };
 }
