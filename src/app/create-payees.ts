@@ -9,6 +9,7 @@
  * deleted. The phase ends with a `payees` journal line: the ids every row resolved to, which
  * a rerun and the follow-through read instead of resolving again.
  */
+import pLimit from "p-limit";
 import {
   foldJournal,
   type JournalState,
@@ -26,6 +27,7 @@ import {
   holdersOf,
   INSTRUCTION_LABEL_PREFIX,
   instructionBody,
+  type ListedInstruction,
   type NewAccount,
   type NewPayee,
   type PayeeDirectory,
@@ -53,6 +55,8 @@ export interface PayeePhase {
   rows: readonly ValidRow[];
   file: string;
   journalPath: string;
+  /** Creates in flight at once (the run's --concurrency; the client's gate bounds calls too). */
+  concurrency: number;
   /** How long an unclear create may still land (the outputs' settle delay). */
   settleMs: number;
   signal: AbortSignal;
@@ -68,17 +72,18 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
   const past = foldJournal(await readJournal(phase.journalPath));
   if (phase.rows.every((row) => past.payees.has(row.line))) return past.payees;
   // Opened at the first line to write: a run refused at the door leaves the journal as it was.
-  let writer: JournalWriter | undefined;
+  // Creates run side by side: they share one open (one handle), whichever appends first.
+  let opening: Promise<JournalWriter> | undefined;
   const journal: Journal = {
     append: async (entry) => {
-      writer ??= await JournalWriter.open(phase.journalPath);
-      await writer.append(entry);
+      opening ??= JournalWriter.open(phase.journalPath);
+      await (await opening).append(entry);
     },
   };
   try {
     return await settle(phase, journal);
   } finally {
-    await writer?.close();
+    await (await opening?.catch(() => undefined))?.close();
   }
 }
 
@@ -88,10 +93,15 @@ async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, 
   const { api, rows, say } = phase;
   /** Creates Bitex refused this run (not an unclear answer): key → its words. */
   const refused = new Map<string, string>();
+  let directory: PayeeDirectory | undefined;
+  /** Emails whose user or instructions this run created or tried to: read again next pass. */
+  const touched = new Set<string>();
+  const limit = pLimit(Math.max(1, phase.concurrency));
   for (let pass = 1; ; pass++) {
     if (phase.signal.aborted)
       throw new BatchError("interrupted", "stopped by a signal while creating payees");
-    const directory = await readPayeeDirectory(api, rows);
+    directory = await readAgain(api, rows, directory, touched);
+    touched.clear();
     const plan = resolvePayees(rows, directory);
     refuseRowErrors(phase.file, plan);
     const state = foldJournal(await readJournal(phase.journalPath));
@@ -129,10 +139,53 @@ async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, 
       say(
         `payees: creating ${plan.newPayees.length} payee(s) and ${plan.newAccounts.length} bank account(s) at Bitex`,
       );
-    for (const payee of plan.newPayees) await createUser(phase, journal, payee, refused);
-    for (const account of plan.newAccounts)
-      if (account.userId !== null) await createInstruction(phase, journal, account, rows, refused);
+    for (const payee of plan.newPayees) touched.add(userCreateKey(payee.email));
+    for (const account of plan.newAccounts) touched.add(userCreateKey(account.email));
+    await all(plan.newPayees.map((payee) => limit(() => createUser(phase, journal, payee, refused))));
+    await all(
+      plan.newAccounts.flatMap((account) =>
+        account.userId === null
+          ? []
+          : [limit(() => createInstruction(phase, journal, account, rows, refused))],
+      ),
+    );
   }
+}
+
+/** Waits for every create of a round (none left running), then fails with the first failure. */
+async function all(creates: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(creates)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The first reading: users and the instructions of every payee a row names. Later ones:
+ * users again, and the instructions only of the payees this run created or tried to create
+ * for; the others resolved whole before and nothing is created for them, so their
+ * instructions are not read again (calls: user pages per pass + instruction pages of the
+ * payees + creates, never one per row).
+ */
+async function readAgain(
+  api: PayeeApi,
+  rows: readonly ValidRow[],
+  previous: PayeeDirectory | undefined,
+  touched: ReadonlySet<string>,
+): Promise<PayeeDirectory> {
+  if (previous === undefined) return readPayeeDirectory(api, rows);
+  const users = await api.listUsers();
+  const emails = new Set(rows.map((row) => userCreateKey(row.payee?.email ?? "")));
+  const instructionsByUser = new Map<string, readonly ListedInstruction[]>();
+  const reread: string[] = [];
+  for (const user of users) {
+    const email = typeof user.email === "string" ? userCreateKey(user.email) : "";
+    if (!emails.has(email)) continue;
+    const known = previous.instructionsByUser.get(user.id);
+    if (known !== undefined && !touched.has(email)) instructionsByUser.set(user.id, known);
+    else reread.push(user.id);
+  }
+  const lists = await Promise.all(reread.map((id) => api.listWithdrawalInstructions(id)));
+  reread.forEach((id, i) => instructionsByUser.set(id, lists[i] ?? []));
+  return { users, instructionsByUser };
 }
 
 function userKey(payee: Pick<NewPayee, "email">): string {

@@ -66,6 +66,7 @@ export async function payeesAtStart(input: {
   api: PayeeApi;
   journalPath: string;
   settleMs: number;
+  concurrency: number;
   signal: AbortSignal;
   say(line: string): void;
   checkpoint?(point: string): void;

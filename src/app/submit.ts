@@ -256,6 +256,7 @@ async function submitWatched(
       api: connection.client,
       journalPath,
       settleMs: prepared.settle?.lateMs ?? DEFAULT_SETTLE.lateMs,
+      concurrency: args.concurrency,
       signal,
       say: (line) => out.info(line),
       checkpoint: session.checkpoint,

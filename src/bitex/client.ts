@@ -255,7 +255,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         error.attempts = n;
-        const decision = retryDecision({ attempt: n, error, idempotent: method === "GET", policy, random });
+        const decision = retryDecision({ attempt: n, error, idempotent: method !== "POST", policy, random });
         if (error.kind === "rate_limited" && admitted) {
           const pause = error.retryAfterMs ?? Math.max(1000, backoffCeilingMs(n, policy));
           gate.rateLimited(Math.min(pause, policy.retryAfterCapMs), admitted);
