@@ -184,7 +184,7 @@ async function readAgain(
     else reread.push(user.id);
   }
   const lists = await Promise.all(reread.map((id) => api.listWithdrawalInstructions(id)));
-  reread.forEach((id, i) => instructionsByUser.set(id, lists[i] ?? []));
+  for (const [i, id] of reread.entries()) instructionsByUser.set(id, lists[i] ?? []);
   return { users, instructionsByUser };
 }
 
