@@ -130,7 +130,10 @@ async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, 
       ...plan.newAccounts.filter((account) => account.userId !== null).map(accountKeyOf),
     ];
     const waitMs = Math.max(0, ...keys.map((key) => pendingMs(state, key, phase.settleMs)));
+    for (const payee of plan.newPayees) touched.add(userCreateKey(payee.email));
+    for (const account of plan.newAccounts) touched.add(userCreateKey(account.email));
     if (waitMs > 0) {
+      // The next reading reads these payees' instructions again: a late create shows there.
       say(`payees: a create may still land at Bitex; reading again in ${Math.ceil(waitMs / 1000)} s`);
       await sleep(waitMs, phase.signal);
       continue;
@@ -139,8 +142,6 @@ async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, 
       say(
         `payees: creating ${plan.newPayees.length} payee(s) and ${plan.newAccounts.length} bank account(s) at Bitex`,
       );
-    for (const payee of plan.newPayees) touched.add(userCreateKey(payee.email));
-    for (const account of plan.newAccounts) touched.add(userCreateKey(account.email));
     await all(plan.newPayees.map((payee) => limit(() => createUser(phase, journal, payee, refused))));
     await all(
       plan.newAccounts.flatMap((account) =>
