@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
 import { cbuFor, cuitFor } from "../helpers/payee-world.js";
 import { Emulator } from "./emulator.js";
-import { type Figure, fmt, runNode } from "./measure.js";
+import { callsFigure, type Figure, fmt, runNode } from "./measure.js";
 
 const FOUND = 4_000;
 const NEW = 2_000;
@@ -88,17 +88,13 @@ export async function payeesFigure(dir: string, cli: string, demoSeed: string): 
       run.signal === "SIGKILL"
         ? null
         : `submit was not stopped at payees-done (exit ${run.code}): ${run.stderr.trim().split("\n").slice(-2).join(" | ")}`;
-    return {
+    return callsFigure({
       id: "payees",
       name: `payees calls, ${ROWS / 1000}k rows, ${NEW / 1000}k new payees`,
-      value: `${calls} calls`,
-      reference: `ideal ${ideal} calls`,
-      ratio: fmt.ratio(calls / ideal),
-      target: "= 1.00",
-      verdict: problem ? "FAIL" : calls === ideal ? "PASS" : "MISS",
+      calls,
+      ideal,
+      problem,
       data: {
-        calls,
-        ideal,
         rows: ROWS,
         found: FOUND,
         new: NEW,
@@ -107,11 +103,8 @@ export async function payeesFigure(dir: string, cli: string, demoSeed: string): 
         creates,
         wall_ms: run.wallMs,
       },
-      notes: [
-        `ideal = user pages over 3 readings (${userPages}, ${MAX_PAGE_SIZE} a page) + instruction lists (${FOUND} found payees once, ${NEW} new payees twice) + creates (${NEW} users, ${NEW} accounts); none per row; one run; wall ${fmt.ms(run.wallMs)}.`,
-        ...(problem ? [`FAIL ${problem}`] : []),
-      ],
-    };
+      note: `ideal = user pages over 3 readings (${userPages}, ${MAX_PAGE_SIZE} a page) + instruction lists (${FOUND} found payees once, ${NEW} new payees twice) + creates (${NEW} users, ${NEW} accounts); none per row; one run; wall ${fmt.ms(run.wallMs)}.`,
+    });
   } finally {
     await emulator.stop();
   }
