@@ -391,6 +391,27 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     }
   });
 
+  it("a server that ignores paging, 10 requests in its one answer: the same rows, said unproven, exit 1", async () => {
+    const rich = JSON.parse(
+      (await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", "r.csv"])).stdout,
+    );
+    try {
+      box.setFaults({ list_style: "unpaged" });
+      const result = await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", "unpaged.csv"]);
+      // Ten requests is a full page of Bitex's default size: nothing proves there are no more.
+      expect(result.code, result.stderr).to.equal(1);
+      expect(result.stderr).to.include(
+        "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing (0 requests of this machine's journals read one by one, as the list lacked them)",
+      );
+      expect((await readRows(join(dir, "unpaged.csv"))).rows).to.deep.equal(expectedBuenosAires(true));
+      const summary = JSON.parse(result.stdout);
+      expect([summary.requests, summary.outputs, summary.totals]).to.deep.equal([7, 9, rich.totals]);
+      expect([summary.requests_whole, summary.exit_code]).to.deep.equal([false, 1]);
+    } finally {
+      box.setFaults({ list_style: "rich" });
+    }
+  });
+
   it("--report-format xlsx: export-2026-11.xlsx, typed cells in the zone, a Summary equal to --json", async () => {
     const started = Date.now();
     const result = await cli(["--month", "2026-11", "--tz", BA, "--report-format", "xlsx", "--json"]);
