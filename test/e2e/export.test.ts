@@ -198,6 +198,8 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       period: { from: "2026-11-01", to: "2026-11-30", tz: BA },
       payer: null,
       requests: 7,
+      // false only from a server that ignores paging, when nothing proves its one answer whole
+      requests_whole: true,
       outputs: 9,
       totals: [
         { currency: "ARS", side: "spend", state: "rejected", rows: 1, amount: "90000.00" },
