@@ -174,7 +174,7 @@ async function runOne(work: string, url: string, exchangesFile: string, { file, 
     process.execPath,
     [
       "node_modules/mocha/bin/_mocha",
-      ...["--require", "babel-polyfill", "--require", "babel-register", "--require", "./redirect.cjs"],
+      ...[...sdkRequires(work), "./redirect.cjs"].flatMap((module) => ["--require", module]),
       ...["--reporter", "json", "--grep", `^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, file],
     ],
     {
@@ -214,6 +214,12 @@ async function runOne(work: string, url: string, exchangesFile: string, { file, 
     : [];
   problems.push(...againstCassette(exchanges, join(work, "fixtures", `${cassette}.json`)));
   return problems;
+}
+
+/** The modules the SDK's own `npm test` loads (babel 6's or babel 7's register and polyfill). */
+function sdkRequires(work: string): string[] {
+  const script: string = JSON.parse(readFileSync(join(work, "package.json"), "utf8")).scripts.test;
+  return [...script.matchAll(/--require\s+(\S+)/g)].map((match) => match[1] as string);
 }
 
 function collect(stream: NodeJS.ReadableStream): string[] {
