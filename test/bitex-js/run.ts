@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { againstCassette, type Exchange } from "./cassette.js";
 
 /** One SDK test: its spec file, mocha's full title, and its cassette (the SDK names it after the title). */
 interface SdkTest {
@@ -59,20 +60,9 @@ const SELECTED: readonly SdkTest[] = [
   },
 ];
 
-/** The base URL of the SDK's `environment: 'test'`, which its cassettes were recorded against. */
-const SDK_TEST_URL = "https://localhost:3000/api";
 const SDK_FILES = ["src", "test", "fixtures", ".babelrc", "package.json", "package-lock.json"];
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
-
-interface Exchange {
-  method: string;
-  path: string;
-  status?: number;
-  contentType?: string | null;
-  body?: unknown;
-  error?: string;
-}
 
 async function main(): Promise<number> {
   const checkout = process.argv[2] ?? process.env.BITEX_JS_DIR;
@@ -82,6 +72,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const work = resolve(process.env.BITEX_JS_WORK ?? join(tmpdir(), "bitex-batch-bitex-js"));
+  if (work === resolve(checkout)) {
+    console.error("BITEX_JS_WORK must not be the checkout itself: the SDK's files there are replaced");
+    return 2;
+  }
   prepare(resolve(checkout), work);
 
   const sandbox = await startSandbox({ seed: sdkWorld(), faults: { rate_limit: 0 } });
@@ -140,7 +134,8 @@ function prepare(checkout: string, work: string): void {
 /**
  * The world the SDK's funding cassettes were recorded in: its instructions 1-3 (the list the SDK
  * recorded, fixtures/recorded/withdrawal_instructions-list-trailing_slash.json) owned by the key's
- * owner, under the SDK's test key. Instruction 1's country is OTHER, for which no port fits.
+ * owner, under the SDK's test key. An instruction's port is private (the SDK never sees it);
+ * instruction 1's body names country OTHER, so it gets other_usd.
  */
 function sdkWorld(): Seed {
   const recorded = JSON.parse(
@@ -212,7 +207,8 @@ async function runOne(work: string, url: string, exchangesFile: string, { file, 
         .split("\n")
         .map((line) => JSON.parse(line) as Exchange)
     : [];
-  problems.push(...againstCassette(exchanges, join(work, "fixtures", `${cassette}.json`)));
+  const recorded = JSON.parse(readFileSync(join(work, "fixtures", `${cassette}.json`), "utf8"));
+  problems.push(...againstCassette(exchanges, recorded));
   return problems;
 }
 
@@ -241,66 +237,6 @@ function parseReport(stdout: string) {
 }
 
 const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? "";
-
-/**
- * Each exchange against the cassette's recording of the same method and path. A failed call was
- * recorded with its status only (axios-vcr keeps no headers or body for it), so only that is compared.
- */
-function againstCassette(exchanges: Exchange[], cassetteFile: string): string[] {
-  const recorded = Object.values(JSON.parse(readFileSync(cassetteFile, "utf8"))).map((entry) => {
-    const response = (entry as { originalResponseData: Record<string, unknown> }).originalResponseData;
-    const config = response.config as { method: string; url: string };
-    const headers = response.headers as Record<string, string> | undefined;
-    return {
-      call: `${config.method.toUpperCase()} ${config.url.slice(SDK_TEST_URL.length)}`,
-      status: response.status,
-      contentType: headers === undefined ? undefined : (headers["content-type"] ?? null),
-      body: "data" in response ? { value: response.data } : undefined,
-    };
-  });
-  if (exchanges.length === 0) return ["the test made no call"];
-  return exchanges.flatMap((exchange) => {
-    const call = `${exchange.method} ${exchange.path}`;
-    if (exchange.error !== undefined) return [`${call}: no answer (${exchange.error})`];
-    const model = recorded.find((r) => r.call === call);
-    if (model === undefined) return [`${call}: not in the SDK's cassette (${recorded.map((r) => r.call)})`];
-    const problems: string[] = [];
-    if (exchange.status !== model.status)
-      problems.push(`status ${exchange.status}, recorded ${model.status}`);
-    if (model.contentType !== undefined && exchange.contentType !== model.contentType) {
-      problems.push(`Content-Type ${exchange.contentType}, recorded ${model.contentType}`);
-    }
-    if (model.body !== undefined) {
-      const [got, want] = [
-        JSON.stringify(skeleton(exchange.body)),
-        JSON.stringify(skeleton(model.body.value)),
-      ];
-      if (got !== want) problems.push(`body shape ${got}, recorded ${want}`);
-    }
-    return problems.map((problem) => `${call}: ${problem}`);
-  });
-}
-
-/**
- * A body's members and JSON types without its values: an object's keys (sorted) each with its
- * value's skeleton, an array as the distinct skeletons of its items (so lists of different
- * lengths over the same kinds of item compare equal), else the JSON type.
- */
-function skeleton(value: unknown): unknown {
-  if (value === null) return "null";
-  if (Array.isArray(value)) {
-    return [...new Set(value.map((item) => JSON.stringify(skeleton(item))))].sort().map((s) => JSON.parse(s));
-  }
-  if (typeof value === "object") {
-    const object = value as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.keys(object)
-        .sort()
-        .map((key) => [key, skeleton(object[key])]),
-    );
-  }
-  return typeof value;
-}
 
 function commitOf(checkout: string): string {
   try {
