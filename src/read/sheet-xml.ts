@@ -62,23 +62,29 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
     open(name, attributes) {
       switch (name) {
         case "row": {
-          const line = attributes.r ? Number(attributes.r) : lastLine + 1;
+          const r = attributes.get("r");
+          const line = r ? Number(r) : lastLine + 1;
           lastLine = line;
-          const hidden = attributes.hidden === "1" || attributes.hidden === "true";
+          const hiddenText = attributes.get("hidden");
+          const hidden = hiddenText === "1" || hiddenText === "true";
           row = { line, hidden, cells: [] };
           column = -1;
           break;
         }
         case "c":
           if (!row) break;
-          column = attributes.r ? columnIndex(attributes.r) : column + 1;
-          cell = {
-            type: attributes.t,
-            style: attributes.s ? Number(attributes.s) : 0,
-            value: undefined,
-            formula: false,
-          };
-          break;
+          {
+            const r = attributes.get("r");
+            const style = attributes.get("s");
+            column = r ? columnIndex(r) : column + 1;
+            cell = {
+              type: attributes.get("t"),
+              style: style ? Number(style) : 0,
+              value: undefined,
+              formula: false,
+            };
+            break;
+          }
         case "f":
           if (cell) cell.formula = true;
           break;
@@ -101,7 +107,7 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           inPhonetic = true;
           break;
         case "mergeCell": {
-          const ref = attributes.ref ?? "";
+          const ref = attributes.get("ref") ?? "";
           const [from, to = from] = ref.split(":") as [string, string?];
           merged.push({ ref, top: rowOf(from), bottom: rowOf(to as string) });
           break;

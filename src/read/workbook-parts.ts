@@ -8,7 +8,7 @@ import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import type { CellContext } from "./cells.js";
 import { entryChunks, type ZipEntry } from "./container.js";
-import { localName, type XmlEvents, XmlScanner } from "./xml-scan.js";
+import { type XmlEvents, XmlScanner } from "./xml-scan.js";
 
 export interface SheetPart {
   /** The tab's name, as Excel shows it. */
@@ -72,12 +72,6 @@ async function parsePart(handle: FileHandle, entry: ZipEntry, events: Partial<Xm
   }
 }
 
-/** An attribute by its local name (`r:id`, whatever the prefix). */
-function attribute(attributes: Record<string, string>, name: string): string | undefined {
-  for (const key in attributes) if (localName(key) === name) return attributes[key];
-  return undefined;
-}
-
 /** A relationship target as a zip entry name (relative to xl/, or absolute from the root). */
 function partName(target: string): string {
   return target.startsWith("/") ? target.slice(1) : posix.normalize(`xl/${target}`);
@@ -89,8 +83,10 @@ async function relationships(handle: FileHandle, entry: ZipEntry | undefined): P
   if (!entry) return targets;
   await parsePart(handle, entry, {
     open(name, attributes) {
-      if (name !== "Relationship" || attributes.TargetMode === "External") return;
-      if (attributes.Id && attributes.Target) targets.set(attributes.Id, partName(attributes.Target));
+      if (name !== "Relationship" || attributes.get("TargetMode") === "External") return;
+      const id = attributes.get("Id");
+      const target = attributes.get("Target");
+      if (id && target) targets.set(id, partName(target));
     },
   });
   return targets;
@@ -107,10 +103,10 @@ async function numberFormats(
     let inCellXfs = false;
     await parsePart(handle, entry, {
       open(name, attributes) {
-        if (name === "numFmt" && attributes.numFmtId !== undefined)
-          custom.set(Number(attributes.numFmtId), attributes.formatCode ?? "");
+        const id = attributes.get("numFmtId");
+        if (name === "numFmt" && id !== undefined) custom.set(Number(id), attributes.get("formatCode") ?? "");
         else if (name === "cellXfs") inCellXfs = true;
-        else if (name === "xf" && inCellXfs) ids.push(Number(attributes.numFmtId ?? 0));
+        else if (name === "xf" && inCellXfs) ids.push(Number(id ?? 0));
       },
       close(name) {
         if (name === "cellXfs") inCellXfs = false;
@@ -158,12 +154,15 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   if (workbook) {
     await parsePart(handle, workbook, {
       open(name, attributes) {
-        if (name === "workbookPr") date1904 = attributes.date1904 === "1" || attributes.date1904 === "true";
-        else if (name === "sheet") {
-          const id = attribute(attributes, "id");
+        if (name === "workbookPr") {
+          const date1904Text = attributes.get("date1904");
+          date1904 = date1904Text === "1" || date1904Text === "true";
+        } else if (name === "sheet") {
+          const id = attributes.getLocal("id");
+          const state = attributes.get("state");
           tabs.push({
-            name: attributes.name ?? "",
-            hidden: attributes.state === "hidden" || attributes.state === "veryHidden",
+            name: attributes.get("name") ?? "",
+            hidden: state === "hidden" || state === "veryHidden",
             part: id === undefined ? undefined : rels.get(id),
           });
         }

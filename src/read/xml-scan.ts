@@ -1,7 +1,7 @@
 /**
  * A streaming scanner for the XML a workbook's parts are written in, several times faster
- * than a general parser on a 100,000-row sheet: it finds tags with `indexOf`, builds one
- * attribute object per element and decodes entities only where there is an `&`.
+ * than a general parser on a 100,000-row sheet: it finds tags with `indexOf`, cuts out and
+ * decodes only the attribute values asked for, and decodes entities only where there is an `&`.
  *
  * What it reads: elements (names given without their namespace prefix), attributes in single
  * or double quotes, text, CDATA, the five named entities and character references; comments
@@ -12,7 +12,64 @@
  * element names are the same under any prefix.
  */
 
-export type Attributes = Record<string, string>;
+/**
+ * An element's attributes, valid only during its `open` event: one object serves every
+ * element (a sheet has millions), and a value is cut out of the XML and decoded only when
+ * asked for. Names as written (`r:id`, `xml:space`).
+ */
+export class Attributes {
+  private source = "";
+  /** Per attribute: name start, name end, value start, value end (in `source`). */
+  private readonly at: number[] = [];
+  private count = 0;
+
+  get(name: string): string | undefined {
+    const { at, source } = this;
+    for (let i = 0; i < this.count * 4; i += 4) {
+      const start = at[i] as number;
+      if ((at[i + 1] as number) - start === name.length && source.startsWith(name, start))
+        return this.value(i);
+    }
+    return undefined;
+  }
+
+  /** By local name: `id` finds `r:id`, whatever the prefix. */
+  getLocal(name: string): string | undefined {
+    for (let i = 0; i < this.count * 4; i += 4) if (localName(this.name(i)) === name) return this.value(i);
+    return undefined;
+  }
+
+  /** Every attribute, for a test to look at. */
+  entries(): Array<[string, string]> {
+    const all: Array<[string, string]> = [];
+    for (let i = 0; i < this.count * 4; i += 4) all.push([this.name(i), this.value(i)]);
+    return all;
+  }
+
+  private name(i: number): string {
+    return this.source.slice(this.at[i], this.at[i + 1]);
+  }
+
+  private value(i: number): string {
+    return decodeXml(this.source.slice(this.at[i + 2], this.at[i + 3]));
+  }
+
+  /** @internal the scanner's: a new element's, in `source`. */
+  clear(source: string): void {
+    this.source = source;
+    this.count = 0;
+  }
+
+  /** @internal the scanner's */
+  add(nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+    const i = this.count * 4;
+    this.at[i] = nameStart;
+    this.at[i + 1] = nameEnd;
+    this.at[i + 2] = valueStart;
+    this.at[i + 3] = valueEnd;
+    this.count++;
+  }
+}
 
 export interface XmlEvents {
   open(name: string, attributes: Attributes): void;
@@ -58,22 +115,25 @@ function codePoint(code: number): string | undefined {
   return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
 }
 
-/** Space, tab, LF, CR. */
+/** Space, tab, LF, CR (no other character at or below space is allowed in XML). */
 function isSpace(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13;
+  return code <= 32;
 }
 
 export class XmlScanner {
   /** The unread end of the last chunk: a tag or text cut by the chunk boundary. */
   private rest = "";
+  /** The open elements' names as written, and as given to the events. */
   private readonly stack: string[] = [];
+  private readonly locals: string[] = [];
+  private readonly attributes = new Attributes();
 
   constructor(private readonly events: XmlEvents) {}
 
   write(chunk: string): void {
     const s = this.rest.length > 0 ? this.rest + chunk : chunk;
     const n = s.length;
-    const { events, stack } = this;
+    const { events, stack, locals } = this;
     let at = 0;
     while (at < n) {
       const lt = s.indexOf("<", at);
@@ -106,10 +166,18 @@ export class XmlScanner {
       if (kind === 47 /* / */) {
         const end = s.indexOf(">", lt + 2);
         if (end < 0) break;
-        const name = s.slice(lt + 2, end).trimEnd();
-        const open = stack.pop();
-        if (open !== name) throw new Error(`</${name}> closes <${open ?? "nothing"}>`);
-        events.close(localName(name));
+        // Compared in place: no string made for the millions of close tags of a sheet.
+        const open = stack[stack.length - 1];
+        const after = lt + 2 + (open?.length ?? 0);
+        if (
+          open === undefined ||
+          !s.startsWith(open, lt + 2) ||
+          (after !== end && s.slice(after, end).trim() !== "")
+        ) {
+          throw new Error(`</${s.slice(lt + 2, end).trim()}> closes <${open ?? "nothing"}>`);
+        }
+        stack.pop();
+        events.close(locals.pop() as string);
         at = end + 1;
         continue;
       }
@@ -132,14 +200,17 @@ export class XmlScanner {
     if (j >= n) return -1;
     const name = s.slice(lt + 1, j);
     if (name === "") throw new Error("a tag with no name");
-    const attributes: Attributes = {};
+    const { attributes } = this;
+    attributes.clear(s);
     for (;;) {
       while (j < n && isSpace(s.charCodeAt(j))) j++;
       if (j >= n) return -1;
       const code = s.charCodeAt(j);
       if (code === 62 /* > */) {
+        const local = localName(name);
         this.stack.push(name);
-        this.events.open(localName(name), attributes);
+        this.locals.push(local);
+        this.events.open(local, attributes);
         return j + 1;
       }
       if (code === 47 /* / */) {
@@ -152,15 +223,17 @@ export class XmlScanner {
       }
       const equals = s.indexOf("=", j);
       if (equals < 0) return -1;
-      const key = s.slice(j, equals).trimEnd();
+      let keyEnd = equals;
+      while (keyEnd > j && isSpace(s.charCodeAt(keyEnd - 1))) keyEnd--;
       let q = equals + 1;
       while (q < n && isSpace(s.charCodeAt(q))) q++;
       if (q >= n) return -1;
       const quote = s.charCodeAt(q);
-      if (quote !== 34 && quote !== 39) throw new Error(`<${name}>: attribute ${key} has no quotes`);
+      if (quote !== 34 && quote !== 39)
+        throw new Error(`<${name}>: attribute ${s.slice(j, keyEnd)} has no quotes`);
       const end = s.indexOf(quote === 34 ? '"' : "'", q + 1);
       if (end < 0) return -1;
-      attributes[key] = decodeXml(s.slice(q + 1, end));
+      attributes.add(j, keyEnd, q + 1, end);
       j = end + 1;
     }
   }

@@ -11,7 +11,7 @@ type Event = ["open", string, Record<string, string>] | ["text", string] | ["clo
 function scan(pieces: readonly string[]): Event[] {
   const events: Event[] = [];
   const scanner = new XmlScanner({
-    open: (name, attributes) => events.push(["open", name, attributes]),
+    open: (name, attributes) => events.push(["open", name, Object.fromEntries(attributes.entries())]),
     text: (value) => {
       const last = events.at(-1);
       if (last?.[0] === "text") last[1] += value;
