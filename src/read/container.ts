@@ -117,9 +117,9 @@ async function dataStart(handle: FileHandle, entry: ZipEntry): Promise<number | 
  */
 export async function* entryChunks(handle: FileHandle, entry: ZipEntry): AsyncGenerator<Buffer> {
   const start = await dataStart(handle, entry);
-  if (start === null) throw new Error(`${entry.name}: its entry header is missing`);
+  if (start === null) throw new Error("its entry header is missing");
   if (entry.method !== 0 && entry.method !== 8)
-    throw new Error(`${entry.name}: compression method ${entry.method} is not one Excel writes`);
+    throw new Error(`compression method ${entry.method} is not one Excel writes`);
   const data = fileRange(handle, start, entry.compressedSize);
   if (entry.method === 0) {
     yield* data;

@@ -22,7 +22,7 @@ import { entryChunks, verifyZip, type ZipEntry, zipEntries } from "./container.j
 import { mapHeader, type RequiredColumn } from "./headers.js";
 import type { RecordsRead } from "./records.js";
 import { isBlank, SheetRecords, texts } from "./sheet-records.js";
-import { sheetRows } from "./sheet-xml.js";
+import { type SheetEnd, type SheetRow, sheetRows } from "./sheet-xml.js";
 import { readParts, type SheetPart, type WorkbookParts } from "./workbook-parts.js";
 
 export interface WorkbookReadOptions {
@@ -67,10 +67,15 @@ async function passZero(
   return { size, mtimeMs, entries: (await zipEntries(handle, size)) ?? [] };
 }
 
-/** The rows of a sheet's XML, streamed from the zip. */
-function rowsOf(handle: FileHandle, sheet: SheetPart) {
-  if (!sheet.entry) throw new Error(`sheet "${sheet.name}" has no part in the zip`);
-  return sheetRows(entryChunks(handle, sheet.entry));
+/** The rows of a sheet's XML, streamed from the zip; a fault names the part. */
+async function* rowsOf(handle: FileHandle, sheet: SheetPart): AsyncGenerator<SheetRow[], SheetEnd> {
+  const { entry } = sheet;
+  if (!entry) throw new Error(`sheet "${sheet.name}" has no part in the zip`);
+  try {
+    return yield* sheetRows(entryChunks(handle, entry));
+  } catch (error) {
+    throw new Error(`${entry.name}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** The sheets whose first row is a payroll header (only when several and no --sheet). */
@@ -160,11 +165,7 @@ export async function readWorkbook(
         hint: "open it in Excel or LibreOffice and check it holds the payroll",
       });
     }
-    try {
-      rows = rowsOf(handle, chosen);
-    } catch (cause) {
-      throw damaged(file, cause);
-    }
+    rows = rowsOf(handle, chosen);
     // Notices grow while the rows are read (a totals row is only known at the end).
     const reading = new SheetRecords(file, chosen.name, parts, options, rows, notices);
     const header = await reading.header().catch((cause) => {

@@ -178,6 +178,42 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     expect(errorOf(rows, 4)).to.match(/number format "0\.00%" shows it as a percentage/);
   });
 
+  it("refuses a sheet whose XML is cut or mismatched, or that the workbook names but the zip lacks, naming the part", async () => {
+    const workbook = (sheet: string | null) => {
+      const parts: Record<string, string> = {
+        "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      };
+      if (sheet !== null) parts["xl/worksheets/sheet1.xml"] = sheet;
+      return handMade(parts);
+    };
+    const header = `<row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>`;
+    const refused = async (bytes: Buffer) => {
+      try {
+        await readBytes(bytes);
+      } catch (error) {
+        expect(error).to.be.instanceOf(BatchError);
+        return (error as BatchError).message;
+      }
+      throw new Error("expected the workbook to be refused");
+    };
+    expect(
+      await refused(
+        await workbook(`<worksheet xmlns="${MAIN}"><sheetData>${header}<row r="2"><c><v>1</v></row>`),
+      ),
+    ).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: <\/row> closes <c>\)$/,
+    );
+    expect(
+      await refused(await workbook(`<worksheet xmlns="${MAIN}"><sheetData>${header}<row r="2">`)),
+    ).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: the XML ends inside <row>\)$/,
+    );
+    expect(await refused(await workbook(null))).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(sheet "payroll" has no part in the zip\)$/,
+    );
+  });
+
   it("reads a workbook whose zip holds the sheets before the tab list (the zip's order is free)", async () => {
     const sheets = [{ name: "Nómina", rows: [HEADER, row("A", 1329000)] }];
     const { rows } = await read(sheets, { reorder: sheetsFirst });
