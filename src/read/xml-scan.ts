@@ -137,7 +137,16 @@ export class XmlScanner {
     let at = 0;
     while (at < n) {
       const lt = s.indexOf("<", at);
-      if (lt < 0) break; // text cut by the chunk's end: read whole with the next chunk
+      if (lt < 0) {
+        // Text up to the chunk's end: given now, but for an entity or CR LF the cut may split.
+        let end = n;
+        const amp = s.lastIndexOf("&");
+        if (amp >= at && s.indexOf(";", amp) < 0) end = amp;
+        if (end > at && s.charCodeAt(end - 1) === 13) end--;
+        if (end > at && events.text) events.text(decodeXml(s.slice(at, end)));
+        at = end;
+        break;
+      }
       if (lt > at && events.text) events.text(decodeXml(s.slice(at, lt)));
       at = lt;
       if (lt + 1 >= n) break;

@@ -59,6 +59,7 @@ const EVENTS: Event[] = [
   ["close", "c"],
   ["close", "row"],
   ["close", "worksheet"],
+  ["text", "\n"],
 ];
 
 describe("XML scanner", () => {
@@ -71,6 +72,17 @@ describe("XML scanner", () => {
       expect(scan([PART.slice(0, cut), PART.slice(cut)]), `cut at ${cut}`).to.deep.equal(EVENTS);
     }
     expect(scan([...PART])).to.deep.equal(EVENTS);
+  });
+
+  it("gives a long text as it comes, never holding it whole, an entity or CR LF cut by a chunk read whole", () => {
+    const given: string[] = [];
+    const scanner = new XmlScanner({ open() {}, close() {}, text: (value) => given.push(value) });
+    scanner.write("<t>abc &am");
+    scanner.write("p; d\r");
+    scanner.write("\nef");
+    scanner.write("gh</t>");
+    scanner.end();
+    expect(given).to.deep.equal(["abc ", "& d", "\nef", "gh"]);
   });
 
   it("reads line ends as XML does and leaves text without entities as it is", () => {
