@@ -6,8 +6,8 @@
  * What it reads: elements (names given without their namespace prefix), attributes in single
  * or double quotes, text, CDATA, the five named entities and character references; comments
  * and processing instructions are skipped. What it refuses, as damage: a document type
- * declaration (no Office writer emits one, and it could define entities), an unknown entity,
- * a close tag that does not match its open tag, an attribute without quotes, and a document
+ * declaration (no Office writer emits one, and it could define entities), an unknown entity
+ * (in text, or in an attribute value that is read), a close tag that does not match its open tag, an attribute without quotes, and a document
  * that ends inside a tag or with elements open. Namespaces are not resolved: SpreadsheetML's
  * element names are the same under any prefix.
  */
