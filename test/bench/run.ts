@@ -115,9 +115,9 @@ async function validateThroughput(dir: string): Promise<Figure> {
     if (parsed !== VALIDATE_ROWS) throw new Error(`csv-parse read ${parsed} rows, expected ${VALIDATE_ROWS}`);
 
     const report = join(dir, `validate-${run}.report.csv`);
-    process.exitCode = undefined;
     started = performance.now();
-    await validateCommand({
+    // Commands return their exit code (they never set it on `process`).
+    const exit = await validateCommand({
       csv: file,
       report,
       encoding: "auto",
@@ -130,10 +130,8 @@ async function validateThroughput(dir: string): Promise<Figure> {
       sandbox: false,
     });
     measured.push(performance.now() - started);
-    const exit = process.exitCode;
-    process.exitCode = undefined;
     if (exit !== 0)
-      throw new Error(`in-process validate set exit code ${exit} (the bench file should be all valid)`);
+      throw new Error(`in-process validate returned exit code ${exit} (the bench file should be all valid)`);
     await rm(report, { force: true });
     log(
       `validate run ${run}: csv-parse ${fmt.ms(reference.at(-1) as number)}, validate ${fmt.ms(measured.at(-1) as number)}`,
