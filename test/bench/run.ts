@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,whole-cycle] [--keep] [--cycle-rows 20000]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -21,6 +21,7 @@ import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
 import { pagingFigure } from "./paging.js";
+import { wholeCycleFigures } from "./whole-cycle.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
@@ -57,10 +58,12 @@ interface Options {
   out?: string;
   only?: Set<string>;
   keep: boolean;
+  /** Rows of the whole-cycle figures (default 20,000). */
+  cycleRows: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { keep: false };
+  const options: Options = { keep: false, cycleRows: 20_000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -71,7 +74,11 @@ function parseArgs(argv: string[]): Options {
     if (arg === "--out") options.out = value();
     else if (arg === "--only") options.only = new Set(value().split(","));
     else if (arg === "--keep") options.keep = true;
-    else throw new Error(`unknown argument ${arg}; expected --out <file>, --only <ids>, --keep`);
+    else if (arg === "--cycle-rows") options.cycleRows = Number(value());
+    else
+      throw new Error(
+        `unknown argument ${arg}; expected --out <file>, --only <ids>, --keep, --cycle-rows <n>`,
+      );
   }
   return options;
 }
@@ -652,6 +659,9 @@ async function main(): Promise<void> {
     await attempt("paging", "calls in each paging convention", () => pagingFigure({ cli: CLI, dir, seed }));
     await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
     await attempt("export", "export calls", () => exportFigure(dir, CLI));
+    await attempt("whole-cycle", "whole cycle, calls per row", () =>
+      wholeCycleFigures({ cli: CLI, dir, demoSeed: DEMO_SEED, log }, options.cycleRows),
+    );
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
@@ -671,6 +681,7 @@ async function main(): Promise<void> {
     "naive",
     "ceiling",
     "export",
+    "whole-cycle",
   ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;
