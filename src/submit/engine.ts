@@ -9,7 +9,7 @@
  * another) is noticed on the server: a request found there but unknown to the journal is
  * watched for a moment before anything is sent into it, a new request is looked up again
  * for a twin, and while a request is filled its `outputs_count` is compared, every few
- * creates and after every round, with what this run can account for (its journal, its rows
+ * hundred creates (watchPace) and after every round, with what this run can account for (its journal, its rows
  * in flight or unclear). An output it cannot account for stops the run (exit 4), naming it.
  *
  * Here: the run's rounds, its creates and their reconciling. Beside it: outcomes.ts (what
@@ -66,7 +66,10 @@ export interface SubmitOptions {
   settle?: Partial<SettlePolicy>;
   /** Called at fixed points of the run; the crash tests kill the process there. */
   checkpoint?: (point: "requests-ready" | "outputs-done") => void;
-  /** Creates into one request between two counts of its outputs (default 8). */
+  /**
+   * Creates into one request between two counts of its outputs (default 256, and never fewer
+   * than a sixteenth of the outputs the run knows there; see watchPace).
+   */
   watchEvery?: number;
   /** How long a request found on the server but not in the journal is watched before use (default 2 s; 0: not watched, for tests). */
   quietMs?: number;
@@ -82,7 +85,20 @@ export interface SubmitResult {
 
 const now = () => new Date().toISOString();
 
-const DEFAULT_WATCH_EVERY = 8;
+/**
+ * A count of a request's outputs reads the request, whose `outputs` relationship names every
+ * output: its size grows with the request. Every 256 creates keeps those reads under 0.4% of
+ * the calls, and never more often than every sixteenth of the outputs known keeps their bytes
+ * linear in the request's size (geometric spacing). A foreign output is harmless until a quote
+ * is accepted, and the quote gate refuses a request holding one; the count only stops the run
+ * sooner, and the exact count that ends every round catches a single one.
+ */
+const DEFAULT_WATCH_EVERY = 256;
+
+/** Creates into a request before its outputs are counted again. */
+export function watchPace(every: number, known: number): number {
+  return Math.max(every, Math.floor(known / 16));
+}
 const DEFAULT_QUIET_MS = 2_000;
 
 class Run implements RequestRun, WatchedRun {
@@ -325,7 +341,7 @@ class Run implements RequestRun, WatchedRun {
     if (this.halted) return null;
     const unclear = await this.create(requestId, row);
     const tally = this.tally(requestId);
-    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY))
+    if (++tally.sinceCheck >= watchPace(this.options.watchEvery ?? DEFAULT_WATCH_EVERY, tally.known.size))
       await watchRequest(this, requestId);
     return unclear;
   }
