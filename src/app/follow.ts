@@ -45,6 +45,9 @@ import { stopFor, withRerun } from "./stop.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 
+/** Seconds `quote` waits for the quotes by default: a slow port's 30 minutes and a margin. */
+export const DEFAULT_WAIT_S = 2_400;
+
 export interface FollowArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
   stateDir: string;
@@ -95,8 +98,10 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   return {
     steps,
     maxTotals,
-    waitMs: seconds("wait", args.wait, 600),
-    // Quotes come at `eta`, within seconds for most ports: a short poll, one GET per request.
+    // Bitex quotes some ports 30 minutes after request_quote (docs/design.md section 12): the
+    // default wait covers that, so `--until final` does not stop just because a quote is slow.
+    waitMs: seconds("wait", args.wait, DEFAULT_WAIT_S),
+    // Quotes come at `eta` (slept until); past it, or without one, a short poll.
     pollMs: Math.min(intervalMs, 2_000),
     timeoutMs: seconds("timeout", args.timeout, steps.includes("watch") ? 3_600 : 0),
     intervalMs,
@@ -129,6 +134,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
     checkpoint: session.checkpoint,
+    serverClock: connection.client,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;

@@ -32,6 +32,7 @@ import { type Completeness, type FilterCheck, keepMatching, PAGE_SIZE_PARAMS, re
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { keyScrubber } from "./scrub.js";
 import { ServerClock } from "./server-clock.js";
+import { ServerPace } from "./server-pace.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
 
@@ -112,6 +113,8 @@ export interface BitexClient {
   listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
+  /** Server ms per local ms as its `Date` headers show (server-pace.ts); null until known. */
+  serverPace(): number | null;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
 }
@@ -141,6 +144,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const random = options.random ?? Math.random;
   const serverClock = new ServerClock(options.localNow, options.onSkew);
+  const serverPace = new ServerPace(options.localNow);
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
@@ -205,6 +209,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     }
     const { status } = response;
     serverClock.observe(response.headers.get("date"));
+    serverPace.observe(response.headers.get("date"));
     // Error text may reach a log line, so a key echoed there is removed; a success body is
     // data, and redacting a short key inside it could change an id or an amount.
     const text = response.bodyText;
@@ -357,6 +362,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         actingAs === undefined ? undefined : id(actingAs),
       ),
     serverNow: () => serverClock.now(),
+    serverPace: () => serverPace.pace,
     close() {
       gate.close();
       transport.close();

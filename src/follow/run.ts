@@ -31,7 +31,17 @@ export interface FollowOptions {
   allowPartial: boolean;
   say(line: string): void;
   checkpoint?: (point: string) => void;
+  /**
+   * The server's clock, to sleep until a time it announced (a quote's `eta`) instead of
+   * polling; without it, waits poll every `pollMs`.
+   */
+  serverClock?: { serverNow(): Date; serverPace(): number | null };
 }
+
+/** `Date` has whole seconds: a wait for the server's time ends this much after it. */
+const ETA_MARGIN_MS = 1_000;
+/** The longest sleep before the request is read again, should the server's clock or eta move. */
+const MAX_ETA_SLEEP_MS = 300_000;
 
 const isFinalRequest = (request: ConciergeRequest | null) =>
   request !== null && (request.state === "finished" || request.state === "cancelled");
@@ -128,8 +138,9 @@ export class BatchFollow {
   }
 
   /**
-   * Polls only the requests waiting for a quote (one GET each), until none waits; false when
-   * the deadline or a signal came first. The outputs are listed again only after that.
+   * Reads only the requests waiting for a quote (one GET each), until none waits; false when
+   * the deadline or a signal came first. Between reads it sleeps until the earliest `eta`
+   * announced (see untilEta). The outputs are listed again only after that.
    */
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -142,13 +153,30 @@ export class BatchFollow {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
       if (waiting.length === 0) return true;
       if (Date.now() >= deadline || this.options.signal.aborted) return false;
-      await this.pause(Math.min(pollMs, deadline - Date.now()));
+      await this.pause(Math.min(this.untilEta(waiting, pollMs), deadline - Date.now()));
       await Promise.all(
         waiting.map(async (view) => {
           view.request = await this.options.api.getRequest((view.request as ConciergeRequest).id);
         }),
       );
     }
+  }
+
+  /**
+   * How long to sleep before reading `waiting` again: until the earliest `eta` they announced
+   * has passed on the server's clock (its pace followed, so an emulator's fast clock is too),
+   * at most MAX_ETA_SLEEP_MS; `pollMs` once it has passed, without an eta, or while the
+   * server's pace is not known yet.
+   */
+  private untilEta(waiting: readonly RequestView[], pollMs: number): number {
+    const clock = this.options.serverClock;
+    const pace = clock?.serverPace();
+    if (!clock || !pace) return pollMs;
+    const etas = waiting.map((view) => Date.parse(view.request?.eta ?? "")).filter(Number.isFinite);
+    if (etas.length === 0) return pollMs;
+    const aheadMs = Math.min(...etas) + ETA_MARGIN_MS - clock.serverNow().getTime();
+    if (aheadMs <= 0) return pollMs;
+    return Math.min(MAX_ETA_SLEEP_MS, Math.max(pollMs, aheadMs / pace));
   }
 
   /**
