@@ -194,6 +194,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   }
   // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
+  // The steps read the requests, listing outputs only where they must; the report lists them
+  // (once) where those reads could not show the quote's figures or the rows' latest states.
+  // Should that fail, the report shows what was read.
+  if (known) await follow.listForReport().catch(() => undefined);
   if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
     await writeOut();
   const remaining =

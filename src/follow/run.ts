@@ -14,7 +14,14 @@ import { portCountry } from "../ports.js";
 import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
-import { type FollowApi, type RequestView, readRequest } from "./read.js";
+import {
+  type FollowApi,
+  isListing,
+  outputsSignature,
+  type RequestView,
+  readRequest,
+  uniformState,
+} from "./read.js";
 import { runStep, type StepApi, stepDone } from "./steps.js";
 
 export interface FollowOptions {
@@ -62,17 +69,38 @@ export class BatchFollow {
 
   constructor(private readonly options: FollowOptions) {}
 
-  /** Reads every request of the batch; one read as finished or cancelled is not read again. */
-  async read(): Promise<RequestView[]> {
+  /**
+   * Reads every request of the batch; one read as finished or cancelled (and listed) is not
+   * read again. `light` and `stale`: see readRequest (one GET a request when its outputs
+   * need no listing); without them every request's outputs are listed.
+   */
+  async read(how: { light?: boolean; stale?: boolean } = {}): Promise<RequestView[]> {
     const { api, plan, past } = this.options;
     const before = new Map(this.views.map((view) => [view.planned.key, view]));
     this.views = await Promise.all(
       plan.requests.map(async (planned) => {
         const known = before.get(planned.key);
-        return known && isFinalRequest(known.request) ? known : readRequest(api, planned, past);
+        if (known && isFinalRequest(known.request) && known.source !== "journal") return known;
+        return readRequest(api, planned, past, { ...how, before: known });
       }),
     );
     return this.views;
+  }
+
+  /**
+   * Lists the outputs of every request whose view does not show them as the server holds
+   * them now (taken from the journal, or listed before their states changed): a report
+   * shows each row's figures as Bitex quoted them and its state as last listed.
+   */
+  async listForReport(): Promise<void> {
+    const { api, past } = this.options;
+    this.views = await Promise.all(
+      this.views.map(async (view) =>
+        !view.request || isListing(view, outputsSignature(view.request))
+          ? view
+          : readRequest(api, view.planned, past),
+      ),
+    );
   }
 
   /**
@@ -86,7 +114,7 @@ export class BatchFollow {
   async quote(waitMs: number, pollMs: number): Promise<void> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      await this.read();
+      await this.read({ light: true });
       const problems = this.views.flatMap((view) => {
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
@@ -185,7 +213,7 @@ export class BatchFollow {
    */
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
-    if (!this.readAfterQuotes) await this.read();
+    if (!this.readAfterQuotes) await this.read({ light: true });
     // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
     // accepted while some of its rows are missing can never take them any more.
     const gate = this.views.flatMap((view) =>
@@ -207,7 +235,7 @@ export class BatchFollow {
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
     await Promise.all(open.map((request) => runStep(this.stepContext(), "accept_quote", request)));
-    await this.read();
+    await this.read({ light: true });
     // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
     const after = checkGuard(
       this.views.flatMap((view) => (view.request ? [view.request] : [])),
@@ -243,7 +271,7 @@ export class BatchFollow {
     const deadline = Date.now() + timeoutMs;
     let said = "";
     for (;;) {
-      await this.read();
+      await this.read({ light: true, stale: true });
       this.options.checkpoint?.("status-read");
       await onRead?.();
       const outcomes = [...this.rowOutcomes(new Date()).values()];
@@ -279,6 +307,8 @@ export class BatchFollow {
     const outcomes = new Map<number, RowOutcome>();
     for (const view of this.views) {
       const requestId = view.request?.id ?? "";
+      // Every output in one state by the request's counters: that is each row's state now.
+      const uniform = uniformState(view.request);
       for (const row of view.planned.rows) {
         const output = view.byLine.get(row.line);
         const record = this.options.past.rows.get(row.line);
@@ -287,7 +317,7 @@ export class BatchFollow {
             status: "created",
             requestId,
             outputId: output.id,
-            state: output.state,
+            state: uniform ?? output.state,
             at: stamp,
             server: {
               requestState: view.request.state,
