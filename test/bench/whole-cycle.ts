@@ -94,6 +94,8 @@ export interface CycleOptions {
   faulty: boolean;
   demoSeed: string;
   timeoutMs?: number;
+  /** Default TIME_SCALE; the smoke test runs faster still. */
+  timeScale?: number;
 }
 
 /** Writes the payroll and a seed for `rows` rows into `dir` (once per size). */
@@ -117,11 +119,12 @@ export async function cycleInputs(dir: string, rows: number, demoSeed: string): 
 
 export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
   const { rows, style, faulty, dir } = options;
+  const scale = options.timeScale ?? TIME_SCALE;
   const file = await cycleInputs(dir, rows, options.demoSeed);
   const byKind: Record<string, number> = {};
   const sandbox = await startSandbox({
     seed: join(dir, `cycle-seed-${rows}.json`),
-    timeScale: TIME_SCALE,
+    timeScale: scale,
     faults: {
       rate_limit: 0,
       list_style: style.listStyle,
@@ -155,11 +158,11 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
         "--until",
         "final",
         "--rate",
-        String(RATE * TIME_SCALE),
+        String(RATE * scale),
         "--concurrency",
         "16",
         "--interval",
-        String(REFRESH_S / TIME_SCALE),
+        String(REFRESH_S / scale),
         "--quiet",
         ...[
           "--max-total",
@@ -174,7 +177,7 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
         env: {
           BITEX_API_KEY: sandbox.apiKey,
           BITEX_API_URL: sandbox.url,
-          BITEX_BATCH_SETTLE_MS: String(Math.round(SETTLE_MS / TIME_SCALE)),
+          BITEX_BATCH_SETTLE_MS: String(Math.round(SETTLE_MS / scale)),
           BENCH_USAGE_OUT: usageOut,
         },
         timeoutMs: options.timeoutMs ?? 1_800_000,
