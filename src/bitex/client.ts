@@ -105,6 +105,13 @@ export interface BitexClient {
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
+  /** One output, by its id (`GET /concierge_request_outputs/:id`). */
+  getOutput(id: string): Promise<ConciergeOutput>;
+  /**
+   * The most items one call of a list has returned so far (a whole list's items over its
+   * calls): what a listing costs, against reading items one by one. null before any list.
+   */
+  listPageSize(): number | null;
   listUsers(): Promise<User[]>;
   /**
    * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
@@ -145,6 +152,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const random = options.random ?? Math.random;
   const serverClock = new ServerClock(options.localNow, options.onSkew);
   const serverPace = new ServerPace(options.localNow);
+  let pageSizeSeen: number | null = null;
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
@@ -285,6 +293,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       ? keepMatching(path, listing.items, check)
       : { kept: listing.items, dropped: 0 };
     const { complete, pages, passes } = listing;
+    // A list that ends at an empty page made one call more than its pages of items.
+    const calls = Math.max(1, pages - (complete === "empty_page" ? 1 : 0));
+    if (listing.items.length > 0)
+      pageSizeSeen = Math.max(pageSizeSeen ?? 0, Math.floor(listing.items.length / calls));
     const request = label("GET", `${path}?${new URLSearchParams(filter)}`.replace(/\?$/, ""));
     options.onList?.({ request, complete, items: kept.length, dropped, pages, passes });
     try {
@@ -351,6 +363,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         { param: "filter[request_id]", field: "request_id", value: requestId },
         (items) => holdsEveryOutput(requestId, items),
       ),
+    getOutput: async (outputId) =>
+      call("GET", `/concierge_request_outputs/${id(outputId)}`, undefined, outputOf),
+    listPageSize: () => pageSizeSeen,
     listUsers: async () => listAll("/users", undefined, (user) => user),
     listWithdrawalInstructions: async (actingAs) =>
       listAll(
