@@ -284,8 +284,20 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         for (const name of PAGE_SIZE_PARAMS) query.set(name, String(MAX_PAGE_SIZE));
         return query;
       },
-      fetch: (query) =>
-        call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
+      fetch: async (query) => {
+        const page = await call(
+          "GET",
+          `${path}?${query}`,
+          undefined,
+          (document) => decodePage(document, type),
+          actingAs,
+        );
+        // A page that says its size (rich lists' meta) tells what a listing costs before one is long.
+        const size = page.meta?.page_size;
+        if (typeof size === "number" && Number.isSafeInteger(size) && size > 0)
+          pageSizeSeen = Math.max(pageSizeSeen ?? 0, size);
+        return page;
+      },
       linkQuery: (link) => linkQuery(link, path),
       proveWhole,
     });

@@ -73,6 +73,7 @@ function kindOf(line: string): string {
   if (/^\/concierge_requests\/[^/]+\/(request_quote|accept_quote)$/.test(path))
     return path.split("/").at(-1) as string;
   if (/^\/concierge_requests\/[^/]+$/.test(path)) return "read request";
+  if (/^\/concierge_request_outputs\/[^/]+$/.test(path)) return "read output";
   return `${method} ${path}`;
 }
 
