@@ -97,6 +97,8 @@ export interface CycleOptions {
   timeoutMs?: number;
   /** Default TIME_SCALE; the smoke test runs faster still. */
   timeScale?: number;
+  /** Node options for the client, e.g. a heap limit. */
+  nodeArgs?: string[];
 }
 
 /** Writes the payroll and a seed for `rows` rows into `dir` (once per size). */
@@ -145,6 +147,7 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
   try {
     const run = await runNode(
       [
+        ...(options.nodeArgs ?? []),
         "--import",
         preload,
         options.cli,
