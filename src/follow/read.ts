@@ -8,7 +8,7 @@
 import type { JournalState } from "../batch/journal.js";
 import { requestOutputs, requestsByExternalId } from "../batch/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
-import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
+import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
@@ -44,17 +44,7 @@ export interface RequestView {
 }
 
 /** Output states, each counted by the request's `outputs_<state>` attribute. */
-const COUNTED_STATES: readonly OutputState[] = [
-  "accepting",
-  "accepted",
-  "rejected",
-  "working",
-  "settling",
-  "settled",
-  "failed",
-  "returned",
-  "cancelled",
-];
+const COUNTED_STATES = [...OUTPUT_STATES] as OutputState[];
 
 function counter(request: ConciergeRequest, state: OutputState): number | null {
   const value = (request as unknown as Record<string, unknown>)[`outputs_${state}`];
