@@ -47,6 +47,8 @@ export interface FollowOptions {
 
 /** `Date` has whole seconds: a wait for the server's time ends this much after it. */
 const ETA_MARGIN_MS = 1_000;
+/** How long to wait before reading again while the server's pace is not known yet. */
+const PACE_UNKNOWN_WAIT_MS = 2_000;
 /** The longest sleep before the request is read again, should the server's clock or eta move. */
 const MAX_ETA_SLEEP_MS = 300_000;
 
@@ -193,13 +195,15 @@ export class BatchFollow {
   /**
    * How long to sleep before reading `waiting` again: until the earliest `eta` they announced
    * has passed on the server's clock (its pace followed, so an emulator's fast clock is too),
-   * at most MAX_ETA_SLEEP_MS; `pollMs` once it has passed, without an eta, or while the
+   * at most MAX_ETA_SLEEP_MS; `pollMs` once it has passed or without an eta; 2 s while the
    * server's pace is not known yet.
    */
   private untilEta(waiting: readonly RequestView[], pollMs: number): number {
     const clock = this.options.serverClock;
-    const pace = clock?.serverPace();
-    if (!clock || !pace) return pollMs;
+    if (!clock) return pollMs;
+    const pace = clock.serverPace();
+    // The pace needs two seconds of answers (server-pace.ts): look again once it can be known.
+    if (!pace) return Math.max(pollMs, PACE_UNKNOWN_WAIT_MS);
     const etas = waiting.map((view) => Date.parse(view.request?.eta ?? "")).filter(Number.isFinite);
     if (etas.length === 0) return pollMs;
     const aheadMs = Math.min(...etas) + ETA_MARGIN_MS - clock.serverNow().getTime();
