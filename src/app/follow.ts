@@ -46,6 +46,9 @@ import { stopFor, withRerun } from "./stop.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
 
+/** Seconds `quote` waits for the quotes by default: a slow port's 30 minutes and a margin. */
+export const DEFAULT_WAIT_S = 2_400;
+
 export interface FollowArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
   stateDir: string;
@@ -96,8 +99,10 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   return {
     steps,
     maxTotals,
-    waitMs: seconds("wait", args.wait, 600),
-    // Quotes come at `eta`, within seconds for most ports: a short poll, one GET per request.
+    // Bitex quotes some ports 30 minutes after request_quote (docs/design.md section 12): the
+    // default wait covers that, so `--until final` does not stop just because a quote is slow.
+    waitMs: seconds("wait", args.wait, DEFAULT_WAIT_S),
+    // Quotes come at `eta` (slept until); past it, or without one, a short poll.
     pollMs: Math.min(intervalMs, 2_000),
     timeoutMs: seconds("timeout", args.timeout, steps.includes("watch") ? 3_600 : 0),
     intervalMs,
@@ -130,6 +135,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
     checkpoint: session.checkpoint,
+    serverClock: connection.client,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -191,6 +197,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
   // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
+  // The steps read the requests, listing outputs only where they must; the report lists them
+  // (once) where those reads could not show the quote's figures or the rows' latest states.
+  // Should that fail, the report shows what was read.
+  if (known) await follow.listForReport().catch(() => undefined);
   if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
     await writeOut();
   const remaining =
