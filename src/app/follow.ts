@@ -12,6 +12,7 @@ import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from 
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
+import { MONEY_RULE, moneyJson, moneyLines, moneyOf } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
@@ -39,6 +40,7 @@ import {
   spendOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
+import { Problems, problemLines, problemsJson } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -133,8 +135,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
+  let written: ReportRow[] = [];
   const writeOut = async () => {
-    tally = await writeFollowReport(context, follow);
+    ({ tally, rows: written } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -205,8 +208,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           ),
         })
       : 0;
+  // Every row not paid in the end, named like an invalid row, even with --quiet.
+  const unpaid = new Problems();
+  for (const row of written) unpaid.addUnpaid(row, remainingPath(args.csv));
+  for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
+  const money = moneyOf(written);
   // Deadlines and countdowns are the server's: told by the server's clock.
-  out.summary([...requestLines(follow, connection.client.serverNow()), ...(tally ? tallyLines(tally) : [])]);
+  out.summary([
+    ...requestLines(follow, connection.client.serverNow()),
+    ...(tally ? tallyLines(tally) : []),
+    ...moneyLines(money),
+  ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
@@ -223,6 +235,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
+    money: moneyJson(money),
+    money_rule: MONEY_RULE,
+    problems_count: unpaid.count,
+    problems: problemsJson(unpaid),
     remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
@@ -237,7 +253,10 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
   );
 }
 
-async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFollow): Promise<Tally> {
+async function writeFollowReport(
+  { args, batch }: FollowContext,
+  follow: BatchFollow,
+): Promise<{ tally: Tally; rows: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
   const seen: ReportRow[] = [];
@@ -254,7 +273,7 @@ async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFo
     file: batch.loaded.file,
     asOf: now,
   });
-  return tallyRows(seen);
+  return { tally: tallyRows(seen), rows: seen };
 }
 
 function jsonOf(

@@ -4,6 +4,8 @@
  * side and state exactly as `export` prints them (totals.ts).
  */
 
+import { type CurrencyMoney, moneyOf } from "../report/money.js";
+import { moneySheetLines } from "../report/money-sheet.js";
 import type { XlsxTableOptions } from "../writers/xlsx.js";
 import type { ZoneClock } from "../writers/xlsx-cells.js";
 import type { SummaryLine } from "../writers/xlsx-lines.js";
@@ -19,6 +21,7 @@ export interface ExportSummary {
   requests: number;
   outputs: number;
   totals: readonly ExportTotal[];
+  money: readonly CurrencyMoney[];
   /** When the API was read. */
   asOf: Date;
 }
@@ -35,6 +38,7 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     line("Requests", summary.requests),
     line("Outputs", summary.outputs),
     line(),
+    ...moneySheetLines(summary.money),
     { cells: [EXPORT_TOTALS_TITLE], bold: true },
     { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
     ...summary.totals.map((t) =>
@@ -60,8 +64,21 @@ export function exportWorkbook(input: {
     tz: period.tz,
     summary: (clock) =>
       exportSummaryLines(
-        { period, payer, requests, outputs: rows.length, totals: exportTotals(rows), asOf },
+        {
+          period,
+          payer,
+          requests,
+          outputs: rows.length,
+          totals: exportTotals(rows),
+          money: exportMoney(rows),
+          asOf,
+        },
         clock,
       ),
   };
+}
+
+/** The money of an export: lines are a batch's, not the export's, so none is named. */
+export function exportMoney(rows: readonly ExportRow[]): CurrencyMoney[] {
+  return moneyOf(rows.map((row) => ({ ...row, line: undefined })));
 }

@@ -56,6 +56,10 @@ export const REPORT_TABLE = [
   // refused to make, so it is text, never a number.
   { name: "raw_amount", kind: "text" },
   { name: "raw_budget", kind: "text" },
+  // What the payer was charged for the row and what came back (report/money.ts): 0 for a
+  // rejected or cancelled row, which Bitex does not charge; empty until the request is funded.
+  { name: "charged_amount", kind: "money", currency: (row: ReportRow) => row.spend_currency },
+  { name: "refunded_amount", kind: "money", currency: (row: ReportRow) => row.spend_currency },
 ] as const satisfies readonly {
   name: string;
   kind: ReportCellKind;
@@ -89,6 +93,8 @@ export type Status = (typeof STATUSES)[number];
  * - `request_state`, `cancellation_reason`: the request's, as last read from the server.
  * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z": when the row's data
  *   was last read from the server (or decided locally, for rows never sent).
+ * - `charged_amount` / `refunded_amount`: rowMoney (report/money.ts): the spend charged once the
+ *   request is funded ("0.00" for a rejected or cancelled row), the spend of a returned payout.
  * - `extra`: the input's unknown columns kept by `--keep-columns`, by header name.
  */
 export interface ReportRow {
@@ -117,6 +123,8 @@ export interface ReportRow {
   updated_at: string;
   raw_amount: string;
   raw_budget: string;
+  charged_amount: string;
+  refunded_amount: string;
   extra?: Readonly<Record<string, string>>;
 }
 

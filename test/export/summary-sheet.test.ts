@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
+import { MONEY_RULE } from "../../src/report/money.js";
+import { MONEY_HEADER, MONEY_TITLE } from "../../src/report/money-sheet.js";
 import { ZoneClock } from "../../src/writers/xlsx-cells.js";
 
 describe("export/summary-sheet", () => {
@@ -14,6 +16,7 @@ describe("export/summary-sheet", () => {
           { currency: "USD", side: "spend", state: "accepting", rows: 1, amount: "99.90" },
           { currency: "USD", side: "spend", state: "cancelled", rows: 2, amount: "250.00" },
         ],
+        money: [],
         asOf: new Date("2026-12-01T02:30:00Z"),
       },
       new ZoneClock("America/Argentina/Buenos_Aires"),
@@ -27,6 +30,10 @@ describe("export/summary-sheet", () => {
       { cells: ["Payer", "113"] },
       { cells: ["Requests", 2] },
       { cells: ["Outputs", 3] },
+      { cells: [] },
+      { cells: [MONEY_TITLE], bold: true },
+      { cells: [...MONEY_HEADER], bold: true },
+      { cells: [`Rule: ${MONEY_RULE}`] },
       { cells: [] },
       { cells: [EXPORT_TOTALS_TITLE], bold: true },
       { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
