@@ -32,12 +32,15 @@ import {
   acceptedRequests,
   acceptRefusedHint,
   acceptRefusedLine,
+  alreadyAcceptedLine,
   guardLines,
   lostRequests,
   nextLine,
   partlyAccepted,
   requestLines,
   spendOf,
+  stageLine,
+  stageOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
@@ -145,7 +148,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         await follow.quote(plan.waitMs, plan.pollMs);
       } else if (step === "accept") {
         // A quote's deadline is the server's time: judged by the server's clock.
+        const sentBefore = follow.stepped;
+        follow.stepped = false;
         guard = await follow.accept(plan.maxTotals, () => connection.client.serverNow());
+        const acceptSent = follow.stepped;
+        follow.stepped ||= sentBefore;
         if (guard.problems.length > 0) {
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
@@ -155,7 +162,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
         // The server's figures, as read after the accepts.
-        out.info("accepted, within --max-total:");
+        if (!acceptSent) out.warn(await alreadyAcceptedLine(batch.journalPath));
+        out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
@@ -224,7 +232,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
     ]);
   }
-  const next = nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+  const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
+  const stage = stageOf(follow, allFinal);
+  const staged = stageLine(stage, (tally as Tally | null)?.rows ?? 0);
+  if (staged && known) out.warn(staged);
+  // One next step per run: a run that stops says its own (the error's hint), nothing else.
+  const next = stopped
+    ? null
+    : nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
@@ -235,6 +250,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
+    stage,
     money: moneyJson(money),
     money_rule: MONEY_RULE,
     problems_count: unpaid.count,

@@ -38,12 +38,13 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     line("Requests", summary.requests),
     line("Outputs", summary.outputs),
     line(),
-    ...moneySheetLines(summary.money),
     { cells: [EXPORT_TOTALS_TITLE], bold: true },
     { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
     ...summary.totals.map((t) =>
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
+    line(),
+    ...moneySheetLines(summary.money),
   ];
 }
 

@@ -239,6 +239,7 @@ export function moneyLines(
   grouped: (amount: string) => string = (a) => a,
 ): string[] {
   const lines: string[] = [];
+  let anySpend = false;
   const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
   for (const m of money) {
     const parts: string[] = [];
@@ -248,6 +249,7 @@ export function moneyLines(
       parts.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
     const spends = m.quoted.rows + m.charged.rows + m.refunded.rows > 0;
     if (spends) {
+      anySpend = true;
       parts.push(`quoted ${grouped(m.quoted.total)} (${rows(m.quoted.rows)})`);
       parts.push(`charged ${grouped(m.charged.total)} (${rows(m.charged.rows)})`);
       parts.push(`refunded ${grouped(m.refunded.total)} (${rows(m.refunded.rows)})`);
@@ -264,7 +266,8 @@ export function moneyLines(
       lines.push(`  ${m.currency} ${grouped(n.total)}: ${n.rows} ${WHY_WORDS[n.why]}${reasons}${where}`);
     }
   }
-  if (lines.length > 0) lines.push(`  (${MONEY_RULE})`);
+  // The rule explains quoted, charged, refunded and net: said once some are shown.
+  if (anySpend) lines.push(`  (${MONEY_RULE})`);
   return lines;
 }
 

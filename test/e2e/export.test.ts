@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { EXPORT_TOTALS_TITLE } from "../../src/export/summary-sheet.js";
+import { MONEY_RULE } from "../../src/report/money.js";
 import { type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
@@ -214,6 +215,60 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
         { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
       ],
+      // The rule (docs/design.md section 12, "Money"): the rejected payee is not charged; the
+      // returned payout is charged, then refunded; the cancelled request charges nothing.
+      money: [
+        {
+          currency: "ARS",
+          in_file_receive: { rows: 0, total: "0.00" },
+          in_file_spend: { rows: 0, total: "0.00" },
+          quoted: { rows: 5, total: "1618550.75" },
+          charged: { rows: 4, total: "1528550.75" },
+          refunded: { rows: 1, total: "1500000.50" },
+          net: "28550.25",
+          received: { rows: 0, total: "0.00" },
+          not_charged: [
+            { why: "rejected", rows: 1, total: "90000.00", lines: [], reasons: [] },
+            { why: "returned", rows: 1, total: "1500000.50", lines: [], reasons: [] },
+          ],
+        },
+        {
+          currency: "CLP",
+          in_file_receive: { rows: 0, total: "0" },
+          in_file_spend: { rows: 0, total: "0" },
+          quoted: { rows: 0, total: "0" },
+          charged: { rows: 0, total: "0" },
+          refunded: { rows: 0, total: "0" },
+          net: "0",
+          received: { rows: 1, total: "19000" },
+          not_charged: [],
+        },
+        {
+          currency: "USD",
+          in_file_receive: { rows: 0, total: "0.00" },
+          in_file_spend: { rows: 0, total: "0.00" },
+          quoted: { rows: 0, total: "0.00" },
+          charged: { rows: 0, total: "0.00" },
+          refunded: { rows: 0, total: "0.00" },
+          net: "0.00",
+          received: { rows: 0, total: "0.00" },
+          not_charged: [
+            { why: "cancelled", rows: 1, total: "250.00", lines: [], reasons: ["quote_not_accepted"] },
+          ],
+        },
+        {
+          currency: "UYU",
+          in_file_receive: { rows: 0, total: "0.00" },
+          in_file_spend: { rows: 0, total: "0.00" },
+          quoted: { rows: 0, total: "0.00" },
+          charged: { rows: 0, total: "0.00" },
+          refunded: { rows: 0, total: "0.00" },
+          net: "0.00",
+          received: { rows: 1, total: "10.00" },
+          not_charged: [],
+        },
+      ],
+      money_rule: MONEY_RULE,
       report: "export-2026-11.csv",
       exit_code: 0,
     });

@@ -31,14 +31,15 @@ describe("export/summary-sheet", () => {
       { cells: ["Requests", 2] },
       { cells: ["Outputs", 3] },
       { cells: [] },
-      { cells: [MONEY_TITLE], bold: true },
-      { cells: [...MONEY_HEADER], bold: true },
-      { cells: [`Rule: ${MONEY_RULE}`] },
-      { cells: [] },
       { cells: [EXPORT_TOTALS_TITLE], bold: true },
       { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
       { cells: ["USD", "spend", "accepting", 1, { money: "99.90", currency: "USD" }] },
       { cells: ["USD", "spend", "cancelled", 2, { money: "250.00", currency: "USD" }] },
+      { cells: [] },
+      { cells: [MONEY_TITLE], bold: true },
+      { cells: [...MONEY_HEADER], bold: true },
+      { cells: [`Rule: ${MONEY_RULE}`] },
+      { cells: [] },
     ]);
   });
 });
