@@ -7,15 +7,16 @@ import type { SummaryLine } from "../writers/xlsx-lines.js";
 import { type CurrencyMoney, MONEY_RULE, WHY_WORDS } from "./money.js";
 
 export const MONEY_TITLE = "Money per currency: quoted, charged, refunded, net";
+/** The figures to reconcile first, left, where a narrow window or a printed page shows them. */
 export const MONEY_HEADER = [
   "Currency",
-  "In the file (receive)",
-  "In the file (spend)",
   "Quoted",
   "Charged",
   "Refunded",
   "Net",
   "Received by payees",
+  "In the file (receive)",
+  "In the file (spend)",
 ] as const;
 export const NOT_CHARGED_TITLE = "Quoted but not charged, or refunded";
 
@@ -29,35 +30,42 @@ export function moneySheetLines(money: readonly CurrencyMoney[]): SummaryLine[] 
     lines.push({
       cells: [
         m.currency,
-        cash(m.inFileReceive.total),
-        cash(m.inFileSpend.total),
         cash(m.quoted.total),
         cash(m.charged.total),
         cash(m.refunded.total),
         cash(m.net),
         cash(m.received.total),
+        cash(m.inFileReceive.total),
+        cash(m.inFileSpend.total),
       ],
     });
   }
-  lines.push({ cells: [`Rule: ${MONEY_RULE}`] });
+  // One clause a row: a sheet's cell shows one line, and a long one runs off the page.
+  lines.push(...ruleLines().map((text): SummaryLine => ({ cells: [text] })));
   const reasons = money.flatMap((m) =>
     m.notCharged.map(
       (n): SummaryLine => ({
+        // The sentence last: it runs on into the empty cells to its right.
         cells: [
           m.currency,
-          `${WHY_WORDS[n.why]}${n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : ""}`,
           n.rows,
           { money: n.total, currency: m.currency },
           n.lines.join(", ") || null,
+          `${WHY_WORDS[n.why]}${n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : ""}`,
         ],
       }),
     ),
   );
   if (reasons.length > 0) {
     lines.push({ cells: [] }, { cells: [NOT_CHARGED_TITLE], bold: true });
-    lines.push({ cells: ["Currency", "Why", "Rows", "Total", "Lines"], bold: true });
+    lines.push({ cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true });
     lines.push(...reasons);
   }
   lines.push({ cells: [] });
   return lines;
+}
+
+/** The rule, one clause a line: "Rule: quoted: …", then "charged: …", … */
+export function ruleLines(): string[] {
+  return MONEY_RULE.split("; ").map((clause, i) => (i === 0 ? `Rule: ${clause}` : clause));
 }

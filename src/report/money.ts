@@ -242,29 +242,30 @@ export function moneyLines(
   let anySpend = false;
   const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
   for (const m of money) {
-    const parts: string[] = [];
+    const file: string[] = [];
     if (m.inFileReceive.rows > 0)
-      parts.push(`in the file ${grouped(m.inFileReceive.total)} to receive (${rows(m.inFileReceive.rows)})`);
+      file.push(`in the file ${grouped(m.inFileReceive.total)} to receive (${rows(m.inFileReceive.rows)})`);
     if (m.inFileSpend.rows > 0)
-      parts.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
-    const spends = m.quoted.rows + m.charged.rows + m.refunded.rows > 0;
-    if (spends) {
-      anySpend = true;
-      parts.push(`quoted ${grouped(m.quoted.total)} (${rows(m.quoted.rows)})`);
-      parts.push(`charged ${grouped(m.charged.total)} (${rows(m.charged.rows)})`);
-      parts.push(`refunded ${grouped(m.refunded.total)} (${rows(m.refunded.rows)})`);
-      parts.push(`net ${grouped(m.net)}`);
-    }
+      file.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
     if (m.received.rows > 0)
-      parts.push(`received by payees ${grouped(m.received.total)} (${rows(m.received.rows)})`);
-    if (parts.length === 0) continue;
-    lines.push(`money ${m.currency}: ${parts.join("; ")}`);
+      file.push(`received by payees ${grouped(m.received.total)} (${rows(m.received.rows)})`);
+    const spends = m.quoted.rows + m.charged.rows + m.refunded.rows > 0;
+    if (!spends) {
+      if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`);
+      continue;
+    }
+    anySpend = true;
+    // The figures to reconcile first, each reason they differ under them, then the file's.
+    lines.push(
+      `money ${m.currency}: quoted ${grouped(m.quoted.total)} (${rows(m.quoted.rows)}); charged ${grouped(m.charged.total)} (${rows(m.charged.rows)}); refunded ${grouped(m.refunded.total)} (${rows(m.refunded.rows)}); net ${grouped(m.net)}`,
+    );
     for (const n of m.notCharged) {
       const reasons = n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : "";
       const more = n.rows > n.lines.length ? ", …" : "";
       const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
       lines.push(`  ${m.currency} ${grouped(n.total)}: ${n.rows} ${WHY_WORDS[n.why]}${reasons}${where}`);
     }
+    if (file.length > 0) lines.push(`  ${m.currency} ${file.join("; ")}`);
   }
   // The rule explains quoted, charged, refunded and net: said once some are shown.
   if (anySpend) lines.push(`  (${MONEY_RULE})`);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
 import { MONEY_RULE } from "../../src/report/money.js";
-import { MONEY_HEADER, MONEY_TITLE } from "../../src/report/money-sheet.js";
+import { MONEY_HEADER, MONEY_TITLE, ruleLines } from "../../src/report/money-sheet.js";
 import { ZoneClock } from "../../src/writers/xlsx-cells.js";
 
 describe("export/summary-sheet", () => {
@@ -21,6 +21,8 @@ describe("export/summary-sheet", () => {
       },
       new ZoneClock("America/Argentina/Buenos_Aires"),
     );
+    // The rule, clause by clause, is the whole rule.
+    expect(ruleLines().join("; ")).to.equal(`Rule: ${MONEY_RULE}`);
     expect(lines).to.deep.equal([
       { cells: ["From", "2026-11-01"] },
       { cells: ["To (included)", "2026-11-30"] },
@@ -38,7 +40,7 @@ describe("export/summary-sheet", () => {
       { cells: [] },
       { cells: [MONEY_TITLE], bold: true },
       { cells: [...MONEY_HEADER], bold: true },
-      { cells: [`Rule: ${MONEY_RULE}`] },
+      ...ruleLines().map((line) => ({ cells: [line] })),
       { cells: [] },
     ]);
   });

@@ -10,8 +10,8 @@ import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
-import { MONEY_RULE, moneyOf } from "../../src/report/money.js";
-import { MONEY_TITLE } from "../../src/report/money-sheet.js";
+import { moneyOf } from "../../src/report/money.js";
+import { MONEY_TITLE, ruleLines } from "../../src/report/money-sheet.js";
 import { stateTotals } from "../../src/report/states.js";
 import { summarize } from "../../src/report/summary.js";
 import { openReportFile, writeReport } from "../../src/report/write.js";
@@ -224,18 +224,12 @@ describe("report/xlsx", () => {
     expect(table(sheet, SUMMARY_TITLES.quoted)).to.deep.equal([["ARS", 1, 1300000]]);
     const reconciled = moneyOf(ROWS);
     expect(table(sheet, MONEY_TITLE)).to.deep.equal([
-      ...reconciled.map((m) =>
-        [m.inFileReceive, m.inFileSpend, m.quoted, m.charged, m.refunded]
-          .reduce<ExcelJS.CellValue[]>(
-            (cells, figure) => {
-              cells.push(money(figure.total));
-              return cells;
-            },
-            [m.currency],
-          )
-          .concat([money(m.net), money(m.received.total)]),
-      ),
-      [`Rule: ${MONEY_RULE}`],
+      ...reconciled.map((m) => [
+        m.currency,
+        ...[m.quoted.total, m.charged.total, m.refunded.total, m.net, m.received.total].map(money),
+        ...[m.inFileReceive.total, m.inFileSpend.total].map(money),
+      ]),
+      ...ruleLines().map((line) => [line]),
     ]);
     // The settled ARS row was charged: quoted, charged and net all hold it.
     expect(reconciled.find((m) => m.currency === "ARS")).to.deep.include({
