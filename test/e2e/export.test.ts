@@ -70,6 +70,22 @@ async function readRows(path: string): Promise<{ header: string[]; rows: Row[] }
   return { header: header as string[], rows };
 }
 
+/** A currency's `money` entry of `--json` with every figure zero (`zero` in its decimals). */
+function noMoney(currency: string, zero: string) {
+  const none = { rows: 0, total: zero };
+  return {
+    currency,
+    in_file_receive: none,
+    in_file_spend: none,
+    quoted: none,
+    charged: none,
+    refunded: none,
+    net: zero,
+    received: none,
+    not_charged: [] as unknown[],
+  };
+}
+
 describe("export end to end (built CLI against a seeded emulator)", function () {
   this.timeout(120_000);
   let box: Sandbox;
@@ -219,54 +235,24 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       // returned payout is charged, then refunded; the cancelled request charges nothing.
       money: [
         {
-          currency: "ARS",
-          in_file_receive: { rows: 0, total: "0.00" },
-          in_file_spend: { rows: 0, total: "0.00" },
+          ...noMoney("ARS", "0.00"),
           quoted: { rows: 5, total: "1618550.75" },
           charged: { rows: 4, total: "1528550.75" },
           refunded: { rows: 1, total: "1500000.50" },
           net: "28550.25",
-          received: { rows: 0, total: "0.00" },
           not_charged: [
             { why: "rejected", rows: 1, total: "90000.00", lines: [], reasons: [] },
             { why: "returned", rows: 1, total: "1500000.50", lines: [], reasons: [] },
           ],
         },
+        { ...noMoney("CLP", "0"), received: { rows: 1, total: "19000" } },
         {
-          currency: "CLP",
-          in_file_receive: { rows: 0, total: "0" },
-          in_file_spend: { rows: 0, total: "0" },
-          quoted: { rows: 0, total: "0" },
-          charged: { rows: 0, total: "0" },
-          refunded: { rows: 0, total: "0" },
-          net: "0",
-          received: { rows: 1, total: "19000" },
-          not_charged: [],
-        },
-        {
-          currency: "USD",
-          in_file_receive: { rows: 0, total: "0.00" },
-          in_file_spend: { rows: 0, total: "0.00" },
-          quoted: { rows: 0, total: "0.00" },
-          charged: { rows: 0, total: "0.00" },
-          refunded: { rows: 0, total: "0.00" },
-          net: "0.00",
-          received: { rows: 0, total: "0.00" },
+          ...noMoney("USD", "0.00"),
           not_charged: [
             { why: "cancelled", rows: 1, total: "250.00", lines: [], reasons: ["quote_not_accepted"] },
           ],
         },
-        {
-          currency: "UYU",
-          in_file_receive: { rows: 0, total: "0.00" },
-          in_file_spend: { rows: 0, total: "0.00" },
-          quoted: { rows: 0, total: "0.00" },
-          charged: { rows: 0, total: "0.00" },
-          refunded: { rows: 0, total: "0.00" },
-          net: "0.00",
-          received: { rows: 1, total: "10.00" },
-          not_charged: [],
-        },
+        { ...noMoney("UYU", "0.00"), received: { rows: 1, total: "10.00" } },
       ],
       money_rule: MONEY_RULE,
       report: "export-2026-11.csv",

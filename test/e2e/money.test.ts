@@ -77,6 +77,30 @@ async function summaryMoney(path: string): Promise<Map<string, number[]>> {
   return found;
 }
 
+interface JsonMoney {
+  currency: string;
+  charged: { total: string };
+  refunded: { total: string };
+  net: string;
+}
+
+/** A `--json` object's charged, refunded and net for the currencies the emulator moved. */
+const reconciledOf = (money: JsonMoney[], movements: Map<string, Movements>) =>
+  money
+    .filter((m) => movements.has(m.currency))
+    .map((m) => ({ currency: m.currency, charged: m.charged.total, refunded: m.refunded.total, net: m.net }));
+
+/** A workbook's Summary says what the emulator moved, per currency. */
+async function expectSheetMoney(path: string, movements: Map<string, Movements>): Promise<void> {
+  const sheet = await summaryMoney(path);
+  for (const [currency, m] of movements)
+    expect(sheet.get(currency), `${path} ${currency}`).to.deep.equal([
+      Number(m.charged),
+      Number(m.refunded),
+      Number(m.net),
+    ]);
+}
+
 const spent = (movements: Map<string, Movements>) =>
   [...movements].map(([currency, m]) => ({ currency, charged: m.charged, refunded: m.refunded, net: m.net }));
 
@@ -115,22 +139,7 @@ describe("e2e: money you can reconcile", function () {
     const status = await run(["status", "payroll.csv", "--json", "--quiet"]);
     expect(status.code, status.stderr).to.equal(1);
     const json = JSON.parse(status.stdout);
-    const reported = (
-      json.money as {
-        currency: string;
-        charged: { total: string };
-        refunded: { total: string };
-        net: string;
-      }[]
-    )
-      .filter((m) => movements.has(m.currency))
-      .map((m) => ({
-        currency: m.currency,
-        charged: m.charged.total,
-        refunded: m.refunded.total,
-        net: m.net,
-      }));
-    expect(reported).to.deep.equal(spent(movements));
+    expect(reconciledOf(json.money, movements)).to.deep.equal(spent(movements));
     const uyu = json.money.find((m: { currency: string }) => m.currency === "UYU");
     expect(uyu.charged.total).to.equal("0.00");
     expect(uyu.not_charged.map((n: { why: string; rows: number }) => [n.why, n.rows])).to.deep.equal([
@@ -170,13 +179,7 @@ describe("e2e: money you can reconcile", function () {
     }
     expect(words.stdout).to.match(/^ {2}ARS \d+\.\d\d: 1 rejected payee\(s\), not charged; line\(s\) 11$/m);
     expect(words.stdout).to.match(/^ {2}USD \d+\.\d\d: 1 returned payout\(s\), refunded; line\(s\) 21$/m);
-    const sheet = await summaryMoney(join(dir, "status.xlsx"));
-    for (const [currency, m] of movements)
-      expect(sheet.get(currency), currency).to.deep.equal([
-        Number(m.charged),
-        Number(m.refunded),
-        Number(m.net),
-      ]);
+    await expectSheetMoney(join(dir, "status.xlsx"), movements);
 
     // export: the same money from the API alone, for the days the requests were made.
     const days = box
@@ -199,23 +202,7 @@ describe("e2e: money you can reconcile", function () {
     ]);
     expect(exported.code, exported.stderr).to.equal(0);
     const exportJson = JSON.parse(exported.stdout);
-    const fromExport = (exportJson.money as typeof json.money)
-      .filter((m: { currency: string }) => movements.has(m.currency))
-      .map(
-        (m: { currency: string; charged: { total: string }; refunded: { total: string }; net: string }) => ({
-          currency: m.currency,
-          charged: m.charged.total,
-          refunded: m.refunded.total,
-          net: m.net,
-        }),
-      );
-    expect(fromExport).to.deep.equal(spent(movements));
-    const exportSheet = await summaryMoney(join(dir, "export.xlsx"));
-    for (const [currency, m] of movements)
-      expect(exportSheet.get(currency), currency).to.deep.equal([
-        Number(m.charged),
-        Number(m.refunded),
-        Number(m.net),
-      ]);
+    expect(reconciledOf(exportJson.money, movements)).to.deep.equal(spent(movements));
+    await expectSheetMoney(join(dir, "export.xlsx"), movements);
   });
 });
