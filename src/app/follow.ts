@@ -162,7 +162,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
         // The server's figures, as read after the accepts.
-        if (!acceptSent) out.warn(await alreadyAcceptedLine(batch.journalPath));
+        if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath));
         out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
@@ -235,7 +235,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
   const stage = stageOf(follow, allFinal);
   const staged = stageLine(stage, (tally as Tally | null)?.rows ?? 0);
-  if (staged && known) out.warn(staged);
+  // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
+  if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
   const next = stopped
     ? null

@@ -21,22 +21,23 @@ export function journalStage(past: JournalState, allCreated: boolean): Stage {
   return stage;
 }
 
-/** The warning a log reader cannot take for "paid" (none once accepted), and the one next step. */
-export function stageWords(stage: Stage, rows: number, csv: string): { warn: string | null; next: string } {
+/** The notice a log reader cannot take for "paid" (none once accepted), and the one next step. */
+export function stageWords(stage: Stage, rows: number, csv: string): { notice: string | null; next: string } {
   if (stage === "staged") {
     return {
-      warn: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)`,
+      notice: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)`,
       next: `next: ${bitexCommand("quote", csv)}`,
     };
   }
   if (stage === "quoted") {
     return {
-      warn: "QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted",
+      notice:
+        "QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted",
       next: `next: ${bitexCommand("quote", csv)} (prints the quotes, their deadline and the accept command)`,
     };
   }
   return {
-    warn: null,
+    notice: null,
     next: `next: ${bitexCommand("status", csv)} (the quotes were accepted by an earlier run: it shows where each row is and what was charged)`,
   };
 }

@@ -387,7 +387,7 @@ async function submitWatched(
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok) {
         const words = stageWords(stage, total, args.csv);
-        if (words.warn) out.warn(words.warn);
+        if (words.notice) out.info(words.notice);
         out.summary([words.next]);
       }
       return created;

@@ -36,11 +36,13 @@ describe("app/submit-stage", () => {
 
   it("the words: STAGED or QUOTED, NOT PAID with one next step that pastes; none once accepted", () => {
     const staged = stageWords("staged", 48, "Sueldos Diciembre 2026.csv");
-    expect(staged.warn).to.match(/^STAGED, NOT PAID: 48 row\(s\) created in draft requests; nobody is paid/);
+    expect(staged.notice).to.match(
+      /^STAGED, NOT PAID: 48 row\(s\) created in draft requests; nobody is paid/,
+    );
     expect(staged.next).to.equal("next: bitex-batch quote 'Sueldos Diciembre 2026.csv'");
-    expect(stageWords("quoted", 48, "p.csv").warn).to.match(/^QUOTED, NOT PAID: /);
+    expect(stageWords("quoted", 48, "p.csv").notice).to.match(/^QUOTED, NOT PAID: /);
     const accepted = stageWords("accepted", 48, "p.csv");
-    expect(accepted.warn).to.equal(null);
+    expect(accepted.notice).to.equal(null);
     expect(accepted.next).to.match(/^next: bitex-batch status p\.csv \(the quotes were accepted/);
   });
 });

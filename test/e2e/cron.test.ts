@@ -10,9 +10,9 @@ import { execFile } from "node:child_process";
 import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
 import { CLI, cleanEnv, ROOT, runCli, tempDir } from "../helpers/cli.js";
-import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+import { apiEnv, DEMO_CSV, everyonePaidSeed, fastSandbox } from "../helpers/sandbox.js";
 
 /** The one command line of the README's cron block, and the manual cycle's first command. */
 async function readmeLines(): Promise<{ cron: string; stage: string }> {
@@ -50,12 +50,8 @@ describe("e2e: the README's cron line pays", function () {
   });
 
   it("runs the whole cycle to final states; a plain submit only stages, and says so", async () => {
-    const seed = await demoSeed();
     // Everyone is paid in this world, so the line ends with exit 0 and sends no mail.
-    for (const user of seed.users) user.compliance_state = "enabled";
-    for (const instruction of seed.withdrawal_instructions) instruction.outcome = "settled";
-    // The clock of `submit --sandbox`: the 30-minute quote comes in 30 s.
-    box = await startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 60 });
+    box = await fastSandbox(await everyonePaidSeed());
     const { cron, stage } = await readmeLines();
     expect(cron).to.include("--until final");
 

@@ -9,10 +9,10 @@ import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import type { Sandbox, Seed } from "../../src/sandbox/index.js";
 import { CLI, ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
-import { apiEnv, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, fastSandbox, sandbox } from "../helpers/sandbox.js";
 import { expectExactlyOnce, makeWorld, type WorldRow, worldCsv } from "../helpers/world.js";
 
 const csvOf = worldCsv;
@@ -145,7 +145,7 @@ describe("near-copies of a paid file", function () {
     // of the US payouts comes in 30 s. Its --max-total figures are the operator's own (the
     // README says so): this world's, the most its quotes spend plus a margin.
     await box?.close();
-    box = await startSandbox({ port: 0, seed: world.seed, faults: { rate_limit: 0 }, timeScale: 60 });
+    box = await fastSandbox(world.seed);
     await writeFile(join(dir, ".bitex-key"), `${box.apiKey}\n`, { mode: 0o600 });
     const command = cronLine
       .replace(/^(\S+\s+){5}/, "")
