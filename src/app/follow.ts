@@ -12,6 +12,7 @@ import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from 
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
+import { MONEY_RULE, moneyJson, moneyLines, moneyOf } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
@@ -31,15 +32,19 @@ import {
   acceptedRequests,
   acceptRefusedHint,
   acceptRefusedLine,
+  alreadyAcceptedLine,
   guardLines,
   lostRequests,
   nextLine,
   partlyAccepted,
   requestLines,
   spendOf,
+  stageLine,
+  stageOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
+import { Problems, problemLines, problemsJson } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -140,8 +145,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
+  let written: ReportRow[] = [];
   const writeOut = async () => {
-    tally = await writeFollowReport(context, follow);
+    ({ tally, rows: written } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -149,7 +155,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         await follow.quote(plan.waitMs, plan.pollMs);
       } else if (step === "accept") {
         // A quote's deadline is the server's time: judged by the server's clock.
+        const sentBefore = follow.stepped;
+        follow.stepped = false;
         guard = await follow.accept(plan.maxTotals, () => connection.client.serverNow());
+        const acceptSent = follow.stepped;
+        follow.stepped ||= sentBefore;
         if (guard.problems.length > 0) {
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
@@ -159,7 +169,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
         // The server's figures, as read after the accepts.
-        out.info("accepted, within --max-total:");
+        if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath));
+        out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
@@ -218,14 +229,31 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           ),
         })
       : 0;
+  // Every row not paid in the end, named like an invalid row, even with --quiet.
+  const unpaid = new Problems();
+  for (const row of written) unpaid.addUnpaid(row, remainingPath(args.csv));
+  for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
+  const money = moneyOf(written);
   // Deadlines and countdowns are the server's: told by the server's clock.
-  out.summary([...requestLines(follow, connection.client.serverNow()), ...(tally ? tallyLines(tally) : [])]);
+  out.summary([
+    ...requestLines(follow, connection.client.serverNow()),
+    ...(tally ? tallyLines(tally) : []),
+    ...moneyLines(money),
+  ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
     ]);
   }
-  const next = nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+  const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
+  const stage = stageOf(follow, allFinal);
+  const staged = stageLine(stage, (tally as Tally | null)?.rows ?? 0);
+  // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
+  if (staged && known) out.info(staged);
+  // One next step per run: a run that stops says its own (the error's hint), nothing else.
+  const next = stopped
+    ? null
+    : nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
@@ -236,6 +264,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
+    stage,
+    money: moneyJson(money),
+    money_rule: MONEY_RULE,
+    problems_count: unpaid.count,
+    problems: problemsJson(unpaid),
     remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
@@ -250,7 +283,10 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
   );
 }
 
-async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFollow): Promise<Tally> {
+async function writeFollowReport(
+  { args, batch }: FollowContext,
+  follow: BatchFollow,
+): Promise<{ tally: Tally; rows: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
   const seen: ReportRow[] = [];
@@ -267,7 +303,7 @@ async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFo
     file: batch.loaded.file,
     asOf: now,
   });
-  return tallyRows(seen);
+  return { tally: tallyRows(seen), rows: seen };
 }
 
 function jsonOf(
