@@ -74,6 +74,7 @@ export async function finish(out: Console, input: FinishInput): Promise<number> 
     extraColumns: input.extraColumns,
     batchId: input.batchId,
     file: input.file,
+    tz: out.zone,
   });
   return printSummary(out, { ...input, problems }, builder.result());
 }

@@ -2,7 +2,6 @@
  * The words of the follow-through: each request's state, the guard's figures, the next
  * command, and what an accept refused, partly done or found above the guard says.
  */
-import { differenceInMinutes, format as formatDate } from "date-fns";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
@@ -11,17 +10,11 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
+import { deadlineWords } from "../time.js";
 import type { Console } from "./session.js";
 
-const local = (iso: string | null) => (iso ? formatDate(new Date(iso), "yyyy-MM-dd HH:mm:ss") : "?");
-
-function deadline(iso: string | null, now: Date): string {
-  if (!iso) return "no deadline given";
-  const minutes = differenceInMinutes(new Date(iso), now);
-  return `${local(iso)} (${minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`})`;
-}
-
-export function requestLines(follow: BatchFollow, now: Date): string[] {
+/** `now`: the server's clock, whose times the deadlines are; `zone`: the operator's. */
+export function requestLines(follow: BatchFollow, now: Date, zone: string): string[] {
   return follow.views.flatMap(({ planned, request }) => {
     if (!request) return [];
     const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
@@ -31,9 +24,9 @@ export function requestLines(follow: BatchFollow, now: Date): string[] {
         : `, spends ${padScale(request.total_to_spend, minorUnits(senderCurrency(request)))} ${senderCurrency(request)}`;
     const when =
       request.state === "quoted"
-        ? `; accept before ${deadline(request.accept_quote_before, now)}`
+        ? `; accept before ${deadlineWords(request.accept_quote_before, now, zone)}`
         : request.state === "quote_accepted"
-          ? `; funds needed by ${deadline(request.provision_funds_before, now)}`
+          ? `; funds needed by ${deadlineWords(request.provision_funds_before, now, zone)}`
           : request.state === "cancelled"
             ? ` (${request.cancellation_reason ?? "no reason given"})`
             : "";
@@ -49,7 +42,13 @@ export function guardLines(guard: GuardResult): string[] {
 }
 
 /** The next command, when the batch is not final yet. */
-export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | null): string | null {
+export function nextLine(
+  csv: string,
+  follow: BatchFollow,
+  guard: GuardResult | null,
+  now: Date,
+  zone: string,
+): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
@@ -62,7 +61,7 @@ export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | 
       .map((view) => view.request?.accept_quote_before)
       .filter((at): at is string => typeof at === "string")
       .sort()[0];
-    return `next: bitex-batch accept ${csv} ${spend || "--max-total CUR=AMOUNT"}${first ? ` before ${local(first)}` : ""}`;
+    return `next: bitex-batch accept ${csv} ${spend || "--max-total CUR=AMOUNT"}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
   }
   if (follow.openRows() > 0) return `next: bitex-batch status ${csv} --watch`;
   return null;

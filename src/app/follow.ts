@@ -15,6 +15,7 @@ import type { ReportRow } from "../report/columns.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
+import { deadlineWords } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
 import {
@@ -128,6 +129,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     settleMs: 1_000,
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
+    tellTime: (iso) => deadlineWords(iso, connection.client.serverNow(), out.zone),
     checkpoint: session.checkpoint,
   });
   let stopped: BatchError | null = null;
@@ -206,13 +208,22 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         })
       : 0;
   // Deadlines and countdowns are the server's: told by the server's clock.
-  out.summary([...requestLines(follow, connection.client.serverNow()), ...(tally ? tallyLines(tally) : [])]);
+  out.summary([
+    ...requestLines(follow, connection.client.serverNow(), out.zone),
+    ...(tally ? tallyLines(tally) : []),
+  ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
     ]);
   }
-  const next = nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+  const next = nextLine(
+    args.csv,
+    follow,
+    guard ?? (follow.views.length ? spendOf(follow) : null),
+    connection.client.serverNow(),
+    out.zone,
+  );
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   if (next) out.summary([next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
@@ -237,7 +248,7 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
   );
 }
 
-async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFollow): Promise<Tally> {
+async function writeFollowReport({ args, batch, out }: FollowContext, follow: BatchFollow): Promise<Tally> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
   const seen: ReportRow[] = [];
@@ -253,6 +264,7 @@ async function writeFollowReport({ args, batch }: FollowContext, follow: BatchFo
     batchId: batch.loaded.batchId,
     file: batch.loaded.file,
     asOf: now,
+    tz: out.zone,
   });
   return tallyRows(seen);
 }

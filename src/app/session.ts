@@ -24,6 +24,8 @@ export interface Console {
   readonly stream: NodeJS.WritableStream;
   readonly quiet: boolean;
   readonly jsonMode: boolean;
+  /** The operator's IANA zone: every time shown to them is told in it (src/time.ts). */
+  readonly zone: string;
   /** A progress bar is drawn on the terminal's last line (true) or gone (false). */
   barShown(shown: boolean): void;
 }

@@ -2,6 +2,7 @@
 import type { Console, Io } from "../app/session.js";
 import { BatchError } from "../errors.js";
 import { redactor } from "../redact.js";
+import { humanTime, operatorZone } from "../time.js";
 
 export interface ConsoleOptions {
   json?: boolean;
@@ -13,6 +14,8 @@ export interface ConsoleOptions {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Takes the `--json` object instead of stdout (Io.json). */
   jsonSink?: (value: Record<string, unknown>) => void;
+  /** The operator's IANA zone (checked): every time shown is in it [default: this machine's]. */
+  zone?: string;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface ConsoleOptions {
  * so together they are a usage error; the key (when there is one) is redacted everywhere.
  */
 export function reportCommandOutput(
-  args: { json: boolean; quiet: boolean; report?: string; io?: Io },
+  args: { json: boolean; quiet: boolean; report?: string; tz?: string; io?: Io },
   apiKey?: string,
 ): Console {
   if (args.json && args.report === "-")
@@ -33,6 +36,7 @@ export function reportCommandOutput(
     stdout: args.io?.stdout,
     stderr: args.io?.stderr,
     jsonSink: args.io?.json,
+    zone: operatorZone(args.tz, args.io?.env),
   });
 }
 
@@ -40,13 +44,13 @@ export function createConsole(options: ConsoleOptions): Console {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const redact = redactor(options.secrets ?? []);
+  const zone = options.zone ?? operatorZone(undefined);
   let bar = false;
   // Over a bar, a line first clears it (the bar draws itself again below): nothing garbles.
   const toErr = (line: string) => stderr.write(`${bar ? "\r\x1b[2K" : ""}${redact(line)}\n`);
   // A log file or cron mail: each notice carries when it happened (a terminal has a clock).
   const stamped = !stderr.isTTY;
-  const notice = (line: string) =>
-    toErr(stamped ? `${new Date().toISOString().slice(0, 19)}Z ${line}` : line);
+  const notice = (line: string) => toErr(stamped ? `${humanTime(new Date(), zone)} ${line}` : line);
   const quiet = options.quiet ?? false;
   const jsonMode = options.json ?? false;
   return {
@@ -71,5 +75,6 @@ export function createConsole(options: ConsoleOptions): Console {
     stream: stderr,
     quiet,
     jsonMode,
+    zone,
   };
 }

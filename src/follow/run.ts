@@ -30,6 +30,8 @@ export interface FollowOptions {
   /** `--allow-partial`: rows that failed to create are left out of the quote. */
   allowPartial: boolean;
   say(line: string): void;
+  /** A server's time (an eta) as the operator reads it, counted down by the server's clock. */
+  tellTime(iso: string): string;
   checkpoint?: (point: string) => void;
 }
 
@@ -136,7 +138,7 @@ export class BatchFollow {
     const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
     if (first.length > 0)
       this.options.say(
-        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${eta.sort().at(-1)})` : ""}`,
+        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${this.options.tellTime(eta.sort().at(-1) as string)})` : ""}`,
       );
     for (;;) {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");

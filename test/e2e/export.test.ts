@@ -189,7 +189,10 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(rows).to.deep.equal(expectedBuenosAires(true));
     expect((await stat(join(dir, "export-2026-11.csv"))).mode & 0o777).to.equal(0o600);
 
-    const summary = JSON.parse(result.stdout);
+    const { started_at, finished_at, ...summary } = JSON.parse(result.stdout);
+    // When the run started and ended, in the zone's offset (Buenos Aires has no DST: -03:00).
+    for (const at of [started_at, finished_at]) expect(at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-03:00$/);
+    expect(Date.parse(finished_at)).to.be.at.least(Date.parse(started_at));
     expect(summary).to.deep.equal({
       command: "export",
       // every --json object carries problems and error (docs/design.md section 3)

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { checkZone, type PeriodArgs, periodOf, zonedTimestamp } from "../../src/export/period.js";
+import { type PeriodArgs, periodOf } from "../../src/export/period.js";
+import { checkZone, isoTime } from "../../src/time.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 
@@ -128,8 +129,8 @@ describe("export period", () => {
     ["2026-12-01T12:00:00Z", "Asia/Kolkata", "2026-12-01T17:30:00+05:30"],
   ];
   for (const [iso, zone, text] of stamps) {
-    it(`zonedTimestamp ${iso} in ${zone} → ${text}`, () => {
-      expect(zonedTimestamp(new Date(iso), zone)).to.equal(text);
+    it(`isoTime ${iso} in ${zone} → ${text}`, () => {
+      expect(isoTime(new Date(iso), zone)).to.equal(text);
     });
   }
 });

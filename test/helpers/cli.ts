@@ -28,6 +28,12 @@ export interface CliOptions {
 }
 
 /** Where a test's runs keep their journals and locks unless it says otherwise: never the real home. */
+/** A log line's time: the one human form, in the operator's zone (src/time.ts). */
+export const LOG_STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d /;
+
+/** JSON's times: ISO 8601 with the zone's offset ("Z" in UTC). */
+export const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
+
 export const stateDirOf = (cwd: string) => join(cwd, ".state", "bitex-batch");
 
 /**
