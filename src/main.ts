@@ -13,6 +13,7 @@ import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
 import { ConfigError } from "./bitex/failure.js";
 import { GateClosedError } from "./bitex/gate.js";
+import { logStamp } from "./commands/console.js";
 import {
   API_FLAGS,
   apiOf,
@@ -349,10 +350,13 @@ export function reportFailure(
   error: unknown,
   debug: boolean,
   secrets: readonly string[],
-  stderr: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean },
+  zone = "UTC",
 ): number {
   const redact = redactor(secrets);
-  const say = (line: string) => stderr.write(`${redact(line)}\n`);
+  // In a log, the error's lines carry their time as every other line does.
+  const stamp = logStamp(stderr, zone);
+  const say = (line: string) => stderr.write(`${stamp(redact(line))}\n`);
   // A file of this machine that could not be written or read: words, not "unexpected error".
   const failure = asFailure(error);
   const code = exitCodeFor(failure);
@@ -400,8 +404,8 @@ export function jsonOutcome(
   return value;
 }
 
-/** The zone of the JSON's times: the run's `--tz`, else the operator's; UTC for a zone refused. */
-function jsonZone(args: readonly string[], env: NodeJS.ProcessEnv): string {
+/** The zone of the run's last words and JSON times: `--tz`, else the operator's; UTC for a zone refused. */
+function runZone(args: readonly string[], env: NodeJS.ProcessEnv): string {
   const at = args.findIndex((arg) => arg === "--tz" || arg.startsWith("--tz="));
   const given = at < 0 ? undefined : args[at]?.startsWith("--tz=") ? args[at]?.slice(5) : args[at + 1];
   try {
@@ -442,12 +446,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     exitCode = ran.exit ?? EXIT.ok;
   } catch (error) {
     failed = error;
-    exitCode = reportFailure(error, debug, secretsOf(io.env), io.stderr);
+    exitCode = reportFailure(error, debug, secretsOf(io.env), io.stderr, runZone(args, io.env));
   }
   // --help and --version print no JSON; every run of a command (done or failed) prints one object.
   if (json && (produced !== undefined || failed !== undefined || ran.exit !== undefined)) {
     const redact = redactor(secretsOf(io.env));
-    const zone = jsonZone(args, io.env);
+    const zone = runZone(args, io.env);
     const span = { startedAt: isoTime(startedAt, zone), finishedAt: isoTime(new Date(), zone) };
     io.stdout.write(`${redact(JSON.stringify(jsonOutcome(args, produced, exitCode, failed, span)))}\n`);
   }

@@ -1,7 +1,7 @@
 /** The terminal side of a run's words: the Console a session writes to, on real streams. */
 import type { Console, Io } from "../app/session.js";
 import { BatchError } from "../errors.js";
-import { redactor } from "../redact.js";
+import { implausibleSecret, redactor } from "../redact.js";
 import { humanTime, operatorZone } from "../time.js";
 
 export interface ConsoleOptions {
@@ -46,22 +46,26 @@ export function createConsole(options: ConsoleOptions): Console {
   const redact = redactor(options.secrets ?? []);
   const zone = options.zone ?? operatorZone(undefined);
   let bar = false;
+  // A log file or cron mail: every line carries when it happened (a terminal has a clock).
+  const stamp = logStamp(stderr, zone);
   // Over a bar, a line first clears it (the bar draws itself again below): nothing garbles.
-  const toErr = (line: string) => stderr.write(`${bar ? "\r\x1b[2K" : ""}${redact(line)}\n`);
-  // A log file or cron mail: each notice carries when it happened (a terminal has a clock).
-  const stamped = !stderr.isTTY;
-  const notice = (line: string) => toErr(stamped ? `${humanTime(new Date(), zone)} ${line}` : line);
+  const toErr = (line: string) => stderr.write(`${bar ? "\r\x1b[2K" : ""}${stamp(redact(line))}\n`);
   const quiet = options.quiet ?? false;
   const jsonMode = options.json ?? false;
+  for (const secret of options.secrets ?? []) {
+    const warning = implausibleSecret(secret);
+    if (warning) toErr(`warning: ${warning}`);
+  }
   return {
     info: (line) => {
-      if (!quiet) notice(line);
+      if (!quiet) toErr(line);
     },
     warn: toErr,
     summary: (lines) => {
       if (quiet) return;
-      const target = jsonMode || options.stdoutTaken ? stderr : stdout;
-      for (const line of lines) target.write(`${redact(line)}\n`);
+      // stdout (the run's product, read by scripts) stays as it is; stderr is the log.
+      if (jsonMode || options.stdoutTaken) for (const line of lines) toErr(line);
+      else for (const line of lines) stdout.write(`${redact(line)}\n`);
     },
     json: (value) => {
       if (!jsonMode) return;
@@ -77,4 +81,12 @@ export function createConsole(options: ConsoleOptions): Console {
     jsonMode,
     zone,
   };
+}
+
+/**
+ * What a line on `stream` begins with: nothing on a terminal, the time in a log (stderr
+ * redirected to a file or cron's mail), in the one human form of the operator's zone.
+ */
+export function logStamp(stream: { isTTY?: boolean }, zone: string): (line: string) => string {
+  return stream.isTTY ? (line) => line : (line) => `${humanTime(new Date(), zone)} ${line}`;
 }

@@ -228,8 +228,20 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(result.stderr).to.not.include(box.apiKey);
   });
 
+  it("without --tz, the operator's zone (TZ): Buenos Aires' November, 22:00 on November 30 in it, the zone printed", async () => {
+    const result = await cli(["--month", "2026-11", "--report", "local.csv"], { TZ: BA });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout.split("\n")[0]).to.equal(
+      `period 2026-11-01 to 2026-11-30, time zone ${BA} (2026-11-01T00:00:00-03:00 to 2026-12-01T00:00:00-03:00, end excluded)`,
+    );
+    const { rows } = await readRows(join(dir, "local.csv"));
+    expect(rows).to.deep.equal(expectedBuenosAires(true));
+    // Request 9, made 2026-12-01T01:00Z (December in UTC), is 22:00 on November 30 in Buenos Aires.
+    expect(rows.map((row) => [row[0], row[8]])).to.deep.include(["9", "2026-11-30T22:00:00-03:00"]);
+  });
+
   it("the same month in UTC moves the edge requests: 6 is in, 9 and 10 are out", async () => {
-    const result = await cli(["--month", "2026-11", "--report", "utc.csv"]);
+    const result = await cli(["--month", "2026-11", "--tz", "UTC", "--report", "utc.csv"]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.split("\n")[0]).to.equal(
       "period 2026-11-01 to 2026-11-30, time zone UTC (2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z, end excluded)",

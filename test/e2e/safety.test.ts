@@ -31,7 +31,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
   }
 }
 
-const firstLine = (result: CliResult) => result.stderr.split("\n")[0];
+const firstLine = (result: CliResult) => result.log.split("\n")[0];
 
 describe("nobody is paid twice, whatever the operator does", function () {
   this.timeout(120_000);

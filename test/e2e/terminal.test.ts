@@ -131,9 +131,9 @@ describe("terminal and log output", function () {
         env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: gateway.url },
       });
       expect(result.code, result.stderr).to.equal(0);
-      const lines = result.stderr.trimEnd().split("\n");
-      expect(result.stderr).to.not.include("\r");
-      expect(result.stderr).to.not.include(ESC);
+      const lines = result.log.trimEnd().split("\n");
+      expect(result.log).to.not.include("\r");
+      expect(result.log).to.not.include(ESC);
       for (const line of lines) expect(line).to.match(LOG_STAMP);
       const outage = lines.filter((line) => /API (unreachable since|back after)/.test(line));
       expect(outage).to.have.length(2);
