@@ -113,6 +113,8 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
     ...(input.payees === undefined ? {} : { payees: input.payees }),
     problems_count: input.problems?.count ?? 0,
     problems: problemsJson(input.problems),
+    // submit has one shape: what --until adds (the follow-through's reading) is null without it.
+    ...(input.command === "submit" ? { by_state: null, settled: null, requests: null } : {}),
   });
   return exitCode;
 }
