@@ -147,6 +147,27 @@ describe("terminal and log output", function () {
     }
   });
 
+  it("a run resumed after a kill says how long it waits for the calls the killed run left in flight", async () => {
+    box = await sandbox({ latency_ms: 300 });
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "8000" };
+    const first = spawnCli(["submit", "payroll.csv", "--rate", "1000", "--concurrency", "4"], {
+      cwd: dir,
+      env,
+    });
+    await waitFor(() => (box?.state().outputs.length ?? 0) >= 5, "5 outputs");
+    // Killed with creates in flight: their outcome is unknown to the journal.
+    first.child.kill("SIGKILL");
+    await first.done;
+    const again = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr, again.stderr).to.match(
+      /^waiting [1-8] s for calls the last run may have left in flight \(so that nothing is sent twice\)$/m,
+    );
+    expect(box.state().outputs).to.have.length(48);
+  });
+
   it("on a terminal (pty): a resumed run says so before the bar, and the bar starts at the rows already created", async () => {
     box = await sandbox({ latency_ms: 40 });
     const dir = await tempDir();
