@@ -37,6 +37,7 @@ import {
   nextLine,
   partlyAccepted,
   requestLines,
+  sandboxGoneLine,
   spendOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
@@ -225,7 +226,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     out.zone,
   );
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
-  if (next) out.summary([next]);
+  // The embedded emulator ends with this run: a next step against it could not work.
+  if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
   const exitCode = stopped
     ? exitCodeFor(stopped)

@@ -26,6 +26,7 @@ import type { ReportFormat } from "../writers/dialect.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
+import { sandboxGoneLine } from "./follow-words.js";
 import { contentIdOf, loadBatch, validationReportPath } from "./load.js";
 import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
@@ -381,7 +382,11 @@ async function submitWatched(
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok)
-        out.summary([`nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`]);
+        out.summary([
+          args.sandbox
+            ? sandboxGoneLine(args.csv)
+            : `nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`,
+        ]);
       return created;
     }
     const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
