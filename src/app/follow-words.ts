@@ -67,11 +67,6 @@ export function nextLine(
   return null;
 }
 
-/** Instead of a next step against the embedded emulator, gone with the run that started it. */
-export function sandboxGoneLine(csv: string): string {
-  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: bitex-batch submit ${csv} --sandbox --until final --max-total CUR=AMOUNT`;
-}
-
 /** What the quotes spend per currency, as `accept` would compare it (no limits given). */
 export function spendOf(follow: BatchFollow): GuardResult {
   const requests = follow.views.flatMap((view) => (view.request ? [view.request] : []));

@@ -37,10 +37,10 @@ import {
   nextLine,
   partlyAccepted,
   requestLines,
-  sandboxGoneLine,
   spendOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
+import { sandboxGoneLine } from "./plan-words.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";

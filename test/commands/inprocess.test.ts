@@ -80,6 +80,13 @@ describe("commands in-process", () => {
     });
     expect(code).to.equal(0);
     expect(streams.stdout.text.split("\n")[0]).to.equal("48 rows: 48 valid");
+    // The plan: what a submit would send, request by request.
+    expect(streams.stdout.text.trimEnd().split("\n").slice(-4)).to.deep.equal([
+      "plan (nothing sent): 48 valid row(s) in 3 request(s), one per payer and sender port:",
+      "  payer 112, from ar_ars: 24 row(s)",
+      "  payer 112, from us_usd: 8 row(s)",
+      "  payer 113, from uy_uyu: 16 row(s)",
+    ]);
     expect(streams.stderr.text).to.equal("");
   });
 
