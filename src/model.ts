@@ -31,6 +31,12 @@ export interface ValidRow {
    * (plan/payees.ts) finds or plans them; a row by ids has no `payee`.
    */
   payee?: PayeeDetails;
+  /**
+   * A row by details once resolved (app/payee-rows.ts): its ids above are then the payee's
+   * and the instruction's, and this says whether they were found or created by the batch
+   * (or, in a dry run, would be), and the payee's compliance review as Bitex last showed it.
+   */
+  resolved?: { status: "found" | "created" | "would create"; compliance: string };
 }
 
 /** A payee's bank account, as a row by details gives it, each number compact. */

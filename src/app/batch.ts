@@ -15,9 +15,9 @@ import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
-import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { refuseUnresolved, withResolution } from "./payee-rows.js";
 import type { Console } from "./session.js";
 
 export interface Batch {
@@ -28,11 +28,18 @@ export interface Batch {
   past: JournalState;
 }
 
-function planOf(loaded: Loaded): Plan {
+/**
+ * The batch's plan, its rows by payee details with the ids submit journaled for them (the
+ * `payees` line); such a row without one was never submitted, and is refused.
+ */
+async function planOf(loaded: Loaded, journalPath: string): Promise<{ loaded: Loaded; plan: Plan }> {
+  // A journal that cannot be read resolves nothing here: the rows by details are then refused.
+  const payees = foldJournal(await readJournal(journalPath).catch(() => [])).payees;
+  const seen = withResolution(loaded, payees);
   const valid: ValidRow[] = [];
-  for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
-  refuseRowsByDetails(loaded.file, valid);
-  return plan(loaded.batchId, valid);
+  for (const item of seen.checked()) if (item.ok) valid.push(item.row);
+  refuseUnresolved(loaded.file, valid);
+  return { loaded: seen, plan: plan(loaded.batchId, valid) };
 }
 
 /** The batch as submitted, from its copy of the input; null when no copy was kept. */
@@ -74,8 +81,9 @@ export async function openBatch(
       : defaultReportPath(args.csv, args.reportFormat));
   const dir = await batchDirName(stateDir, loaded.batchId, apiUrl);
   loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
-  let batchPlan = planOf(loaded);
   let journalPath = journalPathFor(stateDir, dir);
+  let batchPlan: Plan;
+  ({ loaded, plan: batchPlan } = await planOf(loaded, journalPath));
   const journalOf = async (path: string) => {
     try {
       return foldJournal(await readJournal(path));
@@ -103,8 +111,7 @@ export async function openBatch(
     out.warn(
       `${loaded.file} changed since batch ${loaded.batchId} began (${past.begin.at}); following that batch as it was submitted`,
     );
-    loaded = original;
-    batchPlan = planOf(loaded);
+    ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
   } else if (!past.begin && args.batchId === undefined) {
     // No batch of these bytes: the file may have been edited since its batch began.
     const same = (api: string | undefined) =>
@@ -126,9 +133,8 @@ export async function openBatch(
       out.warn(
         `${loaded.file} changed since batch ${earlier.batchId} began (${earlier.begunAt}); following that batch as it was submitted`,
       );
-      loaded = original;
-      batchPlan = planOf(loaded);
       journalPath = journalPathFor(stateDir, earlier.dir);
+      ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
     }
   }

@@ -75,7 +75,9 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
 
   const totals = exportTotals(rows);
-  const exitCode = 0;
+  // A list nothing proves whole is finished work with something to check, never a clean 0.
+  const exitCode = listed.whole ? 0 : 1;
+  if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
   const span = `${isoTime(period.start, period.tz)} to ${isoTime(period.end, period.tz)}`;
   out.summary([
     `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
@@ -94,14 +96,24 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     outputs: rows.length,
     totals,
     report: reportPath,
+    requests_whole: listed.whole,
     exit_code: exitCode,
   });
   return exitCode;
 }
 
-/** Every request (all pages), those of the period, then each one's outputs. */
+/**
+ * Every request (all pages), those of the period, then each one's outputs. From a server that
+ * ignores paging, whose one answer nothing proves whole, the requests of this machine's
+ * journals that the answer lacks are read one by one, and `whole` is false: requests made
+ * elsewhere may be missing, and the export says so.
+ */
 async function readPeriod(client: BitexClient, period: Period, journal: JournalIndex, payer?: string) {
-  const requests = requestsOfPeriod(await client.listRequests(), period, payer, journal);
+  const { requests: listed, whole } = await client.listRequests();
+  const seen = new Set(listed.map((request) => request.id));
+  const missing = [...journal.requests.keys()].filter((id) => !seen.has(id));
+  if (!whole) for (const id of missing) listed.push(await client.getRequest(id));
+  const requests = requestsOfPeriod(listed, period, payer, journal);
   const outputs = new Map<string, ConciergeOutput[]>();
   let next = 0;
   let failed: { error: unknown } | undefined;
@@ -119,7 +131,16 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
   };
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
-  return { requests, outputs };
+  return { requests, outputs, whole, fromJournals: whole ? 0 : missing.length };
+}
+
+/** The line of an export whose list of requests a server that ignores paging did not let us prove whole. */
+function unprovenLine(fromJournals: number): string {
+  return (
+    "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing" +
+    ` (${plural(fromJournals, "request")} of this machine's journals read one by one, as the list lacked them);` +
+    " ask Bitex whether the account has more requests, or run the export where paging works"
+  );
 }
 
 /** Which evidence placed the requests in time, when any was not their created_at. */

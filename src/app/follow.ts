@@ -40,6 +40,7 @@ import {
   spendOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
+import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
@@ -189,6 +190,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       },
     );
   }
+  // Rows by payee details: their payees' compliance review as Bitex shows it now, in words.
+  if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
   // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
   if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))

@@ -48,17 +48,36 @@ export interface OnlineOutcome {
   users: readonly User[];
 }
 
-/** Reads the three lists (ports, users, withdrawal instructions), then judges every row. */
+/**
+ * Reads the three lists (ports, users, withdrawal instructions), then judges every row. Each
+ * list is asked for what the rows name: a list whose end a server does not let the client
+ * prove still serves when it holds all of that. The users must be whole when a row is by
+ * payee details (resolution concludes from a user's absence).
+ */
 export async function checkOnline(
   client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions">,
   checked: readonly CheckedRow[],
 ): Promise<OnlineOutcome> {
-  const [ports, users, instructions] = await allOrFirstError([
-    client.listPorts(),
-    client.listUsers(),
-    client.listWithdrawalInstructions(),
+  const ports = new Set<string>();
+  const users = new Set<string>();
+  const instructions = new Set<string>();
+  let byDetails = false;
+  for (const item of checked) {
+    if (!item.ok) continue;
+    const { row } = item;
+    ports.add(row.senderPort).add(row.port);
+    if (row.payerUserId !== "") users.add(row.payerUserId);
+    if (row.payee) byDetails = true;
+    if (row.recipientUserId !== "") users.add(row.recipientUserId);
+    if (row.withdrawalInstructionId !== "") instructions.add(row.withdrawalInstructionId);
+  }
+  const [listedPorts, listedUsers, listedInstructions] = await allOrFirstError([
+    client.listPorts(ports),
+    client.listUsers(byDetails ? undefined : users),
+    client.listWithdrawalInstructions(undefined, instructions),
   ]);
-  return { ...onlineChecks({ ports, users, instructions }, checked), users };
+  const lists = { ports: listedPorts, users: listedUsers, instructions: listedInstructions };
+  return { ...onlineChecks(lists, checked), users: listedUsers };
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { BitexClient } from "../bitex/client.js";
 import type { User } from "../bitex/jsonapi.js";
 import type { CheckedRow, RowError, ValidRow } from "../model.js";
-import { type PayeePlan, resolvePayees } from "../plan/payees.js";
+import { type PayeeDirectory, type PayeePlan, resolvePayees } from "../plan/payees.js";
 import { maskId } from "../validate/payee/index.js";
 import type { Console } from "./session.js";
 
@@ -42,6 +42,18 @@ export async function resolveOnline(
   rows: readonly ValidRow[],
   users?: readonly User[],
 ): Promise<PayeePlan> {
+  return resolvePayees(rows, await readPayeeDirectory(client, rows, users));
+}
+
+/**
+ * The users the key manages (every page) and the instructions of each one a row's email
+ * names, read acting as that user: never a call per row.
+ */
+export async function readPayeeDirectory(
+  client: Pick<BitexClient, "listUsers" | "listWithdrawalInstructions">,
+  rows: readonly ValidRow[],
+  users?: readonly User[],
+): Promise<PayeeDirectory> {
   const listed = users ?? (await client.listUsers());
   const emails = new Set(rows.map((row) => emailKey(row.payee?.email)));
   const named = listed.filter((user) => emails.has(emailKey(user.email)));
@@ -53,7 +65,7 @@ export async function resolveOnline(
   const instructionsByUser = new Map(
     results.map((result) => (result as PromiseFulfilledResult<readonly [string, never[]]>).value),
   );
-  return resolvePayees(rows, { users: listed, instructionsByUser });
+  return { users: listed, instructionsByUser };
 }
 
 /** The rows by details (alone or with ids) among the valid ones, read lazily. */
@@ -75,6 +87,25 @@ export function* withPayeeErrors(
     if (!more) yield item;
     else
       yield { line: item.line, ok: false, errors: item.ok ? more : [...item.errors, ...more], raw: item.raw };
+  }
+}
+
+/** Rows by details with what the plan says of them: the ids found, `found` or `would create`. */
+function* withPlanned(checked: Iterable<CheckedRow>, plan: PayeePlan): Generator<CheckedRow> {
+  const byLine = new Map(plan.rows.map((row) => [row.line, row]));
+  for (const item of checked) {
+    const planned = item.ok ? byLine.get(item.line) : undefined;
+    if (!item.ok || planned === undefined) yield item;
+    else
+      yield {
+        ...item,
+        row: {
+          ...item.row,
+          recipientUserId: planned.userId ?? "",
+          withdrawalInstructionId: planned.instructionId ?? "",
+          resolved: { status: planned.status, compliance: "" },
+        },
+      };
   }
 }
 
@@ -100,7 +131,7 @@ export async function dryRunPayees(
     await connection.close();
   }
   printPayeePlan(out, plan);
-  return { rows: withPayeeErrors(checked(), plan.errors), payees: payeesJson(plan) };
+  return { rows: withPlanned(withPayeeErrors(checked(), plan.errors), plan), payees: payeesJson(plan) };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

@@ -4,6 +4,11 @@ import { foldJournal, readJournal } from "../batch/journal.js";
 import { inputCopyPathBeside } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import type { ValidRow } from "../model.js";
+import { createPayees, type PayeeApi } from "./create-payees.js";
+import type { Loaded } from "./load.js";
+import { withResolution } from "./payee-rows.js";
+import { stopFor } from "./stop.js";
 
 /**
  * Nothing reached the API (refused key, nothing listening, not a Bitex API): the batch is
@@ -48,4 +53,34 @@ export async function startingPoint(
   let created = 0;
   for (const row of past.rows.values()) if (row.status === "created") created++;
   return { created, begunAt: past.begin.at };
+}
+
+/**
+ * The payee phase (create-payees.ts) of a file with rows by details: each payee and account
+ * found or created exactly once, then the file seen through the ids they resolved to and its
+ * valid rows with them. A file by ids comes back as it was, with no call.
+ */
+export async function payeesAtStart(input: {
+  loaded: Loaded;
+  valid: ValidRow[];
+  api: PayeeApi;
+  journalPath: string;
+  settleMs: number;
+  concurrency: number;
+  signal: AbortSignal;
+  say(line: string): void;
+  checkpoint?(point: string): void;
+  resumeHint: string;
+}): Promise<{ loaded: Loaded; valid: ValidRow[] }> {
+  const rows = input.valid.filter((row) => row.payee !== undefined);
+  if (rows.length === 0) return { loaded: input.loaded, valid: input.valid };
+  const resolutions = await createPayees({ ...input, rows, file: input.loaded.file }).catch(
+    (error: unknown) => {
+      throw error instanceof BatchError ? error : stopFor(error, true, input.resumeHint);
+    },
+  );
+  const loaded = withResolution(input.loaded, resolutions);
+  const valid: ValidRow[] = [];
+  for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
+  return { loaded, valid };
 }

@@ -16,12 +16,11 @@ import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
-import { refuseRowsByDetails } from "../plan/payees.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { submitPlan } from "../submit/engine.js";
-import type { SettlePolicy } from "../submit/policy.js";
+import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
@@ -34,7 +33,7 @@ import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
-import { refusedAtTheDoor, startingPoint } from "./submit-start.js";
+import { payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
@@ -204,7 +203,7 @@ async function submitWatched(
     });
     return exitCode;
   }
-  const valid: ValidRow[] = [];
+  let valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
   const invalidCount = loaded.rowCount - valid.length;
   if (invalidCount > 0 && !args.skipInvalid) {
@@ -232,8 +231,6 @@ async function submitWatched(
   let sandboxDir: string | undefined;
   const dropSandboxState = () =>
     sandboxDir !== undefined && rmSync(sandboxDir, { recursive: true, force: true });
-  refuseRowsByDetails(loaded.file, valid);
-  const batchPlan = plan(loaded.batchId, valid);
   let lock: Lock;
   try {
     if (args.sandbox) {
@@ -251,6 +248,29 @@ async function submitWatched(
     throw diskFailure(error, { action: "use the state directory", path, sentAny: false, hint: "" });
   }
   try {
+    const connection = await connect(args, out, {
+      concurrency: args.concurrency,
+      rate: args.rate,
+      timeScale: SANDBOX_TIME_SCALE,
+    });
+    held.connection = connection;
+    const journalPath = journalPathFor(stateDir, dirName);
+    // How the journal stood: a run refused at the door puts it back exactly (append-only file).
+    const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
+    // Rows by payee details: each payee found or created once, then planned with its ids.
+    ({ loaded, valid } = await payeesAtStart({
+      loaded,
+      valid,
+      api: connection.client,
+      journalPath,
+      settleMs: prepared.settle?.lateMs ?? DEFAULT_SETTLE.lateMs,
+      concurrency: args.concurrency,
+      signal,
+      say: (line) => out.info(line),
+      checkpoint: session.checkpoint,
+      resumeHint: session.resumeHint,
+    }));
+    const batchPlan = plan(loaded.batchId, valid);
     // An explicit batch id is the operator's decision; otherwise an edited file, the same
     // payments under another name, or a near copy is refused while an earlier batch of the
     // same API may have paid them. The embedded emulator's batches die with their state dir.
@@ -264,16 +284,7 @@ async function submitWatched(
         remainingFile: remainingPath(loaded.file),
         monthInName: args.monthInName === true,
       });
-    const connection = await connect(args, out, {
-      concurrency: args.concurrency,
-      rate: args.rate,
-      timeScale: SANDBOX_TIME_SCALE,
-    });
-    held.connection = connection;
     const total = valid.length;
-    const journalPath = journalPathFor(stateDir, dirName);
-    // How the journal stood: a run refused at the door puts it back exactly (append-only file).
-    const journalBefore = (await stat(journalPath).catch(() => null))?.size ?? null;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
     const already = await startingPoint(journalPath);
     if (!already) {

@@ -17,8 +17,11 @@ import { DiskError } from "../disk.js";
 export const CREATED_KINDS = ["output", "user", "withdrawal_instruction"] as const;
 export type CreatedKind = (typeof CREATED_KINDS)[number];
 
-/** `kind`: absent for an output (see CreatedKind). */
-type Created = { kind?: CreatedKind };
+/**
+ * `kind`: absent for an output (see CreatedKind). `key`: what finds a user or an instruction
+ * again whatever its id (payeeKey); absent for an output, which its line and request find.
+ */
+type Created = { kind?: CreatedKind; key?: string };
 
 export type JournalEntry =
   | {
@@ -56,6 +59,12 @@ export type JournalEntry =
   | ({ t: "failed"; line: number; request_id: string; code: string; error: string; at: string } & Created)
   | ({ t: "ambiguous"; line: number; code: string; at: string } & Created)
   | { t: "end"; outcome: "finished" | "stopped"; at: string }
+  /**
+   * Every row by payee details with the ids it resolved to, once each payee and account
+   * exists (docs/design.md, "Input modes"): `quote`, `accept` and `status` read the rows'
+   * ids from here. `status`: "found" (existed before this batch) or "created" (by it).
+   */
+  | { t: "payees"; rows: PayeeResolution[]; at: string }
   /** A money step on a whole request (docs/design.md section 12): intent before the call, done after. */
   | {
       t: "step";
@@ -68,6 +77,24 @@ export type JournalEntry =
     };
 
 export type StepAction = "request_quote" | "accept_quote";
+
+/** A row by details resolved: its line, the payee's and instruction's ids, found or created. */
+export interface PayeeResolution {
+  line: number;
+  user_id: string;
+  withdrawal_instruction_id: string;
+  status: "found" | "created";
+  /** The payee's compliance review as last listed (`compliance_state`, else from `kyc_accepted`). */
+  compliance: string;
+}
+
+/** A user or instruction the batch created or set out to create, by kind and key. */
+export type PayeeCreate =
+  | { status: "intent"; at: string }
+  | { status: "ambiguous"; at: string }
+  /** Bitex's own refusal (e.g. the email taken by another writer): nothing was created by it. */
+  | { status: "refused"; at: string }
+  | { status: "created"; id: string; at: string };
 
 export type RowRecord =
   | { status: "intent"; requestId: string }
@@ -83,6 +110,15 @@ export interface JournalState {
   rows: Map<number, RowRecord>;
   /** request id → the last phase journaled for each step on it. */
   steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
+  /** `${kind}:${key}` → the last of its intent, ambiguous and created lines (users, instructions). */
+  payeeCreates: Map<string, PayeeCreate>;
+  /** The last `payees` line's rows, by line; empty when none was written. */
+  payees: Map<number, PayeeResolution>;
+}
+
+/** The journal key of a user or instruction create (see Created). */
+export function payeeCreateKey(kind: Exclude<CreatedKind, "output">, key: string): string {
+  return `${kind}:${key}`;
 }
 
 /** What an intent, created, failed or ambiguous entry is about. */
@@ -95,8 +131,30 @@ export function kindOf(entry: Created): CreatedKind {
  * outputs, by input line; an entry of another kind is never taken for a row's output.
  */
 export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
-  const state: JournalState = { begin: null, requests: new Map(), rows: new Map(), steps: new Map() };
+  const state: JournalState = {
+    begin: null,
+    requests: new Map(),
+    rows: new Map(),
+    steps: new Map(),
+    payeeCreates: new Map(),
+    payees: new Map(),
+  };
   for (const entry of entries) {
+    if (
+      (entry.t === "intent" || entry.t === "ambiguous" || entry.t === "created" || entry.t === "failed") &&
+      entry.key !== undefined
+    ) {
+      const kind = kindOf(entry);
+      if (kind !== "output") {
+        const key = payeeCreateKey(kind, entry.key);
+        if (entry.t === "created")
+          state.payeeCreates.set(key, { status: "created", id: entry.output_id, at: entry.at });
+        // A create already answered stays created, whatever a later retry journaled.
+        else if (state.payeeCreates.get(key)?.status !== "created")
+          state.payeeCreates.set(key, { status: entry.t === "failed" ? "refused" : entry.t, at: entry.at });
+        continue;
+      }
+    }
     switch (entry.t) {
       case "begin":
         state.begin ??= entry;
@@ -139,6 +197,9 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         });
         break;
       case "end":
+        break;
+      case "payees":
+        state.payees = new Map(entry.rows.map((row) => [row.line, row]));
         break;
       case "step": {
         const steps = state.steps.get(entry.request_id) ?? {};

@@ -28,7 +28,14 @@ import {
   type User,
   type WithdrawalInstruction,
 } from "./jsonapi.js";
-import { type Completeness, type FilterCheck, keepMatching, PAGE_SIZE_PARAMS, readList } from "./paging.js";
+import {
+  type Completeness,
+  type FilterCheck,
+  keepMatching,
+  PAGE_SIZE_PARAMS,
+  type PageSource,
+  readList,
+} from "./paging.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { keyScrubber } from "./scrub.js";
 import { ServerClock } from "./server-clock.js";
@@ -86,7 +93,11 @@ export interface ListInfo {
 export interface BitexClient {
   /** The run's gate: `close()` it to stop admitting calls (SIGINT), `abort()` to also cut calls in flight. */
   readonly gate: CallGate;
-  listPorts(): Promise<Port[]>;
+  /**
+   * The ports offered. With `needed` (port codes), a list whose end cannot be proven still
+   * answers when it holds every one of them (paging.ts, "sufficient"): use it only to find.
+   */
+  listPorts(needed?: Iterable<string>): Promise<Port[]>;
   createRequest(input: {
     portCode: string;
     externalId: string;
@@ -94,8 +105,11 @@ export interface BitexClient {
   }): Promise<ConciergeRequest>;
   /** The requests whose external_id is this one, all pages (checked here, not only by the server). */
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
-  /** Every concierge request the key can see, all pages, unfiltered. */
-  listRequests(): Promise<ConciergeRequest[]>;
+  /**
+   * Every concierge request the key can see, all pages, unfiltered. `whole` is false only for a
+   * server that ignores paging, whose one answer nothing proves whole (paging.ts, "unproven").
+   */
+  listRequests(): Promise<{ requests: ConciergeRequest[]; whole: boolean }>;
   getRequest(id: string): Promise<ConciergeRequest>;
   /** `draft → quote_requested`; moves no money. A lost answer is settled by getRequest. */
   requestQuote(id: string): Promise<ConciergeRequest>;
@@ -104,12 +118,26 @@ export interface BitexClient {
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
-  listUsers(): Promise<User[]>;
+  /** The key's users; `needed` (user ids) as for listPorts. */
+  listUsers(needed?: Iterable<string>): Promise<User[]>;
   /**
    * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
    * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
    */
-  listWithdrawalInstructions(actingAs?: string): Promise<WithdrawalInstruction[]>;
+  listWithdrawalInstructions(actingAs?: string, needed?: Iterable<string>): Promise<WithdrawalInstruction[]>;
+  /**
+   * `POST /users` as a master key creates a managed user (Bitex's guide, "Master User"), with
+   * the email the 2019 body carries. An unclear answer is settled by listing users.
+   */
+  createUser(input: { email: string }): Promise<User>;
+  /** `POST /withdrawal_instructions` acting as the payee, who owns it (also named as `user`). */
+  createWithdrawalInstruction(input: {
+    userId: string;
+    label: string;
+    body: Record<string, unknown>;
+  }): Promise<WithdrawalInstruction>;
+  /** `DELETE /withdrawal_instructions/:id` acting as its owner (recorded: 204, empty body). */
+  deleteWithdrawalInstruction(instructionId: string, actingAs: string): Promise<void>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
   /** Closes the gate and drops the pooled connections. */
@@ -161,7 +189,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
 
   /** One HTTP attempt inside a gate slot: send, map failures, parse and decode a 2xx. */
   async function attempt<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body: string | undefined,
     signal: AbortSignal,
@@ -211,7 +239,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     if (status < 200 || status > 299)
       throw errorFromResponse(status, response.headers, redact(text), request);
     // The server said yes to a create: if we cannot read what it made, it still made it.
-    const sent = method === "POST" ? "maybe" : "no";
+    const sent = method === "GET" ? "no" : "maybe";
+    // A delete's answer has no body (recorded 204).
+    if (method === "DELETE") return decode(undefined);
     try {
       return decode(scrub(parseJson(text, MONEY_ATTRIBUTES)));
     } catch (error) {
@@ -223,7 +253,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
 
   /** The retry loop. Backoff sleeps happen outside the gate, so a waiting call holds no slot. */
   async function call<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body: unknown,
     decode: (document: unknown) => T,
@@ -240,7 +270,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         error.attempts = n;
-        const decision = retryDecision({ attempt: n, error, idempotent: method === "GET", policy, random });
+        const decision = retryDecision({ attempt: n, error, idempotent: method !== "POST", policy, random });
         if (error.kind === "rate_limited" && admitted) {
           const pause = error.retryAfterMs ?? Math.max(1000, backoffCeilingMs(n, policy));
           gate.rateLimited(Math.min(pause, policy.retryAfterCapMs), admitted);
@@ -257,10 +287,13 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     path: string,
     type: string | undefined,
     as: (resource: Loose) => T,
-    check?: FilterCheck,
-    proveWhole?: (items: readonly Loose[]) => Promise<boolean>,
-    actingAs?: string,
+    how: Pick<PageSource, "proveWhole" | "enough" | "keepUnproven"> & {
+      check?: FilterCheck;
+      actingAs?: string;
+      onComplete?: (complete: Completeness) => void;
+    } = {},
   ): Promise<T[]> {
+    const { check, actingAs, onComplete, ...paging } = how;
     const filter = check ? { [check.param]: check.value } : {};
     const listing = await readList({
       path,
@@ -274,12 +307,13 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       fetch: (query) =>
         call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
       linkQuery: (link) => linkQuery(link, path),
-      proveWhole,
+      ...paging,
     });
     const { kept, dropped } = check
       ? keepMatching(path, listing.items, check)
       : { kept: listing.items, dropped: 0 };
     const { complete, pages, passes } = listing;
+    onComplete?.(complete);
     const request = label("GET", `${path}?${new URLSearchParams(filter)}`.replace(/\?$/, ""));
     options.onList?.({ request, complete, items: kept.length, dropped, pages, passes });
     try {
@@ -303,6 +337,19 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     return known.every((output) => listed.has(output));
   }
 
+  /** Whether listed items hold every needed key (an id, or a port's code); nothing needed: never. */
+  function holding(
+    needed: Iterable<string> | undefined,
+    key: (item: Loose) => { id: string; code?: string } = (item) => item,
+  ): ((items: readonly Loose[]) => boolean) | undefined {
+    if (needed === undefined) return undefined;
+    const wanted = new Set(needed);
+    return (items) => {
+      const listed = new Set(items.map((item) => key(item).code ?? item.id));
+      return [...wanted].every((want) => listed.has(want));
+    };
+  }
+
   function linkQuery(link: string, path: string): URLSearchParams {
     const url = new URL(link, `${baseHref}${path}`);
     // Following a link elsewhere would hand the key to whoever the link names.
@@ -322,15 +369,23 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   // async everywhere, so that even a bad argument surfaces as a rejected promise.
   return {
     gate,
-    listPorts: async () => listAll("/concierge_ports", undefined, asPort),
+    listPorts: async (needed) =>
+      listAll("/concierge_ports", undefined, asPort, { enough: holding(needed, asPort) }),
     createRequest: async (input) => call("POST", "/concierge_requests", requestBody(input), requestOf),
     findRequestsByExternalId: async (externalId) =>
       listAll("/concierge_requests", "concierge_requests", asRequest, {
-        param: "filter[external_id]",
-        field: "external_id",
-        value: externalId,
+        check: { param: "filter[external_id]", field: "external_id", value: externalId },
       }),
-    listRequests: async () => listAll("/concierge_requests", "concierge_requests", asRequest),
+    listRequests: async () => {
+      let whole = true;
+      const requests = await listAll("/concierge_requests", "concierge_requests", asRequest, {
+        keepUnproven: true,
+        onComplete: (complete) => {
+          whole = complete !== "unproven";
+        },
+      });
+      return { requests, whole };
+    },
     getRequest: async (requestId) =>
       call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf),
     requestQuote: async (requestId) =>
@@ -339,22 +394,41 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
     listOutputs: async (requestId) =>
-      listAll(
-        "/concierge_request_outputs",
-        "concierge_request_outputs",
-        asOutput,
-        { param: "filter[request_id]", field: "request_id", value: requestId },
-        (items) => holdsEveryOutput(requestId, items),
+      listAll("/concierge_request_outputs", "concierge_request_outputs", asOutput, {
+        check: { param: "filter[request_id]", field: "request_id", value: requestId },
+        proveWhole: (items) => holdsEveryOutput(requestId, items),
+      }),
+    listUsers: async (needed) => listAll("/users", undefined, (user) => user, { enough: holding(needed) }),
+    listWithdrawalInstructions: async (actingAs, needed) =>
+      listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction, {
+        actingAs: actingAs === undefined ? undefined : id(actingAs),
+        enough: holding(needed),
+      }),
+    createUser: async ({ email }) =>
+      call("POST", "/users", { data: { type: "users", attributes: { email } } }, (d) =>
+        decodeOne(d, "users"),
       ),
-    listUsers: async () => listAll("/users", undefined, (user) => user),
-    listWithdrawalInstructions: async (actingAs) =>
-      listAll(
+    createWithdrawalInstruction: async ({ userId, label, body }) =>
+      call(
+        "POST",
         "/withdrawal_instructions",
+        {
+          data: {
+            type: "withdrawal_instructions",
+            attributes: { label, body },
+            relationships: { user: { data: { type: "users", id: userId } } },
+          },
+        },
+        (d) => asWithdrawalInstruction(decodeOne(d, "withdrawal_instructions")),
+        id(userId),
+      ),
+    deleteWithdrawalInstruction: async (instructionId, actingAs) =>
+      call(
+        "DELETE",
+        `/withdrawal_instructions/${id(instructionId)}`,
         undefined,
-        asWithdrawalInstruction,
-        undefined,
-        undefined,
-        actingAs === undefined ? undefined : id(actingAs),
+        () => undefined,
+        id(actingAs),
       ),
     serverNow: () => serverClock.now(),
     close() {

@@ -16,9 +16,17 @@
  * - "unpaged" / "counted": page 2 repeats page 1 exactly (the server ignores every page
  *   parameter), page 1 held fewer items than asked, and a count agrees with it: `meta.total_items`
  *   ("unpaged"), or one the caller reads afterwards ("counted": a request's
- *   `relationships.outputs.data` and its count attribute). Without a count such a server cannot
- *   be told apart from one that cuts its only page short, so its list is refused: never a
- *   short list taken as whole.
+ *   `relationships.outputs.data` and its count attribute), or page 1 held fewer items than
+ *   SMALLEST_PAGE ("below_page_size"). A server that ignores every page parameter either does
+ *   not page at all or cuts its one page at the size it uses when a query names none, which
+ *   in Bitex's own JSON:API code is 10 (`per_page` default); filters are applied before a page
+ *   is cut, there as in every JSON:API server. So a shorter answer was not cut. Without any
+ *   of these such a server cannot be told apart from one that cuts its only page short, so its
+ *   list is refused: never a short list taken as whole;
+ * - "sufficient": the caller needed only some items (the ports a payroll names) and the pages,
+ *   whole or not, hold every one of them. Nothing is concluded from an item's absence;
+ * - "unproven": the server ignores paging and nothing above proves its one answer whole; kept
+ *   only for a caller that asked to (`keepUnproven`: an export, which says so), refused otherwise.
  * Any other page made only of items already seen cannot tell where the list ends, so its pass
  * proves nothing.
  *
@@ -39,8 +47,22 @@ import type { Loose, Page } from "./jsonapi.js";
 export const MAX_PAGES = 10_000;
 /** Readings of one list before a list that never holds still is given up on. */
 export const MAX_PASSES = 3;
+/**
+ * The page size Bitex's JSON:API code uses when a query names none (`per_page` default 10):
+ * a server that ignores every page parameter cuts its one answer there, or nowhere.
+ */
+export const SMALLEST_PAGE = 10;
 
-export type Completeness = "links" | "meta" | "counted" | "empty_page" | "repeated_last_page" | "unpaged";
+export type Completeness =
+  | "links"
+  | "meta"
+  | "counted"
+  | "empty_page"
+  | "repeated_last_page"
+  | "unpaged"
+  | "below_page_size"
+  | "sufficient"
+  | "unproven";
 
 /** The page parameters every list page names: JSON:API's common pair and Bitex's own pair. */
 export const PAGE_NUMBER_PARAMS = ["page[number]", "page[page]"] as const;
@@ -61,6 +83,10 @@ export interface PageSource {
    * every item the pages could have missed.
    */
   proveWhole?(items: readonly Loose[]): Promise<boolean>;
+  /** The caller needs only some items: true when these hold all of them (see "sufficient"). */
+  enough?(items: readonly Loose[]): boolean;
+  /** Keep the one answer of a server that ignores paging, marked "unproven", rather than refuse it. */
+  keepUnproven?: boolean;
 }
 
 export interface Listing {
@@ -80,6 +106,8 @@ interface Pass {
   quiet?: boolean;
   /** Why the pass proves nothing, when it does not. */
   why?: string;
+  /** Page 2 repeated page 1: the server ignores paging (and nothing proved page 1 whole). */
+  ignoresPaging?: boolean;
 }
 
 /** The message of a page without links or meta that repeats page 1 (the server ignores paging). */
@@ -91,6 +119,10 @@ export async function readList(source: PageSource): Promise<Listing> {
   for (let passes = 1; passes <= MAX_PASSES; passes++) {
     const pass = await readPass(source);
     pages += pass.pages;
+    if (pass.why !== undefined && source.enough?.([...pass.items.values()]) === true)
+      return { items: [...pass.items.values()], complete: "sufficient", pages, passes };
+    if (pass.ignoresPaging && source.keepUnproven)
+      return { items: [...pass.items.values()], complete: "unproven", pages, passes };
     const same = last !== undefined && sameIds(last.items, pass.items);
     if (pass.complete !== undefined && (pass.quiet || (same && last?.complete !== undefined))) {
       return { items: [...pass.items.values()], complete: pass.complete, pages, passes };
@@ -143,11 +175,13 @@ async function readPass(source: PageSource): Promise<Pass> {
         if (total !== undefined && total === ids.size) return { items, pages, complete: "unpaged", quiet };
         if (total === undefined && (await source.proveWhole?.([...items.values()])) === true)
           return { items, pages, complete: "counted", quiet };
+        if (total === undefined && first.size < SMALLEST_PAGE)
+          return { items, pages, complete: "below_page_size", quiet };
       }
-      if (bare) return unproven(UNREACHABLE);
-      return unproven(
-        `page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`,
-      );
+      const why = bare
+        ? UNREACHABLE
+        : `page ${pages} repeats page 1: the server ignores paging; cannot tell whether more exist`;
+      return { items, pages, why, ignoresPaging: true };
     }
     let next: URLSearchParams | undefined;
     let complete: Completeness | undefined;

@@ -9,7 +9,7 @@ import fetch from "node-fetch";
 import type { HeaderLookup } from "./errors.js";
 
 export interface HttpRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   url: string;
   headers: Record<string, string>;
   body?: string;

@@ -3,9 +3,8 @@
  * the payer's key manages and each one's withdrawal instructions, as Bitex lists them, find
  * each row's payee by email and an instruction of that payee holding the same account, and
  * plan what would have to be created: one user per email however many rows name it, one
- * instruction per user and account. Nothing here calls the API; creating is not done yet.
+ * instruction per user and account. Nothing here calls the API (app/create-payees.ts creates).
  */
-import { BatchError } from "../errors.js";
 import type { PayeeAccount, PayeeDetails, RowError, ValidRow } from "../model.js";
 import { portCountry, portCurrency } from "../ports.js";
 
@@ -201,7 +200,8 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
         continue;
       }
     }
-    const existing = instructions.find((instruction) => holds(instruction, payee.account, row.port));
+    // The lowest id when several hold it: two writers that raced both settle on that one.
+    const existing = holdersOf(instructions, payee.account, row.port)[0];
     if (byIds && existing?.id !== row.withdrawalInstructionId) {
       fail(
         row,
@@ -260,21 +260,62 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
   return plan;
 }
 
+/** The journal key of the instruction for one payee and account: found again whatever its id. */
+export function accountCreateKey(email: string, account: PayeeAccount, currency: string): string {
+  const bank = account.kind === "account_number" ? account.bank : "";
+  return `${emailKey(email)}|${currency}|${bank}|${account.kind}:${accountKey(account)}`;
+}
+
+/** The journal key of a payee's user: its email, trimmed and lower-case. */
+export function userCreateKey(email: string): string {
+  return emailKey(email);
+}
+
+/** The label of every instruction this tool creates; duplicates are deleted only under it. */
+export const INSTRUCTION_LABEL_PREFIX = "bitex-batch";
+
 /**
- * Submitting rows by details needs their payees resolved (and, for new ones, created) at
- * the start of submit, which this version does not do: such a row is refused before
- * anything is sent. A row with ids too is refused as well: paying it by its ids unchecked
- * would pay the ids even where the details say someone else.
+ * The body of a new withdrawal instruction, in the legacy "bitex" schema: the only one with
+ * recordings and field docs (SDK comments). `domestic_bank` for an account in the port's own
+ * country, `international_bank` for an `other_*` port. The number goes in the field its kind
+ * names (`cbu` as recorded; `cvu`, `clabe`, `cci`, `iban` where no source names one), a plain
+ * number in `bank_account_number`; `cuit` carries the holder's tax id as recorded for
+ * Argentina. What a payroll does not hold (city, phone, address) is left empty.
  */
-export function refuseRowsByDetails(file: string, rows: readonly ValidRow[]): void {
-  const first = rows.find((row) => row.payee !== undefined);
-  if (!first) return;
-  const count = rows.filter((row) => row.payee !== undefined).length;
-  throw new BatchError(
-    "input",
-    `${file}:${first.line}: ${count} row(s) name the payee by details; submit does not resolve or create payees yet`,
-    {
-      hint: "`bitex-batch validate --online` or `submit --dry-run` shows what they resolve to; to pay now, give recipient_user_id and withdrawal_instruction_id without the details columns",
-    },
-  );
+export function instructionBody(
+  payee: Pick<PayeeDetails, "name" | "taxId" | "account">,
+  port: ValidRow["port"],
+): Record<string, unknown> {
+  const { account } = payee;
+  const country = portCountry(port).toUpperCase();
+  const domestic = country !== "OTHER";
+  const body: Record<string, unknown> = {
+    payment_method: domestic ? "domestic_bank" : "international_bank",
+    name: payee.name,
+    country,
+    currency: portCurrency(port).toUpperCase(),
+    cuit: payee.taxId,
+    city: "",
+    phone: "",
+    address: "",
+    further_instructions: "",
+  };
+  if (account.accountType !== "") body.account_type = account.accountType;
+  if (account.bank !== "") body.bank = account.bank;
+  if (account.kind === "account_number") body.bank_account_number = account.number;
+  else body[account.kind] = account.number;
+  if (account.routingNumber !== "") body.routing_number = account.routingNumber;
+  if (account.swift !== "") body.bank_swift = account.swift;
+  return body;
+}
+
+/** Instructions that hold this account (the same test as resolution's), lowest id first. */
+export function holdersOf(
+  instructions: readonly ListedInstruction[],
+  account: PayeeAccount,
+  port: ValidRow["port"],
+): ListedInstruction[] {
+  return instructions
+    .filter((instruction) => holds(instruction, account, port))
+    .sort((a, b) => Number(a.id) - Number(b.id));
 }

@@ -49,6 +49,7 @@ type Kind = InputColumnSpec["kind"] | "extra";
 /** A double as plain decimal text, never in exponent form ("1e+21" → "1000000000000000000000"). */
 export function plainDecimal(value: number): string {
   const text = String(value);
+  if (text.indexOf("e") < 0) return text;
   const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (!match) return text;
   const [, sign, lead, rest = "", exponentText] = match as unknown as [
@@ -133,7 +134,8 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
   const text = plainDecimal(number);
   const shape = formatShape(numFmt);
   if (kind === "id") {
-    const digits = text.replace(/^-/, "").replace(".", "").replace(/^0+/, "");
+    // Its digits are fewer than its characters: only a longer text can have lost digits.
+    const digits = text.length > 15 ? text.replace(/^-/, "").replace(".", "").replace(/^0+/, "") : "";
     if (Number.isInteger(number) && digits.length > 15) {
       return {
         text,

@@ -16,7 +16,7 @@ import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { crc32, createInflateRaw, inflateRawSync } from "node:zlib";
+import { crc32, createInflateRaw } from "node:zlib";
 import { BatchError } from "../errors.js";
 
 export type Container = "text" | "workbook";
@@ -104,45 +104,58 @@ async function* fileRange(handle: FileHandle, position: number, length: number):
   }
 }
 
+/** Where an entry's data starts (after its local header), or null when that header is missing. */
+async function dataStart(handle: FileHandle, entry: ZipEntry): Promise<number | null> {
+  const local = await readAt(handle, entry.localOffset, 30);
+  if (local.length < 30 || local.readUInt32LE(0) !== ZIP_LOCAL) return null;
+  return entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+}
+
+/**
+ * The inflated bytes of an entry as they are read, straight from the file (no copy): a large
+ * sheet costs a chunk of memory, not its size. Stopping early (`return()`) stops the reading.
+ */
+export async function* entryChunks(handle: FileHandle, entry: ZipEntry): AsyncGenerator<Buffer> {
+  const start = await dataStart(handle, entry);
+  if (start === null) throw new Error("its entry header is missing");
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new Error(`compression method ${entry.method} is not one Excel writes`);
+  const data = fileRange(handle, start, entry.compressedSize);
+  if (entry.method === 0) {
+    yield* data;
+    return;
+  }
+  const inflate = createInflateRaw({ chunkSize: CHUNK });
+  const feeding = pipeline(Readable.from(data), inflate);
+  // The pipeline's failure surfaces through the inflate stream; this only keeps it handled.
+  feeding.catch(() => {});
+  try {
+    for await (const chunk of inflate) yield chunk as Buffer;
+  } finally {
+    inflate.destroy();
+  }
+  await feeding;
+}
+
 /**
  * Why an entry's data does not inflate to what the directory says (size and CRC-32), or null
- * when it does. Streamed: a large sheet costs a chunk of memory, not its size.
+ * when it does.
  */
 async function entryDamage(handle: FileHandle, entry: ZipEntry): Promise<string | null> {
-  const local = await readAt(handle, entry.localOffset, 30);
-  if (local.length < 30 || local.readUInt32LE(0) !== ZIP_LOCAL) return "its entry header is missing";
-  const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  if ((await dataStart(handle, entry)) === null) return "its entry header is missing";
   if (entry.method !== 0 && entry.method !== 8)
     return `compression method ${entry.method} is not one Excel writes`;
   let crc = 0;
   let size = 0;
-  const count = (chunk: Buffer) => {
-    crc = crc32(chunk, crc);
-    size += chunk.length;
-  };
   try {
-    const data = Readable.from(fileRange(handle, start, entry.compressedSize));
-    if (entry.method === 0) for await (const chunk of data) count(chunk as Buffer);
-    else {
-      const inflate = createInflateRaw();
-      inflate.on("data", count);
-      await pipeline(data, inflate);
+    for await (const chunk of entryChunks(handle, entry)) {
+      crc = crc32(chunk, crc);
+      size += chunk.length;
     }
   } catch (error) {
     return (error as Error).message;
   }
   return size === entry.size && crc >>> 0 === entry.crc ? null : "its content does not match its checksum";
-}
-
-/** The inflated bytes of the entry named `name`, or null when the zip has none (small parts only). */
-export async function entryBytes(handle: FileHandle, size: number, name: string): Promise<Buffer | null> {
-  const entry = (await zipEntries(handle, size))?.find((candidate) => candidate.name === name);
-  if (!entry) return null;
-  const local = await readAt(handle, entry.localOffset, 30);
-  if (local.length < 30 || local.readUInt32LE(0) !== ZIP_LOCAL) return null;
-  const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-  const data = await readAt(handle, start, entry.compressedSize);
-  return entry.method === 0 ? data : inflateRawSync(data);
 }
 
 /** Throws the "damaged" input error unless every entry inflates to what the zip's directory says. */

@@ -1,12 +1,11 @@
 /**
- * A worksheet's XML → its rows, streamed. exceljs' WorkbookReader finds the sheet in the zip
- * and reads the shared strings and styles; its own row reader is not used because it drops
- * what a payroll must not lose: which rows are hidden, which cells are merged, and the
- * `<v>` text of a number (it keeps a parsed float). This is the smallest SAX reading of
- * SpreadsheetML that keeps them (ECMA-376 part 1, 18.3.1).
+ * A worksheet's XML → its rows, streamed: the smallest SAX reading of SpreadsheetML that keeps
+ * what a payroll must not lose (ECMA-376 part 1, 18.3.1): which rows are hidden, which cells
+ * are merged, and the `<v>` text of a number (never a parsed float). exceljs' row reader is
+ * not used because it drops all three.
  */
-import { SaxesParser } from "saxes";
 import type { SheetCell } from "./cells.js";
+import { XmlScanner } from "./xml-scan.js";
 
 export interface SheetRow {
   /** The sheet's row number (1-based), as Excel shows it. */
@@ -34,12 +33,6 @@ export function columnIndex(ref: string): number {
   return index - 1;
 }
 
-/** "x:row" → "row": some writers (.NET's Open XML SDK) prefix the SpreadsheetML namespace. */
-function localName(name: string): string {
-  const colon = name.indexOf(":");
-  return colon < 0 ? name : name.slice(colon + 1);
-}
-
 function rowOf(ref: string): number {
   return Number(/\d+/.exec(ref)?.[0] ?? "0");
 }
@@ -53,10 +46,7 @@ export interface SheetEnd {
  * the end of the sheet says (merged ranges come after the rows).
  */
 export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGenerator<SheetRow[], SheetEnd> {
-  // No line/column bookkeeping: a third of the parser's time on a large sheet.
-  const parser = new SaxesParser({ position: false });
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let failure: Error | undefined;
   let batch: SheetRow[] = [];
   const merged: MergedRange[] = [];
   let row: SheetRow | null = null;
@@ -68,100 +58,102 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   let inInline = false;
   let inPhonetic = false;
   let text = "";
-  parser.on("error", (error) => {
-    failure ??= error;
-  });
-  parser.on("opentag", (node) => {
-    const attributes = node.attributes as Record<string, string>;
-    switch (localName(node.name)) {
-      case "row": {
-        const line = attributes.r ? Number(attributes.r) : lastLine + 1;
-        lastLine = line;
-        const hidden = attributes.hidden === "1" || attributes.hidden === "true";
-        row = { line, hidden, cells: [] };
-        column = -1;
-        break;
-      }
-      case "c":
-        if (!row) break;
-        column = attributes.r ? columnIndex(attributes.r) : column + 1;
-        cell = {
-          type: attributes.t,
-          style: attributes.s ? Number(attributes.s) : 0,
-          value: undefined,
-          formula: false,
-        };
-        break;
-      case "f":
-        if (cell) cell.formula = true;
-        break;
-      case "v":
-        if (cell) {
-          capture = "v";
-          text = "";
+  const scanner = new XmlScanner({
+    open(name, attributes) {
+      switch (name) {
+        case "row": {
+          const r = attributes.get("r");
+          const line = r ? Number(r) : lastLine + 1;
+          lastLine = line;
+          const hiddenText = attributes.get("hidden");
+          const hidden = hiddenText === "1" || hiddenText === "true";
+          row = { line, hidden, cells: [] };
+          column = -1;
+          break;
         }
-        break;
-      case "is":
-        if (cell) {
-          inInline = true;
-          text = "";
+        case "c":
+          if (!row) break;
+          {
+            const r = attributes.get("r");
+            const style = attributes.get("s");
+            column = r ? columnIndex(r) : column + 1;
+            cell = {
+              type: attributes.get("t"),
+              style: style ? Number(style) : 0,
+              value: undefined,
+              formula: false,
+            };
+            break;
+          }
+        case "f":
+          if (cell) cell.formula = true;
+          break;
+        case "v":
+          if (cell) {
+            capture = "v";
+            text = "";
+          }
+          break;
+        case "is":
+          if (cell) {
+            inInline = true;
+            text = "";
+          }
+          break;
+        case "t":
+          if (inInline && !inPhonetic) capture = "t";
+          break;
+        case "rPh": // phonetic guide of East Asian text: not part of the value
+          inPhonetic = true;
+          break;
+        case "mergeCell": {
+          const ref = attributes.get("ref") ?? "";
+          const [from, to = from] = ref.split(":") as [string, string?];
+          merged.push({ ref, top: rowOf(from), bottom: rowOf(to as string) });
+          break;
         }
-        break;
-      case "t":
-        if (inInline && !inPhonetic) capture = "t";
-        break;
-      case "rPh": // phonetic guide of East Asian text: not part of the value
-        inPhonetic = true;
-        break;
-      case "mergeCell": {
-        const ref = attributes.ref ?? "";
-        const [from, to = from] = ref.split(":") as [string, string?];
-        merged.push({ ref, top: rowOf(from), bottom: rowOf(to as string) });
-        break;
       }
-    }
-  });
-  parser.on("text", (value) => {
-    if (capture) text += value;
-  });
-  parser.on("closetag", (node) => {
-    switch (localName(node.name)) {
-      case "v":
-        if (cell && capture === "v") cell.value = text;
-        capture = null;
-        break;
-      case "t":
-        if (capture === "t") capture = null;
-        break;
-      case "rPh":
-        inPhonetic = false;
-        break;
-      case "is":
-        if (cell) cell.value = text;
-        inInline = false;
-        capture = null;
-        break;
-      case "c":
-        if (row && cell && column >= 0) row.cells[column] = cell;
-        cell = null;
-        break;
-      case "row":
-        if (row) batch.push(row);
-        row = null;
-        break;
-    }
+    },
+    text(value) {
+      if (capture) text += value;
+    },
+    close(name) {
+      switch (name) {
+        case "v":
+          if (cell && capture === "v") cell.value = text;
+          capture = null;
+          break;
+        case "t":
+          if (capture === "t") capture = null;
+          break;
+        case "rPh":
+          inPhonetic = false;
+          break;
+        case "is":
+          if (cell) cell.value = text;
+          inInline = false;
+          capture = null;
+          break;
+        case "c":
+          if (row && cell && column >= 0) row.cells[column] = cell;
+          cell = null;
+          break;
+        case "row":
+          if (row) batch.push(row);
+          row = null;
+          break;
+      }
+    },
   });
   for await (const chunk of xml) {
-    parser.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
-    if (failure) throw failure;
+    scanner.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
     if (batch.length > 0) {
       yield batch;
       batch = [];
     }
   }
-  parser.write(decoder.decode());
-  parser.close();
-  if (failure) throw failure;
+  scanner.write(decoder.decode());
+  scanner.end();
   if (batch.length > 0) yield batch;
   return { merged };
 }

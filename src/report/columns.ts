@@ -56,6 +56,8 @@ export const REPORT_TABLE = [
   // refused to make, so it is text, never a number.
   { name: "raw_amount", kind: "text" },
   { name: "raw_budget", kind: "text" },
+  { name: "payee", kind: "text" },
+  { name: "payee_review", kind: "text" },
 ] as const satisfies readonly {
   name: string;
   kind: ReportCellKind;
@@ -89,6 +91,7 @@ export type Status = (typeof STATUSES)[number];
  * - `request_state`, `cancellation_reason`: the request's, as last read from the server.
  * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z": when the row's data
  *   was last read from the server (or decided locally, for rows never sent).
+ * - `payee`, `payee_review`: added after `raw_budget` so every earlier column keeps its place.
  * - `extra`: the input's unknown columns kept by `--keep-columns`, by header name.
  */
 export interface ReportRow {
@@ -117,6 +120,10 @@ export interface ReportRow {
   updated_at: string;
   raw_amount: string;
   raw_budget: string;
+  /** A row by payee details: `found` or `created` at Bitex (`would create` in a dry run); "" by ids. */
+  payee: string;
+  /** A row by payee details: the payee's compliance review at Bitex in plain words; "" by ids. */
+  payee_review: string;
   extra?: Readonly<Record<string, string>>;
 }
 

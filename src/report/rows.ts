@@ -8,6 +8,7 @@ import { padScale } from "../decimal.js";
 import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
+import { complianceWords } from "./compliance.js";
 
 export type ReportMode =
   /** validate, or submit --dry-run: valid rows are `valid`. */
@@ -64,6 +65,8 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
     updated_at: stamp,
     raw_amount: cells.amount,
     raw_budget: cells.budget,
+    payee: "",
+    payee_review: "",
     extra: cells.extra,
   };
 }
@@ -101,6 +104,8 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
     updated_at: result.updated_at,
     raw_amount: "",
     raw_budget: "",
+    payee: row.resolved?.status ?? "",
+    payee_review: row.resolved ? complianceWords(row.resolved.compliance) : "",
     extra: raw.extra,
   };
 }

@@ -8,6 +8,7 @@ import type { ResourceInput } from "./inputs.js";
 import { notFound, unprocessable } from "./jsonapi.js";
 import type { Route } from "./money.js";
 import type { Seed } from "./seed.js";
+import { DEFAULT_REVIEW, emailKey, Reviews, readNewUser } from "./users.js";
 import { violations } from "./violations.js";
 
 export interface UserRecord {
@@ -42,6 +43,10 @@ export class Directory {
   /** Key `${from}>${to}`. */
   private readonly routes = new Map<string, Route>();
   private nextInstructionId: number;
+  private nextUserId: number;
+  /** Emails of every user (lower-case), for `POST /users`'s refusal of a taken one. */
+  private readonly emails = new Set<string>();
+  private readonly reviews: Reviews;
   /** Outcomes of deleted instructions, for the outputs paid to them before. */
   private readonly deletedOutcomes = new Map<string, "settled" | "returned">();
 
@@ -52,7 +57,12 @@ export class Directory {
       name: u.name ?? null,
       complianceState: u.compliance_state,
     }));
-    for (const user of this.userList) this.users.set(user.id, user);
+    for (const user of this.userList) {
+      this.users.set(user.id, user);
+      if (user.email !== "") this.emails.add(emailKey(user.email));
+    }
+    this.nextUserId = 1 + Math.max(0, ...this.userList.map((u) => Number(u.id)));
+    this.reviews = new Reviews(seed.review ?? DEFAULT_REVIEW);
     // Seed users are non-empty (parseSeed checks it), so the first one always exists.
     this.ownerUserId = seed.owner_user_id ?? (this.userList[0] as UserRecord).id;
 
@@ -83,6 +93,28 @@ export class Directory {
   /** Whether the key may act as this user (`Authorization: <key>; user=<id>`): any seeded user. */
   manages(userId: string): boolean {
     return this.users.has(userId);
+  }
+
+  /**
+   * POST /users (users.ts): a user the key manages from now on, `new` until its review ends on
+   * the clock (reviewsDue). Kept in id order: ids are above every seeded one.
+   */
+  createUser(input: ResourceInput, nowMs: number): UserRecord {
+    const { email, name } = readNewUser(input, (key) => this.emails.has(key));
+    const user: UserRecord = { id: String(this.nextUserId++), email, name, complianceState: "new" };
+    this.users.set(user.id, user);
+    this.userList.push(user);
+    if (email !== "") this.emails.add(emailKey(email));
+    this.reviews.start(user.id, email, nowMs);
+    return user;
+  }
+
+  /** Ends the reviews of created users that are due by `nowMs` (run before every call). */
+  reviewsDue(nowMs: number): void {
+    this.reviews.due(nowMs, (userId, outcome) => {
+      const user = this.users.get(userId);
+      if (user) user.complianceState = outcome;
+    });
   }
 
   /** A live instruction (not deleted), whoever owns it. */

@@ -80,6 +80,10 @@ export interface SandboxState {
   /** Emulator addition: the seed's balances as funding left them. */
   balances: { user_id: string; currency: string; amount: number }[];
   stats: SandboxStats;
+  /** Emulator addition: every user, seeded or created, in id order. */
+  users: { id: string; email: string; compliance_state: string }[];
+  /** Emulator addition: every live instruction with its private owner, in id order. */
+  withdrawal_instructions: { id: string; user_id: string; body: Record<string, unknown> }[];
 }
 
 export interface Sandbox {

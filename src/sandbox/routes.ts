@@ -172,6 +172,13 @@ const ROUTES: Route[] = [
     handle: (s, call, _p, c) => list(s.directory.userList, call, c, userResource),
   },
   {
+    // Both recorded bodies (users.ts); answered 200 as recorded, the user `new` until reviewed.
+    method: "POST",
+    pattern: /^\/users$/,
+    handle: (s, call) =>
+      ok({ data: userResource(s.directory.createUser(resource(call, "users"), s.clock.nowMs())) }),
+  },
+  {
     method: "GET",
     pattern: /^\/users\/(\d+|me)$/,
     handle: (s, _call, p, c) => {
@@ -221,7 +228,7 @@ export function isDroppable(method: string, rawPath: string): boolean {
   const path = withoutTrailingSlash(rawPath);
   return (
     method === "POST" &&
-    (/^\/(concierge_requests|concierge_request_outputs|withdrawal_instructions)$/.test(path) ||
+    (/^\/(concierge_requests|concierge_request_outputs|withdrawal_instructions|users)$/.test(path) ||
       /^\/concierge_requests\/\d+\/\w+$/.test(path))
   );
 }

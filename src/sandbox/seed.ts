@@ -10,6 +10,7 @@ import { decimal, isCanonicalDecimal } from "../decimal.js";
 import { UnusableFileError } from "../errors.js";
 import { isPort, type PortCode } from "../ports.js";
 import { parseSeedRequests, type SeedRequest } from "./seed-history.js";
+import { DEFAULT_REVIEW, type ReviewPolicy } from "./users.js";
 
 /**
  * The demo world that matches fixtures/demo/payroll.csv. Both src/sandbox/seed.ts (tsx) and
@@ -61,6 +62,8 @@ export interface Seed {
   rates: SeedRate[];
   /** Past requests with their outputs (docs/design.md section 13); absent when the seed has none. */
   requests?: SeedRequest[];
+  /** How the review of a user created through the API ends (users.ts); default 30 minutes, none refused. */
+  review?: ReviewPolicy;
 }
 
 /** A bad seed: the emulator's own error; the CLI's one mapper (stopFor) makes it an input error (exit 2). */
@@ -178,7 +181,24 @@ export function parseSeed(input: unknown, origin = "seed"): Seed {
   const instructions = new Map(withdrawal_instructions.map((w) => [w.id, w]));
   const requests = parseSeedRequests(list("requests"), { at, id, port, knownUser, instructions });
   if (requests.length > 0) seed.requests = requests;
+  if (root.review !== undefined) seed.review = parseReview(root.review, at);
   return seed;
+}
+
+function parseReview(value: unknown, at: (p: string, e: string, g: unknown) => never): ReviewPolicy {
+  const review = isObject(value) ? value : at("review", "an object", value);
+  const minutes = review.minutes ?? DEFAULT_REVIEW.minutes;
+  const refuse = review.refuse ?? [];
+  return {
+    minutes:
+      typeof minutes === "number" && Number.isFinite(minutes) && minutes >= 0
+        ? minutes
+        : at("review.minutes", "a number of minutes >= 0", minutes),
+    refuse:
+      Array.isArray(refuse) && refuse.every((email) => typeof email === "string")
+        ? (refuse as string[])
+        : at("review.refuse", "an array of emails", refuse),
+  };
 }
 
 function uniqueIds(name: string, items: { id: string }[], at: (p: string, e: string, g: unknown) => never) {

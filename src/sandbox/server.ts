@@ -87,6 +87,17 @@ export class SandboxServer {
         .balanceList()
         .map((b) => ({ user_id: b.userId, currency: b.currency, amount: moneyJson(b.amount) })),
       stats: this.stats.snapshot(),
+      // Emulator addition: who exists, with each instruction's private owner (tests count them).
+      users: this.store.directory.userList.map((u) => ({
+        id: u.id,
+        email: u.email,
+        compliance_state: u.complianceState,
+      })),
+      withdrawal_instructions: this.store.directory.instructionList.map((w) => ({
+        id: w.id,
+        user_id: w.userId,
+        body: w.body,
+      })),
     });
   }
 

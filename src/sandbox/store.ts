@@ -83,7 +83,9 @@ export class Store {
 
   /** Brings the world up to the clock: applies every step due by now (none when advanceOnly). */
   tick(): void {
-    if (!this.advanceOnly) this.progress.catchUp(this.clock.nowMs());
+    if (this.advanceOnly) return;
+    this.progress.catchUp(this.clock.nowMs());
+    this.directory.reviewsDue(this.clock.nowMs());
   }
 
   request(id: string): RequestRecord | undefined {
@@ -315,9 +317,11 @@ export class Store {
   advance(options: AdvanceOptions = {}): AdvanceResult {
     if (options.minutes !== undefined) {
       this.clock.forward(options.minutes * MINUTE_MS);
+      this.directory.reviewsDue(this.clock.nowMs());
       return this.progress.catchUp(this.clock.nowMs());
     }
     this.tick();
+    this.directory.reviewsDue(this.clock.nowMs());
     let steps = 0;
     let changes = 0;
     for (;;) {

@@ -151,3 +151,45 @@ describe("journal: kinds of created thing", () => {
     ]);
   });
 });
+
+describe("journal: creates of users and instructions, by key", () => {
+  const at = (second: number) => `2026-11-22T10:15:${String(second).padStart(2, "0")}.000Z`;
+  const user = { kind: "user" as const, key: "ana@example.com", line: 2, request_id: "" };
+  const account = {
+    kind: "withdrawal_instruction" as const,
+    key: "ana@example.com|ars||cbu:1",
+    line: 2,
+    request_id: "",
+  };
+
+  it("the last word on each create: intent, then ambiguous, then created; a created one stays created", () => {
+    const state = foldJournal([
+      { t: "intent", ...user, at: at(1) },
+      { t: "ambiguous", ...user, code: "api_server_error", at: at(2) },
+      { t: "created", ...user, output_id: "348", state: "not approved", via: "response", at: at(3) },
+      { t: "intent", ...user, at: at(4) },
+      { t: "intent", ...account, at: at(5) },
+      { t: "failed", ...account, code: "api_unprocessable", error: "taken", at: at(6) },
+    ]);
+    expect([...state.payeeCreates]).to.deep.equal([
+      ["user:ana@example.com", { status: "created", id: "348", at: at(3) }],
+      ["withdrawal_instruction:ana@example.com|ars||cbu:1", { status: "refused", at: at(6) }],
+    ]);
+    expect(state.rows.size).to.equal(0);
+  });
+
+  it("the last payees line gives every row by details its ids", () => {
+    const row = {
+      line: 2,
+      user_id: "348",
+      withdrawal_instruction_id: "2148",
+      compliance: "",
+      status: "created" as const,
+    };
+    const state = foldJournal([
+      { t: "payees", rows: [{ ...row, user_id: "1" }], at: at(1) },
+      { t: "payees", rows: [row], at: at(2) },
+    ]);
+    expect([...state.payees]).to.deep.equal([[2, row]]);
+  });
+});

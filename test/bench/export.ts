@@ -9,7 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
 import { Emulator } from "./emulator.js";
-import { type Figure, fmt, runNode } from "./measure.js";
+import { callsFigure, type Figure, fmt, runNode } from "./measure.js";
 
 const REQUESTS = 50;
 const OUTPUTS = 10_000;
@@ -103,27 +103,20 @@ export async function exportFigure(dir: string, cli: string): Promise<Figure> {
         : whole
           ? null
           : `export found ${summary?.requests} requests and ${summary?.outputs} outputs, expected ${REQUESTS} and ${OUTPUTS}`;
-    return {
+    return callsFigure({
       id: "export",
       name: `export calls, ${REQUESTS} requests / ${OUTPUTS / 1000}k outputs`,
-      value: `${calls} calls`,
-      reference: `ideal ${ideal} calls`,
-      ratio: fmt.ratio(calls / ideal),
-      target: "= 1.00",
-      verdict: problem ? "FAIL" : calls === ideal ? "PASS" : "MISS",
+      calls,
+      ideal,
+      problem,
       data: {
-        calls,
-        ideal,
         requests: REQUESTS,
         outputs: OUTPUTS,
         other_requests: OTHER_REQUESTS,
         wall_ms: run.wallMs,
       },
-      notes: [
-        `ideal = request-list pages (${OTHER_REQUESTS + REQUESTS} requests, ${MAX_PAGE_SIZE} a page) + output pages per November request (${OUTPUTS / REQUESTS} outputs each); one run (calls do not vary between runs); wall ${fmt.ms(run.wallMs)} at the CLI's 5 calls/s.`,
-        ...(problem ? [`FAIL ${problem}`] : []),
-      ],
-    };
+      note: `ideal = request-list pages (${OTHER_REQUESTS + REQUESTS} requests, ${MAX_PAGE_SIZE} a page) + output pages per November request (${OUTPUTS / REQUESTS} outputs each); one run (calls do not vary between runs); wall ${fmt.ms(run.wallMs)} at the CLI's 5 calls/s.`,
+    });
   } finally {
     await emulator.stop();
   }

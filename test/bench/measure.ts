@@ -157,6 +157,33 @@ export interface Figure {
   notes: string[];
 }
 
+/**
+ * A figure of API calls against the ideal count: PASS only when equal (calls do not vary
+ * between runs), FAIL when the run did not do its job (`problem`).
+ */
+export function callsFigure(input: {
+  id: string;
+  name: string;
+  calls: number;
+  ideal: number;
+  problem: string | null;
+  data: Record<string, unknown>;
+  note: string;
+}): Figure {
+  const { calls, ideal, problem } = input;
+  return {
+    id: input.id,
+    name: input.name,
+    value: `${calls} calls`,
+    reference: `ideal ${ideal} calls`,
+    ratio: fmt.ratio(calls / ideal),
+    target: "= 1.00",
+    verdict: problem ? "FAIL" : calls === ideal ? "PASS" : "MISS",
+    data: { calls, ideal, ...input.data },
+    notes: [input.note, ...(problem ? [`FAIL ${problem}`] : [])],
+  };
+}
+
 export function printTable(figures: readonly Figure[]): string {
   const head = ["figure", "value", "reference", "ratio", "target", "result"];
   const rows = figures.map((f) => [f.name, f.value, f.reference, f.ratio, f.target, f.verdict]);

@@ -1,7 +1,7 @@
 /**
  * Bench figure: `submit` then `status` of one batch against the emulator in every paging
  * convention the client must read (rich; Bitex's own page[page]/page[per_page] at its default
- * 10 a page and at caps 3 and 25; page[number] only), with the exact calls each made. The
+ * 10 a page and at caps 3 and 25; page[number] only; a server ignoring every page parameter), with the exact calls each made. The
  * reports must be identical: a convention changes the number of calls, never a row.
  */
 import { readFile } from "node:fs/promises";
@@ -31,6 +31,8 @@ const MODES: Array<{
   { name: "recorded, 3 a page", listStyle: "recorded", pageCap: 3, calls: [239, 74] },
   { name: "recorded, 25 a page", listStyle: "recorded", pageCap: 25, calls: [239, 15] },
   { name: "page[number] only, 25 a page", listStyle: "bare", calls: [239, 15] },
+  // Every list read twice (page 2 repeats page 1), outputs then proven by their request's count.
+  { name: "every page parameter ignored", listStyle: "unpaged", calls: [239, 12] },
 ];
 
 export async function pagingFigure(ctx: { cli: string; dir: string; seed: string }): Promise<Figure> {

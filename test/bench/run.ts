@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,payees] [--keep]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -21,6 +21,7 @@ import { exportFigure } from "./export.js";
 import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssPreload } from "./measure.js";
 import { naiveSubmit } from "./naive.js";
 import { pagingFigure } from "./paging.js";
+import { payeesFigure } from "./payees.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
@@ -654,6 +655,7 @@ async function main(): Promise<void> {
     await attempt("paging", "calls in each paging convention", () => pagingFigure({ cli: CLI, dir, seed }));
     await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
     await attempt("export", "export calls", () => exportFigure(dir, CLI));
+    await attempt("payees", "payee resolution calls", () => payeesFigure(dir, CLI, DEMO_SEED));
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
@@ -673,6 +675,7 @@ async function main(): Promise<void> {
     "naive",
     "ceiling",
     "export",
+    "payees",
   ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;

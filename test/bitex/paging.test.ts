@@ -124,10 +124,10 @@ describe("bitex client paging: a list is whole only when proven", () => {
     expect(lists[0]).to.include({ complete: "meta", pages: 3 });
   });
 
-  for (const count of [60, 3]) {
+  for (const count of [60, 10]) {
     it(`a bare server ignoring paging (always page 1; ${count} outputs): refused, never a short list`, async () => {
       // Even when page 1 happens to hold everything: nothing tells this server apart from one
-      // that cuts its only page short.
+      // that cuts its only page short at 10 (Bitex's default page size) or more.
       const { client, calls } = start({
         style: "bare",
         cap: 25,
@@ -378,8 +378,71 @@ describe("bitex client listRequests", () => {
       cap: 10,
       items: () => requests,
     });
-    expect((await client.listRequests()).map((r) => r.id)).to.deep.equal(requests.map((r) => r.id));
+    const listed = await client.listRequests();
+    expect(listed.requests.map((r) => r.id)).to.deep.equal(requests.map((r) => r.id));
+    expect(listed.whole).to.equal(true);
     expect(calls[0]).to.equal(`/api/concierge_requests?${PAGE}`);
     expect(calls).to.have.length(4);
+  });
+
+  for (const cap of [500, 10]) {
+    it(`a server ignoring every page parameter, its one page cut at ${cap}: kept and marked not whole`, async () => {
+      const requests = Array.from({ length: 23 }, (_, i) => ({ id: `${i + 1}` }));
+      const { client, calls, lists } = start({
+        style: "bare",
+        type: "concierge_requests",
+        cap,
+        numbers: false,
+        items: () => requests,
+      });
+      const listed = await client.listRequests();
+      expect(listed.requests.map((r) => r.id)).to.deep.equal(requests.slice(0, cap).map((r) => r.id));
+      expect(listed.whole).to.equal(false);
+      expect(calls).to.deep.equal([
+        `/api/concierge_requests?${PAGE}`,
+        `/api/concierge_requests?${PAGE}&${at(2)}`,
+      ]);
+      expect(lists[0]).to.include({ complete: "unproven", pages: 2 });
+    });
+  }
+});
+
+describe("bitex client: a server ignoring every page parameter, other proofs", () => {
+  it("an answer shorter than Bitex's default page (10) was not cut: whole", async () => {
+    const { client, calls, lists } = start({
+      style: "bare",
+      cap: 25,
+      numbers: false,
+      items: () => outputs(1, 9),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 9));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, "/api/concierge_requests/1"]);
+    expect(lists[0]).to.include({ complete: "below_page_size", items: 9, pages: 2 });
+  });
+
+  it("a lookup by external_id answering one request, a server cutting at 10 and ignoring the filter too: refused", async () => {
+    const requests = Array.from({ length: 30 }, (_, i) => ({
+      id: `${i + 1}`,
+      external: i === 4 ? "bb-5" : "x",
+    }));
+    const { client } = start({
+      style: "bare",
+      type: "concierge_requests",
+      cap: 10,
+      numbers: false,
+      filters: false,
+      items: () => requests,
+    });
+    // The server's one page holds 10 items, 1 of them matching: the 9 dropped prove nothing.
+    await refusal(client.findRequestsByExternalId("bb-5"));
+  });
+
+  it("ports: a list that holds every port asked for serves, whole or not; one lacking a port is refused", async () => {
+    const ports = Array.from({ length: 12 }, (_, i) => ({ id: `p${i + 1}` }));
+    const { client, lists } = start({ style: "bare", cap: 10, numbers: false, items: () => ports });
+    expect((await client.listPorts(["p1", "p10"])).map((p) => p.code)).to.have.length(10);
+    expect(lists[0]).to.include({ complete: "sufficient" });
+    await refusal(client.listPorts(["p1", "p11"]));
+    await refusal(client.listPorts());
   });
 });

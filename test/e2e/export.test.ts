@@ -201,6 +201,8 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       period: { from: "2026-11-01", to: "2026-11-30", tz: BA },
       payer: null,
       requests: 7,
+      // false only from a server that ignores paging, when nothing proves its one answer whole
+      requests_whole: true,
       outputs: 9,
       totals: [
         { currency: "ARS", side: "spend", state: "rejected", rows: 1, amount: "90000.00" },
@@ -401,6 +403,27 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         // 10 requests: with 3 a page, four pages and the empty one that proves the end.
         if (cap === 3) expect(box.state().stats.calls - before).to.be.at.least(5 + 7);
       }
+    } finally {
+      box.setFaults({ list_style: "rich" });
+    }
+  });
+
+  it("a server that ignores paging, 10 requests in its one answer: the same rows, said unproven, exit 1", async () => {
+    const rich = JSON.parse(
+      (await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", "r.csv"])).stdout,
+    );
+    try {
+      box.setFaults({ list_style: "unpaged" });
+      const result = await cli(["--month", "2026-11", "--tz", BA, "--json", "--report", "unpaged.csv"]);
+      // Ten requests is a full page of Bitex's default size: nothing proves there are no more.
+      expect(result.code, result.stderr).to.equal(1);
+      expect(result.stderr).to.include(
+        "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing (0 requests of this machine's journals read one by one, as the list lacked them)",
+      );
+      expect((await readRows(join(dir, "unpaged.csv"))).rows).to.deep.equal(expectedBuenosAires(true));
+      const summary = JSON.parse(result.stdout);
+      expect([summary.requests, summary.outputs, summary.totals]).to.deep.equal([7, 9, rich.totals]);
+      expect([summary.requests_whole, summary.exit_code]).to.deep.equal([false, 1]);
     } finally {
       box.setFaults({ list_style: "rich" });
     }

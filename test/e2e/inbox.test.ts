@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { faultProxy } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -456,5 +457,116 @@ describe("inbox: a drop folder paid once", function () {
     expect(all).to.have.length(5);
     expect(all.filter((output) => !four.includes(output))).to.have.length(1);
     expect(all.filter((output) => output.startsWith("301|"))).to.have.length(1);
+  });
+
+  it("a file partly accepted (one request's accept lost in an outage, its quote lapsed): exit 5, failed/ with its remaining file and what to do; the remaining file dropped under a new name pays each of its rows once", async () => {
+    // Request 1 pays from 112's ar_ars, request 2 from 113's uy_uyu; every port here is quoted at once.
+    const [header, ...demo] = (await payroll(12)).trimEnd().split("\n");
+    const pick = (reference: string) => demo.find((row) => row.startsWith(`${reference},`)) as string;
+    const first = ["EMP-1001", "EMP-1003", "EMP-1004"].map(pick);
+    const second = ["EMP-1006", "EMP-1012"].map(pick);
+    const text = `${[header, ...first, ...second].join("\n")}\n`;
+    await writeFile(join(inbox, "a.csv"), text);
+    await writeFile(join(inbox, "max-total.txt"), "ARS=1000000000\nUYU=1000000000\n");
+    // Every call goes through a gateway; while `outage`, request 2's accept never reaches Bitex.
+    let outage = true;
+    const proxy = await faultProxy(box.url, (call) =>
+      outage && call.method === "POST" && call.path.endsWith("/concierge_requests/2/accept_quote")
+        ? { kind: "down", status: 503 }
+        : { kind: "pass" },
+    );
+    env = { ...env, BITEX_API_URL: proxy.url };
+    const accepted = () => inboxRun("--until", "accepted", "--wait", "30");
+    const perRequest = () => box.state().stats.per_request;
+    try {
+      const cut = await accepted();
+      expect(cut.code, cut.stderr).to.equal(3);
+      expect(lines(cut)[0]).to.include({ file: "a.csv", outcome: "left", exit_code: 3 });
+      expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "a.report.csv", "max-total.txt"]);
+      expect(box.state().requests.map((r) => `${r.id}:${r.attributes.state}`)).to.deep.equal([
+        "1:quote_accepted",
+        "2:quoted",
+      ]);
+      outage = false;
+      box.advance({ minutes: 11 }); // past accept_quote_before: request 2 lapses
+
+      const partly = await accepted();
+      expect(partly.code, partly.stderr).to.equal(5);
+      const [file, summary] = lines(partly);
+      expect(file).to.include({ file: "a.csv", outcome: "failed", exit_code: 5, moved_to: "failed" });
+      expect(file?.reason).to.match(
+        /^batch \w{16} is partly accepted: 3 row\(s\) being paid, 2 row\(s\) of cancelled request\(s\) 2 not paid$/,
+      );
+      expect(summary).to.include({ command: "inbox", files: 1, done: 0, failed: 1, left: 0, exit_code: 5 });
+      expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed", "max-total.txt"]);
+      expect(await ls(join(inbox, "failed"))).to.deep.equal([
+        "a.csv",
+        "a.csv.error.txt",
+        "a.remaining.csv",
+        "a.report.csv",
+      ]);
+      expect(await readFile(join(inbox, "failed", "a.csv"), "utf8")).to.equal(text);
+      // The remaining file: the header and exactly request 2's rows, as in the file.
+      expect(await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).to.equal(
+        `${[header, ...second].join("\n")}\n`,
+      );
+      expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
+        `${file?.reason}\n\n` +
+          "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+          "What to do: the rows not paid are in a.remaining.csv beside this file (exactly those rows, as in the file): " +
+          "fix them there if needed and drop it in the folder under a new name (like a-rest.csv), which pays them and nobody else; " +
+          "bitex-batch status failed/a.csv --watch follows the rows being paid.\n",
+      );
+      expect(perRequest()).to.deep.equal({
+        "1": { request_quote: 1, accept_quote: 1 },
+        "2": { request_quote: 1, accept_quote: 0 },
+      });
+      // The error file's own command, run in the folder, follows the moved file's batch.
+      const followed = await runCli(["status", "failed/a.csv", "--json"], {
+        cwd: inbox,
+        env: { ...env, XDG_STATE_HOME: join(dir, ".state") },
+      });
+      expect(followed.code, followed.stderr).to.equal(1); // request 2's rows stay cancelled in this batch
+      expect(JSON.parse(followed.stdout)).to.deep.include({
+        batch_id: file?.batch_id,
+        by_state: { settled: 3, cancelled: 2 },
+        remaining: { file: "failed/a.remaining.csv", rows: 2 },
+      });
+
+      // As the error file says: the remaining file dropped as a-rest.csv pays those rows, nobody else.
+      await copyFile(join(inbox, "failed", "a.remaining.csv"), join(inbox, "a-rest.csv"));
+      const rest = await accepted();
+      expect(rest.code, rest.stderr).to.equal(0);
+      expect(lines(rest)[0]).to.include({ file: "a-rest.csv", outcome: "done", exit_code: 0 });
+      expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a-rest.csv", "a-rest.report.csv"]);
+      expect(perRequest()).to.deep.equal({
+        "1": { request_quote: 1, accept_quote: 1 },
+        "2": { request_quote: 1, accept_quote: 0 },
+        "3": { request_quote: 1, accept_quote: 1 },
+      });
+      // One output per row of the file in the accepted requests; request 2's outputs were never paid.
+      const state = box.state();
+      const byRequest = (id: string) =>
+        state.outputs
+          .filter((o) => o.relationships?.request?.data?.id === id)
+          .map(
+            (o) => `${o.relationships?.user?.data?.id}|${o.relationships?.withdrawal_instruction?.data?.id}`,
+          )
+          .sort();
+      const ids = (rows: string[]) =>
+        rows
+          .map((row) => {
+            const cells = row.split(",");
+            return `${cells[3]}|${cells[7]}`;
+          })
+          .sort();
+      expect(byRequest("1")).to.deep.equal(ids(first));
+      expect(byRequest("3")).to.deep.equal(ids(second));
+      const [one, two, three] = state.requests.map((r) => r.attributes.state);
+      expect([one, two]).to.deep.equal(["finished", "cancelled"]); // the clock moved 11 minutes on
+      expect(["quote_accepted", "working", "finished"]).to.include(three);
+    } finally {
+      await proxy.close();
+    }
   });
 });

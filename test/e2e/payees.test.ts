@@ -1,15 +1,17 @@
 /**
  * Payrolls by payee details through the CLI: the template by details validates as is; an
  * account number or tax id shows masked on stderr and in --json; a file mixing both ways
- * names the row with neither; submit refuses rows by details before any call; validate
- * --online and submit --dry-run resolve them against the emulator and create nothing.
+ * names the row with neither; validate --online and submit --dry-run resolve them against
+ * the emulator and create nothing (submit creating them: payees-submit.test.ts).
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { apiEnv, demoSeed, sandbox } from "../helpers/sandbox.js";
+import { seedWithAnasAccount } from "../helpers/payee-world.js";
+import { readReport } from "../helpers/report.js";
+import { apiEnv, sandbox } from "../helpers/sandbox.js";
 
 const HEADER =
   "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,Email Beneficiario,Nome do Beneficiário,CUIT,CBU";
@@ -23,27 +25,6 @@ async function tenfold(dir: string, from: string, to: string): Promise<void> {
   const [header, ...rows] = (await readFile(join(dir, from), "utf8")).trim().split("\n");
   const many = Array.from({ length: 10 }, (_, k) => rows.map((row) => row.replace(/^R(\d+),/, `R$1-${k},`)));
   await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
-}
-
-/** The demo world where payee 300 (Ana) already has an ARS account by CBU at Bitex. */
-async function seedWithAnasAccount() {
-  const seed = await demoSeed();
-  const cbuA = "2850590940090418135201";
-  seed.withdrawal_instructions.push({
-    id: "2900",
-    user_id: "300",
-    port_code: "ar_ars",
-    label: "Ana Pérez ARS",
-    body: {
-      payment_method: "domestic_bank",
-      cbu: cbuA,
-      cuit: "20055361682",
-      currency: "ARS",
-      country: "AR",
-    },
-    outcome: "settled",
-  });
-  return { seed, cbuA };
 }
 
 describe("payees by details through the CLI", function () {
@@ -96,18 +77,6 @@ describe("payees by details through the CLI", function () {
     const report = join(dir, "p.validation.csv");
     expect((await stat(report)).mode & 0o777).to.equal(0o600);
     expect(await readFile(report, "utf8")).to.include("payee_missing");
-  });
-
-  it("submit: rows by details are refused before any call (exit 2), naming the file and line", async () => {
-    box = await sandbox();
-    const dir = await tempDir();
-    await writeFile(join(dir, "p.csv"), [HEADER, BY_IDS, BY_DETAILS, ""].join("\n"));
-    const result = await runCli(["submit", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
-    expect(result.code, result.stderr).to.equal(2);
-    expect(result.stderr).to.include(
-      "p.csv:3: 1 row(s) name the payee by details; submit does not resolve or create payees yet",
-    );
-    expect(box.state().stats.calls).to.equal(0);
   });
 
   it("a details header without recipient_email: the missing column, and the other way named", async () => {
@@ -224,6 +193,13 @@ describe("payees by details through the CLI", function () {
     expect(result.stderr).to.include(
       "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
     );
+    // The report says what each row by details resolved to, or that it would be created.
+    const report = await readReport(join(dir, "p.report.csv"));
+    expect(
+      report.map(
+        (row) => `${row.recipient_user_id}/${row.withdrawal_instruction_id}/${row.status}/${row.payee}`,
+      ),
+    ).to.deep.equal(["300/2900/valid/found", "//valid/would create", "300/2100/valid/"]);
     // Users, then ana's instructions acting as her: ten times the rows make as many calls.
     const once = box.state().stats.calls;
     await tenfold(dir, "p.csv", "q.csv");

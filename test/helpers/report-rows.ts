@@ -28,6 +28,8 @@ export function reportRow(overrides: Partial<ReportRow> = {}): ReportRow {
     updated_at: "2026-11-22T10:15:00Z",
     raw_amount: "",
     raw_budget: "",
+    payee: "",
+    payee_review: "",
     ...overrides,
   };
 }

@@ -3,14 +3,16 @@
  * table (rows and directory in → found, to create, errors out), then the refusal of submit.
  */
 import { expect } from "chai";
-import { BatchError } from "../../src/errors.js";
 import type { PayeeAccount, PayeeDetails, ValidRow } from "../../src/model.js";
 import {
+  accountCreateKey,
+  holdersOf,
+  instructionBody,
   type ListedInstruction,
   type ListedUser,
   type PayeePlan,
-  refuseRowsByDetails,
   resolvePayees,
+  userCreateKey,
 } from "../../src/plan/payees.js";
 
 const CBU_A = "2850590940090418135201";
@@ -278,24 +280,60 @@ describe("plan: resolving payees by details", () => {
   });
 });
 
-describe("submit refuses rows by details, with or without ids", () => {
-  it("names the file, the first such line and how many, exit code input", () => {
-    const rows = [
-      row(2, undefined, { recipientUserId: "300", withdrawalInstructionId: "2100" }),
-      row(3, payee("a@example.com", cbu(CBU_A))),
-      row(4, payee("b@example.com", cbu(CBU_B)), { recipientUserId: "301", withdrawalInstructionId: "2101" }),
+describe("what creating a payee's account sends and finds", () => {
+  it("the legacy body: domestic_bank in the port's country and currency, the CBU where it was recorded, the tax id as cuit", () => {
+    const details = payee("a@example.com", { ...cbu(CBU_A), accountType: "savings" });
+    expect(instructionBody(details, "ar_ars")).to.deep.equal({
+      payment_method: "domestic_bank",
+      name: "Ana Pérez",
+      country: "AR",
+      currency: "ARS",
+      cuit: CUIT,
+      city: "",
+      phone: "",
+      address: "",
+      further_instructions: "",
+      account_type: "savings",
+      cbu: CBU_A,
+    });
+  });
+
+  it("an other_* port: international_bank, the IBAN and the SWIFT in bank_swift", () => {
+    const iban = {
+      kind: "iban" as const,
+      number: "DE89370400440532013000",
+      bank: "",
+      accountType: "" as const,
+      routingNumber: "",
+      swift: "COBADEFFXXX",
+    };
+    const body = instructionBody(payee("a@example.com", iban), "other_eur");
+    expect(body).to.include({
+      payment_method: "international_bank",
+      country: "OTHER",
+      currency: "EUR",
+      iban: iban.number,
+      bank_swift: "COBADEFFXXX",
+    });
+  });
+
+  it("an instruction made from that body is found again by resolution, and of two holding it the lowest id wins", () => {
+    const details = payee("a@example.com", cbu(CBU_A));
+    const body = instructionBody(details, "ar_ars");
+    const instructions: ListedInstruction[] = [
+      { id: "12", body },
+      { id: "9", body },
     ];
-    let thrown: unknown;
-    try {
-      refuseRowsByDetails("nomina.csv", rows);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).to.be.instanceOf(BatchError);
-    expect((thrown as BatchError).code).to.equal("input");
-    expect((thrown as BatchError).message).to.equal(
-      "nomina.csv:3: 2 row(s) name the payee by details; submit does not resolve or create payees yet",
-    );
-    expect(() => refuseRowsByDetails("nomina.csv", rows.slice(0, 1))).not.to.throw();
+    expect(holdersOf(instructions, details.account, "ar_ars").map((w) => w.id)).to.deep.equal(["9", "12"]);
+    const plan = resolvePayees([row(2, details)], {
+      users: [{ id: "300", email: "A@example.com" }],
+      instructionsByUser: new Map([["300", instructions]]),
+    });
+    expect(plan.rows).to.deep.equal([{ line: 2, userId: "300", instructionId: "9", status: "found" }]);
+  });
+
+  it("journal keys: one per email (any case), one per email, currency and account", () => {
+    expect(userCreateKey(" A@Example.com ")).to.equal("a@example.com");
+    expect(accountCreateKey("A@Example.com", cbu(CBU_A), "ars")).to.equal(`a@example.com|ars||cbu:${CBU_A}`);
   });
 });

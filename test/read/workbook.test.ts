@@ -48,8 +48,11 @@ async function read(
     reorder?: (bytes: Buffer) => Promise<Buffer>;
   } = {},
 ): Promise<Read> {
+  return readBytes(await workbookBytes(sheets), options);
+}
+
+async function readBytes(bytes: Buffer, options: Parameters<typeof read>[1] = {}): Promise<Read> {
   const path = join(await tempDir(), "payroll.xlsx");
-  const bytes = await workbookBytes(sheets);
   await writeFile(path, options.reorder ? await options.reorder(bytes) : bytes);
   const notices: string[] = [];
   const file = await checkFile(path, {
@@ -115,8 +118,101 @@ const stylesLast = reordered(
   ["xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"],
 );
 
+/** A workbook's parts written by hand, as other writers do, zipped in the order given. */
+async function handMade(parts: Record<string, string>): Promise<Buffer> {
+  const { default: JSZip } = await import("jszip");
+  const zip = new JSZip();
+  for (const [name, xml] of Object.entries(parts)) zip.file(name, xml);
+  return zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+}
+
+const MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
 describe("workbook reader", function () {
   this.timeout(20_000);
+
+  it("reads a workbook written with namespace prefixes, rich shared strings, built-in and custom formats, an absolute part name", async () => {
+    const header = HEADER.map((name) => `<x:si><x:t>${name}</x:t></x:si>`).join("");
+    const cells = (line: number, values: string[]) =>
+      values.map((cell, column) =>
+        cell.replace("<x:c", `<x:c r="${String.fromCharCode(65 + column)}${line}"`),
+      );
+    const sheet = (line: number, reference: string, amount: string, port: string, instruction: string) =>
+      `<x:row r="${line}">${cells(line, [
+        reference,
+        "<x:c><x:v>113</x:v></x:c>",
+        '<x:c t="s"><x:v>10</x:v></x:c>',
+        "<x:c><x:v>304</x:v></x:c>",
+        port,
+        amount,
+        "<x:c/>",
+        `<x:c><x:v>${instruction}</x:v></x:c>`,
+      ]).join("")}</x:row>`;
+    const bytes = await handMade({
+      // The sheet first, its part named from the root, as some writers do.
+      "xl/worksheets/payroll.xml": `<?xml version="1.0" encoding="UTF-8"?>
+<x:worksheet xmlns:x="${MAIN}"><x:sheetData>
+<x:row r="1">${HEADER.map((_, i) => `<x:c r="${String.fromCharCode(65 + i)}1" t="s"><x:v>${i}</x:v></x:c>`).join("")}</x:row>
+${sheet(2, '<x:c t="s"><x:v>8</x:v></x:c>', '<x:c s="1"><x:v>12</x:v></x:c>', '<x:c t="inlineStr"><x:is><x:t>us_usd</x:t></x:is></x:c>', "2104")}
+${sheet(3, '<x:c t="s"><x:v>9</x:v></x:c>', '<x:c s="2"><x:v>12.5</x:v></x:c>', '<x:c t="s"><x:v>11</x:v></x:c>', "2104")}
+${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v></x:c>', '<x:c t="s"><x:v>11</x:v></x:c>', "2104")}
+</x:sheetData></x:worksheet>`,
+      "xl/sharedStrings.xml": `<x:sst xmlns:x="${MAIN}">${header}<x:si><x:t>A&amp;B &#233;</x:t></x:si><x:si><x:r><x:t>B</x:t></x:r><x:r><x:rPr><x:b/></x:rPr><x:t xml:space="preserve"> 2</x:t></x:r><x:rPh sb="0" eb="1"><x:t>ビ</x:t></x:rPh></x:si><x:si><x:t>uy_</x:t><x:r><x:t>uyu</x:t></x:r></x:si><x:si><x:t><![CDATA[us_usd]]></x:t></x:si></x:sst>`,
+      "xl/styles.xml": `<x:styleSheet xmlns:x="${MAIN}"><x:numFmts count="1"><x:numFmt numFmtId="164" formatCode="#,##0.0&quot; USD&quot;"/></x:numFmts><x:cellStyleXfs count="1"><x:xf numFmtId="10"/></x:cellStyleXfs><x:cellXfs count="4"><x:xf numFmtId="0"/><x:xf numFmtId="4"/><x:xf numFmtId="164"/><x:xf numFmtId="10"/></x:cellXfs></x:styleSheet>`,
+      "xl/workbook.xml": `<x:workbook xmlns:x="${MAIN}" xmlns:rel="${RELS}"><x:sheets><x:sheet name="Pagos &amp; más" sheetId="1" rel:id="rId9"/></x:sheets></x:workbook>`,
+      "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="${RELS}/worksheet" Target="/xl/worksheets/payroll.xml"/></Relationships>`,
+    });
+    const { rows } = await readBytes(bytes, { sheet: "Pagos & más" });
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "valid"],
+      [4, "amount:amount_format_mismatch"],
+    ]);
+    // Rich runs joined, the phonetic guide left out; style 1 is built-in #,##0.00, style 2 the custom format.
+    expect(rows.map((r) => [r.raw.reference, r.raw.sender_port, r.raw.amount])).to.deep.equal([
+      ["A&B é", "uy_uyu", "12.00"],
+      ["B 2", "uy_uyu", "12.5"],
+      ["C & D", "uy_uyu", "0.25"],
+    ]);
+    expect(errorOf(rows, 4)).to.match(/number format "0\.00%" shows it as a percentage/);
+  });
+
+  it("refuses a sheet whose XML is cut or mismatched, or that the workbook names but the zip lacks, naming the part", async () => {
+    const workbook = (sheet: string | null) => {
+      const parts: Record<string, string> = {
+        "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      };
+      if (sheet !== null) parts["xl/worksheets/sheet1.xml"] = sheet;
+      return handMade(parts);
+    };
+    const header = `<row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>`;
+    const refused = async (bytes: Buffer) => {
+      try {
+        await readBytes(bytes);
+      } catch (error) {
+        expect(error).to.be.instanceOf(BatchError);
+        return (error as BatchError).message;
+      }
+      throw new Error("expected the workbook to be refused");
+    };
+    expect(
+      await refused(
+        await workbook(`<worksheet xmlns="${MAIN}"><sheetData>${header}<row r="2"><c><v>1</v></row>`),
+      ),
+    ).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: <\/row> closes <c>\)$/,
+    );
+    expect(
+      await refused(await workbook(`<worksheet xmlns="${MAIN}"><sheetData>${header}<row r="2">`)),
+    ).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: the XML ends inside <row>\)$/,
+    );
+    expect(await refused(await workbook(null))).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(sheet "payroll" has no part in the zip\)$/,
+    );
+  });
 
   it("reads a workbook whose zip holds the sheets before the tab list (the zip's order is free)", async () => {
     const sheets = [{ name: "Nómina", rows: [HEADER, row("A", 1329000)] }];

@@ -166,8 +166,8 @@ describe("report/xlsx", () => {
     await writeReport(target, ROWS, { format: "xlsx", extraColumns: ["legajo"] });
     const sheet = (await readBook(target)).getWorksheet("Report") as ExcelJS.Worksheet;
     expect(sheet.views[0]).to.include({ state: "frozen", ySplit: 1 });
-    expect(REPORT_COLUMNS.length + 1).to.equal(26); // so the last column is Z
-    expect(sheet.autoFilter).to.equal("A1:Z6");
+    expect(REPORT_COLUMNS.length + 1).to.equal(28); // so the last column is AB
+    expect(sheet.autoFilter).to.equal("A1:AB6");
     const header = sheet.getRow(1);
     expect(Array.from({ length: header.cellCount }, (_, i) => header.getCell(i + 1).value)).to.deep.equal([
       ...REPORT_COLUMNS,

@@ -1,0 +1,405 @@
+/**
+ * The payee phase at the start of `submit` (docs/design.md, "Input modes"): find each row's
+ * payee by email and its instruction by account, and create what is missing, each user and
+ * each instruction exactly once. Every create is journaled before its call; an unclear
+ * answer, or an intent a killed run left, is settled by listing again once the settle delay
+ * has passed (never by sending again blindly); Bitex refusing a user (its email taken by
+ * another writer meanwhile) is settled by listing too. Two writers that raced to make one
+ * account's instruction both keep the lowest id; the other copies, ours by their label, are
+ * deleted. The phase ends with a `payees` journal line: the ids every row resolved to, which
+ * a rerun and the follow-through read instead of resolving again.
+ */
+import pLimit from "p-limit";
+import {
+  foldJournal,
+  type JournalState,
+  JournalWriter,
+  type PayeeResolution,
+  payeeCreateKey,
+  readJournal,
+} from "../batch/journal.js";
+import type { BitexClient } from "../bitex/client.js";
+import { ApiError } from "../bitex/errors.js";
+import { BatchError } from "../errors.js";
+import type { ValidRow } from "../model.js";
+import {
+  accountCreateKey,
+  holdersOf,
+  INSTRUCTION_LABEL_PREFIX,
+  instructionBody,
+  type ListedInstruction,
+  type NewAccount,
+  type NewPayee,
+  type PayeeDirectory,
+  type PayeePlan,
+  resolvePayees,
+  userCreateKey,
+} from "../plan/payees.js";
+import { portCurrency } from "../ports.js";
+import { maskId } from "../validate/payee/index.js";
+import { complianceOf } from "./payee-rows.js";
+import { readPayeeDirectory } from "./payees.js";
+
+export type PayeeApi = Pick<
+  BitexClient,
+  | "listUsers"
+  | "listWithdrawalInstructions"
+  | "createUser"
+  | "createWithdrawalInstruction"
+  | "deleteWithdrawalInstruction"
+>;
+
+export interface PayeePhase {
+  api: PayeeApi;
+  /** The valid rows by details (alone or with ids). */
+  rows: readonly ValidRow[];
+  file: string;
+  journalPath: string;
+  /** Creates in flight at once (the run's --concurrency; the client's gate bounds calls too). */
+  concurrency: number;
+  /** How long an unclear create may still land (the outputs' settle delay). */
+  settleMs: number;
+  signal: AbortSignal;
+  say(line: string): void;
+  checkpoint?(point: string): void;
+}
+
+/** Reads and creates before giving up: users, then their instructions, then a last reading. */
+const MAX_PASSES = 8;
+
+/** Resolves every row by details, creating what is missing; the rows' ids by line. */
+export async function createPayees(phase: PayeePhase): Promise<Map<number, PayeeResolution>> {
+  const past = foldJournal(await readJournal(phase.journalPath));
+  if (phase.rows.every((row) => past.payees.has(row.line))) return past.payees;
+  // Opened at the first line to write: a run refused at the door leaves the journal as it was.
+  // Creates run side by side: they share one open (one handle), whichever appends first.
+  let opening: Promise<JournalWriter> | undefined;
+  const journal: Journal = {
+    append: async (entry) => {
+      opening ??= JournalWriter.open(phase.journalPath);
+      await (await opening).append(entry);
+    },
+  };
+  try {
+    return await settle(phase, journal);
+  } finally {
+    await (await opening?.catch(() => undefined))?.close();
+  }
+}
+
+type Journal = Pick<JournalWriter, "append">;
+
+async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, PayeeResolution>> {
+  const { api, rows, say } = phase;
+  /** Creates Bitex refused this run (not an unclear answer): key → its words. */
+  const refused = new Map<string, string>();
+  let directory: PayeeDirectory | undefined;
+  /** Emails whose user or instructions this run created or tried to: read again next pass. */
+  const touched = new Set<string>();
+  const limit = pLimit(Math.max(1, phase.concurrency));
+  for (let pass = 1; ; pass++) {
+    if (phase.signal.aborted)
+      throw new BatchError("interrupted", "stopped by a signal while creating payees");
+    directory = await readAgain(api, rows, directory, touched);
+    touched.clear();
+    const plan = resolvePayees(rows, directory);
+    refuseRowErrors(phase.file, plan);
+    const state = foldJournal(await readJournal(phase.journalPath));
+    if (plan.newPayees.length === 0 && plan.newAccounts.length === 0) {
+      await dropDuplicates(phase, directory);
+      const resolutions = resolutionsOf(rows, plan, directory, state);
+      await journal.append({ t: "payees", rows: [...resolutions.values()], at: now() });
+      phase.checkpoint?.("payees-done");
+      return resolutions;
+    }
+    if (pass > MAX_PASSES) {
+      throw new BatchError(
+        "conflict",
+        `${plan.newPayees.length} payee(s) and ${plan.newAccounts.length} account(s) still not listed after ${MAX_PASSES} readings; nothing was paid`,
+        {
+          hint: "run the same command again: what was created is found by email and account, never made twice",
+        },
+      );
+    }
+    for (const payee of plan.newPayees) refuseAgain(phase.file, payee.lines, refused.get(userKey(payee)));
+    for (const account of plan.newAccounts)
+      refuseAgain(phase.file, account.lines, refused.get(accountKeyOf(account)));
+    // A create that may still land (killed run, unclear answer) is waited out, then read again.
+    const keys = [
+      ...plan.newPayees.map(userKey),
+      ...plan.newAccounts.filter((account) => account.userId !== null).map(accountKeyOf),
+    ];
+    const waitMs = Math.max(0, ...keys.map((key) => pendingMs(state, key, phase.settleMs)));
+    for (const payee of plan.newPayees) touched.add(userCreateKey(payee.email));
+    for (const account of plan.newAccounts) touched.add(userCreateKey(account.email));
+    if (waitMs > 0) {
+      // The next reading reads these payees' instructions again: a late create shows there.
+      say(`payees: a create may still land at Bitex; reading again in ${Math.ceil(waitMs / 1000)} s`);
+      await sleep(waitMs, phase.signal);
+      continue;
+    }
+    if (pass === 1)
+      say(
+        `payees: creating ${plan.newPayees.length} payee(s) and ${plan.newAccounts.length} bank account(s) at Bitex`,
+      );
+    await all(plan.newPayees.map((payee) => limit(() => createUser(phase, journal, payee, refused))));
+    await all(
+      plan.newAccounts.flatMap((account) =>
+        account.userId === null
+          ? []
+          : [limit(() => createInstruction(phase, journal, account, rows, refused))],
+      ),
+    );
+  }
+}
+
+/** Waits for every create of a round (none left running), then fails with the first failure. */
+async function all(creates: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(creates)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The first reading: users and the instructions of every payee a row names. Later ones:
+ * users again, and the instructions only of the payees this run created or tried to create
+ * for; the others resolved whole before and nothing is created for them, so their
+ * instructions are not read again (calls: user pages per pass + instruction pages of the
+ * payees + creates, never one per row).
+ */
+async function readAgain(
+  api: PayeeApi,
+  rows: readonly ValidRow[],
+  previous: PayeeDirectory | undefined,
+  touched: ReadonlySet<string>,
+): Promise<PayeeDirectory> {
+  if (previous === undefined) return readPayeeDirectory(api, rows);
+  const users = await api.listUsers();
+  const emails = new Set(rows.map((row) => userCreateKey(row.payee?.email ?? "")));
+  const instructionsByUser = new Map<string, readonly ListedInstruction[]>();
+  const reread: string[] = [];
+  for (const user of users) {
+    const email = typeof user.email === "string" ? userCreateKey(user.email) : "";
+    if (!emails.has(email)) continue;
+    const known = previous.instructionsByUser.get(user.id);
+    if (known !== undefined && !touched.has(email)) instructionsByUser.set(user.id, known);
+    else reread.push(user.id);
+  }
+  const lists = await Promise.all(reread.map((id) => api.listWithdrawalInstructions(id)));
+  for (const [i, id] of reread.entries()) instructionsByUser.set(id, lists[i] ?? []);
+  return { users, instructionsByUser };
+}
+
+function userKey(payee: Pick<NewPayee, "email">): string {
+  return payeeCreateKey("user", userCreateKey(payee.email));
+}
+
+function accountKeyOf(account: NewAccount): string {
+  return payeeCreateKey(
+    "withdrawal_instruction",
+    accountCreateKey(account.email, account.account, account.currency),
+  );
+}
+
+/** How long to wait before a listing may say this journaled create did not land (0: it may now). */
+function pendingMs(state: JournalState, key: string, settleMs: number): number {
+  const create = state.payeeCreates.get(key);
+  if (create === undefined || create.status === "refused") return 0;
+  // Created yet not listed: a listing that lags the create; the same delay, then it is sent again.
+  return Math.max(0, Date.parse(create.at) + settleMs - Date.now());
+}
+
+function refuseRowErrors(file: string, plan: PayeePlan): void {
+  const first = plan.errors[0];
+  if (!first) return;
+  const more = plan.errors.length > 1 ? ` (and ${plan.errors.length - 1} more row error(s))` : "";
+  throw new BatchError(
+    "input",
+    `${file}:${first.line}: ${first.column}: ${first.message}${more}; nothing was paid`,
+    {
+      hint: "`bitex-batch validate --online` lists every row's problem",
+    },
+  );
+}
+
+/** A create Bitex refused, still not listed on the next reading: the row's error, not a loop. */
+function refuseAgain(file: string, lines: readonly number[], refusal: string | undefined): void {
+  if (refusal === undefined) return;
+  throw new BatchError(
+    "input",
+    `${file}:${lines[0]}: Bitex refused to create this payee or account: ${refusal}`,
+    {
+      hint: "correct the row's details (or give its recipient_user_id and withdrawal_instruction_id)",
+    },
+  );
+}
+
+async function createUser(
+  phase: PayeePhase,
+  journal: Journal,
+  payee: NewPayee,
+  refused: Map<string, string>,
+): Promise<void> {
+  const key = userCreateKey(payee.email);
+  const line = payee.lines[0] as number;
+  const base = { kind: "user" as const, key, line, request_id: "" };
+  await journal.append({ t: "intent", ...base, at: now() });
+  phase.checkpoint?.("payee-user:intent");
+  try {
+    const user = await phase.api.createUser({ email: payee.email });
+    phase.checkpoint?.("payee-user:answered");
+    const state = complianceOf(user);
+    await journal.append({ t: "created", ...base, output_id: user.id, state, via: "response", at: now() });
+    phase.say(`payees: created user ${user.id} for ${payee.name} <${payee.email}>`);
+  } catch (error) {
+    await unclear(phase, journal, base, error, refused, `user for <${payee.email}>`);
+  }
+}
+
+async function createInstruction(
+  phase: PayeePhase,
+  journal: Journal,
+  account: NewAccount,
+  rows: readonly ValidRow[],
+  refused: Map<string, string>,
+): Promise<void> {
+  const userId = account.userId as string;
+  const key = accountCreateKey(account.email, account.account, account.currency);
+  const line = account.lines[0] as number;
+  const row = rows.find((candidate) => candidate.line === line) as ValidRow;
+  const payee = row.payee as NonNullable<ValidRow["payee"]>;
+  const base = { kind: "withdrawal_instruction" as const, key, line, request_id: "" };
+  const masked = `${account.account.kind} ${maskId(account.account.number)}`;
+  await journal.append({ t: "intent", ...base, at: now() });
+  phase.checkpoint?.("payee-instruction:intent");
+  try {
+    const created = await phase.api.createWithdrawalInstruction({
+      userId,
+      label: `${INSTRUCTION_LABEL_PREFIX} ${account.account.kind} ${account.currency}`,
+      body: instructionBody(payee, row.port),
+    });
+    phase.checkpoint?.("payee-instruction:answered");
+    await journal.append({
+      t: "created",
+      ...base,
+      output_id: created.id,
+      state: "",
+      via: "response",
+      at: now(),
+    });
+    phase.say(`payees: created bank account ${created.id} (${masked}) for user ${userId}`);
+  } catch (error) {
+    await unclear(phase, journal, base, error, refused, `bank account ${masked} of user ${userId}`);
+  }
+}
+
+/**
+ * A create that failed: Bitex's own refusal is remembered (the next reading shows whether
+ * another writer made it meanwhile); an unclear answer is journaled and settled by reading.
+ */
+async function unclear(
+  phase: PayeePhase,
+  journal: Journal,
+  base: { kind: "user" | "withdrawal_instruction"; key: string; line: number; request_id: string },
+  error: unknown,
+  refused: Map<string, string>,
+  what: string,
+): Promise<void> {
+  if (!(error instanceof ApiError) || phase.signal.aborted) throw error;
+  if (error.sent === "no" && (error.kind === "validation" || error.kind === "not_found")) {
+    await journal.append({ t: "failed", ...base, code: error.code, error: error.message, at: now() });
+    refused.set(payeeCreateKey(base.kind, base.key), error.message);
+    phase.say(`payees: Bitex refused the ${what} (${error.code}); reading again`);
+    return;
+  }
+  if (error.sent === "no") throw error;
+  await journal.append({ t: "ambiguous", ...base, code: error.code, at: now() });
+  phase.say(`payees: ${what}: no clear answer (${error.code}); reading Bitex before anything is sent again`);
+}
+
+/**
+ * Instructions of one payee holding one account more than once (two writers raced): the
+ * lowest id stays, as resolution takes it; the others this tool made (by label) are deleted.
+ */
+async function dropDuplicates(phase: PayeePhase, directory: PayeeDirectory): Promise<void> {
+  const seen = new Set<string>();
+  for (const row of phase.rows) {
+    const payee = row.payee;
+    if (!payee) continue;
+    const user = directory.users.find(
+      (candidate) =>
+        typeof candidate.email === "string" && userCreateKey(candidate.email) === userCreateKey(payee.email),
+    );
+    if (!user) continue;
+    const holders = holdersOf(directory.instructionsByUser.get(user.id) ?? [], payee.account, row.port);
+    for (const extra of holders.slice(1)) {
+      const label = (extra as { label?: unknown }).label;
+      if (seen.has(extra.id) || typeof label !== "string" || !label.startsWith(INSTRUCTION_LABEL_PREFIX))
+        continue;
+      seen.add(extra.id);
+      await phase.api.deleteWithdrawalInstruction(extra.id, user.id).catch((error: unknown) => {
+        // Already deleted by the other writer: what was wanted.
+        if (!(error instanceof ApiError && error.kind === "not_found")) throw error;
+      });
+      phase.say(
+        `payees: deleted bank account ${extra.id} of user ${user.id}, a second copy of ${holders[0]?.id}`,
+      );
+    }
+  }
+}
+
+/**
+ * Every row's ids, and whether this batch created its payee or account: its journal holds a
+ * create of that user or instruction that Bitex did not refuse (an unclear one settled by
+ * the listing counts as ours: no other writer's create was seen for it).
+ */
+function resolutionsOf(
+  rows: readonly ValidRow[],
+  plan: PayeePlan,
+  directory: PayeeDirectory,
+  state: JournalState,
+): Map<number, PayeeResolution> {
+  const users = new Map(directory.users.map((user) => [user.id, user]));
+  const byLine = new Map(rows.map((row) => [row.line, row]));
+  const ours = (key: string) => {
+    const create = state.payeeCreates.get(key);
+    return create !== undefined && create.status !== "refused";
+  };
+  const resolutions = new Map<number, PayeeResolution>();
+  for (const resolved of plan.rows) {
+    const row = byLine.get(resolved.line) as ValidRow;
+    const payee = row.payee as NonNullable<ValidRow["payee"]>;
+    const userId = resolved.userId as string;
+    const created =
+      ours(payeeCreateKey("user", userCreateKey(payee.email))) ||
+      ours(
+        payeeCreateKey(
+          "withdrawal_instruction",
+          accountCreateKey(payee.email, payee.account, portCurrency(row.port)),
+        ),
+      );
+    resolutions.set(row.line, {
+      line: row.line,
+      user_id: userId,
+      withdrawal_instruction_id: resolved.instructionId as string,
+      status: created ? "created" : "found",
+      compliance: complianceOf(users.get(userId)),
+    });
+  }
+  return resolutions;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Rows by payee details with the ids their payees resolved to (docs/design.md, "Input
+ * modes"): the loaded file seen through its resolution, so the plan, the report, the
+ * remaining file and the follow-through read resolved rows like rows by ids.
+ */
+import type { PayeeResolution } from "../batch/journal.js";
+import type { BitexClient } from "../bitex/client.js";
+import { BatchError } from "../errors.js";
+import type { CheckedRow, ValidRow } from "../model.js";
+import { complianceWords } from "../report/compliance.js";
+import type { Loaded } from "./load.js";
+import type { Console } from "./session.js";
+
+/** A row with its resolution applied; a row by ids, or one not resolved, as it was. */
+export function resolvedRow(row: ValidRow, resolution: PayeeResolution | undefined): ValidRow {
+  if (row.payee === undefined || resolution === undefined) return row;
+  return {
+    ...row,
+    recipientUserId: resolution.user_id,
+    withdrawalInstructionId: resolution.withdrawal_instruction_id,
+    resolved: { status: resolution.status, compliance: resolution.compliance },
+  };
+}
+
+/** The loaded file whose rows by details carry their resolved ids (lazily, like checked()). */
+export function withResolution(loaded: Loaded, resolutions: ReadonlyMap<number, PayeeResolution>): Loaded {
+  if (resolutions.size === 0) return loaded;
+  return {
+    ...loaded,
+    *checked(): Generator<CheckedRow> {
+      for (const item of loaded.checked())
+        yield item.ok ? { ...item, row: resolvedRow(item.row, resolutions.get(item.line)) } : item;
+    },
+  };
+}
+
+/**
+ * A row by details reaches the plan only with its ids: `quote`, `accept` and `status` take
+ * them from the batch's journal (the `payees` line submit writes), so a row without one was
+ * never submitted by this batch.
+ */
+export function refuseUnresolved(file: string, rows: readonly ValidRow[]): void {
+  const unresolved = rows.filter((row) => row.payee !== undefined && row.resolved === undefined);
+  const first = unresolved[0];
+  if (!first) return;
+  throw new BatchError(
+    "input",
+    `${file}:${first.line}: ${unresolved.length} row(s) name the payee by details and this batch has not resolved them`,
+    {
+      hint: "run `bitex-batch submit` on the file first: it finds or creates each payee and journals their ids",
+    },
+  );
+}
+
+/** `compliance_state` when the user shows it, else what `kyc_accepted` says (2019 shape), else "". */
+export function complianceOf(listed: object | undefined): string {
+  if (listed === undefined) return "";
+  const user = listed as Record<string, unknown>;
+  if (typeof user.compliance_state === "string") return user.compliance_state;
+  if (user.kyc_accepted === true) return "enabled";
+  if (user.kyc_accepted === false) return "not approved";
+  return "";
+}
+
+/**
+ * The loaded file with its payees' compliance review as Bitex shows it now (one listing of
+ * users), and a line for the payees not approved: Bitex "may defer" paying them. A listing
+ * that fails keeps what the journal said, with a warning: the report is still written.
+ */
+export async function reviewedPayees(
+  loaded: Loaded,
+  client: Pick<BitexClient, "listUsers">,
+  out: Pick<Console, "warn" | "summary">,
+): Promise<Loaded> {
+  let states: Map<string, string>;
+  try {
+    states = new Map((await client.listUsers()).map((user) => [user.id, complianceOf(user)]));
+  } catch (error) {
+    out.warn(
+      `payees: their compliance review could not be read (${(error as Error).message}); as submit saw it`,
+    );
+    return loaded;
+  }
+  const waiting = new Map<string, string>();
+  const fresh: Loaded = {
+    ...loaded,
+    *checked(): Generator<CheckedRow> {
+      for (const item of loaded.checked()) {
+        const resolved = item.ok ? item.row.resolved : undefined;
+        const state = item.ok ? states.get(item.row.recipientUserId) : undefined;
+        if (!item.ok || resolved === undefined || state === undefined) yield item;
+        else yield { ...item, row: { ...item.row, resolved: { ...resolved, compliance: state } } };
+      }
+    },
+  };
+  for (const item of fresh.checked())
+    if (item.ok && item.row.resolved && item.row.resolved.compliance !== "enabled")
+      waiting.set(item.row.recipientUserId, item.row.resolved.compliance);
+  const lines = [...waiting].map(([userId, state]) => `  payee ${userId}: ${complianceWords(state)}`);
+  if (lines.length > 0)
+    out.summary([`payees not approved by Bitex's compliance review: ${waiting.size}`, ...lines]);
+  return fresh;
+}

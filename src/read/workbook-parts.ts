@@ -1,0 +1,185 @@
+/**
+ * The parts of a workbook the sheet's cells need, read from the zip by name (its order is
+ * free, ECMA-376 part 2): the tab list and where each tab's XML is (xl/workbook.xml and its
+ * relationships), the number formats of the cell styles (xl/styles.xml) and the shared
+ * strings (xl/sharedStrings.xml). Each part is streamed from the zip, never copied.
+ */
+import type { FileHandle } from "node:fs/promises";
+import { posix } from "node:path";
+import type { CellContext } from "./cells.js";
+import { entryChunks, type ZipEntry } from "./container.js";
+import { type XmlEvents, XmlScanner } from "./xml-scan.js";
+
+export interface SheetPart {
+  /** The tab's name, as Excel shows it. */
+  name: string;
+  hidden: boolean;
+  /** The zip entry holding its XML, or undefined when the workbook names none. */
+  entry: ZipEntry | undefined;
+}
+
+export interface WorkbookParts extends CellContext {
+  /** Every tab in the workbook's order (worksheets only: a chart sheet holds no rows). */
+  sheets: SheetPart[];
+}
+
+/**
+ * The built-in number formats Excel writes by id only (ECMA-376 part 1, 18.8.30), as exceljs
+ * names them; the locale-dependent ones (5–8, 27–36, 50–81) have no fixed code and read as
+ * General, as they did through exceljs.
+ */
+const BUILT_IN_FORMATS = new Map<number, string>([
+  [1, "0"],
+  [2, "0.00"],
+  [3, "#,##0"],
+  [4, "#,##0.00"],
+  [9, "0%"],
+  [10, "0.00%"],
+  [11, "0.00E+00"],
+  [12, "# ?/?"],
+  [13, "# ??/??"],
+  [14, "mm-dd-yy"],
+  [15, "d-mmm-yy"],
+  [16, "d-mmm"],
+  [17, "mmm-yy"],
+  [18, "h:mm AM/PM"],
+  [19, "h:mm:ss AM/PM"],
+  [20, "h:mm"],
+  [21, "h:mm:ss"],
+  [22, 'm/d/yy "h":mm'],
+  [37, "#,##0 ;(#,##0)"],
+  [38, "#,##0 ;[Red](#,##0)"],
+  [39, "#,##0.00 ;(#,##0.00)"],
+  [40, "#,##0.00 ;[Red](#,##0.00)"],
+  [45, "mm:ss"],
+  [46, "[h]:mm:ss"],
+  [47, "mmss.0"],
+  [48, "##0.0E+0"],
+  [49, "@"],
+]);
+
+/** Streams one entry's XML through the scanner; a fault names the part. */
+async function parsePart(handle: FileHandle, entry: ZipEntry, events: Partial<XmlEvents>): Promise<void> {
+  const scanner = new XmlScanner({ open() {}, close() {}, ...events });
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  try {
+    for await (const chunk of entryChunks(handle, entry))
+      scanner.write(decoder.decode(chunk, { stream: true }));
+    scanner.write(decoder.decode());
+    scanner.end();
+  } catch (error) {
+    throw new Error(`${entry.name}: ${(error as Error).message}`);
+  }
+}
+
+/** A relationship target as a zip entry name (relative to xl/, or absolute from the root). */
+function partName(target: string): string {
+  return target.startsWith("/") ? target.slice(1) : posix.normalize(`xl/${target}`);
+}
+
+/** Relationship id → zip entry name, from xl/_rels/workbook.xml.rels. */
+async function relationships(handle: FileHandle, entry: ZipEntry | undefined): Promise<Map<string, string>> {
+  const targets = new Map<string, string>();
+  if (!entry) return targets;
+  await parsePart(handle, entry, {
+    open(name, attributes) {
+      if (name !== "Relationship" || attributes.get("TargetMode") === "External") return;
+      const id = attributes.get("Id");
+      const target = attributes.get("Target");
+      if (id && target) targets.set(id, partName(target));
+    },
+  });
+  return targets;
+}
+
+/** Style index → number format code (undefined: General). */
+async function numberFormats(
+  handle: FileHandle,
+  entry: ZipEntry | undefined,
+): Promise<Array<string | undefined>> {
+  const custom = new Map<number, string>();
+  const ids: number[] = [];
+  if (entry) {
+    let inCellXfs = false;
+    await parsePart(handle, entry, {
+      open(name, attributes) {
+        const id = attributes.get("numFmtId");
+        if (name === "numFmt" && id !== undefined) custom.set(Number(id), attributes.get("formatCode") ?? "");
+        else if (name === "cellXfs") inCellXfs = true;
+        else if (name === "xf" && inCellXfs) ids.push(Number(id ?? 0));
+      },
+      close(name) {
+        if (name === "cellXfs") inCellXfs = false;
+      },
+    });
+  }
+  return ids.map((id) => (id ? (custom.get(id) ?? BUILT_IN_FORMATS.get(id)) : undefined));
+}
+
+/**
+ * The shared strings: each `<si>`'s text, its rich-text runs joined, without the phonetic
+ * guide (`<rPh>`) East Asian text may carry.
+ */
+async function sharedStrings(handle: FileHandle, entry: ZipEntry | undefined): Promise<string[]> {
+  const strings: string[] = [];
+  if (!entry) return strings;
+  let text = "";
+  let inText = false;
+  let inPhonetic = false;
+  await parsePart(handle, entry, {
+    open(name) {
+      if (name === "si") text = "";
+      else if (name === "t") inText = !inPhonetic;
+      else if (name === "rPh") inPhonetic = true;
+    },
+    text(value) {
+      if (inText) text += value;
+    },
+    close(name) {
+      if (name === "t") inText = false;
+      else if (name === "rPh") inPhonetic = false;
+      else if (name === "si") strings.push(text);
+    },
+  });
+  return strings;
+}
+
+/** The workbook's tabs, date system, number formats and shared strings. */
+export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]): Promise<WorkbookParts> {
+  const byName = new Map(entries.map((entry) => [entry.name, entry]));
+  const rels = await relationships(handle, byName.get("xl/_rels/workbook.xml.rels"));
+  const tabs: Array<{ name: string; hidden: boolean; part: string | undefined }> = [];
+  let date1904 = false;
+  const workbook = byName.get("xl/workbook.xml");
+  if (workbook) {
+    await parsePart(handle, workbook, {
+      open(name, attributes) {
+        if (name === "workbookPr") {
+          const date1904Text = attributes.get("date1904");
+          date1904 = date1904Text === "1" || date1904Text === "true";
+        } else if (name === "sheet") {
+          const id = attributes.getLocal("id");
+          const state = attributes.get("state");
+          tabs.push({
+            name: attributes.get("name") ?? "",
+            hidden: state === "hidden" || state === "veryHidden",
+            part: id === undefined ? undefined : rels.get(id),
+          });
+        }
+      },
+    });
+  }
+  // Without relationships (never seen from Excel, LibreOffice or exceljs), the n-th tab is sheetn.xml.
+  const sheets = tabs
+    .map((tab, index) => ({ ...tab, part: tab.part ?? `xl/worksheets/sheet${index + 1}.xml` }))
+    .filter((tab) => tab.part.startsWith("xl/worksheets/"))
+    .map(({ name, hidden, part }) => ({ name, hidden, entry: byName.get(part) }));
+  const formats = await numberFormats(handle, byName.get("xl/styles.xml"));
+  const strings = await sharedStrings(handle, byName.get("xl/sharedStrings.xml"));
+  return {
+    sheets,
+    date1904,
+    numFmt: (style) => formats[style],
+    sharedString: (index) => strings[index],
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The payee phase against a scripted API: an unclear answer to a create is settled by
+ * reading once the settle delay has passed, never by sending again at once; a create that
+ * lands late is found, not made twice; a refusal seen again is the row's error.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { createPayees, type PayeeApi } from "../../src/app/create-payees.js";
+import { foldJournal, readJournal } from "../../src/batch/journal.js";
+import { ApiError } from "../../src/bitex/errors.js";
+import type { BatchError } from "../../src/errors.js";
+import type { ValidRow } from "../../src/model.js";
+import { cbuFor, cuitFor } from "../helpers/payee-world.js";
+
+function row(line: number, email: string): ValidRow {
+  return {
+    line,
+    reference: `R${line}`,
+    payerUserId: "113",
+    senderPort: "uy_uyu",
+    recipientUserId: "",
+    port: "ar_ars",
+    amount: "1000",
+    budget: null,
+    withdrawalInstructionId: "",
+    payee: {
+      email,
+      name: "Ana",
+      firstName: "",
+      lastName: "",
+      taxId: cuitFor(1),
+      taxIdKind: "cuit",
+      account: { kind: "cbu", number: cbuFor(1), bank: "", accountType: "", routingNumber: "", swift: "" },
+    },
+  };
+}
+
+/** A Bitex in memory whose creates can answer unclearly and land later. */
+function scripted(options: { userLandsAfterMs?: number; refuseUsers?: boolean } = {}) {
+  const users: { id: string; email: string; kyc_accepted: boolean }[] = [];
+  const instructions = new Map<string, { id: string; body: Record<string, unknown>; label: string }[]>();
+  const calls = { createUser: 0, createInstruction: 0 };
+  let next = 500;
+  const unclear = () =>
+    new ApiError({ kind: "server", code: "api_server_error", detail: "503", sent: "maybe", status: 503 });
+  const api: PayeeApi = {
+    listUsers: async () => users.map((user) => ({ ...user })),
+    listWithdrawalInstructions: async (userId) =>
+      (instructions.get(userId ?? "") ?? []).map((w) => ({ ...w, user_id: null, port_code: null })),
+    createUser: async ({ email }) => {
+      calls.createUser++;
+      if (options.refuseUsers)
+        throw new ApiError({
+          kind: "validation",
+          code: "email_taken",
+          detail: "taken",
+          sent: "no",
+          status: 422,
+        });
+      const user = { id: String(next++), email, kyc_accepted: false };
+      if (options.userLandsAfterMs === undefined) {
+        users.push(user);
+        return user;
+      }
+      setTimeout(() => users.push(user), options.userLandsAfterMs);
+      throw unclear();
+    },
+    createWithdrawalInstruction: async ({ userId, body, label }) => {
+      calls.createInstruction++;
+      const created = { id: String(next++), body, label };
+      instructions.set(userId, [...(instructions.get(userId) ?? []), created]);
+      return { ...created, user_id: null, port_code: null };
+    },
+    deleteWithdrawalInstruction: async () => undefined,
+  };
+  return { api, calls, users };
+}
+
+async function phase(api: PayeeApi, rows: ValidRow[], settleMs: number) {
+  const journalPath = join(await mkdtemp(join(tmpdir(), "bb-payees-")), "journal.jsonl");
+  const said: string[] = [];
+  const run = () =>
+    createPayees({
+      api,
+      rows,
+      file: "p.csv",
+      journalPath,
+      concurrency: 2,
+      settleMs,
+      signal: new AbortController().signal,
+      say: (line) => said.push(line),
+    });
+  return { run, said, journalPath };
+}
+
+describe("payee phase: creates settled by reading", () => {
+  it("an unclear user create that lands during the settle delay is found, not sent again", async () => {
+    const bitex = scripted({ userLandsAfterMs: 30 });
+    const { run, said, journalPath } = await phase(
+      bitex.api,
+      [row(2, "ana@example.com"), row(3, "ANA@example.com")],
+      150,
+    );
+    const resolutions = await run();
+    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 1 });
+    expect(bitex.users.map((user) => user.email)).to.deep.equal(["ana@example.com"]);
+    expect(
+      [...resolutions.values()].map(
+        (r) => `${r.line}:${r.user_id}:${r.withdrawal_instruction_id}:${r.status}:${r.compliance}`,
+      ),
+    ).to.deep.equal(["2:500:501:created:not approved", "3:500:501:created:not approved"]);
+    expect(said.some((line) => /no clear answer \(api_server_error\)/.test(line))).to.equal(true);
+    expect(said.some((line) => /may still land at Bitex; reading again/.test(line))).to.equal(true);
+    // A rerun takes the ids from the journal: no call at all.
+    const calls = { ...bitex.calls };
+    expect([...(await run()).keys()]).to.deep.equal([2, 3]);
+    expect(bitex.calls).to.deep.equal(calls);
+    expect(foldJournal(await readJournal(journalPath)).payees.size).to.equal(2);
+  });
+
+  it("a user Bitex refuses, and still not listed on the next reading: the row's error (exit 2), nothing more sent", async () => {
+    const bitex = scripted({ refuseUsers: true });
+    const { run } = await phase(bitex.api, [row(2, "ana@example.com")], 0);
+    let thrown: unknown;
+    try {
+      await run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).to.equal(
+      "p.csv:2: Bitex refused to create this payee or account: POST /users: taken".replace(
+        "POST /users: ",
+        "",
+      ),
+    );
+    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 0 });
+  });
+});
