@@ -11,7 +11,7 @@ import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
-import { stateWords } from "../report/state-words.js";
+import { rowState, stateWords } from "../report/state-words.js";
 import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -304,13 +304,7 @@ const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 function stateLine(outcomes: readonly RowOutcome[]): string {
   const counts = new Map<string, number>();
   for (const outcome of outcomes) {
-    // A create Bitex refused is no payout that failed: named apart, as the tally does.
-    const state =
-      outcome.status === "created"
-        ? outcome.state || "created"
-        : outcome.status === "failed"
-          ? "create_failed"
-          : outcome.status;
+    const state = rowState(outcome);
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   return [...counts]

@@ -6,7 +6,7 @@ import { add, type Decimal, decimal, format } from "../decimal.js";
 import { EXIT } from "../errors.js";
 import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
-import { stateWords } from "../report/state-words.js";
+import { rowState, stateWords } from "../report/state-words.js";
 
 export interface SettledTotal {
   currency: string;
@@ -58,12 +58,7 @@ export function tallyRows(rows: Iterable<ReportRow>): Tally {
   };
   for (const row of rows) {
     count++;
-    const state =
-      row.status === "created"
-        ? row.state || "created"
-        : row.status === "failed"
-          ? "create_failed"
-          : row.status;
+    const state = rowState(row);
     byState[state] = (byState[state] ?? 0) + 1;
     if (state === "settled") {
       addTo("receive", row.receive_currency, row.receive_amount);

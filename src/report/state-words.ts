@@ -24,6 +24,16 @@ const WORDS: Readonly<Record<string, string>> = {
   valid: "valid, not sent",
 };
 
+/**
+ * A row's state by one name: the output's state at Bitex for a created row ("created" while
+ * not read), `create_failed` for a create Bitex refused (no payout that `failed`), else the
+ * report's status.
+ */
+export function rowState(row: { status: string; state?: string }): string {
+  if (row.status === "created") return row.state || "created";
+  return row.status === "failed" ? "create_failed" : row.status;
+}
+
 /** "payee being checked by Bitex (accepting)": the words, then Bitex's or the report's name. */
 export function stateWords(state: string): string {
   const words = WORDS[state];
