@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { type PeriodArgs, periodOf } from "../../src/export/period.js";
-import { checkZone, isoTime } from "../../src/time.js";
+import { checkZone, isoTime, operatorZone } from "../../src/time.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 
@@ -133,4 +133,19 @@ describe("export period", () => {
       expect(isoTime(new Date(iso), zone)).to.equal(text);
     });
   }
+});
+
+describe("export period without --tz", () => {
+  it("TZ=America/Argentina/Buenos_Aires: a request at 23:30 on November 30 there is November's", () => {
+    const late = Date.parse("2026-12-01T02:30:00Z"); // 23:30 on November 30 in Buenos Aires
+    const period = periodOf({
+      month: "2026-11",
+      tz: operatorZone(undefined, { TZ: "America/Argentina/Buenos_Aires" }),
+    });
+    expect(period.tz).to.equal("America/Argentina/Buenos_Aires");
+    expect(late >= period.start.getTime() && late < period.end.getTime()).to.equal(true);
+    // In UTC (the default before), it fell in December.
+    const utc = periodOf({ month: "2026-11", tz: "UTC" });
+    expect(late < utc.end.getTime()).to.equal(false);
+  });
 });
