@@ -13,8 +13,9 @@ import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
 import { cellsOf, type DatedRequest, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
-import { exportWorkbook } from "../export/summary-sheet.js";
+import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
+import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
 import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkReportTarget, writeTable } from "../writers/write.js";
@@ -75,6 +76,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
 
   const totals = exportTotals(rows);
+  const money = exportMoney(rows);
   // A list nothing proves whole is finished work with something to check, never a clean 0.
   const exitCode = listed.whole ? 0 : 1;
   if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
@@ -84,6 +86,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
+    ...moneyLines(money),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
     reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,
@@ -95,6 +98,8 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     requests: listed.requests.length,
     outputs: rows.length,
     totals,
+    money: moneyJson(money),
+    money_rule: MONEY_RULE,
     report: reportPath,
     requests_whole: listed.whole,
     exit_code: exitCode,

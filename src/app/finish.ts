@@ -5,6 +5,7 @@ import type { ReportRow } from "../report/columns.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
 import type { ReportFormat } from "../writers/dialect.js";
+import type { Stage } from "./follow-words.js";
 import type { OnlineCounts } from "./online.js";
 import type { PayeesJson } from "./payees.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
@@ -26,6 +27,8 @@ export interface FinishInput {
   online?: OnlineCounts;
   /** Rows by payee details resolved against Bitex (app/payees.ts), in the JSON as `payees`. */
   payees?: PayeesJson;
+  /** `submit`: how far the batch got (submit-stage.ts); `none` when not every row was created. */
+  stage?: Stage;
   /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
   problems?: Problems;
 }
@@ -96,6 +99,7 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
     batch_id: input.batchId,
     report: input.reportPath,
     dry_run: input.dryRun ?? false,
+    ...(input.command === "submit" ? { stage: input.stage ?? "none" } : {}),
     exit_code: exitCode,
     // snake_case like the rest of the object and the report's columns
     rows: summary.rows,

@@ -2,6 +2,7 @@
  * The words of the follow-through: each request's state, the guard's figures, the next
  * command, and what an accept refused, partly done or found above the guard says.
  */
+import { readJournal } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
@@ -10,8 +11,9 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { deadlineWords } from "../time.js";
+import { deadlineWords, humanTime } from "../time.js";
 import type { Console } from "./session.js";
+import { bitexCommand } from "./shell-words.js";
 
 /** `now`: the server's clock, whose times the deadlines are; `zone`: the operator's. */
 export function requestLines(follow: BatchFollow, now: Date, zone: string): string[] {
@@ -41,7 +43,12 @@ export function guardLines(guard: GuardResult): string[] {
   );
 }
 
-/** The next command, when the batch is not final yet. */
+/**
+ * The next command, when the batch is not final yet, shell-quoted so that it pastes. After a
+ * guard refusal (`guard.problems`) no figure is offered: a ready-made --max-total equal to the
+ * quotes would undo the guard by copy and paste. `now`: the server's clock, whose time the
+ * deadline is; `zone`: the operator's.
+ */
 export function nextLine(
   csv: string,
   follow: BatchFollow,
@@ -52,19 +59,66 @@ export function nextLine(
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
-  if (states.has("none")) return `next: bitex-batch submit ${csv} (rows not created yet)`;
-  if (states.has("draft")) return `next: bitex-batch quote ${csv}`;
-  if (states.has("quote_requested")) return `next: bitex-batch quote ${csv} (the quotes are not in yet)`;
+  if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
+  if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
+  if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
   if (states.has("quoted")) {
-    const spend = (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`).join(" ");
+    const refused = (guard?.problems.length ?? 0) > 0;
+    const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
     const first = follow.views
       .map((view) => view.request?.accept_quote_before)
       .filter((at): at is string => typeof at === "string")
       .sort()[0];
-    return `next: bitex-batch accept ${csv} ${spend || "--max-total CUR=AMOUNT"}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
+    const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
+    const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
+    return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
   }
-  if (follow.openRows() > 0) return `next: bitex-batch status ${csv} --watch`;
+  if (follow.openRows() > 0) return `next: ${bitexCommand("status", csv, "--watch")}`;
   return null;
+}
+
+/**
+ * How far a batch got, from its requests' and rows' states as just read: `staged` (outputs
+ * created, requests draft or waiting for their quote: nobody is paid), `quoted`, `accepted`
+ * (money committed, rows on their way), `final` (every row in a final state), or `none`
+ * (some row not created yet). The lowest request decides: a batch is as far as its last request.
+ */
+export type Stage = "none" | "staged" | "quoted" | "accepted" | "final";
+
+const STAGE_OF_REQUEST: Record<string, Stage> = {
+  draft: "staged",
+  quote_requested: "staged",
+  quoted: "quoted",
+  quote_accepted: "accepted",
+  working: "accepted",
+  finished: "final",
+  cancelled: "final",
+};
+const STAGES: readonly Stage[] = ["none", "staged", "quoted", "accepted", "final"];
+
+export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
+  if (allRowsFinal && follow.views.length > 0) return "final";
+  let lowest: Stage = "final";
+  for (const view of follow.views) {
+    const stage = view.request ? (STAGE_OF_REQUEST[view.request.state] ?? "none") : "none";
+    if (STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
+  }
+  // Rows not final yet in requests that are: rows still to be created.
+  return lowest === "final" ? "accepted" : lowest;
+}
+
+/** The words a log reader cannot take for "paid": what the stage means for the payees. */
+export function stageLine(stage: Stage, rows: number): string | null {
+  switch (stage) {
+    case "staged":
+      return `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted`;
+    case "quoted":
+      return `QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)`;
+    case "none":
+      return "NOT PAID: some rows are not created yet";
+    default:
+      return null;
+  }
 }
 
 /** What the quotes spend per currency, as `accept` would compare it (no limits given). */
@@ -93,10 +147,10 @@ export function acceptRefusedLine(follow: BatchFollow): string {
 /** What to do after an accept the guard refused: never a new --batch-id for created rows. */
 export function acceptRefusedHint(csv: string, follow: BatchFollow): string {
   if (lostRequests(follow).length > 0)
-    return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them`;
+    return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them (${bitexCommand("submit", remainingPath(csv))})`;
   if (follow.stranded)
-    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status ${csv} writes ${remainingPath(csv)} with the batch's rows, to submit`;
-  return `check the quotes (bitex-batch quote ${csv} prints them) and --max-total`;
+    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
+  return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
@@ -137,7 +191,22 @@ export function partlyAccepted(
     "partial",
     `batch ${batchId} is partly accepted: ${rowsOf(accepted)} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
     {
-      hint: `the rows not paid are in ${remainingPath(csv)}: bitex-batch submit ${remainingPath(csv)} pays them (and nobody else); bitex-batch status ${csv} --watch follows the rest`,
+      hint: `the rows not paid are in ${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else); ${bitexCommand("status", csv, "--watch")} follows the rest`,
     },
   );
+}
+
+/**
+ * An accept that found every request accepted already sends nothing and says so, with when
+ * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
+ */
+export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
+  const entries = await readJournal(journalPath).catch(() => []);
+  const times = entries.flatMap((entry) =>
+    entry.t === "step" && entry.action === "accept_quote" && entry.phase === "done" ? [entry.at] : [],
+  );
+  const at = times.sort().at(-1);
+  return at
+    ? `Already accepted at ${humanTime(at, zone)}; nothing sent`
+    : "Already accepted (no accept of it is in this machine's journal); nothing sent";
 }

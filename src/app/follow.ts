@@ -12,6 +12,7 @@ import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from 
 import { BatchFollow } from "../follow/run.js";
 import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
+import { MONEY_RULE, moneyJson, moneyLines, moneyOf } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
@@ -32,21 +33,28 @@ import {
   acceptedRequests,
   acceptRefusedHint,
   acceptRefusedLine,
+  alreadyAcceptedLine,
   guardLines,
   lostRequests,
   nextLine,
   partlyAccepted,
   requestLines,
   spendOf,
+  stageLine,
+  stageOf,
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
+import { Problems, problemLines, problemsJson } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
 export type Step = "quote" | "accept" | "watch" | "read";
+
+/** Seconds `quote` waits for the quotes by default: a slow port's 30 minutes and a margin. */
+export const DEFAULT_WAIT_S = 2_400;
 
 export interface FollowArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
@@ -98,8 +106,10 @@ export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   return {
     steps,
     maxTotals,
-    waitMs: seconds("wait", args.wait, 600),
-    // Quotes come at `eta`, within seconds for most ports: a short poll, one GET per request.
+    // Bitex quotes some ports 30 minutes after request_quote (docs/design.md section 12): the
+    // default wait covers that, so `--until final` does not stop just because a quote is slow.
+    waitMs: seconds("wait", args.wait, DEFAULT_WAIT_S),
+    // Quotes come at `eta` (slept until); past it, or without one, a short poll.
     pollMs: Math.min(intervalMs, 2_000),
     timeoutMs: seconds("timeout", args.timeout, steps.includes("watch") ? 3_600 : 0),
     intervalMs,
@@ -133,12 +143,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     say: (line) => out.info(line),
     tellTime: (iso) => deadlineWords(iso, connection.client.serverNow(), out.zone),
     checkpoint: session.checkpoint,
+    serverClock: connection.client,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
+  let written: ReportRow[] = [];
   const writeOut = async () => {
-    tally = await writeFollowReport(context, follow);
+    ({ tally, rows: written } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -146,7 +158,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         await follow.quote(plan.waitMs, plan.pollMs);
       } else if (step === "accept") {
         // A quote's deadline is the server's time: judged by the server's clock.
+        const sentBefore = follow.stepped;
+        follow.stepped = false;
         guard = await follow.accept(plan.maxTotals, () => connection.client.serverNow());
+        const acceptSent = follow.stepped;
+        follow.stepped ||= sentBefore;
         if (guard.problems.length > 0) {
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
@@ -156,7 +172,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
         // The server's figures, as read after the accepts.
-        out.info("accepted, within --max-total:");
+        if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
+        out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
@@ -194,6 +211,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
   // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
+  // The steps read the requests, listing outputs only where they must; the report lists them
+  // (once) where those reads could not show the quote's figures or the rows' latest states.
+  // Should that fail, the report shows what was read.
+  if (known) await follow.listForReport().catch(() => undefined);
   if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
     await writeOut();
   const remaining =
@@ -211,23 +232,37 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           ),
         })
       : 0;
+  // Every row not paid in the end, named like an invalid row, even with --quiet.
+  const unpaid = new Problems();
+  for (const row of written) unpaid.addUnpaid(row, remainingPath(args.csv));
+  for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
+  const money = moneyOf(written);
   // Deadlines and countdowns are the server's: told by the server's clock.
   out.summary([
     ...requestLines(follow, connection.client.serverNow(), out.zone),
     ...(tally ? tallyLines(tally) : []),
+    ...moneyLines(money),
   ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
       "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
     ]);
   }
-  const next = nextLine(
-    args.csv,
-    follow,
-    guard ?? (follow.views.length ? spendOf(follow) : null),
-    connection.client.serverNow(),
-    out.zone,
-  );
+  const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
+  const stage = stageOf(follow, allFinal);
+  const staged = stageLine(stage, (tally as Tally | null)?.rows ?? 0);
+  // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
+  if (staged && known) out.info(staged);
+  // One next step per run: a run that stops says its own (the error's hint), nothing else.
+  const next = stopped
+    ? null
+    : nextLine(
+        args.csv,
+        follow,
+        guard ?? (follow.views.length ? spendOf(follow) : null),
+        connection.client.serverNow(),
+        out.zone,
+      );
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
   // The embedded emulator ends with this run: a next step against it could not work.
   if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
@@ -239,6 +274,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
+    stage,
+    money: moneyJson(money),
+    money_rule: MONEY_RULE,
+    problems_count: unpaid.count,
+    problems: problemsJson(unpaid),
     remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
@@ -253,7 +293,10 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
   );
 }
 
-async function writeFollowReport({ args, batch, out }: FollowContext, follow: BatchFollow): Promise<Tally> {
+async function writeFollowReport(
+  { args, batch, out }: FollowContext,
+  follow: BatchFollow,
+): Promise<{ tally: Tally; rows: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
   const seen: ReportRow[] = [];
@@ -271,7 +314,7 @@ async function writeFollowReport({ args, batch, out }: FollowContext, follow: Ba
     asOf: now,
     tz: out.zone,
   });
-  return tallyRows(seen);
+  return { tally: tallyRows(seen), rows: seen };
 }
 
 function jsonOf(

@@ -8,6 +8,7 @@ import { editDistance } from "../edit-distance.js";
 import { type CheckedRow, type RawCells, SECRET_COLUMNS } from "../model.js";
 import { PORTS } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
+import { unpaidOf } from "../report/unpaid.js";
 import { maskId } from "../validate/payee/index.js";
 
 export interface Problem {
@@ -18,6 +19,12 @@ export interface Problem {
   value: string;
   code: string;
   message: string;
+  /** A row not paid in the end (report/unpaid.ts): who, its state in plain words, why, what to do. */
+  reference?: string;
+  payee?: string;
+  state?: string;
+  reason?: string;
+  hint?: string;
 }
 
 export const SHOWN_ON_STDERR = 20;
@@ -95,6 +102,28 @@ export class Problems {
       value: "",
       code: row.error_code || "failed",
       message: `${row.error || "the API refused this row"}; ids sent: ${idsOf(row)}; check them with \`bitex-batch validate --online\``,
+    });
+  }
+
+  /**
+   * A row not paid in the end: rejected, returned, cancelled, or refused at create. `remaining`:
+   * the file its row is in, to submit once fixed.
+   */
+  addUnpaid(row: ReportRow, remaining: string): void {
+    const unpaid = unpaidOf(row, remaining);
+    if (!unpaid) return;
+    const payee = row.recipient_user_id;
+    this.add({
+      line: row.line,
+      column: "",
+      value: "",
+      code: unpaid.code,
+      message: `${row.reference ? `reference ${row.reference}, ` : ""}payee ${payee || "(by details)"}: ${unpaid.state}; ${unpaid.reason}; what to do: ${unpaid.todo}`,
+      reference: row.reference,
+      payee,
+      state: unpaid.state,
+      reason: unpaid.reason,
+      hint: unpaid.todo,
     });
   }
 

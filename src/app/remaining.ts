@@ -8,6 +8,7 @@ import { notPaidLines } from "../follow/remaining.js";
 import type { CheckedRow, RowOutcome } from "../model.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
 import type { Console } from "./session.js";
+import { bitexCommand } from "./shell-words.js";
 
 export interface RemainingInput {
   /** The input as the operator names it: the remaining file goes beside it. */
@@ -45,7 +46,7 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     return 0;
   }
   out.summary([
-    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then bitex-batch submit ${path})`,
+    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${bitexCommand("submit", path)})`,
   ]);
   return lines.size;
 }

@@ -33,6 +33,7 @@ import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
+import { journalStage, stageWords } from "./submit-stage.js";
 import { payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
@@ -359,11 +360,14 @@ async function submitWatched(
       );
     }
     if (resumed && resumed.created === total) {
+      // Created is not paid: how far the batch went is said below, from the journal's steps.
       out.warn(
-        `batch ${loaded.batchId} was already paid (begun ${resumed.begunAt}): nothing new was sent. ` +
-          `bitex-batch status ${args.csv} shows where each row is, and writes ${remainingPath(args.csv)} with any row not paid.`,
+        `all ${total} row(s) of batch ${loaded.batchId} were already created (begun ${resumed.begunAt}): nothing new was sent`,
       );
     }
+    const past = foldJournal(await readJournal(journalPath));
+    const allDone = !stopped && [...outcomes.values()].every((outcome) => outcome.status === "created");
+    const stage = journalStage(past, allDone && outcomes.size === total);
     const rows = reportRows(
       problems.tapChecked(loaded.checked()),
       { kind: "submitted", outcomes },
@@ -376,6 +380,7 @@ async function submitWatched(
         rows,
         problems,
         stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
+        stage,
       });
     } catch (error) {
       if (!isDiskFailure(error)) throw error;
@@ -399,15 +404,15 @@ async function submitWatched(
     if (stopped) throw withRerun(stopped, session.resumeHint);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
-      if (created === EXIT.ok)
-        out.summary([
-          args.sandbox
-            ? sandboxGoneLine(args.csv)
-            : `nobody is paid yet: the requests are drafts. next: bitex-batch quote ${args.csv}`,
-        ]);
+      if (created === EXIT.ok) {
+        const words = stageWords(stage, total, args.csv);
+        if (words.notice) out.info(words.notice);
+        // The embedded emulator ends with this run: no next step against it.
+        out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);
+      }
       return created;
     }
-    const batch = { loaded, plan: batchPlan, journalPath, past: foldJournal(await readJournal(journalPath)) };
+    const batch = { loaded, plan: batchPlan, journalPath, past };
     return await followThrough({ command: "submit", args, batch, out, connection, session }, follow);
   } finally {
     await held.connection?.close();

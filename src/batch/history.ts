@@ -20,7 +20,9 @@ export interface EarlierBatch {
   file: string;
   begunAt: string;
   created: number;
-  /** Rows whose create was sent without an outcome on record: they may have been paid. */
+  /** Of `created`, the rows in requests whose quote this machine accepted: sent to be paid. */
+  accepted: number;
+  /** Rows whose create was sent without an outcome on record: they may have been created. */
   maybeSent: number;
   /** The API it was begun on. */
   api: string;
@@ -57,10 +59,13 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
     const state = foldJournal(entries);
     if (!state.begin) continue;
     let created = 0;
+    let accepted = 0;
     let maybeSent = 0;
     for (const row of state.rows.values()) {
-      if (row.status === "created") created++;
-      else if (row.status === "intent" || row.status === "ambiguous") maybeSent++;
+      if (row.status === "created") {
+        created++;
+        if (state.steps.get(row.requestId)?.accept_quote === "done") accepted++;
+      } else if (row.status === "intent" || row.status === "ambiguous") maybeSent++;
     }
     if (created + maybeSent === 0) continue;
     found.push({
@@ -70,6 +75,7 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
       begunAt: state.begin.at,
       api: state.begin.api,
       created,
+      accepted,
       maybeSent,
       payments: state.begin.payments,
     });
@@ -77,13 +83,23 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
   return found.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1));
 }
 
-/** "paid 6 row(s)", "paid 4 row(s) and may have paid 2 more (creates left without an answer)". */
-export function paidWords(batch: EarlierBatch): string {
-  const maybe =
-    batch.maybeSent > 0
-      ? `${batch.created > 0 ? " and" : ""} may have paid ${batch.maybeSent}${batch.created > 0 ? " more" : " row(s)"} (creates left without an answer)`
-      : "";
-  return batch.created > 0 ? `paid ${batch.created} row(s)${maybe}` : maybe.trimStart();
+/**
+ * What an earlier batch did with its rows, from its journal, never "paid" for a draft:
+ * "accepted 4 row(s) for payment", "staged 2 row(s) (created in draft requests, not paid)",
+ * "may have created 1 row(s) (creates left without an answer)".
+ */
+export function batchWords(batch: Pick<EarlierBatch, "created" | "accepted" | "maybeSent">): string {
+  const staged = batch.created - batch.accepted;
+  const parts = [
+    ...(batch.accepted > 0 ? [`accepted ${batch.accepted} row(s) for payment`] : []),
+    ...(staged > 0
+      ? [`staged ${staged} row(s) (created in requests it never accepted: not paid by it)`]
+      : []),
+    ...(batch.maybeSent > 0
+      ? [`may have created ${batch.maybeSent} row(s) (creates left without an answer)`]
+      : []),
+  ];
+  return parts.join(", ");
 }
 
 /**
@@ -118,7 +134,7 @@ export async function refuseNewBatchOfOldPayments(
   if (last) {
     throw new BatchError(
       "input",
-      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${paidWords(last)} from it; sending it as a new batch could pay them again`,
+      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
         hint: `nothing was sent; bitex-batch status ${loaded.file} follows that batch and writes ${loaded.remainingFile} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
@@ -129,7 +145,7 @@ export async function refuseNewBatchOfOldPayments(
   if (copy) {
     throw new BatchError(
       "input",
-      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${paidWords(copy)}; sending it as a new batch would pay them again`,
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
       {
         hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
       },
@@ -139,7 +155,7 @@ export async function refuseNewBatchOfOldPayments(
   if (near) {
     throw new BatchError(
       "input",
-      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) paid or may have paid; sending it as a new batch could pay them again`,
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords({ created: near.same, accepted: near.accepted, maybeSent: 0 })}; sending it as a new batch could pay them again`,
       {
         hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },

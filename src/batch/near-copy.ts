@@ -30,8 +30,10 @@ export interface NearCopy {
   batchId: string;
   file: string;
   begunAt: string;
-  /** Rows of the new file that are payments the earlier batch paid or may have paid. */
+  /** Rows of the new file that are payments the earlier batch created, or may have created. */
   same: number;
+  /** Of those, the rows in requests the earlier batch accepted (sent to be paid); the rest were staged only. */
+  accepted: number;
   /** Rows of the new file. */
   rows: number;
 }
@@ -116,15 +118,23 @@ export async function findNearCopy(
       if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);
     const released = await releasedLines(journalPath);
     const theirs = new Map<string, number>();
+    const accepted = new Map<string, number>();
     for (const [line, record] of state.rows) {
       if (record.status === "failed" || released.has(line)) continue;
       const payment = payments.get(line);
-      if (payment) theirs.set(payment, (theirs.get(payment) ?? 0) + 1);
+      if (!payment) continue;
+      theirs.set(payment, (theirs.get(payment) ?? 0) + 1);
+      if (state.steps.get(record.requestId)?.accept_quote === "done")
+        accepted.set(payment, (accepted.get(payment) ?? 0) + 1);
     }
     let same = 0;
-    for (const [payment, count] of mine) same += Math.min(count, theirs.get(payment) ?? 0);
+    let sameAccepted = 0;
+    for (const [payment, count] of mine) {
+      same += Math.min(count, theirs.get(payment) ?? 0);
+      sameAccepted += Math.min(count, accepted.get(payment) ?? 0);
+    }
     if (same > 0 && same >= rows * NEAR_COPY_SHARE && (!best || same > best.same)) {
-      best = { batchId, file: begin.file, begunAt: begin.at, same, rows };
+      best = { batchId, file: begin.file, begunAt: begin.at, same, accepted: sameAccepted, rows };
     }
   }
   return best;

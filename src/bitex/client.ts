@@ -39,6 +39,7 @@ import {
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
 import { keyScrubber } from "./scrub.js";
 import { ServerClock } from "./server-clock.js";
+import { ServerPace } from "./server-pace.js";
 import { createFetchTransport, type Transport } from "./transport.js";
 import { checkApiUrl } from "./url.js";
 
@@ -118,6 +119,13 @@ export interface BitexClient {
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
   /** Every output of the request, all pages; an item of another request is left out. */
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
+  /** One output, by its id (`GET /concierge_request_outputs/:id`). */
+  getOutput(id: string): Promise<ConciergeOutput>;
+  /**
+   * The most items one call of a list has returned so far (a whole list's items over its
+   * calls): what a listing costs, against reading items one by one. null before any list.
+   */
+  listPageSize(): number | null;
   /** The key's users; `needed` (user ids) as for listPorts. */
   listUsers(needed?: Iterable<string>): Promise<User[]>;
   /**
@@ -140,6 +148,8 @@ export interface BitexClient {
   deleteWithdrawalInstruction(instructionId: string, actingAs: string): Promise<void>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
+  /** Server ms per local ms as its `Date` headers show (server-pace.ts); null until known. */
+  serverPace(): number | null;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
 }
@@ -169,6 +179,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const random = options.random ?? Math.random;
   const serverClock = new ServerClock(options.localNow, options.onSkew);
+  const serverPace = new ServerPace(options.localNow);
+  let pageSizeSeen: number | null = null;
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
@@ -233,6 +245,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     }
     const { status } = response;
     serverClock.observe(response.headers.get("date"));
+    serverPace.observe(response.headers.get("date"));
     // Error text may reach a log line, so a key echoed there is removed; a success body is
     // data, and redacting a short key inside it could change an id or an amount.
     const text = response.bodyText;
@@ -304,8 +317,20 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         for (const name of PAGE_SIZE_PARAMS) query.set(name, String(MAX_PAGE_SIZE));
         return query;
       },
-      fetch: (query) =>
-        call("GET", `${path}?${query}`, undefined, (document) => decodePage(document, type), actingAs),
+      fetch: async (query) => {
+        const page = await call(
+          "GET",
+          `${path}?${query}`,
+          undefined,
+          (document) => decodePage(document, type),
+          actingAs,
+        );
+        // A page that says its size (rich lists' meta) tells what a listing costs before one is long.
+        const size = page.meta?.page_size;
+        if (typeof size === "number" && Number.isSafeInteger(size) && size > 0)
+          pageSizeSeen = Math.max(pageSizeSeen ?? 0, size);
+        return page;
+      },
       linkQuery: (link) => linkQuery(link, path),
       ...paging,
     });
@@ -314,6 +339,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       : { kept: listing.items, dropped: 0 };
     const { complete, pages, passes } = listing;
     onComplete?.(complete);
+    // A list that ends at an empty page made one call more than its pages of items.
+    const calls = Math.max(1, pages - (complete === "empty_page" ? 1 : 0));
+    if (listing.items.length > 0)
+      pageSizeSeen = Math.max(pageSizeSeen ?? 0, Math.floor(listing.items.length / calls));
     const request = label("GET", `${path}?${new URLSearchParams(filter)}`.replace(/\?$/, ""));
     options.onList?.({ request, complete, items: kept.length, dropped, pages, passes });
     try {
@@ -408,6 +437,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       call("POST", "/users", { data: { type: "users", attributes: { email } } }, (d) =>
         decodeOne(d, "users"),
       ),
+    getOutput: async (outputId) =>
+      call("GET", `/concierge_request_outputs/${id(outputId)}`, undefined, outputOf),
+    listPageSize: () => pageSizeSeen,
     createWithdrawalInstruction: async ({ userId, label, body }) =>
       call(
         "POST",
@@ -431,6 +463,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         id(actingAs),
       ),
     serverNow: () => serverClock.now(),
+    serverPace: () => serverPace.pace,
     close() {
       gate.close();
       transport.close();

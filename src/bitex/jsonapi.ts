@@ -124,7 +124,8 @@ const REQUEST_STATES: ReadonlySet<string> = new Set<RequestState>([
   "finished",
   "cancelled",
 ]);
-const OUTPUT_STATES: ReadonlySet<string> = new Set<OutputState>([
+/** Every output state the client knows (Bitex's guide). */
+export const OUTPUT_STATES: ReadonlySet<string> = new Set<OutputState>([
   "accepting",
   "accepted",
   "rejected",

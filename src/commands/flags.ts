@@ -108,7 +108,7 @@ export const RUN_FLAGS = {
     describe:
       "the most the batch may spend, CUR=AMOUNT in the sender currency (repeatable; required to accept)",
   },
-  wait: { type: "number", describe: "seconds to wait for the quotes [default: 600]" },
+  wait: { type: "number", describe: "seconds to wait for the quotes [default: 2400]" },
   timeout: { type: "number", describe: "seconds to follow the rows before exit 3 [default: 3600]" },
   interval: { type: "number", describe: "seconds between two reads of the batch [default: 30]" },
 } as const satisfies Record<string, Options>;

@@ -4,6 +4,8 @@
  * side and state exactly as `export` prints them (totals.ts).
  */
 
+import { type CurrencyMoney, moneyOf } from "../report/money.js";
+import { moneySheetLines } from "../report/money-sheet.js";
 import type { XlsxTableOptions } from "../writers/xlsx.js";
 import type { ZoneClock } from "../writers/xlsx-cells.js";
 import type { SummaryLine } from "../writers/xlsx-lines.js";
@@ -19,6 +21,7 @@ export interface ExportSummary {
   requests: number;
   outputs: number;
   totals: readonly ExportTotal[];
+  money: readonly CurrencyMoney[];
   /** When the API was read. */
   asOf: Date;
 }
@@ -40,6 +43,8 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     ...summary.totals.map((t) =>
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
+    line(),
+    ...moneySheetLines(summary.money),
   ];
 }
 
@@ -60,8 +65,21 @@ export function exportWorkbook(input: {
     tz: period.tz,
     summary: (clock) =>
       exportSummaryLines(
-        { period, payer, requests, outputs: rows.length, totals: exportTotals(rows), asOf },
+        {
+          period,
+          payer,
+          requests,
+          outputs: rows.length,
+          totals: exportTotals(rows),
+          money: exportMoney(rows),
+          asOf,
+        },
         clock,
       ),
   };
+}
+
+/** The money of an export: lines are a batch's, not the export's, so none is named. */
+export function exportMoney(rows: readonly ExportRow[]): CurrencyMoney[] {
+  return moneyOf(rows.map((row) => ({ ...row, line: undefined })));
 }

@@ -8,9 +8,10 @@
 import type { JournalState } from "../batch/journal.js";
 import { requestOutputs, requestsByExternalId } from "../batch/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
-import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
+import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
+import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 
 export interface FollowApi {
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
@@ -32,13 +33,64 @@ export interface RequestView {
   extra: ConciergeOutput[];
   /** Journaled output ids the listing did not show (the listing is partial, or outputs vanished). */
   unlisted: string[];
+  /**
+   * Where `outputs` came from: "listed" from the server (the default), or "journal": the
+   * request itself proved them (proveByIds), without a listing, so they carry the file's
+   * figures and no quote's.
+   */
+  source?: "listed" | "journal";
+  /** The request's summary (outputsSignature) when the outputs were listed. */
+  listedAs?: string;
 }
 
-/** Reads one planned request; `known` is the request as last read, when it cannot change any more. */
+/** Output states, each counted by the request's `outputs_<state>` attribute. */
+const COUNTED_STATES = [...OUTPUT_STATES] as OutputState[];
+
+function counter(request: ConciergeRequest, state: OutputState): number | null {
+  const value = (request as unknown as Record<string, unknown>)[`outputs_${state}`];
+  return typeof value === "number" && Number.isSafeInteger(value) ? value : null;
+}
+
+/** The state every output of the request is in, when its counters say they all share one. */
+export function uniformState(request: ConciergeRequest | null): OutputState | null {
+  if (!request || request.outputs_count === 0) return null;
+  for (const state of COUNTED_STATES) if (counter(request, state) === request.outputs_count) return state;
+  return null;
+}
+
+/** Every output of the request is in a final state, by its counters. */
+export function allFinal(request: ConciergeRequest): boolean {
+  let final = 0;
+  for (const state of FINAL_OUTPUT_STATES) final += counter(request, state) ?? 0;
+  return request.outputs_count > 0 && final === request.outputs_count;
+}
+
+/**
+ * What of a request can change its outputs' contents: how many there are, how many are in
+ * each state, and whether it has a quote (which fills each output's amount and budget). Two
+ * reads with the same summary show outputs with the same contents; null when the server
+ * gives no counters to tell.
+ */
+export function outputsSignature(request: ConciergeRequest): string | null {
+  const counts = COUNTED_STATES.map((state) => counter(request, state));
+  if (counts.some((count) => count === null)) return null;
+  return [request.outputs_count, request.total_to_spend !== null, ...counts].join(",");
+}
+
+/**
+ * Reads one planned request and its outputs. `light`: the outputs are not listed when the
+ * request proves them without a listing: the same summary as when `before` listed them
+ * (its outputs are taken again), or an `outputs` relationship naming exactly the outputs
+ * the journal holds for the request's rows, all in the one state its counters show
+ * (proveByIds). `stale` (refreshes while following): `before`'s outputs are taken again
+ * while the request's outputs are not all final, their states as the counters show when
+ * they all share one (rowOutcomes). Otherwise, and always without `light`, they are listed.
+ */
 export async function readRequest(
   api: FollowApi,
   planned: PlannedRequest,
   journal: JournalState,
+  options: { light?: boolean; stale?: boolean; before?: RequestView } = {},
 ): Promise<RequestView> {
   const request = await findRequest(api, planned, journal);
   const view: RequestView = {
@@ -51,9 +103,77 @@ export async function readRequest(
     unlisted: [],
   };
   if (!request) return view;
-  view.outputs = await requestOutputs(api, request.id);
+  const signature = outputsSignature(request);
+  const before = options.before?.request?.id === request.id ? options.before : undefined;
+  const proven = options.light ? proveByIds(request, planned, journal) : null;
+  if (options.light && before && signature !== null && isListing(before, signature)) {
+    view.outputs = before.outputs;
+    view.listedAs = signature;
+  } else if (proven) {
+    view.outputs = proven;
+    view.source = "journal";
+  } else if (
+    options.stale &&
+    before &&
+    !allFinal(request) &&
+    before.outputs.length === request.outputs_count
+  ) {
+    // Outputs are only added to a draft: the same count names the same outputs, some of
+    // them in states not known until they are all final (then they are listed).
+    view.outputs = before.outputs;
+    view.source = before.source;
+    view.listedAs = before.listedAs;
+  } else {
+    view.outputs = await requestOutputs(api, request.id);
+    if (signature !== null) view.listedAs = signature;
+  }
   matchView(view, journal);
   return view;
+}
+
+/** The view's outputs were listed when the request showed `signature`: they are its outputs still. */
+export function isListing(view: RequestView, signature: string | null): boolean {
+  return view.source !== "journal" && signature !== null && view.listedAs === signature;
+}
+
+/**
+ * The request's outputs without listing them, when the request itself proves them: its
+ * `outputs` relationship (every output's id, Bitex's guide) holds as many ids as its count,
+ * exactly the ids the journal holds for the request's rows, and its counters show every
+ * output in one state. Each is then the row's journaled output with the file's figures (a
+ * quote's are not known). null when anything differs: the caller lists.
+ */
+export function proveByIds(
+  request: ConciergeRequest,
+  planned: PlannedRequest,
+  journal: JournalState,
+): ConciergeOutput[] | null {
+  const ids = request.outputs_ids;
+  const state = uniformState(request);
+  if (!ids || ids.length !== request.outputs_count || state === null) return null;
+  const onServer = new Set(ids);
+  if (onServer.size !== ids.length) return null;
+  const outputs: ConciergeOutput[] = [];
+  const journaled = new Set<string>();
+  for (const row of planned.rows) {
+    const record = journal.rows.get(row.line);
+    if (record?.status !== "created") continue;
+    if (record.requestId !== request.id || !onServer.has(record.outputId)) return null;
+    journaled.add(record.outputId);
+    outputs.push({
+      id: record.outputId,
+      state,
+      port_code: row.port,
+      amount: row.amount,
+      budget: row.budget,
+      request_id: request.id,
+      user_id: row.recipientUserId,
+      withdrawal_instruction_id: row.withdrawalInstructionId,
+      created_at: "",
+      updated_at: "",
+    });
+  }
+  return outputs.length === onServer.size && journaled.size === onServer.size ? outputs : null;
 }
 
 async function findRequest(

@@ -15,7 +15,14 @@ import { rowState, stateWords } from "../report/state-words.js";
 import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
-import { type FollowApi, type RequestView, readRequest } from "./read.js";
+import {
+  type FollowApi,
+  isListing,
+  outputsSignature,
+  type RequestView,
+  readRequest,
+  uniformState,
+} from "./read.js";
 import { runStep, type StepApi, stepDone } from "./steps.js";
 
 export interface FollowOptions {
@@ -34,7 +41,19 @@ export interface FollowOptions {
   /** A server's time (an eta) as the operator reads it, counted down by the server's clock. */
   tellTime(iso: string): string;
   checkpoint?: (point: string) => void;
+  /**
+   * The server's clock, to sleep until a time it announced (a quote's `eta`) instead of
+   * polling; without it, waits poll every `pollMs`.
+   */
+  serverClock?: { serverNow(): Date; serverPace(): number | null };
 }
+
+/** `Date` has whole seconds: a wait for the server's time ends this much after it. */
+const ETA_MARGIN_MS = 1_000;
+/** How long to wait before reading again while the server's pace is not known yet. */
+const PACE_UNKNOWN_WAIT_MS = 2_000;
+/** The longest sleep before the request is read again, should the server's clock or eta move. */
+const MAX_ETA_SLEEP_MS = 300_000;
 
 const isFinalRequest = (request: ConciergeRequest | null) =>
   request !== null && (request.state === "finished" || request.state === "cancelled");
@@ -55,17 +74,38 @@ export class BatchFollow {
 
   constructor(private readonly options: FollowOptions) {}
 
-  /** Reads every request of the batch; one read as finished or cancelled is not read again. */
-  async read(): Promise<RequestView[]> {
+  /**
+   * Reads every request of the batch; one read as finished or cancelled (and listed) is not
+   * read again. `light` and `stale`: see readRequest (one GET a request when its outputs
+   * need no listing); without them every request's outputs are listed.
+   */
+  async read(how: { light?: boolean; stale?: boolean } = {}): Promise<RequestView[]> {
     const { api, plan, past } = this.options;
     const before = new Map(this.views.map((view) => [view.planned.key, view]));
     this.views = await Promise.all(
       plan.requests.map(async (planned) => {
         const known = before.get(planned.key);
-        return known && isFinalRequest(known.request) ? known : readRequest(api, planned, past);
+        if (known && isFinalRequest(known.request) && known.source !== "journal") return known;
+        return readRequest(api, planned, past, { ...how, before: known });
       }),
     );
     return this.views;
+  }
+
+  /**
+   * Lists the outputs of every request whose view does not show them as the server holds
+   * them now (taken from the journal, or listed before their states changed): a report
+   * shows each row's figures as Bitex quoted them and its state as last listed.
+   */
+  async listForReport(): Promise<void> {
+    const { api, past } = this.options;
+    this.views = await Promise.all(
+      this.views.map(async (view) =>
+        !view.request || isListing(view, outputsSignature(view.request))
+          ? view
+          : readRequest(api, view.planned, past),
+      ),
+    );
   }
 
   /**
@@ -79,7 +119,7 @@ export class BatchFollow {
   async quote(waitMs: number, pollMs: number): Promise<void> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      await this.read();
+      await this.read({ light: true });
       const problems = this.views.flatMap((view) => {
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
@@ -131,8 +171,9 @@ export class BatchFollow {
   }
 
   /**
-   * Polls only the requests waiting for a quote (one GET each), until none waits; false when
-   * the deadline or a signal came first. The outputs are listed again only after that.
+   * Reads only the requests waiting for a quote (one GET each), until none waits; false when
+   * the deadline or a signal came first. Between reads it sleeps until the earliest `eta`
+   * announced (see untilEta). The outputs are listed again only after that.
    */
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -145,7 +186,7 @@ export class BatchFollow {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
       if (waiting.length === 0) return true;
       if (Date.now() >= deadline || this.options.signal.aborted) return false;
-      await this.pause(Math.min(pollMs, deadline - Date.now()));
+      await this.pause(Math.min(this.untilEta(waiting, pollMs), deadline - Date.now()));
       await Promise.all(
         waiting.map(async (view) => {
           view.request = await this.options.api.getRequest((view.request as ConciergeRequest).id);
@@ -155,12 +196,31 @@ export class BatchFollow {
   }
 
   /**
+   * How long to sleep before reading `waiting` again: until the earliest `eta` they announced
+   * has passed on the server's clock (its pace followed, so an emulator's fast clock is too),
+   * at most MAX_ETA_SLEEP_MS; `pollMs` once it has passed or without an eta; 2 s while the
+   * server's pace is not known yet.
+   */
+  private untilEta(waiting: readonly RequestView[], pollMs: number): number {
+    const clock = this.options.serverClock;
+    if (!clock) return pollMs;
+    const pace = clock.serverPace();
+    // The pace needs two seconds of answers (server-pace.ts): look again once it can be known.
+    if (!pace) return Math.max(pollMs, PACE_UNKNOWN_WAIT_MS);
+    const etas = waiting.map((view) => Date.parse(view.request?.eta ?? "")).filter(Number.isFinite);
+    if (etas.length === 0) return pollMs;
+    const aheadMs = Math.min(...etas) + ETA_MARGIN_MS - clock.serverNow().getTime();
+    if (aheadMs <= 0) return pollMs;
+    return Math.min(MAX_ETA_SLEEP_MS, Math.max(pollMs, aheadMs / pace));
+  }
+
+  /**
    * Accepts every quoted request, only when the gate and the guard hold for the whole batch.
    * Returns the guard's figures (for printing) whether or not it held.
    */
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
-    if (!this.readAfterQuotes) await this.read();
+    if (!this.readAfterQuotes) await this.read({ light: true });
     // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
     // accepted while some of its rows are missing can never take them any more.
     const gate = this.views.flatMap((view) =>
@@ -182,7 +242,7 @@ export class BatchFollow {
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
     await Promise.all(open.map((request) => runStep(this.stepContext(), "accept_quote", request)));
-    await this.read();
+    await this.read({ light: true });
     // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
     const after = checkGuard(
       this.views.flatMap((view) => (view.request ? [view.request] : [])),
@@ -218,7 +278,7 @@ export class BatchFollow {
     const deadline = Date.now() + timeoutMs;
     let said = "";
     for (;;) {
-      await this.read();
+      await this.read({ light: true, stale: true });
       this.options.checkpoint?.("status-read");
       await onRead?.();
       const outcomes = [...this.rowOutcomes(new Date()).values()];
@@ -254,6 +314,8 @@ export class BatchFollow {
     const outcomes = new Map<number, RowOutcome>();
     for (const view of this.views) {
       const requestId = view.request?.id ?? "";
+      // Every output in one state by the request's counters: that is each row's state now.
+      const uniform = uniformState(view.request);
       for (const row of view.planned.rows) {
         const output = view.byLine.get(row.line);
         const record = this.options.past.rows.get(row.line);
@@ -262,7 +324,7 @@ export class BatchFollow {
             status: "created",
             requestId,
             outputId: output.id,
-            state: output.state,
+            state: uniform ?? output.state,
             at: stamp,
             server: {
               requestState: view.request.state,

@@ -58,6 +58,10 @@ export const REPORT_TABLE = [
   { name: "raw_budget", kind: "text" },
   { name: "payee", kind: "text" },
   { name: "payee_review", kind: "text" },
+  // What the payer was charged for the row and what came back (report/money.ts): 0 for a
+  // rejected or cancelled row, which Bitex does not charge; empty until the request is funded.
+  { name: "charged_amount", kind: "money", currency: (row: ReportRow) => row.spend_currency },
+  { name: "refunded_amount", kind: "money", currency: (row: ReportRow) => row.spend_currency },
 ] as const satisfies readonly {
   name: string;
   kind: ReportCellKind;
@@ -92,6 +96,8 @@ export type Status = (typeof STATUSES)[number];
  * - `updated_at`: `reportTimestamp(date)`, e.g. "2026-11-22T10:15:00Z": when the row's data
  *   was last read from the server (or decided locally, for rows never sent).
  * - `payee`, `payee_review`: added after `raw_budget` so every earlier column keeps its place.
+ * - `charged_amount` / `refunded_amount`: rowMoney (report/money.ts): the spend charged once the
+ *   request is funded ("0.00" for a rejected or cancelled row), the spend of a returned payout.
  * - `extra`: the input's unknown columns kept by `--keep-columns`, by header name.
  */
 export interface ReportRow {
@@ -124,6 +130,8 @@ export interface ReportRow {
   payee: string;
   /** A row by payee details: the payee's compliance review at Bitex in plain words; "" by ids. */
   payee_review: string;
+  charged_amount: string;
+  refunded_amount: string;
   extra?: Readonly<Record<string, string>>;
 }
 

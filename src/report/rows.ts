@@ -9,6 +9,8 @@ import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "..
 import { minorUnits, portCurrency } from "../ports.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 import { complianceWords } from "./compliance.js";
+import { rowMoney } from "./money.js";
+import { unpaidOf, unpaidSentence } from "./unpaid.js";
 
 export type ReportMode =
   /** validate, or submit --dry-run: valid rows are `valid`. */
@@ -67,6 +69,8 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
     raw_budget: cells.budget,
     payee: "",
     payee_review: "",
+    charged_amount: "",
+    refunded_amount: "",
     extra: cells.extra,
   };
 }
@@ -78,7 +82,7 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
   // Before a quote only the row's own figure is known; once the server has both, it wins.
   const receive = money(server?.amount ?? row.amount, portCurrency(row.port));
   const spend = money(server?.budget ?? row.budget, portCurrency(row.senderPort));
-  return {
+  const report: ReportRow = {
     line: row.line,
     reference: row.reference,
     payer_user_id: row.payerUserId,
@@ -106,8 +110,20 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
     raw_budget: "",
     payee: row.resolved?.status ?? "",
     payee_review: row.resolved ? complianceWords(row.resolved.compliance) : "",
+    charged_amount: "",
+    refunded_amount: "",
     extra: raw.extra,
   };
+  const charges = rowMoney(report);
+  report.charged_amount = charges.charged;
+  report.refunded_amount = charges.refunded;
+  // A row not paid in the end says why in the report too, not only on the terminal.
+  const unpaid = report.status === "created" ? unpaidOf(report) : null;
+  if (unpaid) {
+    report.error_code = unpaid.code;
+    report.error = unpaidSentence(unpaid);
+  }
+  return report;
 }
 
 function fixedResult(mode: ReportMode, stamp: string): Result | null {

@@ -6,6 +6,7 @@
 import { openParts, type Parts, XlsxTable } from "../writers/xlsx.js";
 import { type ColumnSpec, type RowColumn, specColumn } from "../writers/xlsx-columns.js";
 import { REPORT_TABLE, type ReportRow } from "./columns.js";
+import { MoneyBuilder } from "./money.js";
 import { StateTotalsBuilder } from "./states.js";
 import { SummaryBuilder } from "./summary.js";
 import { writeSummarySheet } from "./xlsx-summary.js";
@@ -48,6 +49,7 @@ export function rowColumns(extraColumns: readonly string[]): RowColumn<ReportRow
 export class XlsxReport extends XlsxTable<ReportRow> {
   private readonly summary = new SummaryBuilder();
   private readonly states = new StateTotalsBuilder();
+  private readonly money = new MoneyBuilder();
 
   private constructor(
     parts: Parts,
@@ -63,6 +65,7 @@ export class XlsxReport extends XlsxTable<ReportRow> {
   protected override observe(row: ReportRow): void {
     this.summary.add(row);
     this.states.add(row);
+    this.money.add(row);
   }
 
   /** Ends the rows sheet, writes the Summary sheet, and makes the file the report. */
@@ -76,6 +79,7 @@ export class XlsxReport extends XlsxTable<ReportRow> {
         zone: clock.zone,
         summary: this.summary.result(),
         states: this.states.result(),
+        money: this.money.result(),
       }),
     );
   }

@@ -6,6 +6,8 @@
 import type ExcelJS from "exceljs";
 import { addRow, type Money, type SummaryCell } from "../writers/xlsx-lines.js";
 import { STATUSES } from "./columns.js";
+import type { CurrencyMoney } from "./money.js";
+import { moneySheetLines } from "./money-sheet.js";
 import type { StateTotals } from "./states.js";
 import type { ReportSummary } from "./summary.js";
 
@@ -17,6 +19,7 @@ export interface SummarySheet {
   zone: string;
   summary: ReportSummary;
   states: StateTotals;
+  money: readonly CurrencyMoney[];
 }
 
 export const SUMMARY_TITLES = {
@@ -29,7 +32,16 @@ export const SUMMARY_TITLES = {
 export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, data: SummarySheet): void {
   const sheet = workbook.addWorksheet("Summary");
   // Wide enough for a date ("As of"), a batch id, and totals with grouping marks.
-  sheet.columns = [{ width: 20 }, { width: 22 }, { width: 12 }, { width: 16 }, { width: 14 }, { width: 20 }];
+  sheet.columns = [
+    { width: 20 },
+    { width: 22 },
+    { width: 18 },
+    { width: 16 },
+    { width: 16 },
+    { width: 16 },
+    { width: 16 },
+    { width: 18 },
+  ];
   const add = (cells: SummaryCell[], bold = false) => addRow(sheet, cells, bold);
   const { summary, states } = data;
   add(["Batch id", data.batchId || null]);
@@ -38,6 +50,8 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   add(["Time zone", data.zone]);
   add(["Rows", summary.rows]);
   add([]);
+  // What an accountant reconciles first: right after what the report is.
+  for (const line of moneySheetLines(data.money)) add(line.cells, line.bold);
   add([SUMMARY_TITLES.status], true);
   add(["Status", "Rows"], true);
   for (const status of STATUSES) add([status, summary.byStatus[status]]);

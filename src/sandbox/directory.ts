@@ -32,6 +32,17 @@ export interface InstructionRecord {
   outcome: "settled" | "returned";
 }
 
+/** One change of a balance: a request's funding (negative) or a returned payout's refund. */
+export interface Movement {
+  userId: string;
+  currency: string;
+  /** Never negative: `kind` says which way it went (funding out, refund in). */
+  amount: Decimal;
+  kind: "funding" | "refund";
+  requestId: string;
+  outputId?: string;
+}
+
 export class Directory {
   readonly ownerUserId: string;
   readonly userList: UserRecord[];
@@ -40,6 +51,7 @@ export class Directory {
   private readonly instructions = new Map<string, InstructionRecord>();
   /** Key `${user_id}:${currency}`. */
   private readonly balances = new Map<string, Decimal>();
+  private readonly movements: Movement[] = [];
   /** Key `${from}>${to}`. */
   private readonly routes = new Map<string, Route>();
   private nextInstructionId: number;
@@ -126,13 +138,37 @@ export class Directory {
     return this.routes.get(`${from}>${to}`);
   }
 
-  /** Debits `amount` if the user's balance covers it; says whether it did. */
-  debit(userId: string, currency: string, amount: Decimal): boolean {
+  /** Debits `amount` if the user's balance covers it; says whether it did. `why`: for `movements`. */
+  debit(
+    userId: string,
+    currency: string,
+    amount: Decimal,
+    why: Omit<Movement, "userId" | "currency" | "amount"> = { kind: "funding", requestId: "" },
+  ): boolean {
     const key = `${userId}:${currency}`;
     const balance = this.balances.get(key) ?? decimal("0");
     if (compare(balance, amount) < 0) return false;
-    this.balances.set(key, add(balance, { units: -amount.units, scale: amount.scale }));
+    const debit = { units: -amount.units, scale: amount.scale };
+    this.balances.set(key, add(balance, debit));
+    this.movements.push({ userId, currency, amount, ...why });
     return true;
+  }
+
+  /** Credits `amount` back (a returned payout's refund), recorded in `movements`. */
+  credit(
+    userId: string,
+    currency: string,
+    amount: Decimal,
+    why: Omit<Movement, "userId" | "currency" | "amount">,
+  ): void {
+    const key = `${userId}:${currency}`;
+    this.balances.set(key, add(this.balances.get(key) ?? decimal("0"), amount));
+    this.movements.push({ userId, currency, amount, ...why });
+  }
+
+  /** Every debit and credit of a balance, in order: shown in GET /_sandbox/state. */
+  movementList(): readonly Movement[] {
+    return this.movements;
   }
 
   /** Every balance, in seed order (new ones last): shown in GET /_sandbox/state. */

@@ -79,6 +79,15 @@ export interface SandboxState {
   outputs: Resource<ConciergeOutputAttributes>[];
   /** Emulator addition: the seed's balances as funding left them. */
   balances: { user_id: string; currency: string; amount: number }[];
+  /** Emulator addition: every debit (`funding`) and credit (`refund` of a returned payout), amounts unsigned. */
+  movements: {
+    user_id: string;
+    currency: string;
+    amount: number;
+    kind: "funding" | "refund";
+    request_id: string;
+    output_id: string | null;
+  }[];
   stats: SandboxStats;
   /** Emulator addition: every user, seeded or created, in id order. */
   users: { id: string; email: string; compliance_state: string }[];

@@ -162,6 +162,15 @@ export class Progress {
       this.moveOutput(output, next, stamp);
       moved++;
       if (next === "rejected") rejected = true;
+      if (next === "returned" && output.budget !== null) {
+        // The emulator's choice: a returned payout's budget back in full. Bitex's guide says
+        // "minus fees" but no Bitex answer shows a fee, so the emulator keeps none.
+        this.directory.credit(request.userId, portCurrency(request.portCode), output.budget, {
+          kind: "refund",
+          requestId: request.id,
+          outputId: output.id,
+        });
+      }
     }
     if (rejected && (request.state === "quoted" || request.state === "quote_accepted")) {
       this.recomputeTotal(request);
@@ -200,7 +209,10 @@ export class Progress {
   private fund(request: RequestRecord): boolean {
     request.fundingTried = true;
     if (request.totalToSpend === null) return false;
-    return this.directory.debit(request.userId, portCurrency(request.portCode), request.totalToSpend);
+    return this.directory.debit(request.userId, portCurrency(request.portCode), request.totalToSpend, {
+      kind: "funding",
+      requestId: request.id,
+    });
   }
 
   private setState(request: RequestRecord, state: RequestState, atMs: number): void {

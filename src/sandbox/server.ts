@@ -86,6 +86,14 @@ export class SandboxServer {
       balances: this.store.directory
         .balanceList()
         .map((b) => ({ user_id: b.userId, currency: b.currency, amount: moneyJson(b.amount) })),
+      movements: this.store.directory.movementList().map((m) => ({
+        user_id: m.userId,
+        currency: m.currency,
+        amount: moneyJson(m.amount),
+        kind: m.kind,
+        request_id: m.requestId,
+        output_id: m.outputId ?? null,
+      })),
       stats: this.stats.snapshot(),
       // Emulator addition: who exists, with each instruction's private owner (tests count them).
       users: this.store.directory.userList.map((u) => ({

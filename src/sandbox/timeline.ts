@@ -11,9 +11,10 @@
  *   - each output's acceptance check runs 5 s after the quote is accepted (all of a request's
  *     outputs at once), and funding is attempted right after the checks, so an output rejected
  *     by its check is never charged (see Progress.recomputeTotal);
- *   - funding is attempted once: balances never grow in the emulator (no deposits, no refunds),
- *     so a balance that does not cover the total then never will, and the request waits for
- *     `provision_funds_before` to be cancelled with payment_not_received;
+ *   - funding is attempted once: balances grow in the emulator only by a returned payout's
+ *     refund (its budget in full: Bitex's guide says "minus fees" and shows no fee; no
+ *     deposits), so a balance that does not cover the total then never will, and the request
+ *     waits for `provision_funds_before` to be cancelled with payment_not_received;
  *   - payout steps (accepted → working → settling → settled, or settling → failed → returned)
  *     come 10 s apart, the first 10 s after funding; the request is finished at the instant its
  *     last output becomes final;

@@ -9,7 +9,7 @@
  * another) is noticed on the server: a request found there but unknown to the journal is
  * watched for a moment before anything is sent into it, a new request is looked up again
  * for a twin, and while a request is filled its `outputs_count` is compared, every few
- * creates and after every round, with what this run can account for (its journal, its rows
+ * hundred creates (watchPace) and after every round, with what this run can account for (its journal, its rows
  * in flight or unclear). An output it cannot account for stops the run (exit 4), naming it.
  *
  * Here: the run's rounds, its creates and their reconciling. Beside it: outcomes.ts (what
@@ -66,7 +66,10 @@ export interface SubmitOptions {
   settle?: Partial<SettlePolicy>;
   /** Called at fixed points of the run; the crash tests kill the process there. */
   checkpoint?: (point: "requests-ready" | "outputs-done") => void;
-  /** Creates into one request between two counts of its outputs (default 8). */
+  /**
+   * Creates into one request between two counts of its outputs (default 256, and never fewer
+   * than a sixteenth of the outputs the run knows there; see watchPace).
+   */
   watchEvery?: number;
   /** How long a request found on the server but not in the journal is watched before use (default 2 s; 0: not watched, for tests). */
   quietMs?: number;
@@ -82,7 +85,30 @@ export interface SubmitResult {
 
 const now = () => new Date().toISOString();
 
-const DEFAULT_WATCH_EVERY = 8;
+/**
+ * A count of a request's outputs reads the request, whose `outputs` relationship names every
+ * output: its size grows with the request. Every 256 creates keeps those reads under 0.4% of
+ * the calls, and never more often than every sixteenth of the outputs known keeps their bytes
+ * linear in the request's size (geometric spacing). A foreign output is harmless until a quote
+ * is accepted, and the quote gate refuses a request holding one; the count only stops the run
+ * sooner, and the exact count that ends every round catches a single one.
+ */
+const DEFAULT_WATCH_EVERY = 256;
+/** Items a page of Bitex's lists holds by default (its JSON:API code): the fewest a listing reads a call. */
+const BITEX_PAGE_SIZE = 10;
+
+/** A request's outputs this run could not account for, read one by one (readByIds). */
+interface ReadByIds {
+  request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
+  unknown: ConciergeOutput[];
+  /** The outputs a listing would have shown: every output the request names. */
+  listedCount: number;
+}
+
+/** Creates into a request before its outputs are counted again. */
+export function watchPace(every: number, known: number): number {
+  return Math.max(every, Math.floor(known / 16));
+}
 const DEFAULT_QUIET_MS = 2_000;
 
 class Run implements RequestRun, WatchedRun {
@@ -219,17 +245,21 @@ class Run implements RequestRun, WatchedRun {
    * the rows not yet settled. Returns the rows still missing on the server, or null when
    * the run had to stop. Before anything is sent again, the listing must be complete
    * (as many outputs as the request counts) and the request must still take outputs;
-   * `matchOnly` skips those checks, for a look taken while a create may still be landing
+   * `byIds`: the outputs it cannot account for may be read one by one instead (readByIds),
+   * leaving the states of rows already created as they were; `matchOnly` skips those checks, for a look taken while a create may still be landing
    * (whatever it finds is settled; what it does not find is never sent on its word).
    */
   private async reconcile(
     requestId: string,
     rows: readonly ValidRow[],
-    matchOnly = false,
+    how: { matchOnly?: boolean; byIds?: boolean } = {},
   ): Promise<ValidRow[] | null> {
+    const matchOnly = how.matchOnly === true;
     let listed: ConciergeOutput[];
+    let read: ReadByIds | null = null;
     try {
-      listed = await requestOutputs(this.options.api, requestId);
+      if (how.byIds) read = await this.readByIds(requestId);
+      listed = read?.unknown ?? (await requestOutputs(this.options.api, requestId));
     } catch (error) {
       this.stop(error);
       return null;
@@ -281,7 +311,36 @@ class Run implements RequestRun, WatchedRun {
       for (const row of result.missing) tally.maybe.delete(row.line);
     }
     if (result.missing.length === 0 || matchOnly) return result.missing;
-    return this.checkBeforeResend(requestId, listed.length, result.missing);
+    return this.checkBeforeResend(
+      requestId,
+      read?.listedCount ?? listed.length,
+      result.missing,
+      read?.request,
+    );
+  }
+
+  /**
+   * The outputs of the request this run cannot account for, read one by one: the request
+   * names every output (its `outputs` relationship, as many as its count), so those it does
+   * not know are all a listing could add. Taken when that costs fewer calls than listing
+   * every output (a few unclear creates in a large request); null otherwise, or when the
+   * request does not name its outputs: then the caller lists.
+   */
+  private async readByIds(requestId: string): Promise<ReadByIds | null> {
+    const { api } = this.options;
+    if (!api.getOutput) return null;
+    const request = await api.getRequest(requestId);
+    const ids = request.outputs_ids;
+    if (!ids || ids.length !== request.outputs_count || new Set(ids).size !== ids.length) return null;
+    const unknownIds = ids.filter((id) => !this.accounted.has(id));
+    const pageSize = Math.max(api.listPageSize?.() ?? 0, BITEX_PAGE_SIZE);
+    // A listing: its pages, the empty page that may end it, and the request read after it.
+    if (unknownIds.length > Math.ceil(ids.length / pageSize) + 1) return null;
+    const getOutput = api.getOutput;
+    const unknown = await Promise.all(unknownIds.map((id) => getOutput(id)));
+    // An output of another request is never this batch's (as in a listing).
+    const own = unknown.filter((output) => output.request_id === null || output.request_id === requestId);
+    return { request, unknown: own, listedCount: ids.length - unknownIds.length + own.length };
   }
 
   /** Guards the one step that can pay twice: sending rows that the listing did not show. */
@@ -289,10 +348,12 @@ class Run implements RequestRun, WatchedRun {
     requestId: string,
     listedCount: number,
     missing: ValidRow[],
+    /** The request as read for the listing (readByIds), or read now. */
+    known?: Awaited<ReturnType<SubmitApi["getRequest"]>>,
   ): Promise<ValidRow[] | null> {
     let request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
     try {
-      request = await this.options.api.getRequest(requestId);
+      request = known ?? (await this.options.api.getRequest(requestId));
     } catch (error) {
       this.stop(error);
       return null;
@@ -325,7 +386,7 @@ class Run implements RequestRun, WatchedRun {
     if (this.halted) return null;
     const unclear = await this.create(requestId, row);
     const tally = this.tally(requestId);
-    if (++tally.sinceCheck >= (this.options.watchEvery ?? DEFAULT_WATCH_EVERY))
+    if (++tally.sinceCheck >= watchPace(this.options.watchEvery ?? DEFAULT_WATCH_EVERY, tally.known.size))
       await watchRequest(this, requestId);
     return unclear;
   }
@@ -432,9 +493,11 @@ class Run implements RequestRun, WatchedRun {
     // listing begun after every unclear create's settle delay decides what is sent again. A
     // create without an answer has usually landed, though: while some may still land, look
     // first (match only), then wait for the rows still missing and look again.
+    // Only this round's unclear creates are unknown: reading those alone is cheaper than a listing.
     const stillMissing = async (matchOnly: boolean) =>
-      (await this.reconcile(requestId, planned.rows, matchOnly))?.filter((row) => unclear.has(row.line)) ??
-      [];
+      (await this.reconcile(requestId, planned.rows, { matchOnly, byIds: true }))?.filter((row) =>
+        unclear.has(row.line),
+      ) ?? [];
     const latest = (rows: readonly ValidRow[]) =>
       rows.reduce((until, row) => Math.max(until, unclear.get(row.line) ?? 0), 0);
     if (latest(missing) <= Date.now()) return stillMissing(false);

@@ -16,7 +16,8 @@ import { listIds, WRITER_HINT } from "./writers.js";
 export type SubmitApi = Pick<
   BitexClient,
   "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
->;
+> &
+  Partial<Pick<BitexClient, "getOutput" | "listPageSize">>;
 
 /** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
 export interface Ensured {

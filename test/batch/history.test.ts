@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type EarlierBatch, paidWords, paymentsDigest } from "../../src/batch/history.js";
+import { batchWords, paymentsDigest } from "../../src/batch/history.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 
@@ -35,22 +35,17 @@ describe("paymentsDigest (the same payments under any name)", () => {
   });
 });
 
-describe("paidWords", () => {
-  const batch = (created: number, maybeSent: number): EarlierBatch => ({
-    batchId: "b",
-    dir: "b",
-    file: "p.csv",
-    begunAt: "t",
-    api: "https://sandbox.bitex.la/api",
-    created,
-    maybeSent,
-    payments: undefined,
-  });
-  it("says what an earlier batch paid, and what it may have paid", () => {
-    expect(paidWords(batch(6, 0))).to.equal("paid 6 row(s)");
-    expect(paidWords(batch(4, 2))).to.equal(
-      "paid 4 row(s) and may have paid 2 more (creates left without an answer)",
+describe("batchWords", () => {
+  it('says what an earlier batch did with its rows, never "paid" for rows it only staged', () => {
+    expect(batchWords({ created: 6, accepted: 6, maybeSent: 0 })).to.equal("accepted 6 row(s) for payment");
+    expect(batchWords({ created: 2, accepted: 0, maybeSent: 0 })).to.equal(
+      "staged 2 row(s) (created in requests it never accepted: not paid by it)",
     );
-    expect(paidWords(batch(0, 3))).to.equal("may have paid 3 row(s) (creates left without an answer)");
+    expect(batchWords({ created: 4, accepted: 3, maybeSent: 2 })).to.equal(
+      "accepted 3 row(s) for payment, staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 2 row(s) (creates left without an answer)",
+    );
+    expect(batchWords({ created: 0, accepted: 0, maybeSent: 3 })).to.equal(
+      "may have created 3 row(s) (creates left without an answer)",
+    );
   });
 });

@@ -30,7 +30,12 @@ const row = (line: number, recipient: string, amount: string): ValidRow =>
 
 const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
 
-async function stateWith(begunAt: string, api = API, file = "payroll.csv"): Promise<string> {
+async function stateWith(
+  begunAt: string,
+  api = API,
+  file = "payroll.csv",
+  accepted = false,
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
   await mkdir(join(dir, "old"));
   const lines = [
@@ -47,6 +52,18 @@ async function stateWith(begunAt: string, api = API, file = "payroll.csv"): Prom
         at: begunAt,
       },
     ]),
+    ...(accepted
+      ? [
+          {
+            t: "step",
+            action: "accept_quote",
+            phase: "done",
+            request_id: "1",
+            state: "quote_accepted",
+            at: begunAt,
+          },
+        ]
+      : []),
   ];
   await writeFile(join(dir, "old", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
   return dir;
@@ -69,8 +86,13 @@ describe("findNearCopy", () => {
       file: "payroll.csv",
       begunAt: recent,
       same: 2,
+      // Its requests were never accepted: the same rows are staged by it, not paid.
+      accepted: 0,
       rows: 4,
     });
+    // Once its request was accepted, the same rows are counted as accepted for payment.
+    const acceptedState = await stateWith(recent, API, "payroll.csv", true);
+    expect((await findNearCopy(acceptedState, half, API, now))?.accepted).to.equal(2);
     const fewer = plan("new", [row(2, "1", "100"), row(3, "7", "700"), row(4, "9", "900")]);
     expect(await findNearCopy(state, fewer, API, now)).to.equal(null);
   });

@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,payees] [--keep]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,payees,whole-cycle] [--keep] [--cycle-rows 20000]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -22,6 +22,7 @@ import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssP
 import { naiveSubmit } from "./naive.js";
 import { pagingFigure } from "./paging.js";
 import { payeesFigure } from "./payees.js";
+import { wholeCycleFigures } from "./whole-cycle.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
@@ -58,10 +59,12 @@ interface Options {
   out?: string;
   only?: Set<string>;
   keep: boolean;
+  /** Rows of the whole-cycle figures (default 20,000). */
+  cycleRows: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { keep: false };
+  const options: Options = { keep: false, cycleRows: 20_000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -72,7 +75,11 @@ function parseArgs(argv: string[]): Options {
     if (arg === "--out") options.out = value();
     else if (arg === "--only") options.only = new Set(value().split(","));
     else if (arg === "--keep") options.keep = true;
-    else throw new Error(`unknown argument ${arg}; expected --out <file>, --only <ids>, --keep`);
+    else if (arg === "--cycle-rows") options.cycleRows = Number(value());
+    else
+      throw new Error(
+        `unknown argument ${arg}; expected --out <file>, --only <ids>, --keep, --cycle-rows <n>`,
+      );
   }
   return options;
 }
@@ -116,9 +123,9 @@ async function validateThroughput(dir: string): Promise<Figure> {
     if (parsed !== VALIDATE_ROWS) throw new Error(`csv-parse read ${parsed} rows, expected ${VALIDATE_ROWS}`);
 
     const report = join(dir, `validate-${run}.report.csv`);
-    process.exitCode = undefined;
     started = performance.now();
-    await validateCommand({
+    // Commands return their exit code (they never set it on `process`).
+    const exit = await validateCommand({
       csv: file,
       report,
       encoding: "auto",
@@ -131,10 +138,8 @@ async function validateThroughput(dir: string): Promise<Figure> {
       sandbox: false,
     });
     measured.push(performance.now() - started);
-    const exit = process.exitCode;
-    process.exitCode = undefined;
     if (exit !== 0)
-      throw new Error(`in-process validate set exit code ${exit} (the bench file should be all valid)`);
+      throw new Error(`in-process validate returned exit code ${exit} (the bench file should be all valid)`);
     await rm(report, { force: true });
     log(
       `validate run ${run}: csv-parse ${fmt.ms(reference.at(-1) as number)}, validate ${fmt.ms(measured.at(-1) as number)}`,
@@ -656,6 +661,9 @@ async function main(): Promise<void> {
     await attempt("cycle", "submit --until final", () => untilFinalFigure({ cli: CLI, dir, seed }));
     await attempt("export", "export calls", () => exportFigure(dir, CLI));
     await attempt("payees", "payee resolution calls", () => payeesFigure(dir, CLI, DEMO_SEED));
+    await attempt("whole-cycle", "whole cycle, calls per row", () =>
+      wholeCycleFigures({ cli: CLI, dir, demoSeed: DEMO_SEED, log }, options.cycleRows),
+    );
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
@@ -676,6 +684,7 @@ async function main(): Promise<void> {
     "ceiling",
     "export",
     "payees",
+    "whole-cycle",
   ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;

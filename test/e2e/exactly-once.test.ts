@@ -288,7 +288,7 @@ for (const style of STYLES)
         const refused = await submit();
         expect(refused.code).to.equal(2);
         expect(refused.stderr).to.match(
-          /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) paid 6 row\(s\) from it/,
+          /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) staged 6 row\(s\) \(created in requests it never accepted: not paid by it\) from it/,
         );
         expect(box.state().outputs).to.have.length(6);
         const deliberate = await submit(["--batch-id", "2026-12"]);
@@ -297,14 +297,21 @@ for (const style of STYLES)
       },
     );
 
-    richOnly("the same file run again says it was already paid and sends nothing", async () => {
-      await world(6, 0);
-      expect((await submit()).code).to.equal(0);
-      const again = await submit();
-      expect(again.code).to.equal(0);
-      expect(again.stderr).to.match(/batch [0-9a-f]{16} was already paid \(begun .*\): nothing new was sent/);
-      expect(box.state().outputs).to.have.length(6);
-    });
+    richOnly(
+      "the same file run again says its rows were already created, staged and not paid, and sends nothing",
+      async () => {
+        await world(6, 0);
+        expect((await submit()).code).to.equal(0);
+        const again = await submit();
+        expect(again.code).to.equal(0);
+        expect(again.stderr).to.match(
+          /all 6 row\(s\) of batch [0-9a-f]{16} were already created \(begun .*\): nothing new was sent/,
+        );
+        expect(again.stderr).to.match(/STAGED, NOT PAID: 6 row\(s\) created in draft requests/);
+        expect(again.stderr).to.not.include("already paid");
+        expect(box.state().outputs).to.have.length(6);
+      },
+    );
 
     richOnly("an API URL without the API (404 on the first lookup) exits 2 and sends nothing", async () => {
       await world(4, 0);

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { EXPORT_TOTALS_TITLE } from "../../src/export/summary-sheet.js";
+import { MONEY_RULE } from "../../src/report/money.js";
 import { type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
@@ -67,6 +68,22 @@ const SEEDED_BA: Record<string, Row[]> = {
 async function readRows(path: string): Promise<{ header: string[]; rows: Row[] }> {
   const [header, ...rows] = parse(await readFile(path, "utf8")) as Row[];
   return { header: header as string[], rows };
+}
+
+/** A currency's `money` entry of `--json` with every figure zero (`zero` in its decimals). */
+function noMoney(currency: string, zero: string) {
+  const none = { rows: 0, total: zero };
+  return {
+    currency,
+    in_file_receive: none,
+    in_file_spend: none,
+    quoted: none,
+    charged: none,
+    refunded: none,
+    net: zero,
+    received: none,
+    not_charged: [] as unknown[],
+  };
 }
 
 describe("export end to end (built CLI against a seeded emulator)", function () {
@@ -219,6 +236,30 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
         { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
       ],
+      // The rule (docs/design.md section 12, "Money"): the rejected payee is not charged; the
+      // returned payout is charged, then refunded; the cancelled request charges nothing.
+      money: [
+        {
+          ...noMoney("ARS", "0.00"),
+          quoted: { rows: 5, total: "1618550.75" },
+          charged: { rows: 4, total: "1528550.75" },
+          refunded: { rows: 1, total: "1500000.50" },
+          net: "28550.25",
+          not_charged: [
+            { why: "rejected", rows: 1, total: "90000.00", lines: [], reasons: [] },
+            { why: "returned", rows: 1, total: "1500000.50", lines: [], reasons: [] },
+          ],
+        },
+        { ...noMoney("CLP", "0"), received: { rows: 1, total: "19000" } },
+        {
+          ...noMoney("USD", "0.00"),
+          not_charged: [
+            { why: "cancelled", rows: 1, total: "250.00", lines: [], reasons: ["quote_not_accepted"] },
+          ],
+        },
+        { ...noMoney("UYU", "0.00"), received: { rows: 1, total: "10.00" } },
+      ],
+      money_rule: MONEY_RULE,
       report: "export-2026-11.csv",
       exit_code: 0,
     });

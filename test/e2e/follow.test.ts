@@ -118,7 +118,14 @@ describe("follow-through end to end: submit → quote → accept → status", fu
       /1 request\(s\) still wait for their quote \(3\); 2 held as draft\(s\) until then, so that all can be accepted together/,
     );
     expect(requestStates(box)).to.deep.equal(["1:draft", "2:draft", "3:quote_requested"]);
-    expect(early.stdout).to.match(/next: bitex-batch quote payroll\.csv$/m);
+    // One next step: the command to run again, last; no second "next:" beside it.
+    expect(early.stdout).to.not.include("next:");
+    expect(early.stderr.trimEnd().split("\n").at(-1)).to.match(
+      /run the same command again.*: bitex-batch quote payroll\.csv --wait 0 --state-dir state --concurrency 1 --rate 1000$/,
+    );
+    expect(early.stderr).to.match(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
+    );
     box.advance({ minutes: 31 });
     // ...and running it again goes on waiting, without asking again.
     const quoted = await f.run(["quote", "payroll.csv", "--wait", "0"]);

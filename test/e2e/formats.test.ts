@@ -243,7 +243,7 @@ describe("formats: what the report writes", function () {
     expect(text.replaceAll("\r\n", "")).to.not.match(/[\r\n]/);
     const lines = text.split("\r\n");
     expect(lines[0]).to.equal(
-      "line;reference;payer_user_id;sender_port;recipient_user_id;port;amount;budget;currency;withdrawal_instruction_id;status;request_id;output_id;state;request_state;receive_amount;receive_currency;spend_amount;spend_currency;cancellation_reason;error_code;error;updated_at;raw_amount;raw_budget;payee;payee_review",
+      "line;reference;payer_user_id;sender_port;recipient_user_id;port;amount;budget;currency;withdrawal_instruction_id;status;request_id;output_id;state;request_state;receive_amount;receive_currency;spend_amount;spend_currency;cancellation_reason;error_code;error;updated_at;raw_amount;raw_budget;payee;payee_review;charged_amount;refunded_amount",
     );
     const cells = (line: string | undefined) => (line ?? "").split(";").slice(0, 11).join(";");
     expect(cells(lines[1])).to.equal("2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;valid");

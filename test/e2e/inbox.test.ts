@@ -117,7 +117,7 @@ describe("inbox: a drop folder paid once", function () {
     );
     const cError = await readFile(join(inbox, "failed", "c.csv.error.txt"), "utf8");
     expect(cError).to.match(
-      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\), which paid 5 row\(s\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; a new payment run of the same payments \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
+      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\), which staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; a new payment run of the same payments \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
     );
     expect(await readFile(join(inbox, "done", today(), "a.csv"), "utf8")).to.equal(first);
 
@@ -327,7 +327,7 @@ describe("inbox: a drop folder paid once", function () {
     expect(await readFile(join(inbox, "failed", "b.csv"), "utf8")).to.equal(rows.join("\n"));
     const words = await readFile(join(inbox, "failed", "b.csv.error.txt"), "utf8");
     expect(words).to.match(
-      /^\/.*\/in\/b\.csv: 5 of its 6 row\(s\) are payments batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\) paid or may have paid; sending it as a new batch could pay them again\n\nWhat to do: nothing was sent; rows an earlier batch did not pay are in its remaining file \(bitex-batch status \/.*\/in\/a\.csv writes it\); a new payment run \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
+      /^\/.*\/in\/b\.csv: 5 of its 6 row\(s\) are payments batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\) holds: staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch could pay them again\n\nWhat to do: nothing was sent; rows an earlier batch did not pay are in its remaining file \(bitex-batch status \/.*\/in\/a\.csv writes it\); a new payment run \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
     );
     expect(b?.reason).to.equal(words.split("\n")[0]);
     // Nothing was sent: the server holds exactly what the first file created.

@@ -170,7 +170,7 @@ describe("a batch that only partly goes through", function () {
       const again = await run(["submit", "payroll.csv"]);
       expect(again.code, again.stderr).to.equal(2);
       expect(again.stderr).to.match(
-        /payroll\.csv changed since batch [0-9a-f]{16} \(begun [^)]+\) paid 8 row\(s\) from it/,
+        /payroll\.csv changed since batch [0-9a-f]{16} \(begun [^)]+\) staged 8 row\(s\) \(created in requests it never accepted: not paid by it\) from it/,
       );
       expect(again.stderr).to.include(
         "writes payroll.remaining.csv with its rows not paid, to fix and submit",

@@ -93,7 +93,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
         } else {
           // The first run may be done before the second one starts: then it finds the batch paid.
           expect(a.code, a.stderr).to.equal(0);
-          if (b.code === 0) expect(b.stderr).to.match(/was already paid .*nothing new was sent/);
+          if (b.code === 0) expect(b.stderr).to.match(/were already created .*nothing new was sent/);
           else {
             expect(b.code, b.stderr).to.equal(4);
             expect(b.stderr).to.match(/another run \(pid \d+ on .+\) holds this batch/);
@@ -242,7 +242,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       const refused = await submit();
       expect(refused.code, refused.stderr).to.equal(2);
       const said =
-        /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) may have paid (\d+) row\(s\) \(creates left without an answer\) from it/.exec(
+        /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) may have created (\d+) row\(s\) \(creates left without an answer\) from it/.exec(
           refused.stderr,
         );
       expect(said, refused.stderr).to.not.equal(null);
@@ -266,7 +266,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       expect(refused.code, refused.stderr).to.equal(2);
       expect(refused.stderr).to.match(
         new RegExp(
-          `payroll \\(1\\)\\.csv holds the same payments as batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\dT[^)]*\\), which paid 6 row\\(s\\)`,
+          `payroll \\(1\\)\\.csv holds the same payments as batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\dT[^)]*\\), which staged 6 row\\(s\\) \\(created in requests it never accepted: not paid by it\\)`,
         ),
       );
       expect(box.state().stats.calls, "nothing sent").to.equal(calls);

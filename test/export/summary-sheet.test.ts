@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
+import { MONEY_RULE } from "../../src/report/money.js";
+import { MONEY_HEADER, MONEY_TITLE, ruleLines } from "../../src/report/money-sheet.js";
 import { ZoneClock } from "../../src/writers/xlsx-cells.js";
 
 describe("export/summary-sheet", () => {
@@ -14,10 +16,13 @@ describe("export/summary-sheet", () => {
           { currency: "USD", side: "spend", state: "accepting", rows: 1, amount: "99.90" },
           { currency: "USD", side: "spend", state: "cancelled", rows: 2, amount: "250.00" },
         ],
+        money: [],
         asOf: new Date("2026-12-01T02:30:00Z"),
       },
       new ZoneClock("America/Argentina/Buenos_Aires"),
     );
+    // The rule, clause by clause, is the whole rule.
+    expect(ruleLines().join("; ")).to.equal(`Rule: ${MONEY_RULE}`);
     expect(lines).to.deep.equal([
       { cells: ["From", "2026-11-01"] },
       { cells: ["To (included)", "2026-11-30"] },
@@ -32,6 +37,11 @@ describe("export/summary-sheet", () => {
       { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
       { cells: ["USD", "spend", "accepting", 1, { money: "99.90", currency: "USD" }] },
       { cells: ["USD", "spend", "cancelled", 2, { money: "250.00", currency: "USD" }] },
+      { cells: [] },
+      { cells: [MONEY_TITLE], bold: true },
+      { cells: [...MONEY_HEADER], bold: true },
+      ...ruleLines().map((line) => ({ cells: [line] })),
+      { cells: [] },
     ]);
   });
 });

@@ -43,6 +43,7 @@ const SIDEWAYS: ReadonlySet<string> = new Set([
   "validate>read",
   "follow>validate",
   "follow>report",
+  "export>report",
   "batch>bitex",
 ]);
 

@@ -58,7 +58,7 @@ export const stateDirOf = (cwd: string) => join(cwd, ".state", "bitex-batch");
  * The environment without any real Bitex settings, so nothing can reach the real service,
  * and with the per-user state directory inside the test's own directory.
  */
-function cleanEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+export function cleanEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: join(cwd, ".state") };
   delete env.BITEX_API_KEY;
   delete env.BITEX_API_KEY_FILE;

@@ -30,6 +30,8 @@ export function reportRow(overrides: Partial<ReportRow> = {}): ReportRow {
     raw_budget: "",
     payee: "",
     payee_review: "",
+    charged_amount: "",
+    refunded_amount: "",
     ...overrides,
   };
 }

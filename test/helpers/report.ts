@@ -13,8 +13,8 @@ export async function readReport(path: string): Promise<ReportRecord[]> {
 
 /** A report's text with the updated_at column blanked, for comparing with an expected file. */
 export function withoutTimestamps(text: string): string {
-  // updated_at is followed by raw_amount, raw_budget, payee and payee_review.
-  return text.replace(/,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(?=(,[^,\n]*){4}$)/gm, ",<time>");
+  // updated_at is followed by raw_amount, raw_budget, payee, payee_review, charged_amount and refunded_amount.
+  return text.replace(/,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(?=(?:,[^,\n]*){6}$)/gm, ",<time>");
 }
 
 /** The whole report as one string (the commands stream it; see report/write.ts). */

@@ -19,3 +19,19 @@ export function sandbox(faults: Partial<Faults> = {}, seed?: Seed | string): Pro
 export function apiEnv(box: Sandbox): Record<string, string> {
   return { BITEX_API_KEY: box.apiKey, BITEX_API_URL: box.url };
 }
+
+/** The demo world where everyone is paid: no payee refused, no payout sent back. */
+export async function everyonePaidSeed(): Promise<Seed> {
+  const seed = await demoSeed();
+  for (const user of seed.users) user.compliance_state = "enabled";
+  for (const instruction of seed.withdrawal_instructions) instruction.outcome = "settled";
+  return seed;
+}
+
+/**
+ * The emulator on the clock of `submit --sandbox` (60 times real time): the 30-minute quote
+ * of a US payout comes in 30 s, so a run `--until final` ends within a couple of minutes.
+ */
+export function fastSandbox(seed: Seed): Promise<Sandbox> {
+  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 60 });
+}

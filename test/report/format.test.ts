@@ -28,9 +28,9 @@ describe("report/format: exact bytes of each dialect", () => {
   it("csv: no BOM, comma, dot decimals, LF, quotes only where needed", () => {
     expect(renderReport(ROWS, "csv")).to.equal(
       `${HEADER_NAMES}\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,,,\n" +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,,,,,\n" +
         '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
-        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,,,\n',
+        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,,,,,\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "csv"), "utf8");
     expect([...bytes.subarray(0, 4)]).to.deep.equal([0x6c, 0x69, 0x6e, 0x65]); // "line", no EF BB BF
@@ -40,9 +40,9 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel: BOM, semicolon, decimal comma in amount and budget only, CRLF", () => {
     expect(renderReport(ROWS, "excel")).to.equal(
       `\uFEFF${REPORT_COLUMNS.join(";")}\r\n` +
-        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;;;\r\n" +
+        "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;;;;;\r\n" +
         "3;Pérez, Ana;112;us_usd;301;mx_mxn;;1250,50;USD;2101;failed;7;;;;;;1250,50;USD;;api_unprocessable;" +
-        '"Instrucción ""2101"" rechazada";2026-11-22T10:15:00Z;;;;\r\n',
+        '"Instrucción ""2101"" rechazada";2026-11-22T10:15:00Z;;;;;;\r\n',
     );
     const bytes = Buffer.from(renderReport(ROWS, "excel"), "utf8");
     expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
@@ -51,9 +51,9 @@ describe("report/format: exact bytes of each dialect", () => {
   it("excel-en: BOM, comma, dot decimals, CRLF", () => {
     expect(renderReport(ROWS, "excel-en")).to.equal(
       `\uFEFF${HEADER_NAMES}\r\n` +
-        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,,,\r\n" +
+        "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,created,7,41,accepting,,1329000,CLP,,,,,,2026-11-22T10:15:00Z,,,,,,\r\n" +
         '3,"Pérez, Ana",112,us_usd,301,mx_mxn,,1250.50,USD,2101,failed,7,,,,,,1250.50,USD,,api_unprocessable,' +
-        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,,,\r\n',
+        '"Instrucción ""2101"" rechazada",2026-11-22T10:15:00Z,,,,,,\r\n',
     );
   });
 
@@ -143,6 +143,8 @@ describe("report/format: formula injection (OWASP)", () => {
       "",
       "'=found",
       "'+approved",
+      "",
+      "",
       "'=1+1",
       "'+2",
     ]);
@@ -186,13 +188,15 @@ describe("report/format: formula injection (OWASP)", () => {
     expect([csv[6], csv[7], csv[raw], csv[raw + 1]]).to.deep.equal(["", "", "1.234", "'=1+1"]);
   });
 
-  it("raw_amount and raw_budget follow updated_at, then payee and payee_review, added last", () => {
-    expect(REPORT_COLUMNS.slice(-5)).to.deep.equal([
+  it("raw_amount and raw_budget follow updated_at, then payee and payee_review, then charged_amount and refunded_amount, each added last", () => {
+    expect(REPORT_COLUMNS.slice(-7)).to.deep.equal([
       "updated_at",
       "raw_amount",
       "raw_budget",
       "payee",
       "payee_review",
+      "charged_amount",
+      "refunded_amount",
     ]);
   });
 });
@@ -283,7 +287,7 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
   it("exact bytes: an excel line with a 20-digit output id and a reference 0012345", () => {
     const row = reportRow({ reference: "0012345", output_id: "12345678901234567890" });
     expect(reportLine(row, DIALECTS.excel)).to.equal(
-      "2;'0012345;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;'12345678901234567890;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;;;\r\n",
+      "2;'0012345;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;'12345678901234567890;accepting;;1329000;CLP;;;;;;2026-11-22T10:15:00Z;;;;;;\r\n",
     );
   });
 

@@ -10,6 +10,8 @@ import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import { REPORT_COLUMNS, type ReportRow } from "../../src/report/columns.js";
+import { moneyOf } from "../../src/report/money.js";
+import { MONEY_TITLE, ruleLines } from "../../src/report/money-sheet.js";
 import { stateTotals } from "../../src/report/states.js";
 import { summarize } from "../../src/report/summary.js";
 import { openReportFile, writeReport } from "../../src/report/write.js";
@@ -166,8 +168,8 @@ describe("report/xlsx", () => {
     await writeReport(target, ROWS, { format: "xlsx", extraColumns: ["legajo"] });
     const sheet = (await readBook(target)).getWorksheet("Report") as ExcelJS.Worksheet;
     expect(sheet.views[0]).to.include({ state: "frozen", ySplit: 1 });
-    expect(REPORT_COLUMNS.length + 1).to.equal(28); // so the last column is AB
-    expect(sheet.autoFilter).to.equal("A1:AB6");
+    expect(REPORT_COLUMNS.length + 1).to.equal(30); // so the last column is AD
+    expect(sheet.autoFilter).to.equal("A1:AD6");
     const header = sheet.getRow(1);
     expect(Array.from({ length: header.cellCount }, (_, i) => header.getCell(i + 1).value)).to.deep.equal([
       ...REPORT_COLUMNS,
@@ -220,6 +222,22 @@ describe("report/xlsx", () => {
       states.byState.map((t) => [t.side, t.currency, t.status, t.state || null, t.rows, money(t.total)]),
     );
     expect(table(sheet, SUMMARY_TITLES.quoted)).to.deep.equal([["ARS", 1, 1300000]]);
+    const reconciled = moneyOf(ROWS);
+    expect(table(sheet, MONEY_TITLE)).to.deep.equal([
+      ...reconciled.map((m) => [
+        m.currency,
+        ...[m.quoted.total, m.charged.total, m.refunded.total, m.net, m.received.total].map(money),
+        ...[m.inFileReceive.total, m.inFileSpend.total].map(money),
+      ]),
+      ...ruleLines().map((line) => [line]),
+    ]);
+    // The settled ARS row was charged: quoted, charged and net all hold it.
+    expect(reconciled.find((m) => m.currency === "ARS")).to.deep.include({
+      quoted: { rows: 1, total: "1300000.00" },
+      charged: { rows: 1, total: "1300000.00" },
+      refunded: { rows: 0, total: "0.00" },
+      net: "1300000.00",
+    });
     // What those totals are, so that the comparison above cannot pass on two empty lists.
     expect(summary.totals.map((t) => [t.currency, t.column, t.inFile, t.created])).to.deep.equal([
       ["CLP", "amount", "12345678901235896890", "12345678901235896890"],

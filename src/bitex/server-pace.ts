@@ -1,0 +1,35 @@
+/**
+ * How fast the server's clock runs against this machine's, from the `Date` headers of its
+ * answers: a wait for a time the server announced (a quote's `eta`) lasts that long on the
+ * server's clock. Bitex's clock runs at real time; an emulator at a time scale runs faster,
+ * and a client sleeping until its `eta` in real time would oversleep by that scale.
+ * `Date` has whole seconds, so a pace is measured only over at least MIN_SPAN_MS of this
+ * machine's time, and anything below 2 is taken as real time (1).
+ */
+const MIN_SPAN_MS = 2_000;
+
+export class ServerPace {
+  private first: { local: number; server: number } | null = null;
+  private last: { local: number; server: number } | null = null;
+
+  constructor(private readonly local: () => number = Date.now) {}
+
+  /** Takes an answer's `Date` header; one that cannot be read changes nothing. */
+  observe(dateHeader: string | null): void {
+    if (dateHeader === null) return;
+    const server = Date.parse(dateHeader);
+    if (Number.isNaN(server)) return;
+    const sample = { local: this.local(), server };
+    this.first ??= sample;
+    this.last = sample;
+  }
+
+  /** Server ms per local ms: 1 for a real-time server, null while too little was seen to tell. */
+  get pace(): number | null {
+    if (!this.first || !this.last) return null;
+    const span = this.last.local - this.first.local;
+    if (span < MIN_SPAN_MS) return null;
+    const pace = (this.last.server - this.first.server) / span;
+    return pace < 2 ? 1 : pace;
+  }
+}

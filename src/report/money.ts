@@ -1,0 +1,295 @@
+/**
+ * Money you can reconcile (pure), per currency: what the file names, what the quotes spend,
+ * what the payers were charged, what came back, and the net, from the rows' real states
+ * (docs/design.md section 12, "Money"). One rule for every report of a batch (status, the end
+ * of `submit --until`, the xlsx Summary, `export`, `--json`), so two of them never disagree:
+ *
+ * - quoted: the spend of every row whose request holds a quote (quoted or beyond);
+ * - charged: the spend of rows whose request was funded (`working`, `finished`), except
+ *   rejected payees and cancelled outputs, which Bitex does not charge (total_to_spend leaves
+ *   rejected outputs out);
+ * - refunded: the spend of returned payouts. Bitex's guide says a returned payout comes back
+ *   "minus fees", but no Bitex answer shows a fee, so none is subtracted: said in the rule;
+ * - net = charged − refunded.
+ *
+ * Built a row at a time, so it rides along while a report streams to disk.
+ */
+import { add, type Decimal, decimalOrNull, format } from "../decimal.js";
+import { minorUnits } from "../ports.js";
+
+/** The cells of a row the money is read from: a report row and an export row both have them. */
+export interface MoneyRow {
+  line?: number | string;
+  amount?: string;
+  budget?: string;
+  /** The currency of the file's figure (amount: destination; budget: sender). */
+  currency?: string;
+  receive_amount: string;
+  receive_currency: string;
+  spend_amount: string;
+  spend_currency: string;
+  /** The output's state ("" when the server has no output). */
+  state: string;
+  request_state: string;
+  cancellation_reason: string;
+}
+
+export const MONEY_RULE =
+  "quoted: the spend of rows whose request holds a quote; charged: the spend of rows whose request was funded, except rejected payees and cancelled rows (Bitex does not charge them); refunded: the spend of returned payouts (Bitex's guide says minus fees, but Bitex shows no fee figure, so none is subtracted); net = charged - refunded";
+
+const QUOTED: ReadonlySet<string> = new Set(["quoted", "quote_accepted", "working", "finished"]);
+const FUNDED: ReadonlySet<string> = new Set(["working", "finished"]);
+
+/** Why a quoted figure is not (or not yet) charged: one reason per kind of row. */
+export type NotChargedWhy = "rejected" | "cancelled" | "awaiting_funds" | "not_accepted" | "returned";
+
+export interface Figure {
+  rows: number;
+  total: string;
+}
+
+export interface NotCharged extends Figure {
+  why: NotChargedWhy;
+  /** The first input lines of those rows (at most 10), for the operator to find them. */
+  lines: number[];
+  /** cancelled: the requests' cancellation reasons. */
+  reasons: string[];
+}
+
+export interface CurrencyMoney {
+  currency: string;
+  /** The file's own figures in this currency: amounts payees receive, budgets payers spend. */
+  inFileReceive: Figure;
+  inFileSpend: Figure;
+  quoted: Figure;
+  charged: Figure;
+  refunded: Figure;
+  net: string;
+  /** What payees received: the receive side of settled rows. */
+  received: Figure;
+  /** Quoted spend not charged, or charged and refunded, by reason. */
+  notCharged: NotCharged[];
+}
+
+/** A row's own money cells: charged (0 for rejected and cancelled), refunded ("" when not). */
+export function rowMoney(row: MoneyRow): { charged: string; refunded: string } {
+  const spend = decimalOrNull(row.spend_amount);
+  if (spend === null) return { charged: "", refunded: "" };
+  const zero = format({ units: 0n, scale: minorUnits(row.spend_currency) });
+  if (row.state === "rejected" || row.state === "cancelled" || row.request_state === "cancelled")
+    return { charged: zero, refunded: "" };
+  if (!FUNDED.has(row.request_state)) return { charged: "", refunded: "" };
+  return { charged: row.spend_amount, refunded: row.state === "returned" ? row.spend_amount : "" };
+}
+
+interface Sum {
+  rows: number;
+  total: Decimal;
+}
+
+interface Acc {
+  inFileReceive: Sum;
+  inFileSpend: Sum;
+  quoted: Sum;
+  charged: Sum;
+  refunded: Sum;
+  received: Sum;
+  notCharged: Map<NotChargedWhy, Sum & { lines: number[]; reasons: Set<string> }>;
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+const WHY_ORDER: readonly NotChargedWhy[] = [
+  "rejected",
+  "cancelled",
+  "not_accepted",
+  "awaiting_funds",
+  "returned",
+];
+
+export class MoneyBuilder {
+  private readonly byCurrency = new Map<string, Acc>();
+
+  add(row: MoneyRow): void {
+    const line = typeof row.line === "number" ? row.line : Number(row.line ?? 0);
+    // The file's own figure: an amount (destination) or a budget (sender).
+    if (row.currency && CURRENCY.test(row.currency)) {
+      const figure = row.amount ? row.amount : row.budget;
+      const value = figure ? decimalOrNull(figure) : null;
+      if (value) {
+        const acc = this.acc(row.currency);
+        bump(row.amount ? acc.inFileReceive : acc.inFileSpend, value);
+      }
+    }
+    const receive = decimalOrNull(row.receive_amount);
+    if (row.state === "settled" && receive && CURRENCY.test(row.receive_currency))
+      bump(this.acc(row.receive_currency).received, receive);
+    const spend = decimalOrNull(row.spend_amount);
+    if (spend === null || !CURRENCY.test(row.spend_currency)) return;
+    const acc = this.acc(row.spend_currency);
+    const why = this.why(row);
+    // A lapsed or cancelled quote is no quote: its rows are said as not charged, with the reason.
+    if (QUOTED.has(row.request_state)) bump(acc.quoted, spend);
+    if (why) {
+      const entry = acc.notCharged.get(why) ?? {
+        rows: 0,
+        total: zero(row.spend_currency),
+        lines: [],
+        reasons: new Set(),
+      };
+      bump(entry, spend);
+      if (entry.lines.length < 10 && line > 0) entry.lines.push(line);
+      if (why === "cancelled" && row.cancellation_reason) entry.reasons.add(row.cancellation_reason);
+      acc.notCharged.set(why, entry);
+    }
+    const { charged, refunded } = rowMoney(row);
+    const chargedValue = decimalOrNull(charged);
+    if (chargedValue && chargedValue.units !== 0n) bump(acc.charged, chargedValue);
+    const refundedValue = decimalOrNull(refunded);
+    if (refundedValue) bump(acc.refunded, refundedValue);
+  }
+
+  result(): CurrencyMoney[] {
+    return [...this.byCurrency.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, acc]) => ({
+        currency,
+        inFileReceive: figure(acc.inFileReceive),
+        inFileSpend: figure(acc.inFileSpend),
+        quoted: figure(acc.quoted),
+        charged: figure(acc.charged),
+        refunded: figure(acc.refunded),
+        net: format(add(acc.charged.total, negate(acc.refunded.total))),
+        received: figure(acc.received),
+        notCharged: WHY_ORDER.flatMap((why) => {
+          const entry = acc.notCharged.get(why);
+          return entry
+            ? [{ why, ...figure(entry), lines: [...entry.lines], reasons: [...entry.reasons].sort() }]
+            : [];
+        }),
+      }));
+  }
+
+  /** Why a row's spend is not (yet) charged, or comes back; null when it is simply charged or unknown. */
+  private why(row: MoneyRow): NotChargedWhy | null {
+    if (row.state === "rejected") return "rejected";
+    if (row.state === "cancelled" || row.request_state === "cancelled") return "cancelled";
+    if (row.state === "returned") return "returned";
+    if (row.request_state === "quoted") return "not_accepted";
+    if (row.request_state === "quote_accepted") return "awaiting_funds";
+    return null;
+  }
+
+  private acc(currency: string): Acc {
+    let acc = this.byCurrency.get(currency);
+    if (!acc) {
+      const z = () => ({ rows: 0, total: zero(currency) });
+      acc = {
+        inFileReceive: z(),
+        inFileSpend: z(),
+        quoted: z(),
+        charged: z(),
+        refunded: z(),
+        received: z(),
+        notCharged: new Map(),
+      };
+      this.byCurrency.set(currency, acc);
+    }
+    return acc;
+  }
+}
+
+export function moneyOf(rows: Iterable<MoneyRow>): CurrencyMoney[] {
+  const builder = new MoneyBuilder();
+  for (const row of rows) builder.add(row);
+  return builder.result();
+}
+
+function bump(sum: Sum, value: Decimal): void {
+  sum.rows++;
+  sum.total = add(sum.total, value);
+}
+
+function figure(sum: Sum): Figure {
+  return { rows: sum.rows, total: format(sum.total) };
+}
+
+function zero(currency: string): Decimal {
+  return { units: 0n, scale: minorUnits(currency) };
+}
+
+function negate(value: Decimal): Decimal {
+  return { units: -value.units, scale: value.scale };
+}
+
+export const WHY_WORDS: Record<NotChargedWhy, string> = {
+  rejected: "rejected payee(s), not charged",
+  cancelled: "row(s) of cancelled request(s), not charged",
+  not_accepted: "row(s) quoted, not accepted: nothing charged yet",
+  awaiting_funds: "row(s) accepted, waiting for the payer's funds: not charged yet",
+  returned: "returned payout(s), refunded",
+};
+
+/**
+ * The terminal's words: one line per currency, then one line per reason a figure differs
+ * (rejected, cancelled, not accepted, waiting for funds, returned), then the rule.
+ * `grouped` writes a figure for people (digit grouping is the terminal's business).
+ */
+export function moneyLines(
+  money: readonly CurrencyMoney[],
+  grouped: (amount: string) => string = (a) => a,
+): string[] {
+  const lines: string[] = [];
+  let anySpend = false;
+  const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+  for (const m of money) {
+    const file: string[] = [];
+    if (m.inFileReceive.rows > 0)
+      file.push(`in the file ${grouped(m.inFileReceive.total)} to receive (${rows(m.inFileReceive.rows)})`);
+    if (m.inFileSpend.rows > 0)
+      file.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
+    if (m.received.rows > 0)
+      file.push(`received by payees ${grouped(m.received.total)} (${rows(m.received.rows)})`);
+    const spends = m.quoted.rows + m.charged.rows + m.refunded.rows > 0;
+    if (!spends) {
+      if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`);
+      continue;
+    }
+    anySpend = true;
+    // The figures to reconcile first, each reason they differ under them, then the file's.
+    lines.push(
+      `money ${m.currency}: quoted ${grouped(m.quoted.total)} (${rows(m.quoted.rows)}); charged ${grouped(m.charged.total)} (${rows(m.charged.rows)}); refunded ${grouped(m.refunded.total)} (${rows(m.refunded.rows)}); net ${grouped(m.net)}`,
+    );
+    for (const n of m.notCharged) {
+      const reasons = n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : "";
+      const more = n.rows > n.lines.length ? ", …" : "";
+      const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
+      lines.push(`  ${m.currency} ${grouped(n.total)}: ${n.rows} ${WHY_WORDS[n.why]}${reasons}${where}`);
+    }
+    if (file.length > 0) lines.push(`  ${m.currency} ${file.join("; ")}`);
+  }
+  // The rule explains quoted, charged, refunded and net: said once some are shown.
+  if (anySpend) lines.push(`  (${MONEY_RULE})`);
+  return lines;
+}
+
+/** The `money` of a `--json` object: exact decimal strings, snake_case. */
+export function moneyJson(money: readonly CurrencyMoney[]) {
+  const fig = (f: Figure) => ({ rows: f.rows, total: f.total });
+  return money.map((m) => ({
+    currency: m.currency,
+    in_file_receive: fig(m.inFileReceive),
+    in_file_spend: fig(m.inFileSpend),
+    quoted: fig(m.quoted),
+    charged: fig(m.charged),
+    refunded: fig(m.refunded),
+    net: m.net,
+    received: fig(m.received),
+    not_charged: m.notCharged.map((n) => ({
+      why: n.why,
+      rows: n.rows,
+      total: n.total,
+      lines: n.lines,
+      reasons: n.reasons,
+    })),
+  }));
+}

@@ -1,0 +1,69 @@
+/**
+ * A row not paid in the end, in words (pure): rejected, returned, cancelled, or never created
+ * because Bitex refused it. The same words go to the report's `error` column, to stderr and to
+ * `problems[]` of `--json`, so the three never disagree. What to do points at the remaining
+ * file (`<input>.remaining.csv`), which holds exactly those rows.
+ */
+export interface Unpaid {
+  /** A stable code for the report's `error_code` and `problems[].code`. */
+  code: "payee_rejected" | "payout_returned" | "request_cancelled" | "create_failed";
+  /** The state in plain words. */
+  state: string;
+  reason: string;
+  todo: string;
+}
+
+interface UnpaidRow {
+  status: string;
+  state: string;
+  request_state: string;
+  cancellation_reason: string;
+  error: string;
+}
+
+/** Null for a row that is paid, on its way, or never sent (invalid, blocked: said as such). */
+export function unpaidOf(
+  row: UnpaidRow,
+  remaining = "the remaining file (<input>.remaining.csv)",
+): Unpaid | null {
+  if (row.status === "failed") {
+    return {
+      code: "create_failed",
+      state: "not created: Bitex refused it",
+      reason: row.error || "the API refused this row",
+      todo: `fix the row in ${remaining} and submit that file`,
+    };
+  }
+  if (row.status !== "created") return null;
+  if (row.state === "rejected") {
+    return {
+      code: "payee_rejected",
+      state: "rejected: Bitex's checks refused this payee",
+      reason: "not paid, and not charged",
+      todo: `ask Bitex why the payee was refused; once cleared, submit ${remaining}`,
+    };
+  }
+  if (row.state === "returned") {
+    return {
+      code: "payout_returned",
+      state: "returned: the payee's bank sent the payout back",
+      reason: "not paid; the spend is refunded to the payer",
+      todo: `check the payee's bank details (withdrawal instruction), fix them in ${remaining} and submit it`,
+    };
+  }
+  if (row.state === "cancelled" || row.request_state === "cancelled") {
+    const why = row.cancellation_reason || "no reason given";
+    return {
+      code: "request_cancelled",
+      state: `cancelled with its request (${why})`,
+      reason: "not paid, and not charged",
+      todo: `submit ${remaining} to pay the row in a new request`,
+    };
+  }
+  return null;
+}
+
+/** The report's `error` sentence for an unpaid row. */
+export function unpaidSentence(unpaid: Unpaid): string {
+  return `${unpaid.state}; ${unpaid.reason}; ${unpaid.todo}`;
+}

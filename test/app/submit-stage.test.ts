@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { journalStage, stageWords } from "../../src/app/submit-stage.js";
+import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
+
+const at = "2026-12-01T06:00:00Z";
+const request = (key: string, id: string): JournalEntry => ({
+  t: "request",
+  key,
+  external_id: `bb-${key}`,
+  request_id: id,
+  state: "draft",
+  at,
+});
+const done = (action: "request_quote" | "accept_quote", id: string): JournalEntry => ({
+  t: "step",
+  action,
+  phase: "done",
+  request_id: id,
+  at,
+});
+
+describe("app/submit-stage", () => {
+  it("a plain submit's stage is its least advanced request's, from the journal's steps", () => {
+    const two = [request("a", "1"), request("b", "2")];
+    expect(journalStage(foldJournal(two), true)).to.equal("staged");
+    expect(journalStage(foldJournal([...two, done("request_quote", "1")]), true)).to.equal("staged");
+    const quoted = [...two, done("request_quote", "1"), done("request_quote", "2")];
+    expect(journalStage(foldJournal(quoted), true)).to.equal("quoted");
+    expect(journalStage(foldJournal([...quoted, done("accept_quote", "1")]), true)).to.equal("quoted");
+    expect(
+      journalStage(foldJournal([...quoted, done("accept_quote", "1"), done("accept_quote", "2")]), true),
+    ).to.equal("accepted");
+    // Not every row created: no stage beyond none, whatever the steps.
+    expect(journalStage(foldJournal(quoted), false)).to.equal("none");
+  });
+
+  it("the words: STAGED or QUOTED, NOT PAID with one next step that pastes; none once accepted", () => {
+    const staged = stageWords("staged", 48, "Sueldos Diciembre 2026.csv");
+    expect(staged.notice).to.match(
+      /^STAGED, NOT PAID: 48 row\(s\) created in draft requests; nobody is paid/,
+    );
+    expect(staged.next).to.equal("next: bitex-batch quote 'Sueldos Diciembre 2026.csv'");
+    expect(stageWords("quoted", 48, "p.csv").notice).to.match(/^QUOTED, NOT PAID: /);
+    const accepted = stageWords("accepted", 48, "p.csv");
+    expect(accepted.notice).to.equal(null);
+    expect(accepted.next).to.match(/^next: bitex-batch status p\.csv \(the quotes were accepted/);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * The whole cycle of a large payroll, counted in API calls: `submit --until final` from the
+ * first create to every row final, with a status refresh every 30 s of emulator time, against
+ * an emulator whose clock runs TIME_SCALE times faster. The client's clock is sped up with it:
+ * its rate is the documented 5 calls a second times TIME_SCALE, its settle delay and refresh
+ * interval are divided by TIME_SCALE, so every wait keeps its share of the emulated time (a
+ * quote's 10-minute window is 10 s of wall time and holds as many calls as at 5 a second).
+ *
+ * The emulator runs in this process, so that its own call log (one line per /api call) says
+ * where the calls go; the client is a child process (`node dist/cli.js`), its peak RSS and
+ * CPU seconds written at exit by a preload.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Faults, ListStyle, Seed } from "../../src/sandbox/index.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { recipientOf, writePayroll, writeSeed } from "./data.js";
+import { type Figure, fmt, runNode } from "./measure.js";
+
+/** Emulated time per wall time, for the emulator and the client alike. */
+export const TIME_SCALE = 60;
+/** The documented limit: 5 calls a second per key. */
+const RATE = 5;
+/** The documented settle delay of an unclear create (30 s), in emulated time. */
+const SETTLE_MS = 30_000;
+/** A status refresh every 30 s of emulated time. */
+const REFRESH_S = 30;
+
+export interface CycleStyle {
+  name: string;
+  listStyle: ListStyle;
+  pageCap?: number;
+}
+
+/** The list styles the client must read: the emulator's default, data-only at 25 (as Bitex's recordings page), rich. */
+export const CYCLE_STYLES: readonly CycleStyle[] = [
+  { name: "recorded, 10 a page", listStyle: "recorded" },
+  { name: "recorded, 25 a page", listStyle: "recorded", pageCap: 25 },
+  { name: "rich", listStyle: "rich" },
+];
+
+/** 5% of calls answered 503, 2% of creates and request actions committed and their answer dropped. */
+export const CYCLE_FAULTS: Partial<Faults> = { fail_rate: 0.05, drop_rate: 0.02, fault_seed: 7 };
+
+export interface CycleRun {
+  rows: number;
+  style: string;
+  faulty: boolean;
+  exitCode: number | null;
+  wallMs: number;
+  calls: number;
+  callsPerRow: number;
+  /** Calls per kind (create, list page, request read, …), from the emulator's log. */
+  byKind: Record<string, number>;
+  /** Rows whose recipient holds anything but exactly one output. */
+  wrongRows: number;
+  requests: number;
+  /** Requests whose quote lapsed before it was accepted. */
+  lapsed: number;
+  /** Requests not finished. */
+  unfinished: number;
+  peakRssBytes: number;
+  cpuSeconds: number;
+  stderrTail: string;
+}
+
+/** "GET /api/concierge_requests/12?x=1 200 3ms" → "GET request". */
+function kindOf(line: string): string {
+  const [method = "", target = ""] = line.split(" ");
+  const path = (target.split("?")[0] ?? "").replace(/^\/api/, "");
+  if (path === "/concierge_request_outputs") return method === "POST" ? "create output" : "list outputs page";
+  if (path === "/concierge_requests") return method === "POST" ? "create request" : "find request";
+  if (/^\/concierge_requests\/[^/]+\/(request_quote|accept_quote)$/.test(path))
+    return path.split("/").at(-1) as string;
+  if (/^\/concierge_requests\/[^/]+$/.test(path)) return "read request";
+  if (/^\/concierge_request_outputs\/[^/]+$/.test(path)) return "read output";
+  return `${method} ${path}`;
+}
+
+const PRELOAD = [
+  'import { writeFileSync } from "node:fs";',
+  "const out = process.env.BENCH_USAGE_OUT;",
+  "if (out) process.on('exit', () => {",
+  "  const u = process.resourceUsage();",
+  "  writeFileSync(out, JSON.stringify({ rss: u.maxRSS * 1024, cpu: (u.userCPUTime + u.systemCPUTime) / 1e6 }));",
+  "});",
+  "",
+].join("\n");
+
+export interface CycleOptions {
+  cli: string;
+  dir: string;
+  rows: number;
+  style: CycleStyle;
+  faulty: boolean;
+  demoSeed: string;
+  timeoutMs?: number;
+  /** Default TIME_SCALE; the smoke test runs faster still. */
+  timeScale?: number;
+  /** Node options for the client, e.g. a heap limit. */
+  nodeArgs?: string[];
+}
+
+/** Writes the payroll and a seed for `rows` rows into `dir` (once per size). */
+export async function cycleInputs(dir: string, rows: number, demoSeed: string): Promise<string> {
+  const file = join(dir, `cycle-${rows}.csv`);
+  const seedPath = join(dir, `cycle-seed-${rows}.json`);
+  if (
+    await readFile(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return file;
+  await writePayroll(file, rows);
+  const seed: Seed = await writeSeed(seedPath, rows, demoSeed);
+  // Balances that cover any bench batch: an unfunded request would wait out its 12 hours.
+  for (const balance of seed.balances ?? []) balance.amount = "100000000000.00";
+  await writeFile(seedPath, JSON.stringify(seed));
+  return file;
+}
+
+export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
+  const { rows, style, faulty, dir } = options;
+  const scale = options.timeScale ?? TIME_SCALE;
+  const file = await cycleInputs(dir, rows, options.demoSeed);
+  const byKind: Record<string, number> = {};
+  const sandbox = await startSandbox({
+    seed: join(dir, `cycle-seed-${rows}.json`),
+    timeScale: scale,
+    faults: {
+      rate_limit: 0,
+      list_style: style.listStyle,
+      page_cap: style.pageCap ?? null,
+      ...(faulty ? CYCLE_FAULTS : { fail_rate: 0, drop_rate: 0 }),
+    },
+    log: (line) => {
+      if (line.startsWith("internal error")) return;
+      const kind = kindOf(line);
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    },
+  });
+  const tag = `${rows}-${style.listStyle}-${style.pageCap ?? "d"}-${faulty ? "f" : "c"}`;
+  const preload = join(dir, "usage-preload.mjs");
+  await writeFile(preload, PRELOAD);
+  const usageOut = join(dir, `usage-${tag}.json`);
+  try {
+    const run = await runNode(
+      [
+        ...(options.nodeArgs ?? []),
+        "--import",
+        preload,
+        options.cli,
+        "submit",
+        file,
+        "--state-dir",
+        join(dir, `state-${tag}`),
+        "--batch-id",
+        `cycle-${tag}`,
+        "--report",
+        join(dir, `report-${tag}.csv`),
+        "--until",
+        "final",
+        "--rate",
+        String(RATE * scale),
+        "--concurrency",
+        "16",
+        "--interval",
+        String(REFRESH_S / scale),
+        "--quiet",
+        ...[
+          "--max-total",
+          "ARS=1000000000000",
+          "--max-total",
+          "USD=10000000000",
+          "--max-total",
+          "UYU=1000000000000",
+        ],
+      ],
+      {
+        env: {
+          BITEX_API_KEY: sandbox.apiKey,
+          BITEX_API_URL: sandbox.url,
+          BITEX_BATCH_SETTLE_MS: String(Math.round(SETTLE_MS / scale)),
+          BENCH_USAGE_OUT: usageOut,
+        },
+        timeoutMs: options.timeoutMs ?? 1_800_000,
+      },
+    );
+    const usage = JSON.parse(await readFile(usageOut, "utf8").catch(() => "{}")) as {
+      rss?: number;
+      cpu?: number;
+    };
+    const state = sandbox.state();
+    const perRecipient = new Map<string, number>();
+    for (const output of state.outputs) {
+      const recipient = output.relationships?.user?.data?.id ?? "";
+      perRecipient.set(recipient, (perRecipient.get(recipient) ?? 0) + 1);
+    }
+    let wrongRows = 0;
+    for (let i = 0; i < rows; i++) if (perRecipient.get(recipientOf(i)) !== 1) wrongRows++;
+    const calls = state.stats.calls;
+    return {
+      rows,
+      style: style.name,
+      faulty,
+      exitCode: run.code,
+      wallMs: run.wallMs,
+      calls,
+      callsPerRow: calls / rows,
+      byKind,
+      wrongRows,
+      requests: state.requests.length,
+      lapsed: state.requests.filter((r) => r.attributes.cancellation_reason === "quote_not_accepted").length,
+      unfinished: state.requests.filter((r) => r.attributes.state !== "finished").length,
+      peakRssBytes: usage.rss ?? 0,
+      cpuSeconds: usage.cpu ?? 0,
+      stderrTail: run.stderr.trim().split("\n").slice(-5).join(" | "),
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** One line per run, for the log and the notes. */
+export function describeCycle(run: CycleRun): string {
+  const kinds = Object.entries(run.byKind)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  return `${run.rows} rows, ${run.style}${run.faulty ? ", faults" : ""}: ${run.calls} calls = ${run.callsPerRow.toFixed(3)}/row (${kinds}); exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(0)} s, ${run.lapsed} lapsed, ${run.unfinished} unfinished, ${run.wrongRows} rows without exactly one output, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s`;
+}
+
+/** Calls per row the cycle may cost: one create per row and a few calls per request. */
+const TARGET_CLEAN = 1.02;
+const TARGET_FAULTY = 1.08;
+
+/** The whole-cycle figures: every list style, fault-free and with faults, `rows` rows each. */
+export async function wholeCycleFigures(
+  ctx: { cli: string; dir: string; demoSeed: string; log: (line: string) => void },
+  rows: number,
+): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const style of CYCLE_STYLES) {
+    for (const faulty of [false, true]) {
+      const run = await wholeCycle({
+        cli: ctx.cli,
+        dir: ctx.dir,
+        rows,
+        style,
+        faulty,
+        demoSeed: ctx.demoSeed,
+      });
+      ctx.log(describeCycle(run));
+      const target = faulty ? TARGET_FAULTY : TARGET_CLEAN;
+      const broken = run.exitCode !== 0 || run.wrongRows > 0 || run.lapsed > 0 || run.unfinished > 0;
+      figures.push({
+        id: "whole-cycle",
+        name: `whole cycle calls/row, ${rows / 1000}k rows, ${style.name}${faulty ? ", 5% 503 + 2% drops" : ""}`,
+        value: run.callsPerRow.toFixed(3),
+        reference: `${run.calls} calls`,
+        ratio: fmt.ratio(target / run.callsPerRow),
+        target: `≤ ${target.toFixed(2)}`,
+        verdict: broken ? "FAIL" : run.callsPerRow <= target ? "PASS" : "MISS",
+        data: { ...run },
+        notes: [`${broken ? "FAIL " : ""}${describeCycle(run)}`],
+      });
+    }
+  }
+  return figures;
+}

@@ -1,0 +1,116 @@
+/**
+ * The README's cron line, as printed there, run by sh against the emulator: it must pay the
+ * payroll to final states, not stage it. Only what the README says to substitute is
+ * substituted (the directory, the key file under it, the path of bitex-batch); the API's URL
+ * comes from the environment, as the README's "Pointing it at…" section says. A plain
+ * `submit`, the README's first step of the manual cycle, only stages: exit 0, `"stage":
+ * "staged"`, and words on stderr no log reader takes for "paid".
+ */
+import { execFile } from "node:child_process";
+import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { CLI, cleanEnv, ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { apiEnv, DEMO_CSV, everyonePaidSeed, fastSandbox } from "../helpers/sandbox.js";
+
+/** The one command line of the README's cron block, and the manual cycle's first command. */
+async function readmeLines(): Promise<{ cron: string; stage: string }> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const cronBlock = /```cron\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const entries = cronBlock.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  expect(entries, "one cron entry in the README").to.have.length(1);
+  const shBlock = /## Paying the batch to the end[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const stage = (shBlock.split("\n")[0] ?? "").replace(/\s+#.*$/, "");
+  return { cron: entries[0] as string, stage };
+}
+
+/** A cron entry's command as cron runs it: after the five time fields, `\%` is a plain `%`. */
+function cronCommand(entry: string): string {
+  const fields = entry.trim().split(/\s+/);
+  expect(fields.slice(0, 5), "the time fields").to.deep.equal(["0", "6", "1", "*", "*"]);
+  const command = entry.trim().replace(/^(\S+\s+){5}/, "");
+  return command.replaceAll("\\%", "%");
+}
+
+function sh(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    execFile("sh", ["-c", command], { cwd, env, timeout: 240_000 }, (error) =>
+      resolve(error ? (typeof error.code === "number" ? error.code : -1) : 0),
+    );
+  });
+}
+
+describe("e2e: the README's cron line pays", function () {
+  this.timeout(300_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("runs the whole cycle to final states; a plain submit only stages, and says so", async () => {
+    // Everyone is paid in this world, so the line ends with exit 0 and sends no mail.
+    box = await fastSandbox(await everyonePaidSeed());
+    const { cron, stage } = await readmeLines();
+    expect(cron).to.include("--until final");
+
+    const home = await tempDir();
+    const payroll = join(home, "srv", "payroll");
+    const bin = join(home, "bin");
+    await mkdir(payroll, { recursive: true });
+    await mkdir(bin, { recursive: true });
+    const month = (await new Promise<string>((resolve, reject) =>
+      execFile("date", ["+%Y-%m"], (error, out) => (error ? reject(error) : resolve(out.trim()))),
+    )) as string;
+    await copyFile(DEMO_CSV, join(payroll, `payroll-${month}.csv`));
+    await writeFile(join(payroll, ".bitex-key"), box.apiKey, { mode: 0o600 });
+    const bitexBatch = join(bin, "bitex-batch");
+    await writeFile(bitexBatch, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    await chmod(bitexBatch, 0o755);
+    // A mail command that keeps what it was given, so a failure cannot pass unseen.
+    await writeFile(join(bin, "mail"), `#!/bin/sh\ncat >> "${join(home, "mail.txt")}"\n`);
+    await chmod(join(bin, "mail"), 0o755);
+
+    const command = cronCommand(cron)
+      .replaceAll("/srv/payroll", payroll)
+      .replaceAll("/home/pay/.local/bin/bitex-batch", bitexBatch);
+    const env = {
+      ...cleanEnv(home, { BITEX_API_URL: box.url, HOME: home }),
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+    };
+    const code = await sh(command, home, env);
+    const log = await readFile(join(payroll, "submit.log"), "utf8").catch(() => "");
+    expect(code, log).to.equal(0);
+    expect(await readFile(join(home, "mail.txt"), "utf8").catch(() => "no mail")).to.equal("no mail");
+
+    const objects = (await readFile(join(payroll, "submit.json"), "utf8")).trim().split("\n");
+    expect(objects).to.have.length(1);
+    const json = JSON.parse(objects[0] as string);
+    expect(json).to.include({ command: "submit", exit_code: 0, stage: "final", rows: 48 });
+    expect(json.by_state).to.deep.equal({ settled: 48 });
+    const state = box.state();
+    expect(state.outputs).to.have.length(48);
+    expect(state.outputs.every((output) => output.attributes.state === "settled")).to.equal(true);
+    expect(state.requests.map((request) => request.attributes.state)).to.deep.equal([
+      "finished",
+      "finished",
+      "finished",
+    ]);
+    expect(log).to.not.match(/NOT PAID/);
+
+    // The manual cycle's first step only stages: exit 0, stage "staged", and it says so.
+    expect(stage).to.equal("bitex-batch submit payroll.csv");
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const staged = await runCli([...stage.split(" ").slice(1), "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(staged.code, staged.stderr).to.equal(0);
+    expect(JSON.parse(staged.stdout)).to.include({ command: "submit", exit_code: 0, stage: "staged" });
+    expect(staged.stderr).to.match(
+      /STAGED, NOT PAID: 48 row\(s\) created in draft requests; nobody is paid until the quotes are requested and accepted/,
+    );
+    expect(staged.stderr).to.not.match(/already paid|were paid|was paid/);
+    const drafts = box.state().requests.filter((request) => request.attributes.state === "draft");
+    expect(drafts).to.have.length(3);
+  });
+});

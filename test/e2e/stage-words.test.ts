@@ -1,0 +1,97 @@
+/**
+ * What a batch is, said once and truly (docs/design.md section 12): the stage in `--json`, the
+ * words on stderr, one next step that pastes, no ready-made override after a refused guard,
+ * "Already accepted" for an accepted batch. Through the built CLI against the emulator.
+ */
+import { copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
+import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+
+const NAME = "Sueldos Diciembre 2026.csv";
+
+describe("e2e: the words of a batch's stage", function () {
+  this.timeout(120_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("staged, refused, accepted, settled: each run says where the batch is, once, with one next step that pastes", async () => {
+    box = await startSandbox({ port: 0, seed: await demoSeed(), faults: { rate_limit: 0 }, timeScale: 1 });
+    const world = box;
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, NAME));
+    const run = (args: string[]) =>
+      runCli([...args, "--state-dir", "state", "--rate", "1000"], { cwd: dir, env: apiEnv(world) });
+
+    const staged = await run(["submit", NAME, "--json"]);
+    expect(staged.code, staged.stderr).to.equal(0);
+    expect(JSON.parse(staged.stdout)).to.include({ stage: "staged", exit_code: 0 });
+    expect(staged.stderr).to.match(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
+    );
+
+    // Run again: its rows were created, not paid, and it says so once.
+    const again = await run(["submit", NAME]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.match(
+      /all 48 row\(s\) of batch [0-9a-f]{16} were already created \(begun [^)]+\): nothing new was sent/,
+    );
+    expect(again.stderr).to.not.match(/already paid|pass --batch-id/);
+    expect(again.stdout.match(/^next: /gm)).to.have.length(1);
+    expect(again.stdout).to.match(/^next: bitex-batch quote 'Sueldos Diciembre 2026\.csv'$/m);
+
+    expect((await run(["quote", NAME, "--wait", "0"])).code).to.equal(3);
+    box.advance({ minutes: 31 });
+    const quoted = await run(["quote", NAME, "--wait", "0", "--json"]);
+    expect(quoted.code, quoted.stderr).to.equal(0);
+    expect(JSON.parse(quoted.stdout)).to.include({ stage: "quoted" });
+    expect(quoted.stderr).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ QUOTED, NOT PAID: /m);
+
+    // A guard one cent too low: nothing accepted, and no figure to paste past it.
+    const low = await run(["accept", NAME, ...maxTotals(box, "0.01")]);
+    expect(low.code, low.stderr).to.equal(2);
+    expect(low.stdout).to.not.match(/--max-total [A-Z]{3}=\d/);
+    expect(low.stderr).to.not.match(/--max-total [A-Z]{3}=\d+(\.\d+)? /);
+    expect(low.stderr).to.include("nothing lapsed: the quotes stand until their deadline");
+    expect(low.stderr).to.not.match(/new batch|--batch-id/);
+    expect(`${low.stdout}${low.stderr}`.match(/next: /g)).to.equal(null);
+
+    const accepted = await run(["accept", NAME, ...maxTotals(box)]);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    expect(accepted.stderr).to.not.include("Already accepted");
+    const twice = await run(["accept", NAME, ...maxTotals(box), "--json"]);
+    expect(twice.code, twice.stderr).to.equal(0);
+    expect(twice.stderr).to.match(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ Already accepted at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d; nothing sent$/m,
+    );
+    expect(JSON.parse(twice.stdout)).to.include({ stage: "accepted", exit_code: 0 });
+    for (const counts of Object.values(
+      box.state().stats.per_request as Record<string, { accept_quote: number }>,
+    ))
+      expect(counts.accept_quote).to.equal(1);
+
+    // A plain submit on the accepted batch: never "drafts", never "paid".
+    const resubmit = await run(["submit", NAME, "--json"]);
+    expect(resubmit.code, resubmit.stderr).to.equal(0);
+    expect(JSON.parse(resubmit.stdout)).to.include({ stage: "accepted" });
+    expect(resubmit.stderr).to.not.match(/NOT PAID|draft/);
+    // With --json the human lines, the next step among them, go to stderr.
+    expect(resubmit.stderr).to.match(
+      /^next: bitex-batch status 'Sueldos Diciembre 2026\.csv' \(the quotes were accepted/m,
+    );
+
+    box.advance({ minutes: 60 });
+    const settled = await run(["status", NAME, "--json"]);
+    expect(settled.code, settled.stderr).to.equal(1);
+    expect(JSON.parse(settled.stdout)).to.include({ stage: "final" });
+    expect(settled.stderr).to.not.match(/NOT PAID|already paid|drafts/);
+    // The remaining file's hint pastes too.
+    expect(settled.stderr).to.include("bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv'");
+  });
+});

@@ -1,0 +1,87 @@
+import { expect } from "chai";
+import { moneyJson, moneyLines, moneyOf, rowMoney } from "../../src/report/money.js";
+import { reportRow } from "../helpers/report-rows.js";
+
+/** An ARS payroll to CLP, one row per way its money can go. */
+const spendRow = (line: number, spend: string, state: string, requestState: string, reason = "") =>
+  reportRow({
+    line,
+    sender_port: "ar_ars",
+    port: "cl_clp",
+    amount: "1000",
+    budget: "",
+    currency: "CLP",
+    status: "created",
+    state,
+    request_state: requestState,
+    receive_amount: "1000",
+    receive_currency: "CLP",
+    spend_amount: spend,
+    spend_currency: "ARS",
+    cancellation_reason: reason,
+  });
+
+const world = [
+  spendRow(2, "100.00", "settled", "finished"),
+  spendRow(3, "50.00", "rejected", "finished"),
+  spendRow(4, "30.00", "returned", "finished"),
+  spendRow(5, "20.00", "cancelled", "cancelled", "quote_not_accepted"),
+  spendRow(6, "10.00", "accepted", "quote_accepted"),
+  spendRow(7, "7.00", "accepting", "quoted"),
+];
+
+describe("report/money", () => {
+  it("quoted, charged, refunded and net per sender currency, by the stated rule", () => {
+    const [ars, clp] = moneyOf(world);
+    expect(ars?.currency).to.equal("ARS");
+    expect(ars?.quoted).to.deep.equal({ rows: 5, total: "197.00" });
+    // Funded requests only; the rejected payee is not charged.
+    expect(ars?.charged).to.deep.equal({ rows: 2, total: "130.00" });
+    expect(ars?.refunded).to.deep.equal({ rows: 1, total: "30.00" });
+    expect(ars?.net).to.equal("100.00");
+    expect(ars?.notCharged).to.deep.equal([
+      { why: "rejected", rows: 1, total: "50.00", lines: [3], reasons: [] },
+      { why: "cancelled", rows: 1, total: "20.00", lines: [5], reasons: ["quote_not_accepted"] },
+      { why: "not_accepted", rows: 1, total: "7.00", lines: [7], reasons: [] },
+      { why: "awaiting_funds", rows: 1, total: "10.00", lines: [6], reasons: [] },
+      { why: "returned", rows: 1, total: "30.00", lines: [4], reasons: [] },
+    ]);
+    expect(clp?.currency).to.equal("CLP");
+    expect(clp?.inFileReceive).to.deep.equal({ rows: 6, total: "6000" });
+    expect(clp?.received).to.deep.equal({ rows: 1, total: "1000" });
+  });
+
+  it("a row's own cells: rejected and cancelled rows 0 charged, a returned one refunded, unfunded ones empty", () => {
+    expect(world.map((row) => rowMoney(row))).to.deep.equal([
+      { charged: "100.00", refunded: "" },
+      { charged: "0.00", refunded: "" },
+      { charged: "30.00", refunded: "30.00" },
+      { charged: "0.00", refunded: "" },
+      { charged: "", refunded: "" },
+      { charged: "", refunded: "" },
+    ]);
+  });
+
+  it("the words: a line per currency, one per reason a figure differs, then the rule", () => {
+    const lines = moneyLines(moneyOf(world));
+    expect(lines.slice(0, 7)).to.deep.equal([
+      "money ARS: quoted 197.00 (5 rows); charged 130.00 (2 rows); refunded 30.00 (1 row); net 100.00",
+      "  ARS 50.00: 1 rejected payee(s), not charged; line(s) 3",
+      "  ARS 20.00: 1 row(s) of cancelled request(s), not charged (quote_not_accepted); line(s) 5",
+      "  ARS 7.00: 1 row(s) quoted, not accepted: nothing charged yet; line(s) 7",
+      "  ARS 10.00: 1 row(s) accepted, waiting for the payer's funds: not charged yet; line(s) 6",
+      "  ARS 30.00: 1 returned payout(s), refunded; line(s) 4",
+      "money CLP: in the file 6000 to receive (6 rows); received by payees 1000 (1 row)",
+    ]);
+    expect(lines[7]).to.match(/^ {2}\(quoted: .*net = charged - refunded\)$/);
+  });
+
+  it("--json carries exact decimal strings", () => {
+    const ars = moneyJson(moneyOf(world)).find((m) => m.currency === "ARS");
+    expect(ars).to.deep.include({
+      charged: { rows: 2, total: "130.00" },
+      refunded: { rows: 1, total: "30.00" },
+      net: "100.00",
+    });
+  });
+});
