@@ -11,11 +11,12 @@ import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
-import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
+import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
 import { cellsOf, type DatedRequest, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
+import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkReportTarget, writeTable } from "../writers/write.js";
 import { type ApiArgs, checkCallLimits, connect } from "./connect.js";
@@ -39,7 +40,8 @@ const WORKERS = 4;
 
 /** Every flag checked before the first call (a typo costs nothing): the period to export. */
 export function prepareExport(args: ExportArgs): Period {
-  const period = periodOf(args);
+  // The operator's zone unless named: a month is the month as the operator lives it.
+  const period = periodOf({ ...args, tz: operatorZone(args.tz, args.io?.env) });
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
   checkCallLimits({ concurrency: WORKERS, rate: args.rate ?? 5 });
@@ -78,7 +80,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   // A list nothing proves whole is finished work with something to check, never a clean 0.
   const exitCode = listed.whole ? 0 : 1;
   if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
-  const span = `${zonedTimestamp(period.start, period.tz)} to ${zonedTimestamp(period.end, period.tz)}`;
+  const span = `${isoTime(period.start, period.tz)} to ${isoTime(period.end, period.tz)}`;
   out.summary([
     `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +

@@ -123,8 +123,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(early.stderr.trimEnd().split("\n").at(-1)).to.match(
       /run the same command again.*: bitex-batch quote payroll\.csv --wait 0 --state-dir state --concurrency 1 --rate 1000$/,
     );
-    expect(early.stderr).to.match(
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
+    expect(early.log).to.match(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
     );
     box.advance({ minutes: 31 });
     // ...and running it again goes on waiting, without asking again.
