@@ -9,6 +9,7 @@
 
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
@@ -86,7 +87,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
-    ...moneyLines(money),
+    ...moneyLines(money, groupDigits),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
     reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,

@@ -4,7 +4,7 @@
  */
 import { readJournal } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { padScale } from "../decimal.js";
+import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { BatchFollow } from "../follow/run.js";
@@ -23,7 +23,7 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
     const spend =
       request.total_to_spend === null
         ? ""
-        : `, spends ${padScale(request.total_to_spend, minorUnits(senderCurrency(request)))} ${senderCurrency(request)}`;
+        : `, spends ${groupDigits(padScale(request.total_to_spend, minorUnits(senderCurrency(request))))} ${senderCurrency(request)}`;
     const when =
       request.state === "quoted"
         ? `; accept before ${deadlineWords(request.accept_quote_before, now, zone)}`
@@ -39,7 +39,7 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
 export function guardLines(guard: GuardResult): string[] {
   return guard.spend.map(
     (s) =>
-      `  ${s.currency}: ${s.total} in ${s.requests} request(s)${s.max === null ? ", no --max-total" : `, --max-total ${s.max}`}`,
+      `  ${s.currency}: ${groupDigits(s.total)} in ${s.requests} request(s)${s.max === null ? ", no --max-total" : `, --max-total ${groupDigits(s.max)}`}`,
   );
 }
 
@@ -158,8 +158,8 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
-      .map((request) => `${request.id} (${request.total_to_spend})`);
-    return `${spend.currency}: the accepted quotes spend ${spend.total}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
+      .map((request) => `${request.id} (${groupDigits(request.total_to_spend ?? "")})`);
+    return `${spend.currency}: the accepted quotes spend ${groupDigits(spend.total)}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
   });
   return new BatchError(
     "over_guard",

@@ -7,6 +7,7 @@ import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
+import { groupDigits } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
@@ -241,7 +242,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   out.summary([
     ...requestLines(follow, connection.client.serverNow(), out.zone),
     ...(tally ? tallyLines(tally) : []),
-    ...moneyLines(money),
+    ...moneyLines(money, groupDigits),
   ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([

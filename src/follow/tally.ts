@@ -2,7 +2,7 @@
  * What `quote`, `accept`, `status` and `submit --until` say at the end (pure): rows per
  * state, and per currency what was settled, counted from the report rows as written.
  */
-import { add, type Decimal, decimal, format } from "../decimal.js";
+import { add, type Decimal, decimal, format, groupDigits } from "../decimal.js";
 import { EXIT } from "../errors.js";
 import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
@@ -86,7 +86,7 @@ export function tallyLines(tally: Tally): string[] {
   const lines = [`${tally.rows} row(s): ${states.join(", ")}`];
   for (const total of tally.settled) {
     const verb = total.side === "receive" ? "received by payees" : "spent by payers";
-    lines.push(`  settled ${total.currency}: ${total.amount} ${verb} (${total.rows} row(s))`);
+    lines.push(`  settled ${total.currency}: ${groupDigits(total.amount)} ${verb} (${total.rows} row(s))`);
   }
   return lines;
 }
