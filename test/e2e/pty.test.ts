@@ -88,15 +88,15 @@ describe("on a terminal 60 and 100 columns wide, through an outage and a 429 bur
 
   for (const columns of [60, 100]) {
     it(`${columns} columns: no line overwritten, the outage and the rate limit said, every next: line runs as pasted`, async () => {
-      // 60 times real time, as --sandbox: the demo's slow quote comes in 30 s. Bitex's 5 calls a
-      // second, and the run asks 20: a 429 burst.
-      box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 5 }, timeScale: 60 });
+      // 120 times real time: the demo's slow quote comes in 15 s. Bitex's 5 calls a second,
+      // and the run asks 20: a 429 burst.
+      box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 5 }, timeScale: 120 });
       const sandbox = box;
       const where = await place(sandbox);
       // A 3-second outage while the run follows the accepted requests (reads, which are
       // retried): every call answered 503.
       const outage = (async () => {
-        // Every quote accepted first: an outage there would outlast the 10 s (at 60 times) a quote stands.
+        // Every quote accepted first: an outage there would outlast the 5 s (at 120 times) a quote stands.
         const accepted = () => {
           const states = sandbox.state().requests.map((r) => r.attributes.state);
           return (
