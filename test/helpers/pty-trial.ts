@@ -3,7 +3,8 @@
  * wide, through a 503 outage and a 429 burst of the emulator: on the rendered screen no line
  * is written over another, the outage and the rate limit are each said, and every `next:`
  * line printed (by this run, and by a run that only stages a file), pasted back into a
- * shell, runs. The file's name has spaces and an accent.
+ * shell, runs. The file's name has spaces and an accent. One test file per width
+ * (pty-60.test.ts, pty-100.test.ts), so the two run side by side.
  */
 import { execFile } from "node:child_process";
 import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -11,9 +12,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { CLI, tempDir } from "../helpers/cli.js";
-import { DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
-import { renderScreen } from "../helpers/screen.js";
+import { CLI, tempDir } from "./cli.js";
+import { DEMO_CSV, DEMO_SEED } from "./sandbox.js";
+import { renderScreen } from "./screen.js";
 
 const run = promisify(execFile);
 const FILE = "Sueldos Diciembre 2026 ñ.csv";
@@ -78,15 +79,15 @@ function nextCommands(lines: readonly string[]): string[] {
   });
 }
 
-describe("on a terminal 60 and 100 columns wide, through an outage and a 429 burst", function () {
-  this.timeout(300_000);
-  let box: Sandbox | undefined;
-  afterEach(async () => {
-    await box?.close();
-    box = undefined;
-  });
-
-  for (const columns of [60, 100]) {
+/** The trial on a terminal `columns` wide. */
+export function describePty(columns: number): void {
+  describe(`on a terminal ${columns} columns wide, through an outage and a 429 burst`, function () {
+    this.timeout(300_000);
+    let box: Sandbox | undefined;
+    afterEach(async () => {
+      await box?.close();
+      box = undefined;
+    });
     it(`${columns} columns: no line overwritten, the outage and the rate limit said, every next: line runs as pasted`, async () => {
       // 120 times real time: the demo's slow quote comes in 15 s. Bitex's 5 calls a second,
       // and the run asks 20: a 429 burst.
@@ -148,5 +149,5 @@ describe("on a terminal 60 and 100 columns wide, through an outage and a 429 bur
         expect([line, ran.code], ran.stderr).to.deep.equal([line, 0]);
       }
     });
-  }
-});
+  });
+}
