@@ -6,9 +6,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import type { Sandbox } from "../../src/sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
-import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +42,8 @@ describe("the README's --json examples", function () {
   let dir: string;
   let examples: Map<string, Json>;
   before(async () => {
-    box = await sandbox();
+    // 60 times real time: the payouts' checks and steps (seconds of the emulator's clock) pass at once.
+    box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 60 });
     dir = await tempDir();
     examples = await readmeExamples();
     const [header, ...rows] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
