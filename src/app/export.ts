@@ -144,8 +144,10 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
 function unprovenLine(fromJournals: number): string {
   return (
     "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing" +
-    ` (${plural(fromJournals, "request")} of this machine's journals read one by one, as the list lacked them);` +
-    " ask Bitex whether the account has more requests, or run the export where paging works"
+    (fromJournals > 0
+      ? ` (${plural(fromJournals, "request")} of this machine's journals, which the list lacked, read one by one)`
+      : "") +
+    "; ask Bitex whether the account has more requests, or run the export where paging works"
   );
 }
 
