@@ -493,7 +493,11 @@ class Run implements RequestRun, WatchedRun {
    * their delay keep waiting (a look taken while they may land only settles what it finds).
    * A row is sent at most `maxRounds` times.
    */
-  private async fill(requestId: string, planned: PlannedRequest, missing: readonly ValidRow[]): Promise<void> {
+  private async fill(
+    requestId: string,
+    planned: PlannedRequest,
+    missing: readonly ValidRow[],
+  ): Promise<void> {
     const maxRounds = this.options.maxRounds ?? 6;
     const sends = new Map<number, number>();
     /** Rows whose create had no clear outcome → until when it may still land on the server. */
