@@ -480,9 +480,14 @@ class Run implements RequestRun, WatchedRun {
     this.writes.add(tracked);
   }
 
-  /** Before any listing is matched, every outcome received must be journaled and counted. */
+  /**
+   * Before any listing is matched, every outcome received must be journaled and counted. A
+   * create tracks its write before it returns, so the writes pending now hold every outcome
+   * of the creates that have returned; those another request's creates add meanwhile are not
+   * waited for (a steady stream of them would hold this request's reading).
+   */
   private async drainWrites(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all(this.writes);
+    await Promise.all([...this.writes]);
   }
 
   /**
