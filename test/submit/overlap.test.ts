@@ -18,6 +18,7 @@ import { submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
+import { passOn, validRows } from "./rows.js";
 
 const SETTLE_MS = 2_000;
 /** Every create is held this long before it is passed on (or refused): the round takes time. */
@@ -44,19 +45,7 @@ describe("submit engine: an unclear create settles while the round goes on", fun
     box = await sandbox({}, made.seed);
     const upstream = new URL(box.url);
     // Rows of one sender port (one request), sent one at a time in file order.
-    const rows: ValidRow[] = made.rows
-      .filter((r) => r.sender_port === "ar_ars")
-      .map((r, i) => ({
-        line: i + 2,
-        reference: r.reference,
-        payerUserId: r.payer_user_id,
-        senderPort: r.sender_port as ValidRow["senderPort"],
-        recipientUserId: r.recipient_user_id,
-        port: r.port as ValidRow["port"],
-        amount: r.amount,
-        budget: null,
-        withdrawalInstructionId: r.withdrawal_instruction_id,
-      }));
+    const rows = validRows(made.rows.filter((r) => r.sender_port === "ar_ars"));
     expect(rows).to.have.length(10);
     const first = rows[0] as ValidRow; // refused at once: its delay ends first
     const later = rows[8] as ValidRow; // refused about 0.8 s later
@@ -84,21 +73,7 @@ describe("submit engine: an unclear create settles while the round goes on", fun
               res.end("<html><body>503 Service Unavailable</body></html>");
               return;
             }
-            const up = http.request(
-              {
-                host: upstream.hostname,
-                port: upstream.port,
-                path: req.url,
-                method: req.method,
-                headers: req.headers,
-              },
-              (answer) => {
-                res.writeHead(answer.statusCode ?? 502, answer.headers);
-                answer.pipe(res);
-              },
-            );
-            up.on("error", () => res.destroy());
-            up.end(body);
+            passOn(upstream, req, res, body);
           },
           isCreate ? CREATE_MS : 0,
         );
