@@ -105,3 +105,19 @@ export function padScale(text: string, scale: number): string {
   const value = decimal(text);
   return format(rescale(value, Math.max(value.scale, scale)));
 }
+
+/**
+ * A decimal amount written for people: the integer digits in groups of three, separated by a
+ * narrow no-break space (U+202F), the decimal point kept: "12 499 143.15". Neither a comma
+ * nor a point separates groups, so no reader takes a group for decimals, whatever the locale
+ * (ISO 80000-1 writes numbers so). Only for terminal words: files, JSON and every command a
+ * line offers to paste keep the plain decimal text. Text that is not a plain decimal is
+ * returned as it is.
+ */
+export function groupDigits(text: string): string {
+  const match = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  if (match === null) return text;
+  const [, sign, digits, fraction = ""] = match as unknown as [string, string, string, string?];
+  if (digits.length < 4) return text;
+  return `${sign}${digits.replace(/\B(?=(\d{3})+$)/g, "\u202f")}${fraction}`;
+}

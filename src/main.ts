@@ -13,6 +13,7 @@ import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
 import { ConfigError } from "./bitex/failure.js";
 import { GateClosedError } from "./bitex/gate.js";
+import { logStamp } from "./commands/console.js";
 import {
   API_FLAGS,
   apiOf,
@@ -41,6 +42,7 @@ import { diskFailure, isDiskFailure } from "./disk.js";
 import { editDistance } from "./edit-distance.js";
 import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "./errors.js";
 import { redactor } from "./redact.js";
+import { isoTime, operatorZone } from "./time.js";
 
 /** The package's version, read when asked (importing this file reads nothing). */
 const versionOf = () =>
@@ -218,7 +220,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
         y
           .options(API_FLAGS)
           .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):"),
-      (a) => run("ports", { ...apiOf(a), json: a.json, quiet: a.quiet }),
+      (a) => run("ports", { ...apiOf(a), json: a.json, quiet: a.quiet, tz: a.tz }),
     )
     .example("$0 ports --sandbox", "list the emulator's ports")
     .command(
@@ -270,7 +272,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       },
     )
     .completion("completion", "print the bash/zsh completion script: bitex-batch completion >> ~/.bashrc")
-    .group(["state-dir", "json", "quiet", "debug"], "Run:")
+    .group(["state-dir", "json", "quiet", "debug", "tz"], "Run:")
     .demandCommand(1, "name a command")
     .recommendCommands()
     .strict()
@@ -348,10 +350,13 @@ export function reportFailure(
   error: unknown,
   debug: boolean,
   secrets: readonly string[],
-  stderr: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean },
+  zone = "UTC",
 ): number {
   const redact = redactor(secrets);
-  const say = (line: string) => stderr.write(`${redact(line)}\n`);
+  // In a log, the error's lines carry their time as every other line does.
+  const stamp = logStamp(stderr, zone);
+  const say = (line: string) => stderr.write(`${stamp(redact(line))}\n`);
   // A file of this machine that could not be written or read: words, not "unexpected error".
   const failure = asFailure(error);
   const code = exitCodeFor(failure);
@@ -375,6 +380,7 @@ export function jsonOutcome(
   produced: Record<string, unknown> | undefined,
   exitCode: number,
   error: unknown,
+  span?: { startedAt: string; finishedAt: string },
 ): Record<string, unknown> {
   const command = argv.find((arg) => !arg.startsWith("-")) ?? null;
   const value: Record<string, unknown> = {
@@ -382,6 +388,7 @@ export function jsonOutcome(
     problems: [],
     ...produced,
     exit_code: exitCode,
+    ...(span ? { started_at: span.startedAt, finished_at: span.finishedAt } : {}),
   };
   if (error !== undefined) {
     const failure = asFailure(error);
@@ -397,6 +404,17 @@ export function jsonOutcome(
   return value;
 }
 
+/** The zone of the run's last words and JSON times: `--tz`, else the operator's; UTC for a zone refused. */
+function runZone(args: readonly string[], env: NodeJS.ProcessEnv): string {
+  const at = args.findIndex((arg) => arg === "--tz" || arg.startsWith("--tz="));
+  const given = at < 0 ? undefined : args[at]?.startsWith("--tz=") ? args[at]?.slice(5) : args[at + 1];
+  try {
+    return operatorZone(given, env);
+  } catch {
+    return "UTC";
+  }
+}
+
 /**
  * Runs one command line (`argv`: the arguments after the program's name) with `io`, and
  * returns the exit code. Nothing of the process is touched: the bin sets the exit code.
@@ -406,6 +424,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const args = argv.length === 0 ? ["--help"] : [...argv];
   const debug = args.includes("--debug");
   const json = args.includes("--json");
+  const startedAt = new Date();
   // The run's one --json object: what the command produced, printed below with its exit code.
   let produced: Record<string, unknown> | undefined;
   const runIo: Io = {
@@ -427,12 +446,14 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     exitCode = ran.exit ?? EXIT.ok;
   } catch (error) {
     failed = error;
-    exitCode = reportFailure(error, debug, secretsOf(io.env), io.stderr);
+    exitCode = reportFailure(error, debug, secretsOf(io.env), io.stderr, runZone(args, io.env));
   }
   // --help and --version print no JSON; every run of a command (done or failed) prints one object.
   if (json && (produced !== undefined || failed !== undefined || ran.exit !== undefined)) {
     const redact = redactor(secretsOf(io.env));
-    io.stdout.write(`${redact(JSON.stringify(jsonOutcome(args, produced, exitCode, failed)))}\n`);
+    const zone = runZone(args, io.env);
+    const span = { startedAt: isoTime(startedAt, zone), finishedAt: isoTime(new Date(), zone) };
+    io.stdout.write(`${redact(JSON.stringify(jsonOutcome(args, produced, exitCode, failed, span)))}\n`);
   }
   return exitCode;
 }

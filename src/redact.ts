@@ -1,11 +1,22 @@
 /**
  * Removes secrets (the API key) from text before it is printed: as written, and in the forms
- * a server or a library may echo it in (JSON-escaped, URL-encoded).
+ * a server or a library may echo it in (JSON-escaped, URL-encoded). A "key" shorter than
+ * MIN_SECRET_LENGTH is no key anyone could keep secret, and hiding it would mangle the output
+ * (a key "x" would take every x of every word): it is left alone, and the run says so
+ * (implausibleSecret).
  */
+export const MIN_SECRET_LENGTH = 8;
+
+/** The warning for a key too short to be a key (and to be hidden), or null. */
+export function implausibleSecret(secret: string): string | null {
+  if (secret.length === 0 || secret.length >= MIN_SECRET_LENGTH) return null;
+  return `the API key is only ${secret.length} character(s) long, which no Bitex key is: check BITEX_API_KEY (or BITEX_API_KEY_FILE); so short a text is not hidden from the output`;
+}
+
 export function redactor(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();
   for (const secret of secrets) {
-    if (secret.length === 0) continue;
+    if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(JSON.stringify(secret).slice(1, -1));
     forms.add(encodeURIComponent(secret));

@@ -5,6 +5,7 @@ import {
   decimal,
   divide,
   format,
+  groupDigits,
   multiply,
   normalize,
   rescale,
@@ -69,4 +70,22 @@ describe("shortestDecimal", () => {
   it("equals normalize(decimal(text)) for canonical text", () => {
     for (const text of texts) expect(shortestDecimal(text), text).to.equal(normalize(decimal(text)));
   });
+});
+
+describe("groupDigits: amounts written for people", () => {
+  const table: Array<[string, string]> = [
+    ["12499143.15", "12\u202f499\u202f143.15"],
+    ["1000", "1\u202f000"],
+    ["999.99", "999.99"],
+    ["-1234567", "-1\u202f234\u202f567"],
+    ["44496000", "44\u202f496\u202f000"],
+    ["0.00", "0.00"],
+    ["1e5", "1e5"],
+    ["ARS=100", "ARS=100"],
+  ];
+  for (const [text, grouped] of table) {
+    it(`${text} -> ${JSON.stringify(grouped)}`, () => {
+      expect(groupDigits(text)).to.equal(grouped);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { redactor } from "../src/redact.js";
+import { implausibleSecret, redactor } from "../src/redact.js";
 
 describe("redactor", () => {
   it("removes a key as written, JSON-escaped and URL-encoded", () => {
@@ -13,5 +13,15 @@ describe("redactor", () => {
   it("leaves text alone when there is no secret", () => {
     expect(redactor([])("plain")).to.equal("plain");
     expect(redactor([""])("plain")).to.equal("plain");
+  });
+
+  it("leaves a key too short to be one alone (a key 'x' would take every x), and names it", () => {
+    expect(redactor(["x"])("six boxes, next")).to.equal("six boxes, next");
+    expect(redactor(["1234567"])("id 1234567")).to.equal("id 1234567");
+    expect(redactor(["12345678"])("id 12345678")).to.equal("id [redacted]");
+    expect(implausibleSecret("x")).to.equal(
+      "the API key is only 1 character(s) long, which no Bitex key is: check BITEX_API_KEY (or BITEX_API_KEY_FILE); so short a text is not hidden from the output",
+    );
+    expect([implausibleSecret("12345678"), implausibleSecret("")]).to.deep.equal([null, null]);
   });
 });

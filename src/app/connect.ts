@@ -6,6 +6,7 @@ import { describeSkew } from "../bitex/server-clock.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
+import { humanTime } from "../time.js";
 import type { Console, Io } from "./session.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
@@ -111,19 +112,30 @@ export function keyFromFile(path: string | undefined): string {
   return key;
 }
 
+const RATE_NOTICE_EVERY_MS = 10_000;
+
 /**
- * Retries collapse into one line per outage: "API unreachable since 10:15:02 (…), retrying…"
- * when the first call fails, "API back after 14 s" when one is answered again. An outage of
- * minutes is two lines in a cron log, not one per call and attempt.
+ * Retries collapse into one line per outage: "API unreachable since 2026-11-29 10:15:02 -03:00
+ * (…), retrying…" when the first call fails, "API back after 14 s" when one is answered again.
+ * An outage of minutes is two lines in a cron log, not one per call and attempt. A 429 is no
+ * outage: the API answered "too fast", so it is "rate limit hit, waiting N s", once a burst.
  */
-export function outageNotices(say: (line: string) => void, clock: () => number = Date.now) {
+export function outageNotices(say: (line: string) => void, clock: () => number = Date.now, zone = "UTC") {
   let since: number | undefined;
+  let limitedAt: number | undefined;
   return {
-    onRetry(info: { error: Error }): void {
+    onRetry(info: { error: Error; delayMs?: number }): void {
+      if ((info.error as { kind?: string }).kind === "rate_limited") {
+        // A burst is many 429s over a few seconds: one line, not one per call.
+        if (limitedAt !== undefined && clock() - limitedAt < RATE_NOTICE_EVERY_MS) return;
+        limitedAt = clock();
+        const seconds = Math.max(1, Math.ceil((info.delayMs ?? 0) / 1000));
+        say(`rate limit hit (429), waiting ${seconds} s; calls slow down`);
+        return;
+      }
       if (since !== undefined) return;
       since = clock();
-      const at = new Date(since).toISOString().slice(11, 19);
-      say(`API unreachable since ${at} UTC (${info.error.message}), retrying…`);
+      say(`API unreachable since ${humanTime(since, zone)} (${info.error.message}), retrying…`);
     },
     onAnswer(): void {
       if (since === undefined) return;
@@ -134,7 +146,7 @@ export function outageNotices(say: (line: string) => void, clock: () => number =
 }
 
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
-  const outage = outageNotices((line) => out.info(line));
+  const outage = outageNotices((line) => out.info(line), Date.now, out.zone);
   /** A client of `baseUrl` whose answers mark `reach`; `onSkew` names a clock far from ours. */
   const clientOf = (baseUrl: string, apiKey: string, onSkew?: (offsetMs: number) => void) => {
     const reach: Reach = { answered: false, wrote: false };

@@ -9,13 +9,15 @@
 
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
-import { type Period, type PeriodArgs, periodOf, zonedTimestamp } from "../export/period.js";
+import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
 import { cellsOf, type DatedRequest, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
+import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkReportTarget, writeTable } from "../writers/write.js";
 import { type ApiArgs, checkCallLimits, connect } from "./connect.js";
@@ -39,7 +41,8 @@ const WORKERS = 4;
 
 /** Every flag checked before the first call (a typo costs nothing): the period to export. */
 export function prepareExport(args: ExportArgs): Period {
-  const period = periodOf(args);
+  // The operator's zone unless named: a month is the month as the operator lives it.
+  const period = periodOf({ ...args, tz: operatorZone(args.tz, args.io?.env) });
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
   checkCallLimits({ concurrency: WORKERS, rate: args.rate ?? 5 });
@@ -78,13 +81,13 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   // A list nothing proves whole is finished work with something to check, never a clean 0.
   const exitCode = listed.whole ? 0 : 1;
   if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
-  const span = `${zonedTimestamp(period.start, period.tz)} to ${zonedTimestamp(period.end, period.tz)}`;
+  const span = `${isoTime(period.start, period.tz)} to ${isoTime(period.end, period.tz)}`;
   out.summary([
     `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
-    ...moneyLines(money),
+    ...moneyLines(money, groupDigits),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
     reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,
@@ -141,8 +144,10 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
 function unprovenLine(fromJournals: number): string {
   return (
     "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing" +
-    ` (${plural(fromJournals, "request")} of this machine's journals read one by one, as the list lacked them);` +
-    " ask Bitex whether the account has more requests, or run the export where paging works"
+    (fromJournals > 0
+      ? ` (${plural(fromJournals, "request")} of this machine's journals, which the list lacked, read one by one)`
+      : "") +
+    "; ask Bitex whether the account has more requests, or run the export where paging works"
   );
 }
 

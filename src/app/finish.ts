@@ -77,6 +77,7 @@ export async function finish(out: Console, input: FinishInput): Promise<number> 
     extraColumns: input.extraColumns,
     batchId: input.batchId,
     file: input.file,
+    tz: out.zone,
   });
   return printSummary(out, { ...input, problems }, builder.result());
 }
@@ -116,6 +117,8 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
     ...(input.payees === undefined ? {} : { payees: input.payees }),
     problems_count: input.problems?.count ?? 0,
     problems: problemsJson(input.problems),
+    // submit has one shape: what --until adds (the follow-through's reading) is null without it.
+    ...(input.command === "submit" ? { by_state: null, settled: null, requests: null } : {}),
   });
   return exitCode;
 }

@@ -2,40 +2,33 @@
  * The words of the follow-through: each request's state, the guard's figures, the next
  * command, and what an accept refused, partly done or found above the guard says.
  */
-import { differenceInMinutes, format as formatDate } from "date-fns";
 import { readJournal } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { padScale } from "../decimal.js";
+import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
+import { deadlineWords, humanTime } from "../time.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
-const local = (iso: string | null) => (iso ? formatDate(new Date(iso), "yyyy-MM-dd HH:mm:ss") : "?");
-
-function deadline(iso: string | null, now: Date): string {
-  if (!iso) return "no deadline given";
-  const minutes = differenceInMinutes(new Date(iso), now);
-  return `${local(iso)} (${minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`})`;
-}
-
-export function requestLines(follow: BatchFollow, now: Date): string[] {
+/** `now`: the server's clock, whose times the deadlines are; `zone`: the operator's. */
+export function requestLines(follow: BatchFollow, now: Date, zone: string): string[] {
   return follow.views.flatMap(({ planned, request }) => {
     if (!request) return [];
     const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
     const spend =
       request.total_to_spend === null
         ? ""
-        : `, spends ${padScale(request.total_to_spend, minorUnits(senderCurrency(request)))} ${senderCurrency(request)}`;
+        : `, spends ${groupDigits(padScale(request.total_to_spend, minorUnits(senderCurrency(request))))} ${senderCurrency(request)}`;
     const when =
       request.state === "quoted"
-        ? `; accept before ${deadline(request.accept_quote_before, now)}`
+        ? `; accept before ${deadlineWords(request.accept_quote_before, now, zone)}`
         : request.state === "quote_accepted"
-          ? `; funds needed by ${deadline(request.provision_funds_before, now)}`
+          ? `; funds needed by ${deadlineWords(request.provision_funds_before, now, zone)}`
           : request.state === "cancelled"
             ? ` (${request.cancellation_reason ?? "no reason given"})`
             : "";
@@ -46,16 +39,23 @@ export function requestLines(follow: BatchFollow, now: Date): string[] {
 export function guardLines(guard: GuardResult): string[] {
   return guard.spend.map(
     (s) =>
-      `  ${s.currency}: ${s.total} in ${s.requests} request(s)${s.max === null ? ", no --max-total" : `, --max-total ${s.max}`}`,
+      `  ${s.currency}: ${groupDigits(s.total)} in ${s.requests} request(s)${s.max === null ? ", no --max-total" : `, --max-total ${groupDigits(s.max)}`}`,
   );
 }
 
 /**
  * The next command, when the batch is not final yet, shell-quoted so that it pastes. After a
  * guard refusal (`guard.problems`) no figure is offered: a ready-made --max-total equal to the
- * quotes would undo the guard by copy and paste.
+ * quotes would undo the guard by copy and paste. `now`: the server's clock, whose time the
+ * deadline is; `zone`: the operator's.
  */
-export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | null): string | null {
+export function nextLine(
+  csv: string,
+  follow: BatchFollow,
+  guard: GuardResult | null,
+  now: Date,
+  zone: string,
+): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
   const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
@@ -71,7 +71,7 @@ export function nextLine(csv: string, follow: BatchFollow, guard: GuardResult | 
       .sort()[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
     const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
-    return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${local(first)}` : ""}`;
+    return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
   }
   if (follow.openRows() > 0) return `next: ${bitexCommand("status", csv, "--watch")}`;
   return null;
@@ -158,8 +158,8 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
-      .map((request) => `${request.id} (${request.total_to_spend})`);
-    return `${spend.currency}: the accepted quotes spend ${spend.total}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
+      .map((request) => `${request.id} (${groupDigits(request.total_to_spend ?? "")})`);
+    return `${spend.currency}: the accepted quotes spend ${groupDigits(spend.total)}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
   });
   return new BatchError(
     "over_guard",
@@ -200,13 +200,13 @@ export function partlyAccepted(
  * An accept that found every request accepted already sends nothing and says so, with when
  * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
  */
-export async function alreadyAcceptedLine(journalPath: string): Promise<string> {
+export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
   const entries = await readJournal(journalPath).catch(() => []);
   const times = entries.flatMap((entry) =>
     entry.t === "step" && entry.action === "accept_quote" && entry.phase === "done" ? [entry.at] : [],
   );
   const at = times.sort().at(-1);
   return at
-    ? `Already accepted at ${local(at)}; nothing sent`
+    ? `Already accepted at ${humanTime(at, zone)}; nothing sent`
     : "Already accepted (no accept of it is in this machine's journal); nothing sent";
 }

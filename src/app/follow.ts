@@ -7,6 +7,7 @@ import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
+import { groupDigits } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
@@ -16,6 +17,7 @@ import { MONEY_RULE, moneyJson, moneyLines, moneyOf } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { writeReport } from "../report/write.js";
+import { deadlineWords } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
 import {
@@ -44,6 +46,7 @@ import {
 } from "./follow-words.js";
 import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
+import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
@@ -139,6 +142,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     settleMs: 1_000,
     allowPartial: args.allowPartial ?? false,
     say: (line) => out.info(line),
+    tellTime: (iso) => deadlineWords(iso, connection.client.serverNow(), out.zone),
     checkpoint: session.checkpoint,
     serverClock: connection.client,
   });
@@ -169,7 +173,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
         // The server's figures, as read after the accepts.
-        if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath));
+        if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
         out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
         for (const line of guardLines(guard)) out.info(line);
       } else if (step === "watch") {
@@ -236,9 +240,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const money = moneyOf(written);
   // Deadlines and countdowns are the server's: told by the server's clock.
   out.summary([
-    ...requestLines(follow, connection.client.serverNow()),
+    ...requestLines(follow, connection.client.serverNow(), out.zone),
     ...(tally ? tallyLines(tally) : []),
-    ...moneyLines(money),
+    ...moneyLines(money, groupDigits),
   ]);
   if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
     out.summary([
@@ -253,9 +257,16 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
   const next = stopped
     ? null
-    : nextLine(args.csv, follow, guard ?? (follow.views.length ? spendOf(follow) : null));
+    : nextLine(
+        args.csv,
+        follow,
+        guard ?? (follow.views.length ? spendOf(follow) : null),
+        connection.client.serverNow(),
+        out.zone,
+      );
   if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
-  if (next) out.summary([next]);
+  // The embedded emulator ends with this run: a next step against it could not work.
+  if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
   const exitCode = stopped
     ? exitCodeFor(stopped)
@@ -284,7 +295,7 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
 }
 
 async function writeFollowReport(
-  { args, batch }: FollowContext,
+  { args, batch, out }: FollowContext,
   follow: BatchFollow,
 ): Promise<{ tally: Tally; rows: ReportRow[] }> {
   const now = new Date();
@@ -302,6 +313,7 @@ async function writeFollowReport(
     batchId: batch.loaded.batchId,
     file: batch.loaded.file,
     asOf: now,
+    tz: out.zone,
   });
   return { tally: tallyRows(seen), rows: seen };
 }

@@ -21,6 +21,7 @@ import {
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
   batchIdOfFile,
@@ -58,6 +59,9 @@ export interface FileLine {
   moved_to: string | null;
   reason: string | null;
   submit: Record<string, unknown> | null;
+  /** When the file's turn began and ended (ISO 8601, the folder's zone). */
+  started_at?: string;
+  finished_at?: string;
 }
 
 /** Where the inbox writes: the Console, and one JSON line per file (stdout with --json). */
@@ -66,8 +70,18 @@ export interface InboxIo {
 }
 
 /** The run's exit code: the highest of its files' (0 when there were none). */
-export async function runInbox(args: InboxArgs, session: Session, io: InboxIo): Promise<number> {
+export async function runInbox(args: InboxArgs, session: Session, given: InboxIo): Promise<number> {
   const { out } = session;
+  // Each file's line says when its turn began and ended, as every --json object does.
+  let turnBegan = new Date();
+  const io: InboxIo = {
+    line: (line) =>
+      given.line({
+        ...line,
+        started_at: isoTime(turnBegan, args.tz),
+        finished_at: isoTime(new Date(), args.tz),
+      }),
+  };
   const dir = args.dir;
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory())
@@ -121,6 +135,7 @@ export async function runInbox(args: InboxArgs, session: Session, io: InboxIo): 
         emit(counted, name, "left", 0, { reason: "not tried: the run stopped before it" });
         continue;
       }
+      turnBegan = new Date();
       const code = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
       // The API is away or a signal came: every later file would stop the same way.

@@ -24,6 +24,8 @@ export interface Console {
   readonly stream: NodeJS.WritableStream;
   readonly quiet: boolean;
   readonly jsonMode: boolean;
+  /** The operator's IANA zone: every time shown to them is told in it (src/time.ts). */
+  readonly zone: string;
   /** A progress bar is drawn on the terminal's last line (true) or gone (false). */
   barShown(shown: boolean): void;
 }
@@ -120,14 +122,18 @@ export interface Outcome {
   json: Record<string, unknown> | undefined;
 }
 
-/** Runs `work` with a Console that also keeps the run's `--json` object for its outcome. */
+/**
+ * Runs `work` with a Console that also keeps the run's `--json` object for its outcome. A run
+ * that goes through several stages (`submit --until`: the creates, then the follow-through)
+ * gives one object: each stage's fields laid over the earlier ones.
+ */
 export async function outcomeOf(out: Console, work: (out: Console) => Promise<number>): Promise<Outcome> {
   let json: Record<string, unknown> | undefined;
   const keeping: Console = {
     ...out,
     json(value) {
-      json = value as Record<string, unknown>;
-      out.json(value);
+      json = { ...json, ...(value as Record<string, unknown>) };
+      out.json(json);
     },
     barShown: (shown) => out.barShown(shown),
   };

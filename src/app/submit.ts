@@ -28,6 +28,7 @@ import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step 
 import { contentIdOf, loadBatch, validationReportPath } from "./load.js";
 import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
+import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
@@ -188,13 +189,20 @@ async function submitWatched(
     ).catch((error) => {
       throw error instanceof BatchError ? error : readOnlyFailure(error);
     });
-    return await finish(out, {
+    const exitCode = await finish(out, {
       ...base,
       rows: reportRows(problems.tapChecked(rows), { kind: "checked" }, new Date()),
       dryRun: true,
       ...(payees ? { payees } : {}),
       problems,
     });
+    // What a submit would send: without it, --dry-run reads exactly like validate.
+    const requests = planOfRows(loaded.checked());
+    out.summary(planLines(requests));
+    out.json({
+      plan: requests.map((r) => ({ payer_user_id: r.payer, sender_port: r.senderPort, rows: r.rows })),
+    });
+    return exitCode;
   }
   let valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
@@ -399,7 +407,8 @@ async function submitWatched(
       if (created === EXIT.ok) {
         const words = stageWords(stage, total, args.csv);
         if (words.notice) out.info(words.notice);
-        out.summary([words.next]);
+        // The embedded emulator ends with this run: no next step against it.
+        out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);
       }
       return created;
     }

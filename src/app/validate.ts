@@ -94,7 +94,12 @@ async function validateInOnePass(args: ValidateArgs, out: Console): Promise<numb
   let report: ReportFile | undefined;
   const early: EarlyRows = {
     async start(reportPath, extraColumns) {
-      report = await openReportFile(reportPath, { format: args.reportFormat, extraColumns, file: args.csv });
+      report = await openReportFile(reportPath, {
+        format: args.reportFormat,
+        extraColumns,
+        file: args.csv,
+        tz: out.zone,
+      });
     },
     async rows(checked) {
       for (const item of checked) earlyProblems.addChecked(item);

@@ -366,16 +366,16 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     return known.every((output) => listed.has(output));
   }
 
-  /** Whether listed items hold every needed key (an id, or a port's code); nothing needed: never. */
+  /** Whether listed items hold every needed key (an id, or a port's code); nothing needed: never asked. */
   function holding(
     needed: Iterable<string> | undefined,
-    key: (item: Loose) => { id: string; code?: string } = (item) => item,
+    key: (item: Loose) => string = (item) => item.id,
   ): ((items: readonly Loose[]) => boolean) | undefined {
     if (needed === undefined) return undefined;
-    const wanted = new Set(needed);
+    const wanted = [...new Set(needed)];
     return (items) => {
-      const listed = new Set(items.map((item) => key(item).code ?? item.id));
-      return [...wanted].every((want) => listed.has(want));
+      const listed = new Set(items.map(key));
+      return wanted.every((want) => listed.has(want));
     };
   }
 
@@ -399,7 +399,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   return {
     gate,
     listPorts: async (needed) =>
-      listAll("/concierge_ports", undefined, asPort, { enough: holding(needed, asPort) }),
+      listAll("/concierge_ports", undefined, asPort, {
+        enough: holding(needed, (item) => asPort(item).code),
+      }),
     createRequest: async (input) => call("POST", "/concierge_requests", requestBody(input), requestOf),
     findRequestsByExternalId: async (externalId) =>
       listAll("/concierge_requests", "concierge_requests", asRequest, {

@@ -111,7 +111,8 @@ interface Pass {
 }
 
 /** The message of a page without links or meta that repeats page 1 (the server ignores paging). */
-const UNREACHABLE = "a full page without links or meta; cannot tell whether more exist";
+const UNREACHABLE =
+  "a full page without links or meta; cannot tell whether more exist (page 2 repeated page 1: the server, or a proxy before it, ignores the paging parameters; ask Bitex)";
 
 export async function readList(source: PageSource): Promise<Listing> {
   let pages = 0;

@@ -20,6 +20,11 @@ export const GLOBAL_FLAGS = {
   json: { type: "boolean", default: false, describe: "print one JSON summary on stdout" },
   quiet: { type: "boolean", default: false, describe: "only warnings and errors" },
   debug: { type: "boolean", default: false, describe: "show stack traces" },
+  tz: {
+    type: "string",
+    describe:
+      "IANA time zone of every time shown, of the reports' and the export's times and days [default: this machine's]",
+  },
 } as const satisfies Record<string, Options>;
 
 export const REPORT_FLAGS = {
@@ -154,7 +159,6 @@ export const EXPORT_FLAGS = {
   month: { type: "string", describe: "the period: a calendar month, YYYY-MM" },
   from: { type: "string", describe: "the period's first day, YYYY-MM-DD (with --to)" },
   to: { type: "string", describe: "the period's last day, YYYY-MM-DD, included" },
-  tz: { type: "string", default: "UTC", describe: "IANA time zone of the period's days" },
   payer: { type: "string", describe: "only the requests of this payer user id" },
   rate: { type: "number", default: 5, describe: "calls started per second at most" },
   report: {
@@ -180,7 +184,6 @@ export const INBOX_FLAGS = {
     default: 60,
     describe: "seconds a file must be left unchanged before it is taken (a file still being written waits)",
   },
-  tz: { type: "string", describe: "IANA time zone of the done/<date> folders [default: this machine's]" },
   "month-in-name": {
     type: "boolean",
     default: false,
@@ -239,9 +242,9 @@ export const KNOWN_OPTIONS: readonly string[] = [
 
 type Parsed<T extends Record<string, Options>> = InferredOptionTypes<T>;
 
-/** What every command that writes words takes: `--state-dir`, `--json`, `--quiet`. */
+/** What every command that writes words takes: `--state-dir`, `--json`, `--quiet`, `--tz`. */
 export function commonOf(a: Parsed<typeof GLOBAL_FLAGS> & { "state-dir": string }) {
-  return { stateDir: a["state-dir"], json: a.json, quiet: a.quiet };
+  return { stateDir: a["state-dir"], json: a.json, quiet: a.quiet, tz: a.tz };
 }
 
 /** The file, its reading and checking, and the report's path and format. */
@@ -304,7 +307,6 @@ export function exportOf(a: Parsed<typeof EXPORT_FLAGS>) {
     month: a.month,
     from: a.from,
     to: a.to,
-    tz: a.tz,
     payer: a.payer,
     rate: a.rate,
     report: a.report,
@@ -321,7 +323,6 @@ export function inboxOf(a: Parsed<typeof INBOX_FLAGS> & { dir: string }) {
     payer: a.payer,
     until: a.until,
     settle: a.settle,
-    tz: a.tz,
     monthInName: a["month-in-name"],
   };
 }

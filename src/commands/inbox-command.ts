@@ -6,6 +6,7 @@ import type { Until } from "../app/submit.js";
 import { BatchError } from "../errors.js";
 import type { EncodingOption } from "../read/decode.js";
 import { redactor } from "../redact.js";
+import { operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { reportCommandOutput } from "./console.js";
 import { ioOf, terminalSession } from "./terminal.js";
@@ -42,14 +43,7 @@ export async function inboxCommand(args: InboxCommandArgs): Promise<number> {
   const io = ioOf(args.io);
   if (!(Number.isFinite(args.settle) && args.settle >= 0))
     throw new BatchError("usage", `--settle expects seconds (0 or more), got ${args.settle}`);
-  const zone = args.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  try {
-    Intl.DateTimeFormat("en", { timeZone: zone });
-  } catch {
-    throw new BatchError("usage", `--tz ${JSON.stringify(zone)} is not an IANA time zone`, {
-      hint: "like --tz America/Santiago",
-    });
-  }
+  const zone = operatorZone(args.tz, io.env);
   // A missing key or an insecure URL stops the run before any file is touched (exit 2).
   const target = resolveApi({ ...args, io });
   const secrets = target?.apiKey ? [target.apiKey] : [];

@@ -1,10 +1,13 @@
 /** `ports`: list the ports the API offers. */
 import { type ApiArgs, connect, resolveApi } from "../app/connect.js";
 import { readOnlyFailure } from "../app/online.js";
+import { operatorZone } from "../time.js";
 import { createConsole } from "./console.js";
 import { ioOf } from "./terminal.js";
 
-export async function portsCommand(given: ApiArgs & { json: boolean; quiet: boolean }): Promise<number> {
+export async function portsCommand(
+  given: ApiArgs & { json: boolean; quiet: boolean; tz?: string },
+): Promise<number> {
   const args = { ...given, io: ioOf(given.io) };
   const target = resolveApi(args);
   const out = createConsole({
@@ -14,6 +17,7 @@ export async function portsCommand(given: ApiArgs & { json: boolean; quiet: bool
     stdout: args.io.stdout,
     stderr: args.io.stderr,
     jsonSink: args.io.json,
+    zone: operatorZone(args.tz, args.io.env),
   });
   const connection = await connect(args, out, { concurrency: 1, rate: 5 });
   try {

@@ -1,5 +1,5 @@
 /** `sandbox`: run the embedded Bitex emulator until SIGINT/SIGTERM (then exit 0). */
-import { type ListStyle, runSandboxServer } from "../sandbox/index.js";
+import { type ListStyle, listeningLine, runSandboxServer } from "../sandbox/index.js";
 
 export interface SandboxArgs {
   port: number;
@@ -33,6 +33,29 @@ export async function sandboxCommand(args: SandboxArgs): Promise<number> {
     },
     timeScale: args.timeScale,
     print: (line) => process.stdout.write(`${line}\n`),
+    banner: sandboxBanner,
   });
   return 0;
+}
+
+/**
+ * What to paste to use it: the line tools read first, the two exports for another shell,
+ * then the control surface (loopback, no key) as commands that run.
+ */
+export function sandboxBanner({ url, apiKey }: { url: string; apiKey: string }): string[] {
+  const root = new URL("/_sandbox", url).href;
+  const controls: Array<[string, string]> = [
+    [`curl -s ${root}/state`, "the world as JSON, and its clock"],
+    [`curl -s -X POST ${root}/advance -d '{"minutes": 30}'`, "move the clock 30 minutes"],
+    [`curl -s -X POST ${root}/faults -d '{"fail_rate": 0.2}'`, "answer 1 call in 5 with a 503"],
+    [`curl -s -X POST ${root}/faults -d '{"fail_rate": 0}'`, "and back"],
+  ];
+  const width = Math.max(...controls.map(([command]) => command.length));
+  return [
+    listeningLine({ url, apiKey }),
+    `export BITEX_API_URL=${url}`,
+    `export BITEX_API_KEY=${apiKey}`,
+    "controls (loopback, no key):",
+    ...controls.map(([command, what]) => `  ${command.padEnd(width)}  # ${what}`),
+  ];
 }

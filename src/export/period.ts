@@ -4,9 +4,10 @@
  * the calendar arithmetic; @date-fns/tz makes it happen in the zone rather than the host's, so
  * a cron host in Madrid exports the same Buenos Aires month as a laptop in Santiago.
  */
-import { TZDate, tz } from "@date-fns/tz";
-import { addDays, addMonths, format, formatISO, isValid, lastDayOfMonth, parse } from "date-fns";
+import { TZDate } from "@date-fns/tz";
+import { addDays, addMonths, format, isValid, lastDayOfMonth, parse } from "date-fns";
 import { BatchError } from "../errors.js";
+import { checkZone } from "../time.js";
 
 export interface Period {
   /** First day, YYYY-MM-DD, in `tz`. */
@@ -27,29 +28,6 @@ export interface PeriodArgs {
   from?: string;
   to?: string;
   tz?: string;
-}
-
-const ZONE_HINT =
-  "pass an IANA time zone name such as America/Argentina/Buenos_Aires, America/Santiago or UTC";
-
-/**
- * An IANA name the runtime knows. Offsets ("-03:00") are refused on purpose: a fixed offset
- * silently goes wrong across a daylight-saving change, which a zone name gets right.
- */
-export function checkZone(zone: string): string {
-  const named = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone);
-  let known = false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    known = true;
-  } catch {
-    // RangeError: not a zone this runtime's time zone data knows
-  }
-  if (!named || !known)
-    throw new BatchError("usage", `--tz: expected an IANA time zone, got ${JSON.stringify(zone)}`, {
-      hint: ZONE_HINT,
-    });
-  return zone;
 }
 
 /** Date's constructors read years 0–99 as 1900–1999; no payment is older than this anyway. */
@@ -117,12 +95,4 @@ export function periodOf(args: PeriodArgs): Period {
 
 function day(date: TZDate): string {
   return format(date, "yyyy-MM-dd");
-}
-
-/**
- * An instant as ISO 8601 in the zone, to the second, with its offset: "2026-10-31T23:30:00-03:00"
- * ("Z" in UTC). Seconds are enough for an accountant; the sort uses the exact instant.
- */
-export function zonedTimestamp(date: Date, zone: string): string {
-  return formatISO(date, { in: tz(zone) });
 }

@@ -16,9 +16,10 @@ import { badResponse } from "../bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { decimalOrNull, format, rescale } from "../decimal.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
+import { isoTime } from "../time.js";
 import type { TableColumn } from "../writers/table.js";
 import type { JournalIndex } from "./journals.js";
-import { type Period, zonedTimestamp } from "./period.js";
+import type { Period } from "./period.js";
 
 export interface ExportRow {
   request_id: string;
@@ -174,7 +175,7 @@ export function exportRows(
         payer_user_id: request.user_id ?? "",
         sender_port: text(request.port_code),
         request_state: text(request.state),
-        request_created_at: createdAt === null ? "" : zonedTimestamp(createdAt, zone),
+        request_created_at: createdAt === null ? "" : isoTime(createdAt, zone),
         output_id: output.id,
         recipient_user_id: output.user_id ?? "",
         port: text(output.port_code),
@@ -202,7 +203,7 @@ function instant(value: unknown): Date | null {
 /** A server time in the zone; anything that is not a time is shown as sent. */
 function timeText(value: unknown, zone: string): string {
   const date = instant(value);
-  return date === null ? text(value) : zonedTimestamp(date, zone);
+  return date === null ? text(value) : isoTime(date, zone);
 }
 
 function text(value: unknown): string {

@@ -5,7 +5,7 @@
  * `--max-total`. A currency without a `--max-total` is refused: no limit is never implied.
  */
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { add, compare, type Decimal, decimal, format, rescale } from "../decimal.js";
+import { add, compare, type Decimal, decimal, format, groupDigits, rescale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
 import { parseExpectedTotal } from "../validate/control.js";
@@ -106,10 +106,12 @@ export function checkGuard(
     });
     if (!max)
       problems.push(
-        `${currency}: the quotes spend ${total} ${currency} and no --max-total ${currency}=… was given`,
+        `${currency}: the quotes spend ${groupDigits(total)} ${currency} and no --max-total ${currency}=… was given`,
       );
     else if (compare(sum.total, max) > 0)
-      problems.push(`${currency}: the quotes spend ${total}, above --max-total ${currency}=${format(max)}`);
+      problems.push(
+        `${currency}: the quotes spend ${groupDigits(total)}, above --max-total ${currency}=${format(max)}`,
+      );
   }
   return { spend, problems };
 }

@@ -11,6 +11,7 @@ import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import type { Plan, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
+import { rowState, stateWords } from "../report/state-words.js";
 import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -37,6 +38,8 @@ export interface FollowOptions {
   /** `--allow-partial`: rows that failed to create are left out of the quote. */
   allowPartial: boolean;
   say(line: string): void;
+  /** A server's time (an eta) as the operator reads it, counted down by the server's clock. */
+  tellTime(iso: string): string;
   checkpoint?: (point: string) => void;
   /**
    * The server's clock, to sleep until a time it announced (a quote's `eta`) instead of
@@ -177,7 +180,7 @@ export class BatchFollow {
     const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
     if (first.length > 0)
       this.options.say(
-        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${eta.sort().at(-1)})` : ""}`,
+        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${this.options.tellTime(eta.sort().at(-1) as string)})` : ""}`,
       );
     for (;;) {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -363,12 +366,12 @@ const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 function stateLine(outcomes: readonly RowOutcome[]): string {
   const counts = new Map<string, number>();
   for (const outcome of outcomes) {
-    const state = outcome.status === "created" ? outcome.state : outcome.status;
+    const state = rowState(outcome);
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   return [...counts]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([state, n]) => `${n} ${state}`)
+    .map(([state, n]) => `${n} ${stateWords(state)}`)
     .join(", ");
 }
 

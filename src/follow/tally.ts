@@ -2,10 +2,11 @@
  * What `quote`, `accept`, `status` and `submit --until` say at the end (pure): rows per
  * state, and per currency what was settled, counted from the report rows as written.
  */
-import { add, type Decimal, decimal, format } from "../decimal.js";
+import { add, type Decimal, decimal, format, groupDigits } from "../decimal.js";
 import { EXIT } from "../errors.js";
 import { minorUnits } from "../ports.js";
 import type { ReportRow } from "../report/columns.js";
+import { rowState, stateWords } from "../report/state-words.js";
 
 export interface SettledTotal {
   currency: string;
@@ -57,12 +58,7 @@ export function tallyRows(rows: Iterable<ReportRow>): Tally {
   };
   for (const row of rows) {
     count++;
-    const state =
-      row.status === "created"
-        ? row.state || "created"
-        : row.status === "failed"
-          ? "create_failed"
-          : row.status;
+    const state = rowState(row);
     byState[state] = (byState[state] ?? 0) + 1;
     if (state === "settled") {
       addTo("receive", row.receive_currency, row.receive_amount);
@@ -82,15 +78,15 @@ export function tallyRows(rows: Iterable<ReportRow>): Tally {
   return { rows: count, byState, settled, finalExit };
 }
 
-/** "48 rows: 46 settled, 1 rejected, 1 returned" and one line per settled total. */
+/** "48 row(s): 46 paid (settled), 1 payee rejected by Bitex (rejected), …" and one line per settled total. */
 export function tallyLines(tally: Tally): string[] {
   const states = Object.entries(tally.byState)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([state, rows]) => `${rows} ${state}`);
+    .map(([state, rows]) => `${rows} ${stateWords(state)}`);
   const lines = [`${tally.rows} row(s): ${states.join(", ")}`];
   for (const total of tally.settled) {
     const verb = total.side === "receive" ? "received by payees" : "spent by payers";
-    lines.push(`  settled ${total.currency}: ${total.amount} ${verb} (${total.rows} row(s))`);
+    lines.push(`  settled ${total.currency}: ${groupDigits(total.amount)} ${verb} (${total.rows} row(s))`);
   }
   return lines;
 }

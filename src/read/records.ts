@@ -14,6 +14,7 @@ import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
 import { type HeaderMap, mapHeader, type RequiredColumn, trimsCell } from "./headers.js";
 import type { Source } from "./source.js";
+import { type TotalsVerdict, TotalsWatch } from "./totals.js";
 
 export interface ReadOptions {
   /** Name used in messages; defaults to the path. */
@@ -137,6 +138,16 @@ export function ignoredColumnsNotice(file: string, header: HeaderMap, keepColumn
 }
 
 /** Reads the header now and the records while they are iterated (one pass over `source`). */
+/** The one problem of a CSV's trailing totals row, whether or not it adds up. */
+function csvTotalsProblem(verdict: TotalsVerdict): RecordProblem {
+  if (!verdict.sums) return verdict.problem;
+  return {
+    column: "",
+    code: "totals_row",
+    message: `this looks like a totals row (${verdict.label}: ${verdict.figures}, the sum of the rows above), not a payment; delete it`,
+  };
+}
+
 export async function readRecordsFrom(source: Source, options: ReadOptions): Promise<ReadResult> {
   const { file } = source;
   const notices = source.notice ? [source.notice] : [];
@@ -177,9 +188,33 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   const toRecords = (batch: readonly CsvRow[]) =>
     batch.map((row) => toRecord(row.line, row.values, header, extras, delimiter));
   async function* batches(): AsyncGenerator<InputRecord[]> {
-    const rest = toRecords((first.value as CsvRow[]).slice(1));
+    // The last record is held back until the file ends: it may be a totals row.
+    const totals = new TotalsWatch(header);
+    let held: InputRecord | null = null;
+    const take = (batch: readonly CsvRow[]): InputRecord[] => {
+      const out: InputRecord[] = [];
+      for (const record of toRecords(batch)) {
+        if (held) {
+          totals.add(held);
+          out.push(held);
+        }
+        held = record;
+      }
+      return out;
+    };
+    const rest = take((first.value as CsvRow[]).slice(1));
     if (rest.length > 0) yield rest;
-    for await (const batch of rows) yield toRecords(batch);
+    for await (const batch of rows) {
+      const out = take(batch);
+      if (out.length > 0) yield out;
+    }
+    const last = held as InputRecord | null;
+    if (last) {
+      const verdict = totals.judge(last);
+      // A CSV row is a payment: a totals row is one error naming it, not four about its empty cells.
+      if (verdict) last.problems = [...(last.problems ?? []), csvTotalsProblem(verdict)];
+      yield [last];
+    }
     await source.verifyUnchanged();
   }
   return {

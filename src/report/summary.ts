@@ -3,7 +3,7 @@
  * the total created. Sums are exact (src/decimal.ts); the object is plain JSON
  * with amounts as strings, and is the core of the `--json` output.
  */
-import { add, type Decimal, decimalOrNull, format } from "../decimal.js";
+import { add, type Decimal, decimalOrNull, format, groupDigits } from "../decimal.js";
 import { minorUnits } from "../ports.js";
 import { type ReportRow, STATUSES, type Status } from "./columns.js";
 
@@ -122,10 +122,9 @@ export function formatSummaryLines(
   );
   const lines = [`${plural(summary.rows, "row")}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`];
   for (const t of summary.totals) {
-    const inFile = `${t.currency} ${t.column}: ${t.inFile} in the file (${plural(t.rows, "row")})`;
-    lines.push(
-      options.submitted ? `${inFile}, ${t.created} created (${plural(t.createdRows, "row")})` : inFile,
-    );
+    const inFile = `${t.currency} ${t.column}: ${groupDigits(t.inFile)} in the file (${plural(t.rows, "row")})`;
+    const created = `${groupDigits(t.created)} created (${plural(t.createdRows, "row")})`;
+    lines.push(options.submitted ? `${inFile}, ${created}` : inFile);
   }
   if (summary.notInTotals > 0) {
     lines.push(`${plural(summary.notInTotals, "row")} in no total (invalid, or no usable amount or budget)`);

@@ -28,7 +28,7 @@ export interface WriteReportOptions {
   file?: string;
   /** When the report's data was read; default: when it is written. */
   asOf?: Date;
-  /** IANA zone the xlsx report shows times in (default UTC); the CSV report writes UTC. */
+  /** IANA zone the xlsx report shows times in (the operator's; default UTC); the CSV report writes UTC ("Z"). */
   tz?: string;
 }
 

@@ -170,12 +170,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /**
- * `bitex-batch sandbox`: start, print exactly one line with the URL and the API key, serve
+ * `bitex-batch sandbox`: start, print the banner (first the line with the URL and the API key), serve
  * until SIGINT or SIGTERM, then close and resolve (the CLI then exits 0). The signal handlers
  * are in place before the line is printed, so whoever reads the line may signal at once.
  */
 export async function runSandboxServer(
-  options: SandboxOptions & { print: (line: string) => void },
+  options: SandboxOptions & {
+    print: (line: string) => void;
+    /** The lines printed once it listens [default: the one "listening on" line]. */
+    banner?: (sandbox: { url: string; apiKey: string }) => string[];
+  },
 ): Promise<void> {
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => {
@@ -186,7 +190,8 @@ export async function runSandboxServer(
   try {
     const sandbox = await startSandbox(options);
     try {
-      options.print(`bitex sandbox listening on ${sandbox.url} (api key: ${sandbox.apiKey})`);
+      const lines = options.banner?.(sandbox) ?? [listeningLine(sandbox)];
+      for (const line of lines) options.print(line);
       await stopped;
     } finally {
       await sandbox.close();
@@ -195,6 +200,11 @@ export async function runSandboxServer(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+}
+
+/** "bitex sandbox listening on http://127.0.0.1:PORT/api (api key: KEY)": the line tools read. */
+export function listeningLine(sandbox: { url: string; apiKey: string }): string {
+  return `bitex sandbox listening on ${sandbox.url} (api key: ${sandbox.apiKey})`;
 }
 
 function validFaults(faults: Partial<Faults>): Partial<Faults> {

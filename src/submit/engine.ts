@@ -594,8 +594,17 @@ class Run implements RequestRun, WatchedRun {
       (until, request) => Math.max(until, request?.adopted ? request.adopted.foundAt + quietMs : 0),
       0,
     );
-    if (ensured.some((request) => request?.known))
-      await this.pause(Math.max(this.earlierLandingUntil, quietUntil) - Date.now());
+    if (ensured.some((request) => request?.known)) {
+      const waitMs = Math.max(this.earlierLandingUntil, quietUntil) - Date.now();
+      // A silent wait reads as a hang: said, with why.
+      if (waitMs >= 1000)
+        this.options.say(
+          this.earlierLandingUntil >= quietUntil
+            ? `waiting ${Math.ceil(waitMs / 1000)} s for calls the last run may have left in flight (so that nothing is sent twice)`
+            : `waiting ${Math.ceil(waitMs / 1000)} s: watching a request found on the server before adding to it`,
+        );
+      await this.pause(waitMs);
+    }
     const first = await Promise.all(
       plan.requests.map(async (planned, index) => {
         const request = ensured[index];

@@ -213,6 +213,9 @@ function checkIdCell(
 function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; valid: ValidRow | null } {
   const { line, raw } = row;
   const { options } = context;
+  // A totals row is one error: its empty payee cells are what make it one, not four more mistakes.
+  const totalsRow = row.problems.filter((p) => p.code === "totals_row");
+  if (totalsRow.length > 0) return { errors: totalsRow.map((p) => ({ line, ...p })), valid: null };
   const errors: RowError[] = row.problems.length === 0 ? [] : row.problems.map((p) => ({ line, ...p }));
   const senderPort = checkPort(errors, line, "sender_port", raw.sender_port || options.senderPort || "");
   const port = checkPort(errors, line, "port", raw.port);
@@ -343,11 +346,22 @@ function checkRow(
     // references say the payer meant both (a repeated reference says nothing of the kind).
     const distinct = earlierReference !== "" && reference !== "" && earlierReference !== reference;
     if (!distinct) {
+      // A copy (its reference repeated too) is one mistake, said once: the fix is the same.
+      const copy = reference !== "" && reference === earlierReference;
+      if (copy)
+        errors.splice(
+          errors.findIndex((e) => e.code === "duplicate_reference"),
+          1,
+        );
+      const what = copy
+        ? `a copy of line ${earlier.line} (same reference, payer, ports, recipient, amount, instruction)`
+        : `the same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction)`;
       errors.push({
         line,
         column: "",
         code: "possible_duplicate",
-        message: `same payment as line ${earlier.line} (payer, ports, recipient, amount, instruction); give each a distinct reference or pass --allow-duplicates`,
+        // Deleting comes first: the other fix pays the person twice, which is right only if meant.
+        message: `${what}: delete the copy; if both payments are meant, give them distinct references${copy ? "" : " (or pass --allow-duplicates)"}`,
       });
     }
   }

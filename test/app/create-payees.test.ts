@@ -10,7 +10,6 @@ import { expect } from "chai";
 import { createPayees, type PayeeApi } from "../../src/app/create-payees.js";
 import { foldJournal, readJournal } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
-import type { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { cbuFor, cuitFor } from "../helpers/payee-world.js";
 

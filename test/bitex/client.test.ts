@@ -292,7 +292,7 @@ describe("bitex client against a scripted server", () => {
     const error = await failure(client.listOutputs("1"));
     expect([error.kind, error.detail]).to.deep.equal([
       "bad_response",
-      "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist",
+      "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist (page 2 repeated page 1: the server, or a proxy before it, ignores the paging parameters; ask Bitex)",
     ]);
   });
 

@@ -136,7 +136,7 @@ describe("bitex client paging: a list is whole only when proven", () => {
       });
       const error = await refusal(client.listOutputs("1"));
       expect(error.detail).to.equal(
-        "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist",
+        "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist (page 2 repeated page 1: the server, or a proxy before it, ignores the paging parameters; ask Bitex)",
       );
       // Read twice (a one-off repeat would have passed the second time), then given up; each
       // reading also read the request, whose count alone does not name the outputs.

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { describeSkew, ServerClock } from "../../src/bitex/server-clock.js";
 import { startSandbox } from "../../src/sandbox/index.js";
+import { countdown } from "../../src/time.js";
 import { TEST_SEED } from "../sandbox/helpers.js";
 
 describe("the server's clock", () => {
@@ -54,6 +55,10 @@ describe("the server's clock", () => {
       // Within the Date header's second, plus the time between the answer and now (× 120).
       expect(Math.abs(client.serverNow().getTime() - server)).to.be.below(120_000 + 1000);
       expect(skews).to.have.length(1);
+      // A deadline 10 minutes ahead on the server's clock: "in 9 min" or "in 10 min" by it,
+      // where this machine's clock, 20 minutes slow, would count 30.
+      const deadline = new Date(Date.parse(box.state().clock.now) + 10 * 60_000);
+      expect(countdown(deadline, client.serverNow())).to.be.oneOf(["in 9 min", "in 10 min"]);
       expect(skews[0]).to.be.within(20 * 60_000 - 1000, 20 * 60_000 + 30_000);
     } finally {
       client.close();

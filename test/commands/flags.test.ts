@@ -8,7 +8,7 @@ import { KNOWN_OPTIONS } from "../../src/commands/flags.js";
 import { parseCommand } from "../../src/main.js";
 
 const ENV = { XDG_STATE_HOME: "/state" };
-const COMMON = { stateDir: "/state/bitex-batch", json: false, quiet: false };
+const COMMON = { stateDir: "/state/bitex-batch", json: false, quiet: false, tz: undefined };
 const INPUT = {
   report: undefined,
   reportFormat: "csv",
@@ -112,7 +112,12 @@ const table: Array<[string, string, Record<string, unknown>]> = [
   ["template --report-format excel-en", "template", { reportFormat: "excel-en", format: undefined }],
   ["template --format xlsx", "template", { reportFormat: "csv", format: "xlsx" }],
   ["template --format excel", "template", { reportFormat: "csv", format: "excel" }],
-  ["ports --sandbox --json", "ports", { ...API, sandbox: true, json: true, quiet: false }],
+  ["ports --sandbox --json", "ports", { ...API, sandbox: true, json: true, quiet: false, tz: undefined }],
+  [
+    "validate p.csv --tz America/Argentina/Buenos_Aires",
+    "validate",
+    { csv: "p.csv", ...INPUT, ...API, ...COMMON, tz: "America/Argentina/Buenos_Aires", online: false },
+  ],
   [
     "export --month 2026-11 --tz America/Santiago --payer 113",
     "export",
@@ -140,7 +145,6 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       payer: undefined,
       until: "created",
       settle: 60,
-      tz: undefined,
       monthInName: false,
       ...API,
       ...COMMON,
@@ -158,10 +162,10 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       payer: undefined,
       until: "final",
       settle: 5,
-      tz: "America/Santiago",
       monthInName: true,
       ...API,
       ...COMMON,
+      tz: "America/Santiago",
       json: true,
       ...RUN,
       maxTotal: ["ARS=10"],

@@ -12,7 +12,7 @@ import { submitCommand } from "../../src/commands/submit-command.js";
 import { templateCommand } from "../../src/commands/template.js";
 import { validateCommand } from "../../src/commands/validate-command.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { tempDir, textSink } from "../helpers/cli.js";
+import { LOG_STAMP, tempDir, textSink, unstamped } from "../helpers/cli.js";
 import { DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 function io(env: NodeJS.ProcessEnv = {}): Io & { stdout: { text: string }; stderr: { text: string } } {
@@ -54,7 +54,9 @@ describe("commands in-process", () => {
     const streams = io();
     const code = await validateCommand({ ...LOAD, csv, online: false, io: streams });
     expect(code).to.equal(1);
-    expect(streams.stderr.text).to.equal(
+    // Not a terminal: a log, whose lines begin with their time.
+    expect(streams.stderr.text).to.match(LOG_STAMP);
+    expect(unstamped(streams.stderr.text)).to.equal(
       'line 3, port "cl-clp": port "cl-clp" is not a Bitex port; see `bitex-batch ports`; did you mean cl_clp? [unknown_port]\n',
     );
     expect(streams.stdout.text.split("\n")[0]).to.equal("2 rows: 1 valid, 1 invalid");
@@ -78,6 +80,13 @@ describe("commands in-process", () => {
     });
     expect(code).to.equal(0);
     expect(streams.stdout.text.split("\n")[0]).to.equal("48 rows: 48 valid");
+    // The plan: what a submit would send, request by request.
+    expect(streams.stdout.text.trimEnd().split("\n").slice(-4)).to.deep.equal([
+      "plan (nothing sent): 48 valid row(s) in 3 request(s), one per payer and sender port:",
+      "  payer 112, from ar_ars: 24 row(s)",
+      "  payer 112, from us_usd: 8 row(s)",
+      "  payer 113, from uy_uyu: 16 row(s)",
+    ]);
     expect(streams.stderr.text).to.equal("");
   });
 

@@ -4,12 +4,14 @@
  * fixtures/invalid. The built CLI runs as a child process, against emulators on port 0.
  */
 
+import { execFile } from "node:child_process";
 import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type CliResult, ROOT, runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { CLI, type CliResult, ROOT, runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
@@ -208,29 +210,53 @@ describe("cli: --json, --report -, ports, sandbox", function () {
     expect([result.code, result.stdout]).to.deep.equal([0, `${PORTS.join("\n")}\n`]);
   });
 
-  it("sandbox --port 0: prints one line, answers GET /api/concierge_ports with the printed key, exits 0 on SIGTERM", async () => {
+  it("sandbox --port 0: the URL and key, the two exports and the controls, all of which run as pasted; exits 0 on SIGTERM", async () => {
     // Written for rich lists, the default before the recorded style: one page holds all 11 ports.
     const { child, done } = spawnCli(["sandbox", "--port", "0", "--list-style", "rich"], { cwd: dir });
-    const line = await new Promise<string>((resolve, reject) => {
+    const banner = await new Promise<string>((resolve, reject) => {
       let text = "";
       child.stdout?.on("data", (chunk: string) => {
         text += chunk;
-        if (text.includes("\n")) resolve(text);
+        if (text.includes("# and back\n")) resolve(text);
       });
       child.on("close", () => reject(new Error(`sandbox exited before printing: ${text}`)));
     });
-    const match = /^bitex sandbox listening on (http:\/\/127\.0\.0\.1:\d+\/api) \(api key: (\S+)\)\n$/.exec(
-      line,
+    const lines = banner.trimEnd().split("\n");
+    const match = /^bitex sandbox listening on (http:\/\/127\.0\.0\.1:(\d+)\/api) \(api key: (\S+)\)$/.exec(
+      lines[0] ?? "",
     );
-    expect(match, line).to.not.equal(null);
-    const [, url, key] = match as unknown as [string, string, string];
-    const response = await fetch(`${url}/concierge_ports`, { headers: { Authorization: key } });
-    expect(response.status).to.equal(200);
-    const body = (await response.json()) as { data: Array<{ attributes: { code: string } }> };
-    expect(body.data.map((port) => port.attributes.code)).to.deep.equal(PORTS);
+    expect(match, banner).to.not.equal(null);
+    const [, url, port, key] = match as unknown as [string, string, string, string];
+    const root = `http://127.0.0.1:${port}/_sandbox`;
+    expect(lines.slice(1, 4)).to.deep.equal([
+      `export BITEX_API_URL=${url}`,
+      `export BITEX_API_KEY=${key}`,
+      "controls (loopback, no key):",
+    ]);
+    expect(lines.slice(4).map((line) => line.replace(/ +#.*$/, ""))).to.deep.equal([
+      `  curl -s ${root}/state`,
+      `  curl -s -X POST ${root}/advance -d '{"minutes": 30}'`,
+      `  curl -s -X POST ${root}/faults -d '{"fail_rate": 0.2}'`,
+      `  curl -s -X POST ${root}/faults -d '{"fail_rate": 0}'`,
+    ]);
+    // Pasted into a shell: the exports point the CLI at it, the advance moves its clock.
+    const before = Date.parse(
+      ((await (await fetch(`${root}/state`)).json()) as { clock: { now: string } }).clock.now,
+    );
+    const pasted = [lines[1], lines[2], lines[5], `node ${CLI} ports`].join("\n");
+    const { stdout } = await promisify(execFile)("bash", ["-c", pasted], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+    });
+    // The advance's answer (nothing fell due in an empty world), then the ports.
+    expect(stdout).to.equal(`{"steps":0,"changes":0}${PORTS.join("\n")}\n`);
+    const after = Date.parse(
+      ((await (await fetch(`${root}/state`)).json()) as { clock: { now: string } }).clock.now,
+    );
+    expect(after - before).to.be.at.least(30 * 60_000);
     child.kill("SIGTERM");
     const result = await done;
-    expect([result.code, result.stdout, result.stderr]).to.deep.equal([0, line, ""]);
+    expect([result.code, result.stdout, result.stderr]).to.deep.equal([0, banner, ""]);
   });
 });
 

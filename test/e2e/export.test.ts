@@ -206,7 +206,10 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(rows).to.deep.equal(expectedBuenosAires(true));
     expect((await stat(join(dir, "export-2026-11.csv"))).mode & 0o777).to.equal(0o600);
 
-    const summary = JSON.parse(result.stdout);
+    const { started_at, finished_at, ...summary } = JSON.parse(result.stdout);
+    // When the run started and ended, in the zone's offset (Buenos Aires has no DST: -03:00).
+    for (const at of [started_at, finished_at]) expect(at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-03:00$/);
+    expect(Date.parse(finished_at)).to.be.at.least(Date.parse(started_at));
     expect(summary).to.deep.equal({
       command: "export",
       // every --json object carries problems and error (docs/design.md section 3)
@@ -268,8 +271,20 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(result.stderr).to.not.include(box.apiKey);
   });
 
+  it("without --tz, the operator's zone (TZ): Buenos Aires' November, 22:00 on November 30 in it, the zone printed", async () => {
+    const result = await cli(["--month", "2026-11", "--report", "local.csv"], { TZ: BA });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout.split("\n")[0]).to.equal(
+      `period 2026-11-01 to 2026-11-30, time zone ${BA} (2026-11-01T00:00:00-03:00 to 2026-12-01T00:00:00-03:00, end excluded)`,
+    );
+    const { rows } = await readRows(join(dir, "local.csv"));
+    expect(rows).to.deep.equal(expectedBuenosAires(true));
+    // Request 9, made 2026-12-01T01:00Z (December in UTC), is 22:00 on November 30 in Buenos Aires.
+    expect(rows.map((row) => [row[0], row[8]])).to.deep.include(["9", "2026-11-30T22:00:00-03:00"]);
+  });
+
   it("the same month in UTC moves the edge requests: 6 is in, 9 and 10 are out", async () => {
-    const result = await cli(["--month", "2026-11", "--report", "utc.csv"]);
+    const result = await cli(["--month", "2026-11", "--tz", "UTC", "--report", "utc.csv"]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.split("\n")[0]).to.equal(
       "period 2026-11-01 to 2026-11-30, time zone UTC (2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z, end excluded)",
@@ -444,7 +459,7 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       // Ten requests is a full page of Bitex's default size: nothing proves there are no more.
       expect(result.code, result.stderr).to.equal(1);
       expect(result.stderr).to.include(
-        "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing (0 requests of this machine's journals read one by one, as the list lacked them)",
+        "the server ignores paging, so its list of requests cannot be proven whole: requests made outside this machine's batches may be missing; ask Bitex whether the account has more requests, or run the export where paging works",
       );
       expect((await readRows(join(dir, "unpaged.csv"))).rows).to.deep.equal(expectedBuenosAires(true));
       const summary = JSON.parse(result.stdout);

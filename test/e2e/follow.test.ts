@@ -123,8 +123,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(early.stderr.trimEnd().split("\n").at(-1)).to.match(
       /run the same command again.*: bitex-batch quote payroll\.csv --wait 0 --state-dir state --concurrency 1 --rate 1000$/,
     );
-    expect(early.stderr).to.match(
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
+    expect(early.log).to.match(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
     );
     box.advance({ minutes: 31 });
     // ...and running it again goes on waiting, without asking again.
@@ -132,7 +132,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(quoted.code, quoted.stderr).to.equal(0);
     expect(requestStates(box)).to.deep.equal(["1:quoted", "2:quoted", "3:quoted"]);
     expect(quoted.stdout).to.match(
-      /^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends \d+\.\d\d ARS; accept before /m,
+      /^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends [\d\u202f]+\.\d\d ARS; accept before /m,
     );
     expect(quoted.stdout).to.match(
       /next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d before /,
@@ -181,8 +181,12 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const low = await f.run(["accept", "payroll.csv", ...maxTotals(box, "0.01")]);
     expect(low.code, low.stderr).to.equal(2);
     expect(low.stderr).to.match(/^nothing accepted: the batch's quotes against --max-total:$/m);
-    expect(low.stderr).to.match(/^ {2}ARS: \d+\.\d\d in 1 request\(s\), --max-total \d+\.\d\d$/m);
-    expect(low.stderr).to.match(/accept refused: ARS: the quotes spend (\d+\.\d\d), above --max-total ARS=/);
+    expect(low.stderr).to.match(
+      /^ {2}ARS: [\d\u202f]+\.\d\d in 1 request\(s\), --max-total [\d\u202f]+\.\d\d$/m,
+    );
+    expect(low.stderr).to.match(
+      /accept refused: ARS: the quotes spend ([\d\u202f]+\.\d\d), above --max-total ARS=/,
+    );
     expect(requestStates(box)).to.deep.equal(["1:quoted", "2:quoted", "3:quoted"]);
     for (const counts of Object.values(actionCalls(box))) expect(counts.accept_quote).to.equal(0);
   });

@@ -82,6 +82,13 @@ describe("inbox: a drop folder paid once", function () {
     expect([b?.file, b?.outcome, b?.exit_code, b?.moved_to]).to.deep.equal(["b.csv", "failed", 1, "failed"]);
     expect([c?.file, c?.outcome, c?.exit_code, c?.moved_to]).to.deep.equal(["c.csv", "failed", 2, "failed"]);
     expect(c?.reason).to.match(/^.*c\.csv holds the same payments as batch \w+ \(file .*a\.csv/);
+    // Every line, each file's and the summary, says when it began and ended (--tz UTC: "Z").
+    for (const line of [a, b, c, summary]) {
+      expect([line?.started_at, line?.finished_at]).to.satisfy((times: unknown[]) =>
+        times.every((at) => typeof at === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(at)),
+      );
+      expect(Date.parse(String(line?.finished_at))).to.be.at.least(Date.parse(String(line?.started_at)));
+    }
     expect(summary).to.include({
       command: "inbox",
       files: 3,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { CLI, runCli, stateDirOf, tempDir } from "../helpers/cli.js";
+import { CLI, runCli, stateDirOf, tempDir, unstamped } from "../helpers/cli.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
 
@@ -18,8 +18,11 @@ const sh = (script: string, cwd: string, env: Record<string, string> = {}) =>
     cwd,
     env: { PATH: process.env.PATH, HOME: cwd, XDG_STATE_HOME: join(cwd, ".state"), ...env },
   }).then(
-    (done) => ({ code: 0, stdout: done.stdout, stderr: done.stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
+    (done) => ({ code: 0, stdout: done.stdout, stderr: unstamped(done.stderr) }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      ...error,
+      stderr: unstamped(error.stderr),
+    }),
   );
 
 describe("input kinds, pipes, a damaged state directory, leftovers", function () {
@@ -94,7 +97,7 @@ describe("input kinds, pipes, a damaged state directory, leftovers", function ()
     expect(asDir.stderr).to.include(
       `cannot read the journal ${journal} (EISDIR): reading the batch from the server by its external ids`,
     );
-    expect(asDir.stdout).to.match(/^4 row\(s\): 4 accepting$/m);
+    expect(asDir.stdout).to.match(/^4 row\(s\): 4 payee being checked by Bitex \(accepting\)$/m);
     expect((box as Sandbox).state().stats.calls).to.be.greaterThan(calls);
     await rm(join(dir, ".state"), { recursive: true });
     await writeFile(join(dir, ".state"), "not a directory");
@@ -103,7 +106,7 @@ describe("input kinds, pipes, a damaged state directory, leftovers", function ()
     expect(asFile.stderr).to.match(
       /cannot read the journal .* \(ENOTDIR\): reading the batch from the server/,
     );
-    expect(asFile.stdout).to.match(/^4 row\(s\): 4 accepting$/m);
+    expect(asFile.stdout).to.match(/^4 row\(s\): 4 payee being checked by Bitex \(accepting\)$/m);
   });
 
   it("temp files a killed writer left beside the report are removed by the next run writing it; a live writer's are kept", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { ROOT, tempDir } from "../helpers/cli.js";
+import { LOG_STAMP, ROOT, tempDir } from "../helpers/cli.js";
 import { DEMO_CSV, everyonePaidSeed, fastSandbox } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
@@ -88,7 +88,7 @@ describe("install and cron, as the README says", function () {
       { settled: 48 },
     ]);
     const log = await readFile(join(payroll, "submit.log"), "utf8");
-    expect(log.split("\n")[0]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ state directory: /);
+    expect(log.split("\n")[0]).to.match(new RegExp(`${LOG_STAMP.source}state directory: `));
     expect(log).to.not.include(box.apiKey);
     expect(files).to.include(`payroll-${month}.report.csv`);
   });

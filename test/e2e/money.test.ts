@@ -9,7 +9,7 @@ import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
-import { add, type Decimal, decimal, format, rescale } from "../../src/decimal.js";
+import { add, type Decimal, decimal, format, groupDigits, rescale } from "../../src/decimal.js";
 import { minorUnits } from "../../src/ports.js";
 import { MONEY_HEADER, MONEY_TITLE } from "../../src/report/money-sheet.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
@@ -172,13 +172,17 @@ describe("e2e: money you can reconcile", function () {
     for (const [currency, m] of movements) {
       expect(words.stdout).to.match(
         new RegExp(
-          `^money ${currency}: .*; charged ${m.charged} \\(\\d+ rows?\\); refunded ${m.refunded} \\(\\d+ rows?\\); net ${m.net}`,
+          `^money ${currency}: .*; charged ${groupDigits(m.charged)} \\(\\d+ rows?\\); refunded ${groupDigits(m.refunded)} \\(\\d+ rows?\\); net ${groupDigits(m.net)}`,
           "m",
         ),
       );
     }
-    expect(words.stdout).to.match(/^ {2}ARS \d+\.\d\d: 1 rejected payee\(s\), not charged; line\(s\) 11$/m);
-    expect(words.stdout).to.match(/^ {2}USD \d+\.\d\d: 1 returned payout\(s\), refunded; line\(s\) 21$/m);
+    expect(words.stdout).to.match(
+      /^ {2}ARS [\d\u202f]+\.\d\d: 1 rejected payee\(s\), not charged; line\(s\) 11$/m,
+    );
+    expect(words.stdout).to.match(
+      /^ {2}USD [\d\u202f]+\.\d\d: 1 returned payout\(s\), refunded; line\(s\) 21$/m,
+    );
     await expectSheetMoney(join(dir, "status.xlsx"), movements);
 
     // export: the same money from the API alone, for the days the requests were made.

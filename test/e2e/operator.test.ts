@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { acquireLock } from "../../src/batch/lock.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, ISO_TIME, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const HEADER =
@@ -129,7 +129,11 @@ describe("operator: problems where people look", function () {
 
     const usage = await runCli(["submit", "payroll.csv", "--json", "--concurency", "2"], { cwd: dir, env });
     expect(usage.code).to.equal(2);
-    expect(oneJson(usage)).to.deep.equal({
+    const { started_at, finished_at, ...usageJson } = oneJson(usage);
+    expect([started_at, finished_at]).to.satisfy((times: unknown[]) =>
+      times.every((at) => typeof at === "string" && ISO_TIME.test(at)),
+    );
+    expect(usageJson).to.deep.equal({
       command: "submit",
       problems: [],
       exit_code: 2,

@@ -8,6 +8,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
+import { groupDigits } from "../../src/decimal.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, runCli, stateDirOf, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
@@ -248,7 +249,9 @@ describe("a batch that only partly goes through", function () {
       expect(refused.stderr).to.include(
         `request 1: total_to_spend is ${real} as read just now (an earlier read said 7.25)`,
       );
-      expect(refused.stderr).to.include(`ARS: the quotes spend ${real}, above --max-total ${limits[1]}`);
+      expect(refused.stderr).to.include(
+        `ARS: the quotes spend ${groupDigits(real)}, above --max-total ${limits[1]}`,
+      );
       expect(refused.stderr).to.match(/^nothing accepted: /m);
       expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0]);
     });
@@ -260,7 +263,7 @@ describe("a batch that only partly goes through", function () {
       const above = await run(["accept", "payroll.csv", ...limits, "--json"], via);
       expect(above.code, above.stderr).to.equal(5);
       expect(above.stderr).to.include(
-        `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${real}, above --max-total ${limits[1]}: request(s) 1 (${real})`,
+        `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${groupDigits(real)}, above --max-total ${limits[1]}: request(s) 1 (${groupDigits(real)})`,
       );
       expect(above.stderr).to.not.include("accepted, within --max-total");
       expect(JSON.parse(above.stdout).error.code).to.equal("over_guard");

@@ -185,6 +185,11 @@ describe("payees by details through the CLI", function () {
       summary.payees.new_accounts,
       summary.payees.found,
     ]).to.deep.equal([true, 1, 1, 1]);
+    // Rows by payee details are planned as any: per payer and sender port.
+    expect(summary.plan).to.have.length.above(0);
+    expect(summary.plan.reduce((sum: number, request: { rows: number }) => sum + request.rows, 0)).to.equal(
+      summary.by_status.valid,
+    );
     expect(result.stderr).to.include(
       "payees: 1 new payee(s), 1 new bank account(s), 1 row(s) found at Bitex; nothing created",
     );

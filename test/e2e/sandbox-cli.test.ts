@@ -1,6 +1,9 @@
 /** `bitex-batch sandbox` flags for the list style and the clock, through the built CLI. */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { DEMO_CSV } from "../helpers/sandbox.js";
 
 describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function () {
   this.timeout(30_000);
@@ -46,4 +49,19 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
       expect(result.stderr).to.match(/^bitex-batch: /);
     });
   }
+
+  it("submit --sandbox suggests no step against the emulator it started (gone with the run)", async () => {
+    const dir = await tempDir();
+    const demo = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
+    // Rows from pesos to Chile: quoted at once.
+    await writeFile(join(dir, "p.csv"), `${[demo[0], demo[1]].join("\n")}\n`);
+    const gone =
+      "the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: bitex-batch submit p.csv --sandbox --until final --max-total CUR=AMOUNT";
+    for (const until of ["created", "quoted"]) {
+      const result = await runCli(["submit", "p.csv", "--sandbox", "--until", until], { cwd: dir });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout, until).to.not.match(/next: bitex-batch (quote|accept|status)/);
+      expect(result.stdout.trimEnd().split("\n").at(-1), until).to.equal(gone);
+    }
+  });
 });

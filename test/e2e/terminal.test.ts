@@ -13,12 +13,11 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { outageNotices } from "../../src/app/connect.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { CLI, runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { CLI, LOG_STAMP, runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
 const ESC = String.fromCharCode(27);
-const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /;
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -85,6 +84,7 @@ describe("terminal and log output", function () {
     const outage = outageNotices(
       (line) => said.push(line),
       () => now,
+      "America/Argentina/Buenos_Aires",
     );
     for (let i = 0; i < 40; i++) {
       outage.onRetry({ error: new Error("GET /concierge_ports: Bitex answered 503") });
@@ -93,9 +93,31 @@ describe("terminal and log output", function () {
     outage.onAnswer();
     outage.onAnswer();
     expect(said).to.deep.equal([
-      "API unreachable since 10:15:02 UTC (GET /concierge_ports: Bitex answered 503), retrying…",
+      "API unreachable since 2026-11-29 07:15:02 -03:00 (GET /concierge_ports: Bitex answered 503), retrying…",
       "API back after 10 s",
     ]);
+  });
+
+  it("a burst of 429s is one line, the rate limit and the wait, never 'API unreachable'", () => {
+    let now = Date.parse("2026-11-29T10:15:02Z");
+    const said: string[] = [];
+    const outage = outageNotices(
+      (line) => said.push(line),
+      () => now,
+      "UTC",
+    );
+    const limited = Object.assign(new Error("GET /concierge_ports: Bitex rate limit reached (429)"), {
+      kind: "rate_limited",
+    });
+    for (let i = 0; i < 20; i++) {
+      outage.onRetry({ error: limited, delayMs: 1200 });
+      outage.onAnswer();
+      now += 200;
+    }
+    expect(said).to.deep.equal(["rate limit hit (429), waiting 2 s; calls slow down"]);
+    now += 10_000;
+    outage.onRetry({ error: limited, delayMs: 300 });
+    expect(said.at(-1)).to.equal("rate limit hit (429), waiting 1 s; calls slow down");
   });
 
   it("a log: an outage is two lines, notices carry an ISO time, no carriage return nor escape", async () => {
@@ -109,18 +131,42 @@ describe("terminal and log output", function () {
         env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: gateway.url },
       });
       expect(result.code, result.stderr).to.equal(0);
-      const lines = result.stderr.trimEnd().split("\n");
-      expect(result.stderr).to.not.include("\r");
-      expect(result.stderr).to.not.include(ESC);
-      for (const line of lines) expect(line).to.match(STAMP);
+      const lines = result.log.trimEnd().split("\n");
+      expect(result.log).to.not.include("\r");
+      expect(result.log).to.not.include(ESC);
+      for (const line of lines) expect(line).to.match(LOG_STAMP);
       const outage = lines.filter((line) => /API (unreachable since|back after)/.test(line));
       expect(outage).to.have.length(2);
-      expect(outage[0]).to.match(/ API unreachable since \d\d:\d\d:\d\d UTC \(.*503.*\), retrying…$/);
+      expect(outage[0]).to.match(
+        / API unreachable since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(.*503.*\), retrying…$/,
+      );
       expect(outage[1]).to.match(/ API back after [1-9]\d* s$/);
-      expect(lines.length, result.stderr).to.be.at.most(5);
+      // The state directory, the batch, the outage's two, a progress line, the batch's stage.
+      expect(lines.length, result.stderr).to.be.at.most(6);
     } finally {
       await gateway.close();
     }
+  });
+
+  it("a run resumed after a kill says how long it waits for the calls the killed run left in flight", async () => {
+    box = await sandbox({ latency_ms: 300 });
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "8000" };
+    const first = spawnCli(["submit", "payroll.csv", "--rate", "1000", "--concurrency", "4"], {
+      cwd: dir,
+      env,
+    });
+    await waitFor(() => (box?.state().outputs.length ?? 0) >= 5, "5 outputs");
+    // Killed with creates in flight: their outcome is unknown to the journal.
+    first.child.kill("SIGKILL");
+    await first.done;
+    const again = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr, again.stderr).to.match(
+      /^waiting [1-8] s for calls the last run may have left in flight \(so that nothing is sent twice\)$/m,
+    );
+    expect(box.state().outputs).to.have.length(48);
   });
 
   it("on a terminal (pty): a resumed run says so before the bar, and the bar starts at the rows already created", async () => {

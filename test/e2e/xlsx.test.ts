@@ -13,6 +13,7 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
+const BA = "America/Argentina/Buenos_Aires";
 const col = (name: string) => REPORT_COLUMNS.indexOf(name as (typeof REPORT_COLUMNS)[number]) + 1;
 
 async function readBook(path: string): Promise<ExcelJS.Workbook> {
@@ -79,6 +80,38 @@ describe("xlsx report through the CLI", function () {
     });
     expect(figures).to.deep.equal(json.totals.map((t) => [t.currency, t.column, t.rows, Number(t.in_file)]));
     expect(figures[0]).to.deep.equal(["ARS", "amount", 7, 12499143.15]);
+  });
+
+  it("TZ=America/Argentina/Buenos_Aires: the rows' dates, the Summary's as-of and zone, the log and the JSON in it", async () => {
+    box = await sandbox();
+    const before = Date.now();
+    const result = await runCli(
+      ["submit", "payroll.csv", "--report-format", "xlsx", "--json", "--rate", "1000"],
+      {
+        cwd: dir,
+        env: { ...apiEnv(box), TZ: BA },
+      },
+    );
+    const after = Date.now();
+    expect(result.code, result.stderr).to.equal(0);
+    const json = JSON.parse(result.stdout) as { started_at: string; finished_at: string };
+    for (const at of [json.started_at, json.finished_at]) expect(at).to.match(/^2\d{3}-[\d-]+T[\d:]+-03:00$/);
+    // stderr is the log here: every line begins with the time in Buenos Aires.
+    const lines = result.log.trimEnd().split("\n");
+    expect(lines.length).to.be.above(2);
+    for (const line of lines) expect(line).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d -03:00 /);
+    // A spreadsheet date is the wall clock: Buenos Aires' is UTC less three hours.
+    const wall = (ms: number) => ms - 3 * 3_600_000;
+    const book = await readBook(join(dir, "payroll.report.xlsx"));
+    const updated = sheetOf(book, "Report").getRow(2).getCell(col("updated_at")).value as Date;
+    expect(updated.getTime()).to.be.within(wall(before) - 1000, wall(after) + 1000);
+    const summary = sheetOf(book, "Summary");
+    const asOf = summary.getRow(3).getCell(2).value as Date;
+    expect([summary.getRow(3).getCell(1).value, summary.getRow(4).values]).to.deep.equal([
+      "As of",
+      [undefined, "Time zone", BA],
+    ]);
+    expect(asOf.getTime()).to.be.within(wall(before) - 1000, wall(after) + 1000);
   });
 
   it("a 20-digit id kept with --keep-columns and a reference 0012345 stay text in the workbook", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { checkZone, type PeriodArgs, periodOf, zonedTimestamp } from "../../src/export/period.js";
+import { type PeriodArgs, periodOf } from "../../src/export/period.js";
+import { checkZone, isoTime, operatorZone } from "../../src/time.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 
@@ -128,8 +129,23 @@ describe("export period", () => {
     ["2026-12-01T12:00:00Z", "Asia/Kolkata", "2026-12-01T17:30:00+05:30"],
   ];
   for (const [iso, zone, text] of stamps) {
-    it(`zonedTimestamp ${iso} in ${zone} → ${text}`, () => {
-      expect(zonedTimestamp(new Date(iso), zone)).to.equal(text);
+    it(`isoTime ${iso} in ${zone} → ${text}`, () => {
+      expect(isoTime(new Date(iso), zone)).to.equal(text);
     });
   }
+});
+
+describe("export period without --tz", () => {
+  it("TZ=America/Argentina/Buenos_Aires: a request at 23:30 on November 30 there is November's", () => {
+    const late = Date.parse("2026-12-01T02:30:00Z"); // 23:30 on November 30 in Buenos Aires
+    const period = periodOf({
+      month: "2026-11",
+      tz: operatorZone(undefined, { TZ: "America/Argentina/Buenos_Aires" }),
+    });
+    expect(period.tz).to.equal("America/Argentina/Buenos_Aires");
+    expect(late >= period.start.getTime() && late < period.end.getTime()).to.equal(true);
+    // In UTC (the default before), it fell in December.
+    const utc = periodOf({ month: "2026-11", tz: "UTC" });
+    expect(late < utc.end.getTime()).to.equal(false);
+  });
 });

@@ -25,7 +25,7 @@ describe("follow/guard: accept only within --max-total per sender currency and t
   it("refuses a currency above its limit by one cent, with expected against found", () => {
     const result = checkGuard(batch, parseMaxTotals(["ARS=1250000.49", "USD=100"]), NOW);
     expect(result.problems).to.deep.equal([
-      "ARS: the quotes spend 1250000.50, above --max-total ARS=1250000.49",
+      "ARS: the quotes spend 1\u202f250\u202f000.50, above --max-total ARS=1250000.49",
     ]);
   });
 

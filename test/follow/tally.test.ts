@@ -21,9 +21,9 @@ describe("follow/tally: rows per state, settled totals, and the exit code of sec
       { currency: "ARS", side: "spend", rows: 2, amount: "1658288.40" },
     ]);
     expect(tallyLines(tally)).to.deep.equal([
-      "2 row(s): 2 settled",
-      "  settled CLP: 1329001 received by payees (2 row(s))",
-      "  settled ARS: 1658288.40 spent by payers (2 row(s))",
+      "2 row(s): 2 paid (settled)",
+      "  settled CLP: 1\u202f329\u202f001 received by payees (2 row(s))",
+      "  settled ARS: 1\u202f658\u202f288.40 spent by payers (2 row(s))",
     ]);
   });
 

@@ -35,6 +35,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   disk: 1,
   redact: 1,
   "edit-distance": 1,
+  time: 1,
 };
 
 /** Imports sideways within a layer that the design allows ("from>to"); the core's files may use each other. */

@@ -17,7 +17,10 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stderr's words: each line without the time a log line begins with (see `log`). */
   stderr: string;
+  /** stderr as written: a log (not a terminal), so every line begins with its time. */
+  log: string;
 }
 
 export interface CliOptions {
@@ -25,6 +28,27 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** A shell line run before the CLI, e.g. "ulimit -f 2" (the CLI then replaces the shell). */
   shellPrefix?: string;
+}
+
+/** A log line's time: the one human form, in the operator's zone (src/time.ts). */
+export const LOG_STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d /;
+
+/** JSON's times: ISO 8601 with the zone's offset ("Z" in UTC). */
+export const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
+
+/** A log's lines without the time each begins with. */
+export function unstamped(log: string): string {
+  return log.replace(new RegExp(LOG_STAMP.source, "gm"), "");
+}
+
+/** What a run wrote, stderr as written (`log`) and without its times (`stderr`). */
+function resultOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stdout: string,
+  log: string,
+): CliResult {
+  return { code, signal, stdout, stderr: unstamped(log), log };
 }
 
 /** Where a test's runs keep their journals and locks unless it says otherwise: never the real home. */
@@ -70,7 +94,7 @@ export function spawnCli(
   });
   const done = new Promise<CliResult>((resolvePromise, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on("close", (code, signal) => resolvePromise(resultOf(code, signal, stdout, stderr)));
   });
   return { child, done };
 }
@@ -118,7 +142,7 @@ async function runInProcess(args: string[], options: CliOptions): Promise<CliRes
     const stderr = textSink();
     process.chdir(options.cwd);
     const code = await run(args, { stdout, stderr, env: cleanEnv(options.cwd, options.env) });
-    return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
+    return resultOf(code, null, stdout.text, stderr.text);
   } finally {
     process.chdir(before);
     inProcessRuns--;

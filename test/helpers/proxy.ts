@@ -49,35 +49,12 @@ export async function faultProxy(
   const upstream = new URL(upstreamBase);
   const late: Promise<void>[] = [];
   let creates = 0;
-  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse | null) =>
-    new Promise<void>((resolve) => {
-      const up = http.request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          path: req.url,
-          method: req.method,
-          headers: { ...req.headers, connection: "close" },
-        },
-        (answer) => {
-          if (res) {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          } else answer.resume();
-          answer.on("end", () => resolve());
-        },
-      );
-      up.on("error", () => {
-        res?.destroy();
-        resolve();
-      });
-      up.end(body);
-    });
-  const rewritten = (
+  /** Sends the call on upstream; `onAnswer` handles the answer and resolves once it is done. */
+  const upstreamCall = (
     req: http.IncomingMessage,
     body: Buffer,
-    res: http.ServerResponse,
-    rewrite: (text: string) => string,
+    res: http.ServerResponse | null,
+    onAnswer: (answer: http.IncomingMessage, done: () => void) => void,
   ) =>
     new Promise<void>((resolve) => {
       const up = http.request(
@@ -88,25 +65,40 @@ export async function faultProxy(
           method: req.method,
           headers: { ...req.headers, connection: "close" },
         },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on("data", (chunk: Buffer) => parts.push(chunk));
-          answer.on("end", () => {
-            const text = rewrite(Buffer.concat(parts).toString("utf8"));
-            const headers = { ...answer.headers };
-            delete headers["content-length"];
-            delete headers["transfer-encoding"];
-            res.writeHead(answer.statusCode ?? 502, headers);
-            res.end(text);
-            resolve();
-          });
-        },
+        (answer) => onAnswer(answer, resolve),
       );
       up.on("error", () => {
-        res.destroy();
+        res?.destroy();
         resolve();
       });
       up.end(body);
+    });
+  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse | null) =>
+    upstreamCall(req, body, res, (answer, done) => {
+      if (res) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      } else answer.resume();
+      answer.on("end", done);
+    });
+  const rewritten = (
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    rewrite: (text: string) => string,
+  ) =>
+    upstreamCall(req, body, res, (answer, done) => {
+      const parts: Buffer[] = [];
+      answer.on("data", (chunk: Buffer) => parts.push(chunk));
+      answer.on("end", () => {
+        const text = rewrite(Buffer.concat(parts).toString("utf8"));
+        const headers = { ...answer.headers };
+        delete headers["content-length"];
+        delete headers["transfer-encoding"];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        res.end(text);
+        done();
+      });
     });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

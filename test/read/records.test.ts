@@ -360,3 +360,32 @@ describe("readRecords: the same payroll from Excel in Spanish and in English", (
     );
   });
 });
+
+describe("readRecords: a trailing totals row", () => {
+  const rows = "ar_ars,300,cl_clp,1000.50,2100,A\nar_ars,301,cl_clp,500,2101,B\n";
+  const problemsOf = (records: readonly InputRecord[]) =>
+    records.map((record) => (record.problems ?? []).map((p) => `${p.code}: ${p.message}`));
+
+  it("TOTAL with only the sum of the amounts is named as one: delete it", async () => {
+    // Read a byte at a time too: the row is held back across chunks until the file ends.
+    for (const chunkSize of [1, 1 << 20]) {
+      const { records } = await read(`${HEADER}\n${rows},,,1500.50,,TOTAL\n`, { chunkSize });
+      expect(problemsOf(records)).to.deep.equal([
+        [],
+        [],
+        [
+          'totals_row: this looks like a totals row ("TOTAL": amount 1500.50, the sum of the rows above), not a payment; delete it',
+        ],
+      ]);
+    }
+  });
+
+  it("one that does not add up says which figure is off; a row in the middle is a row", async () => {
+    const { records } = await read(`${HEADER}\n${rows},,,1600,,Total\n`);
+    expect(problemsOf(records)[2]).to.deep.equal([
+      'totals_row: this looks like a totals row ("Total", no recipient) but amount 1600 is not the sum of the rows above (1500.5); delete the row, or fill it in if it is a payment',
+    ]);
+    const middle = await read(`${HEADER}\nar_ars,300,cl_clp,1000.50,2100,A\n,,,1000.50,,TOTAL\n${rows}`);
+    expect(problemsOf(middle.records)).to.deep.equal([[], [], [], []]);
+  });
+});

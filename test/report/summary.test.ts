@@ -45,13 +45,13 @@ describe("report/summary", () => {
     expect(JSON.parse(JSON.stringify(summary))).to.deep.equal(summary);
     expect(formatSummaryLines(summary)).to.deep.equal([
       "7 rows: 2 invalid, 1 blocked, 2 created, 1 failed, 1 pending",
-      "CLP amount: 1329500 in the file (2 rows), 1329000 created (1 row)",
+      "CLP amount: 1\u202f329\u202f500 in the file (2 rows), 1\u202f329\u202f000 created (1 row)",
       "USD amount: 3.50 in the file (1 row), 0.00 created (0 rows)",
-      "USD budget: 1260.50 in the file (2 rows), 10.00 created (1 row)",
+      "USD budget: 1\u202f260.50 in the file (2 rows), 10.00 created (1 row)",
       "2 rows in no total (invalid, or no usable amount or budget)",
     ]);
     expect(formatSummaryLines(summary, { submitted: false }).slice(1, 2)).to.deep.equal([
-      "CLP amount: 1329500 in the file (2 rows)",
+      "CLP amount: 1\u202f329\u202f500 in the file (2 rows)",
     ]);
   });
 

@@ -1,0 +1,4 @@
+/** A whole `submit --until final` on a 60-column terminal: see test/helpers/pty-trial.ts. */
+import { describePty } from "../helpers/pty-trial.js";
+
+describePty(60);
