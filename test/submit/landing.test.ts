@@ -1,8 +1,8 @@
 /**
  * The submit engine while unclear creates settle on their own delays (docs/design.md section
- * 6): creates that land while another row's delay has already passed, between a listing and
- * the count read after it, after their own row was sent again; another writer's output in
- * that window; a row refused on every send. The engine runs in-process against the emulator
+ * 6): a create that lands within its own delay while another row's has passed, between a
+ * listing and the count read after it; another writer's output in that window; an identical
+ * row's create landing after the first row was sent again; a row refused on every send. The engine runs in-process against the emulator
  * through an API whose creates can fail unclearly and land when the test says.
  */
 import { readFile } from "node:fs/promises";
@@ -330,46 +330,6 @@ describe("submit engine: late commits while unclear creates settle on their own 
     expect(createdVia(journal, first.line)).to.deep.equal(["response"]);
     expect(createdVia(journal, twin.line)).to.deep.equal(["reconciled"]);
     expect([intents(journal, first.line), intents(journal, twin.line)]).to.deep.equal([2, 1]);
-  });
-
-  it("a create landing after its own delay, once its row was sent again, while another row still waits: that reading names it (exit 4), nothing more is sent", async () => {
-    const SETTLE = 1_000;
-    const { rows } = await tenRows();
-    const first = rows[0] as ValidRow;
-    const later = rows[8] as ValidRow;
-    const at = scene();
-    let held: CreateArgs | null = null;
-    let late = "";
-    const wrapped = api(at, (args, nth) => {
-      if (nth === 0) {
-        held = args; // lands once the row's second create has returned: past its delay
-        return "refuse";
-      }
-      if (args.withdrawalInstructionId === later.withdrawalInstructionId) return "refuse";
-      if (nth === 10 && held) {
-        const landing = held;
-        setTimeout(() => {
-          void client.createOutput(landing).then((output) => {
-            late = output.id;
-          });
-        }, 30);
-      }
-      return "pass";
-    });
-    const { result, journal } = await run(rows, wrapped, SETTLE, at);
-
-    // The settle delay is a trade-off: a commit later than it pays the row twice, and the
-    // run says so at its next reading of the request.
-    expect(result.stopped?.code).to.equal("concurrent_writer");
-    expect(result.stopped?.message).to.include(`(${late})`);
-    expect(perInstruction(box)).to.deep.equal(
-      rows
-        .filter((row) => row !== later)
-        .map((row) => [row.withdrawalInstructionId, row === first ? 2 : 1] as [string, number])
-        .sort(),
-    );
-    expect(intents(journal, later.line)).to.equal(1);
-    expect(result.outcomes.get(later.line)?.status).to.equal("pending");
   });
 
   it("a row refused twice is sent a third time after each delay; a row refused at every send stops the run after maxRounds sends", async () => {
