@@ -5,7 +5,6 @@
  * row's create landing after the first row was sent again; a row refused on every send. The engine runs in-process against the emulator
  * through an API whose creates can fail unclearly and land when the test says.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
@@ -20,7 +19,7 @@ import { type SubmitApi, type SubmitResult, submitPlan } from "../../src/submit/
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { validRows } from "./rows.js";
+import { type JournalEntry, journalLines, perInstruction, validRows } from "./rows.js";
 
 /** Every create is held this long: the round takes time, so the delays overlap it. */
 const CREATE_MS = 150;
@@ -53,23 +52,6 @@ interface Scene {
   /** Started when the run starts. */
   started: number;
   elapsed(): number;
-}
-
-/** One output per instruction on the server, as [instruction, count] sorted. */
-function perInstruction(box: Sandbox): Array<[string, number]> {
-  const counts = new Map<string, number>();
-  for (const output of box.state().outputs) {
-    const relationships = output.relationships as Record<string, { data: { id: string } | null }> | undefined;
-    const id = relationships?.withdrawal_instruction?.data?.id ?? "";
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return [...counts.entries()].sort();
-}
-
-interface JournalEntry {
-  t: string;
-  line?: number;
-  via?: string;
 }
 
 describe("submit engine: late commits while unclear creates settle on their own delays", function () {
@@ -165,10 +147,7 @@ describe("submit engine: late commits while unclear creates settle on their own 
       settle: { lateMs: settleMs },
       ...(maxRounds === undefined ? {} : { maxRounds }),
     });
-    const journal = (await readFile(journalPath, "utf8"))
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as JournalEntry);
+    const journal = await journalLines(journalPath);
     return { result, journal };
   }
 

@@ -4,7 +4,6 @@
  * sent again once its own delay has passed, not the latest one's.
  */
 
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import { submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { passOn, validRows } from "./rows.js";
+import { journalLines, passOn, perInstruction, validRows } from "./rows.js";
 
 const SETTLE_MS = 2_000;
 /** Every create is held this long before it is passed on (or refused): the round takes time. */
@@ -102,17 +101,7 @@ describe("submit engine: an unclear create settles while the round goes on", fun
     expect(result.stopped).to.equal(null);
     expect([...result.outcomes.values()].map((o) => o.status)).to.deep.equal(Array(10).fill("created"));
     // The server: exactly one output per row.
-    const perInstruction = new Map<string, number>();
-    for (const output of box.state().outputs) {
-      const relationships = output.relationships as
-        | Record<string, { data: { id: string } | null }>
-        | undefined;
-      const id = relationships?.withdrawal_instruction?.data?.id ?? "";
-      perInstruction.set(id, (perInstruction.get(id) ?? 0) + 1);
-    }
-    expect([...perInstruction.entries()].sort()).to.deep.equal(
-      rows.map((row) => [row.withdrawalInstructionId, 1]).sort(),
-    );
+    expect(perInstruction(box)).to.deep.equal(rows.map((row) => [row.withdrawalInstructionId, 1]).sort());
 
     // The calls: every row once, then the two refused rows once more.
     const sent = arrivals.map((a) => a.instruction);
@@ -134,10 +123,7 @@ describe("submit engine: an unclear create settles while the round goes on", fun
 
     // The journal: an intent before each of the twelve calls, each refused create unclear,
     // each row created once.
-    const journal = (await readFile(journalPath, "utf8"))
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { t: string; line?: number; via?: string });
+    const journal = await journalLines(journalPath);
     const of = (t: string) => journal.filter((entry) => entry.t === t).map((entry) => entry.line);
     expect(of("intent")).to.deep.equal([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 2, 10]);
     expect(of("ambiguous")).to.deep.equal([2, 10]);
