@@ -550,13 +550,16 @@ class Run implements RequestRun, WatchedRun {
       for (const line of waiting.keys()) if (this.outcomes.has(line)) waiting.delete(line);
     };
     const entries = () => [...waiting.values()];
-    if (entries().some((entry) => !entry.looked && entry.until > Date.now())) {
+    const earliest = () => Math.min(...entries().map((entry) => entry.until));
+    // A look pays only while every delay still runs: once one has passed, the deciding reading
+    // comes at once and settles whatever landed just as the look would.
+    if (earliest() > Date.now() && entries().some((entry) => !entry.looked)) {
       for (const entry of waiting.values()) entry.looked = true;
       await this.reconcile(requestId, planned.rows, { matchOnly: true, byIds: true });
       forgetSettled();
       if (waiting.size === 0 || this.halted) return [];
     }
-    await this.pause(Math.min(...entries().map((entry) => entry.until)) - Date.now());
+    await this.pause(earliest() - Date.now());
     if (this.halted) return [];
     const at = Date.now();
     const due = new Set([...waiting].filter(([, entry]) => entry.until <= at).map(([line]) => line));
