@@ -114,8 +114,9 @@ export async function cycleInputs(dir: string, rows: number, demoSeed: string): 
     return file;
   await writePayroll(file, rows);
   const seed: Seed = await writeSeed(seedPath, rows, demoSeed);
-  // Balances that cover any bench batch: an unfunded request would wait out its 12 hours.
-  for (const balance of seed.balances ?? []) balance.amount = "100000000000.00";
+  // Balances that cover any bench batch (100k rows spend 3.3e11 ARS): an unfunded request
+  // would wait out its 12 hours.
+  for (const balance of seed.balances ?? []) balance.amount = "1000000000000000.00";
   await writeFile(seedPath, JSON.stringify(seed));
   return file;
 }
