@@ -84,33 +84,69 @@ function exactMemberPattern(exact: ReadonlySet<string>): RegExp | null {
 }
 
 /**
- * The native JSON.parse, exact for money: each number that is the value of an exact key
- * (`"amount": 1200.50`) is first written as a marked string (as encodeJson does), then each
- * marked string in the parsed value becomes the number's exact text. A member name is found
- * by its quotes only when they are not escaped (inside a JSON string every quote is), so
- * nothing inside a string is touched, and the document stays valid or invalid as it was (one
- * value token swapped for another). SLOW when the exact parser must read it instead: an exact
- * key holding an array (its elements are exact too), or a `\u` escape that could spell an
- * exact key.
+ * The native JSON.parse, exact for money. A member name is found by its quotes only when they
+ * are not escaped (inside a JSON string every quote is), so nothing inside a string is taken
+ * for a member. One number under an exact key (a request's total) is put back in the parsed
+ * value as its exact text: it is the only such member there can be. More (a page of outputs)
+ * are first written as marked strings (as encodeJson does), then each marked string in the
+ * parsed value becomes its number's exact text; one value token swapped for another leaves the
+ * document as valid or invalid as it was. SLOW when the exact parser must read it instead:
+ * an exact key holding an array (its elements are exact too), or a `\u` escape that could
+ * spell an exact key.
  */
 function parseMarked(text: string, exact: ReadonlySet<string>): unknown {
   if (exact.size === 0) return JSON.parse(text);
   const pattern = exactMemberPattern(exact);
   if (pattern === null || ESCAPED_NAME_CHARACTER.test(text)) return SLOW;
-  let marked = 0;
-  let slow = false;
-  const rewritten = text.replace(pattern, (member: string, number: string | undefined, at: number) => {
-    if (escaped(text, at)) return member;
-    if (number === undefined) {
-      slow = true;
-      return member;
+  const numbers = exactNumbers(text, pattern);
+  if (numbers === SLOW) return SLOW;
+  // Without a copy of the text: a request naming 30,000 outputs is megabytes.
+  if (numbers.length <= 1) return putBack(JSON.parse(text), exact, numbers[0]);
+  const rewritten = text.replace(pattern, (member: string, number: string | undefined, at: number) =>
+    escaped(text, at) || number === undefined
+      ? member
+      : `${member.slice(0, -number.length)}"${READ_MARK}${number}"`,
+  );
+  return unmark(JSON.parse(rewritten), numbers.length);
+}
+
+/** The number text of each exact member, in document order; SLOW for an exact key holding an array. */
+function exactNumbers(text: string, pattern: RegExp): string[] | typeof SLOW {
+  const numbers: string[] = [];
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (escaped(text, match.index)) continue;
+    if (match[1] === undefined) return SLOW;
+    numbers.push(match[1]);
+  }
+  return numbers;
+}
+
+/**
+ * The one member under an exact key holding a number (the text held only `number` there) gets
+ * its exact text. None may be left: a later member of the same name took its place.
+ */
+function putBack(root: unknown, exact: ReadonlySet<string>, number: string | undefined): unknown {
+  if (number === undefined) return root;
+  // Depth first in document order: a resource's attributes come before its relationships.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== "object" || node === null) continue;
+    const members = node as Record<string, unknown>;
+    const keys = Object.keys(members);
+    for (const key of keys) {
+      if (typeof members[key] === "number" && exact.has(key) && !Array.isArray(node)) {
+        members[key] = exactText(number);
+        return root;
+      }
     }
-    marked++;
-    return `${member.slice(0, -number.length)}"${READ_MARK}${number}"`;
-  });
-  if (slow) return SLOW;
-  const value: unknown = JSON.parse(rewritten);
-  return marked === 0 ? value : unmark(value, marked);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const member = members[keys[i] as string];
+      if (typeof member === "object" && member !== null) stack.push(member);
+    }
+  }
+  return root;
 }
 
 /** Whether the character at `at` is escaped: an odd number of backslashes before it. */

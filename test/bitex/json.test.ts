@@ -164,6 +164,32 @@ describe("bitex parseJson, the native path", () => {
     expect(parseJson(escaped, MONEY_ATTRIBUTES)).to.deep.equal({ budget: "3", total_to_spend: "4.5" });
   });
 
+  it("reads a request naming thousands of outputs, its one total exact", () => {
+    const ids = Array.from(
+      { length: 3000 },
+      (_, i) => `{"type":"concierge_request_outputs","id":"${i + 1}"}`,
+    );
+    const text = `{"data":{"id":"12","type":"concierge_requests","attributes":{"state":"quoted","total_to_spend":12345678901234567.890,"outputs_count":3000},"relationships":{"outputs":{"data":[${ids.join(",")}]}}}}`;
+    const value = parseJson(text, MONEY_ATTRIBUTES) as { data: { attributes: Record<string, unknown> } };
+    expect(value.data.attributes).to.deep.equal({
+      state: "quoted",
+      total_to_spend: "12345678901234567.89",
+      outputs_count: 3000,
+    });
+    agree(text);
+  });
+
+  it("puts the one exact number back where it was, in objects nested in arrays, and nowhere else", () => {
+    const text = '{"list":[{"x":1.5},[{"budget":0.10,"n":0.10}]],"amount_x":2.5}';
+    expect(parseJson(text, MONEY_ATTRIBUTES)).to.deep.equal({
+      list: [{ x: 1.5 }, [{ budget: "0.1", n: 0.1 }]],
+      amount_x: 2.5,
+    });
+    // Its member replaced by a later one of the same name: nothing is left to put back.
+    expect(parseJson('{"amount":1.50,"amount":"x"}', MONEY_ATTRIBUTES)).to.deep.equal({ amount: "x" });
+    agree('{"amount":1.50,"amount":"x"}');
+  });
+
   it("takes the last of two members of the same name, as JSON.parse does", () => {
     expect(parseJson('{"amount":1.50,"amount":2.50}', MONEY_ATTRIBUTES)).to.deep.equal({ amount: "2.5" });
   });
