@@ -208,13 +208,19 @@ function flatten(resource: unknown, type: string | undefined): Loose {
   for (const [name, relationship] of Object.entries(relationships)) {
     const data = isObject(relationship) ? relationship.data : undefined;
     if (data === null || isObject(data)) result[`${name}_id`] = data === null ? null : idOrNull(data.id);
-    else if (Array.isArray(data))
-      result[`${name}_ids`] = data.flatMap((item) => {
-        const itemId = isObject(item) ? idOrNull(item.id) : null;
-        return itemId === null ? [] : [itemId];
-      });
+    else if (Array.isArray(data)) result[`${name}_ids`] = idsOf(data);
   }
   return result;
+}
+
+/** A to-many relationship's ids (a request names every output: tens of thousands), in one array. */
+function idsOf(data: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  for (const item of data) {
+    const itemId = isObject(item) ? idOrNull(item.id) : null;
+    if (itemId !== null) ids.push(itemId);
+  }
+  return ids;
 }
 
 function idOrNull(value: unknown): string | null {
