@@ -12,6 +12,7 @@ import {
 import { DiskError } from "../../src/disk.js";
 
 const at = "2026-12-05T00:00:00Z";
+const API = "http://127.0.0.1/api";
 
 async function collect(path: string): Promise<JournalEntry[]> {
   const entries: JournalEntry[] = [];
@@ -22,16 +23,7 @@ async function collect(path: string): Promise<JournalEntry[]> {
 /** A journal of `rows` rows, each an intent and a created line (about 230 bytes a row). */
 function journalText(rows: number): string {
   const lines: JournalEntry[] = [
-    {
-      t: "begin",
-      v: 1,
-      batch_id: "b",
-      fingerprint: "f",
-      api: "http://127.0.0.1/api",
-      file: "x.csv",
-      rows,
-      at,
-    },
+    { t: "begin", v: 1, batch_id: "b", fingerprint: "f", api: API, file: "x.csv", rows, at },
     { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
   ];
   for (let line = 2; line < rows + 2; line++) {
