@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { earlierBatches } from "../batch/history.js";
-import { foldJournal, type JournalState, readJournal } from "../batch/journal.js";
+import { foldJournal, type JournalState, readJournalState } from "../batch/journal.js";
 import { inputCopyPath, journalPathFor } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
@@ -34,7 +34,7 @@ export interface Batch {
  */
 async function planOf(loaded: Loaded, journalPath: string): Promise<{ loaded: Loaded; plan: Plan }> {
   // A journal that cannot be read resolves nothing here: the rows by details are then refused.
-  const payees = foldJournal(await readJournal(journalPath).catch(() => [])).payees;
+  const payees = (await readJournalState(journalPath).catch(() => foldJournal([]))).payees;
   const seen = withResolution(loaded, payees);
   const valid: ValidRow[] = [];
   for (const item of seen.checked()) if (item.ok) valid.push(item.row);
@@ -86,7 +86,7 @@ export async function openBatch(
   ({ loaded, plan: batchPlan } = await planOf(loaded, journalPath));
   const journalOf = async (path: string) => {
     try {
-      return foldJournal(await readJournal(path));
+      return await readJournalState(path);
     } catch (error) {
       // A read-only command needs no journal: the server has the batch, by external_id.
       if (!options.readOnly || !(error instanceof DiskError)) throw error;

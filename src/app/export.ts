@@ -13,7 +13,14 @@ import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
-import { cellsOf, type DatedRequest, EXPORT_COLUMNS, exportRows, requestsOfPeriod } from "../export/rows.js";
+import {
+  cellsOf,
+  type DatedRequest,
+  EXPORT_COLUMNS,
+  type ExportRow,
+  exportRows,
+  requestsOfPeriod,
+} from "../export/rows.js";
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
 import { exportTotals, totalLine } from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
@@ -73,8 +80,10 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     await connection.close();
   }
   const rows = exportRows(listed.requests, listed.outputs, journal, period.tz);
+  // The rows hold all the report needs: the listings need not outlive them while it is written.
+  listed.outputs.clear();
   const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
-  await writeTable(reportPath, EXPORT_COLUMNS, rows.map(cellsOf), { format: args.reportFormat, xlsx });
+  await writeTable(reportPath, EXPORT_COLUMNS, cellsOfRows(rows), { format: args.reportFormat, xlsx });
 
   const totals = exportTotals(rows);
   const money = exportMoney(rows);
@@ -138,6 +147,11 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
   return { requests, outputs, whole, fromJournals: whole ? 0 : missing.length };
+}
+
+/** Each row's cells as the writer reaches it, not every row's at once. */
+function* cellsOfRows(rows: readonly ExportRow[]): Generator<string[]> {
+  for (const row of rows) yield cellsOf(row);
 }
 
 /** The line of an export whose list of requests a server that ignores paging did not let us prove whole. */

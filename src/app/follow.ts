@@ -11,11 +11,12 @@ import { groupDigits } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
-import { type Tally, tallyLines, tallyRows } from "../follow/tally.js";
+import { type Tally, TallyCount, tallyLines } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
-import { MONEY_RULE, moneyJson, moneyLines, moneyOf } from "../report/money.js";
+import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
+import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
 import { deadlineWords } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -149,9 +150,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
-  let written: ReportRow[] = [];
+  // What the last report said: its rows are counted as they are written, not kept.
+  let unpaidRows: ReportRow[] = [];
+  let money: CurrencyMoney[] = [];
   const writeOut = async () => {
-    ({ tally, rows: written } = await writeFollowReport(context, follow));
+    ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -235,9 +238,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : 0;
   // Every row not paid in the end, named like an invalid row, even with --quiet.
   const unpaid = new Problems();
-  for (const row of written) unpaid.addUnpaid(row, remainingPath(args.csv));
+  for (const row of unpaidRows) unpaid.addUnpaid(row, remainingPath(args.csv));
   for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
-  const money = moneyOf(written);
   // Deadlines and countdowns are the server's: told by the server's clock.
   out.summary([
     ...requestLines(follow, connection.client.serverNow(), out.zone),
@@ -297,13 +299,17 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
 async function writeFollowReport(
   { args, batch, out }: FollowContext,
   follow: BatchFollow,
-): Promise<{ tally: Tally; rows: ReportRow[] }> {
+): Promise<{ tally: Tally; money: CurrencyMoney[]; unpaid: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
-  const seen: ReportRow[] = [];
+  const tally = new TallyCount();
+  const money = new MoneyBuilder();
+  const unpaid: ReportRow[] = [];
   function* counted(): Generator<ReportRow> {
     for (const row of reportRows(batch.loaded.checked(), { kind: "submitted", outcomes }, now)) {
-      seen.push(row);
+      tally.add(row);
+      money.add(row);
+      if (unpaidOf(row)) unpaid.push(row);
       yield row;
     }
   }
@@ -315,7 +321,7 @@ async function writeFollowReport(
     asOf: now,
     tz: out.zone,
   });
-  return { tally: tallyRows(seen), rows: seen };
+  return { tally: tally.result(), money: money.result(), unpaid };
 }
 
 function jsonOf(

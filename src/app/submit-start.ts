@@ -1,6 +1,6 @@
 /** Where a submit starts: what its journal already holds, and the undoing of a run refused at the door. */
 import { rm, truncate } from "node:fs/promises";
-import { foldJournal, readJournal } from "../batch/journal.js";
+import { foldJournal, readJournalState } from "../batch/journal.js";
 import { inputCopyPathBeside } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
@@ -48,7 +48,7 @@ export async function startingPoint(
   journalPath: string,
 ): Promise<{ created: number; begunAt: string } | null> {
   // A journal that cannot be read now is the engine's to report (it reads it again, with words).
-  const past = foldJournal(await readJournal(journalPath).catch(() => []));
+  const past = await readJournalState(journalPath).catch(() => foldJournal([]));
   if (!past.begin) return null;
   let created = 0;
   for (const row of past.rows.values()) if (row.status === "created") created++;

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
-import { foldJournal, readJournal } from "./journal.js";
+import { foldJournal, readJournalState } from "./journal.js";
 import { journalPathFor } from "./paths.js";
 
 const apiTag = (apiUrl: string) => createHash("sha256").update(apiIdentity(apiUrl)).digest("hex").slice(0, 8);
@@ -24,7 +24,7 @@ export async function batchDirName(
   const tagged = `${batchId}~${apiTag(apiUrl)}`;
   if (await stat(journalPathFor(stateDir, tagged)).catch(() => null)) return tagged;
   // A journal that cannot be read is the caller's to report, under the plain name.
-  const plain = foldJournal(await readJournal(journalPathFor(stateDir, batchId)).catch(() => []));
+  const plain = await readJournalState(journalPathFor(stateDir, batchId)).catch(() => foldJournal([]));
   if (!plain.begin || apiIdentity(plain.begin.api) === apiIdentity(apiUrl)) return batchId;
   return tagged;
 }

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
-import { foldJournal, readJournal } from "./journal.js";
+import { foldJournal, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
 import { journalPathFor } from "./paths.js";
 
@@ -55,8 +55,7 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
   for (const dir of names) {
     if (dir === exceptBatchId) continue;
     // A stray file or an unreadable directory is no batch this tool can speak for.
-    const entries = await readJournal(journalPathFor(stateDir, dir)).catch(() => []);
-    const state = foldJournal(entries);
+    const state = await readJournalState(journalPathFor(stateDir, dir)).catch(() => foldJournal([]));
     if (!state.begin) continue;
     let created = 0;
     let accepted = 0;

@@ -5,6 +5,7 @@
  * sync per burst of rows, not one per row. A torn last line (the process was killed while
  * writing) is ignored on read: nothing after it was ever acknowledged.
  */
+import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DiskError } from "../disk.js";
@@ -131,7 +132,14 @@ export function kindOf(entry: Created): CreatedKind {
  * outputs, by input line; an entry of another kind is never taken for a row's output.
  */
 export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
-  const state: JournalState = {
+  const fold = new JournalFold();
+  for (const entry of entries) fold.add(entry);
+  return fold.state;
+}
+
+/** foldJournal one entry at a time, so that a journal is folded as it is read (readJournalState). */
+export class JournalFold {
+  readonly state: JournalState = {
     begin: null,
     requests: new Map(),
     rows: new Map(),
@@ -139,7 +147,9 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
     payeeCreates: new Map(),
     payees: new Map(),
   };
-  for (const entry of entries) {
+
+  add(entry: JournalEntry): void {
+    const { state } = this;
     if (
       (entry.t === "intent" || entry.t === "ambiguous" || entry.t === "created" || entry.t === "failed") &&
       entry.key !== undefined
@@ -152,7 +162,7 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
         // A create already answered stays created, whatever a later retry journaled.
         else if (state.payeeCreates.get(key)?.status !== "created")
           state.payeeCreates.set(key, { status: entry.t === "failed" ? "refused" : entry.t, at: entry.at });
-        continue;
+        return;
       }
     }
     switch (entry.t) {
@@ -210,7 +220,6 @@ export function foldJournal(entries: Iterable<JournalEntry>): JournalState {
       }
     }
   }
-  return state;
 }
 
 export function parseJournal(text: string): JournalEntry[] {
@@ -224,6 +233,34 @@ export function parseJournal(text: string): JournalEntry[] {
     }
   }
   return entries;
+}
+
+/**
+ * The journal's entries as they are read, a chunk of the file at a time: never the whole text
+ * nor every entry at once (a large batch's journal is tens of megabytes). Lines are taken as
+ * parseJournal takes them; a missing journal has none; fails with a DiskError naming it.
+ */
+export async function* journalEntries(path: string): AsyncGenerator<JournalEntry> {
+  let rest = "";
+  try {
+    for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+      const text = rest + (chunk as string);
+      const end = text.lastIndexOf("\n");
+      rest = text.slice(end + 1);
+      if (end >= 0) yield* parseJournal(text.slice(0, end));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new DiskError("read the journal", path, error);
+  }
+  yield* parseJournal(rest);
+}
+
+/** foldJournal(readJournal(path)), folded as it is read. */
+export async function readJournalState(path: string): Promise<JournalState> {
+  const fold = new JournalFold();
+  for await (const entry of journalEntries(path)) fold.add(entry);
+  return fold.state;
 }
 
 export async function readJournal(path: string): Promise<JournalEntry[]> {

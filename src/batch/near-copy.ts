@@ -18,7 +18,7 @@ import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
-import { foldJournal, readJournal } from "./journal.js";
+import { foldJournal, JournalFold, type JournalState, journalEntries } from "./journal.js";
 import { journalPathFor, releasedPathFor } from "./paths.js";
 
 /** An earlier batch counts when it began at most this long ago. */
@@ -108,14 +108,10 @@ export async function findNearCopy(
   for (const batchId of names) {
     if (batchId === plan.batchId) continue;
     const journalPath = journalPathFor(stateDir, batchId);
-    const entries = await readJournal(journalPath).catch(() => []);
-    const state = foldJournal(entries);
+    const { state, payments } = await journalPayments(journalPath);
     const begin = state.begin;
     if (!begin || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
     if (!(Date.parse(begin.at) >= since) || passOver(begin.file)) continue;
-    const payments = new Map<number, string>();
-    for (const entry of entries)
-      if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);
     const released = await releasedLines(journalPath);
     const theirs = new Map<string, number>();
     const accepted = new Map<string, number>();
@@ -138,4 +134,24 @@ export async function findNearCopy(
     }
   }
   return best;
+}
+
+/**
+ * A journal folded as it is read, with each line's payment (its intents'); an unreadable
+ * journal is an empty one (no batch this tool can speak for).
+ */
+async function journalPayments(
+  journalPath: string,
+): Promise<{ state: JournalState; payments: Map<number, string> }> {
+  const fold = new JournalFold();
+  const payments = new Map<number, string>();
+  try {
+    for await (const entry of journalEntries(journalPath)) {
+      fold.add(entry);
+      if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);
+    }
+  } catch {
+    return { state: foldJournal([]), payments: new Map() };
+  }
+  return { state: fold.state, payments };
 }

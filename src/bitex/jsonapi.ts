@@ -138,7 +138,7 @@ export const OUTPUT_STATES: ReadonlySet<string> = new Set<OutputState>([
 ]);
 
 /**
- * A request as the client relies on it: a known `state` and a whole-number output count. The
+ * A request as the client relies on it (the decoded resource itself, completed): a known `state` and a whole-number output count. The
  * count is `outputs_count` (version 2.0, which the client asks for), or `outputs_total` in the
  * older shape Bitex answers when no version is asked for (the 2019 guide's request document);
  * either is refused, naming attribute and request, when absent or not a count.
@@ -152,12 +152,11 @@ export function asRequest(resource: Loose): ConciergeRequest {
     );
   }
   knownState(resource, "request", REQUEST_STATES);
-  return {
-    total_to_spend: null,
-    ...resource,
-    outputs_count: count,
-    user_id: idOrNull(resource.user_id),
-  } as ConciergeRequest;
+  // In place: a decoded resource is the caller's alone, and a listing of many need not be copied.
+  if (!Object.hasOwn(resource, "total_to_spend")) resource.total_to_spend = null;
+  resource.outputs_count = count;
+  resource.user_id = idOrNull(resource.user_id);
+  return resource as unknown as ConciergeRequest;
 }
 
 function knownState(resource: Loose, what: string, states: ReadonlySet<string>): void {
@@ -169,16 +168,15 @@ function knownState(resource: Loose, what: string, states: ReadonlySet<string>):
   );
 }
 
+/** In place, as asRequest. */
 export function asOutput(resource: Loose): ConciergeOutput {
   knownState(resource, "output", OUTPUT_STATES);
-  return {
-    amount: null,
-    budget: null,
-    ...resource,
-    request_id: idOrNull(resource.request_id),
-    user_id: idOrNull(resource.user_id),
-    withdrawal_instruction_id: idOrNull(resource.withdrawal_instruction_id),
-  } as ConciergeOutput;
+  if (!Object.hasOwn(resource, "amount")) resource.amount = null;
+  if (!Object.hasOwn(resource, "budget")) resource.budget = null;
+  resource.request_id = idOrNull(resource.request_id);
+  resource.user_id = idOrNull(resource.user_id);
+  resource.withdrawal_instruction_id = idOrNull(resource.withdrawal_instruction_id);
+  return resource as unknown as ConciergeOutput;
 }
 
 export function asPort(resource: Loose): Port {
@@ -210,13 +208,19 @@ function flatten(resource: unknown, type: string | undefined): Loose {
   for (const [name, relationship] of Object.entries(relationships)) {
     const data = isObject(relationship) ? relationship.data : undefined;
     if (data === null || isObject(data)) result[`${name}_id`] = data === null ? null : idOrNull(data.id);
-    else if (Array.isArray(data))
-      result[`${name}_ids`] = data.flatMap((item) => {
-        const itemId = isObject(item) ? idOrNull(item.id) : null;
-        return itemId === null ? [] : [itemId];
-      });
+    else if (Array.isArray(data)) result[`${name}_ids`] = idsOf(data);
   }
   return result;
+}
+
+/** A to-many relationship's ids (a request names every output: tens of thousands), in one array. */
+function idsOf(data: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  for (const item of data) {
+    const itemId = isObject(item) ? idOrNull(item.id) : null;
+    if (itemId !== null) ids.push(itemId);
+  }
+  return ids;
 }
 
 function idOrNull(value: unknown): string | null {

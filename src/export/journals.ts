@@ -6,7 +6,7 @@
  * another server (or a reset emulator) reuses is never joined to the wrong batch.
  */
 import { readdir } from "node:fs/promises";
-import { type JournalEntry, kindOf, readJournal } from "../batch/journal.js";
+import { type JournalEntry, journalEntries, kindOf } from "../batch/journal.js";
 import { journalPathFor } from "../batch/paths.js";
 
 export interface JournaledRequest {
@@ -37,22 +37,43 @@ export interface JournalIndex {
 const sameApi = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 
 /** Adds one batch's journal to the index (pure). Journals of another API add nothing. */
-export function indexJournal(index: JournalIndex, entries: readonly JournalEntry[], apiUrl: string): void {
-  const begin = entries.find((entry) => entry.t === "begin");
-  if (!begin || !sameApi(begin.api, apiUrl)) return;
-  const batchId = begin.batch_id;
-  index.journals++;
-  const references = new Map<number, string>();
-  for (const entry of entries) {
-    if (entry.t === "request" && !index.requests.has(entry.request_id))
-      index.requests.set(entry.request_id, { batchId, externalId: entry.external_id, at: entry.at });
+export function indexJournal(index: JournalIndex, entries: Iterable<JournalEntry>, apiUrl: string): void {
+  const batch = new BatchIndex();
+  for (const entry of entries) batch.add(entry);
+  batch.into(index, apiUrl);
+}
+
+/** indexJournal one entry at a time, so that a journal is indexed as it is read. */
+class BatchIndex {
+  private begin: Extract<JournalEntry, { t: "begin" }> | undefined;
+  private readonly requests = new Map<string, { externalId: string; at: string }>();
+  private readonly references = new Map<number, string>();
+  /** The first `created` line of each output, in journal order. */
+  private readonly created = new Map<string, { requestId: string; line: number }>();
+
+  add(entry: JournalEntry): void {
+    if (entry.t === "begin") this.begin ??= entry;
+    else if (entry.t === "request" && !this.requests.has(entry.request_id))
+      this.requests.set(entry.request_id, { externalId: entry.external_id, at: entry.at });
     else if (entry.t === "intent" && kindOf(entry) === "output" && typeof entry.reference === "string")
-      references.set(entry.line, entry.reference);
+      this.references.set(entry.line, entry.reference);
+    else if (entry.t === "created" && kindOf(entry) === "output" && !this.created.has(entry.output_id))
+      this.created.set(entry.output_id, { requestId: entry.request_id, line: entry.line });
   }
-  for (const entry of entries) {
-    if (entry.t !== "created" || kindOf(entry) !== "output" || index.outputs.has(entry.output_id)) continue;
-    const reference = references.get(entry.line) ?? "";
-    index.outputs.set(entry.output_id, { batchId, requestId: entry.request_id, line: entry.line, reference });
+
+  /** What an earlier journal put in the index stays. */
+  into(index: JournalIndex, apiUrl: string): void {
+    const { begin } = this;
+    if (!begin || !sameApi(begin.api, apiUrl)) return;
+    const batchId = begin.batch_id;
+    index.journals++;
+    for (const [requestId, { externalId, at }] of this.requests)
+      if (!index.requests.has(requestId)) index.requests.set(requestId, { batchId, externalId, at });
+    for (const [outputId, { requestId, line }] of this.created) {
+      if (index.outputs.has(outputId)) continue;
+      const reference = this.references.get(line) ?? "";
+      index.outputs.set(outputId, { batchId, requestId, line, reference });
+    }
   }
 }
 
@@ -71,7 +92,10 @@ export async function readJournalIndex(
   const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   for (const name of names.sort()) {
     try {
-      indexJournal(index, await readJournal(journalPathFor(stateDir, name)), apiUrl);
+      // Read as indexed: a large batch's journal is never held whole.
+      const batch = new BatchIndex();
+      for await (const entry of journalEntries(journalPathFor(stateDir, name))) batch.add(entry);
+      batch.into(index, apiUrl);
     } catch (error) {
       warn(`skipped the journal of batch ${name}: ${(error as Error).message}`);
     }

@@ -39,43 +39,56 @@ const FINAL = new Set([
 ]);
 
 export function tallyRows(rows: Iterable<ReportRow>): Tally {
-  const byState: Record<string, number> = {};
-  const sums = new Map<
+  const count = new TallyCount();
+  for (const row of rows) count.add(row);
+  return count.result();
+}
+
+/** tallyRows one row at a time, so that a report's rows are counted as they are written, not kept. */
+export class TallyCount {
+  private readonly byState: Record<string, number> = {};
+  private readonly sums = new Map<
     string,
     { currency: string; side: "receive" | "spend"; rows: number; total: Decimal }
   >();
-  let count = 0;
-  const addTo = (side: "receive" | "spend", currency: string, amount: string) => {
+  private count = 0;
+
+  add(row: ReportRow): void {
+    this.count++;
+    const state = rowState(row);
+    this.byState[state] = (this.byState[state] ?? 0) + 1;
+    if (state === "settled") {
+      this.addTo("receive", row.receive_currency, row.receive_amount);
+      this.addTo("spend", row.spend_currency, row.spend_amount);
+    }
+  }
+
+  result(): Tally {
+    const { byState, count } = this;
+    const settled = [...this.sums.values()]
+      .sort((a, b) => a.side.localeCompare(b.side) || a.currency.localeCompare(b.currency))
+      .map((sum) => ({ currency: sum.currency, side: sum.side, rows: sum.rows, amount: format(sum.total) }));
+    const states = Object.keys(byState);
+    const finalExit =
+      count > 0 && states.every((state) => state === "settled")
+        ? EXIT.ok
+        : states.every((state) => FINAL.has(state))
+          ? EXIT.rowsFailed
+          : EXIT.stopped;
+    return { rows: count, byState: { ...byState }, settled, finalExit };
+  }
+
+  private addTo(side: "receive" | "spend", currency: string, amount: string): void {
     if (amount === "" || currency === "") return;
     const key = `${side}|${currency}`;
-    const sum = sums.get(key) ?? {
+    const sum = this.sums.get(key) ?? {
       currency,
       side,
       rows: 0,
       total: { units: 0n, scale: minorUnits(currency) },
     };
-    sums.set(key, { ...sum, rows: sum.rows + 1, total: add(sum.total, decimal(amount)) });
-  };
-  for (const row of rows) {
-    count++;
-    const state = rowState(row);
-    byState[state] = (byState[state] ?? 0) + 1;
-    if (state === "settled") {
-      addTo("receive", row.receive_currency, row.receive_amount);
-      addTo("spend", row.spend_currency, row.spend_amount);
-    }
+    this.sums.set(key, { ...sum, rows: sum.rows + 1, total: add(sum.total, decimal(amount)) });
   }
-  const settled = [...sums.values()]
-    .sort((a, b) => a.side.localeCompare(b.side) || a.currency.localeCompare(b.currency))
-    .map((sum) => ({ currency: sum.currency, side: sum.side, rows: sum.rows, amount: format(sum.total) }));
-  const states = Object.keys(byState);
-  const finalExit =
-    count > 0 && states.every((state) => state === "settled")
-      ? EXIT.ok
-      : states.every((state) => FINAL.has(state))
-        ? EXIT.rowsFailed
-        : EXIT.stopped;
-  return { rows: count, byState, settled, finalExit };
 }
 
 /** "48 row(s): 46 paid (settled), 1 payee rejected by Bitex (rejected), …" and one line per settled total. */

@@ -62,6 +62,18 @@ export interface CycleRun {
   peakRssBytes: number;
   cpuSeconds: number;
   stderrTail: string;
+  /** `status` and `export` of the batch once the cycle is over (CycleOptions.commands). */
+  commands?: CommandRun[];
+}
+
+/** One more command against the cycle's emulator, its peak RSS and CPU as the cycle's. */
+export interface CommandRun {
+  command: "status" | "export";
+  exitCode: number | null;
+  peakRssBytes: number;
+  cpuSeconds: number;
+  /** status: the report's rows; export: the outputs exported. */
+  rows: number;
 }
 
 /** "GET /api/concierge_requests/12?x=1 200 3ms" → "GET request". */
@@ -99,6 +111,8 @@ export interface CycleOptions {
   timeScale?: number;
   /** Node options for the client, e.g. a heap limit. */
   nodeArgs?: string[];
+  /** Then `status` and `export` of the batch, each measured as the cycle is (after its calls are counted). */
+  commands?: boolean;
 }
 
 /** Writes the payroll and a seed for `rows` rows into `dir` (once per size). */
@@ -114,8 +128,9 @@ export async function cycleInputs(dir: string, rows: number, demoSeed: string): 
     return file;
   await writePayroll(file, rows);
   const seed: Seed = await writeSeed(seedPath, rows, demoSeed);
-  // Balances that cover any bench batch: an unfunded request would wait out its 12 hours.
-  for (const balance of seed.balances ?? []) balance.amount = "100000000000.00";
+  // Balances that cover any bench batch (100k rows spend 3.3e11 ARS): an unfunded request
+  // would wait out its 12 hours.
+  for (const balance of seed.balances ?? []) balance.amount = "1000000000000000.00";
   await writeFile(seedPath, JSON.stringify(seed));
   return file;
 }
@@ -200,7 +215,7 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
     let wrongRows = 0;
     for (let i = 0; i < rows; i++) if (perRecipient.get(recipientOf(i)) !== 1) wrongRows++;
     const calls = state.stats.calls;
-    return {
+    const result: CycleRun = {
       rows,
       style: style.name,
       faulty,
@@ -217,9 +232,64 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
       cpuSeconds: usage.cpu ?? 0,
       stderrTail: run.stderr.trim().split("\n").slice(-5).join(" | "),
     };
+    if (options.commands) {
+      result.byKind = { ...byKind };
+      const env = { BITEX_API_KEY: sandbox.apiKey, BITEX_API_URL: sandbox.url };
+      const days = state.requests.map((request) => request.attributes.created_at.slice(0, 10)).sort();
+      const stateDir = join(dir, `state-${tag}`);
+      const same = ["--state-dir", stateDir, "--rate", String(RATE * scale), "--quiet"];
+      result.commands = [
+        await measured(options, preload, "status", env, `${tag}-status`, [
+          ...["status", file, ...same, "--batch-id", `cycle-${tag}`],
+          ...["--report", join(dir, `status-${tag}.csv`), "--concurrency", "16"],
+        ]),
+        await measured(options, preload, "export", env, `${tag}-export`, [
+          ...["export", ...same, "--tz", "UTC", "--from", days[0] ?? "", "--to", days.at(-1) ?? ""],
+          ...["--report", join(dir, `export-${tag}.csv`)],
+        ]),
+      ];
+    }
+    return result;
   } finally {
     await sandbox.close();
   }
+}
+
+/** Runs one command of the CLI as the cycle's client runs; its rows are the data lines of its report. */
+async function measured(
+  options: CycleOptions,
+  preload: string,
+  command: CommandRun["command"],
+  env: Record<string, string>,
+  tag: string,
+  args: string[],
+): Promise<CommandRun> {
+  const usageOut = join(options.dir, `usage-${tag}.json`);
+  const run = await runNode([...(options.nodeArgs ?? []), "--import", preload, options.cli, ...args], {
+    env: { ...env, BENCH_USAGE_OUT: usageOut },
+    timeoutMs: options.timeoutMs ?? 1_800_000,
+  });
+  const usage = JSON.parse(await readFile(usageOut, "utf8").catch(() => "{}")) as {
+    rss?: number;
+    cpu?: number;
+  };
+  const report = args[args.indexOf("--report") + 1] as string;
+  const lines = await readFile(report, "utf8").then(
+    (text) => text.split("\n").filter((line) => line !== "").length - 1,
+    () => 0,
+  );
+  return {
+    command,
+    exitCode: run.code,
+    peakRssBytes: usage.rss ?? 0,
+    cpuSeconds: usage.cpu ?? 0,
+    rows: lines,
+  };
+}
+
+/** "status: exit 0, 20000 rows, peak RSS 180 MB, CPU 2.3 s". */
+export function describeCommand(run: CommandRun): string {
+  return `${run.command}: exit ${run.exitCode}, ${run.rows} rows, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s`;
 }
 
 /** One line per run, for the log and the notes. */
@@ -228,7 +298,7 @@ export function describeCycle(run: CycleRun): string {
     .sort(([, a], [, b]) => b - a)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ");
-  return `${run.rows} rows, ${run.style}${run.faulty ? ", faults" : ""}: ${run.calls} calls = ${run.callsPerRow.toFixed(3)}/row (${kinds}); exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(0)} s, ${run.lapsed} lapsed, ${run.unfinished} unfinished, ${run.wrongRows} rows without exactly one output, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s`;
+  return `${run.rows} rows, ${run.style}${run.faulty ? ", faults" : ""}: ${run.calls} calls = ${run.callsPerRow.toFixed(3)}/row (${kinds}); exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(0)} s, ${run.lapsed} lapsed, ${run.unfinished} unfinished, ${run.wrongRows} rows without exactly one output, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s${(run.commands ?? []).map((command) => `; ${describeCommand(command)}`).join("")}`;
 }
 
 /** Calls per row the cycle may cost: one create per row and a few calls per request. */
@@ -250,6 +320,7 @@ export async function wholeCycleFigures(
         style,
         faulty,
         demoSeed: ctx.demoSeed,
+        commands: true,
       });
       ctx.log(describeCycle(run));
       const target = faulty ? TARGET_FAULTY : TARGET_CLEAN;

@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import {
+  foldJournal,
+  type JournalEntry,
+  journalEntries,
+  readJournal,
+  readJournalState,
+} from "../../src/batch/journal.js";
+import { DiskError } from "../../src/disk.js";
+
+const at = "2026-12-05T00:00:00Z";
+const API = "http://127.0.0.1/api";
+
+async function collect(path: string): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = [];
+  for await (const entry of journalEntries(path)) entries.push(entry);
+  return entries;
+}
+
+/** A journal of `rows` rows, each an intent and a created line (about 230 bytes a row). */
+function journalText(rows: number): string {
+  const lines: JournalEntry[] = [
+    { t: "begin", v: 1, batch_id: "b", fingerprint: "f", api: API, file: "x.csv", rows, at },
+    { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at },
+  ];
+  for (let line = 2; line < rows + 2; line++) {
+    lines.push({ t: "intent", line, request_id: "7", reference: `R-${line}`, payment: `p${line}`, at });
+    lines.push({
+      t: "created",
+      line,
+      request_id: "7",
+      output_id: String(1000 + line),
+      state: "accepting",
+      via: "response",
+      at,
+    });
+  }
+  return `${lines.map((entry) => JSON.stringify(entry)).join("\n")}\n`;
+}
+
+describe("journal read as it is folded", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bb-journal-stream-"));
+  });
+
+  it("reads every line of a journal larger than its chunks, the lines cut between chunks whole", async () => {
+    const path = join(dir, "big.jsonl");
+    // ~4.6 MB: several 1 MB chunks, whose ends fall inside lines.
+    await writeFile(path, journalText(20_000));
+    const entries = await collect(path);
+    expect(entries).to.have.length(40_002);
+    expect(entries).to.deep.equal(await readJournal(path));
+    const state = await readJournalState(path);
+    expect(state.rows.size).to.equal(20_000);
+    expect(state.rows.get(20_001)).to.deep.equal({
+      status: "created",
+      requestId: "7",
+      outputId: "21001",
+      state: "accepting",
+      at,
+    });
+    expect(state).to.deep.equal(foldJournal(await readJournal(path)));
+  });
+
+  it("skips blank lines and a torn last line, as parseJournal does", async () => {
+    const path = join(dir, "torn.jsonl");
+    const text = `${journalText(2)}\n  \n{"t":"intent","line":9,"req`;
+    await writeFile(path, text);
+    expect(await collect(path)).to.deep.equal(await readJournal(path));
+    expect((await readJournalState(path)).rows.has(9)).to.equal(false);
+  });
+
+  it("reads the last line without its newline", async () => {
+    const path = join(dir, "no-newline.jsonl");
+    await writeFile(path, journalText(1).trimEnd());
+    const entries = await collect(path);
+    expect(entries.at(-1)).to.include({ t: "created", output_id: "1002" });
+  });
+
+  it("has no entries when the journal does not exist", async () => {
+    expect(await collect(join(dir, "absent.jsonl"))).to.deep.equal([]);
+    expect(await readJournalState(join(dir, "absent.jsonl"))).to.deep.equal(foldJournal([]));
+  });
+
+  it("fails with a DiskError naming a journal it cannot read", async () => {
+    const path = join(dir, "a-directory");
+    await mkdir(path);
+    const error = await readJournalState(path).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).to.be.instanceOf(DiskError);
+    expect((error as Error).message).to.include(path);
+  });
+});
