@@ -31,6 +31,7 @@ import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
+import { Feeder } from "./feeder.js";
 import { earlierLandingUntil, pendingOutcome, refuseOtherBatch, settledEarlier } from "./outcomes.js";
 import {
   DEFAULT_SETTLE,
@@ -127,6 +128,8 @@ class Run implements RequestRun, WatchedRun {
   private stopped: BatchError | null = null;
   sentAny = false;
   private readonly limit: ReturnType<typeof pLimit>;
+  /** The creates, in the plan's order of requests and rows, as many at once as `limit` runs. */
+  private readonly feeder: Feeder<ValidRow>;
   readonly settlePolicy: SettlePolicy;
   /** By request id. */
   private readonly tallies = new Map<string, Tally>();
@@ -141,6 +144,7 @@ class Run implements RequestRun, WatchedRun {
     // Twice the HTTP concurrency: a row's intent line is synced while the calls ahead of it
     // are still in flight, so the gate (which alone bounds calls in flight) never waits on disk.
     this.limit = pLimit(options.concurrency * 2);
+    this.feeder = new Feeder(this.limit.concurrency);
     this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
     // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
     for (const [line, record] of settledEarlier(past)) {
@@ -513,16 +517,14 @@ class Run implements RequestRun, WatchedRun {
         this.stop(new Error(`some creates still had no clear outcome after ${maxRounds} rounds`));
         return;
       }
-      await Promise.all(
-        queue.map((row) =>
-          this.limit(async () => {
-            sends.set(row.line, (sends.get(row.line) ?? 0) + 1);
-            const error = await this.send(requestId, row);
-            if (!error) return;
-            const until = Date.now() + settleDelayMs(error, this.settlePolicy);
-            waiting.set(row.line, { until, looked: false });
-          }),
-        ),
+      await this.feeder.each(queue, (row) =>
+        this.limit(async () => {
+          sends.set(row.line, (sends.get(row.line) ?? 0) + 1);
+          const error = await this.send(requestId, row);
+          if (!error) return;
+          const until = Date.now() + settleDelayMs(error, this.settlePolicy);
+          waiting.set(row.line, { until, looked: false });
+        }),
       );
       await this.drainWrites();
       if (this.halted) return;
