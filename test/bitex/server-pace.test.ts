@@ -32,6 +32,21 @@ describe("server pace: how fast the server's clock runs, from its Date headers",
     expect(pace.pace).to.equal(60);
   });
 
+  it("the slowest pace the headers allow: their span less the second each may have cut", () => {
+    let local = 0;
+    const pace = new ServerPace(() => local);
+    pace.observe(at(1_700_000_000_000));
+    local = 10_000;
+    pace.observe(at(1_700_000_600_000));
+    expect(pace.slowest).to.equal(59.9);
+    const real = new ServerPace(() => local);
+    real.observe(at(1_700_000_000_999));
+    local += 2_000;
+    real.observe(at(1_700_000_003_000));
+    expect(real.slowest).to.equal(1);
+    expect(new ServerPace().slowest).to.equal(null);
+  });
+
   it("a header that cannot be read changes nothing", () => {
     let local = 0;
     const pace = new ServerPace(() => local);
