@@ -3,7 +3,8 @@
  * before; the server says what exists. A row counts as created only once its output id is
  * in the journal. A create whose outcome is unknown is never simply sent again: after a
  * settle delay the request's outputs are listed and matched to the rows still unaccounted
- * for (reconcile.ts), and only the rows still missing go out in the next round.
+ * for (reconcile.ts), and only the rows still missing go out again. Each unclear create's
+ * delay runs while the other rows of its request are sent (fill).
  *
  * Another writer (a second run of the batch with its own state directory, on this host or
  * another) is noticed on the server: a request found there but unknown to the journal is
@@ -45,6 +46,14 @@ import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writ
 export type { RowOutcome, SubmitApi };
 
 type Settled = RowOutcome & { status: "created" | "failed" };
+
+/** A row whose create had no clear outcome. */
+interface Waiting {
+  /** Until when the create may still land on the server. */
+  until: number;
+  /** Whether a look (match only) was taken since it was sent. */
+  looked: boolean;
+}
 
 export interface SubmitOptions {
   plan: Plan;
@@ -248,12 +257,14 @@ class Run implements RequestRun, WatchedRun {
    * `byIds`: the outputs it cannot account for may be read one by one instead (readByIds),
    * leaving the states of rows already created as they were; `matchOnly` skips those checks, for a look taken while a create may still be landing
    * (whatever it finds is settled; what it does not find is never sent on its word).
+   * `due`: the rows whose settle delay has passed, the only ones the reading may decide (by
+   * default every row); "later" when the count disagreed while the others may still land.
    */
   private async reconcile(
     requestId: string,
     rows: readonly ValidRow[],
-    how: { matchOnly?: boolean; byIds?: boolean } = {},
-  ): Promise<ValidRow[] | null> {
+    how: { matchOnly?: boolean; byIds?: boolean; due?: ReadonlySet<number> } = {},
+  ): Promise<ValidRow[] | null | "later"> {
     const matchOnly = how.matchOnly === true;
     let listed: ConciergeOutput[];
     let read: ReadByIds | null = null;
@@ -304,19 +315,24 @@ class Run implements RequestRun, WatchedRun {
       );
       return null;
     }
-    if (!matchOnly) {
-      // After the settle delay the listing decides: what it lacks did not land (should it land
-      // later still, the next count of the request's outputs finds it).
-      const tally = this.tally(requestId);
-      for (const row of result.missing) tally.maybe.delete(row.line);
-    }
-    if (result.missing.length === 0 || matchOnly) return result.missing;
-    return this.checkBeforeResend(
+    if (matchOnly) return result.missing;
+    const { due } = how;
+    const decided = due ? result.missing.filter((row) => due.has(row.line)) : result.missing;
+    if (decided.length === 0) return decided;
+    const checked = await this.checkBeforeResend(
       requestId,
       read?.listedCount ?? listed.length,
-      result.missing,
+      decided,
       read?.request,
+      decided.length < result.missing.length,
     );
+    // After the settle delay the reading decides: what it lacks did not land (should it land
+    // later still, the next count of the request's outputs finds it).
+    if (Array.isArray(checked)) {
+      const tally = this.tally(requestId);
+      for (const row of decided) tally.maybe.delete(row.line);
+    }
+    return checked;
   }
 
   /**
@@ -349,8 +365,10 @@ class Run implements RequestRun, WatchedRun {
     listedCount: number,
     missing: ValidRow[],
     /** The request as read for the listing (readByIds), or read now. */
-    known?: Awaited<ReturnType<SubmitApi["getRequest"]>>,
-  ): Promise<ValidRow[] | null> {
+    known: Awaited<ReturnType<SubmitApi["getRequest"]>> | undefined,
+    /** Other rows' creates may still land: a count that disagrees is read again later. */
+    landing: boolean,
+  ): Promise<ValidRow[] | null | "later"> {
     let request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
     try {
       request = known ?? (await this.options.api.getRequest(requestId));
@@ -359,6 +377,7 @@ class Run implements RequestRun, WatchedRun {
       return null;
     }
     if (request.outputs_count !== listedCount) {
+      if (landing) return "later";
       this.stop(
         new BatchError(
           "conflict",
@@ -461,50 +480,108 @@ class Run implements RequestRun, WatchedRun {
     this.writes.add(tracked);
   }
 
-  /** Before any listing is matched, every outcome received must be journaled and counted. */
+  /**
+   * Before any listing is matched, every outcome received must be journaled and counted. A
+   * create tracks its write before it returns, so the writes pending now hold every outcome
+   * of the creates that have returned; those another request's creates add meanwhile are not
+   * waited for (a steady stream of them would hold this request's reading).
+   */
   private async drainWrites(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all(this.writes);
+    await Promise.all([...this.writes]);
   }
 
-  /** One round for one request: send its missing rows, then reconcile those with no clear outcome. */
-  private async round(
+  /**
+   * Fills one request: sends its missing rows, and settles those whose create had no clear
+   * outcome while the rest go out. Each unclear create has its own settle delay; once every
+   * create sent has returned, the server is read when the earliest delay has passed, the
+   * rows whose delay has passed and that it lacks are sent again, and the rows still within
+   * their delay keep waiting (a look taken while they may land only settles what it finds).
+   * A row is sent at most `maxRounds` times.
+   */
+  private async fill(
     requestId: string,
     planned: PlannedRequest,
     missing: readonly ValidRow[],
-  ): Promise<ValidRow[]> {
+  ): Promise<void> {
+    const maxRounds = this.options.maxRounds ?? 6;
+    const sends = new Map<number, number>();
     /** Rows whose create had no clear outcome → until when it may still land on the server. */
-    const unclear = new Map<number, number>();
-    await Promise.all(
-      missing.map((row) =>
-        this.limit(async () => {
-          const error = await this.send(requestId, row);
-          if (!error) return;
-          unclear.set(row.line, Date.now() + settleDelayMs(error, this.settlePolicy));
-        }),
-      ),
-    );
-    await this.drainWrites();
+    const waiting = new Map<number, Waiting>();
+    let queue = missing;
+    while (!this.halted) {
+      if (queue.some((row) => (sends.get(row.line) ?? 0) >= maxRounds)) {
+        this.stop(new Error(`some creates still had no clear outcome after ${maxRounds} rounds`));
+        return;
+      }
+      await Promise.all(
+        queue.map((row) =>
+          this.limit(async () => {
+            sends.set(row.line, (sends.get(row.line) ?? 0) + 1);
+            const error = await this.send(requestId, row);
+            if (!error) return;
+            const until = Date.now() + settleDelayMs(error, this.settlePolicy);
+            waiting.set(row.line, { until, looked: false });
+          }),
+        ),
+      );
+      await this.drainWrites();
+      if (this.halted) return;
+      if (waiting.size === 0) {
+        await watchRequest(this, requestId);
+        return;
+      }
+      queue = await this.settleDue(requestId, planned, waiting);
+    }
+  }
+
+  /**
+   * Every create of this request has returned, so the reading races none of ours but the
+   * unclear ones. Only a reading begun after a row's settle delay decides that it is sent
+   * again. A create without an answer has usually landed, though: when some may still land,
+   * look first (match only), then wait for the earliest delay and decide the rows it covers.
+   * Only unclear creates are unknown: reading those alone is cheaper than a listing.
+   */
+  private async settleDue(
+    requestId: string,
+    planned: PlannedRequest,
+    waiting: Map<number, Waiting>,
+  ): Promise<ValidRow[]> {
+    const forgetSettled = () => {
+      for (const line of waiting.keys()) if (this.outcomes.has(line)) waiting.delete(line);
+    };
+    const entries = () => [...waiting.values()];
+    const earliest = () => Math.min(...entries().map((entry) => entry.until));
+    // A look pays only while every delay still runs: once one has passed, the deciding reading
+    // comes at once and settles whatever landed just as the look would.
+    if (earliest() > Date.now() && entries().some((entry) => !entry.looked)) {
+      for (const entry of waiting.values()) entry.looked = true;
+      await this.reconcile(requestId, planned.rows, { matchOnly: true, byIds: true });
+      forgetSettled();
+      if (waiting.size === 0 || this.halted) return [];
+    }
+    await this.pause(earliest() - Date.now());
     if (this.halted) return [];
-    if (unclear.size === 0) {
-      await watchRequest(this, requestId);
+    const at = Date.now();
+    const due = new Set([...waiting].filter(([, entry]) => entry.until <= at).map(([line]) => line));
+    const decided = await this.reconcile(requestId, planned.rows, { byIds: true, due });
+    forgetSettled();
+    if (decided === null) return [];
+    if (decided === "later") {
+      // The request's count and the reading disagreed while a create may still land: read
+      // again when the next delay has passed (once every delay has, a disagreement stops the run).
+      const next = Math.min(...entries().flatMap((entry) => (entry.until > at ? [entry.until] : [])));
+      if (!Number.isFinite(next)) {
+        this.stop(new Error(`request ${requestId}: its count and the reading of its outputs disagree`));
+        return [];
+      }
+      for (const line of due) {
+        const entry = waiting.get(line);
+        if (entry) entry.until = next;
+      }
       return [];
     }
-    // Every create of this request has returned, so the listing races none of ours. Only a
-    // listing begun after every unclear create's settle delay decides what is sent again. A
-    // create without an answer has usually landed, though: while some may still land, look
-    // first (match only), then wait for the rows still missing and look again.
-    // Only this round's unclear creates are unknown: reading those alone is cheaper than a listing.
-    const stillMissing = async (matchOnly: boolean) =>
-      (await this.reconcile(requestId, planned.rows, { matchOnly, byIds: true }))?.filter((row) =>
-        unclear.has(row.line),
-      ) ?? [];
-    const latest = (rows: readonly ValidRow[]) =>
-      rows.reduce((until, row) => Math.max(until, unclear.get(row.line) ?? 0), 0);
-    if (latest(missing) <= Date.now()) return stillMissing(false);
-    const early = await stillMissing(true);
-    if (early.length === 0 || this.halted) return [];
-    await this.pause(latest(early) - Date.now());
-    return stillMissing(false);
+    for (const row of decided) waiting.delete(row.line);
+    return decided;
   }
 
   async run(): Promise<void> {
@@ -539,26 +616,18 @@ class Run implements RequestRun, WatchedRun {
         const missing = request.known
           ? await this.reconcile(request.id, planned.rows)
           : planned.rows.filter((row) => !this.outcomes.has(row.line));
-        return missing ? { requestId: request.id, planned, missing } : null;
+        // Every row decided at once ("later" comes only from a reading that decides some rows).
+        return Array.isArray(missing) ? { requestId: request.id, planned, missing } : null;
       }),
     );
-    let work = first.filter((item): item is Work => item !== null);
+    const work = first.filter((item): item is Work => item !== null);
     this.options.checkpoint?.("requests-ready");
-    const maxRounds = this.options.maxRounds ?? 6;
-    for (let round = 1; !this.halted; round++) {
-      const pending = work.filter((item) => item.missing.length > 0);
-      if (pending.length === 0) break;
-      if (round > maxRounds) {
-        this.stop(new Error(`some creates still had no clear outcome after ${maxRounds} rounds`));
-        break;
-      }
-      work = await Promise.all(
-        pending.map(async (item) => ({
-          ...item,
-          missing: await this.round(item.requestId, item.planned, item.missing),
-        })),
-      );
-    }
+    // Each request is filled on its own: one request's settle delay holds up no other's creates.
+    await Promise.all(
+      work
+        .filter((item) => item.missing.length > 0)
+        .map((item) => this.fill(item.requestId, item.planned, item.missing)),
+    );
     await this.drainWrites();
   }
 }

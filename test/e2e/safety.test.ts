@@ -225,6 +225,60 @@ describe("nobody is paid twice, whatever the operator does", function () {
     });
   });
 
+  describe("SIGKILL while unclear creates settle and the other rows go on", () => {
+    // Create 2 is answered 503 and lands 1.5 s later (within its 3 s delay); create 9 is
+    // answered 502 and never reaches the server; create 15's connection is reset and it lands
+    // 0.8 s later. Two requests, each filled while those delays run. The proxy counts creates
+    // across both runs, so a create of the rerun may meet one of those faults too.
+    const faults = (call: { create: number }): ProxyAction => {
+      const which: Record<number, ProxyAction> = {
+        2: { kind: "answer", status: 503, forwardAfterMs: 1500 },
+        9: { kind: "down", status: 502 },
+        15: { kind: "reset", forwardAfterMs: 800 },
+      };
+      return which[call.create] ?? { kind: "pass" };
+    };
+    const env = { BITEX_BATCH_SETTLE_MS: "3000" };
+
+    // At 8 outputs create 2's delay runs while the rows go on; at 23 the creates are all in and
+    // the run waits for the earliest delay.
+    for (const at of [8, 23]) {
+      it(`killed at ${at} outputs, then run again: the rerun waits for the delays the journal names, every row once, exit 0`, async () => {
+        await world(24, { latency_ms: 60 });
+        const proxy = await faultProxy(box.url, faults);
+        try {
+          const { child, done } = spawnCli(
+            ["submit", "payroll.csv", "--rate", "1000", "--concurrency", "2"],
+            {
+              cwd: dir,
+              env: { ...apiEnv(box), BITEX_API_URL: proxy.url, ...env },
+            },
+          );
+          await waitFor(() => box.state().outputs.length >= at, `${at} outputs`);
+          child.kill("SIGKILL");
+          expect((await done).signal).to.equal("SIGKILL");
+          const [batch] = await readdir(stateDirOf(dir));
+          const journal = await readFile(join(stateDirOf(dir), batch as string, "journal.jsonl"), "utf8");
+          const kinds = journal
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => (JSON.parse(line) as { t: string }).t);
+          expect(kinds, "killed after an unclear create").to.include("ambiguous");
+          expect(kinds.filter((t) => t === "created").length).to.be.below(rows.length);
+          // Through the proxy again (the same API), which now passes every call on.
+          const again = await submit([], { ...env, BITEX_API_URL: proxy.url });
+          expect(again.code, again.stderr).to.equal(0);
+          await proxy.landed();
+          expectExactlyOnce(box, rows);
+          const report = await readReport(join(dir, "payroll.report.csv"));
+          expect(report.map((row) => row.status)).to.deep.equal(rows.map(() => "created"));
+        } finally {
+          await proxy.close();
+        }
+      });
+    }
+  });
+
   describe("edited and copied files", () => {
     it("killed with creates in flight (no outcome journaled), then the file edited: refused, exit 2, nothing sent; the unedited file resumes", async () => {
       await world(12, { latency_ms: 1500 });

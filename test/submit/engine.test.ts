@@ -16,6 +16,7 @@ import { settleDelayMs } from "../../src/submit/policy.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
+import { passOn, validRows } from "./rows.js";
 
 const policy = { lateMs: 30000 };
 const err = (kind: ApiError["kind"], status?: number, sent: ApiError["sent"] = "maybe") =>
@@ -61,21 +62,7 @@ describe("submit engine: a create that commits after the client timed out", func
         if (first) delayed = true;
         setTimeout(
           () => {
-            const up = http.request(
-              {
-                host: upstream.hostname,
-                port: upstream.port,
-                path: req.url,
-                method: req.method,
-                headers: req.headers,
-              },
-              (answer) => {
-                res.writeHead(answer.statusCode ?? 502, answer.headers);
-                answer.pipe(res);
-              },
-            );
-            up.on("error", () => res.destroy());
-            up.end(Buffer.concat(chunks));
+            passOn(upstream, req, res, Buffer.concat(chunks));
           },
           first ? 400 : 0,
         );
@@ -91,17 +78,7 @@ describe("submit engine: a create that commits after the client timed out", func
       rate: 1000,
       timeoutMs: 150,
     });
-    const rows: ValidRow[] = made.rows.map((r, i) => ({
-      line: i + 2,
-      reference: r.reference,
-      payerUserId: r.payer_user_id,
-      senderPort: r.sender_port as ValidRow["senderPort"],
-      recipientUserId: r.recipient_user_id,
-      port: r.port as ValidRow["port"],
-      amount: r.amount,
-      budget: null,
-      withdrawalInstructionId: r.withdrawal_instruction_id,
-    }));
+    const rows = validRows(made.rows);
     const result = await submitPlan({
       plan: plan("late", rows),
       journalPath: join(await tempDir(), "journal.jsonl"),
@@ -133,19 +110,7 @@ describe("submit engine: resuming a run killed with a create in flight", functio
     const made = makeWorld(3); // rows 0 and 2 share a sender port: one request
     box = await sandbox({}, made.seed);
     const client = createBitexClient({ baseUrl: box.url, apiKey: box.apiKey, concurrency: 4, rate: 1000 });
-    const rows: ValidRow[] = made.rows
-      .filter((_, i) => i !== 1)
-      .map((r, i) => ({
-        line: i + 2,
-        reference: r.reference,
-        payerUserId: r.payer_user_id,
-        senderPort: r.sender_port as ValidRow["senderPort"],
-        recipientUserId: r.recipient_user_id,
-        port: r.port as ValidRow["port"],
-        amount: r.amount,
-        budget: null,
-        withdrawalInstructionId: r.withdrawal_instruction_id,
-      }));
+    const rows = validRows(made.rows.filter((_, i) => i !== 1));
     const batch = plan("killed", rows);
     const planned = batch.requests[0];
     if (!planned || batch.requests.length !== 1) throw new Error("the world should make one request");

@@ -8,27 +8,14 @@ import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import { exitCodeFor } from "../../src/errors.js";
-import type { Plan, ValidRow } from "../../src/model.js";
+import type { Plan } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type SubmitOptions, type SubmitResult, submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { expectAtMostOnce, expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
-
-function validRows(rows: readonly WorldRow[]): ValidRow[] {
-  return rows.map((r, i) => ({
-    line: i + 2,
-    reference: r.reference,
-    payerUserId: r.payer_user_id,
-    senderPort: r.sender_port as ValidRow["senderPort"],
-    recipientUserId: r.recipient_user_id,
-    port: r.port as ValidRow["port"],
-    amount: r.amount,
-    budget: null,
-    withdrawalInstructionId: r.withdrawal_instruction_id,
-  }));
-}
+import { validRows } from "./rows.js";
 
 describe("submit engine: another writer in the batch's requests", function () {
   this.timeout(30_000);

@@ -1,0 +1,67 @@
+/**
+ * What the engine tests share: a world's rows as the engine takes them, a proxy's pass-on,
+ * the server's outputs per instruction and the journal's lines.
+ */
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import type { ValidRow } from "../../src/model.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import type { WorldRow } from "../helpers/world.js";
+
+/** The rows as validated, numbered from line 2 (after the header). */
+export function validRows(rows: readonly WorldRow[]): ValidRow[] {
+  return rows.map((r, i) => ({
+    line: i + 2,
+    reference: r.reference,
+    payerUserId: r.payer_user_id,
+    senderPort: r.sender_port as ValidRow["senderPort"],
+    recipientUserId: r.recipient_user_id,
+    port: r.port as ValidRow["port"],
+    amount: r.amount,
+    budget: null,
+    withdrawalInstructionId: r.withdrawal_instruction_id,
+  }));
+}
+
+/** Passes a call a proxy received on to `upstream`, and its answer back. */
+export function passOn(
+  upstream: URL,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer,
+): void {
+  const up = http.request(
+    { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  up.on("error", () => res.destroy());
+  up.end(body);
+}
+
+/** The emulator's outputs counted per withdrawal instruction (each row has its own), as sorted [id, count]. */
+export function perInstruction(box: Sandbox): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const output of box.state().outputs) {
+    const relationships = output.relationships as Record<string, { data: { id: string } | null }> | undefined;
+    const id = relationships?.withdrawal_instruction?.data?.id ?? "";
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort();
+}
+
+export interface JournalEntry {
+  t: string;
+  line?: number;
+  via?: string;
+}
+
+/** The journal's lines, in order. */
+export async function journalLines(path: string): Promise<JournalEntry[]> {
+  return (await readFile(path, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as JournalEntry);
+}
