@@ -163,7 +163,7 @@ export async function cycleInputs(dir: string, rows: number, demoSeed: string): 
   await writePayroll(file, rows);
   const seed: Seed = await writeSeed(seedPath, rows, demoSeed);
   // Balances that cover any bench batch: an unfunded request would wait out its 12 hours.
-  for (const balance of seed.balances ?? []) balance.amount = "100000000000.00";
+  for (const balance of seed.balances ?? []) balance.amount = "10000000000000.00";
   await writeFile(seedPath, JSON.stringify(seed));
   return file;
 }
