@@ -21,8 +21,9 @@ export async function requestsByExternalId(
 export async function requestOutputs(
   api: Pick<BitexClient, "listOutputs">,
   requestId: string,
+  named?: ReadonlySet<string>,
 ): Promise<ConciergeOutput[]> {
-  return (await api.listOutputs(requestId)).filter(
+  return (await api.listOutputs(requestId, named)).filter(
     (output) => output.request_id === null || output.request_id === requestId,
   );
 }

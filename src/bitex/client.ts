@@ -117,8 +117,11 @@ export interface BitexClient {
   /** `quoted → quote_accepted`: commits the payer's money. Never retried blindly. */
   acceptQuote(id: string): Promise<ConciergeRequest>;
   createOutput(input: OutputInput): Promise<ConciergeOutput>;
-  /** Every output of the request, all pages; an item of another request is left out. */
-  listOutputs(requestId: string): Promise<ConciergeOutput[]>;
+  /**
+   * Every output of the request, all pages; an item of another request is left out. `named`:
+   * the ids of every output the request can hold (paging.ts, "named"), when the caller knows.
+   */
+  listOutputs(requestId: string, named?: ReadonlySet<string>): Promise<ConciergeOutput[]>;
   /** One output, by its id (`GET /concierge_request_outputs/:id`). */
   getOutput(id: string): Promise<ConciergeOutput>;
   /**
@@ -148,7 +151,10 @@ export interface BitexClient {
   deleteWithdrawalInstruction(instructionId: string, actingAs: string): Promise<void>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
   serverNow(): Date;
-  /** Server ms per local ms as its `Date` headers show (server-pace.ts); null until known. */
+  /**
+   * Server ms per local ms as its `Date` headers show, the slowest they allow (server-pace.ts):
+   * a sleep for a span of the server's time never ends early. null until known.
+   */
   serverPace(): number | null;
   /** Closes the gate and drops the pooled connections. */
   close(): void;
@@ -300,7 +306,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     path: string,
     type: string | undefined,
     as: (resource: Loose) => T,
-    how: Pick<PageSource, "proveWhole" | "enough" | "keepUnproven"> & {
+    how: Pick<PageSource, "proveWhole" | "enough" | "keepUnproven" | "named"> & {
       check?: FilterCheck;
       actingAs?: string;
       onComplete?: (complete: Completeness) => void;
@@ -424,9 +430,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     acceptQuote: async (requestId) =>
       call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
-    listOutputs: async (requestId) =>
+    listOutputs: async (requestId, named) =>
       listAll("/concierge_request_outputs", "concierge_request_outputs", asOutput, {
         check: { param: "filter[request_id]", field: "request_id", value: requestId },
+        named,
         proveWhole: (items) => holdsEveryOutput(requestId, items),
       }),
     listUsers: async (needed) => listAll("/users", undefined, (user) => user, { enough: holding(needed) }),
@@ -465,7 +472,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         id(actingAs),
       ),
     serverNow: () => serverClock.now(),
-    serverPace: () => serverPace.pace,
+    serverPace: () => serverPace.slowest,
     close() {
       gate.close();
       transport.close();

@@ -23,6 +23,10 @@
  *   is cut, there as in every JSON:API server. So a shorter answer was not cut. Without any
  *   of these such a server cannot be told apart from one that cuts its only page short, so its
  *   list is refused: never a short list taken as whole;
+ * - "named": the caller knows every item the list can hold, and the pages hold them all: the
+ *   outputs of a request that takes no more (it left draft), each named by the request's
+ *   `outputs` relationship, which holds as many ids as its count. Nothing is deleted from
+ *   these lists, so no later page can hold anything else; the empty page is not asked;
  * - "sufficient": the caller needed only some items (the ports a payroll names) and the pages,
  *   whole or not, hold every one of them. Nothing is concluded from an item's absence;
  * - "unproven": the server ignores paging and nothing above proves its one answer whole; kept
@@ -61,6 +65,7 @@ export type Completeness =
   | "repeated_last_page"
   | "unpaged"
   | "below_page_size"
+  | "named"
   | "sufficient"
   | "unproven";
 
@@ -87,6 +92,11 @@ export interface PageSource {
   enough?(items: readonly Loose[]): boolean;
   /** Keep the one answer of a server that ignores paging, marked "unproven", rather than refuse it. */
   keepUnproven?: boolean;
+  /**
+   * Every item the list can hold, when the caller knows them (see "named"): a bare list ends
+   * at the page that completes them, not at an empty page after it.
+   */
+  named?: ReadonlySet<string>;
 }
 
 export interface Listing {
@@ -194,6 +204,7 @@ async function readPass(source: PageSource): Promise<Pass> {
     } else {
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
       if (ids.size === 0) complete = "empty_page";
+      else if (holdsNamed(items, source.named)) complete = "named";
       else if (!repeat) next = withPage(query, number + 1);
       else if (sameIds(ids, previous) && ids.size < first.size) complete = "repeated_last_page";
       else
@@ -229,6 +240,12 @@ function withPage(current: URLSearchParams, number: number): URLSearchParams {
   const query = new URLSearchParams(current);
   for (const name of PAGE_NUMBER_PARAMS) query.set(name, String(number));
   return query;
+}
+
+function holdsNamed(items: ReadonlyMap<string, unknown>, named: ReadonlySet<string> | undefined): boolean {
+  if (!named || named.size === 0 || items.size < named.size) return false;
+  for (const id of named) if (!items.has(id)) return false;
+  return true;
 }
 
 function sameIds(a: ReadonlySet<string> | ReadonlyMap<string, unknown>, b: typeof a): boolean {

@@ -32,4 +32,17 @@ export class ServerPace {
     const pace = (this.last.server - this.first.server) / span;
     return pace < 2 ? 1 : pace;
   }
+
+  /**
+   * The slowest pace the headers allow: each cuts its time to the second, so the span they
+   * show may be up to a second longer than the server's. A sleep for a span of the server's
+   * time, divided by this, never ends before that time has passed there (waking early costs
+   * a read and a poll's wait). 1 for a real-time server, null while the pace is unknown.
+   */
+  get slowest(): number | null {
+    const pace = this.pace;
+    if (pace === null || pace === 1 || !this.first || !this.last) return pace;
+    const span = this.last.local - this.first.local;
+    return Math.max(1, (this.last.server - this.first.server - 1_000) / span);
+  }
 }

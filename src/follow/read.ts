@@ -41,6 +41,8 @@ export interface RequestView {
   source?: "listed" | "journal";
   /** The request's summary (outputsSignature) when the outputs were listed. */
   listedAs?: string;
+  /** This read listed the outputs: the request was read before the listing, maybe long before. */
+  listedOnRead?: boolean;
 }
 
 /** Output states, each counted by the request's `outputs_<state>` attribute. */
@@ -90,9 +92,10 @@ export async function readRequest(
   api: FollowApi,
   planned: PlannedRequest,
   journal: JournalState,
-  options: { light?: boolean; stale?: boolean; before?: RequestView } = {},
+  options: { light?: boolean; stale?: boolean; before?: RequestView; request?: ConciergeRequest } = {},
 ): Promise<RequestView> {
-  const request = await findRequest(api, planned, journal);
+  // A request read just now (nothing waited for since) is not read again.
+  const request = options.request ?? (await findRequest(api, planned, journal));
   const view: RequestView = {
     planned,
     request,
@@ -124,11 +127,23 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    view.outputs = await requestOutputs(api, request.id);
+    view.outputs = await requestOutputs(api, request.id, namedOutputs(request));
+    view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;
   }
   matchView(view, journal);
   return view;
+}
+
+/**
+ * Every output the request can hold, by its `outputs` relationship: only once it left draft
+ * (it takes no more), and only when the relationship names as many outputs as its count.
+ */
+function namedOutputs(request: ConciergeRequest): ReadonlySet<string> | undefined {
+  const ids = request.outputs_ids;
+  if (request.state === "draft" || !ids || ids.length !== request.outputs_count) return undefined;
+  const named = new Set(ids);
+  return named.size === ids.length ? named : undefined;
 }
 
 /** The view's outputs were listed when the request showed `signature`: they are its outputs still. */

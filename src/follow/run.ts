@@ -58,6 +58,9 @@ const MAX_ETA_SLEEP_MS = 300_000;
 const isFinalRequest = (request: ConciergeRequest | null) =>
   request !== null && (request.state === "finished" || request.state === "cancelled");
 
+/** Read as finished or cancelled, its outputs listed: nothing of it changes any more. */
+const isSettledView = (view: RequestView) => isFinalRequest(view.request) && view.source !== "journal";
+
 export class BatchFollow {
   views: RequestView[] = [];
   /** A money step was sent (or may have been): a failure from here on is a stop, not "nothing sent". */
@@ -71,6 +74,10 @@ export class BatchFollow {
   stranded = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
+  /** This run's waits so far (its sleeps, a step's settle delay included). */
+  private waits = 0;
+  /** Planned key → `waits` when its request was last read; a step sent on it deletes it. */
+  private readAt = new Map<string, number>();
 
   constructor(private readonly options: FollowOptions) {}
 
@@ -79,17 +86,35 @@ export class BatchFollow {
    * read again. `light` and `stale`: see readRequest (one GET a request when its outputs
    * need no listing); without them every request's outputs are listed.
    */
-  async read(how: { light?: boolean; stale?: boolean } = {}): Promise<RequestView[]> {
+  async read(
+    how: { light?: boolean; stale?: boolean } = {},
+    which: (view: RequestView) => boolean = () => true,
+  ): Promise<RequestView[]> {
     const { api, plan, past } = this.options;
     const before = new Map(this.views.map((view) => [view.planned.key, view]));
     this.views = await Promise.all(
       plan.requests.map(async (planned) => {
         const known = before.get(planned.key);
-        if (known && isFinalRequest(known.request) && known.source !== "journal") return known;
-        return readRequest(api, planned, past, { ...how, before: known });
+        if (known && (isSettledView(known) || !which(known))) return known;
+        const view = await readRequest(api, planned, past, { ...how, before: known });
+        this.readAt.set(planned.key, this.waits);
+        return view;
       }),
     );
     return this.views;
+  }
+
+  /**
+   * The view shows the request as a read now would: it was read since this run last waited
+   * and no step was sent on it since (or it is finished or cancelled, and listed). Between
+   * two money steps without a wait, a request is read once, not once per decision.
+   */
+  private fresh(view: RequestView): boolean {
+    return isSettledView(view) || this.readAt.get(view.planned.key) === this.waits;
+  }
+
+  private readStale(how: { light?: boolean; stale?: boolean }): Promise<RequestView[]> {
+    return this.read(how, (view) => !this.fresh(view));
   }
 
   /**
@@ -100,11 +125,12 @@ export class BatchFollow {
   async listForReport(): Promise<void> {
     const { api, past } = this.options;
     this.views = await Promise.all(
-      this.views.map(async (view) =>
-        !view.request || isListing(view, outputsSignature(view.request))
-          ? view
-          : readRequest(api, view.planned, past),
-      ),
+      this.views.map(async (view) => {
+        if (!view.request || isListing(view, outputsSignature(view.request))) return view;
+        // Read since the last wait, or final: a new read of the request would show the same.
+        const request = this.fresh(view) || isFinalRequest(view.request) ? view.request : undefined;
+        return readRequest(api, view.planned, past, { request });
+      }),
     );
   }
 
@@ -119,7 +145,8 @@ export class BatchFollow {
   async quote(waitMs: number, pollMs: number): Promise<void> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      await this.read({ light: true });
+      // Each decision below stands on a read made after the last wait and the last step sent.
+      await this.readStale({ light: true });
       const problems = this.views.flatMap((view) => {
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
@@ -148,9 +175,7 @@ export class BatchFollow {
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
       if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
-      await Promise.all(
-        now.map((view) => runStep(this.stepContext(), "request_quote", view.request as ConciergeRequest)),
-      );
+      await Promise.all(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
       if (drafts.length === 0 && !outstanding) {
         this.readAfterQuotes = true;
@@ -171,9 +196,10 @@ export class BatchFollow {
   }
 
   /**
-   * Reads only the requests waiting for a quote (one GET each), until none waits; false when
-   * the deadline or a signal came first. Between reads it sleeps until the earliest `eta`
-   * announced (see untilEta). The outputs are listed again only after that.
+   * Reads only the requests waiting for a quote (one GET each, their outputs listed only
+   * where the request does not prove them), until none waits; false when the deadline or a
+   * signal came first. Between reads it sleeps until the earliest `eta` announced (see
+   * untilEta).
    */
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -187,11 +213,7 @@ export class BatchFollow {
       if (waiting.length === 0) return true;
       if (Date.now() >= deadline || this.options.signal.aborted) return false;
       await this.pause(Math.min(this.untilEta(waiting, pollMs), deadline - Date.now()));
-      await Promise.all(
-        waiting.map(async (view) => {
-          view.request = await this.options.api.getRequest((view.request as ConciergeRequest).id);
-        }),
-      );
+      await this.read({ light: true }, (view) => waiting.includes(view));
     }
   }
 
@@ -241,7 +263,7 @@ export class BatchFollow {
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
-    await Promise.all(open.map((request) => runStep(this.stepContext(), "accept_quote", request)));
+    await Promise.all(open.map((request) => this.step("accept_quote", request)));
     await this.read({ light: true });
     // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
     const after = checkGuard(
@@ -256,11 +278,17 @@ export class BatchFollow {
   /** Spend per currency found above --max-total after the accepts (empty when within). */
   acceptedAbove: GuardResult["spend"] = [];
 
-  /** Each request read again (one GET each), its view updated; says which totals moved. */
+  /**
+   * Each request read again (one GET each), its view updated; says which totals moved. Not
+   * read again: a request whose quote's read was the last read of `quote` in this run,
+   * with no wait and no listing since (its figures are as fresh as a read now).
+   */
   private async readTotalsAgain(requests: readonly ConciergeRequest[]): Promise<ConciergeRequest[]> {
     return Promise.all(
       requests.map(async (request) => {
         if (stepDone("accept_quote", request.state)) return request;
+        const read = this.views.find((v) => v.request?.id === request.id);
+        if (this.readAfterQuotes && read && this.fresh(read) && !read.listedOnRead) return request;
         const fresh = await this.options.api.getRequest(request.id);
         if (fresh.total_to_spend !== request.total_to_spend)
           this.options.say(
@@ -277,8 +305,11 @@ export class BatchFollow {
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let said = "";
+    // Requests read after the accepts, with no wait since, are not read again at once.
+    let skip = this.views.length > 0 && this.views.every((view) => this.fresh(view));
     for (;;) {
-      await this.read({ light: true, stale: true });
+      if (!skip) await this.read({ light: true, stale: true });
+      skip = false;
       this.options.checkpoint?.("status-read");
       await onRead?.();
       const outcomes = [...this.rowOutcomes(new Date()).values()];
@@ -352,11 +383,26 @@ export class BatchFollow {
     const { api, journal, past, signal, settleMs, say, checkpoint } = this.options;
     if (!journal) throw new Error("a read-only follow takes no steps");
     this.stepped = true;
-    return { api, journal, past, signal, settleMs, say, checkpoint };
+    const waiting = () => {
+      this.waits++;
+    };
+    return { api, journal, past, signal, settleMs, say, checkpoint, waiting };
+  }
+
+  /** A money step on one request: what was read of it before no longer stands. */
+  private step(
+    action: "request_quote" | "accept_quote",
+    request: ConciergeRequest,
+  ): Promise<ConciergeRequest> {
+    const view = this.views.find((v) => v.request?.id === request.id);
+    if (view) this.readAt.delete(view.planned.key);
+    return runStep(this.stepContext(), action, request);
   }
 
   private async pause(ms: number): Promise<void> {
-    if (ms > 0) await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
+    if (ms <= 0) return;
+    this.waits++;
+    await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 }
 

@@ -37,6 +37,8 @@ export interface StepContext {
   say(line: string): void;
   /** The crash tests kill the process at `<action>:intent` and `<action>:answered`. */
   checkpoint?: (point: string) => void;
+  /** Told before every wait: what was read before it is no longer fresh. */
+  waiting?: () => void;
 }
 
 const ATTEMPTS = 3;
@@ -54,6 +56,7 @@ async function record(ctx: StepContext, action: StepAction, request: ConciergeRe
 }
 
 async function settle(ctx: StepContext): Promise<void> {
+  ctx.waiting?.();
   await sleep(ctx.settleMs, undefined, { signal: ctx.signal }).catch(() => undefined);
 }
 

@@ -3,7 +3,7 @@
  * reference measured in this same run. Prints the table; `--out <file>` also writes JSON.
  * Method of each figure: test/bench/README.md. Not a test: nothing here fails CI.
  *
- *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,payees,whole-cycle] [--keep] [--cycle-rows 20000]
+ *   npm run bench -- [--out bench.json] [--only validate,rss,xlsx,xlsx-input,submit,rate,help,naive,status,cycle,export,paging,payees,whole-cycle,whole-cycle-sizes] [--keep] [--cycle-rows 20000] [--cycle-sizes 2000,100000]
  *   (`submit` also runs the faults figure and the emulator-ceiling calibration)
  */
 import { createReadStream } from "node:fs";
@@ -22,7 +22,7 @@ import { type ChildRun, type Figure, fmt, median, printTable, runNode, writeRssP
 import { naiveSubmit } from "./naive.js";
 import { pagingFigure } from "./paging.js";
 import { payeesFigure } from "./payees.js";
-import { wholeCycleFigures } from "./whole-cycle.js";
+import { wholeCycleFigures, wholeCycleSizes } from "./whole-cycle.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
@@ -70,10 +70,12 @@ interface Options {
   keep: boolean;
   /** Rows of the whole-cycle figures (default 20,000). */
   cycleRows: number;
+  /** Sizes of the whole-cycle-sizes figure, compared with 20,000 rows (default 2,000). */
+  cycleSizes: number[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { keep: false, cycleRows: 20_000 };
+  const options: Options = { keep: false, cycleRows: 20_000, cycleSizes: [2_000] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -85,9 +87,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--only") options.only = new Set(value().split(","));
     else if (arg === "--keep") options.keep = true;
     else if (arg === "--cycle-rows") options.cycleRows = Number(value());
+    else if (arg === "--cycle-sizes") options.cycleSizes = value().split(",").map(Number);
     else
       throw new Error(
-        `unknown argument ${arg}; expected --out <file>, --only <ids>, --keep, --cycle-rows <n>`,
+        `unknown argument ${arg}; expected --out <file>, --only <ids>, --keep, --cycle-rows <n>, --cycle-sizes <n,n>`,
       );
   }
   return options;
@@ -676,6 +679,9 @@ async function main(): Promise<void> {
     await attempt("whole-cycle", "whole cycle, calls per row", () =>
       wholeCycleFigures({ cli: CLI, dir, demoSeed: DEMO_SEED, log }, options.cycleRows),
     );
+    await attempt("whole-cycle-sizes", "whole cycle at several sizes", () =>
+      wholeCycleSizes({ cli: CLI, dir, demoSeed: DEMO_SEED, log }, options.cycleSizes),
+    );
   } finally {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
@@ -697,6 +703,7 @@ async function main(): Promise<void> {
     "export",
     "payees",
     "whole-cycle",
+    "whole-cycle-sizes",
   ];
   figures.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalS = (performance.now() - started) / 1000;

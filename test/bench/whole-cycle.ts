@@ -52,9 +52,13 @@ export interface CycleRun {
   callsPerRow: number;
   /** Calls per kind (create, list page, request read, …), from the emulator's log. */
   byKind: Record<string, number>;
+  /** Calls per phase of the cycle, and per kind within it (see phasesOf). */
+  byPhase: Record<string, Record<string, number>>;
   /** Rows whose recipient holds anything but exactly one output. */
   wrongRows: number;
   requests: number;
+  /** Each request's outputs on the emulator, in the order of the requests. */
+  outputsPerRequest: number[];
   /** Requests whose quote lapsed before it was accepted. */
   lapsed: number;
   /** Requests not finished. */
@@ -89,6 +93,48 @@ function kindOf(line: string): string {
   return `${method} ${path}`;
 }
 
+/**
+ * The phases of a cycle, from the order of its calls: "create", up to the last output
+ * created (the requests found or created, the creates, the other-writer counts); "quote and
+ * accept", up to the last accept (the gate's reads, the wait for the slow quote, the
+ * quotes and accepts); then "follow" (the read after accepting and the status refreshes
+ * every 30 s of emulator time until every row is final) and "report" (each request's
+ * outputs listed once for the report: every list page after the last accept).
+ */
+export function phasesOf(kinds: readonly string[]): Record<string, Record<string, number>> {
+  const lastCreate = kinds.lastIndexOf("create output");
+  const lastAccept = kinds.lastIndexOf("accept_quote");
+  const phases: Record<string, Record<string, number>> = {};
+  kinds.forEach((kind, i) => {
+    const phase =
+      i <= lastCreate
+        ? "create"
+        : i <= lastAccept
+          ? "quote and accept"
+          : kind === "list outputs page"
+            ? "report"
+            : "follow";
+    const counts = phases[phase] ?? {};
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    phases[phase] = counts;
+  });
+  return phases;
+}
+
+/** "create 2,012 (create output 2000, …); quote and accept 16 (…)": the phases for a log line. */
+export function describePhases(byPhase: CycleRun["byPhase"]): string {
+  return Object.entries(byPhase)
+    .map(([phase, kinds]) => {
+      const total = Object.values(kinds).reduce((a, b) => a + b, 0);
+      const each = Object.entries(kinds)
+        .sort(([, a], [, b]) => b - a)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(", ");
+      return `${phase} ${total} (${each})`;
+    })
+    .join("; ");
+}
+
 const PRELOAD = [
   'import { writeFileSync } from "node:fs";',
   "const out = process.env.BENCH_USAGE_OUT;",
@@ -113,6 +159,8 @@ export interface CycleOptions {
   nodeArgs?: string[];
   /** Then `status` and `export` of the batch, each measured as the cycle is (after its calls are counted). */
   commands?: boolean;
+  /** Receives every /api call the emulator logged, in order, with its wall-clock time (ms). */
+  trace?: (line: string, atMs: number) => void;
 }
 
 /** Writes the payroll and a seed for `rows` rows into `dir` (once per size). */
@@ -140,6 +188,7 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
   const scale = options.timeScale ?? TIME_SCALE;
   const file = await cycleInputs(dir, rows, options.demoSeed);
   const byKind: Record<string, number> = {};
+  const kinds: string[] = [];
   const sandbox = await startSandbox({
     seed: join(dir, `cycle-seed-${rows}.json`),
     timeScale: scale,
@@ -151,8 +200,10 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
     },
     log: (line) => {
       if (line.startsWith("internal error")) return;
+      options.trace?.(line, Date.now());
       const kind = kindOf(line);
       byKind[kind] = (byKind[kind] ?? 0) + 1;
+      kinds.push(kind);
     },
   });
   const tag = `${rows}-${style.listStyle}-${style.pageCap ?? "d"}-${faulty ? "f" : "c"}`;
@@ -224,8 +275,10 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
       calls,
       callsPerRow: calls / rows,
       byKind,
+      byPhase: phasesOf(kinds),
       wrongRows,
       requests: state.requests.length,
+      outputsPerRequest: state.requests.map((r) => r.attributes.outputs_count),
       lapsed: state.requests.filter((r) => r.attributes.cancellation_reason === "quote_not_accepted").length,
       unfinished: state.requests.filter((r) => r.attributes.state !== "finished").length,
       peakRssBytes: usage.rss ?? 0,
@@ -298,7 +351,7 @@ export function describeCycle(run: CycleRun): string {
     .sort(([, a], [, b]) => b - a)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ");
-  return `${run.rows} rows, ${run.style}${run.faulty ? ", faults" : ""}: ${run.calls} calls = ${run.callsPerRow.toFixed(3)}/row (${kinds}); exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(0)} s, ${run.lapsed} lapsed, ${run.unfinished} unfinished, ${run.wrongRows} rows without exactly one output, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s${(run.commands ?? []).map((command) => `; ${describeCommand(command)}`).join("")}`;
+  return `${run.rows} rows, ${run.style}${run.faulty ? ", faults" : ""}: ${run.calls} calls = ${run.callsPerRow.toFixed(4)}/row (${kinds}; by phase: ${describePhases(run.byPhase)}); exit ${run.exitCode}, ${(run.wallMs / 1000).toFixed(0)} s, ${run.lapsed} lapsed, ${run.unfinished} unfinished, ${run.wrongRows} rows without exactly one output, peak RSS ${(run.peakRssBytes / 1024 / 1024).toFixed(0)} MB, CPU ${run.cpuSeconds.toFixed(1)} s${(run.commands ?? []).map((command) => `; ${describeCommand(command)}`).join("")}`;
 }
 
 /** Calls per row the cycle may cost: one create per row and a few calls per request. */
@@ -337,6 +390,58 @@ export async function wholeCycleFigures(
         notes: [`${broken ? "FAIL " : ""}${describeCycle(run)}`],
       });
     }
+  }
+  return figures;
+}
+
+/** The fixed part of a cycle (its requests' calls) amortised: calls per row at each size within this of the reference size's. */
+const SIZE_TOLERANCE = 0.01;
+/** The size the others are compared with. */
+const REFERENCE_ROWS = 20_000;
+
+/**
+ * The whole cycle at several sizes, in the emulator's default list style without faults: one
+ * figure per size (calls per row), and one per size other than 20,000 comparing its calls per
+ * row with 20,000's (target: within 1%, i.e. the calls that do not grow with the rows are
+ * amortised).
+ */
+export async function wholeCycleSizes(
+  ctx: { cli: string; dir: string; demoSeed: string; log: (line: string) => void },
+  sizes: readonly number[],
+): Promise<Figure[]> {
+  const style = CYCLE_STYLES[0] as CycleStyle;
+  const runs = new Map<number, CycleRun>();
+  const figures: Figure[] = [];
+  for (const rows of new Set([...sizes, REFERENCE_ROWS])) {
+    const run = await wholeCycle({
+      cli: ctx.cli,
+      dir: ctx.dir,
+      rows,
+      style,
+      faulty: false,
+      demoSeed: ctx.demoSeed,
+    });
+    ctx.log(describeCycle(run));
+    runs.set(rows, run);
+  }
+  const reference = runs.get(REFERENCE_ROWS) as CycleRun;
+  for (const [rows, run] of [...runs].sort(([a], [b]) => a - b)) {
+    const broken = run.exitCode !== 0 || run.wrongRows > 0 || run.lapsed > 0 || run.unfinished > 0;
+    const ratio = run.callsPerRow / reference.callsPerRow;
+    const compared = rows !== REFERENCE_ROWS;
+    figures.push({
+      id: "whole-cycle-sizes",
+      name: `whole cycle calls/row at ${rows.toLocaleString("en-US")} rows, ${style.name}`,
+      value: run.callsPerRow.toFixed(4),
+      reference: `${REFERENCE_ROWS.toLocaleString("en-US")} rows: ${reference.callsPerRow.toFixed(4)}`,
+      ratio: ratio.toFixed(4),
+      target: compared ? `≤ ${(1 + SIZE_TOLERANCE).toFixed(2)}` : "reference",
+      verdict: broken ? "FAIL" : !compared || ratio <= 1 + SIZE_TOLERANCE ? "PASS" : "MISS",
+      data: { ...run, ratioToReference: ratio },
+      notes: [
+        `${broken ? "FAIL " : ""}${describeCycle(run)}; CPU ${((run.cpuSeconds * 1000) / rows).toFixed(2)} s per 1,000 rows`,
+      ],
+    });
   }
   return figures;
 }

@@ -72,6 +72,22 @@ describe("bitex client paging: a list is whole only when proven", () => {
     });
   }
 
+  it("bare, every output named by the caller: ends at the page that completes them, no empty page", async () => {
+    const { client, calls, lists } = start({ style: "bare", cap: 10, items: () => outputs(1, 23) });
+    const got = await client.listOutputs("1", new Set(ids(1, 23)));
+    expect(got.map((o) => o.id)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
+    expect(lists.map((list) => [list.complete, list.pages])).to.deep.equal([["named", 3]]);
+  });
+
+  it("bare, a named output not listed: read on to the empty page (never a short list taken as whole)", async () => {
+    const { client, calls, lists } = start({ style: "bare", cap: 10, items: () => outputs(1, 20) });
+    const got = await client.listOutputs("1", new Set(ids(1, 21)));
+    expect(got.map((o) => o.id)).to.deep.equal(ids(1, 20));
+    expect(calls).to.have.length(3);
+    expect(lists.map((list) => [list.complete, list.pages])).to.deep.equal([["empty_page", 3]]);
+  });
+
   it("bare: asks page after page with the parameters it began with", async () => {
     const { client, calls } = start({ style: "bare", cap: 10, items: () => outputs(1, 23) });
     await client.listOutputs("1");

@@ -3,7 +3,8 @@
  * cannot break unnoticed: `submit --until final` of a few hundred rows in 3 requests (one of
  * them quoted 30 minutes later), against the emulator's default lists of 10 a page, its
  * clock and the client's sped up together. Every row paid exactly once, no quote lapsed,
- * one create per row, each request's outputs listed once, and a few other calls a request.
+ * one create per row, each request's outputs listed once (no empty page: the request names
+ * every output), one quote and one accept a request, and a few reads a request more.
  */
 import { expect } from "chai";
 import { CYCLE_STYLES, wholeCycle } from "../bench/whole-cycle.js";
@@ -35,11 +36,30 @@ describe("whole cycle, counted in calls (a small run of the bench)", function ()
     expect(run.lapsed, context).to.equal(0);
     expect(run.unfinished, context).to.equal(0);
     expect(run.requests, context).to.equal(3);
+    expect(
+      run.outputsPerRequest.reduce((a, b) => a + b, 0),
+      context,
+    ).to.equal(ROWS);
     expect(run.byKind["create output"], context).to.equal(ROWS);
-    // One listing of every request: ⌈outputs / 10⌉ pages and the empty page that ends it.
-    const onePerRequest = Math.ceil(ROWS / 10) + run.requests;
-    expect(run.byKind["list outputs page"] ?? 0, context).to.be.at.most(onePerRequest);
-    const others = run.calls - ROWS - (run.byKind["list outputs page"] ?? 0);
+    // One listing of every request, for the report, after the accepts: ⌈outputs / 10⌉ pages.
+    const pages = run.outputsPerRequest.reduce((sum, n) => sum + Math.ceil(n / 10), 0);
+    expect(run.byKind["list outputs page"], context).to.equal(pages);
+    expect(run.byPhase.report, context).to.deep.equal({ "list outputs page": pages });
+    // From the last create to the last accept: a quote and an accept a request, and reads:
+    // each request for the gate, the slow one after its quote and (at least once) at its
+    // eta, the two fast ones for the gate and once quoted; none again before the accepts.
+    const quoting = run.byPhase["quote and accept"] ?? {};
+    expect([quoting.request_quote, quoting.accept_quote], context).to.deep.equal([3, 3]);
+    expect(quoting["read request"], context).to.be.at.least(9);
+    expect(Object.keys(quoting).sort(), context).to.deep.equal([
+      "accept_quote",
+      "read request",
+      "request_quote",
+    ]);
+    // After the accepts: reads of the requests only (one after accepting, then the refreshes).
+    expect(Object.keys(run.byPhase.follow ?? {}), context).to.deep.equal(["read request"]);
+    expect((run.byPhase.follow?.["read request"] ?? 0) % 3, context).to.equal(0);
+    const others = run.calls - ROWS - pages;
     expect(others, context).to.be.at.most(PER_REQUEST * run.requests);
   });
 });
