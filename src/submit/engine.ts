@@ -552,12 +552,18 @@ class Run implements RequestRun, WatchedRun {
       for (const line of waiting.keys()) if (this.outcomes.has(line)) waiting.delete(line);
     };
     const entries = () => [...waiting.values()];
+    // An output found may be any identical row's: it goes to the row whose delay ends first,
+    // so that a row left missing is one whose twins' creates can no longer land either.
+    const byDelay = () =>
+      [...planned.rows].sort(
+        (a, b) => (waiting.get(a.line)?.until ?? 0) - (waiting.get(b.line)?.until ?? 0) || a.line - b.line,
+      );
     const earliest = () => Math.min(...entries().map((entry) => entry.until));
     // A look pays only while every delay still runs: once one has passed, the deciding reading
     // comes at once and settles whatever landed just as the look would.
     if (earliest() > Date.now() && entries().some((entry) => !entry.looked)) {
       for (const entry of waiting.values()) entry.looked = true;
-      await this.reconcile(requestId, planned.rows, { matchOnly: true, byIds: true });
+      await this.reconcile(requestId, byDelay(), { matchOnly: true, byIds: true });
       forgetSettled();
       if (waiting.size === 0 || this.halted) return [];
     }
@@ -565,7 +571,7 @@ class Run implements RequestRun, WatchedRun {
     if (this.halted) return [];
     const at = Date.now();
     const due = new Set([...waiting].filter(([, entry]) => entry.until <= at).map(([line]) => line));
-    const decided = await this.reconcile(requestId, planned.rows, { byIds: true, due });
+    const decided = await this.reconcile(requestId, byDelay(), { byIds: true, due });
     forgetSettled();
     if (decided === null) return [];
     if (decided === "later") {
@@ -583,7 +589,7 @@ class Run implements RequestRun, WatchedRun {
       return [];
     }
     for (const row of decided) waiting.delete(row.line);
-    return decided;
+    return decided.sort((a, b) => a.line - b.line);
   }
 
   async run(): Promise<void> {
