@@ -15,33 +15,39 @@ interface List<T> {
 }
 
 export class Feeder<T> {
-  private readonly lists: List<T>[] = [];
+  /** The lists with rows still to start, oldest first: a call ending looks at the head only. */
+  private readonly queue: List<T>[] = [];
   private running = 0;
 
   constructor(private readonly width: number) {}
 
   /** Calls `call` for every row; settles once every call has ended, or at the first error. */
   each(rows: readonly T[], call: (row: T) => Promise<void>): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const list: List<T> = { rows, next: 0, running: 0, call, done: resolve, fail: reject, failed: false };
-      this.lists.push(list);
+      this.queue.push({ rows, next: 0, running: 0, call, done: resolve, fail: reject, failed: false });
       this.pump();
     });
   }
 
   private pump(): void {
-    for (const list of [...this.lists]) {
-      while (this.running < this.width && list.next < list.rows.length) this.start(list);
-      this.finishIfDone(list);
+    while (this.running < this.width) {
+      const list = this.queue[0];
+      if (!list) return;
+      if (list.next >= list.rows.length) {
+        this.queue.shift();
+        continue;
+      }
+      this.start(list, list.rows[list.next++] as T);
     }
   }
 
-  private start(list: List<T>): void {
-    const row = list.rows[list.next++] as T;
+  private start(list: List<T>, row: T): void {
     list.running++;
     this.running++;
-    list
-      .call(row)
+    // A call that throws before it returns a promise fails its list like one that rejects.
+    Promise.resolve()
+      .then(() => list.call(row))
       .catch((error: unknown) => {
         if (list.failed) return;
         // As Promise.all: the first error settles the list; none of its rows start after it.
@@ -52,14 +58,8 @@ export class Feeder<T> {
       .finally(() => {
         list.running--;
         this.running--;
+        if (!list.failed && list.running === 0 && list.next >= list.rows.length) list.done();
         this.pump();
       });
-  }
-
-  private finishIfDone(list: List<T>): void {
-    const index = this.lists.indexOf(list);
-    if (index < 0 || list.next < list.rows.length || list.running > 0) return;
-    this.lists.splice(index, 1);
-    if (!list.failed) list.done();
   }
 }

@@ -57,3 +57,34 @@ describe("submit/feeder: each row's call, a few at once, in the order handed in"
     expect(started).to.deep.equal([1, 2, 10]);
   });
 });
+
+describe("submit/feeder: many lists", () => {
+  it("3,000 lists of 30 rows each (a batch of 3,000 payers): every row once, in the order handed in", async () => {
+    const feeder = new Feeder<number>(8);
+    const started: number[] = [];
+    const lists = Array.from({ length: 3000 }, (_, i) => Array.from({ length: 30 }, (_, j) => i * 30 + j));
+    await Promise.all(
+      lists.map((rows) =>
+        feeder.each(rows, async (row) => {
+          started.push(row);
+          await tick();
+        }),
+      ),
+    );
+    expect(started).to.deep.equal(lists.flat());
+  });
+
+  it("a call that throws before returning a promise fails its list, not the process", async () => {
+    const feeder = new Feeder<number>(2);
+    const error = await feeder
+      .each([1, 2], (row) => {
+        if (row === 1) throw new Error("thrown at once");
+        return Promise.resolve();
+      })
+      .then(
+        () => null,
+        (caught: Error) => caught.message,
+      );
+    expect(error).to.equal("thrown at once");
+  });
+});
