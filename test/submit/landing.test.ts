@@ -10,7 +10,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
-import { ApiError } from "../../src/bitex/errors.js";
 import { exitCodeFor } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
@@ -19,22 +18,12 @@ import { type SubmitApi, type SubmitResult, submitPlan } from "../../src/submit/
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { type JournalEntry, journalLines, perInstruction, validRows } from "./rows.js";
+import { type JournalEntry, journalLines, perInstruction, unclear, validRows } from "./rows.js";
 
 /** Every create is held this long: the round takes time, so the delays overlap it. */
 const CREATE_MS = 150;
 
 type CreateArgs = Parameters<SubmitApi["createOutput"]>[0];
-
-/** A create answered like a proxy's 503: it may or may not have reached the server. */
-const unclear = () =>
-  new ApiError({
-    kind: "server",
-    status: 503,
-    sent: "maybe",
-    code: "api_server_error",
-    detail: "503 from a proxy",
-  });
 
 interface Send {
   instruction: string;

@@ -1,9 +1,10 @@
 /**
  * What the engine tests share: a world's rows as the engine takes them, a proxy's pass-on,
- * the server's outputs per instruction and the journal's lines.
+ * the server's outputs per instruction, the journal's lines and a proxy's unclear 503.
  */
 import { readFile } from "node:fs/promises";
 import http from "node:http";
+import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { WorldRow } from "../helpers/world.js";
@@ -65,3 +66,13 @@ export async function journalLines(path: string): Promise<JournalEntry[]> {
     .split("\n")
     .map((line) => JSON.parse(line) as JournalEntry);
 }
+
+/** A create answered like a proxy's 503: it may or may not have reached the server. */
+export const unclear = () =>
+  new ApiError({
+    kind: "server",
+    status: 503,
+    sent: "maybe",
+    code: "api_server_error",
+    detail: "503 from a proxy",
+  });

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
-import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -16,19 +15,10 @@ import { type SubmitApi, submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { perInstruction, validRows } from "./rows.js";
+import { perInstruction, unclear, validRows } from "./rows.js";
 
 const SETTLE = 3_000;
 const CREATE_MS = 50;
-
-const unclear = () =>
-  new ApiError({
-    kind: "server",
-    status: 503,
-    sent: "maybe",
-    code: "api_server_error",
-    detail: "503 from a proxy",
-  });
 
 describe("submit engine: identical rows whose unclear creates end their delays at different times", function () {
   this.timeout(30_000);
