@@ -48,6 +48,16 @@ export type { RowOutcome, SubmitApi };
 
 type Settled = RowOutcome & { status: "created" | "failed" };
 
+/**
+ * The earliest `until` later than `after` (Infinity when none): a loop, since spreading every
+ * waiting row into Math.min overflows the stack when a whole request's creates are unclear.
+ */
+export function earliestUntil(entries: Iterable<Waiting>, after: number): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const { until } of entries) if (until > after && until < earliest) earliest = until;
+  return earliest;
+}
+
 /** A row whose create had no clear outcome. */
 interface Waiting {
   /** Until when the create may still land on the server. */
@@ -558,7 +568,7 @@ class Run implements RequestRun, WatchedRun {
       [...planned.rows].sort(
         (a, b) => (waiting.get(a.line)?.until ?? 0) - (waiting.get(b.line)?.until ?? 0) || a.line - b.line,
       );
-    const earliest = () => Math.min(...entries().map((entry) => entry.until));
+    const earliest = () => earliestUntil(waiting.values(), Number.NEGATIVE_INFINITY);
     // A look pays only while every delay still runs: once one has passed, the deciding reading
     // comes at once and settles whatever landed just as the look would.
     if (earliest() > Date.now() && entries().some((entry) => !entry.looked)) {
@@ -577,7 +587,7 @@ class Run implements RequestRun, WatchedRun {
     if (decided === "later") {
       // The request's count and the reading disagreed while a create may still land: read
       // again when the next delay has passed (once every delay has, a disagreement stops the run).
-      const next = Math.min(...entries().flatMap((entry) => (entry.until > at ? [entry.until] : [])));
+      const next = earliestUntil(waiting.values(), at);
       if (!Number.isFinite(next)) {
         this.stop(new Error(`request ${requestId}: its count and the reading of its outputs disagree`));
         return [];

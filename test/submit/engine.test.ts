@@ -11,7 +11,7 @@ import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { submitPlan } from "../../src/submit/engine.js";
+import { earliestUntil, submitPlan } from "../../src/submit/engine.js";
 import { settleDelayMs } from "../../src/submit/policy.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
@@ -172,5 +172,14 @@ describe("submit engine: resuming a run killed with a create in flight", functio
     expect(result.stopped).to.equal(null);
     expect([...result.outcomes.values()].map((o) => o.status)).to.deep.equal(["created", "created"]);
     expect(box.state().outputs).to.have.length(2);
+  });
+});
+
+describe("submit engine: the earliest settle delay to wait for", () => {
+  it("is the earliest end later than the given instant, Infinity when none, for any number of unclear rows", () => {
+    const waiting = Array.from({ length: 200_000 }, (_, i) => ({ until: 1_000_000 - i, looked: false }));
+    expect(earliestUntil(waiting, Number.NEGATIVE_INFINITY)).to.equal(800_001);
+    expect(earliestUntil(waiting, 900_000)).to.equal(900_001);
+    expect(earliestUntil(waiting, 1_000_000)).to.equal(Number.POSITIVE_INFINITY);
   });
 });
