@@ -17,13 +17,30 @@ export async function requestsByExternalId(
   );
 }
 
+/**
+ * Every output of the request, in one call where the server includes them whole in the
+ * request's answer (BitexClient.includedOutputs), else listed. For reads that want the
+ * outputs' contents (the quote's figures, the final states); the submit engine, settling what
+ * landed, lists.
+ */
+export async function readOutputs(
+  api: Pick<BitexClient, "listOutputs"> & Partial<Pick<BitexClient, "includedOutputs">>,
+  requestId: string,
+  named?: ReadonlySet<string>,
+): Promise<ConciergeOutput[]> {
+  const included = await api.includedOutputs?.(requestId);
+  return included ? ofRequest(included, requestId) : requestOutputs(api, requestId, named);
+}
+
 /** Every output of the request; an output of another request is never this batch's. */
 export async function requestOutputs(
   api: Pick<BitexClient, "listOutputs">,
   requestId: string,
   named?: ReadonlySet<string>,
 ): Promise<ConciergeOutput[]> {
-  return (await api.listOutputs(requestId, named)).filter(
-    (output) => output.request_id === null || output.request_id === requestId,
-  );
+  return ofRequest(await api.listOutputs(requestId, named), requestId);
+}
+
+function ofRequest(outputs: ConciergeOutput[], requestId: string): ConciergeOutput[] {
+  return outputs.filter((output) => output.request_id === null || output.request_id === requestId);
 }

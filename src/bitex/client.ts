@@ -9,6 +9,7 @@ import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { ConfigError } from "./failure.js";
 import { CallGate, type GateCall } from "./gate.js";
+import { wholeOutputs } from "./included.js";
 import {
   asOutput,
   asPort,
@@ -17,6 +18,7 @@ import {
   type ConciergeOutput,
   type ConciergeRequest,
   DecodeError,
+  decodeIncluded,
   decodeOne,
   decodePage,
   type Loose,
@@ -122,6 +124,11 @@ export interface BitexClient {
    * the ids of every output the request can hold (paging.ts, "named"), when the caller knows.
    */
   listOutputs(requestId: string, named?: ReadonlySet<string>): Promise<ConciergeOutput[]>;
+  /**
+   * Every output of the request in one call, `GET /concierge_requests/:id?include=outputs`,
+   * when the answer proves them whole (included.ts); null when it does not: list them then.
+   */
+  includedOutputs(requestId: string): Promise<ConciergeOutput[] | null>;
   /** One output, by its id (`GET /concierge_request_outputs/:id`). */
   getOutput(id: string): Promise<ConciergeOutput>;
   /**
@@ -187,6 +194,14 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   const serverClock = new ServerClock(options.localNow, options.onSkew);
   const serverPace = new ServerPace(options.localNow);
   let pageSizeSeen: number | null = null;
+  /**
+   * Whether the server answers `include=outputs` (included.ts): null until it shows, false once
+   * it refused the parameter or its first answer with outputs did not prove them whole. Asked
+   * again, a server that does not answer it would cost a call more at each listing.
+   */
+  let includesOutputs: boolean | null = null;
+  /** The first such read in flight: reads started meanwhile wait to learn from its answer. */
+  let includeProbe: Promise<void> | null = null;
   const gate = options.gate ?? new CallGate({ concurrency: options.concurrency, rate: options.rate });
   const transport = options.transport ?? createFetchTransport({ concurrency: gate.concurrency });
   const headers = {
@@ -372,6 +387,48 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     return known.every((output) => listed.has(output));
   }
 
+  /**
+   * BitexClient.includedOutputs. A server that refuses the parameter (400, or Bitex's 422) or
+   * first answers without proving a request's outputs whole is not asked again.
+   */
+  async function includedOutputs(requestId: string): Promise<ConciergeOutput[] | null> {
+    while (includesOutputs === null && includeProbe !== null) await includeProbe;
+    if (includesOutputs === false) return null;
+    const asked = askIncluded(requestId);
+    if (includesOutputs === null) {
+      // Its failure is its caller's; the waiting reads only need it settled.
+      includeProbe = asked.then(
+        () => undefined,
+        () => undefined,
+      );
+      void includeProbe.then(() => {
+        includeProbe = null;
+      });
+    }
+    return asked;
+  }
+
+  async function askIncluded(requestId: string): Promise<ConciergeOutput[] | null> {
+    let answer: { request: ConciergeRequest; included: ConciergeOutput[] };
+    try {
+      answer = await call("GET", `/concierge_requests/${id(requestId)}?include=outputs`, undefined, (d) => ({
+        request: requestOf(d),
+        included: decodeIncluded(d, "concierge_request_outputs").map(asOutput),
+      }));
+    } catch (error) {
+      if (!(error instanceof ApiError && (error.status === 400 || error.status === 422))) throw error;
+      includesOutputs = false;
+      return null;
+    }
+    const { request, included } = answer;
+    const whole = wholeOutputs(request, included);
+    // A request without outputs shows nothing either way. Once a server has answered whole,
+    // an answer that is not (an output landing while it was drawn up) is listed that once.
+    if (whole !== null && included.length > 0) includesOutputs = true;
+    else if (whole === null && includesOutputs === null) includesOutputs = false;
+    return whole;
+  }
+
   /** Whether listed items hold every needed key (an id, or a port's code); nothing needed: never asked. */
   function holding(
     needed: Iterable<string> | undefined,
@@ -430,6 +487,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     acceptQuote: async (requestId) =>
       call("POST", `/concierge_requests/${id(requestId)}/accept_quote`, undefined, requestOf),
     createOutput: async (input) => call("POST", "/concierge_request_outputs", outputBody(input), outputOf),
+    includedOutputs,
     listOutputs: async (requestId, named) =>
       listAll("/concierge_request_outputs", "concierge_request_outputs", asOutput, {
         check: { param: "filter[request_id]", field: "request_id", value: requestId },

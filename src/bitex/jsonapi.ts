@@ -106,6 +106,17 @@ export function decodeOne(document: unknown, type?: string): Loose {
   return flatten(data, type);
 }
 
+/**
+ * The resources of `type` a compound document carries in `included` (JSON:API), flattened;
+ * none when it has no `included`. A resource of another type there is not ours to read.
+ */
+export function decodeIncluded(document: unknown, type: string): Loose[] {
+  const included = isObject(document) ? document.included : undefined;
+  if (included === undefined) return [];
+  if (!Array.isArray(included)) throw new DecodeError("`included` is not a list");
+  return included.filter((item) => isObject(item) && item.type === type).map((item) => flatten(item, type));
+}
+
 export function decodePage(document: unknown, type?: string): Page<Loose> {
   const data = isObject(document) ? document.data : undefined;
   if (!Array.isArray(data) || !isObject(document))

@@ -212,6 +212,12 @@ export const SANDBOX_FLAGS = {
     type: "number",
     describe: "most items a recorded or bare list page holds (default 10 recorded, 25 bare)",
   },
+  includes: {
+    choices: ["honoured", "ignored", "refused"] as const,
+    default: "honoured" as const,
+    describe:
+      "what a request read with ?include=outputs gets: its outputs in `included`, the request alone, or 400",
+  },
   "time-scale": {
     type: "number",
     default: 1,
@@ -340,6 +346,7 @@ export function sandboxOf(a: Parsed<typeof SANDBOX_FLAGS>) {
     faultSeed: a["fault-seed"],
     listStyle: a["list-style"],
     pageCap: a["page-cap"],
+    includes: a.includes,
     timeScale: a["time-scale"],
   };
 }

@@ -1,5 +1,5 @@
 /** `sandbox`: run the embedded Bitex emulator until SIGINT/SIGTERM (then exit 0). */
-import { type ListStyle, listeningLine, runSandboxServer } from "../sandbox/index.js";
+import { type Includes, type ListStyle, listeningLine, runSandboxServer } from "../sandbox/index.js";
 
 export interface SandboxArgs {
   port: number;
@@ -13,6 +13,7 @@ export interface SandboxArgs {
   faultSeed?: number;
   listStyle: ListStyle;
   pageCap?: number;
+  includes: Includes;
   timeScale: number;
 }
 
@@ -30,6 +31,7 @@ export async function sandboxCommand(args: SandboxArgs): Promise<number> {
       ...(args.faultSeed === undefined ? {} : { fault_seed: args.faultSeed }),
       list_style: args.listStyle,
       page_cap: args.pageCap ?? null,
+      includes: args.includes,
     },
     timeScale: args.timeScale,
     print: (line) => process.stdout.write(`${line}\n`),

@@ -6,7 +6,7 @@
  */
 
 import type { JournalState } from "../batch/journal.js";
-import { requestOutputs, requestsByExternalId } from "../batch/lookup.js";
+import { readOutputs, requestsByExternalId } from "../batch/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
@@ -17,6 +17,7 @@ export interface FollowApi {
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
   getRequest(id: string): Promise<ConciergeRequest>;
   listOutputs(requestId: string): Promise<ConciergeOutput[]>;
+  includedOutputs?(requestId: string): Promise<ConciergeOutput[] | null>;
 }
 
 export interface RequestView {
@@ -127,7 +128,7 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    view.outputs = await requestOutputs(api, request.id, namedOutputs(request));
+    view.outputs = await readOutputs(api, request.id, namedOutputs(request));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;
   }

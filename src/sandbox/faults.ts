@@ -35,7 +35,17 @@ export interface Faults {
    * "recorded" (the default page[per_page] of Bitex's JSON:API code) and 25 for "bare".
    */
   page_cap: number | null;
+  /**
+   * --includes: what `GET /concierge_requests/:id?include=outputs` gets. "honoured" (default):
+   * every output in `included` (JSON:API, which Bitex's guide says it follows; its recorded dev
+   * server answered `?include=` on markets); "ignored": the request alone, as a server that
+   * does not read the parameter; "refused": 400, as JSON:API asks of a server that cannot.
+   */
+  includes: Includes;
 }
+
+export const INCLUDES = ["honoured", "ignored", "refused"] as const;
+export type Includes = (typeof INCLUDES)[number];
 
 export const LIST_STYLES = ["recorded", "bare", "rich", "unpaged"] as const;
 export type ListStyle = (typeof LIST_STYLES)[number];
@@ -49,6 +59,7 @@ export const DEFAULT_FAULTS: Faults = {
   fault_seed: null,
   list_style: "recorded",
   page_cap: null,
+  includes: "honoured",
 };
 
 /** Validates a partial faults object (from flags or JSON); throws RangeError naming the bad field. */
@@ -86,22 +97,32 @@ export function parseFaults(input: unknown): Partial<Faults> {
     const cap = check("page_cap", (n) => Number.isInteger(n) && n >= 1, "a whole number of items >= 1");
     if (cap !== undefined) out.page_cap = cap;
   }
-  if (fields.list_style !== undefined) {
-    const style = LIST_STYLES.find((known) => known === fields.list_style);
-    if (style === undefined) {
-      const expected = LIST_STYLES.map((known) => `"${known}"`).join(", ");
-      throw new RangeError(
-        `faults: list_style: expected one of ${expected}, got ${JSON.stringify(fields.list_style)}`,
-      );
-    }
-    out.list_style = style;
-  }
+  const style = choice(fields, "list_style", LIST_STYLES);
+  if (style !== undefined) out.list_style = style;
+  const includes = choice(fields, "includes", INCLUDES);
+  if (includes !== undefined) out.includes = includes;
   if (fields.fault_seed === null) out.fault_seed = null;
   else {
     const seed = check("fault_seed", Number.isSafeInteger, "an integer or null");
     if (seed !== undefined) out.fault_seed = seed;
   }
   return out;
+}
+
+/** A field that names one of `known`; undefined when absent, a RangeError naming it when unknown. */
+function choice<T extends string>(
+  fields: Record<string, unknown>,
+  name: keyof Faults,
+  known: readonly T[],
+): T | undefined {
+  const value = fields[name];
+  if (value === undefined) return undefined;
+  const found = known.find((each) => each === value);
+  if (found === undefined) {
+    const expected = known.map((each) => `"${each}"`).join(", ");
+    throw new RangeError(`faults: ${name}: expected one of ${expected}, got ${JSON.stringify(value)}`);
+  }
+  return found;
 }
 
 /** mulberry32: a tiny, well-known 32-bit PRNG; returns floats in [0, 1). Not for money. */

@@ -21,7 +21,7 @@ import { parseAdvance, SandboxServer } from "./server.js";
 import type { SandboxStats } from "./stats.js";
 import { type AdvanceOptions, type AdvanceResult, Store } from "./store.js";
 
-export { DEFAULT_FAULTS, type Faults, type ListStyle } from "./faults.js";
+export { DEFAULT_FAULTS, type Faults, type Includes, type ListStyle } from "./faults.js";
 export { DEFAULT_SEED_PATH, loadSeed, parseSeed, type Seed, SeedError } from "./seed.js";
 export type { ActionCalls, SandboxStats } from "./stats.js";
 export type { AdvanceOptions, AdvanceResult } from "./store.js";

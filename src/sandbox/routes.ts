@@ -10,7 +10,7 @@
  * that is not JSON is a 400 on every route, whether or not the route reads it.
  */
 import { PORTS } from "../ports.js";
-import type { ListStyle } from "./faults.js";
+import type { Includes, ListStyle } from "./faults.js";
 import { parseJsonBody, readResource } from "./inputs.js";
 import {
   ApiProblem,
@@ -53,6 +53,8 @@ export interface RouteContext {
   listStyle: ListStyle;
   /** null: the style's own cap. */
   pageCap: number | null;
+  /** What a request read with `?include=` gets (faults.ts). */
+  includes: Includes;
   countAction(requestId: string, action: "request_quote" | "accept_quote"): void;
   /**
    * The managed user the key acts as (`Authorization: <key>; user=<id>`, recorded in
@@ -95,6 +97,22 @@ const list = <T>(
       return ok(paginate(items, parsePage(query), call.url, render));
   }
 };
+/**
+ * The outputs a request read names in `include` (only `outputs` is known), as `includes`
+ * says; undefined when none are asked for or the parameter is ignored.
+ */
+function includedOutputs(s: Store, requestId: string, call: ApiCall, c: RouteContext) {
+  const asked = call.url.searchParams.get("include");
+  if (asked === null || c.includes === "ignored") return undefined;
+  const paths = asked.split(",");
+  if (c.includes === "refused" || paths.some((path) => path !== "outputs")) {
+    const detail = `No se puede incluir ${asked} en esta consulta.`;
+    const error = { status: "400", title: "Inclusión inválida", detail, code: "invalid_include" };
+    throw new ApiProblem(400, { errors: [{ ...error, source: { parameter: "include" } }] });
+  }
+  return s.listOutputs(requestId).map(outputResource);
+}
+
 const resource = (call: ApiCall, type: string) => readResource(parseJsonBody(call.bodyText), type);
 const param = (params: string[], index: number): string => params[index] as string;
 
@@ -120,7 +138,11 @@ const ROUTES: Route[] = [
   {
     method: "GET",
     pattern: /^\/concierge_requests\/(\d+)$/,
-    handle: (s, _call, p) => one(s.request(param(p, 0)), requestResource),
+    handle: (s, call, p, c) => {
+      const reply = one(s.request(param(p, 0)), requestResource);
+      const included = includedOutputs(s, param(p, 0), call, c);
+      return included ? ok({ ...(reply.body as object), included }) : reply;
+    },
   },
   {
     method: "PATCH",

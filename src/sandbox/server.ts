@@ -209,10 +209,11 @@ export class SandboxServer {
   }
 
   private runHandler(call: ApiCall, actingAs: string | null, older: boolean): Answer {
-    const { list_style, page_cap } = this.dice.settings;
+    const { list_style, page_cap, includes } = this.dice.settings;
     const context: RouteContext = {
       listStyle: list_style,
       pageCap: page_cap,
+      includes,
       countAction: (id, action) => this.stats.countAction(id, action),
       actingAs,
     };

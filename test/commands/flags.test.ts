@@ -187,11 +187,12 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       listStyle: "bare",
       // No --page-cap: the style's own (25 for bare), decided by the emulator.
       pageCap: undefined,
+      includes: "honoured",
       timeScale: 60,
     },
   ],
   [
-    "sandbox --port 0 --page-cap 3",
+    "sandbox --port 0 --page-cap 3 --includes ignored",
     "sandbox",
     {
       port: 0,
@@ -206,6 +207,7 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       // Bitex's recorded list style is the emulator's default.
       listStyle: "recorded",
       pageCap: 3,
+      includes: "ignored",
       timeScale: 1,
     },
   ],
@@ -222,7 +224,7 @@ describe("command line: argv → the options each command receives", () => {
     expect(KNOWN_OPTIONS).to.deep.equal(
       `allow-duplicates allow-partial api-url batch-id concurrency debug decimal-separator
       delimiter drop-rate dry-run encoding expect-rows expect-total fail-rate fault-seed format from help host
-      interval jitter-ms json keep-columns latency-ms list-style max-total month month-in-name online page-cap payer port quiet rate
+      includes interval jitter-ms json keep-columns latency-ms list-style max-total month month-in-name online page-cap payer port quiet rate
       rate-limit report report-format sandbox seed sender-port settle sheet skip-invalid state-dir time-scale timeout to tz
       until version wait watch`.split(/\s+/),
     );

@@ -101,39 +101,53 @@ async function cycle(mode: Mode, seed: Seed): Promise<Outcome> {
  * reads the ports (11), the users and the withdrawal instructions of the demo world; submit
  * counts each request's outputs once its creates are in; quote reads each of the 2 requests
  * alone for the gate (its `outputs` relationship and counters prove the journaled outputs),
- * asks its quote, reads it again once quoted, and lists its outputs (20 and 12) once, for
+ * asks its quote, reads it again once quoted, and reads its outputs (20 and 12) once, for
  * the report, without reading the request a third time (nothing waited for since); accept
  * reads each request for the gate, once more right before accepting it (the fresh-figure
- * guard), accepts, reads it after accepting and lists its outputs; status reads each request
- * and lists its outputs. The export lists with no relationship at hand: empty pages.
+ * guard), accepts, reads it after accepting and reads its outputs; status reads each request
+ * and its outputs; the export reads the list of requests, then each one's outputs.
+ *
+ * Reading a request's outputs is one call, the request read with `?include=outputs`, where the
+ * server includes them (the emulator's default); a server that does not ("ignored", the modes
+ * below that list) is asked once by each command that reads outputs, which then lists them,
+ * with no relationship at hand in the export: empty pages.
  */
+const ignored = { includes: "ignored" } as const;
 const modes: Mode[] = [
-  { name: "rich lists (meta and links)", faults: { list_style: "rich" }, calls: [3, 40, 8, 10, 4, 3] },
+  {
+    name: "rich lists (meta and links)",
+    faults: { list_style: "rich", ...ignored },
+    calls: [3, 40, 9, 11, 5, 4],
+  },
   {
     name: "recorded lists, page[page]/page[per_page], 10 a page (the default)",
-    faults: {},
-    calls: [15, 42, 10, 12, 6, 8],
+    faults: ignored,
+    calls: [15, 42, 11, 13, 7, 9],
   },
-  { name: "recorded lists, 3 a page", faults: { page_cap: 3 }, calls: [40, 42, 17, 19, 13, 15] },
-  { name: "recorded lists, 25 a page", faults: { page_cap: 25 }, calls: [8, 42, 8, 10, 4, 6] },
-  { name: "bare lists by page[number] only", faults: { list_style: "bare" }, calls: [8, 42, 8, 10, 4, 6] },
+  { name: "recorded lists, 3 a page", faults: { page_cap: 3, ...ignored }, calls: [40, 42, 18, 20, 14, 16] },
+  { name: "recorded lists, 25 a page", faults: { page_cap: 25, ...ignored }, calls: [8, 42, 9, 11, 5, 7] },
+  {
+    name: "bare lists by page[number] only",
+    faults: { list_style: "bare", ...ignored },
+    calls: [8, 42, 9, 11, 5, 7],
+  },
   {
     name: "a proxy that drops page[number] (recorded lists)",
-    faults: {},
+    faults: ignored,
     proxy: { dropParams: ["page[number]"] },
-    calls: [15, 42, 10, 12, 6, 8],
+    calls: [15, 42, 11, 13, 7, 9],
   },
   {
     name: "no Version header (a proxy drops it): the older request shape",
-    faults: {},
+    faults: ignored,
     proxy: { dropHeaders: ["version"] },
-    calls: [15, 42, 10, 12, 6, 8],
+    calls: [15, 42, 11, 13, 7, 9],
   },
   {
     name: "a proxy renaming outputs_count to outputs_total",
-    faults: {},
+    faults: ignored,
     proxy: { body: everyResource("concierge_requests", renamed("outputs_count", "outputs_total")) },
-    calls: [15, 42, 10, 12, 6, 8],
+    calls: [15, 42, 11, 13, 7, 9],
   },
   {
     // Each list is read twice (page 2 repeats page 1, which held fewer than the 500 asked) and
@@ -142,8 +156,28 @@ const modes: Mode[] = [
     // its first page holds every one, so no second is asked); the lookups by external_id and
     // the export's list of requests hold fewer than Bitex's default page (10).
     name: "a server that ignores every paging parameter (the whole list on each call)",
+    faults: { list_style: "unpaged", ...ignored },
+    calls: [6, 42, 9, 11, 5, 9],
+  },
+  {
+    // JSON:API's answer to a parameter a server cannot honour: the first read of outputs of
+    // each command costs that refused call, then it lists, as above.
+    name: "recorded lists, include=outputs refused (400)",
+    faults: { includes: "refused" },
+    calls: [15, 42, 11, 13, 7, 9],
+  },
+  // A request's outputs included in its answer: one call each, at any page size.
+  { name: "recorded lists, 10 a page, outputs included", faults: {}, calls: [15, 42, 8, 10, 4, 4] },
+  {
+    name: "recorded lists, 3 a page, outputs included",
+    faults: { page_cap: 3 },
+    calls: [40, 42, 8, 10, 4, 4],
+  },
+  { name: "rich lists, outputs included", faults: { list_style: "rich" }, calls: [3, 40, 8, 10, 4, 3] },
+  {
+    name: "a server that ignores every paging parameter, outputs included",
     faults: { list_style: "unpaged" },
-    calls: [6, 42, 8, 10, 4, 8],
+    calls: [6, 42, 8, 10, 4, 4],
   },
 ];
 
@@ -315,7 +349,7 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     // of more than 10 has no proof (no count agrees, and 10 is a full page of Bitex's default
     // size), so it is refused, and nothing is concluded from it. The quote gate needs no list:
     // each request's outputs relationship names every output, matched to the journal.
-    w = await world();
+    w = await world(ignored);
     const proxy = await rewriteProxy(w.box.url, {
       dropParams: ["page[number]", "page[page]", "page[size]", "page[per_page]"],
     });
@@ -326,7 +360,8 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
       expect(submit.code, submit.stderr).to.equal(0);
       const quote = await w.run(["quote", "payroll.csv", "--wait", "0"], proxy.url);
       expect(quote.code, quote.stderr).to.equal(0);
-      // The report needs every output's figures, which only a listing shows: refused, exit 3.
+      // The report needs every output's figures, which only a listing shows from a server that
+      // does not include a request's outputs in its answer: refused, exit 3.
       const status = await w.run(["status", "payroll.csv"], proxy.url);
       expect(status.code).to.equal(3);
       expect(status.stderr).to.include(`unexpected answer from Bitex (200): ${outputs}`);
@@ -334,6 +369,15 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
       const state = w.box.state();
       expect(state.outputs).to.have.length(32);
       expect(state.requests.map((r) => r.attributes.state)).to.deep.equal(["quoted", "quoted"]);
+      // A server that includes them proves them in the request's own answer: no list needed.
+      w.box.setFaults({ includes: "honoured" });
+      const before = w.box.state().stats.calls;
+      const included = await w.run(["status", "payroll.csv"], proxy.url);
+      // 3: the quotes are not accepted yet ("not there yet"), not a refused list.
+      expect(included.code, included.stderr).to.equal(3);
+      expect(included.stderr).to.not.include("unexpected answer");
+      expect(included.stdout).to.include("32 row(s): 32 payee being checked by Bitex (accepting)");
+      expect(w.box.state().stats.calls - before).to.equal(4);
     } finally {
       await proxy.close();
     }

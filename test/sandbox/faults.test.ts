@@ -141,6 +141,7 @@ describe("sandbox faults", () => {
       fault_seed: 9,
       list_style: "recorded",
       page_cap: null,
+      includes: "honoured",
     });
     expect(await run()).to.equal(first);
   });

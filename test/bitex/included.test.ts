@@ -1,0 +1,118 @@
+/**
+ * A request's outputs in one call (src/bitex/included.ts): taken only when the one answer
+ * proves them whole, listed otherwise, and a server that does not answer `include=outputs`
+ * is asked once.
+ */
+import { expect } from "chai";
+import { readOutputs } from "../../src/batch/lookup.js";
+import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
+import { wholeOutputs } from "../../src/bitex/included.js";
+import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import type { Faults, Sandbox } from "../../src/sandbox/index.js";
+import { Api, startTestSandbox } from "../sandbox/helpers.js";
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+describe("bitex client: a request's outputs included in its answer", () => {
+  let sandbox: Sandbox;
+  let client: BitexClient;
+  afterEach(async () => {
+    client.close();
+    await sandbox.close();
+  });
+
+  /** Request 1 with 23 outputs, request 2 with 2, recorded lists of 10 a page. */
+  async function start(faults: Partial<Faults> = {}) {
+    sandbox = await startTestSandbox({ faults: { list_style: "recorded", page_cap: 10, ...faults } });
+    const api = new Api(sandbox);
+    await api.createRequest();
+    await api.createRequest();
+    for (let i = 1; i <= 23; i++) await api.createOutput({ request: "1", amount: i });
+    for (let i = 1; i <= 2; i++) await api.createOutput({ request: "2", amount: i });
+    client = createBitexClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, concurrency: 1, rate: 1000 });
+  }
+  const calls = () => sandbox.state().stats.calls;
+  const idsOf = (outputs: readonly ConciergeOutput[] | null) => outputs?.map((output) => output.id) ?? null;
+
+  it("honoured: every output in one call, with what a listing shows of each", async () => {
+    await start();
+    const before = calls();
+    const included = await client.includedOutputs("1");
+    expect(idsOf(included)).to.deep.equal(range(1, 23));
+    expect(calls() - before).to.equal(1);
+    expect(await readOutputs(client, "1")).to.deep.equal(included);
+    expect(calls() - before).to.equal(2);
+    expect(await client.listOutputs("1")).to.deep.equal(included);
+  });
+
+  for (const includes of ["ignored", "refused"] as const) {
+    it(`${includes}: readOutputs lists instead, and the parameter is not asked again`, async () => {
+      await start({ includes });
+      const before = calls();
+      expect(idsOf(await readOutputs(client, "1"))).to.deep.equal(range(1, 23));
+      // The answer that does not include them, then pages of 10, 10 and 3 and the empty page
+      // that ends a list of only data.
+      expect(calls() - before).to.equal(5);
+      expect(idsOf(await readOutputs(client, "2"))).to.deep.equal(["24", "25"]);
+      expect(calls() - before).to.equal(7);
+      expect(await client.includedOutputs("1")).to.equal(null);
+      expect(calls() - before).to.equal(7);
+    });
+  }
+
+  it("reads started while the first is in flight wait for what it shows: one refused call in all", async () => {
+    await start({ includes: "refused" });
+    const before = calls();
+    const both = await Promise.all([client.includedOutputs("1"), client.includedOutputs("2")]);
+    expect(both).to.deep.equal([null, null]);
+    expect(calls() - before).to.equal(1);
+  });
+
+  it("a request without outputs says nothing of the server: it is asked again", async () => {
+    await start({ includes: "ignored" });
+    await new Api(sandbox).createRequest();
+    expect(await client.includedOutputs("3")).to.deep.equal([]);
+    expect(idsOf(await client.includedOutputs("1"))).to.equal(null);
+    // 3 requests and 25 outputs created, then the two reads.
+    expect(calls()).to.equal(3 + 25 + 2);
+  });
+
+  it("once a server answered whole, a later answer that is not is listed that once and the next asked again", async () => {
+    await start();
+    expect(idsOf(await client.includedOutputs("2"))).to.deep.equal(["24", "25"]);
+    await new Api(sandbox).control("POST", "faults", { includes: "ignored" });
+    expect(await client.includedOutputs("1")).to.equal(null);
+    await new Api(sandbox).control("POST", "faults", { includes: "honoured" });
+    expect(idsOf(await client.includedOutputs("1"))).to.deep.equal(range(1, 23));
+  });
+});
+
+describe("wholeOutputs: the one answer proves every output of the request", () => {
+  const request = (ids: string[] | null, count = ids?.length ?? 0) =>
+    ({ id: "1", state: "quoted", outputs_count: count, outputs_ids: ids }) as unknown as ConciergeRequest;
+  const output = (id: string, requestId: string | null = "1") =>
+    ({ id, request_id: requestId, state: "accepted" }) as ConciergeOutput;
+  const all = [output("5"), output("6"), output("7")];
+
+  it("every named output included, no other: taken", () => {
+    expect(wholeOutputs(request(["5", "6", "7"]), all)).to.deep.equal(all);
+    expect(wholeOutputs(request(["7", "5", "6"]), all)).to.deep.equal(all);
+    expect(wholeOutputs(request([]), [])).to.deep.equal([]);
+  });
+
+  const refused: Array<[string, ConciergeRequest, ConciergeOutput[]]> = [
+    ["nothing included (the parameter ignored)", request(["5", "6", "7"]), []],
+    ["one named output missing", request(["5", "6", "7"]), all.slice(0, 2)],
+    ["an output the relationship does not name", request(["5", "6"]), all],
+    ["one output twice", request(["5", "6", "7"]), [output("5"), output("5"), output("7")]],
+    ["fewer ids than the count", request(["5", "6", "7"], 4), all],
+    ["an id named twice", request(["5", "6", "6"]), all],
+    ["no relationship", request(null, 3), all],
+    ["an output of another request", request(["5", "6", "7"]), [output("5"), output("6"), output("7", "2")]],
+  ];
+  for (const [what, req, included] of refused) {
+    it(`${what}: not taken`, () => {
+      expect(wholeOutputs(req, included)).to.equal(null);
+    });
+  }
+});
