@@ -11,7 +11,7 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { EXPORT_TOTALS_TITLE } from "../../src/export/summary-sheet.js";
 import { MONEY_RULE } from "../../src/report/money.js";
-import { type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { type Includes, type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
 
@@ -387,11 +387,12 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
   });
 
   it("pages through lists longer than a page: every request read, none stopped early, outputs of every page", async () => {
-    // Written for rich lists, the default before the recorded style (whose counts are below).
+    // Written for rich lists, the default before the recorded style (whose counts are below),
+    // from a server that does not include a request's outputs in its answer: they are listed.
     const paged = await startSandbox({
       port: 0,
       seed: pagedSeed(),
-      faults: { rate_limit: 0, list_style: "rich" },
+      faults: { rate_limit: 0, list_style: "rich", includes: "ignored" },
     });
     try {
       const result = await runCli(
@@ -418,8 +419,9 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
       const { rows } = await readRows(join(dir, "paged.csv"));
       // Created Nov 3 (600, page 2), Nov 11 (1203, page 3), Nov 20 (5, page 1): by time, not by page.
       expect([...new Set(rows.map((row) => row[0]))]).to.deep.equal(["600", "1203", "5"]);
-      // Three pages of requests, two of request 600's outputs, one each for 5 and 1203.
-      expect(paged.state().stats.calls).to.equal(3 + 2 + 1 + 1);
+      // Three pages of requests, the read that did not include outputs, two pages of request
+      // 600's outputs, one each for 5 and 1203.
+      expect(paged.state().stats.calls).to.equal(3 + 1 + 2 + 1 + 1);
     } finally {
       await paged.close();
     }
@@ -674,20 +676,37 @@ describe("export in each list style (paged world, Buenos Aires)", function () {
     { currency: "CLP", side: "receive", state: "settled", rows: 602, amount: "781700" },
   ];
 
-  const styles: Array<{ faults: { list_style: ListStyle; page_cap?: number }; calls: number }> = [
+  type Style = { list_style: ListStyle; page_cap?: number; includes?: Includes };
+  // From a server that does not include a request's outputs in its answer, each listing style
+  // in turn: the first read that asks for them, then the listings.
+  const ignored = "ignored" as const;
+  const styles: Array<{ faults: Style; calls: number }> = [
     // Pages of 500: three of requests, two of 600's outputs, one each for 5 and 1203.
-    { faults: { list_style: "rich" }, calls: 3 + 2 + 1 + 1 },
+    { faults: { list_style: "rich", includes: ignored }, calls: 3 + 1 + 2 + 1 + 1 },
     // ceil(n / cap) pages, then the empty page that proves the end: requests, 600's outputs, 5's and 1203's.
-    { faults: { list_style: "bare", page_cap: 25 }, calls: 49 + 1 + (24 + 1) + 2 + 2 },
-    { faults: { list_style: "bare", page_cap: 10 }, calls: 121 + 1 + (60 + 1) + 2 + 2 },
+    { faults: { list_style: "bare", page_cap: 25, includes: ignored }, calls: 49 + 1 + 1 + (24 + 1) + 2 + 2 },
+    {
+      faults: { list_style: "bare", page_cap: 10, includes: ignored },
+      calls: 121 + 1 + 1 + (60 + 1) + 2 + 2,
+    },
     // Bitex's own page[page]/page[per_page]: the default emulator (10 a page), and caps 3 and 25.
-    { faults: { list_style: "recorded" }, calls: 121 + 1 + (60 + 1) + 2 + 2 },
-    { faults: { list_style: "recorded", page_cap: 3 }, calls: 401 + 1 + (200 + 1) + 2 + 2 },
-    { faults: { list_style: "recorded", page_cap: 25 }, calls: 49 + 1 + (24 + 1) + 2 + 2 },
+    { faults: { list_style: "recorded", includes: ignored }, calls: 121 + 1 + 1 + (60 + 1) + 2 + 2 },
+    {
+      faults: { list_style: "recorded", page_cap: 3, includes: ignored },
+      calls: 401 + 1 + 1 + (200 + 1) + 2 + 2,
+    },
+    {
+      faults: { list_style: "recorded", page_cap: 25, includes: ignored },
+      calls: 49 + 1 + 1 + (24 + 1) + 2 + 2,
+    },
+    // Each request's outputs included in its answer (the emulator's default): one read each.
+    { faults: { list_style: "recorded" }, calls: 121 + 1 + 3 },
+    { faults: { list_style: "rich" }, calls: 3 + 3 },
   ];
   for (const { faults, calls } of styles) {
-    const name =
-      faults.list_style === "rich" ? "rich" : `${faults.list_style}, ${faults.page_cap ?? 10} a page`;
+    const name = `${faults.list_style === "rich" ? "rich" : `${faults.list_style}, ${faults.page_cap ?? 10} a page`}${
+      faults.includes === ignored ? "" : ", outputs included"
+    }`;
     it(`${name}: the same ${EXPECTED.length} rows, in order, and the same totals`, async () => {
       const dir = await tempDir();
       const paged = await startSandbox({ port: 0, seed: pagedSeed(), faults: { rate_limit: 0, ...faults } });
