@@ -21,6 +21,8 @@ export interface EmulatorOptions {
    */
   listStyle?: "rich" | "recorded" | "bare" | "unpaged";
   pageCap?: number;
+  /** `--includes`: what a request read with `?include=outputs` gets (the emulator's default: honoured). */
+  includes?: "honoured" | "ignored" | "refused";
 }
 
 export interface Faults {
@@ -63,6 +65,7 @@ export class Emulator {
       "--list-style",
       options.listStyle ?? "rich",
       ...(options.pageCap === undefined ? [] : ["--page-cap", String(options.pageCap)]),
+      ...(options.includes === undefined ? [] : ["--includes", options.includes]),
     ];
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
