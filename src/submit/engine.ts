@@ -31,6 +31,7 @@ import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, PlannedRequest, RowOutcome, ValidRow } from "../model.js";
+import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { Feeder } from "./feeder.js";
 import { earlierLandingUntil, pendingOutcome, refuseOtherBatch, settledEarlier } from "./outcomes.js";
 import {
@@ -116,10 +117,17 @@ const now = () => new Date().toISOString();
 const DEFAULT_WATCH_EVERY = 256;
 /** Items a page of Bitex's lists holds by default (its JSON:API code): the fewest a listing reads a call. */
 const BITEX_PAGE_SIZE = 10;
+/**
+ * A request read with its outputs included carries every output in one call: taken for many
+ * unknown outputs only where a listing of the client's page size (500) would be, so that it
+ * moves no more bytes than a server that pages by 500 makes the listing move.
+ */
+const INCLUDED_PAGE = MAX_PAGE_SIZE;
 
 /** A request's outputs this run could not account for, read one by one (readByIds). */
 interface ReadByIds {
-  request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
+  /** The request as read for these outputs; undefined when its count must be read after them. */
+  request?: Awaited<ReturnType<SubmitApi["getRequest"]>>;
   unknown: ConciergeOutput[];
   /** The outputs a listing would have shown: every output the request names. */
   listedCount: number;
@@ -353,8 +361,10 @@ class Run implements RequestRun, WatchedRun {
    * The outputs of the request this run cannot account for, read one by one: the request
    * names every output (its `outputs` relationship, as many as its count), so those it does
    * not know are all a listing could add. Taken when that costs fewer calls than listing
-   * every output (a few unclear creates in a large request); null otherwise, or when the
-   * request does not name its outputs: then the caller lists.
+   * every output (a few unclear creates in a large request). Many unknown: every output in
+   * one call where the server includes them in the request's answer (included.ts; its count
+   * is then read again after them, as after a listing). null otherwise, or when the request
+   * does not name its outputs: then the caller lists.
    */
   private async readByIds(requestId: string): Promise<ReadByIds | null> {
     const { api } = this.options;
@@ -363,14 +373,19 @@ class Run implements RequestRun, WatchedRun {
     const ids = request.outputs_ids;
     if (!ids || ids.length !== request.outputs_count || new Set(ids).size !== ids.length) return null;
     const unknownIds = ids.filter((id) => !this.accounted.has(id));
-    const pageSize = Math.max(api.listPageSize?.() ?? 0, BITEX_PAGE_SIZE);
     // A listing: its pages, the empty page that may end it, and the request read after it.
-    if (unknownIds.length > Math.ceil(ids.length / pageSize) + 1) return null;
-    const getOutput = api.getOutput;
-    const unknown = await Promise.all(unknownIds.map((id) => getOutput(id)));
+    const cheaper = (pageSize: number) => unknownIds.length <= Math.ceil(ids.length / pageSize) + 1;
     // An output of another request is never this batch's (as in a listing).
-    const own = unknown.filter((output) => output.request_id === null || output.request_id === requestId);
-    return { request, unknown: own, listedCount: ids.length - unknownIds.length + own.length };
+    const own = (outputs: ConciergeOutput[]) =>
+      outputs.filter((output) => output.request_id === null || output.request_id === requestId);
+    if (!cheaper(INCLUDED_PAGE) && api.includedOutputs) {
+      const included = await api.includedOutputs(requestId);
+      if (included) return { unknown: own(included), listedCount: own(included).length };
+    }
+    if (!cheaper(Math.max(api.listPageSize?.() ?? 0, BITEX_PAGE_SIZE))) return null;
+    const getOutput = api.getOutput;
+    const unknown = own(await Promise.all(unknownIds.map((id) => getOutput(id))));
+    return { request, unknown, listedCount: ids.length - unknownIds.length + unknown.length };
   }
 
   /** Guards the one step that can pay twice: sending rows that the listing did not show. */

@@ -17,7 +17,7 @@ export type SubmitApi = Pick<
   BitexClient,
   "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
 > &
-  Partial<Pick<BitexClient, "getOutput" | "listPageSize">>;
+  Partial<Pick<BitexClient, "getOutput" | "listPageSize" | "includedOutputs">>;
 
 /** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
 export interface Ensured {

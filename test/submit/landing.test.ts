@@ -33,8 +33,11 @@ interface Send {
   refused: boolean;
 }
 
-/** What a test says of one create: refuse it (unclear) or pass it on. */
-type Decide = (args: CreateArgs, nth: number) => "refuse" | "pass";
+/**
+ * What a test says of one create: refuse it (unclear, it never reaches the server), pass it
+ * on, or drop it (it lands, and its answer is the same unclear refusal).
+ */
+type Decide = (args: CreateArgs, nth: number) => "refuse" | "pass" | "drop";
 
 interface Scene {
   sends: Send[];
@@ -66,19 +69,24 @@ describe("submit engine: late commits while unclear creates settle on their own 
 
   /**
    * The client with creates held CREATE_MS and refused as `decide` says, without `getOutput`
-   * when `listOnly` (the engine then lists the request's outputs and reads its count after).
+   * when `listOnly` (the engine then lists the request's outputs and reads its count after);
+   * with `included`, the request's outputs are also read in one call (afterList after it too);
+   * `beforeRead` runs before each read of a request.
    */
   function api(
     scene: Scene,
     decide: Decide,
-    hooks: { afterList?: () => Promise<void> } = {},
+    hooks: { afterList?: () => Promise<void>; included?: string[]; beforeRead?: () => Promise<void> } = {},
     listOnly = false,
   ) {
     let creates = 0;
     const wrapped: SubmitApi = {
       findRequestsByExternalId: (externalId) => client.findRequestsByExternalId(externalId),
       createRequest: (input) => client.createRequest(input),
-      getRequest: (id) => client.getRequest(id),
+      getRequest: async (id) => {
+        await hooks.beforeRead?.();
+        return client.getRequest(id);
+      },
       listPageSize: () => client.listPageSize(),
       ...(listOnly ? {} : { getOutput: (id: string) => client.getOutput(id) }),
       listOutputs: async (requestId) => {
@@ -86,6 +94,16 @@ describe("submit engine: late commits while unclear creates settle on their own 
         await hooks.afterList?.();
         return listed;
       },
+      ...(hooks.included
+        ? {
+            includedOutputs: async (requestId: string) => {
+              const included = await client.includedOutputs(requestId);
+              hooks.included?.push(requestId);
+              await hooks.afterList?.();
+              return included;
+            },
+          }
+        : {}),
       createOutput: async (args) => {
         const send: Send = {
           instruction: args.withdrawalInstructionId ?? "",
@@ -96,7 +114,9 @@ describe("submit engine: late commits while unclear creates settle on their own 
         scene.sends.push(send);
         await sleep(CREATE_MS);
         try {
-          if (decide(args, creates++) === "refuse") {
+          const decision = decide(args, creates++);
+          if (decision === "drop") await client.createOutput(args);
+          if (decision !== "pass") {
             send.refused = true;
             throw unclear();
           }
@@ -195,6 +215,76 @@ describe("submit engine: late commits while unclear creates settle on their own 
     expect(landedAt).to.be.below(refusedLater.done + SETTLE);
     // ...so the count disagreed with that reading: the first row waited for the later row's delay.
     const again = at.sends.filter((s) => s.instruction === first.withdrawalInstructionId)[1] as Send;
+    expect(again.at).to.be.at.least(refusedLater.done + SETTLE);
+  });
+
+  it("many outputs landed unanswered, read in one call with the request: a create landing between that answer and the count read after it is read again at its delay, then the lost row is sent once", async () => {
+    const SETTLE = 1_500;
+    const { rows } = await tenRows();
+    const lost = rows[0] as ValidRow;
+    const early = rows.slice(1, 5);
+    const later = rows[8] as ValidRow;
+    const at = scene();
+    const included: string[] = [];
+    const held = new Map<string, CreateArgs>();
+    let landedAt = -1;
+    const delayPassed = () => {
+      const first = at.sends.find((s) => s.refused);
+      return first !== undefined && at.elapsed() >= first.done + SETTLE;
+    };
+    const land = async (row: ValidRow) => {
+      const args = held.get(row.withdrawalInstructionId);
+      held.delete(row.withdrawalInstructionId);
+      if (args) await client.createOutput(args);
+    };
+    const wrapped = api(
+      at,
+      (args) => {
+        const id = args.withdrawalInstructionId;
+        const row = rows.find((r) => r.withdrawalInstructionId === id) as ValidRow;
+        const first = !at.sends.some((s) => s.refused && s.instruction === id);
+        if (row === lost && first) return "refuse"; // never reaches the server
+        if ((early.includes(row) || row === later) && first) {
+          held.set(id, args); // reaches the server later, when the test says
+          return "refuse";
+        }
+        return "pass";
+      },
+      {
+        included,
+        // Four land right before the first reading after the lost row's delay: four outputs
+        // it cannot account for, read with the request in one call...
+        beforeRead: async () => {
+          if (delayPassed()) for (const row of early) await land(row);
+        },
+        // ...and the later row's lands after that answer, before the request's count is read.
+        afterList: async () => {
+          if (landedAt >= 0 || !delayPassed() || held.size !== 1) return;
+          await land(later);
+          landedAt = at.elapsed();
+        },
+      },
+    );
+    const { result, journal } = await run(rows, wrapped, SETTLE, at);
+
+    expect(result.stopped).to.equal(null);
+    expect(perInstruction(box)).to.deep.equal(rows.map((row) => [row.withdrawalInstructionId, 1]).sort());
+    for (const row of [...early, later]) {
+      expect(createdVia(journal, row.line), `line ${row.line}`).to.deep.equal(["reconciled"]);
+      expect(intents(journal, row.line), `line ${row.line}`).to.equal(1);
+    }
+    // Four unknown outputs in a request of ten: reading them one by one would cost more than
+    // a listing of 500 a page, so they came with the request, in one call.
+    expect(included).to.deep.equal(["1"]);
+    expect(landedAt).to.be.above(0);
+    // The count read after that answer disagreed with it: the lost row waited for the later
+    // row's delay, then was sent again, once.
+    expect(createdVia(journal, lost.line)).to.deep.equal(["response"]);
+    expect(intents(journal, lost.line)).to.equal(2);
+    const refusedLater = at.sends.find(
+      (s) => s.refused && s.instruction === later.withdrawalInstructionId,
+    ) as Send;
+    const again = at.sends.filter((s) => s.instruction === lost.withdrawalInstructionId)[1] as Send;
     expect(again.at).to.be.at.least(refusedLater.done + SETTLE);
   });
 
