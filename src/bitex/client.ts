@@ -5,6 +5,7 @@
  * and the caller reconciles by listing outputs (docs/design.md section 6).
  */
 import { encodeJson, parseJson } from "../wire/json.js";
+import { arrayElements, rootMembers } from "../wire/json-spans.js";
 import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { ConfigError } from "./failure.js";
@@ -18,7 +19,7 @@ import {
   type ConciergeOutput,
   type ConciergeRequest,
   DecodeError,
-  decodeIncluded,
+  includedResource,
   decodeOne,
   decodePage,
   type Loose,
@@ -229,6 +230,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     call: GateCall,
     decode: (document: unknown) => T,
     actingAs?: string,
+    read: (text: string) => unknown = readDocument,
   ): Promise<T> {
     const request = label(method, path);
     const controller = new AbortController();
@@ -277,7 +279,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     // A delete's answer has no body (recorded 204).
     if (method === "DELETE") return decode(undefined);
     try {
-      return decode(scrub(parseJson(text, MONEY_ATTRIBUTES)));
+      return decode(read(text));
     } catch (error) {
       if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request);
       if (error instanceof SyntaxError) throw badResponse(status, "the body is not JSON", sent, request);
@@ -292,6 +294,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     body: unknown,
     decode: (document: unknown) => T,
     actingAs?: string,
+    read?: (text: string) => unknown,
   ): Promise<T> {
     const text = body === undefined ? undefined : encodeJson(body);
     for (let n = 1; ; n++) {
@@ -299,7 +302,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       try {
         return await gate.run((signal, call) => {
           admitted = call;
-          return attempt(method, path, text, signal, call, decode, actingAs);
+          return attempt(method, path, text, signal, call, decode, actingAs, read);
         });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -411,10 +414,17 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   async function askIncluded(requestId: string): Promise<ConciergeOutput[] | null> {
     let answer: { request: ConciergeRequest; included: ConciergeOutput[] };
     try {
-      answer = await call("GET", `/concierge_requests/${id(requestId)}?include=outputs`, undefined, (d) => ({
-        request: requestOf(d),
-        included: decodeIncluded(d, "concierge_request_outputs").map(asOutput),
-      }));
+      answer = await call(
+        "GET",
+        `/concierge_requests/${id(requestId)}?include=outputs`,
+        undefined,
+        (parts) => {
+          const { document, included } = parts as { document: unknown; included: ConciergeOutput[] };
+          return { request: requestOf(document), included };
+        },
+        undefined,
+        readIncludedOutputs,
+      );
     } catch (error) {
       if (!(error instanceof ApiError && (error.status === 400 || error.status === 422))) throw error;
       includesOutputs = false;
@@ -453,6 +463,33 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       );
     }
     return url.searchParams;
+  }
+
+  /** A 2xx body as data: exact money, and the key removed wherever the server echoed it. */
+  function readDocument(text: string): unknown {
+    return scrub(parseJson(text, MONEY_ATTRIBUTES));
+  }
+
+  /**
+   * A request's answer with its outputs included, read a member and an element at a time
+   * (json-spans.ts), so that the whole document's tree is never alive with every output
+   * decoded: the request (the other members), and each included output decoded as it comes.
+   */
+  function readIncludedOutputs(text: string): { document: unknown; included: ConciergeOutput[] } {
+    const document: Record<string, unknown> = {};
+    const included: ConciergeOutput[] = [];
+    for (const [name, span] of rootMembers(text)) {
+      if (name !== "included") {
+        document[name] = readDocument(text.slice(...span));
+        continue;
+      }
+      if (text[span[0]] !== "[") throw new DecodeError("`included` is not a list");
+      for (const element of arrayElements(text, span)) {
+        const resource = includedResource(readDocument(text.slice(...element)), "concierge_request_outputs");
+        if (resource) included.push(asOutput(resource));
+      }
+    }
+    return { document, included };
   }
 
   const requestOf = (d: unknown) => asRequest(decodeOne(d, "concierge_requests"));

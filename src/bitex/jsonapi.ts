@@ -107,14 +107,11 @@ export function decodeOne(document: unknown, type?: string): Loose {
 }
 
 /**
- * The resources of `type` a compound document carries in `included` (JSON:API), flattened;
- * none when it has no `included`. A resource of another type there is not ours to read.
+ * One element of a compound document's `included` list (JSON:API), flattened when it is a
+ * resource of `type`; null for one of another type, which is not ours to read.
  */
-export function decodeIncluded(document: unknown, type: string): Loose[] {
-  const included = isObject(document) ? document.included : undefined;
-  if (included === undefined) return [];
-  if (!Array.isArray(included)) throw new DecodeError("`included` is not a list");
-  return included.filter((item) => isObject(item) && item.type === type).map((item) => flatten(item, type));
+export function includedResource(item: unknown, type: string): Loose | null {
+  return isObject(item) && item.type === type ? flatten(item, type) : null;
 }
 
 export function decodePage(document: unknown, type?: string): Page<Loose> {

@@ -87,6 +87,51 @@ describe("bitex client: a request's outputs included in its answer", () => {
   });
 });
 
+describe("bitex client: an answer with outputs included, read a part at a time", () => {
+  /** A client whose every call gets `body` (status 200). */
+  const answering = (body: string) =>
+    createBitexClient({
+      baseUrl: "http://127.0.0.1:9/api",
+      apiKey: "sk-secret-key",
+      concurrency: 1,
+      rate: 100_000,
+      transport: {
+        send: async (request) => {
+          request.onSent?.();
+          return { status: 200, headers: { get: () => null }, bodyText: body };
+        },
+        close: () => undefined,
+      },
+    });
+  const output = (id: string, attributes: string) =>
+    `{"type":"concierge_request_outputs","id":"${id}","attributes":{"state":"accepted",${attributes}},"relationships":{"request":{"data":{"type":"concierge_requests","id":"7"}}}}`;
+  const request = (ids: string[]) =>
+    `{"type":"concierge_requests","id":"7","attributes":{"state":"quoted","outputs_count":${ids.length}},"relationships":{"outputs":{"data":[${ids.map((id) => `{"type":"concierge_request_outputs","id":"${id}"}`).join(",")}]}}}`;
+
+  it("exact money, the key echoed back removed, resources of other types left out", async () => {
+    const body = `{"data":${request(["1", "2"])},"included":[${output("1", '"amount":12345678901234567.89,"budget":null')},{"type":"users","id":"9","attributes":{}},${output("2", '"amount":1e-8,"note":"sk-secret-key"')}]}`;
+    const client = answering(body);
+    const included = await client.includedOutputs("7");
+    expect(included?.map((o) => [o.id, o.amount, o.request_id])).to.deep.equal([
+      ["1", "12345678901234567.89", "7"],
+      ["2", "0.00000001", "7"],
+    ]);
+    expect(JSON.stringify(included)).to.not.include("sk-secret-key");
+  });
+
+  it("an answer that is not one JSON object is a bad response, as any other", async () => {
+    const client = answering(`{"data":${request(["1"])},"included":[${output("1", '"amount":1')},]}`);
+    const error = await client.includedOutputs("7").then(
+      () => expect.fail("expected a refusal"),
+      (e: unknown) => e as { kind: string; detail: string },
+    );
+    expect([error.kind, error.detail]).to.deep.equal([
+      "bad_response",
+      "unexpected answer from Bitex (200): the body is not JSON",
+    ]);
+  });
+});
+
 describe("wholeOutputs: the one answer proves every output of the request", () => {
   const request = (ids: string[] | null, count = ids?.length ?? 0) =>
     ({ id: "1", state: "quoted", outputs_count: count, outputs_ids: ids }) as unknown as ConciergeRequest;
