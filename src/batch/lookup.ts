@@ -20,8 +20,9 @@ export async function requestsByExternalId(
 /**
  * Every output of the request, in one call where the server includes them whole in the
  * request's answer (BitexClient.includedOutputs), else listed. For reads that want the
- * outputs' contents (the quote's figures, the final states); the submit engine, settling what
- * landed, lists.
+ * outputs' contents (the quote's figures, the final states). The submit engine, settling what
+ * landed, lists, or asks includedOutputs itself where many outputs are unknown (readByIds),
+ * then reads the request's count again after that answer.
  */
 export async function readOutputs(
   api: Pick<BitexClient, "listOutputs"> & Partial<Pick<BitexClient, "includedOutputs">>,

@@ -176,6 +176,20 @@ const MEDIA_TYPE = "application/vnd.api+json";
  */
 export const API_VERSION = "2.0";
 
+/**
+ * A read with `include=outputs` that the listing reads instead: the parameter refused (400, or
+ * Bitex's 422), or no usable answer after the retries (a timeout, a server error, a broken
+ * connection, a body that does not decode). One answer holding every output of a large request
+ * may be more than a server or its proxy draws up in time, where the listing's pages are not,
+ * and the listing proves what it reads on its own. A failure a listing meets too (the key, an
+ * edge block, a signal, an unknown request) is thrown.
+ */
+function listInstead(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  if (error.status === 400 || error.status === 422) return true;
+  return ["timeout", "server", "network", "bad_response"].includes(error.kind);
+}
+
 export function createBitexClient(options: BitexClientOptions): BitexClient {
   checkApiUrl(options.baseUrl);
   const { apiKey } = options;
@@ -391,8 +405,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   }
 
   /**
-   * BitexClient.includedOutputs. A server that refuses the parameter (400, or Bitex's 422) or
-   * first answers without proving a request's outputs whole is not asked again.
+   * BitexClient.includedOutputs. A server that refuses the parameter (400, or Bitex's 422),
+   * gives no usable answer to it (listInstead) or first answers without proving a request's
+   * outputs whole is not asked again.
    */
   async function includedOutputs(requestId: string): Promise<ConciergeOutput[] | null> {
     while (includesOutputs === null && includeProbe !== null) await includeProbe;
@@ -426,7 +441,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         readIncludedOutputs,
       );
     } catch (error) {
-      if (!(error instanceof ApiError && (error.status === 400 || error.status === 422))) throw error;
+      if (!listInstead(error)) throw error;
       includesOutputs = false;
       return null;
     }

@@ -5,9 +5,15 @@
  */
 import { expect } from "chai";
 import { readOutputs } from "../../src/batch/lookup.js";
-import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
+import { type BitexClient, type BitexClientOptions, createBitexClient } from "../../src/bitex/client.js";
 import { wholeOutputs } from "../../src/bitex/included.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import {
+  createFetchTransport,
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+} from "../../src/bitex/transport.js";
 import type { Faults, Sandbox } from "../../src/sandbox/index.js";
 import { Api, startTestSandbox } from "../sandbox/helpers.js";
 
@@ -22,14 +28,15 @@ describe("bitex client: a request's outputs included in its answer", () => {
   });
 
   /** Request 1 with 23 outputs, request 2 with 2, recorded lists of 10 a page. */
-  async function start(faults: Partial<Faults> = {}) {
+  async function start(faults: Partial<Faults> = {}, options: Partial<BitexClientOptions> = {}) {
     sandbox = await startTestSandbox({ faults: { list_style: "recorded", page_cap: 10, ...faults } });
     const api = new Api(sandbox);
     await api.createRequest();
     await api.createRequest();
     for (let i = 1; i <= 23; i++) await api.createOutput({ request: "1", amount: i });
     for (let i = 1; i <= 2; i++) await api.createOutput({ request: "2", amount: i });
-    client = createBitexClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, concurrency: 1, rate: 1000 });
+    const { url: baseUrl, apiKey } = sandbox;
+    client = createBitexClient({ baseUrl, apiKey, concurrency: 1, rate: 1000, ...options });
   }
   const calls = () => sandbox.state().stats.calls;
   const idsOf = (outputs: readonly ConciergeOutput[] | null) => outputs?.map((output) => output.id) ?? null;
@@ -85,6 +92,50 @@ describe("bitex client: a request's outputs included in its answer", () => {
     await new Api(sandbox).control("POST", "faults", { includes: "honoured" });
     expect(idsOf(await client.includedOutputs("1"))).to.deep.equal(range(1, 23));
   });
+
+  // No usable answer to the read: a request of many outputs may be too large to draw up in one
+  // answer before a proxy's or the client's timeout, where the listing's pages come back. The
+  // listing proves the outputs on its own (paging.ts), so the read falls back to it and the
+  // parameter is not asked again: a run must not stop, every time, on a read a listing does.
+  const failures: Array<[string, (request: HttpRequest) => Promise<HttpResponse>]> = [
+    [
+      "a server error (503, a router's timeout page)",
+      async () => ({
+        status: 503,
+        headers: new Headers({ "content-type": "text/html" }),
+        bodyText: "<html><body>Application error: request timeout</body></html>",
+      }),
+    ],
+    [
+      "no answer before the client's timeout",
+      (request) =>
+        new Promise((_, reject) => {
+          request.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+        }),
+    ],
+  ];
+  for (const [what, fail] of failures) {
+    it(`${what}: readOutputs lists instead, and the parameter is not asked again`, async () => {
+      const inner = createFetchTransport({ concurrency: 1 });
+      let asked = 0;
+      const transport: Transport = {
+        send: (request) => {
+          if (!request.url.includes("include=")) return inner.send(request);
+          asked++;
+          return fail(request);
+        },
+        close: () => inner.close(),
+      };
+      const policy = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
+      await start({}, { timeoutMs: 1_000, policy, transport });
+      const listed = (await readOutputs(client, "1")).map((output) => output.id);
+      expect(listed).to.deep.equal(range(1, 23));
+      // Both attempts of the one read that asked; none after it.
+      expect(asked).to.equal(2);
+      expect(await client.includedOutputs("1")).to.equal(null);
+      expect(asked).to.equal(2);
+    });
+  }
 });
 
 describe("bitex client: an answer with outputs included, read a part at a time", () => {
