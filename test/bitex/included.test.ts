@@ -140,7 +140,7 @@ describe("bitex client: a request's outputs included in its answer", () => {
 
 describe("bitex client: an answer with outputs included, read a part at a time", () => {
   /** A client whose every call gets `body` (status 200). */
-  const answering = (body: string) =>
+  const answering = (body: string, sent: string[] = []) =>
     createBitexClient({
       baseUrl: "http://127.0.0.1:9/api",
       apiKey: "sk-secret-key",
@@ -148,6 +148,7 @@ describe("bitex client: an answer with outputs included, read a part at a time",
       rate: 100_000,
       transport: {
         send: async (request) => {
+          sent.push(request.url);
           request.onSent?.();
           return { status: 200, headers: { get: () => null }, bodyText: body };
         },
@@ -170,16 +171,12 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     expect(JSON.stringify(included)).to.not.include("sk-secret-key");
   });
 
-  it("an answer that is not one JSON object is a bad response, as any other", async () => {
-    const client = answering(`{"data":${request(["1"])},"included":[${output("1", '"amount":1')},]}`);
-    const error = await client.includedOutputs("7").then(
-      () => expect.fail("expected a refusal"),
-      (e: unknown) => e as { kind: string; detail: string },
-    );
-    expect([error.kind, error.detail]).to.deep.equal([
-      "bad_response",
-      "unexpected answer from Bitex (200): the body is not JSON",
-    ]);
+  it("an answer that is not one JSON object: listed instead, and not asked again", async () => {
+    const sent: string[] = [];
+    const client = answering(`{"data":${request(["1"])},"included":[${output("1", '"amount":1')},]}`, sent);
+    expect(await client.includedOutputs("7")).to.equal(null);
+    expect(await client.includedOutputs("7")).to.equal(null);
+    expect(sent).to.deep.equal(["http://127.0.0.1:9/api/concierge_requests/7?include=outputs"]);
   });
 });
 
