@@ -30,7 +30,7 @@ export async function readOutputs(
   named?: ReadonlySet<string>,
 ): Promise<ConciergeOutput[]> {
   const included = await api.includedOutputs?.(requestId);
-  return included ? ofRequest(included, requestId) : requestOutputs(api, requestId, named);
+  return included ? ownOutputs(included, requestId) : requestOutputs(api, requestId, named);
 }
 
 /** Every output of the request; an output of another request is never this batch's. */
@@ -39,9 +39,10 @@ export async function requestOutputs(
   requestId: string,
   named?: ReadonlySet<string>,
 ): Promise<ConciergeOutput[]> {
-  return ofRequest(await api.listOutputs(requestId, named), requestId);
+  return ownOutputs(await api.listOutputs(requestId, named), requestId);
 }
 
-function ofRequest(outputs: ConciergeOutput[], requestId: string): ConciergeOutput[] {
+/** The outputs of the request among `outputs`: one of another request is never this batch's. */
+export function ownOutputs(outputs: ConciergeOutput[], requestId: string): ConciergeOutput[] {
   return outputs.filter((output) => output.request_id === null || output.request_id === requestId);
 }

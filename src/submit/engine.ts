@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
-import { requestOutputs } from "../batch/lookup.js";
+import { ownOutputs, requestOutputs } from "../batch/lookup.js";
 import { paymentOf } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
@@ -375,16 +375,16 @@ class Run implements RequestRun, WatchedRun {
     const unknownIds = ids.filter((id) => !this.accounted.has(id));
     // A listing: its pages, the empty page that may end it, and the request read after it.
     const cheaper = (pageSize: number) => unknownIds.length <= Math.ceil(ids.length / pageSize) + 1;
-    // An output of another request is never this batch's (as in a listing).
-    const own = (outputs: ConciergeOutput[]) =>
-      outputs.filter((output) => output.request_id === null || output.request_id === requestId);
     if (!cheaper(INCLUDED_PAGE) && api.includedOutputs) {
       const included = await api.includedOutputs(requestId);
-      if (included) return { unknown: own(included), listedCount: own(included).length };
+      if (included) {
+        const own = ownOutputs(included, requestId);
+        return { unknown: own, listedCount: own.length };
+      }
     }
     if (!cheaper(Math.max(api.listPageSize?.() ?? 0, BITEX_PAGE_SIZE))) return null;
     const getOutput = api.getOutput;
-    const unknown = own(await Promise.all(unknownIds.map((id) => getOutput(id))));
+    const unknown = ownOutputs(await Promise.all(unknownIds.map((id) => getOutput(id))), requestId);
     return { request, unknown, listedCount: ids.length - unknownIds.length + unknown.length };
   }
 
