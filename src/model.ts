@@ -347,3 +347,6 @@ export type RowOutcome =
     }
   | { status: "failed"; requestId: string; code: string; error: string; at: string }
   | { status: "pending"; requestId: string; code: string; error: string };
+
+/** Each row's outcome by its line: a Map, or one made row by row as it is asked for. */
+export type OutcomeOf = Pick<ReadonlyMap<number, RowOutcome>, "get">;

@@ -5,7 +5,7 @@
 
 import { recordReleased } from "../batch/near-copy.js";
 import { notPaidLines } from "../follow/remaining.js";
-import type { CheckedRow, RowOutcome } from "../model.js";
+import type { CheckedRow, OutcomeOf } from "../model.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
@@ -16,7 +16,7 @@ export interface RemainingInput {
   /** The file read for the batch (the input, or its copy kept when the batch began). */
   source: string;
   checked(): Iterable<CheckedRow>;
-  outcomes: ReadonlyMap<number, RowOutcome>;
+  outcomes: OutcomeOf;
   /** request id → state as last read (empty when no request was read). */
   requestStates: ReadonlyMap<string, string>;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */

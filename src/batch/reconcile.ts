@@ -88,7 +88,12 @@ export function matchOutputs(
 }
 
 /** An output the engine can match safely, or null when the server left out what matching needs. */
-export function toServerOutput(output: ConciergeOutput): ServerOutput | null {
+export function toServerOutput(
+  output: Pick<
+    ConciergeOutput,
+    "id" | "user_id" | "withdrawal_instruction_id" | "port_code" | "amount" | "budget"
+  >,
+): ServerOutput | null {
   if (!output.user_id || !output.withdrawal_instruction_id || !output.port_code) return null;
   if (output.amount === null && output.budget === null) return null;
   return {

@@ -8,9 +8,8 @@
 
 import type { JournalState } from "../batch/journal.js";
 import { outputMatchesRow, toServerOutput } from "../batch/reconcile.js";
-import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import type { ValidRow } from "../model.js";
-import type { RequestView } from "./read.js";
+import type { OutputFacts, RequestView } from "./read.js";
 
 export type GateProblem =
   /** Rows not created yet: `submit` must finish first. */
@@ -35,7 +34,7 @@ function named(items: readonly string[]): string {
 }
 
 /** Lines of the batch that an extra output duplicates, so the operator knows whose payment it is. */
-function duplicatedLines(extra: readonly ConciergeOutput[], rows: readonly ValidRow[]): string[] {
+function duplicatedLines(extra: readonly OutputFacts[], rows: readonly ValidRow[]): string[] {
   return extra.map((output) => {
     const server = toServerOutput(output);
     const row = server && rows.find((candidate) => outputMatchesRow(server, candidate));

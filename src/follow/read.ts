@@ -20,18 +20,29 @@ export interface FollowApi {
   includedOutputs?(requestId: string): Promise<ConciergeOutput[] | null>;
 }
 
+/**
+ * What a view keeps of an output: what matching, the gate and the report read. The decoded
+ * output carries every attribute the server sent (timestamps, anything else), and a view
+ * holds one for each row of the batch until the report is written: at 100,000 rows those
+ * attributes were more than half of `status`'s heap.
+ */
+export type OutputFacts = Pick<
+  ConciergeOutput,
+  "id" | "state" | "port_code" | "amount" | "budget" | "request_id" | "user_id" | "withdrawal_instruction_id"
+>;
+
 export interface RequestView {
   planned: PlannedRequest;
   /** null when the server has no request for this group (nothing of it was ever created). */
   request: ConciergeRequest | null;
   /** Every output the server listed for the request. */
-  outputs: ConciergeOutput[];
+  outputs: OutputFacts[];
   /** line → the row's output on the server. */
-  byLine: Map<number, ConciergeOutput>;
+  byLine: Map<number, OutputFacts>;
   /** Rows with no output on the server. */
   missing: ValidRow[];
   /** Outputs no row of the batch accounts for: someone else added them, or a create landed twice. */
-  extra: ConciergeOutput[];
+  extra: OutputFacts[];
   /** Journaled output ids the listing did not show (the listing is partial, or outputs vanished). */
   unlisted: string[];
   /**
@@ -93,7 +104,12 @@ export async function readRequest(
   api: FollowApi,
   planned: PlannedRequest,
   journal: JournalState,
-  options: { light?: boolean; stale?: boolean; before?: RequestView; request?: ConciergeRequest } = {},
+  options: {
+    light?: boolean;
+    stale?: boolean;
+    before?: RequestView;
+    request?: ConciergeRequest;
+  } = {},
 ): Promise<RequestView> {
   // A request read just now (nothing waited for since) is not read again.
   const request = options.request ?? (await findRequest(api, planned, journal));
@@ -128,12 +144,26 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    view.outputs = await readOutputs(api, request.id, namedOutputs(request));
+    view.outputs = factsOf(await readOutputs(api, request.id, namedOutputs(request)));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;
   }
   matchView(view, journal);
   return view;
+}
+
+/** Each output as a view keeps it, all of one shape (see OutputFacts). */
+function factsOf(outputs: readonly ConciergeOutput[]): OutputFacts[] {
+  return outputs.map((output) => ({
+    id: output.id,
+    state: output.state,
+    port_code: output.port_code,
+    amount: output.amount,
+    budget: output.budget,
+    request_id: output.request_id,
+    user_id: output.user_id,
+    withdrawal_instruction_id: output.withdrawal_instruction_id,
+  }));
 }
 
 /**
@@ -163,13 +193,13 @@ export function proveByIds(
   request: ConciergeRequest,
   planned: PlannedRequest,
   journal: JournalState,
-): ConciergeOutput[] | null {
+): OutputFacts[] | null {
   const ids = request.outputs_ids;
   const state = uniformState(request);
   if (!ids || ids.length !== request.outputs_count || state === null) return null;
   const onServer = new Set(ids);
   if (onServer.size !== ids.length) return null;
-  const outputs: ConciergeOutput[] = [];
+  const outputs: OutputFacts[] = [];
   const journaled = new Set<string>();
   for (const row of planned.rows) {
     const record = journal.rows.get(row.line);
@@ -185,8 +215,6 @@ export function proveByIds(
       request_id: request.id,
       user_id: row.recipientUserId,
       withdrawal_instruction_id: row.withdrawalInstructionId,
-      created_at: "",
-      updated_at: "",
     });
   }
   return outputs.length === onServer.size && journaled.size === onServer.size ? outputs : null;
@@ -240,9 +268,9 @@ export function matchView(view: RequestView, journal: JournalState): void {
   const result = matchOutputs(open, usable, accounted);
   for (const row of open) {
     const id = result.matched.get(row.line);
-    if (id) view.byLine.set(row.line, byId.get(id) as ConciergeOutput);
+    if (id) view.byLine.set(row.line, byId.get(id) as OutputFacts);
   }
   view.missing.push(...result.missing);
   view.missing.sort((a, b) => a.line - b.line);
-  view.extra.push(...result.strangers.map((s) => byId.get(s.id) as ConciergeOutput));
+  view.extra.push(...result.strangers.map((s) => byId.get(s.id) as OutputFacts));
 }

@@ -5,13 +5,13 @@
  * cancelled), its request was cancelled, or its request left draft without it. A row still
  * to be created in a draft, or on its way to being paid, is not: this batch pays it.
  */
-import type { CheckedRow, RowOutcome } from "../model.js";
+import type { CheckedRow, OutcomeOf } from "../model.js";
 
 const UNPAID_FINAL = new Set(["rejected", "returned", "cancelled"]);
 
 export function notPaidLines(
   checked: Iterable<CheckedRow>,
-  outcomes: ReadonlyMap<number, RowOutcome>,
+  outcomes: OutcomeOf,
   /** request id → its state as last read. */
   requestStates: ReadonlyMap<string, string>,
 ): Set<number> {

@@ -9,10 +9,10 @@ import type { JournalState, JournalWriter } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
-import type { Plan, RowOutcome } from "../model.js";
+import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import { rowState, stateWords } from "../report/state-words.js";
-import { FINAL_OUTPUT_STATES } from "../wire/resources.js";
+import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
 import {
@@ -78,6 +78,8 @@ export class BatchFollow {
   private waits = 0;
   /** Planned key → `waits` when its request was last read; a step sent on it deletes it. */
   private readAt = new Map<string, number>();
+  /** See plannedOfLine. */
+  private lineIndex: ReadonlyMap<number, PlannedRequest> | null = null;
 
   constructor(private readonly options: FollowOptions) {}
 
@@ -312,16 +314,13 @@ export class BatchFollow {
       skip = false;
       this.options.checkpoint?.("status-read");
       await onRead?.();
-      const outcomes = [...this.rowOutcomes(new Date()).values()];
-      const states = stateLine(outcomes);
+      const { states, open, uncreated } = outcomeCounts(this.eachOutcome(new Date()));
       if (states !== said) this.options.say(`rows: ${states}`);
       said = states;
-      const open = openCount(outcomes);
       if (open === 0) return;
-      const uncreated = outcomes.filter((o) => o.status === "pending");
-      if (uncreated.length > 0) {
+      if (uncreated > 0) {
         // Waiting cannot help these: only submit creates them.
-        throw new BatchError("not_yet", `${uncreated.length} row(s) of the batch are not created yet`, {
+        throw new BatchError("not_yet", `${uncreated} row(s) of the batch are not created yet`, {
           hint: "run bitex-batch submit <csv> to finish creating them (it resumes)",
         });
       }
@@ -336,47 +335,75 @@ export class BatchFollow {
 
   /** Rows that may still change: not yet created, or with an output not in a final state. */
   openRows(): number {
-    return openCount([...this.rowOutcomes(new Date()).values()]);
+    return outcomeCounts(this.eachOutcome(new Date())).open;
   }
 
-  /** What each planned row is on the server, as last read. */
-  rowOutcomes(at: Date): Map<number, RowOutcome> {
+  /**
+   * What each planned row is on the server, as last read, made when asked for: a report of
+   * 100,000 rows asks once per row, and holding every row's outcome at once cost ~30 MB.
+   */
+  rowOutcomes(at: Date): OutcomeOf {
     const stamp = at.toISOString();
-    const outcomes = new Map<number, RowOutcome>();
+    const viewOf = new Map(this.views.map((view) => [view.planned, view]));
+    const uniform = new Map<RequestView, OutputState | null>();
+    const plannedOf = this.plannedOfLine();
+    return {
+      get: (line) => {
+        const planned = plannedOf.get(line);
+        const view = planned && viewOf.get(planned);
+        if (!view) return undefined;
+        if (!uniform.has(view)) uniform.set(view, uniformState(view.request));
+        return this.outcomeOf(view, line, stamp, uniform.get(view) ?? null);
+      },
+    };
+  }
+
+  /** Every planned row's outcome, request by request (see rowOutcomes). */
+  private *eachOutcome(at: Date): Generator<RowOutcome> {
+    const stamp = at.toISOString();
     for (const view of this.views) {
-      const requestId = view.request?.id ?? "";
-      // Every output in one state by the request's counters: that is each row's state now.
       const uniform = uniformState(view.request);
-      for (const row of view.planned.rows) {
-        const output = view.byLine.get(row.line);
-        const record = this.options.past.rows.get(row.line);
-        if (output && view.request) {
-          outcomes.set(row.line, {
-            status: "created",
-            requestId,
-            outputId: output.id,
-            state: uniform ?? output.state,
-            at: stamp,
-            server: {
-              requestState: view.request.state,
-              amount: output.amount,
-              budget: output.budget,
-              cancellationReason: view.request.cancellation_reason,
-            },
-          });
-        } else if (record?.status === "failed") {
-          outcomes.set(row.line, record);
-        } else {
-          outcomes.set(row.line, {
-            status: "pending",
-            requestId,
-            code: "not_created",
-            error: "no output on the server for this row; run submit again to create it",
-          });
-        }
-      }
+      for (const row of view.planned.rows) yield this.outcomeOf(view, row.line, stamp, uniform);
     }
-    return outcomes;
+  }
+
+  /** Each planned row's request, by its line; made once, the plan does not change. */
+  private plannedOfLine(): ReadonlyMap<number, PlannedRequest> {
+    if (this.lineIndex) return this.lineIndex;
+    const index = new Map<number, PlannedRequest>();
+    for (const planned of this.options.plan.requests)
+      for (const row of planned.rows) index.set(row.line, planned);
+    this.lineIndex = index;
+    return index;
+  }
+
+  /** `uniform`: every output in one state by the request's counters: that is each row's state now. */
+  private outcomeOf(view: RequestView, line: number, stamp: string, uniform: OutputState | null): RowOutcome {
+    const requestId = view.request?.id ?? "";
+    const output = view.byLine.get(line);
+    if (output && view.request) {
+      return {
+        status: "created",
+        requestId,
+        outputId: output.id,
+        state: uniform ?? output.state,
+        at: stamp,
+        server: {
+          requestState: view.request.state,
+          amount: output.amount,
+          budget: output.budget,
+          cancellationReason: view.request.cancellation_reason,
+        },
+      };
+    }
+    const record = this.options.past.rows.get(line);
+    if (record?.status === "failed") return record;
+    return {
+      status: "pending",
+      requestId,
+      code: "not_created",
+      error: "no output on the server for this row; run submit again to create it",
+    };
   }
 
   private stepContext() {
@@ -408,24 +435,27 @@ export class BatchFollow {
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
-/** "32 accepting, 16 settled": the rows' output states as last read, for the log. */
-function stateLine(outcomes: readonly RowOutcome[]): string {
+/**
+ * The rows' output states as last read, for the log ("32 accepting, 16 settled"); the rows
+ * that may still change (not yet created, or not in a final state); those not created.
+ */
+function outcomeCounts(outcomes: Iterable<RowOutcome>): { states: string; open: number; uncreated: number } {
+  const final = FINAL_OUTPUT_STATES as readonly string[];
   const counts = new Map<string, number>();
+  let open = 0;
+  let uncreated = 0;
   for (const outcome of outcomes) {
     const state = rowState(outcome);
     counts.set(state, (counts.get(state) ?? 0) + 1);
+    if (outcome.status === "pending") uncreated++;
+    if (outcome.status === "pending" || (outcome.status === "created" && !final.includes(outcome.state)))
+      open++;
   }
-  return [...counts]
+  const states = [...counts]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([state, n]) => `${n} ${stateWords(state)}`)
     .join(", ");
-}
-
-function openCount(outcomes: readonly RowOutcome[]): number {
-  const final = FINAL_OUTPUT_STATES as readonly string[];
-  return outcomes.filter(
-    (o) => o.status === "pending" || (o.status === "created" && !final.includes(o.state)),
-  ).length;
+  return { states, open, uncreated };
 }
 
 const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");

@@ -5,7 +5,7 @@
  * are several times slower, and this runs once per input row).
  */
 import { padScale } from "../decimal.js";
-import type { CheckedRow, RawCells, RowOutcome, ServerFacts, ValidRow } from "../model.js";
+import type { CheckedRow, OutcomeOf, RawCells, ServerFacts, ValidRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 import { complianceWords } from "./compliance.js";
@@ -18,7 +18,7 @@ export type ReportMode =
   /** submit refused to send: valid rows are `blocked`. */
   | { kind: "blocked"; invalidCount: number }
   /** submit ran: valid rows carry their outcome. */
-  | { kind: "submitted"; outcomes: ReadonlyMap<number, RowOutcome> };
+  | { kind: "submitted"; outcomes: OutcomeOf };
 
 type Result = Pick<
   ReportRow,
