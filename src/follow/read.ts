@@ -12,6 +12,7 @@ import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../b
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
+import type { ListingBudget } from "./listing.js";
 
 export interface FollowApi {
   findRequestsByExternalId(externalId: string): Promise<ConciergeRequest[]>;
@@ -109,6 +110,8 @@ export async function readRequest(
     stale?: boolean;
     before?: RequestView;
     request?: ConciergeRequest;
+    /** Where listings wait their turn (listing.ts); without it the outputs are listed at once. */
+    budget?: ListingBudget;
   } = {},
 ): Promise<RequestView> {
   // A request read just now (nothing waited for since) is not read again.
@@ -144,7 +147,8 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    view.outputs = factsOf(await readOutputs(api, request.id, namedOutputs(request)));
+    const list = () => readOutputs(api, request.id, namedOutputs(request));
+    view.outputs = factsOf(await (options.budget ? options.budget.run(request.outputs_count, list) : list()));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;
   }

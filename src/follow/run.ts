@@ -15,6 +15,7 @@ import { rowState, stateWords } from "../report/state-words.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
+import { ListingBudget } from "./listing.js";
 import {
   type FollowApi,
   isListing,
@@ -48,6 +49,8 @@ export interface FollowOptions {
   serverClock?: { serverNow(): Date; serverPace(): number | null };
 }
 
+/** Outputs listed at once at most, unless one request holds more: ~15 MB while they are decoded. */
+const LISTED_AT_ONCE = 20_000;
 /** `Date` has whole seconds: a wait for the server's time ends this much after it. */
 const ETA_MARGIN_MS = 1_000;
 /** How long to wait before reading again while the server's pace is not known yet. */
@@ -78,6 +81,8 @@ export class BatchFollow {
   private waits = 0;
   /** Planned key → `waits` when its request was last read; a step sent on it deletes it. */
   private readAt = new Map<string, number>();
+  /** Outputs listed at once (listing.ts). */
+  private readonly budget = new ListingBudget(LISTED_AT_ONCE);
   /** See plannedOfLine. */
   private lineIndex: ReadonlyMap<number, PlannedRequest> | null = null;
 
@@ -98,7 +103,7 @@ export class BatchFollow {
       plan.requests.map(async (planned) => {
         const known = before.get(planned.key);
         if (known && (isSettledView(known) || !which(known))) return known;
-        const view = await readRequest(api, planned, past, { ...how, before: known });
+        const view = await readRequest(api, planned, past, { ...how, before: known, budget: this.budget });
         this.readAt.set(planned.key, this.waits);
         return view;
       }),
@@ -131,7 +136,7 @@ export class BatchFollow {
         if (!view.request || isListing(view, outputsSignature(view.request))) return view;
         // Read since the last wait, or final: a new read of the request would show the same.
         const request = this.fresh(view) || isFinalRequest(view.request) ? view.request : undefined;
-        return readRequest(api, view.planned, past, { request });
+        return readRequest(api, view.planned, past, { request, budget: this.budget });
       }),
     );
   }
