@@ -21,7 +21,7 @@ import {
   type RowError,
   type ValidRow,
 } from "../model.js";
-import { isPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
+import { knownPort, minorUnits, type PortCode, portCurrency } from "../ports.js";
 import {
   type AmountCell,
   type AmountScan,
@@ -181,8 +181,8 @@ function checkPort(
     });
     return null;
   }
-  const code = value.toLowerCase();
-  if (isPort(code)) return code;
+  const port = knownPort(value.toLowerCase());
+  if (port) return port;
   errors.push({
     line,
     column,
