@@ -6,7 +6,8 @@
  */
 
 import type { JournalState } from "../batch/journal.js";
-import { readOutputs, requestsByExternalId } from "../batch/lookup.js";
+import { requestsByExternalId } from "../batch/lookup.js";
+import { outputsOf } from "../batch/outputs-read.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
@@ -147,7 +148,7 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    const list = () => readOutputs(api, request.id, namedOutputs(request));
+    const list = () => outputsOf(api, request, namedOutputs(request));
     view.outputs = factsOf(await (options.budget ? options.budget.run(request.outputs_count, list) : list()));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;

@@ -1,0 +1,50 @@
+import { expect } from "chai";
+import { INCLUDED_AT_MOST, outputsOf } from "../../src/batch/outputs-read.js";
+import type { ConciergeOutput } from "../../src/bitex/jsonapi.js";
+
+const output = (id: string, requestId: string | null): ConciergeOutput => ({
+  id,
+  state: "accepting",
+  port_code: "cl_clp",
+  amount: "10",
+  budget: null,
+  request_id: requestId,
+  user_id: "1",
+  withdrawal_instruction_id: "2",
+  created_at: "",
+  updated_at: "",
+});
+
+/** An API whose every read is noted; both ways answer the request's outputs and one of another request. */
+function api() {
+  const calls: string[] = [];
+  const answer = (requestId: string) => [output("1", requestId), output("2", "99")];
+  return {
+    calls,
+    listOutputs: async (requestId: string, named?: ReadonlySet<string>) => {
+      calls.push(`list ${requestId}${named ? ` named ${[...named].join(",")}` : ""}`);
+      return answer(requestId);
+    },
+    includedOutputs: async (requestId: string) => {
+      calls.push(`include ${requestId}`);
+      return answer(requestId);
+    },
+  };
+}
+
+describe("batch/outputs-read: a request's outputs in one answer only while it is small", () => {
+  it(`a request of at most ${INCLUDED_AT_MOST} outputs is read with its outputs in one answer`, async () => {
+    const server = api();
+    const outputs = await outputsOf(server, { id: "7", outputs_count: INCLUDED_AT_MOST });
+    expect(server.calls).to.deep.equal(["include 7"]);
+    // another request's output is never this request's, whichever way it was read
+    expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
+  });
+
+  it("a larger request is listed a page at a time, with the ids it names", async () => {
+    const server = api();
+    const outputs = await outputsOf(server, { id: "7", outputs_count: INCLUDED_AT_MOST + 1 }, new Set(["1"]));
+    expect(server.calls).to.deep.equal(["list 7 named 1"]);
+    expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
+  });
+});
