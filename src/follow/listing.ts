@@ -1,9 +1,10 @@
 /**
- * How many outputs the follow-through lists at once. A listing holds every output of its
- * request as the server sent it (every attribute) until the view keeps what it needs of each
- * (read.ts, OutputFacts): three requests of a 100,000-row batch listed together held ~20 MB
- * more at the peak of `status` than one after the other. Requests of a few outputs are still
- * listed together, so that many small requests cost no more time than before.
+ * How many outputs the follow-through reads at once. A listing (or a read of a request with
+ * its outputs) holds every output of its request as the server sent it (every attribute)
+ * until the view keeps what it needs of each (read.ts, OutputFacts): three requests of a
+ * 100,000-row batch listed together held ~20 MB more at the peak of `status` than one after
+ * the other. Requests of a few outputs are still read together, so that many small requests
+ * cost no more time than before.
  */
 export class ListingBudget {
   private held = 0;

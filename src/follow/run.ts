@@ -49,8 +49,11 @@ export interface FollowOptions {
   serverClock?: { serverNow(): Date; serverPace(): number | null };
 }
 
-/** Outputs listed at once at most, unless one request holds more: ~15 MB while they are decoded. */
-const LISTED_AT_ONCE = 20_000;
+/**
+ * Outputs read at once at most, unless one request holds more: ~30 MB while they are decoded
+ * when read with their request (batch/outputs-read.ts), ~7 MB when listed.
+ */
+const LISTED_AT_ONCE = 10_000;
 /** `Date` has whole seconds: a wait for the server's time ends this much after it. */
 const ETA_MARGIN_MS = 1_000;
 /** How long to wait before reading again while the server's pace is not known yet. */
