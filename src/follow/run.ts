@@ -49,10 +49,7 @@ export interface FollowOptions {
   serverClock?: { serverNow(): Date; serverPace(): number | null };
 }
 
-/**
- * Outputs read at once at most, unless one request holds more: ~30 MB while they are decoded
- * when read with their request (batch/outputs-read.ts), ~7 MB when listed.
- */
+/** Outputs read at once at most, unless one request holds more (listing.ts). */
 const LISTED_AT_ONCE = 10_000;
 /** `Date` has whole seconds: a wait for the server's time ends this much after it. */
 const ETA_MARGIN_MS = 1_000;
