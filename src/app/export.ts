@@ -7,7 +7,7 @@
  * merely looked sorted is no proof that an older request is not on the next one.
  */
 
-import { outputsOf } from "../batch/outputs-read.js";
+import { readOutputs } from "../batch/lookup.js";
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { groupDigits } from "../decimal.js";
@@ -139,7 +139,7 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
     while (failed === undefined && next < requests.length) {
       const { request } = requests[next++] as (typeof requests)[number];
       try {
-        outputs.set(request.id, await outputsOf(client, request));
+        outputs.set(request.id, await readOutputs(client, request));
       } catch (error) {
         failed ??= { error };
       }

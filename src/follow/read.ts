@@ -6,8 +6,7 @@
  */
 
 import type { JournalState } from "../batch/journal.js";
-import { requestsByExternalId } from "../batch/lookup.js";
-import { outputsOf } from "../batch/outputs-read.js";
+import { readOutputs, requestsByExternalId } from "../batch/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
@@ -148,7 +147,7 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    const list = () => outputsOf(api, request, namedOutputs(request));
+    const list = () => readOutputs(api, request, namedOutputs(request));
     view.outputs = factsOf(await (options.budget ? options.budget.run(request.outputs_count, list) : list()));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;

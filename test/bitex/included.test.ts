@@ -47,7 +47,7 @@ describe("bitex client: a request's outputs included in its answer", () => {
     const included = await client.includedOutputs("1");
     expect(idsOf(included)).to.deep.equal(range(1, 23));
     expect(calls() - before).to.equal(1);
-    expect(await readOutputs(client, "1")).to.deep.equal(included);
+    expect(await readOutputs(client, { id: "1", outputs_count: 23 })).to.deep.equal(included);
     expect(calls() - before).to.equal(2);
     expect(await client.listOutputs("1")).to.deep.equal(included);
   });
@@ -56,11 +56,11 @@ describe("bitex client: a request's outputs included in its answer", () => {
     it(`${includes}: readOutputs lists instead, and the parameter is not asked again`, async () => {
       await start({ includes });
       const before = calls();
-      expect(idsOf(await readOutputs(client, "1"))).to.deep.equal(range(1, 23));
+      expect(idsOf(await readOutputs(client, { id: "1", outputs_count: 23 }))).to.deep.equal(range(1, 23));
       // The answer that does not include them, then pages of 10, 10 and 3 and the empty page
       // that ends a list of only data.
       expect(calls() - before).to.equal(5);
-      expect(idsOf(await readOutputs(client, "2"))).to.deep.equal(["24", "25"]);
+      expect(idsOf(await readOutputs(client, { id: "2", outputs_count: 2 }))).to.deep.equal(["24", "25"]);
       expect(calls() - before).to.equal(7);
       expect(await client.includedOutputs("1")).to.equal(null);
       expect(calls() - before).to.equal(7);
@@ -128,7 +128,7 @@ describe("bitex client: a request's outputs included in its answer", () => {
       };
       const policy = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
       await start({}, { timeoutMs: 1_000, policy, transport });
-      const listed = (await readOutputs(client, "1")).map((output) => output.id);
+      const listed = (await readOutputs(client, { id: "1", outputs_count: 23 })).map((output) => output.id);
       expect(listed).to.deep.equal(range(1, 23));
       // Both attempts of the one read that asked; none after it.
       expect(asked).to.equal(2);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { INCLUDED_AT_MOST, outputsOf } from "../../src/batch/outputs-read.js";
+import { INCLUDED_AT_MOST, readOutputs } from "../../src/batch/lookup.js";
 import type { ConciergeOutput } from "../../src/bitex/jsonapi.js";
 
 const output = (id: string, requestId: string | null): ConciergeOutput => ({
@@ -32,10 +32,10 @@ function api() {
   };
 }
 
-describe("batch/outputs-read: a request's outputs in one answer only while it is small", () => {
+describe("batch/lookup readOutputs: a request's outputs in one answer only while it is small", () => {
   it(`a request of at most ${INCLUDED_AT_MOST} outputs is read with its outputs in one answer`, async () => {
     const server = api();
-    const outputs = await outputsOf(server, { id: "7", outputs_count: INCLUDED_AT_MOST });
+    const outputs = await readOutputs(server, { id: "7", outputs_count: INCLUDED_AT_MOST });
     expect(server.calls).to.deep.equal(["include 7"]);
     // another request's output is never this request's, whichever way it was read
     expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
@@ -43,7 +43,11 @@ describe("batch/outputs-read: a request's outputs in one answer only while it is
 
   it("a larger request is listed a page at a time, with the ids it names", async () => {
     const server = api();
-    const outputs = await outputsOf(server, { id: "7", outputs_count: INCLUDED_AT_MOST + 1 }, new Set(["1"]));
+    const outputs = await readOutputs(
+      server,
+      { id: "7", outputs_count: INCLUDED_AT_MOST + 1 },
+      new Set(["1"]),
+    );
     expect(server.calls).to.deep.equal(["list 7 named 1"]);
     expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
   });
