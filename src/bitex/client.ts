@@ -415,13 +415,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     const asked = askIncluded(requestId);
     if (includesOutputs === null) {
       // Its failure is its caller's; the waiting reads only need it settled.
-      includeProbe = asked.then(
-        () => undefined,
-        () => undefined,
-      );
-      void includeProbe.then(() => {
+      const settled = () => {
         includeProbe = null;
-      });
+      };
+      includeProbe = asked.then(settled, settled);
     }
     return asked;
   }
