@@ -16,7 +16,7 @@ import type { ConciergeOutput, ConciergeRequest } from "./jsonapi.js";
  */
 export function wholeOutputs(
   request: ConciergeRequest,
-  included: readonly ConciergeOutput[],
+  included: ConciergeOutput[],
 ): ConciergeOutput[] | null {
   const ids = request.outputs_ids;
   if (!ids || ids.length !== request.outputs_count) return null;
@@ -28,5 +28,5 @@ export function wholeOutputs(
     if (output.request_id !== null && output.request_id !== request.id) return null;
     seen.add(output.id);
   }
-  return [...included];
+  return included;
 }
