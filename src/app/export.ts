@@ -139,7 +139,7 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
     while (failed === undefined && next < requests.length) {
       const { request } = requests[next++] as (typeof requests)[number];
       try {
-        outputs.set(request.id, await readOutputs(client, request));
+        outputs.set(request.id, await readOutputs(client, request.id));
       } catch (error) {
         failed ??= { error };
       }

@@ -18,29 +18,20 @@ export async function requestsByExternalId(
 }
 
 /**
- * The most outputs read in one answer with their request. That answer is held whole while it
- * is read, with every output of the request decoded beside it: the 50,001 outputs of a
- * 100,000-row batch's largest request took `status` from 255-268 to 304-306 MB of peak RSS.
- * A larger request is listed a page at a time (a 50,000-output request: 100 calls at 500 a
- * page, 2,000 at 25).
- */
-export const INCLUDED_AT_MOST = 10_000;
-
-/**
  * Every output of the request, in one call where the server includes them whole in the
- * request's answer (BitexClient.includedOutputs) and the request holds at most
- * INCLUDED_AT_MOST, else listed. For reads that want the outputs' contents (the quote's
+ * request's answer (BitexClient.includedOutputs; read as it arrives, so its size does not
+ * matter), else listed. For reads that want the outputs' contents (the quote's
  * figures, the final states). The submit engine, settling what landed, lists, or asks
  * includedOutputs itself where many outputs are unknown (readByIds), then reads the request's
  * count again after that answer.
  */
 export async function readOutputs(
   api: Pick<BitexClient, "listOutputs"> & Partial<Pick<BitexClient, "includedOutputs">>,
-  request: Pick<ConciergeRequest, "id" | "outputs_count">,
+  requestId: string,
   named?: ReadonlySet<string>,
 ): Promise<ConciergeOutput[]> {
-  const included = request.outputs_count <= INCLUDED_AT_MOST ? await api.includedOutputs?.(request.id) : null;
-  return included ? ownOutputs(included, request.id) : requestOutputs(api, request.id, named);
+  const included = await api.includedOutputs?.(requestId);
+  return included ? ownOutputs(included, requestId) : requestOutputs(api, requestId, named);
 }
 
 /** Every output of the request; an output of another request is never this batch's. */

@@ -5,7 +5,7 @@
  * and the caller reconciles by listing outputs (docs/design.md section 6).
  */
 import { encodeJson, parseJson } from "../wire/json.js";
-import { arrayElements, rootMembers } from "../wire/json-spans.js";
+import { objectReader } from "../wire/json-stream.js";
 import { MAX_PAGE_SIZE } from "../wire/resources.js";
 import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
 import { ConfigError } from "./failure.js";
@@ -169,6 +169,14 @@ export interface BitexClient {
 }
 
 const MEDIA_TYPE = "application/vnd.api+json";
+
+/** A 2xx body read as it arrives: pieces of its text in, the data out at the end. */
+interface PiecesRead {
+  push(piece: string): void;
+  end(): unknown;
+}
+/** How a 2xx body becomes data: parsed whole, or by a fresh reader of its pieces each attempt. */
+type BodyRead = ((text: string) => unknown) | { pieces: () => PiecesRead };
 /**
  * Bitex versions each endpoint; with no `Version` header the oldest is used (Bitex's guide,
  * "Versioning"). Bitex's Postman collection sends 2.0 on every concierge call: the shapes read
@@ -244,7 +252,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     call: GateCall,
     decode: (document: unknown) => T,
     actingAs?: string,
-    read: (text: string) => unknown = readDocument,
+    read: BodyRead = readDocument,
   ): Promise<T> {
     const request = label(method, path);
     const controller = new AbortController();
@@ -257,6 +265,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     signal.addEventListener("abort", interrupt, { once: true });
     if (signal.aborted) controller.abort();
     let response: Awaited<ReturnType<Transport["send"]>>;
+    // A fresh reader each attempt: a retried answer is read from its start.
+    const reader = typeof read === "function" ? undefined : read.pieces();
     try {
       const onSent = () => call.sent();
       const url = baseHref + path;
@@ -269,6 +279,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         body,
         signal: controller.signal,
         onSent,
+        into: reader,
       });
     } catch (error) {
       throw errorFromFailure(
@@ -293,7 +304,10 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     // A delete's answer has no body (recorded 204).
     if (method === "DELETE") return decode(undefined);
     try {
-      return decode(read(text));
+      if (!reader) return decode((read as (text: string) => unknown)(text));
+      // A transport that does not hand over pieces (a scripted one) gives the whole text.
+      if (!response.streamed) reader.push(text);
+      return decode(reader.end());
     } catch (error) {
       if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request);
       if (error instanceof SyntaxError) throw badResponse(status, "the body is not JSON", sent, request);
@@ -308,7 +322,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     body: unknown,
     decode: (document: unknown) => T,
     actingAs?: string,
-    read?: (text: string) => unknown,
+    read?: BodyRead,
   ): Promise<T> {
     const text = body === undefined ? undefined : encodeJson(body);
     for (let n = 1; ; n++) {
@@ -435,7 +449,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
           return { request: requestOf(document), included };
         },
         undefined,
-        readIncludedOutputs,
+        { pieces: includedReader },
       );
     } catch (error) {
       if (!listInstead(error)) throw error;
@@ -483,25 +497,30 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
   }
 
   /**
-   * A request's answer with its outputs included, read a member and an element at a time
-   * (json-spans.ts), so that the whole document's tree is never alive with every output
-   * decoded: the request (the other members), and each included output decoded as it comes.
+   * A request's answer with its outputs included, read as it arrives (json-stream.ts): the
+   * request (the other members) and each included output decoded as its text ends, so that
+   * neither the document's whole text nor its whole tree is ever alive.
    */
-  function readIncludedOutputs(text: string): { document: unknown; included: ConciergeOutput[] } {
+  function includedReader(): PiecesRead {
     const document: Record<string, unknown> = {};
     const included: ConciergeOutput[] = [];
-    for (const [name, span] of rootMembers(text)) {
-      if (name !== "included") {
-        document[name] = readDocument(text.slice(...span));
-        continue;
-      }
-      if (text[span[0]] !== "[") throw new DecodeError("`included` is not a list");
-      for (const element of arrayElements(text, span)) {
-        const resource = includedResource(readDocument(text.slice(...element)), "concierge_request_outputs");
+    const reader = objectReader("included", {
+      member: (name, text) => {
+        if (name === "included") throw new DecodeError("`included` is not a list");
+        document[name] = readDocument(text);
+      },
+      element: (text) => {
+        const resource = includedResource(readDocument(text), "concierge_request_outputs");
         if (resource) included.push(asOutput(resource));
-      }
-    }
-    return { document, included };
+      },
+    });
+    return {
+      push: (piece) => reader.push(piece),
+      end: () => {
+        reader.end();
+        return { document, included };
+      },
+    };
   }
 
   const requestOf = (d: unknown) => asRequest(decodeOne(d, "concierge_requests"));

@@ -1,6 +1,6 @@
 /**
  * The HTTP transport behind a small interface (as stripe-node does): one exchange in, status,
- * headers and the whole body text out. It throws the raw failure; the client maps it, so
+ * headers and the whole body text out (or a 2xx body handed over as it arrives). It throws the raw failure; the client maps it, so
  * tests can substitute a scripted transport and the fetch details stay here.
  */
 import http from "node:http";
@@ -16,12 +16,20 @@ export interface HttpRequest {
   signal: AbortSignal;
   /** Called once the request has been handed to the operating system (the call gate's rate anchor). */
   onSent?: () => void;
+  /**
+   * Takes a 2xx answer's body a piece of text at a time as it arrives, instead of as one
+   * text: an answer of tens of megabytes is then never whole in memory. Any other answer's
+   * body is still the response's bodyText.
+   */
+  into?: { push(piece: string): void };
 }
 
 export interface HttpResponse {
   status: number;
   headers: HeaderLookup;
   bodyText: string;
+  /** The body went to the request's `into`, and bodyText is empty. */
+  streamed?: boolean;
 }
 
 export interface Transport {
@@ -59,6 +67,14 @@ export function createFetchTransport(options: { concurrency: number }): Transpor
         compress: true,
       });
       // The timeout signal still covers reading the body, so a stalled body also times out.
+      if (request.into && response.ok && response.body) {
+        // As response.text() would decode it (UTF-8, a BOM dropped), a piece at a time.
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body)
+          request.into.push(decoder.decode(chunk as Buffer, { stream: true }));
+        request.into.push(decoder.decode());
+        return { status: response.status, headers: response.headers, bodyText: "", streamed: true };
+      }
       const bodyText = await response.text();
       return { status: response.status, headers: response.headers, bodyText };
     },

@@ -147,7 +147,7 @@ export async function readRequest(
     view.source = before.source;
     view.listedAs = before.listedAs;
   } else {
-    const list = () => readOutputs(api, request, namedOutputs(request));
+    const list = () => readOutputs(api, request.id, namedOutputs(request));
     view.outputs = factsOf(await (options.budget ? options.budget.run(request.outputs_count, list) : list()));
     view.listedOnRead = true;
     if (signature !== null) view.listedAs = signature;

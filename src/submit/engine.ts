@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
-import { INCLUDED_AT_MOST, ownOutputs, requestOutputs } from "../batch/lookup.js";
+import { ownOutputs, requestOutputs } from "../batch/lookup.js";
 import { paymentOf } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
@@ -363,9 +363,8 @@ class Run implements RequestRun, WatchedRun {
    * not know are all a listing could add. Taken when that costs fewer calls than listing
    * every output (a few unclear creates in a large request). Many unknown: every output in
    * one call where the server includes them in the request's answer (included.ts; its count
-   * is then read again after them, as after a listing), in a request of at most
-   * INCLUDED_AT_MOST outputs (that answer is held whole while it is read). null otherwise, or
-   * when the request does not name its outputs: then the caller lists.
+   * is then read again after them, as after a listing). null otherwise, or when the request
+   * does not name its outputs: then the caller lists.
    */
   private async readByIds(requestId: string): Promise<ReadByIds | null> {
     const { api } = this.options;
@@ -376,7 +375,7 @@ class Run implements RequestRun, WatchedRun {
     const unknownIds = ids.filter((id) => !this.accounted.has(id));
     // A listing: its pages, the empty page that may end it, and the request read after it.
     const cheaper = (pageSize: number) => unknownIds.length <= Math.ceil(ids.length / pageSize) + 1;
-    if (!cheaper(INCLUDED_PAGE) && api.includedOutputs && ids.length <= INCLUDED_AT_MOST) {
+    if (!cheaper(INCLUDED_PAGE) && api.includedOutputs) {
       const included = await api.includedOutputs(requestId);
       if (included) {
         const own = ownOutputs(included, requestId);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { INCLUDED_AT_MOST, readOutputs } from "../../src/batch/lookup.js";
+import { readOutputs } from "../../src/batch/lookup.js";
 import type { ConciergeOutput } from "../../src/bitex/jsonapi.js";
 
 const output = (id: string, requestId: string | null): ConciergeOutput => ({
@@ -16,7 +16,7 @@ const output = (id: string, requestId: string | null): ConciergeOutput => ({
 });
 
 /** An API whose every read is noted; both ways answer the request's outputs and one of another request. */
-function api() {
+function api(includes: boolean) {
   const calls: string[] = [];
   const answer = (requestId: string) => [output("1", requestId), output("2", "99")];
   return {
@@ -27,28 +27,24 @@ function api() {
     },
     includedOutputs: async (requestId: string) => {
       calls.push(`include ${requestId}`);
-      return answer(requestId);
+      return includes ? answer(requestId) : null;
     },
   };
 }
 
-describe("batch/lookup readOutputs: a request's outputs in one answer only while it is small", () => {
-  it(`a request of at most ${INCLUDED_AT_MOST} outputs is read with its outputs in one answer`, async () => {
-    const server = api();
-    const outputs = await readOutputs(server, { id: "7", outputs_count: INCLUDED_AT_MOST });
+describe("batch/lookup readOutputs: a request's outputs in one answer where the server gives them", () => {
+  it("included whole: that one answer, however large the request", async () => {
+    const server = api(true);
+    const outputs = await readOutputs(server, "7");
     expect(server.calls).to.deep.equal(["include 7"]);
     // another request's output is never this request's, whichever way it was read
     expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
   });
 
-  it("a larger request is listed a page at a time, with the ids it names", async () => {
-    const server = api();
-    const outputs = await readOutputs(
-      server,
-      { id: "7", outputs_count: INCLUDED_AT_MOST + 1 },
-      new Set(["1"]),
-    );
-    expect(server.calls).to.deep.equal(["list 7 named 1"]);
+  it("not included whole: listed a page at a time, with the ids it names", async () => {
+    const server = api(false);
+    const outputs = await readOutputs(server, "7", new Set(["1"]));
+    expect(server.calls).to.deep.equal(["include 7", "list 7 named 1"]);
     expect(outputs.map((o) => o.id)).to.deep.equal(["1"]);
   });
 });

@@ -15,6 +15,7 @@ import {
   type Transport,
 } from "../../src/bitex/transport.js";
 import type { Faults, Sandbox } from "../../src/sandbox/index.js";
+import { chunkedServer } from "../helpers/chunked-server.js";
 import { Api, startTestSandbox } from "../sandbox/helpers.js";
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
@@ -47,7 +48,7 @@ describe("bitex client: a request's outputs included in its answer", () => {
     const included = await client.includedOutputs("1");
     expect(idsOf(included)).to.deep.equal(range(1, 23));
     expect(calls() - before).to.equal(1);
-    expect(await readOutputs(client, { id: "1", outputs_count: 23 })).to.deep.equal(included);
+    expect(await readOutputs(client, "1")).to.deep.equal(included);
     expect(calls() - before).to.equal(2);
     expect(await client.listOutputs("1")).to.deep.equal(included);
   });
@@ -56,11 +57,11 @@ describe("bitex client: a request's outputs included in its answer", () => {
     it(`${includes}: readOutputs lists instead, and the parameter is not asked again`, async () => {
       await start({ includes });
       const before = calls();
-      expect(idsOf(await readOutputs(client, { id: "1", outputs_count: 23 }))).to.deep.equal(range(1, 23));
+      expect(idsOf(await readOutputs(client, "1"))).to.deep.equal(range(1, 23));
       // The answer that does not include them, then pages of 10, 10 and 3 and the empty page
       // that ends a list of only data.
       expect(calls() - before).to.equal(5);
-      expect(idsOf(await readOutputs(client, { id: "2", outputs_count: 2 }))).to.deep.equal(["24", "25"]);
+      expect(idsOf(await readOutputs(client, "2"))).to.deep.equal(["24", "25"]);
       expect(calls() - before).to.equal(7);
       expect(await client.includedOutputs("1")).to.equal(null);
       expect(calls() - before).to.equal(7);
@@ -128,7 +129,7 @@ describe("bitex client: a request's outputs included in its answer", () => {
       };
       const policy = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
       await start({}, { timeoutMs: 1_000, policy, transport });
-      const listed = (await readOutputs(client, { id: "1", outputs_count: 23 })).map((output) => output.id);
+      const listed = (await readOutputs(client, "1")).map((output) => output.id);
       expect(listed).to.deep.equal(range(1, 23));
       // Both attempts of the one read that asked; none after it.
       expect(asked).to.equal(2);
@@ -169,6 +170,64 @@ describe("bitex client: an answer with outputs included, read a part at a time",
       ["2", "0.00000001", "7"],
     ]);
     expect(JSON.stringify(included)).to.not.include("sk-secret-key");
+  });
+
+  /** The same client, its answer from a loopback server in pieces of `size` bytes; `pieces` counts what it handed over. */
+  async function fromSocket(body: string, size: number) {
+    const server = await chunkedServer(200, body, size);
+    const inner = createFetchTransport({ concurrency: 1 });
+    const seen = { pieces: 0 };
+    const client = createBitexClient({
+      baseUrl: server.url,
+      apiKey: "sk-secret-key",
+      concurrency: 1,
+      rate: 100_000,
+      transport: {
+        send: (request) =>
+          inner.send({
+            ...request,
+            into: request.into && {
+              push: (piece) => {
+                seen.pieces++;
+                request.into?.push(piece);
+              },
+            },
+          }),
+        close: () => inner.close(),
+      },
+    });
+    const close = () => {
+      client.close();
+      return server.close();
+    };
+    return { client, seen, calls: server.calls, close };
+  }
+
+  it("from the socket: read as it arrives, a piece at a time, to the same outputs", async () => {
+    const ids = range(1, 40);
+    const outputs = ids.map((id) => output(id, `"amount":${id}.5,"note":"Peña sk-secret-key"`));
+    const body = `{"data":${request(ids)},"included":[${outputs.join(",")}]}`;
+    const { client, seen, close } = await fromSocket(body, 512);
+    try {
+      const included = await client.includedOutputs("7");
+      expect(included?.map((o) => [o.id, o.amount])).to.deep.equal(ids.map((id) => [id, `${id}.5`]));
+      expect(JSON.stringify(included)).to.not.include("sk-secret-key");
+      expect(seen.pieces).to.be.greaterThan(Math.floor(Buffer.byteLength(body) / 512));
+    } finally {
+      await close();
+    }
+  });
+
+  it("from the socket: a body broken halfway is no answer, listed instead and not asked again", async () => {
+    const body = `{"data":${request(["1", "2"])},"included":[${output("1", '"amount":1')},{"id":}]}`;
+    const { client, calls, close } = await fromSocket(body, 64);
+    try {
+      expect(await client.includedOutputs("7")).to.equal(null);
+      expect(await client.includedOutputs("7")).to.equal(null);
+      expect(calls()).to.equal(1);
+    } finally {
+      await close();
+    }
   });
 
   it("an answer that is not one JSON object: listed instead, and not asked again", async () => {

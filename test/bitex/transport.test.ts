@@ -1,0 +1,49 @@
+/**
+ * The fetch transport (src/bitex/transport.ts) hands a 2xx body over as it arrives when asked:
+ * the pieces make up exactly the text response.text() would give, a character cut between two
+ * packets included; any other answer's body stays whole in bodyText.
+ */
+import { expect } from "chai";
+import { createFetchTransport, type HttpResponse } from "../../src/bitex/transport.js";
+import { chunkedServer } from "../helpers/chunked-server.js";
+
+describe("fetch transport: a 2xx body handed over as it arrives", () => {
+  // "ñ" is two bytes in UTF-8; pieces of 5 bytes cut it (and the BOM) between two packets.
+  const body = '\ufeff{"data":{"name":"Ñoño Peña"},"included":[1,2,3]}';
+
+  async function exchange(status: number) {
+    const server = await chunkedServer(status, body, 5);
+    const transport = createFetchTransport({ concurrency: 1 });
+    const pieces: string[] = [];
+    try {
+      const response: HttpResponse = await transport.send({
+        method: "GET",
+        url: `${server.url}/x`,
+        headers: {},
+        signal: new AbortController().signal,
+        into: { push: (piece) => pieces.push(piece) },
+      });
+      return { response, pieces };
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  }
+
+  it("a 2xx: the pieces, as they came, are the text without its BOM; bodyText is empty", async () => {
+    const { response, pieces } = await exchange(200);
+    expect(response.status).to.equal(200);
+    expect(response.streamed).to.equal(true);
+    expect(response.bodyText).to.equal("");
+    expect(pieces.join("")).to.equal(body.slice(1));
+    expect(pieces.filter((piece) => piece !== "").length).to.be.greaterThan(5);
+  });
+
+  it("any other answer: its body whole in bodyText, nothing handed over", async () => {
+    const { response, pieces } = await exchange(503);
+    expect(response.status).to.equal(503);
+    expect(response.streamed).to.equal(undefined);
+    expect(response.bodyText).to.equal(body.slice(1));
+    expect(pieces).to.deep.equal([]);
+  });
+});
