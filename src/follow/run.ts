@@ -270,8 +270,12 @@ export class BatchFollow {
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
-    await Promise.all(open.map((request) => this.step("accept_quote", request)));
-    await this.read({ light: true });
+    const waited = this.waits;
+    const answers = await Promise.all(open.map((request) => this.step("accept_quote", request)));
+    // Each request's answer, read after any settle delay within its step, shows it accepted;
+    // with no wait since the others were sent, it stands for the read after accepting.
+    if (this.waits === waited) await this.takeAnswers(answers);
+    await this.readStale({ light: true });
     // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
     const after = checkGuard(
       this.views.flatMap((view) => (view.request ? [view.request] : [])),
@@ -280,6 +284,34 @@ export class BatchFollow {
     );
     this.acceptedAbove = after.spend.filter((s) => s.max !== null && compareText(s.total, s.max) > 0);
     return { spend: after.spend, problems: [] };
+  }
+
+  /**
+   * Bitex answers a step with the request as it stands after it. Such an answer is taken as the
+   * request's read when it shows what a read would: the step done, a total, as many outputs as
+   * the read before it counted (a request that left draft takes no more) and every attribute
+   * that read had (an abridged answer is not taken: the request is read then).
+   */
+  private async takeAnswers(answers: readonly ConciergeRequest[]): Promise<void> {
+    const { api, past } = this.options;
+    await Promise.all(
+      answers.map(async (answer) => {
+        const index = this.views.findIndex((view) => view.request?.id === answer.id);
+        const before = this.views[index];
+        const read = before?.request;
+        if (!before || !read || !stepDone("accept_quote", answer.state) || answer.total_to_spend === null)
+          return;
+        if (answer.outputs_count !== read.outputs_count) return;
+        if (Object.keys(read).some((attribute) => !Object.hasOwn(answer, attribute))) return;
+        this.views[index] = await readRequest(api, before.planned, past, {
+          light: true,
+          before,
+          request: answer,
+          budget: this.budget,
+        });
+        this.readAt.set(before.planned.key, this.waits);
+      }),
+    );
   }
 
   /** Spend per currency found above --max-total after the accepts (empty when within). */

@@ -115,8 +115,8 @@ function kindOf(line: string): string {
  * The phases of a cycle, from the order of its calls: "create", up to the last output
  * created (the requests found or created, the creates, the other-writer counts); "quote and
  * accept", up to the last accept (the gate's reads, the wait for the slow quote, the
- * quotes and accepts); then "follow" (the read after accepting and the status refreshes
- * every 30 s of emulator time until every row is final) and "report" (each request's
+ * quotes and accepts); then "follow" (the status refreshes every 30 s of emulator time until
+ * every row is final, and a read after accepting where an accept's answer could not stand for it) and "report" (each request's
  * outputs read once for the report: every list page, and every request read with its
  * outputs, after the last accept).
  */

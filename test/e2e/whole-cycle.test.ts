@@ -59,7 +59,7 @@ describe("whole cycle, counted in calls (a small run of the bench)", function ()
       "read request",
       "request_quote",
     ]);
-    // After the accepts: reads of the requests only (one after accepting, then the refreshes).
+    // After the accepts: reads of the requests only (the refreshes; each accept's answer is its read after accepting).
     expect(Object.keys(run.byPhase.follow ?? {}), context).to.deep.equal(["read request"]);
     expect((run.byPhase.follow?.["read request"] ?? 0) % 3, context).to.equal(0);
     const others = run.calls - ROWS - 3;
