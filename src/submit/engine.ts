@@ -112,7 +112,10 @@ const now = () => new Date().toISOString();
  * the calls, and never more often than every sixteenth of the outputs known keeps their bytes
  * linear in the request's size (geometric spacing). A foreign output is harmless until a quote
  * is accepted, and the quote gate refuses a request holding one; the count only stops the run
- * sooner, and the exact count that ends every round catches a single one.
+ * sooner, and the exact count that ends every round catches a single one. A count falling due
+ * with fewer rows of the round left to send than the pace is not read: the round's count
+ * follows once those (and the creates in flight) have returned, and shows all it would
+ * (outputs are never deleted).
  */
 const DEFAULT_WATCH_EVERY = 256;
 /** Items a page of Bitex's lists holds by default (its JSON:API code): the fewest a listing reads a call. */
@@ -189,7 +192,7 @@ class Run implements RequestRun, WatchedRun {
   tally(requestId: string): Tally {
     let tally = this.tallies.get(requestId);
     if (!tally) {
-      tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, checking: false, hold: null };
+      tally = { known: new Set(), maybe: new Map(), sinceCheck: 0, unsent: 0, checking: false, hold: null };
       this.tallies.set(requestId, tally);
     }
     return tally;
@@ -431,11 +434,13 @@ class Run implements RequestRun, WatchedRun {
    * last count. Returns the error when its outcome is unknown and needs reconciling.
    */
   private async send(requestId: string, row: ValidRow): Promise<ApiError | null> {
+    const tally = this.tally(requestId);
+    tally.unsent--;
     if (this.halted) return null;
     const unclear = await this.create(requestId, row);
-    const tally = this.tally(requestId);
-    if (++tally.sinceCheck >= watchPace(this.options.watchEvery ?? DEFAULT_WATCH_EVERY, tally.known.size))
-      await watchRequest(this, requestId);
+    const pace = watchPace(this.options.watchEvery ?? DEFAULT_WATCH_EVERY, tally.known.size);
+    // Fewer rows left to send than the pace: the round's own count comes before the next one would.
+    if (++tally.sinceCheck >= pace && tally.unsent >= pace) await watchRequest(this, requestId);
     return unclear;
   }
 
@@ -542,6 +547,7 @@ class Run implements RequestRun, WatchedRun {
         this.stop(new Error(`some creates still had no clear outcome after ${maxRounds} rounds`));
         return;
       }
+      this.tally(requestId).unsent = queue.length;
       await this.feeder.each(queue, (row) =>
         this.limit(async () => {
           sends.set(row.line, (sends.get(row.line) ?? 0) + 1);

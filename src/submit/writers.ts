@@ -19,6 +19,8 @@ export interface Tally {
   maybe: Map<number, ValidRow>;
   /** Creates since the request's outputs were last counted. */
   sinceCheck: number;
+  /** Rows of the request's current round not sent yet: its exact count comes after them. */
+  unsent: number;
   checking: boolean;
   /** Set while a count that did not add up is looked into: no create starts into the request. */
   hold: Promise<void> | null;

@@ -142,6 +142,34 @@ describe("submit engine: another writer in the batch's requests", function () {
     await withIntruder("one-intruder", 1, true);
   });
 
+  it("counts a request's outputs every watchEvery creates, but not when the round's own exact count comes sooner", async () => {
+    const made = makeWorld(11);
+    const rows = made.rows.map((row) => ({ ...row, sender_port: "ar_ars" }));
+    box = await sandbox({}, made.seed);
+    const bitex = client(1);
+    /** Creates made when each count of the request's outputs was taken. */
+    const countedAt: number[] = [];
+    let created = 0;
+    const api = {
+      ...bitex,
+      createOutput: async (input: Parameters<BitexClient["createOutput"]>[0]) => {
+        const output = await bitex.createOutput(input);
+        created++;
+        return output;
+      },
+      getRequest: async (id: string) => {
+        countedAt.push(created);
+        return bitex.getRequest(id);
+      },
+    };
+    const result = await run(plan("paced", validRows(rows)), { api, watchEvery: 4 }, 1);
+    expect(result.stopped).to.equal(null);
+    expectExactlyOnce(box, rows);
+    // At the 4th create 5 to 7 rows are left to send: counted. At the 8th, 1 to 3 are left:
+    // the round ends within fewer than 4 creates, and its count (nothing in flight) follows.
+    expect(countedAt).to.deep.equal([4, 11]);
+  });
+
   it("an output in the batch's own request that no row of the file accounts for stops the run before it sends (exit 4), named", async () => {
     const made = makeWorld(6);
     const rows = made.rows.map((row) => ({ ...row, sender_port: "ar_ars" }));
