@@ -172,9 +172,12 @@ const MEDIA_TYPE = "application/vnd.api+json";
 
 /** A 2xx body read as it arrives: pieces of its text in, the data out at the end. */
 interface PiecesRead {
-  push(piece: string): void;
+  /** false once the rest changes nothing (json-stream.ts). */
+  push(piece: string): boolean;
   end(): unknown;
 }
+/** The longest a body read as it arrives may take, in timeouts: each piece gives one again. */
+const STREAMED_AT_MOST = 10;
 /** How a 2xx body becomes data: parsed whole, or by a fresh reader of its pieces each attempt. */
 type BodyRead = ((text: string) => unknown) | { pieces: () => PiecesRead };
 /**
@@ -257,16 +260,30 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     const request = label(method, path);
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const expire = () => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    };
+    let timer = setTimeout(expire, timeoutMs);
     const interrupt = () => controller.abort();
     signal.addEventListener("abort", interrupt, { once: true });
     if (signal.aborted) controller.abort();
     let response: Awaited<ReturnType<Transport["send"]>>;
     // A fresh reader each attempt: a retried answer is read from its start.
     const reader = typeof read === "function" ? undefined : read.pieces();
+    // A body read as it arrives may be one large answer (a request with every output): while
+    // its pieces keep coming, each one gives the call its timeout again, up to STREAMED_AT_MOST
+    // timeouts in all, so a large answer on a slow link is not cut off and asked again whole.
+    const deadline = Date.now() + STREAMED_AT_MOST * timeoutMs;
+    const into = reader && {
+      push: (piece: string) => {
+        if (!timedOut && Date.now() < deadline) {
+          clearTimeout(timer);
+          timer = setTimeout(expire, Math.min(timeoutMs, deadline - Date.now()));
+        }
+        return reader.push(piece);
+      },
+    };
     try {
       const onSent = () => call.sent();
       const url = baseHref + path;
@@ -279,7 +296,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         body,
         signal: controller.signal,
         onSent,
-        into: reader,
+        into,
       });
     } catch (error) {
       throw errorFromFailure(

@@ -18,10 +18,11 @@ export interface HttpRequest {
   onSent?: () => void;
   /**
    * Takes a 2xx answer's body a piece of text at a time as it arrives, instead of as one
-   * text: an answer of tens of megabytes is then never whole in memory. Any other answer's
-   * body is still the response's bodyText.
+   * text: an answer of tens of megabytes is then never whole in memory. `push` returns false
+   * when the rest is not wanted (the text is already broken). Any other answer's body is
+   * still the response's bodyText.
    */
-  into?: { push(piece: string): void };
+  into?: { push(piece: string): boolean };
 }
 
 export interface HttpResponse {
@@ -70,9 +71,13 @@ export function createFetchTransport(options: { concurrency: number }): Transpor
       if (request.into && response.ok && response.body) {
         // As response.text() would decode it (UTF-8, a BOM dropped), a piece at a time.
         const decoder = new TextDecoder();
-        for await (const chunk of response.body)
-          request.into.push(decoder.decode(chunk as Buffer, { stream: true }));
-        request.into.push(decoder.decode());
+        let wanted = true;
+        // Leaving the loop early destroys the body: the rest of a broken answer is not read.
+        for await (const chunk of response.body) {
+          wanted = request.into.push(decoder.decode(chunk as Buffer, { stream: true }));
+          if (!wanted) break;
+        }
+        if (wanted) request.into.push(decoder.decode());
         return { status: response.status, headers: response.headers, bodyText: "", streamed: true };
       }
       const bodyText = await response.text();

@@ -9,7 +9,9 @@
  *
  * `push` never throws: the first problem (a SyntaxError where the text is not one JSON object,
  * or whatever a callback threw) is kept, later pieces are ignored, and `end` throws it. So a
- * transport can hand over the pieces without knowing what they hold.
+ * transport can hand over the pieces without knowing what they hold; `push` returns false
+ * once the rest is not wanted. A second member named as the streamed one is refused: JSON.parse
+ * would keep the last, and its elements cannot be taken back from the taker.
  */
 
 export interface ObjectTaker {
@@ -20,7 +22,8 @@ export interface ObjectTaker {
 }
 
 export interface PieceReader {
-  push(piece: string): void;
+  /** false once a problem was met: the rest of the text changes nothing. */
+  push(piece: string): boolean;
   /** After the last piece: throws the first problem met, or that the text ended early. */
   end(): void;
 }
@@ -54,6 +57,7 @@ const endsScalar = (c: number) => c === COMMA || c === CLOSE_OBJECT || c === CLO
 export function objectReader(streamed: string, taker: ObjectTaker): PieceReader {
   let next: Next = "root";
   let name = "";
+  let streamedSeen = false;
   let problem: unknown = null;
   let offset = 0; // characters pushed before the piece in hand, for the messages
   // The value being read: its kind, its text so far, and where its scan stands.
@@ -111,6 +115,10 @@ export function objectReader(streamed: string, taker: ObjectTaker): PieceReader 
   function took(text: string) {
     if (next === "first-name" || next === "name") {
       name = JSON.parse(text) as string;
+      if (name === streamed) {
+        if (streamedSeen) throw new SyntaxError(`JSON: a second member "${streamed}" before ${offset}`);
+        streamedSeen = true;
+      }
       next = "colon";
     } else if (next === "first-element" || next === "element") {
       taker.element(text);
@@ -201,13 +209,14 @@ export function objectReader(streamed: string, taker: ObjectTaker): PieceReader 
 
   return {
     push(piece) {
-      if (problem !== null) return;
+      if (problem !== null) return false;
       try {
         read(piece);
       } catch (error) {
         problem = error;
       }
       offset += piece.length;
+      return problem === null;
     },
     end() {
       if (problem !== null) throw problem;

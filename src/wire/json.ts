@@ -282,11 +282,15 @@ class Parser {
 }
 
 const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/;
+/** A string of its own (its characters are ASCII digits and a point). */
+const copied = (text: string) => (text.length < 13 ? text : Buffer.from(text, "latin1").toString("latin1"));
 
 /** JSON number text → normalized canonical decimal text, exponent applied exactly. */
 export function exactText(number: string): string {
-  // The common case, without bigint: a plain number's text only loses its needless zeros.
-  if (PLAIN_NUMBER.test(number)) return shortestDecimal(number);
+  // The common case, without bigint: a plain number's text only loses its needless zeros. A
+  // copy: V8 keeps a part of 13 or more characters as a view of its whole, and an amount kept
+  // for the report must not keep the answer, or the piece of it, it was read from.
+  if (PLAIN_NUMBER.test(number)) return copied(shortestDecimal(number));
   const [mantissa = "", exponentText] = number.toLowerCase().split("e");
   const value = decimal(mantissa);
   const exponent = Number(exponentText ?? 0);

@@ -3,6 +3,9 @@
  * proves them whole, listed otherwise, and a server that does not answer `include=outputs`
  * is asked once.
  */
+
+import v8 from "node:v8";
+import vm from "node:vm";
 import { expect } from "chai";
 import { readOutputs } from "../../src/batch/lookup.js";
 import { type BitexClient, type BitexClientOptions, createBitexClient } from "../../src/bitex/client.js";
@@ -172,9 +175,17 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     expect(JSON.stringify(included)).to.not.include("sk-secret-key");
   });
 
-  /** The same client, its answer from a loopback server in pieces of `size` bytes; `pieces` counts what it handed over. */
-  async function fromSocket(body: string, size: number) {
-    const server = await chunkedServer(200, body, size);
+  /**
+   * The same client, its answer from a loopback server in pieces of `size` bytes, a pause of
+   * `pauseMs` after each; `pieces` counts what it handed over.
+   */
+  async function fromSocket(
+    body: string,
+    size: number,
+    pauseMs = 5,
+    options: Partial<BitexClientOptions> = {},
+  ) {
+    const server = await chunkedServer(200, body, size, pauseMs);
     const inner = createFetchTransport({ concurrency: 1 });
     const seen = { pieces: 0 };
     const client = createBitexClient({
@@ -182,6 +193,7 @@ describe("bitex client: an answer with outputs included, read a part at a time",
       apiKey: "sk-secret-key",
       concurrency: 1,
       rate: 100_000,
+      ...options,
       transport: {
         send: (request) =>
           inner.send({
@@ -189,7 +201,7 @@ describe("bitex client: an answer with outputs included, read a part at a time",
             into: request.into && {
               push: (piece) => {
                 seen.pieces++;
-                request.into?.push(piece);
+                return request.into?.push(piece) ?? false;
               },
             },
           }),
@@ -228,6 +240,90 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     } finally {
       await close();
     }
+  });
+
+  it("from the socket: an answer slower in all than the timeout, its pieces each within it, is read whole", async () => {
+    const ids = range(1, 30);
+    const body = `{"data":${request(ids)},"included":[${ids.map((id) => output(id, '"amount":1')).join(",")}]}`;
+    // About 60 pieces 20 ms apart: over a second in all, against a timeout of 300 ms.
+    const { client, calls, close } = await fromSocket(body, Math.ceil(Buffer.byteLength(body) / 60), 20, {
+      timeoutMs: 300,
+    });
+    try {
+      expect((await client.includedOutputs("7"))?.map((o) => o.id)).to.deep.equal(ids);
+      expect(calls()).to.equal(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("from the socket: an answer still trickling after ten timeouts is cut off (then listed)", async () => {
+    const ids = range(1, 30);
+    const body = `{"data":${request(ids)},"included":[${ids.map((id) => output(id, '"amount":1')).join(",")}]}`;
+    // About 200 pieces 10 ms apart: two seconds, against ten timeouts of 50 ms.
+    const { client, calls, close } = await fromSocket(body, Math.ceil(Buffer.byteLength(body) / 200), 10, {
+      timeoutMs: 50,
+      policy: { maxAttempts: 1 },
+    });
+    try {
+      expect(await client.includedOutputs("7")).to.equal(null);
+      expect(calls()).to.equal(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("two `included` members: refused, not read as both (JSON.parse keeps the last, which is not whole)", async () => {
+    const body = `{"data":${request(["1", "2"])},"included":[${output("1", '"amount":1')}],"included":[${output("2", '"amount":2')}]}`;
+    const { client, close } = await fromSocket(body, 64);
+    try {
+      expect(await client.includedOutputs("7")).to.equal(null);
+    } finally {
+      await close();
+    }
+  });
+
+  it("an amount of 13 or more characters does not keep the piece of text it arrived in alive", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const ids = range(1, 20_000);
+    /** A client handed `body` in pieces of 64 KiB, each a fresh string as TextDecoder makes them. */
+    const streaming = (body: string) =>
+      createBitexClient({
+        baseUrl: "http://127.0.0.1:9/api",
+        apiKey: "sk-secret-key",
+        concurrency: 1,
+        rate: 100_000,
+        transport: {
+          send: async (call) => {
+            call.onSent?.();
+            for (let at = 0; at < body.length; at += 65_536)
+              call.into?.push(Buffer.from(body.slice(at, at + 65_536)).toString());
+            return { status: 200, headers: { get: () => null }, bodyText: "", streamed: true };
+          },
+          close: () => undefined,
+        },
+      });
+    /** The heap the decoded outputs hold once the answer and its pieces are gone. */
+    const retained = async (amount: string) => {
+      const client = streaming(
+        `{"data":${request(ids)},"included":[${ids.map((id) => output(id, `"amount":${amount}`)).join(",")}]}`,
+      );
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const included = await client.includedOutputs("7");
+      client.close();
+      gc();
+      gc();
+      expect(included?.length).to.equal(ids.length);
+      expect(included?.[0]?.amount).to.equal(amount);
+      return process.memoryUsage().heapUsed - before;
+    };
+    const short = await retained("1.5");
+    const long = await retained("1234567890.12");
+    // The two differ in 11 characters an amount, about 0.2 MB in all; the body is about 6 MB.
+    // Pieces held by the amounts would show as most of the body.
+    expect(long - short).to.be.lessThan(1_500_000);
   });
 
   it("an answer that is not one JSON object: listed instead, and not asked again", async () => {

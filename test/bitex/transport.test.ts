@@ -11,7 +11,7 @@ describe("fetch transport: a 2xx body handed over as it arrives", () => {
   // "ñ" is two bytes in UTF-8; pieces of 5 bytes cut it (and the BOM) between two packets.
   const body = '\ufeff{"data":{"name":"Ñoño Peña"},"included":[1,2,3]}';
 
-  async function exchange(status: number) {
+  async function exchange(status: number, wanted = Number.POSITIVE_INFINITY) {
     const server = await chunkedServer(status, body, 5);
     const transport = createFetchTransport({ concurrency: 1 });
     const pieces: string[] = [];
@@ -21,7 +21,12 @@ describe("fetch transport: a 2xx body handed over as it arrives", () => {
         url: `${server.url}/x`,
         headers: {},
         signal: new AbortController().signal,
-        into: { push: (piece) => pieces.push(piece) },
+        into: {
+          push: (piece) => {
+            pieces.push(piece);
+            return pieces.length < wanted;
+          },
+        },
       });
       return { response, pieces };
     } finally {
@@ -37,6 +42,12 @@ describe("fetch transport: a 2xx body handed over as it arrives", () => {
     expect(response.bodyText).to.equal("");
     expect(pieces.join("")).to.equal(body.slice(1));
     expect(pieces.filter((piece) => piece !== "").length).to.be.greaterThan(5);
+  });
+
+  it("a 2xx whose rest is not wanted: no piece is read after the one that said so", async () => {
+    const { response, pieces } = await exchange(200, 2);
+    expect(response.streamed).to.equal(true);
+    expect(pieces).to.have.length(2);
   });
 
   it("any other answer: its body whole in bodyText, nothing handed over", async () => {

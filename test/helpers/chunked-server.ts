@@ -9,6 +9,7 @@ export async function chunkedServer(
   status: number,
   body: string,
   size: number,
+  pauseMs = 5,
 ): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
   const bytes = Buffer.from(body, "utf8");
   let calls = 0;
@@ -17,7 +18,7 @@ export async function chunkedServer(
     response.writeHead(status, { "Content-Type": "application/vnd.api+json" });
     for (let at = 0; at < bytes.length; at += size) {
       response.write(bytes.subarray(at, at + size));
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
     response.end();
   });

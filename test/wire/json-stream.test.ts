@@ -86,6 +86,14 @@ describe("json stream: an object read a piece at a time", () => {
     expect(() => reader.end()).to.throw(RangeError, "not an output");
   });
 
+  it("push says false once the text is broken: the rest changes nothing", () => {
+    const reader = objectReader("included", { member: () => {}, element: () => {} });
+    expect(reader.push('{"included":[1,')).to.equal(true);
+    expect(reader.push("]}")).to.equal(false);
+    expect(reader.push("ignored")).to.equal(false);
+    expect(() => reader.end()).to.throw(SyntaxError);
+  });
+
   const broken = [
     "",
     "[]",
@@ -104,6 +112,9 @@ describe("json stream: an object read a piece at a time", () => {
     '{"included":[1,2]',
     '{"included":[{"a":1]]}',
     '{"included":[tru]}',
+    // JSON.parse keeps the last of two members of a name; elements handed over cannot be taken back.
+    '{"included":[1],"included":[2]}',
+    '{"included":null,"in\\u0063luded":[2]}',
   ];
   for (const text of broken) {
     it(`refused, however it is cut: ${JSON.stringify(text)}`, () => {
