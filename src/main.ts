@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
-import { keyFromFile } from "./app/connect.js";
 import type { Step } from "./app/follow.js";
+import { keyFromFile } from "./app/key-file.js";
 import type { Io } from "./app/session.js";
 import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";

@@ -5,7 +5,9 @@
  * "2026-11-30T23:30:00-03:00". Both in the operator's zone: `--tz`, else the local zone.
  */
 import { tz } from "@date-fns/tz";
-import { differenceInSeconds, format, formatISO } from "date-fns";
+import { differenceInSeconds } from "date-fns/differenceInSeconds";
+import { format } from "date-fns/format";
+import { formatISO } from "date-fns/formatISO";
 import { BatchError } from "./errors.js";
 
 const ZONE_HINT =

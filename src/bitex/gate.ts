@@ -246,6 +246,9 @@ export class CallGate {
   private rateWait(now: number): number {
     // At most `count` starts per window: rate 5 → 5 per 1000 ms; rate 0.5 → 1 per 2000 ms.
     const count = Math.max(1, Math.floor(this.currentRate));
+    // Fewer calls in the whole history than a window admits: no window can be full. Saves a
+    // walk over every call of the last HISTORY_MS at each start when the rate is high.
+    if (this.entries.length < count) return 0;
     const baseMs = this.currentRate >= 1 ? 1000 : 1000 / this.currentRate;
     const windowMs = baseMs + baseMs * this.margin; // not baseMs × 1.015: that is 1014.999…
     const recent: number[] = [];

@@ -5,7 +5,12 @@
  * a cron host in Madrid exports the same Buenos Aires month as a laptop in Santiago.
  */
 import { TZDate } from "@date-fns/tz";
-import { addDays, addMonths, format, isValid, lastDayOfMonth, parse } from "date-fns";
+import { addDays } from "date-fns/addDays";
+import { addMonths } from "date-fns/addMonths";
+import { format } from "date-fns/format";
+import { isValid } from "date-fns/isValid";
+import { lastDayOfMonth } from "date-fns/lastDayOfMonth";
+import { parse } from "date-fns/parse";
 import { BatchError } from "../errors.js";
 import { checkZone } from "../time.js";
 

@@ -5,7 +5,8 @@
  * and held to the rules the API enforces on live ones (the payee's own instruction, on its
  * port; no more decimals than the currency has), so a seeded past is one the API could have made.
  */
-import { isValid, parseISO } from "date-fns";
+import { isValid } from "date-fns/isValid";
+import { parseISO } from "date-fns/parseISO";
 import { decimal, isCanonicalDecimal } from "../decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../ports.js";
 import {

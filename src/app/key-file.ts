@@ -1,0 +1,40 @@
+/**
+ * The key from BITEX_API_KEY_FILE. Apart from connect.ts so that the command line (main.ts),
+ * which hides the key from every message, does not load the API client to read it.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { platform } from "node:os";
+import { BatchError } from "../errors.js";
+
+/**
+ * BITEX_API_KEY_FILE: the key from a file only its owner can read (cron, shared machines).
+ * A file that the group or others can read is refused: the key would not be secret.
+ */
+export function keyFromFile(path: string | undefined): string {
+  if (path === undefined || path === "") return "";
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} cannot be read (${code})`, {
+      hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
+    });
+  }
+  if (platform() !== "win32" && (mode & 0o077) !== 0) {
+    throw new BatchError(
+      "auth",
+      `BITEX_API_KEY_FILE ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); the key would not be secret`,
+      { hint: `chmod 600 ${path}, then run again` },
+    );
+  }
+  const key = text.trim();
+  if (key === "" || /\s/.test(key)) {
+    throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} does not hold one key on one line`, {
+      hint: "put only the key in the file",
+    });
+  }
+  return key;
+}
