@@ -4,11 +4,30 @@
  * turn it around or mistake the zone); ISO 8601 with the offset in files and JSON,
  * "2026-11-30T23:30:00-03:00". Both in the operator's zone: `--tz`, else the local zone.
  */
-import { tz } from "@date-fns/tz";
-import { differenceInSeconds } from "date-fns/differenceInSeconds";
-import { format } from "date-fns/format";
-import { formatISO } from "date-fns/formatISO";
+import { createRequire } from "node:module";
+import type { tz as Tz } from "@date-fns/tz";
+import type { format as Format } from "date-fns/format";
+import type { formatISO as FormatISO } from "date-fns/formatISO";
 import { BatchError } from "./errors.js";
+
+/**
+ * date-fns and its zones, loaded when a time is first written: every command imports this
+ * module for the zone, and their ~50 modules cost `--help` and a refused input a third of
+ * their start-up. (Their CommonJS build: a synchronous load, and nothing compares its values
+ * with another copy's.)
+ */
+let dateFns: { format: typeof Format; formatISO: typeof FormatISO; tz: typeof Tz } | undefined;
+function loaded() {
+  if (!dateFns) {
+    const load = createRequire(import.meta.url);
+    dateFns = {
+      format: (load("date-fns/format") as { format: typeof Format }).format,
+      formatISO: (load("date-fns/formatISO") as { formatISO: typeof FormatISO }).formatISO,
+      tz: (load("@date-fns/tz") as { tz: typeof Tz }).tz,
+    };
+  }
+  return dateFns;
+}
 
 const ZONE_HINT =
   "pass an IANA time zone name such as America/Argentina/Buenos_Aires, America/Santiago or UTC";
@@ -51,11 +70,13 @@ const instant = (at: Date | string | number): Date => (at instanceof Date ? at :
 
 /** "2026-11-30 23:30:00 -03:00": the one human form, in `zone`. */
 export function humanTime(at: Date | string | number, zone: string): string {
+  const { format, tz } = loaded();
   return format(instant(at), "yyyy-MM-dd HH:mm:ss xxx", { in: tz(zone) });
 }
 
 /** "2026-11-30T23:30:00-03:00" ("Z" in UTC): files and JSON. */
 export function isoTime(at: Date | string | number, zone: string): string {
+  const { formatISO, tz } = loaded();
   return formatISO(instant(at), { in: tz(zone) });
 }
 
@@ -65,7 +86,8 @@ export function isoTime(at: Date | string | number, zone: string): string {
  * a deadline that passed.
  */
 export function countdown(deadline: Date | string, now: Date): string {
-  const seconds = differenceInSeconds(instant(deadline), now);
+  // date-fns's differenceInSeconds: whole seconds, truncated towards zero.
+  const seconds = Math.trunc((instant(deadline).getTime() - now.getTime()) / 1000);
   const ahead = seconds >= 0;
   const size = Math.abs(seconds);
   const amount = size < 60 ? `${size} s` : `${Math.floor(size / 60)} min`;
