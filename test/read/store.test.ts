@@ -76,4 +76,32 @@ describe("RowStore", () => {
       ["__proto__", ""],
     ]);
   });
+
+  it("a row's payee details come back as given, beside rows without any and the kept columns", () => {
+    const store = new RowStore(["dept"]);
+    const details = { recipient_email: "ana@example.com", cbu: "0150553621000111396333", bank: "" };
+    const withDetails = {
+      ...record(0, "A", { dept: "ventas" }),
+      raw: { ...record(0, "A").fields, ...details, extra: { dept: "ventas" } },
+    };
+    store.add(withDetails);
+    store.add(record(1, "B", { dept: "" }));
+    store.add({
+      ...record(2, "C"),
+      raw: { ...record(2, "C").fields, recipient_tax_id: "20-12345678-6", extra: { dept: "x" } },
+    });
+    // A details cell is there only when it has something, as the reader makes them.
+    expect(store.get(0).raw).to.deep.equal({
+      ...record(0, "A").fields,
+      recipient_email: "ana@example.com",
+      cbu: "0150553621000111396333",
+      extra: { dept: "ventas" },
+    });
+    expect(store.get(1).raw).to.deep.equal({ ...record(1, "B").fields, extra: { dept: "" } });
+    expect(store.get(2).raw).to.deep.equal({
+      ...record(2, "C").fields,
+      recipient_tax_id: "20-12345678-6",
+      extra: { dept: "x" },
+    });
+  });
 });
