@@ -9,6 +9,8 @@ export interface Decimal {
 }
 
 const CANONICAL = /^-?\d+(\.\d+)?$/;
+/** Canonical text that `format` writes back unchanged: no sign, no leading zero. */
+const PLAIN_UNSIGNED = /^(0|[1-9]\d*)(\.\d+)?$/;
 
 export function isCanonicalDecimal(text: string): boolean {
   return CANONICAL.test(text);
@@ -102,6 +104,13 @@ export function shortestDecimal(text: string): string {
 
 /** Canonical text with at least `scale` decimals, never rounded: ("1200.5", 2) → "1200.50". */
 export function padScale(text: string, scale: number): string {
+  // Already canonical (no sign, no leading zero): only zeros to append, no bigint (one call per row).
+  if (PLAIN_UNSIGNED.test(text)) {
+    const dot = text.indexOf(".");
+    const missing = scale - (dot < 0 ? 0 : text.length - dot - 1);
+    if (missing <= 0) return text;
+    return `${text}${dot < 0 ? "." : ""}${"0".repeat(missing)}`;
+  }
   const value = decimal(text);
   return format(rescale(value, Math.max(value.scale, scale)));
 }

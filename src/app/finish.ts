@@ -51,7 +51,7 @@ export async function refuseFewerFacts(reportPath: string): Promise<void> {
   const status = header.split(delimiter).indexOf("status");
   if (status < 0) return;
   // The status column precedes every free-text column, and its values are bare words.
-  const created = lines.some((line) => line.split(delimiter)[status] === "created");
+  const created = lines.some((line) => line.split(delimiter, status + 1)[status] === "created");
   if (!created) return;
   throw new BatchError(
     "usage",

@@ -150,16 +150,23 @@ export class FileFacts {
   }
 }
 
+/** What cellsOf asks of each column, asked once (it runs for every row). */
+const CELL_COLUMNS = ALL_INPUT_COLUMNS.map((column) => ({
+  column,
+  payee: PAYEE_COLUMNS.has(column),
+  trims: trimsCell(column),
+}));
+
 /** Every input column's cell, "" where the header lacks the column, trimmed as the reader trims. */
 function cellsOf(record: InputRecord): RawCells {
   const f = record.fields;
   const raw = {} as RawCells;
-  for (const column of ALL_INPUT_COLUMNS) {
+  for (const { column, payee, trims } of CELL_COLUMNS) {
     const given = f[column];
-    if (given === undefined && PAYEE_COLUMNS.has(column)) continue;
+    if (given === undefined && payee) continue;
     const value = given ?? "";
-    const cell = trimsCell(column) ? value.trim() : value;
-    if (cell !== "" || !PAYEE_COLUMNS.has(column)) raw[column] = cell;
+    const cell = trims ? value.trim() : value;
+    if (cell !== "" || !payee) raw[column] = cell;
   }
   raw.extra = record.extra ?? {};
   return raw;
