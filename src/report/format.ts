@@ -14,7 +14,13 @@ import {
   textField,
 } from "../writers/dialect.js";
 import { ROWS_PER_CHUNK } from "../writers/table.js";
-import { REPORT_COLUMNS, REPORT_TABLE, type ReportCellKind, type ReportColumn, type ReportRow } from "./columns.js";
+import {
+  REPORT_COLUMNS,
+  REPORT_TABLE,
+  type ReportCellKind,
+  type ReportColumn,
+  type ReportRow,
+} from "./columns.js";
 
 /** The header line, preceded by the BOM in the Excel dialects. */
 export function reportHeader(format: CsvFormat, extraColumns: readonly string[] = []): string {
