@@ -17,12 +17,21 @@ export type { TaxIdKind } from "./tax.js";
 
 /** The row fills a cell of the ids group (recipient_user_id, withdrawal_instruction_id). */
 export function givesIds(raw: RawCells): boolean {
-  return ID_GROUP_COLUMNS.some((column) => (raw[column] ?? "").trim() !== "");
+  return fillsAny(raw, ID_GROUP_COLUMNS);
 }
 
 /** The row fills a cell of the payee-details group. */
 export function givesDetails(raw: RawCells): boolean {
-  return DETAIL_GROUP_COLUMNS.some((column) => (raw[column] ?? "").trim() !== "");
+  return fillsAny(raw, DETAIL_GROUP_COLUMNS);
+}
+
+/** A plain loop that trims only a cell that has text: it runs for every row, over some 30 columns. */
+function fillsAny(raw: RawCells, columns: readonly (keyof RawCells)[]): boolean {
+  for (let i = 0; i < columns.length; i++) {
+    const cell = raw[columns[i] as keyof RawCells];
+    if (typeof cell === "string" && cell !== "" && cell.trim() !== "") return true;
+  }
+  return false;
 }
 
 /** The row names its payee neither way: one error that says both. */
