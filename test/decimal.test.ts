@@ -8,6 +8,7 @@ import {
   groupDigits,
   multiply,
   normalize,
+  padScale,
   rescale,
   shortestDecimal,
 } from "../src/decimal.js";
@@ -70,6 +71,47 @@ describe("shortestDecimal", () => {
   it("equals normalize(decimal(text)) for canonical text", () => {
     for (const text of texts) expect(shortestDecimal(text), text).to.equal(normalize(decimal(text)));
   });
+});
+
+describe("padScale", () => {
+  it("pads to the currency's decimals and never rounds", () => {
+    expect(padScale("1200.5", 2)).to.equal("1200.50");
+    expect(padScale("7", 2)).to.equal("7.00");
+    expect(padScale("7", 0)).to.equal("7");
+    expect(padScale("0.125", 2)).to.equal("0.125");
+    expect(padScale("479000", 0)).to.equal("479000");
+  });
+
+  // Text without a sign or leading zero is padded as text; the rest goes through bigint.
+  const texts = [
+    "0",
+    "00",
+    "0.5",
+    "0.50",
+    "000.10",
+    "10",
+    "10.00",
+    "1200.05",
+    "-0",
+    "-0.5",
+    "-007.10",
+    "-100",
+    "5.000",
+  ];
+  it("equals format(rescale(decimal(text))) at scales 0, 2 and 3", () => {
+    for (const text of texts)
+      for (const scale of [0, 2, 3]) {
+        const value = decimal(text);
+        expect(padScale(text, scale), `${text} at ${scale}`).to.equal(
+          format(rescale(value, Math.max(value.scale, scale))),
+        );
+      }
+  });
+
+  for (const bad of ["1e3", "1,5", "", ".5", "1.", "+1"]) {
+    it(`refuses non-canonical text ${JSON.stringify(bad)}`, () =>
+      expect(() => padScale(bad, 2)).to.throw(RangeError));
+  }
 });
 
 describe("groupDigits: amounts written for people", () => {
