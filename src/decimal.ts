@@ -32,9 +32,16 @@ export function decimalOrNull(text: string): Decimal | null {
   return { units: BigInt(text.slice(0, dot) + text.slice(dot + 1)), scale: text.length - dot - 1 };
 }
 
+/** 10^0 … 10^38, made once: a bigint power per call showed in every summed row. */
+const POWERS_OF_TEN: readonly bigint[] = Array.from({ length: 39 }, (_, k) => 10n ** BigInt(k));
+
+function tenTo(exponent: number): bigint {
+  return POWERS_OF_TEN[exponent] ?? 10n ** BigInt(exponent);
+}
+
 export function rescale(value: Decimal, scale: number): Decimal {
-  if (scale >= value.scale) return { units: value.units * 10n ** BigInt(scale - value.scale), scale };
-  return { units: roundHalfEven(value.units, 10n ** BigInt(value.scale - scale)), scale };
+  if (scale >= value.scale) return { units: value.units * tenTo(scale - value.scale), scale };
+  return { units: roundHalfEven(value.units, tenTo(value.scale - scale)), scale };
 }
 
 /** Banker's rounding of units / divisor, as payment systems round conversions. */
@@ -50,8 +57,9 @@ function roundHalfEven(units: bigint, divisor: bigint): bigint {
 
 export function add(a: Decimal, b: Decimal): Decimal {
   if (a.scale === b.scale) return { units: a.units + b.units, scale: a.scale };
-  const scale = Math.max(a.scale, b.scale);
-  return { units: rescale(a, scale).units + rescale(b, scale).units, scale };
+  // Only the operand with fewer decimals is scaled up (one bigint product, not two).
+  if (a.scale > b.scale) return { units: a.units + b.units * tenTo(a.scale - b.scale), scale: a.scale };
+  return { units: a.units * tenTo(b.scale - a.scale) + b.units, scale: b.scale };
 }
 
 export function multiply(a: Decimal, b: Decimal): Decimal {
