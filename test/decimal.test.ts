@@ -51,25 +51,30 @@ describe("decimal (exact money arithmetic)", () => {
   it("refuses division by zero", () => expect(() => divide(d("1"), d("0.00"), 2)).to.throw(RangeError));
 });
 
+/** Canonical text with and without sign, leading zeros and trailing zeros: the fast paths' edges. */
+const CANONICAL_TEXTS = [
+  "0",
+  "00",
+  "0.5",
+  "0.50",
+  "000.10",
+  "10",
+  "100",
+  "10.00",
+  "1200.50",
+  "1200.05",
+  "-0",
+  "-0.5",
+  "-0.50",
+  "-007.10",
+  "-100",
+  "5.000",
+];
+
 describe("shortestDecimal", () => {
-  const texts = [
-    "0",
-    "00",
-    "0.5",
-    "0.50",
-    "000.10",
-    "10",
-    "100",
-    "10.00",
-    "1200.50",
-    "1200.05",
-    "-0.50",
-    "-007.10",
-    "-100",
-    "5.000",
-  ];
   it("equals normalize(decimal(text)) for canonical text", () => {
-    for (const text of texts) expect(shortestDecimal(text), text).to.equal(normalize(decimal(text)));
+    for (const text of CANONICAL_TEXTS)
+      expect(shortestDecimal(text), text).to.equal(normalize(decimal(text)));
   });
 });
 
@@ -83,23 +88,8 @@ describe("padScale", () => {
   });
 
   // Text without a sign or leading zero is padded as text; the rest goes through bigint.
-  const texts = [
-    "0",
-    "00",
-    "0.5",
-    "0.50",
-    "000.10",
-    "10",
-    "10.00",
-    "1200.05",
-    "-0",
-    "-0.5",
-    "-007.10",
-    "-100",
-    "5.000",
-  ];
   it("equals format(rescale(decimal(text))) at scales 0, 2 and 3", () => {
-    for (const text of texts)
+    for (const text of CANONICAL_TEXTS)
       for (const scale of [0, 2, 3]) {
         const value = decimal(text);
         expect(padScale(text, scale), `${text} at ${scale}`).to.equal(
