@@ -63,8 +63,6 @@ const CANONICAL_TEXTS = [
   "10.00",
   "1200.50",
   "1200.05",
-  "-0",
-  "-0.5",
   "-0.50",
   "-007.10",
   "-100",
@@ -89,7 +87,7 @@ describe("padScale", () => {
 
   // Text without a sign or leading zero is padded as text; the rest goes through bigint.
   it("equals format(rescale(decimal(text))) at scales 0, 2 and 3", () => {
-    for (const text of CANONICAL_TEXTS)
+    for (const text of [...CANONICAL_TEXTS, "-0", "-0.5"])
       for (const scale of [0, 2, 3]) {
         const value = decimal(text);
         expect(padScale(text, scale), `${text} at ${scale}`).to.equal(
