@@ -242,36 +242,40 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     }
   });
 
-  it("from the socket: an answer slower in all than the timeout, its pieces each within it, is read whole", async () => {
-    const ids = range(1, 30);
-    const body = `{"data":${request(ids)},"included":[${ids.map((id) => output(id, '"amount":1')).join(",")}]}`;
-    // About 60 pieces 20 ms apart: over a second in all, against a timeout of 300 ms.
-    const { client, calls, close } = await fromSocket(body, Math.ceil(Buffer.byteLength(body) / 60), 20, {
-      timeoutMs: 300,
+  // Thirty outputs in `pieces` pieces with a pause after each: each piece gives the call its
+  // timeout again, up to ten timeouts in all.
+  const thirty = range(1, 30);
+  const slowly: Array<[string, number, number, Partial<BitexClientOptions>, string[] | null]> = [
+    // About a second and a half in all, against a timeout of 300 ms.
+    [
+      "an answer slower in all than the timeout, its pieces each within it, is read whole",
+      60,
+      20,
+      { timeoutMs: 300 },
+      thirty,
+    ],
+    // About two seconds, against ten timeouts of 50 ms.
+    [
+      "an answer still trickling after ten timeouts is cut off (then listed)",
+      200,
+      10,
+      { timeoutMs: 50, policy: { maxAttempts: 1 } },
+      null,
+    ],
+  ];
+  for (const [what, pieces, pauseMs, options, expected] of slowly) {
+    it(`from the socket: ${what}`, async () => {
+      const body = `{"data":${request(thirty)},"included":[${thirty.map((id) => output(id, '"amount":1')).join(",")}]}`;
+      const size = Math.ceil(Buffer.byteLength(body) / pieces);
+      const { client, calls, close } = await fromSocket(body, size, pauseMs, options);
+      try {
+        expect((await client.includedOutputs("7"))?.map((o) => o.id) ?? null).to.deep.equal(expected);
+        expect(calls()).to.equal(1);
+      } finally {
+        await close();
+      }
     });
-    try {
-      expect((await client.includedOutputs("7"))?.map((o) => o.id)).to.deep.equal(ids);
-      expect(calls()).to.equal(1);
-    } finally {
-      await close();
-    }
-  });
-
-  it("from the socket: an answer still trickling after ten timeouts is cut off (then listed)", async () => {
-    const ids = range(1, 30);
-    const body = `{"data":${request(ids)},"included":[${ids.map((id) => output(id, '"amount":1')).join(",")}]}`;
-    // About 200 pieces 10 ms apart: two seconds, against ten timeouts of 50 ms.
-    const { client, calls, close } = await fromSocket(body, Math.ceil(Buffer.byteLength(body) / 200), 10, {
-      timeoutMs: 50,
-      policy: { maxAttempts: 1 },
-    });
-    try {
-      expect(await client.includedOutputs("7")).to.equal(null);
-      expect(calls()).to.equal(1);
-    } finally {
-      await close();
-    }
-  });
+  }
 
   it("two `included` members: refused, not read as both (JSON.parse keeps the last, which is not whole)", async () => {
     const body = `{"data":${request(["1", "2"])},"included":[${output("1", '"amount":1')}],"included":[${output("2", '"amount":2')}]}`;
