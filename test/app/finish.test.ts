@@ -1,0 +1,59 @@
+/**
+ * A report that says rows were created is not replaced by one of fewer facts
+ * (src/app/finish.ts refuseFewerFacts): read a line at a time, a created row anywhere in it
+ * refuses; none, no status column or no file lets the run write its report.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { refuseFewerFacts } from "../../src/app/finish.js";
+import { BatchError } from "../../src/errors.js";
+
+describe("refuseFewerFacts: a report of created rows is kept", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fewer-facts-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  /** What refuseFewerFacts says of a report holding `text`: "refused", or "written" (the run may write). */
+  async function verdict(text: string): Promise<string> {
+    const path = join(dir, "payroll.report.csv");
+    await writeFile(path, text);
+    try {
+      await refuseFewerFacts(path);
+      return "written";
+    } catch (error) {
+      if (error instanceof BatchError && error.code === "usage") return "refused";
+      throw error;
+    }
+  }
+
+  const valid = (n: number) => Array.from({ length: n }, (_, i) => `${i + 2},valid,ok`).join("\r\n");
+  const cases: Array<[string, string, string]> = [
+    [
+      "a created row after 50,000 valid ones, BOM and CRLF",
+      `\uFEFFline,status,note\r\n${valid(50_000)}\r\n50002,created,x\r\n`,
+      "refused",
+    ],
+    ["semicolons, the status column later", "line;reference;status\n2;A;created\n", "refused"],
+    ["no created row", `line,status,note\n${valid(3)}\n`, "written"],
+    [
+      '"created" only in a free-text column after the status',
+      "line,status,note\n2,valid,created\n",
+      "written",
+    ],
+    ["no status column", "line,reference\n2,created\n", "written"],
+    ["an empty file", "", "written"],
+  ];
+  for (const [what, text, expected] of cases) {
+    it(`${what}: ${expected}`, async () => {
+      expect(await verdict(text)).to.equal(expected);
+    });
+  }
+
+  it("no file there: written", async () => {
+    await refuseFewerFacts(join(dir, "none.csv"));
+  });
+});
