@@ -35,7 +35,7 @@ async function flakyGateway(
   const upstream = new URL(target);
   // Down from the first call it gets, for downForMs; but a call is refused at most 5 times, so
   // that the client's sixth and last attempt always goes through and the run never depends on
-  // how its retries' random jitter happened to add up.
+  // how its retries' random jitter happened to add up; then it is up for every call.
   let downUntil: number | undefined;
   const refused = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -47,6 +47,9 @@ async function flakyGateway(
       res.writeHead(503, { "content-type": "text/html" }).end("<html>down</html>");
       return;
     }
+    // The first call let through ends the outage for every call: one outage, however quickly
+    // the retries' jitter brought a call to its sixth attempt.
+    downUntil = Math.min(downUntil, Date.now());
     const forward = http.request(
       {
         host: upstream.hostname,
