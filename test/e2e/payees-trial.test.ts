@@ -42,7 +42,7 @@ async function untilDone(run: () => Promise<CliResult>): Promise<void> {
     const result = await run();
     if (result.code === 0) return;
     expect(result.code, result.stderr).to.equal(3);
-    expect(attempt, "runs stopped by 503s").to.be.below(6);
+    expect(attempt, `runs stopped by 503s; the last said:\n${result.stderr}`).to.be.below(6);
   }
 }
 
