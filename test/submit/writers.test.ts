@@ -15,6 +15,7 @@ import { type SubmitOptions, type SubmitResult, submitPlan } from "../../src/sub
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { expectAtMostOnce, expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
+import { Api } from "../sandbox/helpers.js";
 import { validRows } from "./rows.js";
 
 describe("submit engine: another writer in the batch's requests", function () {
@@ -72,6 +73,27 @@ describe("submit engine: another writer in the batch's requests", function () {
     expectAtMostOnce(box, rows);
     if (stopped.length === 1) expectExactlyOnce(box, rows);
     else expect(box.state().outputs).to.have.length(0);
+  });
+
+  it("a twin the operator cancelled empty at Bitex, as the stop asks: the next run takes the request left, every row once", async () => {
+    const made = makeWorld(20);
+    const rows = made.rows.map((row) => ({ ...row, sender_port: "ar_ars" }));
+    box = await sandbox({ latency_ms: 30 }, made.seed);
+    const batch = plan("same-moment", validRows(rows));
+    await Promise.all([run(batch), run(batch)]);
+    expect(box.state().requests).to.have.length(2);
+    // Before anyone deals with them, a run names both and says what to do.
+    const blocked = await run(batch);
+    expect(blocked.stopped?.code).to.equal("conflict");
+    expect(blocked.stopped?.message).to.match(
+      /^2 requests \(\d+, \d+\) carry external_id bb-[0-9a-f]+: cancel at Bitex the ones that hold no output \(nothing more was sent for this sender\)$/,
+    );
+    const empty = box.state().requests.find((request) => request.attributes.outputs_count === 0);
+    if (!empty) throw new Error("no twin without outputs");
+    expect((await new Api(box).post(`/concierge_requests/${empty.id}/cancel`)).status).to.equal(200);
+    const done = await run(batch);
+    expect(done.stopped).to.equal(null);
+    expectExactlyOnce(box, rows);
   });
 
   it("a request another run is filling is left alone: its outputs grew during the quiet moment", async () => {
