@@ -7,13 +7,19 @@
 import type { BitexClient } from "../bitex/client.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 
-/** The requests carrying exactly `externalId` (more than one is a conflict for the caller). */
+/**
+ * The requests carrying exactly `externalId` (more than one is a conflict for the caller). A
+ * cancelled one without outputs is left out: it holds nothing and can never hold anything, and
+ * cancelling it at Bitex is how an operator ends a twin (two runs that created the batch's
+ * request at the same moment).
+ */
 export async function requestsByExternalId(
   api: Pick<BitexClient, "findRequestsByExternalId">,
   externalId: string,
 ): Promise<ConciergeRequest[]> {
   return (await api.findRequestsByExternalId(externalId)).filter(
-    (request) => request.external_id === externalId,
+    (request) =>
+      request.external_id === externalId && !(request.state === "cancelled" && request.outputs_count === 0),
   );
 }
 

@@ -54,7 +54,7 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
   for (let attempt = 0; attempt < 3 && !run.halted; attempt++) {
     let found: Awaited<ReturnType<SubmitApi["findRequestsByExternalId"]>>;
     try {
-      found = heldRequests(await requestsByExternalId(run.api, planned.externalId));
+      found = await requestsByExternalId(run.api, planned.externalId);
     } catch (error) {
       run.stop(error); // a 404 here means the URL is not Bitex's: the mapper says so
       return null;
@@ -114,22 +114,13 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
 }
 
 /**
- * The requests that count for a batch: a cancelled one without outputs holds nothing and can
- * never hold anything, so it is left out. It is how an operator ends a twin (two runs
- * creating the batch's request at the same moment): by cancelling the empty one at Bitex.
- */
-function heldRequests<T extends { state: string; outputs_count: number }>(found: T[]): T[] {
-  return found.filter((request) => !(request.state === "cancelled" && request.outputs_count === 0));
-}
-
-/**
  * A run that found no request and created one looks again: another run that looked at the
  * same moment has created a twin. Of two runs, the one that looks last sees both, so at
  * least one of them stops here, before any output is sent into either request.
  */
 async function aloneWith(run: RequestRun, planned: PlannedRequest, requestId: string): Promise<boolean> {
   try {
-    const twins = heldRequests(await requestsByExternalId(run.api, planned.externalId))
+    const twins = (await requestsByExternalId(run.api, planned.externalId))
       .filter((request) => request.id !== requestId)
       .map((request) => request.id);
     if (twins.length === 0) return true;

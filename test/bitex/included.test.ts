@@ -143,21 +143,21 @@ describe("bitex client: a request's outputs included in its answer", () => {
 });
 
 describe("bitex client: an answer with outputs included, read a part at a time", () => {
-  /** A client whose every call gets `body` (status 200). */
-  const answering = (body: string, sent: string[] = []) =>
+  /** A client whose every call is answered by `send` (a scripted transport, no socket). */
+  const scripted = (send: Transport["send"]) =>
     createBitexClient({
       baseUrl: "http://127.0.0.1:9/api",
       apiKey: "sk-secret-key",
       concurrency: 1,
       rate: 100_000,
-      transport: {
-        send: async (request) => {
-          sent.push(request.url);
-          request.onSent?.();
-          return { status: 200, headers: { get: () => null }, bodyText: body };
-        },
-        close: () => undefined,
-      },
+      transport: { send, close: () => undefined },
+    });
+  /** A client whose every call gets `body` (status 200), whole. */
+  const answering = (body: string, sent: string[] = []) =>
+    scripted(async (request) => {
+      sent.push(request.url);
+      request.onSent?.();
+      return { status: 200, headers: { get: () => null }, bodyText: body };
     });
   const output = (id: string, attributes: string) =>
     `{"type":"concierge_request_outputs","id":"${id}","attributes":{"state":"accepted",${attributes}},"relationships":{"request":{"data":{"type":"concierge_requests","id":"7"}}}}`;
@@ -293,20 +293,11 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     const ids = range(1, 20_000);
     /** A client handed `body` in pieces of 64 KiB, each a fresh string as TextDecoder makes them. */
     const streaming = (body: string) =>
-      createBitexClient({
-        baseUrl: "http://127.0.0.1:9/api",
-        apiKey: "sk-secret-key",
-        concurrency: 1,
-        rate: 100_000,
-        transport: {
-          send: async (call) => {
-            call.onSent?.();
-            for (let at = 0; at < body.length; at += 65_536)
-              call.into?.push(Buffer.from(body.slice(at, at + 65_536)).toString());
-            return { status: 200, headers: { get: () => null }, bodyText: "", streamed: true };
-          },
-          close: () => undefined,
-        },
+      scripted(async (call) => {
+        call.onSent?.();
+        for (let at = 0; at < body.length; at += 65_536)
+          call.into?.push(Buffer.from(body.slice(at, at + 65_536)).toString());
+        return { status: 200, headers: { get: () => null }, bodyText: "", streamed: true };
       });
     /** The heap the decoded outputs hold once the answer and its pieces are gone. */
     const retained = async (amount: string) => {
