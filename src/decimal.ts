@@ -107,7 +107,9 @@ export function normalize(value: Decimal): string {
 export function shortestDecimal(text: string): string {
   const whole =
     text.charCodeAt(0) === 0x30 || text.startsWith("-0") ? text.replace(/^(-?)0+(?=\d)/, "$1") : text;
-  return whole.includes(".") && whole.endsWith("0") ? whole.replace(/\.?0+$/, "") : whole;
+  const shortest = whole.includes(".") && whole.endsWith("0") ? whole.replace(/\.?0+$/, "") : whole;
+  // A zero has no sign, as normalize writes it.
+  return shortest === "-0" ? "0" : shortest;
 }
 
 /** Canonical text with at least `scale` decimals, never rounded: ("1200.5", 2) → "1200.50". */
