@@ -277,6 +277,23 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     });
   }
 
+  it("from the socket: an answer cut off still trickling after ten timeouts is not asked again whole", async () => {
+    // The retries left as by default (six attempts), their backoff short: a cut-off answer
+    // asked again would trickle as long again, ten timeouts each time, before the listing.
+    const body = `{"data":${request(thirty)},"included":[${thirty.map((id) => output(id, '"amount":1')).join(",")}]}`;
+    const size = Math.ceil(Buffer.byteLength(body) / 200);
+    const { client, calls, close } = await fromSocket(body, size, 10, {
+      timeoutMs: 50,
+      policy: { baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    try {
+      expect(await client.includedOutputs("7")).to.equal(null);
+      expect(calls()).to.equal(1);
+    } finally {
+      await close();
+    }
+  });
+
   it("two `included` members: refused, not read as both (JSON.parse keeps the last, which is not whole)", async () => {
     const body = `{"data":${request(["1", "2"])},"included":[${output("1", '"amount":1')}],"included":[${output("2", '"amount":2')}]}`;
     const { client, close } = await fromSocket(body, 64);
