@@ -305,7 +305,12 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       // A 2xx answer still arriving when its ten timeouts ran out would take as long asked
       // again: it is no answer, not retried (the caller lists instead).
       if (timedOut && last && !signal.aborted)
-        throw badResponse(200, `still arriving after ${STREAMED_AT_MOST * timeoutMs} ms: cut off`, "no", request);
+        throw badResponse(
+          200,
+          `still arriving after ${STREAMED_AT_MOST * timeoutMs} ms: cut off`,
+          "no",
+          request,
+        );
       throw errorFromFailure(
         error,
         { timedOut, interrupted: signal.aborted && !timedOut, timeoutMs },
