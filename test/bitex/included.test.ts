@@ -182,7 +182,7 @@ describe("bitex client: an answer with outputs included, read a part at a time",
   async function fromSocket(
     body: string,
     size: number,
-    pauseMs = 5,
+    pauseMs: number | ((piece: number) => number) = 5,
     options: Partial<BitexClientOptions> = {},
   ) {
     const server = await chunkedServer(200, body, size, pauseMs);
@@ -284,6 +284,23 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     const size = Math.ceil(Buffer.byteLength(body) / 200);
     const { client, calls, close } = await fromSocket(body, size, 10, {
       timeoutMs: 50,
+      policy: { baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    try {
+      expect(await client.includedOutputs("7")).to.equal(null);
+      expect(calls()).to.equal(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("from the socket: an answer that stops arriving halfway is not asked again whole", async () => {
+    // Half the answer, then nothing for longer than the timeout, five times over: each attempt
+    // asked again would stop the same way, up to ten timeouts each, before the listing.
+    const body = `{"data":${request(thirty)},"included":[${thirty.map((id) => output(id, '"amount":1')).join(",")}]}`;
+    const size = Math.ceil(Buffer.byteLength(body) / 10);
+    const { client, calls, close } = await fromSocket(body, size, (piece) => (piece === 4 ? 400 : 5), {
+      timeoutMs: 100,
       policy: { baseDelayMs: 1, maxDelayMs: 1 },
     });
     try {
