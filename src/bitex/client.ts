@@ -275,13 +275,13 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     // its pieces keep coming, each one gives the call its timeout again, up to STREAMED_AT_MOST
     // timeouts in all, so a large answer on a slow link is not cut off and asked again whole.
     const deadline = Date.now() + STREAMED_AT_MOST * timeoutMs;
-    /** The timer running ends at the deadline: if it expires, the answer had its ten timeouts. */
-    let last = false;
+    /** A 2xx answer's body began to arrive. */
+    let arriving = false;
     const into = reader && {
       push: (piece: string) => {
+        arriving = true;
         if (!timedOut && Date.now() < deadline) {
           clearTimeout(timer);
-          last = deadline - Date.now() <= timeoutMs;
           timer = setTimeout(expire, Math.min(timeoutMs, deadline - Date.now()));
         }
         return reader.push(piece);
@@ -302,15 +302,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         into,
       });
     } catch (error) {
-      // A 2xx answer still arriving when its ten timeouts ran out would take as long asked
-      // again: it is no answer, not retried (the caller lists instead).
-      if (timedOut && last && !signal.aborted)
-        throw badResponse(
-          200,
-          `still arriving after ${STREAMED_AT_MOST * timeoutMs} ms: cut off`,
-          "no",
-          request,
-        );
+      // A 2xx answer that stopped arriving, or was still arriving when its ten timeouts ran
+      // out, would take as long asked again whole: it is no answer, not retried (the caller
+      // of a read as it arrives lists instead).
+      if (timedOut && arriving && !signal.aborted)
+        throw badResponse(200, "its body stopped arriving or outlasted ten timeouts: cut off", "no", request);
       throw errorFromFailure(
         error,
         { timedOut, interrupted: signal.aborted && !timedOut, timeoutMs },
