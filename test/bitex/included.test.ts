@@ -97,6 +97,22 @@ describe("bitex client: a request's outputs included in its answer", () => {
     expect(idsOf(await client.includedOutputs("1"))).to.deep.equal(range(1, 23));
   });
 
+  it("an answer naming another request (a proxy's misrouted answer) is not this request's: listed instead", async () => {
+    const inner = createFetchTransport({ concurrency: 1 });
+    const transport: Transport = {
+      // The read of request 1 with its outputs answered as request 2's, outputs and all.
+      send: (request) =>
+        inner.send({
+          ...request,
+          url: request.url.replace("/concierge_requests/1?include=", "/concierge_requests/2?include="),
+        }),
+      close: () => inner.close(),
+    };
+    await start({}, { transport });
+    const listed = (await readOutputs(client, "1")).map((output) => output.id);
+    expect(listed).to.deep.equal(range(1, 23));
+  });
+
   // No usable answer to the read: a request of many outputs may be too large to draw up in one
   // answer before a proxy's or the client's timeout, where the listing's pages come back. The
   // listing proves the outputs on its own (paging.ts), so the read falls back to it and the
