@@ -482,7 +482,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       return null;
     }
     const { request, included } = answer;
-    const whole = wholeOutputs(request, included);
+    // An answer about another request (misrouted, mis-cached) proves nothing of this one.
+    const whole = request.id === requestId ? wholeOutputs(request, included) : null;
     // A request without outputs shows nothing either way. Once a server has answered whole,
     // an answer that is not (an output landing while it was drawn up) is listed that once.
     if (whole !== null && included.length > 0) includesOutputs = true;
