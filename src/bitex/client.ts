@@ -275,8 +275,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     // its pieces keep coming, each one gives the call its timeout again, up to STREAMED_AT_MOST
     // timeouts in all, so a large answer on a slow link is not cut off and asked again whole.
     const deadline = Date.now() + STREAMED_AT_MOST * timeoutMs;
+    /** A 2xx answer's body began to arrive. */
+    let arriving = false;
     const into = reader && {
       push: (piece: string) => {
+        arriving = true;
         if (!timedOut && Date.now() < deadline) {
           clearTimeout(timer);
           timer = setTimeout(expire, Math.min(timeoutMs, deadline - Date.now()));
@@ -299,6 +302,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         into,
       });
     } catch (error) {
+      // A 2xx answer that stopped arriving, or was still arriving when its ten timeouts ran
+      // out, would take as long asked again whole: it is no answer, not retried (the caller
+      // of a read as it arrives lists instead).
+      if (timedOut && arriving && !signal.aborted)
+        throw badResponse(200, "its body stopped arriving or outlasted ten timeouts: cut off", "no", request);
       throw errorFromFailure(
         error,
         { timedOut, interrupted: signal.aborted && !timedOut, timeoutMs },
@@ -474,7 +482,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       return null;
     }
     const { request, included } = answer;
-    const whole = wholeOutputs(request, included);
+    // An answer about another request (misrouted, mis-cached) proves nothing of this one.
+    const whole = request.id === requestId ? wholeOutputs(request, included) : null;
     // A request without outputs shows nothing either way. Once a server has answered whole,
     // an answer that is not (an output landing while it was drawn up) is listed that once.
     if (whole !== null && included.length > 0) includesOutputs = true;

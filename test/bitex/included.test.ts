@@ -97,6 +97,22 @@ describe("bitex client: a request's outputs included in its answer", () => {
     expect(idsOf(await client.includedOutputs("1"))).to.deep.equal(range(1, 23));
   });
 
+  it("an answer naming another request (a proxy's misrouted answer) is not this request's: listed instead", async () => {
+    const inner = createFetchTransport({ concurrency: 1 });
+    const transport: Transport = {
+      // The read of request 1 with its outputs answered as request 2's, outputs and all.
+      send: (request) =>
+        inner.send({
+          ...request,
+          url: request.url.replace("/concierge_requests/1?include=", "/concierge_requests/2?include="),
+        }),
+      close: () => inner.close(),
+    };
+    await start({}, { transport });
+    const listed = (await readOutputs(client, "1")).map((output) => output.id);
+    expect(listed).to.deep.equal(range(1, 23));
+  });
+
   // No usable answer to the read: a request of many outputs may be too large to draw up in one
   // answer before a proxy's or the client's timeout, where the listing's pages come back. The
   // listing proves the outputs on its own (paging.ts), so the read falls back to it and the
@@ -182,7 +198,7 @@ describe("bitex client: an answer with outputs included, read a part at a time",
   async function fromSocket(
     body: string,
     size: number,
-    pauseMs = 5,
+    pauseMs: number | ((piece: number) => number) = 5,
     options: Partial<BitexClientOptions> = {},
   ) {
     const server = await chunkedServer(200, body, size, pauseMs);
@@ -243,9 +259,13 @@ describe("bitex client: an answer with outputs included, read a part at a time",
   });
 
   // Thirty outputs in `pieces` pieces with a pause after each: each piece gives the call its
-  // timeout again, up to ten timeouts in all.
+  // timeout again, up to ten timeouts in all. A body cut off is not asked again whole (asked
+  // again it would take as long): the retries are left as by default, their backoff short.
   const thirty = range(1, 30);
-  const slowly: Array<[string, number, number, Partial<BitexClientOptions>, string[] | null]> = [
+  const retries = { baseDelayMs: 1, maxDelayMs: 1 };
+  const slowly: Array<
+    [string, number, number | ((piece: number) => number), Partial<BitexClientOptions>, string[] | null]
+  > = [
     // About a second and a half in all, against a timeout of 300 ms.
     [
       "an answer slower in all than the timeout, its pieces each within it, is read whole",
@@ -256,10 +276,18 @@ describe("bitex client: an answer with outputs included, read a part at a time",
     ],
     // About two seconds, against ten timeouts of 50 ms.
     [
-      "an answer still trickling after ten timeouts is cut off (then listed)",
+      "an answer still trickling after ten timeouts is cut off, not asked again (then listed)",
       200,
       10,
-      { timeoutMs: 50, policy: { maxAttempts: 1 } },
+      { timeoutMs: 50, policy: retries },
+      null,
+    ],
+    // Half the answer, then nothing for longer than the timeout.
+    [
+      "an answer that stops arriving halfway is cut off, not asked again (then listed)",
+      10,
+      (piece) => (piece === 4 ? 400 : 5),
+      { timeoutMs: 100, policy: retries },
       null,
     ],
   ];

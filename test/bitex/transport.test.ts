@@ -3,6 +3,8 @@
  * the pieces make up exactly the text response.text() would give, a character cut between two
  * packets included; any other answer's body stays whole in bodyText.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { createFetchTransport, type HttpResponse } from "../../src/bitex/transport.js";
 import { chunkedServer } from "../helpers/chunked-server.js";
@@ -48,6 +50,48 @@ describe("fetch transport: a 2xx body handed over as it arrives", () => {
     const { response, pieces } = await exchange(200, 2);
     expect(response.streamed).to.equal(true);
     expect(pieces).to.have.length(2);
+  });
+
+  it("a 2xx whose rest is not wanted: its connection is not reused, the next call reads its own answer", async () => {
+    // The first answer is long and comes slowly: its unread rest must not become the next answer.
+    let connections = 0;
+    const server = http.createServer(async (request, response) => {
+      if (request.url !== "/long") return response.end('{"next":true}');
+      response.writeHead(200, { "Content-Length": 20 * 1000 });
+      for (let i = 0; i < 20 && !response.destroyed; i++) {
+        response.write('{"long":true}'.padEnd(1000, " "));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      response.end();
+    });
+    server.on("connection", () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const transport = createFetchTransport({ concurrency: 1 });
+    try {
+      const signal = new AbortController().signal;
+      await transport.send({
+        method: "GET",
+        url: `${url}/long`,
+        headers: {},
+        signal,
+        into: { push: () => false },
+      });
+      const pieces: string[] = [];
+      const next = await transport.send({
+        method: "GET",
+        url: `${url}/next`,
+        headers: {},
+        signal,
+        into: { push: (piece) => pieces.push(piece) > 0 },
+      });
+      expect(next.status).to.equal(200);
+      expect(pieces.join("")).to.equal('{"next":true}');
+      expect(connections).to.equal(2);
+    } finally {
+      transport.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("any other answer: its body whole in bodyText, nothing handed over", async () => {

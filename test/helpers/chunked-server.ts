@@ -1,6 +1,7 @@
 /**
  * A loopback server that answers every call with `status` and `body` (and counts them), written in pieces of
- * `size` bytes with a pause after each, so that a client receives it in many packets.
+ * `size` bytes with a pause after each (`pauseMs`, or the pause after the piece of that index),
+ * so that a client receives it in many packets.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,7 @@ export async function chunkedServer(
   status: number,
   body: string,
   size: number,
-  pauseMs = 5,
+  pauseMs: number | ((piece: number) => number) = 5,
 ): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
   const bytes = Buffer.from(body, "utf8");
   let calls = 0;
@@ -18,7 +19,8 @@ export async function chunkedServer(
     response.writeHead(status, { "Content-Type": "application/vnd.api+json" });
     for (let at = 0; at < bytes.length; at += size) {
       response.write(bytes.subarray(at, at + size));
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      const pause = typeof pauseMs === "number" ? pauseMs : pauseMs(at / size);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
     response.end();
   });
