@@ -336,6 +336,9 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     } catch (error) {
       if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request);
       if (error instanceof SyntaxError) throw badResponse(status, "the body is not JSON", sent, request);
+      // The exact-money parser and the key scrubber walk the tree recursively.
+      if (error instanceof RangeError)
+        throw badResponse(status, "the body nests too deeply to read", sent, request);
       throw error;
     }
   }

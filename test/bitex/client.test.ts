@@ -510,6 +510,23 @@ describe("bitex client against a scripted server", () => {
     );
   });
 
+  it("a 2xx nested too deeply to read is bad_response, not an unexpected crash", async () => {
+    const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const bodies = [
+      `{"data":{"type":"concierge_requests","id":"1","attributes":{"extra":${deep}}}}`,
+      `{"data":{"type":"concierge_requests","id":"1","attributes":{"total_to_spend":${deep}}}}`,
+    ];
+    const { client } = await start((_req, res, i) => sendJson(res, 200, bodies[i] ?? ""));
+    for (const _body of bodies) {
+      const read = await failure(client.getRequest("1"));
+      expect([read.kind, read.sent, read.detail]).to.deep.equal([
+        "bad_response",
+        "no",
+        "unexpected answer from Bitex (200): the body nests too deeply to read",
+      ]);
+    }
+  });
+
   it("never has more than `concurrency` requests at the server", async () => {
     let inFlight = 0;
     let peak = 0;
