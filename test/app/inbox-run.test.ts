@@ -1,0 +1,124 @@
+/**
+ * runInbox in one process against the emulator, where a test can act at an exact moment of a
+ * file's turn: the folder's ledger says a batch was paid only for the bytes that were paid.
+ */
+import { writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type FileLine, type InboxArgs, runInbox } from "../../src/app/inbox.js";
+import { type Console, StopControl } from "../../src/app/session.js";
+import { createConsole } from "../../src/commands/console.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { tempDir, textSink } from "../helpers/cli.js";
+import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+
+async function payroll(count: number, from = 0): Promise<string> {
+  const [header, ...rows] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
+  return `${header}\n${rows.slice(from, from + count).join("\n")}\n`;
+}
+
+const ls = async (path: string) => (await readdir(path).catch(() => [])).sort();
+
+interface LedgerLine {
+  t: string;
+  batch_id?: string;
+  outcome?: string;
+}
+
+describe("inbox run: the ledger holds what was paid", function () {
+  this.timeout(60_000);
+  let box: Sandbox;
+  let dir: string;
+  let inbox: string;
+  beforeEach(async () => {
+    box = await sandbox();
+    dir = await tempDir();
+    inbox = join(dir, "in");
+    await mkdir(inbox);
+  });
+  afterEach(async () => box.close());
+
+  /** One inbox run; `onInfo` sees every info line as it is said. */
+  async function run(onInfo: (line: string) => void = () => {}) {
+    const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
+    const plain = createConsole({
+      json: true,
+      quiet: false,
+      stdout: textSink(),
+      stderr: textSink(),
+      secrets: [box.apiKey],
+    });
+    const out: Console = {
+      ...plain,
+      info: (line) => {
+        onInfo(line);
+        plain.info(line);
+      },
+    };
+    const args: InboxArgs = {
+      dir: inbox,
+      settleMs: 0,
+      pauseMs: 0,
+      tz: "UTC",
+      encoding: "auto",
+      allowDuplicates: false,
+      keepColumns: false,
+      reportFormat: "csv",
+      json: true,
+      quiet: false,
+      sandbox: false,
+      stateDir: join(dir, "state"),
+      until: "created",
+      concurrency: 4,
+      rate: 1000,
+      io: { stdout: textSink(), stderr: textSink(), env },
+    };
+    const files: FileLine[] = [];
+    const code = await runInbox(args, { out, stops: new StopControl(), resumeHint: "run it again" }, {
+      line: (line) => files.push(line),
+    });
+    return { code, files };
+  }
+
+  it("a file replaced after it was named and before submit read it: the ledger and the move follow the bytes paid; the first bytes dropped later are paid, not refused as paid", async () => {
+    const first = await payroll(3);
+    const second = await payroll(2, 10);
+    await writeFile(join(inbox, "a.csv"), first);
+    let swapped = false;
+    const one = await run((line) => {
+      // The moment submit starts on the file: its batch id is yet to come from its bytes.
+      if (!swapped && line.startsWith("a.csv: state directory:")) {
+        swapped = true;
+        writeFileSync(join(inbox, "a.csv"), second);
+      }
+    });
+    expect(swapped).to.equal(true);
+    expect(one.code).to.equal(0);
+    const [line] = one.files;
+    const submitted = line?.submit as { batch_id: string; rows: number };
+    expect(submitted.rows).to.equal(2);
+    // The file line and the ledger name the batch that was created: the second bytes'.
+    expect(line).to.include({ file: "a.csv", outcome: "done", batch_id: submitted.batch_id });
+    const ledger = (await readFile(join(inbox, ".bitex-inbox", "ledger.jsonl"), "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((text) => JSON.parse(text) as LedgerLine);
+    expect(ledger.filter((entry) => entry.t === "move").map((entry) => entry.batch_id)).to.deep.equal([
+      submitted.batch_id,
+    ]);
+    // The bytes paid left the folder with their report.
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
+    expect(await readFile(join(inbox, "done", today, "a.csv"), "utf8")).to.equal(second);
+    expect(box.state().outputs).to.have.length(2);
+
+    // The first bytes were never paid: dropped again, they are a batch of their own, paid.
+    await writeFile(join(inbox, "a.csv"), first);
+    const two = await run();
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a.csv", "done", 0],
+    ]);
+    expect(box.state().outputs).to.have.length(5);
+  });
+});
