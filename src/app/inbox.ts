@@ -237,17 +237,20 @@ async function takeFile(
         ? error
         : new BatchError("internal", error instanceof Error ? error.message : String(error));
   }
+  // The batch is the bytes submit read: a file replaced since it was hashed above is recorded,
+  // moved and named by what was sent, never by bytes that were not.
+  const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
   const apiUrl = resolveApi(args)?.url;
   if (code === EXIT.ok) {
-    const to = await moveOut(dir, name, batchId, "done", undefined, base, session, apiUrl);
+    const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl);
     out.info(`${name}: done; moved to ${to}`);
-    emit(io, name, "done", code, { batch_id: batchId, moved_to: to, submit });
+    emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
     return code;
   }
   if (code === EXIT.stopped || code === EXIT.locked) {
     // Not final: the batch resumes next run (same name, same bytes, same batch id).
     out.warn(`${name}: stopped (exit ${code}); left in the folder for the next run`);
-    emit(io, name, "left", code, { batch_id: batchId, reason: failure?.message ?? "stopped", submit });
+    emit(io, name, "left", code, { batch_id: sent, reason: failure?.message ?? "stopped", submit });
     return code;
   }
   // Exit 5 comes back as the run's error in its --json object when it is not thrown.
@@ -256,10 +259,10 @@ async function takeFile(
   const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
   const words = (to: string, remaining: string | null) =>
     errorText({ name, code, error, byStatus, to, remaining });
-  const to = await moveOut(dir, name, batchId, "failed", words, base, session, apiUrl);
+  const to = await moveOut(dir, name, sent, "failed", words, base, session, apiUrl);
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
-  emit(io, name, "failed", code, { batch_id: batchId, moved_to: to, reason, submit });
+  emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return code;
 }
 

@@ -75,9 +75,13 @@ describe("inbox run: the ledger holds what was paid", function () {
       io: { stdout: textSink(), stderr: textSink(), env },
     };
     const files: FileLine[] = [];
-    const code = await runInbox(args, { out, stops: new StopControl(), resumeHint: "run it again" }, {
-      line: (line) => files.push(line),
-    });
+    const code = await runInbox(
+      args,
+      { out, stops: new StopControl(), resumeHint: "run it again" },
+      {
+        line: (line) => files.push(line),
+      },
+    );
     return { code, files };
   }
 
@@ -113,12 +117,16 @@ describe("inbox run: the ledger holds what was paid", function () {
     expect(await readFile(join(inbox, "done", today, "a.csv"), "utf8")).to.equal(second);
     expect(box.state().outputs).to.have.length(2);
 
-    // The first bytes were never paid: dropped again, they are a batch of their own, paid.
+    // The first bytes were never paid from the folder: dropped again under the same name they
+    // meet submit's rule for an edited file (the name staged another batch), not a claim
+    // that they were paid.
     await writeFile(join(inbox, "a.csv"), first);
     const two = await run();
-    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
-      ["a.csv", "done", 0],
-    ]);
-    expect(box.state().outputs).to.have.length(5);
+    const [again] = two.files;
+    expect([again?.file, again?.outcome, again?.exit_code]).to.deep.equal(["a.csv", "failed", 2]);
+    expect(again?.reason).to.match(
+      new RegExp(`/in/a\\.csv changed since batch ${submitted.batch_id} \\(begun `),
+    );
+    expect(box.state().outputs).to.have.length(2);
   });
 });
