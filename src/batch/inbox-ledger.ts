@@ -51,13 +51,14 @@ export async function readLedger(dir: string): Promise<Entry[]> {
     throw error;
   }
   const entries: Entry[] = [];
-  // A line torn by a kill mid-append is the last one, and only ever an intent not yet acted on.
+  // A line torn by a kill mid-append is an intent never acted on, or an end whose move is
+  // redone (finding it done); the next append starts on a line of its own.
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     try {
       entries.push(JSON.parse(line) as Entry);
     } catch {
-      // the torn last line: its move never started
+      // a torn line
     }
   }
   return entries;
@@ -66,10 +67,30 @@ export async function readLedger(dir: string): Promise<Entry[]> {
 /** Appends one line and syncs it: an intent is on disk before the renames it announces. */
 export async function appendLedger(dir: string, entry: Entry): Promise<void> {
   await mkdir(inboxStateDir(dir), { recursive: true, mode: 0o700 });
-  await appendFile(ledgerPath(dir), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  // After a torn line (no newline), this entry starts a line of its own, or it would be torn too.
+  const torn = await endsTorn(ledgerPath(dir));
+  await appendFile(ledgerPath(dir), `${torn ? "\n" : ""}${JSON.stringify(entry)}\n`, { mode: 0o600 });
   const handle = await open(ledgerPath(dir), "r+");
   try {
     await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's last byte is not a newline: its last append was cut off. */
+async function endsTorn(path: string): Promise<boolean> {
+  const handle = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  });
+  if (!handle) return false;
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
   } finally {
     await handle.close();
   }
