@@ -280,6 +280,33 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("refuses an amount whose number format shows it in thousands or millions (a comma after the digits), or hides it (an empty section)", async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", { value: 1329000, numFmt: "#,##0," }),
+          usdRow("B", { value: 1500000, numFmt: '#,##0.0,,"M"' }),
+          usdRow("C", { value: 1500, numFmt: ";;;" }),
+          row("D", { value: 1329000, numFmt: "#,##0" }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "amount:amount_format_mismatch"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 1329000 but its number format "#,##0," shows it divided by 1,000 or more (a comma after the digits), so the sheet shows another amount than the one that would be paid; format the column as Number without scaling',
+    );
+    expect(errorOf(rows, 4)).to.equal(
+      'the cell holds 1500 but its number format ";;;" shows nothing, so the sheet shows another amount than the one that would be paid; format the column as Number',
+    );
+  });
+
   it("keeps text cells as text and names a long id stored as a number excel_damaged_number", async () => {
     const { rows } = await read([
       {
