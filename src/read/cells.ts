@@ -8,7 +8,8 @@
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
  *    last digits (Excel keeps 15): `excel_damaged_number`. In a money column it is checked
  *    against the cell's number format: a value with more decimals than the format shows is
- *    not what the sheet shows (`amount_format_mismatch`), and a percentage or a date is not
+ *    not what the sheet shows (`amount_format_mismatch`), nor is one its format scales
+ *    (`#,##0,`: thousands) or does not show (`;;;`); a percentage or a date is not
  *    an amount. The currency's decimals are checked later, like any amount.
  *  - A formula is read by its cached value; one with none (a file written by a program that
  *    does not calculate) is `formula_no_value`. An error value (#N/A) is `cell_error`.
@@ -76,7 +77,11 @@ function formatCode(numFmt: string): string {
 export type FormatShape =
   | { kind: "general" }
   | { kind: "number"; decimals: number }
-  | { kind: "percent" | "date" | "scientific" | "text" };
+  | { kind: "percent" | "date" | "scientific" | "text" }
+  /** Shows the number divided by 1,000 per comma after its digits (`#,##0,` shows 1329000 as 1,329). */
+  | { kind: "scaled" }
+  /** Shows no digit of the number at all (`;;;`, `"-"`). */
+  | { kind: "hidden" };
 
 const SHAPES = new Map<string, FormatShape>();
 
@@ -99,7 +104,10 @@ function readFormat(numFmt: string): FormatShape {
   if (code.trim() === "@") return { kind: "text" };
   if (code.includes("%")) return { kind: "percent" };
   if (/[eE][+-]/.test(code)) return { kind: "scientific" };
+  if (/general/i.test(code)) return { kind: "general" };
   if (/[dmyhsDMYHS]/.test(code)) return { kind: "date" };
+  if (!/[0#?]/.test(code)) return { kind: "hidden" };
+  if (/[0#?],+(?![0#?,])/.test(code)) return { kind: "scaled" };
   const fraction = /\.([0#?]*)/.exec(code);
   return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
 }
@@ -156,6 +164,20 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
         problem: {
           code: "amount_format_mismatch",
           message: `the cell holds ${text} but its number format "${numFmt}" shows it as a ${shape.kind === "percent" ? "percentage" : "number in scientific notation"}; format the column as Number`,
+        },
+      };
+    }
+    if (shape.kind === "scaled" || shape.kind === "hidden") {
+      const shows =
+        shape.kind === "scaled"
+          ? "shows it divided by 1,000 or more (a comma after the digits)"
+          : "shows nothing";
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format "${numFmt}" ${shows}, so the sheet shows another amount than the one that would be paid; format the column as Number${shape.kind === "scaled" ? " without scaling" : ""}`,
         },
       };
     }

@@ -515,6 +515,11 @@ describe("workbook cells", () => {
         "0.00E+00",
         "@",
         "[$€-C0A] #,##0.000",
+        "#,##0,",
+        '0.0,,"M"',
+        ";;;",
+        '"-"',
+        "General;[Red]-General",
       ].map((format) => formatShape(format)),
     ).to.deep.equal([
       { kind: "general" },
@@ -526,6 +531,11 @@ describe("workbook cells", () => {
       { kind: "scientific" },
       { kind: "text" },
       { kind: "number", decimals: 3 },
+      { kind: "scaled" },
+      { kind: "scaled" },
+      { kind: "hidden" },
+      { kind: "hidden" },
+      { kind: "general" },
     ]);
   });
 });
