@@ -291,6 +291,16 @@ describe("validate: payee by details", () => {
     ]);
   });
 
+  it("a plain account number with and without its leading zeros is one account (as resolution finds it): the second row is a possible duplicate", () => {
+    const rows = check([CL, { ...CL, account_number: "12345678" }, UY, { ...UY, account_number: "1234567" }]);
+    expect(rows.map((item) => (item.ok ? "ok" : item.errors.map((e) => e.code).join()))).to.deep.equal([
+      "ok",
+      "possible_duplicate",
+      "ok",
+      "possible_duplicate",
+    ]);
+  });
+
   it("no message holds the account number or the tax id", () => {
     const rows = check([
       { ...AR, cbu: "2850590940090418135202", recipient_tax_id: "20267565392" },
