@@ -88,11 +88,21 @@ export interface PaymentIdentity {
   payee?: string;
 }
 
+/**
+ * The account as resolution compares it (plan/payees.ts): a plain account number without the
+ * leading zeros spreadsheets drop, so "0012345678" and "12345678" are one account here too.
+ */
+function accountDigits(account: PayeeAccount): string {
+  return account.kind === "account_number" ? account.number.replace(/^0+/, "") : account.number;
+}
+
 export function paymentIdentity(row: ValidRow): PaymentIdentity {
   const byDetails = row.payee !== undefined && row.recipientUserId === "";
   return {
     ...(byDetails && row.payee
-      ? { payee: `${row.payee.email.toLowerCase()}/${row.payee.account.kind}:${row.payee.account.number}` }
+      ? {
+          payee: `${row.payee.email.toLowerCase()}/${row.payee.account.kind}:${accountDigits(row.payee.account)}`,
+        }
       : {}),
     payerUserId: row.payerUserId,
     senderPort: row.senderPort,
