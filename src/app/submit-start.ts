@@ -4,7 +4,7 @@ import { foldJournal, readJournalState } from "../batch/journal.js";
 import { inputCopyPathBeside } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import type { ValidRow } from "../model.js";
+import { paymentIdentity, paymentKey, type ValidRow } from "../model.js";
 import { createPayees, type PayeeApi } from "./create-payees.js";
 import type { Loaded } from "./load.js";
 import { withResolution } from "./payee-rows.js";
@@ -71,6 +71,7 @@ export async function payeesAtStart(input: {
   say(line: string): void;
   checkpoint?(point: string): void;
   resumeHint: string;
+  allowDuplicates: boolean;
 }): Promise<{ loaded: Loaded; valid: ValidRow[] }> {
   const rows = input.valid.filter((row) => row.payee !== undefined);
   if (rows.length === 0) return { loaded: input.loaded, valid: input.valid };
@@ -82,5 +83,32 @@ export async function payeesAtStart(input: {
   const loaded = withResolution(input.loaded, resolutions);
   const valid: ValidRow[] = [];
   for (const item of loaded.checked()) if (item.ok) valid.push(item.row);
+  if (!input.allowDuplicates) refuseResolvedDuplicates(loaded.file, valid);
   return { loaded, valid };
+}
+
+/**
+ * Validation compares a row by details by its payee and account, a row by ids by its ids: the
+ * same payment written once each way is only seen once resolved. Refused as validation
+ * refuses a possible duplicate (distinct references say both are meant), before any payment.
+ */
+function refuseResolvedDuplicates(file: string, rows: readonly ValidRow[]): void {
+  const seen = new Map<string, ValidRow>();
+  for (const row of rows) {
+    const key = paymentKey(paymentIdentity(row));
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, row);
+      continue;
+    }
+    const [a, b] = [first.reference.trim(), row.reference.trim()];
+    if (a !== "" && b !== "" && a !== b) continue;
+    throw new BatchError(
+      "input",
+      `${file}:${row.line}: the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}); nothing was paid`,
+      {
+        hint: "delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
+      },
+    );
+  }
 }

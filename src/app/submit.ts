@@ -270,6 +270,7 @@ async function submitWatched(
       say: (line) => out.info(line),
       checkpoint: session.checkpoint,
       resumeHint: session.resumeHint,
+      allowDuplicates: args.allowDuplicates,
     }));
     const batchPlan = plan(loaded.batchId, valid);
     // An explicit batch id is the operator's decision; otherwise an edited file, the same

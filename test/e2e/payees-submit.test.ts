@@ -171,15 +171,23 @@ describe("submit pays rows by payee details, creating each payee and account onc
       "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,bank,account_type,account_number";
     // Ana (user 300) is paid into instruction 2100, account 10000000 at bco_chile, in the demo world.
     const byIds = ",112,ar_ars,300,cl_clp,1329000,2100,,,,,,";
-    const byDetails = ",112,ar_ars,,cl_clp,1329000,,ana.300@example.com,Ana Pérez,12053214-6,bco_chile,checking,10000000";
+    const byDetails =
+      ",112,ar_ars,,cl_clp,1329000,,ana.300@example.com,Ana Pérez,12053214-6,bco_chile,checking,10000000";
     await writeFile(join(dir, "p.csv"), `${header}\n${byIds}\n${byDetails}\n`);
     const result = await runCli(["submit", "p.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
     expect(box.state().outputs).to.have.length(0);
-    expect(result.code, result.stderr).to.equal(1);
-    const report = await readReport(join(dir, "p.report.csv"));
-    expect(report.map((row) => [row.line, row.status, row.error_code])).to.deep.equal([
-      ["2", "blocked", ""],
-      ["3", "invalid", "possible_duplicate"],
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.include(
+      "p.csv:3: the same payment as line 2 once its payee is resolved (user 300, instruction 2100); nothing was paid",
+    );
+    // Distinct references say both payments are meant: both are paid.
+    const meant = `${header}\nA${byIds}\nB${byDetails}\n`;
+    await writeFile(join(dir, "q.csv"), meant);
+    const both = await runCli(["submit", "q.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
+    expect(both.code, both.stderr).to.equal(0);
+    expect(box.state().outputs.map((o) => o.relationships?.withdrawal_instruction?.data?.id)).to.deep.equal([
+      "2100",
+      "2100",
     ]);
   });
 });
