@@ -40,7 +40,7 @@ describe("inbox run: the ledger holds what was paid", function () {
   afterEach(async () => box.close());
 
   /** One inbox run; `onInfo` sees every info line as it is said. */
-  async function run(onInfo: (line: string) => void = () => {}) {
+  async function run(onInfo: (line: string) => void = () => {}, until: InboxArgs["until"] = "created") {
     const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
     const plain = createConsole({
       json: true,
@@ -69,7 +69,8 @@ describe("inbox run: the ledger holds what was paid", function () {
       quiet: false,
       sandbox: false,
       stateDir: join(dir, "state"),
-      until: "created",
+      until,
+      maxTotal: until === "created" ? undefined : ["ARS=1000000000", "UYU=1000000000", "USD=1000000000"],
       concurrency: 4,
       rate: 1000,
       io: { stdout: textSink(), stderr: textSink(), env },
@@ -128,5 +129,39 @@ describe("inbox run: the ledger holds what was paid", function () {
       new RegExp(`/in/a\\.csv changed since batch ${submitted.batch_id} \\(begun `),
     );
     expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
+    const text = await payroll(3);
+    await writeFile(join(inbox, "a.csv"), text);
+    expect((await run()).code).to.equal(0);
+    await writeFile(join(inbox, "a.csv"), text);
+    const again = await run();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(again.files.map((file) => [file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      [
+        "failed",
+        2,
+        `this file (same name and bytes) was staged from this folder on ${today} (its rows created in draft requests; that run paid nobody) and moved to done/${today}/a.csv; nothing was sent`,
+      ],
+    ]);
+    expect(box.state().outputs).to.have.length(3);
+  });
+
+  it("the same file dropped again after a run that accepted its quotes: refused, saying it was accepted for payment", async () => {
+    const text = await payroll(3);
+    await writeFile(join(inbox, "b.csv"), text);
+    const first = await run(() => {}, "accepted");
+    expect(first.code, JSON.stringify(first.files)).to.equal(0);
+    await writeFile(join(inbox, "b.csv"), text);
+    const again = await run(() => {}, "accepted");
+    const today = new Date().toISOString().slice(0, 10);
+    expect(again.files.map((file) => [file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      [
+        "failed",
+        2,
+        `this file (same name and bytes) was accepted for payment from this folder on ${today} and moved to done/${today}/b.csv; nothing was sent`,
+      ],
+    ]);
   });
 });
