@@ -50,3 +50,37 @@ export function errorText(file: SetAside): string {
     (rest ? `${rest}.\n` : "put only the rows still to pay in a new file and drop it in the folder.\n")
   );
 }
+
+/** How far a file taken from the folder went, as its move to done/ recorded it. */
+export type TakenStage = "staged" | "quoted" | "accepted" | "final";
+
+/**
+ * What became of a file taken before, in words its stage supports: a run that only created
+ * its rows (the default `--until created`) paid nobody, so it never says "paid".
+ */
+export function takenWords(stage: TakenStage | undefined, day: string): string {
+  switch (stage) {
+    case "staged":
+      return `was staged from this folder on ${day} (its rows created in draft requests; that run paid nobody)`;
+    case "quoted":
+      return `was quoted from this folder on ${day} (its rows created and quoted; that run paid nobody)`;
+    case "accepted":
+      return `was accepted for payment from this folder on ${day}`;
+    case "final":
+      return `was paid from this folder on ${day}`;
+    default:
+      // A move recorded before the ledger kept the stage.
+      return `was taken from this folder on ${day}`;
+  }
+}
+
+/**
+ * What to do with a file dropped again: a batch that was only staged or quoted is paid by
+ * going on with it, never by a second batch of the same rows (both could be accepted).
+ */
+export function takenWhatToDo(stage: TakenStage | undefined, moved: string): string {
+  const again =
+    "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
+  if (stage !== "staged" && stage !== "quoted") return again;
+  return `to pay that batch's rows, go on with it in the folder: bitex-batch accept ${moved} --max-total CUR=AMOUNT; only ${again}`;
+}

@@ -34,7 +34,7 @@ import {
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
-import { errorText } from "./inbox-words.js";
+import { errorText, type TakenStage, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
@@ -205,9 +205,8 @@ async function takeFile(
   }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
-    const reason = `this file (same name and bytes) was paid from this folder on ${paid.at.slice(0, 10)} and moved to ${paid.to}/${paid.name}; nothing was sent`;
-    const what =
-      "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
+    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at.slice(0, 10))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
+    const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`);
     const to = await moveOut(
       dir,
       name,
@@ -242,7 +241,8 @@ async function takeFile(
   const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
   const apiUrl = resolveApi(args)?.url;
   if (code === EXIT.ok) {
-    const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl);
+    const stage = stageReached(submit?.stage, base.until);
+    const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl, stage);
     out.info(`${name}: done; moved to ${to}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
     return code;
@@ -266,6 +266,19 @@ async function takeFile(
   return code;
 }
 
+const STAGES: readonly TakenStage[] = ["staged", "quoted", "accepted", "final"];
+const UNTIL_STAGE: Record<SubmitArgs["until"], TakenStage> = {
+  created: "staged",
+  quoted: "quoted",
+  accepted: "accepted",
+  final: "final",
+};
+
+/** How far a file's batch went: what its submit said, else (exit 0) the stage it was asked for. */
+function stageReached(said: unknown, until: SubmitArgs["until"] | undefined): TakenStage {
+  return STAGES.includes(said as TakenStage) ? (said as TakenStage) : UNTIL_STAGE[until ?? "created"];
+}
+
 /** Moves a file and what belongs to it out of the folder, the intent on the ledger first. */
 async function moveOut(
   dir: string,
@@ -276,6 +289,7 @@ async function moveOut(
   base: { tz?: string } & Record<string, unknown>,
   session: Session,
   apiUrl?: string,
+  stage?: TakenStage,
 ): Promise<string> {
   const companions = await companionsOf(dir, name, apiUrl);
   const names = [...companions, name];
@@ -294,6 +308,7 @@ async function moveOut(
     outcome,
     to,
     names,
+    ...(stage === undefined ? {} : { stage }),
     ...(errorText === undefined ? {} : { error_text: errorText }),
     at: new Date().toISOString(),
   };

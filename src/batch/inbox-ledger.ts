@@ -29,6 +29,8 @@ export interface MoveIntent {
   to: string;
   /** The names in DIR that move with it, the file last. */
   names: string[];
+  /** For a file moved to done/: how far its batch went (the submit's stage), so words about it are true. */
+  stage?: "staged" | "quoted" | "accepted" | "final";
   /** For a failed file: the text of `<name>.error.txt`, written into `to`. */
   error_text?: string;
   at: string;
@@ -102,7 +104,7 @@ export function unfinishedMoves(entries: readonly Entry[]): MoveIntent[] {
   return entries.filter((entry): entry is MoveIntent => entry.t === "move" && !ended.has(entry.id));
 }
 
-/** Where a batch of this folder went when it was paid (moved to done/), if it was. */
+/** Where a batch of this folder went when it was taken to its stage (moved to done/), if it was. */
 export function paidMove(entries: readonly Entry[], batchId: string): MoveIntent | undefined {
   return entries.find(
     (entry): entry is MoveIntent =>

@@ -140,19 +140,21 @@ describe("inbox: a drop folder paid once", function () {
       .sort();
     expect(held).to.deep.equal(rowsOfFirst);
 
-    // Dropping the paid file again (same name, same bytes) pays nothing: failed/ says where it went.
+    // Dropping the staged file again (same name, same bytes) sends nothing: failed/ says where it went.
     await writeFile(join(inbox, "a.csv"), first);
     const again = await inboxRun();
     expect(again.code, again.stderr).to.equal(2);
     const [repeat] = lines(again);
     expect([repeat?.outcome, repeat?.moved_to]).to.deep.equal(["failed", "failed"]);
     expect(repeat?.reason).to.match(
-      new RegExp(`was paid from this folder on ${today()} and moved to done/${today()}/a\\.csv`),
+      new RegExp(
+        `was staged from this folder on ${today()} \\(its rows created in draft requests; that run paid nobody\\) and moved to done/${today()}/a\\.csv`,
+      ),
     );
     expect(await ls(join(inbox, "failed"))).to.include.members(["a.csv", "a.csv.error.txt"]);
     expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
-      `this file (same name and bytes) was paid from this folder on ${today()} and moved to done/${today()}/a.csv; nothing was sent\n\n` +
-        "What to do: if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n",
+      `this file (same name and bytes) was staged from this folder on ${today()} (its rows created in draft requests; that run paid nobody) and moved to done/${today()}/a.csv; nothing was sent\n\n` +
+        `What to do: to pay that batch's rows, go on with it in the folder: bitex-batch accept done/${today()}/a.csv --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
     );
     expect(box.state().outputs).to.have.length(5);
   });
