@@ -3,7 +3,7 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
-import { link, mkdir, readFile, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { freeFolder, kindOf, moveNoReplace, scanFolder, settled } from "../../src/app/inbox-files.js";
@@ -57,6 +57,16 @@ describe("inbox files", () => {
       { name: "payroll.csv", kind: "csv" },
     ]);
     expect(ignored).to.deep.equal([{ name: "scan.pdf", kind: "binary" }]);
+  });
+
+  it("a symbolic link to a payroll is not taken (its target may change), and is listed as ignored, not skipped unsaid", async () => {
+    const dir = await tempDir();
+    const elsewhere = await tempDir();
+    await writeFile(join(elsewhere, "payroll.csv"), "reference,amount\n");
+    await symlink(join(elsewhere, "payroll.csv"), join(dir, "payroll.csv"));
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([]);
+    expect(ignored).to.deep.equal([{ name: "payroll.csv", kind: "link" }]);
   });
 
   it("a file younger than the settle time, or changing during the pause, is not ready", async () => {
