@@ -26,7 +26,8 @@ export const GUARD_FILE = "max-total.txt";
 /** What this tool writes beside a payroll: `<stem>.report.csv`, `.validation.xlsx`, `.remaining.csv`, … */
 const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i;
 
-export type Kind = "csv" | "xlsx" | "xls" | "binary";
+/** `link`: a symbolic link, never followed (what it points at may change between looks). */
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link";
 
 /** A workbook (zip), an old binary workbook (OLE), text, or something else. */
 export function kindOf(head: Buffer): Kind {
@@ -44,7 +45,8 @@ export interface Candidate {
 
 /**
  * The folder's payroll candidates, by name: regular files, not dotfiles, not the guard file,
- * not this tool's outputs; `ignored` are the others that are not payrolls by content.
+ * not this tool's outputs; `ignored` are the others that are not payrolls by content, and
+ * symbolic links.
  */
 export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
   const offered: Candidate[] = [];
@@ -52,6 +54,8 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith(".") || name === GUARD_FILE || OUR_OUTPUT.test(name)) continue;
     const info = await lstat(join(dir, name)).catch(() => null);
+    // A link is said, not taken: someone dropped it as a payroll.
+    if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });
     if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
     const handle = await open(join(dir, name), "r");
     const head = Buffer.alloc(4096);

@@ -112,7 +112,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       await carryOut(dir, intent, session);
     }
     const { offered, ignored } = await scanFolder(dir);
-    for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: "not a CSV or xlsx file" });
+    for (const file of ignored)
+      emit(io, file.name, "ignored", 0, {
+        reason:
+          file.kind === "link"
+            ? "a symbolic link: not taken (what it points at may change); drop the file itself"
+            : "not a CSV or xlsx file",
+      });
     const { ready, writing } = await settled(
       dir,
       offered.map((file) => file.name),
@@ -142,7 +148,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       if (code === EXIT.stopped) stopped = true;
     }
     out.summary([
-      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not a payroll (ignored)` : ""}`,
+      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
     ]);
     out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
     return worst;
