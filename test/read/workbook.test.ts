@@ -369,6 +369,35 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("refuses a hidden column that is read (nobody checking the sheet saw its cells); a hidden column not read is no matter", async () => {
+    const error = await refusal([
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", 1000), row("B", 2000, "301")],
+        edit: (sheet) => {
+          sheet.getColumn(6).hidden = true;
+        },
+      },
+    ]);
+    expect(error.code).to.equal("input");
+    expect(error.message).to.match(
+      /payroll\.xlsx: sheet "payroll" hides column F \(amount\), which is read; nobody checking the sheet saw its cells$/,
+    );
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          [...HEADER, "note"],
+          [...row("A", 1000), "x"],
+        ],
+        edit: (sheet) => {
+          sheet.getColumn(9).hidden = true;
+        },
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([[2, "valid"]]);
+  });
+
   it("refuses merged cells among the rows", async () => {
     const error = await refusal([
       {
