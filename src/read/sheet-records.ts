@@ -1,7 +1,8 @@
 /**
  * One sheet's rows → records, as a CSV's rows become records (records.ts), so that the same
  * checks apply. What a CSV could not show is named, never guessed: a hidden row is invalid
- * (`hidden_row`), merged cells among the rows refuse the file, and a trailing totals row
+ * (`hidden_row`), merged cells among the rows and a hidden column that is read refuse the
+ * file, and a trailing totals row
  * ("Total", no recipient) is left out only when it is exactly the sum of the rows above, and
  * said so; otherwise it is invalid (`totals_row`, totals.ts).
  */
@@ -16,7 +17,7 @@ import {
 import { type CellContext, cellText } from "./cells.js";
 import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
 import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
-import type { SheetEnd, SheetRow } from "./sheet-xml.js";
+import { columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
 import { TotalsWatch } from "./totals.js";
 
 /** Shared, so that 100,000 rows of number amounts keep one array, not 100,000. */
@@ -160,6 +161,23 @@ export class SheetRecords {
       }
     }
     this.checkMerged(next.value, skipped);
+    this.checkHiddenColumns(next.value);
+  }
+
+  /** A column that is read but hidden: as a hidden row, nobody checking the sheet saw it. */
+  private checkHiddenColumns(end: SheetEnd): void {
+    const map = this.map as HeaderMap;
+    const hidden = map.columns.flatMap((column, position) =>
+      column !== null && end.hiddenColumns.some((range) => range.from <= position && position <= range.to)
+        ? [`${columnLetter(position)} (${column})`]
+        : [],
+    );
+    if (hidden.length === 0) return;
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" hides column${hidden.length > 1 ? "s" : ""} ${hidden.join(", ")}, which ${hidden.length > 1 ? "are" : "is"} read; nobody checking the sheet saw its cells`,
+      { hint: "unhide the column and check it, then run again (nothing was sent)" },
+    );
   }
 
   /** Merged cells among the rows: which row holds the value is not guessed. */

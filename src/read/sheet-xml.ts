@@ -1,7 +1,7 @@
 /**
  * A worksheet's XML → its rows, streamed: the smallest SAX reading of SpreadsheetML that keeps
- * what a payroll must not lose (ECMA-376 part 1, 18.3.1): which rows are hidden, which cells
- * are merged, and the `<v>` text of a number (never a parsed float). exceljs' row reader is
+ * what a payroll must not lose (ECMA-376 part 1, 18.3.1): which rows and columns are hidden,
+ * which cells are merged, and the `<v>` text of a number (never a parsed float). exceljs' row reader is
  * not used because it drops all three.
  */
 import type { SheetCell } from "./cells.js";
@@ -39,6 +39,16 @@ function rowOf(ref: string): number {
 
 export interface SheetEnd {
   merged: MergedRange[];
+  /** Hidden columns (`<col hidden="1">`), as 0-based inclusive ranges. */
+  hiddenColumns: Array<{ from: number; to: number }>;
+}
+
+/** 0 → "A", 26 → "AA": a column as Excel names it. */
+export function columnLetter(index: number): string {
+  let name = "";
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+    name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  return name;
 }
 
 /**
@@ -49,6 +59,7 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let batch: SheetRow[] = [];
   const merged: MergedRange[] = [];
+  const hiddenColumns: SheetEnd["hiddenColumns"] = [];
   let row: SheetRow | null = null;
   let cell: SheetCell | null = null;
   let column = -1;
@@ -106,6 +117,14 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
         case "rPh": // phonetic guide of East Asian text: not part of the value
           inPhonetic = true;
           break;
+        case "col": {
+          const hiddenText = attributes.get("hidden");
+          const min = Number(attributes.get("min"));
+          const max = Number(attributes.get("max") ?? min);
+          if ((hiddenText === "1" || hiddenText === "true") && min >= 1 && max >= min)
+            hiddenColumns.push({ from: min - 1, to: max - 1 });
+          break;
+        }
         case "mergeCell": {
           const ref = attributes.get("ref") ?? "";
           const [from, to = from] = ref.split(":") as [string, string?];
@@ -155,5 +174,5 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   scanner.write(decoder.decode());
   scanner.end();
   if (batch.length > 0) yield batch;
-  return { merged };
+  return { merged, hiddenColumns };
 }

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
-import { type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
+import { columnLetter, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
 import { checkFile } from "../../src/validate/file.js";
 import { tempDir } from "../helpers/cli.js";
 import { type FixtureCell, workbookBytes } from "./make-workbooks.js";
@@ -570,8 +570,8 @@ describe("workbook cells", () => {
 });
 
 describe("sheet XML", () => {
-  it("keeps hidden rows, inline rich text without its phonetic guide, implicit positions and merges", async () => {
-    const xml = `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+  it("keeps hidden rows and columns, inline rich text without its phonetic guide, implicit positions and merges", async () => {
+    const xml = `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols><col min="1" max="1" width="9"/><col min="3" max="4" hidden="1"/><col min="28" max="28" hidden="true"/></cols><sheetData>
 <row r="2"><c r="B2" t="inlineStr"><is><r><t>Pé</t></r><r><t xml:space="preserve">rez </t></r><rPh sb="0" eb="1"><t>ペ</t></rPh></is></c></row>
 <row hidden="1"><c><v>1.5</v></c><c s="3" t="s"><v>7</v></c><c><f>A3*2</f></c></row>
 </sheetData><mergeCells count="1"><mergeCell ref="A3:B4"/></mergeCells></worksheet>`;
@@ -600,6 +600,13 @@ describe("sheet XML", () => {
         ],
       },
     ]);
-    expect(next.value).to.deep.equal({ merged: [{ ref: "A3:B4", top: 3, bottom: 4 }] });
+    expect(next.value).to.deep.equal({
+      merged: [{ ref: "A3:B4", top: 3, bottom: 4 }],
+      hiddenColumns: [
+        { from: 2, to: 3 },
+        { from: 27, to: 27 },
+      ],
+    });
+    expect([0, 25, 26, 27, 701, 702].map(columnLetter)).to.deep.equal(["A", "Z", "AA", "AB", "ZZ", "AAA"]);
   });
 });
