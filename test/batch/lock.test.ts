@@ -120,6 +120,32 @@ describe("batch lock", function () {
     await (await acquireLock(path, () => undefined)).release();
   });
 
+  it("a lock left by a run of an earlier boot of this machine is taken over, even when its pid now belongs to a live process (pids are reused after a reboot)", async () => {
+    const path = join(await tempDir(), "lock");
+    const booted = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    const earlierBoot = booted.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    // Our own pid: certainly alive now, as a reused pid would be.
+    const before = {
+      pid: process.pid,
+      host: hostname(),
+      started_at: "2026-01-01T00:00:00Z",
+      nonce: "n",
+      boot: earlierBoot,
+    };
+    await writeFile(path, JSON.stringify(before));
+    const said: string[] = [];
+    const lock = await acquireLock(path, (line) => said.push(line));
+    expect(said).to.deep.equal([
+      `taking over the lock of a run that is gone (pid ${process.pid}, since 2026-01-01T00:00:00Z)`,
+    ]);
+    expect(JSON.parse(await readFile(path, "utf8"))).to.include({ pid: process.pid, boot: booted });
+    await lock.release();
+    // The same boot: a live pid holds it, as always.
+    await writeFile(path, JSON.stringify({ ...before, boot: booted }));
+    const error = await acquireLock(path, () => undefined).catch((e: unknown) => e);
+    expect(error).to.have.property("code", "locked");
+  });
+
   it("release never removes a lock that another run took over", async () => {
     const path = join(await tempDir(), "lock");
     const mine = await acquireLock(path, () => undefined);
