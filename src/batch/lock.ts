@@ -4,7 +4,8 @@
  * into place, which fails if a lock exists): that link is the only way to take the lock.
  *
  * A live lock, or one from another host we cannot check, stops the run (exit 4). A lock left
- * by a dead process on this host (or an unreadable one, after a grace period) is removed,
+ * by a dead process on this host, or by a process of an earlier boot (its pid may be another
+ * process's now; the boot id says, not the clock), or an unreadable one after a grace period, is removed,
  * and then the run tries its link again like everyone else. Removing is the dangerous part:
  * `unlink` goes by name, so a process that decided "stale" and then was preempted could
  * delete the fresh lock of whoever took over meanwhile. So:
@@ -35,6 +36,26 @@ interface LockOwner {
   started_at: string;
   /** Absent in locks written by older versions. */
   nonce?: string;
+  /** This machine's boot (Linux boot_id): a pid of another boot is not the owner, whoever has it now. */
+  boot?: string;
+}
+
+/** The kernel's id of this boot, where there is one (Linux); it changes at every boot, whatever the clock says. */
+const BOOT_ID: string | undefined = (() => {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * Whether the process that wrote `owner` may still run: on this host, its pid is alive and it
+ * is of this boot (a lock a reboot left names a pid some other process may have now).
+ */
+function ownerAlive(owner: LockOwner): boolean {
+  if (owner.boot !== undefined && BOOT_ID !== undefined && owner.boot !== BOOT_ID) return false;
+  return isAlive(owner.pid);
 }
 
 export interface Lock {
@@ -146,7 +167,7 @@ async function removeStale(path: string, seen: Seen, ours: string): Promise<"rem
     const claim = await inspect(`${base}.${n}`);
     if (claim === null) return "gone"; // claims are cleared only once the stale file is gone
     const holder = parseOwner(claim.text);
-    if (!holder || holder.host !== hostname() || isAlive(holder.pid) || n >= MAX_CLAIMS) return "busy";
+    if (!holder || holder.host !== hostname() || ownerAlive(holder) || n >= MAX_CLAIMS) return "busy";
     // claim n's holder died mid-takeover: claim n+1
   }
   let settled = false; // the stale file is no longer at the lock path
@@ -178,7 +199,7 @@ async function sweepLeftovers(path: string): Promise<void> {
     if (!ours) continue;
     // Both hold their writer's owner record (a temp file still being written holds none yet).
     const holder = await readOwner(join(dir, name));
-    if (holder && holder.host === hostname() && !isAlive(holder.pid))
+    if (holder && holder.host === hostname() && !ownerAlive(holder))
       await unlink(join(dir, name)).catch(() => undefined);
   }
 }
@@ -194,6 +215,7 @@ export async function acquireLock(
     host: hostname(),
     started_at: new Date().toISOString(),
     nonce: randomUUID(),
+    ...(BOOT_ID === undefined ? {} : { boot: BOOT_ID }),
   };
   const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
   await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
@@ -221,7 +243,7 @@ export async function acquireLock(
       }
       const seen = await inspect(path);
       const owner = seen && parseOwner(seen.text);
-      if (owner && (owner.host !== hostname() || isAlive(owner.pid))) {
+      if (owner && (owner.host !== hostname() || ownerAlive(owner))) {
         throw new BatchError(
           "locked",
           `another run (pid ${owner.pid} on ${owner.host}, since ${owner.started_at}) holds this batch`,
