@@ -146,6 +146,22 @@ describe("batch lock", function () {
     expect(error).to.have.property("code", "locked");
   });
 
+  it("a lock whose pid a live process has that started at another time (a pid reused, as in a restarted container) is taken over", async () => {
+    const path = join(await tempDir(), "lock");
+    const booted = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    const stat = await readFile(`/proc/${process.pid}/stat`, "utf8");
+    const started = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] as string;
+    const before = { pid: process.pid, host: hostname(), started_at: "2026-01-01T00:00:00Z", boot: booted };
+    await writeFile(path, JSON.stringify({ ...before, start: String(Number(started) + 1) }));
+    const lock = await acquireLock(path, () => undefined);
+    expect(JSON.parse(await readFile(path, "utf8"))).to.include({ pid: process.pid, start: started });
+    await lock.release();
+    // The very process (same start): alive.
+    await writeFile(path, JSON.stringify({ ...before, start: started }));
+    const error = await acquireLock(path, () => undefined).catch((e: unknown) => e);
+    expect(error).to.have.property("code", "locked");
+  });
+
   it("release never removes a lock that another run took over", async () => {
     const path = join(await tempDir(), "lock");
     const mine = await acquireLock(path, () => undefined);
