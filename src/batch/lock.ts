@@ -4,8 +4,9 @@
  * into place, which fails if a lock exists): that link is the only way to take the lock.
  *
  * A live lock, or one from another host we cannot check, stops the run (exit 4). A lock left
- * by a dead process on this host, or by a process of an earlier boot (its pid may be another
- * process's now; the boot id says, not the clock), or an unreadable one after a grace period, is removed,
+ * by a dead process on this host, or by a process of an earlier boot or whose pid another
+ * process has now (the boot id and the pid's start in ticks since boot say, not the clock),
+ * or an unreadable one after a grace period, is removed,
  * and then the run tries its link again like everyone else. Removing is the dangerous part:
  * `unlink` goes by name, so a process that decided "stale" and then was preempted could
  * delete the fresh lock of whoever took over meanwhile. So:
@@ -38,6 +39,19 @@ interface LockOwner {
   nonce?: string;
   /** This machine's boot (Linux boot_id): a pid of another boot is not the owner, whoever has it now. */
   boot?: string;
+  /** When the owner started, in the kernel's ticks since boot (Linux /proc/<pid>/stat): a reused pid's differs. */
+  start?: string;
+}
+
+/** A process's start in ticks since boot, or undefined (no such process, or not Linux). */
+function startOf(pid: number | "self"): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22; the name (field 2) is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The kernel's id of this boot, where there is one (Linux); it changes at every boot, whatever the clock says. */
@@ -49,13 +63,18 @@ const BOOT_ID: string | undefined = (() => {
   }
 })();
 
+const START = startOf("self");
+
 /**
  * Whether the process that wrote `owner` may still run: on this host, its pid is alive and it
  * is of this boot (a lock a reboot left names a pid some other process may have now).
  */
 function ownerAlive(owner: LockOwner): boolean {
   if (owner.boot !== undefined && BOOT_ID !== undefined && owner.boot !== BOOT_ID) return false;
-  return isAlive(owner.pid);
+  if (!isAlive(owner.pid)) return false;
+  // The pid is someone's: the owner's only if that process started when the owner did.
+  const start = owner.start === undefined ? undefined : startOf(owner.pid);
+  return start === undefined || start === owner.start;
 }
 
 export interface Lock {
@@ -216,6 +235,7 @@ export async function acquireLock(
     started_at: new Date().toISOString(),
     nonce: randomUUID(),
     ...(BOOT_ID === undefined ? {} : { boot: BOOT_ID }),
+    ...(START === undefined ? {} : { start: START }),
   };
   const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
   await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
