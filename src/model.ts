@@ -90,10 +90,13 @@ export interface PaymentIdentity {
 
 /**
  * The account as resolution compares it (plan/payees.ts): a plain account number without the
- * leading zeros spreadsheets drop, so "0012345678" and "12345678" are one account here too.
+ * leading zeros spreadsheets drop, at its bank, so "0012345678" and "12345678" at one bank
+ * are one account here too, and the same digits at two banks are two.
  */
 function accountDigits(account: PayeeAccount): string {
-  return account.kind === "account_number" ? account.number.replace(/^0+/, "") : account.number;
+  return account.kind === "account_number"
+    ? `${account.number.replace(/^0+/, "")}@${account.bank}`
+    : account.number;
 }
 
 export function paymentIdentity(row: ValidRow): PaymentIdentity {

@@ -292,12 +292,20 @@ describe("validate: payee by details", () => {
   });
 
   it("a plain account number with and without its leading zeros is one account (as resolution finds it): the second row is a possible duplicate", () => {
-    const rows = check([CL, { ...CL, account_number: "12345678" }, UY, { ...UY, account_number: "1234567" }]);
+    const rows = check([
+      CL,
+      { ...CL, account_number: "12345678" },
+      UY,
+      { ...UY, account_number: "1234567" },
+      // The same digits at another bank: another account, as resolution holds.
+      { ...CL, bank: "bco_chile" },
+    ]);
     expect(rows.map((item) => (item.ok ? "ok" : item.errors.map((e) => e.code).join()))).to.deep.equal([
       "ok",
       "possible_duplicate",
       "ok",
       "possible_duplicate",
+      "ok",
     ]);
   });
 
