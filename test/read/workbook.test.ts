@@ -570,6 +570,24 @@ describe("workbook cells", () => {
 });
 
 describe("sheet XML", () => {
+  it("a row or column of zero height or width is hidden too: nobody sees its cells", async () => {
+    const xml = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols><col min="2" max="2" width="0" customWidth="1"/><col min="3" max="3" width="8.5"/></cols><sheetData>
+<row r="1" ht="0" customHeight="1"><c r="A1"><v>1</v></c></row><row r="2" ht="15"><c r="A2"><v>2</v></c></row></sheetData></worksheet>`;
+    const rows = sheetRows(
+      (async function* () {
+        yield Buffer.from(xml, "utf8");
+      })(),
+    );
+    const seen: SheetRow[] = [];
+    let next = await rows.next();
+    for (; !next.done; next = await rows.next()) seen.push(...next.value);
+    expect(seen.map((row) => [row.line, row.hidden])).to.deep.equal([
+      [1, true],
+      [2, false],
+    ]);
+    expect(next.value.hiddenColumns).to.deep.equal([{ from: 1, to: 1 }]);
+  });
+
   it("keeps hidden rows and columns, inline rich text without its phonetic guide, implicit positions and merges", async () => {
     const xml = `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols><col min="1" max="1" width="9"/><col min="3" max="4" hidden="1"/><col min="28" max="28" hidden="true"/></cols><sheetData>
 <row r="2"><c r="B2" t="inlineStr"><is><r><t>Pé</t></r><r><t xml:space="preserve">rez </t></r><rPh sb="0" eb="1"><t>ペ</t></rPh></is></c></row>
