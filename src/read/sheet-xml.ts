@@ -33,6 +33,9 @@ export function columnIndex(ref: string): number {
   return index - 1;
 }
 
+/** A height or width of zero: a row or column drawn with no room for its cells. */
+const isZero = (size: string | undefined) => size !== undefined && size.trim() !== "" && Number(size) === 0;
+
 function rowOf(ref: string): number {
   return Number(/\d+/.exec(ref)?.[0] ?? "0");
 }
@@ -77,7 +80,8 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           const line = r ? Number(r) : lastLine + 1;
           lastLine = line;
           const hiddenText = attributes.get("hidden");
-          const hidden = hiddenText === "1" || hiddenText === "true";
+          // A row of zero height shows nothing either.
+          const hidden = hiddenText === "1" || hiddenText === "true" || isZero(attributes.get("ht"));
           row = { line, hidden, cells: [] };
           column = -1;
           break;
@@ -119,10 +123,10 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           break;
         case "col": {
           const hiddenText = attributes.get("hidden");
+          const unseen = hiddenText === "1" || hiddenText === "true" || isZero(attributes.get("width"));
           const min = Number(attributes.get("min"));
           const max = Number(attributes.get("max") ?? min);
-          if ((hiddenText === "1" || hiddenText === "true") && min >= 1 && max >= min)
-            hiddenColumns.push({ from: min - 1, to: max - 1 });
+          if (unseen && min >= 1 && max >= min) hiddenColumns.push({ from: min - 1, to: max - 1 });
           break;
         }
         case "mergeCell": {
