@@ -107,6 +107,15 @@ async function race(path: string, count: number): Promise<void> {
   }
 }
 
+const bootId = async () => (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+
+/** A lock written as `owner` holds: the next taker meets exit 4 'locked'. */
+async function expectHeld(path: string, owner: Record<string, unknown>): Promise<void> {
+  await writeFile(path, JSON.stringify(owner));
+  const error = await acquireLock(path, () => undefined).catch((e: unknown) => e);
+  expect(error).to.have.property("code", "locked");
+}
+
 describe("batch lock", function () {
   this.timeout(120_000);
 
@@ -122,7 +131,7 @@ describe("batch lock", function () {
 
   it("a lock left by a run of an earlier boot of this machine is taken over, even when its pid now belongs to a live process (pids are reused after a reboot)", async () => {
     const path = join(await tempDir(), "lock");
-    const booted = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    const booted = await bootId();
     const earlierBoot = booted.replace(/^./, (c) => (c === "0" ? "1" : "0"));
     // Our own pid: certainly alive now, as a reused pid would be.
     const before = {
@@ -141,14 +150,12 @@ describe("batch lock", function () {
     expect(JSON.parse(await readFile(path, "utf8"))).to.include({ pid: process.pid, boot: booted });
     await lock.release();
     // The same boot: a live pid holds it, as always.
-    await writeFile(path, JSON.stringify({ ...before, boot: booted }));
-    const error = await acquireLock(path, () => undefined).catch((e: unknown) => e);
-    expect(error).to.have.property("code", "locked");
+    await expectHeld(path, { ...before, boot: booted });
   });
 
   it("a lock whose pid a live process has that started at another time (a pid reused, as in a restarted container) is taken over", async () => {
     const path = join(await tempDir(), "lock");
-    const booted = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    const booted = await bootId();
     const stat = await readFile(`/proc/${process.pid}/stat`, "utf8");
     const started = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] as string;
     const before = { pid: process.pid, host: hostname(), started_at: "2026-01-01T00:00:00Z", boot: booted };
@@ -157,9 +164,7 @@ describe("batch lock", function () {
     expect(JSON.parse(await readFile(path, "utf8"))).to.include({ pid: process.pid, start: started });
     await lock.release();
     // The very process (same start): alive.
-    await writeFile(path, JSON.stringify({ ...before, start: started }));
-    const error = await acquireLock(path, () => undefined).catch((e: unknown) => e);
-    expect(error).to.have.property("code", "locked");
+    await expectHeld(path, { ...before, start: started });
   });
 
   it("release never removes a lock that another run took over", async () => {
