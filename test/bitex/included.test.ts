@@ -266,12 +266,13 @@ describe("bitex client: an answer with outputs included, read a part at a time",
   const slowly: Array<
     [string, number, number | ((piece: number) => number), Partial<BitexClientOptions>, string[] | null]
   > = [
-    // About a second and a half in all, against a timeout of 300 ms.
+    // About 1.2 s in all against a timeout of 500 ms: slower than one timeout, with margin
+    // both ways (each piece far within it, the whole far within ten) on a loaded machine.
     [
       "an answer slower in all than the timeout, its pieces each within it, is read whole",
-      60,
-      20,
-      { timeoutMs: 300 },
+      40,
+      30,
+      { timeoutMs: 500 },
       thirty,
     ],
     // About two seconds, against ten timeouts of 50 ms.
