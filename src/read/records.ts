@@ -14,7 +14,7 @@ import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
 import { type HeaderMap, mapHeader, type RequiredColumn, trimsCell } from "./headers.js";
 import type { Source } from "./source.js";
-import { type TotalsVerdict, TotalsWatch } from "./totals.js";
+import { mayBeTotalsRow, type TotalsVerdict, TotalsWatch } from "./totals.js";
 
 export interface ReadOptions {
   /** Name used in messages; defaults to the path. */
@@ -152,13 +152,14 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   const { file } = source;
   const notices = source.notice ? [source.notice] : [];
   const delimiter = options.delimiter ?? detectDelimiter(source.head);
-  const rows = csvRows(() => source.chunks(), {
+  const csvOptions = {
     delimiter,
     file,
     onlyLf: source.onlyLf,
     noQuotes: source.noQuotes,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
-  });
+  };
+  const rows = csvRows(() => source.chunks(), csvOptions);
   // The header is the first row of the first batch; the rest of that batch are records.
   const first = await rows.next();
   const headerRow = first.done ? undefined : first.value[0];
@@ -187,15 +188,32 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   if (ignored) notices.push(ignored);
   const toRecords = (batch: readonly CsvRow[]) =>
     batch.map((row) => toRecord(row.line, row.values, header, extras, delimiter));
+  /**
+   * The sums of the first `count` records, read again: only a last row that looks like a
+   * totals row needs them, and reading the file twice for that rare row costs less than
+   * summing every row of every file.
+   */
+  async function totalsOf(count: number): Promise<TotalsWatch> {
+    const totals = new TotalsWatch(header);
+    let seen = -1; // the header is the first row
+    for await (const batch of csvRows(() => source.chunks(), csvOptions)) {
+      for (const row of batch) {
+        if (seen >= 0 && seen < count) totals.add(toRecord(row.line, row.values, header, extras, delimiter));
+        seen++;
+      }
+      if (seen >= count) break;
+    }
+    return totals;
+  }
   async function* batches(): AsyncGenerator<InputRecord[]> {
     // The last record is held back until the file ends: it may be a totals row.
-    const totals = new TotalsWatch(header);
     let held: InputRecord | null = null;
+    let before = 0;
     const take = (batch: readonly CsvRow[]): InputRecord[] => {
       const out: InputRecord[] = [];
       for (const record of toRecords(batch)) {
         if (held) {
-          totals.add(held);
+          before++;
           out.push(held);
         }
         held = record;
@@ -209,12 +227,12 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
       if (out.length > 0) yield out;
     }
     const last = held as InputRecord | null;
-    if (last) {
-      const verdict = totals.judge(last);
+    if (last && mayBeTotalsRow(header, last)) {
+      const verdict = (await totalsOf(before)).judge(last);
       // A CSV row is a payment: a totals row is one error naming it, not four about its empty cells.
       if (verdict) last.problems = [...(last.problems ?? []), csvTotalsProblem(verdict)];
-      yield [last];
     }
+    if (last) yield [last];
     await source.verifyUnchanged();
   }
   return {

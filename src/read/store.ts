@@ -61,14 +61,11 @@ export class RowStore {
     const { extra } = c;
     // hasOwn: a kept column may be named "constructor" or "__proto__".
     for (const name of this.extraColumns) text += `\0${Object.hasOwn(extra, name) ? extra[name] : ""}`;
-    let details = "";
-    let anyDetail = false;
-    for (const column of DETAILS_COLUMNS) {
-      const cell = (c[column as keyof RawCells] as string | undefined) ?? "";
-      if (cell !== "") anyDetail = true;
-      details += `\0${cell}`;
+    // Most rows have no details cell: look before building their 30 separators.
+    if (DETAILS_COLUMNS.some((column) => c[column as keyof RawCells])) {
+      for (const column of DETAILS_COLUMNS)
+        text += `\0${(c[column as keyof RawCells] as string | undefined) ?? ""}`;
     }
-    if (anyDetail) text += details;
     const worst = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
     const index = this.count++;
     let block = this.blocks[this.blocks.length - 1] as Buffer;

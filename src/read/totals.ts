@@ -25,6 +25,32 @@ function moneyValue(record: InputRecord, column: MoneyColumn): Decimal | null {
   return scan.kind === "ok" ? decimal(scan.value) : null;
 }
 
+/**
+ * What makes `record` look like a totals row (a label, no recipient, instruction or port, a
+ * money figure), or null: only such a row needs the sums of the rows above it.
+ */
+function totalsShape(
+  header: HeaderMap,
+  record: InputRecord,
+): { label: string; filled: MoneyColumn[] } | null {
+  const { fields } = record;
+  const empty = (column: "recipient_user_id" | "withdrawal_instruction_id" | "port") =>
+    (fields[column] ?? "").trim() === "";
+  if (!(empty("recipient_user_id") && empty("withdrawal_instruction_id") && empty("port"))) return null;
+  const cells = [...Object.values(fields), ...Object.values(record.extra ?? {})];
+  const label = cells.find((text) => LABEL.test(normalizeHeader(text)));
+  const filled = MONEY.filter(
+    (column) => header.index[column] !== undefined && (fields[column] ?? "").trim() !== "",
+  );
+  if (label === undefined || filled.length === 0) return null;
+  return { label, filled };
+}
+
+/** `record` could be a totals row: TotalsWatch.judge needs the sums of the rows above it. */
+export function mayBeTotalsRow(header: HeaderMap, record: InputRecord): boolean {
+  return totalsShape(header, record) !== null;
+}
+
 export class TotalsWatch {
   /** Per money column: the exact sum so far, or null once a cell could not be read as a plain amount. */
   private readonly sums = new Map<MoneyColumn, Decimal | null>();
@@ -42,16 +68,10 @@ export class TotalsWatch {
 
   /** null when `record` does not look like a totals row at all. */
   judge(record: InputRecord): TotalsVerdict | null {
+    const looks = totalsShape(this.header, record);
+    if (!looks) return null;
     const { fields } = record;
-    const empty = (column: "recipient_user_id" | "withdrawal_instruction_id" | "port") =>
-      (fields[column] ?? "").trim() === "";
-    if (!(empty("recipient_user_id") && empty("withdrawal_instruction_id") && empty("port"))) return null;
-    const cells = [...Object.values(fields), ...Object.values(record.extra ?? {})];
-    const label = cells.find((text) => LABEL.test(normalizeHeader(text)));
-    const filled = MONEY.filter(
-      (column) => this.header.index[column] !== undefined && (fields[column] ?? "").trim() !== "",
-    );
-    if (label === undefined || filled.length === 0) return null;
+    const { label, filled } = looks;
     const shown = `"${label.trim()}"`;
     const mismatches: string[] = [];
     const figures: string[] = [];

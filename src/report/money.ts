@@ -73,12 +73,14 @@ export interface CurrencyMoney {
 
 /** A row's own money cells: charged (0 for rejected and cancelled), refunded ("" when not). */
 export function rowMoney(row: MoneyRow): { charged: string; refunded: string } {
+  const uncharged =
+    row.state === "rejected" || row.state === "cancelled" || row.request_state === "cancelled";
+  // Neither funded nor left uncharged (every row before its quote is accepted): nothing to read.
+  if (!uncharged && !FUNDED.has(row.request_state)) return { charged: "", refunded: "" };
   const spend = decimalOrNull(row.spend_amount);
   if (spend === null) return { charged: "", refunded: "" };
-  const zero = format({ units: 0n, scale: minorUnits(row.spend_currency) });
-  if (row.state === "rejected" || row.state === "cancelled" || row.request_state === "cancelled")
-    return { charged: zero, refunded: "" };
-  if (!FUNDED.has(row.request_state)) return { charged: "", refunded: "" };
+  if (uncharged)
+    return { charged: format({ units: 0n, scale: minorUnits(row.spend_currency) }), refunded: "" };
   return { charged: row.spend_amount, refunded: row.state === "returned" ? row.spend_amount : "" };
 }
 

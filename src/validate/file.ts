@@ -15,7 +15,7 @@ import { type RecordsRead, readRecordsFrom } from "../read/records.js";
 import { openSource } from "../read/source.js";
 import { RowStore } from "../read/store.js";
 import { readWorkbook } from "../read/workbook.js";
-import { checkRows, EarlyCheck, FileFacts, inputRowOf, type ValidateOptions } from "./rows.js";
+import { checkRows, EarlyCheck, FileFacts, inputRowsUnder, type ValidateOptions } from "./rows.js";
 
 export interface CheckFileOptions {
   encoding: EncodingOption;
@@ -118,6 +118,7 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
     const validate = headerGivesDetails(read.header.index)
       ? { ...options.validate, payeeColumns: true }
       : options.validate;
+    const inputRowOf = inputRowsUnder(read.header);
     const store = new RowStore(read.extraColumns);
     const facts = new FileFacts(store);
     const { onRows } = options;

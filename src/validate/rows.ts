@@ -11,6 +11,7 @@ import { shortestDecimal } from "../decimal.js";
 import {
   ALL_INPUT_COLUMNS,
   type CheckedRow,
+  type InputColumn,
   type InputRecord,
   type InputRow,
   type MoneyColumn,
@@ -151,24 +152,38 @@ export class FileFacts {
 }
 
 /** What cellsOf asks of each column, asked once (it runs for every row). */
-const CELL_COLUMNS = ALL_INPUT_COLUMNS.map((column) => ({
+type CellColumn = { column: InputColumn; payee: boolean; trims: boolean };
+const CELL_COLUMNS: readonly CellColumn[] = ALL_INPUT_COLUMNS.map((column) => ({
   column,
   payee: PAYEE_COLUMNS.has(column),
   trims: trimsCell(column),
 }));
 
+/**
+ * The columns cellsOf looks at in the records read under a header: every id-mode column,
+ * and the payee-details ones only where the header has them (no record holds the others, and
+ * looking up some 30 absent cells of every row showed in its profile).
+ */
+function cellColumnsFor(header: { columns: readonly (string | null)[] }): readonly CellColumn[] {
+  const present = new Set(header.columns);
+  return CELL_COLUMNS.filter(({ column, payee }) => !payee || present.has(column));
+}
+
+/** Shared by every record without kept columns (nothing writes to a row's `extra`). */
+const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Every input column's cell, "" where the header lacks the column, trimmed as the reader trims. */
-function cellsOf(record: InputRecord): RawCells {
+function cellsOf(record: InputRecord, columns: readonly CellColumn[]): RawCells {
   const f = record.fields;
   const raw = {} as RawCells;
-  for (const { column, payee, trims } of CELL_COLUMNS) {
+  for (const { column, payee, trims } of columns) {
     const given = f[column];
     if (given === undefined && payee) continue;
     const value = given ?? "";
     const cell = trims ? value.trim() : value;
     if (cell !== "" || !payee) raw[column] = cell;
   }
-  raw.extra = record.extra ?? {};
+  raw.extra = record.extra ?? NO_EXTRA;
   return raw;
 }
 
@@ -419,7 +434,19 @@ export class EarlyCheck {
 
 /** A record from the reader as validation takes it. */
 export function inputRowOf(record: InputRecord): InputRow {
-  const row: InputRow = { line: record.line, raw: cellsOf(record), problems: record.problems ?? [] };
+  return rowOf(record, CELL_COLUMNS);
+}
+
+/** `inputRowOf` for the records read under `header`, which looks only at the columns it has. */
+export function inputRowsUnder(header: {
+  columns: readonly (string | null)[];
+}): (record: InputRecord) => InputRow {
+  const columns = cellColumnsFor(header);
+  return (record) => rowOf(record, columns);
+}
+
+function rowOf(record: InputRecord, columns: readonly CellColumn[]): InputRow {
+  const row: InputRow = { line: record.line, raw: cellsOf(record, columns), problems: record.problems ?? [] };
   if (record.exact) row.exact = record.exact;
   return row;
 }
