@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { journalStage, stageWords } from "../../src/app/submit-stage.js";
+import { journalAccepts, journalStage, stageWords } from "../../src/app/submit-stage.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 
 const at = "2026-12-01T06:00:00Z";
@@ -11,13 +11,17 @@ const request = (key: string, id: string): JournalEntry => ({
   state: "draft",
   at,
 });
-const done = (action: "request_quote" | "accept_quote", id: string): JournalEntry => ({
-  t: "step",
-  action,
-  phase: "done",
-  request_id: id,
-  at,
-});
+const step =
+  (phase: "intent" | "done") =>
+  (action: "request_quote" | "accept_quote", id: string): JournalEntry => ({
+    t: "step",
+    action,
+    phase,
+    request_id: id,
+    at,
+  });
+const done = step("done");
+const intent = step("intent");
 
 describe("app/submit-stage", () => {
   it("a plain submit's stage is its least advanced request's, from the journal's steps", () => {
@@ -44,5 +48,35 @@ describe("app/submit-stage", () => {
     const accepted = stageWords("accepted", 48, "p.csv");
     expect(accepted.notice).to.equal(null);
     expect(accepted.next).to.match(/^next: bitex-batch status p\.csv \(the quotes were accepted/);
+  });
+
+  it("never NOT PAID once an earlier run accepted a request, or sent an accept that got no answer", () => {
+    const quoted = [
+      request("a", "1"),
+      request("b", "2"),
+      done("request_quote", "1"),
+      done("request_quote", "2"),
+    ];
+    const partly = foldJournal([...quoted, done("accept_quote", "1")]);
+    expect(journalStage(partly, true)).to.equal("quoted");
+    expect(journalAccepts(partly)).to.deep.equal({ accepted: ["1"], unclear: [] });
+    const words = stageWords("quoted", 48, "p.csv", journalAccepts(partly));
+    expect(words.notice).to.equal(
+      "PARTLY ACCEPTED: request(s) 1 accepted by an earlier run (money committed for their rows); the other requests' rows are not paid until their quotes are accepted",
+    );
+    expect(words.next).to.equal(
+      "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
+    );
+
+    // An accept journaled as sent, its answer never recorded: it may have landed at Bitex.
+    const lost = foldJournal([...quoted, intent("accept_quote", "2")]);
+    expect(journalAccepts(lost)).to.deep.equal({ accepted: [], unclear: ["2"] });
+    const unclear = stageWords(journalStage(lost, true), 48, "p.csv", journalAccepts(lost));
+    expect(unclear.notice).to.equal(
+      "ACCEPT UNCLEAR: an earlier run sent the accept of request(s) 2 and recorded no answer: it may have been accepted (money committed); the server says which",
+    );
+    expect(unclear.next).to.equal(
+      "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
+    );
   });
 });

@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { requestLines, stageLine, stageOf } from "../../src/app/follow-words.js";
+import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import { groupDigits } from "../../src/decimal.js";
+import type { BatchFollow } from "../../src/follow/run.js";
+import { planned, request, row } from "../helpers/follow-fakes.js";
+
+/** Only what the words read of a follow: its requests as last read. */
+function followOf(...requests: ConciergeRequest[]): BatchFollow {
+  const views = requests.map((r, i) => ({
+    planned: { ...planned([row(i + 2)]), key: `k${i}` },
+    request: r,
+    outputs: [],
+    byLine: new Map(),
+    missing: [],
+  }));
+  return { views } as unknown as BatchFollow;
+}
+
+const NOW = new Date("2026-11-29T12:00:00Z");
+
+describe("app/follow-words", () => {
+  it("a cancelled request spends nothing: its lapsed quote's total is not said as spent", () => {
+    const lapsed = request({
+      id: "9",
+      state: "cancelled",
+      cancellation_reason: "quote_not_accepted",
+      total_to_spend: "1234567.5",
+      outputs_count: 1,
+      outputs_cancelled: 1,
+    });
+    const [line] = requestLines(followOf(lapsed), NOW, "UTC");
+    expect(line).to.equal(
+      `request 9 (payer 112, ar_ars, 1 row(s)): cancelled, charged nothing (its quote was ${groupDigits("1234567.50")} ARS) (quote_not_accepted)`,
+    );
+  });
+
+  it("a quoted or funded request says what it spends, as Bitex's total_to_spend", () => {
+    const quoted = request({ id: "5", state: "quoted", total_to_spend: "100", accept_quote_before: null });
+    const working = request({ id: "6", state: "working", total_to_spend: "2500.5" });
+    expect(requestLines(followOf(quoted, working), NOW, "UTC")).to.deep.equal([
+      "request 5 (payer 112, ar_ars, 1 row(s)): quoted, spends 100.00 ARS; accept before no deadline given",
+      `request 6 (payer 112, ar_ars, 1 row(s)): working, spends ${groupDigits("2500.50")} ARS`,
+    ]);
+  });
+
+  it("never NOT PAID while a request of the batch is accepted: the accepted ones are named", () => {
+    const accepted = request({ id: "5", state: "working", total_to_spend: "100" });
+    const quoted = request({ id: "6", state: "quoted", total_to_spend: "200" });
+    const follow = followOf(accepted, quoted);
+    const stage = stageOf(follow, false);
+    expect(stage).to.equal("quoted");
+    expect(stageLine(stage, 2, ["5"])).to.equal(
+      "PARTLY ACCEPTED: request(s) 5 accepted (money committed for their rows); the other requests' rows are not paid until their quotes are accepted (before their deadline)",
+    );
+    // Nothing accepted: the words stand as they were.
+    expect(stageLine("quoted", 2, [])).to.match(/^QUOTED, NOT PAID: nobody is paid/);
+  });
+});
