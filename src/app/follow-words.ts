@@ -20,10 +20,17 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
   return follow.views.flatMap(({ planned, request }) => {
     if (!request) return [];
     const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
-    const spend =
+    const total =
       request.total_to_spend === null
+        ? null
+        : `${groupDigits(padScale(request.total_to_spend, minorUnits(senderCurrency(request))))} ${senderCurrency(request)}`;
+    // A cancelled request keeps its quote's total, but Bitex charges nothing for it.
+    const spend =
+      total === null
         ? ""
-        : `, spends ${groupDigits(padScale(request.total_to_spend, minorUnits(senderCurrency(request))))} ${senderCurrency(request)}`;
+        : request.state === "cancelled"
+          ? `, charged nothing (its quote was ${total})`
+          : `, spends ${total}`;
     const when =
       request.state === "quoted"
         ? `; accept before ${deadlineWords(request.accept_quote_before, now, zone)}`
@@ -107,8 +114,24 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   return lowest === "final" ? "accepted" : lowest;
 }
 
-/** The words a log reader cannot take for "paid": what the stage means for the payees. */
-export function stageLine(stage: Stage, rows: number): string | null {
+/**
+ * The words a log reader cannot take for "paid": what the stage means for the payees.
+ * `accepted`: the requests of the batch accepted already (money committed), which a stage
+ * below `accepted` (the least advanced request's) must not hide behind "nobody is paid".
+ */
+export function stageLine(stage: Stage, rows: number, accepted: readonly string[] = []): string | null {
+  const line = notPaidLine(stage, rows);
+  if (line === null || accepted.length === 0) return line;
+  const rest =
+    stage === "staged"
+      ? "their quotes are requested and accepted"
+      : stage === "quoted"
+        ? "their quotes are accepted (before their deadline)"
+        : "they are created, quoted and accepted";
+  return `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted (money committed for their rows); the other requests' rows are not paid until ${rest}`;
+}
+
+function notPaidLine(stage: Stage, rows: number): string | null {
   switch (stage) {
     case "staged":
       return `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted`;

@@ -253,7 +253,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   }
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
   const stage = stageOf(follow, allFinal);
-  const staged = stageLine(stage, (tally as Tally | null)?.rows ?? 0);
+  const staged = stageLine(
+    stage,
+    (tally as Tally | null)?.rows ?? 0,
+    acceptedRequests(follow).map((request) => request.id),
+  );
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
   if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.

@@ -21,8 +21,45 @@ export function journalStage(past: JournalState, allCreated: boolean): Stage {
   return stage;
 }
 
-/** The notice a log reader cannot take for "paid" (none once accepted), and the one next step. */
-export function stageWords(stage: Stage, rows: number, csv: string): { notice: string | null; next: string } {
+/**
+ * The requests an earlier run accepted (`done`), and those whose accept it sent without
+ * recording an answer (`intent` only): such an accept may have landed at Bitex.
+ */
+export function journalAccepts(past: JournalState): { accepted: string[]; unclear: string[] } {
+  const accepted: string[] = [];
+  const unclear: string[] = [];
+  for (const { requestId } of past.requests.values()) {
+    const step = past.steps.get(requestId)?.accept_quote;
+    if (step === "done") accepted.push(requestId);
+    else if (step === "intent") unclear.push(requestId);
+  }
+  return { accepted, unclear };
+}
+
+/**
+ * The notice a log reader cannot take for "paid" (none once accepted), and the one next step.
+ * `accepts` (journalAccepts): a batch below `accepted` with a request accepted, or an accept
+ * that may have landed, is never said as NOT PAID: the server says which.
+ */
+export function stageWords(
+  stage: Stage,
+  rows: number,
+  csv: string,
+  accepts: { accepted: readonly string[]; unclear: readonly string[] } = { accepted: [], unclear: [] },
+): { notice: string | null; next: string } {
+  const read = `next: ${bitexCommand("status", csv)} (reads where each request and row is at Bitex)`;
+  if (stage !== "accepted" && accepts.unclear.length > 0) {
+    return {
+      notice: `ACCEPT UNCLEAR: an earlier run sent the accept of request(s) ${accepts.unclear.join(", ")} and recorded no answer: it may have been accepted (money committed); the server says which`,
+      next: read,
+    };
+  }
+  if (stage !== "accepted" && accepts.accepted.length > 0) {
+    return {
+      notice: `PARTLY ACCEPTED: request(s) ${accepts.accepted.join(", ")} accepted by an earlier run (money committed for their rows); the other requests' rows are not paid until their quotes are accepted`,
+      next: read,
+    };
+  }
   if (stage === "staged") {
     return {
       notice: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)`,

@@ -33,7 +33,7 @@ import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
-import { journalStage, stageWords } from "./submit-stage.js";
+import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
 import { payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
@@ -406,7 +406,7 @@ async function submitWatched(
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
       if (created === EXIT.ok) {
-        const words = stageWords(stage, total, args.csv);
+        const words = stageWords(stage, total, args.csv, journalAccepts(past));
         if (words.notice) out.info(words.notice);
         // The embedded emulator ends with this run: no next step against it.
         out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);

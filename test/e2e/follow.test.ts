@@ -205,7 +205,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const status = await f.run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(1);
     expect(status.stdout).to.match(
-      /^request 3 \(payer 113, uy_uyu, 16 row\(s\)\): cancelled, spends .* \(payment_not_received\)$/m,
+      /^request 3 \(payer 113, uy_uyu, 16 row\(s\)\): cancelled, charged nothing \(its quote was [\d\u202f]+\.\d\d UYU\) \(payment_not_received\)$/m,
     );
     const report = await readReport(join(f.dir, "payroll.report.csv"));
     const unfunded = report.filter((row) => row.payer_user_id === "113");
