@@ -56,4 +56,21 @@ describe("app/follow-words", () => {
     // Nothing accepted: the words stand as they were.
     expect(stageLine("quoted", 2, [])).to.match(/^QUOTED, NOT PAID: nobody is paid/);
   });
+
+  it("a lapsed request with rows never created is not 'accepted': nothing of it was", () => {
+    // Quoted by another hand while a row was missing (stranded), then its quote lapsed.
+    const lapsed = request({
+      id: "9",
+      state: "cancelled",
+      cancellation_reason: "quote_not_accepted",
+      total_to_spend: "100",
+      outputs_count: 1,
+      outputs_cancelled: 1,
+    });
+    const follow = followOf(lapsed);
+    const [view] = follow.views;
+    if (view) view.missing = [row(3)];
+    expect(stageOf(follow, false)).to.equal("none");
+    expect(stageLine(stageOf(follow, false), 2)).to.equal("NOT PAID: some rows are not created yet");
+  });
 });
