@@ -110,8 +110,10 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
     const stage = view.request ? (STAGE_OF_REQUEST[view.request.state] ?? "none") : "none";
     if (STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
   }
-  // Rows not final yet in requests that are: rows still to be created.
-  return lowest === "final" ? "accepted" : lowest;
+  if (lowest !== "final") return lowest;
+  // Every request final, rows not: rows never created (stranded in a request that lapsed or
+  // was cancelled) are not paid, and nothing says a request of them was accepted.
+  return follow.views.some((view) => view.missing.length > 0) ? "none" : "accepted";
 }
 
 /**
