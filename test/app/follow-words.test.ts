@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { requestLines, stageLine, stageOf } from "../../src/app/follow-words.js";
+import { acceptRefusedHint, requestLines, stageLine, stageOf } from "../../src/app/follow-words.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { groupDigits } from "../../src/decimal.js";
 import type { BatchFollow } from "../../src/follow/run.js";
@@ -72,5 +72,21 @@ describe("app/follow-words", () => {
     if (view) view.missing = [row(3)];
     expect(stageOf(follow, false)).to.equal("none");
     expect(stageLine(stageOf(follow, false), 2)).to.equal("NOT PAID: some rows are not created yet");
+  });
+
+  it("a guard refusing a batch accepted already never says its quotes stand until their deadline", () => {
+    // Accepted above --max-total by an earlier run (exit 5), then the same accept again.
+    const follow = followOf(
+      request({ id: "5", state: "working", total_to_spend: "300" }),
+      request({ id: "6", state: "quote_accepted", total_to_spend: "200" }),
+    );
+    expect(acceptRefusedHint("p.csv", follow)).to.equal(
+      "every request of the batch is accepted already (request(s) 5, 6): nothing is left to accept, and accepting cannot be undone; bitex-batch status p.csv shows every row",
+    );
+    // Quotes not accepted yet: they stand, and the operator decides.
+    const quoted = followOf(request({ id: "7", state: "quoted", total_to_spend: "100" }));
+    expect(acceptRefusedHint("p.csv", quoted)).to.match(
+      /^nothing lapsed: the quotes stand until their deadline/,
+    );
   });
 });
