@@ -173,6 +173,10 @@ export function acceptRefusedLine(follow: BatchFollow): string {
 export function acceptRefusedHint(csv: string, follow: BatchFollow): string {
   if (lostRequests(follow).length > 0)
     return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them (${bitexCommand("submit", remainingPath(csv))})`;
+  const accepted = acceptedRequests(follow);
+  // Accepted above --max-total by an earlier run: the guard refuses again, but nothing is quoted.
+  if (accepted.length > 0 && accepted.length === follow.views.length)
+    return `every request of the batch is accepted already (request(s) ${accepted.map((r) => r.id).join(", ")}): nothing is left to accept, and accepting cannot be undone; ${bitexCommand("status", csv)} shows every row`;
   if (follow.stranded)
     return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
   return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
