@@ -1,0 +1,62 @@
+/**
+ * The stage words after an accept whose answer was never journaled (docs/design.md section 12):
+ * the accept landed at Bitex, so no later run may say "NOT PAID" of the batch. Through the
+ * built CLI against the emulator, killed by its own crash point.
+ */
+import { copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
+import { apiEnv, DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
+
+describe("e2e: the words after an accept whose answer was lost", function () {
+  this.timeout(120_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  it("a plain submit says ACCEPT UNCLEAR and status PARTLY ACCEPTED, never NOT PAID, once an accept landed", async () => {
+    box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
+    const world = box;
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const run = (args: string[], crashAt?: string) =>
+      runCli([...args, "--state-dir", "state", "--concurrency", "1", "--rate", "1000"], {
+        cwd: dir,
+        env: { ...apiEnv(world), BITEX_BATCH_CRASH_AT: crashAt },
+      });
+    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
+    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
+    box.advance({ minutes: 31 });
+    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
+    // Accepted at Bitex, killed before the journal recorded the answer.
+    const killed = await run(["accept", "payroll.csv", ...maxTotals(box)], "accept_quote:answered");
+    expect(killed.signal, killed.stderr).to.equal("SIGKILL");
+    const states = box.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
+    const accepted = states.filter((s) => s.endsWith(":quote_accepted")).map((s) => s.split(":")[0]);
+    expect(accepted).to.have.length(1);
+
+    const again = await run(["submit", "payroll.csv", "--json"]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.not.match(/NOT PAID|nobody is paid/);
+    // Every accept was journaled before any was sent; one landed: all three are unclear.
+    expect(again.stderr).to.include(
+      "ACCEPT UNCLEAR: an earlier run sent the accept of request(s) 1, 2, 3 and recorded no answer: it may have been accepted (money committed); the server says which",
+    );
+    expect(again.stderr).to.match(
+      /^next: bitex-batch status payroll\.csv \(reads where each request and row is at Bitex\)$/m,
+    );
+    expect(JSON.parse(again.stdout)).to.include({ stage: "quoted" });
+
+    const status = await run(["status", "payroll.csv", "--json"]);
+    expect(JSON.parse(status.stdout)).to.include({ stage: "quoted" });
+    expect(status.stderr).to.not.match(/NOT PAID|nobody is paid/);
+    expect(status.stderr).to.include(
+      `PARTLY ACCEPTED: request(s) ${accepted[0]} accepted (money committed for their rows); the other requests' rows are not paid until their quotes are accepted (before their deadline)`,
+    );
+  });
+});
