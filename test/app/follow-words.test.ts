@@ -1,9 +1,16 @@
 import { expect } from "chai";
-import { acceptRefusedHint, requestLines, stageLine, stageOf } from "../../src/app/follow-words.js";
+import {
+  acceptRefusedHint,
+  partlyAccepted,
+  requestLines,
+  stageLine,
+  stageOf,
+} from "../../src/app/follow-words.js";
+import type { Console } from "../../src/app/session.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { groupDigits } from "../../src/decimal.js";
 import type { BatchFollow } from "../../src/follow/run.js";
-import { planned, request, row } from "../helpers/follow-fakes.js";
+import { outputOf, planned, request, row } from "../helpers/follow-fakes.js";
 
 /** Only what the words read of a follow: its requests as last read. */
 function followOf(...requests: ConciergeRequest[]): BatchFollow {
@@ -87,6 +94,44 @@ describe("app/follow-words", () => {
     const quoted = followOf(request({ id: "7", state: "quoted", total_to_spend: "100" }));
     expect(acceptRefusedHint("p.csv", quoted)).to.match(
       /^nothing lapsed: the quotes stand until their deadline/,
+    );
+  });
+
+  it("partly accepted: the rows being paid are those of the accepted requests Bitex did not reject or refuse", () => {
+    // Request 5 accepted: line 2 on its way, line 3's payee rejected, line 4 refused at create
+    // (--allow-partial). Request 6 lapsed with lines 5 and 6.
+    const rows = [row(2), row(3), row(4)];
+    const accepted = request({ id: "5", state: "quote_accepted", total_to_spend: "100", outputs_count: 2 });
+    const lost = request({ id: "6", state: "cancelled", cancellation_reason: "quote_not_accepted" });
+    const follow = {
+      views: [
+        {
+          planned: { ...planned(rows), key: "a" },
+          request: accepted,
+          outputs: [],
+          byLine: new Map([
+            [2, outputOf(row(2), "21", { state: "accepted" })],
+            [3, outputOf(row(3), "22", { state: "rejected" })],
+          ]),
+          missing: [row(4)],
+        },
+        {
+          planned: { ...planned([row(5), row(6)]), key: "b" },
+          request: lost,
+          outputs: [],
+          byLine: new Map(),
+          missing: [],
+        },
+      ],
+    } as unknown as BatchFollow;
+    const warned: string[] = [];
+    const out = { warn: (line: string) => warned.push(line) } as unknown as Console;
+    const error = partlyAccepted(out, "p.csv", "b1", follow, [accepted], [lost]);
+    expect(warned).to.deep.equal([
+      "partly accepted: request(s) 5 accepted, 1 row(s) being paid; request(s) 6 (quote_not_accepted) can no longer be accepted, 2 row(s) not paid",
+    ]);
+    expect(error.message).to.equal(
+      "batch b1 is partly accepted: 1 row(s) being paid, 2 row(s) of cancelled request(s) 6 not paid",
     );
   });
 });
