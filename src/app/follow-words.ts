@@ -7,6 +7,7 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
+import { uniformState } from "../follow/read.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -208,17 +209,27 @@ export function partlyAccepted(
   accepted: readonly ConciergeRequest[],
   lost: readonly ConciergeRequest[],
 ): BatchError {
+  const viewsOf = (requests: readonly ConciergeRequest[]) =>
+    follow.views.filter((view) => view.request && requests.includes(view.request));
   const rowsOf = (requests: readonly ConciergeRequest[]) =>
-    follow.views
-      .filter((view) => view.request && requests.includes(view.request))
-      .reduce((sum, view) => sum + view.planned.rows.length, 0);
+    viewsOf(requests).reduce((sum, view) => sum + view.planned.rows.length, 0);
+  // Being paid: rows with an output Bitex did not reject (nor cancel), in the state the report shows.
+  const beingPaid = viewsOf(accepted).reduce((sum, view) => {
+    const uniform = uniformState(view.request);
+    const paying = view.planned.rows.filter((row) => {
+      const output = view.byLine.get(row.line);
+      const state = output ? (uniform ?? output.state) : null;
+      return state !== null && state !== "rejected" && state !== "cancelled";
+    });
+    return sum + paying.length;
+  }, 0);
   const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
   out.warn(
-    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${rowsOf(accepted)} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${beingPaid} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
   );
   return new BatchError(
     "partial",
-    `batch ${batchId} is partly accepted: ${rowsOf(accepted)} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
+    `batch ${batchId} is partly accepted: ${beingPaid} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
     {
       hint: `the rows not paid are in ${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else); ${bitexCommand("status", csv, "--watch")} follows the rest`,
     },
