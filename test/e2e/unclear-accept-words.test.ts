@@ -3,7 +3,7 @@
  * the accept landed at Bitex, so no later run may say "NOT PAID" of the batch. Through the
  * built CLI against the emulator, killed by its own crash point.
  */
-import { copyFile } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
@@ -58,5 +58,34 @@ describe("e2e: the words after an accept whose answer was lost", function () {
     expect(status.stderr).to.include(
       `PARTLY ACCEPTED: request(s) ${accepted[0]} accepted (money committed for their rows); the other requests' rows are not paid until their quotes are accepted (before their deadline)`,
     );
+  });
+
+  it("a plain submit with the state directory gone never says STAGED, NOT PAID of a batch Bitex paid", async () => {
+    box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
+    const world = box;
+    const dir = await tempDir();
+    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
+    const run = (args: string[]) =>
+      runCli([...args, "--state-dir", "state", "--rate", "1000"], { cwd: dir, env: apiEnv(world) });
+    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
+    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
+    box.advance({ minutes: 31 });
+    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
+    expect((await run(["accept", "payroll.csv", ...maxTotals(box)])).code).to.equal(0);
+    box.advance({ minutes: 60 });
+    await rm(join(dir, "state"), { recursive: true });
+    const again = await run(["submit", "payroll.csv", "--json"]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.include(
+      "were already created on the server (found by their external ids): nothing was sent",
+    );
+    expect(again.stderr).to.not.match(/NOT PAID|nobody is paid|draft requests/);
+    expect(again.stderr).to.include(
+      "FOUND PAST DRAFT: request(s) 1 (finished), 2 (finished), 3 (finished) had left draft at Bitex when this run found them; this machine's journal does not say how far they got",
+    );
+    expect(again.stderr).to.match(
+      /^next: bitex-batch status payroll\.csv \(reads where each request and row is at Bitex\)$/m,
+    );
+    expect(JSON.parse(again.stdout)).to.include({ stage: "accepted" });
   });
 });
