@@ -8,14 +8,22 @@ import type { JournalState } from "../batch/journal.js";
 import type { Stage } from "./follow-words.js";
 import { bitexCommand } from "./shell-words.js";
 
-/** `none` unless every row was created; else the least advanced request's step decides. */
+/** Request states past a step: the server showed it done (a request found, not created, by this run). */
+const QUOTE_ASKED: ReadonlySet<string> = new Set(["quote_requested", "quoted"]);
+const ACCEPTED: ReadonlySet<string> = new Set(["quote_accepted", "working", "finished"]);
+
+/**
+ * `none` unless every row was created; else the least advanced request's step decides: a step
+ * this machine journaled done, or the request's state as the server showed it when journaled.
+ */
 export function journalStage(past: JournalState, allCreated: boolean): Stage {
   if (!allCreated || past.requests.size === 0) return "none";
   let stage: Stage = "accepted";
-  for (const { requestId } of past.requests.values()) {
+  for (const { requestId, state } of past.requests.values()) {
     const steps = past.steps.get(requestId) ?? {};
-    if (steps.accept_quote === "done") continue;
-    if (steps.request_quote === "done") stage = stage === "staged" ? "staged" : "quoted";
+    if (steps.accept_quote === "done" || ACCEPTED.has(state)) continue;
+    if (steps.request_quote === "done" || QUOTE_ASKED.has(state))
+      stage = stage === "staged" ? "staged" : "quoted";
     else stage = "staged";
   }
   return stage;
@@ -25,15 +33,26 @@ export function journalStage(past: JournalState, allCreated: boolean): Stage {
  * The requests an earlier run accepted (`done`), and those whose accept it sent without
  * recording an answer (`intent` only): such an accept may have landed at Bitex.
  */
-export function journalAccepts(past: JournalState): { accepted: string[]; unclear: string[] } {
+export function journalAccepts(past: JournalState): JournalAccepts {
   const accepted: string[] = [];
   const unclear: string[] = [];
-  for (const { requestId } of past.requests.values()) {
-    const step = past.steps.get(requestId)?.accept_quote;
-    if (step === "done") accepted.push(requestId);
-    else if (step === "intent") unclear.push(requestId);
+  const found: string[] = [];
+  for (const { requestId, state } of past.requests.values()) {
+    const steps = past.steps.get(requestId) ?? {};
+    if (steps.accept_quote === "done") accepted.push(requestId);
+    else if (steps.accept_quote === "intent") unclear.push(requestId);
+    // Past draft at Bitex with no step of this machine's to say so: found so (the journal gone, another machine).
+    if (state !== "draft" && !steps.request_quote && !steps.accept_quote)
+      found.push(`${requestId} (${state})`);
   }
-  return { accepted, unclear };
+  return { accepted, unclear, found };
+}
+
+/** journalAccepts: `found` lists requests as "id (state)". */
+export interface JournalAccepts {
+  accepted: readonly string[];
+  unclear: readonly string[];
+  found: readonly string[];
 }
 
 /**
@@ -45,9 +64,15 @@ export function stageWords(
   stage: Stage,
   rows: number,
   csv: string,
-  accepts: { accepted: readonly string[]; unclear: readonly string[] } = { accepted: [], unclear: [] },
+  accepts: JournalAccepts = { accepted: [], unclear: [], found: [] },
 ): { notice: string | null; next: string } {
   const read = `next: ${bitexCommand("status", csv)} (reads where each request and row is at Bitex)`;
+  if (accepts.found.length > 0) {
+    return {
+      notice: `FOUND PAST DRAFT: request(s) ${accepts.found.join(", ")} had left draft at Bitex when this run found them; this machine's journal does not say how far they got`,
+      next: read,
+    };
+  }
   if (stage !== "accepted" && accepts.unclear.length > 0) {
     return {
       notice: `ACCEPT UNCLEAR: an earlier run sent the accept of request(s) ${accepts.unclear.join(", ")} and recorded no answer: it may have been accepted (money committed); the server says which`,

@@ -59,7 +59,7 @@ describe("app/submit-stage", () => {
     ];
     const partly = foldJournal([...quoted, done("accept_quote", "1")]);
     expect(journalStage(partly, true)).to.equal("quoted");
-    expect(journalAccepts(partly)).to.deep.equal({ accepted: ["1"], unclear: [] });
+    expect(journalAccepts(partly)).to.deep.equal({ accepted: ["1"], unclear: [], found: [] });
     const words = stageWords("quoted", 48, "p.csv", journalAccepts(partly));
     expect(words.notice).to.equal(
       "PARTLY ACCEPTED: request(s) 1 accepted by an earlier run (money committed for their rows); the other requests' rows are not paid until their quotes are accepted",
@@ -70,7 +70,7 @@ describe("app/submit-stage", () => {
 
     // An accept journaled as sent, its answer never recorded: it may have landed at Bitex.
     const lost = foldJournal([...quoted, intent("accept_quote", "2")]);
-    expect(journalAccepts(lost)).to.deep.equal({ accepted: [], unclear: ["2"] });
+    expect(journalAccepts(lost)).to.deep.equal({ accepted: [], unclear: ["2"], found: [] });
     const unclear = stageWords(journalStage(lost, true), 48, "p.csv", journalAccepts(lost));
     expect(unclear.notice).to.equal(
       "ACCEPT UNCLEAR: an earlier run sent the accept of request(s) 2 and recorded no answer: it may have been accepted (money committed); the server says which",
@@ -78,5 +78,28 @@ describe("app/submit-stage", () => {
     expect(unclear.next).to.equal(
       "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
     );
+  });
+
+  it("requests found past draft (the journal gone): their server state lifts the stage, and the words send to status", () => {
+    const found = (key: string, id: string, state: string): JournalEntry => ({
+      t: "request",
+      key,
+      external_id: `bb-${key}`,
+      request_id: id,
+      state,
+      at,
+    });
+    const past = foldJournal([found("a", "1", "finished"), found("b", "2", "quoted")]);
+    expect(journalStage(past, true)).to.equal("quoted");
+    expect(journalAccepts(past)).to.deep.equal({
+      accepted: [],
+      unclear: [],
+      found: ["1 (finished)", "2 (quoted)"],
+    });
+    expect(stageWords("quoted", 48, "p.csv", journalAccepts(past))).to.deep.equal({
+      notice:
+        "FOUND PAST DRAFT: request(s) 1 (finished), 2 (quoted) had left draft at Bitex when this run found them; this machine's journal does not say how far they got",
+      next: "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
+    });
   });
 });
