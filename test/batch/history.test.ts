@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { batchWords, paymentsDigest } from "../../src/batch/history.js";
+import { batchCounts, batchWords, paymentsDigest } from "../../src/batch/history.js";
+import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 
@@ -46,6 +47,42 @@ describe("batchWords", () => {
     );
     expect(batchWords({ created: 0, accepted: 0, maybeSent: 3 })).to.equal(
       "may have created 3 row(s) (creates left without an answer)",
+    );
+  });
+});
+
+describe("batchCounts", () => {
+  it("rows in a request whose accept was sent without an answer may be accepted: never 'never accepted: not paid'", () => {
+    const at = "2026-12-01T06:00:00Z";
+    const created = (line: number, id: string): JournalEntry => ({
+      t: "created",
+      line,
+      request_id: id,
+      output_id: `${line}0`,
+      state: "accepting",
+      via: "response",
+      at,
+    });
+    const step = (id: string, phase: "intent" | "done"): JournalEntry => ({
+      t: "step",
+      action: "accept_quote",
+      phase,
+      request_id: id,
+      at,
+    });
+    const state = foldJournal([
+      created(2, "1"),
+      created(3, "2"),
+      created(4, "2"),
+      created(5, "3"),
+      step("1", "intent"),
+      step("1", "done"),
+      step("2", "intent"),
+    ]);
+    const counts = batchCounts(state);
+    expect(counts).to.deep.equal({ created: 4, accepted: 1, maybeAccepted: 2, maybeSent: 0 });
+    expect(batchWords(counts)).to.equal(
+      "accepted 1 row(s) for payment, may have accepted 2 row(s) for payment (an accept left without an answer), staged 1 row(s) (created in requests it never accepted: not paid by it)",
     );
   });
 });
