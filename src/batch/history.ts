@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
-import { foldJournal, readJournalState } from "./journal.js";
+import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
 import { journalPathFor } from "./paths.js";
 
@@ -22,6 +22,8 @@ export interface EarlierBatch {
   created: number;
   /** Of `created`, the rows in requests whose quote this machine accepted: sent to be paid. */
   accepted: number;
+  /** Of `created`, the rows in requests whose accept was sent with no answer on record: they may be paid. */
+  maybeAccepted: number;
   /** Rows whose create was sent without an outcome on record: they may have been created. */
   maybeSent: number;
   /** The API it was begun on. */
@@ -57,29 +59,38 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
     // A stray file or an unreadable directory is no batch this tool can speak for.
     const state = await readJournalState(journalPathFor(stateDir, dir)).catch(() => foldJournal([]));
     if (!state.begin) continue;
-    let created = 0;
-    let accepted = 0;
-    let maybeSent = 0;
-    for (const row of state.rows.values()) {
-      if (row.status === "created") {
-        created++;
-        if (state.steps.get(row.requestId)?.accept_quote === "done") accepted++;
-      } else if (row.status === "intent" || row.status === "ambiguous") maybeSent++;
-    }
-    if (created + maybeSent === 0) continue;
+    const counts = batchCounts(state);
+    if (counts.created + counts.maybeSent === 0) continue;
     found.push({
       batchId: state.begin.batch_id ?? dir,
       dir,
       file: state.begin.file,
       begunAt: state.begin.at,
       api: state.begin.api,
-      created,
-      accepted,
-      maybeSent,
+      ...counts,
       payments: state.begin.payments,
     });
   }
   return found.sort((a, b) => (a.begunAt < b.begunAt ? 1 : -1));
+}
+
+/** A batch's rows by what its journal says it did with them (see EarlierBatch). */
+export function batchCounts(
+  state: JournalState,
+): Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent"> {
+  let created = 0;
+  let accepted = 0;
+  let maybeAccepted = 0;
+  let maybeSent = 0;
+  for (const row of state.rows.values()) {
+    if (row.status === "created") {
+      created++;
+      const step = state.steps.get(row.requestId)?.accept_quote;
+      if (step === "done") accepted++;
+      else if (step === "intent") maybeAccepted++;
+    } else if (row.status === "intent" || row.status === "ambiguous") maybeSent++;
+  }
+  return { created, accepted, maybeAccepted, maybeSent };
 }
 
 /**
@@ -87,10 +98,16 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
  * "accepted 4 row(s) for payment", "staged 2 row(s) (created in draft requests, not paid)",
  * "may have created 1 row(s) (creates left without an answer)".
  */
-export function batchWords(batch: Pick<EarlierBatch, "created" | "accepted" | "maybeSent">): string {
-  const staged = batch.created - batch.accepted;
+export function batchWords(
+  batch: Pick<EarlierBatch, "created" | "accepted" | "maybeSent"> & { maybeAccepted?: number },
+): string {
+  const maybeAccepted = batch.maybeAccepted ?? 0;
+  const staged = batch.created - batch.accepted - maybeAccepted;
   const parts = [
     ...(batch.accepted > 0 ? [`accepted ${batch.accepted} row(s) for payment`] : []),
+    ...(maybeAccepted > 0
+      ? [`may have accepted ${maybeAccepted} row(s) for payment (an accept left without an answer)`]
+      : []),
     ...(staged > 0
       ? [`staged ${staged} row(s) (created in requests it never accepted: not paid by it)`]
       : []),
@@ -154,7 +171,7 @@ export async function refuseNewBatchOfOldPayments(
   if (near) {
     throw new BatchError(
       "input",
-      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords({ created: near.same, accepted: near.accepted, maybeSent: 0 })}; sending it as a new batch could pay them again`,
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords({ created: near.same, accepted: near.accepted, maybeAccepted: near.maybeAccepted, maybeSent: 0 })}; sending it as a new batch could pay them again`,
       {
         hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },

@@ -34,6 +34,8 @@ export interface NearCopy {
   same: number;
   /** Of those, the rows in requests the earlier batch accepted (sent to be paid); the rest were staged only. */
   accepted: number;
+  /** Of those, the rows in requests whose accept it sent with no answer on record: they may be paid. */
+  maybeAccepted: number;
   /** Rows of the new file. */
   rows: number;
 }
@@ -115,22 +117,34 @@ export async function findNearCopy(
     const released = await releasedLines(journalPath);
     const theirs = new Map<string, number>();
     const accepted = new Map<string, number>();
+    const maybeAccepted = new Map<string, number>();
     for (const [line, record] of state.rows) {
       if (record.status === "failed" || released.has(line)) continue;
       const payment = payments.get(line);
       if (!payment) continue;
       theirs.set(payment, (theirs.get(payment) ?? 0) + 1);
-      if (state.steps.get(record.requestId)?.accept_quote === "done")
-        accepted.set(payment, (accepted.get(payment) ?? 0) + 1);
+      const step = state.steps.get(record.requestId)?.accept_quote;
+      if (step === "done") accepted.set(payment, (accepted.get(payment) ?? 0) + 1);
+      else if (step === "intent") maybeAccepted.set(payment, (maybeAccepted.get(payment) ?? 0) + 1);
     }
     let same = 0;
     let sameAccepted = 0;
+    let sameMaybe = 0;
     for (const [payment, count] of mine) {
       same += Math.min(count, theirs.get(payment) ?? 0);
       sameAccepted += Math.min(count, accepted.get(payment) ?? 0);
+      sameMaybe += Math.min(count, maybeAccepted.get(payment) ?? 0);
     }
     if (same > 0 && same >= rows * NEAR_COPY_SHARE && (!best || same > best.same)) {
-      best = { batchId, file: begin.file, begunAt: begin.at, same, accepted: sameAccepted, rows };
+      best = {
+        batchId,
+        file: begin.file,
+        begunAt: begin.at,
+        same,
+        accepted: sameAccepted,
+        maybeAccepted: sameMaybe,
+        rows,
+      };
     }
   }
   return best;

@@ -88,6 +88,7 @@ describe("findNearCopy", () => {
       same: 2,
       // Its requests were never accepted: the same rows are staged by it, not paid.
       accepted: 0,
+      maybeAccepted: 0,
       rows: 4,
     });
     // Once its request was accepted, the same rows are counted as accepted for payment.
