@@ -19,9 +19,10 @@ describe("e2e: the words after an accept whose answer was lost", function () {
     box = undefined;
   });
 
-  it("a plain submit says ACCEPT UNCLEAR and status PARTLY ACCEPTED, never NOT PAID, once an accept landed", async () => {
-    box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
-    const world = box;
+  /** The demo payroll submitted and quoted; `run` one request at a time, killed at `crashAt`. */
+  async function quoted() {
+    const world = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
+    box = world;
     const dir = await tempDir();
     await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
     const run = (args: string[], crashAt?: string) =>
@@ -31,12 +32,17 @@ describe("e2e: the words after an accept whose answer was lost", function () {
       });
     expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
     expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
-    box.advance({ minutes: 31 });
+    world.advance({ minutes: 31 });
     expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
+    return { world, run, dir };
+  }
+
+  it("a plain submit says ACCEPT UNCLEAR and status PARTLY ACCEPTED, never NOT PAID, once an accept landed", async () => {
+    const { world, run } = await quoted();
     // Accepted at Bitex, killed before the journal recorded the answer.
-    const killed = await run(["accept", "payroll.csv", ...maxTotals(box)], "accept_quote:answered");
+    const killed = await run(["accept", "payroll.csv", ...maxTotals(world)], "accept_quote:answered");
     expect(killed.signal, killed.stderr).to.equal("SIGKILL");
-    const states = box.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
+    const states = world.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
     const accepted = states.filter((s) => s.endsWith(":quote_accepted")).map((s) => s.split(":")[0]);
     expect(accepted).to.have.length(1);
 
@@ -61,18 +67,9 @@ describe("e2e: the words after an accept whose answer was lost", function () {
   });
 
   it("a plain submit with the state directory gone never says STAGED, NOT PAID of a batch Bitex paid", async () => {
-    box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 0 }, timeScale: 1 });
-    const world = box;
-    const dir = await tempDir();
-    await copyFile(DEMO_CSV, join(dir, "payroll.csv"));
-    const run = (args: string[]) =>
-      runCli([...args, "--state-dir", "state", "--rate", "1000"], { cwd: dir, env: apiEnv(world) });
-    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
-    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
-    box.advance({ minutes: 31 });
-    expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
-    expect((await run(["accept", "payroll.csv", ...maxTotals(box)])).code).to.equal(0);
-    box.advance({ minutes: 60 });
+    const { world, run, dir } = await quoted();
+    expect((await run(["accept", "payroll.csv", ...maxTotals(world)])).code).to.equal(0);
+    world.advance({ minutes: 60 });
     await rm(join(dir, "state"), { recursive: true });
     const again = await run(["submit", "payroll.csv", "--json"]);
     expect(again.code, again.stderr).to.equal(0);
