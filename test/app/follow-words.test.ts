@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+  acceptedAbove,
   acceptRefusedHint,
   partlyAccepted,
   requestLines,
@@ -132,6 +133,17 @@ describe("app/follow-words", () => {
     ]);
     expect(error.message).to.equal(
       "batch b1 is partly accepted: 1 row(s) being paid, 2 row(s) of cancelled request(s) 6 not paid",
+    );
+  });
+
+  it("ACCEPTED ABOVE names each request's total in its currency's decimals, as the report and the guard show it", () => {
+    const follow = followOf(
+      request({ id: "5", state: "quote_accepted", total_to_spend: "1000.5" }),
+      request({ id: "6", state: "quote_accepted", total_to_spend: "20" }),
+    );
+    follow.acceptedAbove = [{ currency: "ARS", requests: 2, total: "1020.50", max: "1000.00" }];
+    expect(acceptedAbove(follow).message).to.equal(
+      `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${groupDigits("1020.50")}, above --max-total ARS=1000.00: request(s) 5 (${groupDigits("1000.50")}), 6 (20.00)`,
     );
   });
 });
