@@ -188,7 +188,10 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
-      .map((request) => `${request.id} (${groupDigits(request.total_to_spend ?? "")})`);
+      .map((request) => {
+        const total = request.total_to_spend;
+        return `${request.id} (${total === null ? "no total" : groupDigits(padScale(total, minorUnits(spend.currency)))})`;
+      });
     return `${spend.currency}: the accepted quotes spend ${groupDigits(spend.total)}, above --max-total ${spend.currency}=${spend.max}: request(s) ${ids.join(", ")}`;
   });
   return new BatchError(
