@@ -182,7 +182,7 @@ export class BatchFollow {
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
       if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
-      await Promise.all(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
+      await everyStep(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
       if (drafts.length === 0 && !outstanding) {
         this.readAfterQuotes = true;
@@ -271,7 +271,7 @@ export class BatchFollow {
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
     const waited = this.waits;
-    const answers = await Promise.all(open.map((request) => this.step("accept_quote", request)));
+    const answers = await everyStep(open.map((request) => this.step("accept_quote", request)));
     // Each request's answer, read after any settle delay within its step, shows it accepted;
     // with no wait since the others were sent, it stands for the read after accepting.
     if (this.waits === waited) await this.takeAnswers(answers);
@@ -471,6 +471,19 @@ export class BatchFollow {
 }
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
+
+/**
+ * Every step's answer, once each step sent has settled; then the first failure, if any. A
+ * refusal of one request must not stop the run while the others' calls are still on the
+ * wire: it would close the journal before their outcome and say "refused" of requests
+ * being accepted as it speaks.
+ */
+async function everyStep(steps: readonly Promise<ConciergeRequest>[]): Promise<ConciergeRequest[]> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<ConciergeRequest>).value);
+}
 
 /**
  * The rows' output states as last read, for the log ("32 accepting, 16 settled"); the rows
