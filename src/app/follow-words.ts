@@ -58,7 +58,9 @@ export function nextLine(
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
-  const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
+  const states = new Set(
+    follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
+  );
   if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
@@ -100,6 +102,7 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   if (allRowsFinal && follow.views.length > 0) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {
+    if (follow.leftOut(view)) continue;
     const stage = view.request ? (STAGE_OF_REQUEST[view.request.state] ?? "none") : "none";
     if (STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
   }

@@ -177,7 +177,7 @@ export class BatchFollow {
       )
         this.unacceptable = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
-      const drafts = this.views.filter((view) => view.request?.state === "draft");
+      const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
@@ -255,7 +255,9 @@ export class BatchFollow {
     const gate = this.views.flatMap((view) =>
       checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     );
-    const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
+    const requests = this.views.flatMap((view) =>
+      view.request && !this.leftOut(view) ? [view.request] : [],
+    );
     const guard = checkGuard(requests, maxTotals, now());
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
     if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
@@ -311,6 +313,22 @@ export class BatchFollow {
         });
         this.readAt.set(before.planned.key, this.waits);
       }),
+    );
+  }
+
+  /**
+   * A draft holding no output, every row of it refused at create, under --allow-partial: it
+   * has nothing to quote or accept (Bitex quotes no request without outputs), so it is left
+   * a draft, and no step of the batch waits for it.
+   */
+  leftOut(view: RequestView): boolean {
+    const { request } = view;
+    return (
+      this.options.allowPartial &&
+      request !== null &&
+      request.state === "draft" &&
+      request.outputs_count === 0 &&
+      view.planned.rows.every((row) => this.options.past.rows.get(row.line)?.status === "failed")
     );
   }
 
