@@ -137,7 +137,9 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
 
 /** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
-  follow.views.flatMap((view) => (view.request?.state === "cancelled" ? [view.request] : []));
+  follow.views.flatMap((view) =>
+    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
+  );
 
 /** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
 export function acceptRefusedLine(follow: BatchFollow): string {

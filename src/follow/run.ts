@@ -155,6 +155,7 @@ export class BatchFollow {
       // Each decision below stands on a read made after the last wait and the last step sent.
       await this.readStale({ light: true });
       const problems = this.views.flatMap((view) => {
+        if (this.leftOut(view)) return [];
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
           const gate = checkGate(view, this.options.past, { allowPartial: true });
@@ -317,16 +318,16 @@ export class BatchFollow {
   }
 
   /**
-   * A draft holding no output, every row of it refused at create, under --allow-partial: it
+   * A request holding no output, every row of it refused at create, under --allow-partial: it
    * has nothing to quote or accept (Bitex quotes no request without outputs), so it is left
-   * a draft, and no step of the batch waits for it.
+   * a draft (or as Bitex pruned it, cancelled), and no step of the batch waits for it.
    */
   leftOut(view: RequestView): boolean {
     const { request } = view;
     return (
       this.options.allowPartial &&
       request !== null &&
-      request.state === "draft" &&
+      (request.state === "draft" || request.state === "cancelled") &&
       request.outputs_count === 0 &&
       view.planned.rows.every((row) => this.options.past.rows.get(row.line)?.status === "failed")
     );
