@@ -9,29 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { foldJournal, type JournalEntry, JournalWriter, parseJournal } from "../../src/batch/journal.js";
+import { JournalWriter, parseJournal } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
 import { BatchFollow } from "../../src/follow/run.js";
 import { StepRefused } from "../../src/follow/steps.js";
-import type { PlannedRequest } from "../../src/model.js";
-import { request, row } from "../helpers/follow-fakes.js";
+import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:05:00Z");
 const AT = "2026-11-29T10:00:00Z";
-
-/** Two payers' requests, one row each: 7 (payer 112) and 8 (payer 113). */
-const PLANNED: PlannedRequest[] = [
-  { key: "112|ar_ars", externalId: "bb-test-1", payerUserId: "112", senderPort: "ar_ars", rows: [row(2)] },
-  {
-    key: "113|ar_ars",
-    externalId: "bb-test-2",
-    payerUserId: "113",
-    senderPort: "ar_ars",
-    rows: [row(3, { payerUserId: "113" })],
-  },
-];
 
 const quoted = (id: string, output: string, total: string) =>
   request({
@@ -84,26 +71,11 @@ class Server {
   };
 }
 
-function past() {
-  const entries: JournalEntry[] = [];
-  for (const [key, id, line, output] of [
-    ["112|ar_ars", "7", 2, "71"],
-    ["113|ar_ars", "8", 3, "81"],
-  ] as const) {
-    entries.push(
-      {
-        t: "request",
-        key,
-        external_id: `bb-test-${id === "7" ? 1 : 2}`,
-        request_id: id,
-        state: "draft",
-        at: AT,
-      },
-      { t: "created", line, request_id: id, output_id: output, state: "accepting", via: "response", at: AT },
-    );
-  }
-  return foldJournal(entries);
-}
+const past = () =>
+  twoPayersJournal([
+    { t: "created", line: 2, request_id: "7", output_id: "71", state: "accepting", via: "response", at: AT },
+    { t: "created", line: 3, request_id: "8", output_id: "81", state: "accepting", via: "response", at: AT },
+  ]);
 
 describe("follow/accept: a batch's accepts sent together are all answered before the run stops", () => {
   it("a refused accept stops the run only once the other accepts sent have their answer, journaled", async () => {
@@ -112,7 +84,7 @@ describe("follow/accept: a batch's accepts sent together are all answered before
     const journal = await JournalWriter.open(path);
     const follow = new BatchFollow({
       api: server,
-      plan: { batchId: "test", requests: PLANNED, fingerprint: "f" },
+      plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
       past: past(),
       journal,
       signal: new AbortController().signal,

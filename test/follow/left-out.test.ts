@@ -7,26 +7,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { foldJournal, JournalWriter } from "../../src/batch/journal.js";
+import { JournalWriter } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
 import { BatchFollow } from "../../src/follow/run.js";
-import type { PlannedRequest } from "../../src/model.js";
-import { request, row } from "../helpers/follow-fakes.js";
+import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:05:00Z");
 const AT = "2026-11-29T10:00:00Z";
-
-const PLANNED: PlannedRequest[] = [
-  { key: "112|ar_ars", externalId: "bb-test-1", payerUserId: "112", senderPort: "ar_ars", rows: [row(2)] },
-  {
-    key: "113|ar_ars",
-    externalId: "bb-test-2",
-    payerUserId: "113",
-    senderPort: "ar_ars",
-    rows: [row(3, { payerUserId: "113" })],
-  },
-];
 
 /** Request 7 holds line 2's output 71; request 8 (line 3 refused at create) holds none. */
 class Server {
@@ -67,9 +55,7 @@ class Server {
   };
 }
 
-const past = foldJournal([
-  { t: "request", key: "112|ar_ars", external_id: "bb-test-1", request_id: "7", state: "draft", at: AT },
-  { t: "request", key: "113|ar_ars", external_id: "bb-test-2", request_id: "8", state: "draft", at: AT },
+const past = twoPayersJournal([
   { t: "created", line: 2, request_id: "7", output_id: "71", state: "accepting", via: "response", at: AT },
   { t: "failed", line: 3, request_id: "8", code: "api_not_found", error: "no such payee", at: AT },
 ]);
@@ -94,7 +80,7 @@ describe("follow: --allow-partial leaves out a request whose every row was refus
       );
       const follow = new BatchFollow({
         api: server,
-        plan: { batchId: "test", requests: PLANNED, fingerprint: "f" },
+        plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
         past,
         journal,
         signal: new AbortController().signal,
