@@ -66,7 +66,9 @@ export function nextLine(
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
-  const states = new Set(follow.views.map((view) => view.request?.state ?? "none"));
+  const states = new Set(
+    follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
+  );
   if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
@@ -108,13 +110,14 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   if (allRowsFinal && follow.views.length > 0) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {
+    if (follow.leftOut(view)) continue;
     const stage = view.request ? (STAGE_OF_REQUEST[view.request.state] ?? "none") : "none";
     if (STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
   }
   if (lowest !== "final") return lowest;
   // Every request final, rows not: rows never created (stranded in a request that lapsed or
   // was cancelled) are not paid, and nothing says a request of them was accepted.
-  return follow.views.some((view) => view.missing.length > 0) ? "none" : "accepted";
+  return follow.views.some((view) => !follow.leftOut(view) && view.missing.length > 0) ? "none" : "accepted";
 }
 
 /**
@@ -160,7 +163,9 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
 
 /** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
-  follow.views.flatMap((view) => (view.request?.state === "cancelled" ? [view.request] : []));
+  follow.views.flatMap((view) =>
+    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
+  );
 
 /** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
 export function acceptRefusedLine(follow: BatchFollow): string {

@@ -90,6 +90,11 @@ export function checkGuard(
       problems.push(`request ${request.id}: its quote expired at ${request.accept_quote_before}`);
     } else if (request.total_to_spend === null) {
       problems.push(`request ${request.id} is quoted without a total_to_spend`);
+    } else if (decimal(request.total_to_spend).units < 0n) {
+      // Summed, it would lower what the other requests spend against the limit.
+      problems.push(
+        `request ${request.id} is quoted with a negative total_to_spend (${request.total_to_spend}): not a spend`,
+      );
     }
   }
   const limits = new Map(maxTotals.map((max) => [max.currency, max.amount]));

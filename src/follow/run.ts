@@ -155,6 +155,7 @@ export class BatchFollow {
       // Each decision below stands on a read made after the last wait and the last step sent.
       await this.readStale({ light: true });
       const problems = this.views.flatMap((view) => {
+        if (this.leftOut(view)) return [];
         if (view.request && view.request.state !== "draft") {
           // An output that landed while the quote was in flight is in the quote: refused the same.
           const gate = checkGate(view, this.options.past, { allowPartial: true });
@@ -177,12 +178,12 @@ export class BatchFollow {
       )
         this.unacceptable = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
-      const drafts = this.views.filter((view) => view.request?.state === "draft");
+      const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
       if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
-      await Promise.all(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
+      await everyStep(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
       if (drafts.length === 0 && !outstanding) {
         this.readAfterQuotes = true;
@@ -255,7 +256,9 @@ export class BatchFollow {
     const gate = this.views.flatMap((view) =>
       checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     );
-    const requests = this.views.flatMap((view) => (view.request ? [view.request] : []));
+    const requests = this.views.flatMap((view) =>
+      view.request && !this.leftOut(view) ? [view.request] : [],
+    );
     const guard = checkGuard(requests, maxTotals, now());
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
     if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
@@ -271,7 +274,7 @@ export class BatchFollow {
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
     const waited = this.waits;
-    const answers = await Promise.all(open.map((request) => this.step("accept_quote", request)));
+    const answers = await everyStep(open.map((request) => this.step("accept_quote", request)));
     // Each request's answer, read after any settle delay within its step, shows it accepted;
     // with no wait since the others were sent, it stands for the read after accepting.
     if (this.waits === waited) await this.takeAnswers(answers);
@@ -311,6 +314,22 @@ export class BatchFollow {
         });
         this.readAt.set(before.planned.key, this.waits);
       }),
+    );
+  }
+
+  /**
+   * A request holding no output, every row of it refused at create, under --allow-partial: it
+   * has nothing to quote or accept (Bitex quotes no request without outputs), so it is left
+   * a draft (or as Bitex pruned it, cancelled), and no step of the batch waits for it.
+   */
+  leftOut(view: RequestView): boolean {
+    const { request } = view;
+    return (
+      this.options.allowPartial &&
+      request !== null &&
+      (request.state === "draft" || request.state === "cancelled") &&
+      request.outputs_count === 0 &&
+      view.planned.rows.every((row) => this.options.past.rows.get(row.line)?.status === "failed")
     );
   }
 
@@ -471,6 +490,19 @@ export class BatchFollow {
 }
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
+
+/**
+ * Every step's answer, once each step sent has settled; then the first failure, if any. A
+ * refusal of one request must not stop the run while the others' calls are still on the
+ * wire: it would close the journal before their outcome and say "refused" of requests
+ * being accepted as it speaks.
+ */
+async function everyStep(steps: readonly Promise<ConciergeRequest>[]): Promise<ConciergeRequest[]> {
+  const settled = await Promise.allSettled(steps);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<ConciergeRequest>).value);
+}
 
 /**
  * The rows' output states as last read, for the log ("32 accepting, 16 settled"); the rows

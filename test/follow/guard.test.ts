@@ -64,6 +64,18 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     expect(result.problems).to.deep.equal(["ARS: the quotes spend 15.00, above --max-total ARS=14.99"]);
   });
 
+  it("refuses a negative total_to_spend: no quote's figure may lower what another spends against the limit", () => {
+    // 900 + (-500) is within 500, but request 1 alone spends 900.
+    const result = checkGuard(
+      [quoted("1", "ar_ars", "900.00"), quoted("2", "ar_ars", "-500")],
+      parseMaxTotals(["ARS=500"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([
+      "request 2 is quoted with a negative total_to_spend (-500): not a spend",
+    ]);
+  });
+
   it("--max-total is CUR=AMOUNT, once per currency", () => {
     expect(() => parseMaxTotals(["ARS"])).to.throw('--max-total "ARS" is not CUR=AMOUNT');
     expect(() => parseMaxTotals(["ARS=1", "ars=2"])).to.throw("--max-total ARS is given twice");

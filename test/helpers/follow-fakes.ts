@@ -92,3 +92,24 @@ export function journalOf(created: Array<[number, string | null]>, extra: Journa
   }
   return foldJournal([...entries, ...extra]);
 }
+
+/** Two payers' requests of one row each: "112|ar_ars" (line 2) and "113|ar_ars" (line 3). */
+export const TWO_PAYERS: PlannedRequest[] = [
+  { key: "112|ar_ars", externalId: "bb-test-1", payerUserId: "112", senderPort: "ar_ars", rows: [row(2)] },
+  {
+    key: "113|ar_ars",
+    externalId: "bb-test-2",
+    payerUserId: "113",
+    senderPort: "ar_ars",
+    rows: [row(3, { payerUserId: "113" })],
+  },
+];
+
+/** TWO_PAYERS's journal: requests 7 and 8, then `rows` (created or failed lines). */
+export function twoPayersJournal(rows: JournalEntry[]): JournalState {
+  return foldJournal([
+    { t: "request", key: "112|ar_ars", external_id: "bb-test-1", request_id: "7", state: "draft", at: AT },
+    { t: "request", key: "113|ar_ars", external_id: "bb-test-2", request_id: "8", state: "draft", at: AT },
+    ...rows,
+  ]);
+}
