@@ -276,19 +276,22 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
     else if (
       money.scan.kind === "ambiguous" &&
       currencyPort &&
-      minorUnits(portCurrency(currencyPort)) === 0 &&
+      minorUnits(portCurrency(currencyPort)) < 3 &&
       outcome.value.includes(".")
     ) {
-      // `479.000` CLP read with a decimal point is 479: almost always 479000 written with a
-      // thousands dot. Only a file that proves the dot groups (a decimal comma) may read it whole.
+      // `479.000` CLP or `1.500` USD read with a decimal point is 479 or 1.5: almost always
+      // 479000 or 1500 written with a thousands mark, as three decimals fit no currency here.
+      // Only the other convention (the mark groups) may read it, and then it is whole.
+      const units = minorUnits(portCurrency(currencyPort));
       const currency = portCurrency(currencyPort).toUpperCase();
       const text = money.scan.text;
       const whole = money.scan.asDot === outcome.value ? money.scan.asComma : money.scan.asDot;
+      const has = units === 0 ? "no decimals" : `at most ${units} decimals`;
       errors.push({
         line,
         column: money.column,
         code: "amount_ambiguous",
-        message: `read as ${shortestDecimal(outcome.value)} ${currency}, but ${currency} has no decimals and three digits after "${text.replace(/\d/g, "")}" look like thousands; if ${whole} is meant, write ${whole}`,
+        message: `read as ${shortestDecimal(outcome.value)} ${currency}, but ${currency} has ${has} and three digits after "${text.replace(/\d/g, "")}" look like thousands; if ${whole} is meant, write ${whole}`,
       });
     } else {
       const decimalsError = currencyPort ? checkDecimals(outcome.value, portCurrency(currencyPort)) : null;
