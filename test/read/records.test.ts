@@ -120,6 +120,23 @@ describe("readRecords: cells", () => {
     expect(records[1]?.problems).to.deep.equal([]);
   });
 
+  it("reads a header's trailing empty cells as padding: a value under them is beyond the header", async () => {
+    // `1,500` unquoted shifts the row right: amount 1, instruction 500, and EMP-1 under the
+    // header's trailing delimiter, where it would be dropped unseen.
+    const { records } = await read(
+      `${HEADER},\nar_ars,300,cl_clp,1,500,2100,EMP-1\nar_ars,301,cl_clp,5,2101,EMP-2,\n`,
+    );
+    expect(records[0]?.problems).to.deep.equal([
+      {
+        column: "",
+        code: "too_many_fields",
+        message:
+          'the row has 7 fields but the header has 6 (extra: "EMP-1"); quote any value that contains ","',
+      },
+    ]);
+    expect(records[1]?.problems).to.deep.equal([]);
+  });
+
   it("keeps unknown columns only with keepColumns, under unique names", async () => {
     const text = `${HEADER},Nombre,,Nombre\nar_ars,300,cl_clp,10,2100,R1,José Núñez,x, Otro \n`;
     const kept = await read(text, { keepColumns: true });
