@@ -115,16 +115,19 @@ export function toRecord(
     record.extra = extra;
   }
   if (tooLong) record.problems = tooLong;
-  // Trailing empty cells are Excel's doing (`a;b;c;;`); only text beyond the header is a problem.
-  const beyond = values.length > columns.length ? values.slice(columns.length) : null;
+  // Trailing empty cells are Excel's doing (`a;b;c;;`), in the header as in a row; only text
+  // beyond the header's last named cell is a problem (a row shifted by an unquoted delimiter).
+  let width = columns.length;
+  while (width > 0 && header.names[width - 1] === "") width--;
+  const beyond = values.length > width ? values.slice(width) : null;
   if (beyond?.some((value) => value.trim() !== "")) {
     const shown = beyond
       .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
       .join(", ");
     const message =
       delimiter === null
-        ? `the row has ${values.length} cells but the header has ${header.columns.length} (extra: ${shown}); give those columns a header or clear them`
-        : `the row has ${values.length} fields but the header has ${header.columns.length} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`;
+        ? `the row has ${values.length} cells but the header has ${width} (extra: ${shown}); give those columns a header or clear them`
+        : `the row has ${values.length} fields but the header has ${width} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`;
     record.problems = [...(record.problems ?? NO_PROBLEMS), { column: "", code: "too_many_fields", message }];
   }
   return record;
