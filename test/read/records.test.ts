@@ -137,6 +137,32 @@ describe("readRecords: cells", () => {
     expect(records[1]?.problems).to.deep.equal([]);
   });
 
+  it("refuses a row whose unquoted 1,500 split the amount, though what it pushed past the header is blank", async () => {
+    // The reference is empty, so the shift leaves only a blank cell beyond the header:
+    // amount 1, instruction 500, reference 2100 would otherwise be a valid payment.
+    const { records } = await read(
+      `${HEADER}\nar_ars,300,cl_clp,1,500,2100,\nar_ars,300,cl_clp,12,50,2100,\n`,
+    );
+    expect(records.map((record) => record.problems)).to.deep.equal([
+      [
+        {
+          column: "amount",
+          code: "too_many_fields",
+          message:
+            'the row has 7 fields but the header has 6, and amount "1" then "500" look like 1,500 split by the delimiter; quote the amount ("1,500") or write it without a comma',
+        },
+      ],
+      [
+        {
+          column: "amount",
+          code: "too_many_fields",
+          message:
+            'the row has 7 fields but the header has 6, and amount "12" then "50" look like 12,50 split by the delimiter; quote the amount ("12,50") or write it without a comma',
+        },
+      ],
+    ]);
+  });
+
   it("keeps unknown columns only with keepColumns, under unique names", async () => {
     const text = `${HEADER},Nombre,,Nombre\nar_ars,300,cl_clp,10,2100,R1,José Núñez,x, Otro \n`;
     const kept = await read(text, { keepColumns: true });
