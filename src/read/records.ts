@@ -129,8 +129,33 @@ export function toRecord(
         ? `the row has ${values.length} cells but the header has ${width} (extra: ${shown}); give those columns a header or clear them`
         : `the row has ${values.length} fields but the header has ${width} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`;
     record.problems = [...(record.problems ?? NO_PROBLEMS), { column: "", code: "too_many_fields", message }];
+  } else if (beyond && delimiter === ",") {
+    const split = splitMoney(values, header, width);
+    if (split) record.problems = [...(record.problems ?? NO_PROBLEMS), split];
   }
   return record;
+}
+
+/**
+ * A row longer than the header whose money cell is digits followed by 1–3 digits: an
+ * unquoted `1,500` or `12,50` split in two, every later cell shifted right. The extra cell
+ * may be blank (an empty reference), so the row would otherwise read as amount 1.
+ */
+function splitMoney(values: readonly string[], header: HeaderMap, width: number): RecordProblem | null {
+  for (const column of ["amount", "budget"] as const) {
+    const position = header.index[column];
+    if (position === undefined) continue;
+    const value = (values[position] ?? "").trim();
+    const next = (values[position + 1] ?? "").trim();
+    if (!/^\d+$/.test(value) || !/^\d{1,3}$/.test(next)) continue;
+    const joined = `${value},${next}`;
+    return {
+      column,
+      code: "too_many_fields",
+      message: `the row has ${values.length} fields but the header has ${width}, and ${column} "${value}" then "${next}" look like ${joined} split by the delimiter; quote the ${column} ("${joined}") or write it without a comma`,
+    };
+  }
+  return null;
 }
 
 /** The warning for unknown columns that are not kept, if any. */

@@ -92,23 +92,40 @@ const TABLE: Array<[string, Cells[], ValidateOptions, Found[]]> = [
   ["amount 1.234 in a decimal-comma file", [{ amount: "1.234" }, { amount: "5,5", ...usd }], {}, []],
   [
     "USD 1.500 in a decimal-point file: thousands, not 1.5",
-    [{ amount: "12.50", ...usd }, { amount: "1.500", ...usd }],
+    [
+      { amount: "12.50", ...usd },
+      { amount: "1.500", ...usd },
+    ],
     {},
     [[3, "amount", "amount_ambiguous"]],
   ],
   [
     "USD 1,500 in a decimal-comma file: thousands, not 1.5",
-    [{ amount: "12,50", ...usd }, { amount: "1,500", ...usd }],
+    [
+      { amount: "12,50", ...usd },
+      { amount: "1,500", ...usd },
+    ],
     {},
     [[3, "amount", "amount_ambiguous"]],
   ],
   [
     "USD 1.234 in a decimal-point file: thousands, not a value to round",
-    [{ amount: "12.50", ...usd }, { amount: "1.234", ...usd }],
+    [
+      { amount: "12.50", ...usd },
+      { amount: "1.234", ...usd },
+    ],
     {},
     [[3, "amount", "amount_ambiguous"]],
   ],
-  ["USD 1.500 in a decimal-comma file is 1500", [{ amount: "12,50", ...usd }, { amount: "1.500", ...usd }], {}, []],
+  [
+    "USD 1.500 in a decimal-comma file is 1500",
+    [
+      { amount: "12,50", ...usd },
+      { amount: "1.500", ...usd },
+    ],
+    {},
+    [],
+  ],
   [
     "a file mixing decimal separators",
     [{ amount: "1.234,5", ...usd }, { amount: "1,234.5", ...usd }, { amount: "2000" }],
