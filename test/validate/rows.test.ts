@@ -227,6 +227,22 @@ describe("validateRecords: every error code", () => {
     expect(errorsOf(checked)).to.deep.equal([[7, "", "too_many_fields"]]);
   });
 
+  it("an ambiguous 1.500 read as a decimal says which whole amount is meant, in any currency", () => {
+    const checked = validateRecords(
+      records([{ amount: "12.50", ...usd }, { amount: "1.500", ...usd }, { amount: "479.000" }]),
+    );
+    const messages = checked.map((item) => (item.ok ? [] : item.errors.map((e) => e.message)));
+    expect(messages).to.deep.equal([
+      [],
+      [
+        'read as 1.5 USD, but USD has at most 2 decimals and three digits after "." look like thousands; if 1500 is meant, write 1500',
+      ],
+      [
+        'read as 479 CLP, but CLP has no decimals and three digits after "." look like thousands; if 479000 is meant, write 479000',
+      ],
+    ]);
+  });
+
   it("duplicate_reference names the first line; possible_duplicate names the earlier row, deleting first", () => {
     const checked = validateRecords(
       records([{ reference: "EMP-9" }, { reference: "EMP-9" }, { reference: "EMP-9", amount: "5" }, {}]),
