@@ -7,7 +7,7 @@
  * payments for possible duplicates.
  */
 
-import { shortestDecimal } from "../decimal.js";
+import { padScale, shortestDecimal } from "../decimal.js";
 import {
   ALL_INPUT_COLUMNS,
   type CheckedRow,
@@ -287,11 +287,15 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
       const text = money.scan.text;
       const whole = money.scan.asDot === outcome.value ? money.scan.asComma : money.scan.asDot;
       const has = units === 0 ? "no decimals" : `at most ${units} decimals`;
+      const read = shortestDecimal(outcome.value);
+      // 1.500 USD may also mean 1.5: say how to write that too, where the currency can hold it.
+      const fits = units > 0 && checkDecimals(outcome.value, portCurrency(currencyPort)) === null;
+      const asDecimal = fits ? `; if ${read} is meant, write ${padScale(read, units)}` : "";
       errors.push({
         line,
         column: money.column,
         code: "amount_ambiguous",
-        message: `read as ${shortestDecimal(outcome.value)} ${currency}, but ${currency} has ${has} and three digits after "${text.replace(/\d/g, "")}" look like thousands; if ${whole} is meant, write ${whole}`,
+        message: `read as ${read} ${currency}, but ${currency} has ${has} and three digits after "${text.replace(/\d/g, "")}" look like thousands; if ${whole} is meant, write ${whole}${asDecimal}`,
       });
     } else {
       const decimalsError = currencyPort ? checkDecimals(outcome.value, portCurrency(currencyPort)) : null;

@@ -235,7 +235,7 @@ describe("validateRecords: every error code", () => {
     expect(messages).to.deep.equal([
       [],
       [
-        'read as 1.5 USD, but USD has at most 2 decimals and three digits after "." look like thousands; if 1500 is meant, write 1500',
+        'read as 1.5 USD, but USD has at most 2 decimals and three digits after "." look like thousands; if 1500 is meant, write 1500; if 1.5 is meant, write 1.50',
       ],
       [
         'read as 479 CLP, but CLP has no decimals and three digits after "." look like thousands; if 479000 is meant, write 479000',
