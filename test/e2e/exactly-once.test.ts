@@ -46,6 +46,17 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
   }
 }
 
+/** Until the server holds `count` outputs; a run that ends first fails the test with its words. */
+async function outputsReach(box: Sandbox, count: number, run: Promise<CliResult>): Promise<void> {
+  let ended: CliResult | undefined;
+  void run.then((result) => {
+    ended = result;
+  });
+  await waitFor(() => ended !== undefined || box.state().outputs.length >= count, `${count} outputs`);
+  if (box.state().outputs.length < count)
+    throw new Error(`the run ended before ${count} outputs: exit ${ended?.code}; ${ended?.stderr}`);
+}
+
 interface ListStyle {
   name: string;
   faults: Partial<Faults>;
@@ -129,7 +140,7 @@ for (const style of STYLES)
         cwd: dir,
         env: { ...SETTLE, ...apiEnv(box) },
       });
-      await waitFor(() => box.state().outputs.length >= 30, "30 outputs");
+      await outputsReach(box, 30, done);
       child.kill("SIGKILL");
       const killed = await done;
       expect(killed.signal).to.equal("SIGKILL");
@@ -150,7 +161,7 @@ for (const style of STYLES)
           cwd: dir,
           env: { ...SETTLE, ...apiEnv(box) },
         });
-        await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
+        await outputsReach(box, 20, done);
         child.kill("SIGTERM");
         const stopped = await done;
         expect(stopped.code, stopped.stderr).to.equal(3);
@@ -180,7 +191,7 @@ for (const style of STYLES)
         child.stderr?.on("data", (chunk: string) => {
           said += chunk;
         });
-        await waitFor(() => box.state().outputs.length >= 10, "10 outputs");
+        await outputsReach(box, 10, done);
         child.kill("SIGINT");
         // Two signals sent before the first is handled arrive as one (Linux does not queue them).
         await waitFor(() => said.includes("SIGINT: no new rows"), "the first SIGINT taken");
@@ -202,7 +213,7 @@ for (const style of STYLES)
         cwd: dir,
         env: { ...SETTLE, ...apiEnv(box) },
       });
-      await waitFor(() => box.state().outputs.length >= 25, "25 outputs");
+      await outputsReach(box, 25, done);
       child.kill("SIGKILL");
       await done;
       await rm(stateDirOf(dir), { recursive: true });
@@ -225,7 +236,7 @@ for (const style of STYLES)
             env: { ...SETTLE, ...apiEnv(box) },
           },
         );
-        await waitFor(() => box.state().outputs.length >= 1, "the first output");
+        await outputsReach(box, 1, done);
         child.kill("SIGKILL");
         await done;
         await rm(stateDirOf(dir), { recursive: true });
@@ -389,7 +400,7 @@ for (const style of STYLES)
           cwd: dir,
           env: { ...SETTLE, ...apiEnv(box) },
         });
-        await waitFor(() => box.state().outputs.length >= 20, "20 outputs");
+        await outputsReach(box, 20, done);
         await box.suspend();
         const stopped = await done;
         expect(stopped.code, stopped.stderr).to.equal(3);
