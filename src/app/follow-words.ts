@@ -7,7 +7,6 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
-import { uniformState } from "../follow/read.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -221,16 +220,16 @@ export function partlyAccepted(
     follow.views.filter((view) => view.request && requests.includes(view.request));
   const rowsOf = (requests: readonly ConciergeRequest[]) =>
     viewsOf(requests).reduce((sum, view) => sum + view.planned.rows.length, 0);
-  // Being paid: rows with an output Bitex did not reject (nor cancel), in the state the report shows.
-  const beingPaid = viewsOf(accepted).reduce((sum, view) => {
-    const uniform = uniformState(view.request);
-    const paying = view.planned.rows.filter((row) => {
-      const output = view.byLine.get(row.line);
-      const state = output ? (uniform ?? output.state) : null;
-      return state !== null && state !== "rejected" && state !== "cancelled";
-    });
-    return sum + paying.length;
-  }, 0);
+  // Being paid: rows with an output Bitex did not reject (nor cancel), as the report shows them.
+  const outcomes = follow.rowOutcomes(new Date());
+  const paying = (line: number) => {
+    const outcome = outcomes.get(line);
+    return outcome?.status === "created" && outcome.state !== "rejected" && outcome.state !== "cancelled";
+  };
+  const beingPaid = viewsOf(accepted).reduce(
+    (sum, view) => sum + view.planned.rows.filter((row) => paying(row.line)).length,
+    0,
+  );
   const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
   out.warn(
     `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${beingPaid} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,

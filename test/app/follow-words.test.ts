@@ -10,8 +10,10 @@ import {
 import type { Console } from "../../src/app/session.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { groupDigits } from "../../src/decimal.js";
-import type { BatchFollow } from "../../src/follow/run.js";
-import { outputOf, planned, request, row } from "../helpers/follow-fakes.js";
+import type { RequestView } from "../../src/follow/read.js";
+import { BatchFollow, type FollowOptions } from "../../src/follow/run.js";
+import type { Plan } from "../../src/model.js";
+import { journalOf, outputOf, planned, request, row } from "../helpers/follow-fakes.js";
 
 /** Only what the words read of a follow: its requests as last read. */
 function followOf(...requests: ConciergeRequest[]): BatchFollow {
@@ -105,27 +107,38 @@ describe("app/follow-words", () => {
     const rows = [row(2), row(3), row(4)];
     const accepted = request({ id: "5", state: "quote_accepted", total_to_spend: "100", outputs_count: 2 });
     const lost = request({ id: "6", state: "cancelled", cancellation_reason: "quote_not_accepted" });
-    const follow = {
-      views: [
-        {
-          planned: { ...planned(rows), key: "a" },
-          request: accepted,
-          outputs: [],
-          byLine: new Map([
-            [2, outputOf(row(2), "21", { state: "accepted" })],
-            [3, outputOf(row(3), "22", { state: "rejected" })],
-          ]),
-          missing: [row(4)],
-        },
-        {
-          planned: { ...planned([row(5), row(6)]), key: "b" },
-          request: lost,
-          outputs: [],
-          byLine: new Map(),
-          missing: [],
-        },
-      ],
-    } as unknown as BatchFollow;
+    // A real follow-through (its rows' outcomes are what the report shows), holding these reads.
+    const views = [
+      {
+        planned: { ...planned(rows), key: "a" },
+        request: accepted,
+        outputs: [],
+        byLine: new Map([
+          [2, outputOf(row(2), "21", { state: "accepted" })],
+          [3, outputOf(row(3), "22", { state: "rejected" })],
+        ]),
+        missing: [row(4)],
+      },
+      {
+        planned: { ...planned([row(5), row(6)]), key: "b" },
+        request: lost,
+        outputs: [],
+        byLine: new Map(),
+        missing: [],
+      },
+    ] as unknown as RequestView[];
+    const follow = new BatchFollow({
+      api: {} as FollowOptions["api"],
+      plan: { requests: views.map((view) => view.planned) } as Plan,
+      past: journalOf([]),
+      journal: null,
+      signal: new AbortController().signal,
+      settleMs: 0,
+      allowPartial: true,
+      say: () => {},
+      tellTime: (iso) => iso,
+    });
+    follow.views = views;
     const warned: string[] = [];
     const out = { warn: (line: string) => warned.push(line) } as unknown as Console;
     const error = partlyAccepted(out, "p.csv", "b1", follow, [accepted], [lost]);
