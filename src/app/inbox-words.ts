@@ -4,6 +4,7 @@
  * sit together in `to`).
  */
 import { basename, extname } from "node:path";
+import type { TakenStage } from "../batch/inbox-ledger.js";
 import { EXIT } from "../errors.js";
 
 export interface SetAside {
@@ -51,8 +52,7 @@ export function errorText(file: SetAside): string {
   );
 }
 
-/** How far a file taken from the folder went, as its move to done/ recorded it. */
-export type TakenStage = "staged" | "quoted" | "accepted" | "final";
+export type { TakenStage } from "../batch/inbox-ledger.js";
 
 /**
  * What became of a file taken before, in words its stage supports: a run that only created

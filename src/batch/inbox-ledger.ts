@@ -16,6 +16,9 @@ export const inboxLockPath = (dir: string) => join(dir, INBOX_STATE, "lock");
 const ledgerPath = (dir: string) => join(dir, INBOX_STATE, "ledger.jsonl");
 
 /** A move of one file's group out of the folder, as decided before the first rename. */
+/** How far a file taken from the folder went, as its move to done/ recorded it. */
+export type TakenStage = "staged" | "quoted" | "accepted" | "final";
+
 export interface MoveIntent {
   t: "move";
   /** Ties the intent to its end. */
@@ -30,7 +33,7 @@ export interface MoveIntent {
   /** The names in DIR that move with it, the file last. */
   names: string[];
   /** For a file moved to done/: how far its batch went (the submit's stage), so words about it are true. */
-  stage?: "staged" | "quoted" | "accepted" | "final";
+  stage?: TakenStage;
   /** For a failed file: the text of `<name>.error.txt`, written into `to`. */
   error_text?: string;
   at: string;
