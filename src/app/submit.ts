@@ -186,6 +186,7 @@ async function submitWatched(
         return connection;
       },
       out,
+      args.allowDuplicates,
     ).catch((error) => {
       throw error instanceof BatchError ? error : readOnlyFailure(error);
     });
