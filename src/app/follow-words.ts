@@ -220,23 +220,25 @@ export function partlyAccepted(
     follow.views.filter((view) => view.request && requests.includes(view.request));
   const rowsOf = (requests: readonly ConciergeRequest[]) =>
     viewsOf(requests).reduce((sum, view) => sum + view.planned.rows.length, 0);
-  // Being paid: rows with an output Bitex did not reject (nor cancel), as the report shows them.
+  // Accepted for payment: rows with an output Bitex did not reject (nor cancel), as the report
+  // shows them. Not "being paid": an accepted request waits for its funds, and may still be
+  // cancelled (payment_not_received) if they never arrive.
   const outcomes = follow.rowOutcomes(new Date());
   const paying = (line: number) => {
     const outcome = outcomes.get(line);
     return outcome?.status === "created" && outcome.state !== "rejected" && outcome.state !== "cancelled";
   };
-  const beingPaid = viewsOf(accepted).reduce(
+  const forPayment = viewsOf(accepted).reduce(
     (sum, view) => sum + view.planned.rows.filter((row) => paying(row.line)).length,
     0,
   );
   const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
   out.warn(
-    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${beingPaid} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${forPayment} row(s) accepted for payment; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
   );
   return new BatchError(
     "partial",
-    `batch ${batchId} is partly accepted: ${beingPaid} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
+    `batch ${batchId} is partly accepted: ${forPayment} row(s) accepted for payment, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
     {
       hint: `the rows not paid are in ${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else); ${bitexCommand("status", csv, "--watch")} follows the rest`,
     },

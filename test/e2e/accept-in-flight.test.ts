@@ -57,7 +57,7 @@ describe("accept: an accept refused while another is in flight", function () {
     await cancelled;
     expect(accepted.code, accepted.stderr).to.equal(5);
     expect(accepted.stderr).to.match(
-      /partly accepted: request\(s\) 1 accepted, \d+ row\(s\) being paid; request\(s\) 2/,
+      /partly accepted: request\(s\) 1 accepted, \d+ row\(s\) accepted for payment; request\(s\) 2/,
     );
     const states = server.state().requests.map((r) => `${r.id}:${r.attributes.state}`);
     expect(states).to.deep.equal(["1:quote_accepted", "2:cancelled"]);
