@@ -10,7 +10,7 @@ import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
-import { faultProxy } from "../helpers/proxy.js";
+import { type CallInfo, faultProxy, type ProxyAction } from "../helpers/proxy.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
 import { makeWorld, worldCsv } from "../helpers/world.js";
 
@@ -26,15 +26,26 @@ describe("accept: an accept refused while another is in flight", function () {
     box = undefined;
   });
 
-  it("waits for the accept in flight: exit 5 'partly accepted' naming both, its done journaled", async () => {
+  /** A batch of two requests submitted and quoted through a proxy that `decide`s each call; `run` goes through it. */
+  async function quotedBatch(decide: (call: CallInfo, server: Sandbox) => ProxyAction) {
     const made = makeWorld(12);
     box = await sandbox({}, made.seed);
     const server = box;
     const dir = await tempDir();
     // Request 1 pays from ar_ars, request 2 from us_usd; fast ports only.
     await writeFile(join(dir, "payroll.csv"), worldCsv(made.rows.filter((row) => row.port !== "us_usd")));
+    const proxy = await faultProxy(server.url, (call) => decide(call, server));
+    close = () => proxy.close();
+    const run = (args: string[], api = proxy.url) =>
+      runCli([...args, ...FAST], { cwd: dir, env: { ...apiEnv(server), BITEX_API_URL: api } });
+    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
+    expect((await run(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(0);
+    return { server, run };
+  }
+
+  it("waits for the accept in flight: exit 5 'partly accepted' naming both, its done journaled", async () => {
     let cancelled: Promise<unknown> = Promise.resolve();
-    const proxy = await faultProxy(server.url, (call) => {
+    const { server, run } = await quotedBatch((call, server) => {
       if (call.method !== "POST") return { kind: "pass" };
       if (call.path.endsWith("/concierge_requests/1/accept_quote")) return { kind: "delay", ms: 3_000 };
       if (call.path.endsWith("/concierge_requests/2/accept_quote")) {
@@ -47,11 +58,6 @@ describe("accept: an accept refused while another is in flight", function () {
       }
       return { kind: "pass" };
     });
-    close = () => proxy.close();
-    const run = (args: string[], api = proxy.url) =>
-      runCli([...args, ...FAST], { cwd: dir, env: { ...apiEnv(server), BITEX_API_URL: api } });
-    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
-    expect((await run(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(0);
 
     const accepted = await run(["accept", "payroll.csv", ...maxTotals(server), "--json"]);
     await cancelled;
@@ -69,12 +75,7 @@ describe("accept: an accept refused while another is in flight", function () {
   });
 
   it("an accept refused while its request still reads quoted (a deadline Bitex applies later): exit 5, never 'refused' of a batch partly accepted", async () => {
-    const made = makeWorld(12);
-    box = await sandbox({}, made.seed);
-    const server = box;
-    const dir = await tempDir();
-    await writeFile(join(dir, "payroll.csv"), worldCsv(made.rows.filter((row) => row.port !== "us_usd")));
-    const proxy = await faultProxy(server.url, (call) => {
+    const { server, run } = await quotedBatch((call) => {
       if (call.method !== "POST") return { kind: "pass" };
       if (call.path.endsWith("/concierge_requests/1/accept_quote")) return { kind: "delay", ms: 1_000 };
       if (call.path.endsWith("/concierge_requests/2/accept_quote")) {
@@ -84,11 +85,6 @@ describe("accept: an accept refused while another is in flight", function () {
       }
       return { kind: "pass" };
     });
-    close = () => proxy.close();
-    const run = (args: string[], api = proxy.url) =>
-      runCli([...args, ...FAST], { cwd: dir, env: { ...apiEnv(server), BITEX_API_URL: api } });
-    expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
-    expect((await run(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(0);
     const rowsOf2 = server.state().outputs.filter((o) => o.relationships?.request?.data?.id === "2").length;
 
     const accepted = await run(["accept", "payroll.csv", ...maxTotals(server), "--json"]);
