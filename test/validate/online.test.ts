@@ -4,8 +4,14 @@
  * counts of what it could not check because the API does not show it.
  */
 import { expect } from "chai";
-import { type OnlineCounts, type OnlineLists, onlineChecks, onlineCountsLine } from "../../src/app/online.js";
-import { asPort, asWithdrawalInstruction } from "../../src/bitex/jsonapi.js";
+import {
+  checkOnline,
+  type OnlineCounts,
+  type OnlineLists,
+  onlineChecks,
+  onlineCountsLine,
+} from "../../src/app/online.js";
+import { asPort, asWithdrawalInstruction, type Loose, type Port } from "../../src/bitex/jsonapi.js";
 import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
 
 const RAW: RawCells = {
@@ -194,6 +200,51 @@ describe("validate --online checks (onlineChecks, a pure function of the three l
     ).to.equal(
       "online: 1 valid row(s) checked against the API; not checked, as the API does not show them: " +
         "the withdrawal instruction's owner (1 row(s))",
+    );
+  });
+});
+
+describe("validate --online where the key lists only its own instructions (checkOnline)", () => {
+  // Bitex's recorded `GET /withdrawal_instructions` lists the key's own instructions, and its
+  // recordings act as a managed user with `Authorization: <key>; user=<id>` (users/me). Whether
+  // the key alone also lists its users' instructions no Bitex source shows (the emulator does).
+  const ownerOnly = (calls: string[]) => ({
+    listPorts: async () => LISTS.ports as Port[],
+    listUsers: async () => [{ id: "112" }, { id: "345" }, { id: "346" }],
+    listWithdrawalInstructions: async (actingAs?: string, needed?: Iterable<string>) => {
+      calls.push(`${actingAs ?? "key"}:${[...(needed ?? [])].join(",")}`);
+      const recorded = (id: string) => ({ id, label: "x", schema: "bitex", body: { country: "CL" } });
+      const byUser: Record<string, Loose[]> = { "345": [recorded("2121")], "346": [recorded("2300")] };
+      return (actingAs === undefined ? [recorded("15234")] : (byUser[actingAs] ?? [])).map(
+        asWithdrawalInstruction,
+      );
+    },
+  });
+
+  it("a payee's instruction is looked for acting as the payee: found, and its owner thereby checked", async () => {
+    const calls: string[] = [];
+    const outcome = await checkOnline(ownerOnly(calls), [
+      valid(),
+      valid({ line: 3, withdrawalInstructionId: "2300" }),
+      valid({ line: 4, recipientUserId: "999", withdrawalInstructionId: "2121" }),
+      valid({ line: 5, withdrawalInstructionId: "15234" }),
+    ]);
+    const codes = outcome.rows.map((r) => (r.ok ? "valid" : r.errors.map((e) => e.code).join(",")));
+    expect(codes).to.deep.equal([
+      "valid",
+      "unknown_withdrawal_instruction",
+      "unknown_recipient,unknown_withdrawal_instruction",
+      "valid",
+    ]);
+    // One list as the key, then one acting as each known recipient whose instruction it lacked.
+    expect(calls).to.deep.equal(["key:2121,2300,15234", "345:2121,2300"]);
+    expect(outcome.counts).to.deep.equal({
+      checked: 4,
+      not_checked: { instruction_port: 2, instruction_owner: 1 },
+    });
+    const missing = outcome.rows[1];
+    expect(missing?.ok ? "" : missing?.errors[0]?.message).to.equal(
+      "withdrawal instruction 2300 is neither one of this key's nor one of user 345's",
     );
   });
 });
