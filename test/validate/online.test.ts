@@ -233,14 +233,15 @@ describe("validate --online where the key lists only its own instructions (check
     expect(codes).to.deep.equal([
       "valid",
       "unknown_withdrawal_instruction",
-      "unknown_recipient,unknown_withdrawal_instruction",
+      // 2121 was found acting as 345 for line 2: so it is known to be 345's.
+      "unknown_recipient,instruction_of_another_user",
       "valid",
     ]);
     // One list as the key, then one acting as each known recipient whose instruction it lacked.
     expect(calls).to.deep.equal(["key:2121,2300,15234", "345:2121,2300"]);
     expect(outcome.counts).to.deep.equal({
       checked: 4,
-      not_checked: { instruction_port: 2, instruction_owner: 1 },
+      not_checked: { instruction_port: 3, instruction_owner: 1 },
     });
     const missing = outcome.rows[1];
     expect(missing?.ok ? "" : missing?.errors[0]?.message).to.equal(
