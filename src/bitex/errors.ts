@@ -86,7 +86,7 @@ export function errorFromResponse(
   const body = parseErrorBody(bodyText);
   const base = { status, request, errors: body.errors };
   const said = body.message ? `: ${body.message}` : "";
-  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs);
+  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs, headers.get("date"));
   const refused: Sent = body.fromApi ? "no" : "maybe";
 
   if (isEdgeBlock(status, headers, bodyText, body.json)) {
