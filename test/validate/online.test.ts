@@ -3,6 +3,7 @@
  * withdrawal instructions): one table row per outcome, every row code it can produce, and the
  * counts of what it could not check because the API does not show it.
  */
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import {
   checkOnline,
@@ -11,7 +12,13 @@ import {
   onlineChecks,
   onlineCountsLine,
 } from "../../src/app/online.js";
-import { asPort, asWithdrawalInstruction, type Loose, type Port } from "../../src/bitex/jsonapi.js";
+import {
+  asPort,
+  asWithdrawalInstruction,
+  decodePage,
+  type Loose,
+  type Port,
+} from "../../src/bitex/jsonapi.js";
 import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
 
 const RAW: RawCells = {
@@ -247,5 +254,39 @@ describe("validate --online where the key lists only its own instructions (check
     expect(missing?.ok ? "" : missing?.errors[0]?.message).to.equal(
       "withdrawal instruction 2300 is neither one of this key's nor one of user 345's",
     );
+  });
+});
+
+describe("validate --online where the key's users do not list the key's owner (checkOnline)", () => {
+  // fixtures/recorded/users-list.json: the master's `GET /users` listed its managed users 594
+  // and 597 only, not the master itself; `GET /users/me` is the key's own user (recorded acting
+  // as 600: users-find-me-impersonation.json).
+  const recording = JSON.parse(
+    readFileSync(new URL("../../fixtures/recorded/users-list.json", import.meta.url), "utf8"),
+  ) as { response: { body: unknown } };
+  const managed = decodePage(recording.response.body, "users").items;
+  const instruction = asWithdrawalInstruction({ id: "2121", label: "x", schema: "bitex", body: {} });
+
+  it("a payer that is the key's own user is known: read once with GET /users/me", async () => {
+    const calls: string[] = [];
+    const client = {
+      listPorts: async () => LISTS.ports as Port[],
+      listUsers: async () => managed,
+      listWithdrawalInstructions: async () => [instruction],
+      getMe: async () => {
+        calls.push("me");
+        return { id: "590", email: "user@example.com" };
+      },
+    };
+    const outcome = await checkOnline(client, [
+      valid({ payerUserId: "590", recipientUserId: "594" }),
+      valid({ line: 3, payerUserId: "590", recipientUserId: "597" }),
+      valid({ line: 4, payerUserId: "999", recipientUserId: "597" }),
+    ]);
+    const codes = outcome.rows.map((r) => (r.ok ? "valid" : r.errors.map((e) => e.code).join(",")));
+    expect(codes).to.deep.equal(["valid", "valid", "unknown_payer"]);
+    expect(calls).to.deep.equal(["me"]);
+    // The listing as Bitex gave it: resolution by details reads users from there.
+    expect(outcome.users.map((user) => user.id)).to.deep.equal(["594", "597"]);
   });
 });
