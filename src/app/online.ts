@@ -55,7 +55,7 @@ export interface OnlineOutcome {
  * payee details (resolution concludes from a user's absence).
  */
 export async function checkOnline(
-  client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions">,
+  client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions" | "getMe">,
   checked: readonly CheckedRow[],
 ): Promise<OnlineOutcome> {
   const ports = new Set<string>();
@@ -76,9 +76,26 @@ export async function checkOnline(
     client.listUsers(byDetails ? undefined : users),
     client.listWithdrawalInstructions(undefined, instructions),
   ]);
-  const theirs = await payeesInstructions(client, checked, listedUsers, listedInstructions);
-  const lists = { ports: listedPorts, users: listedUsers, instructions: [...listedInstructions, ...theirs] };
+  const known = await withOwner(client, [...users], listedUsers);
+  const theirs = await payeesInstructions(client, checked, known, listedInstructions);
+  const lists = { ports: listedPorts, users: known, instructions: [...listedInstructions, ...theirs] };
   return { ...onlineChecks(lists, checked), users: listedUsers };
+}
+
+/**
+ * The users listed, and the key's own user (`GET /users/me`, one call) when a row names a user
+ * the listing lacks: Bitex's recorded `GET /users` of a master lists the users it manages and
+ * not the master, whose id a payroll may name as its payer.
+ */
+async function withOwner(
+  client: Pick<BitexClient, "getMe">,
+  named: readonly string[],
+  listed: readonly User[],
+): Promise<readonly User[]> {
+  const ids = new Set(listed.map((user) => user.id));
+  if (named.every((id) => ids.has(id))) return listed;
+  const me = await client.getMe();
+  return ids.has(me.id) ? listed : [...listed, me];
 }
 
 /**

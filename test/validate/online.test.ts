@@ -218,6 +218,10 @@ describe("validate --online where the key lists only its own instructions (check
   const ownerOnly = (calls: string[]) => ({
     listPorts: async () => LISTS.ports as Port[],
     listUsers: async () => [{ id: "112" }, { id: "345" }, { id: "346" }],
+    getMe: async () => {
+      calls.push("me");
+      return { id: "112" };
+    },
     listWithdrawalInstructions: async (actingAs?: string, needed?: Iterable<string>) => {
       calls.push(`${actingAs ?? "key"}:${[...(needed ?? [])].join(",")}`);
       const recorded = (id: string) => ({ id, label: "x", schema: "bitex", body: { country: "CL" } });
@@ -245,7 +249,8 @@ describe("validate --online where the key lists only its own instructions (check
       "valid",
     ]);
     // One list as the key, then one acting as each known recipient whose instruction it lacked.
-    expect(calls).to.deep.equal(["key:2121,2300,15234", "345:2121,2300"]);
+    // Recipient 999 is not listed: the key's own user is read once (it is not 999 either).
+    expect(calls).to.deep.equal(["key:2121,2300,15234", "me", "345:2121,2300"]);
     expect(outcome.counts).to.deep.equal({
       checked: 4,
       not_checked: { instruction_port: 3, instruction_owner: 1 },
