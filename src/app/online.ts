@@ -55,7 +55,7 @@ export interface OnlineOutcome {
  * payee details (resolution concludes from a user's absence).
  */
 export async function checkOnline(
-  client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions">,
+  client: Pick<BitexClient, "listPorts" | "listUsers" | "listWithdrawalInstructions" | "getMe">,
   checked: readonly CheckedRow[],
 ): Promise<OnlineOutcome> {
   const ports = new Set<string>();
@@ -76,8 +76,63 @@ export async function checkOnline(
     client.listUsers(byDetails ? undefined : users),
     client.listWithdrawalInstructions(undefined, instructions),
   ]);
-  const lists = { ports: listedPorts, users: listedUsers, instructions: listedInstructions };
+  const known = await withOwner(client, [...users], listedUsers);
+  const theirs = await payeesInstructions(client, checked, known, listedInstructions);
+  const lists = { ports: listedPorts, users: known, instructions: [...listedInstructions, ...theirs] };
   return { ...onlineChecks(lists, checked), users: listedUsers };
+}
+
+/**
+ * The users listed, and the key's own user (`GET /users/me`, one call) when a row names a user
+ * the listing lacks: Bitex's recorded `GET /users` of a master lists the users it manages and
+ * not the master, whose id a payroll may name as its payer.
+ */
+async function withOwner(
+  client: Pick<BitexClient, "getMe">,
+  named: readonly string[],
+  listed: readonly User[],
+): Promise<readonly User[]> {
+  const ids = new Set(listed.map((user) => user.id));
+  if (named.every((id) => ids.has(id))) return listed;
+  const me = await client.getMe();
+  return ids.has(me.id) ? listed : [...listed, me];
+}
+
+/**
+ * The instructions the key's own list lacks, looked for acting as each row's recipient
+ * (`Authorization: <key>; user=<id>`, as Bitex's recordings act as a managed user): Bitex
+ * records the key listing its own instructions, and no source shows whether it also lists its
+ * users' (the emulator does). One list per recipient (a user of the key) whose rows name such
+ * an instruction, none when the key's list held them all; each found is that user's.
+ */
+async function payeesInstructions(
+  client: Pick<BitexClient, "listWithdrawalInstructions">,
+  checked: readonly CheckedRow[],
+  users: readonly User[],
+  listed: readonly WithdrawalInstruction[],
+): Promise<WithdrawalInstruction[]> {
+  const known = new Set(listed.map((instruction) => instruction.id));
+  const userIds = new Set(users.map((user) => user.id));
+  const wanted = new Map<string, Set<string>>();
+  for (const item of checked) {
+    if (!item.ok) continue;
+    const { recipientUserId: user, withdrawalInstructionId: id } = item.row;
+    if (id === "" || known.has(id) || !userIds.has(user)) continue;
+    const ids = wanted.get(user) ?? new Set<string>();
+    wanted.set(user, ids.add(id));
+  }
+  const lists = await allOrFirstError(
+    [...wanted].map(async ([user, ids]) =>
+      (await client.listWithdrawalInstructions(user, ids)).map((instruction) => ({
+        ...instruction,
+        user_id: instruction.user_id ?? user,
+      })),
+    ),
+  );
+  const found = new Map<string, WithdrawalInstruction>();
+  for (const instruction of lists.flat())
+    if (!known.has(instruction.id)) found.set(instruction.id, instruction);
+  return [...found.values()];
 }
 
 /**
@@ -123,10 +178,14 @@ export function onlineChecks(
     }
     const instruction = instructionById.get(row.withdrawalInstructionId);
     if (!instruction) {
+      // Looked for acting as the recipient too, when the recipient is one of the key's users.
+      const where = userIds.has(row.recipientUserId)
+        ? `is neither one of this key's nor one of user ${row.recipientUserId}'s`
+        : "does not exist";
       error(
         "withdrawal_instruction_id",
         "unknown_withdrawal_instruction",
-        `withdrawal instruction ${row.withdrawalInstructionId} does not exist`,
+        `withdrawal instruction ${row.withdrawalInstructionId} ${where}`,
       );
     } else {
       if (instruction.user_id === null) counts.not_checked.instruction_owner++;

@@ -82,6 +82,8 @@ export async function reviewedPayees(
     return loaded;
   }
   const waiting = new Map<string, string>();
+  /** Payees whose user record shows no review at all: not known to be unapproved. */
+  const unshown = new Set<string>();
   const fresh: Loaded = {
     ...loaded,
     *checked(): Generator<CheckedRow> {
@@ -93,12 +95,20 @@ export async function reviewedPayees(
       }
     },
   };
-  for (const item of fresh.checked())
-    if (item.ok && item.row.resolved && item.row.resolved.compliance !== "enabled")
-      waiting.set(item.row.recipientUserId, item.row.resolved.compliance);
+  for (const item of fresh.checked()) {
+    const compliance = item.ok ? item.row.resolved?.compliance : undefined;
+    if (!item.ok || compliance === undefined || compliance === "enabled") continue;
+    if (compliance === "") unshown.add(item.row.recipientUserId);
+    else waiting.set(item.row.recipientUserId, compliance);
+  }
   const lines = [...waiting].map(([userId, state]) => `  payee ${userId}: ${complianceWords(state)}`);
-  if (lines.length > 0)
-    out.summary([`payees not approved by Bitex's compliance review: ${waiting.size}`, ...lines]);
+  const summary =
+    lines.length > 0 ? [`payees not approved by Bitex's compliance review: ${waiting.size}`, ...lines] : [];
+  if (unshown.size > 0)
+    summary.push(
+      `payees whose compliance review Bitex does not show: ${unshown.size} (${[...unshown].join(", ")}); their payments may be deferred until Bitex approves them`,
+    );
+  if (summary.length > 0) out.summary(summary);
   return fresh;
 }
 

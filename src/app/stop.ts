@@ -11,6 +11,10 @@ import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
 import { RESUME_HINT } from "../submit/policy.js";
 
+/** A key Bitex knows, refused for its level ("Not enough permissions"): another key mends it, not a retry. */
+const LEVEL_HINT =
+  "use a key whose level lets it create and accept (a read-only key cannot), with Master User access for concierge requests and managed users (ask developers@bitex.la), in BITEX_API_KEY";
+
 /**
  * An API failure as the BatchError that stops a command. Exit 2 promises nothing was sent,
  * so a key refused after something was sent is a stop (exit 3) like any other. `hint` says
@@ -53,10 +57,13 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
     });
   }
   if (error instanceof ApiError && error.kind === "unauthorized") {
+    const mend = error.lacksPermission ? LEVEL_HINT : undefined;
     return sentAny
-      ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, { hint })
+      ? new BatchError("unreachable", `the API refused the key mid-run: ${error.detail}`, {
+          hint: mend ? `${mend}; then ${hint}` : hint,
+        })
       : new BatchError("auth", `the API refused the key: ${error.detail}`, {
-          hint: "check BITEX_API_KEY and --api-url",
+          hint: mend ?? "check BITEX_API_KEY and --api-url",
         });
   }
   const unreachable =

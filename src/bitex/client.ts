@@ -140,6 +140,11 @@ export interface BitexClient {
   /** The key's users; `needed` (user ids) as for listPorts. */
   listUsers(needed?: Iterable<string>): Promise<User[]>;
   /**
+   * The key's own user, `GET /users/me` (recorded): Bitex's recorded `GET /users` of a master
+   * lists the users it manages, not the master itself.
+   */
+  getMe(): Promise<User>;
+  /**
    * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
    * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
    */
@@ -592,6 +597,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         proveWhole: (items) => holdsEveryOutput(requestId, items),
       }),
     listUsers: async (needed) => listAll("/users", undefined, (user) => user, { enough: holding(needed) }),
+    getMe: async () => call("GET", "/users/me", undefined, (d) => decodeOne(d, "users")),
     listWithdrawalInstructions: async (actingAs, needed) =>
       listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction, {
         actingAs: actingAs === undefined ? undefined : id(actingAs),

@@ -28,6 +28,8 @@ export interface ApiErrorInit {
   /** "POST /concierge_request_outputs": prefixed to the message for logs, never to `detail`. */
   request?: string;
   errors?: ServerErrorObject[];
+  /** A 401/403 of a key Bitex knows whose level lacks the permission for the call. */
+  lacksPermission?: boolean;
   cause?: unknown;
 }
 
@@ -43,6 +45,7 @@ export class ApiError extends Error {
   readonly request: string | undefined;
   /** The server's JSON:API errors, when it sent any. */
   readonly errors: readonly ServerErrorObject[];
+  readonly lacksPermission: boolean;
   /** How many HTTP attempts the client made before giving up (set by the client). */
   attempts = 1;
 
@@ -57,6 +60,7 @@ export class ApiError extends Error {
     this.retryAfterMs = init.retryAfterMs;
     this.request = init.request;
     this.errors = init.errors ?? [];
+    this.lacksPermission = init.lacksPermission ?? false;
   }
 }
 
@@ -82,7 +86,7 @@ export function errorFromResponse(
   const body = parseErrorBody(bodyText);
   const base = { status, request, errors: body.errors };
   const said = body.message ? `: ${body.message}` : "";
-  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs);
+  const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs, headers.get("date"));
   const refused: Sent = body.fromApi ? "no" : "maybe";
 
   if (isEdgeBlock(status, headers, bodyText, body.json)) {
@@ -94,8 +98,13 @@ export function errorFromResponse(
   }
   if (status === 401 || status === 403) {
     const code = status === 401 ? "api_unauthorized" : "api_forbidden";
-    const detail = `Bitex refused the API key (${status})${said}`;
-    return new ApiError({ ...base, kind: "unauthorized", code, detail, sent: refused });
+    // Bitex answers a valid key of a level that lacks the permission (a read-only key asked to
+    // create) "Not enough permissions" (recorded): the key is known, its level is not enough.
+    const lacksPermission = body.fromApi && /permission/i.test(body.message ?? "");
+    const detail = lacksPermission
+      ? `Bitex refused the call: the key lacks the permission for it (${status})${said}`
+      : `Bitex refused the API key (${status})${said}`;
+    return new ApiError({ ...base, kind: "unauthorized", code, detail, sent: refused, lacksPermission });
   }
   if (status === 404) {
     const detail = `Bitex has no such resource, or one of the ids sent does not exist (404)${said}`;

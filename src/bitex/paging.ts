@@ -273,8 +273,13 @@ export function keepMatching(
   items: readonly Loose[],
   check: FilterCheck,
 ): { kept: Loose[]; dropped: number } {
-  const unknown = items.filter((item) => item[check.field] === undefined).length;
-  const kept = items.filter((item) => item[check.field] === undefined || item[check.field] === check.value);
+  // As every id is read (jsonapi.ts): a whole number is its digits, so request_id 7 is "7".
+  const value = (item: Loose) => {
+    const field = item[check.field];
+    return typeof field === "number" && Number.isSafeInteger(field) ? String(field) : field;
+  };
+  const unknown = items.filter((item) => value(item) === undefined).length;
+  const kept = items.filter((item) => value(item) === undefined || value(item) === check.value);
   const dropped = items.length - kept.length;
   if (dropped > 0 && unknown > 0) {
     throw badResponse(

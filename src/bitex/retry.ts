@@ -72,16 +72,28 @@ const HTTP_DATES = [
 ];
 
 /**
- * `Retry-After` (delay-seconds or HTTP-date) → milliseconds from `nowMs`; a date in the past
- * gives 0; anything unparseable gives undefined (the caller falls back to backoff).
+ * `Retry-After` (delay-seconds or HTTP-date) → milliseconds; a date in the past gives 0;
+ * anything unparseable gives undefined (the caller falls back to backoff). A date is measured
+ * from the answer's own `Date` when it has one (the server's clock, as the date is), else
+ * from `nowMs`: a machine whose clock is minutes off would otherwise wait minutes, or not at all.
  */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number,
+  answeredAt?: string | null,
+): number | undefined {
   if (value == null) return undefined;
   const seconds = DELAY_SECONDS.exec(value);
   if (seconds) return Math.round(Number(seconds[1]) * 1000);
-  const text = value.trim();
+  const at = httpDate(value);
+  if (at === undefined) return undefined;
+  return Math.max(0, at - (httpDate(answeredAt) ?? nowMs));
+}
+
+function httpDate(value: string | null | undefined): number | undefined {
+  const text = value?.trim() ?? "";
   if (!HTTP_DATES.some((pattern) => pattern.test(text))) return undefined;
   // asctime has no zone; HTTP dates are always GMT.
   const at = Date.parse(text.endsWith("GMT") ? text : `${text} GMT`);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  return Number.isNaN(at) ? undefined : at;
 }

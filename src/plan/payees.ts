@@ -6,7 +6,7 @@
  * instruction per user and account. Nothing here calls the API (app/create-payees.ts creates).
  */
 import type { PayeeAccount, PayeeDetails, RowError, ValidRow } from "../model.js";
-import { portCountry, portCurrency } from "../ports.js";
+import { isPort, portCountry, portCurrency } from "../ports.js";
 
 /** A user as `GET /users` lists it (flattened); only the id and email are relied on. */
 export interface ListedUser {
@@ -109,8 +109,22 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   const type = typeof instruction.payment_method_type === "string" ? instruction.payment_method_type : "";
   const country = /^([a-z]{2})_/.exec(type)?.[1];
   if (country !== undefined && country !== portCountry(port)) return false;
+  if (!paysIn(body.country, port)) return false;
   const bank = typeof body.bank === "string" ? body.bank.toLowerCase() : "";
   return !(account.kind === "account_number" && bank !== "" && account.bank !== "" && bank !== account.bank);
+}
+
+/**
+ * Whether a legacy body's `country` (AR, CL, PY, UY or OTHER; recorded on every instruction)
+ * is the port's: the same number at a bank of another country is another account. An account
+ * of a country that has no port in the port's currency (CL in USD, as recorded) is an account
+ * abroad, paid on the `other_*` port. No country: nothing to compare.
+ */
+function paysIn(bodyCountry: unknown, port: ValidRow["port"]): boolean {
+  if (typeof bodyCountry !== "string" || bodyCountry === "") return true;
+  const country = bodyCountry.toLowerCase();
+  if (portCountry(port) !== "other") return country === portCountry(port);
+  return country === "other" || !isPort(`${country}_${portCurrency(port)}`);
 }
 
 /** Tax ids the directory shows for a user: its own attribute (if any) and its instructions' bodies. */

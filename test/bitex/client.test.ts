@@ -285,6 +285,23 @@ describe("bitex client against a scripted server", () => {
     expect((await client.listOutputs("1")).map((o) => o.id)).to.deep.equal(["1", "2", "3"]);
   });
 
+  it("an output naming its request by a numeric request_id attribute (no relationship) is that request's, as its id reads everywhere else", async () => {
+    const { client } = await start((req, res) => {
+      const page = Number(new URL(req.url, "http://x").searchParams.get("page[number]") ?? 1);
+      const bare = (id: string, request: number) => {
+        const { request: _, ...relationships } = output(id).relationships;
+        return { ...output(id, { request_id: request }), relationships };
+      };
+      // A server that ignores the filter: another request's output (2) is left out, ours kept.
+      sendJson(res, 200, { data: page === 1 ? [bare("7", 1), bare("8", 2), bare("9", 1)] : [] });
+    });
+    const outputs = await client.listOutputs("1");
+    expect(outputs.map((o) => [o.id, o.request_id])).to.deep.equal([
+      ["7", "1"],
+      ["9", "1"],
+    ]);
+  });
+
   it("refuses a full page that says nothing about further pages", async () => {
     const { client } = await start((_req, res) =>
       sendJson(res, 200, { data: Array.from({ length: 500 }, (_, i) => output(String(i))) }),

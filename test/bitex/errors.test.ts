@@ -120,6 +120,18 @@ describe("bitex errorFromResponse", () => {
     });
   });
 
+  it("429 with Retry-After as an HTTP date, on a machine whose clock is 5 minutes ahead: measured from the answer's own Date", () => {
+    const local = Date.parse("2025-03-01T12:05:00Z");
+    const error = errorFromResponse(
+      429,
+      headers({ "retry-after": "Sat, 01 Mar 2025 12:00:02 GMT", date: "Sat, 01 Mar 2025 12:00:00 GMT" }),
+      "",
+      undefined,
+      local,
+    );
+    expect([error.kind, error.retryAfterMs]).to.deep.equal(["rate_limited", 2000]);
+  });
+
   it("429 with Retry-After as an HTTP date", () => {
     const now = Date.parse("2025-03-01T12:00:00Z");
     const error = errorFromResponse(

@@ -2,7 +2,9 @@
  * resolvePayees: rows by payee details against the users and instructions Bitex lists, as a
  * table (rows and directory in → found, to create, errors out), then the refusal of submit.
  */
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import { decodePage } from "../../src/bitex/jsonapi.js";
 import type { PayeeAccount, PayeeDetails, ValidRow } from "../../src/model.js";
 import {
   accountCreateKey,
@@ -335,5 +337,41 @@ describe("what creating a payee's account sends and finds", () => {
   it("journal keys: one per email (any case), one per email, currency and account", () => {
     expect(userCreateKey(" A@Example.com ")).to.equal("a@example.com");
     expect(accountCreateKey("A@Example.com", cbu(CBU_A), "ars")).to.equal(`a@example.com|ars||cbu:${CBU_A}`);
+  });
+});
+
+describe("resolution against the instructions Bitex recorded (fixtures/recorded/withdrawal_instructions-list.json)", () => {
+  // As the client reads the recorded answer: 15414 AR domestic (hsbc, USD), 15415 CL
+  // international (bco_chile, USD), both holding account number 12345678; 15234, 15416 third_party.
+  const recording = JSON.parse(
+    readFileSync(
+      new URL("../../fixtures/recorded/withdrawal_instructions-list.json", import.meta.url),
+      "utf8",
+    ),
+  ) as { response: { body: unknown } };
+  const recorded = decodePage(recording.response.body, "withdrawal_instructions").items;
+  // The row names no bank: the number, currency and country decide.
+  const account: PayeeAccount = { ...cbu("12345678"), kind: "account_number" };
+  const rick = (port: ValidRow["port"]) =>
+    row(2, payee("rick@example.com", account, "20112233344552"), { port });
+  const plan = (port: ValidRow["port"]) =>
+    seen(
+      resolvePayees([rick(port)], directory({ "594": recorded }, [{ id: "594", email: "rick@example.com" }])),
+    );
+
+  it("an account in Uruguay is not the Chilean or Argentine account of the same number and currency", () => {
+    expect(plan("uy_usd")).to.deep.equal({
+      ...NONE,
+      rows: [[2, "594", null, "would create"]],
+      newAccounts: [["594", "12345678", [2]]],
+    });
+  });
+
+  it("the Argentine account is the one in Argentina, not the Chilean one listed after it", () => {
+    expect(plan("ar_usd")).to.deep.equal({ ...NONE, rows: [[2, "594", "15414", "found"]], found: 1 });
+  });
+
+  it("an account abroad in a currency its country has no port for (CL in USD) is paid on other_usd", () => {
+    expect(plan("other_usd")).to.deep.equal({ ...NONE, rows: [[2, "594", "15415", "found"]], found: 1 });
   });
 });

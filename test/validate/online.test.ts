@@ -3,9 +3,22 @@
  * withdrawal instructions): one table row per outcome, every row code it can produce, and the
  * counts of what it could not check because the API does not show it.
  */
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { type OnlineCounts, type OnlineLists, onlineChecks, onlineCountsLine } from "../../src/app/online.js";
-import { asPort, asWithdrawalInstruction } from "../../src/bitex/jsonapi.js";
+import {
+  checkOnline,
+  type OnlineCounts,
+  type OnlineLists,
+  onlineChecks,
+  onlineCountsLine,
+} from "../../src/app/online.js";
+import {
+  asPort,
+  asWithdrawalInstruction,
+  decodePage,
+  type Loose,
+  type Port,
+} from "../../src/bitex/jsonapi.js";
 import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
 
 const RAW: RawCells = {
@@ -195,5 +208,90 @@ describe("validate --online checks (onlineChecks, a pure function of the three l
       "online: 1 valid row(s) checked against the API; not checked, as the API does not show them: " +
         "the withdrawal instruction's owner (1 row(s))",
     );
+  });
+});
+
+describe("validate --online where the key lists only its own instructions (checkOnline)", () => {
+  // Bitex's recorded `GET /withdrawal_instructions` lists the key's own instructions, and its
+  // recordings act as a managed user with `Authorization: <key>; user=<id>` (users/me). Whether
+  // the key alone also lists its users' instructions no Bitex source shows (the emulator does).
+  const ownerOnly = (calls: string[]) => ({
+    listPorts: async () => LISTS.ports as Port[],
+    listUsers: async () => [{ id: "112" }, { id: "345" }, { id: "346" }],
+    getMe: async () => {
+      calls.push("me");
+      return { id: "112" };
+    },
+    listWithdrawalInstructions: async (actingAs?: string, needed?: Iterable<string>) => {
+      calls.push(`${actingAs ?? "key"}:${[...(needed ?? [])].join(",")}`);
+      const recorded = (id: string) => ({ id, label: "x", schema: "bitex", body: { country: "CL" } });
+      const byUser: Record<string, Loose[]> = { "345": [recorded("2121")], "346": [recorded("2300")] };
+      return (actingAs === undefined ? [recorded("15234")] : (byUser[actingAs] ?? [])).map(
+        asWithdrawalInstruction,
+      );
+    },
+  });
+
+  it("a payee's instruction is looked for acting as the payee: found, and its owner thereby checked", async () => {
+    const calls: string[] = [];
+    const outcome = await checkOnline(ownerOnly(calls), [
+      valid(),
+      valid({ line: 3, withdrawalInstructionId: "2300" }),
+      valid({ line: 4, recipientUserId: "999", withdrawalInstructionId: "2121" }),
+      valid({ line: 5, withdrawalInstructionId: "15234" }),
+    ]);
+    const codes = outcome.rows.map((r) => (r.ok ? "valid" : r.errors.map((e) => e.code).join(",")));
+    expect(codes).to.deep.equal([
+      "valid",
+      "unknown_withdrawal_instruction",
+      // 2121 was found acting as 345 for line 2: so it is known to be 345's.
+      "unknown_recipient,instruction_of_another_user",
+      "valid",
+    ]);
+    // One list as the key, then one acting as each known recipient whose instruction it lacked.
+    // Recipient 999 is not listed: the key's own user is read once (it is not 999 either).
+    expect(calls).to.deep.equal(["key:2121,2300,15234", "me", "345:2121,2300"]);
+    expect(outcome.counts).to.deep.equal({
+      checked: 4,
+      not_checked: { instruction_port: 3, instruction_owner: 1 },
+    });
+    const missing = outcome.rows[1];
+    expect(missing?.ok ? "" : missing?.errors[0]?.message).to.equal(
+      "withdrawal instruction 2300 is neither one of this key's nor one of user 345's",
+    );
+  });
+});
+
+describe("validate --online where the key's users do not list the key's owner (checkOnline)", () => {
+  // fixtures/recorded/users-list.json: the master's `GET /users` listed its managed users 594
+  // and 597 only, not the master itself; `GET /users/me` is the key's own user (recorded acting
+  // as 600: users-find-me-impersonation.json).
+  const recording = JSON.parse(
+    readFileSync(new URL("../../fixtures/recorded/users-list.json", import.meta.url), "utf8"),
+  ) as { response: { body: unknown } };
+  const managed = decodePage(recording.response.body, "users").items;
+  const instruction = asWithdrawalInstruction({ id: "2121", label: "x", schema: "bitex", body: {} });
+
+  it("a payer that is the key's own user is known: read once with GET /users/me", async () => {
+    const calls: string[] = [];
+    const client = {
+      listPorts: async () => LISTS.ports as Port[],
+      listUsers: async () => managed,
+      listWithdrawalInstructions: async () => [instruction],
+      getMe: async () => {
+        calls.push("me");
+        return { id: "590", email: "user@example.com" };
+      },
+    };
+    const outcome = await checkOnline(client, [
+      valid({ payerUserId: "590", recipientUserId: "594" }),
+      valid({ line: 3, payerUserId: "590", recipientUserId: "597" }),
+      valid({ line: 4, payerUserId: "999", recipientUserId: "597" }),
+    ]);
+    const codes = outcome.rows.map((r) => (r.ok ? "valid" : r.errors.map((e) => e.code).join(",")));
+    expect(codes).to.deep.equal(["valid", "valid", "unknown_payer"]);
+    expect(calls).to.deep.equal(["me"]);
+    // The listing as Bitex gave it: resolution by details reads users from there.
+    expect(outcome.users.map((user) => user.id)).to.deep.equal(["594", "597"]);
   });
 });

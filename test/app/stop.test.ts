@@ -1,0 +1,50 @@
+/**
+ * What stops a command when Bitex refuses the key, for each 401 Bitex was recorded answering
+ * (fixtures/recorded/): a key Bitex does not know, and a valid key whose level lacks the
+ * permission for the call (Bitex's Ruby SDK: "with unauthorized level key" → "Not enough
+ * permissions"), which no check of BITEX_API_KEY or --api-url can mend.
+ */
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { stopFor } from "../../src/app/stop.js";
+import { errorFromResponse } from "../../src/bitex/errors.js";
+import { exitCodeFor } from "../../src/errors.js";
+
+function recorded(name: string) {
+  const recording = JSON.parse(
+    readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), "utf8"),
+  ) as { request: { method: string; path: string }; response: { status: number; body: unknown } };
+  const { status, body } = recording.response;
+  const request = `${recording.request.method} ${recording.request.path.replace(/^\/api/, "")}`;
+  return errorFromResponse(status, { get: () => null }, JSON.stringify(body), request);
+}
+
+const words = (error: unknown, sentAny: boolean) => {
+  const stop = stopFor(error, sentAny);
+  return [exitCodeFor(stop), stop.message, stop.hint];
+};
+
+describe("a key Bitex refuses, as recorded", () => {
+  it("an unknown key: check the key and the URL (before anything was sent: exit 2)", () => {
+    expect(words(recorded("accounts-list-invalid_api_key.json"), false)).to.deep.equal([
+      2,
+      "the API refused the key: Bitex refused the API key (401): Invalid Api Key",
+      "check BITEX_API_KEY and --api-url",
+    ]);
+  });
+
+  it("a valid key whose level lacks the permission: says so, and what key to use instead", () => {
+    const error = recorded("cash_withdrawals-create-not_enough_permissions.json");
+    expect([error.kind, error.code, error.sent]).to.deep.equal(["unauthorized", "api_unauthorized", "no"]);
+    const hint =
+      "use a key whose level lets it create and accept (a read-only key cannot), with Master User access for concierge requests and managed users (ask developers@bitex.la), in BITEX_API_KEY";
+    const detail =
+      "Bitex refused the call: the key lacks the permission for it (401): Not enough permissions";
+    expect(words(error, false)).to.deep.equal([2, `the API refused the key: ${detail}`, hint]);
+    expect(words(error, true)).to.deep.equal([
+      3,
+      `the API refused the key mid-run: ${detail}`,
+      `${hint}; then run the same command again to resume; nothing will be paid twice`,
+    ]);
+  });
+});
