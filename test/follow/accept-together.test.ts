@@ -79,10 +79,11 @@ const past = () =>
   ]);
 
 /** Request 8's accept never gets a clear answer (a gateway timeout each time), and is not seen landed. */
-class UnclearServer extends Server {
-  private readonly refuseSeven = this.acceptQuote;
-  override acceptQuote = async (id: string): Promise<ConciergeRequest> => {
-    if (id === "7") return this.refuseSeven(id);
+function unclearServer(): Server {
+  const server = new Server();
+  const refuseSeven = server.acceptQuote;
+  server.acceptQuote = async (id: string): Promise<ConciergeRequest> => {
+    if (id === "7") return refuseSeven(id);
     throw new ApiError({
       kind: "timeout",
       code: "api_timeout",
@@ -91,6 +92,7 @@ class UnclearServer extends Server {
       status: 504,
     });
   };
+  return server;
 }
 
 async function acceptBoth(server: Server, path: string): Promise<unknown> {
@@ -138,7 +140,7 @@ describe("follow/accept: a batch's accepts sent together are all answered before
 
   it("a refused accept beside one left without a clear answer stops as unclear (it may have been accepted), never as refused", async () => {
     const path = join(await mkdtemp(join(tmpdir(), "bb-accept-together-")), "journal.jsonl");
-    const stopped = await acceptBoth(new UnclearServer(), path);
+    const stopped = await acceptBoth(unclearServer(), path);
     // Refused says nothing was accepted (exit 2); request 8's accept may have landed: run again to settle it.
     expect(stopped).to.be.instanceOf(BatchError);
     expect((stopped as BatchError).code).to.equal("unreachable");
