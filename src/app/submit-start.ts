@@ -70,18 +70,25 @@ export async function admitNewBatch(
   stateDir: string,
   say: (line: string) => void,
   signal: AbortSignal,
+  waitMs = ADMISSION_WAIT_MS,
 ): Promise<Lock> {
-  const deadline = Date.now() + ADMISSION_WAIT_MS;
+  const path = newBatchLockPath(stateDir);
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await acquireLock(newBatchLockPath(stateDir), say);
+      return await acquireLock(path, say);
     } catch (error) {
-      if (
-        !(error instanceof BatchError && error.code === "locked") ||
-        Date.now() > deadline ||
-        signal.aborted
-      )
-        throw error;
+      if (!(error instanceof BatchError && error.code === "locked")) throw error;
+      if (signal.aborted)
+        throw new BatchError("interrupted", "stopped by a signal before the batch began; nothing was sent", {
+          hint: "run the same command again",
+        });
+      if (Date.now() > deadline)
+        throw new BatchError(
+          "locked",
+          `another new batch of this state directory is still being checked and begun after ${waitMs / 1000} s of waiting (${path}: ${error.message}); nothing was sent`,
+          { hint: `run the same command again once it has begun; if no run is active, remove ${path}` },
+        );
     }
     await sleep(50);
   }
