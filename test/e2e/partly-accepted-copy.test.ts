@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
-import { faultProxy } from "../helpers/proxy.js";
+import { acceptOutage } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const lines = (result: CliResult) =>
@@ -34,12 +34,7 @@ describe("inbox: a partly accepted file corrected and dropped again under a new 
     const second = ["EMP-1006", "EMP-1012", "EMP-1018"].map(pick);
     await writeFile(join(inbox, "a.csv"), `${[header, ...first, ...second].join("\n")}\n`);
     await writeFile(join(inbox, "max-total.txt"), "ARS=1000000000\nUYU=1000000000\n");
-    let outage = true;
-    const proxy = await faultProxy(box.url, (call) =>
-      outage && call.method === "POST" && call.path.endsWith("/concierge_requests/2/accept_quote")
-        ? { kind: "down", status: 503 }
-        : { kind: "pass" },
-    );
+    const proxy = await acceptOutage(box.url, "2");
     const env = { ...apiEnv(box), BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "0" };
     const accepted = () =>
       runCli(
@@ -53,7 +48,7 @@ describe("inbox: a partly accepted file corrected and dropped again under a new 
       );
     try {
       expect((await accepted()).code).to.equal(3);
-      outage = false;
+      proxy.end();
       box.advance({ minutes: 11 }); // request 2's quote lapses
       const partly = await accepted();
       expect(partly.code, partly.stderr).to.equal(5);
