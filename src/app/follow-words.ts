@@ -166,6 +166,21 @@ export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
     view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
   );
 
+/**
+ * Requests whose accept Bitex refused in this run and that still read quoted, as if their
+ * quote had not lapsed (Bitex may apply the deadline after refusing): not accepted, and not
+ * cancelled yet, so their rows are not in the remaining file until Bitex cancels them.
+ */
+export const refusedStillQuoted = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) =>
+    view.request &&
+    follow.acceptRefused.has(view.request.id) &&
+    !stepDone("accept_quote", view.request.state) &&
+    view.request.state !== "cancelled"
+      ? [view.request]
+      : [],
+  );
+
 /** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
 export function acceptRefusedLine(follow: BatchFollow): string {
   const earlier = acceptedRequests(follow);
@@ -207,7 +222,10 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
   );
 }
 
-/** Some requests accepted (their money moves), others lost: said as such, never as "nothing accepted". */
+/**
+ * Some requests accepted (their money moves), others lost or refused: said as such, never as
+ * "nothing accepted". `refused`: see refusedStillQuoted.
+ */
 export function partlyAccepted(
   out: Console,
   csv: string,
@@ -215,30 +233,62 @@ export function partlyAccepted(
   follow: BatchFollow,
   accepted: readonly ConciergeRequest[],
   lost: readonly ConciergeRequest[],
+  refused: readonly ConciergeRequest[] = [],
 ): BatchError {
   const viewsOf = (requests: readonly ConciergeRequest[]) =>
     follow.views.filter((view) => view.request && requests.includes(view.request));
   const rowsOf = (requests: readonly ConciergeRequest[]) =>
     viewsOf(requests).reduce((sum, view) => sum + view.planned.rows.length, 0);
-  // Being paid: rows with an output Bitex did not reject (nor cancel), as the report shows them.
+  // Accepted for payment: rows with an output Bitex did not reject (nor cancel), as the report
+  // shows them. Not "being paid": an accepted request waits for its funds, and may still be
+  // cancelled (payment_not_received) if they never arrive.
   const outcomes = follow.rowOutcomes(new Date());
   const paying = (line: number) => {
     const outcome = outcomes.get(line);
     return outcome?.status === "created" && outcome.state !== "rejected" && outcome.state !== "cancelled";
   };
-  const beingPaid = viewsOf(accepted).reduce(
+  const forPayment = viewsOf(accepted).reduce(
     (sum, view) => sum + view.planned.rows.filter((row) => paying(row.line)).length,
     0,
   );
+  const ids = (requests: readonly ConciergeRequest[]) => requests.map((r) => r.id).join(", ");
   const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
+  const refusedWords = refused.map((r) => `${r.id} (it still reads ${r.state})`);
+  const notAccepted = [
+    ...(lost.length > 0
+      ? [`request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`]
+      : []),
+    ...(refused.length > 0
+      ? [
+          `Bitex refused to accept request(s) ${refusedWords.join(", ")}, ${rowsOf(refused)} row(s) not accepted`,
+        ]
+      : []),
+  ];
   out.warn(
-    `partly accepted: request(s) ${accepted.map((r) => r.id).join(", ")} accepted, ${beingPaid} row(s) being paid; request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+    `partly accepted: request(s) ${ids(accepted)} accepted, ${forPayment} row(s) accepted for payment; ${notAccepted.join("; ")}`,
   );
+  const notPaid = [
+    ...(lost.length > 0 ? [`${rowsOf(lost)} row(s) of cancelled request(s) ${ids(lost)} not paid`] : []),
+    ...(refused.length > 0
+      ? [`${rowsOf(refused)} row(s) of refused request(s) ${ids(refused)} not accepted`]
+      : []),
+  ];
+  const remaining = `${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else)`;
+  const hint = [
+    ...(lost.length > 0 ? [`the rows not paid are in ${remaining}`] : []),
+    // Their quote's deadline is Bitex's to apply: until it cancels them, their rows may not be paid again.
+    ...(refused.length > 0
+      ? [
+          `once Bitex shows request(s) ${ids(refused)} cancelled, ${bitexCommand("status", csv)} writes their rows to ${remaining}`,
+        ]
+      : []),
+    `${bitexCommand("status", csv, "--watch")} follows the rest`,
+  ];
   return new BatchError(
     "partial",
-    `batch ${batchId} is partly accepted: ${beingPaid} row(s) being paid, ${rowsOf(lost)} row(s) of cancelled request(s) ${lost.map((r) => r.id).join(", ")} not paid`,
+    `batch ${batchId} is partly accepted: ${forPayment} row(s) accepted for payment, ${notPaid.join(", ")}`,
     {
-      hint: `the rows not paid are in ${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else); ${bitexCommand("status", csv, "--watch")} follows the rest`,
+      hint: hint.join("; "),
     },
   );
 }

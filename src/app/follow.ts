@@ -40,6 +40,7 @@ import {
   lostRequests,
   nextLine,
   partlyAccepted,
+  refusedStillQuoted,
   requestLines,
   spendOf,
   stageLine,
@@ -198,8 +199,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (plan.steps.includes("accept") && stopped?.code === "refused") {
     const accepted = acceptedRequests(follow);
     const lost = lostRequests(follow);
-    if (accepted.length > 0 && lost.length > 0)
-      stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost);
+    const refused = refusedStillQuoted(follow);
+    if (accepted.length > 0 && lost.length + refused.length > 0)
+      stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost, refused);
   }
   if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".

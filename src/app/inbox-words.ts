@@ -31,8 +31,8 @@ export function errorText(file: SetAside): string {
   if (code === EXIT.partial) {
     return (
       `${error?.message ?? `the file finished with exit ${code}`}\n\n` +
-      "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
-      `What to do: ${rest ? `${rest}; ` : ""}bitex-batch status ${to}/${name} --watch follows the rows being paid` +
+      "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
+      `What to do: ${rest ? `${rest}; ` : ""}bitex-batch status ${to}/${name} --watch follows the rows accepted for payment` +
       `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
     );
   }

@@ -6,7 +6,7 @@
 import type { PayeeResolution } from "../batch/journal.js";
 import type { BitexClient } from "../bitex/client.js";
 import { BatchError } from "../errors.js";
-import type { CheckedRow, ValidRow } from "../model.js";
+import { type CheckedRow, paymentIdentity, paymentKey, type RowError, type ValidRow } from "../model.js";
 import { complianceWords } from "../report/compliance.js";
 import type { Loaded } from "./load.js";
 import type { Console } from "./session.js";
@@ -100,4 +100,36 @@ export async function reviewedPayees(
   if (lines.length > 0)
     out.summary([`payees not approved by Bitex's compliance review: ${waiting.size}`, ...lines]);
   return fresh;
+}
+
+/** A row that pays the same as an earlier one once resolved, and the row error that says so. */
+export interface ResolvedCopy {
+  row: ValidRow;
+  first: ValidRow;
+  error: RowError;
+}
+
+/**
+ * Validation compares a row by details by its payee and account, a row by ids by its ids: the
+ * same payment written once each way is only seen once resolved. Each later copy is a
+ * possible duplicate, as validation says of two rows by ids (distinct references say both
+ * are meant). `submit` refuses the file on the first; `validate --online` and `submit
+ * --dry-run` mark the rows, so that they show what submit would refuse.
+ */
+export function resolvedDuplicates(rows: Iterable<ValidRow>): ResolvedCopy[] {
+  const seen = new Map<string, ValidRow>();
+  const found: ResolvedCopy[] = [];
+  for (const row of rows) {
+    const key = paymentKey(paymentIdentity(row));
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, row);
+      continue;
+    }
+    const [a, b] = [first.reference.trim(), row.reference.trim()];
+    if (a !== "" && b !== "" && a !== b) continue;
+    const message = `the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}): delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)`;
+    found.push({ row, first, error: { line: row.line, column: "", code: "possible_duplicate", message } });
+  }
+  return found;
 }

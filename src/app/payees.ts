@@ -10,6 +10,7 @@ import type { User } from "../bitex/jsonapi.js";
 import type { CheckedRow, RowError, ValidRow } from "../model.js";
 import { type PayeeDirectory, type PayeePlan, resolvePayees } from "../plan/payees.js";
 import { maskId } from "../validate/payee/index.js";
+import { resolvedDuplicates } from "./payee-rows.js";
 import type { Console } from "./session.js";
 
 /** What `--json` says of the payees: counts, and each one that would be created, masked. */
@@ -110,6 +111,27 @@ function* withPlanned(checked: Iterable<CheckedRow>, plan: PayeePlan): Generator
 }
 
 /**
+ * Every problem resolution finds: its own errors, and (unless duplicates are allowed) each
+ * row that pays the same as another once resolved as planned, which `submit` would refuse.
+ * A row whose account is still to be created has no instruction to compare yet; it is
+ * compared by its details, as validation did.
+ */
+export function resolutionErrors(
+  checked: () => Iterable<CheckedRow>,
+  plan: PayeePlan,
+  allowDuplicates: boolean,
+): RowError[] {
+  if (allowDuplicates) return plan.errors;
+  const rows: ValidRow[] = [];
+  for (const item of withPlanned(withPayeeErrors(checked(), plan.errors), plan)) {
+    if (!item.ok) continue;
+    const toCreate = item.row.payee !== undefined && item.row.withdrawalInstructionId === "";
+    rows.push(toCreate ? { ...item.row, recipientUserId: "" } : item.row);
+  }
+  return [...plan.errors, ...resolvedDuplicates(rows).map((copy) => copy.error)];
+}
+
+/**
  * `submit --dry-run` of a file with rows by details: resolves them (read-only, a connection
  * of its own) and prints the plan; the rows come back with resolution's errors.
  */
@@ -120,6 +142,7 @@ export async function dryRunPayees(
     close(): Promise<void>;
   }>,
   out: Console,
+  allowDuplicates: boolean,
 ): Promise<{ rows: Iterable<CheckedRow>; payees?: PayeesJson }> {
   const byDetails = validRowsWithPayee(checked());
   if (byDetails.length === 0) return { rows: checked() };
@@ -131,7 +154,8 @@ export async function dryRunPayees(
     await connection.close();
   }
   printPayeePlan(out, plan);
-  return { rows: withPlanned(withPayeeErrors(checked(), plan.errors), plan), payees: payeesJson(plan) };
+  const errors = resolutionErrors(checked, plan, allowDuplicates);
+  return { rows: withPlanned(withPayeeErrors(checked(), errors), plan), payees: payeesJson(plan) };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

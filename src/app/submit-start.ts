@@ -6,10 +6,10 @@ import { acquireLock, type Lock } from "../batch/lock.js";
 import { inputCopyPathBeside, newBatchLockPath } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import { paymentIdentity, paymentKey, type ValidRow } from "../model.js";
+import type { ValidRow } from "../model.js";
 import { createPayees, type PayeeApi } from "./create-payees.js";
 import type { Loaded } from "./load.js";
-import { withResolution } from "./payee-rows.js";
+import { resolvedDuplicates, withResolution } from "./payee-rows.js";
 import { stopFor } from "./stop.js";
 
 /**
@@ -126,28 +126,16 @@ export async function payeesAtStart(input: {
   return { loaded, valid };
 }
 
-/**
- * Validation compares a row by details by its payee and account, a row by ids by its ids: the
- * same payment written once each way is only seen once resolved. Refused as validation
- * refuses a possible duplicate (distinct references say both are meant), before any payment.
- */
+/** The first payment written twice once resolved refuses the file, before any payment. */
 function refuseResolvedDuplicates(file: string, rows: readonly ValidRow[]): void {
-  const seen = new Map<string, ValidRow>();
-  for (const row of rows) {
-    const key = paymentKey(paymentIdentity(row));
-    const first = seen.get(key);
-    if (!first) {
-      seen.set(key, row);
-      continue;
-    }
-    const [a, b] = [first.reference.trim(), row.reference.trim()];
-    if (a !== "" && b !== "" && a !== b) continue;
-    throw new BatchError(
-      "input",
-      `${file}:${row.line}: the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}); nothing was paid`,
-      {
-        hint: "delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
-      },
-    );
-  }
+  const copy = resolvedDuplicates(rows)[0];
+  if (!copy) return;
+  const { row, first } = copy;
+  throw new BatchError(
+    "input",
+    `${file}:${row.line}: the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}); nothing was paid`,
+    {
+      hint: "delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
+    },
+  );
 }

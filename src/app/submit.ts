@@ -189,6 +189,7 @@ async function submitWatched(
         return connection;
       },
       out,
+      args.allowDuplicates,
     ).catch((error) => {
       throw error instanceof BatchError ? error : readOnlyFailure(error);
     });

@@ -10,7 +10,14 @@ import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
 import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
-import { payeesJson, printPayeePlan, resolveOnline, validRowsWithPayee, withPayeeErrors } from "./payees.js";
+import {
+  payeesJson,
+  printPayeePlan,
+  resolutionErrors,
+  resolveOnline,
+  validRowsWithPayee,
+  withPayeeErrors,
+} from "./payees.js";
 import { Problems } from "./problems.js";
 import { type Console, type Outcome, outcomeOf } from "./session.js";
 
@@ -53,7 +60,8 @@ async function validateWith(args: ValidateArgs & { report: string }, out: Consol
       const byDetails = validRowsWithPayee(outcome.rows);
       if (byDetails.length > 0) {
         payees = await resolveOnline(connection.client, byDetails, outcome.users);
-        checked = withPayeeErrors(outcome.rows, payees.errors);
+        const errors = resolutionErrors(() => outcome.rows, payees, args.allowDuplicates);
+        checked = withPayeeErrors(outcome.rows, errors);
       }
     } catch (error) {
       throw readOnlyFailure(error);

@@ -54,13 +54,17 @@ export interface GuardResult {
 export const senderCurrency = (request: ConciergeRequest) =>
   isPort(request.port_code) ? portCurrency(request.port_code).toUpperCase() : request.port_code.toUpperCase();
 
-/** What the batch's quotes spend per sender currency (requests with no total yet are left out). */
+/**
+ * What the batch's quotes spend per sender currency. Left out: requests with no total yet, and
+ * cancelled ones, which keep their quote's total but are charged nothing (a lapsed quote, or
+ * funds that never came).
+ */
 export function spendByCurrency(
   requests: readonly ConciergeRequest[],
 ): Map<string, { requests: number; total: Decimal }> {
   const sums = new Map<string, { requests: number; total: Decimal }>();
   for (const request of requests) {
-    if (request.total_to_spend === null) continue;
+    if (request.total_to_spend === null || request.state === "cancelled") continue;
     const currency = senderCurrency(request);
     const sum = sums.get(currency) ?? { requests: 0, total: { units: 0n, scale: minorUnits(currency) } };
     sums.set(currency, {

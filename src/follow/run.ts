@@ -336,6 +336,9 @@ export class BatchFollow {
   /** Spend per currency found above --max-total after the accepts (empty when within). */
   acceptedAbove: GuardResult["spend"] = [];
 
+  /** Requests whose accept Bitex refused in this run (each read again after the refusal). */
+  readonly acceptRefused = new Set<string>();
+
   /**
    * Each request read again (one GET each), its view updated; says which totals moved. Not
    * read again: a request whose quote's read was the last read of `quote` in this run,
@@ -479,7 +482,10 @@ export class BatchFollow {
   ): Promise<ConciergeRequest> {
     const view = this.views.find((v) => v.request?.id === request.id);
     if (view) this.readAt.delete(view.planned.key);
-    return runStep(this.stepContext(), action, request);
+    return runStep(this.stepContext(), action, request).catch((error: unknown) => {
+      if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
+      throw error;
+    });
   }
 
   private async pause(ms: number): Promise<void> {

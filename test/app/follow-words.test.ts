@@ -101,7 +101,7 @@ describe("app/follow-words", () => {
     );
   });
 
-  it("partly accepted: the rows being paid are those of the accepted requests Bitex did not reject or refuse", () => {
+  it("partly accepted: the rows accepted for payment are those of the accepted requests Bitex did not reject or refuse", () => {
     // Request 5 accepted: line 2 on its way, line 3's payee rejected, line 4 refused at create
     // (--allow-partial). Request 6 lapsed with lines 5 and 6.
     const rows = [row(2), row(3), row(4)];
@@ -143,10 +143,10 @@ describe("app/follow-words", () => {
     const out = { warn: (line: string) => warned.push(line) } as unknown as Console;
     const error = partlyAccepted(out, "p.csv", "b1", follow, [accepted], [lost]);
     expect(warned).to.deep.equal([
-      "partly accepted: request(s) 5 accepted, 1 row(s) being paid; request(s) 6 (quote_not_accepted) can no longer be accepted, 2 row(s) not paid",
+      "partly accepted: request(s) 5 accepted, 1 row(s) accepted for payment; request(s) 6 (quote_not_accepted) can no longer be accepted, 2 row(s) not paid",
     ]);
     expect(error.message).to.equal(
-      "batch b1 is partly accepted: 1 row(s) being paid, 2 row(s) of cancelled request(s) 6 not paid",
+      "batch b1 is partly accepted: 1 row(s) accepted for payment, 2 row(s) of cancelled request(s) 6 not paid",
     );
   });
 

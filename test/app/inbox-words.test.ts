@@ -10,7 +10,7 @@ describe("inbox error.txt", () => {
         code: 5,
         error: {
           message:
-            "batch abc is partly accepted: 6 row(s) being paid, 3 row(s) of cancelled request(s) 2 not paid",
+            "batch abc is partly accepted: 6 row(s) accepted for payment, 3 row(s) of cancelled request(s) 2 not paid",
           hint: "the rows not paid are in /srv/in/payroll.remaining.csv: …",
         },
         byStatus: {},
@@ -18,11 +18,11 @@ describe("inbox error.txt", () => {
         remaining: "payroll.remaining.csv",
       }),
     ).to.equal(
-      "batch abc is partly accepted: 6 row(s) being paid, 3 row(s) of cancelled request(s) 2 not paid\n\n" +
-        "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+      "batch abc is partly accepted: 6 row(s) accepted for payment, 3 row(s) of cancelled request(s) 2 not paid\n\n" +
+        "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
         "What to do: the rows not paid are in payroll.remaining.csv beside this file (exactly those rows, as in the file): " +
         "fix them there if needed and drop it in the folder under a new name (like payroll-rest.csv), which pays them and nobody else; " +
-        "bitex-batch status failed/payroll.csv --watch follows the rows being paid.\n",
+        "bitex-batch status failed/payroll.csv --watch follows the rows accepted for payment.\n",
     );
   });
 
@@ -38,8 +38,8 @@ describe("inbox error.txt", () => {
       }),
     ).to.equal(
       "ACCEPTED ABOVE --max-total (read after accepting): ARS: …\n\n" +
-        "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
-        "What to do: bitex-batch status failed/abc/ars.csv --watch follows the rows being paid; accepting cannot be undone: check the requests at Bitex now.\n",
+        "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
+        "What to do: bitex-batch status failed/abc/ars.csv --watch follows the rows accepted for payment; accepting cannot be undone: check the requests at Bitex now.\n",
     );
   });
 

@@ -499,7 +499,7 @@ describe("inbox: a drop folder paid once", function () {
       const [file, summary] = lines(partly);
       expect(file).to.include({ file: "a.csv", outcome: "failed", exit_code: 5, moved_to: "failed" });
       expect(file?.reason).to.match(
-        /^batch \w{16} is partly accepted: 3 row\(s\) being paid, 2 row\(s\) of cancelled request\(s\) 2 not paid$/,
+        /^batch \w{16} is partly accepted: 3 row\(s\) accepted for payment, 2 row\(s\) of cancelled request\(s\) 2 not paid$/,
       );
       expect(summary).to.include({ command: "inbox", files: 1, done: 0, failed: 1, left: 0, exit_code: 5 });
       expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed", "max-total.txt"]);
@@ -516,10 +516,10 @@ describe("inbox: a drop folder paid once", function () {
       );
       expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
         `${file?.reason}\n\n` +
-          "Money moved, but not as asked: rows of this file were accepted and are being paid; never drop this file in the folder again.\n\n" +
+          "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
           "What to do: the rows not paid are in a.remaining.csv beside this file (exactly those rows, as in the file): " +
           "fix them there if needed and drop it in the folder under a new name (like a-rest.csv), which pays them and nobody else; " +
-          "bitex-batch status failed/a.csv --watch follows the rows being paid.\n",
+          "bitex-batch status failed/a.csv --watch follows the rows accepted for payment.\n",
       );
       expect(perRequest()).to.deep.equal({
         "1": { request_quote: 1, accept_quote: 1 },

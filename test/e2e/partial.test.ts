@@ -96,7 +96,7 @@ describe("a batch that only partly goes through", function () {
       const partly = await step(["accept", "payroll.csv", ...totals]);
       expect(partly.code, partly.stderr).to.equal(5);
       expect(partly.stderr).to.include(
-        "partly accepted: request(s) 1 accepted, 6 row(s) being paid; request(s) 2 (quote_not_accepted) can no longer be accepted, 3 row(s) not paid",
+        "partly accepted: request(s) 1 accepted, 6 row(s) accepted for payment; request(s) 2 (quote_not_accepted) can no longer be accepted, 3 row(s) not paid",
       );
       expect(partly.stderr).to.not.match(/nothing accepted/);
       expect(partly.stderr).to.include(

@@ -174,6 +174,28 @@ describe("submit pays rows by payee details, creating each payee and account onc
     const byDetails =
       ",112,ar_ars,,cl_clp,1329000,,ana.300@example.com,Ana Pérez,12053214-6,bco_chile,checking,10000000";
     await writeFile(join(dir, "p.csv"), `${header}\n${byIds}\n${byDetails}\n`);
+    // The read-only runs show what submit refuses: the copy is invalid in their reports.
+    const copy = [
+      "2:valid:",
+      "3:invalid:possible_duplicate: the same payment as line 2 once its payee is resolved (user 300, instruction 2100): delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
+    ];
+    const rowsOf = async (file: string) =>
+      (await readReport(join(dir, file))).map(
+        (row) => `${row.line}:${row.status}:${row.error_code}${row.error ? `: ${row.error}` : ""}`,
+      );
+    const online = await runCli(["validate", "p.csv", "--online"], { cwd: dir, env: apiEnv(box) });
+    expect(online.code, online.stderr).to.equal(1);
+    expect(await rowsOf("p.validation.csv")).to.deep.equal(copy);
+    const dry = await runCli(["submit", "p.csv", "--dry-run"], { cwd: dir, env: apiEnv(box) });
+    expect(dry.code, dry.stderr).to.equal(1);
+    expect(await rowsOf("p.report.csv")).to.deep.equal(copy);
+    const allowed = await runCli(["submit", "p.csv", "--dry-run", "--allow-duplicates"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(allowed.code, allowed.stderr).to.equal(0);
+    expect(await rowsOf("p.report.csv")).to.deep.equal(["2:valid:", "3:valid:"]);
+    expect(box.state().users).to.have.length(SEEDED_USERS);
     const result = await runCli(["submit", "p.csv", ...FAST], { cwd: dir, env: apiEnv(box) });
     expect(box.state().outputs).to.have.length(0);
     expect(result.code, result.stderr).to.equal(2);

@@ -58,6 +58,19 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     ]);
   });
 
+  it("a cancelled request's quote spends nothing: its total is not in the spend the guard prints", () => {
+    const cancelled = request({
+      id: "2",
+      port_code: "ar_ars",
+      state: "cancelled",
+      cancellation_reason: "quote_not_accepted",
+      total_to_spend: "900",
+    });
+    const result = checkGuard([quoted("1", "ar_ars", "10"), cancelled], parseMaxTotals(["ARS=100"]), NOW);
+    expect(result.spend).to.deep.equal([{ currency: "ARS", requests: 1, total: "10.00", max: "100.00" }]);
+    expect(result.problems).to.deep.equal(["request 2 is cancelled (quote_not_accepted), not quoted"]);
+  });
+
   it("counts requests an earlier run accepted without checking them again", () => {
     const accepted = request({ id: "4", port_code: "ar_ars", state: "quote_accepted", total_to_spend: "5" });
     const result = checkGuard([quoted("1", "ar_ars", "10"), accepted], parseMaxTotals(["ARS=14.99"]), NOW);

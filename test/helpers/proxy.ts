@@ -20,7 +20,9 @@ export type ProxyAction =
   /** An outage: answer `status` with a proxy's page, and never forward the request. */
   | { kind: "down"; status: number }
   /** Forward the request and hand the client `rewrite(body)` instead of the server's JSON body. */
-  | { kind: "rewrite"; rewrite: (body: string) => string };
+  | { kind: "rewrite"; rewrite: (body: string) => string }
+  /** Answer `status` with a JSON:API body as the API itself would, and never forward the request. */
+  | { kind: "json"; status: number; body: unknown };
 
 export interface CallInfo {
   method: string;
@@ -118,6 +120,11 @@ export async function faultProxy(
       }
       if (action.kind === "down") {
         proxyPage(res, action.status);
+        return;
+      }
+      if (action.kind === "json") {
+        res.writeHead(action.status, { "content-type": "application/vnd.api+json" });
+        res.end(JSON.stringify(action.body));
         return;
       }
       if (action.kind === "rewrite") {
