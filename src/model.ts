@@ -119,14 +119,18 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
   };
 }
 
+/** A Bitex id (digits) as the number it names: "0300" and "300" are compared as one id. */
+const idNumber = (id: string) => id.replace(/^0+(?=\d)/, "");
+
 /**
  * The identity as one exact text ("112|ar_ars|300|cl_clp|a:1329000|2100"): the figure in its
- * shortest form, so "1000.00" and "1000" are the same payment.
+ * shortest form, so "1000.00" and "1000" are the same payment, and each id without leading
+ * zeros, so "0300" and "300" are the same user.
  */
 export function paymentKey(identity: PaymentIdentity): string {
   const money = `${identity.money.column === "amount" ? "a" : "b"}:${shortestDecimal(identity.money.value)}`;
   const payee = identity.payee === undefined ? "" : `|${identity.payee}`;
-  return `${identity.payerUserId}|${identity.senderPort}|${identity.recipientUserId}|${identity.port}|${money}|${identity.withdrawalInstructionId}${payee}`;
+  return `${idNumber(identity.payerUserId)}|${identity.senderPort}|${idNumber(identity.recipientUserId)}|${identity.port}|${money}|${idNumber(identity.withdrawalInstructionId)}${payee}`;
 }
 
 /** What validation says of one input record, in input order. */

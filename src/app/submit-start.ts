@@ -1,7 +1,9 @@
 /** Where a submit starts: what its journal already holds, and the undoing of a run refused at the door. */
 import { rm, truncate } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { foldJournal, readJournalState } from "../batch/journal.js";
-import { inputCopyPathBeside } from "../batch/paths.js";
+import { acquireLock, type Lock } from "../batch/lock.js";
+import { inputCopyPathBeside, newBatchLockPath } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
@@ -53,6 +55,43 @@ export async function startingPoint(
   let created = 0;
   for (const row of past.rows.values()) if (row.status === "created") created++;
   return { created, begunAt: past.begin.at };
+}
+
+/** How long a new batch waits for another new batch of the state directory to journal its begin. */
+const ADMISSION_WAIT_MS = 60_000;
+
+/**
+ * The new-batch lock (paths.ts newBatchLockPath), held from the check of earlier batches until
+ * the batch's begin is journaled: a copy of the payroll started at the same moment under
+ * another name waits, then finds this batch begun and is refused as the same payments. Each
+ * holder keeps it for a moment (a check and one journal line), so it is waited for, not refused.
+ */
+export async function admitNewBatch(
+  stateDir: string,
+  say: (line: string) => void,
+  signal: AbortSignal,
+  waitMs = ADMISSION_WAIT_MS,
+): Promise<Lock> {
+  const path = newBatchLockPath(stateDir);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await acquireLock(path, say);
+    } catch (error) {
+      if (!(error instanceof BatchError && error.code === "locked")) throw error;
+      if (signal.aborted)
+        throw new BatchError("interrupted", "stopped by a signal before the batch began; nothing was sent", {
+          hint: "run the same command again",
+        });
+      if (Date.now() > deadline)
+        throw new BatchError(
+          "locked",
+          `another new batch of this state directory is still being checked and begun after ${waitMs / 1000} s of waiting (${path}: ${error.message}); nothing was sent`,
+          { hint: `run the same command again once it has begun; if no run is active, remove ${path}` },
+        );
+    }
+    await sleep(50);
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ import { writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
-import { payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
+import { admitNewBatch, payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
@@ -104,6 +104,8 @@ export function prepareSubmit(args: SubmitArgs, env: NodeJS.ProcessEnv): SubmitP
 /** What a run holds that a signal's handler must reach: the lock, the connection, a temporary state. */
 interface Held {
   lock?: Lock;
+  /** The new-batch lock, while a new batch checks earlier ones and journals its begin. */
+  admission?: Lock;
   connection?: Awaited<ReturnType<typeof connect>>;
   dropState?: () => void;
 }
@@ -128,6 +130,7 @@ async function submitArmed(args: SubmitArgs, prepared: SubmitPlan, session: Sess
     drainTimeout: () => held.connection?.client.gate.abort(),
     exitNow: () => {
       held.lock?.releaseSync();
+      held.admission?.releaseSync();
       held.dropState?.();
     },
   });
@@ -274,6 +277,13 @@ async function submitWatched(
       allowDuplicates: args.allowDuplicates,
     }));
     const batchPlan = plan(loaded.batchId, valid);
+    // A new batch is checked against the others and begun while no other new batch is.
+    if (!args.sandbox && !(await startingPoint(journalPath)))
+      held.admission = await admitNewBatch(stateDir, (line) => out.warn(line), signal);
+    const admitted = async () => {
+      await held.admission?.release();
+      held.admission = undefined;
+    };
     // An explicit batch id is the operator's decision; otherwise an edited file, the same
     // payments under another name, or a near copy is refused while an earlier batch of the
     // same API may have paid them. The embedded emulator's batches die with their state dir.
@@ -338,9 +348,11 @@ async function submitWatched(
         onRowDone: () => progress.tick(),
         checkpoint: session.checkpoint,
         settle: prepared.settle,
+        begun: admitted,
       });
     } finally {
       progress.stop();
+      await admitted();
     }
     const { outcomes, stopped, resumed } = result;
     // Refused at the door: the key, nothing listening, no Bitex API there (a signal is not that).
@@ -420,6 +432,7 @@ async function submitWatched(
     const batch = { loaded, plan: batchPlan, journalPath, past };
     return await followThrough({ command: "submit", args, batch, out, connection, session }, follow);
   } finally {
+    await held.admission?.release();
     await held.connection?.close();
     await lock.release();
     dropSandboxState();

@@ -50,8 +50,16 @@ export function paymentsDigest(plan: Plan): string {
   return `${rows}:${sum.toString(16).padStart(32, "0")}`;
 }
 
-/** Every other batch (`exceptBatchId`: a directory name) of the state directory that created, or may have created, at least one output. */
-export async function earlierBatches(stateDir: string, exceptBatchId: string): Promise<EarlierBatch[]> {
+/**
+ * Every other batch (`exceptBatchId`: a directory name) of the state directory that created, or
+ * may have created, at least one output; with `unsent`, also those begun that have sent none yet
+ * (a run may be about to send them).
+ */
+export async function earlierBatches(
+  stateDir: string,
+  exceptBatchId: string,
+  unsent = false,
+): Promise<EarlierBatch[]> {
   const names = await readdir(stateDir).catch(() => [] as string[]);
   const found: EarlierBatch[] = [];
   for (const dir of names) {
@@ -60,7 +68,7 @@ export async function earlierBatches(stateDir: string, exceptBatchId: string): P
     const state = await readJournalState(journalPathFor(stateDir, dir)).catch(() => foldJournal([]));
     if (!state.begin) continue;
     const counts = batchCounts(state);
-    if (counts.created + counts.maybeSent === 0) continue;
+    if (counts.created + counts.maybeSent === 0 && !unsent) continue;
     found.push({
       batchId: state.begin.batch_id ?? dir,
       dir,
@@ -115,7 +123,10 @@ export function batchWords(
       ? [`may have created ${batch.maybeSent} row(s) (creates left without an answer)`]
       : []),
   ];
-  return parts.join(", ");
+  // Begun, nothing sent yet: its run may be sending the rows now, or will when it is resumed.
+  return parts.length > 0
+    ? parts.join(", ")
+    : "has created none of them yet (a run of it may be creating them now, or will when it is run again)";
 }
 
 /**
@@ -143,9 +154,10 @@ export async function refuseNewBatchOfOldPayments(
   if (await stat(journalPathFor(stateDir, loaded.dir)).catch(() => null)) return;
   // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
   const passOver = loaded.monthInName ? ofAnotherMonth(loaded.file) : () => false;
-  const earlier = (await earlierBatches(stateDir, loaded.dir)).filter(
+  const begun = (await earlierBatches(stateDir, loaded.dir, true)).filter(
     (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl) && !passOver(batch.file),
   );
+  const earlier = begun.filter((batch) => batch.created + batch.maybeSent > 0);
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
   if (last) {
     throw new BatchError(
@@ -157,7 +169,9 @@ export async function refuseNewBatchOfOldPayments(
     );
   }
   const payments = paymentsDigest(batchPlan);
-  const copy = earlier.find((batch) => batch.payments === payments);
+  // A batch begun that has sent nothing yet counts too: two copies started together would
+  // otherwise each be a new batch (the new-batch lock makes the first one's begin seen).
+  const copy = begun.find((batch) => batch.payments === payments);
   if (copy) {
     throw new BatchError(
       "input",

@@ -11,7 +11,10 @@
  * wide (half the file, 35 days: a monthly payroll run a few days late is still inside), and
  * a run that means to pay again names itself with --batch-id (the README's cron line does).
  * Rows an earlier batch released (its remaining file: refused, cancelled, never paid) are
- * not counted: submitting the remaining file is how they get paid.
+ * not counted: submitting the remaining file is how they get paid. Nor are they counted among
+ * the new file's rows: the share is of the rows that batch did not release, so its file,
+ * corrected and sent again under a new name after it was partly accepted, is refused
+ * however few of its rows were accepted.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -118,10 +121,14 @@ export async function findNearCopy(
     const theirs = new Map<string, number>();
     const accepted = new Map<string, number>();
     const maybeAccepted = new Map<string, number>();
+    const freed = new Map<string, number>();
     for (const [line, record] of state.rows) {
-      if (record.status === "failed" || released.has(line)) continue;
       const payment = payments.get(line);
       if (!payment) continue;
+      if (record.status === "failed" || released.has(line)) {
+        freed.set(payment, (freed.get(payment) ?? 0) + 1);
+        continue;
+      }
       theirs.set(payment, (theirs.get(payment) ?? 0) + 1);
       const step = state.steps.get(record.requestId)?.accept_quote;
       if (step === "done") accepted.set(payment, (accepted.get(payment) ?? 0) + 1);
@@ -130,12 +137,16 @@ export async function findNearCopy(
     let same = 0;
     let sameAccepted = 0;
     let sameMaybe = 0;
+    // Rows it released, sent again: how they get paid, so they do not dilute the share.
+    let resent = 0;
     for (const [payment, count] of mine) {
-      same += Math.min(count, theirs.get(payment) ?? 0);
+      const paid = Math.min(count, theirs.get(payment) ?? 0);
+      same += paid;
       sameAccepted += Math.min(count, accepted.get(payment) ?? 0);
       sameMaybe += Math.min(count, maybeAccepted.get(payment) ?? 0);
+      resent += Math.min(count - paid, freed.get(payment) ?? 0);
     }
-    if (same > 0 && same >= rows * NEAR_COPY_SHARE && (!best || same > best.same)) {
+    if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
       best = {
         batchId,
         file: begin.file,

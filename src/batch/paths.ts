@@ -27,6 +27,13 @@ export const journalPathFor = (stateDir: string, batchId: string) =>
 export const lockPathFor = (stateDir: string, batchId: string) =>
   join(batchDirFor(stateDir, batchId), "lock");
 
+/**
+ * The lock a new batch holds from its check of earlier batches until its begin is journaled,
+ * so that two new batches of one state directory never both pass the check unseen by the other.
+ * A file beside the batches' directories, there only while held.
+ */
+export const newBatchLockPath = (stateDir: string) => join(stateDir, ".new-batch.lock");
+
 /** The input file as the batch was submitted (input-copy.ts), beside its journal. */
 export const inputCopyPath = (stateDir: string, batchId: string) =>
   join(batchDirFor(stateDir, batchId), "input.csv");

@@ -498,15 +498,16 @@ export class BatchFollow {
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
 /**
- * Every step's answer, once each step sent has settled; then the first failure, if any. A
- * refusal of one request must not stop the run while the others' calls are still on the
- * wire: it would close the journal before their outcome and say "refused" of requests
- * being accepted as it speaks.
+ * Every step's answer, once each step sent has settled; then a failure, if any. A refusal of
+ * one request must not stop the run while the others' calls are still on the wire: it would
+ * close the journal before their outcome and say "refused" of requests being accepted as it
+ * speaks. For the same reason a step that may have happened (no clear answer, an outage)
+ * is raised before a refusal: "refused" says nothing moved, and that one may have.
  */
 async function everyStep(steps: readonly Promise<ConciergeRequest>[]): Promise<ConciergeRequest[]> {
   const settled = await Promise.allSettled(steps);
-  const failed = settled.find((result) => result.status === "rejected");
-  if (failed) throw failed.reason;
+  const failures = settled.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
+  if (failures.length > 0) throw failures.find((reason) => !(reason instanceof StepRefused)) ?? failures[0];
   return settled.map((result) => (result as PromiseFulfilledResult<ConciergeRequest>).value);
 }
 

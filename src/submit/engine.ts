@@ -87,6 +87,8 @@ export interface SubmitOptions {
   settle?: Partial<SettlePolicy>;
   /** Called at fixed points of the run; the crash tests kill the process there. */
   checkpoint?: (point: "requests-ready" | "outputs-done") => void;
+  /** Called once the batch's begin is in the journal (at once for a batch begun before), before any create. */
+  begun?: () => Promise<void>;
   /**
    * Creates into one request between two counts of its outputs (default 256, and never fewer
    * than a sixteenth of the outputs the run knows there; see watchPace).
@@ -710,6 +712,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
           throw beforeSending(error);
         });
     }
+    await options.begun?.();
     await run.run();
     options.checkpoint?.("outputs-done");
     const stopped = run.stopReason;

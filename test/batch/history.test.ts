@@ -1,6 +1,15 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
-import { batchCounts, batchWords, paymentsDigest } from "../../src/batch/history.js";
+import {
+  batchCounts,
+  batchWords,
+  paymentsDigest,
+  refuseNewBatchOfOldPayments,
+} from "../../src/batch/history.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
+import { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 
@@ -47,6 +56,45 @@ describe("batchWords", () => {
     );
     expect(batchWords({ created: 0, accepted: 0, maybeSent: 3 })).to.equal(
       "may have created 3 row(s) (creates left without an answer)",
+    );
+    expect(batchWords({ created: 0, accepted: 0, maybeSent: 0 })).to.equal(
+      "has created none of them yet (a run of it may be creating them now, or will when it is run again)",
+    );
+  });
+});
+
+describe("refuseNewBatchOfOldPayments", () => {
+  it("the same payments as a batch begun that has sent nothing yet (its run may be sending them now) are refused", async () => {
+    const api = "https://bitex.la/api";
+    const rows = [row(2, "1", "100"), row(3, "2", "200")];
+    const state = await mkdtemp(join(tmpdir(), "bb-history-"));
+    await mkdir(join(state, "a"));
+    const begin = {
+      t: "begin",
+      v: 1,
+      batch_id: "a",
+      fingerprint: "f",
+      payments: paymentsDigest(plan("a", rows)),
+      api,
+      file: "/in/a.csv",
+      rows: 2,
+      at: "2026-12-01T06:00:00.000Z",
+    };
+    await writeFile(join(state, "a", "journal.jsonl"), `${JSON.stringify(begin)}\n`);
+    const refused = await refuseNewBatchOfOldPayments(state, {
+      batchId: "b",
+      dir: "b",
+      file: "/in/b.csv",
+      plan: plan("b", rows),
+      apiUrl: api,
+      remainingFile: "/in/b.remaining.csv",
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(BatchError);
+    expect((refused as BatchError).message).to.equal(
+      "/in/b.csv holds the same payments as batch a (file /in/a.csv, begun 2026-12-01T06:00:00.000Z), which has created none of them yet (a run of it may be creating them now, or will when it is run again); sending it as a new batch would pay them again",
     );
   });
 });

@@ -114,6 +114,25 @@ describe("findNearCopy", () => {
     expect(await findNearCopy(state, plan("new", earlierRows.slice(0, 3)), API, now)).to.equal(null);
   });
 
+  it("rows it released are not counted among the new file's rows either: its file sent again after one row was accepted is refused", async () => {
+    // Row 2 was accepted (its request); rows 3-5 were released to the remaining file.
+    const state = await stateWith(recent, API, "payroll.csv", true);
+    await recordReleased(join(state, "old", "journal.jsonl"), [3, 4, 5]);
+    const corrected = plan("new", [...earlierRows.slice(0, 3), row(5, "4", "401")]);
+    expect(await findNearCopy(state, corrected, API, now)).to.deep.equal({
+      batchId: "old",
+      file: "payroll.csv",
+      begunAt: recent,
+      same: 1,
+      accepted: 1,
+      maybeAccepted: 0,
+      rows: 4,
+    });
+    // Its remaining file, alone or with new payments, is not a copy of anything it paid.
+    const rest = plan("new", [...earlierRows.slice(1), row(6, "9", "900")]);
+    expect(await findNearCopy(state, rest, API, now)).to.equal(null);
+  });
+
   it("names that carry their month (the inbox's --month-in-name): another month's batch is passed over, the same month's and a nameless one's are not", async () => {
     expect(
       [

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, ROOT, runCli, tempDir } from "../helpers/cli.js";
-import { faultProxy } from "../helpers/proxy.js";
+import { acceptOutage } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -477,13 +477,8 @@ describe("inbox: a drop folder paid once", function () {
     const text = `${[header, ...first, ...second].join("\n")}\n`;
     await writeFile(join(inbox, "a.csv"), text);
     await writeFile(join(inbox, "max-total.txt"), "ARS=1000000000\nUYU=1000000000\n");
-    // Every call goes through a gateway; while `outage`, request 2's accept never reaches Bitex.
-    let outage = true;
-    const proxy = await faultProxy(box.url, (call) =>
-      outage && call.method === "POST" && call.path.endsWith("/concierge_requests/2/accept_quote")
-        ? { kind: "down", status: 503 }
-        : { kind: "pass" },
-    );
+    // Every call goes through a gateway; until the outage ends, request 2's accept never reaches Bitex.
+    const proxy = await acceptOutage(box.url, "2");
     env = { ...env, BITEX_API_URL: proxy.url };
     const accepted = () => inboxRun("--until", "accepted", "--wait", "30");
     const perRequest = () => box.state().stats.per_request;
@@ -496,7 +491,7 @@ describe("inbox: a drop folder paid once", function () {
         "1:quote_accepted",
         "2:quoted",
       ]);
-      outage = false;
+      proxy.end();
       box.advance({ minutes: 11 }); // past accept_quote_before: request 2 lapses
 
       const partly = await accepted();

@@ -13,6 +13,7 @@ import { JournalWriter, parseJournal } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
+import { BatchError } from "../../src/errors.js";
 import { BatchFollow } from "../../src/follow/run.js";
 import { StepRefused } from "../../src/follow/steps.js";
 import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
@@ -77,33 +78,57 @@ const past = () =>
     { t: "created", line: 3, request_id: "8", output_id: "81", state: "accepting", via: "response", at: AT },
   ]);
 
-describe("follow/accept: a batch's accepts sent together are all answered before the run stops", () => {
-  it("a refused accept stops the run only once the other accepts sent have their answer, journaled", async () => {
-    const server = new Server();
-    const path = join(await mkdtemp(join(tmpdir(), "bb-accept-together-")), "journal.jsonl");
-    const journal = await JournalWriter.open(path);
-    const follow = new BatchFollow({
-      api: server,
-      plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
-      past: past(),
-      journal,
-      signal: new AbortController().signal,
-      settleMs: 1,
-      allowPartial: false,
-      say: () => {},
-      tellTime: (iso) => iso,
+/** Request 8's accept never gets a clear answer (a gateway timeout each time), and is not seen landed. */
+function unclearServer(): Server {
+  const server = new Server();
+  const refuseSeven = server.acceptQuote;
+  server.acceptQuote = async (id: string): Promise<ConciergeRequest> => {
+    if (id === "7") return refuseSeven(id);
+    throw new ApiError({
+      kind: "timeout",
+      code: "api_timeout",
+      detail: "gateway timeout",
+      sent: "maybe",
+      status: 504,
     });
-    const stopped = await follow
+  };
+  return server;
+}
+
+async function acceptBoth(server: Server, path: string): Promise<unknown> {
+  const journal = await JournalWriter.open(path);
+  const follow = new BatchFollow({
+    api: server,
+    plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
+    past: past(),
+    journal,
+    signal: new AbortController().signal,
+    settleMs: 1,
+    allowPartial: false,
+    say: () => {},
+    tellTime: (iso) => iso,
+  });
+  try {
+    return await follow
       .accept([{ currency: "ARS", amount: decimal("5000") }], () => NOW)
       .then(
         () => null,
         (error: unknown) => error,
       );
+  } finally {
+    await journal.close();
+  }
+}
+
+describe("follow/accept: a batch's accepts sent together are all answered before the run stops", () => {
+  it("a refused accept stops the run only once the other accepts sent have their answer, journaled", async () => {
+    const server = new Server();
+    const path = join(await mkdtemp(join(tmpdir(), "bb-accept-together-")), "journal.jsonl");
+    const stopped = await acceptBoth(server, path);
     // What the run knows when it stops is what it journals and reports: request 8 accepted.
     const steps = parseJournal(await readFile(path, "utf8")).flatMap((e) =>
       e.t === "step" ? [`${e.request_id}:${e.action}:${e.phase}:${e.state ?? ""}`] : [],
     );
-    await journal.close();
     expect(stopped).to.be.instanceOf(StepRefused);
     expect((stopped as StepRefused).request.id).to.equal("7");
     expect(steps).to.have.members([
@@ -111,5 +136,14 @@ describe("follow/accept: a batch's accepts sent together are all answered before
       "8:accept_quote:intent:",
       "8:accept_quote:done:quote_accepted",
     ]);
+  });
+
+  it("a refused accept beside one left without a clear answer stops as unclear (it may have been accepted), never as refused", async () => {
+    const path = join(await mkdtemp(join(tmpdir(), "bb-accept-together-")), "journal.jsonl");
+    const stopped = await acceptBoth(unclearServer(), path);
+    // Refused says nothing was accepted (exit 2); request 8's accept may have landed: run again to settle it.
+    expect(stopped).to.be.instanceOf(BatchError);
+    expect((stopped as BatchError).code).to.equal("unreachable");
+    expect((stopped as BatchError).message).to.equal("accept_quote on request 8 had no clear answer");
   });
 });

@@ -162,3 +162,22 @@ export async function faultProxy(
       }),
   };
 }
+
+/** A gateway through which one request's accept_quote never reaches Bitex (503 from the gateway) until `end()`. */
+export async function acceptOutage(
+  upstreamBase: string,
+  requestId: string,
+): Promise<FaultProxy & { end(): void }> {
+  let outage = true;
+  const proxy = await faultProxy(upstreamBase, (call) =>
+    outage && call.method === "POST" && call.path.endsWith(`/concierge_requests/${requestId}/accept_quote`)
+      ? { kind: "down", status: 503 }
+      : { kind: "pass" },
+  );
+  return {
+    ...proxy,
+    end: () => {
+      outage = false;
+    },
+  };
+}

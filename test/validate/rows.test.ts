@@ -193,6 +193,12 @@ const TABLE: Array<[string, Cells[], ValidateOptions, Found[]]> = [
   ["identical rows with --allow-duplicates", [{}, {}], { allowDuplicates: true }, []],
   ["1000 and 1000.00 are the same payment", [{}, { amount: "1000.00" }], {}, [[3, "", "possible_duplicate"]]],
   [
+    "ids with leading zeros name the same payer, recipient and instruction (Bitex ids are numbers)",
+    [{}, { payer_user_id: "0112", recipient_user_id: "00300", withdrawal_instruction_id: "02100" }],
+    {},
+    [[3, "", "possible_duplicate"]],
+  ],
+  [
     "--payer makes a row the same as one naming it",
     [{}, { payer_user_id: "" }],
     { payer: "112" },
