@@ -295,4 +295,21 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     // One request lookup, one read and one listing per request: 3 × 3 calls.
     expect(box.state().stats.calls - calls).to.equal(9);
   });
+
+  it("an xlsx report of created rows is kept when status reads a server without the batch (state directory gone, another API)", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv", "--report-format", "xlsx"])).code).to.equal(0);
+    const before = await readFile(join(f.dir, "payroll.report.xlsx"));
+    await rm(join(f.dir, "state"), { recursive: true });
+    const empty = await emulator();
+    try {
+      const status = await f.run(["status", "payroll.csv", "--report-format", "xlsx"], apiEnv(empty));
+      expect(status.code, status.stderr).to.equal(2);
+      expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+    } finally {
+      await empty.close();
+    }
+    expect((await readFile(join(f.dir, "payroll.report.xlsx"))).equals(before)).to.equal(true);
+  });
 });
