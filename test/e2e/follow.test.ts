@@ -10,7 +10,7 @@ import { createBitexClient } from "../../src/bitex/client.js";
 import { padScale } from "../../src/decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { readReport, withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
@@ -294,6 +294,25 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(after).to.match(/^2,EMP-1001,/m);
     // One request lookup, one read and one listing per request: 3 × 3 calls.
     expect(box.state().stats.calls - calls).to.equal(9);
+  });
+
+  it("a key refused while reads are in flight: the run ends on the refusal, with no outage line after it", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    // Reads in flight at once (the flow's runs take one at a time), in a process of its own:
+    // what it writes after the run's end is in its stderr too.
+    const status = await spawnCli(["status", "payroll.csv", "--state-dir", "state", "--concurrency", "4"], {
+      cwd: f.dir,
+      env: { ...apiEnv(box), BITEX_API_KEY: "not-the-key-0000" },
+    }).done;
+    expect(status.code, status.stderr).to.equal(2);
+    // The calls cut by the run's end are no outage of the API: nothing is retried or said after the error.
+    expect(status.stderr.trimEnd().split("\n").slice(-2)).to.deep.equal([
+      "bitex-batch: the API refused the key: Bitex refused the API key (401): Invalid Api Key",
+      "  check BITEX_API_KEY and --api-url",
+    ]);
+    expect(status.stderr).to.not.include("API unreachable");
   });
 
   it("an xlsx report of created rows is kept when status reads a server without the batch (state directory gone, another API)", async () => {
