@@ -1,10 +1,12 @@
 /**
- * An error answer that quotes the API key back (a 401 "key … is not valid", a 422 that echoes
- * a header) must not carry it into the error's words: those reach the report's `error`
- * column, the journal's `failed` line and stderr. A JSON encoder may write the key's
- * characters escaped (Rails writes `&`, `<`, `>` as `\u0026`, `\u003c`, `\u003e`; PHP and
- * others write `/` as `\/`; some escape every character as `\uXXXX`), and parsing undoes the
- * escape: the key must be out of the text as parsed, whatever form it was sent in.
+ * An answer that quotes the API key back must not carry it anywhere the run writes or says.
+ * An error answer (a 401 "key … is not valid", a 422 that echoes a header): its words reach
+ * the report's `error` column, the journal's `failed` line and stderr. A JSON encoder may
+ * write the key's characters escaped (Rails writes `&`, `<`, `>` as `\u0026`, `\u003c`,
+ * `\u003e`; PHP and others write `/` as `\/`; some escape every character as `\uXXXX`), and
+ * parsing undoes the escape: the key must be out of the text as parsed, whatever form it was
+ * sent in. A successful answer's money attributes are left as sent only while they are
+ * decimal text (Rails writes a BigDecimal as a string), which no key is.
  */
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
@@ -26,9 +28,9 @@ const escapes: Record<string, (key: string) => string> = {
     [...key].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
 };
 
-/** The error a client call gets for an answer of `status` with `body`. */
-async function failureOf(status: number, body: string): Promise<ApiError> {
-  const client = createBitexClient({
+/** A client whose every call gets `status` with `body`, attempted once. */
+function answering(status: number, body: string) {
+  return createBitexClient({
     baseUrl: "http://127.0.0.1:9/api",
     apiKey: KEY,
     concurrency: 1,
@@ -42,6 +44,11 @@ async function failureOf(status: number, body: string): Promise<ApiError> {
       close: () => undefined,
     },
   });
+}
+
+/** The error a client call gets for an answer of `status` with `body`. */
+async function failureOf(status: number, body: string): Promise<ApiError> {
+  const client = answering(status, body);
   try {
     await client.getRequest("7");
   } catch (error) {
@@ -75,4 +82,32 @@ describe("bitex client: the key quoted in an error answer, in any JSON escape", 
       }
     });
   }
+});
+
+describe("bitex client: the key in a money attribute of a successful answer", () => {
+  it("a money attribute that is text but no decimal is cleaned like any text; decimal text (Rails' strings too) stays exact", async () => {
+    const output = (amount: string, budget: string) =>
+      JSON.stringify({
+        data: {
+          type: "concierge_request_outputs",
+          id: "41",
+          attributes: { state: "accepting", amount, budget, port_code: "cl_clp" },
+          relationships: { request: { data: { type: "concierge_requests", id: "7" } } },
+        },
+      });
+    const read = async (body: string) => {
+      const client = answering(200, body);
+      try {
+        return await client.getOutput("41");
+      } finally {
+        client.close();
+      }
+    };
+    const echoed = await read(output(KEY, `${KEY} 12.50`));
+    expect(JSON.stringify(echoed)).to.not.include(KEY);
+    expect([echoed.amount, echoed.budget]).to.deep.equal(["[redacted]", "[redacted] 12.50"]);
+    // A figure a key of digits could be part of is never changed: decimal text is no key.
+    const exact = await read(output("1329000.00", "-12.5"));
+    expect([exact.amount, exact.budget]).to.deep.equal(["1329000.00", "-12.5"]);
+  });
 });
