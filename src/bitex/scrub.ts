@@ -3,8 +3,9 @@
  * becomes a report cell, a journal line, an export row or `--json`. It is done on the parsed
  * document, value by value, never on the text: a short key could otherwise change an id or
  * an amount. A key inside an id is no value to keep or to call again: the answer is refused.
- * Money attributes are exact decimal text, which no key is part of.
+ * Money attributes are left as sent while they are decimal text, which no key is part of.
  */
+import { decimalOrNull } from "../decimal.js";
 import { redactor } from "../redact.js";
 import { DecodeError, MONEY_ATTRIBUTES } from "./jsonapi.js";
 
@@ -15,7 +16,9 @@ export function keyScrubber(
   const redact = redactor([apiKey], mark);
   const walk = (value: unknown, name: string): unknown => {
     if (typeof value === "string") {
-      if (MONEY_ATTRIBUTES.has(name)) return value;
+      // Decimal text (a number as parsed, or Rails' BigDecimal string) is no key, and cleaning
+      // it could change a figure a key of digits is part of; any other text is cleaned.
+      if (MONEY_ATTRIBUTES.has(name) && decimalOrNull(value) !== null) return value;
       const clean = redact(value);
       if (clean !== value && name === "id" && idsRefused)
         throw new DecodeError("an id in the answer holds the API key");
