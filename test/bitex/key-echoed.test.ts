@@ -61,9 +61,9 @@ async function failureOf(status: number, body: string): Promise<ApiError> {
 }
 
 describe("bitex client: the key quoted in an error answer, in any JSON escape", () => {
-  for (const [name, escape] of Object.entries(escapes)) {
+  for (const [name, written] of Object.entries(escapes)) {
     it(`${name}: not in the error's message, detail or server errors (401, 422, {"error": …})`, async () => {
-      const quoted = escape(KEY);
+      const quoted = written(KEY);
       const bodies: Array<[number, string]> = [
         [401, `{"error":"Invalid Api Key ${quoted}"}`],
         [
