@@ -3,7 +3,7 @@
  * emulator on real time: what is due at once happens at once (quotes for Latin American
  * ports), and each test moves the clock over what would take minutes or hours.
  */
-import { copyFile, readFile, rm } from "node:fs/promises";
+import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
@@ -294,6 +294,31 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(after).to.match(/^2,EMP-1001,/m);
     // One request lookup, one read and one listing per request: 3 × 3 calls.
     expect(box.state().stats.calls - calls).to.equal(9);
+  });
+
+  it("an edited file whose batch kept no copy of it: status and submit name that batch and never point at each other", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    // The copy was not kept (the file changed while submit read it, or a journal older than copies).
+    const [dir] = await readdir(join(f.dir, "state"));
+    await rm(join(f.dir, "state", dir as string, "input.csv"));
+    const csv = await readFile(join(f.dir, "payroll.csv"), "utf8");
+    await writeFile(join(f.dir, "payroll.csv"), csv.replace(",1329000,", ",1329001,"));
+    const status = await f.run(["status", "payroll.csv"]);
+    expect(status.code, status.stderr).to.equal(2);
+    // Not "nothing of it was created: run submit first": rows of that batch were created.
+    expect(status.stderr).to.not.include("nothing of it was created");
+    expect(status.stderr).to.match(
+      /payroll\.csv changed since batch [0-9a-f]{16} began \([^)]+\), which kept no copy of the file as submitted: put payroll\.csv back as it was submitted to follow that batch/,
+    );
+    const submit = await f.run(["submit", "payroll.csv"]);
+    expect(submit.code, submit.stderr).to.equal(2);
+    expect(submit.stderr).to.not.include("bitex-batch status payroll.csv follows that batch");
+    expect(submit.stderr).to.match(
+      /that batch kept no copy of the file as submitted: put payroll\.csv back as it was/,
+    );
+    expect(box.state().outputs).to.have.length(csv.trimEnd().split("\n").length - 1);
   });
 
   it("a key refused while reads are in flight: the run ends on the refusal, with no outage line after it", async () => {
