@@ -203,11 +203,16 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   }
   if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".
+    const { copyless } = batch;
     stopped = new BatchError(
       "input",
       `batch ${batch.loaded.batchId} of ${batch.loaded.file} is not on the server`,
       {
-        hint: `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
+        // An edited file whose batch kept no copy: submitting it would be refused as that
+        // batch's rows, so the way on is the file as it was submitted.
+        hint: copyless
+          ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${copyless.begunAt}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
+          : `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
       },
     );
   }
