@@ -153,14 +153,15 @@ export async function refuseNewBatchOfOldPayments(
       () => true,
       () => false,
     );
+    const status = `bitex-batch status ${loaded.file}`;
     const follow = copied
-      ? `bitex-batch status ${loaded.file} follows that batch`
-      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and bitex-batch status ${loaded.file} will follow that batch`;
+      ? `${status} follows that batch and writes ${loaded.remainingFile}`
+      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${loaded.remainingFile}`;
     throw new BatchError(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: `nothing was sent; ${follow} and writes ${loaded.remainingFile} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
+        hint: `nothing was sent; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
