@@ -351,6 +351,10 @@ describe("follow-through end to end: submit → quote → accept → status", fu
       const status = await f.run(["status", "payroll.csv", "--report-format", "xlsx"], apiEnv(empty));
       expect(status.code, status.stderr).to.equal(2);
       expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+      // Not "report: payroll.report.xlsx", which reads as written by this run.
+      expect(status.stdout).to.equal(
+        "report: payroll.report.xlsx kept as it was (it holds rows created on the server)\n",
+      );
     } finally {
       await empty.close();
     }
