@@ -224,8 +224,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // (once) where those reads could not show the quote's figures or the rows' latest states.
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
-  if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
-    await writeOut();
+  const kept = follow.views.length > 0 && !known && (await reportHoldsCreated(batch.loaded.reportPath));
+  if (follow.views.length > 0 && !kept) await writeOut();
   const remaining =
     follow.views.length > 0 && known
       ? await writeRemainingFile(out, {
@@ -275,7 +275,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         connection.client.serverNow(),
         out.zone,
       );
-  if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
+  if (follow.views.length > 0)
+    out.summary([
+      kept
+        ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`
+        : `report: ${batch.loaded.reportPath}`,
+    ]);
   // The embedded emulator ends with this run: a next step against it could not work.
   if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
