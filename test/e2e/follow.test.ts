@@ -296,6 +296,29 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(box.state().stats.calls - calls).to.equal(9);
   });
 
+  it("status --watch of a batch the server does not hold: exit 2 at once, and the report of created rows is kept", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    const before = await readFile(join(f.dir, "payroll.report.csv"));
+    await rm(join(f.dir, "state"), { recursive: true });
+    const empty = await emulator();
+    try {
+      const watch = await f.run(
+        ["status", "payroll.csv", "--watch", "--timeout", "5", "--interval", "1"],
+        apiEnv(empty),
+      );
+      expect(watch.code, watch.stderr).to.equal(2);
+      expect(watch.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+      expect(watch.stdout).to.equal(
+        "report: payroll.report.csv kept as it was (it holds rows created on the server)\n",
+      );
+    } finally {
+      await empty.close();
+    }
+    expect((await readFile(join(f.dir, "payroll.report.csv"))).equals(before)).to.equal(true);
+  });
+
   it("an edited file whose batch kept no copy of it: status and submit name that batch and never point at each other", async () => {
     box = await emulator();
     const f = await flow(box);
