@@ -153,8 +153,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // What the last report said: its rows are counted as they are written, not kept.
   let unpaidRows: ReportRow[] = [];
   let money: CurrencyMoney[] = [];
+  // A batch not on the server is known by nothing: a report of created rows is not replaced
+  // by it, on any refresh (--watch writes at each) nor at the end.
+  let kept = false;
   const writeOut = async () => {
-    ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
+    const known = follow.views.some((view) => view.request !== null);
+    kept = !known && (await reportHoldsCreated(batch.loaded.reportPath));
+    if (!kept) ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -201,7 +206,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     if (accepted.length > 0 && lost.length > 0)
       stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost);
   }
-  if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
+  // --watch stops at its first read as "not created yet" (not_yet) when nothing is there.
+  const unread = !stopped || stopped.code === "not_yet";
+  if (unread && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".
     const { copyless } = batch;
     stopped = new BatchError(
@@ -218,14 +225,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   }
   // Rows by payee details: their payees' compliance review as Bitex shows it now, in words.
   if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
-  // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
   // The steps read the requests, listing outputs only where they must; the report lists them
   // (once) where those reads could not show the quote's figures or the rows' latest states.
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
-  const kept = follow.views.length > 0 && !known && (await reportHoldsCreated(batch.loaded.reportPath));
-  if (follow.views.length > 0 && !kept) await writeOut();
+  if (follow.views.length > 0) await writeOut();
   const remaining =
     follow.views.length > 0 && known
       ? await writeRemainingFile(out, {
