@@ -296,27 +296,34 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(box.state().stats.calls - calls).to.equal(9);
   });
 
-  it("status --watch of a batch the server does not hold: exit 2 at once, and the report of created rows is kept", async () => {
+  /**
+   * A batch submitted with `submitArgs`, its state directory gone, then `status` with `statusArgs`
+   * against a server that does not hold it: exit 2, the refusal, and the report of created rows
+   * (`report`) kept byte for byte and said so.
+   */
+  async function keptAgainstEmptyServer(submitArgs: string[], statusArgs: string[], report: string) {
     box = await emulator();
     const f = await flow(box);
-    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
-    const before = await readFile(join(f.dir, "payroll.report.csv"));
+    expect((await f.run(["submit", "payroll.csv", ...submitArgs])).code).to.equal(0);
+    const before = await readFile(join(f.dir, report));
     await rm(join(f.dir, "state"), { recursive: true });
     const empty = await emulator();
     try {
-      const watch = await f.run(
-        ["status", "payroll.csv", "--watch", "--timeout", "5", "--interval", "1"],
-        apiEnv(empty),
-      );
-      expect(watch.code, watch.stderr).to.equal(2);
-      expect(watch.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
-      expect(watch.stdout).to.equal(
-        "report: payroll.report.csv kept as it was (it holds rows created on the server)\n",
+      const status = await f.run(["status", "payroll.csv", ...statusArgs], apiEnv(empty));
+      expect(status.code, status.stderr).to.equal(2);
+      expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+      // Not "report: <path>" alone, which reads as written by this run.
+      expect(status.stdout).to.equal(
+        `report: ${report} kept as it was (it holds rows created on the server)\n`,
       );
     } finally {
       await empty.close();
     }
-    expect((await readFile(join(f.dir, "payroll.report.csv"))).equals(before)).to.equal(true);
+    expect((await readFile(join(f.dir, report))).equals(before)).to.equal(true);
+  }
+
+  it("status --watch of a batch the server does not hold: exit 2 at once, and the report of created rows is kept", async () => {
+    await keptAgainstEmptyServer([], ["--watch", "--timeout", "5", "--interval", "1"], "payroll.report.csv");
   });
 
   it("an edited file whose batch kept no copy of it: status and submit name that batch and never point at each other", async () => {
@@ -364,23 +371,10 @@ describe("follow-through end to end: submit → quote → accept → status", fu
   });
 
   it("an xlsx report of created rows is kept when status reads a server without the batch (state directory gone, another API)", async () => {
-    box = await emulator();
-    const f = await flow(box);
-    expect((await f.run(["submit", "payroll.csv", "--report-format", "xlsx"])).code).to.equal(0);
-    const before = await readFile(join(f.dir, "payroll.report.xlsx"));
-    await rm(join(f.dir, "state"), { recursive: true });
-    const empty = await emulator();
-    try {
-      const status = await f.run(["status", "payroll.csv", "--report-format", "xlsx"], apiEnv(empty));
-      expect(status.code, status.stderr).to.equal(2);
-      expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
-      // Not "report: payroll.report.xlsx", which reads as written by this run.
-      expect(status.stdout).to.equal(
-        "report: payroll.report.xlsx kept as it was (it holds rows created on the server)\n",
-      );
-    } finally {
-      await empty.close();
-    }
-    expect((await readFile(join(f.dir, "payroll.report.xlsx"))).equals(before)).to.equal(true);
+    await keptAgainstEmptyServer(
+      ["--report-format", "xlsx"],
+      ["--report-format", "xlsx"],
+      "payroll.report.xlsx",
+    );
   });
 });
