@@ -290,7 +290,11 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       const unknown = /^Unknown arguments?: (\S+?)(,|$)/m.exec(text);
       if (unknown?.[1]) {
         const near = closestOption(unknown[1], KNOWN_OPTIONS);
-        if (near) hint = `did you mean --${near}? (see bitex-batch help)`;
+        // A flag of another command, spelled right: "did you mean" it would offer the flag just typed.
+        const command = argv.find((arg) => !arg.startsWith("-"));
+        if (near === unknown[1] && command)
+          hint = `--${near} is not an option of ${command} (bitex-batch help ${command} lists its options)`;
+        else if (near) hint = `did you mean --${near}? (see bitex-batch help)`;
       }
       // yargs writes some messages over several lines ("Invalid values:\n  Argument: …"): one line here.
       text = text.replace(/:?\s*\n\s*/g, ": ");

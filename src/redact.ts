@@ -13,7 +13,7 @@ export function implausibleSecret(secret: string): string | null {
   return `the API key is only ${secret.length} character(s) long, which no Bitex key is: check BITEX_API_KEY (or BITEX_API_KEY_FILE); so short a text is not hidden from the output`;
 }
 
-export function redactor(secrets: readonly string[]): (text: string) => string {
+export function redactor(secrets: readonly string[], mark = "[redacted]"): (text: string) => string {
   const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret.length < MIN_SECRET_LENGTH) continue;
@@ -26,5 +26,5 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
   if (ordered.length === 0) return (text) => text;
   // The includes() test first: most texts hold no key, and split/join copies every one of them.
   return (text) =>
-    ordered.reduce((out, form) => (out.includes(form) ? out.split(form).join("[redacted]") : out), text);
+    ordered.reduce((out, form) => (out.includes(form) ? out.split(form).join(mark) : out), text);
 }

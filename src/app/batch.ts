@@ -26,6 +26,11 @@ export interface Batch {
   journalPath: string;
   /** What the journal held when the command started (empty when it is gone). */
   past: JournalState;
+  /**
+   * The batch this file's name last began on this API, when the file changed since and that
+   * batch kept no copy of it: the file cannot lead to it, and the words must say so.
+   */
+  copyless?: { batchId: string; begunAt: string };
 }
 
 /**
@@ -97,6 +102,7 @@ export async function openBatch(
     }
   };
   let past = await journalOf(journalPath);
+  let copyless: Batch["copyless"];
   if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
     const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
     if (!original) {
@@ -136,12 +142,12 @@ export async function openBatch(
       journalPath = journalPathFor(stateDir, earlier.dir);
       ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
-    }
+    } else if (earlier) copyless = { batchId: earlier.batchId, begunAt: earlier.begunAt };
   }
   if (batchPlan.requests.length === 0) {
     throw new BatchError("input", `${loaded.file}: no valid rows, so no batch to follow`, {
       hint: "run bitex-batch validate on it to see why",
     });
   }
-  return { loaded, plan: batchPlan, journalPath, past };
+  return { loaded, plan: batchPlan, journalPath, past, ...(copyless ? { copyless } : {}) };
 }

@@ -112,7 +112,16 @@ export function outageNotices(say: (line: string) => void, clock: () => number =
 }
 
 export async function connect(args: ApiArgs, out: Console, options: ConnectOptions): Promise<Connection> {
-  const outage = outageNotices((line) => out.info(line), Date.now, out.zone);
+  // Calls still in flight when the run closes the connection are cut by it (ECONNRESET): no
+  // outage of the API, and nothing to say after the run's last words.
+  let closed = false;
+  const outage = outageNotices(
+    (line) => {
+      if (!closed) out.info(line);
+    },
+    Date.now,
+    out.zone,
+  );
   /** A client of `baseUrl` whose answers mark `reach`; `onSkew` names a clock far from ours. */
   const clientOf = (baseUrl: string, apiKey: string, onSkew?: (offsetMs: number) => void) => {
     const reach: Reach = { answered: false, wrote: false };
@@ -139,7 +148,10 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
       secrets: [target.apiKey],
       apiUrl: target.url,
       label: target.url,
-      close: async () => client.close(),
+      close: async () => {
+        closed = true;
+        client.close();
+      },
     };
   }
   // Loaded only here: a run against the real API has no use for the emulator's code.
@@ -154,6 +166,7 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
     apiUrl: sandbox.url,
     label: `the embedded emulator at ${sandbox.url}`,
     close: async () => {
+      closed = true;
       client.close();
       await sandbox.close();
     },

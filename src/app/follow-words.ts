@@ -106,7 +106,10 @@ const STAGE_OF_REQUEST: Record<string, Stage> = {
 const STAGES: readonly Stage[] = ["none", "staged", "quoted", "accepted", "final"];
 
 export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
-  if (allRowsFinal && follow.views.length > 0) return "final";
+  // Nothing read (the key refused, the API away before the first read): nothing shows any
+  // request past draft, so no stage that says money was committed.
+  if (follow.views.length === 0) return "none";
+  if (allRowsFinal) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {
     if (follow.leftOut(view)) continue;

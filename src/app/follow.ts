@@ -154,8 +154,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // What the last report said: its rows are counted as they are written, not kept.
   let unpaidRows: ReportRow[] = [];
   let money: CurrencyMoney[] = [];
+  // A batch not on the server is known by nothing: a report of created rows is not replaced
+  // by it, on any refresh (--watch writes at each) nor at the end.
+  let kept = false;
   const writeOut = async () => {
-    ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
+    const known = follow.views.some((view) => view.request !== null);
+    kept = !known && (await reportHoldsCreated(batch.loaded.reportPath));
+    if (!kept) ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
   };
   try {
     for (const step of plan.steps) {
@@ -203,26 +208,31 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     if (accepted.length > 0 && lost.length + refused.length > 0)
       stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost, refused);
   }
-  if (!stopped && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
+  // --watch stops at its first read as "not created yet" (not_yet) when nothing is there.
+  const unread = !stopped || stopped.code === "not_yet";
+  if (unread && follow.views.length > 0 && follow.views.every((view) => view.request === null)) {
     // Section 12: a batch that does not exist is exit 2, not "not there yet".
+    const { copyless } = batch;
     stopped = new BatchError(
       "input",
       `batch ${batch.loaded.batchId} of ${batch.loaded.file} is not on the server`,
       {
-        hint: `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
+        // An edited file whose batch kept no copy: submitting it would be refused as that
+        // batch's rows, so the way on is the file as it was submitted.
+        hint: copyless
+          ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${copyless.begunAt}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
+          : `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
       },
     );
   }
   // Rows by payee details: their payees' compliance review as Bitex shows it now, in words.
   if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
-  // A batch not on the server is known by nothing: a report of created rows is not replaced by it.
   const known = follow.views.some((view) => view.request !== null);
   // The steps read the requests, listing outputs only where they must; the report lists them
   // (once) where those reads could not show the quote's figures or the rows' latest states.
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
-  if (follow.views.length > 0 && (known || !(await reportHoldsCreated(batch.loaded.reportPath))))
-    await writeOut();
+  if (follow.views.length > 0) await writeOut();
   const remaining =
     follow.views.length > 0 && known
       ? await writeRemainingFile(out, {
@@ -272,7 +282,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         connection.client.serverNow(),
         out.zone,
       );
-  if (follow.views.length > 0) out.summary([`report: ${batch.loaded.reportPath}`]);
+  if (follow.views.length > 0)
+    out.summary([
+      kept
+        ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`
+        : `report: ${batch.loaded.reportPath}`,
+    ]);
   // The embedded emulator ends with this run: a next step against it could not work.
   if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");

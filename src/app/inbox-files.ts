@@ -180,11 +180,15 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
   return "moved";
 }
 
-/** Writes `text` to `path` unless a file is there (an earlier attempt's, same words). */
+/**
+ * Writes `text` to `path` unless a file is there (an earlier attempt's, same words); owner-only,
+ * as a report: it quotes the refusal, which can name the rows and who they pay.
+ */
 export async function writeNew(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { flag: "wx", mode: 0o644 }).catch((error: NodeJS.ErrnoException) => {
+  await writeFile(path, text, { flag: "wx", mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "EEXIST") throw error;
   });
 }
 
-export const ensureDir = (path: string) => mkdir(path, { recursive: true });
+/** The folder's own folders (done/, failed/, .bitex-inbox/): owner-only, as what they hold. */
+export const ensureDir = (path: string) => mkdir(path, { recursive: true, mode: 0o700 });

@@ -10,7 +10,7 @@ import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
-import { journalPathFor } from "./paths.js";
+import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
   batchId: string;
@@ -160,11 +160,20 @@ export async function refuseNewBatchOfOldPayments(
   const earlier = begun.filter((batch) => batch.created + batch.maybeSent > 0);
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
   if (last) {
+    // status follows that batch from its copy of the file; without one, only from the file as it was.
+    const copied = await stat(inputCopyPath(stateDir, last.dir)).then(
+      () => true,
+      () => false,
+    );
+    const status = `bitex-batch status ${loaded.file}`;
+    const follow = copied
+      ? `${status} follows that batch and writes ${loaded.remainingFile}`
+      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${loaded.remainingFile}`;
     throw new BatchError(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: `nothing was sent; bitex-batch status ${loaded.file} follows that batch and writes ${loaded.remainingFile} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
+        hint: `nothing was sent; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

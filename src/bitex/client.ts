@@ -40,7 +40,7 @@ import {
   readList,
 } from "./paging.js";
 import { backoffCeilingMs, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDecision } from "./retry.js";
-import { keyScrubber } from "./scrub.js";
+import { errorTextScrubber, keyScrubber } from "./scrub.js";
 import { ServerClock } from "./server-clock.js";
 import { ServerPace } from "./server-pace.js";
 import { createFetchTransport, type Transport } from "./transport.js";
@@ -243,7 +243,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     "User-Agent": "bitex-batch",
   };
   // A server echoing the key back must not put it into a report or a log line.
-  const redact = (text: string) => text.split(apiKey).join("<redacted>");
+  const redact = errorTextScrubber(apiKey, "<redacted>");
   // …nor a report cell, a journal line, an export row or --json.
   const scrub = keyScrubber(apiKey);
 

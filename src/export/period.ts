@@ -5,8 +5,6 @@
  * a cron host in Madrid exports the same Buenos Aires month as a laptop in Santiago.
  */
 import { TZDate } from "@date-fns/tz";
-import { addDays } from "date-fns/addDays";
-import { addMonths } from "date-fns/addMonths";
 import { format } from "date-fns/format";
 import { isValid } from "date-fns/isValid";
 import { lastDayOfMonth } from "date-fns/lastDayOfMonth";
@@ -68,7 +66,10 @@ export function periodOf(args: PeriodArgs): Period {
     const { year, month } = readMonth(args.month);
     // TZDate months are 0-based, like Date's.
     const start = new TZDate(year, month - 1, 1, zone);
-    const end = addMonths(start, 1);
+    // The next month's first instant, made as the start is: adding a month to a start moved
+    // past a missing midnight (01:00) would end at 01:00 and give the next month's first
+    // hour to this one too.
+    const end = new TZDate(year, month, 1, zone);
     return {
       from: day(start),
       to: day(lastDayOfMonth(start)),
@@ -87,7 +88,9 @@ export function periodOf(args: PeriodArgs): Period {
   // Midnight may not exist on a daylight-saving day (America/Santiago springs 00:00 → 01:00):
   // TZDate then gives the day's first real instant, which is what "from that day" means.
   const start = new TZDate(first.year, first.month - 1, first.day, zone);
-  const end = addDays(new TZDate(last.year, last.month - 1, last.day, zone), 1);
+  // The first instant of the day after `to`, made as a start is (the day overflows into the
+  // next month as in Date), so that the next period begins exactly where this one ends.
+  const end = new TZDate(last.year, last.month - 1, last.day + 1, zone);
   return {
     from: args.from,
     to: args.to,

@@ -196,3 +196,37 @@ export async function readWorkbook(
     throw error;
   }
 }
+
+/**
+ * Whether the sheet named `sheet` holds `value` in the column its first row heads `column`,
+ * read up to the first row that does (a report's rows are not inflated past it). False for a
+ * workbook without that sheet or column.
+ */
+export async function sheetColumnHolds(
+  path: string,
+  sheet: string,
+  column: string,
+  value: string,
+): Promise<boolean> {
+  const handle = await open(path, "r");
+  try {
+    const parts = await readParts(handle, (await zipEntries(handle, (await handle.stat()).size)) ?? []);
+    const part = parts.sheets.find((candidate) => candidate.name === sheet);
+    if (!part?.entry) return false;
+    let at = -1;
+    for await (const rows of rowsOf(handle, part)) {
+      for (const row of rows) {
+        const cells = texts(row, parts);
+        if (at >= 0) {
+          if (cells[at] === value) return true;
+          continue;
+        }
+        at = cells.indexOf(column);
+        if (at < 0) return false;
+      }
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}

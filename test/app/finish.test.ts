@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { refuseFewerFacts } from "../../src/app/finish.js";
 import { BatchError } from "../../src/errors.js";
+import { writeReport } from "../../src/report/write.js";
+import { reportRow } from "../helpers/report-rows.js";
 
 describe("refuseFewerFacts: a report of created rows is kept", () => {
   let dir: string;
@@ -52,6 +54,31 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
       expect(await verdict(text)).to.equal(expected);
     });
   }
+
+  /** What refuseFewerFacts says of an xlsx report (the real writer's) of rows with these statuses. */
+  async function xlsxVerdict(statuses: string[]): Promise<string> {
+    const path = join(dir, "payroll.report.xlsx");
+    const rows = statuses.map((status, i) => reportRow({ line: i + 2, status: status as "created" }));
+    await writeReport(path, rows, {
+      format: "xlsx",
+      extraColumns: [],
+      batchId: "b1",
+      file: "payroll.xlsx",
+      tz: "UTC",
+    });
+    return refuseFewerFacts(path).then(
+      () => "written",
+      (error: unknown) => {
+        if (error instanceof BatchError && error.code === "usage") return "refused";
+        throw error;
+      },
+    );
+  }
+
+  it("an xlsx report (sheet Report) with a created row after others: refused; without one: written", async () => {
+    expect(await xlsxVerdict(["valid", "failed", "created"])).to.equal("refused");
+    expect(await xlsxVerdict(["valid", "invalid", "blocked"])).to.equal("written");
+  });
 
   it("no file there: written", async () => {
     await refuseFewerFacts(join(dir, "none.csv"));

@@ -85,6 +85,13 @@ describe("app/follow-words", () => {
     expect(stageLine(stageOf(follow, false), 2)).to.equal("NOT PAID: some rows are not created yet");
   });
 
+  it("a run that read no request (the key refused, the API away) is at stage none, never 'accepted'", () => {
+    // --json's stage of a status or quote that stopped before its first read: nothing says
+    // any quote was accepted, so a cron script must not read money committed.
+    expect(stageOf(followOf(), false)).to.equal("none");
+    expect(stageOf(followOf(), true)).to.equal("none");
+  });
+
   it("a guard refusing a batch accepted already never says its quotes stand until their deadline", () => {
     // Accepted above --max-total by an earlier run (exit 5), then the same accept again.
     const follow = followOf(

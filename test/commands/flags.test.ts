@@ -5,7 +5,8 @@
  */
 import { expect } from "chai";
 import { KNOWN_OPTIONS } from "../../src/commands/flags.js";
-import { parseCommand } from "../../src/main.js";
+import { parseCommand, run } from "../../src/main.js";
+import { textSink } from "../helpers/cli.js";
 
 const ENV = { XDG_STATE_HOME: "/state" };
 const COMMON = { stateDir: "/state/bitex-batch", json: false, quiet: false, tz: undefined };
@@ -228,5 +229,25 @@ describe("command line: argv → the options each command receives", () => {
       rate-limit report report-format sandbox seed sender-port settle sheet skip-invalid state-dir time-scale timeout to tz
       until version wait watch`.split(/\s+/),
     );
+  });
+
+  it("a flag of another command is named as not this command's, never 'did you mean' itself", async () => {
+    const hintOf = async (argv: string[]) => {
+      const stdout = textSink();
+      const code = await run([...argv, "--json"], { stdout, stderr: textSink(), env: ENV });
+      const { error } = JSON.parse(stdout.text) as { error: { message: string; hint: string } };
+      return [code, error.message, error.hint];
+    };
+    expect(await hintOf(["validate", "payroll.csv", "--rate", "5"])).to.deep.equal([
+      2,
+      "Unknown argument: rate",
+      "--rate is not an option of validate (bitex-batch help validate lists its options)",
+    ]);
+    // A typo still gets its nearest flag.
+    expect(await hintOf(["validate", "payroll.csv", "--delimeter", ";"])).to.deep.equal([
+      2,
+      "Unknown argument: delimeter",
+      "did you mean --delimiter? (see bitex-batch help)",
+    ]);
   });
 });

@@ -3,14 +3,14 @@
  * emulator on real time: what is due at once happens at once (quotes for Latin American
  * ports), and each test moves the clock over what would take minutes or hours.
  */
-import { copyFile, readFile, rm } from "node:fs/promises";
+import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { padScale } from "../../src/decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { readReport, withoutTimestamps } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
@@ -294,5 +294,87 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(after).to.match(/^2,EMP-1001,/m);
     // One request lookup, one read and one listing per request: 3 × 3 calls.
     expect(box.state().stats.calls - calls).to.equal(9);
+  });
+
+  /**
+   * A batch submitted with `submitArgs`, its state directory gone, then `status` with `statusArgs`
+   * against a server that does not hold it: exit 2, the refusal, and the report of created rows
+   * (`report`) kept byte for byte and said so.
+   */
+  async function keptAgainstEmptyServer(submitArgs: string[], statusArgs: string[], report: string) {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv", ...submitArgs])).code).to.equal(0);
+    const before = await readFile(join(f.dir, report));
+    await rm(join(f.dir, "state"), { recursive: true });
+    const empty = await emulator();
+    try {
+      const status = await f.run(["status", "payroll.csv", ...statusArgs], apiEnv(empty));
+      expect(status.code, status.stderr).to.equal(2);
+      expect(status.stderr).to.match(/batch [0-9a-f]{16} of payroll\.csv is not on the server/);
+      // Not "report: <path>" alone, which reads as written by this run.
+      expect(status.stdout).to.equal(
+        `report: ${report} kept as it was (it holds rows created on the server)\n`,
+      );
+    } finally {
+      await empty.close();
+    }
+    expect((await readFile(join(f.dir, report))).equals(before)).to.equal(true);
+  }
+
+  it("status --watch of a batch the server does not hold: exit 2 at once, and the report of created rows is kept", async () => {
+    await keptAgainstEmptyServer([], ["--watch", "--timeout", "5", "--interval", "1"], "payroll.report.csv");
+  });
+
+  it("an edited file whose batch kept no copy of it: status and submit name that batch and never point at each other", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    // The copy was not kept (the file changed while submit read it, or a journal older than copies).
+    const [dir] = await readdir(join(f.dir, "state"));
+    await rm(join(f.dir, "state", dir as string, "input.csv"));
+    const csv = await readFile(join(f.dir, "payroll.csv"), "utf8");
+    await writeFile(join(f.dir, "payroll.csv"), csv.replace(",1329000,", ",1329001,"));
+    const status = await f.run(["status", "payroll.csv"]);
+    expect(status.code, status.stderr).to.equal(2);
+    // Not "nothing of it was created: run submit first": rows of that batch were created.
+    expect(status.stderr).to.not.include("nothing of it was created");
+    expect(status.stderr).to.match(
+      /payroll\.csv changed since batch [0-9a-f]{16} began \([^)]+\), which kept no copy of the file as submitted: put payroll\.csv back as it was submitted to follow that batch/,
+    );
+    const submit = await f.run(["submit", "payroll.csv"]);
+    expect(submit.code, submit.stderr).to.equal(2);
+    expect(submit.stderr).to.not.include("bitex-batch status payroll.csv follows that batch");
+    expect(submit.stderr).to.match(
+      /that batch kept no copy of the file as submitted: put payroll\.csv back as it was/,
+    );
+    expect(box.state().outputs).to.have.length(csv.trimEnd().split("\n").length - 1);
+  });
+
+  it("a key refused while reads are in flight: the run ends on the refusal, with no outage line after it", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    expect((await f.run(["submit", "payroll.csv"])).code).to.equal(0);
+    // Reads in flight at once (the flow's runs take one at a time), in a process of its own:
+    // what it writes after the run's end is in its stderr too.
+    const status = await spawnCli(["status", "payroll.csv", "--state-dir", "state", "--concurrency", "4"], {
+      cwd: f.dir,
+      env: { ...apiEnv(box), BITEX_API_KEY: "not-the-key-0000" },
+    }).done;
+    expect(status.code, status.stderr).to.equal(2);
+    // The calls cut by the run's end are no outage of the API: nothing is retried or said after the error.
+    expect(status.stderr.trimEnd().split("\n").slice(-2)).to.deep.equal([
+      "bitex-batch: the API refused the key: Bitex refused the API key (401): Invalid Api Key",
+      "  check BITEX_API_KEY and --api-url",
+    ]);
+    expect(status.stderr).to.not.include("API unreachable");
+  });
+
+  it("an xlsx report of created rows is kept when status reads a server without the batch (state directory gone, another API)", async () => {
+    await keptAgainstEmptyServer(
+      ["--report-format", "xlsx"],
+      ["--report-format", "xlsx"],
+      "payroll.report.xlsx",
+    );
   });
 });

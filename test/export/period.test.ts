@@ -55,13 +55,14 @@ describe("export period", () => {
       "2026-11-30T00:00:00.000Z",
       "2026-11-29_2026-11-29",
     ],
-    // Chile springs forward at midnight: Sept 6 starts at 01:00 -03:00, and lasts 23 hours.
+    // Chile springs forward at midnight: Sept 6 starts at 01:00 -03:00, and lasts 23 hours,
+    // to Sept 7 00:00 -03:00 (not 01:00: that hour is Sept 7's).
     [
       { from: "2026-09-06", to: "2026-09-06", tz: "America/Santiago" },
       "2026-09-06",
       "2026-09-06",
       "2026-09-06T04:00:00.000Z",
-      "2026-09-07T04:00:00.000Z",
+      "2026-09-07T03:00:00.000Z",
       "2026-09-06_2026-09-06",
     ],
     // New York's March has a 23-hour day and its end is at -04:00, its start at -05:00.
@@ -74,6 +75,37 @@ describe("export period", () => {
       "2026-03",
     ],
   ];
+  // A day or month whose midnight does not exist (Chile springs forward at 00:00; Paraguay did
+  // until 2024) starts at its first real instant; the next period must start where it ends, so
+  // that no hour is in two exports (paid twice in the books) or in none.
+  const tiles: Array<[string, PeriodArgs, PeriodArgs]> = [
+    [
+      "America/Santiago, the day clocks spring forward at midnight, then the next",
+      { from: "2026-09-06", to: "2026-09-06", tz: "America/Santiago" },
+      { from: "2026-09-07", to: "2026-09-07", tz: "America/Santiago" },
+    ],
+    [
+      "America/Santiago, the half month that ends on that day, then the rest",
+      { from: "2026-09-01", to: "2026-09-06", tz: "America/Santiago" },
+      { from: "2026-09-07", to: "2026-09-30", tz: "America/Santiago" },
+    ],
+    [
+      "America/Asuncion, a month that began at a missing midnight (2017-10-01), then the next",
+      { month: "2017-10", tz: "America/Asuncion" },
+      { month: "2017-11", tz: "America/Asuncion" },
+    ],
+    [
+      "America/Santiago, the day clocks fall back at midnight, then the next",
+      { from: "2026-04-04", to: "2026-04-04", tz: "America/Santiago" },
+      { from: "2026-04-05", to: "2026-04-05", tz: "America/Santiago" },
+    ],
+  ];
+  for (const [what, first, next] of tiles) {
+    it(`periods tile: ${what}`, () => {
+      expect(periodOf(first).end.toISOString()).to.equal(periodOf(next).start.toISOString());
+    });
+  }
+
   for (const [args, from, to, start, end, label] of periods) {
     it(`${JSON.stringify(args)} → [${start}, ${end})`, () => {
       const period = periodOf(args);
