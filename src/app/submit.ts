@@ -277,8 +277,10 @@ async function submitWatched(
       allowDuplicates: args.allowDuplicates,
     }));
     const batchPlan = plan(loaded.batchId, valid);
+    // What the run starts from (this batch's lock is held: the journal stays as read).
+    const already = await startingPoint(journalPath);
     // A new batch is checked against the others and begun while no other new batch is.
-    if (!args.sandbox && !(await startingPoint(journalPath)))
+    if (!args.sandbox && !already)
       held.admission = await admitNewBatch(stateDir, (line) => out.warn(line), signal);
     const admitted = async () => {
       await held.admission?.release();
@@ -299,7 +301,6 @@ async function submitWatched(
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
-    const already = await startingPoint(journalPath);
     if (!already) {
       out.info(
         `batch ${loaded.batchId}: ${total} row(s) in ${batchPlan.requests.length} request(s) to ${connection.label}`,
