@@ -138,8 +138,16 @@ export function resolvedDuplicates(rows: Iterable<ValidRow>): ResolvedCopy[] {
     }
     const [a, b] = [first.reference.trim(), row.reference.trim()];
     if (a !== "" && b !== "" && a !== b) continue;
-    const message = `the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}): delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)`;
+    const message = `${resolvedCopyWords(row, first)}: ${RESOLVED_COPY_FIX}`;
     found.push({ row, first, error: { line: row.line, column: "", code: "possible_duplicate", message } });
   }
   return found;
 }
+
+/** What the row is a copy of, in the row error and in submit's refusal alike. */
+export function resolvedCopyWords(row: ValidRow, first: ValidRow): string {
+  return `the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId})`;
+}
+
+export const RESOLVED_COPY_FIX =
+  "delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)";

@@ -9,7 +9,7 @@ import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
 import { createPayees, type PayeeApi } from "./create-payees.js";
 import type { Loaded } from "./load.js";
-import { resolvedDuplicates, withResolution } from "./payee-rows.js";
+import { RESOLVED_COPY_FIX, resolvedCopyWords, resolvedDuplicates, withResolution } from "./payee-rows.js";
 import { stopFor } from "./stop.js";
 
 /**
@@ -131,11 +131,7 @@ function refuseResolvedDuplicates(file: string, rows: readonly ValidRow[]): void
   const copy = resolvedDuplicates(rows)[0];
   if (!copy) return;
   const { row, first } = copy;
-  throw new BatchError(
-    "input",
-    `${file}:${row.line}: the same payment as line ${first.line} once its payee is resolved (user ${row.recipientUserId}, instruction ${row.withdrawalInstructionId}); nothing was paid`,
-    {
-      hint: "delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
-    },
-  );
+  throw new BatchError("input", `${file}:${row.line}: ${resolvedCopyWords(row, first)}; nothing was paid`, {
+    hint: RESOLVED_COPY_FIX,
+  });
 }
