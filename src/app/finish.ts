@@ -1,8 +1,8 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { BatchError, EXIT } from "../errors.js";
+import { containerOf } from "../read/container.js";
 import { sheetColumnHolds } from "../read/workbook.js";
 import type { ReportRow } from "../report/columns.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
@@ -13,8 +13,6 @@ import type { OnlineCounts } from "./online.js";
 import type { PayeesJson } from "./payees.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
 import type { Console } from "./session.js";
-
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 export interface FinishInput {
   command: "validate" | "submit";
@@ -59,7 +57,9 @@ export async function refuseFewerFacts(reportPath: string): Promise<void> {
 }
 
 async function holdsCreatedRows(reportPath: string): Promise<boolean> {
-  if (await isZip(reportPath))
+  // A workbook by its bytes, as an input is told apart; one that cannot be read holds nothing to keep.
+  const container = await containerOf(reportPath, reportPath).catch(() => "text" as const);
+  if (container === "workbook")
     return sheetColumnHolds(reportPath, "Report", "status", "created").catch(() => false);
   const stream = createReadStream(reportPath, "utf8");
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
@@ -84,18 +84,6 @@ async function holdsCreatedRows(reportPath: string): Promise<boolean> {
     stream.destroy();
   }
   return false;
-}
-
-async function isZip(path: string): Promise<boolean> {
-  const handle = await open(path, "r").catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = Buffer.alloc(4);
-    await handle.read(head, 0, 4, 0);
-    return head.equals(ZIP_MAGIC);
-  } finally {
-    await handle.close();
-  }
 }
 
 export async function finish(out: Console, input: FinishInput): Promise<number> {
