@@ -52,8 +52,6 @@ export function errorText(file: SetAside): string {
   );
 }
 
-export type { TakenStage } from "../batch/inbox-ledger.js";
-
 /**
  * What became of a file taken before, in words its stage supports: a run that only created
  * its rows (the default `--until created`) paid nobody, so it never says "paid".

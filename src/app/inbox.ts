@@ -17,6 +17,7 @@ import {
   type MoveIntent,
   paidMove,
   readLedger,
+  type TakenStage,
   unfinishedMoves,
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
@@ -34,7 +35,7 @@ import {
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
-import { errorText, type TakenStage, takenWhatToDo, takenWords } from "./inbox-words.js";
+import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 

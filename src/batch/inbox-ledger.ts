@@ -6,7 +6,7 @@
  * last, so a run killed between two renames finishes the move next time, and a file already
  * paid from this folder is known by its batch id whatever became of it since.
  */
-import { appendFile, mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export const INBOX_STATE = ".bitex-inbox";
@@ -15,10 +15,10 @@ export const inboxStateDir = (dir: string) => join(dir, INBOX_STATE);
 export const inboxLockPath = (dir: string) => join(dir, INBOX_STATE, "lock");
 const ledgerPath = (dir: string) => join(dir, INBOX_STATE, "ledger.jsonl");
 
-/** A move of one file's group out of the folder, as decided before the first rename. */
 /** How far a file taken from the folder went, as its move to done/ recorded it. */
 export type TakenStage = "staged" | "quoted" | "accepted" | "final";
 
+/** A move of one file's group out of the folder, as decided before the first rename. */
 export interface MoveIntent {
   t: "move";
   /** Ties the intent to its end. */
@@ -72,30 +72,16 @@ export async function readLedger(dir: string): Promise<Entry[]> {
 /** Appends one line and syncs it: an intent is on disk before the renames it announces. */
 export async function appendLedger(dir: string, entry: Entry): Promise<void> {
   await mkdir(inboxStateDir(dir), { recursive: true, mode: 0o700 });
-  // After a torn line (no newline), this entry starts a line of its own, or it would be torn too.
-  const torn = await endsTorn(ledgerPath(dir));
-  await appendFile(ledgerPath(dir), `${torn ? "\n" : ""}${JSON.stringify(entry)}\n`, { mode: 0o600 });
-  const handle = await open(ledgerPath(dir), "r+");
+  const handle = await open(ledgerPath(dir), "a+", 0o600);
   try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The file's last byte is not a newline: its last append was cut off. */
-async function endsTorn(path: string): Promise<boolean> {
-  const handle = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return null;
-    throw error;
-  });
-  if (!handle) return false;
-  try {
+    // After a torn line (an append cut off: no newline at the end), this entry starts a line
+    // of its own, or it would be torn too.
     const { size } = await handle.stat();
-    if (size === 0) return false;
     const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    return last[0] !== 0x0a;
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+    const torn = size > 0 && last[0] !== 0x0a;
+    await handle.appendFile(`${torn ? "\n" : ""}${JSON.stringify(entry)}\n`);
+    await handle.datasync();
   } finally {
     await handle.close();
   }
