@@ -107,9 +107,9 @@ export function batchCounts(
  * "may have created 1 row(s) (creates left without an answer)".
  */
 export function batchWords(
-  batch: Pick<EarlierBatch, "created" | "accepted" | "maybeSent"> & { maybeAccepted?: number },
+  batch: Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent">,
 ): string {
-  const maybeAccepted = batch.maybeAccepted ?? 0;
+  const { maybeAccepted } = batch;
   const staged = batch.created - batch.accepted - maybeAccepted;
   const parts = [
     ...(batch.accepted > 0 ? [`accepted ${batch.accepted} row(s) for payment`] : []),

@@ -47,17 +47,19 @@ describe("paymentsDigest (the same payments under any name)", () => {
 
 describe("batchWords", () => {
   it('says what an earlier batch did with its rows, never "paid" for rows it only staged', () => {
-    expect(batchWords({ created: 6, accepted: 6, maybeSent: 0 })).to.equal("accepted 6 row(s) for payment");
-    expect(batchWords({ created: 2, accepted: 0, maybeSent: 0 })).to.equal(
+    expect(batchWords({ created: 6, accepted: 6, maybeAccepted: 0, maybeSent: 0 })).to.equal(
+      "accepted 6 row(s) for payment",
+    );
+    expect(batchWords({ created: 2, accepted: 0, maybeAccepted: 0, maybeSent: 0 })).to.equal(
       "staged 2 row(s) (created in requests it never accepted: not paid by it)",
     );
-    expect(batchWords({ created: 4, accepted: 3, maybeSent: 2 })).to.equal(
+    expect(batchWords({ created: 4, accepted: 3, maybeAccepted: 0, maybeSent: 2 })).to.equal(
       "accepted 3 row(s) for payment, staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 2 row(s) (creates left without an answer)",
     );
-    expect(batchWords({ created: 0, accepted: 0, maybeSent: 3 })).to.equal(
+    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 3 })).to.equal(
       "may have created 3 row(s) (creates left without an answer)",
     );
-    expect(batchWords({ created: 0, accepted: 0, maybeSent: 0 })).to.equal(
+    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0 })).to.equal(
       "has created none of them yet (a run of it may be creating them now, or will when it is run again)",
     );
   });
