@@ -255,43 +255,31 @@ export function partlyAccepted(
     0,
   );
   const ids = (requests: readonly ConciergeRequest[]) => requests.map((r) => r.id).join(", ");
-  const lostWords = lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ");
-  const refusedWords = refused.map((r) => `${r.id} (it still reads ${r.state})`);
-  const notAccepted = [
-    ...(lost.length > 0
-      ? [`request(s) ${lostWords} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`]
-      : []),
-    ...(refused.length > 0
-      ? [
-          `Bitex refused to accept request(s) ${refusedWords.join(", ")}, ${rowsOf(refused)} row(s) not accepted`,
-        ]
-      : []),
-  ];
-  out.warn(
-    `partly accepted: request(s) ${ids(accepted)} accepted, ${forPayment} row(s) accepted for payment; ${notAccepted.join("; ")}`,
-  );
-  const notPaid = [
-    ...(lost.length > 0 ? [`${rowsOf(lost)} row(s) of cancelled request(s) ${ids(lost)} not paid`] : []),
-    ...(refused.length > 0
-      ? [`${rowsOf(refused)} row(s) of refused request(s) ${ids(refused)} not accepted`]
-      : []),
-  ];
   const remaining = `${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else)`;
-  const hint = [
-    ...(lost.length > 0 ? [`the rows not paid are in ${remaining}`] : []),
+  // Each kind of request not accepted, as the warning, the error and the hint say it.
+  const kinds = [
+    lost.length > 0 && {
+      warn: `request(s) ${lost.map((r) => `${r.id} (${r.cancellation_reason ?? "cancelled"})`).join(", ")} can no longer be accepted, ${rowsOf(lost)} row(s) not paid`,
+      error: `${rowsOf(lost)} row(s) of cancelled request(s) ${ids(lost)} not paid`,
+      hint: `the rows not paid are in ${remaining}`,
+    },
     // Their quote's deadline is Bitex's to apply: until it cancels them, their rows may not be paid again.
-    ...(refused.length > 0
-      ? [
-          `once Bitex shows request(s) ${ids(refused)} cancelled, ${bitexCommand("status", csv)} writes their rows to ${remaining}`,
-        ]
-      : []),
-    `${bitexCommand("status", csv, "--watch")} follows the rest`,
-  ];
+    refused.length > 0 && {
+      warn: `Bitex refused to accept request(s) ${refused.map((r) => `${r.id} (it still reads ${r.state})`).join(", ")}, ${rowsOf(refused)} row(s) not accepted`,
+      error: `${rowsOf(refused)} row(s) of refused request(s) ${ids(refused)} not accepted`,
+      hint: `once Bitex shows request(s) ${ids(refused)} cancelled, ${bitexCommand("status", csv)} writes their rows to ${remaining}`,
+    },
+  ].filter((kind) => kind !== false);
+  out.warn(
+    `partly accepted: request(s) ${ids(accepted)} accepted, ${forPayment} row(s) accepted for payment; ${kinds.map((k) => k.warn).join("; ")}`,
+  );
   return new BatchError(
     "partial",
-    `batch ${batchId} is partly accepted: ${forPayment} row(s) accepted for payment, ${notPaid.join(", ")}`,
+    `batch ${batchId} is partly accepted: ${forPayment} row(s) accepted for payment, ${kinds.map((k) => k.error).join(", ")}`,
     {
-      hint: hint.join("; "),
+      hint: [...kinds.map((k) => k.hint), `${bitexCommand("status", csv, "--watch")} follows the rest`].join(
+        "; ",
+      ),
     },
   );
 }
