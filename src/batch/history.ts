@@ -26,6 +26,8 @@ export interface EarlierBatch {
   maybeAccepted: number;
   /** Rows whose create was sent without an outcome on record: they may have been created. */
   maybeSent: number;
+  /** Rows it planned and has not sent yet: a run of it may be creating them now, or will when run again. */
+  toCreate: number;
   /** The API it was begun on. */
   api: string;
   /** Its paymentsDigest, when its journal has one. */
@@ -85,7 +87,7 @@ export async function earlierBatches(
 /** A batch's rows by what its journal says it did with them (see EarlierBatch). */
 export function batchCounts(
   state: JournalState,
-): Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent"> {
+): Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent" | "toCreate"> {
   let created = 0;
   let accepted = 0;
   let maybeAccepted = 0;
@@ -98,7 +100,9 @@ export function batchCounts(
       else if (step === "intent") maybeAccepted++;
     } else if (row.status === "intent" || row.status === "ambiguous") maybeSent++;
   }
-  return { created, accepted, maybeAccepted, maybeSent };
+  let toCreate = 0;
+  for (const line of state.planned.keys()) if (!state.rows.has(line)) toCreate++;
+  return { created, accepted, maybeAccepted, maybeSent, toCreate };
 }
 
 /**
@@ -107,7 +111,7 @@ export function batchCounts(
  * "may have created 1 row(s) (creates left without an answer)".
  */
 export function batchWords(
-  batch: Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent">,
+  batch: Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent" | "toCreate">,
 ): string {
   const { maybeAccepted } = batch;
   const staged = batch.created - batch.accepted - maybeAccepted;
@@ -123,10 +127,11 @@ export function batchWords(
       ? [`may have created ${batch.maybeSent} row(s) (creates left without an answer)`]
       : []),
   ];
+  const running = "(a run of it may be creating them now, or will when it is run again)";
   // Begun, nothing sent yet: its run may be sending the rows now, or will when it is resumed.
-  return parts.length > 0
-    ? parts.join(", ")
-    : "has created none of them yet (a run of it may be creating them now, or will when it is run again)";
+  if (parts.length === 0) return `has created none of them yet ${running}`;
+  if (batch.toCreate > 0) parts.push(`has still to create ${batch.toCreate} row(s) ${running}`);
+  return parts.join(", ");
 }
 
 /**
@@ -194,7 +199,7 @@ export async function refuseNewBatchOfOldPayments(
   if (near) {
     throw new BatchError(
       "input",
-      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords({ created: near.same, accepted: near.accepted, maybeAccepted: near.maybeAccepted, maybeSent: 0 })}; sending it as a new batch could pay them again`,
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
       {
         hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },

@@ -61,6 +61,13 @@ export type JournalEntry =
   | ({ t: "ambiguous"; line: number; code: string; at: string } & Created)
   | { t: "end"; outcome: "finished" | "stopped"; at: string }
   /**
+   * The rows the batch is to create, each line with its payment (near-copy.ts paymentOf),
+   * written with the begin and before any create (in pieces of PLANNED_PER_ENTRY rows): a new
+   * batch started while this one still creates finds every row it means to pay, not only
+   * those it has sent so far (the near-copy rule).
+   */
+  | { t: "planned"; lines: number[]; payments: string[]; at: string }
+  /**
    * Every row by payee details with the ids it resolved to, once each payee and account
    * exists (docs/design.md, "Input modes"): `quote`, `accept` and `status` read the rows'
    * ids from here. `status`: "found" (existed before this batch) or "created" (by it).
@@ -115,7 +122,12 @@ export interface JournalState {
   payeeCreates: Map<string, PayeeCreate>;
   /** The last `payees` line's rows, by line; empty when none was written. */
   payees: Map<number, PayeeResolution>;
+  /** Each planned row's payment, by line (`planned` entries; empty in older journals). */
+  planned: Map<number, string>;
 }
+
+/** Rows per `planned` entry: a line of a few hundred kilobytes, however large the batch. */
+export const PLANNED_PER_ENTRY = 5_000;
 
 /** The journal key of a user or instruction create (see Created). */
 export function payeeCreateKey(kind: Exclude<CreatedKind, "output">, key: string): string {
@@ -146,6 +158,7 @@ export class JournalFold {
     steps: new Map(),
     payeeCreates: new Map(),
     payees: new Map(),
+    planned: new Map(),
   };
 
   add(entry: JournalEntry): void {
@@ -207,6 +220,12 @@ export class JournalFold {
         });
         break;
       case "end":
+        break;
+      case "planned":
+        entry.lines.forEach((line, i) => {
+          const payment = entry.payments[i];
+          if (payment !== undefined) state.planned.set(line, payment);
+        });
         break;
       case "payees":
         state.payees = new Map(entry.rows.map((row) => [row.line, row]));

@@ -21,7 +21,14 @@ import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
-import { foldJournal, JournalFold, type JournalState, journalEntries } from "./journal.js";
+import {
+  foldJournal,
+  type JournalEntry,
+  JournalFold,
+  type JournalState,
+  journalEntries,
+  PLANNED_PER_ENTRY,
+} from "./journal.js";
 import { journalPathFor, releasedPathFor } from "./paths.js";
 
 /** An earlier batch counts when it began at most this long ago. */
@@ -33,12 +40,18 @@ export interface NearCopy {
   batchId: string;
   file: string;
   begunAt: string;
-  /** Rows of the new file that are payments the earlier batch created, or may have created. */
+  /** Rows of the new file that are payments the earlier batch created, may have created, or is to create. */
   same: number;
-  /** Of those, the rows in requests the earlier batch accepted (sent to be paid); the rest were staged only. */
+  /** Of those, the rows it created (the rest it sent without an answer, or has still to send). */
+  created: number;
+  /** Of the created, the rows in requests the earlier batch accepted (sent to be paid); the rest were staged only. */
   accepted: number;
-  /** Of those, the rows in requests whose accept it sent with no answer on record: they may be paid. */
+  /** Of the created, the rows in requests whose accept it sent with no answer on record: they may be paid. */
   maybeAccepted: number;
+  /** Of `same`, the rows whose create it sent with no outcome on record. */
+  maybeSent: number;
+  /** Of `same`, the rows it planned and has not sent yet (its `planned` entries). */
+  toCreate: number;
   /** Rows of the new file. */
   rows: number;
 }
@@ -70,6 +83,20 @@ export function paymentOf(row: ValidRow): string {
     .update(paymentKey(paymentIdentity(row)))
     .digest("hex")
     .slice(0, 32);
+}
+
+/**
+ * The `planned` entries of a plan: every row's line and payment, PLANNED_PER_ENTRY rows an
+ * entry, for the batch's journal before its first create.
+ */
+export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEntry, { t: "planned" }>> {
+  const rows = plan.requests.flatMap((request) => request.rows);
+  const entries: Array<Extract<JournalEntry, { t: "planned" }>> = [];
+  for (let start = 0; start < rows.length; start += PLANNED_PER_ENTRY) {
+    const piece = rows.slice(start, start + PLANNED_PER_ENTRY);
+    entries.push({ t: "planned", lines: piece.map((row) => row.line), payments: piece.map(paymentOf), at });
+  }
+  return entries;
 }
 
 /** Records the lines a batch released to its remaining file (never paid by it). */
@@ -118,52 +145,54 @@ export async function findNearCopy(
     if (!begin || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
     if (!(Date.parse(begin.at) >= since) || passOver(begin.file)) continue;
     const released = await releasedLines(journalPath);
+    // Per payment: the rows it holds, and how far it took them.
     const theirs = new Map<string, number>();
-    const accepted = new Map<string, number>();
-    const maybeAccepted = new Map<string, number>();
+    const kinds = {
+      created: new Map(),
+      accepted: new Map(),
+      maybeAccepted: new Map(),
+      maybeSent: new Map(),
+      toCreate: new Map(),
+    } satisfies Record<string, Map<string, number>>;
     const freed = new Map<string, number>();
-    for (const [line, record] of state.rows) {
-      const payment = payments.get(line);
-      if (!payment) continue;
-      if (record.status === "failed" || released.has(line)) {
-        freed.set(payment, (freed.get(payment) ?? 0) + 1);
+    const add = (map: Map<string, number>, payment: string) => map.set(payment, (map.get(payment) ?? 0) + 1);
+    for (const [line, payment] of payments) {
+      const record = state.rows.get(line);
+      if (record?.status === "failed" || released.has(line)) {
+        add(freed, payment);
         continue;
       }
-      theirs.set(payment, (theirs.get(payment) ?? 0) + 1);
-      const step = state.steps.get(record.requestId)?.accept_quote;
-      if (step === "done") accepted.set(payment, (accepted.get(payment) ?? 0) + 1);
-      else if (step === "intent") maybeAccepted.set(payment, (maybeAccepted.get(payment) ?? 0) + 1);
+      add(theirs, payment);
+      if (!record) add(kinds.toCreate, payment);
+      else if (record.status !== "created") add(kinds.maybeSent, payment);
+      else {
+        add(kinds.created, payment);
+        const step = state.steps.get(record.requestId)?.accept_quote;
+        if (step === "done") add(kinds.accepted, payment);
+        else if (step === "intent") add(kinds.maybeAccepted, payment);
+      }
     }
     let same = 0;
-    let sameAccepted = 0;
-    let sameMaybe = 0;
+    const shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
     // Rows it released, sent again: how they get paid, so they do not dilute the share.
     let resent = 0;
     for (const [payment, count] of mine) {
       const paid = Math.min(count, theirs.get(payment) ?? 0);
       same += paid;
-      sameAccepted += Math.min(count, accepted.get(payment) ?? 0);
-      sameMaybe += Math.min(count, maybeAccepted.get(payment) ?? 0);
+      for (const kind of Object.keys(shares) as Array<keyof typeof shares>)
+        shares[kind] += Math.min(count, kinds[kind].get(payment) ?? 0);
       resent += Math.min(count - paid, freed.get(payment) ?? 0);
     }
     if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
-      best = {
-        batchId,
-        file: begin.file,
-        begunAt: begin.at,
-        same,
-        accepted: sameAccepted,
-        maybeAccepted: sameMaybe,
-        rows,
-      };
+      best = { batchId, file: begin.file, begunAt: begin.at, same, ...shares, rows };
     }
   }
   return best;
 }
 
 /**
- * A journal folded as it is read, with each line's payment (its intents'); an unreadable
- * journal is an empty one (no batch this tool can speak for).
+ * A journal folded as it is read, with each line's payment: its intent's, else its planned
+ * one; an unreadable journal is an empty one (no batch this tool can speak for).
  */
 async function journalPayments(
   journalPath: string,
@@ -178,5 +207,6 @@ async function journalPayments(
   } catch {
     return { state: foldJournal([]), payments: new Map() };
   }
+  for (const [line, payment] of fold.state.planned) if (!payments.has(line)) payments.set(line, payment);
   return { state: fold.state, payments };
 }

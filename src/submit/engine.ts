@@ -24,7 +24,7 @@ import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
 import { ownOutputs, requestOutputs } from "../batch/lookup.js";
-import { paymentOf } from "../batch/near-copy.js";
+import { paymentOf, plannedEntries } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
@@ -48,6 +48,8 @@ import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writ
 export type { RowOutcome, SubmitApi };
 
 type Settled = RowOutcome & { status: "created" | "failed" };
+
+const rowCount = (plan: Plan) => plan.requests.reduce((sum, request) => sum + request.rows.length, 0);
 
 /**
  * The earliest `until` later than `after` (Infinity when none): a loop, since spreading every
@@ -695,7 +697,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
   const run = new Run(options, journal, past, landingUntil);
   try {
     if (!past.begin) {
-      const rows = options.plan.requests.reduce((sum, request) => sum + request.rows.length, 0);
+      const rows = rowCount(options.plan);
       await journal
         .append({
           t: "begin",
@@ -711,6 +713,16 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
         .catch((error: unknown) => {
           throw beforeSending(error);
         });
+    }
+    // Every row it means to pay, before the first create and before a new batch may look
+    // (`begun` lets the next one in): again on a resume when a kill tore them, or the batch
+    // began before they were written.
+    if (past.planned.size < rowCount(options.plan)) {
+      for (const entry of plannedEntries(options.plan, now())) {
+        await journal.append(entry).catch((error: unknown) => {
+          throw beforeSending(error);
+        });
+      }
     }
     await options.begun?.();
     await run.run();

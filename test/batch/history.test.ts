@@ -47,20 +47,27 @@ describe("paymentsDigest (the same payments under any name)", () => {
 
 describe("batchWords", () => {
   it('says what an earlier batch did with its rows, never "paid" for rows it only staged', () => {
-    expect(batchWords({ created: 6, accepted: 6, maybeAccepted: 0, maybeSent: 0 })).to.equal(
+    expect(batchWords({ created: 6, accepted: 6, maybeAccepted: 0, maybeSent: 0, toCreate: 0 })).to.equal(
       "accepted 6 row(s) for payment",
     );
-    expect(batchWords({ created: 2, accepted: 0, maybeAccepted: 0, maybeSent: 0 })).to.equal(
+    expect(batchWords({ created: 2, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 })).to.equal(
       "staged 2 row(s) (created in requests it never accepted: not paid by it)",
     );
-    expect(batchWords({ created: 4, accepted: 3, maybeAccepted: 0, maybeSent: 2 })).to.equal(
+    expect(batchWords({ created: 4, accepted: 3, maybeAccepted: 0, maybeSent: 2, toCreate: 0 })).to.equal(
       "accepted 3 row(s) for payment, staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 2 row(s) (creates left without an answer)",
     );
-    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 3 })).to.equal(
+    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 3, toCreate: 0 })).to.equal(
       "may have created 3 row(s) (creates left without an answer)",
     );
-    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0 })).to.equal(
+    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 })).to.equal(
       "has created none of them yet (a run of it may be creating them now, or will when it is run again)",
+    );
+    // Begun with its rows planned and none sent yet: the same words.
+    expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 5 })).to.equal(
+      "has created none of them yet (a run of it may be creating them now, or will when it is run again)",
+    );
+    expect(batchWords({ created: 2, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 5 })).to.equal(
+      "staged 2 row(s) (created in requests it never accepted: not paid by it), has still to create 5 row(s) (a run of it may be creating them now, or will when it is run again)",
     );
   });
 });
@@ -130,7 +137,7 @@ describe("batchCounts", () => {
       step("2", "intent"),
     ]);
     const counts = batchCounts(state);
-    expect(counts).to.deep.equal({ created: 4, accepted: 1, maybeAccepted: 2, maybeSent: 0 });
+    expect(counts).to.deep.equal({ created: 4, accepted: 1, maybeAccepted: 2, maybeSent: 0, toCreate: 0 });
     expect(batchWords(counts)).to.equal(
       "accepted 1 row(s) for payment, may have accepted 2 row(s) for payment (an accept left without an answer), staged 1 row(s) (created in requests it never accepted: not paid by it)",
     );

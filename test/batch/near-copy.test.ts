@@ -3,12 +3,15 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { batchWords } from "../../src/batch/history.js";
+import { PLANNED_PER_ENTRY } from "../../src/batch/journal.js";
 import {
   findNearCopy,
   monthOfName,
   NEAR_COPY_WINDOW_DAYS,
   ofAnotherMonth,
   paymentOf,
+  plannedEntries,
   recordReleased,
 } from "../../src/batch/near-copy.js";
 import type { ValidRow } from "../../src/model.js";
@@ -86,9 +89,12 @@ describe("findNearCopy", () => {
       file: "payroll.csv",
       begunAt: recent,
       same: 2,
+      created: 2,
       // Its requests were never accepted: the same rows are staged by it, not paid.
       accepted: 0,
       maybeAccepted: 0,
+      maybeSent: 0,
+      toCreate: 0,
       rows: 4,
     });
     // Once its request was accepted, the same rows are counted as accepted for payment.
@@ -96,6 +102,58 @@ describe("findNearCopy", () => {
     expect((await findNearCopy(acceptedState, half, API, now))?.accepted).to.equal(2);
     const fewer = plan("new", [row(2, "1", "100"), row(3, "7", "700"), row(4, "9", "900")]);
     expect(await findNearCopy(state, fewer, API, now)).to.equal(null);
+  });
+
+  it("a batch still creating: the rows it planned and has not sent count, so a near copy started meanwhile is refused", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
+    await mkdir(join(dir, "old"));
+    const begunAt = recent;
+    const planned = [...earlierRows, row(6, "5", "500"), row(7, "6", "600")];
+    const lines = [
+      {
+        t: "begin",
+        v: 1,
+        batch_id: "old",
+        fingerprint: "f",
+        api: API,
+        file: "payroll.csv",
+        rows: 6,
+        at: begunAt,
+      },
+      ...plannedEntries(plan("old", planned), begunAt),
+      // One row created, one sent without an answer; the other four not sent yet.
+      { t: "intent", line: 2, request_id: "1", payment: paymentOf(planned[0] as ValidRow), at: begunAt },
+      {
+        t: "created",
+        line: 2,
+        request_id: "1",
+        output_id: "o2",
+        state: "accepting",
+        via: "response",
+        at: begunAt,
+      },
+      { t: "intent", line: 3, request_id: "1", payment: paymentOf(planned[1] as ValidRow), at: begunAt },
+    ];
+    await writeFile(join(dir, "old", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    // The same payroll with one amount corrected, under another name.
+    const corrected = plan("new", [...planned.slice(0, 5), row(7, "6", "650")]);
+    const near = await findNearCopy(dir, corrected, API, now);
+    expect(near).to.deep.include({ same: 5, created: 1, maybeSent: 1, toCreate: 3, accepted: 0, rows: 6 });
+    expect(batchWords(near as NonNullable<typeof near>)).to.equal(
+      "staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 1 row(s) (creates left without an answer), has still to create 3 row(s) (a run of it may be creating them now, or will when it is run again)",
+    );
+    // Without its planned rows (a journal written before them) only the two it sent count: passed.
+    const older = lines.filter((line) => line.t !== "planned");
+    await writeFile(join(dir, "old", "journal.jsonl"), `${older.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    expect(await findNearCopy(dir, corrected, API, now)).to.equal(null);
+  });
+
+  it("planned rows go to the journal in pieces, every row once with its payment", () => {
+    const many = Array.from({ length: PLANNED_PER_ENTRY + 2 }, (_, i) => row(i + 2, String(i), "10"));
+    const entries = plannedEntries(plan("b", many), recent);
+    expect(entries.map((entry) => entry.lines.length)).to.deep.equal([PLANNED_PER_ENTRY, 2]);
+    expect(entries.flatMap((entry) => entry.lines)).to.deep.equal(many.map((r) => r.line));
+    expect(entries[1]?.payments).to.deep.equal(many.slice(-2).map(paymentOf));
   });
 
   it(`counts only batches of the same API begun within ${NEAR_COPY_WINDOW_DAYS} days`, async () => {
@@ -124,8 +182,11 @@ describe("findNearCopy", () => {
       file: "payroll.csv",
       begunAt: recent,
       same: 1,
+      created: 1,
       accepted: 1,
       maybeAccepted: 0,
+      maybeSent: 0,
+      toCreate: 0,
       rows: 4,
     });
     // Its remaining file, alone or with new payments, is not a copy of anything it paid.
