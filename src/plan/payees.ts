@@ -110,8 +110,44 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   const country = /^([a-z]{2})_/.exec(type)?.[1];
   if (country !== undefined && country !== portCountry(port)) return false;
   if (!paysIn(body.country, port)) return false;
-  const bank = typeof body.bank === "string" ? body.bank.toLowerCase() : "";
-  return !(account.kind === "account_number" && bank !== "" && account.bank !== "" && bank !== account.bank);
+  return (
+    account.kind !== "account_number" ||
+    sameBank(
+      bankOf(body.bank, body.routing_number, body.bank_swift),
+      bankOf(account.bank, account.routingNumber, account.swift),
+    )
+  );
+}
+
+/**
+ * A plain number's bank, as far as it is named: the bank as written (in any case, without
+ * accents or spaces), the US routing number, the SWIFT's first 8 characters (the bank; the
+ * branch suffix, `XXX` or none, does not make another account). Each is compared only where
+ * both sides name it.
+ */
+function bankOf(bank: unknown, routing: unknown, swift: unknown): [string, string, string] {
+  const name =
+    typeof bank === "string"
+      ? bank
+          .normalize("NFD")
+          .replace(/\p{M}/gu, "")
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}]+/gu, "_")
+          .replace(/^_+|_+$/g, "")
+      : "";
+  return [name, normal(routing), normal(swift).slice(0, 8)];
+}
+
+function sameBank(a: readonly string[], b: readonly string[]): boolean {
+  return a.every((part, i) => part === "" || b[i] === "" || part === b[i]);
+}
+
+/** The bank part of an account's keys: every part of bankOf the row names, joined. */
+function bankKey(account: PayeeAccount): string {
+  if (account.kind !== "account_number") return "";
+  return bankOf(account.bank, account.routingNumber, account.swift)
+    .filter((part) => part !== "")
+    .join("/");
 }
 
 /**
@@ -249,7 +285,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       continue;
     }
     const currency = portCurrency(row.port);
-    const key = `${user ? user.id : `new:${email}`}|${currency}|${payee.account.kind === "account_number" ? payee.account.bank : ""}|${accountKey(payee.account)}`;
+    const key = `${user ? user.id : `new:${email}`}|${currency}|${bankKey(payee.account)}|${accountKey(payee.account)}`;
     const account = newAccounts.get(key);
     if (account) account.lines.push(row.line);
     else {
@@ -276,8 +312,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
 
 /** The journal key of the instruction for one payee and account: found again whatever its id. */
 export function accountCreateKey(email: string, account: PayeeAccount, currency: string): string {
-  const bank = account.kind === "account_number" ? account.bank : "";
-  return `${emailKey(email)}|${currency}|${bank}|${account.kind}:${accountKey(account)}`;
+  return `${emailKey(email)}|${currency}|${bankKey(account)}|${account.kind}:${accountKey(account)}`;
 }
 
 /** The journal key of a payee's user: its email, trimmed and lower-case. */
