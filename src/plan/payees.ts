@@ -5,7 +5,14 @@
  * plan what would have to be created: one user per email however many rows name it, one
  * instruction per user and account. Nothing here calls the API (app/create-payees.ts creates).
  */
-import type { PayeeAccount, PayeeDetails, RowError, ValidRow } from "../model.js";
+import {
+  accountBank,
+  bankParts,
+  type PayeeAccount,
+  type PayeeDetails,
+  type RowError,
+  type ValidRow,
+} from "../model.js";
 import { isPort, portCountry, portCurrency } from "../ports.js";
 
 /** A user as `GET /users` lists it (flattened); only the id and email are relied on. */
@@ -113,41 +120,15 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   return (
     account.kind !== "account_number" ||
     sameBank(
-      bankOf(body.bank, body.routing_number, body.bank_swift),
-      bankOf(account.bank, account.routingNumber, account.swift),
+      bankParts(body.bank, body.routing_number, body.bank_swift),
+      bankParts(account.bank, account.routingNumber, account.swift),
     )
   );
 }
 
-/**
- * A plain number's bank, as far as it is named: the bank as written (in any case, without
- * accents or spaces), the US routing number, the SWIFT's first 8 characters (the bank; the
- * branch suffix, `XXX` or none, does not make another account). Each is compared only where
- * both sides name it.
- */
-function bankOf(bank: unknown, routing: unknown, swift: unknown): [string, string, string] {
-  const name =
-    typeof bank === "string"
-      ? bank
-          .normalize("NFD")
-          .replace(/\p{M}/gu, "")
-          .toLowerCase()
-          .replace(/[^\p{L}\p{N}]+/gu, "_")
-          .replace(/^_+|_+$/g, "")
-      : "";
-  return [name, normal(routing), normal(swift).slice(0, 8)];
-}
-
+/** Two plain numbers' banks (bankParts) agree on every part both name. */
 function sameBank(a: readonly string[], b: readonly string[]): boolean {
   return a.every((part, i) => part === "" || b[i] === "" || part === b[i]);
-}
-
-/** The bank part of an account's keys: every part of bankOf the row names, joined. */
-function bankKey(account: PayeeAccount): string {
-  if (account.kind !== "account_number") return "";
-  return bankOf(account.bank, account.routingNumber, account.swift)
-    .filter((part) => part !== "")
-    .join("/");
 }
 
 /**
@@ -285,7 +266,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       continue;
     }
     const currency = portCurrency(row.port);
-    const key = `${user ? user.id : `new:${email}`}|${currency}|${bankKey(payee.account)}|${accountKey(payee.account)}`;
+    const key = `${user ? user.id : `new:${email}`}|${currency}|${accountBank(payee.account)}|${accountKey(payee.account)}`;
     const account = newAccounts.get(key);
     if (account) account.lines.push(row.line);
     else {
@@ -312,7 +293,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
 
 /** The journal key of the instruction for one payee and account: found again whatever its id. */
 export function accountCreateKey(email: string, account: PayeeAccount, currency: string): string {
-  return `${emailKey(email)}|${currency}|${bankKey(account)}|${account.kind}:${accountKey(account)}`;
+  return `${emailKey(email)}|${currency}|${accountBank(account)}|${account.kind}:${accountKey(account)}`;
 }
 
 /** The journal key of a payee's user: its email, trimmed and lower-case. */
