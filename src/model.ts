@@ -89,13 +89,43 @@ export interface PaymentIdentity {
 }
 
 /**
+ * A plain number's bank, as far as it is named (resolution compares each part only where both
+ * sides name it): the bank as written, in any case and without accents or spaces; the US
+ * routing number; the SWIFT's first 8 characters (the bank: a branch suffix, `XXX` or none,
+ * is not another account). Read from a row or from an instruction's body alike.
+ */
+export function bankParts(bank: unknown, routing: unknown, swift: unknown): [string, string, string] {
+  const text = (value: unknown) =>
+    typeof value === "string" || typeof value === "number" ? String(value) : "";
+  const name = text(bank)
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, "_")
+    .replace(/^_+|_+$/g, "");
+  const compact = (value: unknown) =>
+    text(value)
+      .toUpperCase()
+      .replace(/[^0-9A-Z]/g, "");
+  return [name, compact(routing), compact(swift).slice(0, 8)];
+}
+
+/** The bank of a row's plain account number as one text: the parts it names, joined. */
+export function accountBank(account: PayeeAccount): string {
+  if (account.kind !== "account_number") return "";
+  return bankParts(account.bank, account.routingNumber, account.swift)
+    .filter((part) => part !== "")
+    .join("/");
+}
+
+/**
  * The account as resolution compares it (plan/payees.ts): a plain account number without the
  * leading zeros spreadsheets drop, at its bank, so "0012345678" and "12345678" at one bank
  * are one account here too, and the same digits at two banks are two.
  */
 function accountDigits(account: PayeeAccount): string {
   return account.kind === "account_number"
-    ? `${account.number.replace(/^0+/, "")}@${account.bank}`
+    ? `${account.number.replace(/^0+/, "")}@${accountBank(account)}`
     : account.number;
 }
 

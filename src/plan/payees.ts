@@ -5,7 +5,14 @@
  * plan what would have to be created: one user per email however many rows name it, one
  * instruction per user and account. Nothing here calls the API (app/create-payees.ts creates).
  */
-import type { PayeeAccount, PayeeDetails, RowError, ValidRow } from "../model.js";
+import {
+  accountBank,
+  bankParts,
+  type PayeeAccount,
+  type PayeeDetails,
+  type RowError,
+  type ValidRow,
+} from "../model.js";
 import { isPort, portCountry, portCurrency } from "../ports.js";
 
 /** A user as `GET /users` lists it (flattened); only the id and email are relied on. */
@@ -110,8 +117,18 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   const country = /^([a-z]{2})_/.exec(type)?.[1];
   if (country !== undefined && country !== portCountry(port)) return false;
   if (!paysIn(body.country, port)) return false;
-  const bank = typeof body.bank === "string" ? body.bank.toLowerCase() : "";
-  return !(account.kind === "account_number" && bank !== "" && account.bank !== "" && bank !== account.bank);
+  return (
+    account.kind !== "account_number" ||
+    sameBank(
+      bankParts(body.bank, body.routing_number, body.bank_swift),
+      bankParts(account.bank, account.routingNumber, account.swift),
+    )
+  );
+}
+
+/** Two plain numbers' banks (bankParts) agree on every part both name. */
+function sameBank(a: readonly string[], b: readonly string[]): boolean {
+  return a.every((part, i) => part === "" || b[i] === "" || part === b[i]);
 }
 
 /**
@@ -249,7 +266,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       continue;
     }
     const currency = portCurrency(row.port);
-    const key = `${user ? user.id : `new:${email}`}|${currency}|${payee.account.kind === "account_number" ? payee.account.bank : ""}|${accountKey(payee.account)}`;
+    const key = `${user ? user.id : `new:${email}`}|${currency}|${accountBank(payee.account)}|${accountKey(payee.account)}`;
     const account = newAccounts.get(key);
     if (account) account.lines.push(row.line);
     else {
@@ -276,8 +293,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
 
 /** The journal key of the instruction for one payee and account: found again whatever its id. */
 export function accountCreateKey(email: string, account: PayeeAccount, currency: string): string {
-  const bank = account.kind === "account_number" ? account.bank : "";
-  return `${emailKey(email)}|${currency}|${bank}|${account.kind}:${accountKey(account)}`;
+  return `${emailKey(email)}|${currency}|${accountBank(account)}|${account.kind}:${accountKey(account)}`;
 }
 
 /** The journal key of a payee's user: its email, trimmed and lower-case. */

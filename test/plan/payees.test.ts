@@ -340,6 +340,88 @@ describe("what creating a payee's account sends and finds", () => {
   });
 });
 
+describe("accounts by a plain number: the same digits at another bank are another account", () => {
+  const plain = (number: string, more: Partial<PayeeAccount>): PayeeAccount => ({
+    ...cbu(number),
+    kind: "account_number",
+    ...more,
+  });
+  const resolve = (port: ValidRow["port"], account: PayeeAccount, instructions: ListedInstruction[]) =>
+    seen(
+      resolvePayees(
+        [row(2, payee("ana@example.com", account), { port })],
+        directory({ "300": instructions }),
+      ),
+    );
+  const found = (id: string): Seen => ({ ...NONE, rows: [[2, "300", id, "found"]], found: 1 });
+  const toCreate = (number: string): Seen => ({
+    ...NONE,
+    rows: [[2, "300", null, "would create"]],
+    newAccounts: [["300", number, [2]]],
+  });
+
+  it("a Uruguayan bank as the operator wrote it (capitals, accents, spaces): the instruction made from the row is found again", () => {
+    const account = plain("001234567", { bank: "BROU" });
+    const body = instructionBody(payee("ana@example.com", account), "uy_uyu");
+    expect(resolve("uy_uyu", account, [{ id: "2150", body }])).to.deep.equal(found("2150"));
+    expect(resolve("uy_uyu", plain("1234567", { bank: " brou " }), [{ id: "2150", body }])).to.deep.equal(
+      found("2150"),
+    );
+    const itau = instructionBody(payee("ana@example.com", plain("7654321", { bank: "Itaú" })), "py_pyg");
+    expect(resolve("py_pyg", plain("7654321", { bank: "ITAU" }), [{ id: "2160", body: itau }])).to.deep.equal(
+      found("2160"),
+    );
+    expect(resolve("uy_uyu", plain("1234567", { bank: "Santander" }), [{ id: "2150", body }])).to.deep.equal(
+      toCreate("1234567"),
+    );
+  });
+
+  it("a US account: the routing number names its bank", () => {
+    const at = (routingNumber: string) => plain("1234567890", { routingNumber, accountType: "savings" });
+    const chase = instructionBody(payee("ana@example.com", at("021000021")), "us_usd");
+    const boston = instructionBody(payee("ana@example.com", at("011000015")), "us_usd");
+    const both = [
+      { id: "2901", body: chase },
+      { id: "2902", body: boston },
+    ];
+    expect(resolve("us_usd", at("021000021"), both)).to.deep.equal(found("2901"));
+    expect(resolve("us_usd", at("011000015"), both)).to.deep.equal(found("2902"));
+    expect(resolve("us_usd", at("011000015"), [{ id: "2901", body: chase }])).to.deep.equal(
+      toCreate("1234567890"),
+    );
+  });
+
+  it("an account abroad by number and SWIFT: the SWIFT's bank (its first 8 characters) names it", () => {
+    const at = (swift: string) => plain("998877", { swift });
+    const deutsche = instructionBody(payee("ana@example.com", at("DEUTDEFF")), "other_usd");
+    expect(resolve("other_usd", at("DEUTDEFFXXX"), [{ id: "2950", body: deutsche }])).to.deep.equal(
+      found("2950"),
+    );
+    expect(resolve("other_usd", at("COBADEFFXXX"), [{ id: "2950", body: deutsche }])).to.deep.equal(
+      toCreate("998877"),
+    );
+  });
+
+  it("two rows of one payee, one number at two banks: two instructions to create, one journal key each", () => {
+    const chase = plain("1234567890", { routingNumber: "021000021" });
+    const boston = plain("1234567890", { routingNumber: "011000015" });
+    const plan = resolvePayees(
+      [
+        row(2, payee("ana@example.com", chase), { port: "us_usd" }),
+        row(3, payee("ana@example.com", boston), { port: "us_usd" }),
+      ],
+      directory({ "300": [] }),
+    );
+    expect(plan.newAccounts.map((a) => [a.account.routingNumber, a.lines])).to.deep.equal([
+      ["021000021", [2]],
+      ["011000015", [3]],
+    ]);
+    expect(accountCreateKey("a@example.com", chase, "usd")).to.not.equal(
+      accountCreateKey("a@example.com", boston, "usd"),
+    );
+  });
+});
+
 describe("resolution against the instructions Bitex recorded (fixtures/recorded/withdrawal_instructions-list.json)", () => {
   // As the client reads the recorded answer: 15414 AR domestic (hsbc, USD), 15415 CL
   // international (bco_chile, USD), both holding account number 12345678; 15234, 15416 third_party.

@@ -309,6 +309,27 @@ describe("validate: payee by details", () => {
     ]);
   });
 
+  it("a plain number's bank as resolution tells it: its name in any case is one bank, another routing number or SWIFT bank another account", () => {
+    const rows = check([
+      UY,
+      { ...UY, bank: "brou" },
+      US,
+      { ...US, routing_number: "011000015" },
+      { ...OTHER, iban: "", account_number: "998877", swift: "DEUTDEFF" },
+      { ...OTHER, iban: "", account_number: "998877", swift: "DEUTDEFFXXX" },
+      { ...OTHER, iban: "", account_number: "998877", swift: "COBADEFFXXX" },
+    ]);
+    expect(rows.map((item) => (item.ok ? "ok" : item.errors.map((e) => e.code).join()))).to.deep.equal([
+      "ok",
+      "possible_duplicate",
+      "ok",
+      "ok",
+      "ok",
+      "possible_duplicate",
+      "ok",
+    ]);
+  });
+
   it("no message holds the account number or the tax id", () => {
     const rows = check([
       { ...AR, cbu: "2850590940090418135202", recipient_tax_id: "20267565392" },
