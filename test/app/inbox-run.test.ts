@@ -39,8 +39,8 @@ describe("inbox run: the ledger holds what was paid", function () {
   });
   afterEach(async () => box.close());
 
-  /** One inbox run; `onInfo` sees every info line as it is said. */
-  async function run(onInfo: (line: string) => void = () => {}, until: InboxArgs["until"] = "created") {
+  /** One inbox run; `onLine` sees every info and warning line as it is said. */
+  async function run(onLine: (line: string) => void = () => {}, until: InboxArgs["until"] = "created") {
     const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
     const plain = createConsole({
       json: true,
@@ -52,8 +52,12 @@ describe("inbox run: the ledger holds what was paid", function () {
     const out: Console = {
       ...plain,
       info: (line) => {
-        onInfo(line);
+        onLine(line);
         plain.info(line);
+      },
+      warn: (line) => {
+        onLine(line);
+        plain.warn(line);
       },
     };
     const args: InboxArgs = {
@@ -129,6 +133,66 @@ describe("inbox run: the ledger holds what was paid", function () {
       new RegExp(`/in/a\\.csv changed since batch ${submitted.batch_id} \\(begun `),
     );
     expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("a file replaced while its batch is created (a row refused): the remaining file moved to failed/ holds that row as the batch read it, and dropped fixed under a new name pays it once", async () => {
+    const [header, ...rows] = (await payroll(5)).trimEnd().split("\n");
+    const broken = (rows[1] as string).replace(",301,", ",999999,");
+    expect(broken).to.include(",999999,");
+    await writeFile(join(inbox, "a.csv"), `${[header, rows[0], broken, ...rows.slice(2)].join("\n")}\n`);
+    // The HR system drops its corrected export under the same name, one row added at the top.
+    const [added] = (await payroll(1, 5)).trimEnd().split("\n").slice(1);
+    const export2 = `${[header, added, ...rows].join("\n")}\n`;
+    let swapped = false;
+    const one = await run((line) => {
+      // Bitex refused line 3: the batch was read (and its copy kept) long before.
+      if (!swapped && line.startsWith("a.csv: line 3: ")) {
+        swapped = true;
+        writeFileSync(join(inbox, "a.csv"), export2);
+      }
+    });
+    expect(swapped).to.equal(true);
+    expect(one.code).to.equal(1);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
+      ["a.csv", "failed", 1, "failed"],
+    ]);
+    // The export dropped meanwhile is not the batch's bytes: it stays for the next run.
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "failed"]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "a.csv.error.txt",
+      "a.remaining.csv",
+      "a.report.csv",
+    ]);
+    expect(await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).to.equal(
+      `${header}\n${broken}\n`,
+    );
+    expect(box.state().outputs).to.have.length(4);
+
+    // As a.csv.error.txt says: the remaining file, fixed, dropped under a new name pays that row.
+    const rest = (await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).replace(
+      ",999999,",
+      ",301,",
+    );
+    await writeFile(join(inbox, "a-rest.csv"), rest);
+    const two = await run();
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a-rest.csv", "done", 0],
+      ["a.csv", "failed", 2],
+    ]);
+    const held = box
+      .state()
+      .outputs.map(
+        (o) => `${o.relationships?.user?.data?.id}|${o.relationships?.withdrawal_instruction?.data?.id}`,
+      )
+      .sort();
+    const ids = rows
+      .map((row) => {
+        const cells = row.split(",");
+        return `${cells[3]}|${cells[7]}`;
+      })
+      .sort();
+    // Each row of the file paid once, the added row not at all (its export was refused).
+    expect(held).to.deep.equal(ids);
   });
 
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
