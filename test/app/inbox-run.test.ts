@@ -3,7 +3,7 @@
  * file's turn: the folder's ledger says a batch was paid only for the bytes that were paid.
  */
 import { writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type FileLine, type InboxArgs, runInbox } from "../../src/app/inbox.js";
@@ -19,6 +19,24 @@ async function payroll(count: number, from = 0): Promise<string> {
 }
 
 const ls = async (path: string) => (await readdir(path).catch(() => [])).sort();
+
+/** The server's outputs as `recipient|instruction`, sorted. */
+const held = (box: Sandbox) =>
+  box
+    .state()
+    .outputs.map(
+      (o) => `${o.relationships?.user?.data?.id}|${o.relationships?.withdrawal_instruction?.data?.id}`,
+    )
+    .sort();
+
+/** CSV rows of the demo layout as `recipient|instruction`, sorted: what `held` shows once each is paid. */
+const payees = (rows: readonly string[]) =>
+  rows
+    .map((row) => {
+      const cells = row.split(",");
+      return `${cells[3]}|${cells[7]}`;
+    })
+    .sort();
 
 interface LedgerLine {
   t: string;
@@ -40,7 +58,11 @@ describe("inbox run: the ledger holds what was paid", function () {
   afterEach(async () => box.close());
 
   /** One inbox run; `onLine` sees every info and warning line as it is said. */
-  async function run(onLine: (line: string) => void = () => {}, until: InboxArgs["until"] = "created") {
+  async function run(
+    onLine: (line: string) => void = () => {},
+    until: InboxArgs["until"] = "created",
+    settleMs = 0,
+  ) {
     const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
     const plain = createConsole({
       json: true,
@@ -62,7 +84,7 @@ describe("inbox run: the ledger holds what was paid", function () {
     };
     const args: InboxArgs = {
       dir: inbox,
-      settleMs: 0,
+      settleMs,
       pauseMs: 0,
       tz: "UTC",
       encoding: "auto",
@@ -179,20 +201,48 @@ describe("inbox run: the ledger holds what was paid", function () {
       ["a-rest.csv", "done", 0],
       ["a.csv", "failed", 2],
     ]);
-    const held = box
-      .state()
-      .outputs.map(
-        (o) => `${o.relationships?.user?.data?.id}|${o.relationships?.withdrawal_instruction?.data?.id}`,
-      )
-      .sort();
-    const ids = rows
-      .map((row) => {
-        const cells = row.split(",");
-        return `${cells[3]}|${cells[7]}`;
-      })
-      .sort();
     // Each row of the file paid once, the added row not at all (its export was refused).
-    expect(held).to.deep.equal(ids);
+    expect(held(box)).to.deep.equal(payees(rows));
+  });
+
+  it("a settled file written again while an earlier file has its turn: left for the next run, not paid as the half it was when its turn came", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    const b = await payroll(3, 12);
+    await writeFile(join(inbox, "b.csv"), b);
+    // Both were dropped two minutes ago: settled when the run looks at the folder.
+    const before = new Date(Date.now() - 120_000);
+    for (const name of ["a.csv", "b.csv"]) await utimes(join(inbox, name), before, before);
+    // The HR system exports b.csv again (same name) while a.csv has its turn; its writer has
+    // written the header and two of the three rows when b.csv's turn comes.
+    const half = `${b.split("\n").slice(0, 3).join("\n")}\n`;
+    let rewritten = false;
+    const one = await run(
+      (line) => {
+        if (!rewritten && line.startsWith("a.csv: state directory:")) {
+          rewritten = true;
+          writeFileSync(join(inbox, "b.csv"), half);
+        }
+      },
+      "created",
+      60_000,
+    );
+    expect(rewritten).to.equal(true);
+    expect(one.code).to.equal(0);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      ["a.csv", "done", 0, null],
+      ["b.csv", "left", 0, "changed since the folder was read (still being written?): left for the next run"],
+    ]);
+    expect(box.state().outputs).to.have.length(2);
+
+    // The writer ends; once settled, the whole file is paid, each row once.
+    await writeFile(join(inbox, "b.csv"), b);
+    await utimes(join(inbox, "b.csv"), before, before);
+    const two = await run(() => {}, "created", 60_000);
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["b.csv", "done", 0],
+    ]);
+    const rows = [...(await payroll(2)).trimEnd().split("\n").slice(1), ...b.trimEnd().split("\n").slice(1)];
+    expect(held(box)).to.deep.equal(payees(rows));
   });
 
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
