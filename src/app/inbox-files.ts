@@ -72,7 +72,7 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
   return { offered, ignored };
 }
 
-interface Seen {
+export interface Seen {
   size: number;
   mtimeMs: number;
 }
@@ -84,7 +84,8 @@ const seen = async (path: string): Promise<Seen | null> => {
 
 /**
  * Splits candidates into settled files and files that may still be being written: younger
- * than `settleMs`, or whose size or mtime changed during a pause of `pauseMs`.
+ * than `settleMs`, or whose size or mtime changed during a pause of `pauseMs`. `looks`: each
+ * ready file's size and mtime as last seen, for `unchangedSince` at its turn.
  */
 export async function settled(
   dir: string,
@@ -92,12 +93,13 @@ export async function settled(
   settleMs: number,
   pauseMs: number,
   now: () => number = Date.now,
-): Promise<{ ready: string[]; writing: string[] }> {
+): Promise<{ ready: string[]; writing: string[]; looks: ReadonlyMap<string, Seen> }> {
   const first = new Map<string, Seen | null>();
   for (const name of names) first.set(name, await seen(join(dir, name)));
   if (names.length > 0) await sleep(pauseMs);
   const ready: string[] = [];
   const writing: string[] = [];
+  const looks = new Map<string, Seen>();
   for (const name of names) {
     const before = first.get(name);
     const after = await seen(join(dir, name));
@@ -108,8 +110,19 @@ export async function settled(
       before.mtimeMs === after.mtimeMs &&
       now() - after.mtimeMs >= settleMs;
     (still ? ready : writing).push(name);
+    if (still) looks.set(name, after);
   }
-  return { ready, writing };
+  return { ready, writing, looks };
+}
+
+/**
+ * Whether a ready file is still as its settle look saw it (or gone): a file written again
+ * since (an export dropped again under its name while earlier files had their turn) may be
+ * half written when its own turn comes.
+ */
+export async function unchangedSince(path: string, look: Seen | undefined): Promise<boolean> {
+  const now = await seen(path);
+  return now === null || (look !== undefined && now.size === look.size && now.mtimeMs === look.mtimeMs);
 }
 
 /** The batch id `submit` gives this file: a hash of its name and bytes. */

@@ -32,6 +32,7 @@ import {
   moveNoReplace,
   scanFolder,
   settled,
+  unchangedSince,
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
@@ -120,7 +121,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
             ? "a symbolic link: not taken (what it points at may change); drop the file itself"
             : "not a CSV or xlsx file",
       });
-    const { ready, writing } = await settled(
+    const { ready, writing, looks } = await settled(
       dir,
       offered.map((file) => file.name),
       args.settleMs,
@@ -143,6 +144,12 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         continue;
       }
       turnBegan = new Date();
+      if (!(await unchangedSince(join(dir, name), looks.get(name)))) {
+        emit(counted, name, "left", 0, {
+          reason: "changed since the folder was read (still being written?): left for the next run",
+        });
+        continue;
+      }
       const code = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
       // The API is away or a signal came: every later file would stop the same way.

@@ -3,10 +3,17 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
-import { link, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { freeFolder, kindOf, moveNoReplace, scanFolder, settled } from "../../src/app/inbox-files.js";
+import {
+  freeFolder,
+  kindOf,
+  moveNoReplace,
+  scanFolder,
+  settled,
+  unchangedSince,
+} from "../../src/app/inbox-files.js";
 import { readGuard } from "../../src/app/inbox-guard.js";
 import { tempDir } from "../helpers/cli.js";
 
@@ -77,14 +84,27 @@ describe("inbox files", () => {
     const timer = setTimeout(() => void writeFile(join(dir, "growing.csv"), "a\nb\n"), 50);
     try {
       // Everything is 10 s old by this clock, so only the growing file is held back.
-      expect(await settled(dir, ["growing.csv", "old.csv"], 5_000, 300, () => later)).to.deep.equal({
-        ready: ["old.csv"],
-        writing: ["growing.csv"],
-      });
+      const { ready, writing } = await settled(dir, ["growing.csv", "old.csv"], 5_000, 300, () => later);
+      expect({ ready, writing }).to.deep.equal({ ready: ["old.csv"], writing: ["growing.csv"] });
     } finally {
       clearTimeout(timer);
     }
-    expect(await settled(dir, ["old.csv"], 60_000, 0)).to.deep.equal({ ready: [], writing: ["old.csv"] });
+    const young = await settled(dir, ["old.csv"], 60_000, 0);
+    expect({ ready: young.ready, writing: young.writing }).to.deep.equal({ ready: [], writing: ["old.csv"] });
+  });
+
+  it("a ready file is unchanged at its turn while its size and mtime are as its settle look saw them; written again since, it is not", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "a.csv");
+    await writeFile(path, "a\nb\n");
+    const { ready, looks } = await settled(dir, ["a.csv"], 0, 0);
+    expect(ready).to.deep.equal(["a.csv"]);
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(true);
+    await writeFile(path, "a\n");
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(false);
+    // Gone: its turn says so itself (nothing to take).
+    await unlink(path);
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(true);
   });
 
   it("moves never replace a file already there, and a move redone after a kill only finishes it", async () => {
