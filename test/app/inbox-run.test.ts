@@ -245,6 +245,26 @@ describe("inbox run: the ledger holds what was paid", function () {
     expect(held(box)).to.deep.equal(payees(rows));
   });
 
+  it("a remaining file dropped as it is (not renamed) is not taken, and the run says so: listed as ignored, what to do in its reason; a report beside a file still in the folder is not", async () => {
+    await writeFile(join(inbox, "a.remaining.csv"), await payroll(2));
+    // b.csv is still being written: its report (of an earlier run that stopped) is its own.
+    await writeFile(join(inbox, "b.csv"), await payroll(1, 5));
+    await writeFile(join(inbox, "b.report.csv"), "line\n");
+    const one = await run(() => {}, "created", 60_000);
+    expect(one.code).to.equal(0);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      [
+        "a.remaining.csv",
+        "ignored",
+        0,
+        "named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken; a remaining file is paid dropped under a new name (like a-rest.csv)",
+      ],
+      ["b.csv", "left", 0, "still being written (changed recently): left for the next run"],
+    ]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.remaining.csv", "b.csv", "b.report.csv"]);
+    expect(box.state().outputs).to.have.length(0);
+  });
+
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
     const text = await payroll(3);
     await writeFile(join(inbox, "a.csv"), text);
