@@ -26,8 +26,12 @@ export const GUARD_FILE = "max-total.txt";
 /** What this tool writes beside a payroll: `<stem>.report.csv`, `.validation.xlsx`, `.remaining.csv`, … */
 const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i;
 
-/** `link`: a symbolic link, never followed (what it points at may change between looks). */
-export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link";
+/**
+ * `link`: a symbolic link, never followed (what it points at may change between looks);
+ * `ours`: named like this tool's output with no file of its name beside it (a remaining file
+ * dropped as it is, not under a new name).
+ */
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours";
 
 /** A workbook (zip), an old binary workbook (OLE), text, or something else. */
 export function kindOf(head: Buffer): Kind {
@@ -45,14 +49,22 @@ export interface Candidate {
 
 /**
  * The folder's payroll candidates, by name: regular files, not dotfiles, not the guard file,
- * not this tool's outputs; `ignored` are the others that are not payrolls by content, and
- * symbolic links.
+ * not this tool's outputs; `ignored` are the others that are not payrolls by content,
+ * symbolic links, and outputs of no file in the folder (`<stem>.…` with no `<stem>.<ext>`).
  */
 export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
   const offered: Candidate[] = [];
   const ignored: Candidate[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    if (name.startsWith(".") || name === GUARD_FILE || OUR_OUTPUT.test(name)) continue;
+  const names = (await readdir(dir)).sort();
+  const stems = names
+    .filter((name) => !OUR_OUTPUT.test(name))
+    .map((name) => `${basename(name, extname(name))}.`);
+  for (const name of names) {
+    if (name.startsWith(".") || name === GUARD_FILE) continue;
+    if (OUR_OUTPUT.test(name)) {
+      if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
+      continue;
+    }
     const info = await lstat(join(dir, name)).catch(() => null);
     // A link is said, not taken: someone dropped it as a payroll.
     if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });

@@ -26,6 +26,7 @@ import { isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
   batchIdOfFile,
+  type Candidate,
   companionsOf,
   ensureDir,
   freeFolder,
@@ -114,13 +115,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       await carryOut(dir, intent, session);
     }
     const { offered, ignored } = await scanFolder(dir);
-    for (const file of ignored)
-      emit(io, file.name, "ignored", 0, {
-        reason:
-          file.kind === "link"
-            ? "a symbolic link: not taken (what it points at may change); drop the file itself"
-            : "not a CSV or xlsx file",
-      });
+    for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
     const { ready, writing, looks } = await settled(
       dir,
       offered.map((file) => file.name),
@@ -163,6 +158,15 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   } finally {
     await lock.release();
   }
+}
+
+/** Why a file of the folder is not taken, and what to do when there is something to do. */
+function ignoredWhy(file: Candidate): string {
+  if (file.kind === "link")
+    return "a symbolic link: not taken (what it points at may change); drop the file itself";
+  if (file.kind !== "ours") return "not a CSV or xlsx file";
+  const remaining = /^(.*)\.remaining\.(csv|xlsx)$/i.exec(file.name);
+  return `named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken${remaining ? `; a remaining file is paid dropped under a new name (like ${remaining[1]}-rest.csv)` : ""}`;
 }
 
 function emit(

@@ -66,6 +66,26 @@ describe("inbox files", () => {
     expect(ignored).to.deep.equal([{ name: "scan.pdf", kind: "binary" }]);
   });
 
+  it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "payroll.csv"), "reference,amount\n");
+    for (const name of [
+      "payroll.report.csv",
+      "payroll.127.0.0.1-8080.report.csv",
+      "payroll.remaining.csv",
+      "payroll.csv.error.txt",
+      "b.remaining.csv",
+      "c.report.xlsx",
+    ])
+      await writeFile(join(dir, name), "reference,amount\n");
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([{ name: "payroll.csv", kind: "csv" }]);
+    expect(ignored).to.deep.equal([
+      { name: "b.remaining.csv", kind: "ours" },
+      { name: "c.report.xlsx", kind: "ours" },
+    ]);
+  });
+
   it("a symbolic link to a payroll is not taken (its target may change), and is listed as ignored, not skipped unsaid", async () => {
     const dir = await tempDir();
     const elsewhere = await tempDir();
