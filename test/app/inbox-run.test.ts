@@ -12,6 +12,7 @@ import { createConsole } from "../../src/commands/console.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { tempDir, textSink } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+import { workbookBytes } from "../read/make-workbooks.js";
 
 async function payroll(count: number, from = 0): Promise<string> {
   const [header, ...rows] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
@@ -263,6 +264,30 @@ describe("inbox run: the ledger holds what was paid", function () {
     ]);
     expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.remaining.csv", "b.csv", "b.report.csv"]);
     expect(box.state().outputs).to.have.length(0);
+  });
+
+  it("a workbook with a row refused by Bitex: failed/ holds no remaining file cut from its zip bytes, and its error.txt points at none", async () => {
+    const [header, ...rows] = (await payroll(3)).trimEnd().split("\n");
+    const sheet = [header, rows[0], (rows[1] as string).replace(",301,", ",999999,"), rows[2]].map((row) =>
+      (row as string).split(",").map((cell) => (cell === "" ? null : cell)),
+    );
+    await writeFile(join(inbox, "pay.xlsx"), await workbookBytes([{ name: "Payroll", rows: sheet }]));
+    const one = await run();
+    expect(one.code).to.equal(1);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["pay.xlsx", "failed", 1],
+    ]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "pay.report.csv",
+      "pay.xlsx",
+      "pay.xlsx.error.txt",
+    ]);
+    expect(await readFile(join(inbox, "failed", "pay.xlsx.error.txt"), "utf8")).to.equal(
+      "the file finished with exit 1: 2 created, 1 failed; 2 row(s) were created on the server and must not be sent again.\n\n" +
+        "What to do: read pay.xlsx's report beside this file (its problem column says, row by row, what to fix); " +
+        "put only the rows still to pay in a new file and drop it in the folder.\n",
+    );
+    expect(box.state().outputs).to.have.length(2);
   });
 
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
