@@ -58,11 +58,12 @@ describe("inbox run: the ledger holds what was paid", function () {
   });
   afterEach(async () => box.close());
 
-  /** One inbox run; `onLine` sees every info and warning line as it is said. */
+  /** One inbox run; `onLine` sees every info and warning line as it is said; `more`: other options. */
   async function run(
     onLine: (line: string) => void = () => {},
     until: InboxArgs["until"] = "created",
     settleMs = 0,
+    more: Partial<InboxArgs> = {},
   ) {
     const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
     const plain = createConsole({
@@ -101,6 +102,7 @@ describe("inbox run: the ledger holds what was paid", function () {
       concurrency: 4,
       rate: 1000,
       io: { stdout: textSink(), stderr: textSink(), env },
+      ...more,
     };
     const files: FileLine[] = [];
     const code = await runInbox(
@@ -288,6 +290,41 @@ describe("inbox run: the ledger holds what was paid", function () {
         "put only the rows still to pay in a new file and drop it in the folder.\n",
     );
     expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("--allow-partial, every row refused by Bitex: nothing to quote or accept, so exit 1 and failed/ with its remaining file, never done/ as a batch taken to its final stage", async () => {
+    const [header, ...rows] = (await payroll(2)).trimEnd().split("\n");
+    const refused = rows.map((row) => row.replace(/^([^,]*,[^,]*,[^,]*,)30/, "$199999"));
+    expect(refused.every((row) => row.includes(",99999"))).to.equal(true);
+    await writeFile(join(inbox, "z.csv"), `${[header, ...refused].join("\n")}\n`);
+    const one = await run(() => {}, "accepted", 0, { allowPartial: true, wait: 5 });
+    expect(one.code).to.equal(1);
+    const [line] = one.files;
+    expect([line?.file, line?.outcome, line?.exit_code, line?.moved_to]).to.deep.equal([
+      "z.csv",
+      "failed",
+      1,
+      "failed",
+    ]);
+    expect(line?.submit?.stage).to.equal("none");
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "z.csv",
+      "z.csv.error.txt",
+      "z.remaining.csv",
+      "z.report.csv",
+    ]);
+    expect(await readFile(join(inbox, "failed", "z.remaining.csv"), "utf8")).to.equal(
+      `${[header, ...refused].join("\n")}\n`,
+    );
+    const ledger = (await readFile(join(inbox, ".bitex-inbox", "ledger.jsonl"), "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((text) => JSON.parse(text) as LedgerLine);
+    expect(ledger.filter((entry) => entry.t === "move").map((entry) => entry.outcome)).to.deep.equal([
+      "failed",
+    ]);
+    expect(box.state().outputs).to.have.length(0);
+    expect(box.state().stats.per_request).to.deep.equal({});
   });
 
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
