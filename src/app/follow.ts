@@ -148,6 +148,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     checkpoint: session.checkpoint,
     serverClock: connection.client,
   });
+  // --allow-partial with every request left out (every row refused): nothing to quote or
+  // accept, so the rows failed, whatever the steps asked (never "done", never "accepted").
+  const nothingLeft = () => follow.views.length > 0 && follow.views.every((view) => follow.leftOut(view));
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
@@ -181,6 +184,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        if (nothingLeft()) {
+          out.warn("nothing to accept: Bitex refused every row (--allow-partial left them all out)");
+          continue;
+        }
         // The server's figures, as read after the accepts.
         if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
         out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
@@ -295,7 +302,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ? exitCodeFor(stopped)
     : following
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
-      : EXIT.ok;
+      : nothingLeft()
+        ? EXIT.rowsFailed
+        : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
     stage,
