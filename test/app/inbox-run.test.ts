@@ -21,6 +21,22 @@ async function payroll(count: number, from = 0): Promise<string> {
 
 const ls = async (path: string) => (await readdir(path).catch(() => [])).sort();
 
+/**
+ * An info or warning line watcher that writes `text` to `path` the first time a line starts
+ * with `prefix`, as a writer acting at that moment of the run would; `written()` says if it did.
+ */
+function writeAt(prefix: string, path: string, text: string) {
+  let done = false;
+  return {
+    onLine: (line: string) => {
+      if (done || !line.startsWith(prefix)) return;
+      done = true;
+      writeFileSync(path, text);
+    },
+    written: () => done,
+  };
+}
+
 /** The server's outputs as `recipient|instruction`, sorted. */
 const held = (box: Sandbox) =>
   box
@@ -119,15 +135,10 @@ describe("inbox run: the ledger holds what was paid", function () {
     const first = await payroll(3);
     const second = await payroll(2, 10);
     await writeFile(join(inbox, "a.csv"), first);
-    let swapped = false;
-    const one = await run((line) => {
-      // The moment submit starts on the file: its batch id is yet to come from its bytes.
-      if (!swapped && line.startsWith("a.csv: state directory:")) {
-        swapped = true;
-        writeFileSync(join(inbox, "a.csv"), second);
-      }
-    });
-    expect(swapped).to.equal(true);
+    // The moment submit starts on the file: its batch id is yet to come from its bytes.
+    const swap = writeAt("a.csv: state directory:", join(inbox, "a.csv"), second);
+    const one = await run(swap.onLine);
+    expect(swap.written()).to.equal(true);
     expect(one.code).to.equal(0);
     const [line] = one.files;
     const submitted = line?.submit as { batch_id: string; rows: number };
@@ -168,15 +179,10 @@ describe("inbox run: the ledger holds what was paid", function () {
     // The HR system drops its corrected export under the same name, one row added at the top.
     const [added] = (await payroll(1, 5)).trimEnd().split("\n").slice(1);
     const export2 = `${[header, added, ...rows].join("\n")}\n`;
-    let swapped = false;
-    const one = await run((line) => {
-      // Bitex refused line 3: the batch was read (and its copy kept) long before.
-      if (!swapped && line.startsWith("a.csv: line 3: ")) {
-        swapped = true;
-        writeFileSync(join(inbox, "a.csv"), export2);
-      }
-    });
-    expect(swapped).to.equal(true);
+    // Bitex refused line 3: the batch was read (and its copy kept) long before.
+    const swap = writeAt("a.csv: line 3: ", join(inbox, "a.csv"), export2);
+    const one = await run(swap.onLine);
+    expect(swap.written()).to.equal(true);
     expect(one.code).to.equal(1);
     expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
       ["a.csv", "failed", 1, "failed"],
@@ -218,18 +224,9 @@ describe("inbox run: the ledger holds what was paid", function () {
     // The HR system exports b.csv again (same name) while a.csv has its turn; its writer has
     // written the header and two of the three rows when b.csv's turn comes.
     const half = `${b.split("\n").slice(0, 3).join("\n")}\n`;
-    let rewritten = false;
-    const one = await run(
-      (line) => {
-        if (!rewritten && line.startsWith("a.csv: state directory:")) {
-          rewritten = true;
-          writeFileSync(join(inbox, "b.csv"), half);
-        }
-      },
-      "created",
-      60_000,
-    );
-    expect(rewritten).to.equal(true);
+    const rewrite = writeAt("a.csv: state directory:", join(inbox, "b.csv"), half);
+    const one = await run(rewrite.onLine, "created", 60_000);
+    expect(rewrite.written()).to.equal(true);
     expect(one.code).to.equal(0);
     expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
       ["a.csv", "done", 0, null],
