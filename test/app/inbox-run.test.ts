@@ -324,6 +324,25 @@ describe("inbox run: the ledger holds what was paid", function () {
     expect(box.state().stats.per_request).to.deep.equal({});
   });
 
+  it("--allow-partial, one row refused and a slow quote still to come: the file is left, and its staged line counts the rows created, not the one refused", async () => {
+    const [header, ...rows] = (await payroll(5)).trimEnd().split("\n");
+    // EMP-1002 alone pays from us_usd: refused, its request is left out; EMP-1005's quote comes in 30 minutes.
+    await writeFile(
+      join(inbox, "a.csv"),
+      `${[header, ...rows.map((row) => row.replace(",301,", ",999999,"))].join("\n")}\n`,
+    );
+    const said: string[] = [];
+    const one = await run((line) => said.push(line), "accepted", 0, { allowPartial: true, wait: 1 });
+    expect(one.code).to.equal(3);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a.csv", "left", 3],
+    ]);
+    expect(box.state().outputs).to.have.length(4);
+    expect(said.filter((line) => line.includes("NOT PAID"))).to.deep.equal([
+      "a.csv: STAGED, NOT PAID: 4 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+    ]);
+  });
+
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
     const text = await payroll(3);
     await writeFile(join(inbox, "a.csv"), text);
