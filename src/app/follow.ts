@@ -11,7 +11,7 @@ import { groupDigits } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
-import { type Tally, TallyCount, tallyLines } from "../follow/tally.js";
+import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
@@ -274,7 +274,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const stage = stageOf(follow, allFinal);
   const staged = stageLine(
     stage,
-    (tally as Tally | null)?.rows ?? 0,
+    createdRows(tally as Tally | null),
     acceptedRequests(follow).map((request) => request.id),
   );
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
