@@ -343,6 +343,35 @@ describe("inbox run: the ledger holds what was paid", function () {
     ]);
   });
 
+  it("the API key refused (nothing reached the API): every file stays in the folder and the run stops, exit 2; with the key fixed, the next run pays them", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    await writeFile(join(inbox, "b.csv"), await payroll(3, 10));
+    const refusedKey = { ...apiEnv(box), BITEX_API_KEY: "revoked-key", BITEX_BATCH_SETTLE_MS: "0" };
+    const one = await run(() => {}, "created", 0, {
+      io: { stdout: textSink(), stderr: textSink(), env: refusedKey },
+    });
+    expect(one.code).to.equal(2);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a.csv", "left", 2],
+      ["b.csv", "left", 0],
+    ]);
+    expect(one.files[0]?.reason).to.match(/^the API refused the key: .*; nothing reached the API at /);
+    expect(one.files[1]?.reason).to.equal("not tried: the run stopped before it");
+    expect((await ls(inbox)).filter((name) => !name.endsWith(".report.csv"))).to.deep.equal([
+      ".bitex-inbox",
+      "a.csv",
+      "b.csv",
+    ]);
+
+    const two = await run();
+    expect(two.code).to.equal(0);
+    expect(two.files.map((file) => [file.file, file.outcome])).to.deep.equal([
+      ["a.csv", "done"],
+      ["b.csv", "done"],
+    ]);
+    expect(box.state().outputs).to.have.length(5);
+  });
+
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {
     const text = await payroll(3);
     await writeFile(join(inbox, "a.csv"), text);
