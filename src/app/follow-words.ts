@@ -109,6 +109,8 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   // Nothing read (the key refused, the API away before the first read): nothing shows any
   // request past draft, so no stage that says money was committed.
   if (follow.views.length === 0) return "none";
+  // Every request left out (--allow-partial, every row refused): no row was created.
+  if (follow.views.every((view) => follow.leftOut(view))) return "none";
   if (allRowsFinal) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {

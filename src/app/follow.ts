@@ -11,7 +11,7 @@ import { groupDigits } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
-import { type Tally, TallyCount, tallyLines } from "../follow/tally.js";
+import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
@@ -148,6 +148,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     checkpoint: session.checkpoint,
     serverClock: connection.client,
   });
+  // --allow-partial with every request left out (every row refused): nothing to quote or
+  // accept, so the rows failed, whatever the steps asked (never "done", never "accepted").
+  const nothingLeft = () => follow.views.length > 0 && follow.views.every((view) => follow.leftOut(view));
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
@@ -181,6 +184,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        if (nothingLeft()) {
+          out.warn("nothing to accept: Bitex refused every row (--allow-partial left them all out)");
+          continue;
+        }
         // The server's figures, as read after the accepts.
         if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
         out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
@@ -267,7 +274,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const stage = stageOf(follow, allFinal);
   const staged = stageLine(
     stage,
-    (tally as Tally | null)?.rows ?? 0,
+    createdRows(tally as Tally | null),
     acceptedRequests(follow).map((request) => request.id),
   );
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
@@ -295,7 +302,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ? exitCodeFor(stopped)
     : following
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
-      : EXIT.ok;
+      : nothingLeft()
+        ? EXIT.rowsFailed
+        : EXIT.ok;
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
     stage,

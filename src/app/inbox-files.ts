@@ -26,8 +26,12 @@ export const GUARD_FILE = "max-total.txt";
 /** What this tool writes beside a payroll: `<stem>.report.csv`, `.validation.xlsx`, `.remaining.csv`, … */
 const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i;
 
-/** `link`: a symbolic link, never followed (what it points at may change between looks). */
-export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link";
+/**
+ * `link`: a symbolic link, never followed (what it points at may change between looks);
+ * `ours`: named like this tool's output with no file of its name beside it (a remaining file
+ * dropped as it is, not under a new name).
+ */
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours";
 
 /** A workbook (zip), an old binary workbook (OLE), text, or something else. */
 export function kindOf(head: Buffer): Kind {
@@ -45,14 +49,22 @@ export interface Candidate {
 
 /**
  * The folder's payroll candidates, by name: regular files, not dotfiles, not the guard file,
- * not this tool's outputs; `ignored` are the others that are not payrolls by content, and
- * symbolic links.
+ * not this tool's outputs; `ignored` are the others that are not payrolls by content,
+ * symbolic links, and outputs of no file in the folder (`<stem>.…` with no `<stem>.<ext>`).
  */
 export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
   const offered: Candidate[] = [];
   const ignored: Candidate[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    if (name.startsWith(".") || name === GUARD_FILE || OUR_OUTPUT.test(name)) continue;
+  const names = (await readdir(dir)).sort();
+  const stems = names
+    .filter((name) => !OUR_OUTPUT.test(name))
+    .map((name) => `${basename(name, extname(name))}.`);
+  for (const name of names) {
+    if (name.startsWith(".") || name === GUARD_FILE) continue;
+    if (OUR_OUTPUT.test(name)) {
+      if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
+      continue;
+    }
     const info = await lstat(join(dir, name)).catch(() => null);
     // A link is said, not taken: someone dropped it as a payroll.
     if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });
@@ -72,7 +84,7 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
   return { offered, ignored };
 }
 
-interface Seen {
+export interface Seen {
   size: number;
   mtimeMs: number;
 }
@@ -84,7 +96,8 @@ const seen = async (path: string): Promise<Seen | null> => {
 
 /**
  * Splits candidates into settled files and files that may still be being written: younger
- * than `settleMs`, or whose size or mtime changed during a pause of `pauseMs`.
+ * than `settleMs`, or whose size or mtime changed during a pause of `pauseMs`. `looks`: each
+ * ready file's size and mtime as last seen, for `unchangedSince` at its turn.
  */
 export async function settled(
   dir: string,
@@ -92,12 +105,13 @@ export async function settled(
   settleMs: number,
   pauseMs: number,
   now: () => number = Date.now,
-): Promise<{ ready: string[]; writing: string[] }> {
+): Promise<{ ready: string[]; writing: string[]; looks: ReadonlyMap<string, Seen> }> {
   const first = new Map<string, Seen | null>();
   for (const name of names) first.set(name, await seen(join(dir, name)));
   if (names.length > 0) await sleep(pauseMs);
   const ready: string[] = [];
   const writing: string[] = [];
+  const looks = new Map<string, Seen>();
   for (const name of names) {
     const before = first.get(name);
     const after = await seen(join(dir, name));
@@ -108,8 +122,19 @@ export async function settled(
       before.mtimeMs === after.mtimeMs &&
       now() - after.mtimeMs >= settleMs;
     (still ? ready : writing).push(name);
+    if (still) looks.set(name, after);
   }
-  return { ready, writing };
+  return { ready, writing, looks };
+}
+
+/**
+ * Whether a ready file is still as its settle look saw it (or gone): a file written again
+ * since (an export dropped again under its name while earlier files had their turn) may be
+ * half written when its own turn comes.
+ */
+export async function unchangedSince(path: string, look: Seen | undefined): Promise<boolean> {
+  const now = await seen(path);
+  return now === null || (look !== undefined && now.size === look.size && now.mtimeMs === look.mtimeMs);
 }
 
 /** The batch id `submit` gives this file: a hash of its name and bytes. */

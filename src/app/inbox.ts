@@ -26,12 +26,14 @@ import { isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
   batchIdOfFile,
+  type Candidate,
   companionsOf,
   ensureDir,
   freeFolder,
   moveNoReplace,
   scanFolder,
   settled,
+  unchangedSince,
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
@@ -113,14 +115,8 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       await carryOut(dir, intent, session);
     }
     const { offered, ignored } = await scanFolder(dir);
-    for (const file of ignored)
-      emit(io, file.name, "ignored", 0, {
-        reason:
-          file.kind === "link"
-            ? "a symbolic link: not taken (what it points at may change); drop the file itself"
-            : "not a CSV or xlsx file",
-      });
-    const { ready, writing } = await settled(
+    for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
+    const { ready, writing, looks } = await settled(
       dir,
       offered.map((file) => file.name),
       args.settleMs,
@@ -143,10 +139,16 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         continue;
       }
       turnBegan = new Date();
-      const code = await takeFile(dir, name, base, session, counted);
+      if (!(await unchangedSince(join(dir, name), looks.get(name)))) {
+        emit(counted, name, "left", 0, {
+          reason: "changed since the folder was read (still being written?): left for the next run",
+        });
+        continue;
+      }
+      const { code, stop } = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
-      // The API is away or a signal came: every later file would stop the same way.
-      if (code === EXIT.stopped) stopped = true;
+      // The API is away, the key refused or a signal came: every later file would stop the same way.
+      if (stop) stopped = true;
     }
     out.summary([
       `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
@@ -156,6 +158,15 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   } finally {
     await lock.release();
   }
+}
+
+/** Why a file of the folder is not taken, and what to do when there is something to do. */
+function ignoredWhy(file: Candidate): string {
+  if (file.kind === "link")
+    return "a symbolic link: not taken (what it points at may change); drop the file itself";
+  if (file.kind !== "ours") return "not a CSV or xlsx file";
+  const remaining = /^(.*)\.remaining\.(csv|xlsx)$/i.exec(file.name);
+  return `named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken${remaining ? `; a remaining file is paid dropped under a new name (like ${remaining[1]}-rest.csv)` : ""}`;
 }
 
 function emit(
@@ -198,7 +209,7 @@ async function takeFile(
   base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs" | "tz">,
   session: Session,
   io: InboxIo,
-): Promise<number> {
+): Promise<{ code: number; stop: boolean }> {
   const { out } = session;
   const path = join(dir, name);
   const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
@@ -208,7 +219,7 @@ async function takeFile(
   if (batchId === null) {
     // Taken away by someone else since the folder was read: nothing to do.
     out.info(`${name}: gone from the folder before it was taken`);
-    return EXIT.ok;
+    return { code: EXIT.ok, stop: false };
   }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
@@ -225,7 +236,7 @@ async function takeFile(
     );
     out.warn(`${name}: ${reason}; moved to ${to}`);
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
-    return EXIT.usage;
+    return { code: EXIT.usage, stop: false };
   }
   const args: SubmitArgs = { ...base, csv: path, dryRun: false, skipInvalid: false, json: true };
   const fileSession: Session = { ...session, out: fileConsole(out, name), progress: undefined };
@@ -252,13 +263,16 @@ async function takeFile(
     const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl, stage);
     out.info(`${name}: done; moved to ${to}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
-    return code;
+    return { code, stop: false };
   }
-  if (code === EXIT.stopped || code === EXIT.locked) {
+  // The key refused: no file can be paid until it is fixed, and nothing is final about this
+  // one; like a stop, it waits in the folder and the run ends (the next run after the fix pays).
+  const keyRefused = failure?.code === "auth";
+  if (code === EXIT.stopped || code === EXIT.locked || keyRefused) {
     // Not final: the batch resumes next run (same name, same bytes, same batch id).
     out.warn(`${name}: stopped (exit ${code}); left in the folder for the next run`);
     emit(io, name, "left", code, { batch_id: sent, reason: failure?.message ?? "stopped", submit });
-    return code;
+    return { code, stop: code === EXIT.stopped || keyRefused };
   }
   // Exit 5 comes back as the run's error in its --json object when it is not thrown.
   const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;
@@ -270,7 +284,7 @@ async function takeFile(
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
-  return code;
+  return { code, stop: false };
 }
 
 const STAGES: readonly TakenStage[] = ["staged", "quoted", "accepted", "final"];

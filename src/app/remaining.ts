@@ -6,6 +6,7 @@
 import { recordReleased } from "../batch/near-copy.js";
 import { notPaidLines } from "../follow/remaining.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
+import { containerOf } from "../read/container.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
@@ -30,6 +31,15 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   if (input.source === "-") {
     out.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
+    );
+    return 0;
+  }
+  // A workbook's records are not lines of its bytes (a zip): cut, it would be garbage named
+  // "exactly those rows". Its rows are still released: this batch never pays them.
+  if ((await containerOf(input.source, input.source).catch(() => "text")) === "workbook") {
+    await recordReleased(input.journalPath, lines).catch(() => undefined);
+    out.warn(
+      `${lines.size} row(s) not paid and not being paid (see the report: its line is the sheet's row); a workbook is not cut into a remaining file: put those rows in a new file to pay them`,
     );
     return 0;
   }

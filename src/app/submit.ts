@@ -12,7 +12,13 @@ import { refuseNewBatchOfOldPayments } from "../batch/history.js";
 import { keepInputCopy } from "../batch/input-copy.js";
 import { readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { batchDirFor, journalPathFor, lockPathFor, SANDBOX_STATE_PREFIX } from "../batch/paths.js";
+import {
+  batchDirFor,
+  inputCopyPath,
+  journalPathFor,
+  lockPathFor,
+  SANDBOX_STATE_PREFIX,
+} from "../batch/paths.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
@@ -333,6 +339,12 @@ async function submitWatched(
       out.warn(
         `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,
       );
+    // The remaining file is cut from the bytes this batch read, as quote, accept and status
+    // cut it: the input may be replaced while the batch runs (a drop folder's file exported
+    // again under its name), and its lines would then be other rows.
+    const copy = inputCopyPath(stateDir, dirName);
+    if (kept && loaded.file !== "-" && (await contentIdOf(copy, basename(loaded.file))) === loaded.contentId)
+      loaded = { ...loaded, source: copy };
     const progress = session.progress?.(total, "submit", already?.created ?? 0) ?? { tick() {}, stop() {} };
     let result: Awaited<ReturnType<typeof submitPlan>>;
     try {

@@ -38,6 +38,15 @@ const FINAL = new Set([
   "blocked",
 ]);
 
+/** The tallied states of rows never created on the server (their report status, as rowState gives it). */
+const NOT_CREATED = ["valid", "invalid", "blocked", "create_failed", "pending"];
+
+/** How many rows of a tally were created on the server (a refused or invalid row was not); 0 for none. */
+export function createdRows(tally: Tally | null): number {
+  if (!tally) return 0;
+  return NOT_CREATED.reduce((rows, state) => rows - (tally.byState[state] ?? 0), tally.rows);
+}
+
 export function tallyRows(rows: Iterable<ReportRow>): Tally {
   const count = new TallyCount();
   for (const row of rows) count.add(row);

@@ -3,10 +3,17 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
-import { link, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { freeFolder, kindOf, moveNoReplace, scanFolder, settled } from "../../src/app/inbox-files.js";
+import {
+  freeFolder,
+  kindOf,
+  moveNoReplace,
+  scanFolder,
+  settled,
+  unchangedSince,
+} from "../../src/app/inbox-files.js";
 import { readGuard } from "../../src/app/inbox-guard.js";
 import { tempDir } from "../helpers/cli.js";
 
@@ -59,6 +66,26 @@ describe("inbox files", () => {
     expect(ignored).to.deep.equal([{ name: "scan.pdf", kind: "binary" }]);
   });
 
+  it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "payroll.csv"), "reference,amount\n");
+    for (const name of [
+      "payroll.report.csv",
+      "payroll.127.0.0.1-8080.report.csv",
+      "payroll.remaining.csv",
+      "payroll.csv.error.txt",
+      "b.remaining.csv",
+      "c.report.xlsx",
+    ])
+      await writeFile(join(dir, name), "reference,amount\n");
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([{ name: "payroll.csv", kind: "csv" }]);
+    expect(ignored).to.deep.equal([
+      { name: "b.remaining.csv", kind: "ours" },
+      { name: "c.report.xlsx", kind: "ours" },
+    ]);
+  });
+
   it("a symbolic link to a payroll is not taken (its target may change), and is listed as ignored, not skipped unsaid", async () => {
     const dir = await tempDir();
     const elsewhere = await tempDir();
@@ -77,14 +104,27 @@ describe("inbox files", () => {
     const timer = setTimeout(() => void writeFile(join(dir, "growing.csv"), "a\nb\n"), 50);
     try {
       // Everything is 10 s old by this clock, so only the growing file is held back.
-      expect(await settled(dir, ["growing.csv", "old.csv"], 5_000, 300, () => later)).to.deep.equal({
-        ready: ["old.csv"],
-        writing: ["growing.csv"],
-      });
+      const { ready, writing } = await settled(dir, ["growing.csv", "old.csv"], 5_000, 300, () => later);
+      expect({ ready, writing }).to.deep.equal({ ready: ["old.csv"], writing: ["growing.csv"] });
     } finally {
       clearTimeout(timer);
     }
-    expect(await settled(dir, ["old.csv"], 60_000, 0)).to.deep.equal({ ready: [], writing: ["old.csv"] });
+    const young = await settled(dir, ["old.csv"], 60_000, 0);
+    expect({ ready: young.ready, writing: young.writing }).to.deep.equal({ ready: [], writing: ["old.csv"] });
+  });
+
+  it("a ready file is unchanged at its turn while its size and mtime are as its settle look saw them; written again since, it is not", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "a.csv");
+    await writeFile(path, "a\nb\n");
+    const { ready, looks } = await settled(dir, ["a.csv"], 0, 0);
+    expect(ready).to.deep.equal(["a.csv"]);
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(true);
+    await writeFile(path, "a\n");
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(false);
+    // Gone: its turn says so itself (nothing to take).
+    await unlink(path);
+    expect(await unchangedSince(path, looks.get("a.csv"))).to.equal(true);
   });
 
   it("moves never replace a file already there, and a move redone after a kill only finishes it", async () => {

@@ -3,7 +3,7 @@
  * file's turn: the folder's ledger says a batch was paid only for the bytes that were paid.
  */
 import { writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type FileLine, type InboxArgs, runInbox } from "../../src/app/inbox.js";
@@ -12,6 +12,7 @@ import { createConsole } from "../../src/commands/console.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { tempDir, textSink } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+import { workbookBytes } from "../read/make-workbooks.js";
 
 async function payroll(count: number, from = 0): Promise<string> {
   const [header, ...rows] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
@@ -19,6 +20,40 @@ async function payroll(count: number, from = 0): Promise<string> {
 }
 
 const ls = async (path: string) => (await readdir(path).catch(() => [])).sort();
+
+/**
+ * An info or warning line watcher that writes `text` to `path` the first time a line starts
+ * with `prefix`, as a writer acting at that moment of the run would; `written()` says if it did.
+ */
+function writeAt(prefix: string, path: string, text: string) {
+  let done = false;
+  return {
+    onLine: (line: string) => {
+      if (done || !line.startsWith(prefix)) return;
+      done = true;
+      writeFileSync(path, text);
+    },
+    written: () => done,
+  };
+}
+
+/** The server's outputs as `recipient|instruction`, sorted. */
+const held = (box: Sandbox) =>
+  box
+    .state()
+    .outputs.map(
+      (o) => `${o.relationships?.user?.data?.id}|${o.relationships?.withdrawal_instruction?.data?.id}`,
+    )
+    .sort();
+
+/** CSV rows of the demo layout as `recipient|instruction`, sorted: what `held` shows once each is paid. */
+const payees = (rows: readonly string[]) =>
+  rows
+    .map((row) => {
+      const cells = row.split(",");
+      return `${cells[3]}|${cells[7]}`;
+    })
+    .sort();
 
 interface LedgerLine {
   t: string;
@@ -39,8 +74,13 @@ describe("inbox run: the ledger holds what was paid", function () {
   });
   afterEach(async () => box.close());
 
-  /** One inbox run; `onInfo` sees every info line as it is said. */
-  async function run(onInfo: (line: string) => void = () => {}, until: InboxArgs["until"] = "created") {
+  /** One inbox run; `onLine` sees every info and warning line as it is said; `more`: other options. */
+  async function run(
+    onLine: (line: string) => void = () => {},
+    until: InboxArgs["until"] = "created",
+    settleMs = 0,
+    more: Partial<InboxArgs> = {},
+  ) {
     const env = { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" };
     const plain = createConsole({
       json: true,
@@ -52,13 +92,17 @@ describe("inbox run: the ledger holds what was paid", function () {
     const out: Console = {
       ...plain,
       info: (line) => {
-        onInfo(line);
+        onLine(line);
         plain.info(line);
+      },
+      warn: (line) => {
+        onLine(line);
+        plain.warn(line);
       },
     };
     const args: InboxArgs = {
       dir: inbox,
-      settleMs: 0,
+      settleMs,
       pauseMs: 0,
       tz: "UTC",
       encoding: "auto",
@@ -74,6 +118,7 @@ describe("inbox run: the ledger holds what was paid", function () {
       concurrency: 4,
       rate: 1000,
       io: { stdout: textSink(), stderr: textSink(), env },
+      ...more,
     };
     const files: FileLine[] = [];
     const code = await runInbox(
@@ -90,15 +135,10 @@ describe("inbox run: the ledger holds what was paid", function () {
     const first = await payroll(3);
     const second = await payroll(2, 10);
     await writeFile(join(inbox, "a.csv"), first);
-    let swapped = false;
-    const one = await run((line) => {
-      // The moment submit starts on the file: its batch id is yet to come from its bytes.
-      if (!swapped && line.startsWith("a.csv: state directory:")) {
-        swapped = true;
-        writeFileSync(join(inbox, "a.csv"), second);
-      }
-    });
-    expect(swapped).to.equal(true);
+    // The moment submit starts on the file: its batch id is yet to come from its bytes.
+    const swap = writeAt("a.csv: state directory:", join(inbox, "a.csv"), second);
+    const one = await run(swap.onLine);
+    expect(swap.written()).to.equal(true);
     expect(one.code).to.equal(0);
     const [line] = one.files;
     const submitted = line?.submit as { batch_id: string; rows: number };
@@ -129,6 +169,207 @@ describe("inbox run: the ledger holds what was paid", function () {
       new RegExp(`/in/a\\.csv changed since batch ${submitted.batch_id} \\(begun `),
     );
     expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("a file replaced while its batch is created (a row refused): the remaining file moved to failed/ holds that row as the batch read it, and dropped fixed under a new name pays it once", async () => {
+    const [header, ...rows] = (await payroll(5)).trimEnd().split("\n");
+    const broken = (rows[1] as string).replace(",301,", ",999999,");
+    expect(broken).to.include(",999999,");
+    await writeFile(join(inbox, "a.csv"), `${[header, rows[0], broken, ...rows.slice(2)].join("\n")}\n`);
+    // The HR system drops its corrected export under the same name, one row added at the top.
+    const [added] = (await payroll(1, 5)).trimEnd().split("\n").slice(1);
+    const export2 = `${[header, added, ...rows].join("\n")}\n`;
+    // Bitex refused line 3: the batch was read (and its copy kept) long before.
+    const swap = writeAt("a.csv: line 3: ", join(inbox, "a.csv"), export2);
+    const one = await run(swap.onLine);
+    expect(swap.written()).to.equal(true);
+    expect(one.code).to.equal(1);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
+      ["a.csv", "failed", 1, "failed"],
+    ]);
+    // The export dropped meanwhile is not the batch's bytes: it stays for the next run.
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "failed"]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "a.csv.error.txt",
+      "a.remaining.csv",
+      "a.report.csv",
+    ]);
+    expect(await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).to.equal(
+      `${header}\n${broken}\n`,
+    );
+    expect(box.state().outputs).to.have.length(4);
+
+    // As a.csv.error.txt says: the remaining file, fixed, dropped under a new name pays that row.
+    const rest = (await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).replace(
+      ",999999,",
+      ",301,",
+    );
+    await writeFile(join(inbox, "a-rest.csv"), rest);
+    const two = await run();
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a-rest.csv", "done", 0],
+      ["a.csv", "failed", 2],
+    ]);
+    // Each row of the file paid once, the added row not at all (its export was refused).
+    expect(held(box)).to.deep.equal(payees(rows));
+  });
+
+  it("a settled file written again while an earlier file has its turn: left for the next run, not paid as the half it was when its turn came", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    const b = await payroll(3, 12);
+    await writeFile(join(inbox, "b.csv"), b);
+    // Both were dropped two minutes ago: settled when the run looks at the folder.
+    const before = new Date(Date.now() - 120_000);
+    for (const name of ["a.csv", "b.csv"]) await utimes(join(inbox, name), before, before);
+    // The HR system exports b.csv again (same name) while a.csv has its turn; its writer has
+    // written the header and two of the three rows when b.csv's turn comes.
+    const half = `${b.split("\n").slice(0, 3).join("\n")}\n`;
+    const rewrite = writeAt("a.csv: state directory:", join(inbox, "b.csv"), half);
+    const one = await run(rewrite.onLine, "created", 60_000);
+    expect(rewrite.written()).to.equal(true);
+    expect(one.code).to.equal(0);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      ["a.csv", "done", 0, null],
+      ["b.csv", "left", 0, "changed since the folder was read (still being written?): left for the next run"],
+    ]);
+    expect(box.state().outputs).to.have.length(2);
+
+    // The writer ends; once settled, the whole file is paid, each row once.
+    await writeFile(join(inbox, "b.csv"), b);
+    await utimes(join(inbox, "b.csv"), before, before);
+    const two = await run(() => {}, "created", 60_000);
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["b.csv", "done", 0],
+    ]);
+    const rows = [...(await payroll(2)).trimEnd().split("\n").slice(1), ...b.trimEnd().split("\n").slice(1)];
+    expect(held(box)).to.deep.equal(payees(rows));
+  });
+
+  it("a remaining file dropped as it is (not renamed) is not taken, and the run says so: listed as ignored, what to do in its reason; a report beside a file still in the folder is not", async () => {
+    await writeFile(join(inbox, "a.remaining.csv"), await payroll(2));
+    // b.csv is still being written: its report (of an earlier run that stopped) is its own.
+    await writeFile(join(inbox, "b.csv"), await payroll(1, 5));
+    await writeFile(join(inbox, "b.report.csv"), "line\n");
+    const one = await run(() => {}, "created", 60_000);
+    expect(one.code).to.equal(0);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      [
+        "a.remaining.csv",
+        "ignored",
+        0,
+        "named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken; a remaining file is paid dropped under a new name (like a-rest.csv)",
+      ],
+      ["b.csv", "left", 0, "still being written (changed recently): left for the next run"],
+    ]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.remaining.csv", "b.csv", "b.report.csv"]);
+    expect(box.state().outputs).to.have.length(0);
+  });
+
+  it("a workbook with a row refused by Bitex: failed/ holds no remaining file cut from its zip bytes, and its error.txt points at none", async () => {
+    const [header, ...rows] = (await payroll(3)).trimEnd().split("\n");
+    const sheet = [header, rows[0], (rows[1] as string).replace(",301,", ",999999,"), rows[2]].map((row) =>
+      (row as string).split(",").map((cell) => (cell === "" ? null : cell)),
+    );
+    await writeFile(join(inbox, "pay.xlsx"), await workbookBytes([{ name: "Payroll", rows: sheet }]));
+    const one = await run();
+    expect(one.code).to.equal(1);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["pay.xlsx", "failed", 1],
+    ]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "pay.report.csv",
+      "pay.xlsx",
+      "pay.xlsx.error.txt",
+    ]);
+    expect(await readFile(join(inbox, "failed", "pay.xlsx.error.txt"), "utf8")).to.equal(
+      "the file finished with exit 1: 2 created, 1 failed; 2 row(s) were created on the server and must not be sent again.\n\n" +
+        "What to do: read pay.xlsx's report beside this file (its problem column says, row by row, what to fix); " +
+        "put only the rows still to pay in a new file and drop it in the folder.\n",
+    );
+    expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("--allow-partial, every row refused by Bitex: nothing to quote or accept, so exit 1 and failed/ with its remaining file, never done/ as a batch taken to its final stage", async () => {
+    const [header, ...rows] = (await payroll(2)).trimEnd().split("\n");
+    const refused = rows.map((row) => row.replace(/^([^,]*,[^,]*,[^,]*,)30/, "$199999"));
+    expect(refused.every((row) => row.includes(",99999"))).to.equal(true);
+    await writeFile(join(inbox, "z.csv"), `${[header, ...refused].join("\n")}\n`);
+    const one = await run(() => {}, "accepted", 0, { allowPartial: true, wait: 5 });
+    expect(one.code).to.equal(1);
+    const [line] = one.files;
+    expect([line?.file, line?.outcome, line?.exit_code, line?.moved_to]).to.deep.equal([
+      "z.csv",
+      "failed",
+      1,
+      "failed",
+    ]);
+    expect(line?.submit?.stage).to.equal("none");
+    expect(await ls(join(inbox, "failed"))).to.deep.equal([
+      "z.csv",
+      "z.csv.error.txt",
+      "z.remaining.csv",
+      "z.report.csv",
+    ]);
+    expect(await readFile(join(inbox, "failed", "z.remaining.csv"), "utf8")).to.equal(
+      `${[header, ...refused].join("\n")}\n`,
+    );
+    const ledger = (await readFile(join(inbox, ".bitex-inbox", "ledger.jsonl"), "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((text) => JSON.parse(text) as LedgerLine);
+    expect(ledger.filter((entry) => entry.t === "move").map((entry) => entry.outcome)).to.deep.equal([
+      "failed",
+    ]);
+    expect(box.state().outputs).to.have.length(0);
+    expect(box.state().stats.per_request).to.deep.equal({});
+  });
+
+  it("--allow-partial, one row refused and a slow quote still to come: the file is left, and its staged line counts the rows created, not the one refused", async () => {
+    const [header, ...rows] = (await payroll(5)).trimEnd().split("\n");
+    // EMP-1002 alone pays from us_usd: refused, its request is left out; EMP-1005's quote comes in 30 minutes.
+    await writeFile(
+      join(inbox, "a.csv"),
+      `${[header, ...rows.map((row) => row.replace(",301,", ",999999,"))].join("\n")}\n`,
+    );
+    const said: string[] = [];
+    const one = await run((line) => said.push(line), "accepted", 0, { allowPartial: true, wait: 1 });
+    expect(one.code).to.equal(3);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a.csv", "left", 3],
+    ]);
+    expect(box.state().outputs).to.have.length(4);
+    expect(said.filter((line) => line.includes("NOT PAID"))).to.deep.equal([
+      "a.csv: STAGED, NOT PAID: 4 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+    ]);
+  });
+
+  it("the API key refused (nothing reached the API): every file stays in the folder and the run stops, exit 2; with the key fixed, the next run pays them", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    await writeFile(join(inbox, "b.csv"), await payroll(3, 10));
+    const refusedKey = { ...apiEnv(box), BITEX_API_KEY: "revoked-key", BITEX_BATCH_SETTLE_MS: "0" };
+    const one = await run(() => {}, "created", 0, {
+      io: { stdout: textSink(), stderr: textSink(), env: refusedKey },
+    });
+    expect(one.code).to.equal(2);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["a.csv", "left", 2],
+      ["b.csv", "left", 0],
+    ]);
+    expect(one.files[0]?.reason).to.match(/^the API refused the key: .*; nothing reached the API at /);
+    expect(one.files[1]?.reason).to.equal("not tried: the run stopped before it");
+    expect((await ls(inbox)).filter((name) => !name.endsWith(".report.csv"))).to.deep.equal([
+      ".bitex-inbox",
+      "a.csv",
+      "b.csv",
+    ]);
+
+    const two = await run();
+    expect(two.code).to.equal(0);
+    expect(two.files.map((file) => [file.file, file.outcome])).to.deep.equal([
+      ["a.csv", "done"],
+      ["b.csv", "done"],
+    ]);
+    expect(box.state().outputs).to.have.length(5);
   });
 
   it("the same file dropped again after a run that only staged it: refused, saying it was staged (drafts: nobody paid), not paid", async () => {

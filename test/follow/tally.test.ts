@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { tallyLines, tallyRows } from "../../src/follow/tally.js";
+import { createdRows, tallyLines, tallyRows } from "../../src/follow/tally.js";
 import { reportRow } from "../helpers/report-rows.js";
 
 const settled = (over = {}) =>
@@ -54,5 +54,21 @@ describe("follow/tally: rows per state, settled totals, and the exit code of sec
 
   it("an empty batch is not 'every row settled'", () => {
     expect(tallyRows([]).finalExit).to.equal(1);
+  });
+
+  it("rows created on the server: every row but those refused, invalid, blocked, valid or pending; none without a tally", () => {
+    const tally = tallyRows([
+      settled(),
+      reportRow({ state: "draft" }),
+      reportRow({ status: "created", state: "" }),
+      reportRow({ status: "failed", state: "" }),
+      reportRow({ status: "invalid", state: "" }),
+      reportRow({ status: "blocked", state: "" }),
+      reportRow({ status: "pending", state: "" }),
+      reportRow({ status: "valid", state: "" }),
+    ]);
+    expect(tally.rows).to.equal(8);
+    expect(createdRows(tally)).to.equal(3);
+    expect(createdRows(null)).to.equal(0);
   });
 });
