@@ -43,6 +43,7 @@ import { readPayeeDirectory } from "./payees.js";
 export type PayeeApi = Pick<
   BitexClient,
   | "listUsers"
+  | "getUser"
   | "listWithdrawalInstructions"
   | "createUser"
   | "createWithdrawalInstruction"
@@ -100,11 +101,11 @@ async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, 
   for (let pass = 1; ; pass++) {
     if (phase.signal.aborted)
       throw new BatchError("interrupted", "stopped by a signal while creating payees");
-    directory = await readAgain(api, rows, directory, touched);
+    const state = foldJournal(await readJournal(phase.journalPath));
+    directory = await withCreatedUsers(phase, await readAgain(api, rows, directory, touched), state);
     touched.clear();
     const plan = resolvePayees(rows, directory);
     refuseRowErrors(phase.file, plan);
-    const state = foldJournal(await readJournal(phase.journalPath));
     if (plan.newPayees.length === 0 && plan.newAccounts.length === 0) {
       await dropDuplicates(phase, directory);
       const resolutions = resolutionsOf(rows, plan, directory, state);
@@ -186,6 +187,43 @@ async function readAgain(
   }
   const lists = await Promise.all(reread.map((id) => api.listWithdrawalInstructions(id)));
   for (const [i, id] of reread.entries()) instructionsByUser.set(id, lists[i] ?? []);
+  return { users, instructionsByUser };
+}
+
+/**
+ * Users this batch created (an answer with the id on record) that the listing does not show
+ * under the email they were created with, read by that id and taken as that payee's, with
+ * their instructions: a listing that lags the create, or a Bitex that kept no email (its
+ * current guide's create body has none), must not make the payee again. A user shown under
+ * another email is not taken; one Bitex no longer has is left to the listing.
+ */
+async function withCreatedUsers(
+  phase: PayeePhase,
+  directory: PayeeDirectory,
+  state: JournalState,
+): Promise<PayeeDirectory> {
+  const listed = new Set(
+    directory.users.flatMap((user) => (typeof user.email === "string" ? [userCreateKey(user.email)] : [])),
+  );
+  const users = [...directory.users];
+  const instructionsByUser = new Map(directory.instructionsByUser);
+  for (const row of phase.rows) {
+    const email = userCreateKey(row.payee?.email ?? "");
+    const create = state.payeeCreates.get(payeeCreateKey("user", email));
+    if (create?.status !== "created" || listed.has(email)) continue;
+    listed.add(email);
+    const user = await phase.api.getUser(create.id).catch((error: unknown) => {
+      if (error instanceof ApiError && error.kind === "not_found") return null;
+      throw error;
+    });
+    const shown = typeof user?.email === "string" && user.email !== "" ? userCreateKey(user.email) : email;
+    if (user === null || shown !== email) continue;
+    phase.say(
+      `payees: user ${user.id} (created by this batch) is not listed under <${email}>; read by its id`,
+    );
+    users.push({ ...user, email });
+    instructionsByUser.set(user.id, await phase.api.listWithdrawalInstructions(user.id));
+  }
   return { users, instructionsByUser };
 }
 

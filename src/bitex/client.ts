@@ -144,6 +144,8 @@ export interface BitexClient {
    * lists the users it manages, not the master itself.
    */
   getMe(): Promise<User>;
+  /** `GET /users/:id` (Bitex's Postman collection): a user this key manages, by id. */
+  getUser(userId: string): Promise<User>;
   /**
    * The key's withdrawal instructions; with `actingAs`, those of that managed user, read
    * acting as it (`Authorization: <key>; user=<id>`, as Bitex's recordings show).
@@ -598,6 +600,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       }),
     listUsers: async (needed) => listAll("/users", undefined, (user) => user, { enough: holding(needed) }),
     getMe: async () => call("GET", "/users/me", undefined, (d) => decodeOne(d, "users")),
+    getUser: async (userId) => call("GET", `/users/${id(userId)}`, undefined, (d) => decodeOne(d, "users")),
     listWithdrawalInstructions: async (actingAs, needed) =>
       listAll("/withdrawal_instructions", undefined, asWithdrawalInstruction, {
         actingAs: actingAs === undefined ? undefined : id(actingAs),

@@ -37,15 +37,39 @@ function row(line: number, email: string): ValidRow {
 }
 
 /** A Bitex in memory whose creates can answer unclearly and land later. */
-function scripted(options: { userLandsAfterMs?: number; refuseUsers?: boolean } = {}) {
-  const users: { id: string; email: string; kyc_accepted: boolean }[] = [];
+function scripted(
+  options: {
+    userLandsAfterMs?: number;
+    refuseUsers?: boolean;
+    /** Users created answer with their id but keep no email (Bitex's current guide: a create body with none). */
+    dropEmail?: boolean;
+    /** Users created are listed only this long after their create (a listing that lags). */
+    listedAfterMs?: number;
+  } = {},
+) {
+  const users: { id: string; email: string | null; kyc_accepted: boolean; listedAt?: number }[] = [];
   const instructions = new Map<string, { id: string; body: Record<string, unknown>; label: string }[]>();
-  const calls = { createUser: 0, createInstruction: 0 };
+  const calls = { createUser: 0, createInstruction: 0, getUser: 0 };
   let next = 500;
   const unclear = () =>
     new ApiError({ kind: "server", code: "api_server_error", detail: "503", sent: "maybe", status: 503 });
   const api: PayeeApi = {
-    listUsers: async () => users.map((user) => ({ ...user })),
+    listUsers: async () =>
+      users.filter((user) => (user.listedAt ?? 0) <= Date.now()).map(({ listedAt: _, ...user }) => user),
+    getUser: async (id) => {
+      calls.getUser++;
+      const user = users.find((candidate) => candidate.id === id);
+      if (!user)
+        throw new ApiError({
+          kind: "not_found",
+          code: "api_not_found",
+          detail: "404",
+          sent: "no",
+          status: 404,
+        });
+      const { listedAt: _, ...shown } = user;
+      return shown;
+    },
     listWithdrawalInstructions: async (userId) =>
       (instructions.get(userId ?? "") ?? []).map((w) => ({ ...w, user_id: null, port_code: null })),
     createUser: async ({ email }) => {
@@ -58,7 +82,12 @@ function scripted(options: { userLandsAfterMs?: number; refuseUsers?: boolean } 
           sent: "no",
           status: 422,
         });
-      const user = { id: String(next++), email, kyc_accepted: false };
+      const user = {
+        id: String(next++),
+        email: options.dropEmail ? null : email,
+        kyc_accepted: false,
+        ...(options.listedAfterMs === undefined ? {} : { listedAt: Date.now() + options.listedAfterMs }),
+      };
       if (options.userLandsAfterMs === undefined) {
         users.push(user);
         return user;
@@ -103,7 +132,7 @@ describe("payee phase: creates settled by reading", () => {
       150,
     );
     const resolutions = await run();
-    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 1 });
+    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 1, getUser: 0 });
     expect(bitex.users.map((user) => user.email)).to.deep.equal(["ana@example.com"]);
     expect(
       [...resolutions.values()].map(
@@ -134,6 +163,33 @@ describe("payee phase: creates settled by reading", () => {
         "",
       ),
     );
-    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 0 });
+    expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 0, getUser: 0 });
   });
+
+  for (const [what, options] of [
+    ["kept no email (its current guide's create body has none)", { dropEmail: true }],
+    ["is listed only after the settle delay (a listing that lags)", { listedAfterMs: 400 }],
+  ] as const) {
+    it(`a user create answered with its id whose user ${what}: read by that id, never created again`, async () => {
+      const bitex = scripted(options);
+      const { run, said, journalPath } = await phase(bitex.api, [row(2, "ana@example.com")], 60);
+      const resolutions = await run();
+      expect(bitex.calls.createUser).to.equal(1);
+      expect(bitex.calls.createInstruction).to.equal(1);
+      expect(bitex.users.map((user) => user.id)).to.deep.equal(["500"]);
+      expect(
+        [...resolutions.values()].map(
+          (r) => `${r.line}:${r.user_id}:${r.withdrawal_instruction_id}:${r.status}`,
+        ),
+      ).to.deep.equal(["2:500:501:created"]);
+      expect(said).to.include(
+        "payees: user 500 (created by this batch) is not listed under <ana@example.com>; read by its id",
+      );
+      // A rerun takes the ids from the journal: no call at all.
+      const calls = { ...bitex.calls };
+      await run();
+      expect(bitex.calls).to.deep.equal(calls);
+      expect(foldJournal(await readJournal(journalPath)).payees.get(2)?.user_id).to.equal("500");
+    });
+  }
 });
