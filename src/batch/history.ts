@@ -108,7 +108,7 @@ export function batchCounts(
 /**
  * What an earlier batch did with its rows, from its journal, never "paid" for a draft:
  * "accepted 4 row(s) for payment", "staged 2 row(s) (created in draft requests, not paid)",
- * "may have created 1 row(s) (creates left without an answer)".
+ * "may have created 1 row(s) (creates with no answer on record)".
  */
 export function batchWords(
   batch: Pick<EarlierBatch, "created" | "accepted" | "maybeAccepted" | "maybeSent" | "toCreate">,
@@ -124,7 +124,7 @@ export function batchWords(
       ? [`staged ${staged} row(s) (created in requests it never accepted: not paid by it)`]
       : []),
     ...(batch.maybeSent > 0
-      ? [`may have created ${batch.maybeSent} row(s) (creates left without an answer)`]
+      ? [`may have created ${batch.maybeSent} row(s) (creates with no answer on record)`]
       : []),
   ];
   const running = "(a run of it may be creating them now, or will when it is run again)";

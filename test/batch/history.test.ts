@@ -54,10 +54,10 @@ describe("batchWords", () => {
       "staged 2 row(s) (created in requests it never accepted: not paid by it)",
     );
     expect(batchWords({ created: 4, accepted: 3, maybeAccepted: 0, maybeSent: 2, toCreate: 0 })).to.equal(
-      "accepted 3 row(s) for payment, staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 2 row(s) (creates left without an answer)",
+      "accepted 3 row(s) for payment, staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 2 row(s) (creates with no answer on record)",
     );
     expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 3, toCreate: 0 })).to.equal(
-      "may have created 3 row(s) (creates left without an answer)",
+      "may have created 3 row(s) (creates with no answer on record)",
     );
     expect(batchWords({ created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 })).to.equal(
       "has created none of them yet (a run of it may be creating them now, or will when it is run again)",

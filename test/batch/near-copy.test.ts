@@ -140,7 +140,7 @@ describe("findNearCopy", () => {
     const near = await findNearCopy(dir, corrected, API, now);
     expect(near).to.deep.include({ same: 5, created: 1, maybeSent: 1, toCreate: 3, accepted: 0, rows: 6 });
     expect(batchWords(near as NonNullable<typeof near>)).to.equal(
-      "staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 1 row(s) (creates left without an answer), has still to create 3 row(s) (a run of it may be creating them now, or will when it is run again)",
+      "staged 1 row(s) (created in requests it never accepted: not paid by it), may have created 1 row(s) (creates with no answer on record), has still to create 3 row(s) (a run of it may be creating them now, or will when it is run again)",
     );
     // Without its planned rows (a journal written before them) only the two it sent count: passed.
     const older = lines.filter((line) => line.t !== "planned");

@@ -296,7 +296,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       const refused = await submit();
       expect(refused.code, refused.stderr).to.equal(2);
       const said =
-        /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) may have created (\d+) row\(s\) \(creates left without an answer\)(?:, has still to create (\d+) row\(s\) \(a run of it may be creating them now, or will when it is run again\))? from it/.exec(
+        /payroll\.csv changed since batch [0-9a-f]{16} \(begun .*\) may have created (\d+) row\(s\) \(creates with no answer on record\)(?:, has still to create (\d+) row\(s\) \(a run of it may be creating them now, or will when it is run again\))? from it/.exec(
           refused.stderr,
         );
       expect(said, refused.stderr).to.not.equal(null);
