@@ -5,6 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
+import type ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
@@ -348,6 +349,67 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       [3, "amount:formula_no_value amount:amount_missing"],
       [4, "amount:cell_error amount:amount_not_a_number"],
     ]);
+  });
+
+  it("refuses a formula's saved result when the workbook asks to be recalculated on opening (what Excel shows is the new result)", async () => {
+    // A program fills in a template's inputs and leaves its formulas' old results, asking
+    // Excel to recalculate when the file is opened (exceljs: calcProperties.fullCalcOnLoad).
+    const sheets = (fullCalcOnLoad: boolean) => [
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", { formula: "1000+329", result: 999 }), row("B", 1500, "301")],
+        edit: (sheet: ExcelJS.Worksheet) => {
+          if (fullCalcOnLoad) sheet.workbook.calcProperties.fullCalcOnLoad = true;
+        },
+      },
+    ];
+    const { rows } = await read(sheets(true));
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:formula_not_calculated"],
+      [3, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds a formula whose saved result (999) is not what the sheet shows: the workbook asks to be recalculated when it is opened (fullCalcOnLoad); open the file in Excel or LibreOffice and save it, or paste the values",
+    );
+    // Without that request the saved result is what the sheet shows.
+    expect(outcomes((await read(sheets(false))).rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "valid"],
+    ]);
+  });
+
+  it("refuses an amount in a built-in number format whose look depends on the computer's language (currency, accounting, East Asian dates)", async () => {
+    // openpyxl writes these by id only (no formatCode): Excel shows id 42 as "$ 1,251" in en-US.
+    const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    const payment = (line: number, amount: string) =>
+      `<row r="${line}">${inline(`A${line}`, `R${line}`)}<c r="B${line}"><v>113</v></c>${inline(`C${line}`, "uy_uyu")}<c r="D${line}"><v>304</v></c>${inline(`E${line}`, "us_usd")}<c r="F${line}" ${amount}</v></c><c r="H${line}"><v>2104</v></c></row>`;
+    // Styles 1–4 are the language's own formats 42, 44, 31 and 7; style 5 is #,##0.00.
+    const amounts = [
+      's="1"><v>1250.5',
+      's="2"><v>1250',
+      's="3"><v>45000',
+      's="4"><v>1250.25',
+      's="5"><v>1250.5',
+    ];
+    const bytes = await handMade({
+      "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><cellXfs count="6"><xf numFmtId="0"/><xf numFmtId="42"/><xf numFmtId="44"/><xf numFmtId="31"/><xf numFmtId="7"/><xf numFmtId="4"/></cellXfs></styleSheet>`,
+      "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData><row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>${amounts.map((amount, at) => payment(at + 2, amount)).join("")}</sheetData></worksheet>`,
+    });
+    const { rows } = await readBytes(bytes);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "valid"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "amount:amount_format_mismatch"],
+      [6, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds 1250.5 but its number format is Excel's built-in format 42, which each computer shows as its language settings say (a currency with or without decimals, or a date), so what the sheet showed is not known; format the column as Number with the decimals to pay",
+    );
+    // A whole number in a currency format shows its digits whatever the language.
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["1250.5", "1250", "45000", "1250.25", "1250.50"]);
   });
 
   it("makes a hidden row invalid, naming it", async () => {
