@@ -35,6 +35,8 @@ export interface SheetCell {
 export interface CellContext {
   sharedString(index: number): string | undefined;
   numFmt(style: number): string | undefined;
+  /** The built-in format id whose look depends on the computer's language, if the style has one. */
+  localFormat(style: number): number | undefined;
   date1904: boolean;
 }
 
@@ -131,7 +133,11 @@ function serialDate(serial: number, date1904: boolean): string {
   return serial % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 19).replace("T", " ");
 }
 
-function numberCell(value: string, kind: Kind, numFmt: string | undefined, context: CellContext): CellText {
+/** The language-dependent built-in formats that are currency or accounting formats. */
+const LOCAL_CURRENCY = new Set([5, 6, 7, 8, 41, 42, 43, 44]);
+
+function numberCell(value: string, kind: Kind, style: number, context: CellContext): CellText {
+  const numFmt = context.numFmt(style);
   const number = Number(value);
   if (value.trim() === "" || !Number.isFinite(number)) {
     return {
@@ -157,6 +163,19 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
     return { text };
   }
   if (kind === "money") {
+    const local = context.localFormat(style);
+    // A currency or accounting format (5–8, 41–44) shows a whole number's digits in any
+    // language; any other such format, or decimals it may round away, is not known here.
+    if (local !== undefined && !(LOCAL_CURRENCY.has(local) && Number.isInteger(number))) {
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format is Excel's built-in format ${local}, which each computer shows as its language settings say (a currency with or without decimals, or a date), so what the sheet showed is not known; format the column as Number with the decimals to pay`,
+        },
+      };
+    }
     if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
     if (shape.kind === "percent" || shape.kind === "scientific") {
       return {
@@ -249,6 +268,6 @@ export function cellText(cell: SheetCell, kind: Kind, context: CellContext): Cel
         },
       };
     default:
-      return numberCell(value, kind, context.numFmt(cell.style), context);
+      return numberCell(value, kind, cell.style, context);
   }
 }
