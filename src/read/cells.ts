@@ -12,7 +12,8 @@
  *    (`#,##0,`: thousands) or does not show (`;;;`); a percentage or a date is not
  *    an amount. The currency's decimals are checked later, like any amount.
  *  - A formula is read by its cached value; one with none (a file written by a program that
- *    does not calculate) is `formula_no_value`. An error value (#N/A) is `cell_error`.
+ *    does not calculate) is `formula_no_value`; in a workbook that asks to be recalculated on
+ *    opening, any formula is `formula_not_calculated`. An error value (#N/A) is `cell_error`.
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
 
@@ -38,6 +39,12 @@ export interface CellContext {
   /** The built-in format id whose look depends on the computer's language, if the style has one. */
   localFormat(style: number): number | undefined;
   date1904: boolean;
+  /**
+   * The workbook asks to be recalculated when opened (`<calcPr fullCalcOnLoad="1">`, as
+   * exceljs writes when told its saved results are stale): a formula's saved result may not
+   * be what the sheet shows.
+   */
+  recalculatedOnOpening: boolean;
 }
 
 export interface CellText {
@@ -228,6 +235,18 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
 export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
+  const read = savedText(cell, kind, context);
+  if (!cell.formula || !context.recalculatedOnOpening || read.problem) return read;
+  return {
+    ...read,
+    problem: {
+      code: "formula_not_calculated",
+      message: `the cell holds a formula whose saved result (${read.text}) Excel recalculates when the file is opened (the workbook asks it to: fullCalcOnLoad), so the sheet may show another value; open the file in Excel or LibreOffice and save it, or paste the values`,
+    },
+  };
+}
+
+function savedText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
   const { value } = cell;
   if (value === undefined) {
     if (!cell.formula) return { text: "" };

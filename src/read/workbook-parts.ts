@@ -1,7 +1,7 @@
 /**
  * The parts of a workbook the sheet's cells need, read from the zip by name (its order is
- * free, ECMA-376 part 2): the tab list and where each tab's XML is (xl/workbook.xml and its
- * relationships), the number formats of the cell styles (xl/styles.xml) and the shared
+ * free, ECMA-376 part 2): the tab list, the date system, whether the formulas are recalculated
+ * on opening, and where each tab's XML is (xl/workbook.xml and its relationships), the number formats of the cell styles (xl/styles.xml) and the shared
  * strings (xl/sharedStrings.xml). Each part is streamed from the zip, never copied.
  */
 import type { FileHandle } from "node:fs/promises";
@@ -158,6 +158,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const rels = await relationships(handle, byName.get("xl/_rels/workbook.xml.rels"));
   const tabs: Array<{ name: string; hidden: boolean; part: string | undefined }> = [];
   let date1904 = false;
+  let recalculatedOnOpening = false;
   const workbook = byName.get("xl/workbook.xml");
   if (workbook) {
     await parsePart(handle, workbook, {
@@ -165,6 +166,9 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
         if (name === "workbookPr") {
           const date1904Text = attributes.get("date1904");
           date1904 = date1904Text === "1" || date1904Text === "true";
+        } else if (name === "calcPr") {
+          const full = attributes.get("fullCalcOnLoad");
+          recalculatedOnOpening = full === "1" || full === "true";
         } else if (name === "sheet") {
           const id = attributes.getLocal("id");
           const state = attributes.get("state");
@@ -187,6 +191,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   return {
     sheets,
     date1904,
+    recalculatedOnOpening,
     numFmt: (style) => formats.codes[style],
     localFormat: (style) => formats.local[style],
     sharedString: (index) => strings[index],

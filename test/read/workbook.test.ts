@@ -369,7 +369,7 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       [3, "valid"],
     ]);
     expect(errorOf(rows, 2)).to.equal(
-      "the cell holds a formula whose saved result (999) is not what the sheet shows: the workbook asks to be recalculated when it is opened (fullCalcOnLoad); open the file in Excel or LibreOffice and save it, or paste the values",
+      "the cell holds a formula whose saved result (999) Excel recalculates when the file is opened (the workbook asks it to: fullCalcOnLoad), so the sheet may show another value; open the file in Excel or LibreOffice and save it, or paste the values",
     );
     // Without that request the saved result is what the sheet shows.
     expect(outcomes((await read(sheets(false))).rows)).to.deep.equal([
