@@ -215,6 +215,48 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("refuses a sheet whose rows or cells repeat, come out of order or name another row (a spreadsheet shows one of them, or elsewhere)", async () => {
+    const header = `<row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>`;
+    const cells = (line: number, reference: string, amount: string, amountRef = `F${line}`) =>
+      `<c r="A${line}" t="inlineStr"><is><t>${reference}</t></is></c><c r="B${line}"><v>112</v></c><c r="C${line}" t="inlineStr"><is><t>ar_ars</t></is></c><c r="D${line}"><v>300</v></c><c r="E${line}" t="inlineStr"><is><t>cl_clp</t></is></c><c r="${amountRef}"><v>${amount}</v></c><c r="H${line}"><v>2100</v></c>`;
+    const refused = async (rows: string) => {
+      const bytes = await handMade({
+        "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+        "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${header}${rows}</sheetData></worksheet>`,
+      });
+      try {
+        await readBytes(bytes);
+      } catch (error) {
+        expect(error).to.be.instanceOf(BatchError);
+        expect((error as BatchError).code).to.equal("input");
+        return (error as BatchError).message.replace(/^.*payroll\.xlsx: /, "");
+      }
+      throw new Error("expected the workbook to be refused");
+    };
+    // LibreOffice shows row 2 once, with the second one's cells: paying both pays a row nobody saw.
+    expect(
+      await refused(`<row r="2">${cells(2, "A", "1000")}</row><row r="2">${cells(2, "B", "2000")}</row>`),
+    ).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: row 2 comes after row 2; a spreadsheet shows one row per number, in order)",
+    );
+    expect(
+      await refused(`<row r="3">${cells(3, "A", "1000")}</row><row r="2">${cells(2, "B", "2000")}</row>`),
+    ).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: row 2 comes after row 3; a spreadsheet shows one row per number, in order)",
+    );
+    // LibreOffice shows the amount of row 2 in row 3, and the later of two cells F2.
+    expect(await refused(`<row r="2">${cells(2, "A", "1000", "F3")}</row>`)).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: cell F3 is written in row 2)",
+    );
+    expect(await refused(`<row r="2">${cells(2, "A", "1000")}<c r="F2"><v>9000</v></c></row>`)).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: cell F2 comes after cell H2 in row 2; a spreadsheet shows one cell per column, in order)",
+    );
+    expect(await refused(`<row r="2">${cells(2, "A", "1000", "f2")}</row>`)).to.equal(
+      'a damaged Excel workbook (xl/worksheets/sheet1.xml: cell "f2" is not a cell reference such as F2)',
+    );
+  });
+
   it("reads a workbook whose zip holds the sheets before the tab list (the zip's order is free)", async () => {
     const sheets = [{ name: "Nómina", rows: [HEADER, row("A", 1329000)] }];
     const { rows } = await read(sheets, { reorder: sheetsFirst });
