@@ -350,6 +350,30 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it('refuses an amount whose number format has sections for sizes that show it otherwise ([<1000]0;#,##0.0,"K")', async () => {
+    const byMagnitude = '[<1000]0;[<1000000]#,##0.0,"K";#,##0.0,,"M"';
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", { value: 1329000, numFmt: byMagnitude }),
+          row("B", { value: 1329, numFmt: "[<1000]0;0" }),
+          usdRow("C", { value: 1585.5, numFmt: "[Blue][<=1000]0.00;[Red][>1000]0.00" }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "valid"],
+      [4, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      `the cell holds 1329000 but its number format "${byMagnitude}" shows amounts of some sizes in another way (a section with a condition such as [<1000]), so the sheet may show another amount than the one that would be paid; format the column as Number`,
+    );
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["1329000", "1329", "1585.50"]);
+  });
+
   it("keeps text cells as text and names a long id stored as a number excel_damaged_number", async () => {
     const { rows } = await read([
       {
