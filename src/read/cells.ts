@@ -9,7 +9,8 @@
  *    last digits (Excel keeps 15): `excel_damaged_number`. In a money column it is checked
  *    against the cell's number format: a value with more decimals than the format shows is
  *    not what the sheet shows (`amount_format_mismatch`), nor is one its format scales
- *    (`#,##0,`: thousands) or does not show (`;;;`); a percentage or a date is not
+ *    (`#,##0,`: thousands), does not show (`;;;`) or may show in another section chosen by a
+ *    condition (`[<1000]0;#,##0,"K"`); a percentage or a date is not
  *    an amount. The currency's decimals are checked later, like any amount.
  *  - A formula is read by its cached value; one with none (a file written by a program that
  *    does not calculate) is `formula_no_value`; in a workbook that asks to be recalculated on
@@ -77,9 +78,13 @@ export function plainDecimal(value: number): string {
   return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
 }
 
-/** The first section of a number format, with quoted text, escapes, fills and [brackets] removed. */
-function formatCode(numFmt: string): string {
-  const section = numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/)[0] ?? "";
+/** A number format's sections (split at each `;` outside quotes). */
+function sections(numFmt: string): string[] {
+  return numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+}
+
+/** A section of a number format with quoted text, escapes, fills and [brackets] removed. */
+function formatCode(section: string): string {
   return section.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]/g, "");
 }
 
@@ -90,7 +95,9 @@ export type FormatShape =
   /** Shows the number divided by 1,000 per comma after its digits (`#,##0,` shows 1329000 as 1,329). */
   | { kind: "scaled" }
   /** Shows no digit of the number at all (`;;;`, `"-"`). */
-  | { kind: "hidden" };
+  | { kind: "hidden" }
+  /** Sections with conditions (`[<1000]0;#,##0,"K"`) that show numbers of some sizes in another way. */
+  | { kind: "conditional" };
 
 const SHAPES = new Map<string, FormatShape>();
 
@@ -109,7 +116,20 @@ const GENERAL: FormatShape = { kind: "general" };
 
 function readFormat(numFmt: string): FormatShape {
   if (numFmt === undefined || numFmt === "" || /^general$/i.test(numFmt.trim())) return { kind: "general" };
-  const code = formatCode(numFmt);
+  const [first = "", ...others] = sections(numFmt);
+  const shape = sectionShape(first);
+  // Without a condition the first section shows every positive number; with one, any may.
+  if (!/\[[<>=]/.test(numFmt)) return shape;
+  const same = others.map(sectionShape).every((other) => other.kind === "text" || sameShape(other, shape));
+  return same ? shape : { kind: "conditional" };
+}
+
+function sameShape(a: FormatShape, b: FormatShape): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sectionShape(section: string): FormatShape {
+  const code = formatCode(section);
   if (code.trim() === "@") return { kind: "text" };
   if (code.includes("%")) return { kind: "percent" };
   if (/[eE][+-]/.test(code)) return { kind: "scientific" };
@@ -190,6 +210,16 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
         problem: {
           code: "amount_format_mismatch",
           message: `the cell holds ${text} but its number format "${numFmt}" shows it as a ${shape.kind === "percent" ? "percentage" : "number in scientific notation"}; format the column as Number`,
+        },
+      };
+    }
+    if (shape.kind === "conditional") {
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format "${numFmt}" shows amounts of some sizes in another way (a section with a condition such as [<1000]), so the sheet may show another amount than the one that would be paid; format the column as Number`,
         },
       };
     }
