@@ -398,6 +398,55 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("names an account number stored as a number of more than 15 digits, never showing it (a check digit may still pass)", async () => {
+    const header = [
+      "payer_user_id",
+      "sender_port",
+      "port",
+      "amount",
+      "recipient_email",
+      "recipient_name",
+      "recipient_tax_id",
+      "clabe",
+      "routing_number",
+      "account_number",
+      "account_type",
+    ];
+    const payee = ["112", "ar_ars", "mx_mxn", 1000, "ana@example.com", "Ana Pérez", "GODE561231GR8"];
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          header,
+          // The CLABE 646180123456705453 as Excel keeps it: its check digit, now 0, still matches.
+          [...payee, 646180123456705000],
+          // 12345678901234567 as a writer that keeps every digit stores it (JavaScript reads …568).
+          [
+            ...payee.slice(0, 2),
+            "us_usd",
+            1000,
+            ...payee.slice(4, 6),
+            "123-45-6789",
+            null,
+            "021000021",
+            12345678901234567,
+            "savings",
+          ],
+          [...payee, { value: 646180123456705453, numFmt: "@" }],
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "clabe:excel_damaged_number"],
+      [3, "account_number:excel_damaged_number"],
+      [4, "clabe:excel_damaged_number"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds a number of 18 digits: Excel keeps 15 significant digits, so a number this long stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the numbers again from their source)",
+    );
+    expect(errorOf(rows, 3)).to.not.include("1234567890");
+  });
+
   it("reads a formula by its cached value; one without a value and an error value are row errors", async () => {
     const { rows } = await read([
       {
