@@ -6,7 +6,8 @@
  *  - A number is its shortest round-trip decimal (what the double holds, no float money):
  *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
- *    last digits (Excel keeps 15): `excel_damaged_number`. In a money column it is checked
+ *    last digits (Excel keeps 15): `excel_damaged_number`; so has one in an account number or
+ *    tax id column (a check digit may still match: Excel's zeros are not told from the digits). In a money column it is checked
  *    against the cell's number format: a value with more decimals than the format shows is
  *    not what the sheet shows (`amount_format_mismatch`), nor is one its format scales
  *    (`#,##0,`: thousands), does not show (`;;;`) or may show in another section chosen by a
@@ -160,6 +161,12 @@ function serialDate(serial: number, date1904: boolean): string {
   return serial % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 19).replace("T", " ");
 }
 
+/** How many digits a whole number's text has from its first non-zero one. */
+function significantDigits(text: string): number {
+  // Its digits are fewer than its characters: only a longer text can have lost digits.
+  return text.length > 15 ? text.replace(/^-/, "").replace(/^0+/, "").length : 0;
+}
+
 /** The language-dependent built-in formats that are currency or accounting formats. */
 const LOCAL_CURRENCY = new Set([5, 6, 7, 8, 41, 42, 43, 44]);
 
@@ -174,15 +181,24 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
   }
   const text = plainDecimal(number);
   const shape = formatShape(numFmt);
+  const digits = Number.isInteger(number) ? significantDigits(text) : 0;
+  if (kind === "secret" && digits > 15) {
+    // An account number or tax id: the message never shows it (it is masked outside the report).
+    return {
+      text,
+      problem: {
+        code: "excel_damaged_number",
+        message: `the cell holds a number of ${digits} digits: Excel keeps 15 significant digits, so a number this long stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the numbers again from their source)`,
+      },
+    };
+  }
   if (kind === "id") {
-    // Its digits are fewer than its characters: only a longer text can have lost digits.
-    const digits = text.length > 15 ? text.replace(/^-/, "").replace(".", "").replace(/^0+/, "") : "";
-    if (Number.isInteger(number) && digits.length > 15) {
+    if (digits > 15) {
       return {
         text,
         problem: {
           code: "excel_damaged_number",
-          message: `the cell holds the number ${text}: Excel keeps 15 significant digits, so an id of ${digits.length} digits stored as a number has lost its last ones; ${EXCEL_HINT}`,
+          message: `the cell holds the number ${text}: Excel keeps 15 significant digits, so an id of ${digits} digits stored as a number has lost its last ones; ${EXCEL_HINT}`,
         },
       };
     }
