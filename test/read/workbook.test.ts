@@ -374,6 +374,36 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     expect(rows.map((r) => r.raw.amount)).to.deep.equal(["1329000", "1329", "1585.50"]);
   });
 
+  it('refuses an amount whose number format writes digits or a separator of its own among the number\'s (cents shown as 1250.00: 0"."00)', async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          // A payroll kept in cents, shown with a literal point: 125000 shows as 1250.00.
+          usdRow("A", { value: 125000, numFmt: '0"."00' }),
+          usdRow("B", { value: 125000, numFmt: "#,##0\\.00" }),
+          // Kept in thousands, shown in units: 1250 shows as 1,250,000.
+          row("C", { value: 1250, numFmt: '#,##0",000"' }),
+          // A currency's own point (bolívares, soles) is no part of the number.
+          usdRow("D", { value: 1250.5, numFmt: '"Bs."#,##0.00;"Bs."\\-#,##0.00' }),
+          usdRow("E", { value: 1250.5, numFmt: '#,##0.00" S/."' }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "amount:amount_format_mismatch"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "valid"],
+      [6, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 125000 but its number format "0"."00" writes digits or a separator of its own among the number\'s, so the sheet shows another amount than the one that would be paid; format the column as Number',
+    );
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["125000", "125000", "1250", "1250.50", "1250.50"]);
+  });
+
   it("keeps text cells as text and names a long id stored as a number excel_damaged_number", async () => {
     const { rows } = await read([
       {
