@@ -10,7 +10,8 @@
  *    tax id column (a check digit may still match: Excel's zeros are not told from the digits). In a money column it is checked
  *    against the cell's number format: a value with more decimals than the format shows is
  *    not what the sheet shows (`amount_format_mismatch`), nor is one its format scales
- *    (`#,##0,`: thousands), does not show (`;;;`) or may show in another section chosen by a
+ *    (`#,##0,`: thousands), writes with digits or a point of its own (`0"."00`: cents),
+ *    does not show (`;;;`) or may show in another section chosen by a
  *    condition (`[<1000]0;#,##0,"K"`); a percentage or a date is not
  *    an amount. The currency's decimals are checked later, like any amount.
  *  - A formula is read by its cached value; one with none (a file written by a program that
@@ -97,6 +98,8 @@ export type FormatShape =
   | { kind: "scaled" }
   /** Shows no digit of the number at all (`;;;`, `"-"`). */
   | { kind: "hidden" }
+  /** Writes digits, or a point or comma among the number's digits, of its own (`0"."00`). */
+  | { kind: "literal" }
   /** Sections with conditions (`[<1000]0;#,##0,"K"`) that show numbers of some sizes in another way. */
   | { kind: "conditional" };
 
@@ -129,6 +132,20 @@ function sameShape(a: FormatShape, b: FormatShape): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * Whether a section's quoted or escaped text adds a digit, or a point or comma between the
+ * number's digits (`0"."00` shows 125000 as 1250.00); a currency's own point (`"Bs."`)
+ * before or after the number is no part of it.
+ */
+function ownDigits(section: string): boolean {
+  const marks = section.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]|([0#?])|./g, (token, digit?: string) => {
+    if (digit) return "0";
+    if (!/^["\\]/.test(token)) return "";
+    return /\d/.test(token) ? "D" : /[.,]/.test(token) ? "S" : "";
+  });
+  return marks.includes("D") || /0S+0/.test(marks);
+}
+
 function sectionShape(section: string): FormatShape {
   const code = formatCode(section);
   if (code.trim() === "@") return { kind: "text" };
@@ -138,6 +155,7 @@ function sectionShape(section: string): FormatShape {
   if (/[dmyhsDMYHS]/.test(code)) return { kind: "date" };
   if (!/[0#?]/.test(code)) return { kind: "hidden" };
   if (/[0#?],+(?![0#?,])/.test(code)) return { kind: "scaled" };
+  if (ownDigits(section)) return { kind: "literal" };
   const fraction = /\.([0#?]*)/.exec(code);
   return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
 }
@@ -239,11 +257,13 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
         },
       };
     }
-    if (shape.kind === "scaled" || shape.kind === "hidden") {
+    if (shape.kind === "scaled" || shape.kind === "hidden" || shape.kind === "literal") {
       const shows =
         shape.kind === "scaled"
           ? "shows it divided by 1,000 or more (a comma after the digits)"
-          : "shows nothing";
+          : shape.kind === "literal"
+            ? "writes digits or a separator of its own among the number's"
+            : "shows nothing";
       return {
         text,
         exact: true,
