@@ -685,6 +685,29 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       expect(picked.rows.map((r) => r.raw.reference)).to.deep.equal(["FEB"]);
     });
 
+    it("never reads a hidden sheet: it is no payroll candidate, and --sheet naming it is refused (nobody checking the workbook saw its rows)", async () => {
+      // Last month's payroll, hidden in front of this month's: neither picked nor suggested.
+      const sheets = [
+        { name: "Octubre", state: "hidden" as const, ...payroll("OCT") },
+        { name: "Noviembre", ...payroll("NOV") },
+      ];
+      const { rows } = await read(sheets);
+      expect(rows.map((r) => r.raw.reference)).to.deep.equal(["NOV"]);
+      const error = await refusal(sheets, { sheet: "Octubre" });
+      expect(error.message).to.match(
+        /payroll\.xlsx: sheet "Octubre" is hidden in the workbook, so nobody checking it saw its rows$/,
+      );
+      expect(error.hint).to.equal(
+        "unhide the sheet (right-click a tab > Unhide) and check it, then run again (nothing was sent)",
+      );
+      // A visible sheet that is no payroll does not point at a hidden one.
+      const summary = await refusal([
+        { name: "Resumen", rows: [["total", "2000"]] },
+        { name: "Octubre", state: "hidden" as const, ...payroll("OCT") },
+      ]);
+      expect(summary.hint ?? "").to.not.include("Octubre");
+    });
+
     it("reads the first visible sheet by default, and names an unknown --sheet with the sheets there are", async () => {
       const sheets = [
         { name: "Vieja", state: "hidden" as const, rows: [["x"]] },
