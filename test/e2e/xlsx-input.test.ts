@@ -7,6 +7,7 @@ import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
+import { INPUT_COLUMNS } from "../../src/model.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
@@ -129,16 +130,6 @@ describe("xlsx input through the CLI", function () {
 
   it("sends nothing for a workbook whose amounts the sheet shows otherwise (cents shown as 1250.00, a formula recalculated on opening), naming each row", async () => {
     const dir = await tempDir();
-    const header = [
-      "reference",
-      "payer_user_id",
-      "sender_port",
-      "recipient_user_id",
-      "port",
-      "amount",
-      "budget",
-      "withdrawal_instruction_id",
-    ];
     const payment = (reference: string, amount: FixtureCell): FixtureCell[] => [
       reference,
       "113",
@@ -153,7 +144,7 @@ describe("xlsx input through the CLI", function () {
       {
         name: "payroll",
         rows: [
-          header,
+          [...INPUT_COLUMNS],
           payment("A", 1250),
           payment("B", { value: 125000, numFmt: '0"."00' }),
           payment("C", { formula: "1000+250", result: 999 }),
