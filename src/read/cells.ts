@@ -6,13 +6,17 @@
  *  - A number is its shortest round-trip decimal (what the double holds, no float money):
  *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
- *    last digits (Excel keeps 15): `excel_damaged_number`. In a money column it is checked
+ *    last digits (Excel keeps 15): `excel_damaged_number`; so has one in an account number or
+ *    tax id column (a check digit may still match: Excel's zeros are not told from the digits). In a money column it is checked
  *    against the cell's number format: a value with more decimals than the format shows is
  *    not what the sheet shows (`amount_format_mismatch`), nor is one its format scales
- *    (`#,##0,`: thousands) or does not show (`;;;`); a percentage or a date is not
+ *    (`#,##0,`: thousands), writes with digits or a point of its own (`0"."00`: cents),
+ *    does not show (`;;;`) or may show in another section chosen by a
+ *    condition (`[<1000]0;#,##0,"K"`); a percentage or a date is not
  *    an amount. The currency's decimals are checked later, like any amount.
  *  - A formula is read by its cached value; one with none (a file written by a program that
- *    does not calculate) is `formula_no_value`. An error value (#N/A) is `cell_error`.
+ *    does not calculate) is `formula_no_value`; in a workbook that asks to be recalculated on
+ *    opening, any formula is `formula_not_calculated`. An error value (#N/A) is `cell_error`.
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
 
@@ -35,7 +39,15 @@ export interface SheetCell {
 export interface CellContext {
   sharedString(index: number): string | undefined;
   numFmt(style: number): string | undefined;
+  /** The built-in format id whose look depends on the computer's language, if the style has one. */
+  localFormat(style: number): number | undefined;
   date1904: boolean;
+  /**
+   * The workbook asks to be recalculated when opened (`<calcPr fullCalcOnLoad="1">`, as
+   * exceljs writes when told its saved results are stale): a formula's saved result may not
+   * be what the sheet shows.
+   */
+  recalculatedOnOpening: boolean;
 }
 
 export interface CellText {
@@ -68,9 +80,13 @@ export function plainDecimal(value: number): string {
   return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
 }
 
-/** The first section of a number format, with quoted text, escapes, fills and [brackets] removed. */
-function formatCode(numFmt: string): string {
-  const section = numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/)[0] ?? "";
+/** A number format's sections (split at each `;` outside quotes). */
+function sections(numFmt: string): string[] {
+  return numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+}
+
+/** A section of a number format with quoted text, escapes, fills and [brackets] removed. */
+function formatCode(section: string): string {
   return section.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]/g, "");
 }
 
@@ -81,7 +97,11 @@ export type FormatShape =
   /** Shows the number divided by 1,000 per comma after its digits (`#,##0,` shows 1329000 as 1,329). */
   | { kind: "scaled" }
   /** Shows no digit of the number at all (`;;;`, `"-"`). */
-  | { kind: "hidden" };
+  | { kind: "hidden" }
+  /** Writes digits, or a point or comma among the number's digits, of its own (`0"."00`). */
+  | { kind: "literal" }
+  /** Sections with conditions (`[<1000]0;#,##0,"K"`) that show numbers of some sizes in another way. */
+  | { kind: "conditional" };
 
 const SHAPES = new Map<string, FormatShape>();
 
@@ -100,7 +120,34 @@ const GENERAL: FormatShape = { kind: "general" };
 
 function readFormat(numFmt: string): FormatShape {
   if (numFmt === undefined || numFmt === "" || /^general$/i.test(numFmt.trim())) return { kind: "general" };
-  const code = formatCode(numFmt);
+  const [first = "", ...others] = sections(numFmt);
+  const shape = sectionShape(first);
+  // Without a condition the first section shows every positive number; with one, any may.
+  if (!/\[[<>=]/.test(numFmt)) return shape;
+  const same = others.map(sectionShape).every((other) => other.kind === "text" || sameShape(other, shape));
+  return same ? shape : { kind: "conditional" };
+}
+
+function sameShape(a: FormatShape, b: FormatShape): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Whether a section's quoted or escaped text adds a digit, or a point or comma between the
+ * number's digits (`0"."00` shows 125000 as 1250.00); a currency's own point (`"Bs."`)
+ * before or after the number is no part of it.
+ */
+function ownDigits(section: string): boolean {
+  const marks = section.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]|([0#?])|./g, (token, digit?: string) => {
+    if (digit) return "0";
+    if (!/^["\\]/.test(token)) return "";
+    return /\d/.test(token) ? "D" : /[.,]/.test(token) ? "S" : "";
+  });
+  return marks.includes("D") || /0S+0/.test(marks);
+}
+
+function sectionShape(section: string): FormatShape {
+  const code = formatCode(section);
   if (code.trim() === "@") return { kind: "text" };
   if (code.includes("%")) return { kind: "percent" };
   if (/[eE][+-]/.test(code)) return { kind: "scientific" };
@@ -108,6 +155,7 @@ function readFormat(numFmt: string): FormatShape {
   if (/[dmyhsDMYHS]/.test(code)) return { kind: "date" };
   if (!/[0#?]/.test(code)) return { kind: "hidden" };
   if (/[0#?],+(?![0#?,])/.test(code)) return { kind: "scaled" };
+  if (ownDigits(section)) return { kind: "literal" };
   const fraction = /\.([0#?]*)/.exec(code);
   return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
 }
@@ -131,7 +179,17 @@ function serialDate(serial: number, date1904: boolean): string {
   return serial % 1 === 0 ? iso.slice(0, 10) : iso.slice(0, 19).replace("T", " ");
 }
 
-function numberCell(value: string, kind: Kind, numFmt: string | undefined, context: CellContext): CellText {
+/** How many digits a whole number's text has from its first non-zero one. */
+function significantDigits(text: string): number {
+  // Its digits are fewer than its characters: only a longer text can have lost digits.
+  return text.length > 15 ? text.replace(/^-/, "").replace(/^0+/, "").length : 0;
+}
+
+/** The language-dependent built-in formats that are currency or accounting formats. */
+const LOCAL_CURRENCY = new Set([5, 6, 7, 8, 41, 42, 43, 44]);
+
+function numberCell(value: string, kind: Kind, style: number, context: CellContext): CellText {
+  const numFmt = context.numFmt(style);
   const number = Number(value);
   if (value.trim() === "" || !Number.isFinite(number)) {
     return {
@@ -141,15 +199,24 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
   }
   const text = plainDecimal(number);
   const shape = formatShape(numFmt);
+  const digits = Number.isInteger(number) ? significantDigits(text) : 0;
+  if (kind === "secret" && digits > 15) {
+    // An account number or tax id: the message never shows it (it is masked outside the report).
+    return {
+      text,
+      problem: {
+        code: "excel_damaged_number",
+        message: `the cell holds a number of ${digits} digits: Excel keeps 15 significant digits, so a number this long stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the numbers again from their source)`,
+      },
+    };
+  }
   if (kind === "id") {
-    // Its digits are fewer than its characters: only a longer text can have lost digits.
-    const digits = text.length > 15 ? text.replace(/^-/, "").replace(".", "").replace(/^0+/, "") : "";
-    if (Number.isInteger(number) && digits.length > 15) {
+    if (digits > 15) {
       return {
         text,
         problem: {
           code: "excel_damaged_number",
-          message: `the cell holds the number ${text}: Excel keeps 15 significant digits, so an id of ${digits.length} digits stored as a number has lost its last ones; ${EXCEL_HINT}`,
+          message: `the cell holds the number ${text}: Excel keeps 15 significant digits, so an id of ${digits} digits stored as a number has lost its last ones; ${EXCEL_HINT}`,
         },
       };
     }
@@ -157,6 +224,19 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
     return { text };
   }
   if (kind === "money") {
+    const local = context.localFormat(style);
+    // A currency or accounting format (5–8, 41–44) shows a whole number's digits in any
+    // language; any other such format, or decimals it may round away, is not known here.
+    if (local !== undefined && !(LOCAL_CURRENCY.has(local) && Number.isInteger(number))) {
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format is Excel's built-in format ${local}, which each computer shows as its language settings say (a currency with or without decimals, or a date), so what the sheet showed is not known; format the column as Number with the decimals to pay`,
+        },
+      };
+    }
     if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
     if (shape.kind === "percent" || shape.kind === "scientific") {
       return {
@@ -167,11 +247,23 @@ function numberCell(value: string, kind: Kind, numFmt: string | undefined, conte
         },
       };
     }
-    if (shape.kind === "scaled" || shape.kind === "hidden") {
+    if (shape.kind === "conditional") {
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} but its number format "${numFmt}" shows amounts of some sizes in another way (a section with a condition such as [<1000]), so the sheet may show another amount than the one that would be paid; format the column as Number`,
+        },
+      };
+    }
+    if (shape.kind === "scaled" || shape.kind === "hidden" || shape.kind === "literal") {
       const shows =
         shape.kind === "scaled"
           ? "shows it divided by 1,000 or more (a comma after the digits)"
-          : "shows nothing";
+          : shape.kind === "literal"
+            ? "writes digits or a separator of its own among the number's"
+            : "shows nothing";
       return {
         text,
         exact: true,
@@ -209,6 +301,18 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
 export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
+  const read = savedText(cell, kind, context);
+  if (!cell.formula || !context.recalculatedOnOpening || read.problem) return read;
+  return {
+    ...read,
+    problem: {
+      code: "formula_not_calculated",
+      message: `the cell holds a formula whose saved result (${read.text}) Excel recalculates when the file is opened (the workbook asks it to: fullCalcOnLoad), so the sheet may show another value; open the file in Excel or LibreOffice and save it, or paste the values`,
+    },
+  };
+}
+
+function savedText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
   const { value } = cell;
   if (value === undefined) {
     if (!cell.formula) return { text: "" };
@@ -249,6 +353,6 @@ export function cellText(cell: SheetCell, kind: Kind, context: CellContext): Cel
         },
       };
     default:
-      return numberCell(value, kind, context.numFmt(cell.style), context);
+      return numberCell(value, kind, cell.style, context);
   }
 }

@@ -8,7 +8,7 @@
  */
 import { BatchError } from "../errors.js";
 import {
-  INPUT_COLUMN_TABLE,
+  ALL_INPUT_COLUMN_TABLE,
   type InputColumn,
   type InputRecord,
   type MoneyColumn,
@@ -25,7 +25,7 @@ const AMOUNT: readonly MoneyColumn[] = Object.freeze(["amount"]);
 const BUDGET: readonly MoneyColumn[] = Object.freeze(["budget"]);
 const BOTH: readonly MoneyColumn[] = Object.freeze(["amount", "budget"]);
 
-const KIND = new Map(INPUT_COLUMN_TABLE.map((column) => [column.name as InputColumn, column.kind]));
+const KIND = new Map(ALL_INPUT_COLUMN_TABLE.map((column) => [column.name as InputColumn, column.kind]));
 
 /** The cells of a row as text (the header, or a row of a sheet not being read). */
 export function texts(row: SheetRow, context: CellContext): string[] {

@@ -40,6 +40,20 @@ function rowOf(ref: string): number {
   return Number(/\d+/.exec(ref)?.[0] ?? "0");
 }
 
+/**
+ * A cell's reference names its own row, after the row's previous cell: a spreadsheet puts
+ * a cell where its reference says, so one written elsewhere would be read in another row.
+ */
+function cellInPlace(ref: string, column: number, previous: number, line: number): void {
+  if (column < 0 || !/^[A-Z]+[1-9]\d*$/.test(ref))
+    throw new Error(`cell "${ref}" is not a cell reference such as ${ref.toUpperCase()}`);
+  if (rowOf(ref) !== line) throw new Error(`cell ${ref} is written in row ${line}`);
+  if (column <= previous)
+    throw new Error(
+      `cell ${ref} comes after cell ${columnLetter(previous)}${line} in row ${line}; a spreadsheet shows one cell per column, in order`,
+    );
+}
+
 export interface SheetEnd {
   merged: MergedRange[];
   /** Hidden columns (`<col hidden="1">`), as 0-based inclusive ranges. */
@@ -78,6 +92,12 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
         case "row": {
           const r = attributes.get("r");
           const line = r ? Number(r) : lastLine + 1;
+          // A spreadsheet shows one row per number (the later one's cells over the earlier),
+          // so a repeated row would pay a row nobody saw.
+          if (!(line > lastLine))
+            throw new Error(
+              `row ${line} comes after row ${lastLine}; a spreadsheet shows one row per number, in order`,
+            );
           lastLine = line;
           const hiddenText = attributes.get("hidden");
           // A row of zero height shows nothing either.
@@ -91,7 +111,9 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           {
             const r = attributes.get("r");
             const style = attributes.get("s");
+            const previous = column;
             column = r ? columnIndex(r) : column + 1;
+            if (r) cellInPlace(r, column, previous, row.line);
             cell = {
               type: attributes.get("t"),
               style: style ? Number(style) : 0,

@@ -1,7 +1,7 @@
 /**
  * The parts of a workbook the sheet's cells need, read from the zip by name (its order is
- * free, ECMA-376 part 2): the tab list and where each tab's XML is (xl/workbook.xml and its
- * relationships), the number formats of the cell styles (xl/styles.xml) and the shared
+ * free, ECMA-376 part 2): the tab list, the date system, whether the formulas are recalculated
+ * on opening, and where each tab's XML is (xl/workbook.xml and its relationships), the number formats of the cell styles (xl/styles.xml) and the shared
  * strings (xl/sharedStrings.xml). Each part is streamed from the zip, never copied.
  */
 import type { FileHandle } from "node:fs/promises";
@@ -25,8 +25,9 @@ export interface WorkbookParts extends CellContext {
 
 /**
  * The built-in number formats Excel writes by id only (ECMA-376 part 1, 18.8.30), as exceljs
- * names them; the locale-dependent ones (5–8, 27–36, 50–81) have no fixed code and read as
- * General, as they did through exceljs.
+ * names them; the others below 164 (5–8, 23–36, 41–44, 50–81) have no fixed code: each
+ * computer shows them as its language says (a currency, accounting, an East Asian date), so
+ * they read as General, and a money cell names them (cells.ts, `localFormat`).
  */
 const BUILT_IN_FORMATS = new Map<number, string>([
   [1, "0"],
@@ -92,11 +93,14 @@ async function relationships(handle: FileHandle, entry: ZipEntry | undefined): P
   return targets;
 }
 
-/** Style index → number format code (undefined: General). */
+/** Custom formats are numbered from 164; below, a built-in id the file need not define. */
+const FIRST_CUSTOM = 164;
+
+/** Per style index: the number format code (undefined: General), or the language-dependent built-in id. */
 async function numberFormats(
   handle: FileHandle,
   entry: ZipEntry | undefined,
-): Promise<Array<string | undefined>> {
+): Promise<{ codes: Array<string | undefined>; local: Array<number | undefined> }> {
   const custom = new Map<number, string>();
   const ids: number[] = [];
   if (entry) {
@@ -113,7 +117,11 @@ async function numberFormats(
       },
     });
   }
-  return ids.map((id) => (id ? (custom.get(id) ?? BUILT_IN_FORMATS.get(id)) : undefined));
+  const codes = ids.map((id) => (id ? (custom.get(id) ?? BUILT_IN_FORMATS.get(id)) : undefined));
+  const local = ids.map((id, style) =>
+    id > 0 && id < FIRST_CUSTOM && codes[style] === undefined ? id : undefined,
+  );
+  return { codes, local };
 }
 
 /**
@@ -150,6 +158,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const rels = await relationships(handle, byName.get("xl/_rels/workbook.xml.rels"));
   const tabs: Array<{ name: string; hidden: boolean; part: string | undefined }> = [];
   let date1904 = false;
+  let recalculatedOnOpening = false;
   const workbook = byName.get("xl/workbook.xml");
   if (workbook) {
     await parsePart(handle, workbook, {
@@ -157,6 +166,9 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
         if (name === "workbookPr") {
           const date1904Text = attributes.get("date1904");
           date1904 = date1904Text === "1" || date1904Text === "true";
+        } else if (name === "calcPr") {
+          const full = attributes.get("fullCalcOnLoad");
+          recalculatedOnOpening = full === "1" || full === "true";
         } else if (name === "sheet") {
           const id = attributes.getLocal("id");
           const state = attributes.get("state");
@@ -179,7 +191,9 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   return {
     sheets,
     date1904,
-    numFmt: (style) => formats[style],
+    recalculatedOnOpening,
+    numFmt: (style) => formats.codes[style],
+    localFormat: (style) => formats.local[style],
     sharedString: (index) => strings[index],
   };
 }

@@ -6,8 +6,9 @@
  * come (validate/file.ts), so memory holds the shared strings and the compact rows, never
  * the workbook.
  *
- * Which sheet: `--sheet NAME`, else the first visible one; when several sheets have a payroll
- * header and none was named, the file is refused with their names (never a guess). The rows
+ * Which sheet: `--sheet NAME`, else the first visible one; when several visible sheets have a
+ * payroll header and none was named, the file is refused with their names (never a guess). A
+ * hidden sheet is never read: naming it refuses the file. The rows
  * of the sheet become records in sheet-records.ts.
  *
  * Pass 0 reads every byte once for the batch id (like a CSV); the file must not change
@@ -86,7 +87,8 @@ async function payrollSheets(
 ): Promise<string[]> {
   const payrolls: string[] = [];
   for (const sheet of parts.sheets) {
-    if (!sheet.entry) continue;
+    // A hidden sheet is never read (readWorkbook), so it is no candidate either.
+    if (!sheet.entry || sheet.hidden) continue;
     let header: string[] | null = null;
     // Only up to the first non-blank row: the rest of the sheet is not inflated.
     for await (const batch of rowsOf(handle, sheet)) {
@@ -164,6 +166,16 @@ export async function readWorkbook(
       throw new BatchError("input", `${file}: the workbook has no sheet to read`, {
         hint: "open it in Excel or LibreOffice and check it holds the payroll",
       });
+    }
+    if (chosen.hidden) {
+      // As a hidden row or column: what nobody checking the workbook saw is not paid.
+      throw new BatchError(
+        "input",
+        `${file}: sheet "${chosen.name}" is hidden in the workbook, so nobody checking it saw its rows`,
+        {
+          hint: "unhide the sheet (right-click a tab > Unhide) and check it, then run again (nothing was sent)",
+        },
+      );
     }
     rows = rowsOf(handle, chosen);
     // Notices grow while the rows are read (a totals row is only known at the end).

@@ -7,10 +7,12 @@ import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
+import { INPUT_COLUMNS } from "../../src/model.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+import { type FixtureCell, workbookBytes } from "../read/make-workbooks.js";
 
 const XLSX = join(ROOT, "fixtures", "xlsx");
 
@@ -123,6 +125,50 @@ describe("xlsx input through the CLI", function () {
     ]);
     expect(rows[1]?.error).to.equal(
       "recipient_user_id: the cell holds the number 12345678901234567000: Excel keeps 15 significant digits, so an id of 20 digits stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the ids again)",
+    );
+  });
+
+  it("sends nothing for a workbook whose amounts the sheet shows otherwise (cents shown as 1250.00, a formula recalculated on opening), naming each row", async () => {
+    const dir = await tempDir();
+    const payment = (reference: string, amount: FixtureCell): FixtureCell[] => [
+      reference,
+      "113",
+      "uy_uyu",
+      "304",
+      "us_usd",
+      amount,
+      null,
+      "2104",
+    ];
+    const bytes = await workbookBytes([
+      {
+        name: "payroll",
+        rows: [
+          [...INPUT_COLUMNS],
+          payment("A", 1250),
+          payment("B", { value: 125000, numFmt: '0"."00' }),
+          payment("C", { formula: "1000+250", result: 999 }),
+        ],
+        edit: (sheet) => {
+          sheet.workbook.calcProperties.fullCalcOnLoad = true;
+        },
+      },
+    ]);
+    await writeFile(join(dir, "a.xlsx"), bytes);
+    const box = await sandbox();
+    boxes.push(box);
+    const run = await runCli(["submit", "a.xlsx", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(run.code, run.stderr).to.equal(1);
+    expect(box.state().requests).to.deep.equal([]);
+    expect(box.state().outputs).to.deep.equal([]);
+    const rows = await readReport(join(dir, "a.report.csv"));
+    expect(rows.map((row) => [row.line, row.status, row.error_code])).to.deep.equal([
+      ["2", "blocked", "batch_blocked"],
+      ["3", "invalid", "amount_format_mismatch"],
+      ["4", "invalid", "formula_not_calculated"],
+    ]);
+    expect(rows[1]?.error).to.equal(
+      'amount: the cell holds 125000 but its number format "0"."00" writes digits or a separator of its own among the number\'s, so the sheet shows another amount than the one that would be paid; format the column as Number',
     );
   });
 

@@ -5,6 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
+import type ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
@@ -214,6 +215,48 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("refuses a sheet whose rows or cells repeat, come out of order or name another row (a spreadsheet shows one of them, or elsewhere)", async () => {
+    const header = `<row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>`;
+    const cells = (line: number, reference: string, amount: string, amountRef = `F${line}`) =>
+      `<c r="A${line}" t="inlineStr"><is><t>${reference}</t></is></c><c r="B${line}"><v>112</v></c><c r="C${line}" t="inlineStr"><is><t>ar_ars</t></is></c><c r="D${line}"><v>300</v></c><c r="E${line}" t="inlineStr"><is><t>cl_clp</t></is></c><c r="${amountRef}"><v>${amount}</v></c><c r="H${line}"><v>2100</v></c>`;
+    const refused = async (rows: string) => {
+      const bytes = await handMade({
+        "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+        "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+        "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${header}${rows}</sheetData></worksheet>`,
+      });
+      try {
+        await readBytes(bytes);
+      } catch (error) {
+        expect(error).to.be.instanceOf(BatchError);
+        expect((error as BatchError).code).to.equal("input");
+        return (error as BatchError).message.replace(/^.*payroll\.xlsx: /, "");
+      }
+      throw new Error("expected the workbook to be refused");
+    };
+    // LibreOffice shows row 2 once, with the second one's cells: paying both pays a row nobody saw.
+    expect(
+      await refused(`<row r="2">${cells(2, "A", "1000")}</row><row r="2">${cells(2, "B", "2000")}</row>`),
+    ).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: row 2 comes after row 2; a spreadsheet shows one row per number, in order)",
+    );
+    expect(
+      await refused(`<row r="3">${cells(3, "A", "1000")}</row><row r="2">${cells(2, "B", "2000")}</row>`),
+    ).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: row 2 comes after row 3; a spreadsheet shows one row per number, in order)",
+    );
+    // LibreOffice shows the amount of row 2 in row 3, and the later of two cells F2.
+    expect(await refused(`<row r="2">${cells(2, "A", "1000", "F3")}</row>`)).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: cell F3 is written in row 2)",
+    );
+    expect(await refused(`<row r="2">${cells(2, "A", "1000")}<c r="F2"><v>9000</v></c></row>`)).to.equal(
+      "a damaged Excel workbook (xl/worksheets/sheet1.xml: cell F2 comes after cell H2 in row 2; a spreadsheet shows one cell per column, in order)",
+    );
+    expect(await refused(`<row r="2">${cells(2, "A", "1000", "f2")}</row>`)).to.equal(
+      'a damaged Excel workbook (xl/worksheets/sheet1.xml: cell "f2" is not a cell reference such as F2)',
+    );
+  });
+
   it("reads a workbook whose zip holds the sheets before the tab list (the zip's order is free)", async () => {
     const sheets = [{ name: "Nómina", rows: [HEADER, row("A", 1329000)] }];
     const { rows } = await read(sheets, { reorder: sheetsFirst });
@@ -307,6 +350,60 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it('refuses an amount whose number format has sections for sizes that show it otherwise ([<1000]0;#,##0.0,"K")', async () => {
+    const byMagnitude = '[<1000]0;[<1000000]#,##0.0,"K";#,##0.0,,"M"';
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", { value: 1329000, numFmt: byMagnitude }),
+          row("B", { value: 1329, numFmt: "[<1000]0;0" }),
+          usdRow("C", { value: 1585.5, numFmt: "[Blue][<=1000]0.00;[Red][>1000]0.00" }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "valid"],
+      [4, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      `the cell holds 1329000 but its number format "${byMagnitude}" shows amounts of some sizes in another way (a section with a condition such as [<1000]), so the sheet may show another amount than the one that would be paid; format the column as Number`,
+    );
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["1329000", "1329", "1585.50"]);
+  });
+
+  it('refuses an amount whose number format writes digits or a separator of its own among the number\'s (cents shown as 1250.00: 0"."00)', async () => {
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          // A payroll kept in cents, shown with a literal point: 125000 shows as 1250.00.
+          usdRow("A", { value: 125000, numFmt: '0"."00' }),
+          usdRow("B", { value: 125000, numFmt: "#,##0\\.00" }),
+          // Kept in thousands, shown in units: 1250 shows as 1,250,000.
+          row("C", { value: 1250, numFmt: '#,##0",000"' }),
+          // A currency's own point (bolívares, soles) is no part of the number.
+          usdRow("D", { value: 1250.5, numFmt: '"Bs."#,##0.00;"Bs."\\-#,##0.00' }),
+          usdRow("E", { value: 1250.5, numFmt: '#,##0.00" S/."' }),
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "amount:amount_format_mismatch"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "valid"],
+      [6, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 125000 but its number format "0"."00" writes digits or a separator of its own among the number\'s, so the sheet shows another amount than the one that would be paid; format the column as Number',
+    );
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["125000", "125000", "1250", "1250.50", "1250.50"]);
+  });
+
   it("keeps text cells as text and names a long id stored as a number excel_damaged_number", async () => {
     const { rows } = await read([
       {
@@ -331,6 +428,56 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     );
   });
 
+  it("names an account number stored as a number of more than 15 digits, never showing it (a check digit may still pass)", async () => {
+    const header = [
+      "payer_user_id",
+      "sender_port",
+      "port",
+      "amount",
+      "recipient_email",
+      "recipient_name",
+      "recipient_tax_id",
+      "clabe",
+      "routing_number",
+      "account_number",
+      "account_type",
+    ];
+    const payee = ["112", "ar_ars", "mx_mxn", 1000, "ana@example.com", "Ana Pérez", "GODE561231GR8"];
+    const { rows } = await read([
+      {
+        name: "payroll",
+        rows: [
+          header,
+          // The CLABE 646180123456705453 as Excel keeps it: its check digit, now 0, still matches.
+          [...payee, 646180123456705000],
+          // 12345678901234567 as a writer that keeps every digit stores it (JavaScript reads …568).
+          [
+            ...payee.slice(0, 2),
+            "us_usd",
+            1000,
+            ...payee.slice(4, 6),
+            "123-45-6789",
+            null,
+            "021000021",
+            Number("12345678901234567"),
+            "savings",
+          ],
+          [...payee, { value: Number("646180123456705453"), numFmt: "@" }],
+        ],
+      },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "clabe:excel_damaged_number"],
+      [3, "account_number:excel_damaged_number"],
+      // Its own check digit fails too: both are said.
+      [4, "clabe:excel_damaged_number clabe:id_wrong_check_digit"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds a number of 18 digits: Excel keeps 15 significant digits, so a number this long stored as a number has lost its last ones; re-export the column as text (in Excel: format the column as Text, then paste the numbers again from their source)",
+    );
+    expect(errorOf(rows, 3)).to.not.include("1234567890");
+  });
+
   it("reads a formula by its cached value; one without a value and an error value are row errors", async () => {
     const { rows } = await read([
       {
@@ -348,6 +495,67 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       [3, "amount:formula_no_value amount:amount_missing"],
       [4, "amount:cell_error amount:amount_not_a_number"],
     ]);
+  });
+
+  it("refuses a formula's saved result when the workbook asks to be recalculated on opening (what Excel shows is the new result)", async () => {
+    // A program fills in a template's inputs and leaves its formulas' old results, asking
+    // Excel to recalculate when the file is opened (exceljs: calcProperties.fullCalcOnLoad).
+    const sheets = (fullCalcOnLoad: boolean) => [
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", { formula: "1000+329", result: 999 }), row("B", 1500, "301")],
+        edit: (sheet: ExcelJS.Worksheet) => {
+          if (fullCalcOnLoad) sheet.workbook.calcProperties.fullCalcOnLoad = true;
+        },
+      },
+    ];
+    const { rows } = await read(sheets(true));
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:formula_not_calculated"],
+      [3, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds a formula whose saved result (999) Excel recalculates when the file is opened (the workbook asks it to: fullCalcOnLoad), so the sheet may show another value; open the file in Excel or LibreOffice and save it, or paste the values",
+    );
+    // Without that request the saved result is what the sheet shows.
+    expect(outcomes((await read(sheets(false))).rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "valid"],
+    ]);
+  });
+
+  it("refuses an amount in a built-in number format whose look depends on the computer's language (currency, accounting, East Asian dates)", async () => {
+    // openpyxl writes these by id only (no formatCode): Excel shows id 42 as "$ 1,251" in en-US.
+    const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    const payment = (line: number, amount: string) =>
+      `<row r="${line}">${inline(`A${line}`, `R${line}`)}<c r="B${line}"><v>113</v></c>${inline(`C${line}`, "uy_uyu")}<c r="D${line}"><v>304</v></c>${inline(`E${line}`, "us_usd")}<c r="F${line}" ${amount}</v></c><c r="H${line}"><v>2104</v></c></row>`;
+    // Styles 1–4 are the language's own formats 42, 44, 31 and 7; style 5 is #,##0.00.
+    const amounts = [
+      's="1"><v>1250.5',
+      's="2"><v>1250',
+      's="3"><v>45000',
+      's="4"><v>1250.25',
+      's="5"><v>1250.5',
+    ];
+    const bytes = await handMade({
+      "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><cellXfs count="6"><xf numFmtId="0"/><xf numFmtId="42"/><xf numFmtId="44"/><xf numFmtId="31"/><xf numFmtId="7"/><xf numFmtId="4"/></cellXfs></styleSheet>`,
+      "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData><row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row>${amounts.map((amount, at) => payment(at + 2, amount)).join("")}</sheetData></worksheet>`,
+    });
+    const { rows } = await readBytes(bytes);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "valid"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "amount:amount_format_mismatch"],
+      [6, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds 1250.5 but its number format is Excel's built-in format 42, which each computer shows as its language settings say (a currency with or without decimals, or a date), so what the sheet showed is not known; format the column as Number with the decimals to pay",
+    );
+    // A whole number in a currency format shows its digits whatever the language.
+    expect(rows.map((r) => r.raw.amount)).to.deep.equal(["1250.5", "1250", "45000", "1250.25", "1250.50"]);
   });
 
   it("makes a hidden row invalid, naming it", async () => {
@@ -475,6 +683,29 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       expect(error.hint).to.equal('pass --sheet with one of them, e.g. --sheet "Enero"');
       const picked = await read(sheets, { sheet: "Febrero" });
       expect(picked.rows.map((r) => r.raw.reference)).to.deep.equal(["FEB"]);
+    });
+
+    it("never reads a hidden sheet: it is no payroll candidate, and --sheet naming it is refused (nobody checking the workbook saw its rows)", async () => {
+      // Last month's payroll, hidden in front of this month's: neither picked nor suggested.
+      const sheets = [
+        { name: "Octubre", state: "hidden" as const, ...payroll("OCT") },
+        { name: "Noviembre", ...payroll("NOV") },
+      ];
+      const { rows } = await read(sheets);
+      expect(rows.map((r) => r.raw.reference)).to.deep.equal(["NOV"]);
+      const error = await refusal(sheets, { sheet: "Octubre" });
+      expect(error.message).to.match(
+        /payroll\.xlsx: sheet "Octubre" is hidden in the workbook, so nobody checking it saw its rows$/,
+      );
+      expect(error.hint).to.equal(
+        "unhide the sheet (right-click a tab > Unhide) and check it, then run again (nothing was sent)",
+      );
+      // A visible sheet that is no payroll does not point at a hidden one.
+      const summary = await refusal([
+        { name: "Resumen", rows: [["total", "2000"]] },
+        { name: "Octubre", state: "hidden" as const, ...payroll("OCT") },
+      ]);
+      expect(summary.hint ?? "").to.not.include("Octubre");
     });
 
     it("reads the first visible sheet by default, and names an unknown --sheet with the sheets there are", async () => {
