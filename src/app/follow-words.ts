@@ -69,6 +69,11 @@ export function nextLine(
     follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
   );
   if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
+  // The guard accepts only a batch whose every request is quoted: with one cancelled, quoting
+  // or accepting the others can never pay them. Said as accept's refusal says it.
+  const lost = lostRequests(follow);
+  if (lost.length > 0 && (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state)))
+    return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
   if (states.has("quoted")) {
