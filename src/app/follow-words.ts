@@ -159,6 +159,21 @@ function notPaidLine(stage: Stage, rows: number): string | null {
   }
 }
 
+/**
+ * Said instead of a NOT PAID line when an accept of this run got no clear answer and no read
+ * settled it (follow.acceptUnclear): the views still show the request quoted, but it may
+ * have been accepted. null when every such request reads accepted.
+ */
+export function acceptUnclearLine(follow: BatchFollow): string | null {
+  const ids = [...follow.acceptUnclear].filter((id) => {
+    const view = follow.views.find((v) => v.request?.id === id);
+    return !view?.request || !stepDone("accept_quote", view.request.state);
+  });
+  if (ids.length === 0) return null;
+  ids.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return `ACCEPT UNCLEAR: the accept of request(s) ${ids.join(", ")} was sent and got no clear answer: it may have been accepted (money committed); the server says which`;
+}
+
 /** What the quotes spend per currency, as `accept` would compare it (no limits given). */
 export function spendOf(follow: BatchFollow): GuardResult {
   const requests = follow.views.flatMap((view) => (view.request ? [view.request] : []));
