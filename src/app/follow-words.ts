@@ -69,6 +69,11 @@ export function nextLine(
     follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
   );
   if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
+  // The guard accepts only a batch whose every request is quoted: with one cancelled, quoting
+  // or accepting the others can never pay them. Said as accept's refusal says it.
+  const lost = lostRequests(follow);
+  if (lost.length > 0 && (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state)))
+    return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
   if (states.has("quoted")) {
@@ -152,6 +157,21 @@ function notPaidLine(stage: Stage, rows: number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * Said instead of a NOT PAID line when an accept of this run got no clear answer and no read
+ * settled it (follow.acceptUnclear): the views still show the request quoted, but it may
+ * have been accepted. null when every such request reads accepted.
+ */
+export function acceptUnclearLine(follow: BatchFollow): string | null {
+  const ids = [...follow.acceptUnclear].filter((id) => {
+    const view = follow.views.find((v) => v.request?.id === id);
+    return !view?.request || !stepDone("accept_quote", view.request.state);
+  });
+  if (ids.length === 0) return null;
+  ids.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return `ACCEPT UNCLEAR: the accept of request(s) ${ids.join(", ")} was sent and got no clear answer: it may have been accepted (money committed); the server says which`;
 }
 
 /** What the quotes spend per currency, as `accept` would compare it (no limits given). */

@@ -35,6 +35,7 @@ import {
   acceptedRequests,
   acceptRefusedHint,
   acceptRefusedLine,
+  acceptUnclearLine,
   alreadyAcceptedLine,
   guardLines,
   lostRequests,
@@ -272,11 +273,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   }
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
   const stage = stageOf(follow, allFinal);
-  const staged = stageLine(
+  const notPaid = stageLine(
     stage,
     createdRows(tally as Tally | null),
     acceptedRequests(follow).map((request) => request.id),
   );
+  // An accept that may have landed is never said as not paid: the server says which.
+  const staged = notPaid && (acceptUnclearLine(follow) ?? notPaid);
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
   if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.

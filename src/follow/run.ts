@@ -73,6 +73,11 @@ export class BatchFollow {
    * the batch's, or rows that can never join it): no figure of its quote is advice.
    */
   unacceptable = false;
+  /**
+   * Requests whose accept this run sent (or an earlier run sent, journaled as intent) and then
+   * failed before a read settled it: it may have landed, whatever the views still show.
+   */
+  readonly acceptUnclear = new Set<string>();
   /** A request left draft without rows of the batch (quoted by someone else): they can never join it. */
   stranded = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
@@ -484,6 +489,7 @@ export class BatchFollow {
     if (view) this.readAt.delete(view.planned.key);
     return runStep(this.stepContext(), action, request).catch((error: unknown) => {
       if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
+      else if (action === "accept_quote") this.acceptUnclear.add(request.id);
       throw error;
     });
   }

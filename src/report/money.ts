@@ -251,7 +251,9 @@ export function moneyLines(
       file.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
     if (m.received.rows > 0)
       file.push(`received by payees ${grouped(m.received.total)} (${rows(m.received.rows)})`);
-    const spends = m.quoted.rows + m.charged.rows + m.refunded.rows > 0;
+    // A reason counts too: a request cancelled after its quote holds no quote, and its rows
+    // (charged nothing, and why) must not vanish from the terminal while --json and xlsx say them.
+    const spends = m.quoted.rows + m.charged.rows + m.refunded.rows + m.notCharged.length > 0;
     if (!spends) {
       if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`);
       continue;

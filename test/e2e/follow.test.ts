@@ -7,7 +7,7 @@ import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
-import { padScale } from "../../src/decimal.js";
+import { groupDigits, padScale } from "../../src/decimal.js";
 import { minorUnits, type PortCode, portCurrency } from "../../src/ports.js";
 import { type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
@@ -217,6 +217,19 @@ describe("follow-through end to end: submit → quote → accept → status", fu
         "payment_not_received",
       ]);
     }
+    // The money block says where the quote accepted for them went, as --json and the xlsx
+    // Summary do: charged nothing, and why, with the server's own total and the lines.
+    const cancelled = box.state().requests.find((r) => r.id === "3");
+    expect(cancelled?.attributes.state).to.equal("cancelled");
+    const quote = groupDigits(padScale(String(cancelled?.attributes.total_to_spend), minorUnits("UYU")));
+    const lines = unfunded.map((row) => Number(row.line)).sort((a, b) => a - b);
+    const moneyBlock = status.stdout.split("\n").filter((line) => /^(money UYU| {2}UYU )/.test(line));
+    expect(moneyBlock.slice(0, 2)).to.deep.equal([
+      "money UYU: quoted 0.00 (0 rows); charged 0.00 (0 rows); refunded 0.00 (0 rows); net 0.00",
+      `  UYU ${quote}: 16 row(s) of cancelled request(s), not charged (payment_not_received); line(s) ${lines.slice(0, 10).join(", ")}, …`,
+    ]);
+    expect(moneyBlock.slice(2)).to.have.length(1);
+    expect(moneyBlock[2]).to.match(/^ {2}UYU in the file /);
 
     // A second batch quoted, then left past accept_quote_before.
     expect((await f.run(["submit", "payroll.csv", "--batch-id", "late"])).code).to.equal(0);

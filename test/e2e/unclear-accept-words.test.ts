@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { readJournalState } from "../../src/batch/journal.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { apiEnv, DEMO_CSV, DEMO_SEED } from "../helpers/sandbox.js";
 
@@ -99,5 +99,33 @@ describe("e2e: the words after an accept whose answer was lost", function () {
       /^next: bitex-batch status payroll\.csv \(reads where each request and row is at Bitex\)$/m,
     );
     expect(JSON.parse(again.stdout)).to.include({ stage: "accepted" });
+  });
+
+  it("an accept whose answers were lost and whose reads then failed never says QUOTED, NOT PAID", async () => {
+    const { world, dir } = await quoted();
+    // Every accept commits and loses its answer; once the run says so, every call fails (503).
+    world.setFaults({ drop_rate: 1 });
+    const { child, done } = spawnCli(
+      ["accept", "payroll.csv", ...maxTotals(world), "--state-dir", "state", "--rate", "1000"],
+      { cwd: dir, env: apiEnv(world) },
+    );
+    child.stderr?.on("data", (chunk: Buffer | string) => {
+      if (String(chunk).includes("no clear answer")) world.setFaults({ drop_rate: 0, fail_rate: 1 });
+    });
+    const accept = await done;
+    expect(accept.code, accept.stderr).to.equal(3);
+    // The server took the accepts; the run read none of them back.
+    const accepted = world
+      .state()
+      .requests.filter((r) => r.attributes.state !== "quoted")
+      .map((r) => r.id);
+    expect(accepted).to.not.be.empty;
+    for (const id of accepted)
+      expect(accept.stdout).to.match(new RegExp(`^request ${id} \\(.*\\): quoted, `, "m"));
+    expect(accept.stderr).to.not.match(/NOT PAID|nobody is paid/);
+    expect(accept.stderr).to.include(
+      "ACCEPT UNCLEAR: the accept of request(s) 1, 2, 3 was sent and got no clear answer: it may have been accepted (money committed); the server says which",
+    );
+    expect(await unansweredAccepts(dir)).to.deep.equal(["1", "2", "3"]);
   });
 });
