@@ -134,9 +134,19 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
  * `accepted`: the requests of the batch accepted already (money committed), which a stage
  * below `accepted` (the least advanced request's) must not hide behind "nobody is paid".
  */
-export function stageLine(stage: Stage, rows: number, accepted: readonly string[] = []): string | null {
+export function stageLine(
+  stage: Stage,
+  rows: number,
+  accepted: readonly string[] = [],
+  lost: readonly string[] = [],
+): string | null {
   const line = notPaidLine(stage, rows);
-  if (line === null || accepted.length === 0) return line;
+  if (line === null) return line;
+  // A cancelled request (a lapsed quote) keeps the batch from any accept: "until accepted" would promise one.
+  if (accepted.length === 0 && lost.length > 0 && (stage === "quoted" || stage === "staged")) {
+    return `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request`;
+  }
+  if (accepted.length === 0) return line;
   const rest =
     stage === "staged"
       ? "their quotes are requested and accepted"

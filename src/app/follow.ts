@@ -277,6 +277,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     stage,
     createdRows(tally as Tally | null),
     acceptedRequests(follow).map((request) => request.id),
+    lostRequests(follow).map((request) => request.id),
   );
   // An accept that may have landed is never said as not paid: the server says which.
   const staged = notPaid && (acceptUnclearLine(follow) ?? notPaid);

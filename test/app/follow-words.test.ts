@@ -65,7 +65,13 @@ describe("app/follow-words", () => {
       "PARTLY ACCEPTED: request(s) 5 accepted (money committed for their rows); the other requests' rows are not paid until their quotes are accepted (before their deadline)",
     );
     // Nothing accepted: the words stand as they were.
-    expect(stageLine("quoted", 2, [])).to.match(/^QUOTED, NOT PAID: nobody is paid/);
+    expect(stageLine("quoted", 2, [])).to.equal(
+      "QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)",
+    );
+    // A request cancelled (its quote lapsed): no accept will come, so none is promised.
+    expect(stageLine("quoted", 2, [], ["3"])).to.equal(
+      "QUOTED, NOT PAID: nobody is paid; request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request",
+    );
   });
 
   it("a lapsed request with rows never created is not 'accepted': nothing of it was", () => {

@@ -50,6 +50,11 @@ describe("status of a batch with one quote lapsed and the others quoted", functi
 
     const status = await run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(3);
+    // Not paid, and no "until the quotes are accepted": the cancelled request keeps any accept away.
+    expect(status.stderr).to.include(
+      "QUOTED, NOT PAID: nobody is paid; request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request",
+    );
+    expect(status.stderr).to.not.include("until the quotes are accepted");
     const next = status.stdout.split("\n").filter((line) => line.startsWith("next: "));
     expect(next).to.deep.equal([
       "next: bitex-batch submit payroll.remaining.csv (the rows of cancelled request(s) 3; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)",
