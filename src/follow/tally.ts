@@ -100,7 +100,7 @@ export class TallyCount {
   }
 }
 
-/** "48 row(s): 46 paid (settled), 1 payee rejected by Bitex (rejected), …" and one line per settled total. */
+/** "48 row(s): 1 payee rejected by Bitex (rejected), …, 46 paid (settled)" (states by name) and one line per settled total. */
 export function tallyLines(tally: Tally): string[] {
   const states = Object.entries(tally.byState)
     .sort(([a], [b]) => a.localeCompare(b))
