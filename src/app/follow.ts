@@ -266,11 +266,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ...(tally ? tallyLines(tally) : []),
     ...moneyLines(money, groupDigits),
   ]);
-  if (args.sandbox && tally && ((tally as Tally).byState.rejected || (tally as Tally).byState.returned)) {
-    out.summary([
-      "(the demo world rejects one payee and returns one payout on purpose, to show what those look like; see fixtures/demo/seed.json)",
-    ]);
-  }
+  if (args.sandbox && tally) out.summary(demoWorldLine(tally as Tally));
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
   const stage = stageOf(follow, allFinal);
   const notPaid = stageLine(
@@ -448,4 +444,18 @@ async function followOpened(
     await connection?.close();
     await lock?.release();
   }
+}
+
+/** On the embedded emulator, names what its world planted and this run met: the payees demo returns no payout. */
+function demoWorldLine(tally: Tally): string[] {
+  const { rejected = 0, returned = 0 } = tally.byState;
+  const planted = [
+    ...(rejected > 0 ? [rejected === 1 ? "rejects one payee" : `rejects ${rejected} payees`] : []),
+    ...(returned > 0 ? [returned === 1 ? "returns one payout" : `returns ${returned} payouts`] : []),
+  ];
+  if (planted.length === 0) return [];
+  const what = rejected + returned === 1 ? "what that looks like" : "what those look like";
+  return [
+    `(the demo world ${planted.join(" and ")} on purpose, to show ${what}; see fixtures/demo/seed.json)`,
+  ];
 }

@@ -145,6 +145,11 @@ describe("submit pays rows by payee details, creating each payee and account onc
     );
     expect(report[2]?.payee_review).to.equal("approved");
     expect(result.stdout).to.include("payees not approved by Bitex's compliance review: 1");
+    // This world returns no payout: the closing word names only the rejection it planted.
+    expect(result.stdout).to.include(
+      "(the demo world rejects one payee on purpose, to show what that looks like; see fixtures/demo/seed.json)",
+    );
+    expect(result.stdout).not.to.include("returns one payout");
   });
 
   it("a payee whose email Bitex knows with another tax id: exit 2 naming the row, nothing created", async () => {
