@@ -158,21 +158,21 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .command(
       "validate <csv>",
       "check every row and write the report; sends nothing",
-      (y) => fileFlags(y).options(VALIDATE_FLAGS),
+      (y) => fileFlags(y).options(VALIDATE_FLAGS).epilogue(EXIT_CODES),
       (a) => run("validate", { ...inputOf(a), ...apiOf(a), ...commonOf(a), online: a.online }),
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.validation.csv")
     .command(
       "submit <csv>",
       "validate, plan, create requests and outputs, write the report",
-      (y) => cycleFlags(y).options(SUBMIT_FLAGS),
+      (y) => cycleFlags(y).options(SUBMIT_FLAGS).epilogue(EXIT_CODES),
       (a) => run("submit", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), ...submitOf(a) }),
     )
     .example("$0 submit payroll.csv --sandbox", "pay payroll.csv on the embedded emulator")
     .command(
       "quote <csv>",
       "request a quote for every draft request of the file's batch and wait for it",
-      (y) => cycleFlags(y),
+      (y) => cycleFlags(y).epilogue(EXIT_CODES),
       (a) => run("quote", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), steps: ["quote"] }),
     )
     .example(
@@ -182,14 +182,14 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .command(
       "accept <csv>",
       "accept the batch's quotes if they are within --max-total and their deadline",
-      (y) => cycleFlags(y),
+      (y) => cycleFlags(y).epilogue(EXIT_CODES),
       (a) => run("accept", { ...inputOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a), steps: ["accept"] }),
     )
     .example("$0 accept payroll.csv --max-total ARS=25000000", "commit the payer's money for the batch")
     .command(
       "status <csv>",
       "read every row of the batch from the server and rewrite the report; sends nothing",
-      (y) => cycleFlags(y).options(STATUS_FLAGS),
+      (y) => cycleFlags(y).options(STATUS_FLAGS).epilogue(EXIT_CODES),
       (a) =>
         run("status", {
           ...inputOf(a),
@@ -207,7 +207,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (y) =>
         y
           .positional("mode", { choices: ["ids", "payees"] as const, describe: "ids (default) or payees" })
-          .options(TEMPLATE_FLAGS),
+          .options(TEMPLATE_FLAGS)
+          .epilogue(EXIT_CODES),
       (a) => run("template", templateOf(a)),
     )
     .example("$0 template > payroll.csv", "start a new payroll file")
@@ -219,7 +220,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (y) =>
         y
           .options(API_FLAGS)
-          .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):"),
+          .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):")
+          .epilogue(EXIT_CODES),
       (a) => run("ports", { ...apiOf(a), json: a.json, quiet: a.quiet, tz: a.tz }),
     )
     .example("$0 ports --sandbox", "list the emulator's ports")
@@ -230,7 +232,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
         y
           .options(API_FLAGS)
           .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):")
-          .options(EXPORT_FLAGS),
+          .options(EXPORT_FLAGS)
+          .epilogue(EXIT_CODES),
       (a) => run("export", { ...apiOf(a), ...commonOf(a), ...exportOf(a) }),
     )
     .example(
@@ -247,7 +250,8 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
           .options(API_FLAGS)
           .group(Object.keys(API_FLAGS), "API (key: env BITEX_API_KEY, or BITEX_API_KEY_FILE):")
           .options(RUN_FLAGS)
-          .group(Object.keys(RUN_FLAGS), "Run:"),
+          .group(Object.keys(RUN_FLAGS), "Run:")
+          .epilogue(EXIT_CODES),
       (a) => run("inbox", { ...inboxOf(a), ...apiOf(a), ...commonOf(a), ...runOf(a) }),
     )
     .example(
@@ -257,7 +261,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
     .command(
       "sandbox",
       "run the embedded Bitex emulator until stopped",
-      (y) => y.options(SANDBOX_FLAGS),
+      (y) => y.options(SANDBOX_FLAGS).epilogue(EXIT_CODES),
       (a) => run("sandbox", sandboxOf(a)),
     )
     .example("$0 sandbox --port 0", "start the emulator; prints its URL and API key")

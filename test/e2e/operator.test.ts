@@ -346,6 +346,10 @@ describe("operator: problems where people look", function () {
     expect(help.code).to.equal(0);
     expect(help.stdout).to.match(/^bitex-batch submit <csv>/);
     for (const group of ["Report:", "Input:", "API (key", "Run:"]) expect(help.stdout).to.include(group);
+    // A command's own help ends with the exit codes, as the top-level help does: cron's reader looks there.
+    expect(help.stdout).to.include("Exit codes:\n  0  ");
+    const exportHelp = await runCli(["export", "-h"], { cwd: dir });
+    expect([exportHelp.code, exportHelp.stdout.includes("Exit codes:\n  0  ")]).to.deep.equal([0, true]);
     const typo = await runCli(["valdate", "x.csv"], { cwd: dir });
     expect(typo.code).to.equal(2);
     expect(lines(typo.stderr)[0]).to.equal("bitex-batch: Did you mean validate?");
