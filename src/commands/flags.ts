@@ -169,7 +169,7 @@ export const EXPORT_FLAGS = {
   "report-format": {
     choices: ["csv", "excel", "excel-en", "xlsx"] as const,
     default: "csv" as const,
-    describe: "csv; excel (; and decimal comma); excel-en",
+    describe: "csv; excel (; and decimal comma); excel-en; xlsx (a workbook, to a file)",
   },
 } as const satisfies Record<string, Options>;
 

@@ -350,6 +350,8 @@ describe("operator: problems where people look", function () {
     expect(help.stdout).to.include("Exit codes:\n  0  ");
     const exportHelp = await runCli(["export", "-h"], { cwd: dir });
     expect([exportHelp.code, exportHelp.stdout.includes("Exit codes:\n  0  ")]).to.deep.equal([0, true]);
+    // export writes xlsx too: its help names every choice it takes.
+    expect(exportHelp.stdout).to.include("excel-en; xlsx (a workbook, to a file)");
     const typo = await runCli(["valdate", "x.csv"], { cwd: dir });
     expect(typo.code).to.equal(2);
     expect(lines(typo.stderr)[0]).to.equal("bitex-batch: Did you mean validate?");
