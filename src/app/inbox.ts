@@ -22,6 +22,7 @@ import {
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { remainingPath } from "../report/remaining.js";
 import { isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
@@ -39,6 +40,7 @@ import {
 import { readGuard } from "./inbox-guard.js";
 import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
+import { shellWord } from "./shell-words.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
 export interface InboxArgs extends Omit<SubmitArgs, "csv" | "dryRun" | "skipInvalid" | "report"> {
@@ -188,14 +190,18 @@ function emit(
   });
 }
 
-/** The file's words go through the run's console, each line naming the file. */
-function fileConsole(out: Console, name: string): Console {
+/**
+ * The file's words go through the run's console, each line naming the file. Its `next:` lines
+ * name the file where it lies now, so they are held back until it is moved (`nextLines`).
+ */
+function fileConsole(out: Console, name: string, held: string[]): Console {
+  const say = (line: string) => (line.startsWith("next: ") ? held.push(line) : out.info(`${name}: ${line}`));
   return {
     ...out,
-    info: (line) => out.info(`${name}: ${line}`),
+    info: say,
     warn: (line) => out.warn(`${name}: ${line}`),
     summary: (lines) => {
-      for (const line of lines) out.info(`${name}: ${line}`);
+      for (const line of lines) say(line);
     },
     // Its --json object goes into the file's line, not to stdout on its own.
     json: () => {},
@@ -239,7 +245,8 @@ async function takeFile(
     return { code: EXIT.usage, stop: false };
   }
   const args: SubmitArgs = { ...base, csv: path, dryRun: false, skipInvalid: false, json: true };
-  const fileSession: Session = { ...session, out: fileConsole(out, name), progress: undefined };
+  const held: string[] = [];
+  const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
   let code: number;
   let submit: Record<string, unknown> | null = null;
   let failure: BatchError | undefined;
@@ -262,6 +269,7 @@ async function takeFile(
     const stage = stageReached(submit?.stage, base.until);
     const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl, stage);
     out.info(`${name}: done; moved to ${to}`);
+    for (const line of nextLines(held, dir, name, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
     return { code, stop: false };
   }
@@ -271,6 +279,7 @@ async function takeFile(
   if (code === EXIT.stopped || code === EXIT.locked || keyRefused) {
     // Not final: the batch resumes next run (same name, same bytes, same batch id).
     out.warn(`${name}: stopped (exit ${code}); left in the folder for the next run`);
+    for (const line of held) out.info(`${name}: ${line}`);
     emit(io, name, "left", code, { batch_id: sent, reason: failure?.message ?? "stopped", submit });
     return { code, stop: code === EXIT.stopped || keyRefused };
   }
@@ -285,6 +294,22 @@ async function takeFile(
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return { code, stop: false };
+}
+
+/**
+ * A done file's next step, with the paths it named (the file, its remaining file) where they
+ * were moved. A file set aside in failed/ gets none: its error.txt says what to do.
+ */
+function nextLines(held: readonly string[], dir: string, name: string, to: string): string[] {
+  const from = join(dir, name);
+  const moved = join(dir, to, name);
+  const pairs = [
+    [remainingPath(from), remainingPath(moved)],
+    [from, moved],
+  ].map(([was, now]) => [shellWord(was as string), shellWord(now as string)] as const);
+  // Whole words only: a path is never replaced inside a longer one.
+  const word = (was: string) => new RegExp(`(?<= )${was.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?= |$)`, "g");
+  return held.map((line) => pairs.reduce((text, [was, now]) => text.replace(word(was), () => now), line));
 }
 
 const STAGES: readonly TakenStage[] = ["staged", "quoted", "accepted", "final"];

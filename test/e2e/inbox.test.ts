@@ -82,6 +82,11 @@ describe("inbox: a drop folder paid once", function () {
     expect([b?.file, b?.outcome, b?.exit_code, b?.moved_to]).to.deep.equal(["b.csv", "failed", 1, "failed"]);
     expect([c?.file, c?.outcome, c?.exit_code, c?.moved_to]).to.deep.equal(["c.csv", "failed", 2, "failed"]);
     expect(c?.reason).to.match(/^.*c\.csv holds the same payments as batch \w+ \(file .*a\.csv/);
+    // The next step names the file where it went, never the path it left.
+    expect(run.stderr).to.include(
+      `a.csv: next: bitex-batch quote ${join(inbox, "done", today(), "a.csv")}\n`,
+    );
+    expect(run.stderr).not.to.include(`next: bitex-batch quote ${join(inbox, "a.csv")}`);
     // Every line, each file's and the summary, says when it began and ended (--tz UTC: "Z").
     for (const line of [a, b, c, summary]) {
       expect([line?.started_at, line?.finished_at]).to.satisfy((times: unknown[]) =>
