@@ -44,6 +44,9 @@ export interface ExportArgs extends ApiArgs, PeriodArgs {
   quiet: boolean;
 }
 
+/** The request states after which nothing a row shows of the request changes. */
+const FINAL_REQUEST_STATES: ReadonlySet<string> = new Set(["finished", "cancelled"]);
+
 /** Output listings in flight at once; the client's gate also holds every call to the rate. */
 const WORKERS = 4;
 
@@ -137,9 +140,17 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
   // starts, and none is left in flight when the connection closes.
   const worker = async () => {
     while (failed === undefined && next < requests.length) {
-      const { request } = requests[next++] as (typeof requests)[number];
+      const at = next++;
+      const dated = requests[at] as (typeof requests)[number];
+      const { request } = dated;
       try {
         outputs.set(request.id, await readOutputs(client, request.id));
+        // A request still moving when listed may have been funded (or cancelled) since: read
+        // after its outputs, its state is never older than theirs, so a settled output is never
+        // shown beside a quote not yet accepted, and charged nothing. Its period stays the
+        // listing's. A finished or cancelled request moves no more.
+        if (!FINAL_REQUEST_STATES.has(request.state))
+          requests[at] = { ...dated, request: await client.getRequest(request.id) };
       } catch (error) {
         failed ??= { error };
       }
