@@ -105,6 +105,14 @@ describe("countdowns by the server's clock", function () {
     // two reads cannot cross a minute and take a minute more off the second count.
     box = await unfunded(0);
     const dir = await accepted(box);
+    // The client's estimate of the server's now is its last Date header (whole seconds) plus the
+    // local seconds since: put the deadline half a minute past a whole minute of the standing
+    // clock, so that neither count sits on a minute's edge (a busy machine crossed it).
+    const now = Date.parse(box.state().clock.now);
+    const deadline = Date.parse(
+      String(box.state().requests.find((r) => r.id === "1")?.attributes.provision_funds_before),
+    );
+    box.advance({ minutes: ((((deadline - now - 30_000) % 60_000) + 60_000) % 60_000) / 60_000 });
     const before = await expectCountdown(dir, box);
     box.advance({ minutes: 30 });
     const after = await expectCountdown(dir, box);
