@@ -115,7 +115,7 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   // request past draft, so no stage that says money was committed.
   if (follow.views.length === 0) return "none";
   // Every request left out (--allow-partial, every row refused): no row was created.
-  if (follow.views.every((view) => follow.leftOut(view))) return "none";
+  if (follow.nothingLeft()) return "none";
   if (allRowsFinal) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {

@@ -149,9 +149,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     checkpoint: session.checkpoint,
     serverClock: connection.client,
   });
-  // --allow-partial with every request left out (every row refused): nothing to quote or
-  // accept, so the rows failed, whatever the steps asked (never "done", never "accepted").
-  const nothingLeft = () => follow.views.length > 0 && follow.views.every((view) => follow.leftOut(view));
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
   let tally: Tally | null = null;
@@ -185,7 +182,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
-        if (nothingLeft()) {
+        // --allow-partial, every row refused: nothing to accept, so the rows failed, whatever
+        // the steps asked (never "done", never "accepted").
+        if (follow.nothingLeft()) {
           out.warn("nothing to accept: Bitex refused every row (--allow-partial left them all out)");
           continue;
         }
@@ -302,7 +301,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ? exitCodeFor(stopped)
     : following
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
-      : nothingLeft()
+      : follow.nothingLeft()
         ? EXIT.rowsFailed
         : EXIT.ok;
   out.json({

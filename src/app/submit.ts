@@ -321,21 +321,22 @@ async function submitWatched(
         `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
+    const sameBytes = async (copy: string) =>
+      (await contentIdOf(copy, basename(loaded.file))) === loaded.contentId;
     // Standard input can be read only once: no copy of it (quote, accept, status need the file).
-    const kept =
-      loaded.file === "-" ||
-      (await keepInputCopy(loaded.file, stateDir, dirName, async (copy) => {
-        return (await contentIdOf(copy, basename(loaded.file))) === loaded.contentId;
-      }).catch((error: unknown) => {
-        if (!isDiskFailure(error)) throw error;
-        throw diskFailure(error, {
-          action: "keep a copy of the input",
-          path: stateDir,
-          sentAny: already !== null,
-          hint: session.resumeHint,
-        });
-      }));
-    if (!kept)
+    const copied =
+      loaded.file === "-"
+        ? null
+        : await keepInputCopy(loaded.file, stateDir, dirName, sameBytes).catch((error: unknown) => {
+            if (!isDiskFailure(error)) throw error;
+            throw diskFailure(error, {
+              action: "keep a copy of the input",
+              path: stateDir,
+              sentAny: already !== null,
+              hint: session.resumeHint,
+            });
+          });
+    if (copied === "changed")
       out.warn(
         `${loaded.file} changed while it was read; its copy for the batch was not kept (quote, accept and status need the file unchanged)`,
       );
@@ -343,7 +344,7 @@ async function submitWatched(
     // cut it: the input may be replaced while the batch runs (a drop folder's file exported
     // again under its name), and its lines would then be other rows.
     const copy = inputCopyPath(stateDir, dirName);
-    if (kept && loaded.file !== "-" && (await contentIdOf(copy, basename(loaded.file))) === loaded.contentId)
+    if (copied === "made" || (copied === "kept" && (await sameBytes(copy))))
       loaded = { ...loaded, source: copy };
     const progress = session.progress?.(total, "submit", already?.created ?? 0) ?? { tick() {}, stop() {} };
     let result: Awaited<ReturnType<typeof submitPlan>>;

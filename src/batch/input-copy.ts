@@ -8,28 +8,28 @@ import { chmod, copyFile, rename, rm, stat } from "node:fs/promises";
 import { inputCopyPath } from "./paths.js";
 
 /**
- * Copies `csv` once per batch; false when the file changed since it was read (`sameBytes`
- * says of the copy whether its bytes are still the batch's: the copy would not be the
- * batch's rows, so none is kept).
+ * Copies `csv` once per batch: "made" now, "kept" by an earlier run, or "changed" when the
+ * file changed since it was read (`sameBytes` says of the copy whether its bytes are still
+ * the batch's: the copy would not be the batch's rows, so none is kept).
  */
 export async function keepInputCopy(
   csv: string,
   stateDir: string,
   batchId: string,
   sameBytes: (copy: string) => Promise<boolean>,
-): Promise<boolean> {
+): Promise<"made" | "kept" | "changed"> {
   const target = inputCopyPath(stateDir, batchId);
-  if (await stat(target).catch(() => null)) return true;
+  if (await stat(target).catch(() => null)) return "kept";
   const temp = `${target}.${process.pid}.tmp`;
   try {
     await copyFile(csv, temp);
     await chmod(temp, 0o600);
     if (!(await sameBytes(temp))) {
       await rm(temp, { force: true });
-      return false;
+      return "changed";
     }
     await rename(temp, target);
-    return true;
+    return "made";
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

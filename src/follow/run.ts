@@ -338,6 +338,11 @@ export class BatchFollow {
     );
   }
 
+  /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
+  nothingLeft(): boolean {
+    return this.views.length > 0 && this.views.every((view) => this.leftOut(view));
+  }
+
   /** Spend per currency found above --max-total after the accepts (empty when within). */
   acceptedAbove: GuardResult["spend"] = [];
 

@@ -25,7 +25,7 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
     missing: [],
   }));
   // No request is left out (--allow-partial with every row of it refused at create).
-  return { views, leftOut: () => false } as unknown as BatchFollow;
+  return { views, leftOut: () => false, nothingLeft: () => false } as unknown as BatchFollow;
 }
 
 const NOW = new Date("2026-11-29T12:00:00Z");
