@@ -62,6 +62,9 @@ export interface Loaded {
   earlyHeld: boolean;
 }
 
+/** A file read by `loadEarly`: no records kept, unless the control totals needed them. */
+export type LoadedEarly = Omit<Loaded, "checked"> & { checked: (() => Iterable<CheckedRow>) | null };
+
 const BATCH_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function batchIdError(batchId: string): BatchError {
@@ -100,6 +103,28 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
 }
 
 export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows): Promise<Loaded> {
+  const loaded = await load(args, out, early, true);
+  const { checked } = loaded;
+  if (!checked) throw new Error("loadBatch: the rows were not kept");
+  return { ...loaded, checked };
+}
+
+/**
+ * `loadBatch` for a command that takes its rows early and reads the file again when they did
+ * not hold (`validate`): nothing of the file is kept (`checked` null) unless the control
+ * totals needed the rows or the file is standard input.
+ */
+export function loadEarly(args: LoadArgs, out: Console, early: EarlyRows): Promise<LoadedEarly> {
+  // Standard input can be read only once: its rows are kept.
+  return load(args, out, early, args.csv === "-");
+}
+
+async function load(
+  args: LoadArgs,
+  out: Console,
+  early: EarlyRows | undefined,
+  keepRows: boolean,
+): Promise<LoadedEarly> {
   // Options are checked before any work ("expected X, got Y").
   if (args.expectRows !== undefined && !(Number.isInteger(args.expectRows) && args.expectRows >= 0)) {
     throw new BatchError("usage", `--expect-rows expects a whole number, got ${args.expectRows}`);
@@ -143,6 +168,8 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
       await early?.start(reportPath, extraColumns);
     },
     ...(early ? { onRows: (rows: CheckedRow[]) => early.rows(rows) } : {}),
+    // The control totals are summed from the checked rows.
+    keepRows: keepRows || totals.length > 0,
   });
 
   // A payroll with a header and nothing else is almost always the wrong file.
@@ -150,7 +177,7 @@ export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows)
   const { checked } = file;
   if (args.expectRows !== undefined || totals.length > 0) {
     // The row count needs no checking of rows; only the sums do.
-    const mismatches = controlMismatches(totals.length > 0 ? checked() : [], {
+    const mismatches = controlMismatches(totals.length > 0 && checked ? checked() : [], {
       rows: args.expectRows,
       totals,
       rowCount: file.rowCount,

@@ -1,5 +1,6 @@
 /** Validate one file: read, validate, plan and write the report; sends nothing (`--online` only reads). */
 
+import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import type { PayeePlan } from "../plan/payees.js";
 import { reportRows } from "../report/rows.js";
@@ -8,7 +9,14 @@ import { openReportFile, type ReportFile } from "../report/write.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
-import { type EarlyRows, type LoadArgs, type Loaded, loadBatch, validationReportPath } from "./load.js";
+import {
+  type EarlyRows,
+  type LoadArgs,
+  type LoadedEarly,
+  loadBatch,
+  loadEarly,
+  validationReportPath,
+} from "./load.js";
 import { checkOnline, type OnlineCounts, onlineCountsLine, readOnlyFailure } from "./online.js";
 import {
   payeesJson,
@@ -84,7 +92,7 @@ async function validateWith(args: ValidateArgs & { report: string }, out: Consol
 }
 
 /** What the end of the run says of the report (FinishInput without the rows). */
-function reportOf(loaded: Loaded, args: ValidateArgs) {
+function reportOf(loaded: LoadedEarly, args: ValidateArgs) {
   return {
     command: "validate" as const,
     file: loaded.file,
@@ -117,23 +125,34 @@ async function validateInOnePass(args: ValidateArgs, out: Console): Promise<numb
     },
   };
   try {
-    const loaded = await loadBatch(args, out, early);
-    const input = reportOf(loaded, args);
-    if (loaded.earlyHeld && report) {
-      await report.commit({ batchId: loaded.batchId });
+    const first = await loadEarly(args, out, early);
+    if (first.earlyHeld && report) {
+      await report.commit({ batchId: first.batchId });
       report = undefined;
-      return printSummary(out, { ...input, problems: earlyProblems }, summary.result());
+      return printSummary(out, { ...reportOf(first, args), problems: earlyProblems }, summary.result());
     }
-    // The end of the file changed an earlier answer: the one-pass report goes, pass B writes it.
+    // The end of the file changed an earlier answer: the one-pass report goes, pass B writes
+    // it, from the rows kept or from the file read again (its notices were said once).
     await report?.discard();
     report = undefined;
+    const loaded = first.checked ? { ...first, checked: first.checked } : await loadBatch(args, unsaid(out));
+    if (loaded.contentId !== first.contentId) {
+      throw new BatchError("input", `${args.csv} changed while it was being validated`, {
+        hint: "validate it again once nothing writes to it",
+      });
+    }
     const problems = new Problems();
     return await finish(out, {
-      ...input,
+      ...reportOf(loaded, args),
       rows: reportRows(problems.tapChecked(loaded.checked()), { kind: "checked" }, now),
       problems,
     });
   } finally {
     await report?.discard();
   }
+}
+
+/** `out` without its notices and warnings: a file read again has said them once already. */
+function unsaid(out: Console): Console {
+  return { ...out, info: () => {}, warn: () => {} };
 }

@@ -40,6 +40,12 @@ export interface CheckFileOptions {
    * `earlyHeld` then says whether they are what `checked()` gives.
    */
   onRows?(rows: CheckedRow[]): Promise<void>;
+  /**
+   * With `onRows`: keep no records (`checked` is then null). The caller takes the early rows
+   * when they held, and reads the file again when they did not: a `validate` of a file whose
+   * rows hold their answers (most payrolls) neither stores nor rebuilds a record.
+   */
+  keepRows?: boolean;
 }
 
 export interface CheckedFile {
@@ -49,8 +55,9 @@ export interface CheckedFile {
   /**
    * Every record checked, in file order, lazily: each call checks the stored records again
    * (same answer every time), so that a million-row file never sits in memory as objects.
+   * null when no records were kept (`keepRows: false`).
    */
-  checked(): Iterable<CheckedRow>;
+  checked: (() => Iterable<CheckedRow>) | null;
   /** The rows given to `onRows` are what `checked()` gives (false when none were asked for). */
   earlyHeld: boolean;
 }
@@ -119,15 +126,17 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
       ? { ...options.validate, payeeColumns: true }
       : options.validate;
     const inputRowOf = inputRowsUnder(read.header);
-    const store = new RowStore(read.extraColumns);
-    const facts = new FileFacts(store);
     const { onRows } = options;
-    const early = onRows ? new EarlyCheck(store, facts, validate) : null;
+    const store = onRows && options.keepRows === false ? null : new RowStore(read.extraColumns);
+    const facts = new FileFacts();
+    const early = onRows ? new EarlyCheck(facts, validate) : null;
+    let rowCount = 0;
     for await (const batch of read.batches) {
       const checked: CheckedRow[] = [];
       for (const record of batch) {
         const row = inputRowOf(record);
-        const index = store.add(row);
+        const index = rowCount++;
+        store?.add(row);
         facts.note(index, row);
         if (early) checked.push(early.check(index, row));
       }
@@ -138,8 +147,8 @@ export async function checkFile(path: string, options: CheckFileOptions): Promis
     const context = facts.context(validate);
     return {
       extraColumns: read.extraColumns,
-      rowCount: store.size,
-      checked: () => checkRows(store, context),
+      rowCount,
+      checked: store ? () => checkRows(store, context) : null,
       earlyHeld: early?.held(context) ?? false,
     };
   } finally {

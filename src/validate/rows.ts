@@ -37,7 +37,7 @@ import {
 import { trimsCell } from "../read/headers.js";
 import { checkDetails, givesDetails, givesIds, neitherError } from "./details/index.js";
 import { checkId } from "./ids.js";
-import { FirstSeen } from "./seen.js";
+import { FirstSeen, FirstTexts } from "./seen.js";
 
 export interface ValidateOptions {
   senderPort?: string;
@@ -104,15 +104,11 @@ function exactScan(text: string): AmountScan {
 export class FileFacts {
   private readonly evidence: Evidence = {};
   private readonly repeated = new Map<number, number>();
-  private readonly references: FirstSeen;
+  /** Each distinct reference with the line it is first on. */
+  private readonly references = new FirstTexts();
   private unreferenced = false;
   /** The last context made, until the evidence or `unreferenced` changes (EarlyCheck asks per row). */
   private cached: { options: ValidateOptions; context: FileContext } | undefined;
-
-  /** `rows` must hold every row already noted (for comparing references exactly). */
-  constructor(private readonly rows: RowSource) {
-    this.references = new FirstSeen(0, (index) => rows.get(index).raw.reference.trim());
-  }
 
   /** Row `index` (0-based, file order). */
   note(index: number, { line, raw: cells, exact }: InputRow): void {
@@ -131,8 +127,8 @@ export class FileFacts {
       this.unreferenced = true;
       return;
     }
-    const first = this.references.firstOf(reference, index);
-    if (first >= 0) this.repeated.set(index, this.rows.get(first).line);
+    const firstLine = this.references.firstOf(reference, line);
+    if (firstLine >= 0) this.repeated.set(index, firstLine);
   }
 
   context(options: ValidateOptions): FileContext {
@@ -337,21 +333,23 @@ function comparesPayments(context: FileContext): boolean {
  */
 export function* checkRows(rows: RowSource, context: FileContext): Generator<CheckedRow> {
   const payments = comparesPayments(context)
-    ? new FirstSeen(rows.size, (index) => {
-        const { valid } = checkCells(rows.get(index), context);
-        return valid ? paymentKey(paymentIdentity(valid)) : "";
-      })
+    ? {
+        rows,
+        seen: new FirstSeen(rows.size, (index) => {
+          const { valid } = checkCells(rows.get(index), context);
+          return valid ? paymentKey(paymentIdentity(valid)) : "";
+        }),
+      }
     : null;
-  for (let index = 0; index < rows.size; index++)
-    yield checkRow(rows, index, rows.get(index), context, payments);
+  for (let index = 0; index < rows.size; index++) yield checkRow(index, rows.get(index), context, payments);
 }
 
+/** `payments`: the rows compared so far, when the file's payments are compared (comparesPayments). */
 function checkRow(
-  rows: RowSource,
   index: number,
   row: InputRow,
   context: FileContext,
-  payments: FirstSeen | null,
+  payments: { seen: FirstSeen; rows: RowSource } | null,
 ): CheckedRow {
   const { line, raw } = row;
   // Cells all good: the row is a payment to compare with the others even if its reference repeats.
@@ -366,9 +364,9 @@ function checkRow(
     });
   }
   if (!valid) return { line, ok: false, errors, raw };
-  const first = payments ? payments.firstOf(paymentKey(paymentIdentity(valid)), index) : -1;
-  if (first >= 0) {
-    const earlier = rows.get(first);
+  const first = payments ? payments.seen.firstOf(paymentKey(paymentIdentity(valid)), index) : -1;
+  if (payments && first >= 0) {
+    const earlier = payments.rows.get(first);
     const reference = raw.reference.trim();
     const earlierReference = earlier.raw.reference.trim();
     // Two identical payments are more often a pasted row than two salaries; distinct
@@ -416,7 +414,6 @@ export class EarlyCheck {
   private readonly states = new Set<string>();
 
   constructor(
-    private readonly rows: RowSource,
     private readonly facts: FileFacts,
     private readonly options: ValidateOptions,
   ) {}
@@ -428,7 +425,7 @@ export class EarlyCheck {
     const exact = row.exact?.includes(row.raw.amount ? "amount" : "budget") ?? false;
     if (!exact && (money.includes(".") || money.includes(",")))
       this.states.add(conventionState(context.convention));
-    return checkRow(this.rows, index, row, context, null);
+    return checkRow(index, row, context, null);
   }
 
   /** Every row checked so far got the answer checkRows gives with `final`. */

@@ -28,7 +28,7 @@ export function validateRecords(
 ): CheckedRow[] {
   const rows = records.map(inputRowOf);
   const source: RowSource = { size: rows.length, get: (index) => rows[index] as InputRow };
-  const facts = new FileFacts(source);
+  const facts = new FileFacts();
   rows.forEach((row, index) => {
     facts.note(index, row);
   });

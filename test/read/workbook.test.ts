@@ -66,6 +66,7 @@ async function readBytes(bytes: Buffer, options: Parameters<typeof read>[1] = {}
     },
     onNotice: (notice) => notices.push(notice),
   });
+  if (!file.checked) throw new Error("checkFile kept no rows");
   return { rows: [...file.checked()], notices };
 }
 

@@ -46,8 +46,8 @@ function bothWays(
     },
     get: (index) => rows[index] as InputRow,
   };
-  const facts = new FileFacts(source);
-  const early = new EarlyCheck(source, facts, options);
+  const facts = new FileFacts();
+  const early = new EarlyCheck(facts, options);
   const earlyRows: CheckedRow[] = cells.map((c, index) => {
     const record = row(index, c);
     if (exact.has(index)) record.exact = ["amount"];
