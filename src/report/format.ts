@@ -53,14 +53,19 @@ function cell(kind: ReportCellKind, value: string | number, dialect: Dialect): s
  * and only money takes a decimal comma. Total over any strings: the report is written after
  * money moved.
  */
-export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: readonly string[] = []): string {
+export function reportLine(
+  row: ReportRow,
+  dialect: Dialect,
+  extraColumns: readonly string[] = [],
+  seen: SeenCells = seenCells(),
+): string {
   const d = dialect.delimiter;
   // The first column is the line number, never empty.
   let line = cell(KINDS[0] as ReportCellKind, row[NAMES[0] as ReportColumn], dialect);
   for (let i = 1; i < NAMES.length; i++) {
     const value = row[NAMES[i] as ReportColumn];
     // An empty cell is empty in every kind and dialect; most of a row's cells are (one call per cell of a million-row report).
-    line += value === "" ? d : d + cell(KINDS[i] as ReportCellKind, value, dialect);
+    line += value === "" ? d : d + seenCell(seen, i, value, dialect);
   }
   if (extraColumns.length > 0) {
     const extra = row.extra ?? {};
@@ -71,6 +76,31 @@ export function reportLine(row: ReportRow, dialect: Dialect, extraColumns: reado
   return line + dialect.recordDelimiter;
 }
 
+/**
+ * Per column, the cells written so far in one chunk: most columns repeat a few values (ports,
+ * currencies, states, ids of payers, the time), each written once. A column past
+ * SEEN_PER_COLUMN values (references, amounts) is written cell by cell (null).
+ */
+export type SeenCells = Array<Map<string, string> | null>;
+const SEEN_PER_COLUMN = 64;
+
+function seenCells(): SeenCells {
+  return NAMES.map(() => new Map<string, string>());
+}
+
+function seenCell(seen: SeenCells, column: number, value: string | number, dialect: Dialect): string {
+  const kind = KINDS[column] as ReportCellKind;
+  const cells = seen[column];
+  if (!cells || typeof value !== "string") return cell(kind, value, dialect);
+  let written = cells.get(value);
+  if (written === undefined) {
+    written = cell(kind, value, dialect);
+    if (cells.size < SEEN_PER_COLUMN) cells.set(value, written);
+    else seen[column] = null;
+  }
+  return written;
+}
+
 /** Rows without header or BOM: the body of one chunk. */
 export function reportLines(
   rows: Iterable<ReportRow>,
@@ -78,8 +108,9 @@ export function reportLines(
   extraColumns: readonly string[] = [],
 ): string {
   const dialect = DIALECTS[format];
+  const seen = seenCells();
   let text = "";
-  for (const row of rows) text += reportLine(row, dialect, extraColumns);
+  for (const row of rows) text += reportLine(row, dialect, extraColumns, seen);
   return text;
 }
 

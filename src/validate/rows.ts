@@ -239,9 +239,10 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
   const port = checkPort(errors, line, "port", raw.port);
   const payer = checkIdCell(errors, line, "payer_user_id", raw.payer_user_id || options.payer || "", false);
   // A row names its payee by ids, by details or both (docs/design.md, "Input modes"); a file
-  // whose header has no details column is checked by ids as it always was.
-  const byIds = givesIds(raw) || !options.payeeColumns;
-  const byDetails = givesDetails(raw);
+  // whose header has no details column is checked by ids as it always was (and its rows,
+  // which hold no details cell, are not searched for one: some 30 columns a row).
+  const byIds = !options.payeeColumns || givesIds(raw);
+  const byDetails = options.payeeColumns === true && givesDetails(raw);
   const recipient = byIds ? checkIdCell(errors, line, "recipient_user_id", raw.recipient_user_id, true) : "";
   const instruction = byIds
     ? checkIdCell(errors, line, "withdrawal_instruction_id", raw.withdrawal_instruction_id, true)

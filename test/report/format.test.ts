@@ -315,6 +315,28 @@ describe("report/format: chunks", () => {
   });
 });
 
+describe("report/format: a chunk writes each repeated cell once", () => {
+  it("gives every line what it gives alone, in every dialect, past the values a column remembers", () => {
+    // 200 rows: references, amounts and recipients all distinct (past the 64 a column keeps),
+    // ports, currencies and states repeating, some cells needing quotes, a quote mark or neutralising.
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      reportRow({
+        line: i + 2,
+        reference: i % 3 === 0 ? `=EMP,${i}` : i % 3 === 1 ? `00${i}` : `EMP "${i}"`,
+        recipient_user_id: String(300 + i),
+        amount: `${1000 + i}.50`,
+        port: i % 2 === 0 ? "cl_clp" : "mx_mxn",
+        state: i % 4 === 0 ? "accepting" : "settled",
+      }),
+    );
+    for (const format of CSV_FORMATS) {
+      const alone = rows.map((row) => reportLine(row, DIALECTS[format])).join("");
+      const chunks = [...reportChunks(rows, format, [], 500)];
+      expect(chunks.slice(1).join(""), format).to.equal(alone);
+    }
+  });
+});
+
 describe("report/format: cells follow REPORT_COLUMNS", () => {
   it("puts each field of the row in its column", () => {
     // Every field a distinct text, so a swapped pair of columns cannot go unnoticed.
