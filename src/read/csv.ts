@@ -9,8 +9,9 @@
  * spans one line more than the line breaks inside its quoted fields. (csv-parse's `info`
  * option would give skipped-line counts, but it doubles the parsing time.)
  */
+import { StringDecoder } from "node:string_decoder";
 import { CsvError, parse } from "csv-parse";
-import { parse as parseSync } from "csv-parse/sync";
+import { parse as parseSync, CsvError as SyncCsvError } from "csv-parse/sync";
 import { BatchError } from "../errors.js";
 import { type Delimiter, delimiterName, firstLine } from "./dialect.js";
 
@@ -106,11 +107,12 @@ function syntaxError(
   bytes: Buffer,
   options: CsvRowsOptions,
   header: readonly string[] | null,
+  firstLine = 1,
 ): BatchError {
   const field = typeof error.column === "number" ? error.column : 0;
   let offset = typeof error.bytes === "number" ? error.bytes : 0;
   if (field === 0) while (bytes[offset] === 0x0a || bytes[offset] === 0x0d) offset++;
-  const line = 1 + lineBreaksBefore(bytes, offset);
+  const line = firstLine + lineBreaksBefore(bytes, offset);
   const name = (header ?? headerOf(bytes, options.delimiter))?.[field]?.trim();
   const column = `column ${field + 1}${name ? ` ("${name}")` : ""}`;
   const at = `${options.file}:${line}`;
@@ -157,11 +159,16 @@ function syntaxError(
  * read back at once (csv-parse transforms synchronously). A pipeline with an async iterator
  * costs a promise per record, about a fifth of the parsing time.
  */
-export async function* csvRows(
+export function csvRows(
   chunks: () => AsyncIterable<Buffer>,
   options: CsvRowsOptions,
 ): AsyncGenerator<CsvRow[]> {
-  const parser = parse({
+  return options.noQuotes ? quoteFreeRows(chunks, options) : parsedRows(chunks, options);
+}
+
+/** csv-parse's options for every reading: the stream's, and a long line's of quote-free content. */
+function parserOptions(options: CsvRowsOptions) {
+  return {
     delimiter: options.delimiter,
     // Explicit, so that a file mixing line endings still splits on each of them; CRLF first
     // so it is one delimiter, not CR then an empty line.
@@ -171,7 +178,14 @@ export async function* csvRows(
     relax_column_count: true,
     // A bounded record: a stray quote cannot make the parser hold the rest of the file.
     max_record_size: MAX_RECORD_BYTES,
-  });
+  };
+}
+
+async function* parsedRows(
+  chunks: () => AsyncIterable<Buffer>,
+  options: CsvRowsOptions,
+): AsyncGenerator<CsvRow[]> {
+  const parser = parse(parserOptions(options));
   let failure: { error: unknown } | undefined;
   let ended = false;
   parser.on("error", (error) => {
@@ -220,4 +234,61 @@ export async function* csvRows(
   } finally {
     parser.destroy();
   }
+}
+
+/**
+ * Content without a double quote (pass 0 saw none, and the source refuses a file changed
+ * since): no field is quoted, so a record is a physical line and its fields are what the
+ * delimiter separates, which is what csv-parse gives for it (test/read/quote-free.test.ts
+ * compares the two), at a fraction of the cost. A line long enough to near the record limit
+ * is given to csv-parse itself, whose answer (its fields, or its error) is the reader's.
+ */
+async function* quoteFreeRows(
+  chunks: () => AsyncIterable<Buffer>,
+  options: CsvRowsOptions,
+): AsyncGenerator<CsvRow[]> {
+  const breaks = options.onlyLf ? "\n" : LINE_BREAK;
+  const decoder = new StringDecoder("utf8");
+  let nextLine = 1;
+  let header: string[] | null = null;
+  let pending = "";
+  const rowsOf = (lines: readonly string[]): CsvRow[] => {
+    const rows: CsvRow[] = [];
+    for (const text of lines) {
+      const line = nextLine++;
+      const values =
+        text.length * 3 > MAX_RECORD_BYTES ? longLine(text, line) : text.split(options.delimiter);
+      if (isBlank(values)) continue;
+      header ??= values;
+      rows.push({ line, values });
+    }
+    return rows;
+  };
+  const longLine = (text: string, line: number): string[] => {
+    try {
+      // With its line break: csv-parse measures a record once more at the byte that ends it.
+      return (parseSync(`${text}\n`, parserOptions(options)) as string[][])[0] ?? [""];
+    } catch (error) {
+      // csv-parse/sync's class: under a loader that takes its CommonJS build, not the stream's.
+      if (error instanceof SyncCsvError || error instanceof CsvError)
+        throw syntaxError(error, Buffer.from(text), options, header, line);
+      throw error;
+    }
+  };
+  for await (const chunk of resized(chunks(), options.chunkSize)) {
+    let text = pending + decoder.write(chunk);
+    // A CR at the end may be the first half of a CRLF: it waits for the next chunk.
+    const heldCr = !options.onlyLf && text.endsWith("\r");
+    if (heldCr) text = text.slice(0, -1);
+    const lines = text.split(breaks);
+    pending = (lines.pop() ?? "") + (heldCr ? "\r" : "");
+    const rows = rowsOf(lines);
+    if (rows.length > 0) yield rows;
+  }
+  const rest = pending + decoder.end();
+  // The text after the last line break is a record unless it is empty (as csv-parse ends).
+  const lines = rest === "" ? [] : rest.split(breaks);
+  if (lines.at(-1) === "") lines.pop();
+  const rows = rowsOf(lines);
+  if (rows.length > 0) yield rows;
 }

@@ -76,6 +76,10 @@ export async function parseCsvText(
     {
       delimiter,
       file: "<text>",
+      // What the source's pass 0 tells the reader (read/source.ts): quote-free content is
+      // read without csv-parse.
+      onlyLf: !bytes.includes(0x0d),
+      noQuotes: !bytes.includes(0x22),
       ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
     },
   );
