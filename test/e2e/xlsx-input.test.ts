@@ -3,7 +3,7 @@
  * pays against the emulator exactly as its CSV twin does, the same report byte for byte
  * (its timestamps aside); the files that cannot be read exit 2 with their message.
  */
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
@@ -215,6 +215,34 @@ describe("xlsx input through the CLI", function () {
     expect(run.stderr).to.match(
       /^bitex-batch: a\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: [^)]+\)\n/,
     );
+  });
+
+  it("refuses a large sheet whose bytes inflate but do not match the zip's checksum: exit 2, no report, nothing sent", async () => {
+    const dir = await tempDir();
+    // Over a megabyte of sheet XML: checked while it is read, not before (container.ts).
+    const rows: FixtureCell[][] = [[...INPUT_COLUMNS]];
+    for (let i = 0; i < 5000; i++) rows.push([`EMP-${i}`, "113", "uy_uyu", "304", "us_usd", 100 + i, null, "2104"]);
+    const bytes = await workbookBytes([{ name: "payroll", rows }]);
+    // The sheet's CRC-32 in the zip's central directory (offset 16 of its record), one bit off.
+    const name = bytes.lastIndexOf("xl/worksheets/sheet1.xml");
+    const record = name - 46;
+    expect(bytes.readUInt32LE(record)).to.equal(0x02014b50);
+    expect(bytes.readUInt32LE(record + 24), "the sheet inflates to over a megabyte").to.be.greaterThan(1 << 20);
+    bytes.writeUInt32LE(bytes.readUInt32LE(record + 16) ^ 1, record + 16);
+    await writeFile(join(dir, "a.xlsx"), bytes);
+    const message =
+      "bitex-batch: a.xlsx: a damaged Excel workbook (xl/worksheets/sheet1.xml: its content does not match its checksum)";
+    const validate = await runCli(["validate", "a.xlsx"], { cwd: dir });
+    expect(validate.code, validate.stderr).to.equal(2);
+    expect(validate.stderr.split("\n")[0]).to.equal(message);
+    expect((await readdir(dir)).sort()).to.deep.equal(["a.xlsx"]);
+    const box = await sandbox();
+    boxes.push(box);
+    const submit = await runCli(["submit", "a.xlsx", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(submit.code, submit.stderr).to.equal(2);
+    expect(submit.stderr).to.include(message);
+    expect(box.state().requests).to.deep.equal([]);
+    expect(box.state().outputs).to.deep.equal([]);
   });
 
   it("tells a workbook by its bytes, not its name, and refuses CSV-only options with it", async () => {
