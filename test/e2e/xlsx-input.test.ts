@@ -221,13 +221,16 @@ describe("xlsx input through the CLI", function () {
     const dir = await tempDir();
     // Over a megabyte of sheet XML: checked while it is read, not before (container.ts).
     const rows: FixtureCell[][] = [[...INPUT_COLUMNS]];
-    for (let i = 0; i < 5000; i++) rows.push([`EMP-${i}`, "113", "uy_uyu", "304", "us_usd", 100 + i, null, "2104"]);
+    for (let i = 0; i < 5000; i++)
+      rows.push([`EMP-${i}`, "113", "uy_uyu", "304", "us_usd", 100 + i, null, "2104"]);
     const bytes = await workbookBytes([{ name: "payroll", rows }]);
     // The sheet's CRC-32 in the zip's central directory (offset 16 of its record), one bit off.
     const name = bytes.lastIndexOf("xl/worksheets/sheet1.xml");
     const record = name - 46;
     expect(bytes.readUInt32LE(record)).to.equal(0x02014b50);
-    expect(bytes.readUInt32LE(record + 24), "the sheet inflates to over a megabyte").to.be.greaterThan(1 << 20);
+    expect(bytes.readUInt32LE(record + 24), "the sheet inflates to over a megabyte").to.be.greaterThan(
+      1 << 20,
+    );
     bytes.writeUInt32LE(bytes.readUInt32LE(record + 16) ^ 1, record + 16);
     await writeFile(join(dir, "a.xlsx"), bytes);
     const message =
