@@ -144,7 +144,7 @@ async function validateFigures(dir: string): Promise<Figure[]> {
       target: "shown",
       verdict: "INFO",
       notes: [
-        "validate-quoted: the same rows with every reference in double quotes, so that csv-parse reads them.",
+        "the same rows with every reference in double quotes, so that csv-parse reads them.",
       ],
     },
   ];
