@@ -143,9 +143,7 @@ async function validateFigures(dir: string): Promise<Figure[]> {
       name: `validate rows/s, ${VALIDATE_ROWS / 1000}k rows, every reference quoted`,
       target: "shown",
       verdict: "INFO",
-      notes: [
-        "the same rows with every reference in double quotes, so that csv-parse reads them.",
-      ],
+      notes: ["the same rows with every reference in double quotes, so that csv-parse reads them."],
     },
   ];
 }
