@@ -1,7 +1,8 @@
 /**
  * UTF-8 bytes → CSV rows with the physical line each starts on. csv-parse does the parsing,
- * as a stream fed in chunks; line numbers are counted here because csv-parse's own counter
- * counts a CRLF inside a quoted field as two lines.
+ * as a stream fed in chunks (content without a double quote is split here instead, as
+ * csv-parse would split it: `quoteFreeRows`); line numbers are counted here because
+ * csv-parse's own counter counts a CRLF inside a quoted field as two lines.
  *
  * Physical lines: a line break is CRLF, CR or LF, everywhere (the reader accepts the three,
  * even mixed, as record delimiters). Empty lines are not skipped by csv-parse but come out
