@@ -233,6 +233,32 @@ describe("bitex client paging: a list is whole only when proven", () => {
     expect(calls).to.have.length(4);
   });
 
+  it("links given as JSON:API link objects ({href}): each next page followed, all 23 outputs", async () => {
+    // JSON:API 1.0 lets every link be a URL or a link object; a next page's link object is
+    // not the end of the list.
+    const { client, calls, lists } = start({
+      style: "links",
+      cap: 10,
+      linkObjects: "href",
+      items: () => outputs(1, 23),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&page[number]=2`, `${LIST}&page[number]=3`]);
+    expect(lists[0]).to.include({ complete: "links", pages: 3, passes: 1, items: 23 });
+  });
+
+  it("a next link object naming no URL proves nothing: the next page is asked by number", async () => {
+    const { client, calls, lists } = start({
+      style: "links",
+      cap: 10,
+      linkObjects: "without_href",
+      items: () => outputs(1, 23),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
+    expect(lists[0]).to.include({ complete: "links", pages: 3, passes: 1, items: 23 });
+  });
+
   it("a next link to the page just read: refused, not followed in a loop", async () => {
     const { client, calls } = start({
       style: "links",

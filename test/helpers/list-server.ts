@@ -34,6 +34,11 @@ export interface ListServerOptions {
   miscount?: number;
   /** links.next names the page just sent (a loop). */
   loop?: boolean;
+  /**
+   * Each link as a JSON:API 1.0 link object, `{"href": …}`, not a string; "without_href": one
+   * that names no URL (`{"meta": …}` only).
+   */
+  linkObjects?: "href" | "without_href";
   /** Answer call n as if page[number] were this instead. */
   glitch?: (call: number) => number | undefined;
   /** meta without `page`: total_pages and total_items (Bitex's JSON:API code), or total_items only. */
@@ -92,7 +97,13 @@ export function listServer(options: ListServerOptions): ListServer {
       const next = new URL(url);
       next.searchParams.set("page[number]", String(number + 1));
       if (options.loop) next.searchParams.delete("page[number]");
-      body.links = { self: url.href, next: number < pages ? next.href : null };
+      const link = (href: string) =>
+        options.linkObjects === "href"
+          ? { href }
+          : options.linkObjects === "without_href"
+            ? { meta: { page: number + 1 } }
+            : href;
+      body.links = { self: link(url.href), next: number < pages ? link(next.href) : null };
     }
     const headers = { get: () => null };
     return { status: 200, headers, bodyText: JSON.stringify(body) };
