@@ -7,7 +7,8 @@
  * page names all four (a server reads the ones it knows), and no page is the last unless this
  * proves it:
  *
- * - "links": the page has `links` and its `next` is null (a `next` URL is followed instead);
+ * - "links": the page has `links` and its `next` is null (a `next` URL, or link object's `href`,
+ *   is followed instead);
  * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`;
  * - with neither links nor meta ("bare"), the next page is asked until
  *   - "empty_page": a page comes back empty, or
@@ -171,10 +172,11 @@ async function readPass(source: PageSource): Promise<Pass> {
     }
     const overlap = pages > 1 && fresh < ids.size;
     const repeat = overlap && fresh === 0;
-    const link = page.links?.next;
+    const link = linkUrl(page.links?.next);
     const linked = typeof link === "string" && link !== "";
-    // `links` that name no next page end the list; links without `next` say nothing of it.
-    const lastByLinks = !linked && page.links !== undefined && "next" in page.links;
+    // A `next` that is null (or "") ends the list; links without `next`, or a `next` that is
+    // neither a URL nor null, say nothing of it.
+    const lastByLinks = page.links !== undefined && (link === null || link === "");
     const { page: said, total_pages: of }: Partial<ListMeta> = page.meta ?? {};
     // Bitex's JSON:API code answers total_pages without page: the page is the one asked for.
     const at = typeof said === "number" ? said : number;
@@ -221,6 +223,19 @@ async function readPass(source: PageSource): Promise<Pass> {
     previous = ids;
     query = next;
   }
+}
+
+/**
+ * A link's URL: JSON:API 1.0 writes a link as a URL or as a link object `{"href": …, "meta": …}`.
+ * null for null; undefined for anything else (absent, or naming no URL).
+ */
+function linkUrl(link: unknown): string | null | undefined {
+  if (link === null || typeof link === "string") return link;
+  if (typeof link === "object" && !Array.isArray(link)) {
+    const { href } = link as { href?: unknown };
+    if (typeof href === "string") return href;
+  }
+  return undefined;
 }
 
 /** The query's page number (page[number], else page[page], 1 when absent); undefined when unreadable. */
