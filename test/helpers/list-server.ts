@@ -41,6 +41,11 @@ export interface ListServerOptions {
   linkObjects?: "href" | "without_href";
   /** Answer call n as if page[number] were this instead. */
   glitch?: (call: number) => number | undefined;
+  /**
+   * meta.total_pages counted with the page size asked, not the one the pages are cut at (`cap`):
+   * ceil(total_items / size asked), as Bitex's JSON:API code counts it beside a page size capped.
+   */
+  pagesBySizeAsked?: boolean;
   /** meta without `page`: total_pages and total_items (Bitex's JSON:API code), or total_items only. */
   metaWithoutPage?: boolean;
   countOnly?: boolean;
@@ -88,9 +93,11 @@ export function listServer(options: ListServerOptions): ListServer {
     const body: Record<string, unknown> = { data };
     if (options.style === "meta") {
       const total_items = all.length + (options.miscount ?? 0);
+      const sizeAsked = Number(sizeText ?? options.defaultSize ?? 25);
+      const total_pages = options.pagesBySizeAsked ? Math.ceil(all.length / sizeAsked) : pages;
       body.meta = options.metaWithoutPage
-        ? { total_pages: pages, total_items }
-        : { page: number, total_pages: pages, total_items, page_size: size };
+        ? { total_pages, total_items }
+        : { page: number, total_pages, total_items, page_size: size };
     }
     if (options.countOnly) body.meta = { total_items: all.length };
     if (options.style === "links") {
