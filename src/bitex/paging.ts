@@ -9,7 +9,10 @@
  *
  * - "links": the page has `links` and its `next` is null (a `next` URL, or link object's `href`,
  *   is followed instead);
- * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`;
+ * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`; or,
+ *   where total_pages pages cut at page 1's size cannot hold `meta.total_items` (total_pages
+ *   counted by the size asked, as Bitex's JSON:API code does, the pages cut shorter: capped),
+ *   the pages hold total_items items (an empty page ends it too, and the count must agree);
  * - with neither links nor meta ("bare"), the next page is asked until
  *   - "empty_page": a page comes back empty, or
  *   - "repeated_last_page": a page repeats the page before it, which was shorter than page 1
@@ -201,7 +204,11 @@ async function readPass(source: PageSource): Promise<Pass> {
     if (linked) next = source.linkQuery(link);
     else if (lastByLinks) complete = "links";
     else if (metaPaged) {
-      if (at >= of) complete = "meta";
+      // Pages as many as total_pages, each cut where page 1 was, cannot hold total_items: the
+      // pages were counted with another size than they are cut at (Bitex's JSON:API code counts
+      // them by the size asked, which a server may cap). The count of items ends the list then.
+      const counted = total !== undefined && of * first.size < total ? total : undefined;
+      if (counted === undefined ? at >= of : ids.size === 0 || items.size >= counted) complete = "meta";
       else next = withPage(query, at + 1);
     } else {
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
