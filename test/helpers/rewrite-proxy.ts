@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 export interface Rewrite {
   /** Query parameters removed before the call is passed on ("page[number]"). */
   dropParams?: string[];
+  /** Query parameters set before the call is passed on, replacing the client's ("page[size]": "10"). */
+  setParams?: Record<string, string>;
   /** Request headers removed before the call is passed on (lower case: "version"). */
   dropHeaders?: string[];
   /** An answer of the proxy's own, or null to pass the call on. */
@@ -46,6 +48,7 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
         return;
       }
       for (const name of rewrite.dropParams ?? []) url.searchParams.delete(name);
+      for (const [name, value] of Object.entries(rewrite.setParams ?? {})) url.searchParams.set(name, value);
       const headers: http.OutgoingHttpHeaders = { ...req.headers, connection: "close" };
       for (const name of rewrite.dropHeaders ?? []) delete headers[name];
       const up = http.request(
@@ -115,4 +118,23 @@ export function renamed(name: string, to?: string) {
         key !== name ? [[key, value]] : to === undefined ? [] : [[to, value]],
       ),
     );
+}
+
+/**
+ * A list answer's pagination as another server writes it: each of its `links` (a URL, or
+ * null) and its `meta` given to `change`, which returns the members to send in their place.
+ */
+export function paginationAs(
+  change: (pagination: { links: Record<string, unknown>; meta: Record<string, unknown> }) => {
+    links?: Record<string, unknown>;
+    meta?: Record<string, unknown>;
+  },
+): (document: unknown) => unknown {
+  return (document) => {
+    const d = document as { data?: unknown; links?: Record<string, unknown>; meta?: Record<string, unknown> };
+    if (typeof d !== "object" || d === null || !Array.isArray(d.data) || d.links === undefined)
+      return document;
+    const { links: _, meta: __, ...rest } = d;
+    return { ...rest, ...change({ links: d.links, meta: d.meta ?? {} }) };
+  };
 }
