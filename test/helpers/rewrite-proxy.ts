@@ -18,6 +18,11 @@ export interface Rewrite {
   answer?: (method: string, path: string) => { status: number; contentType: string; body: string } | null;
   /** Rewrites a JSON answer's document (parsed); the answer is sent re-serialised. */
   body?: (document: unknown) => unknown;
+  /**
+   * A cache in front of the API: a GET whose key (of the path and query as they came) is
+   * not null is answered with the first answer under that key, as long as the proxy runs.
+   */
+  cacheKey?: (url: URL) => string | null;
 }
 
 export interface RewriteProxy {
@@ -34,6 +39,7 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
   const upstream = new URL(upstreamApi);
   const state = { answered: 0 };
   const calls: string[] = [];
+  const cached = new Map<string, { status: number; headers: http.OutgoingHttpHeaders; text: string }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -45,6 +51,13 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
         state.answered++;
         res.writeHead(own.status, { "content-type": own.contentType, connection: "close" });
         res.end(own.body);
+        return;
+      }
+      const key = req.method === "GET" ? (rewrite.cacheKey?.(url) ?? null) : null;
+      const hit = key === null ? undefined : cached.get(key);
+      if (hit) {
+        res.writeHead(hit.status, hit.headers);
+        res.end(hit.text);
         return;
       }
       for (const name of rewrite.dropParams ?? []) url.searchParams.delete(name);
@@ -67,6 +80,7 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
             const json = /json/.test(answer.headers["content-type"] ?? "");
             if (rewrite.body && json && text !== "") text = JSON.stringify(rewrite.body(JSON.parse(text)));
             const out = { ...answer.headers, "content-length": String(Buffer.byteLength(text)) };
+            if (key !== null) cached.set(key, { status: answer.statusCode ?? 502, headers: out, text });
             res.writeHead(answer.statusCode ?? 502, out);
             res.end(text);
           });
