@@ -354,7 +354,10 @@ class Run implements RequestRun, WatchedRun {
     // Read by ids, the request's relationship names every output; else the reading holds them.
     const shown = new Set(read?.request?.outputs_ids ?? listed.map((output) => output.id));
     const lacking = knownBefore.filter((id) => !shown.has(id));
+    // Other rows' creates may still land: read again at the next delay, as for a count.
+    const landing = decided.length < result.missing.length;
     if (lacking.length > 0) {
+      if (landing) return "later";
       this.stop(staleReading(requestId, lacking));
       return null;
     }
@@ -363,7 +366,7 @@ class Run implements RequestRun, WatchedRun {
       read?.listedCount ?? listed.length,
       decided,
       read?.request,
-      decided.length < result.missing.length,
+      landing,
     );
     // After the settle delay the reading decides: what it lacks did not land (should it land
     // later still, the next count of the request's outputs finds it).
