@@ -142,44 +142,29 @@ describe("bitex client paging: a list is whole only when proven", () => {
 
   // Bitex's JSON:API code answers total_pages = ceil(total_items / the page size asked): a
   // server that cuts its pages at 10 while asked for 500 says 1 page of 23 items.
+  const CAPPED_META: Omit<ListServerOptions, "items"> = {
+    style: "meta",
+    cap: 10,
+    metaWithoutPage: true,
+    pagesBySizeAsked: true,
+    numberParams: ["page[page]"],
+  };
   it("meta counting pages by the size asked while the pages are cut at 10: read on by number to total_items", async () => {
-    const { client, calls, lists } = start({
-      style: "meta",
-      cap: 10,
-      metaWithoutPage: true,
-      pagesBySizeAsked: true,
-      numberParams: ["page[page]"],
-      items: () => outputs(1, 23),
-    });
+    const { client, calls, lists } = start({ ...CAPPED_META, items: () => outputs(1, 23) });
     expect(await listed(client)).to.deep.equal(ids(1, 23));
     expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
     expect(lists[0]).to.include({ complete: "meta", pages: 3, passes: 1, items: 23 });
   });
 
   it("the same server, its last page full: read on to total_items, no empty page asked", async () => {
-    const { client, calls, lists } = start({
-      style: "meta",
-      cap: 10,
-      metaWithoutPage: true,
-      pagesBySizeAsked: true,
-      numberParams: ["page[page]"],
-      items: () => outputs(1, 20),
-    });
+    const { client, calls, lists } = start({ ...CAPPED_META, items: () => outputs(1, 20) });
     expect(await listed(client)).to.deep.equal(ids(1, 20));
     expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`]);
     expect(lists[0]).to.include({ complete: "meta", pages: 2, items: 20 });
   });
 
   it("the same server, total_items more than the pages ever hold: refused at the empty page", async () => {
-    const { client, calls } = start({
-      style: "meta",
-      cap: 10,
-      metaWithoutPage: true,
-      pagesBySizeAsked: true,
-      miscount: 1,
-      numberParams: ["page[page]"],
-      items: () => outputs(1, 23),
-    });
+    const { client, calls } = start({ ...CAPPED_META, miscount: 1, items: () => outputs(1, 23) });
     const error = await refusal(client.listOutputs("1"));
     expect(error.detail).to.equal(
       "unexpected answer from Bitex (200): /concierge_request_outputs: meta.total_items says 24 but the pages held 23 items",
