@@ -47,7 +47,8 @@ export type WithdrawalInstruction = Loose & { user_id: string | null; port_code:
 export interface Page<T> {
   items: T[];
   meta: Partial<ListMeta> | undefined;
-  links: Partial<ListLinks> | undefined;
+  /** Each link a URL, or a JSON:API link object (`{"href": …}`): read by paging.ts. */
+  links: Partial<Record<keyof ListLinks, unknown>> | undefined;
 }
 
 /** The document is well-formed JSON but not the JSON:API shape expected. */
@@ -119,7 +120,7 @@ export function decodePage(document: unknown, type?: string): Page<Loose> {
   if (!Array.isArray(data) || !isObject(document))
     throw new DecodeError("expected a document with a list in `data`");
   const meta = isObject(document.meta) ? (document.meta as Partial<ListMeta>) : undefined;
-  const links = isObject(document.links) ? (document.links as Partial<ListLinks>) : undefined;
+  const links = isObject(document.links) ? document.links : undefined;
   return { items: data.map((item) => flatten(item, type)), meta, links };
 }
 

@@ -7,8 +7,12 @@
  * page names all four (a server reads the ones it knows), and no page is the last unless this
  * proves it:
  *
- * - "links": the page has `links` and its `next` is null (a `next` URL is followed instead);
- * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`;
+ * - "links": the page has `links` and its `next` is null (a `next` URL, or link object's `href`,
+ *   is followed instead);
+ * - "meta": the page's number (`meta.page`, else the one asked for) >= `meta.total_pages`; or,
+ *   where total_pages pages cut at page 1's size cannot hold `meta.total_items` (total_pages
+ *   counted by the size asked, as Bitex's JSON:API code does, the pages cut shorter: capped),
+ *   the pages hold total_items items (an empty page ends it too, and the count must agree);
  * - with neither links nor meta ("bare"), the next page is asked until
  *   - "empty_page": a page comes back empty, or
  *   - "repeated_last_page": a page repeats the page before it, which was shorter than page 1
@@ -171,10 +175,11 @@ async function readPass(source: PageSource): Promise<Pass> {
     }
     const overlap = pages > 1 && fresh < ids.size;
     const repeat = overlap && fresh === 0;
-    const link = page.links?.next;
+    const link = linkUrl(page.links?.next);
     const linked = typeof link === "string" && link !== "";
-    // `links` that name no next page end the list; links without `next` say nothing of it.
-    const lastByLinks = !linked && page.links !== undefined && "next" in page.links;
+    // A `next` that is null (or "") ends the list; links without `next`, or a `next` that is
+    // neither a URL nor null, say nothing of it.
+    const lastByLinks = page.links !== undefined && (link === null || link === "");
     const { page: said, total_pages: of }: Partial<ListMeta> = page.meta ?? {};
     // Bitex's JSON:API code answers total_pages without page: the page is the one asked for.
     const at = typeof said === "number" ? said : number;
@@ -199,7 +204,11 @@ async function readPass(source: PageSource): Promise<Pass> {
     if (linked) next = source.linkQuery(link);
     else if (lastByLinks) complete = "links";
     else if (metaPaged) {
-      if (at >= of) complete = "meta";
+      // Pages as many as total_pages, each cut where page 1 was, cannot hold total_items: the
+      // pages were counted with another size than they are cut at (Bitex's JSON:API code counts
+      // them by the size asked, which a server may cap). The count of items ends the list then.
+      const counted = total !== undefined && of * first.size < total ? total : undefined;
+      if (counted === undefined ? at >= of : ids.size === 0 || items.size >= counted) complete = "meta";
       else next = withPage(query, at + 1);
     } else {
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
@@ -221,6 +230,19 @@ async function readPass(source: PageSource): Promise<Pass> {
     previous = ids;
     query = next;
   }
+}
+
+/**
+ * A link's URL: JSON:API 1.0 writes a link as a URL or as a link object `{"href": …, "meta": …}`.
+ * null for null; undefined for anything else (absent, or naming no URL).
+ */
+function linkUrl(link: unknown): string | null | undefined {
+  if (link === null || typeof link === "string") return link;
+  if (typeof link === "object" && !Array.isArray(link)) {
+    const { href } = link as { href?: unknown };
+    if (typeof href === "string") return href;
+  }
+  return undefined;
 }
 
 /** The query's page number (page[number], else page[page], 1 when absent); undefined when unreadable. */

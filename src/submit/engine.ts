@@ -41,6 +41,7 @@ import {
   type SettlePolicy,
   type StopMapper,
   settleDelayMs,
+  staleReading,
 } from "./policy.js";
 import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
 import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
@@ -297,6 +298,8 @@ class Run implements RequestRun, WatchedRun {
     const matchOnly = how.matchOnly === true;
     let listed: ConciergeOutput[];
     let read: ReadByIds | null = null;
+    // Outputs this run knew of before the reading began: any reading of the server shows them.
+    const knownBefore = [...this.tally(requestId).known];
     try {
       if (how.byIds) read = await this.readByIds(requestId);
       listed = read?.unknown ?? (await requestOutputs(this.options.api, requestId));
@@ -348,12 +351,22 @@ class Run implements RequestRun, WatchedRun {
     const { due } = how;
     const decided = due ? result.missing.filter((row) => due.has(row.line)) : result.missing;
     if (decided.length === 0) return decided;
+    // Read by ids, the request's relationship names every output; else the reading holds them.
+    const shown = new Set(read?.request?.outputs_ids ?? listed.map((output) => output.id));
+    const lacking = knownBefore.filter((id) => !shown.has(id));
+    // Other rows' creates may still land: read again at the next delay, as for a count.
+    const landing = decided.length < result.missing.length;
+    if (lacking.length > 0) {
+      if (landing) return "later";
+      this.stop(staleReading(requestId, lacking));
+      return null;
+    }
     const checked = await this.checkBeforeResend(
       requestId,
       read?.listedCount ?? listed.length,
       decided,
       read?.request,
-      decided.length < result.missing.length,
+      landing,
     );
     // After the settle delay the reading decides: what it lacks did not land (should it land
     // later still, the next count of the request's outputs finds it).

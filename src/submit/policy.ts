@@ -4,7 +4,8 @@
  * mapper's (src/app/stop.ts), handed to the engine as `StopMapper`.
  */
 import { ApiError } from "../bitex/errors.js";
-import type { BatchError } from "../errors.js";
+import { BatchError } from "../errors.js";
+import { listIds } from "./writers.js";
 
 export const RESUME_HINT = "run the same command again to resume; nothing will be paid twice";
 
@@ -42,3 +43,20 @@ export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
 
 /** The one mapper (src/app/stop.ts): any failure as the BatchError that stops a run. */
 export type StopMapper = (error: unknown, sentAny: boolean, hint?: string) => BatchError;
+
+/**
+ * A reading of a request's outputs (a listing, or the request naming them) that lacks an
+ * output this run knew of before it began is older than the server, whatever its count says:
+ * Bitex never deletes an output. A cache in front of the API answers so (Bitex's own JSON:API
+ * code caches every list and read for 10 minutes), as does a copy that lags; a row sent again
+ * on its word may be paid twice.
+ */
+export function staleReading(requestId: string, lacking: readonly string[]): BatchError {
+  return new BatchError(
+    "conflict",
+    `request ${requestId}: the reading of its outputs lacks ${lacking.length} output(s) this batch created (${listIds(lacking)}); Bitex never deletes an output, so the reading is older than the server (a cache, or a copy that lags): nothing is sent again on it`,
+    {
+      hint: "run again in a few minutes, once Bitex's answers show every output this batch created; the rows still unsettled are settled by that reading",
+    },
+  );
+}

@@ -140,6 +140,39 @@ describe("bitex client paging: a list is whole only when proven", () => {
     expect(lists[0]).to.include({ complete: "meta", pages: 3 });
   });
 
+  // Bitex's JSON:API code answers total_pages = ceil(total_items / the page size asked): a
+  // server that cuts its pages at 10 while asked for 500 says 1 page of 23 items.
+  const CAPPED_META: Omit<ListServerOptions, "items"> = {
+    style: "meta",
+    cap: 10,
+    metaWithoutPage: true,
+    pagesBySizeAsked: true,
+    numberParams: ["page[page]"],
+  };
+  it("meta counting pages by the size asked while the pages are cut at 10: read on by number to total_items", async () => {
+    const { client, calls, lists } = start({ ...CAPPED_META, items: () => outputs(1, 23) });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
+    expect(lists[0]).to.include({ complete: "meta", pages: 3, passes: 1, items: 23 });
+  });
+
+  it("the same server, its last page full: read on to total_items, no empty page asked", async () => {
+    const { client, calls, lists } = start({ ...CAPPED_META, items: () => outputs(1, 20) });
+    expect(await listed(client)).to.deep.equal(ids(1, 20));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`]);
+    expect(lists[0]).to.include({ complete: "meta", pages: 2, items: 20 });
+  });
+
+  it("the same server, total_items more than the pages ever hold: refused at the empty page", async () => {
+    const { client, calls } = start({ ...CAPPED_META, miscount: 1, items: () => outputs(1, 23) });
+    const error = await refusal(client.listOutputs("1"));
+    expect(error.detail).to.equal(
+      "unexpected answer from Bitex (200): /concierge_request_outputs: meta.total_items says 24 but the pages held 23 items",
+    );
+    // Pages 1 to 3 and the empty page 4, read twice.
+    expect(calls).to.have.length(8);
+  });
+
   for (const count of [60, 10]) {
     it(`a bare server ignoring paging (always page 1; ${count} outputs): refused, never a short list`, async () => {
       // Even when page 1 happens to hold everything: nothing tells this server apart from one
@@ -231,6 +264,32 @@ describe("bitex client paging: a list is whole only when proven", () => {
     const error = await refusal(client.listOutputs("1"));
     expect(error.detail).to.include("page 2 repeats page 1: the server ignores paging");
     expect(calls).to.have.length(4);
+  });
+
+  it("links given as JSON:API link objects ({href}): each next page followed, all 23 outputs", async () => {
+    // JSON:API 1.0 lets every link be a URL or a link object; a next page's link object is
+    // not the end of the list.
+    const { client, calls, lists } = start({
+      style: "links",
+      cap: 10,
+      linkObjects: "href",
+      items: () => outputs(1, 23),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&page[number]=2`, `${LIST}&page[number]=3`]);
+    expect(lists[0]).to.include({ complete: "links", pages: 3, passes: 1, items: 23 });
+  });
+
+  it("a next link object naming no URL proves nothing: the next page is asked by number", async () => {
+    const { client, calls, lists } = start({
+      style: "links",
+      cap: 10,
+      linkObjects: "without_href",
+      items: () => outputs(1, 23),
+    });
+    expect(await listed(client)).to.deep.equal(ids(1, 23));
+    expect(calls).to.deep.equal([LIST, `${LIST}&${at(2)}`, `${LIST}&${at(3)}`]);
+    expect(lists[0]).to.include({ complete: "links", pages: 3, passes: 1, items: 23 });
   });
 
   it("a next link to the page just read: refused, not followed in a loop", async () => {

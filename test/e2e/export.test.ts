@@ -14,6 +14,7 @@ import { MONEY_RULE } from "../../src/report/money.js";
 import { type Includes, type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
+import { paginationAs, rewriteProxy } from "../helpers/rewrite-proxy.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 
@@ -763,4 +764,59 @@ describe("export in each list style (paged world, Buenos Aires)", function () {
       }
     });
   }
+});
+
+describe("export through a cache in front of the API (paged world, Buenos Aires)", function () {
+  this.timeout(120_000);
+
+  // Bitex's own JSON:API code caches every list for 10 minutes, keyed by its page and page
+  // size and not by its filter: every request's outputs are answered with request 600's.
+  it("a request whose outputs are read fewer than its count: no export written short, exit 3 naming them", async () => {
+    const dir = await tempDir();
+    const paged = await startSandbox({
+      port: 0,
+      seed: pagedSeed(),
+      faults: { rate_limit: 0, list_style: "rich", includes: "ignored" },
+    });
+    const proxy = await rewriteProxy(paged.url, {
+      // Links relative, as a proxy that names itself: the emulator's name the emulator.
+      body: paginationAs(({ links, meta }) => ({
+        meta,
+        links: Object.fromEntries(
+          Object.entries(links).map(([name, link]) => {
+            if (typeof link !== "string") return [name, link];
+            const url = new URL(link);
+            return [name, url.pathname + url.search];
+          }),
+        ),
+      })),
+      cacheKey: (url) => {
+        if (!url.pathname.endsWith("/concierge_request_outputs")) return null;
+        const page = [...url.searchParams].filter(([name]) => name.startsWith("page["));
+        return `${url.pathname}?${new URLSearchParams(page)}`;
+      },
+    });
+    try {
+      // The client's first page of request 600's outputs, answered once and kept.
+      const first = await fetch(
+        `${proxy.url}/concierge_request_outputs?filter%5Brequest_id%5D=600&page%5Bsize%5D=500&page%5Bper_page%5D=500`,
+        { headers: { Authorization: paged.apiKey, Accept: "application/vnd.api+json" } },
+      );
+      expect(first.status).to.equal(200);
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--tz", BA, "--json", "--report", "paged.csv", "--rate", "1000"],
+        { cwd: dir, env: { BITEX_API_KEY: paged.apiKey, BITEX_API_URL: proxy.url } },
+      );
+      expect(result.code, result.stderr).to.equal(3);
+      expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+        "bitex-batch: the outputs read of request(s) 5, 1203 are fewer than the request counts (0 of 1, 0 of 1): an answer older than the server (a cache) or cut; nothing was exported",
+        "  run the export again in a few minutes; if it says so again, ask Bitex",
+        "",
+      ]);
+      expect(await readdir(dir)).to.not.include("paged.csv");
+    } finally {
+      await proxy.close();
+      await paged.close();
+    }
+  });
 });

@@ -9,10 +9,17 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Faults, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { withoutTimestamps } from "../helpers/report.js";
-import { everyResource, type Rewrite, renamed, rewriteProxy } from "../helpers/rewrite-proxy.js";
+import {
+  everyResource,
+  paginationAs,
+  type Rewrite,
+  renamed,
+  rewriteProxy,
+} from "../helpers/rewrite-proxy.js";
 import { DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
 
 /** The demo payroll without its US dollar rows, whose quote takes 30 minutes: 32 rows, 2 requests. */
@@ -159,6 +166,42 @@ const modes: Mode[] = [
     name: "a server that ignores every paging parameter (the whole list on each call)",
     faults: { list_style: "unpaged", ...ignored },
     calls: [6, 42, 9, 9, 5, 9],
+  },
+  {
+    // JSON:API 1.0 writes a link as a URL or as a link object: each next page is followed by
+    // its href (the proxy makes the emulator's rich pages 10 long, each link relative, no meta).
+    // validate --online reads 11 ports, 50 users and 50 instructions in 2 + 5 + 5 pages; a last
+    // page's next is null: no empty page. The same counts in the mode after it, which ends a
+    // list when its pages hold total_items.
+    name: "lists of 10 a page with links only, every link a link object ({href})",
+    faults: { list_style: "rich", ...ignored },
+    proxy: {
+      setParams: { "page[size]": "10" },
+      body: paginationAs(({ links }) => ({
+        links: Object.fromEntries(
+          Object.entries(links).map(([name, link]) => {
+            if (typeof link !== "string") return [name, link];
+            const url = new URL(link);
+            return [name, { href: url.pathname + url.search }];
+          }),
+        ),
+      })),
+    },
+    calls: [12, 40, 11, 11, 7, 6],
+  },
+  {
+    // Bitex's JSON:API code answers meta.total_pages = ceil(total_items / the page size asked)
+    // and no links; here its pages are cut at 10 where the client asks for 500.
+    name: "pages cut at 10, meta counting total_pages by the size asked (Bitex's JSON:API code)",
+    faults: { list_style: "rich", ...ignored },
+    proxy: {
+      setParams: { "page[size]": "10" },
+      body: paginationAs(({ meta }) => {
+        const total = Number(meta.total_items);
+        return { meta: { total_pages: Math.ceil(total / MAX_PAGE_SIZE), total_items: total } };
+      }),
+    },
+    calls: [12, 40, 11, 11, 7, 6],
   },
   {
     // JSON:API's answer to a parameter a server cannot honour: the first read of outputs of

@@ -34,8 +34,18 @@ export interface ListServerOptions {
   miscount?: number;
   /** links.next names the page just sent (a loop). */
   loop?: boolean;
+  /**
+   * Each link as a JSON:API 1.0 link object, `{"href": …}`, not a string; "without_href": one
+   * that names no URL (`{"meta": …}` only).
+   */
+  linkObjects?: "href" | "without_href";
   /** Answer call n as if page[number] were this instead. */
   glitch?: (call: number) => number | undefined;
+  /**
+   * meta.total_pages counted with the page size asked, not the one the pages are cut at (`cap`):
+   * ceil(total_items / size asked), as Bitex's JSON:API code counts it beside a page size capped.
+   */
+  pagesBySizeAsked?: boolean;
   /** meta without `page`: total_pages and total_items (Bitex's JSON:API code), or total_items only. */
   metaWithoutPage?: boolean;
   countOnly?: boolean;
@@ -83,16 +93,24 @@ export function listServer(options: ListServerOptions): ListServer {
     const body: Record<string, unknown> = { data };
     if (options.style === "meta") {
       const total_items = all.length + (options.miscount ?? 0);
+      const sizeAsked = Number(sizeText ?? options.defaultSize ?? 25);
+      const total_pages = options.pagesBySizeAsked ? Math.ceil(all.length / sizeAsked) : pages;
       body.meta = options.metaWithoutPage
-        ? { total_pages: pages, total_items }
-        : { page: number, total_pages: pages, total_items, page_size: size };
+        ? { total_pages, total_items }
+        : { page: number, total_pages, total_items, page_size: size };
     }
     if (options.countOnly) body.meta = { total_items: all.length };
     if (options.style === "links") {
       const next = new URL(url);
       next.searchParams.set("page[number]", String(number + 1));
       if (options.loop) next.searchParams.delete("page[number]");
-      body.links = { self: url.href, next: number < pages ? next.href : null };
+      const link = (href: string) =>
+        options.linkObjects === "href"
+          ? { href }
+          : options.linkObjects === "without_href"
+            ? { meta: { page: number + 1 } }
+            : href;
+      body.links = { self: link(url.href), next: number < pages ? link(next.href) : null };
     }
     const headers = { get: () => null };
     return { status: 200, headers, bodyText: JSON.stringify(body) };

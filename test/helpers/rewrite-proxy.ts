@@ -10,12 +10,19 @@ import type { AddressInfo } from "node:net";
 export interface Rewrite {
   /** Query parameters removed before the call is passed on ("page[number]"). */
   dropParams?: string[];
+  /** Query parameters set before the call is passed on, replacing the client's ("page[size]": "10"). */
+  setParams?: Record<string, string>;
   /** Request headers removed before the call is passed on (lower case: "version"). */
   dropHeaders?: string[];
   /** An answer of the proxy's own, or null to pass the call on. */
   answer?: (method: string, path: string) => { status: number; contentType: string; body: string } | null;
   /** Rewrites a JSON answer's document (parsed); the answer is sent re-serialised. */
   body?: (document: unknown) => unknown;
+  /**
+   * A cache in front of the API: a GET whose key (of the path and query as they came) is
+   * not null is answered with the first answer under that key, as long as the proxy runs.
+   */
+  cacheKey?: (url: URL) => string | null;
 }
 
 export interface RewriteProxy {
@@ -32,6 +39,7 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
   const upstream = new URL(upstreamApi);
   const state = { answered: 0 };
   const calls: string[] = [];
+  const cached = new Map<string, { status: number; headers: http.OutgoingHttpHeaders; text: string }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -45,7 +53,15 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
         res.end(own.body);
         return;
       }
+      const key = req.method === "GET" ? (rewrite.cacheKey?.(url) ?? null) : null;
+      const hit = key === null ? undefined : cached.get(key);
+      if (hit) {
+        res.writeHead(hit.status, hit.headers);
+        res.end(hit.text);
+        return;
+      }
       for (const name of rewrite.dropParams ?? []) url.searchParams.delete(name);
+      for (const [name, value] of Object.entries(rewrite.setParams ?? {})) url.searchParams.set(name, value);
       const headers: http.OutgoingHttpHeaders = { ...req.headers, connection: "close" };
       for (const name of rewrite.dropHeaders ?? []) delete headers[name];
       const up = http.request(
@@ -64,6 +80,7 @@ export async function rewriteProxy(upstreamApi: string, rewrite: Rewrite): Promi
             const json = /json/.test(answer.headers["content-type"] ?? "");
             if (rewrite.body && json && text !== "") text = JSON.stringify(rewrite.body(JSON.parse(text)));
             const out = { ...answer.headers, "content-length": String(Buffer.byteLength(text)) };
+            if (key !== null) cached.set(key, { status: answer.statusCode ?? 502, headers: out, text });
             res.writeHead(answer.statusCode ?? 502, out);
             res.end(text);
           });
@@ -115,4 +132,23 @@ export function renamed(name: string, to?: string) {
         key !== name ? [[key, value]] : to === undefined ? [] : [[to, value]],
       ),
     );
+}
+
+/**
+ * A list answer's pagination as another server writes it: each of its `links` (a URL, or
+ * null) and its `meta` given to `change`, which returns the members to send in their place.
+ */
+export function paginationAs(
+  change: (pagination: { links: Record<string, unknown>; meta: Record<string, unknown> }) => {
+    links?: Record<string, unknown>;
+    meta?: Record<string, unknown>;
+  },
+): (document: unknown) => unknown {
+  return (document) => {
+    const d = document as { data?: unknown; links?: Record<string, unknown>; meta?: Record<string, unknown> };
+    if (typeof d !== "object" || d === null || !Array.isArray(d.data) || d.links === undefined)
+      return document;
+    const { links: _, meta: __, ...rest } = d;
+    return { ...rest, ...change({ links: d.links, meta: d.meta ?? {} }) };
+  };
 }
