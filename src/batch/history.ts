@@ -9,7 +9,7 @@ import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
-import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
+import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -185,7 +185,14 @@ export async function refuseNewBatchOfOldPayments(
   const payments = paymentsDigest(batchPlan);
   // A batch begun that has sent nothing yet counts too: two copies started together would
   // otherwise each be a new batch (the new-batch lock makes the first one's begin seen).
-  const copy = begun.find((batch) => batch.payments === payments);
+  // Unless every row is one that batch released: its remaining file, when it released them all.
+  let copy: EarlierBatch | undefined;
+  for (const batch of begun) {
+    if (batch.payments !== payments) continue;
+    if (await onlyReleasedRows(journalPathFor(stateDir, batch.dir), batchPlan)) continue;
+    copy = batch;
+    break;
+  }
   if (copy) {
     throw new BatchError(
       "input",

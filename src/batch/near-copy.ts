@@ -129,6 +129,29 @@ async function releasedLines(journalPath: string): Promise<Set<number>> {
   }
 }
 
+/**
+ * Whether every row of `plan` is a row the batch of `journalPath` released (to its remaining
+ * file, or refused by Bitex): `plan` is then that batch's remaining file, however many of the
+ * batch's rows it holds, and never a copy of what that batch pays.
+ */
+export async function onlyReleasedRows(journalPath: string, plan: Plan): Promise<boolean> {
+  const { state, payments } = await journalPayments(journalPath);
+  const released = await releasedLines(journalPath);
+  const freed = new Map<string, number>();
+  for (const [line, payment] of payments)
+    if (state.rows.get(line)?.status === "failed" || released.has(line))
+      freed.set(payment, (freed.get(payment) ?? 0) + 1);
+  for (const request of plan.requests) {
+    for (const row of request.rows) {
+      const payment = paymentOf(row);
+      const left = freed.get(payment) ?? 0;
+      if (left === 0) return false;
+      freed.set(payment, left - 1);
+    }
+  }
+  return true;
+}
+
 /** The earlier batch of `apiUrl` within the window that shares the most payments with `plan`, if beyond the share. */
 export async function findNearCopy(
   stateDir: string,

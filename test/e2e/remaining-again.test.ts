@@ -3,7 +3,9 @@
  * (a request of it cancelled after it was first written), and it still holds the rows released
  * first. Those may be paid already, by the batch its first version was submitted as: the
  * rewritten file, sent under a new name, must be refused, however few of its rows that
- * batch holds (docs/design.md section 6, new batches of old payments).
+ * batch holds (docs/design.md section 6, new batches of old payments). And a remaining file
+ * that holds every row of its batch (its only request lapsed) is that batch's rows to pay,
+ * not a copy of what it paid.
  */
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { runCli, tempDir } from "../helpers/cli.js";
 import { acceptOutage } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
 
-describe("the remaining file written again after its first rows were submitted", function () {
+describe("remaining files sent as batches of their own", function () {
   this.timeout(120_000);
   const after: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -79,5 +81,58 @@ describe("the remaining file written again after its first rows were submitted",
       .outputs.filter((output) => output.relationships?.withdrawal_instruction?.data?.id === "2105")
       .map((output) => output.attributes.state);
     expect(paid).to.deep.equal(["cancelled", "settled"]);
+  });
+
+  it("a batch whose only request lapsed: its remaining file holds every row, and is paid as a batch of its own, once", async () => {
+    const server = await startSandbox({
+      port: 0,
+      seed: await demoSeed(),
+      faults: { rate_limit: 0 },
+      timeScale: 0,
+    });
+    after.push(() => server.close());
+    const dir = await tempDir();
+    const [header, ...demo] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
+    const pick = (reference: string) => demo.find((row) => row.startsWith(`${reference},`)) as string;
+    const rows = ["EMP-1002", "EMP-1008"].map(pick);
+    await writeFile(join(dir, "payroll.csv"), `${[header, ...rows].join("\n")}\n`);
+    const run = (args: string[]) =>
+      runCli([...args, "--rate", "1000"], {
+        cwd: dir,
+        env: { ...apiEnv(server), BITEX_BATCH_SETTLE_MS: "0" },
+      });
+
+    expect((await run(["submit", "payroll.csv", "--until", "quoted", "--wait", "30"])).code).to.equal(0);
+    server.advance({ minutes: 11 }); // nobody accepted it in time
+    expect((await run(["status", "payroll.csv"])).code).to.equal(1);
+    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(
+      `${[header, ...rows].join("\n")}\n`,
+    );
+
+    const rest = await run([
+      "submit",
+      "payroll.remaining.csv",
+      "--until",
+      "accepted",
+      "--max-total",
+      "USD=1000000",
+    ]);
+    expect(rest.code, rest.stderr).to.equal(0);
+    expect(server.state().requests.map((r) => [r.id, r.attributes.state])).to.deep.equal([
+      ["1", "cancelled"],
+      ["2", "quote_accepted"],
+    ]);
+    const outputs = server.state().outputs;
+    expect(
+      outputs.map((o) => [
+        o.relationships?.request?.data?.id,
+        o.relationships?.withdrawal_instruction?.data?.id,
+      ]),
+    ).to.deep.equal([
+      ["1", "2101"],
+      ["1", "2107"],
+      ["2", "2101"],
+      ["2", "2107"],
+    ]);
   });
 });
