@@ -208,7 +208,11 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
       {
-        hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
+        // Mostly rows released to a remaining file: those batch holds were sent again already.
+        hint:
+          near.released > 0
+            ? `nothing was sent; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
+            : `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

@@ -56,6 +56,8 @@ export interface NearCopy {
   toCreate: number;
   /** Rows of the new file. */
   rows: number;
+  /** Of the new file's other rows, those earlier batches released (their remaining files). */
+  released: number;
 }
 
 type Shares = Pick<NearCopy, "created" | "accepted" | "maybeAccepted" | "maybeSent" | "toCreate">;
@@ -226,7 +228,7 @@ export async function findNearCopy(
       resent += Math.min(count - paid, freed.get(payment) ?? 0);
     }
     if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
-      best = { batchId, file, begunAt, same, ...shares, rows };
+      best = { batchId, file, begunAt, same, ...shares, rows, released: resent };
     }
   }
   return best;

@@ -72,6 +72,35 @@ async function stateWith(
   return dir;
 }
 
+/** A batch `id` of `rows`, created and accepted, beside the others in `state`. */
+async function acceptedBatch(state: string, id: string, file: string, begunAt: string, rows: ValidRow[]) {
+  await mkdir(join(state, id));
+  const lines = [
+    { t: "begin", v: 1, batch_id: id, fingerprint: "g", api: API, file, rows: rows.length, at: begunAt },
+    ...rows.flatMap((r) => [
+      { t: "intent", line: r.line, request_id: "7", payment: paymentOf(r), at: begunAt },
+      {
+        t: "created",
+        line: r.line,
+        request_id: "7",
+        output_id: `p${r.line}`,
+        state: "accepting",
+        via: "response",
+        at: begunAt,
+      },
+    ]),
+    {
+      t: "step",
+      action: "accept_quote",
+      phase: "done",
+      request_id: "7",
+      state: "quote_accepted",
+      at: begunAt,
+    },
+  ];
+  await writeFile(join(state, id, "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+}
+
 describe("findNearCopy", () => {
   const now = new Date("2026-12-01T06:00:00Z");
   const recent = "2026-11-20T06:00:00Z";
@@ -96,6 +125,7 @@ describe("findNearCopy", () => {
       maybeSent: 0,
       toCreate: 0,
       rows: 4,
+      released: 0,
     });
     // Once its request was accepted, the same rows are counted as accepted for payment.
     const acceptedState = await stateWith(recent, API, "payroll.csv", true);
@@ -188,10 +218,36 @@ describe("findNearCopy", () => {
       maybeSent: 0,
       toCreate: 0,
       rows: 4,
+      released: 2,
     });
     // Its remaining file, alone or with new payments, is not a copy of anything it paid.
     const rest = plan("new", [...earlierRows.slice(1), row(6, "9", "900")]);
     expect(await findNearCopy(state, rest, API, now)).to.equal(null);
+  });
+
+  it("rows released by one batch and sent again by another: its remaining file written again with more rows is refused as a copy of that other batch", async () => {
+    // Row 2 was released first and sent as a batch of its own; rows 3-5 were released later.
+    const state = await stateWith(recent);
+    await recordReleased(join(state, "old", "journal.jsonl"), [2, 3, 4, 5]);
+    await acceptedBatch(state, "rest", "payroll.remaining.csv", recent, [
+      { ...(earlierRows[0] as ValidRow) },
+    ]);
+    const rewritten = plan("new", earlierRows);
+    expect(await findNearCopy(state, rewritten, API, now)).to.deep.equal({
+      batchId: "rest",
+      file: "payroll.remaining.csv",
+      begunAt: recent,
+      same: 1,
+      created: 1,
+      accepted: 1,
+      maybeAccepted: 0,
+      maybeSent: 0,
+      toCreate: 0,
+      rows: 4,
+      released: 3,
+    });
+    // Without the row that batch pays: the other batch's remaining rows, not a copy.
+    expect(await findNearCopy(state, plan("new", earlierRows.slice(1)), API, now)).to.equal(null);
   });
 
   it("names that carry their month (the inbox's --month-in-name): another month's batch is passed over, the same month's and a nameless one's are not", async () => {

@@ -74,6 +74,9 @@ describe("remaining files sent as batches of their own", function () {
     expect(again.stderr).to.match(
       /^bitex-batch: payroll-unfunded\.csv: 1 of its 4 row\(s\) are payments batch \w{16} \(file payroll\.remaining\.csv, begun [^)]+\) holds: accepted 1 row\(s\) for payment; sending it as a new batch could pay them again$/m,
     );
+    expect(again.stderr).to.match(
+      /^ {2}nothing was sent; 3 of its rows are rows earlier batches did not pay \(a remaining file\), and the 1 that batch \w{16} holds are its to pay: take those out of payroll-unfunded\.csv and submit the rest$/m,
+    );
     expect(server.state().stats.calls, "nothing sent").to.equal(calls);
     // EMP-1006's instruction: the lapsed output, and the one output that paid it.
     const paid = server
