@@ -33,17 +33,17 @@ const row = (line: number, recipient: string, amount: string): ValidRow =>
 
 const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
 
-async function stateWith(
-  begunAt: string,
-  api = API,
-  file = "payroll.csv",
-  accepted = false,
-): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
-  await mkdir(join(dir, "old"));
+/** Batch `id`'s journal in `state`: `rows` created in request 1 of `api`, its quote accepted or not. */
+async function writeBatch(
+  state: string,
+  id: string,
+  rows: ValidRow[],
+  { begunAt, api = API, file = "payroll.csv", accepted = false }: BatchOf,
+): Promise<void> {
+  await mkdir(join(state, id));
   const lines = [
-    { t: "begin", v: 1, batch_id: "old", fingerprint: "f", api, file, rows: 4, at: begunAt },
-    ...earlierRows.flatMap((r) => [
+    { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at: begunAt },
+    ...rows.flatMap((r) => [
       { t: "intent", line: r.line, request_id: "1", payment: paymentOf(r), at: begunAt },
       {
         t: "created",
@@ -68,42 +68,42 @@ async function stateWith(
         ]
       : []),
   ];
-  await writeFile(join(dir, "old", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
-  return dir;
+  await writeFile(join(state, id, "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 }
 
-/** A batch `id` of `rows`, created and accepted, beside the others in `state`. */
-async function acceptedBatch(state: string, id: string, file: string, begunAt: string, rows: ValidRow[]) {
-  await mkdir(join(state, id));
-  const lines = [
-    { t: "begin", v: 1, batch_id: id, fingerprint: "g", api: API, file, rows: rows.length, at: begunAt },
-    ...rows.flatMap((r) => [
-      { t: "intent", line: r.line, request_id: "7", payment: paymentOf(r), at: begunAt },
-      {
-        t: "created",
-        line: r.line,
-        request_id: "7",
-        output_id: `p${r.line}`,
-        state: "accepting",
-        via: "response",
-        at: begunAt,
-      },
-    ]),
-    {
-      t: "step",
-      action: "accept_quote",
-      phase: "done",
-      request_id: "7",
-      state: "quote_accepted",
-      at: begunAt,
-    },
-  ];
-  await writeFile(join(state, id, "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+interface BatchOf {
+  begunAt: string;
+  api?: string;
+  file?: string;
+  accepted?: boolean;
+}
+
+/** A state directory holding batch "old" of `earlierRows`. */
+async function stateWith(
+  begunAt: string,
+  api = API,
+  file = "payroll.csv",
+  accepted = false,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
+  await writeBatch(dir, "old", earlierRows, { begunAt, api, file, accepted });
+  return dir;
 }
 
 describe("findNearCopy", () => {
   const now = new Date("2026-12-01T06:00:00Z");
   const recent = "2026-11-20T06:00:00Z";
+  /** One row of a file of four that an earlier batch, begun recently, created and accepted. */
+  const oneAcceptedOfFour = {
+    begunAt: recent,
+    same: 1,
+    created: 1,
+    accepted: 1,
+    maybeAccepted: 0,
+    maybeSent: 0,
+    toCreate: 0,
+    rows: 4,
+  };
 
   it("half the rows the same is refused, naming the batch, file, date and count; fewer passes", async () => {
     const state = await stateWith(recent);
@@ -210,14 +210,7 @@ describe("findNearCopy", () => {
     expect(await findNearCopy(state, corrected, API, now)).to.deep.equal({
       batchId: "old",
       file: "payroll.csv",
-      begunAt: recent,
-      same: 1,
-      created: 1,
-      accepted: 1,
-      maybeAccepted: 0,
-      maybeSent: 0,
-      toCreate: 0,
-      rows: 4,
+      ...oneAcceptedOfFour,
       released: 2,
     });
     // Its remaining file, alone or with new payments, is not a copy of anything it paid.
@@ -229,21 +222,16 @@ describe("findNearCopy", () => {
     // Row 2 was released first and sent as a batch of its own; rows 3-5 were released later.
     const state = await stateWith(recent);
     await recordReleased(join(state, "old", "journal.jsonl"), [2, 3, 4, 5]);
-    await acceptedBatch(state, "rest", "payroll.remaining.csv", recent, [
-      { ...(earlierRows[0] as ValidRow) },
-    ]);
+    await writeBatch(state, "rest", earlierRows.slice(0, 1), {
+      begunAt: recent,
+      file: "payroll.remaining.csv",
+      accepted: true,
+    });
     const rewritten = plan("new", earlierRows);
     expect(await findNearCopy(state, rewritten, API, now)).to.deep.equal({
       batchId: "rest",
       file: "payroll.remaining.csv",
-      begunAt: recent,
-      same: 1,
-      created: 1,
-      accepted: 1,
-      maybeAccepted: 0,
-      maybeSent: 0,
-      toCreate: 0,
-      rows: 4,
+      ...oneAcceptedOfFour,
       released: 3,
     });
     // Without the row that batch pays: the other batch's remaining rows, not a copy.

@@ -7,28 +7,20 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 describe("a batch whose slow quote lapsed while its other requests were still draft", function () {
   this.timeout(120_000);
 
   it("writes every row to the remaining file (the drafts can never be quoted by it), and that file pays each row once", async () => {
     // The clock stands still unless the test moves it.
-    const box = await startSandbox({
-      port: 0,
-      seed: await demoSeed(),
-      faults: { rate_limit: 0 },
-      timeScale: 0,
-    });
+    const box = await stoppedSandbox(await demoSeed());
     try {
       const dir = await tempDir();
-      const [header, ...demo] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
-      const pick = (reference: string) => demo.find((row) => row.startsWith(`${reference},`)) as string;
+      const { pick, file } = await demoRows();
       // Request 1 (112's ar_ars) is quoted at once; request 2 (113's uy_uyu, a US payout) later.
       const rows = ["EMP-1001", "EMP-1003", "EMP-1005"].map(pick);
-      const file = (lines: string[]) => `${[header, ...lines].join("\n")}\n`;
       await writeFile(join(dir, "payroll.csv"), file(rows));
       const run = (args: string[]) =>
         runCli([...args, "--rate", "1000", "--tz", "UTC"], { cwd: dir, env: apiEnv(box) });

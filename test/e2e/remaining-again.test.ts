@@ -10,10 +10,9 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { acceptOutage } from "../helpers/proxy.js";
-import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 describe("remaining files sent as batches of their own", function () {
   this.timeout(120_000);
@@ -27,15 +26,14 @@ describe("remaining files sent as batches of their own", function () {
     // 112's pesos never arrive: its request of ar_ars is cancelled payment_not_received.
     for (const balance of seed.balances) if (balance.currency === "ars") balance.amount = "1.00";
     // The clock stands still unless the test moves it.
-    const server = await startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 0 });
+    const server = await stoppedSandbox(seed);
     after.push(() => server.close());
     const dir = await tempDir();
-    const [header, ...demo] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
-    const pick = (reference: string) => demo.find((row) => row.startsWith(`${reference},`)) as string;
+    const { pick, file } = await demoRows();
     // Request 1 (112's ar_ars, three rows) is accepted and never funded; request 2 (113's
     // uy_uyu, one row) lapses; request 3 (112's us_usd, one row) is paid.
     const rows = ["EMP-1001", "EMP-1003", "EMP-1004", "EMP-1006", "EMP-1002"].map(pick);
-    await writeFile(join(dir, "payroll.csv"), `${[header, ...rows].join("\n")}\n`);
+    await writeFile(join(dir, "payroll.csv"), file(rows));
     const limits = ["ARS=1000000000", "UYU=1000000000", "USD=1000000"].flatMap((cap) => ["--max-total", cap]);
     // Every run goes through one gateway, which loses request 2's accept for a while.
     const proxy = await acceptOutage(server.url, "2");
@@ -53,7 +51,7 @@ describe("remaining files sent as batches of their own", function () {
     const partly = await run(["accept", "payroll.csv", ...limits]);
     expect(partly.code, partly.stderr).to.equal(5);
     const remaining = join(dir, "payroll.remaining.csv");
-    expect(await readFile(remaining, "utf8")).to.equal(`${[header, pick("EMP-1006")].join("\n")}\n`);
+    expect(await readFile(remaining, "utf8")).to.equal(file([pick("EMP-1006")]));
 
     // The lapsed row is paid as the remaining file says, a batch of its own.
     const rest = await run(["submit", "payroll.remaining.csv", "--until", "accepted", ...limits]);
@@ -64,7 +62,7 @@ describe("remaining files sent as batches of their own", function () {
     const status = await run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(1);
     const rewritten = ["EMP-1001", "EMP-1003", "EMP-1004", "EMP-1006"].map(pick);
-    expect(await readFile(remaining, "utf8")).to.equal(`${[header, ...rewritten].join("\n")}\n`);
+    expect(await readFile(remaining, "utf8")).to.equal(file(rewritten));
 
     // Sent again under a new name (its own name is taken by the batch that paid EMP-1006).
     await copyFile(remaining, join(dir, "payroll-unfunded.csv"));
@@ -87,18 +85,12 @@ describe("remaining files sent as batches of their own", function () {
   });
 
   it("a batch whose only request lapsed: its remaining file holds every row, and is paid as a batch of its own, once", async () => {
-    const server = await startSandbox({
-      port: 0,
-      seed: await demoSeed(),
-      faults: { rate_limit: 0 },
-      timeScale: 0,
-    });
+    const server = await stoppedSandbox(await demoSeed());
     after.push(() => server.close());
     const dir = await tempDir();
-    const [header, ...demo] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
-    const pick = (reference: string) => demo.find((row) => row.startsWith(`${reference},`)) as string;
+    const { pick, file } = await demoRows();
     const rows = ["EMP-1002", "EMP-1008"].map(pick);
-    await writeFile(join(dir, "payroll.csv"), `${[header, ...rows].join("\n")}\n`);
+    await writeFile(join(dir, "payroll.csv"), file(rows));
     const run = (args: string[]) =>
       runCli([...args, "--rate", "1000"], {
         cwd: dir,
@@ -108,9 +100,7 @@ describe("remaining files sent as batches of their own", function () {
     expect((await run(["submit", "payroll.csv", "--until", "quoted", "--wait", "30"])).code).to.equal(0);
     server.advance({ minutes: 11 }); // nobody accepted it in time
     expect((await run(["status", "payroll.csv"])).code).to.equal(1);
-    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(
-      `${[header, ...rows].join("\n")}\n`,
-    );
+    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file(rows));
 
     const rest = await run([
       "submit",
