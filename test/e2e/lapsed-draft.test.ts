@@ -34,7 +34,12 @@ describe("a batch whose slow quote lapsed while its other requests were still dr
         ["1", "draft"],
         ["2", "cancelled"],
       ]);
-      expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(2);
+      const refused = await run(["quote", "payroll.csv", "--wait", "0"]);
+      expect(refused.code, refused.stderr).to.equal(2);
+      expect(refused.stderr, refused.stderr).to.include(
+        "bitex-batch: the batch cannot be quoted: request 2 is cancelled (quote_not_accepted)\n" +
+          "  nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit\n",
+      );
 
       const status = await run(["status", "payroll.csv", "--json"]);
       // Not final (the drafts' outputs stay as they are at Bitex), and the next step is the remaining file.
