@@ -72,8 +72,17 @@ export function nextLine(
   // The guard accepts only a batch whose every request is quoted: with one cancelled, quoting
   // or accepting the others can never pay them. Said as accept's refusal says it.
   const lost = lostRequests(follow);
-  if (lost.length > 0 && (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state)))
-    return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
+  if (
+    lost.length > 0 &&
+    (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state))
+  ) {
+    // Its drafts are never quoted: their rows are in the remaining file too (follow/remaining.ts).
+    const drafts = follow.views.flatMap((view) =>
+      view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
+    );
+    const rows = drafts.length > 0 ? `, and of draft request(s) ${drafts.join(", ")}` : "";
+    return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
+  }
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
   if (states.has("quoted")) {

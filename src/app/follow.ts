@@ -248,6 +248,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           checked: () => batch.loaded.checked(),
           outcomes: follow.rowOutcomes(new Date()),
           journalPath: batch.journalPath,
+          lost: lostRequests(follow).length > 0,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],

@@ -20,13 +20,15 @@ export interface RemainingInput {
   outcomes: OutcomeOf;
   /** request id → state as last read (empty when no request was read). */
   requestStates: ReadonlyMap<string, string>;
+  /** The batch holds a cancelled request, so it never quotes its drafts (notPaidLines). */
+  lost?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
 }
 
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
-  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates);
+  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.lost);
   if (lines.size === 0) return 0;
   if (input.source === "-") {
     out.warn(

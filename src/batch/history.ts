@@ -9,7 +9,7 @@ import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
-import { findNearCopy, ofAnotherMonth, paymentOf } from "./near-copy.js";
+import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -185,7 +185,14 @@ export async function refuseNewBatchOfOldPayments(
   const payments = paymentsDigest(batchPlan);
   // A batch begun that has sent nothing yet counts too: two copies started together would
   // otherwise each be a new batch (the new-batch lock makes the first one's begin seen).
-  const copy = begun.find((batch) => batch.payments === payments);
+  // Unless every row is one that batch released: its remaining file, when it released them all.
+  let copy: EarlierBatch | undefined;
+  for (const batch of begun) {
+    if (batch.payments !== payments) continue;
+    if (await onlyReleasedRows(journalPathFor(stateDir, batch.dir), batchPlan)) continue;
+    copy = batch;
+    break;
+  }
   if (copy) {
     throw new BatchError(
       "input",
@@ -201,7 +208,11 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
       {
-        hint: `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
+        // Mostly rows released to a remaining file: those batch holds were sent again already.
+        hint:
+          near.released > 0
+            ? `nothing was sent; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
+            : `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

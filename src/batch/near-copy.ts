@@ -14,7 +14,9 @@
  * not counted: submitting the remaining file is how they get paid. Nor are they counted among
  * the new file's rows: the share is of the rows that batch did not release, so its file,
  * corrected and sent again under a new name after it was partly accepted, is refused
- * however few of its rows were accepted.
+ * however few of its rows were accepted. A row released by any earlier batch is left out of
+ * that share, not only by the batch compared: a remaining file written again (more rows
+ * released since) keeps the rows released first, which may be another batch's by now.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -54,9 +56,21 @@ export interface NearCopy {
   toCreate: number;
   /** Rows of the new file. */
   rows: number;
+  /** Of the new file's other rows, those earlier batches released (their remaining files). */
+  released: number;
 }
 
-/** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
+type Shares = Pick<NearCopy, "created" | "accepted" | "maybeAccepted" | "maybeSent" | "toCreate">;
+
+/** An earlier batch's payments: those it holds, by how far it took them (released rows left out). */
+interface EarlierPayments {
+  batchId: string;
+  file: string;
+  begunAt: string;
+  theirs: Map<string, number>;
+  kinds: Record<keyof Shares, Map<string, number>>;
+}
+
 /**
  * The month a file's name carries (`payroll-2026-12.csv` → `2026-12`), the first `YYYY-MM`
  * not inside a longer number; null when it carries none.
@@ -78,6 +92,7 @@ export function ofAnotherMonth(file: string): (earlierFile: string) => boolean {
   };
 }
 
+/** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
 export function paymentOf(row: ValidRow): string {
   return createHash("sha256")
     .update(paymentKey(paymentIdentity(row)))
@@ -116,6 +131,29 @@ async function releasedLines(journalPath: string): Promise<Set<number>> {
   }
 }
 
+/**
+ * Whether every row of `plan` is a row the batch of `journalPath` released (to its remaining
+ * file, or refused by Bitex): `plan` is then that batch's remaining file, however many of the
+ * batch's rows it holds, and never a copy of what that batch pays.
+ */
+export async function onlyReleasedRows(journalPath: string, plan: Plan): Promise<boolean> {
+  const { state, payments } = await journalPayments(journalPath);
+  const released = await releasedLines(journalPath);
+  const freed = new Map<string, number>();
+  for (const [line, payment] of payments)
+    if (state.rows.get(line)?.status === "failed" || released.has(line))
+      freed.set(payment, (freed.get(payment) ?? 0) + 1);
+  for (const request of plan.requests) {
+    for (const row of request.rows) {
+      const payment = paymentOf(row);
+      const left = freed.get(payment) ?? 0;
+      if (left === 0) return false;
+      freed.set(payment, left - 1);
+    }
+  }
+  return true;
+}
+
 /** The earlier batch of `apiUrl` within the window that shares the most payments with `plan`, if beyond the share. */
 export async function findNearCopy(
   stateDir: string,
@@ -136,7 +174,11 @@ export async function findNearCopy(
   if (rows === 0) return null;
   const since = now.getTime() - NEAR_COPY_WINDOW_DAYS * 86_400_000;
   const names = await readdir(stateDir).catch(() => [] as string[]);
-  let best: NearCopy | null = null;
+  const add = (map: Map<string, number>, payment: string) => map.set(payment, (map.get(payment) ?? 0) + 1);
+  const batches: EarlierPayments[] = [];
+  // Rows any earlier batch released: a row one batch released may be held by another, the
+  // batch its remaining file was sent as, so the releases of all are counted together.
+  const freed = new Map<string, number>();
   for (const batchId of names) {
     if (batchId === plan.batchId) continue;
     const journalPath = journalPathFor(stateDir, batchId);
@@ -153,9 +195,7 @@ export async function findNearCopy(
       maybeAccepted: new Map(),
       maybeSent: new Map(),
       toCreate: new Map(),
-    } satisfies Record<string, Map<string, number>>;
-    const freed = new Map<string, number>();
-    const add = (map: Map<string, number>, payment: string) => map.set(payment, (map.get(payment) ?? 0) + 1);
+    } satisfies Record<keyof Shares, Map<string, number>>;
     for (const [line, payment] of payments) {
       const record = state.rows.get(line);
       if (record?.status === "failed" || released.has(line)) {
@@ -172,19 +212,23 @@ export async function findNearCopy(
         else if (step === "intent") add(kinds.maybeAccepted, payment);
       }
     }
+    batches.push({ batchId, file: begin.file, begunAt: begin.at, theirs, kinds });
+  }
+  let best: NearCopy | null = null;
+  for (const { batchId, file, begunAt, theirs, kinds } of batches) {
     let same = 0;
-    const shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
-    // Rows it released, sent again: how they get paid, so they do not dilute the share.
+    const shares: Shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
+    // Rows released, sent again: how they get paid, so they do not dilute the share.
     let resent = 0;
     for (const [payment, count] of mine) {
       const paid = Math.min(count, theirs.get(payment) ?? 0);
       same += paid;
-      for (const kind of Object.keys(shares) as Array<keyof typeof shares>)
+      for (const kind of Object.keys(shares) as Array<keyof Shares>)
         shares[kind] += Math.min(count, kinds[kind].get(payment) ?? 0);
       resent += Math.min(count - paid, freed.get(payment) ?? 0);
     }
     if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
-      best = { batchId, file: begin.file, begunAt: begin.at, same, ...shares, rows };
+      best = { batchId, file, begunAt, same, ...shares, rows, released: resent };
     }
   }
   return best;

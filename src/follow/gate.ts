@@ -19,7 +19,9 @@ export type GateProblem =
   /** Rows the server refused: quoting would leave them out for good. */
   | { kind: "partial"; message: string }
   /** The request holds outputs that are not the batch's, or the listing cannot be trusted. */
-  | { kind: "polluted"; message: string };
+  | { kind: "polluted"; message: string }
+  /** The request was cancelled (a lapsed quote, at Bitex): the batch is never quoted nor accepted again. */
+  | { kind: "cancelled"; message: string };
 
 export interface GateOptions {
   /** `--allow-partial`: rows that failed to create may be left out of the quote. */

@@ -2,8 +2,10 @@
  * Which rows of a batch are not paid and are not being paid (pure): what goes into
  * `<input>.remaining.csv`. A row is in it when nothing this batch can still do will pay it:
  * it was invalid, Bitex refused its create, its output ended unpaid (rejected, returned,
- * cancelled), its request was cancelled, or its request left draft without it. A row still
- * to be created in a draft, or on its way to being paid, is not: this batch pays it.
+ * cancelled), its request was cancelled, or its request left draft without it; or, in a
+ * batch with a cancelled request (`lost`: quote and accept refuse it for good), its request
+ * is a draft, which this batch can never quote. A row still to be
+ * created in a draft, or on its way to being paid, is not: this batch pays it.
  */
 import type { CheckedRow, OutcomeOf } from "../model.js";
 
@@ -14,6 +16,8 @@ export function notPaidLines(
   outcomes: OutcomeOf,
   /** request id → its state as last read. */
   requestStates: ReadonlyMap<string, string>,
+  /** The batch holds a cancelled request: it quotes and accepts none of its requests again. */
+  lost = false,
 ): Set<number> {
   const lines = new Set<number>();
   for (const item of checked) {
@@ -28,7 +32,8 @@ export function notPaidLines(
       outcome.status === "failed" ||
       (outcome.status === "created" &&
         (UNPAID_FINAL.has(outcome.state) || (requestState === "cancelled" && outcome.state !== "settled"))) ||
-      (outcome.status === "pending" && requestState !== undefined && requestState !== "draft");
+      (outcome.status === "pending" && requestState !== undefined && requestState !== "draft") ||
+      (lost && requestState === "draft");
     if (unpaid) lines.add(item.line);
   }
   return lines;

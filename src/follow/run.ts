@@ -179,7 +179,12 @@ export class BatchFollow {
         return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
       });
       if (
-        problems.some((problem) => problem.kind === "polluted" || problem.message.includes("never created"))
+        problems.some(
+          (problem) =>
+            problem.kind === "polluted" ||
+            problem.kind === "cancelled" ||
+            problem.message.includes("never created"),
+        )
       )
         this.unacceptable = true;
       if (problems.length > 0) throw gateRefusal(problems, "quoted");
@@ -557,7 +562,7 @@ function quotedLater(view: RequestView): boolean {
 function cancelledProblem(request: ConciergeRequest): GateProblem[] {
   if (request.state !== "cancelled") return [];
   const reason = request.cancellation_reason ?? "no reason given";
-  return [{ kind: "polluted", message: `request ${request.id} is cancelled (${reason})` }];
+  return [{ kind: "cancelled", message: `request ${request.id} is cancelled (${reason})` }];
 }
 
 function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
@@ -567,11 +572,13 @@ function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError
     ? quoted
       ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
-    : kinds.has("stranded")
-      ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
-      : kinds.has("unfinished")
-        ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-        : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+    : kinds.has("cancelled")
+      ? "nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit"
+      : kinds.has("stranded")
+        ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+        : kinds.has("unfinished")
+          ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+          : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

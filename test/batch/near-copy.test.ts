@@ -33,17 +33,17 @@ const row = (line: number, recipient: string, amount: string): ValidRow =>
 
 const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
 
-async function stateWith(
-  begunAt: string,
-  api = API,
-  file = "payroll.csv",
-  accepted = false,
-): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
-  await mkdir(join(dir, "old"));
+/** Batch `id`'s journal in `state`: `rows` created in request 1 of `api`, its quote accepted or not. */
+async function writeBatch(
+  state: string,
+  id: string,
+  rows: ValidRow[],
+  { begunAt, api = API, file = "payroll.csv", accepted = false }: BatchOf,
+): Promise<void> {
+  await mkdir(join(state, id));
   const lines = [
-    { t: "begin", v: 1, batch_id: "old", fingerprint: "f", api, file, rows: 4, at: begunAt },
-    ...earlierRows.flatMap((r) => [
+    { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at: begunAt },
+    ...rows.flatMap((r) => [
       { t: "intent", line: r.line, request_id: "1", payment: paymentOf(r), at: begunAt },
       {
         t: "created",
@@ -68,13 +68,42 @@ async function stateWith(
         ]
       : []),
   ];
-  await writeFile(join(dir, "old", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+  await writeFile(join(state, id, "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+}
+
+interface BatchOf {
+  begunAt: string;
+  api?: string;
+  file?: string;
+  accepted?: boolean;
+}
+
+/** A state directory holding batch "old" of `earlierRows`. */
+async function stateWith(
+  begunAt: string,
+  api = API,
+  file = "payroll.csv",
+  accepted = false,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
+  await writeBatch(dir, "old", earlierRows, { begunAt, api, file, accepted });
   return dir;
 }
 
 describe("findNearCopy", () => {
   const now = new Date("2026-12-01T06:00:00Z");
   const recent = "2026-11-20T06:00:00Z";
+  /** One row of a file of four that an earlier batch, begun recently, created and accepted. */
+  const oneAcceptedOfFour = {
+    begunAt: recent,
+    same: 1,
+    created: 1,
+    accepted: 1,
+    maybeAccepted: 0,
+    maybeSent: 0,
+    toCreate: 0,
+    rows: 4,
+  };
 
   it("half the rows the same is refused, naming the batch, file, date and count; fewer passes", async () => {
     const state = await stateWith(recent);
@@ -96,6 +125,7 @@ describe("findNearCopy", () => {
       maybeSent: 0,
       toCreate: 0,
       rows: 4,
+      released: 0,
     });
     // Once its request was accepted, the same rows are counted as accepted for payment.
     const acceptedState = await stateWith(recent, API, "payroll.csv", true);
@@ -180,18 +210,32 @@ describe("findNearCopy", () => {
     expect(await findNearCopy(state, corrected, API, now)).to.deep.equal({
       batchId: "old",
       file: "payroll.csv",
-      begunAt: recent,
-      same: 1,
-      created: 1,
-      accepted: 1,
-      maybeAccepted: 0,
-      maybeSent: 0,
-      toCreate: 0,
-      rows: 4,
+      ...oneAcceptedOfFour,
+      released: 2,
     });
     // Its remaining file, alone or with new payments, is not a copy of anything it paid.
     const rest = plan("new", [...earlierRows.slice(1), row(6, "9", "900")]);
     expect(await findNearCopy(state, rest, API, now)).to.equal(null);
+  });
+
+  it("rows released by one batch and sent again by another: its remaining file written again with more rows is refused as a copy of that other batch", async () => {
+    // Row 2 was released first and sent as a batch of its own; rows 3-5 were released later.
+    const state = await stateWith(recent);
+    await recordReleased(join(state, "old", "journal.jsonl"), [2, 3, 4, 5]);
+    await writeBatch(state, "rest", earlierRows.slice(0, 1), {
+      begunAt: recent,
+      file: "payroll.remaining.csv",
+      accepted: true,
+    });
+    const rewritten = plan("new", earlierRows);
+    expect(await findNearCopy(state, rewritten, API, now)).to.deep.equal({
+      batchId: "rest",
+      file: "payroll.remaining.csv",
+      ...oneAcceptedOfFour,
+      released: 3,
+    });
+    // Without the row that batch pays: the other batch's remaining rows, not a copy.
+    expect(await findNearCopy(state, plan("new", earlierRows.slice(1)), API, now)).to.equal(null);
   });
 
   it("names that carry their month (the inbox's --month-in-name): another month's batch is passed over, the same month's and a nameless one's are not", async () => {

@@ -39,4 +39,25 @@ describe("notPaidLines", () => {
       2, 3, 4, 5, 6, 9,
     ]);
   });
+
+  it("in a batch with a cancelled request, also every row of a draft, created or not: the batch never quotes it", () => {
+    const checked = [2, 3, 4, 5, 6, 7].map(valid);
+    const outcomes = new Map<number, RowOutcome>([
+      [2, created("1", "accepting")], // request 1 a draft
+      [3, { status: "pending", requestId: "1", code: "not_created", error: "e" }],
+      [4, created("2", "accepting")], // request 2 cancelled
+      [5, created("3", "accepting")], // request 3 quoted: released once its quote lapses
+      [6, created("4", "accepted")], // request 4 accepted before: being paid
+      [7, { status: "pending", requestId: "", code: "not_created", error: "e" }], // no request found
+    ]);
+    const states = new Map([
+      ["1", "draft"],
+      ["2", "cancelled"],
+      ["3", "quoted"],
+      ["4", "quote_accepted"],
+    ]);
+    const lines = (lost: boolean) => [...notPaidLines(checked, outcomes, states, lost)].sort((a, b) => a - b);
+    expect(lines(true)).to.deep.equal([2, 3, 4]);
+    expect(lines(false)).to.deep.equal([4]);
+  });
 });

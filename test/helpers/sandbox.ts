@@ -36,3 +36,17 @@ export async function everyonePaidSeed(): Promise<Seed> {
 export function fastSandbox(seed: Seed): Promise<Sandbox> {
   return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 120 });
 }
+
+/** The emulator with its clock stopped: nothing falls due until the test moves it (advance). */
+export function stoppedSandbox(seed: Seed): Promise<Sandbox> {
+  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 0 });
+}
+
+/** The demo payroll's rows by reference, as written, and a file of some of them under its header. */
+export async function demoRows(): Promise<{ pick(reference: string): string; file(rows: string[]): string }> {
+  const [header, ...rows] = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
+  return {
+    pick: (reference) => rows.find((row) => row.startsWith(`${reference},`)) as string,
+    file: (lines) => `${[header, ...lines].join("\n")}\n`,
+  };
+}
