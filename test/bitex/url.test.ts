@@ -74,8 +74,14 @@ describe("bitex checkApiUrl", () => {
         "sandbox.bitex.la/api?token=s3cret-key",
         '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "sandbox.bitex.la/api?…"',
       ],
-      ["ftp://bitex.la/api?key=s3cret-key", '--api-url: expected an https:// URL, got "ftp://bitex.la/api?…"'],
-      ["ftp://u:s3cret-key@bitex.la/api#x", '--api-url: expected an https:// URL, got "ftp://…@bitex.la/api#…"'],
+      [
+        "ftp://bitex.la/api?key=s3cret-key",
+        '--api-url: expected an https:// URL, got "ftp://bitex.la/api?…"',
+      ],
+      [
+        "ftp://u:s3cret-key@bitex.la/api#x",
+        '--api-url: expected an https:// URL, got "ftp://…@bitex.la/api#…"',
+      ],
       // What holds no credentials is shown as given, so the typo can be seen.
       ["https://", '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "https://"'],
       ["ftp://bitex.la/api", '--api-url: expected an https:// URL, got "ftp://bitex.la/api"'],
