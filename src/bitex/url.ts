@@ -40,8 +40,12 @@ export function checkApiUrl(url: string): void {
 /**
  * A URL as given, for a message, with its credentials, query and fragment as "…": that is
  * where a key pasted by mistake sits, and the text may be no URL the parser could take apart.
+ * Returned quoted, or as words when the text is not shown at all.
  */
 function show(text: string): string {
+  // No dot, no slash: no host, no path. Most likely the key itself (the two variables swapped).
+  if (text !== "" && !/[./\\]/.test(text))
+    return "text with no host or path (not shown: it may be the API key, set in the wrong place)";
   const cut = /[?#]/.exec(text);
   let shown = cut ? `${text.slice(0, cut.index)}${cut[0]}…` : text;
   const scheme = /^[a-z][a-z0-9+.-]*:[\\/]+/i.exec(shown)?.[0] ?? "";

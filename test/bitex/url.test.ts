@@ -82,6 +82,11 @@ describe("bitex checkApiUrl", () => {
         "ftp://u:s3cret-key@bitex.la/api#x",
         '--api-url: expected an https:// URL, got "ftp://…@bitex.la/api#…"',
       ],
+      // BITEX_API_URL and BITEX_API_KEY swapped: text that names no host or path is not shown.
+      [
+        "0f3c9a7e5b2d4c1a8e6f0b9d7c5a3e1f",
+        "--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got text with no host or path (not shown: it may be the API key, set in the wrong place)",
+      ],
       // What holds no credentials is shown as given, so the typo can be seen.
       ["https://", '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "https://"'],
       ["ftp://bitex.la/api", '--api-url: expected an https:// URL, got "ftp://bitex.la/api"'],
