@@ -19,6 +19,14 @@ export function keyFromFile(path: string | undefined): string {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
+    if (looksLikeKey(path))
+      throw new BatchError(
+        "auth",
+        `BITEX_API_KEY_FILE cannot be read (${code}); its value is not shown: with no dot or slash and ${path.length} characters long, it looks like a key, not a file's name`,
+        {
+          hint: "put the key in a file only you can read and set BITEX_API_KEY_FILE to that file's path (or set BITEX_API_KEY)",
+        },
+      );
     throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} cannot be read (${code})`, {
       hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
     });
@@ -38,3 +46,6 @@ export function keyFromFile(path: string | undefined): string {
   }
   return key;
 }
+
+/** The key itself given where its file's name goes: long, with no dot and no slash. */
+const looksLikeKey = (path: string) => path.length >= 16 && !/[./\\]/.test(path);
