@@ -79,6 +79,30 @@ describe("payees by details through the CLI", function () {
     expect(await readFile(report, "utf8")).to.include("payee_missing");
   });
 
+  it("a row an unquoted comma shifted is that one problem: no cell is shown under a column it is not in", async () => {
+    // "López, Facundo" unquoted: the CUIT lands under cbu, the CBU under recipient_email and
+    // the email beyond the header. Checked as columns, the CBU was printed whole as an email.
+    const dir = await tempDir();
+    const header =
+      "reference,payer_user_id,sender_port,port,amount,recipient_name,recipient_tax_id,cbu,recipient_email";
+    const row =
+      "EMP-2002,113,uy_uyu,ar_ars,1090238.10,López, Facundo,27234567891,0110599500000001003053,facundo@example.com";
+    await writeFile(join(dir, "p.csv"), `${header}\n${row}\n`);
+    const result = await runCli(["validate", "p.csv", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    const message =
+      'the row has 10 fields but the header has 9 (extra: "***************.com"); quote any value that contains ","';
+    expect(JSON.parse(result.stdout).problems).to.deep.equal([
+      { line: 2, column: "", value: "", code: "too_many_fields", message },
+    ]);
+    expect(result.stderr.split("\n").filter((line) => line.startsWith("line "))).to.deep.equal([
+      `line 2: ${message} [too_many_fields]`,
+    ]);
+    const report = await readFile(join(dir, "p.validation.csv"), "utf8");
+    for (const text of [result.stdout, result.stderr, report])
+      for (const secret of ["0110599500000001003053", "27234567891"]) expect(text).to.not.include(secret);
+  });
+
   it("a details header without recipient_email: the missing column, and the other way named", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "p.csv"), "sender_port,port,amount,recipient_name,recipient_tax_id,cbu\n");
