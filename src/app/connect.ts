@@ -6,7 +6,7 @@ import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import { humanTime } from "../time.js";
-import { keyFromFile } from "./key-file.js";
+import { keyFromEnv, keyFromFile } from "./key-file.js";
 import type { Console, Io } from "./session.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
@@ -70,7 +70,7 @@ export function resolveApi(
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
   checkApiUrl(url);
-  const apiKey = env.BITEX_API_KEY || keyFromFile(env.BITEX_API_KEY_FILE);
+  const apiKey = keyFromEnv(env) || keyFromFile(env.BITEX_API_KEY_FILE);
   if (apiKey === "") {
     throw new BatchError("auth", "no API key: neither BITEX_API_KEY nor BITEX_API_KEY_FILE is set", {
       hint: "export BITEX_API_KEY=<your key>, or BITEX_API_KEY_FILE=<a file only you can read> (never a flag); or try the embedded emulator with --sandbox",

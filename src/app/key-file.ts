@@ -7,6 +7,15 @@ import { platform } from "node:os";
 import { BatchError } from "../errors.js";
 
 /**
+ * BITEX_API_KEY without the spaces around it (a key pasted with one): an HTTP server drops
+ * them from a header's value, so the key it holds, and may echo back, is the trimmed one,
+ * which is the one sent, scrubbed from answers and hidden from every line.
+ */
+export function keyFromEnv(env: NodeJS.ProcessEnv): string {
+  return (env.BITEX_API_KEY ?? "").trim();
+}
+
+/**
  * BITEX_API_KEY_FILE: the key from a file only its owner can read (cron, shared machines).
  * A file that the group or others can read is refused: the key would not be secret.
  */
