@@ -40,3 +40,12 @@ export function maskTail(value: string): string {
   if (value.length <= VISIBLE) return "*".repeat(value.length);
   return "*".repeat(value.length - VISIBLE) + value.slice(-VISIBLE);
 }
+
+/**
+ * A cell that should hold words (a column's name, an email, a bank, an account type) as shown
+ * in a message: with 5 digits or more it is rather a number out of its column (a cell left
+ * out or an unquoted delimiter moves the rest), and is masked as an account number would be.
+ */
+export function shownWord(text: string): string {
+  return /(?:\d\D*){5}/.test(text) ? maskTail(text) : text;
+}

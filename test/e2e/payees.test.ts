@@ -103,6 +103,30 @@ describe("payees by details through the CLI", function () {
       for (const secret of ["0110599500000001003053", "27234567891"]) expect(text).to.not.include(secret);
   });
 
+  it("a row with a cell left out: a number moved under a detail's column is shown masked, never whole", async () => {
+    // The name is left out: the CUIT lands under recipient_name, the email under the tax id and
+    // the CBU under recipient_email. A short row is padding to the reader, so each cell is checked.
+    const dir = await tempDir();
+    const header =
+      "reference,payer_user_id,sender_port,port,amount,recipient_name,recipient_tax_id,recipient_email,cbu";
+    const row =
+      "EMP-2002,113,uy_uyu,ar_ars,1090238.10,27234567891,facundo@example.com,0110599500000001003053";
+    await writeFile(join(dir, "p.csv"), `${header}\n${row}\n`);
+    const result = await runCli(["validate", "p.csv", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(1);
+    const problems = JSON.parse(result.stdout).problems as Array<{ column: string; value: string }>;
+    expect(problems.map((problem) => [problem.column, problem.value])).to.deep.equal([
+      ["recipient_email", "******************3053"],
+      ["recipient_tax_id", "**************ECOM"],
+      ["cbu", ""],
+    ]);
+    expect(result.stderr).to.include(
+      'line 2, recipient_email "******************3053": this is not an email address',
+    );
+    for (const text of [result.stdout, result.stderr])
+      for (const secret of ["0110599500000001003053", "27234567891"]) expect(text).to.not.include(secret);
+  });
+
   it("a details header without recipient_email: the missing column, and the other way named", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "p.csv"), "sender_port,port,amount,recipient_name,recipient_tax_id,cbu\n");
