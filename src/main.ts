@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import type { Step } from "./app/follow.js";
-import { keyFromFile } from "./app/key-file.js";
+import { keyFromEnv, keyFromFile } from "./app/key-file.js";
 import type { Io } from "./app/session.js";
 import { stopFor } from "./app/stop.js";
 import { defaultStateDir, STATE_DIR_DESCRIPTION } from "./batch/paths.js";
@@ -332,7 +332,7 @@ function secretsOf(env: NodeJS.ProcessEnv): string[] {
   } catch {
     // A file that cannot be used holds no key to hide; its error says why.
   }
-  return [env.BITEX_API_KEY ?? "", fromFile].filter((key) => key !== "");
+  return [keyFromEnv(env), fromFile].filter((key) => key !== "");
 }
 
 /** A failure as the user sees it: the disk's errors in words, anything else as it is. */

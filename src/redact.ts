@@ -28,3 +28,24 @@ export function redactor(secrets: readonly string[], mark = "[redacted]"): (text
   return (text) =>
     ordered.reduce((out, form) => (out.includes(form) ? out.split(form).join(mark) : out), text);
 }
+
+/** Characters of a masked number left visible, as on a bank statement. */
+const VISIBLE = 4;
+
+/**
+ * An account number or tax id as shown on the terminal, in logs and in `--json`: only its
+ * last 4 characters, and its length (it tells a CBU from a CUIT); 4 or fewer are hidden whole.
+ */
+export function maskTail(value: string): string {
+  if (value.length <= VISIBLE) return "*".repeat(value.length);
+  return "*".repeat(value.length - VISIBLE) + value.slice(-VISIBLE);
+}
+
+/**
+ * A cell that should hold words (a column's name, an email, a bank, an account type) as shown
+ * in a message: with 5 digits or more it is rather a number out of its column (a cell left
+ * out or an unquoted delimiter moves the rest), and is masked as an account number would be.
+ */
+export function shownWord(text: string): string {
+  return /(?:\d\D*){5}/.test(text) ? maskTail(text) : text;
+}

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { implausibleSecret, redactor } from "../src/redact.js";
+import { implausibleSecret, maskTail, redactor, shownWord } from "../src/redact.js";
 
 describe("redactor", () => {
   it("removes a key as written, JSON-escaped and URL-encoded", () => {
@@ -23,5 +23,24 @@ describe("redactor", () => {
       "the API key is only 1 character(s) long, which no Bitex key is: check BITEX_API_KEY (or BITEX_API_KEY_FILE); so short a text is not hidden from the output",
     );
     expect([implausibleSecret("12345678"), implausibleSecret("")]).to.deep.equal([null, null]);
+  });
+});
+
+describe("maskTail and shownWord", () => {
+  it("shows a number's last 4 characters and its length; 4 or fewer hidden whole", () => {
+    expect(maskTail("0110599500000001003053")).to.equal("******************3053");
+    expect(maskTail("1234")).to.equal("****");
+    expect(maskTail("")).to.equal("");
+  });
+
+  it("shows words as they are, and masks a cell of 5 digits or more (a number out of its column)", () => {
+    expect(["checking", "bco_chile", "EMP-2001", "ana.1985@example.com"].map(shownWord)).to.deep.equal([
+      "checking",
+      "bco_chile",
+      "EMP-2001",
+      "ana.1985@example.com",
+    ]);
+    expect(shownWord("20-12345678-6")).to.equal("*********78-6");
+    expect(shownWord("ana.19850@example.com")).to.equal("*****************.com");
   });
 });

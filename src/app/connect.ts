@@ -1,11 +1,12 @@
 /** Where the API is: the embedded emulator (`--sandbox`) or a URL with the key from BITEX_API_KEY. */
+import { randomBytes } from "node:crypto";
 import { type BitexClient, createBitexClient } from "../bitex/client.js";
 import { describeSkew } from "../bitex/server-clock.js";
 import { createFetchTransport, type Transport } from "../bitex/transport.js";
 import { checkApiUrl } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import { humanTime } from "../time.js";
-import { keyFromFile } from "./key-file.js";
+import { keyFromEnv, keyFromFile } from "./key-file.js";
 import type { Console, Io } from "./session.js";
 
 export const DEFAULT_API_URL = "https://sandbox.bitex.la/api";
@@ -69,7 +70,7 @@ export function resolveApi(
   if (args.sandbox) return null;
   const url = args.apiUrl ?? env.BITEX_API_URL ?? DEFAULT_API_URL;
   checkApiUrl(url);
-  const apiKey = env.BITEX_API_KEY || keyFromFile(env.BITEX_API_KEY_FILE);
+  const apiKey = keyFromEnv(env) || keyFromFile(env.BITEX_API_KEY_FILE);
   if (apiKey === "") {
     throw new BatchError("auth", "no API key: neither BITEX_API_KEY nor BITEX_API_KEY_FILE is set", {
       hint: "export BITEX_API_KEY=<your key>, or BITEX_API_KEY_FILE=<a file only you can read> (never a flag); or try the embedded emulator with --sandbox",
@@ -156,13 +157,21 @@ export async function connect(args: ApiArgs, out: Console, options: ConnectOptio
   }
   // Loaded only here: a run against the real API has no use for the emulator's code.
   const { startSandbox } = await import("../sandbox/index.js");
-  const sandbox = await startSandbox({ port: 0, timeScale: options.timeScale });
+  // Its port is open to every user of this machine while the run rehearses a real payroll:
+  // a key of this run's own (not the demo seed's published one) and no control surface, so
+  // only this run reads the payees, tax ids and bank accounts it holds.
+  const sandbox = await startSandbox({
+    port: 0,
+    timeScale: options.timeScale,
+    apiKey: randomBytes(24).toString("hex"),
+    controls: false,
+  });
   // The embedded emulator's clock runs --time-scale times faster on purpose: no skew to name.
   const { client, reach } = clientOf(sandbox.url, sandbox.apiKey);
   return {
     client,
     reach,
-    secrets: [],
+    secrets: [sandbox.apiKey],
     apiUrl: sandbox.url,
     label: `the embedded emulator at ${sandbox.url}`,
     close: async () => {

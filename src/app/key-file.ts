@@ -7,6 +7,15 @@ import { platform } from "node:os";
 import { BatchError } from "../errors.js";
 
 /**
+ * BITEX_API_KEY without the spaces around it (a key pasted with one): an HTTP server drops
+ * them from a header's value, so the key it holds, and may echo back, is the trimmed one,
+ * which is the one sent, scrubbed from answers and hidden from every line.
+ */
+export function keyFromEnv(env: NodeJS.ProcessEnv): string {
+  return (env.BITEX_API_KEY ?? "").trim();
+}
+
+/**
  * BITEX_API_KEY_FILE: the key from a file only its owner can read (cron, shared machines).
  * A file that the group or others can read is refused: the key would not be secret.
  */
@@ -19,6 +28,14 @@ export function keyFromFile(path: string | undefined): string {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
+    if (looksLikeKey(path))
+      throw new BatchError(
+        "auth",
+        `BITEX_API_KEY_FILE cannot be read (${code}); its value is not shown: with no dot or slash and ${path.length} characters long, it looks like a key, not a file's name`,
+        {
+          hint: "put the key in a file only you can read and set BITEX_API_KEY_FILE to that file's path (or set BITEX_API_KEY)",
+        },
+      );
     throw new BatchError("auth", `BITEX_API_KEY_FILE ${path} cannot be read (${code})`, {
       hint: "point BITEX_API_KEY_FILE at the file that holds the key, readable by you",
     });
@@ -38,3 +55,6 @@ export function keyFromFile(path: string | undefined): string {
   }
   return key;
 }
+
+/** The key itself given where its file's name goes: long, with no dot and no slash. */
+const looksLikeKey = (path: string) => path.length >= 16 && !/[./\\]/.test(path);

@@ -5,8 +5,9 @@
  */
 
 import { editDistance } from "../edit-distance.js";
-import { type CheckedRow, type RawCells, SECRET_COLUMNS } from "../model.js";
+import { type CheckedRow, type InputColumn, PAYEE_COLUMNS, type RawCells, SECRET_COLUMNS } from "../model.js";
 import { PORTS } from "../ports.js";
+import { shownWord } from "../redact.js";
 import type { ReportRow } from "../report/columns.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { maskId } from "../validate/payee/index.js";
@@ -42,11 +43,15 @@ export function closestPort(value: string): string | undefined {
   return best && best.d <= 2 ? best.port : undefined;
 }
 
-/** The cell as the file had it; an account number or tax id masked (last 4 shown). */
+/**
+ * The cell as the file had it; an account number or tax id masked (last 4 shown), and so is
+ * a number under another payee detail's column (moved there by a cell left out).
+ */
 function cellOf(raw: RawCells, column: string): string {
   if (!(column in raw) || column === "extra") return "";
   const value = String(raw[column as keyof Omit<RawCells, "extra">] ?? "");
-  return SECRET_COLUMNS.has(column) ? maskId(value) : value;
+  if (SECRET_COLUMNS.has(column)) return maskId(value);
+  return PAYEE_COLUMNS.has(column as InputColumn) ? shownWord(value) : value;
 }
 
 /** The message, with the hint that fixes it where the validator's words do not already say it. */

@@ -19,6 +19,7 @@ import {
   lockPathFor,
   SANDBOX_STATE_PREFIX,
 } from "../batch/paths.js";
+import { removeDeadSandboxStates } from "../batch/sandbox-state.js";
 import { diskFailure, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
@@ -245,6 +246,9 @@ async function submitWatched(
   let lock: Lock;
   try {
     if (args.sandbox) {
+      const left = await removeDeadSandboxStates(tmpdir());
+      if (left.length > 0)
+        out.info(`removed ${left.length} state folder(s) that killed --sandbox runs left in ${tmpdir()}`);
       sandboxDir = await mkdtemp(join(tmpdir(), SANDBOX_STATE_PREFIX));
       stateDir = sandboxDir;
     }

@@ -4,7 +4,10 @@
  * next month's figures in it); `quote`, `accept` and `status` still finish the batch that
  * was submitted, from this copy, and the remaining file is cut from it.
  */
-import { chmod, copyFile, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, rename, rm, stat } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { inputCopyPath } from "./paths.js";
 
 /**
@@ -20,10 +23,17 @@ export async function keepInputCopy(
 ): Promise<"made" | "kept" | "changed"> {
   const target = inputCopyPath(stateDir, batchId);
   if (await stat(target).catch(() => null)) return "kept";
-  const temp = `${target}.${process.pid}.tmp`;
+  const temp = `${target}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    await copyFile(csv, temp);
-    await chmod(temp, 0o600);
+    // Made new ("wx": never through a file or link already there) and 0600 from its first
+    // byte: copyFile would create it with the input's own mode (0644, 0666) until a chmod.
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.chmod(0o600); // exactly 0600, whatever the umask narrowed
+      await pipeline(createReadStream(csv), handle.createWriteStream());
+    } finally {
+      await handle.close(); // the stream closed it already, unless it failed before
+    }
     if (!(await sameBytes(temp))) {
       await rm(temp, { force: true });
       return "changed";

@@ -77,6 +77,18 @@ function ownerAlive(owner: LockOwner): boolean {
   return start === undefined || start === owner.start;
 }
 
+/**
+ * Whether the lock at `path` is held: true while its owner may still run (a lock of another
+ * host, or one that cannot be read, counts as held), false when its owner is gone, null when
+ * there is no lock.
+ */
+export async function lockHeld(path: string): Promise<boolean | null> {
+  const seen = await inspect(path).catch(() => undefined);
+  if (seen === null) return null;
+  const owner = seen === undefined ? null : parseOwner(seen.text);
+  return owner === null || owner.host !== hostname() || ownerAlive(owner);
+}
+
 export interface Lock {
   release(): Promise<void>;
   /** For the exit-now path of a second signal. */

@@ -37,8 +37,23 @@ export function checkApiUrl(url: string): void {
   }
 }
 
+/**
+ * A URL as given, for a message, with its credentials, query and fragment as "…": that is
+ * where a key pasted by mistake sits, and the text may be no URL the parser could take apart.
+ * Returned quoted, or as words when the text is not shown at all.
+ */
 function show(text: string): string {
-  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  // No dot, no slash: no host, no path. Most likely the key itself (the two variables swapped).
+  if (text !== "" && !/[./\\]/.test(text))
+    return "text with no host or path (not shown: it may be the API key, set in the wrong place)";
+  const cut = /[?#]/.exec(text);
+  let shown = cut ? `${text.slice(0, cut.index)}${cut[0]}…` : text;
+  const scheme = /^[a-z][a-z0-9+.-]*:[\\/]+/i.exec(shown)?.[0] ?? "";
+  const rest = shown.slice(scheme.length);
+  const path = rest.search(/[\\/]/);
+  const userinfoEnd = (path < 0 ? rest : rest.slice(0, path)).lastIndexOf("@");
+  if (userinfoEnd >= 0) shown = `${scheme}…${rest.slice(userinfoEnd)}`;
+  return JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}…` : shown);
 }
 
 /**

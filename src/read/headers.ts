@@ -8,6 +8,7 @@
  */
 import { BatchError } from "../errors.js";
 import { ALL_INPUT_COLUMN_TABLE, ALL_INPUT_COLUMNS, INPUT_COLUMN_TABLE, type InputColumn } from "../model.js";
+import { shownWord } from "../redact.js";
 
 /** The input columns (model.ts `INPUT_COLUMN_TABLE`), by the name the rest of the code uses. */
 export const CANONICAL_COLUMNS = ALL_INPUT_COLUMNS;
@@ -208,7 +209,10 @@ export function mapHeader(cells: readonly string[], options: MapHeaderOptions): 
       return `${quoted(alternatives)} (closest header present: "${closest}")`;
     });
     // Without a suggestion, show what the header does hold: a wrong delimiter shows at once.
-    const found = names.length > 8 ? `${names.slice(0, 8).join(", ")}, …` : names.join(", ");
+    // A file whose header was left out shows its first row here: a cell of 5 digits or more
+    // (no column's name) may be a tax id or an account number, masked as everywhere else.
+    const shown = names.map(shownWord);
+    const found = shown.length > 8 ? `${shown.slice(0, 8).join(", ")}, …` : shown.join(", ");
     const context = suggested ? "" : ` (the header has: ${found})`;
     const single =
       names.length === 1 ? "; with a single column, the delimiter may be wrong (see --delimiter)" : "";

@@ -8,7 +8,8 @@
  * are kept raw.
  */
 import { BatchError } from "../errors.js";
-import type { InputColumn, InputRecord, RecordProblem } from "../model.js";
+import { type InputColumn, type InputRecord, type RecordProblem, SECRET_COLUMNS } from "../model.js";
+import { maskTail } from "../redact.js";
 import { type CsvRow, csvRows } from "./csv.js";
 import type { Encoding, EncodingOption } from "./decode.js";
 import { type Delimiter, delimiterName, detectDelimiter } from "./dialect.js";
@@ -121,7 +122,10 @@ export function toRecord(
   while (width > 0 && header.names[width - 1] === "") width--;
   const beyond = values.length > width ? values.slice(width) : null;
   if (beyond?.some((value) => value.trim() !== "")) {
+    // Shifted cells are the row's last columns: an account number or tax id, in a file with them.
+    const secret = [...SECRET_COLUMNS].some((name) => header.index[name as InputColumn] !== undefined);
     const shown = beyond
+      .map((value) => (secret ? maskTail(value.trim()) : value))
       .map((value) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value))
       .join(", ");
     const message =

@@ -58,6 +58,13 @@ export interface SandboxOptions {
   advanceOnly?: boolean;
   /** Receives one line per /api call (method, path, status, ms). */
   log?: (line: string) => void;
+  /** The only key the API accepts, instead of the seed's (which is published with the demo). */
+  apiKey?: string;
+  /**
+   * Default true. False: no /_sandbox/* control surface (404 as any unknown path), whose
+   * state shows every user and bank account to anyone on this machine, without a key.
+   */
+  controls?: boolean;
 }
 
 /** A request as the emulator shows it: the client's wire shape plus the quote timestamps. */
@@ -121,15 +128,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       hint: "use 127.0.0.1, ::1 or localhost",
     });
   }
-  const seed =
+  const given =
     typeof options.seed === "string"
       ? loadSeed(options.seed)
       : options.seed !== undefined
         ? parseSeed(options.seed)
         : loadSeed(DEFAULT_SEED_PATH);
+  const seed = options.apiKey === undefined ? given : { ...given, api_key: options.apiKey };
   const dice = new FaultDice(validFaults(options.faults ?? {}));
   const clock = usage(() => new SandboxClock({ timeScale: options.timeScale, start: options.startTime }));
-  const server = new SandboxServer(new Store(seed, clock, options.advanceOnly === true), dice, options.log);
+  const server = new SandboxServer(
+    new Store(seed, clock, options.advanceOnly === true),
+    dice,
+    options.log,
+    options.controls ?? true,
+  );
 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {

@@ -71,6 +71,8 @@ export class SandboxServer {
     readonly store: Store,
     readonly dice: FaultDice,
     private readonly log?: (line: string) => void,
+    /** False: no /_sandbox/* (the embedded emulator of a `--sandbox` run). */
+    private readonly controls = true,
   ) {
     this.http = createServer((req, res) => this.dispatch(req, res));
   }
@@ -122,7 +124,8 @@ export class SandboxServer {
       target.startsWith("/") && !target.startsWith("//") ? new URL(`${this.baseUrl}${target}`) : null;
     const path = url?.pathname ?? "";
     if (url !== null && (path === "/api" || path.startsWith("/api/"))) this.handleApi(req, res, url);
-    else if (url !== null && path.startsWith("/_sandbox/")) void this.handleControl(req, res, url);
+    else if (url !== null && this.controls && path.startsWith("/_sandbox/"))
+      void this.handleControl(req, res, url);
     else send(res, NOT_FOUND_ANSWER);
   }
 

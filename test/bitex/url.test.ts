@@ -59,6 +59,40 @@ describe("bitex checkApiUrl", () => {
         .that.does.not.include("s3cret");
     }
   });
+
+  it("shows a URL it cannot use (no URL at all, or not http) without its credentials, query or fragment", () => {
+    const shown: [string, string][] = [
+      [
+        "https://user:s3cret-key@bitex.la:99999/api",
+        '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "https://…@bitex.la:99999/api"',
+      ],
+      [
+        "s3cret-key@sandbox.bitex.la/api",
+        '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "…@sandbox.bitex.la/api"',
+      ],
+      [
+        "sandbox.bitex.la/api?token=s3cret-key",
+        '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "sandbox.bitex.la/api?…"',
+      ],
+      [
+        "ftp://bitex.la/api?key=s3cret-key",
+        '--api-url: expected an https:// URL, got "ftp://bitex.la/api?…"',
+      ],
+      [
+        "ftp://u:s3cret-key@bitex.la/api#x",
+        '--api-url: expected an https:// URL, got "ftp://…@bitex.la/api#…"',
+      ],
+      // BITEX_API_URL and BITEX_API_KEY swapped: text that names no host or path is not shown.
+      [
+        "0f3c9a7e5b2d4c1a8e6f0b9d7c5a3e1f",
+        "--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got text with no host or path (not shown: it may be the API key, set in the wrong place)",
+      ],
+      // What holds no credentials is shown as given, so the typo can be seen.
+      ["https://", '--api-url: expected an http(s) URL like https://sandbox.bitex.la/api, got "https://"'],
+      ["ftp://bitex.la/api", '--api-url: expected an https:// URL, got "ftp://bitex.la/api"'],
+    ];
+    for (const [url, message] of shown) expect(() => checkApiUrl(url), url).to.throw(ConfigError, message);
+  });
 });
 
 describe("bitex apiIdentity (is a journal's API this run's API?)", () => {

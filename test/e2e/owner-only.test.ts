@@ -4,7 +4,7 @@
  * the umask of the shell that runs it. Run under `umask 000`, which would leave every file
  * the tool does not restrict itself open to everyone (0666, folders 0777).
  */
-import { chmod, lstat, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -92,5 +92,38 @@ describe("files the tool creates are owner-only whatever the umask", function ()
     ])
       expect(made.map((line) => line.slice(0, line.lastIndexOf(" ")))).to.include(expected);
     expect(wrong, made.join("\n")).to.deep.equal([]);
+  });
+});
+
+describe("the state folder of a --sandbox run killed before its end", function () {
+  this.timeout(120_000);
+
+  it("holds the payroll and the journal until the next --sandbox run removes it; that run's own goes at its end", async () => {
+    const dir = await tempDir();
+    const tmp = join(dir, "tmp");
+    await mkdir(tmp);
+    await writeFile(join(dir, "x.csv"), await payroll(4));
+    const run = (env: Record<string, string> = {}) =>
+      runCli(["submit", "x.csv", "--sandbox", "--rate", "1000", "--tz", "UTC"], {
+        cwd: dir,
+        env: { TMPDIR: tmp, ...env },
+        // A process of its own: os.tmpdir() reads the process's TMPDIR, not the run's env.
+        shellPrefix: "umask 022",
+      });
+    const killed = await run({ BITEX_BATCH_CRASH_AT: "outputs-done" });
+    expect(killed.signal).to.equal("SIGKILL");
+    const [left, ...others] = await readdir(tmp);
+    expect(others).to.deep.equal([]);
+    expect(left).to.match(/^bitex-batch-sandbox-/);
+    const held = await readdir(join(tmp, left as string), { recursive: true });
+    expect(held.filter((path) => /input\.csv$|journal\.jsonl$/.test(path))).to.have.length(2);
+    // Long enough ago that no run could still be starting in it.
+    const before = new Date(Date.now() - 3_600_000);
+    await utimes(join(tmp, left as string), before, before);
+
+    const next = await run();
+    expect(next.code, next.stderr).to.equal(0);
+    expect(next.stderr).to.include(`removed 1 state folder(s) that killed --sandbox runs left in ${tmp}`);
+    expect(await readdir(tmp)).to.deep.equal([]);
   });
 });

@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
 import { seedWithAnasAccount } from "../helpers/payee-world.js";
 import { readReport } from "../helpers/report.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
@@ -25,6 +25,15 @@ async function tenfold(dir: string, from: string, to: string): Promise<void> {
   const [header, ...rows] = (await readFile(join(dir, from), "utf8")).trim().split("\n");
   const many = Array.from({ length: 10 }, (_, k) => rows.map((row) => row.replace(/^R(\d+),/, `R$1-${k},`)));
   await writeFile(join(dir, to), [header, ...many.flat(), ""].join("\n"));
+}
+
+/** `validate --json` of a file of `header` and one `row`, which it refuses (exit 1). */
+async function validateRow(header: string, row: string): Promise<{ dir: string; result: CliResult }> {
+  const dir = await tempDir();
+  await writeFile(join(dir, "p.csv"), `${header}\n${row}\n`);
+  const result = await runCli(["validate", "p.csv", "--json"], { cwd: dir });
+  expect(result.code, result.stderr).to.equal(1);
+  return { dir, result };
 }
 
 describe("payees by details through the CLI", function () {
@@ -77,6 +86,46 @@ describe("payees by details through the CLI", function () {
     const report = join(dir, "p.validation.csv");
     expect((await stat(report)).mode & 0o777).to.equal(0o600);
     expect(await readFile(report, "utf8")).to.include("payee_missing");
+  });
+
+  it("a row an unquoted comma shifted is that one problem: no cell is shown under a column it is not in", async () => {
+    // "López, Facundo" unquoted: the CUIT lands under cbu, the CBU under recipient_email and
+    // the email beyond the header. Checked as columns, the CBU was printed whole as an email.
+    const { dir, result } = await validateRow(
+      "reference,payer_user_id,sender_port,port,amount,recipient_name,recipient_tax_id,cbu,recipient_email",
+      "EMP-2002,113,uy_uyu,ar_ars,1090238.10,López, Facundo,27234567891,0110599500000001003053,facundo@example.com",
+    );
+    const message =
+      'the row has 10 fields but the header has 9 (extra: "***************.com"); quote any value that contains ","';
+    expect(JSON.parse(result.stdout).problems).to.deep.equal([
+      { line: 2, column: "", value: "", code: "too_many_fields", message },
+    ]);
+    expect(result.stderr.split("\n").filter((line) => line.startsWith("line "))).to.deep.equal([
+      `line 2: ${message} [too_many_fields]`,
+    ]);
+    const report = await readFile(join(dir, "p.validation.csv"), "utf8");
+    for (const text of [result.stdout, result.stderr, report])
+      for (const secret of ["0110599500000001003053", "27234567891"]) expect(text).to.not.include(secret);
+  });
+
+  it("a row with a cell left out: a number moved under a detail's column is shown masked, never whole", async () => {
+    // The name is left out: the CUIT lands under recipient_name, the email under the tax id and
+    // the CBU under recipient_email. A short row is padding to the reader, so each cell is checked.
+    const { result } = await validateRow(
+      "reference,payer_user_id,sender_port,port,amount,recipient_name,recipient_tax_id,recipient_email,cbu",
+      "EMP-2002,113,uy_uyu,ar_ars,1090238.10,27234567891,facundo@example.com,0110599500000001003053",
+    );
+    const problems = JSON.parse(result.stdout).problems as Array<{ column: string; value: string }>;
+    expect(problems.map((problem) => [problem.column, problem.value])).to.deep.equal([
+      ["recipient_email", "******************3053"],
+      ["recipient_tax_id", "**************ECOM"],
+      ["cbu", ""],
+    ]);
+    expect(result.stderr).to.include(
+      'line 2, recipient_email "******************3053": this is not an email address',
+    );
+    for (const text of [result.stdout, result.stderr])
+      for (const secret of ["0110599500000001003053", "27234567891"]) expect(text).to.not.include(secret);
   });
 
   it("a details header without recipient_email: the missing column, and the other way named", async () => {

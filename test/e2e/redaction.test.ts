@@ -5,6 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
@@ -162,5 +164,28 @@ describe("a server that echoes the key in every string field", function () {
         expect(result.stderr, `stderr holds ${form}`).to.not.include(form);
       }
     }
+  });
+
+  it("a key set with spaces around it: sent as HTTP servers read it (trimmed), and that echo is hidden too", async () => {
+    // An HTTP server drops the spaces around a header's value (RFC 9110 5.5), so the key it
+    // holds, and may echo, is the trimmed one.
+    const server = createServer((req, res) => {
+      const received = String(req.headers.authorization ?? "").trim();
+      res.writeHead(422, { "content-type": "application/vnd.api+json" });
+      res.end(JSON.stringify({ errors: [{ status: "422", code: "invalid", detail: `key=${received};` }] }));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    close = () => new Promise<void>((done) => server.close(() => done()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    const dir = await tempDir();
+    const result = await runCli(["ports", "--json"], {
+      cwd: dir,
+      env: { BITEX_API_KEY: "  sk-live-5d1f0c9a7e  ", BITEX_API_URL: url },
+    });
+    expect(result.code, result.stderr).to.equal(3);
+    expect(JSON.parse(result.stdout).error.message).to.equal(
+      "the API failed: GET /concierge_ports?page[size]=500&page[per_page]=500: key=<redacted>;",
+    );
+    expect(result.stdout + result.stderr).to.not.include("5d1f0c9a7e");
   });
 });

@@ -164,6 +164,27 @@ describe("mapHeader", () => {
     );
   });
 
+  it("shows a first line of data (the header left out) with its numbers masked: a tax id or account number is no header", () => {
+    const error = refusal(() =>
+      mapHeader(
+        [
+          "EMP-2001",
+          "112",
+          "uy_uyu",
+          "ar_ars",
+          "1090238.10",
+          "Facundo López",
+          "20-12345678-6",
+          "0110599500000001003053",
+        ],
+        { required, file },
+      ),
+    );
+    expect(error.message).to.equal(
+      'pagos.csv:1: missing columns "sender_port", "recipient_user_id", "port", "amount" or "budget", "withdrawal_instruction_id" (the header has: EMP-2001, 112, uy_uyu, ar_ars, ******8.10, Facundo López, *********78-6, ******************3053)',
+    );
+  });
+
   it("points at the delimiter when the header is one single column", () => {
     const error = refusal(() => mapHeader(["sender_port;recipient_user_id;port;amount"], { required, file }));
     expect(error.message).to.equal(

@@ -124,6 +124,24 @@ describe("readRecords: cells", () => {
     });
   }
 
+  it("masks what a row pushed past the header when the file holds account numbers or tax ids (last 4 shown)", async () => {
+    // An unquoted comma in the name moves every later cell right: the account number is
+    // what lands beyond the header, and no message repeats an account number whole.
+    const header =
+      "reference,payer_user_id,sender_port,port,amount,recipient_email,recipient_name,recipient_tax_id,bank,account_type,account_number";
+    const { records } = await read(
+      `${header}\nEMP-1,112,ar_ars,cl_clp,1329000,ana@example.com,Pérez, Ana,12053214-6,bco_chile,checking,10009876543\n`,
+    );
+    expect(records[0]?.problems).to.deep.equal([
+      {
+        column: "",
+        code: "too_many_fields",
+        message:
+          'the row has 12 fields but the header has 11 (extra: "*******6543"); quote any value that contains ","',
+      },
+    ]);
+  });
+
   it("refuses a row whose unquoted 1,500 split the amount, though what it pushed past the header is blank", async () => {
     // The reference is empty, so the shift leaves only a blank cell beyond the header:
     // amount 1, instruction 500, reference 2100 would otherwise be a valid payment.

@@ -5,6 +5,7 @@
  */
 import type { PayeeAccount, PayeeColumn, RawCells, RowError } from "../../model.js";
 import { normalizeHeader } from "../../read/headers.js";
+import { shownWord } from "../../redact.js";
 import { ACCOUNT_NUMBER, checkNumber, type NumberRule, SWIFT } from "./numbers.js";
 
 export const ACCOUNT_COLUMNS = [
@@ -210,7 +211,7 @@ function checkCell(
       line,
       column,
       code: "account_type_unknown",
-      message: `"${text}" is not an account type Bitex pays into; write checking (corriente) or savings (ahorro, poupança)`,
+      message: `"${shownWord(text)}" is not an account type Bitex pays into; write checking (corriente) or savings (ahorro, poupança)`,
     });
     return null;
   }
@@ -222,7 +223,7 @@ function checkCell(
       line,
       column,
       code: "bank_unknown",
-      message: `"${text}" is not one of Bitex's Chilean bank codes; write one of ${CL_BANKS.join(", ")}`,
+      message: `"${shownWord(text)}" is not one of Bitex's Chilean bank codes; write one of ${CL_BANKS.join(", ")}`,
     });
     return null;
   }

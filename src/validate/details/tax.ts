@@ -4,6 +4,7 @@
  * the `recipient_tax_id_kind` cell. README, "Paying by payee details", lists them.
  */
 import { normalizeHeader } from "../../read/headers.js";
+import { shownWord } from "../../redact.js";
 import type { NumberRule, ShapeSpec } from "./numbers.js";
 
 /** The kinds of tax id a row may give, by the word operators write in the kind column. */
@@ -110,7 +111,7 @@ export function taxIdRule(country: string, kindCell: string, compactValue: strin
   if (kind === undefined || !allowed.includes(kind)) {
     const words = Object.keys(WORDS).filter((w) => allowed.includes(WORDS[w] as TaxIdKind));
     return {
-      error: `"${kindCell.trim()}" is not a tax id kind for this port's country; write one of ${words.join(", ")} (or leave it empty for ${allowed[0]})`,
+      error: `"${shownWord(kindCell.trim())}" is not a tax id kind for this port's country; write one of ${words.join(", ")} (or leave it empty for ${allowed[0]})`,
     };
   }
   return { kind, rule: ruleOf(country, kind) };
