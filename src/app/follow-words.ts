@@ -11,7 +11,7 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { deadlineWords, humanTime } from "../time.js";
+import { deadlineWords, humanTime, inTimeOrder } from "../time.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
@@ -79,10 +79,11 @@ export function nextLine(
   if (states.has("quoted")) {
     const refused = (guard?.problems.length ?? 0) > 0;
     const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
-    const first = follow.views
-      .map((view) => view.request?.accept_quote_before)
-      .filter((at): at is string => typeof at === "string")
-      .sort()[0];
+    const first = inTimeOrder(
+      follow.views
+        .map((view) => view.request?.accept_quote_before)
+        .filter((at): at is string => typeof at === "string"),
+    )[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
     const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
     return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;

@@ -12,6 +12,7 @@ import { BatchError } from "../errors.js";
 import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import { rowState, stateWords } from "../report/state-words.js";
+import { inTimeOrder, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -217,9 +218,11 @@ export class BatchFollow {
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
     const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
+    // The last eta by its instant (a text that is not a time is said only when none is).
+    const last = inTimeOrder(eta).findLast((at) => serverTime(at) !== null) ?? eta[0];
     if (first.length > 0)
       this.options.say(
-        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${this.options.tellTime(eta.sort().at(-1) as string)})` : ""}`,
+        `waiting for the quote of request(s) ${ids(first)}${last ? ` (eta ${this.options.tellTime(last)})` : ""}`,
       );
     for (;;) {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -242,7 +245,8 @@ export class BatchFollow {
     const pace = clock.serverPace();
     // The pace needs two seconds of answers (server-pace.ts): look again once it can be known.
     if (!pace) return Math.max(pollMs, PACE_UNKNOWN_WAIT_MS);
-    const etas = waiting.map((view) => Date.parse(view.request?.eta ?? "")).filter(Number.isFinite);
+    // An eta with no offset could mean any hour: polled for, never slept until.
+    const etas = waiting.flatMap((view) => serverTime(view.request?.eta)?.getTime() ?? []);
     if (etas.length === 0) return pollMs;
     const aheadMs = Math.min(...etas) + ETA_MARGIN_MS - clock.serverNow().getTime();
     if (aheadMs <= 0) return pollMs;

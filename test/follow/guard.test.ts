@@ -89,6 +89,24 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     ]);
   });
 
+  it("refuses a quote whose deadline is not a time with a zone: whether it is still open cannot be told", () => {
+    // Read by Date, 09:05 without an offset lapsed at 09:05 UTC on a UTC machine but is open
+    // till 12:05 UTC on one in Buenos Aires: the machine's zone must not decide an accept.
+    const result = checkGuard(
+      [
+        quoted("1", "ar_ars", "10", "2026-11-29T09:05:00"),
+        quoted("2", "ar_ars", "10", "next tuesday"),
+        quoted("3", "ar_ars", "10", "2026-11-29T07:20:00.000-03:00"),
+      ],
+      parseMaxTotals(["ARS=100"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([
+      'request 1: its quote\'s deadline (accept_quote_before "2026-11-29T09:05:00") is not a time with a zone, so whether it is still open cannot be told',
+      'request 2: its quote\'s deadline (accept_quote_before "next tuesday") is not a time with a zone, so whether it is still open cannot be told',
+    ]);
+  });
+
   it("--max-total is CUR=AMOUNT, once per currency", () => {
     expect(() => parseMaxTotals(["ARS"])).to.throw('--max-total "ARS" is not CUR=AMOUNT');
     expect(() => parseMaxTotals(["ARS=1", "ars=2"])).to.throw("--max-total ARS is given twice");
