@@ -74,6 +74,12 @@ export function humanTime(at: Date | string | number, zone: string): string {
   return format(instant(at), "yyyy-MM-dd HH:mm:ss xxx", { in: tz(zone) });
 }
 
+/** "2026-11-30": the calendar day of an instant in `zone` (a folder's date, a file's "on …"). */
+export function dayIn(at: Date | string | number, zone: string): string {
+  const { format, tz } = loaded();
+  return format(instant(at), "yyyy-MM-dd", { in: tz(zone) });
+}
+
 /** "2026-11-30T23:30:00-03:00" ("Z" in UTC): files and JSON. */
 export function isoTime(at: Date | string | number, zone: string): string {
   const { formatISO, tz } = loaded();
