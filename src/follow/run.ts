@@ -268,7 +268,7 @@ export class BatchFollow {
     const requests = this.views.flatMap((view) =>
       view.request && !this.leftOut(view) ? [view.request] : [],
     );
-    const guard = checkGuard(requests, maxTotals, now());
+    const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
     if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
       this.unacceptable = true;
@@ -277,7 +277,7 @@ export class BatchFollow {
     if (requests.every((request) => stepDone("accept_quote", request.state))) return guard;
     // The figures compared are read right before the accepts: a read made earlier may be stale.
     const fresh = await this.readTotalsAgain(requests);
-    const checked = checkGuard(fresh, maxTotals, now());
+    const checked = checkGuard(fresh, maxTotals, now(), this.options.tellTime);
     if (checked.problems.length > 0) return checked;
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
@@ -293,6 +293,7 @@ export class BatchFollow {
       this.views.flatMap((view) => (view.request ? [view.request] : [])),
       maxTotals,
       now(),
+      this.options.tellTime,
     );
     this.acceptedAbove = after.spend.filter((s) => s.max !== null && compareText(s.total, s.max) > 0);
     return { spend: after.spend, problems: [] };

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { checkGuard, parseMaxTotals } from "../../src/follow/guard.js";
+import { deadlineWords } from "../../src/time.js";
 import { request } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:00:00Z");
@@ -55,6 +56,28 @@ describe("follow/guard: accept only within --max-total per sender currency and t
       "request 1: its quote expired at 2026-11-29T09:59:59Z",
       "request 2 is quote_requested, not quoted",
       "request 3 is cancelled (quote_not_accepted), not quoted: its quote had to be accepted before 2026-11-29T09:50:00Z",
+    ]);
+  });
+
+  it("says a deadline in the operator's zone with its countdown, as every other printed time", () => {
+    const tell = (iso: string) => deadlineWords(iso, NOW, "America/Argentina/Buenos_Aires");
+    const result = checkGuard(
+      [
+        quoted("1", "ar_ars", "10", "2026-11-29T09:59:00.000Z"),
+        request({
+          id: "3",
+          state: "cancelled",
+          cancellation_reason: "quote_not_accepted",
+          accept_quote_before: "2026-11-29T09:50:00Z",
+        }),
+      ],
+      parseMaxTotals(["ARS=100"]),
+      NOW,
+      tell,
+    );
+    expect(result.problems).to.deep.equal([
+      "request 1: its quote expired at 2026-11-29 06:59:00 -03:00 (1 min ago)",
+      "request 3 is cancelled (quote_not_accepted), not quoted: its quote had to be accepted before 2026-11-29 06:50:00 -03:00 (10 min ago)",
     ]);
   });
 
