@@ -114,9 +114,16 @@ export function serverTime(value: unknown): Date | null {
   if (typeof value !== "string") return null;
   const parts = SERVER_TIME.exec(value);
   if (!parts) return null;
-  const [year, month, day, hour, minute] = parts.slice(1, 6).map(Number) as [number, number, number, number, number];
+  const [year, month, day, hour, minute] = parts.slice(1, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wall = new Date(Date.UTC(year, month - 1, day, hour, minute));
-  if (wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day || wall.getUTCHours() !== hour) return null;
+  if (wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day || wall.getUTCHours() !== hour)
+    return null;
   const at = new Date(value);
   return Number.isNaN(at.getTime()) ? null : at;
 }

@@ -39,7 +39,9 @@ describe("times as the operator reads them", () => {
   it("a server's time is read only with its offset: no machine's zone decides what it means", () => {
     expect(serverTime("2026-12-06T16:20:00Z")?.toISOString()).to.equal("2026-12-06T16:20:00.000Z");
     expect(serverTime("2026-12-06T16:20:00.435Z")?.toISOString()).to.equal("2026-12-06T16:20:00.435Z");
-    expect(serverTime("2026-12-06T13:20:00.123456-03:00")?.toISOString()).to.equal("2026-12-06T16:20:00.123Z");
+    expect(serverTime("2026-12-06T13:20:00.123456-03:00")?.toISOString()).to.equal(
+      "2026-12-06T16:20:00.123Z",
+    );
     // Without an offset, Date reads it in this machine's zone: one answer, two deadlines.
     for (const text of ["2026-12-06T13:20:00", "2026-12-06", "garbage", "1", "2026-02-30T10:00:00Z", ""])
       expect(serverTime(text), text).to.equal(null);
@@ -52,6 +54,8 @@ describe("times as the operator reads them", () => {
     expect(deadlineWords("2026-12-06T13:20:00", now, BA)).to.equal(
       '"2026-12-06T13:20:00" as the server sent it (no time with a zone to count down to)',
     );
-    expect(deadlineWords("garbage", now, BA)).to.equal('"garbage" as the server sent it (no time with a zone to count down to)');
+    expect(deadlineWords("garbage", now, BA)).to.equal(
+      '"garbage" as the server sent it (no time with a zone to count down to)',
+    );
   });
 });

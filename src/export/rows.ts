@@ -194,7 +194,6 @@ export function exportRows(
   return rows;
 }
 
-
 /** A server time in the zone; anything that is not a time is shown as sent. */
 function timeText(value: unknown, zone: string): string {
   const date = serverTime(value);

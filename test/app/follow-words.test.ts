@@ -58,8 +58,18 @@ describe("app/follow-words", () => {
 
   it("next: names the earliest deadline by its instant, whatever offset each is written with", () => {
     // 11:10 at -03:00 is 14:10 UTC, after 13:40 UTC, though its text sorts first.
-    const later = request({ id: "5", state: "quoted", total_to_spend: "100", accept_quote_before: "2026-11-29T11:10:00-03:00" });
-    const earlier = request({ id: "6", state: "quoted", total_to_spend: "200", accept_quote_before: "2026-11-29T13:40:00Z" });
+    const later = request({
+      id: "5",
+      state: "quoted",
+      total_to_spend: "100",
+      accept_quote_before: "2026-11-29T11:10:00-03:00",
+    });
+    const earlier = request({
+      id: "6",
+      state: "quoted",
+      total_to_spend: "200",
+      accept_quote_before: "2026-11-29T13:40:00Z",
+    });
     const guard = { spend: [{ currency: "ARS", requests: 2, total: "300.00", max: null }], problems: [] };
     expect(nextLine("pay.csv", followOf(later, earlier), guard, NOW, "UTC")).to.equal(
       "next: bitex-batch accept pay.csv --max-total ARS=300.00 before 2026-11-29 13:40:00 +00:00 (in 100 min)",
