@@ -3,6 +3,8 @@
  * when over a minute, and followed when the server's clock runs at another rate (the emulator
  * at --time-scale 120).
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { describeSkew, ServerClock } from "../../src/bitex/server-clock.js";
@@ -66,6 +68,38 @@ describe("the server's clock", () => {
     } finally {
       client.close();
       await box.close();
+    }
+  });
+
+  it("takes Date when the answer's headers come, not when its body has ended (a long body is no skew)", async () => {
+    const AHEAD_MS = 10 * 60_000;
+    const BODY_MS = 3_000;
+    // The server's clock 10 minutes ahead; its answer's body comes 3 s after its headers.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, {
+        "Content-Type": "application/vnd.api+json",
+        Date: new Date(Date.now() + AHEAD_MS).toUTCString(),
+      });
+      response.write('{"data":[');
+      setTimeout(() => response.end("]}"), BODY_MS);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createBitexClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: "k",
+      concurrency: 1,
+      rate: 1000,
+    });
+    try {
+      await client.listPorts();
+      // Good to the header's second (and the loopback's latency); read at the body's end, the
+      // server's clock would be taken as 3 s slower than it is.
+      const error = client.serverNow().getTime() - (Date.now() + AHEAD_MS);
+      expect(error).to.be.within(-1_000, 1_000);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
