@@ -125,13 +125,37 @@ describe("app/follow-words", () => {
       request({ id: "5", state: "working", total_to_spend: "300" }),
       request({ id: "6", state: "quote_accepted", total_to_spend: "200" }),
     );
-    expect(acceptRefusedHint("p.csv", follow)).to.equal(
+    expect(acceptRefusedHint("p.csv", follow, NOW, "UTC")).to.equal(
       "every request of the batch is accepted already (request(s) 5, 6): nothing is left to accept, and accepting cannot be undone; bitex-batch status p.csv shows every row",
     );
     // Quotes not accepted yet: they stand, and the operator decides.
     const quoted = followOf(request({ id: "7", state: "quoted", total_to_spend: "100" }));
-    expect(acceptRefusedHint("p.csv", quoted)).to.match(
+    expect(acceptRefusedHint("p.csv", quoted, NOW, "UTC")).to.match(
       /^nothing lapsed: the quotes stand until their deadline/,
+    );
+  });
+
+  it("a quote past its deadline that Bitex still shows quoted has lapsed: never 'the quotes stand', never accept", () => {
+    // Bitex cancels a lapsed quote when it gets to it: until then the request reads quoted.
+    const lapsed = request({
+      id: "7",
+      state: "quoted",
+      total_to_spend: "100",
+      accept_quote_before: "2026-11-29T11:58:00Z",
+    });
+    const standing = request({
+      id: "8",
+      state: "quoted",
+      total_to_spend: "200",
+      accept_quote_before: "2026-11-29T12:05:00Z",
+    });
+    const follow = followOf(lapsed, standing);
+    const words =
+      "the quote of request(s) 7 lapsed at 2026-11-29 11:58:00 +00:00 (2 min ago): accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, bitex-batch status p.csv writes p.remaining.csv with its rows, to submit";
+    expect(acceptRefusedHint("p.csv", follow, NOW, "UTC")).to.equal(words);
+    const guard = { spend: [{ currency: "ARS", requests: 2, total: "300.00", max: null }], problems: [] };
+    expect(nextLine("p.csv", follow, guard, NOW, "UTC")).to.equal(
+      `next: bitex-batch status p.csv (${words})`,
     );
   });
 
