@@ -280,8 +280,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     let dated = false;
     const observeDate = (answer: HeaderLookup) => {
       dated = true;
-      serverClock.observe(answer.get("date"));
-      serverPace.observe(answer.get("date"));
+      serverClock.observe(answer.get("date"), answer.get("age"));
+      serverPace.observe(answer.get("date"), answer.get("age"));
     };
     // A fresh reader each attempt: a retried answer is read from its start.
     const reader = typeof read === "function" ? undefined : read.pieces();

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { describeSkew, ServerClock } from "../../src/bitex/server-clock.js";
+import { ServerPace } from "../../src/bitex/server-pace.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import { countdown } from "../../src/time.js";
 import { TEST_SEED } from "../sandbox/helpers.js";
@@ -35,6 +36,28 @@ describe("the server's clock", () => {
       "this machine's clock is 20 min ahead of the server's; deadlines and countdowns are judged by the server's clock",
     );
     expect(describeSkew(90_000)).to.match(/^this machine's clock is 2 min behind/);
+  });
+
+  it("an answer from a cache (Age) is dated Date + Age: hours old, it does not set the server's clock back", () => {
+    const local = Date.parse("2026-12-05T12:00:00.000Z");
+    const named: number[] = [];
+    const clock = new ServerClock(
+      () => local,
+      (offset) => named.push(offset),
+    );
+    // Made three hours ago by the server, kept by a cache since.
+    clock.observe("Sat, 05 Dec 2026 09:00:00 GMT", "10800");
+    expect([clock.offset, named]).to.deep.equal([500, []]);
+    // An Age that is not delta-seconds is no age: Date alone, as without one.
+    clock.observe("Sat, 05 Dec 2026 12:00:10 GMT", "soon");
+    expect(clock.offset).to.equal(10_500);
+    // Nor does it make a real-time server look three hours fast over 3 s.
+    let paceLocal = local;
+    const pace = new ServerPace(() => paceLocal);
+    pace.observe("Sat, 05 Dec 2026 09:00:00 GMT", "10800");
+    paceLocal += 3_000;
+    pace.observe("Sat, 05 Dec 2026 12:00:03 GMT", null);
+    expect(pace.pace).to.equal(1);
   });
 
   it("follows the emulator's clock at --time-scale 120, and a local clock skewed 20 minutes", async () => {
