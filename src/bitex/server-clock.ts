@@ -6,6 +6,8 @@
  * at a time scale, is followed). `Date` has whole seconds, so the offset is good to about a
  * second; until an answer came, the offset is 0.
  */
+import { httpDate } from "./retry.js";
+
 export const SKEW_NOTICE_MS = 60_000;
 
 /**
@@ -15,9 +17,8 @@ export const SKEW_NOTICE_MS = 60_000;
  * server's clock back by that long (a lapsed quote would look open, a countdown hours long).
  */
 export function answeredAt(dateHeader: string | null, ageHeader?: string | null): number | null {
-  if (dateHeader === null) return null;
-  const serverMs = Date.parse(dateHeader);
-  if (Number.isNaN(serverMs)) return null;
+  const serverMs = httpDate(dateHeader);
+  if (serverMs === undefined) return null;
   const age = ageHeader?.trim() ?? "";
   return /^\d{1,10}$/.test(age) ? serverMs + Number(age) * 1000 : serverMs;
 }
