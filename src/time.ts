@@ -137,6 +137,11 @@ export function inTimeOrder(texts: readonly string[]): string[] {
   return [...texts].sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** The latest of some server times by instant; undefined when none is a time. */
+export function latestTime(texts: readonly string[]): string | undefined {
+  return inTimeOrder(texts).findLast((text) => serverTime(text) !== null);
+}
+
 /**
  * A server's deadline in words: "2026-11-30 23:30:00 -03:00 (in 12 min)"; one that is not a
  * time with a zone (serverTime) is quoted as sent, never turned into an hour it may not mean.

@@ -11,7 +11,7 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { deadlineWords, humanTime, inTimeOrder, serverTime } from "../time.js";
+import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
@@ -75,7 +75,15 @@ export function nextLine(
   if (lost.length > 0 && (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state)))
     return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
-  if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
+  if (states.has("quote_requested")) {
+    const eta = latestTime(
+      follow.views.flatMap(({ request }) =>
+        request?.state === "quote_requested" && request.eta ? [request.eta] : [],
+      ),
+    );
+    const when = eta ? `; Bitex announced them for ${deadlineWords(eta, now, zone)}` : "";
+    return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet${when})`;
+  }
   if (states.has("quoted")) {
     // Past its deadline it is lapsed, though Bitex may show it quoted until it cancels it.
     const lapsed = lapsedQuotes(follow, now);

@@ -12,7 +12,7 @@ import { BatchError } from "../errors.js";
 import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import { rowState, stateWords } from "../report/state-words.js";
-import { inTimeOrder, serverTime } from "../time.js";
+import { latestTime, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -219,7 +219,7 @@ export class BatchFollow {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
     const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
     // The last eta by its instant (a text that is not a time is said only when none is).
-    const last = inTimeOrder(eta).findLast((at) => serverTime(at) !== null) ?? eta[0];
+    const last = latestTime(eta) ?? eta[0];
     if (first.length > 0)
       this.options.say(
         `waiting for the quote of request(s) ${ids(first)}${last ? ` (eta ${this.options.tellTime(last)})` : ""}`,

@@ -76,6 +76,18 @@ describe("app/follow-words", () => {
     );
   });
 
+  it("next: while a quote is not in, says when Bitex announced it (the last eta, by the server's clock)", () => {
+    const waiting = request({ id: "5", state: "quote_requested", eta: "2026-11-29T09:25:00-03:00" });
+    const sooner = request({ id: "6", state: "quote_requested", eta: "2026-11-29T12:10:00Z" });
+    expect(nextLine("p.csv", followOf(waiting, sooner), null, NOW, "UTC")).to.equal(
+      "next: bitex-batch quote p.csv (the quotes are not in yet; Bitex announced them for 2026-11-29 12:25:00 +00:00 (in 25 min))",
+    );
+    const silent = request({ id: "7", state: "quote_requested", eta: null });
+    expect(nextLine("p.csv", followOf(silent), null, NOW, "UTC")).to.equal(
+      "next: bitex-batch quote p.csv (the quotes are not in yet)",
+    );
+  });
+
   it("never NOT PAID while a request of the batch is accepted: the accepted ones are named", () => {
     const accepted = request({ id: "5", state: "working", total_to_spend: "100" });
     const quoted = request({ id: "6", state: "quoted", total_to_spend: "200" });
