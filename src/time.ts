@@ -74,6 +74,12 @@ export function humanTime(at: Date | string | number, zone: string): string {
   return format(instant(at), "yyyy-MM-dd HH:mm:ss xxx", { in: tz(zone) });
 }
 
+/** "2026-11-30": the calendar day of an instant in `zone` (a folder's date, a file's "on …"). */
+export function dayIn(at: Date | string | number, zone: string): string {
+  const { format, tz } = loaded();
+  return format(instant(at), "yyyy-MM-dd", { in: tz(zone) });
+}
+
 /** "2026-11-30T23:30:00-03:00" ("Z" in UTC): files and JSON. */
 export function isoTime(at: Date | string | number, zone: string): string {
   const { formatISO, tz } = loaded();
@@ -94,8 +100,55 @@ export function countdown(deadline: Date | string, now: Date): string {
   return ahead ? `in ${amount}` : `${amount} ago`;
 }
 
-/** A server's deadline in words: "2026-11-30 23:30:00 -03:00 (in 12 min)". */
+/** ISO 8601 date and time with its offset ("Z", "-03:00"), the seconds' fraction optional. */
+const SERVER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A server's time (a deadline, an `eta`, a `created_at`), or null when it is not one. Only a
+ * time with its offset is read: Date reads "2026-12-06T13:20:00" in this machine's zone (and
+ * "2026-12-06" in UTC), so the same answer would give a quote lapsed on one machine and open
+ * on another, or a payment in another month's export. Date also rolls "02-30" into March:
+ * a day the calendar lacks is not a time either.
+ */
+export function serverTime(value: unknown): Date | null {
+  if (typeof value !== "string") return null;
+  const parts = SERVER_TIME.exec(value);
+  if (!parts) return null;
+  const [year, month, day, hour, minute] = parts.slice(1, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const wall = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  if (wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day || wall.getUTCHours() !== hour)
+    return null;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+/**
+ * Server times earliest first, by their instants (their texts sort wrong once two carry other
+ * offsets, as across a daylight-saving change); texts that are not times (serverTime) last.
+ */
+export function inTimeOrder(texts: readonly string[]): string[] {
+  const at = (text: string) => serverTime(text)?.getTime() ?? Number.POSITIVE_INFINITY;
+  return [...texts].sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The latest of some server times by instant; undefined when none is a time. */
+export function latestTime(texts: readonly string[]): string | undefined {
+  return inTimeOrder(texts).findLast((text) => serverTime(text) !== null);
+}
+
+/**
+ * A server's deadline in words: "2026-11-30 23:30:00 -03:00 (in 12 min)"; one that is not a
+ * time with a zone (serverTime) is quoted as sent, never turned into an hour it may not mean.
+ */
 export function deadlineWords(deadline: string | null, now: Date, zone: string): string {
   if (!deadline) return "no deadline given";
-  return `${humanTime(deadline, zone)} (${countdown(deadline, now)})`;
+  const at = serverTime(deadline);
+  if (!at) return `${JSON.stringify(deadline)} as the server sent it (no time with a zone to count down to)`;
+  return `${humanTime(at, zone)} (${countdown(at, now)})`;
 }

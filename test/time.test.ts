@@ -1,6 +1,6 @@
 /** The operator's times (src/time.ts): one human form, ISO 8601 with offset, countdowns, the zone. */
 import { expect } from "chai";
-import { countdown, deadlineWords, humanTime, isoTime, operatorZone } from "../src/time.js";
+import { countdown, deadlineWords, humanTime, isoTime, operatorZone, serverTime } from "../src/time.js";
 
 const BA = "America/Argentina/Buenos_Aires";
 const LATE_NOVEMBER = "2026-12-01T02:30:00Z"; // 23:30 on November 30 in Buenos Aires
@@ -34,5 +34,28 @@ describe("times as the operator reads them", () => {
     expect(() => operatorZone("-03:00", {}))
       .to.throw('--tz: expected an IANA time zone, got "-03:00"')
       .with.property("code", "usage");
+  });
+
+  it("a server's time is read only with its offset: no machine's zone decides what it means", () => {
+    expect(serverTime("2026-12-06T16:20:00Z")?.toISOString()).to.equal("2026-12-06T16:20:00.000Z");
+    expect(serverTime("2026-12-06T16:20:00.435Z")?.toISOString()).to.equal("2026-12-06T16:20:00.435Z");
+    expect(serverTime("2026-12-06T13:20:00.123456-03:00")?.toISOString()).to.equal(
+      "2026-12-06T16:20:00.123Z",
+    );
+    // Without an offset, Date reads it in this machine's zone: one answer, two deadlines.
+    for (const text of ["2026-12-06T13:20:00", "2026-12-06", "garbage", "1", "2026-02-30T10:00:00Z", ""])
+      expect(serverTime(text), text).to.equal(null);
+    expect(serverTime(null)).to.equal(null);
+    expect(serverTime(1796563620000)).to.equal(null);
+  });
+
+  it("a deadline that is not a time is said as sent, never thrown on nor counted down", () => {
+    const now = new Date("2026-12-06T16:00:00Z");
+    expect(deadlineWords("2026-12-06T13:20:00", now, BA)).to.equal(
+      '"2026-12-06T13:20:00" as the server sent it (no time with a zone to count down to)',
+    );
+    expect(deadlineWords("garbage", now, BA)).to.equal(
+      '"garbage" as the server sent it (no time with a zone to count down to)',
+    );
   });
 });

@@ -16,6 +16,7 @@ import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import type { Plan, ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
+import { humanTime } from "../time.js";
 import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import { refuseUnresolved, withResolution } from "./payee-rows.js";
 import type { Console } from "./session.js";
@@ -115,7 +116,7 @@ export async function openBatch(
       );
     }
     out.warn(
-      `${loaded.file} changed since batch ${loaded.batchId} began (${past.begin.at}); following that batch as it was submitted`,
+      `${loaded.file} changed since batch ${loaded.batchId} began (${humanTime(past.begin.at, out.zone)}); following that batch as it was submitted`,
     );
     ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
   } else if (!past.begin && args.batchId === undefined) {
@@ -137,7 +138,7 @@ export async function openBatch(
       : null;
     if (earlier && original) {
       out.warn(
-        `${loaded.file} changed since batch ${earlier.batchId} began (${earlier.begunAt}); following that batch as it was submitted`,
+        `${loaded.file} changed since batch ${earlier.batchId} began (${humanTime(earlier.begunAt, out.zone)}); following that batch as it was submitted`,
       );
       journalPath = journalPathFor(stateDir, earlier.dir);
       ({ loaded, plan: batchPlan } = await planOf(original, journalPath));

@@ -11,7 +11,7 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { deadlineWords, humanTime } from "../time.js";
+import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
@@ -84,14 +84,27 @@ export function nextLine(
     return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
-  if (states.has("quote_requested")) return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet)`;
+  if (states.has("quote_requested")) {
+    const eta = latestTime(
+      follow.views.flatMap(({ request }) =>
+        request?.state === "quote_requested" && request.eta ? [request.eta] : [],
+      ),
+    );
+    const when = eta ? `; Bitex announced them for ${deadlineWords(eta, now, zone)}` : "";
+    return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet${when})`;
+  }
   if (states.has("quoted")) {
+    // Past its deadline it is lapsed, though Bitex may show it quoted until it cancels it.
+    const lapsed = lapsedQuotes(follow, now);
+    if (lapsed.length > 0)
+      return `next: ${bitexCommand("status", csv)} (${lapsedWords(csv, lapsed, now, zone)})`;
     const refused = (guard?.problems.length ?? 0) > 0;
     const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
-    const first = follow.views
-      .map((view) => view.request?.accept_quote_before)
-      .filter((at): at is string => typeof at === "string")
-      .sort()[0];
+    const first = inTimeOrder(
+      follow.views
+        .map((view) => view.request?.accept_quote_before)
+        .filter((at): at is string => typeof at === "string"),
+    )[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
     const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
     return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
@@ -234,16 +247,32 @@ export function acceptRefusedLine(follow: BatchFollow): string {
 }
 
 /** What to do after an accept the guard refused: never a new --batch-id for created rows. */
-export function acceptRefusedHint(csv: string, follow: BatchFollow): string {
+export function acceptRefusedHint(csv: string, follow: BatchFollow, now: Date, zone: string): string {
   if (lostRequests(follow).length > 0)
     return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them (${bitexCommand("submit", remainingPath(csv))})`;
   const accepted = acceptedRequests(follow);
   // Accepted above --max-total by an earlier run: the guard refuses again, but nothing is quoted.
   if (accepted.length > 0 && accepted.length === follow.views.length)
     return `every request of the batch is accepted already (request(s) ${accepted.map((r) => r.id).join(", ")}): nothing is left to accept, and accepting cannot be undone; ${bitexCommand("status", csv)} shows every row`;
+  const lapsed = lapsedQuotes(follow, now);
+  if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone);
   if (follow.stranded)
     return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
   return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
+}
+
+/** Requests read quoted whose deadline has passed on the server's clock (`now`). */
+function lapsedQuotes(follow: BatchFollow, now: Date): ConciergeRequest[] {
+  return follow.views.flatMap(({ request }) => {
+    const deadline = request?.state === "quoted" ? serverTime(request.accept_quote_before) : null;
+    return request && deadline && deadline <= now ? [request] : [];
+  });
+}
+
+/** What a lapsed quote means for the batch: the guard refuses it, and its rows wait for the remaining file. */
+function lapsedWords(csv: string, lapsed: readonly ConciergeRequest[], now: Date, zone: string): string {
+  const first = inTimeOrder(lapsed.map((request) => request.accept_quote_before as string))[0] as string;
+  return `the quote of request(s) ${lapsed.map((r) => r.id).join(", ")} lapsed at ${deadlineWords(first, now, zone)}: accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with its rows, to submit`;
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */

@@ -18,7 +18,7 @@ import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
-import { deadlineWords } from "../time.js";
+import { deadlineWords, humanTime } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
 import {
@@ -178,7 +178,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
-            hint: acceptRefusedHint(args.csv, follow),
+            hint: acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
@@ -227,7 +227,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         // An edited file whose batch kept no copy: submitting it would be refused as that
         // batch's rows, so the way on is the file as it was submitted.
         hint: copyless
-          ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${copyless.begunAt}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
+          ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${humanTime(copyless.begunAt, out.zone)}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
           : `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
       },
     );

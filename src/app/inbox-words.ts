@@ -6,6 +6,7 @@
 import { basename, extname } from "node:path";
 import type { TakenStage } from "../batch/inbox-ledger.js";
 import { EXIT } from "../errors.js";
+import { dayIn } from "../time.js";
 
 export interface SetAside {
   /** The file's name in the folder. */
@@ -54,9 +55,11 @@ export function errorText(file: SetAside): string {
 
 /**
  * What became of a file taken before, in words its stage supports: a run that only created
- * its rows (the default `--until created`) paid nobody, so it never says "paid".
+ * its rows (the default `--until created`) paid nobody, so it never says "paid". `at`: when it
+ * was moved, dated in the folder's zone as its `done/<date>` folder is.
  */
-export function takenWords(stage: TakenStage | undefined, day: string): string {
+export function takenWords(stage: TakenStage | undefined, at: string, zone: string): string {
+  const day = dayIn(at, zone);
   switch (stage) {
     case "staged":
       return `was staged from this folder on ${day} (its rows created in draft requests; that run paid nobody)`;

@@ -8,8 +8,6 @@
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns/format";
 import {
   appendLedger,
   inboxLockPath,
@@ -23,7 +21,7 @@ import {
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { remainingPath } from "../report/remaining.js";
-import { isoTime } from "../time.js";
+import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
   batchIdOfFile,
@@ -212,7 +210,7 @@ function fileConsole(out: Console, name: string, held: string[]): Console {
 async function takeFile(
   dir: string,
   name: string,
-  base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs" | "tz">,
+  base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs">,
   session: Session,
   io: InboxIo,
 ): Promise<{ code: number; stop: boolean }> {
@@ -229,7 +227,7 @@ async function takeFile(
   }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
-    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at.slice(0, 10))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
+    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
     const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`);
     const to = await moveOut(
       dir,
@@ -325,6 +323,9 @@ function stageReached(said: unknown, until: SubmitArgs["until"] | undefined): Ta
   return STAGES.includes(said as TakenStage) ? (said as TakenStage) : UNTIL_STAGE[until ?? "created"];
 }
 
+/** The folder's zone (`--tz`, else the operator's, resolved by the command). */
+const zoneOf = (base: { tz?: unknown }): string => (typeof base.tz === "string" ? base.tz : "UTC");
+
 /** Moves a file and what belongs to it out of the folder, the intent on the ledger first. */
 async function moveOut(
   dir: string,
@@ -340,9 +341,7 @@ async function moveOut(
   const companions = await companionsOf(dir, name, apiUrl);
   const names = [...companions, name];
   const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
-  const zone = typeof base.tz === "string" ? base.tz : "UTC";
-  const root =
-    outcome === "done" ? join("done", format(new TZDate(Date.now(), zone), "yyyy-MM-dd")) : "failed";
+  const root = outcome === "done" ? join("done", dayIn(Date.now(), zoneOf(base))) : "failed";
   const to = await freeFolder(dir, root, batchId, all);
   const remaining = companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ?? null;
   const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;

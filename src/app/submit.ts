@@ -28,6 +28,7 @@ import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
+import { humanTime } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
@@ -308,6 +309,7 @@ async function submitWatched(
         apiUrl,
         remainingFile: remainingPath(loaded.file),
         monthInName: args.monthInName === true,
+        zone: out.zone,
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
@@ -318,11 +320,11 @@ async function submitWatched(
     }
     if (already && already.created >= total) {
       out.info(
-        `batch ${loaded.batchId}: all ${total} row(s) already created on ${connection.label} (begun ${already.begunAt}): nothing to send; checking the server`,
+        `batch ${loaded.batchId}: all ${total} row(s) already created on ${connection.label} (begun ${humanTime(already.begunAt, out.zone)}): nothing to send; checking the server`,
       );
     } else if (already) {
       out.info(
-        `resuming batch ${loaded.batchId} (begun ${already.begunAt}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
+        `resuming batch ${loaded.batchId} (begun ${humanTime(already.begunAt, out.zone)}): ${already.created} of ${total} row(s) already created on ${connection.label}`,
       );
     }
     const sameBytes = async (copy: string) =>
@@ -394,7 +396,7 @@ async function submitWatched(
     if (resumed && resumed.created === total) {
       // Created is not paid: how far the batch went is said below, from the journal's steps.
       out.warn(
-        `all ${total} row(s) of batch ${loaded.batchId} were already created (begun ${resumed.begunAt}): nothing new was sent`,
+        `all ${total} row(s) of batch ${loaded.batchId} were already created (begun ${humanTime(resumed.begunAt, out.zone)}): nothing new was sent`,
       );
     }
     const past = await readJournalState(journalPath);

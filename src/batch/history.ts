@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
+import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
@@ -152,6 +153,8 @@ export async function refuseNewBatchOfOldPayments(
     remainingFile: string;
     /** Names carry their month: an earlier batch of another month's file is no copy (ofAnotherMonth). */
     monthInName?: boolean;
+    /** The operator's zone, for when the earlier batch began. */
+    zone: string;
   },
 ): Promise<void> {
   const batchPlan = loaded.plan;
@@ -176,7 +179,7 @@ export async function refuseNewBatchOfOldPayments(
       : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${loaded.remainingFile}`;
     throw new BatchError(
       "input",
-      `${loaded.file} changed since batch ${last.batchId} (begun ${last.begunAt}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
+      `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
         hint: `nothing was sent; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
@@ -196,7 +199,7 @@ export async function refuseNewBatchOfOldPayments(
   if (copy) {
     throw new BatchError(
       "input",
-      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${copy.begunAt}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
       {
         hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
       },
@@ -206,7 +209,7 @@ export async function refuseNewBatchOfOldPayments(
   if (near) {
     throw new BatchError(
       "input",
-      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${near.begunAt}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${humanTime(near.begunAt, loaded.zone)}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
       {
         // Mostly rows released to a remaining file: those batch holds were sent again already.
         hint:

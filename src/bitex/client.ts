@@ -7,7 +7,7 @@
 import { encodeJson, parseJson } from "../wire/json.js";
 import { objectReader } from "../wire/json-stream.js";
 import { MAX_PAGE_SIZE } from "../wire/resources.js";
-import { ApiError, badResponse, errorFromFailure, errorFromResponse } from "./errors.js";
+import { ApiError, badResponse, errorFromFailure, errorFromResponse, type HeaderLookup } from "./errors.js";
 import { ConfigError } from "./failure.js";
 import { CallGate, type GateCall } from "./gate.js";
 import { wholeOutputs } from "./included.js";
@@ -276,6 +276,13 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     signal.addEventListener("abort", interrupt, { once: true });
     if (signal.aborted) controller.abort();
     let response: Awaited<ReturnType<Transport["send"]>>;
+    /** The answer's Date was taken as its headers came (observeDate). */
+    let dated = false;
+    const observeDate = (answer: HeaderLookup) => {
+      dated = true;
+      serverClock.observe(answer.get("date"), answer.get("age"));
+      serverPace.observe(answer.get("date"), answer.get("age"));
+    };
     // A fresh reader each attempt: a retried answer is read from its start.
     const reader = typeof read === "function" ? undefined : read.pieces();
     // A body read as it arrives may be one large answer (a request with every output): while
@@ -306,6 +313,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         body,
         signal: controller.signal,
         onSent,
+        onHeaders: observeDate,
         into,
       });
     } catch (error) {
@@ -324,8 +332,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       signal.removeEventListener("abort", interrupt);
     }
     const { status } = response;
-    serverClock.observe(response.headers.get("date"));
-    serverPace.observe(response.headers.get("date"));
+    // A transport that does not say when the headers came (a scripted one): now.
+    if (!dated) observeDate(response.headers);
     // Error text may reach a log line, so a key echoed there is removed; a success body is
     // data, and redacting a short key inside it could change an id or an amount.
     const text = response.bodyText;

@@ -90,7 +90,8 @@ export function parseRetryAfter(
   return Math.max(0, at - (httpDate(answeredAt) ?? nowMs));
 }
 
-function httpDate(value: string | null | undefined): number | undefined {
+/** An HTTP-date (RFC 9110, always GMT) in ms, or undefined: Date.parse alone reads "1" as 2001, and a date without "GMT" in this machine's zone. */
+export function httpDate(value: string | null | undefined): number | undefined {
   const text = value?.trim() ?? "";
   if (!HTTP_DATES.some((pattern) => pattern.test(text))) return undefined;
   // asctime has no zone; HTTP dates are always GMT.

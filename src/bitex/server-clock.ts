@@ -6,7 +6,22 @@
  * at a time scale, is followed). `Date` has whole seconds, so the offset is good to about a
  * second; until an answer came, the offset is 0.
  */
+import { httpDate } from "./retry.js";
+
 export const SKEW_NOTICE_MS = 60_000;
+
+/**
+ * The server's time when an answer left it, from its `Date`, or null. An answer a cache kept
+ * says how long in `Age` (RFC 9111, delta-seconds): its `Date` is when the server made it,
+ * maybe hours ago, so `Date + Age` is the server's time now; a cached answer must not set the
+ * server's clock back by that long (a lapsed quote would look open, a countdown hours long).
+ */
+export function answeredAt(dateHeader: string | null, ageHeader?: string | null): number | null {
+  const serverMs = httpDate(dateHeader);
+  if (serverMs === undefined) return null;
+  const age = ageHeader?.trim() ?? "";
+  return /^\d{1,10}$/.test(age) ? serverMs + Number(age) * 1000 : serverMs;
+}
 
 export class ServerClock {
   private offsetMs = 0;
@@ -19,11 +34,10 @@ export class ServerClock {
     private readonly onSkew?: (offsetMs: number) => void,
   ) {}
 
-  /** Takes an answer's `Date` header; one that cannot be read changes nothing. */
-  observe(dateHeader: string | null): void {
-    if (dateHeader === null) return;
-    const serverMs = Date.parse(dateHeader);
-    if (Number.isNaN(serverMs)) return;
+  /** Takes an answer's `Date` (and `Age`) header; a `Date` that cannot be read changes nothing. */
+  observe(dateHeader: string | null, ageHeader?: string | null): void {
+    const serverMs = answeredAt(dateHeader, ageHeader);
+    if (serverMs === null) return;
     // The header is cut to the second: its middle is the best guess of the server's instant.
     this.offsetMs = serverMs + 500 - this.local();
     if (!this.named && Math.abs(this.offsetMs) > SKEW_NOTICE_MS) {

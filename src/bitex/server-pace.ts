@@ -6,6 +6,8 @@
  * `Date` has whole seconds, so a pace is measured only over at least MIN_SPAN_MS of this
  * machine's time, and anything below 2 is taken as real time (1).
  */
+import { answeredAt } from "./server-clock.js";
+
 const MIN_SPAN_MS = 2_000;
 
 export class ServerPace {
@@ -14,11 +16,10 @@ export class ServerPace {
 
   constructor(private readonly local: () => number = Date.now) {}
 
-  /** Takes an answer's `Date` header; one that cannot be read changes nothing. */
-  observe(dateHeader: string | null): void {
-    if (dateHeader === null) return;
-    const server = Date.parse(dateHeader);
-    if (Number.isNaN(server)) return;
+  /** Takes an answer's `Date` (and `Age`) header; a `Date` that cannot be read changes nothing. */
+  observe(dateHeader: string | null, ageHeader?: string | null): void {
+    const server = answeredAt(dateHeader, ageHeader);
+    if (server === null) return;
     const sample = { local: this.local(), server };
     this.first ??= sample;
     this.last = sample;

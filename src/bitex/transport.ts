@@ -17,6 +17,11 @@ export interface HttpRequest {
   /** Called once the request has been handed to the operating system (the call gate's rate anchor). */
   onSent?: () => void;
   /**
+   * Called once the answer's status and headers are in, before its body: its `Date` is the
+   * server's time of this moment, and a large body may take minutes more to arrive.
+   */
+  onHeaders?: (headers: HeaderLookup) => void;
+  /**
    * Takes a 2xx answer's body a piece of text at a time as it arrives, instead of as one
    * text: an answer of tens of megabytes is then never whole in memory. `push` returns false
    * when the rest is not wanted (the text is already broken). Any other answer's body is
@@ -67,6 +72,7 @@ export function createFetchTransport(options: { concurrency: number }): Transpor
         redirect: "manual",
         compress: true,
       });
+      request.onHeaders?.(response.headers);
       // The timeout signal still covers reading the body, so a stalled body also times out.
       if (request.into && response.ok && response.body) {
         // As response.text() would decode it (UTF-8, a BOM dropped), a piece at a time.

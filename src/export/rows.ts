@@ -16,7 +16,7 @@ import { badResponse } from "../bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { decimalOrNull, format, rescale } from "../decimal.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
-import { isoTime } from "../time.js";
+import { isoTime, serverTime } from "../time.js";
 import type { TableColumn } from "../writers/table.js";
 import type { JournalIndex } from "./journals.js";
 import type { Period } from "./period.js";
@@ -105,7 +105,7 @@ export function placeRequest(
   for (const by of ["created_at", "quote_requested_at"] as const) {
     const value = (request as unknown as Record<string, unknown>)[by];
     if (value === undefined || value === null) continue;
-    const at = instant(value);
+    const at = serverTime(value);
     if (at === null) {
       const why = `request ${request.id} has ${by} ${JSON.stringify(value)}, not a time`;
       throw badResponse(200, why, "no", "GET /concierge_requests");
@@ -114,7 +114,7 @@ export function placeRequest(
   }
   const known = journal?.requests.get(request.id);
   if (known !== undefined && known.externalId === (request.external_id ?? "")) {
-    const at = instant(known.at);
+    const at = serverTime(known.at);
     if (at !== null) return { at, by: "journal" };
   }
   return { at: null, by: "unplaced" };
@@ -194,15 +194,9 @@ export function exportRows(
   return rows;
 }
 
-function instant(value: unknown): Date | null {
-  if (typeof value !== "string" || value === "") return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 /** A server time in the zone; anything that is not a time is shown as sent. */
 function timeText(value: unknown, zone: string): string {
-  const date = instant(value);
+  const date = serverTime(value);
   return date === null ? text(value) : isoTime(date, zone);
 }
 

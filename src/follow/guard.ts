@@ -8,6 +8,7 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { add, compare, type Decimal, decimal, format, groupDigits, rescale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
+import { serverTime } from "../time.js";
 import { parseExpectedTotal } from "../validate/control.js";
 import { stepDone } from "./steps.js";
 
@@ -75,10 +76,15 @@ export function spendByCurrency(
   return sums;
 }
 
+/**
+ * `now`: the server's clock, whose times the deadlines are; `tell`: a deadline in the
+ * operator's words (deadlineWords: the zone's wall clock and a countdown), by default as sent.
+ */
 export function checkGuard(
   requests: readonly ConciergeRequest[],
   maxTotals: readonly MaxTotal[],
   now: Date,
+  tell: (deadline: string) => string = (deadline) => deadline,
 ): GuardResult {
   const problems: string[] = [];
   for (const request of requests) {
@@ -87,11 +93,15 @@ export function checkGuard(
       const reason = request.cancellation_reason ? ` (${request.cancellation_reason})` : "";
       const lapsed =
         request.cancellation_reason === "quote_not_accepted" && request.accept_quote_before
-          ? `: its quote had to be accepted before ${request.accept_quote_before}`
+          ? `: its quote had to be accepted before ${tell(request.accept_quote_before)}`
           : "";
       problems.push(`request ${request.id} is ${request.state}${reason}, not quoted${lapsed}`);
-    } else if (request.accept_quote_before && Date.parse(request.accept_quote_before) <= now.getTime()) {
-      problems.push(`request ${request.id}: its quote expired at ${request.accept_quote_before}`);
+    } else if (request.accept_quote_before && !serverTime(request.accept_quote_before)) {
+      problems.push(
+        `request ${request.id}: its quote's deadline (accept_quote_before ${JSON.stringify(request.accept_quote_before)}) is not a time with a zone, so whether it is still open cannot be told`,
+      );
+    } else if (request.accept_quote_before && (serverTime(request.accept_quote_before) as Date) <= now) {
+      problems.push(`request ${request.id}: its quote expired at ${tell(request.accept_quote_before)}`);
     } else if (request.total_to_spend === null) {
       problems.push(`request ${request.id} is quoted without a total_to_spend`);
     } else if (decimal(request.total_to_spend).units < 0n) {

@@ -12,6 +12,7 @@ import { BatchError } from "../errors.js";
 import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import { rowState, stateWords } from "../report/state-words.js";
+import { latestTime, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
@@ -222,9 +223,11 @@ export class BatchFollow {
   private async waitForQuotes(deadline: number, pollMs: number): Promise<boolean> {
     const first = this.views.filter((view) => view.request?.state === "quote_requested");
     const eta = first.map((view) => view.request?.eta).filter((at): at is string => typeof at === "string");
+    // The last eta by its instant (a text that is not a time is said only when none is).
+    const last = latestTime(eta) ?? eta[0];
     if (first.length > 0)
       this.options.say(
-        `waiting for the quote of request(s) ${ids(first)}${eta.length ? ` (eta ${this.options.tellTime(eta.sort().at(-1) as string)})` : ""}`,
+        `waiting for the quote of request(s) ${ids(first)}${last ? ` (eta ${this.options.tellTime(last)})` : ""}`,
       );
     for (;;) {
       const waiting = this.views.filter((view) => view.request?.state === "quote_requested");
@@ -247,7 +250,8 @@ export class BatchFollow {
     const pace = clock.serverPace();
     // The pace needs two seconds of answers (server-pace.ts): look again once it can be known.
     if (!pace) return Math.max(pollMs, PACE_UNKNOWN_WAIT_MS);
-    const etas = waiting.map((view) => Date.parse(view.request?.eta ?? "")).filter(Number.isFinite);
+    // An eta with no offset could mean any hour: polled for, never slept until.
+    const etas = waiting.flatMap((view) => serverTime(view.request?.eta)?.getTime() ?? []);
     if (etas.length === 0) return pollMs;
     const aheadMs = Math.min(...etas) + ETA_MARGIN_MS - clock.serverNow().getTime();
     if (aheadMs <= 0) return pollMs;
@@ -269,7 +273,7 @@ export class BatchFollow {
     const requests = this.views.flatMap((view) =>
       view.request && !this.leftOut(view) ? [view.request] : [],
     );
-    const guard = checkGuard(requests, maxTotals, now());
+    const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
     if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
       this.unacceptable = true;
@@ -278,7 +282,7 @@ export class BatchFollow {
     if (requests.every((request) => stepDone("accept_quote", request.state))) return guard;
     // The figures compared are read right before the accepts: a read made earlier may be stale.
     const fresh = await this.readTotalsAgain(requests);
-    const checked = checkGuard(fresh, maxTotals, now());
+    const checked = checkGuard(fresh, maxTotals, now(), this.options.tellTime);
     if (checked.problems.length > 0) return checked;
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
@@ -294,6 +298,7 @@ export class BatchFollow {
       this.views.flatMap((view) => (view.request ? [view.request] : [])),
       maxTotals,
       now(),
+      this.options.tellTime,
     );
     this.acceptedAbove = after.spend.filter((s) => s.max !== null && compareText(s.total, s.max) > 0);
     return { spend: after.spend, problems: [] };

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   acceptedAbove,
   acceptRefusedHint,
+  nextLine,
   partlyAccepted,
   requestLines,
   stageLine,
@@ -55,6 +56,38 @@ describe("app/follow-words", () => {
     ]);
   });
 
+  it("next: names the earliest deadline by its instant, whatever offset each is written with", () => {
+    // 11:10 at -03:00 is 14:10 UTC, after 13:40 UTC, though its text sorts first.
+    const later = request({
+      id: "5",
+      state: "quoted",
+      total_to_spend: "100",
+      accept_quote_before: "2026-11-29T11:10:00-03:00",
+    });
+    const earlier = request({
+      id: "6",
+      state: "quoted",
+      total_to_spend: "200",
+      accept_quote_before: "2026-11-29T13:40:00Z",
+    });
+    const guard = { spend: [{ currency: "ARS", requests: 2, total: "300.00", max: null }], problems: [] };
+    expect(nextLine("pay.csv", followOf(later, earlier), guard, NOW, "UTC")).to.equal(
+      "next: bitex-batch accept pay.csv --max-total ARS=300.00 before 2026-11-29 13:40:00 +00:00 (in 100 min)",
+    );
+  });
+
+  it("next: while a quote is not in, says when Bitex announced it (the last eta, by the server's clock)", () => {
+    const waiting = request({ id: "5", state: "quote_requested", eta: "2026-11-29T09:25:00-03:00" });
+    const sooner = request({ id: "6", state: "quote_requested", eta: "2026-11-29T12:10:00Z" });
+    expect(nextLine("p.csv", followOf(waiting, sooner), null, NOW, "UTC")).to.equal(
+      "next: bitex-batch quote p.csv (the quotes are not in yet; Bitex announced them for 2026-11-29 12:25:00 +00:00 (in 25 min))",
+    );
+    const silent = request({ id: "7", state: "quote_requested", eta: null });
+    expect(nextLine("p.csv", followOf(silent), null, NOW, "UTC")).to.equal(
+      "next: bitex-batch quote p.csv (the quotes are not in yet)",
+    );
+  });
+
   it("never NOT PAID while a request of the batch is accepted: the accepted ones are named", () => {
     const accepted = request({ id: "5", state: "working", total_to_spend: "100" });
     const quoted = request({ id: "6", state: "quoted", total_to_spend: "200" });
@@ -104,13 +137,37 @@ describe("app/follow-words", () => {
       request({ id: "5", state: "working", total_to_spend: "300" }),
       request({ id: "6", state: "quote_accepted", total_to_spend: "200" }),
     );
-    expect(acceptRefusedHint("p.csv", follow)).to.equal(
+    expect(acceptRefusedHint("p.csv", follow, NOW, "UTC")).to.equal(
       "every request of the batch is accepted already (request(s) 5, 6): nothing is left to accept, and accepting cannot be undone; bitex-batch status p.csv shows every row",
     );
     // Quotes not accepted yet: they stand, and the operator decides.
     const quoted = followOf(request({ id: "7", state: "quoted", total_to_spend: "100" }));
-    expect(acceptRefusedHint("p.csv", quoted)).to.match(
+    expect(acceptRefusedHint("p.csv", quoted, NOW, "UTC")).to.match(
       /^nothing lapsed: the quotes stand until their deadline/,
+    );
+  });
+
+  it("a quote past its deadline that Bitex still shows quoted has lapsed: never 'the quotes stand', never accept", () => {
+    // Bitex cancels a lapsed quote when it gets to it: until then the request reads quoted.
+    const lapsed = request({
+      id: "7",
+      state: "quoted",
+      total_to_spend: "100",
+      accept_quote_before: "2026-11-29T11:58:00Z",
+    });
+    const standing = request({
+      id: "8",
+      state: "quoted",
+      total_to_spend: "200",
+      accept_quote_before: "2026-11-29T12:05:00Z",
+    });
+    const follow = followOf(lapsed, standing);
+    const words =
+      "the quote of request(s) 7 lapsed at 2026-11-29 11:58:00 +00:00 (2 min ago): accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, bitex-batch status p.csv writes p.remaining.csv with its rows, to submit";
+    expect(acceptRefusedHint("p.csv", follow, NOW, "UTC")).to.equal(words);
+    const guard = { spend: [{ currency: "ARS", requests: 2, total: "300.00", max: null }], problems: [] };
+    expect(nextLine("p.csv", follow, guard, NOW, "UTC")).to.equal(
+      `next: bitex-batch status p.csv (${words})`,
     );
   });
 

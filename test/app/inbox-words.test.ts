@@ -1,6 +1,6 @@
 /** The words of a set-aside file's error.txt: exit 5 says money moved; a remaining file is pointed at. */
 import { expect } from "chai";
-import { errorText } from "../../src/app/inbox-words.js";
+import { errorText, takenWords } from "../../src/app/inbox-words.js";
 
 describe("inbox error.txt", () => {
   it("exit 5, partly accepted: money moved, never drop the file again, the remaining file under a new name", () => {
@@ -72,5 +72,16 @@ describe("inbox error.txt", () => {
         remaining: null,
       }),
     ).to.equal("c.csv holds the same payments as batch x\n\nWhat to do: nothing was sent\n");
+  });
+
+  it("a file taken before is dated by the folder's zone, as its done/<date> folder is, not by UTC", () => {
+    // 22:30 on November 30 in Buenos Aires is already December 1 in UTC.
+    const at = "2026-12-01T01:30:00.000Z";
+    expect(takenWords("final", at, "America/Argentina/Buenos_Aires")).to.equal(
+      "was paid from this folder on 2026-11-30",
+    );
+    expect(takenWords("staged", at, "UTC")).to.equal(
+      "was staged from this folder on 2026-12-01 (its rows created in draft requests; that run paid nobody)",
+    );
   });
 });

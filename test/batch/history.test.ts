@@ -87,7 +87,8 @@ describe("refuseNewBatchOfOldPayments", () => {
       api,
       file: "/in/a.csv",
       rows: 2,
-      at: "2026-12-01T06:00:00.000Z",
+      // 01:30 on December 1 in UTC: still November 30 for an operator in Buenos Aires.
+      at: "2026-12-01T01:30:00.000Z",
     };
     await writeFile(join(state, "a", "journal.jsonl"), `${JSON.stringify(begin)}\n`);
     const refused = await refuseNewBatchOfOldPayments(state, {
@@ -97,13 +98,14 @@ describe("refuseNewBatchOfOldPayments", () => {
       plan: plan("b", rows),
       apiUrl: api,
       remainingFile: "/in/b.remaining.csv",
+      zone: "America/Argentina/Buenos_Aires",
     }).then(
       () => null,
       (error: unknown) => error,
     );
     expect(refused).to.be.instanceOf(BatchError);
     expect((refused as BatchError).message).to.equal(
-      "/in/b.csv holds the same payments as batch a (file /in/a.csv, begun 2026-12-01T06:00:00.000Z), which has created none of them yet (a run of it may be creating them now, or will when it is run again); sending it as a new batch would pay them again",
+      "/in/b.csv holds the same payments as batch a (file /in/a.csv, begun 2026-11-30 22:30:00 -03:00), which has created none of them yet (a run of it may be creating them now, or will when it is run again); sending it as a new batch would pay them again",
     );
   });
 });

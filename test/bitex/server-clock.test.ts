@@ -3,9 +3,12 @@
  * when over a minute, and followed when the server's clock runs at another rate (the emulator
  * at --time-scale 120).
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { describeSkew, ServerClock } from "../../src/bitex/server-clock.js";
+import { ServerPace } from "../../src/bitex/server-pace.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import { countdown } from "../../src/time.js";
 import { TEST_SEED } from "../sandbox/helpers.js";
@@ -25,6 +28,9 @@ describe("the server's clock", () => {
     clock.observe("Sat, 05 Dec 2026 12:20:01 GMT");
     clock.observe("not a date");
     clock.observe(null);
+    // Not an HTTP-date: Date.parse reads the first in this machine's zone, the second as 2001.
+    clock.observe("Sat, 05 Dec 2026 12:20:01");
+    clock.observe("1");
     expect(clock.offset).to.equal(20 * 60_000 + 1500);
     expect(named).to.deep.equal([20 * 60_000 + 500]);
     local += 60_000;
@@ -33,6 +39,28 @@ describe("the server's clock", () => {
       "this machine's clock is 20 min ahead of the server's; deadlines and countdowns are judged by the server's clock",
     );
     expect(describeSkew(90_000)).to.match(/^this machine's clock is 2 min behind/);
+  });
+
+  it("an answer from a cache (Age) is dated Date + Age: hours old, it does not set the server's clock back", () => {
+    const local = Date.parse("2026-12-05T12:00:00.000Z");
+    const named: number[] = [];
+    const clock = new ServerClock(
+      () => local,
+      (offset) => named.push(offset),
+    );
+    // Made three hours ago by the server, kept by a cache since.
+    clock.observe("Sat, 05 Dec 2026 09:00:00 GMT", "10800");
+    expect([clock.offset, named]).to.deep.equal([500, []]);
+    // An Age that is not delta-seconds is no age: Date alone, as without one.
+    clock.observe("Sat, 05 Dec 2026 12:00:10 GMT", "soon");
+    expect(clock.offset).to.equal(10_500);
+    // Nor does it make a real-time server look three hours fast over 3 s.
+    let paceLocal = local;
+    const pace = new ServerPace(() => paceLocal);
+    pace.observe("Sat, 05 Dec 2026 09:00:00 GMT", "10800");
+    paceLocal += 3_000;
+    pace.observe("Sat, 05 Dec 2026 12:00:03 GMT", null);
+    expect(pace.pace).to.equal(1);
   });
 
   it("follows the emulator's clock at --time-scale 120, and a local clock skewed 20 minutes", async () => {
@@ -66,6 +94,38 @@ describe("the server's clock", () => {
     } finally {
       client.close();
       await box.close();
+    }
+  });
+
+  it("takes Date when the answer's headers come, not when its body has ended (a long body is no skew)", async () => {
+    const AHEAD_MS = 10 * 60_000;
+    const BODY_MS = 3_000;
+    // The server's clock 10 minutes ahead; its answer's body comes 3 s after its headers.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, {
+        "Content-Type": "application/vnd.api+json",
+        Date: new Date(Date.now() + AHEAD_MS).toUTCString(),
+      });
+      response.write('{"data":[');
+      setTimeout(() => response.end("]}"), BODY_MS);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = createBitexClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: "k",
+      concurrency: 1,
+      rate: 1000,
+    });
+    try {
+      await client.listPorts();
+      // Good to the header's second (and the loopback's latency); read at the body's end, the
+      // server's clock would be taken as 3 s slower than it is.
+      const error = client.serverNow().getTime() - (Date.now() + AHEAD_MS);
+      expect(error).to.be.within(-1_000, 1_000);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -238,7 +238,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const refused = await f.run(["accept", "payroll.csv", "--batch-id", "late", ...totals]);
     expect(refused.code, refused.stderr).to.equal(2);
     expect(refused.stderr).to.match(
-      /request \d+ is cancelled \(quote_not_accepted\), not quoted: its quote had to be accepted before \d{4}-\d\d-\d\dT/,
+      /request \d+ is cancelled \(quote_not_accepted\), not quoted: its quote had to be accepted before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(\d+ (min|s) ago\)/,
     );
     // Its rows were created and never paid: the hint points at the remaining file, never at a new --batch-id.
     expect(refused.stderr).to.include(

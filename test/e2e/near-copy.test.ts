@@ -60,7 +60,7 @@ describe("near-copies of a paid file", function () {
       expect(refused.code, `${name}: ${refused.stderr}`).to.equal(2);
       expect(refused.stderr).to.match(
         new RegExp(
-          `^bitex-batch: ${name.replace(".", "\\.")}: ${same} of its ${count} row\\(s\\) are payments batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\) holds: staged ${same} row\\(s\\) \\(created in requests it never accepted: not paid by it\\); sending it as a new batch could pay them again$`,
+          `^bitex-batch: ${name.replace(".", "\\.")}: ${same} of its ${count} row\\(s\\) are payments batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d\\) holds: staged ${same} row\\(s\\) \\(created in requests it never accepted: not paid by it\\); sending it as a new batch could pay them again$`,
           "m",
         ),
       );

@@ -322,7 +322,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       expect(refused.code, refused.stderr).to.equal(2);
       expect(refused.stderr).to.match(
         new RegExp(
-          `payroll \\(1\\)\\.csv holds the same payments as batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\dT[^)]*\\), which staged 6 row\\(s\\) \\(created in requests it never accepted: not paid by it\\)`,
+          `payroll \\(1\\)\\.csv holds the same payments as batch ${batchId} \\(file payroll\\.csv, begun \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d\\), which staged 6 row\\(s\\) \\(created in requests it never accepted: not paid by it\\)`,
         ),
       );
       expect(box.state().stats.calls, "nothing sent").to.equal(calls);

@@ -71,7 +71,9 @@ describe("export rows", () => {
   });
 
   // A time that is there but wrong is the server's error; a time that is not there is not (below).
-  for (const bad of ["", "yesterday", 1_700_000_000]) {
+  // "2026-11-01T01:00:00" with no offset: Date reads it in this machine's zone, October on a
+  // UTC host and November in Buenos Aires; the month of a payment must not depend on the host.
+  for (const bad of ["", "yesterday", 1_700_000_000, "2026-11-01T01:00:00", "2026-11-15"]) {
     it(`a request whose created_at is ${JSON.stringify(bad)} fails the export (it cannot be placed)`, () => {
       expect(() => requestsOfPeriod([request("7", bad)], november))
         .to.throw("request 7 has created_at")
@@ -150,6 +152,8 @@ describe("export rows", () => {
             budget: "1500000.5",
             updated_at: "2026-11-03T12:15:00Z",
           }),
+          // An update time with no offset could be any hour: shown as sent, not in the zone.
+          output("101", "7", { updated_at: "2026-11-03T12:15:00" }),
           // Another request's output: a server that ignored filter[request_id] must not add it here.
           output("98", "6"),
         ],
@@ -160,6 +164,7 @@ describe("export rows", () => {
       [
         "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,99,300,uy_uyu,2100,44328.00,UYU,1500000.50,ARS,settled,,2026-11-03T09:15:00-03:00,created_at",
         "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,100,300,cl_clp,2100,,,300.00,ARS,accepting,,2026-11-10T09:00:00-03:00,created_at",
+        "7,,,,,112,ar_ars,working,2026-11-01T00:00:00-03:00,101,300,cl_clp,2100,19000,CLP,20650.50,ARS,settled,,2026-11-03T12:15:00,created_at",
       ].map((line) => line.split(",")),
     );
   });

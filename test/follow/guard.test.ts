@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { checkGuard, parseMaxTotals } from "../../src/follow/guard.js";
+import { deadlineWords } from "../../src/time.js";
 import { request } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:00:00Z");
@@ -58,6 +59,28 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     ]);
   });
 
+  it("says a deadline in the operator's zone with its countdown, as every other printed time", () => {
+    const tell = (iso: string) => deadlineWords(iso, NOW, "America/Argentina/Buenos_Aires");
+    const result = checkGuard(
+      [
+        quoted("1", "ar_ars", "10", "2026-11-29T09:59:00.000Z"),
+        request({
+          id: "3",
+          state: "cancelled",
+          cancellation_reason: "quote_not_accepted",
+          accept_quote_before: "2026-11-29T09:50:00Z",
+        }),
+      ],
+      parseMaxTotals(["ARS=100"]),
+      NOW,
+      tell,
+    );
+    expect(result.problems).to.deep.equal([
+      "request 1: its quote expired at 2026-11-29 06:59:00 -03:00 (1 min ago)",
+      "request 3 is cancelled (quote_not_accepted), not quoted: its quote had to be accepted before 2026-11-29 06:50:00 -03:00 (10 min ago)",
+    ]);
+  });
+
   it("a cancelled request's quote spends nothing: its total is not in the spend the guard prints", () => {
     const cancelled = request({
       id: "2",
@@ -86,6 +109,24 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     );
     expect(result.problems).to.deep.equal([
       "request 2 is quoted with a negative total_to_spend (-500): not a spend",
+    ]);
+  });
+
+  it("refuses a quote whose deadline is not a time with a zone: whether it is still open cannot be told", () => {
+    // Read by Date, 09:05 without an offset lapsed at 09:05 UTC on a UTC machine but is open
+    // till 12:05 UTC on one in Buenos Aires: the machine's zone must not decide an accept.
+    const result = checkGuard(
+      [
+        quoted("1", "ar_ars", "10", "2026-11-29T09:05:00"),
+        quoted("2", "ar_ars", "10", "next tuesday"),
+        quoted("3", "ar_ars", "10", "2026-11-29T07:20:00.000-03:00"),
+      ],
+      parseMaxTotals(["ARS=100"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([
+      'request 1: its quote\'s deadline (accept_quote_before "2026-11-29T09:05:00") is not a time with a zone, so whether it is still open cannot be told',
+      'request 2: its quote\'s deadline (accept_quote_before "next tuesday") is not a time with a zone, so whether it is still open cannot be told',
     ]);
   });
 
