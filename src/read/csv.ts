@@ -237,12 +237,28 @@ async function* parsedRows(
   }
 }
 
+/** A line of more UTF-16 units than this may reach the record limit (3 bytes per unit at most): csv-parse reads it. */
+const LONG_LINE = Math.floor(MAX_RECORD_BYTES / 3);
+
+/** csv-parse's error for a line of quote-free content, with the line and its text to place it. */
+class LongLineError extends Error {
+  constructor(
+    readonly error: CsvError,
+    readonly text: string,
+    readonly line: number,
+  ) {
+    super(error.message);
+  }
+}
+
 /**
  * Content without a double quote (pass 0 saw none, and the source refuses a file changed
  * since): no field is quoted, so a record is a physical line and its fields are what the
  * delimiter separates, which is what csv-parse gives for it (test/read/quote-free.test.ts
  * compares the two), at a fraction of the cost. A line long enough to near the record limit
- * is given to csv-parse itself, whose answer (its fields, or its error) is the reader's.
+ * is given to csv-parse itself, whose answer (its fields, or its error) is the reader's; so is
+ * a line still unfinished when it grows past that (and again each time it doubles), so that a
+ * file with no line break fails after about as much as csv-parse reads, not after all of it.
  */
 async function* quoteFreeRows(
   chunks: () => AsyncIterable<Buffer>,
@@ -252,13 +268,17 @@ async function* quoteFreeRows(
   const decoder = new StringDecoder("utf8");
   let nextLine = 1;
   let header: string[] | null = null;
+  /** The text of the line not yet ended (without a CR held at the end of a chunk). */
   let pending = "";
+  /** The last chunk ended with a CR, maybe the first half of a CRLF: it waits for the next chunk. */
+  let heldCr = false;
+  /** When `pending` is longer than this, csv-parse is asked whether it is already over the limit. */
+  let checkAt = LONG_LINE;
   const rowsOf = (lines: readonly string[]): CsvRow[] => {
     const rows: CsvRow[] = [];
     for (const text of lines) {
       const line = nextLine++;
-      const values =
-        text.length * 3 > MAX_RECORD_BYTES ? longLine(text, line) : text.split(options.delimiter);
+      const values = text.length > LONG_LINE ? longLine(text, line) : text.split(options.delimiter);
       if (isBlank(values)) continue;
       header ??= values;
       rows.push({ line, values });
@@ -272,24 +292,39 @@ async function* quoteFreeRows(
     } catch (error) {
       // csv-parse/sync's class: under a loader that takes its CommonJS build, not the stream's.
       if (error instanceof SyncCsvError || error instanceof CsvError)
-        throw syntaxError(error, Buffer.from(text), options, header, line);
+        throw new LongLineError(error, text, line);
       throw error;
     }
   };
-  for await (const chunk of resized(chunks(), options.chunkSize)) {
-    let text = pending + decoder.write(chunk);
-    // A CR at the end may be the first half of a CRLF: it waits for the next chunk.
-    const heldCr = !options.onlyLf && text.endsWith("\r");
-    if (heldCr) text = text.slice(0, -1);
-    const lines = text.split(breaks);
-    pending = (lines.pop() ?? "") + (heldCr ? "\r" : "");
+  try {
+    for await (const chunk of resized(chunks(), options.chunkSize)) {
+      // Only the new text is split: a line that never ends is not split again at every chunk.
+      let text = decoder.write(chunk);
+      if (heldCr) text = `\r${text}`;
+      heldCr = !options.onlyLf && text.endsWith("\r");
+      if (heldCr) text = text.slice(0, -1);
+      const lines = text.split(breaks);
+      lines[0] = pending + lines[0];
+      pending = lines.pop() ?? "";
+      if (lines.length > 0) checkAt = LONG_LINE;
+      const rows = rowsOf(lines);
+      if (pending.length > checkAt) {
+        // A prefix over the limit is the whole line's error, at the same byte: csv-parse checks as it reads.
+        longLine(pending, nextLine);
+        checkAt = 2 * pending.length;
+      }
+      if (rows.length > 0) yield rows;
+    }
+    const rest = pending + (heldCr ? "\r" : "") + decoder.end();
+    // The text after the last line break is a record unless it is empty (as csv-parse ends).
+    const lines = rest === "" ? [] : rest.split(breaks);
+    if (lines.at(-1) === "") lines.pop();
     const rows = rowsOf(lines);
     if (rows.length > 0) yield rows;
+  } catch (error) {
+    if (!(error instanceof LongLineError)) throw error;
+    // Before any row, csv-parse's reader names the column from the file's first line: so does this one.
+    const names = header ?? headerOf(await allBytes(chunks), options.delimiter) ?? [];
+    throw syntaxError(error.error, Buffer.from(error.text), options, names, error.line);
   }
-  const rest = pending + decoder.end();
-  // The text after the last line break is a record unless it is empty (as csv-parse ends).
-  const lines = rest === "" ? [] : rest.split(breaks);
-  if (lines.at(-1) === "") lines.pop();
-  const rows = rowsOf(lines);
-  if (rows.length > 0) yield rows;
 }

@@ -99,3 +99,61 @@ describe("read/csv: quote-free content is read as csv-parse reads it", () => {
     expect((errors[0] as BatchError).message).to.equal((errors[1] as BatchError).message);
   });
 });
+
+describe("read/csv: a quote-free line that never ends is bounded as csv-parse bounds it", () => {
+  /**
+   * Reads `head` then `size` bytes of `fill` with no line break, in 32 KB chunks; counts the
+   * chunks the first pass pulled (an error is placed by reading the content again).
+   */
+  async function endless(head: string, fill: string, size: number, noQuotes: boolean) {
+    const chunk = Buffer.from(fill.repeat(Math.ceil((1 << 15) / fill.length)).slice(0, 1 << 15));
+    let pulled = 0;
+    let passes = 0;
+    const read = csvRows(
+      async function* () {
+        const first = passes++ === 0;
+        yield Buffer.from(head);
+        for (let sent = 0; sent < size; sent += chunk.length) {
+          if (first) pulled++;
+          // As a file read does: csv-parse's stream reports its error on a later tick.
+          await new Promise((resolve) => setImmediate(resolve));
+          yield chunk;
+        }
+      },
+      { delimiter: ",", file: "in.csv", onlyLf: true, noQuotes },
+    );
+    try {
+      for await (const _ of read);
+      return { pulled, message: null };
+    } catch (error) {
+      return { pulled, message: (error as Error).message };
+    }
+  }
+
+  it("fails after about 1 MB of a line with no line break, not after reading the rest of the file", async () => {
+    const size = 6 << 20;
+    const parsed = await endless("h1,h2\nx,", "r", size, false);
+    const quoteFree = await endless("h1,h2\nx,", "r", size, true);
+    expect(parsed.message).to.equal(
+      'in.csv:2: a record larger than 1 MB (column 2 ("h2") onwards); a payment row is a few hundred bytes',
+    );
+    expect(quoteFree.message).to.equal(parsed.message);
+    // csv-parse stops at the byte past the limit (33 chunks); the whole content is 192.
+    expect(parsed.pulled).to.be.at.most(64);
+    expect(quoteFree.pulled).to.be.at.most(64);
+  });
+
+  it("names the column as csv-parse does when the long line is the first row after a blank-looking one", async () => {
+    for (const blank of [" \n", ";;\n", "\t\n"]) {
+      const [parsed, quoteFree] = await Promise.all(
+        [false, true].map((noQuotes) => endless(`${blank}h1,`, "r", 2 << 20, noQuotes)),
+      );
+      expect(parsed?.message, JSON.stringify(blank)).to.match(/^in\.csv:2: a record larger than 1 MB/);
+      // Compared in two parts so that a failure does not print a 64 KB column name.
+      expect(quoteFree?.message?.slice(0, 200), JSON.stringify(blank)).to.equal(
+        parsed?.message?.slice(0, 200),
+      );
+      expect(quoteFree?.message === parsed?.message, JSON.stringify(blank)).to.equal(true);
+    }
+  });
+});
