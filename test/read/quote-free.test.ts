@@ -143,6 +143,17 @@ describe("read/csv: a quote-free line that never ends is bounded as csv-parse bo
     expect(quoteFree.pulled).to.be.at.most(64);
   });
 
+  it("a long line under the limit that csv-parse was asked about keeps its fields and the lines after it, its CRLF cut by a chunk", async () => {
+    const line = `x,${"é".repeat(400_000)}`;
+    const text = `h1,h2\r\n${line}\r\n\r\ny,z\r\n`;
+    // The chunk ends between the CR and the LF that end the long line.
+    const chunkSize = Buffer.byteLength(`h1,h2\r\n${line}\r`);
+    const expected = await rowsOf(text, ",", false);
+    expect(expected.map((row) => row.line)).to.deep.equal([1, 2, 4]);
+    expect(await rowsOf(text, ",", true, chunkSize)).to.deep.equal(expected);
+    expect(await rowsOf(text, ",", true, 1 << 15)).to.deep.equal(expected);
+  });
+
   it("names the column as csv-parse does when the long line is the first row after a blank-looking one", async () => {
     for (const blank of [" \n", ";;\n", "\t\n"]) {
       const [parsed, quoteFree] = await Promise.all(
