@@ -5,6 +5,7 @@
  */
 import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
+import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits } from "../decimal.js";
@@ -148,6 +149,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     tellTime: (iso) => deadlineWords(iso, connection.client.serverNow(), out.zone),
     checkpoint: session.checkpoint,
     serverClock: connection.client,
+    // Rows released to the remaining file: that file pays them, this batch never does.
+    released: await releasedLines(batch.journalPath),
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;

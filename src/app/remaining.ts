@@ -3,7 +3,7 @@
  * paid (follow/remaining.ts decides which), cut from the file the batch was submitted from.
  */
 
-import { recordReleased } from "../batch/near-copy.js";
+import { recordReleased, releasedLines } from "../batch/near-copy.js";
 import { notPaidLines } from "../follow/remaining.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
@@ -29,6 +29,11 @@ export interface RemainingInput {
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
   const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.lost);
+  // A row released once stays in it: this batch never pays it (the follow-through refuses to
+  // quote or accept its request), whatever a later run finds.
+  const released = await releasedLines(input.journalPath);
+  if (released.size > 0)
+    for (const item of input.checked()) if (released.has(item.line)) lines.add(item.line);
   if (lines.size === 0) return 0;
   if (input.source === "-") {
     out.warn(

@@ -114,15 +114,20 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
   return entries;
 }
 
-/** Records the lines a batch released to its remaining file (never paid by it). */
+/**
+ * Records the lines a batch released to its remaining file (never paid by it), with those it
+ * released before: a row once released stays released, whatever a later run finds.
+ */
 export async function recordReleased(journalPath: string, lines: Iterable<number>): Promise<void> {
   const path = releasedPathFor(journalPath);
+  const all = new Set([...(await releasedLines(journalPath)), ...lines]);
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ lines: [...lines].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
+  await writeFile(temp, `${JSON.stringify({ lines: [...all].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
   await rename(temp, path);
 }
 
-async function releasedLines(journalPath: string): Promise<Set<number>> {
+/** The lines the batch of `journalPath` released to its remaining file (empty when none, or unreadable). */
+export async function releasedLines(journalPath: string): Promise<Set<number>> {
   try {
     const parsed = JSON.parse(await readFile(releasedPathFor(journalPath), "utf8")) as { lines?: unknown };
     return new Set(Array.isArray(parsed.lines) ? parsed.lines.filter((n) => typeof n === "number") : []);

@@ -48,6 +48,11 @@ export interface FollowOptions {
    * polling; without it, waits poll every `pollMs`.
    */
   serverClock?: { serverNow(): Date; serverPace(): number | null };
+  /**
+   * Lines the batch released to its remaining file (released.json): that file pays them, so
+   * no request holding one is ever quoted or accepted by this batch.
+   */
+  released?: ReadonlySet<number>;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -81,6 +86,8 @@ export class BatchFollow {
   readonly acceptUnclear = new Set<string>();
   /** A request left draft without rows of the batch (quoted by someone else): they can never join it. */
   stranded = false;
+  /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
+  heldReleased = false;
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
   /** This run's waits so far (its sleeps, a step's settle delay included). */
@@ -170,6 +177,7 @@ export class BatchFollow {
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...cancelledProblem(view.request),
+            ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
               message: `${problem.message}; request ${view.request?.id} is ${view.request?.state} with them in its quote`,
@@ -177,13 +185,17 @@ export class BatchFollow {
             ...lacking,
           ];
         }
-        return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
+        return [
+          ...this.releasedProblem(view),
+          ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
+        ];
       });
       if (
         problems.some(
           (problem) =>
             problem.kind === "polluted" ||
             problem.kind === "cancelled" ||
+            problem.kind === "released" ||
             problem.message.includes("never created"),
         )
       )
@@ -267,15 +279,21 @@ export class BatchFollow {
     if (!this.readAfterQuotes) await this.read({ light: true });
     // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
     // accepted while some of its rows are missing can never take them any more.
-    const gate = this.views.flatMap((view) =>
-      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
-    );
+    const gate = this.views.flatMap((view) => [
+      ...this.releasedProblem(view),
+      ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
+    ]);
     const requests = this.views.flatMap((view) =>
       view.request && !this.leftOut(view) ? [view.request] : [],
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
-    if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
+    if (
+      gate.some(
+        (problem) =>
+          problem.kind === "polluted" || problem.kind === "stranded" || problem.kind === "released",
+      )
+    )
       this.unacceptable = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
@@ -346,6 +364,37 @@ export class BatchFollow {
       request.outputs_count === 0 &&
       view.planned.rows.every((row) => this.options.past.rows.get(row.line)?.status === "failed")
     );
+  }
+
+  /**
+   * A request a money step may still be sent on (draft, waiting for its quote, quoted) holding
+   * rows the batch released to its remaining file: never quoted nor accepted, or those rows,
+   * which the remaining file pays, would be paid twice. A row Bitex refused, or never sent,
+   * has no output there.
+   */
+  private releasedProblem(view: RequestView): GateProblem[] {
+    const { released, past } = this.options;
+    const { request } = view;
+    if (!released || released.size === 0 || !request || !MONEY_STEP_STATES.has(request.state)) return [];
+    // A row this batch sent (or that the request shows) may have an output in it; one never
+    // sent has none (the gate says so), and one Bitex refused has none either.
+    const mayHoldOutput = (line: number) => {
+      const status = past.rows.get(line)?.status;
+      return view.byLine.has(line) || (status !== undefined && status !== "failed");
+    };
+    const lines = view.planned.rows.flatMap((row) =>
+      released.has(row.line) && mayHoldOutput(row.line) ? [String(row.line)] : [],
+    );
+    if (lines.length === 0) return [];
+    this.heldReleased = true;
+    const shown =
+      lines.length > 10 ? `${lines.slice(0, 10).join(", ")} and ${lines.length - 10} more` : lines.join(", ");
+    return [
+      {
+        kind: "released",
+        message: `request ${request.id} holds line(s) ${shown}, which this batch released to its remaining file (that file pays them)`,
+      },
+    ];
   }
 
   /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
@@ -516,6 +565,9 @@ export class BatchFollow {
   }
 }
 
+/** The states in which a request may still be quoted or accepted. */
+const MONEY_STEP_STATES = new Set(["draft", "quote_requested", "quoted"]);
+
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
 /**
@@ -579,11 +631,13 @@ function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
     : kinds.has("cancelled")
       ? "nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit"
-      : kinds.has("stranded")
-        ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
-        : kinds.has("unfinished")
-          ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-          : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+      : kinds.has("released")
+        ? "nothing was quoted: rows of this batch are in its remaining file (<input>.remaining.csv), which pays them; this batch never quotes nor accepts their request"
+        : kinds.has("stranded")
+          ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+          : kinds.has("unfinished")
+            ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+            : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,
