@@ -376,14 +376,17 @@ export class BatchFollow {
     const { released, past } = this.options;
     const { request } = view;
     if (!released || released.size === 0 || !request || !MONEY_STEP_STATES.has(request.state)) return [];
-    // A row this batch sent (or that the request shows) may have an output in it; one never
-    // sent has none (the gate says so), and one Bitex refused has none either.
-    const mayHoldOutput = (line: number) => {
+    // A row this batch sent (or that the request shows) may have an output in it that an
+    // accept pays; one never sent has none (the gate says so), nor has one Bitex refused, and
+    // an output rejected or cancelled is paid by no accept.
+    const mayBePaid = (line: number) => {
+      const output = view.byLine.get(line);
+      if (output) return !UNPAID_OUTPUT_STATES.has(output.state);
       const status = past.rows.get(line)?.status;
-      return view.byLine.has(line) || (status !== undefined && status !== "failed");
+      return status !== undefined && status !== "failed";
     };
     const lines = view.planned.rows.flatMap((row) =>
-      released.has(row.line) && mayHoldOutput(row.line) ? [String(row.line)] : [],
+      released.has(row.line) && mayBePaid(row.line) ? [String(row.line)] : [],
     );
     if (lines.length === 0) return [];
     this.heldReleased = true;
@@ -567,6 +570,8 @@ export class BatchFollow {
 
 /** The states in which a request may still be quoted or accepted. */
 const MONEY_STEP_STATES = new Set(["draft", "quote_requested", "quoted"]);
+/** An output in one of these states is paid by no accept (follow/remaining.ts releases it). */
+const UNPAID_OUTPUT_STATES: ReadonlySet<string> = new Set(["rejected", "returned", "cancelled"]);
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
