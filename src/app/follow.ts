@@ -150,7 +150,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     checkpoint: session.checkpoint,
     serverClock: connection.client,
     // Rows released to the remaining file: that file pays them, this batch never does.
-    released: await releasedLines(batch.journalPath),
+    released: () => releasedLines(batch.journalPath),
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;

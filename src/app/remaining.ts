@@ -5,6 +5,7 @@
 
 import { recordReleased, releasedLines } from "../batch/near-copy.js";
 import { notPaidLines } from "../follow/remaining.js";
+import { stepDone } from "../follow/steps.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
@@ -30,10 +31,18 @@ export interface RemainingInput {
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
   const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.lost);
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
-  // quote or accept its request), whatever a later run finds.
+  // quote or accept its request), whatever a later run finds; unless its request is read
+  // accepted (a run that read the release too late, racing a read-only status): that row is
+  // being paid by this batch, so it leaves the file and the record.
   const released = await releasedLines(input.journalPath);
   if (released.size > 0)
-    for (const item of input.checked()) if (released.has(item.line)) lines.add(item.line);
+    for (const item of input.checked()) {
+      if (!released.has(item.line)) continue;
+      const outcome = input.outcomes.get(item.line);
+      const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
+      if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))
+        lines.add(item.line);
+    }
   if (lines.size === 0) return 0;
   if (input.source === "-") {
     out.warn(

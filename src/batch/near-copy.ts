@@ -115,14 +115,13 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
 }
 
 /**
- * Records the lines a batch released to its remaining file (never paid by it), with those it
- * released before: a row once released stays released, whatever a later run finds.
+ * Records the lines a batch released to its remaining file (never paid by it); the caller
+ * keeps those released before (app/remaining.ts).
  */
 export async function recordReleased(journalPath: string, lines: Iterable<number>): Promise<void> {
   const path = releasedPathFor(journalPath);
-  const all = new Set([...(await releasedLines(journalPath)), ...lines]);
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ lines: [...all].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
+  await writeFile(temp, `${JSON.stringify({ lines: [...lines].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
   await rename(temp, path);
 }
 

@@ -49,10 +49,11 @@ export interface FollowOptions {
    */
   serverClock?: { serverNow(): Date; serverPace(): number | null };
   /**
-   * Lines the batch released to its remaining file (released.json): that file pays them, so
-   * no request holding one is ever quoted or accepted by this batch.
+   * Lines the batch released to its remaining file (released.json), read again before each
+   * money step (a read-only `status` may release rows meanwhile): that file pays them, so no
+   * request holding one is ever quoted or accepted by this batch.
    */
-  released?: ReadonlySet<number>;
+  released?: () => Promise<ReadonlySet<number>>;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -88,6 +89,8 @@ export class BatchFollow {
   stranded = false;
   /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
   heldReleased = false;
+  /** The batch's released lines as last read (see FollowOptions.released). */
+  private released: ReadonlySet<number> = new Set();
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
   /** This run's waits so far (its sleeps, a step's settle delay included). */
@@ -167,6 +170,7 @@ export class BatchFollow {
     for (;;) {
       // Each decision below stands on a read made after the last wait and the last step sent.
       await this.readStale({ light: true });
+      await this.readReleased();
       const problems = this.views.flatMap((view) => {
         if (this.leftOut(view)) return [];
         if (view.request && view.request.state !== "draft") {
@@ -277,6 +281,7 @@ export class BatchFollow {
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
     if (!this.readAfterQuotes) await this.read({ light: true });
+    await this.readReleased();
     // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
     // accepted while some of its rows are missing can never take them any more.
     const gate = this.views.flatMap((view) => [
@@ -302,6 +307,13 @@ export class BatchFollow {
     const fresh = await this.readTotalsAgain(requests);
     const checked = checkGuard(fresh, maxTotals, now(), this.options.tellTime);
     if (checked.problems.length > 0) return checked;
+    // Released since the gate above (a status run meanwhile): refused the same, right before the accepts.
+    await this.readReleased();
+    const late = this.views.flatMap((view) => this.releasedProblem(view));
+    if (late.length > 0) {
+      this.unacceptable = true;
+      return { ...checked, problems: late.map((problem) => problem.message) };
+    }
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
@@ -372,8 +384,13 @@ export class BatchFollow {
    * which the remaining file pays, would be paid twice. A row Bitex refused, or never sent,
    * has no output there.
    */
+  private async readReleased(): Promise<void> {
+    this.released = (await this.options.released?.()) ?? new Set();
+  }
+
   private releasedProblem(view: RequestView): GateProblem[] {
-    const { released, past } = this.options;
+    const { released } = this;
+    const { past } = this.options;
     const { request } = view;
     if (!released || released.size === 0 || !request || !MONEY_STEP_STATES.has(request.state)) return [];
     // A row this batch sent (or that the request shows) may have an output in it that an

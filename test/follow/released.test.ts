@@ -47,7 +47,7 @@ class Server {
   };
 }
 
-async function follow(server: Server, past: JournalState, released: number[]) {
+async function follow(server: Server, past: JournalState, released: number[] | (() => number[])) {
   const journal = await JournalWriter.open(join(await mkdtemp(join(tmpdir(), "bb-released-")), "j.jsonl"));
   const run = new BatchFollow({
     api: server,
@@ -59,7 +59,7 @@ async function follow(server: Server, past: JournalState, released: number[]) {
     allowPartial: true,
     say: () => {},
     tellTime: (iso) => iso,
-    released: new Set(released),
+    released: async () => new Set(typeof released === "function" ? released() : released),
   });
   return { run, close: () => journal.close() };
 }
@@ -208,6 +208,49 @@ describe("follow: a request holding rows the batch released to its remaining fil
       const guard = await run.accept([{ currency: "ARS", amount: decimal("1000") }], () => NOW);
       expect(guard.problems).to.deep.equal([]);
       expect(server.calls).to.deep.equal(["accept_quote 7", "accept_quote 8"]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("a row released while the accept was being decided (a status run meanwhile): nothing is accepted", async () => {
+    const quoted = {
+      state: "quoted" as const,
+      total_to_spend: "500.00",
+      eta: AT,
+      accept_quote_before: "2026-11-29T10:10:00Z",
+    };
+    const server = new Server(
+      new Map([
+        ["7", request({ id: "7", outputs_count: 1, outputs_accepting: 1, outputs_ids: ["71"], ...quoted })],
+        [
+          "8",
+          request({
+            id: "8",
+            external_id: "bb-test-2",
+            outputs_count: 1,
+            outputs_accepting: 1,
+            outputs_ids: ["81"],
+            ...quoted,
+          }),
+        ],
+      ]),
+    );
+    let reads = 0;
+    // Nothing released when the gate is checked; line 3 released by the time the accepts go.
+    const released = () => (reads++ === 0 ? [] : [3]);
+    const { run, close } = await follow(
+      server,
+      twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
+      released,
+    );
+    try {
+      const guard = await run.accept([{ currency: "ARS", amount: decimal("1000000") }], () => NOW);
+      expect(guard.problems).to.deep.equal([
+        "request 8 holds line(s) 3, which this batch released to its remaining file (that file pays them)",
+      ]);
+      expect(reads).to.equal(2);
+      expect(server.calls).to.deep.equal([]);
     } finally {
       await close();
     }
