@@ -23,13 +23,21 @@ export interface RemainingInput {
   requestStates: ReadonlyMap<string, string>;
   /** The batch holds a cancelled request, so it never quotes its drafts (notPaidLines). */
   lost?: boolean;
+  /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
+  pastDraft?: ReadonlySet<string>;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
 }
 
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
-  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.lost);
+  const lines = notPaidLines(
+    input.checked(),
+    input.outcomes,
+    input.requestStates,
+    input.lost,
+    input.pastDraft,
+  );
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
   // quote or accept its request), whatever a later run finds; unless its request is read
   // accepted (a run that read the release too late, racing a read-only status): that row is

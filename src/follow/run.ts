@@ -89,6 +89,8 @@ export class BatchFollow {
   stranded = false;
   /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
   heldReleased = false;
+  /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
+  readonly steppedOn = new Set<string>();
   /** The batch's released lines as last read (see FollowOptions.released). */
   private released: ReadonlySet<number> = new Set();
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
@@ -571,11 +573,19 @@ export class BatchFollow {
   ): Promise<ConciergeRequest> {
     const view = this.views.find((v) => v.request?.id === request.id);
     if (view) this.readAt.delete(view.planned.key);
-    return runStep(this.stepContext(), action, request).catch((error: unknown) => {
-      if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
-      else if (action === "accept_quote") this.acceptUnclear.add(request.id);
-      throw error;
-    });
+    // An accept sent may have landed, whatever its answer; a quote counts once Bitex answered it.
+    if (action === "accept_quote") this.steppedOn.add(request.id);
+    return runStep(this.stepContext(), action, request).then(
+      (answer) => {
+        this.steppedOn.add(request.id);
+        return answer;
+      },
+      (error: unknown) => {
+        if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
+        else if (action === "accept_quote") this.acceptUnclear.add(request.id);
+        throw error;
+      },
+    );
   }
 
   private async pause(ms: number): Promise<void> {
