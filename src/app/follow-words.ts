@@ -250,6 +250,8 @@ export function acceptRefusedLine(follow: BatchFollow): string {
 export function acceptRefusedHint(csv: string, follow: BatchFollow, now: Date, zone: string): string {
   if (lostRequests(follow).length > 0)
     return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them (${bitexCommand("submit", remainingPath(csv))})`;
+  if (follow.heldReleased)
+    return `rows of this batch were released to ${remainingPath(csv)}, which pays them: this batch never accepts their request`;
   const accepted = acceptedRequests(follow);
   // Accepted above --max-total by an earlier run: the guard refuses again, but nothing is quoted.
   if (accepted.length > 0 && accepted.length === follow.views.length)

@@ -5,6 +5,7 @@
  */
 import { JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
+import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits } from "../decimal.js";
@@ -148,6 +149,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     tellTime: (iso) => deadlineWords(iso, connection.client.serverNow(), out.zone),
     checkpoint: session.checkpoint,
     serverClock: connection.client,
+    // Rows released to the remaining file: that file pays them, this batch never does.
+    released: () => releasedLines(batch.journalPath),
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -249,6 +252,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           outcomes: follow.rowOutcomes(new Date()),
           journalPath: batch.journalPath,
           lost: lostRequests(follow).length > 0,
+          pastDraft: pastDraft(batch.past, follow.steppedOn),
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
@@ -458,4 +462,16 @@ function demoWorldLine(tally: Tally): string[] {
   return [
     `(the demo world ${planted.join(" and ")} on purpose, to show ${what}; see fixtures/demo/seed.json)`,
   ];
+}
+
+/**
+ * Requests the journal shows past draft: a quote Bitex answered (request_quote done), an
+ * accept sent (its answer may be lost), or a step this run sent. Read as a draft, such a
+ * request is a reading older than the server.
+ */
+function pastDraft(past: Batch["past"], steppedOn: ReadonlySet<string>): Set<string> {
+  const ids = new Set(steppedOn);
+  for (const [id, steps] of past.steps)
+    if (steps.request_quote === "done" || steps.accept_quote !== undefined) ids.add(id);
+  return ids;
 }

@@ -3,8 +3,9 @@
  * paid (follow/remaining.ts decides which), cut from the file the batch was submitted from.
  */
 
-import { recordReleased } from "../batch/near-copy.js";
+import { recordReleased, releasedLines } from "../batch/near-copy.js";
 import { notPaidLines } from "../follow/remaining.js";
+import { stepDone } from "../follow/steps.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
@@ -22,13 +23,34 @@ export interface RemainingInput {
   requestStates: ReadonlyMap<string, string>;
   /** The batch holds a cancelled request, so it never quotes its drafts (notPaidLines). */
   lost?: boolean;
+  /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
+  pastDraft?: ReadonlySet<string>;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
 }
 
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
-  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.lost);
+  const lines = notPaidLines(
+    input.checked(),
+    input.outcomes,
+    input.requestStates,
+    input.lost,
+    input.pastDraft,
+  );
+  // A row released once stays in it: this batch never pays it (the follow-through refuses to
+  // quote or accept its request), whatever a later run finds; unless its request is read
+  // accepted (a run that read the release too late, racing a read-only status): that row is
+  // being paid by this batch, so it leaves the file and the record.
+  const released = await releasedLines(input.journalPath);
+  if (released.size > 0)
+    for (const item of input.checked()) {
+      if (!released.has(item.line)) continue;
+      const outcome = input.outcomes.get(item.line);
+      const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
+      if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))
+        lines.add(item.line);
+    }
   if (lines.size === 0) return 0;
   if (input.source === "-") {
     out.warn(

@@ -114,7 +114,10 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
   return entries;
 }
 
-/** Records the lines a batch released to its remaining file (never paid by it). */
+/**
+ * Records the lines a batch released to its remaining file (never paid by it); the caller
+ * keeps those released before (app/remaining.ts).
+ */
 export async function recordReleased(journalPath: string, lines: Iterable<number>): Promise<void> {
   const path = releasedPathFor(journalPath);
   const temp = `${path}.${process.pid}.tmp`;
@@ -122,7 +125,8 @@ export async function recordReleased(journalPath: string, lines: Iterable<number
   await rename(temp, path);
 }
 
-async function releasedLines(journalPath: string): Promise<Set<number>> {
+/** The lines the batch of `journalPath` released to its remaining file (empty when none, or unreadable). */
+export async function releasedLines(journalPath: string): Promise<Set<number>> {
   try {
     const parsed = JSON.parse(await readFile(releasedPathFor(journalPath), "utf8")) as { lines?: unknown };
     return new Set(Array.isArray(parsed.lines) ? parsed.lines.filter((n) => typeof n === "number") : []);

@@ -18,6 +18,11 @@ export function notPaidLines(
   requestStates: ReadonlyMap<string, string>,
   /** The batch holds a cancelled request: it quotes and accepts none of its requests again. */
   lost = false,
+  /**
+   * Requests the journal shows past draft (a quote answered, or an accept sent): one read as a
+   * draft is a reading older than the server (a cache), and may be accepted and paying its rows.
+   */
+  pastDraft: ReadonlySet<string> = new Set(),
 ): Set<number> {
   const lines = new Set<number>();
   for (const item of checked) {
@@ -33,7 +38,7 @@ export function notPaidLines(
       (outcome.status === "created" &&
         (UNPAID_FINAL.has(outcome.state) || (requestState === "cancelled" && outcome.state !== "settled"))) ||
       (outcome.status === "pending" && requestState !== undefined && requestState !== "draft") ||
-      (lost && requestState === "draft");
+      (lost && requestState === "draft" && !pastDraft.has(outcome.requestId));
     if (unpaid) lines.add(item.line);
   }
   return lines;

@@ -48,6 +48,12 @@ export interface FollowOptions {
    * polling; without it, waits poll every `pollMs`.
    */
   serverClock?: { serverNow(): Date; serverPace(): number | null };
+  /**
+   * Lines the batch released to its remaining file (released.json), read again before each
+   * money step (a read-only `status` may release rows meanwhile): that file pays them, so no
+   * request holding one is ever quoted or accepted by this batch.
+   */
+  released?: () => Promise<ReadonlySet<number>>;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -81,6 +87,12 @@ export class BatchFollow {
   readonly acceptUnclear = new Set<string>();
   /** A request left draft without rows of the batch (quoted by someone else): they can never join it. */
   stranded = false;
+  /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
+  heldReleased = false;
+  /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
+  readonly steppedOn = new Set<string>();
+  /** The batch's released lines as last read (see FollowOptions.released). */
+  private released: ReadonlySet<number> = new Set();
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
   private readAfterQuotes = false;
   /** This run's waits so far (its sleeps, a step's settle delay included). */
@@ -160,6 +172,7 @@ export class BatchFollow {
     for (;;) {
       // Each decision below stands on a read made after the last wait and the last step sent.
       await this.readStale({ light: true });
+      await this.readReleased();
       const problems = this.views.flatMap((view) => {
         if (this.leftOut(view)) return [];
         if (view.request && view.request.state !== "draft") {
@@ -170,6 +183,7 @@ export class BatchFollow {
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...cancelledProblem(view.request),
+            ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
               message: `${problem.message}; request ${view.request?.id} is ${view.request?.state} with them in its quote`,
@@ -177,13 +191,17 @@ export class BatchFollow {
             ...lacking,
           ];
         }
-        return checkGate(view, this.options.past, { allowPartial: this.options.allowPartial });
+        return [
+          ...this.releasedProblem(view),
+          ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
+        ];
       });
       if (
         problems.some(
           (problem) =>
             problem.kind === "polluted" ||
             problem.kind === "cancelled" ||
+            problem.kind === "released" ||
             problem.message.includes("never created"),
         )
       )
@@ -265,17 +283,24 @@ export class BatchFollow {
   async accept(maxTotals: readonly MaxTotal[], now: () => Date): Promise<GuardResult> {
     // A quoted request takes no more outputs: a read made once every quote was in still holds.
     if (!this.readAfterQuotes) await this.read({ light: true });
+    await this.readReleased();
     // --allow-partial leaves out rows Bitex refused, never rows still to be sent: a request
     // accepted while some of its rows are missing can never take them any more.
-    const gate = this.views.flatMap((view) =>
-      checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
-    );
+    const gate = this.views.flatMap((view) => [
+      ...this.releasedProblem(view),
+      ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
+    ]);
     const requests = this.views.flatMap((view) =>
       view.request && !this.leftOut(view) ? [view.request] : [],
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
-    if (gate.some((problem) => problem.kind === "polluted" || problem.kind === "stranded"))
+    if (
+      gate.some(
+        (problem) =>
+          problem.kind === "polluted" || problem.kind === "stranded" || problem.kind === "released",
+      )
+    )
       this.unacceptable = true;
     if (gate.length > 0) guard.problems.unshift(...gate.map((problem) => problem.message));
     if (guard.problems.length > 0) return guard;
@@ -284,6 +309,13 @@ export class BatchFollow {
     const fresh = await this.readTotalsAgain(requests);
     const checked = checkGuard(fresh, maxTotals, now(), this.options.tellTime);
     if (checked.problems.length > 0) return checked;
+    // Released since the gate above (a status run meanwhile): refused the same, right before the accepts.
+    await this.readReleased();
+    const late = this.views.flatMap((view) => this.releasedProblem(view));
+    if (late.length > 0) {
+      this.unacceptable = true;
+      return { ...checked, problems: late.map((problem) => problem.message) };
+    }
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);
@@ -346,6 +378,45 @@ export class BatchFollow {
       request.outputs_count === 0 &&
       view.planned.rows.every((row) => this.options.past.rows.get(row.line)?.status === "failed")
     );
+  }
+
+  /**
+   * A request a money step may still be sent on (draft, waiting for its quote, quoted) holding
+   * rows the batch released to its remaining file: never quoted nor accepted, or those rows,
+   * which the remaining file pays, would be paid twice. A row Bitex refused, or never sent,
+   * has no output there.
+   */
+  private async readReleased(): Promise<void> {
+    this.released = (await this.options.released?.()) ?? new Set();
+  }
+
+  private releasedProblem(view: RequestView): GateProblem[] {
+    const { released } = this;
+    const { past } = this.options;
+    const { request } = view;
+    if (!released || released.size === 0 || !request || !MONEY_STEP_STATES.has(request.state)) return [];
+    // A row this batch sent (or that the request shows) may have an output in it that an
+    // accept pays; one never sent has none (the gate says so), nor has one Bitex refused, and
+    // an output rejected or cancelled is paid by no accept.
+    const mayBePaid = (line: number) => {
+      const output = view.byLine.get(line);
+      if (output) return !UNPAID_OUTPUT_STATES.has(output.state);
+      const status = past.rows.get(line)?.status;
+      return status !== undefined && status !== "failed";
+    };
+    const lines = view.planned.rows.flatMap((row) =>
+      released.has(row.line) && mayBePaid(row.line) ? [String(row.line)] : [],
+    );
+    if (lines.length === 0) return [];
+    this.heldReleased = true;
+    const shown =
+      lines.length > 10 ? `${lines.slice(0, 10).join(", ")} and ${lines.length - 10} more` : lines.join(", ");
+    return [
+      {
+        kind: "released",
+        message: `request ${request.id} holds line(s) ${shown}, which this batch released to its remaining file (that file pays them)`,
+      },
+    ];
   }
 
   /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
@@ -502,11 +573,19 @@ export class BatchFollow {
   ): Promise<ConciergeRequest> {
     const view = this.views.find((v) => v.request?.id === request.id);
     if (view) this.readAt.delete(view.planned.key);
-    return runStep(this.stepContext(), action, request).catch((error: unknown) => {
-      if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
-      else if (action === "accept_quote") this.acceptUnclear.add(request.id);
-      throw error;
-    });
+    // An accept sent may have landed, whatever its answer; a quote counts once Bitex answered it.
+    if (action === "accept_quote") this.steppedOn.add(request.id);
+    return runStep(this.stepContext(), action, request).then(
+      (answer) => {
+        this.steppedOn.add(request.id);
+        return answer;
+      },
+      (error: unknown) => {
+        if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
+        else if (action === "accept_quote") this.acceptUnclear.add(request.id);
+        throw error;
+      },
+    );
   }
 
   private async pause(ms: number): Promise<void> {
@@ -515,6 +594,11 @@ export class BatchFollow {
     await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 }
+
+/** The states in which a request may still be quoted or accepted. */
+const MONEY_STEP_STATES = new Set(["draft", "quote_requested", "quoted"]);
+/** An output in one of these states is paid by no accept (follow/remaining.ts releases it). */
+const UNPAID_OUTPUT_STATES: ReadonlySet<string> = new Set(["rejected", "returned", "cancelled"]);
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
@@ -579,11 +663,13 @@ function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
     : kinds.has("cancelled")
       ? "nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit"
-      : kinds.has("stranded")
-        ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
-        : kinds.has("unfinished")
-          ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-          : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+      : kinds.has("released")
+        ? "nothing was quoted: rows of this batch are in its remaining file (<input>.remaining.csv), which pays them; this batch never quotes nor accepts their request"
+        : kinds.has("stranded")
+          ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+          : kinds.has("unfinished")
+            ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
+            : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

@@ -60,4 +60,21 @@ describe("notPaidLines", () => {
     expect(lines(true)).to.deep.equal([2, 3, 4]);
     expect(lines(false)).to.deep.equal([4]);
   });
+
+  it("in a batch with a cancelled request, not a request read as draft that the journal shows past draft (a cache's old answer)", () => {
+    const checked = [2, 3, 4].map(valid);
+    const outcomes = new Map<number, RowOutcome>([
+      [2, created("1", "accepting")], // request 1 read draft, accepted by the journal: being paid
+      [3, created("3", "accepting")], // request 3 a draft the batch never quoted
+      [4, created("2", "accepting")], // request 2 cancelled
+    ]);
+    const states = new Map([
+      ["1", "draft"],
+      ["2", "cancelled"],
+      ["3", "draft"],
+    ]);
+    expect(
+      [...notPaidLines(checked, outcomes, states, true, new Set(["1"]))].sort((a, b) => a - b),
+    ).to.deep.equal([3, 4]);
+  });
 });
