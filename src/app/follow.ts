@@ -3,7 +3,7 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { JournalWriter } from "../batch/journal.js";
+import { JournalWriter, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
@@ -52,7 +52,7 @@ import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
-import { writeRemainingFile } from "./remaining.js";
+import { type RemainingInput, writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -245,20 +245,20 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (follow.views.length > 0) await writeOut();
   const remaining =
     follow.views.length > 0 && known
-      ? await writeRemainingFile(out, {
+      ? await releaseRows(out, readOnly, batch, (past) => ({
           csv: args.csv,
           source: batch.loaded.source,
           checked: () => batch.loaded.checked(),
           outcomes: follow.rowOutcomes(new Date()),
           journalPath: batch.journalPath,
           lost: lostRequests(follow).length > 0,
-          pastDraft: pastDraft(batch.past, follow.steppedOn),
+          pastDraft: pastDraft(past, follow.steppedOn),
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
             ),
           ),
-        })
+        }))
       : 0;
   // Every row not paid in the end, named like an invalid row, even with --quiet.
   const unpaid = new Problems();
@@ -462,6 +462,38 @@ function demoWorldLine(tally: Tally): string[] {
   return [
     `(the demo world ${planted.join(" and ")} on purpose, to show ${what}; see fixtures/demo/seed.json)`,
   ];
+}
+
+/**
+ * Writes the remaining file, which releases its rows: that file pays them, the batch never
+ * does. A run that quotes or accepts holds the batch's lock already; a read-only `status`
+ * does not, so a quote or accept of the batch may run beside it. It releases rows only under
+ * that lock, with the journal read again there (an accept sent since its reads keeps its
+ * request's rows, pastDraft), and not at all while another run holds it: that run's own
+ * checks read what is released right before its accepts, which a release after them would miss.
+ */
+async function releaseRows(
+  out: Console,
+  readOnly: boolean,
+  batch: Batch,
+  input: (past: Batch["past"]) => RemainingInput,
+): Promise<number> {
+  if (!readOnly) return writeRemainingFile(out, input(batch.past));
+  let lock: Lock;
+  try {
+    lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line));
+  } catch (error) {
+    if (!(error instanceof BatchError && error.code === "locked")) throw error;
+    out.warn(
+      `the remaining file is not written: ${error.message} (a submit, quote or accept of it); run this status again once that run ends`,
+    );
+    return 0;
+  }
+  try {
+    return await writeRemainingFile(out, input(await readJournalState(batch.journalPath)));
+  } finally {
+    await lock.release();
+  }
 }
 
 /**

@@ -6,7 +6,9 @@
  * and accepted afterwards with --allow-partial (which leaves the empty request out), the
  * draft would pay those rows a second time, beside the remaining file's batch.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, tempDir } from "../helpers/cli.js";
@@ -146,6 +148,63 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([pick("EMP-1005")]));
     } finally {
       await proxy.close();
+      await box.close();
+    }
+  });
+
+  it("a status while another run holds the batch's lock releases nothing: no remaining file until that run is gone", async () => {
+    const box = await stoppedSandbox(await demoSeed());
+    // A live process stands for a quote or accept of the batch running beside the status.
+    const holder = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const dir = await tempDir();
+      const state = join(dir, "state");
+      const { pick, file } = await demoRows();
+      const good = ["EMP-1001", "EMP-1003"].map(pick);
+      const bad = pick("EMP-1006").replace(",305,", ",999999,");
+      await writeFile(join(dir, "payroll.csv"), file([...good, bad]));
+      const run = (args: string[]) =>
+        runCli([...args, "--rate", "1000", "--tz", "UTC", "--state-dir", state], {
+          cwd: dir,
+          env: apiEnv(box),
+        });
+      const submitted = await run(["submit", "payroll.csv", "--json"]);
+      expect(submitted.code, submitted.stderr).to.equal(1);
+      const { batch_id: batchId } = JSON.parse(submitted.stdout) as { batch_id: string };
+      const cancel = await fetch(`${box.url}/concierge_requests/2/cancel`, {
+        method: "POST",
+        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
+      });
+      expect(cancel.status).to.equal(200);
+      const owner = { pid: holder.pid, host: hostname(), started_at: "2026-12-06T14:00:00.000Z", nonce: "n" };
+      await writeFile(join(state, batchId, "lock"), JSON.stringify(owner), { mode: 0o600 });
+      // The submit's remaining file: the row Bitex refused, released already.
+      const before = await readFile(join(dir, "payroll.remaining.csv"), "utf8");
+      expect(before).to.equal(file([bad]));
+      const released = () => readFile(join(state, batchId, "released.json"), "utf8");
+      const releasedBefore = await released();
+
+      const held = await run(["status", "payroll.csv", "--json"]);
+      expect(held.code, held.stderr).to.equal(3);
+      expect(JSON.parse(held.stdout).remaining).to.equal(null);
+      expect(held.stderr).to.include(
+        `the remaining file is not written: another run (pid ${holder.pid} on ${hostname()}, since 2026-12-06T14:00:00.000Z) holds this batch (a submit, quote or accept of it); run this status again once that run ends\n`,
+      );
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(before);
+      expect(await released()).to.equal(releasedBefore);
+
+      // That run gone, the next status releases the draft's rows beside the cancelled request.
+      holder.kill();
+      await new Promise((done) => holder.once("exit", done));
+      const free = await run(["status", "payroll.csv", "--json"]);
+      expect(JSON.parse(free.stdout).remaining, free.stderr).to.deep.equal({
+        file: "payroll.remaining.csv",
+        rows: 3,
+      });
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([...good, bad]));
+      expect(await readdir(join(state, batchId))).to.not.include("lock");
+    } finally {
+      holder.kill();
       await box.close();
     }
   });
