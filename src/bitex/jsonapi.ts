@@ -3,6 +3,7 @@
  * the resource's attributes, its `id`, and one `<relationship>_id` string per relationship.
  * Money attributes come back as exact decimal text, never as floats.
  */
+import { isCanonicalDecimal } from "../decimal.js";
 import { JsonNumber } from "../wire/json.js";
 import type {
   ConciergeOutputAttributes,
@@ -162,7 +163,7 @@ export function asRequest(resource: Loose): ConciergeRequest {
   }
   knownState(resource, "request", REQUEST_STATES);
   // In place: a decoded resource is the caller's alone, and a listing of many need not be copied.
-  if (!Object.hasOwn(resource, "total_to_spend")) resource.total_to_spend = null;
+  moneyOrNull(resource, "request", "total_to_spend");
   resource.outputs_count = count;
   resource.user_id = idOrNull(resource.user_id);
   return resource as unknown as ConciergeRequest;
@@ -177,11 +178,25 @@ function knownState(resource: Loose, what: string, states: ReadonlySet<string>):
   );
 }
 
+/**
+ * A money attribute as decimal text (a JSON number is made that by the parser, exactly), or
+ * null when absent. Any other text ("1.5e3", "1,500.00") is refused, naming attribute and
+ * resource: no guard, sum or report may read it into an amount it is not.
+ */
+function moneyOrNull(resource: Loose, what: string, name: string): void {
+  const value = resource[name];
+  if (value === undefined || value === null) resource[name] = null;
+  else if (typeof value !== "string" || !isCanonicalDecimal(value))
+    throw new DecodeError(
+      `${what} ${resource.id}: attribute ${name} is ${JSON.stringify(value)}; expected a decimal amount (digits, a point) or null`,
+    );
+}
+
 /** In place, as asRequest. */
 export function asOutput(resource: Loose): ConciergeOutput {
   knownState(resource, "output", OUTPUT_STATES);
-  if (!Object.hasOwn(resource, "amount")) resource.amount = null;
-  if (!Object.hasOwn(resource, "budget")) resource.budget = null;
+  moneyOrNull(resource, "output", "amount");
+  moneyOrNull(resource, "output", "budget");
   resource.request_id = idOrNull(resource.request_id);
   resource.user_id = idOrNull(resource.user_id);
   resource.withdrawal_instruction_id = idOrNull(resource.withdrawal_instruction_id);

@@ -5,7 +5,16 @@
  * `--max-total`. A currency without a `--max-total` is refused: no limit is never implied.
  */
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { add, compare, type Decimal, decimal, format, groupDigits, rescale } from "../decimal.js";
+import {
+  add,
+  compare,
+  type Decimal,
+  decimal,
+  format,
+  groupDigits,
+  isCanonicalDecimal,
+  rescale,
+} from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
 import { serverTime } from "../time.js";
@@ -65,7 +74,13 @@ export function spendByCurrency(
 ): Map<string, { requests: number; total: Decimal }> {
   const sums = new Map<string, { requests: number; total: Decimal }>();
   for (const request of requests) {
-    if (request.total_to_spend === null || request.state === "cancelled") continue;
+    // A total that is no decimal amount is a problem of its own (checkGuard), never summed.
+    if (
+      request.total_to_spend === null ||
+      request.state === "cancelled" ||
+      !isCanonicalDecimal(request.total_to_spend)
+    )
+      continue;
     const currency = senderCurrency(request);
     const sum = sums.get(currency) ?? { requests: 0, total: { units: 0n, scale: minorUnits(currency) } };
     sums.set(currency, {
@@ -104,6 +119,11 @@ export function checkGuard(
       problems.push(`request ${request.id}: its quote expired at ${tell(request.accept_quote_before)}`);
     } else if (request.total_to_spend === null) {
       problems.push(`request ${request.id} is quoted without a total_to_spend`);
+    } else if (!isCanonicalDecimal(request.total_to_spend)) {
+      // "1.5e6", "1,500,000.00": no figure this guard may read into an amount it compares.
+      problems.push(
+        `request ${request.id} is quoted with a total_to_spend that is not a decimal amount (${JSON.stringify(request.total_to_spend)}): it cannot be compared with --max-total`,
+      );
     } else if (decimal(request.total_to_spend).units < 0n) {
       // Summed, it would lower what the other requests spend against the limit.
       problems.push(

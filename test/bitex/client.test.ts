@@ -217,8 +217,16 @@ describe("bitex client against a scripted server", () => {
       { outputs_count: 2 },
       "request 5: attribute state is absent; expected one of draft, quote_requested, quoted, quote_accepted, working, finished, cancelled",
     ],
+    [
+      { state: "quoted", outputs_count: 2, total_to_spend: "1.5e3" },
+      'request 5: attribute total_to_spend is "1.5e3"; expected a decimal amount (digits, a point) or null',
+    ],
+    [
+      { state: "quoted", outputs_count: 2, total_to_spend: "1,500.00" },
+      'request 5: attribute total_to_spend is "1,500.00"; expected a decimal amount (digits, a point) or null',
+    ],
   ] as const) {
-    it(`a request the client cannot rely on is refused naming attribute and request: ${why.slice(10, 40)}`, async () => {
+    it(`a request the client cannot rely on is refused naming attribute and request: ${why.slice(10, 52)}`, async () => {
       const { client } = await start((_req, res) =>
         sendJson(res, 200, { data: { id: "5", type: "concierge_requests", attributes } }),
       );
@@ -239,6 +247,31 @@ describe("bitex client against a scripted server", () => {
     expect(error.detail).to.equal(
       'unexpected answer from Bitex (200): output 8: attribute state is "paid"; expected one of accepting, accepted, rejected, working, settling, settled, failed, returned, cancelled',
     );
+  });
+
+  it("an output whose amount is text with an exponent is refused naming it; a JSON number is read exactly", async () => {
+    let calls = 0;
+    const { client } = await start((_req, res) => {
+      calls++;
+      if (calls === 1)
+        return sendJson(res, 200, {
+          data: [output("8", { amount: "2E+3" })],
+          meta: { page: 1, total_pages: 1 },
+        });
+      // Written by hand: JSON.stringify would write 1500, not the exponent a server may send.
+      const body = JSON.stringify({
+        data: [output("9", { amount: "AMOUNT" })],
+        meta: { page: 1, total_pages: 1 },
+      });
+      res.setHeader("Content-Type", "application/vnd.api+json");
+      res.end(body.replace('"AMOUNT"', "1.5e3"));
+    });
+    const error = await failure(client.listOutputs("1"));
+    expect(error.detail).to.equal(
+      'unexpected answer from Bitex (200): output 8: attribute amount is "2E+3"; expected a decimal amount (digits, a point) or null',
+    );
+    const [read] = await client.listOutputs("1");
+    expect([read?.id, read?.amount, read?.budget]).to.deep.equal(["9", "1500", null]);
   });
 
   it("follows next links through every page, keeping the filter and page size", async () => {

@@ -85,7 +85,7 @@ describe("bitex client: the key quoted in an error answer, in any JSON escape", 
 });
 
 describe("bitex client: the key in a money attribute of a successful answer", () => {
-  it("a money attribute that is text but no decimal is cleaned like any text; decimal text (Rails' strings too) stays exact", async () => {
+  it("a money attribute that is text but no decimal is cleaned like any text, and the answer refused; decimal text (Rails' strings too) stays exact", async () => {
     const output = (amount: string, budget: string) =>
       JSON.stringify({
         data: {
@@ -103,9 +103,16 @@ describe("bitex client: the key in a money attribute of a successful answer", ()
         client.close();
       }
     };
-    const echoed = await read(output(KEY, `${KEY} 12.50`));
-    expect(JSON.stringify(echoed)).to.not.include(KEY);
-    expect([echoed.amount, echoed.budget]).to.deep.equal(["[redacted]", "[redacted] 12.50"]);
+    // No amount at all: refused (jsonapi.ts), naming the attribute as cleaned, never the key.
+    const echoed = await read(output(KEY, `${KEY} 12.50`)).then(
+      () => null,
+      (error: ApiError) => error,
+    );
+    expect(echoed).to.be.instanceOf(ApiError);
+    expect(echoed?.detail).to.equal(
+      'unexpected answer from Bitex (200): output 41: attribute amount is "[redacted]"; expected a decimal amount (digits, a point) or null',
+    );
+    expect([echoed?.message, echoed?.stack].join("\n")).to.not.include(KEY);
     // A figure a key of digits could be part of is never changed: decimal text is no key.
     const exact = await read(output("1329000.00", "-12.5"));
     expect([exact.amount, exact.budget]).to.deep.equal(["1329000.00", "-12.5"]);

@@ -112,6 +112,19 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     ]);
   });
 
+  it("refuses a total_to_spend that is not a decimal amount (an exponent, grouped digits), naming it, and sums the others", () => {
+    const result = checkGuard(
+      [quoted("1", "ar_ars", "400.00"), quoted("2", "ar_ars", "1.5e3"), quoted("3", "ar_ars", "1,500.00")],
+      parseMaxTotals(["ARS=500"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([
+      'request 2 is quoted with a total_to_spend that is not a decimal amount ("1.5e3"): it cannot be compared with --max-total',
+      'request 3 is quoted with a total_to_spend that is not a decimal amount ("1,500.00"): it cannot be compared with --max-total',
+    ]);
+    expect(result.spend).to.deep.equal([{ currency: "ARS", requests: 1, total: "400.00", max: "500.00" }]);
+  });
+
   it("refuses a quote whose deadline is not a time with a zone: whether it is still open cannot be told", () => {
     // Read by Date, 09:05 without an offset lapsed at 09:05 UTC on a UTC machine but is open
     // till 12:05 UTC on one in Buenos Aires: the machine's zone must not decide an accept.
