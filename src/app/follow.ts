@@ -52,7 +52,7 @@ import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
-import { type RemainingInput, writeRemainingFile } from "./remaining.js";
+import { type RemainingInput, remainingLines, writeRemainingFile } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -478,21 +478,26 @@ async function releaseRows(
   batch: Batch,
   input: (past: Batch["past"]) => RemainingInput,
 ): Promise<number> {
-  if (!readOnly) return writeRemainingFile(out, input(batch.past));
-  let lock: Lock;
+  if (!readOnly || (await remainingLines(input(batch.past))).size === 0)
+    return writeRemainingFile(out, input(batch.past));
+  let lock: Lock | null = null;
   try {
     lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line));
   } catch (error) {
-    if (!(error instanceof BatchError && error.code === "locked")) throw error;
-    out.warn(
-      `the remaining file is not written: ${error.message} (a submit, quote or accept of it); run this status again once that run ends`,
-    );
-    return 0;
+    if (error instanceof BatchError && error.code === "locked") {
+      out.warn(
+        `the remaining file is not written: ${error.message} (a submit, quote or accept of it); run this status again once that run ends`,
+      );
+      return 0;
+    }
+    // No state directory to lock in (gone, not a directory): no other run of the batch can
+    // hold it, and no release can be recorded there either (writeRemainingFile goes on without).
   }
   try {
-    return await writeRemainingFile(out, input(await readJournalState(batch.journalPath)));
+    const past = lock ? await readJournalState(batch.journalPath).catch(() => batch.past) : batch.past;
+    return await writeRemainingFile(out, input(past));
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

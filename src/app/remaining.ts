@@ -31,26 +31,7 @@ export interface RemainingInput {
 
 /** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
-  const lines = notPaidLines(
-    input.checked(),
-    input.outcomes,
-    input.requestStates,
-    input.lost,
-    input.pastDraft,
-  );
-  // A row released once stays in it: this batch never pays it (the follow-through refuses to
-  // quote or accept its request), whatever a later run finds; unless its request is read
-  // accepted (a run that read the release too late, racing a read-only status): that row is
-  // being paid by this batch, so it leaves the file and the record.
-  const released = await releasedLines(input.journalPath);
-  if (released.size > 0)
-    for (const item of input.checked()) {
-      if (!released.has(item.line)) continue;
-      const outcome = input.outcomes.get(item.line);
-      const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
-      if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))
-        lines.add(item.line);
-    }
+  const lines = await remainingLines(input);
   if (lines.size === 0) return 0;
   if (input.source === "-") {
     out.warn(
@@ -83,4 +64,32 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${bitexCommand("submit", path)})`,
   ]);
   return lines.size;
+}
+
+/**
+ * The rows of the remaining file: those this batch can no longer pay (notPaidLines), and
+ * those it released before.
+ */
+export async function remainingLines(input: RemainingInput): Promise<Set<number>> {
+  const lines = notPaidLines(
+    input.checked(),
+    input.outcomes,
+    input.requestStates,
+    input.lost,
+    input.pastDraft,
+  );
+  // A row released once stays in it: this batch never pays it (the follow-through refuses to
+  // quote or accept its request), whatever a later run finds; unless its request is read
+  // accepted (a run that read the release too late, racing a read-only status): that row is
+  // being paid by this batch, so it leaves the file and the record.
+  const released = await releasedLines(input.journalPath);
+  if (released.size > 0)
+    for (const item of input.checked()) {
+      if (!released.has(item.line)) continue;
+      const outcome = input.outcomes.get(item.line);
+      const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
+      if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))
+        lines.add(item.line);
+    }
+  return lines;
 }
