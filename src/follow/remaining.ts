@@ -37,7 +37,12 @@ export function notPaidLines(
       outcome.status === "failed" ||
       (outcome.status === "created" &&
         (UNPAID_FINAL.has(outcome.state) || (requestState === "cancelled" && outcome.state !== "settled"))) ||
-      (outcome.status === "pending" && requestState !== undefined && requestState !== "draft") ||
+      // Only a row the request's listing proves without an output ("not_created": the listing
+      // complete); one a listing lacks ("not_listed", an old list) may be paid by the request.
+      (outcome.status === "pending" &&
+        outcome.code === "not_created" &&
+        requestState !== undefined &&
+        requestState !== "draft") ||
       (lost && requestState === "draft" && !pastDraft.has(outcome.requestId));
     if (unpaid) lines.add(item.line);
   }

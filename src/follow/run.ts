@@ -548,6 +548,16 @@ export class BatchFollow {
     }
     const record = this.options.past.rows.get(line);
     if (record?.status === "failed") return record;
+    // A listing that lacks outputs the request counts, or outputs the journal holds, is older
+    // than the server (a cache keeps lists for 10 minutes): the row's output may be there, and
+    // paid by the request. Never "not created" (follow/remaining.ts releases those).
+    if (view.request && (view.unlisted.length > 0 || view.outputs.length !== view.request.outputs_count))
+      return {
+        status: "pending",
+        requestId,
+        code: "not_listed",
+        error: `Bitex's listing of request ${requestId} shows ${view.outputs.length} of its ${view.request.outputs_count} output(s)${view.unlisted.length > 0 ? ` and lacks output(s) ${view.unlisted.slice(0, 10).join(", ")} this batch created` : ""} (an old list, as a cache keeps): this row's output may be there; run status again later`,
+      };
     return {
       status: "pending",
       requestId,

@@ -188,6 +188,7 @@ describe("app/follow-words", () => {
           [3, outputOf(row(3), "22", { state: "rejected" })],
         ]),
         missing: [row(4)],
+        unlisted: [],
       },
       {
         planned: { ...planned([row(5), row(6)]), key: "b" },
@@ -195,6 +196,7 @@ describe("app/follow-words", () => {
         outputs: [],
         byLine: new Map(),
         missing: [],
+        unlisted: [],
       },
     ] as unknown as RequestView[];
     const follow = new BatchFollow({

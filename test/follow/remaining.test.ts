@@ -77,4 +77,18 @@ describe("notPaidLines", () => {
       [...notPaidLines(checked, outcomes, states, true, new Set(["1"]))].sort((a, b) => a - b),
     ).to.deep.equal([3, 4]);
   });
+
+  it("not a row a listing lacks (an old list) in a request that left draft: the request may pay it", () => {
+    const checked = [2, 3, 4].map(valid);
+    const outcomes = new Map<number, RowOutcome>([
+      [2, { status: "pending", requestId: "1", code: "not_listed", error: "e" }], // request 1 accepted
+      [3, { status: "pending", requestId: "2", code: "not_listed", error: "e" }], // request 2 quoted
+      [4, { status: "pending", requestId: "2", code: "not_created", error: "e" }], // listed complete, no output
+    ]);
+    const states = new Map([
+      ["1", "quote_accepted"],
+      ["2", "quoted"],
+    ]);
+    expect([...notPaidLines(checked, outcomes, states)]).to.deep.equal([4]);
+  });
 });

@@ -1,0 +1,88 @@
+/**
+ * A listing that lags (a cache keeping an old list, a replica behind the server: Bitex's own
+ * JSON:API code keeps lists for 10 minutes) may lack an output that is there. A row whose
+ * output such a listing lacks is not a row "left out of a request that left draft": its
+ * request, accepted, pays it. Released to the remaining file, it would be paid a second time
+ * by that file's batch.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { rewriteProxy } from "../helpers/rewrite-proxy.js";
+import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
+
+/** Drops output `id` from a listing's data and a read's included, as a list kept from before it landed. */
+function withoutOutput(id: string) {
+  const keep = (resource: unknown) => {
+    const r = resource as { type?: string; id?: string };
+    return !(r?.type === "concierge_request_outputs" && r.id === id);
+  };
+  return (document: unknown) => {
+    const d = document as { data?: unknown; included?: unknown[] };
+    if (typeof d !== "object" || d === null) return document;
+    return {
+      ...d,
+      ...(Array.isArray(d.data) ? { data: d.data.filter(keep) } : {}),
+      ...(d.included ? { included: d.included.filter(keep) } : {}),
+    };
+  };
+}
+
+describe("a listing that lacks an output of an accepted request", function () {
+  this.timeout(120_000);
+
+  it("status releases none of its rows: no remaining file, the row stays the accepted request's", async () => {
+    const box = await stoppedSandbox(await demoSeed());
+    let lag = false;
+    const drop = withoutOutput("2");
+    const proxy = await rewriteProxy(box.url, {
+      body: (document) => (lag ? drop(document) : document),
+    });
+    try {
+      const dir = await tempDir();
+      const { pick, file } = await demoRows();
+      // One request: 112's ar_ars, two rows, quoted at once.
+      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003"].map(pick)));
+      const run = (args: string[]) =>
+        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+          cwd: dir,
+          env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
+        });
+      const until = ["submit", "payroll.csv", "--until", "accepted", "--max-total", "ARS=999999999"];
+      const paid = await run(until);
+      expect(paid.code, paid.stderr).to.equal(0);
+      const states = () =>
+        box.state().requests.map((r) => [r.id, r.attributes.state, r.attributes.outputs_count]);
+      expect(states()).to.deep.equal([["1", "quote_accepted", 2]]);
+
+      lag = true; // the listing answers as it was before output 2 landed
+      const status = await run(["status", "payroll.csv", "--json"]);
+      expect(status.code, status.stderr).to.equal(3);
+      expect(JSON.parse(status.stdout).remaining, status.stderr).to.equal(null);
+      const remaining = join(dir, "payroll.remaining.csv");
+      const written = await readFile(remaining, "utf8").then(
+        (text) => text,
+        () => null,
+      );
+      expect(written).to.equal(null);
+      const report = await readFile(join(dir, "payroll.report.csv"), "utf8");
+      expect(report).to.include(
+        `,pending,1,,,,44328.00,UYU,,,,not_listed,"Bitex's listing of request 1 shows 1 of its 2 output(s) and lacks output(s) 2 this batch created (an old list, as a cache keeps): this row's output may be there; run status again later",`,
+      );
+
+      // The list fresh again: both rows are the accepted request's; nothing to release.
+      lag = false;
+      const fresh = await run(["status", "payroll.csv", "--json"]);
+      expect(fresh.code, fresh.stderr).to.equal(3);
+      expect(JSON.parse(fresh.stdout).remaining).to.equal(null);
+      expect(JSON.parse(fresh.stdout).by_state).to.deep.equal({ accepting: 2 });
+      expect(await readFile(remaining, "utf8").catch(() => null)).to.equal(null);
+      // One output per row, in the one request accepted.
+      expect(states()).to.deep.equal([["1", "quote_accepted", 2]]);
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
+});
