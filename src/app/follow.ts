@@ -482,7 +482,8 @@ async function releaseRows(
     return writeRemainingFile(out, input(batch.past));
   let lock: Lock | null = null;
   try {
-    lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line));
+    // Held for a moment: a submit, quote or accept that starts meanwhile waits for it (lock.ts).
+    lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line), { brief: true });
   } catch (error) {
     if (error instanceof BatchError && error.code === "locked") {
       out.warn(

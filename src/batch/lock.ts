@@ -41,6 +41,8 @@ interface LockOwner {
   boot?: string;
   /** When the owner started, in the kernel's ticks since boot (Linux /proc/<pid>/stat): a reused pid's differs. */
   start?: string;
+  /** The owner holds the lock for a moment only (a `status` writing the remaining file): others wait for it. */
+  brief?: true;
 }
 
 /** A process's start in ticks since boot, or undefined (no such process, or not Linux). */
@@ -96,8 +98,13 @@ export interface Lock {
 }
 
 export interface LockOptions {
-  /** How long to keep waiting while a live process is removing a stale lock. */
+  /** How long to keep waiting while a live process is removing a stale lock, or holds the lock briefly. */
   waitMs?: number;
+  /**
+   * This run holds the lock for a moment only (a read-only `status` writing the remaining
+   * file): a run that finds it waits up to `waitMs` for it, instead of stopping (exit 4).
+   */
+  brief?: boolean;
 }
 
 /** An unreadable lock younger than this may still be being written (by an older version). */
@@ -248,6 +255,7 @@ export async function acquireLock(
     nonce: randomUUID(),
     ...(BOOT_ID === undefined ? {} : { boot: BOOT_ID }),
     ...(START === undefined ? {} : { start: START }),
+    ...(options.brief ? { brief: true as const } : {}),
   };
   const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
   await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
@@ -276,9 +284,14 @@ export async function acquireLock(
       const seen = await inspect(path);
       const owner = seen && parseOwner(seen.text);
       if (owner && (owner.host !== hostname() || ownerAlive(owner))) {
+        // A status holds it for a moment (its remaining file): wait for it, as for a takeover.
+        if (owner.brief === true && attempt < MAX_ATTEMPTS && Date.now() <= deadline) {
+          await sleep(RETRY_MS);
+          continue;
+        }
         throw new BatchError(
           "locked",
-          `another run (pid ${owner.pid} on ${owner.host}, since ${owner.started_at}) holds this batch`,
+          `another run (pid ${owner.pid} on ${owner.host}, since ${owner.started_at}${owner.brief === true ? ", a status writing the remaining file" : ""}) holds this batch`,
           {
             hint: `wait for it to finish; if it is gone, remove ${path}`,
           },

@@ -129,6 +129,30 @@ describe("batch lock", function () {
     await (await acquireLock(path, () => undefined)).release();
   });
 
+  it("a lock held for a moment (a status writing its remaining file) is waited for, up to waitMs, then named as a status's", async () => {
+    const path = join(await tempDir(), "lock");
+    const brief = await acquireLock(path, () => undefined, { brief: true });
+    const waited = Date.now();
+    const error = await acquireLock(path, () => undefined, { waitMs: 300 }).catch((e: unknown) => e);
+    expect(Date.now() - waited).to.be.at.least(300);
+    expect(error).to.have.property("code", "locked");
+    expect(String((error as Error).message)).to.include(`pid ${process.pid} on ${hostname()}, since`);
+    expect(String((error as Error).message)).to.include(
+      ", a status writing the remaining file) holds this batch",
+    );
+    // Released while the next run waits: that run takes it.
+    const next = acquireLock(path, () => undefined, { waitMs: 5_000 });
+    setTimeout(() => void brief.release(), 200);
+    await (await next).release();
+    // A lock held for long (no such mark) turns the next run away at once, as always.
+    const long = await acquireLock(path, () => undefined);
+    const at = Date.now();
+    const refused = await acquireLock(path, () => undefined, { waitMs: 5_000 }).catch((e: unknown) => e);
+    expect(refused).to.have.property("code", "locked");
+    expect(Date.now() - at).to.be.below(1_000);
+    await long.release();
+  });
+
   it("a lock left by a run of an earlier boot of this machine is taken over, even when its pid now belongs to a live process (pids are reused after a reboot)", async () => {
     const path = join(await tempDir(), "lock");
     const booted = await bootId();
