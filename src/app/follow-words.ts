@@ -62,6 +62,8 @@ export function nextLine(
   guard: GuardResult | null,
   now: Date,
   zone: string,
+  /** The drafts' rows go to the remaining file beside a cancelled request (not without a journal). */
+  draftsReleased = true,
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
@@ -80,7 +82,7 @@ export function nextLine(
     const drafts = follow.views.flatMap((view) =>
       view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
     );
-    const rows = drafts.length > 0 ? `, and of draft request(s) ${drafts.join(", ")}` : "";
+    const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
     return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;

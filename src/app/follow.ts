@@ -243,6 +243,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
   if (follow.views.length > 0) await writeOut();
+  // No journal of the batch here (another --state-dir, or it is gone): nothing tells whether a
+  // request read as a draft was quoted or accepted since (a cache keeps old reads), so no draft
+  // is released beside a cancelled request (pastDraft); said, with the way to release them.
+  const journalless = !batch.past.begin;
+  const drafts = follow.views.flatMap((view) =>
+    view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
+  );
+  if (journalless && known && drafts.length > 0 && lostRequests(follow).length > 0)
+    out.warn(
+      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the rows of draft request(s) ${drafts.join(", ")} are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them`,
+    );
   const remaining =
     follow.views.length > 0 && known
       ? await releaseRows(out, readOnly, batch, (past) => ({
@@ -252,7 +263,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           outcomes: follow.rowOutcomes(new Date()),
           journalPath: batch.journalPath,
           lost: lostRequests(follow).length > 0,
-          pastDraft: pastDraft(past, follow.steppedOn),
+          pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
@@ -292,6 +303,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         guard ?? (follow.views.length ? spendOf(follow) : null),
         connection.client.serverNow(),
         out.zone,
+        !journalless,
       );
   if (follow.views.length > 0)
     out.summary([
@@ -505,10 +517,16 @@ async function releaseRows(
 /**
  * Requests the journal shows past draft: a quote Bitex answered (request_quote done), an
  * accept sent (its answer may be lost), or a step this run sent. Read as a draft, such a
- * request is a reading older than the server.
+ * request is a reading older than the server. Without a journal (no begin), every request
+ * read may be: nothing tells.
  */
-function pastDraft(past: Batch["past"], steppedOn: ReadonlySet<string>): Set<string> {
+function pastDraft(
+  past: Batch["past"],
+  steppedOn: ReadonlySet<string>,
+  views: readonly { request: { id: string } | null }[],
+): Set<string> {
   const ids = new Set(steppedOn);
+  if (!past.begin) for (const view of views) if (view.request) ids.add(view.request.id);
   for (const [id, steps] of past.steps)
     if (steps.request_quote === "done" || steps.accept_quote !== undefined) ids.add(id);
   return ids;
