@@ -39,6 +39,7 @@ import { dryRunPayees } from "./payees.js";
 import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
 import { writeRemainingFile } from "./remaining.js";
+import { bitexCommand } from "./shell-words.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
@@ -443,6 +444,18 @@ async function submitWatched(
         if (words.notice) out.info(words.notice);
         // The embedded emulator ends with this run: no next step against it.
         out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);
+      } else if (follow.steps.length > 0 && past.steps.size === 0) {
+        // --until asked for more, and rows Bitex refused stopped it before any quote (as
+        // quote's own gate would): said, so no one reads the other rows as being paid.
+        const refused = [...outcomes.values()].filter((outcome) => outcome.status === "failed").length;
+        out.warn(
+          `NOT PAID: ${refused} row(s) refused by Bitex (see the report), so nothing was quoted: --until ${args.until} quotes a batch only once every row is created; nobody is paid`,
+        );
+        out.summary([
+          args.sandbox
+            ? sandboxGoneLine(args.csv)
+            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remainingPath(args.csv)})`,
+        ]);
       }
       return created;
     }

@@ -3,13 +3,13 @@
  * words on stderr, one next step that pastes, no ready-made override after a refused guard,
  * "Already accepted" for an accepted batch. Through the built CLI against the emulator.
  */
-import { copyFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
-import { apiEnv, DEMO_CSV, demoSeed } from "../helpers/sandbox.js";
+import { apiEnv, DEMO_CSV, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 const NAME = "Sueldos Diciembre 2026.csv";
 
@@ -93,5 +93,30 @@ describe("e2e: the words of a batch's stage", function () {
     expect(settled.stderr).to.not.match(/NOT PAID|already paid|drafts/);
     // The remaining file's hint pastes too.
     expect(settled.stderr).to.include("bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv'");
+  });
+
+  it("submit --until final stopped by a row Bitex refused says nobody is paid, and the next step without that row", async () => {
+    box = await stoppedSandbox(await demoSeed());
+    const world = box;
+    const dir = await tempDir();
+    const { pick, file } = await demoRows();
+    // One request (112's ar_ars): two rows Bitex takes, one to a payee it does not know.
+    const bad = pick("EMP-1003").replace(",302,", ",999999,");
+    await writeFile(join(dir, "payroll.csv"), file([pick("EMP-1001"), bad]));
+    const run = (args: string[]) =>
+      runCli([...args, "--state-dir", "state", "--rate", "1000"], { cwd: dir, env: apiEnv(world) });
+
+    const stopped = await run(["submit", "payroll.csv", "--until", "final", "--max-total", "ARS=999999999"]);
+    expect(stopped.code, stopped.stderr).to.equal(1);
+    expect(stopped.stderr).to.include(
+      "NOT PAID: 1 row(s) refused by Bitex (see the report), so nothing was quoted: --until final quotes a batch only once every row is created; nobody is paid\n",
+    );
+    expect(stopped.stdout + stopped.stderr).to.include(
+      "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)\n",
+    );
+    expect(
+      world.state().requests.map((r) => [r.id, r.attributes.state, r.attributes.outputs_count]),
+    ).to.deep.equal([["1", "draft", 1]]);
+    expect(world.state().stats.per_request).to.deep.equal({});
   });
 });
