@@ -163,8 +163,10 @@ export function stageLine(
   rows: number,
   accepted: readonly string[] = [],
   lost: readonly string[] = [],
+  /** Requests waiting for their quote (quote_requested); `noneCreated`: Bitex refused every row. */
+  more: { requested?: readonly string[]; noneCreated?: boolean } = {},
 ): string | null {
-  const line = notPaidLine(stage, rows);
+  const line = notPaidLine(stage, rows, more.requested ?? [], more.noneCreated === true);
   if (line === null) return line;
   // A cancelled request (a lapsed quote) keeps the batch from any accept: "until accepted" would promise one.
   if (accepted.length === 0 && lost.length > 0 && (stage === "quoted" || stage === "staged")) {
@@ -180,14 +182,24 @@ export function stageLine(
   return `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted (money committed for their rows); the other requests' rows are not paid until ${rest}`;
 }
 
-function notPaidLine(stage: Stage, rows: number): string | null {
+function notPaidLine(
+  stage: Stage,
+  rows: number,
+  requested: readonly string[],
+  noneCreated: boolean,
+): string | null {
   switch (stage) {
     case "staged":
-      return `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted`;
+      // A request whose quote was asked for is no draft any more: said as Bitex shows it.
+      return requested.length > 0
+        ? `STAGED, NOT PAID: ${rows} row(s) created; the quote of request(s) ${requested.join(", ")} is requested, not in yet; nobody is paid until the quotes are in and accepted`
+        : `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted`;
     case "quoted":
       return `QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)`;
     case "none":
-      return "NOT PAID: some rows are not created yet";
+      return noneCreated
+        ? "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid"
+        : "NOT PAID: some rows are not created yet";
     default:
       return null;
   }

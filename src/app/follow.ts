@@ -289,6 +289,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     createdRows(tally as Tally | null),
     acceptedRequests(follow).map((request) => request.id),
     lostRequests(follow).map((request) => request.id),
+    {
+      requested: follow.views.flatMap(({ request }) =>
+        request?.state === "quote_requested" ? [request.id] : [],
+      ),
+      noneCreated: follow.nothingLeft(),
+    },
   );
   // An accept that may have landed is never said as not paid: the server says which.
   const staged = notPaid && (acceptUnclearLine(follow) ?? notPaid);

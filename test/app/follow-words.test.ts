@@ -107,6 +107,22 @@ describe("app/follow-words", () => {
     );
   });
 
+  it("staged with a quote asked for says it is requested, not that its requests are drafts; every row refused is said so", () => {
+    const waiting = request({ id: "5", state: "quote_requested" });
+    const draft = request({ id: "6", state: "draft" });
+    const stage = stageOf(followOf(waiting, draft), false);
+    expect(stage).to.equal("staged");
+    expect(stageLine(stage, 3, [], [], { requested: ["5"] })).to.equal(
+      "STAGED, NOT PAID: 3 row(s) created; the quote of request(s) 5 is requested, not in yet; nobody is paid until the quotes are in and accepted",
+    );
+    expect(stageLine(stage, 3)).to.equal(
+      "STAGED, NOT PAID: 3 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+    );
+    expect(stageLine("none", 0, [], [], { noneCreated: true })).to.equal(
+      "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid",
+    );
+  });
+
   it("a lapsed request with rows never created is not 'accepted': nothing of it was", () => {
     // Quoted by another hand while a row was missing (stranded), then its quote lapsed.
     const lapsed = request({

@@ -123,8 +123,9 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(early.stderr.trimEnd().split("\n").at(-1)).to.match(
       /run the same command again.*: bitex-batch quote payroll\.csv --wait 0 --state-dir state --concurrency 1 --rate 1000$/,
     );
+    // Request 3 is no draft any more: its quote is asked for, and said so.
     expect(early.log).to.match(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d STAGED, NOT PAID: 48 row\(s\) created in draft requests/m,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d STAGED, NOT PAID: 48 row\(s\) created; the quote of request\(s\) 3 is requested, not in yet; nobody is paid until the quotes are in and accepted$/m,
     );
     box.advance({ minutes: 31 });
     // ...and running it again goes on waiting, without asking again.
