@@ -13,6 +13,7 @@ import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally.js";
+import { containerOf } from "../read/container.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
 import { remainingPath } from "../report/remaining.js";
@@ -273,7 +274,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : 0;
   // Every row not paid in the end, named like an invalid row, even with --quiet.
   const unpaid = new Problems();
-  for (const row of unpaidRows) unpaid.addUnpaid(row, remainingPath(args.csv));
+  // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
+  const workbook =
+    unpaidRows.length > 0 &&
+    (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
+  const remainingWords = workbook
+    ? "a new file with the row (a workbook gets no remaining file)"
+    : remainingPath(args.csv);
+  for (const row of unpaidRows) unpaid.addUnpaid(row, remainingWords);
   for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
   // Deadlines and countdowns are the server's: told by the server's clock.
   out.summary([

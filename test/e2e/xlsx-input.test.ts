@@ -11,7 +11,7 @@ import { INPUT_COLUMNS } from "../../src/model.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
-import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
+import { apiEnv, DEMO_CSV, demoSeed, fastSandbox, sandbox } from "../helpers/sandbox.js";
 import { type FixtureCell, workbookBytes } from "../read/make-workbooks.js";
 
 const XLSX = join(ROOT, "fixtures", "xlsx");
@@ -88,6 +88,39 @@ describe("xlsx input through the CLI", function () {
       expect(xlsx.state.outputs).to.have.length(48);
     });
   }
+
+  it("a row not paid in the end is named with what to do in a new file, never a remaining file a workbook does not get", async () => {
+    const dir = await tempDir();
+    // The demo world rejects payee 309 (EMP-1010) once the request is funded.
+    const rows = [
+      "EMP-1001,112,ar_ars,300,cl_clp,1329000,,2100",
+      "EMP-1010,112,ar_ars,309,py_pyg,6708000,,2109",
+    ];
+    const cells = rows.map((line) => line.split(",").map((cell) => cell || null));
+    await writeFile(
+      join(dir, "pay.xlsx"),
+      await workbookBytes([{ name: "payroll", rows: [[...INPUT_COLUMNS].slice(0, 8), ...cells] }]),
+    );
+    const box = await fastSandbox(await demoSeed());
+    boxes.push(box);
+    const args = [
+      "submit",
+      "pay.xlsx",
+      "--until",
+      "final",
+      "--max-total",
+      "ARS=999999999",
+      "--interval",
+      "0.2",
+    ];
+    const run = await runCli([...args, "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stderr).to.include(
+      "line 3: reference EMP-1010, payee 309: rejected: Bitex's checks refused this payee; not paid, and not charged; what to do: ask Bitex why the payee was refused; once cleared, submit a new file with the row (a workbook gets no remaining file) [payee_rejected]\n",
+    );
+    expect(run.stdout + run.stderr).to.not.include("pay.remaining.csv");
+    expect(await readdir(dir)).to.not.include("pay.remaining.csv");
+  });
 
   it("the Spanish workbook (text ids, 0012345, a 20-digit account, formulas, a decimal-comma text amount, a totals row) pays as its CSV twin", async () => {
     const dir = await tempDir();
