@@ -182,7 +182,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           out.warn(acceptRefusedLine(follow));
           for (const line of guardLines(guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
-            hint: acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
+            // The embedded emulator ends with this run: no quote or status to run against it.
+            hint: args.sandbox
+              ? sandboxGoneLine(args.csv)
+              : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);

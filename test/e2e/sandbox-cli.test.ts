@@ -63,5 +63,15 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
       expect(result.stdout, until).to.not.match(/next: bitex-batch (quote|accept|status)/);
       expect(result.stdout.trimEnd().split("\n").at(-1), until).to.equal(gone);
     }
+    // Quotes above --max-total: the refusal's hint is the same, never quote or status.
+    const refused = await runCli(
+      ["submit", "p.csv", "--sandbox", "--until", "final", "--max-total", "ARS=1"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include(`\n  ${gone}\n`);
+    expect(refused.stdout + refused.stderr).to.not.match(/bitex-batch (quote|accept|status) p\.csv/);
   });
 });
