@@ -21,6 +21,7 @@ import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
 import { deadlineWords, humanTime } from "../time.js";
+import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type Batch, openBatch } from "./batch.js";
 import {
@@ -239,8 +240,18 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       },
     );
   }
-  // Rows by payee details: their payees' compliance review as Bitex shows it now, in words.
-  if (batch.past.payees.size > 0) batch.loaded = await reviewedPayees(batch.loaded, connection.client, out);
+  // Rows by payee details: their payees' compliance review as Bitex shows it now, in words; a
+  // row whose output is final is left out (its payment's fate is known, nothing is deferred).
+  if (batch.past.payees.size > 0) {
+    const outcomes = follow.rowOutcomes(new Date());
+    const final = new Set<number>();
+    for (const { line } of batch.loaded.checked()) {
+      const outcome = outcomes.get(line);
+      if (outcome?.status === "created" && FINAL_OUTPUT_STATES.includes(outcome.state as OutputState))
+        final.add(line);
+    }
+    batch.loaded = await reviewedPayees(batch.loaded, connection.client, out, final);
+  }
   const known = follow.views.some((view) => view.request !== null);
   // The steps read the requests, listing outputs only where they must; the report lists them
   // (once) where those reads could not show the quote's figures or the rows' latest states.

@@ -71,6 +71,8 @@ export async function reviewedPayees(
   loaded: Loaded,
   client: Pick<BitexClient, "listUsers">,
   out: Pick<Console, "warn" | "summary">,
+  /** Lines whose output is final: its payment's fate is known, nothing of it may be deferred. */
+  final: ReadonlySet<number> = new Set(),
 ): Promise<Loaded> {
   let states: Map<string, string>;
   try {
@@ -97,7 +99,7 @@ export async function reviewedPayees(
   };
   for (const item of fresh.checked()) {
     const compliance = item.ok ? item.row.resolved?.compliance : undefined;
-    if (!item.ok || compliance === undefined || compliance === "enabled") continue;
+    if (!item.ok || compliance === undefined || compliance === "enabled" || final.has(item.line)) continue;
     if (compliance === "") unshown.add(item.row.recipientUserId);
     else waiting.set(item.row.recipientUserId, compliance);
   }

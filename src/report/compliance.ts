@@ -1,16 +1,21 @@
 /** A payee's compliance review at Bitex (`compliance_state`, docs/design.md "Input modes") in words. */
 
-/** Plain words for a payee's compliance review, as `compliance_state` (or `kyc_accepted`) says. */
-export function complianceWords(state: string): string {
+/**
+ * Plain words for a payee's compliance review, as `compliance_state` (or `kyc_accepted`) says.
+ * `settled`: the row's output is final (its payment's fate known), so nothing of it is deferred.
+ */
+export function complianceWords(state: string, settled = false): string {
+  const defer = (words: string, until: string) =>
+    settled ? words : `${words}: Bitex may defer the payment ${until}`;
   switch (state) {
     case "enabled":
       return "approved";
     case "new":
-      return "in review at Bitex: Bitex may defer the payment until it approves the payee and may ask for more (documents)";
+      return defer("in review at Bitex", "until it approves the payee and may ask for more (documents)");
     case "not approved":
-      return "not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee";
+      return defer("not approved at Bitex yet (in review or refused)", "until it approves the payee");
     case "disabled":
-      return "disabled by Bitex's compliance: Bitex may defer the payment until it enables the payee again";
+      return defer("disabled by Bitex's compliance", "until it enables the payee again");
     case "rejected":
       return "refused by Bitex's compliance review: Bitex will not pay this payee";
     default:

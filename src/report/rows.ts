@@ -7,6 +7,7 @@
 import { padScale } from "../decimal.js";
 import type { CheckedRow, OutcomeOf, RawCells, ServerFacts, ValidRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
+import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 import { complianceWords } from "./compliance.js";
 import { rowMoney } from "./money.js";
@@ -109,7 +110,9 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
     raw_amount: "",
     raw_budget: "",
     payee: row.resolved?.status ?? "",
-    payee_review: row.resolved ? complianceWords(row.resolved.compliance) : "",
+    payee_review: row.resolved
+      ? complianceWords(row.resolved.compliance, FINAL_OUTPUT_STATES.includes(result.state as OutputState))
+      : "",
     charged_amount: "",
     refunded_amount: "",
     extra: raw.extra,

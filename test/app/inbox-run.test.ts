@@ -339,7 +339,8 @@ describe("inbox run: the ledger holds what was paid", function () {
     ]);
     expect(box.state().outputs).to.have.length(4);
     expect(said.filter((line) => line.includes("NOT PAID"))).to.deep.equal([
-      "a.csv: STAGED, NOT PAID: 4 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+      // Request 3's quote is asked for, not in yet: no draft any more, said as it is.
+      "a.csv: STAGED, NOT PAID: 4 row(s) created; the quote of request(s) 3 is requested, not in yet; nobody is paid until the quotes are in and accepted",
     ]);
   });
 

@@ -41,13 +41,14 @@ function loaded(rows: CheckedRow[]): Loaded {
   };
 }
 
-async function review(users: User[]) {
+async function review(users: User[], final: ReadonlySet<number> = new Set()) {
   const said: string[][] = [];
   const warned: string[] = [];
   const fresh = await reviewedPayees(
     loaded([byDetails(2, "594"), byDetails(3, "597")]),
     { listUsers: async () => users },
     { warn: (line) => warned.push(line), summary: (lines) => said.push(lines) },
+    final,
   );
   const compliance = [...fresh.checked()].map((item) => (item.ok ? item.row.resolved?.compliance : ""));
   return { said, warned, compliance };
@@ -70,6 +71,17 @@ describe("payees' compliance review as Bitex shows it", () => {
         "  payee 597: not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
       ],
     ]);
+  });
+
+  it("a payee whose row is final (rejected, settled, …) is not said to have its payment deferred", async () => {
+    const { said } = await review(recorded, new Set([2]));
+    expect(said).to.deep.equal([
+      [
+        "payees not approved by Bitex's compliance review: 1",
+        "  payee 597: not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
+      ],
+    ]);
+    expect((await review(recorded, new Set([2, 3]))).said).to.deep.equal([]);
   });
 
   it("a user that shows neither compliance_state nor kyc_accepted is not said to be refused or unapproved", async () => {
