@@ -11,6 +11,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
@@ -96,7 +97,21 @@ describe("a batch whose rows were released to its remaining file (a draft beside
     }
   });
 
-  it("a request read as draft though the journal has it quoted and accepted (a cache's old answer) is not released beside a cancelled request", async () => {
+  /**
+   * Request 1 (112's ar_ars) quoted and accepted, request 2 (113's uy_uyu) cancelled for funds
+   * that never came, behind a cache that answers request 1 as the draft it first read: `check`
+   * runs then, with the way to run the CLI through that cache.
+   */
+  async function acceptedBehindCache(
+    check: (world: {
+      dir: string;
+      pick: (reference: string) => string;
+      file: (rows: string[]) => string;
+      env: NodeJS.ProcessEnv;
+      run: (args: string[]) => ReturnType<typeof runCli>;
+      box: Sandbox;
+    }) => Promise<void>,
+  ): Promise<void> {
     const seed = await demoSeed();
     // Payer 113 cannot fund its request: Bitex cancels it (payment_not_received) after the accept.
     const poor = {
@@ -139,6 +154,15 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       ]);
 
       cached = true; // request 1 is answered as the cache kept it: a draft
+      await check({ dir, pick, file, env: { ...apiEnv(box), BITEX_API_URL: proxy.url }, run, box });
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  }
+
+  it("a request read as draft though the journal has it quoted and accepted (a cache's old answer) is not released beside a cancelled request", async () => {
+    await acceptedBehindCache(async ({ dir, pick, file, run }) => {
       const status = await run(["status", "payroll.csv", "--json"]);
       // Request 1's rows are being paid: only request 2's row is in the remaining file.
       expect(JSON.parse(status.stdout).remaining, status.stderr).to.deep.equal({
@@ -146,61 +170,17 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         rows: 1,
       });
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([pick("EMP-1005")]));
-    } finally {
-      await proxy.close();
-      await box.close();
-    }
+    });
   });
 
   it("a status with no journal of the batch (another --state-dir) releases no draft beside a cancelled request: a draft read may be a cache's old answer", async () => {
-    const seed = await demoSeed();
-    // Payer 113 cannot fund its request: Bitex cancels it (payment_not_received) after the accept.
-    const poor = {
-      ...seed,
-      balances: seed.balances.map((b) => (b.user_id === "113" ? { ...b, amount: "1.00" } : b)),
-    };
-    const box = await stoppedSandbox(poor);
-    // A cache in front of the API that keeps request 1's first answer (as Bitex's own JSON:API
-    // code keeps reads for 10 minutes), whatever the query, while `cached` holds.
-    let cached = true;
-    const proxy = await rewriteProxy(box.url, {
-      cacheKey: (url) => (cached && url.pathname === "/api/concierge_requests/1" ? url.pathname : null),
-    });
-    try {
-      const dir = await tempDir();
-      const { pick, file } = await demoRows();
-      // Request 1: 112's ar_ars (quoted at once); request 2: 113's uy_uyu (a US payout, later).
-      const rows = ["EMP-1001", "EMP-1003", "EMP-1005"].map(pick);
-      await writeFile(join(dir, "payroll.csv"), file(rows));
-      const run = (args: string[]) =>
-        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
-          cwd: dir,
-          env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
-        });
-      expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
-      // Read while request 1 is a draft: the cache keeps that answer; then it lets calls through.
-      expect((await run(["status", "payroll.csv"])).code).to.equal(3);
-      cached = false;
-      expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(3);
-      box.advance({ minutes: 31 });
-      expect((await run(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(0);
-      const maxTotals = ["--max-total", "ARS=999999999", "--max-total", "UYU=999999999"];
-      expect((await run(["accept", "payroll.csv", ...maxTotals])).code).to.equal(0);
-      box.advance({ expire: true });
-      const states = () =>
-        box.state().requests.map((r) => [r.id, r.attributes.state, r.attributes.cancellation_reason]);
-      expect(states()).to.deep.equal([
-        ["1", "working", null],
-        ["2", "cancelled", "payment_not_received"],
-      ]);
-
-      cached = true; // request 1 is answered as the cache kept it: a draft
+    await acceptedBehindCache(async ({ dir, pick, file, env, box }) => {
       // The status run by hand without the --state-dir the batch was submitted with: no journal
       // says request 1 was quoted and accepted.
       const elsewhere = join(dir, "elsewhere");
       const status = await runCli(
         ["status", "payroll.csv", "--json", "--rate", "1000", "--tz", "UTC", "--state-dir", elsewhere],
-        { cwd: dir, env: { ...apiEnv(box), BITEX_API_URL: proxy.url } },
+        { cwd: dir, env },
       );
       expect(status.code, status.stderr).to.equal(3);
       // Request 1's rows are being paid: only request 2's row is in the remaining file.
@@ -219,10 +199,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         ["1", "working"],
         ["2", "cancelled"],
       ]);
-    } finally {
-      await proxy.close();
-      await box.close();
-    }
+    });
   });
 
   it("a status while another run holds the batch's lock releases nothing: no remaining file until that run is gone", async () => {
