@@ -75,6 +75,33 @@ const created = (line: number, requestId: string, outputId: string) =>
     at: AT,
   }) as const;
 
+/** Requests 7 and 8 (two payers), each quoted with one output; request 8 spending `spend8`. */
+function twoQuoted(spend8 = "500.00"): Server {
+  const quoted = {
+    state: "quoted" as const,
+    total_to_spend: "500.00",
+    eta: AT,
+    accept_quote_before: "2026-11-29T10:10:00Z",
+  };
+  return new Server(
+    new Map([
+      ["7", request({ id: "7", outputs_count: 1, outputs_accepting: 1, outputs_ids: ["71"], ...quoted })],
+      [
+        "8",
+        request({
+          id: "8",
+          external_id: "bb-test-2",
+          outputs_count: 1,
+          outputs_accepting: 1,
+          outputs_ids: ["81"],
+          ...quoted,
+          total_to_spend: spend8,
+        }),
+      ],
+    ]),
+  );
+}
+
 describe("follow: a request holding rows the batch released to its remaining file", () => {
   it("a draft holding a released row is never quoted, the others neither (exit 2, nothing asked)", async () => {
     const server = new Server(
@@ -114,28 +141,7 @@ describe("follow: a request holding rows the batch released to its remaining fil
   });
 
   it("a quoted request holding a released row is never accepted", async () => {
-    const quoted = {
-      state: "quoted" as const,
-      total_to_spend: "500.00",
-      eta: AT,
-      accept_quote_before: "2026-11-29T10:10:00Z",
-    };
-    const server = new Server(
-      new Map([
-        ["7", request({ id: "7", outputs_count: 1, outputs_accepting: 1, outputs_ids: ["71"], ...quoted })],
-        [
-          "8",
-          request({
-            id: "8",
-            external_id: "bb-test-2",
-            outputs_count: 1,
-            outputs_accepting: 1,
-            outputs_ids: ["81"],
-            ...quoted,
-          }),
-        ],
-      ]),
-    );
+    const server = twoQuoted();
     const { run, close } = await follow(
       server,
       twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
@@ -214,28 +220,7 @@ describe("follow: a request holding rows the batch released to its remaining fil
   });
 
   it("a row released while the accept was being decided (a status run meanwhile): nothing is accepted", async () => {
-    const quoted = {
-      state: "quoted" as const,
-      total_to_spend: "500.00",
-      eta: AT,
-      accept_quote_before: "2026-11-29T10:10:00Z",
-    };
-    const server = new Server(
-      new Map([
-        ["7", request({ id: "7", outputs_count: 1, outputs_accepting: 1, outputs_ids: ["71"], ...quoted })],
-        [
-          "8",
-          request({
-            id: "8",
-            external_id: "bb-test-2",
-            outputs_count: 1,
-            outputs_accepting: 1,
-            outputs_ids: ["81"],
-            ...quoted,
-          }),
-        ],
-      ]),
-    );
+    const server = twoQuoted();
     let reads = 0;
     // Nothing released when the gate is checked; line 3 released by the time the accepts go.
     const released = () => (reads++ === 0 ? [] : [3]);
