@@ -3,12 +3,17 @@
  * paid (follow/remaining.ts decides which), cut from the file the batch was submitted from.
  */
 
+import { type JournalState, readJournalState } from "../batch/journal.js";
+import { acquireLock, type Lock } from "../batch/lock.js";
 import { recordReleased, releasedLines } from "../batch/near-copy.js";
+import { lockPathBeside } from "../batch/paths.js";
+import { BatchError } from "../errors.js";
 import { notPaidLines } from "../follow/remaining.js";
 import { stepDone } from "../follow/steps.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
+import type { Batch } from "./batch.js";
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
@@ -92,4 +97,60 @@ export async function remainingLines(input: RemainingInput): Promise<Set<number>
         lines.add(item.line);
     }
   return lines;
+}
+
+/**
+ * Writes the remaining file, which releases its rows: that file pays them, the batch never
+ * does. A run that quotes or accepts holds the batch's lock already; a read-only `status`
+ * does not, so a quote or accept of the batch may run beside it. It releases rows only under
+ * that lock, with the journal read again there (an accept sent since its reads keeps its
+ * request's rows, pastDraft), and not at all while another run holds it: that run's own
+ * checks read what is released right before its accepts, which a release after them would miss.
+ */
+export async function releaseRows(
+  out: Console,
+  readOnly: boolean,
+  batch: Pick<Batch, "journalPath" | "past">,
+  input: (past: JournalState) => RemainingInput,
+): Promise<number> {
+  if (!readOnly || (await remainingLines(input(batch.past))).size === 0)
+    return writeRemainingFile(out, input(batch.past));
+  let lock: Lock | null = null;
+  try {
+    // Held for a moment: a submit, quote or accept that starts meanwhile waits for it (lock.ts).
+    lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line), { brief: true });
+  } catch (error) {
+    if (error instanceof BatchError && error.code === "locked") {
+      out.warn(
+        `the remaining file is not written: ${error.message} (a submit, quote or accept of it); run this status again once that run ends`,
+      );
+      return 0;
+    }
+    // No state directory to lock in (gone, not a directory): no other run of the batch can
+    // hold it, and no release can be recorded there either (writeRemainingFile goes on without).
+  }
+  try {
+    const past = lock ? await readJournalState(batch.journalPath).catch(() => batch.past) : batch.past;
+    return await writeRemainingFile(out, input(past));
+  } finally {
+    await lock?.release();
+  }
+}
+
+/**
+ * Requests the journal shows past draft: a quote Bitex answered (request_quote done), an
+ * accept sent (its answer may be lost), or a step this run sent. Read as a draft, such a
+ * request is a reading older than the server. Without a journal (no begin), every request
+ * read may be: nothing tells.
+ */
+export function pastDraft(
+  past: JournalState,
+  steppedOn: ReadonlySet<string>,
+  views: readonly { request: { id: string } | null }[],
+): Set<string> {
+  const ids = new Set(steppedOn);
+  if (!past.begin) for (const view of views) if (view.request) ids.add(view.request.id);
+  for (const [id, steps] of past.steps)
+    if (steps.request_quote === "done" || steps.accept_quote !== undefined) ids.add(id);
+  return ids;
 }
