@@ -1,5 +1,6 @@
 /** The end of `validate` and `submit`: write the report, print the summary, set the exit code. */
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { BatchError, EXIT } from "../errors.js";
 import { containerOf } from "../read/container.js";
@@ -57,6 +58,9 @@ export async function refuseFewerFacts(reportPath: string): Promise<void> {
 }
 
 async function holdsCreatedRows(reportPath: string): Promise<boolean> {
+  // Only a file holds a report to keep: a device or a pipe (/dev/null, a FIFO) is no report,
+  // and reading a FIFO would wait for a writer that never comes.
+  if (!(await stat(reportPath).catch(() => null))?.isFile()) return false;
   // A workbook by its bytes, as an input is told apart; one that cannot be read holds nothing to keep.
   const container = await containerOf(reportPath, reportPath).catch(() => "text" as const);
   if (container === "workbook")

@@ -5,7 +5,7 @@
  * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 export const REPORT_MODE = 0o600;
@@ -21,12 +21,18 @@ export class AtomicFile {
 
   private constructor(
     private readonly target: string,
-    private readonly temp: string,
+    /** null: the target is written into as it is (a device or a pipe, see `open`). */
+    private readonly temp: string | null,
     private handle: FileHandle | undefined,
   ) {}
 
   static async open(path: string): Promise<AtomicFile> {
     const target = resolve(path);
+    // A device or a pipe (/dev/null, /dev/stdout, a FIFO a program reads) is written into as
+    // it is: renamed over, it would become a file, and /dev/null one no one else can use.
+    const existing = await stat(target).catch(() => null);
+    if (existing && !existing.isFile() && !existing.isDirectory())
+      return new AtomicFile(target, null, await open(target, "w"));
     await removeLeftovers(target);
     const temp = tempPathFor(target);
     // "wx": never reuse or follow an existing file. The mode can only be narrowed by the
@@ -52,9 +58,10 @@ export class AtomicFile {
   async commit(): Promise<void> {
     await this.writing;
     const handle = this.live();
-    await handle.sync();
+    if (this.temp !== null) await handle.sync();
     await handle.close();
     this.handle = undefined;
+    if (this.temp === null) return;
     // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
     await rename(this.temp, this.target);
     await syncDirectory(dirname(this.target));
@@ -64,7 +71,7 @@ export class AtomicFile {
     await this.writing.catch(() => undefined);
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
-    await rm(this.temp, { force: true }).catch(() => undefined);
+    if (this.temp !== null) await rm(this.temp, { force: true }).catch(() => undefined);
   }
 
   private live(): FileHandle {

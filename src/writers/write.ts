@@ -4,7 +4,8 @@
  * where an accountant would take it for a whole one, and owner-only (0600) because it lists
  * who is paid what. `xlsx` is xlsx.ts, loaded only when asked for.
  */
-import { open, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, open, rm, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BatchError } from "../errors.js";
 import { AtomicFile, REPORT_MODE, tempPathFor } from "./atomic.js";
@@ -60,8 +61,12 @@ export async function checkReportTarget(path: string, format?: ReportFormat): Pr
     throw new BatchError("usage", `the report path ${path} is a directory`, { hint });
   const probe = tempPathFor(target);
   try {
-    await (await open(probe, "wx", REPORT_MODE)).close();
-    await rm(probe, { force: true });
+    // A device or a pipe is written into as it is (atomic.ts): it must take writing itself.
+    if (existing && !existing.isFile()) await access(target, constants.W_OK);
+    else {
+      await (await open(probe, "wx", REPORT_MODE)).close();
+      await rm(probe, { force: true });
+    }
   } catch (error) {
     throw new BatchError("usage", `cannot write the report to ${path}: ${messageOf(error)}`, {
       cause: error,
