@@ -9,7 +9,8 @@
  */
 import type { CheckedRow, OutcomeOf } from "../model.js";
 
-const UNPAID_FINAL = new Set(["rejected", "returned", "cancelled"]);
+/** Final output states no accept pays: rejected, returned, cancelled. */
+export const UNPAID_FINAL: ReadonlySet<string> = new Set(["rejected", "returned", "cancelled"]);
 
 export function notPaidLines(
   checked: Iterable<CheckedRow>,

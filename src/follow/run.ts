@@ -25,6 +25,7 @@ import {
   readRequest,
   uniformState,
 } from "./read.js";
+import { UNPAID_FINAL } from "./remaining.js";
 import { runStep, type StepApi, StepRefused, stepDone } from "./steps.js";
 
 export interface FollowOptions {
@@ -400,7 +401,7 @@ export class BatchFollow {
     // an output rejected or cancelled is paid by no accept.
     const mayBePaid = (line: number) => {
       const output = view.byLine.get(line);
-      if (output) return !UNPAID_OUTPUT_STATES.has(output.state);
+      if (output) return !UNPAID_FINAL.has(output.state);
       const status = past.rows.get(line)?.status;
       return status !== undefined && status !== "failed";
     };
@@ -607,8 +608,6 @@ export class BatchFollow {
 
 /** The states in which a request may still be quoted or accepted. */
 const MONEY_STEP_STATES = new Set(["draft", "quote_requested", "quoted"]);
-/** An output in one of these states is paid by no accept (follow/remaining.ts releases it). */
-const UNPAID_OUTPUT_STATES: ReadonlySet<string> = new Set(["rejected", "returned", "cancelled"]);
 
 const compareText = (a: string, b: string) => compare(decimal(a), decimal(b));
 
