@@ -20,6 +20,12 @@ import { expectAtMostOnce, expectExactlyOnce, makeWorld, type WorldRow } from ".
 
 const FAST = ["--rate", "1000", "--concurrency", "8"];
 const SLOW = ["--rate", "20", "--concurrency", "2"];
+/**
+ * For a second run that must look while the slow one still sends: its 50 rows after the 10th
+ * take 5 s, longer than a loaded machine takes to start the second run and watch the request
+ * 2 s (at 20 a second the slow run was done first once, with 8 test files at a time).
+ */
+const SLOWER = ["--rate", "10", "--concurrency", "2"];
 /** The emulator commits a create on arrival; only the proxy tests need a longer settle delay. */
 const SETTLE = { BITEX_BATCH_SETTLE_MS: "1000" };
 
@@ -107,7 +113,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       it(`with two different --state-dir (fast one started at ${at} outputs of the slow one): never a row paid twice; every row once, or the overlap named (exit 4)`, async () => {
         await world(60, { latency_ms: 20 });
         const [stateA, stateB] = [await tempDir("bb-state-a-"), await tempDir("bb-state-b-")];
-        const slow = spawnCli(["submit", "payroll.csv", ...SLOW, "--state-dir", stateA], {
+        const slow = spawnCli(["submit", "payroll.csv", ...SLOWER, "--state-dir", stateA], {
           cwd: dir,
           env: { ...SETTLE, ...apiEnv(box) },
         });
@@ -124,8 +130,8 @@ describe("nobody is paid twice, whatever the operator does", function () {
         expectAtMostOnce(box, rows);
         for (const result of results) expect([0, 4], all).to.include(result.code);
         const stopped = results.filter((result) => result.code === 4);
-        // With 50 rows or more still to send, the slow run is surely still sending when the fast
-        // one looks; later on it may be done by then (and the fast one finds everything paid).
+        // With 50 rows or more still to send (5 s), the slow run is surely still sending when the
+        // fast one looks; later on it may be done by then (and the fast one finds everything paid).
         if (at < 40) expect(stopped.length, `the overlap is noticed:\n${all}`).to.be.greaterThan(0);
         for (const result of stopped) {
           // The evidence: the request (and its counts or twin) or the foreign outputs, by id.
