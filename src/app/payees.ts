@@ -133,7 +133,8 @@ export function resolutionErrors(
 
 /**
  * `submit --dry-run` of a file with rows by details: resolves them (read-only, a connection
- * of its own) and prints the plan; the rows come back with resolution's errors.
+ * of its own) and prints the plan; the rows come back with resolution's errors, as often as
+ * asked (the report and the plan of requests each read them once).
  */
 export async function dryRunPayees(
   checked: () => Iterable<CheckedRow>,
@@ -143,9 +144,9 @@ export async function dryRunPayees(
   }>,
   out: Console,
   allowDuplicates: boolean,
-): Promise<{ rows: Iterable<CheckedRow>; payees?: PayeesJson }> {
+): Promise<{ rows: () => Iterable<CheckedRow>; payees?: PayeesJson }> {
   const byDetails = validRowsWithPayee(checked());
-  if (byDetails.length === 0) return { rows: checked() };
+  if (byDetails.length === 0) return { rows: checked };
   const connection = await open();
   let plan: PayeePlan;
   try {
@@ -155,7 +156,7 @@ export async function dryRunPayees(
   }
   printPayeePlan(out, plan);
   const errors = resolutionErrors(checked, plan, allowDuplicates);
-  return { rows: withPlanned(withPayeeErrors(checked(), errors), plan), payees: payeesJson(plan) };
+  return { rows: () => withPlanned(withPayeeErrors(checked(), errors), plan), payees: payeesJson(plan) };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

@@ -204,13 +204,14 @@ async function submitWatched(
     });
     const exitCode = await finish(out, {
       ...base,
-      rows: reportRows(problems.tapChecked(rows), { kind: "checked" }, new Date()),
+      rows: reportRows(problems.tapChecked(rows()), { kind: "checked" }, new Date()),
       dryRun: true,
       ...(payees ? { payees } : {}),
       problems,
     });
-    // What a submit would send: without it, --dry-run reads exactly like validate.
-    const requests = planOfRows(loaded.checked());
+    // What a submit would send (rows resolution refused left out): without it, --dry-run
+    // reads exactly like validate.
+    const requests = planOfRows(rows());
     out.summary(planLines(requests));
     out.json({
       plan: requests.map((r) => ({ payer_user_id: r.payer, sender_port: r.senderPort, rows: r.rows })),

@@ -258,4 +258,34 @@ describe("payees by details through the CLI", function () {
     expect(state.stats.calls - once).to.equal(once);
     expect([state.requests.length, state.outputs.length]).to.deep.equal([0, 0]);
   });
+
+  it("submit --dry-run: a row resolution finds paying the same as another is left out of the plan, as submit would refuse it", async () => {
+    const { seed, cbuA } = await seedWithAnasAccount();
+    box = await sandbox({}, seed);
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "p.csv"),
+      [
+        "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,cbu",
+        `,ar_ars,ar_ars,1000,300,2900,ana.300@example.com,Ana Pérez,20055361682,${cbuA}`,
+        `,ar_ars,ar_ars,1000,,,ana.300@example.com,Ana Pérez,20055361682,${cbuA}`,
+        "R3,ar_ars,cl_clp,1000,300,2100,,,,",
+        "",
+      ].join("\n"),
+    );
+    const result = await runCli(["submit", "p.csv", "--dry-run", "--json"], { cwd: dir, env: apiEnv(box) });
+    expect(result.code, result.stderr).to.equal(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.by_status).to.include({ valid: 2, invalid: 1 });
+    expect(summary.plan).to.deep.equal([{ payer_user_id: "", sender_port: "ar_ars", rows: 2 }]);
+    expect(result.stderr).to.include(
+      "plan (nothing sent): 2 valid row(s) in 1 request(s), one per payer and sender port:",
+    );
+    const report = await readReport(join(dir, "p.report.csv"));
+    expect(report.map((row) => `${row.line}/${row.status}/${row.error_code}`)).to.deep.equal([
+      "2/valid/",
+      "3/invalid/possible_duplicate",
+      "4/valid/",
+    ]);
+  });
 });
