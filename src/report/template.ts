@@ -4,7 +4,9 @@
  * template saved unchanged goes through `submit --sandbox`.
  */
 import { INPUT_COLUMN_TABLE, INPUT_COLUMNS, type IdModeColumn as InputColumn } from "../model.js";
+import { minorUnits, type PortCode, portCurrency } from "../ports.js";
 import { type CsvFormat, DIALECTS, numberCell, stringifyRecords } from "../writers/dialect.js";
+import { moneyFormat } from "../writers/xlsx-cells.js";
 
 const EXAMPLES: ReadonlyArray<Record<InputColumn, string>> = [
   // amount: what the payee receives, in CLP (no minor unit, so an integer).
@@ -48,7 +50,9 @@ export function templateCsv(format: CsvFormat): string {
 /**
  * The template as a workbook: the header and the two examples, every text column (reference,
  * ids, ports) formatted as Text, so that an id typed later keeps its leading zeros and all
- * its digits; the money columns are numbers with two decimals shown.
+ * its digits. Each example's money cell shows its currency's decimals (the CLP amount none,
+ * the USD budget two); the money columns' other cells are General, so a figure typed later
+ * shows as typed, not with decimals its currency may not have.
  */
 export async function templateXlsx(): Promise<Buffer> {
   // Loaded here, not at the top: exceljs takes a while to load, and a CSV template never needs it.
@@ -59,12 +63,12 @@ export async function templateXlsx(): Promise<Buffer> {
   sheet.columns = INPUT_COLUMNS.map((column) => ({
     header: column,
     key: column,
-    width: Math.max(12, column.length + 2),
-    style: { numFmt: MONEY.has(column) ? "#,##0.00" : "@" },
+    width: Math.max(MONEY.has(column) ? 16 : 12, column.length + 2),
+    style: MONEY.has(column) ? {} : { numFmt: "@" },
   }));
   sheet.getRow(1).font = { bold: true };
   for (const example of EXAMPLES) {
-    sheet.addRow(
+    const row = sheet.addRow(
       INPUT_COLUMNS.map((column) => {
         const value = example[column];
         if (value === "") return null;
@@ -72,6 +76,12 @@ export async function templateXlsx(): Promise<Buffer> {
         return MONEY.has(column) ? Number(value) : value;
       }),
     );
+    for (const [index, column] of INPUT_COLUMNS.entries()) {
+      if (!MONEY.has(column) || example[column] === "") continue;
+      // The amount is in the recipient's port's currency, the budget in the sender's.
+      const port = column === "amount" ? example.port : example.sender_port;
+      row.getCell(index + 1).numFmt = moneyFormat(minorUnits(portCurrency(port as PortCode)));
+    }
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -305,7 +305,7 @@ describe("xlsx input through the CLI", function () {
     );
   });
 
-  it("template --format xlsx writes a workbook with its text columns formatted as text, which validates", async () => {
+  it("template --format xlsx writes a workbook with its text columns formatted as text, each example's money in its currency's decimals, which validates", async () => {
     const dir = await tempDir();
     const run = await runCli(["template", "--format", "xlsx"], { cwd: dir });
     expect(run.code, run.stderr).to.equal(0);
@@ -322,7 +322,9 @@ describe("xlsx input through the CLI", function () {
     await book.xlsx.readFile(join(dir, "template.xlsx"));
     const sheet = book.worksheets[0] as ExcelJS.Worksheet;
     const formats = [1, 2, 3, 4, 5, 6, 7, 8].map((c) => sheet.getColumn(c).numFmt);
-    expect(formats).to.deep.equal(["@", "@", "@", "@", "@", "#,##0.00", "#,##0.00", "@"]);
+    expect(formats).to.deep.equal(["@", "@", "@", "@", "@", undefined, undefined, "@"]);
+    // The CLP amount whole, the USD budget with its cents; a cell typed later shows as typed.
+    expect([sheet.getCell("F2").numFmt, sheet.getCell("G3").numFmt]).to.deep.equal(["#,##0", "#,##0.00"]);
     expect(sheet.getCell("D2").value).to.equal("300");
     const validated = await runCli(["validate", "template.xlsx", "--report", "-", "--quiet"], { cwd: dir });
     expect(validated.code, validated.stderr).to.equal(0);
@@ -332,7 +334,7 @@ describe("xlsx input through the CLI", function () {
         .slice(1, 3)
         .map((line) => line.split(",").slice(0, 11).join(",")),
     ).to.deep.equal([
-      "2,EMP-1001,112,ar_ars,300,cl_clp,1329000.00,,CLP,2100,valid",
+      "2,EMP-1001,112,ar_ars,300,cl_clp,1329000,,CLP,2100,valid",
       "3,EMP-1002,112,us_usd,301,mx_mxn,,1250.50,USD,2101,valid",
     ]);
   });
