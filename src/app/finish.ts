@@ -35,6 +35,8 @@ export interface FinishInput {
   stage?: Stage;
   /** The rows' problems, filled while the rows stream (invalid rows: tap `checked()` with it). */
   problems?: Problems;
+  /** `submit --until`: the follow-through writes the report again and names it then, once. */
+  followed?: boolean;
 }
 
 /**
@@ -119,7 +121,7 @@ export function printSummary(out: Console, input: Omit<FinishInput, "rows">, sum
   if (input.problems) for (const line of problemLines(input.problems, input.reportPath)) out.warn(line);
   out.summary([
     ...formatSummaryLines(summary, { submitted: input.command === "submit" && !input.dryRun }),
-    input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`,
+    ...(input.followed ? [] : [input.reportPath === "-" ? "report: stdout" : `report: ${input.reportPath}`]),
   ]);
   out.json({
     command: input.command,

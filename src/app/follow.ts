@@ -333,7 +333,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         out.zone,
         !journalless,
       );
-  if (follow.views.length > 0)
+  // A submit named no report before going on: this line names it, even when nothing was read.
+  if (follow.views.length > 0 || context.command === "submit")
     out.summary([
       kept
         ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`

@@ -409,6 +409,8 @@ async function submitWatched(
       { kind: "submitted", outcomes },
       new Date(),
     );
+    const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
+    const followed = !stopped && follow.steps.length > 0 && (allCreated || args.allowPartial === true);
     let created: number = EXIT.stopped;
     try {
       created = await finish(out, {
@@ -417,6 +419,7 @@ async function submitWatched(
         problems,
         stoppedExit: stopped ? exitCodeFor(stopped) : undefined,
         stage,
+        followed,
       });
     } catch (error) {
       if (!isDiskFailure(error)) throw error;
@@ -438,8 +441,7 @@ async function submitWatched(
       journalPath,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
-    const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
-    if (follow.steps.length === 0 || !(allCreated || args.allowPartial)) {
+    if (!followed) {
       if (created === EXIT.ok) {
         const words = stageWords(stage, total, args.csv, journalAccepts(past));
         if (words.notice) out.info(words.notice);

@@ -62,6 +62,8 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
       expect(result.code, result.stderr).to.equal(0);
       expect(result.stdout, until).to.not.match(/next: bitex-batch (quote|accept|status)/);
       expect(result.stdout.trimEnd().split("\n").at(-1), until).to.equal(gone);
+      // The report is named once, after its last writing (submit's, or the follow-through's).
+      expect(reportLines(result.stdout), until).to.deep.equal(["report: p.report.csv"]);
     }
     // Quotes above --max-total: the refusal's hint is the same, never quote or status.
     const refused = await runCli(
@@ -73,5 +75,10 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
     expect(refused.code, refused.stderr).to.equal(2);
     expect(refused.stderr).to.include(`\n  ${gone}\n`);
     expect(refused.stdout + refused.stderr).to.not.match(/bitex-batch (quote|accept|status) p\.csv/);
+    expect(reportLines(refused.stdout)).to.deep.equal(["report: p.report.csv"]);
   });
 });
+
+function reportLines(stdout: string): string[] {
+  return stdout.split("\n").filter((line) => line.startsWith("report: "));
+}
