@@ -44,7 +44,7 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
     line(),
-    ...moneySheetLines(summary.money),
+    ...moneySheetLines(summary.money, { inFile: false }),
   ];
 }
 

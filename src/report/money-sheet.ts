@@ -20,25 +20,32 @@ export const MONEY_HEADER = [
 ] as const;
 export const NOT_CHARGED_TITLE = "Quoted but not charged, or refunded";
 
-export function moneySheetLines(money: readonly CurrencyMoney[]): SummaryLine[] {
+/**
+ * `inFile`: the report's Summary has the file's figures; an export has no file, and columns
+ * of zeros there would read as "nothing was in the file".
+ */
+export function moneySheetLines(
+  money: readonly CurrencyMoney[],
+  { inFile }: { inFile: boolean },
+): SummaryLine[] {
+  const columns = inFile ? MONEY_HEADER.length : MONEY_HEADER.length - 2;
   const lines: SummaryLine[] = [
     { cells: [MONEY_TITLE], bold: true },
-    { cells: [...MONEY_HEADER], bold: true },
+    { cells: MONEY_HEADER.slice(0, columns), bold: true },
   ];
   for (const m of money) {
     const cash = (total: string) => ({ money: total, currency: m.currency });
-    lines.push({
-      cells: [
-        m.currency,
-        cash(m.quoted.total),
-        cash(m.charged.total),
-        cash(m.refunded.total),
-        cash(m.net),
-        cash(m.received.total),
-        cash(m.inFileReceive.total),
-        cash(m.inFileSpend.total),
-      ],
-    });
+    const cells = [
+      m.currency,
+      cash(m.quoted.total),
+      cash(m.charged.total),
+      cash(m.refunded.total),
+      cash(m.net),
+      cash(m.received.total),
+      cash(m.inFileReceive.total),
+      cash(m.inFileSpend.total),
+    ];
+    lines.push({ cells: cells.slice(0, columns) });
   }
   // One clause a row: a sheet's cell shows one line, and a long one runs off the page.
   lines.push(...ruleLines().map((text): SummaryLine => ({ cells: [text] })));

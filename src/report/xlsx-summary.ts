@@ -4,7 +4,7 @@
  * a header row, its rows, then a blank row; money is a number with its currency's decimals.
  */
 import type ExcelJS from "exceljs";
-import { addRow, type Money, type SummaryCell } from "../writers/xlsx-lines.js";
+import { type Money, type SummaryCell, type SummaryLine, writeLinesSheet } from "../writers/xlsx-lines.js";
 import { STATUSES } from "./columns.js";
 import type { CurrencyMoney } from "./money.js";
 import { moneySheetLines } from "./money-sheet.js";
@@ -30,19 +30,12 @@ export const SUMMARY_TITLES = {
 } as const;
 
 export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, data: SummarySheet): void {
-  const sheet = workbook.addWorksheet("Summary");
-  // Wide enough for a date ("As of"), a batch id, and totals with grouping marks.
-  sheet.columns = [
-    { width: 20 },
-    { width: 22 },
-    { width: 18 },
-    { width: 16 },
-    { width: 16 },
-    { width: 16 },
-    { width: 16 },
-    { width: 18 },
-  ];
-  const add = (cells: SummaryCell[], bold = false) => addRow(sheet, cells, bold);
+  writeLinesSheet(workbook, "Summary", summarySheetLines(data));
+}
+
+export function summarySheetLines(data: SummarySheet): SummaryLine[] {
+  const lines: SummaryLine[] = [];
+  const add = (cells: SummaryCell[], bold = false) => lines.push({ cells, bold });
   const { summary, states } = data;
   add(["Batch id", data.batchId || null]);
   add(["Input file", data.file || null]);
@@ -51,7 +44,7 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   add(["Rows", summary.rows]);
   add([]);
   // What an accountant reconciles first: right after what the report is.
-  for (const line of moneySheetLines(data.money)) add(line.cells, line.bold);
+  lines.push(...moneySheetLines(data.money, { inFile: true }));
   add([SUMMARY_TITLES.status], true);
   add(["Status", "Rows"], true);
   for (const status of STATUSES) add([status, summary.byStatus[status]]);
@@ -73,7 +66,7 @@ export function writeSummarySheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, 
   add([SUMMARY_TITLES.quoted], true);
   add(["Currency", "Rows", "Quoted spend"], true);
   for (const t of states.quotedSpend) add([t.currency, t.rows, { money: t.total, currency: t.currency }]);
-  sheet.commit();
+  return lines;
 }
 
 export type { Money, SummaryCell, SummaryLine } from "../writers/xlsx-lines.js";

@@ -48,6 +48,13 @@ export function moneyFormat(decimals: number): string {
 /** ISO 8601 with a year-first order, the one reading no locale can turn around. */
 export const TIME_FORMAT = "yyyy-mm-dd hh:mm:ss";
 
+/** TIME_FORMAT and a literal offset (wall clock minus UTC, in ms): `yyyy-mm-dd hh:mm:ss "-03:00"`. */
+export function timeFormat(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+  return `${TIME_FORMAT} "${offsetMs < 0 ? "-" : "+"}${hhmm}"`;
+}
+
 /**
  * The report's own timestamps (reportTimestamp, UTC with "Z") and the export's (ISO 8601 with
  * the offset of its zone): anything else stays text.
@@ -63,6 +70,7 @@ export class ZoneClock {
   private readonly parts: Intl.DateTimeFormat | null;
   private lastText = "";
   private lastDate: Date | null = null;
+  private lastFormat = TIME_FORMAT;
 
   constructor(readonly zone: string) {
     try {
@@ -102,7 +110,17 @@ export class ZoneClock {
     const instant = REPORT_TIMESTAMP.test(text) ? new Date(text) : null;
     this.lastText = text;
     this.lastDate = instant && !Number.isNaN(instant.getTime()) ? this.wall(instant) : null;
+    if (instant && this.lastDate) this.lastFormat = timeFormat(this.lastDate.getTime() - instant.getTime());
     return this.lastDate;
+  }
+
+  /**
+   * The number format of the last date `fromReport` gave: its wall clock and the zone's offset
+   * at that instant, "2026-12-06 13:52:40 -03:00", the form the terminal shows a time in (a
+   * date cell holds no zone, and the CSV report's times are UTC: the offset tells them apart).
+   */
+  lastTimeFormat(): string {
+    return this.lastFormat;
   }
 }
 

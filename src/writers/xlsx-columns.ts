@@ -9,6 +9,8 @@ export type ColumnStyle = "line" | "text" | "money" | "time";
 export interface RowColumn<Row> {
   name: string;
   style: ColumnStyle;
+  /** A long text (WRAPPED): shown on as many lines as it needs, not cut at the next cell. */
+  wrap?: boolean;
   /** The cell's value, and in `formats[index]` its number format when it needs its own. */
   cell(row: Row, clock: ZoneClock, formats: (string | undefined)[], index: number): CellValue;
 }
@@ -56,6 +58,7 @@ export function specColumn<Row>(spec: ColumnSpec<Row>): RowColumn<Row> {
       cell: (row, clock, formats, index) => {
         const text = textOf(value(row));
         const date = clock.fromReport(text);
+        if (date !== null) formats[index] = clock.lastTimeFormat();
         if (date !== null || text === "") return date;
         formats[index] = "@";
         return xmlSafe(text);
@@ -77,7 +80,7 @@ export function specColumn<Row>(spec: ColumnSpec<Row>): RowColumn<Row> {
       },
     };
   }
-  return { name, style, cell: (row) => textOrNull(textOf(value(row))) };
+  return { name, style, wrap: WRAPPED.has(name), cell: (row) => textOrNull(textOf(value(row))) };
 }
 
 function textOf(value: string | number | null | undefined): string {
@@ -119,8 +122,11 @@ const MIN_WIDTH: Partial<Record<string, number>> = {
   cancellation_reason: 20,
   error_code: 26,
   error: 50,
-  updated_at: 19,
+  updated_at: 26,
 };
+
+/** Text columns whose cells can be longer than a screen column: an error and what to do about it. */
+const WRAPPED: ReadonlySet<string> = new Set(["error"]);
 
 /** Widths in characters that fit the header and the given rows, within bounds a screen can show. */
 export function widthsOf<Row>(columns: readonly RowColumn<Row>[], rows: readonly Row[]): number[] {
@@ -134,12 +140,15 @@ export function widthsOf<Row>(columns: readonly RowColumn<Row>[], rows: readonly
   return widths.map((width) => Math.min(Math.max(width + 2, 8), 60));
 }
 
-/** Widths need no zone: every time shows as "yyyy-mm-dd hh:mm:ss". */
-const NO_CLOCK = { fromReport: (text: string) => (text === "" ? null : new Date(0)) } as unknown as ZoneClock;
+/** Widths need no zone: every time shows as "yyyy-mm-dd hh:mm:ss -03:00". */
+const NO_CLOCK = {
+  fromReport: (text: string) => (text === "" ? null : new Date(0)),
+  lastTimeFormat: () => "",
+} as unknown as ZoneClock;
 
 function shownLength(value: CellValue): number {
   if (value === null) return 0;
-  if (value instanceof Date) return 19;
+  if (value instanceof Date) return 26;
   if (typeof value === "number") {
     // Digits, a group mark every three, the decimals with their mark.
     const [whole = "", fraction = ""] = String(value).split(".");

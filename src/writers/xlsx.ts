@@ -96,6 +96,8 @@ export async function openParts(path: string, tz: string): Promise<Parts> {
  */
 export class XlsxTable<Row> {
   private sheet: ExcelJS.Worksheet | undefined;
+  /** The rows sheet's column widths, once sized (a wrapped cell's lines are counted against its width). */
+  private widths: number[] = [];
   private pending: Row[] = [];
   private count = 0;
   private failure: unknown;
@@ -181,11 +183,16 @@ export class XlsxTable<Row> {
       this.observe(row);
       formats.length = 0;
       const excelRow = sheet.addRow(columns.map((column, i) => column.cell(row, this.clock, formats, i)));
+      let lines = 1;
       for (let i = 0; i < columns.length; i++) {
-        excelRow.getCell(i + 1).style = sharedStyle(
-          formats[i] ?? COLUMN_FORMAT[(columns[i] as RowColumn<Row>).style],
-        );
+        const column = columns[i] as RowColumn<Row>;
+        const cell = excelRow.getCell(i + 1);
+        cell.style = sharedStyle(formats[i] ?? COLUMN_FORMAT[column.style], column.wrap);
+        if (column.wrap && typeof cell.value === "string")
+          lines = Math.max(lines, wrappedLines(cell.value, this.widths[i] ?? 60));
       }
+      // Tall enough for every line, set here: not every reader sizes a row to wrapped text.
+      if (lines > 1) excelRow.height = LINE_HEIGHT * lines;
       excelRow.commit();
       this.count++;
     }
@@ -233,9 +240,11 @@ export class XlsxTable<Row> {
       views: [{ state: "frozen", ySplit: 1, xSplit: 0 }],
     });
     const widths = widthsOf(columns, first);
+    this.widths = widths;
     sheet.columns = columns.map((column, i) => ({
       width: widths[i],
-      style: { numFmt: COLUMN_FORMAT[column.style] },
+      // A copy: exceljs may change a column's style, never a cell's shared one.
+      style: { ...sharedStyle(COLUMN_FORMAT[column.style], column.wrap) },
     }));
     const header = sheet.addRow(columns.map((column) => xmlSafe(column.name)));
     header.font = BOLD;
@@ -256,13 +265,27 @@ export class XlsxTable<Row> {
  */
 const STYLES = new Map<string, Partial<ExcelJS.Style>>();
 
-function sharedStyle(numFmt: string): Partial<ExcelJS.Style> {
-  let style = STYLES.get(numFmt);
+/** `wrap`: a long text shown whole on lines of its own, top-aligned (an error's what-to-do is last). */
+function sharedStyle(numFmt: string, wrap = false): Partial<ExcelJS.Style> {
+  const key = wrap ? `wrap ${numFmt}` : numFmt;
+  let style = STYLES.get(key);
   if (!style) {
-    style = Object.freeze({ numFmt }) as Partial<ExcelJS.Style>;
-    STYLES.set(numFmt, style);
+    const alignment = { wrapText: true, vertical: "top" } as const;
+    style = Object.freeze(wrap ? { numFmt, alignment } : { numFmt }) as Partial<ExcelJS.Style>;
+    STYLES.set(key, style);
   }
   return style;
+}
+
+/** Points a line of the default font takes (the sheet's default row height). */
+const LINE_HEIGHT = 15;
+
+/**
+ * Lines a text wraps to in a column `width` characters wide (widths count the widest digit;
+ * prose runs a little narrower, and a line breaks at a word: a tenth more is allowed for).
+ */
+export function wrappedLines(text: string, width: number): number {
+  return Math.ceil((text.length * 1.1) / Math.max(width - 2, 1));
 }
 
 /** What the zip reads a sheet from: its write buffer is the sheet's backlog. */
@@ -295,8 +318,6 @@ export interface XlsxTableOptions {
 }
 
 /** Widths of a table's Summary sheet: a label or a currency, a date, then counts and totals. */
-const TABLE_SUMMARY_WIDTHS = [20, 22, 22, 10, 20];
-
 /**
  * A table described by a column spec (table.ts) as a workbook: the rows sheet typed from the
  * spec, then a Summary sheet. Resolves with the number of rows written.
@@ -311,9 +332,7 @@ export async function writeXlsxTable(
   const table = await XlsxTable.openTable(path, spec, options.tz ?? "UTC");
   try {
     await table.write(rows);
-    await table.commitWith((workbook, clock) =>
-      writeLinesSheet(workbook, "Summary", TABLE_SUMMARY_WIDTHS, options.summary(clock)),
-    );
+    await table.commitWith((workbook, clock) => writeLinesSheet(workbook, "Summary", options.summary(clock)));
   } catch (error) {
     await table.discard();
     throw error;

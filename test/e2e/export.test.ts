@@ -513,9 +513,10 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
           return [N, Number(text), moneyFormat(currency)];
         }
         if (name === "request_created_at" || name === "updated_at") {
-          // The wall clock of Buenos Aires (what the cell shows), from the ISO text with its offset.
+          // The wall clock of Buenos Aires (what the cell shows), from the ISO text with its
+          // offset, shown with that offset.
           expect(text.endsWith("-03:00"), text).to.equal(true);
-          return [D, `${text.slice(0, 19)}.000Z`, "yyyy-mm-dd hh:mm:ss"];
+          return [D, `${text.slice(0, 19)}.000Z`, 'yyyy-mm-dd hh:mm:ss "-03:00"'];
         }
         // The CSV neutralises a formula with a quote; a workbook's text cell is never a formula.
         return [S, name === "external_id" ? text.replace(/^'(?==)/, "") : text, "@"];

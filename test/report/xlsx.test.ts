@@ -145,13 +145,16 @@ describe("report/xlsx", () => {
     expect(row.getCell(col("reference")).value).to.equal("EMP-5\uFFFD");
   });
 
-  it("updated_at is a date: the wall clock of the zone asked for", async () => {
-    for (const [tz, expected] of [
-      ["UTC", "2026-11-22T10:15:00.000Z"],
-      ["America/Argentina/Buenos_Aires", "2026-11-22T07:15:00.000Z"], // -03:00, shown as 07:15
-      ["America/Santiago", "2026-11-22T07:15:00.000Z"], // -03:00 in (southern) summer
+  it("updated_at is a date: the wall clock of the zone asked for, shown with the zone's offset then", async () => {
+    const winter = ROWS.map((row) => ({ ...row, updated_at: "2026-07-22T10:15:00Z" }));
+    for (const [tz, rows, expected, offset] of [
+      ["UTC", ROWS, "2026-11-22T10:15:00.000Z", "+00:00"],
+      ["America/Argentina/Buenos_Aires", ROWS, "2026-11-22T07:15:00.000Z", "-03:00"], // shown as 07:15
+      ["America/Santiago", ROWS, "2026-11-22T07:15:00.000Z", "-03:00"], // (southern) summer time
+      ["America/Santiago", winter, "2026-07-22T06:15:00.000Z", "-04:00"],
+      ["Asia/Kolkata", ROWS, "2026-11-22T15:45:00.000Z", "+05:30"],
     ] as const) {
-      await writeReport(target, ROWS, { format: "xlsx", tz });
+      await writeReport(target, rows, { format: "xlsx", tz });
       const cell = ((await readBook(target)).getWorksheet("Report") as ExcelJS.Worksheet)
         .getRow(2)
         .getCell(col("updated_at"));
@@ -159,7 +162,7 @@ describe("report/xlsx", () => {
         tz,
         ExcelJS.ValueType.Date,
         expected,
-        "yyyy-mm-dd hh:mm:ss",
+        `yyyy-mm-dd hh:mm:ss "${offset}"`,
       ]);
     }
   });
@@ -180,6 +183,13 @@ describe("report/xlsx", () => {
     expect(sheet.getColumn(col("error")).width).to.equal(52); // at least 50: errors may come later
     expect(sheet.getColumn(col("reference")).width).to.equal(12); // "Pérez, Ana" + 2
     expect(sheet.getColumn(col("line")).width).to.equal(8); // at least 8
+    // An error is shown whole, wrapped within its column: the cell after it would cut it.
+    const error = sheet.getRow(3).getCell(col("error"));
+    expect([typeof error.value, error.alignment]).to.deep.equal([
+      "string",
+      { wrapText: true, vertical: "top" },
+    ]);
+    expect(sheet.getRow(3).getCell(col("reference")).alignment).to.equal(undefined);
   });
 
   it("the Summary sheet: batch, file, as of, zone, and totals equal to those computed from the rows", async () => {

@@ -77,13 +77,15 @@ describe("report/xlsx over a column spec (writeTable, format xlsx)", () => {
         return [cell.type, cell.value instanceof Date ? cell.value.toISOString() : cell.value, cell.numFmt];
       });
     const TIME = "yyyy-mm-dd hh:mm:ss";
+    // A rows sheet's time shows its offset, as the terminal does: a date cell holds no zone.
+    const TIME_BA = 'yyyy-mm-dd hh:mm:ss "-03:00"';
     expect(cells(2)).to.deep.equal([
       [S, "12345678901234567890", "@"],
       [S, "=SUM(A1)", "@"], // text, never a formula
       [N, 4, "0"],
       [N, 1500000.5, "#,##0.00"],
       [S, "ARS", "@"],
-      [D, "2026-11-01T00:00:00.000Z", TIME], // midnight in Buenos Aires
+      [D, "2026-11-01T00:00:00.000Z", TIME_BA], // midnight in Buenos Aires
     ]);
     expect(cells(3)).to.deep.equal([
       [S, "00300", "@"],
@@ -91,7 +93,7 @@ describe("report/xlsx over a column spec (writeTable, format xlsx)", () => {
       null,
       [N, 19000, "#,##0"], // CLP: no minor unit
       [S, "CLP", "@"],
-      [D, "2026-11-30T21:30:00.000Z", TIME], // a UTC time shown in Buenos Aires (UTC-3)
+      [D, "2026-11-30T21:30:00.000Z", TIME_BA], // a UTC time shown in Buenos Aires (UTC-3)
     ]);
     expect(cells(4)).to.deep.equal([
       [S, "7", "@"],
