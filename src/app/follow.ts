@@ -8,11 +8,12 @@ import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
-import { groupDigits } from "../decimal.js";
+import { groupDigits, padScale } from "../decimal.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally.js";
+import { minorUnits } from "../ports.js";
 import { containerOf } from "../read/container.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
@@ -419,7 +420,11 @@ function jsonOf(
       key: planned.key,
       id: request?.id ?? null,
       state: request?.state ?? null,
-      total_to_spend: request?.total_to_spend ?? null,
+      // The server's figure with its currency's decimals (a JSON number 1356853.4 is 1356853.40 UYU).
+      total_to_spend:
+        request?.total_to_spend == null
+          ? null
+          : padScale(request.total_to_spend, minorUnits(senderCurrency(request))),
       currency: request ? senderCurrency(request) : null,
       accept_quote_before: request?.accept_quote_before ?? null,
       provision_funds_before: request?.provision_funds_before ?? null,

@@ -79,6 +79,22 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
   });
 });
 
+describe("submit --json: the requests' totals", function () {
+  this.timeout(60_000);
+  it("total_to_spend has its currency's decimals (the server's JSON number 1500.5 is 1500.50 ARS)", async () => {
+    const dir = await tempDir();
+    const header = (await readFile(DEMO_CSV, "utf8")).split("\n")[0];
+    // A budget: the request spends exactly it. From pesos to Chile: quoted at once.
+    await writeFile(join(dir, "p.csv"), `${header}\nEMP-1001,112,ar_ars,300,cl_clp,,1500.50,2100\n`);
+    const result = await runCli(["submit", "p.csv", "--sandbox", "--until", "quoted", "--json"], {
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    const requests = JSON.parse(result.stdout).requests as { currency: string; total_to_spend: string }[];
+    expect(requests.map((r) => `${r.total_to_spend} ${r.currency}`)).to.deep.equal(["1500.50 ARS"]);
+  });
+});
+
 function reportLines(stdout: string): string[] {
   return stdout.split("\n").filter((line) => line.startsWith("report: "));
 }
