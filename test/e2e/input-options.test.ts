@@ -1,0 +1,138 @@
+/**
+ * `quote`, `accept`, `status` and a resumed `submit` read the payroll again with their own
+ * input options. Read with other options than the batch's submit was given (`--sender-port`
+ * filling empty cells, `--allow-duplicates` letting a copy through), a row the batch created
+ * reads as invalid: status said it was never sent and put it in the remaining file, which paid
+ * it a second time. Such a run is refused: the batch's rows are those it was submitted with.
+ */
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
+import { apiEnv, demoRows, sandbox } from "../helpers/sandbox.js";
+
+const OPTIONS =
+  "--allow-duplicates, --sender-port, --payer, --decimal-separator, --encoding, --delimiter, --sheet";
+
+describe("a batch read with other input options than its submit's", function () {
+  this.timeout(120_000);
+  let box: Sandbox;
+  afterEach(async () => box?.close());
+
+  async function world(rows: (pick: (reference: string) => string) => string[]) {
+    box = await sandbox();
+    const dir = await tempDir();
+    const { pick, file } = await demoRows();
+    await writeFile(join(dir, "payroll.csv"), file(rows(pick)));
+    const run = (args: string[]) =>
+      runCli([...args, "--rate", "1000"], { cwd: dir, env: { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" } });
+    return { dir, run };
+  }
+
+  /** Outputs on the server per recipient: each row of these worlds pays another one, once. */
+  const perRecipient = () => {
+    const counts: Record<string, number> = {};
+    for (const output of box.state().outputs) {
+      const user = output.relationships?.user?.data?.id as string;
+      counts[user] = (counts[user] ?? 0) + 1;
+    }
+    return counts;
+  };
+
+  const refusedForOptions = (result: CliResult, valid: number, inBatch: number) => {
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(
+      new RegExp(
+        `^bitex-batch: payroll\\.csv: read with these options, its rows are not those batch [0-9a-f]{16} was submitted with \\(begun [^)]+\\): ${valid} valid row\\(s\\) here, ${inBatch} in the batch$`,
+        "m",
+      ),
+    );
+    expect(result.stderr).to.include(
+      `  give the input options submit was given (${OPTIONS}); nothing was sent or written`,
+    );
+    expect(result.stderr).not.to.include("changed since batch");
+  };
+
+  it("status without submit's --sender-port is refused: no remaining file, so the row it filled is paid once", async () => {
+    // EMP-1001 leaves its sender port to --sender-port.
+    const { dir, run } = await world((pick) => [
+      pick("EMP-1001").replace(",ar_ars,", ",,"),
+      pick("EMP-1003"),
+    ]);
+    const limits = ["--max-total", "ARS=1000000000"];
+    const submitted = await run([
+      "submit",
+      "payroll.csv",
+      "--sender-port",
+      "ar_ars",
+      "--until",
+      "accepted",
+      ...limits,
+    ]);
+    expect(submitted.code, submitted.stderr).to.equal(0);
+    expect(submitted.stdout).to.include("next: bitex-batch status payroll.csv --watch");
+    const report = await readFile(join(dir, "payroll.report.csv"), "utf8");
+
+    // The status the next: line names, as printed.
+    const status = await run(["status", "payroll.csv"]);
+    const remaining = join(dir, "payroll.remaining.csv");
+    // The operator pays whatever a remaining file holds, as its line says: here nothing.
+    if (await stat(remaining).catch(() => null))
+      await run([
+        "submit",
+        "payroll.remaining.csv",
+        "--sender-port",
+        "ar_ars",
+        "--until",
+        "accepted",
+        ...limits,
+      ]);
+    box.advance({ until: "final" });
+    // EMP-1001 (user 300) and EMP-1003 (user 302), each paid once.
+    expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
+    expect(box.state().outputs.map((output) => output.attributes.state)).to.deep.equal([
+      "settled",
+      "settled",
+    ]);
+    refusedForOptions(status, 1, 2);
+    expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
+    expect(await readFile(join(dir, "payroll.report.csv"), "utf8"), "report kept").to.equal(report);
+
+    // With submit's options the batch reads as it is: every row paid, nothing to remain.
+    const same = await run(["status", "payroll.csv", "--sender-port", "ar_ars"]);
+    expect(same.code, same.stderr).to.equal(0);
+    expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
+  });
+
+  it("quote, accept and submit without submit's --allow-duplicates are refused, never advised a new --batch-id", async () => {
+    // Two identical payments (no reference), both meant.
+    const { run } = await world((pick) => {
+      const twice = pick("EMP-1001").replace(/^EMP-1001,/, ",");
+      return [twice, twice, pick("EMP-1003")];
+    });
+    const staged = await run(["submit", "payroll.csv", "--allow-duplicates"]);
+    expect(staged.code, staged.stderr).to.equal(0);
+    const calls = box.state().stats.calls;
+    refusedForOptions(await run(["quote", "payroll.csv"]), 2, 3);
+    refusedForOptions(await run(["accept", "payroll.csv", "--max-total", "ARS=1000000000"]), 2, 3);
+    refusedForOptions(await run(["status", "payroll.csv"]), 2, 3);
+    expect(box.state().stats.calls, "nothing read or sent").to.equal(calls);
+
+    const resumed = await run(["submit", "payroll.csv", "--skip-invalid"]);
+    expect(resumed.code, resumed.stderr).to.equal(2);
+    expect(resumed.stderr).to.match(
+      /^bitex-batch: payroll\.csv: read with these options, its rows are not those batch [0-9a-f]{16} was submitted with \(its journal was written for different rows\)$/m,
+    );
+    expect(resumed.stderr).to.include(
+      `  give submit the file and the input options the batch was submitted with (${OPTIONS})`,
+    );
+    expect(resumed.stderr).not.to.include("--batch-id");
+    expect(box.state().outputs).to.have.length(3);
+
+    // Given submit's options, quote goes on.
+    const quoted = await run(["quote", "payroll.csv", "--allow-duplicates"]);
+    expect(quoted.code, quoted.stderr).to.equal(0);
+    expect(box.state().requests.map((request) => request.attributes.state)).to.deep.equal(["quoted"]);
+  });
+});
