@@ -269,6 +269,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     out.warn(
       `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the rows of draft request(s) ${drafts.join(", ")} are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them`,
     );
+  // Nor, then, a row invalid as the file reads now while the batch's requests hold outputs no
+  // valid row accounts for: read with other input options than submit's (its --sender-port,
+  // --allow-duplicates), a row the batch sent reads as invalid, and its output as a stranger's.
+  const strangers = follow.views.flatMap((view) =>
+    view.request && view.extra.length > 0 ? [view.request.id] : [],
+  );
+  const invalidMayBeSent = journalless && strangers.length > 0 && anyInvalid(batch.loaded.checked());
+  if (invalidMayBeSent)
+    out.warn(
+      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}, and request(s) ${strangers.join(", ")} hold output(s) no valid row of ${args.csv} accounts for: its invalid rows are not put in the remaining file (read with other input options than submit's, a row it sent reads as invalid); run status with the --state-dir and the input options the batch was submitted with`,
+    );
   const remaining =
     follow.views.length > 0 && known
       ? await releaseRows(out, readOnly, batch, (past) => ({
@@ -279,6 +290,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           journalPath: batch.journalPath,
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
+          invalidMayBeSent,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
@@ -360,6 +372,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
   return exitCode;
+}
+
+/** Whether some row is invalid (read one at a time: a large file's rows are never held at once). */
+function anyInvalid(checked: Iterable<{ ok: boolean }>): boolean {
+  for (const item of checked) if (!item.ok) return true;
+  return false;
 }
 
 /** Whether the report at `reportPath` holds rows created on the server (refuseFewerFacts says so). */

@@ -30,6 +30,8 @@ export interface RemainingInput {
   lost?: boolean;
   /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
   pastDraft?: ReadonlySet<string>;
+  /** Invalid rows may have been sent (no journal, outputs no valid row accounts for): kept out (notPaidLines). */
+  invalidMayBeSent?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
 }
@@ -82,6 +84,7 @@ export async function remainingLines(input: RemainingInput): Promise<Set<number>
     input.requestStates,
     input.lost,
     input.pastDraft,
+    input.invalidMayBeSent,
   );
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
   // quote or accept its request), whatever a later run finds; unless its request is read

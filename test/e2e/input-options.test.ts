@@ -105,6 +105,47 @@ describe("a batch read with other input options than its submit's", function () 
     expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
   });
 
+  it("status from another state directory without submit's --sender-port releases no invalid row while an output is unaccounted for", async () => {
+    const { dir, run } = await world((pick) => [
+      pick("EMP-1001").replace(",ar_ars,", ",,"),
+      pick("EMP-1003"),
+    ]);
+    const limits = ["--max-total", "ARS=1000000000"];
+    const submitted = await run([
+      "submit",
+      "payroll.csv",
+      "--sender-port",
+      "ar_ars",
+      "--until",
+      "accepted",
+      ...limits,
+    ]);
+    expect(submitted.code, submitted.stderr).to.equal(0);
+
+    // A shell whose state directory is another one (cron's, another user's environment).
+    const status = await run(["status", "payroll.csv", "--state-dir", "elsewhere"]);
+    const remaining = join(dir, "payroll.remaining.csv");
+    if (await stat(remaining).catch(() => null))
+      await run([
+        "submit",
+        "payroll.remaining.csv",
+        "--sender-port",
+        "ar_ars",
+        "--state-dir",
+        "elsewhere",
+        "--until",
+        "accepted",
+        ...limits,
+      ]);
+    box.advance({ until: "final" });
+    expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
+    expect(status.code, status.stderr).to.equal(3);
+    expect(status.stderr).to.match(
+      /^no journal of batch [0-9a-f]{16} in elsewhere, and request\(s\) 1 hold output\(s\) no valid row of payroll\.csv accounts for: its invalid rows are not put in the remaining file \(read with other input options than submit's, a row it sent reads as invalid\); run status with the --state-dir and the input options the batch was submitted with$/m,
+    );
+    expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
+  });
+
   it("quote, accept and submit without submit's --allow-duplicates are refused, never advised a new --batch-id", async () => {
     // Two identical payments (no reference), both meant.
     const { run } = await world((pick) => {
