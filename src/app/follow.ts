@@ -269,16 +269,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     out.warn(
       `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the rows of draft request(s) ${drafts.join(", ")} are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them`,
     );
-  // Nor, then, a row invalid as the file reads now while the batch's requests hold outputs no
-  // valid row accounts for: read with other input options than submit's (its --sender-port,
-  // --allow-duplicates), a row the batch sent reads as invalid, and its output as a stranger's.
-  const strangers = follow.views.flatMap((view) =>
-    view.request && view.extra.length > 0 ? [view.request.id] : [],
-  );
-  const invalidMayBeSent = journalless && strangers.length > 0 && anyInvalid(batch.loaded.checked());
+  // Nor a row invalid as the file reads now: read with other input options than submit's (its
+  // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
+  // stranger's or in a request of a group no valid row names now; only its journal tells.
+  const invalidMayBeSent = journalless && known && anyInvalid(batch.loaded.checked());
   if (invalidMayBeSent)
     out.warn(
-      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}, and request(s) ${strangers.join(", ")} hold output(s) no valid row of ${args.csv} accounts for: its invalid rows are not put in the remaining file (read with other input options than submit's, a row it sent reads as invalid); run status with the --state-dir and the input options the batch was submitted with`,
+      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the invalid rows of ${args.csv} are not put in the remaining file (read with other input options than submit's, a row the batch sent reads as invalid, and nothing here tells); run status with the --state-dir and the input options the batch was submitted with`,
     );
   const remaining =
     follow.views.length > 0 && known

@@ -30,7 +30,7 @@ export interface RemainingInput {
   lost?: boolean;
   /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
   pastDraft?: ReadonlySet<string>;
-  /** Invalid rows may have been sent (no journal, outputs no valid row accounts for): kept out (notPaidLines). */
+  /** Invalid rows may have been sent (no journal tells with which input options): kept out (notPaidLines). */
   invalidMayBeSent?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;

@@ -26,8 +26,8 @@ export function notPaidLines(
   pastDraft: ReadonlySet<string> = new Set(),
   /**
    * A row invalid as read now may have been sent: no journal says with which input options the
-   * batch was submitted, and its requests hold outputs no valid row accounts for (a row the
-   * submit's `--sender-port` filled in reads as invalid without it). Such rows stay out.
+   * batch was submitted (a row the submit's `--sender-port` filled in reads as invalid without
+   * it). Such rows stay out.
    */
   invalidMayBeSent = false,
 ): Set<number> {

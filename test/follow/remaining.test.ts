@@ -92,7 +92,7 @@ describe("notPaidLines", () => {
     expect([...notPaidLines(checked, outcomes, states)]).to.deep.equal([4]);
   });
 
-  it("not an invalid row that may have been sent (no journal, outputs no valid row accounts for); the others still", () => {
+  it("not an invalid row that may have been sent (no journal tells with which input options); the others still", () => {
     const checked = [invalid(2), valid(3), valid(4)];
     const outcomes = new Map<number, RowOutcome>([
       [3, created("1", "accepting")],
