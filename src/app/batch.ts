@@ -62,7 +62,9 @@ function refuseOtherRows(file: string, batchPlan: Plan, past: JournalState, zone
   throw new BatchError(
     "input",
     `${file}: read with these options, its rows are not those batch ${batchPlan.batchId} was submitted with (begun ${humanTime(begin.at, zone)}): ${rows} valid row(s) here, ${begin.rows} in the batch`,
-    { hint: `give the input options submit was given (${ROW_OPTIONS}); nothing was sent or written` },
+    {
+      hint: `give the input options submit was given (${ROW_OPTIONS}); nothing was sent or written (another sheet of a workbook is another payroll: submit it with a --batch-id of its own)`,
+    },
   );
 }
 

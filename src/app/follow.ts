@@ -3,7 +3,7 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { JournalWriter } from "../batch/journal.js";
+import { foundRequests, JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
@@ -54,7 +54,7 @@ import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
-import { pastDraft, releaseRows } from "./remaining.js";
+import { anyInvalid, begunElsewhereWords, invalidKeptLine, pastDraft, releaseRows } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -272,10 +272,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // Nor a row invalid as the file reads now: read with other input options than submit's (its
   // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
   // stranger's or in a request of a group no valid row names now; only its journal tells.
-  const invalidMayBeSent = journalless && known && anyInvalid(batch.loaded.checked());
+  // Begun elsewhere (its requests found by external id), only that journal tells too.
+  const found = foundRequests(batch.past);
+  const invalidMayBeSent = (journalless || found.length > 0) && known && anyInvalid(batch.loaded.checked());
   if (invalidMayBeSent)
     out.warn(
-      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the invalid rows of ${args.csv} are not put in the remaining file (read with other input options than submit's, a row the batch sent reads as invalid, and nothing here tells); run status with the --state-dir and the input options the batch was submitted with`,
+      invalidKeptLine(
+        args.csv,
+        journalless
+          ? `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}`
+          : begunElsewhereWords(batch.loaded.batchId, found),
+      ),
     );
   const remaining =
     follow.views.length > 0 && known
@@ -369,12 +376,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
   return exitCode;
-}
-
-/** Whether some row is invalid (read one at a time: a large file's rows are never held at once). */
-function anyInvalid(checked: Iterable<{ ok: boolean }>): boolean {
-  for (const item of checked) if (!item.ok) return true;
-  return false;
 }
 
 /** Whether the report at `reportPath` holds rows created on the server (refuseFewerFacts says so). */

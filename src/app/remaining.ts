@@ -141,6 +141,27 @@ export async function releaseRows(
 }
 
 /**
+ * Why a run keeps a file's invalid rows out of the remaining file (`invalidMayBeSent`): the
+ * batch may have sent them, read with other input options than this run's; `why` says what
+ * hides that (no journal here, or a batch begun elsewhere).
+ */
+export function invalidKeptLine(csv: string, why: string): string {
+  return `${why}: the invalid rows of ${csv} are not put in the remaining file (read with other input options than submit's, a row the batch sent reads as invalid, and nothing here tells); run status with the --state-dir and the input options the batch was submitted with`;
+}
+
+/** Whether some row is invalid (read one at a time: a large file's rows are never held at once). */
+export function anyInvalid(checked: Iterable<{ ok: boolean }>): boolean {
+  for (const item of checked) if (!item.ok) return true;
+  return false;
+}
+
+/** A batch begun elsewhere, in words: its requests found at Bitex by their external ids. */
+export function begunElsewhereWords(batchId: string, found: readonly string[]): string {
+  const which = found.length > 0 ? `request(s) ${found.join(", ")}` : "a request of it";
+  return `batch ${batchId} began elsewhere (${which} found at Bitex by external id, not made from this journal: another --state-dir, or a journal lost)`;
+}
+
+/**
  * Requests the journal shows past draft: a quote Bitex answered (request_quote done), an
  * accept sent (its answer may be lost), or a step this run sent. Read as a draft, such a
  * request is a reading older than the server. Without a journal (no begin), every request

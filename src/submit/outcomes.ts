@@ -41,7 +41,7 @@ export function refuseOtherBatch(
       "input",
       `${options.fileLabel}: read with these options, its rows are not those batch ${options.plan.batchId} was submitted with (its journal was written for different rows)`,
       {
-        hint: `give submit the file and the input options the batch was submitted with (${ROW_OPTIONS})`,
+        hint: `give submit the file and the input options the batch was submitted with (${ROW_OPTIONS}); another sheet of a workbook is another payroll: give it a --batch-id of its own`,
       },
     );
   }

@@ -49,7 +49,7 @@ describe("a batch read with other input options than its submit's", function () 
       ),
     );
     expect(result.stderr).to.include(
-      `  give the input options submit was given (${OPTIONS}); nothing was sent or written`,
+      `  give the input options submit was given (${OPTIONS}); nothing was sent or written (another sheet of a workbook is another payroll: submit it with a --batch-id of its own)`,
     );
     expect(result.stderr).not.to.include("changed since batch");
   };
@@ -149,7 +149,51 @@ describe("a batch read with other input options than its submit's", function () 
     expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
   });
 
-  it("quote, accept and submit without submit's --allow-duplicates are refused, never advised a new --batch-id", async () => {
+  it("submit --skip-invalid from another state directory without --sender-port releases no invalid row: the batch began elsewhere", async () => {
+    const { dir, run } = await world((pick) => [
+      pick("EMP-1001").replace(",ar_ars,", ",,"),
+      pick("EMP-1002"),
+    ]);
+    const limits = ["--max-total", "ARS=1000000000", "--max-total", "USD=1000000"];
+    const submitted = await run([
+      "submit",
+      "payroll.csv",
+      "--sender-port",
+      "ar_ars",
+      "--until",
+      "accepted",
+      ...limits,
+    ]);
+    expect(submitted.code, submitted.stderr).to.equal(0);
+
+    // Elsewhere, the file is refused for its empty sender port, and sent with --skip-invalid.
+    const elsewhere = ["--state-dir", "elsewhere"];
+    const resent = await run(["submit", "payroll.csv", "--skip-invalid", ...elsewhere]);
+    const status = await run(["status", "payroll.csv", ...elsewhere]);
+    const remaining = join(dir, "payroll.remaining.csv");
+    if (await stat(remaining).catch(() => null))
+      await run([
+        "submit",
+        "payroll.remaining.csv",
+        "--sender-port",
+        "ar_ars",
+        "--until",
+        "accepted",
+        ...elsewhere,
+        ...limits,
+      ]);
+    box.advance({ until: "final" });
+    expect(perRecipient()).to.deep.equal({ "300": 1, "301": 1 });
+    expect(resent.code, resent.stderr).to.equal(1);
+    const kept =
+      /^batch [0-9a-f]{16} began elsewhere \(request\(s\) 2 found at Bitex by external id, not made from this journal: another --state-dir, or a journal lost\): the invalid rows of payroll\.csv are not put in the remaining file \(read with other input options than submit's, a row the batch sent reads as invalid, and nothing here tells\); run status with the --state-dir and the input options the batch was submitted with$/m;
+    expect(resent.stderr).to.match(kept);
+    expect(status.code, status.stderr).to.equal(3);
+    expect(status.stderr).to.match(kept);
+    expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
+  });
+
+  it("quote, accept and submit without submit's --allow-duplicates are refused, never told the file changed", async () => {
     // Two identical payments (no reference), both meant.
     const { run } = await world((pick) => {
       const twice = pick("EMP-1001").replace(/^EMP-1001,/, ",");
@@ -169,9 +213,8 @@ describe("a batch read with other input options than its submit's", function () 
       /^bitex-batch: payroll\.csv: read with these options, its rows are not those batch [0-9a-f]{16} was submitted with \(its journal was written for different rows\)$/m,
     );
     expect(resumed.stderr).to.include(
-      `  give submit the file and the input options the batch was submitted with (${OPTIONS})`,
+      `  give submit the file and the input options the batch was submitted with (${OPTIONS}); another sheet of a workbook is another payroll: give it a --batch-id of its own`,
     );
-    expect(resumed.stderr).not.to.include("--batch-id");
     expect(box.state().outputs).to.have.length(3);
 
     // Given submit's options, quote goes on.
