@@ -272,16 +272,23 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // Nor a row invalid as the file reads now: read with other input options than submit's (its
   // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
   // stranger's or in a request of a group no valid row names now; only its journal tells.
-  // Begun elsewhere (its requests found by external id), only that journal tells too.
+  // Begun elsewhere (its requests found by external id), only that journal tells too; and
+  // outputs no valid row accounts for may be rows another run sent with other options.
   const found = foundRequests(batch.past);
-  const invalidMayBeSent = (journalless || found.length > 0) && known && anyInvalid(batch.loaded.checked());
+  const strangers = follow.views.flatMap((view) =>
+    view.request && view.extra.length > 0 ? [view.request.id] : [],
+  );
+  const invalidMayBeSent =
+    (journalless || found.length > 0 || strangers.length > 0) && known && anyInvalid(batch.loaded.checked());
   if (invalidMayBeSent)
     out.warn(
       invalidKeptLine(
         args.csv,
         journalless
           ? `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}`
-          : begunElsewhereWords(batch.loaded.batchId, found),
+          : found.length > 0
+            ? begunElsewhereWords(batch.loaded.batchId, found)
+            : `request(s) ${strangers.join(", ")} of batch ${batch.loaded.batchId} hold output(s) no valid row accounts for`,
       ),
     );
   const remaining =

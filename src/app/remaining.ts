@@ -89,11 +89,12 @@ export async function remainingLines(input: RemainingInput): Promise<Set<number>
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
   // quote or accept its request), whatever a later run finds; unless its request is read
   // accepted (a run that read the release too late, racing a read-only status): that row is
-  // being paid by this batch, so it leaves the file and the record.
+  // being paid by this batch, so it leaves the file and the record. So does an invalid row while
+  // invalid rows may have been sent (another run, other input options): it may be being paid.
   const released = await releasedLines(input.journalPath);
   if (released.size > 0)
     for (const item of input.checked()) {
-      if (!released.has(item.line)) continue;
+      if (!released.has(item.line) || (!item.ok && input.invalidMayBeSent)) continue;
       const outcome = input.outcomes.get(item.line);
       const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
       if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))

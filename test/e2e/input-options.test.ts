@@ -5,7 +5,7 @@
  * reads as invalid: status said it was never sent and put it in the remaining file, which paid
  * it a second time. Such a run is refused: the batch's rows are those it was submitted with.
  */
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -190,6 +190,51 @@ describe("a batch read with other input options than its submit's", function () 
     expect(resent.stderr).to.match(kept);
     expect(status.code, status.stderr).to.equal(3);
     expect(status.stderr).to.match(kept);
+    expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
+  });
+
+  it("status of a batch whose request holds outputs no valid row accounts for releases no invalid row: another run may have sent it", async () => {
+    const { dir, run } = await world((pick) => [
+      pick("EMP-1001").replace(",ar_ars,", ",,"),
+      pick("EMP-1003"),
+    ]);
+    const limits = ["--max-total", "ARS=1000000000"];
+    // Elsewhere first, without --sender-port: EMP-1001 is invalid, EMP-1003 goes into request 1.
+    const elsewhere = ["--state-dir", "elsewhere"];
+    expect((await run(["submit", "payroll.csv", "--skip-invalid", ...elsewhere])).code).to.equal(1);
+    // Its remaining file (EMP-1001) is set aside: the row is paid with the sender port instead.
+    await rm(join(dir, "payroll.remaining.csv"));
+    // Then with it: EMP-1001 joins request 1, which is quoted and accepted.
+    const paid = await run([
+      "submit",
+      "payroll.csv",
+      "--sender-port",
+      "ar_ars",
+      "--until",
+      "accepted",
+      ...limits,
+    ]);
+    expect(paid.code, paid.stderr).to.equal(0);
+
+    const status = await run(["status", "payroll.csv", ...elsewhere]);
+    const remaining = join(dir, "payroll.remaining.csv");
+    if (await stat(remaining).catch(() => null))
+      await run([
+        "submit",
+        "payroll.remaining.csv",
+        "--sender-port",
+        "ar_ars",
+        "--until",
+        "accepted",
+        ...elsewhere,
+        ...limits,
+      ]);
+    box.advance({ until: "final" });
+    expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
+    expect(status.code, status.stderr).to.equal(3);
+    expect(status.stderr).to.match(
+      /^request\(s\) 1 of batch [0-9a-f]{16} hold output\(s\) no valid row accounts for: the invalid rows of payroll\.csv are not put in the remaining file \(/m,
+    );
     expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
   });
 
