@@ -271,9 +271,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     );
   // Nor a row invalid as the file reads now: read with other input options than submit's (its
   // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
-  // stranger's or in a request of a group no valid row names now; only its journal tells.
-  // Begun elsewhere (its requests found by external id), only that journal tells too; and
-  // outputs no valid row accounts for may be rows another run sent with other options.
+  // stranger's or in a request of a group no valid row names now; only its journal tells. So
+  // too for a batch begun elsewhere (its requests found by external id), and while outputs no
+  // valid row accounts for are there (another run's, maybe with other options).
   const found = foundRequests(batch.past);
   const strangers = follow.views.flatMap((view) =>
     view.request && view.extra.length > 0 ? [view.request.id] : [],

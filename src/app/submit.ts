@@ -428,11 +428,22 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
-    // A batch begun elsewhere (its requests found by external id) may have sent rows this run
-    // reads as invalid (other input options): only that run's journal tells, so none is released.
+    // A batch begun elsewhere (its requests found by external id), or another writer's outputs
+    // in its requests, may hold rows this run reads as invalid (other input options): only that
+    // run's journal tells, so none is released.
     const found = foundRequests(past);
-    const invalidMayBeSent = (result.foundOnServer || found.length > 0) && anyInvalid(loaded.checked());
-    if (invalidMayBeSent) out.warn(invalidKeptLine(args.csv, begunElsewhereWords(loaded.batchId, found)));
+    const elsewhere = result.foundOnServer || found.length > 0;
+    const invalidMayBeSent =
+      (elsewhere || stopped?.code === "concurrent_writer") && anyInvalid(loaded.checked());
+    if (invalidMayBeSent)
+      out.warn(
+        invalidKeptLine(
+          args.csv,
+          elsewhere
+            ? begunElsewhereWords(loaded.batchId, found)
+            : `another writer's outputs are in batch ${loaded.batchId}'s requests`,
+        ),
+      );
     await writeRemainingFile(out, {
       csv: args.csv,
       source: loaded.source,

@@ -193,7 +193,7 @@ describe("a batch read with other input options than its submit's", function () 
     expect(await stat(remaining).catch(() => null), "no remaining file").to.equal(null);
   });
 
-  it("status of a batch whose request holds outputs no valid row accounts for releases no invalid row: another run may have sent it", async () => {
+  it("submit and status of a batch whose request holds outputs no valid row accounts for release no invalid row: another run may have sent it", async () => {
     const { dir, run } = await world((pick) => [
       pick("EMP-1001").replace(",ar_ars,", ",,"),
       pick("EMP-1003"),
@@ -216,9 +216,12 @@ describe("a batch read with other input options than its submit's", function () 
     ]);
     expect(paid.code, paid.stderr).to.equal(0);
 
-    const status = await run(["status", "payroll.csv", ...elsewhere]);
+    // Elsewhere again: submit meets the output it cannot account for (exit 4), then status.
+    const resumed = await run(["submit", "payroll.csv", "--skip-invalid", ...elsewhere]);
     const remaining = join(dir, "payroll.remaining.csv");
-    if (await stat(remaining).catch(() => null))
+    const resumedRemaining = await readFile(remaining, "utf8").catch(() => null);
+    const status = await run(["status", "payroll.csv", ...elsewhere]);
+    if (resumedRemaining !== null || (await stat(remaining).catch(() => null)))
       await run([
         "submit",
         "payroll.remaining.csv",
@@ -231,6 +234,11 @@ describe("a batch read with other input options than its submit's", function () 
       ]);
     box.advance({ until: "final" });
     expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
+    expect(resumed.code, resumed.stderr).to.equal(4);
+    expect(resumed.stderr).to.match(
+      /^another writer's outputs are in batch [0-9a-f]{16}'s requests: the invalid rows of payroll\.csv are not put in the remaining file \(/m,
+    );
+    expect(resumedRemaining, "no remaining file from the resumed submit").to.equal(null);
     expect(status.code, status.stderr).to.equal(3);
     expect(status.stderr).to.match(
       /^request\(s\) 1 of batch [0-9a-f]{16} hold output\(s\) no valid row accounts for: the invalid rows of payroll\.csv are not put in the remaining file \(/m,
