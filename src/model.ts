@@ -365,6 +365,13 @@ export interface PlannedRequest {
   rows: ValidRow[];
 }
 
+/**
+ * The input options that change which rows a file gives, or what they are (so the plan and its
+ * fingerprint): every run of a batch must be given the ones its submit was given.
+ */
+export const ROW_OPTIONS =
+  "--allow-duplicates, --sender-port, --payer, --decimal-separator, --encoding, --delimiter, --sheet";
+
 export interface Plan {
   batchId: string;
   requests: PlannedRequest[];

@@ -14,7 +14,7 @@ import { inputCopyPath, journalPathFor } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
-import type { Plan, ValidRow } from "../model.js";
+import { type Plan, ROW_OPTIONS, type ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { humanTime } from "../time.js";
 import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
@@ -46,6 +46,26 @@ async function planOf(loaded: Loaded, journalPath: string): Promise<{ loaded: Lo
   for (const item of seen.checked()) if (item.ok) valid.push(item.row);
   refuseUnresolved(loaded.file, valid);
   return { loaded: seen, plan: plan(loaded.batchId, valid) };
+}
+
+/**
+ * The batch's file as submitted (its copy), read with this command's input options, must give
+ * the rows the batch began with. Read with other options (a row `--allow-duplicates` let
+ * through, a sender port `--sender-port` filled in) a row the batch created reads as invalid,
+ * or as another payment: the report would say it was never sent, the remaining file would
+ * hold it (and pay it again), and the gate would take its output for a stranger's.
+ */
+function refuseOtherRows(file: string, batchPlan: Plan, past: JournalState, zone: string): void {
+  const begin = past.begin;
+  if (!begin || begin.fingerprint === batchPlan.fingerprint) return;
+  const rows = batchPlan.requests.reduce((sum, request) => sum + request.rows.length, 0);
+  throw new BatchError(
+    "input",
+    `${file}: read with these options, its rows are not those batch ${batchPlan.batchId} was submitted with (begun ${humanTime(begin.at, zone)}): ${rows} valid row(s) here, ${begin.rows} in the batch`,
+    {
+      hint: `give the input options submit was given (${ROW_OPTIONS}); nothing was sent or written (another sheet of a workbook is another payroll: submit it with a --batch-id of its own)`,
+    },
+  );
 }
 
 /** The batch as submitted, from its copy of the input; null when no copy was kept. */
@@ -111,14 +131,15 @@ export async function openBatch(
         "input",
         `${loaded.file}: the journal of batch ${loaded.batchId} was written for different rows`,
         {
-          hint: "name the file the batch was submitted from, or pass that batch's --batch-id",
+          hint: `name the file the batch was submitted from (or pass that batch's --batch-id), with the input options submit was given (${ROW_OPTIONS})`,
         },
       );
     }
+    ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
+    refuseOtherRows(loaded.file, batchPlan, past, out.zone);
     out.warn(
       `${loaded.file} changed since batch ${loaded.batchId} began (${humanTime(past.begin.at, out.zone)}); following that batch as it was submitted`,
     );
-    ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
   } else if (!past.begin && args.batchId === undefined) {
     // No batch of these bytes: the file may have been edited since its batch began.
     const same = (api: string | undefined) =>
@@ -137,12 +158,13 @@ export async function openBatch(
         )
       : null;
     if (earlier && original) {
-      out.warn(
-        `${loaded.file} changed since batch ${earlier.batchId} began (${humanTime(earlier.begunAt, out.zone)}); following that batch as it was submitted`,
-      );
       journalPath = journalPathFor(stateDir, earlier.dir);
       ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
+      refuseOtherRows(loaded.file, batchPlan, past, out.zone);
+      out.warn(
+        `${loaded.file} changed since batch ${earlier.batchId} began (${humanTime(earlier.begunAt, out.zone)}); following that batch as it was submitted`,
+      );
     } else if (earlier) copyless = { batchId: earlier.batchId, begunAt: earlier.begunAt };
   }
   if (batchPlan.requests.length === 0) {

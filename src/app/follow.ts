@@ -3,7 +3,7 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { JournalWriter } from "../batch/journal.js";
+import { foundRequests, JournalWriter } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
@@ -55,7 +55,7 @@ import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
-import { pastDraft, releaseRows } from "./remaining.js";
+import { anyInvalid, begunElsewhereWords, invalidKeptLine, pastDraft, releaseRows } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -270,6 +270,28 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     out.warn(
       `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the rows of draft request(s) ${drafts.join(", ")} are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them`,
     );
+  // Nor a row invalid as the file reads now: read with other input options than submit's (its
+  // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
+  // stranger's or in a request of a group no valid row names now; only its journal tells. So
+  // too for a batch begun elsewhere (its requests found by external id), and while outputs no
+  // valid row accounts for are there (another run's, maybe with other options).
+  const found = foundRequests(batch.past);
+  const strangers = follow.views.flatMap((view) =>
+    view.request && view.extra.length > 0 ? [view.request.id] : [],
+  );
+  const invalidMayBeSent =
+    (journalless || found.length > 0 || strangers.length > 0) && known && anyInvalid(batch.loaded.checked());
+  if (invalidMayBeSent)
+    out.warn(
+      invalidKeptLine(
+        args.csv,
+        journalless
+          ? `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}`
+          : found.length > 0
+            ? begunElsewhereWords(batch.loaded.batchId, found)
+            : `request(s) ${strangers.join(", ")} of batch ${batch.loaded.batchId} hold output(s) no valid row accounts for`,
+      ),
+    );
   const remaining =
     follow.views.length > 0 && known
       ? await releaseRows(out, readOnly, batch, (past) => ({
@@ -280,6 +302,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           journalPath: batch.journalPath,
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
+          invalidMayBeSent,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],

@@ -30,6 +30,8 @@ export interface RemainingInput {
   lost?: boolean;
   /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
   pastDraft?: ReadonlySet<string>;
+  /** Invalid rows may have been sent (no journal tells with which input options): kept out (notPaidLines). */
+  invalidMayBeSent?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
 }
@@ -82,15 +84,17 @@ export async function remainingLines(input: RemainingInput): Promise<Set<number>
     input.requestStates,
     input.lost,
     input.pastDraft,
+    input.invalidMayBeSent,
   );
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
   // quote or accept its request), whatever a later run finds; unless its request is read
   // accepted (a run that read the release too late, racing a read-only status): that row is
-  // being paid by this batch, so it leaves the file and the record.
+  // being paid by this batch, so it leaves the file and the record. So does an invalid row while
+  // invalid rows may have been sent (another run, other input options): it may be being paid.
   const released = await releasedLines(input.journalPath);
   if (released.size > 0)
     for (const item of input.checked()) {
-      if (!released.has(item.line)) continue;
+      if (!released.has(item.line) || (!item.ok && input.invalidMayBeSent)) continue;
       const outcome = input.outcomes.get(item.line);
       const state = outcome?.status === "created" ? input.requestStates.get(outcome.requestId) : undefined;
       if (state === undefined || state === "cancelled" || !stepDone("accept_quote", state))
@@ -135,6 +139,27 @@ export async function releaseRows(
   } finally {
     await lock?.release();
   }
+}
+
+/**
+ * Why a run keeps a file's invalid rows out of the remaining file (`invalidMayBeSent`): the
+ * batch may have sent them, read with other input options than this run's; `why` says what
+ * hides that (no journal here, or a batch begun elsewhere).
+ */
+export function invalidKeptLine(csv: string, why: string): string {
+  return `${why}: the invalid rows of ${csv} are not put in the remaining file (read with other input options than submit's, a row the batch sent reads as invalid, and nothing here tells); run status with the --state-dir and the input options the batch was submitted with`;
+}
+
+/** Whether some row is invalid (read one at a time: a large file's rows are never held at once). */
+export function anyInvalid(checked: Iterable<{ ok: boolean }>): boolean {
+  for (const item of checked) if (!item.ok) return true;
+  return false;
+}
+
+/** A batch begun elsewhere, in words: its requests found at Bitex by their external ids. */
+export function begunElsewhereWords(batchId: string, found: readonly string[]): string {
+  const which = found.length > 0 ? `request(s) ${found.join(", ")}` : "a request of it";
+  return `batch ${batchId} began elsewhere (${which} found at Bitex by external id, not made from this journal: another --state-dir, or a journal lost)`;
 }
 
 /**

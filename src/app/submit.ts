@@ -10,7 +10,7 @@ import { basename, join, resolve } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { refuseNewBatchOfOldPayments } from "../batch/history.js";
 import { keepInputCopy } from "../batch/input-copy.js";
-import { readJournalState } from "../batch/journal.js";
+import { foundRequests, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import {
   batchDirFor,
@@ -38,7 +38,7 @@ import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
 import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
-import { writeRemainingFile } from "./remaining.js";
+import { anyInvalid, begunElsewhereWords, invalidKeptLine, writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -432,6 +432,22 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
+    // A batch begun elsewhere (its requests found by external id), or another writer's outputs
+    // in its requests, may hold rows this run reads as invalid (other input options): only that
+    // run's journal tells, so none is released.
+    const found = foundRequests(past);
+    const elsewhere = result.foundOnServer || found.length > 0;
+    const invalidMayBeSent =
+      (elsewhere || stopped?.code === "concurrent_writer") && anyInvalid(loaded.checked());
+    if (invalidMayBeSent)
+      out.warn(
+        invalidKeptLine(
+          args.csv,
+          elsewhere
+            ? begunElsewhereWords(loaded.batchId, found)
+            : `another writer's outputs are in batch ${loaded.batchId}'s requests`,
+        ),
+      );
     await writeRemainingFile(out, {
       csv: args.csv,
       source: loaded.source,
@@ -439,6 +455,7 @@ async function submitWatched(
       outcomes,
       requestStates: new Map(),
       journalPath,
+      invalidMayBeSent,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {

@@ -37,7 +37,20 @@ export type JournalEntry =
       rows: number;
       at: string;
     }
-  | { t: "request"; key: string; external_id: string; request_id: string; state: string; at: string }
+  /**
+   * `found`: the request was found on the server by its external_id, not made by this journal's
+   * batch: the batch began elsewhere (another state directory, a journal lost), maybe with
+   * other input options (absent: made by this batch, and in older journals).
+   */
+  | {
+      t: "request";
+      key: string;
+      external_id: string;
+      request_id: string;
+      state: string;
+      found?: true;
+      at: string;
+    }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
   /** `payment`: the row's paymentOf, for the near-copy rule (absent in older journals). */
   | ({
@@ -114,7 +127,7 @@ export type RowRecord =
 export interface JournalState {
   begin: Extract<JournalEntry, { t: "begin" }> | null;
   /** group key → request id */
-  requests: Map<string, { requestId: string; externalId: string; state: string }>;
+  requests: Map<string, { requestId: string; externalId: string; state: string; found?: true }>;
   rows: Map<number, RowRecord>;
   /** request id → the last phase journaled for each step on it. */
   steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
@@ -124,6 +137,15 @@ export interface JournalState {
   payees: Map<number, PayeeResolution>;
   /** Each planned row's payment, by line (`planned` entries; empty in older journals). */
   planned: Map<number, string>;
+}
+
+/**
+ * Requests of the batch found on the server by their external_id rather than made by this
+ * journal's batch (`found`): it began elsewhere, and which rows it sent there only that
+ * journal tells.
+ */
+export function foundRequests(state: JournalState): string[] {
+  return [...state.requests.values()].flatMap((request) => (request.found ? [request.requestId] : []));
 }
 
 /** Rows per `planned` entry: a line of a few hundred kilobytes, however large the batch. */
@@ -187,6 +209,7 @@ export class JournalFold {
           requestId: entry.request_id,
           externalId: entry.external_id,
           state: entry.state,
+          ...(entry.found ? { found: true as const } : {}),
         });
         break;
       case "intent":

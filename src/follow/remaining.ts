@@ -24,11 +24,17 @@ export function notPaidLines(
    * draft is a reading older than the server (a cache), and may be accepted and paying its rows.
    */
   pastDraft: ReadonlySet<string> = new Set(),
+  /**
+   * A row invalid as read now may have been sent: no journal says with which input options the
+   * batch was submitted (a row the submit's `--sender-port` filled in reads as invalid without
+   * it). Such rows stay out.
+   */
+  invalidMayBeSent = false,
 ): Set<number> {
   const lines = new Set<number>();
   for (const item of checked) {
     if (!item.ok) {
-      lines.add(item.line);
+      if (!invalidMayBeSent) lines.add(item.line);
       continue;
     }
     const outcome = outcomes.get(item.line);

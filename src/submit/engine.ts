@@ -107,6 +107,8 @@ export interface SubmitResult {
   stopped: BatchError | null;
   /** What the journal held when this run started. */
   resumed: { begunAt: string; created: number } | null;
+  /** A request of the batch was found on the server by its external_id, not in the journal. */
+  foundOnServer: boolean;
 }
 
 const now = () => new Date().toISOString();
@@ -153,6 +155,7 @@ class Run implements RequestRun, WatchedRun {
   readonly accounted = new Set<string>();
   private stopped: BatchError | null = null;
   sentAny = false;
+  foundOnServer = false;
   private readonly limit: ReturnType<typeof pLimit>;
   /** The creates, in the plan's order of requests and rows, as many at once as `limit` runs. */
   private readonly feeder: Feeder<ValidRow>;
@@ -263,13 +266,19 @@ class Run implements RequestRun, WatchedRun {
     }
   }
 
-  async recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void> {
+  async recordRequest(
+    planned: PlannedRequest,
+    requestId: string,
+    state: string,
+    found = false,
+  ): Promise<void> {
     await this.journal.append({
       t: "request",
       key: planned.key,
       external_id: planned.externalId,
       request_id: requestId,
       state,
+      ...(found ? { found: true as const } : {}),
       at: now(),
     });
   }
@@ -755,6 +764,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
       outcomes: run.outcomes,
       stopped,
       resumed: past.begin ? { begunAt: past.begin.at, created } : null,
+      foundOnServer: run.foundOnServer,
     };
   } finally {
     await journal.close();

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import type { JournalState, RowRecord } from "../batch/journal.js";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
-import type { Plan, RowOutcome, ValidRow } from "../model.js";
+import { type Plan, ROW_OPTIONS, type RowOutcome, type ValidRow } from "../model.js";
 import type { SettlePolicy } from "./policy.js";
 
 /** Rows an earlier run settled: a finished batch run again sends nothing. */
@@ -35,11 +35,13 @@ export function refuseOtherBatch(
   options: { plan: Plan; fileLabel: string; apiLabel: string },
 ): void {
   if (past.begin && past.begin.fingerprint !== options.plan.fingerprint) {
+    // The batch id is the file's name and bytes (or --batch-id): the rows differ by the input
+    // options they were read with. A new batch id would send again the rows the batch created.
     throw new BatchError(
       "input",
-      `${options.fileLabel}: the journal of batch ${options.plan.batchId} was written for different rows`,
+      `${options.fileLabel}: read with these options, its rows are not those batch ${options.plan.batchId} was submitted with (its journal was written for different rows)`,
       {
-        hint: "the file changed since that batch started; pass a new --batch-id to start a new batch",
+        hint: `give submit the file and the input options the batch was submitted with (${ROW_OPTIONS}); another sheet of a workbook is another payroll: give it a --batch-id of its own`,
       },
     );
   }

@@ -40,7 +40,10 @@ export interface RequestRun {
   stop(error: unknown): void;
   pause(ms: number): Promise<void>;
   failRows(rows: readonly ValidRow[], requestId: string, code: string, error: string): Promise<void>;
-  recordRequest(planned: PlannedRequest, requestId: string, state: string): Promise<void>;
+  /** `found`: by its external_id, not made by this run (see Ensured.adopted). */
+  recordRequest(planned: PlannedRequest, requestId: string, state: string, found?: boolean): Promise<void>;
+  /** Set when a request of the batch was found on the server, not in the journal. */
+  foundOnServer: boolean;
 }
 
 /**
@@ -72,6 +75,7 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
     }
     const existing = found[0];
     if (existing) {
+      run.foundOnServer = true;
       return {
         id: existing.id,
         known: true,
@@ -147,7 +151,7 @@ export async function quiet(run: RequestRun, planned: PlannedRequest, request: E
   if (!adopted) return true;
   try {
     if (run.quietMs <= 0) {
-      await run.recordRequest(planned, request.id, adopted.state);
+      await run.recordRequest(planned, request.id, adopted.state, true);
       return true;
     }
     const again = await run.api.getRequest(request.id);
@@ -161,7 +165,7 @@ export async function quiet(run: RequestRun, planned: PlannedRequest, request: E
       );
       return false;
     }
-    await run.recordRequest(planned, request.id, again.state);
+    await run.recordRequest(planned, request.id, again.state, true);
     return true;
   } catch (error) {
     run.stop(error);

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import {
   CREATED_KINDS,
   foldJournal,
+  foundRequests,
   type JournalEntry,
   JournalWriter,
   kindOf,
@@ -191,5 +192,26 @@ describe("journal: creates of users and instructions, by key", () => {
       { t: "payees", rows: [row], at: at(2) },
     ]);
     expect([...state.payees]).to.deep.equal([[2, row]]);
+  });
+
+  it("a request found on the server by its external id is marked found; one the batch made, as every older line, is not", () => {
+    const state = foldJournal([
+      { t: "request", key: "112|ar_ars", external_id: "bb-1", request_id: "7", state: "draft", at: at(1) },
+      {
+        t: "request",
+        key: "112|us_usd",
+        external_id: "bb-2",
+        request_id: "9",
+        state: "quoted",
+        found: true,
+        at: at(2),
+      },
+    ]);
+    expect(state.requests.get("112|ar_ars")).to.deep.equal({
+      requestId: "7",
+      externalId: "bb-1",
+      state: "draft",
+    });
+    expect(foundRequests(state)).to.deep.equal(["9"]);
   });
 });

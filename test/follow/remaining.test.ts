@@ -91,4 +91,17 @@ describe("notPaidLines", () => {
     ]);
     expect([...notPaidLines(checked, outcomes, states)]).to.deep.equal([4]);
   });
+
+  it("not an invalid row that may have been sent (no journal tells with which input options); the others still", () => {
+    const checked = [invalid(2), valid(3), valid(4)];
+    const outcomes = new Map<number, RowOutcome>([
+      [3, created("1", "accepting")],
+      [4, created("1", "rejected")],
+    ]);
+    const states = new Map([["1", "quote_accepted"]]);
+    const lines = (invalidMayBeSent: boolean) =>
+      [...notPaidLines(checked, outcomes, states, false, new Set(), invalidMayBeSent)].sort((a, b) => a - b);
+    expect(lines(false)).to.deep.equal([2, 4]);
+    expect(lines(true)).to.deep.equal([4]);
+  });
 });
