@@ -61,6 +61,22 @@ const EXIT_CODES = `Exit codes:
 Environment: BITEX_API_KEY (or BITEX_API_KEY_FILE, a file only its owner can read), BITEX_API_URL, NO_COLOR.
 Documentation: README.md. bitex-batch help <command> shows a command's options.`;
 
+/** Every command, as the top-level help lists them: `help <command>` knows them by this list. */
+export const COMMANDS = [
+  "validate",
+  "submit",
+  "quote",
+  "accept",
+  "status",
+  "template",
+  "ports",
+  "export",
+  "inbox",
+  "sandbox",
+  "help",
+  "completion",
+] as const;
+
 /** What a command's handler returned (the CLI entry is the one place that sets the exit code). */
 export interface Ran {
   exit?: number;
@@ -271,6 +287,12 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (y) => y.positional("command", { type: "string", describe: "a command" }),
       async (args) => {
         const command = args.command;
+        // A misspelt command is said as on its own ("Did you mean quote?", exit 2), never
+        // answered with the top-level help: the same parse, which fails before anything runs.
+        if (command && !(COMMANDS as readonly string[]).includes(command)) {
+          await buildCli([command], ran, io, dispatch).parseAsync();
+          throw new BatchError("usage", `no command ${command}`, { hint: "see bitex-batch --help" });
+        }
         await buildCli(command ? [command, "--help"] : ["--help"], ran, io, dispatch).parseAsync();
         ran.exit = EXIT.ok;
       },
