@@ -53,7 +53,8 @@ const EXIT_CODES = `Exit codes:
   0  every row valid (validate) or created (submit), or the command did what it was asked
   1  some rows invalid or failed: see the lines above and the report
   2  nothing was done: usage, input, key, guard or local file problem; fix it and run again
-  3  stopped before the end (signal, API unreachable, timeout): run the same command again
+  3  stopped before the end (signal, API unreachable, timeout), or (status) rows not final yet:
+     run the command the last line names (the same again, or the next: step)
   4  another run holds the batch (or, inbox, the folder), or another writer touched it on the server
   5  money moved, but not as asked: partly accepted (the rows not paid are in
      <input>.remaining.csv), or accepted and then found above --max-total

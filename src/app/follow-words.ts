@@ -252,12 +252,42 @@ export const refusedStillQuoted = (follow: BatchFollow): ConciergeRequest[] =>
       : [],
   );
 
-/** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
-export function acceptRefusedLine(follow: BatchFollow): string {
+/**
+ * What an accept the guard refused says before its error: never "nothing accepted" when some
+ * request was, and never a heading with nothing under it: with no quote to hold against
+ * --max-total (every quote lapsed, none in yet), why there is none.
+ */
+export function acceptRefusedLines(follow: BatchFollow, guard: GuardResult): string[] {
   const earlier = acceptedRequests(follow);
-  return earlier.length > 0
-    ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before); the batch's quotes against --max-total:`
-    : "nothing accepted: the batch's quotes against --max-total:";
+  const nothing =
+    earlier.length > 0
+      ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before)`
+      : "nothing accepted";
+  const figures = guardLines(guard);
+  if (figures.length > 0) return [`${nothing}: the batch's quotes against --max-total:`, ...figures];
+  // Each request without a quote that counts, grouped by what keeps its quote out.
+  const why = new Map<string, string[]>();
+  for (const view of follow.views) {
+    const { request } = view;
+    if (!request || follow.leftOut(view)) continue;
+    const words =
+      request.state === "cancelled"
+        ? request.cancellation_reason === "quote_not_accepted"
+          ? "cancelled (quote_not_accepted: the quote lapsed before it was accepted)"
+          : `cancelled (${request.cancellation_reason ?? "no reason given"})`
+        : request.state === "draft"
+          ? "draft (no quote requested)"
+          : request.state === "quote_requested"
+            ? "waiting for its quote"
+            : `${request.state} without a total_to_spend`;
+    why.set(words, [...(why.get(words) ?? []), request.id]);
+  }
+  const reasons = [...why].map(
+    ([words, ids]) => `request${ids.length > 1 ? "s" : ""} ${ids.join(", ")} ${words}`,
+  );
+  return [
+    `${nothing}: no quote of the batch stands against --max-total${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`,
+  ];
 }
 
 /** What to do after an accept the guard refused: never a new --batch-id for created rows. */
@@ -274,6 +304,13 @@ export function acceptRefusedHint(csv: string, follow: BatchFollow, now: Date, z
   if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone);
   if (follow.stranded)
     return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
+  // No quote yet: none stands, none lapsed.
+  const unquoted = follow.views.some(
+    (view) =>
+      !follow.leftOut(view) && (view.request?.state === "draft" || view.request?.state === "quote_requested"),
+  );
+  if (unquoted)
+    return `the batch is not quoted yet: ${bitexCommand("quote", csv)} gets its quotes and prints what they spend and the accept command`;
   return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
 }
 

@@ -38,7 +38,7 @@ import {
   acceptedAbove,
   acceptedRequests,
   acceptRefusedHint,
-  acceptRefusedLine,
+  acceptRefusedLines,
   acceptUnclearLine,
   alreadyAcceptedLine,
   guardLines,
@@ -181,8 +181,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         const acceptSent = follow.stepped;
         follow.stepped ||= sentBefore;
         if (guard.problems.length > 0) {
-          out.warn(acceptRefusedLine(follow));
-          for (const line of guardLines(guard)) out.warn(line);
+          for (const line of acceptRefusedLines(follow, guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
@@ -341,8 +340,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`
         : `report: ${batch.loaded.reportPath}`,
     ]);
-  // The embedded emulator ends with this run: a next step against it could not work.
-  if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
   const exitCode = stopped
     ? exitCodeFor(stopped)
@@ -351,6 +348,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : follow.nothingLeft()
         ? EXIT.rowsFailed
         : EXIT.ok;
+  // The embedded emulator ends with this run: a next step against it could not work.
+  const last = next && (args.sandbox ? sandboxGoneLine(args.csv) : next);
+  // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).
+  const unfinished = !stopped && exitCode === EXIT.stopped;
+  if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);
+  else if (last) out.summary([last]);
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
     stage,

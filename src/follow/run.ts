@@ -454,7 +454,10 @@ export class BatchFollow {
     );
   }
 
-  /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
+  /**
+   * Reads until every row is final, or until every row still open is in a draft (nothing moves
+   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet).
+   */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let said = "";
@@ -474,6 +477,15 @@ export class BatchFollow {
         throw new BatchError("not_yet", `${uncreated} row(s) of the batch are not created yet`, {
           hint: "run bitex-batch submit <csv> to finish creating them (it resumes)",
         });
+      }
+      // Nor these: a draft moves only once someone asks for its quote. Said now, not after
+      // --timeout; the run ends not final (exit 3) with the next step (`quote`).
+      const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
+      if (drafts.length > 0 && outcomeCounts(this.eachOutcome(new Date(), drafts)).open === open) {
+        this.options.say(
+          `nothing to wait for: request(s) ${ids(drafts)} are drafts, and a draft changes only once its quote is requested`,
+        );
+        return;
       }
       if (Date.now() >= deadline || this.options.signal.aborted) {
         throw new BatchError("not_yet", `${open} row(s) are not in a final state yet`, {
@@ -509,10 +521,10 @@ export class BatchFollow {
     };
   }
 
-  /** Every planned row's outcome, request by request (see rowOutcomes). */
-  private *eachOutcome(at: Date): Generator<RowOutcome> {
+  /** Every planned row's outcome (of `views`, default all), request by request (see rowOutcomes). */
+  private *eachOutcome(at: Date, views: readonly RequestView[] = this.views): Generator<RowOutcome> {
     const stamp = at.toISOString();
-    for (const view of this.views) {
+    for (const view of views) {
       const uniform = uniformState(view.request);
       for (const row of view.planned.rows) yield this.outcomeOf(view, row.line, stamp, uniform);
     }
