@@ -15,11 +15,24 @@ import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from ".
 import type { Console } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 
-/** `now`: the server's clock, whose times the deadlines are; `zone`: the operator's. */
+/** Lines of a file, the first 10 named: `line 4`, `lines 4, 9 and 3 more`. */
+function linesWords(lines: readonly number[]): string {
+  const shown = lines.slice(0, 10).join(", ");
+  const more = lines.length > 10 ? ` and ${lines.length - 10} more` : "";
+  return `line${lines.length > 1 ? "s" : ""} ${shown}${more}`;
+}
+
+/**
+ * One line per request: its rows are the server's outputs of it (`outputs_count`); the
+ * batch's rows not in it (refused by Bitex at create, or not created) are said apart, never
+ * counted as part of a request that finished. `now`: the server's clock, whose times the
+ * deadlines are; `zone`: the operator's.
+ */
 export function requestLines(follow: BatchFollow, now: Date, zone: string): string[] {
-  return follow.views.flatMap(({ planned, request }) => {
+  return follow.views.flatMap((view) => {
+    const { planned, request } = view;
     if (!request) return [];
-    const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
+    const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${request.outputs_count} row(s)`;
     const total =
       request.total_to_spend === null
         ? null
@@ -39,7 +52,15 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
           : request.state === "cancelled"
             ? ` (${request.cancellation_reason ?? "no reason given"})`
             : "";
-    return [`request ${request.id} (${who}): ${request.state}${spend}${when}`];
+    const { refused, uncreated } = follow.rowsNotIn(view);
+    const apart = [
+      ...(refused.length > 0
+        ? [`${refused.length} row(s) refused by Bitex at create (${linesWords(refused)})`]
+        : []),
+      ...(uncreated.length > 0 ? [`${uncreated.length} row(s) not created (${linesWords(uncreated)})`] : []),
+    ];
+    const notIn = apart.length > 0 ? `; not in it: ${apart.join(", ")}` : "";
+    return [`request ${request.id} (${who}): ${request.state}${spend}${when}${notIn}`];
   });
 }
 

@@ -420,6 +420,22 @@ export class BatchFollow {
     ];
   }
 
+  /**
+   * The lines of the view's rows that are not in its request on the server: refused by Bitex
+   * at create (journaled failed), or not created. A row journaled as created that a listing
+   * lacks is the request's still: its count holds it.
+   */
+  rowsNotIn(view: RequestView): { refused: number[]; uncreated: number[] } {
+    const refused: number[] = [];
+    const uncreated: number[] = [];
+    for (const row of view.missing) {
+      const status = this.options.past.rows.get(row.line)?.status;
+      if (status === "failed") refused.push(row.line);
+      else if (status !== "created") uncreated.push(row.line);
+    }
+    return { refused, uncreated };
+  }
+
   /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
   nothingLeft(): boolean {
     return this.views.length > 0 && this.views.every((view) => this.leftOut(view));
