@@ -11,9 +11,9 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
+import { bitexCommand } from "../shell-words.js";
 import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
-import { bitexCommand } from "./shell-words.js";
 
 /** Lines of a file, the first 10 named: `line 4`, `lines 4, 9 and 3 more`. */
 function linesWords(lines: readonly number[]): string {

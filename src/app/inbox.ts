@@ -21,6 +21,7 @@ import {
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { remainingPath } from "../report/remaining.js";
+import { shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
@@ -38,7 +39,6 @@ import {
 import { readGuard } from "./inbox-guard.js";
 import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
-import { shellWord } from "./shell-words.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
 export interface InboxArgs extends Omit<SubmitArgs, "csv" | "dryRun" | "skipInvalid" | "report"> {
