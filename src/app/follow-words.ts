@@ -350,7 +350,7 @@ function lapsedWords(csv: string, lapsed: readonly ConciergeRequest[], now: Date
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
-export function acceptedAbove(follow: BatchFollow): BatchError {
+export function acceptedAbove(follow: BatchFollow, csv: string): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
@@ -364,7 +364,7 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
     "over_guard",
     `ACCEPTED ABOVE --max-total (read after accepting): ${words.join("; ")}`,
     {
-      hint: "the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (bitex-batch status <csv> shows every row)",
+      hint: `the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (${bitexCommand("status", csv)} shows every row)`,
     },
   );
 }

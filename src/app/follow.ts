@@ -21,6 +21,7 @@ import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
+import { bitexCommand } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -142,6 +143,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
   const follow = new BatchFollow({
     api: connection.client,
+    file: args.csv,
     plan: batch.plan,
     past: batch.past,
     journal,
@@ -189,7 +191,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
               : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
           });
         }
-        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow, args.csv);
         // --allow-partial, every row refused: nothing to accept, so the rows failed, whatever
         // the steps asked (never "done", never "accepted").
         if (follow.nothingLeft()) {
@@ -209,7 +211,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     }
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
-    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice");
+    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", args.csv);
     // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
     if (stopped.code === "refused" && plan.steps.includes("accept"))
       await follow.read().catch(() => undefined);
@@ -236,7 +238,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         // batch's rows, so the way on is the file as it was submitted.
         hint: copyless
           ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${humanTime(copyless.begunAt, out.zone)}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
-          : `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
+          : `nothing of it was created: run ${bitexCommand("submit", args.csv)} first (or name the batch with --batch-id)`,
       },
     );
   }
@@ -369,7 +371,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
 
 /** Whether the report at `reportPath` holds rows created on the server (refuseFewerFacts says so). */
 async function reportHoldsCreated(reportPath: string): Promise<boolean> {
-  return refuseFewerFacts(reportPath).then(
+  // Only whether it refuses counts here, not its words (the file named in its hint).
+  return refuseFewerFacts(reportPath, "").then(
     () => false,
     () => true,
   );
@@ -443,7 +446,7 @@ export function prepareFollow(args: FollowArgs, steps: Step[]): FollowPlan {
   checkCallLimits(args);
   if (args.sandbox) {
     throw new BatchError("usage", "the embedded emulator lives only as long as one command", {
-      hint: "try the whole cycle with bitex-batch submit <csv> --sandbox --until final --max-total CUR=AMOUNT",
+      hint: `try the whole cycle with ${bitexCommand("submit", args.csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`,
     });
   }
   return plan;

@@ -188,7 +188,7 @@ async function submitWatched(
   }
   const problems = new Problems();
   if (args.dryRun) {
-    await refuseFewerFacts(loaded.reportPath);
+    await refuseFewerFacts(loaded.reportPath, args.csv);
     // Rows by payee details are resolved against Bitex, read-only; a file by ids sends nothing.
     const { rows, payees } = await dryRunPayees(
       () => loaded.checked(),
@@ -231,7 +231,7 @@ async function submitWatched(
       new Date(),
     );
     // A report of created rows stays: this one, of rows not sent, goes beside it.
-    const reportPath = await refuseFewerFacts(loaded.reportPath).then(
+    const reportPath = await refuseFewerFacts(loaded.reportPath, args.csv).then(
       () => loaded.reportPath,
       () => validationReportPath(loaded.file, args.reportFormat),
     );

@@ -64,6 +64,7 @@ describe("app/follow-words", () => {
     });
     const follow = new BatchFollow({
       api: {} as FollowOptions["api"],
+      file: "payroll.csv",
       plan: { requests: [planned(rows)] } as Plan,
       // Lines 2 and 3 created, line 4 refused by Bitex, line 5 never sent.
       past: journalOf([
@@ -275,6 +276,7 @@ describe("app/follow-words", () => {
     ] as unknown as RequestView[];
     const follow = new BatchFollow({
       api: {} as FollowOptions["api"],
+      file: "payroll.csv",
       plan: { requests: views.map((view) => view.planned) } as Plan,
       past: journalOf([]),
       journal: null,
@@ -302,7 +304,7 @@ describe("app/follow-words", () => {
       request({ id: "6", state: "quote_accepted", total_to_spend: "20" }),
     );
     follow.acceptedAbove = [{ currency: "ARS", requests: 2, total: "1020.50", max: "1000.00" }];
-    expect(acceptedAbove(follow).message).to.equal(
+    expect(acceptedAbove(follow, "p.csv").message).to.equal(
       `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${groupDigits("1020.50")}, above --max-total ARS=1000.00: request(s) 5 (${groupDigits("1000.50")}), 6 (20.00)`,
     );
   });
