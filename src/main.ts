@@ -53,13 +53,30 @@ const EXIT_CODES = `Exit codes:
   0  every row valid (validate) or created (submit), or the command did what it was asked
   1  some rows invalid or failed: see the lines above and the report
   2  nothing was done: usage, input, key, guard or local file problem; fix it and run again
-  3  stopped before the end (signal, API unreachable, timeout): run the same command again
+  3  stopped before the end (signal, API unreachable, timeout), or (status) rows not final yet:
+     run the command the last line names (the same again, or the next: step)
   4  another run holds the batch (or, inbox, the folder), or another writer touched it on the server
   5  money moved, but not as asked: partly accepted (the rows not paid are in
      <input>.remaining.csv), or accepted and then found above --max-total
 
 Environment: BITEX_API_KEY (or BITEX_API_KEY_FILE, a file only its owner can read), BITEX_API_URL, NO_COLOR.
 Documentation: README.md. bitex-batch help <command> shows a command's options.`;
+
+/** Every command, as the top-level help lists them: `help <command>` knows them by this list. */
+export const COMMANDS = [
+  "validate",
+  "submit",
+  "quote",
+  "accept",
+  "status",
+  "template",
+  "ports",
+  "export",
+  "inbox",
+  "sandbox",
+  "help",
+  "completion",
+] as const;
 
 /** What a command's handler returned (the CLI entry is the one place that sets the exit code). */
 export interface Ran {
@@ -271,6 +288,12 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       (y) => y.positional("command", { type: "string", describe: "a command" }),
       async (args) => {
         const command = args.command;
+        // A misspelt command is said as on its own ("Did you mean quote?", exit 2), never
+        // answered with the top-level help: the same parse, which fails before anything runs.
+        if (command && !(COMMANDS as readonly string[]).includes(command)) {
+          await buildCli([command], ran, io, dispatch).parseAsync();
+          throw new BatchError("usage", `no command ${command}`, { hint: "see bitex-batch --help" });
+        }
         await buildCli(command ? [command, "--help"] : ["--help"], ran, io, dispatch).parseAsync();
         ran.exit = EXIT.ok;
       },

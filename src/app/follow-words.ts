@@ -11,15 +11,28 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
+import { bitexCommand } from "../shell-words.js";
 import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
-import { bitexCommand } from "./shell-words.js";
 
-/** `now`: the server's clock, whose times the deadlines are; `zone`: the operator's. */
+/** Lines of a file, the first 10 named: `line 4`, `lines 4, 9 and 3 more`. */
+function linesWords(lines: readonly number[]): string {
+  const shown = lines.slice(0, 10).join(", ");
+  const more = lines.length > 10 ? ` and ${lines.length - 10} more` : "";
+  return `line${lines.length > 1 ? "s" : ""} ${shown}${more}`;
+}
+
+/**
+ * One line per request: its rows are the server's outputs of it (`outputs_count`); the
+ * batch's rows not in it (refused by Bitex at create, or not created) are said apart, never
+ * counted as part of a request that finished. `now`: the server's clock, whose times the
+ * deadlines are; `zone`: the operator's.
+ */
 export function requestLines(follow: BatchFollow, now: Date, zone: string): string[] {
-  return follow.views.flatMap(({ planned, request }) => {
+  return follow.views.flatMap((view) => {
+    const { planned, request } = view;
     if (!request) return [];
-    const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${planned.rows.length} row(s)`;
+    const who = `payer ${planned.payerUserId || "(key owner)"}, ${planned.senderPort}, ${request.outputs_count} row(s)`;
     const total =
       request.total_to_spend === null
         ? null
@@ -39,7 +52,15 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
           : request.state === "cancelled"
             ? ` (${request.cancellation_reason ?? "no reason given"})`
             : "";
-    return [`request ${request.id} (${who}): ${request.state}${spend}${when}`];
+    const { refused, uncreated } = follow.rowsNotIn(view);
+    const apart = [
+      ...(refused.length > 0
+        ? [`${refused.length} row(s) refused by Bitex at create (${linesWords(refused)})`]
+        : []),
+      ...(uncreated.length > 0 ? [`${uncreated.length} row(s) not created (${linesWords(uncreated)})`] : []),
+    ];
+    const notIn = apart.length > 0 ? `; not in it: ${apart.join(", ")}` : "";
+    return [`request ${request.id} (${who}): ${request.state}${spend}${when}${notIn}`];
   });
 }
 
@@ -252,12 +273,42 @@ export const refusedStillQuoted = (follow: BatchFollow): ConciergeRequest[] =>
       : [],
   );
 
-/** The first line of an accept the guard refused: never "nothing accepted" when some request was. */
-export function acceptRefusedLine(follow: BatchFollow): string {
+/**
+ * What an accept the guard refused says before its error: never "nothing accepted" when some
+ * request was, and never a heading with nothing under it: with no quote to hold against
+ * --max-total (every quote lapsed, none in yet), why there is none.
+ */
+export function acceptRefusedLines(follow: BatchFollow, guard: GuardResult): string[] {
   const earlier = acceptedRequests(follow);
-  return earlier.length > 0
-    ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before); the batch's quotes against --max-total:`
-    : "nothing accepted: the batch's quotes against --max-total:";
+  const nothing =
+    earlier.length > 0
+      ? `no further request accepted (request(s) ${earlier.map((r) => r.id).join(", ")} accepted before)`
+      : "nothing accepted";
+  const figures = guardLines(guard);
+  if (figures.length > 0) return [`${nothing}: the batch's quotes against --max-total:`, ...figures];
+  // Each request without a quote that counts, grouped by what keeps its quote out.
+  const why = new Map<string, string[]>();
+  for (const view of follow.views) {
+    const { request } = view;
+    if (!request || follow.leftOut(view)) continue;
+    const words =
+      request.state === "cancelled"
+        ? request.cancellation_reason === "quote_not_accepted"
+          ? "cancelled (quote_not_accepted: the quote lapsed before it was accepted)"
+          : `cancelled (${request.cancellation_reason ?? "no reason given"})`
+        : request.state === "draft"
+          ? "draft (no quote requested)"
+          : request.state === "quote_requested"
+            ? "waiting for its quote"
+            : `${request.state} without a total_to_spend`;
+    why.set(words, [...(why.get(words) ?? []), request.id]);
+  }
+  const reasons = [...why].map(
+    ([words, ids]) => `request${ids.length > 1 ? "s" : ""} ${ids.join(", ")} ${words}`,
+  );
+  return [
+    `${nothing}: no quote of the batch stands against --max-total${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`,
+  ];
 }
 
 /** What to do after an accept the guard refused: never a new --batch-id for created rows. */
@@ -274,6 +325,13 @@ export function acceptRefusedHint(csv: string, follow: BatchFollow, now: Date, z
   if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone);
   if (follow.stranded)
     return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
+  // No quote yet: none stands, none lapsed.
+  const unquoted = follow.views.some(
+    (view) =>
+      !follow.leftOut(view) && (view.request?.state === "draft" || view.request?.state === "quote_requested"),
+  );
+  if (unquoted)
+    return `the batch is not quoted yet: ${bitexCommand("quote", csv)} gets its quotes and prints what they spend and the accept command`;
   return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
 }
 
@@ -292,7 +350,7 @@ function lapsedWords(csv: string, lapsed: readonly ConciergeRequest[], now: Date
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
-export function acceptedAbove(follow: BatchFollow): BatchError {
+export function acceptedAbove(follow: BatchFollow, csv: string): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
@@ -306,7 +364,7 @@ export function acceptedAbove(follow: BatchFollow): BatchError {
     "over_guard",
     `ACCEPTED ABOVE --max-total (read after accepting): ${words.join("; ")}`,
     {
-      hint: "the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (bitex-batch status <csv> shows every row)",
+      hint: `the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (${bitexCommand("status", csv)} shows every row)`,
     },
   );
 }

@@ -21,6 +21,7 @@ import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
+import { bitexCommand } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -38,7 +39,7 @@ import {
   acceptedAbove,
   acceptedRequests,
   acceptRefusedHint,
-  acceptRefusedLine,
+  acceptRefusedLines,
   acceptUnclearLine,
   alreadyAcceptedLine,
   guardLines,
@@ -142,6 +143,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
   const follow = new BatchFollow({
     api: connection.client,
+    file: args.csv,
     plan: batch.plan,
     past: batch.past,
     journal,
@@ -181,8 +183,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         const acceptSent = follow.stepped;
         follow.stepped ||= sentBefore;
         if (guard.problems.length > 0) {
-          out.warn(acceptRefusedLine(follow));
-          for (const line of guardLines(guard)) out.warn(line);
+          for (const line of acceptRefusedLines(follow, guard)) out.warn(line);
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
@@ -190,7 +191,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
               : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
           });
         }
-        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow);
+        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow, args.csv);
         // --allow-partial, every row refused: nothing to accept, so the rows failed, whatever
         // the steps asked (never "done", never "accepted").
         if (follow.nothingLeft()) {
@@ -210,7 +211,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     }
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
-    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice");
+    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", args.csv);
     // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
     if (stopped.code === "refused" && plan.steps.includes("accept"))
       await follow.read().catch(() => undefined);
@@ -237,7 +238,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         // batch's rows, so the way on is the file as it was submitted.
         hint: copyless
           ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${humanTime(copyless.begunAt, out.zone)}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
-          : `nothing of it was created: run bitex-batch submit ${args.csv} first (or name the batch with --batch-id)`,
+          : `nothing of it was created: run ${bitexCommand("submit", args.csv)} first (or name the batch with --batch-id)`,
       },
     );
   }
@@ -364,8 +365,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`
         : `report: ${batch.loaded.reportPath}`,
     ]);
-  // The embedded emulator ends with this run: a next step against it could not work.
-  if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv) : next]);
   const following = plan.steps.includes("watch") || plan.steps.includes("read");
   const exitCode = stopped
     ? exitCodeFor(stopped)
@@ -374,6 +373,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       : follow.nothingLeft()
         ? EXIT.rowsFailed
         : EXIT.ok;
+  // The embedded emulator ends with this run: a next step against it could not work.
+  const last = next && (args.sandbox ? sandboxGoneLine(args.csv) : next);
+  // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).
+  const unfinished = !stopped && exitCode === EXIT.stopped;
+  if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);
+  else if (last) out.summary([last]);
   out.json({
     ...jsonOf(context, follow, tally, exitCode, stopped),
     stage,
@@ -389,7 +394,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
 
 /** Whether the report at `reportPath` holds rows created on the server (refuseFewerFacts says so). */
 async function reportHoldsCreated(reportPath: string): Promise<boolean> {
-  return refuseFewerFacts(reportPath).then(
+  // Only whether it refuses counts here, not its words (the file named in its hint).
+  return refuseFewerFacts(reportPath, "").then(
     () => false,
     () => true,
   );
@@ -463,7 +469,7 @@ export function prepareFollow(args: FollowArgs, steps: Step[]): FollowPlan {
   checkCallLimits(args);
   if (args.sandbox) {
     throw new BatchError("usage", "the embedded emulator lives only as long as one command", {
-      hint: "try the whole cycle with bitex-batch submit <csv> --sandbox --until final --max-total CUR=AMOUNT",
+      hint: `try the whole cycle with ${bitexCommand("submit", args.csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`,
     });
   }
   return plan;

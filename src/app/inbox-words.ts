@@ -6,6 +6,7 @@
 import { basename, extname } from "node:path";
 import type { TakenStage } from "../batch/inbox-ledger.js";
 import { EXIT } from "../errors.js";
+import { bitexCommand } from "../shell-words.js";
 import { dayIn } from "../time.js";
 
 export interface SetAside {
@@ -33,7 +34,7 @@ export function errorText(file: SetAside): string {
     return (
       `${error?.message ?? `the file finished with exit ${code}`}\n\n` +
       "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
-      `What to do: ${rest ? `${rest}; ` : ""}bitex-batch status ${to}/${name} --watch follows the rows accepted for payment` +
+      `What to do: ${rest ? `${rest}; ` : ""}${bitexCommand("status", `${to}/${name}`, "--watch")} follows the rows accepted for payment` +
       `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
     );
   }
@@ -83,5 +84,5 @@ export function takenWhatToDo(stage: TakenStage | undefined, moved: string): str
   const again =
     "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
   if (stage !== "staged" && stage !== "quoted") return again;
-  return `to pay that batch's rows, go on with it in the folder: bitex-batch accept ${moved} --max-total CUR=AMOUNT; only ${again}`;
+  return `to pay that batch's rows, go on with it in the folder: ${bitexCommand("accept", moved, "--max-total", "CUR=AMOUNT")}; only ${again}`;
 }

@@ -21,6 +21,7 @@ import {
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { remainingPath } from "../report/remaining.js";
+import { shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
@@ -38,7 +39,6 @@ import {
 import { readGuard } from "./inbox-guard.js";
 import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
-import { shellWord } from "./shell-words.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
 export interface InboxArgs extends Omit<SubmitArgs, "csv" | "dryRun" | "skipInvalid" | "report"> {
@@ -126,6 +126,8 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
     let worst: number = EXIT.ok;
     let stopped = false;
+    /** What the file that stopped the run says to do (an exit 3: the command to run again). */
+    let stopHint: string | undefined;
     const count = { done: 0, failed: 0, left: writing.length };
     const tally = (line: FileLine) => {
       if (line.outcome === "done" || line.outcome === "failed" || line.outcome === "left")
@@ -145,14 +147,17 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         });
         continue;
       }
-      const { code, stop } = await takeFile(dir, name, base, session, counted);
+      const { code, stop, hint } = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
       // The API is away, the key refused or a signal came: every later file would stop the same way.
       if (stop) stopped = true;
+      if (hint) stopHint = hint;
     }
     out.summary([
       `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
     ]);
+    // The stop's last words (what to run again, what to fix first) end the run, even with --quiet.
+    if (stopHint) out.warn(`  ${stopHint}`);
     out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
     return worst;
   } finally {
@@ -213,7 +218,7 @@ async function takeFile(
   base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs">,
   session: Session,
   io: InboxIo,
-): Promise<{ code: number; stop: boolean }> {
+): Promise<{ code: number; stop: boolean; hint?: string }> {
   const { out } = session;
   const path = join(dir, name);
   const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
@@ -275,11 +280,15 @@ async function takeFile(
   // one; like a stop, it waits in the folder and the run ends (the next run after the fix pays).
   const keyRefused = failure?.code === "auth";
   if (code === EXIT.stopped || code === EXIT.locked || keyRefused) {
-    // Not final: the batch resumes next run (same name, same bytes, same batch id).
-    out.warn(`${name}: stopped (exit ${code}); left in the folder for the next run`);
+    // Not final: the batch resumes next run (same name, same bytes, same batch id). Why, even
+    // with --quiet; what to run is the run's last line (runInbox).
+    out.warn(
+      `${name}: stopped (exit ${code})${failure ? `: ${failure.message}` : ""}; left in the folder for the next run`,
+    );
     for (const line of held) out.info(`${name}: ${line}`);
     emit(io, name, "left", code, { batch_id: sent, reason: failure?.message ?? "stopped", submit });
-    return { code, stop: code === EXIT.stopped || keyRefused };
+    const stop = code === EXIT.stopped || keyRefused;
+    return { code, stop, ...(stop ? { hint: failure?.hint ?? session.resumeHint } : {}) };
   }
   // Exit 5 comes back as the run's error in its --json object when it is not thrown.
   const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;

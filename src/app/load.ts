@@ -135,7 +135,7 @@ async function load(
   const reportPath = args.report ?? defaultReportPath(args.csv, args.reportFormat);
   if (reportPath !== "-" && resolve(reportPath) === resolve(args.csv)) {
     throw new BatchError("usage", `--report ${reportPath} is the input file; the report would replace it`, {
-      hint: "choose another --report path, or leave it out for <input>.report.csv",
+      hint: `choose another --report path, or leave it out for ${defaultReportPath(args.csv, args.reportFormat)}`,
     });
   }
   await checkReportTarget(reportPath, args.reportFormat);

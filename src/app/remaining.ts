@@ -13,9 +13,9 @@ import { stepDone } from "../follow/steps.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
 import { remainingPath, writeRemaining } from "../report/remaining.js";
+import { bitexCommand } from "../shell-words.js";
 import type { Batch } from "./batch.js";
 import type { Console } from "./session.js";
-import { bitexCommand } from "./shell-words.js";
 
 export interface RemainingInput {
   /** The input as the operator names it: the remaining file goes beside it. */

@@ -9,6 +9,8 @@ import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
+import { remainingPath } from "../report/remaining.js";
+import { bitexCommand } from "../shell-words.js";
 import { RESUME_HINT } from "../submit/policy.js";
 
 /** A key Bitex knows, refused for its level ("Not enough permissions"): another key mends it, not a retry. */
@@ -18,9 +20,10 @@ const LEVEL_HINT =
 /**
  * An API failure as the BatchError that stops a command. Exit 2 promises nothing was sent,
  * so a key refused after something was sent is a stop (exit 3) like any other. `hint` says
- * what to do next: resume a submit, or simply run a read-only command again.
+ * what to do next: resume a submit, or simply run a read-only command again. `file`: the
+ * batch's input, for the commands a refused step offers.
  */
-export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): BatchError {
+export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT, file?: string): BatchError {
   if (error instanceof BatchError) return error;
   if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
   if (error instanceof ConfigError) return new BatchError(error.code, error.message, { hint: error.hint });
@@ -32,7 +35,9 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
       "refused",
       `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
       {
-        hint: "run bitex-batch status <csv>: it shows every row and writes <input>.remaining.csv with the rows not paid, to submit once fixed",
+        hint: file
+          ? `run ${bitexCommand("status", file)}: it shows every row and writes ${remainingPath(file)} with the rows not paid, to submit once fixed (${bitexCommand("submit", remainingPath(file))})`
+          : "run bitex-batch status on the payroll file: it shows every row and writes its remaining file with the rows not paid, to submit once fixed",
       },
     );
   }

@@ -5,8 +5,8 @@
  * server for the rest (a batch accepted here may be final by now).
  */
 import type { JournalState } from "../batch/journal.js";
+import { bitexCommand } from "../shell-words.js";
 import type { Stage } from "./follow-words.js";
-import { bitexCommand } from "./shell-words.js";
 
 /** Request states past a step: the server showed it done (a request found, not created, by this run). */
 const QUOTE_ASKED: ReadonlySet<string> = new Set(["quote_requested", "quoted"]);

@@ -26,6 +26,7 @@ import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
+import { bitexCommand } from "../shell-words.js";
 import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import { humanTime } from "../time.js";
@@ -40,7 +41,6 @@ import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
 import { anyInvalid, begunElsewhereWords, invalidKeptLine, writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
-import { bitexCommand } from "./shell-words.js";
 import { stopFor, withRerun } from "./stop.js";
 import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
 import { admitNewBatch, payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
@@ -188,7 +188,7 @@ async function submitWatched(
   }
   const problems = new Problems();
   if (args.dryRun) {
-    await refuseFewerFacts(loaded.reportPath);
+    await refuseFewerFacts(loaded.reportPath, args.csv);
     // Rows by payee details are resolved against Bitex, read-only; a file by ids sends nothing.
     const { rows, payees } = await dryRunPayees(
       () => loaded.checked(),
@@ -231,7 +231,7 @@ async function submitWatched(
       new Date(),
     );
     // A report of created rows stays: this one, of rows not sent, goes beside it.
-    const reportPath = await refuseFewerFacts(loaded.reportPath).then(
+    const reportPath = await refuseFewerFacts(loaded.reportPath, args.csv).then(
       () => loaded.reportPath,
       () => validationReportPath(loaded.file, args.reportFormat),
     );

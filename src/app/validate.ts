@@ -40,7 +40,7 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
 export async function prepareValidate(given: ValidateArgs): Promise<ValidateArgs & { report: string }> {
   // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
   const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
-  await refuseFewerFacts(args.report);
+  await refuseFewerFacts(args.report, args.csv);
   return args;
 }
 

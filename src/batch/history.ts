@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
+import { bitexCommand } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
@@ -173,7 +174,7 @@ export async function refuseNewBatchOfOldPayments(
       () => true,
       () => false,
     );
-    const status = `bitex-batch status ${loaded.file}`;
+    const status = bitexCommand("status", loaded.file);
     const follow = copied
       ? `${status} follows that batch and writes ${loaded.remainingFile}`
       : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${loaded.remainingFile}`;
@@ -215,7 +216,7 @@ export async function refuseNewBatchOfOldPayments(
         hint:
           near.released > 0
             ? `nothing was sent; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
-            : `nothing was sent; rows an earlier batch did not pay are in its remaining file (bitex-batch status ${near.file} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
+            : `nothing was sent; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", near.file)} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

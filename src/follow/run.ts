@@ -11,7 +11,9 @@ import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
+import { remainingPath } from "../report/remaining.js";
 import { rowState, stateWords } from "../report/state-words.js";
+import { bitexCommand } from "../shell-words.js";
 import { latestTime, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
@@ -30,6 +32,8 @@ import { runStep, type StepApi, StepRefused, stepDone } from "./steps.js";
 
 export interface FollowOptions {
   api: FollowApi & StepApi;
+  /** The batch's input as the operator named it: the file of every command a refusal offers. */
+  file: string;
   plan: Plan;
   /** The journal as this run found it: create outcomes and steps already taken. */
   past: JournalState;
@@ -207,7 +211,7 @@ export class BatchFollow {
         )
       )
         this.unacceptable = true;
-      if (problems.length > 0) throw gateRefusal(problems, "quoted");
+      if (problems.length > 0) throw gateRefusal(problems, "quoted", this.options.file);
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
@@ -420,6 +424,22 @@ export class BatchFollow {
     ];
   }
 
+  /**
+   * The lines of the view's rows that are not in its request on the server: refused by Bitex
+   * at create (journaled failed), or not created. A row journaled as created that a listing
+   * lacks is the request's still: its count holds it.
+   */
+  rowsNotIn(view: RequestView): { refused: number[]; uncreated: number[] } {
+    const refused: number[] = [];
+    const uncreated: number[] = [];
+    for (const row of view.missing) {
+      const status = this.options.past.rows.get(row.line)?.status;
+      if (status === "failed") refused.push(row.line);
+      else if (status !== "created") uncreated.push(row.line);
+    }
+    return { refused, uncreated };
+  }
+
   /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
   nothingLeft(): boolean {
     return this.views.length > 0 && this.views.every((view) => this.leftOut(view));
@@ -454,7 +474,10 @@ export class BatchFollow {
     );
   }
 
-  /** Reads until every row is final, or `timeoutMs` passes (then throws not_yet). */
+  /**
+   * Reads until every row is final, or until every row still open is in a draft (nothing moves
+   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet).
+   */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let said = "";
@@ -472,12 +495,21 @@ export class BatchFollow {
       if (uncreated > 0) {
         // Waiting cannot help these: only submit creates them.
         throw new BatchError("not_yet", `${uncreated} row(s) of the batch are not created yet`, {
-          hint: "run bitex-batch submit <csv> to finish creating them (it resumes)",
+          hint: `run ${bitexCommand("submit", this.options.file)} to finish creating them (it resumes)`,
         });
+      }
+      // Nor these: a draft moves only once someone asks for its quote. Said now, not after
+      // --timeout; the run ends not final (exit 3) with the next step (`quote`).
+      const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
+      if (drafts.length > 0 && outcomeCounts(this.eachOutcome(new Date(), drafts)).open === open) {
+        this.options.say(
+          `nothing to wait for: request(s) ${ids(drafts)} are drafts, and a draft changes only once its quote is requested`,
+        );
+        return;
       }
       if (Date.now() >= deadline || this.options.signal.aborted) {
         throw new BatchError("not_yet", `${open} row(s) are not in a final state yet`, {
-          hint: "run bitex-batch status <csv> later (with --watch to wait); nothing is sent by it",
+          hint: `run ${bitexCommand("status", this.options.file)} later (with --watch to wait); nothing is sent by it`,
         });
       }
       await this.pause(Math.min(intervalMs, deadline - Date.now()));
@@ -509,10 +541,10 @@ export class BatchFollow {
     };
   }
 
-  /** Every planned row's outcome, request by request (see rowOutcomes). */
-  private *eachOutcome(at: Date): Generator<RowOutcome> {
+  /** Every planned row's outcome (of `views`, default all), request by request (see rowOutcomes). */
+  private *eachOutcome(at: Date, views: readonly RequestView[] = this.views): Generator<RowOutcome> {
     const stamp = at.toISOString();
-    for (const view of this.views) {
+    for (const view of views) {
       const uniform = uniformState(view.request);
       for (const row of view.planned.rows) yield this.outcomeOf(view, row.line, stamp, uniform);
     }
@@ -663,22 +695,25 @@ function cancelledProblem(request: ConciergeRequest): GateProblem[] {
   return [{ kind: "cancelled", message: `request ${request.id} is cancelled (${reason})` }];
 }
 
-function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
+/** The gate's refusal; its hint names `file` (the batch's input) and its remaining file, to paste. */
+export function gateRefusal(problems: readonly GateProblem[], goal: string, file: string): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
+  const remaining = remainingPath(file);
+  const submitRemaining = bitexCommand("submit", remaining);
   const hint = kinds.has("polluted")
     ? quoted
       ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
     : kinds.has("cancelled")
-      ? "nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit"
+      ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in ${remaining}: ${submitRemaining} pays them`
       : kinds.has("released")
-        ? "nothing was quoted: rows of this batch are in its remaining file (<input>.remaining.csv), which pays them; this batch never quotes nor accepts their request"
+        ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them (${submitRemaining}); this batch never quotes nor accepts their request`
         : kinds.has("stranded")
-          ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+          ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", file)} writes ${remaining} with the batch's rows, to submit (${submitRemaining})`
           : kinds.has("unfinished")
-            ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
-            : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";
+            ? `run ${bitexCommand("submit", file)} first to finish creating the rows (it resumes)`
+            : `pass --allow-partial to leave the failed rows out of the quote (${bitexCommand("quote", file, "--allow-partial")}; they are in ${remaining}), or fix them first`;
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

@@ -18,6 +18,8 @@ export const REPORT_MODE = 0o600;
 export class AtomicFile {
   /** The write in flight: each chunk is rendered while the one before is being written. */
   private writing: Promise<void> = Promise.resolve();
+  /** A pipe written into as it is lost its reader (EPIPE): nothing more is written to it. */
+  private readerGone = false;
 
   private constructor(
     private readonly target: string,
@@ -51,7 +53,13 @@ export class AtomicFile {
   async append(data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     await this.writing;
-    this.writing = writeAll(this.live(), bytes);
+    // The reader of a pipe went away (`--report /dev/stdout | head -1`): no failure, as with
+    // `--report -`; the rest is produced (the summary counts it) and no longer written.
+    if (this.readerGone) return;
+    this.writing = writeAll(this.live(), bytes).catch((error: unknown) => {
+      if (this.temp !== null || (error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+      this.readerGone = true;
+    });
     this.writing.catch(() => undefined); // awaited next turn; until then a failure must not count as unhandled
   }
 

@@ -24,7 +24,7 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
     const path = join(dir, "payroll.report.csv");
     await writeFile(path, text);
     try {
-      await refuseFewerFacts(path);
+      await refuseFewerFacts(path, "payroll.csv");
       return "written";
     } catch (error) {
       if (error instanceof BatchError && error.code === "usage") return "refused";
@@ -66,7 +66,7 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
       file: "payroll.xlsx",
       tz: "UTC",
     });
-    return refuseFewerFacts(path).then(
+    return refuseFewerFacts(path, "payroll.csv").then(
       () => "written",
       (error: unknown) => {
         if (error instanceof BatchError && error.code === "usage") return "refused";
@@ -81,6 +81,6 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
   });
 
   it("no file there: written", async () => {
-    await refuseFewerFacts(join(dir, "none.csv"));
+    await refuseFewerFacts(join(dir, "none.csv"), "payroll.csv");
   });
 });

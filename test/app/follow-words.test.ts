@@ -25,8 +25,14 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
     byLine: new Map(),
     missing: [],
   }));
-  // No request is left out (--allow-partial with every row of it refused at create).
-  return { views, leftOut: () => false, nothingLeft: () => false } as unknown as BatchFollow;
+  // No request is left out (--allow-partial with every row of it refused at create), and every
+  // row is in its request.
+  return {
+    views,
+    leftOut: () => false,
+    nothingLeft: () => false,
+    rowsNotIn: () => ({ refused: [], uncreated: [] }),
+  } as unknown as BatchFollow;
 }
 
 const NOW = new Date("2026-11-29T12:00:00Z");
@@ -47,9 +53,62 @@ describe("app/follow-words", () => {
     );
   });
 
+  it("a request's rows are the server's outputs of it: rows refused at create, or not created, are said apart", () => {
+    const rows = [row(2), row(3), row(4), row(5)];
+    const finished = request({
+      id: "7",
+      state: "finished",
+      total_to_spend: "2000",
+      outputs_count: 2,
+      outputs_settled: 2,
+    });
+    const follow = new BatchFollow({
+      api: {} as FollowOptions["api"],
+      file: "payroll.csv",
+      plan: { requests: [planned(rows)] } as Plan,
+      // Lines 2 and 3 created, line 4 refused by Bitex, line 5 never sent.
+      past: journalOf([
+        [2, "21"],
+        [3, "22"],
+        [4, null],
+      ]),
+      journal: null,
+      signal: new AbortController().signal,
+      settleMs: 0,
+      allowPartial: true,
+      say: () => {},
+      tellTime: (iso) => iso,
+    });
+    const byLine = new Map([
+      [2, outputOf(row(2), "21", { state: "settled" })],
+      [3, outputOf(row(3), "22", { state: "settled" })],
+    ]);
+    follow.views = [
+      {
+        planned: planned(rows),
+        request: finished,
+        outputs: [...byLine.values()],
+        byLine,
+        missing: [row(4), row(5)],
+        extra: [],
+        unlisted: [],
+      } as RequestView,
+    ];
+    expect(requestLines(follow, NOW, "UTC")).to.deep.equal([
+      `request 7 (payer 112, ar_ars, 2 row(s)): finished, spends ${groupDigits("2000.00")} ARS; not in it: 1 row(s) refused by Bitex at create (line 4), 1 row(s) not created (line 5)`,
+    ]);
+  });
+
   it("a quoted or funded request says what it spends, as Bitex's total_to_spend", () => {
-    const quoted = request({ id: "5", state: "quoted", total_to_spend: "100", accept_quote_before: null });
-    const working = request({ id: "6", state: "working", total_to_spend: "2500.5" });
+    // One output each (the line counts the server's outputs of the request).
+    const quoted = request({
+      id: "5",
+      state: "quoted",
+      total_to_spend: "100",
+      accept_quote_before: null,
+      outputs_count: 1,
+    });
+    const working = request({ id: "6", state: "working", total_to_spend: "2500.5", outputs_count: 1 });
     expect(requestLines(followOf(quoted, working), NOW, "UTC")).to.deep.equal([
       "request 5 (payer 112, ar_ars, 1 row(s)): quoted, spends 100.00 ARS; accept before no deadline given",
       `request 6 (payer 112, ar_ars, 1 row(s)): working, spends ${groupDigits("2500.50")} ARS`,
@@ -217,6 +276,7 @@ describe("app/follow-words", () => {
     ] as unknown as RequestView[];
     const follow = new BatchFollow({
       api: {} as FollowOptions["api"],
+      file: "payroll.csv",
       plan: { requests: views.map((view) => view.planned) } as Plan,
       past: journalOf([]),
       journal: null,
@@ -244,7 +304,7 @@ describe("app/follow-words", () => {
       request({ id: "6", state: "quote_accepted", total_to_spend: "20" }),
     );
     follow.acceptedAbove = [{ currency: "ARS", requests: 2, total: "1020.50", max: "1000.00" }];
-    expect(acceptedAbove(follow).message).to.equal(
+    expect(acceptedAbove(follow, "p.csv").message).to.equal(
       `ACCEPTED ABOVE --max-total (read after accepting): ARS: the accepted quotes spend ${groupDigits("1020.50")}, above --max-total ARS=1000.00: request(s) 5 (${groupDigits("1000.50")}), 6 (20.00)`,
     );
   });

@@ -110,6 +110,54 @@ describe("refuseNewBatchOfOldPayments", () => {
   });
 });
 
+describe("refuseNewBatchOfOldPayments: the command its hint offers", () => {
+  it("an edited file whose earlier batch created rows: status of that file, quoted to paste", async () => {
+    const api = "https://bitex.la/api";
+    const state = await mkdtemp(join(tmpdir(), "bb-history-"));
+    await mkdir(join(state, "a"));
+    const file = "/in/Sueldos Diciembre 2026.csv";
+    const entries = [
+      {
+        t: "begin",
+        v: 1,
+        batch_id: "a",
+        fingerprint: "f",
+        payments: paymentsDigest(plan("a", [row(2, "1", "100")])),
+        api,
+        file,
+        rows: 1,
+        at: "2026-12-01T09:00:00.000Z",
+      },
+      {
+        t: "created",
+        line: 2,
+        request_id: "7",
+        output_id: "71",
+        state: "accepting",
+        via: "response",
+        at: "2026-12-01T09:00:01.000Z",
+      },
+    ];
+    await writeFile(join(state, "a", "journal.jsonl"), entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    const refused = await refuseNewBatchOfOldPayments(state, {
+      batchId: "b",
+      dir: "b",
+      file,
+      plan: plan("b", [row(2, "1", "150")]),
+      apiUrl: api,
+      remainingFile: "/in/Sueldos Diciembre 2026.remaining.csv",
+      zone: "UTC",
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(BatchError);
+    expect((refused as BatchError).hint).to.equal(
+      "nothing was sent; that batch kept no copy of the file as submitted: put /in/Sueldos Diciembre 2026.csv back as it was, and bitex-batch status '/in/Sueldos Diciembre 2026.csv' will follow that batch and write /in/Sueldos Diciembre 2026.remaining.csv with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does",
+    );
+  });
+});
+
 describe("batchCounts", () => {
   it("rows in a request whose accept was sent without an answer may be accepted: never 'never accepted: not paid'", () => {
     const at = "2026-12-01T06:00:00Z";

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import { KNOWN_OPTIONS } from "../../src/commands/flags.js";
-import { parseCommand, run } from "../../src/main.js";
-import { textSink } from "../helpers/cli.js";
+import { buildCli, COMMANDS, parseCommand, run } from "../../src/main.js";
+import { textSink, unstamped } from "../helpers/cli.js";
 
 const ENV = { XDG_STATE_HOME: "/state" };
 const COMMON = { stateDir: "/state/bitex-batch", json: false, quiet: false, tz: undefined };
@@ -249,5 +249,25 @@ describe("command line: argv → the options each command receives", () => {
       "Unknown argument: delimeter",
       "did you mean --delimiter? (see bitex-batch help)",
     ]);
+  });
+
+  it("help with a misspelt command says what the command alone says ('Did you mean quote?', exit 2), never the top-level help", async () => {
+    const said = async (argv: string[]) => {
+      const stdout = textSink();
+      const stderr = textSink();
+      const code = await run(argv, { stdout, stderr, env: ENV });
+      return [code, stdout.text, unstamped(stderr.text)];
+    };
+    const alone = await said(["quot"]);
+    expect(alone).to.deep.equal([2, "", "bitex-batch: Did you mean quote?\n  see bitex-batch --help\n"]);
+    expect(await said(["help", "quot"])).to.deep.equal(alone);
+    expect(await said(["help", "zzzzzz"])).to.deep.equal(await said(["zzzzzz"]));
+  });
+
+  it("COMMANDS (what help knows) are the commands the top-level help lists", async () => {
+    const help = await buildCli([]).getHelp();
+    const section = help.split("Commands:\n")[1]?.split("\n\n")[0] ?? "";
+    const listed = [...section.matchAll(/^ {2}bitex-batch (\S+)/gm)].map((match) => match[1]);
+    expect([...COMMANDS]).to.deep.equal(listed);
   });
 });

@@ -55,6 +55,43 @@ describe("input kinds, pipes, a damaged state directory, leftovers", function ()
     expect(stderr).to.not.match(/could not write the report|free space/);
   });
 
+  it("--report /dev/stdout | head -1 is --report - | head -1: no failure, for validate (CSV and xlsx) and export", async function () {
+    // Three runs and a submit: more than the other tests here on a loaded machine.
+    this.timeout(180_000);
+    const piped = async (command: string) => {
+      const result = await sh(
+        `node ${CLI} ${command} 2>err.txt | head -c 200 > first.txt; echo "\${PIPESTATUS[0]}" > code.txt`,
+        dir,
+        apiEnv(box as Sandbox),
+      );
+      expect(result.code).to.equal(0);
+      const stderr = await readFile(join(dir, "err.txt"), "utf8");
+      expect(stderr, command).to.not.match(/could not write|EPIPE|free space|^\s+at /m);
+      return {
+        code: (await readFile(join(dir, "code.txt"), "utf8")).trim(),
+        first: await readFile(join(dir, "first.txt"), "utf8"),
+      };
+    };
+    const report = await piped("validate payroll.csv --report /dev/stdout");
+    expect(report.code).to.equal("0");
+    expect(report.first).to.match(/^line,reference,/);
+    const xlsx = await piped("validate payroll.csv --report /dev/stdout --report-format xlsx");
+    expect(xlsx.code).to.equal("0");
+    expect(xlsx.first.startsWith("PK")).to.equal(true);
+    // 800 rows: an export of twice what a pipe holds (64 KiB), so that the writer meets the closed pipe.
+    const [header, ...rows] = csv.trimEnd().split("\n");
+    await writeFile(join(dir, "part.csv"), `${[header, ...rows.slice(0, 800)].join("\n")}\n`);
+    const submitted = await runCli(["submit", "part.csv", "--rate", "1000", "--concurrency", "8"], {
+      cwd: dir,
+      env: apiEnv(box as Sandbox),
+    });
+    expect(submitted.code, submitted.stderr).to.equal(0);
+    const month = new Date().toISOString().slice(0, 7);
+    const exported = await piped(`export --month ${month} --tz UTC --report /dev/stdout`);
+    expect(exported.code).to.equal("0");
+    expect(exported.first).to.match(/^request_id,external_id,/);
+  });
+
   it("a FIFO with no writer and /dev/zero are refused at once, exit 2, naming what they are", async () => {
     await promisify(execFile)("mkfifo", [join(dir, "pipe.csv")]);
     for (const [input, kind] of [

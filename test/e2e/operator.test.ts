@@ -195,7 +195,7 @@ describe("operator: problems where people look", function () {
       expect(result.code, result.stderr).to.equal(2);
       expect(lines(result.stderr)).to.deep.equal([
         "bitex-batch: payroll.report.csv holds rows created on the server; this run would replace it with a report of fewer facts",
-        "  keep it: pass --report <another path>, or bitex-batch status <csv> to refresh it from the server",
+        "  keep it: pass --report <another path>, or bitex-batch status payroll.csv to refresh it from the server",
       ]);
       expect((await readFile(join(dir, "payroll.report.csv"))).equals(before)).to.equal(true);
     }

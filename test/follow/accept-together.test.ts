@@ -99,6 +99,7 @@ async function acceptBoth(server: Server, path: string): Promise<unknown> {
   const journal = await JournalWriter.open(path);
   const follow = new BatchFollow({
     api: server,
+    file: "payroll.csv",
     plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
     past: past(),
     journal,

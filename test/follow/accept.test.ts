@@ -70,6 +70,7 @@ async function accept(server: Server, max = "3000000") {
   const said: string[] = [];
   const follow = new BatchFollow({
     api: server,
+    file: "payroll.csv",
     plan: { batchId: "test", requests: [planned(ROWS)], fingerprint: "f" },
     past: journalOf([
       [2, "71"],

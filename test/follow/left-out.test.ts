@@ -80,6 +80,7 @@ describe("follow: --allow-partial leaves out a request whose every row was refus
       );
       const follow = new BatchFollow({
         api: server,
+        file: "payroll.csv",
         plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
         past,
         journal,

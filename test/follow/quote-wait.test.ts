@@ -51,6 +51,7 @@ describe("follow/quote: waiting for the quotes", () => {
     const said: string[] = [];
     const follow = new BatchFollow({
       api,
+      file: "payroll.csv",
       plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
       past: twoPayersJournal([
         {

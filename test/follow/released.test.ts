@@ -51,6 +51,7 @@ async function follow(server: Server, past: JournalState, released: number[] | (
   const journal = await JournalWriter.open(join(await mkdtemp(join(tmpdir(), "bb-released-")), "j.jsonl"));
   const run = new BatchFollow({
     api: server,
+    file: "payroll.csv",
     plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
     past,
     journal,

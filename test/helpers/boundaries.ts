@@ -35,6 +35,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   disk: 1,
   redact: 1,
   "edit-distance": 1,
+  "shell-words": 1,
   time: 1,
 };
 

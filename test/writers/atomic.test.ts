@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { lstat } from "node:fs/promises";
+import { lstat, open } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { AtomicFile } from "../../src/writers/atomic.js";
@@ -31,6 +31,25 @@ describe("writers/atomic: a report over a device or a pipe", () => {
     await file.append("2,EMP-1001\n");
     await file.commit();
     expect(await read).to.equal("line,reference\n2,EMP-1001\n");
+    expect((await lstat(fifo)).isFIFO()).to.equal(true);
+  });
+
+  it("a pipe whose reader went away (| head -1) is no failure: the rest is not written, commit succeeds", async () => {
+    const dir = await tempDir();
+    const fifo = join(dir, "report.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // The reader takes what is there at first, then closes, as `head -1` does.
+    const reader = open(fifo, "r");
+    const file = await AtomicFile.open(fifo);
+    const handle = await reader;
+    await file.append("line,reference\n");
+    const first = Buffer.alloc(100);
+    const { bytesRead } = await handle.read(first, 0, 100, null);
+    expect(first.subarray(0, bytesRead).toString()).to.equal("line,reference\n");
+    await handle.close();
+    const row = "2,EMP-1001\n".repeat(10_000);
+    for (let i = 0; i < 20; i++) await file.append(row);
+    await file.commit();
     expect((await lstat(fifo)).isFIFO()).to.equal(true);
   });
 });

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { expect } from "chai";
-import { bitexCommand, shellWord } from "../../src/app/shell-words.js";
+import { bitexCommand, shellWord } from "../src/shell-words.js";
 
-describe("app/shell-words", () => {
+describe("shell-words", () => {
   it("leaves plain words alone and single-quotes the rest", () => {
     expect(shellWord("payroll.csv")).to.equal("payroll.csv");
     expect(shellWord("dir/payroll-2026_12.csv")).to.equal("dir/payroll-2026_12.csv");
