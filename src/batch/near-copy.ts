@@ -19,9 +19,10 @@
  * released since) keeps the rows released first, which may be another batch's by now.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
+import { replaceDurably } from "../disk.js";
 import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
 import {
   foldJournal,
@@ -119,10 +120,12 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
  * keeps those released before (app/remaining.ts).
  */
 export async function recordReleased(journalPath: string, lines: Iterable<number>): Promise<void> {
-  const path = releasedPathFor(journalPath);
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ lines: [...lines].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
-  await rename(temp, path);
+  // Durable before the remaining file is relied on: a record lost or emptied by a power cut
+  // would let the batch quote and accept rows its remaining file pays too.
+  await replaceDurably(
+    releasedPathFor(journalPath),
+    `${JSON.stringify({ lines: [...lines].sort((a, b) => a - b) })}\n`,
+  );
 }
 
 /** The lines the batch of `journalPath` released to its remaining file (empty when none, or unreadable). */

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { syncDirectory } from "../disk.js";
 
 export const REPORT_MODE = 0o600;
 
@@ -115,18 +116,5 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;
-  }
-}
-
-/** Makes the rename itself durable. Best-effort: some platforms cannot open or fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Windows and some network filesystems refuse; the data itself is already fsynced.
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }
