@@ -32,7 +32,7 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT): B
       "refused",
       `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
       {
-        hint: "run bitex-batch status <csv>: it shows every row and writes <input>.remaining.csv with the rows not paid, to submit once fixed",
+        hint: "run bitex-batch status <csv>: it shows every row and writes the batch's remaining file (it names it) with the rows not paid, to submit once fixed",
       },
     );
   }

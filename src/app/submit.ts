@@ -38,7 +38,7 @@ import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
 import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
-import { writeRemainingFile } from "./remaining.js";
+import { remainingFileOf, writeRemainingFile } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { bitexCommand } from "./shell-words.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -308,7 +308,9 @@ async function submitWatched(
         file: loaded.file,
         plan: batchPlan,
         apiUrl,
-        remainingFile: remainingPath(loaded.file),
+        // The earlier batch's remaining file, which `status` of this file writes.
+        remainingFileOf: (journalPath, batchId) =>
+          remainingFileOf({ csv: loaded.file, journalPath, batchId }),
         monthInName: args.monthInName === true,
         zone: out.zone,
       });
@@ -428,13 +430,15 @@ async function submitWatched(
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }
-    await writeRemainingFile(out, {
+    const remaining = await writeRemainingFile(out, {
       csv: args.csv,
       source: loaded.source,
       checked: () => loaded.checked(),
       outcomes,
       requestStates: new Map(),
       journalPath,
+      batchId: loaded.batchId,
+      inboxRun: args.inboxRun,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
@@ -454,7 +458,7 @@ async function submitWatched(
         out.summary([
           args.sandbox
             ? sandboxGoneLine(args.csv)
-            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remainingPath(args.csv)})`,
+            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
         ]);
       }
       return created;

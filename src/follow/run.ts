@@ -55,6 +55,8 @@ export interface FollowOptions {
    * request holding one is ever quoted or accepted by this batch.
    */
   released?: () => Promise<ReadonlySet<number>>;
+  /** The batch's remaining file, as the words name it (default: the pattern). */
+  remainingFile?: string;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -207,7 +209,7 @@ export class BatchFollow {
         )
       )
         this.unacceptable = true;
-      if (problems.length > 0) throw gateRefusal(problems, "quoted");
+      if (problems.length > 0) throw gateRefusal(problems, "quoted", this.options.remainingFile);
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
@@ -663,7 +665,11 @@ function cancelledProblem(request: ConciergeRequest): GateProblem[] {
   return [{ kind: "cancelled", message: `request ${request.id} is cancelled (${reason})` }];
 }
 
-function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError {
+function gateRefusal(
+  problems: readonly GateProblem[],
+  goal: string,
+  remaining = "<input>.remaining.csv",
+): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
   const hint = kinds.has("polluted")
@@ -671,11 +677,11 @@ function gateRefusal(problems: readonly GateProblem[], goal: string): BatchError
       ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
       : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
     : kinds.has("cancelled")
-      ? "nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit"
+      ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in ${remaining}, to submit`
       : kinds.has("released")
-        ? "nothing was quoted: rows of this batch are in its remaining file (<input>.remaining.csv), which pays them; this batch never quotes nor accepts their request"
+        ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them; this batch never quotes nor accepts their request`
         : kinds.has("stranded")
-          ? "those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes <input>.remaining.csv with the batch's rows, to submit"
+          ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), bitex-batch status <csv> writes ${remaining} with the batch's rows, to submit`
           : kinds.has("unfinished")
             ? "run bitex-batch submit <csv> first to finish creating the rows (it resumes)"
             : "pass --allow-partial to leave the failed rows out of the quote, or fix them first";

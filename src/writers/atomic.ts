@@ -5,7 +5,7 @@
  * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, link, lstat, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { syncDirectory } from "../disk.js";
 
@@ -66,6 +66,40 @@ export class AtomicFile {
     // rename replaces the target's inode, so a report that existed as 0644 becomes 0600.
     await rename(this.temp, this.target);
     await syncDirectory(dirname(this.target));
+  }
+
+  /**
+   * As `commit`, but only where nothing is at the target yet (a hard link, which refuses an
+   * existing name; where links are not supported, a rename after a look): false, and nothing
+   * written, when something is there, so a file another writer made meanwhile is never replaced.
+   */
+  async commitNew(): Promise<boolean> {
+    if (this.temp === null) {
+      await this.discard();
+      return false;
+    }
+    await this.writing;
+    const handle = this.live();
+    await handle.sync();
+    await handle.close();
+    this.handle = undefined;
+    try {
+      await link(this.temp, this.target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const noLinks = code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP";
+      if (!noLinks || (await lstat(this.target).catch(() => null))) {
+        await this.discard();
+        if (code === "EEXIST" || noLinks) return false;
+        throw error;
+      }
+      await rename(this.temp, this.target);
+      await syncDirectory(dirname(this.target));
+      return true;
+    }
+    await rm(this.temp, { force: true });
+    await syncDirectory(dirname(this.target));
+    return true;
   }
 
   async discard(): Promise<void> {

@@ -97,7 +97,7 @@ describe("refuseNewBatchOfOldPayments", () => {
       file: "/in/b.csv",
       plan: plan("b", rows),
       apiUrl: api,
-      remainingFile: "/in/b.remaining.csv",
+      remainingFileOf: async () => "/in/b.remaining.csv",
       zone: "America/Argentina/Buenos_Aires",
     }).then(
       () => null,

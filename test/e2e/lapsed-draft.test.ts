@@ -38,7 +38,7 @@ describe("a batch whose slow quote lapsed while its other requests were still dr
       expect(refused.code, refused.stderr).to.equal(2);
       expect(refused.stderr, refused.stderr).to.include(
         "bitex-batch: the batch cannot be quoted: request 2 is cancelled (quote_not_accepted)\n" +
-          "  nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in <input>.remaining.csv, to submit\n",
+          "  nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in payroll.remaining.csv, to submit\n",
       );
 
       const status = await run(["status", "payroll.csv", "--json"]);

@@ -68,7 +68,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       // rows it released, which rest.csv pays. Nothing is quoted, nothing accepted.
       const refusal =
         "bitex-batch: the batch cannot be quoted: request 1 holds line(s) 2, 3, which this batch released to its remaining file (that file pays them)\n" +
-        "  nothing was quoted: rows of this batch are in its remaining file (<input>.remaining.csv), which pays them; this batch never quotes nor accepts their request\n";
+        "  nothing was quoted: rows of this batch are in its remaining file (payroll.remaining.csv), which pays them; this batch never quotes nor accepts their request\n";
       const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "0"]);
       expect(quoted.code, quoted.stderr).to.equal(2);
       expect(quoted.stderr).to.include(refusal);
