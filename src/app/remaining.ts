@@ -75,7 +75,16 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   // A workbook's records are not lines of its bytes (a zip): cut, it would be garbage named
   // "exactly those rows". Its rows are still released: this batch never pays them.
   if ((await containerOf(input.source, input.source).catch(() => "text")) === "workbook") {
-    await recordReleased(input.journalPath, lines).catch(() => undefined);
+    const recorded = await mustRecord(input.journalPath, () => recordReleased(input.journalPath, lines)).then(
+      () => true,
+      (error: unknown) => {
+        out.warn(
+          `bitex-batch: could not record the rows released: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return false;
+      },
+    );
+    if (!recorded) return NONE;
     out.warn(
       `${lines.size} row(s) not paid and not being paid (see the report: its line is the sheet's row); a workbook is not cut into a remaining file: put those rows in a new file to pay them`,
     );
@@ -110,6 +119,19 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /**
+ * Records a release; fails when it cannot be recorded, but for a batch whose directory is
+ * gone (a status without its state directory: nothing to record in, and no run of it that
+ * reads a record).
+ */
+async function mustRecord(journalPath: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (await stat(dirname(journalPath)).catch(() => null)) throw error;
+  }
+}
+
+/**
  * Puts the rows in this batch's remaining file beside `csv` and records them released;
  * returns the file. The plain name when nothing is there or the file there is this batch's
  * (its bytes are what this batch last wrote there); else the batch's own name, said once.
@@ -129,11 +151,10 @@ async function placeRemaining(
   const write = async (target: string, replace: boolean, before: string[] = []) => {
     // The record first: a run stopped before the file is in place leaves the rows released
     // (this batch never pays them, and its next run writes them), and either version of the
-    // file known as this batch's. A batch whose state directory is gone records nothing.
-    await recordReleased(input.journalPath, lines, {
-      name: basename(target),
-      sha256: [digest, ...before],
-    }).catch(() => undefined);
+    // file known as this batch's. No file without it: the batch could pay its rows too.
+    await mustRecord(input.journalPath, () =>
+      recordReleased(input.journalPath, lines, { name: basename(target), sha256: [digest, ...before] }),
+    );
     return writeRemainingBytes(target, bytes, replace);
   };
   if (record.file !== basename(own)) {

@@ -147,6 +147,22 @@ describe("the remaining file is one batch's", () => {
     });
   });
 
+  it("rows whose release cannot be recorded are not written: the batch would not know that file pays them", async () => {
+    const dir = await tempDir();
+    const csv = join(dir, "payroll.csv");
+    await writeFile(csv, CSV);
+    const nov = await batch(dir, csv, "nov", [2]);
+    // released.json cannot be put in place (a directory is there).
+    await mkdir(join(dir, "state", "nov", "released.json", "x"), { recursive: true });
+    const out = console();
+    expect(await writeRemainingFile(out, nov)).to.deep.equal({ rows: 0, file: null });
+    expect(out.said).to.have.length(1);
+    expect(out.said[0]).to.match(
+      new RegExp(`^bitex-batch: could not write ${join(dir, "payroll.remaining.csv")}: .*released\\.json`),
+    );
+    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "state"]);
+  });
+
   it("a batch with no journal here (its state directory gone) takes the file for its own, as before, unless a batch of the state directory records it", async () => {
     const dir = await tempDir();
     const csv = join(dir, "payroll.csv");
