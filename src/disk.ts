@@ -4,6 +4,9 @@
  * limit, a read-only or unwritable directory, a path through a regular file. Exit 2 when
  * nothing was sent yet, exit 3 after (exitCodeFor).
  */
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { BatchError } from "./errors.js";
 
 const WHY: Readonly<Record<string, string>> = {
@@ -74,4 +77,42 @@ export function diskFailure(
     hint: "nothing was sent; free some space, fix the permissions or pass another --state-dir, then run again",
     cause: error,
   });
+}
+
+/**
+ * Puts `text` at `path` so that a crash or a power cut leaves the old file or the new one,
+ * whole, never an empty or half one: a temp file beside it (made new, owner-only), fsynced,
+ * renamed over it, then the directory fsynced so that the rename is on disk too. For a
+ * batch's small state files (released.json), as the journal is synced and the reports are
+ * (writers/atomic.ts).
+ */
+export async function replaceDurably(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Makes a rename in `dir` durable. Best-effort: some platforms cannot open or fsync a directory. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Windows and some network filesystems refuse; the data itself is already fsynced.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }

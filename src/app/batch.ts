@@ -10,14 +10,14 @@ import { basename } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { earlierBatches } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournalState } from "../batch/journal.js";
-import { inputCopyPath, journalPathFor } from "../batch/paths.js";
+import { inputCopyPath, inputCopyPathBeside, journalPathFor } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
 import { type Plan, ROW_OPTIONS, type ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { humanTime } from "../time.js";
-import { defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
+import { contentIdOf, defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
 import { refuseUnresolved, withResolution } from "./payee-rows.js";
 import type { Console } from "./session.js";
 
@@ -166,6 +166,15 @@ export async function openBatch(
         `${loaded.file} changed since batch ${earlier.batchId} began (${humanTime(earlier.begunAt, out.zone)}); following that batch as it was submitted`,
       );
     } else if (earlier) copyless = { batchId: earlier.batchId, begunAt: earlier.begunAt };
+  }
+  // The remaining file is cut from the batch's own bytes, never from the input as it is when
+  // the run ends: saved over meanwhile (next month's figures during a status --watch), its
+  // lines would be other rows. The copy kept when the batch began is those bytes, when it
+  // is still what was read now (the file unchanged since).
+  if (loaded.source === loaded.file && loaded.file !== "-") {
+    const copy = inputCopyPathBeside(journalPath);
+    if ((await contentIdOf(copy, basename(loaded.file)).catch(() => null)) === loaded.contentId)
+      loaded = { ...loaded, source: copy };
   }
   if (batchPlan.requests.length === 0) {
     throw new BatchError("input", `${loaded.file}: no valid rows, so no batch to follow`, {

@@ -85,6 +85,8 @@ export function nextLine(
   zone: string,
   /** The drafts' rows go to the remaining file beside a cancelled request (not without a journal). */
   draftsReleased = true,
+  /** The batch's remaining file (app/remaining.ts remainingFileOf). */
+  remaining = remainingPath(csv),
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
@@ -104,7 +106,7 @@ export function nextLine(
       view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
     );
     const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
-    return `next: ${bitexCommand("submit", remainingPath(csv))} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
+    return `next: ${bitexCommand("submit", remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
   if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
   if (states.has("quote_requested")) {
@@ -120,7 +122,7 @@ export function nextLine(
     // Past its deadline it is lapsed, though Bitex may show it quoted until it cancels it.
     const lapsed = lapsedQuotes(follow, now);
     if (lapsed.length > 0)
-      return `next: ${bitexCommand("status", csv)} (${lapsedWords(csv, lapsed, now, zone)})`;
+      return `next: ${bitexCommand("status", csv)} (${lapsedWords(csv, lapsed, now, zone, remaining)})`;
     const refused = (guard?.problems.length ?? 0) > 0;
     const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
     const first = inTimeOrder(
@@ -312,19 +314,26 @@ export function acceptRefusedLines(follow: BatchFollow, guard: GuardResult): str
 }
 
 /** What to do after an accept the guard refused: never a new --batch-id for created rows. */
-export function acceptRefusedHint(csv: string, follow: BatchFollow, now: Date, zone: string): string {
+export function acceptRefusedHint(
+  csv: string,
+  follow: BatchFollow,
+  now: Date,
+  zone: string,
+  /** The batch's remaining file (app/remaining.ts remainingFileOf). */
+  remaining = remainingPath(csv),
+): string {
   if (lostRequests(follow).length > 0)
-    return `the rows of a cancelled request are not paid: they go to ${remainingPath(csv)}; submit that file to pay them (${bitexCommand("submit", remainingPath(csv))})`;
+    return `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${bitexCommand("submit", remaining)})`;
   if (follow.heldReleased)
-    return `rows of this batch were released to ${remainingPath(csv)}, which pays them: this batch never accepts their request`;
+    return `rows of this batch were released to ${remaining}, which pays them: this batch never accepts their request`;
   const accepted = acceptedRequests(follow);
   // Accepted above --max-total by an earlier run: the guard refuses again, but nothing is quoted.
   if (accepted.length > 0 && accepted.length === follow.views.length)
     return `every request of the batch is accepted already (request(s) ${accepted.map((r) => r.id).join(", ")}): nothing is left to accept, and accepting cannot be undone; ${bitexCommand("status", csv)} shows every row`;
   const lapsed = lapsedQuotes(follow, now);
-  if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone);
+  if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone, remaining);
   if (follow.stranded)
-    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with the batch's rows, to submit`;
+    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remaining} with the batch's rows, to submit`;
   // No quote yet: none stands, none lapsed.
   const unquoted = follow.views.some(
     (view) =>
@@ -344,9 +353,15 @@ function lapsedQuotes(follow: BatchFollow, now: Date): ConciergeRequest[] {
 }
 
 /** What a lapsed quote means for the batch: the guard refuses it, and its rows wait for the remaining file. */
-function lapsedWords(csv: string, lapsed: readonly ConciergeRequest[], now: Date, zone: string): string {
+function lapsedWords(
+  csv: string,
+  lapsed: readonly ConciergeRequest[],
+  now: Date,
+  zone: string,
+  remaining: string,
+): string {
   const first = inTimeOrder(lapsed.map((request) => request.accept_quote_before as string))[0] as string;
-  return `the quote of request(s) ${lapsed.map((r) => r.id).join(", ")} lapsed at ${deadlineWords(first, now, zone)}: accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, ${bitexCommand("status", csv)} writes ${remainingPath(csv)} with its rows, to submit`;
+  return `the quote of request(s) ${lapsed.map((r) => r.id).join(", ")} lapsed at ${deadlineWords(first, now, zone)}: accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, ${bitexCommand("status", csv)} writes ${remaining} with its rows, to submit`;
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
@@ -381,6 +396,8 @@ export function partlyAccepted(
   accepted: readonly ConciergeRequest[],
   lost: readonly ConciergeRequest[],
   refused: readonly ConciergeRequest[] = [],
+  /** The batch's remaining file (app/remaining.ts remainingFileOf). */
+  remainingFile = remainingPath(csv),
 ): BatchError {
   const viewsOf = (requests: readonly ConciergeRequest[]) =>
     follow.views.filter((view) => view.request && requests.includes(view.request));
@@ -399,7 +416,7 @@ export function partlyAccepted(
     0,
   );
   const ids = (requests: readonly ConciergeRequest[]) => requests.map((r) => r.id).join(", ");
-  const remaining = `${remainingPath(csv)}: ${bitexCommand("submit", remainingPath(csv))} pays them (and nobody else)`;
+  const remaining = `${remainingFile}: ${bitexCommand("submit", remainingFile)} pays them (and nobody else)`;
   // Each kind of request not accepted, as the warning, the error and the hint say it.
   const kinds = [
     lost.length > 0 && {

@@ -17,7 +17,6 @@ import { minorUnits } from "../ports.js";
 import { containerOf } from "../read/container.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
-import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
@@ -56,7 +55,14 @@ import type { LoadArgs } from "./load.js";
 import { reviewedPayees } from "./payee-rows.js";
 import { sandboxGoneLine } from "./plan-words.js";
 import { Problems, problemLines, problemsJson } from "./problems.js";
-import { anyInvalid, begunElsewhereWords, invalidKeptLine, pastDraft, releaseRows } from "./remaining.js";
+import {
+  anyInvalid,
+  begunElsewhereWords,
+  invalidKeptLine,
+  pastDraft,
+  releaseRows,
+  remainingFileOf,
+} from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 
@@ -81,6 +87,8 @@ export interface FollowArgs extends LoadArgs, ApiArgs {
   /** seconds; watch and submit --until final */
   timeout?: number;
   interval?: number;
+  /** The inbox's own submit of a file of its folder: the inbox moves its remaining file with it. */
+  inboxRun?: boolean;
 }
 
 export interface FollowPlan {
@@ -141,6 +149,18 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const signal = session.stops.signal;
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
+  // The batch's remaining file, as the words name it before (or without) writing it.
+  const remainingFile = await remainingFileOf({
+    csv: args.csv,
+    journalPath: batch.journalPath,
+    batchId: batch.loaded.batchId,
+    inboxRun: args.inboxRun,
+  });
+  // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
+  const workbook =
+    (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
+  const remainingWords = (file: string) =>
+    workbook ? "a new file with the row (a workbook gets no remaining file)" : file;
   const follow = new BatchFollow({
     api: connection.client,
     file: args.csv,
@@ -156,6 +176,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     serverClock: connection.client,
     // Rows released to the remaining file: that file pays them, this batch never does.
     released: () => releasedLines(batch.journalPath),
+    remainingFile,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -169,7 +190,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const writeOut = async () => {
     const known = follow.views.some((view) => view.request !== null);
     kept = !known && (await reportHoldsCreated(batch.loaded.reportPath));
-    if (!kept) ({ tally, money, unpaid: unpaidRows } = await writeFollowReport(context, follow));
+    if (!kept)
+      ({
+        tally,
+        money,
+        unpaid: unpaidRows,
+      } = await writeFollowReport(context, follow, remainingWords(remainingFile)));
   };
   try {
     for (const step of plan.steps) {
@@ -188,7 +214,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
               ? sandboxGoneLine(args.csv)
-              : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone),
+              : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone, remainingFile),
           });
         }
         if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow, args.csv);
@@ -211,7 +237,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     }
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
-    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", args.csv);
+    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", {
+      csv: args.csv,
+      remaining: remainingFile,
+    });
     // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
     if (stopped.code === "refused" && plan.steps.includes("accept"))
       await follow.read().catch(() => undefined);
@@ -223,7 +252,16 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     const lost = lostRequests(follow);
     const refused = refusedStillQuoted(follow);
     if (accepted.length > 0 && lost.length + refused.length > 0)
-      stopped = partlyAccepted(out, args.csv, batch.loaded.batchId, follow, accepted, lost, refused);
+      stopped = partlyAccepted(
+        out,
+        args.csv,
+        batch.loaded.batchId,
+        follow,
+        accepted,
+        lost,
+        refused,
+        remainingFile,
+      );
   }
   // --watch stops at its first read as "not created yet" (not_yet) when nothing is there.
   const unread = !stopped || stopped.code === "not_yet";
@@ -301,6 +339,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           checked: () => batch.loaded.checked(),
           outcomes: follow.rowOutcomes(new Date()),
           journalPath: batch.journalPath,
+          batchId: batch.loaded.batchId,
+          inboxRun: args.inboxRun,
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           invalidMayBeSent,
@@ -310,17 +350,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
             ),
           ),
         }))
-      : 0;
+      : null;
   // Every row not paid in the end, named like an invalid row, even with --quiet.
   const unpaid = new Problems();
-  // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
-  const workbook =
-    unpaidRows.length > 0 &&
-    (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
-  const remainingWords = workbook
-    ? "a new file with the row (a workbook gets no remaining file)"
-    : remainingPath(args.csv);
-  for (const row of unpaidRows) unpaid.addUnpaid(row, remainingWords);
+  for (const row of unpaidRows) unpaid.addUnpaid(row, remainingWords(remaining?.file ?? remainingFile));
   for (const line of problemLines(unpaid, batch.loaded.reportPath)) out.warn(line);
   // Deadlines and countdowns are the server's: told by the server's clock.
   out.summary([
@@ -357,6 +390,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         connection.client.serverNow(),
         out.zone,
         !journalless,
+        remaining?.file ?? remainingFile,
       );
   // A submit named no report before going on: this line names it, even when nothing was read.
   if (follow.views.length > 0 || context.command === "submit")
@@ -386,7 +420,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     money_rule: MONEY_RULE,
     problems_count: unpaid.count,
     problems: problemsJson(unpaid),
-    remaining: remaining > 0 ? { file: remainingPath(args.csv), rows: remaining } : null,
+    remaining: remaining?.file ? { file: remaining.file, rows: remaining.rows } : null,
   });
   if (stopped) throw withRerun(stopped, session.resumeHint);
   return exitCode;
@@ -404,6 +438,8 @@ async function reportHoldsCreated(reportPath: string): Promise<boolean> {
 async function writeFollowReport(
   { args, batch, out }: FollowContext,
   follow: BatchFollow,
+  /** What a row not paid is to be submitted in: the batch's remaining file. */
+  remaining: string,
 ): Promise<{ tally: Tally; money: CurrencyMoney[]; unpaid: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
@@ -411,7 +447,7 @@ async function writeFollowReport(
   const money = new MoneyBuilder();
   const unpaid: ReportRow[] = [];
   function* counted(): Generator<ReportRow> {
-    for (const row of reportRows(batch.loaded.checked(), { kind: "submitted", outcomes }, now)) {
+    for (const row of reportRows(batch.loaded.checked(), { kind: "submitted", outcomes, remaining }, now)) {
       tally.add(row);
       money.add(row);
       if (unpaidOf(row)) unpaid.push(row);

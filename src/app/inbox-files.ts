@@ -147,14 +147,21 @@ export async function batchIdOfFile(path: string): Promise<string> {
 /**
  * What this tool wrote beside `name` in the folder: its report (also the one named after the
  * API, `<stem>.<host>.report.csv`, when the batch id is another API's first), validation
- * report and remaining file (written when a batch is partly accepted or rows were refused).
+ * report and remaining file (written when a batch is partly accepted or rows were refused; also
+ * `ownRemaining`, the batch's own name for it when the plain one was another's).
  */
-export async function companionsOf(dir: string, name: string, apiUrl?: string): Promise<string[]> {
+export async function companionsOf(
+  dir: string,
+  name: string,
+  apiUrl?: string,
+  ownRemaining?: string,
+): Promise<string[]> {
   const stem = basename(name, extname(name));
   const words = ["report", "validation", "remaining"].flatMap((word) =>
     ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
   );
   if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
+  if (ownRemaining !== undefined) words.push(ownRemaining);
   const present: string[] = [];
   for (const word of words) if (await lstat(join(dir, word)).catch(() => null)) present.push(word);
   return present;

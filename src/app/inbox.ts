@@ -7,7 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { batchDirName } from "../batch/batch-dir.js";
 import {
   appendLedger,
   inboxLockPath,
@@ -20,7 +21,7 @@ import {
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import { remainingPath } from "../report/remaining.js";
+import { batchRemainingPath } from "../report/remaining.js";
 import { shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
@@ -100,15 +101,15 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   // Every option checked before anything is taken: a bad guard fails the run, not a file.
   prepareSubmit({ ...base, csv: join(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
   await ensureDir(inboxStateDir(dir));
-  const lock = await acquireLock(inboxLockPath(dir), (line) => out.warn(line), { waitMs: 0 }).catch(
-    (error: unknown) => {
-      if (error instanceof BatchError && error.code === "locked")
-        throw new BatchError("locked", `another inbox run works ${dir}: ${error.message}`, {
-          hint: "this run leaves it to that one; the next run takes what is left",
-        });
-      throw error;
-    },
-  );
+  // Another inbox run stops this one at once (exit 4); a status writing a file's remaining
+  // file beside it holds the folder for a moment (brief, remaining-home.ts): waited for.
+  const lock = await acquireLock(inboxLockPath(dir), (line) => out.warn(line)).catch((error: unknown) => {
+    if (error instanceof BatchError && error.code === "locked")
+      throw new BatchError("locked", `another inbox run works ${dir}: ${error.message}`, {
+        hint: "this run leaves it to that one; the next run takes what is left",
+      });
+    throw error;
+  });
   try {
     for (const intent of unfinishedMoves(await readLedger(dir))) {
       out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
@@ -234,7 +235,7 @@ async function takeFile(
   if (paid) {
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
     const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`);
-    const to = await moveOut(
+    const { to } = await moveOut(
       dir,
       name,
       batchId,
@@ -247,7 +248,15 @@ async function takeFile(
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
     return { code: EXIT.usage, stop: false };
   }
-  const args: SubmitArgs = { ...base, csv: path, dryRun: false, skipInvalid: false, json: true };
+  // The inbox's own run: the remaining file goes beside the file, and moves with it.
+  const args: SubmitArgs = {
+    ...base,
+    csv: path,
+    dryRun: false,
+    skipInvalid: false,
+    json: true,
+    inboxRun: true,
+  };
   const held: string[] = [];
   const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
   let code: number;
@@ -268,11 +277,24 @@ async function takeFile(
   // moved and named by what was sent, never by bytes that were not.
   const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
   const apiUrl = resolveApi(args)?.url;
+  // The batch's own remaining file, should the plain name have been another's (remaining.ts).
+  const own = basename(batchRemainingPath(path, await batchDirName(base.stateDir, sent, apiUrl ?? null)));
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);
-    const to = await moveOut(dir, name, sent, "done", undefined, base, session, apiUrl, stage);
+    const { to, names } = await moveOut(
+      dir,
+      name,
+      sent,
+      "done",
+      undefined,
+      base,
+      session,
+      own,
+      apiUrl,
+      stage,
+    );
     out.info(`${name}: done; moved to ${to}`);
-    for (const line of nextLines(held, dir, name, to)) out.info(`${name}: ${line}`);
+    for (const line of nextLines(held, dir, names, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
     return { code, stop: false };
   }
@@ -296,7 +318,7 @@ async function takeFile(
   const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
   const words = (to: string, remaining: string | null) =>
     errorText({ name, code, error, byStatus, to, remaining });
-  const to = await moveOut(dir, name, sent, "failed", words, base, session, apiUrl);
+  const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
@@ -307,13 +329,8 @@ async function takeFile(
  * A done file's next step, with the paths it named (the file, its remaining file) where they
  * were moved. A file set aside in failed/ gets none: its error.txt says what to do.
  */
-function nextLines(held: readonly string[], dir: string, name: string, to: string): string[] {
-  const from = join(dir, name);
-  const moved = join(dir, to, name);
-  const pairs = [
-    [remainingPath(from), remainingPath(moved)],
-    [from, moved],
-  ].map(([was, now]) => [shellWord(was as string), shellWord(now as string)] as const);
+function nextLines(held: readonly string[], dir: string, names: readonly string[], to: string): string[] {
+  const pairs = names.map((name) => [shellWord(join(dir, name)), shellWord(join(dir, to, name))] as const);
   // Whole words only: a path is never replaced inside a longer one.
   const word = (was: string) => new RegExp(`(?<= )${was.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?= |$)`, "g");
   return held.map((line) => pairs.reduce((text, [was, now]) => text.replace(word(was), () => now), line));
@@ -344,15 +361,20 @@ async function moveOut(
   errorWords: string | ((to: string, remaining: string | null) => string) | undefined,
   base: { tz?: string } & Record<string, unknown>,
   session: Session,
+  /** The name of the batch's own remaining file, should it have one (remaining.ts). */
+  ownRemaining?: string,
   apiUrl?: string,
   stage?: TakenStage,
-): Promise<string> {
-  const companions = await companionsOf(dir, name, apiUrl);
+): Promise<{ to: string; names: string[] }> {
+  const companions = await companionsOf(dir, name, apiUrl, ownRemaining);
   const names = [...companions, name];
   const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
   const root = outcome === "done" ? join("done", dayIn(Date.now(), zoneOf(base))) : "failed";
   const to = await freeFolder(dir, root, batchId, all);
-  const remaining = companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ?? null;
+  const remaining =
+    companions.find((companion) => companion === ownRemaining) ??
+    companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ??
+    null;
   const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;
   const intent: MoveIntent = {
     t: "move",
@@ -368,7 +390,7 @@ async function moveOut(
   };
   await appendLedger(dir, intent);
   await carryOut(dir, intent, session);
-  return to;
+  return { to, names };
 }
 
 /** The renames an intent announced, each done once however often this runs; then its end. */

@@ -1,20 +1,34 @@
 /**
  * The remaining file of a run: `<input>.remaining.csv` with the rows not paid and not being
  * paid (follow/remaining.ts decides which), cut from the file the batch was submitted from.
+ * It is one batch's: a file of that name that another batch wrote (two batches of one input
+ * name: next month's payroll saved at the same path) or that was changed since is never
+ * written over; this batch's rows then go to `<input>.<batch>.remaining.csv`. And a file of
+ * a drop folder gets its remaining file where the inbox moved the file, never back in the
+ * folder (remaining-home.ts).
  */
 
+import { createHash } from "node:crypto";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { recordReleased, releasedLines } from "../batch/near-copy.js";
-import { lockPathBeside } from "../batch/paths.js";
+import { type ReleasedRecord, readReleased, recordReleased } from "../batch/near-copy.js";
+import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import { BatchError } from "../errors.js";
 import { notPaidLines } from "../follow/remaining.js";
 import { stepDone } from "../follow/steps.js";
 import type { CheckedRow, OutcomeOf } from "../model.js";
 import { containerOf } from "../read/container.js";
-import { remainingPath, writeRemaining } from "../report/remaining.js";
+import {
+  batchRemainingPath,
+  remainingBytes,
+  remainingPath,
+  writeRemainingBytes,
+} from "../report/remaining.js";
 import { bitexCommand } from "../shell-words.js";
 import type { Batch } from "./batch.js";
+import { movedFile, remainingHome } from "./remaining-home.js";
 import type { Console } from "./session.js";
 
 export interface RemainingInput {
@@ -34,50 +48,193 @@ export interface RemainingInput {
   invalidMayBeSent?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
   journalPath: string;
+  /** The batch's id: a drop folder's ledger names its files' batches by it. */
+  batchId: string;
+  /** The inbox's own submit of a file of its folder: the inbox moves the remaining file with it. */
+  inboxRun?: boolean;
 }
 
-/** Writes it when some rows qualify and says so; returns how many rows it holds (0: none written). */
-export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<number> {
-  const lines = await remainingLines(input);
-  if (lines.size === 0) return 0;
+/** What a run wrote: how many rows, in which file (none written: 0, null). */
+export interface Remaining {
+  rows: number;
+  file: string | null;
+}
+
+const NONE: Remaining = { rows: 0, file: null };
+
+/** Writes it when some rows qualify and says so. */
+export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<Remaining> {
+  // Read once: what the batch released before, and into which file.
+  const record = await readReleased(input.journalPath);
+  const lines = await remainingLines(input, record);
+  if (lines.size === 0) return NONE;
   if (input.source === "-") {
     out.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
     );
-    return 0;
+    return NONE;
   }
   // A workbook's records are not lines of its bytes (a zip): cut, it would be garbage named
   // "exactly those rows". Its rows are still released: this batch never pays them.
   if ((await containerOf(input.source, input.source).catch(() => "text")) === "workbook") {
-    await recordReleased(input.journalPath, lines).catch(() => undefined);
+    const recorded = await mustRecord(input.journalPath, () => recordReleased(input.journalPath, lines)).then(
+      () => true,
+      (error: unknown) => {
+        out.warn(
+          `bitex-batch: could not record the rows released: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return false;
+      },
+    );
+    if (!recorded) return NONE;
     out.warn(
       `${lines.size} row(s) not paid and not being paid (see the report: its line is the sheet's row); a workbook is not cut into a remaining file: put those rows in a new file to pay them`,
     );
-    return 0;
+    return NONE;
   }
-  const path = remainingPath(input.csv);
+  const home = await remainingHome(out, input).catch((error: unknown) => {
+    out.warn(
+      `bitex-batch: could not write ${remainingPath(input.csv)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return null;
+  });
+  if (!home) return NONE;
+  let path = remainingPath(home.csv);
   try {
     const starts = [...input.checked()].map((item) => item.line);
-    await writeRemaining(input.source, path, starts, lines);
-    // A batch whose state directory is gone has nothing to record it in.
-    await recordReleased(input.journalPath, lines).catch(() => undefined);
+    const cut = (keep: ReadonlySet<number>) => remainingBytes(input.source, starts, keep);
+    path = await placeRemaining(out, input, record, home.csv, lines, await cut(lines), cut);
   } catch (error) {
     out.warn(
       `bitex-batch: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`,
     );
-    return 0;
+    return NONE;
+  } finally {
+    await home.release();
   }
   out.summary([
     `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${bitexCommand("submit", path)})`,
   ]);
-  return lines.size;
+  return { rows: lines.size, file: path };
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Records a release; fails when it cannot be recorded, but for a batch whose directory is
+ * gone (a status without its state directory: nothing to record in, and no run of it that
+ * reads a record).
+ */
+async function mustRecord(journalPath: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (await stat(dirname(journalPath)).catch(() => null)) throw error;
+  }
+}
+
+/**
+ * Puts the rows in this batch's remaining file beside `csv` and records them released;
+ * returns the file. The plain name when nothing is there or the file there is this batch's
+ * (its bytes are what this batch last wrote there); else the batch's own name, said once.
+ */
+async function placeRemaining(
+  out: Console,
+  input: RemainingInput,
+  record: ReleasedRecord,
+  csv: string,
+  lines: ReadonlySet<number>,
+  bytes: Buffer,
+  cut: (keep: ReadonlySet<number>) => Promise<Buffer>,
+): Promise<string> {
+  const plain = remainingPath(csv);
+  const own = batchRemainingPath(csv, basename(dirname(input.journalPath)));
+  const digest = sha256(bytes);
+  const write = async (target: string, replace: boolean, before: string[] = []) => {
+    // The record first: a run stopped before the file is in place leaves the rows released
+    // (this batch never pays them, and its next run writes them), and either version of the
+    // file known as this batch's. No file without it: the batch could pay its rows too.
+    await mustRecord(input.journalPath, () =>
+      recordReleased(input.journalPath, lines, { name: basename(target), sha256: [digest, ...before] }),
+    );
+    return writeRemainingBytes(target, bytes, replace);
+  };
+  if (record.file !== basename(own)) {
+    const holder = await holderOf(plain, record, input.journalPath, () => cut(record.lines));
+    // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
+    if (holder === "none" && (await write(plain, false))) return plain;
+    if (holder !== "none" && holder !== "other") {
+      await write(plain, true, [holder]);
+      return plain;
+    }
+    out.warn(
+      `${plain} is not this batch's (another batch's remaining file, or changed since this batch wrote it): left as it is; the rows of batch ${input.batchId} not paid go to ${own}`,
+    );
+  }
+  await write(own, true);
+  return own;
+}
+
+/**
+ * Whose the file at `plain` is, for the batch of `record` (its journal `journalPath`): "none"
+ * (nothing there), "other" (another batch's, changed since, or not a regular file), else its
+ * sha256 (this batch's). `legacy`: the bytes a version that recorded no file name would have
+ * written there.
+ */
+async function holderOf(
+  plain: string,
+  record: ReleasedRecord,
+  journalPath: string,
+  legacy: () => Promise<Buffer>,
+): Promise<string> {
+  const info = await lstat(plain).catch(() => null);
+  if (!info) return "none";
+  if (!info.isFile()) return "other";
+  const bytes = await readFile(plain);
+  const digest = sha256(bytes);
+  if (record.file === basename(plain)) return record.sha256.includes(digest) ? digest : "other";
+  if (record.file === undefined && record.lines.size > 0 && bytes.equals(await legacy())) return digest;
+  // No journal of the batch here (its state directory gone, or another --state-dir): nothing
+  // says whose the file is, and it is taken for this batch's as before, unless a batch of
+  // this state directory records it as its own.
+  if (!(await stat(journalPath).catch(() => null)) && !(await claimedByAnother(journalPath, plain, digest)))
+    return digest;
+  return "other";
+}
+
+/** Whether a batch of the state directory of `journalPath` records the file `plain` with these bytes. */
+async function claimedByAnother(journalPath: string, plain: string, digest: string): Promise<boolean> {
+  const stateDir = dirname(dirname(journalPath));
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    const theirs = await readReleased(journalPathFor(stateDir, dir));
+    if (theirs.file === basename(plain) && theirs.sha256.includes(digest)) return true;
+  }
+  return false;
+}
+
+/**
+ * The file this batch's remaining file is, or would be, for the words that name it before
+ * (or without) a write: where a drop folder's inbox moved the file, the plain name unless a
+ * file there is not this batch's.
+ */
+export async function remainingFileOf(
+  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun">,
+): Promise<string> {
+  const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
+  const record = await readReleased(input.journalPath);
+  const own = batchRemainingPath(csv, basename(dirname(input.journalPath)));
+  if (record.file === basename(own)) return own;
+  const plain = remainingPath(csv);
+  // An older version's file is taken for this batch's here; the write checks its bytes.
+  const holder = await holderOf(plain, record, input.journalPath, () => readFile(plain));
+  return holder === "other" ? own : plain;
 }
 
 /**
  * The rows of the remaining file: those this batch can no longer pay (notPaidLines), and
  * those it released before.
  */
-export async function remainingLines(input: RemainingInput): Promise<Set<number>> {
+export async function remainingLines(input: RemainingInput, record?: ReleasedRecord): Promise<Set<number>> {
   const lines = notPaidLines(
     input.checked(),
     input.outcomes,
@@ -91,7 +248,7 @@ export async function remainingLines(input: RemainingInput): Promise<Set<number>
   // accepted (a run that read the release too late, racing a read-only status): that row is
   // being paid by this batch, so it leaves the file and the record. So does an invalid row while
   // invalid rows may have been sent (another run, other input options): it may be being paid.
-  const released = await releasedLines(input.journalPath);
+  const released = (record ?? (await readReleased(input.journalPath))).lines;
   if (released.size > 0)
     for (const item of input.checked()) {
       if (!released.has(item.line) || (!item.ok && input.invalidMayBeSent)) continue;
@@ -116,7 +273,7 @@ export async function releaseRows(
   readOnly: boolean,
   batch: Pick<Batch, "journalPath" | "past">,
   input: (past: JournalState) => RemainingInput,
-): Promise<number> {
+): Promise<Remaining> {
   if (!readOnly || (await remainingLines(input(batch.past))).size === 0)
     return writeRemainingFile(out, input(batch.past));
   let lock: Lock | null = null;
@@ -128,7 +285,7 @@ export async function releaseRows(
       out.warn(
         `the remaining file is not written: ${error.message} (a submit, quote or accept of it); run this status again once that run ends`,
       );
-      return 0;
+      return NONE;
     }
     // No state directory to lock in (gone, not a directory): no other run of the batch can
     // hold it, and no release can be recorded there either (writeRemainingFile goes on without).

@@ -9,7 +9,6 @@ import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
-import { remainingPath } from "../report/remaining.js";
 import { bitexCommand } from "../shell-words.js";
 import { RESUME_HINT } from "../submit/policy.js";
 
@@ -23,7 +22,12 @@ const LEVEL_HINT =
  * what to do next: resume a submit, or simply run a read-only command again. `file`: the
  * batch's input, for the commands a refused step offers.
  */
-export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT, file?: string): BatchError {
+export function stopFor(
+  error: unknown,
+  sentAny: boolean,
+  hint = RESUME_HINT,
+  file?: { csv: string; remaining: string },
+): BatchError {
   if (error instanceof BatchError) return error;
   if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
   if (error instanceof ConfigError) return new BatchError(error.code, error.message, { hint: error.hint });
@@ -36,8 +40,8 @@ export function stopFor(error: unknown, sentAny: boolean, hint = RESUME_HINT, fi
       `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
       {
         hint: file
-          ? `run ${bitexCommand("status", file)}: it shows every row and writes ${remainingPath(file)} with the rows not paid, to submit once fixed (${bitexCommand("submit", remainingPath(file))})`
-          : "run bitex-batch status on the payroll file: it shows every row and writes its remaining file with the rows not paid, to submit once fixed",
+          ? `run ${bitexCommand("status", file.csv)}: it shows every row and writes ${file.remaining} with the rows not paid, to submit once fixed (${bitexCommand("submit", file.remaining)})`
+          : "run bitex-batch status on the payroll file: it shows every row and writes the batch's remaining file (it names it) with the rows not paid, to submit once fixed",
       },
     );
   }

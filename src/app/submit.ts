@@ -39,7 +39,13 @@ import { readOnlyFailure } from "./online.js";
 import { dryRunPayees } from "./payees.js";
 import { planLines, planOfRows, sandboxGoneLine } from "./plan-words.js";
 import { Problems } from "./problems.js";
-import { anyInvalid, begunElsewhereWords, invalidKeptLine, writeRemainingFile } from "./remaining.js";
+import {
+  anyInvalid,
+  begunElsewhereWords,
+  invalidKeptLine,
+  remainingFileOf,
+  writeRemainingFile,
+} from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
@@ -309,7 +315,9 @@ async function submitWatched(
         file: loaded.file,
         plan: batchPlan,
         apiUrl,
-        remainingFile: remainingPath(loaded.file),
+        // The earlier batch's remaining file, which `status` of this file writes.
+        remainingFileOf: (journalPath, batchId) =>
+          remainingFileOf({ csv: loaded.file, journalPath, batchId }),
         monthInName: args.monthInName === true,
         zone: out.zone,
       });
@@ -448,7 +456,7 @@ async function submitWatched(
             : `another writer's outputs are in batch ${loaded.batchId}'s requests`,
         ),
       );
-    await writeRemainingFile(out, {
+    const remaining = await writeRemainingFile(out, {
       csv: args.csv,
       source: loaded.source,
       checked: () => loaded.checked(),
@@ -456,6 +464,8 @@ async function submitWatched(
       requestStates: new Map(),
       journalPath,
       invalidMayBeSent,
+      batchId: loaded.batchId,
+      inboxRun: args.inboxRun,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
@@ -474,7 +484,7 @@ async function submitWatched(
         out.summary([
           args.sandbox
             ? sandboxGoneLine(args.csv)
-            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remainingPath(args.csv)})`,
+            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
         ]);
       }
       return created;

@@ -141,7 +141,7 @@ export function batchWords(
  * near copy (near-copy.ts): refuse to pay it silently while an earlier batch of the same API
  * has sent rows (created, or sent without an answer) from a file of that name, holds exactly
  * the same payments, or paid most of them lately. `dir` is the batch's directory (batch-dir.ts);
- * `remainingFile` the input's remaining file, which the refusal points at.
+ * `remainingFileOf` names the remaining file of an earlier batch of the input, which the refusal points at.
  */
 export async function refuseNewBatchOfOldPayments(
   stateDir: string,
@@ -151,7 +151,7 @@ export async function refuseNewBatchOfOldPayments(
     file: string;
     plan: Plan;
     apiUrl: string;
-    remainingFile: string;
+    remainingFileOf(journalPath: string, batchId: string): Promise<string>;
     /** Names carry their month: an earlier batch of another month's file is no copy (ofAnotherMonth). */
     monthInName?: boolean;
     /** The operator's zone, for when the earlier batch began. */
@@ -175,9 +175,10 @@ export async function refuseNewBatchOfOldPayments(
       () => false,
     );
     const status = bitexCommand("status", loaded.file);
+    const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
     const follow = copied
-      ? `${status} follows that batch and writes ${loaded.remainingFile}`
-      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${loaded.remainingFile}`;
+      ? `${status} follows that batch and writes ${remainingFile}`
+      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${remainingFile}`;
     throw new BatchError(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,

@@ -19,9 +19,10 @@
  * released since) keeps the rows released first, which may be another batch's by now.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
+import { replaceDurably } from "../disk.js";
 import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
 import {
   foldJournal,
@@ -115,24 +116,56 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
 }
 
 /**
- * Records the lines a batch released to its remaining file (never paid by it); the caller
- * keeps those released before (app/remaining.ts).
+ * What a batch released: its lines, and the remaining file it last put them in (its name, and
+ * the sha256 of the bytes written there; while a write is under way, also of those before it),
+ * so that a later run knows that file for its own and never writes over another's.
  */
-export async function recordReleased(journalPath: string, lines: Iterable<number>): Promise<void> {
-  const path = releasedPathFor(journalPath);
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ lines: [...lines].sort((a, b) => a - b) })}\n`, { mode: 0o600 });
-  await rename(temp, path);
+export interface ReleasedRecord {
+  lines: Set<number>;
+  /** Absent for a workbook (no remaining file) and in records of older versions. */
+  file?: string;
+  sha256: string[];
+}
+
+/**
+ * Records the lines a batch released to its remaining file (never paid by it), with that
+ * file's name and digests; the caller keeps those released before (app/remaining.ts).
+ */
+export async function recordReleased(
+  journalPath: string,
+  lines: Iterable<number>,
+  file?: { name: string; sha256: string[] },
+): Promise<void> {
+  const record = {
+    lines: [...lines].sort((a, b) => a - b),
+    ...(file ? { file: file.name, sha256: file.sha256 } : {}),
+  };
+  // Durable before the remaining file is relied on: a record lost or emptied by a power cut
+  // would let the batch quote and accept rows its remaining file pays too.
+  await replaceDurably(releasedPathFor(journalPath), `${JSON.stringify(record)}\n`);
+}
+
+/** The record of what the batch of `journalPath` released (no lines when none, or unreadable). */
+export async function readReleased(journalPath: string): Promise<ReleasedRecord> {
+  try {
+    const parsed = JSON.parse(await readFile(releasedPathFor(journalPath), "utf8")) as {
+      lines?: unknown;
+      file?: unknown;
+      sha256?: unknown;
+    };
+    return {
+      lines: new Set(Array.isArray(parsed.lines) ? parsed.lines.filter((n) => typeof n === "number") : []),
+      ...(typeof parsed.file === "string" ? { file: parsed.file } : {}),
+      sha256: Array.isArray(parsed.sha256) ? parsed.sha256.filter((h) => typeof h === "string") : [],
+    };
+  } catch {
+    return { lines: new Set(), sha256: [] };
+  }
 }
 
 /** The lines the batch of `journalPath` released to its remaining file (empty when none, or unreadable). */
 export async function releasedLines(journalPath: string): Promise<Set<number>> {
-  try {
-    const parsed = JSON.parse(await readFile(releasedPathFor(journalPath), "utf8")) as { lines?: unknown };
-    return new Set(Array.isArray(parsed.lines) ? parsed.lines.filter((n) => typeof n === "number") : []);
-  } catch {
-    return new Set();
-  }
+  return (await readReleased(journalPath)).lines;
 }
 
 /**

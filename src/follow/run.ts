@@ -59,6 +59,8 @@ export interface FollowOptions {
    * request holding one is ever quoted or accepted by this batch.
    */
   released?: () => Promise<ReadonlySet<number>>;
+  /** The batch's remaining file, as the words name it (default: the pattern). */
+  remainingFile?: string;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -211,7 +213,8 @@ export class BatchFollow {
         )
       )
         this.unacceptable = true;
-      if (problems.length > 0) throw gateRefusal(problems, "quoted", this.options.file);
+      if (problems.length > 0)
+        throw gateRefusal(problems, "quoted", this.options.file, this.options.remainingFile);
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
@@ -695,11 +698,18 @@ function cancelledProblem(request: ConciergeRequest): GateProblem[] {
   return [{ kind: "cancelled", message: `request ${request.id} is cancelled (${reason})` }];
 }
 
-/** The gate's refusal; its hint names `file` (the batch's input) and its remaining file, to paste. */
-export function gateRefusal(problems: readonly GateProblem[], goal: string, file: string): BatchError {
+/**
+ * The gate's refusal; its hint names `file` (the batch's input) and `remaining` (its remaining
+ * file, as the batch names it), to paste.
+ */
+export function gateRefusal(
+  problems: readonly GateProblem[],
+  goal: string,
+  file: string,
+  remaining = remainingPath(file),
+): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
-  const remaining = remainingPath(file);
   const submitRemaining = bitexCommand("submit", remaining);
   const hint = kinds.has("polluted")
     ? quoted

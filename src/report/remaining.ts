@@ -5,13 +5,22 @@
  * copied byte for byte from the file the batch was submitted from: nothing is re-written
  * that the input did not say.
  */
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { AtomicFile } from "../writers/atomic.js";
 
 /** `payroll.csv` → `payroll.remaining.csv`, beside it. */
 export function remainingPath(csv: string): string {
   return join(dirname(csv), `${basename(csv, extname(csv))}.remaining.csv`);
+}
+
+/**
+ * `payroll.csv` of the batch in `<state-dir>/payroll-2026-12/` → `payroll.payroll-2026-12.remaining.csv`,
+ * beside it: the remaining file of that batch when `payroll.remaining.csv` is another's
+ * (app/remaining.ts). `batchDir`: the batch's directory name, unique in its state directory.
+ */
+export function batchRemainingPath(csv: string, batchDir: string): string {
+  return join(dirname(csv), `${basename(csv, extname(csv))}.${batchDir}.remaining.csv`);
 }
 
 /** [start, end) of each physical line, its break included; LF, CRLF and CR each end a line. */
@@ -39,6 +48,15 @@ export async function writeRemaining(
   starts: readonly number[],
   keep: ReadonlySet<number>,
 ): Promise<void> {
+  await writeRemainingBytes(target, await remainingBytes(source, starts, keep), true);
+}
+
+/** The bytes `writeRemaining` writes. */
+export async function remainingBytes(
+  source: string,
+  starts: readonly number[],
+  keep: ReadonlySet<number>,
+): Promise<Buffer> {
   const bytes = await readFile(source);
   const utf16 =
     bytes[0] === 0xff && bytes[1] === 0xfe ? "le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "be" : null;
@@ -93,10 +111,22 @@ export async function writeRemaining(
   sorted.forEach((start, index) => {
     if (keep.has(start)) take(start, sorted[index + 1] ?? lines.length + 1);
   });
+  return Buffer.concat(parts);
+}
+
+/**
+ * Writes `bytes` at `target` atomically, owner-only. `replace` false: only where nothing is
+ * there yet; false (nothing written) when something is.
+ */
+export async function writeRemainingBytes(target: string, bytes: Buffer, replace: boolean): Promise<boolean> {
+  // Not even opened when something is there (a device would be written into as it is).
+  if (!replace && (await lstat(target).catch(() => null))) return false;
   const file = await AtomicFile.open(target);
   try {
-    await file.append(Buffer.concat(parts));
+    await file.append(bytes);
+    if (!replace) return await file.commitNew();
     await file.commit();
+    return true;
   } catch (error) {
     await file.discard();
     throw error;

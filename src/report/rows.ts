@@ -18,8 +18,11 @@ export type ReportMode =
   | { kind: "checked" }
   /** submit refused to send: valid rows are `blocked`. */
   | { kind: "blocked"; invalidCount: number }
-  /** submit ran: valid rows carry their outcome. */
-  | { kind: "submitted"; outcomes: OutcomeOf };
+  /**
+   * submit ran: valid rows carry their outcome. `remaining`: what a row not paid is to be
+   * submitted in, the batch's remaining file (default: the pattern, unpaid.ts).
+   */
+  | { kind: "submitted"; outcomes: OutcomeOf; remaining?: string };
 
 type Result = Pick<
   ReportRow,
@@ -35,7 +38,13 @@ export function* reportRows(
   const fixed = fixedResult(mode, stamp); // the same for every valid row, so made once
   for (const item of checked) {
     if (!item.ok) yield invalidRow(item, stamp);
-    else yield validRow(item.row, item.raw, fixed ?? outcomeResult(item.row.line, mode, stamp));
+    else
+      yield validRow(
+        item.row,
+        item.raw,
+        fixed ?? outcomeResult(item.row.line, mode, stamp),
+        mode.kind === "submitted" ? mode.remaining : undefined,
+      );
   }
 }
 
@@ -76,7 +85,7 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
   };
 }
 
-function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
+function validRow(row: ValidRow, raw: RawCells, result: Result, remaining?: string): ReportRow {
   const amount = row.amount ?? "";
   const budget = row.budget ?? "";
   const { server } = result;
@@ -121,7 +130,7 @@ function validRow(row: ValidRow, raw: RawCells, result: Result): ReportRow {
   report.charged_amount = charges.charged;
   report.refunded_amount = charges.refunded;
   // A row not paid in the end says why in the report too, not only on the terminal.
-  const unpaid = report.status === "created" ? unpaidOf(report) : null;
+  const unpaid = report.status === "created" ? unpaidOf(report, remaining) : null;
   if (unpaid) {
     report.error_code = unpaid.code;
     report.error = unpaidSentence(unpaid);

@@ -5,8 +5,9 @@
  * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, link, lstat, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { syncDirectory } from "../disk.js";
 
 export const REPORT_MODE = 0o600;
 
@@ -75,6 +76,40 @@ export class AtomicFile {
     await syncDirectory(dirname(this.target));
   }
 
+  /**
+   * As `commit`, but only where nothing is at the target yet (a hard link, which refuses an
+   * existing name; where links are not supported, a rename after a look): false, and nothing
+   * written, when something is there, so a file another writer made meanwhile is never replaced.
+   */
+  async commitNew(): Promise<boolean> {
+    if (this.temp === null) {
+      await this.discard();
+      return false;
+    }
+    await this.writing;
+    const handle = this.live();
+    await handle.sync();
+    await handle.close();
+    this.handle = undefined;
+    try {
+      await link(this.temp, this.target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const noLinks = code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP";
+      if (!noLinks || (await lstat(this.target).catch(() => null))) {
+        await this.discard();
+        if (code === "EEXIST" || noLinks) return false;
+        throw error;
+      }
+      await rename(this.temp, this.target);
+      await syncDirectory(dirname(this.target));
+      return true;
+    }
+    await rm(this.temp, { force: true });
+    await syncDirectory(dirname(this.target));
+    return true;
+  }
+
   async discard(): Promise<void> {
     await this.writing.catch(() => undefined);
     await this.handle?.close().catch(() => undefined);
@@ -123,18 +158,5 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;
-  }
-}
-
-/** Makes the rename itself durable. Best-effort: some platforms cannot open or fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Windows and some network filesystems refuse; the data itself is already fsynced.
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }

@@ -29,7 +29,7 @@ describe("app: the commands hints offer paste as printed", () => {
       new StepRefused("accept_quote", request({ id: "7", state: "cancelled" }), refusal),
       true,
       "run again",
-      FILE,
+      { csv: FILE, remaining: "Sueldos Diciembre 2026.remaining.csv" },
     );
     expect(error.hint).to.equal(
       "run bitex-batch status 'Sueldos Diciembre 2026.csv': it shows every row and writes Sueldos Diciembre 2026.remaining.csv with the rows not paid, to submit once fixed (bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv')",

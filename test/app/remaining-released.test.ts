@@ -4,6 +4,7 @@
  * accepted (a run that read the release too late) leaves the file and the record: it is
  * being paid by the batch.
  */
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,13 +67,17 @@ describe("writeRemainingFile: rows released before", () => {
         ["3", "quote_accepted"],
       ]),
       journalPath,
+      batchId: "b",
     });
-    expect(rows).to.equal(2);
+    expect(rows).to.deep.equal({ rows: 2, file: join(dir, "payroll.remaining.csv") });
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(
       "reference,amount\nA,1\nB,2\n",
     );
+    // The file it wrote them to is named there, with its bytes' digest: its own (remaining.ts).
     expect(JSON.parse(await readFile(join(dir, "state", "released.json"), "utf8"))).to.deep.equal({
       lines: [2, 3],
+      file: "payroll.remaining.csv",
+      sha256: [createHash("sha256").update("reference,amount\nA,1\nB,2\n").digest("hex")],
     });
   });
 });

@@ -97,7 +97,7 @@ describe("refuseNewBatchOfOldPayments", () => {
       file: "/in/b.csv",
       plan: plan("b", rows),
       apiUrl: api,
-      remainingFile: "/in/b.remaining.csv",
+      remainingFileOf: async () => "/in/b.remaining.csv",
       zone: "America/Argentina/Buenos_Aires",
     }).then(
       () => null,
@@ -145,7 +145,7 @@ describe("refuseNewBatchOfOldPayments: the command its hint offers", () => {
       file,
       plan: plan("b", [row(2, "1", "150")]),
       apiUrl: api,
-      remainingFile: "/in/Sueldos Diciembre 2026.remaining.csv",
+      remainingFileOf: async () => "/in/Sueldos Diciembre 2026.remaining.csv",
       zone: "UTC",
     }).then(
       () => null,

@@ -232,7 +232,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(moneyBlock.slice(2)).to.have.length(1);
     expect(moneyBlock[2]).to.match(/^ {2}UYU in the file /);
 
-    // A second batch quoted, then left past accept_quote_before.
+    // A second batch of the same file quoted, then left past accept_quote_before.
+    const first = await readFile(join(f.dir, "payroll.remaining.csv"), "utf8");
     expect((await f.run(["submit", "payroll.csv", "--batch-id", "late"])).code).to.equal(0);
     await quoteAll(f, ["--batch-id", "late"]);
     box.advance({ minutes: 11 });
@@ -243,9 +244,14 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     );
     // Its rows were created and never paid: the hint points at the remaining file, never at a new --batch-id.
     expect(refused.stderr).to.include(
-      "the rows of a cancelled request are not paid: they go to payroll.remaining.csv; submit that file to pay them",
+      // Its own file: payroll.remaining.csv holds the first batch's unfunded rows, never written over.
+      "the rows of a cancelled request are not paid: they go to payroll.late.remaining.csv; submit that file to pay them",
     );
     expect(refused.stderr).to.not.include("--batch-id <new id>");
+    expect(await readFile(join(f.dir, "payroll.remaining.csv"), "utf8")).to.equal(first);
+    expect(await readFile(join(f.dir, "payroll.late.remaining.csv"), "utf8")).to.equal(
+      await readFile(join(f.dir, "payroll.csv"), "utf8"),
+    );
   });
 
   it("the quote gate: a request holding a second output for a row is never quoted (exit 2, ids and lines named)", async () => {

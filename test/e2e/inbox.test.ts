@@ -8,8 +8,8 @@ import { appendFile, copyFile, mkdir, readdir, readFile, writeFile } from "node:
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type CliResult, ROOT, runCli, tempDir } from "../helpers/cli.js";
-import { acceptOutage } from "../helpers/proxy.js";
+import { type CliResult, ROOT, runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { acceptOutage, faultProxy } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -471,6 +471,68 @@ describe("inbox: a drop folder paid once", function () {
     expect(all).to.have.length(5);
     expect(all.filter((output) => !four.includes(output))).to.have.length(1);
     expect(all.filter((output) => output.startsWith("301|"))).to.have.length(1);
+  });
+
+  it("a status of a file in the folder whose remaining file comes after the inbox moved the file: it goes beside the moved file, never back into the folder", async () => {
+    const good = await payroll(5);
+    const rows = good.trimEnd().split("\n");
+    const broken = (rows[2] as string).replace(",301,", ",999999,");
+    await writeFile(join(inbox, "b.csv"), good.replace(rows[2] as string, broken));
+    // One gateway for every run; it holds the first call made after `hold` is set until `release`.
+    let hold = false;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = () => {};
+    const seen = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const proxy = await faultProxy(box.url, () => {
+      if (!hold) return { kind: "pass" };
+      hold = false;
+      held();
+      return { kind: "hold", until: gate };
+    });
+    try {
+      const through = { ...env, BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "0" };
+      const inboxArgs = ["inbox", inbox, "--settle", "0", "--tz", "UTC", "--json", "--rate", "1000"];
+      // An inbox run killed once the creates are done: the file stays in the folder, its batch created.
+      const killed = await runCli(inboxArgs, {
+        cwd: dir,
+        env: { ...through, BITEX_BATCH_CRASH_AT: "outputs-done" },
+      });
+      expect(killed.signal).to.equal("SIGKILL");
+      expect(await ls(inbox)).to.include("b.csv");
+      // The operator looks at it: status has read the file, its first call waits at the gateway.
+      hold = true;
+      const status = spawnCli(["status", join("in", "b.csv"), "--tz", "UTC", "--rate", "1000"], {
+        cwd: dir,
+        env: through,
+      });
+      await seen;
+      // Meanwhile the next inbox run resumes the batch and moves the file to failed/.
+      const moved = await runCli(inboxArgs, { cwd: dir, env: through });
+      expect(moved.code, moved.stderr).to.equal(1);
+      expect(lines(moved)[0]).to.include({ file: "b.csv", outcome: "failed", moved_to: "failed" });
+      release();
+      const read = await status.done;
+      expect(read.code, read.stderr).to.equal(3);
+      // Nothing of the batch's rows is back in the folder, where it would sit beside the next
+      // file of that name; the remaining file is the one beside the moved file.
+      expect((await ls(inbox)).filter((name) => !name.endsWith(".report.csv"))).to.deep.equal([
+        ".bitex-inbox",
+        "failed",
+      ]);
+      const remaining = join("in", "failed", "b.remaining.csv");
+      expect(await readFile(join(dir, remaining), "utf8")).to.equal(`${rows[0]}\n${broken}\n`);
+      expect(read.stdout).to.include(
+        `1 row(s) not paid and not being paid: ${remaining} (fix them there if needed, then bitex-batch submit ${remaining})`,
+      );
+      expect(box.state().outputs).to.have.length(4);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("a file partly accepted (one request's accept lost in an outage, its quote lapsed): exit 5, failed/ with its remaining file and what to do; the remaining file dropped under a new name pays each of its rows once", async () => {

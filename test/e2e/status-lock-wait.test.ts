@@ -34,11 +34,13 @@ describe("a quote while a status writes the remaining file", function () {
       const { batch_id: batchId } = JSON.parse(submitted.stdout) as { batch_id: string };
       const released = join(state, batchId, "released.json");
       const record = await readFile(released, "utf8");
-      // The status's reads of released.json wait on a pipe the test feeds: the second comes
+      // The status's reads of released.json wait on a pipe the test feeds: the first names
+      // its remaining file (whose it is), the second finds rows to release, the third comes
       // while it holds the lock, and holds it there until the test feeds it again.
       execFileSync("rm", [released]);
       execFileSync("mkfifo", ["-m", "600", released]);
       const status = spawnCli(["status", "payroll.csv", ...args], { cwd: dir, env: apiEnv(box) });
+      await writeFile(released, record);
       await writeFile(released, record);
       const lock = join(state, batchId, "lock");
       for (let i = 0; ; i++) {

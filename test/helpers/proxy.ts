@@ -17,6 +17,8 @@ export type ProxyAction =
   | { kind: "replace"; status: number }
   /** Forward the request after `ms` and hand back the server's answer. */
   | { kind: "delay"; ms: number }
+  /** Forward the request once `until` resolves and hand back the server's answer (the caller waits). */
+  | { kind: "hold"; until: Promise<void> }
   /** An outage: answer `status` with a proxy's page, and never forward the request. */
   | { kind: "down"; status: number }
   /** Forward the request and hand the client `rewrite(body)` instead of the server's JSON body. */
@@ -116,6 +118,10 @@ export async function faultProxy(
       }
       if (action.kind === "delay") {
         setTimeout(() => void forward(req, body, res), action.ms);
+        return;
+      }
+      if (action.kind === "hold") {
+        void action.until.then(() => forward(req, body, res));
         return;
       }
       if (action.kind === "down") {
