@@ -39,7 +39,11 @@ function row(line: number, email: string): ValidRow {
 /** A Bitex in memory whose creates can answer unclearly and land later. */
 function scripted(
   options: {
-    userLandsAfterMs?: number;
+    /**
+     * A user create answers unclearly and lands only at this listing after it (1: the first):
+     * counted, not timed, so that a loaded machine cannot make the first reading see it.
+     */
+    userLandsAtListing?: number;
     refuseUsers?: boolean;
     /** Users created answer with their id but keep no email (Bitex's current guide: a create body with none). */
     dropEmail?: boolean;
@@ -53,9 +57,17 @@ function scripted(
   let next = 500;
   const unclear = () =>
     new ApiError({ kind: "server", code: "api_server_error", detail: "503", sent: "maybe", status: 503 });
+  const landing: { user: (typeof users)[number]; listings: number }[] = [];
   const api: PayeeApi = {
-    listUsers: async () =>
-      users.filter((user) => (user.listedAt ?? 0) <= Date.now()).map(({ listedAt: _, ...user }) => user),
+    listUsers: async () => {
+      for (const late of landing.splice(0)) {
+        if (++late.listings >= (options.userLandsAtListing ?? 1)) users.push(late.user);
+        else landing.push(late);
+      }
+      return users
+        .filter((user) => (user.listedAt ?? 0) <= Date.now())
+        .map(({ listedAt: _, ...user }) => user);
+    },
     getUser: async (id) => {
       calls.getUser++;
       const user = users.find((candidate) => candidate.id === id);
@@ -88,11 +100,11 @@ function scripted(
         kyc_accepted: false,
         ...(options.listedAfterMs === undefined ? {} : { listedAt: Date.now() + options.listedAfterMs }),
       };
-      if (options.userLandsAfterMs === undefined) {
+      if (options.userLandsAtListing === undefined) {
         users.push(user);
         return user;
       }
-      setTimeout(() => users.push(user), options.userLandsAfterMs);
+      landing.push({ user, listings: 0 });
       throw unclear();
     },
     createWithdrawalInstruction: async ({ userId, body, label }) => {
@@ -125,7 +137,8 @@ async function phase(api: PayeeApi, rows: ValidRow[], settleMs: number) {
 
 describe("payee phase: creates settled by reading", () => {
   it("an unclear user create that lands during the settle delay is found, not sent again", async () => {
-    const bitex = scripted({ userLandsAfterMs: 30 });
+    // Not in the first listing after the create, in the one after the settle delay.
+    const bitex = scripted({ userLandsAtListing: 2 });
     const { run, said, journalPath } = await phase(
       bitex.api,
       [row(2, "ana@example.com"), row(3, "ANA@example.com")],

@@ -19,13 +19,12 @@ import { apiEnv, sandbox } from "../helpers/sandbox.js";
 import { expectAtMostOnce, expectExactlyOnce, makeWorld, type WorldRow } from "../helpers/world.js";
 
 const FAST = ["--rate", "1000", "--concurrency", "8"];
-const SLOW = ["--rate", "20", "--concurrency", "2"];
 /**
- * For a second run that must look while the slow one still sends: its 50 rows after the 10th
- * take 5 s, longer than a loaded machine takes to start the second run and watch the request
- * 2 s (at 20 a second the slow run was done first once, with 8 test files at a time).
+ * The first of two runs at once, which the second must find still sending: its 50 rows after
+ * the 10th take 5 s, longer than a loaded machine takes to start the second run and find the
+ * lock or watch the request 2 s (at 20 a second it was done first, with 8 test files at a time).
  */
-const SLOWER = ["--rate", "10", "--concurrency", "2"];
+const SLOW = ["--rate", "10", "--concurrency", "2"];
 /** The emulator commits a create on arrival; only the proxy tests need a longer settle delay. */
 const SETTLE = { BITEX_BATCH_SETTLE_MS: "1000" };
 
@@ -113,7 +112,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       it(`with two different --state-dir (fast one started at ${at} outputs of the slow one): never a row paid twice; every row once, or the overlap named (exit 4)`, async () => {
         await world(60, { latency_ms: 20 });
         const [stateA, stateB] = [await tempDir("bb-state-a-"), await tempDir("bb-state-b-")];
-        const slow = spawnCli(["submit", "payroll.csv", ...SLOWER, "--state-dir", stateA], {
+        const slow = spawnCli(["submit", "payroll.csv", ...SLOW, "--state-dir", stateA], {
           cwd: dir,
           env: { ...SETTLE, ...apiEnv(box) },
         });
