@@ -26,7 +26,7 @@ import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, rowFlags } from "../shell-words.js";
 import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import { humanTime } from "../time.js";
@@ -466,11 +466,12 @@ async function submitWatched(
       invalidMayBeSent,
       batchId: loaded.batchId,
       inboxRun: args.inboxRun,
+      flags: rowFlags(args),
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
       if (created === EXIT.ok) {
-        const words = stageWords(stage, total, args.csv, journalAccepts(past));
+        const words = stageWords(stage, total, args.csv, journalAccepts(past), rowFlags(args));
         if (words.notice) out.info(words.notice);
         // The embedded emulator ends with this run: no next step against it.
         out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);
@@ -484,7 +485,7 @@ async function submitWatched(
         out.summary([
           args.sandbox
             ? sandboxGoneLine(args.csv)
-            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
+            : `next: ${batchCommand(rowFlags(args), "quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
         ]);
       }
       return created;

@@ -17,6 +17,7 @@ import { ApiError } from "../../src/bitex/errors.js";
 import { BatchError } from "../../src/errors.js";
 import type { BatchFollow } from "../../src/follow/run.js";
 import { StepRefused } from "../../src/follow/steps.js";
+import { rowFlags } from "../../src/shell-words.js";
 import { tempDir } from "../helpers/cli.js";
 import { request } from "../helpers/follow-fakes.js";
 
@@ -29,10 +30,16 @@ describe("app: the commands hints offer paste as printed", () => {
       new StepRefused("accept_quote", request({ id: "7", state: "cancelled" }), refusal),
       true,
       "run again",
-      { csv: FILE, remaining: "Sueldos Diciembre 2026.remaining.csv" },
+      {
+        csv: FILE,
+        remaining: "Sueldos Diciembre 2026.remaining.csv",
+        flags: rowFlags({ allowDuplicates: true, senderPort: "ar_ars", delimiter: ";" }),
+      },
     );
+    // The batch's input options with both commands; the remaining file's submit without
+    // --allow-duplicates (shell-words.ts RowFlags).
     expect(error.hint).to.equal(
-      "run bitex-batch status 'Sueldos Diciembre 2026.csv': it shows every row and writes Sueldos Diciembre 2026.remaining.csv with the rows not paid, to submit once fixed (bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv')",
+      "run bitex-batch status 'Sueldos Diciembre 2026.csv' --allow-duplicates --sender-port ar_ars --delimiter ';': it shows every row and writes Sueldos Diciembre 2026.remaining.csv with the rows not paid, to submit once fixed (bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv' --sender-port ar_ars --delimiter ';')",
     );
   });
 
