@@ -216,7 +216,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
-              ? sandboxGoneLine(args.csv)
+              ? sandboxGoneLine(args.csv, flags)
               : acceptRefusedHint(
                   args.csv,
                   follow,
@@ -422,7 +422,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         ? EXIT.rowsFailed
         : EXIT.ok;
   // The embedded emulator ends with this run: a next step against it could not work.
-  const last = next && (args.sandbox ? sandboxGoneLine(args.csv) : next);
+  const last = next && (args.sandbox ? sandboxGoneLine(args.csv, flags) : next);
   // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).
   const unfinished = !stopped && exitCode === EXIT.stopped;
   if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);
