@@ -16,3 +16,63 @@ export function shellWord(word: string): string {
 export function bitexCommand(command: string, file: string, ...flags: string[]): string {
   return ["bitex-batch", command, shellWord(file), ...flags].join(" ");
 }
+
+/**
+ * The input options of a run that change a file's rows (model.ts ROW_OPTIONS): `quote`,
+ * `accept` and `status` of a batch refuse other ones than its submit was given, so a command
+ * printed for the operator to paste carries them, with their values.
+ */
+export interface RowOptions {
+  allowDuplicates?: boolean;
+  senderPort?: string;
+  payer?: string;
+  decimalSeparator?: string;
+  encoding?: string;
+  delimiter?: string;
+  sheet?: string;
+}
+
+/** The words of those options: for the batch's own file, and for its remaining file. */
+export interface RowFlags {
+  batch: readonly string[];
+  /**
+   * A remaining file is cut from the input's bytes (report/remaining.ts: same encoding,
+   * delimiter and figures), so it is read with the same options; but it is never a workbook
+   * (no --sheet), and it is a new batch: --allow-duplicates, a check overridden, is the
+   * operator's to give again, never given for them.
+   */
+  remaining: readonly string[];
+}
+
+export const NO_ROW_FLAGS: RowFlags = { batch: [], remaining: [] };
+
+export function rowFlags(options: RowOptions): RowFlags {
+  const pair = (flag: string, value: string | undefined) =>
+    value === undefined ? [] : [flag, shellWord(value)];
+  const shared = [
+    ...pair("--sender-port", options.senderPort),
+    ...pair("--payer", options.payer),
+    ...pair("--decimal-separator", options.decimalSeparator),
+    // "auto" is the default: said only when another was given.
+    ...pair("--encoding", options.encoding === "auto" ? undefined : options.encoding),
+    ...pair("--delimiter", options.delimiter),
+  ];
+  return {
+    batch: [
+      ...(options.allowDuplicates ? ["--allow-duplicates"] : []),
+      ...shared,
+      ...pair("--sheet", options.sheet),
+    ],
+    remaining: shared,
+  };
+}
+
+/** `bitex-batch <command> <the batch's file> …row options …flags`. */
+export function batchCommand(rows: RowFlags, command: string, file: string, ...flags: string[]): string {
+  return bitexCommand(command, file, ...rows.batch, ...flags);
+}
+
+/** `bitex-batch submit <the batch's remaining file> …row options that apply to it`. */
+export function remainingCommand(rows: RowFlags, file: string): string {
+  return bitexCommand("submit", file, ...rows.remaining);
+}

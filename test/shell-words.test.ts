@@ -1,6 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { expect } from "chai";
-import { bitexCommand, shellWord } from "../src/shell-words.js";
+import {
+  batchCommand,
+  bitexCommand,
+  NO_ROW_FLAGS,
+  remainingCommand,
+  rowFlags,
+  shellWord,
+} from "../src/shell-words.js";
 
 describe("shell-words", () => {
   it("leaves plain words alone and single-quotes the rest", () => {
@@ -28,5 +35,72 @@ describe("shell-words", () => {
         .slice(0, -1);
       expect(words, line).to.deep.equal(["quote", name, "--watch"]);
     }
+  });
+
+  describe("row options (model.ts ROW_OPTIONS) in the commands printed for a batch", () => {
+    it("carries every one given, with its value quoted, after the file and before the command's own flags", () => {
+      const flags = rowFlags({
+        allowDuplicates: true,
+        senderPort: "ar_ars",
+        payer: "112",
+        decimalSeparator: ",",
+        encoding: "latin1",
+        delimiter: ";",
+        sheet: "Sueldos Diciembre",
+      });
+      expect(batchCommand(flags, "accept", "pay roll.csv", "--max-total", "ARS=10")).to.equal(
+        "bitex-batch accept 'pay roll.csv' --allow-duplicates --sender-port ar_ars --payer 112 --decimal-separator , --encoding latin1 --delimiter ';' --sheet 'Sueldos Diciembre' --max-total ARS=10",
+      );
+    });
+
+    it("the remaining file's submit gets those that read its rows: never --sheet (a remaining file is CSV) nor --allow-duplicates (a check the operator overrides again)", () => {
+      const flags = rowFlags({
+        allowDuplicates: true,
+        senderPort: "ar_ars",
+        payer: "112",
+        decimalSeparator: ",",
+        encoding: "windows-1252",
+        delimiter: "|",
+        sheet: "Hoja1",
+      });
+      expect(remainingCommand(flags, "payroll.remaining.csv")).to.equal(
+        "bitex-batch submit payroll.remaining.csv --sender-port ar_ars --payer 112 --decimal-separator , --encoding windows-1252 --delimiter '|'",
+      );
+    });
+
+    it("says nothing of options not given, nor of the default encoding, nor of any other option (the key, --report, --max-total)", () => {
+      const flags = rowFlags({ allowDuplicates: false, encoding: "auto" });
+      expect(flags).to.deep.equal(NO_ROW_FLAGS);
+      const args = {
+        allowDuplicates: false,
+        encoding: "auto",
+        apiKey: "secret-key",
+        report: "r.csv",
+        maxTotal: ["ARS=1"],
+      };
+      expect(batchCommand(rowFlags(args), "quote", "payroll.csv")).to.equal("bitex-batch quote payroll.csv");
+    });
+
+    it("pastes back into sh as the same words (a tab or a quote as the delimiter, accents in the sheet)", () => {
+      for (const value of ["\t", "'", "Nómina d'Año"]) {
+        const line = batchCommand(rowFlags({ delimiter: value, sheet: value }), "status", "p.csv", "--watch");
+        const words = execFileSync("sh", [
+          "-c",
+          `for w in ${line.replace(/^bitex-batch /, "")}; do printf '%s\\0' "$w"; done`,
+        ])
+          .toString()
+          .split("\0")
+          .slice(0, -1);
+        expect(words, line).to.deep.equal([
+          "status",
+          "p.csv",
+          "--delimiter",
+          value,
+          "--sheet",
+          value,
+          "--watch",
+        ]);
+      }
+    });
   });
 });

@@ -8,7 +8,7 @@ import { sheetColumnHolds } from "../read/workbook.js";
 import type { ReportRow } from "../report/columns.js";
 import { formatSummaryLines, type ReportSummary, SummaryBuilder } from "../report/summary.js";
 import { writeReport } from "../report/write.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import type { Stage } from "./follow-words.js";
 import type { OnlineCounts } from "./online.js";
@@ -48,14 +48,19 @@ export interface FinishInput {
  * `validate` from 190 to 326 MB); an xlsx one (known by its bytes, a zip) by its sheet
  * "Report", streamed the same way.
  */
-export async function refuseFewerFacts(reportPath: string, csv: string): Promise<void> {
+export async function refuseFewerFacts(
+  reportPath: string,
+  csv: string,
+  /** The run's input options that change the rows: the status offered carries them. */
+  flags: RowFlags = NO_ROW_FLAGS,
+): Promise<void> {
   if (reportPath === "-") return;
   if (!(await holdsCreatedRows(reportPath))) return;
   throw new BatchError(
     "usage",
     `${reportPath} holds rows created on the server; this run would replace it with a report of fewer facts`,
     {
-      hint: `keep it: pass --report <another path>, or ${bitexCommand("status", csv)} to refresh it from the server`,
+      hint: `keep it: pass --report <another path>, or ${batchCommand(flags, "status", csv)} to refresh it from the server`,
     },
   );
 }

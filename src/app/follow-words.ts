@@ -11,7 +11,7 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
 import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
 
@@ -87,13 +87,15 @@ export function nextLine(
   draftsReleased = true,
   /** The batch's remaining file (app/remaining.ts remainingFileOf). */
   remaining = remainingPath(csv),
+  /** The run's input options that change the rows: every command printed carries them. */
+  flags: RowFlags = NO_ROW_FLAGS,
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
   const states = new Set(
     follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
   );
-  if (states.has("none")) return `next: ${bitexCommand("submit", csv)} (rows not created yet)`;
+  if (states.has("none")) return `next: ${batchCommand(flags, "submit", csv)} (rows not created yet)`;
   // The guard accepts only a batch whose every request is quoted: with one cancelled, quoting
   // or accepting the others can never pay them. Said as accept's refusal says it.
   const lost = lostRequests(follow);
@@ -106,9 +108,9 @@ export function nextLine(
       view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
     );
     const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
-    return `next: ${bitexCommand("submit", remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
+    return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
-  if (states.has("draft")) return `next: ${bitexCommand("quote", csv)}`;
+  if (states.has("draft")) return `next: ${batchCommand(flags, "quote", csv)}`;
   if (states.has("quote_requested")) {
     const eta = latestTime(
       follow.views.flatMap(({ request }) =>
@@ -116,13 +118,13 @@ export function nextLine(
       ),
     );
     const when = eta ? `; Bitex announced them for ${deadlineWords(eta, now, zone)}` : "";
-    return `next: ${bitexCommand("quote", csv)} (the quotes are not in yet${when})`;
+    return `next: ${batchCommand(flags, "quote", csv)} (the quotes are not in yet${when})`;
   }
   if (states.has("quoted")) {
     // Past its deadline it is lapsed, though Bitex may show it quoted until it cancels it.
     const lapsed = lapsedQuotes(follow, now);
     if (lapsed.length > 0)
-      return `next: ${bitexCommand("status", csv)} (${lapsedWords(csv, lapsed, now, zone, remaining)})`;
+      return `next: ${batchCommand(flags, "status", csv)} (${lapsedWords(csv, lapsed, now, zone, remaining, flags)})`;
     const refused = (guard?.problems.length ?? 0) > 0;
     const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
     const first = inTimeOrder(
@@ -132,9 +134,9 @@ export function nextLine(
     )[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
     const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
-    return `next: ${bitexCommand("accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
+    return `next: ${batchCommand(flags, "accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
   }
-  if (follow.openRows() > 0) return `next: ${bitexCommand("status", csv, "--watch")}`;
+  if (follow.openRows() > 0) return `next: ${batchCommand(flags, "status", csv, "--watch")}`;
   return null;
 }
 
@@ -321,27 +323,28 @@ export function acceptRefusedHint(
   zone: string,
   /** The batch's remaining file (app/remaining.ts remainingFileOf). */
   remaining = remainingPath(csv),
+  flags: RowFlags = NO_ROW_FLAGS,
 ): string {
   if (lostRequests(follow).length > 0)
-    return `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${bitexCommand("submit", remaining)})`;
+    return `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${remainingCommand(flags, remaining)})`;
   if (follow.heldReleased)
     return `rows of this batch were released to ${remaining}, which pays them: this batch never accepts their request`;
   const accepted = acceptedRequests(follow);
   // Accepted above --max-total by an earlier run: the guard refuses again, but nothing is quoted.
   if (accepted.length > 0 && accepted.length === follow.views.length)
-    return `every request of the batch is accepted already (request(s) ${accepted.map((r) => r.id).join(", ")}): nothing is left to accept, and accepting cannot be undone; ${bitexCommand("status", csv)} shows every row`;
+    return `every request of the batch is accepted already (request(s) ${accepted.map((r) => r.id).join(", ")}): nothing is left to accept, and accepting cannot be undone; ${batchCommand(flags, "status", csv)} shows every row`;
   const lapsed = lapsedQuotes(follow, now);
-  if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone, remaining);
+  if (lapsed.length > 0) return lapsedWords(csv, lapsed, now, zone, remaining, flags);
   if (follow.stranded)
-    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", csv)} writes ${remaining} with the batch's rows, to submit`;
+    return `those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), ${batchCommand(flags, "status", csv)} writes ${remaining} with the batch's rows, to submit`;
   // No quote yet: none stands, none lapsed.
   const unquoted = follow.views.some(
     (view) =>
       !follow.leftOut(view) && (view.request?.state === "draft" || view.request?.state === "quote_requested"),
   );
   if (unquoted)
-    return `the batch is not quoted yet: ${bitexCommand("quote", csv)} gets its quotes and prints what they spend and the accept command`;
-  return `nothing lapsed: the quotes stand until their deadline; check them (${bitexCommand("quote", csv)} prints them) and decide the most to spend per currency`;
+    return `the batch is not quoted yet: ${batchCommand(flags, "quote", csv)} gets its quotes and prints what they spend and the accept command`;
+  return `nothing lapsed: the quotes stand until their deadline; check them (${batchCommand(flags, "quote", csv)} prints them) and decide the most to spend per currency`;
 }
 
 /** Requests read quoted whose deadline has passed on the server's clock (`now`). */
@@ -359,13 +362,14 @@ function lapsedWords(
   now: Date,
   zone: string,
   remaining: string,
+  flags: RowFlags,
 ): string {
   const first = inTimeOrder(lapsed.map((request) => request.accept_quote_before as string))[0] as string;
-  return `the quote of request(s) ${lapsed.map((r) => r.id).join(", ")} lapsed at ${deadlineWords(first, now, zone)}: accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, ${bitexCommand("status", csv)} writes ${remaining} with its rows, to submit`;
+  return `the quote of request(s) ${lapsed.map((r) => r.id).join(", ")} lapsed at ${deadlineWords(first, now, zone)}: accept refuses a batch with a lapsed quote; once Bitex shows it cancelled, ${batchCommand(flags, "status", csv)} writes ${remaining} with its rows, to submit`;
 }
 
 /** Totals above the guard found after accepting (it cannot be undone): loud, named, not exit 0. */
-export function acceptedAbove(follow: BatchFollow, csv: string): BatchError {
+export function acceptedAbove(follow: BatchFollow, csv: string, flags: RowFlags = NO_ROW_FLAGS): BatchError {
   const words = follow.acceptedAbove.map((spend) => {
     const ids = acceptedRequests(follow)
       .filter((request) => senderCurrency(request) === spend.currency)
@@ -379,7 +383,7 @@ export function acceptedAbove(follow: BatchFollow, csv: string): BatchError {
     "over_guard",
     `ACCEPTED ABOVE --max-total (read after accepting): ${words.join("; ")}`,
     {
-      hint: `the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (${bitexCommand("status", csv)} shows every row)`,
+      hint: `the quotes were within --max-total when read just before accepting; accepting cannot be undone: check the requests at Bitex now (${batchCommand(flags, "status", csv)} shows every row)`,
     },
   );
 }
@@ -398,6 +402,7 @@ export function partlyAccepted(
   refused: readonly ConciergeRequest[] = [],
   /** The batch's remaining file (app/remaining.ts remainingFileOf). */
   remainingFile = remainingPath(csv),
+  flags: RowFlags = NO_ROW_FLAGS,
 ): BatchError {
   const viewsOf = (requests: readonly ConciergeRequest[]) =>
     follow.views.filter((view) => view.request && requests.includes(view.request));
@@ -416,7 +421,7 @@ export function partlyAccepted(
     0,
   );
   const ids = (requests: readonly ConciergeRequest[]) => requests.map((r) => r.id).join(", ");
-  const remaining = `${remainingFile}: ${bitexCommand("submit", remainingFile)} pays them (and nobody else)`;
+  const remaining = `${remainingFile}: ${remainingCommand(flags, remainingFile)} pays them (and nobody else)`;
   // Each kind of request not accepted, as the warning, the error and the hint say it.
   const kinds = [
     lost.length > 0 && {
@@ -428,7 +433,7 @@ export function partlyAccepted(
     refused.length > 0 && {
       warn: `Bitex refused to accept request(s) ${refused.map((r) => `${r.id} (it still reads ${r.state})`).join(", ")}, ${rowsOf(refused)} row(s) not accepted`,
       error: `${rowsOf(refused)} row(s) of refused request(s) ${ids(refused)} not accepted`,
-      hint: `once Bitex shows request(s) ${ids(refused)} cancelled, ${bitexCommand("status", csv)} writes their rows to ${remaining}`,
+      hint: `once Bitex shows request(s) ${ids(refused)} cancelled, ${batchCommand(flags, "status", csv)} writes their rows to ${remaining}`,
     },
   ].filter((kind) => kind !== false);
   out.warn(
@@ -438,9 +443,10 @@ export function partlyAccepted(
     "partial",
     `batch ${batchId} is partly accepted: ${forPayment} row(s) accepted for payment, ${kinds.map((k) => k.error).join(", ")}`,
     {
-      hint: [...kinds.map((k) => k.hint), `${bitexCommand("status", csv, "--watch")} follows the rest`].join(
-        "; ",
-      ),
+      hint: [
+        ...kinds.map((k) => k.hint),
+        `${batchCommand(flags, "status", csv, "--watch")} follows the rest`,
+      ].join("; "),
     },
   );
 }

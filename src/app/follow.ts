@@ -20,7 +20,7 @@ import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } f
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, rowFlags } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -148,6 +148,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const { args, batch, out, connection, session } = context;
   const signal = session.stops.signal;
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
+  // The input options this run was given that change the rows: every command printed carries them.
+  const flags = rowFlags(args);
   const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.
   const remainingFile = await remainingFileOf({
@@ -177,6 +179,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     // Rows released to the remaining file: that file pays them, this batch never does.
     released: () => releasedLines(batch.journalPath),
     remainingFile,
+    rowFlags: flags,
   });
   let stopped: BatchError | null = null;
   let guard: GuardResult | null = null;
@@ -213,11 +216,18 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
-              ? sandboxGoneLine(args.csv)
-              : acceptRefusedHint(args.csv, follow, connection.client.serverNow(), out.zone, remainingFile),
+              ? sandboxGoneLine(args.csv, flags)
+              : acceptRefusedHint(
+                  args.csv,
+                  follow,
+                  connection.client.serverNow(),
+                  out.zone,
+                  remainingFile,
+                  flags,
+                ),
           });
         }
-        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow, args.csv);
+        if (follow.acceptedAbove.length > 0) throw acceptedAbove(follow, args.csv, flags);
         // --allow-partial, every row refused: nothing to accept, so the rows failed, whatever
         // the steps asked (never "done", never "accepted").
         if (follow.nothingLeft()) {
@@ -240,6 +250,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", {
       csv: args.csv,
       remaining: remainingFile,
+      flags,
     });
     // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
     if (stopped.code === "refused" && plan.steps.includes("accept"))
@@ -261,6 +272,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         lost,
         refused,
         remainingFile,
+        flags,
       );
   }
   // --watch stops at its first read as "not created yet" (not_yet) when nothing is there.
@@ -276,7 +288,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         // batch's rows, so the way on is the file as it was submitted.
         hint: copyless
           ? `${batch.loaded.file} changed since batch ${copyless.batchId} began (${humanTime(copyless.begunAt, out.zone)}), which kept no copy of the file as submitted: put ${batch.loaded.file} back as it was submitted to follow that batch; nothing was sent`
-          : `nothing of it was created: run ${bitexCommand("submit", args.csv)} first (or name the batch with --batch-id)`,
+          : `nothing of it was created: run ${batchCommand(rowFlags(args), "submit", args.csv)} first (or name the batch with --batch-id)`,
       },
     );
   }
@@ -341,6 +353,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           journalPath: batch.journalPath,
           batchId: batch.loaded.batchId,
           inboxRun: args.inboxRun,
+          flags,
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           invalidMayBeSent,
@@ -391,6 +404,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         out.zone,
         !journalless,
         remaining?.file ?? remainingFile,
+        flags,
       );
   // A submit named no report before going on: this line names it, even when nothing was read.
   if (follow.views.length > 0 || context.command === "submit")
@@ -408,7 +422,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         ? EXIT.rowsFailed
         : EXIT.ok;
   // The embedded emulator ends with this run: a next step against it could not work.
-  const last = next && (args.sandbox ? sandboxGoneLine(args.csv) : next);
+  const last = next && (args.sandbox ? sandboxGoneLine(args.csv, flags) : next);
   // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).
   const unfinished = !stopped && exitCode === EXIT.stopped;
   if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);
@@ -505,7 +519,7 @@ export function prepareFollow(args: FollowArgs, steps: Step[]): FollowPlan {
   checkCallLimits(args);
   if (args.sandbox) {
     throw new BatchError("usage", "the embedded emulator lives only as long as one command", {
-      hint: `try the whole cycle with ${bitexCommand("submit", args.csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`,
+      hint: `try the whole cycle with ${batchCommand(rowFlags(args), "submit", args.csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`,
     });
   }
   return plan;

@@ -6,7 +6,7 @@
 import { basename, extname } from "node:path";
 import type { TakenStage } from "../batch/inbox-ledger.js";
 import { EXIT } from "../errors.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import { dayIn } from "../time.js";
 
 export interface SetAside {
@@ -24,7 +24,8 @@ export interface SetAside {
   remaining: string | null;
 }
 
-export function errorText(file: SetAside): string {
+/** `flags`: the inbox's input options that change the rows (its files' batches were submitted with them). */
+export function errorText(file: SetAside, flags: RowFlags = NO_ROW_FLAGS): string {
   const { name, code, error, to, remaining } = file;
   const stem = basename(name, extname(name));
   const rest = remaining
@@ -34,7 +35,7 @@ export function errorText(file: SetAside): string {
     return (
       `${error?.message ?? `the file finished with exit ${code}`}\n\n` +
       "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
-      `What to do: ${rest ? `${rest}; ` : ""}${bitexCommand("status", `${to}/${name}`, "--watch")} follows the rows accepted for payment` +
+      `What to do: ${rest ? `${rest}; ` : ""}${batchCommand(flags, "status", `${to}/${name}`, "--watch")} follows the rows accepted for payment` +
       `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
     );
   }
@@ -80,9 +81,13 @@ export function takenWords(stage: TakenStage | undefined, at: string, zone: stri
  * What to do with a file dropped again: a batch that was only staged or quoted is paid by
  * going on with it, never by a second batch of the same rows (both could be accepted).
  */
-export function takenWhatToDo(stage: TakenStage | undefined, moved: string): string {
+export function takenWhatToDo(
+  stage: TakenStage | undefined,
+  moved: string,
+  flags: RowFlags = NO_ROW_FLAGS,
+): string {
   const again =
     "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
   if (stage !== "staged" && stage !== "quoted") return again;
-  return `to pay that batch's rows, go on with it in the folder: ${bitexCommand("accept", moved, "--max-total", "CUR=AMOUNT")}; only ${again}`;
+  return `to pay that batch's rows, go on with it in the folder: ${batchCommand(flags, "accept", moved, "--max-total", "CUR=AMOUNT")}; only ${again}`;
 }

@@ -22,7 +22,7 @@ import {
 import { acquireLock } from "../batch/lock.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { batchRemainingPath } from "../report/remaining.js";
-import { shellWord } from "../shell-words.js";
+import { rowFlags, shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
 import {
@@ -234,7 +234,7 @@ async function takeFile(
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
-    const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`);
+    const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`, rowFlags(base));
     const { to } = await moveOut(
       dir,
       name,
@@ -317,7 +317,7 @@ async function takeFile(
   const error = failure ?? (said?.message ? { message: said.message, hint: said.hint } : null);
   const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
   const words = (to: string, remaining: string | null) =>
-    errorText({ name, code, error, byStatus, to, remaining });
+    errorText({ name, code, error, byStatus, to, remaining }, rowFlags(base));
   const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);

@@ -4,7 +4,7 @@
  */
 import type { CheckedRow } from "../model.js";
 import { groupKey } from "../plan/plan.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 
 export interface PlannedGroup {
   payer: string;
@@ -41,6 +41,6 @@ export function planLines(groups: readonly PlannedGroup[]): string[] {
 }
 
 /** Instead of a next step against the embedded emulator, gone with the run that started it. */
-export function sandboxGoneLine(csv: string): string {
-  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${bitexCommand("submit", csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`;
+export function sandboxGoneLine(csv: string, flags: RowFlags = NO_ROW_FLAGS): string {
+  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${batchCommand(flags, "submit", csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`;
 }

@@ -26,7 +26,7 @@ import {
   remainingPath,
   writeRemainingBytes,
 } from "../report/remaining.js";
-import { bitexCommand } from "../shell-words.js";
+import { NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
 import type { Batch } from "./batch.js";
 import { movedFile, remainingHome } from "./remaining-home.js";
 import type { Console } from "./session.js";
@@ -52,6 +52,8 @@ export interface RemainingInput {
   batchId: string;
   /** The inbox's own submit of a file of its folder: the inbox moves the remaining file with it. */
   inboxRun?: boolean;
+  /** The run's input options that change the rows: the command to submit the file carries those that apply. */
+  flags?: RowFlags;
 }
 
 /** What a run wrote: how many rows, in which file (none written: 0, null). */
@@ -113,7 +115,7 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     await home.release();
   }
   out.summary([
-    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${bitexCommand("submit", path)})`,
+    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, path)})`,
   ]);
   return { rows: lines.size, file: path };
 }

@@ -9,7 +9,7 @@ import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, type RowFlags, remainingCommand } from "../shell-words.js";
 import { RESUME_HINT } from "../submit/policy.js";
 
 /** A key Bitex knows, refused for its level ("Not enough permissions"): another key mends it, not a retry. */
@@ -26,7 +26,7 @@ export function stopFor(
   error: unknown,
   sentAny: boolean,
   hint = RESUME_HINT,
-  file?: { csv: string; remaining: string },
+  file?: { csv: string; remaining: string; flags: RowFlags },
 ): BatchError {
   if (error instanceof BatchError) return error;
   if (error instanceof GateClosedError) return new BatchError("interrupted", error.message, { cause: error });
@@ -40,7 +40,7 @@ export function stopFor(
       `request ${request.id} is ${request.state}${reason}: Bitex refused ${what}: ${refusal.detail}`,
       {
         hint: file
-          ? `run ${bitexCommand("status", file.csv)}: it shows every row and writes ${file.remaining} with the rows not paid, to submit once fixed (${bitexCommand("submit", file.remaining)})`
+          ? `run ${batchCommand(file.flags, "status", file.csv)}: it shows every row and writes ${file.remaining} with the rows not paid, to submit once fixed (${remainingCommand(file.flags, file.remaining)})`
           : "run bitex-batch status on the payroll file: it shows every row and writes the batch's remaining file (it names it) with the rows not paid, to submit once fixed",
       },
     );

@@ -5,7 +5,7 @@
  * server for the rest (a batch accepted here may be final by now).
  */
 import type { JournalState } from "../batch/journal.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import type { Stage } from "./follow-words.js";
 
 /** Request states past a step: the server showed it done (a request found, not created, by this run). */
@@ -65,8 +65,10 @@ export function stageWords(
   rows: number,
   csv: string,
   accepts: JournalAccepts = { accepted: [], unclear: [], found: [] },
+  /** The run's input options that change the rows: every command printed carries them. */
+  flags: RowFlags = NO_ROW_FLAGS,
 ): { notice: string | null; next: string } {
-  const read = `next: ${bitexCommand("status", csv)} (reads where each request and row is at Bitex)`;
+  const read = `next: ${batchCommand(flags, "status", csv)} (reads where each request and row is at Bitex)`;
   if (accepts.found.length > 0) {
     return {
       notice: `FOUND PAST DRAFT: request(s) ${accepts.found.join(", ")} had left draft at Bitex when this run found them; this machine's journal does not say how far they got`,
@@ -88,18 +90,18 @@ export function stageWords(
   if (stage === "staged") {
     return {
       notice: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)`,
-      next: `next: ${bitexCommand("quote", csv)}`,
+      next: `next: ${batchCommand(flags, "quote", csv)}`,
     };
   }
   if (stage === "quoted") {
     return {
       notice:
         "QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted",
-      next: `next: ${bitexCommand("quote", csv)} (prints the quotes, their deadline and the accept command)`,
+      next: `next: ${batchCommand(flags, "quote", csv)} (prints the quotes, their deadline and the accept command)`,
     };
   }
   return {
     notice: null,
-    next: `next: ${bitexCommand("status", csv)} (the quotes were accepted by an earlier run: it shows where each row is and what was charged)`,
+    next: `next: ${batchCommand(flags, "status", csv)} (the quotes were accepted by an earlier run: it shows where each row is and what was charged)`,
   };
 }

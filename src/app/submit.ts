@@ -26,7 +26,7 @@ import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, rowFlags } from "../shell-words.js";
 import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import { humanTime } from "../time.js";
@@ -194,7 +194,7 @@ async function submitWatched(
   }
   const problems = new Problems();
   if (args.dryRun) {
-    await refuseFewerFacts(loaded.reportPath, args.csv);
+    await refuseFewerFacts(loaded.reportPath, args.csv, rowFlags(args));
     // Rows by payee details are resolved against Bitex, read-only; a file by ids sends nothing.
     const { rows, payees } = await dryRunPayees(
       () => loaded.checked(),
@@ -237,7 +237,7 @@ async function submitWatched(
       new Date(),
     );
     // A report of created rows stays: this one, of rows not sent, goes beside it.
-    const reportPath = await refuseFewerFacts(loaded.reportPath, args.csv).then(
+    const reportPath = await refuseFewerFacts(loaded.reportPath, args.csv, rowFlags(args)).then(
       () => loaded.reportPath,
       () => validationReportPath(loaded.file, args.reportFormat),
     );
@@ -320,6 +320,7 @@ async function submitWatched(
           remainingFileOf({ csv: loaded.file, journalPath, batchId }),
         monthInName: args.monthInName === true,
         zone: out.zone,
+        flags: rowFlags(args),
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.
@@ -466,14 +467,15 @@ async function submitWatched(
       invalidMayBeSent,
       batchId: loaded.batchId,
       inboxRun: args.inboxRun,
+      flags: rowFlags(args),
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
       if (created === EXIT.ok) {
-        const words = stageWords(stage, total, args.csv, journalAccepts(past));
+        const words = stageWords(stage, total, args.csv, journalAccepts(past), rowFlags(args));
         if (words.notice) out.info(words.notice);
         // The embedded emulator ends with this run: no next step against it.
-        out.summary([args.sandbox ? sandboxGoneLine(args.csv) : words.next]);
+        out.summary([args.sandbox ? sandboxGoneLine(args.csv, rowFlags(args)) : words.next]);
       } else if (follow.steps.length > 0 && past.steps.size === 0) {
         // --until asked for more, and rows Bitex refused stopped it before any quote (as
         // quote's own gate would): said, so no one reads the other rows as being paid.
@@ -483,8 +485,8 @@ async function submitWatched(
         );
         out.summary([
           args.sandbox
-            ? sandboxGoneLine(args.csv)
-            : `next: ${bitexCommand("quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
+            ? sandboxGoneLine(args.csv, rowFlags(args))
+            : `next: ${batchCommand(rowFlags(args), "quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
         ]);
       }
       return created;

@@ -6,6 +6,7 @@ import type { PayeePlan } from "../plan/payees.js";
 import { reportRows } from "../report/rows.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
+import { rowFlags } from "../shell-words.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { type ApiArgs, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
@@ -40,7 +41,7 @@ export interface ValidateArgs extends LoadArgs, ApiArgs {
 export async function prepareValidate(given: ValidateArgs): Promise<ValidateArgs & { report: string }> {
   // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
   const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
-  await refuseFewerFacts(args.report, args.csv);
+  await refuseFewerFacts(args.report, args.csv, rowFlags(args));
   return args;
 }
 

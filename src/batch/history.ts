@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
@@ -156,6 +156,11 @@ export async function refuseNewBatchOfOldPayments(
     monthInName?: boolean;
     /** The operator's zone, for when the earlier batch began. */
     zone: string;
+    /**
+     * This run's input options that change the rows, for the `status` of the file offered
+     * (the earlier batch's are not recorded: this run's are the likeliest).
+     */
+    flags?: RowFlags;
   },
 ): Promise<void> {
   const batchPlan = loaded.plan;
@@ -174,7 +179,7 @@ export async function refuseNewBatchOfOldPayments(
       () => true,
       () => false,
     );
-    const status = bitexCommand("status", loaded.file);
+    const status = batchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", loaded.file);
     const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
     const follow = copied
       ? `${status} follows that batch and writes ${remainingFile}`

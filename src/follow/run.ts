@@ -13,7 +13,7 @@ import type { OutcomeOf, Plan, PlannedRequest, RowOutcome } from "../model.js";
 import { portCountry } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
 import { rowState, stateWords } from "../report/state-words.js";
-import { bitexCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
 import { latestTime, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { checkGate, type GateProblem } from "./gate.js";
@@ -61,6 +61,8 @@ export interface FollowOptions {
   released?: () => Promise<ReadonlySet<number>>;
   /** The batch's remaining file, as the words name it (default: the pattern). */
   remainingFile?: string;
+  /** The run's input options that change the rows: every command printed carries them (default: none). */
+  rowFlags?: RowFlags;
 }
 
 /** Outputs read at once at most, unless one request holds more (listing.ts). */
@@ -214,7 +216,13 @@ export class BatchFollow {
       )
         this.unacceptable = true;
       if (problems.length > 0)
-        throw gateRefusal(problems, "quoted", this.options.file, this.options.remainingFile);
+        throw gateRefusal(
+          problems,
+          "quoted",
+          this.options.file,
+          this.options.remainingFile,
+          this.options.rowFlags,
+        );
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
@@ -498,7 +506,7 @@ export class BatchFollow {
       if (uncreated > 0) {
         // Waiting cannot help these: only submit creates them.
         throw new BatchError("not_yet", `${uncreated} row(s) of the batch are not created yet`, {
-          hint: `run ${bitexCommand("submit", this.options.file)} to finish creating them (it resumes)`,
+          hint: `run ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "submit", this.options.file)} to finish creating them (it resumes)`,
         });
       }
       // Nor these: a draft moves only once someone asks for its quote. Said now, not after
@@ -512,7 +520,7 @@ export class BatchFollow {
       }
       if (Date.now() >= deadline || this.options.signal.aborted) {
         throw new BatchError("not_yet", `${open} row(s) are not in a final state yet`, {
-          hint: `run ${bitexCommand("status", this.options.file)} later (with --watch to wait); nothing is sent by it`,
+          hint: `run ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "status", this.options.file)} later (with --watch to wait); nothing is sent by it`,
         });
       }
       await this.pause(Math.min(intervalMs, deadline - Date.now()));
@@ -707,10 +715,11 @@ export function gateRefusal(
   goal: string,
   file: string,
   remaining = remainingPath(file),
+  flags: RowFlags = NO_ROW_FLAGS,
 ): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
-  const submitRemaining = bitexCommand("submit", remaining);
+  const submitRemaining = remainingCommand(flags, remaining);
   const hint = kinds.has("polluted")
     ? quoted
       ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
@@ -720,10 +729,10 @@ export function gateRefusal(
       : kinds.has("released")
         ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them (${submitRemaining}); this batch never quotes nor accepts their request`
         : kinds.has("stranded")
-          ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), ${bitexCommand("status", file)} writes ${remaining} with the batch's rows, to submit (${submitRemaining})`
+          ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), ${batchCommand(flags, "status", file)} writes ${remaining} with the batch's rows, to submit (${submitRemaining})`
           : kinds.has("unfinished")
-            ? `run ${bitexCommand("submit", file)} first to finish creating the rows (it resumes)`
-            : `pass --allow-partial to leave the failed rows out of the quote (${bitexCommand("quote", file, "--allow-partial")}; they are in ${remaining}), or fix them first`;
+            ? `run ${batchCommand(flags, "submit", file)} first to finish creating the rows (it resumes)`
+            : `pass --allow-partial to leave the failed rows out of the quote (${batchCommand(flags, "quote", file, "--allow-partial")}; they are in ${remaining}), or fix them first`;
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,

@@ -17,6 +17,7 @@ import { ApiError } from "../../src/bitex/errors.js";
 import { BatchError } from "../../src/errors.js";
 import type { BatchFollow } from "../../src/follow/run.js";
 import { StepRefused } from "../../src/follow/steps.js";
+import { rowFlags } from "../../src/shell-words.js";
 import { tempDir } from "../helpers/cli.js";
 import { request } from "../helpers/follow-fakes.js";
 
@@ -29,10 +30,16 @@ describe("app: the commands hints offer paste as printed", () => {
       new StepRefused("accept_quote", request({ id: "7", state: "cancelled" }), refusal),
       true,
       "run again",
-      { csv: FILE, remaining: "Sueldos Diciembre 2026.remaining.csv" },
+      {
+        csv: FILE,
+        remaining: "Sueldos Diciembre 2026.remaining.csv",
+        flags: rowFlags({ allowDuplicates: true, senderPort: "ar_ars", delimiter: ";" }),
+      },
     );
+    // The batch's input options with both commands; the remaining file's submit without
+    // --allow-duplicates (shell-words.ts RowFlags).
     expect(error.hint).to.equal(
-      "run bitex-batch status 'Sueldos Diciembre 2026.csv': it shows every row and writes Sueldos Diciembre 2026.remaining.csv with the rows not paid, to submit once fixed (bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv')",
+      "run bitex-batch status 'Sueldos Diciembre 2026.csv' --allow-duplicates --sender-port ar_ars --delimiter ';': it shows every row and writes Sueldos Diciembre 2026.remaining.csv with the rows not paid, to submit once fixed (bitex-batch submit 'Sueldos Diciembre 2026.remaining.csv' --sender-port ar_ars --delimiter ';')",
     );
   });
 
@@ -79,6 +86,27 @@ describe("app: the commands hints offer paste as printed", () => {
     });
     expect(text).to.include(
       "What to do: bitex-batch status 'failed/Sueldos Diciembre 2026.csv' --watch follows the rows accepted for payment",
+    );
+  });
+
+  it("a drop folder's words carry the inbox's input options: its files' batches were submitted with them", () => {
+    const flags = rowFlags({ encoding: "latin1", senderPort: "ar_ars", payer: "112" });
+    expect(takenWhatToDo("quoted", `done/2026-12-01/${FILE}`, flags)).to.equal(
+      "to pay that batch's rows, go on with it in the folder: bitex-batch accept 'done/2026-12-01/Sueldos Diciembre 2026.csv' --sender-port ar_ars --payer 112 --encoding latin1 --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>",
+    );
+    const text = errorText(
+      {
+        name: FILE,
+        code: 5,
+        error: { message: "partly accepted" },
+        byStatus: {},
+        to: "failed",
+        remaining: null,
+      },
+      flags,
+    );
+    expect(text).to.include(
+      "What to do: bitex-batch status 'failed/Sueldos Diciembre 2026.csv' --sender-port ar_ars --payer 112 --encoding latin1 --watch follows the rows accepted for payment",
     );
   });
 

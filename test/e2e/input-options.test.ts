@@ -71,7 +71,7 @@ describe("a batch read with other input options than its submit's", function () 
       ...limits,
     ]);
     expect(submitted.code, submitted.stderr).to.equal(0);
-    expect(submitted.stdout).to.include("next: bitex-batch status payroll.csv --watch");
+    expect(submitted.stdout).to.include("next: bitex-batch status payroll.csv --sender-port ar_ars --watch");
     const report = await readFile(join(dir, "payroll.report.csv"), "utf8");
 
     // The status the next: line names, as printed.
