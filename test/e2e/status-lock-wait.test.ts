@@ -5,7 +5,7 @@
  * the batch for minutes.
  */
 import { execFileSync } from "node:child_process";
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
@@ -34,14 +34,15 @@ describe("a quote while a status writes the remaining file", function () {
       const { batch_id: batchId } = JSON.parse(submitted.stdout) as { batch_id: string };
       const released = join(state, batchId, "released.json");
       const record = await readFile(released, "utf8");
-      // The status's reads of released.json wait on a pipe the test feeds: the first names
-      // its remaining file (whose it is), the second finds rows to release, the third comes
-      // while it holds the lock, and holds it there until the test feeds it again.
+      // The status's reads of released.json wait on a pipe the test feeds, one read at a time:
+      // the first names its remaining file (whose it is), the second finds rows to release, the
+      // third comes while it holds the lock, and holds it there until the test feeds it again.
       execFileSync("rm", [released]);
       execFileSync("mkfifo", ["-m", "600", released]);
       const status = spawnCli(["status", "payroll.csv", ...args], { cwd: dir, env: apiEnv(box) });
-      await writeFile(released, record);
-      await writeFile(released, record);
+      const feed = () => feedOneRead(status.child.pid as number, released, record);
+      await feed();
+      await feed();
       const lock = join(state, batchId, "lock");
       for (let i = 0; ; i++) {
         if (
@@ -59,7 +60,7 @@ describe("a quote while a status writes the remaining file", function () {
         env: apiEnv(box),
       });
       await sleep(1_000);
-      await writeFile(released, record);
+      await feed();
       const quoted = await quote;
       const read = await status.done;
       expect(read.code, read.stderr).to.equal(3);
@@ -75,3 +76,22 @@ describe("a quote while a status writes the remaining file", function () {
     }
   });
 });
+
+/**
+ * Feeds one read of the FIFO `path` by the process `pid`: writes `data` (opening it waits for
+ * the reader), then waits until the reader has closed it. A write made while the previous
+ * reader still held the FIFO open (EOF read, not yet closed) would go into that reader's pipe
+ * and be thrown away with it, and the next read would wait for ever (seen on a loaded machine).
+ */
+async function feedOneRead(pid: number, path: string, data: string): Promise<void> {
+  await writeFile(path, data);
+  const open = async () => {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "")) === path) return true;
+    return false;
+  };
+  for (let i = 0; await open(); i++) {
+    expect(i, `${path} never closed by the status (60 s)`).to.be.below(2_400);
+    await sleep(25);
+  }
+}
