@@ -27,7 +27,10 @@ describe("a batch read with other input options than its submit's", function () 
     await writeFile(join(dir, "payroll.csv"), file(rows(pick)));
     const run = (args: string[]) =>
       runCli([...args, "--rate", "1000"], { cwd: dir, env: { ...apiEnv(box), BITEX_BATCH_SETTLE_MS: "0" } });
-    return { dir, run };
+    /** `submit <file> --sender-port ar_ars --until accepted`, within `limits`, with `extra`. */
+    const accepted = (file: string, limits: string[], ...extra: string[]) =>
+      run(["submit", file, "--sender-port", "ar_ars", "--until", "accepted", ...extra, ...limits]);
+    return { dir, run, accepted };
   }
 
   /** Outputs on the server per recipient: each row of these worlds pays another one, once. */
@@ -56,20 +59,12 @@ describe("a batch read with other input options than its submit's", function () 
 
   it("status without submit's --sender-port is refused: no remaining file, so the row it filled is paid once", async () => {
     // EMP-1001 leaves its sender port to --sender-port.
-    const { dir, run } = await world((pick) => [
+    const { dir, run, accepted } = await world((pick) => [
       pick("EMP-1001").replace(",ar_ars,", ",,"),
       pick("EMP-1003"),
     ]);
     const limits = ["--max-total", "ARS=1000000000"];
-    const submitted = await run([
-      "submit",
-      "payroll.csv",
-      "--sender-port",
-      "ar_ars",
-      "--until",
-      "accepted",
-      ...limits,
-    ]);
+    const submitted = await accepted("payroll.csv", limits);
     expect(submitted.code, submitted.stderr).to.equal(0);
     expect(submitted.stdout).to.include("next: bitex-batch status payroll.csv --sender-port ar_ars --watch");
     const report = await readFile(join(dir, "payroll.report.csv"), "utf8");
@@ -78,16 +73,7 @@ describe("a batch read with other input options than its submit's", function () 
     const status = await run(["status", "payroll.csv"]);
     const remaining = join(dir, "payroll.remaining.csv");
     // The operator pays whatever a remaining file holds, as its line says: here nothing.
-    if (await stat(remaining).catch(() => null))
-      await run([
-        "submit",
-        "payroll.remaining.csv",
-        "--sender-port",
-        "ar_ars",
-        "--until",
-        "accepted",
-        ...limits,
-      ]);
+    if (await stat(remaining).catch(() => null)) await accepted("payroll.remaining.csv", limits);
     box.advance({ until: "final" });
     // EMP-1001 (user 300) and EMP-1003 (user 302), each paid once.
     expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
@@ -108,37 +94,19 @@ describe("a batch read with other input options than its submit's", function () 
   it("status from another state directory without submit's --sender-port releases no invalid row: it may have been sent", async () => {
     // EMP-1001 leaves its sender port to --sender-port; EMP-1002 names its own (us_usd). Read
     // without the option, no valid row names ar_ars: its request is not even read.
-    const { dir, run } = await world((pick) => [
+    const { dir, run, accepted } = await world((pick) => [
       pick("EMP-1001").replace(",ar_ars,", ",,"),
       pick("EMP-1002"),
     ]);
     const limits = ["--max-total", "ARS=1000000000", "--max-total", "USD=1000000"];
-    const submitted = await run([
-      "submit",
-      "payroll.csv",
-      "--sender-port",
-      "ar_ars",
-      "--until",
-      "accepted",
-      ...limits,
-    ]);
+    const submitted = await accepted("payroll.csv", limits);
     expect(submitted.code, submitted.stderr).to.equal(0);
 
     // A shell whose state directory is another one (cron's, another user's environment).
     const status = await run(["status", "payroll.csv", "--state-dir", "elsewhere"]);
     const remaining = join(dir, "payroll.remaining.csv");
     if (await stat(remaining).catch(() => null))
-      await run([
-        "submit",
-        "payroll.remaining.csv",
-        "--sender-port",
-        "ar_ars",
-        "--state-dir",
-        "elsewhere",
-        "--until",
-        "accepted",
-        ...limits,
-      ]);
+      await accepted("payroll.remaining.csv", limits, "--state-dir", "elsewhere");
     box.advance({ until: "final" });
     // EMP-1001 (user 300) and EMP-1002 (user 301), each paid once.
     expect(perRecipient()).to.deep.equal({ "300": 1, "301": 1 });
@@ -150,20 +118,12 @@ describe("a batch read with other input options than its submit's", function () 
   });
 
   it("submit --skip-invalid from another state directory without --sender-port releases no invalid row: the batch began elsewhere", async () => {
-    const { dir, run } = await world((pick) => [
+    const { dir, run, accepted } = await world((pick) => [
       pick("EMP-1001").replace(",ar_ars,", ",,"),
       pick("EMP-1002"),
     ]);
     const limits = ["--max-total", "ARS=1000000000", "--max-total", "USD=1000000"];
-    const submitted = await run([
-      "submit",
-      "payroll.csv",
-      "--sender-port",
-      "ar_ars",
-      "--until",
-      "accepted",
-      ...limits,
-    ]);
+    const submitted = await accepted("payroll.csv", limits);
     expect(submitted.code, submitted.stderr).to.equal(0);
 
     // Elsewhere, the file is refused for its empty sender port, and sent with --skip-invalid.
@@ -172,16 +132,7 @@ describe("a batch read with other input options than its submit's", function () 
     const status = await run(["status", "payroll.csv", ...elsewhere]);
     const remaining = join(dir, "payroll.remaining.csv");
     if (await stat(remaining).catch(() => null))
-      await run([
-        "submit",
-        "payroll.remaining.csv",
-        "--sender-port",
-        "ar_ars",
-        "--until",
-        "accepted",
-        ...elsewhere,
-        ...limits,
-      ]);
+      await accepted("payroll.remaining.csv", limits, ...elsewhere);
     box.advance({ until: "final" });
     expect(perRecipient()).to.deep.equal({ "300": 1, "301": 1 });
     expect(resent.code, resent.stderr).to.equal(1);
@@ -194,7 +145,7 @@ describe("a batch read with other input options than its submit's", function () 
   });
 
   it("submit and status of a batch whose request holds outputs no valid row accounts for release no invalid row: another run may have sent it", async () => {
-    const { dir, run } = await world((pick) => [
+    const { dir, run, accepted } = await world((pick) => [
       pick("EMP-1001").replace(",ar_ars,", ",,"),
       pick("EMP-1003"),
     ]);
@@ -205,15 +156,7 @@ describe("a batch read with other input options than its submit's", function () 
     // Its remaining file (EMP-1001) is set aside: the row is paid with the sender port instead.
     await rm(join(dir, "payroll.remaining.csv"));
     // Then with it: EMP-1001 joins request 1, which is quoted and accepted.
-    const paid = await run([
-      "submit",
-      "payroll.csv",
-      "--sender-port",
-      "ar_ars",
-      "--until",
-      "accepted",
-      ...limits,
-    ]);
+    const paid = await accepted("payroll.csv", limits);
     expect(paid.code, paid.stderr).to.equal(0);
 
     // Elsewhere again: submit meets the output it cannot account for (exit 4), then status.
@@ -222,16 +165,7 @@ describe("a batch read with other input options than its submit's", function () 
     const resumedRemaining = await readFile(remaining, "utf8").catch(() => null);
     const status = await run(["status", "payroll.csv", ...elsewhere]);
     if (resumedRemaining !== null || (await stat(remaining).catch(() => null)))
-      await run([
-        "submit",
-        "payroll.remaining.csv",
-        "--sender-port",
-        "ar_ars",
-        "--until",
-        "accepted",
-        ...elsewhere,
-        ...limits,
-      ]);
+      await accepted("payroll.remaining.csv", limits, ...elsewhere);
     box.advance({ until: "final" });
     expect(perRecipient()).to.deep.equal({ "300": 1, "302": 1 });
     expect(resumed.code, resumed.stderr).to.equal(4);
