@@ -52,7 +52,9 @@ describe("submit: two copies of one payroll under two names, at the same moment"
 
   it("a near copy started while the first run is still creating is refused: the rows it has still to create count", async () => {
     const made = makeWorld(40);
-    box = await sandbox({ latency_ms: 150 }, made.seed);
+    // 40 rows two at a time at 400 ms each: 8 s, longer than a loaded machine takes to start
+    // the second run (at 150 ms the first was done first once, with 8 test files at a time).
+    box = await sandbox({ latency_ms: 400 }, made.seed);
     const dir = await tempDir();
     await writeFile(join(dir, "a.csv"), worldCsv(made.rows));
     const corrected = made.rows.map((row, i) =>
