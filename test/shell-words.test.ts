@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { expect } from "chai";
+import { ROW_OPTIONS } from "../src/model.js";
 import {
   batchCommand,
   bitexCommand,
@@ -51,6 +52,8 @@ describe("shell-words", () => {
       expect(batchCommand(flags, "accept", "pay roll.csv", "--max-total", "ARS=10")).to.equal(
         "bitex-batch accept 'pay roll.csv' --allow-duplicates --sender-port ar_ars --payer 112 --decimal-separator , --encoding latin1 --delimiter ';' --sheet 'Sueldos Diciembre' --max-total ARS=10",
       );
+      // The refusals name the same options (model.ts ROW_OPTIONS): the two lists cannot drift.
+      expect(flags.batch.filter((word) => word.startsWith("--")).join(", ")).to.equal(ROW_OPTIONS);
     });
 
     it("the remaining file's submit gets those that read its rows: never --sheet (a remaining file is CSV) nor --allow-duplicates (a check the operator overrides again)", () => {
