@@ -21,13 +21,9 @@ class Worker {
   readonly exited: Promise<void>;
 
   constructor(path: string) {
-    this.child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "test/helpers/lock-worker.ts"), path],
-      {
-        cwd: ROOT,
-      },
-    );
+    this.child = spawn(process.execPath, [join(ROOT, "test/helpers/lock-worker.mjs"), path], {
+      cwd: ROOT,
+    });
     let partial = "";
     this.child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       const parts = (partial + chunk).split("\n");
