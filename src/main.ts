@@ -176,7 +176,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       "validate <csv>",
       "check every row and write the report; sends nothing",
       (y) => fileFlags(y).options(VALIDATE_FLAGS).epilogue(EXIT_CODES),
-      (a) => run("validate", { ...inputOf(a), ...apiOf(a), ...commonOf(a), online: a.online }),
+      (a) => run("validate", { ...inputOf(a), ...apiOf(a), ...commonOf(a), online: a.online, rate: a.rate }),
     )
     .example("$0 validate payroll.csv", "check payroll.csv, write payroll.validation.csv")
     .command(

@@ -8,7 +8,7 @@ import { SummaryBuilder } from "../report/summary.js";
 import { openReportFile, type ReportFile } from "../report/write.js";
 import { rowFlags } from "../shell-words.js";
 import type { ReportFormat } from "../writers/dialect.js";
-import { type ApiArgs, connect } from "./connect.js";
+import { type ApiArgs, checkCallLimits, connect } from "./connect.js";
 import { finish, printSummary, refuseFewerFacts } from "./finish.js";
 import {
   type EarlyRows,
@@ -30,17 +30,23 @@ import {
 import { Problems } from "./problems.js";
 import { type Console, type Outcome, outcomeOf } from "./session.js";
 
+/** `--online` reads two lists at a time: its reads are few, and the rate bounds them anyway. */
+const ONLINE_CONCURRENCY = 2;
+
 export interface ValidateArgs extends LoadArgs, ApiArgs {
   reportFormat: ReportFormat;
   json: boolean;
   quiet: boolean;
   online: boolean;
+  /** Calls started per second at most, with --online (Bitex allows 5 a key). */
+  rate?: number;
 }
 
 /** The options as `validate` runs with them, checked before any work: its own report path, never one of created rows. */
 export async function prepareValidate(given: ValidateArgs): Promise<ValidateArgs & { report: string }> {
   // validate's own report, <input>.validation.csv: the submit report (<input>.report.csv) keeps its facts.
   const args = { ...given, report: given.report ?? validationReportPath(given.csv, given.reportFormat) };
+  checkCallLimits({ concurrency: ONLINE_CONCURRENCY, rate: args.rate ?? 5 });
   await refuseFewerFacts(args.report, args.csv, rowFlags(args));
   return args;
 }
@@ -61,7 +67,7 @@ async function validateWith(args: ValidateArgs & { report: string }, out: Consol
   let online: OnlineCounts | undefined;
   let payees: PayeePlan | undefined;
   if (args.online) {
-    const connection = await connect(args, out, { concurrency: 2, rate: 5 });
+    const connection = await connect(args, out, { concurrency: ONLINE_CONCURRENCY, rate: args.rate ?? 5 });
     try {
       const outcome = await checkOnline(connection.client, [...checked]);
       checked = outcome.rows;

@@ -133,6 +133,7 @@ export const VALIDATE_FLAGS = {
     default: false,
     describe: "also check ports, users and instructions with the API",
   },
+  rate: { type: "number", default: 5, describe: "calls started per second at most (--online)" },
 } as const satisfies Record<string, Options>;
 
 export const STATUS_FLAGS = {

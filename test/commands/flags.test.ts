@@ -37,9 +37,9 @@ const RUN = {
 };
 
 const table: Array<[string, string, Record<string, unknown>]> = [
-  ["validate p.csv", "validate", { csv: "p.csv", ...INPUT, ...API, ...COMMON, online: false }],
+  ["validate p.csv", "validate", { csv: "p.csv", ...INPUT, ...API, ...COMMON, online: false, rate: 5 }],
   [
-    "validate p.csv --online --report-format excel --expect-total CLP=1 --expect-total USD=2 --expect-rows 3",
+    "validate p.csv --online --rate 2 --report-format excel --expect-total CLP=1 --expect-total USD=2 --expect-rows 3",
     "validate",
     {
       csv: "p.csv",
@@ -50,6 +50,7 @@ const table: Array<[string, string, Record<string, unknown>]> = [
       ...API,
       ...COMMON,
       online: true,
+      rate: 2,
     },
   ],
   [
@@ -108,7 +109,7 @@ const table: Array<[string, string, Record<string, unknown>]> = [
   [
     "validate pay.xlsx --sheet Nómina",
     "validate",
-    { csv: "pay.xlsx", ...INPUT, sheet: "Nómina", ...API, ...COMMON, online: false },
+    { csv: "pay.xlsx", ...INPUT, sheet: "Nómina", ...API, ...COMMON, online: false, rate: 5 },
   ],
   ["template --report-format excel-en", "template", { reportFormat: "excel-en", format: undefined }],
   ["template --format xlsx", "template", { reportFormat: "csv", format: "xlsx" }],
@@ -117,7 +118,15 @@ const table: Array<[string, string, Record<string, unknown>]> = [
   [
     "validate p.csv --tz America/Argentina/Buenos_Aires",
     "validate",
-    { csv: "p.csv", ...INPUT, ...API, ...COMMON, tz: "America/Argentina/Buenos_Aires", online: false },
+    {
+      csv: "p.csv",
+      ...INPUT,
+      ...API,
+      ...COMMON,
+      tz: "America/Argentina/Buenos_Aires",
+      online: false,
+      rate: 5,
+    },
   ],
   [
     "export --month 2026-11 --tz America/Santiago --payer 113",
@@ -238,10 +247,10 @@ describe("command line: argv → the options each command receives", () => {
       const { error } = JSON.parse(stdout.text) as { error: { message: string; hint: string } };
       return [code, error.message, error.hint];
     };
-    expect(await hintOf(["validate", "payroll.csv", "--rate", "5"])).to.deep.equal([
+    expect(await hintOf(["validate", "payroll.csv", "--concurrency", "5"])).to.deep.equal([
       2,
-      "Unknown argument: rate",
-      "--rate is not an option of validate (bitex-batch help validate lists its options)",
+      "Unknown argument: concurrency",
+      "--concurrency is not an option of validate (bitex-batch help validate lists its options)",
     ]);
     // A typo still gets its nearest flag.
     expect(await hintOf(["validate", "payroll.csv", "--delimeter", ";"])).to.deep.equal([

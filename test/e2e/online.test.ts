@@ -66,3 +66,36 @@ for (const [style, faults] of STYLES) {
     });
   });
 }
+
+describe("validate --online --rate", function () {
+  this.timeout(60_000);
+  let box: Sandbox;
+  afterEach(async () => {
+    await box?.close();
+  });
+
+  it("--rate 1: one call started a second (two arrivals are never half a second apart); --rate 0: exit 2, nothing sent", async () => {
+    const made = makeWorld(3);
+    box = await sandbox({}, made.seed);
+    const dir = await tempDir();
+    await writeFile(join(dir, "payroll.csv"), made.csv);
+    const refused = await runCli(["validate", "payroll.csv", "--online", "--rate", "0"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.include("bitex-batch: --rate expects calls per second above 0, got 0\n");
+    expect(box.state().stats.calls).to.equal(0);
+
+    const paced = await runCli(["validate", "payroll.csv", "--online", "--rate", "1"], {
+      cwd: dir,
+      env: apiEnv(box),
+    });
+    expect(paced.code, paced.stderr).to.equal(0);
+    const starts = box.state().stats.call_starts_ms;
+    expect(starts.length).to.be.greaterThan(2);
+    // At the default 5 a second they come 200 ms apart; half a second leaves room for a loaded machine.
+    const gaps = starts.slice(1).map((start, i) => start - (starts[i] as number));
+    expect(Math.min(...gaps), gaps.join(", ")).to.be.at.least(500);
+  });
+});

@@ -74,7 +74,7 @@ async function cycle(mode: Mode, seed: Seed): Promise<Outcome> {
     const run = async (args: string[]) => {
       const before = box.state().stats.calls;
       const paced = ["validate", "export"].includes(args[0] as string)
-        ? []
+        ? ["--rate", "1000"]
         : ["--concurrency", "1", "--rate", "1000"];
       const result = await runCli([...args, "--state-dir", "state", ...paced], { cwd: dir, env });
       codes.push(result.code ?? -1);
@@ -259,7 +259,7 @@ async function world(faults: Partial<Faults> = {}, startTime = new Date()): Prom
   await writeFile(join(dir, "payroll.csv"), await payroll());
   const run = (args: string[], url = box.url) => {
     const paced = ["validate", "export"].includes(args[0] as string)
-      ? []
+      ? ["--rate", "1000"]
       : ["--concurrency", "1", "--rate", "1000"];
     return runCli([...args, "--state-dir", "state", ...paced], {
       cwd: dir,
