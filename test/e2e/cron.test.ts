@@ -1,18 +1,23 @@
 /**
- * The README's cron line, as printed there, run by sh against the emulator: it must pay the
- * payroll to final states, not stage it. Only what the README says to substitute is
- * substituted (the directory, the key file under it, the path of bitex-batch); the API's URL
- * comes from the environment, as the README's "Pointing it at…" section says. A plain
- * `submit`, the README's first step of the manual cycle, only stages: exit 0, `"stage":
- * "staged"`, and words on stderr no log reader takes for "paid".
+ * The README's install steps and its cron line, as printed there: `npm pack`, `npm install -g
+ * --prefix <tmp>` of the tarball (from the npm cache when it can), then the cron line run by
+ * sh against the emulator with the installed bitex-batch: it must pay the payroll to final
+ * states, not stage it. Only what the README says to substitute is substituted (the
+ * directory, the key file under it, the path of bitex-batch); the API's URL comes from the
+ * environment, as the README's "Pointing it at…" section says. A plain `submit`, the
+ * README's first step of the manual cycle, only stages: exit 0, `"stage": "staged"`, and
+ * words on stderr no log reader takes for "paid".
  */
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { CLI, cleanEnv, ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { cleanEnv, LOG_STAMP, ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, everyonePaidSeed, fastSandbox } from "../helpers/sandbox.js";
+
+const run = promisify(execFile);
 
 /** The one command line of the README's cron block, and the manual cycle's first command. */
 async function readmeLines(): Promise<{ cron: string; stage: string }> {
@@ -49,25 +54,34 @@ describe("e2e: the README's cron line pays", function () {
     box = undefined;
   });
 
-  it("runs the whole cycle to final states; a plain submit only stages, and says so", async () => {
+  it("installed as the README says (npm pack, npm install -g --prefix), its cron line runs the whole cycle to final states, logs one JSON object and mails nothing", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    expect(readme).to.not.match(/npx bitex-batch (submit|validate|status|quote|accept)/);
+    const home = await tempDir();
+    // dist/ is built before the tests run; `prepare` would rebuild it in place while other
+    // e2e files run it in parallel (one read a half-written module once). npm runs with this
+    // environment: its cache makes the install offline where it can.
+    await run("npm", ["pack", "--ignore-scripts", "--pack-destination", home], { cwd: ROOT });
+    const [tarball] = (await readdir(home)).filter((name) => name.endsWith(".tgz"));
+    expect(tarball).to.match(/^bitex-batch-.*\.tgz$/);
+    const prefix = join(home, "prefix");
+    const npmInstall = ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund"];
+    await run("npm", [...npmInstall, join(home, tarball ?? "")], { cwd: home });
+    const bitexBatch = join(prefix, "bin", "bitex-batch");
+    const { stdout: version } = await run(bitexBatch, ["--version"]);
+    expect(version.trim()).to.match(/^\d+\.\d+\.\d+$/);
+
     // Everyone is paid in this world, so the line ends with exit 0 and sends no mail.
     box = await fastSandbox(await everyonePaidSeed());
-    const { cron, stage } = await readmeLines();
+    const { cron } = await readmeLines();
     expect(cron).to.include("--until final");
-
-    const home = await tempDir();
     const payroll = join(home, "srv", "payroll");
     const bin = join(home, "bin");
     await mkdir(payroll, { recursive: true });
     await mkdir(bin, { recursive: true });
-    const month = (await new Promise<string>((resolve, reject) =>
-      execFile("date", ["+%Y-%m"], (error, out) => (error ? reject(error) : resolve(out.trim()))),
-    )) as string;
-    await copyFile(DEMO_CSV, join(payroll, `payroll-${month}.csv`));
+    const { stdout: month } = await run("date", ["+%Y-%m"]);
+    await copyFile(DEMO_CSV, join(payroll, `payroll-${month.trim()}.csv`));
     await writeFile(join(payroll, ".bitex-key"), box.apiKey, { mode: 0o600 });
-    const bitexBatch = join(bin, "bitex-batch");
-    await writeFile(bitexBatch, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-    await chmod(bitexBatch, 0o755);
     // A mail command that keeps what it was given, so a failure cannot pass unseen.
     await writeFile(join(bin, "mail"), `#!/bin/sh\ncat >> "${join(home, "mail.txt")}"\n`);
     await chmod(join(bin, "mail"), 0o755);
@@ -75,6 +89,7 @@ describe("e2e: the README's cron line pays", function () {
     const command = cronCommand(cron)
       .replaceAll("/srv/payroll", payroll)
       .replaceAll("/home/pay/.local/bin/bitex-batch", bitexBatch);
+    expect(command).to.include(`BITEX_API_KEY_FILE=${payroll}/.bitex-key ${bitexBatch} submit`);
     const env = {
       ...cleanEnv(home, { BITEX_API_URL: box.url, HOME: home }),
       PATH: `${bin}:${process.env.PATH ?? ""}`,
@@ -84,11 +99,16 @@ describe("e2e: the README's cron line pays", function () {
     expect(code, log).to.equal(0);
     expect(await readFile(join(home, "mail.txt"), "utf8").catch(() => "no mail")).to.equal("no mail");
 
-    const objects = (await readFile(join(payroll, "submit.json"), "utf8")).trim().split("\n");
-    expect(objects).to.have.length(1);
-    const json = JSON.parse(objects[0] as string);
-    expect(json).to.include({ command: "submit", exit_code: 0, stage: "final", rows: 48 });
-    expect(json.by_state).to.deep.equal({ settled: 48 });
+    const json = await readFile(join(payroll, "submit.json"), "utf8");
+    expect(json.split("\n"), "one JSON object, one line").to.have.length(2);
+    expect(JSON.parse(json)).to.include({
+      command: "submit",
+      exit_code: 0,
+      error: null,
+      stage: "final",
+      rows: 48,
+    });
+    expect(JSON.parse(json).by_state).to.deep.equal({ settled: 48 });
     const state = box.state();
     expect(state.outputs).to.have.length(48);
     expect(state.outputs.every((output) => output.attributes.state === "settled")).to.equal(true);
@@ -97,8 +117,15 @@ describe("e2e: the README's cron line pays", function () {
       "finished",
       "finished",
     ]);
+    expect(log.split("\n")[0]).to.match(new RegExp(`${LOG_STAMP.source}state directory: `));
+    expect(log).to.not.include(box.apiKey);
     expect(log).to.not.match(/NOT PAID/);
+    expect(await readdir(payroll)).to.include(`payroll-${month.trim()}.report.csv`);
+  });
 
+  it("a plain submit, the manual cycle's first step, only stages, and says so", async () => {
+    box = await fastSandbox(await everyonePaidSeed());
+    const { stage } = await readmeLines();
     // The manual cycle's first step only stages: exit 0, stage "staged", and it says so.
     expect(stage).to.equal("bitex-batch submit payroll.csv");
     const dir = await tempDir();
