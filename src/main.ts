@@ -156,7 +156,7 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
   const run = async (command: string, options: Record<string, unknown>) => {
     ran.exit = await dispatch(command, io ? { ...options, io } : options);
   };
-  return yargs(argv)
+  const cli = yargs(argv)
     .middleware((args) => {
       // yargs hands a lone `-` (standard input) to the positional as an empty string.
       if (args.csv === "" && argv.includes("-")) args.csv = "-";
@@ -327,6 +327,25 @@ export function buildCli(argv: string[], ran: Ran = {}, io?: Io, dispatch: Dispa
       text = text.replace(/:?\s*\n\s*/g, ": ");
       throw new BatchError("usage", text, { hint });
     });
+  skipHelpCache(cli);
+  return cli;
+}
+
+/** The part of yargs' internals that skipHelpCache replaces (yargs 18; absent parts are left alone). */
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders the whole help text each time it hands a command to its handler, to print
+ * it should the command fail later. The `.fail()` above never prints it, and rendering it
+ * (the width of every option's line, through string-width) took 25–40 ms of every run, about
+ * a tenth of `validate`'s. `--help` and `help <command>` render theirs as before. Through an
+ * internal of yargs: a yargs without it only runs as it used to (test/commands/help.test.ts).
+ */
+function skipHelpCache(cli: unknown): void {
+  const usage = (cli as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === "function") usage.cacheHelpMessage = () => undefined;
 }
 
 /**
