@@ -36,7 +36,11 @@ export class Progress {
   /** Requests not yet finished or cancelled: the only ones either driver looks at. */
   private readonly active = new Set<RequestRecord>();
 
-  constructor(private readonly directory: Directory) {}
+  constructor(
+    private readonly directory: Directory,
+    /** When the ports Bitex quotes "later" get their quote, after request_quote (timeline.ts). */
+    private readonly quoteLaterMs: number,
+  ) {}
 
   track(request: RequestRecord): void {
     this.active.add(request);
@@ -47,6 +51,7 @@ export class Progress {
     const times = quoteTimes(
       nowMs,
       request.outputs.map((o) => o.portCode),
+      this.quoteLaterMs,
     );
     request.quoteRequestedAt = iso(nowMs);
     request.eta = iso(times.etaMs);

@@ -64,6 +64,11 @@ export interface Seed {
   requests?: SeedRequest[];
   /** How the review of a user created through the API ends (users.ts); default 30 minutes, none refused. */
   review?: ReviewPolicy;
+  /**
+   * Minutes from request_quote to `eta` for the ports Bitex quotes "later" (timeline.ts);
+   * default 30, the emulator's choice, as Bitex gives no figure.
+   */
+  quote_later_minutes?: number;
 }
 
 /** A bad seed: the emulator's own error; the CLI's one mapper (stopFor) makes it an input error (exit 2). */
@@ -182,6 +187,12 @@ export function parseSeed(input: unknown, origin = "seed"): Seed {
   const requests = parseSeedRequests(list("requests"), { at, id, port, knownUser, instructions });
   if (requests.length > 0) seed.requests = requests;
   if (root.review !== undefined) seed.review = parseReview(root.review, at);
+  const later = root.quote_later_minutes;
+  if (later !== undefined)
+    seed.quote_later_minutes =
+      typeof later === "number" && Number.isFinite(later) && later >= 0
+        ? later
+        : at("quote_later_minutes", "a number of minutes >= 0", later);
   return seed;
 }
 

@@ -18,7 +18,7 @@ import { applyAction, type RequestAction } from "./machine.js";
 import { Progress } from "./progress.js";
 import type { OutputCounts, OutputRecord, RequestRecord } from "./records.js";
 import type { Seed } from "./seed.js";
-import { MINUTE_MS, quoteExpired } from "./timeline.js";
+import { MINUTE_MS, QUOTE_LATER_MS, quoteExpired } from "./timeline.js";
 import { checkOutput, readOptionalText, readPort } from "./validate.js";
 import { violations } from "./violations.js";
 
@@ -78,7 +78,10 @@ export class Store {
     this.apiKey = seed.api_key;
     this.insertSeeded(seed.requests ?? []);
     this.directory = new Directory(seed);
-    this.progress = new Progress(this.directory);
+    this.progress = new Progress(
+      this.directory,
+      seed.quote_later_minutes === undefined ? QUOTE_LATER_MS : seed.quote_later_minutes * MINUTE_MS,
+    );
   }
 
   /** Brings the world up to the clock: applies every step due by now (none when advanceOnly). */

@@ -7,7 +7,7 @@
  * Paraguay and Uruguay, later for others), `accept_quote_before` 10 minutes after `eta`,
  * `provision_funds_before` 12 hours after that. Where Bitex is silent these are the emulator's
  * choices, in emulated time:
- *   - "later" is 30 minutes after request_quote;
+ *   - "later" is 30 minutes after request_quote (a seed's `quote_later_minutes` sets it);
  *   - each output's acceptance check runs 5 s after the quote is accepted (all of a request's
  *     outputs at once), and funding is attempted right after the checks, so an output rejected
  *     by its check is never charged (see Progress.recomputeTotal);
@@ -40,11 +40,14 @@ export interface QuoteTimes {
   fundsBeforeMs: number;
 }
 
-/** The deadlines a request gets when its quote is requested at `nowMs`, paying to `ports`. */
-export function quoteTimes(nowMs: number, ports: Iterable<PortCode>): QuoteTimes {
+/**
+ * The deadlines a request gets when its quote is requested at `nowMs`, paying to `ports`;
+ * `laterMs` is "later" (a seed's quote_later_minutes).
+ */
+export function quoteTimes(nowMs: number, ports: Iterable<PortCode>, laterMs = QUOTE_LATER_MS): QuoteTimes {
   let atOnce = true;
   for (const port of ports) if (!QUOTED_AT_ONCE.has(portCountry(port))) atOnce = false;
-  const etaMs = atOnce ? nowMs : nowMs + QUOTE_LATER_MS;
+  const etaMs = atOnce ? nowMs : nowMs + laterMs;
   const acceptBeforeMs = etaMs + ACCEPT_WINDOW_MS;
   return { etaMs, acceptBeforeMs, fundsBeforeMs: acceptBeforeMs + FUNDING_WINDOW_MS };
 }

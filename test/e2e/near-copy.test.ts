@@ -141,8 +141,8 @@ describe("near-copies of a paid file", function () {
     // `date` answers the month the test says (cron runs it on the 1st).
     await writeFile(join(bin, "date"), '#!/bin/sh\necho "$FAKE_MONTH"\n');
     await chmod(join(bin, "date"), 0o755);
-    // The line pays to final states: on the clock of `submit --sandbox`, the 30-minute quote
-    // of the US payouts comes in 30 s. Its --max-total figures are the operator's own (the
+    // The line pays to final states: on fastSandbox's clock, the quote of the US payouts
+    // comes in 2 s. Its --max-total figures are the operator's own (the
     // README says so): this world's, the most its quotes spend plus a margin. A refresh every
     // second (--interval 1) rather than every 30: the emulator's clock runs 120 times faster.
     await box?.close();

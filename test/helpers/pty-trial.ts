@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { CLI, tempDir } from "./cli.js";
-import { DEMO_CSV, DEMO_SEED } from "./sandbox.js";
+import { DEMO_CSV, demoSeed, FAST_QUOTE_LATER_MINUTES } from "./sandbox.js";
 import { renderScreen } from "./screen.js";
 
 const run = promisify(execFile);
@@ -89,9 +89,10 @@ export function describePty(columns: number): void {
       box = undefined;
     });
     it(`${columns} columns: no line overwritten, the outage and the rate limit said, every next: line runs as pasted`, async () => {
-      // 120 times real time: the demo's slow quote comes in 15 s. Bitex's 5 calls a second,
-      // and the run asks 20: a 429 burst.
-      box = await startSandbox({ port: 0, seed: DEMO_SEED, faults: { rate_limit: 5 }, timeScale: 120 });
+      // 120 times real time: the demo's slow quote comes in 2 s (fastSandbox's 4 minutes).
+      // Bitex's 5 calls a second, and the run asks 20: a 429 burst.
+      const seed = { ...(await demoSeed()), quote_later_minutes: FAST_QUOTE_LATER_MINUTES };
+      box = await startSandbox({ port: 0, seed, faults: { rate_limit: 5 }, timeScale: 120 });
       const sandbox = box;
       const where = await place(sandbox);
       // A 3-second outage while the run follows the accepted requests (reads, which are

@@ -29,13 +29,22 @@ export async function everyonePaidSeed(): Promise<Seed> {
 }
 
 /**
- * The emulator at 120 times real time: the 30-minute quote of a US payout comes in 15 s, so
- * a run `--until final` ends within half a minute. A quote then stands 5 s, which the few
- * calls between the last quote and the accepts (one read a request) fit well within.
+ * The emulator at 120 times real time, its slow ports quoted 4 minutes after asking (not 30,
+ * the emulator's default): a US payout's quote comes in 2 s, so a run `--until final` that
+ * waits for it still ends within seconds. A quote then stands 5 s, which the few calls between
+ * the last quote and the accepts (one read a request) fit well within.
  */
 export function fastSandbox(seed: Seed): Promise<Sandbox> {
-  return startSandbox({ port: 0, seed, faults: { rate_limit: 0 }, timeScale: 120 });
+  return startSandbox({
+    port: 0,
+    seed: { quote_later_minutes: FAST_QUOTE_LATER_MINUTES, ...seed },
+    faults: { rate_limit: 0 },
+    timeScale: 120,
+  });
 }
+
+/** fastSandbox's wait for a slow port's quote: 4 emulated minutes, 2 s at 120 times. */
+export const FAST_QUOTE_LATER_MINUTES = 4;
 
 /** The emulator with its clock stopped: nothing falls due until the test moves it (advance). */
 export function stoppedSandbox(seed: Seed): Promise<Sandbox> {

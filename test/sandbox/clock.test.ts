@@ -131,6 +131,36 @@ describe("sandbox clock", () => {
     expect(await request(id)).to.include({ state: "quoted", updated_at: at(31 * MINUTE) });
   });
 
+  it("a seed's quote_later_minutes sets when those ports are quoted (4 here), the deadlines after it as before; a bad value is refused", async () => {
+    await sandbox.close();
+    sandbox = await startTestSandbox({
+      seed: { ...SEED, quote_later_minutes: 4 },
+      startTime: T0,
+      advanceOnly: false,
+    });
+    api = new Api(sandbox);
+    const id = await api.createRequest();
+    await api.createOutput({ request: id, instruction: "2125", port: "us_usd", amount: 10 });
+    const requested = (await api.post(`/concierge_requests/${id}/request_quote`)).body.data.attributes;
+    expect(requested).to.include({
+      eta: at(4 * MINUTE),
+      accept_quote_before: at(14 * MINUTE),
+      provision_funds_before: at(14 * MINUTE + 12 * 60 * MINUTE),
+    });
+    expect(await minutes(3)).to.deep.equal({ steps: 0, changes: 0 });
+    expect(await minutes(1)).to.deep.equal({ steps: 1, changes: 1 });
+    expect((await request(id)).state).to.equal("quoted");
+    for (const bad of [-1, "4"]) {
+      const refused = await startTestSandbox({
+        seed: { ...SEED, quote_later_minutes: bad } as unknown as Seed,
+      }).then(
+        () => "started",
+        (error: Error) => error.message,
+      );
+      expect(refused).to.include("quote_later_minutes");
+    }
+  });
+
   it("quote_not_accepted at accept_quote_before; a later accept is a 422 quote_expired", async () => {
     const id = await threeOutputs();
     await api.post(`/concierge_requests/${id}/request_quote`);
