@@ -341,7 +341,7 @@ interface YargsInternals {
  * it should the command fail later. The `.fail()` above never prints it, and rendering it
  * (the width of every option's line, through string-width) took 25–40 ms of every run, about
  * a tenth of `validate`'s. `--help` and `help <command>` render theirs as before. Through an
- * internal of yargs: a yargs without it only runs as it used to (test/commands/help.test.ts).
+ * internal of yargs: a yargs without it only runs as it used to (a test in test/commands/flags.test.ts says so).
  */
 function skipHelpCache(cli: unknown): void {
   const usage = (cli as YargsInternals).getInternalMethods?.().getUsageInstance?.();

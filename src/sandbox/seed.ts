@@ -187,29 +187,31 @@ export function parseSeed(input: unknown, origin = "seed"): Seed {
   const requests = parseSeedRequests(list("requests"), { at, id, port, knownUser, instructions });
   if (requests.length > 0) seed.requests = requests;
   if (root.review !== undefined) seed.review = parseReview(root.review, at);
-  const later = root.quote_later_minutes;
-  if (later !== undefined)
-    seed.quote_later_minutes =
-      typeof later === "number" && Number.isFinite(later) && later >= 0
-        ? later
-        : at("quote_later_minutes", "a number of minutes >= 0", later);
+  if (root.quote_later_minutes !== undefined)
+    seed.quote_later_minutes = minutes("quote_later_minutes", root.quote_later_minutes, at);
   return seed;
 }
 
 function parseReview(value: unknown, at: (p: string, e: string, g: unknown) => never): ReviewPolicy {
   const review = isObject(value) ? value : at("review", "an object", value);
-  const minutes = review.minutes ?? DEFAULT_REVIEW.minutes;
   const refuse = review.refuse ?? [];
   return {
-    minutes:
-      typeof minutes === "number" && Number.isFinite(minutes) && minutes >= 0
-        ? minutes
-        : at("review.minutes", "a number of minutes >= 0", minutes),
+    minutes: minutes("review.minutes", review.minutes ?? DEFAULT_REVIEW.minutes, at),
     refuse:
       Array.isArray(refuse) && refuse.every((email) => typeof email === "string")
         ? (refuse as string[])
         : at("review.refuse", "an array of emails", refuse),
   };
+}
+
+/** At most a year: a delay beyond any date the clock can write would fail every step it times. */
+const MAX_MINUTES = 365 * 24 * 60;
+
+/** A delay in minutes, 0 to MAX_MINUTES. */
+function minutes(path: string, value: unknown, at: (p: string, e: string, g: unknown) => never): number {
+  return typeof value === "number" && value >= 0 && value <= MAX_MINUTES
+    ? value
+    : at(path, `a number of minutes from 0 to ${MAX_MINUTES}`, value);
 }
 
 function uniqueIds(name: string, items: { id: string }[], at: (p: string, e: string, g: unknown) => never) {

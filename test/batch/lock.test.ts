@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
@@ -11,7 +11,7 @@ const deadLock = () =>
   JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: "2026-01-01T00:00:00Z" });
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** test/helpers/lock-worker.ts in a child process, spoken to one line at a time. */
+/** test/helpers/lock-worker.mjs (the built lock) in a child process, spoken to one line at a time. */
 class Worker {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
@@ -114,6 +114,17 @@ async function expectHeld(path: string, owner: Record<string, unknown>): Promise
 
 describe("batch lock", function () {
   this.timeout(120_000);
+  before(async () => {
+    // The racing workers run dist/ (lock-worker.mjs): a lock edited since the build would race
+    // the old one. `npm test` and `npm run test:e2e` build first; one file alone may not have.
+    const [source, built] = await Promise.all(
+      ["src/batch/lock.ts", "dist/batch/lock.js"].map((path) =>
+        stat(join(ROOT, path)).then((s) => s.mtimeMs),
+      ),
+    );
+    if ((built as number) < (source as number))
+      throw new Error("dist/batch/lock.js is older than src/batch/lock.ts: run npm run build first");
+  });
 
   it("a second taker gets exit-4 'locked' naming the holder; release frees it", async () => {
     const path = join(await tempDir(), "lock");

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { cleanEnv, LOG_STAMP, ROOT, runCli, tempDir } from "../helpers/cli.js";
+import { LOG_STAMP, ROOT, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, everyonePaidSeed, fastSandbox } from "../helpers/sandbox.js";
 
 const run = promisify(execFile);
@@ -90,9 +90,13 @@ describe("e2e: the README's cron line pays", function () {
       .replaceAll("/srv/payroll", payroll)
       .replaceAll("/home/pay/.local/bin/bitex-batch", bitexBatch);
     expect(command).to.include(`BITEX_API_KEY_FILE=${payroll}/.bitex-key ${bitexBatch} submit`);
+    // Cron's environment is nearly empty: a PATH (with the mail shim first), HOME, and the
+    // API's URL and state directory the test points at.
     const env = {
-      ...cleanEnv(home, { BITEX_API_URL: box.url, HOME: home }),
       PATH: `${bin}:${process.env.PATH ?? ""}`,
+      HOME: home,
+      BITEX_API_URL: box.url,
+      XDG_STATE_HOME: join(home, ".state"),
     };
     const code = await sh(command, home, env);
     const log = await readFile(join(payroll, "submit.log"), "utf8").catch(() => "");

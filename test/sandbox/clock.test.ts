@@ -150,7 +150,7 @@ describe("sandbox clock", () => {
     expect(await minutes(3)).to.deep.equal({ steps: 0, changes: 0 });
     expect(await minutes(1)).to.deep.equal({ steps: 1, changes: 1 });
     expect((await request(id)).state).to.equal("quoted");
-    for (const bad of [-1, "4"]) {
+    for (const bad of [-1, "4", 1e12]) {
       const refused = await startTestSandbox({
         seed: { ...SEED, quote_later_minutes: bad } as unknown as Seed,
       }).then(
