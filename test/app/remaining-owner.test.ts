@@ -11,30 +11,13 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type RemainingInput, remainingFileOf, writeRemainingFile } from "../../src/app/remaining.js";
-import type { Console } from "../../src/app/session.js";
 import { recordReleased } from "../../src/batch/near-copy.js";
 import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
 import { tempDir } from "../helpers/cli.js";
+import { recordingConsole } from "../helpers/console.js";
 
 const failed: RowOutcome = { status: "failed", requestId: "r", code: "x", error: "refused", at: "t" };
 const valid = (line: number): CheckedRow => ({ line, ok: true, row: { line } as ValidRow, raw: {} as never });
-
-function console(): Console & { said: string[] } {
-  const said: string[] = [];
-  return {
-    said,
-    info: (line) => said.push(line),
-    warn: (line) => said.push(line),
-    summary: (lines) => said.push(...lines),
-    json: () => {},
-    isTTY: false,
-    stream: process.stderr,
-    quiet: true,
-    jsonMode: false,
-    zone: "UTC",
-    barShown: () => {},
-  };
-}
 
 const CSV = "reference,amount\nA,1\nB,2\nC,3\n";
 const rowsOf = (...lines: number[]) =>
@@ -62,11 +45,11 @@ describe("the remaining file is one batch's", () => {
     await writeFile(csv, CSV);
     const nov = await batch(dir, csv, "nov", [2]);
     const dec = await batch(dir, csv, "dec", [3, 4]);
-    expect(await writeRemainingFile(console(), nov)).to.deep.equal({
+    expect(await writeRemainingFile(recordingConsole(), nov)).to.deep.equal({
       rows: 1,
       file: join(dir, "payroll.remaining.csv"),
     });
-    const out = console();
+    const out = recordingConsole();
     expect(await writeRemainingFile(out, dec)).to.deep.equal({
       rows: 2,
       file: join(dir, "payroll.dec.remaining.csv"),
@@ -79,7 +62,7 @@ describe("the remaining file is one batch's", () => {
     // Each run of each batch writes its own file again, and the words name it before it does.
     expect(await remainingFileOf(dec)).to.equal(join(dir, "payroll.dec.remaining.csv"));
     expect(await remainingFileOf(nov)).to.equal(join(dir, "payroll.remaining.csv"));
-    const again = console();
+    const again = recordingConsole();
     expect(await writeRemainingFile(again, dec)).to.deep.equal({
       rows: 2,
       file: join(dir, "payroll.dec.remaining.csv"),
@@ -87,7 +70,7 @@ describe("the remaining file is one batch's", () => {
     expect(again.said).to.have.length(1); // the file it wrote, no warning
     expect(
       (
-        await writeRemainingFile(console(), {
+        await writeRemainingFile(recordingConsole(), {
           ...nov,
           outcomes: new Map([
             [2, failed],
@@ -106,8 +89,12 @@ describe("the remaining file is one batch's", () => {
     await writeFile(csv, CSV);
     const nov = await batch(dir, csv, "nov", [2]);
     const dec = await batch(dir, csv, "dec", [2]);
-    expect((await writeRemainingFile(console(), nov)).file).to.equal(join(dir, "payroll.remaining.csv"));
-    expect((await writeRemainingFile(console(), dec)).file).to.equal(join(dir, "payroll.dec.remaining.csv"));
+    expect((await writeRemainingFile(recordingConsole(), nov)).file).to.equal(
+      join(dir, "payroll.remaining.csv"),
+    );
+    expect((await writeRemainingFile(recordingConsole(), dec)).file).to.equal(
+      join(dir, "payroll.dec.remaining.csv"),
+    );
     expect((await readdir(dir)).sort()).to.deep.equal([
       "payroll.csv",
       "payroll.dec.remaining.csv",
@@ -121,9 +108,11 @@ describe("the remaining file is one batch's", () => {
     const csv = join(dir, "payroll.csv");
     await writeFile(csv, CSV);
     const nov = await batch(dir, csv, "nov", [2]);
-    await writeRemainingFile(console(), nov);
+    await writeRemainingFile(recordingConsole(), nov);
     await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
-    expect((await writeRemainingFile(console(), nov)).file).to.equal(join(dir, "payroll.nov.remaining.csv"));
+    expect((await writeRemainingFile(recordingConsole(), nov)).file).to.equal(
+      join(dir, "payroll.nov.remaining.csv"),
+    );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal("reference,amount\nA,100\n");
     expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(2));
   });
@@ -135,7 +124,9 @@ describe("the remaining file is one batch's", () => {
     const nov = await batch(dir, csv, "nov", [2, 3]);
     await recordReleased(nov.journalPath, [2]);
     await writeFile(join(dir, "payroll.remaining.csv"), rowsOf(2));
-    expect((await writeRemainingFile(console(), nov)).file).to.equal(join(dir, "payroll.remaining.csv"));
+    expect((await writeRemainingFile(recordingConsole(), nov)).file).to.equal(
+      join(dir, "payroll.remaining.csv"),
+    );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(rowsOf(2, 3));
     expect(JSON.parse(await readFile(join(dir, "state", "nov", "released.json"), "utf8"))).to.deep.equal({
       lines: [2, 3],
@@ -154,7 +145,7 @@ describe("the remaining file is one batch's", () => {
     const nov = await batch(dir, csv, "nov", [2]);
     // released.json cannot be put in place (a directory is there).
     await mkdir(join(dir, "state", "nov", "released.json", "x"), { recursive: true });
-    const out = console();
+    const out = recordingConsole();
     expect(await writeRemainingFile(out, nov)).to.deep.equal({ rows: 0, file: null });
     expect(out.said).to.have.length(1);
     expect(out.said[0]).to.match(
@@ -173,15 +164,17 @@ describe("the remaining file is one batch's", () => {
       ...(await batch(dir, csv, "b", [2, 3])),
       journalPath: join(dir, "gone", "b", "journal.jsonl"),
     };
-    expect((await writeRemainingFile(console(), gone)).file).to.equal(join(dir, "payroll.remaining.csv"));
+    expect((await writeRemainingFile(recordingConsole(), gone)).file).to.equal(
+      join(dir, "payroll.remaining.csv"),
+    );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(rowsOf(2, 3));
     // Where a batch of the state directory records the file as its own, it is left alone.
     const other = join(dir, "other.csv");
     await writeFile(other, CSV);
     const nov = await batch(dir, other, "nov", [2]);
-    await writeRemainingFile(console(), nov);
+    await writeRemainingFile(recordingConsole(), nov);
     const orphan = { ...nov, batchId: "orphan", journalPath: join(dir, "state", "orphan", "journal.jsonl") };
-    const out = console();
+    const out = recordingConsole();
     expect((await writeRemainingFile(out, { ...orphan, outcomes: new Map([[3, failed]]) })).file).to.equal(
       join(dir, "other.orphan.remaining.csv"),
     );
@@ -219,7 +212,7 @@ describe("the remaining file of a file in a drop folder", () => {
     const { inbox, input } = await folder([move, { t: "moved", id: "m1", at: "t" }]);
     await mkdir(join(inbox, "failed"));
     expect(await remainingFileOf(input)).to.equal(join(inbox, "failed", "payroll.remaining.csv"));
-    expect((await writeRemainingFile(console(), input)).file).to.equal(
+    expect((await writeRemainingFile(recordingConsole(), input)).file).to.equal(
       join(inbox, "failed", "payroll.remaining.csv"),
     );
     expect((await readdir(inbox)).sort()).to.deep.equal([".bitex-inbox", "failed", "payroll.csv"]);
@@ -230,12 +223,14 @@ describe("the remaining file of a file in a drop folder", () => {
       { ...move, batch_id: "b0" },
       { t: "moved", id: "m1", at: "t" },
     ]);
-    expect((await writeRemainingFile(console(), input)).file).to.equal(join(inbox, "payroll.remaining.csv"));
+    expect((await writeRemainingFile(recordingConsole(), input)).file).to.equal(
+      join(inbox, "payroll.remaining.csv"),
+    );
   });
 
   it("is not written while the move is unfinished, nor while an inbox run works the folder; said", async () => {
     const unfinished = await folder([move]);
-    const out = console();
+    const out = recordingConsole();
     expect(await writeRemainingFile(out, unfinished.input)).to.deep.equal({ rows: 0, file: null });
     expect(out.said).to.deep.equal([
       `the remaining file is not written: the inbox's move of payroll.csv to ${join(unfinished.inbox, "failed")} is unfinished (a run stopped in the middle of it); the next inbox run finishes it, then run this again on ${join(unfinished.inbox, "failed", "payroll.csv")}`,
@@ -244,7 +239,7 @@ describe("the remaining file of a file in a drop folder", () => {
     // A live process (this one's parent) holds the folder's lock, as an inbox run does.
     const owner = { pid: process.ppid, host: hostname(), started_at: new Date().toISOString() };
     await writeFile(join(working.inbox, ".bitex-inbox", "lock"), JSON.stringify(owner));
-    const told = console();
+    const told = recordingConsole();
     expect(await writeRemainingFile(told, working.input)).to.deep.equal({ rows: 0, file: null });
     expect(told.said).to.deep.equal([
       `the remaining file is not written: ${working.inbox} is a drop folder that an inbox run works now, and it may move payroll.csv out of it; run this again once that run ends, on the file where it went (done/ or failed/)`,
@@ -254,7 +249,7 @@ describe("the remaining file of a file in a drop folder", () => {
 
   it("the inbox's own run writes it beside the file, which it moves with it", async () => {
     const { inbox, input } = await folder([move, { t: "moved", id: "m1", at: "t" }]);
-    expect((await writeRemainingFile(console(), { ...input, inboxRun: true })).file).to.equal(
+    expect((await writeRemainingFile(recordingConsole(), { ...input, inboxRun: true })).file).to.equal(
       join(inbox, "payroll.remaining.csv"),
     );
   });

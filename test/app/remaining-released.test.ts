@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { writeRemainingFile } from "../../src/app/remaining.js";
-import type { Console } from "../../src/app/session.js";
 import { recordReleased } from "../../src/batch/near-copy.js";
 import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
+import { recordingConsole } from "../helpers/console.js";
 
 const valid = (line: number): CheckedRow => ({ line, ok: true, row: { line } as ValidRow, raw: {} as never });
 const created = (requestId: string): RowOutcome => ({
@@ -22,23 +22,6 @@ const created = (requestId: string): RowOutcome => ({
   state: "accepting",
   at: "t",
 });
-
-function quietConsole(): Console & { said: string[] } {
-  const said: string[] = [];
-  return {
-    said,
-    info: (line) => said.push(line),
-    warn: (line) => said.push(line),
-    summary: (lines) => said.push(...lines),
-    json: () => {},
-    isTTY: false,
-    stream: process.stderr,
-    quiet: true,
-    jsonMode: false,
-    zone: "UTC",
-    barShown: () => {},
-  };
-}
 
 describe("writeRemainingFile: rows released before", () => {
   it("keeps those in a draft or a quote never accepted; drops one whose request is read accepted", async () => {
@@ -55,7 +38,7 @@ describe("writeRemainingFile: rows released before", () => {
       [4, created("3")],
       [5, created("1")],
     ]);
-    const rows = await writeRemainingFile(quietConsole(), {
+    const rows = await writeRemainingFile(recordingConsole(), {
       csv,
       source: csv,
       checked: () => [2, 3, 4, 5].map(valid),
