@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, ROOT, runCli, spawnCli, tempDir } from "../helpers/cli.js";
-import { acceptOutage, faultProxy } from "../helpers/proxy.js";
+import { acceptOutage, holdingProxy } from "../helpers/proxy.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -478,22 +478,8 @@ describe("inbox: a drop folder paid once", function () {
     const rows = good.trimEnd().split("\n");
     const broken = (rows[2] as string).replace(",301,", ",999999,");
     await writeFile(join(inbox, "b.csv"), good.replace(rows[2] as string, broken));
-    // One gateway for every run; it holds the first call made after `hold` is set until `release`.
-    let hold = false;
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let held = () => {};
-    const seen = new Promise<void>((resolve) => {
-      held = resolve;
-    });
-    const proxy = await faultProxy(box.url, () => {
-      if (!hold) return { kind: "pass" };
-      hold = false;
-      held();
-      return { kind: "hold", until: gate };
-    });
+    // One gateway for every run; it holds the first call made after holdNext() until release().
+    const proxy = await holdingProxy(box.url);
     try {
       const through = { ...env, BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "0" };
       const inboxArgs = ["inbox", inbox, "--settle", "0", "--tz", "UTC", "--json", "--rate", "1000"];
@@ -505,7 +491,7 @@ describe("inbox: a drop folder paid once", function () {
       expect(killed.signal).to.equal("SIGKILL");
       expect(await ls(inbox)).to.include("b.csv");
       // The operator looks at it: status has read the file, its first call waits at the gateway.
-      hold = true;
+      const seen = proxy.holdNext();
       const status = spawnCli(["status", join("in", "b.csv"), "--tz", "UTC", "--rate", "1000"], {
         cwd: dir,
         env: through,
@@ -515,7 +501,7 @@ describe("inbox: a drop folder paid once", function () {
       const moved = await runCli(inboxArgs, { cwd: dir, env: through });
       expect(moved.code, moved.stderr).to.equal(1);
       expect(lines(moved)[0]).to.include({ file: "b.csv", outcome: "failed", moved_to: "failed" });
-      release();
+      proxy.release();
       const read = await status.done;
       expect(read.code, read.stderr).to.equal(3);
       // Nothing of the batch's rows is back in the folder, where it would sit beside the next

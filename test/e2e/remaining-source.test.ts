@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
-import { faultProxy } from "../helpers/proxy.js";
+import { holdingProxy } from "../helpers/proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 describe("the remaining file of a status whose input is replaced meanwhile", function () {
@@ -17,22 +17,8 @@ describe("the remaining file of a status whose input is replaced meanwhile", fun
 
   it("holds the batch's rows as submitted, not the rows now at those lines", async () => {
     const server = await stoppedSandbox(await demoSeed());
-    // One gateway for every run; it holds the first call made after `hold` is set until `release`.
-    let hold = false;
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let held = () => {};
-    const seen = new Promise<void>((resolve) => {
-      held = resolve;
-    });
-    const proxy = await faultProxy(server.url, () => {
-      if (!hold) return { kind: "pass" };
-      hold = false;
-      held();
-      return { kind: "hold", until: gate };
-    });
+    // One gateway for every run; it holds the first call made after holdNext() until release().
+    const proxy = await holdingProxy(server.url);
     try {
       const dir = await tempDir();
       const { pick, file } = await demoRows();
@@ -49,12 +35,12 @@ describe("the remaining file of a status whose input is replaced meanwhile", fun
       );
       expect(submitted.code, submitted.stderr).to.equal(0);
       server.advance({ minutes: 11 }); // the quote lapses: both rows go to the remaining file
-      hold = true;
+      const seen = proxy.holdNext();
       const status = spawnCli(["status", "payroll.csv", ...args], { cwd: dir, env });
       await seen;
       // The file has been read; next month's figures are saved over it.
       await writeFile(join(dir, "payroll.csv"), file(["EMP-1014", "EMP-1026"].map(pick)));
-      release();
+      proxy.release();
       const read = await status.done;
       expect(read.code, read.stderr).to.equal(1);
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file(november));

@@ -46,6 +46,31 @@ function proxyPage(res: http.ServerResponse, status: number): void {
   res.end(`<html><body><h1>${status}</h1><p>upstream trouble</p></body></html>\n`);
 }
 
+/**
+ * A proxy that passes every call, but holds the first call made after `holdNext()` until
+ * `release()`; the promise `holdNext()` returns resolves once that call is held.
+ */
+export async function holdingProxy(
+  upstreamBase: string,
+): Promise<FaultProxy & { holdNext(): Promise<void>; release(): void }> {
+  let held: (() => void) | null = null;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const proxy = await faultProxy(upstreamBase, () => {
+    if (!held) return { kind: "pass" };
+    held();
+    held = null;
+    return { kind: "hold", until: gate };
+  });
+  const holdNext = () =>
+    new Promise<void>((resolve) => {
+      held = resolve;
+    });
+  return { ...proxy, holdNext, release };
+}
+
 export async function faultProxy(
   upstreamBase: string,
   decide: (call: CallInfo) => ProxyAction,
