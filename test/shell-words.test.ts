@@ -10,6 +10,12 @@ import {
   shellWord,
 } from "../src/shell-words.js";
 
+/** The words sh makes of a printed command line, after `bitex-batch`. */
+function shWords(line: string): string[] {
+  const script = `for w in ${line.replace(/^bitex-batch /, "")}; do printf '%s\\0' "$w"; done`;
+  return execFileSync("sh", ["-c", script]).toString().split("\0").slice(0, -1);
+}
+
 describe("shell-words", () => {
   it("leaves plain words alone and single-quotes the rest", () => {
     expect(shellWord("payroll.csv")).to.equal("payroll.csv");
@@ -27,13 +33,7 @@ describe("shell-words", () => {
       "tab\there.csv",
     ]) {
       const line = bitexCommand("quote", name, "--watch");
-      const words = execFileSync("sh", [
-        "-c",
-        `for w in ${line.replace(/^bitex-batch /, "")}; do printf '%s\\0' "$w"; done`,
-      ])
-        .toString()
-        .split("\0")
-        .slice(0, -1);
+      const words = shWords(line);
       expect(words, line).to.deep.equal(["quote", name, "--watch"]);
     }
   });
@@ -87,13 +87,7 @@ describe("shell-words", () => {
     it("pastes back into sh as the same words (a tab or a quote as the delimiter, accents in the sheet)", () => {
       for (const value of ["\t", "'", "Nómina d'Año"]) {
         const line = batchCommand(rowFlags({ delimiter: value, sheet: value }), "status", "p.csv", "--watch");
-        const words = execFileSync("sh", [
-          "-c",
-          `for w in ${line.replace(/^bitex-batch /, "")}; do printf '%s\\0' "$w"; done`,
-        ])
-          .toString()
-          .split("\0")
-          .slice(0, -1);
+        const words = shWords(line);
         expect(words, line).to.deep.equal([
           "status",
           "p.csv",
