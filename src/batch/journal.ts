@@ -345,6 +345,14 @@ interface Waiter {
 export class JournalWriter {
   private queue: Waiter[] = [];
   private flushing: Promise<void> | null = null;
+  /**
+   * The first write or sync that failed. A failed write may have left part of a line, which the
+   * next write would glue to its own (and so make unreadable an entry whose append resolved);
+   * after a failed sync, a later sync may succeed without the earlier bytes being on disk. So
+   * nothing more is appended through this writer: the run stops, and the next run's `open`
+   * starts a fresh line.
+   */
+  private failure: DiskError | null = null;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -369,6 +377,7 @@ export class JournalWriter {
 
   /** Resolves once the entry is on disk; fails with a DiskError naming the journal. */
   append(entry: JournalEntry): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ text: `${JSON.stringify(entry)}\n`, resolve, reject });
       this.flushing ??= this.flush();
@@ -378,13 +387,17 @@ export class JournalWriter {
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
+      if (this.failure) {
+        for (const waiter of batch) waiter.reject(this.failure);
+        continue;
+      }
       try {
         await appendAll(this.handle.fd, Buffer.from(batch.map((waiter) => waiter.text).join("")));
         await datasync(this.handle.fd);
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
-        const failure = new DiskError("write the journal", this.path, error);
-        for (const waiter of batch) waiter.reject(failure);
+        this.failure = new DiskError("write the journal", this.path, error);
+        for (const waiter of batch) waiter.reject(this.failure);
       }
     }
     this.flushing = null;

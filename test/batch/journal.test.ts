@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -106,6 +108,57 @@ describe("journal", () => {
     const entries = await readJournal(path);
     expect(entries.map((e) => e.t)).to.deep.equal(["intent", "intent", "created"]);
     expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("a write that failed part-way: that entry and every later one refused, never glued to the torn part", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-journal-"));
+    const path = join(dir, "journal.jsonl");
+    const writer = await JournalWriter.open(path);
+    await writer.append({ t: "intent", line: 2, request_id: "7", at });
+    // The next write(2) takes 10 bytes, the one after fails (a disk that filled up); later
+    // writes would succeed again. journal.ts imports `write` from node:fs: patched through
+    // the CommonJS module and synced to the ES module's bindings.
+    const original = fs.write;
+    let calls = 0;
+    const failing = ((
+      fd: number,
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      position: null,
+      callback: (error: Error | null, written: number) => void,
+    ) => {
+      calls++;
+      if (calls === 1) return original(fd, buffer, offset, Math.min(length, 10), position, callback);
+      if (calls === 2)
+        return callback(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }), 0);
+      return original(fd, buffer, offset, length, position, callback);
+    }) as typeof fs.write;
+    fs.write = failing;
+    syncBuiltinESMExports();
+    try {
+      const torn = await writer.append({ t: "intent", line: 3, request_id: "7", at }).then(
+        () => "written",
+        (error: Error) => error.message,
+      );
+      expect(torn).to.match(/^cannot write the journal .*journal.jsonl/);
+      const later = await writer.append({ t: "intent", line: 4, request_id: "7", at }).then(
+        () => "written",
+        (error: Error) => error.message,
+      );
+      expect(later).to.equal(torn);
+      expect(calls).to.equal(2);
+    } finally {
+      fs.write = original;
+      syncBuiltinESMExports();
+    }
+    await writer.close();
+    expect((await readJournal(path)).map((e) => "line" in e && e.line)).to.deep.equal([2]);
+    // The next run starts on a fresh line after the torn part.
+    const next = await JournalWriter.open(path);
+    await next.append({ t: "intent", line: 4, request_id: "7", at });
+    await next.close();
+    expect((await readJournal(path)).map((e) => "line" in e && e.line)).to.deep.equal([2, 4]);
   });
 
   it("reads a missing journal as empty", async () => {
