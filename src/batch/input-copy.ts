@@ -7,7 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
+import { dirname } from "node:path";
+import { syncDirectory } from "../disk.js";
 import { inputCopyPath } from "./paths.js";
 
 /**
@@ -27,18 +28,23 @@ export async function keepInputCopy(
   try {
     // Made new ("wx": never through a file or link already there) and 0600 from its first
     // byte: copyFile would create it with the input's own mode (0644, 0666) until a chmod.
+    // On disk before the rename, and the rename on disk after it, as the journal that names
+    // this batch is: a crash never leaves an empty or half copy that later runs take for the
+    // batch's rows.
     const handle = await open(temp, "wx", 0o600);
     try {
       await handle.chmod(0o600); // exactly 0600, whatever the umask narrowed
-      await pipeline(createReadStream(csv), handle.createWriteStream());
+      for await (const chunk of createReadStream(csv)) await handle.write(chunk as Buffer);
+      await handle.sync();
     } finally {
-      await handle.close(); // the stream closed it already, unless it failed before
+      await handle.close();
     }
     if (!(await sameBytes(temp))) {
       await rm(temp, { force: true });
       return "changed";
     }
     await rename(temp, target);
+    await syncDirectory(dirname(target));
     return "made";
   } catch (error) {
     await rm(temp, { force: true });
