@@ -258,7 +258,14 @@ export async function acquireLock(
     ...(options.brief ? { brief: true as const } : {}),
   };
   const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
-  await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
+  await writeFile(temp, JSON.stringify(me), { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+    // A run whose batch never began removes the batch's folder as it ends, while empty
+    // (app/submit.ts): it may have gone between the mkdir and this write. Once the temp file
+    // is in it, it is not empty any more.
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
+  });
   const deadline = Date.now() + (options.waitMs ?? WAIT_MS);
   try {
     for (let attempt = 1; ; attempt++) {

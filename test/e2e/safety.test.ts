@@ -332,6 +332,8 @@ describe("nobody is paid twice, whatever the operator does", function () {
       );
       expect(box.state().stats.calls, "nothing sent").to.equal(calls);
       expect(box.state().outputs).to.have.length(6);
+      // The refused batch leaves no folder behind in the state directory.
+      expect(await readdir(stateDirOf(dir))).to.deep.equal([batchId]);
       const deliberate = await submit(["--batch-id", "2026-12-second"], {}, "payroll (1).csv");
       expect(deliberate.code, deliberate.stderr).to.equal(0);
       expect(box.state().outputs).to.have.length(12);
