@@ -1,7 +1,7 @@
 /**
  * The words of `<name>.error.txt`: why a dropped file was set aside in failed/, and what to
  * do, with the paths as they are after the move (the file, its report and its remaining file
- * sit together in `to`).
+ * sit together in `to`, a whole path in the files the inbox writes).
  */
 import { basename, extname } from "node:path";
 import type { TakenStage } from "../batch/inbox-ledger.js";
@@ -18,7 +18,7 @@ export interface SetAside {
   error: { message: string; hint?: string } | null;
   /** Its --json object's counts by status, when it ran to its end. */
   byStatus: Record<string, number>;
-  /** Where it went, relative to the folder (`failed`, `failed/<batch id>`). */
+  /** The folder it went to (`<folder>/failed`, `<folder>/failed/<batch id>`), as its command names it. */
   to: string;
   /** Its remaining file's name, when one went with it. */
   remaining: string | null;

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
 import {
   appendLedger,
@@ -316,8 +316,10 @@ async function takeFile(
   const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;
   const error = failure ?? (said?.message ? { message: said.message, hint: said.hint } : null);
   const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
+  // Its command names the moved file by its whole path: error.txt is read, and pasted, from
+  // wherever the operator opened it, not from the folder.
   const words = (to: string, remaining: string | null) =>
-    errorText({ name, code, error, byStatus, to, remaining }, rowFlags(base));
+    errorText({ name, code, error, byStatus, to: resolve(dir, to), remaining }, rowFlags(base));
   const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);

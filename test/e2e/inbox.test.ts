@@ -572,22 +572,23 @@ describe("inbox: a drop folder paid once", function () {
           "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
           "What to do: the rows not paid are in a.remaining.csv beside this file (exactly those rows, as in the file): " +
           "fix them there if needed and drop it in the folder under a new name (like a-rest.csv), which pays them and nobody else; " +
-          "bitex-batch status failed/a.csv --watch follows the rows accepted for payment.\n",
+          `bitex-batch status ${join(inbox, "failed", "a.csv")} --watch follows the rows accepted for payment.\n`,
       );
       expect(perRequest()).to.deep.equal({
         "1": { request_quote: 1, accept_quote: 1 },
         "2": { request_quote: 1, accept_quote: 0 },
       });
-      // The error file's own command, run in the folder, follows the moved file's batch.
-      const followed = await runCli(["status", "failed/a.csv", "--json"], {
-        cwd: inbox,
+      // The error file's own command, run from elsewhere than the folder, follows the moved
+      // file's batch.
+      const followed = await runCli(["status", join(inbox, "failed", "a.csv"), "--json"], {
+        cwd: dir,
         env: { ...env, XDG_STATE_HOME: join(dir, ".state") },
       });
       expect(followed.code, followed.stderr).to.equal(1); // request 2's rows stay cancelled in this batch
       expect(JSON.parse(followed.stdout)).to.deep.include({
         batch_id: file?.batch_id,
         by_state: { settled: 3, cancelled: 2 },
-        remaining: { file: "failed/a.remaining.csv", rows: 2 },
+        remaining: { file: join(inbox, "failed", "a.remaining.csv"), rows: 2 },
       });
 
       // As the error file says: the remaining file dropped as a-rest.csv pays those rows, nobody else.
