@@ -89,5 +89,5 @@ export function takenWhatToDo(
   const again =
     "if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>";
   if (stage !== "staged" && stage !== "quoted") return again;
-  return `to pay that batch's rows, go on with it in the folder: ${batchCommand(flags, "accept", moved, "--max-total", "CUR=AMOUNT")}; only ${again}`;
+  return `to pay that batch's rows, go on with it: ${batchCommand(flags, "accept", moved, "--max-total", "CUR=AMOUNT")}; only ${again}`;
 }

@@ -234,7 +234,7 @@ async function takeFile(
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
-    const what = takenWhatToDo(paid.stage, `${paid.to}/${paid.name}`, rowFlags(base));
+    const what = takenWhatToDo(paid.stage, resolve(dir, paid.to, paid.name), rowFlags(base));
     const { to } = await moveOut(
       dir,
       name,

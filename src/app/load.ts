@@ -65,12 +65,13 @@ export interface Loaded {
 /** A file read by `loadEarly`: no records kept, unless the control totals needed them. */
 export type LoadedEarly = Omit<Loaded, "checked"> & { checked: (() => Iterable<CheckedRow>) | null };
 
-const BATCH_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** A folder's name under the state directory: never "." or "..", which name another folder. */
+const BATCH_ID = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
 
 function batchIdError(batchId: string): BatchError {
   return new BatchError(
     "usage",
-    `--batch-id expects 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(batchId)}`,
+    `--batch-id expects 1-64 letters, digits, ".", "_" or "-" (not "." or ".." alone), got ${JSON.stringify(batchId)}`,
   );
 }
 

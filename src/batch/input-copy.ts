@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { syncDirectory } from "../disk.js";
 import { inputCopyPath } from "./paths.js";
@@ -28,13 +28,12 @@ export async function keepInputCopy(
   try {
     // Made new ("wx": never through a file or link already there) and 0600 from its first
     // byte: copyFile would create it with the input's own mode (0644, 0666) until a chmod.
-    // On disk before the rename, and the rename on disk after it, as the journal that names
-    // this batch is: a crash never leaves an empty or half copy that later runs take for the
-    // batch's rows.
+    // On disk before the rename, and the rename on disk after it: a crash never leaves an
+    // empty or half copy that later runs take for the batch's rows.
     const handle = await open(temp, "wx", 0o600);
     try {
       await handle.chmod(0o600); // exactly 0600, whatever the umask narrowed
-      for await (const chunk of createReadStream(csv)) await handle.write(chunk as Buffer);
+      await writeFile(handle, createReadStream(csv)); // every byte, however short each write(2)
       await handle.sync();
     } finally {
       await handle.close();

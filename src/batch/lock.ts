@@ -242,6 +242,22 @@ async function sweepLeftovers(path: string): Promise<void> {
   }
 }
 
+/**
+ * Writes the lock's temp file, making its folder again if it went: a run whose batch never
+ * began removes the batch's folder as it ends, while empty (app/submit.ts), maybe between our
+ * mkdir and this write. Once the temp file is in it, it is not empty any more.
+ */
+async function writeInFolder(temp: string, text: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeFile(temp, text, { mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw error;
+      await mkdir(dirname(temp), { recursive: true, mode: 0o700 });
+    }
+  }
+}
+
 export async function acquireLock(
   path: string,
   say: (line: string) => void,
@@ -258,14 +274,7 @@ export async function acquireLock(
     ...(options.brief ? { brief: true as const } : {}),
   };
   const temp = `${path}.${process.pid}.${me.nonce}.tmp`;
-  await writeFile(temp, JSON.stringify(me), { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
-    // A run whose batch never began removes the batch's folder as it ends, while empty
-    // (app/submit.ts): it may have gone between the mkdir and this write. Once the temp file
-    // is in it, it is not empty any more.
-    if (error.code !== "ENOENT") throw error;
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(temp, JSON.stringify(me), { mode: 0o600 });
-  });
+  await writeInFolder(temp, JSON.stringify(me));
   const deadline = Date.now() + (options.waitMs ?? WAIT_MS);
   try {
     for (let attempt = 1; ; attempt++) {

@@ -74,7 +74,7 @@ describe("app: the commands hints offer paste as printed", () => {
 
   it("a drop folder's words: the file where it went, quoted", () => {
     expect(takenWhatToDo("staged", `done/2026-12-01/${FILE}`)).to.equal(
-      "to pay that batch's rows, go on with it in the folder: bitex-batch accept 'done/2026-12-01/Sueldos Diciembre 2026.csv' --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>",
+      "to pay that batch's rows, go on with it: bitex-batch accept 'done/2026-12-01/Sueldos Diciembre 2026.csv' --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>",
     );
     const text = errorText({
       name: FILE,
@@ -92,7 +92,7 @@ describe("app: the commands hints offer paste as printed", () => {
   it("a drop folder's words carry the inbox's input options: its files' batches were submitted with them", () => {
     const flags = rowFlags({ encoding: "latin1", senderPort: "ar_ars", payer: "112" });
     expect(takenWhatToDo("quoted", `done/2026-12-01/${FILE}`, flags)).to.equal(
-      "to pay that batch's rows, go on with it in the folder: bitex-batch accept 'done/2026-12-01/Sueldos Diciembre 2026.csv' --sender-port ar_ars --payer 112 --encoding latin1 --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>",
+      "to pay that batch's rows, go on with it: bitex-batch accept 'done/2026-12-01/Sueldos Diciembre 2026.csv' --sender-port ar_ars --payer 112 --encoding latin1 --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>",
     );
     const text = errorText(
       {

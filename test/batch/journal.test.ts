@@ -110,55 +110,92 @@ describe("journal", () => {
     expect((await stat(path)).mode & 0o777).to.equal(0o600);
   });
 
+  /**
+   * Runs `body` with `name` of node:fs replaced by `fake`; journal.ts imports it from node:fs,
+   * so it is patched through the CommonJS module and synced to the ES module's bindings.
+   */
+  async function withFs<K extends "write" | "fdatasync">(
+    name: K,
+    fake: (original: (typeof fs)[K]) => (typeof fs)[K],
+    body: () => Promise<void>,
+  ): Promise<void> {
+    const original = fs[name];
+    fs[name] = fake(original);
+    syncBuiltinESMExports();
+    try {
+      await body();
+    } finally {
+      fs[name] = original;
+      syncBuiltinESMExports();
+    }
+  }
+  const refusal = (append: Promise<void>) =>
+    append.then(
+      () => "written",
+      (error: Error) => error.message,
+    );
+  const linesIn = async (path: string) => (await readJournal(path)).map((e) => "line" in e && e.line);
+  const diskFull = () => Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+
   it("a write that failed part-way: that entry and every later one refused, never glued to the torn part", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "bb-journal-"));
-    const path = join(dir, "journal.jsonl");
+    const path = join(await mkdtemp(join(tmpdir(), "bb-journal-")), "journal.jsonl");
     const writer = await JournalWriter.open(path);
     await writer.append({ t: "intent", line: 2, request_id: "7", at });
     // The next write(2) takes 10 bytes, the one after fails (a disk that filled up); later
-    // writes would succeed again. journal.ts imports `write` from node:fs: patched through
-    // the CommonJS module and synced to the ES module's bindings.
-    const original = fs.write;
+    // writes would succeed again.
     let calls = 0;
-    const failing = ((
-      fd: number,
-      buffer: Buffer,
-      offset: number,
-      length: number,
-      position: null,
-      callback: (error: Error | null, written: number) => void,
-    ) => {
-      calls++;
-      if (calls === 1) return original(fd, buffer, offset, Math.min(length, 10), position, callback);
-      if (calls === 2)
-        return callback(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }), 0);
-      return original(fd, buffer, offset, length, position, callback);
-    }) as typeof fs.write;
-    fs.write = failing;
-    syncBuiltinESMExports();
-    try {
-      const torn = await writer.append({ t: "intent", line: 3, request_id: "7", at }).then(
-        () => "written",
-        (error: Error) => error.message,
-      );
-      expect(torn).to.match(/^cannot write the journal .*journal.jsonl/);
-      const later = await writer.append({ t: "intent", line: 4, request_id: "7", at }).then(
-        () => "written",
-        (error: Error) => error.message,
-      );
-      expect(later).to.equal(torn);
-      expect(calls).to.equal(2);
-    } finally {
-      fs.write = original;
-      syncBuiltinESMExports();
-    }
+    await withFs(
+      "write",
+      (original) =>
+        ((
+          fd: number,
+          buffer: Buffer,
+          offset: number,
+          length: number,
+          position: null,
+          callback: (error: Error | null, written: number) => void,
+        ) => {
+          calls++;
+          if (calls === 1) return original(fd, buffer, offset, Math.min(length, 10), position, callback);
+          if (calls === 2) return callback(diskFull(), 0);
+          return original(fd, buffer, offset, length, position, callback);
+        }) as typeof fs.write,
+      async () => {
+        const torn = await refusal(writer.append({ t: "intent", line: 3, request_id: "7", at }));
+        expect(torn).to.match(/^cannot write the journal .*journal.jsonl/);
+        expect(await refusal(writer.append({ t: "intent", line: 4, request_id: "7", at }))).to.equal(torn);
+        expect(calls).to.equal(2);
+      },
+    );
     await writer.close();
-    expect((await readJournal(path)).map((e) => "line" in e && e.line)).to.deep.equal([2]);
+    expect(await linesIn(path)).to.deep.equal([2]);
     // The next run starts on a fresh line after the torn part.
     const next = await JournalWriter.open(path);
     await next.append({ t: "intent", line: 4, request_id: "7", at });
     await next.close();
-    expect((await readJournal(path)).map((e) => "line" in e && e.line)).to.deep.equal([2, 4]);
+    expect(await linesIn(path)).to.deep.equal([2, 4]);
+  });
+
+  it("a sync that failed: that entry and every later one refused, though a later sync would succeed", async () => {
+    const path = join(await mkdtemp(join(tmpdir(), "bb-journal-")), "journal.jsonl");
+    const writer = await JournalWriter.open(path);
+    let syncs = 0;
+    await withFs(
+      "fdatasync",
+      (original) =>
+        ((fd: number, callback: (error: Error | null) => void) => {
+          syncs++;
+          if (syncs === 1) return callback(diskFull());
+          return original(fd, callback);
+        }) as typeof fs.fdatasync,
+      async () => {
+        const failed = await refusal(writer.append({ t: "intent", line: 2, request_id: "7", at }));
+        expect(failed).to.match(/^cannot write the journal .*journal.jsonl/);
+        expect(await refusal(writer.append({ t: "intent", line: 3, request_id: "7", at }))).to.equal(failed);
+        expect(syncs).to.equal(1);
+      },
+    );
+    await writer.close();
   });
 
   it("reads a missing journal as empty", async () => {

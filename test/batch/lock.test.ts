@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import fsPromises, { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { expect } from "chai";
@@ -134,6 +135,35 @@ describe("batch lock", function () {
     expect(String((error as Error).message)).to.include(`pid ${process.pid} on ${hostname()}`);
     await first.release();
     await (await acquireLock(path, () => undefined)).release();
+  });
+
+  it("a batch folder removed while the lock is taken (a run whose batch never began, ending) is made again, up to three times", async () => {
+    // lock.ts imports writeFile from node:fs/promises: patched through the CommonJS module
+    // and synced to the ES module's bindings. Each of the first `removals` writes of the lock's
+    // temp file finds its folder just removed, as that run's rmdir would.
+    const attempt = async (removals: number) => {
+      const folder = join(await tempDir(), "batch");
+      const original = fsPromises.writeFile;
+      let writes = 0;
+      fsPromises.writeFile = (async (...args: Parameters<typeof original>) => {
+        if (String(args[0]).endsWith(".tmp") && writes++ < removals) await rm(folder, { recursive: true });
+        return original(...args);
+      }) as typeof original;
+      syncBuiltinESMExports();
+      try {
+        const lock = await acquireLock(join(folder, "lock"), () => undefined);
+        const held = await readdir(folder);
+        await lock.release();
+        return held;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+      } finally {
+        fsPromises.writeFile = original;
+        syncBuiltinESMExports();
+      }
+    };
+    expect(await attempt(2)).to.deep.equal(["lock"]);
+    expect(await attempt(3)).to.equal("ENOENT");
   });
 
   it("a lock held for a moment (a status writing its remaining file) is waited for, up to waitMs, then named as a status's", async () => {

@@ -159,7 +159,7 @@ describe("inbox: a drop folder paid once", function () {
     expect(await ls(join(inbox, "failed"))).to.include.members(["a.csv", "a.csv.error.txt"]);
     expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
       `this file (same name and bytes) was staged from this folder on ${today()} (its rows created in draft requests; that run paid nobody) and moved to done/${today()}/a.csv; nothing was sent\n\n` +
-        `What to do: to pay that batch's rows, go on with it in the folder: bitex-batch accept done/${today()}/a.csv --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
+        `What to do: to pay that batch's rows, go on with it: bitex-batch accept ${join(inbox, "done", today(), "a.csv")} --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
     );
     expect(box.state().outputs).to.have.length(5);
   });

@@ -447,6 +447,23 @@ describe("nobody is paid twice, whatever the operator does", function () {
       );
     });
 
+    it("the file size limit (EFBIG) reached while the input is copied: exit 2 naming the state directory, nothing sent, no copy taken for whole", async () => {
+      await world(80);
+      // 2 KB: the input (over 2 KB here) stops part-way into its copy.
+      const result = await runCli(["submit", "payroll.csv", ...FAST], {
+        cwd: dir,
+        env: { ...SETTLE, ...apiEnv(box) },
+        shellPrefix: "ulimit -f 2",
+      });
+      expectRefusedBeforeSending(
+        result,
+        new RegExp(
+          `cannot keep a copy of the input ${stateDirOf(dir)}: the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG`,
+        ),
+      );
+      expect(result.stderr).to.not.include("changed while it was read");
+    });
+
     it("the file size limit (EFBIG) reached mid-run: exit 3 naming the journal, report with pending rows, the rerun completes", async () => {
       await world(30);
       // 2 KB: the journal passes it after a few rows; the report goes to stdout, out of the limit.
