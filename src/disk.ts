@@ -104,6 +104,17 @@ export async function replaceDurably(path: string, text: string): Promise<void> 
   await syncDirectory(dirname(path));
 }
 
+/**
+ * A report that could not be written, in the disk's words when the disk refused it (the
+ * writers wrap its error: writers/write.ts reportWriteError), else as it was thrown.
+ */
+export function reportFailure(error: unknown, path: string, hint: string): Error {
+  const cause = error instanceof BatchError && isDiskFailure(error.cause) ? error.cause : error;
+  if (isDiskFailure(cause))
+    return diskFailure(cause, { action: "write the report", path, sentAny: true, hint });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** Makes a rename in `dir` durable. Best-effort: some platforms cannot open or fsync a directory. */
 export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;

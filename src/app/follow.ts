@@ -9,6 +9,7 @@ import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits, padScale } from "../decimal.js";
+import { reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
@@ -309,7 +310,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // (once) where those reads could not show the quote's figures or the rows' latest states.
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
-  if (follow.views.length > 0) await writeOut();
+  let reportFailed = false;
+  if (follow.views.length > 0) {
+    await writeOut().catch((error: unknown) => {
+      const failure = reportFailure(error, batch.loaded.reportPath, session.resumeHint);
+      // A stop before it (the journal's own failure, a signal, an outage) is what the run
+      // ends on: the report's failure is said beside it, never instead of it.
+      if (!stopped) throw failure;
+      reportFailed = true;
+      out.warn(`bitex-batch: ${failure.message}`);
+    });
+  }
   // No journal of the batch here (another --state-dir, or it is gone): nothing tells whether a
   // request read as a draft was quoted or accepted since (a cache keeps old reads), so no draft
   // is released beside a cancelled request (pastDraft); said, with the way to release them.
@@ -392,7 +403,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // An accept that may have landed is never said as not paid: the server says which.
   const staged = notPaid && (acceptUnclearLine(follow) ?? notPaid);
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
-  if (staged && known) out.info(staged);
+  // Its words need the rows' tally, which a report that failed never made.
+  if (staged && known && !reportFailed) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
   const next = stopped
     ? null
@@ -407,7 +419,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         flags,
       );
   // A submit named no report before going on: this line names it, even when nothing was read.
-  if (follow.views.length > 0 || context.command === "submit")
+  if (!reportFailed && (follow.views.length > 0 || context.command === "submit"))
     out.summary([
       kept
         ? `report: ${batch.loaded.reportPath} kept as it was (it holds rows created on the server)`

@@ -20,7 +20,7 @@ import {
   SANDBOX_STATE_PREFIX,
 } from "../batch/paths.js";
 import { removeDeadSandboxStates } from "../batch/sandbox-state.js";
-import { diskFailure, isDiskFailure } from "../disk.js";
+import { diskFailure, isDiskFailure, reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
@@ -431,13 +431,9 @@ async function submitWatched(
         followed,
       });
     } catch (error) {
-      if (!isDiskFailure(error)) throw error;
-      const failure = diskFailure(error, {
-        action: "write the report",
-        path: loaded.reportPath,
-        sentAny: true,
-        hint: session.resumeHint,
-      });
+      const failure = reportFailure(error, loaded.reportPath, session.resumeHint);
+      // A stop before it (the journal's own failure, a signal, an outage) is what the run
+      // ends on: the report's failure is said beside it, never instead of it.
       if (!stopped) throw failure;
       out.warn(`bitex-batch: ${failure.message}`);
     }

@@ -5,7 +5,7 @@
  * oversized input. The emulator's outputs are compared with the file as a multiset.
  */
 
-import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
@@ -462,6 +462,65 @@ describe("nobody is paid twice, whatever the operator does", function () {
         ),
       );
       expect(result.stderr).to.not.include("changed while it was read");
+    });
+
+    it("the file size limit (EFBIG) stops the journal, then the report: both said, the journal's last with the command to resume, exit 3; the rerun completes", async () => {
+      await world(40);
+      // 4 KB: the input's copy (under 2 KB) fits, the journal passes it after a few rows, the report cannot.
+      const result = await runCli(["submit", "payroll.csv", ...FAST], {
+        cwd: dir,
+        env: { ...SETTLE, ...apiEnv(box) },
+        shellPrefix: "ulimit -f 4",
+      });
+      expect(result.code, result.stderr).to.equal(3);
+      const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
+      expect(result.stderr).to.match(
+        new RegExp(
+          `bitex-batch: cannot write the report payroll\\.report\\.csv: ${limit}\n` +
+            `bitex-batch: cannot write the journal .*journal\\.jsonl: ${limit}\n` +
+            "  run the same command again to resume; nothing will be paid twice: bitex-batch submit payroll.csv",
+        ),
+      );
+      expect(result.stderr).to.not.include("unexpected error");
+      const again = await submit();
+      expect(again.code, again.stderr).to.equal(0);
+      expectExactlyOnce(box, rows);
+    });
+
+    it("quote: the journal full before a step, then the report: both said, the journal's last with the command to run again; nothing sent", async () => {
+      await world(40);
+      const staged = await submit(["--quiet"]);
+      expect(staged.code, staged.stderr).to.equal(0);
+      // The journal padded (blank lines are skipped on read) to a byte under a whole KB: the
+      // quote's opening newline fits the limit, its first step's intent does not. Its xlsx
+      // report is larger than the journal, so it cannot be written either.
+      const [batch] = await readdir(stateDirOf(dir));
+      const journal = join(stateDirOf(dir), batch as string, "journal.jsonl");
+      const size = (await readFile(journal)).length;
+      const kb = Math.ceil((size + 2) / 1024);
+      await appendFile(journal, "\n".repeat(kb * 1024 - 1 - size));
+      const calls = box.state().stats.calls;
+      const quoted = await runCli(["quote", "payroll.csv", ...FAST, "--report-format", "xlsx"], {
+        cwd: dir,
+        env: { ...SETTLE, ...apiEnv(box) },
+        shellPrefix: `ulimit -f ${kb}`,
+      });
+      expect(quoted.code, quoted.stderr).to.equal(3);
+      const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
+      expect(quoted.stderr).to.match(
+        new RegExp(
+          `\nbitex-batch: cannot write the report payroll\\.report\\.xlsx: ${limit}\n` +
+            `bitex-batch: cannot write the journal .*journal\\.jsonl: ${limit}\n` +
+            "  run the same command again to resume; nothing will be paid twice: bitex-batch quote payroll.csv .*--report-format xlsx\n$",
+        ),
+      );
+      // No words the missing report's tally would have made (no "0 row(s) created"), no report named.
+      expect(quoted.stderr).to.not.match(/NOT PAID|row\(s\) created|^report: /m);
+      expect(quoted.stdout).to.not.match(/^report: /m);
+      // The step's intent could not be journaled, so the step was not sent: only reads.
+      expect(box.state().stats.per_request).to.deep.equal({});
+      expect(box.state().requests.map((r) => r.attributes.state)).to.deep.equal(["draft", "draft"]);
+      expect(box.state().stats.calls).to.be.above(calls);
     });
 
     it("the file size limit (EFBIG) reached mid-run: exit 3 naming the journal, report with pending rows, the rerun completes", async () => {
