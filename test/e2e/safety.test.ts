@@ -399,6 +399,14 @@ describe("nobody is paid twice, whatever the operator does", function () {
       expect(box.state().stats.calls, "nothing sent").to.equal(0);
     }
 
+    /** `bitex-batch <command> payroll.csv` (FAST) in the world's directory with a file size limit of `kb` KB (ulimit -f). */
+    const limited = (kb: number, command: string, extra: string[] = []) =>
+      runCli([command, "payroll.csv", ...FAST, ...extra], {
+        cwd: dir,
+        env: { ...SETTLE, ...apiEnv(box) },
+        shellPrefix: `ulimit -f ${kb}`,
+      });
+
     it("a --state-dir below a regular file (ENOTDIR): exit 2 naming it, nothing sent", async () => {
       await world(4);
       await writeFile(join(dir, "not-a-dir"), "x");
@@ -434,11 +442,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
 
     it("no room for a single byte (ulimit -f 0, EFBIG) before anything was sent: exit 2 naming the state directory", async () => {
       await world(4);
-      const result = await runCli(["submit", "payroll.csv", ...FAST], {
-        cwd: dir,
-        env: { ...SETTLE, ...apiEnv(box) },
-        shellPrefix: "ulimit -f 0",
-      });
+      const result = await limited(0, "submit");
       expectRefusedBeforeSending(
         result,
         new RegExp(
@@ -450,11 +454,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
     it("the file size limit (EFBIG) reached while the input is copied: exit 2 naming the state directory, nothing sent, no copy taken for whole", async () => {
       await world(80);
       // 2 KB: the input (over 2 KB here) stops part-way into its copy.
-      const result = await runCli(["submit", "payroll.csv", ...FAST], {
-        cwd: dir,
-        env: { ...SETTLE, ...apiEnv(box) },
-        shellPrefix: "ulimit -f 2",
-      });
+      const result = await limited(2, "submit");
       expectRefusedBeforeSending(
         result,
         new RegExp(
@@ -467,11 +467,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
     it("the file size limit (EFBIG) stops the journal, then the report: both said, the journal's last with the command to resume, exit 3; the rerun completes", async () => {
       await world(40);
       // 4 KB: the input's copy (under 2 KB) fits, the journal passes it after a few rows, the report cannot.
-      const result = await runCli(["submit", "payroll.csv", ...FAST], {
-        cwd: dir,
-        env: { ...SETTLE, ...apiEnv(box) },
-        shellPrefix: "ulimit -f 4",
-      });
+      const result = await limited(4, "submit");
       expect(result.code, result.stderr).to.equal(3);
       const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
       expect(result.stderr).to.match(
@@ -500,11 +496,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       const kb = Math.ceil((size + 2) / 1024);
       await appendFile(journal, "\n".repeat(kb * 1024 - 1 - size));
       const calls = box.state().stats.calls;
-      const quoted = await runCli(["quote", "payroll.csv", ...FAST, "--report-format", "xlsx"], {
-        cwd: dir,
-        env: { ...SETTLE, ...apiEnv(box) },
-        shellPrefix: `ulimit -f ${kb}`,
-      });
+      const quoted = await limited(kb, "quote", ["--report-format", "xlsx"]);
       expect(quoted.code, quoted.stderr).to.equal(3);
       const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
       expect(quoted.stderr).to.match(
@@ -526,11 +518,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
     it("the file size limit (EFBIG) reached mid-run: exit 3 naming the journal, report with pending rows, the rerun completes", async () => {
       await world(30);
       // 2 KB: the journal passes it after a few rows; the report goes to stdout, out of the limit.
-      const result = await runCli(["submit", "payroll.csv", ...FAST, "--report", "-"], {
-        cwd: dir,
-        env: { ...SETTLE, ...apiEnv(box) },
-        shellPrefix: "ulimit -f 2",
-      });
+      const result = await limited(2, "submit", ["--report", "-"]);
       expect(result.code, result.stderr).to.equal(3);
       expect(result.stderr).to.match(
         /cannot write the journal .*journal\.jsonl: the file would exceed the file size limit of this process \(ulimit -f\) \(EFBIG\)/,
