@@ -53,6 +53,22 @@ describe("cli: help, version, usage errors", function () {
     }
   });
 
+  it('--batch-id "." or "..": a usage error (exit 2), never the state directory or its parent as the batch\'s folder', async () => {
+    for (const id of [".", ".."]) {
+      // A key and an API where nothing listens: refused before any file is read or call made.
+      const result = await runCli(["submit", "payroll.csv", "--batch-id", id, "--json"], {
+        cwd: ROOT,
+        env: { XDG_STATE_HOME: "/nonexistent", BITEX_API_KEY: "k", BITEX_API_URL: "http://127.0.0.1:9/api" },
+      });
+      const { error } = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+      expect([result.code, error.code, error.message]).to.deep.equal([
+        2,
+        "usage",
+        `--batch-id expects 1-64 letters, digits, ".", "_" or "-" (not "." or ".." alone), got "${id}"`,
+      ]);
+    }
+  });
+
   it("--version prints package.json's version", async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
     const result = await cli(["--version"]);

@@ -58,7 +58,7 @@ describe("e2e: the README's cron line pays", function () {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     expect(readme).to.not.match(/npx bitex-batch (submit|validate|status|quote|accept)/);
     const home = await tempDir();
-    // dist/ is built before the tests run; `prepare` would rebuild it in place while other
+    // dist/ is built before the tests run; `prepack` would rebuild it in place while other
     // e2e files run it in parallel (one read a half-written module once). npm runs with this
     // environment: its cache makes the install offline where it can.
     await run("npm", ["pack", "--ignore-scripts", "--pack-destination", home], { cwd: ROOT });
@@ -66,7 +66,10 @@ describe("e2e: the README's cron line pays", function () {
     expect(tarball).to.match(/^bitex-batch-.*\.tgz$/);
     const prefix = join(home, "prefix");
     const npmInstall = ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund"];
-    await run("npm", [...npmInstall, join(home, tarball ?? "")], { cwd: home });
+    const installed = await run("npm", [...npmInstall, join(home, tarball ?? "")], { cwd: home });
+    // The package runs nothing when installed (dist/ is in the tarball): npm 11 warns of any
+    // install script (a `prepare`) it has not been allowed to run.
+    expect(installed.stderr).to.not.include("install-scripts");
     const bitexBatch = join(prefix, "bin", "bitex-batch");
     const { stdout: version } = await run(bitexBatch, ["--version"]);
     expect(version.trim()).to.match(/^\d+\.\d+\.\d+$/);
