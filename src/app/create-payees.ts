@@ -12,8 +12,9 @@
 import pLimit from "p-limit";
 import {
   foldJournal,
+  type JournalAppender,
   type JournalState,
-  JournalWriter,
+  journalAtFirstEntry,
   type PayeeResolution,
   payeeCreateKey,
   readJournal,
@@ -73,24 +74,15 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
   const past = foldJournal(await readJournal(phase.journalPath));
   if (phase.rows.every((row) => past.payees.has(row.line))) return past.payees;
   // Opened at the first line to write: a run refused at the door leaves the journal as it was.
-  // Creates run side by side: they share one open (one handle), whichever appends first.
-  let opening: Promise<JournalWriter> | undefined;
-  const journal: Journal = {
-    append: async (entry) => {
-      opening ??= JournalWriter.open(phase.journalPath);
-      await (await opening).append(entry);
-    },
-  };
+  const journal = journalAtFirstEntry(phase.journalPath);
   try {
     return await settle(phase, journal);
   } finally {
-    await (await opening?.catch(() => undefined))?.close();
+    await journal.close();
   }
 }
 
-type Journal = Pick<JournalWriter, "append">;
-
-async function settle(phase: PayeePhase, journal: Journal): Promise<Map<number, PayeeResolution>> {
+async function settle(phase: PayeePhase, journal: JournalAppender): Promise<Map<number, PayeeResolution>> {
   const { api, rows, say } = phase;
   /** Creates Bitex refused this run (not an unclear answer): key → its words. */
   const refused = new Map<string, string>();
@@ -273,7 +265,7 @@ function refuseAgain(file: string, lines: readonly number[], refusal: string | u
 
 async function createUser(
   phase: PayeePhase,
-  journal: Journal,
+  journal: JournalAppender,
   payee: NewPayee,
   refused: Map<string, string>,
 ): Promise<void> {
@@ -295,7 +287,7 @@ async function createUser(
 
 async function createInstruction(
   phase: PayeePhase,
-  journal: Journal,
+  journal: JournalAppender,
   account: NewAccount,
   rows: readonly ValidRow[],
   refused: Map<string, string>,
@@ -336,7 +328,7 @@ async function createInstruction(
  */
 async function unclear(
   phase: PayeePhase,
-  journal: Journal,
+  journal: JournalAppender,
   base: { kind: "user" | "withdrawal_instruction"; key: string; line: number; request_id: string },
   error: unknown,
   refused: Map<string, string>,

@@ -3,7 +3,9 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { foundRequests, JournalWriter } from "../batch/journal.js";
+import { rmdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
@@ -151,7 +153,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   // The input options this run was given that change the rows: every command printed carries them.
   const flags = rowFlags(args);
-  const journal = readOnly ? null : await JournalWriter.open(batch.journalPath);
+  // Opened at its first entry: a batch that is not there leaves no journal behind.
+  const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.
   const remainingFile = await remainingFileOf({
     csv: args.csv,
@@ -584,6 +587,9 @@ async function followOpened(
     forget();
     await connection?.close();
     await lock?.release();
+    // A batch that was never there (a quote of a file never submitted) leaves no folder:
+    // rmdir removes it only while empty, as a submit that never began does (app/submit.ts).
+    if (lock) await rmdir(dirname(batch.journalPath)).catch(() => undefined);
   }
 }
 

@@ -342,6 +342,27 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+/** What a stage needs of the journal: entries, each on disk once its append resolves. */
+export type JournalAppender = Pick<JournalWriter, "append">;
+
+/**
+ * A journal opened at its first entry (one handle, whichever caller appends first): a run that
+ * ends with nothing to write (refused at the door, a batch that is not there) leaves the
+ * journal as it was, and none where there was none. `close` closes it if it was opened.
+ */
+export function journalAtFirstEntry(path: string): JournalAppender & { close(): Promise<void> } {
+  let opening: Promise<JournalWriter> | undefined;
+  return {
+    append: async (entry) => {
+      opening ??= JournalWriter.open(path);
+      await (await opening).append(entry);
+    },
+    close: async () => {
+      await (await opening?.catch(() => undefined))?.close();
+    },
+  };
+}
+
 export class JournalWriter {
   private queue: Waiter[] = [];
   private flushing: Promise<void> | null = null;

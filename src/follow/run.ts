@@ -5,7 +5,7 @@
  * steps.ts, and what the report shows of each row is `rowOutcomes`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JournalState, JournalWriter } from "../batch/journal.js";
+import type { JournalAppender, JournalState } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
@@ -38,7 +38,7 @@ export interface FollowOptions {
   /** The journal as this run found it: create outcomes and steps already taken. */
   past: JournalState;
   /** Where steps are journaled; null for the read-only `status`. */
-  journal: JournalWriter | null;
+  journal: JournalAppender | null;
   signal: AbortSignal;
   /** See StepContext.settleMs. */
   settleMs: number;

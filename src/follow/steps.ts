@@ -5,7 +5,7 @@
  * sent again only when the server's state shows it surely did not happen.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JournalState, JournalWriter, StepAction } from "../batch/journal.js";
+import type { JournalAppender, JournalState, StepAction } from "../batch/journal.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
@@ -29,7 +29,7 @@ export function stepDone(action: StepAction, state: string): boolean {
 
 export interface StepContext {
   api: StepApi;
-  journal: JournalWriter;
+  journal: JournalAppender;
   past: JournalState;
   signal: AbortSignal;
   /** How long a call without a clear answer may take to land before the request is read. */

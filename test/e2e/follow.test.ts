@@ -294,6 +294,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     );
     expect(box.state().requests).to.deep.equal([]);
     expect(actionCalls(box)).to.deep.equal({});
+    // Nothing of the batch is kept: no folder, no empty journal.
+    expect(await readdir(join(f.dir, "state"))).to.deep.equal([]);
   });
 
   it("status finds the batch by external_id when the state directory is gone, and writes the same report", async () => {
