@@ -194,15 +194,23 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // A batch not on the server is known by nothing: a report of created rows is not replaced
   // by it, on any refresh (--watch writes at each) nor at the end.
   let kept = false;
+  // A report that could not be written: said once (the stop it makes, or beside an earlier
+  // stop), never written again this run, and never named as written.
+  let reportFailed = false;
   const writeOut = async () => {
     const known = follow.views.some((view) => view.request !== null);
     kept = !known && (await reportHoldsCreated(batch.loaded.reportPath));
-    if (!kept)
+    if (kept) return;
+    try {
       ({
         tally,
         money,
         unpaid: unpaidRows,
       } = await writeFollowReport(context, follow, remainingWords(remainingFile)));
+    } catch (error) {
+      reportFailed = true;
+      throw reportFailure(error, batch.loaded.reportPath, session.resumeHint);
+    }
   };
   try {
     for (const step of plan.steps) {
@@ -313,14 +321,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // (once) where those reads could not show the quote's figures or the rows' latest states.
   // Should that fail, the report shows what was read.
   if (known) await follow.listForReport().catch(() => undefined);
-  let reportFailed = false;
-  if (follow.views.length > 0) {
-    await writeOut().catch((error: unknown) => {
-      const failure = reportFailure(error, batch.loaded.reportPath, session.resumeHint);
+  if (follow.views.length > 0 && !reportFailed) {
+    await writeOut().catch((failure: Error) => {
       // A stop before it (the journal's own failure, a signal, an outage) is what the run
       // ends on: the report's failure is said beside it, never instead of it.
       if (!stopped) throw failure;
-      reportFailed = true;
       out.warn(`bitex-batch: ${failure.message}`);
     });
   }
@@ -393,7 +398,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const stage = stageOf(follow, allFinal);
   const notPaid = stageLine(
     stage,
-    createdRows(tally as Tally | null),
+    // The report's count, else (no report written) the rows' outcomes as read.
+    tally && !reportFailed ? createdRows(tally) : follow.createdRows(),
     acceptedRequests(follow).map((request) => request.id),
     lostRequests(follow).map((request) => request.id),
     {
@@ -406,8 +412,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // An accept that may have landed is never said as not paid: the server says which.
   const staged = notPaid && (acceptUnclearLine(follow) ?? notPaid);
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
-  // Its words need the rows' tally, which a report that failed never made.
-  if (staged && known && !reportFailed) out.info(staged);
+  if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
   const next = stopped
     ? null
@@ -443,7 +448,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);
   else if (last) out.summary([last]);
   out.json({
-    ...jsonOf(context, follow, tally, exitCode, stopped),
+    ...jsonOf(context, follow, tally, exitCode, stopped, reportFailed),
     stage,
     money: moneyJson(money),
     money_rule: MONEY_RULE,
@@ -500,12 +505,14 @@ function jsonOf(
   tally: Tally | null,
   exitCode: number,
   stopped: BatchError | null,
+  reportFailed: boolean,
 ) {
   return {
     command,
     file: batch.loaded.file,
     batch_id: batch.loaded.batchId,
-    report: batch.loaded.reportPath,
+    // null: the report could not be written (the error, or a warning, says why).
+    report: reportFailed ? null : batch.loaded.reportPath,
     exit_code: exitCode,
     rows: tally?.rows ?? 0,
     by_state: tally?.byState ?? {},

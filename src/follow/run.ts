@@ -527,6 +527,13 @@ export class BatchFollow {
     }
   }
 
+  /** Rows with an output on the server, as last read. */
+  createdRows(): number {
+    let created = 0;
+    for (const outcome of this.eachOutcome(new Date())) if (outcome.status === "created") created++;
+    return created;
+  }
+
   /** Rows that may still change: not yet created, or with an output not in a final state. */
   openRows(): number {
     return outcomeCounts(this.eachOutcome(new Date())).open;

@@ -483,7 +483,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       expectExactlyOnce(box, rows);
     });
 
-    it("quote: the journal full before a step, then the report: both said, the journal's last with the command to run again; nothing sent", async () => {
+    it("quote: the journal full before a step, then the report: both said, the journal's last with the command to run again; the stage as the server has it; nothing sent", async () => {
       await world(40);
       const staged = await submit(["--quiet"]);
       expect(staged.code, staged.stderr).to.equal(0);
@@ -499,20 +499,36 @@ describe("nobody is paid twice, whatever the operator does", function () {
       const quoted = await limited(kb, "quote", ["--report-format", "xlsx"]);
       expect(quoted.code, quoted.stderr).to.equal(3);
       const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
+      // The stage is the server's (every row created, both requests draft), counted from the
+      // rows as read since the report that counts them could not be written.
       expect(quoted.stderr).to.match(
         new RegExp(
           `\nbitex-batch: cannot write the report payroll\\.report\\.xlsx: ${limit}\n` +
+            "STAGED, NOT PAID: 40 row\\(s\\) created in draft requests; nobody is paid until the quotes are requested and accepted\n" +
             `bitex-batch: cannot write the journal .*journal\\.jsonl: ${limit}\n` +
             "  run the same command again to resume; nothing will be paid twice: bitex-batch quote payroll.csv .*--report-format xlsx\n$",
         ),
       );
-      // No words the missing report's tally would have made (no "0 row(s) created"), no report named.
-      expect(quoted.stderr).to.not.match(/NOT PAID|row\(s\) created|^report: /m);
+      expect(quoted.stderr).to.not.match(/^report: /m);
       expect(quoted.stdout).to.not.match(/^report: /m);
       // The step's intent could not be journaled, so the step was not sent: only reads.
       expect(box.state().stats.per_request).to.deep.equal({});
       expect(box.state().requests.map((r) => r.attributes.state)).to.deep.equal(["draft", "draft"]);
       expect(box.state().stats.calls).to.be.above(calls);
+    });
+
+    it("status --watch with a report it cannot write: one line for it, exit 3 (write_failed), --json names no report", async () => {
+      await world(40);
+      expect((await submit(["--quiet"])).code).to.equal(0);
+      const watched = await limited(2, "status", ["--watch", "--timeout", "20", "--json"]);
+      expect(watched.code, watched.stderr).to.equal(3);
+      const said = watched.stderr.match(/cannot write the report/g) ?? [];
+      expect(said, watched.stderr).to.have.length(1);
+      expect(watched.stderr).to.include(
+        "bitex-batch: cannot write the report payroll.report.csv: the file would exceed the file size limit of this process (ulimit -f) (EFBIG)",
+      );
+      const json = JSON.parse(watched.stdout) as { report: unknown; error: { code: string } };
+      expect([json.report, json.error.code]).to.deep.equal([null, "write_failed"]);
     });
 
     it("the file size limit (EFBIG) reached mid-run: exit 3 naming the journal, report with pending rows, the rerun completes", async () => {
