@@ -5,7 +5,7 @@
  * nothing was sent yet, exit 3 after (exitCodeFor).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BatchError } from "./errors.js";
 
@@ -113,6 +113,15 @@ export function reportFailure(error: unknown, path: string, hint: string): Error
   if (isDiskFailure(cause))
     return diskFailure(cause, { action: "write the report", path, sentAny: true, hint });
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Removes a batch's folder that holds nothing (a batch that never began): rmdir fails while
+ * anything is in it, a journal or another run's lock (batch/lock.ts makes the folder again if
+ * it goes while its lock is being taken).
+ */
+export async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
 }
 
 /** Makes a rename in `dir` durable. Best-effort: some platforms cannot open or fsync a directory. */

@@ -3,7 +3,6 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { rmdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
@@ -11,7 +10,7 @@ import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits, padScale } from "../decimal.js";
-import { reportFailure } from "../disk.js";
+import { removeIfEmpty, reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
@@ -208,7 +207,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         unpaid: unpaidRows,
       } = await writeFollowReport(context, follow, remainingWords(remainingFile)));
     } catch (error) {
+      // What an earlier refresh's report counted is not the rows now: nothing is said of it.
       reportFailed = true;
+      tally = null;
+      money = [];
+      unpaidRows = [];
       throw reportFailure(error, batch.loaded.reportPath, session.resumeHint);
     }
   };
@@ -399,7 +402,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const notPaid = stageLine(
     stage,
     // The report's count, else (no report written) the rows' outcomes as read.
-    tally && !reportFailed ? createdRows(tally) : follow.createdRows(),
+    tally ? createdRows(tally as Tally) : follow.createdRows(),
     acceptedRequests(follow).map((request) => request.id),
     lostRequests(follow).map((request) => request.id),
     {
@@ -594,9 +597,8 @@ async function followOpened(
     forget();
     await connection?.close();
     await lock?.release();
-    // A batch that was never there (a quote of a file never submitted) leaves no folder:
-    // rmdir removes it only while empty, as a submit that never began does (app/submit.ts).
-    if (lock) await rmdir(dirname(batch.journalPath)).catch(() => undefined);
+    // A batch that was never there (a quote of a file never submitted) leaves no folder.
+    if (lock) await removeIfEmpty(dirname(batch.journalPath));
   }
 }
 

@@ -4,7 +4,7 @@
  * session in, an outcome out; two files submitted in one process share nothing.
  */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, rmdir, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
@@ -20,7 +20,7 @@ import {
   SANDBOX_STATE_PREFIX,
 } from "../batch/paths.js";
 import { removeDeadSandboxStates } from "../batch/sandbox-state.js";
-import { diskFailure, isDiskFailure, reportFailure } from "../disk.js";
+import { diskFailure, isDiskFailure, removeIfEmpty, reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
@@ -496,9 +496,8 @@ async function submitWatched(
     await held.admission?.release();
     await held.connection?.close();
     await lock.release();
-    // A batch that never began (refused at the door, or as a copy of paid payments) leaves no
-    // folder: rmdir removes it only while empty, so a journal or another run's lock keeps it.
-    await rmdir(batchDirFor(stateDir, dirName)).catch(() => undefined);
+    // A batch that never began (refused at the door, or as a copy of paid payments) leaves no folder.
+    await removeIfEmpty(batchDirFor(stateDir, dirName));
     dropSandboxState();
   }
 }
