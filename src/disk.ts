@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, rm, rmdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "./errors.js";
 
 const WHY: Readonly<Record<string, string>> = {
@@ -49,6 +49,13 @@ function errnoOf(error: unknown): string | undefined {
   return typeof code === "string" && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
 
+/** The path the operating system named; a rename's is its target, not the temp file beside it. */
+function osPath(error: unknown): string | undefined {
+  const { path, dest, syscall } = (error ?? {}) as { path?: unknown; dest?: unknown; syscall?: unknown };
+  const named = syscall === "rename" ? dest : path;
+  return typeof named === "string" ? named : undefined;
+}
+
 /** A failure of the operating system on a local file (not an API error, not a bug). */
 export function isDiskFailure(error: unknown): boolean {
   if (error instanceof DiskError) return true;
@@ -69,8 +76,9 @@ export function diskFailure(
   const errno = error instanceof DiskError ? error.errno : (errnoOf(error) ?? "EIO");
   const action = error instanceof DiskError ? error.action : options.action;
   const path = error instanceof DiskError ? error.path : options.path;
-  const own = (error as { path?: unknown } | null)?.path;
-  const at = typeof own === "string" && own !== path && !(error instanceof DiskError) ? ` on ${own}` : "";
+  const own = osPath(error);
+  const at =
+    own !== undefined && resolve(own) !== resolve(path) && !(error instanceof DiskError) ? ` on ${own}` : "";
   const message = `cannot ${action} ${path}: ${WHY[errno] ?? "the operating system refused"} (${errno}${at})`;
   if (options.sentAny) return new BatchError("write_failed", message, { hint: options.hint, cause: error });
   return new BatchError("not_writable", message, {

@@ -31,6 +31,23 @@ describe("disk failures: named with the path, exit 2 before anything was sent, 3
     });
   }
 
+  it("a failed rename is named by its target, not by the temp file it came from", () => {
+    const rename = (dest: string) =>
+      Object.assign(new Error("EISDIR"), {
+        code: "EISDIR",
+        syscall: "rename",
+        path: "/d/.r.csv.1.tmp",
+        dest,
+      });
+    const options = { action: "write the report", sentAny: true, hint: "h" };
+    expect(diskFailure(rename("/d/r.csv"), { ...options, path: "/d/r.csv" }).message).to.equal(
+      "cannot write the report /d/r.csv: a directory is in the way (a file was expected) (EISDIR)",
+    );
+    expect(diskFailure(rename(join(process.cwd(), "r.csv")), { ...options, path: "r.csv" }).message).to.equal(
+      "cannot write the report r.csv: a directory is in the way (a file was expected) (EISDIR)",
+    );
+  });
+
   it("a DiskError keeps its own action and path", () => {
     const error = new DiskError("write the journal", "/s/b/journal.jsonl", fsError("ENOSPC"));
     expect(error.message).to.equal("cannot write the journal /s/b/journal.jsonl: the disk is full (ENOSPC)");

@@ -3,6 +3,7 @@
  * the accept landed at Bitex, so no later run may say "NOT PAID" of the batch. Through the
  * built CLI against the emulator, killed by its own crash point.
  */
+import { mkdirSync, rmSync } from "node:fs";
 import { copyFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -126,6 +127,33 @@ describe("e2e: the words after an accept whose answer was lost", function () {
     expect(accept.stderr).to.include(
       "ACCEPT UNCLEAR: the accept of request(s) 1, 2, 3 was sent and got no clear answer: it may have been accepted (money committed); the server says which",
     );
+    expect(await unansweredAccepts(dir)).to.deep.equal(["1", "2", "3"]);
+  });
+
+  it("an unclear accept beside a report that cannot be written says the report's failure, still says ACCEPT UNCLEAR, and ends on the stop", async () => {
+    const { world, dir } = await quoted();
+    world.setFaults({ drop_rate: 1 });
+    const args = ["accept", "payroll.csv", ...maxTotals(world), "--state-dir", "state", "--rate", "1000"];
+    const { child, done } = spawnCli(args, { cwd: dir, env: apiEnv(world) });
+    let broken = false;
+    child.stderr?.on("data", (chunk: Buffer | string) => {
+      if (broken || !String(chunk).includes("no clear answer")) return;
+      broken = true;
+      world.setFaults({ drop_rate: 0, fail_rate: 1 });
+      // The report's place taken by a folder: its write fails once the run gets there.
+      rmSync(join(dir, "payroll.report.csv"), { force: true });
+      mkdirSync(join(dir, "payroll.report.csv", "kept"), { recursive: true });
+    });
+    const accept = await done;
+    expect(accept.code, accept.stderr).to.equal(3);
+    // The report's failure, then the stage line, then the stop and how to go on.
+    expect(accept.stderr.trimEnd().split("\n").slice(-4), accept.stderr).to.deep.equal([
+      "bitex-batch: cannot write the report payroll.report.csv: a directory is in the way (a file was expected) (EISDIR)",
+      "ACCEPT UNCLEAR: the accept of request(s) 1, 2, 3 was sent and got no clear answer: it may have been accepted (money committed); the server says which",
+      "bitex-batch: the API could not be reached: GET /concierge_requests/1: Bitex server error (503)",
+      `  run the same command again to resume; nothing will be paid twice: bitex-batch ${args.join(" ")}`,
+    ]);
+    expect(accept.stderr).to.not.match(/NOT PAID|nobody is paid|^report: /m);
     expect(await unansweredAccepts(dir)).to.deep.equal(["1", "2", "3"]);
   });
 });
