@@ -7,6 +7,7 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
+import type { RequestView } from "../follow/read.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -174,8 +175,10 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   }
   if (lowest !== "final") return lowest;
   // Every request final, rows not: rows never created (stranded in a request that lapsed or
-  // was cancelled) are not paid, and nothing says a request of them was accepted.
-  return follow.views.some((view) => !follow.leftOut(view) && view.missing.length > 0) ? "none" : "accepted";
+  // was cancelled) are not paid, and nothing says a request of them was accepted. A row whose
+  // output an old listing lacks (one of `unlisted`, each also in `missing`) was created.
+  const stranded = (view: RequestView) => view.missing.length > view.unlisted.length;
+  return follow.views.some((view) => !follow.leftOut(view) && stranded(view)) ? "none" : "accepted";
 }
 
 /**

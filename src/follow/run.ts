@@ -687,7 +687,7 @@ function outcomeCounts(outcomes: Iterable<RowOutcome>): { states: string; open: 
   for (const outcome of outcomes) {
     const state = rowState(outcome);
     counts.set(state, (counts.get(state) ?? 0) + 1);
-    if (outcome.status === "pending") uncreated++;
+    if (state === "pending") uncreated++;
     if (outcome.status === "pending" || (outcome.status === "created" && !final.includes(outcome.state)))
       open++;
   }

@@ -64,7 +64,7 @@ export class TallyCount {
 
   add(row: ReportRow): void {
     this.count++;
-    const state = rowState(row);
+    const state = rowState({ status: row.status, state: row.state, code: row.error_code });
     this.byState[state] = (this.byState[state] ?? 0) + 1;
     if (state === "settled") {
       this.addTo("receive", row.receive_currency, row.receive_amount);

@@ -19,6 +19,7 @@ const WORDS: Readonly<Record<string, string>> = {
   created: "created, state not read yet",
   create_failed: "refused by Bitex when created",
   pending: "not created yet",
+  not_listed: "created, not in Bitex's listing yet",
   blocked: "not sent (other rows invalid)",
   invalid: "invalid, not sent",
   valid: "valid, not sent",
@@ -26,11 +27,13 @@ const WORDS: Readonly<Record<string, string>> = {
 
 /**
  * A row's state by one name: the output's state at Bitex for a created row ("created" while
- * not read), `create_failed` for a create Bitex refused (no payout that `failed`), else the
- * report's status.
+ * not read), `create_failed` for a create Bitex refused (no payout that `failed`),
+ * `not_listed` for a row whose output the journal holds and an old listing lacks (created:
+ * never "not created"), else the report's status.
  */
-export function rowState(row: { status: string; state?: string }): string {
+export function rowState(row: { status: string; state?: string; code?: string }): string {
   if (row.status === "created") return row.state || "created";
+  if (row.status === "pending" && row.code === "not_listed") return "not_listed";
   return row.status === "failed" ? "create_failed" : row.status;
 }
 

@@ -24,6 +24,8 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
     outputs: [],
     byLine: new Map(),
     missing: [],
+    unlisted: [],
+    extra: [],
   }));
   // No request is left out (--allow-partial with every row of it refused at create), and every
   // row is in its request.
@@ -197,6 +199,18 @@ describe("app/follow-words", () => {
     if (view) view.missing = [row(3)];
     expect(stageOf(follow, false)).to.equal("none");
     expect(stageLine(stageOf(follow, false), 2)).to.equal("NOT PAID: some rows are not created yet");
+  });
+
+  it("a finished request whose row an old listing lacks is 'accepted': the row was created", () => {
+    const finished = request({ id: "9", state: "finished", total_to_spend: "100", outputs_count: 1 });
+    const follow = followOf(finished);
+    const [view] = follow.views;
+    if (view) {
+      view.missing = [row(2)];
+      view.unlisted = ["31"];
+    }
+    expect(stageOf(follow, false)).to.equal("accepted");
+    expect(stageLine("accepted", 1)).to.equal(null);
   });
 
   it("a run that read no request (the key refused, the API away) is at stage none, never 'accepted'", () => {

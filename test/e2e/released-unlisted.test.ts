@@ -8,6 +8,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
+import { startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
@@ -80,6 +81,62 @@ describe("a listing that lacks an output of an accepted request", function () {
       expect(await readFile(remaining, "utf8").catch(() => null)).to.equal(null);
       // One output per row, in the one request accepted.
       expect(states()).to.deep.equal([["1", "quote_accepted", 2]]);
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
+
+  it("of a finished request: the row is said created and unlisted, never 'not created', and --watch waits for the list", async () => {
+    // A server that does not include a request's outputs in its answer: every read lists them.
+    const box = await startSandbox({
+      port: 0,
+      seed: await demoSeed(),
+      faults: { rate_limit: 0, includes: "refused" },
+      timeScale: 0,
+    });
+    let lag = false;
+    const drop = withoutOutput("2");
+    const proxy = await rewriteProxy(box.url, {
+      body: (document) => (lag ? drop(document) : document),
+    });
+    try {
+      const dir = await tempDir();
+      const { pick, file } = await demoRows();
+      // Three rows of one request; EMP-1010's payee is rejected, so the outputs end in two states.
+      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003", "EMP-1010"].map(pick)));
+      const run = (args: string[]) =>
+        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+          cwd: dir,
+          env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
+        });
+      const until = ["submit", "payroll.csv", "--until", "accepted", "--max-total", "ARS=999999999"];
+      expect((await run(until)).code).to.equal(0);
+      box.advance({ until: "final" });
+      expect(box.state().requests.map((r) => [r.id, r.attributes.state])).to.deep.equal([["1", "finished"]]);
+
+      lag = true;
+      // --watch waits for the list to show the row (here until its timeout), never stops at once.
+      const started = Date.now();
+      const watch = await run(["status", "payroll.csv", "--watch", "--timeout", "3", "--interval", "1"]);
+      expect(watch.code, watch.stderr).to.equal(3);
+      expect(Date.now() - started).to.be.at.least(3000);
+      expect(watch.stderr).to.not.match(/not created/);
+      expect(watch.stderr).to.include("bitex-batch: 1 row(s) are not in a final state yet");
+      const json = await run(["status", "payroll.csv", "--json"]);
+      expect(json.code, json.stderr).to.equal(3);
+      const summary = JSON.parse(json.stdout);
+      expect([summary.stage, summary.by_state, summary.remaining]).to.deep.equal([
+        "accepted",
+        { not_listed: 1, rejected: 1, settled: 1 },
+        { file: "payroll.remaining.csv", rows: 1 },
+      ]);
+      const words = await run(["status", "payroll.csv"]);
+      expect(words.code, words.stderr).to.equal(3);
+      expect(words.stdout).to.match(
+        /^3 row\(s\): 1 created, not in Bitex's listing yet \(not_listed\), 1 payee rejected by Bitex \(rejected\), 1 paid \(settled\)$/m,
+      );
+      expect(words.stdout + words.stderr).to.not.match(/not created|NOT PAID|PARTLY ACCEPTED/);
     } finally {
       await proxy.close();
       await box.close();
