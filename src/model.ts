@@ -82,8 +82,10 @@ export interface PaymentIdentity {
   money: { column: "amount" | "budget"; value: string };
   withdrawalInstructionId: string;
   /**
-   * A row by details alone (no ids yet): its payee and account ("ana@x.com/cbu:0110…"). Absent
-   * for every row with ids, so their keys are what they always were.
+   * A row by details alone (no ids yet): the account the money goes to ("cbu:0110…"), not the
+   * email: two rows paying one account are one payment whoever they name (an email typed
+   * twice differently is two users, one account). Absent for every row with ids, so their
+   * keys are what they always were.
    */
   payee?: string;
 }
@@ -134,7 +136,7 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
   return {
     ...(byDetails && row.payee
       ? {
-          payee: `${row.payee.email.toLowerCase()}/${row.payee.account.kind}:${accountDigits(row.payee.account)}`,
+          payee: `${row.payee.account.kind}:${accountDigits(row.payee.account)}`,
         }
       : {}),
     payerUserId: row.payerUserId,

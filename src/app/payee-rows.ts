@@ -122,7 +122,7 @@ export interface ResolvedCopy {
 }
 
 /**
- * Validation compares a row by details by its payee and account, a row by ids by its ids: the
+ * Validation compares a row by details by the account it pays, a row by ids by its ids: the
  * same payment written once each way is only seen once resolved. Each later copy is a
  * possible duplicate, as validation says of two rows by ids (distinct references say both
  * are meant). `submit` refuses the file on the first; `validate --online` and `submit

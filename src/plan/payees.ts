@@ -175,8 +175,9 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
   const plan: PayeePlan = { rows: [], newPayees: [], newAccounts: [], found: 0, errors: [] };
   const newPayees = new Map<string, NewPayee>();
   const newAccounts = new Map<string, NewAccount>();
-  /** The tax id the file first gave each email, and on which line. */
+  /** The tax id the file first gave each email, and on which line; the email each tax id. */
   const fileTaxIds = new Map<string, { taxId: string; line: number }>();
+  const fileEmails = new Map<string, { email: string; line: number }>();
   const fail = (row: ValidRow, column: string, code: string, message: string) =>
     plan.errors.push({ line: row.line, column, code, message });
 
@@ -194,6 +195,19 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       );
       continue;
     }
+    // One person under two emails would be two Bitex users (an email typed two ways).
+    const taxId = normal(payee.taxId);
+    const named = fileEmails.get(taxId);
+    if (named && named.email !== email) {
+      fail(
+        row,
+        "recipient_email",
+        "payee_email_differs",
+        `line ${named.line} gives this tax id with another email; one person is one payee: use one email for both rows, or correct the tax id`,
+      );
+      continue;
+    }
+    if (!named) fileEmails.set(taxId, { email, line: row.line });
     if (!first) fileTaxIds.set(email, { taxId: payee.taxId, line: row.line });
     const users = byEmail.get(email) ?? [];
     if (users.length > 1) {

@@ -167,6 +167,28 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
+    "one tax id under two emails in the file: the later row is the error, no second user",
+    [
+      row(2, payee("new@example.com", cbu(CBU_A))),
+      row(3, payee("New.Typo@example.com", cbu(CBU_B))),
+      row(4, payee(" NEW@example.com", cbu(CBU_B))),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [4, null, null, "would create"],
+      ],
+      newPayees: [["new@example.com", [2, 4]]],
+      newAccounts: [
+        [null, CBU_A, [2]],
+        [null, CBU_B, [4]],
+      ],
+      errors: [[3, "recipient_email", "payee_email_differs"]],
+    },
+  ],
+  [
     "two Bitex users with one email: the row must give ids",
     [row(2, payee("ana@example.com", cbu(CBU_A)))],
     directory({}, [ANA, { id: "399", email: "Ana@Example.com" }]),

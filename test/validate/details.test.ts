@@ -118,6 +118,13 @@ const TABLE: Array<[string, Cells, Found[]]> = [
     [],
   ],
   ["email empty", { ...AR, recipient_email: " " }, [["recipient_email", "recipient_email_missing"]]],
+  ...["\u200b", "\u200d", "\u2060", "\u00ad", "\u200e", "\ufeff", "\u0007"].map(
+    (mark): [string, Record<string, string>, [string, string][]] => [
+      `email with U+${(mark.codePointAt(0) ?? 0).toString(16)} no screen shows`,
+      { ...AR, recipient_email: `ana.perez${mark}@example.com` },
+      [["recipient_email", "recipient_email_invisible"]],
+    ],
+  ),
   [
     "email without a domain",
     { ...AR, recipient_email: "ana@example" },
@@ -288,6 +295,14 @@ describe("validate: payee by details", () => {
       "ok",
       "possible_duplicate",
       "ok",
+    ]);
+  });
+
+  it("two rows paying one account the same amount are a possible duplicate whatever emails they give", () => {
+    const rows = check([AR, { ...AR, recipient_email: "ana.p@example.org" }]);
+    expect(rows.map((item) => (item.ok ? "ok" : item.errors.map((e) => e.code).join()))).to.deep.equal([
+      "ok",
+      "possible_duplicate",
     ]);
   });
 
