@@ -44,6 +44,17 @@ export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
 /** The one mapper (src/app/stop.ts): any failure as the BatchError that stops a run. */
 export type StopMapper = (error: unknown, sentAny: boolean, hint?: string) => BatchError;
 
+/** The look for a twin did not show the request this run just created: older than the server. */
+export function staleLookup(requestId: string, externalId: string): BatchError {
+  return new BatchError(
+    "conflict",
+    `Bitex's list of requests with external_id ${externalId} does not show request ${requestId}, which this run just created: the list is older than the server (a cache, or a copy that lags), so it cannot show whether another run made a twin; no output was sent`,
+    {
+      hint: "run again in a few minutes, once Bitex's lists show that request; the run finds it by its external_id and goes on with it",
+    },
+  );
+}
+
 /**
  * A reading of a request's outputs (a listing, or the request naming them) that lacks an
  * output this run knew of before it began is older than the server, whatever its count says:

@@ -10,7 +10,7 @@ import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
-import { isRowRejection, RESUME_HINT, type SettlePolicy, settleDelayMs } from "./policy.js";
+import { isRowRejection, RESUME_HINT, type SettlePolicy, settleDelayMs, staleLookup } from "./policy.js";
 import { listIds, WRITER_HINT } from "./writers.js";
 
 export type SubmitApi = Pick<
@@ -120,13 +120,19 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
 /**
  * A run that found no request and created one looks again: another run that looked at the
  * same moment has created a twin. Of two runs, the one that looks last sees both, so at
- * least one of them stops here, before any output is sent into either request.
+ * least one of them stops here, before any output is sent into either request. A look that
+ * does not show the request just created is older than it (a cache: Bitex's own JSON:API
+ * code keeps a list 10 minutes, keyed without its filter, so the look before creating may
+ * have been as old), and cannot show a twin either: the run stops, nothing sent into it.
  */
 async function aloneWith(run: RequestRun, planned: PlannedRequest, requestId: string): Promise<boolean> {
   try {
-    const twins = (await requestsByExternalId(run.api, planned.externalId))
-      .filter((request) => request.id !== requestId)
-      .map((request) => request.id);
+    const found = await requestsByExternalId(run.api, planned.externalId);
+    if (!found.some((request) => request.id === requestId)) {
+      run.stop(staleLookup(requestId, planned.externalId));
+      return false;
+    }
+    const twins = found.filter((request) => request.id !== requestId).map((request) => request.id);
     if (twins.length === 0) return true;
     run.stop(
       new BatchError(
