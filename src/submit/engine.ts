@@ -43,7 +43,7 @@ import {
   settleDelayMs,
   staleReading,
 } from "./policy.js";
-import { ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
+import { type Ensured, ensureRequest, quiet, type RequestRun, type SubmitApi } from "./request.js";
 import { anotherWriter, type Tally, type WatchedRun, watchRequest } from "./writers.js";
 
 export type { RowOutcome, SubmitApi };
@@ -657,9 +657,15 @@ class Run implements RequestRun, WatchedRun {
     // Anything the journal does not show as settled may exist on the server when this batch
     // ran before (the request was known) or a create was cut off mid-way.
     type Work = { requestId: string; planned: PlannedRequest; missing: ValidRow[] };
-    const { quietMs } = this;
+    // A draft found on the server that the journal does not know was made by a run whose
+    // journal this is not (lost, another state directory): its creates may still be landing,
+    // up to the settle delay after the run that sent them ended, as this run's own would.
+    // Nothing lands in a request past draft.
+    const watchMs = ({ state }: NonNullable<Ensured["adopted"]>) =>
+      state === "draft" && this.quietMs > 0 ? Math.max(this.quietMs, this.settlePolicy.lateMs) : this.quietMs;
     const quietUntil = ensured.reduce(
-      (until, request) => Math.max(until, request?.adopted ? request.adopted.foundAt + quietMs : 0),
+      (until, request) =>
+        Math.max(until, request?.adopted ? request.adopted.foundAt + watchMs(request.adopted) : 0),
       0,
     );
     if (ensured.some((request) => request?.known)) {

@@ -221,7 +221,8 @@ describe("operator: problems where people look", function () {
     const outputs = box.state().outputs.length;
     const again = await runCli(["submit", "payroll.csv", "--rate", "1000", "--json"], {
       cwd: dir,
-      env: { ...apiEnv(box), XDG_STATE_HOME: join(dir, "elsewhere") },
+      // The drafts found are watched for the settle delay (a killed run's creates may land): 1 s here.
+      env: { ...apiEnv(box), XDG_STATE_HOME: join(dir, "elsewhere"), BITEX_BATCH_SETTLE_MS: "1000" },
     });
     expect(again.code, again.stderr).to.equal(0);
     const batchId = oneJson(again).batch_id as string;
