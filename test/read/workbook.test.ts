@@ -2,97 +2,25 @@
  * The xlsx reader through validate/file.ts (what every command reads with): workbooks made
  * by exceljs in a temp dir, each showing one thing a CSV could not, checked row by row.
  */
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { expect } from "chai";
 import type ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
 import { columnLetter, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
-import { checkFile } from "../../src/validate/file.js";
-import { tempDir } from "../helpers/cli.js";
-import { type FixtureCell, workbookBytes } from "./make-workbooks.js";
-
-const HEADER = [
-  "reference",
-  "payer_user_id",
-  "sender_port",
-  "recipient_user_id",
-  "port",
-  "amount",
-  "budget",
-  "withdrawal_instruction_id",
-];
-
-/** A valid demo row paying `amount` CLP (or any cell given). */
-function row(reference: string, amount: FixtureCell, recipient = "300"): FixtureCell[] {
-  return [reference, "112", "ar_ars", recipient, "cl_clp", amount, null, "2100"];
-}
-
-/** A valid demo row paying `amount` USD (two decimals allowed). */
-function usdRow(reference: string, amount: FixtureCell): FixtureCell[] {
-  return [reference, "113", "uy_uyu", "304", "us_usd", amount, null, "2104"];
-}
-
-interface Read {
-  rows: CheckedRow[];
-  notices: string[];
-}
-
-async function read(
-  sheets: Parameters<typeof workbookBytes>[0],
-  options: {
-    sheet?: string;
-    encoding?: "auto" | "utf8";
-    decimalSeparator?: ",";
-    reorder?: (bytes: Buffer) => Promise<Buffer>;
-  } = {},
-): Promise<Read> {
-  return readBytes(await workbookBytes(sheets), options);
-}
-
-async function readBytes(bytes: Buffer, options: Parameters<typeof read>[1] = {}): Promise<Read> {
-  const path = join(await tempDir(), "payroll.xlsx");
-  await writeFile(path, options.reorder ? await options.reorder(bytes) : bytes);
-  const notices: string[] = [];
-  const file = await checkFile(path, {
-    encoding: options.encoding ?? "auto",
-    keepColumns: false,
-    ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
-    validate: options.decimalSeparator ? { decimalSeparator: options.decimalSeparator } : {},
-    onHeader: (header) => {
-      notices.push(...header.notices);
-    },
-    onNotice: (notice) => notices.push(notice),
-  });
-  if (!file.checked) throw new Error("checkFile kept no rows");
-  return { rows: [...file.checked()], notices };
-}
-
-async function refusal(
-  sheets: Parameters<typeof workbookBytes>[0],
-  options: Parameters<typeof read>[1] = {},
-): Promise<BatchError> {
-  try {
-    await read(sheets, options);
-  } catch (error) {
-    expect(error).to.be.instanceOf(BatchError);
-    return error as BatchError;
-  }
-  throw new Error("expected the workbook to be refused");
-}
-
-/** Each row as [line, "valid" | its error codes]. */
-function outcomes(rows: readonly CheckedRow[]): Array<[number, string]> {
-  return rows.map((r) => [r.line, r.ok ? "valid" : r.errors.map((e) => `${e.column}:${e.code}`).join(" ")]);
-}
-
-function errorOf(rows: readonly CheckedRow[], line: number): string {
-  const found = rows.find((r) => r.line === line);
-  if (!found || found.ok) throw new Error(`line ${line} is not invalid`);
-  return found.errors.map((e) => e.message).join(" | ");
-}
+import {
+  errorOf,
+  HEADER,
+  handMade,
+  MAIN,
+  outcomes,
+  RELS,
+  read,
+  readBytes,
+  refusal,
+  row,
+  usdRow,
+} from "./read-workbook.js";
 
 /** The same parts in another order: `first` (in order), then the rest, then `last` (in order). */
 function reordered(first: readonly string[], last: readonly string[]) {
@@ -119,17 +47,6 @@ const stylesLast = reordered(
   ["xl/sharedStrings.xml", "xl/worksheets/"],
   ["xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"],
 );
-
-/** A workbook's parts written by hand, as other writers do, zipped in the order given. */
-async function handMade(parts: Record<string, string>): Promise<Buffer> {
-  const { default: JSZip } = await import("jszip");
-  const zip = new JSZip();
-  for (const [name, xml] of Object.entries(parts)) zip.file(name, xml);
-  return zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
-}
-
-const MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-const RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
 describe("workbook reader", function () {
   this.timeout(20_000);
