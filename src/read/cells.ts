@@ -111,13 +111,24 @@ function significantDigits(text: string): number {
 /** The language-dependent built-in formats that are currency or accounting formats. */
 const LOCAL_CURRENCY = new Set([5, 6, 7, 8, 41, 42, 43, 44]);
 
+/**
+ * A number's `<v>` as a workbook writes it: an xsd:double in decimal (`1250.5`, `1.5E3`).
+ * `Number()` also reads `0x5D4E`, `0b11`, `Infinity` and blanks, which no writer writes.
+ */
+const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 function numberCell(value: string, kind: Kind, style: number, context: CellContext): CellText {
   const numFmt = context.numFmt(style);
   const number = Number(value);
-  if (value.trim() === "" || !Number.isFinite(number)) {
+  if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(number)) {
+    // An account number or tax id is never shown (it is masked outside the report).
+    const holds = kind === "secret" ? "the cell's value" : `the cell's value "${value}"`;
     return {
       text: value,
-      problem: { code: "cell_error", message: `the cell holds "${value}", not a number` },
+      problem: {
+        code: "cell_error",
+        message: `${holds} is not a number as a workbook writes one (a damaged cell); type the value again in Excel or LibreOffice and save the file`,
+      },
     };
   }
   const text = plainDecimal(number);
