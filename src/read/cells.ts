@@ -19,7 +19,7 @@
  *    opening, any formula is `formula_not_calculated`. An error value (#N/A) is `cell_error`.
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
-import { formatShape } from "./number-format.js";
+import { formatShape, shownText, zeroPadding } from "./number-format.js";
 
 export { type FormatShape, formatShape } from "./number-format.js";
 
@@ -154,9 +154,8 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
         },
       };
     }
-    if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
-    return { text };
   }
+  if (kind === "id" || kind === "secret") return idNumber(text, number, kind, numFmt);
   if (kind === "money") {
     const local = context.localFormat(style);
     // A currency or accounting format (5–8, 41–44) shows a whole number's digits in any
@@ -192,12 +191,7 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
       };
     }
     if (shape.kind === "scaled" || shape.kind === "hidden" || shape.kind === "literal") {
-      const shows =
-        shape.kind === "scaled"
-          ? "shows it divided by 1,000 or more (a comma after the digits)"
-          : shape.kind === "literal"
-            ? "writes digits or a separator of its own among the number's"
-            : "shows nothing";
+      const shows = SHOWS[shape.kind];
       return {
         text,
         exact: true,
@@ -224,6 +218,69 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
   }
   if (shape.kind === "date") return { text: serialDate(number, context.date1904) };
   return { text };
+}
+
+/** What a format that is not plain digits does to a number, for the messages. */
+const SHOWS = {
+  scaled: "shows it divided by 1,000 or more (a comma after the digits)",
+  literal: "writes digits or a separator of its own among the number's",
+  hidden: "shows nothing",
+  conditional: "shows numbers of some sizes in another way (a section with a condition such as [<1000])",
+  percent: "shows it as a percentage",
+  scientific: "shows it in scientific notation",
+} as const;
+
+type Checked = "money" | "id" | "secret";
+
+const ANOTHER: Record<Checked, string> = {
+  money: "another amount than the one that would be paid",
+  id: "another id than the one that would be sent",
+  secret: "another number than the one that would be sent",
+};
+
+/** A cell the sheet shows otherwise than it holds (`holds`: as the message may name it). */
+function formatMismatch(
+  kind: Checked,
+  holds: string,
+  numFmt: string | undefined,
+  shows: string,
+): Omit<RecordProblem, "column"> {
+  return {
+    code: kind === "money" ? "amount_format_mismatch" : "cell_format_mismatch",
+    message: `the cell holds ${holds} but its number format "${numFmt}" ${shows}, so the sheet shows ${ANOTHER[kind]}; clear the cell's number format (format it as General or Text) and check what it shows`,
+  };
+}
+
+/**
+ * An id, account number or tax id stored as a number, as the sheet shows it: a format that
+ * shows other digits (scaled, digits of its own, hidden, a percentage…) is refused, as in a
+ * money column. Zero padding (`0000000000`) is an account's own zeros, kept as a CSV saved
+ * from the sheet keeps them; an id is the number it names (`0300` is user 300), so it is
+ * read as that number, as ever (validate/ids.ts).
+ */
+function idNumber(text: string, number: number, kind: "id" | "secret", numFmt: string | undefined): CellText {
+  const shape = formatShape(numFmt);
+  if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
+  if (shape.kind in SHOWS) {
+    // An account number or tax id is never shown (it is masked outside the report).
+    const holds = kind === "secret" ? "a number" : text;
+    return { text, problem: formatMismatch(kind, holds, numFmt, SHOWS[shape.kind as keyof typeof SHOWS]) };
+  }
+  const width = kind === "secret" && Number.isInteger(number) && number >= 0 ? zeroPadding(numFmt) : 0;
+  return { text: text.padStart(width, "0") };
+}
+
+/** A text cell: refused in a money, id or account column when its format shows other text. */
+function textCell(text: string, kind: Kind, style: number, context: CellContext): CellText {
+  if (kind !== "money" && kind !== "id" && kind !== "secret") return { text };
+  const numFmt = context.numFmt(style);
+  const shown = shownText(numFmt, text);
+  if (shown === null) return { text };
+  // An account number or tax id is never shown (it is masked outside the report).
+  const holds = kind === "secret" ? "text" : `the text "${text}"`;
+  const shows =
+    shown.trim() === "" ? "shows nothing" : kind === "secret" ? "shows other text" : `shows it as "${shown}"`;
+  return { text, problem: formatMismatch(kind, holds, numFmt, shows) };
 }
 
 function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> {
@@ -271,11 +328,11 @@ function savedText(cell: SheetCell, kind: Kind, context: CellContext): CellText 
           },
         };
       }
-      return { text };
+      return textCell(text, kind, cell.style, context);
     }
     case "str":
     case "inlineStr":
-      return { text: value };
+      return textCell(value, kind, cell.style, context);
     case "b":
       return { text: value === "1" ? "TRUE" : "FALSE" };
     case "e":

@@ -4,9 +4,24 @@
  * the workbook's cells are checked against it in cells.ts.
  */
 
-/** A number format's sections (split at each `;` outside quotes). */
+/**
+ * A format's tokens: quoted text, an escaped character, a space or fill (`_x`, `*x`), a
+ * [bracket], or one character; so that a `;` or `@` inside any of them is no separator.
+ */
+const TOKEN = /"[^"]*"?|\\.|[_*].?|\[[^\]]*\]?|./gs;
+
+function tokens(code: string): string[] {
+  return code.match(TOKEN) ?? [];
+}
+
+/** A number format's sections (split at each `;` that is not quoted, escaped or a fill's). */
 function sections(numFmt: string): string[] {
-  return numFmt.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+  const all = [""];
+  for (const token of tokens(numFmt)) {
+    if (token === ";") all.push("");
+    else all[all.length - 1] += token;
+  }
+  return all;
 }
 
 /** A section of a number format with quoted text, escapes, fills and [brackets] removed. */
@@ -82,4 +97,48 @@ function sectionShape(section: string): FormatShape {
   if (ownDigits(section)) return { kind: "literal" };
   const fraction = /\.([0#?]*)/.exec(code);
   return { kind: "number", decimals: fraction ? (fraction[1] as string).length : 0 };
+}
+
+/** A colour (`[Red]`, `[Color12]`): it changes how the text looks, not what it says. */
+const COLOUR = /^\[(black|blue|cyan|green|magenta|red|white|yellow|color\s*\d{1,2})\]$/i;
+
+/** Per format: its text section's tokens, or null when it shows a text cell as written. */
+const TEXT_SECTIONS = new Map<string, string[] | null>();
+
+/**
+ * What a format shows of a text cell, or null when it shows it as written. Excel shows text
+ * through the format's text section: its 4th, or else the one holding `@`; a format with
+ * neither shows text as written, and so does `@` with only a colour or spacing around it
+ * (`[Red]@`, `_(@_)`). `;;;` shows nothing; `0;0;0;"500"` shows 500, whatever the cell holds.
+ */
+export function shownText(numFmt: string | undefined, text: string): string | null {
+  if (numFmt === undefined) return null;
+  let section = TEXT_SECTIONS.get(numFmt);
+  if (section === undefined) {
+    const all = sections(numFmt).map(tokens);
+    const found = all.length >= 4 ? (all[3] as string[]) : all.find((one) => one.includes("@"));
+    const kept = found?.filter((token) => !COLOUR.test(token) && !/^[_*]/.test(token));
+    section = found === undefined || (kept?.length === 1 && kept[0] === "@") ? null : found;
+    TEXT_SECTIONS.set(numFmt, section);
+  }
+  if (section === null) return null;
+  const shown = section
+    .map((token) => {
+      if (token === "@") return text;
+      if (token.startsWith('"'))
+        return token.slice(1, token.length > 1 && token.endsWith('"') ? -1 : undefined);
+      if (token.startsWith("\\")) return token.slice(1);
+      if (token.startsWith("_")) return " ";
+      return token.startsWith("*") || token.startsWith("[") ? "" : token;
+    })
+    .join("");
+  return shown === text ? null : shown;
+}
+
+/**
+ * The width a format pads a whole number to with zeros, when that is all it does
+ * (`0000000000` shows 12345678 as 0012345678); 0 for any other format.
+ */
+export function zeroPadding(numFmt: string | undefined): number {
+  return numFmt !== undefined && /^0+$/.test(numFmt) ? numFmt.length : 0;
 }

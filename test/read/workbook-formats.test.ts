@@ -91,4 +91,161 @@ describe("workbook formats", function () {
       "3000",
     ]);
   });
+  it('refuses a text amount or id whose number format\'s text section does not show it as written (;;;, 0;0;0;"500", "USD "@)', async () => {
+    const formats = [";;;", '0;0;0;"500"', "0;-0;;@", "#,##0;-#,##0;0;[Red]@_)", '"USD "@', "0.00", "@"];
+    const text = (v: string, s: number, t = "inlineStr") => ({ v, s, t });
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          payment("HIDDEN", text("1000", 1)),
+          payment("SHARED", text("0", 2, "s")),
+          payment("FORMULA", text("1000", 1, "str")),
+          // A text section that is @ (with a colour or spacing) shows the text as written.
+          payment("TEXT", text("1000", 3)),
+          payment("RED", text("1000", 4)),
+          payment("PREFIX", text("1000", 5)),
+          // No text section: Excel shows text as written.
+          payment("NUMBER", text("1000", 6)),
+          payment("ID", { v: "1000" }, text("301", 1)),
+          payment("ID-TEXT", { v: "1000" }, text("301", 7)),
+        ],
+        formats,
+        ["1000"],
+      ),
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "amount:amount_format_mismatch"],
+      [4, "amount:amount_format_mismatch"],
+      [5, "valid"],
+      [6, "valid"],
+      [7, "amount:amount_format_mismatch"],
+      [8, "valid"],
+      [9, "recipient_user_id:cell_format_mismatch"],
+      [10, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds the text "1000" but its number format ";;;" shows nothing, so the sheet shows another amount than the one that would be paid; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+    expect(errorOf(rows, 3)).to.equal(
+      'the cell holds the text "1000" but its number format "0;0;0;"500"" shows it as "500", so the sheet shows another amount than the one that would be paid; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+    expect(errorOf(rows, 7)).to.match(/ shows it as "USD 1000", so /);
+    expect(errorOf(rows, 9)).to.equal(
+      'the cell holds the text "301" but its number format ";;;" shows nothing, so the sheet shows another id than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+  });
+
+  it("refuses an id stored as a number whose format scales it, writes digits of its own or hides it; zero padding is the number's", async () => {
+    const formats = ["0,", '0"1"', ";;;", "0000000000", "#,##0", "0%"];
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          payment("SCALED", { v: "1000" }, { v: "301000", s: 1 }),
+          payment("LITERAL", { v: "1000" }, { v: "30", s: 2 }),
+          payment("HIDDEN", { v: "1000" }, { v: "301", s: 3 }),
+          payment("PADDED", { v: "1000" }, { v: "301", s: 4 }),
+          payment("GROUPED", { v: "1000" }, { v: "301", s: 5 }),
+          [
+            "PERCENT",
+            { v: "112" },
+            "ar_ars",
+            { v: "300" },
+            "cl_clp",
+            { v: "1000" },
+            null,
+            { v: "2100", s: 6 },
+          ],
+        ],
+        formats,
+      ),
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "recipient_user_id:cell_format_mismatch"],
+      [3, "recipient_user_id:cell_format_mismatch"],
+      [4, "recipient_user_id:cell_format_mismatch"],
+      [5, "valid"],
+      [6, "valid"],
+      [7, "withdrawal_instruction_id:cell_format_mismatch"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 301000 but its number format "0," shows it divided by 1,000 or more (a comma after the digits), so the sheet shows another id than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+    expect(errorOf(rows, 3)).to.match(
+      /^the cell holds 30 but its number format "0"1"" writes digits or a separator of its own among the number's, so /,
+    );
+    expect(errorOf(rows, 4)).to.match(/^the cell holds 301 but its number format ";;;" shows nothing, so /);
+    expect(errorOf(rows, 7)).to.match(
+      /^the cell holds 2100 but its number format "0%" shows it as a percentage, so /,
+    );
+    // An id is a number (0000000301 and 301 name one user): read as the number, as ever.
+    expect(rows.map((r) => r.raw.recipient_user_id)).to.deep.equal([
+      "301000",
+      "30",
+      "301",
+      "301",
+      "301",
+      "300",
+    ]);
+  });
+
+  it("reads an account number stored as a number under a zero-padding format as the sheet shows it (0012345678), and refuses one the format hides, never showing it", async () => {
+    const header = [
+      "payer_user_id",
+      "sender_port",
+      "port",
+      "amount",
+      "recipient_email",
+      "recipient_name",
+      "recipient_tax_id",
+      "bank",
+      "account_type",
+      "account_number",
+    ];
+    const payee = (account: Cell, amount = "1000"): Cell[] => [
+      { v: "112" },
+      "ar_ars",
+      "cl_clp",
+      { v: amount },
+      "zeros@example.com",
+      "Zeta Ceros",
+      "12053214-6",
+      "bco_chile",
+      "checking",
+      account,
+    ];
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          header,
+          payee({ v: "12345678", s: 1 }),
+          payee({ v: "12345678", s: 2 }),
+          payee({ v: "12345678", s: 3, t: "inlineStr" }),
+          payee({ v: "12345678", s: 4 }, "2000"),
+        ],
+        ["0000000000", ";;;", '0;0;0;"87654321"', "0"],
+      ),
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "account_number:cell_format_mismatch"],
+      [4, "account_number:cell_format_mismatch"],
+      [5, "valid"],
+    ]);
+    // As a CSV saved from the sheet gives it: the zeros are the account's.
+    expect(rows.map((r) => r.raw.account_number)).to.deep.equal([
+      "0012345678",
+      "12345678",
+      "12345678",
+      "12345678",
+    ]);
+    expect(errorOf(rows, 3)).to.equal(
+      'the cell holds a number but its number format ";;;" shows nothing, so the sheet shows another number than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+    expect(errorOf(rows, 4)).to.equal(
+      'the cell holds text but its number format "0;0;0;"87654321"" shows other text, so the sheet shows another number than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+  });
 });
