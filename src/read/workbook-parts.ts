@@ -78,19 +78,55 @@ function partName(target: string): string {
   return target.startsWith("/") ? target.slice(1) : posix.normalize(`xl/${target}`);
 }
 
-/** Relationship id → zip entry name, from xl/_rels/workbook.xml.rels. */
-async function relationships(handle: FileHandle, entry: ZipEntry | undefined): Promise<Map<string, string>> {
-  const targets = new Map<string, string>();
+interface Relationship {
+  /** The zip entry name. */
+  part: string;
+  /** What the part is (`…/relationships/worksheet`). */
+  type: string;
+}
+
+/** Relationship id → its part and type, from xl/_rels/workbook.xml.rels. */
+async function relationships(
+  handle: FileHandle,
+  entry: ZipEntry | undefined,
+): Promise<Map<string, Relationship>> {
+  const targets = new Map<string, Relationship>();
   if (!entry) return targets;
   await parsePart(handle, entry, {
     open(name, attributes) {
       if (name !== "Relationship" || attributes.get("TargetMode") === "External") return;
       const id = attributes.get("Id");
       const target = attributes.get("Target");
-      if (id && target) targets.set(id, partName(target));
+      if (id && target) targets.set(id, { part: partName(target), type: attributes.get("Type") ?? "" });
     },
   });
   return targets;
+}
+
+/**
+ * The tabs that hold no rows, by the last word of their relationship's type (the same under
+ * transitional and strict OOXML's namespaces, and Microsoft's for Excel 4 macro sheets).
+ */
+const NO_ROWS = new Set(["chartsheet", "dialogsheet", "macrosheet", "xlMacrosheet", "xlIntlMacrosheet"]);
+
+/**
+ * A tab's part when it is a worksheet, null when it is a tab without rows. As Excel, by its
+ * relationship's type, never by where the zip keeps it (`xl/sheets/current.xml` is as
+ * good as `xl/worksheets/sheet1.xml`); a tab that cannot be told is refused, never skipped:
+ * skipping it would pay the next tab instead.
+ */
+function worksheetPart(name: string, relationship: Relationship | undefined): string | null {
+  if (!relationship) {
+    throw new Error(
+      `tab "${name}" has no relationship in xl/_rels/workbook.xml.rels, so what it holds is not known`,
+    );
+  }
+  const kind = relationship.type.slice(relationship.type.lastIndexOf("/") + 1);
+  if (kind === "worksheet") return relationship.part;
+  if (NO_ROWS.has(kind)) return null;
+  throw new Error(
+    `tab "${name}" is a part of type "${relationship.type}", not a worksheet, chart sheet, dialog sheet or macro sheet`,
+  );
 }
 
 /** Custom formats are numbered from 164; below, a built-in id the file need not define. */
@@ -156,7 +192,7 @@ async function sharedStrings(handle: FileHandle, entry: ZipEntry | undefined): P
 export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]): Promise<WorkbookParts> {
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
   const rels = await relationships(handle, byName.get("xl/_rels/workbook.xml.rels"));
-  const tabs: Array<{ name: string; hidden: boolean; part: string | undefined }> = [];
+  const tabs: Array<{ name: string; hidden: boolean; part: string | null }> = [];
   let date1904 = false;
   let recalculatedOnOpening = false;
   const workbook = byName.get("xl/workbook.xml");
@@ -172,20 +208,19 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
         } else if (name === "sheet") {
           const id = attributes.getLocal("id");
           const state = attributes.get("state");
+          const name = attributes.get("name") ?? "";
           tabs.push({
-            name: attributes.get("name") ?? "",
+            name,
             hidden: state === "hidden" || state === "veryHidden",
-            part: id === undefined ? undefined : rels.get(id),
+            part: worksheetPart(name, id === undefined ? undefined : rels.get(id)),
           });
         }
       },
     });
   }
-  // Without relationships (never seen from Excel, LibreOffice or exceljs), the n-th tab is sheetn.xml.
-  const sheets = tabs
-    .map((tab, index) => ({ ...tab, part: tab.part ?? `xl/worksheets/sheet${index + 1}.xml` }))
-    .filter((tab) => tab.part.startsWith("xl/worksheets/"))
-    .map(({ name, hidden, part }) => ({ name, hidden, entry: byName.get(part) }));
+  const sheets = tabs.flatMap(({ name, hidden, part }) =>
+    part === null ? [] : [{ name, hidden, entry: byName.get(part) }],
+  );
   const formats = await numberFormats(handle, byName.get("xl/styles.xml"));
   const strings = await sharedStrings(handle, byName.get("xl/sharedStrings.xml"));
   return {
