@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { decodeXml, XmlScanner } from "../../src/read/xml-scan.js";
+import { bytesRefusal, handMade, MAIN, RELS } from "./read-workbook.js";
 
 type Event = ["open", string, Record<string, string>] | ["text", string] | ["close", string];
 
@@ -102,5 +103,39 @@ describe("XML scanner", () => {
     expect(scanError("<x r=2/>")).to.equal("<x>: attribute r has no quotes");
     expect(scanError("<x><y/>")).to.equal("the XML ends inside <x>");
     expect(scanError('<x><y a="1')).to.equal("the XML ends inside a tag");
+  });
+  it("refuses markup left unfinished past 1 MB (a comment, CDATA section, tag or entity), so that no chunk copies more than that again", () => {
+    const chunk = "a".repeat(1 << 16);
+    for (const start of ["<!--", "<![CDATA[", '<c r="', "<c", "<?pi ", "&amp"]) {
+      const scanner = new XmlScanner({ open() {}, close() {}, text() {} });
+      scanner.write(`<worksheet>${start}`);
+      let written = 0;
+      let message = "";
+      try {
+        // 64 chunks of 64 KB: 4 MB held and copied again at each chunk (16 MB: 34 s) without a bound.
+        for (; written < 64; written++) scanner.write(chunk);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      // The 16th chunk takes it past 1 MB: 15 were written.
+      expect([start, written, message]).to.deep.equal([
+        start,
+        15,
+        "a tag, comment, CDATA section or entity runs on for more than 1 MB without its end, which no spreadsheet writer writes",
+      ]);
+    }
+  });
+
+  it("refuses a sheet holding a comment of several MB as a damaged workbook (exit 2), naming the part", async () => {
+    const bytes = await handMade({
+      "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><!--${"a".repeat(8 << 20)}--><sheetData/></worksheet>`,
+    });
+    const error = await bytesRefusal(bytes);
+    expect(error.code).to.equal("input");
+    expect(error.message).to.match(
+      /payroll\.xlsx: a damaged Excel workbook \(xl\/worksheets\/sheet1\.xml: a tag, comment, CDATA section or entity runs on for more than 1 MB without its end, which no spreadsheet writer writes\)$/,
+    );
   });
 });
