@@ -3,6 +3,11 @@
  * could not have shown (the cell's type says what Excel did to it):
  *
  *  - Text cells stay text: "0012345" keeps its zeros, a 20-digit account all its digits.
+ *    In a money, id or account column, a format whose text section shows other text (`;;;`
+ *    nothing, `0;0;0;"500"` 500) is refused: `amount_format_mismatch`, `cell_format_mismatch`.
+ *  - A number's `<v>` is a decimal as a workbook writes it, or a damaged cell (`cell_error`).
+ *    An id, account number or tax id is checked against its format as an amount is
+ *    (`cell_format_mismatch`, idNumber); an account under `0000000000` reads as shown.
  *  - A number is its shortest round-trip decimal (what the double holds, no float money):
  *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
