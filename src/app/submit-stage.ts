@@ -1,8 +1,9 @@
 /**
- * How far a plain `submit` leaves its batch, and the words for it. A plain submit reads no
- * request back, so it speaks from its journal: the steps this machine took on the batch
- * (docs/design.md section 12), each journaled after the server answered. `status` reads the
- * server for the rest (a batch accepted here may be final by now).
+ * How far a plain `submit` leaves its batch, and the words for it. A plain submit speaks from
+ * its journal (the steps this machine took on the batch, docs/design.md section 12, each
+ * journaled after the server answered) and from the requests as it read them while it ran
+ * (`withReadStates`): a request someone else quoted or accepted is said as the server shows
+ * it. `status` reads the server for the rest (a batch accepted here may be final by now).
  */
 import type { JournalState } from "../batch/journal.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
@@ -11,6 +12,36 @@ import type { Stage } from "./follow-words.js";
 /** Request states past a step: the server showed it done (a request found, not created, by this run). */
 const QUOTE_ASKED: ReadonlySet<string> = new Set(["quote_requested", "quoted"]);
 const ACCEPTED: ReadonlySet<string> = new Set(["quote_accepted", "working", "finished"]);
+
+/**
+ * Each request's state as this run read it, and a read of those it did not (every row of
+ * theirs created before it): a plain submit's words say where each is at Bitex. A request
+ * that cannot be read keeps its journaled state.
+ */
+export async function readUnread(
+  api: { getRequest(id: string): Promise<{ state: string }> },
+  past: JournalState,
+  read: ReadonlyMap<string, string>,
+): Promise<ReadonlyMap<string, string>> {
+  const states = new Map(read);
+  for (const { requestId } of past.requests.values()) {
+    if (states.has(requestId)) continue;
+    const request = await api.getRequest(requestId).catch(() => null);
+    if (request) states.set(requestId, request.state);
+  }
+  return states;
+}
+
+/** The journal's requests, each with its state as this run read it, where it read it. */
+export function withReadStates(past: JournalState, states: ReadonlyMap<string, string>): JournalState {
+  const requests = new Map(
+    [...past.requests].map(([key, request]) => [
+      key,
+      { ...request, state: states.get(request.requestId) ?? request.state },
+    ]),
+  );
+  return { ...past, requests };
+}
 
 /**
  * `none` unless every row was created; else the least advanced request's step decides: a step

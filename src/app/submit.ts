@@ -48,7 +48,7 @@ import {
 } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
-import { journalAccepts, journalStage, stageWords } from "./submit-stage.js";
+import { journalAccepts, journalStage, readUnread, stageWords, withReadStates } from "./submit-stage.js";
 import { admitNewBatch, payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
@@ -410,7 +410,13 @@ async function submitWatched(
         `all ${total} row(s) of batch ${loaded.batchId} were already created (begun ${humanTime(resumed.begunAt, out.zone)}): nothing new was sent`,
       );
     }
-    const past = await readJournalState(journalPath);
+    const journaled = await readJournalState(journalPath);
+    const past = withReadStates(
+      journaled,
+      stopped || follow.steps.length > 0
+        ? result.requestStates
+        : await readUnread(connection.client, journaled, result.requestStates),
+    );
     const allDone = !stopped && [...outcomes.values()].every((outcome) => outcome.status === "created");
     const stage = journalStage(past, allDone && outcomes.size === total);
     const rows = reportRows(

@@ -109,6 +109,8 @@ export interface SubmitResult {
   resumed: { begunAt: string; created: number } | null;
   /** A request of the batch was found on the server by its external_id, not in the journal. */
   foundOnServer: boolean;
+  /** Each request's state as this run last read it (id → state): the server's, newer than the journal's. */
+  requestStates: ReadonlyMap<string, string>;
 }
 
 const now = () => new Date().toISOString();
@@ -162,6 +164,8 @@ class Run implements RequestRun, WatchedRun {
   readonly settlePolicy: SettlePolicy;
   /** By request id. */
   private readonly tallies = new Map<string, Tally>();
+  readonly requestStates = new Map<string, string>();
+  readonly api: SubmitApi;
 
   constructor(
     private readonly options: SubmitOptions,
@@ -175,6 +179,7 @@ class Run implements RequestRun, WatchedRun {
     this.limit = pLimit(options.concurrency * 2);
     this.feeder = new Feeder(this.limit.concurrency);
     this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
+    this.api = readingStates(options.api, this.requestStates);
     // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
     for (const [line, record] of settledEarlier(past)) {
       this.outcomes.set(line, record);
@@ -183,10 +188,6 @@ class Run implements RequestRun, WatchedRun {
         this.tally(record.requestId).known.add(record.outputId);
       }
     }
-  }
-
-  get api(): SubmitApi {
-    return this.options.api;
   }
 
   get apiLabel(): string {
@@ -311,7 +312,7 @@ class Run implements RequestRun, WatchedRun {
     const knownBefore = [...this.tally(requestId).known];
     try {
       if (how.byIds) read = await this.readByIds(requestId);
-      listed = read?.unknown ?? (await requestOutputs(this.options.api, requestId));
+      listed = read?.unknown ?? (await requestOutputs(this.api, requestId));
     } catch (error) {
       this.stop(error);
       return null;
@@ -396,7 +397,7 @@ class Run implements RequestRun, WatchedRun {
    * does not name its outputs: then the caller lists.
    */
   private async readByIds(requestId: string): Promise<ReadByIds | null> {
-    const { api } = this.options;
+    const { api } = this;
     if (!api.getOutput) return null;
     const request = await api.getRequest(requestId);
     const ids = request.outputs_ids;
@@ -429,7 +430,7 @@ class Run implements RequestRun, WatchedRun {
   ): Promise<ValidRow[] | null | "later"> {
     let request: Awaited<ReturnType<SubmitApi["getRequest"]>>;
     try {
-      request = known ?? (await this.options.api.getRequest(requestId));
+      request = known ?? (await this.api.getRequest(requestId));
     } catch (error) {
       this.stop(error);
       return null;
@@ -488,7 +489,7 @@ class Run implements RequestRun, WatchedRun {
       if (this.halted) return null;
       this.sentAny = true;
       tally.maybe.set(row.line, row);
-      const output = await this.options.api.createOutput({
+      const output = await this.api.createOutput({
         requestId,
         portCode: row.port,
         amount: row.amount ?? undefined,
@@ -703,6 +704,22 @@ class Run implements RequestRun, WatchedRun {
   }
 }
 
+/** `api`, keeping the state of each request it reads in `states` (a request read later wins). */
+function readingStates(api: SubmitApi, states: Map<string, string>): SubmitApi {
+  return new Proxy(api, {
+    get(target, key) {
+      if (key === "getRequest")
+        return async (id: string) => {
+          const request = await target.getRequest(id);
+          states.set(request.id, request.state);
+          return request;
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> {
   // Nothing is sent before the journal is read and its first line written: a disk failure
   // until then is exit 2.
@@ -771,6 +788,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
       stopped,
       resumed: past.begin ? { begunAt: past.begin.at, created } : null,
       foundOnServer: run.foundOnServer,
+      requestStates: run.requestStates,
     };
   } finally {
     await journal.close();
