@@ -38,6 +38,7 @@ import {
   DEFAULT_SETTLE,
   isRowRejection,
   RESUME_HINT,
+  runNow,
   type SettlePolicy,
   type StopMapper,
   settleDelayMs,
@@ -580,7 +581,7 @@ class Run implements RequestRun, WatchedRun {
           sends.set(row.line, (sends.get(row.line) ?? 0) + 1);
           const error = await this.send(requestId, row);
           if (!error) return;
-          const until = Date.now() + settleDelayMs(error, this.settlePolicy);
+          const until = runNow() + settleDelayMs(error, this.settlePolicy);
           waiting.set(row.line, { until, looked: false });
         }),
       );
@@ -619,15 +620,15 @@ class Run implements RequestRun, WatchedRun {
     const earliest = () => earliestUntil(waiting.values(), Number.NEGATIVE_INFINITY);
     // A look pays only while every delay still runs: once one has passed, the deciding reading
     // comes at once and settles whatever landed just as the look would.
-    if (earliest() > Date.now() && entries().some((entry) => !entry.looked)) {
+    if (earliest() > runNow() && entries().some((entry) => !entry.looked)) {
       for (const entry of waiting.values()) entry.looked = true;
       await this.reconcile(requestId, byDelay(), { matchOnly: true, byIds: true });
       forgetSettled();
       if (waiting.size === 0 || this.halted) return [];
     }
-    await this.pause(earliest() - Date.now());
+    await this.pause(earliest() - runNow());
     if (this.halted) return [];
-    const at = Date.now();
+    const at = runNow();
     const due = new Set([...waiting].filter(([, entry]) => entry.until <= at).map(([line]) => line));
     const decided = await this.reconcile(requestId, byDelay(), { byIds: true, due });
     forgetSettled();
@@ -670,7 +671,7 @@ class Run implements RequestRun, WatchedRun {
       0,
     );
     if (ensured.some((request) => request?.known)) {
-      const waitMs = Math.max(this.earlierLandingUntil, quietUntil) - Date.now();
+      const waitMs = Math.max(this.earlierLandingUntil, quietUntil) - runNow();
       // A silent wait reads as a hang: said, with why.
       if (waitMs >= 1000)
         this.options.say(

@@ -36,6 +36,14 @@ export interface SettlePolicy {
 
 export const DEFAULT_SETTLE: SettlePolicy = { lateMs: 30_000 };
 
+/**
+ * Now for a run's own deadlines (a settle delay, a watch): the wall clock as the process
+ * began, then a monotonic one. A step of the wall clock while a delay runs (an NTP step, a
+ * VM resumed) must not end it early: a row sent again before its create may land is paid
+ * twice. Deadlines across runs (the journal's times) are the wall clock's, as they must be.
+ */
+export const runNow = (): number => performance.timeOrigin + performance.now();
+
 /** How long to wait before a listing may decide that an ambiguous create did not happen (pure). */
 export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
   return error.sent === "no" ? 0 : policy.lateMs;

@@ -10,7 +10,14 @@ import type { BitexClient } from "../bitex/client.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
-import { isRowRejection, RESUME_HINT, type SettlePolicy, settleDelayMs, staleLookup } from "./policy.js";
+import {
+  isRowRejection,
+  RESUME_HINT,
+  runNow,
+  type SettlePolicy,
+  settleDelayMs,
+  staleLookup,
+} from "./policy.js";
 import { listIds, WRITER_HINT } from "./writers.js";
 
 export type SubmitApi = Pick<
@@ -79,7 +86,7 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
       return {
         id: existing.id,
         known: true,
-        adopted: { outputs: existing.outputs_count, state: existing.state, foundAt: Date.now() },
+        adopted: { outputs: existing.outputs_count, state: existing.state, foundAt: runNow() },
       };
     }
     let created: Awaited<ReturnType<SubmitApi["createRequest"]>>;
