@@ -22,6 +22,8 @@ export interface SetAside {
   to: string;
   /** Its remaining file's name, when one went with it. */
   remaining: string | null;
+  /** How far its batch got (its --json `stage`), when it ran to its end. */
+  stage?: string;
 }
 
 /** `flags`: the inbox's input options that change the rows (its files' batches were submitted with them). */
@@ -45,10 +47,15 @@ export function errorText(file: SetAside, flags: RowFlags = NO_ROW_FLAGS): strin
     .map(([status, n]) => `${n} ${status}`)
     .join(", ");
   const created = file.byStatus.created ?? 0;
+  // Created, never quoted (a row refused stops --until before any quote): drafts pay nobody.
+  const drafts =
+    created > 0 && (file.stage === "none" || file.stage === "staged")
+      ? ` They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run ${batchCommand(flags, "quote", `${to}/${name}`, "--allow-partial")} (it prints the quotes and the command to accept them).`
+      : "";
   return (
     `the file finished with exit ${code}: ${counts || "no rows"}; ` +
     (created > 0
-      ? `${created} row(s) were created on the server and must not be sent again.`
+      ? `${created} row(s) were created on the server and must not be sent again.${drafts}`
       : "nothing was sent.") +
     `\n\nWhat to do: read ${name}'s report beside this file (its problem column says, row by row, what to fix); ` +
     (rest ? `${rest}.\n` : "put only the rows still to pay in a new file and drop it in the folder.\n")

@@ -319,7 +319,18 @@ async function takeFile(
   // Its command names the moved file by its whole path: error.txt is read, and pasted, from
   // wherever the operator opened it, not from the folder.
   const words = (to: string, remaining: string | null) =>
-    errorText({ name, code, error, byStatus, to: resolve(dir, to), remaining }, rowFlags(base));
+    errorText(
+      {
+        name,
+        code,
+        error,
+        byStatus,
+        to: resolve(dir, to),
+        remaining,
+        stage: submit?.stage as string | undefined,
+      },
+      rowFlags(base),
+    );
   const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
   const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);

@@ -282,7 +282,8 @@ describe("inbox run: the ledger holds what was paid", function () {
       "pay.xlsx.error.txt",
     ]);
     expect(await readFile(join(inbox, "failed", "pay.xlsx.error.txt"), "utf8")).to.equal(
-      "the file finished with exit 1: 2 created, 1 failed; 2 row(s) were created on the server and must not be sent again.\n\n" +
+      "the file finished with exit 1: 2 created, 1 failed; 2 row(s) were created on the server and must not be sent again. " +
+        `They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run bitex-batch quote ${join(inbox, "failed", "pay.xlsx")} --allow-partial (it prints the quotes and the command to accept them).\n\n` +
         "What to do: read pay.xlsx's report beside this file (its problem column says, row by row, what to fix); " +
         "put only the rows still to pay in a new file and drop it in the folder.\n",
     );

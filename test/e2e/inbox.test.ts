@@ -454,7 +454,8 @@ describe("inbox: a drop folder paid once", function () {
       `${rows[0]}\n${broken}\n`,
     );
     expect(await readFile(join(inbox, "failed", "b.csv.error.txt"), "utf8")).to.equal(
-      "the file finished with exit 1: 4 created, 1 failed; 4 row(s) were created on the server and must not be sent again.\n\n" +
+      "the file finished with exit 1: 4 created, 1 failed; 4 row(s) were created on the server and must not be sent again. " +
+        `They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run bitex-batch quote ${join(inbox, "failed", "b.csv")} --allow-partial (it prints the quotes and the command to accept them).\n\n` +
         "What to do: read b.csv's report beside this file (its problem column says, row by row, what to fix); " +
         "the rows not paid are in b.remaining.csv beside this file (exactly those rows, as in the file): " +
         "fix them there if needed and drop it in the folder under a new name (like b-rest.csv), which pays them and nobody else.\n",
