@@ -191,10 +191,13 @@ export function stageLine(
   rows: number,
   accepted: readonly string[] = [],
   lost: readonly string[] = [],
-  /** Requests waiting for their quote (quote_requested); `noneCreated`: Bitex refused every row. */
-  more: { requested?: readonly string[]; noneCreated?: boolean } = {},
+  /**
+   * Requests waiting for their quote (quote_requested), and quoted (a stage below quoted has
+   * drafts beside them); `noneCreated`: Bitex refused every row.
+   */
+  more: { requested?: readonly string[]; quoted?: readonly string[]; noneCreated?: boolean } = {},
 ): string | null {
-  const line = notPaidLine(stage, rows, more.requested ?? [], more.noneCreated === true);
+  const line = notPaidLine(stage, rows, more, more.noneCreated === true);
   if (line === null) return line;
   // A cancelled request (a lapsed quote) keeps the batch from any accept: "until accepted" would promise one.
   if (accepted.length === 0 && lost.length > 0 && (stage === "quoted" || stage === "staged")) {
@@ -213,15 +216,22 @@ export function stageLine(
 function notPaidLine(
   stage: Stage,
   rows: number,
-  requested: readonly string[],
+  { requested = [], quoted = [] }: { requested?: readonly string[]; quoted?: readonly string[] },
   noneCreated: boolean,
 ): string | null {
   switch (stage) {
-    case "staged":
-      // A request whose quote was asked for is no draft any more: said as Bitex shows it.
-      return requested.length > 0
-        ? `STAGED, NOT PAID: ${rows} row(s) created; the quote of request(s) ${requested.join(", ")} is requested, not in yet; nobody is paid until the quotes are in and accepted`
+    case "staged": {
+      // A request whose quote was asked for, or is in, is no draft any more: said as Bitex shows it.
+      const past = [
+        ...(quoted.length > 0 ? [`request(s) ${quoted.join(", ")} quoted`] : []),
+        ...(requested.length > 0
+          ? [`the quote of request(s) ${requested.join(", ")} is requested, not in yet`]
+          : []),
+      ];
+      return past.length > 0
+        ? `STAGED, NOT PAID: ${rows} row(s) created; ${past.join("; ")}; nobody is paid until the quotes are in and accepted`
         : `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted`;
+    }
     case "quoted":
       return `QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)`;
     case "none":

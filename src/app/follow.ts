@@ -409,6 +409,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       requested: follow.views.flatMap(({ request }) =>
         request?.state === "quote_requested" ? [request.id] : [],
       ),
+      quoted: follow.views.flatMap(({ request }) => (request?.state === "quoted" ? [request.id] : [])),
       noneCreated: follow.nothingLeft(),
     },
   );

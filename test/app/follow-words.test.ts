@@ -168,6 +168,19 @@ describe("app/follow-words", () => {
     );
   });
 
+  it("staged beside a request quoted (by another hand) names it quoted, never 'created in draft requests'", () => {
+    const quoted = request({ id: "3", state: "quoted" });
+    const draft = request({ id: "1", state: "draft" });
+    const stage = stageOf(followOf(draft, quoted), false);
+    expect(stage).to.equal("staged");
+    expect(stageLine(stage, 47, [], [], { quoted: ["3"] })).to.equal(
+      "STAGED, NOT PAID: 47 row(s) created; request(s) 3 quoted; nobody is paid until the quotes are in and accepted",
+    );
+    expect(stageLine(stage, 47, [], [], { quoted: ["3"], requested: ["2"] })).to.equal(
+      "STAGED, NOT PAID: 47 row(s) created; request(s) 3 quoted; the quote of request(s) 2 is requested, not in yet; nobody is paid until the quotes are in and accepted",
+    );
+  });
+
   it("staged with a quote asked for says it is requested, not that its requests are drafts; every row refused is said so", () => {
     const waiting = request({ id: "5", state: "quote_requested" });
     const draft = request({ id: "6", state: "draft" });
