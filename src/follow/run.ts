@@ -227,6 +227,18 @@ export class BatchFollow {
       const slow = drafts.filter((view) => quotedLater(view));
       const outstanding = this.views.some((view) => view.request?.state === "quote_requested");
       const now = slow.length > 0 ? slow : outstanding ? [] : drafts;
+      // A quote past its deadline (Bitex shows it quoted until it cancels it) can never be
+      // accepted with the others: theirs are not asked for, as its lapse ends the batch's accept.
+      const lapsed = now.length > 0 ? this.lapsedQuotes() : [];
+      if (lapsed.length > 0) {
+        throw new BatchError(
+          "refused",
+          `the quote of request(s) ${ids(lapsed)} lapsed at ${this.options.tellTime(lapsed[0]?.request?.accept_quote_before ?? "")}, so request(s) ${ids(now)} were not quoted: the batch's quotes can no longer be accepted together`,
+          {
+            hint: `once Bitex shows it cancelled, ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "status", this.options.file)} writes ${this.options.remainingFile ?? remainingPath(this.options.file)} with the batch's rows, to submit`,
+          },
+        );
+      }
       if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
       await everyStep(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
@@ -246,6 +258,17 @@ export class BatchFollow {
         { hint: "run the same command again later; it goes on waiting and sends nothing twice" },
       );
     }
+  }
+
+  /** Requests Bitex shows quoted whose `accept_quote_before` has passed on the server's clock. */
+  private lapsedQuotes(): RequestView[] {
+    const clock = this.options.serverClock;
+    if (!clock) return [];
+    const now = clock.serverNow();
+    return this.views.filter((view) => {
+      const deadline = view.request?.state === "quoted" ? serverTime(view.request.accept_quote_before) : null;
+      return deadline !== null && deadline <= now;
+    });
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import type { BatchError } from "../../src/errors.js";
 import { BatchFollow } from "../../src/follow/run.js";
 import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
@@ -85,5 +86,77 @@ describe("follow/quote: waiting for the quotes", () => {
       "waiting for the quote of request(s) 7, 8 (eta <2026-11-29T08:30:00-03:00>)",
     ]);
     expect(follow.views.map((view) => view.request?.state)).to.deep.equal(["quoted", "quoted"]);
+  });
+
+  it("a quote past its deadline that Bitex still shows quoted: the drafts are not quoted, refused naming it", async () => {
+    const lapsed = request({
+      id: "7",
+      state: "quoted",
+      external_id: "bb-test-1",
+      outputs_count: 1,
+      outputs_accepting: 1,
+      outputs_ids: ["71"],
+      total_to_spend: "10.00",
+      accept_quote_before: "2026-11-29T10:10:00Z",
+    });
+    const draft = request({
+      id: "8",
+      state: "draft",
+      external_id: "bb-test-2",
+      outputs_count: 1,
+      outputs_accepting: 1,
+      outputs_ids: ["81"],
+    });
+    const asked: string[] = [];
+    const api = {
+      // A quote asked for is requested from then on.
+      getRequest: async (id: string): Promise<ConciergeRequest> =>
+        id === "7" ? { ...lapsed } : { ...draft, state: asked.includes(id) ? "quote_requested" : "draft" },
+      findRequestsByExternalId: async (): Promise<ConciergeRequest[]> => {
+        throw new Error("the journal names every request");
+      },
+      listOutputs: async (): Promise<ConciergeOutput[]> => {
+        throw new Error("the journal and the request prove the outputs: nothing to list");
+      },
+      requestQuote: async (id: string): Promise<ConciergeRequest> => {
+        asked.push(id);
+        return { ...draft, state: "quote_requested" };
+      },
+      acceptQuote: async (): Promise<ConciergeRequest> => {
+        throw new Error("not accepting");
+      },
+    };
+    const created = (line: number, request_id: string, output_id: string) => ({
+      t: "created" as const,
+      line,
+      request_id,
+      output_id,
+      state: "accepting",
+      via: "response" as const,
+      at: AT,
+    });
+    const follow = new BatchFollow({
+      api,
+      file: "payroll.csv",
+      plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
+      past: twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
+      journal: { append: async () => undefined },
+      signal: new AbortController().signal,
+      settleMs: 1,
+      allowPartial: false,
+      say: () => undefined,
+      tellTime: (iso) => `<${iso}>`,
+      serverClock: { serverNow: () => new Date("2026-11-29T10:16:00Z"), serverPace: () => null },
+    });
+    const refused = await follow.quote(50, 1).then(
+      () => null,
+      (error: unknown) => error as BatchError,
+    );
+    expect(asked).to.deep.equal([]);
+    expect([refused?.code, refused?.message, refused?.hint]).to.deep.equal([
+      "refused",
+      "the quote of request(s) 7 lapsed at <2026-11-29T10:10:00Z>, so request(s) 8 were not quoted: the batch's quotes can no longer be accepted together",
+      "once Bitex shows it cancelled, bitex-batch status payroll.csv writes payroll.remaining.csv with the batch's rows, to submit",
+    ]);
   });
 });
