@@ -152,7 +152,7 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
 }
 
 /** A Bitex id (digits) as the number it names: "0300" and "300" are compared as one id. */
-const idNumber = (id: string) => id.replace(/^0+(?=\d)/, "");
+export const idNumber = (id: string) => id.replace(/^0+(?=\d)/, "");
 
 /**
  * The identity as one exact text ("112|ar_ars|300|cl_clp|a:1329000|2100"): the figure in its

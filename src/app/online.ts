@@ -7,7 +7,7 @@
 import type { BitexClient } from "../bitex/client.js";
 import type { Port, User, WithdrawalInstruction } from "../bitex/jsonapi.js";
 import type { BatchError } from "../errors.js";
-import type { CheckedRow, RowError } from "../model.js";
+import { type CheckedRow, idNumber, type RowError } from "../model.js";
 import { stopFor } from "./stop.js";
 
 /** The failure of a read-only command's API call (`validate --online`, `ports`): nothing was sent. */
@@ -111,12 +111,13 @@ async function payeesInstructions(
   users: readonly User[],
   listed: readonly WithdrawalInstruction[],
 ): Promise<WithdrawalInstruction[]> {
-  const known = new Set(listed.map((instruction) => instruction.id));
-  const userIds = new Set(users.map((user) => user.id));
+  const known = new Set(listed.map((instruction) => idNumber(instruction.id)));
+  const userIds = new Set(users.map((user) => idNumber(user.id)));
   const wanted = new Map<string, Set<string>>();
   for (const item of checked) {
     if (!item.ok) continue;
-    const { recipientUserId: user, withdrawalInstructionId: id } = item.row;
+    const user = idNumber(item.row.recipientUserId);
+    const id = idNumber(item.row.withdrawalInstructionId);
     if (id === "" || known.has(id) || !userIds.has(user)) continue;
     const ids = wanted.get(user) ?? new Set<string>();
     wanted.set(user, ids.add(id));
@@ -147,9 +148,12 @@ export function onlineChecks(
   lists: OnlineLists,
   checked: readonly CheckedRow[],
 ): Omit<OnlineOutcome, "users"> {
+  // Ids compare as the numbers they name: "0300" is user 300, as for duplicates (model.ts).
   const portCodes = new Set(lists.ports.map((port) => port.code));
-  const userIds = new Set(lists.users.map((user) => user.id));
-  const instructionById = new Map(lists.instructions.map((instruction) => [instruction.id, instruction]));
+  const userIds = new Set(lists.users.map((user) => idNumber(user.id)));
+  const instructionById = new Map(
+    lists.instructions.map((instruction) => [idNumber(instruction.id), instruction]),
+  );
   const counts: OnlineCounts = { checked: 0, not_checked: { instruction_port: 0, instruction_owner: 0 } };
   const rows = checked.map((item): CheckedRow => {
     if (!item.ok) return item;
@@ -162,24 +166,24 @@ export function onlineChecks(
       error("sender_port", "port_not_offered", `the API does not offer port ${row.senderPort}`);
     if (!portCodes.has(row.port))
       error("port", "port_not_offered", `the API does not offer port ${row.port}`);
-    if (row.payerUserId !== "" && !userIds.has(row.payerUserId)) {
+    if (row.payerUserId !== "" && !userIds.has(idNumber(row.payerUserId))) {
       error("payer_user_id", "unknown_payer", `user ${row.payerUserId} is not one of this key's users`);
     }
     // A row by payee details alone has no ids to check: resolution (app/payees.ts) finds them.
     if (row.recipientUserId === "" && row.payee) {
       return errors.length === 0 ? item : { line: item.line, ok: false, errors, raw: item.raw };
     }
-    if (!userIds.has(row.recipientUserId)) {
+    if (!userIds.has(idNumber(row.recipientUserId))) {
       error(
         "recipient_user_id",
         "unknown_recipient",
         `user ${row.recipientUserId} is not one of this key's users`,
       );
     }
-    const instruction = instructionById.get(row.withdrawalInstructionId);
+    const instruction = instructionById.get(idNumber(row.withdrawalInstructionId));
     if (!instruction) {
       // Looked for acting as the recipient too, when the recipient is one of the key's users.
-      const where = userIds.has(row.recipientUserId)
+      const where = userIds.has(idNumber(row.recipientUserId))
         ? `is neither one of this key's nor one of user ${row.recipientUserId}'s`
         : "does not exist";
       error(
@@ -189,7 +193,7 @@ export function onlineChecks(
       );
     } else {
       if (instruction.user_id === null) counts.not_checked.instruction_owner++;
-      else if (instruction.user_id !== row.recipientUserId) {
+      else if (idNumber(instruction.user_id) !== idNumber(row.recipientUserId)) {
         error(
           "withdrawal_instruction_id",
           "instruction_of_another_user",

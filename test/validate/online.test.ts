@@ -87,6 +87,12 @@ const none = { instruction_port: 0, instruction_owner: 0 };
 const TABLE: [string, CheckedRow, string[], OnlineCounts["not_checked"]][] = [
   ["everything shown and right", valid(), [], none],
   [
+    "ids padded with zeros name the same users and instruction (0345 is 345)",
+    valid({ payerUserId: "0112", recipientUserId: "000345", withdrawalInstructionId: "02121" }),
+    [],
+    none,
+  ],
+  [
     "a sender port the API does not offer",
     valid({ senderPort: "mx_mxn" }),
     ["sender_port:port_not_offered"],
