@@ -411,13 +411,14 @@ async function submitWatched(
       );
     }
     const journaled = await readJournalState(journalPath);
+    const allDone = !stopped && [...outcomes.values()].every((outcome) => outcome.status === "created");
+    // Only a batch whose rows are all created has a stage its requests' states decide.
     const past = withReadStates(
       journaled,
-      stopped || follow.steps.length > 0
-        ? result.requestStates
-        : await readUnread(connection.client, journaled, result.requestStates),
+      allDone && follow.steps.length === 0
+        ? await readUnread(connection.client, journaled, result.requestStates)
+        : result.requestStates,
     );
-    const allDone = !stopped && [...outcomes.values()].every((outcome) => outcome.status === "created");
     const stage = journalStage(past, allDone && outcomes.size === total);
     const rows = reportRows(
       problems.tapChecked(loaded.checked()),

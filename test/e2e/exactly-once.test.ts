@@ -358,7 +358,9 @@ for (const style of STYLES)
         expect(again.code, again.stderr).to.equal(0);
         const state = box.state();
         expect(state.outputs).to.have.length(rows.length);
-        expect(state.stats.calls - calls, "only the two listings").to.equal(2);
+        // The two listings, and each request read once for where it is (the words): cancelled.
+        expect(state.stats.calls - calls, "the two listings and the two requests").to.equal(4);
+        expect(again.stderr).to.match(/^FOUND PAST DRAFT: request\(s\) 1 \(cancelled\), 2 \(cancelled\) /m);
         const report = await readReport(join(dir, "payroll.report.csv"));
         expect(new Set(report.map((row) => row.state))).to.deep.equal(new Set(["cancelled"]));
       },
