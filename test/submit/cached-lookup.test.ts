@@ -13,11 +13,11 @@ import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { exitCodeFor } from "../../src/errors.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type SubmitApi, submitPlan } from "../../src/submit/engine.js";
+import { submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { validRows } from "./rows.js";
+import { clientApi, validRows } from "./rows.js";
 
 describe("submit engine: a lookup by external_id answered from a cache", function () {
   this.timeout(30_000);
@@ -37,18 +37,12 @@ describe("submit engine: a lookup by external_id answered from a cache", functio
       .slice(0, 5);
     // One cache in front of the API: the first answer of the lookup is every later one's.
     let cached: ConciergeRequest[] | null = null;
-    const api: SubmitApi = {
+    const api = clientApi(client, {
       findRequestsByExternalId: async (externalId) => {
         cached ??= await client.findRequestsByExternalId(externalId);
         return cached;
       },
-      createRequest: (input) => client.createRequest(input),
-      getRequest: (id) => client.getRequest(id),
-      listPageSize: () => client.listPageSize(),
-      getOutput: (id: string) => client.getOutput(id),
-      listOutputs: (requestId) => client.listOutputs(requestId),
-      createOutput: (args) => client.createOutput(args),
-    };
+    });
     const run = async () =>
       submitPlan({
         plan: plan("cached", rows),

@@ -11,11 +11,11 @@ import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type SubmitApi, submitPlan } from "../../src/submit/engine.js";
+import { submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { perInstruction, unclear, validRows } from "./rows.js";
+import { clientApi, perInstruction, unclear, validRows } from "./rows.js";
 
 describe("submit engine: a step of the wall clock during a settle delay", function () {
   this.timeout(30_000);
@@ -37,13 +37,7 @@ describe("submit engine: a step of the wall clock during a settle delay", functi
       .slice(0, 3);
     let creates = 0;
     let landing: Promise<unknown> = Promise.resolve();
-    const api: SubmitApi = {
-      findRequestsByExternalId: (externalId) => client.findRequestsByExternalId(externalId),
-      createRequest: (input) => client.createRequest(input),
-      getRequest: (id) => client.getRequest(id),
-      listPageSize: () => client.listPageSize(),
-      getOutput: (id: string) => client.getOutput(id),
-      listOutputs: (id) => client.listOutputs(id),
+    const api = clientApi(client, {
       createOutput: async (args) => {
         if (creates++ === 0) {
           // A gateway answers 503 and passes the create on 3 s later; the clock steps just after.
@@ -57,7 +51,7 @@ describe("submit engine: a step of the wall clock during a settle delay", functi
         await sleep(1_000);
         return client.createOutput(args);
       },
-    };
+    });
     const result = await submitPlan({
       plan: plan("clock", rows),
       journalPath: join(await tempDir(), "journal.jsonl"),

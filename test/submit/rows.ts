@@ -1,12 +1,15 @@
 /**
- * What the engine tests share: a world's rows as the engine takes them, a proxy's pass-on,
- * the server's outputs per instruction, the journal's lines and a proxy's unclear 503.
+ * What the engine tests share: a world's rows as the engine takes them, the engine's API on a
+ * client, a proxy's pass-on, the server's outputs per instruction, the journal's lines and a
+ * proxy's unclear 503.
  */
 import { readFile } from "node:fs/promises";
 import http from "node:http";
+import type { BitexClient } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
+import type { SubmitApi } from "../../src/submit/engine.js";
 import type { WorldRow } from "../helpers/world.js";
 
 /** The rows as validated, numbered from line 2 (after the header). */
@@ -22,6 +25,20 @@ export function validRows(rows: readonly WorldRow[]): ValidRow[] {
     budget: null,
     withdrawalInstructionId: r.withdrawal_instruction_id,
   }));
+}
+
+/** The engine's API straight to `client`, with `overrides` in place of some calls (a fault, a cache). */
+export function clientApi(client: BitexClient, overrides: Partial<SubmitApi> = {}): SubmitApi {
+  return {
+    findRequestsByExternalId: (externalId) => client.findRequestsByExternalId(externalId),
+    createRequest: (input) => client.createRequest(input),
+    getRequest: (id) => client.getRequest(id),
+    listPageSize: () => client.listPageSize(),
+    getOutput: (id: string) => client.getOutput(id),
+    listOutputs: (requestId) => client.listOutputs(requestId),
+    createOutput: (args) => client.createOutput(args),
+    ...overrides,
+  };
 }
 
 /** Passes a call a proxy received on to `upstream`, and its answer back. */

@@ -11,11 +11,11 @@ import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type SubmitApi, submitPlan } from "../../src/submit/engine.js";
+import { submitPlan } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { perInstruction, unclear, validRows } from "./rows.js";
+import { clientApi, perInstruction, unclear, validRows } from "./rows.js";
 
 const SETTLE = 3_000;
 const CREATE_MS = 50;
@@ -45,13 +45,7 @@ describe("submit engine: identical rows whose unclear creates end their delays a
     let firstDone = -1;
     let landedAt = -1;
     let landing: Promise<void> = Promise.resolve();
-    const api: SubmitApi = {
-      findRequestsByExternalId: (externalId) => client.findRequestsByExternalId(externalId),
-      createRequest: (input) => client.createRequest(input),
-      getRequest: (id) => client.getRequest(id),
-      listPageSize: () => client.listPageSize(),
-      getOutput: (id: string) => client.getOutput(id),
-      listOutputs: (requestId) => client.listOutputs(requestId),
+    const api = clientApi(client, {
       createOutput: async (args) => {
         const nth = creates++;
         if (nth === 0) {
@@ -72,7 +66,7 @@ describe("submit engine: identical rows whose unclear creates end their delays a
         if (nth === 8) throw unclear();
         return output;
       },
-    };
+    });
     const result = await submitPlan({
       plan: plan("twins", rows),
       journalPath: join(await tempDir(), "journal.jsonl"),
