@@ -195,8 +195,9 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       );
       continue;
     }
-    // One person under two emails would be two Bitex users (an email typed two ways).
-    const taxId = normal(payee.taxId);
+    // One person under two emails would be two Bitex users (an email typed two ways). A tax
+    // id is a person's in its country and kind: a Chilean RUT and a US SSN may share digits.
+    const taxId = `${portCountry(row.port)}|${payee.taxIdKind}|${normal(payee.taxId)}`;
     const named = fileEmails.get(taxId);
     if (named && named.email !== email) {
       fail(

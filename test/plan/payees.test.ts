@@ -189,6 +189,33 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
+    "the same digits as tax ids of another kind or country are other people's, not a second email",
+    [
+      row(2, payee("new@example.com", cbu(CBU_A))),
+      row(3, { ...payee("other@example.com", cbu(CBU_B)), taxIdKind: "cuil" }),
+      row(4, payee("third@example.com", cbu(CBU_B)), { port: "cl_clp" }),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [3, null, null, "would create"],
+        [4, null, null, "would create"],
+      ],
+      newPayees: [
+        ["new@example.com", [2]],
+        ["other@example.com", [3]],
+        ["third@example.com", [4]],
+      ],
+      newAccounts: [
+        [null, CBU_A, [2]],
+        [null, CBU_B, [3]],
+        [null, CBU_B, [4]],
+      ],
+    },
+  ],
+  [
     "two Bitex users with one email: the row must give ids",
     [row(2, payee("ana@example.com", cbu(CBU_A)))],
     directory({}, [ANA, { id: "399", email: "Ana@Example.com" }]),
