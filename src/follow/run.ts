@@ -624,14 +624,18 @@ export class BatchFollow {
     if (record?.status === "failed") return record;
     // A listing that lacks outputs the request counts, or outputs the journal holds, is older
     // than the server (a cache keeps lists for 10 minutes): the row's output may be there, and
-    // paid by the request. Never "not created" (follow/remaining.ts releases those).
-    if (view.request && (view.unlisted.length > 0 || view.outputs.length !== view.request.outputs_count))
+    // paid by the request. Never released (follow/remaining.ts releases only "not_created"):
+    // `not_listed` when the journal holds its output (created), `listing_behind` otherwise
+    // (its create unclear, or never sent: whether it is there cannot be told yet).
+    if (view.request && (view.unlisted.length > 0 || view.outputs.length !== view.request.outputs_count)) {
+      const created = record?.status === "created";
       return {
         status: "pending",
         requestId,
-        code: "not_listed",
-        error: `Bitex's listing of request ${requestId} shows ${view.outputs.length} of its ${view.request.outputs_count} output(s)${view.unlisted.length > 0 ? ` and lacks output(s) ${view.unlisted.slice(0, 10).join(", ")} this batch created` : ""} (an old list, as a cache keeps): this row's output may be there; run status again later`,
+        code: created ? "not_listed" : "listing_behind",
+        error: `Bitex's listing of request ${requestId} shows ${view.outputs.length} of its ${view.request.outputs_count} output(s)${view.unlisted.length > 0 ? ` and lacks output(s) ${view.unlisted.slice(0, 10).join(", ")} this batch created` : ""} (an old list, as a cache keeps): ${created ? "this row's output may be there" : "whether this row's output is there cannot be told yet"}; run status again later`,
       };
+    }
     return {
       status: "pending",
       requestId,

@@ -142,4 +142,50 @@ describe("a listing that lacks an output of an accepted request", function () {
       await box.close();
     }
   });
+
+  it("beside a row never created: only the row the journal holds as created is said created", async () => {
+    const box = await stoppedSandbox(await demoSeed());
+    let creates = 0;
+    let lag = false;
+    const drop = withoutOutput("1");
+    const proxy = await rewriteProxy(box.url, {
+      // The second create never reaches Bitex: a gateway answers 503 for it, every time.
+      answer: (method, path) =>
+        method === "POST" && path === "/api/concierge_request_outputs" && ++creates >= 2
+          ? { status: 503, contentType: "text/html", body: "<html>busy</html>" }
+          : null,
+      body: (document) => (lag ? drop(document) : document),
+    });
+    try {
+      const dir = await tempDir();
+      const { pick, file } = await demoRows();
+      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003"].map(pick)));
+      const run = (args: string[]) =>
+        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+          cwd: dir,
+          env: { ...apiEnv(box), BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "50" },
+        });
+      expect((await run(["submit", "payroll.csv"])).code).to.equal(3);
+      expect(box.state().outputs.map((output) => output.id)).to.deep.equal(["1"]);
+      lag = true;
+      const json = await run(["status", "payroll.csv", "--json"]);
+      expect(json.code, json.stderr).to.equal(3);
+      const summary = JSON.parse(json.stdout);
+      expect([summary.stage, summary.by_state]).to.deep.equal(["staged", { not_listed: 1, pending: 1 }]);
+      const words = await run(["status", "payroll.csv"]);
+      expect(words.stdout).to.match(
+        /^2 row\(s\): 1 created, not in Bitex's listing yet \(not_listed\), 1 not created yet \(pending\)$/m,
+      );
+      expect(words.stderr).to.include(
+        "STAGED, NOT PAID: 1 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+      );
+      const report = await readFile(join(dir, "payroll.report.csv"), "utf8");
+      expect(report).to.include(
+        `3,EMP-1003,112,ar_ars,302,uy_uyu,44328.00,,UYU,2102,pending,1,,,,44328.00,UYU,,,,listing_behind,"Bitex's listing of request 1 shows 0 of its 1 output(s) and lacks output(s) 1 this batch created (an old list, as a cache keeps): whether this row's output is there cannot be told yet; run status again later",`,
+      );
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
 });
