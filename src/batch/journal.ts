@@ -40,9 +40,7 @@ export type JournalEntry =
   /**
    * `found`: the request was found on the server by its external_id, not made by this journal's
    * batch: the batch began elsewhere (another state directory, a journal lost), maybe with
-   * other input options (absent: made by this batch, and in older journals). `unchecked`: made
-   * by this batch, and not yet seen alone under its external_id (the look for a twin came from
-   * an old list); a later entry of the same key without it says it was.
+   * other input options (absent: made by this batch, and in older journals).
    */
   | {
       t: "request";
@@ -51,7 +49,6 @@ export type JournalEntry =
       request_id: string;
       state: string;
       found?: true;
-      unchecked?: true;
       at: string;
     }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
@@ -130,10 +127,7 @@ export type RowRecord =
 export interface JournalState {
   begin: Extract<JournalEntry, { t: "begin" }> | null;
   /** group key → request id */
-  requests: Map<
-    string,
-    { requestId: string; externalId: string; state: string; found?: true; unchecked?: true }
-  >;
+  requests: Map<string, { requestId: string; externalId: string; state: string; found?: true }>;
   rows: Map<number, RowRecord>;
   /** request id → the last phase journaled for each step on it. */
   steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
@@ -216,7 +210,6 @@ export class JournalFold {
           externalId: entry.external_id,
           state: entry.state,
           ...(entry.found ? { found: true as const } : {}),
-          ...(entry.unchecked ? { unchecked: true as const } : {}),
         });
         break;
       case "intent":

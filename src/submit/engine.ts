@@ -272,7 +272,7 @@ class Run implements RequestRun, WatchedRun {
     planned: PlannedRequest,
     requestId: string,
     state: string,
-    how: "made" | "found" | "unchecked" = "made",
+    found = false,
   ): Promise<void> {
     await this.journal.append({
       t: "request",
@@ -280,7 +280,7 @@ class Run implements RequestRun, WatchedRun {
       external_id: planned.externalId,
       request_id: requestId,
       state,
-      ...(how === "made" ? {} : { [how]: true as const }),
+      ...(found ? { found: true as const } : {}),
       at: now(),
     });
   }

@@ -52,13 +52,13 @@ export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
 /** The one mapper (src/app/stop.ts): any failure as the BatchError that stops a run. */
 export type StopMapper = (error: unknown, sentAny: boolean, hint?: string) => BatchError;
 
-/** The look for a twin did not show the request this batch created: older than the server. */
+/** The look for a twin did not show the request this run just created: older than the server. */
 export function staleLookup(requestId: string, externalId: string): BatchError {
   return new BatchError(
     "conflict",
-    `Bitex's list of requests with external_id ${externalId} does not show request ${requestId}, which this batch created: the list is older than the server (a cache, or a copy that lags), so it cannot show whether another run made a twin; no output was sent into it. Bitex may keep a list 10 minutes: run the same command again after that; it takes request ${requestId} and looks again`,
+    `Bitex's list of requests with external_id ${externalId} does not show request ${requestId}, which this run just created: the list is older than the server (a cache, or a copy that lags), so it cannot show whether another run made a twin; no output was sent`,
     {
-      hint: "run the same command again in 10 minutes; it takes that request and looks again for a twin before sending anything",
+      hint: "run again in a few minutes, once Bitex's lists show that request; the run finds it by its external_id and goes on with it",
     },
   );
 }

@@ -47,16 +47,8 @@ export interface RequestRun {
   stop(error: unknown): void;
   pause(ms: number): Promise<void>;
   failRows(rows: readonly ValidRow[], requestId: string, code: string, error: string): Promise<void>;
-  /**
-   * `found`: by its external_id, not made by this run (see Ensured.adopted); `unchecked`: made,
-   * not yet seen alone under its external_id (see aloneWith).
-   */
-  recordRequest(
-    planned: PlannedRequest,
-    requestId: string,
-    state: string,
-    how?: "made" | "found" | "unchecked",
-  ): Promise<void>;
+  /** `found`: by its external_id, not made by this run (see Ensured.adopted). */
+  recordRequest(planned: PlannedRequest, requestId: string, state: string, found?: boolean): Promise<void>;
   /** Set when a request of the batch was found on the server, not in the journal. */
   foundOnServer: boolean;
 }
@@ -68,11 +60,6 @@ export interface RequestRun {
  */
 export async function ensureRequest(run: RequestRun, planned: PlannedRequest): Promise<Ensured | null> {
   const fromJournal = run.past.requests.get(planned.key);
-  if (fromJournal?.unchecked) {
-    // Made by an earlier run, which stopped before sending into it: looked at again for a twin.
-    if (!(await aloneWith(run, planned, fromJournal.requestId))) return null;
-    await run.recordRequest(planned, fromJournal.requestId, fromJournal.state);
-  }
   if (fromJournal) return { id: fromJournal.requestId, known: true };
   for (let attempt = 0; attempt < 3 && !run.halted; attempt++) {
     let found: Awaited<ReturnType<SubmitApi["findRequestsByExternalId"]>>;
@@ -123,8 +110,6 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
       await run.pause(settleDelayMs(error, run.settlePolicy));
       continue;
     }
-    // Journaled before the look for a twin: a run after a stop takes it, never makes another.
-    await run.recordRequest(planned, created.id, created.state, "unchecked");
     if (!(await aloneWith(run, planned, created.id))) return null;
     await run.recordRequest(planned, created.id, created.state);
     return { id: created.id, known: false };
@@ -143,10 +128,9 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
  * A run that found no request and created one looks again: another run that looked at the
  * same moment has created a twin. Of two runs, the one that looks last sees both, so at
  * least one of them stops here, before any output is sent into either request. A look that
- * does not show the request created is older than it (a cache: Bitex's own JSON:API code
- * keeps a list 10 minutes, keyed without its filter, so the look before creating may have
- * been as old), and cannot show a twin either: the run stops, nothing sent into it; the
- * request is journaled `unchecked`, so the run after takes it and looks again.
+ * does not show the request just created is older than it (a cache: Bitex's own JSON:API
+ * code keeps a list 10 minutes, keyed without its filter, so the look before creating may
+ * have been as old), and cannot show a twin either: the run stops, nothing sent into it.
  */
 async function aloneWith(run: RequestRun, planned: PlannedRequest, requestId: string): Promise<boolean> {
   try {
@@ -180,7 +164,7 @@ export async function quiet(run: RequestRun, planned: PlannedRequest, request: E
   if (!adopted) return true;
   try {
     if (run.quietMs <= 0) {
-      await run.recordRequest(planned, request.id, adopted.state, "found");
+      await run.recordRequest(planned, request.id, adopted.state, true);
       return true;
     }
     const again = await run.api.getRequest(request.id);
@@ -194,7 +178,7 @@ export async function quiet(run: RequestRun, planned: PlannedRequest, request: E
       );
       return false;
     }
-    await run.recordRequest(planned, request.id, again.state, "found");
+    await run.recordRequest(planned, request.id, again.state, true);
     return true;
   } catch (error) {
     run.stop(error);
