@@ -56,9 +56,9 @@ export type StopMapper = (error: unknown, sentAny: boolean, hint?: string) => Ba
 export function staleLookup(requestId: string, externalId: string): BatchError {
   return new BatchError(
     "conflict",
-    `Bitex's list of requests with external_id ${externalId} does not show request ${requestId}, which this run just created: the list is older than the server (a cache, or a copy that lags), so it cannot show whether another run made a twin; no output was sent`,
+    `Bitex's list of requests with external_id ${externalId} does not show request ${requestId}, which this run just created: the list is older than the server (a cache, or a copy that lags), so it cannot show whether another run made a twin; no output was sent. Bitex may keep a list 10 minutes: run the same command again after that; it finds the request by its external_id and goes on with it`,
     {
-      hint: "run again in a few minutes, once Bitex's lists show that request; the run finds it by its external_id and goes on with it",
+      hint: "run the same command again in 10 minutes; it finds the request by its external_id and goes on with it",
     },
   );
 }
