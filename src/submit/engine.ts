@@ -286,8 +286,10 @@ class Run implements RequestRun, WatchedRun {
   }
 
   async pause(ms: number): Promise<void> {
+    // Whole milliseconds, rounded up: a timer cuts a fraction off, and a pause that ends
+    // before the deadline it waits for reads the server once more for nothing.
     if (ms > 0 && !this.halted)
-      await sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
+      await sleep(Math.ceil(ms), undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 
   /**

@@ -42,7 +42,7 @@ export const DEFAULT_SETTLE: SettlePolicy = { lateMs: 30_000 };
  * VM resumed) must not end it early: a row sent again before its create may land is paid
  * twice. Deadlines across runs (the journal's times) are the wall clock's, as they must be.
  */
-export const runNow = (): number => performance.timeOrigin + performance.now();
+export const runNow = (): number => Math.floor(performance.timeOrigin + performance.now());
 
 /** How long to wait before a listing may decide that an ambiguous create did not happen (pure). */
 export function settleDelayMs(error: ApiError, policy: SettlePolicy): number {
