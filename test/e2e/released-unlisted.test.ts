@@ -8,9 +8,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { startSandbox } from "../../src/sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
-import { rewriteProxy } from "../helpers/rewrite-proxy.js";
+import { type Rewrite, rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 /** Drops output `id` from a listing's data and a read's included, as a list kept from before it landed. */
@@ -30,26 +30,36 @@ function withoutOutput(id: string) {
   };
 }
 
+/**
+ * The demo payroll's rows `refs` in payroll.csv, and `run` of the CLI through a proxy whose
+ * answers lack output `id` while `lagging.on` (as a list kept from before it landed).
+ */
+async function behindList(box: Sandbox, refs: string[], id: string, answer?: Rewrite["answer"]) {
+  const lagging = { on: false };
+  const drop = withoutOutput(id);
+  const proxy = await rewriteProxy(box.url, {
+    ...(answer ? { answer } : {}),
+    body: (document) => (lagging.on ? drop(document) : document),
+  });
+  const dir = await tempDir();
+  const { pick, file } = await demoRows();
+  await writeFile(join(dir, "payroll.csv"), file(refs.map(pick)));
+  const run = (args: string[]) =>
+    runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+      cwd: dir,
+      env: { ...apiEnv(box), BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "50" },
+    });
+  return { dir, run, proxy, lagging };
+}
+
 describe("a listing that lacks an output of an accepted request", function () {
   this.timeout(120_000);
 
   it("status releases none of its rows: no remaining file, the row stays the accepted request's", async () => {
     const box = await stoppedSandbox(await demoSeed());
-    let lag = false;
-    const drop = withoutOutput("2");
-    const proxy = await rewriteProxy(box.url, {
-      body: (document) => (lag ? drop(document) : document),
-    });
+    // One request: 112's ar_ars, two rows, quoted at once.
+    const { dir, run, proxy, lagging } = await behindList(box, ["EMP-1001", "EMP-1003"], "2");
     try {
-      const dir = await tempDir();
-      const { pick, file } = await demoRows();
-      // One request: 112's ar_ars, two rows, quoted at once.
-      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003"].map(pick)));
-      const run = (args: string[]) =>
-        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
-          cwd: dir,
-          env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
-        });
       const until = ["submit", "payroll.csv", "--until", "accepted", "--max-total", "ARS=999999999"];
       const paid = await run(until);
       expect(paid.code, paid.stderr).to.equal(0);
@@ -57,7 +67,7 @@ describe("a listing that lacks an output of an accepted request", function () {
         box.state().requests.map((r) => [r.id, r.attributes.state, r.attributes.outputs_count]);
       expect(states()).to.deep.equal([["1", "quote_accepted", 2]]);
 
-      lag = true; // the listing answers as it was before output 2 landed
+      lagging.on = true; // the listing answers as it was before output 2 landed
       const status = await run(["status", "payroll.csv", "--json"]);
       expect(status.code, status.stderr).to.equal(3);
       expect(JSON.parse(status.stdout).remaining, status.stderr).to.equal(null);
@@ -73,7 +83,7 @@ describe("a listing that lacks an output of an accepted request", function () {
       );
 
       // The list fresh again: both rows are the accepted request's; nothing to release.
-      lag = false;
+      lagging.on = false;
       const fresh = await run(["status", "payroll.csv", "--json"]);
       expect(fresh.code, fresh.stderr).to.equal(3);
       expect(JSON.parse(fresh.stdout).remaining).to.equal(null);
@@ -95,27 +105,15 @@ describe("a listing that lacks an output of an accepted request", function () {
       faults: { rate_limit: 0, includes: "refused" },
       timeScale: 0,
     });
-    let lag = false;
-    const drop = withoutOutput("2");
-    const proxy = await rewriteProxy(box.url, {
-      body: (document) => (lag ? drop(document) : document),
-    });
+    // Three rows of one request; EMP-1010's payee is rejected, so the outputs end in two states.
+    const { run, proxy, lagging } = await behindList(box, ["EMP-1001", "EMP-1003", "EMP-1010"], "2");
     try {
-      const dir = await tempDir();
-      const { pick, file } = await demoRows();
-      // Three rows of one request; EMP-1010's payee is rejected, so the outputs end in two states.
-      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003", "EMP-1010"].map(pick)));
-      const run = (args: string[]) =>
-        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
-          cwd: dir,
-          env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
-        });
       const until = ["submit", "payroll.csv", "--until", "accepted", "--max-total", "ARS=999999999"];
       expect((await run(until)).code).to.equal(0);
       box.advance({ until: "final" });
       expect(box.state().requests.map((r) => [r.id, r.attributes.state])).to.deep.equal([["1", "finished"]]);
 
-      lag = true;
+      lagging.on = true;
       // --watch waits for the list to show the row (here until its timeout), never stops at once.
       const started = Date.now();
       const watch = await run(["status", "payroll.csv", "--watch", "--timeout", "3", "--interval", "1"]);
@@ -146,28 +144,20 @@ describe("a listing that lacks an output of an accepted request", function () {
   it("beside a row never created: only the row the journal holds as created is said created", async () => {
     const box = await stoppedSandbox(await demoSeed());
     let creates = 0;
-    let lag = false;
-    const drop = withoutOutput("1");
-    const proxy = await rewriteProxy(box.url, {
-      // The second create never reaches Bitex: a gateway answers 503 for it, every time.
-      answer: (method, path) =>
+    // The second create never reaches Bitex: a gateway answers 503 for it, every time.
+    const { dir, run, proxy, lagging } = await behindList(
+      box,
+      ["EMP-1001", "EMP-1003"],
+      "1",
+      (method, path) =>
         method === "POST" && path === "/api/concierge_request_outputs" && ++creates >= 2
           ? { status: 503, contentType: "text/html", body: "<html>busy</html>" }
           : null,
-      body: (document) => (lag ? drop(document) : document),
-    });
+    );
     try {
-      const dir = await tempDir();
-      const { pick, file } = await demoRows();
-      await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003"].map(pick)));
-      const run = (args: string[]) =>
-        runCli([...args, "--rate", "1000", "--tz", "UTC"], {
-          cwd: dir,
-          env: { ...apiEnv(box), BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "50" },
-        });
       expect((await run(["submit", "payroll.csv"])).code).to.equal(3);
       expect(box.state().outputs.map((output) => output.id)).to.deep.equal(["1"]);
-      lag = true;
+      lagging.on = true;
       const json = await run(["status", "payroll.csv", "--json"]);
       expect(json.code, json.stderr).to.equal(3);
       const summary = JSON.parse(json.stdout);
