@@ -168,6 +168,26 @@ describe("app/follow-words", () => {
     );
   });
 
+  it("a draft holding a row not created yet: next is submit, which resumes it, not quote, which refuses it", () => {
+    const draft = request({ id: "6", state: "draft" });
+    const follow = followOf(draft);
+    const nextOf = (uncreated: number[]) =>
+      nextLine(
+        "p.csv",
+        {
+          ...follow,
+          views: follow.views,
+          leftOut: () => false,
+          rowsNotIn: () => ({ refused: [], uncreated }),
+        } as unknown as BatchFollow,
+        null,
+        NOW,
+        "UTC",
+      );
+    expect(nextOf([3])).to.equal("next: bitex-batch submit p.csv (rows not created yet)");
+    expect(nextOf([])).to.equal("next: bitex-batch quote p.csv");
+  });
+
   it("staged beside a request quoted (by another hand) names it quoted, never 'created in draft requests'", () => {
     const quoted = request({ id: "3", state: "quoted" });
     const draft = request({ id: "1", state: "draft" });
