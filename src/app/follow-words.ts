@@ -111,12 +111,13 @@ export function nextLine(
     const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
     return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
-  // A draft holding rows not created yet is not quoted (the gate refuses it): submit resumes them.
-  const uncreated = follow.views.some(
-    (view) =>
-      !follow.leftOut(view) && view.request?.state === "draft" && follow.rowsNotIn(view).uncreated.length > 0,
-  );
-  if (uncreated) return `next: ${batchCommand(flags, "submit", csv)} (rows not created yet)`;
+  // A draft holding rows not created yet is not quoted (the gate refuses it): submit resumes
+  // them; one holding rows Bitex refused is quoted without them, as submit's next line says.
+  const drafts = follow.views.filter((view) => !follow.leftOut(view) && view.request?.state === "draft");
+  if (drafts.some((view) => follow.rowsNotIn(view).uncreated.length > 0))
+    return `next: ${batchCommand(flags, "submit", csv)} (rows not created yet)`;
+  if (drafts.some((view) => follow.rowsNotIn(view).refused.length > 0))
+    return `next: ${batchCommand(flags, "quote", csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining})`;
   if (states.has("draft")) return `next: ${batchCommand(flags, "quote", csv)}`;
   if (states.has("quote_requested")) {
     const eta = latestTime(

@@ -286,10 +286,11 @@ class Run implements RequestRun, WatchedRun {
   }
 
   async pause(ms: number): Promise<void> {
-    // Whole milliseconds, rounded up: a timer cuts a fraction off, and a pause that ends
-    // before the deadline it waits for reads the server once more for nothing.
+    // A timer counts whole milliseconds on a clock of its own and may end up to 1 ms before
+    // runNow() reaches the deadline waited for: a pause that ends before it reads the server
+    // once more for nothing. So rounded up, and 1 ms more.
     if (ms > 0 && !this.halted)
-      await sleep(Math.ceil(ms), undefined, { signal: this.options.signal }).catch(() => undefined);
+      await sleep(Math.ceil(ms) + 1, undefined, { signal: this.options.signal }).catch(() => undefined);
   }
 
   /**

@@ -168,23 +168,23 @@ describe("app/follow-words", () => {
     );
   });
 
-  it("a draft holding a row not created yet: next is submit, which resumes it, not quote, which refuses it", () => {
+  it("a draft holding a row not created yet: next is submit, which resumes it; a row Bitex refused: quote --allow-partial; never a quote the gate refuses", () => {
     const draft = request({ id: "6", state: "draft" });
     const follow = followOf(draft);
-    const nextOf = (uncreated: number[]) =>
+    const nextOf = (uncreated: number[], refused: number[] = []) =>
       nextLine(
         "p.csv",
-        {
-          ...follow,
-          views: follow.views,
-          leftOut: () => false,
-          rowsNotIn: () => ({ refused: [], uncreated }),
-        } as unknown as BatchFollow,
+        { ...follow, rowsNotIn: () => ({ refused, uncreated }) } as unknown as BatchFollow,
         null,
         NOW,
         "UTC",
       );
     expect(nextOf([3])).to.equal("next: bitex-batch submit p.csv (rows not created yet)");
+    expect(nextOf([3], [4])).to.equal("next: bitex-batch submit p.csv (rows not created yet)");
+    // A row Bitex refused: quote the others without it, as submit's own next line says.
+    expect(nextOf([], [4])).to.equal(
+      "next: bitex-batch quote p.csv --allow-partial (quotes the other rows without them; they are in p.remaining.csv)",
+    );
     expect(nextOf([])).to.equal("next: bitex-batch quote p.csv");
   });
 
