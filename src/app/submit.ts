@@ -397,8 +397,8 @@ async function submitWatched(
         session.resumeHint,
       );
     }
-    const allFound = [...outcomes.values()].every((outcome) => outcome.status === "created");
-    if (!stopped && !resumed && !connection.reach.wrote && allFound && total > 0) {
+    const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
+    if (!stopped && !resumed && !connection.reach.wrote && allCreated && total > 0) {
       // No journal here (another state directory, another machine), but the server has them all.
       out.warn(
         `all ${total} row(s) of batch ${loaded.batchId} were already created on the server (found by their external ids): nothing was sent`,
@@ -411,7 +411,7 @@ async function submitWatched(
       );
     }
     const journaled = await readJournalState(journalPath);
-    const allDone = !stopped && [...outcomes.values()].every((outcome) => outcome.status === "created");
+    const allDone = !stopped && allCreated;
     // Only a batch whose rows are all created has a stage its requests' states decide.
     const past = withReadStates(
       journaled,
@@ -425,7 +425,6 @@ async function submitWatched(
       { kind: "submitted", outcomes },
       new Date(),
     );
-    const allCreated = [...outcomes.values()].every((outcome) => outcome.status === "created");
     const followed = !stopped && follow.steps.length > 0 && (allCreated || args.allowPartial === true);
     let created: number = EXIT.stopped;
     try {

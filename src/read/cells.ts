@@ -122,12 +122,14 @@ const LOCAL_CURRENCY = new Set([5, 6, 7, 8, 41, 42, 43, 44]);
  */
 const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/** What a message says of a cell: `masked` for an account number or tax id, never shown outside the report. */
+const said = (kind: Kind, masked: string, plain: string) => (kind === "secret" ? masked : plain);
+
 function numberCell(value: string, kind: Kind, style: number, context: CellContext): CellText {
   const numFmt = context.numFmt(style);
   const number = Number(value);
   if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(number)) {
-    // An account number or tax id is never shown (it is masked outside the report).
-    const holds = kind === "secret" ? "the cell's value" : `the cell's value "${value}"`;
+    const holds = said(kind, "the cell's value", `the cell's value "${value}"`);
     return {
       text: value,
       problem: {
@@ -267,9 +269,8 @@ function idNumber(text: string, number: number, kind: "id" | "secret", numFmt: s
   const shape = formatShape(numFmt);
   if (shape.kind === "date") return { text, problem: dateProblem(numFmt) };
   if (shape.kind in SHOWS) {
-    // An account number or tax id is never shown (it is masked outside the report).
-    const holds = kind === "secret" ? "a number" : text;
-    return { text, problem: formatMismatch(kind, holds, numFmt, SHOWS[shape.kind as keyof typeof SHOWS]) };
+    const shows = SHOWS[shape.kind as keyof typeof SHOWS];
+    return { text, problem: formatMismatch(kind, said(kind, "a number", text), numFmt, shows) };
   }
   const width = kind === "secret" && Number.isInteger(number) && number >= 0 ? zeroPadding(numFmt) : 0;
   return { text: text.padStart(width, "0") };
@@ -281,11 +282,9 @@ function textCell(text: string, kind: Kind, style: number, context: CellContext)
   const numFmt = context.numFmt(style);
   const shown = shownText(numFmt, text);
   if (shown === null) return { text };
-  // An account number or tax id is never shown (it is masked outside the report).
-  const holds = kind === "secret" ? "text" : `the text "${text}"`;
   const shows =
-    shown.trim() === "" ? "shows nothing" : kind === "secret" ? "shows other text" : `shows it as "${shown}"`;
-  return { text, problem: formatMismatch(kind, holds, numFmt, shows) };
+    shown.trim() === "" ? "shows nothing" : said(kind, "shows other text", `shows it as "${shown}"`);
+  return { text, problem: formatMismatch(kind, said(kind, "text", `the text "${text}"`), numFmt, shows) };
 }
 
 function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> {

@@ -58,7 +58,7 @@ export function formatShape(numFmt: string | undefined): FormatShape {
 const GENERAL: FormatShape = { kind: "general" };
 
 function readFormat(numFmt: string): FormatShape {
-  if (numFmt === undefined || numFmt === "" || /^general$/i.test(numFmt.trim())) return { kind: "general" };
+  if (numFmt === "" || /^general$/i.test(numFmt.trim())) return GENERAL;
   const [first = "", ...others] = sections(numFmt);
   const shape = sectionShape(first);
   // Without a condition the first section shows every positive number; with one, any may.
