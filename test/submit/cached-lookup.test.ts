@@ -5,19 +5,14 @@
  * creating theirs; the look for a twin, as old, showed neither, and every row was paid twice.
  * Found by helper-62.
  */
-import { join } from "node:path";
 import { expect } from "chai";
-import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import type { ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { exitCodeFor } from "../../src/errors.js";
-import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { submitPlan } from "../../src/submit/engine.js";
-import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { clientApi, perInstruction, validRows } from "./rows.js";
+import { clientApi, perInstruction, submitRows, validRows } from "./rows.js";
 
 describe("submit engine: a lookup by external_id answered from a cache", function () {
   this.timeout(30_000);
@@ -44,20 +39,8 @@ describe("submit engine: a lookup by external_id answered from a cache", functio
         return cached;
       },
     });
-    const run = async () =>
-      submitPlan({
-        plan: plan("cached", rows),
-        journalPath: join(await tempDir(), "journal.jsonl"),
-        fileLabel: "payroll.csv",
-        apiLabel: box.url,
-        api,
-        concurrency: 2,
-        signal: new AbortController().signal,
-        stopFor,
-        say: () => undefined,
-        settle: { lateMs: 100 },
-        quietMs: 0,
-      });
+    const run = () =>
+      submitRows(api, box.url, "cached", rows, { concurrency: 2, settle: { lateMs: 100 }, quietMs: 0 });
     return { run, rows, expire: () => (cached = null) };
   }
 

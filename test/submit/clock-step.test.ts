@@ -4,18 +4,13 @@
  * its first create may still land. Measured on Date.now(), a minute's step ended it at once
  * and the row was created twice. Found by helper-62.
  */
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
-import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { submitPlan } from "../../src/submit/engine.js";
-import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { clientApi, perInstruction, unclear, validRows } from "./rows.js";
+import { clientApi, perInstruction, submitRows, unclear, validRows } from "./rows.js";
 
 describe("submit engine: a step of the wall clock during a settle delay", function () {
   this.timeout(30_000);
@@ -52,19 +47,7 @@ describe("submit engine: a step of the wall clock during a settle delay", functi
         return client.createOutput(args);
       },
     });
-    const result = await submitPlan({
-      plan: plan("clock", rows),
-      journalPath: join(await tempDir(), "journal.jsonl"),
-      fileLabel: "payroll.csv",
-      apiLabel: box.url,
-      api,
-      concurrency: 1,
-      signal: new AbortController().signal,
-      stopFor,
-      say: () => undefined,
-      settle: { lateMs: 4_000 },
-      quietMs: 0,
-    });
+    const result = await submitRows(api, box.url, "clock", rows, { settle: { lateMs: 4_000 }, quietMs: 0 });
     await landing;
     expect(result.stopped).to.equal(null);
     expect(creates).to.equal(3);

@@ -1,15 +1,24 @@
 /**
  * What the engine tests share: a world's rows as the engine takes them, the engine's API on a
- * client, a proxy's pass-on, the server's outputs per instruction, the journal's lines and a
- * proxy's unclear 503.
+ * client, a run of the engine, a proxy's pass-on, the server's outputs per instruction, the
+ * journal's lines and a proxy's unclear 503.
  */
 import { readFile } from "node:fs/promises";
 import http from "node:http";
+import { join } from "node:path";
+import { stopFor } from "../../src/app/stop.js";
 import type { BitexClient } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ValidRow } from "../../src/model.js";
+import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import type { SubmitApi } from "../../src/submit/engine.js";
+import {
+  type SubmitApi,
+  type SubmitOptions,
+  type SubmitResult,
+  submitPlan,
+} from "../../src/submit/engine.js";
+import { tempDir } from "../helpers/cli.js";
 import type { WorldRow } from "../helpers/world.js";
 
 /** The rows as validated, numbered from line 2 (after the header). */
@@ -39,6 +48,31 @@ export function clientApi(client: BitexClient, overrides: Partial<SubmitApi> = {
     createOutput: (args) => client.createOutput(args),
     ...overrides,
   };
+}
+
+/**
+ * The engine run on `rows` as batch `batchId` (its file `<batchId>.csv`) against `api`, one
+ * call at a time, saying nothing, its journal in a new folder; `options` set the rest.
+ */
+export async function submitRows(
+  api: SubmitApi,
+  apiLabel: string,
+  batchId: string,
+  rows: ValidRow[],
+  options: Partial<SubmitOptions> = {},
+): Promise<SubmitResult> {
+  return submitPlan({
+    plan: plan(batchId, rows),
+    journalPath: join(await tempDir(), "journal.jsonl"),
+    fileLabel: `${batchId}.csv`,
+    apiLabel,
+    api,
+    concurrency: 1,
+    signal: new AbortController().signal,
+    stopFor,
+    say: () => undefined,
+    ...options,
+  });
 }
 
 /** Passes a call a proxy received on to `upstream`, and its answer back. */

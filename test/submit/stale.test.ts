@@ -8,17 +8,15 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { exitCodeFor } from "../../src/errors.js";
-import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { type SubmitApi, submitPlan } from "../../src/submit/engine.js";
+import type { SubmitApi } from "../../src/submit/engine.js";
 import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { journalLines, perInstruction, unclear, validRows } from "./rows.js";
+import { journalLines, perInstruction, submitRows, unclear, validRows } from "./rows.js";
 
 describe("submit engine: a reading that lags the server", function () {
   this.timeout(30_000);
@@ -82,18 +80,7 @@ describe("submit engine: a reading that lags the server", function () {
       },
     };
     const journalPath = join(await tempDir(), "journal.jsonl");
-    const result = await submitPlan({
-      plan: plan("stale", rows),
-      journalPath,
-      fileLabel: "stale.csv",
-      apiLabel: box.url,
-      api,
-      concurrency: 1,
-      signal: new AbortController().signal,
-      stopFor,
-      say: () => undefined,
-      settle: { lateMs },
-    });
+    const result = await submitRows(api, box.url, "stale", rows, { journalPath, settle: { lateMs } });
     const journal = await journalLines(journalPath);
     const intents = unclearRows.map(
       (n) => journal.filter((entry) => entry.t === "intent" && entry.line === rows[n]?.line).length,

@@ -3,19 +3,14 @@
  * different settle delays: an output found on the server may be either row's, so it must not
  * free a row whose delay has passed while the other row's create may still land.
  */
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { stopFor } from "../../src/app/stop.js";
 import { type BitexClient, createBitexClient } from "../../src/bitex/client.js";
 import type { ValidRow } from "../../src/model.js";
-import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { submitPlan } from "../../src/submit/engine.js";
-import { tempDir } from "../helpers/cli.js";
 import { sandbox } from "../helpers/sandbox.js";
 import { makeWorld } from "../helpers/world.js";
-import { clientApi, perInstruction, unclear, validRows } from "./rows.js";
+import { clientApi, perInstruction, submitRows, unclear, validRows } from "./rows.js";
 
 const SETTLE = 3_000;
 const CREATE_MS = 50;
@@ -67,18 +62,7 @@ describe("submit engine: identical rows whose unclear creates end their delays a
         return output;
       },
     });
-    const result = await submitPlan({
-      plan: plan("twins", rows),
-      journalPath: join(await tempDir(), "journal.jsonl"),
-      fileLabel: "twins.csv",
-      apiLabel: box.url,
-      api,
-      concurrency: 1,
-      signal: new AbortController().signal,
-      stopFor,
-      say: () => undefined,
-      settle: { lateMs: SETTLE },
-    });
+    const result = await submitRows(api, box.url, "twins", rows, { settle: { lateMs: SETTLE } });
     await landing;
 
     // The first row's create landed within its own delay: the engine had to wait for it.
