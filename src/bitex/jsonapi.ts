@@ -26,6 +26,14 @@ export interface ConciergeRequest extends Omit<ConciergeRequestAttributes, "tota
   user_id: string | null;
   /** Every output's id (the to-many relationship `outputs`, Bitex's guide), when the server says. */
   outputs_ids?: string[] | null;
+  /**
+   * Answered in Bitex's older version (`outputs_total` without `outputs_count`, or a
+   * `cancellable_until`: the 2019 guide's document), in which a quote is accepted by itself at
+   * `cancellable_until` unless cancelled: the quote gate never asks for one (follow/gate.ts).
+   */
+  older_version?: boolean;
+  /** The older version's deadline to cancel a quote, which is accepted by itself after it. */
+  cancellable_until?: string | null;
 }
 
 export interface ConciergeOutput extends Omit<ConciergeOutputAttributes, "amount" | "budget"> {
@@ -151,7 +159,9 @@ export const OUTPUT_STATES: ReadonlySet<string> = new Set<OutputState>([
  * A request as the client relies on it (the decoded resource itself, completed): a known `state` and a whole-number output count. The
  * count is `outputs_count` (version 2.0, which the client asks for), or `outputs_total` in the
  * older shape Bitex answers when no version is asked for (the 2019 guide's request document);
- * either is refused, naming attribute and request, when absent or not a count.
+ * either is refused, naming attribute and request, when absent or not a count. The older shape
+ * is read so that a batch can be told what happened, and marked `older_version`: in that
+ * version a quote needs no accept, so the quote gate refuses to ask for one.
  */
 export function asRequest(resource: Loose): ConciergeRequest {
   const count = resource.outputs_count ?? resource.outputs_total;
@@ -164,6 +174,8 @@ export function asRequest(resource: Loose): ConciergeRequest {
   knownState(resource, "request", REQUEST_STATES);
   // In place: a decoded resource is the caller's alone, and a listing of many need not be copied.
   moneyOrNull(resource, "request", "total_to_spend");
+  if (resource.outputs_count === undefined || resource.cancellable_until != null)
+    resource.older_version = true;
   resource.outputs_count = count;
   resource.user_id = idOrNull(resource.user_id);
   return resource as unknown as ConciergeRequest;

@@ -8,6 +8,7 @@
 
 import type { JournalState } from "../batch/journal.js";
 import { outputMatchesRow, toServerOutput } from "../batch/reconcile.js";
+import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import type { ValidRow } from "../model.js";
 import type { OutputFacts, RequestView } from "./read.js";
 
@@ -23,7 +24,12 @@ export type GateProblem =
   /** The request was cancelled (a lapsed quote, at Bitex): the batch is never quoted nor accepted again. */
   | { kind: "cancelled"; message: string }
   /** The request holds rows the batch released to its remaining file, which pays them. */
-  | { kind: "released"; message: string };
+  | { kind: "released"; message: string }
+  /**
+   * Answered in Bitex's older version, where a quote is accepted by itself unless cancelled
+   * before `cancellable_until`: no accept, so no guard, would stand before the money.
+   */
+  | { kind: "older_version"; message: string };
 
 export interface GateOptions {
   /** `--allow-partial`: rows that failed to create may be left out of the quote. */
@@ -52,7 +58,7 @@ export function checkGate(view: RequestView, journal: JournalState, options: Gat
   if (!request) {
     return [{ kind: "unfinished", message: `no ${label} on the server: nothing of it was created` }];
   }
-  const problems: GateProblem[] = [];
+  const problems: GateProblem[] = [...olderVersionProblem(request)];
   if (view.extra.length > 0) {
     problems.push({
       kind: "polluted",
@@ -91,4 +97,20 @@ export function checkGate(view: RequestView, journal: JournalState, options: Gat
     });
   }
   return problems;
+}
+
+/** The 2019 guide: "if you did not [cancel], the quote will be considered accepted". */
+export function olderVersionProblem(request: ConciergeRequest): GateProblem[] {
+  if (!request.older_version) return [];
+  const until = request.cancellable_until;
+  const fate =
+    request.state === "draft"
+      ? "a quote asked there is accepted by itself unless cancelled in time, with no accept nor --max-total before the money"
+      : `its quote is accepted by itself${until ? ` at ${until}` : ""} unless the request is cancelled at Bitex before then`;
+  return [
+    {
+      kind: "older_version",
+      message: `request ${request.id} is answered in Bitex's older API version (outputs_total, cancellable_until: Version 2.0 not honoured); ${fate}`,
+    },
+  ];
 }

@@ -16,7 +16,7 @@ import { rowState, stateWords } from "../report/state-words.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
 import { latestTime, serverTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
-import { checkGate, type GateProblem } from "./gate.js";
+import { checkGate, type GateProblem, olderVersionProblem } from "./gate.js";
 import { checkGuard, type GuardResult, type MaxTotal } from "./guard.js";
 import { ListingBudget } from "./listing.js";
 import {
@@ -191,6 +191,7 @@ export class BatchFollow {
           // Quoted by someone else while rows were still missing: they can never join it.
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
+            ...olderVersionProblem(view.request),
             ...cancelledProblem(view.request),
             ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
@@ -210,6 +211,7 @@ export class BatchFollow {
           (problem) =>
             problem.kind === "polluted" ||
             problem.kind === "cancelled" ||
+            problem.kind === "older_version" ||
             problem.kind === "released" ||
             problem.message.includes("never created"),
         )
@@ -337,7 +339,10 @@ export class BatchFollow {
     if (
       gate.some(
         (problem) =>
-          problem.kind === "polluted" || problem.kind === "stranded" || problem.kind === "released",
+          problem.kind === "polluted" ||
+          problem.kind === "stranded" ||
+          problem.kind === "released" ||
+          problem.kind === "older_version",
       )
     )
       this.unacceptable = true;
@@ -754,19 +759,21 @@ export function gateRefusal(
   const kinds = new Set(problems.map((problem) => problem.kind));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
   const submitRemaining = remainingCommand(flags, remaining);
-  const hint = kinds.has("polluted")
-    ? quoted
-      ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
-      : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
-    : kinds.has("cancelled")
-      ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in ${remaining}: ${submitRemaining} pays them`
-      : kinds.has("released")
-        ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them (${submitRemaining}); this batch never quotes nor accepts their request`
-        : kinds.has("stranded")
-          ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), ${batchCommand(flags, "status", file)} writes ${remaining} with the batch's rows, to submit (${submitRemaining})`
-          : kinds.has("unfinished")
-            ? `run ${batchCommand(flags, "submit", file)} first to finish creating the rows (it resumes)`
-            : `pass --allow-partial to leave the failed rows out of the quote (${batchCommand(flags, "quote", file, "--allow-partial")}; they are in ${remaining}), or fix them first`;
+  const hint = kinds.has("older_version")
+    ? `nothing was quoted: find what answers without Version 2.0 (a proxy or gateway that drops the Version header, or an old deployment) and ask Bitex; then ${batchCommand(flags, "status", file)} shows where each request stands`
+    : kinds.has("polluted")
+      ? quoted
+        ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
+        : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
+      : kinds.has("cancelled")
+        ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in ${remaining}: ${submitRemaining} pays them`
+        : kinds.has("released")
+          ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them (${submitRemaining}); this batch never quotes nor accepts their request`
+          : kinds.has("stranded")
+            ? `those rows can never join their request: accept nothing; once its quote lapses (or it is cancelled at Bitex), ${batchCommand(flags, "status", file)} writes ${remaining} with the batch's rows, to submit (${submitRemaining})`
+            : kinds.has("unfinished")
+              ? `run ${batchCommand(flags, "submit", file)} first to finish creating the rows (it resumes)`
+              : `pass --allow-partial to leave the failed rows out of the quote (${batchCommand(flags, "quote", file, "--allow-partial")}; they are in ${remaining}), or fix them first`;
   return new BatchError(
     "refused",
     `the batch cannot be ${goal}: ${problems.map((problem) => problem.message).join("; ")}`,
