@@ -1,6 +1,6 @@
 /**
  * A report that says rows were created is not replaced by one of fewer facts
- * (src/app/finish.ts refuseFewerFacts): read a line at a time, a created row anywhere in it
+ * (src/app/finish.ts refuseFewerFacts): read a record at a time, a created row anywhere in it
  * refuses; none, no status column or no file lets the run write its report.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -47,6 +47,17 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
       "written",
     ],
     ["no status column", "line,reference\n2,created\n", "written"],
+    [
+      'a quoted reference holding the delimiter before the status ("Doe, Jane")',
+      'line,reference,status\n2,"Doe, Jane",created\n',
+      "refused",
+    ],
+    ['the same in semicolons ("Doe; Jane")', 'line;reference;status\r\n2;"Doe; Jane";created\r\n', "refused"],
+    [
+      "a quoted reference holding a line break, the created row after it",
+      'line,reference,status\n2,"Doe\nJane",valid\n3,"x",created\n',
+      "refused",
+    ],
     ["an empty file", "", "written"],
   ];
   for (const [what, text, expected] of cases) {
@@ -79,6 +90,25 @@ describe("refuseFewerFacts: a report of created rows is kept", () => {
     expect(await xlsxVerdict(["valid", "failed", "created"])).to.equal("refused");
     expect(await xlsxVerdict(["valid", "invalid", "blocked"])).to.equal("written");
   });
+
+  for (const format of ["csv", "excel", "excel-en"] as const) {
+    it(`a ${format} report by the real writer, every reference "Doe, Jane; Jr": refused`, async () => {
+      const path = join(dir, "payroll.report.csv");
+      const rows = [2, 3].map((line) => reportRow({ line, reference: "Doe, Jane; Jr", status: "created" }));
+      await writeReport(path, rows, {
+        format,
+        extraColumns: [],
+        batchId: "b1",
+        file: "payroll.csv",
+        tz: "UTC",
+      });
+      const refused = await refuseFewerFacts(path, "payroll.csv").then(
+        () => false,
+        (error: unknown) => error instanceof BatchError && error.code === "usage",
+      );
+      expect(refused).to.equal(true);
+    });
+  }
 
   it("no file there: written", async () => {
     await refuseFewerFacts(join(dir, "none.csv"), "payroll.csv");
