@@ -453,11 +453,14 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
    * missed (outputs are never deleted): the listing is whole when it holds every id of the
    * request's `outputs` relationship and those are as many as its count attribute.
    */
-  async function holdsEveryOutput(requestId: string, items: readonly Loose[]): Promise<boolean> {
+  /** PageSource.proveWhole: true proved, false disproved, undefined when the request cannot tell. */
+  async function holdsEveryOutput(requestId: string, items: readonly Loose[]): Promise<boolean | undefined> {
     const request = await call("GET", `/concierge_requests/${id(requestId)}`, undefined, requestOf);
     const listed = new Set(items.map((item) => item.id));
+    // Nothing is deleted from a request: a count above the pages' says they were cut.
+    if (request.outputs_count > listed.size) return false;
     const known = request.outputs_ids;
-    if (known == null || known.length !== request.outputs_count) return false;
+    if (known == null || known.length !== request.outputs_count) return undefined;
     return known.every((output) => listed.has(output));
   }
 

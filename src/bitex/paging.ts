@@ -21,7 +21,7 @@
  *   parameter), page 1 held fewer items than asked, and a count agrees with it: `meta.total_items`
  *   ("unpaged"), or one the caller reads afterwards ("counted": a request's
  *   `relationships.outputs.data` and its count attribute), or page 1 held fewer items than
- *   SMALLEST_PAGE ("below_page_size"). A server that ignores every page parameter either does
+ *   SMALLEST_PAGE ("below_page_size", unless that count says the pages lack some). A server that ignores every page parameter either does
  *   not page at all or cuts its one page at the size it uses when a query names none, which
  *   in Bitex's own JSON:API code is 10 (`per_page` default); filters are applied before a page
  *   is cut, there as in every JSON:API server. So a shorter answer was not cut. Without any
@@ -88,10 +88,11 @@ export interface PageSource {
   /**
    * Asked only of a server that ignores paging (page 2 repeats a short page 1): whether a count
    * read after these pages (a request's outputs relationship and count attribute) shows that
-   * they hold the whole list. Nothing is deleted from these lists, so a count read later covers
-   * every item the pages could have missed.
+   * they hold the whole list (true), that they lack some (false: then no other proof takes them
+   * whole), or nothing (undefined). Nothing is deleted from these lists, so a count read later
+   * covers every item the pages could have missed.
    */
-  proveWhole?(items: readonly Loose[]): Promise<boolean>;
+  proveWhole?(items: readonly Loose[]): Promise<boolean | undefined>;
   /** The caller needs only some items: true when these hold all of them (see "sufficient"). */
   enough?(items: readonly Loose[]): boolean;
   /** Keep the one answer of a server that ignores paging, marked "unproven", rather than refuse it. */
@@ -189,9 +190,11 @@ async function readPass(source: PageSource): Promise<Pass> {
       const size = pageSize(query);
       if (pages === 2 && size !== undefined && first.size < size && quiet) {
         if (total !== undefined && total === ids.size) return { items, pages, complete: "unpaged", quiet };
-        if (total === undefined && (await source.proveWhole?.([...items.values()])) === true)
-          return { items, pages, complete: "counted", quiet };
-        if (total === undefined && first.size < SMALLEST_PAGE)
+        // A count that disproves the pages (the request names more outputs) is never outweighed
+        // by the page's shortness: the server cut it shorter than Bitex's default.
+        const proved = total === undefined ? await source.proveWhole?.([...items.values()]) : undefined;
+        if (proved === true) return { items, pages, complete: "counted", quiet };
+        if (total === undefined && proved !== false && first.size < SMALLEST_PAGE)
           return { items, pages, complete: "below_page_size", quiet };
       }
       const why = bare

@@ -495,6 +495,20 @@ describe("bitex client: a server ignoring every page parameter, other proofs", (
     expect(lists[0]).to.include({ complete: "below_page_size", items: 9, pages: 2 });
   });
 
+  for (const relationship of [false, true]) {
+    it(`an answer of 5 cut by the server when the request counts 7${relationship ? " and names them" : ""}: refused, not taken whole for being short`, async () => {
+      const { client, calls } = start({
+        style: "bare",
+        cap: 5,
+        numbers: false,
+        relationship,
+        items: () => outputs(1, 7),
+      });
+      await refusal(listed(client));
+      expect(calls.slice(0, 3)).to.deep.equal([LIST, `${LIST}&${at(2)}`, "/api/concierge_requests/1"]);
+    });
+  }
+
   it("a lookup by external_id answering one request, a server cutting at 10 and ignoring the filter too: refused", async () => {
     const requests = Array.from({ length: 30 }, (_, i) => ({
       id: `${i + 1}`,
