@@ -110,6 +110,10 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
       await run.pause(settleDelayMs(error, run.settlePolicy));
       continue;
     }
+    if (created.external_id !== planned.externalId) {
+      run.stop(externalIdNotKept(created.id, planned.externalId, created.external_id));
+      return null;
+    }
     if (!(await aloneWith(run, planned, created.id))) return null;
     await run.recordRequest(planned, created.id, created.state);
     return { id: created.id, known: false };
@@ -122,6 +126,23 @@ export async function ensureRequest(run: RequestRun, planned: PlannedRequest): P
     );
   }
   return null;
+}
+
+/**
+ * No Bitex guide shows `external_id` on a request (docs/design.md section 6b): the tool relies
+ * on the server keeping it, to find a batch's requests again and to tell two runs apart. A
+ * create answered without it is a server that does not keep it, where no look for the request
+ * can ever find it: said so, and nothing is sent into it.
+ */
+function externalIdNotKept(requestId: string, sent: string, answered: unknown): BatchError {
+  const got = answered === undefined || answered === null ? "none" : JSON.stringify(answered);
+  return new BatchError(
+    "refused",
+    `Bitex answered the creation of request ${requestId} with external_id ${got}, not the ${sent} sent: this Bitex does not keep it, and bitex-batch finds a batch's requests again by it (after a lost journal, and to tell two runs apart); no output was sent into request ${requestId}`,
+    {
+      hint: `cancel request ${requestId} at Bitex (a draft holds no money) and ask Bitex whether its API keeps external_id on concierge requests; until then each run makes another empty request`,
+    },
+  );
 }
 
 /**
