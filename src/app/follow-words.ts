@@ -94,7 +94,7 @@ export function nextLine(
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
   const states = new Set(
-    follow.views.filter((view) => !follow.leftOut(view)).map((view) => view.request?.state ?? "none"),
+    follow.views.filter((view) => !follow.holdsNothing(view)).map((view) => view.request?.state ?? "none"),
   );
   if (states.has("none")) return `next: ${batchCommand(flags, "submit", csv)} (rows not created yet)`;
   // The guard accepts only a batch whose every request is quoted: with one cancelled, quoting
@@ -106,17 +106,19 @@ export function nextLine(
   ) {
     // Its drafts are never quoted: their rows are in the remaining file too (follow/remaining.ts).
     const drafts = follow.views.flatMap((view) =>
-      view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
+      view.request?.state === "draft" && !follow.holdsNothing(view) ? [view.request.id] : [],
     );
     const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
     return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
   // A draft holding rows not created yet is not quoted (the gate refuses it): submit resumes
   // them; one holding rows Bitex refused is quoted without them, as submit's next line says.
-  const drafts = follow.views.filter((view) => !follow.leftOut(view) && view.request?.state === "draft");
+  const drafts = follow.views.filter((view) => !follow.holdsNothing(view) && view.request?.state === "draft");
   if (drafts.some((view) => follow.rowsNotIn(view).uncreated.length > 0))
     return `next: ${batchCommand(flags, "submit", csv)} (rows not created yet)`;
-  if (drafts.some((view) => follow.rowsNotIn(view).refused.length > 0))
+  // So is a batch beside a request holding no row (every row refused): the gate refuses it without the flag.
+  const empty = follow.views.some((view) => follow.holdsNothing(view));
+  if (drafts.some((view) => follow.rowsNotIn(view).refused.length > 0) || (drafts.length > 0 && empty))
     return `next: ${batchCommand(flags, "quote", csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining})`;
   if (states.has("draft")) return `next: ${batchCommand(flags, "quote", csv)}`;
   if (states.has("quote_requested")) {
@@ -171,12 +173,12 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   // Nothing read (the key refused, the API away before the first read): nothing shows any
   // request past draft, so no stage that says money was committed.
   if (follow.views.length === 0) return "none";
-  // Every request left out (--allow-partial, every row refused): no row was created.
+  // Every request holding no row (every row refused): no row was created.
   if (follow.nothingLeft()) return "none";
   if (allRowsFinal) return "final";
   let lowest: Stage = "final";
   for (const view of follow.views) {
-    if (follow.leftOut(view)) continue;
+    if (follow.holdsNothing(view)) continue;
     const stage = view.request ? (STAGE_OF_REQUEST[view.request.state] ?? "none") : "none";
     if (STAGES.indexOf(stage) < STAGES.indexOf(lowest)) lowest = stage;
   }
@@ -185,7 +187,7 @@ export function stageOf(follow: BatchFollow, allRowsFinal: boolean): Stage {
   // was cancelled) are not paid, and nothing says a request of them was accepted. A row whose
   // output an old listing lacks (one of `unlisted`, each also in `missing`) was created.
   const stranded = (view: RequestView) => view.missing.length > view.unlisted.length;
-  return follow.views.some((view) => !follow.leftOut(view) && stranded(view)) ? "none" : "accepted";
+  return follow.views.some((view) => !follow.holdsNothing(view) && stranded(view)) ? "none" : "accepted";
 }
 
 /**
@@ -279,7 +281,7 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
 /** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
-    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
+    view.request?.state === "cancelled" && !follow.holdsNothing(view) ? [view.request] : [],
   );
 
 /**
@@ -314,7 +316,7 @@ export function acceptRefusedLines(follow: BatchFollow, guard: GuardResult): str
   const why = new Map<string, string[]>();
   for (const view of follow.views) {
     const { request } = view;
-    if (!request || follow.leftOut(view)) continue;
+    if (!request || follow.holdsNothing(view)) continue;
     const words =
       request.state === "cancelled"
         ? request.cancellation_reason === "quote_not_accepted"
@@ -360,7 +362,8 @@ export function acceptRefusedHint(
   // No quote yet: none stands, none lapsed.
   const unquoted = follow.views.some(
     (view) =>
-      !follow.leftOut(view) && (view.request?.state === "draft" || view.request?.state === "quote_requested"),
+      !follow.holdsNothing(view) &&
+      (view.request?.state === "draft" || view.request?.state === "quote_requested"),
   );
   if (unquoted)
     return `the batch is not quoted yet: ${batchCommand(flags, "quote", csv)} gets its quotes and prints what they spend and the accept command`;

@@ -414,9 +414,17 @@ export class BatchFollow {
    * a draft (or as Bitex pruned it, cancelled), and no step of the batch waits for it.
    */
   leftOut(view: RequestView): boolean {
+    return this.options.allowPartial && this.holdsNothing(view);
+  }
+
+  /**
+   * A request that holds no row: none of its outputs exist and Bitex refused every one of its
+   * rows. Words leave it out with --allow-partial or without (a batch paid but for it is not
+   * "partly accepted"); only leftOut lets a money step pass it by.
+   */
+  holdsNothing(view: RequestView): boolean {
     const { request } = view;
     return (
-      this.options.allowPartial &&
       request !== null &&
       (request.state === "draft" || request.state === "cancelled") &&
       request.outputs_count === 0 &&
@@ -479,9 +487,9 @@ export class BatchFollow {
     return { refused, uncreated };
   }
 
-  /** Every request read, and each left out (--allow-partial, every row refused): nothing to quote or accept. */
+  /** Every request read, and each holding no row (every row refused): nothing to quote or accept. */
   nothingLeft(): boolean {
-    return this.views.length > 0 && this.views.every((view) => this.leftOut(view));
+    return this.views.length > 0 && this.views.every((view) => this.holdsNothing(view));
   }
 
   /** Spend per currency found above --max-total after the accepts (empty when within). */

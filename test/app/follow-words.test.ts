@@ -27,11 +27,10 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
     unlisted: [],
     extra: [],
   }));
-  // No request is left out (--allow-partial with every row of it refused at create), and every
-  // row is in its request.
+  // No request holds nothing (every row of it refused at create), and every row is in its request.
   return {
     views,
-    leftOut: () => false,
+    holdsNothing: () => false,
     nothingLeft: () => false,
     rowsNotIn: () => ({ refused: [], uncreated: [] }),
   } as unknown as BatchFollow;

@@ -64,5 +64,35 @@ describe("--allow-partial: a request whose every row Bitex refused", function ()
     const idOf = (port: string) => server.state().requests.find((r) => r.attributes.port_code === port)?.id;
     expect(Object.keys(perRequest)).to.deep.equal([idOf("ar_ars")]);
     expect(Object.values(perRequest).map((c) => [c.request_quote, c.accept_quote])).to.deep.equal([[1, 1]]);
+
+    // A plain status (no --allow-partial, as it is usually run) says the batch as the server
+    // has it: accepted, not "partly accepted", and no quote to ask (helper-70).
+    const status = await run(["status", "payroll.csv", "--json", "--quiet"]);
+    expect(status.code, status.stderr).to.equal(3);
+    expect(JSON.parse(status.stdout).stage).to.equal("accepted");
+    const said = await run(["status", "payroll.csv"]);
+    expect(said.stderr).not.to.match(/PARTLY ACCEPTED|STAGED/);
+    expect(said.stdout).to.match(/^next: bitex-batch status payroll\.csv --watch/m);
+    server.advance({ until: "final" });
+    const final = await run(["status", "payroll.csv"]);
+    expect(final.code, final.stderr).to.equal(1);
+    expect(final.stdout).not.to.include("next: bitex-batch quote");
+    expect(final.stderr).not.to.include("PARTLY ACCEPTED");
+  });
+
+  it("beside a draft that holds rows, a plain status advises quote --allow-partial (the gate refuses it without)", async () => {
+    const made = makeWorld(8);
+    box = await sandbox({}, made.seed);
+    const dir = await tempDir();
+    const ars = made.rows.filter((row) => row.sender_port === "ar_ars" && row.port !== "us_usd");
+    const usd = made.rows.find((row) => row.sender_port === "us_usd" && row.port !== "us_usd") as WorldRow;
+    await writeFile(join(dir, "payroll.csv"), worldCsv([...ars, { ...usd, recipient_user_id: "999999" }]));
+    const run = (args: string[]) => runCli([...args, ...FAST], { cwd: dir, env: apiEnv(box as Sandbox) });
+    expect((await run(["submit", "payroll.csv"])).code).to.equal(1);
+    const status = await run(["status", "payroll.csv"]);
+    expect(status.stdout).to.match(
+      /^next: bitex-batch quote payroll\.csv --allow-partial \(quotes the other rows without them; they are in payroll\.remaining\.csv\)$/m,
+    );
+    expect((await run(["quote", "payroll.csv", "--wait", "5"])).code).to.equal(2);
   });
 });
