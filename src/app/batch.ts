@@ -11,6 +11,7 @@ import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { earlierBatches } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournalState } from "../batch/journal.js";
 import { inputCopyPath, inputCopyPathBeside, journalPathFor } from "../batch/paths.js";
+import { ownReportPath } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
@@ -107,6 +108,7 @@ export async function openBatch(
       : defaultReportPath(args.csv, args.reportFormat));
   const dir = await batchDirName(stateDir, loaded.batchId, apiUrl);
   loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
+  if (args.report === undefined) loaded = await withOwnReport(loaded, stateDir, dir, out);
   let journalPath = journalPathFor(stateDir, dir);
   let batchPlan: Plan;
   ({ loaded, plan: batchPlan } = await planOf(loaded, journalPath));
@@ -182,4 +184,17 @@ export async function openBatch(
     });
   }
   return { loaded, plan: batchPlan, journalPath, past, ...(copyless ? { copyless } : {}) };
+}
+
+/** The batch's default report, unless that file is another batch's (batch/report-owner.ts): said. */
+export async function withOwnReport<T extends { reportPath: string }>(
+  loaded: T,
+  stateDir: string,
+  dirName: string,
+  out: Console,
+): Promise<T> {
+  const own = await ownReportPath(loaded.reportPath, stateDir, dirName);
+  if (own.heldBy === undefined) return loaded;
+  out.info(`${loaded.reportPath} is batch ${own.heldBy}'s report and stays; this batch's: ${own.path}`);
+  return { ...loaded, reportPath: own.path };
 }

@@ -8,6 +8,7 @@ import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
+import { recordReport } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { removeIfEmpty, reportFailure } from "../disk.js";
@@ -500,6 +501,7 @@ async function writeFollowReport(
     asOf: now,
     tz: out.zone,
   });
+  await recordReport(batch.journalPath, batch.loaded.reportPath);
   return { tally: tally.result(), money: money.result(), unpaid };
 }
 

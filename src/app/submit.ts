@@ -19,6 +19,7 @@ import {
   lockPathFor,
   SANDBOX_STATE_PREFIX,
 } from "../batch/paths.js";
+import { recordReport } from "../batch/report-owner.js";
 import { removeDeadSandboxStates } from "../batch/sandbox-state.js";
 import { diskFailure, isDiskFailure, removeIfEmpty, reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
@@ -31,6 +32,7 @@ import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import { humanTime } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
+import { withOwnReport } from "./batch.js";
 import { checkCallLimits, connect, resolveApi } from "./connect.js";
 import { finish, refuseFewerFacts } from "./finish.js";
 import { type FollowArgs, type FollowPlan, followPlan, followThrough, type Step } from "./follow.js";
@@ -173,6 +175,7 @@ async function submitWatched(
   const dirName = await batchDirName(args.stateDir, loaded.batchId, apiUrl);
   if (apiUrl && dirName !== loaded.batchId && args.report === undefined)
     loaded = { ...loaded, reportPath: apiReportPath(loaded.file, apiUrl, args.reportFormat === "xlsx") };
+  if (args.report === undefined) loaded = await withOwnReport(loaded, args.stateDir, dirName, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
       hint: session.resumeHint,
@@ -436,6 +439,7 @@ async function submitWatched(
         stage,
         followed,
       });
+      await recordReport(journalPath, loaded.reportPath);
     } catch (error) {
       const failure = reportFailure(error, loaded.reportPath, session.resumeHint);
       // A stop before it (the journal's own failure, a signal, an outage) is what the run

@@ -189,17 +189,20 @@ describe("submit end to end (built CLI against the emulator)", function () {
       ...(await Promise.all(files.map((f) => readFile(f, "utf8")))),
     ];
     // The refused run was refused at the door, which binds nothing: it left no journal and no
-    // copy of the input, so the files are the report and the first run's input copy and journal.
+    // copy of the input, so the files are the report and the first run's input copy, journal and
+    // record of its report.
     const ids = await readdir(stateDirOf(dir));
     expect(files.map((f) => f.slice(dir.length + 1))).to.deep.equal([
       "payroll.report.csv",
       ...ids
         .filter((id) => id !== "other")
         .flatMap((id) =>
-          ["input.csv", "journal.jsonl"].map((name) => join(".state", "bitex-batch", id, name)),
+          ["input.csv", "journal.jsonl", "report.json"].map((name) =>
+            join(".state", "bitex-batch", id, name),
+          ),
         ),
     ]);
-    expect(files).to.have.length(3);
+    expect(files).to.have.length(4);
     for (const text of texts) expect(text).to.not.include(key);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * Whose report a report file is. Two batches of one input name (next month's payroll under
+ * `--batch-id payroll-2026-12`, last month's under `payroll-2026-11`) have one default report,
+ * `<input>.report.csv`: a `status` of either replaced the other's, and the CSV names no batch.
+ * So each batch records, beside its journal (`report.json`), the report file it last wrote and
+ * that file's digest; a batch whose default report holds, by its bytes, another batch's of
+ * this state directory writes `<input>.<batch dir>.report.<ext>` instead, and the other's
+ * stays (as remaining files do, docs/design.md section 7). A file no batch records (an older
+ * version's, or changed since) is the batch's own to replace, as before.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { replaceDurably } from "../disk.js";
+import { batchDirFor } from "./paths.js";
+
+const RECORD = "report.json";
+
+interface ReportRecord {
+  file: string;
+  sha256: string;
+}
+
+async function digestOf(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function readRecord(batchDir: string): Promise<ReportRecord | null> {
+  try {
+    const parsed = JSON.parse(await readFile(join(batchDir, RECORD), "utf8")) as Partial<ReportRecord>;
+    return typeof parsed.file === "string" && typeof parsed.sha256 === "string"
+      ? { file: parsed.file, sha256: parsed.sha256 }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `payroll.csv`'s report for batch folder `payroll-2026-11`: `payroll.payroll-2026-11.report.csv`. */
+export function batchReportPath(plain: string, dirName: string): string {
+  const ext = extname(plain);
+  return join(dirname(plain), `${basename(plain, `.report${ext}`)}.${dirName}.report${ext}`);
+}
+
+/**
+ * The report this batch writes: `plain`, unless the file there is the report another batch of
+ * `stateDir` last wrote (then `batchReportPath`, with the other batch's folder name).
+ */
+export async function ownReportPath(
+  plain: string,
+  stateDir: string,
+  dirName: string,
+): Promise<{ path: string; heldBy?: string }> {
+  if (!(await stat(plain).catch(() => null))?.isFile()) return { path: plain };
+  const file = resolve(plain);
+  const digest = await digestOf(plain).catch(() => null);
+  if (digest === null) return { path: plain };
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    if (dir === dirName || dir.startsWith(".")) continue;
+    const record = await readRecord(batchDirFor(stateDir, dir));
+    if (record?.file === file && record.sha256 === digest)
+      return { path: batchReportPath(plain, dirName), heldBy: dir };
+  }
+  return { path: plain };
+}
+
+/** After writing `reportPath`: the record beside the batch's journal (none when it has no folder). */
+export async function recordReport(journalPath: string, reportPath: string): Promise<void> {
+  if (reportPath === "-") return;
+  const batchDir = dirname(journalPath);
+  if (!(await stat(batchDir).catch(() => null))?.isDirectory()) return;
+  const record: ReportRecord = { file: resolve(reportPath), sha256: await digestOf(reportPath) };
+  await replaceDurably(join(batchDir, RECORD), `${JSON.stringify(record)}\n`);
+}
