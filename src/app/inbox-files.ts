@@ -15,10 +15,16 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apiReportPath } from "../batch/batch-dir.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
+
+/**
+ * The path of the folder's entry `name`: whole, never `-` (which `submit` reads as standard
+ * input: `join(".", "-")` is `-`) nor a word starting with `-` in a command it prints.
+ */
+export const entryPath = (dir: string, ...names: string[]) => resolve(dir, ...names);
 
 /** The guard file: the most the folder's batches may spend, one CUR=AMOUNT a line. */
 export const GUARD_FILE = "max-total.txt";
@@ -65,11 +71,11 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
       if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
       continue;
     }
-    const info = await lstat(join(dir, name)).catch(() => null);
+    const info = await lstat(entryPath(dir, name)).catch(() => null);
     // A link is said, not taken: someone dropped it as a payroll.
     if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });
     if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
-    const handle = await open(join(dir, name), "r");
+    const handle = await open(entryPath(dir, name), "r");
     const head = Buffer.alloc(4096);
     let read = 0;
     try {
@@ -107,14 +113,14 @@ export async function settled(
   now: () => number = Date.now,
 ): Promise<{ ready: string[]; writing: string[]; looks: ReadonlyMap<string, Seen> }> {
   const first = new Map<string, Seen | null>();
-  for (const name of names) first.set(name, await seen(join(dir, name)));
+  for (const name of names) first.set(name, await seen(entryPath(dir, name)));
   if (names.length > 0) await sleep(pauseMs);
   const ready: string[] = [];
   const writing: string[] = [];
   const looks = new Map<string, Seen>();
   for (const name of names) {
     const before = first.get(name);
-    const after = await seen(join(dir, name));
+    const after = await seen(entryPath(dir, name));
     const still =
       before != null &&
       after !== null &&
@@ -163,7 +169,7 @@ export async function companionsOf(
   if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
   if (ownRemaining !== undefined) words.push(ownRemaining);
   const present: string[] = [];
-  for (const word of words) if (await lstat(join(dir, word)).catch(() => null)) present.push(word);
+  for (const word of words) if (await lstat(entryPath(dir, word)).catch(() => null)) present.push(word);
   return present;
 }
 
@@ -176,7 +182,7 @@ export async function freeFolder(dir: string, base: string, tag: string, names: 
     const to = n === 1 ? base : n === 2 ? join(base, tag) : join(base, `${tag}-${n - 1}`);
     const taken = await Promise.all(
       names.map((name) =>
-        lstat(join(dir, to, name)).then(
+        lstat(entryPath(dir, to, name)).then(
           () => true,
           () => false,
         ),

@@ -30,6 +30,7 @@ import {
   type Candidate,
   companionsOf,
   ensureDir,
+  entryPath,
   freeFolder,
   moveNoReplace,
   scanFolder,
@@ -86,10 +87,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         finished_at: isoTime(new Date(), args.tz),
       }),
   };
-  const dir = args.dir;
+  // The folder as the operator named it, in the run's words; its entries by whole paths
+  // (entryPath): a file named `-` is that file, never standard input.
+  const shown = args.dir;
+  const dir = resolve(args.dir);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory())
-    throw new BatchError("usage", `${dir}: not a folder`, {
+    throw new BatchError("usage", `${shown}: not a folder`, {
       hint: "name the drop folder: bitex-batch inbox DIR",
     });
   if (args.sandbox)
@@ -99,13 +103,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   const guard = await readGuard(dir, args.maxTotal);
   const base = { ...args, maxTotal: guard };
   // Every option checked before anything is taken: a bad guard fails the run, not a file.
-  prepareSubmit({ ...base, csv: join(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
+  prepareSubmit({ ...base, csv: entryPath(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
   await ensureDir(inboxStateDir(dir));
   // Another inbox run stops this one at once (exit 4); a status writing a file's remaining
   // file beside it holds the folder for a moment (brief, remaining-home.ts): waited for.
   const lock = await acquireLock(inboxLockPath(dir), (line) => out.warn(line)).catch((error: unknown) => {
     if (error instanceof BatchError && error.code === "locked")
-      throw new BatchError("locked", `another inbox run works ${dir}: ${error.message}`, {
+      throw new BatchError("locked", `another inbox run works ${shown}: ${error.message}`, {
         hint: "this run leaves it to that one; the next run takes what is left",
       });
     throw error;
@@ -142,7 +146,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         continue;
       }
       turnBegan = new Date();
-      if (!(await unchangedSince(join(dir, name), looks.get(name)))) {
+      if (!(await unchangedSince(entryPath(dir, name), looks.get(name)))) {
         emit(counted, name, "left", 0, {
           reason: "changed since the folder was read (still being written?): left for the next run",
         });
@@ -155,11 +159,11 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       if (hint) stopHint = hint;
     }
     out.summary([
-      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
+      `inbox ${shown}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
     ]);
     // The stop's last words (what to run again, what to fix first) end the run, even with --quiet.
     if (stopHint) out.warn(`  ${stopHint}`);
-    out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
+    out.json({ command: "inbox", dir: shown, files: ready.length, ...count, exit_code: worst });
     return worst;
   } finally {
     await lock.release();
@@ -221,7 +225,7 @@ async function takeFile(
   io: InboxIo,
 ): Promise<{ code: number; stop: boolean; hint?: string }> {
   const { out } = session;
-  const path = join(dir, name);
+  const path = entryPath(dir, name);
   const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw error;
@@ -332,7 +336,7 @@ async function takeFile(
       rowFlags(base),
     );
   const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
-  const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
+  const reason = (await readFile(entryPath(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return { code, stop: false };
@@ -343,7 +347,7 @@ async function takeFile(
  * were moved. A file set aside in failed/ gets none: its error.txt says what to do.
  */
 function nextLines(held: readonly string[], dir: string, names: readonly string[], to: string): string[] {
-  const pairs = names.map((name) => [shellWord(join(dir, name)), shellWord(join(dir, to, name))] as const);
+  const pairs = names.map((name) => [shellWord(entryPath(dir, name)), shellWord(entryPath(dir, to, name))] as const);
   // Whole words only: a path is never replaced inside a longer one.
   const word = (was: string) => new RegExp(`(?<= )${was.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?= |$)`, "g");
   return held.map((line) => pairs.reduce((text, [was, now]) => text.replace(word(was), () => now), line));
@@ -408,14 +412,14 @@ async function moveOut(
 
 /** The renames an intent announced, each done once however often this runs; then its end. */
 async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<void> {
-  await ensureDir(join(dir, intent.to));
+  await ensureDir(entryPath(dir, intent.to));
   if (intent.error_text !== undefined)
-    await writeNew(join(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
+    await writeNew(entryPath(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
   for (const name of intent.names) {
     // The payroll itself moves only if it is still the file the intent was about.
-    if (name === intent.name && (await batchIdOfFile(join(dir, name)).catch(() => null)) !== intent.batch_id)
+    if (name === intent.name && (await batchIdOfFile(entryPath(dir, name)).catch(() => null)) !== intent.batch_id)
       continue;
-    await moveNoReplace(join(dir, name), join(dir, intent.to, name));
+    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name));
     if (name !== intent.name) session.checkpoint?.("inbox:moving");
   }
   await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
