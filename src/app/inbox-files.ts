@@ -3,6 +3,8 @@
  * name), which are this tool's own outputs, which are still being written, and how a file
  * leaves the folder with what belongs to it without ever replacing a file already there.
  */
+
+import { createHash } from "node:crypto";
 import {
   link,
   lstat,
@@ -150,27 +152,78 @@ export async function batchIdOfFile(path: string): Promise<string> {
   return batchIdOf(hash);
 }
 
+/** The names of the reports this tool may write beside `name`: its report (also named after the API), its validation report. */
+export function reportNames(name: string, apiUrl?: string): string[] {
+  const stem = basename(name, extname(name));
+  const names = ["report", "validation"].flatMap((word) =>
+    ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
+  );
+  if (apiUrl) for (const xlsx of [false, true]) names.push(basename(apiReportPath(name, apiUrl, xlsx)));
+  return names;
+}
+
 /**
- * What this tool wrote beside `name` in the folder: its report (also the one named after the
- * API, `<stem>.<host>.report.csv`, when the batch id is another API's first), validation
- * report and remaining file (written when a batch is partly accepted or rows were refused; also
- * `ownRemaining`, the batch's own name for it when the plain one was another's).
+ * Each present file's identity (device, inode, change time): a report written since (atomically,
+ * a new inode; or in place, a new change time, which nobody can set back) looks otherwise.
+ */
+export async function looksOf(dir: string, names: readonly string[]): Promise<Map<string, string>> {
+  const looks = new Map<string, string>();
+  for (const name of names) {
+    const info = await lstat(entryPath(dir, name), { bigint: true }).catch(() => null);
+    if (info) looks.set(name, `${info.dev}:${info.ino}:${info.ctimeNs}`);
+  }
+  return looks;
+}
+
+/** What the file's batch wrote beside it, by which the inbox knows its companions. */
+export interface Wrote {
+  /** The reports' looks before the file's run (looksOf): a report that looks otherwise after it, the run wrote. */
+  reportsBefore?: ReadonlyMap<string, string>;
+  /** The batch's record of its remaining file (released.json): its name and the digests of its bytes. */
+  remaining?: { file?: string; sha256: readonly string[] };
+}
+
+/** A file named like one of `name`'s outputs that its batch did not write: never moved with it. */
+export interface Stranger {
+  name: string;
+  kind: "report" | "remaining file";
+}
+
+/**
+ * What goes with `name` when it leaves the folder: only what its batch wrote there (`ours`):
+ * a report its run wrote, the remaining file its batch records with these bytes. A file of
+ * such a name that the batch did not write (the operator's) is a `stranger`: it stays, said.
  */
 export async function companionsOf(
   dir: string,
   name: string,
+  wrote: Wrote,
   apiUrl?: string,
-  ownRemaining?: string,
-): Promise<string[]> {
+): Promise<{ ours: string[]; strangers: Stranger[] }> {
   const stem = basename(name, extname(name));
-  const words = ["report", "validation", "remaining"].flatMap((word) =>
-    ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
-  );
-  if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
-  if (ownRemaining !== undefined) words.push(ownRemaining);
-  const present: string[] = [];
-  for (const word of words) if (await lstat(entryPath(dir, word)).catch(() => null)) present.push(word);
-  return present;
+  const ours: string[] = [];
+  const strangers: string[] = [];
+  const reports = reportNames(name, apiUrl);
+  const after = await looksOf(dir, reports);
+  for (const [report, look] of after) {
+    const written = wrote.reportsBefore !== undefined && wrote.reportsBefore.get(report) !== look;
+    if (written) ours.push(report);
+    else strangers.push(report);
+  }
+  const remaining = new Set(["csv", "xlsx"].map((ext) => `${stem}.remaining.${ext}`));
+  const recorded = wrote.remaining?.file;
+  if (recorded !== undefined) remaining.add(recorded);
+  for (const file of remaining) {
+    const path = entryPath(dir, file);
+    const info = await lstat(path).catch(() => null);
+    if (!info) continue;
+    const bytes = info.isFile() && file === recorded ? await readFile(path).catch(() => null) : null;
+    const digest = bytes && createHash("sha256").update(bytes).digest("hex");
+    (digest && wrote.remaining?.sha256.includes(digest) ? ours : strangers).push(file);
+  }
+  const kind = (file: string): Stranger["kind"] =>
+    /\.remaining\.\w+$/.test(file) ? "remaining file" : "report";
+  return { ours, strangers: strangers.sort().map((file) => ({ name: file, kind: kind(file) })) };
 }
 
 /**

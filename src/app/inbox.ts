@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
 import {
   appendLedger,
@@ -20,8 +20,9 @@ import {
   unfinishedMoves,
 } from "../batch/inbox-ledger.js";
 import { acquireLock } from "../batch/lock.js";
+import { readReleased } from "../batch/near-copy.js";
+import { journalPathFor } from "../batch/paths.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import { batchRemainingPath } from "../report/remaining.js";
 import { rowFlags, shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
@@ -32,10 +33,14 @@ import {
   ensureDir,
   entryPath,
   freeFolder,
+  looksOf,
   moveNoReplace,
+  reportNames,
+  type Stranger,
   scanFolder,
   settled,
   unchangedSince,
+  type Wrote,
   writeNew,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
@@ -120,6 +125,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       await carryOut(dir, intent, session);
     }
     const { offered, ignored } = await scanFolder(dir);
+    let notTaken = ignored.length;
     for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
     const { ready, writing, looks } = await settled(
       dir,
@@ -152,14 +158,19 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         });
         continue;
       }
-      const { code, stop, hint } = await takeFile(dir, name, base, session, counted);
+      const { code, stop, hint, strangers } = await takeFile(dir, name, base, session, counted);
       worst = Math.max(worst, code);
+      // Files named like its outputs that it did not write: they stay, each said.
+      for (const stranger of strangers ?? []) {
+        notTaken++;
+        emit(io, stranger.name, "ignored", 0, { reason: strangerWhy(name, stranger) });
+      }
       // The API is away, the key refused or a signal came: every later file would stop the same way.
       if (stop) stopped = true;
       if (hint) stopHint = hint;
     }
     out.summary([
-      `inbox ${shown}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
+      `inbox ${shown}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${notTaken > 0 ? `, ${notTaken} not taken (ignored)` : ""}`,
     ]);
     // The stop's last words (what to run again, what to fix first) end the run, even with --quiet.
     if (stopHint) out.warn(`  ${stopHint}`);
@@ -168,6 +179,23 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   } finally {
     await lock.release();
   }
+}
+
+/** The API's URL, for the names of its per-API report and batch directory; none when it cannot be told. */
+function apiUrlOf(args: SubmitArgs): string | undefined {
+  try {
+    return resolveApi(args)?.url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a file named like `name`'s output, which its batch did not write, stays in the folder. */
+function strangerWhy(name: string, stranger: Stranger): string {
+  const stem = basename(name, extname(name));
+  return stranger.kind === "remaining file"
+    ? `named like ${name}'s remaining file, but ${name}'s batch did not write it (not its rows): not moved with ${name}, not taken; a remaining file is paid dropped under a new name (like ${stem}-rest.csv)`
+    : `named like ${name}'s report, but ${name}'s batch did not write it: not moved with ${name}, not taken`;
 }
 
 /** Why a file of the folder is not taken, and what to do when there is something to do. */
@@ -223,7 +251,7 @@ async function takeFile(
   base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs">,
   session: Session,
   io: InboxIo,
-): Promise<{ code: number; stop: boolean; hint?: string }> {
+): Promise<{ code: number; stop: boolean; hint?: string; strangers?: Stranger[] }> {
   const { out } = session;
   const path = entryPath(dir, name);
   const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
@@ -239,18 +267,22 @@ async function takeFile(
   if (paid) {
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
     const what = takenWhatToDo(paid.stage, resolve(dir, paid.to, paid.name), rowFlags(base));
-    const { to } = await moveOut(
+    // Nothing was written for it this time: whatever is named like its outputs is not its.
+    const { to, strangers } = await moveOut(
       dir,
       name,
       batchId,
       "failed",
       `${reason}\n\nWhat to do: ${what}\n`,
-      base,
-      session,
+      {
+        base,
+        session,
+        wrote: {},
+      },
     );
     out.warn(`${name}: ${reason}; moved to ${to}`);
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
-    return { code: EXIT.usage, stop: false };
+    return { code: EXIT.usage, stop: false, strangers };
   }
   // The inbox's own run: the remaining file goes beside the file, and moves with it.
   const args: SubmitArgs = {
@@ -263,6 +295,8 @@ async function takeFile(
   };
   const held: string[] = [];
   const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
+  // The reports as they were before the run: those that look otherwise after it, it wrote.
+  const reportsBefore = await looksOf(dir, reportNames(name, apiUrlOf(args)));
   let code: number;
   let submit: Record<string, unknown> | null = null;
   let failure: BatchError | undefined;
@@ -280,27 +314,27 @@ async function takeFile(
   // The batch is the bytes submit read: a file replaced since it was hashed above is recorded,
   // moved and named by what was sent, never by bytes that were not.
   const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
-  const apiUrl = resolveApi(args)?.url;
-  // The batch's own remaining file, should the plain name have been another's (remaining.ts).
-  const own = basename(batchRemainingPath(path, await batchDirName(base.stateDir, sent, apiUrl ?? null)));
+  const apiUrl = apiUrlOf(args);
+  // Only what this batch wrote goes with the file: the reports its run wrote, the remaining
+  // file its batch records with these bytes (released.json), never the operator's of those names.
+  const batchDir = await batchDirName(base.stateDir, sent, apiUrl ?? null);
+  const wrote: Wrote = {
+    reportsBefore,
+    remaining: await readReleased(journalPathFor(base.stateDir, batchDir)),
+  };
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);
-    const { to, names } = await moveOut(
-      dir,
-      name,
-      sent,
-      "done",
-      undefined,
+    const { to, names, strangers } = await moveOut(dir, name, sent, "done", undefined, {
       base,
       session,
-      own,
+      wrote,
       apiUrl,
       stage,
-    );
+    });
     out.info(`${name}: done; moved to ${to}`);
     for (const line of nextLines(held, dir, names, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
-    return { code, stop: false };
+    return { code, stop: false, strangers };
   }
   // The key refused: no file can be paid until it is fixed, and nothing is final about this
   // one; like a stop, it waits in the folder and the run ends (the next run after the fix pays).
@@ -335,11 +369,11 @@ async function takeFile(
       },
       rowFlags(base),
     );
-  const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
+  const { to, strangers } = await moveOut(dir, name, sent, "failed", words, { base, session, wrote, apiUrl });
   const reason = (await readFile(entryPath(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
   out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
-  return { code, stop: false };
+  return { code, stop: false, strangers };
 }
 
 /**
@@ -347,7 +381,9 @@ async function takeFile(
  * were moved. A file set aside in failed/ gets none: its error.txt says what to do.
  */
 function nextLines(held: readonly string[], dir: string, names: readonly string[], to: string): string[] {
-  const pairs = names.map((name) => [shellWord(entryPath(dir, name)), shellWord(entryPath(dir, to, name))] as const);
+  const pairs = names.map(
+    (name) => [shellWord(entryPath(dir, name)), shellWord(entryPath(dir, to, name))] as const,
+  );
   // Whole words only: a path is never replaced inside a longer one.
   const word = (was: string) => new RegExp(`(?<= )${was.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?= |$)`, "g");
   return held.map((line) => pairs.reduce((text, [was, now]) => text.replace(word(was), () => now), line));
@@ -376,22 +412,23 @@ async function moveOut(
   batchId: string,
   outcome: "done" | "failed",
   errorWords: string | ((to: string, remaining: string | null) => string) | undefined,
-  base: { tz?: string } & Record<string, unknown>,
-  session: Session,
-  /** The name of the batch's own remaining file, should it have one (remaining.ts). */
-  ownRemaining?: string,
-  apiUrl?: string,
-  stage?: TakenStage,
-): Promise<{ to: string; names: string[] }> {
-  const companions = await companionsOf(dir, name, apiUrl, ownRemaining);
-  const names = [...companions, name];
+  how: {
+    base: { tz?: string } & Record<string, unknown>;
+    session: Session;
+    /** What the file's batch wrote beside it: only that goes with it. */
+    wrote: Wrote;
+    apiUrl?: string;
+    stage?: TakenStage;
+  },
+): Promise<{ to: string; names: string[]; strangers: Stranger[] }> {
+  const { base, session, apiUrl, stage } = how;
+  const { ours, strangers } = await companionsOf(dir, name, how.wrote, apiUrl);
+  const names = [...ours, name];
   const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
   const root = outcome === "done" ? join("done", dayIn(Date.now(), zoneOf(base))) : "failed";
   const to = await freeFolder(dir, root, batchId, all);
-  const remaining =
-    companions.find((companion) => companion === ownRemaining) ??
-    companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ??
-    null;
+  // Its remaining file is the one its batch records (companionsOf checked its bytes).
+  const remaining = ours.find((companion) => companion === how.wrote.remaining?.file) ?? null;
   const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;
   const intent: MoveIntent = {
     t: "move",
@@ -407,7 +444,7 @@ async function moveOut(
   };
   await appendLedger(dir, intent);
   await carryOut(dir, intent, session);
-  return { to, names };
+  return { to, names, strangers };
 }
 
 /** The renames an intent announced, each done once however often this runs; then its end. */
@@ -417,7 +454,10 @@ async function carryOut(dir: string, intent: MoveIntent, session: Session): Prom
     await writeNew(entryPath(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
   for (const name of intent.names) {
     // The payroll itself moves only if it is still the file the intent was about.
-    if (name === intent.name && (await batchIdOfFile(entryPath(dir, name)).catch(() => null)) !== intent.batch_id)
+    if (
+      name === intent.name &&
+      (await batchIdOfFile(entryPath(dir, name)).catch(() => null)) !== intent.batch_id
+    )
       continue;
     await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name));
     if (name !== intent.name) session.checkpoint?.("inbox:moving");

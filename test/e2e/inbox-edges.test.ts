@@ -120,4 +120,66 @@ describe("inbox: a drop folder at its edges", function () {
     expect(lines(again)).to.have.length(1);
     expect(held(box)).to.deep.equal(payees(text));
   });
+
+  it("files named like a.csv's outputs that its batch did not write stay in the folder, listed as ignored, never moved with it nor named in its error.txt", async () => {
+    // a.csv: one invalid row (nothing sent); beside it, the operator's own files under names
+    // the tool uses for its outputs.
+    const bad = (await payroll(3, 10)).split("\n");
+    bad[2] = (bad[2] as string).replace(/^([^,]*,[^,]*,[^,]*,[^,]*,[^,]*,)[^,]*/, "$1abc");
+    await writeFile(join(inbox, "a.csv"), bad.join("\n"));
+    const theirs = await payroll(2, 20);
+    await writeFile(join(inbox, "a.remaining.csv"), theirs);
+    await writeFile(join(inbox, "a.validation.csv"), "notes\n");
+    // b.csv: valid; beside it, the operator's b.remaining.csv.
+    const good = await payroll(3);
+    await writeFile(join(inbox, "b.csv"), good);
+    await writeFile(join(inbox, "b.remaining.csv"), theirs);
+
+    const run = await inboxRun();
+    expect(run.code, run.stderr).to.equal(1);
+    const files = lines(run);
+    expect(files.map((line) => [line.file, line.outcome, line.exit_code, line.moved_to])).to.deep.equal([
+      ["a.csv", "failed", 1, "failed"],
+      ["a.remaining.csv", "ignored", 0, null],
+      ["a.validation.csv", "ignored", 0, null],
+      ["b.csv", "done", 0, `done/${today()}`],
+      ["b.remaining.csv", "ignored", 0, null],
+      [undefined, undefined, 1, undefined],
+    ]);
+    expect(files.slice(1, 3).map((line) => line.reason)).to.deep.equal([
+      "named like a.csv's remaining file, but a.csv's batch did not write it (not its rows): not moved with a.csv, not taken; a remaining file is paid dropped under a new name (like a-rest.csv)",
+      "named like a.csv's report, but a.csv's batch did not write it: not moved with a.csv, not taken",
+    ]);
+    expect(files[5]).to.include({ done: 1, failed: 1, left: 0 });
+    expect(run.stderr).to.match(/: 1 done, 1 failed, 0 left for the next run, 3 not taken \(ignored\)$/m);
+    expect(await ls(inbox)).to.deep.equal([
+      ".bitex-inbox",
+      "a.remaining.csv",
+      "a.validation.csv",
+      "b.remaining.csv",
+      "done",
+      "failed",
+    ]);
+    expect(await readFile(join(inbox, "a.remaining.csv"), "utf8")).to.equal(theirs);
+    expect(await readFile(join(inbox, "b.remaining.csv"), "utf8")).to.equal(theirs);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal(["a.csv", "a.csv.error.txt", "a.report.csv"]);
+    expect(await ls(join(inbox, "done", today()))).to.deep.equal(["b.csv", "b.report.csv"]);
+    expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
+      "the file finished with exit 1: 1 invalid, 2 blocked; nothing was sent.\n\n" +
+        "What to do: read a.csv's report beside this file (its problem column says, row by row, what to fix); " +
+        "put only the rows still to pay in a new file and drop it in the folder.\n",
+    );
+    expect(held(box)).to.deep.equal(payees(good));
+
+    // Alone in the folder now, each is listed as any lone output is, and nothing is sent.
+    const again = await inboxRun();
+    expect(again.code, again.stderr).to.equal(0);
+    expect(lines(again).map((line) => [line.file, line.outcome])).to.deep.equal([
+      ["a.remaining.csv", "ignored"],
+      ["a.validation.csv", "ignored"],
+      ["b.remaining.csv", "ignored"],
+      [undefined, undefined],
+    ]);
+    expect(held(box)).to.deep.equal(payees(good));
+  });
 });
