@@ -268,7 +268,7 @@ async function takeFile(
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
     const what = takenWhatToDo(paid.stage, resolve(dir, paid.to, paid.name), rowFlags(base));
     // Nothing was written for it this time: whatever is named like its outputs is not its.
-    const { to, strangers } = await moveOut(
+    const { to, strangers, moved } = await moveOut(
       dir,
       name,
       batchId,
@@ -280,7 +280,7 @@ async function takeFile(
         wrote: {},
       },
     );
-    out.warn(`${name}: ${reason}; moved to ${to}`);
+    out.warn(`${name}: ${reason}; ${moved ? `moved to ${to}` : stayed(batchId, [`${name}.error.txt`], to)}`);
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
     return { code: EXIT.usage, stop: false, strangers };
   }
@@ -324,13 +324,20 @@ async function takeFile(
   };
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);
-    const { to, names, strangers } = await moveOut(dir, name, sent, "done", undefined, {
+    const { to, names, strangers, moved } = await moveOut(dir, name, sent, "done", undefined, {
       base,
       session,
       wrote,
       apiUrl,
       stage,
     });
+    if (!moved) {
+      // Its next step names the file, which is not where it would say: none is said.
+      const reason = stayed(sent, names.slice(0, -1), to);
+      out.warn(`${name}: ${reason}`);
+      emit(io, name, "done", code, { batch_id: sent, moved_to: to, reason, submit });
+      return { code, stop: false, strangers };
+    }
     out.info(`${name}: done; moved to ${to}`);
     for (const line of nextLines(held, dir, names, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
@@ -369,11 +376,23 @@ async function takeFile(
       },
       rowFlags(base),
     );
-  const { to, strangers } = await moveOut(dir, name, sent, "failed", words, { base, session, wrote, apiUrl });
+  const { to, names, strangers, moved } = await moveOut(dir, name, sent, "failed", words, {
+    base,
+    session,
+    wrote,
+    apiUrl,
+  });
   const reason = (await readFile(entryPath(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
-  out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
+  out.warn(
+    `${name}: not paid as it is (exit ${code}); ${moved ? `moved to ${to} with ${name}.error.txt` : stayed(sent, [...names.slice(0, -1), `${name}.error.txt`], to)}`,
+  );
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return { code, stop: false, strangers };
+}
+
+/** What the run says of a file changed while its run held it: it stayed; `went` moved to `to` without it. */
+function stayed(batchId: string, went: readonly string[], to: string): string {
+  return `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${batchId} is the bytes the run read, and what went with it (${went.join(", ") || "nothing"}) moved to ${to}`;
 }
 
 /**
@@ -420,7 +439,7 @@ async function moveOut(
     apiUrl?: string;
     stage?: TakenStage;
   },
-): Promise<{ to: string; names: string[]; strangers: Stranger[] }> {
+): Promise<{ to: string; names: string[]; strangers: Stranger[]; moved: boolean }> {
   const { base, session, apiUrl, stage } = how;
   const { ours, strangers } = await companionsOf(dir, name, how.wrote, apiUrl);
   const names = [...ours, name];
@@ -443,12 +462,16 @@ async function moveOut(
     at: new Date().toISOString(),
   };
   await appendLedger(dir, intent);
-  await carryOut(dir, intent, session);
-  return { to, names, strangers };
+  const moved = await carryOut(dir, intent, session);
+  return { to, names, strangers, moved };
 }
 
-/** The renames an intent announced, each done once however often this runs; then its end. */
-async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<void> {
+/**
+ * The renames an intent announced, each done once however often this runs; then its end.
+ * Whether the payroll is where the intent put it (false: it changed while its run held it,
+ * and stayed in the folder).
+ */
+async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
   await ensureDir(entryPath(dir, intent.to));
   if (intent.error_text !== undefined)
     await writeNew(entryPath(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
@@ -463,4 +486,6 @@ async function carryOut(dir: string, intent: MoveIntent, session: Session): Prom
     if (name !== intent.name) session.checkpoint?.("inbox:moving");
   }
   await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
+  const target = entryPath(dir, intent.to, intent.name);
+  return (await batchIdOfFile(target).catch(() => null)) === intent.batch_id;
 }

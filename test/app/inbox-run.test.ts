@@ -407,4 +407,37 @@ describe("inbox run: the ledger holds what was paid", function () {
       ],
     ]);
   });
+
+  it("a file changed after its run read it and before its move: it stays in the folder and the run says so; no next: names a file in done/ that is not there", async () => {
+    const first = await payroll(2);
+    await writeFile(join(inbox, "a.csv"), first);
+    const more = `${first}${(await payroll(3, 2)).split("\n").slice(1).join("\n")}`;
+    // The HR system appends rows once the batch was read and created: its report is written.
+    const append = writeAt("a.csv: report: ", join(inbox, "a.csv"), more);
+    const said: string[] = [];
+    const one = await run((line) => {
+      said.push(line);
+      append.onLine(line);
+    });
+    expect(append.written()).to.equal(true);
+    expect(one.code).to.equal(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const [line] = one.files;
+    const reason = `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${line?.batch_id} is the bytes the run read, and what went with it (a.report.csv) moved to done/${today}`;
+    expect([line?.file, line?.outcome, line?.exit_code, line?.moved_to, line?.reason]).to.deep.equal([
+      "a.csv",
+      "done",
+      0,
+      `done/${today}`,
+      reason,
+    ]);
+    expect(said).to.include(`a.csv: ${reason}`);
+    expect(
+      said.filter((text) => / moved to done|next: /.test(text) && !text.includes("stayed")),
+    ).to.deep.equal([]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "done"]);
+    expect(await ls(join(inbox, "done", today))).to.deep.equal(["a.report.csv"]);
+    expect(await readFile(join(inbox, "a.csv"), "utf8")).to.equal(more);
+    expect(box.state().outputs).to.have.length(2);
+  });
 });
