@@ -4,20 +4,9 @@
  * leaves the folder with what belongs to it without ever replacing a file already there.
  */
 
-import { createHash } from "node:crypto";
-import {
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { createHash, randomUUID } from "node:crypto";
+import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apiReportPath } from "../batch/batch-dir.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
@@ -272,13 +261,52 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
 }
 
 /**
- * Writes `text` to `path` unless a file is there (an earlier attempt's, same words); owner-only,
- * as a report: it quotes the refusal, which can name the rows and who they pay.
+ * Writes `text` to `path` whole or not at all, owner-only, as a report: it quotes the
+ * refusal, which can name the rows and who they pay. The words go to a temporary file beside
+ * it, synced, then linked to `path` (a link never replaces a file) or, over a file holding a
+ * beginning of them (a write cut short by a version that wrote in place), renamed onto it.
+ * `kept`: the same words were there; `other`: other words were, left as they are.
  */
-export async function writeNew(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { flag: "wx", mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "EEXIST") throw error;
+export async function writeWhole(path: string, text: string): Promise<"written" | "kept" | "other"> {
+  const there = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
   });
+  if (there === text) return "kept";
+  if (there !== null && !text.startsWith(there)) return "other";
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (there === null) {
+      try {
+        await link(temp, path);
+      } catch (error) {
+        // Made meanwhile: judged again, as it is now.
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return await writeWhole(path, text);
+        throw error;
+      }
+    } else await rename(temp, path);
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  await syncDir(dirname(path));
+  return "written";
+}
+
+/** Makes a folder's new entries durable (where the file system lets a folder be synced). */
+async function syncDir(path: string): Promise<void> {
+  const handle = await open(path, "r").catch(() => null);
+  try {
+    await handle?.sync().catch(() => {});
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** The folder's own folders (done/, failed/, .bitex-inbox/): owner-only, as what they hold. */

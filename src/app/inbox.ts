@@ -41,7 +41,7 @@ import {
   settled,
   unchangedSince,
   type Wrote,
-  writeNew,
+  writeWhole,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
 import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
@@ -473,8 +473,13 @@ async function moveOut(
  */
 async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
   await ensureDir(entryPath(dir, intent.to));
-  if (intent.error_text !== undefined)
-    await writeNew(entryPath(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
+  // Whole or not at all; one cut short by a kill (an older version wrote it in place) is
+  // completed with the intent's words, one with other words is another's and stays.
+  if (intent.error_text !== undefined) {
+    const note = entryPath(dir, intent.to, `${intent.name}.error.txt`);
+    if ((await writeWhole(note, intent.error_text)) === "other")
+      session.out.warn(`${intent.name}: ${note} holds other words than this move's: left as it is`);
+  }
   for (const name of intent.names) {
     // The payroll itself moves only if it is still the file the intent was about.
     if (
