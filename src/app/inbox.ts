@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
+import { batchCounts, batchWords } from "../batch/history.js";
 import {
   appendLedger,
   inboxLockPath,
@@ -19,6 +20,7 @@ import {
   type TakenStage,
   unfinishedMoves,
 } from "../batch/inbox-ledger.js";
+import { readJournalState } from "../batch/journal.js";
 import { acquireLock } from "../batch/lock.js";
 import { readReleased } from "../batch/near-copy.js";
 import { journalPathFor } from "../batch/paths.js";
@@ -181,8 +183,25 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   }
 }
 
+/**
+ * What the journal of a batch the ledger recorded as only staged or quoted says of it when
+ * it has accepted rows since (`batchWords`: "accepted 3 row(s) for payment, …"); else none.
+ */
+async function acceptedSince(
+  base: Parameters<typeof resolveApi>[0] & { stateDir: string },
+  batchId: string,
+  stage: TakenStage | undefined,
+): Promise<string | null> {
+  if (stage === "accepted" || stage === "final") return null;
+  const batchDir = await batchDirName(base.stateDir, batchId, apiUrlOf(base) ?? null);
+  const state = await readJournalState(journalPathFor(base.stateDir, batchDir)).catch(() => null);
+  if (!state?.begin) return null;
+  const counts = batchCounts(state);
+  return counts.accepted + counts.maybeAccepted > 0 ? batchWords(counts) : null;
+}
+
 /** The API's URL, for the names of its per-API report and batch directory; none when it cannot be told. */
-function apiUrlOf(args: SubmitArgs): string | undefined {
+function apiUrlOf(args: Parameters<typeof resolveApi>[0]): string | undefined {
   try {
     return resolveApi(args)?.url;
   } catch {
@@ -265,8 +284,14 @@ async function takeFile(
   }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
-    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
-    const what = takenWhatToDo(paid.stage, resolve(dir, paid.to, paid.name), rowFlags(base));
+    // How far its batch got since (quoted, accepted by hand from done/): its journal says.
+    const since = await acceptedSince(base, batchId, paid.stage);
+    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}${since ? `; since then its batch ${since}` : ""}; nothing was sent`;
+    const what = takenWhatToDo(
+      since ? "accepted" : paid.stage,
+      resolve(dir, paid.to, paid.name),
+      rowFlags(base),
+    );
     // Nothing was written for it this time: whatever is named like its outputs is not its.
     const { to, strangers, moved } = await moveOut(
       dir,

@@ -182,4 +182,30 @@ describe("inbox: a drop folder at its edges", function () {
     ]);
     expect(held(box)).to.deep.equal(payees(good));
   });
+
+  it("a file staged from the folder, then quoted and accepted by hand, dropped again: its error.txt says what its batch's journal says (accepted), never unpaid drafts to accept", async () => {
+    const [header, ...rows] = (await payroll(4)).trimEnd().split("\n");
+    const text = `${[header, ...rows.filter((row) => row.includes(",ar_ars,"))].join("\n")}\n`;
+    await writeFile(join(inbox, "a.csv"), text);
+    expect((await inboxRun()).code).to.equal(0);
+    const moved = join(inbox, "done", today(), "a.csv");
+    const byHand = { cwd: dir, env: { ...env, BITEX_BATCH_SETTLE_MS: "0" } };
+    expect((await runCli(["quote", moved, "--rate", "1000", "--wait", "30"], byHand)).code).to.equal(0);
+    const accepted = await runCli(
+      ["accept", moved, "--max-total", "ARS=100000000", "--rate", "1000"],
+      byHand,
+    );
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    const count = payees(text).length;
+
+    await writeFile(join(inbox, "a.csv"), text);
+    const again = await inboxRun();
+    expect(again.code, again.stderr).to.equal(2);
+    const reason = `this file (same name and bytes) was staged from this folder on ${today()} (its rows created in draft requests; that run paid nobody) and moved to done/${today()}/a.csv; since then its batch accepted ${count} row(s) for payment; nothing was sent`;
+    expect(lines(again)[0]).to.include({ file: "a.csv", outcome: "failed", exit_code: 2, reason });
+    expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
+      `${reason}\n\nWhat to do: if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
+    );
+    expect(held(box)).to.deep.equal(payees(text));
+  });
 });
