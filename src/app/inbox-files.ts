@@ -5,7 +5,19 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apiReportPath } from "../batch/batch-dir.js";
@@ -63,8 +75,11 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
       continue;
     }
     const info = await lstat(entryPath(dir, name)).catch(() => null);
-    // A link is said, not taken: someone dropped it as a payroll.
-    if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });
+    // A link is said, not taken: someone dropped it as a payroll; but a link to a folder is
+    // a folder (done/ mounted elsewhere), not a payroll.
+    const toFolder =
+      info?.isSymbolicLink() && (await stat(entryPath(dir, name)).catch(() => null))?.isDirectory();
+    if (info?.isSymbolicLink() && !toFolder) ignored.push({ name, kind: "link" });
     if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
     const handle = await open(entryPath(dir, name), "r");
     const head = Buffer.alloc(4096);
@@ -234,10 +249,18 @@ export async function freeFolder(dir: string, base: string, tag: string, names: 
   }
 }
 
+/** A move that cannot finish without replacing a file that is not the one moved. */
+export class MoveBlocked extends Error {}
+
+const taken = (to: string) => new MoveBlocked(`${to} exists already (another file); not replacing it`);
+
 /**
  * Moves `from` to `to` unless something is at `to` already: a hard link (which refuses an
- * existing target) then unlink; where links are not supported, a rename after a check.
- * Moving again after a kill in between finds the link made and only unlinks.
+ * existing target) then unlink; where links are not supported, a rename after a check; onto
+ * another file system (EXDEV: `done/` mounted elsewhere), a copy made whole and synced under
+ * a temporary name, linked to `to`, and only then the unlink. Moving again after a kill in
+ * between finds the link (or the whole copy: the same bytes on the other file system) made
+ * and only unlinks. Throws MoveBlocked when another file is at `to`.
  */
 export async function moveNoReplace(from: string, to: string): Promise<"moved" | "gone"> {
   const source = await lstat(from).catch(() => null);
@@ -248,16 +271,49 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") {
       const target = await lstat(to);
-      if (target.ino !== source.ino || target.dev !== source.dev)
-        throw new Error(`${to} exists already; not replacing it`);
+      const same = target.ino === source.ino && target.dev === source.dev;
+      // A copy onto another file system, made whole before it got its name: the move's own.
+      const copied = target.dev !== source.dev && (await sameBytes(from, to));
+      if (!same && !copied) throw taken(to);
+    } else if (code === "EXDEV") {
+      await copyWhole(from, to);
     } else if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
-      if (await lstat(to).catch(() => null)) throw new Error(`${to} exists already; not replacing it`);
+      if (await lstat(to).catch(() => null)) throw taken(to);
       await rename(from, to);
       return "moved";
     } else throw error;
   }
   await unlink(from);
   return "moved";
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [one, two] = await Promise.all([readFile(a), readFile(b)]);
+  return one.equals(two);
+}
+
+/** `from` copied to `to` (another file system), durable before it has its name; never over a file. */
+async function copyWhole(from: string, to: string): Promise<void> {
+  const temp = join(dirname(to), `.${basename(to)}.${randomUUID()}.tmp`);
+  try {
+    await copyFile(from, temp, constants.COPYFILE_EXCL);
+    const handle = await open(temp, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !(await sameBytes(from, to))) {
+        throw (error as NodeJS.ErrnoException).code === "EEXIST" ? taken(to) : error;
+      }
+    }
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  await syncDir(dirname(to));
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   entryPath,
   freeFolder,
   looksOf,
+  MoveBlocked,
   moveNoReplace,
   reportNames,
   type Stranger,
@@ -122,9 +123,19 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     throw error;
   });
   try {
+    let worst: number = EXIT.ok;
+    // A move that cannot finish is said, and its file left alone (never taken again while its
+    // move is unfinished); the run goes on with the other files, and ends with exit 3.
+    const stuck = new Map<string, string>();
+    const unstick = (error: unknown) => {
+      if (!(error instanceof Stuck)) throw error;
+      out.warn(`${error.file}: ${error.message}`);
+      stuck.set(error.file, error.message);
+      worst = Math.max(worst, EXIT.stopped);
+    };
     for (const intent of unfinishedMoves(await readLedger(dir))) {
       out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
-      await carryOut(dir, intent, session);
+      await finishMove(dir, intent, session).catch(unstick);
     }
     const { offered, ignored } = await scanFolder(dir);
     let notTaken = ignored.length;
@@ -137,7 +148,6 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     );
     for (const name of writing)
       emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
-    let worst: number = EXIT.ok;
     let stopped = false;
     /** What the file that stopped the run says to do (an exit 3: the command to run again). */
     let stopHint: string | undefined;
@@ -149,6 +159,11 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     };
     const counted: InboxIo = { line: tally };
     for (const name of ready) {
+      const blocked = stuck.get(name);
+      if (blocked !== undefined) {
+        emit(counted, name, "left", EXIT.stopped, { reason: blocked });
+        continue;
+      }
       if (stopped || session.stops.signal.aborted) {
         emit(counted, name, "left", 0, { reason: "not tried: the run stopped before it" });
         continue;
@@ -160,7 +175,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         });
         continue;
       }
-      const { code, stop, hint, strangers } = await takeFile(dir, name, base, session, counted);
+      const taken = await takeFile(dir, name, base, session, counted).catch((error: unknown) => {
+        unstick(error);
+        emit(counted, name, "left", EXIT.stopped, { reason: stuck.get(name) ?? null });
+        return null;
+      });
+      if (!taken) continue;
+      const { code, stop, hint, strangers } = taken;
       worst = Math.max(worst, code);
       // Files named like its outputs that it did not write: they stay, each said.
       for (const stranger of strangers ?? []) {
@@ -487,8 +508,35 @@ async function moveOut(
     at: new Date().toISOString(),
   };
   await appendLedger(dir, intent);
-  const moved = await carryOut(dir, intent, session);
+  const moved = await finishMove(dir, intent, session);
   return { to, names, strangers, moved };
+}
+
+/** A move whose renames cannot all be done: its intent stays unfinished, tried again next run. */
+class Stuck extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** carryOut, its failure a Stuck naming the file, why, and what to do. */
+async function finishMove(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
+  try {
+    return await carryOut(dir, intent, session);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const fix =
+      error instanceof MoveBlocked
+        ? "move that file out of the way"
+        : "fix that (the folders' permissions, the disk)";
+    throw new Stuck(
+      intent.name,
+      `its move to ${intent.to} cannot finish: ${why}: ${intent.name} stays in the folder, not taken again until it can; ${fix} and run the inbox again`,
+    );
+  }
 }
 
 /**

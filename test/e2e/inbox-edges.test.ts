@@ -5,7 +5,7 @@
  * that cannot finish.
  */
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -207,5 +207,76 @@ describe("inbox: a drop folder at its edges", function () {
       `${reason}\n\nWhat to do: if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
     );
     expect(held(box)).to.deep.equal(payees(text));
+  });
+
+  it("done/ on another file system (EXDEV): the file is copied, synced, and only then unlinked; every file is paid once and moved", async () => {
+    const other = await mkdtemp("/dev/shm/bb-inbox-");
+    try {
+      await symlink(other, join(inbox, "done"));
+      const a = await payroll(3);
+      const b = await payroll(2, 30);
+      await writeFile(join(inbox, "a.csv"), a);
+      await writeFile(join(inbox, "b.csv"), b);
+      const run = await inboxRun();
+      expect(run.code, run.stderr).to.equal(0);
+      expect(lines(run).map((line) => [line.file, line.outcome, line.exit_code])).to.deep.equal([
+        ["a.csv", "done", 0],
+        ["b.csv", "done", 0],
+        [undefined, undefined, 0],
+      ]);
+      expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
+      expect(await ls(join(other, today()))).to.deep.equal([
+        "a.csv",
+        "a.report.csv",
+        "b.csv",
+        "b.report.csv",
+      ]);
+      expect(await readFile(join(other, today(), "a.csv"), "utf8")).to.equal(a);
+      expect(held(box)).to.deep.equal([...payees(a), ...payees(b)].sort());
+      const again = await inboxRun();
+      expect(again.code, again.stderr).to.equal(0);
+      expect(held(box)).to.have.length(5);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it("a move that cannot finish (its target taken by another file) is said, exit 3, and the run goes on with the other files; the stuck file is never taken again", async () => {
+    const a = await payroll(3);
+    await writeFile(join(inbox, "a.csv"), a);
+    expect((await inboxRun()).code).to.equal(0);
+    // As a kill after the intent leaves it, with someone's other file put at the target since.
+    const ledger = join(inbox, ".bitex-inbox", "ledger.jsonl");
+    const [intent] = (await readFile(ledger, "utf8")).trimEnd().split("\n");
+    await writeFile(ledger, `${intent}\n`);
+    const target = join(inbox, "done", today());
+    for (const name of ["a.csv", "a.report.csv"]) await rename(join(target, name), join(inbox, name));
+    await writeFile(join(target, "a.csv"), "someone else's file\n");
+    const b = await payroll(2, 30);
+    await writeFile(join(inbox, "b.csv"), b);
+
+    for (const turn of [1, 2]) {
+      const run = await inboxRun();
+      expect(run.code, `${turn}: ${run.stderr}`).to.equal(3);
+      expect(run.stderr).to.include(
+        `a.csv: its move to done/${today()} cannot finish: ${join(target, "a.csv")} exists already (another file); not replacing it: a.csv stays in the folder, not taken again until it can; move that file out of the way and run the inbox again\n`,
+      );
+      const said = lines(run).map((line) => [line.file, line.outcome, line.exit_code]);
+      expect(said).to.deep.equal(
+        turn === 1
+          ? [
+              ["a.csv", "left", 3],
+              ["b.csv", "done", 0],
+              [undefined, undefined, 3],
+            ]
+          : [
+              ["a.csv", "left", 3],
+              [undefined, undefined, 3],
+            ],
+      );
+      expect(await readFile(join(target, "a.csv"), "utf8")).to.equal("someone else's file\n");
+    }
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "done"]);
+    expect(held(box)).to.deep.equal([...payees(a), ...payees(b)].sort());
   });
 });
