@@ -3,7 +3,11 @@
  * name), which are this tool's own outputs, which are still being written, and how a file
  * leaves the folder with what belongs to it without ever replacing a file already there.
  */
+
+import { createHash, randomUUID } from "node:crypto";
+import { constants } from "node:fs";
 import {
+  copyFile,
   link,
   lstat,
   mkdir,
@@ -13,12 +17,17 @@ import {
   rename,
   stat,
   unlink,
-  writeFile,
 } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apiReportPath } from "../batch/batch-dir.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
+
+/**
+ * The path of the folder's entry `name`: whole, never `-` (which `submit` reads as standard
+ * input: `join(".", "-")` is `-`) nor a word starting with `-` in a command it prints.
+ */
+export const entryPath = (dir: string, ...names: string[]) => resolve(dir, ...names);
 
 /** The guard file: the most the folder's batches may spend, one CUR=AMOUNT a line. */
 export const GUARD_FILE = "max-total.txt";
@@ -65,11 +74,14 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
       if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
       continue;
     }
-    const info = await lstat(join(dir, name)).catch(() => null);
-    // A link is said, not taken: someone dropped it as a payroll.
-    if (info?.isSymbolicLink()) ignored.push({ name, kind: "link" });
+    const info = await lstat(entryPath(dir, name)).catch(() => null);
+    // A link is said, not taken: someone dropped it as a payroll; but a link to a folder is
+    // a folder (done/ mounted elsewhere), not a payroll.
+    const toFolder =
+      info?.isSymbolicLink() && (await stat(entryPath(dir, name)).catch(() => null))?.isDirectory();
+    if (info?.isSymbolicLink() && !toFolder) ignored.push({ name, kind: "link" });
     if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
-    const handle = await open(join(dir, name), "r");
+    const handle = await open(entryPath(dir, name), "r");
     const head = Buffer.alloc(4096);
     let read = 0;
     try {
@@ -107,14 +119,14 @@ export async function settled(
   now: () => number = Date.now,
 ): Promise<{ ready: string[]; writing: string[]; looks: ReadonlyMap<string, Seen> }> {
   const first = new Map<string, Seen | null>();
-  for (const name of names) first.set(name, await seen(join(dir, name)));
+  for (const name of names) first.set(name, await seen(entryPath(dir, name)));
   if (names.length > 0) await sleep(pauseMs);
   const ready: string[] = [];
   const writing: string[] = [];
   const looks = new Map<string, Seen>();
   for (const name of names) {
     const before = first.get(name);
-    const after = await seen(join(dir, name));
+    const after = await seen(entryPath(dir, name));
     const still =
       before != null &&
       after !== null &&
@@ -144,27 +156,78 @@ export async function batchIdOfFile(path: string): Promise<string> {
   return batchIdOf(hash);
 }
 
+/** The names of the reports this tool may write beside `name`: its report (also named after the API), its validation report. */
+export function reportNames(name: string, apiUrl?: string): string[] {
+  const stem = basename(name, extname(name));
+  const names = ["report", "validation"].flatMap((word) =>
+    ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
+  );
+  if (apiUrl) for (const xlsx of [false, true]) names.push(basename(apiReportPath(name, apiUrl, xlsx)));
+  return names;
+}
+
 /**
- * What this tool wrote beside `name` in the folder: its report (also the one named after the
- * API, `<stem>.<host>.report.csv`, when the batch id is another API's first), validation
- * report and remaining file (written when a batch is partly accepted or rows were refused; also
- * `ownRemaining`, the batch's own name for it when the plain one was another's).
+ * Each present file's identity (device, inode, change time): a report written since (atomically,
+ * a new inode; or in place, a new change time, which nobody can set back) looks otherwise.
+ */
+export async function looksOf(dir: string, names: readonly string[]): Promise<Map<string, string>> {
+  const looks = new Map<string, string>();
+  for (const name of names) {
+    const info = await lstat(entryPath(dir, name), { bigint: true }).catch(() => null);
+    if (info) looks.set(name, `${info.dev}:${info.ino}:${info.ctimeNs}`);
+  }
+  return looks;
+}
+
+/** What the file's batch wrote beside it, by which the inbox knows its companions. */
+export interface Wrote {
+  /** The reports' looks before the file's run (looksOf): a report that looks otherwise after it, the run wrote. */
+  reportsBefore?: ReadonlyMap<string, string>;
+  /** The batch's record of its remaining file (released.json): its name and the digests of its bytes. */
+  remaining?: { file?: string; sha256: readonly string[] };
+}
+
+/** A file named like one of `name`'s outputs that its batch did not write: never moved with it. */
+export interface Stranger {
+  name: string;
+  kind: "report" | "remaining file";
+}
+
+/**
+ * What goes with `name` when it leaves the folder: only what its batch wrote there (`ours`):
+ * a report its run wrote, the remaining file its batch records with these bytes. A file of
+ * such a name that the batch did not write (the operator's) is a `stranger`: it stays, said.
  */
 export async function companionsOf(
   dir: string,
   name: string,
+  wrote: Wrote,
   apiUrl?: string,
-  ownRemaining?: string,
-): Promise<string[]> {
+): Promise<{ ours: string[]; strangers: Stranger[] }> {
   const stem = basename(name, extname(name));
-  const words = ["report", "validation", "remaining"].flatMap((word) =>
-    ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
-  );
-  if (apiUrl) for (const xlsx of [false, true]) words.push(basename(apiReportPath(name, apiUrl, xlsx)));
-  if (ownRemaining !== undefined) words.push(ownRemaining);
-  const present: string[] = [];
-  for (const word of words) if (await lstat(join(dir, word)).catch(() => null)) present.push(word);
-  return present;
+  const ours: string[] = [];
+  const strangers: string[] = [];
+  const reports = reportNames(name, apiUrl);
+  const after = await looksOf(dir, reports);
+  for (const [report, look] of after) {
+    const written = wrote.reportsBefore !== undefined && wrote.reportsBefore.get(report) !== look;
+    if (written) ours.push(report);
+    else strangers.push(report);
+  }
+  const remaining = new Set(["csv", "xlsx"].map((ext) => `${stem}.remaining.${ext}`));
+  const recorded = wrote.remaining?.file;
+  if (recorded !== undefined) remaining.add(recorded);
+  for (const file of remaining) {
+    const path = entryPath(dir, file);
+    const info = await lstat(path).catch(() => null);
+    if (!info) continue;
+    const bytes = info.isFile() && file === recorded ? await readFile(path).catch(() => null) : null;
+    const digest = bytes && createHash("sha256").update(bytes).digest("hex");
+    (digest && wrote.remaining?.sha256.includes(digest) ? ours : strangers).push(file);
+  }
+  const kind = (file: string): Stranger["kind"] =>
+    /\.remaining\.\w+$/.test(file) ? "remaining file" : "report";
+  return { ours, strangers: strangers.sort().map((file) => ({ name: file, kind: kind(file) })) };
 }
 
 /**
@@ -176,7 +239,7 @@ export async function freeFolder(dir: string, base: string, tag: string, names: 
     const to = n === 1 ? base : n === 2 ? join(base, tag) : join(base, `${tag}-${n - 1}`);
     const taken = await Promise.all(
       names.map((name) =>
-        lstat(join(dir, to, name)).then(
+        lstat(entryPath(dir, to, name)).then(
           () => true,
           () => false,
         ),
@@ -186,10 +249,18 @@ export async function freeFolder(dir: string, base: string, tag: string, names: 
   }
 }
 
+/** A move that cannot finish without replacing a file that is not the one moved. */
+export class MoveBlocked extends Error {}
+
+const taken = (to: string) => new MoveBlocked(`${to} exists already (another file); not replacing it`);
+
 /**
  * Moves `from` to `to` unless something is at `to` already: a hard link (which refuses an
- * existing target) then unlink; where links are not supported, a rename after a check.
- * Moving again after a kill in between finds the link made and only unlinks.
+ * existing target) then unlink; where links are not supported, a rename after a check; onto
+ * another file system (EXDEV: `done/` mounted elsewhere), a copy made whole and synced under
+ * a temporary name, linked to `to`, and only then the unlink. Moving again after a kill in
+ * between finds the link (or the whole copy: the same bytes on the other file system) made
+ * and only unlinks. Throws MoveBlocked when another file is at `to`.
  */
 export async function moveNoReplace(from: string, to: string): Promise<"moved" | "gone"> {
   const source = await lstat(from).catch(() => null);
@@ -200,10 +271,14 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") {
       const target = await lstat(to);
-      if (target.ino !== source.ino || target.dev !== source.dev)
-        throw new Error(`${to} exists already; not replacing it`);
+      const same = target.ino === source.ino && target.dev === source.dev;
+      // A copy onto another file system, made whole before it got its name: the move's own.
+      const copied = target.dev !== source.dev && (await sameBytes(from, to));
+      if (!same && !copied) throw taken(to);
+    } else if (code === "EXDEV") {
+      await copyWhole(from, to);
     } else if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
-      if (await lstat(to).catch(() => null)) throw new Error(`${to} exists already; not replacing it`);
+      if (await lstat(to).catch(() => null)) throw taken(to);
       await rename(from, to);
       return "moved";
     } else throw error;
@@ -212,14 +287,82 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
   return "moved";
 }
 
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [one, two] = await Promise.all([readFile(a), readFile(b)]);
+  return one.equals(two);
+}
+
+/** `from` copied to `to` (another file system), durable before it has its name; never over a file. */
+async function copyWhole(from: string, to: string): Promise<void> {
+  const temp = join(dirname(to), `.${basename(to)}.${randomUUID()}.tmp`);
+  try {
+    await copyFile(from, temp, constants.COPYFILE_EXCL);
+    const handle = await open(temp, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !(await sameBytes(from, to))) {
+        throw (error as NodeJS.ErrnoException).code === "EEXIST" ? taken(to) : error;
+      }
+    }
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  await syncDir(dirname(to));
+}
+
 /**
- * Writes `text` to `path` unless a file is there (an earlier attempt's, same words); owner-only,
- * as a report: it quotes the refusal, which can name the rows and who they pay.
+ * Writes `text` to `path` whole or not at all, owner-only, as a report: it quotes the
+ * refusal, which can name the rows and who they pay. The words go to a temporary file beside
+ * it, synced, then linked to `path` (a link never replaces a file) or, over a file holding a
+ * beginning of them (a write cut short by a version that wrote in place), renamed onto it.
+ * `kept`: the same words were there; `other`: other words were, left as they are.
  */
-export async function writeNew(path: string, text: string): Promise<void> {
-  await writeFile(path, text, { flag: "wx", mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "EEXIST") throw error;
+export async function writeWhole(path: string, text: string): Promise<"written" | "kept" | "other"> {
+  const there = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
   });
+  if (there === text) return "kept";
+  if (there !== null && !text.startsWith(there)) return "other";
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (there === null) {
+      try {
+        await link(temp, path);
+      } catch (error) {
+        // Made meanwhile: judged again, as it is now.
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return await writeWhole(path, text);
+        throw error;
+      }
+    } else await rename(temp, path);
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  await syncDir(dirname(path));
+  return "written";
+}
+
+/** Makes a folder's new entries durable (where the file system lets a folder be synced). */
+async function syncDir(path: string): Promise<void> {
+  const handle = await open(path, "r").catch(() => null);
+  try {
+    await handle?.sync().catch(() => {});
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** The folder's own folders (done/, failed/, .bitex-inbox/): owner-only, as what they hold. */

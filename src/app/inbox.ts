@@ -7,8 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
+import { batchCounts, batchWords } from "../batch/history.js";
 import {
   appendLedger,
   inboxLockPath,
@@ -19,9 +20,11 @@ import {
   type TakenStage,
   unfinishedMoves,
 } from "../batch/inbox-ledger.js";
+import { readJournalState } from "../batch/journal.js";
 import { acquireLock } from "../batch/lock.js";
+import { readReleased } from "../batch/near-copy.js";
+import { journalPathFor } from "../batch/paths.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import { batchRemainingPath } from "../report/remaining.js";
 import { rowFlags, shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
 import { resolveApi } from "./connect.js";
@@ -30,12 +33,18 @@ import {
   type Candidate,
   companionsOf,
   ensureDir,
+  entryPath,
   freeFolder,
+  looksOf,
+  MoveBlocked,
   moveNoReplace,
+  reportNames,
+  type Stranger,
   scanFolder,
   settled,
   unchangedSince,
-  writeNew,
+  type Wrote,
+  writeWhole,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
 import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
@@ -86,10 +95,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         finished_at: isoTime(new Date(), args.tz),
       }),
   };
-  const dir = args.dir;
+  // The folder as the operator named it, in the run's words; its entries by whole paths
+  // (entryPath): a file named `-` is that file, never standard input.
+  const shown = args.dir;
+  const dir = resolve(args.dir);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory())
-    throw new BatchError("usage", `${dir}: not a folder`, {
+    throw new BatchError("usage", `${shown}: not a folder`, {
       hint: "name the drop folder: bitex-batch inbox DIR",
     });
   if (args.sandbox)
@@ -99,23 +111,34 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
   const guard = await readGuard(dir, args.maxTotal);
   const base = { ...args, maxTotal: guard };
   // Every option checked before anything is taken: a bad guard fails the run, not a file.
-  prepareSubmit({ ...base, csv: join(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
+  prepareSubmit({ ...base, csv: entryPath(dir, "-"), dryRun: false, skipInvalid: false }, args.io?.env ?? {});
   await ensureDir(inboxStateDir(dir));
   // Another inbox run stops this one at once (exit 4); a status writing a file's remaining
   // file beside it holds the folder for a moment (brief, remaining-home.ts): waited for.
   const lock = await acquireLock(inboxLockPath(dir), (line) => out.warn(line)).catch((error: unknown) => {
     if (error instanceof BatchError && error.code === "locked")
-      throw new BatchError("locked", `another inbox run works ${dir}: ${error.message}`, {
+      throw new BatchError("locked", `another inbox run works ${shown}: ${error.message}`, {
         hint: "this run leaves it to that one; the next run takes what is left",
       });
     throw error;
   });
   try {
+    let worst: number = EXIT.ok;
+    // A move that cannot finish is said, and its file left alone (never taken again while its
+    // move is unfinished); the run goes on with the other files, and ends with exit 3.
+    const stuck = new Map<string, string>();
+    const unstick = (error: unknown) => {
+      if (!(error instanceof Stuck)) throw error;
+      out.warn(`${error.file}: ${error.message}`);
+      stuck.set(error.file, error.message);
+      worst = Math.max(worst, EXIT.stopped);
+    };
     for (const intent of unfinishedMoves(await readLedger(dir))) {
       out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
-      await carryOut(dir, intent, session);
+      await finishMove(dir, intent, session).catch(unstick);
     }
     const { offered, ignored } = await scanFolder(dir);
+    let notTaken = ignored.length;
     for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
     const { ready, writing, looks } = await settled(
       dir,
@@ -125,7 +148,6 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     );
     for (const name of writing)
       emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
-    let worst: number = EXIT.ok;
     let stopped = false;
     /** What the file that stopped the run says to do (an exit 3: the command to run again). */
     let stopHint: string | undefined;
@@ -137,33 +159,83 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     };
     const counted: InboxIo = { line: tally };
     for (const name of ready) {
+      const blocked = stuck.get(name);
+      if (blocked !== undefined) {
+        emit(counted, name, "left", EXIT.stopped, { reason: blocked });
+        continue;
+      }
       if (stopped || session.stops.signal.aborted) {
         emit(counted, name, "left", 0, { reason: "not tried: the run stopped before it" });
         continue;
       }
       turnBegan = new Date();
-      if (!(await unchangedSince(join(dir, name), looks.get(name)))) {
+      if (!(await unchangedSince(entryPath(dir, name), looks.get(name)))) {
         emit(counted, name, "left", 0, {
           reason: "changed since the folder was read (still being written?): left for the next run",
         });
         continue;
       }
-      const { code, stop, hint } = await takeFile(dir, name, base, session, counted);
+      const taken = await takeFile(dir, name, base, session, counted).catch((error: unknown) => {
+        unstick(error);
+        emit(counted, name, "left", EXIT.stopped, { reason: stuck.get(name) ?? null });
+        return null;
+      });
+      if (!taken) continue;
+      const { code, stop, hint, strangers } = taken;
       worst = Math.max(worst, code);
+      // Files named like its outputs that it did not write: they stay, each said.
+      for (const stranger of strangers ?? []) {
+        notTaken++;
+        emit(io, stranger.name, "ignored", 0, { reason: strangerWhy(name, stranger) });
+      }
       // The API is away, the key refused or a signal came: every later file would stop the same way.
       if (stop) stopped = true;
       if (hint) stopHint = hint;
     }
     out.summary([
-      `inbox ${dir}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${ignored.length > 0 ? `, ${ignored.length} not taken (ignored)` : ""}`,
+      `inbox ${shown}: ${count.done} done, ${count.failed} failed, ${count.left} left for the next run${notTaken > 0 ? `, ${notTaken} not taken (ignored)` : ""}`,
     ]);
     // The stop's last words (what to run again, what to fix first) end the run, even with --quiet.
     if (stopHint) out.warn(`  ${stopHint}`);
-    out.json({ command: "inbox", dir, files: ready.length, ...count, exit_code: worst });
+    out.json({ command: "inbox", dir: shown, files: ready.length, ...count, exit_code: worst });
     return worst;
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * What the journal of a batch the ledger recorded as only staged or quoted says of it when
+ * it has accepted rows since (`batchWords`: "accepted 3 row(s) for payment, …"); else none.
+ */
+async function acceptedSince(
+  base: Parameters<typeof resolveApi>[0] & { stateDir: string },
+  batchId: string,
+  stage: TakenStage | undefined,
+): Promise<string | null> {
+  if (stage === "accepted" || stage === "final") return null;
+  const batchDir = await batchDirName(base.stateDir, batchId, apiUrlOf(base) ?? null);
+  const state = await readJournalState(journalPathFor(base.stateDir, batchDir)).catch(() => null);
+  if (!state?.begin) return null;
+  const counts = batchCounts(state);
+  return counts.accepted + counts.maybeAccepted > 0 ? batchWords(counts) : null;
+}
+
+/** The API's URL, for the names of its per-API report and batch directory; none when it cannot be told. */
+function apiUrlOf(args: Parameters<typeof resolveApi>[0]): string | undefined {
+  try {
+    return resolveApi(args)?.url;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a file named like `name`'s output, which its batch did not write, stays in the folder. */
+function strangerWhy(name: string, stranger: Stranger): string {
+  const stem = basename(name, extname(name));
+  return stranger.kind === "remaining file"
+    ? `named like ${name}'s remaining file, but ${name}'s batch did not write it (not its rows): not moved with ${name}, not taken; a remaining file is paid dropped under a new name (like ${stem}-rest.csv)`
+    : `named like ${name}'s report, but ${name}'s batch did not write it: not moved with ${name}, not taken`;
 }
 
 /** Why a file of the folder is not taken, and what to do when there is something to do. */
@@ -219,9 +291,9 @@ async function takeFile(
   base: Omit<InboxArgs, "dir" | "settleMs" | "pauseMs">,
   session: Session,
   io: InboxIo,
-): Promise<{ code: number; stop: boolean; hint?: string }> {
+): Promise<{ code: number; stop: boolean; hint?: string; strangers?: Stranger[] }> {
   const { out } = session;
-  const path = join(dir, name);
+  const path = entryPath(dir, name);
   const batchId = await batchIdOfFile(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw error;
@@ -233,20 +305,30 @@ async function takeFile(
   }
   const paid = paidMove(await readLedger(dir), batchId);
   if (paid) {
-    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}; nothing was sent`;
-    const what = takenWhatToDo(paid.stage, resolve(dir, paid.to, paid.name), rowFlags(base));
-    const { to } = await moveOut(
+    // How far its batch got since (quoted, accepted by hand from done/): its journal says.
+    const since = await acceptedSince(base, batchId, paid.stage);
+    const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}${since ? `; since then its batch ${since}` : ""}; nothing was sent`;
+    const what = takenWhatToDo(
+      since ? "accepted" : paid.stage,
+      resolve(dir, paid.to, paid.name),
+      rowFlags(base),
+    );
+    // Nothing was written for it this time: whatever is named like its outputs is not its.
+    const { to, strangers, moved } = await moveOut(
       dir,
       name,
       batchId,
       "failed",
       `${reason}\n\nWhat to do: ${what}\n`,
-      base,
-      session,
+      {
+        base,
+        session,
+        wrote: {},
+      },
     );
-    out.warn(`${name}: ${reason}; moved to ${to}`);
+    out.warn(`${name}: ${reason}; ${moved ? `moved to ${to}` : stayed(batchId, [`${name}.error.txt`], to)}`);
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
-    return { code: EXIT.usage, stop: false };
+    return { code: EXIT.usage, stop: false, strangers };
   }
   // The inbox's own run: the remaining file goes beside the file, and moves with it.
   const args: SubmitArgs = {
@@ -259,6 +341,8 @@ async function takeFile(
   };
   const held: string[] = [];
   const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
+  // The reports as they were before the run: those that look otherwise after it, it wrote.
+  const reportsBefore = await looksOf(dir, reportNames(name, apiUrlOf(args)));
   let code: number;
   let submit: Record<string, unknown> | null = null;
   let failure: BatchError | undefined;
@@ -276,27 +360,34 @@ async function takeFile(
   // The batch is the bytes submit read: a file replaced since it was hashed above is recorded,
   // moved and named by what was sent, never by bytes that were not.
   const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
-  const apiUrl = resolveApi(args)?.url;
-  // The batch's own remaining file, should the plain name have been another's (remaining.ts).
-  const own = basename(batchRemainingPath(path, await batchDirName(base.stateDir, sent, apiUrl ?? null)));
+  const apiUrl = apiUrlOf(args);
+  // Only what this batch wrote goes with the file: the reports its run wrote, the remaining
+  // file its batch records with these bytes (released.json), never the operator's of those names.
+  const batchDir = await batchDirName(base.stateDir, sent, apiUrl ?? null);
+  const wrote: Wrote = {
+    reportsBefore,
+    remaining: await readReleased(journalPathFor(base.stateDir, batchDir)),
+  };
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);
-    const { to, names } = await moveOut(
-      dir,
-      name,
-      sent,
-      "done",
-      undefined,
+    const { to, names, strangers, moved } = await moveOut(dir, name, sent, "done", undefined, {
       base,
       session,
-      own,
+      wrote,
       apiUrl,
       stage,
-    );
+    });
+    if (!moved) {
+      // Its next step names the file, which is not where it would say: none is said.
+      const reason = stayed(sent, names.slice(0, -1), to);
+      out.warn(`${name}: ${reason}`);
+      emit(io, name, "done", code, { batch_id: sent, moved_to: to, reason, submit });
+      return { code, stop: false, strangers };
+    }
     out.info(`${name}: done; moved to ${to}`);
     for (const line of nextLines(held, dir, names, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
-    return { code, stop: false };
+    return { code, stop: false, strangers };
   }
   // The key refused: no file can be paid until it is fixed, and nothing is final about this
   // one; like a stop, it waits in the folder and the run ends (the next run after the fix pays).
@@ -331,11 +422,23 @@ async function takeFile(
       },
       rowFlags(base),
     );
-  const { to } = await moveOut(dir, name, sent, "failed", words, base, session, own, apiUrl);
-  const reason = (await readFile(join(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
-  out.warn(`${name}: not paid as it is (exit ${code}); moved to ${to} with ${name}.error.txt`);
+  const { to, names, strangers, moved } = await moveOut(dir, name, sent, "failed", words, {
+    base,
+    session,
+    wrote,
+    apiUrl,
+  });
+  const reason = (await readFile(entryPath(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
+  out.warn(
+    `${name}: not paid as it is (exit ${code}); ${moved ? `moved to ${to} with ${name}.error.txt` : stayed(sent, [...names.slice(0, -1), `${name}.error.txt`], to)}`,
+  );
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
-  return { code, stop: false };
+  return { code, stop: false, strangers };
+}
+
+/** What the run says of a file changed while its run held it: it stayed; `went` moved to `to` without it. */
+function stayed(batchId: string, went: readonly string[], to: string): string {
+  return `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${batchId} is the bytes the run read, and what went with it (${went.join(", ") || "nothing"}) moved to ${to}`;
 }
 
 /**
@@ -343,7 +446,9 @@ async function takeFile(
  * were moved. A file set aside in failed/ gets none: its error.txt says what to do.
  */
 function nextLines(held: readonly string[], dir: string, names: readonly string[], to: string): string[] {
-  const pairs = names.map((name) => [shellWord(join(dir, name)), shellWord(join(dir, to, name))] as const);
+  const pairs = names.map(
+    (name) => [shellWord(entryPath(dir, name)), shellWord(entryPath(dir, to, name))] as const,
+  );
   // Whole words only: a path is never replaced inside a longer one.
   const word = (was: string) => new RegExp(`(?<= )${was.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?= |$)`, "g");
   return held.map((line) => pairs.reduce((text, [was, now]) => text.replace(word(was), () => now), line));
@@ -372,22 +477,23 @@ async function moveOut(
   batchId: string,
   outcome: "done" | "failed",
   errorWords: string | ((to: string, remaining: string | null) => string) | undefined,
-  base: { tz?: string } & Record<string, unknown>,
-  session: Session,
-  /** The name of the batch's own remaining file, should it have one (remaining.ts). */
-  ownRemaining?: string,
-  apiUrl?: string,
-  stage?: TakenStage,
-): Promise<{ to: string; names: string[] }> {
-  const companions = await companionsOf(dir, name, apiUrl, ownRemaining);
-  const names = [...companions, name];
+  how: {
+    base: { tz?: string } & Record<string, unknown>;
+    session: Session;
+    /** What the file's batch wrote beside it: only that goes with it. */
+    wrote: Wrote;
+    apiUrl?: string;
+    stage?: TakenStage;
+  },
+): Promise<{ to: string; names: string[]; strangers: Stranger[]; moved: boolean }> {
+  const { base, session, apiUrl, stage } = how;
+  const { ours, strangers } = await companionsOf(dir, name, how.wrote, apiUrl);
+  const names = [...ours, name];
   const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
   const root = outcome === "done" ? join("done", dayIn(Date.now(), zoneOf(base))) : "failed";
   const to = await freeFolder(dir, root, batchId, all);
-  const remaining =
-    companions.find((companion) => companion === ownRemaining) ??
-    companions.find((companion) => /\.remaining\.(csv|xlsx)$/.test(companion)) ??
-    null;
+  // Its remaining file is the one its batch records (companionsOf checked its bytes).
+  const remaining = ours.find((companion) => companion === how.wrote.remaining?.file) ?? null;
   const errorText = typeof errorWords === "function" ? errorWords(to, remaining) : errorWords;
   const intent: MoveIntent = {
     t: "move",
@@ -402,21 +508,62 @@ async function moveOut(
     at: new Date().toISOString(),
   };
   await appendLedger(dir, intent);
-  await carryOut(dir, intent, session);
-  return { to, names };
+  const moved = await finishMove(dir, intent, session);
+  return { to, names, strangers, moved };
 }
 
-/** The renames an intent announced, each done once however often this runs; then its end. */
-async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<void> {
-  await ensureDir(join(dir, intent.to));
-  if (intent.error_text !== undefined)
-    await writeNew(join(dir, intent.to, `${intent.name}.error.txt`), intent.error_text);
+/** A move whose renames cannot all be done: its intent stays unfinished, tried again next run. */
+class Stuck extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** carryOut, its failure a Stuck naming the file, why, and what to do. */
+async function finishMove(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
+  try {
+    return await carryOut(dir, intent, session);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const fix =
+      error instanceof MoveBlocked
+        ? "move that file out of the way"
+        : "fix that (the folders' permissions, the disk)";
+    throw new Stuck(
+      intent.name,
+      `its move to ${intent.to} cannot finish: ${why}: ${intent.name} stays in the folder, not taken again until it can; ${fix} and run the inbox again`,
+    );
+  }
+}
+
+/**
+ * The renames an intent announced, each done once however often this runs; then its end.
+ * Whether the payroll is where the intent put it (false: it changed while its run held it,
+ * and stayed in the folder).
+ */
+async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
+  await ensureDir(entryPath(dir, intent.to));
+  // Whole or not at all; one cut short by a kill (an older version wrote it in place) is
+  // completed with the intent's words, one with other words is another's and stays.
+  if (intent.error_text !== undefined) {
+    const note = entryPath(dir, intent.to, `${intent.name}.error.txt`);
+    if ((await writeWhole(note, intent.error_text)) === "other")
+      session.out.warn(`${intent.name}: ${note} holds other words than this move's: left as it is`);
+  }
   for (const name of intent.names) {
     // The payroll itself moves only if it is still the file the intent was about.
-    if (name === intent.name && (await batchIdOfFile(join(dir, name)).catch(() => null)) !== intent.batch_id)
+    if (
+      name === intent.name &&
+      (await batchIdOfFile(entryPath(dir, name)).catch(() => null)) !== intent.batch_id
+    )
       continue;
-    await moveNoReplace(join(dir, name), join(dir, intent.to, name));
+    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name));
     if (name !== intent.name) session.checkpoint?.("inbox:moving");
   }
   await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
+  const target = entryPath(dir, intent.to, intent.name);
+  return (await batchIdOfFile(target).catch(() => null)) === intent.batch_id;
 }

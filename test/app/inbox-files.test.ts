@@ -3,12 +3,13 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
-import { link, mkdir, readFile, symlink, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
   freeFolder,
   kindOf,
+  MoveBlocked,
   moveNoReplace,
   scanFolder,
   settled,
@@ -168,5 +169,31 @@ describe("inbox files", () => {
     expect(await rejection(readGuard(dir, undefined))).to.match(
       /max-total\.txt:2: "lots" is not CUR=AMOUNT$/,
     );
+  });
+
+  it("a move onto another file system (EXDEV) copies, then unlinks; redone after a kill between the two it only unlinks; another file there is never replaced", async () => {
+    const dir = await tempDir();
+    const other = await mkdtemp("/dev/shm/bb-files-");
+    try {
+      await writeFile(join(dir, "a.csv"), "one\n");
+      expect(await moveNoReplace(join(dir, "a.csv"), join(other, "a.csv"))).to.equal("moved");
+      expect(await readFile(join(other, "a.csv"), "utf8")).to.equal("one\n");
+      expect(await readdir(dir)).to.deep.equal([]);
+      expect(await readdir(other)).to.deep.equal(["a.csv"]);
+      // Killed after the copy got its name, before the unlink: the same bytes are still here.
+      await writeFile(join(dir, "a.csv"), "one\n");
+      expect(await moveNoReplace(join(dir, "a.csv"), join(other, "a.csv"))).to.equal("moved");
+      expect(await readdir(dir)).to.deep.equal([]);
+      // Other bytes at the target: another file, kept; the move cannot finish.
+      await writeFile(join(dir, "a.csv"), "two\n");
+      const refused = await moveNoReplace(join(dir, "a.csv"), join(other, "a.csv")).catch(
+        (error: unknown) => error,
+      );
+      expect(refused).to.be.instanceOf(MoveBlocked);
+      expect(await readFile(join(other, "a.csv"), "utf8")).to.equal("one\n");
+      expect(await readFile(join(dir, "a.csv"), "utf8")).to.equal("two\n");
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });

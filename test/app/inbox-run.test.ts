@@ -3,10 +3,11 @@
  * file's turn: the folder's ledger says a batch was paid only for the bytes that were paid.
  */
 import { writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type FileLine, type InboxArgs, runInbox } from "../../src/app/inbox.js";
+import { writeWhole } from "../../src/app/inbox-files.js";
 import { type Console, StopControl } from "../../src/app/session.js";
 import { createConsole } from "../../src/commands/console.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -406,5 +407,80 @@ describe("inbox run: the ledger holds what was paid", function () {
         `this file (same name and bytes) was accepted for payment from this folder on ${today} and moved to done/${today}/b.csv; nothing was sent`,
       ],
     ]);
+  });
+
+  it("a file changed after its run read it and before its move: it stays in the folder and the run says so; no next: names a file in done/ that is not there", async () => {
+    const first = await payroll(2);
+    await writeFile(join(inbox, "a.csv"), first);
+    const more = `${first}${(await payroll(3, 2)).split("\n").slice(1).join("\n")}`;
+    // The HR system appends rows once the batch was read and created: its report is written.
+    const append = writeAt("a.csv: report: ", join(inbox, "a.csv"), more);
+    const said: string[] = [];
+    const one = await run((line) => {
+      said.push(line);
+      append.onLine(line);
+    });
+    expect(append.written()).to.equal(true);
+    expect(one.code).to.equal(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const [line] = one.files;
+    const reason = `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${line?.batch_id} is the bytes the run read, and what went with it (a.report.csv) moved to done/${today}`;
+    expect([line?.file, line?.outcome, line?.exit_code, line?.moved_to, line?.reason]).to.deep.equal([
+      "a.csv",
+      "done",
+      0,
+      `done/${today}`,
+      reason,
+    ]);
+    expect(said).to.include(`a.csv: ${reason}`);
+    expect(
+      said.filter((text) => / moved to done|next: /.test(text) && !text.includes("stayed")),
+    ).to.deep.equal([]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "done"]);
+    expect(await ls(join(inbox, "done", today))).to.deep.equal(["a.report.csv"]);
+    expect(await readFile(join(inbox, "a.csv"), "utf8")).to.equal(more);
+    expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("a run killed while it wrote error.txt (the note left empty): the next run finishes the move with the note whole, as the ledger's intent says", async () => {
+    const bad = (await payroll(3, 10)).split("\n");
+    bad[2] = (bad[2] as string).replace(/^([^,]*,[^,]*,[^,]*,[^,]*,[^,]*,)[^,]*/, "$1abc");
+    await writeFile(join(inbox, "b.csv"), bad.join("\n"));
+    expect((await run()).code).to.equal(1);
+    const note = join(inbox, "failed", "b.csv.error.txt");
+    const words = await readFile(note, "utf8");
+    expect(words).to.match(/^the file finished with exit 1: 1 invalid, 2 blocked; nothing was sent\.\n/);
+    // As a kill while the note was written leaves the folder: the intent on the ledger, its
+    // end not; the note made but empty; nothing renamed yet.
+    const ledger = join(inbox, ".bitex-inbox", "ledger.jsonl");
+    const [intent] = (await readFile(ledger, "utf8")).trimEnd().split("\n");
+    await writeFile(ledger, `${intent}\n`);
+    for (const name of ["b.csv", "b.report.csv"])
+      await rename(join(inbox, "failed", name), join(inbox, name));
+    await writeFile(note, "");
+    const said: string[] = [];
+    const again = await run((line) => said.push(line));
+    expect(again.code).to.equal(0);
+    expect(said).to.include("b.csv: finishing its move to failed (a run stopped in the middle of it)");
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed"]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal(["b.csv", "b.csv.error.txt", "b.report.csv"]);
+    expect(await readFile(note, "utf8")).to.equal(words);
+    expect(box.state().outputs).to.have.length(0);
+  });
+
+  it("error.txt is written whole or not at all: a note already there with other words is never replaced, nor a torn one left", async () => {
+    const path = join(inbox, "x.error.txt");
+    expect(await writeWhole(path, "why\n\nWhat to do: this\n")).to.equal("written");
+    expect(await writeWhole(path, "why\n\nWhat to do: this\n")).to.equal("kept");
+    // A prefix of the words (a write cut short by an older version) is completed.
+    await writeFile(path, "why\n\nWhat");
+    expect(await writeWhole(path, "why\n\nWhat to do: this\n")).to.equal("written");
+    expect(await readFile(path, "utf8")).to.equal("why\n\nWhat to do: this\n");
+    // Other words are another note's: left as they are.
+    await writeFile(path, "another note\n");
+    expect(await writeWhole(path, "why\n\nWhat to do: this\n")).to.equal("other");
+    expect(await readFile(path, "utf8")).to.equal("another note\n");
+    // No temporary file is left beside it.
+    expect(await ls(inbox)).to.deep.equal(["x.error.txt"]);
   });
 });
