@@ -14,6 +14,7 @@ import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
+import { ownReadings } from "../export/readings.js";
 import {
   cellsOf,
   type DatedRequest,
@@ -160,26 +161,12 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
   };
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
-  refuseShortReadings(counts, outputs);
-  return { requests, outputs, whole, fromJournals: whole ? 0 : missing.length };
-}
-
-/**
- * A request whose outputs read fewer than it counted before they were read was answered by
- * something older than the server or cut (a cache keyed without the filter, as Bitex's own
- * JSON:API code keys its 10-minute cache): its rows and money would be written short.
- */
-function refuseShortReadings(counts: ReadonlyMap<string, number>, outputs: ReadonlyMap<string, unknown[]>) {
-  const short = [...counts]
-    .map(([id, count]) => ({ id, count, read: outputs.get(id)?.length ?? 0 }))
-    .filter(({ count, read }) => read < count)
-    .sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
-  if (short.length === 0) return;
-  throw new BatchError(
-    "conflict",
-    `the outputs read of request(s) ${short.map((r) => r.id).join(", ")} are fewer than the request counts (${short.map((r) => `${r.read} of ${r.count}`).join(", ")}): an answer older than the server (a cache) or cut; nothing was exported`,
-    { hint: "run the export again in a few minutes; if it says so again, ask Bitex" },
-  );
+  const readings = requests.map(({ request }) => ({
+    request,
+    countBefore: counts.get(request.id) ?? 0,
+    listed: outputs.get(request.id) ?? [],
+  }));
+  return { requests, outputs: ownReadings(readings), whole, fromJournals: whole ? 0 : missing.length };
 }
 
 /** Each row's cells as the writer reaches it, not every row's at once. */

@@ -821,3 +821,70 @@ describe("export through a cache in front of the API (paged world, Buenos Aires)
     }
   });
 });
+
+/**
+ * A server that answers every request's outputs with every output of the account (it ignores
+ * `filter[request_id]` and `include`), as a proxy dropping them does: only the outputs naming
+ * their request tell whose they are.
+ */
+describe("export from a server that ignores the outputs' filter (seeded world, Buenos Aires)", function () {
+  this.timeout(120_000);
+
+  /** An output with neither the attribute nor the relationship that names its request. */
+  const nameless = (resource: unknown): unknown => {
+    const r = resource as { type?: string; attributes?: object; relationships?: object };
+    if (r?.type !== "concierge_request_outputs") return resource;
+    const { request: _r, ...relationships } = (r.relationships ?? {}) as Record<string, unknown>;
+    const { request_id: _id, ...attributes } = (r.attributes ?? {}) as Record<string, unknown>;
+    return { ...r, attributes, relationships };
+  };
+
+  async function exportThrough(body: (document: unknown) => unknown) {
+    const dir = await tempDir();
+    const box = await startSandbox({
+      port: 0,
+      seed: exportSeed(),
+      faults: { rate_limit: 0 },
+    });
+    const proxy = await rewriteProxy(box.url, { dropParams: ["filter[request_id]", "include"], body });
+    try {
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--tz", BA, "--json", "--report", "nov.csv", "--rate", "1000"],
+        { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy.url } },
+      );
+      return { result, files: await readdir(dir), dir };
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  }
+
+  it("outputs naming no request: refused, exit 2, nothing written, never every output under every request", async () => {
+    // Every output of the account (9) under each request: before, 5 × the rows and the totals, exit 0.
+    const { result, files } = await exportThrough((document) => {
+      const d = document as { data?: unknown };
+      return Array.isArray(d?.data) ? { ...d, data: d.data.map(nameless) } : document;
+    });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      "bitex-batch: the server answered more outputs than the request counts, not all naming their request (7: 9 of 2, 8: 9 of 1, 9: 9 of 1, 10: 9 of 1, 12: 9 of 1): it ignored filter[request_id], or a cache in front of it answered another request's list; nothing was exported",
+      "  this is the server's answer, not this machine's: ask Bitex (developers@bitex.la), or whoever runs a proxy or cache in front of the API, why /concierge_request_outputs?filter[request_id]= answers other requests' outputs; running the export again helps only once that is fixed",
+      "",
+    ]);
+    expect(JSON.parse(result.stdout).error.code).to.equal("unusable_answer");
+    expect(files).to.not.include("nov.csv");
+  });
+
+  it("outputs naming their request: each under its own request once, the same rows as through no proxy", async () => {
+    const { result, dir } = await exportThrough((document) => document);
+    expect(result.code, result.stderr).to.equal(0);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    expect(rows).to.deep.equal([
+      ...(SEEDED_BA["7"] as Row[]),
+      ...(SEEDED_BA["12"] as Row[]),
+      ...(SEEDED_BA["8"] as Row[]),
+      ...(SEEDED_BA["10"] as Row[]),
+      ...(SEEDED_BA["9"] as Row[]),
+    ]);
+  });
+});
