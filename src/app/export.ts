@@ -24,7 +24,13 @@ import {
   requestsOfPeriod,
 } from "../export/rows.js";
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
-import { exportTotals, totalLine } from "../export/totals.js";
+import {
+  exportTotals,
+  totalLine,
+  type UnknownCurrency,
+  unknownCurrencies,
+  unknownCurrencyLine,
+} from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
 import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -91,16 +97,20 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   await writeTable(reportPath, EXPORT_COLUMNS, cellsOfRows(rows), { format: args.reportFormat, xlsx });
 
   const totals = exportTotals(rows);
+  const unknown = unknownCurrencies(rows);
   const money = exportMoney(rows);
-  // A list nothing proves whole is finished work with something to check, never a clean 0.
-  const exitCode = listed.whole ? 0 : 1;
+  // A list nothing proves whole, or a figure no total holds, is finished work with something
+  // to check, never a clean 0.
+  const exitCode = listed.whole && unknown.length === 0 ? 0 : 1;
   if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
+  if (unknown.length > 0) out.warn(unknownLine(unknown));
   const span = `${isoTime(period.start, period.tz)} to ${isoTime(period.end, period.tz)}`;
   out.summary([
     `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
+    ...unknown.map(unknownCurrencyLine),
     ...moneyLines(money, groupDigits),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
@@ -113,6 +123,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     requests: listed.requests.length,
     outputs: rows.length,
     totals,
+    unknown_currency: unknown,
     money: moneyJson(money),
     money_rule: MONEY_RULE,
     report: reportPath,
@@ -183,6 +194,13 @@ function unprovenLine(fromJournals: number): string {
       : "") +
     "; ask Bitex whether the account has more requests, or run the export where paging works"
   );
+}
+
+/** The warning of figures no total holds: how many, and what to do. */
+function unknownLine(unknown: readonly UnknownCurrency[]): string {
+  const rows = unknown.reduce((sum, u) => sum + u.rows, 0);
+  const [are, their, they] = rows === 1 ? ["is", "its", "it is"] : ["are", "their", "they are"];
+  return `${plural(rows, "amount")} ${are} in no total, ${their} currency unknown: the server named no port with a currency (see "no known currency" in the totals, and the rows with an empty currency in the report); ask Bitex which currency ${they} in`;
 }
 
 /** Which evidence placed the requests in time, when any was not their created_at. */

@@ -11,7 +11,13 @@ import type { ZoneClock } from "../writers/xlsx-cells.js";
 import type { SummaryLine } from "../writers/xlsx-lines.js";
 import type { Period } from "./period.js";
 import type { ExportRow } from "./rows.js";
-import { type ExportTotal, exportTotals } from "./totals.js";
+import {
+  type ExportTotal,
+  exportTotals,
+  type UnknownCurrency,
+  unknownCurrencies,
+  unknownOutputs,
+} from "./totals.js";
 
 export const EXPORT_TOTALS_TITLE = "Totals by currency, side and output state";
 
@@ -21,6 +27,8 @@ export interface ExportSummary {
   requests: number;
   outputs: number;
   totals: readonly ExportTotal[];
+  /** Figures of no known currency, in no total (totals.ts `unknownCurrencies`). */
+  unknown?: readonly UnknownCurrency[];
   money: readonly CurrencyMoney[];
   /** When the API was read. */
   asOf: Date;
@@ -43,6 +51,8 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     ...summary.totals.map((t) =>
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
+    // Figures whose currency is unknown: in no total, so their outputs are named instead.
+    ...(summary.unknown ?? []).map((u) => line("unknown", u.side, u.state, u.rows, unknownOutputs(u))),
     line(),
     ...moneySheetLines(summary.money, { inFile: false }),
   ];
@@ -71,6 +81,7 @@ export function exportWorkbook(input: {
           requests,
           outputs: rows.length,
           totals: exportTotals(rows),
+          unknown: unknownCurrencies(rows),
           money: exportMoney(rows),
           asOf,
         },

@@ -237,6 +237,8 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
         { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
       ],
+      // Every figure has its currency: none is left out of the totals.
+      unknown_currency: [],
       // The rule (docs/design.md section 12, "Money"): the rejected payee is not charged; the
       // returned payout is charged, then refunded; the cancelled request charges nothing.
       money: [
@@ -885,6 +887,86 @@ describe("export from a server that ignores the outputs' filter (seeded world, B
       ...(SEEDED_BA["8"] as Row[]),
       ...(SEEDED_BA["10"] as Row[]),
       ...(SEEDED_BA["9"] as Row[]),
+    ]);
+  });
+});
+
+/** The seeded world read through a proxy that changes some of the server's answers (Buenos Aires). */
+describe("export of answers with something missing (seeded world, Buenos Aires)", function () {
+  this.timeout(120_000);
+
+  /** `change` edits each output's attributes (by id) in every answer, included or listed. */
+  async function exportWith(
+    change: (attributes: Record<string, unknown>, id: string) => Record<string, unknown>,
+    args: string[] = [],
+  ) {
+    const dir = await tempDir();
+    const box = await startSandbox({ port: 0, seed: exportSeed(), faults: { rate_limit: 0 } });
+    const one = (resource: unknown): unknown => {
+      const r = resource as { type?: string; id: string; attributes: Record<string, unknown> };
+      return r?.type === "concierge_request_outputs"
+        ? { ...r, attributes: change(r.attributes, r.id) }
+        : resource;
+    };
+    const proxy = await rewriteProxy(box.url, {
+      body: (document) => {
+        const d = document as { data?: unknown; included?: unknown[] };
+        const included = Array.isArray(d?.included) ? { included: d.included.map(one) } : {};
+        if (Array.isArray(d?.data)) return { ...d, data: d.data.map(one), ...included };
+        return d?.data ? { ...d, data: one(d.data), ...included } : document;
+      },
+    });
+    try {
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--tz", BA, "--report", "nov.csv", "--rate", "1000", ...args],
+        { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy.url } },
+      );
+      return { result, dir };
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  }
+
+  it("an output without port_code: its amount in no total, counted on a line of its own, exit 1", async () => {
+    const noPort = (a: Record<string, unknown>, id: string) => (id === "100" ? { ...a, port_code: null } : a);
+    const { result, dir } = await exportWith(noPort);
+    expect(result.code, result.stderr).to.equal(1);
+    const lines = result.stdout.split("\n");
+    // Before: CLP receive settled vanished from the totals, and nothing said so.
+    expect(lines.slice(2, 12)).to.deep.equal([
+      "ARS spend rejected: 90000.00 (1 output)",
+      "ARS spend returned: 1500000.50 (1 output)",
+      "ARS spend settled: 20950.00 (2 outputs)",
+      "ARS spend settling: 7600.25 (1 output)",
+      "CLP receive settling: 7000 (1 output)",
+      "USD receive rejected: 75.50 (1 output)",
+      "USD spend cancelled: 250.00 (1 output)",
+      "UYU receive returned: 44328.00 (1 output)",
+      "UYU receive settled: 10.00 (1 output)",
+      "no known currency, receive settled: 1 output, in no total (output 100 of request 7: 19000)",
+    ]);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      '1 amount is in no total, its currency unknown: the server named no port with a currency (see "no known currency" in the totals, and the rows with an empty currency in the report); ask Bitex which currency it is in',
+      "",
+    ]);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    const row100 = rows.find((row) => row[9] === "100") as Row;
+    expect([row100[11], row100[13], row100[14]]).to.deep.equal(["", "19000", ""]);
+
+    const json = await exportWith(noPort, ["--json"]);
+    expect(json.result.code).to.equal(1);
+    const summary = JSON.parse(json.result.stdout);
+    expect([summary.exit_code, summary.unknown_currency]).to.deep.equal([
+      1,
+      [
+        {
+          side: "receive",
+          state: "settled",
+          rows: 1,
+          outputs: [{ request_id: "7", output_id: "100", amount: "19000" }],
+        },
+      ],
     ]);
   });
 });
