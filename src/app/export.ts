@@ -26,10 +26,12 @@ import {
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
 import {
   exportTotals,
+  placedRows,
   totalLine,
   type UnknownCurrency,
   unknownCurrencies,
   unknownCurrencyLine,
+  unplacedLine,
 } from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
 import { isoTime, operatorZone } from "../time.js";
@@ -96,9 +98,11 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
   await writeTable(reportPath, EXPORT_COLUMNS, cellsOfRows(rows), { format: args.reportFormat, xlsx });
 
-  const totals = exportTotals(rows);
+  // Unplaced requests are in every period's report, so in no period's totals or money.
+  const totals = exportTotals(placedRows(rows));
+  const unplaced = exportTotals(placedRows(rows, false));
   const unknown = unknownCurrencies(rows);
-  const money = exportMoney(rows);
+  const money = exportMoney(placedRows(rows));
   // A list nothing proves whole, or a figure no total holds, is finished work with something
   // to check, never a clean 0.
   const exitCode = listed.whole && unknown.length === 0 ? 0 : 1;
@@ -111,6 +115,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
     ...unknown.map(unknownCurrencyLine),
+    ...unplaced.map(unplacedLine),
     ...moneyLines(money, groupDigits),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
@@ -123,6 +128,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     requests: listed.requests.length,
     outputs: rows.length,
     totals,
+    unplaced_totals: unplaced,
     unknown_currency: unknown,
     money: moneyJson(money),
     money_rule: MONEY_RULE,
@@ -214,7 +220,7 @@ function placedLines(requests: readonly DatedRequest[]): string[] {
   const unplaced = by.get("unplaced") ?? 0;
   if (unplaced > 0)
     lines.push(
-      `${plural(unplaced, "request")} with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period`,
+      `${plural(unplaced, "request")} with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period, and summed apart ("unplaced, in no period's totals"): ask Bitex when they were made`,
     );
   return [`request times: ${lines.join("; ")}`];
 }

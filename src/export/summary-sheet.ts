@@ -14,6 +14,7 @@ import type { ExportRow } from "./rows.js";
 import {
   type ExportTotal,
   exportTotals,
+  placedRows,
   type UnknownCurrency,
   unknownCurrencies,
   unknownOutputs,
@@ -27,6 +28,8 @@ export interface ExportSummary {
   requests: number;
   outputs: number;
   totals: readonly ExportTotal[];
+  /** The totals of requests no evidence places: in no period's totals (totals.ts `placedRows`). */
+  unplaced?: readonly ExportTotal[];
   /** Figures of no known currency, in no total (totals.ts `unknownCurrencies`). */
   unknown?: readonly UnknownCurrency[];
   money: readonly CurrencyMoney[];
@@ -54,7 +57,23 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     // Figures whose currency is unknown: in no total, so their outputs are named instead.
     ...(summary.unknown ?? []).map((u) => line("unknown", u.side, u.state, u.rows, unknownOutputs(u))),
     line(),
+    ...unplacedLines(summary.unplaced ?? []),
     ...moneySheetLines(summary.money, { inFile: false }),
+  ];
+}
+
+export const UNPLACED_TOTALS_TITLE = "Unplaced requests (no time in any evidence): in no period's totals";
+
+/** The unplaced requests' totals, under a title of their own; nothing when there are none. */
+function unplacedLines(totals: readonly ExportTotal[]): SummaryLine[] {
+  if (totals.length === 0) return [];
+  return [
+    { cells: [UNPLACED_TOTALS_TITLE], bold: true },
+    { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+    ...totals.map((t) => ({
+      cells: [t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }],
+    })),
+    { cells: [] },
   ];
 }
 
@@ -80,9 +99,10 @@ export function exportWorkbook(input: {
           payer,
           requests,
           outputs: rows.length,
-          totals: exportTotals(rows),
+          totals: exportTotals(placedRows(rows)),
+          unplaced: exportTotals(placedRows(rows, false)),
           unknown: unknownCurrencies(rows),
-          money: exportMoney(rows),
+          money: exportMoney(placedRows(rows)),
           asOf,
         },
         clock,

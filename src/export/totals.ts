@@ -100,3 +100,17 @@ export function unknownOutputs(unknown: UnknownCurrency): string {
   const more = unknown.rows > named.length ? `, and ${unknown.rows - named.length} more in the report` : "";
   return `in no total (${named.join("; ")}${more})`;
 }
+
+/**
+ * The rows of requests placed in the period: the period's totals and money. A request no
+ * evidence places is listed in every period's report, so its figures are in no period's
+ * totals (or they would be counted in every month's books); they are summed apart.
+ */
+export function* placedRows(rows: Iterable<ExportRow>, placed = true): Generator<ExportRow> {
+  for (const row of rows) if ((row.request_placed_by !== "unplaced") === placed) yield row;
+}
+
+/** "unplaced, in no period's totals: CLP receive settled: 1000 (1 output)". */
+export function unplacedLine(total: ExportTotal): string {
+  return `unplaced, in no period's totals: ${totalLine(total)}`;
+}

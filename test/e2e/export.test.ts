@@ -237,6 +237,8 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
         { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
       ],
+      // Every request placed in the period: none summed apart.
+      unplaced_totals: [],
       // Every figure has its currency: none is left out of the totals.
       unknown_currency: [],
       // The rule (docs/design.md section 12, "Money"): the rejected payee is not charged; the
@@ -895,15 +897,15 @@ describe("export from a server that ignores the outputs' filter (seeded world, B
 describe("export of answers with something missing (seeded world, Buenos Aires)", function () {
   this.timeout(120_000);
 
-  /** `change` edits each output's attributes (by id) in every answer, included or listed. */
-  async function exportWith(
-    change: (attributes: Record<string, unknown>, id: string) => Record<string, unknown>,
-    args: string[] = [],
-  ) {
+  type Change = (attributes: Record<string, unknown>, id: string) => Record<string, unknown>;
+
+  /** `change` edits each output's attributes (by id), `requests` each request's, in every answer. */
+  async function exportWith(change: Change, args: string[] = [], requests: Change = (a) => a) {
     const dir = await tempDir();
     const box = await startSandbox({ port: 0, seed: exportSeed(), faults: { rate_limit: 0 } });
     const one = (resource: unknown): unknown => {
       const r = resource as { type?: string; id: string; attributes: Record<string, unknown> };
+      if (r?.type === "concierge_requests") return { ...r, attributes: requests(r.attributes, r.id) };
       return r?.type === "concierge_request_outputs"
         ? { ...r, attributes: change(r.attributes, r.id) }
         : resource;
@@ -967,6 +969,76 @@ describe("export of answers with something missing (seeded world, Buenos Aires)"
           outputs: [{ request_id: "7", output_id: "100", amount: "19000" }],
         },
       ],
+    ]);
+  });
+
+  it("a request no evidence places: listed in the report, its figures in no period's totals, summed apart", async () => {
+    // Request 5 (October 31 in Buenos Aires) shown without created_at, and nothing else places it.
+    const noTime: Change = (a, id) => {
+      if (id !== "5") return a;
+      const { created_at: _at, ...rest } = a;
+      return rest;
+    };
+    const { result, dir } = await exportWith((a) => a, ["--json"], noTime);
+    expect(result.code, result.stderr).to.equal(0);
+    const summary = JSON.parse(result.stdout);
+    // Before: its 1000 CLP and 1100.00 ARS were in November's totals (and every month's).
+    expect([summary.requests, summary.outputs]).to.deep.equal([6, 7]);
+    expect(summary.totals).to.deep.equal([
+      { currency: "ARS", side: "spend", state: "rejected", rows: 1, amount: "90000.00" },
+      { currency: "ARS", side: "spend", state: "returned", rows: 1, amount: "1500000.50" },
+      { currency: "ARS", side: "spend", state: "settled", rows: 2, amount: "20950.00" },
+      { currency: "ARS", side: "spend", state: "settling", rows: 1, amount: "7600.25" },
+      { currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "19000" },
+      { currency: "CLP", side: "receive", state: "settling", rows: 1, amount: "7000" },
+      { currency: "USD", side: "receive", state: "rejected", rows: 1, amount: "75.50" },
+      { currency: "USD", side: "spend", state: "cancelled", rows: 1, amount: "250.00" },
+      { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
+      { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
+    ]);
+    expect(summary.unplaced_totals).to.deep.equal([
+      { currency: "ARS", side: "spend", state: "settled", rows: 1, amount: "1100.00" },
+      { currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "1000" },
+    ]);
+    const ars = summary.money.find((m: { currency: string }) => m.currency === "ARS");
+    expect([ars.quoted, ars.charged]).to.deep.equal([
+      { rows: 5, total: "1618550.75" },
+      { rows: 4, total: "1528550.75" },
+    ]);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    expect(rows.at(-1)).to.deep.equal([
+      "5",
+      "",
+      "",
+      "",
+      "",
+      "112",
+      "ar_ars",
+      "finished",
+      "",
+      "50",
+      "300",
+      "cl_clp",
+      "2100",
+      "1000",
+      "CLP",
+      "1100.00",
+      "ARS",
+      "settled",
+      "",
+      "2026-10-31T09:00:00-03:00",
+      "unplaced",
+    ]);
+
+    const human = await exportWith((a) => a, [], noTime);
+    expect(human.result.code, human.result.stderr).to.equal(0);
+    const lines = human.result.stdout.split("\n");
+    expect(
+      lines.filter((line) => line.startsWith("unplaced") || line.startsWith("request times")),
+    ).to.deep.equal([
+      "unplaced, in no period's totals: ARS spend settled: 1100.00 (1 output)",
+      "unplaced, in no period's totals: CLP receive settled: 1000 (1 output)",
+      `request times: 5 requests placed by created_at; 1 request with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period, and summed apart ("unplaced, in no period's totals"): ask Bitex when they were made`,
     ]);
   });
 });
