@@ -9,7 +9,8 @@
 
 import { readOutputs } from "../batch/lookup.js";
 import type { BitexClient } from "../bitex/client.js";
-import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { ApiError } from "../bitex/errors.js";
+import { type ConciergeOutput, DecodeError } from "../bitex/jsonapi.js";
 import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
@@ -88,7 +89,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     );
     listed = await readPeriod(connection.client, period, journal, args.payer);
   } catch (error) {
-    throw readOnlyFailure(error);
+    throw unknownStateFailure(error) ?? readOnlyFailure(error);
   } finally {
     await connection.close();
   }
@@ -172,7 +173,7 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
         if (!FINAL_REQUEST_STATES.has(request.state))
           requests[at] = { ...dated, request: await client.getRequest(request.id) };
       } catch (error) {
-        failed ??= { error };
+        failed ??= { error: unknownStateFailure(error, request.id) ?? error };
       }
     }
   };
@@ -184,6 +185,27 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
     listed: outputs.get(request.id) ?? [],
   }));
   return { requests, outputs: ownReadings(readings), whole, fromJournals: whole ? 0 : missing.length };
+}
+
+/**
+ * An answer naming a state this version does not know stops the export (a row it cannot
+ * read must not be left out of the books), but running again cannot mend it, as "run the
+ * command again later" would say: an update of bitex-batch can, or Bitex can say what it means.
+ */
+function unknownStateFailure(error: unknown, requestId?: string): BatchError | undefined {
+  if (error instanceof BatchError || !(error instanceof ApiError)) return undefined;
+  const decoded = error.cause;
+  if (!(decoded instanceof DecodeError) || decoded.unknownState === undefined) return undefined;
+  const { what, id, state, known } = decoded.unknownState;
+  const whose = what === "output" && requestId !== undefined ? ` of request ${requestId}` : "";
+  return new BatchError(
+    "unusable_answer",
+    `${what} ${id}${whose} is in state ${JSON.stringify(state)}, which this version of bitex-batch does not know (it knows ${known.join(", ")}): nothing was exported, since an export never leaves a row out`,
+    {
+      hint: `update bitex-batch (README, "Install") to a version that knows the state, then run the export again; if the newest does not know it either, ask Bitex (developers@bitex.la) what ${JSON.stringify(state)} means`,
+      cause: error,
+    },
+  );
 }
 
 /** Each row's cells as the writer reaches it, not every row's at once. */

@@ -1041,4 +1041,18 @@ describe("export of answers with something missing (seeded world, Buenos Aires)"
       `request times: 5 requests placed by created_at; 1 request with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period, and summed apart ("unplaced, in no period's totals"): ask Bitex when they were made`,
     ]);
   });
+
+  it("an output in a state this version does not know: refused, exit 2, what is wrong and what to do; nothing written", async () => {
+    const onHold: Change = (a, id) => (id === "100" ? { ...a, state: "on_hold" } : a);
+    const { result, dir } = await exportWith(onHold, ["--json"]);
+    // Before: exit 3, "the API failed: … unexpected answer", "run the command again later".
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      'bitex-batch: output 100 of request 7 is in state "on_hold", which this version of bitex-batch does not know (it knows accepting, accepted, rejected, working, settling, settled, failed, returned, cancelled): nothing was exported, since an export never leaves a row out',
+      '  update bitex-batch (README, "Install") to a version that knows the state, then run the export again; if the newest does not know it either, ask Bitex (developers@bitex.la) what "on_hold" means',
+      "",
+    ]);
+    expect(JSON.parse(result.stdout).error.code).to.equal("unusable_answer");
+    expect(await readdir(dir)).to.not.include("nov.csv");
+  });
 });
