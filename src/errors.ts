@@ -20,6 +20,7 @@ export type BatchErrorCode =
   | "over_guard" // accepted, and the totals read afterwards are above --max-total
   | "not_writable" // a local file (state directory, journal, lock, report) cannot be written; nothing was sent
   | "write_failed" // a local file could not be written after something was sent
+  | "unusable_answer" // the server answered what this version cannot use as it is (export): running again does not help
   | "internal";
 
 export class BatchError extends Error {
@@ -54,6 +55,7 @@ export function exitCodeFor(error: unknown): number {
     case "insecure_url":
     case "refused":
     case "not_writable":
+    case "unusable_answer":
       return EXIT.usage;
     case "locked":
     case "concurrent_writer":

@@ -9,11 +9,13 @@
 
 import { readOutputs } from "../batch/lookup.js";
 import type { BitexClient } from "../bitex/client.js";
-import type { ConciergeOutput } from "../bitex/jsonapi.js";
+import { ApiError } from "../bitex/errors.js";
+import { type ConciergeOutput, DecodeError } from "../bitex/jsonapi.js";
 import { groupDigits } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { type JournalIndex, readJournalIndex } from "../export/journals.js";
 import { type Period, type PeriodArgs, periodOf } from "../export/period.js";
+import { ownReadings } from "../export/readings.js";
 import {
   cellsOf,
   type DatedRequest,
@@ -23,7 +25,15 @@ import {
   requestsOfPeriod,
 } from "../export/rows.js";
 import { exportMoney, exportWorkbook } from "../export/summary-sheet.js";
-import { exportTotals, totalLine } from "../export/totals.js";
+import {
+  exportTotals,
+  placedRows,
+  totalLine,
+  type UnknownCurrency,
+  unknownCurrencies,
+  unknownCurrencyLine,
+  unplacedLine,
+} from "../export/totals.js";
 import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
 import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -79,7 +89,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     );
     listed = await readPeriod(connection.client, period, journal, args.payer);
   } catch (error) {
-    throw readOnlyFailure(error);
+    throw unknownStateFailure(error) ?? readOnlyFailure(error);
   } finally {
     await connection.close();
   }
@@ -89,17 +99,24 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   const xlsx = exportWorkbook({ period, payer: args.payer, requests: listed.requests.length, rows });
   await writeTable(reportPath, EXPORT_COLUMNS, cellsOfRows(rows), { format: args.reportFormat, xlsx });
 
-  const totals = exportTotals(rows);
-  const money = exportMoney(rows);
-  // A list nothing proves whole is finished work with something to check, never a clean 0.
-  const exitCode = listed.whole ? 0 : 1;
+  // Unplaced requests are in every period's report, so in no period's totals or money.
+  const totals = exportTotals(placedRows(rows));
+  const unplaced = exportTotals(placedRows(rows, false));
+  const unknown = unknownCurrencies(rows);
+  const money = exportMoney(placedRows(rows));
+  // A list nothing proves whole, or a figure no total holds, is finished work with something
+  // to check, never a clean 0.
+  const exitCode = listed.whole && unknown.length === 0 ? 0 : 1;
   if (!listed.whole) out.warn(unprovenLine(listed.fromJournals));
+  if (unknown.length > 0) out.warn(unknownLine(unknown));
   const span = `${isoTime(period.start, period.tz)} to ${isoTime(period.end, period.tz)}`;
   out.summary([
     `period ${period.from} to ${period.to}, time zone ${period.tz} (${span}, end excluded)`,
     `${plural(listed.requests.length, "request")}, ${plural(rows.length, "output")}` +
       (args.payer === undefined ? "" : ` of payer ${args.payer}`),
     ...totals.map(totalLine),
+    ...unknown.map(unknownCurrencyLine),
+    ...unplaced.map(unplacedLine),
     ...moneyLines(money, groupDigits),
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
@@ -112,6 +129,8 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     requests: listed.requests.length,
     outputs: rows.length,
     totals,
+    unplaced_totals: unplaced,
+    unknown_currency: unknown,
     money: moneyJson(money),
     money_rule: MONEY_RULE,
     report: reportPath,
@@ -154,31 +173,38 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
         if (!FINAL_REQUEST_STATES.has(request.state))
           requests[at] = { ...dated, request: await client.getRequest(request.id) };
       } catch (error) {
-        failed ??= { error };
+        failed ??= { error: unknownStateFailure(error, request.id) ?? error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
-  refuseShortReadings(counts, outputs);
-  return { requests, outputs, whole, fromJournals: whole ? 0 : missing.length };
+  const readings = requests.map(({ request }) => ({
+    request,
+    countBefore: counts.get(request.id) ?? 0,
+    listed: outputs.get(request.id) ?? [],
+  }));
+  return { requests, outputs: ownReadings(readings), whole, fromJournals: whole ? 0 : missing.length };
 }
 
 /**
- * A request whose outputs read fewer than it counted before they were read was answered by
- * something older than the server or cut (a cache keyed without the filter, as Bitex's own
- * JSON:API code keys its 10-minute cache): its rows and money would be written short.
+ * An answer naming a state this version does not know stops the export (a row it cannot
+ * read must not be left out of the books), but running again cannot mend it, as "run the
+ * command again later" would say: an update of bitex-batch can, or Bitex can say what it means.
  */
-function refuseShortReadings(counts: ReadonlyMap<string, number>, outputs: ReadonlyMap<string, unknown[]>) {
-  const short = [...counts]
-    .map(([id, count]) => ({ id, count, read: outputs.get(id)?.length ?? 0 }))
-    .filter(({ count, read }) => read < count)
-    .sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
-  if (short.length === 0) return;
-  throw new BatchError(
-    "conflict",
-    `the outputs read of request(s) ${short.map((r) => r.id).join(", ")} are fewer than the request counts (${short.map((r) => `${r.read} of ${r.count}`).join(", ")}): an answer older than the server (a cache) or cut; nothing was exported`,
-    { hint: "run the export again in a few minutes; if it says so again, ask Bitex" },
+function unknownStateFailure(error: unknown, requestId?: string): BatchError | undefined {
+  if (error instanceof BatchError || !(error instanceof ApiError)) return undefined;
+  const decoded = error.cause;
+  if (!(decoded instanceof DecodeError) || decoded.unknownState === undefined) return undefined;
+  const { what, id, state, known } = decoded.unknownState;
+  const whose = what === "output" && requestId !== undefined ? ` of request ${requestId}` : "";
+  return new BatchError(
+    "unusable_answer",
+    `${what} ${id}${whose} is in state ${JSON.stringify(state)}, which this version of bitex-batch does not know (it knows ${known.join(", ")}): nothing was exported, since an export never leaves a row out`,
+    {
+      hint: `update bitex-batch (README, "Install") to a version that knows the state, then run the export again; if the newest does not know it either, ask Bitex (developers@bitex.la) what ${JSON.stringify(state)} means`,
+      cause: error,
+    },
   );
 }
 
@@ -198,6 +224,13 @@ function unprovenLine(fromJournals: number): string {
   );
 }
 
+/** The warning of figures no total holds: how many, and what to do. */
+function unknownLine(unknown: readonly UnknownCurrency[]): string {
+  const rows = unknown.reduce((sum, u) => sum + u.rows, 0);
+  const [are, their, they] = rows === 1 ? ["is", "its", "it is"] : ["are", "their", "they are"];
+  return `${plural(rows, "amount")} ${are} in no total, ${their} currency unknown: the server named no port with a currency (see "no known currency" in the totals, and the rows with an empty currency in the report); ask Bitex which currency ${they} in`;
+}
+
 /** Which evidence placed the requests in time, when any was not their created_at. */
 function placedLines(requests: readonly DatedRequest[]): string[] {
   const by = new Map<string, number>();
@@ -209,7 +242,7 @@ function placedLines(requests: readonly DatedRequest[]): string[] {
   const unplaced = by.get("unplaced") ?? 0;
   if (unplaced > 0)
     lines.push(
-      `${plural(unplaced, "request")} with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period`,
+      `${plural(unplaced, "request")} with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period, and summed apart ("unplaced, in no period's totals"): ask Bitex when they were made`,
     );
   return [`request times: ${lines.join("; ")}`];
 }

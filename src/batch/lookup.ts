@@ -49,7 +49,15 @@ export async function requestOutputs(
   return ownOutputs(await api.listOutputs(requestId, named), requestId);
 }
 
-/** The outputs of the request among `outputs`: one of another request is never this batch's. */
-export function ownOutputs(outputs: ConciergeOutput[], requestId: string): ConciergeOutput[] {
-  return outputs.filter((output) => output.request_id === null || output.request_id === requestId);
+/**
+ * The outputs of the request among `outputs`: one of another request is never this batch's.
+ * One that names no request is kept, unless `count` (the request's `outputs_count`) is given
+ * and `outputs` hold more than it: then the list is not the request's alone (a server that
+ * ignored the filter), and only the outputs naming the request are (the export's reading).
+ */
+export function ownOutputs(outputs: ConciergeOutput[], requestId: string, count?: number): ConciergeOutput[] {
+  const strict = count !== undefined && outputs.length > count;
+  return outputs.filter(
+    (output) => output.request_id === requestId || (!strict && output.request_id === null),
+  );
 }

@@ -349,7 +349,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
       if (!response.streamed) reader.push(text);
       return decode(reader.end());
     } catch (error) {
-      if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request);
+      if (error instanceof DecodeError) throw badResponse(status, error.message, sent, request, error);
       if (error instanceof SyntaxError) throw badResponse(status, "the body is not JSON", sent, request);
       // The exact-money parser and the key scrubber walk the tree recursively.
       if (error instanceof RangeError)
@@ -443,7 +443,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     try {
       return kept.map(as);
     } catch (error) {
-      if (error instanceof DecodeError) throw badResponse(200, error.message, "no", request);
+      if (error instanceof DecodeError) throw badResponse(200, error.message, "no", request, error);
       throw error;
     }
   }

@@ -243,9 +243,23 @@ export function errorFromFailure(
 }
 
 /** A 2xx whose body is not the JSON:API document expected. For a create, the server probably acted. */
-export function badResponse(status: number, why: string, sent: Sent, request?: string): ApiError {
+export function badResponse(
+  status: number,
+  why: string,
+  sent: Sent,
+  request?: string,
+  cause?: unknown,
+): ApiError {
   const detail = `unexpected answer from Bitex (${status}): ${why}`;
-  return new ApiError({ kind: "bad_response", code: "api_bad_response", detail, status, sent, request });
+  return new ApiError({
+    kind: "bad_response",
+    code: "api_bad_response",
+    detail,
+    status,
+    sent,
+    request,
+    cause,
+  });
 }
 
 /**

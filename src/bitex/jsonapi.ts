@@ -63,6 +63,8 @@ export interface Page<T> {
 /** The document is well-formed JSON but not the JSON:API shape expected. */
 export class DecodeError extends Error {
   override name = "DecodeError";
+  /** A resource in a state this version does not know (the export says so apart: an update, not a retry, mends it). */
+  unknownState?: { what: string; id: string; state: string; known: readonly string[] };
 }
 
 export function requestBody(input: { portCode: string; externalId: string; payerUserId?: string }): unknown {
@@ -185,9 +187,12 @@ function knownState(resource: Loose, what: string, states: ReadonlySet<string>):
   const { state } = resource;
   if (typeof state === "string" && states.has(state)) return;
   const shown = state === undefined ? "absent" : JSON.stringify(state);
-  throw new DecodeError(
+  const error = new DecodeError(
     `${what} ${resource.id}: attribute state is ${shown}; expected one of ${[...states].join(", ")}`,
   );
+  if (typeof state === "string" && state !== "")
+    error.unknownState = { what, id: String(resource.id), state, known: [...states] };
+  throw error;
 }
 
 /**

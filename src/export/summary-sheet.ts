@@ -11,7 +11,14 @@ import type { ZoneClock } from "../writers/xlsx-cells.js";
 import type { SummaryLine } from "../writers/xlsx-lines.js";
 import type { Period } from "./period.js";
 import type { ExportRow } from "./rows.js";
-import { type ExportTotal, exportTotals } from "./totals.js";
+import {
+  type ExportTotal,
+  exportTotals,
+  placedRows,
+  type UnknownCurrency,
+  unknownCurrencies,
+  unknownOutputs,
+} from "./totals.js";
 
 export const EXPORT_TOTALS_TITLE = "Totals by currency, side and output state";
 
@@ -21,6 +28,10 @@ export interface ExportSummary {
   requests: number;
   outputs: number;
   totals: readonly ExportTotal[];
+  /** The totals of requests no evidence places: in no period's totals (totals.ts `placedRows`). */
+  unplaced?: readonly ExportTotal[];
+  /** Figures of no known currency, in no total (totals.ts `unknownCurrencies`). */
+  unknown?: readonly UnknownCurrency[];
   money: readonly CurrencyMoney[];
   /** When the API was read. */
   asOf: Date;
@@ -43,8 +54,26 @@ export function exportSummaryLines(summary: ExportSummary, clock: ZoneClock): Su
     ...summary.totals.map((t) =>
       line(t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }),
     ),
+    // Figures whose currency is unknown: in no total, so their outputs are named instead.
+    ...(summary.unknown ?? []).map((u) => line("unknown", u.side, u.state, u.rows, unknownOutputs(u))),
     line(),
+    ...unplacedLines(summary.unplaced ?? []),
     ...moneySheetLines(summary.money, { inFile: false }),
+  ];
+}
+
+export const UNPLACED_TOTALS_TITLE = "Unplaced requests (no time in any evidence): in no period's totals";
+
+/** The unplaced requests' totals, under a title of their own; nothing when there are none. */
+function unplacedLines(totals: readonly ExportTotal[]): SummaryLine[] {
+  if (totals.length === 0) return [];
+  return [
+    { cells: [UNPLACED_TOTALS_TITLE], bold: true },
+    { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+    ...totals.map((t) => ({
+      cells: [t.currency, t.side, t.state, t.rows, { money: t.amount, currency: t.currency }],
+    })),
+    { cells: [] },
   ];
 }
 
@@ -70,8 +99,10 @@ export function exportWorkbook(input: {
           payer,
           requests,
           outputs: rows.length,
-          totals: exportTotals(rows),
-          money: exportMoney(rows),
+          totals: exportTotals(placedRows(rows)),
+          unplaced: exportTotals(placedRows(rows, false)),
+          unknown: unknownCurrencies(rows),
+          money: exportMoney(placedRows(rows)),
           asOf,
         },
         clock,

@@ -1,6 +1,7 @@
 /**
  * The three CSV dialects the tool writes (docs/design.md section 7) and the cell rules shared by the report
- * and the template: formula neutralising for text, plain numbers for amounts and ids.
+ * and the template: formula neutralising for text, plain numbers for amounts and ids (kept as
+ * text in the spreadsheet dialects where a spreadsheet would change them).
  * Quoting is csv-stringify's: a field is quoted only when it holds the delimiter, a quote,
  * CR or LF, and quotes inside are doubled (RFC 4180).
  */
@@ -119,21 +120,35 @@ export function textCell(text: string, dialect: Dialect): string {
 }
 
 /**
- * An amount cell. A plain number is written as is (never prefixed), with a decimal comma
- * when the dialect wants one and `localize` is set. Anything else can only be bad input, so
- * it is treated as text.
+ * An amount cell. A plain number is written as is, with a decimal comma when the dialect
+ * wants one and `localize` is set; in the spreadsheet dialects one a spreadsheet cannot keep
+ * exactly (more than 15 significant digits: 12345678901234567 would be read as
+ * 12345678901234600, and summed so) gets the leading single quote an id gets, and stays text
+ * with every digit, as the xlsx writer keeps it as text (xlsx-cells.ts `exactNumber`). Anything else
+ * can only be bad input, so it is treated as text.
  */
 export function numberCell(text: string, dialect: Dialect, localize: boolean): string {
   if (text === "") return text;
   if (!PLAIN_NUMBER.test(text)) return textCell(text, dialect);
-  return localize && dialect.decimalComma ? text.replace(".", ",") : text;
+  const shown = localize && dialect.decimalComma ? text.replace(".", ",") : text;
+  return dialect.spreadsheet && beyondSpreadsheet(text) ? `'${shown}` : shown;
+}
+
+/**
+ * A plain number of more than 15 significant digits (zeros at either end are not
+ * significant), which a spreadsheet reading it as a number does not keep: the rule of the
+ * xlsx writer's `exactNumber`. Most amounts are shorter than that, and cost one comparison.
+ */
+function beyondSpreadsheet(text: string): boolean {
+  if (text.length <= 15) return false;
+  return text.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length > 15;
 }
 
 /** `numberCell` ready for the line: a plain number never needs quotes (its "," only in the ";" dialect). */
 export function numberField(text: string, dialect: Dialect, localize: boolean): string {
   if (text === "") return text;
   if (!PLAIN_NUMBER.test(text)) return csvField(textCell(text, dialect), dialect);
-  return localize && dialect.decimalComma ? text.replace(".", ",") : text;
+  return numberCell(text, dialect, localize);
 }
 
 /**

@@ -237,6 +237,10 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
         { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
         { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
       ],
+      // Every request placed in the period: none summed apart.
+      unplaced_totals: [],
+      // Every figure has its currency: none is left out of the totals.
+      unknown_currency: [],
       // The rule (docs/design.md section 12, "Money"): the rejected payee is not charged; the
       // returned payout is charged, then refunded; the cancelled request charges nothing.
       money: [
@@ -819,5 +823,236 @@ describe("export through a cache in front of the API (paged world, Buenos Aires)
       await proxy.close();
       await paged.close();
     }
+  });
+});
+
+/**
+ * A server that answers every request's outputs with every output of the account (it ignores
+ * `filter[request_id]` and `include`), as a proxy dropping them does: only the outputs naming
+ * their request tell whose they are.
+ */
+describe("export from a server that ignores the outputs' filter (seeded world, Buenos Aires)", function () {
+  this.timeout(120_000);
+
+  /** An output with neither the attribute nor the relationship that names its request. */
+  const nameless = (resource: unknown): unknown => {
+    const r = resource as { type?: string; attributes?: object; relationships?: object };
+    if (r?.type !== "concierge_request_outputs") return resource;
+    const { request: _r, ...relationships } = (r.relationships ?? {}) as Record<string, unknown>;
+    const { request_id: _id, ...attributes } = (r.attributes ?? {}) as Record<string, unknown>;
+    return { ...r, attributes, relationships };
+  };
+
+  async function exportThrough(body: (document: unknown) => unknown) {
+    const dir = await tempDir();
+    const box = await startSandbox({
+      port: 0,
+      seed: exportSeed(),
+      faults: { rate_limit: 0 },
+    });
+    const proxy = await rewriteProxy(box.url, { dropParams: ["filter[request_id]", "include"], body });
+    try {
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--tz", BA, "--json", "--report", "nov.csv", "--rate", "1000"],
+        { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy.url } },
+      );
+      return { result, files: await readdir(dir), dir };
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  }
+
+  it("outputs naming no request: refused, exit 2, nothing written, never every output under every request", async () => {
+    // Every output of the account (9) under each request: before, 5 × the rows and the totals, exit 0.
+    const { result, files } = await exportThrough((document) => {
+      const d = document as { data?: unknown };
+      return Array.isArray(d?.data) ? { ...d, data: d.data.map(nameless) } : document;
+    });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      "bitex-batch: the server answered more outputs than the request counts, not all naming their request (7: 9 of 2, 8: 9 of 1, 9: 9 of 1, 10: 9 of 1, 12: 9 of 1): it ignored filter[request_id], or a cache in front of it answered another request's list; nothing was exported",
+      "  this is the server's answer, not this machine's: ask Bitex (developers@bitex.la), or whoever runs a proxy or cache in front of the API, why /concierge_request_outputs?filter[request_id]= answers other requests' outputs; running the export again helps only once that is fixed",
+      "",
+    ]);
+    expect(JSON.parse(result.stdout).error.code).to.equal("unusable_answer");
+    expect(files).to.not.include("nov.csv");
+  });
+
+  it("outputs naming their request: each under its own request once, the same rows as through no proxy", async () => {
+    const { result, dir } = await exportThrough((document) => document);
+    expect(result.code, result.stderr).to.equal(0);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    expect(rows).to.deep.equal([
+      ...(SEEDED_BA["7"] as Row[]),
+      ...(SEEDED_BA["12"] as Row[]),
+      ...(SEEDED_BA["8"] as Row[]),
+      ...(SEEDED_BA["10"] as Row[]),
+      ...(SEEDED_BA["9"] as Row[]),
+    ]);
+  });
+});
+
+/** The seeded world read through a proxy that changes some of the server's answers (Buenos Aires). */
+describe("export of answers with something missing (seeded world, Buenos Aires)", function () {
+  this.timeout(120_000);
+
+  type Change = (attributes: Record<string, unknown>, id: string) => Record<string, unknown>;
+
+  /** `change` edits each output's attributes (by id), `requests` each request's, in every answer. */
+  async function exportWith(change: Change, args: string[] = [], requests: Change = (a) => a) {
+    const dir = await tempDir();
+    const box = await startSandbox({ port: 0, seed: exportSeed(), faults: { rate_limit: 0 } });
+    const one = (resource: unknown): unknown => {
+      const r = resource as { type?: string; id: string; attributes: Record<string, unknown> };
+      if (r?.type === "concierge_requests") return { ...r, attributes: requests(r.attributes, r.id) };
+      return r?.type === "concierge_request_outputs"
+        ? { ...r, attributes: change(r.attributes, r.id) }
+        : resource;
+    };
+    const proxy = await rewriteProxy(box.url, {
+      body: (document) => {
+        const d = document as { data?: unknown; included?: unknown[] };
+        const included = Array.isArray(d?.included) ? { included: d.included.map(one) } : {};
+        if (Array.isArray(d?.data)) return { ...d, data: d.data.map(one), ...included };
+        return d?.data ? { ...d, data: one(d.data), ...included } : document;
+      },
+    });
+    try {
+      const result = await runCli(
+        ["export", "--month", "2026-11", "--tz", BA, "--report", "nov.csv", "--rate", "1000", ...args],
+        { cwd: dir, env: { BITEX_API_KEY: box.apiKey, BITEX_API_URL: proxy.url } },
+      );
+      return { result, dir };
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  }
+
+  it("an output without port_code: its amount in no total, counted on a line of its own, exit 1", async () => {
+    const noPort = (a: Record<string, unknown>, id: string) => (id === "100" ? { ...a, port_code: null } : a);
+    const { result, dir } = await exportWith(noPort);
+    expect(result.code, result.stderr).to.equal(1);
+    const lines = result.stdout.split("\n");
+    // Before: CLP receive settled vanished from the totals, and nothing said so.
+    expect(lines.slice(2, 12)).to.deep.equal([
+      "ARS spend rejected: 90000.00 (1 output)",
+      "ARS spend returned: 1500000.50 (1 output)",
+      "ARS spend settled: 20950.00 (2 outputs)",
+      "ARS spend settling: 7600.25 (1 output)",
+      "CLP receive settling: 7000 (1 output)",
+      "USD receive rejected: 75.50 (1 output)",
+      "USD spend cancelled: 250.00 (1 output)",
+      "UYU receive returned: 44328.00 (1 output)",
+      "UYU receive settled: 10.00 (1 output)",
+      "no known currency, receive settled: 1 output, in no total (output 100 of request 7: 19000)",
+    ]);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      '1 amount is in no total, its currency unknown: the server named no port with a currency (see "no known currency" in the totals, and the rows with an empty currency in the report); ask Bitex which currency it is in',
+      "",
+    ]);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    const row100 = rows.find((row) => row[9] === "100") as Row;
+    expect([row100[11], row100[13], row100[14]]).to.deep.equal(["", "19000", ""]);
+
+    const json = await exportWith(noPort, ["--json"]);
+    expect(json.result.code).to.equal(1);
+    const summary = JSON.parse(json.result.stdout);
+    expect([summary.exit_code, summary.unknown_currency]).to.deep.equal([
+      1,
+      [
+        {
+          side: "receive",
+          state: "settled",
+          rows: 1,
+          outputs: [{ request_id: "7", output_id: "100", amount: "19000" }],
+        },
+      ],
+    ]);
+  });
+
+  it("a request no evidence places: listed in the report, its figures in no period's totals, summed apart", async () => {
+    // Request 5 (October 31 in Buenos Aires) shown without created_at, and nothing else places it.
+    const noTime: Change = (a, id) => {
+      if (id !== "5") return a;
+      const { created_at: _at, ...rest } = a;
+      return rest;
+    };
+    const { result, dir } = await exportWith((a) => a, ["--json"], noTime);
+    expect(result.code, result.stderr).to.equal(0);
+    const summary = JSON.parse(result.stdout);
+    // Before: its 1000 CLP and 1100.00 ARS were in November's totals (and every month's).
+    expect([summary.requests, summary.outputs]).to.deep.equal([6, 7]);
+    expect(summary.totals).to.deep.equal([
+      { currency: "ARS", side: "spend", state: "rejected", rows: 1, amount: "90000.00" },
+      { currency: "ARS", side: "spend", state: "returned", rows: 1, amount: "1500000.50" },
+      { currency: "ARS", side: "spend", state: "settled", rows: 2, amount: "20950.00" },
+      { currency: "ARS", side: "spend", state: "settling", rows: 1, amount: "7600.25" },
+      { currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "19000" },
+      { currency: "CLP", side: "receive", state: "settling", rows: 1, amount: "7000" },
+      { currency: "USD", side: "receive", state: "rejected", rows: 1, amount: "75.50" },
+      { currency: "USD", side: "spend", state: "cancelled", rows: 1, amount: "250.00" },
+      { currency: "UYU", side: "receive", state: "returned", rows: 1, amount: "44328.00" },
+      { currency: "UYU", side: "receive", state: "settled", rows: 1, amount: "10.00" },
+    ]);
+    expect(summary.unplaced_totals).to.deep.equal([
+      { currency: "ARS", side: "spend", state: "settled", rows: 1, amount: "1100.00" },
+      { currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "1000" },
+    ]);
+    const ars = summary.money.find((m: { currency: string }) => m.currency === "ARS");
+    expect([ars.quoted, ars.charged]).to.deep.equal([
+      { rows: 5, total: "1618550.75" },
+      { rows: 4, total: "1528550.75" },
+    ]);
+    const { rows } = await readRows(join(dir, "nov.csv"));
+    expect(rows.at(-1)).to.deep.equal([
+      "5",
+      "",
+      "",
+      "",
+      "",
+      "112",
+      "ar_ars",
+      "finished",
+      "",
+      "50",
+      "300",
+      "cl_clp",
+      "2100",
+      "1000",
+      "CLP",
+      "1100.00",
+      "ARS",
+      "settled",
+      "",
+      "2026-10-31T09:00:00-03:00",
+      "unplaced",
+    ]);
+
+    const human = await exportWith((a) => a, [], noTime);
+    expect(human.result.code, human.result.stderr).to.equal(0);
+    const lines = human.result.stdout.split("\n");
+    expect(
+      lines.filter((line) => line.startsWith("unplaced") || line.startsWith("request times")),
+    ).to.deep.equal([
+      "unplaced, in no period's totals: ARS spend settled: 1100.00 (1 output)",
+      "unplaced, in no period's totals: CLP receive settled: 1000 (1 output)",
+      `request times: 5 requests placed by created_at; 1 request with no time in any evidence (created_at, quote_requested_at, a local journal): listed in the report with request_placed_by=unplaced, whatever the period, and summed apart ("unplaced, in no period's totals"): ask Bitex when they were made`,
+    ]);
+  });
+
+  it("an output in a state this version does not know: refused, exit 2, what is wrong and what to do; nothing written", async () => {
+    const onHold: Change = (a, id) => (id === "100" ? { ...a, state: "on_hold" } : a);
+    const { result, dir } = await exportWith(onHold, ["--json"]);
+    // Before: exit 3, "the API failed: … unexpected answer", "run the command again later".
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr.split("\n").slice(1)).to.deep.equal([
+      'bitex-batch: output 100 of request 7 is in state "on_hold", which this version of bitex-batch does not know (it knows accepting, accepted, rejected, working, settling, settled, failed, returned, cancelled): nothing was exported, since an export never leaves a row out',
+      '  update bitex-batch (README, "Install") to a version that knows the state, then run the export again; if the newest does not know it either, ask Bitex (developers@bitex.la) what "on_hold" means',
+      "",
+    ]);
+    expect(JSON.parse(result.stdout).error.code).to.equal("unusable_answer");
+    expect(await readdir(dir)).to.not.include("nov.csv");
   });
 });

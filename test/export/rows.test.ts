@@ -4,7 +4,7 @@ import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.
 import { indexJournal, type JournalIndex } from "../../src/export/journals.js";
 import { periodOf } from "../../src/export/period.js";
 import { cellsOf, compareIds, currencyOf, exportRows, requestsOfPeriod } from "../../src/export/rows.js";
-import { exportTotals } from "../../src/export/totals.js";
+import { exportTotals, unknownCurrencies, unknownCurrencyLine } from "../../src/export/totals.js";
 
 const API = "https://sandbox.bitex.la/api";
 const BA = "America/Argentina/Buenos_Aires";
@@ -284,5 +284,36 @@ describe("export totals", () => {
 
   it("no rows, no totals", () => {
     expect(exportTotals([])).to.deep.equal([]);
+  });
+
+  it("a figure of no known currency is in no total, counted apart per side and state, its outputs named (10 at most)", () => {
+    const dated = requestsOfPeriod(
+      [
+        request("7", "2026-11-02T00:00:00Z"),
+        request("8", "2026-11-03T00:00:00Z", { port_code: null } as unknown as Partial<ConciergeRequest>),
+      ],
+      periodOf({ month: "2026-11", tz: "UTC" }),
+    );
+    const outputs = new Map([
+      [
+        "7",
+        Array.from({ length: 12 }, (_, k) =>
+          output(String(100 + k), "7", {
+            port_code: k === 0 ? "cl_clp" : null,
+          } as unknown as Partial<ConciergeOutput>),
+        ),
+      ],
+      ["8", [output("200", "8")]],
+    ]);
+    const rows = exportRows(dated, outputs, emptyIndex(), "UTC");
+    expect(exportTotals(rows)).to.deep.equal([
+      { currency: "ARS", side: "spend", state: "settled", rows: 12, amount: "247806.00" },
+      { currency: "CLP", side: "receive", state: "settled", rows: 2, amount: "38000" },
+    ]);
+    const unknown = unknownCurrencies(rows);
+    expect(unknown.map(unknownCurrencyLine)).to.deep.equal([
+      "no known currency, receive settled: 11 outputs, in no total (output 101 of request 7: 19000; output 102 of request 7: 19000; output 103 of request 7: 19000; output 104 of request 7: 19000; output 105 of request 7: 19000; output 106 of request 7: 19000; output 107 of request 7: 19000; output 108 of request 7: 19000; output 109 of request 7: 19000; output 110 of request 7: 19000, and 1 more in the report)",
+      "no known currency, spend settled: 1 output, in no total (output 200 of request 8: 20650.5)",
+    ]);
   });
 });

@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { EXPORT_TOTALS_TITLE, exportSummaryLines } from "../../src/export/summary-sheet.js";
+import {
+  EXPORT_TOTALS_TITLE,
+  exportSummaryLines,
+  UNPLACED_TOTALS_TITLE,
+} from "../../src/export/summary-sheet.js";
 import { MONEY_RULE } from "../../src/report/money.js";
 import { MONEY_TITLE, ruleLines } from "../../src/report/money-sheet.js";
 import { ZoneClock } from "../../src/writers/xlsx-cells.js";
@@ -44,5 +48,41 @@ describe("export/summary-sheet", () => {
       ...ruleLines().map((line) => ({ cells: [line] })),
       { cells: [] },
     ]);
+  });
+
+  it("figures of no known currency under the totals, then the unplaced requests' totals under a title of their own", () => {
+    const lines = exportSummaryLines(
+      {
+        period: { from: "2026-11-01", to: "2026-11-30", tz: "UTC" },
+        requests: 2,
+        outputs: 3,
+        totals: [{ currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "7000" }],
+        unknown: [
+          {
+            side: "receive",
+            state: "settled",
+            rows: 1,
+            outputs: [{ request_id: "7", output_id: "100", amount: "19000" }],
+          },
+        ],
+        unplaced: [{ currency: "CLP", side: "receive", state: "settled", rows: 1, amount: "1000" }],
+        money: [],
+        asOf: new Date("2026-12-01T02:30:00Z"),
+      },
+      new ZoneClock("UTC"),
+    );
+    expect(lines.slice(8, 16)).to.deep.equal([
+      { cells: [EXPORT_TOTALS_TITLE], bold: true },
+      { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+      { cells: ["CLP", "receive", "settled", 1, { money: "7000", currency: "CLP" }] },
+      { cells: ["unknown", "receive", "settled", 1, "in no total (output 100 of request 7: 19000)"] },
+      { cells: [] },
+      { cells: [UNPLACED_TOTALS_TITLE], bold: true },
+      { cells: ["Currency", "Side", "State", "Outputs", "Total"], bold: true },
+      { cells: ["CLP", "receive", "settled", 1, { money: "1000", currency: "CLP" }] },
+    ]);
+    expect(UNPLACED_TOTALS_TITLE).to.equal(
+      "Unplaced requests (no time in any evidence): in no period's totals",
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   type Dialect,
   idCell,
   numberCell,
+  numberField,
   stringifyRecords,
   textCell,
 } from "../../src/writers/dialect.js";
@@ -301,6 +302,42 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
     );
     expect(numberCell("123456789012.50", dialect, true)).to.equal("123456789012,50");
     expect(numberCell("0.50", dialect, true)).to.equal("0,50");
+  });
+});
+
+describe("report/format: amounts a spreadsheet would round stay text in the excel dialects", () => {
+  // [amount, excel (decimal comma), excel-en]: past 15 significant digits a spreadsheet keeps 15
+  // (12345678901234567 would read as 12345678901234600), so the cell is kept as text, as an id is.
+  const cases: Array<[string, string, string]> = [
+    ["12345678901234567", "'12345678901234567", "'12345678901234567"],
+    ["98765432109876543.21", "'98765432109876543,21", "'98765432109876543.21"],
+    ["-1234567890123456.7", "'-1234567890123456,7", "'-1234567890123456.7"],
+    ["0.1234567890123456", "'0,1234567890123456", "'0.1234567890123456"],
+    // 15 significant digits, or zeros at either end that are not significant: a number, kept exactly.
+    ["1234567890123.45", "1234567890123,45", "1234567890123.45"],
+    ["123456789012345000000", "123456789012345000000", "123456789012345000000"],
+    ["0.000000000000012345", "0,000000000000012345", "0.000000000000012345"],
+    ["1500000.50", "1500000,50", "1500000.50"],
+  ];
+  for (const [amount, excel, excelEn] of cases) {
+    it(`${amount}: ${excel} in excel, ${excelEn} in excel-en, as is in csv`, () => {
+      expect(CSV_FORMATS.map((format) => numberField(amount, DIALECTS[format], true))).to.deep.equal([
+        amount,
+        excel,
+        excelEn,
+      ]);
+    });
+  }
+
+  it("exact bytes: an excel report line whose receive and spend amounts are 17 and 19 digits", () => {
+    const row = reportRow({
+      receive_amount: "12345678901234567",
+      spend_amount: "98765432109876543.21",
+      spend_currency: "ARS",
+    });
+    expect(reportLine(row, DIALECTS.excel)).to.equal(
+      "2;EMP-1001;112;ar_ars;300;cl_clp;1329000;;CLP;2100;created;7;41;accepting;;'12345678901234567;CLP;'98765432109876543,21;ARS;;;;2026-11-22T10:15:00Z;;;;;;\r\n",
+    );
   });
 });
 

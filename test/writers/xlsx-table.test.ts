@@ -129,6 +129,16 @@ describe("report/xlsx over a column spec (writeTable, format xlsx)", () => {
     );
   });
 
+  it("CSV: an amount past 15 significant digits is text in the excel dialects, as the workbook keeps it", () => {
+    const csv = (format: "csv" | "excel" | "excel-en") =>
+      [...tableChunks(COLUMNS, ROWS.slice(2, 3), format)].join("");
+    expect([csv("csv"), csv("excel"), csv("excel-en")]).to.deep.equal([
+      "id,label,line,amount,currency,at\n7,,12,12345678901234567890,USD,not a time\n",
+      "\uFEFFid;label;line;amount;currency;at\r\n7;;12;'12345678901234567890;USD;not a time\r\n",
+      "\uFEFFid,label,line,amount,currency,at\r\n7,,12,'12345678901234567890,USD,not a time\r\n",
+    ]);
+  });
+
   it("a money column naming a currency column the table lacks is a programming error", () => {
     expect(() => tableColumns([{ name: "amount", kind: "money", currency: "nope" }])).to.throw(
       "column amount: its currency column nope is not in the table",
