@@ -281,7 +281,9 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
 /** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
-    view.request?.state === "cancelled" && !follow.holdsNothing(view) ? [view.request] : [],
+    // An empty request cancelled counts without --allow-partial: its batch can no longer be
+    // accepted whole, so its drafts' rows are released (follow/remaining.ts).
+    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
   );
 
 /**
@@ -480,11 +482,15 @@ export function partlyAccepted(
  */
 export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
   const entries = await readJournal(journalPath).catch(() => []);
-  const times = entries.flatMap((entry) =>
-    entry.t === "step" && entry.action === "accept_quote" && entry.phase === "done" ? [entry.at] : [],
-  );
-  const at = times.sort().at(-1);
-  return at
-    ? `Already accepted at ${humanTime(at, zone)}; nothing sent`
+  const accepts = (phase: string) =>
+    entries.flatMap((entry) =>
+      entry.t === "step" && entry.action === "accept_quote" && entry.phase === phase ? [entry.at] : [],
+    );
+  const at = accepts("done").sort().at(-1);
+  if (at) return `Already accepted at ${humanTime(at, zone)}; nothing sent`;
+  // A run stopped (a kill, a lost answer) after sending its accept and before recording the answer.
+  const sent = accepts("intent").sort().at(-1);
+  return sent
+    ? `Already accepted (the accept sent from this machine at ${humanTime(sent, zone)} had no answer on record: it landed, or another hand's did); nothing sent`
     : "Already accepted (no accept of it is in this machine's journal); nothing sent";
 }

@@ -119,4 +119,28 @@ describe("e2e: the words of a batch's stage", function () {
     ).to.deep.equal([["1", "draft", 1]]);
     expect(world.state().stats.per_request).to.deep.equal({});
   });
+
+  it("an accept killed after it was sent, run again: already accepted, and the accept this machine sent is named (helper-69)", async () => {
+    box = await stoppedSandbox(await demoSeed());
+    const world = box;
+    const dir = await tempDir();
+    const { pick, file } = await demoRows();
+    await writeFile(join(dir, "payroll.csv"), file(["EMP-1001", "EMP-1003"].map(pick)));
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      runCli([...args, "--state-dir", "state", "--rate", "1000"], {
+        cwd: dir,
+        env: { ...apiEnv(world), ...env },
+      });
+    expect((await run(["submit", "payroll.csv", "--until", "quoted"])).code).to.equal(0);
+    const killed = await run(["accept", "payroll.csv", ...maxTotals(world)], {
+      BITEX_BATCH_CRASH_AT: "accept_quote:answered",
+    });
+    expect(killed.signal).to.equal("SIGKILL");
+    const again = await run(["accept", "payroll.csv", ...maxTotals(world)]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.match(
+      /^Already accepted \(the accept sent from this machine at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d had no answer on record: it landed, or another hand's did\); nothing sent$/m,
+    );
+    expect(world.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 1 } });
+  });
 });
