@@ -338,7 +338,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // is released beside a cancelled request (pastDraft); said, with the way to release them.
   const journalless = !batch.past.begin;
   const drafts = follow.views.flatMap((view) =>
-    view.request?.state === "draft" && !follow.holdsNothing(view) ? [view.request.id] : [],
+    view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
   );
   if (journalless && known && drafts.length > 0 && lostRequests(follow).length > 0)
     out.warn(

@@ -31,6 +31,7 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
   return {
     views,
     holdsNothing: () => false,
+    leftOut: () => false,
     nothingLeft: () => false,
     rowsNotIn: () => ({ refused: [], uncreated: [] }),
   } as unknown as BatchFollow;
