@@ -67,11 +67,12 @@ export async function ownReportPath(
   return { path: plain };
 }
 
-/** After writing `reportPath`: the record beside the batch's journal (none when it has no folder). */
+/** After writing `reportPath`: the record beside the batch's journal (none for a batch that never began). */
 export async function recordReport(journalPath: string, reportPath: string): Promise<void> {
   if (reportPath === "-") return;
   const batchDir = dirname(journalPath);
-  if (!(await stat(batchDir).catch(() => null))?.isDirectory()) return;
+  // A folder without a journal holds a lock only while a run looks (it goes when the run ends).
+  if (!(await stat(journalPath).catch(() => null))?.isFile()) return;
   const record: ReportRecord = { file: resolve(reportPath), sha256: await digestOf(reportPath) };
   await replaceDurably(join(batchDir, RECORD), `${JSON.stringify(record)}\n`);
 }
