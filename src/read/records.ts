@@ -140,10 +140,16 @@ export function toRecord(
   return record;
 }
 
+/** The part of an amount before an unquoted comma: digits, or digits grouped by dot or space. */
+const SPLIT_HEAD = /^(?:\d+|\d{1,3}(?:[. \u00A0\u202F]\d{3})+)$/;
+/** The part after it: 1-3 digits (a group, or decimals), or a group of 3 with decimals after a point. */
+const SPLIT_TAIL = /^(?:\d{1,3}|\d{3}\.\d+)$/;
+
 /**
- * A row longer than the header whose money cell is digits followed by 1–3 digits: an
- * unquoted `1,500` or `12,50` split in two, every later cell shifted right. The extra cell
- * may be blank (an empty reference), so the row would otherwise read as amount 1.
+ * A row longer than the header whose money cell and the cell after it read as one amount
+ * split at a comma: an unquoted `1,500`, `12,50`, `1,585.25` or `44.328,50` split in two, every
+ * later cell shifted right. The extra cell may be blank (an empty reference), so the row would
+ * otherwise read as amount 1 (or 44.328).
  */
 function splitMoney(values: readonly string[], header: HeaderMap, width: number): RecordProblem | null {
   for (const column of ["amount", "budget"] as const) {
@@ -151,7 +157,8 @@ function splitMoney(values: readonly string[], header: HeaderMap, width: number)
     if (position === undefined) continue;
     const value = (values[position] ?? "").trim();
     const next = (values[position + 1] ?? "").trim();
-    if (!/^\d+$/.test(value) || !/^\d{1,3}$/.test(next)) continue;
+    // `1,500` → "1" "500"; `1,585.25` → "1" "585.25"; `44.328,50` → "44.328" "50".
+    if (!SPLIT_HEAD.test(value) || !SPLIT_TAIL.test(next)) continue;
     const joined = `${value},${next}`;
     return {
       column,

@@ -168,6 +168,31 @@ describe("readRecords: cells", () => {
     ]);
   });
 
+  it("refuses a row whose unquoted 1,585.25 or 44.328,50 split the amount (helper-76: paid as 1 and 44.328)", async () => {
+    const { records } = await read(
+      `${HEADER}\nar_ars,300,cl_clp,1,585.25,2100,\nar_ars,300,cl_clp,44.328,50,2100,\nar_ars,300,cl_clp,100,2100,R1,\n`,
+    );
+    expect(records.map((record) => record.problems)).to.deep.equal([
+      [
+        {
+          column: "amount",
+          code: "too_many_fields",
+          message:
+            'the row has 7 fields but the header has 6, and amount "1" then "585.25" look like 1,585.25 split by the delimiter; quote the amount ("1,585.25") or write it without a comma',
+        },
+      ],
+      [
+        {
+          column: "amount",
+          code: "too_many_fields",
+          message:
+            'the row has 7 fields but the header has 6, and amount "44.328" then "50" look like 44.328,50 split by the delimiter; quote the amount ("44.328,50") or write it without a comma',
+        },
+      ],
+      [],
+    ]);
+  });
+
   it("keeps unknown columns only with keepColumns, under unique names", async () => {
     const text = `${HEADER},Nombre,,Nombre\nar_ars,300,cl_clp,10,2100,R1,José Núñez,x, Otro \n`;
     const kept = await read(text, { keepColumns: true });
