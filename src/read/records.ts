@@ -137,7 +137,40 @@ export function toRecord(
     const split = splitMoney(values, header, width);
     if (split) record.problems = [...(record.problems ?? NO_PROBLEMS), split];
   }
+  if (delimiter !== null) {
+    const swallowed = rowsInCell(values, header, width, delimiter);
+    if (swallowed) record.problems = [...(record.problems ?? NO_PROBLEMS), swallowed];
+  }
   return record;
+}
+
+/**
+ * A quote opened by mistake (`"Pepe Diaz`) and closed rows later makes those rows one cell's
+ * text: silently lost when the cell is in a column that is not read. A cell holding a line
+ * with as many delimiters as a row has between its cells is such rows; the row is refused,
+ * naming them, in every column (an unknown one too).
+ */
+function rowsInCell(
+  values: readonly string[],
+  header: HeaderMap,
+  width: number,
+  delimiter: Delimiter,
+): RecordProblem | null {
+  if (width < 2) return null;
+  for (let position = 0; position < values.length; position++) {
+    const value = values[position] ?? "";
+    if (!value.includes("\n") && !value.includes("\r")) continue;
+    const lines = value.split(/\r\n|\r|\n/);
+    const at = lines.findIndex((text, index) => index > 0 && text.split(delimiter).length >= width);
+    if (at < 0) continue;
+    const name = header.names[position] || `column ${position + 1}`;
+    return {
+      column: header.columns[position] ?? "",
+      code: "rows_in_quoted_cell",
+      message: `a quoted cell (${name}) runs over ${lines.length} lines, and its line ${at + 1} holds ${width - 1} ${delimiterName(delimiter)} or more, as a row does: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote`,
+    };
+  }
+  return null;
 }
 
 /** The part of an amount before an unquoted comma: digits, or digits grouped by dot or space. */

@@ -239,7 +239,7 @@ function checkCells(row: InputRow, context: FileContext): { errors: RowError[]; 
   if (totalsRow.length > 0) return { errors: totalsRow.map((p) => ({ line, ...p })), valid: null };
   // So is a row whose cells a delimiter pushed past the header: no cell is under its column, so
   // checking them says wrong things, and would show a bank account under "recipient_email", whole.
-  if (row.problems.some((p) => p.code === "too_many_fields"))
+  if (row.problems.some((p) => p.code === "too_many_fields" || p.code === "rows_in_quoted_cell"))
     return { errors: row.problems.map((p) => ({ line, ...p })), valid: null };
   const errors: RowError[] = row.problems.length === 0 ? [] : row.problems.map((p) => ({ line, ...p }));
   const senderPort = checkPort(errors, line, "sender_port", raw.sender_port || options.senderPort || "");

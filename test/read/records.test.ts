@@ -193,6 +193,25 @@ describe("readRecords: cells", () => {
     ]);
   });
 
+  it("refuses a row whose stray quote swallows the rows after it, in a column not read too (helper-76: rows lost)", async () => {
+    const text = `${HEADER},name\nar_ars,302,uy_uyu,44328.00,2102,R1,"Pepe Diaz\nar_ars,300,cl_clp,1329000,2100,R2,Ana Perez\nar_ars,301,mx_mxn,23886.75,2101,R3,Juan Gomez"\nar_ars,303,cl_clp,10,2103,R4,"Two\nlines, a comma"\n`;
+    const { records } = await read(text);
+    expect(records.map((record) => [record.line, record.problems])).to.deep.equal([
+      [
+        2,
+        [
+          {
+            column: "",
+            code: "rows_in_quoted_cell",
+            message:
+              'a quoted cell (name) runs over 3 lines, and its line 2 holds 6 "," or more, as a row does: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote',
+          },
+        ],
+      ],
+      [5, []],
+    ]);
+  });
+
   it("keeps unknown columns only with keepColumns, under unique names", async () => {
     const text = `${HEADER},Nombre,,Nombre\nar_ars,300,cl_clp,10,2100,R1,José Núñez,x, Otro \n`;
     const kept = await read(text, { keepColumns: true });
