@@ -296,13 +296,36 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
 export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
-  const read = savedText(cell, kind, context);
+  const read = withoutControls(savedText(cell, kind, context));
   if (!cell.formula || !context.recalculatedOnOpening || read.problem) return read;
   return {
     ...read,
     problem: {
       code: "formula_not_calculated",
       message: `the cell holds a formula whose saved result (${read.text}) Excel recalculates when the file is opened (the workbook asks it to: fullCalcOnLoad), so the sheet may show another value; open the file in Excel or LibreOffice and save it, or paste the values`,
+    },
+  };
+}
+
+/** XML 1.0 allows none of these; a raw one (a NUL) got past the scanner. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is looked for
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+const CONTROLS = new RegExp(CONTROL.source, "g");
+
+/**
+ * A cell's text holding a control character no sheet shows: refused, the character replaced
+ * (the row store separates cells by NUL: one kept would move every later cell of its row).
+ */
+function withoutControls(read: CellText): CellText {
+  const first = CONTROL.exec(read.text)?.[0];
+  if (first === undefined) return read;
+  const code = `U+${first.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  return {
+    ...read,
+    text: read.text.replace(CONTROLS, "\uFFFD"),
+    problem: read.problem ?? {
+      code: "cell_error",
+      message: `the cell holds a control character (${code}) that no sheet shows; retype the cell`,
     },
   };
 }

@@ -97,6 +97,35 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     expect(errorOf(rows, 4)).to.match(/number format "0\.00%" shows it as a percentage/);
   });
 
+  it("a cell holding a raw control character (a NUL) is refused, replaced, and moves no other cell (helper-76)", async () => {
+    const bytes = await handMade({
+      "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData><row r="1">${HEADER.map((name) => `<c t="inlineStr"><is><t>${name}</t></is></c>`).join("")}</row><row r="2">${[
+        "EMP-1\u0000X",
+        "113",
+        "uy_uyu",
+        "304",
+        "us_usd",
+        "12",
+        "",
+        "2104",
+      ]
+        .map((text) => `<c t="inlineStr"><is><t>${text}</t></is></c>`)
+        .join("")}</row></sheetData></worksheet>`,
+    });
+    const { rows } = await readBytes(bytes);
+    expect(outcomes(rows)).to.deep.equal([[2, "reference:cell_error"]]);
+    expect(errorOf(rows, 2)).to.equal(
+      "the cell holds a control character (U+0000) that no sheet shows; retype the cell",
+    );
+    expect([rows[0]?.raw.reference, rows[0]?.raw.payer_user_id, rows[0]?.raw.port]).to.deep.equal([
+      "EMP-1\uFFFDX",
+      "113",
+      "us_usd",
+    ]);
+  });
+
   it("refuses a sheet whose XML is cut or mismatched, or that the workbook names but the zip lacks, naming the part", async () => {
     const workbook = (sheet: string | null) => {
       const parts: Record<string, string> = {
