@@ -165,8 +165,10 @@ function decide(
   refuseBinary(bytes, options.file);
   if (forced === "windows-1252" || forced === "latin1") {
     // WHATWG (and every browser) reads "latin1" as Windows-1252: identical on the printable
-    // ISO-8859-1 range, and 0x80–0x9F become € – “ ” … instead of invisible C1 controls.
-    return { encoding: forced, bom: false, text: decodeWindows1252(bytes) };
+    // ISO-8859-1 range, and 0x80–0x9F become € – “ ” … instead of invisible C1 controls. A UTF-8
+    // byte order mark is no text ("ï»¿" would rename the first column, unknown then, dropped).
+    const bom = startsWith(bytes, UTF8_BOM);
+    return { encoding: forced, bom, text: decodeWindows1252(bom ? bytes.subarray(3) : bytes) };
   }
   const bom = startsWith(bytes, UTF8_BOM);
   const body = bom ? buffer.subarray(3) : buffer;

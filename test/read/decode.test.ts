@@ -91,6 +91,14 @@ describe("decodeBytes", () => {
       encoding: "latin1",
       bom: false,
     });
+    // A UTF-8 byte order mark is not text under a forced single-byte encoding (helper-76: it
+    // renamed the first column "ï»¿reference", which was then dropped as unknown).
+    for (const encoding of ["latin1", "windows-1252"] as const)
+      expect(decodeBytes(bytes([0xef, 0xbb, 0xbf], "reference\n"), { file, encoding })).to.deep.equal({
+        text: "reference\n",
+        encoding,
+        bom: true,
+      });
     // latin1 is read as Windows-1252, as WHATWG does: 0x80 is the euro sign, not a C1 control.
     expect(decodeBytes(bytes([0x80]), { file, encoding: "latin1" }).text).to.equal("€");
     expect(decodeBytes(Buffer.from("a\tb", "utf16le"), { file, encoding: "utf16le" })).to.deep.equal({
