@@ -248,18 +248,8 @@ export function matchView(view: RequestView, journal: JournalState): void {
   const byId = new Map(view.outputs.map((output) => [output.id, output]));
   const accounted = new Set<string>();
   const open: ValidRow[] = [];
-  // In a request this journal made, a row never sent (no intent journaled) has no output: one
-  // identical to it is another writer's (extra), never taken as its payment (engine.ts too).
-  const made = [...journal.requests.values()].some(
-    (request) => request.requestId === view.request?.id && !request.found,
-  );
-  const unsent: ValidRow[] = [];
   for (const row of view.planned.rows) {
     const record = journal.rows.get(row.line);
-    if (made && record === undefined) {
-      unsent.push(row);
-      continue;
-    }
     if (record?.status === "created") {
       const output = byId.get(record.outputId);
       if (output) {
@@ -284,7 +274,7 @@ export function matchView(view: RequestView, journal: JournalState): void {
     const id = result.matched.get(row.line);
     if (id) view.byLine.set(row.line, byId.get(id) as OutputFacts);
   }
-  view.missing.push(...result.missing, ...unsent);
+  view.missing.push(...result.missing);
   view.missing.sort((a, b) => a.line - b.line);
   view.extra.push(...result.strangers.map((s) => byId.get(s.id) as OutputFacts));
 }

@@ -156,10 +156,6 @@ class Run implements RequestRun, WatchedRun {
   readonly outcomes = new Map<number, RowOutcome>();
   /** Output ids journaled to some row: never matched to another. */
   readonly accounted = new Set<string>();
-  /** Rows whose create was sent (its intent journaled first), by this run or an earlier one. */
-  private readonly sent = new Set<number>();
-  /** Requests this batch's journal made (not found on the server by external_id). */
-  private readonly made = new Set<string>();
   private stopped: BatchError | null = null;
   sentAny = false;
   foundOnServer = false;
@@ -185,8 +181,6 @@ class Run implements RequestRun, WatchedRun {
     this.feeder = new Feeder(this.limit.concurrency);
     this.settlePolicy = { ...DEFAULT_SETTLE, ...options.settle };
     this.api = readingStates(options.api, this.requestStates);
-    for (const line of past.rows.keys()) this.sent.add(line);
-    for (const request of past.requests.values()) if (!request.found) this.made.add(request.requestId);
     // Rows settled by an earlier run stay settled: a finished batch run again sends nothing.
     for (const [line, record] of settledEarlier(past)) {
       this.outcomes.set(line, record);
@@ -280,7 +274,6 @@ class Run implements RequestRun, WatchedRun {
     state: string,
     found = false,
   ): Promise<void> {
-    if (!found) this.made.add(requestId);
     await this.journal.append({
       t: "request",
       key: planned.key,
@@ -351,17 +344,8 @@ class Run implements RequestRun, WatchedRun {
       if (outcome?.status === "created" && fresh)
         this.outcomes.set(row.line, { ...outcome, state: fresh.state });
     }
-    // In a request this journal made, only a row whose create was sent can have an output: an
-    // identical one for a row never sent is another writer's, never taken as that row's payment.
-    // A request found by its external_id (begun elsewhere) has no such record: any row may match.
-    // (A row never sent is still missing: it is sent as any other.)
     const open = rows.filter((row) => !this.outcomes.has(row.line));
-    const made = this.made.has(requestId);
-    const sent = made ? open.filter((row) => this.sent.has(row.line)) : open;
-    const result = matchOutputs(sent, outputs, this.accounted);
-    const unmatched = new Set(result.missing);
-    const missing =
-      sent === open ? result.missing : open.filter((row) => unmatched.has(row) || !this.sent.has(row.line));
+    const result = matchOutputs(open, outputs, this.accounted);
     for (const [line, outputId] of result.matched) {
       const state = (byId.get(outputId) as ConciergeOutput).state;
       await this.settle(line, { status: "created", requestId, outputId, state, at: now() }, "reconciled");
@@ -377,15 +361,15 @@ class Run implements RequestRun, WatchedRun {
       );
       return null;
     }
-    if (matchOnly) return missing;
+    if (matchOnly) return result.missing;
     const { due } = how;
-    const decided = due ? missing.filter((row) => due.has(row.line)) : missing;
+    const decided = due ? result.missing.filter((row) => due.has(row.line)) : result.missing;
     if (decided.length === 0) return decided;
     // Read by ids, the request's relationship names every output; else the reading holds them.
     const shown = new Set(read?.request?.outputs_ids ?? listed.map((output) => output.id));
     const lacking = knownBefore.filter((id) => !shown.has(id));
     // Other rows' creates may still land: read again at the next delay, as for a count.
-    const landing = decided.length < missing.length;
+    const landing = decided.length < result.missing.length;
     if (lacking.length > 0) {
       if (landing) return "later";
       this.stop(staleReading(requestId, lacking));
@@ -508,7 +492,6 @@ class Run implements RequestRun, WatchedRun {
       // The run may have stopped while the intent was synced (another writer seen): send nothing more.
       if (this.halted) return null;
       this.sentAny = true;
-      this.sent.add(line);
       tally.maybe.set(row.line, row);
       const output = await this.api.createOutput({
         requestId,
