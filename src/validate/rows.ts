@@ -14,7 +14,6 @@ import {
   type InputColumn,
   type InputRecord,
   type InputRow,
-  idNumber,
   type MoneyColumn,
   PAYEE_COLUMNS,
   paymentIdentity,
@@ -220,9 +219,7 @@ function checkIdCell(
 ): string {
   if (value === "" && !required) return "";
   const problem = checkId(value);
-  // Sent and compared without leading zeros: Bitex answers the id it cast ("0300" → "300"),
-  // and a reconciliation by the written text would take the row's own output for a stranger's.
-  if (!problem) return idNumber(value);
+  if (!problem) return value;
   const code = problem.code === "id_empty" ? `${column}_missing` : problem.code;
   // The column is named once, by whoever shows the error (report: "column: message").
   const message = problem.code === "id_empty" ? "the id is empty; fill it in" : problem.message;

@@ -304,24 +304,6 @@ describe("validateRecords: every error code", () => {
     });
   });
 
-  it("ids are kept without leading zeros (Bitex answers the id it cast: 0300 is user 300); the raw cells as written", () => {
-    const fields = {
-      ...BASE,
-      payer_user_id: "0112",
-      recipient_user_id: "000300",
-      withdrawal_instruction_id: "02100",
-    };
-    const [item] = validateRecords([{ line: 2, fields }]);
-    expect(item?.ok && item.row).to.include({
-      payerUserId: "112",
-      recipientUserId: "300",
-      withdrawalInstructionId: "2100",
-    });
-    expect(item?.raw).to.include({ recipient_user_id: "000300" });
-    const [zero] = validateRecords([{ line: 2, fields: { ...BASE, payer_user_id: "000" } }]);
-    expect(zero?.ok && zero.row.payerUserId).to.equal("0");
-  });
-
   it("a budget row; --sender-port and --payer fill empty cells but never override filled ones", () => {
     const checked = validateRecords(
       records([
