@@ -7,7 +7,7 @@
 
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { decimal, normalize } from "../decimal.js";
-import { paymentIdentity, type ValidRow } from "../model.js";
+import { idNumber, paymentIdentity, type ValidRow } from "../model.js";
 
 export interface ServerOutput {
   id: string;
@@ -32,19 +32,22 @@ function same(a: string | null, b: string | null): boolean {
   return a !== null && b !== null && normalize(decimal(a)) === normalize(decimal(b));
 }
 
-/** A row matches an output when the value the row specified (amount or budget) is the same. */
+/**
+ * A row matches an output when the value the row specified (amount or budget) is the same. Ids
+ * compare as the numbers they name: a row's `0300` is sent as 300 (jsonapi.ts) and answered so.
+ */
 export function outputMatchesRow(output: ServerOutput, row: ValidRow): boolean {
   const { recipientUserId, port, withdrawalInstructionId, money } = paymentIdentity(row);
   return (
-    output.recipientUserId === recipientUserId &&
+    idNumber(output.recipientUserId) === idNumber(recipientUserId) &&
     output.portCode === port &&
-    output.withdrawalInstructionId === withdrawalInstructionId &&
+    idNumber(output.withdrawalInstructionId) === idNumber(withdrawalInstructionId) &&
     same(money.column === "amount" ? output.amount : output.budget, money.value)
   );
 }
 
 function identity(parts: { recipientUserId: string; port: string; wi: string }): string {
-  return `${parts.recipientUserId}|${parts.port}|${parts.wi}`;
+  return `${idNumber(parts.recipientUserId)}|${parts.port}|${idNumber(parts.wi)}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * Money attributes come back as exact decimal text, never as floats.
  */
 import { isCanonicalDecimal } from "../decimal.js";
+import { idNumber } from "../model.js";
 import { JsonNumber } from "../wire/json.js";
 import type {
   ConciergeOutputAttributes,
@@ -67,8 +68,15 @@ export class DecodeError extends Error {
   unknownState?: { what: string; id: string; state: string; known: readonly string[] };
 }
 
+/**
+ * Ids go out as the numbers they name, without leading zeros (`0300` → `300`): Bitex casts
+ * them and answers `300`, which reconciliation compares as a number (batch/reconcile.ts). The
+ * rows keep the text written: it is part of their group key, external id and fingerprint.
+ */
+const idOut = (type: string, id: string) => identifier(type, idNumber(id));
+
 export function requestBody(input: { portCode: string; externalId: string; payerUserId?: string }): unknown {
-  const user = input.payerUserId === undefined ? undefined : { data: identifier("users", input.payerUserId) };
+  const user = input.payerUserId === undefined ? undefined : { data: idOut("users", input.payerUserId) };
   return {
     data: {
       type: "concierge_requests",
@@ -99,10 +107,8 @@ export function outputBody(input: OutputInput): unknown {
       attributes: { port_code: input.portCode, amount: money(input.amount), budget: money(input.budget) },
       relationships: {
         request: { data: identifier("concierge_requests", input.requestId) },
-        user: { data: identifier("users", input.recipientUserId) },
-        withdrawal_instruction: {
-          data: identifier("withdrawal_instructions", input.withdrawalInstructionId),
-        },
+        user: { data: idOut("users", input.recipientUserId) },
+        withdrawal_instruction: { data: idOut("withdrawal_instructions", input.withdrawalInstructionId) },
       },
     },
   };

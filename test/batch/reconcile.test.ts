@@ -63,6 +63,13 @@ describe("matchOutputs (multiset reconciliation)", () => {
     expect(result.missing.map((r) => r.line)).to.deep.equal([3]);
   });
 
+  it("compares ids as the numbers they name: a row's 0345 and 02121 are the server's 345 and 2121 (helper-71)", () => {
+    const rows = [row(2, { recipientUserId: "0345", withdrawalInstructionId: "02121" })];
+    const result = matchOutputs(rows, [out("10")], none);
+    expect([...result.matched]).to.deep.equal([[2, "10"]]);
+    expect(result.strangers).to.deep.equal([]);
+  });
+
   it("compares amounts as exact decimals, whatever their trailing zeros", () => {
     const rows = [row(2, { port: "mx_mxn", amount: "1200.50" })];
     const result = matchOutputs(rows, [out("10", { portCode: "mx_mxn", amount: "1200.5" })], none);

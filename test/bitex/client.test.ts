@@ -134,6 +134,28 @@ describe("bitex client against a scripted server", () => {
     });
   });
 
+  it("sends ids without their leading zeros (0112, 0345, 02121 as 112, 345, 2121), as Bitex casts them", async () => {
+    const { server, client } = await start((req, res) =>
+      req.url?.endsWith("/concierge_requests")
+        ? sendJson(res, 201, {
+            data: {
+              id: "5",
+              type: "concierge_requests",
+              attributes: { state: "draft", port_code: "ar_ars", external_id: "bb-1", outputs_count: 0 },
+            },
+          })
+        : sendJson(res, 201, { data: output("77") }),
+    );
+    await client.createRequest({ portCode: "ar_ars", externalId: "bb-1", payerUserId: "0112" });
+    await client.createOutput({ ...OUTPUT_INPUT, recipientUserId: "0345", withdrawalInstructionId: "02121" });
+    const [request, created] = server.received.map((received) => JSON.parse(received.body ?? ""));
+    expect(request.data.relationships.user.data.id).to.equal("112");
+    expect([
+      created.data.relationships.user.data.id,
+      created.data.relationships.withdrawal_instruction.data.id,
+    ]).to.deep.equal(["345", "2121"]);
+  });
+
   it("createRequest sends port, external id and payer; decodes the request", async () => {
     const { server, client } = await start((_req, res) =>
       sendJson(res, 201, {
