@@ -21,15 +21,21 @@ describe("--allow-partial: a request whose every row Bitex refused", function ()
     box = undefined;
   });
 
-  it("is left an empty draft: the other request is quoted and accepted once (exit 0), nothing asked of the empty one", async () => {
+  /** Request 1 pays from ar_ars (fast ports only); request 2 (us_usd) holds one row, its payee unknown. */
+  async function emptyUsdRequest() {
     const made = makeWorld(8);
     box = await sandbox({}, made.seed);
     const dir = await tempDir();
-    // Request 1 pays from ar_ars (fast ports only); request 2 (us_usd) holds one row, its payee unknown.
     const ars = made.rows.filter((row) => row.sender_port === "ar_ars" && row.port !== "us_usd");
     const usd = made.rows.find((row) => row.sender_port === "us_usd" && row.port !== "us_usd") as WorldRow;
     await writeFile(join(dir, "payroll.csv"), worldCsv([...ars, { ...usd, recipient_user_id: "999999" }]));
-    const run = (args: string[]) => runCli([...args, ...FAST], { cwd: dir, env: apiEnv(box as Sandbox) });
+    const world = box;
+    const run = (args: string[]) => runCli([...args, ...FAST], { cwd: dir, env: apiEnv(world) });
+    return { ars, run };
+  }
+
+  it("is left an empty draft: the other request is quoted and accepted once (exit 0), nothing asked of the empty one", async () => {
+    const { ars, run } = await emptyUsdRequest();
 
     const submitted = await run(["submit", "payroll.csv"]);
     expect(submitted.code, submitted.stderr).to.equal(1);
@@ -81,13 +87,7 @@ describe("--allow-partial: a request whose every row Bitex refused", function ()
   });
 
   it("beside a draft that holds rows, a plain status advises quote --allow-partial (the gate refuses it without)", async () => {
-    const made = makeWorld(8);
-    box = await sandbox({}, made.seed);
-    const dir = await tempDir();
-    const ars = made.rows.filter((row) => row.sender_port === "ar_ars" && row.port !== "us_usd");
-    const usd = made.rows.find((row) => row.sender_port === "us_usd" && row.port !== "us_usd") as WorldRow;
-    await writeFile(join(dir, "payroll.csv"), worldCsv([...ars, { ...usd, recipient_user_id: "999999" }]));
-    const run = (args: string[]) => runCli([...args, ...FAST], { cwd: dir, env: apiEnv(box as Sandbox) });
+    const { run } = await emptyUsdRequest();
     expect((await run(["submit", "payroll.csv"])).code).to.equal(1);
     const status = await run(["status", "payroll.csv"]);
     expect(status.stdout).to.match(
