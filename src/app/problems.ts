@@ -5,7 +5,14 @@
  */
 
 import { editDistance } from "../edit-distance.js";
-import { type CheckedRow, type InputColumn, PAYEE_COLUMNS, type RawCells, SECRET_COLUMNS } from "../model.js";
+import {
+  type CheckedRow,
+  type InputColumn,
+  idNumber,
+  PAYEE_COLUMNS,
+  type RawCells,
+  SECRET_COLUMNS,
+} from "../model.js";
 import { PORTS } from "../ports.js";
 import { shownWord } from "../redact.js";
 import type { ReportRow } from "../report/columns.js";
@@ -70,7 +77,8 @@ function idsOf(row: ReportRow): string {
     ["recipient_user_id", row.recipient_user_id],
     ["withdrawal_instruction_id", row.withdrawal_instruction_id],
   ].filter(([, id]) => id !== "");
-  return ids.map(([name, id]) => `${name} ${id}`).join(", ");
+  // As they went out: without leading zeros (bitex/jsonapi.ts idOut).
+  return ids.map(([name, id]) => `${name} ${idNumber(id as string)}`).join(", ");
 }
 
 /** Collects the problems of a run, in input order, all of them counted, the first 100 kept. */

@@ -15,6 +15,7 @@
 import { badResponse } from "../bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { decimalOrNull, format, rescale } from "../decimal.js";
+import { idNumber } from "../model.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
 import { isoTime, serverTime } from "../time.js";
 import type { TableColumn } from "../writers/table.js";
@@ -134,7 +135,8 @@ export function requestsOfPeriod(
   for (const request of requests) {
     const { at, by } = placeRequest(request, journal);
     if (at !== null && (at < period.start || at >= period.end)) continue;
-    if (payer !== undefined && request.user_id !== payer) continue;
+    if (payer !== undefined && (request.user_id === null || idNumber(request.user_id) !== idNumber(payer)))
+      continue;
     selected.push({ request, createdAt: at, placedBy: by });
   }
   const time = (dated: DatedRequest) => dated.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;

@@ -8,6 +8,7 @@
 import {
   accountBank,
   bankParts,
+  idNumber,
   type PayeeAccount,
   type PayeeDetails,
   type RowError,
@@ -223,7 +224,8 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     const user = users[0];
     const instructions = user ? (directory.instructionsByUser.get(user.id) ?? []) : [];
     const byIds = row.recipientUserId !== "";
-    if (byIds && user?.id !== row.recipientUserId) {
+    // Ids compare as numbers: a row's 0300 is the server's 300.
+    if (byIds && (user === undefined || idNumber(user.id) !== idNumber(row.recipientUserId))) {
       fail(
         row,
         "recipient_user_id",
@@ -248,7 +250,10 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     }
     // The lowest id when several hold it: two writers that raced both settle on that one.
     const existing = holdersOf(instructions, payee.account, row.port)[0];
-    if (byIds && existing?.id !== row.withdrawalInstructionId) {
+    if (
+      byIds &&
+      (existing === undefined || idNumber(existing.id) !== idNumber(row.withdrawalInstructionId))
+    ) {
       fail(
         row,
         "withdrawal_instruction_id",

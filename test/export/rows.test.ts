@@ -68,6 +68,8 @@ describe("export rows", () => {
       request("2", "2026-11-03T00:00:00Z", { user_id: "113" }),
     ];
     expect(requestsOfPeriod(requests, november, "113").map((r) => r.request.id)).to.deep.equal(["2"]);
+    // --payer 0113 is user 113 (helper-77: it found none).
+    expect(requestsOfPeriod(requests, november, "0113").map((r) => r.request.id)).to.deep.equal(["2"]);
   });
 
   // A time that is there but wrong is the server's error; a time that is not there is not (below).

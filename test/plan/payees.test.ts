@@ -233,6 +233,17 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     { ...NONE, rows: [[2, "300", "2100", "found"]], found: 1 },
   ],
   [
+    "ids and details that agree, the ids written with leading zeros (0300, 02100): found, not ids_disagree (helper-77)",
+    [
+      row(2, payee("ana@example.com", cbu(CBU_A)), {
+        recipientUserId: "0300",
+        withdrawalInstructionId: "02100",
+      }),
+    ],
+    directory({ "300": [legacy("2100", CBU_A)] }),
+    { ...NONE, rows: [[2, "300", "2100", "found"]], found: 1 },
+  ],
+  [
     "ids naming another user than the email's",
     [
       row(2, payee("ana@example.com", cbu(CBU_A)), {
