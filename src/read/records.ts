@@ -133,8 +133,10 @@ export function toRecord(
         ? `the row has ${values.length} cells but the header has ${width} (extra: ${shown}); give those columns a header or clear them`
         : `the row has ${values.length} fields but the header has ${width} (extra: ${shown}); quote any value that contains ${delimiterName(delimiter)}`;
     record.problems = [...(record.problems ?? NO_PROBLEMS), { column: "", code: "too_many_fields", message }];
-  } else if (beyond && delimiter === ",") {
-    const split = splitMoney(values, header, width);
+  } else if (values.length > columns.length && delimiter === ",") {
+    // Longer than the header's every cell, its blank trailing names too (helper-77: an amount
+    // followed by a fee column of 150.00 is no split amount).
+    const split = splitMoney(values, header, columns.length);
     if (split) record.problems = [...(record.problems ?? NO_PROBLEMS), split];
   }
   if (delimiter !== null) {
@@ -146,9 +148,11 @@ export function toRecord(
 
 /**
  * A quote opened by mistake (`"Pepe Diaz`) and closed rows later makes those rows one cell's
- * text: silently lost when the cell is in a column that is not read. A cell holding a line
- * with as many delimiters as a row has between its cells is such rows; the row is refused,
- * naming them, in every column (an unknown one too).
+ * text: silently lost when the cell is in a column that is not read. A record holding, in its
+ * cells that run over several lines and between its cells, the delimiters of two rows or more
+ * is such rows, wherever the quote opened and closed; it is refused, in every column (an
+ * unknown one too). A text really written over several lines with that many delimiters is
+ * refused too: on one line it is not (the message says so).
  */
 function rowsInCell(
   values: readonly string[],
@@ -157,26 +161,31 @@ function rowsInCell(
   delimiter: Delimiter,
 ): RecordProblem | null {
   if (width < 2) return null;
+  let inside = 0;
+  let first = -1;
   for (let position = 0; position < values.length; position++) {
     const value = values[position] ?? "";
     if (!value.includes("\n") && !value.includes("\r")) continue;
-    const lines = value.split(/\r\n|\r|\n/);
-    const at = lines.findIndex((text, index) => index > 0 && text.split(delimiter).length >= width);
-    if (at < 0) continue;
-    const name = header.names[position] || `column ${position + 1}`;
-    return {
-      column: header.columns[position] ?? "",
-      code: "rows_in_quoted_cell",
-      message: `a quoted cell (${name}) runs over ${lines.length} lines, and its line ${at + 1} holds ${width - 1} ${delimiterName(delimiter)} or more, as a row does: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote`,
-    };
+    inside += value.split(delimiter).length - 1;
+    if (first < 0) first = position;
   }
-  return null;
+  if (first < 0 || inside + values.length - 1 < 2 * (width - 1)) return null;
+  const name = header.names[first] || `column ${first + 1}`;
+  const lines = (values[first] ?? "").split(/\r\n|\r|\n/).length;
+  return {
+    column: header.columns[first] ?? "",
+    code: "rows_in_quoted_cell",
+    message: `a quoted cell (${name}) runs over ${lines} lines, and this record holds the ${delimiterName(delimiter)} of two rows or more: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote (a text really written over lines with that many ${delimiterName(delimiter)}: write it on one line)`,
+  };
 }
 
 /** The part of an amount before an unquoted comma: digits, or digits grouped by dot or space. */
 const SPLIT_HEAD = /^(?:\d+|\d{1,3}(?:[. \u00A0\u202F]\d{3})+)$/;
-/** The part after it: 1-3 digits (a group, or decimals), or a group of 3 with decimals after a point. */
-const SPLIT_TAIL = /^(?:\d{1,3}|\d{3}\.\d+)$/;
+/**
+ * The part after it: 1-3 digits (a group, or decimals), decimals after a point, a currency after
+ * them (`1,500 CLP`, which quoted is refused as amount_currency_symbol).
+ */
+const SPLIT_TAIL = /^\d{1,3}(?:\.\d+)?(?:\s*[^\d\s.,].*)?$/;
 
 /**
  * A row longer than the header whose money cell and the cell after it read as one amount

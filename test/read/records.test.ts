@@ -204,12 +204,40 @@ describe("readRecords: cells", () => {
             column: "",
             code: "rows_in_quoted_cell",
             message:
-              'a quoted cell (name) runs over 3 lines, and its line 2 holds 6 "," or more, as a row does: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote',
+              'a quoted cell (name) runs over 3 lines, and this record holds the "," of two rows or more: a quote opened in it closes only lines later, and the rows between would be lost as its text; close or remove the stray quote (a text really written over lines with that many ",": write it on one line)',
           },
         ],
       ],
       [5, []],
     ]);
+  });
+
+  it("a stray quote opened and closed mid-row is caught wherever it opens (helper-77)", async () => {
+    // The quote opens in line 2's reference and closes in line 3's: line 2's payment is the
+    // cell's text, line 3 reads as the row.
+    const mid = await read(
+      `${HEADER}\n"Sueldo,ar_ars,300,cl_clp,1329000,2100\nEMP-2",ar_ars,302,uy_uyu,44328.00,2102\nar_ars,303,py_pyg,7695000,2103,EMP-3\n`,
+    );
+    expect(mid.records.map((record) => [record.line, record.problems.map((p) => p.code)])).to.deep.equal([
+      [2, ["rows_in_quoted_cell"]],
+      [4, []],
+    ]);
+  });
+
+  it("no split amount where a fee column follows the amount, or the header's own trailing cells match the row's (helper-77)", async () => {
+    const header = "sender_port,recipient_user_id,port,withdrawal_instruction_id,amount,fee,reference";
+    const { records } = await read(
+      `${header}\nar_ars,300,cl_clp,2100,100,150.00,R1\nar_ars,300,cl_clp,2100,1.500,150,R2\n`,
+    );
+    expect(records.map((record) => record.problems)).to.deep.equal([[], []]);
+    const padded = await read(`${HEADER},,\nar_ars,300,cl_clp,100,21,R1,,\n`);
+    expect(padded.records.map((record) => record.problems)).to.deep.equal([[]]);
+  });
+
+  it("a split amount with a currency after it (1,500 CLP unquoted) is refused, not paid as 1 (helper-77)", async () => {
+    const header = "reference,sender_port,recipient_user_id,port,withdrawal_instruction_id,amount,notes";
+    const { records } = await read(`${header}\nR1,ar_ars,300,cl_clp,2100,1,500 CLP,\n`);
+    expect(records.map((record) => record.problems.map((p) => p.code))).to.deep.equal([["too_many_fields"]]);
   });
 
   it("keeps unknown columns only with keepColumns, under unique names", async () => {
