@@ -156,13 +156,18 @@ export async function batchIdOfFile(path: string): Promise<string> {
   return batchIdOf(hash);
 }
 
-/** The names of the reports this tool may write beside `name`: its report (also named after the API), its validation report. */
-export function reportNames(name: string, apiUrl?: string): string[] {
+/**
+ * The names of the reports this tool may write beside `name`: its report (also named after the
+ * API, and after its batch's folder when the plain one is another batch's: batch/report-owner.ts),
+ * its validation report.
+ */
+export function reportNames(name: string, apiUrl?: string, batchDir?: string): string[] {
   const stem = basename(name, extname(name));
   const names = ["report", "validation"].flatMap((word) =>
     ["csv", "xlsx"].map((ext) => `${stem}.${word}.${ext}`),
   );
   if (apiUrl) for (const xlsx of [false, true]) names.push(basename(apiReportPath(name, apiUrl, xlsx)));
+  if (batchDir) for (const ext of ["csv", "xlsx"]) names.push(`${stem}.${batchDir}.report.${ext}`);
   return names;
 }
 
@@ -185,6 +190,8 @@ export interface Wrote {
   reportsBefore?: ReadonlyMap<string, string>;
   /** The batch's record of its remaining file (released.json): its name and the digests of its bytes. */
   remaining?: { file?: string; sha256: readonly string[] };
+  /** The batch's folder name, which names its report when the plain one is another batch's. */
+  batchDir?: string;
 }
 
 /** A file named like one of `name`'s outputs that its batch did not write: never moved with it. */
@@ -207,7 +214,7 @@ export async function companionsOf(
   const stem = basename(name, extname(name));
   const ours: string[] = [];
   const strangers: string[] = [];
-  const reports = reportNames(name, apiUrl);
+  const reports = reportNames(name, apiUrl, wrote.batchDir);
   const after = await looksOf(dir, reports);
   for (const [report, look] of after) {
     const written = wrote.reportsBefore !== undefined && wrote.reportsBefore.get(report) !== look;

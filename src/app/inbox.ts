@@ -342,7 +342,8 @@ async function takeFile(
   const held: string[] = [];
   const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
   // The reports as they were before the run: those that look otherwise after it, it wrote.
-  const reportsBefore = await looksOf(dir, reportNames(name, apiUrlOf(args)));
+  const dirBefore = await batchDirName(base.stateDir, batchId, apiUrlOf(args) ?? null);
+  const reportsBefore = await looksOf(dir, reportNames(name, apiUrlOf(args), dirBefore));
   let code: number;
   let submit: Record<string, unknown> | null = null;
   let failure: BatchError | undefined;
@@ -367,6 +368,7 @@ async function takeFile(
   const wrote: Wrote = {
     reportsBefore,
     remaining: await readReleased(journalPathFor(base.stateDir, batchDir)),
+    batchDir,
   };
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);

@@ -121,6 +121,31 @@ describe("inbox: a drop folder at its edges", function () {
     expect(held(box)).to.deep.equal(payees(text));
   });
 
+  it("a file whose plain report is another batch's: its own report, named after its batch, moves with it (helper-77)", async () => {
+    // An earlier batch of pay.csv, submitted by hand: every row refused by Bitex, its report kept.
+    const [header, ...rows] = (await payroll(2)).trimEnd().split("\n");
+    const unknown = rows.map((row) => row.replace(/^((?:[^,]*,){3})[^,]*/, "$1999999"));
+    const bad = `${[header, ...unknown].join("\n")}\n`;
+    await writeFile(join(inbox, "pay.csv"), bad);
+    const byHand = await runCli(["submit", join(inbox, "pay.csv"), "--rate", "1000"], {
+      cwd: dir,
+      env: { ...env, BITEX_BATCH_SETTLE_MS: "0" },
+    });
+    expect(byHand.code, byHand.stderr).to.equal(1);
+    const theirs = await readFile(join(inbox, "pay.report.csv"), "utf8");
+    // The corrected file dropped: a batch of its own, whose report cannot take the plain name.
+    await writeFile(join(inbox, "pay.csv"), await payroll(2));
+    const run = await inboxRun();
+    expect(run.code, run.stderr).to.equal(0);
+    const moved = await ls(join(inbox, "done", today()));
+    expect(moved).to.have.length(2);
+    expect(moved[0]).to.match(/^pay\.[0-9a-f]{16}\.report\.csv$/);
+    expect(moved[1]).to.equal("pay.csv");
+    // The earlier batch's report and remaining file stay, as they were.
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done", "pay.remaining.csv", "pay.report.csv"]);
+    expect(await readFile(join(inbox, "pay.report.csv"), "utf8")).to.equal(theirs);
+  });
+
   it("files named like a.csv's outputs that its batch did not write stay in the folder, listed as ignored, never moved with it nor named in its error.txt", async () => {
     // a.csv: one invalid row (nothing sent); beside it, the operator's own files under names
     // the tool uses for its outputs.
