@@ -111,6 +111,10 @@ export function nextLine(
     const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
     return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
+  // Rows released to the remaining file in a request still open: that file pays them, and
+  // quote and accept refuse this batch (helper-77: `quote --allow-partial` was advised).
+  if (follow.heldReleased)
+    return `next: ${remainingCommand(flags, remaining)} (rows of this batch were released to it; this batch never quotes nor accepts their request)`;
   // A draft holding rows not created yet is not quoted (the gate refuses it): submit resumes
   // them; one holding rows Bitex refused is quoted without them, as submit's next line says.
   const drafts = follow.views.filter((view) => !follow.holdsNothing(view) && view.request?.state === "draft");

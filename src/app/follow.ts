@@ -419,6 +419,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // A notice, so a log line carries its time; --quiet leaves it to `stage` in --json.
   if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
+  if (!stopped) await follow.readHeldReleased();
   const next = stopped
     ? null
     : nextLine(

@@ -442,6 +442,17 @@ export class BatchFollow {
     this.released = (await this.options.released?.()) ?? new Set();
   }
 
+  /**
+   * For the words of a run that sends no step (status): whether a request a money step may
+   * still be sent on holds rows released to the remaining file (`heldReleased`), as the gate
+   * of `quote` and `accept` would find. Reads the batch's record only, never the server.
+   */
+  async readHeldReleased(): Promise<boolean> {
+    await this.readReleased();
+    for (const view of this.views) this.releasedProblem(view);
+    return this.heldReleased;
+  }
+
   private releasedProblem(view: RequestView): GateProblem[] {
     const { released } = this;
     const { past } = this.options;

@@ -92,6 +92,13 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         ["3", "quote_accepted", 2],
       ]);
       expect(box.state().stats.per_request).to.deep.equal({ "3": { request_quote: 1, accept_quote: 1 } });
+      // Its status with --allow-partial advises the remaining file, never the quote its gate
+      // refuses (helper-77).
+      const partial = await run(["status", "payroll.csv", "--allow-partial"]);
+      expect(partial.stdout).to.match(
+        /^next: bitex-batch submit payroll\.remaining\.csv \(rows of this batch were released to it; this batch never quotes nor accepts their request\)$/m,
+      );
+      expect(partial.stdout).to.not.include("next: bitex-batch quote");
     } finally {
       await box.close();
     }
