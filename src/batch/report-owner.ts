@@ -40,14 +40,14 @@ async function readRecord(batchDir: string): Promise<ReportRecord | null> {
 }
 
 /** `payroll.csv`'s report for batch folder `payroll-2026-11`: `payroll.payroll-2026-11.report.csv`. */
-export function batchReportPath(plain: string, dirName: string): string {
+function batchReportPath(plain: string, dirName: string): string {
   const ext = extname(plain);
   return join(dirname(plain), `${basename(plain, `.report${ext}`)}.${dirName}.report${ext}`);
 }
 
 /**
  * The report this batch writes: `plain`, unless the file there is the report another batch of
- * `stateDir` last wrote (then `batchReportPath`, with the other batch's folder name).
+ * `stateDir` last wrote: then this batch's `batchReportPath`, and `heldBy` the other's folder.
  */
 export async function ownReportPath(
   plain: string,

@@ -447,10 +447,9 @@ export class BatchFollow {
    * still be sent on holds rows released to the remaining file (`heldReleased`), as the gate
    * of `quote` and `accept` would find. Reads the batch's record only, never the server.
    */
-  async readHeldReleased(): Promise<boolean> {
+  async readHeldReleased(): Promise<void> {
     await this.readReleased();
     for (const view of this.views) this.releasedProblem(view);
-    return this.heldReleased;
   }
 
   private releasedProblem(view: RequestView): GateProblem[] {
