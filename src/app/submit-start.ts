@@ -135,3 +135,36 @@ function refuseResolvedDuplicates(file: string, rows: readonly ValidRow[]): void
     hint: RESOLVED_COPY_FIX,
   });
 }
+
+/**
+ * An empty payer_user_id is the key's owner: a file that also writes the owner's id names one
+ * payer two ways, and a payment written once each way passed the duplicate check (helper-76).
+ * Asked of Bitex (one call) only of a file with both an empty payer and a written one.
+ */
+export async function refuseOwnerWrittenTwoWays(
+  file: string,
+  rows: readonly ValidRow[],
+  api: { getMe(): Promise<{ id: string }> },
+  resumeHint: string,
+): Promise<void> {
+  const empty = new Set(rows.flatMap((row) => (row.payerUserId === "" ? [row.line] : [])));
+  if (empty.size === 0 || empty.size === rows.length) return;
+  const owner = await api.getMe().then(
+    (me) => me.id,
+    (error: unknown) => {
+      throw error instanceof BatchError ? error : stopFor(error, true, resumeHint);
+    },
+  );
+  const asOwner = rows.map((row) => (empty.has(row.line) ? { ...row, payerUserId: owner } : row));
+  // Only a copy across the two ways: one within a way was refused by validation already.
+  const copy = resolvedDuplicates(asOwner).find(
+    ({ row, first }) => empty.has(row.line) !== empty.has(first.line),
+  );
+  if (!copy) return;
+  const { row, first } = copy;
+  throw new BatchError(
+    "input",
+    `${file}:${row.line}: the same payment as line ${first.line}: one of them leaves payer_user_id empty, which is the key's owner, user ${owner}, whom the other names; nothing was paid`,
+    { hint: RESOLVED_COPY_FIX },
+  );
+}

@@ -51,7 +51,13 @@ import {
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import { journalAccepts, journalStage, readUnread, stageWords, withReadStates } from "./submit-stage.js";
-import { admitNewBatch, payeesAtStart, refusedAtTheDoor, startingPoint } from "./submit-start.js";
+import {
+  admitNewBatch,
+  payeesAtStart,
+  refusedAtTheDoor,
+  refuseOwnerWrittenTwoWays,
+  startingPoint,
+} from "./submit-start.js";
 
 export interface SubmitArgs extends FollowArgs {
   reportFormat: ReportFormat;
@@ -301,6 +307,8 @@ async function submitWatched(
     const batchPlan = plan(loaded.batchId, valid);
     // What the run starts from (this batch's lock is held: the journal stays as read).
     const already = await startingPoint(journalPath);
+    if (!already && !args.allowDuplicates)
+      await refuseOwnerWrittenTwoWays(loaded.file, valid, connection.client, session.resumeHint);
     // A new batch is checked against the others and begun while no other new batch is.
     if (!args.sandbox && !already)
       held.admission = await admitNewBatch(stateDir, (line) => out.warn(line), signal);
