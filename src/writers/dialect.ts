@@ -6,6 +6,7 @@
  * CR or LF, and quotes inside are doubled (RFC 4180).
  */
 import { stringify } from "csv-stringify/sync";
+import { significantDigits } from "./xlsx-cells.js";
 
 /** The report formats that are CSV text (the template is offered in these only). */
 export const CSV_FORMATS = ["csv", "excel", "excel-en"] as const;
@@ -140,8 +141,7 @@ export function numberCell(text: string, dialect: Dialect, localize: boolean): s
  * xlsx writer's `exactNumber`. Most amounts are shorter than that, and cost one comparison.
  */
 function beyondSpreadsheet(text: string): boolean {
-  if (text.length <= 15) return false;
-  return text.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length > 15;
+  return text.length > 15 && significantDigits(text) > 15;
 }
 
 /** `numberCell` ready for the line: a plain number never needs quotes (its "," only in the ";" dialect). */

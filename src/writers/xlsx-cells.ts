@@ -16,12 +16,15 @@ const CANONICAL = /^-?\d+(\.\d+)?$/;
  */
 export function exactNumber(text: string): number | null {
   if (!CANONICAL.test(text)) return null;
-  // Zeros at either end are not significant: 1329000 is 1329 × 10^3, as exact as 1329.
-  const significant = text.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
-  if (significant.length > 15) return null;
+  if (significantDigits(text) > 15) return null;
   const value = Number(text);
   // Belt and braces: the double must read back as the same decimal (and not as "1e+21").
   return String(value) === shortest(text) ? value : null;
+}
+
+/** A plain number's significant digits: zeros at either end are not (1329000 is 1329 × 10^3, as exact as 1329). */
+export function significantDigits(text: string): number {
+  return text.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length;
 }
 
 /** "0012.50" → "12.5", "-0.0" → "0": what String(Number(text)) gives for an exact value. */
