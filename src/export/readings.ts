@@ -74,7 +74,11 @@ export function ownReadings(readings: readonly Reading[]): Map<string, Concierge
 function refuseTwice(kept: ReadonlyMap<string, readonly ConciergeOutput[]>): void {
   const owner = new Map<string, string[]>();
   for (const [requestId, outputs] of kept)
-    for (const output of outputs) owner.set(output.id, [...(owner.get(output.id) ?? []), requestId]);
+    for (const output of outputs) {
+      const requests = owner.get(output.id);
+      if (requests) requests.push(requestId);
+      else owner.set(output.id, [requestId]);
+    }
   const twice = [...owner]
     .filter(([, requests]) => requests.length > 1)
     .sort(([a], [b]) => compareIds(a, b))
