@@ -56,13 +56,15 @@ export async function ownReportPath(
 ): Promise<{ path: string; heldBy?: string }> {
   if (!(await stat(plain).catch(() => null))?.isFile()) return { path: plain };
   const file = resolve(plain);
-  const digest = await digestOf(plain).catch(() => null);
-  if (digest === null) return { path: plain };
+  // The records first (small files): the report, up to tens of MB, is hashed only when
+  // another batch names it.
+  let digest: Promise<string | null> | undefined;
   for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
     if (dir === dirName || dir.startsWith(".")) continue;
     const record = await readRecord(batchDirFor(stateDir, dir));
-    if (record?.file === file && record.sha256 === digest)
-      return { path: batchReportPath(plain, dirName), heldBy: dir };
+    if (record?.file !== file) continue;
+    digest ??= digestOf(plain).catch(() => null);
+    if (record.sha256 === (await digest)) return { path: batchReportPath(plain, dirName), heldBy: dir };
   }
   return { path: plain };
 }
