@@ -342,8 +342,9 @@ async function takeFile(
   const held: string[] = [];
   const fileSession: Session = { ...session, out: fileConsole(out, name, held), progress: undefined };
   // The reports as they were before the run: those that look otherwise after it, it wrote.
-  const dirBefore = await batchDirName(base.stateDir, batchId, apiUrlOf(args) ?? null);
-  const reportsBefore = await looksOf(dir, reportNames(name, apiUrlOf(args), dirBefore));
+  const apiUrl = apiUrlOf(args);
+  const dirBefore = await batchDirName(base.stateDir, batchId, apiUrl ?? null);
+  const reportsBefore = await looksOf(dir, reportNames(name, apiUrl, dirBefore));
   let code: number;
   let submit: Record<string, unknown> | null = null;
   let failure: BatchError | undefined;
@@ -361,10 +362,9 @@ async function takeFile(
   // The batch is the bytes submit read: a file replaced since it was hashed above is recorded,
   // moved and named by what was sent, never by bytes that were not.
   const sent = typeof submit?.batch_id === "string" ? submit.batch_id : batchId;
-  const apiUrl = apiUrlOf(args);
   // Only what this batch wrote goes with the file: the reports its run wrote, the remaining
   // file its batch records with these bytes (released.json), never the operator's of those names.
-  const batchDir = await batchDirName(base.stateDir, sent, apiUrl ?? null);
+  const batchDir = sent === batchId ? dirBefore : await batchDirName(base.stateDir, sent, apiUrl ?? null);
   const wrote: Wrote = {
     reportsBefore,
     remaining: await readReleased(journalPathFor(base.stateDir, batchDir)),
