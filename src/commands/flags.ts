@@ -110,7 +110,10 @@ export const RUN_FLAGS = {
   },
   wait: { type: "number", describe: "seconds to wait for the quotes [default: 2400]" },
   timeout: { type: "number", describe: "seconds to follow the rows before exit 3 [default: 3600]" },
-  interval: { type: "number", describe: "seconds between two reads of the batch [default: 30]" },
+  interval: {
+    type: "number",
+    describe: "seconds between two reads of the batch, on the server's clock [default: 30]",
+  },
 } as const satisfies Record<string, Options>;
 
 export const SUBMIT_FLAGS = {

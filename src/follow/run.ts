@@ -73,6 +73,17 @@ const ETA_MARGIN_MS = 1_000;
 const PACE_UNKNOWN_WAIT_MS = 2_000;
 /** The longest sleep before the request is read again, should the server's clock or eta move. */
 const MAX_ETA_SLEEP_MS = 300_000;
+/** The shortest wait between two reads of `watch`, whatever the server's pace (--sandbox's interval). */
+const MIN_READ_GAP_MS = 250;
+
+/**
+ * `ms` of the server's clock, in this machine's: `--interval` is a span of the server's time,
+ * as a quote's `eta` is. Against Bitex (pace 1, or not known yet) it is unchanged; an emulator
+ * whose clock runs 120 times faster is read as often in its time, down to MIN_READ_GAP_MS.
+ */
+export function onServerClock(ms: number, pace: number | null): number {
+  return pace !== null && pace > 1 ? Math.max(Math.min(ms, MIN_READ_GAP_MS), ms / pace) : ms;
+}
 
 const isFinalRequest = (request: ConciergeRequest | null) =>
   request !== null && (request.state === "finished" || request.state === "cancelled");
@@ -533,7 +544,8 @@ export class BatchFollow {
 
   /**
    * Reads until every row is final, or until every row still open is in a draft (nothing moves
-   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet).
+   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet). Reads are
+   * `intervalMs` apart on the server's clock (onServerClock).
    */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -569,7 +581,8 @@ export class BatchFollow {
           hint: `run ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "status", this.options.file)} later (with --watch to wait); nothing is sent by it`,
         });
       }
-      await this.pause(Math.min(intervalMs, deadline - Date.now()));
+      const gapMs = onServerClock(intervalMs, this.options.serverClock?.serverPace() ?? null);
+      await this.pause(Math.min(gapMs, deadline - Date.now()));
     }
   }
 

@@ -109,6 +109,12 @@ export interface Sandbox {
   baseUrl: string;
   apiKey: string;
   state(): SandboxState;
+  /**
+   * How many requests and outputs the world holds and how many calls it was sent: what a test
+   * polls for while a run goes on. state() encodes and parses the whole world; this reads three
+   * numbers.
+   */
+  counts(): { requests: number; outputs: number; calls: number };
   /** Same as POST /_sandbox/advance (a bad option throws RangeError). */
   advance(options?: AdvanceOptions): AdvanceResult;
   /** Same as POST /_sandbox/faults: applies from the next call; a fault_seed restarts the sequence. */
@@ -174,6 +180,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     baseUrl,
     apiKey: seed.api_key,
     state: () => JSON.parse(server.stateJson()) as SandboxState,
+    counts: () => ({
+      requests: server.store.requestList.length,
+      outputs: server.store.outputList.length,
+      calls: server.stats.calls,
+    }),
     advance: (advanceOptions = {}) => server.store.advance(parseAdvance(advanceOptions)),
     setFaults: (faults) => dice.setFaults(validFaults(faults)),
     suspend: stopListening,

@@ -32,7 +32,7 @@ export interface ActionCalls {
 
 export class CallStats {
   private readonly origin = performance.now();
-  private calls = 0;
+  private callCount = 0;
   private inFlight = 0;
   private peakInFlight = 0;
   rateLimited = 0;
@@ -49,7 +49,7 @@ export class CallStats {
   /** Records an arriving call; returns its arrival time. */
   arrive(): number {
     const at = this.elapsedMs();
-    this.calls++;
+    this.callCount++;
     this.inFlight++;
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     this.callStartsMs.push(at);
@@ -70,9 +70,14 @@ export class CallStats {
     calls[action]++;
   }
 
+  /** The /api calls that arrived since the start (or the last reset). */
+  get calls(): number {
+    return this.callCount;
+  }
+
   /** Zeroes the counters (calls still in flight stay counted as in flight). */
   reset(): void {
-    this.calls = 0;
+    this.callCount = 0;
     this.peakInFlight = this.inFlight;
     this.rateLimited = 0;
     this.failed = 0;
@@ -83,7 +88,7 @@ export class CallStats {
 
   snapshot(): SandboxStats {
     return {
-      calls: this.calls,
+      calls: this.callCount,
       in_flight: this.inFlight,
       peak_in_flight: this.peakInFlight,
       rate_limited: this.rateLimited,

@@ -2,9 +2,11 @@
  * The whole cycle of a large payroll, counted in API calls: `submit --until final` from the
  * first create to every row final, with a status refresh every 30 s of emulator time, against
  * an emulator whose clock runs TIME_SCALE times faster. The client's clock is sped up with it:
- * its rate is the documented 5 calls a second times TIME_SCALE, its settle delay and refresh
- * interval are divided by TIME_SCALE, so every wait keeps its share of the emulated time (a
- * quote's 10-minute window is 10 s of wall time and holds as many calls as at 5 a second).
+ * its rate is the documented 5 calls a second times TIME_SCALE, its settle delay is divided by
+ * TIME_SCALE, and its refresh interval is 30 s of the server's clock (the client follows the
+ * server's pace, src/follow/run.ts onServerClock), so every wait keeps its share of the
+ * emulated time (a quote's 10-minute window is 10 s of wall time and holds as many calls as
+ * at 5 a second).
  *
  * The emulator runs in this process, so that its own call log (one line per /api call) says
  * where the calls go; the client is a child process (`node dist/cli.js`), its peak RSS and
@@ -252,7 +254,7 @@ export async function wholeCycle(options: CycleOptions): Promise<CycleRun> {
         "--concurrency",
         "16",
         "--interval",
-        String(REFRESH_S / scale),
+        String(REFRESH_S),
         "--quiet",
         ...[
           "--max-total",

@@ -39,7 +39,7 @@ describe("e2e: a request found on the server with creates of a killed run still 
       const env = { BITEX_API_KEY: world.apiKey, BITEX_API_URL: proxy.url, BITEX_BATCH_SETTLE_MS: "6000" };
       const args = ["submit", "payroll.csv", "--rate", "1000", "--concurrency", "4"];
       const { child, done } = spawnCli(args, { cwd: dir, env });
-      while (world.state().requests.length < 2) await sleep(20);
+      while (world.counts().requests < 2) await sleep(20);
       await sleep(300);
       child.kill("SIGKILL");
       await done;

@@ -64,7 +64,7 @@ describe("submit: two copies of one payroll under two names, at the same moment"
     const env = apiEnv(box);
     const first = runCli(["submit", "a.csv", "--rate", "1000", "--concurrency", "2"], { cwd: dir, env });
     const sandboxed = box;
-    while (sandboxed.state().outputs.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (sandboxed.counts().outputs < 3) await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await runCli(["submit", "b.csv", "--rate", "1000"], { cwd: dir, env });
     const created = sandboxed.state().outputs.length;
     expect(second.code, second.stderr).to.equal(2);

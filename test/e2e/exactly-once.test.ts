@@ -52,7 +52,7 @@ async function outputsReach(box: Sandbox, count: number, run: Promise<CliResult>
   void run.then((result) => {
     ended = result;
   });
-  await waitFor(() => ended !== undefined || box.state().outputs.length >= count, `${count} outputs`);
+  await waitFor(() => ended !== undefined || box.counts().outputs >= count, `${count} outputs`);
   if (box.state().outputs.length < count)
     throw new Error(`the run ended before ${count} outputs: exit ${ended?.code}; ${ended?.stderr}`);
 }

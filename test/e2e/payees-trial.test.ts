@@ -105,8 +105,8 @@ describe("payees exactly once: random kills, 503s, dropped answers, two concurre
       // the payee phase however fast the machine starts the run.
       const wait = 400 + Math.floor(next() * 1600);
       if (k === 0) {
-        const seen = box.state().stats.calls;
-        while (box.state().stats.calls === seen && child.exitCode === null)
+        const seen = box.counts().calls;
+        while (box.counts().calls === seen && child.exitCode === null)
           await new Promise((resolve) => setTimeout(resolve, 5));
       } else await new Promise((resolve) => setTimeout(resolve, wait));
       if (box.state().outputs.length === 0) killedInPhase++;

@@ -160,7 +160,7 @@ describe("terminal and log output", function () {
       cwd: dir,
       env,
     });
-    await waitFor(() => (box?.state().outputs.length ?? 0) >= 5, "5 outputs");
+    await waitFor(() => (box?.counts().outputs ?? 0) >= 5, "5 outputs");
     // Killed with creates in flight: their outcome is unknown to the journal.
     first.child.kill("SIGKILL");
     await first.done;
@@ -182,7 +182,7 @@ describe("terminal and log output", function () {
       cwd: dir,
       env,
     });
-    await waitFor(() => (box?.state().outputs.length ?? 0) >= 10, "10 outputs");
+    await waitFor(() => (box?.counts().outputs ?? 0) >= 10, "10 outputs");
     first.child.kill("SIGINT");
     const stopped = await first.done;
     expect(stopped.code, stopped.stderr).to.equal(3);

@@ -106,7 +106,7 @@ export function describePty(columns: number): void {
             states.every((state) => state !== "quoted" && state !== "quote_requested" && state !== "draft")
           );
         };
-        while (!accepted()) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (!accepted()) await new Promise((resolve) => setTimeout(resolve, 100));
         sandbox.setFaults({ fail_rate: 1 });
         await new Promise((resolve) => setTimeout(resolve, 3000));
         sandbox.setFaults({ fail_rate: 0 });

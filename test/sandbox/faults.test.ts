@@ -88,6 +88,8 @@ describe("sandbox faults", () => {
     expect(stats.calls).to.equal(6);
     // Whichever call was refused, exactly the admitted ones took effect.
     expect(requests).to.have.length(responses[5]?.status === 200 ? 1 : 0);
+    // counts(), what tests poll, says the same three numbers without encoding the world.
+    expect(sandbox.counts()).to.deep.equal({ requests: requests.length, outputs: 0, calls: 6 });
   });
 
   it("rate limit: the window rolls, and a refused call does not use up the next second", async () => {

@@ -102,7 +102,7 @@ describe("submit engine: another writer in the batch's requests", function () {
     box = await sandbox({ latency_ms: 20 }, made.seed);
     const batch = plan("quiet", validRows(rows));
     const first = run(batch, {}, 1);
-    while (box.state().outputs.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (box.counts().outputs < 3) await new Promise((resolve) => setTimeout(resolve, 5));
     const second = await run(batch, { quietMs: 500 }, 4);
     expect(second.stopped?.code).to.equal("concurrent_writer");
     expect(second.stopped?.message).to.match(
@@ -123,7 +123,7 @@ describe("submit engine: another writer in the batch's requests", function () {
     const rows = made.rows.map((row) => ({ ...row, sender_port: "ar_ars" }));
     box = await sandbox({ latency_ms: 20 }, made.seed);
     const running = run(plan(name, validRows(rows)), { watchEvery: 4 }, 2);
-    while (box.state().outputs.length < 5) await new Promise((resolve) => setTimeout(resolve, 2));
+    while (box.counts().outputs < 5) await new Promise((resolve) => setTimeout(resolve, 2));
     const requestId = box.state().requests[0]?.id as string;
     const other = client(count);
     const theirs = await Promise.all(
