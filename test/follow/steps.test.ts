@@ -52,9 +52,13 @@ class FakeServer implements StepApi {
   }
 }
 
+/** Every journal a test opened: closed after it, as a run closes its own (no handle left to the GC). */
+const opened: JournalWriter[] = [];
+
 async function context(server: FakeServer, past: JournalState = foldJournal([])) {
   const path = join(await mkdtemp(join(tmpdir(), "bb-steps-")), "journal.jsonl");
   const journal = await JournalWriter.open(path);
+  opened.push(journal);
   const ctx = {
     api: server,
     journal,
@@ -73,6 +77,10 @@ async function context(server: FakeServer, past: JournalState = foldJournal([]))
 }
 
 describe("follow/steps: a money step is sent once, and a lost answer is settled by reading", () => {
+  afterEach(async () => {
+    for (const journal of opened.splice(0)) await journal.close();
+  });
+
   it("accepts once and journals intent before the call and the outcome after", async () => {
     const server = new FakeServer();
     const { ctx, entries } = await context(server);
