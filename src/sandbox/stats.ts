@@ -32,7 +32,7 @@ export interface ActionCalls {
 
 export class CallStats {
   private readonly origin = performance.now();
-  private callCount = 0;
+  calls = 0;
   private inFlight = 0;
   private peakInFlight = 0;
   rateLimited = 0;
@@ -49,7 +49,7 @@ export class CallStats {
   /** Records an arriving call; returns its arrival time. */
   arrive(): number {
     const at = this.elapsedMs();
-    this.callCount++;
+    this.calls++;
     this.inFlight++;
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     this.callStartsMs.push(at);
@@ -70,14 +70,9 @@ export class CallStats {
     calls[action]++;
   }
 
-  /** The /api calls that arrived since the start (or the last reset). */
-  get calls(): number {
-    return this.callCount;
-  }
-
   /** Zeroes the counters (calls still in flight stay counted as in flight). */
   reset(): void {
-    this.callCount = 0;
+    this.calls = 0;
     this.peakInFlight = this.inFlight;
     this.rateLimited = 0;
     this.failed = 0;
@@ -88,7 +83,7 @@ export class CallStats {
 
   snapshot(): SandboxStats {
     return {
-      calls: this.callCount,
+      calls: this.calls,
       in_flight: this.inFlight,
       peak_in_flight: this.peakInFlight,
       rate_limited: this.rateLimited,
