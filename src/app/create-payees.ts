@@ -33,12 +33,13 @@ import {
   type NewPayee,
   type PayeeDirectory,
   type PayeePlan,
+  payeeKeyOf,
   resolvePayees,
   userCreateKey,
 } from "../plan/payees.js";
 import { portCurrency } from "../ports.js";
 import { maskId } from "../validate/payee/index.js";
-import { complianceOf } from "./payee-rows.js";
+import { complianceOf, resolutionOf } from "./payee-rows.js";
 import { readPayeeDirectory } from "./payees.js";
 
 export type PayeeApi = Pick<
@@ -72,7 +73,8 @@ const MAX_PASSES = 8;
 /** Resolves every row by details, creating what is missing; the rows' ids by line. */
 export async function createPayees(phase: PayeePhase): Promise<Map<number, PayeeResolution>> {
   const past = foldJournal(await readJournal(phase.journalPath));
-  if (phase.rows.every((row) => past.payees.has(row.line))) return past.payees;
+  if (phase.rows.every((row) => resolutionOf(row, past.payees) !== undefined)) return past.payees;
+  refuseEditedPayees(phase.file, phase.rows, past);
   // Opened at the first line to write: a run refused at the door leaves the journal as it was.
   const journal = journalAtFirstEntry(phase.journalPath);
   try {
@@ -80,6 +82,26 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
   } finally {
     await journal.close();
   }
+}
+
+/**
+ * A batch that began holds its rows' payees as resolved then, by line: a row there that now
+ * names another payee is an edited file, refused before anything is created or sent, as an
+ * edited file by ids is. Before the batch began, its rows are resolved again instead.
+ */
+function refuseEditedPayees(file: string, rows: readonly ValidRow[], past: JournalState): void {
+  if (!past.begin) return;
+  const edited = rows.find(
+    (row) => past.payees.has(row.line) && resolutionOf(row, past.payees) === undefined,
+  );
+  if (!edited) return;
+  throw new BatchError(
+    "input",
+    `${file}:${edited.line}: the payee this row names is not the one batch ${past.begin.batch_id} resolved at this line when it began; nothing was created or sent`,
+    {
+      hint: `put ${file} back as it was submitted to resume the batch; the rows it created are paid once, a new --batch-id would pay them again`,
+    },
+  );
 }
 
 async function settle(phase: PayeePhase, journal: JournalAppender): Promise<Map<number, PayeeResolution>> {
@@ -409,6 +431,7 @@ function resolutionsOf(
       );
     resolutions.set(row.line, {
       line: row.line,
+      payee_key: payeeKeyOf(row),
       user_id: userId,
       withdrawal_instruction_id: resolved.instructionId as string,
       status: created ? "created" : "found",

@@ -7,9 +7,25 @@ import type { PayeeResolution } from "../batch/journal.js";
 import type { BitexClient } from "../bitex/client.js";
 import { BatchError } from "../errors.js";
 import { type CheckedRow, paymentIdentity, paymentKey, type RowError, type ValidRow } from "../model.js";
+import { payeeKeyOf } from "../plan/payees.js";
 import { complianceWords } from "../report/compliance.js";
 import type { Loaded } from "./load.js";
 import type { Console } from "./session.js";
+
+/**
+ * The journaled resolution of the row at its line, when that row names the payee it was
+ * resolved for: a file edited under the same batch id may hold another payee at that line.
+ */
+export function resolutionOf(
+  row: ValidRow,
+  resolutions: ReadonlyMap<number, PayeeResolution>,
+): PayeeResolution | undefined {
+  const resolution = resolutions.get(row.line);
+  if (row.payee === undefined || resolution === undefined) return undefined;
+  return resolution.payee_key === undefined || resolution.payee_key === payeeKeyOf(row)
+    ? resolution
+    : undefined;
+}
 
 /** A row with its resolution applied; a row by ids, or one not resolved, as it was. */
 export function resolvedRow(row: ValidRow, resolution: PayeeResolution | undefined): ValidRow {
@@ -29,7 +45,7 @@ export function withResolution(loaded: Loaded, resolutions: ReadonlyMap<number, 
     ...loaded,
     *checked(): Generator<CheckedRow> {
       for (const item of loaded.checked())
-        yield item.ok ? { ...item, row: resolvedRow(item.row, resolutions.get(item.line)) } : item;
+        yield item.ok ? { ...item, row: resolvedRow(item.row, resolutionOf(item.row, resolutions)) } : item;
     },
   };
 }

@@ -107,6 +107,12 @@ export interface PayeeResolution {
   status: "found" | "created";
   /** The payee's compliance review as last listed (`compliance_state`, else from `kyc_accepted`). */
   compliance: string;
+  /**
+   * What the row at `line` named when it was resolved (plan/payees.ts payeeKeyOf): the ids are
+   * that row's only while the row at that line names the same. Absent in journals written
+   * before it was kept: those are taken as they are.
+   */
+  payee_key?: string;
 }
 
 /** A user or instruction the batch created or set out to create, by kind and key. */

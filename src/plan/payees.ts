@@ -5,6 +5,7 @@
  * plan what would have to be created: one user per email however many rows name it, one
  * instruction per user and account. Nothing here calls the API (app/create-payees.ts creates).
  */
+import { createHash } from "node:crypto";
 import {
   accountBank,
   bankParts,
@@ -319,6 +320,20 @@ export function accountCreateKey(email: string, account: PayeeAccount, currency:
 /** The journal key of a payee's user: its email, trimmed and lower-case. */
 export function userCreateKey(email: string): string {
   return emailKey(email);
+}
+
+/**
+ * What a row by details names as its payee (email, tax id, port and account), as a digest: a
+ * journaled resolution is the row's at that line only while the row there still names this. A
+ * file edited under the same batch id moves rows to other lines (helper-78: a row deleted, and
+ * the next row was paid to the deleted row's payee).
+ */
+export function payeeKeyOf(row: ValidRow): string {
+  const payee = row.payee;
+  if (payee === undefined) return "";
+  const account = accountCreateKey(payee.email, payee.account, portCurrency(row.port));
+  const text = `${row.port}|${payee.taxIdKind}:${payee.taxId}|${account}`;
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
 /** The label of every instruction this tool creates; duplicates are deleted only under it. */
