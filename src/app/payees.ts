@@ -8,7 +8,7 @@
 import type { BitexClient } from "../bitex/client.js";
 import type { User } from "../bitex/jsonapi.js";
 import type { CheckedRow, RowError, ValidRow } from "../model.js";
-import { type PayeeDirectory, type PayeePlan, resolvePayees } from "../plan/payees.js";
+import { emailKey, type PayeeDirectory, type PayeePlan, resolvePayees } from "../plan/payees.js";
 import { maskId } from "../validate/payee/index.js";
 import { resolvedDuplicates } from "./payee-rows.js";
 import type { Console } from "./session.js";
@@ -31,10 +31,6 @@ export interface PayeesJson {
       lines: number[];
     }>;
   };
-}
-
-function emailKey(email: unknown): string {
-  return typeof email === "string" ? email.trim().toLowerCase() : "";
 }
 
 /** Reads what resolution needs and resolves; `users` when the caller already listed them. */

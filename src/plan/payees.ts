@@ -161,8 +161,13 @@ function knownTaxIds(user: ListedUser, instructions: readonly ListedInstruction[
   return ids;
 }
 
-function emailKey(email: unknown): string {
-  return typeof email === "string" ? email.trim().toLowerCase() : "";
+/**
+ * An email as compared: trimmed, lower-case, in Unicode's composed form (NFC). A macOS export
+ * writes é as e and U+0301: the same address to a reader, and the same payee (helper-78: a
+ * second Bitex user was made for someone already paid).
+ */
+export function emailKey(email: unknown): string {
+  return typeof email === "string" ? email.trim().normalize("NFC").toLowerCase() : "";
 }
 
 export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirectory): PayeePlan {

@@ -398,6 +398,19 @@ describe("what creating a payee's account sends and finds", () => {
     expect(userCreateKey(" A@Example.com ")).to.equal("a@example.com");
     expect(accountCreateKey("A@Example.com", cbu(CBU_A), "ars")).to.equal(`a@example.com|ars||cbu:${CBU_A}`);
   });
+
+  it("an email written decomposed (é as e and U+0301, as a macOS export writes it) is the composed one's user (helper-78)", () => {
+    const composed = "jos\u00e9@example.com";
+    const decomposed = "jose\u0301@example.com";
+    expect(userCreateKey(decomposed)).to.equal(userCreateKey(composed));
+    const users: ListedUser[] = [{ id: "353", email: composed }];
+    const plan = resolvePayees([row(2, payee(decomposed, cbu(CBU_A)))], {
+      users,
+      instructionsByUser: new Map([["353", [legacy("2153", CBU_A)]]]),
+    });
+    expect(plan.newPayees).to.deep.equal([]);
+    expect(plan.rows.map((r) => [r.userId, r.instructionId])).to.deep.equal([["353", "2153"]]);
+  });
 });
 
 describe("accounts by a plain number: the same digits at another bank are another account", () => {
