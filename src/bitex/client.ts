@@ -162,6 +162,8 @@ export interface BitexClient {
     label: string;
     body: Record<string, unknown>;
   }): Promise<WithdrawalInstruction>;
+  /** `GET /withdrawal_instructions/:id` acting as its owner (recorded: the one instruction). */
+  getWithdrawalInstruction(instructionId: string, actingAs: string): Promise<WithdrawalInstruction>;
   /** `DELETE /withdrawal_instructions/:id` acting as its owner (recorded: 204, empty body). */
   deleteWithdrawalInstruction(instructionId: string, actingAs: string): Promise<void>;
   /** The server's time now, by the offset its last answer's `Date` showed (server-clock.ts). */
@@ -637,6 +639,14 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
         },
         (d) => asWithdrawalInstruction(decodeOne(d, "withdrawal_instructions")),
         id(userId),
+      ),
+    getWithdrawalInstruction: async (instructionId, actingAs) =>
+      call(
+        "GET",
+        `/withdrawal_instructions/${id(instructionId)}`,
+        undefined,
+        (d) => asWithdrawalInstruction(decodeOne(d, "withdrawal_instructions")),
+        id(actingAs),
       ),
     deleteWithdrawalInstruction: async (instructionId, actingAs) =>
       call(

@@ -45,11 +45,18 @@ function scripted(
     dropEmail?: boolean;
     /** Users created are listed only this long after their create (a listing that lags). */
     listedAfterMs?: number;
+    /** Instructions created are listed only this long after their create (Bitex caches lists). */
+    instructionsListedAfterMs?: number;
   } = {},
 ) {
   const users: { id: string; email: string | null; kyc_accepted: boolean; listedAt?: number }[] = [];
-  const instructions = new Map<string, { id: string; body: Record<string, unknown>; label: string }[]>();
+  const instructions = new Map<
+    string,
+    { id: string; body: Record<string, unknown>; label: string; listedAt: number }[]
+  >();
   const calls = { createUser: 0, createInstruction: 0, getUser: 0 };
+  const notFound = () =>
+    new ApiError({ kind: "not_found", code: "api_not_found", detail: "404", sent: "no", status: 404 });
   let next = 500;
   const unclear = () =>
     new ApiError({ kind: "server", code: "api_server_error", detail: "503", sent: "maybe", status: 503 });
@@ -71,7 +78,15 @@ function scripted(
       return shown;
     },
     listWithdrawalInstructions: async (userId) =>
-      (instructions.get(userId ?? "") ?? []).map((w) => ({ ...w, user_id: null, port_code: null })),
+      (instructions.get(userId ?? "") ?? [])
+        .filter((w) => w.listedAt <= Date.now())
+        .map(({ listedAt: _, ...w }) => ({ ...w, user_id: null, port_code: null })),
+    getWithdrawalInstruction: async (id, userId) => {
+      const found = (instructions.get(userId) ?? []).find((w) => w.id === id);
+      if (!found) throw notFound();
+      const { listedAt: _, ...w } = found;
+      return { ...w, user_id: null, port_code: null };
+    },
     createUser: async ({ email }) => {
       calls.createUser++;
       if (options.refuseUsers)
@@ -98,7 +113,8 @@ function scripted(
     createWithdrawalInstruction: async ({ userId, body, label }) => {
       calls.createInstruction++;
       const created = { id: String(next++), body, label };
-      instructions.set(userId, [...(instructions.get(userId) ?? []), created]);
+      const listedAt = Date.now() + (options.instructionsListedAfterMs ?? 0);
+      instructions.set(userId, [...(instructions.get(userId) ?? []), { ...created, listedAt }]);
       return { ...created, user_id: null, port_code: null };
     },
     deleteWithdrawalInstruction: async () => undefined,
@@ -195,4 +211,21 @@ describe("payee phase: creates settled by reading", () => {
       expect(foldJournal(await readJournal(journalPath)).payees.get(2)?.user_id).to.equal("500");
     });
   }
+
+  it("an instruction create answered with its id, listed only after the settle delay: read by that id, never created again (helper-78)", async () => {
+    // Bitex caches its lists (design, section 9): the instruction is listed 1.5 s after its
+    // create, and the settle delay is 100 ms. It was created again at each reading, 3 copies.
+    const bitex = scripted({ instructionsListedAfterMs: 1_500 });
+    const { run, said } = await phase(bitex.api, [row(2, "ana@example.com")], 100);
+    const resolutions = await run();
+    expect(bitex.calls.createInstruction).to.equal(1);
+    expect(
+      [...resolutions.values()].map(
+        (r) => `${r.line}:${r.user_id}:${r.withdrawal_instruction_id}:${r.status}`,
+      ),
+    ).to.deep.equal(["2:500:501:created"]);
+    expect(said).to.include(
+      "payees: bank account 501 (created by this batch) is not listed for user 500 yet; read by its id",
+    );
+  });
 });
