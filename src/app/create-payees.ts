@@ -87,14 +87,12 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
 
 /**
  * A batch that began holds its rows' payees as resolved then, by line: a row there that now
- * names another payee is an edited file, refused before anything is created or sent, as an
- * edited file by ids is. Before the batch began, its rows are resolved again instead.
+ * names another payee, or a row added, is an edited file, refused before anything is created
+ * or sent, as an edited file by ids is. Before the batch began, its rows are resolved again.
  */
 function refuseEditedPayees(file: string, rows: readonly ValidRow[], past: JournalState): void {
   if (!past.begin) return;
-  const edited = rows.find(
-    (row) => past.payees.has(row.line) && resolutionOf(row, past.payees) === undefined,
-  );
+  const edited = rows.find((row) => resolutionOf(row, past.payees) === undefined);
   if (!edited) return;
   throw new BatchError(
     "input",

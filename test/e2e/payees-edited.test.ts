@@ -107,6 +107,12 @@ describe("a file by payee details edited under the same --batch-id", function ()
     expect(world.state().outputs).to.deep.equal([]);
     expect(world.state().users).to.have.length(users);
     expect(world.state().withdrawal_instructions).to.have.length(instructions);
+    // A row added for a new payee: refused the same way, the payee not created.
+    const added = await submit([row("A", "1000.00", 1), row("B", "2000.00", 2), row("C", "3000.00", 5)]);
+    expect(added.code, added.stderr).to.equal(2);
+    expect(added.stderr).to.include("p.csv:4: the payee this row names is not the one batch payroll-2027-02");
+    expect(world.state().users).to.have.length(users);
+    expect(world.state().withdrawal_instructions).to.have.length(instructions);
     // The file as submitted resumes the batch, each row to its own payee.
     const resumed = await submit([row("A", "1000.00", 1), row("B", "2000.00", 2)]);
     expect(resumed.code, resumed.stderr).to.equal(0);
