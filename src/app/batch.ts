@@ -37,16 +37,21 @@ export interface Batch {
 
 /**
  * The batch's plan, its rows by payee details with the ids submit journaled for them (the
- * `payees` line); such a row without one was never submitted, and is refused.
+ * `payees` line). With a row without one (never submitted, or an edited file's row at a line
+ * that resolved another payee) there is no plan: the batch's copy of its input is read
+ * instead, and openBatch refuses the row only if it is still there.
  */
-async function planOf(loaded: Loaded, journalPath: string): Promise<{ loaded: Loaded; plan: Plan }> {
+async function planOf(
+  loaded: Loaded,
+  journalPath: string,
+): Promise<{ loaded: Loaded; plan: Plan | null; valid: ValidRow[] }> {
   // A journal that cannot be read resolves nothing here: the rows by details are then refused.
   const payees = (await readJournalState(journalPath).catch(() => foldJournal([]))).payees;
   const seen = withResolution(loaded, payees);
   const valid: ValidRow[] = [];
   for (const item of seen.checked()) if (item.ok) valid.push(item.row);
-  refuseUnresolved(loaded.file, valid);
-  return { loaded: seen, plan: plan(loaded.batchId, valid) };
+  const unresolved = valid.some((row) => row.payee !== undefined && row.resolved === undefined);
+  return { loaded: seen, plan: unresolved ? null : plan(loaded.batchId, valid), valid };
 }
 
 /**
@@ -56,9 +61,10 @@ async function planOf(loaded: Loaded, journalPath: string): Promise<{ loaded: Lo
  * or as another payment: the report would say it was never sent, the remaining file would
  * hold it (and pay it again), and the gate would take its output for a stranger's.
  */
-function refuseOtherRows(file: string, batchPlan: Plan, past: JournalState, zone: string): void {
+function refuseOtherRows(file: string, batchPlan: Plan | null, past: JournalState, zone: string): void {
   const begin = past.begin;
-  if (!begin || begin.fingerprint === batchPlan.fingerprint) return;
+  // No plan: a row by details unresolved, refused once the batch's rows are settled.
+  if (!begin || batchPlan === null || begin.fingerprint === batchPlan.fingerprint) return;
   const rows = batchPlan.requests.reduce((sum, request) => sum + request.rows.length, 0);
   throw new BatchError(
     "input",
@@ -110,8 +116,9 @@ export async function openBatch(
   loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
   if (args.report === undefined) loaded = await withOwnReport(loaded, stateDir, dir, out);
   let journalPath = journalPathFor(stateDir, dir);
-  let batchPlan: Plan;
-  ({ loaded, plan: batchPlan } = await planOf(loaded, journalPath));
+  let batchPlan: Plan | null;
+  let valid: ValidRow[];
+  ({ loaded, plan: batchPlan, valid } = await planOf(loaded, journalPath));
   const journalOf = async (path: string) => {
     try {
       return await readJournalState(path);
@@ -126,7 +133,7 @@ export async function openBatch(
   };
   let past = await journalOf(journalPath);
   let copyless: Batch["copyless"];
-  if (past.begin && past.begin.fingerprint !== batchPlan.fingerprint) {
+  if (past.begin && past.begin.fingerprint !== batchPlan?.fingerprint) {
     const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
     if (!original) {
       throw new BatchError(
@@ -137,7 +144,7 @@ export async function openBatch(
         },
       );
     }
-    ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
+    ({ loaded, plan: batchPlan, valid } = await planOf(original, journalPath));
     refuseOtherRows(loaded.file, batchPlan, past, out.zone);
     out.warn(
       `${loaded.file} changed since batch ${loaded.batchId} began (${humanTime(past.begin.at, out.zone)}); following that batch as it was submitted`,
@@ -161,7 +168,7 @@ export async function openBatch(
       : null;
     if (earlier && original) {
       journalPath = journalPathFor(stateDir, earlier.dir);
-      ({ loaded, plan: batchPlan } = await planOf(original, journalPath));
+      ({ loaded, plan: batchPlan, valid } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
       refuseOtherRows(loaded.file, batchPlan, past, out.zone);
       out.warn(
@@ -169,6 +176,9 @@ export async function openBatch(
       );
     } else if (earlier) copyless = { batchId: earlier.batchId, begunAt: earlier.begunAt };
   }
+  refuseUnresolved(loaded.file, valid);
+  // Every row resolved: a plan.
+  batchPlan ??= plan(loaded.batchId, valid);
   // The remaining file is cut from the batch's own bytes, never from the input as it is when
   // the run ends: saved over meanwhile (next month's figures during a status --watch), its
   // lines would be other rows. The copy kept when the batch began is those bytes, when it

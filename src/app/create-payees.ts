@@ -74,7 +74,13 @@ const MAX_PASSES = 8;
 /** Resolves every row by details, creating what is missing; the rows' ids by line. */
 export async function createPayees(phase: PayeePhase): Promise<Map<number, PayeeResolution>> {
   const past = foldJournal(await readJournal(phase.journalPath));
-  if (phase.rows.every((row) => resolutionOf(row, past.payees) !== undefined)) return past.payees;
+  // An entry without payee_key (an earlier version's journal) proves nothing about the row at
+  // its line: before the batch began it is resolved again, which finds what was created.
+  const kept = (row: ValidRow) => {
+    const resolution = resolutionOf(row, past.payees);
+    return resolution !== undefined && (past.begin !== null || resolution.payee_key !== undefined);
+  };
+  if (phase.rows.every(kept)) return past.payees;
   refuseEditedPayees(phase.file, phase.rows, past);
   // Opened at the first line to write: a run refused at the door leaves the journal as it was.
   const journal = journalAtFirstEntry(phase.journalPath);
@@ -262,7 +268,9 @@ async function withCreatedInstructions(
         if (error instanceof ApiError && error.kind === "not_found") return null;
         throw error;
       });
-    if (instruction === null) continue;
+    // Another user's (where Bitex names the owner) is not this payee's account.
+    if (instruction === null || (instruction.user_id !== null && instruction.user_id !== account.userId))
+      continue;
     phase.say(
       `payees: bank account ${instruction.id} (created by this batch) is not listed for user ${account.userId} yet; read by its id`,
     );

@@ -5,7 +5,7 @@
  * began, the rows are resolved again; once it began, the edited file is refused (exit 2) before
  * anything is created, as an edited file by ids is.
  */
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -48,7 +48,7 @@ describe("a file by payee details edited under the same --batch-id", function ()
       writeFile(join(dir, "p.csv"), `${[header, ...lines].join("\n")}\n`).then(() =>
         runCli(["submit", "p.csv", ...batch], { cwd: dir, env: { ...SETTLE, ...apiEnv(world), ...env } }),
       );
-    return { world, submit };
+    return { world, submit, dir };
   }
 
   it("before the batch began (refused after its payees were resolved): a row moved to another line is paid to its own payee", async () => {
@@ -90,6 +90,25 @@ describe("a file by payee details edited under the same --batch-id", function ()
     ]);
   });
 
+  it("killed once its payees were journaled by an earlier version (no payee_key), then a row deleted: each row is paid to its own payee (helper-79)", async () => {
+    const { world, submit, dir } = await setUp();
+    const killed = await submit([row("A", "1000.00", 1), row("B", "2000.00", 2), row("C", "3000.00", 3)], {
+      BITEX_BATCH_CRASH_AT: "payees-done",
+    });
+    expect(killed.signal, killed.stderr).to.equal("SIGKILL");
+    const state = join(dir, ".state", "bitex-batch");
+    const [batchDir] = (await readdir(state)).filter((name) => name.startsWith("payroll-2027-02"));
+    const journal = join(state, batchDir as string, "journal.jsonl");
+    await writeFile(journal, (await readFile(journal, "utf8")).replace(/"payee_key":"[0-9a-f]+",/g, ""));
+    expect(await readFile(journal, "utf8")).to.not.include("payee_key");
+    const again = await submit([row("A", "1000.00", 1), row("C", "3000.00", 3)]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(paidTo(world).sort()).to.deep.equal([
+      `1000 → payee1@example.com ${cbuFor(1)}`,
+      `3000 → payee3@example.com ${cbuFor(3)}`,
+    ]);
+  });
+
   it("once the batch began, a row whose payee changed is refused (exit 2): nothing created, nobody paid the other's money", async () => {
     const { world, submit } = await setUp();
     const killed = await submit([row("A", "1000.00", 1), row("B", "2000.00", 2)], {
@@ -121,4 +140,40 @@ describe("a file by payee details edited under the same --batch-id", function ()
       `2000 → payee2@example.com ${cbuFor(2)}`,
     ]);
   });
+  for (const [named, batch] of [
+    ["by its --batch-id", FAST],
+    ["by its file's name and bytes (no --batch-id)", FAST.slice(0, 4)],
+  ] as const) {
+    it(`once submitted, status and quote of the edited file follow the batch as submitted, ${named} (helper-79)`, async () => {
+      const { world, submit, dir } = await setUp();
+      expect(
+        (
+          await submit([row("A", "1000.00", 1), row("B", "2000.00", 2), row("C", "3000.00", 3)], {}, [
+            ...batch,
+          ])
+        ).code,
+      ).to.equal(0);
+      // Row B deleted: row C moves up to the line payee 2 resolved.
+      await writeFile(
+        join(dir, "p.csv"),
+        `${[PAYEE_HEADER, row("A", "1000.00", 1), row("C", "3000.00", 3)].join("\n")}\n`,
+      );
+      for (const command of ["status", "quote"]) {
+        const ran = await runCli([command, "p.csv", ...batch], {
+          cwd: dir,
+          env: { ...SETTLE, ...apiEnv(world) },
+        });
+        expect(ran.code, ran.stderr).to.equal(command === "status" ? 3 : 0);
+        expect(ran.stderr, ran.stderr).to.match(
+          /p\.csv changed since batch \S+ began .*; following that batch as it was submitted/,
+        );
+      }
+      expect(world.state().requests.map((r) => r.attributes.state)).to.not.include("draft");
+      expect(paidTo(world).sort()).to.deep.equal([
+        `1000 → payee1@example.com ${cbuFor(1)}`,
+        `2000 → payee2@example.com ${cbuFor(2)}`,
+        `3000 → payee3@example.com ${cbuFor(3)}`,
+      ]);
+    });
+  }
 });
