@@ -48,6 +48,30 @@ describe("server pace: how fast the server's clock runs, from its Date headers",
     expect(new ServerPace().slowest).to.equal(null);
   });
 
+  it("a first answer a cache kept 5 minutes without an Age: real time again once the recent answers show it (helper-79)", () => {
+    let local = 0;
+    const pace = new ServerPace(() => local);
+    const start = 1_700_000_000_000;
+    pace.observe(at(start - 300_000)); // stale by 5 minutes
+    local = 1_000;
+    pace.observe(at(start + 1_000));
+    local = 2_500;
+    pace.observe(at(start + 2_500));
+    // Since the first answer: 302.5 s over 2.5 s. Over the recent marks (1 s → 2.5 s): 1.5 s over 1.5 s, too short to tell yet.
+    expect(pace.pace).to.be.greaterThan(2);
+    for (local = 3_500; local <= 7_500; local += 1_000) pace.observe(at(start + local));
+    // The stale answer is no longer a mark: the recent pace, 1, is the smaller.
+    expect(pace.pace).to.equal(1);
+    expect(pace.slowest).to.equal(1);
+  });
+
+  it("an emulator at 60 times stays 60 in both spans", () => {
+    let local = 0;
+    const pace = new ServerPace(() => local);
+    for (; local <= 10_000; local += 1_000) pace.observe(at(1_700_000_000_000 + local * 60));
+    expect(pace.pace).to.equal(60);
+  });
+
   it("a header that cannot be read changes nothing", () => {
     let local = 0;
     const pace = new ServerPace(() => local);
