@@ -110,7 +110,7 @@ export interface PayeeResolution {
   /**
    * What the row at `line` named when it was resolved (plan/payees.ts payeeKeyOf): the ids are
    * that row's only while the row at that line names the same. Absent in journals written
-   * before it was kept: those are taken as they are.
+   * before it was kept: those are taken as they are once the batch began (create-payees.ts).
    */
   payee_key?: string;
 }
