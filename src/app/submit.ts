@@ -319,7 +319,7 @@ async function submitWatched(
     // An explicit batch id is the operator's decision; otherwise an edited file, the same
     // payments under another name, or a near copy is refused while an earlier batch of the
     // same API may have paid them. The embedded emulator's batches die with their state dir.
-    if (args.batchId === undefined && apiUrl !== null)
+    if (args.batchId === undefined && apiUrl !== null && !already)
       await refuseNewBatchOfOldPayments(stateDir, {
         batchId: loaded.batchId,
         dir: dirName,

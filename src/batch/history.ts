@@ -164,8 +164,10 @@ export async function refuseNewBatchOfOldPayments(
   },
 ): Promise<void> {
   const batchPlan = loaded.plan;
-  // Resuming this batch: its own journal decides; the scan is only for a batch that is new.
-  if (await stat(journalPathFor(stateDir, loaded.dir)).catch(() => null)) return;
+  // Resuming this batch: its own journal decides; the scan is only for a batch that is new. A
+  // journal without a begin is new: the payee phase writes one first (helper-80: every file by
+  // payee details skipped these refusals, and a copy within the month was paid twice).
+  if ((await readJournalState(journalPathFor(stateDir, loaded.dir)).catch(() => null))?.begin) return;
   // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
   const passOver = loaded.monthInName ? ofAnotherMonth(loaded.file) : () => false;
   const begun = (await earlierBatches(stateDir, loaded.dir, true)).filter(
