@@ -164,6 +164,11 @@ export async function refuseNewBatchOfOldPayments(
   },
 ): Promise<void> {
   const batchPlan = loaded.plan;
+  // A file by payee details found or created its payees before this check: never a payment.
+  const byDetails = batchPlan.requests.some((request) => request.rows.some((row) => row.payee !== undefined));
+  const nothingSent = byDetails
+    ? "no payment was sent (the payees it names were found or created at Bitex before this check)"
+    : "nothing was sent";
   // Resuming this batch: its own journal decides; the scan is only for a batch that is new. A
   // journal without a begin is new: the payee phase writes one first (helper-80: every file by
   // payee details skipped these refusals, and a copy within the month was paid twice).
@@ -190,7 +195,7 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: `nothing was sent; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
+        hint: `${nothingSent}; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
@@ -210,7 +215,7 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
       {
-        hint: "nothing was sent; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does",
+        hint: `${nothingSent}; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }
@@ -223,8 +228,8 @@ export async function refuseNewBatchOfOldPayments(
         // Mostly rows released to a remaining file: those batch holds were sent again already.
         hint:
           near.released > 0
-            ? `nothing was sent; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
-            : `nothing was sent; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", near.file)} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
+            ? `${nothingSent}; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
+            : `${nothingSent}; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", near.file)} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
       },
     );
   }

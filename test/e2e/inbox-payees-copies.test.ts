@@ -5,7 +5,7 @@
  * `payees` line) before refuseNewBatchOfOldPayments, whose "journal exists: resuming" test
  * then skipped every check.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -65,6 +65,11 @@ describe("inbox --month-in-name, payrolls by payee details (helper-80)", functio
     const copy = await inboxRun();
     expect(copy.code, copy.stderr).to.equal(2);
     expect(first(copy.stdout)).to.include({ outcome: "failed", moved_to: "failed" });
+    // Its payees were found before the refusal: no payment, and no word saying nothing at all.
+    const why = await readFile(join(inbox, "failed", "payroll-2026-12 (1).csv.error.txt"), "utf8");
+    expect(why, why).to.include(
+      "no payment was sent (the payees it names were found or created at Bitex before this check)",
+    );
     expect(amounts()).to.deep.equal(["1000", "2000"]);
   });
 
