@@ -76,12 +76,12 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
   const past = foldJournal(await readJournal(phase.journalPath));
   // An entry without payee_key (an earlier version's journal) proves nothing about the row at
   // its line: before the batch began it is resolved again, which finds what was created.
-  const kept = (row: ValidRow) => {
+  const unsettled = phase.rows.find((row) => {
     const resolution = resolutionOf(row, past.payees);
-    return resolution !== undefined && (past.begin !== null || resolution.payee_key !== undefined);
-  };
-  if (phase.rows.every(kept)) return past.payees;
-  refuseEditedPayees(phase.file, phase.rows, past);
+    return resolution === undefined || (past.begin === null && resolution.payee_key === undefined);
+  });
+  if (unsettled === undefined) return past.payees;
+  if (past.begin) refuseEdited(phase.file, unsettled, past.begin.batch_id);
   // Opened at the first line to write: a run refused at the door leaves the journal as it was.
   const journal = journalAtFirstEntry(phase.journalPath);
   try {
@@ -96,13 +96,10 @@ export async function createPayees(phase: PayeePhase): Promise<Map<number, Payee
  * names another payee, or a row added, is an edited file, refused before anything is created
  * or sent, as an edited file by ids is. Before the batch began, its rows are resolved again.
  */
-function refuseEditedPayees(file: string, rows: readonly ValidRow[], past: JournalState): void {
-  if (!past.begin) return;
-  const edited = rows.find((row) => resolutionOf(row, past.payees) === undefined);
-  if (!edited) return;
+function refuseEdited(file: string, row: ValidRow, batchId: string): never {
   throw new BatchError(
     "input",
-    `${file}:${edited.line}: the payee this row names is not the one batch ${past.begin.batch_id} resolved at this line when it began; nothing was created or sent`,
+    `${file}:${row.line}: the payee this row names is not the one batch ${batchId} resolved at this line when it began; nothing was created or sent`,
     {
       hint: `put ${file} back as it was submitted to resume the batch; the rows it created are paid once, a new --batch-id would pay them again`,
     },
