@@ -134,11 +134,7 @@ function accountDigits(account: PayeeAccount): string {
 export function paymentIdentity(row: ValidRow): PaymentIdentity {
   const byDetails = row.payee !== undefined && row.recipientUserId === "";
   return {
-    ...(byDetails && row.payee
-      ? {
-          payee: `${row.payee.account.kind}:${accountDigits(row.payee.account)}`,
-        }
-      : {}),
+    ...(byDetails && row.payee ? { payee: payeeAccountOf(row.payee) } : {}),
     payerUserId: row.payerUserId,
     senderPort: row.senderPort,
     recipientUserId: row.recipientUserId,
@@ -149,6 +145,26 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
         : { column: "budget", value: row.budget ?? "0" },
     withdrawalInstructionId: row.withdrawalInstructionId,
   };
+}
+
+/**
+ * A row naming its payee by details as the account it pays, whatever Bitex user and
+ * instruction it resolved to (null for a row by ids alone): what earlier batches are compared
+ * by (batch/near-copy.ts), so the same payroll sent again with its emails corrected, or on a
+ * new domain, is the same payments though it makes new Bitex users (helper-81).
+ */
+export function accountPaymentKey(row: ValidRow): string | null {
+  if (row.payee === undefined) return null;
+  return paymentKey({
+    ...paymentIdentity(row),
+    recipientUserId: "",
+    withdrawalInstructionId: "",
+    payee: payeeAccountOf(row.payee),
+  });
+}
+
+function payeeAccountOf(payee: PayeeDetails): string {
+  return `${payee.account.kind}:${accountDigits(payee.account)}`;
 }
 
 /** A Bitex id (digits) as the number it names: "0300" and "300" are compared as one id. */

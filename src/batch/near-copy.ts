@@ -23,7 +23,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { replaceDurably } from "../disk.js";
-import { type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
+import { accountPaymentKey, type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
 import {
   foldJournal,
   type JournalEntry,
@@ -93,12 +93,57 @@ export function ofAnotherMonth(file: string): (earlierFile: string) => boolean {
   };
 }
 
-/** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
+/**
+ * One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32
+ * hex digits; a row naming its payee by details is its account's payment instead, not the
+ * Bitex user and instruction it resolved to (accountPaymentKey).
+ */
 export function paymentOf(row: ValidRow): string {
-  return createHash("sha256")
-    .update(paymentKey(paymentIdentity(row)))
-    .digest("hex")
-    .slice(0, 32);
+  return digest(accountPaymentKey(row) ?? paymentKey(paymentIdentity(row)));
+}
+
+/**
+ * What a row is matched by against an earlier batch: its payment, then, for a row by details
+ * with its ids, the payment by those ids (an earlier batch by ids, or a journal of a version
+ * that kept only those). Identical rows share one text, the keys joined.
+ */
+function matchKeys(row: ValidRow): string {
+  const byIds = row.payee !== undefined && row.recipientUserId !== "";
+  return byIds ? `${paymentOf(row)} ${digest(paymentKey(paymentIdentity(row)))}` : paymentOf(row);
+}
+
+function digest(key: string): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 32);
+}
+
+/** Rows of a plan by their matchKeys, with how many share them. */
+function planMatchKeys(plan: Plan): { keys: Map<string, number>; rows: number } {
+  const keys = new Map<string, number>();
+  let rows = 0;
+  for (const request of plan.requests) {
+    for (const row of request.rows) {
+      const key = matchKeys(row);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+      rows++;
+    }
+  }
+  return { keys, rows };
+}
+
+/**
+ * Takes from `pool` (payment → rows left) `count` rows matched by `keys`, the first key
+ * first; how many it took of each payment.
+ */
+function take(pool: Map<string, number>, keys: string, count: number, taken: Map<string, number>): number {
+  let left = count;
+  for (const payment of keys.split(" ")) {
+    const got = Math.min(left, pool.get(payment) ?? 0);
+    if (got === 0) continue;
+    pool.set(payment, (pool.get(payment) ?? 0) - got);
+    taken.set(payment, (taken.get(payment) ?? 0) + got);
+    left -= got;
+  }
+  return count - left;
 }
 
 /**
@@ -180,14 +225,9 @@ export async function onlyReleasedRows(journalPath: string, plan: Plan): Promise
   for (const [line, payment] of payments)
     if (state.rows.get(line)?.status === "failed" || released.has(line))
       freed.set(payment, (freed.get(payment) ?? 0) + 1);
-  for (const request of plan.requests) {
-    for (const row of request.rows) {
-      const payment = paymentOf(row);
-      const left = freed.get(payment) ?? 0;
-      if (left === 0) return false;
-      freed.set(payment, left - 1);
-    }
-  }
+  const taken = new Map<string, number>();
+  for (const [keys, count] of planMatchKeys(plan).keys)
+    if (take(freed, keys, count, taken) < count) return false;
   return true;
 }
 
@@ -199,15 +239,7 @@ export async function findNearCopy(
   now: Date = new Date(),
   passOver: (earlierFile: string) => boolean = () => false,
 ): Promise<NearCopy | null> {
-  const mine = new Map<string, number>();
-  let rows = 0;
-  for (const request of plan.requests) {
-    for (const row of request.rows) {
-      const payment = paymentOf(row);
-      mine.set(payment, (mine.get(payment) ?? 0) + 1);
-      rows++;
-    }
-  }
+  const { keys: mine, rows } = planMatchKeys(plan);
   if (rows === 0) return null;
   const since = now.getTime() - NEAR_COPY_WINDOW_DAYS * 86_400_000;
   const names = await readdir(stateDir).catch(() => [] as string[]);
@@ -257,13 +289,17 @@ export async function findNearCopy(
     const shares: Shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
     // Rows released, sent again: how they get paid, so they do not dilute the share.
     let resent = 0;
-    for (const [payment, count] of mine) {
-      const paid = Math.min(count, theirs.get(payment) ?? 0);
+    const held = new Map(theirs);
+    const free = new Map(freed);
+    const matched = new Map<string, number>();
+    for (const [keys, count] of mine) {
+      const paid = take(held, keys, count, matched);
       same += paid;
+      resent += take(free, keys, count - paid, new Map());
+    }
+    for (const [payment, count] of matched)
       for (const kind of Object.keys(shares) as Array<keyof Shares>)
         shares[kind] += Math.min(count, kinds[kind].get(payment) ?? 0);
-      resent += Math.min(count - paid, freed.get(payment) ?? 0);
-    }
     if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
       best = { batchId, file, begunAt, same, ...shares, rows, released: resent };
     }

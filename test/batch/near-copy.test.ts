@@ -261,4 +261,44 @@ describe("findNearCopy", () => {
     ).to.equal(4);
     expect((await findNearCopy(november, copy, API, now))?.same).to.equal(4);
   });
+
+  /** A row naming its payee by details, resolved to user `user` (instruction w<user>). */
+  const byDetails = (line: number, email: string, cbu: string, amount: string, user: string): ValidRow =>
+    ({
+      ...row(line, user, amount),
+      payee: { email, account: { kind: "cbu", number: cbu, bank: "" } },
+      resolved: { status: "created", compliance: "" },
+    }) as unknown as ValidRow;
+  const cbus = ["0110599500000001000016", "0110599500000001000023", "0110599500000001000030"];
+
+  it("rows by details are compared by the account they pay: the same payroll with new emails, made new Bitex users, is refused (helper-81)", async () => {
+    const state = await mkdtemp(join(tmpdir(), "near-copy-"));
+    const paid = cbus.map((cbu, i) => byDetails(i + 2, `p${i}@old.example.com`, cbu, "1000", `${300 + i}`));
+    await writeBatch(state, "old", paid, { begunAt: recent, accepted: true });
+    const resent = cbus.map((cbu, i) => byDetails(i + 2, `p${i}@new.example.com`, cbu, "1000", `${400 + i}`));
+    expect(paymentOf(resent[0] as ValidRow)).to.equal(paymentOf(paid[0] as ValidRow));
+    expect(await findNearCopy(state, plan("new", resent), API, now)).to.deep.include({
+      batchId: "old",
+      same: 3,
+      accepted: 3,
+      rows: 3,
+    });
+    // Another account, or another amount, is another payment.
+    const other = byDetails(2, "p0@new.example.com", cbus[1] as string, "1000", "400");
+    expect(paymentOf(other)).to.not.equal(paymentOf(paid[0] as ValidRow));
+    expect(paymentOf(byDetails(2, "p0@old.example.com", cbus[0] as string, "1001", "300"))).to.not.equal(
+      paymentOf(paid[0] as ValidRow),
+    );
+  });
+
+  it("a row by details still matches an earlier batch by the ids it resolved to: a file by ids, or a journal of a version that kept only those", async () => {
+    const state = await stateWith(recent, API, "payroll.csv", true);
+    const sameIds = earlierRows.map((r, i) =>
+      byDetails(r.line, `p${i}@example.com`, cbus[i % 3] as string, r.amount as string, r.recipientUserId),
+    );
+    expect(await findNearCopy(state, plan("new", sameIds), API, now)).to.deep.include({
+      same: 4,
+      accepted: 4,
+    });
+  });
 });

@@ -13,8 +13,8 @@ import { runCli, tempDir } from "../helpers/cli.js";
 import { cbuFor, cuitFor, PAYEE_HEADER } from "../helpers/payee-world.js";
 import { apiEnv, sandbox } from "../helpers/sandbox.js";
 
-const row = (reference: string, amount: string, n: number, payer = "113") =>
-  `${reference},${payer},uy_uyu,ar_ars,${amount},payee${n}@example.com,Payee ${n},${cuitFor(n)},${cbuFor(n)}`;
+const row = (reference: string, amount: string, n: number, payer = "113", domain = "example.com") =>
+  `${reference},${payer},uy_uyu,ar_ars,${amount},payee${n}@${domain},Payee ${n},${cuitFor(n)},${cbuFor(n)}`;
 const file = (lines: string[]) => `${[PAYEE_HEADER, ...lines].join("\n")}\n`;
 const LIMIT = ["--until", "accepted", "--max-total", "UYU=100000000"];
 
@@ -69,6 +69,19 @@ describe("inbox --month-in-name, payrolls by payee details (helper-80)", functio
     const why = await readFile(join(inbox, "failed", "payroll-2026-12 (1).csv.error.txt"), "utf8");
     expect(why, why).to.include(
       "no payment was sent (the payees it names were found or created at Bitex before this check)",
+    );
+    expect(amounts()).to.deep.equal(["1000", "2000"]);
+    // The same payments to the same accounts, every email on a new domain (helper-81): new
+    // Bitex users, but the accounts paid are the same, so it is the same payments.
+    const moved = file([
+      row("A", "1000.00", 1, "113", "new.example.com"),
+      row("B", "2000.00", 2, "113", "new.example.com"),
+    ]);
+    await writeFile(join(inbox, "payroll-2026-12 resent.csv"), moved);
+    const resent = await inboxRun();
+    expect(resent.code, resent.stderr).to.equal(2);
+    expect(String(first(resent.stdout).reason)).to.match(
+      /payroll-2026-12 resent\.csv holds the same payments as batch \w+ \(file .*payroll-2026-12\.csv, begun /,
     );
     expect(amounts()).to.deep.equal(["1000", "2000"]);
   });
