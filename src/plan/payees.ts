@@ -328,16 +328,21 @@ export function userCreateKey(email: string): string {
 }
 
 /**
- * What a row by details names as its payee (email, tax id, port and account), as a digest: a
- * journaled resolution is the row's at that line only while the row there still names this. A
- * file edited under the same batch id moves rows to other lines (helper-78: a row deleted, and
- * the next row was paid to the deleted row's payee).
+ * What a row by details names as its payee (email, tax id, port and account, and the ids it
+ * writes beside them), as a digest: a journaled resolution is the row's at that line only
+ * while the row there still names this. A file edited under the same batch id moves rows to
+ * other lines (helper-78: a row deleted, and the next row was paid to the deleted row's payee).
  */
 export function payeeKeyOf(row: ValidRow): string {
   const payee = row.payee;
   if (payee === undefined) return "";
   const account = accountCreateKey(payee.email, payee.account, portCurrency(row.port));
-  const text = `${row.port}|${payee.taxIdKind}:${payee.taxId}|${account}`;
+  // A row giving ids beside its details: the ids as written too, so ids edited after the
+  // payees line are never overridden by it (helper-81). Absent for a row by details alone, so
+  // journals written before keep their keys.
+  const written = row.recipientUserId !== "" || row.withdrawalInstructionId !== "";
+  const ids = written ? `|${idNumber(row.recipientUserId)}/${idNumber(row.withdrawalInstructionId)}` : "";
+  const text = `${row.port}|${payee.taxIdKind}:${payee.taxId}|${account}${ids}`;
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 

@@ -102,6 +102,23 @@ describe("a file by payee details edited under the same --batch-id", function ()
     });
   }
 
+  it("a row giving ids beside its details, its ids edited after its payee was journaled: never paid to the journaled ids (helper-81)", async () => {
+    const header =
+      "reference,payer_user_id,sender_port,recipient_user_id,port,amount,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,bank,account_type,account_number";
+    const both = (user: string, instruction: string) =>
+      `A,112,ar_ars,${user},cl_clp,1329000,${instruction},ana.300@example.com,Ana Pérez,12053214-6,bco_chile,checking,10000000`;
+    const { world, submit } = await setUp(header);
+    const killed = await submit([both("300", "2100")], { BITEX_BATCH_CRASH_AT: "payees-done" });
+    expect(killed.signal, killed.stderr).to.equal("SIGKILL");
+    // The ids now name user 306's instruction, which the details (Ana, user 300) contradict.
+    const edited = await submit([both("306", "2106")]);
+    expect(edited.code, edited.stderr).to.equal(2);
+    expect(edited.stderr).to.include(
+      "recipient_user_id 306 is not the payee with this email (that is user 300)",
+    );
+    expect(world.state().outputs).to.deep.equal([]);
+  });
+
   it("once the batch began, a row whose payee changed is refused (exit 2): nothing created, nobody paid the other's money", async () => {
     const { world, submit } = await setUp();
     const killed = await submit([row("A", "1000.00", 1), row("B", "2000.00", 2)], {
