@@ -31,6 +31,7 @@ import {
   type ListedInstruction,
   type NewAccount,
   type NewPayee,
+  ownInstructions,
   type PayeeDirectory,
   type PayeePlan,
   payeeKeyOf,
@@ -417,7 +418,8 @@ async function dropDuplicates(phase: PayeePhase, directory: PayeeDirectory): Pro
         typeof candidate.email === "string" && userCreateKey(candidate.email) === userCreateKey(payee.email),
     );
     if (!user) continue;
-    const holders = holdersOf(directory.instructionsByUser.get(user.id) ?? [], payee.account, row.port);
+    const own = ownInstructions(directory.instructionsByUser.get(user.id) ?? [], user.id);
+    const holders = holdersOf(own, payee.account, row.port);
     for (const extra of holders.slice(1)) {
       const label = (extra as { label?: unknown }).label;
       if (seen.has(extra.id) || typeof label !== "string" || !label.startsWith(INSTRUCTION_LABEL_PREFIX))

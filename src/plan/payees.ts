@@ -34,6 +34,9 @@ export interface ListedInstruction {
   id: string;
   body?: unknown;
   payment_method_type?: unknown;
+  /** Bitex's attributes beside the body (null or absent where an answer leaves them out). */
+  user_id?: string | null;
+  port_code?: string | null;
 }
 
 export interface PayeeDirectory {
@@ -115,6 +118,14 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   if (key === "" || !numbers.includes(key)) return false;
   const currency = typeof body.currency === "string" ? body.currency.toLowerCase() : "";
   if (currency !== "" && currency !== portCurrency(port)) return false;
+  // The port Bitex pays it out on, where it says: another port's instruction is refused at
+  // create (helper-81: taken, every run failed on it and the row's account was never made).
+  if (
+    typeof instruction.port_code === "string" &&
+    instruction.port_code !== "" &&
+    instruction.port_code !== port
+  )
+    return false;
   const type = typeof instruction.payment_method_type === "string" ? instruction.payment_method_type : "";
   const country = /^([a-z]{2})_/.exec(type)?.[1];
   if (country !== undefined && country !== portCountry(port)) return false;
@@ -228,7 +239,9 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       continue;
     }
     const user = users[0];
-    const instructions = user ? (directory.instructionsByUser.get(user.id) ?? []) : [];
+    const instructions = user
+      ? ownInstructions(directory.instructionsByUser.get(user.id) ?? [], user.id)
+      : [];
     const byIds = row.recipientUserId !== "";
     // Ids compare as numbers: a row's 0300 is the server's 300.
     if (byIds && (user === undefined || idNumber(user.id) !== idNumber(row.recipientUserId))) {
@@ -382,6 +395,23 @@ export function instructionBody(
   if (account.routingNumber !== "") body.routing_number = account.routingNumber;
   if (account.swift !== "") body.bank_swift = account.swift;
   return body;
+}
+
+/**
+ * The instructions listed for a user that Bitex does not show as another user's (helper-81:
+ * one listed for user 500 with `user_id` 777 was taken as 500's account, and its body's tax id
+ * as 500's).
+ */
+export function ownInstructions(
+  instructions: readonly ListedInstruction[],
+  userId: string,
+): ListedInstruction[] {
+  return instructions.filter(
+    (instruction) =>
+      typeof instruction.user_id !== "string" ||
+      instruction.user_id === "" ||
+      idNumber(instruction.user_id) === idNumber(userId),
+  );
 }
 
 /** Instructions that hold this account (the same test as resolution's), lowest id first. */

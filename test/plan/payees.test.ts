@@ -106,6 +106,28 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     { ...NONE, rows: [[2, "301", "2200", "found"]], found: 1 },
   ],
   [
+    "an instruction Bitex pays out on another port (port_code), its body naming no country or currency: not the row's account (helper-81)",
+    [row(2, payee("ana@example.com", cbu(CBU_A)))],
+    directory({
+      "300": [
+        { id: "2100", user_id: "300", port_code: "cl_clp", body: { cbu: CBU_A } },
+        { id: "2101", user_id: "300", port_code: "ar_ars", body: { cbu: CBU_A } },
+      ],
+    }),
+    { ...NONE, rows: [[2, "300", "2101", "found"]], found: 1 },
+  ],
+  [
+    "an instruction listed for the payee that Bitex shows as another user's: not the payee's account (helper-81)",
+    [row(2, payee("ana@example.com", cbu(CBU_A)))],
+    directory({
+      "300": [
+        { ...legacy("2100", CBU_A), user_id: "777" },
+        { ...legacy("2105", CBU_A), user_id: "0300" },
+      ],
+    }),
+    { ...NONE, rows: [[2, "300", "2105", "found"]], found: 1 },
+  ],
+  [
     "a returning payee with a new bank account: a new instruction on the same user",
     [row(2, payee("ana@example.com", cbu(CBU_B)))],
     directory({ "300": [legacy("2100", CBU_A)] }),
