@@ -1,7 +1,7 @@
 /** Data passed between the pipeline stages (read → validate → plan → submit → report). */
 import { shortestDecimal } from "./decimal.js";
 import { PAYEE_COLUMN_TABLE } from "./payee-columns.js";
-import type { PortCode } from "./ports.js";
+import { type PortCode, portCountry } from "./ports.js";
 
 /** One problem with one input row, as data: the report shows it and nothing is thrown. */
 export interface RowError {
@@ -121,20 +121,24 @@ export function accountBank(account: PayeeAccount): string {
 }
 
 /**
- * The account as resolution compares it (plan/payees.ts): a plain account number without the
- * leading zeros spreadsheets drop, at its bank, so "0012345678" and "12345678" at one bank
- * are one account here too, and the same digits at two banks are two.
+ * The account as a payment names it: a plain account number without the leading zeros
+ * spreadsheets drop ("0012345678" and "12345678" are one account), at its bank as far as a
+ * code names it (Chile's Bitex bank code, a routing number, a SWIFT), not by a bank's name as
+ * typed: outside Chile that is free text, and "Itaú" and "Banco Itaú" on two rows paid one
+ * account twice (helper-81). Two rows of the same digits and amount are then a possible
+ * duplicate, which distinct references (or --allow-duplicates) say are both meant.
  */
-function accountDigits(account: PayeeAccount): string {
-  return account.kind === "account_number"
-    ? `${account.number.replace(/^0+/, "")}@${accountBank(account)}`
-    : account.number;
+function accountDigits(account: PayeeAccount, port: PortCode): string {
+  if (account.kind !== "account_number") return account.number;
+  const [name, routing, swift] = bankParts(account.bank, account.routingNumber, account.swift);
+  const bank = [portCountry(port) === "cl" ? name : "", routing, swift].filter((part) => part !== "");
+  return `${account.number.replace(/^0+/, "")}@${bank.join("/")}`;
 }
 
 export function paymentIdentity(row: ValidRow): PaymentIdentity {
   const byDetails = row.payee !== undefined && row.recipientUserId === "";
   return {
-    ...(byDetails && row.payee ? { payee: payeeAccountOf(row.payee) } : {}),
+    ...(byDetails && row.payee ? { payee: payeeAccountOf(row.payee, row.port) } : {}),
     payerUserId: row.payerUserId,
     senderPort: row.senderPort,
     recipientUserId: row.recipientUserId,
@@ -159,12 +163,12 @@ export function accountPaymentKey(row: ValidRow): string | null {
     ...paymentIdentity(row),
     recipientUserId: "",
     withdrawalInstructionId: "",
-    payee: payeeAccountOf(row.payee),
+    payee: payeeAccountOf(row.payee, row.port),
   });
 }
 
-function payeeAccountOf(payee: PayeeDetails): string {
-  return `${payee.account.kind}:${accountDigits(payee.account)}`;
+function payeeAccountOf(payee: PayeeDetails, port: PortCode): string {
+  return `${payee.account.kind}:${accountDigits(payee.account, port)}`;
 }
 
 /** A Bitex id (digits) as the number it names: "0300" and "300" are compared as one id. */

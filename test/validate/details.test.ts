@@ -345,6 +345,21 @@ describe("validate: payee by details", () => {
     ]);
   });
 
+  it("a bank's name typed two ways outside Chile (free text there) is no other account: the same digits and amount are a possible duplicate (helper-81)", () => {
+    const rows = check([
+      { ...PY, bank: "Itaú" },
+      { ...PY, bank: "Banco Itaú", account_number: "0007654321" },
+      { ...UY, bank: "BROU" },
+      { ...UY, bank: "Banco República" },
+    ]);
+    expect(rows.map((item) => (item.ok ? "ok" : item.errors.map((e) => e.code).join()))).to.deep.equal([
+      "ok",
+      "possible_duplicate",
+      "ok",
+      "possible_duplicate",
+    ]);
+  });
+
   it("no message holds the account number or the tax id", () => {
     const rows = check([
       { ...AR, cbu: "2850590940090418135202", recipient_tax_id: "20267565392" },
