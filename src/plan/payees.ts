@@ -94,6 +94,16 @@ function normal(value: unknown): string {
     : "";
 }
 
+/**
+ * A tax id as compared: compact, without leading zeros. A Uruguayan CI is written
+ * `0.123.456-1` or `123.456-1`, and a spreadsheet's number cell drops the zero: one CI
+ * (helper-81: refused as another tax id, or two payees for one person). Fixed-length kinds
+ * (a CUIT, an SSN) are unchanged by it.
+ */
+function taxIdKey(value: unknown): string {
+  return normal(value).replace(/^0+(?=.)/, "");
+}
+
 /** A plain account number without the leading zeros that banks and spreadsheets add or drop. */
 function accountKey(account: PayeeAccount): string {
   const number = normal(account.number);
@@ -160,12 +170,12 @@ function paysIn(bodyCountry: unknown, port: ValidRow["port"]): boolean {
 /** Tax ids the directory shows for a user: its own attribute (if any) and its instructions' bodies. */
 function knownTaxIds(user: ListedUser, instructions: readonly ListedInstruction[]): Set<string> {
   const ids = new Set<string>();
-  const own = normal(user.tax_id);
+  const own = taxIdKey(user.tax_id);
   if (own !== "") ids.add(own);
   for (const instruction of instructions) {
     const body = bodyOf(instruction);
     for (const field of TAX_FIELDS) {
-      const value = normal(body[field]);
+      const value = taxIdKey(body[field]);
       if (value !== "") ids.add(value);
     }
   }
@@ -204,7 +214,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     if (!payee) continue;
     const email = emailKey(payee.email);
     const first = fileTaxIds.get(email);
-    if (first && first.taxId !== payee.taxId) {
+    if (first && taxIdKey(first.taxId) !== taxIdKey(payee.taxId)) {
       fail(
         row,
         "recipient_tax_id",
@@ -215,7 +225,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     }
     // One person under two emails would be two Bitex users (an email typed two ways). A tax
     // id is a person's in its country and kind: a Chilean RUT and a US SSN may share digits.
-    const taxId = `${portCountry(row.port)}|${payee.taxIdKind}|${normal(payee.taxId)}`;
+    const taxId = `${portCountry(row.port)}|${payee.taxIdKind}|${taxIdKey(payee.taxId)}`;
     const named = fileEmails.get(taxId);
     if (named && named.email !== email) {
       fail(
@@ -257,7 +267,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     }
     if (user) {
       const taxIds = knownTaxIds(user, instructions);
-      if (taxIds.size > 0 && !taxIds.has(normal(payee.taxId))) {
+      if (taxIds.size > 0 && !taxIds.has(taxIdKey(payee.taxId))) {
         fail(
           row,
           "recipient_tax_id",

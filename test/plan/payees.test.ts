@@ -364,6 +364,48 @@ describe("plan: resolving payees by details", () => {
   });
 });
 
+describe("a tax id written with and without its leading zeros is one (helper-81)", () => {
+  /** A Uruguayan payee: CI as written, an account at BROU. */
+  const uy = (line: number, email: string, ci: string) =>
+    row(
+      line,
+      {
+        ...payee(email, { ...cbu("555555"), kind: "account_number", bank: "BROU" }, ci),
+        taxIdKind: "ci",
+      },
+      { port: "uy_uyu" },
+    );
+  const brou = (id: string, ci: string): ListedInstruction => ({
+    id,
+    body: { country: "UY", currency: "UYU", cuit: ci, bank: "BROU", bank_account_number: "555555" },
+  });
+
+  it("one email, its CI as 0.123.456-1 on one row and 123.456-1 (a number cell) on another: one payee", () => {
+    const plan = resolvePayees(
+      [uy(2, "uy@example.com", "01234561"), uy(3, "uy@example.com", "1234561")],
+      directory({}),
+    );
+    expect(seen(plan).errors).to.deep.equal([]);
+    expect(seen(plan).newPayees).to.deep.equal([["uy@example.com", [2, 3]]]);
+  });
+
+  it("a returning payee whose instruction holds the CI with its zero: found, not another tax id", () => {
+    const plan = resolvePayees(
+      [uy(2, "ana@example.com", "1234561")],
+      directory({ "300": [brou("900", "01234561")] }),
+    );
+    expect(seen(plan)).to.deep.equal({ ...NONE, rows: [[2, "300", "900", "found"]], found: 1 });
+  });
+
+  it("the same CI written both ways under two emails: payee_email_differs, not two payees", () => {
+    const plan = resolvePayees(
+      [uy(2, "ana@example.com", "01234561"), uy(3, "ana.p@example.com", "1234561")],
+      directory({}),
+    );
+    expect(seen(plan).errors).to.deep.equal([[3, "recipient_email", "payee_email_differs"]]);
+  });
+});
+
 describe("what creating a payee's account sends and finds", () => {
   it("the legacy body: domestic_bank in the port's country and currency, the CBU where it was recorded, the tax id as cuit", () => {
     const details = payee("a@example.com", { ...cbu(CBU_A), accountType: "savings" });
