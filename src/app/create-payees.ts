@@ -140,9 +140,9 @@ async function settle(phase: PayeePhase, journal: JournalAppender): Promise<Map<
         },
       );
     }
-    for (const payee of plan.newPayees) refuseAgain(phase.file, payee.lines, refused.get(userKey(payee)));
+    for (const payee of plan.newPayees) refuseAgain(phase.file, payee.lines, refused, state, userKey(payee));
     for (const account of plan.newAccounts)
-      refuseAgain(phase.file, account.lines, refused.get(accountKeyOf(account)));
+      refuseAgain(phase.file, account.lines, refused, state, accountKeyOf(account));
     // A create that may still land (killed run, unclear answer) is waited out, then read again.
     const keys = [
       ...plan.newPayees.map(userKey),
@@ -309,9 +309,31 @@ function refuseRowErrors(file: string, plan: PayeePlan): void {
   );
 }
 
-/** A create Bitex refused, still not listed on the next reading: the row's error, not a loop. */
-function refuseAgain(file: string, lines: readonly number[], refusal: string | undefined): void {
+/**
+ * A create Bitex refused, still not listed on the next reading: the row's error, not a loop;
+ * unless an earlier create of it was answered, or got no answer: it may exist and Bitex's
+ * listing lag behind (it caches lists), and Bitex refused a second one (helper-81: exit 2
+ * told to correct a row that was right).
+ */
+function refuseAgain(
+  file: string,
+  lines: readonly number[],
+  refused: ReadonlyMap<string, string>,
+  state: JournalState,
+  key: string,
+): void {
+  const refusal = refused.get(key);
   if (refusal === undefined) return;
+  const earlier = state.payeeCreates.get(key);
+  if (earlier?.status === "created" || earlier?.unclear === true) {
+    throw new BatchError(
+      "conflict",
+      `${file}:${lines[0]}: Bitex refused to create this payee or account (${refusal}), and an earlier create of it may have landed, not listed yet; nothing was paid`,
+      {
+        hint: "run the same command again in a few minutes (Bitex's lists can lag): what was created is found by email and account, never made twice",
+      },
+    );
+  }
   throw new BatchError(
     "input",
     `${file}:${lines[0]}: Bitex refused to create this payee or account: ${refusal}`,

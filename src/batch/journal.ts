@@ -117,10 +117,11 @@ export interface PayeeResolution {
 
 /** A user or instruction the batch created or set out to create, by kind and key. */
 export type PayeeCreate =
-  | { status: "intent"; at: string }
-  | { status: "ambiguous"; at: string }
+  /** `unclear`: an earlier create of it got no answer (ambiguous, or a run killed after its intent): it may exist. */
+  | { status: "intent"; at: string; unclear?: true }
+  | { status: "ambiguous"; at: string; unclear?: true }
   /** Bitex's own refusal (e.g. the email taken by another writer): nothing was created by it. */
-  | { status: "refused"; at: string }
+  | { status: "refused"; at: string; unclear?: true }
   | { status: "created"; id: string; at: string };
 
 export type RowRecord =
@@ -201,8 +202,22 @@ export class JournalFold {
         if (entry.t === "created")
           state.payeeCreates.set(key, { status: "created", id: entry.output_id, at: entry.at });
         // A create already answered stays created, whatever a later retry journaled.
-        else if (state.payeeCreates.get(key)?.status !== "created")
-          state.payeeCreates.set(key, { status: entry.t === "failed" ? "refused" : entry.t, at: entry.at });
+        else {
+          const before = state.payeeCreates.get(key);
+          if (before?.status === "created") return;
+          const status = entry.t === "failed" ? "refused" : entry.t;
+          // Two intents in a row: the first got no answer (the run was killed).
+          const unclear =
+            before !== undefined &&
+            (before.unclear === true ||
+              before.status === "ambiguous" ||
+              (before.status === "intent" && entry.t === "intent"));
+          state.payeeCreates.set(key, {
+            status,
+            at: entry.at,
+            ...(unclear ? { unclear: true as const } : {}),
+          });
+        }
         return;
       }
     }

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { createPayees, type PayeeApi } from "../../src/app/create-payees.js";
 import { foldJournal, readJournal } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
+import type { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { cbuFor, cuitFor } from "../helpers/payee-world.js";
 
@@ -41,6 +42,8 @@ function scripted(
   options: {
     userLandsAfterMs?: number;
     refuseUsers?: boolean;
+    /** A create for an email a user already holds is refused (Bitex: the email is taken). */
+    refuseTaken?: boolean;
     /** Users created answer with their id but keep no email (Bitex's current guide: a create body with none). */
     dropEmail?: boolean;
     /** Users created are listed only this long after their create (a listing that lags). */
@@ -89,7 +92,7 @@ function scripted(
     },
     createUser: async ({ email }) => {
       calls.createUser++;
-      if (options.refuseUsers)
+      if (options.refuseUsers || (options.refuseTaken && users.some((user) => user.email === email)))
         throw new ApiError({
           kind: "validation",
           code: "email_taken",
@@ -183,6 +186,28 @@ describe("payee phase: creates settled by reading", () => {
       ),
     );
     expect(bitex.calls).to.deep.equal({ createUser: 1, createInstruction: 0, getUser: 0 });
+  });
+
+  it("an unclear user create that landed, not listed yet, then refused as taken: run again (exit 4), never 'correct the row' (helper-81)", async () => {
+    // Bitex caches its lists: the user landed at once and is listed 1.5 s later; the settle
+    // delay is 50 ms, so the create is sent again and refused, the email being taken.
+    const bitex = scripted({ userLandsAfterMs: 0, listedAfterMs: 1_500, refuseTaken: true });
+    const { run } = await phase(bitex.api, [row(2, "ana@example.com")], 50);
+    const thrown = await run().then(
+      () => null,
+      (error: unknown) => error as BatchError,
+    );
+    expect([thrown?.code, thrown?.message]).to.deep.equal([
+      "conflict",
+      "p.csv:2: Bitex refused to create this payee or account (taken), and an earlier create of it may have landed, not listed yet; nothing was paid",
+    ]);
+    expect(bitex.calls.createUser).to.equal(2);
+    expect(bitex.users).to.have.length(1);
+    // Once listed, the same command finds it: nothing created again.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const resolutions = await run();
+    expect([...resolutions.values()].map((r) => `${r.line}:${r.user_id}`)).to.deep.equal(["2:500"]);
+    expect(bitex.calls.createUser).to.equal(2);
   });
 
   for (const [what, options] of [
