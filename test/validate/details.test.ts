@@ -360,6 +360,13 @@ describe("validate: payee by details", () => {
     ]);
   });
 
+  it("an SSN a spreadsheet cut to 8 digits (its leading 0 dropped): the length it should have, and that a 0 may be lost (helper-81)", () => {
+    const [item] = check([{ ...US, recipient_tax_id: "12345678" }]);
+    expect(item && !item.ok && item.errors.map((e) => `${e.code}: ${e.message}`)).to.deep.equal([
+      "id_wrong_length: this SSN/EIN has 8 characters; it should have 9 (a spreadsheet drops a number's leading 0s: if it began with 0, write it as text with them); check that no digit is missing or doubled; copy the number again from the payee's bank or tax document",
+    ]);
+  });
+
   it("no message holds the account number or the tax id", () => {
     const rows = check([
       { ...AR, cbu: "2850590940090418135202", recipient_tax_id: "20267565392" },

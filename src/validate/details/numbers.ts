@@ -54,9 +54,16 @@ export function checkShape(spec: ShapeSpec, raw: string): NumberCheck {
     );
   }
   if (value.length < spec.min || value.length > spec.max) {
+    const should = spec.min === spec.max ? `${spec.min}` : `${spec.min} to ${spec.max}`;
+    // With no check digit to confirm it, a number short of its length may have lost its
+    // leading zeros to a spreadsheet (a US SSN may begin with 0): said as a possibility.
+    const zeros =
+      /^\d+$/.test(value) && value.length < spec.min
+        ? " (a spreadsheet drops a number's leading 0s: if it began with 0, write it as text with them)"
+        : "";
     return failed(
       "id_wrong_length",
-      `this ${label} has ${value.length} characters; it should have ${spec.min} to ${spec.max}`,
+      `this ${label} has ${value.length} characters; it should have ${should}${zeros}`,
     );
   }
   if (spec.layout && !spec.layout.test(value)) {
