@@ -61,6 +61,37 @@ export function journalStage(past: JournalState, allCreated: boolean): Stage {
 }
 
 /**
+ * The words of a submit that took no money step on its batch and whose rows Bitex refused in
+ * part (`refused`), the others (`created`) created in draft requests: nobody is paid. `until`:
+ * the `--until` it was given, which those rows stopped before any quote (null: a plain
+ * submit). The way on is `quote --allow-partial`, as the gate needs; with no row created there
+ * is nothing to quote, and no next step (the remaining file's line names what pays them).
+ */
+export function refusedWords(
+  refused: number,
+  created: number,
+  csv: string,
+  /** The batch's remaining file, where the refused rows are. */
+  remaining: string,
+  until: string | null,
+  flags: RowFlags = NO_ROW_FLAGS,
+): { notice: string; next: string | null } {
+  if (created === 0)
+    return {
+      notice: "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid",
+      next: null,
+    };
+  const notice =
+    until === null
+      ? `NOT PAID: ${refused} row(s) refused by Bitex (see the report); the other ${created} row(s) created in draft requests; nobody is paid`
+      : `NOT PAID: ${refused} row(s) refused by Bitex (see the report), so nothing was quoted: --until ${until} quotes a batch only once every row is created; nobody is paid`;
+  return {
+    notice,
+    next: `next: ${batchCommand(flags, "quote", csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining})`,
+  };
+}
+
+/**
  * The requests an earlier run accepted (`done`), and those whose accept it sent without
  * recording an answer (`intent` only): such an accept may have landed at Bitex.
  */

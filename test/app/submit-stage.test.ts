@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { journalAccepts, journalStage, stageWords } from "../../src/app/submit-stage.js";
+import { journalAccepts, journalStage, refusedWords, stageWords } from "../../src/app/submit-stage.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 
 const at = "2026-12-01T06:00:00Z";
@@ -101,5 +101,28 @@ describe("app/submit-stage", () => {
         "FOUND PAST DRAFT: request(s) 1 (finished), 2 (quoted) had left draft at Bitex when this run found them; this machine's journal does not say how far they got",
       next: "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
     });
+  });
+
+  it("rows Bitex refused before any money step: NOT PAID, the others in drafts, next quote --allow-partial; nothing to quote when none was created (helper-82)", () => {
+    const next =
+      "next: bitex-batch quote 'Pay roll.csv' --allow-partial (quotes the other rows without them; they are in Pay roll.remaining.csv)";
+    // A plain submit: the other rows are created, in draft requests.
+    expect(refusedWords(1, 2, "Pay roll.csv", "Pay roll.remaining.csv", null)).to.deep.equal({
+      notice:
+        "NOT PAID: 1 row(s) refused by Bitex (see the report); the other 2 row(s) created in draft requests; nobody is paid",
+      next,
+    });
+    // --until asked for more: those rows stopped it before any quote.
+    expect(refusedWords(1, 2, "Pay roll.csv", "Pay roll.remaining.csv", "final")).to.deep.equal({
+      notice:
+        "NOT PAID: 1 row(s) refused by Bitex (see the report), so nothing was quoted: --until final quotes a batch only once every row is created; nobody is paid",
+      next,
+    });
+    // Every row refused: no quote of nothing; the remaining file's own line says what pays them.
+    for (const until of [null, "final"])
+      expect(refusedWords(3, 0, "p.csv", "p.remaining.csv", until)).to.deep.equal({
+        notice: "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid",
+        next: null,
+      });
   });
 });

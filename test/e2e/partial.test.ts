@@ -160,6 +160,16 @@ describe("a batch that only partly goes through", function () {
       expect(submitted.stdout).to.include(
         "1 row(s) not paid and not being paid: payroll.remaining.csv (fix them there if needed, then bitex-batch submit payroll.remaining.csv)",
       );
+      // The other rows sit in draft requests: nobody is paid, and the one way on is said (helper-82).
+      expect(submitted.stderr).to.include(
+        "\nNOT PAID: 1 row(s) refused by Bitex (see the report); the other 8 row(s) created in draft requests; nobody is paid\n",
+      );
+      expect(submitted.stdout.split("\n").filter((line) => line.startsWith("next: "))).to.deep.equal([
+        "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)",
+      ]);
+      expect(submitted.stdout.trimEnd().split("\n").at(-1)).to.equal(
+        "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)",
+      );
       const header = csv.split("\n")[0];
       const broken = (csv.split("\n")[3] as string).replace(`,${good.recipient_user_id},`, ",999999,");
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(`${header}\n${broken}\n`);
