@@ -52,6 +52,7 @@ import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import {
   journalAccepts,
+  journalCancelled,
   journalStage,
   readUnread,
   refusedWords,
@@ -495,7 +496,22 @@ async function submitWatched(
       const accepts = journalAccepts(past);
       let next: string | null = null;
       if (created === EXIT.ok) {
-        const words = stageWords(stage, total, args.csv, accepts, rowFlags(args));
+        // A cancelled request's rows are in the batch's remaining file, which `status` writes.
+        const cancelled = journalCancelled(past);
+        const file =
+          remaining.file ??
+          (cancelled.length > 0
+            ? await remainingFileOf({
+                csv: args.csv,
+                journalPath,
+                batchId: loaded.batchId,
+                inboxRun: args.inboxRun,
+              })
+            : undefined);
+        const words = stageWords(stage, total, args.csv, accepts, rowFlags(args), {
+          cancelled,
+          remaining: file,
+        });
         if (words.notice) out.info(words.notice);
         next = words.next;
       } else if (past.steps.size === 0 && accepts.found.length === 0) {

@@ -84,6 +84,19 @@ describe("e2e: the last lines of quote, accept, status and inbox", function () {
       "  the rows of a cancelled request are not paid: they go to Pay roll.remaining.csv; submit that file to pay them (bitex-batch submit 'Pay roll.remaining.csv')",
     );
     expect(box.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 0 } });
+    // A plain submit run again says the batch as status does: final, nothing to accept or quote (helper-82).
+    const again = await run(["submit", NAME, "--json"]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(JSON.parse(again.stdout)).to.include({ stage: "final" });
+    const told = lines(again.stderr);
+    expect(told).to.include(
+      "NOT PAID: request(s) 1 cancelled at Bitex (their rows not paid, and not charged)",
+    );
+    expect(told.filter((line) => line.startsWith("next: "))).to.deep.equal([
+      "next: bitex-batch status 'Pay roll.csv' (reads every request at Bitex and writes Pay roll.remaining.csv with the rows not paid, to submit)",
+    ]);
+    expect(again.stderr).to.not.match(/until (they are|the quotes are) accepted/);
+    expect(box.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 0 } });
   });
 
   it("accept of a batch not quoted yet: no empty heading, and no word of quotes that stand", async () => {
