@@ -543,9 +543,10 @@ export class BatchFollow {
   }
 
   /**
-   * Reads until every row is final, or until every row still open is in a draft (nothing moves
-   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet). Reads are
-   * `intervalMs` apart on the server's clock (onServerClock).
+   * Reads until every row is final, or until every row still open is in a draft or a quoted
+   * request (nothing moves a draft until its quote is requested, nor a quote standing until it
+   * is accepted), or `timeoutMs` passes (then throws not_yet). Reads are `intervalMs` apart on
+   * the server's clock (onServerClock).
    */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -567,13 +568,16 @@ export class BatchFollow {
           hint: `run ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "submit", this.options.file)} to finish creating them (it resumes)`,
         });
       }
-      // Nor these: a draft moves only once someone asks for its quote. Said now, not after
-      // --timeout; the run ends not final (exit 3) with the next step (`quote`).
+      // Nor these: a draft moves only once someone asks for its quote, a quoted request only
+      // once its quote is accepted (its lapse pays nobody; a quote past its deadline is waited
+      // for, Bitex cancels it). Said now, not after --timeout: waiting again would loop. The
+      // run ends not final (exit 3) with the next step (`quote`, or `accept … before …`).
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
-      if (drafts.length > 0 && outcomeCounts(this.eachOutcome(new Date(), drafts)).open === open) {
-        this.options.say(
-          `nothing to wait for: request(s) ${ids(drafts)} are drafts, and a draft changes only once its quote is requested`,
-        );
+      const lapsed = this.lapsedQuotes();
+      const quoted = this.views.filter((view) => view.request?.state === "quoted" && !lapsed.includes(view));
+      const still = [...drafts, ...quoted];
+      if (still.length > 0 && outcomeCounts(this.eachOutcome(new Date(), still)).open === open) {
+        this.options.say(`nothing to wait for: ${stillWords(drafts, quoted)}`);
         return;
       }
       if (Date.now() >= deadline || this.options.signal.aborted) {
@@ -762,6 +766,16 @@ function outcomeCounts(outcomes: Iterable<RowOutcome>): { states: string; open: 
 }
 
 const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");
+
+/** Why requests that only a money step moves are not waited for (watch). */
+function stillWords(drafts: readonly RequestView[], quoted: readonly RequestView[]): string {
+  const draft = "a draft changes only once its quote is requested";
+  const lapse = "once its quote is accepted (or it lapses, which pays nobody)";
+  if (quoted.length === 0) return `request(s) ${ids(drafts)} are drafts, and ${draft}`;
+  if (drafts.length === 0)
+    return `request(s) ${ids(quoted)} are quoted, and a quoted request changes only ${lapse}`;
+  return `request(s) ${ids(drafts)} are drafts and request(s) ${ids(quoted)} quoted; ${draft}, a quoted request only ${lapse}`;
+}
 
 /** Ports Bitex quotes at once (docs/design.md section 12, from Bitex's guide "Get a quote"). */
 const QUOTED_AT_ONCE = new Set(["ar", "cl", "mx", "py", "uy"]);
