@@ -282,13 +282,31 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
     view.request && stepDone("accept_quote", view.request.state) ? [view.request] : [],
   );
 
-/** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
+/**
+ * Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex) before any
+ * accept of theirs. One accepted and then cancelled (funds that never came) is not lost: it
+ * was accepted (cancelledAfterAccept).
+ */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
     // An empty request cancelled counts without --allow-partial: its batch can no longer be
     // accepted whole, so its drafts' rows are released (follow/remaining.ts).
-    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
+    view.request?.state === "cancelled" && !follow.leftOut(view) && !follow.acceptedOnce(view.request)
+      ? [view.request]
+      : [],
   );
+
+/** Requests accepted once and cancelled since (funds that never came): their rows are not paid. */
+export const cancelledAfterAccept = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) =>
+    view.request && follow.cancelledAfterAccept(view.request) ? [view.request] : [],
+  );
+
+/** What an accept that found such requests says of them: accepted, then cancelled, not paid. */
+export function cancelledAfterAcceptLine(requests: readonly ConciergeRequest[]): string {
+  const named = requests.map((r) => `${r.id} (${r.cancellation_reason ?? "no reason given"})`).join(", ");
+  return `request(s) ${named} were accepted and then cancelled at Bitex: their rows are not paid, and not charged; nothing of them is left to accept`;
+}
 
 /**
  * Requests whose accept Bitex refused in this run and that still read quoted, as if their

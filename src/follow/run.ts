@@ -203,7 +203,8 @@ export class BatchFollow {
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...olderVersionProblem(view.request),
-            ...cancelledProblem(view.request),
+            // Accepted once, then cancelled (funds that never came): past quoting, nothing to refuse.
+            ...(this.acceptedOnce(view.request) ? [] : cancelledProblem(view.request)),
             ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
@@ -342,8 +343,10 @@ export class BatchFollow {
       ...this.releasedProblem(view),
       ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     ]);
+    // A request accepted once and cancelled since (funds that never came) has nothing left to
+    // accept: neither checked as "not quoted" nor sent an accept.
     const requests = this.views.flatMap((view) =>
-      view.request && !this.leftOut(view) ? [view.request] : [],
+      view.request && !this.leftOut(view) && !this.cancelledAfterAccept(view.request) ? [view.request] : [],
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
@@ -417,6 +420,27 @@ export class BatchFollow {
         this.readAt.set(before.planned.key, this.waits);
       }),
     );
+  }
+
+  /**
+   * Accepted once, whatever it reads now: this machine's journal holds its accept done, or
+   * the server says when its quote was accepted (`quote_accepted_at`), or it reads accepted.
+   */
+  acceptedOnce(request: ConciergeRequest): boolean {
+    return (
+      stepDone("accept_quote", request.state) ||
+      this.options.past.steps.get(request.id)?.accept_quote === "done" ||
+      typeof request.quote_accepted_at === "string"
+    );
+  }
+
+  /**
+   * Accepted once and cancelled since (funds that never came, `payment_not_received`): its
+   * rows are not paid and not charged, and nothing of it is left to accept. Not a request
+   * that "can no longer be accepted" (lost): it was.
+   */
+  cancelledAfterAccept(request: ConciergeRequest): boolean {
+    return request.state === "cancelled" && this.acceptedOnce(request);
   }
 
   /**
