@@ -242,6 +242,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
                   out.zone,
                   remainingFile,
                   flags,
+                  args.maxTotal,
                 ),
           });
         }

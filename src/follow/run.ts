@@ -109,6 +109,8 @@ export class BatchFollow {
   stranded = false;
   /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
   heldReleased = false;
+  /** The gate refused the accept for rows Bitex refused at create, which --allow-partial leaves out. */
+  partialRefused = false;
   /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
   readonly steppedOn = new Set<string>();
   /** The batch's released lines as last read (see FollowOptions.released). */
@@ -350,6 +352,7 @@ export class BatchFollow {
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
+    this.partialRefused = gate.some((problem) => problem.kind === "partial");
     if (
       gate.some(
         (problem) =>
