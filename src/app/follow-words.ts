@@ -287,21 +287,19 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
     view.request && stepDone("accept_quote", view.request.state) ? [view.request] : [],
   );
 
-/**
- * Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex) before any
- * accept of theirs. One accepted and then cancelled (funds that never came) is not lost: it
- * was accepted (cancelledAfterAccept).
- */
+/** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
     // An empty request cancelled counts without --allow-partial: its batch can no longer be
     // accepted whole, so its drafts' rows are released (follow/remaining.ts).
-    view.request?.state === "cancelled" && !follow.leftOut(view) && !follow.acceptedOnce(view.request)
-      ? [view.request]
-      : [],
+    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
   );
 
-/** Requests accepted once and cancelled since (funds that never came): their rows are not paid. */
+/**
+ * Requests accepted once and cancelled since (funds that never came): their rows are not paid,
+ * and they were accepted (BatchFollow.passedBy: no step refuses a batch for them when nothing
+ * else of it is left to accept).
+ */
 export const cancelledAfterAccept = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
     view.request && follow.cancelledAfterAccept(view.request) ? [view.request] : [],

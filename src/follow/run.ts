@@ -205,8 +205,9 @@ export class BatchFollow {
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...olderVersionProblem(view.request),
-            // Accepted once, then cancelled (funds that never came): past quoting, nothing to refuse.
-            ...(this.acceptedOnce(view.request) ? [] : cancelledProblem(view.request)),
+            // Accepted once, then cancelled (funds that never came), with nothing of the batch
+            // left to quote or accept: nothing to refuse (passedBy).
+            ...(this.passedBy(view.request) ? [] : cancelledProblem(view.request)),
             ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
@@ -345,10 +346,10 @@ export class BatchFollow {
       ...this.releasedProblem(view),
       ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     ]);
-    // A request accepted once and cancelled since (funds that never came) has nothing left to
-    // accept: neither checked as "not quoted" nor sent an accept.
+    // A request accepted once and cancelled since, with nothing else left to accept (passedBy):
+    // neither checked as "not quoted" nor sent an accept.
     const requests = this.views.flatMap((view) =>
-      view.request && !this.leftOut(view) && !this.cancelledAfterAccept(view.request) ? [view.request] : [],
+      view.request && !this.leftOut(view) && !this.passedBy(view.request) ? [view.request] : [],
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
@@ -444,6 +445,24 @@ export class BatchFollow {
    */
   cancelledAfterAccept(request: ConciergeRequest): boolean {
     return request.state === "cancelled" && this.acceptedOnce(request);
+  }
+
+  /**
+   * Cancelled after its accept, in a batch whose every other request is accepted (or left out):
+   * nothing of the batch is left to quote or accept, so the gate and the guard pass it by
+   * (nothing is sent on it). Beside a request still to quote or accept it is a cancelled
+   * request as any other: the batch is never quoted nor accepted beside one.
+   */
+  passedBy(request: ConciergeRequest): boolean {
+    return (
+      this.cancelledAfterAccept(request) &&
+      this.views.every(
+        (view) =>
+          this.leftOut(view) ||
+          (view.request !== null &&
+            (stepDone("accept_quote", view.request.state) || this.cancelledAfterAccept(view.request))),
+      )
+    );
   }
 
   /**

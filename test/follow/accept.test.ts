@@ -15,6 +15,7 @@ import { type JournalEntry, JournalWriter } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
+import type { RequestView } from "../../src/follow/read.js";
 import { BatchFollow } from "../../src/follow/run.js";
 import { journalOf, planned, request, row } from "../helpers/follow-fakes.js";
 
@@ -161,9 +162,9 @@ describe("follow/accept: the figures after accepting are the server's", () => {
     expect(follow.views[0]?.request?.state).to.equal("quote_accepted");
   });
 
-  describe("a request accepted once and cancelled since (funds that never came): nothing left to accept (helper-82)", () => {
+  describe("a request accepted once and cancelled since (funds that never came), nothing else to accept: passed by (helper-82)", () => {
     const unfunded = { state: "cancelled", cancellation_reason: "payment_not_received" } as const;
-    it("accepted by this machine (its journal): no guard problem, no accept sent, not lost", async () => {
+    it("accepted by this machine (its journal): no guard problem, no accept sent", async () => {
       const server = new Server();
       server.state = { ...server.state, ...unfunded };
       const done: JournalEntry = {
@@ -177,11 +178,11 @@ describe("follow/accept: the figures after accepting are the server's", () => {
       expect(guard.problems).to.deep.equal([]);
       expect(server.calls).to.not.include("accept_quote");
       const request = follow.views[0]?.request as ConciergeRequest;
-      expect([follow.acceptedOnce(request), follow.cancelledAfterAccept(request)]).to.deep.equal([
-        true,
-        true,
-      ]);
-      expect(lostRequests(follow)).to.deep.equal([]);
+      expect([
+        follow.acceptedOnce(request),
+        follow.cancelledAfterAccept(request),
+        follow.passedBy(request),
+      ]).to.deep.equal([true, true, true]);
       expect(cancelledAfterAccept(follow).map((r) => r.id)).to.deep.equal(["7"]);
       expect(cancelledAfterAcceptLine(cancelledAfterAccept(follow))).to.equal(
         "request(s) 7 (payment_not_received) were accepted and then cancelled at Bitex: their rows are not paid, and not charged; nothing of them is left to accept",
@@ -194,7 +195,40 @@ describe("follow/accept: the figures after accepting are the server's", () => {
       const { guard, follow } = await accept(server);
       expect(guard.problems).to.deep.equal([]);
       expect(server.calls).to.not.include("accept_quote");
-      expect(lostRequests(follow)).to.deep.equal([]);
+      expect(cancelledAfterAccept(follow).map((r) => r.id)).to.deep.equal(["7"]);
+    });
+
+    it("beside a request still to accept it is a cancelled request as any other: not passed by", () => {
+      const follow = new BatchFollow({
+        api: new Server(),
+        file: "payroll.csv",
+        plan: { batchId: "test", requests: [planned(ROWS)], fingerprint: "f" },
+        past: journalOf([]),
+        journal: null,
+        signal: new AbortController().signal,
+        settleMs: 1,
+        allowPartial: false,
+        say: () => {},
+        tellTime: (iso) => iso,
+      });
+      const unfundedRequest = request({ id: "8", ...unfunded, quote_accepted_at: "2026-11-29T10:01:00Z" });
+      const viewOf = (r: ConciergeRequest) =>
+        ({
+          planned: planned(ROWS),
+          request: r,
+          outputs: [],
+          byLine: new Map(),
+          missing: [],
+          unlisted: [],
+          extra: [],
+        }) as unknown as RequestView;
+      follow.views = [viewOf(unfundedRequest), viewOf({ ...QUOTED })];
+      expect([follow.cancelledAfterAccept(unfundedRequest), follow.passedBy(unfundedRequest)]).to.deep.equal([
+        true,
+        false,
+      ]);
+      follow.views = [viewOf(unfundedRequest), viewOf({ ...QUOTED, state: "working" })];
+      expect(follow.passedBy(unfundedRequest)).to.equal(true);
     });
 
     it("cancelled before any accept (a lapsed quote) is lost, and refused as not quoted", async () => {
@@ -206,6 +240,7 @@ describe("follow/accept: the figures after accepting are the server's", () => {
       ]);
       expect(lostRequests(follow).map((r) => r.id)).to.deep.equal(["7"]);
       expect(cancelledAfterAccept(follow)).to.deep.equal([]);
+      expect(follow.passedBy(follow.views[0]?.request as ConciergeRequest)).to.equal(false);
     });
   });
 });
