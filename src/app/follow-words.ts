@@ -222,6 +222,9 @@ export function stageLine(
     return `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request`;
   }
   if (accepted.length === 0) return line;
+  // Beside a cancelled request no accept of the others will come: none is promised.
+  if (lost.length > 0)
+    return `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted (money committed for their rows); request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request: the other requests' rows are not paid by this batch`;
   const rest =
     stage === "staged"
       ? "their quotes are requested and accepted"

@@ -162,6 +162,10 @@ describe("app/follow-words", () => {
     expect(stageLine("quoted", 2, [])).to.equal(
       "QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)",
     );
+    // Beside a cancelled request, PARTLY ACCEPTED promises no accept of the others either (helper-82).
+    expect(stageLine(stage, 3, ["5"], ["3"])).to.equal(
+      "PARTLY ACCEPTED: request(s) 5 accepted (money committed for their rows); request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request: the other requests' rows are not paid by this batch",
+    );
     // A request cancelled (its quote lapsed): no accept will come, so none is promised.
     expect(stageLine("quoted", 2, [], ["3"])).to.equal(
       "QUOTED, NOT PAID: nobody is paid; request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request",
