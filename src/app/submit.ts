@@ -534,7 +534,10 @@ async function submitWatched(
             until,
             rowFlags(args),
           );
-          out.warn(words.notice);
+          // With --until it did not do what it was asked: said even with --quiet, as a problem.
+          // A plain submit's is the stage's notice (not with --quiet; `stage` in --json).
+          if (until === null) out.info(words.notice);
+          else out.warn(words.notice);
           next = words.next;
         }
       }
