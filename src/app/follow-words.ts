@@ -12,7 +12,7 @@ import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
-import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
+import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand, shellWord } from "../shell-words.js";
 import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
 
@@ -124,7 +124,12 @@ export function nextLine(
   const empty = follow.views.some((view) => follow.holdsNothing(view));
   if (drafts.some((view) => follow.rowsNotIn(view).refused.length > 0) || (drafts.length > 0 && empty))
     return `next: ${batchCommand(flags, "quote", csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining})`;
-  if (states.has("draft")) return `next: ${batchCommand(flags, "quote", csv)}`;
+  // Rows Bitex refused are in no quote (left out by quote --allow-partial): the gate of quote
+  // and accept refuses the batch without the flag, so every command from here carries it.
+  const partial = follow.views.some((view) => follow.rowsNotIn(view).refused.length > 0)
+    ? ["--allow-partial"]
+    : [];
+  if (states.has("draft")) return `next: ${batchCommand(flags, "quote", csv, ...partial)}`;
   if (states.has("quote_requested")) {
     const eta = latestTime(
       follow.views.flatMap(({ request }) =>
@@ -132,7 +137,7 @@ export function nextLine(
       ),
     );
     const when = eta ? `; Bitex announced them for ${deadlineWords(eta, now, zone)}` : "";
-    return `next: ${batchCommand(flags, "quote", csv)} (the quotes are not in yet${when})`;
+    return `next: ${batchCommand(flags, "quote", csv, ...partial)} (the quotes are not in yet${when})`;
   }
   if (states.has("quoted")) {
     // Past its deadline it is lapsed, though Bitex may show it quoted until it cancels it.
@@ -148,7 +153,7 @@ export function nextLine(
     )[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
     const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
-    return `next: ${batchCommand(flags, "accept", csv, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
+    return `next: ${batchCommand(flags, "accept", csv, ...partial, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
   }
   if (follow.openRows() > 0) return `next: ${batchCommand(flags, "status", csv, "--watch")}`;
   return null;
@@ -217,6 +222,9 @@ export function stageLine(
     return `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request`;
   }
   if (accepted.length === 0) return line;
+  // Beside a cancelled request no accept of the others will come: none is promised.
+  if (lost.length > 0)
+    return `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted (money committed for their rows); request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request: the other requests' rows are not paid by this batch`;
   const rest =
     stage === "staged"
       ? "their quotes are requested and accepted"
@@ -291,6 +299,22 @@ export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   );
 
 /**
+ * Requests accepted once and cancelled since (funds that never came): their rows are not paid,
+ * and they were accepted (BatchFollow.passedBy: no step refuses a batch for them when nothing
+ * else of it is left to accept).
+ */
+export const cancelledAfterAccept = (follow: BatchFollow): ConciergeRequest[] =>
+  follow.views.flatMap((view) =>
+    view.request && follow.cancelledAfterAccept(view.request) ? [view.request] : [],
+  );
+
+/** What an accept that found such requests says of them: accepted, then cancelled, not paid. */
+export function cancelledAfterAcceptLine(requests: readonly ConciergeRequest[]): string {
+  const named = requests.map((r) => `${r.id} (${r.cancellation_reason ?? "no reason given"})`).join(", ");
+  return `request(s) ${named} were accepted and then cancelled at Bitex: their rows are not paid, and not charged; nothing of them is left to accept`;
+}
+
+/**
  * Requests whose accept Bitex refused in this run and that still read quoted, as if their
  * quote had not lapsed (Bitex may apply the deadline after refusing): not accepted, and not
  * cancelled yet, so their rows are not in the remaining file until Bitex cancels them.
@@ -352,6 +376,8 @@ export function acceptRefusedHint(
   /** The batch's remaining file (app/remaining.ts remainingFileOf). */
   remaining = remainingPath(csv),
   flags: RowFlags = NO_ROW_FLAGS,
+  /** The run's --max-total values, as given: the accept offered with --allow-partial repeats them. */
+  maxTotals: readonly string[] = [],
 ): string {
   if (lostRequests(follow).length > 0)
     return `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${remainingCommand(flags, remaining)})`;
@@ -373,6 +399,12 @@ export function acceptRefusedHint(
   );
   if (unquoted)
     return `the batch is not quoted yet: ${batchCommand(flags, "quote", csv)} gets its quotes and prints what they spend and the accept command`;
+  // The gate refused rows Bitex refused at create (quote --allow-partial left them out): the
+  // same accept with the flag accepts the quotes without them, within the operator's own limits.
+  if (follow.partialRefused) {
+    const limits = maxTotals.flatMap((max) => ["--max-total", shellWord(max)]);
+    return `the rows Bitex refused at create are in no quote (a quoted request takes no more outputs): accept the quotes without them with --allow-partial (${batchCommand(flags, "accept", csv, "--allow-partial", ...limits)}); they are in ${remaining}, to fix and submit`;
+  }
   return `nothing lapsed: the quotes stand until their deadline; check them (${batchCommand(flags, "quote", csv)} prints them) and decide the most to spend per currency`;
 }
 

@@ -44,6 +44,8 @@ import {
   acceptRefusedLines,
   acceptUnclearLine,
   alreadyAcceptedLine,
+  cancelledAfterAccept,
+  cancelledAfterAcceptLine,
   guardLines,
   lostRequests,
   nextLine,
@@ -240,6 +242,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
                   out.zone,
                   remainingFile,
                   flags,
+                  args.maxTotal,
                 ),
           });
         }
@@ -252,8 +255,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         // The server's figures, as read after the accepts.
         if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
-        out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
-        for (const line of guardLines(guard)) out.info(line);
+        const unfunded = cancelledAfterAccept(follow);
+        if (unfunded.length > 0) out.warn(cancelledAfterAcceptLine(unfunded));
+        // Never a heading with nothing under it (every accepted request cancelled since).
+        const figures = guardLines(guard);
+        if (figures.length > 0)
+          out.info(acceptSent ? "accepted, within --max-total:" : "the accepted quotes, within --max-total:");
+        for (const line of figures) out.info(line);
       } else if (step === "watch") {
         await follow.watch(plan.timeoutMs, plan.intervalMs, writeOut);
       } else {
@@ -446,7 +454,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       ? ((tally as Tally | null)?.finalExit ?? EXIT.stopped)
       : follow.nothingLeft()
         ? EXIT.rowsFailed
-        : EXIT.ok;
+        : // A request accepted and then cancelled (funds that never came): its rows are not paid.
+          plan.steps.includes("accept") && cancelledAfterAccept(follow).length > 0
+          ? EXIT.rowsFailed
+          : EXIT.ok;
   // The embedded emulator ends with this run: a next step against it could not work.
   const last = next && (args.sandbox ? sandboxGoneLine(args.csv, flags) : next);
   // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).

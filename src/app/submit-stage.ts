@@ -6,6 +6,7 @@
  * it. `status` reads the server for the rest (a batch accepted here may be final by now).
  */
 import type { JournalState } from "../batch/journal.js";
+import { remainingPath } from "../report/remaining.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import type { Stage } from "./follow-words.js";
 
@@ -43,21 +44,68 @@ export function withReadStates(past: JournalState, states: ReadonlyMap<string, s
   return { ...past, requests };
 }
 
+const STAGES: readonly Stage[] = ["none", "staged", "quoted", "accepted", "final"];
+
 /**
  * `none` unless every row was created; else the least advanced request's step decides: a step
  * this machine journaled done, or the request's state as the server showed it when journaled.
+ * A request read as cancelled is final (as `status` says it), whatever step it had reached:
+ * nothing moves it any more, so every request cancelled is `final`, never `quoted`.
  */
 export function journalStage(past: JournalState, allCreated: boolean): Stage {
   if (!allCreated || past.requests.size === 0) return "none";
-  let stage: Stage = "accepted";
+  let stage: Stage = "final";
   for (const { requestId, state } of past.requests.values()) {
     const steps = past.steps.get(requestId) ?? {};
-    if (steps.accept_quote === "done" || ACCEPTED.has(state)) continue;
-    if (steps.request_quote === "done" || QUOTE_ASKED.has(state))
-      stage = stage === "staged" ? "staged" : "quoted";
-    else stage = "staged";
+    const at: Stage =
+      state === "cancelled"
+        ? "final"
+        : steps.accept_quote === "done" || ACCEPTED.has(state)
+          ? "accepted"
+          : steps.request_quote === "done" || QUOTE_ASKED.has(state)
+            ? "quoted"
+            : "staged";
+    if (STAGES.indexOf(at) < STAGES.indexOf(stage)) stage = at;
   }
   return stage;
+}
+
+/** The requests read cancelled (a lapsed quote, funds that never came, at Bitex): their rows are not paid. */
+export function journalCancelled(past: JournalState): string[] {
+  return [...past.requests.values()].flatMap(({ requestId, state }) =>
+    state === "cancelled" ? [requestId] : [],
+  );
+}
+
+/**
+ * The words of a submit that took no money step on its batch and whose rows Bitex refused in
+ * part (`refused`), the others (`created`) created in draft requests: nobody is paid. `until`:
+ * the `--until` it was given, which those rows stopped before any quote (null: a plain
+ * submit). The way on is `quote --allow-partial`, as the gate needs; with no row created there
+ * is nothing to quote, and no next step (the remaining file's line names what pays them).
+ */
+export function refusedWords(
+  refused: number,
+  created: number,
+  csv: string,
+  /** The batch's remaining file, where the refused rows are. */
+  remaining: string,
+  until: string | null,
+  flags: RowFlags = NO_ROW_FLAGS,
+): { notice: string; next: string | null } {
+  if (created === 0)
+    return {
+      notice: "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid",
+      next: null,
+    };
+  const notice =
+    until === null
+      ? `NOT PAID: ${refused} row(s) refused by Bitex (see the report); the other ${created} row(s) created in draft requests; nobody is paid`
+      : `NOT PAID: ${refused} row(s) refused by Bitex (see the report), so nothing was quoted: --until ${until} quotes a batch only once every row is created; nobody is paid`;
+  return {
+    notice,
+    next: `next: ${batchCommand(flags, "quote", csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining})`,
+  };
 }
 
 /**
@@ -89,7 +137,9 @@ export interface JournalAccepts {
 /**
  * The notice a log reader cannot take for "paid" (none once accepted), and the one next step.
  * `accepts` (journalAccepts): a batch below `accepted` with a request accepted, or an accept
- * that may have landed, is never said as NOT PAID: the server says which.
+ * that may have landed, is never said as NOT PAID: the server says which. `more.cancelled`
+ * (journalCancelled): requests read cancelled, whose rows are not paid and never will be by
+ * this batch; beside them no accept is promised, and no quote advised (the gate refuses it).
  */
 export function stageWords(
   stage: Stage,
@@ -98,8 +148,13 @@ export function stageWords(
   accepts: JournalAccepts = { accepted: [], unclear: [], found: [] },
   /** The run's input options that change the rows: every command printed carries them. */
   flags: RowFlags = NO_ROW_FLAGS,
+  /** `remaining`: the batch's remaining file, which `status` writes with a cancelled request's rows. */
+  more: { cancelled?: readonly string[]; remaining?: string } = {},
 ): { notice: string | null; next: string } {
   const read = `next: ${batchCommand(flags, "status", csv)} (reads where each request and row is at Bitex)`;
+  const cancelled = more.cancelled ?? [];
+  // Accepted and then cancelled (funds that never came): no money committed for their rows now.
+  const accepted = accepts.accepted.filter((id) => !cancelled.includes(id));
   if (accepts.found.length > 0) {
     return {
       notice: `FOUND PAST DRAFT: request(s) ${accepts.found.join(", ")} had left draft at Bitex when this run found them; this machine's journal does not say how far they got`,
@@ -112,10 +167,25 @@ export function stageWords(
       next: read,
     };
   }
-  if (stage !== "accepted" && accepts.accepted.length > 0) {
+  const lost = `request(s) ${cancelled.join(", ")} cancelled at Bitex (their rows not paid, and not charged)`;
+  if (stage !== "accepted" && accepted.length > 0) {
     return {
-      notice: `PARTLY ACCEPTED: request(s) ${accepts.accepted.join(", ")} accepted by an earlier run (money committed for their rows); the other requests' rows are not paid until their quotes are accepted`,
+      notice:
+        cancelled.length > 0
+          ? `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted by an earlier run (money committed for their rows); ${lost}; the other requests' rows are not paid either: accept refuses a batch with a cancelled request`
+          : `PARTLY ACCEPTED: request(s) ${accepted.join(", ")} accepted by an earlier run (money committed for their rows); the other requests' rows are not paid until their quotes are accepted`,
       next: read,
+    };
+  }
+  // Nothing accepted (an accept the server shows, not this journal, is said as accepted below).
+  if (cancelled.length > 0 && accepted.length === 0 && stage !== "accepted") {
+    const remaining = more.remaining ?? remainingPath(csv);
+    return {
+      notice:
+        stage === "staged" || stage === "quoted"
+          ? `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; ${lost}, and accept refuses a batch with a cancelled request`
+          : `NOT PAID: ${lost}`,
+      next: `next: ${batchCommand(flags, "status", csv)} (reads every request at Bitex and writes ${remaining} with the rows not paid, to submit)`,
     };
   }
   if (stage === "staged") {

@@ -27,7 +27,7 @@ import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
 import { remainingPath } from "../report/remaining.js";
 import { reportRows } from "../report/rows.js";
-import { batchCommand, rowFlags } from "../shell-words.js";
+import { rowFlags } from "../shell-words.js";
 import { submitPlan } from "../submit/engine.js";
 import { DEFAULT_SETTLE, type SettlePolicy } from "../submit/policy.js";
 import { humanTime } from "../time.js";
@@ -50,7 +50,15 @@ import {
 } from "./remaining.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
-import { journalAccepts, journalStage, readUnread, stageWords, withReadStates } from "./submit-stage.js";
+import {
+  journalAccepts,
+  journalCancelled,
+  journalStage,
+  readUnread,
+  refusedWords,
+  stageWords,
+  withReadStates,
+} from "./submit-stage.js";
 import {
   admitNewBatch,
   payeesAtStart,
@@ -485,24 +493,56 @@ async function submitWatched(
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
+      const accepts = journalAccepts(past);
+      let next: string | null = null;
       if (created === EXIT.ok) {
-        const words = stageWords(stage, total, args.csv, journalAccepts(past), rowFlags(args));
+        // A cancelled request's rows are in the batch's remaining file, which `status` writes.
+        const cancelled = journalCancelled(past);
+        const file =
+          remaining.file ??
+          (cancelled.length > 0
+            ? await remainingFileOf({
+                csv: args.csv,
+                journalPath,
+                batchId: loaded.batchId,
+                inboxRun: args.inboxRun,
+              })
+            : undefined);
+        const words = stageWords(stage, total, args.csv, accepts, rowFlags(args), {
+          cancelled,
+          remaining: file,
+        });
         if (words.notice) out.info(words.notice);
-        // The embedded emulator ends with this run: no next step against it.
-        out.summary([args.sandbox ? sandboxGoneLine(args.csv, rowFlags(args)) : words.next]);
-      } else if (follow.steps.length > 0 && past.steps.size === 0) {
-        // --until asked for more, and rows Bitex refused stopped it before any quote (as
-        // quote's own gate would): said, so no one reads the other rows as being paid.
-        const refused = [...outcomes.values()].filter((outcome) => outcome.status === "failed").length;
-        out.warn(
-          `NOT PAID: ${refused} row(s) refused by Bitex (see the report), so nothing was quoted: --until ${args.until} quotes a batch only once every row is created; nobody is paid`,
-        );
-        out.summary([
-          args.sandbox
-            ? sandboxGoneLine(args.csv, rowFlags(args))
-            : `next: ${batchCommand(rowFlags(args), "quote", args.csv, "--allow-partial")} (quotes the other rows without them; they are in ${remaining.file ?? remainingPath(args.csv)})`,
-        ]);
+        next = words.next;
+      } else if (past.steps.size === 0 && accepts.found.length === 0) {
+        // Rows Bitex refused and no money step on the batch yet: the other rows sit in draft
+        // requests, said so that no one reads them as being paid (with --until, those rows
+        // stopped it before any quote, as quote's own gate would).
+        let refused = 0;
+        let made = 0;
+        for (const outcome of outcomes.values()) {
+          if (outcome.status === "failed") refused++;
+          else if (outcome.status === "created") made++;
+        }
+        if (refused > 0) {
+          const until = follow.steps.length > 0 ? args.until : null;
+          const words = refusedWords(
+            refused,
+            made,
+            args.csv,
+            remaining.file ?? remainingPath(args.csv),
+            until,
+            rowFlags(args),
+          );
+          // With --until it did not do what it was asked: said even with --quiet, as a problem.
+          // A plain submit's is the stage's notice (not with --quiet; `stage` in --json).
+          if (until === null) out.info(words.notice);
+          else out.warn(words.notice);
+          next = words.next;
+        }
       }
+      // The embedded emulator ends with this run: no next step against it.
+      if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv, rowFlags(args)) : next]);
       return created;
     }
     // The creates' outcomes are in the journal (`past`) now; the follow-through reads the server.

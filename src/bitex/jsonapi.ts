@@ -35,6 +35,11 @@ export interface ConciergeRequest extends Omit<ConciergeRequestAttributes, "tota
   older_version?: boolean;
   /** The older version's deadline to cancel a quote, which is accepted by itself after it. */
   cancellable_until?: string | null;
+  /**
+   * When its quote was accepted, where the server says (kept as sent): a request cancelled
+   * after it (funds that never came) was accepted once, not lost.
+   */
+  quote_accepted_at?: string | null;
 }
 
 export interface ConciergeOutput extends Omit<ConciergeOutputAttributes, "amount" | "budget"> {

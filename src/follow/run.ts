@@ -109,6 +109,8 @@ export class BatchFollow {
   stranded = false;
   /** A request still to be quoted or accepted holds rows the batch released to its remaining file. */
   heldReleased = false;
+  /** The gate refused the accept for rows Bitex refused at create, which --allow-partial leaves out. */
+  partialRefused = false;
   /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
   readonly steppedOn = new Set<string>();
   /** The batch's released lines as last read (see FollowOptions.released). */
@@ -203,7 +205,9 @@ export class BatchFollow {
           const lacking = gate.filter((problem) => problem.kind === "stranded");
           return [
             ...olderVersionProblem(view.request),
-            ...cancelledProblem(view.request),
+            // Accepted once, then cancelled (funds that never came), with nothing of the batch
+            // left to quote or accept: nothing to refuse (passedBy).
+            ...(this.passedBy(view.request) ? [] : cancelledProblem(view.request)),
             ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
@@ -342,11 +346,14 @@ export class BatchFollow {
       ...this.releasedProblem(view),
       ...checkGate(view, this.options.past, { allowPartial: this.options.allowPartial }),
     ]);
+    // A request accepted once and cancelled since, with nothing else left to accept (passedBy):
+    // neither checked as "not quoted" nor sent an accept.
     const requests = this.views.flatMap((view) =>
-      view.request && !this.leftOut(view) ? [view.request] : [],
+      view.request && !this.leftOut(view) && !this.passedBy(view.request) ? [view.request] : [],
     );
     const guard = checkGuard(requests, maxTotals, now(), this.options.tellTime);
     if (gate.some((problem) => problem.kind === "stranded")) this.stranded = true;
+    this.partialRefused = gate.some((problem) => problem.kind === "partial");
     if (
       gate.some(
         (problem) =>
@@ -416,6 +423,45 @@ export class BatchFollow {
         });
         this.readAt.set(before.planned.key, this.waits);
       }),
+    );
+  }
+
+  /**
+   * Accepted once, whatever it reads now: this machine's journal holds its accept done, or
+   * the server says when its quote was accepted (`quote_accepted_at`), or it reads accepted.
+   */
+  acceptedOnce(request: ConciergeRequest): boolean {
+    return (
+      stepDone("accept_quote", request.state) ||
+      this.options.past.steps.get(request.id)?.accept_quote === "done" ||
+      typeof request.quote_accepted_at === "string"
+    );
+  }
+
+  /**
+   * Accepted once and cancelled since (funds that never came, `payment_not_received`): its
+   * rows are not paid and not charged, and nothing of it is left to accept. Not a request
+   * that "can no longer be accepted" (lost): it was.
+   */
+  cancelledAfterAccept(request: ConciergeRequest): boolean {
+    return request.state === "cancelled" && this.acceptedOnce(request);
+  }
+
+  /**
+   * Cancelled after its accept, in a batch whose every other request is accepted (or left out):
+   * nothing of the batch is left to quote or accept, so the gate and the guard pass it by
+   * (nothing is sent on it). Beside a request still to quote or accept it is a cancelled
+   * request as any other: the batch is never quoted nor accepted beside one.
+   */
+  passedBy(request: ConciergeRequest): boolean {
+    return (
+      this.cancelledAfterAccept(request) &&
+      this.views.every(
+        (view) =>
+          this.leftOut(view) ||
+          (view.request !== null &&
+            (stepDone("accept_quote", view.request.state) || this.cancelledAfterAccept(view.request))),
+      )
     );
   }
 
@@ -543,9 +589,10 @@ export class BatchFollow {
   }
 
   /**
-   * Reads until every row is final, or until every row still open is in a draft (nothing moves
-   * it until its quote is requested), or `timeoutMs` passes (then throws not_yet). Reads are
-   * `intervalMs` apart on the server's clock (onServerClock).
+   * Reads until every row is final, or until every row still open is in a draft or a quoted
+   * request (nothing moves a draft until its quote is requested, nor a quote standing until it
+   * is accepted), or `timeoutMs` passes (then throws not_yet). Reads are `intervalMs` apart on
+   * the server's clock (onServerClock).
    */
   async watch(timeoutMs: number, intervalMs: number, onRead?: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -567,13 +614,16 @@ export class BatchFollow {
           hint: `run ${batchCommand(this.options.rowFlags ?? NO_ROW_FLAGS, "submit", this.options.file)} to finish creating them (it resumes)`,
         });
       }
-      // Nor these: a draft moves only once someone asks for its quote. Said now, not after
-      // --timeout; the run ends not final (exit 3) with the next step (`quote`).
+      // Nor these: a draft moves only once someone asks for its quote, a quoted request only
+      // once its quote is accepted (its lapse pays nobody; a quote past its deadline is waited
+      // for, Bitex cancels it). Said now, not after --timeout: waiting again would loop. The
+      // run ends not final (exit 3) with the next step (`quote`, or `accept … before …`).
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
-      if (drafts.length > 0 && outcomeCounts(this.eachOutcome(new Date(), drafts)).open === open) {
-        this.options.say(
-          `nothing to wait for: request(s) ${ids(drafts)} are drafts, and a draft changes only once its quote is requested`,
-        );
+      const lapsed = this.lapsedQuotes();
+      const quoted = this.views.filter((view) => view.request?.state === "quoted" && !lapsed.includes(view));
+      const still = [...drafts, ...quoted];
+      if (still.length > 0 && outcomeCounts(this.eachOutcome(new Date(), still)).open === open) {
+        this.options.say(`nothing to wait for: ${stillWords(drafts, quoted)}`);
         return;
       }
       if (Date.now() >= deadline || this.options.signal.aborted) {
@@ -762,6 +812,16 @@ function outcomeCounts(outcomes: Iterable<RowOutcome>): { states: string; open: 
 }
 
 const ids = (views: readonly RequestView[]) => views.map((view) => view.request?.id ?? "?").join(", ");
+
+/** Why requests that only a money step moves are not waited for (watch). */
+function stillWords(drafts: readonly RequestView[], quoted: readonly RequestView[]): string {
+  const draft = "a draft changes only once its quote is requested";
+  const lapse = "once its quote is accepted (or it lapses, which pays nobody)";
+  if (quoted.length === 0) return `request(s) ${ids(drafts)} are drafts, and ${draft}`;
+  if (drafts.length === 0)
+    return `request(s) ${ids(quoted)} are quoted, and a quoted request changes only ${lapse}`;
+  return `request(s) ${ids(drafts)} are drafts and request(s) ${ids(quoted)} quoted; ${draft}, a quoted request only ${lapse}`;
+}
 
 /** Ports Bitex quotes at once (docs/design.md section 12, from Bitex's guide "Get a quote"). */
 const QUOTED_AT_ONCE = new Set(["ar", "cl", "mx", "py", "uy"]);

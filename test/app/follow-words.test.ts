@@ -162,6 +162,10 @@ describe("app/follow-words", () => {
     expect(stageLine("quoted", 2, [])).to.equal(
       "QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)",
     );
+    // Beside a cancelled request, PARTLY ACCEPTED promises no accept of the others either (helper-82).
+    expect(stageLine(stage, 3, ["5"], ["3"])).to.equal(
+      "PARTLY ACCEPTED: request(s) 5 accepted (money committed for their rows); request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request: the other requests' rows are not paid by this batch",
+    );
     // A request cancelled (its quote lapsed): no accept will come, so none is promised.
     expect(stageLine("quoted", 2, [], ["3"])).to.equal(
       "QUOTED, NOT PAID: nobody is paid; request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request",
@@ -186,6 +190,36 @@ describe("app/follow-words", () => {
       "next: bitex-batch quote p.csv --allow-partial (quotes the other rows without them; they are in p.remaining.csv)",
     );
     expect(nextOf([])).to.equal("next: bitex-batch quote p.csv");
+  });
+
+  it("rows Bitex refused left out of the quote: the accept and quote printed carry --allow-partial, and a refused accept's hint is that accept (helper-82)", () => {
+    const quoted = request({
+      id: "6",
+      state: "quoted",
+      total_to_spend: "200",
+      accept_quote_before: "2026-11-29T12:10:00Z",
+    });
+    const refused = (follow: BatchFollow) =>
+      ({ ...follow, rowsNotIn: () => ({ refused: [4], uncreated: [] }) }) as unknown as BatchFollow;
+    const guard = { spend: [{ currency: "ARS", requests: 1, total: "200.00", max: null }], problems: [] };
+    expect(nextLine("p.csv", refused(followOf(quoted)), guard, NOW, "UTC")).to.equal(
+      "next: bitex-batch accept p.csv --allow-partial --max-total ARS=200.00 before 2026-11-29 12:10:00 +00:00 (in 10 min)",
+    );
+    // Every row of the batch in its requests: no flag.
+    expect(nextLine("p.csv", followOf(quoted), guard, NOW, "UTC")).to.equal(
+      "next: bitex-batch accept p.csv --max-total ARS=200.00 before 2026-11-29 12:10:00 +00:00 (in 10 min)",
+    );
+    const waiting = request({ id: "6", state: "quote_requested", eta: null });
+    expect(nextLine("p.csv", refused(followOf(waiting)), null, NOW, "UTC")).to.equal(
+      "next: bitex-batch quote p.csv --allow-partial (the quotes are not in yet)",
+    );
+    // The gate refused the accept for those rows alone: never "nothing lapsed … decide the most to spend".
+    const gated = { ...followOf(quoted), partialRefused: true } as unknown as BatchFollow;
+    expect(
+      acceptRefusedHint("p.csv", gated, NOW, "UTC", "p.remaining.csv", undefined, ["ARS=250", "USD=1 000"]),
+    ).to.equal(
+      "the rows Bitex refused at create are in no quote (a quoted request takes no more outputs): accept the quotes without them with --allow-partial (bitex-batch accept p.csv --allow-partial --max-total ARS=250 --max-total 'USD=1 000'); they are in p.remaining.csv, to fix and submit",
+    );
   });
 
   it("staged beside a request quoted (by another hand) names it quoted, never 'created in draft requests'", () => {

@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { journalAccepts, journalStage, stageWords } from "../../src/app/submit-stage.js";
+import {
+  journalAccepts,
+  journalCancelled,
+  journalStage,
+  refusedWords,
+  stageWords,
+} from "../../src/app/submit-stage.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 
 const at = "2026-12-01T06:00:00Z";
@@ -100,6 +106,106 @@ describe("app/submit-stage", () => {
       notice:
         "FOUND PAST DRAFT: request(s) 1 (finished), 2 (quoted) had left draft at Bitex when this run found them; this machine's journal does not say how far they got",
       next: "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
+    });
+  });
+
+  it("rows Bitex refused before any money step: NOT PAID, the others in drafts, next quote --allow-partial; nothing to quote when none was created (helper-82)", () => {
+    const next =
+      "next: bitex-batch quote 'Pay roll.csv' --allow-partial (quotes the other rows without them; they are in Pay roll.remaining.csv)";
+    // A plain submit: the other rows are created, in draft requests.
+    expect(refusedWords(1, 2, "Pay roll.csv", "Pay roll.remaining.csv", null)).to.deep.equal({
+      notice:
+        "NOT PAID: 1 row(s) refused by Bitex (see the report); the other 2 row(s) created in draft requests; nobody is paid",
+      next,
+    });
+    // --until asked for more: those rows stopped it before any quote.
+    expect(refusedWords(1, 2, "Pay roll.csv", "Pay roll.remaining.csv", "final")).to.deep.equal({
+      notice:
+        "NOT PAID: 1 row(s) refused by Bitex (see the report), so nothing was quoted: --until final quotes a batch only once every row is created; nobody is paid",
+      next,
+    });
+    // Every row refused: no quote of nothing; the remaining file's own line says what pays them.
+    for (const until of [null, "final"])
+      expect(refusedWords(3, 0, "p.csv", "p.remaining.csv", until)).to.deep.equal({
+        notice: "NOT PAID: no row was created (Bitex refused every row, see the report); nobody is paid",
+        next: null,
+      });
+  });
+
+  it("a request read cancelled is final: never 'quoted', no accept promised, no quote advised; next: status, which writes the remaining file (helper-82)", () => {
+    const read = (key: string, id: string, state: string): JournalEntry => ({
+      t: "request",
+      key,
+      external_id: `bb-${key}`,
+      request_id: id,
+      state,
+      at,
+    });
+    // Quoted by an earlier run, then its quote lapsed: Bitex cancelled it (quote_not_accepted).
+    const lapsed = foldJournal([
+      read("a", "1", "draft"),
+      done("request_quote", "1"),
+      read("a", "1", "cancelled"),
+    ]);
+    expect(journalStage(lapsed, true)).to.equal("final");
+    expect(journalCancelled(lapsed)).to.deep.equal(["1"]);
+    expect(journalAccepts(lapsed)).to.deep.equal({ accepted: [], unclear: [], found: [] });
+    const next =
+      "next: bitex-batch status 'Pay roll.csv' (reads every request at Bitex and writes Pay roll.remaining.csv with the rows not paid, to submit)";
+    const more = { cancelled: ["1"], remaining: "Pay roll.remaining.csv" };
+    expect(stageWords("final", 2, "Pay roll.csv", journalAccepts(lapsed), undefined, more)).to.deep.equal({
+      notice: "NOT PAID: request(s) 1 cancelled at Bitex (their rows not paid, and not charged)",
+      next,
+    });
+
+    // Beside a request still quoted: the least advanced of the others, and no accept promised.
+    const mixed = foldJournal([
+      read("a", "1", "draft"),
+      read("b", "2", "draft"),
+      done("request_quote", "1"),
+      done("request_quote", "2"),
+      read("a", "1", "cancelled"),
+    ]);
+    expect(journalStage(mixed, true)).to.equal("quoted");
+    expect(stageWords("quoted", 3, "Pay roll.csv", journalAccepts(mixed), undefined, more)).to.deep.equal({
+      notice:
+        "QUOTED, NOT PAID: nobody is paid; request(s) 1 cancelled at Bitex (their rows not paid, and not charged), and accept refuses a batch with a cancelled request",
+      next,
+    });
+
+    // One accepted, one cancelled, one quoted: PARTLY ACCEPTED promises no accept of the others.
+    const partly = foldJournal([
+      read("a", "1", "draft"),
+      read("b", "2", "draft"),
+      read("c", "3", "draft"),
+      done("request_quote", "1"),
+      done("request_quote", "2"),
+      done("request_quote", "3"),
+      done("accept_quote", "3"),
+      read("a", "1", "cancelled"),
+    ]);
+    expect(journalStage(partly, true)).to.equal("quoted");
+    expect(
+      stageWords("quoted", 3, "p.csv", journalAccepts(partly), undefined, { cancelled: ["1"] }),
+    ).to.deep.equal({
+      notice:
+        "PARTLY ACCEPTED: request(s) 3 accepted by an earlier run (money committed for their rows); request(s) 1 cancelled at Bitex (their rows not paid, and not charged); the other requests' rows are not paid either: accept refuses a batch with a cancelled request",
+      next: "next: bitex-batch status p.csv (reads where each request and row is at Bitex)",
+    });
+
+    // Accepted, then cancelled for want of funds: final, and not said as money committed.
+    const unfunded = foldJournal([
+      read("a", "1", "draft"),
+      done("request_quote", "1"),
+      done("accept_quote", "1"),
+      read("a", "1", "cancelled"),
+    ]);
+    expect(journalStage(unfunded, true)).to.equal("final");
+    expect(
+      stageWords("final", 2, "p.csv", journalAccepts(unfunded), undefined, { cancelled: ["1"] }),
+    ).to.deep.equal({
+      notice: "NOT PAID: request(s) 1 cancelled at Bitex (their rows not paid, and not charged)",
+      next: "next: bitex-batch status p.csv (reads every request at Bitex and writes p.remaining.csv with the rows not paid, to submit)",
     });
   });
 });

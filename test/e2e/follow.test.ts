@@ -234,6 +234,23 @@ describe("follow-through end to end: submit → quote → accept → status", fu
 
     // A second batch of the same file quoted, then left past accept_quote_before.
     const first = await readFile(join(f.dir, "payroll.remaining.csv"), "utf8");
+
+    // Run again, as a cron line does: request 3 was accepted (the journal says so) and its
+    // funds never came. Nothing is left to accept and nothing moves: exit 1 by the rows, never
+    // 5 "partly accepted" nor "can no longer be accepted" (helper-82).
+    const calls = JSON.stringify(actionCalls(box));
+    const unfundedLine =
+      "request(s) 3 (payment_not_received) were accepted and then cancelled at Bitex: their rows are not paid, and not charged; nothing of them is left to accept";
+    const again = await f.run(["accept", "payroll.csv", ...totals]);
+    expect(again.code, again.stderr).to.equal(1);
+    expect(again.stderr).to.match(/^Already accepted at [^;]+; nothing sent$/m);
+    expect(again.stderr).to.include(`\n${unfundedLine}\n`);
+    expect(again.stderr).to.not.match(/can no longer be accepted|partly accepted|not quoted/);
+    const cron = await f.run(["submit", "payroll.csv", "--until", "final", ...totals]);
+    expect(cron.code, cron.stderr).to.equal(1);
+    expect(cron.stderr).to.include(`\n${unfundedLine}\n`);
+    expect(cron.stderr).to.not.match(/can no longer be accepted|partly accepted|not quoted/);
+    expect(JSON.stringify(actionCalls(box))).to.equal(calls);
     expect((await f.run(["submit", "payroll.csv", "--batch-id", "late"])).code).to.equal(0);
     await quoteAll(f, ["--batch-id", "late"]);
     box.advance({ minutes: 11 });

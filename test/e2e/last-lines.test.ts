@@ -10,10 +10,16 @@ import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
 const NAME = "Pay roll.csv";
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");
+/** The emulator's one request's accept_quote_before, as the words write it in UTC. */
+const quoteDeadline = (box: Sandbox) =>
+  String(box.state().requests[0]?.attributes.accept_quote_before)
+    .replace("T", " ")
+    .replace(/(\.\d+)?Z$/, " +00:00");
 
 describe("e2e: the last lines of quote, accept, status and inbox", function () {
   this.timeout(120_000);
@@ -45,7 +51,7 @@ describe("e2e: the last lines of quote, accept, status and inbox", function () {
     expect(lines(loud.stdout).at(-1)).to.equal("next: bitex-batch quote 'Pay roll.csv'");
   });
 
-  it("status --watch of a batch whose requests are drafts says at once that nothing can move: exit 3, next: quote", async () => {
+  it("status --watch of a batch whose requests are drafts, or quoted, says at once that nothing can move: exit 3, next: quote, then next: accept", async () => {
     expect((await run(["submit", NAME])).code).to.equal(0);
     const started = Date.now();
     const watched = await run(["status", NAME, "--watch", "--timeout", "60", "--interval", "1"]);
@@ -62,6 +68,21 @@ describe("e2e: the last lines of quote, accept, status and inbox", function () {
       "",
       "next: bitex-batch quote 'Pay roll.csv'\n",
     ]);
+    // Quoted: only an accept moves it (its lapse pays nobody), so waiting again would loop (helper-82).
+    expect((await run(["quote", NAME, "--wait", "0"])).code).to.equal(0);
+    const begun = Date.now();
+    const quoted = await run(["status", NAME, "--watch", "--timeout", "60", "--interval", "1"]);
+    expect(Date.now() - begun, "waited for --timeout").to.be.lessThan(20_000);
+    expect(quoted.code, quoted.stderr).to.equal(3);
+    expect(quoted.stderr).to.include(
+      "nothing to wait for: request(s) 1 are quoted, and a quoted request changes only once its quote is accepted (or it lapses, which pays nobody)\n",
+    );
+    expect(quoted.stderr).to.not.match(/not in a final state yet|run the same command again/);
+    const [, limit] = maxTotals(box);
+    const next = lines(quoted.stdout).at(-1) ?? "";
+    expect(next.replace(/ \(in \d+ min\)$/, "")).to.equal(
+      `next: bitex-batch accept 'Pay roll.csv' --max-total ${limit} before ${quoteDeadline(box)}`,
+    );
   });
 
   it("accept after the quote lapsed: no empty heading; says the quote lapsed and what pays the rows", async () => {
@@ -83,6 +104,19 @@ describe("e2e: the last lines of quote, accept, status and inbox", function () {
     expect(said.at(-1)).to.equal(
       "  the rows of a cancelled request are not paid: they go to Pay roll.remaining.csv; submit that file to pay them (bitex-batch submit 'Pay roll.remaining.csv')",
     );
+    expect(box.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 0 } });
+    // A plain submit run again says the batch as status does: final, nothing to accept or quote (helper-82).
+    const again = await run(["submit", NAME, "--json"]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(JSON.parse(again.stdout)).to.include({ stage: "final" });
+    const told = lines(again.stderr);
+    expect(told).to.include(
+      "NOT PAID: request(s) 1 cancelled at Bitex (their rows not paid, and not charged)",
+    );
+    expect(told.filter((line) => line.startsWith("next: "))).to.deep.equal([
+      "next: bitex-batch status 'Pay roll.csv' (reads every request at Bitex and writes Pay roll.remaining.csv with the rows not paid, to submit)",
+    ]);
+    expect(again.stderr).to.not.match(/until (they are|the quotes are) accepted/);
     expect(box.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 0 } });
   });
 

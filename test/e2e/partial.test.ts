@@ -160,6 +160,16 @@ describe("a batch that only partly goes through", function () {
       expect(submitted.stdout).to.include(
         "1 row(s) not paid and not being paid: payroll.remaining.csv (fix them there if needed, then bitex-batch submit payroll.remaining.csv)",
       );
+      // The other rows sit in draft requests: nobody is paid, and the one way on is said (helper-82).
+      expect(submitted.stderr).to.include(
+        "\nNOT PAID: 1 row(s) refused by Bitex (see the report); the other 8 row(s) created in draft requests; nobody is paid\n",
+      );
+      expect(submitted.stdout.split("\n").filter((line) => line.startsWith("next: "))).to.deep.equal([
+        "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)",
+      ]);
+      expect(submitted.stdout.trimEnd().split("\n").at(-1)).to.equal(
+        "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)",
+      );
       const header = csv.split("\n")[0];
       const broken = (csv.split("\n")[3] as string).replace(`,${good.recipient_user_id},`, ",999999,");
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(`${header}\n${broken}\n`);
@@ -197,12 +207,32 @@ describe("a batch that only partly goes through", function () {
       );
       const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "5"]);
       expect(quoted.code, quoted.stderr).to.equal(0);
+      // The accept it prints carries --allow-partial: without it the gate refuses the rows left out (helper-82).
+      const next = quoted.stdout.split("\n").filter((line) => line.startsWith("next: "));
+      expect(next).to.have.length(1);
+      expect(next[0]).to.match(
+        /^next: bitex-batch accept payroll\.csv --allow-partial( --max-total [A-Z]{3}=\d+\.\d\d)+ before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(in \d+ min\)$/,
+      );
+      const pasted = (next[0] as string)
+        .replace(/^next: bitex-batch /, "")
+        .replace(/ before .*$/, "")
+        .split(" ");
       // The remaining file, fixed, is a batch of its own.
       await writeFile(join(dir, "payroll.remaining.csv"), `${header}\n${csv.split("\n")[3]}\n`);
       expect((await run(["submit", "payroll.remaining.csv"])).code).to.equal(0);
       expect((await run(["quote", "payroll.remaining.csv", "--wait", "5"])).code).to.equal(0);
       const totals = maxTotals(server);
-      const first = await run(["accept", "payroll.csv", "--allow-partial", ...totals]);
+      // Without the flag: refused (nothing sent), and the hint is the same accept with it.
+      const without = await run(["accept", "payroll.csv", ...totals]);
+      expect(without.code, without.stderr).to.equal(2);
+      // Its own remaining file: payroll.remaining.csv is the batch of the fixed row now.
+      const hint = without.stderr.trimEnd().split("\n").at(-1) ?? "";
+      expect(hint.replace(/payroll\.[0-9a-f]{16}\.remaining/, "payroll.<batch>.remaining")).to.equal(
+        `  the rows Bitex refused at create are in no quote (a quoted request takes no more outputs): accept the quotes without them with --allow-partial (bitex-batch accept payroll.csv --allow-partial ${totals.join(" ")}); they are in payroll.<batch>.remaining.csv, to fix and submit`,
+      );
+      expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0, 0]);
+      // As quote printed it, pasted.
+      const first = await run(pasted);
       expect(first.code, first.stderr).to.equal(0);
       const second = await run(["accept", "payroll.remaining.csv", ...totals]);
       expect(second.code, second.stderr).to.equal(0);

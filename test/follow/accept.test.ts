@@ -10,10 +10,12 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { JournalWriter } from "../../src/batch/journal.js";
+import { cancelledAfterAccept, cancelledAfterAcceptLine, lostRequests } from "../../src/app/follow-words.js";
+import { type JournalEntry, JournalWriter } from "../../src/batch/journal.js";
 import { ApiError } from "../../src/bitex/errors.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
+import type { RequestView } from "../../src/follow/read.js";
 import { BatchFollow } from "../../src/follow/run.js";
 import { journalOf, planned, request, row } from "../helpers/follow-fakes.js";
 
@@ -64,7 +66,7 @@ class Server {
   }
 }
 
-async function accept(server: Server, max = "3000000") {
+async function accept(server: Server, max = "3000000", extra: JournalEntry[] = []) {
   const dir = await mkdtemp(join(tmpdir(), "bb-accept-"));
   const journal = await JournalWriter.open(join(dir, "journal.jsonl"));
   const said: string[] = [];
@@ -72,11 +74,14 @@ async function accept(server: Server, max = "3000000") {
     api: server,
     file: "payroll.csv",
     plan: { batchId: "test", requests: [planned(ROWS)], fingerprint: "f" },
-    past: journalOf([
-      [2, "71"],
-      [3, "72"],
-      [4, "73"],
-    ]),
+    past: journalOf(
+      [
+        [2, "71"],
+        [3, "72"],
+        [4, "73"],
+      ],
+      extra,
+    ),
     journal,
     signal: new AbortController().signal,
     settleMs: 1,
@@ -155,5 +160,87 @@ describe("follow/accept: the figures after accepting are the server's", () => {
       { currency: "ARS", requests: 1, total: "2550000.00", max: "3000000.00" },
     ]);
     expect(follow.views[0]?.request?.state).to.equal("quote_accepted");
+  });
+
+  describe("a request accepted once and cancelled since (funds that never came), nothing else to accept: passed by (helper-82)", () => {
+    const unfunded = { state: "cancelled", cancellation_reason: "payment_not_received" } as const;
+    it("accepted by this machine (its journal): no guard problem, no accept sent", async () => {
+      const server = new Server();
+      server.state = { ...server.state, ...unfunded };
+      const done: JournalEntry = {
+        t: "step",
+        action: "accept_quote",
+        phase: "done",
+        request_id: "7",
+        at: "2026-11-29T10:01:00Z",
+      };
+      const { guard, follow } = await accept(server, "3000000", [done]);
+      expect(guard.problems).to.deep.equal([]);
+      expect(server.calls).to.not.include("accept_quote");
+      const request = follow.views[0]?.request as ConciergeRequest;
+      expect([
+        follow.acceptedOnce(request),
+        follow.cancelledAfterAccept(request),
+        follow.passedBy(request),
+      ]).to.deep.equal([true, true, true]);
+      expect(cancelledAfterAccept(follow).map((r) => r.id)).to.deep.equal(["7"]);
+      expect(cancelledAfterAcceptLine(cancelledAfterAccept(follow))).to.equal(
+        "request(s) 7 (payment_not_received) were accepted and then cancelled at Bitex: their rows are not paid, and not charged; nothing of them is left to accept",
+      );
+    });
+
+    it("no journal of the accept, but the server says when its quote was accepted: the same", async () => {
+      const server = new Server();
+      server.state = { ...server.state, ...unfunded, quote_accepted_at: "2026-11-29T10:01:00Z" };
+      const { guard, follow } = await accept(server);
+      expect(guard.problems).to.deep.equal([]);
+      expect(server.calls).to.not.include("accept_quote");
+      expect(cancelledAfterAccept(follow).map((r) => r.id)).to.deep.equal(["7"]);
+    });
+
+    it("beside a request still to accept it is a cancelled request as any other: not passed by", () => {
+      const follow = new BatchFollow({
+        api: new Server(),
+        file: "payroll.csv",
+        plan: { batchId: "test", requests: [planned(ROWS)], fingerprint: "f" },
+        past: journalOf([]),
+        journal: null,
+        signal: new AbortController().signal,
+        settleMs: 1,
+        allowPartial: false,
+        say: () => {},
+        tellTime: (iso) => iso,
+      });
+      const unfundedRequest = request({ id: "8", ...unfunded, quote_accepted_at: "2026-11-29T10:01:00Z" });
+      const viewOf = (r: ConciergeRequest) =>
+        ({
+          planned: planned(ROWS),
+          request: r,
+          outputs: [],
+          byLine: new Map(),
+          missing: [],
+          unlisted: [],
+          extra: [],
+        }) as unknown as RequestView;
+      follow.views = [viewOf(unfundedRequest), viewOf({ ...QUOTED })];
+      expect([follow.cancelledAfterAccept(unfundedRequest), follow.passedBy(unfundedRequest)]).to.deep.equal([
+        true,
+        false,
+      ]);
+      follow.views = [viewOf(unfundedRequest), viewOf({ ...QUOTED, state: "working" })];
+      expect(follow.passedBy(unfundedRequest)).to.equal(true);
+    });
+
+    it("cancelled before any accept (a lapsed quote) is lost, and refused as not quoted", async () => {
+      const server = new Server();
+      server.state = { ...server.state, state: "cancelled", cancellation_reason: "quote_not_accepted" };
+      const { guard, follow } = await accept(server);
+      expect(guard.problems).to.deep.equal([
+        "request 7 is cancelled (quote_not_accepted), not quoted: its quote had to be accepted before 2026-11-29T10:10:00Z",
+      ]);
+      expect(lostRequests(follow).map((r) => r.id)).to.deep.equal(["7"]);
+      expect(cancelledAfterAccept(follow)).to.deep.equal([]);
+      expect(follow.passedBy(follow.views[0]?.request as ConciergeRequest)).to.equal(false);
+    });
   });
 });
