@@ -84,6 +84,8 @@ export interface FollowArgs extends LoadArgs, ApiArgs {
   concurrency: number;
   rate: number;
   allowPartial?: boolean;
+  /** submit: invalid rows passed by (a command printed to submit the file again carries it). */
+  skipInvalid?: boolean;
   /** quote: seconds to wait for the quotes. */
   wait?: number;
   maxTotal?: string[];
@@ -234,7 +236,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           throw new BatchError("refused", `accept refused: ${guard.problems.join("; ")}`, {
             // The embedded emulator ends with this run: no quote or status to run against it.
             hint: args.sandbox
-              ? sandboxGoneLine(args.csv, flags)
+              ? sandboxGoneLine(args.csv, flags, args.skipInvalid)
               : acceptRefusedHint(
                   args.csv,
                   follow,
@@ -459,7 +461,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           ? EXIT.rowsFailed
           : EXIT.ok;
   // The embedded emulator ends with this run: a next step against it could not work.
-  const last = next && (args.sandbox ? sandboxGoneLine(args.csv, flags) : next);
+  const last = next && (args.sandbox ? sandboxGoneLine(args.csv, flags, args.skipInvalid) : next);
   // An exit 3 ends with the command to run, --quiet or not (a stop's own is its error's hint).
   const unfinished = !stopped && exitCode === EXIT.stopped;
   if (unfinished && (out.quiet || !last)) out.warn(last || session.resumeHint);

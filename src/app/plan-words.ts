@@ -41,6 +41,8 @@ export function planLines(groups: readonly PlannedGroup[]): string[] {
 }
 
 /** Instead of a next step against the embedded emulator, gone with the run that started it. */
-export function sandboxGoneLine(csv: string, flags: RowFlags = NO_ROW_FLAGS): string {
-  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${batchCommand(flags, "submit", csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`;
+export function sandboxGoneLine(csv: string, flags: RowFlags = NO_ROW_FLAGS, skipInvalid = false): string {
+  // A file whose invalid rows this run passed by is refused again without the flag.
+  const skip = skipInvalid ? ["--skip-invalid"] : [];
+  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${batchCommand(flags, "submit", csv, "--sandbox", ...skip, "--until", "final", "--max-total", "CUR=AMOUNT")}`;
 }

@@ -495,7 +495,9 @@ async function submitWatched(
     if (!followed) {
       const accepts = journalAccepts(past);
       let next: string | null = null;
-      if (created === EXIT.ok) {
+      // Every row it was to create is created (exit 1 for invalid rows --skip-invalid passed
+      // by alone): the stage's words, so no one reads the created rows as paid.
+      if (created === EXIT.ok || stage !== "none") {
         // A cancelled request's rows are in the batch's remaining file, which `status` writes.
         const cancelled = journalCancelled(past);
         const file =
@@ -542,7 +544,8 @@ async function submitWatched(
         }
       }
       // The embedded emulator ends with this run: no next step against it.
-      if (next) out.summary([args.sandbox ? sandboxGoneLine(args.csv, rowFlags(args)) : next]);
+      if (next)
+        out.summary([args.sandbox ? sandboxGoneLine(args.csv, rowFlags(args), args.skipInvalid) : next]);
       return created;
     }
     // The creates' outcomes are in the journal (`past`) now; the follow-through reads the server.

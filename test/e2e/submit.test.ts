@@ -121,6 +121,11 @@ describe("submit end to end (built CLI against the emulator)", function () {
     expect(report.filter((row) => row.status === "created")).to.have.length(47);
     expect(report.find((row) => row.reference === "EMP-1003")?.status).to.equal("invalid");
     expect(box.state().outputs).to.have.length(47);
+    // The created rows sit in drafts: said so, with the quote that moves them (helper-84).
+    expect(result.stderr).to.include(
+      "STAGED, NOT PAID: 47 row(s) created in draft requests; nobody is paid until the quotes are requested and accepted",
+    );
+    expect(result.stdout.trimEnd().split("\n").at(-1)).to.equal("next: bitex-batch quote payroll.csv");
   });
 
   for (const concurrency of [8, 1]) {
