@@ -54,6 +54,8 @@ export interface RemainingInput {
   inboxRun?: boolean;
   /** The run's input options that change the rows: the command to submit the file carries those that apply. */
   flags?: RowFlags;
+  /** Written, not said: a follow-through comes next and says it from the server's states. */
+  silent?: boolean;
 }
 
 /** What a run wrote: how many rows, in which file (none written: 0, null). */
@@ -70,8 +72,9 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   const record = await readReleased(input.journalPath);
   const lines = await remainingLines(input, record);
   if (lines.size === 0) return NONE;
+  const say = input.silent ? { warn: () => {}, summary: () => {} } : out;
   if (input.source === "-") {
-    out.warn(
+    say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
     );
     return NONE;
@@ -89,7 +92,7 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
       },
     );
     if (!recorded) return NONE;
-    out.warn(
+    say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report: its line is the sheet's row); a workbook is not cut into a remaining file: put those rows in a new file to pay them`,
     );
     return NONE;
@@ -114,7 +117,7 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   } finally {
     await home.release();
   }
-  out.summary([
+  say.summary([
     `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, path)})`,
   ]);
   return { rows: lines.size, file: path };

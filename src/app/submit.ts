@@ -490,6 +490,7 @@ async function submitWatched(
       batchId: loaded.batchId,
       inboxRun: args.inboxRun,
       flags: rowFlags(args),
+      silent: followed,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {

@@ -248,6 +248,12 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(again.stderr).to.not.match(/can no longer be accepted|partly accepted|not quoted/);
     const cron = await f.run(["submit", "payroll.csv", "--until", "final", ...totals]);
     expect(cron.code, cron.stderr).to.equal(1);
+    // The rows not paid are said once, by the follow-through (helper-84: twice before).
+    expect(
+      cron.stdout.split("\n").filter((line) => line.includes("not paid and not being paid")),
+    ).to.deep.equal([
+      "18 row(s) not paid and not being paid: payroll.remaining.csv (fix them there if needed, then bitex-batch submit payroll.remaining.csv)",
+    ]);
     expect(cron.stderr).to.include(`\n${unfundedLine}\n`);
     expect(cron.stderr).to.not.match(/can no longer be accepted|partly accepted|not quoted/);
     expect(JSON.stringify(actionCalls(box))).to.equal(calls);
