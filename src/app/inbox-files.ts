@@ -40,7 +40,15 @@ const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i
  * `ours`: named like this tool's output with no file of its name beside it (a remaining file
  * dropped as it is, not under a new name).
  */
-export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours";
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partial";
+
+/**
+ * Names transfers and editors give a file still being written (a browser's download, WinSCP,
+ * Firefox, Office's owner file, editors' temporary files): never a payroll, though it may
+ * hold whole rows of one. Taken, a stalled upload's `payroll.csv.part` was paid, then the
+ * finished `payroll.csv` paid its rows again under the near-copy threshold (helper-83).
+ */
+const PARTIAL_NAME = /(\.(part|partial|crdownload|download|filepart|tmp|temp|swp|lock)$)|^~\$|^~lock\./i;
 
 /** A workbook (zip), an old binary workbook (OLE), text, or something else. */
 export function kindOf(head: Buffer): Kind {
@@ -70,6 +78,10 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
     .map((name) => `${basename(name, extname(name))}.`);
   for (const name of names) {
     if (name.startsWith(".") || name === GUARD_FILE) continue;
+    if (PARTIAL_NAME.test(name)) {
+      ignored.push({ name, kind: "partial" });
+      continue;
+    }
     if (OUR_OUTPUT.test(name)) {
       if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
       continue;

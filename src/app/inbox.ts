@@ -242,6 +242,8 @@ function strangerWhy(name: string, stranger: Stranger): string {
 function ignoredWhy(file: Candidate): string {
   if (file.kind === "link")
     return "a symbolic link: not taken (what it points at may change); drop the file itself";
+  if (file.kind === "partial")
+    return "named as a file still being written (a transfer's or an editor's temporary name): not taken; it is taken once renamed to its own name";
   if (file.kind !== "ours") return "not a CSV or xlsx file";
   const remaining = /^(.*)\.remaining\.(csv|xlsx)$/i.exec(file.name);
   return `named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken${remaining ? `; a remaining file is paid dropped under a new name (like ${remaining[1]}-rest.csv)` : ""}`;

@@ -87,6 +87,31 @@ describe("inbox files", () => {
     ]);
   });
 
+  it("a file named as one still being written (an upload's .part, a download's .crdownload, an editor's temporary) is not taken, and is listed (helper-83)", async () => {
+    const dir = await tempDir();
+    const rows = "reference,payer_user_id\nA,112\n";
+    for (const name of [
+      "payroll.csv.part",
+      "payroll.csv.PARTIAL",
+      "payroll.csv.crdownload",
+      "payroll.csv.filepart",
+      "payroll.csv.tmp",
+      "~$nomina.xlsx",
+      "payroll.csv",
+    ])
+      await writeFile(join(dir, name), rows);
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([{ name: "payroll.csv", kind: "csv" }]);
+    expect(ignored.map((file) => `${file.name}: ${file.kind}`)).to.deep.equal([
+      "payroll.csv.PARTIAL: partial",
+      "payroll.csv.crdownload: partial",
+      "payroll.csv.filepart: partial",
+      "payroll.csv.part: partial",
+      "payroll.csv.tmp: partial",
+      "~$nomina.xlsx: partial",
+    ]);
+  });
+
   it("a symbolic link to a payroll is not taken (its target may change), and is listed as ignored, not skipped unsaid", async () => {
     const dir = await tempDir();
     const elsewhere = await tempDir();
