@@ -48,6 +48,7 @@ import {
   remainingFileOf,
   writeRemainingFile,
 } from "./remaining.js";
+import { movedFile } from "./remaining-home.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import {
@@ -340,6 +341,9 @@ async function submitWatched(
         monthInName: args.monthInName === true,
         zone: out.zone,
         flags: rowFlags(args),
+        inbox: args.inboxRun
+          ? { whereIs: async (file, batchId) => (await movedFile(file, batchId).catch(() => null)) ?? file }
+          : undefined,
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.

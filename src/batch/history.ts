@@ -4,7 +4,7 @@
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
 import { readdir, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
@@ -161,9 +161,20 @@ export async function refuseNewBatchOfOldPayments(
      * (the earlier batch's are not recorded: this run's are the likeliest).
      */
     flags?: RowFlags;
+    /**
+     * The inbox's run of a file of its folder: an earlier batch's file is where the inbox moved
+     * it (`done/…`, `failed/`), and a new payroll is dropped under a name of its own, not
+     * named with --batch-id, which the inbox does not take (helper-83).
+     */
+    inbox?: { whereIs(file: string, batchId: string): Promise<string> };
   },
 ): Promise<void> {
   const batchPlan = loaded.plan;
+  const whereIs = (file: string, batchId: string) =>
+    loaded.inbox?.whereIs(file, batchId) ?? Promise.resolve(file);
+  const newRun = loaded.inbox
+    ? `a new payroll is dropped under a name of its own (${loaded.monthInName ? "its month in the name, as --month-in-name reads it" : "like payroll-2026-12.csv"})`
+    : "a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does";
   // A file by payee details found or created its payees before this check: never a payment.
   const byDetails = batchPlan.requests.some((request) => request.rows.some((row) => row.payee !== undefined));
   const nothingSent = byDetails
@@ -186,16 +197,20 @@ export async function refuseNewBatchOfOldPayments(
       () => true,
       () => false,
     );
-    const status = batchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", loaded.file);
+    const earlierFile = await whereIs(last.file, last.batchId);
+    const status = batchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
     const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
+    // Moved by the inbox: its remaining file went with it.
+    const remainingThere =
+      earlierFile === last.file ? remainingFile : join(dirname(earlierFile), basename(remainingFile));
     const follow = copied
-      ? `${status} follows that batch and writes ${remainingFile}`
-      : `that batch kept no copy of the file as submitted: put ${loaded.file} back as it was, and ${status} will follow that batch and write ${remainingFile}`;
+      ? `${status} follows that batch and writes ${remainingThere}`
+      : `that batch kept no copy of the file as submitted: put ${earlierFile} back as it was, and ${status} will follow that batch and write ${remainingThere}`;
     throw new BatchError(
       "input",
       `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
-        hint: `${nothingSent}; ${follow} with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does`,
+        hint: `${nothingSent}; ${follow} with its rows not paid, to fix and submit; ${newRun}`,
       },
     );
   }
@@ -213,23 +228,24 @@ export async function refuseNewBatchOfOldPayments(
   if (copy) {
     throw new BatchError(
       "input",
-      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copy.file}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${await whereIs(copy.file, copy.batchId)}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
       {
-        hint: `${nothingSent}; a new payment run of the same payments (next month's payroll) is named with --batch-id, as the README's cron line does`,
+        hint: `${nothingSent}; ${newRun}`,
       },
     );
   }
   const near = await findNearCopy(stateDir, batchPlan, loaded.apiUrl, new Date(), passOver);
   if (near) {
+    const nearFile = await whereIs(near.file, near.batchId);
     throw new BatchError(
       "input",
-      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${near.file}, begun ${humanTime(near.begunAt, loaded.zone)}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
+      `${loaded.file}: ${near.same} of its ${near.rows} row(s) are payments batch ${near.batchId} (file ${nearFile}, begun ${humanTime(near.begunAt, loaded.zone)}) holds: ${batchWords(near)}; sending it as a new batch could pay them again`,
       {
         // Mostly rows released to a remaining file: those batch holds were sent again already.
         hint:
           near.released > 0
             ? `${nothingSent}; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
-            : `${nothingSent}; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", near.file)} writes it); a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does`,
+            : `${nothingSent}; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", nearFile)} writes it); ${newRun}`,
       },
     );
   }

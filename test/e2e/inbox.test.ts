@@ -122,7 +122,7 @@ describe("inbox: a drop folder paid once", function () {
     );
     const cError = await readFile(join(inbox, "failed", "c.csv.error.txt"), "utf8");
     expect(cError).to.match(
-      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\), which staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; a new payment run of the same payments \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
+      /^\/.*\/in\/c\.csv holds the same payments as batch \w{16} \(file \/.*\/in\/done\/\d{4}-\d\d-\d\d\/a\.csv, begun [^)]+\), which staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch would pay them again\n\nWhat to do: nothing was sent; a new payroll is dropped under a name of its own \(like payroll-2026-12\.csv\)\n$/,
     );
     expect(await readFile(join(inbox, "done", today(), "a.csv"), "utf8")).to.equal(first);
 
@@ -160,6 +160,20 @@ describe("inbox: a drop folder paid once", function () {
     expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.equal(
       `this file (same name and bytes) was staged from this folder on ${today()} (its rows created in draft requests; that run paid nobody) and moved to done/${today()}/a.csv; nothing was sent\n\n` +
         `What to do: to pay that batch's rows, go on with it: bitex-batch accept ${join(inbox, "done", today(), "a.csv")} --max-total CUR=AMOUNT; only if it is a new payment run of the same rows, run bitex-batch submit on it with --batch-id <new id>\n`,
+    );
+    expect(box.state().outputs).to.have.length(5);
+
+    // Another payroll under the used name (no row in common): its words name where the earlier
+    // file is now, and what the inbox takes, never --batch-id (helper-83).
+    await writeFile(join(inbox, "a.csv"), await payroll(2, 30));
+    const reused = await inboxRun();
+    expect(reused.code, reused.stderr).to.equal(2);
+    // Where the inbox last moved that batch's file: failed/, the same bytes dropped again above.
+    const there = join(inbox, "failed");
+    expect(await readFile(join(there, "a.csv"), "utf8")).to.equal(first);
+    const aside = join(inbox, String(lines(reused)[0]?.moved_to), "a.csv.error.txt");
+    expect((await readFile(aside, "utf8")).split("\n\nWhat to do: ")[1]).to.equal(
+      `nothing was sent; bitex-batch status ${join(there, "a.csv")} follows that batch and writes ${join(there, "a.remaining.csv")} with its rows not paid, to fix and submit; a new payroll is dropped under a name of its own (like payroll-2026-12.csv)\n`,
     );
     expect(box.state().outputs).to.have.length(5);
   });
@@ -334,7 +348,7 @@ describe("inbox: a drop folder paid once", function () {
     expect(await readFile(join(inbox, "failed", "b.csv"), "utf8")).to.equal(rows.join("\n"));
     const words = await readFile(join(inbox, "failed", "b.csv.error.txt"), "utf8");
     expect(words).to.match(
-      /^\/.*\/in\/b\.csv: 5 of its 6 row\(s\) are payments batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\) holds: staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch could pay them again\n\nWhat to do: nothing was sent; rows an earlier batch did not pay are in its remaining file \(bitex-batch status \/.*\/in\/a\.csv writes it\); a new payment run \(next month's payroll\) is named with --batch-id, as the README's cron line does\n$/,
+      /^\/.*\/in\/b\.csv: 5 of its 6 row\(s\) are payments batch \w{16} \(file \/.*\/in\/done\/\d{4}-\d\d-\d\d\/a\.csv, begun [^)]+\) holds: staged 5 row\(s\) \(created in requests it never accepted: not paid by it\); sending it as a new batch could pay them again\n\nWhat to do: nothing was sent; rows an earlier batch did not pay are in its remaining file \(bitex-batch status \/.*\/in\/done\/\d{4}-\d\d-\d\d\/a\.csv writes it\); a new payroll is dropped under a name of its own \(like payroll-2026-12\.csv\)\n$/,
     );
     expect(b?.reason).to.equal(words.split("\n")[0]);
     // Nothing was sent: the server holds exactly what the first file created.
@@ -383,7 +397,7 @@ describe("inbox: a drop folder paid once", function () {
       "failed",
     ]);
     expect(again?.reason).to.match(
-      /payroll-export\.csv holds the same payments as batch \w{16} \(file .*\/in\/payroll\.xlsx,/,
+      /payroll-export\.csv holds the same payments as batch \w{16} \(file .*\/in\/done\/\d{4}-\d\d-\d\d\/payroll\.xlsx,/,
     );
     expect(held(box)).to.deep.equal(fromWorkbook);
   });
@@ -401,7 +415,7 @@ describe("inbox: a drop folder paid once", function () {
     const refused = await inboxRun();
     expect(refused.code, refused.stderr).to.equal(2);
     expect(lines(refused)[0]?.reason).to.match(
-      /payroll-2026-12\.csv holds the same payments as batch \w{16} \(file .*\/in\/payroll-2026-11\.csv,/,
+      /payroll-2026-12\.csv holds the same payments as batch \w{16} \(file .*\/in\/done\/\d{4}-\d\d-\d\d\/payroll-2026-11\.csv,/,
     );
     expect(await ls(join(inbox, "failed"))).to.deep.equal([
       "payroll-2026-12.csv",
@@ -423,7 +437,11 @@ describe("inbox: a drop folder paid once", function () {
     const [twice] = lines(copy);
     expect([twice?.file, twice?.outcome]).to.deep.equal(["payroll-2026-12 (1).csv", "failed"]);
     expect(twice?.reason).to.match(
-      /holds the same payments as batch \w{16} \(file .*\/in\/payroll-2026-12\.csv,/,
+      /holds the same payments as batch \w{16} \(file .*\/in\/done\/\d{4}-\d\d-\d\d\/payroll-2026-12\.csv,/,
+    );
+    // What to do names what the inbox takes, never --batch-id (helper-83).
+    expect(await readFile(join(inbox, "failed", "payroll-2026-12 (1).csv.error.txt"), "utf8")).to.match(
+      /\n\nWhat to do: nothing was sent; a new payroll is dropped under a name of its own \(its month in the name, as --month-in-name reads it\)\n$/,
     );
     expect(held(box)).to.deep.equal([...once, ...once].sort());
   });
