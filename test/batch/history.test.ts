@@ -153,7 +153,7 @@ describe("refuseNewBatchOfOldPayments: the command its hint offers", () => {
     );
     expect(refused).to.be.instanceOf(BatchError);
     expect((refused as BatchError).hint).to.equal(
-      "nothing was sent; that batch kept no copy of the file as submitted: put /in/Sueldos Diciembre 2026.csv back as it was, and bitex-batch status '/in/Sueldos Diciembre 2026.csv' will follow that batch and write /in/Sueldos Diciembre 2026.remaining.csv with its rows not paid, to fix and submit; a new payment run (next month) is named with --batch-id, as the README's cron line does",
+      "nothing was sent; that batch kept no copy of the file as submitted: put /in/Sueldos Diciembre 2026.csv back as it was, and bitex-batch status '/in/Sueldos Diciembre 2026.csv' will follow that batch and write /in/Sueldos Diciembre 2026.remaining.csv with its rows not paid, to fix and submit; a new payment run (next month's payroll) is named with --batch-id, as the README's cron line does",
     );
   });
 });
