@@ -107,12 +107,22 @@ export interface FollowPlan {
   intervalMs: number;
 }
 
+/** The longest wait a timer holds: 2^31 - 1 ms, in whole seconds. */
+const MAX_SECONDS = 2_147_483;
+
 /** Every option checked before any work (exit 2, nothing read or sent). */
 export function followPlan(args: FollowArgs, steps: Step[]): FollowPlan {
   const seconds = (name: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v < 0)
       throw new BatchError("usage", `--${name} expects seconds (0 or more), got ${shownNumber(value)}`);
+    // A timer longer than this fires at once (Node's 32-bit delay): a wait of weeks would read
+    // in a loop instead (helper-82).
+    if (v > MAX_SECONDS)
+      throw new BatchError(
+        "usage",
+        `--${name} expects at most ${MAX_SECONDS} seconds (24 days), got ${shownNumber(value)}`,
+      );
     return v * 1000;
   };
   const maxTotals = parseMaxTotals(args.maxTotal);
