@@ -69,8 +69,9 @@ describe("inbox: a partly accepted file corrected and dropped again under a new 
       expect(again.code, again.stderr).to.equal(2);
       const [file, summary] = lines(again);
       expect(file).to.include({ file: "a-fixed.csv", outcome: "failed", exit_code: 2, moved_to: "failed" });
+      // The earlier file named where the inbox moved it (helper-83).
       expect(file?.reason).to.match(
-        /^\/.*\/in\/a-fixed\.csv: 1 of its 4 row\(s\) are payments batch \w{16} \(file \/.*\/in\/a\.csv, begun [^)]+\) holds: accepted 1 row\(s\) for payment; sending it as a new batch could pay them again$/,
+        /^\/.*\/in\/a-fixed\.csv: 1 of its 4 row\(s\) are payments batch \w{16} \(file \/.*\/in\/failed\/a\.csv, begun [^)]+\) holds: accepted 1 row\(s\) for payment; sending it as a new batch could pay them again$/,
       );
       expect(summary).to.include({ files: 1, done: 0, failed: 1, left: 0, exit_code: 2 });
       // Nothing was sent: no request, no output, no step beyond the first file's.
