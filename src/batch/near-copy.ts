@@ -132,15 +132,15 @@ function planMatchKeys(plan: Plan): { keys: Map<string, number>; rows: number } 
 
 /**
  * Takes from `pool` (payment → rows left) `count` rows matched by `keys`, the first key
- * first; how many it took of each payment.
+ * first; how many it took (and, in `taken`, of each payment).
  */
-function take(pool: Map<string, number>, keys: string, count: number, taken: Map<string, number>): number {
+function take(pool: Map<string, number>, keys: string, count: number, taken?: Map<string, number>): number {
   let left = count;
   for (const payment of keys.split(" ")) {
     const got = Math.min(left, pool.get(payment) ?? 0);
     if (got === 0) continue;
     pool.set(payment, (pool.get(payment) ?? 0) - got);
-    taken.set(payment, (taken.get(payment) ?? 0) + got);
+    taken?.set(payment, (taken.get(payment) ?? 0) + got);
     left -= got;
   }
   return count - left;
@@ -225,9 +225,7 @@ export async function onlyReleasedRows(journalPath: string, plan: Plan): Promise
   for (const [line, payment] of payments)
     if (state.rows.get(line)?.status === "failed" || released.has(line))
       freed.set(payment, (freed.get(payment) ?? 0) + 1);
-  const taken = new Map<string, number>();
-  for (const [keys, count] of planMatchKeys(plan).keys)
-    if (take(freed, keys, count, taken) < count) return false;
+  for (const [keys, count] of planMatchKeys(plan).keys) if (take(freed, keys, count) < count) return false;
   return true;
 }
 
@@ -295,7 +293,7 @@ export async function findNearCopy(
     for (const [keys, count] of mine) {
       const paid = take(held, keys, count, matched);
       same += paid;
-      resent += take(free, keys, count - paid, new Map());
+      resent += take(free, keys, count - paid);
     }
     for (const [payment, count] of matched)
       for (const kind of Object.keys(shares) as Array<keyof Shares>)
