@@ -40,7 +40,7 @@ const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i
  * `ours`: named like this tool's output with no file of its name beside it (a remaining file
  * dropped as it is, not under a new name).
  */
-export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partial";
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partial" | "long";
 
 /**
  * Names transfers and editors give a file still being written (a browser's download, WinSCP,
@@ -50,14 +50,42 @@ export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partia
  */
 const PARTIAL_NAME = /(\.(part|partial|crdownload|download|filepart|tmp|temp|swp|lock)$)|^~\$|^~lock\./i;
 
-/** A workbook (zip), an old binary workbook (OLE), text, or something else. */
-export function kindOf(head: Buffer): Kind {
+/**
+ * A workbook (zip), an old binary workbook (OLE), text, or something else. `encoding`: the
+ * run's `--encoding`; with `utf16le` a file's NULs are its text's, as `submit` reads it.
+ */
+export function kindOf(head: Buffer, encoding?: string): Kind {
   if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return "xlsx";
   if (head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) return "xls";
-  // UTF-16 text has NULs; its byte order mark says so.
+  if (encoding === "utf16le" || encoding === "utf16be") return "csv";
+  // UTF-16 text has NULs; its byte order mark says so, and without one, its NULs in every
+  // other byte do: such a file goes to submit, which says how to read it (--encoding
+  // utf16le), and lands in failed/ with those words rather than ignored unsaid (helper-83).
   const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
-  return !utf16 && head.includes(0) ? "binary" : "csv";
+  return !utf16 && !looksUtf16(head) && head.includes(0) ? "binary" : "csv";
 }
+
+/**
+ * Text in UTF-16 without a byte order mark: of its first code units, at least half are one
+ * byte NUL and the other not, NUL on the same side each time (ASCII letters, digits, commas).
+ */
+function looksUtf16(head: Buffer): boolean {
+  const units = Math.floor(head.length / 2);
+  if (units < 2) return false;
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] !== 0 && head[i + 1] === 0) low++;
+    else if (head[i] === 0 && head[i + 1] !== 0) high++;
+  }
+  return Math.max(low, high) * 2 >= units && Math.min(low, high) === 0;
+}
+
+/**
+ * The longest name the inbox takes: `<name>.error.txt` must fit the file systems' limit of
+ * 255 bytes a name, or a file that fails could never be set aside with its note.
+ */
+export const LONGEST_NAME = 255 - ".error.txt".length;
 
 export interface Candidate {
   name: string;
@@ -67,9 +95,13 @@ export interface Candidate {
 /**
  * The folder's payroll candidates, by name: regular files, not dotfiles, not the guard file,
  * not this tool's outputs; `ignored` are the others that are not payrolls by content,
- * symbolic links, and outputs of no file in the folder (`<stem>.…` with no `<stem>.<ext>`).
+ * symbolic links, outputs of no file in the folder (`<stem>.…` with no `<stem>.<ext>`), and
+ * names longer than LONGEST_NAME bytes. `encoding`: the run's `--encoding` (kindOf).
  */
-export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
+export async function scanFolder(
+  dir: string,
+  encoding?: string,
+): Promise<{ offered: Candidate[]; ignored: Candidate[] }> {
   const offered: Candidate[] = [];
   const ignored: Candidate[] = [];
   const names = (await readdir(dir)).sort();
@@ -93,6 +125,10 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
       info?.isSymbolicLink() && (await stat(entryPath(dir, name)).catch(() => null))?.isDirectory();
     if (info?.isSymbolicLink() && !toFolder) ignored.push({ name, kind: "link" });
     if (!info?.isFile()) continue; // subfolders (done/, failed/), links, pipes
+    if (Buffer.byteLength(name) > LONGEST_NAME) {
+      ignored.push({ name, kind: "long" });
+      continue;
+    }
     const handle = await open(entryPath(dir, name), "r");
     const head = Buffer.alloc(4096);
     let read = 0;
@@ -101,7 +137,7 @@ export async function scanFolder(dir: string): Promise<{ offered: Candidate[]; i
     } finally {
       await handle.close();
     }
-    const kind = kindOf(head.subarray(0, read));
+    const kind = kindOf(head.subarray(0, read), encoding);
     // An old .xls goes to submit too: it says what to do with it, and the file lands in failed/.
     (kind === "binary" ? ignored : offered).push({ name, kind });
   }
@@ -274,14 +310,34 @@ export class MoveBlocked extends Error {}
 const taken = (to: string) => new MoveBlocked(`${to} exists already (another file); not replacing it`);
 
 /**
+ * The inbox's temporary files: a short name of their own (`.bitex-<id>.tmp`, never taken: a
+ * dotfile), not the file's name and more: a name 204 bytes long and more would make that
+ * longer than a file system allows, and its note could never be written (helper-83). `id`:
+ * the move's (its intent's), so a run that finishes the move finds and removes one a kill left.
+ */
+export const tempPath = (dir: string, id: string = randomUUID()) => join(dir, `.bitex-${id}.tmp`);
+
+/**
  * Moves `from` to `to` unless something is at `to` already: a hard link (which refuses an
  * existing target) then unlink; where links are not supported, a rename after a check; onto
  * another file system (EXDEV: `done/` mounted elsewhere), a copy made whole and synced under
- * a temporary name, linked to `to`, and only then the unlink. Moving again after a kill in
- * between finds the link (or the whole copy: the same bytes on the other file system) made
- * and only unlinks. Throws MoveBlocked when another file is at `to`.
+ * a temporary name (`temp`), linked to `to`, and only then the unlink. Moving again after a
+ * kill in between finds the link (or the whole copy: the same bytes on the other file system)
+ * made and only unlinks. Throws MoveBlocked when another file is at `to`.
+ *
+ * `ours`: whether what `to` now holds is the file the move is about, asked after the link and
+ * before the unlink: a file renamed over `from` after any earlier look (the next payroll,
+ * dropped as the README asks) is what gets linked, and is not moved: its link at `to` is
+ * removed, the file stays at `from`, and the answer is `other` (helper-83: it went to done/
+ * unpaid). `from` is unlinked only while it is still what `to` holds (the same inode, or on
+ * another file system the same bytes).
  */
-export async function moveNoReplace(from: string, to: string): Promise<"moved" | "gone"> {
+export async function moveNoReplace(
+  from: string,
+  to: string,
+  options: { ours?: (path: string) => Promise<boolean>; temp?: string } = {},
+): Promise<"moved" | "gone" | "other"> {
+  const { ours } = options;
   const source = await lstat(from).catch(() => null);
   if (!source) return "gone";
   try {
@@ -295,14 +351,28 @@ export async function moveNoReplace(from: string, to: string): Promise<"moved" |
       const copied = target.dev !== source.dev && (await sameBytes(from, to));
       if (!same && !copied) throw taken(to);
     } else if (code === "EXDEV") {
-      await copyWhole(from, to);
+      await copyWhole(from, to, options.temp ?? tempPath(dirname(to)));
     } else if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
       if (await lstat(to).catch(() => null)) throw taken(to);
       await rename(from, to);
-      return "moved";
+      if (!ours || (await ours(to))) return "moved";
+      // Not the move's file: back where it was, unless another one came there meanwhile.
+      if (!(await lstat(from).catch(() => null))) await rename(to, from);
+      return "other";
     } else throw error;
   }
-  await unlink(from);
+  if (ours && !(await ours(to))) {
+    // What `to` holds came from `from` (this link, or a killed run's): `from` keeps it.
+    await unlink(to);
+    await syncDir(dirname(to));
+    return "other";
+  }
+  const [now, target] = await Promise.all([lstat(from).catch(() => null), lstat(to)]);
+  const still =
+    now !== null &&
+    (now.dev === target.dev ? now.ino === target.ino : await sameBytes(from, to).catch(() => false));
+  // Another file renamed over `from` since the link: the move's file is at `to`, that one stays.
+  if (still) await unlink(from);
   return "moved";
 }
 
@@ -312,8 +382,8 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
 }
 
 /** `from` copied to `to` (another file system), durable before it has its name; never over a file. */
-async function copyWhole(from: string, to: string): Promise<void> {
-  const temp = join(dirname(to), `.${basename(to)}.${randomUUID()}.tmp`);
+async function copyWhole(from: string, to: string, temp: string): Promise<void> {
+  await unlink(temp).catch(() => {});
   try {
     await copyFile(from, temp, constants.COPYFILE_EXCL);
     const handle = await open(temp, "r+");
@@ -338,18 +408,23 @@ async function copyWhole(from: string, to: string): Promise<void> {
 /**
  * Writes `text` to `path` whole or not at all, owner-only, as a report: it quotes the
  * refusal, which can name the rows and who they pay. The words go to a temporary file beside
- * it, synced, then linked to `path` (a link never replaces a file) or, over a file holding a
- * beginning of them (a write cut short by a version that wrote in place), renamed onto it.
+ * it (`temp`, tempPath: one a kill left there is replaced), synced, then linked to `path` (a
+ * link never replaces a file) or, over a file holding a beginning of them (a write cut short
+ * by a version that wrote in place), renamed onto it.
  * `kept`: the same words were there; `other`: other words were, left as they are.
  */
-export async function writeWhole(path: string, text: string): Promise<"written" | "kept" | "other"> {
+export async function writeWhole(
+  path: string,
+  text: string,
+  temp: string = tempPath(dirname(path)),
+): Promise<"written" | "kept" | "other"> {
   const there = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw error;
   });
   if (there === text) return "kept";
   if (there !== null && !text.startsWith(there)) return "other";
-  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  await unlink(temp).catch(() => {});
   const handle = await open(temp, "wx", 0o600);
   try {
     await handle.writeFile(text);
@@ -363,7 +438,7 @@ export async function writeWhole(path: string, text: string): Promise<"written" 
         await link(temp, path);
       } catch (error) {
         // Made meanwhile: judged again, as it is now.
-        if ((error as NodeJS.ErrnoException).code === "EEXIST") return await writeWhole(path, text);
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return await writeWhole(path, text, temp);
         throw error;
       }
     } else await rename(temp, path);

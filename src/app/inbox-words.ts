@@ -24,24 +24,18 @@ export interface SetAside {
   remaining: string | null;
   /** How far its batch got (its --json `stage`), when it ran to its end. */
   stage?: string;
+  /** The inbox's input options that change the rows (errorText's `flags`). */
+  flags?: RowFlags;
 }
 
-/** `flags`: the inbox's input options that change the rows (its files' batches were submitted with them). */
-export function errorText(file: SetAside, flags: RowFlags = NO_ROW_FLAGS): string {
-  const { name, code, error, to, remaining } = file;
-  const stem = basename(name, extname(name));
-  const rest = remaining
-    ? `the rows not paid are in ${remaining} beside this file (exactly those rows, as in the file): fix them there if needed and drop it in the folder under a new name (like ${stem}-rest.csv), which pays them and nobody else`
-    : null;
-  if (code === EXIT.partial) {
-    return (
-      `${error?.message ?? `the file finished with exit ${code}`}\n\n` +
-      "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
-      `What to do: ${rest ? `${rest}; ` : ""}${batchCommand(flags, "status", `${to}/${name}`, "--watch")} follows the rows accepted for payment` +
-      `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
-    );
-  }
-  if (error) return `${error.message}${error.hint ? `\n\nWhat to do: ${error.hint}` : ""}\n`;
+/**
+ * The first paragraph of `errorText`: why, in one line of the file's `--json` (its `reason`).
+ * Built, not cut from the text: a name holding a line break would cut it short.
+ */
+export function errorReason(file: SetAside): string {
+  const { code, error } = file;
+  if (code === EXIT.partial) return error?.message ?? `the file finished with exit ${code}`;
+  if (error) return error.message;
   const counts = Object.entries(file.byStatus)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
@@ -50,13 +44,35 @@ export function errorText(file: SetAside, flags: RowFlags = NO_ROW_FLAGS): strin
   // Created, never quoted (a row refused stops --until before any quote): drafts pay nobody.
   const drafts =
     created > 0 && (file.stage === "none" || file.stage === "staged")
-      ? ` They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run ${batchCommand(flags, "quote", `${to}/${name}`, "--allow-partial")} (it prints the quotes and the command to accept them).`
+      ? ` They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run ${batchCommand(file.flags ?? NO_ROW_FLAGS, "quote", `${file.to}/${file.name}`, "--allow-partial")} (it prints the quotes and the command to accept them).`
       : "";
   return (
     `the file finished with exit ${code}: ${counts || "no rows"}; ` +
     (created > 0
       ? `${created} row(s) were created on the server and must not be sent again.${drafts}`
-      : "nothing was sent.") +
+      : "nothing was sent.")
+  );
+}
+
+/** `flags`: the inbox's input options that change the rows (its files' batches were submitted with them). */
+export function errorText(file: SetAside, flags: RowFlags = NO_ROW_FLAGS): string {
+  const { name, code, error, to, remaining } = file;
+  const stem = basename(name, extname(name));
+  const reason = errorReason({ ...file, flags });
+  const rest = remaining
+    ? `the rows not paid are in ${remaining} beside this file (exactly those rows, as in the file): fix them there if needed and drop it in the folder under a new name (like ${stem}-rest.csv), which pays them and nobody else`
+    : null;
+  if (code === EXIT.partial) {
+    return (
+      `${reason}\n\n` +
+      "Money moved, but not as asked: rows of this file were accepted for payment; never drop this file in the folder again.\n\n" +
+      `What to do: ${rest ? `${rest}; ` : ""}${batchCommand(flags, "status", `${to}/${name}`, "--watch")} follows the rows accepted for payment` +
+      `${error?.message.startsWith("ACCEPTED ABOVE") ? "; accepting cannot be undone: check the requests at Bitex now" : ""}.\n`
+    );
+  }
+  if (error) return `${reason}${error.hint ? `\n\nWhat to do: ${error.hint}` : ""}\n`;
+  return (
+    `${reason}` +
     `\n\nWhat to do: read ${name}'s report beside this file (its problem column says, row by row, what to fix); ` +
     (rest ? `${rest}.\n` : "put only the rows still to pay in a new file and drop it in the folder.\n")
   );

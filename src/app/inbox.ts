@@ -6,8 +6,8 @@
  * which resumes its batch.
  */
 import { randomUUID } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { basename, extname, join, resolve } from "node:path";
+import { stat, unlink } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
 import { batchCounts, batchWords } from "../batch/history.js";
 import {
@@ -24,6 +24,7 @@ import { readJournalState } from "../batch/journal.js";
 import { acquireLock } from "../batch/lock.js";
 import { readReleased } from "../batch/near-copy.js";
 import { journalPathFor } from "../batch/paths.js";
+import { DiskError, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { rowFlags, shellWord } from "../shell-words.js";
 import { dayIn, isoTime } from "../time.js";
@@ -35,6 +36,7 @@ import {
   ensureDir,
   entryPath,
   freeFolder,
+  LONGEST_NAME,
   looksOf,
   MoveBlocked,
   moveNoReplace,
@@ -42,12 +44,13 @@ import {
   type Stranger,
   scanFolder,
   settled,
+  tempPath,
   unchangedSince,
   type Wrote,
   writeWhole,
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
-import { errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
+import { errorReason, errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
@@ -133,11 +136,48 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       stuck.set(error.file, error.message);
       worst = Math.max(worst, EXIT.stopped);
     };
+    const count = { done: 0, failed: 0, left: 0 };
+    const tally = (line: FileLine) => {
+      if (line.outcome === "done" || line.outcome === "failed" || line.outcome === "left")
+        count[line.outcome]++;
+      io.line(line);
+    };
+    const counted: InboxIo = { line: tally };
+    let finished = 0;
     for (const intent of unfinishedMoves(await readLedger(dir))) {
       out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
-      await finishMove(dir, intent, session).catch(unstick);
+      turnBegan = new Date();
+      const result = await finishMove(dir, intent, session).catch((error: unknown) => {
+        unstick(error);
+        return null;
+      });
+      // The file's outcome, which the killed run never said: its line, its count, its exit code.
+      if (result === null) continue;
+      if (intent.exit_code === undefined) {
+        if (result.closed) out.warn(`${intent.name}: ${result.closed}`);
+        continue;
+      }
+      const { moved } = result;
+      finished++;
+      worst = Math.max(worst, intent.exit_code);
+      const went = intent.names.slice(0, -1);
+      if (intent.error_text !== undefined) went.push(`${intent.name}.error.txt`);
+      const reason = moved
+        ? (intent.reason ?? null)
+        : (result.closed ?? (await stayed(dir, intent.name, intent.batch_id, went, intent.to)));
+      if (moved && intent.outcome === "done") out.info(`${intent.name}: done; moved to ${intent.to}`);
+      else
+        out.warn(
+          `${intent.name}: ${intent.outcome === "failed" ? `not paid as it is (exit ${intent.exit_code}); ` : ""}${moved ? `moved to ${intent.to}${intent.error_text === undefined ? "" : ` with ${intent.name}.error.txt`}` : reason}`,
+        );
+      if (moved) for (const line of intent.next ?? []) out.info(`${intent.name}: ${line}`);
+      emit(counted, intent.name, intent.outcome, intent.exit_code, {
+        batch_id: intent.batch_id,
+        moved_to: intent.to,
+        reason,
+      });
     }
-    const { offered, ignored } = await scanFolder(dir);
+    const { offered, ignored } = await scanFolder(dir, args.encoding);
     let notTaken = ignored.length;
     for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
     const { ready, writing, looks } = await settled(
@@ -148,16 +188,10 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     );
     for (const name of writing)
       emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
+    count.left += writing.length;
     let stopped = false;
     /** What the file that stopped the run says to do (an exit 3: the command to run again). */
     let stopHint: string | undefined;
-    const count = { done: 0, failed: 0, left: writing.length };
-    const tally = (line: FileLine) => {
-      if (line.outcome === "done" || line.outcome === "failed" || line.outcome === "left")
-        count[line.outcome]++;
-      io.line(line);
-    };
-    const counted: InboxIo = { line: tally };
     for (const name of ready) {
       const blocked = stuck.get(name);
       if (blocked !== undefined) {
@@ -197,7 +231,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     ]);
     // The stop's last words (what to run again, what to fix first) end the run, even with --quiet.
     if (stopHint) out.warn(`  ${stopHint}`);
-    out.json({ command: "inbox", dir: shown, files: ready.length, ...count, exit_code: worst });
+    out.json({ command: "inbox", dir: shown, files: finished + ready.length, ...count, exit_code: worst });
     return worst;
   } finally {
     await lock.release();
@@ -244,6 +278,8 @@ function ignoredWhy(file: Candidate): string {
     return "a symbolic link: not taken (what it points at may change); drop the file itself";
   if (file.kind === "partial")
     return "named as a file still being written (a transfer's or an editor's temporary name): not taken; it is taken once renamed to its own name";
+  if (file.kind === "long")
+    return `its name is ${Buffer.byteLength(file.name)} bytes long, longer than ${LONGEST_NAME}: its notes (${file.name}.error.txt) could not be written beside it; not taken; rename it to a shorter name`;
   if (file.kind !== "ours") return "not a CSV or xlsx file";
   const remaining = /^(.*)\.remaining\.(csv|xlsx)$/i.exec(file.name);
   return `named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken${remaining ? `; a remaining file is paid dropped under a new name (like ${remaining[1]}-rest.csv)` : ""}`;
@@ -316,7 +352,7 @@ async function takeFile(
       rowFlags(base),
     );
     // Nothing was written for it this time: whatever is named like its outputs is not its.
-    const { to, strangers, moved } = await moveOut(
+    const { to, strangers, moved, closed } = await moveOut(
       dir,
       name,
       batchId,
@@ -326,9 +362,12 @@ async function takeFile(
         base,
         session,
         wrote: {},
+        said: { exit_code: EXIT.usage, reason: () => reason },
       },
     );
-    out.warn(`${name}: ${reason}; ${moved ? `moved to ${to}` : stayed(batchId, [`${name}.error.txt`], to)}`);
+    out.warn(
+      `${name}: ${reason}; ${moved ? `moved to ${to}` : (closed ?? (await stayed(dir, name, batchId, [`${name}.error.txt`], to)))}`,
+    );
     emit(io, name, "failed", EXIT.usage, { batch_id: batchId, moved_to: to, reason });
     return { code: EXIT.usage, stop: false, strangers };
   }
@@ -374,16 +413,17 @@ async function takeFile(
   };
   if (code === EXIT.ok) {
     const stage = stageReached(submit?.stage, base.until);
-    const { to, names, strangers, moved } = await moveOut(dir, name, sent, "done", undefined, {
+    const { to, names, strangers, moved, closed } = await moveOut(dir, name, sent, "done", undefined, {
       base,
       session,
       wrote,
       apiUrl,
       stage,
+      said: { exit_code: code, reason: () => null, next: (to, names) => nextLines(held, dir, names, to) },
     });
     if (!moved) {
       // Its next step names the file, which is not where it would say: none is said.
-      const reason = stayed(sent, names.slice(0, -1), to);
+      const reason = closed ?? (await stayed(dir, name, sent, names.slice(0, -1), to));
       out.warn(`${name}: ${reason}`);
       emit(io, name, "done", code, { batch_id: sent, moved_to: to, reason, submit });
       return { code, stop: false, strangers };
@@ -392,6 +432,31 @@ async function takeFile(
     for (const line of nextLines(held, dir, names, to)) out.info(`${name}: ${line}`);
     emit(io, name, "done", code, { batch_id: sent, moved_to: to, submit });
     return { code, stop: false, strangers };
+  }
+  // The disk refused a file of this machine (the report beside it, the state directory):
+  // nothing is final about the file; it waits in the folder, exit 3, for the disk to be fixed
+  // (helper-83: a full disk set it aside for good, with --report advice the inbox lacks). A
+  // name too long for the report beside it is the file's own: final, saying to rename it.
+  // (After something was sent, the disk's failure is exit 3 already, a stop: below.)
+  const disk = code === EXIT.usage ? diskErrno(failure) : undefined;
+  // Too long a name beside the file (its report's): the file's name; elsewhere, the path's.
+  const nameTooLong =
+    disk === "ENAMETOOLONG" && dirname(String((failure?.cause as { path?: unknown })?.path ?? "")) === dir;
+  if (disk !== undefined && !nameTooLong && failure) {
+    const reason = `${failure.message}: nothing of the file is final; left in the folder, taken again by the next run`;
+    out.warn(`${name}: stopped (exit ${EXIT.stopped}): ${reason}`);
+    for (const line of held) out.info(`${name}: ${line}`);
+    emit(io, name, "left", EXIT.stopped, { batch_id: sent, reason, submit });
+    return { code: EXIT.stopped, stop: false, hint: DISK_HINT[disk] ?? DISK_HINT.default };
+  }
+  if (nameTooLong && failure) {
+    failure = new BatchError(
+      failure.code,
+      `${failure.message}: the file's name is too long for the files this tool writes beside it`,
+      {
+        hint: `rename ${name} to a shorter name (the names of its report and notes are longer by up to 40 bytes, and a name may have 255) and drop it in the folder again`,
+      },
+    );
   }
   // The key refused: no file can be paid until it is fixed, and nothing is final about this
   // one; like a stop, it waits in the folder and the run ends (the next run after the fix pays).
@@ -426,23 +491,67 @@ async function takeFile(
       },
       rowFlags(base),
     );
-  const { to, names, strangers, moved } = await moveOut(dir, name, sent, "failed", words, {
+  const why = (to: string) =>
+    errorReason({
+      name,
+      code,
+      error,
+      byStatus,
+      to: resolve(dir, to),
+      remaining: null,
+      stage: submit?.stage as string | undefined,
+      flags: rowFlags(base),
+    });
+  const { to, names, strangers, moved, closed } = await moveOut(dir, name, sent, "failed", words, {
     base,
     session,
     wrote,
     apiUrl,
+    said: { exit_code: code, reason: why },
   });
-  const reason = (await readFile(entryPath(dir, to, `${name}.error.txt`), "utf8")).split("\n")[0] ?? "";
+  const reason = why(to);
   out.warn(
-    `${name}: not paid as it is (exit ${code}); ${moved ? `moved to ${to} with ${name}.error.txt` : stayed(sent, [...names.slice(0, -1), `${name}.error.txt`], to)}`,
+    `${name}: not paid as it is (exit ${code}); ${moved ? `moved to ${to} with ${name}.error.txt` : (closed ?? (await stayed(dir, name, sent, [...names.slice(0, -1), `${name}.error.txt`], to)))}`,
   );
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return { code, stop: false, strangers };
 }
 
-/** What the run says of a file changed while its run held it: it stayed; `went` moved to `to` without it. */
-function stayed(batchId: string, went: readonly string[], to: string): string {
-  return `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${batchId} is the bytes the run read, and what went with it (${went.join(", ") || "nothing"}) moved to ${to}`;
+/**
+ * What the run says of a file changed while its run held it: it stayed (or is gone: renamed
+ * or removed by someone); `went` moved to `to` without it.
+ */
+async function stayed(
+  dir: string,
+  name: string,
+  batchId: string,
+  went: readonly string[],
+  to: string,
+): Promise<string> {
+  const there = await stat(entryPath(dir, name)).then(
+    () => true,
+    () => false,
+  );
+  const now = there
+    ? "the file as it is now stayed in the folder (the next run takes it as a new file)"
+    : "it is no longer in the folder (renamed or removed), nor moved";
+  return `changed while its run held it: ${now}; batch ${batchId} is the bytes the run read, and what went with it (${went.join(", ") || "nothing"}) moved to ${to}`;
+}
+
+/** What to do about a disk that refused a file of this machine, the run's last line. */
+const DISK_HINT: Record<string, string> = {
+  ENOSPC: "free some space on the disk; the next inbox run takes the files left",
+  EDQUOT: "free some space (the disk quota); the next inbox run takes the files left",
+  default: "fix the disk or the permissions it names; the next inbox run takes the files left",
+};
+
+/** The operating system's code when `failure` is the disk refusing a file of this machine. */
+function diskErrno(failure: BatchError | undefined): string | undefined {
+  if (!failure) return undefined;
+  const cause = failure.cause;
+  if (!isDiskFailure(cause) && failure.code !== "not_writable") return undefined;
+  const code = cause instanceof DiskError ? cause.errno : (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : "EIO";
 }
 
 /**
@@ -488,9 +597,15 @@ async function moveOut(
     wrote: Wrote;
     apiUrl?: string;
     stage?: TakenStage;
+    /** The file's outcome as its line says it, kept in the intent for a run that finishes the move. */
+    said: {
+      exit_code: number;
+      reason: (to: string) => string | null;
+      next?: (to: string, names: readonly string[]) => string[];
+    };
   },
-): Promise<{ to: string; names: string[]; strangers: Stranger[]; moved: boolean }> {
-  const { base, session, apiUrl, stage } = how;
+): Promise<{ to: string; names: string[]; strangers: Stranger[]; moved: boolean; closed?: string }> {
+  const { base, session, apiUrl, stage, said } = how;
   const { ours, strangers } = await companionsOf(dir, name, how.wrote, apiUrl);
   const names = [...ours, name];
   const all = errorWords === undefined ? names : [...names, `${name}.error.txt`];
@@ -509,11 +624,14 @@ async function moveOut(
     names,
     ...(stage === undefined ? {} : { stage }),
     ...(errorText === undefined ? {} : { error_text: errorText }),
+    exit_code: said.exit_code,
+    reason: said.reason(to),
+    ...(said.next ? { next: said.next(to, names) } : {}),
     at: new Date().toISOString(),
   };
   await appendLedger(dir, intent);
-  const moved = await finishMove(dir, intent, session);
-  return { to, names, strangers, moved };
+  const { moved, closed } = await finishMove(dir, intent, session);
+  return { to, names, strangers, moved, ...(closed === undefined ? {} : { closed }) };
 }
 
 /** A move whose renames cannot all be done: its intent stays unfinished, tried again next run. */
@@ -526,20 +644,54 @@ class Stuck extends Error {
   }
 }
 
-/** carryOut, its failure a Stuck naming the file, why, and what to do. */
-async function finishMove(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
+/**
+ * carryOut, its failure a Stuck naming the file, why in the system's words, and what to do;
+ * but a move whose file is neither in the folder as the batch's bytes nor at its target (renamed
+ * or removed since, by someone) is closed: nothing of it is left to finish (helper-83: such
+ * an intent was tried again at every run, exit 3, for ever). `closed` says so, for the file's line.
+ */
+async function finishMove(
+  dir: string,
+  intent: MoveIntent,
+  session: Session,
+): Promise<{ moved: boolean; closed?: string }> {
   try {
-    return await carryOut(dir, intent, session);
+    return { moved: await carryOut(dir, intent, session) };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const fix =
-      error instanceof MoveBlocked
-        ? "move that file out of the way"
-        : "fix that (the folders' permissions, the disk)";
+    const isBatch = async (path: string) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
+    if (
+      !(await isBatch(entryPath(dir, intent.name))) &&
+      !(await isBatch(entryPath(dir, intent.to, intent.name)))
+    ) {
+      await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
+      return {
+        moved: false,
+        closed: `its move to ${intent.to} could not finish (${why}), and the file it was about is no longer in the folder nor in ${intent.to} (renamed or removed since): the move is closed; what went with it is where it is now`,
+      };
+    }
     throw new Stuck(
       intent.name,
-      `its move to ${intent.to} cannot finish: ${why}: ${intent.name} stays in the folder, not taken again until it can; ${fix} and run the inbox again`,
+      `its move to ${intent.to} cannot finish: ${why}: ${intent.name} stays in the folder, not taken again until it can; ${fixFor(error, intent.name)} and run the inbox again`,
     );
+  }
+}
+
+/** What to do about a move's failure, by its cause. */
+function fixFor(error: unknown, name: string): string {
+  if (error instanceof MoveBlocked) return "move that file out of the way";
+  switch ((error as NodeJS.ErrnoException | null)?.code) {
+    case "ENAMETOOLONG":
+      return `a name is too long for the file system: rename ${name} to a shorter name`;
+    case "ENOSPC":
+    case "EDQUOT":
+      return "free some space on the disk";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "make the folder and its done/ and failed/ writable";
+    default:
+      return "fix that";
   }
 }
 
@@ -550,24 +702,24 @@ async function finishMove(dir: string, intent: MoveIntent, session: Session): Pr
  */
 async function carryOut(dir: string, intent: MoveIntent, session: Session): Promise<boolean> {
   await ensureDir(entryPath(dir, intent.to));
+  // The move's own temporary file (error.txt's, a copy's), by its id: one a kill left is removed.
+  const temp = tempPath(entryPath(dir, intent.to), intent.id);
   // Whole or not at all; one cut short by a kill (an older version wrote it in place) is
   // completed with the intent's words, one with other words is another's and stays.
   if (intent.error_text !== undefined) {
     const note = entryPath(dir, intent.to, `${intent.name}.error.txt`);
-    if ((await writeWhole(note, intent.error_text)) === "other")
+    if ((await writeWhole(note, intent.error_text, temp)) === "other")
       session.out.warn(`${intent.name}: ${note} holds other words than this move's: left as it is`);
   }
+  const isBatch = async (path: string) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
   for (const name of intent.names) {
-    // The payroll itself moves only if it is still the file the intent was about.
-    if (
-      name === intent.name &&
-      (await batchIdOfFile(entryPath(dir, name)).catch(() => null)) !== intent.batch_id
-    )
-      continue;
-    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name));
+    // The payroll itself moves only if it is still the file the intent was about: asked of
+    // what was linked, after the link (a file renamed over it meanwhile is not moved).
+    const ours = name === intent.name ? isBatch : undefined;
+    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name), { ours, temp });
     if (name !== intent.name) session.checkpoint?.("inbox:moving");
   }
+  await unlink(temp).catch(() => {});
   await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
-  const target = entryPath(dir, intent.to, intent.name);
-  return (await batchIdOfFile(target).catch(() => null)) === intent.batch_id;
+  return await isBatch(entryPath(dir, intent.to, intent.name));
 }

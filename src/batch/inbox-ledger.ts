@@ -36,6 +36,14 @@ export interface MoveIntent {
   stage?: TakenStage;
   /** For a failed file: the text of `<name>.error.txt`, written into `to`. */
   error_text?: string;
+  /**
+   * The file's outcome as its run says it once moved: its exit code, its line's reason, its
+   * `next:` lines (naming it where it went). A run that finishes the move after a kill says
+   * them and counts the file (helper-83: it went unsaid, exit 0). Absent in older ledgers.
+   */
+  exit_code?: number;
+  reason?: string | null;
+  next?: string[];
   at: string;
 }
 

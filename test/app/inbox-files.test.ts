@@ -37,6 +37,15 @@ describe("inbox files", () => {
     expect(kindOf(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01]))).to.equal("binary");
   });
 
+  it("UTF-16 text without a byte order mark is offered to submit (which says how to read it), and with --encoding utf16le NULs are text; other binary is not (helper-83)", () => {
+    const text = "reference,amount\n1,100\n";
+    expect(kindOf(Buffer.from(text, "utf16le"))).to.equal("csv");
+    expect(kindOf(Buffer.from(text, "utf16le").swap16())).to.equal("csv");
+    expect(kindOf(Buffer.from([0x01, 0x00, 0x00, 0x07, 0x41, 0x00, 0x00, 0x42]))).to.equal("binary");
+    expect(kindOf(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01]), "utf16le")).to.equal("csv");
+    expect(kindOf(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01]), "utf8")).to.equal("binary");
+  });
+
   it("offers payrolls by content whatever their name; skips dotfiles, folders, the guard file and its own outputs", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "nomina.xlsx"), ZIP);
@@ -165,6 +174,21 @@ describe("inbox files", () => {
     expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"))).to.equal("moved");
     expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"))).to.equal("gone");
     expect(await readFile(join(dir, "c.csv"), "utf8")).to.equal("new\n");
+  });
+
+  it("the file moved is asked for after its link: one renamed over it is not moved (its link removed, the file kept); redone after a kill between link and check, the same (helper-83)", async () => {
+    const dir = await tempDir();
+    const ours = async (path: string) => (await readFile(path, "utf8")) === "paid\n";
+    await writeFile(join(dir, "a.csv"), "next\n");
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("other");
+    expect(await readdir(dir)).to.deep.equal(["a.csv"]);
+    await link(join(dir, "a.csv"), join(dir, "c.csv"));
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("other");
+    expect(await readdir(dir)).to.deep.equal(["a.csv"]);
+    expect(await readFile(join(dir, "a.csv"), "utf8")).to.equal("next\n");
+    await writeFile(join(dir, "a.csv"), "paid\n");
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("moved");
+    expect(await readdir(dir)).to.deep.equal(["c.csv"]);
   });
 
   it("a group goes to base, else base/<batch id>, else base/<batch id>-2, keeping every name", async () => {

@@ -2,7 +2,7 @@
  * runInbox in one process against the emulator, where a test can act at an exact moment of a
  * file's turn: the folder's ledger says a batch was paid only for the bytes that were paid.
  */
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -12,6 +12,7 @@ import { type Console, StopControl } from "../../src/app/session.js";
 import { createConsole } from "../../src/commands/console.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { tempDir, textSink } from "../helpers/cli.js";
+import { replaceFs, systemError } from "../helpers/fs-fault.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 import { workbookBytes } from "../read/make-workbooks.js";
 
@@ -442,6 +443,178 @@ describe("inbox run: the ledger holds what was paid", function () {
     expect(box.state().outputs).to.have.length(2);
   });
 
+  it("a new payroll renamed over a.csv while a.csv's move is under way stays in the folder, never linked into done/ unpaid (helper-83)", async () => {
+    const paid = await payroll(2);
+    const next = await payroll(3, 10);
+    await writeFile(join(inbox, "a.csv"), paid);
+    await writeFile(join(dir, "next.csv"), next);
+    // The HR system renames the next payroll over a.csv at the very moment the move links it.
+    let raced = false;
+    const fault = replaceFs("link", (real) => async (from, to) => {
+      if (!raced && String(from) === join(inbox, "a.csv") && String(to).includes("/done/")) {
+        raced = true;
+        renameSync(join(dir, "next.csv"), join(inbox, "a.csv"));
+      }
+      return real(from, to);
+    });
+    let one: Awaited<ReturnType<typeof run>>;
+    try {
+      one = await run();
+    } finally {
+      fault.restore();
+    }
+    expect(raced).to.equal(true);
+    expect(one.code).to.equal(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const [line] = one.files;
+    expect([line?.file, line?.outcome, line?.exit_code, line?.moved_to, line?.reason]).to.deep.equal([
+      "a.csv",
+      "done",
+      0,
+      `done/${today}`,
+      `changed while its run held it: the file as it is now stayed in the folder (the next run takes it as a new file); batch ${line?.batch_id} is the bytes the run read, and what went with it (a.report.csv) moved to done/${today}`,
+    ]);
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv", "done"]);
+    expect(await readFile(join(inbox, "a.csv"), "utf8")).to.equal(next);
+    expect(await ls(join(inbox, "done", today))).to.deep.equal(["a.report.csv"]);
+    expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("a full disk while the report is written: the file is not final, it waits in the folder (exit 3, no --report advice); once there is room, the next run pays it (helper-83)", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    const fault = replaceFs(
+      "open",
+      (real) =>
+        (async (path: unknown, ...rest: unknown[]) => {
+          if (/\.a\.report\.csv\./.test(String(path))) throw systemError("ENOSPC", "open", String(path));
+          return (real as (...args: unknown[]) => Promise<unknown>)(path, ...rest);
+        }) as typeof real,
+    );
+    let one: Awaited<ReturnType<typeof run>>;
+    try {
+      one = await run();
+    } finally {
+      fault.restore();
+    }
+    expect(one.code).to.equal(3);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
+      ["a.csv", "left", 3, null],
+    ]);
+    expect(one.files[0]?.reason).to.match(
+      new RegExp(
+        `^cannot write the report to ${join(inbox, "a.report.csv").replace(/[.]/g, "\\.")}: ENOSPC: .*: nothing of the file is final; left in the folder, taken again by the next run$`,
+      ),
+    );
+    expect(one.files[0]?.reason).to.not.include("--report");
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "a.csv"]);
+    expect(box.state().outputs).to.have.length(0);
+    const two = await run();
+    expect(two.code).to.equal(0);
+    expect(two.files.map((file) => [file.file, file.outcome])).to.deep.equal([["a.csv", "done"]]);
+    expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("a name too long for the report beside it is final: failed/ with error.txt saying to rename the file; a 210-byte name that fails moves whole; a name too long for its error.txt is not taken (helper-83)", async () => {
+    const tooLong = `${"t".repeat(226)}.csv`; // its report's temporary name passes 255 bytes
+    const long = `${"r".repeat(206)}.csv`; // error.txt's old temporary name passed 255 bytes
+    const longest = `${"x".repeat(242)}.csv`; // 246 bytes: <name>.error.txt would pass 255
+    await writeFile(join(inbox, tooLong), await payroll(2));
+    const bad = (await payroll(2, 3)).split("\n");
+    bad[1] = (bad[1] as string).replace(/^([^,]*,[^,]*,[^,]*,[^,]*,[^,]*,)[^,]*/, "$1abc");
+    await writeFile(join(inbox, long), bad.join("\n"));
+    await writeFile(join(inbox, longest), await payroll(2, 20));
+    const one = await run();
+    expect(one.code).to.equal(2);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
+      [longest, "ignored", 0, null],
+      [long, "failed", 1, "failed"],
+      [tooLong, "failed", 2, "failed"],
+    ]);
+    expect(one.files[0]?.reason).to.equal(
+      `its name is 246 bytes long, longer than 245: its notes (${longest}.error.txt) could not be written beside it; not taken; rename it to a shorter name`,
+    );
+    expect(one.files[2]?.reason).to.match(
+      /: ENAMETOOLONG: .*: the file's name is too long for the files this tool writes beside it$/,
+    );
+    const note = await readFile(join(inbox, "failed", `${tooLong}.error.txt`), "utf8");
+    expect(note).to.match(
+      new RegExp(
+        `\\n\\nWhat to do: rename ${tooLong} to a shorter name \\(the names of its report and notes are longer by up to 40 bytes, and a name may have 255\\) and drop it in the folder again\\n$`,
+      ),
+    );
+    expect(note).to.not.include("--report");
+    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed", longest]);
+    expect(await ls(join(inbox, "failed"))).to.deep.equal(
+      [long, `${long}.error.txt`, `${"r".repeat(206)}.report.csv`, tooLong, `${tooLong}.error.txt`].sort(),
+    );
+    expect(box.state().outputs).to.have.length(0);
+    // Nothing is left unfinished: the next run has nothing to do but the long name.
+    const two = await run();
+    expect(two.code).to.equal(0);
+    expect(two.files.map((file) => [file.file, file.outcome])).to.deep.equal([[longest, "ignored"]]);
+  });
+
+  it("an unfinished move whose file is gone from the folder and not at its target is closed, saying so, not tried for ever with exit 3 (helper-83)", async () => {
+    await writeFile(join(inbox, "a.csv"), await payroll(2));
+    expect((await run()).code).to.equal(0);
+    // As a kill after the intent leaves it, with someone's file put where the report goes, and
+    // the payroll then taken out of the folder by hand.
+    const ledger = join(inbox, ".bitex-inbox", "ledger.jsonl");
+    const [intent] = (await readFile(ledger, "utf8")).trimEnd().split("\n");
+    await writeFile(ledger, `${intent}\n`);
+    const today = new Date().toISOString().slice(0, 10);
+    const target = join(inbox, "done", today);
+    await rename(join(target, "a.report.csv"), join(inbox, "a.report.csv"));
+    await writeFile(join(target, "a.report.csv"), "someone else's file\n");
+    await rename(join(target, "a.csv"), join(dir, "a.csv"));
+    const said: string[] = [];
+    const again = await run((line) => said.push(line));
+    expect(again.code).to.equal(0);
+    const closed = `its move to done/${today} could not finish (${join(target, "a.report.csv")} exists already (another file); not replacing it), and the file it was about is no longer in the folder nor in done/${today} (renamed or removed since): the move is closed; what went with it is where it is now`;
+    expect(said).to.include(`a.csv: ${closed}`);
+    expect(again.files.map((file) => [file.file, file.outcome, file.exit_code, file.reason])).to.deep.equal([
+      ["a.csv", "done", 0, closed],
+      [
+        "a.report.csv",
+        "ignored",
+        0,
+        "named like this tool's own output (a report, remaining or error file), with no file of its name beside it: not taken",
+      ],
+    ]);
+    const third = await run();
+    expect([third.code, third.files.map((file) => file.file)]).to.deep.equal([0, ["a.report.csv"]]);
+    expect(await readFile(join(target, "a.report.csv"), "utf8")).to.equal("someone else's file\n");
+    expect(box.state().outputs).to.have.length(2);
+  });
+
+  it("UTF-16 without a byte order mark goes to submit: set aside with its words on how to read it; with --encoding utf16le it is paid; a name with a line break keeps its whole reason (helper-83)", async () => {
+    const text = await payroll(2);
+    await writeFile(join(inbox, "a.csv"), Buffer.from(text, "utf16le"));
+    await writeFile(join(inbox, "x\ny.csv"), "not,a,payroll\n1,2,3\n");
+    const one = await run();
+    expect(one.code).to.equal(2);
+    expect(one.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to])).to.deep.equal([
+      ["a.csv", "failed", 2, "failed"],
+      ["x\ny.csv", "failed", 2, "failed"],
+    ]);
+    expect(one.files[0]?.reason).to.equal(
+      `${join(inbox, "a.csv")}: looks like a binary file, not CSV (NUL byte at offset 1)`,
+    );
+    expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.include(
+      "a UTF-16 file without byte order mark can be read with --encoding utf16le",
+    );
+    const words = await readFile(join(inbox, "failed", "x\ny.csv.error.txt"), "utf8");
+    expect(one.files[1]?.reason).to.equal(words.slice(0, words.indexOf("\n\n")));
+    expect(one.files[1]?.reason).to.include(`${join(inbox, "x\ny.csv")}:`);
+    await writeFile(join(inbox, "b.csv"), Buffer.from(text, "utf16le"));
+    const two = await run(() => {}, "created", 0, { encoding: "utf16le" });
+    expect(two.code).to.equal(0);
+    expect(two.files.map((file) => [file.file, file.outcome, file.exit_code])).to.deep.equal([
+      ["b.csv", "done", 0],
+    ]);
+    expect(box.state().outputs).to.have.length(2);
+  });
+
   it("a run killed while it wrote error.txt (the note left empty): the next run finishes the move with the note whole, as the ledger's intent says", async () => {
     const bad = (await payroll(3, 10)).split("\n");
     bad[2] = (bad[2] as string).replace(/^([^,]*,[^,]*,[^,]*,[^,]*,[^,]*,)[^,]*/, "$1abc");
@@ -458,11 +631,29 @@ describe("inbox run: the ledger holds what was paid", function () {
     for (const name of ["b.csv", "b.report.csv"])
       await rename(join(inbox, "failed", name), join(inbox, name));
     await writeFile(note, "");
+    // And the note's temporary file, as a kill between writing it and linking it leaves it.
+    const { id } = JSON.parse(intent as string) as { id: string };
+    await writeFile(join(inbox, "failed", `.bitex-${id}.tmp`), words);
     const said: string[] = [];
     const again = await run((line) => said.push(line));
-    expect(again.code).to.equal(0);
+    // The file's outcome, kept in the intent, is said by the run that finishes its move: its
+    // line, its count and its exit code (helper-83: exit 0 and no line, the exit 1 never said).
+    expect(again.code).to.equal(1);
     expect(said).to.include("b.csv: finishing its move to failed (a run stopped in the middle of it)");
+    expect(said).to.include("b.csv: not paid as it is (exit 1); moved to failed with b.csv.error.txt");
+    expect(
+      again.files.map((file) => [file.file, file.outcome, file.exit_code, file.moved_to, file.reason]),
+    ).to.deep.equal([
+      [
+        "b.csv",
+        "failed",
+        1,
+        "failed",
+        "the file finished with exit 1: 1 invalid, 2 blocked; nothing was sent.",
+      ],
+    ]);
     expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed"]);
+    // The move's own temporary file is gone with the move (helper-83: it stayed for ever).
     expect(await ls(join(inbox, "failed"))).to.deep.equal(["b.csv", "b.csv.error.txt", "b.report.csv"]);
     expect(await readFile(note, "utf8")).to.equal(words);
     expect(box.state().outputs).to.have.length(0);

@@ -285,7 +285,18 @@ describe("inbox: a drop folder paid once", function () {
     const rerun = await inboxRun();
     expect(rerun.code, rerun.stderr).to.equal(0);
     expect(rerun.stderr).to.include("a.csv: finishing its move to done/");
-    expect(lines(rerun)).to.have.length(1); // the summary only: no file left to take
+    // The file's outcome, kept in the move's intent, is said by the run that finishes it: its
+    // line, its count, its next step naming it where it went (helper-83: none of it was said).
+    expect(rerun.stderr).to.include(`a.csv: done; moved to done/${today()}\n`);
+    expect(rerun.stderr).to.include(
+      `a.csv: next: bitex-batch quote ${join(inbox, "done", today(), "a.csv")}`,
+    );
+    expect(
+      lines(rerun).map((line) => [line.file, line.outcome, line.exit_code, line.moved_to, line.done]),
+    ).to.deep.equal([
+      ["a.csv", "done", 0, `done/${today()}`, undefined],
+      [undefined, undefined, 0, undefined, 1],
+    ]);
     expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
     expect(await ls(join(inbox, "done", today()))).to.deep.equal(["a.csv", "a.report.csv"]);
     expect(box.state().outputs).to.have.length(4);
