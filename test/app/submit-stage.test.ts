@@ -9,12 +9,13 @@ import {
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 
 const at = "2026-12-01T06:00:00Z";
-const request = (key: string, id: string): JournalEntry => ({
+/** A request line of the journal: the request as read at Bitex, in `state`. */
+const request = (key: string, id: string, state = "draft"): JournalEntry => ({
   t: "request",
   key,
   external_id: `bb-${key}`,
   request_id: id,
-  state: "draft",
+  state,
   at,
 });
 const step =
@@ -87,15 +88,7 @@ describe("app/submit-stage", () => {
   });
 
   it("requests found past draft (the journal gone): their server state lifts the stage, and the words send to status", () => {
-    const found = (key: string, id: string, state: string): JournalEntry => ({
-      t: "request",
-      key,
-      external_id: `bb-${key}`,
-      request_id: id,
-      state,
-      at,
-    });
-    const past = foldJournal([found("a", "1", "finished"), found("b", "2", "quoted")]);
+    const past = foldJournal([request("a", "1", "finished"), request("b", "2", "quoted")]);
     expect(journalStage(past, true)).to.equal("quoted");
     expect(journalAccepts(past)).to.deep.equal({
       accepted: [],
@@ -133,19 +126,11 @@ describe("app/submit-stage", () => {
   });
 
   it("a request read cancelled is final: never 'quoted', no accept promised, no quote advised; next: status, which writes the remaining file (helper-82)", () => {
-    const read = (key: string, id: string, state: string): JournalEntry => ({
-      t: "request",
-      key,
-      external_id: `bb-${key}`,
-      request_id: id,
-      state,
-      at,
-    });
     // Quoted by an earlier run, then its quote lapsed: Bitex cancelled it (quote_not_accepted).
     const lapsed = foldJournal([
-      read("a", "1", "draft"),
+      request("a", "1", "draft"),
       done("request_quote", "1"),
-      read("a", "1", "cancelled"),
+      request("a", "1", "cancelled"),
     ]);
     expect(journalStage(lapsed, true)).to.equal("final");
     expect(journalCancelled(lapsed)).to.deep.equal(["1"]);
@@ -160,11 +145,11 @@ describe("app/submit-stage", () => {
 
     // Beside a request still quoted: the least advanced of the others, and no accept promised.
     const mixed = foldJournal([
-      read("a", "1", "draft"),
-      read("b", "2", "draft"),
+      request("a", "1", "draft"),
+      request("b", "2", "draft"),
       done("request_quote", "1"),
       done("request_quote", "2"),
-      read("a", "1", "cancelled"),
+      request("a", "1", "cancelled"),
     ]);
     expect(journalStage(mixed, true)).to.equal("quoted");
     expect(stageWords("quoted", 3, "Pay roll.csv", journalAccepts(mixed), undefined, more)).to.deep.equal({
@@ -175,14 +160,14 @@ describe("app/submit-stage", () => {
 
     // One accepted, one cancelled, one quoted: PARTLY ACCEPTED promises no accept of the others.
     const partly = foldJournal([
-      read("a", "1", "draft"),
-      read("b", "2", "draft"),
-      read("c", "3", "draft"),
+      request("a", "1", "draft"),
+      request("b", "2", "draft"),
+      request("c", "3", "draft"),
       done("request_quote", "1"),
       done("request_quote", "2"),
       done("request_quote", "3"),
       done("accept_quote", "3"),
-      read("a", "1", "cancelled"),
+      request("a", "1", "cancelled"),
     ]);
     expect(journalStage(partly, true)).to.equal("quoted");
     expect(
@@ -195,10 +180,10 @@ describe("app/submit-stage", () => {
 
     // Accepted, then cancelled for want of funds: final, and not said as money committed.
     const unfunded = foldJournal([
-      read("a", "1", "draft"),
+      request("a", "1", "draft"),
       done("request_quote", "1"),
       done("accept_quote", "1"),
-      read("a", "1", "cancelled"),
+      request("a", "1", "cancelled"),
     ]);
     expect(journalStage(unfunded, true)).to.equal("final");
     expect(
