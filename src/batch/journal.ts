@@ -52,7 +52,7 @@ export type JournalEntry =
       at: string;
     }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
-  /** `payment`: the row's paymentOf, for the near-copy rule (absent in older journals). */
+  /** `payment`: the row's payment keys (near-copy.ts paymentKeysOf), for the near-copy rule (absent in older journals). */
   | ({
       t: "intent";
       line: number;
@@ -74,7 +74,7 @@ export type JournalEntry =
   | ({ t: "ambiguous"; line: number; code: string; at: string } & Created)
   | { t: "end"; outcome: "finished" | "stopped"; at: string }
   /**
-   * The rows the batch is to create, each line with its payment (near-copy.ts paymentOf),
+   * The rows the batch is to create, each line with its payment keys (near-copy.ts paymentKeysOf),
    * written with the begin and before any create (in pieces of PLANNED_PER_ENTRY rows): a new
    * batch started while this one still creates finds every row it means to pay, not only
    * those it has sent so far (the near-copy rule).

@@ -93,36 +93,35 @@ export function ofAnotherMonth(file: string): (earlierFile: string) => boolean {
   };
 }
 
-/**
- * One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32
- * hex digits; a row naming its payee by details is its account's payment instead, not the
- * Bitex user and instruction it resolved to (accountPaymentKey).
- */
+/** One row's payment (payer, sender port, recipient, port, amount or budget, instruction) as 32 hex digits. */
 export function paymentOf(row: ValidRow): string {
-  return digest(accountPaymentKey(row) ?? paymentKey(paymentIdentity(row)));
+  return digest(paymentKey(paymentIdentity(row)));
 }
 
 /**
- * What a row is matched by against an earlier batch: its payment, then, for a row by details
- * with its ids, the payment by those ids (an earlier batch by ids, or a journal of a version
- * that kept only those). Identical rows share one text, the keys joined.
+ * What a row is matched by against an earlier batch, as the journal keeps it: its payment,
+ * and, for a row naming its payee by details, the payment to its account (accountPaymentKey),
+ * space-joined. Two rows are the same payment when they share either: the same payroll sent
+ * again with its emails corrected or on a new domain makes new Bitex users, not new accounts
+ * (helper-81), and a file by ids built from a by-details batch's report names the same ids
+ * (helper-86). Journals of earlier versions hold the payment alone.
  */
-function matchKeys(row: ValidRow): string {
-  const byIds = row.payee !== undefined && row.recipientUserId !== "";
-  return byIds ? `${paymentOf(row)} ${digest(paymentKey(paymentIdentity(row)))}` : paymentOf(row);
+export function paymentKeysOf(row: ValidRow): string {
+  const account = accountPaymentKey(row);
+  return account === null ? paymentOf(row) : `${paymentOf(row)} ${digest(account)}`;
 }
 
 function digest(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 32);
 }
 
-/** Rows of a plan by their matchKeys, with how many share them. */
-function planMatchKeys(plan: Plan): { keys: Map<string, number>; rows: number } {
+/** Rows of a plan by their paymentKeysOf, with how many share them. */
+function planKeys(plan: Plan): { keys: Map<string, number>; rows: number } {
   const keys = new Map<string, number>();
   let rows = 0;
   for (const request of plan.requests) {
     for (const row of request.rows) {
-      const key = matchKeys(row);
+      const key = paymentKeysOf(row);
       keys.set(key, (keys.get(key) ?? 0) + 1);
       rows++;
     }
@@ -130,20 +129,33 @@ function planMatchKeys(plan: Plan): { keys: Map<string, number>; rows: number } 
   return { keys, rows };
 }
 
-/**
- * Takes from `pool` (payment → rows left) `count` rows matched by `keys`, the first key
- * first; how many it took (and, in `taken`, of each payment).
- */
-function take(pool: Map<string, number>, keys: string, count: number, taken?: Map<string, number>): number {
-  let left = count;
-  for (const payment of keys.split(" ")) {
-    const got = Math.min(left, pool.get(payment) ?? 0);
-    if (got === 0) continue;
-    pool.set(payment, (pool.get(payment) ?? 0) - got);
-    taken?.set(payment, (taken.get(payment) ?? 0) + got);
-    left -= got;
+/** An earlier batch's lines by their keys (paymentKeysOf), how many are left of each, found by any one key. */
+class Pool {
+  readonly left: Map<string, number>;
+  private readonly byKey = new Map<string, string[]>();
+  constructor(counts: ReadonlyMap<string, number>) {
+    this.left = new Map(counts);
+    for (const keys of counts.keys())
+      for (const key of keys.split(" ")) this.byKey.set(key, [...(this.byKey.get(key) ?? []), keys]);
   }
-  return count - left;
+
+  /**
+   * Takes `count` lines sharing a key with `keys` (the payment first, then the account), each
+   * line once; how many it took (and, in `taken`, of each line's keys).
+   */
+  take(keys: string, count: number, taken?: Map<string, number>): number {
+    let left = count;
+    for (const key of keys.split(" ")) {
+      for (const theirs of this.byKey.get(key) ?? []) {
+        const got = Math.min(left, this.left.get(theirs) ?? 0);
+        if (got === 0) continue;
+        this.left.set(theirs, (this.left.get(theirs) ?? 0) - got);
+        taken?.set(theirs, (taken.get(theirs) ?? 0) + got);
+        left -= got;
+      }
+    }
+    return count - left;
+  }
 }
 
 /**
@@ -155,7 +167,12 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
   const entries: Array<Extract<JournalEntry, { t: "planned" }>> = [];
   for (let start = 0; start < rows.length; start += PLANNED_PER_ENTRY) {
     const piece = rows.slice(start, start + PLANNED_PER_ENTRY);
-    entries.push({ t: "planned", lines: piece.map((row) => row.line), payments: piece.map(paymentOf), at });
+    entries.push({
+      t: "planned",
+      lines: piece.map((row) => row.line),
+      payments: piece.map(paymentKeysOf),
+      at,
+    });
   }
   return entries;
 }
@@ -225,7 +242,8 @@ export async function onlyReleasedRows(journalPath: string, plan: Plan): Promise
   for (const [line, payment] of payments)
     if (state.rows.get(line)?.status === "failed" || released.has(line))
       freed.set(payment, (freed.get(payment) ?? 0) + 1);
-  for (const [keys, count] of planMatchKeys(plan).keys) if (take(freed, keys, count) < count) return false;
+  const pool = new Pool(freed);
+  for (const [keys, count] of planKeys(plan).keys) if (pool.take(keys, count) < count) return false;
   return true;
 }
 
@@ -237,7 +255,7 @@ export async function findNearCopy(
   now: Date = new Date(),
   passOver: (earlierFile: string) => boolean = () => false,
 ): Promise<NearCopy | null> {
-  const { keys: mine, rows } = planMatchKeys(plan);
+  const { keys: mine, rows } = planKeys(plan);
   if (rows === 0) return null;
   const since = now.getTime() - NEAR_COPY_WINDOW_DAYS * 86_400_000;
   const names = await readdir(stateDir).catch(() => [] as string[]);
@@ -287,13 +305,13 @@ export async function findNearCopy(
     const shares: Shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
     // Rows released, sent again: how they get paid, so they do not dilute the share.
     let resent = 0;
-    const held = new Map(theirs);
-    const free = new Map(freed);
+    const held = new Pool(theirs);
+    const free = new Pool(freed);
     const matched = new Map<string, number>();
     for (const [keys, count] of mine) {
-      const paid = take(held, keys, count, matched);
+      const paid = held.take(keys, count, matched);
       same += paid;
-      resent += take(free, keys, count - paid);
+      resent += free.take(keys, count - paid);
     }
     for (const [payment, count] of matched)
       for (const kind of Object.keys(shares) as Array<keyof Shares>)

@@ -24,7 +24,7 @@ import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
 import { ownOutputs, requestOutputs } from "../batch/lookup.js";
-import { paymentOf, plannedEntries } from "../batch/near-copy.js";
+import { paymentKeysOf, plannedEntries } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
@@ -486,7 +486,7 @@ class Run implements RequestRun, WatchedRun {
         line,
         request_id: requestId,
         reference,
-        payment: paymentOf(row),
+        payment: paymentKeysOf(row),
         at: now(),
       });
       // The run may have stopped while the intent was synced (another writer seen): send nothing more.

@@ -10,6 +10,7 @@ import {
   monthOfName,
   NEAR_COPY_WINDOW_DAYS,
   ofAnotherMonth,
+  paymentKeysOf,
   paymentOf,
   plannedEntries,
   recordReleased,
@@ -44,7 +45,7 @@ async function writeBatch(
   const lines = [
     { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at: begunAt },
     ...rows.flatMap((r) => [
-      { t: "intent", line: r.line, request_id: "1", payment: paymentOf(r), at: begunAt },
+      { t: "intent", line: r.line, request_id: "1", payment: paymentKeysOf(r), at: begunAt },
       {
         t: "created",
         line: r.line,
@@ -276,7 +277,8 @@ describe("findNearCopy", () => {
     const paid = cbus.map((cbu, i) => byDetails(i + 2, `p${i}@old.example.com`, cbu, "1000", `${300 + i}`));
     await writeBatch(state, "old", paid, { begunAt: recent, accepted: true });
     const resent = cbus.map((cbu, i) => byDetails(i + 2, `p${i}@new.example.com`, cbu, "1000", `${400 + i}`));
-    expect(paymentOf(resent[0] as ValidRow)).to.equal(paymentOf(paid[0] as ValidRow));
+    const account = (r: ValidRow) => paymentKeysOf(r).split(" ")[1];
+    expect(account(resent[0] as ValidRow)).to.equal(account(paid[0] as ValidRow));
     expect(await findNearCopy(state, plan("new", resent), API, now)).to.deep.include({
       batchId: "old",
       same: 3,
@@ -285,10 +287,20 @@ describe("findNearCopy", () => {
     });
     // Another account, or another amount, is another payment.
     const other = byDetails(2, "p0@new.example.com", cbus[1] as string, "1000", "400");
-    expect(paymentOf(other)).to.not.equal(paymentOf(paid[0] as ValidRow));
-    expect(paymentOf(byDetails(2, "p0@old.example.com", cbus[0] as string, "1001", "300"))).to.not.equal(
-      paymentOf(paid[0] as ValidRow),
+    expect(account(other)).to.not.equal(account(paid[0] as ValidRow));
+    expect(account(byDetails(2, "p0@old.example.com", cbus[0] as string, "1001", "300"))).to.not.equal(
+      account(paid[0] as ValidRow),
     );
+  });
+
+  it("a batch by details, then the same payments written by ids (a file built from its report): refused, the same payments (helper-86)", async () => {
+    const state = await mkdtemp(join(tmpdir(), "near-copy-"));
+    const paid = cbus.map((cbu, i) => byDetails(i + 2, `p${i}@example.com`, cbu, "1000", `${300 + i}`));
+    await writeBatch(state, "old", paid, { begunAt: recent, accepted: true });
+    const byIds = cbus.map((_, i) => row(i + 2, `${300 + i}`, "1000"));
+    expect(await findNearCopy(state, plan("new", byIds), API, now)).to.deep.include({ same: 3, accepted: 3 });
+    // And the exact-copy digest (paymentsDigest sums paymentOf): the same payments both ways.
+    expect(byIds.map(paymentOf)).to.deep.equal(paid.map(paymentOf));
   });
 
   it("a row by details still matches an earlier batch by the ids it resolved to: a file by ids, or a journal of a version that kept only those", async () => {

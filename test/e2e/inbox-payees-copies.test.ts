@@ -81,7 +81,7 @@ describe("inbox --month-in-name, payrolls by payee details (helper-80)", functio
     const resent = await inboxRun();
     expect(resent.code, resent.stderr).to.equal(2);
     expect(String(first(resent.stdout).reason)).to.match(
-      /payroll-2026-12 resent\.csv holds the same payments as batch \w+ \(file .*payroll-2026-12\.csv, begun /,
+      /payroll-2026-12 resent\.csv: 2 of its 2 row\(s\) are payments batch \w+ \(file .*payroll-2026-12\.csv, begun /,
     );
     expect(amounts()).to.deep.equal(["1000", "2000"]);
   });
