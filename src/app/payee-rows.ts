@@ -6,7 +6,14 @@
 import type { PayeeResolution } from "../batch/journal.js";
 import type { BitexClient } from "../bitex/client.js";
 import { BatchError } from "../errors.js";
-import { type CheckedRow, paymentIdentity, paymentKey, type RowError, type ValidRow } from "../model.js";
+import {
+  type CheckedRow,
+  idNumber,
+  paymentIdentity,
+  paymentKey,
+  type RowError,
+  type ValidRow,
+} from "../model.js";
 import { payeeKeyOf } from "../plan/payees.js";
 import { complianceWords } from "../report/compliance.js";
 import type { Loaded } from "./load.js";
@@ -22,7 +29,16 @@ export function resolutionOf(
 ): PayeeResolution | undefined {
   const resolution = resolutions.get(row.line);
   if (row.payee === undefined || resolution === undefined) return undefined;
-  return resolution.payee_key === undefined || resolution.payee_key === payeeKeyOf(row)
+  if (resolution.payee_key === undefined || resolution.payee_key === payeeKeyOf(row)) return resolution;
+  // Journaled by the version before a row's written ids were part of its key (helper-86: such
+  // a batch could no longer be followed): the row's still while those ids are the ones resolved.
+  const same = (written: string, resolved: string) =>
+    written === "" || idNumber(written) === idNumber(resolved);
+  const writesIds = row.recipientUserId !== "" || row.withdrawalInstructionId !== "";
+  return writesIds &&
+    resolution.payee_key === payeeKeyOf(row, false) &&
+    same(row.recipientUserId, resolution.user_id) &&
+    same(row.withdrawalInstructionId, resolution.withdrawal_instruction_id)
     ? resolution
     : undefined;
 }

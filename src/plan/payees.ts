@@ -356,14 +356,15 @@ export function userCreateKey(email: string): string {
  * while the row there still names this. A file edited under the same batch id moves rows to
  * other lines (helper-78: a row deleted, and the next row was paid to the deleted row's payee).
  */
-export function payeeKeyOf(row: ValidRow): string {
+export function payeeKeyOf(row: ValidRow, withIds = true): string {
   const payee = row.payee;
   if (payee === undefined) return "";
   const account = accountCreateKey(payee.email, payee.account, portCurrency(row.port));
   // A row giving ids beside its details: the ids as written too, so ids edited after the
   // payees line are never overridden by it (helper-81). Absent for a row by details alone, so
-  // journals written before keep their keys.
-  const written = row.recipientUserId !== "" || row.withdrawalInstructionId !== "";
+  // journals written before keep their keys; `withIds` false: the key journals of the version
+  // before it wrote for a row with ids (resolutionOf).
+  const written = withIds && (row.recipientUserId !== "" || row.withdrawalInstructionId !== "");
   const ids = written ? `|${idNumber(row.recipientUserId)}/${idNumber(row.withdrawalInstructionId)}` : "";
   const text = `${row.port}|${payee.taxIdKind}:${payee.taxId}|${account}${ids}`;
   return createHash("sha256").update(text).digest("hex").slice(0, 16);

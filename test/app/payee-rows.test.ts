@@ -1,98 +1,68 @@
-/**
- * The payees' compliance review as Bitex shows it (reviewedPayees, complianceOf): a user record
- * read in the shapes Bitex was recorded in, and one that shows no review at all.
- */
-import { readFileSync } from "node:fs";
+/** resolutionOf: a journaled resolution is the row's at its line only while that row names the same payee. */
 import { expect } from "chai";
-import type { Loaded } from "../../src/app/load.js";
-import { complianceOf, reviewedPayees } from "../../src/app/payee-rows.js";
-import { decodePage, type User } from "../../src/bitex/jsonapi.js";
-import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
+import { resolutionOf } from "../../src/app/payee-rows.js";
+import type { PayeeResolution } from "../../src/batch/journal.js";
+import type { ValidRow } from "../../src/model.js";
+import { payeeKeyOf } from "../../src/plan/payees.js";
 
-const RAW = {} as RawCells;
+/** Ana's row giving ids beside her details, as `submit` validates it. */
+const both = (user: string, instruction: string): ValidRow => ({
+  line: 2,
+  reference: "A",
+  payerUserId: "112",
+  senderPort: "ar_ars",
+  recipientUserId: user,
+  port: "cl_clp",
+  amount: "1329000",
+  budget: null,
+  withdrawalInstructionId: instruction,
+  payee: {
+    email: "ana.300@example.com",
+    name: "Ana Pérez",
+    firstName: "",
+    lastName: "",
+    taxId: "120532146",
+    taxIdKind: "rut",
+    account: {
+      kind: "account_number",
+      number: "10000000",
+      bank: "bco_chile",
+      accountType: "checking",
+      routingNumber: "",
+      swift: "",
+    },
+  },
+});
 
-function byDetails(line: number, recipientUserId: string): CheckedRow {
-  const row: ValidRow = {
-    line,
-    reference: `R${line}`,
-    payerUserId: "112",
-    senderPort: "ar_ars",
-    recipientUserId,
-    port: "ar_ars",
-    amount: "1000",
-    budget: null,
-    withdrawalInstructionId: "2100",
-    resolved: { status: "found", compliance: "" },
-  };
-  return { line, ok: true, row, raw: RAW };
-}
+const journaled = (payee_key: string): Map<number, PayeeResolution> =>
+  new Map([
+    [
+      2,
+      {
+        line: 2,
+        user_id: "300",
+        withdrawal_instruction_id: "2100",
+        status: "found",
+        compliance: "",
+        payee_key,
+      },
+    ],
+  ]);
 
-function loaded(rows: CheckedRow[]): Loaded {
-  return {
-    file: "payroll.csv",
-    source: "payroll.csv",
-    contentId: "x",
-    reportPath: "payroll.report.csv",
-    batchId: "x",
-    extraColumns: [],
-    rowCount: rows.length,
-    checked: () => rows,
-    earlyHeld: false,
-  };
-}
-
-async function review(users: User[], final: ReadonlySet<number> = new Set()) {
-  const said: string[][] = [];
-  const warned: string[] = [];
-  const fresh = await reviewedPayees(
-    loaded([byDetails(2, "594"), byDetails(3, "597")]),
-    { listUsers: async () => users },
-    { warn: (line) => warned.push(line), summary: (lines) => said.push(lines) },
-    final,
-  );
-  const compliance = [...fresh.checked()].map((item) => (item.ok ? item.row.resolved?.compliance : ""));
-  return { said, warned, compliance };
-}
-
-describe("payees' compliance review as Bitex shows it", () => {
-  // fixtures/recorded/users-list.json: users 594 and 597, `kyc_accepted: false`, no compliance_state.
-  const recording = JSON.parse(
-    readFileSync(new URL("../../fixtures/recorded/users-list.json", import.meta.url), "utf8"),
-  ) as { response: { body: unknown } };
-  const recorded = decodePage(recording.response.body, "users").items;
-
-  it("the recorded users (kyc_accepted false) are not approved, in words", async () => {
-    const { said, compliance } = await review(recorded);
-    expect(compliance).to.deep.equal(["not approved", "not approved"]);
-    expect(said).to.deep.equal([
-      [
-        "payees not approved by Bitex's compliance review: 2",
-        "  payee 594: not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
-        "  payee 597: not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
-      ],
-    ]);
+describe("resolutionOf", () => {
+  it("a row with ids beside its details: its written ids are part of its key; ids edited since are not served (helper-81)", () => {
+    const resolutions = journaled(payeeKeyOf(both("300", "2100")));
+    expect(resolutionOf(both("300", "2100"), resolutions)?.user_id).to.equal("300");
+    expect(resolutionOf(both("0300", "2100"), resolutions)?.user_id).to.equal("300");
+    expect(resolutionOf(both("306", "2106"), resolutions)).to.equal(undefined);
   });
 
-  it("a payee whose row is final (rejected, settled, …) is not said to have its payment deferred", async () => {
-    const { said } = await review(recorded, new Set([2]));
-    expect(said).to.deep.equal([
-      [
-        "payees not approved by Bitex's compliance review: 1",
-        "  payee 597: not approved at Bitex yet (in review or refused): Bitex may defer the payment until it approves the payee",
-      ],
-    ]);
-    expect((await review(recorded, new Set([2, 3]))).said).to.deep.equal([]);
-  });
-
-  it("a user that shows neither compliance_state nor kyc_accepted is not said to be refused or unapproved", async () => {
-    const bare = recorded.map(({ kyc_accepted: _, ...user }) => user as User);
-    expect(bare.map(complianceOf)).to.deep.equal(["", ""]);
-    const { said, compliance } = await review(bare);
-    expect(compliance).to.deep.equal(["", ""]);
-    expect(said).to.deep.equal([
-      [
-        "payees whose compliance review Bitex does not show: 2 (594, 597); their payments may be deferred until Bitex approves them",
-      ],
-    ]);
+  it("journaled by the version before the written ids were in the key: served while the row's ids are the ones resolved (helper-86)", () => {
+    const before = journaled(payeeKeyOf(both("300", "2100"), false));
+    expect(resolutionOf(both("300", "2100"), before)?.withdrawal_instruction_id).to.equal("2100");
+    expect(resolutionOf(both("300", ""), before)?.withdrawal_instruction_id).to.equal("2100");
+    // The same details, other ids written: not that row's resolution.
+    expect(resolutionOf(both("306", "2106"), before)).to.equal(undefined);
+    expect(resolutionOf(both("300", "2106"), before)).to.equal(undefined);
   });
 });
