@@ -310,10 +310,17 @@ function refuseRowErrors(file: string, plan: PayeePlan): void {
 }
 
 /**
+ * How long a create that got no answer may take to be listed (Bitex caches its lists; no source
+ * says for how long: a choice). Within it a refusal of the same create is "run again"; past
+ * it, the row's error (helper-86: an email that is another's at Bitex was "run again" forever).
+ */
+const LISTING_LAG_MS = 15 * 60_000;
+
+/**
  * A create Bitex refused, still not listed on the next reading: the row's error, not a loop;
- * unless an earlier create of it was answered, or got no answer: it may exist and Bitex's
- * listing lag behind (it caches lists), and Bitex refused a second one (helper-81: exit 2
- * told to correct a row that was right).
+ * unless an earlier create of it got no answer lately: it may exist and Bitex's listing lag
+ * behind, and Bitex refused a second one (helper-81: exit 2 told to correct a row that was
+ * right).
  */
 function refuseAgain(
   file: string,
@@ -325,7 +332,8 @@ function refuseAgain(
   const refusal = refused.get(key);
   if (refusal === undefined) return;
   const earlier = state.payeeCreates.get(key);
-  if (earlier?.status === "created" || earlier?.unclear === true) {
+  const since = earlier?.status === "created" ? earlier.at : earlier?.unclearSince;
+  if (since !== undefined && Date.now() - Date.parse(since) < LISTING_LAG_MS) {
     throw new BatchError(
       "conflict",
       `${file}:${lines[0]}: Bitex refused to create this payee or account (${refusal}), and an earlier create of it may have landed, not listed yet; nothing was paid`,
@@ -334,9 +342,13 @@ function refuseAgain(
       },
     );
   }
+  const unlisted =
+    since === undefined
+      ? ""
+      : `; an earlier create of it, ${Math.round((Date.now() - Date.parse(since)) / 60_000)} min ago, is not listed either`;
   throw new BatchError(
     "input",
-    `${file}:${lines[0]}: Bitex refused to create this payee or account: ${refusal}`,
+    `${file}:${lines[0]}: Bitex refused to create this payee or account: ${refusal}${unlisted}`,
     {
       hint: "correct the row's details (or give its recipient_user_id and withdrawal_instruction_id)",
     },

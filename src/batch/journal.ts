@@ -117,11 +117,14 @@ export interface PayeeResolution {
 
 /** A user or instruction the batch created or set out to create, by kind and key. */
 export type PayeeCreate =
-  /** `unclear`: an earlier create of it got no answer (ambiguous, or a run killed after its intent): it may exist. */
-  | { status: "intent"; at: string; unclear?: true }
-  | { status: "ambiguous"; at: string; unclear?: true }
+  /**
+   * `unclearSince`: an earlier create of it got no answer (ambiguous, or a run killed after its
+   * intent), sent then: it may exist.
+   */
+  | { status: "intent"; at: string; unclearSince?: string }
+  | { status: "ambiguous"; at: string; unclearSince?: string }
   /** Bitex's own refusal (e.g. the email taken by another writer): nothing was created by it. */
-  | { status: "refused"; at: string; unclear?: true }
+  | { status: "refused"; at: string; unclearSince?: string }
   | { status: "created"; id: string; at: string };
 
 export type RowRecord =
@@ -207,15 +210,16 @@ export class JournalFold {
           if (before?.status === "created") return;
           const status = entry.t === "failed" ? "refused" : entry.t;
           // Two intents in a row: the first got no answer (the run was killed).
-          const unclear =
-            before !== undefined &&
-            (before.unclear === true ||
-              before.status === "ambiguous" ||
-              (before.status === "intent" && entry.t === "intent"));
+          const unclearSince =
+            before?.unclearSince ??
+            (before !== undefined &&
+            (before.status === "ambiguous" || (before.status === "intent" && entry.t === "intent"))
+              ? before.at
+              : undefined);
           state.payeeCreates.set(key, {
             status,
             at: entry.at,
-            ...(unclear ? { unclear: true as const } : {}),
+            ...(unclearSince === undefined ? {} : { unclearSince }),
           });
         }
         return;

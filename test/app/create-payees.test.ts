@@ -3,7 +3,7 @@
  * reading once the settle delay has passed, never by sending again at once; a create that
  * lands late is found, not made twice; a refusal seen again is the row's error.
  */
-import { mkdtemp } from "node:fs/promises";
+import { appendFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -208,6 +208,34 @@ describe("payee phase: creates settled by reading", () => {
     const resolutions = await run();
     expect([...resolutions.values()].map((r) => `${r.line}:${r.user_id}`)).to.deep.equal(["2:500"]);
     expect(bitex.calls.createUser).to.equal(2);
+  });
+
+  it("a create refused as taken long after an earlier one got no answer, still not listed: the row's error (exit 2), never 'run again' for ever (helper-86)", async () => {
+    // The email is a user's at Bitex that the key's listing never shows (another's).
+    const bitex = scripted({ refuseTaken: true });
+    bitex.users.push({
+      id: "499",
+      email: "ana@example.com",
+      kyc_accepted: false,
+      listedAt: Date.now() + 3_600_000,
+    });
+    const { run, journalPath } = await phase(bitex.api, [row(2, "ana@example.com")], 50);
+    // A run 20 minutes ago sent the create and got no answer.
+    const then = new Date(Date.now() - 20 * 60_000).toISOString();
+    const base = { kind: "user", key: "ana@example.com", line: 2, request_id: "" };
+    await appendFile(
+      journalPath,
+      `${JSON.stringify({ t: "intent", ...base, at: then })}\n${JSON.stringify({ t: "ambiguous", ...base, code: "api_timeout", at: then })}\n`,
+    );
+    const thrown = await run().then(
+      () => null,
+      (error: unknown) => error as BatchError,
+    );
+    expect([thrown?.code, thrown?.message]).to.deep.equal([
+      "input",
+      "p.csv:2: Bitex refused to create this payee or account: taken; an earlier create of it, 20 min ago, is not listed either",
+    ]);
+    expect(bitex.calls.createUser).to.equal(1);
   });
 
   for (const [what, options] of [
