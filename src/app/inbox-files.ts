@@ -349,6 +349,9 @@ export async function moveNoReplace(
       const same = target.ino === source.ino && target.dev === source.dev;
       // A copy onto another file system, made whole before it got its name: the move's own.
       const copied = target.dev !== source.dev && (await sameBytes(from, to));
+      // The move's own file, linked by a killed run, and another renamed over `from` since: the
+      // move is done, that one stays (helper-87: the folder was blocked for good).
+      if (!same && !copied && ours && (await ours(to))) return "moved";
       if (!same && !copied) throw taken(to);
     } else if (code === "EXDEV") {
       await copyWhole(from, to, options.temp ?? tempPath(dirname(to)));

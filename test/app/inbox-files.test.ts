@@ -3,7 +3,18 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
-import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import {
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
@@ -189,6 +200,18 @@ describe("inbox files", () => {
     await writeFile(join(dir, "a.csv"), "paid\n");
     expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("moved");
     expect(await readdir(dir)).to.deep.equal(["c.csv"]);
+  });
+
+  it("killed after the move's link, then another file renamed over the payroll: the move is done, that file stays (helper-87)", async () => {
+    const dir = await tempDir();
+    const ours = async (path: string) => (await readFile(path, "utf8")) === "paid\n";
+    await writeFile(join(dir, "a.csv"), "paid\n");
+    await link(join(dir, "a.csv"), join(dir, "c.csv"));
+    await writeFile(join(dir, "b.csv"), "next\n");
+    await rename(join(dir, "b.csv"), join(dir, "a.csv"));
+    expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("moved");
+    expect(await readFile(join(dir, "a.csv"), "utf8")).to.equal("next\n");
+    expect(await readFile(join(dir, "c.csv"), "utf8")).to.equal("paid\n");
   });
 
   it("a group goes to base, else base/<batch id>, else base/<batch id>-2, keeping every name", async () => {
