@@ -317,6 +317,9 @@ const taken = (to: string) => new MoveBlocked(`${to} exists already (another fil
  */
 export const tempPath = (dir: string, id: string = randomUUID()) => join(dir, `.bitex-${id}.tmp`);
 
+/** Where a move holds its payroll for a moment in the folder (moveNoReplace): a dotfile, never taken. */
+export const heldPath = (dir: string, id: string) => join(dir, `.bitex-${id}.held`);
+
 /**
  * Moves `from` to `to` unless something is at `to` already: a hard link (which refuses an
  * existing target) then unlink; where links are not supported, a rename after a check; onto
@@ -335,7 +338,12 @@ export const tempPath = (dir: string, id: string = randomUUID()) => join(dir, `.
 export async function moveNoReplace(
   from: string,
   to: string,
-  options: { ours?: (path: string) => Promise<boolean>; temp?: string } = {},
+  options: {
+    ours?: (path: string) => Promise<boolean>;
+    temp?: string;
+    /** Where the payroll (`ours`) is held for a moment before it is let go (letGo). */
+    held?: string;
+  } = {},
 ): Promise<"moved" | "gone" | "other"> {
   const { ours } = options;
   const source = await lstat(from).catch(() => null);
@@ -370,13 +378,48 @@ export async function moveNoReplace(
     await syncDir(dirname(to));
     return "other";
   }
-  const [now, target] = await Promise.all([lstat(from).catch(() => null), lstat(to)]);
-  const still =
-    now !== null &&
-    (now.dev === target.dev ? now.ino === target.ino : await sameBytes(from, to).catch(() => false));
-  // Another file renamed over `from` since the link: the move's file is at `to`, that one stays.
-  if (still) await unlink(from);
+  if (ours === undefined || options.held === undefined) {
+    const [now, target] = await Promise.all([lstat(from).catch(() => null), lstat(to)]);
+    const still =
+      now !== null &&
+      (now.dev === target.dev ? now.ino === target.ino : await sameBytes(from, to).catch(() => false));
+    // Another file renamed over `from` since the link: the move's file is at `to`, that one stays.
+    if (still) await unlink(from);
+    return "moved";
+  }
+  // The payroll: whatever is at `from` now is taken under the move's own name first (a rename
+  // takes a name whole), then let go only if it is the file at `to`; one renamed over `from`
+  // since the link goes back (helper-87: unlinked by name, it was deleted without a word).
+  if (await lstat(from).catch(() => null)) {
+    await rename(from, options.held);
+    await letGo(options.held, from, to);
+  }
   return "moved";
+}
+
+/**
+ * A file the move took from the folder under its own name (`held`, moveNoReplace): removed
+ * when it is the file at `to` (the same inode; on another file system the same bytes), else
+ * put back at `from`, never over a file: with another one there since, beside it as
+ * `<stem> (<id>)<ext>`, a file of the folder the next run takes. Also what a run finishing a
+ * killed move does with one left there.
+ */
+export async function letGo(held: string, from: string, to: string): Promise<void> {
+  const [mine, target] = await Promise.all([lstat(held).catch(() => null), lstat(to).catch(() => null)]);
+  if (mine === null) return;
+  const same =
+    target !== null &&
+    (mine.dev === target.dev ? mine.ino === target.ino : await sameBytes(held, to).catch(() => false));
+  if (!same) {
+    const ext = extname(from);
+    const beside = join(dirname(from), `${basename(from, ext)} (${randomUUID().slice(0, 8)})${ext}`);
+    await link(held, from).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+      await link(held, beside);
+    });
+  }
+  await unlink(held);
+  await syncDir(dirname(from));
 }
 
 async function sameBytes(a: string, b: string): Promise<boolean> {

@@ -14,6 +14,8 @@ import {
   ensureDir,
   entryPath,
   freeFolder,
+  heldPath,
+  letGo,
   MoveBlocked,
   moveNoReplace,
   type Stranger,
@@ -154,11 +156,14 @@ async function carryOut(dir: string, intent: MoveIntent, session: Session): Prom
       session.out.warn(`${intent.name}: ${note} holds other words than this move's: left as it is`);
   }
   const isBatch = async (path: string) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
+  // The payroll held by a killed run for a moment: let go first (removed, or put back).
+  const held = heldPath(dir, intent.id);
+  await letGo(held, entryPath(dir, intent.name), entryPath(dir, intent.to, intent.name));
   for (const name of intent.names) {
     // The payroll itself moves only if it is still the file the intent was about: asked of
     // what was linked, after the link (a file renamed over it meanwhile is not moved).
     const ours = name === intent.name ? isBatch : undefined;
-    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name), { ours, temp });
+    await moveNoReplace(entryPath(dir, name), entryPath(dir, intent.to, name), { ours, temp, held });
     if (name !== intent.name) session.checkpoint?.("inbox:moving");
   }
   await unlink(temp).catch(() => {});

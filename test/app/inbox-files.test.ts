@@ -3,6 +3,8 @@
  * whatever its name), what is the tool's own or not a payroll, and moves that never replace
  * a file already there.
  */
+
+import { renameSync } from "node:fs";
 import {
   link,
   mkdir,
@@ -19,7 +21,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import {
   freeFolder,
+  heldPath,
   kindOf,
+  letGo,
   MoveBlocked,
   moveNoReplace,
   scanFolder,
@@ -28,6 +32,7 @@ import {
 } from "../../src/app/inbox-files.js";
 import { readGuard } from "../../src/app/inbox-guard.js";
 import { tempDir } from "../helpers/cli.js";
+import { replaceFs } from "../helpers/fs-fault.js";
 
 /** The message a promise is rejected with ("" if it is fulfilled). */
 const rejection = (promise: Promise<unknown>) =>
@@ -212,6 +217,52 @@ describe("inbox files", () => {
     expect(await moveNoReplace(join(dir, "a.csv"), join(dir, "c.csv"), { ours })).to.equal("moved");
     expect(await readFile(join(dir, "a.csv"), "utf8")).to.equal("next\n");
     expect(await readFile(join(dir, "c.csv"), "utf8")).to.equal("paid\n");
+  });
+
+  it("a file renamed over the payroll just before the move lets it go is put back, never deleted (helper-87)", async () => {
+    const dir = await tempDir();
+    const ours = async (path: string) => (await readFile(path, "utf8")) === "paid\n";
+    const from = join(dir, "a.csv");
+    const held = heldPath(dir, "m1");
+    await writeFile(from, "paid\n");
+    await writeFile(join(dir, "b.csv"), "next\n");
+    // The next payroll, renamed over a.csv at the instant the move lets a.csv go (whichever call that is).
+    const over = () => renameSync(join(dir, "b.csv"), from);
+    const hooks = [
+      replaceFs("rename", (real) => async (a, b) => {
+        if (a === from && b === held) over();
+        return real(a, b);
+      }),
+      replaceFs("unlink", (real) => async (path) => {
+        if (path === from) over();
+        return real(path);
+      }),
+    ];
+    try {
+      expect(await moveNoReplace(from, join(dir, "c.csv"), { ours, held })).to.equal("moved");
+    } finally {
+      for (const hook of hooks) hook.restore();
+    }
+    expect(await readdir(dir)).to.deep.equal(["a.csv", "c.csv"]);
+    expect(await readFile(from, "utf8")).to.equal("next\n");
+    expect(await readFile(join(dir, "c.csv"), "utf8")).to.equal("paid\n");
+  });
+
+  it("a payroll a killed move held: removed when it is the moved file, else put back, beside a file come there since (helper-87)", async () => {
+    const dir = await tempDir();
+    const [from, to, held] = [join(dir, "a.csv"), join(dir, "c.csv"), heldPath(dir, "m1")];
+    await writeFile(to, "paid\n");
+    await link(to, held);
+    await letGo(held, from, to);
+    expect(await readdir(dir)).to.deep.equal(["c.csv"]);
+    await writeFile(held, "next\n");
+    await letGo(held, from, to);
+    expect(await readdir(dir)).to.deep.equal(["a.csv", "c.csv"]);
+    await writeFile(held, "third\n");
+    await letGo(held, from, to);
+    const names = await readdir(dir);
+    expect(names.filter((name) => /^a \([0-9a-f]{8}\)\.csv$/.test(name))).to.have.length(1);
+    expect(names).to.have.length(3);
   });
 
   it("a group goes to base, else base/<batch id>, else base/<batch id>-2, keeping every name", async () => {
