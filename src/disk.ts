@@ -5,7 +5,7 @@
  * nothing was sent yet, exit 3 after (exitCodeFor).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, rm, rmdir } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "./errors.js";
 
@@ -95,7 +95,8 @@ export function diskFailure(
  * (writers/atomic.ts).
  */
 export async function replaceDurably(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  await removeLeftovers(path);
+  const temp = tempPathFor(path);
   const handle = await open(temp, "wx", 0o600);
   try {
     try {
@@ -143,4 +144,35 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Temp files of this target left by a run that was killed (kill -9 mid-write): they hold
+ * personal data, so the next run writing the target removes them (reports, the input copy,
+ * released.json: helper-87 found the last two left for ever). Only files of exactly our
+ * own naming, and only when the process that made them is gone (a live one is still writing).
+ */
+export async function removeLeftovers(target: string): Promise<void> {
+  const name = basename(target);
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of names) {
+    if (!entry.startsWith(`.${name}.`) || !entry.endsWith(".tmp")) continue;
+    const match = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length + 1));
+    if (!match || alive(Number(match[1]))) continue;
+    await rm(join(dirname(target), entry), { force: true }).catch(() => undefined);
+  }
+}
+
+/** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, symlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { JournalWriter } from "../src/batch/journal.js";
-import { DiskError, diskFailure, isDiskFailure } from "../src/disk.js";
+import { DiskError, diskFailure, isDiskFailure, replaceDurably } from "../src/disk.js";
 import { exitCodeFor } from "../src/errors.js";
 
 const fsError = (code: string, path?: string) =>
@@ -78,5 +78,18 @@ describe("disk failures: named with the path, exit 2 before anything was sent, 3
     } finally {
       await journal.close();
     }
+  });
+});
+
+describe("replaceDurably", () => {
+  it("removes the temporary file a killed run left beside the file (released.json holds row lines), not a live run's (helper-87)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-replace-"));
+    const path = join(dir, "released.json");
+    const dead = `.released.json.99999999.${"a".repeat(12)}.tmp`;
+    const live = `.released.json.${process.pid}.${"b".repeat(12)}.tmp`;
+    for (const name of [dead, live]) await writeFile(join(dir, name), "{}");
+    await replaceDurably(path, '{"lines":[2]}');
+    expect((await readdir(dir)).sort()).to.deep.equal([live, "released.json"].sort());
+    expect(await readFile(path, "utf8")).to.equal('{"lines":[2]}');
   });
 });

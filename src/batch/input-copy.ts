@@ -1,14 +1,7 @@
-/**
- * The input file as its batch was submitted, kept beside the journal (owner-only, like the
- * journal). An operator edits the file afterwards (fixes the rows Bitex refused, or puts
- * next month's figures in it); `quote`, `accept` and `status` still finish the batch that
- * was submitted, from this copy, and the remaining file is cut from it.
- */
-import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { syncDirectory } from "../disk.js";
+import { removeLeftovers, syncDirectory, tempPathFor } from "../disk.js";
 import { inputCopyPath } from "./paths.js";
 
 /**
@@ -24,7 +17,8 @@ export async function keepInputCopy(
 ): Promise<"made" | "kept" | "changed"> {
   const target = inputCopyPath(stateDir, batchId);
   if (await stat(target).catch(() => null)) return "kept";
-  const temp = `${target}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  await removeLeftovers(target);
+  const temp = tempPathFor(target);
   try {
     // Made new ("wx": never through a file or link already there) and 0600 from its first
     // byte: copyFile would create it with the input's own mode (0644, 0666) until a chmod.

@@ -1,13 +1,8 @@
-/**
- * A report file written atomically and owner-only: to a temp file in the same directory,
- * fsynced, then renamed over the target, so that a crash or a kill never leaves half a report
- * where an accountant would take it for a whole one, and 0600 because it lists who is paid
- * what. Shared by the CSV writer (write.ts) and the workbook writer (xlsx.ts).
- */
-import { randomBytes } from "node:crypto";
-import { type FileHandle, link, lstat, open, readdir, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
-import { syncDirectory } from "../disk.js";
+import { type FileHandle, link, lstat, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { removeLeftovers, syncDirectory, tempPathFor } from "../disk.js";
+
+export { removeLeftovers, tempPathFor };
 
 export const REPORT_MODE = 0o600;
 
@@ -121,36 +116,6 @@ export class AtomicFile {
     if (!this.handle) throw new Error("report file already committed or discarded");
     return this.handle;
   }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
-/**
- * Temp files of this target left by a run that was killed (kill -9 mid-write): they hold
- * personal data, so the next run writing the target removes them. Only files of exactly our
- * own naming, and only when the process that made them is gone (a live one is still writing).
- */
-export async function removeLeftovers(target: string): Promise<void> {
-  const name = basename(target);
-  const names = await readdir(dirname(target)).catch(() => [] as string[]);
-  for (const entry of names) {
-    if (!entry.startsWith(`.${name}.`) || !entry.endsWith(".tmp")) continue;
-    const match = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length + 1));
-    if (!match || alive(Number(match[1]))) continue;
-    await rm(join(dirname(target), entry), { force: true }).catch(() => undefined);
-  }
-}
-
-/** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */
-export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {

@@ -2,7 +2,7 @@
  * The batch's copy of its input holds the whole payroll: owner-only from the moment it
  * exists, whatever mode the operator's own file has, and made once.
  */
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { expect } from "chai";
@@ -75,11 +75,25 @@ describe("keepInputCopy (the batch's copy of its input)", function () {
     const modes = new Set(seen.map((line) => line.slice(line.lastIndexOf(" ") + 1)));
     // The copy was seen while it was made (under its temporary name) and once in place.
     expect(
-      seen.some((line) => line.startsWith("input.csv.")),
+      seen.some((line) => line.startsWith(".input.csv.")),
       seen.join(", "),
     ).to.equal(true);
     expect([...modes], seen.join(", ")).to.deep.equal(["600"]);
     expect(((await stat(inputCopyPath(dir, "b1"))).mode & 0o777).toString(8)).to.equal("600");
     expect(await readFile(inputCopyPath(dir, "b1"), "utf8")).to.equal(text);
+  });
+
+  it("removes the half copy a killed run left (it holds payroll rows), not one a live run is making (helper-87)", async () => {
+    const dir = await tempDir();
+    const source = join(dir, "payroll.csv");
+    await writeFile(source, "reference,amount\nEMP-0001,100.00\n");
+    const batchDir = batchDirFor(dir, "b1");
+    await mkdir(batchDir, { mode: 0o700 });
+    // A pid no process has (above Linux's pid_max), and this process's own.
+    const dead = `.input.csv.99999999.${"a".repeat(12)}.tmp`;
+    const live = `.input.csv.${process.pid}.${"b".repeat(12)}.tmp`;
+    for (const name of [dead, live]) await writeFile(join(batchDir, name), "reference,amount\n");
+    expect(await keepInputCopy(source, dir, "b1", async () => true)).to.equal("made");
+    expect((await readdir(batchDir)).sort()).to.deep.equal([live, "input.csv"].sort());
   });
 });
