@@ -5,7 +5,7 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import {
   copyFile,
   link,
@@ -380,9 +380,7 @@ export async function moveNoReplace(
   }
   if (ours === undefined || options.held === undefined) {
     const [now, target] = await Promise.all([lstat(from).catch(() => null), lstat(to)]);
-    const still =
-      now !== null &&
-      (now.dev === target.dev ? now.ino === target.ino : await sameBytes(from, to).catch(() => false));
+    const still = now !== null && (await sameFile(from, now, to, target));
     // Another file renamed over `from` since the link: the move's file is at `to`, that one stays.
     if (still) await unlink(from);
     return "moved";
@@ -407,9 +405,7 @@ export async function moveNoReplace(
 export async function letGo(held: string, from: string, to: string): Promise<void> {
   const [mine, target] = await Promise.all([lstat(held).catch(() => null), lstat(to).catch(() => null)]);
   if (mine === null) return;
-  const same =
-    target !== null &&
-    (mine.dev === target.dev ? mine.ino === target.ino : await sameBytes(held, to).catch(() => false));
+  const same = target !== null && (await sameFile(held, mine, to, target));
   if (!same) {
     const ext = extname(from);
     const beside = join(dirname(from), `${basename(from, ext)} (${randomUUID().slice(0, 8)})${ext}`);
@@ -420,6 +416,11 @@ export async function letGo(held: string, from: string, to: string): Promise<voi
   }
   await unlink(held);
   await syncDir(dirname(from));
+}
+
+/** Two names of one file: the same inode, or on two file systems (a copy across) the same bytes. */
+async function sameFile(a: string, aStat: Stats, b: string, bStat: Stats): Promise<boolean> {
+  return aStat.dev === bStat.dev ? aStat.ino === bStat.ino : await sameBytes(a, b).catch(() => false);
 }
 
 async function sameBytes(a: string, b: string): Promise<boolean> {

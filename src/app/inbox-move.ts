@@ -103,7 +103,7 @@ export async function finishMove(
     return { moved: await carryOut(dir, intent, session) };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const isBatch = async (path: string) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
+    const isBatch = isBatchOf(intent);
     if (
       !(await isBatch(entryPath(dir, intent.name))) &&
       !(await isBatch(entryPath(dir, intent.to, intent.name)))
@@ -155,7 +155,7 @@ async function carryOut(dir: string, intent: MoveIntent, session: Session): Prom
     if ((await writeWhole(note, intent.error_text, temp)) === "other")
       session.out.warn(`${intent.name}: ${note} holds other words than this move's: left as it is`);
   }
-  const isBatch = async (path: string) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
+  const isBatch = isBatchOf(intent);
   // The payroll held by a killed run for a moment: let go first (removed, or put back).
   const held = heldPath(dir, intent.id);
   await letGo(held, entryPath(dir, intent.name), entryPath(dir, intent.to, intent.name));
@@ -169,4 +169,9 @@ async function carryOut(dir: string, intent: MoveIntent, session: Session): Prom
   await unlink(temp).catch(() => {});
   await appendLedger(dir, { t: "moved", id: intent.id, at: new Date().toISOString() });
   return await isBatch(entryPath(dir, intent.to, intent.name));
+}
+
+/** Whether a path holds the bytes of the intent's batch (its file, wherever it is now). */
+function isBatchOf(intent: MoveIntent): (path: string) => Promise<boolean> {
+  return async (path) => (await batchIdOfFile(path).catch(() => null)) === intent.batch_id;
 }
