@@ -148,8 +148,12 @@ export function stageWords(
   accepts: JournalAccepts = { accepted: [], unclear: [], found: [] },
   /** The run's input options that change the rows: every command printed carries them. */
   flags: RowFlags = NO_ROW_FLAGS,
-  /** `remaining`: the batch's remaining file, which `status` writes with a cancelled request's rows. */
-  more: { cancelled?: readonly string[]; remaining?: string } = {},
+  /**
+   * `remaining`: the batch's remaining file, which `status` writes with a cancelled request's
+   * rows. `refused`: rows Bitex refused at create, which a money step (quote --allow-partial)
+   * left out: in no quote, and every quote or accept of the batch needs --allow-partial.
+   */
+  more: { cancelled?: readonly string[]; remaining?: string; refused?: number } = {},
 ): { notice: string | null; next: string } {
   const read = `next: ${batchCommand(flags, "status", csv)} (reads where each request and row is at Bitex)`;
   const cancelled = more.cancelled ?? [];
@@ -188,17 +192,19 @@ export function stageWords(
       next: `next: ${batchCommand(flags, "status", csv)} (reads every request at Bitex and writes ${remaining} with the rows not paid, to submit)`,
     };
   }
+  const refused = more.refused ?? 0;
+  const partial = refused > 0 ? ["--allow-partial"] : [];
+  const left = refused > 0 ? `; ${refused} row(s) refused by Bitex are in no quote (see the report)` : "";
   if (stage === "staged") {
     return {
-      notice: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)`,
-      next: `next: ${batchCommand(flags, "quote", csv)}`,
+      notice: `STAGED, NOT PAID: ${rows} row(s) created in draft requests; nobody is paid until the quotes are requested and accepted (submit --until final --max-total CUR=AMOUNT does it all in one run)${left}`,
+      next: `next: ${batchCommand(flags, "quote", csv, ...partial)}`,
     };
   }
   if (stage === "quoted") {
     return {
-      notice:
-        "QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted",
-      next: `next: ${batchCommand(flags, "quote", csv)} (prints the quotes, their deadline and the accept command)`,
+      notice: `QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted${left}`,
+      next: `next: ${batchCommand(flags, "quote", csv, ...partial)} (prints the quotes, their deadline and the accept command)`,
     };
   }
   return {

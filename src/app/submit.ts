@@ -434,8 +434,15 @@ async function submitWatched(
       );
     }
     const journaled = await readJournalState(journalPath);
-    const allDone = !stopped && allCreated;
-    // Only a batch whose rows are all created has a stage its requests' states decide.
+    const refused = [...outcomes.values()].filter((outcome) => outcome.status === "failed").length;
+    // Only a batch whose rows are all created has a stage its requests' states decide; so has
+    // one whose other rows Bitex refused once it took a money step without them (quote
+    // --allow-partial): its requests are quoted or accepted, never "none".
+    const staged =
+      allCreated ||
+      (journaled.steps.size > 0 &&
+        [...outcomes.values()].every((o) => o.status === "created" || o.status === "failed"));
+    const allDone = !stopped && staged;
     const past = withReadStates(
       journaled,
       allDone && follow.steps.length === 0
@@ -515,9 +522,10 @@ async function submitWatched(
                 inboxRun: args.inboxRun,
               })
             : undefined);
-        const words = stageWords(stage, total, args.csv, accepts, rowFlags(args), {
+        const words = stageWords(stage, total - refused, args.csv, accepts, rowFlags(args), {
           cancelled,
           remaining: file,
+          refused,
         });
         if (words.notice) out.info(words.notice);
         next = words.next;
@@ -525,12 +533,7 @@ async function submitWatched(
         // Rows Bitex refused and no money step on the batch yet: the other rows sit in draft
         // requests, said so that no one reads them as being paid (with --until, those rows
         // stopped it before any quote, as quote's own gate would).
-        let refused = 0;
-        let made = 0;
-        for (const outcome of outcomes.values()) {
-          if (outcome.status === "failed") refused++;
-          else if (outcome.status === "created") made++;
-        }
+        const made = [...outcomes.values()].filter((outcome) => outcome.status === "created").length;
         if (refused > 0) {
           const until = follow.steps.length > 0 ? args.until : null;
           const words = refusedWords(

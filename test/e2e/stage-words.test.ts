@@ -120,6 +120,44 @@ describe("e2e: the words of a batch's stage", function () {
     expect(world.state().stats.per_request).to.deep.equal({});
   });
 
+  it("a plain submit after quote --allow-partial says the batch is quoted without the refused row, and its next step carries the flag (helper-84)", async () => {
+    box = await stoppedSandbox(await demoSeed());
+    const world = box;
+    const dir = await tempDir();
+    const { pick, file } = await demoRows();
+    const bad = pick("EMP-1003").replace(",302,", ",999999,");
+    await writeFile(join(dir, "payroll.csv"), file([pick("EMP-1001"), bad]));
+    const run = (args: string[]) =>
+      runCli([...args, "--state-dir", "state", "--rate", "1000"], { cwd: dir, env: apiEnv(world) });
+
+    expect((await run(["submit", "payroll.csv"])).code).to.equal(1);
+    world.advance({ minutes: 31 });
+    const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "0"]);
+    expect(quoted.code, quoted.stderr).to.equal(0);
+
+    const again = await run(["submit", "payroll.csv", "--json"]);
+    expect(again.code, again.stderr).to.equal(1);
+    expect(JSON.parse(again.stdout)).to.include({ stage: "quoted", exit_code: 1 });
+    expect(again.stderr).to.include(
+      "QUOTED, NOT PAID: quotes were requested by an earlier run; nobody is paid until they are accepted; 1 row(s) refused by Bitex are in no quote (see the report)\n",
+    );
+    expect(again.stderr).to.include(
+      "next: bitex-batch quote payroll.csv --allow-partial (prints the quotes, their deadline and the accept command)\n",
+    );
+    // Nothing sent by the plain submit: the refused row is not sent again into a quoted request.
+    expect(
+      world.state().requests.map((r) => [r.id, r.attributes.state, r.attributes.outputs_count]),
+    ).to.deep.equal([["1", "quoted", 1]]);
+
+    const accepted = await run(["accept", "payroll.csv", "--allow-partial", "--max-total", "ARS=999999999"]);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    const after = await run(["submit", "payroll.csv", "--json"]);
+    expect(after.code, after.stderr).to.equal(1);
+    expect(JSON.parse(after.stdout)).to.include({ stage: "accepted" });
+    expect(after.stderr).to.not.match(/NOT PAID|STAGED|draft/);
+    expect(after.stderr).to.match(/^next: bitex-batch status payroll\.csv \(the quotes were accepted/m);
+  });
+
   it("an accept killed after it was sent, run again: already accepted, and the accept this machine sent is named (helper-69)", async () => {
     box = await stoppedSandbox(await demoSeed());
     const world = box;
