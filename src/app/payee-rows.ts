@@ -16,6 +16,7 @@ import {
 } from "../model.js";
 import { payeeKeyOf } from "../plan/payees.js";
 import { complianceWords } from "../report/compliance.js";
+import { lookKey } from "../validate/look.js";
 import type { Loaded } from "./load.js";
 import type { Console } from "./session.js";
 
@@ -170,7 +171,8 @@ export function resolvedDuplicates(rows: Iterable<ValidRow>): ResolvedCopy[] {
       seen.set(key, row);
       continue;
     }
-    const [a, b] = [first.reference.trim(), row.reference.trim()];
+    // References compared as they look, as validation compares them (validate/look.ts).
+    const [a, b] = [lookKey(first.reference), lookKey(row.reference)];
     if (a !== "" && b !== "" && a !== b) continue;
     const message = `${resolvedCopyWords(row, first)}: ${RESOLVED_COPY_FIX}`;
     found.push({ row, first, error: { line: row.line, column: "", code: "possible_duplicate", message } });

@@ -37,6 +37,7 @@ import {
 import { trimsCell } from "../read/headers.js";
 import { checkDetails, givesDetails, givesIds, neitherError } from "./details/index.js";
 import { checkId } from "./ids.js";
+import { invisibleCharacter, lookKey } from "./look.js";
 import { FirstSeen, FirstTexts } from "./seen.js";
 
 export interface ValidateOptions {
@@ -121,7 +122,8 @@ export class FileFacts {
       if (cell) noteEvidence(this.evidence, cell);
       if (this.evidence.dot !== dot || this.evidence.comma !== comma) this.cached = undefined;
     }
-    const reference = cells.reference.trim();
+    // Compared as they look: a pasted copy with a zero-width space is the same reference.
+    const reference = lookKey(cells.reference);
     if (reference === "") {
       if (!this.unreferenced) this.cached = undefined;
       this.unreferenced = true;
@@ -359,23 +361,33 @@ function checkRow(
   const { line, raw } = row;
   // Cells all good: the row is a payment to compare with the others even if its reference repeats.
   const { errors, valid } = checkCells(row, context);
+  // Reference problems leave the payment valid: it is still compared with the others below.
+  const hidden = invisibleCharacter(raw.reference);
+  if (hidden)
+    errors.push({
+      line,
+      column: "reference",
+      code: "reference_invisible",
+      message: `the reference holds a character no screen shows (${hidden.code}) at character ${hidden.position}; type the reference again`,
+    });
   const firstLine = context.repeatedReferences.get(index);
   if (firstLine !== undefined) {
     errors.push({
       line,
       column: "reference",
       code: "duplicate_reference",
-      message: `reference "${raw.reference.trim()}" is already used on line ${firstLine}; references must be unique within a file`,
+      message: `reference "${raw.reference.trim()}" is already used on line ${firstLine}; references must be unique within a file (compared as they look: case, spaces and dashes aside)`,
     });
   }
   if (!valid) return { line, ok: false, errors, raw };
   const first = payments ? payments.seen.firstOf(paymentKey(paymentIdentity(valid)), index) : -1;
   if (payments && first >= 0) {
     const earlier = payments.rows.get(first);
-    const reference = raw.reference.trim();
-    const earlierReference = earlier.raw.reference.trim();
+    const reference = lookKey(raw.reference);
+    const earlierReference = lookKey(earlier.raw.reference);
     // Two identical payments are more often a pasted row than two salaries; distinct
-    // references say the payer meant both (a repeated reference says nothing of the kind).
+    // references say the payer meant both (a repeated reference says nothing of the kind,
+    // nor does one that only an invisible character or a look-alike dash tells apart).
     const distinct = earlierReference !== "" && reference !== "" && earlierReference !== reference;
     if (!distinct) {
       // A copy (its reference repeated too) is one mistake, said once: the fix is the same.

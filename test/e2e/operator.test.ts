@@ -36,7 +36,7 @@ const MISTAKE_LINES = [
   'line 5, recipient_user_id "": the id is empty; fill it in [recipient_user_id_missing]',
   'line 6, amount "0": "0" is zero; remove the row or write the amount to pay [amount_zero]',
   'line 7, budget "200.00": both amount and budget are filled; keep only one (amount: what the payee gets; budget: what you spend) [amount_and_budget]',
-  'line 8, reference "EMP-1": reference "EMP-1" is already used on line 2; references must be unique within a file [duplicate_reference]',
+  'line 8, reference "EMP-1": reference "EMP-1" is already used on line 2; references must be unique within a file (compared as they look: case, spaces and dashes aside) [duplicate_reference]',
   'line 9, amount "479.000": read as 479 CLP, but CLP has no decimals and three digits after "." look like thousands; if 479000 is meant, write 479000 [amount_ambiguous]',
   'line 10, amount "12.50": 12.50 has 1 decimal, but CLP amounts are whole numbers; round it to a whole CLP amount [amount_too_many_decimals]',
 ];

@@ -259,10 +259,40 @@ describe("validateRecords: every error code", () => {
       [
         "a copy of line 2 (same reference, payer, ports, recipient, amount, instruction): delete the copy; if both payments are meant, give them distinct references",
       ],
-      ['reference "EMP-9" is already used on line 2; references must be unique within a file'],
+      [
+        'reference "EMP-9" is already used on line 2; references must be unique within a file (compared as they look: case, spaces and dashes aside)',
+      ],
       [
         "the same payment as line 2 (payer, ports, recipient, amount, instruction): delete the copy; if both payments are meant, give them distinct references (or pass --allow-duplicates)",
       ],
+    ]);
+  });
+
+  it("references are compared as they look: a zero-width space, a non-breaking space, a typographic dash or case do not make a second payment (helper-88)", () => {
+    const checked = validateRecords(
+      records([
+        { reference: "EMP-1001" },
+        { reference: "EMP-1001\u200b" },
+        { reference: "EMP\u00a02", amount: "7" },
+        { reference: "EMP 2", amount: "7" },
+        { reference: "EMP-3", amount: "8" },
+        { reference: "EMP\u20103", amount: "8" },
+        { reference: "EMP-4", amount: "9" },
+        { reference: "emp-4", amount: "9" },
+        { reference: "EMP-5", amount: "10" },
+      ]),
+    );
+    expect(errorsOf(checked)).to.deep.equal([
+      [3, "reference", "reference_invisible"],
+      [3, "", "possible_duplicate"],
+      [5, "", "possible_duplicate"],
+      [7, "", "possible_duplicate"],
+      [9, "", "possible_duplicate"],
+    ]);
+    const second = checked[1];
+    expect(second?.ok ? [] : second?.errors.map((e) => e.message)).to.deep.equal([
+      "the reference holds a character no screen shows (U+200B) at character 9; type the reference again",
+      "a copy of line 2 (same reference, payer, ports, recipient, amount, instruction): delete the copy; if both payments are meant, give them distinct references",
     ]);
   });
 

@@ -7,6 +7,7 @@
 import type { PayeeDetails, RawCells, RowError } from "../../model.js";
 import { type PortCode, portCountry } from "../../ports.js";
 import { DETAIL_GROUP_COLUMNS, ID_GROUP_COLUMNS } from "../../read/headers.js";
+import { invisibleCharacter } from "../look.js";
 import { compactId } from "../payee/index.js";
 import { checkAccount } from "./account.js";
 import { checkNumber } from "./numbers.js";
@@ -46,12 +47,6 @@ export function neitherError(line: number): RowError {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
-/**
- * A character no screen shows (a zero-width space or joiner, a soft hyphen, a direction mark,
- * a control): an email holding one reads like another row's and is another Bitex user, so the
- * same person would be a second payee and escape the duplicate check.
- */
-const INVISIBLE = /[\p{Cf}\p{Cc}]/u;
 
 function text(raw: RawCells, column: keyof RawCells): string {
   const value = raw[column];
@@ -67,6 +62,7 @@ export function checkDetails(
 ): PayeeDetails | null {
   const before = errors.length;
   const email = text(raw, "recipient_email");
+  const hidden = invisibleCharacter(email);
   if (email === "") {
     errors.push({
       line,
@@ -74,14 +70,12 @@ export function checkDetails(
       code: "recipient_email_missing",
       message: "the payee's email is empty; fill it in (it is how the payee is found at Bitex again)",
     });
-  } else if (INVISIBLE.test(email)) {
-    const at = email.search(INVISIBLE);
-    const code = (email.codePointAt(at) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+  } else if (hidden) {
     errors.push({
       line,
       column: "recipient_email",
       code: "recipient_email_invisible",
-      message: `the email holds a character no screen shows (U+${code}) at character ${at + 1}; type the address again`,
+      message: `the email holds a character no screen shows (${hidden.code}) at character ${hidden.position}; type the address again`,
     });
   } else if (!EMAIL.test(email) || email.length > 254) {
     errors.push({
