@@ -182,12 +182,70 @@ function decide(
     });
   }
   if (valid) return { encoding: "utf8", bom, utf8: body };
+  refuseMixed(body, options.file);
   return {
     encoding: "windows-1252",
     bom: false,
     text: decodeWindows1252(bytes),
     notice: `${options.file} is not valid UTF-8; read it as Windows-1252 (use --encoding to choose)`,
   };
+}
+
+/** The length of the UTF-8 sequence at `at` (1 for ASCII), 0 where none starts there. */
+function utf8Length(bytes: Uint8Array, at: number): number {
+  const b = bytes[at] as number;
+  if (b < 0x80) return 1;
+  const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (n === 0 || at + n > bytes.length) return 0;
+  const second = bytes[at + 1] as number;
+  // The second byte's narrower ranges: no overlong form, no surrogate, nothing past U+10FFFF.
+  const [low, high] =
+    b === 0xe0
+      ? [0xa0, 0xbf]
+      : b === 0xed
+        ? [0x80, 0x9f]
+        : b === 0xf0
+          ? [0x90, 0xbf]
+          : b === 0xf4
+            ? [0x80, 0x8f]
+            : [0x80, 0xbf];
+  if (second < low || second > high) return 0;
+  for (let k = 2; k < n; k++) if (((bytes[at + k] as number) & 0xc0) !== 0x80) return 0;
+  return n;
+}
+
+/**
+ * A file that is UTF-8 in places and not in others (a line pasted from a Windows-1252 file into
+ * a UTF-8 one) is refused: read as Windows-1252, every UTF-8 name turns into "MuÃ±oz" (and a
+ * payee is created under it); read as UTF-8, the other line's letters are lost. A real
+ * Windows-1252 file almost never holds a multi-byte UTF-8 sequence (an "Ã" before a "±").
+ */
+function refuseMixed(bytes: Uint8Array, file: string): void {
+  let firstUtf8 = -1;
+  let firstBad = -1;
+  for (let at = 0; at < bytes.length && (firstUtf8 < 0 || firstBad < 0); ) {
+    const n = utf8Length(bytes, at);
+    if (n === 0 && firstBad < 0) firstBad = at;
+    if (n > 1 && firstUtf8 < 0) firstUtf8 = at;
+    at += Math.max(n, 1);
+  }
+  if (firstUtf8 < 0 || firstBad < 0) return;
+  const lineOf = (offset: number) => {
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    return line;
+  };
+  const shown = Buffer.from(bytes.subarray(firstUtf8, firstUtf8 + utf8Length(bytes, firstUtf8))).toString(
+    "utf8",
+  );
+  const byte = (bytes[firstBad] as number).toString(16).toUpperCase();
+  throw new BatchError(
+    "input",
+    `${file}: line ${lineOf(firstBad)} holds a byte that is not UTF-8 (0x${byte}) while line ${lineOf(firstUtf8)} holds UTF-8 text ("${shown}"): the file mixes two encodings, and either reading would garble names`,
+    {
+      hint: "type that line's accented letters again and save the file as CSV UTF-8; if the whole file is Windows-1252, pass --encoding windows-1252",
+    },
+  );
 }
 
 function withNotice<T extends object>(value: T, notice: string | undefined): T & { notice?: string } {

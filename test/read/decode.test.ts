@@ -66,6 +66,24 @@ describe("decodeBytes", () => {
     });
   });
 
+  it("refuses a file that is UTF-8 on one line and Windows-1252 on another, naming both lines (helper-88)", () => {
+    // Line 2 "Muñoz" in UTF-8 (C3 B1), line 3 "Núñez" pasted from a Windows-1252 file (FA F1).
+    const mixed = bytes("name\nMuñoz\nN", [0xfa, 0xf1], "ez\n");
+    const error = refusal(() => decodeToUtf8(mixed, { file }));
+    expect(error.code).to.equal("input");
+    expect(error.message).to.equal(
+      'input.csv: line 3 holds a byte that is not UTF-8 (0xFA) while line 2 holds UTF-8 text ("ñ"): the file mixes two encodings, and either reading would garble names',
+    );
+    expect(error.hint).to.equal(
+      "type that line's accented letters again and save the file as CSV UTF-8; if the whole file is Windows-1252, pass --encoding windows-1252",
+    );
+    // Told which, it reads it so.
+    expect(decodeBytes(mixed, { file, encoding: "windows-1252" }).text).to.equal("name\nMuÃ±oz\nNúñez\n");
+    // A Windows-1252 file whose high bytes never form a UTF-8 sequence still falls back.
+    const cp1252 = bytes("N", [0xba], " Pe", [0xf1], "a ", [0xc1, 0x41], "\n");
+    expect(decodeBytes(cp1252, { file }).encoding).to.equal("windows-1252");
+  });
+
   it("decodes Windows-1252 by the WHATWG table, 0x80–0x9F included", () => {
     const table: Array<[number, string]> = [
       [0x41, "A"],
