@@ -42,6 +42,7 @@ export type AmountErrorCode =
   | "amount_hex"
   | "amount_sign"
   | "amount_negative"
+  | "amount_dash"
   | "amount_currency_symbol"
   | "amount_zero"
   | "amount_too_large"
@@ -152,6 +153,14 @@ export function scanByRules(text: string): AmountScan {
       `"${text}" is in scientific notation; write the number in full (format the column as Number in Excel)`,
     );
   }
+  // `1500.-` / `1.500,-`: a whole amount as Argentine and Swiss price tags write it, not negative.
+  const dashed = /^(\d[\d.,\s\u00A0\u202F']*)([.,])-$/.exec(text);
+  if (dashed)
+    return fail(
+      text,
+      "amount_dash",
+      `"${text}" ends in "${dashed[2]}-", a way of writing a whole amount, not a number; write it without them (${dashed[1]})`,
+    );
   if (NEGATIVE.test(text))
     return fail(text, "amount_negative", `"${text}" is negative; amounts to pay must be positive`);
   if (text.startsWith("+"))

@@ -70,6 +70,8 @@ describe("scanAmount", () => {
     ["\u22125", "error amount_negative"],
     ["5-", "error amount_negative"],
     ["(1.234,56)", "error amount_negative"],
+    ["1500.-", "error amount_dash"],
+    ["1.500,-", "error amount_dash"],
     ["$ 1.234,56", "error amount_currency_symbol"],
     ["1234.56 USD", "error amount_currency_symbol"],
     ["€12", "error amount_currency_symbol"],
@@ -103,16 +105,19 @@ describe("scanAmount", () => {
   }
 
   it("says how to fix in one sentence", () => {
-    const messages = ["", "1e3", "0x10", "+5", "-5", "0", "$5", "12abc", "10000000000000"].map((text) => {
-      const scan = scanAmount(text);
-      return scan.kind === "error" ? scan.message : "";
-    });
+    const messages = ["", "1e3", "0x10", "+5", "-5", "1500.-", "0", "$5", "12abc", "10000000000000"].map(
+      (text) => {
+        const scan = scanAmount(text);
+        return scan.kind === "error" ? scan.message : "";
+      },
+    );
     expect(messages).to.deep.equal([
       "the amount is empty; write a positive number such as 1234.56 or 1234,56",
       '"1e3" is in scientific notation; write the number in full (format the column as Number in Excel)',
       '"0x10" is hexadecimal; write the amount in decimal digits',
       '"+5" has a "+" sign; write the number without it',
       '"-5" is negative; amounts to pay must be positive',
+      '"1500.-" ends in ".-", a way of writing a whole amount, not a number; write it without them (1500)',
       '"0" is zero; remove the row or write the amount to pay',
       '"$5" has a currency sign or code; write only the number (the port sets the currency)',
       '"12abc" is not a number; write a positive number such as 1234.56 or 1234,56',
