@@ -197,6 +197,15 @@ export function mapHeader(cells: readonly string[], options: MapHeaderOptions): 
       ? index[required] === undefined
       : required.every((c) => index[c] === undefined),
   );
+  // Excel's `sep=;` first line (a hint to Excel itself) stands where the header should.
+  const sep = names.length <= 2 && /^sep=.?$/i.test(names[0] ?? "");
+  if (missing.length > 0 && sep) {
+    throw new BatchError(
+      "input",
+      `${where}: the first line is Excel's "sep=" line (a hint to Excel of the delimiter), not the header`,
+      { hint: "delete that line: bitex-batch finds the delimiter from the header" },
+    );
+  }
   if (missing.length > 0) {
     let suggested = false;
     const described = missing.map((required) => {

@@ -192,6 +192,16 @@ describe("mapHeader", () => {
     );
   });
 
+  it("names Excel's sep= first line instead of listing the columns it lacks (helper-88)", () => {
+    for (const cells of [["sep="], ["sep=", ""], ["sep=;"]]) {
+      const error = refusal(() => mapHeader(cells, { required, file }));
+      expect(error.message).to.equal(
+        'pagos.csv:1: the first line is Excel\'s "sep=" line (a hint to Excel of the delimiter), not the header',
+      );
+      expect(error.hint).to.equal("delete that line: bitex-batch finds the delimiter from the header");
+    }
+  });
+
   it("refuses two columns that mean the same", () => {
     const error = refusal(() =>
       mapHeader(
