@@ -141,15 +141,21 @@ async function numberFormats(
   const ids: number[] = [];
   if (entry) {
     let inCellXfs = false;
+    // Only `<numFmts>` defines the cells' formats: a conditional format's `<dxf>` holds a
+    // `<numFmt>` too, often with an id of the list's, which must not replace the cell's own.
+    let inNumFmts = false;
     await parsePart(handle, entry, {
       open(name, attributes) {
         const id = attributes.get("numFmtId");
-        if (name === "numFmt" && id !== undefined) custom.set(Number(id), attributes.get("formatCode") ?? "");
+        if (name === "numFmt" && inNumFmts && id !== undefined)
+          custom.set(Number(id), attributes.get("formatCode") ?? "");
+        else if (name === "numFmts") inNumFmts = true;
         else if (name === "cellXfs") inCellXfs = true;
         else if (name === "xf" && inCellXfs) ids.push(Number(id ?? 0));
       },
       close(name) {
         if (name === "cellXfs") inCellXfs = false;
+        else if (name === "numFmts") inNumFmts = false;
       },
     });
   }

@@ -19,8 +19,19 @@ function cellXml(ref: string, cell: Cell): string {
     : `<c r="${ref}"${style}${type}><v>${cell.v}</v></c>`;
 }
 
+/** What a workbook holds besides its cells: its `<dxfs>`, and XML after the sheet's rows. */
+interface Extra {
+  dxfs?: string;
+  afterRows?: string;
+}
+
 /** A one-sheet workbook: rows of cells from row 1, style n + 1 in `formats[n]`, shared strings. */
-function workbook(rows: Cell[][], formats: string[] = [], strings: string[] = []): Promise<Buffer> {
+function workbook(
+  rows: Cell[][],
+  formats: string[] = [],
+  strings: string[] = [],
+  extra: Extra = {},
+): Promise<Buffer> {
   const xml = rows
     .map(
       (cells, r) =>
@@ -32,8 +43,8 @@ function workbook(rows: Cell[][], formats: string[] = [], strings: string[] = []
   const parts: Record<string, string> = {
     "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
     "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
-    "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${xml}</sheetData></worksheet>`,
-    "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><numFmts count="${formats.length}">${formats.map((code, n) => `<numFmt numFmtId="${164 + n}" formatCode="${attribute(code)}"/>`).join("")}</numFmts><cellXfs count="${formats.length + 1}"><xf numFmtId="0"/>${formats.map((_, n) => `<xf numFmtId="${164 + n}" applyNumberFormat="1"/>`).join("")}</cellXfs></styleSheet>`,
+    "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${xml}</sheetData>${extra.afterRows ?? ""}</worksheet>`,
+    "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><numFmts count="${formats.length}">${formats.map((code, n) => `<numFmt numFmtId="${164 + n}" formatCode="${attribute(code)}"/>`).join("")}</numFmts><cellXfs count="${formats.length + 1}"><xf numFmtId="0"/>${formats.map((_, n) => `<xf numFmtId="${164 + n}" applyNumberFormat="1"/>`).join("")}</cellXfs>${extra.dxfs ?? ""}</styleSheet>`,
   };
   if (strings.length > 0)
     parts["xl/sharedStrings.xml"] =
@@ -246,6 +257,18 @@ describe("workbook formats", function () {
     );
     expect(errorOf(rows, 4)).to.equal(
       'the cell holds text but its number format "0;0;0;"87654321"" shows other text, so the sheet shows another number than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+  });
+
+  it("takes a cell's number format from <numFmts> only, never from a conditional format's <dxf> of the same id", async () => {
+    const { rows } = await readBytes(
+      await workbook([HEADER, payment("SCALED", { v: "1329000", s: 1 })], ["#,##0,"], [], {
+        dxfs: '<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>',
+      }),
+    );
+    expect(outcomes(rows)).to.deep.equal([[2, "amount:amount_format_mismatch"]]);
+    expect(errorOf(rows, 2)).to.match(
+      /^the cell holds 1329000 but its number format "#,##0," shows it divided/,
     );
   });
 });
