@@ -17,7 +17,7 @@ import {
 import { type CellContext, cellText } from "./cells.js";
 import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
 import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
-import { columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
+import { columnIndex, columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
 import { TotalsWatch } from "./totals.js";
 
 /** Shared, so that 100,000 rows of number amounts keep one array, not 100,000. */
@@ -49,7 +49,7 @@ export class SheetRecords {
   constructor(
     private readonly file: string,
     private readonly sheet: string,
-    private readonly context: CellContext,
+    private readonly context: CellContext & { numberFormatDxfs: ReadonlySet<number> },
     private readonly options: { requiredColumns: readonly RequiredColumn[]; keepColumns?: boolean },
     private readonly rows: AsyncGenerator<SheetRow[], SheetEnd>,
     private readonly notices: string[],
@@ -162,6 +162,39 @@ export class SheetRecords {
     }
     this.checkMerged(next.value, skipped);
     this.checkHiddenColumns(next.value);
+    this.checkConditionalFormats(next.value);
+  }
+
+  /**
+   * A conditional format that gives a read column's cells a number format of its own: the
+   * sheet may show those cells otherwise than they hold (`#,##0,"K"` shows 1329000 as 1,329K),
+   * and which cells its condition picks is not worked out here.
+   */
+  private checkConditionalFormats(end: SheetEnd): void {
+    const map = this.map as HeaderMap;
+    const hits = new Set<string>();
+    for (const format of end.conditionalFormats) {
+      if (!format.numFmt && !format.dxfIds.some((id) => this.context.numberFormatDxfs.has(id))) continue;
+      for (const range of format.sqref.split(/\s+/).filter((ref) => ref !== "")) {
+        const [first, last = first] = range.split(":") as [string, string?];
+        const [from, top] = corner(first);
+        const [to, bottom] = corner(last as string);
+        if (Math.max(top, bottom) <= this.headerLine) continue;
+        map.columns.forEach((column, position) => {
+          if (column !== null && (from < 0 || (from <= position && position <= to)))
+            hits.add(`${columnLetter(position)} (${column})`);
+        });
+      }
+    }
+    if (hits.size === 0) return;
+    const columns = [...hits];
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" has conditional formatting that changes the number format of column${columns.length > 1 ? "s" : ""} ${columns.join(", ")}, which ${columns.length > 1 ? "are" : "is"} read; the sheet may show some cells otherwise than they hold`,
+      {
+        hint: "remove those conditional formatting rules, or make them change colours only (in Excel: Home > Conditional Formatting > Manage Rules), then run again (nothing was sent)",
+      },
+    );
   }
 
   /** A column that is read but hidden: as a hidden row, nobody checking the sheet saw it. */
@@ -193,4 +226,16 @@ export class SheetRecords {
       { hint: "unmerge those cells and fill in every row's own value, then run again (nothing was sent)" },
     );
   }
+}
+
+/**
+ * A range's corner as [column, row]: `$F$2` → [5, 2]; a whole row (`2`) has column -1, a
+ * whole column (`F`) the last row there is.
+ */
+function corner(ref: string): [number, number] {
+  const [, letters = "", digits = ""] = /^\$?([A-Z]*)\$?(\d*)$/.exec(ref.toUpperCase()) ?? [];
+  return [
+    letters === "" ? -1 : columnIndex(letters),
+    digits === "" ? Number.POSITIVE_INFINITY : Number(digits),
+  ];
 }

@@ -4,7 +4,7 @@
  * format with a text section, an id or account number under a format that is not plain.
  */
 import { expect } from "chai";
-import { errorOf, HEADER, handMade, MAIN, outcomes, RELS, readBytes } from "./read-workbook.js";
+import { bytesRefusal, errorOf, HEADER, handMade, MAIN, outcomes, RELS, readBytes } from "./read-workbook.js";
 
 /** A cell: inline text, or `{ v, s, t }` as the XML has it. */
 type Cell = string | { v: string; s?: number; t?: string } | null;
@@ -270,5 +270,31 @@ describe("workbook formats", function () {
     expect(errorOf(rows, 2)).to.match(
       /^the cell holds 1329000 but its number format "#,##0," shows it divided/,
     );
+  });
+
+  it("refuses a sheet whose conditional formatting gives a read column a number format (it may show 1329000 as 1,329K); colours only, or over a column not read, are no matter", async () => {
+    const dxfs =
+      '<dxfs count="2"><dxf><font><color rgb="FFFF0000"/></font></dxf><dxf><numFmt numFmtId="165" formatCode="#,##0,&quot;K&quot;"/></dxf></dxfs>';
+    const rule = (sqref: string, dxfId: number) =>
+      `<conditionalFormatting sqref="${sqref}"><cfRule type="cellIs" dxfId="${dxfId}" priority="1" operator="greaterThan"><formula>1000</formula></cfRule></conditionalFormatting>`;
+    const sheet = (afterRows: string) =>
+      workbook([HEADER, payment("K", { v: "1329000", s: 1 })], ["0"], [], { dxfs, afterRows });
+    // Colours only; a number format over the header row or over a column not read (I).
+    const fine = await readBytes(await sheet(rule("F2:F100", 0) + rule("A1:H1", 1) + rule("I:I", 1)));
+    expect(outcomes(fine.rows)).to.deep.equal([[2, "valid"]]);
+    const refused = await bytesRefusal(await sheet(rule("A2 F2:F100", 1)));
+    expect(refused.message).to.match(
+      /: sheet "payroll" has conditional formatting that changes the number format of columns A \(reference\), F \(amount\), which are read; the sheet may show some cells otherwise than they hold$/,
+    );
+    expect(refused.hint).to.match(
+      /^remove those conditional formatting rules, or make them change colours only/,
+    );
+    // Excel 2010's form: the rule carries its number format, its range is an <xm:sqref>.
+    const x14 = await bytesRefusal(
+      await sheet(
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:cfRule type="cellIs" priority="1" operator="greaterThan" id="{00000000-0000-0000-0000-000000000001}"><xm:f>1000</xm:f><x14:dxf><numFmt numFmtId="165" formatCode="0.0,"/></x14:dxf></x14:cfRule><xm:sqref>$F:$F</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>',
+      ),
+    );
+    expect(x14.message).to.match(/number format of column F \(amount\), which is read;/);
   });
 });

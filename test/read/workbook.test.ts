@@ -802,6 +802,7 @@ describe("sheet XML", () => {
         { from: 2, to: 3 },
         { from: 27, to: 27 },
       ],
+      conditionalFormats: [],
     });
     expect([0, 25, 26, 27, 701, 702].map(columnLetter)).to.deep.equal(["A", "Z", "AA", "AB", "ZZ", "AAA"]);
   });
