@@ -32,8 +32,22 @@ export function texts(row: SheetRow, context: CellContext): string[] {
   return Array.from(row.cells, (cell) => (cell ? cellText(cell, "extra", context).text : ""));
 }
 
-export function isBlank(values: readonly string[], row: SheetRow): boolean {
-  return values.every((value) => value.trim() === "") && !row.cells.some((cell) => cell?.formula);
+/** The types of a formula's saved result that are text (a number's `<v></v>` is a damaged cell). */
+const TEXT_RESULT = new Set(["str", "inlineStr", "s"]);
+
+/**
+ * A row that shows nothing: every cell blank, a formula's too when its saved result is the
+ * empty string (a template's `=IF(E4="","",…)` filled down to row 500). A formula with no
+ * saved result (`formula_no_value`), or any in a workbook recalculated on opening, may show
+ * something once calculated: its row is read, and refused.
+ */
+export function isBlank(values: readonly string[], row: SheetRow, context: CellContext): boolean {
+  if (!values.every((value) => value.trim() === "")) return false;
+  return !row.cells.some(
+    (cell) =>
+      cell?.formula &&
+      (context.recalculatedOnOpening || cell.value === undefined || !TEXT_RESULT.has(cell.type ?? "n")),
+  );
 }
 
 /** The records of one sheet: the header first, then the rows as they are read. */
@@ -57,7 +71,7 @@ export class SheetRecords {
 
   async header(): Promise<HeaderMap & { line: number }> {
     for (let next = await this.rows.next(); !next.done; next = await this.rows.next()) {
-      const at = next.value.findIndex((row) => !isBlank(texts(row, this.context), row));
+      const at = next.value.findIndex((row) => !isBlank(texts(row, this.context), row, this.context));
       if (at < 0) continue;
       const row = next.value[at] as SheetRow;
       this.pending = next.value.slice(at + 1);
@@ -107,7 +121,7 @@ export class SheetRecords {
       if (read.problem) problems.push({ column, ...read.problem });
       if (read.exact && (column === "amount" || column === "budget")) exact.push(column);
     }
-    if (isBlank(values, row)) return null;
+    if (isBlank(values, row, this.context)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
     if (row.hidden) {
       problems.unshift({
