@@ -7,7 +7,8 @@
  *    nothing, `0;0;0;"500"` 500) is refused: `amount_format_mismatch`, `cell_format_mismatch`.
  *  - A number's `<v>` is a decimal as a workbook writes it, or a damaged cell (`cell_error`).
  *    An id, account number or tax id is checked against its format as an amount is
- *    (`cell_format_mismatch`, idNumber); an account under `0000000000` reads as shown.
+ *    (`cell_format_mismatch`, idNumber); an account under `0000000000` reads as shown, and
+ *    so does a routing number under `000000000` (any column but money and ids).
  *  - A number is its shortest round-trip decimal (what the double holds, no float money):
  *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
@@ -224,7 +225,10 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
     return { text: shape.kind === "number" ? padDecimals(text, shape.decimals) : text, exact: true };
   }
   if (shape.kind === "date") return { text: serialDate(number, context.date1904) };
-  return { text };
+  // A routing number or bank code shows its leading zeros under `000000000`, as a CSV saved
+  // from the sheet writes them: read as shown (021000021), never as the bare number.
+  const width = Number.isInteger(number) && number >= 0 ? zeroPadding(numFmt) : 0;
+  return { text: text.padStart(width, "0") };
 }
 
 /** What a format that is not plain digits does to a number, for the messages. */

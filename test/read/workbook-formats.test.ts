@@ -297,4 +297,46 @@ describe("workbook formats", function () {
     );
     expect(x14.message).to.match(/number format of column F \(amount\), which is read;/);
   });
+
+  it("reads a routing number stored as a number under a zero-padding format as the sheet shows it (021000021), as an account number", async () => {
+    const header = [
+      "payer_user_id",
+      "sender_port",
+      "port",
+      "amount",
+      "recipient_email",
+      "recipient_name",
+      "recipient_tax_id",
+      "account_type",
+      "account_number",
+      "routing_number",
+    ];
+    const payee = (routing: Cell): Cell[] => [
+      { v: "112" },
+      "us_usd",
+      "us_usd",
+      { v: "100" },
+      "john.smith@example.com",
+      "John Smith",
+      "123-45-6789",
+      "savings",
+      { v: "1234567890", s: 1 },
+      routing,
+    ];
+    const { rows } = await readBytes(
+      await workbook(
+        [header, payee({ v: "21000021", s: 2 }), payee({ v: "21000021" })],
+        ["0000000000", "000000000"],
+      ),
+    );
+    expect(rows.map((r) => [r.line, r.raw.routing_number, r.raw.account_number])).to.deep.equal([
+      [2, "021000021", "1234567890"],
+      [3, "21000021", "1234567890"],
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      // As the sheet shows it: without its zero.
+      [3, "routing_number:excel_leading_zero_lost"],
+    ]);
+  });
 });
