@@ -53,7 +53,7 @@ function workbook(
 }
 
 /** A CLP payment by ids: reference, payer 112, ar_ars, recipient, cl_clp, amount, no budget, instruction 2100. */
-function payment(reference: string, amount: Cell, recipient: Cell = { v: "300" }): Cell[] {
+function payment(reference: Cell, amount: Cell, recipient: Cell = { v: "300" }): Cell[] {
   return [reference, { v: "112" }, "ar_ars", recipient, "cl_clp", amount, null, { v: "2100" }];
 }
 
@@ -338,5 +338,64 @@ describe("workbook formats", function () {
       // As the sheet shows it: without its zero.
       [3, "routing_number:excel_leading_zero_lost"],
     ]);
+  });
+
+  it('reads a number in a text column (a reference) as the sheet shows it under zeros and text of its format\'s own (00000, "EMP-"0), and refuses any other format', async () => {
+    const formats = ["00000", '"EMP-"0', "\\E\\M\\P\\-0000", '[Blue]"R"00000', "General", "@", "0"];
+    const refused = ["#,##0", "0.00", '0;"neg "0', "0-00", "d/m/yyyy"];
+    const reference = (v: string, format: string) => ({ v, s: [...formats, ...refused].indexOf(format) + 1 });
+    const amount = (n: number) => ({ v: String(1000 + n) });
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          payment("01001", amount(0)),
+          payment(reference("1001", "00000"), amount(1)),
+          payment("EMP-1002", amount(2)),
+          payment(reference("1002", '"EMP-"0'), amount(3)),
+          payment(reference("1003", "\\E\\M\\P\\-0000"), amount(4)),
+          payment(reference("7", '[Blue]"R"00000'), amount(5)),
+          payment(reference("1004", "General"), amount(6)),
+          payment(reference("1005", "@"), amount(7)),
+          payment(reference("1006", "0"), amount(8)),
+          // Grouped, with decimals, in sections, two runs of digits, a date; a fraction or a
+          // negative number under zeros (rounded, signed).
+          payment(reference("1234", "#,##0"), amount(9)),
+          payment(reference("5", "0.00"), amount(10)),
+          payment(reference("6", '0;"neg "0'), amount(11)),
+          payment(reference("4321", "0-00"), amount(12)),
+          payment(reference("46000", "d/m/yyyy"), amount(13)),
+          payment(reference("1007.5", "00000"), amount(14)),
+          payment(reference("-3", '"EMP-"0'), amount(15)),
+        ],
+        [...formats, ...refused],
+      ),
+    );
+    expect(rows.slice(0, 9).map((r) => r.raw.reference)).to.deep.equal([
+      "01001",
+      "01001",
+      "EMP-1002",
+      "EMP-1002",
+      "EMP-1003",
+      "R00007",
+      "1004",
+      "1005",
+      "1006",
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      // What the sheet shows twice is one reference: never two payments.
+      [3, "reference:duplicate_reference"],
+      [4, "valid"],
+      [5, "reference:duplicate_reference"],
+      ...[6, 7, 8, 9, 10].map((line): [number, string] => [line, "valid"]),
+      ...[11, 12, 13, 14].map((line): [number, string] => [line, "reference:cell_format_mismatch"]),
+      [15, "reference:cell_is_date"],
+      [16, "reference:cell_format_mismatch"],
+      [17, "reference:cell_format_mismatch"],
+    ]);
+    expect(errorOf(rows, 11)).to.equal(
+      'the cell holds the number 1234 but its number format "#,##0" may show it otherwise (rounded, grouped, signed, in another section or scaled), so the sheet may show other text than would be read; format the column as Text and type the values again',
+    );
   });
 });
