@@ -8,6 +8,9 @@
  *  - A number's `<v>` is a decimal as a workbook writes it, or a damaged cell (`cell_error`).
  *    An id, account number or tax id is checked against its format as an amount is
  *    (`cell_format_mismatch`, idNumber); an account under `0000000000` reads as shown.
+ *  - In any other column a number reads as the sheet shows it (`00000`: 01001, `"EMP-"0`:
+ *    EMP-1002, a routing number under `000000000`: 021000021), or the row is invalid
+ *    (`cell_format_mismatch`, `cell_is_date`) when that is not certain (shownNumber).
  *  - A number is its shortest round-trip decimal (what the double holds, no float money):
  *    `<v>1250.5</v>` → "1250.5", shown with the decimals its number format shows ("1250.50"
  *    for "#,##0.00", as a CSV export of the sheet writes it). In an id column, a number longer than 15 digits has lost its
@@ -24,7 +27,7 @@
  *    opening, any formula is `formula_not_calculated`. An error value (#N/A) is `cell_error`.
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
-import { formatShape, shownText, zeroPadding } from "./number-format.js";
+import { formatShape, shownNumber, shownText, zeroPadding } from "./number-format.js";
 
 export { type FormatShape, formatShape } from "./number-format.js";
 
@@ -223,8 +226,24 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
     // As the sheet shows it: 44328 formatted "#,##0.00" is 44328.00, as a CSV export writes it.
     return { text: shape.kind === "number" ? padDecimals(text, shape.decimals) : text, exact: true };
   }
-  if (shape.kind === "date") return { text: serialDate(number, context.date1904) };
-  return { text };
+  // Any other column is text: the number is read as the sheet shows it (a routing number
+  // under `000000000` is 021000021, a reference under `"EMP-"0` EMP-1002), or refused. Read
+  // as the bare number, a reference typed `01001` and 1001 under `00000` would be two
+  // references that look the same, both paid.
+  const shown = shownNumber(numFmt, number, text);
+  if (shown !== null) return { text: shown };
+  // A kept column nothing is decided on: a date as ISO text (its problems go unsaid).
+  if (shape.kind === "date")
+    return kind === "extra"
+      ? { text: serialDate(number, context.date1904) }
+      : { text, problem: dateProblem(numFmt) };
+  return {
+    text,
+    problem: {
+      code: "cell_format_mismatch",
+      message: `the cell holds the number ${text} but its number format "${numFmt}" may show it otherwise (rounded, grouped, signed, in another section or scaled), so the sheet may show other text than would be read; format the column as Text and type the values again`,
+    },
+  };
 }
 
 /** What a format that is not plain digits does to a number, for the messages. */

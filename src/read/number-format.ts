@@ -142,3 +142,39 @@ export function shownText(numFmt: string | undefined, text: string): string | nu
 export function zeroPadding(numFmt: string | undefined): number {
   return numFmt !== undefined && /^0+$/.test(numFmt) ? numFmt.length : 0;
 }
+
+/** Characters a number format shows as themselves without quotes. */
+const LITERAL = /^[$\-+/():!^&'~{}<>= ]$/;
+
+/**
+ * What a format shows of a number when that is certain, else null. General or `@` show it
+ * as it is; one section of zeros (`00000` shows 1001 as `01001`) with text of its own
+ * around them (`"EMP-"0` shows 1002 as `EMP-1002`; a colour changes nothing) shows a whole
+ * number ≥ 0 padded, with that text. Any other format (decimals, `#`, grouping, sections, a
+ * locale, a date…) or number (a fraction rounded, a minus sign placed) is not worked out here.
+ */
+export function shownNumber(numFmt: string | undefined, number: number, text: string): string | null {
+  if (numFmt === undefined || /^(general|@)$/i.test(numFmt.trim())) return text;
+  if (!Number.isInteger(number) || number < 0) return null;
+  let shown = "";
+  /** Where the digits go, their count, and whether the last token was one of them. */
+  let at = -1;
+  let zeros = 0;
+  let inZeros = false;
+  for (const token of tokens(numFmt)) {
+    if (token === "0") {
+      // Zeros after text after zeros ("0-0") are a second run of digits: not worked out.
+      if (zeros > 0 && !inZeros) return null;
+      if (at < 0) at = shown.length;
+      zeros++;
+      inZeros = true;
+      continue;
+    }
+    inZeros = false;
+    if (token.length > 1 && token.startsWith('"') && token.endsWith('"')) shown += token.slice(1, -1);
+    else if (token.startsWith("\\") && token.length === 2) shown += token.slice(1);
+    else if (LITERAL.test(token)) shown += token;
+    else if (!COLOUR.test(token)) return null;
+  }
+  return at < 0 ? null : `${shown.slice(0, at)}${text.padStart(zeros, "0")}${shown.slice(at)}`;
+}

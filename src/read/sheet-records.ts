@@ -17,7 +17,7 @@ import {
 import { type CellContext, cellText } from "./cells.js";
 import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
 import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
-import { columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
+import { columnIndex, columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
 import { TotalsWatch } from "./totals.js";
 
 /** Shared, so that 100,000 rows of number amounts keep one array, not 100,000. */
@@ -32,8 +32,22 @@ export function texts(row: SheetRow, context: CellContext): string[] {
   return Array.from(row.cells, (cell) => (cell ? cellText(cell, "extra", context).text : ""));
 }
 
-export function isBlank(values: readonly string[], row: SheetRow): boolean {
-  return values.every((value) => value.trim() === "") && !row.cells.some((cell) => cell?.formula);
+/** The types of a formula's saved result that are text (a number's `<v></v>` is a damaged cell). */
+const TEXT_RESULT = new Set(["str", "inlineStr", "s"]);
+
+/**
+ * A row that shows nothing: every cell blank, a formula's too when its saved result is the
+ * empty string (a template's `=IF(E4="","",…)` filled down to row 500). A formula with no
+ * saved result (`formula_no_value`), or any in a workbook recalculated on opening, may show
+ * something once calculated: its row is read, and refused.
+ */
+export function isBlank(values: readonly string[], row: SheetRow, context: CellContext): boolean {
+  if (!values.every((value) => value.trim() === "")) return false;
+  return !row.cells.some(
+    (cell) =>
+      cell?.formula &&
+      (context.recalculatedOnOpening || cell.value === undefined || !TEXT_RESULT.has(cell.type ?? "n")),
+  );
 }
 
 /** The records of one sheet: the header first, then the rows as they are read. */
@@ -49,7 +63,7 @@ export class SheetRecords {
   constructor(
     private readonly file: string,
     private readonly sheet: string,
-    private readonly context: CellContext,
+    private readonly context: CellContext & { numberFormatDxfs: ReadonlySet<number> },
     private readonly options: { requiredColumns: readonly RequiredColumn[]; keepColumns?: boolean },
     private readonly rows: AsyncGenerator<SheetRow[], SheetEnd>,
     private readonly notices: string[],
@@ -57,7 +71,7 @@ export class SheetRecords {
 
   async header(): Promise<HeaderMap & { line: number }> {
     for (let next = await this.rows.next(); !next.done; next = await this.rows.next()) {
-      const at = next.value.findIndex((row) => !isBlank(texts(row, this.context), row));
+      const at = next.value.findIndex((row) => !isBlank(texts(row, this.context), row, this.context));
       if (at < 0) continue;
       const row = next.value[at] as SheetRow;
       this.pending = next.value.slice(at + 1);
@@ -107,7 +121,7 @@ export class SheetRecords {
       if (read.problem) problems.push({ column, ...read.problem });
       if (read.exact && (column === "amount" || column === "budget")) exact.push(column);
     }
-    if (isBlank(values, row)) return null;
+    if (isBlank(values, row, this.context)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
     if (row.hidden) {
       problems.unshift({
@@ -162,6 +176,39 @@ export class SheetRecords {
     }
     this.checkMerged(next.value, skipped);
     this.checkHiddenColumns(next.value);
+    this.checkConditionalFormats(next.value);
+  }
+
+  /**
+   * A conditional format that gives a read column's cells a number format of its own: the
+   * sheet may show those cells otherwise than they hold (`#,##0,"K"` shows 1329000 as 1,329K),
+   * and which cells its condition picks is not worked out here.
+   */
+  private checkConditionalFormats(end: SheetEnd): void {
+    const map = this.map as HeaderMap;
+    const hits = new Set<string>();
+    for (const format of end.conditionalFormats) {
+      if (!format.numFmt && !format.dxfIds.some((id) => this.context.numberFormatDxfs.has(id))) continue;
+      for (const range of format.sqref.split(/\s+/).filter((ref) => ref !== "")) {
+        const [first, last = first] = range.split(":") as [string, string?];
+        const [from, top] = corner(first);
+        const [to, bottom] = corner(last as string);
+        if (Math.max(top, bottom) <= this.headerLine) continue;
+        map.columns.forEach((column, position) => {
+          if (column !== null && (from < 0 || (from <= position && position <= to)))
+            hits.add(`${columnLetter(position)} (${column})`);
+        });
+      }
+    }
+    if (hits.size === 0) return;
+    const columns = [...hits];
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" has conditional formatting that changes the number format of column${columns.length > 1 ? "s" : ""} ${columns.join(", ")}, which ${columns.length > 1 ? "are" : "is"} read; the sheet may show some cells otherwise than they hold`,
+      {
+        hint: "remove those conditional formatting rules, or make them change colours only (in Excel: Home > Conditional Formatting > Manage Rules), then run again (nothing was sent)",
+      },
+    );
   }
 
   /** A column that is read but hidden: as a hidden row, nobody checking the sheet saw it. */
@@ -193,4 +240,16 @@ export class SheetRecords {
       { hint: "unmerge those cells and fill in every row's own value, then run again (nothing was sent)" },
     );
   }
+}
+
+/**
+ * A range's corner as [column, row]: `$F$2` → [5, 2]; a whole row (`2`) has column -1, a
+ * whole column (`F`) the last row there is.
+ */
+function corner(ref: string): [number, number] {
+  const [, letters = "", digits = ""] = /^\$?([A-Z]*)\$?(\d*)$/.exec(ref.toUpperCase()) ?? [];
+  return [
+    letters === "" ? -1 : columnIndex(letters),
+    digits === "" ? Number.POSITIVE_INFINITY : Number(digits),
+  ];
 }

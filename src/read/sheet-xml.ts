@@ -54,10 +54,21 @@ function cellInPlace(ref: string, column: number, previous: number, line: number
     );
 }
 
+/** A conditional format: the ranges it covers and what its rules may apply. */
+export interface ConditionalFormat {
+  /** `F2:F100 H2`, as the sheet writes it. */
+  sqref: string;
+  /** The styles' `<dxf>` its rules apply (by index). */
+  dxfIds: number[];
+  /** A rule of its own carries a number format (Excel 2010's `<x14:dxf>` inside the rule). */
+  numFmt: boolean;
+}
+
 export interface SheetEnd {
   merged: MergedRange[];
   /** Hidden columns (`<col hidden="1">`), as 0-based inclusive ranges. */
   hiddenColumns: Array<{ from: number; to: number }>;
+  conditionalFormats: ConditionalFormat[];
 }
 
 /** 0 → "A", 26 → "AA": a column as Excel names it. */
@@ -77,12 +88,14 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   let batch: SheetRow[] = [];
   const merged: MergedRange[] = [];
   const hiddenColumns: SheetEnd["hiddenColumns"] = [];
+  const conditionalFormats: ConditionalFormat[] = [];
+  let conditional: ConditionalFormat | null = null;
   let row: SheetRow | null = null;
   let cell: SheetCell | null = null;
   let column = -1;
   let lastLine = 0;
-  /** Where text goes: the cell's value, or (inside <is>) its inline string. */
-  let capture: "v" | "t" | null = null;
+  /** Where text goes: the cell's value, (inside <is>) its inline string, or a conditional format's range. */
+  let capture: "v" | "t" | "sqref" | null = null;
   let inInline = false;
   let inPhonetic = false;
   let text = "";
@@ -151,6 +164,23 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           if (unseen && min >= 1 && max >= min) hiddenColumns.push({ from: min - 1, to: max - 1 });
           break;
         }
+        case "conditionalFormatting":
+          conditional = { sqref: attributes.get("sqref") ?? "", dxfIds: [], numFmt: false };
+          break;
+        case "cfRule": {
+          const id = attributes.get("dxfId");
+          if (conditional && id !== undefined) conditional.dxfIds.push(Number(id));
+          break;
+        }
+        case "numFmt":
+          if (conditional) conditional.numFmt = true;
+          break;
+        case "sqref":
+          if (conditional) {
+            capture = "sqref";
+            text = "";
+          }
+          break;
         case "mergeCell": {
           const ref = attributes.get("ref") ?? "";
           const [from, to = from] = ref.split(":") as [string, string?];
@@ -173,6 +203,14 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           break;
         case "rPh":
           inPhonetic = false;
+          break;
+        case "sqref":
+          if (conditional && capture === "sqref") conditional.sqref += ` ${text}`;
+          capture = null;
+          break;
+        case "conditionalFormatting":
+          if (conditional) conditionalFormats.push(conditional);
+          conditional = null;
           break;
         case "is":
           if (cell) cell.value = text;
@@ -200,5 +238,5 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   scanner.write(decoder.decode());
   scanner.end();
   if (batch.length > 0) yield batch;
-  return { merged, hiddenColumns };
+  return { merged, hiddenColumns, conditionalFormats };
 }

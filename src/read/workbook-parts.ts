@@ -21,6 +21,8 @@ export interface SheetPart {
 export interface WorkbookParts extends CellContext {
   /** Every tab in the workbook's order (worksheets only: a chart sheet holds no rows). */
   sheets: SheetPart[];
+  /** The conditional formats (`<dxf>`, by index) that give the cells they match a number format. */
+  numberFormatDxfs: ReadonlySet<number>;
 }
 
 /**
@@ -136,20 +138,36 @@ const FIRST_CUSTOM = 164;
 async function numberFormats(
   handle: FileHandle,
   entry: ZipEntry | undefined,
-): Promise<{ codes: Array<string | undefined>; local: Array<number | undefined> }> {
+): Promise<{ codes: Array<string | undefined>; local: Array<number | undefined>; dxfs: Set<number> }> {
   const custom = new Map<number, string>();
   const ids: number[] = [];
+  const dxfs = new Set<number>();
   if (entry) {
     let inCellXfs = false;
+    /** The `<dxf>` being read (its index), -1 outside; those of an `<extLst>` are another list. */
+    let dxf = -1;
+    let dxfCount = 0;
+    let inExtension = 0;
+    // Only `<numFmts>` defines the cells' formats: a conditional format's `<dxf>` holds a
+    // `<numFmt>` too, often with an id of the list's, which must not replace the cell's own.
+    let inNumFmts = false;
     await parsePart(handle, entry, {
       open(name, attributes) {
         const id = attributes.get("numFmtId");
-        if (name === "numFmt" && id !== undefined) custom.set(Number(id), attributes.get("formatCode") ?? "");
+        if (name === "numFmt" && inNumFmts && id !== undefined)
+          custom.set(Number(id), attributes.get("formatCode") ?? "");
+        else if (name === "numFmts") inNumFmts = true;
         else if (name === "cellXfs") inCellXfs = true;
         else if (name === "xf" && inCellXfs) ids.push(Number(id ?? 0));
+        else if (name === "extLst") inExtension++;
+        else if (name === "dxf" && inExtension === 0) dxf = dxfCount++;
+        else if (name === "numFmt" && dxf >= 0) dxfs.add(dxf);
       },
       close(name) {
         if (name === "cellXfs") inCellXfs = false;
+        else if (name === "numFmts") inNumFmts = false;
+        else if (name === "extLst") inExtension--;
+        else if (name === "dxf" && inExtension === 0) dxf = -1;
       },
     });
   }
@@ -157,7 +175,7 @@ async function numberFormats(
   const local = ids.map((id, style) =>
     id > 0 && id < FIRST_CUSTOM && codes[style] === undefined ? id : undefined,
   );
-  return { codes, local };
+  return { codes, local, dxfs };
 }
 
 /**
@@ -227,6 +245,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
     sheets,
     date1904,
     recalculatedOnOpening,
+    numberFormatDxfs: formats.dxfs,
     numFmt: (style) => formats.codes[style],
     localFormat: (style) => formats.local[style],
     sharedString: (index) => strings[index],

@@ -92,7 +92,7 @@ async function payrollSheets(
     let header: string[] | null = null;
     // Only up to the first non-blank row: the rest of the sheet is not inflated.
     for await (const batch of rowsOf(handle, sheet)) {
-      const first = batch.find((row) => !isBlank(texts(row, parts), row));
+      const first = batch.find((row) => !isBlank(texts(row, parts), row, parts));
       if (first) {
         header = texts(first, parts);
         break;

@@ -4,7 +4,7 @@
  * format with a text section, an id or account number under a format that is not plain.
  */
 import { expect } from "chai";
-import { errorOf, HEADER, handMade, MAIN, outcomes, RELS, readBytes } from "./read-workbook.js";
+import { bytesRefusal, errorOf, HEADER, handMade, MAIN, outcomes, RELS, readBytes } from "./read-workbook.js";
 
 /** A cell: inline text, or `{ v, s, t }` as the XML has it. */
 type Cell = string | { v: string; s?: number; t?: string } | null;
@@ -19,8 +19,19 @@ function cellXml(ref: string, cell: Cell): string {
     : `<c r="${ref}"${style}${type}><v>${cell.v}</v></c>`;
 }
 
+/** What a workbook holds besides its cells: its `<dxfs>`, and XML after the sheet's rows. */
+interface Extra {
+  dxfs?: string;
+  afterRows?: string;
+}
+
 /** A one-sheet workbook: rows of cells from row 1, style n + 1 in `formats[n]`, shared strings. */
-function workbook(rows: Cell[][], formats: string[] = [], strings: string[] = []): Promise<Buffer> {
+function workbook(
+  rows: Cell[][],
+  formats: string[] = [],
+  strings: string[] = [],
+  extra: Extra = {},
+): Promise<Buffer> {
   const xml = rows
     .map(
       (cells, r) =>
@@ -32,8 +43,8 @@ function workbook(rows: Cell[][], formats: string[] = [], strings: string[] = []
   const parts: Record<string, string> = {
     "xl/workbook.xml": `<workbook xmlns="${MAIN}" xmlns:r="${RELS}"><sheets><sheet name="payroll" sheetId="1" r:id="rId1"/></sheets></workbook>`,
     "xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
-    "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${xml}</sheetData></worksheet>`,
-    "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><numFmts count="${formats.length}">${formats.map((code, n) => `<numFmt numFmtId="${164 + n}" formatCode="${attribute(code)}"/>`).join("")}</numFmts><cellXfs count="${formats.length + 1}"><xf numFmtId="0"/>${formats.map((_, n) => `<xf numFmtId="${164 + n}" applyNumberFormat="1"/>`).join("")}</cellXfs></styleSheet>`,
+    "xl/worksheets/sheet1.xml": `<worksheet xmlns="${MAIN}"><sheetData>${xml}</sheetData>${extra.afterRows ?? ""}</worksheet>`,
+    "xl/styles.xml": `<styleSheet xmlns="${MAIN}"><numFmts count="${formats.length}">${formats.map((code, n) => `<numFmt numFmtId="${164 + n}" formatCode="${attribute(code)}"/>`).join("")}</numFmts><cellXfs count="${formats.length + 1}"><xf numFmtId="0"/>${formats.map((_, n) => `<xf numFmtId="${164 + n}" applyNumberFormat="1"/>`).join("")}</cellXfs>${extra.dxfs ?? ""}</styleSheet>`,
   };
   if (strings.length > 0)
     parts["xl/sharedStrings.xml"] =
@@ -42,7 +53,7 @@ function workbook(rows: Cell[][], formats: string[] = [], strings: string[] = []
 }
 
 /** A CLP payment by ids: reference, payer 112, ar_ars, recipient, cl_clp, amount, no budget, instruction 2100. */
-function payment(reference: string, amount: Cell, recipient: Cell = { v: "300" }): Cell[] {
+function payment(reference: Cell, amount: Cell, recipient: Cell = { v: "300" }): Cell[] {
   return [reference, { v: "112" }, "ar_ars", recipient, "cl_clp", amount, null, { v: "2100" }];
 }
 
@@ -246,6 +257,145 @@ describe("workbook formats", function () {
     );
     expect(errorOf(rows, 4)).to.equal(
       'the cell holds text but its number format "0;0;0;"87654321"" shows other text, so the sheet shows another number than the one that would be sent; clear the cell\'s number format (format it as General or Text) and check what it shows',
+    );
+  });
+
+  it("takes a cell's number format from <numFmts> only, never from a conditional format's <dxf> of the same id", async () => {
+    const { rows } = await readBytes(
+      await workbook([HEADER, payment("SCALED", { v: "1329000", s: 1 })], ["#,##0,"], [], {
+        dxfs: '<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>',
+      }),
+    );
+    expect(outcomes(rows)).to.deep.equal([[2, "amount:amount_format_mismatch"]]);
+    expect(errorOf(rows, 2)).to.match(
+      /^the cell holds 1329000 but its number format "#,##0," shows it divided/,
+    );
+  });
+
+  it("refuses a sheet whose conditional formatting gives a read column a number format (it may show 1329000 as 1,329K); colours only, or over a column not read, are no matter", async () => {
+    const dxfs =
+      '<dxfs count="2"><dxf><font><color rgb="FFFF0000"/></font></dxf><dxf><numFmt numFmtId="165" formatCode="#,##0,&quot;K&quot;"/></dxf></dxfs>';
+    const rule = (sqref: string, dxfId: number) =>
+      `<conditionalFormatting sqref="${sqref}"><cfRule type="cellIs" dxfId="${dxfId}" priority="1" operator="greaterThan"><formula>1000</formula></cfRule></conditionalFormatting>`;
+    const sheet = (afterRows: string) =>
+      workbook([HEADER, payment("K", { v: "1329000", s: 1 })], ["0"], [], { dxfs, afterRows });
+    // Colours only; a number format over the header row or over a column not read (I).
+    const fine = await readBytes(await sheet(rule("F2:F100", 0) + rule("A1:H1", 1) + rule("I:I", 1)));
+    expect(outcomes(fine.rows)).to.deep.equal([[2, "valid"]]);
+    const refused = await bytesRefusal(await sheet(rule("A2 F2:F100", 1)));
+    expect(refused.message).to.match(
+      /: sheet "payroll" has conditional formatting that changes the number format of columns A \(reference\), F \(amount\), which are read; the sheet may show some cells otherwise than they hold$/,
+    );
+    expect(refused.hint).to.match(
+      /^remove those conditional formatting rules, or make them change colours only/,
+    );
+    // Excel 2010's form: the rule carries its number format, its range is an <xm:sqref>.
+    const x14 = await bytesRefusal(
+      await sheet(
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}"><x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:cfRule type="cellIs" priority="1" operator="greaterThan" id="{00000000-0000-0000-0000-000000000001}"><xm:f>1000</xm:f><x14:dxf><numFmt numFmtId="165" formatCode="0.0,"/></x14:dxf></x14:cfRule><xm:sqref>$F:$F</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>',
+      ),
+    );
+    expect(x14.message).to.match(/number format of column F \(amount\), which is read;/);
+  });
+
+  it("reads a routing number stored as a number under a zero-padding format as the sheet shows it (021000021), as an account number", async () => {
+    const header = [
+      "payer_user_id",
+      "sender_port",
+      "port",
+      "amount",
+      "recipient_email",
+      "recipient_name",
+      "recipient_tax_id",
+      "account_type",
+      "account_number",
+      "routing_number",
+    ];
+    const payee = (routing: Cell): Cell[] => [
+      { v: "112" },
+      "us_usd",
+      "us_usd",
+      { v: "100" },
+      "john.smith@example.com",
+      "John Smith",
+      "123-45-6789",
+      "savings",
+      { v: "1234567890", s: 1 },
+      routing,
+    ];
+    const { rows } = await readBytes(
+      await workbook(
+        [header, payee({ v: "21000021", s: 2 }), payee({ v: "21000021" })],
+        ["0000000000", "000000000"],
+      ),
+    );
+    expect(rows.map((r) => [r.line, r.raw.routing_number, r.raw.account_number])).to.deep.equal([
+      [2, "021000021", "1234567890"],
+      [3, "21000021", "1234567890"],
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      // As the sheet shows it: without its zero.
+      [3, "routing_number:excel_leading_zero_lost"],
+    ]);
+  });
+
+  it('reads a number in a text column (a reference) as the sheet shows it under zeros and text of its format\'s own (00000, "EMP-"0), and refuses any other format', async () => {
+    const formats = ["00000", '"EMP-"0', "\\E\\M\\P\\-0000", '[Blue]"R"00000', "General", "@", "0"];
+    const refused = ["#,##0", "0.00", '0;"neg "0', "0-00", "d/m/yyyy"];
+    const reference = (v: string, format: string) => ({ v, s: [...formats, ...refused].indexOf(format) + 1 });
+    const amount = (n: number) => ({ v: String(1000 + n) });
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          payment("01001", amount(0)),
+          payment(reference("1001", "00000"), amount(1)),
+          payment("EMP-1002", amount(2)),
+          payment(reference("1002", '"EMP-"0'), amount(3)),
+          payment(reference("1003", "\\E\\M\\P\\-0000"), amount(4)),
+          payment(reference("7", '[Blue]"R"00000'), amount(5)),
+          payment(reference("1004", "General"), amount(6)),
+          payment(reference("1005", "@"), amount(7)),
+          payment(reference("1006", "0"), amount(8)),
+          // Grouped, with decimals, in sections, two runs of digits, a date; a fraction or a
+          // negative number under zeros (rounded, signed).
+          payment(reference("1234", "#,##0"), amount(9)),
+          payment(reference("5", "0.00"), amount(10)),
+          payment(reference("6", '0;"neg "0'), amount(11)),
+          payment(reference("4321", "0-00"), amount(12)),
+          payment(reference("46000", "d/m/yyyy"), amount(13)),
+          payment(reference("1007.5", "00000"), amount(14)),
+          payment(reference("-3", '"EMP-"0'), amount(15)),
+        ],
+        [...formats, ...refused],
+      ),
+    );
+    expect(rows.slice(0, 9).map((r) => r.raw.reference)).to.deep.equal([
+      "01001",
+      "01001",
+      "EMP-1002",
+      "EMP-1002",
+      "EMP-1003",
+      "R00007",
+      "1004",
+      "1005",
+      "1006",
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      // What the sheet shows twice is one reference: never two payments.
+      [3, "reference:duplicate_reference"],
+      [4, "valid"],
+      [5, "reference:duplicate_reference"],
+      ...[6, 7, 8, 9, 10].map((line): [number, string] => [line, "valid"]),
+      ...[11, 12, 13, 14].map((line): [number, string] => [line, "reference:cell_format_mismatch"]),
+      [15, "reference:cell_is_date"],
+      [16, "reference:cell_format_mismatch"],
+      [17, "reference:cell_format_mismatch"],
+    ]);
+    expect(errorOf(rows, 11)).to.equal(
+      'the cell holds the number 1234 but its number format "#,##0" may show it otherwise (rounded, grouped, signed, in another section or scaled), so the sheet may show other text than would be read; format the column as Text and type the values again',
     );
   });
 });

@@ -444,6 +444,41 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     ]);
   });
 
+  it("takes a row of formulas whose saved results are empty (a template filled down) as blank, not as a payment with every cell missing", async () => {
+    const empty = { formula: 'IF(I2="","",I2)', result: "" };
+    const blank = HEADER.map(() => empty);
+    const sheets = (fullCalcOnLoad: boolean) => [
+      {
+        name: "payroll",
+        rows: [
+          HEADER,
+          row("A", 1000),
+          blank,
+          row("B", 1500, "301"),
+          // A formula with no saved result may show anything: read, and refused.
+          blank.map((cell, c) => (c === 5 ? { formula: "1000+329" } : cell)),
+          // One real value: a row, with its empty cells said.
+          blank.map((cell, c) => (c === 0 ? "C" : cell)),
+          blank,
+          blank,
+        ],
+        edit: (sheet: ExcelJS.Worksheet) => {
+          if (fullCalcOnLoad) sheet.workbook.calcProperties.fullCalcOnLoad = true;
+        },
+      },
+    ];
+    const { rows } = await read(sheets(false));
+    expect(outcomes(rows).map(([line, outcome]) => [line, outcome.split(" ")[0]])).to.deep.equal([
+      [2, "valid"],
+      [4, "valid"],
+      [5, "amount:formula_no_value"],
+      [6, "sender_port:sender_port_missing"],
+    ]);
+    // Recalculated on opening, an empty saved result may show a value: every such row is read.
+    const recalculated = await read(sheets(true));
+    expect(recalculated.rows.map((r) => r.line)).to.deep.equal([2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it("refuses a formula's saved result when the workbook asks to be recalculated on opening (what Excel shows is the new result)", async () => {
     // A program fills in a template's inputs and leaves its formulas' old results, asking
     // Excel to recalculate when the file is opened (exceljs: calcProperties.fullCalcOnLoad).
@@ -802,6 +837,7 @@ describe("sheet XML", () => {
         { from: 2, to: 3 },
         { from: 27, to: 27 },
       ],
+      conditionalFormats: [],
     });
     expect([0, 25, 26, 27, 701, 702].map(columnLetter)).to.deep.equal(["A", "Z", "AA", "AB", "ZZ", "AAA"]);
   });
