@@ -71,7 +71,11 @@ export async function runStep(
   request: ConciergeRequest,
 ): Promise<ConciergeRequest> {
   let current = request;
-  if (ctx.past.steps.get(current.id)?.[action] === "intent" && !stepDone(action, current.state)) {
+  // A call of this step was sent and got no clear answer (here, or by a run cut off after
+  // sending): a later refusal may be Bitex refusing a step already done, read from a reading
+  // that lags (Bitex's code caches reads), never proof that nothing moved (helper-89).
+  let unclear = ctx.past.steps.get(current.id)?.[action] === "intent";
+  if (unclear && !stepDone(action, current.state)) {
     // An earlier run was cut off after sending: its call may still be landing.
     await settle(ctx);
     current = await ctx.api.getRequest(current.id);
@@ -96,17 +100,31 @@ export async function runStep(
       if (!(error instanceof ApiError)) throw error;
       if (error.sent === "maybe") {
         ctx.say(`${action} on request ${current.id}: no clear answer (${error.code}); reading the request`);
+        unclear = true;
         await settle(ctx);
       } else if (error.kind !== "validation") {
         throw error;
       }
       // A refusal may only mean an earlier call already did it: the request's state says.
       const read = await ctx.api.getRequest(current.id);
-      if (error.kind === "validation" && !stepDone(action, read.state))
+      if (error.kind === "validation" && !stepDone(action, read.state)) {
+        // Cancelled, the request is final whichever call landed: nothing it holds is paid.
+        if (unclear && read.state !== "cancelled") throw refusedAfterUnclear(action, read, error);
         throw new StepRefused(action, read, error);
+      }
       current = read;
     }
   }
+}
+
+function refusedAfterUnclear(action: StepAction, read: ConciergeRequest, refusal: ApiError): BatchError {
+  return new BatchError(
+    "unreachable",
+    `${action} on request ${read.id} had no clear answer, and sent again it was refused (${refusal.detail}) while the request reads ${read.state}: the first call may have landed and the reading lag`,
+    {
+      hint: "run the same command again in a few minutes; the request is read before anything is sent again",
+    },
+  );
 }
 
 function interrupted(): BatchError {

@@ -16,9 +16,12 @@ class FakeServer implements StepApi {
   /** What the next action call does instead of answering. */
   next: "answer" | "lose" | "refuse" | "refuse-after-acting" | "unreachable" = "answer";
 
+  /** A reading that lags (a cache in front of Bitex): what every read shows instead of the state. */
+  stale: ConciergeRequest | null = null;
+
   async getRequest(): Promise<ConciergeRequest> {
     this.calls.push("get");
-    return { ...this.state };
+    return { ...(this.stale ?? this.state) };
   }
   requestQuote = async () => this.act("request_quote", "draft", "quote_requested");
   acceptQuote = async () => this.act("accept_quote", "quoted", "quote_accepted");
@@ -145,6 +148,41 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     const { ctx } = await context(server, past);
     expect((await runStep(ctx, "accept_quote", stale)).state).to.equal("quote_accepted");
     expect(server.calls).to.deep.equal(["get"]);
+  });
+
+  it("an accept without a clear answer, sent again on a lagging read and refused, stops as unclear (exit 3), never as refused (helper-89)", async () => {
+    const server = new FakeServer();
+    server.next = "lose";
+    server.stale = { ...server.state }; // the reads keep showing it quoted
+    const { ctx, entries } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get", "accept_quote", "get"]);
+    expect(server.state.state).to.equal("quote_accepted");
+    expect(error).to.not.be.instanceOf(StepRefused);
+    const mapped = stopFor(error, true);
+    expect(mapped).to.include({ code: "unreachable" });
+    expect(mapped.message).to.equal(
+      "accept_quote on request 7 had no clear answer, and sent again it was refused (no se puede) while the request reads quoted: the first call may have landed and the reading lag",
+    );
+    expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:intent:"]);
+  });
+
+  it("so after an earlier run's accept left without an answer: a refusal of this run's is unclear too", async () => {
+    const server = new FakeServer();
+    const past = foldJournal([
+      { t: "step", action: "accept_quote", phase: "intent", request_id: "7", at: "x" },
+    ]);
+    server.stale = { ...server.state };
+    server.state = { ...server.state, state: "working" };
+    const { ctx } = await context(server, past);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.stale).catch((e) => {
+      error = e;
+    });
+    expect(stopFor(error, true)).to.include({ code: "unreachable" });
   });
 
   it("a call the server surely never got (refused connection) stops the step with the API error", async () => {
