@@ -10,6 +10,7 @@ import { basename } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
 import { earlierBatches } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournalState } from "../batch/journal.js";
+import { planLines, refuseDamagedJournal } from "../batch/journal-check.js";
 import { inputCopyPath, inputCopyPathBeside, journalPathFor } from "../batch/paths.js";
 import { ownReportPath } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
@@ -188,6 +189,7 @@ export async function openBatch(
     if ((await contentIdOf(copy, basename(loaded.file)).catch(() => null)) === loaded.contentId)
       loaded = { ...loaded, source: copy };
   }
+  refuseDamagedJournal(journalPath, past, planLines(batchPlan));
   if (batchPlan.requests.length === 0) {
     throw new BatchError("input", `${loaded.file}: no valid rows, so no batch to follow`, {
       hint: "run bitex-batch validate on it to see why",

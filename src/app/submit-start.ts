@@ -2,11 +2,12 @@
 import { rm, truncate } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { foldJournal, readJournalState } from "../batch/journal.js";
+import { JournalDamage, planLines, refuseDamagedJournal } from "../batch/journal-check.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { inputCopyPathBeside, newBatchLockPath } from "../batch/paths.js";
 import { ApiError } from "../bitex/errors.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
-import type { ValidRow } from "../model.js";
+import type { Plan, ValidRow } from "../model.js";
 import { createPayees, type PayeeApi } from "./create-payees.js";
 import type { Loaded } from "./load.js";
 import { RESOLVED_COPY_FIX, resolvedCopyWords, resolvedDuplicates, withResolution } from "./payee-rows.js";
@@ -48,9 +49,18 @@ export async function refusedAtTheDoor(
 /** Where a batch's journal says the run starts: rows created before, and when it began (null: a new batch). */
 export async function startingPoint(
   journalPath: string,
+  /** The batch's plan: a journal of it holding an output of no row of it is refused (journal-check.ts). */
+  batchPlan: Plan,
 ): Promise<{ created: number; begunAt: string } | null> {
-  // A journal that cannot be read now is the engine's to report (it reads it again, with words).
-  const past = await readJournalState(journalPath).catch(() => foldJournal([]));
+  // A journal that cannot be read now is the engine's to report (it reads it again, with words);
+  // a damaged one is said now, before this run takes the batch for a new one.
+  const past = await readJournalState(journalPath).catch((error) => {
+    if (error instanceof JournalDamage) throw error;
+    return foldJournal([]);
+  });
+  // Another plan's journal (the file read with other options) is refused later, with its words.
+  if (!past.begin || past.begin.fingerprint === batchPlan.fingerprint)
+    refuseDamagedJournal(journalPath, past, planLines(batchPlan));
   if (!past.begin) return null;
   let created = 0;
   for (const row of past.rows.values()) if (row.status === "created") created++;

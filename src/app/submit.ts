@@ -315,7 +315,7 @@ async function submitWatched(
     }));
     const batchPlan = plan(loaded.batchId, valid);
     // What the run starts from (this batch's lock is held: the journal stays as read).
-    const already = await startingPoint(journalPath);
+    const already = await startingPoint(journalPath, batchPlan);
     if (!already && !args.allowDuplicates)
       await refuseOwnerWrittenTwoWays(loaded.file, valid, connection.client, session.resumeHint);
     // A new batch is checked against the others and begun while no other new batch is.

@@ -11,6 +11,7 @@ import type { Plan } from "../model.js";
 import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
+import { JournalDamage } from "./journal-check.js";
 import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
@@ -69,7 +70,11 @@ export async function earlierBatches(
   for (const dir of names) {
     if (dir === exceptBatchId) continue;
     // A stray file or an unreadable directory is no batch this tool can speak for.
-    const state = await readJournalState(journalPathFor(stateDir, dir)).catch(() => foldJournal([]));
+    // A damaged journal may be a batch that paid these rows: never passed over as none.
+    const state = await readJournalState(journalPathFor(stateDir, dir)).catch((error) => {
+      if (error instanceof JournalDamage) throw error;
+      return foldJournal([]);
+    });
     if (!state.begin) continue;
     const counts = batchCounts(state);
     if (counts.created + counts.maybeSent === 0 && !unsent) continue;

@@ -9,13 +9,9 @@ import { createReadStream, fdatasync, write } from "node:fs";
 import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DiskError } from "../disk.js";
+import { CREATED_KINDS, entryProblem, isTornWrite, JournalDamage } from "./journal-check.js";
 
-/**
- * The kinds of thing a batch creates on the server, each exactly once, each journaled before
- * and after its create. Every journal so far holds outputs only, and writes no kind: an
- * entry without one is an output's, today and in every older journal.
- */
-export const CREATED_KINDS = ["output", "user", "withdrawal_instruction"] as const;
+export { CREATED_KINDS };
 export type CreatedKind = (typeof CREATED_KINDS)[number];
 
 /**
@@ -289,15 +285,30 @@ export class JournalFold {
   }
 }
 
-export function parseJournal(text: string): JournalEntry[] {
+/**
+ * The entries of journal text; `at`: the journal's path and the number of the text's first
+ * line, for the damage refused (JournalDamage). A torn write of a killed run is skipped: it
+ * was never acknowledged, so nothing depends on it.
+ */
+export function parseJournal(
+  text: string,
+  at: { path: string; line: number } = { path: "journal", line: 1 },
+): JournalEntry[] {
   const entries: JournalEntry[] = [];
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
     if (line.trim() === "") continue;
+    let value: unknown;
     try {
-      entries.push(JSON.parse(line) as JournalEntry);
+      value = JSON.parse(line);
     } catch {
-      // A torn write from a killed run; it was never acknowledged, so nothing depends on it.
+      if (isTornWrite(line)) continue;
+      throw new JournalDamage(at.path, at.line + i, "a line that is not JSON");
     }
+    const problem = entryProblem(value);
+    if (problem) throw new JournalDamage(at.path, at.line + i, problem);
+    entries.push(value as JournalEntry);
   }
   return entries;
 }
@@ -309,18 +320,23 @@ export function parseJournal(text: string): JournalEntry[] {
  */
 export async function* journalEntries(path: string): AsyncGenerator<JournalEntry> {
   let rest = "";
+  let line = 1;
   try {
     for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 })) {
       const text = rest + (chunk as string);
       const end = text.lastIndexOf("\n");
       rest = text.slice(end + 1);
-      if (end >= 0) yield* parseJournal(text.slice(0, end));
+      if (end < 0) continue;
+      const complete = text.slice(0, end);
+      yield* parseJournal(complete, { path, line });
+      line += complete.split("\n").length;
     }
   } catch (error) {
+    if (error instanceof JournalDamage) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw new DiskError("read the journal", path, error);
   }
-  yield* parseJournal(rest);
+  yield* parseJournal(rest, { path, line });
 }
 
 /** foldJournal(readJournal(path)), folded as it is read. */
@@ -332,8 +348,9 @@ export async function readJournalState(path: string): Promise<JournalState> {
 
 export async function readJournal(path: string): Promise<JournalEntry[]> {
   try {
-    return parseJournal(await readFile(path, "utf8"));
+    return parseJournal(await readFile(path, "utf8"), { path, line: 1 });
   } catch (error) {
+    if (error instanceof JournalDamage) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw new DiskError("read the journal", path, error);
   }

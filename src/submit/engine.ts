@@ -23,6 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { paymentsDigest } from "../batch/history.js";
 import { foldJournal, type JournalState, JournalWriter, readJournal } from "../batch/journal.js";
+import { planLines, refuseDamagedJournal } from "../batch/journal-check.js";
 import { ownOutputs, requestOutputs } from "../batch/lookup.js";
 import { paymentKeysOf, plannedEntries } from "../batch/near-copy.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
@@ -736,6 +737,7 @@ export async function submitPlan(options: SubmitOptions): Promise<SubmitResult> 
   );
   const batch = options.plan.batchId;
   refuseOtherBatch(past, options);
+  refuseDamagedJournal(options.journalPath, past, planLines(options.plan));
   const landingUntil = await earlierLandingUntil(past, options.journalPath, {
     ...DEFAULT_SETTLE,
     ...options.settle,

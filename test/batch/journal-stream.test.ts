@@ -9,6 +9,7 @@ import {
   readJournal,
   readJournalState,
 } from "../../src/batch/journal.js";
+import { JournalDamage, refuseDamagedJournal } from "../../src/batch/journal-check.js";
 import { DiskError } from "../../src/disk.js";
 
 const at = "2026-12-05T00:00:00Z";
@@ -72,6 +73,72 @@ describe("journal read as it is folded", () => {
     await writeFile(path, text);
     expect(await collect(path)).to.deep.equal(await readJournal(path));
     expect((await readJournalState(path)).rows.has(9)).to.equal(false);
+  });
+
+  it("skips a write torn by a kill wherever it stands (the next run starts a new line), NULs a file system left too", async () => {
+    const path = join(dir, "torn-inside.jsonl");
+    const lines = journalText(2).trimEnd().split("\n");
+    lines.splice(3, 0, '{"t":"intent","line":9,"req', "\0\0\0", '\0\0{"t":"created","li');
+    await writeFile(path, `${lines.join("\n")}\n`);
+    const state = await readJournalState(path);
+    expect([...state.rows.keys()]).to.deep.equal([2, 3]);
+  });
+
+  it("refuses any other damage, naming the journal's line, whichever chunk it falls in (helper-90)", async () => {
+    const damaged: Array<[string, string]> = [
+      [
+        '{"t":"created","line":"2","request_id":"7","output_id":"5","state":"a","via":"response","at":"x"}',
+        "a created entry without its row",
+      ],
+      ["null", "not an entry"],
+      ['{"t":"crated","line":2}', 'unknown entry "crated"'],
+      ["garbage, not JSON", "a line that is not JSON"],
+      ['{"t":"created","line":2,"request_id":"7","state":"a"}', "a created entry without its id"],
+      [
+        '{"t":"begin","v":2,"batch_id":"b","fingerprint":"f"}',
+        "written by another version of bitex-batch (v 2)",
+      ],
+      [
+        '{"t":"step","action":"accept","phase":"done","request_id":"7"}',
+        "a step entry without its request, action or phase",
+      ],
+    ];
+    for (const [line, why] of damaged) {
+      // Past the first 1 MB chunk: its number counted across chunks.
+      const path = join(dir, "damaged.jsonl");
+      await writeFile(path, `${journalText(5_000)}${line}\n${journalText(1)}`);
+      const error = await readJournalState(path).then(
+        () => null,
+        (failure: unknown) => failure,
+      );
+      expect(error, line).to.be.instanceOf(JournalDamage);
+      expect((error as JournalDamage).message).to.equal(
+        `${path}:10003: the batch's journal is damaged (${why}); nothing is sent on it`,
+      );
+      expect(await readJournal(path).catch((failure: Error) => failure.message)).to.equal(
+        (error as Error).message,
+      );
+    }
+  });
+
+  it("refuses a journal of rows without a begin, or with an output of a line that is no row of the batch", () => {
+    const rows = foldJournal([
+      { t: "intent", line: 2, request_id: "7", at },
+      { t: "created", line: 2, request_id: "7", output_id: "9", state: "accepting", via: "response", at },
+    ]);
+    expect(() => refuseDamagedJournal("j.jsonl", rows, new Set([2]))).to.throw(
+      JournalDamage,
+      "j.jsonl: the batch's journal is damaged (requests and rows journaled, but no begin line); nothing is sent on it",
+    );
+    const begun = foldJournal([
+      { t: "begin", v: 1, batch_id: "b", fingerprint: "f", api: API, file: "x.csv", rows: 1, at },
+      { t: "created", line: 20, request_id: "7", output_id: "9", state: "accepting", via: "response", at },
+    ]);
+    expect(() => refuseDamagedJournal("j.jsonl", begun, new Set([2]))).to.throw(
+      JournalDamage,
+      "an output journaled for line 20, no row of the batch",
+    );
+    expect(() => refuseDamagedJournal("j.jsonl", begun, new Set([2, 20]))).to.not.throw();
   });
 
   it("reads the last line without its newline", async () => {
