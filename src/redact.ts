@@ -20,6 +20,10 @@ export function redactor(secrets: readonly string[], mark = "[redacted]"): (text
     forms.add(secret);
     forms.add(JSON.stringify(secret).slice(1, -1));
     forms.add(encodeURIComponent(secret));
+    // In a URL's path or query as a URL parser writes it (`<` as %3C, a space as %20 or +).
+    forms.add(encodeURI(secret));
+    forms.add(new URL(`http://h/${secret}`).pathname.slice(1));
+    forms.add(new URLSearchParams({ k: secret }).toString().slice(2));
   }
   // Longest first, so that a form containing another is replaced whole.
   const ordered = [...forms].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);

@@ -10,6 +10,15 @@ describe("redactor", () => {
     expect(redact(`?k=${encodeURIComponent(key)}`)).to.equal("?k=[redacted]");
   });
 
+  it("removes a key as a URL parser writes it in a path or a query (helper-90: echoed in a next-page link)", () => {
+    const key = 'K3y"wi\\th&odd<chars>/%+ =;Z9q-SECRET';
+    const redact = redactor([key]);
+    const url = new URL(`http://127.0.0.1:9/x/${key}?k=1`);
+    url.searchParams.set("q", key);
+    expect(redact(`link ${url.pathname} ${encodeURI(key)}`)).to.equal("link /x/[redacted] [redacted]");
+    expect(redact(url.search)).to.equal("?k=1&q=[redacted]");
+  });
+
   it("leaves text alone when there is no secret", () => {
     expect(redactor([])("plain")).to.equal("plain");
     expect(redactor([""])("plain")).to.equal("plain");

@@ -533,7 +533,8 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     if (url.origin !== base.origin || url.pathname !== basePath + path) {
       throw badResponse(
         200,
-        `${path}: the next-page link leaves the API (${url.origin}${url.pathname})`,
+        // Only where it points: the path of a link that is no page of ours may hold anything.
+        `${path}: the next-page link leaves the API (it points to ${url.origin}/…, path not shown)`,
         "no",
       );
     }
