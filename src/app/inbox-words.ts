@@ -50,7 +50,9 @@ export function errorReason(file: SetAside): string {
     `the file finished with exit ${code}: ${counts || "no rows"}; ` +
     (created > 0
       ? `${created} row(s) were created on the server and must not be sent again.${drafts}`
-      : "nothing was sent.")
+      : (file.byStatus.failed ?? 0) > 0
+        ? "no row was created: Bitex refused them (see the report); nobody is paid."
+        : "nothing was sent.")
   );
 }
 

@@ -63,6 +63,21 @@ describe("inbox error.txt", () => {
     );
   });
 
+  it("exit 1 with every row refused by Bitex: no row created, never 'nothing was sent' (helper-90)", () => {
+    const text = errorText({
+      name: "c.csv",
+      code: 1,
+      error: null,
+      byStatus: { created: 0, failed: 3 },
+      to: "failed",
+      remaining: "c.remaining.csv",
+      stage: "none",
+    });
+    expect(text.split("\n")[0]).to.equal(
+      "the file finished with exit 1: 3 failed; no row was created: Bitex refused them (see the report); nobody is paid.",
+    );
+  });
+
   it("a refusal (exit 2) is its message and hint", () => {
     expect(
       errorText({
