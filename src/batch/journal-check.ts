@@ -56,8 +56,9 @@ export function entryProblem(value: unknown): string | null {
     const kind = entry.kind ?? "output";
     if (!(CREATED_KINDS as readonly unknown[]).includes(kind)) return `unknown kind ${JSON.stringify(kind)}`;
     if (kind === "output" ? !lineNumber(entry.line) : !text(entry.key)) return `a ${t} entry without its row`;
-    if (t !== "ambiguous" && !text(entry.request_id) && kind === "output")
-      return `a ${t} entry without its request`;
+    // The first journals wrote created and failed entries without their request.
+    if (t === "intent" && kind === "output" && !text(entry.request_id))
+      return "an intent entry without its request";
     if (t === "created" && !text(entry.output_id)) return "a created entry without its id";
     return null;
   }
