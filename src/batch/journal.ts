@@ -428,6 +428,9 @@ export class JournalWriter {
     try {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       handle = await open(path, "a", 0o600);
+      // A journal left readable by others (copied, restored from a backup) holds personal data:
+      // owner only again. Not ours to change (another user's file): left as it is.
+      await handle.chmod(0o600).catch(() => undefined);
       // Starts on a fresh line even if the last run was killed mid-write.
       const { size } = await handle.stat();
       if (size > 0) await handle.appendFile("\n");

@@ -137,6 +137,16 @@ describe("journal", () => {
   const linesIn = async (path: string) => (await readJournal(path)).map((e) => "line" in e && e.line);
   const diskFull = () => Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
 
+  it("makes a journal left readable by others owner-only again when it opens it (helper-90)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-journal-"));
+    const path = join(dir, "journal.jsonl");
+    await writeFile(path, "", { mode: 0o644 });
+    await fs.promises.chmod(path, 0o644);
+    const writer = await JournalWriter.open(path);
+    await writer.close();
+    expect((await stat(path)).mode & 0o777).to.equal(0o600);
+  });
+
   it("a write that failed part-way: that entry and every later one refused, never glued to the torn part", async () => {
     const path = join(await mkdtemp(join(tmpdir(), "bb-journal-")), "journal.jsonl");
     const writer = await JournalWriter.open(path);
