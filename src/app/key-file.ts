@@ -2,8 +2,9 @@
  * The key from BITEX_API_KEY_FILE. Apart from connect.ts so that the command line (main.ts),
  * which hides the key from every message, does not load the API client to read it.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { platform } from "node:os";
+import { dirname } from "node:path";
 import { BatchError } from "../errors.js";
 
 /**
@@ -28,10 +29,14 @@ export function keyFromFile(path: string | undefined): string {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
-    if (looksLikeKey(path))
+    // A base64 key holds slashes: a "path" whose folder does not exist either is not shown.
+    const nowhere = code === "ENOENT" && !existsSync(dirname(path));
+    if (looksLikeKey(path) || nowhere)
       throw new BatchError(
         "auth",
-        `BITEX_API_KEY_FILE cannot be read (${code}); its value is not shown: with no dot or slash and ${path.length} characters long, it looks like a key, not a file's name`,
+        nowhere
+          ? `BITEX_API_KEY_FILE cannot be read (${code}); its value is not shown: no folder of that name exists, and it may be a key, not a file's name`
+          : `BITEX_API_KEY_FILE cannot be read (${code}); its value is not shown: with no dot or slash and ${path.length} characters long, it looks like a key, not a file's name`,
         {
           hint: "put the key in a file only you can read and set BITEX_API_KEY_FILE to that file's path (or set BITEX_API_KEY)",
         },

@@ -33,5 +33,10 @@ describe("keyFromFile (BITEX_API_KEY_FILE)", () => {
         "BITEX_API_KEY_FILE cannot be read (ENOENT); its value is not shown: with no dot or slash and 32 characters long, it looks like a key, not a file's name",
       hint: "put the key in a file only you can read and set BITEX_API_KEY_FILE to that file's path (or set BITEX_API_KEY)",
     });
+    // A base64 key holds slashes: a path whose folder does not exist is not shown either (helper-90).
+    const base64 = "q8Zx/Pl0+Base64LikeSECRETKEYvalue==";
+    expect(refusal(base64).message).to.equal(
+      "BITEX_API_KEY_FILE cannot be read (ENOENT); its value is not shown: no folder of that name exists, and it may be a key, not a file's name",
+    );
   });
 });
