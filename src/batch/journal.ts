@@ -137,6 +137,8 @@ export interface JournalState {
   rows: Map<number, RowRecord>;
   /** request id → the last phase journaled for each step on it. */
   steps: Map<string, Partial<Record<StepAction, "intent" | "done">>>;
+  /** request id → when each step not journaled done was first sent (its first intent's `at`). */
+  stepsSentAt: Map<string, Partial<Record<StepAction, string>>>;
   /** `${kind}:${key}` → the last of its intent, ambiguous and created lines (users, instructions). */
   payeeCreates: Map<string, PayeeCreate>;
   /** The last `payees` line's rows, by line; empty when none was written. */
@@ -184,6 +186,7 @@ export class JournalFold {
     requests: new Map(),
     rows: new Map(),
     steps: new Map(),
+    stepsSentAt: new Map(),
     payeeCreates: new Map(),
     payees: new Map(),
     planned: new Map(),
@@ -279,6 +282,11 @@ export class JournalFold {
         // A later intent (a resend after reading the server) never undoes a done.
         if (steps[entry.action] !== "done") steps[entry.action] = entry.phase;
         state.steps.set(entry.request_id, steps);
+        if (entry.phase === "intent") {
+          const sent = state.stepsSentAt.get(entry.request_id) ?? {};
+          sent[entry.action] ??= entry.at;
+          state.stepsSentAt.set(entry.request_id, sent);
+        }
         break;
       }
     }

@@ -42,6 +42,8 @@ export interface StepContext {
 }
 
 const ATTEMPTS = 3;
+/** How long a reading may lag the server: Bitex's own code caches reads 10 minutes (design section 9). */
+export const READING_LAG_MS = 10 * 60_000;
 const now = () => new Date().toISOString();
 
 async function record(ctx: StepContext, action: StepAction, request: ConciergeRequest): Promise<void> {
@@ -71,11 +73,15 @@ export async function runStep(
   request: ConciergeRequest,
 ): Promise<ConciergeRequest> {
   let current = request;
+  const earlier = ctx.past.steps.get(current.id)?.[action] === "intent";
   // A call of this step was sent and got no clear answer (here, or by a run cut off after
   // sending): a later refusal may be Bitex refusing a step already done, read from a reading
-  // that lags (Bitex's code caches reads), never proof that nothing moved (helper-89).
-  let unclear = ctx.past.steps.get(current.id)?.[action] === "intent";
-  if (unclear && !stepDone(action, current.state)) {
+  // that lags (Bitex's code caches reads), never proof that nothing moved (helper-89); once a
+  // cache's lifetime has passed since it was first sent, a reading shows it, and a refusal is
+  // Bitex's (helper-92: a lasting refusal was said as unclear at every run).
+  const firstSent = ctx.past.stepsSentAt.get(current.id)?.[action];
+  let unclear = earlier && (firstSent === undefined || Date.now() - Date.parse(firstSent) < READING_LAG_MS);
+  if (earlier && !stepDone(action, current.state)) {
     // An earlier run was cut off after sending: its call may still be landing.
     await settle(ctx);
     current = await ctx.api.getRequest(current.id);

@@ -173,7 +173,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
   it("so after an earlier run's accept left without an answer: a refusal of this run's is unclear too", async () => {
     const server = new FakeServer();
     const past = foldJournal([
-      { t: "step", action: "accept_quote", phase: "intent", request_id: "7", at: "x" },
+      { t: "step", action: "accept_quote", phase: "intent", request_id: "7", at: new Date().toISOString() },
     ]);
     server.stale = { ...server.state };
     server.state = { ...server.state, state: "working" };
@@ -183,6 +183,24 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
       error = e;
     });
     expect(stopFor(error, true)).to.include({ code: "unreachable" });
+  });
+
+  it("a cache's lifetime after the unclear call was first sent, a refusal is Bitex's again, not unclear for ever (helper-92)", async () => {
+    const server = new FakeServer();
+    server.state = request({ state: "draft" });
+    server.next = "refuse";
+    const sent = new Date(Date.now() - 11 * 60_000).toISOString();
+    const past = foldJournal([
+      { t: "step", action: "request_quote", phase: "intent", request_id: "7", at: sent },
+      { t: "step", action: "request_quote", phase: "intent", request_id: "7", at: new Date().toISOString() },
+    ]);
+    expect(past.stepsSentAt.get("7")).to.deep.equal({ request_quote: sent });
+    const { ctx } = await context(server, past);
+    let error: unknown;
+    await runStep(ctx, "request_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(error).to.be.instanceOf(StepRefused);
   });
 
   it("a call the server surely never got (refused connection) stops the step with the API error", async () => {
