@@ -362,7 +362,7 @@ function checkRow(
   // Cells all good: the row is a payment to compare with the others even if its reference repeats.
   const { errors, valid } = checkCells(row, context);
   // Reference problems leave the payment valid: it is still compared with the others below.
-  const hidden = invisibleCharacter(raw.reference);
+  const hidden = invisibleCharacter(raw.reference, true);
   if (hidden)
     errors.push({
       line,

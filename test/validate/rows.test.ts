@@ -280,6 +280,10 @@ describe("validateRecords: every error code", () => {
         { reference: "EMP-4", amount: "9" },
         { reference: "emp-4", amount: "9" },
         { reference: "EMP-5", amount: "10" },
+        // Tabs and line breaks are spacing in a reference, not invisible (helper-92).
+        { reference: "EMP-6\t", amount: "11" },
+        { reference: "EMP 7\nmarzo", amount: "12" },
+        { reference: "EMP 7 marzo", amount: "12" },
       ]),
     );
     expect(errorsOf(checked)).to.deep.equal([
@@ -288,6 +292,7 @@ describe("validateRecords: every error code", () => {
       [5, "", "possible_duplicate"],
       [7, "", "possible_duplicate"],
       [9, "", "possible_duplicate"],
+      [13, "", "possible_duplicate"],
     ]);
     const second = checked[1];
     expect(second?.ok ? [] : second?.errors.map((e) => e.message)).to.deep.equal([
