@@ -32,13 +32,13 @@ export class JournalDamage extends BatchError {
 }
 
 /**
- * A write cut off by a kill: the start of an entry (`{"t":"cre`), maybe after the NULs a file
- * system leaves in space it extended but never wrote, and no closing brace (the next run opens
- * the journal on a new line, so such a line may stand anywhere).
+ * A write cut off by a kill or a full disk: the start of an entry (`{"t":"cre`), maybe after the
+ * NULs a file system leaves in space it extended but never wrote, that does not parse. It may
+ * end anywhere, after a `}` of a row inside a `payees` entry too (helper-92), and stand
+ * anywhere: the next run opens the journal on a new line after it.
  */
 export function isTornWrite(line: string): boolean {
   const rest = line.replace(/^\0+/, "");
-  if (rest.trimEnd().endsWith("}")) return false;
   return rest === "" || '{"t":"'.startsWith(rest) || rest.startsWith('{"t":"');
 }
 

@@ -78,7 +78,15 @@ describe("journal read as it is folded", () => {
   it("skips a write torn by a kill wherever it stands (the next run starts a new line), NULs a file system left too", async () => {
     const path = join(dir, "torn-inside.jsonl");
     const lines = journalText(2).trimEnd().split("\n");
-    lines.splice(3, 0, '{"t":"intent","line":9,"req', "\0\0\0", '\0\0{"t":"created","li');
+    lines.splice(
+      3,
+      0,
+      '{"t":"intent","line":9,"req',
+      "\0\0\0",
+      '\0\0{"t":"created","li',
+      // Cut right after a row's closing brace inside a payees entry (helper-92).
+      '{"t":"payees","rows":[{"line":2,"user_id":"1","withdrawal_instruction_id":"2","status":"found","compliance":"ok"}',
+    );
     await writeFile(path, `${lines.join("\n")}\n`);
     const state = await readJournalState(path);
     expect([...state.rows.keys()]).to.deep.equal([2, 3]);
