@@ -11,7 +11,7 @@ import type { Plan } from "../model.js";
 import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
-import { JournalDamage } from "./journal-check.js";
+import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
 import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
@@ -72,7 +72,7 @@ export async function earlierBatches(
     // A stray file or an unreadable directory is no batch this tool can speak for.
     // A damaged journal may be a batch that paid these rows: never passed over as none.
     const state = await readJournalState(journalPathFor(stateDir, dir)).catch((error) => {
-      if (error instanceof JournalDamage) throw error;
+      if (error instanceof JournalDamage) throw otherBatchDamaged(error, dir);
       return foldJournal([]);
     });
     if (!state.begin) continue;

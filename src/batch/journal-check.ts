@@ -18,6 +18,21 @@ const ROW_KINDS = new Set(["intent", "ambiguous", "created", "failed"]);
 const OTHER_KINDS = new Set(["begin", "request", "end", "planned", "payees", "step"]);
 
 /** A journal line that is not what bitex-batch writes (exit 2: nothing is sent on it). */
+/**
+ * Another batch's journal of the state directory damaged, met while looking for earlier
+ * batches of the same payments: it may hold payments this batch repeats, so no new batch goes
+ * on; said as that batch's, not this one's (helper-92).
+ */
+export function otherBatchDamaged(damage: JournalDamage, batchDir: string): BatchError {
+  return new BatchError(
+    "input",
+    `another batch of the state directory (${batchDir}) has a damaged journal: ${damage.message.replace("; nothing is sent on it", "")}; no new batch is sent while it cannot say what it paid`,
+    {
+      hint: "restore that journal from a backup; if none is left, check at Bitex what that batch paid before moving its folder out of the state directory (the checks for copies of paid payrolls no longer see it then)",
+    },
+  );
+}
+
 export class JournalDamage extends BatchError {
   constructor(path: string, line: number | null, why: string) {
     super(
@@ -55,7 +70,8 @@ export function entryProblem(value: unknown): string | null {
   if (ROW_KINDS.has(t)) {
     const kind = entry.kind ?? "output";
     if (!(CREATED_KINDS as readonly unknown[]).includes(kind)) return `unknown kind ${JSON.stringify(kind)}`;
-    if (kind === "output" ? !lineNumber(entry.line) : !text(entry.key)) return `a ${t} entry without its row`;
+    if (kind === "output" ? !lineNumber(entry.line) : !text(entry.key))
+      return `${t === "intent" || t === "ambiguous" ? "an" : "a"} ${t} entry without its row`;
     // The first journals wrote created and failed entries without their request.
     if (t === "intent" && kind === "output" && !text(entry.request_id))
       return "an intent entry without its request";

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import {
   batchCounts,
   batchWords,
+  earlierBatches,
   paymentsDigest,
   refuseNewBatchOfOldPayments,
 } from "../../src/batch/history.js";
@@ -190,6 +191,26 @@ describe("batchCounts", () => {
     expect(counts).to.deep.equal({ created: 4, accepted: 1, maybeAccepted: 2, maybeSent: 0, toCreate: 0 });
     expect(batchWords(counts)).to.equal(
       "accepted 1 row(s) for payment, may have accepted 2 row(s) for payment (an accept left without an answer), staged 1 row(s) (created in requests it never accepted: not paid by it)",
+    );
+  });
+});
+
+describe("earlierBatches with another batch's journal damaged", () => {
+  it("refuses, naming that batch's folder and journal line, as another batch's, not this one's (helper-92)", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "bb-history-damaged-"));
+    await mkdir(join(stateDir, "6a45fec3ce1ab01e"));
+    const path = join(stateDir, "6a45fec3ce1ab01e", "journal.jsonl");
+    await writeFile(
+      path,
+      '{"t":"begin","v":1,"batch_id":"b","fingerprint":"f"}\n{"t":"intent","line":"3"}\n',
+    );
+    const error = await earlierBatches(stateDir, "other").then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).to.be.instanceOf(BatchError);
+    expect((error as BatchError).message).to.equal(
+      `another batch of the state directory (6a45fec3ce1ab01e) has a damaged journal: ${path}:2: the batch's journal is damaged (an intent entry without its row); no new batch is sent while it cannot say what it paid`,
     );
   });
 });
