@@ -217,31 +217,41 @@ function utf8Length(bytes: Uint8Array, at: number): number {
 /**
  * A file that is UTF-8 in places and not in others (a line pasted from a Windows-1252 file into
  * a UTF-8 one) is refused: read as Windows-1252, every UTF-8 name turns into "MuÃ±oz" (and a
- * payee is created under it); read as UTF-8, the other line's letters are lost. A real
- * Windows-1252 file almost never holds a multi-byte UTF-8 sequence (an "Ã" before a "±").
+ * payee is created under it); read as UTF-8, the other line's letters are lost. The proof is a
+ * line whose every byte is UTF-8 and that holds a multi-byte letter, beside a line holding a
+ * byte that is not: a Windows-1252 line may form a UTF-8 pair by chance ("É" before "”" in
+ * `“JOSÉ”`, helper-92), but then beside the lone bytes of its other accents and quotes.
  */
 function refuseMixed(bytes: Uint8Array, file: string): void {
-  let firstUtf8 = -1;
-  let firstBad = -1;
-  for (let at = 0; at < bytes.length && (firstUtf8 < 0 || firstBad < 0); ) {
+  /** The first clean line with a multi-byte letter, the first line with a byte that is not UTF-8. */
+  const found: { clean?: { line: number; at: number }; bad?: { line: number; at: number } } = {};
+  let line = 1;
+  let multi = -1;
+  let lone = -1;
+  const endLine = () => {
+    if (lone >= 0) found.bad ??= { line, at: lone };
+    else if (multi >= 0) found.clean ??= { line, at: multi };
+    line++;
+    multi = -1;
+    lone = -1;
+  };
+  for (let at = 0; at < bytes.length && !(found.clean && found.bad); ) {
+    if (bytes[at] === 0x0a) endLine();
     const n = utf8Length(bytes, at);
-    if (n === 0 && firstBad < 0) firstBad = at;
-    if (n > 1 && firstUtf8 < 0) firstUtf8 = at;
+    if (n === 0 && lone < 0) lone = at;
+    if (n > 1 && multi < 0) multi = at;
     at += Math.max(n, 1);
   }
-  if (firstUtf8 < 0 || firstBad < 0) return;
-  const lineOf = (offset: number) => {
-    let line = 1;
-    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-    return line;
-  };
-  const shown = Buffer.from(bytes.subarray(firstUtf8, firstUtf8 + utf8Length(bytes, firstUtf8))).toString(
+  endLine();
+  const { clean, bad } = found;
+  if (!clean || !bad) return;
+  const shown = Buffer.from(bytes.subarray(clean.at, clean.at + utf8Length(bytes, clean.at))).toString(
     "utf8",
   );
-  const byte = (bytes[firstBad] as number).toString(16).toUpperCase();
+  const byte = (bytes[bad.at] as number).toString(16).toUpperCase();
   throw new BatchError(
     "input",
-    `${file}: line ${lineOf(firstBad)} holds a byte that is not UTF-8 (0x${byte}) while line ${lineOf(firstUtf8)} holds UTF-8 text ("${shown}"): the file mixes two encodings, and either reading would garble names`,
+    `${file}: line ${bad.line} holds a byte that is not UTF-8 (0x${byte}) while line ${clean.line} holds UTF-8 text ("${shown}"): the file mixes two encodings, and either reading would garble names`,
     {
       hint: "type that line's accented letters again and save the file as CSV UTF-8; if the whole file is Windows-1252, pass --encoding windows-1252",
     },

@@ -82,6 +82,9 @@ describe("decodeBytes", () => {
     // A Windows-1252 file whose high bytes never form a UTF-8 sequence still falls back.
     const cp1252 = bytes("N", [0xba], " Pe", [0xf1], "a ", [0xc1, 0x41], "\n");
     expect(decodeBytes(cp1252, { file }).encoding).to.equal("windows-1252");
+    // Nor when a pair of its bytes is UTF-8 by chance, beside lone bytes on its line: “JOSÉ” (helper-92).
+    const quoted = bytes("name\nPago ", [0x93], "JOS", [0xc9, 0x94], " Mu", [0xf1], "oz\n");
+    expect(decodeBytes(quoted, { file }).text).to.equal("name\nPago “JOSÉ” Muñoz\n");
   });
 
   it("decodes Windows-1252 by the WHATWG table, 0x80–0x9F included", () => {
