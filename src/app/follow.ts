@@ -4,6 +4,7 @@
  * its gate, then the report rewritten with what the server says of every row.
  */
 import { dirname } from "node:path";
+import { refuseResumeOverLaterBatch } from "../batch/history.js";
 import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { releasedLines } from "../batch/near-copy.js";
@@ -167,6 +168,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   // The input options this run was given that change the rows: every command printed carries them.
   const flags = rowFlags(args);
+  // A batch taken up again to quote or accept rows a batch begun after it holds (helper-89);
+  // --batch-id names it as meant. The state directory is the journal's folder's parent.
+  if (!readOnly && args.batchId === undefined)
+    await refuseResumeOverLaterBatch(dirname(dirname(batch.journalPath)), {
+      batchId: batch.loaded.batchId,
+      file: args.csv,
+      plan: batch.plan,
+      apiUrl: connection.apiUrl,
+      journalPath: batch.journalPath,
+      zone: out.zone,
+    });
   // Opened at its first entry: a batch that is not there leaves no journal behind.
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
-import { refuseNewBatchOfOldPayments } from "../batch/history.js";
+import { refuseNewBatchOfOldPayments, refuseResumeOverLaterBatch } from "../batch/history.js";
 import { keepInputCopy } from "../batch/input-copy.js";
 import { foundRequests, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
@@ -344,6 +344,16 @@ async function submitWatched(
         inbox: args.inboxRun
           ? { whereIs: async (file, batchId) => (await movedFile(file, batchId).catch(() => null)) ?? file }
           : undefined,
+      });
+    // So is a batch resumed to send rows that a batch begun after it holds.
+    else if (args.batchId === undefined && apiUrl !== null)
+      await refuseResumeOverLaterBatch(stateDir, {
+        batchId: loaded.batchId,
+        file: loaded.file,
+        plan: batchPlan,
+        apiUrl,
+        journalPath,
+        zone: out.zone,
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.

@@ -12,7 +12,7 @@ import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shel
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
-import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
+import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf, releasedLines } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -254,4 +254,41 @@ export async function refuseNewBatchOfOldPayments(
       },
     );
   }
+}
+
+/**
+ * A batch taken up again (its rows still to send, or its quotes to ask for or accept), refused
+ * when a batch begun after it (same API, within the near-copy window) holds most of the rows it
+ * has not had accepted yet: the file was edited, paid as a new batch (--batch-id), then put
+ * back and run again, which sent, quoted and accepted every row again (helper-89). Rows it
+ * released to its remaining file, and those in requests whose accept it sent, do not count.
+ * `--batch-id` names it as meant (a payroll still due beside a later one): the callers check
+ * only without it.
+ */
+export async function refuseResumeOverLaterBatch(
+  stateDir: string,
+  batch: { batchId: string; file: string; plan: Plan; apiUrl: string; journalPath: string; zone: string },
+): Promise<void> {
+  const past = await readJournalState(batch.journalPath);
+  if (!past.begin) return;
+  const released = await releasedLines(batch.journalPath);
+  const open = (line: number) => {
+    const row = past.rows.get(line);
+    if (released.has(line) || row?.status === "failed") return false;
+    return row?.status !== "created" || past.steps.get(row.requestId)?.accept_quote === undefined;
+  };
+  const requests = batch.plan.requests
+    .map((request) => ({ ...request, rows: request.rows.filter((row) => open(row.line)) }))
+    .filter((request) => request.rows.length > 0);
+  if (requests.length === 0) return;
+  const rest = { ...batch.plan, requests };
+  const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), () => false, past.begin.at);
+  if (!later) return;
+  throw new BatchError(
+    "input",
+    `${batch.file}: ${later.same} of the ${later.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has not had accepted yet are payments batch ${later.batchId} (file ${later.file}, begun later, ${humanTime(later.begunAt, batch.zone)}) holds: ${batchWords(later)}; going on could pay them again`,
+    {
+      hint: `nothing was sent; ${bitexCommand("status", later.file)} shows what that batch paid; if these rows are other payments (a payroll still due beside a later one), go on with this batch as it is by adding --batch-id ${batch.batchId}`,
+    },
+  );
 }

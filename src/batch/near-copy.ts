@@ -254,6 +254,8 @@ export async function findNearCopy(
   apiUrl: string,
   now: Date = new Date(),
   passOver: (earlierFile: string) => boolean = () => false,
+  /** Only batches begun after this instant (ISO): those begun after a batch resumed. */
+  after?: string,
 ): Promise<NearCopy | null> {
   const { keys: mine, rows } = planKeys(plan);
   if (rows === 0) return null;
@@ -271,6 +273,7 @@ export async function findNearCopy(
     const begin = state.begin;
     if (!begin || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
     if (!(Date.parse(begin.at) >= since) || passOver(begin.file)) continue;
+    if (after !== undefined && !(Date.parse(begin.at) > Date.parse(after))) continue;
     const released = await releasedLines(journalPath);
     // Per payment: the rows it holds, and how far it took them.
     const theirs = new Map<string, number>();

@@ -8,8 +8,10 @@ import {
   earlierBatches,
   paymentsDigest,
   refuseNewBatchOfOldPayments,
+  refuseResumeOverLaterBatch,
 } from "../../src/batch/history.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
+import { plannedEntries } from "../../src/batch/near-copy.js";
 import { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
@@ -211,6 +213,91 @@ describe("earlierBatches with another batch's journal damaged", () => {
     expect(error).to.be.instanceOf(BatchError);
     expect((error as BatchError).message).to.equal(
       `another batch of the state directory (6a45fec3ce1ab01e) has a damaged journal: ${path}:2: the batch's journal is damaged (an intent entry without its row); no new batch is sent while it cannot say what it paid`,
+    );
+  });
+});
+
+describe("refuseResumeOverLaterBatch", () => {
+  const api = "https://bitex.la/api";
+  const rows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300")];
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+  /** A state directory: batch a (rows 2–4, begun an hour ago, row 2 created) and batch b begun `bAt`, created all `bRows`. */
+  async function stateWith(bRows: ValidRow[], bAt: string, released: number[] = []): Promise<string> {
+    const state = await mkdtemp(join(tmpdir(), "bb-history-resume-"));
+    const journal = async (id: string, at: string, batchRows: ValidRow[], created: number[]) => {
+      await mkdir(join(state, id));
+      const p = plan(id, batchRows);
+      const entries: JournalEntry[] = [
+        {
+          t: "begin",
+          v: 1,
+          batch_id: id,
+          fingerprint: p.fingerprint,
+          api,
+          file: `/in/${id}.csv`,
+          rows: batchRows.length,
+          at,
+        },
+        ...plannedEntries(p, at),
+        ...created.map(
+          (line): JournalEntry => ({
+            t: "created",
+            line,
+            request_id: "1",
+            output_id: `${id}${line}`,
+            state: "accepting",
+            via: "response",
+            at,
+          }),
+        ),
+      ];
+      await writeFile(
+        join(state, id, "journal.jsonl"),
+        `${entries.map((e) => JSON.stringify(e)).join("\n")}\n`,
+      );
+    };
+    await journal("a", ago(60), rows, [2]);
+    await journal(
+      "b",
+      bAt,
+      bRows,
+      bRows.map((r) => r.line),
+    );
+    if (released.length > 0)
+      await writeFile(
+        join(state, "a", "released.json"),
+        JSON.stringify({ lines: released, file: "a.remaining.csv", sha256: [] }),
+      );
+    return state;
+  }
+  const resume = (state: string) =>
+    refuseResumeOverLaterBatch(state, {
+      batchId: "a",
+      file: "/in/a.csv",
+      plan: plan("a", rows),
+      apiUrl: api,
+      journalPath: join(state, "a", "journal.jsonl"),
+      zone: "UTC",
+    }).then(
+      () => null,
+      (error: unknown) => error as BatchError,
+    );
+
+  it("refuses to send the rows a batch begun after it holds (its file edited, paid under --batch-id, put back: helper-89)", async () => {
+    const refused = await resume(await stateWith(rows, ago(30)));
+    expect(refused).to.be.instanceOf(BatchError);
+    expect(refused?.message).to.match(
+      /^\/in\/a\.csv: 3 of the 3 row\(s\) batch a \(begun [^)]+\) has not had accepted yet are payments batch b \(file \/in\/b\.csv, begun later, [^)]+\) holds: /,
+    );
+    expect(refused?.hint).to.match(/go on with this batch as it is by adding --batch-id a$/);
+  });
+
+  it("lets it go on beside a batch begun before it, other payments, or its own remaining file's rows", async () => {
+    expect(await resume(await stateWith(rows, ago(90)))).to.equal(null);
+    expect(await resume(await stateWith([row(2, "7", "700"), row(3, "8", "800")], ago(30)))).to.equal(null);
+    expect(await resume(await stateWith([row(2, "2", "200"), row(3, "3", "300")], ago(30), [3, 4]))).to.equal(
+      null,
     );
   });
 });
