@@ -97,6 +97,11 @@ export interface FollowArgs extends LoadArgs, ApiArgs {
   interval?: number;
   /** The inbox's own submit of a file of its folder: the inbox moves its remaining file with it. */
   inboxRun?: boolean;
+  /**
+   * The inbox's --month-in-name: a file whose name carries a month is not refused as a copy
+   * or near copy of a batch whose file names another month (near-copy.ts).
+   */
+  monthInName?: boolean;
 }
 
 export interface FollowPlan {
@@ -178,6 +183,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       apiUrl: connection.apiUrl,
       journalPath: batch.journalPath,
       zone: out.zone,
+      monthInName: args.monthInName === true,
     });
   // Opened at its first entry: a batch that is not there leaves no journal behind.
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);

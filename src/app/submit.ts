@@ -77,11 +77,6 @@ export interface SubmitArgs extends FollowArgs {
   skipInvalid: boolean;
   /** How far to take the batch (docs/design.md section 12); default "created". */
   until: Until;
-  /**
-   * The inbox's --month-in-name: a file whose name carries a month is not refused as a copy
-   * or near copy of an earlier batch whose file names another month (near-copy.ts).
-   */
-  monthInName?: boolean;
 }
 
 /**
@@ -354,6 +349,7 @@ async function submitWatched(
         apiUrl,
         journalPath,
         zone: out.zone,
+        monthInName: args.monthInName === true,
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.

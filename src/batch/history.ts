@@ -267,7 +267,16 @@ export async function refuseNewBatchOfOldPayments(
  */
 export async function refuseResumeOverLaterBatch(
   stateDir: string,
-  batch: { batchId: string; file: string; plan: Plan; apiUrl: string; journalPath: string; zone: string },
+  batch: {
+    batchId: string;
+    file: string;
+    plan: Plan;
+    apiUrl: string;
+    journalPath: string;
+    zone: string;
+    /** The inbox's --month-in-name: a later batch of another month's file is no copy. */
+    monthInName?: boolean;
+  },
 ): Promise<void> {
   const past = await readJournalState(batch.journalPath);
   if (!past.begin) return;
@@ -282,7 +291,8 @@ export async function refuseResumeOverLaterBatch(
     .filter((request) => request.rows.length > 0);
   if (requests.length === 0) return;
   const rest = { ...batch.plan, requests };
-  const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), () => false, past.begin.at);
+  const passOver = batch.monthInName ? ofAnotherMonth(batch.file) : () => false;
+  const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
   if (!later) return;
   throw new BatchError(
     "input",
