@@ -223,7 +223,12 @@ describe("refuseResumeOverLaterBatch", () => {
   const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
   /** A state directory: batch a (rows 2–4, begun an hour ago, row 2 created) and batch b begun `bAt`, created all `bRows`. */
-  async function stateWith(bRows: ValidRow[], bAt: string, released: number[] = []): Promise<string> {
+  async function stateWith(
+    bRows: ValidRow[],
+    bAt: string,
+    released: number[] = [],
+    bFile = "/in/b.csv",
+  ): Promise<string> {
     const state = await mkdtemp(join(tmpdir(), "bb-history-resume-"));
     const journal = async (id: string, at: string, batchRows: ValidRow[], created: number[]) => {
       await mkdir(join(state, id));
@@ -235,7 +240,7 @@ describe("refuseResumeOverLaterBatch", () => {
           batch_id: id,
           fingerprint: p.fingerprint,
           api,
-          file: `/in/${id}.csv`,
+          file: id === "b" ? bFile : `/in/${id}.csv`,
           rows: batchRows.length,
           at,
         },
@@ -271,10 +276,11 @@ describe("refuseResumeOverLaterBatch", () => {
       );
     return state;
   }
-  const resume = (state: string) =>
+  const resume = (state: string, file = "/in/a.csv", monthInName = false) =>
     refuseResumeOverLaterBatch(state, {
       batchId: "a",
-      file: "/in/a.csv",
+      file,
+      monthInName,
       plan: plan("a", rows),
       apiUrl: api,
       journalPath: join(state, "a", "journal.jsonl"),
@@ -299,5 +305,9 @@ describe("refuseResumeOverLaterBatch", () => {
     expect(await resume(await stateWith([row(2, "2", "200"), row(3, "3", "300")], ago(30), [3, 4]))).to.equal(
       null,
     );
+    // The inbox's --month-in-name: a later batch of another month's file is no copy.
+    const months = await stateWith(rows, ago(30), [], "/in/payroll-2026-12.csv");
+    expect(await resume(months, "/in/payroll-2026-11.csv", true)).to.equal(null);
+    expect(await resume(months, "/in/payroll-2026-11.csv", false)).to.be.instanceOf(BatchError);
   });
 });
