@@ -184,6 +184,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       journalPath: batch.journalPath,
       zone: out.zone,
       monthInName: args.monthInName === true,
+      past: batch.past,
     });
   // Opened at its first entry: a batch that is not there leaves no journal behind.
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);

@@ -3,7 +3,7 @@
  * file's bytes never silently pays a file twice (an edited file is a new batch, and so is
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
-import { readdir, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
@@ -276,9 +276,14 @@ export async function refuseResumeOverLaterBatch(
     zone: string;
     /** The inbox's --month-in-name: a later batch of another month's file is no copy. */
     monthInName?: boolean;
+    /** Its journal as read already, if it was (follow.ts): a large batch's is read once. */
+    past?: JournalState;
   },
 ): Promise<void> {
-  const past = await readJournalState(batch.journalPath);
+  // Mostly no batch began since: told by each journal's first line, not by reading them all.
+  const begun = batch.past?.begin?.at ?? (await beginOf(batch.journalPath))?.at;
+  if (begun === undefined || !(await anyBegunAfter(stateDir, begun, batch.journalPath))) return;
+  const past = batch.past ?? (await readJournalState(batch.journalPath));
   if (!past.begin) return;
   const released = await releasedLines(batch.journalPath);
   const open = (line: number) => {
@@ -301,4 +306,32 @@ export async function refuseResumeOverLaterBatch(
       hint: `nothing was sent; ${bitexCommand("status", later.file)} shows what that batch paid; if these rows are other payments (a payroll still due beside a later one), go on with this batch as it is by adding --batch-id ${batch.batchId}`,
     },
   );
+}
+
+/** A journal's begin line, read alone (the first line: a few hundred bytes); null if none. */
+async function beginOf(journalPath: string): Promise<{ at: string } | null> {
+  const handle = await open(journalPath, "r").catch(() => null);
+  if (!handle) return null;
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const first = buffer.subarray(0, bytesRead).toString("utf8").split("\n", 1)[0] ?? "";
+    const entry = JSON.parse(first) as { t?: unknown; at?: unknown };
+    return entry.t === "begin" && typeof entry.at === "string" ? { at: entry.at } : null;
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether a batch of the state directory other than `journalPath`'s began after `at`. */
+async function anyBegunAfter(stateDir: string, at: string, journalPath: string): Promise<boolean> {
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    const path = journalPathFor(stateDir, dir);
+    if (path === journalPath) continue;
+    const begin = await beginOf(path);
+    if (begin && Date.parse(begin.at) > Date.parse(at)) return true;
+  }
+  return false;
 }
