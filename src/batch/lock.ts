@@ -126,7 +126,9 @@ function isAlive(pid: number): boolean {
 function parseOwner(text: string): LockOwner | null {
   try {
     const owner = JSON.parse(text) as LockOwner;
-    return Number.isInteger(owner.pid) && owner.pid > 0 && typeof owner.host === "string" ? owner : null;
+    if (!(Number.isInteger(owner.pid) && owner.pid > 0 && typeof owner.host === "string")) return null;
+    // Said in messages ("since …"): a lock written by hand may lack it (helper-90).
+    return typeof owner.started_at === "string" ? owner : { ...owner, started_at: "an unknown time" };
   } catch {
     return null;
   }
