@@ -17,7 +17,6 @@ export const CREATED_KINDS = ["output", "user", "withdrawal_instruction"] as con
 const ROW_KINDS = new Set(["intent", "ambiguous", "created", "failed"]);
 const OTHER_KINDS = new Set(["begin", "request", "end", "planned", "payees", "step"]);
 
-/** A journal line that is not what bitex-batch writes (exit 2: nothing is sent on it). */
 /**
  * Another batch's journal of the state directory damaged, met while looking for earlier
  * batches of the same payments: it may hold payments this batch repeats, so no new batch goes
@@ -33,6 +32,7 @@ export function otherBatchDamaged(damage: JournalDamage, batchDir: string): Batc
   );
 }
 
+/** A journal line that is not what bitex-batch writes (exit 2: nothing is sent on it). */
 export class JournalDamage extends BatchError {
   constructor(path: string, line: number | null, why: string) {
     super(
@@ -104,11 +104,6 @@ export function entryProblem(value: unknown): string | null {
   }
 }
 
-/**
- * What the whole journal must be for the batch it is read for: rows journaled only under a
- * begin (its begin line lost, an edited file would be taken for a new batch), and each row one
- * of the batch's (`lines`: the plan's).
- */
 /** The lines of a plan's rows, which alone a journal may hold outputs of. */
 export function planLines(plan: {
   requests: ReadonlyArray<{ rows: ReadonlyArray<{ line: number }> }>;
@@ -116,6 +111,11 @@ export function planLines(plan: {
   return new Set(plan.requests.flatMap((request) => request.rows.map((row) => row.line)));
 }
 
+/**
+ * What the whole journal must be for the batch it is read for: rows journaled only under a
+ * begin (its begin line lost, an edited file would be taken for a new batch), and each row one
+ * of the batch's (`lines`: the plan's).
+ */
 export function refuseDamagedJournal(
   path: string,
   past: { begin: unknown; rows: ReadonlyMap<number, unknown>; requests: ReadonlyMap<string, unknown> },

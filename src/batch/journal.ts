@@ -302,8 +302,11 @@ export function parseJournal(
   text: string,
   at: { path: string; line: number } = { path: "journal", line: 1 },
 ): JournalEntry[] {
+  return parseLines(text.split("\n"), at);
+}
+
+function parseLines(lines: readonly string[], at: { path: string; line: number }): JournalEntry[] {
   const entries: JournalEntry[] = [];
-  const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === "") continue;
@@ -335,9 +338,9 @@ export async function* journalEntries(path: string): AsyncGenerator<JournalEntry
       const end = text.lastIndexOf("\n");
       rest = text.slice(end + 1);
       if (end < 0) continue;
-      const complete = text.slice(0, end);
-      yield* parseJournal(complete, { path, line });
-      line += complete.split("\n").length;
+      const lines = text.slice(0, end).split("\n");
+      yield* parseLines(lines, { path, line });
+      line += lines.length;
     }
   } catch (error) {
     if (error instanceof JournalDamage) throw error;
