@@ -286,13 +286,13 @@ export async function refuseResumeOverLaterBatch(
   const past = batch.past ?? (await readJournalState(batch.journalPath));
   if (!past.begin) return;
   const released = await releasedLines(batch.journalPath);
-  const open = (line: number) => {
+  const notAccepted = (line: number) => {
     const row = past.rows.get(line);
     if (released.has(line) || row?.status === "failed") return false;
     return row?.status !== "created" || past.steps.get(row.requestId)?.accept_quote === undefined;
   };
   const requests = batch.plan.requests
-    .map((request) => ({ ...request, rows: request.rows.filter((row) => open(row.line)) }))
+    .map((request) => ({ ...request, rows: request.rows.filter((row) => notAccepted(row.line)) }))
     .filter((request) => request.rows.length > 0);
   if (requests.length === 0) return;
   const rest = { ...batch.plan, requests };
