@@ -97,11 +97,6 @@ export interface FollowArgs extends LoadArgs, ApiArgs {
   interval?: number;
   /** The inbox's own submit of a file of its folder: the inbox moves its remaining file with it. */
   inboxRun?: boolean;
-  /**
-   * The inbox's --month-in-name: a file whose name carries a month is not refused as a copy
-   * or near copy of a batch whose file names another month (near-copy.ts).
-   */
-  monthInName?: boolean;
 }
 
 export interface FollowPlan {
@@ -173,9 +168,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const readOnly = !plan.steps.some((step) => step === "quote" || step === "accept");
   // The input options this run was given that change the rows: every command printed carries them.
   const flags = rowFlags(args);
-  // A batch taken up again to quote or accept rows a batch begun after it holds (helper-89);
-  // --batch-id names it as meant. The state directory is the journal's folder's parent.
-  if (!readOnly && args.batchId === undefined)
+  // A batch taken up again to quote or accept rows a batch begun after it holds (helper-89):
+  // checked now, and again right before the accepts (a quote may take 30 minutes, helper-93).
+  // The state directory is the journal's folder's parent.
+  const laterBatch = async () => {
+    if (readOnly) return;
     await refuseResumeOverLaterBatch(dirname(dirname(batch.journalPath)), {
       batchId: batch.loaded.batchId,
       file: args.csv,
@@ -183,9 +180,12 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       apiUrl: connection.apiUrl,
       journalPath: batch.journalPath,
       zone: out.zone,
-      monthInName: args.monthInName === true,
+      open: "unaccepted",
+      flags,
       past: batch.past,
     });
+  };
+  await laterBatch();
   // Opened at its first entry: a batch that is not there leaves no journal behind.
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.
@@ -215,6 +215,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     serverClock: connection.client,
     // Rows released to the remaining file: that file pays them, this batch never does.
     released: () => releasedLines(batch.journalPath),
+    beforeAccepts: laterBatch,
     remainingFile,
     rowFlags: flags,
   });

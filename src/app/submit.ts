@@ -77,6 +77,11 @@ export interface SubmitArgs extends FollowArgs {
   skipInvalid: boolean;
   /** How far to take the batch (docs/design.md section 12); default "created". */
   until: Until;
+  /**
+   * The inbox's --month-in-name: a file whose name carries a month is not refused as a copy
+   * or near copy of an earlier batch whose file names another month (near-copy.ts).
+   */
+  monthInName?: boolean;
 }
 
 /**
@@ -340,8 +345,8 @@ async function submitWatched(
           ? { whereIs: async (file, batchId) => (await movedFile(file, batchId).catch(() => null)) ?? file }
           : undefined,
       });
-    // So is a batch resumed to send rows that a batch begun after it holds.
-    else if (args.batchId === undefined && apiUrl !== null)
+    // So is a batch resumed to send rows that a batch begun after it holds, named or not.
+    else if (apiUrl !== null)
       await refuseResumeOverLaterBatch(stateDir, {
         batchId: loaded.batchId,
         file: loaded.file,
@@ -349,7 +354,8 @@ async function submitWatched(
         apiUrl,
         journalPath,
         zone: out.zone,
-        monthInName: args.monthInName === true,
+        open: "unsent",
+        flags: rowFlags(args),
       });
     const total = valid.length;
     // What the run starts from comes first, before the bar, which starts at the rows already done.

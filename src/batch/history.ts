@@ -3,16 +3,23 @@
  * file's bytes never silently pays a file twice (an edited file is a new batch, and so is
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
-import { foldJournal, type JournalState, readJournalState } from "./journal.js";
+import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
-import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf, releasedLines } from "./near-copy.js";
+import {
+  findNearCopy,
+  ofAnotherMonth,
+  ofAnotherMonthThan,
+  onlyReleasedRows,
+  paymentOf,
+  releasedLines,
+} from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -257,13 +264,14 @@ export async function refuseNewBatchOfOldPayments(
 }
 
 /**
- * A batch taken up again (its rows still to send, or its quotes to ask for or accept), refused
- * when a batch begun after it (same API, within the near-copy window) holds most of the rows it
- * has not had accepted yet: the file was edited, paid as a new batch (--batch-id), then put
- * back and run again, which sent, quoted and accepted every row again (helper-89). Rows it
- * released to its remaining file, and those in requests whose accept it sent, do not count.
- * `--batch-id` names it as meant (a payroll still due beside a later one): the callers check
- * only without it.
+ * A batch taken up again, refused when a batch begun after it (same API, within the near-copy
+ * window) holds most of its rows still open: the file was edited, paid as a new batch
+ * (--batch-id), then put back and run again, which sent, quoted and accepted every row again
+ * (helper-89). `open`: "unsent", the rows a submit would send; "unaccepted", those a quote or
+ * an accept would take too (created, in no request whose accept was sent). Rows released to
+ * its remaining file do not count. A later batch of another month (by file name or batch
+ * id, the cron line's and the inbox's) is passed over. Checked with --batch-id too: the cron
+ * line always passes one, and a second run of the month resumes its batch (helper-93).
  */
 export async function refuseResumeOverLaterBatch(
   stateDir: string,
@@ -274,55 +282,51 @@ export async function refuseResumeOverLaterBatch(
     apiUrl: string;
     journalPath: string;
     zone: string;
-    /** The inbox's --month-in-name: a later batch of another month's file is no copy. */
-    monthInName?: boolean;
+    open: "unsent" | "unaccepted";
+    /** The run's input options that change the rows, for the commands offered. */
+    flags?: RowFlags;
     /** Its journal as read already, if it was (follow.ts): a large batch's is read once. */
     past?: JournalState;
   },
 ): Promise<void> {
-  // Mostly no batch began since: told by each journal's first line, not by reading them all.
+  // Mostly no batch began since: told by each journal's begin line, not by reading them all.
   const begun = batch.past?.begin?.at ?? (await beginOf(batch.journalPath))?.at;
   if (begun === undefined || !(await anyBegunAfter(stateDir, begun, batch.journalPath))) return;
   const past = batch.past ?? (await readJournalState(batch.journalPath));
   if (!past.begin) return;
   const released = await releasedLines(batch.journalPath);
-  const notAccepted = (line: number) => {
+  const open = (line: number) => {
     const row = past.rows.get(line);
     if (released.has(line) || row?.status === "failed") return false;
+    if (batch.open === "unsent") return row === undefined || row.status !== "created";
     return row?.status !== "created" || past.steps.get(row.requestId)?.accept_quote === undefined;
   };
   const requests = batch.plan.requests
-    .map((request) => ({ ...request, rows: request.rows.filter((row) => notAccepted(row.line)) }))
+    .map((request) => ({ ...request, rows: request.rows.filter((row) => open(row.line)) }))
     .filter((request) => request.rows.length > 0);
   if (requests.length === 0) return;
   const rest = { ...batch.plan, requests };
-  const passOver = batch.monthInName ? ofAnotherMonth(batch.file) : () => false;
+  const passOver = ofAnotherMonthThan(batch.file, batch.batchId);
   const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
   if (!later) return;
+  const status = batchCommand(batch.flags ?? NO_ROW_FLAGS, "status", later.file, "--batch-id", later.batchId);
   throw new BatchError(
     "input",
-    `${batch.file}: ${later.same} of the ${later.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has not had accepted yet are payments batch ${later.batchId} (file ${later.file}, begun later, ${humanTime(later.begunAt, batch.zone)}) holds: ${batchWords(later)}; going on could pay them again`,
+    `${batch.file}: ${later.same} of the ${later.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} are payments batch ${later.batchId} (file ${later.file}, begun later, ${humanTime(later.begunAt, batch.zone)}) holds: ${batchWords(later)}; going on could pay them again`,
     {
-      hint: `nothing was sent; ${bitexCommand("status", later.file)} shows what that batch paid; if these rows are other payments (a payroll still due beside a later one), go on with this batch as it is by adding --batch-id ${batch.batchId}`,
+      hint: `nothing was sent; ${status} shows what that batch paid; if these rows are other payments (a payroll still due beside a later one), submit them as a new batch with a --batch-id of its own (this batch's requests are then never quoted nor accepted)`,
     },
   );
 }
 
-/** A journal's begin line, read alone (the first line: a few hundred bytes); null if none. */
+/** A journal's begin line (the first of an ids batch's, after the payees of a batch by details); null if none. */
 async function beginOf(journalPath: string): Promise<{ at: string } | null> {
-  const handle = await open(journalPath, "r").catch(() => null);
-  if (!handle) return null;
   try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const first = buffer.subarray(0, bytesRead).toString("utf8").split("\n", 1)[0] ?? "";
-    const entry = JSON.parse(first) as { t?: unknown; at?: unknown };
-    return entry.t === "begin" && typeof entry.at === "string" ? { at: entry.at } : null;
+    for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return { at: entry.at };
   } catch {
-    return null;
-  } finally {
-    await handle.close();
+    // Unreadable or damaged: earlierBatches says so where it matters.
   }
+  return null;
 }
 
 /** Whether a batch of the state directory other than `journalPath`'s began after `at`. */

@@ -82,6 +82,19 @@ export function monthOfName(file: string): string | null {
 }
 
 /**
+ * A batch whose file name or batch id names a month other than every month this batch's names
+ * (file, id) carry: the cron line's `payroll-2026-11` and `payroll-2026-12`, the inbox's
+ * `payroll-2026-11.csv` and `payroll-2026-12.csv`. Never when either names no month.
+ */
+export function ofAnotherMonthThan(...names: string[]): (file: string, batchId: string) => boolean {
+  const mine = names.map(monthOfName).filter((month) => month !== null);
+  return (file, batchId) => {
+    const theirs = [monthOfName(file), monthOfName(batchId)].filter((month) => month !== null);
+    return mine.length > 0 && theirs.length > 0 && !theirs.some((month) => mine.includes(month));
+  };
+}
+
+/**
  * With names that carry their month (the inbox's --month-in-name): an earlier batch whose
  * file names another month than `file` is that month's payroll, not a copy of this one.
  */
@@ -253,7 +266,7 @@ export async function findNearCopy(
   plan: Plan,
   apiUrl: string,
   now: Date = new Date(),
-  passOver: (earlierFile: string) => boolean = () => false,
+  passOver: (earlierFile: string, earlierBatchId: string) => boolean = () => false,
   /** Only batches begun after this instant (ISO): those begun after a batch resumed. */
   after?: string,
 ): Promise<NearCopy | null> {
@@ -272,7 +285,7 @@ export async function findNearCopy(
     const { state, payments } = await journalPayments(journalPath);
     const begin = state.begin;
     if (!begin || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
-    if (!(Date.parse(begin.at) >= since) || passOver(begin.file)) continue;
+    if (!(Date.parse(begin.at) >= since) || passOver(begin.file, begin.batch_id)) continue;
     if (after !== undefined && !(Date.parse(begin.at) > Date.parse(after))) continue;
     const released = await releasedLines(journalPath);
     // Per payment: the rows it holds, and how far it took them.

@@ -59,6 +59,8 @@ export interface FollowOptions {
    * request holding one is ever quoted or accepted by this batch.
    */
   released?: () => Promise<ReadonlySet<number>>;
+  /** Right before the accepts are sent: throws to send none (a batch begun since holds the rows). */
+  beforeAccepts?: () => Promise<void>;
   /** The batch's remaining file, as the words name it (default: the pattern). */
   remainingFile?: string;
   /** The run's input options that change the rows: every command printed carries them (default: none). */
@@ -378,6 +380,7 @@ export class BatchFollow {
       this.unacceptable = true;
       return { ...checked, problems: late.map((problem) => problem.message) };
     }
+    await this.options.beforeAccepts?.();
     const open = fresh.filter((request) => !stepDone("accept_quote", request.state));
     if (open.length > 0)
       this.options.say(`accepting the quote of request(s) ${open.map((r) => r.id).join(", ")}`);

@@ -276,11 +276,16 @@ describe("refuseResumeOverLaterBatch", () => {
       );
     return state;
   }
-  const resume = (state: string, file = "/in/a.csv", monthInName = false) =>
+  const resume = (
+    state: string,
+    file = "/in/a.csv",
+    batchId = "a",
+    open: "unsent" | "unaccepted" = "unaccepted",
+  ) =>
     refuseResumeOverLaterBatch(state, {
-      batchId: "a",
+      batchId,
       file,
-      monthInName,
+      open,
       plan: plan("a", rows),
       apiUrl: api,
       journalPath: join(state, "a", "journal.jsonl"),
@@ -296,7 +301,9 @@ describe("refuseResumeOverLaterBatch", () => {
     expect(refused?.message).to.match(
       /^\/in\/a\.csv: 3 of the 3 row\(s\) batch a \(begun [^)]+\) has not had accepted yet are payments batch b \(file \/in\/b\.csv, begun later, [^)]+\) holds: /,
     );
-    expect(refused?.hint).to.match(/go on with this batch as it is by adding --batch-id a$/);
+    expect(refused?.hint).to.equal(
+      "nothing was sent; bitex-batch status /in/b.csv --batch-id b shows what that batch paid; if these rows are other payments (a payroll still due beside a later one), submit them as a new batch with a --batch-id of its own (this batch's requests are then never quoted nor accepted)",
+    );
   });
 
   it("lets it go on beside a batch begun before it, other payments, or its own remaining file's rows", async () => {
@@ -305,9 +312,18 @@ describe("refuseResumeOverLaterBatch", () => {
     expect(await resume(await stateWith([row(2, "2", "200"), row(3, "3", "300")], ago(30), [3, 4]))).to.equal(
       null,
     );
-    // The inbox's --month-in-name: a later batch of another month's file is no copy.
+    // A later batch of another month, by file name (the inbox's) or batch id (the cron line's), is no copy.
     const months = await stateWith(rows, ago(30), [], "/in/payroll-2026-12.csv");
-    expect(await resume(months, "/in/payroll-2026-11.csv", true)).to.equal(null);
-    expect(await resume(months, "/in/payroll-2026-11.csv", false)).to.be.instanceOf(BatchError);
+    expect(await resume(months, "/in/payroll-2026-11.csv")).to.equal(null);
+    expect(await resume(months, "/in/payroll.csv", "payroll-2026-11")).to.equal(null);
+    expect(await resume(months, "/in/payroll.csv")).to.be.instanceOf(BatchError);
+    expect(await resume(months, "/in/payroll-2026-12.csv")).to.be.instanceOf(BatchError);
+    // A submit sends only rows not created: row 2 is, and rows 3 and 4 are the later batch's.
+    expect((await resume(await stateWith(rows, ago(30)), "/in/a.csv", "a", "unsent"))?.message).to.match(
+      /: 2 of the 2 row\(s\) batch a \(begun [^)]+\) has still to send are payments batch b /,
+    );
+    expect(await resume(await stateWith([row(2, "1", "100")], ago(30)), "/in/a.csv", "a", "unsent")).to.equal(
+      null,
+    );
   });
 });
