@@ -47,7 +47,12 @@ class Server {
   };
 }
 
-async function follow(server: Server, past: JournalState, released: number[] | (() => number[])) {
+async function follow(
+  server: Server,
+  past: JournalState,
+  released: number[] | (() => number[]),
+  beforeAccepts?: () => Promise<void>,
+) {
   const journal = await JournalWriter.open(join(await mkdtemp(join(tmpdir(), "bb-released-")), "j.jsonl"));
   const run = new BatchFollow({
     api: server,
@@ -61,6 +66,7 @@ async function follow(server: Server, past: JournalState, released: number[] | (
     say: () => {},
     tellTime: (iso) => iso,
     released: async () => new Set(typeof released === "function" ? released() : released),
+    ...(beforeAccepts ? { beforeAccepts } : {}),
   });
   return { run, close: () => journal.close() };
 }
@@ -154,6 +160,34 @@ describe("follow: a request holding rows the batch released to its remaining fil
         "request 8 holds line(s) 3, which this batch released to its remaining file (that file pays them)",
       ]);
       expect(run.heldReleased).to.equal(true);
+      expect(server.calls).to.deep.equal([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("a batch begun since, found right before the accepts, stops them all: none is sent (helper-93)", async () => {
+    const server = twoQuoted();
+    let checks = 0;
+    const later = async () => {
+      checks++;
+      throw new Error("a batch begun later holds these rows");
+    };
+    const { run, close } = await follow(
+      server,
+      twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
+      [],
+      later,
+    );
+    try {
+      let error: unknown;
+      await run
+        .accept([{ currency: "ARS", amount: decimal("1000000") }], () => NOW)
+        .catch((e) => {
+          error = e;
+        });
+      expect((error as Error).message).to.equal("a batch begun later holds these rows");
+      expect(checks).to.equal(1);
       expect(server.calls).to.deep.equal([]);
     } finally {
       await close();
