@@ -346,7 +346,7 @@ async function submitWatched(
           : undefined,
       });
     // So is a batch resumed to send rows that a batch begun after it holds, named or not.
-    else if (apiUrl !== null)
+    else if (already && apiUrl !== null)
       await refuseResumeOverLaterBatch(stateDir, {
         batchId: loaded.batchId,
         file: loaded.file,
@@ -450,11 +450,11 @@ async function submitWatched(
     // Only a batch whose rows are all created has a stage its requests' states decide; so has
     // one whose other rows Bitex refused once it took a money step without them (quote
     // --allow-partial): its requests are quoted or accepted, never "none".
-    const staged =
+    const hasStage =
       allCreated ||
       (journaled.steps.size > 0 &&
         [...outcomes.values()].every((o) => o.status === "created" || o.status === "failed"));
-    const allDone = !stopped && staged;
+    const allDone = !stopped && hasStage;
     const past = withReadStates(
       journaled,
       allDone && follow.steps.length === 0

@@ -3,7 +3,7 @@
  * file's bytes never silently pays a file twice (an edited file is a new batch, and so is
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
-import { readdir, stat } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
@@ -12,14 +12,7 @@ import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shel
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
-import {
-  findNearCopy,
-  ofAnotherMonth,
-  ofAnotherMonthThan,
-  onlyReleasedRows,
-  paymentOf,
-  releasedLines,
-} from "./near-copy.js";
+import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf, releasedLines } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -199,7 +192,7 @@ export async function refuseNewBatchOfOldPayments(
   // Batches are per API: a file rehearsed on the sandbox is a batch of its own in production.
   const passOver = loaded.monthInName ? ofAnotherMonth(loaded.file) : () => false;
   const begun = (await earlierBatches(stateDir, loaded.dir, true)).filter(
-    (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl) && !passOver(batch.file),
+    (batch) => apiIdentity(batch.api) === apiIdentity(loaded.apiUrl) && !passOver(batch.file, batch.batchId),
   );
   const earlier = begun.filter((batch) => batch.created + batch.maybeSent > 0);
   const last = earlier.find((batch) => basename(batch.file) === basename(loaded.file));
@@ -295,18 +288,18 @@ export async function refuseResumeOverLaterBatch(
   const past = batch.past ?? (await readJournalState(batch.journalPath));
   if (!past.begin) return;
   const released = await releasedLines(batch.journalPath);
-  const open = (line: number) => {
+  const stillOpen = (line: number) => {
     const row = past.rows.get(line);
     if (released.has(line) || row?.status === "failed") return false;
     if (batch.open === "unsent") return row === undefined || row.status !== "created";
     return row?.status !== "created" || past.steps.get(row.requestId)?.accept_quote === undefined;
   };
   const requests = batch.plan.requests
-    .map((request) => ({ ...request, rows: request.rows.filter((row) => open(row.line)) }))
+    .map((request) => ({ ...request, rows: request.rows.filter((row) => stillOpen(row.line)) }))
     .filter((request) => request.rows.length > 0);
   if (requests.length === 0) return;
   const rest = { ...batch.plan, requests };
-  const passOver = ofAnotherMonthThan(batch.file, batch.batchId);
+  const passOver = ofAnotherMonth(batch.file, batch.batchId);
   const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
   if (!later) return;
   const status = batchCommand(batch.flags ?? NO_ROW_FLAGS, "status", later.file, "--batch-id", later.batchId);
@@ -319,12 +312,25 @@ export async function refuseResumeOverLaterBatch(
   );
 }
 
-/** A journal's begin line (the first of an ids batch's, after the payees of a batch by details); null if none. */
+/**
+ * A journal's begin line: its first for a batch by ids, read alone; past the payee lines a
+ * batch by details journals first, read on to it. Null if none (or unreadable: earlierBatches
+ * says so where it matters).
+ */
 async function beginOf(journalPath: string): Promise<{ at: string } | null> {
+  const handle = await open(journalPath, "r").catch(() => null);
+  if (!handle) return null;
   try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const [first = "", rest] = buffer.subarray(0, bytesRead).toString("utf8").split("\n", 2);
+    // A whole first line that is the begin (a longer one is read below).
+    if (rest !== undefined && first.startsWith('{"t":"begin"'))
+      return { at: (JSON.parse(first) as { at: string }).at };
     for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return { at: entry.at };
   } catch {
-    // Unreadable or damaged: earlierBatches says so where it matters.
+    // Unreadable or damaged: no begin this check can stand on.
+  } finally {
+    await handle.close();
   }
   return null;
 }

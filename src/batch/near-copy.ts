@@ -82,27 +82,17 @@ export function monthOfName(file: string): string | null {
 }
 
 /**
- * A batch whose file name or batch id names a month other than every month this batch's names
- * (file, id) carry: the cron line's `payroll-2026-11` and `payroll-2026-12`, the inbox's
- * `payroll-2026-11.csv` and `payroll-2026-12.csv`. Never when either names no month.
+ * With names that carry their month (the inbox's --month-in-name, the cron line's batch ids):
+ * an earlier batch whose file name or batch id names a month other than every month `names`
+ * (this batch's file, id) carry is that month's payroll, not a copy of this one
+ * (`payroll-2026-11.csv` and `payroll-2026-12.csv`; `payroll-2026-11` and `payroll-2026-12`).
+ * Never when either side names no month.
  */
-export function ofAnotherMonthThan(...names: string[]): (file: string, batchId: string) => boolean {
+export function ofAnotherMonth(...names: string[]): (file: string, batchId?: string) => boolean {
   const mine = names.map(monthOfName).filter((month) => month !== null);
-  return (file, batchId) => {
+  return (file, batchId = "") => {
     const theirs = [monthOfName(file), monthOfName(batchId)].filter((month) => month !== null);
     return mine.length > 0 && theirs.length > 0 && !theirs.some((month) => mine.includes(month));
-  };
-}
-
-/**
- * With names that carry their month (the inbox's --month-in-name): an earlier batch whose
- * file names another month than `file` is that month's payroll, not a copy of this one.
- */
-export function ofAnotherMonth(file: string): (earlierFile: string) => boolean {
-  const mine = monthOfName(file);
-  return (earlierFile) => {
-    const theirs = monthOfName(earlierFile);
-    return mine !== null && theirs !== null && theirs !== mine;
   };
 }
 

@@ -79,8 +79,8 @@ export async function runStep(
   // that lags (Bitex's code caches reads), never proof that nothing moved (helper-89); once a
   // cache's lifetime has passed since it was first sent, a reading shows it, and a refusal is
   // Bitex's (helper-92: a lasting refusal was said as unclear at every run).
-  const firstSent = ctx.past.stepsSentAt.get(current.id)?.[action];
-  let unclear = earlier && (firstSent === undefined || Date.now() - Date.parse(firstSent) < READING_LAG_MS);
+  const firstSent = Date.parse(ctx.past.stepsSentAt.get(current.id)?.[action] ?? "");
+  let unclear = earlier && Date.now() - firstSent < READING_LAG_MS;
   if (earlier && !stepDone(action, current.state)) {
     // An earlier run was cut off after sending: its call may still be landing.
     await settle(ctx);

@@ -228,12 +228,23 @@ describe("refuseResumeOverLaterBatch", () => {
     bAt: string,
     released: number[] = [],
     bFile = "/in/b.csv",
+    /** Batch b by payee details: its journal opens with a payees line, its begin after it. */
+    bByDetails = false,
   ): Promise<string> {
     const state = await mkdtemp(join(tmpdir(), "bb-history-resume-"));
     const journal = async (id: string, at: string, batchRows: ValidRow[], created: number[]) => {
       await mkdir(join(state, id));
       const p = plan(id, batchRows);
+      const resolved = batchRows.map((r) => ({
+        line: r.line,
+        user_id: r.recipientUserId,
+        withdrawal_instruction_id: r.withdrawalInstructionId,
+        status: "found" as const,
+        compliance: "accepted",
+      }));
+      const payees: JournalEntry[] = id === "b" && bByDetails ? [{ t: "payees", rows: resolved, at }] : [];
       const entries: JournalEntry[] = [
+        ...payees,
         {
           t: "begin",
           v: 1,
@@ -325,5 +336,7 @@ describe("refuseResumeOverLaterBatch", () => {
     expect(await resume(await stateWith([row(2, "1", "100")], ago(30)), "/in/a.csv", "a", "unsent")).to.equal(
       null,
     );
+    // A later batch by details is seen past its payee lines (helper-93).
+    expect(await resume(await stateWith(rows, ago(30), [], "/in/b.csv", true))).to.be.instanceOf(BatchError);
   });
 });

@@ -250,9 +250,9 @@ describe("findNearCopy", () => {
       ].map(monthOfName),
     ).to.deep.equal(["2026-12", "2026-01", null, null, null]);
     const december = ofAnotherMonth("/srv/in/payroll-2026-12 (1).csv");
-    expect(["payroll-2026-11.csv", "/srv/in/payroll-2026-12.csv", "payroll.csv"].map(december)).to.deep.equal(
-      [true, false, false],
-    );
+    expect(
+      ["payroll-2026-11.csv", "/srv/in/payroll-2026-12.csv", "payroll.csv"].map((file) => december(file)),
+    ).to.deep.equal([true, false, false]);
     expect(ofAnotherMonth("payroll.csv")("payroll-2026-11.csv")).to.equal(false);
     const copy = plan("new", earlierRows);
     const november = await stateWith(recent, API, "/srv/in/payroll-2026-11.csv");
