@@ -115,7 +115,8 @@ export async function openBatch(
       : defaultReportPath(args.csv, args.reportFormat));
   const dir = await batchDirName(stateDir, loaded.batchId, apiUrl);
   loaded = { ...loaded, reportPath: reportFor(dir, loaded.batchId) };
-  if (args.report === undefined) loaded = await withOwnReport(loaded, stateDir, dir, out);
+  // The folder of the batch followed: an earlier one's when the file is found to be its.
+  let followed = dir;
   let journalPath = journalPathFor(stateDir, dir);
   let batchPlan: Plan | null;
   let valid: ValidRow[];
@@ -168,15 +169,27 @@ export async function openBatch(
         )
       : null;
     if (earlier && original) {
+      // The file as it is now may be the batch's own bytes: submitted under a --batch-id of
+      // its own, it is found here by its name, and nothing changed.
+      const copy = inputCopyPath(stateDir, earlier.dir);
+      const unchanged =
+        (await contentIdOf(copy, basename(loaded.file)).catch(() => null)) === loaded.contentId;
+      followed = earlier.dir;
       journalPath = journalPathFor(stateDir, earlier.dir);
       ({ loaded, plan: batchPlan, valid } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
       refuseOtherRows(loaded.file, batchPlan, past, out.zone);
-      out.warn(
-        `${loaded.file} changed since batch ${earlier.batchId} began (${humanTime(earlier.begunAt, out.zone)}); following that batch as it was submitted`,
-      );
+      const begun = humanTime(earlier.begunAt, out.zone);
+      if (unchanged)
+        out.info(`${loaded.file} is batch ${earlier.batchId} (begun ${begun}); following that batch`);
+      else
+        out.warn(
+          `${loaded.file} changed since batch ${earlier.batchId} began (${begun}); following that batch as it was submitted`,
+        );
     } else if (earlier) copyless = { batchId: earlier.batchId, begunAt: earlier.begunAt };
   }
+  // Said of the batch followed only: another batch's default report may hold this file's.
+  if (args.report === undefined) loaded = await withOwnReport(loaded, stateDir, followed, out);
   refuseUnresolved(loaded.file, valid);
   // Every row resolved: a plan.
   batchPlan ??= plan(loaded.batchId, valid);

@@ -396,6 +396,27 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     expect(box.state().outputs).to.have.length(csv.trimEnd().split("\n").length - 1);
   });
 
+  it("a file submitted under a --batch-id of its own and quoted by its name alone: that batch followed, and the file not called changed", async () => {
+    box = await emulator();
+    const f = await flow(box);
+    const staged = await f.run(["submit", "payroll.csv", "--batch-id", "payroll-2026-12"]);
+    expect(staged.code, staged.stderr).to.equal(0);
+    // As submit's next: line prints it, without the batch id.
+    const quoted = await f.run(["quote", "payroll.csv", "--wait", "0"]);
+    expect(quoted.stderr).to.match(
+      /payroll\.csv is batch payroll-2026-12 \(begun [^)]+\); following that batch\n/,
+    );
+    expect(quoted.stderr).to.not.include("changed since");
+    // The report is that batch's own, written by its submit, and not another's to step aside from.
+    expect(quoted.stderr).to.not.include("report and stays");
+    expect(quoted.stdout).to.include("report: payroll.report.csv\n");
+    // The slow US quote asked for first (the two others are held as drafts until it is in): exit 3.
+    expect(quoted.code, quoted.stderr).to.equal(3);
+    expect(box.state().outputs).to.have.length(48);
+    expect(requestStates(box)).to.deep.equal(["1:draft", "2:draft", "3:quote_requested"]);
+    expect(actionCalls(box)).to.deep.equal({ "3": { request_quote: 1, accept_quote: 0 } });
+  });
+
   it("a key refused while reads are in flight: the run ends on the refusal, with no outage line after it", async () => {
     box = await emulator();
     const f = await flow(box);
