@@ -11,6 +11,7 @@
  * not name their request would otherwise put every output under every request.
  */
 import { ownOutputs } from "../batch/lookup.js";
+import { listingAgainstCounters } from "../bitex/counters.js";
 import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import { compareIds } from "./rows.js";
@@ -31,7 +32,8 @@ const NOT_THEIRS_HINT =
  * Each request's own outputs. Refused, naming the requests: a reading of more outputs than the
  * request counts that stays more once the outputs naming no request are left out (exit 2), an
  * output the request's `outputs` relationship does not name where it names them all (exit 2),
- * one output under two requests (exit 2), a reading of fewer than the count before it (exit 3).
+ * one output under two requests (exit 2), a reading of fewer than the count before it, or in
+ * states the request does not count (exit 3).
  */
 export function ownReadings(readings: readonly Reading[]): Map<string, ConciergeOutput[]> {
   const sorted = [...readings].sort((a, b) => compareIds(a.request.id, b.request.id));
@@ -67,6 +69,7 @@ export function ownReadings(readings: readonly Reading[]): Map<string, Concierge
     );
   refuseTwice(kept);
   refuseShort(sorted, kept);
+  refuseBehind(sorted, kept);
   return kept;
 }
 
@@ -108,6 +111,27 @@ function refuseShort(readings: readonly Reading[], kept: ReadonlyMap<string, rea
   throw new BatchError(
     "conflict",
     `the outputs read of request(s) ${short.map((r) => r.id).join(", ")} are fewer than the request counts (${short.map((r) => `${r.read} of ${r.count}`).join(", ")}): an answer older than the server (a cache) or cut; nothing was exported`,
+    { hint: "run the export again in a few minutes; if it says so again, ask Bitex" },
+  );
+}
+
+/**
+ * A request whose outputs read in states it does not count: the reading is older than the
+ * request, read after it (or final when listed). A payee since rejected would be written
+ * `accepting` in a finished request, its spend charged; a payout since returned, not refunded.
+ */
+function refuseBehind(
+  readings: readonly Reading[],
+  kept: ReadonlyMap<string, readonly ConciergeOutput[]>,
+): void {
+  const behind = readings.flatMap(({ request }) => {
+    const differences = listingAgainstCounters(request, kept.get(request.id) ?? []);
+    return differences === null ? [] : [`${request.id} (${differences})`];
+  });
+  if (behind.length === 0) return;
+  throw new BatchError(
+    "conflict",
+    `the outputs read of request(s) ${behind.join(", ")} are in other states than the request counts: an answer older than the server (a cache), or outputs that moved while read; nothing was exported`,
     { hint: "run the export again in a few minutes; if it says so again, ask Bitex" },
   );
 }

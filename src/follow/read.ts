@@ -8,7 +8,8 @@
 import type { JournalState } from "../batch/journal.js";
 import { readOutputs, requestsByExternalId } from "../batch/lookup.js";
 import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
-import { type ConciergeOutput, type ConciergeRequest, OUTPUT_STATES } from "../bitex/jsonapi.js";
+import { COUNTED_STATES, listingAgainstCounters, stateCounter } from "../bitex/counters.js";
+import type { ConciergeOutput, ConciergeRequest } from "../bitex/jsonapi.js";
 import { BatchError } from "../errors.js";
 import type { PlannedRequest, ValidRow } from "../model.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
@@ -47,6 +48,11 @@ export interface RequestView {
   /** Journaled output ids the listing did not show (the listing is partial, or outputs vanished). */
   unlisted: string[];
   /**
+   * The listing shows its outputs in states the request, read again after it, does not count
+   * (listingAgainstCounters): an old list, as a cache keeps. The rows' states are not told.
+   */
+  statesBehind?: string;
+  /**
    * Where `outputs` came from: "listed" from the server (the default), or "journal": the
    * request itself proved them (proveByIds), without a listing, so they carry the file's
    * figures and no quote's.
@@ -58,25 +64,18 @@ export interface RequestView {
   listedOnRead?: boolean;
 }
 
-/** Output states, each counted by the request's `outputs_<state>` attribute. */
-const COUNTED_STATES = [...OUTPUT_STATES] as OutputState[];
-
-function counter(request: ConciergeRequest, state: OutputState): number | null {
-  const value = (request as unknown as Record<string, unknown>)[`outputs_${state}`];
-  return typeof value === "number" && Number.isSafeInteger(value) ? value : null;
-}
-
 /** The state every output of the request is in, when its counters say they all share one. */
 export function uniformState(request: ConciergeRequest | null): OutputState | null {
   if (!request || request.outputs_count === 0) return null;
-  for (const state of COUNTED_STATES) if (counter(request, state) === request.outputs_count) return state;
+  for (const state of COUNTED_STATES)
+    if (stateCounter(request, state) === request.outputs_count) return state;
   return null;
 }
 
 /** Every output of the request is in a final state, by its counters. */
 export function allFinal(request: ConciergeRequest): boolean {
   let final = 0;
-  for (const state of FINAL_OUTPUT_STATES) final += counter(request, state) ?? 0;
+  for (const state of FINAL_OUTPUT_STATES) final += stateCounter(request, state) ?? 0;
   return request.outputs_count > 0 && final === request.outputs_count;
 }
 
@@ -87,7 +86,7 @@ export function allFinal(request: ConciergeRequest): boolean {
  * gives no counters to tell.
  */
 export function outputsSignature(request: ConciergeRequest): string | null {
-  const counts = COUNTED_STATES.map((state) => counter(request, state));
+  const counts = COUNTED_STATES.map((state) => stateCounter(request, state));
   if (counts.some((count) => count === null)) return null;
   return [request.outputs_count, request.total_to_spend !== null, ...counts].join(",");
 }
@@ -150,7 +149,18 @@ export async function readRequest(
     const list = () => readOutputs(api, request.id, namedOutputs(request));
     view.outputs = factsOf(await (options.budget ? options.budget.run(request.outputs_count, list) : list()));
     view.listedOnRead = true;
-    if (signature !== null) view.listedAs = signature;
+    if (listingAgainstCounters(request, view.outputs) === null) {
+      if (signature !== null) view.listedAs = signature;
+    } else {
+      // Read before the listing, the request may be the older of the two (its outputs moved
+      // meanwhile): read again, it agrees with a listing that is not behind.
+      const again = await api.getRequest(request.id);
+      const behind = listingAgainstCounters(again, view.outputs);
+      view.request = again;
+      const againSignature = outputsSignature(again);
+      if (behind !== null) view.statesBehind = behind;
+      else if (againSignature !== null) view.listedAs = againSignature;
+    }
   }
   matchView(view, journal);
   return view;

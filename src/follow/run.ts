@@ -694,6 +694,17 @@ export class BatchFollow {
   private outcomeOf(view: RequestView, line: number, stamp: string, uniform: OutputState | null): RowOutcome {
     const requestId = view.request?.id ?? "";
     const output = view.byLine.get(line);
+    if (output && view.request && view.statesBehind !== undefined && uniform === null) {
+      // Created (its output is listed), but in a state the request no longer counts: neither
+      // charged nor paid can be said of it until a listing agrees with the request (or its
+      // counters put every output in one state, `uniform`).
+      return {
+        status: "pending",
+        requestId,
+        code: "states_behind",
+        error: `Bitex's listing of request ${requestId} shows its outputs in other states than the request counts (${view.statesBehind}: an old list, as a cache keeps): this row's output ${output.id} is there, its state cannot be told yet; run status again later`,
+      };
+    }
     if (output && view.request) {
       return {
         status: "created",

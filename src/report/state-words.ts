@@ -29,11 +29,14 @@ const WORDS: Readonly<Record<string, string>> = {
  * A row's state by one name: the output's state at Bitex for a created row ("created" while
  * not read), `create_failed` for a create Bitex refused (no payout that `failed`),
  * `not_listed` for a row whose output the journal holds and an old listing lacks (created:
- * never "not created"), else the report's status.
+ * never "not created"), `created` for one listed in a state its request does not count
+ * (`states_behind`), else the report's status.
  */
 export function rowState(row: { status: string; state?: string; code?: string }): string {
   if (row.status === "created") return row.state || "created";
   if (row.status === "pending" && row.code === "not_listed") return "not_listed";
+  // Listed, in a state the request does not count (an old list): created, its state not read.
+  if (row.status === "pending" && row.code === "states_behind") return "created";
   return row.status === "failed" ? "create_failed" : row.status;
 }
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { readReport } from "../helpers/report.js";
 import { type Rewrite, rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 
@@ -173,6 +174,109 @@ describe("a listing that lacks an output of an accepted request", function () {
       expect(report).to.include(
         `3,EMP-1003,112,ar_ars,302,uy_uyu,44328.00,,UYU,2102,pending,1,,,,44328.00,UYU,,,,listing_behind,"Bitex's listing of request 1 shows 0 of its 1 output(s) and lacks output(s) 1 this batch created (an old list, as a cache keeps): whether this row's output is there cannot be told yet; run status again later",`,
       );
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
+});
+
+describe("a listing that shows outputs in states their request no longer counts (a cache)", function () {
+  this.timeout(120_000);
+
+  it("status tells no state of those rows, and charges none of them; export writes nothing, exit 3; both right once the list agrees", async () => {
+    const box = await stoppedSandbox(await demoSeed());
+    // Kept from its first answer while `caching.on`: every listing of outputs (a cache).
+    const caching = { on: false };
+    const proxy = await rewriteProxy(box.url, {
+      cacheKey: (url) =>
+        caching.on && (url.pathname.endsWith("/concierge_request_outputs") || url.search.includes("include"))
+          ? `${url.pathname}${url.search}`
+          : null,
+    });
+    const dir = await tempDir();
+    // 318 is paid, 309 is a payee Bitex rejects (one request, ARS), 319's payout comes back (USD).
+    await writeFile(
+      join(dir, "h.csv"),
+      [
+        "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id",
+        "H1,112,ar_ars,318,cl_clp,1000,,2118",
+        "H2,112,ar_ars,309,py_pyg,3000,,2109",
+        "H3,112,us_usd,319,mx_mxn,50.00,,2119",
+        "",
+      ].join("\n"),
+    );
+    const run = (args: string[]) =>
+      runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+        cwd: dir,
+        env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
+      });
+    try {
+      const accepted = await run([
+        "submit",
+        "h.csv",
+        "--until",
+        "accepted",
+        "--max-total",
+        "ARS=1000000",
+        "--max-total",
+        "USD=1000",
+      ]);
+      expect(accepted.code, accepted.stderr).to.equal(0);
+      caching.on = true;
+      const first = await run(["status", "h.csv"]);
+      expect(first.code, first.stderr).to.equal(3);
+      box.advance({ minutes: 5 });
+      const status = await run(["status", "h.csv", "--json"]);
+      expect(status.code, status.stderr).to.equal(3);
+      expect(status.stderr).to.include(
+        "request 1 (payer 112, ar_ars, 2 row(s)): finished, spends 1\u202f247.77 ARS; Bitex's listing of its outputs is older than it (listed 2 accepting; counted 1 rejected, 1 settled): their states are not told until a listing agrees, run status again later\n",
+      );
+      // Request 2's counters put its one output in one state: that is the row's, listed or not.
+      expect(status.stderr).to.include(
+        "3 row(s): 2 created, state not read yet (created), 1 paid out, then returned (returned)\n",
+      );
+      expect(status.stderr).to.not.match(/money ARS/);
+      const summary = JSON.parse(status.stdout);
+      expect(summary.by_state).to.deep.equal({ created: 2, returned: 1 });
+      expect(summary.money.map((m: { currency: string }) => m.currency)).to.deep.equal([
+        "CLP",
+        "MXN",
+        "PYG",
+        "USD",
+      ]);
+      const cells = async () =>
+        (await readReport(join(dir, "h.report.csv"))).map((row) => [
+          row.reference,
+          row.status,
+          row.state,
+          row.error_code,
+          row.charged_amount,
+          row.refunded_amount,
+        ]);
+      expect(await cells()).to.deep.equal([
+        ["H1", "pending", "", "states_behind", "", ""],
+        ["H2", "pending", "", "states_behind", "", ""],
+        ["H3", "created", "returned", "payout_returned", "2.78", "2.78"],
+      ]);
+      const month = new Date(box.state().clock.now).toISOString().slice(0, 7);
+      const exportArgs = ["export", "--month", month, "--report", "export.csv"];
+      const exported = await run(exportArgs);
+      expect(exported.code, exported.stderr).to.equal(3);
+      expect(exported.stderr).to.include(
+        "bitex-batch: the outputs read of request(s) 1 (listed 2 accepting; counted 1 rejected, 1 settled), 2 (listed 1 accepting; counted 1 returned) are in other states than the request counts: an answer older than the server (a cache), or outputs that moved while read; nothing was exported\n",
+      );
+      expect(await readFile(join(dir, "export.csv"), "utf8").catch(() => "none")).to.equal("none");
+
+      caching.on = false; // the cache has let go of its lists
+      const fresh = await run(["status", "h.csv"]);
+      expect(fresh.code, fresh.stderr).to.equal(1);
+      expect(await cells()).to.deep.equal([
+        ["H1", "created", "settled", "", "1247.77", ""],
+        ["H2", "created", "rejected", "payee_rejected", "0.00", ""],
+        ["H3", "created", "returned", "payout_returned", "2.78", "2.78"],
+      ]);
+      expect((await run(exportArgs)).code).to.equal(0);
     } finally {
       await proxy.close();
       await box.close();

@@ -61,6 +61,45 @@ describe("export readings (each request's outputs are its own, all of them)", ()
     expect(ids(kept)).to.deep.equal({ "5": ["1", "2", "3"] });
   });
 
+  /** A request's counters (outputs_<state>): each state given, every other 0. */
+  const counted = (states: Record<string, number>): Partial<ConciergeRequest> => {
+    const zero = [
+      "accepting",
+      "accepted",
+      "rejected",
+      "working",
+      "settling",
+      "settled",
+      "failed",
+      "returned",
+      "cancelled",
+    ];
+    return Object.fromEntries(zero.map((state) => [`outputs_${state}`, states[state] ?? 0]));
+  };
+  const inState = (id: string, state: string) => ({ ...output(id, "1"), state }) as ConciergeOutput;
+
+  it("outputs read in states their request does not count (an old list, a cache): refused, exit 3, naming what differs", () => {
+    // Bitex rejected one payee and settled the other; the cached list still shows both checked.
+    const finished = request("1", 2, counted({ settled: 1, rejected: 1 }));
+    const returned = request("2", 1, counted({ returned: 1 }));
+    expect(
+      refusal([
+        reading(finished, [inState("10", "accepting"), inState("11", "accepting")]),
+        reading(returned, [{ ...inState("12", "settled"), request_id: "2" }]),
+      ]),
+    ).to.deep.equal([
+      3,
+      "the outputs read of request(s) 1 (listed 2 accepting; counted 1 rejected, 1 settled), 2 (listed 1 settled; counted 1 returned) are in other states than the request counts: an answer older than the server (a cache), or outputs that moved while read; nothing was exported",
+      "run the export again in a few minutes; if it says so again, ask Bitex",
+    ]);
+  });
+
+  it("outputs read in the states their request counts: kept", () => {
+    const finished = request("1", 2, counted({ settled: 1, rejected: 1 }));
+    const kept = ownReadings([reading(finished, [inState("10", "rejected"), inState("11", "settled")])]);
+    expect(ids(kept)).to.deep.equal({ "1": ["10", "11"] });
+  });
+
   it("an output the request's outputs relationship does not name, where it names them all: refused, exit 2", () => {
     const seven = request("7", 2, { outputs_ids: ["99", "100"] });
     expect(refusal([reading(seven, [output("99", null), output("120", null)])])).to.deep.equal([
