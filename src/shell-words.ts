@@ -30,9 +30,16 @@ export interface RowOptions {
   encoding?: string;
   delimiter?: string;
   sheet?: string;
+  /**
+   * No row options: the report's path and format, carried on the batch's own commands so that
+   * a pasted `status` rewrites the report the run wrote (an xlsx left saying "being checked"
+   * beside a new CSV is a report the accountant takes for current).
+   */
+  report?: string;
+  reportFormat?: string;
 }
 
-/** The words of those options: for the batch's own file, and for its remaining file. */
+/** The words of those options: for the batch's own file (with its report's), and for its remaining file. */
 export interface RowFlags {
   batch: readonly string[];
   /**
@@ -62,6 +69,9 @@ export function rowFlags(options: RowOptions): RowFlags {
       ...(options.allowDuplicates ? ["--allow-duplicates"] : []),
       ...shared,
       ...pair("--sheet", options.sheet),
+      // "-" (stdout) is this run's; "csv" is the default.
+      ...pair("--report", options.report === "-" ? undefined : options.report),
+      ...pair("--report-format", options.reportFormat === "csv" ? undefined : options.reportFormat),
     ],
     remaining: shared,
   };

@@ -71,17 +71,27 @@ describe("shell-words", () => {
       );
     });
 
-    it("says nothing of options not given, nor of the default encoding, nor of any other option (the key, --report, --max-total)", () => {
-      const flags = rowFlags({ allowDuplicates: false, encoding: "auto" });
+    it("says nothing of options not given, nor of the defaults, nor of any other option (the key, --max-total)", () => {
+      const flags = rowFlags({ allowDuplicates: false, encoding: "auto", reportFormat: "csv" });
       expect(flags).to.deep.equal(NO_ROW_FLAGS);
       const args = {
         allowDuplicates: false,
         encoding: "auto",
         apiKey: "secret-key",
-        report: "r.csv",
+        report: "-",
         maxTotal: ["ARS=1"],
       };
       expect(batchCommand(rowFlags(args), "quote", "payroll.csv")).to.equal("bitex-batch quote payroll.csv");
+    });
+
+    it("carries the report's path and format on the batch's commands (a pasted status rewrites that report), not on the remaining file's", () => {
+      const flags = rowFlags({ report: "out/nómina.xlsx", reportFormat: "xlsx", delimiter: ";" });
+      expect(batchCommand(flags, "status", "payroll.csv", "--watch")).to.equal(
+        "bitex-batch status payroll.csv --delimiter ';' --report 'out/nómina.xlsx' --report-format xlsx --watch",
+      );
+      expect(remainingCommand(flags, "payroll.remaining.csv")).to.equal(
+        "bitex-batch submit payroll.remaining.csv --delimiter ';'",
+      );
     });
 
     it("pastes back into sh as the same words (a tab or a quote as the delimiter, accents in the sheet)", () => {
