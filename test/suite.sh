@@ -2,8 +2,18 @@
 # npm test's mocha run (arguments: mocha's), with every temporary folder the tests make in one
 # folder, removed at the end. The tests make theirs with os.tmpdir(), which reads TMPDIR, and do
 # not remove them: a few days of runs had left 37,000 folders, 22 GB, in /tmp.
-dir=$(mktemp -d "${TMPDIR:-/tmp}/bitex-batch-tests.XXXXXX") || exit 1
+#
+# That folder is in memory (/dev/shm) when it has room (1 GB or more free; the suite writes
+# about 300 MB): the runs journal every step with fsync, and on a disk those syncs and the
+# folders' writes took a fifth of the suite's time on two cores. BITEX_TEST_TMP=disk keeps it
+# under TMPDIR (or /tmp).
+base=${TMPDIR:-/tmp}
+if [ "${BITEX_TEST_TMP:-}" != disk ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+  [ "${free:-0}" -ge 1048576 ] && base=/dev/shm
+fi
+dir=$(mktemp -d "$base/bitex-batch-tests.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 TMPDIR="$dir" mocha "$@"
-status=$?
-rm -rf "$dir"
-exit "$status"

@@ -5,18 +5,7 @@
  */
 
 import { renameSync } from "node:fs";
-import {
-  link,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  symlink,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
@@ -31,7 +20,7 @@ import {
   unchangedSince,
 } from "../../src/app/inbox-files.js";
 import { readGuard } from "../../src/app/inbox-guard.js";
-import { tempDir } from "../helpers/cli.js";
+import { otherFileSystemDir, tempDir } from "../helpers/cli.js";
 import { replaceFs } from "../helpers/fs-fault.js";
 
 /** The message a promise is rejected with ("" if it is fulfilled). */
@@ -296,7 +285,7 @@ describe("inbox files", () => {
 
   it("a move onto another file system (EXDEV) copies, then unlinks; redone after a kill between the two it only unlinks; another file there is never replaced", async () => {
     const dir = await tempDir();
-    const other = await mkdtemp("/dev/shm/bb-files-");
+    const other = await otherFileSystemDir("bb-files-");
     try {
       await writeFile(join(dir, "a.csv"), "one\n");
       expect(await moveNoReplace(join(dir, "a.csv"), join(other, "a.csv"))).to.equal("moved");

@@ -5,11 +5,11 @@
  * that cannot finish.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { CLI, type CliResult, cleanEnv, runCli, tempDir } from "../helpers/cli.js";
+import { CLI, type CliResult, cleanEnv, otherFileSystemDir, runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -235,7 +235,7 @@ describe("inbox: a drop folder at its edges", function () {
   });
 
   it("done/ on another file system (EXDEV): the file is copied, synced, and only then unlinked; every file is paid once and moved", async () => {
-    const other = await mkdtemp("/dev/shm/bb-inbox-");
+    const other = await otherFileSystemDir("bb-inbox-");
     try {
       await symlink(other, join(inbox, "done"));
       const a = await payroll(3);

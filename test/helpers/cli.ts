@@ -4,7 +4,7 @@
  * when no real process is needed, else as a child.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
@@ -163,4 +163,18 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRe
 
 export function tempDir(prefix = "bb-test-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/**
+ * A new folder on a file system other than the temporary folder's, for moves that cross file
+ * systems (EXDEV): memory (/dev/shm) when the tests' files are on disk, a disk folder when
+ * npm test put them in memory (test/suite.sh). The caller removes it.
+ */
+export async function otherFileSystemDir(prefix: string): Promise<string> {
+  const here = (await stat(tmpdir())).dev;
+  for (const base of ["/dev/shm", "/var/tmp", ROOT]) {
+    const dev = (await stat(base).catch(() => null))?.dev;
+    if (dev !== undefined && dev !== here) return mkdtemp(join(base, prefix));
+  }
+  throw new Error(`no folder on another file system than ${tmpdir()} (tried /dev/shm, /var/tmp, ${ROOT})`);
 }
