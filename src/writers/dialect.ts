@@ -107,11 +107,35 @@ const NUMBER_LIKE = /^[\d.,\s]*\d[\d.,\s]*([eE][+-]?\d+)?%?$/;
  */
 function keptAsText(text: string, dialect: Dialect): string {
   if (!dialect.spreadsheet) return text;
-  const first = text.charCodeAt(0);
-  // Only text starting with a digit, "." "," or a space can read as a number.
-  if (!((first >= 0x30 && first <= 0x39) || first === 0x2e || first === 0x2c || first <= 0x20)) return text;
   if (/^\d+$/.test(text)) return CHANGED_DIGITS.test(text) ? `'${text}` : text;
-  return NUMBER_LIKE.test(text) ? `'${text}` : text;
+  return NUMBER_LIKE.test(text) || readsAsValue(text) ? `'${text}` : text;
+}
+
+const MONTHS =
+  "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|" +
+  "ene(ro)?|febrero|marzo|abr(il)?|mayo|junio|julio|ago(sto)?|set|sept?iembre|octubre|noviembre|dic(iembre)?";
+const NUMBER = String.raw`[\d.,\s]*\d[\d.,\s]*`;
+
+/**
+ * Other text a spreadsheet turns into a value on opening (Excel always, LibreOffice with its
+ * special-number detection): a negative in brackets "(1500)", an amount with a currency sign
+ * "$1,500" (a leading "-" or "+" is a formula's start, neutralised before), a truth value, a
+ * time "12:30", a fraction "1 1/2", a date "26/12", "12-26", "Dec-26" or "3 ene". In
+ * `raw_amount` it would be summed as an amount no row has.
+ */
+const VALUE_LIKE = [
+  new RegExp(String.raw`^\(\s*[$€£¥]?\s*${NUMBER}\)$`),
+  new RegExp(String.raw`^[$€£¥]\s*${NUMBER}$`),
+  /^(true|false|verdadero|falso)$/i,
+  /^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(\s*[ap]\.?m\.?)?$/i,
+  /^\d+\s+\d+\/\d+$/,
+  /^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$/,
+  new RegExp(String.raw`^\d{1,2}[-\s/.]+(${MONTHS})\.?([-\s/.,]+\d{1,4})?$`, "i"),
+  new RegExp(String.raw`^(${MONTHS})\.?[-\s/.,]+\d{1,4}$`, "i"),
+];
+
+function readsAsValue(text: string): boolean {
+  return VALUE_LIKE.some((pattern) => pattern.test(text));
 }
 
 /** A text cell before quoting: formula-neutralised, and kept as text in a spreadsheet. */

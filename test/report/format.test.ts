@@ -303,6 +303,57 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
     expect(numberCell("123456789012.50", dialect, true)).to.equal("123456789012,50");
     expect(numberCell("0.50", dialect, true)).to.equal("0,50");
   });
+
+  it("text a spreadsheet turns into another value on opening keeps its quote mark: brackets, currency signs, truth values, times, fractions, dates", () => {
+    // Excel converts each of these (LibreOffice with its special-number detection): in raw_amount
+    // "(1500)" would be summed as -1500, "1/2" as a date.
+    const values = [
+      "(100)",
+      "(1500)",
+      "($ 1.500)",
+      "$5",
+      "$1,500",
+      "€1.500,50",
+      "TRUE",
+      "falso",
+      "12:30",
+      "9:05 pm",
+    ];
+    const dates = [
+      "1 1/2",
+      "1/2",
+      "26/12/2026",
+      "12-26",
+      "2026-11-22",
+      "Dec-26",
+      "26 dic",
+      "dic 2026",
+      "3-ene",
+      "Sept. 5",
+    ];
+    for (const dialect of [DIALECTS.excel, DIALECTS["excel-en"]])
+      expect([...values, ...dates].map((t) => textCell(t, dialect))).to.deep.equal(
+        [...values, ...dates].map((t) => `'${t}`),
+      );
+    // Words that only hold a number or a month's name, and the report's own timestamps, are left as they are.
+    const words = [
+      "EMP-0012",
+      "A-12",
+      "12-345",
+      "Dec",
+      "Mayo",
+      "March bonus",
+      "true story",
+      "(EMP)",
+      "12:30 extra",
+    ];
+    expect([...words, "2026-11-22T10:15:00Z"].map((t) => textCell(t, DIALECTS.excel))).to.deep.equal([
+      ...words,
+      "2026-11-22T10:15:00Z",
+    ]);
+    // csv writes every cell as it is.
+    expect(textCell("(1500)", DIALECTS.csv)).to.equal("(1500)");
+  });
 });
 
 describe("report/format: amounts a spreadsheet would round stay text in the excel dialects", () => {
