@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { removeLeftovers, syncDirectory, tempPathFor } from "../disk.js";
 import { inputCopyPath } from "./paths.js";
@@ -16,7 +16,12 @@ export async function keepInputCopy(
   sameBytes: (copy: string) => Promise<boolean>,
 ): Promise<"made" | "kept" | "changed"> {
   const target = inputCopyPath(stateDir, batchId);
-  if (await stat(target).catch(() => null)) return "kept";
+  if (await stat(target).catch(() => null)) {
+    // A copy left readable by others (copied, restored from a backup) holds personal data:
+    // owner only again, as the journal beside it. Not ours to change (another user's): left.
+    await chmod(target, 0o600).catch(() => undefined);
+    return "kept";
+  }
   await removeLeftovers(target);
   const temp = tempPathFor(target);
   try {

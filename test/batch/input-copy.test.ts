@@ -83,6 +83,18 @@ describe("keepInputCopy (the batch's copy of its input)", function () {
     expect(await readFile(inputCopyPath(dir, "b1"), "utf8")).to.equal(text);
   });
 
+  it("a copy found readable by others (copied, restored from a backup) is made owner-only again, its bytes kept", async () => {
+    const dir = await tempDir();
+    const source = join(dir, "payroll.csv");
+    await writeFile(source, "reference,amount\nEMP-1,100\n");
+    await mkdir(batchDirFor(dir, "b1"), { mode: 0o700 });
+    await writeFile(inputCopyPath(dir, "b1"), "reference,amount\nEMP-1,100\n");
+    await chmod(inputCopyPath(dir, "b1"), 0o644);
+    expect(await keepInputCopy(source, dir, "b1", async () => true)).to.equal("kept");
+    expect(((await stat(inputCopyPath(dir, "b1"))).mode & 0o777).toString(8)).to.equal("600");
+    expect(await readFile(inputCopyPath(dir, "b1"), "utf8")).to.equal("reference,amount\nEMP-1,100\n");
+  });
+
   it("removes the half copy a killed run left (it holds payroll rows), not one a live run is making (helper-87)", async () => {
     const dir = await tempDir();
     const source = join(dir, "payroll.csv");
