@@ -37,11 +37,16 @@ export interface RowOptions {
    */
   report?: string;
   reportFormat?: string;
+  /** The batch's id when the run was given one: a command by the file's name alone may find another batch of that name. */
+  batchId?: string;
 }
 
 /** The words of those options: for the batch's own file (with its report's), and for its remaining file. */
 export interface RowFlags {
+  /** The batch's own commands: its id when given, its row options, its report's path and format. */
   batch: readonly string[];
+  /** The row options alone: for a command about another batch of the same rows. */
+  rows: readonly string[];
   /**
    * A remaining file is cut from the input's bytes (report/remaining.ts: same encoding,
    * delimiter and figures), so it is read with the same options; but it is never a workbook
@@ -51,7 +56,7 @@ export interface RowFlags {
   remaining: readonly string[];
 }
 
-export const NO_ROW_FLAGS: RowFlags = { batch: [], remaining: [] };
+export const NO_ROW_FLAGS: RowFlags = { batch: [], rows: [], remaining: [] };
 
 export function rowFlags(options: RowOptions): RowFlags {
   const pair = (flag: string, value: string | undefined) =>
@@ -64,15 +69,20 @@ export function rowFlags(options: RowOptions): RowFlags {
     ...pair("--encoding", options.encoding === "auto" ? undefined : options.encoding),
     ...pair("--delimiter", options.delimiter),
   ];
+  const rows = [
+    ...(options.allowDuplicates ? ["--allow-duplicates"] : []),
+    ...shared,
+    ...pair("--sheet", options.sheet),
+  ];
   return {
     batch: [
-      ...(options.allowDuplicates ? ["--allow-duplicates"] : []),
-      ...shared,
-      ...pair("--sheet", options.sheet),
+      ...pair("--batch-id", options.batchId),
+      ...rows,
       // "-" (stdout) is this run's; "csv" is the default.
       ...pair("--report", options.report === "-" ? undefined : options.report),
       ...pair("--report-format", options.reportFormat === "csv" ? undefined : options.reportFormat),
     ],
+    rows,
     remaining: shared,
   };
 }
@@ -80,6 +90,19 @@ export function rowFlags(options: RowOptions): RowFlags {
 /** `bitex-batch <command> <the batch's file> …row options …flags`. */
 export function batchCommand(rows: RowFlags, command: string, file: string, ...flags: string[]): string {
   return bitexCommand(command, file, ...rows.batch, ...flags);
+}
+
+/**
+ * `bitex-batch <command> <file> [--batch-id <id>] …row options`: a command about another batch
+ * of the same rows (an earlier or a later one), without this run's batch id and report.
+ */
+export function otherBatchCommand(rows: RowFlags, command: string, file: string, batchId?: string): string {
+  return bitexCommand(
+    command,
+    file,
+    ...(batchId === undefined ? [] : ["--batch-id", shellWord(batchId)]),
+    ...rows.rows,
+  );
 }
 
 /** `bitex-batch submit <the batch's remaining file> …row options that apply to it`. */

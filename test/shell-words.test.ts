@@ -84,10 +84,15 @@ describe("shell-words", () => {
       expect(batchCommand(rowFlags(args), "quote", "payroll.csv")).to.equal("bitex-batch quote payroll.csv");
     });
 
-    it("carries the report's path and format on the batch's commands (a pasted status rewrites that report), not on the remaining file's", () => {
-      const flags = rowFlags({ report: "out/nómina.xlsx", reportFormat: "xlsx", delimiter: ";" });
+    it("carries the batch id given and the report's path and format on the batch's commands (a pasted status follows that batch and rewrites its report), not on the remaining file's", () => {
+      const flags = rowFlags({
+        report: "out/nómina.xlsx",
+        reportFormat: "xlsx",
+        delimiter: ";",
+        batchId: "payroll-2026-12",
+      });
       expect(batchCommand(flags, "status", "payroll.csv", "--watch")).to.equal(
-        "bitex-batch status payroll.csv --delimiter ';' --report 'out/nómina.xlsx' --report-format xlsx --watch",
+        "bitex-batch status payroll.csv --batch-id payroll-2026-12 --delimiter ';' --report 'out/nómina.xlsx' --report-format xlsx --watch",
       );
       expect(remainingCommand(flags, "payroll.remaining.csv")).to.equal(
         "bitex-batch submit payroll.remaining.csv --delimiter ';'",

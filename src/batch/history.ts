@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
-import { batchCommand, bitexCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
+import { bitexCommand, NO_ROW_FLAGS, otherBatchCommand, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
@@ -203,7 +203,7 @@ export async function refuseNewBatchOfOldPayments(
       () => false,
     );
     const earlierFile = await whereIs(last.file, last.batchId);
-    const status = batchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
+    const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
     const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
     // Moved by the inbox: its remaining file went with it.
     const remainingThere =
@@ -302,7 +302,7 @@ export async function refuseResumeOverLaterBatch(
   const passOver = ofAnotherMonth(batch.file, batch.batchId);
   const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
   if (!later) return;
-  const status = batchCommand(batch.flags ?? NO_ROW_FLAGS, "status", later.file, "--batch-id", later.batchId);
+  const status = otherBatchCommand(batch.flags ?? NO_ROW_FLAGS, "status", later.file, later.batchId);
   throw new BatchError(
     "input",
     `${batch.file}: ${later.same} of the ${later.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} are payments batch ${later.batchId} (file ${later.file}, begun later, ${humanTime(later.begunAt, batch.zone)}) holds: ${batchWords(later)}; going on could pay them again`,

@@ -401,7 +401,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     const f = await flow(box);
     const staged = await f.run(["submit", "payroll.csv", "--batch-id", "payroll-2026-12"]);
     expect(staged.code, staged.stderr).to.equal(0);
-    // As submit's next: line prints it, without the batch id.
+    expect(staged.stdout).to.include("next: bitex-batch quote payroll.csv --batch-id payroll-2026-12\n");
+    // By its name alone, as an operator types it.
     const quoted = await f.run(["quote", "payroll.csv", "--wait", "0"]);
     expect(quoted.stderr).to.match(
       /payroll\.csv is batch payroll-2026-12 \(begun [^)]+\); following that batch\n/,

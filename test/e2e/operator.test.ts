@@ -187,15 +187,19 @@ describe("operator: problems where people look", function () {
     const submit = await runCli(["submit", "payroll.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
     expect(submit.code, submit.stderr).to.equal(0);
     const before = await readFile(join(dir, "payroll.report.csv"));
-    for (const args of [
-      ["submit", "payroll.csv", "--dry-run"],
-      ["validate", "payroll.csv", "--report", "payroll.report.csv"],
-    ]) {
-      const result = await runCli(args, { cwd: dir });
+    // The status offered refreshes the report named, so it carries the --report given.
+    for (const [args, status] of [
+      [["submit", "payroll.csv", "--dry-run"], "bitex-batch status payroll.csv"],
+      [
+        ["validate", "payroll.csv", "--report", "payroll.report.csv"],
+        "bitex-batch status payroll.csv --report payroll.report.csv",
+      ],
+    ] as const) {
+      const result = await runCli([...args], { cwd: dir });
       expect(result.code, result.stderr).to.equal(2);
       expect(lines(result.stderr)).to.deep.equal([
         "bitex-batch: payroll.report.csv holds rows created on the server; this run would replace it with a report of fewer facts",
-        "  keep it: pass --report <another path>, or bitex-batch status payroll.csv to refresh it from the server",
+        `  keep it: pass --report <another path>, or ${status} to refresh it from the server`,
       ]);
       expect((await readFile(join(dir, "payroll.report.csv"))).equals(before)).to.equal(true);
     }

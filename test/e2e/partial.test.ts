@@ -389,7 +389,7 @@ describe("a batch that only partly goes through", function () {
         );
         expect(refused.stderr).to.match(/^nothing accepted: /m);
         expect(refused.stderr).to.include(
-          "those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status payroll.csv writes payroll.remaining.csv with the batch's rows, to submit",
+          "those rows can never join their request: once its quote lapses (or it is cancelled at Bitex), bitex-batch status payroll.csv --batch-id pay-2026-11 writes payroll.remaining.csv with the batch's rows, to submit",
         );
         expect(requestStates(server)).to.deep.equal(["1:quoted", "2:quoted"]);
         expect(Object.values(actionCalls(server)).map((c) => c.accept_quote)).to.deep.equal([0, 0]);
