@@ -409,7 +409,11 @@ export function acceptRefusedHint(
     const limits = maxTotals.flatMap((max) => ["--max-total", shellWord(max)]);
     return `the rows Bitex refused at create are in no quote (a quoted request takes no more outputs): accept the quotes without them with --allow-partial (${batchCommand(flags, "accept", csv, "--allow-partial", ...limits)}); they are in ${remaining}, to fix and submit`;
   }
-  return `nothing lapsed: the quotes stand until their deadline; check them (${batchCommand(flags, "quote", csv)} prints them) and decide the most to spend per currency`;
+  const check = `check them (${batchCommand(flags, "quote", csv)} prints them) and decide the most to spend per currency`;
+  // Partly accepted: the guard is the batch's, so the accepted request's spend counts in it.
+  if (accepted.length > 0)
+    return `request(s) ${accepted.map((r) => r.id).join(", ")} of the batch are accepted already (that cannot be undone) and count in its total: --max-total is the most the whole batch spends; the other quotes stand until their deadline; ${check}`;
+  return `nothing lapsed: the quotes stand until their deadline; ${check}`;
 }
 
 /** Requests read quoted whose deadline has passed on the server's clock (`now`). */

@@ -296,6 +296,14 @@ describe("app/follow-words", () => {
     expect(acceptRefusedHint("p.csv", follow, NOW, "UTC")).to.equal(
       "every request of the batch is accepted already (request(s) 5, 6): nothing is left to accept, and accepting cannot be undone; bitex-batch status p.csv shows every row",
     );
+    // Partly accepted: the accepted request counts in the batch's total, the rest still stand.
+    const partly = followOf(
+      request({ id: "5", state: "working", total_to_spend: "300" }),
+      request({ id: "6", state: "quoted", total_to_spend: "200" }),
+    );
+    expect(acceptRefusedHint("p.csv", partly, NOW, "UTC")).to.equal(
+      "request(s) 5 of the batch are accepted already (that cannot be undone) and count in its total: --max-total is the most the whole batch spends; the other quotes stand until their deadline; check them (bitex-batch quote p.csv prints them) and decide the most to spend per currency",
+    );
     // Quotes not accepted yet: they stand, and the operator decides.
     const quoted = followOf(request({ id: "7", state: "quoted", total_to_spend: "100" }));
     expect(acceptRefusedHint("p.csv", quoted, NOW, "UTC")).to.match(
