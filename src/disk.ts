@@ -5,7 +5,7 @@
  * nothing was sent yet, exit 3 after (exitCodeFor).
  */
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { BatchError } from "./errors.js";
 
@@ -175,4 +175,32 @@ export async function removeLeftovers(target: string): Promise<void> {
 /** `.<name>.<pid>.<random>.tmp` beside the target: same filesystem, so rename is atomic. */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/**
+ * `mkdir -p` with `mode`: each missing folder made in turn from the nearest one that exists.
+ * Node's recursive mkdir never returns for a path under /proc (its ENOENT there is taken for a
+ * missing parent, which then exists: round again); here that ENOENT is the answer. A part of
+ * the path that is a file fails as mkdir fails (ENOTDIR, EEXIST).
+ */
+export async function makeDirectories(path: string, mode = 0o700): Promise<void> {
+  const missing: string[] = [];
+  for (let at = resolve(path); ; ) {
+    const found = await stat(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return null;
+      throw error;
+    });
+    if (found) {
+      if (!found.isDirectory()) await mkdir(at, { mode }); // fails as mkdir does (EEXIST)
+      break;
+    }
+    missing.push(at);
+    if (dirname(at) === at) break;
+    at = dirname(at);
+  }
+  for (const dir of missing.reverse())
+    await mkdir(dir, { mode }).catch((error: NodeJS.ErrnoException) => {
+      // Made meanwhile by another run: what was wanted.
+      if (error.code !== "EEXIST") throw error;
+    });
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { JournalWriter } from "../src/batch/journal.js";
-import { DiskError, diskFailure, isDiskFailure, replaceDurably } from "../src/disk.js";
+import { DiskError, diskFailure, isDiskFailure, makeDirectories, replaceDurably } from "../src/disk.js";
 import { exitCodeFor } from "../src/errors.js";
 
 const fsError = (code: string, path?: string) =>
@@ -91,5 +91,32 @@ describe("replaceDurably", () => {
     await replaceDurably(path, '{"lines":[2]}');
     expect((await readdir(dir)).sort()).to.deep.equal([live, "released.json"].sort());
     expect(await readFile(path, "utf8")).to.equal('{"lines":[2]}');
+  });
+});
+
+describe("makeDirectories (mkdir -p)", () => {
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "made",
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+
+  it("makes each missing folder owner-only, and leaves one that exists as it is", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-dirs-"));
+    await makeDirectories(join(dir, "a", "b", "c"));
+    for (const path of ["a", "a/b", "a/b/c"])
+      expect(((await stat(join(dir, path))).mode & 0o777).toString(8), path).to.equal("700");
+    expect(await codeOf(makeDirectories(join(dir, "a", "b")))).to.equal("made");
+  });
+
+  it("fails as mkdir does where a part of the path is a file (ENOTDIR) or the path is one (EEXIST)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bb-dirs-"));
+    await writeFile(join(dir, "file"), "x");
+    expect(await codeOf(makeDirectories(join(dir, "file", "state")))).to.equal("ENOTDIR");
+    expect(await codeOf(makeDirectories(join(dir, "file")))).to.equal("EEXIST");
+  });
+
+  it("answers for a path under /proc (Linux), where Node's recursive mkdir never returns", async () => {
+    expect(await codeOf(makeDirectories("/proc/bitex-batch-test/state"))).to.equal("ENOENT");
   });
 });

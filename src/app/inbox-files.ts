@@ -6,21 +6,11 @@
 
 import { createHash, randomUUID } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import {
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-} from "node:fs/promises";
+import { copyFile, link, lstat, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apiReportPath } from "../batch/batch-dir.js";
+import { makeDirectories } from "../disk.js";
 import { batchIdHash, batchIdOf } from "../plan/plan.js";
 
 /**
@@ -507,4 +497,4 @@ async function syncDir(path: string): Promise<void> {
 }
 
 /** The folder's own folders (done/, failed/, .bitex-inbox/): owner-only, as what they hold. */
-export const ensureDir = (path: string) => mkdir(path, { recursive: true, mode: 0o700 });
+export const ensureDir = (path: string) => makeDirectories(path);

@@ -4,7 +4,7 @@
  * session in, an outcome out; two files submitted in one process share nothing.
  */
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, stat } from "node:fs/promises";
+import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
@@ -21,7 +21,7 @@ import {
 } from "../batch/paths.js";
 import { recordReport } from "../batch/report-owner.js";
 import { removeDeadSandboxStates } from "../batch/sandbox-state.js";
-import { diskFailure, isDiskFailure, removeIfEmpty, reportFailure } from "../disk.js";
+import { diskFailure, isDiskFailure, makeDirectories, removeIfEmpty, reportFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import type { ValidRow } from "../model.js";
 import { plan } from "../plan/plan.js";
@@ -280,7 +280,7 @@ async function submitWatched(
       stateDir = sandboxDir;
     }
     held.dropState = dropSandboxState;
-    await mkdir(batchDirFor(stateDir, dirName), { recursive: true, mode: 0o700 });
+    await makeDirectories(batchDirFor(stateDir, dirName));
     lock = await acquireLock(lockPathFor(stateDir, dirName), (line) => out.warn(line));
     held.lock = lock;
   } catch (error) {

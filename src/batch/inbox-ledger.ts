@@ -6,8 +6,9 @@
  * last, so a run killed between two renames finishes the move next time, and a file already
  * paid from this folder is known by its batch id whatever became of it since.
  */
-import { mkdir, open, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { makeDirectories } from "../disk.js";
 
 export const INBOX_STATE = ".bitex-inbox";
 
@@ -79,7 +80,7 @@ export async function readLedger(dir: string): Promise<Entry[]> {
 
 /** Appends one line and syncs it: an intent is on disk before the renames it announces. */
 export async function appendLedger(dir: string, entry: Entry): Promise<void> {
-  await mkdir(inboxStateDir(dir), { recursive: true, mode: 0o700 });
+  await makeDirectories(inboxStateDir(dir));
   const handle = await open(ledgerPath(dir), "a+", 0o600);
   try {
     // After a torn line (an append cut off: no newline at the end), this entry starts a line

@@ -6,9 +6,9 @@
  * writing) is ignored on read: nothing after it was ever acknowledged.
  */
 import { createReadStream, fdatasync, write } from "node:fs";
-import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { DiskError } from "../disk.js";
+import { DiskError, makeDirectories } from "../disk.js";
 import { CREATED_KINDS, entryProblem, isTornWrite, JournalDamage } from "./journal-check.js";
 
 export { CREATED_KINDS };
@@ -437,7 +437,7 @@ export class JournalWriter {
   static async open(path: string): Promise<JournalWriter> {
     let handle: FileHandle | undefined;
     try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await makeDirectories(dirname(path));
       handle = await open(path, "a", 0o600);
       // A journal left readable by others (copied, restored from a backup) holds personal data:
       // owner only again. Not ours to change (another user's file): left as it is.

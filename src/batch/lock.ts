@@ -25,10 +25,11 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { link, mkdir, open, readdir, unlink, writeFile } from "node:fs/promises";
+import { link, open, readdir, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { makeDirectories } from "../disk.js";
 import { BatchError } from "../errors.js";
 
 interface LockOwner {
@@ -255,7 +256,7 @@ async function writeInFolder(temp: string, text: string): Promise<void> {
       return await writeFile(temp, text, { mode: 0o600 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw error;
-      await mkdir(dirname(temp), { recursive: true, mode: 0o700 });
+      await makeDirectories(dirname(temp));
     }
   }
 }
@@ -265,7 +266,7 @@ export async function acquireLock(
   say: (line: string) => void,
   options: LockOptions = {},
 ): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirectories(dirname(path));
   const me: LockOwner = {
     pid: process.pid,
     host: hostname(),
