@@ -137,6 +137,7 @@ export async function readRequest(
   } else if (
     options.stale &&
     before &&
+    before.statesBehind === undefined &&
     !allFinal(request) &&
     before.outputs.length === request.outputs_count
   ) {

@@ -90,8 +90,12 @@ export function onServerClock(ms: number, pace: number | null): number {
 const isFinalRequest = (request: ConciergeRequest | null) =>
   request !== null && (request.state === "finished" || request.state === "cancelled");
 
-/** Read as finished or cancelled, its outputs listed: nothing of it changes any more. */
-const isSettledView = (view: RequestView) => isFinalRequest(view.request) && view.source !== "journal";
+/**
+ * Read as finished or cancelled, its outputs listed in the states it counts: nothing of it
+ * changes any more. A listing found behind the request (statesBehind) is listed again.
+ */
+const isSettledView = (view: RequestView) =>
+  isFinalRequest(view.request) && view.source !== "journal" && view.statesBehind === undefined;
 
 export class BatchFollow {
   views: RequestView[] = [];

@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
 import { readReport } from "../helpers/report.js";
 import { type Rewrite, rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
@@ -181,48 +181,60 @@ describe("a listing that lacks an output of an accepted request", function () {
   });
 });
 
+/**
+ * 318 is paid, 309 is a payee Bitex rejects (one request, ARS), 319's payout comes back (USD),
+ * behind a proxy that keeps every listing of outputs from its first answer while `caching.on`
+ * (a cache), on the emulator's stopped clock.
+ */
+async function cachedWorld() {
+  const box = await stoppedSandbox(await demoSeed());
+  const caching = { on: false };
+  const proxy = await rewriteProxy(box.url, {
+    cacheKey: (url) =>
+      caching.on && (url.pathname.endsWith("/concierge_request_outputs") || url.search.includes("include"))
+        ? `${url.pathname}${url.search}`
+        : null,
+  });
+  const dir = await tempDir();
+  await writeFile(
+    join(dir, "h.csv"),
+    [
+      "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id",
+      "H1,112,ar_ars,318,cl_clp,1000,,2118",
+      "H2,112,ar_ars,309,py_pyg,3000,,2109",
+      "H3,112,us_usd,319,mx_mxn,50.00,,2119",
+      "",
+    ].join("\n"),
+  );
+  const run = (args: string[]) =>
+    runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+      cwd: dir,
+      env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
+    });
+  return { box, proxy, caching, dir, run };
+}
+
+async function acceptAll(run: (args: string[]) => Promise<CliResult>): Promise<void> {
+  const accepted = await run([
+    "submit",
+    "h.csv",
+    "--until",
+    "accepted",
+    "--max-total",
+    "ARS=1000000",
+    "--max-total",
+    "USD=1000",
+  ]);
+  expect(accepted.code, accepted.stderr).to.equal(0);
+}
+
 describe("a listing that shows outputs in states their request no longer counts (a cache)", function () {
   this.timeout(120_000);
 
   it("status tells no state of those rows, and charges none of them; export writes nothing, exit 3; both right once the list agrees", async () => {
-    const box = await stoppedSandbox(await demoSeed());
-    // Kept from its first answer while `caching.on`: every listing of outputs (a cache).
-    const caching = { on: false };
-    const proxy = await rewriteProxy(box.url, {
-      cacheKey: (url) =>
-        caching.on && (url.pathname.endsWith("/concierge_request_outputs") || url.search.includes("include"))
-          ? `${url.pathname}${url.search}`
-          : null,
-    });
-    const dir = await tempDir();
-    // 318 is paid, 309 is a payee Bitex rejects (one request, ARS), 319's payout comes back (USD).
-    await writeFile(
-      join(dir, "h.csv"),
-      [
-        "reference,payer_user_id,sender_port,recipient_user_id,port,amount,budget,withdrawal_instruction_id",
-        "H1,112,ar_ars,318,cl_clp,1000,,2118",
-        "H2,112,ar_ars,309,py_pyg,3000,,2109",
-        "H3,112,us_usd,319,mx_mxn,50.00,,2119",
-        "",
-      ].join("\n"),
-    );
-    const run = (args: string[]) =>
-      runCli([...args, "--rate", "1000", "--tz", "UTC"], {
-        cwd: dir,
-        env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
-      });
+    const { box, proxy, caching, dir, run } = await cachedWorld();
     try {
-      const accepted = await run([
-        "submit",
-        "h.csv",
-        "--until",
-        "accepted",
-        "--max-total",
-        "ARS=1000000",
-        "--max-total",
-        "USD=1000",
-      ]);
-      expect(accepted.code, accepted.stderr).to.equal(0);
+      await acceptAll(run);
       caching.on = true;
       const first = await run(["status", "h.csv"]);
       expect(first.code, first.stderr).to.equal(3);
@@ -277,6 +289,59 @@ describe("a listing that shows outputs in states their request no longer counts 
         ["H3", "created", "returned", "payout_returned", "2.78", "2.78"],
       ]);
       expect((await run(exportArgs)).code).to.equal(0);
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
+
+  it("status --watch lists a finished request found behind again each round, and ends once the cache lets go (helper-95)", async () => {
+    const { box, proxy, caching, dir, run } = await cachedWorld();
+    try {
+      await acceptAll(run);
+      caching.on = true;
+      await run(["status", "h.csv"]); // the cache keeps this listing: every row accepting
+      box.advance({ minutes: 5 }); // H1 settled, H2 rejected, H3 returned: every request finished
+      const watching = run(["status", "h.csv", "--watch", "--interval", "1", "--timeout", "20"]);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      caching.on = false;
+      const watched = await watching;
+      // Final, not "not in a final state yet" after the whole --timeout.
+      expect(watched.code, watched.stderr).to.equal(1);
+      expect(watched.stderr).to.include(
+        "rows: 2 created, state not read yet (created), 1 paid out, then returned (returned)\nrows: 1 payee rejected by Bitex (rejected), 1 paid out, then returned (returned), 1 paid (settled)\n",
+      );
+      expect((await readReport(join(dir, "h.report.csv"))).map((row) => row.state)).to.deep.equal([
+        "settled",
+        "rejected",
+        "returned",
+      ]);
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
+
+  it("a request still paying whose listing is behind: its rows stay untold at every refresh, never told in the old list's states (helper-95)", async () => {
+    const { box, proxy, caching, run } = await cachedWorld();
+    try {
+      await acceptAll(run);
+      caching.on = true;
+      await run(["status", "h.csv"]); // cached: every row accepting
+      box.advance({ minutes: 15 / 60 }); // H2 rejected, the others on their way: requests working
+      const watched = await run([
+        "status",
+        "h.csv",
+        "--watch",
+        "--interval",
+        "1",
+        "--timeout",
+        "4",
+        "--json",
+      ]);
+      expect(watched.code, watched.stderr).to.equal(3);
+      expect(watched.stderr).to.not.include("payee being checked by Bitex (accepting)");
+      expect(JSON.parse(watched.stdout).by_state.accepting).to.equal(undefined);
     } finally {
       await proxy.close();
       await box.close();
