@@ -12,6 +12,11 @@ export function shellWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A flag and its value as shell words; `--batch-id=-pay` when the value starts with "-" (else read as a flag). */
+function flagWords(flag: string, value: string): string[] {
+  return value.startsWith("-") ? [shellWord(`${flag}=${value}`)] : [flag, shellWord(value)];
+}
+
 /** `bitex-batch <command> <file> …flags`, each word quoted as needed. */
 export function bitexCommand(command: string, file: string, ...flags: string[]): string {
   return ["bitex-batch", command, shellWord(file), ...flags].join(" ");
@@ -60,7 +65,7 @@ export const NO_ROW_FLAGS: RowFlags = { batch: [], rows: [], remaining: [] };
 
 export function rowFlags(options: RowOptions): RowFlags {
   const pair = (flag: string, value: string | undefined) =>
-    value === undefined ? [] : [flag, shellWord(value)];
+    value === undefined ? [] : flagWords(flag, value);
   const shared = [
     ...pair("--sender-port", options.senderPort),
     ...pair("--payer", options.payer),
@@ -100,9 +105,18 @@ export function otherBatchCommand(rows: RowFlags, command: string, file: string,
   return bitexCommand(
     command,
     file,
-    ...(batchId === undefined ? [] : ["--batch-id", shellWord(batchId)]),
+    ...(batchId === undefined ? [] : flagWords("--batch-id", batchId)),
     ...rows.rows,
   );
+}
+
+/**
+ * `bitex-batch submit <file> …row options --sandbox …flags`: the whole cycle on the embedded
+ * emulator, without this run's batch id and report (pasted, it would write the emulator's
+ * states over the report of a batch on the real API).
+ */
+export function sandboxCommand(rows: RowFlags, file: string, ...flags: string[]): string {
+  return bitexCommand("submit", file, ...rows.rows, "--sandbox", ...flags);
 }
 
 /** `bitex-batch submit <the batch's remaining file> …row options that apply to it`. */

@@ -5,8 +5,10 @@ import {
   batchCommand,
   bitexCommand,
   NO_ROW_FLAGS,
+  otherBatchCommand,
   remainingCommand,
   rowFlags,
+  sandboxCommand,
   shellWord,
 } from "../src/shell-words.js";
 
@@ -96,6 +98,28 @@ describe("shell-words", () => {
       );
       expect(remainingCommand(flags, "payroll.remaining.csv")).to.equal(
         "bitex-batch submit payroll.remaining.csv --delimiter ';'",
+      );
+    });
+
+    it("a value starting with '-' is written --flag=value, so that it is not read as a flag of its own (helper-95)", () => {
+      const flags = rowFlags({ batchId: "-pay", report: "-r.csv", delimiter: "-" });
+      expect(batchCommand(flags, "status", "p.csv")).to.equal(
+        "bitex-batch status p.csv --batch-id=-pay --delimiter=- --report=-r.csv",
+      );
+      expect(otherBatchCommand(flags, "status", "p.csv", "-later")).to.equal(
+        "bitex-batch status p.csv --batch-id=-later --delimiter=-",
+      );
+    });
+
+    it("the whole cycle on the emulator carries the row options, never this run's batch id or report (helper-95)", () => {
+      const flags = rowFlags({
+        batchId: "q12",
+        report: "out/r.csv",
+        reportFormat: "xlsx",
+        senderPort: "ar_ars",
+      });
+      expect(sandboxCommand(flags, "q.csv", "--until", "final")).to.equal(
+        "bitex-batch submit q.csv --sender-port ar_ars --sandbox --until final",
       );
     });
 

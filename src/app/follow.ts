@@ -24,7 +24,7 @@ import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } f
 import { reportRows } from "../report/rows.js";
 import { unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
-import { batchCommand, rowFlags } from "../shell-words.js";
+import { batchCommand, rowFlags, sandboxCommand } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -591,7 +591,7 @@ export function prepareFollow(args: FollowArgs, steps: Step[]): FollowPlan {
   checkCallLimits(args);
   if (args.sandbox) {
     throw new BatchError("usage", "the embedded emulator lives only as long as one command", {
-      hint: `try the whole cycle with ${batchCommand(rowFlags(args), "submit", args.csv, "--sandbox", "--until", "final", "--max-total", "CUR=AMOUNT")}`,
+      hint: `try the whole cycle with ${sandboxCommand(rowFlags(args), args.csv, "--until", "final", "--max-total", "CUR=AMOUNT")}`,
     });
   }
   return plan;

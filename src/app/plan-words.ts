@@ -4,7 +4,7 @@
  */
 import type { CheckedRow } from "../model.js";
 import { groupKey } from "../plan/plan.js";
-import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
+import { NO_ROW_FLAGS, type RowFlags, sandboxCommand } from "../shell-words.js";
 
 export interface PlannedGroup {
   payer: string;
@@ -44,5 +44,5 @@ export function planLines(groups: readonly PlannedGroup[]): string[] {
 export function sandboxGoneLine(csv: string, flags: RowFlags = NO_ROW_FLAGS, skipInvalid = false): string {
   // A file whose invalid rows this run passed by is refused again without the flag.
   const skip = skipInvalid ? ["--skip-invalid"] : [];
-  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${batchCommand(flags, "submit", csv, "--sandbox", ...skip, "--until", "final", "--max-total", "CUR=AMOUNT")}`;
+  return `the embedded emulator and its requests ended with this run (nothing real was sent); to see the whole cycle: ${sandboxCommand(flags, csv, ...skip, "--until", "final", "--max-total", "CUR=AMOUNT")}`;
 }

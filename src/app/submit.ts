@@ -190,7 +190,10 @@ async function submitWatched(
   const dirName = await batchDirName(args.stateDir, loaded.batchId, apiUrl);
   if (apiUrl && dirName !== loaded.batchId && args.report === undefined)
     loaded = { ...loaded, reportPath: apiReportPath(loaded.file, apiUrl, args.reportFormat === "xlsx") };
-  if (args.report === undefined) loaded = await withOwnReport(loaded, args.stateDir, dirName, out);
+  // A --sandbox run's batch is the emulator's, never one of the state directory's (a batch of
+  // the same file on the real API holds the default report it would otherwise write over).
+  if (args.report === undefined)
+    loaded = await withOwnReport(loaded, args.stateDir, args.sandbox ? "sandbox" : dirName, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
       hint: session.resumeHint,
