@@ -9,6 +9,7 @@
 
 import { readOutputs } from "../batch/lookup.js";
 import type { BitexClient } from "../bitex/client.js";
+import { listingAgainstCounters } from "../bitex/counters.js";
 import { ApiError } from "../bitex/errors.js";
 import { type ConciergeOutput, DecodeError } from "../bitex/jsonapi.js";
 import { groupDigits } from "../decimal.js";
@@ -179,6 +180,21 @@ async function readPeriod(client: BitexClient, period: Period, journal: JournalI
   };
   await Promise.all(Array.from({ length: Math.min(WORKERS, requests.length) }, worker));
   if (failed) throw failed.error;
+  // Outputs in other states than their request counts moved between the two reads (a payout
+  // under way), or the listing is older (a cache): read once more; still so, refused.
+  for (const [at, { request }] of requests.entries()) {
+    if (listingAgainstCounters(request, outputs.get(request.id) ?? []) === null) continue;
+    try {
+      outputs.set(request.id, await readOutputs(client, request.id));
+      if (!FINAL_REQUEST_STATES.has(request.state))
+        requests[at] = {
+          ...(requests[at] as (typeof requests)[number]),
+          request: await client.getRequest(request.id),
+        };
+    } catch (error) {
+      throw unknownStateFailure(error, request.id) ?? error;
+    }
+  }
   const readings = requests.map(({ request }) => ({
     request,
     countBefore: counts.get(request.id) ?? 0,

@@ -347,4 +347,46 @@ describe("a listing that shows outputs in states their request no longer counts 
       await box.close();
     }
   });
+
+  it("export of a request whose outputs move between their listing and its second read lists them once more, and writes (helper-95)", async () => {
+    const box = await stoppedSandbox(await demoSeed());
+    // No cache: one payout step lands right after the outputs are read (?include=outputs),
+    // before the request is read again.
+    const arm = { on: false, listed: false };
+    const proxy = await rewriteProxy(box.url, {
+      answer: (method, path) => {
+        if (arm.on && method === "GET" && /concierge_requests\/\d+$/.test(path)) {
+          if (arm.listed) {
+            box.advance({ minutes: 10 / 60 });
+            arm.on = false;
+          } else arm.listed = true;
+        }
+        return null;
+      },
+    });
+    const dir = await tempDir();
+    const { pick, file } = await demoRows();
+    await writeFile(join(dir, "h.csv"), file([pick("EMP-1001"), pick("EMP-1003")]));
+    const run = (args: string[]) =>
+      runCli([...args, "--rate", "1000", "--tz", "UTC"], {
+        cwd: dir,
+        env: { ...apiEnv(box), BITEX_API_URL: proxy.url },
+      });
+    try {
+      const accepted = await run(["submit", "h.csv", "--until", "accepted", "--max-total", "ARS=99999999"]);
+      expect(accepted.code, accepted.stderr).to.equal(0);
+      box.advance({ minutes: 15 / 60 });
+      arm.on = true;
+      const month = new Date(box.state().clock.now).toISOString().slice(0, 7);
+      const exported = await run(["export", "--month", month, "--report", "e.csv"]);
+      expect(arm.on, "the step landed between the reads").to.equal(false);
+      expect(exported.code, exported.stderr).to.equal(0);
+      const rows = await readReport(join(dir, "e.csv"));
+      const states = box.state().outputs.map((output) => output.attributes.state);
+      expect(rows.map((row) => row.state)).to.deep.equal(states);
+    } finally {
+      await proxy.close();
+      await box.close();
+    }
+  });
 });
