@@ -115,27 +115,37 @@ const MONTHS =
   "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|" +
   "ene(ro)?|febrero|marzo|abr(il)?|mayo|junio|julio|ago(sto)?|set|sept?iembre|octubre|noviembre|dic(iembre)?";
 const NUMBER = String.raw`[\d.,\s]*\d[\d.,\s]*`;
+const SIGN = "[$€£¥]";
+const TIME = String.raw`\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(\s*[ap]\.?\s?m\.?)?`;
 
 /**
  * Other text a spreadsheet turns into a value on opening (Excel always, LibreOffice with its
- * special-number detection): a negative in brackets "(1500)", an amount with a currency sign
- * "$1,500" (a leading "-" or "+" is a formula's start, neutralised before), a truth value, a
- * time "12:30", a fraction "1 1/2", a date "26/12", "12-26", "Dec-26" or "3 ene". In
- * `raw_amount` it would be summed as an amount no row has.
+ * special-number detection): a negative in brackets "(1500)" or with a trailing minus
+ * "1500-", an amount with a currency sign before or after it ("$1,500", "1.500,00 €"; a
+ * leading "-" or "+" is a formula's start, neutralised before), a truth value, an error value
+ * "#N/A", a time "12:30", a fraction "1 1/2", a date "26/12", "12/2026", "Dec-26", "3 ene",
+ * "Dec 26, 2026", with or without a time. In `raw_amount` it would be summed as an amount no
+ * row has.
  */
 const VALUE_LIKE = [
-  new RegExp(String.raw`^\(\s*[$€£¥]?\s*${NUMBER}\)$`),
-  new RegExp(String.raw`^[$€£¥]\s*${NUMBER}$`),
+  new RegExp(String.raw`^\(\s*${SIGN}?\s*${NUMBER}${SIGN}?\s*\)$`),
+  new RegExp(String.raw`^${SIGN}\s*\(?${NUMBER}\)?$`),
+  new RegExp(`^${NUMBER}${SIGN}$`),
+  new RegExp(`^${NUMBER}-$`),
   /^(true|false|verdadero|falso)$/i,
-  /^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(\s*[ap]\.?m\.?)?$/i,
+  /^#(n\/a|div\/0!|value!|ref!|name\?|num!|null!)$/i,
+  new RegExp(`^${TIME}$`, "i"),
   /^\d+\s+\d+\/\d+$/,
-  /^\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?$/,
+  new RegExp(String.raw`^(\d{1,4}[/-]\d{1,2}([/-]\d{1,4})?|\d{1,2}[/-]\d{4})(\s+${TIME})?$`, "i"),
   new RegExp(String.raw`^\d{1,2}[-\s/.]+(${MONTHS})\.?([-\s/.,]+\d{1,4})?$`, "i"),
-  new RegExp(String.raw`^(${MONTHS})\.?[-\s/.,]+\d{1,4}$`, "i"),
+  new RegExp(String.raw`^(${MONTHS})\.?[-\s/.,]+\d{1,4}(,?\s+\d{2,4})?$`, "i"),
 ];
 
+/** A cheap first look: every form above holds a digit, or is a truth or error value. */
+const MAY_READ_AS_VALUE = /\d|^(true|false|verdadero|falso|#)/i;
+
 function readsAsValue(text: string): boolean {
-  return VALUE_LIKE.some((pattern) => pattern.test(text));
+  return MAY_READ_AS_VALUE.test(text) && VALUE_LIKE.some((pattern) => pattern.test(text));
 }
 
 /** A text cell before quoting: formula-neutralised, and kept as text in a spreadsheet. */

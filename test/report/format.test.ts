@@ -318,18 +318,29 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
       "falso",
       "12:30",
       "9:05 pm",
+      "12:30 p. m.",
+      "1500 €",
+      "1.500,00 €",
+      "$(1500)",
+      "1500-",
+      "#N/A",
+      "#div/0!",
     ];
     const dates = [
       "1 1/2",
       "1/2",
       "26/12/2026",
       "12-26",
+      "12/2026",
       "2026-11-22",
+      "2026-12-07 10:00",
+      "5/12/2026 9:00",
       "Dec-26",
       "26 dic",
       "dic 2026",
       "3-ene",
       "Sept. 5",
+      "Dec 26, 2026",
     ];
     for (const dialect of [DIALECTS.excel, DIALECTS["excel-en"]])
       expect([...values, ...dates].map((t) => textCell(t, dialect))).to.deep.equal(
@@ -339,6 +350,8 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
     const words = [
       "EMP-0012",
       "A-12",
+      "A-1/2",
+      "INV 12/26",
       "12-345",
       "Dec",
       "Mayo",
@@ -346,6 +359,7 @@ describe("report/format: digits a spreadsheet would change stay text in the exce
       "true story",
       "(EMP)",
       "12:30 extra",
+      "#7",
     ];
     expect([...words, "2026-11-22T10:15:00Z"].map((t) => textCell(t, DIALECTS.excel))).to.deep.equal([
       ...words,
