@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { COUNTED_STATES } from "../../src/bitex/counters.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { BatchError, exitCodeFor } from "../../src/errors.js";
 import { ownReadings, type Reading } from "../../src/export/readings.js";
@@ -63,18 +64,7 @@ describe("export readings (each request's outputs are its own, all of them)", ()
 
   /** A request's counters (outputs_<state>): each state given, every other 0. */
   const counted = (states: Record<string, number>): Partial<ConciergeRequest> => {
-    const zero = [
-      "accepting",
-      "accepted",
-      "rejected",
-      "working",
-      "settling",
-      "settled",
-      "failed",
-      "returned",
-      "cancelled",
-    ];
-    return Object.fromEntries(zero.map((state) => [`outputs_${state}`, states[state] ?? 0]));
+    return Object.fromEntries(COUNTED_STATES.map((state) => [`outputs_${state}`, states[state] ?? 0]));
   };
   const inState = (id: string, state: string) => ({ ...output(id, "1"), state }) as ConciergeOutput;
 
