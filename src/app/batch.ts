@@ -217,8 +217,9 @@ export async function withOwnReport<T extends { reportPath: string }>(
   stateDir: string,
   dirName: string,
   out: Console,
+  ownDir: string | null = dirName,
 ): Promise<T> {
-  const own = await ownReportPath(loaded.reportPath, stateDir, dirName);
+  const own = await ownReportPath(loaded.reportPath, stateDir, dirName, ownDir);
   if (own.heldBy === undefined) return loaded;
   out.info(`${loaded.reportPath} is batch ${own.heldBy}'s report and stays; this batch's: ${own.path}`);
   return { ...loaded, reportPath: own.path };

@@ -193,7 +193,9 @@ async function submitWatched(
   // A --sandbox run's batch is the emulator's, never one of the state directory's (a batch of
   // the same file on the real API holds the default report it would otherwise write over).
   if (args.report === undefined)
-    loaded = await withOwnReport(loaded, args.stateDir, args.sandbox ? "sandbox" : dirName, out);
+    loaded = args.sandbox
+      ? await withOwnReport(loaded, args.stateDir, "sandbox", out, null)
+      : await withOwnReport(loaded, args.stateDir, dirName, out);
   if (signal.aborted) {
     throw new BatchError("interrupted", "stopped by a signal while reading the file; nothing was sent", {
       hint: session.resumeHint,

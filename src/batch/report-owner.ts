@@ -53,6 +53,8 @@ export async function ownReportPath(
   plain: string,
   stateDir: string,
   dirName: string,
+  /** This batch's own folder, whose records are its own (null: none here, a --sandbox run's). */
+  ownDir: string | null = dirName,
 ): Promise<{ path: string; heldBy?: string }> {
   if (!(await stat(plain).catch(() => null))?.isFile()) return { path: plain };
   const file = resolve(plain);
@@ -60,7 +62,7 @@ export async function ownReportPath(
   // another batch names it.
   let digest: Promise<string | null> | undefined;
   for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
-    if (dir === dirName || dir.startsWith(".")) continue;
+    if (dir === ownDir || dir.startsWith(".")) continue;
     const record = await readRecord(batchDirFor(stateDir, dir));
     if (record?.file !== file) continue;
     digest ??= digestOf(plain).catch(() => null);

@@ -160,7 +160,9 @@ export async function readRequest(
       view.request = again;
       const againSignature = outputsSignature(again);
       if (behind !== null) view.statesBehind = behind;
-      else if (againSignature !== null) view.listedAs = againSignature;
+      // Only a listing of as many outputs as the request counts now is its listing.
+      else if (againSignature !== null && again.outputs_count === view.outputs.length)
+        view.listedAs = againSignature;
     }
   }
   matchView(view, journal);

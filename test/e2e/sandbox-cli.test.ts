@@ -78,27 +78,35 @@ describe("bitex-batch sandbox: --list-style, --page-cap, --time-scale", function
     expect(reportLines(refused.stdout)).to.deep.equal(["report: p.report.csv"]);
   });
 
-  it("submit --sandbox never writes over the report of a batch of the same file on an API (helper-95)", async () => {
+  it("submit --sandbox never writes over the report of a batch of the same file on an API, whatever its id (helper-95, helper-96)", async () => {
     const box = await sandbox();
     try {
-      const dir = await tempDir();
       const demo = (await readFile(DEMO_CSV, "utf8")).trimEnd().split("\n");
-      await writeFile(join(dir, "p.csv"), `${[demo[0], demo[1]].join("\n")}\n`);
-      const real = await runCli(["submit", "p.csv", "--rate", "1000"], { cwd: dir, env: apiEnv(box) });
-      expect(real.code, real.stderr).to.equal(0);
-      const before = await readFile(join(dir, "p.report.csv"));
-      const tried = await runCli(
-        ["submit", "p.csv", "--sandbox", "--until", "final", "--max-total", "ARS=99999999"],
-        {
+      for (const [named, holder] of [
+        [[], /[0-9a-f]{16}/],
+        [["--batch-id", "sandbox"], /sandbox/],
+      ] as const) {
+        const dir = await tempDir();
+        await writeFile(join(dir, "p.csv"), `${[demo[0], demo[1]].join("\n")}\n`);
+        const real = await runCli(["submit", "p.csv", ...named, "--rate", "1000"], {
           cwd: dir,
-        },
-      );
-      expect(tried.code, tried.stderr).to.equal(0);
-      expect(tried.stderr).to.match(
-        /p\.report\.csv is batch [0-9a-f]{16}'s report and stays; this batch's: p\.sandbox\.report\.csv\n/,
-      );
-      expect(reportLines(tried.stdout)).to.deep.equal(["report: p.sandbox.report.csv"]);
-      expect((await readFile(join(dir, "p.report.csv"))).equals(before)).to.equal(true);
+          env: apiEnv(box),
+        });
+        expect(real.code, real.stderr).to.equal(0);
+        const before = await readFile(join(dir, "p.report.csv"));
+        const tried = await runCli(
+          ["submit", "p.csv", "--sandbox", "--until", "final", "--max-total", "ARS=99999999"],
+          { cwd: dir },
+        );
+        expect(tried.code, tried.stderr).to.equal(0);
+        expect(tried.stderr).to.match(
+          new RegExp(
+            `p\\.report\\.csv is batch ${holder.source}'s report and stays; this batch's: p\\.sandbox\\.report\\.csv\\n`,
+          ),
+        );
+        expect(reportLines(tried.stdout)).to.deep.equal(["report: p.sandbox.report.csv"]);
+        expect((await readFile(join(dir, "p.report.csv"))).equals(before)).to.equal(true);
+      }
     } finally {
       await box.close();
     }
