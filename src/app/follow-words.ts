@@ -7,7 +7,7 @@ import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
-import { type RequestView, uniformState } from "../follow/read.js";
+import type { RequestView } from "../follow/read.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -62,7 +62,7 @@ export function requestLines(follow: BatchFollow, now: Date, zone: string): stri
     ];
     const notIn = apart.length > 0 ? `; not in it: ${apart.join(", ")}` : "";
     const behind =
-      view.statesBehind !== undefined && uniformState(request) === null
+      view.statesBehind !== undefined
         ? `; Bitex's listing of its outputs is older than it (${view.statesBehind}): their states are not told until a listing agrees, run status again later`
         : "";
     return [`request ${request.id} (${who}): ${request.state}${spend}${when}${notIn}${behind}`];

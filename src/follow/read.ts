@@ -50,6 +50,7 @@ export interface RequestView {
   /**
    * The listing shows its outputs in states the request, read again after it, does not count
    * (listingAgainstCounters): an old list, as a cache keeps. The rows' states are not told.
+   * Never set when the counters put every output in one state (that state is the rows').
    */
   statesBehind?: string;
   /**
@@ -159,7 +160,11 @@ export async function readRequest(
       const behind = listingAgainstCounters(again, view.outputs);
       view.request = again;
       const againSignature = outputsSignature(again);
-      if (behind !== null) view.statesBehind = behind;
+      // Behind, but the counters put every output in one state: that is each row's
+      // (rowOutcomes), whatever the listing says.
+      if (behind !== null) {
+        if (uniformState(again) === null) view.statesBehind = behind;
+      }
       // Only a listing of as many outputs as the request counts now is its listing.
       else if (againSignature !== null && again.outputs_count === view.outputs.length)
         view.listedAs = againSignature;

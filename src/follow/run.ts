@@ -698,10 +698,9 @@ export class BatchFollow {
   private outcomeOf(view: RequestView, line: number, stamp: string, uniform: OutputState | null): RowOutcome {
     const requestId = view.request?.id ?? "";
     const output = view.byLine.get(line);
-    if (output && view.request && view.statesBehind !== undefined && uniform === null) {
+    if (output && view.request && view.statesBehind !== undefined) {
       // Created (its output is listed), but in a state the request no longer counts: neither
-      // charged nor paid can be said of it until a listing agrees with the request (or its
-      // counters put every output in one state, `uniform`).
+      // charged nor paid can be said of it until a listing agrees with the request.
       return {
         status: "pending",
         requestId,

@@ -92,11 +92,14 @@ const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
  */
 const CHANGED_DIGITS = /^(0\d+|\d{12,})$/;
 
+/** Digits with their separators: "40987,72", "1.234", "1 500". */
+const NUMBER = String.raw`[\d.,\s]*\d[\d.,\s]*`;
+
 /**
  * Text a spreadsheet would read as a number under some locale (the raw input of an invalid
  * row: "40987,72", "1.234", "1 500", "1e5", "15%"): it stays text, whatever the locale.
  */
-const NUMBER_LIKE = /^[\d.,\s]*\d[\d.,\s]*([eE][+-]?\d+)?%?$/;
+const NUMBER_LIKE = new RegExp(`^${NUMBER}([eE][+-]?\\d+)?%?$`);
 
 /**
  * Text that a spreadsheet must keep as text and would not: in the spreadsheet dialects it
@@ -114,7 +117,6 @@ function keptAsText(text: string, dialect: Dialect): string {
 const MONTHS =
   "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|" +
   "ene(ro)?|febrero|marzo|abr(il)?|mayo|junio|julio|ago(sto)?|set|sept?iembre|octubre|noviembre|dic(iembre)?";
-const NUMBER = String.raw`[\d.,\s]*\d[\d.,\s]*`;
 const SIGN = "[$€£¥]";
 const TIME = String.raw`\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?(\s*[ap]\.?\s?m\.?)?`;
 
