@@ -2,10 +2,10 @@
 # npm test: build dist/, type-check src and test, run every test file. Exit 0 only when all three
 # pass.
 #
-# The type check (tsc over src and test, ~18 s of one core) runs beside the tests instead of
-# before them: the build emits without checking (--noCheck emits the same JavaScript in half the
-# time), the tests start as soon as dist/ is there, and the check's verdict is read at the end.
-# Its errors are printed after the tests' report, not in the middle of it.
+# The type check (tsc over src and test: TypeScript 7's native compiler, ~4 s of CPU where 5.9
+# took ~26) runs beside the tests instead of before them: the build emits without checking
+# (--noCheck, under a second), the tests start as soon as dist/ is there, and the check's verdict
+# is read at the end. Its errors are printed after the tests' report, not in the middle of it.
 set -u
 checked=$(mktemp "${TMPDIR:-/tmp}/bitex-batch-typecheck.XXXXXX") || exit 1
 tsc --noEmit -p tsconfig.test.json >"$checked" 2>&1 &
