@@ -8,7 +8,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiReportPath, batchDirName } from "../batch/batch-dir.js";
-import { earlierBatches } from "../batch/history.js";
+import { earlierBatches, submittedAs } from "../batch/history.js";
 import { foldJournal, type JournalState, readJournalState } from "../batch/journal.js";
 import { planLines, refuseDamagedJournal } from "../batch/journal-check.js";
 import { inputCopyPath, inputCopyPathBeside, journalPathFor } from "../batch/paths.js";
@@ -179,7 +179,7 @@ export async function openBatch(
       ({ loaded, plan: batchPlan, valid } = await planOf(original, journalPath));
       past = await journalOf(journalPath);
       refuseOtherRows(loaded.file, batchPlan, past, out.zone);
-      const begun = humanTime(earlier.begunAt, out.zone);
+      const begun = `${humanTime(earlier.begunAt, out.zone)}${submittedAs(earlier.file, loaded.file)}`;
       if (unchanged)
         out.info(`${loaded.file} is batch ${earlier.batchId} (begun ${begun}); following that batch`);
       else

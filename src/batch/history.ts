@@ -205,15 +205,15 @@ export async function refuseNewBatchOfOldPayments(
     const earlierFile = await whereIs(last.file, last.batchId);
     const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
     const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
-    // Moved by the inbox: its remaining file went with it.
-    const remainingThere =
-      earlierFile === last.file ? remainingFile : join(dirname(earlierFile), basename(remainingFile));
+    // Written beside the file status follows: the batch's own (moved by the inbox, or another
+    // folder's file of the same name), not this one.
+    const remainingThere = join(dirname(earlierFile), basename(remainingFile));
     const follow = copied
       ? `${status} follows that batch and writes ${remainingThere}`
       : `that batch kept no copy of the file as submitted: put ${earlierFile} back as it was, and ${status} will follow that batch and write ${remainingThere}`;
     throw new BatchError(
       "input",
-      `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
+      `${loaded.file} changed since batch ${last.batchId} (begun ${humanTime(last.begunAt, loaded.zone)}${submittedAs(last.file, loaded.file)}) ${batchWords(last)} from it; sending it as a new batch could pay them again`,
       {
         hint: `${nothingSent}; ${follow} with its rows not paid, to fix and submit; ${newRun}`,
       },
@@ -345,3 +345,11 @@ async function anyBegunAfter(stateDir: string, at: string, journalPath: string):
   }
   return false;
 }
+
+/**
+ * An earlier batch is found by its file's name alone (the inbox moves files between folders),
+ * so a file of that name in another folder is taken for it: the path it was submitted as is
+ * said whenever it is not the one given, for the operator to see which file that batch is.
+ */
+export const submittedAs = (batchFile: string, file: string): string =>
+  batchFile === file ? "" : `, submitted as ${batchFile}`;
