@@ -27,6 +27,7 @@
  *    opening, any formula is `formula_not_calculated`. An error value (#N/A) is `cell_error`.
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
+import { formatCurrencies } from "./format-currency.js";
 import { formatShape, shownNumber, shownText, zeroPadding } from "./number-format.js";
 
 export { type FormatShape, formatShape } from "./number-format.js";
@@ -66,6 +67,8 @@ export interface CellText {
   problem?: Omit<RecordProblem, "column">;
   /** A money cell read from a number: exact, whatever decimal separator the file's text cells use. */
   exact?: boolean;
+  /** The currency signs or codes the money cell's number format shows (`[$€-2]`, `"USD"`), and that format. */
+  currency?: { marks: readonly string[]; numFmt: string };
 }
 
 type Kind = InputColumnSpec["kind"] | "extra";
@@ -224,7 +227,10 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
       };
     }
     // As the sheet shows it: 44328 formatted "#,##0.00" is 44328.00, as a CSV export writes it.
-    return { text: shape.kind === "number" ? padDecimals(text, shape.decimals) : text, exact: true };
+    const shown = shape.kind === "number" ? padDecimals(text, shape.decimals) : text;
+    const marks = formatCurrencies(numFmt);
+    if (marks.length === 0 || numFmt === undefined) return { text: shown, exact: true };
+    return { text: shown, exact: true, currency: { marks, numFmt } };
   }
   // Any other column is text: the number is read as the sheet shows it (a routing number
   // under `000000000` is 021000021, a reference under `"EMP-"0` EMP-1002), or refused. Read

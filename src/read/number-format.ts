@@ -10,12 +10,12 @@
  */
 const TOKEN = /"[^"]*"?|\\.|[_*].?|\[[^\]]*\]?|./gs;
 
-function tokens(code: string): string[] {
+export function tokens(code: string): string[] {
   return code.match(TOKEN) ?? [];
 }
 
 /** A number format's sections (split at each `;` that is not quoted, escaped or a fill's). */
-function sections(numFmt: string): string[] {
+export function sections(numFmt: string): string[] {
   const all = [""];
   for (const token of tokens(numFmt)) {
     if (token === ";") all.push("");
@@ -73,7 +73,7 @@ function sameShape(a: FormatShape, b: FormatShape): boolean {
 
 /**
  * Whether a section's quoted or escaped text adds a digit, or a point or comma between the
- * number's digits (`0"."00` shows 125000 as 1250.00); a currency's own point (`"Bs."`)
+ * number's digits (`0"."00` shows 125000 as 1250.00); a currency's own point (`"Gs."`)
  * before or after the number is no part of it.
  */
 function ownDigits(section: string): boolean {

@@ -14,7 +14,8 @@ import {
   type MoneyColumn,
   type RecordProblem,
 } from "../model.js";
-import { type CellContext, cellText } from "./cells.js";
+import { type CellContext, type CellText, cellText } from "./cells.js";
+import { otherCurrency } from "./format-currency.js";
 import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
 import { extraNames, ignoredColumnsNotice, toRecord } from "./records.js";
 import { columnIndex, columnLetter, type SheetEnd, type SheetRow } from "./sheet-xml.js";
@@ -108,6 +109,7 @@ export class SheetRecords {
     const values: string[] = [];
     const problems: RecordProblem[] = [];
     const exact: MoneyColumn[] = [];
+    const shown: { column: MoneyColumn; text: string; currency: NonNullable<CellText["currency"]> }[] = [];
     for (let position = 0; position < row.cells.length; position++) {
       const cell = row.cells[position];
       if (!cell) {
@@ -120,9 +122,15 @@ export class SheetRecords {
       if (column === null) continue; // an unread column's errors do not stop a payment
       if (read.problem) problems.push({ column, ...read.problem });
       if (read.exact && (column === "amount" || column === "budget")) exact.push(column);
+      if (read.currency && (column === "amount" || column === "budget"))
+        shown.push({ column, text: read.text, currency: read.currency });
     }
     if (isBlank(values, row, this.context)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
+    for (const cell of shown) {
+      const problem = currencyProblem(cell.column, cell.text, cell.currency, record.fields);
+      if (problem) problems.push(problem);
+    }
     if (row.hidden) {
       problems.unshift({
         column: "",
@@ -252,4 +260,28 @@ function corner(ref: string): [number, number] {
     letters === "" ? -1 : columnIndex(letters),
     digits === "" ? Number.POSITIVE_INFINITY : Number(digits),
   ];
+}
+
+/**
+ * A money cell whose number format shows another currency than its port's: the amount is in
+ * the port's (`port`'s for amount, `sender_port`'s for budget), and the sheet shows it as
+ * something else (format-currency.ts). A port not of that shape is refused by validation.
+ */
+function currencyProblem(
+  column: MoneyColumn,
+  text: string,
+  { marks, numFmt }: NonNullable<CellText["currency"]>,
+  fields: InputRecord["fields"],
+): RecordProblem | null {
+  const portColumn = column === "amount" ? "port" : "sender_port";
+  const port = fields[portColumn]?.trim() ?? "";
+  const currency = /^[a-z]{2}_([a-z]{3})$/i.exec(port)?.[1]?.toUpperCase();
+  if (currency === undefined) return null;
+  const other = otherCurrency(marks, currency);
+  if (other === undefined) return null;
+  return {
+    column,
+    code: "amount_currency_symbol",
+    message: `the cell holds ${text} but its number format "${numFmt}" shows it in ${other}, while ${portColumn} ${port} ${column === "amount" ? "pays" : "spends"} ${currency} (the port sets the currency); check the row's ${portColumn}, or format the column as Number`,
+  };
 }

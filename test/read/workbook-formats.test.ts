@@ -102,6 +102,77 @@ describe("workbook formats", function () {
       "3000",
     ]);
   });
+  it("refuses an amount whose number format shows another currency than its port's (amount: port; budget: sender_port); the port's own sign or code, a peso's $, a locale or plain text pass", async () => {
+    const formats = [
+      "[$€-2] #,##0.00",
+      '#,##0.00 "USD"',
+      "[$USD] #,##0",
+      '"$"#,##0',
+      "$#,##0.00",
+      "[$-409]#,##0.00",
+      '"US"\\$#,##0.00',
+      '"Total "#,##0',
+      '"ARS "#,##0.00',
+      "[$₲-3C0] #,##0",
+    ];
+    /** A row paying `port` from `sender`: amount or budget a number under style `s`. */
+    const row = (ref: string, sender: string, port: string, money: Cell, budget = false): Cell[] => [
+      ref,
+      { v: "112" },
+      sender,
+      { v: "300" },
+      port,
+      budget ? null : money,
+      budget ? money : null,
+      { v: "2100" },
+    ];
+    const n = (v: string, s: number) => ({ v, s });
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          row("EURO", "ar_ars", "uy_uyu", n("1234.56", 1)),
+          row("USD-ON-UYU", "ar_ars", "uy_uyu", n("2000", 2)),
+          row("USD-ON-USD", "ar_ars", "uy_usd", n("2000", 2)),
+          row("USD-ON-CLP", "ar_ars", "cl_clp", n("500", 3)),
+          row("PESO", "ar_ars", "cl_clp", n("500", 4)),
+          row("PESO-MX", "ar_ars", "mx_mxn", n("500", 5)),
+          row("LOCALE", "ar_ars", "uy_uyu", n("500", 6)),
+          row("US$-ON-UYU", "ar_ars", "uy_uyu", n("500", 7)),
+          row("US$-ON-USD", "ar_ars", "py_usd", n("500", 7)),
+          row("TEXT", "ar_ars", "cl_clp", n("500", 8)),
+          row("BUDGET-ARS", "ar_ars", "cl_clp", n("500", 9), true),
+          row("BUDGET-USD", "us_usd", "cl_clp", n("500", 9), true),
+          row("GUARANI", "ar_ars", "py_pyg", n("500", 10)),
+          row("GUARANI-ON-CLP", "ar_ars", "cl_clp", n("500", 10)),
+        ],
+        formats,
+      ),
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_currency_symbol"],
+      [3, "amount:amount_currency_symbol"],
+      [4, "valid"],
+      [5, "amount:amount_currency_symbol"],
+      [6, "valid"],
+      [7, "valid"],
+      [8, "valid"],
+      [9, "amount:amount_currency_symbol"],
+      [10, "valid"],
+      [11, "valid"],
+      [12, "valid"],
+      [13, "budget:amount_currency_symbol"],
+      [14, "valid"],
+      [15, "amount:amount_currency_symbol"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds 1234.56 but its number format "[$€-2] #,##0.00" shows it in €, while port uy_uyu pays UYU (the port sets the currency); check the row\'s port, or format the column as Number',
+    );
+    expect(errorOf(rows, 13)).to.equal(
+      'the cell holds 500.00 but its number format ""ARS "#,##0.00" shows it in ARS, while sender_port us_usd spends USD (the port sets the currency); check the row\'s sender_port, or format the column as Number',
+    );
+    expect(errorOf(rows, 9)).to.include("shows it in US$, while port uy_uyu pays UYU");
+  });
   it('refuses a text amount or id whose number format\'s text section does not show it as written (;;;, 0;0;0;"500", "USD "@)', async () => {
     const formats = [";;;", '0;0;0;"500"', "0;-0;;@", "#,##0;-#,##0;0;[Red]@_)", '"USD "@', "0.00", "@"];
     const text = (v: string, s: number, t = "inlineStr") => ({ v, s, t });

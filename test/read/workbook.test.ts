@@ -332,9 +332,10 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
           usdRow("B", { value: 125000, numFmt: "#,##0\\.00" }),
           // Kept in thousands, shown in units: 1250 shows as 1,250,000.
           row("C", { value: 1250, numFmt: '#,##0",000"' }),
-          // A currency's own point (bolívares, soles) is no part of the number.
-          usdRow("D", { value: 1250.5, numFmt: '"Bs."#,##0.00;"Bs."\\-#,##0.00' }),
-          usdRow("E", { value: 1250.5, numFmt: '#,##0.00" S/."' }),
+          // A currency sign's own points are no part of the number (a sign of another currency
+          // than the port's is refused for that: workbook-formats.test.ts).
+          usdRow("D", { value: 1250.5, numFmt: '"U.S.$"#,##0.00;"U.S.$"\\-#,##0.00' }),
+          usdRow("E", { value: 1250.5, numFmt: '#,##0.00" U.S.D."' }),
         ],
       },
     ]);
