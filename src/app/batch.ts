@@ -34,6 +34,8 @@ export interface Batch {
    * batch kept no copy of it: the file cannot lead to it, and the words must say so.
    */
   copyless?: { batchId: string; begunAt: string };
+  /** The file changed since its batch began: the batch is followed as submitted (its copy), not as the file is now. */
+  changed?: true;
 }
 
 /**
@@ -135,6 +137,7 @@ export async function openBatch(
   };
   let past = await journalOf(journalPath);
   let copyless: Batch["copyless"];
+  let changed = false;
   if (past.begin && past.begin.fingerprint !== batchPlan?.fingerprint) {
     const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
     if (!original) {
@@ -148,6 +151,7 @@ export async function openBatch(
     }
     ({ loaded, plan: batchPlan, valid } = await planOf(original, journalPath));
     refuseOtherRows(loaded.file, batchPlan, past, out.zone);
+    changed = true;
     out.warn(
       `${loaded.file} changed since batch ${loaded.batchId} began (${humanTime(past.begin.at, out.zone)}); following that batch as it was submitted`,
     );
@@ -180,6 +184,7 @@ export async function openBatch(
       past = await journalOf(journalPath);
       refuseOtherRows(loaded.file, batchPlan, past, out.zone);
       const begun = `${humanTime(earlier.begunAt, out.zone)}${submittedAs(earlier.file, loaded.file)}`;
+      changed = !unchanged;
       if (unchanged)
         out.info(`${loaded.file} is batch ${earlier.batchId} (begun ${begun}); following that batch`);
       else
@@ -208,7 +213,14 @@ export async function openBatch(
       hint: "run bitex-batch validate on it to see why",
     });
   }
-  return { loaded, plan: batchPlan, journalPath, past, ...(copyless ? { copyless } : {}) };
+  return {
+    loaded,
+    plan: batchPlan,
+    journalPath,
+    past,
+    ...(copyless ? { copyless } : {}),
+    ...(changed ? { changed: true as const } : {}),
+  };
 }
 
 /** The batch's default report, unless that file is another batch's (batch/report-owner.ts): said. */

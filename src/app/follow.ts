@@ -435,7 +435,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   out.summary([
     ...requestLines(follow, connection.client.serverNow(), out.zone),
     ...(tally ? tallyLines(tally) : []),
-    ...moneyLines(money, groupDigits),
+    ...moneyLines(money, groupDigits, batch.changed ? "as submitted" : "in the file"),
   ]);
   if (args.sandbox && tally) out.summary(demoWorldLine(tally as Tally));
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;

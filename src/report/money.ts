@@ -234,11 +234,14 @@ export const WHY_WORDS: Record<NotChargedWhy, string> = {
 /**
  * The terminal's words: one line per currency, then one line per reason a figure differs
  * (rejected, cancelled, not accepted, waiting for funds, returned), then the rule.
- * `grouped` writes a figure for people (digit grouping is the terminal's business).
+ * `grouped` writes a figure for people (digit grouping is the terminal's business). `source`:
+ * where the rows' figures come from, "in the file", or "as submitted" when the file changed
+ * since its batch began and the batch is followed from its copy (the file says otherwise now).
  */
 export function moneyLines(
   money: readonly CurrencyMoney[],
   grouped: (amount: string) => string = (a) => a,
+  source: "in the file" | "as submitted" = "in the file",
 ): string[] {
   const lines: string[] = [];
   let anySpend = false;
@@ -246,9 +249,9 @@ export function moneyLines(
   for (const m of money) {
     const file: string[] = [];
     if (m.inFileReceive.rows > 0)
-      file.push(`in the file ${grouped(m.inFileReceive.total)} to receive (${rows(m.inFileReceive.rows)})`);
+      file.push(`${source} ${grouped(m.inFileReceive.total)} to receive (${rows(m.inFileReceive.rows)})`);
     if (m.inFileSpend.rows > 0)
-      file.push(`in the file ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
+      file.push(`${source} ${grouped(m.inFileSpend.total)} to spend (${rows(m.inFileSpend.rows)})`);
     if (m.received.rows > 0)
       file.push(`received by payees ${grouped(m.received.total)} (${rows(m.received.rows)})`);
     // A reason counts too: a request cancelled after its quote holds no quote, and its rows

@@ -192,6 +192,13 @@ describe("a batch that only partly goes through", function () {
       expect(status.stderr).to.match(
         /^payroll\.csv changed since batch [0-9a-f]{16} began \([^)]+\); following that batch as it was submitted$/m,
       );
+      // Its figures are the batch's as submitted, not the file's as it is now (helper-98).
+      expect(status.stdout.split("\n").filter((line) => line.startsWith("money "))).to.deep.equal([
+        "money CLP: as submitted 1\u202f512\u202f000 to receive (3 rows)",
+        "money MXN: as submitted 45\u202f016.50 to receive (3 rows)",
+        "money UYU: as submitted 120\u202f018.75 to receive (3 rows)",
+      ]);
+      expect(status.stdout).to.not.include("in the file");
       const after = await readReport(join(dir, "payroll.report.csv"));
       expect(after.map((row) => [row.line, row.status, row.output_id])).to.deep.equal(
         before.map((row) => [row.line, row.status, row.output_id]),
