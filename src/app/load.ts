@@ -7,7 +7,12 @@ import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
 import { parseDelimiterOption } from "../read/dialect.js";
 import { extraColumnConflicts } from "../report/columns.js";
-import { controlMismatches, type ExpectedTotal, parseExpectedTotal } from "../validate/control.js";
+import {
+  controlMismatches,
+  type ExpectedTotal,
+  expectedTotalProblem,
+  parseExpectedTotal,
+} from "../validate/control.js";
 import { checkFile } from "../validate/file.js";
 import type { ValidateOptions } from "../validate/rows.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -95,9 +100,13 @@ function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] 
   return (values ?? []).map((text) => {
     const total = parseExpectedTotal(text);
     if (!total) {
-      throw new BatchError("usage", `--expect-total ${JSON.stringify(text)} is not CUR=AMOUNT`, {
-        hint: "write it like --expect-total CLP=1329000 --expect-total USD=1250.50",
-      });
+      throw new BatchError(
+        "usage",
+        `--expect-total ${JSON.stringify(text)} is not CUR=AMOUNT (${expectedTotalProblem(text)})`,
+        {
+          hint: "write it like --expect-total CLP=1329000 --expect-total USD=1250.50",
+        },
+      );
     }
     return total;
   });

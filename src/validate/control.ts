@@ -22,6 +22,19 @@ export function parseExpectedTotal(text: string): ExpectedTotal | null {
 }
 
 /**
+ * Why `parseExpectedTotal` refuses `text`: the amount's own reason (its first clause: the
+ * rest speaks of a file's cells), or the form's.
+ */
+export function expectedTotalProblem(text: string): string {
+  const match = /^\s*([A-Za-z]{3})\s*=\s*(.+)$/.exec(text);
+  if (!match) return "a 3-letter currency code, =, then the amount";
+  const scan = scanAmount(match[2] as string);
+  if (scan.kind === "error") return scan.message.split(";")[0] as string;
+  if (scan.kind === "ambiguous") return `"${scan.text}" could be ${scan.asDot} or ${scan.asComma}`;
+  return "CUR=AMOUNT";
+}
+
+/**
  * Sums the valid rows per currency of their figure (amounts in the destination currency,
  * budgets in the sender's), and counts the rows and the invalid ones: one pass.
  */

@@ -148,4 +148,28 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     expect(() => parseMaxTotals(["ARS=1", "ars=2"])).to.throw("--max-total ARS is given twice");
     expect(() => parseMaxTotals(["ARS=-1"])).to.throw("is not CUR=AMOUNT");
   });
+
+  it("a refused --max-total says why (helper-98: it printed only 'is not CUR=AMOUNT')", () => {
+    const why = (text: string) => {
+      try {
+        parseMaxTotals([text]);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(why("ARS")).to.equal(
+      '--max-total "ARS" is not CUR=AMOUNT (a 3-letter currency code, =, then the amount)',
+    );
+    expect(why("USD=1,000")).to.equal(
+      '--max-total "USD=1,000" is not CUR=AMOUNT ("1,000" could be 1000 or 1.000)',
+    );
+    expect(why("ARS=0")).to.equal('--max-total "ARS=0" is not CUR=AMOUNT ("0" is zero)');
+    expect(why("ARS=1e6")).to.equal(
+      '--max-total "ARS=1e6" is not CUR=AMOUNT ("1e6" is in scientific notation)',
+    );
+    expect(why("ARS=99999999999999")).to.equal(
+      '--max-total "ARS=99999999999999" is not CUR=AMOUNT ("99999999999999" has more than 13 digits before the decimals)',
+    );
+  });
 });
