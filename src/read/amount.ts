@@ -31,6 +31,7 @@
  * `decideConvention` then decides a file's convention: the declared one, else the one its
  * unambiguous amounts prove; it never guesses.
  */
+import { invisibleCharacter } from "../invisible.js";
 import { minorUnits } from "../ports.js";
 
 export type Convention = "dot" | "comma";
@@ -172,7 +173,14 @@ export function scanByRules(text: string): AmountScan {
       `"${text}" has a currency sign or code; write only the number (the port sets the currency)`,
     );
   }
-  if (!NUMBER.test(text)) return fail(text, "amount_not_a_number", `"${text}" is not a number; ${FIX}`);
+  if (!NUMBER.test(text)) {
+    // "12.50" with a left-to-right mark in it reads as a number to the person looking at it.
+    const hidden = invisibleCharacter(text);
+    const why = hidden
+      ? `holds a character no screen shows (${hidden.code}) at character ${hidden.position}; type the amount again`
+      : `is not a number; ${FIX}`;
+    return fail(text, "amount_not_a_number", `"${text}" ${why}`);
+  }
 
   const groups = text.split(SEPARATOR);
   const separators = (text.match(SEPARATOR) ?? []).map((s) => (IS_SPACE.test(s) ? " " : s));

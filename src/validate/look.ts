@@ -4,23 +4,6 @@
  * typographic hyphen in its copy has not meant a second payment (helper-88: both were paid).
  */
 
-/** Characters no screen shows: format characters (zero-width space, joiners, BOM) and controls. */
-const INVISIBLE = /[\p{Cf}\p{Cc}]/gu;
-
-/**
- * Where `text` holds a character no screen shows, and its code point as U+XXXX; null if none.
- * `spacing`: tab and line breaks are spacing there (a free text cell, a reference written on
- * two lines), not invisible.
- */
-export function invisibleCharacter(text: string, spacing = false): { position: number; code: string } | null {
-  for (const match of text.matchAll(INVISIBLE)) {
-    if (spacing && "\t\n\r".includes(match[0])) continue;
-    const code = (match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-    return { position: match.index + 1, code: `U+${code}` };
-  }
-  return null;
-}
-
 /**
  * The key two texts that look alike share: compatibility forms folded (NFKC: full-width
  * letters, the non-breaking space), invisible characters dropped, every dash and minus a

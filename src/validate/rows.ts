@@ -8,6 +8,7 @@
  */
 
 import { padScale, shortestDecimal } from "../decimal.js";
+import { invisibleCharacter } from "../invisible.js";
 import {
   ALL_INPUT_COLUMNS,
   type CheckedRow,
@@ -37,7 +38,7 @@ import {
 import { trimsCell } from "../read/headers.js";
 import { checkDetails, givesDetails, givesIds, neitherError } from "./details/index.js";
 import { checkId } from "./ids.js";
-import { invisibleCharacter, lookKey } from "./look.js";
+import { lookKey } from "./look.js";
 import { FirstSeen, FirstTexts } from "./seen.js";
 
 export interface ValidateOptions {

@@ -105,12 +105,23 @@ describe("scanAmount", () => {
   }
 
   it("says how to fix in one sentence", () => {
-    const messages = ["", "1e3", "0x10", "+5", "-5", "1500.-", "0", "$5", "12abc", "10000000000000"].map(
-      (text) => {
-        const scan = scanAmount(text);
-        return scan.kind === "error" ? scan.message : "";
-      },
-    );
+    const messages = [
+      "",
+      "1e3",
+      "0x10",
+      "+5",
+      "-5",
+      "1500.-",
+      "0",
+      "$5",
+      "12abc",
+      "10000000000000",
+      "12.50\u200e",
+      "\u200b1500",
+    ].map((text) => {
+      const scan = scanAmount(text);
+      return scan.kind === "error" ? scan.message : "";
+    });
     expect(messages).to.deep.equal([
       "the amount is empty; write a positive number such as 1234.56 or 1234,56",
       '"1e3" is in scientific notation; write the number in full (format the column as Number in Excel)',
@@ -122,6 +133,9 @@ describe("scanAmount", () => {
       '"$5" has a currency sign or code; write only the number (the port sets the currency)',
       '"12abc" is not a number; write a positive number such as 1234.56 or 1234,56',
       '"10000000000000" has more than 13 digits before the decimals; check the column (it may hold an id or an account number)',
+      // An invisible character: the amount looks like a number (helper-98).
+      '"12.50\u200e" holds a character no screen shows (U+200E) at character 6; type the amount again',
+      '"\u200b1500" holds a character no screen shows (U+200B) at character 1; type the amount again',
     ]);
     for (const message of messages) expect(message).to.not.include("\n");
   });

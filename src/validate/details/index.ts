@@ -4,10 +4,11 @@
  * pushed as row errors with the same shape as every other cell's, and no message holds an
  * account number or a tax id (the terminal and --json show those cells masked).
  */
+
+import { invisibleCharacter } from "../../invisible.js";
 import type { PayeeDetails, RawCells, RowError } from "../../model.js";
 import { type PortCode, portCountry } from "../../ports.js";
 import { DETAIL_GROUP_COLUMNS, ID_GROUP_COLUMNS } from "../../read/headers.js";
-import { invisibleCharacter } from "../look.js";
 import { compactId } from "../payee/index.js";
 import { checkAccount } from "./account.js";
 import { checkNumber } from "./numbers.js";
