@@ -95,30 +95,37 @@ export interface DatedRequest {
 }
 
 /**
- * A request's time by the first evidence that has one. A server time that is present but is
- * not a time is the server saying something wrong, and fails the export rather than being
- * passed over for weaker evidence.
+ * A request's time: its `created_at`, else the earlier of its `quote_requested_at` and the
+ * time a journal recorded it as created. The earlier, so that a request never moves to a later
+ * period once placed: a draft is placed by its journal entry, and its quote, the next day,
+ * must not take it out of the month an export already gave it to (helper-97). A server time
+ * that is present but is not a time is the server saying something wrong, and fails the
+ * export rather than being passed over for weaker evidence.
  */
 export function placeRequest(
   request: ConciergeRequest,
   journal?: JournalIndex,
 ): { at: Date | null; by: PlacedBy } {
-  for (const by of ["created_at", "quote_requested_at"] as const) {
-    const value = (request as unknown as Record<string, unknown>)[by];
-    if (value === undefined || value === null) continue;
-    const at = serverTime(value);
-    if (at === null) {
-      const why = `request ${request.id} has ${by} ${JSON.stringify(value)}, not a time`;
-      throw badResponse(200, why, "no", "GET /concierge_requests");
-    }
-    return { at, by };
-  }
+  const created = serverTimeOf(request, "created_at");
+  if (created !== null) return { at: created, by: "created_at" };
+  const quoted = serverTimeOf(request, "quote_requested_at");
   const known = journal?.requests.get(request.id);
-  if (known !== undefined && known.externalId === (request.external_id ?? "")) {
-    const at = serverTime(known.at);
-    if (at !== null) return { at, by: "journal" };
-  }
+  const journaled =
+    known !== undefined && known.externalId === (request.external_id ?? "") ? serverTime(known.at) : null;
+  if (journaled !== null && (quoted === null || journaled < quoted)) return { at: journaled, by: "journal" };
+  if (quoted !== null) return { at: quoted, by: "quote_requested_at" };
   return { at: null, by: "unplaced" };
+}
+
+function serverTimeOf(request: ConciergeRequest, by: "created_at" | "quote_requested_at"): Date | null {
+  const value = (request as unknown as Record<string, unknown>)[by];
+  if (value === undefined || value === null) return null;
+  const at = serverTime(value);
+  if (at === null) {
+    const why = `request ${request.id} has ${by} ${JSON.stringify(value)}, not a time`;
+    throw badResponse(200, why, "no", "GET /concierge_requests");
+  }
+  return at;
 }
 
 /**

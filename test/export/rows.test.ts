@@ -83,12 +83,16 @@ describe("export rows", () => {
     });
   }
 
-  it("without created_at: placed by quote_requested_at, else its journal entry, else listed as unplaced", () => {
+  it("without created_at: placed by the earlier of quote_requested_at and its journal entry, else listed as unplaced", () => {
     const journal: JournalIndex = {
       requests: new Map([
         ["9", { batchId: "b", externalId: "bb-9", at: "2026-11-05T12:00:00Z" }],
         ["10", { batchId: "b", externalId: "bb-other", at: "2026-11-05T12:00:00Z" }],
         ["11", { batchId: "b", externalId: "bb-11", at: "2026-10-05T12:00:00Z" }],
+        // Made on November 30th, quoted on December 1st: it stays in November (helper-97).
+        ["13", { batchId: "b", externalId: "bb-13", at: "2026-11-30T23:55:00Z" }],
+        // Journaled after its quote (found again on a later run): the quote is earlier.
+        ["14", { batchId: "b", externalId: "bb-14", at: "2026-12-02T00:00:00Z" }],
       ]),
       outputs: new Map(),
       journals: 1,
@@ -101,6 +105,14 @@ describe("export rows", () => {
       request("10", null, { external_id: "bb-10" }),
       request("11", null, { external_id: "bb-11" }),
       request("12", "2026-11-20T00:00:00Z"),
+      request("13", null, {
+        external_id: "bb-13",
+        quote_requested_at: "2026-12-01T00:10:00Z",
+      } as Partial<ConciergeRequest>),
+      request("14", null, {
+        external_id: "bb-14",
+        quote_requested_at: "2026-11-29T00:00:00Z",
+      } as Partial<ConciergeRequest>),
     ];
     const placed = requestsOfPeriod(requests, november, undefined, journal).map((r) => [
       r.request.id,
@@ -111,6 +123,8 @@ describe("export rows", () => {
       ["7", "quote_requested_at", "2026-11-02T10:00:00.000Z"],
       ["9", "journal", "2026-11-05T12:00:00.000Z"],
       ["12", "created_at", "2026-11-20T00:00:00.000Z"],
+      ["14", "quote_requested_at", "2026-11-29T00:00:00.000Z"],
+      ["13", "journal", "2026-11-30T23:55:00.000Z"],
       ["10", "unplaced", null],
     ]);
     const rows = exportRows(
