@@ -58,12 +58,25 @@ function knownZone(zone: string): boolean {
 /**
  * The operator's zone: `--tz` (checked), else the environment's `TZ` when it names an IANA
  * zone (a run given its own environment, as a test or a drop folder), else this machine's.
+ * `strict` (the export, whose periods are days in that zone): a `TZ` that names no IANA zone
+ * (`ART3`, a POSIX rule) is refused rather than read as this machine's zone or UTC, which
+ * would move every month's first hours to the month before or after (helper-97).
  */
-export function operatorZone(given: string | undefined, env: NodeJS.ProcessEnv = {}): string {
+export function operatorZone(given: string | undefined, env: NodeJS.ProcessEnv = {}, strict = false): string {
   if (given !== undefined) return checkZone(given);
   const fromEnv = env.TZ;
   if (fromEnv && knownZone(fromEnv)) return fromEnv;
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  if (fromEnv && strict)
+    throw new BatchError(
+      "usage",
+      `TZ=${JSON.stringify(fromEnv)} names no IANA time zone, so the period's days cannot be told`,
+      {
+        hint: `pass --tz, or set TZ to a zone name; ${ZONE_HINT}`,
+      },
+    );
+  // An empty TZ leaves this machine's zone unknown to Intl ("Etc/Unknown"): UTC, as POSIX reads it.
+  const machine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return machine && knownZone(machine) ? machine : "UTC";
 }
 
 const instant = (at: Date | string | number): Date => (at instanceof Date ? at : new Date(at));

@@ -36,6 +36,19 @@ describe("times as the operator reads them", () => {
       .with.property("code", "usage");
   });
 
+  it("the export's zone (strict): a TZ that names no IANA zone is refused, not read as this machine's or UTC (helper-97)", () => {
+    for (const tz of ["ART3", "<-03>3", "America/Santiago "])
+      expect(() => operatorZone(undefined, { TZ: tz }, true))
+        .to.throw(`TZ=${JSON.stringify(tz)} names no IANA time zone, so the period's days cannot be told`)
+        .with.property("code", "usage");
+    expect(operatorZone(undefined, { TZ: BA }, true)).to.equal(BA);
+    expect(operatorZone(BA, { TZ: "ART3" }, true)).to.equal(BA);
+    // Elsewhere a time printed with its offset is still right: this machine's zone.
+    expect(operatorZone(undefined, { TZ: "ART3" })).to.equal(
+      Intl.DateTimeFormat().resolvedOptions().timeZone,
+    );
+  });
+
   it("a server's time is read only with its offset: no machine's zone decides what it means", () => {
     expect(serverTime("2026-12-06T16:20:00Z")?.toISOString()).to.equal("2026-12-06T16:20:00.000Z");
     expect(serverTime("2026-12-06T16:20:00.435Z")?.toISOString()).to.equal("2026-12-06T16:20:00.435Z");

@@ -64,7 +64,7 @@ const WORKERS = 4;
 /** Every flag checked before the first call (a typo costs nothing): the period to export. */
 export function prepareExport(args: ExportArgs): Period {
   // The operator's zone unless named: a month is the month as the operator lives it.
-  const period = periodOf({ ...args, tz: operatorZone(args.tz, args.io?.env) });
+  const period = periodOf({ ...args, tz: operatorZone(args.tz, args.io?.env, true) });
   if (args.payer !== undefined && !/^\d+$/.test(args.payer))
     throw new BatchError("usage", `--payer: expected a user id (digits), got ${JSON.stringify(args.payer)}`);
   checkCallLimits({ concurrency: WORKERS, rate: args.rate ?? 5 });

@@ -12,7 +12,7 @@ import ExcelJS from "exceljs";
 import { EXPORT_TOTALS_TITLE } from "../../src/export/summary-sheet.js";
 import { MONEY_RULE } from "../../src/report/money.js";
 import { type Includes, type ListStyle, type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { EXPORT_HEADER, exportSeed, PAYROLL_CSV, pagedSeed } from "../helpers/export-world.js";
 import { paginationAs, rewriteProxy } from "../helpers/rewrite-proxy.js";
 
@@ -286,6 +286,27 @@ describe("export end to end (built CLI against a seeded emulator)", function () 
     expect(rows).to.deep.equal(expectedBuenosAires(true));
     // Request 9, made 2026-12-01T01:00Z (December in UTC), is 22:00 on November 30 in Buenos Aires.
     expect(rows.map((row) => [row[0], row[8]])).to.deep.include(["9", "2026-11-30T22:00:00-03:00"]);
+  });
+
+  it("a TZ that names no IANA zone is refused, exit 2, nothing written; an empty TZ is UTC, not a crash (helper-97)", async () => {
+    const posix = await cli(["--month", "2026-11", "--report", "posix.csv"], { TZ: "ART3" });
+    expect(posix.code, posix.stderr).to.equal(2);
+    expect(posix.stderr).to.include(
+      'TZ="ART3" names no IANA time zone, so the period\'s days cannot be told',
+    );
+    expect(await stat(join(dir, "posix.csv")).catch(() => null)).to.equal(null);
+    // The zone of a process started with TZ empty is unknown to Intl: its own process.
+    const empty = await spawnCli(
+      ["export", "--state-dir", "state", "--month", "2026-11", "--report", "empty.csv"],
+      {
+        cwd: dir,
+        env: { ...env, TZ: "" },
+      },
+    ).done;
+    expect(empty.code, empty.stderr).to.equal(0);
+    expect(empty.stdout.split("\n")[0]).to.equal(
+      "period 2026-11-01 to 2026-11-30, time zone UTC (2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z, end excluded)",
+    );
   });
 
   it("the same month in UTC moves the edge requests: 6 is in, 9 and 10 are out", async () => {
