@@ -48,7 +48,7 @@ export function formatCurrencies(numFmt: string | undefined): readonly string[] 
         : token.startsWith("\\")
           ? token.slice(1)
           : token.startsWith("[$")
-            ? token.slice(2).replace(/(-[0-9a-f]*)?\]$/i, "")
+            ? token.slice(2).replace(/-[^\]]*\]?$|\]$/, "") // [$€-2], [$$-340A], [$$-es-CL]: the sign
             : /^\p{Sc}$/u.test(token)
               ? token
               : "";

@@ -114,6 +114,8 @@ describe("workbook formats", function () {
       '"Total "#,##0',
       '"ARS "#,##0.00',
       "[$₲-3C0] #,##0",
+      "[$$-340A]#,##0",
+      "[$$-es-CL] #,##0",
     ];
     /** A row paying `port` from `sender`: amount or budget a number under style `s`. */
     const row = (ref: string, sender: string, port: string, money: Cell, budget = false): Cell[] => [
@@ -145,6 +147,10 @@ describe("workbook formats", function () {
           row("BUDGET-USD", "us_usd", "cl_clp", n("500", 9), true),
           row("GUARANI", "ar_ars", "py_pyg", n("500", 10)),
           row("GUARANI-ON-CLP", "ar_ars", "cl_clp", n("500", 10)),
+          // A sign with its locale, by id or by name: the sign is what the sheet shows.
+          row("PESO-LCID", "ar_ars", "cl_clp", n("500", 11)),
+          row("PESO-TAG", "ar_ars", "cl_clp", n("500", 12)),
+          row("PESO-ON-PYG", "ar_ars", "py_pyg", n("500", 12)),
         ],
         formats,
       ),
@@ -164,6 +170,9 @@ describe("workbook formats", function () {
       [13, "budget:amount_currency_symbol"],
       [14, "valid"],
       [15, "amount:amount_currency_symbol"],
+      [16, "valid"],
+      [17, "valid"],
+      [18, "amount:amount_currency_symbol"],
     ]);
     expect(errorOf(rows, 2)).to.equal(
       'the cell holds 1234.56 but its number format "[$€-2] #,##0.00" shows it in €, while port uy_uyu pays UYU (the port sets the currency); check the row\'s port, or format the column as Number',
