@@ -466,12 +466,29 @@ function runZone(args: readonly string[], env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * `--tz -03:00` as `--tz=-03:00`: yargs reads a word that starts with `-` as flags of its own
+ * ("Unknown arguments: 0, 3"), so an offset given where a zone is asked for gets the zone's
+ * own refusal ("expected an IANA time zone") instead.
+ */
+function offsetsJoined(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === "--tz" && next !== undefined && /^[-+]\d/.test(next)) {
+      args.push(`--tz=${next}`);
+      i++;
+    } else args.push(argv[i] as string);
+  }
+  return args;
+}
+
+/**
  * Runs one command line (`argv`: the arguments after the program's name) with `io`, and
  * returns the exit code. Nothing of the process is touched: the bin sets the exit code.
  */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   // A bare `bitex-batch` shows the help, as most tools do.
-  const args = argv.length === 0 ? ["--help"] : [...argv];
+  const args = argv.length === 0 ? ["--help"] : offsetsJoined(argv);
   const debug = args.includes("--debug");
   const json = args.includes("--json");
   const startedAt = new Date();

@@ -114,6 +114,8 @@ describe("cli: help, version, usage errors", function () {
     [["submit", "payroll.csv", "--sandbox", "--json", "--report", "-"], "pick one"],
     [["validate", "payroll.csv", "--json", "--report", "-"], "pick one"],
     [["validate", "payroll.csv", "--report", "./payroll.csv"], "is the input file"],
+    // An offset as its own word: the zone's refusal, not yargs' "Unknown arguments: 0, 3" (helper-97).
+    [["validate", "payroll.csv", "--tz", "-03:00"], '--tz: expected an IANA time zone, got "-03:00"'],
   ];
   for (const [args, mention] of usage) {
     it(`${args.join(" ")} → exit 2, one line: ${mention}`, async () => {
