@@ -160,7 +160,8 @@ export function scanByRules(text: string): AmountScan {
     return fail(
       text,
       "amount_dash",
-      `"${text}" ends in "${dashed[2]}-", a way of writing a whole amount, not a number; write it without them (${dashed[1]})`,
+      // The suggestion without its group separators: "1.500" would itself be ambiguous.
+      `"${text}" ends in "${dashed[2]}-", a way of writing a whole amount, not a number; write it without them (${(dashed[1] as string).replace(/[^\d]/g, "")})`,
     );
   if (NEGATIVE.test(text))
     return fail(text, "amount_negative", `"${text}" is negative; amounts to pay must be positive`);

@@ -118,6 +118,7 @@ describe("scanAmount", () => {
       "10000000000000",
       "12.50\u200e",
       "\u200b1500",
+      "1.500,-",
     ].map((text) => {
       const scan = scanAmount(text);
       return scan.kind === "error" ? scan.message : "";
@@ -136,6 +137,8 @@ describe("scanAmount", () => {
       // An invisible character: the amount looks like a number (helper-98).
       '"12.50\u200e" holds a character no screen shows (U+200E) at character 6; type the amount again',
       '"\u200b1500" holds a character no screen shows (U+200B) at character 1; type the amount again',
+      // The suggestion is no ambiguous "1.500" (helper-98).
+      '"1.500,-" ends in ",-", a way of writing a whole amount, not a number; write it without them (1500)',
     ]);
     for (const message of messages) expect(message).to.not.include("\n");
   });
