@@ -7,25 +7,31 @@
  */
 import { sections, tokens } from "./number-format.js";
 
-/** Signs that name a currency, and the port currencies each may be (`$` is the peso's too). */
+/**
+ * Signs and words that name a currency, and the port currencies each may be (`$` is the
+ * peso's too; `$U` Uruguay's peso, `U$S` its dollar), upper case without spaces.
+ */
 const SIGNS = new Map<string, readonly string[]>([
   ["$", ["ARS", "CLP", "MXN", "UYU", "USD"]],
-  ["US$", ["USD"]],
-  ["U$S", ["USD"]],
-  ["U$D", ["USD"]],
-  ["USD$", ["USD"]],
-  ["AR$", ["ARS"]],
-  ["ARS$", ["ARS"]],
-  ["CH$", ["CLP"]],
-  ["CLP$", ["CLP"]],
-  ["MX$", ["MXN"]],
-  ["MEX$", ["MXN"]],
-  ["$U", ["UYU"]],
-  ["₲", ["PYG"]],
-  ["GS", ["PYG"]],
-  ["R$", []],
-  ["S/", []],
-  ["BS", []],
+  ["PESOS", ["ARS", "CLP", "MXN", "UYU"]],
+  ...["US$", "U$S", "U$D", "USD$", "U$", "$US", "DLLS", "DLS", "DOLARES", "DÓLARES", "DOLLARS"].map(
+    (sign) => [sign, ["USD"]] as const,
+  ),
+  ...["AR$", "ARS$", "$AR"].map((sign) => [sign, ["ARS"]] as const),
+  ...["CH$", "CL$", "CLP$", "$CL"].map((sign) => [sign, ["CLP"]] as const),
+  ...["MX$", "MEX$", "$MX"].map((sign) => [sign, ["MXN"]] as const),
+  ...["$U", "$UY"].map((sign) => [sign, ["UYU"]] as const),
+  ...["₲", "GS", "G"].map((sign) => [sign, ["PYG"]] as const),
+  ...["€", "EURO", "EUROS", "R$", "S/", "BS", "UF"].map((sign) => [sign, []] as const),
+]);
+
+/** The currency of `$` in a locale (`[$$-409]` is the US dollar, `[$$-2C0A]` Argentina's peso). */
+const DOLLAR_LOCALES = new Map<string, string>([
+  ...["409", "300A", "440A", "500A", "EN-US", "ES-EC", "ES-SV", "ES-PR"].map((id) => [id, "USD"] as const),
+  ...["2C0A", "ES-AR"].map((id) => [id, "ARS"] as const),
+  ...["340A", "ES-CL"].map((id) => [id, "CLP"] as const),
+  ...["80A", "ES-MX"].map((id) => [id, "MXN"] as const),
+  ...["380A", "ES-UY"].map((id) => [id, "UYU"] as const),
 ]);
 
 const ISO_CODES = new Set(Intl.supportedValuesOf("currency"));
@@ -33,26 +39,23 @@ const ISO_CODES = new Set(Intl.supportedValuesOf("currency"));
 const MARKS = new Map<string, readonly string[]>();
 
 /**
- * The currency signs or codes a format's first section (the one that shows a positive amount)
- * writes around the number, upper case without spaces or points ("Bs." is BS); none for a
- * plain number format or a locale only (`[$-409]`).
+ * The currency signs, codes or words a format writes around a positive number, upper case,
+ * points and brackets as spaces ("Bs." is BS): its first section's, or every section's but
+ * text's when a condition picks the section (`[<1000]"$"#,##0;"US$"#,##0`); none for a plain
+ * number format or a locale only (`[$-409]`).
  */
 export function formatCurrencies(numFmt: string | undefined): readonly string[] {
   if (numFmt === undefined) return [];
   let marks = MARKS.get(numFmt);
   if (!marks) {
+    const all = sections(numFmt);
+    const shown = /\[[<>=]/.test(numFmt) ? all.filter((section) => !section.includes("@")) : all.slice(0, 1);
     const found: string[] = [];
-    for (const token of tokens(sections(numFmt)[0] ?? "")) {
-      const text = token.startsWith('"')
-        ? token.replace(/^"|"$/g, "")
-        : token.startsWith("\\")
-          ? token.slice(1)
-          : token.startsWith("[$")
-            ? token.slice(2).replace(/-[^\]]*\]?$|\]$/, "") // [$€-2], [$$-340A], [$$-es-CL]: the sign
-            : /^\p{Sc}$/u.test(token)
-              ? token
-              : "";
-      const mark = text.replace(/[\s.()+-]/g, "").toUpperCase();
+    for (const token of shown.flatMap(tokens)) {
+      const mark = markOf(token)
+        .replace(/[.()+-]/g, " ")
+        .trim()
+        .toUpperCase();
       if (mark !== "") found.push(mark);
     }
     marks = found;
@@ -61,22 +64,37 @@ export function formatCurrencies(numFmt: string | undefined): readonly string[] 
   return marks;
 }
 
+/** What a token writes of a currency: quoted or escaped text, a [$sign-locale], a bare sign. */
+function markOf(token: string): string {
+  if (token.startsWith('"')) return token.replace(/^"|"$/g, "");
+  if (token.startsWith("\\")) return token.slice(1);
+  if (token.startsWith("[$")) {
+    const [sign = "", locale = ""] = token.replace(/^\[\$|\]$/g, "").split(/-(.*)/s);
+    return (sign === "$" && DOLLAR_LOCALES.get(locale.toUpperCase())) || sign;
+  }
+  return /^\p{Sc}$/u.test(token) ? token : "";
+}
+
 /**
- * The sign or code among `marks` that names another currency than `currency`, if any: an ISO
- * code, a sign of the table above, or any other currency symbol. Other text (`"Total "`) is
- * no currency and says nothing.
+ * The sign, code or word among `marks` that names another currency than `currency`, if any.
+ * Text that names no currency (`"Total "`) says nothing.
  */
 export function otherCurrency(marks: readonly string[], currency: string): string | undefined {
-  // Written in pieces (`"US"$`, `\U\S\$`), a sign is judged whole.
-  const whole = marks.join("");
-  if (marks.length > 1 && SIGNS.has(whole)) return names(whole, currency) ? undefined : whole;
-  return marks.find((mark) => !names(mark, currency));
+  // Written in pieces (`"US"$`, `\U\S\D`), a sign or code is judged whole.
+  const whole = marks.join("").replace(/\s/g, "");
+  if (marks.length > 1 && (SIGNS.has(whole) || ISO_CODES.has(whole)))
+    return names(whole, currency) ? undefined : whole;
+  return marks.find((mark) => !names(mark, currency))?.replace(/\s/g, "");
 }
 
 /** Whether `mark` may be `currency`'s, or is no currency at all. */
 function names(mark: string, currency: string): boolean {
-  const sign = SIGNS.get(mark);
+  const compact = mark.replace(/\s/g, "");
+  const sign = SIGNS.get(compact);
   if (sign) return sign.includes(currency);
-  if (ISO_CODES.has(mark)) return mark === currency;
-  return !/\p{Sc}/u.test(mark);
+  if (ISO_CODES.has(compact)) return compact === currency;
+  // Words and signs together ("MXN $", "$ USD", "Total $"): each judged.
+  const parts = compact.match(/\p{L}+|[^\p{L}]+/gu) ?? [];
+  if (parts.length > 1) return parts.every((part) => names(part, currency));
+  return !/\p{Sc}/u.test(compact);
 }

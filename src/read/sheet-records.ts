@@ -65,7 +65,11 @@ export class SheetRecords {
     private readonly file: string,
     private readonly sheet: string,
     private readonly context: CellContext & { numberFormatDxfs: ReadonlySet<number> },
-    private readonly options: { requiredColumns: readonly RequiredColumn[]; keepColumns?: boolean },
+    private readonly options: {
+      requiredColumns: readonly RequiredColumn[];
+      keepColumns?: boolean;
+      senderPort?: string;
+    },
     private readonly rows: AsyncGenerator<SheetRow[], SheetEnd>,
     private readonly notices: string[],
   ) {}
@@ -109,7 +113,7 @@ export class SheetRecords {
     const values: string[] = [];
     const problems: RecordProblem[] = [];
     const exact: MoneyColumn[] = [];
-    const shown: { column: MoneyColumn; text: string; currency: NonNullable<CellText["currency"]> }[] = [];
+    const shown: ShownCurrency[] = [];
     for (let position = 0; position < row.cells.length; position++) {
       const cell = row.cells[position];
       if (!cell) {
@@ -128,7 +132,7 @@ export class SheetRecords {
     if (isBlank(values, row, this.context)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
     for (const cell of shown) {
-      const problem = currencyProblem(cell.column, cell.text, cell.currency, record.fields);
+      const problem = currencyProblem(cell, record.fields, this.options.senderPort);
       if (problem) problems.push(problem);
     }
     if (row.hidden) {
@@ -262,19 +266,26 @@ function corner(ref: string): [number, number] {
   ];
 }
 
+/** A money cell whose number format shows a currency sign or code. */
+interface ShownCurrency {
+  column: MoneyColumn;
+  text: string;
+  currency: NonNullable<CellText["currency"]>;
+}
+
 /**
  * A money cell whose number format shows another currency than its port's: the amount is in
  * the port's (`port`'s for amount, `sender_port`'s for budget), and the sheet shows it as
  * something else (format-currency.ts). A port not of that shape is refused by validation.
  */
 function currencyProblem(
-  column: MoneyColumn,
-  text: string,
-  { marks, numFmt }: NonNullable<CellText["currency"]>,
+  { column, text, currency: { marks, numFmt } }: ShownCurrency,
   fields: InputRecord["fields"],
+  senderPort: string | undefined,
 ): RecordProblem | null {
   const portColumn = column === "amount" ? "port" : "sender_port";
-  const port = fields[portColumn]?.trim() ?? "";
+  // A blank sender_port is --sender-port's, as validation reads it.
+  const port = fields[portColumn]?.trim() || (column === "budget" ? (senderPort ?? "") : "");
   const currency = /^[a-z]{2}_([a-z]{3})$/i.exec(port)?.[1]?.toUpperCase();
   if (currency === undefined) return null;
   const other = otherCurrency(marks, currency);

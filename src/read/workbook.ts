@@ -32,6 +32,8 @@ export interface WorkbookReadOptions {
   sheet?: string;
   requiredColumns: readonly RequiredColumn[];
   keepColumns?: boolean;
+  /** `--sender-port`: the sender port of a row whose cell is blank (a budget's currency). */
+  senderPort?: string;
   /** Receives every byte of the file (the batch id). */
   hash?: Hash;
 }

@@ -90,6 +90,7 @@ async function openRecords(
       ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
       requiredColumns: required,
       keepColumns: options.keepColumns,
+      ...(options.validate.senderPort !== undefined ? { senderPort: options.validate.senderPort } : {}),
       ...(options.hash ? { hash: options.hash } : {}),
     });
   }

@@ -41,6 +41,7 @@ export interface ReadOptions {
   sheet?: string;
   encoding?: "auto" | "utf8";
   decimalSeparator?: ",";
+  senderPort?: string;
   reorder?: (bytes: Buffer) => Promise<Buffer>;
 }
 
@@ -59,7 +60,10 @@ export async function readBytes(bytes: Buffer, options: ReadOptions = {}): Promi
     encoding: options.encoding ?? "auto",
     keepColumns: false,
     ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
-    validate: options.decimalSeparator ? { decimalSeparator: options.decimalSeparator } : {},
+    validate: {
+      ...(options.decimalSeparator ? { decimalSeparator: options.decimalSeparator } : {}),
+      ...(options.senderPort ? { senderPort: options.senderPort } : {}),
+    },
     onHeader: (header) => {
       notices.push(...header.notices);
     },

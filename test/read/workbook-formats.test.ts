@@ -182,6 +182,75 @@ describe("workbook formats", function () {
     );
     expect(errorOf(rows, 9)).to.include("shows it in US$, while port uy_uyu pays UYU");
   });
+  it("judges the currency a format shows as helper-99 wrote it: the port's code beside a sign, a label, a sign's locale, a code in pieces, every section a condition may pick, a budget's --sender-port", async () => {
+    const formats = [
+      '"MXN $"#,##0.00',
+      '"$ USD "#,##0.00',
+      '"$US "#,##0.00',
+      '"Total $ "#,##0.00',
+      "[$$-409]#,##0.00",
+      "[$$-2C0A] #,##0.00",
+      "\\U\\S\\D\\ #,##0.00",
+      '[<1000]"$"#,##0;"US$"#,##0',
+      '#,##0.00 "Dlls."',
+      '"UF "#,##0',
+      '"US$"#,##0.00',
+      '"U$"\\ #,##0.00',
+    ];
+    const row = (ref: string, port: string, s: number, budget = false): Cell[] => [
+      ref,
+      { v: "112" },
+      budget ? null : "ar_ars",
+      { v: "300" },
+      port,
+      budget ? null : { v: "1500", s },
+      budget ? { v: "1500", s } : null,
+      { v: "2100" },
+    ];
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          row("MXN-ON-MXN", "mx_mxn", 1),
+          row("$USD-ON-MXN", "mx_mxn", 2),
+          row("$USD-ON-USD", "us_usd", 2),
+          row("$US-ON-USD", "us_usd", 3),
+          row("LABEL", "ar_ars", 4),
+          row("EN-US-ON-ARS", "ar_ars", 5),
+          row("ES-AR-ON-USD", "us_usd", 6),
+          row("ES-AR-ON-ARS", "ar_ars", 6),
+          row("PIECES", "ar_ars", 7),
+          row("CONDITION", "ar_ars", 8),
+          row("DLLS-ON-MXN", "mx_mxn", 9),
+          row("UF-ON-CLP", "cl_clp", 10),
+          // A blank sender_port is --sender-port's (ar_ars): the budget is in pesos.
+          row("BUDGET-US$", "mx_mxn", 11, true),
+          row("U$-ON-UY-USD", "uy_usd", 12),
+        ],
+        formats,
+      ),
+      { senderPort: "ar_ars" },
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "valid"],
+      [3, "amount:amount_currency_symbol"],
+      [4, "valid"],
+      [5, "valid"],
+      [6, "valid"],
+      [7, "amount:amount_currency_symbol"],
+      [8, "amount:amount_currency_symbol"],
+      [9, "valid"],
+      [10, "amount:amount_currency_symbol"],
+      [11, "amount:amount_currency_symbol"],
+      [12, "amount:amount_currency_symbol"],
+      [13, "amount:amount_currency_symbol"],
+      [14, "budget:amount_currency_symbol"],
+      [15, "valid"],
+    ]);
+    expect(errorOf(rows, 14)).to.include("shows it in US$, while sender_port ar_ars spends ARS");
+    expect(errorOf(rows, 3)).to.include("shows it in $USD, while port mx_mxn pays MXN");
+  });
+
   it('refuses a text amount or id whose number format\'s text section does not show it as written (;;;, 0;0;0;"500", "USD "@)', async () => {
     const formats = [";;;", '0;0;0;"500"', "0;-0;;@", "#,##0;-#,##0;0;[Red]@_)", '"USD "@', "0.00", "@"];
     const text = (v: string, s: number, t = "inlineStr") => ({ v, s, t });
