@@ -14,6 +14,7 @@ import {
   type MoneyColumn,
   type RecordProblem,
 } from "../model.js";
+import { knownPort, portCurrency } from "../ports.js";
 import { type CellContext, type CellText, cellText } from "./cells.js";
 import { otherCurrency } from "./format-currency.js";
 import { type HeaderMap, mapHeader, type RequiredColumn } from "./headers.js";
@@ -276,7 +277,7 @@ interface ShownCurrency {
 /**
  * A money cell whose number format shows another currency than its port's: the amount is in
  * the port's (`port`'s for amount, `sender_port`'s for budget), and the sheet shows it as
- * something else (format-currency.ts). A port not of that shape is refused by validation.
+ * something else (format-currency.ts). A port of no port is refused by validation.
  */
 function currencyProblem(
   { column, text, currency: { marks, numFmt } }: ShownCurrency,
@@ -286,8 +287,9 @@ function currencyProblem(
   const portColumn = column === "amount" ? "port" : "sender_port";
   // A blank sender_port is --sender-port's, as validation reads it.
   const port = fields[portColumn]?.trim() || (column === "budget" ? (senderPort ?? "") : "");
-  const currency = /^[a-z]{2}_([a-z]{3})$/i.exec(port)?.[1]?.toUpperCase();
-  if (currency === undefined) return null;
+  const known = knownPort(port);
+  if (known === null) return null;
+  const currency = portCurrency(known).toUpperCase();
   const other = otherCurrency(marks, currency);
   if (other === undefined) return null;
   return {

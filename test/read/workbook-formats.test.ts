@@ -52,6 +52,23 @@ function workbook(
   return handMade(parts);
 }
 
+/**
+ * A payment from `sender` (null: blank, --sender-port's) to `port` whose money cell is the
+ * amount, or the budget.
+ */
+function row(ref: string, sender: string | null, port: string, money: Cell, budget = false): Cell[] {
+  return [
+    ref,
+    { v: "112" },
+    sender,
+    { v: "300" },
+    port,
+    budget ? null : money,
+    budget ? money : null,
+    { v: "2100" },
+  ];
+}
+
 /** A CLP payment by ids: reference, payer 112, ar_ars, recipient, cl_clp, amount, no budget, instruction 2100. */
 function payment(reference: Cell, amount: Cell, recipient: Cell = { v: "300" }): Cell[] {
   return [reference, { v: "112" }, "ar_ars", recipient, "cl_clp", amount, null, { v: "2100" }];
@@ -118,16 +135,6 @@ describe("workbook formats", function () {
       "[$$-es-CL] #,##0",
     ];
     /** A row paying `port` from `sender`: amount or budget a number under style `s`. */
-    const row = (ref: string, sender: string, port: string, money: Cell, budget = false): Cell[] => [
-      ref,
-      { v: "112" },
-      sender,
-      { v: "300" },
-      port,
-      budget ? null : money,
-      budget ? money : null,
-      { v: "2100" },
-    ];
     const n = (v: string, s: number) => ({ v, s });
     const { rows } = await readBytes(
       await workbook(
@@ -197,35 +204,25 @@ describe("workbook formats", function () {
       '"US$"#,##0.00',
       '"U$"\\ #,##0.00',
     ];
-    const row = (ref: string, port: string, s: number, budget = false): Cell[] => [
-      ref,
-      { v: "112" },
-      budget ? null : "ar_ars",
-      { v: "300" },
-      port,
-      budget ? null : { v: "1500", s },
-      budget ? { v: "1500", s } : null,
-      { v: "2100" },
-    ];
     const { rows } = await readBytes(
       await workbook(
         [
           HEADER,
-          row("MXN-ON-MXN", "mx_mxn", 1),
-          row("$USD-ON-MXN", "mx_mxn", 2),
-          row("$USD-ON-USD", "us_usd", 2),
-          row("$US-ON-USD", "us_usd", 3),
-          row("LABEL", "ar_ars", 4),
-          row("EN-US-ON-ARS", "ar_ars", 5),
-          row("ES-AR-ON-USD", "us_usd", 6),
-          row("ES-AR-ON-ARS", "ar_ars", 6),
-          row("PIECES", "ar_ars", 7),
-          row("CONDITION", "ar_ars", 8),
-          row("DLLS-ON-MXN", "mx_mxn", 9),
-          row("UF-ON-CLP", "cl_clp", 10),
+          row("MXN-ON-MXN", "ar_ars", "mx_mxn", { v: "1500", s: 1 }),
+          row("$USD-ON-MXN", "ar_ars", "mx_mxn", { v: "1500", s: 2 }),
+          row("$USD-ON-USD", "ar_ars", "us_usd", { v: "1500", s: 2 }),
+          row("$US-ON-USD", "ar_ars", "us_usd", { v: "1500", s: 3 }),
+          row("LABEL", "ar_ars", "ar_ars", { v: "1500", s: 4 }),
+          row("EN-US-ON-ARS", "ar_ars", "ar_ars", { v: "1500", s: 5 }),
+          row("ES-AR-ON-USD", "ar_ars", "us_usd", { v: "1500", s: 6 }),
+          row("ES-AR-ON-ARS", "ar_ars", "ar_ars", { v: "1500", s: 6 }),
+          row("PIECES", "ar_ars", "ar_ars", { v: "1500", s: 7 }),
+          row("CONDITION", "ar_ars", "ar_ars", { v: "1500", s: 8 }),
+          row("DLLS-ON-MXN", "ar_ars", "mx_mxn", { v: "1500", s: 9 }),
+          row("UF-ON-CLP", "ar_ars", "cl_clp", { v: "1500", s: 10 }),
           // A blank sender_port is --sender-port's (ar_ars): the budget is in pesos.
-          row("BUDGET-US$", "mx_mxn", 11, true),
-          row("U$-ON-UY-USD", "uy_usd", 12),
+          row("BUDGET-US$", null, "mx_mxn", { v: "1500", s: 11 }, true),
+          row("U$-ON-UY-USD", "ar_ars", "uy_usd", { v: "1500", s: 12 }),
         ],
         formats,
       ),
