@@ -7,12 +7,7 @@ import { batchIdHash, batchIdOf } from "../plan/plan.js";
 import type { EncodingOption } from "../read/decode.js";
 import { parseDelimiterOption } from "../read/dialect.js";
 import { extraColumnConflicts } from "../report/columns.js";
-import {
-  controlMismatches,
-  type ExpectedTotal,
-  expectedTotalProblem,
-  parseExpectedTotal,
-} from "../validate/control.js";
+import { controlMismatches, type ExpectedTotal, flagTotal } from "../validate/control.js";
 import { checkFile } from "../validate/file.js";
 import type { ValidateOptions } from "../validate/rows.js";
 import type { ReportFormat } from "../writers/dialect.js";
@@ -97,19 +92,9 @@ export function validationReportPath(csv: string, format?: ReportFormat): string
 }
 
 function expectedTotals(values: readonly string[] | undefined): ExpectedTotal[] {
-  return (values ?? []).map((text) => {
-    const total = parseExpectedTotal(text);
-    if (!total) {
-      throw new BatchError(
-        "usage",
-        `--expect-total ${JSON.stringify(text)} is not CUR=AMOUNT (${expectedTotalProblem(text)})`,
-        {
-          hint: "write it like --expect-total CLP=1329000 --expect-total USD=1250.50",
-        },
-      );
-    }
-    return total;
-  });
+  return (values ?? []).map((text) =>
+    flagTotal("expect-total", text, "write it like --expect-total CLP=1329000 --expect-total USD=1250.50"),
+  );
 }
 
 export async function loadBatch(args: LoadArgs, out: Console, early?: EarlyRows): Promise<Loaded> {

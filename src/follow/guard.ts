@@ -18,7 +18,7 @@ import {
 import { BatchError } from "../errors.js";
 import { isPort, minorUnits, portCurrency } from "../ports.js";
 import { serverTime } from "../time.js";
-import { expectedTotalProblem, parseExpectedTotal } from "../validate/control.js";
+import { flagTotal } from "../validate/control.js";
 import { stepDone } from "./steps.js";
 
 export interface MaxTotal {
@@ -28,19 +28,13 @@ export interface MaxTotal {
 }
 
 export function parseMaxTotals(values: readonly string[] | undefined): MaxTotal[] {
-  const totals = (values ?? []).map((text) => {
-    const total = parseExpectedTotal(text);
-    if (!total) {
-      throw new BatchError(
-        "usage",
-        `--max-total ${JSON.stringify(text)} is not CUR=AMOUNT (${expectedTotalProblem(text)})`,
-        {
-          hint: "write it in the sender currency, like --max-total ARS=25000000 --max-total USD=120000.50",
-        },
-      );
-    }
-    return total;
-  });
+  const totals = (values ?? []).map((text) =>
+    flagTotal(
+      "max-total",
+      text,
+      "write it in the sender currency, like --max-total ARS=25000000 --max-total USD=120000.50",
+    ),
+  );
   const seen = new Set<string>();
   for (const total of totals) {
     if (seen.has(total.currency))

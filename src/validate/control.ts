@@ -3,6 +3,7 @@
  * before anything is sent. A mismatch usually means a row was added, lost or mistyped.
  */
 import { add, compare, type Decimal, decimal, format, rescale } from "../decimal.js";
+import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
 import { scanAmount } from "../read/amount.js";
@@ -21,11 +22,19 @@ export function parseExpectedTotal(text: string): ExpectedTotal | null {
   return { currency: (match[1] as string).toUpperCase(), amount: decimal(scan.value) };
 }
 
+/** `--flag CUR=AMOUNT`'s value, or a usage error that says why it is not one. */
+export function flagTotal(flag: "max-total" | "expect-total", text: string, hint: string): ExpectedTotal {
+  const total = parseExpectedTotal(text);
+  if (total) return total;
+  const why = expectedTotalProblem(text);
+  throw new BatchError("usage", `--${flag} ${JSON.stringify(text)} is not CUR=AMOUNT (${why})`, { hint });
+}
+
 /**
  * Why `parseExpectedTotal` refuses `text`: the amount's own reason (its first clause: the
  * rest speaks of a file's cells), or the form's.
  */
-export function expectedTotalProblem(text: string): string {
+function expectedTotalProblem(text: string): string {
   const match = /^\s*([A-Za-z]{3})\s*=\s*(.+)$/.exec(text);
   if (!match) return "a 3-letter currency code, =, then the amount";
   const scan = scanAmount(match[2] as string);
