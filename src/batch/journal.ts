@@ -46,6 +46,11 @@ export type JournalEntry =
       state: string;
       found?: true;
       at: string;
+      /**
+       * `at` by the server's clock (its `Date` headers, server-clock.ts): the request's time for
+       * the export, which places requests by the server's times (absent in older journals).
+       */
+      server_at?: string;
     }
   /** `reference`: the row's own id, for `export` (absent in journals written before it). */
   /** `payment`: the row's payment keys (near-copy.ts paymentKeysOf), for the near-copy rule (absent in older journals). */

@@ -12,7 +12,7 @@ import { journalPathFor } from "../batch/paths.js";
 export interface JournaledRequest {
   batchId: string;
   externalId: string;
-  /** When this host journaled the request as created (ISO 8601). */
+  /** When this host journaled the request as created (ISO 8601): by the server's clock, else (older journals) this host's. */
   at: string;
 }
 
@@ -54,7 +54,7 @@ class BatchIndex {
   add(entry: JournalEntry): void {
     if (entry.t === "begin") this.begin ??= entry;
     else if (entry.t === "request" && !this.requests.has(entry.request_id))
-      this.requests.set(entry.request_id, { externalId: entry.external_id, at: entry.at });
+      this.requests.set(entry.request_id, { externalId: entry.external_id, at: entry.server_at ?? entry.at });
     else if (entry.t === "intent" && kindOf(entry) === "output" && typeof entry.reference === "string")
       this.references.set(entry.line, entry.reference);
     else if (entry.t === "created" && kindOf(entry) === "output" && !this.created.has(entry.output_id))

@@ -283,6 +283,9 @@ class Run implements RequestRun, WatchedRun {
       state,
       ...(found ? { found: true as const } : {}),
       at: now(),
+      // Journaled after an answer of the server (the create, or the look that found it), so
+      // its clock is known: a machine ten minutes fast must not move the request to next month.
+      ...(this.api.serverNow ? { server_at: this.api.serverNow().toISOString() } : {}),
     });
   }
 

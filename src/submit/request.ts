@@ -24,7 +24,7 @@ export type SubmitApi = Pick<
   BitexClient,
   "findRequestsByExternalId" | "createRequest" | "getRequest" | "createOutput" | "listOutputs"
 > &
-  Partial<Pick<BitexClient, "getOutput" | "listPageSize" | "includedOutputs">>;
+  Partial<Pick<BitexClient, "getOutput" | "listPageSize" | "includedOutputs" | "serverNow">>;
 
 /** A request the run will fill; `adopted`: found on the server by external_id, unknown to the journal. */
 export interface Ensured {

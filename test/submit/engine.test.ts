@@ -1,13 +1,16 @@
 /** The submit engine against an emulator behind a slow proxy: creates that land after the client gave up. */
 
-import { writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
+import type { JournalEntry } from "../../src/batch/journal.js";
+import { journalPathFor } from "../../src/batch/paths.js";
 import { createBitexClient } from "../../src/bitex/client.js";
 import { ApiError } from "../../src/bitex/errors.js";
+import { readJournalIndex } from "../../src/export/journals.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -181,5 +184,50 @@ describe("submit engine: the earliest settle delay to wait for", () => {
     expect(earliestUntil(waiting, Number.NEGATIVE_INFINITY)).to.equal(800_001);
     expect(earliestUntil(waiting, 900_000)).to.equal(900_001);
     expect(earliestUntil(waiting, 1_000_000)).to.equal(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("submit engine: a request's journal entry carries the server's time", function () {
+  this.timeout(30_000);
+  let box: Sandbox;
+  afterEach(async () => {
+    await box?.close();
+  });
+
+  it("journals server_at by the server's clock beside this machine's at, and the export's index places the request by it", async () => {
+    const made = makeWorld(1);
+    box = await sandbox({}, made.seed);
+    const client = createBitexClient({ baseUrl: box.url, apiKey: box.apiKey, concurrency: 4, rate: 1000 });
+    const batch = plan("clocked", validRows(made.rows));
+    // The server's clock says 23:55 on November 30th while this machine's is ten minutes fast
+    // (December 1st): the request was made in November.
+    const serverNow = () => new Date("2026-11-30T23:55:00Z");
+    const stateDir = await tempDir();
+    const journalPath = journalPathFor(stateDir, "clocked");
+    await mkdir(dirname(journalPath), { recursive: true });
+    const result = await submitPlan({
+      plan: batch,
+      journalPath,
+      fileLabel: "c.csv",
+      apiLabel: box.url,
+      api: { ...client, serverNow },
+      concurrency: 2,
+      signal: new AbortController().signal,
+      stopFor,
+      say: () => undefined,
+    });
+    client.close();
+    expect(result.stopped).to.equal(null);
+    const entries = (await readFile(journalPath, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as JournalEntry);
+    const request = entries.find((entry) => entry.t === "request");
+    expect(request).to.include({ t: "request", server_at: "2026-11-30T23:55:00.000Z" });
+    expect(request?.at).to.match(/^\d{4}-\d\d-\d\dT/);
+    const index = await readJournalIndex(stateDir, box.url, () => undefined);
+    expect(index.requests.get(request?.t === "request" ? request.request_id : "")?.at).to.equal(
+      "2026-11-30T23:55:00.000Z",
+    );
   });
 });
