@@ -13,7 +13,7 @@ import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand, shellWord } from "../shell-words.js";
-import { deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
+import { countdown, deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
 import type { Console } from "./session.js";
 
 /** Lines of a file, the first 10 named: `line 4`, `lines 4, 9 and 3 more`. */
@@ -156,11 +156,23 @@ export function nextLine(
         .filter((at): at is string => typeof at === "string"),
     )[0];
     const limits = spend.length > 0 ? spend : ["--max-total CUR=AMOUNT"];
-    const words = refused ? " (the most you mean to spend per currency; the quotes are above)" : "";
-    return `next: ${batchCommand(flags, "accept", csv, ...partial, ...limits)}${words}${first ? ` before ${deadlineWords(first, now, zone)}` : ""}`;
+    // In parentheses after the command, so that the line pastes whole up to them.
+    const notes = [
+      ...(refused ? ["the most you mean to spend per currency; the quotes are above"] : []),
+      ...(first ? [acceptBefore(first, now, zone)] : []),
+    ];
+    return `next: ${batchCommand(flags, "accept", csv, ...partial, ...limits)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
   }
   if (follow.openRows() > 0) return `next: ${batchCommand(flags, "status", csv, "--watch")}`;
   return null;
+}
+
+/** "accept before 2026-11-29 13:40:00 -03:00, in 100 min" (deadlineWords, without its parentheses). */
+function acceptBefore(deadline: string, now: Date, zone: string): string {
+  const at = serverTime(deadline);
+  return at
+    ? `accept before ${humanTime(at, zone)}, ${countdown(at, now)}`
+    : `accept before ${deadlineWords(deadline, now, zone)}`;
 }
 
 /**

@@ -133,7 +133,23 @@ describe("app/follow-words", () => {
     });
     const guard = { spend: [{ currency: "ARS", requests: 2, total: "300.00", max: null }], problems: [] };
     expect(nextLine("pay.csv", followOf(later, earlier), guard, NOW, "UTC")).to.equal(
-      "next: bitex-batch accept pay.csv --max-total ARS=300.00 before 2026-11-29 13:40:00 +00:00 (in 100 min)",
+      "next: bitex-batch accept pay.csv --max-total ARS=300.00 (accept before 2026-11-29 13:40:00 +00:00, in 100 min)",
+    );
+  });
+
+  it("next: a guard that refused asks for the limits, its notes after the command in one pair of parentheses (pasteable whole)", () => {
+    const quoted = request({
+      id: "5",
+      state: "quoted",
+      total_to_spend: "300",
+      accept_quote_before: "2026-11-29T13:40:00Z",
+    });
+    const guard = {
+      spend: [{ currency: "ARS", requests: 1, total: "300.00", max: "200.00" }],
+      problems: ["ARS: the quotes spend 300.00, above --max-total 200.00"],
+    };
+    expect(nextLine("pay.csv", followOf(quoted), guard, NOW, "UTC")).to.equal(
+      "next: bitex-batch accept pay.csv --max-total CUR=AMOUNT (the most you mean to spend per currency; the quotes are above; accept before 2026-11-29 13:40:00 +00:00, in 100 min)",
     );
   });
 
@@ -203,11 +219,11 @@ describe("app/follow-words", () => {
       ({ ...follow, rowsNotIn: () => ({ refused: [4], uncreated: [] }) }) as unknown as BatchFollow;
     const guard = { spend: [{ currency: "ARS", requests: 1, total: "200.00", max: null }], problems: [] };
     expect(nextLine("p.csv", refused(followOf(quoted)), guard, NOW, "UTC")).to.equal(
-      "next: bitex-batch accept p.csv --allow-partial --max-total ARS=200.00 before 2026-11-29 12:10:00 +00:00 (in 10 min)",
+      "next: bitex-batch accept p.csv --allow-partial --max-total ARS=200.00 (accept before 2026-11-29 12:10:00 +00:00, in 10 min)",
     );
     // Every row of the batch in its requests: no flag.
     expect(nextLine("p.csv", followOf(quoted), guard, NOW, "UTC")).to.equal(
-      "next: bitex-batch accept p.csv --max-total ARS=200.00 before 2026-11-29 12:10:00 +00:00 (in 10 min)",
+      "next: bitex-batch accept p.csv --max-total ARS=200.00 (accept before 2026-11-29 12:10:00 +00:00, in 10 min)",
     );
     const waiting = request({ id: "6", state: "quote_requested", eta: null });
     expect(nextLine("p.csv", refused(followOf(waiting)), null, NOW, "UTC")).to.equal(

@@ -136,7 +136,7 @@ describe("follow-through end to end: submit → quote → accept → status", fu
       /^request 1 \(payer 112, ar_ars, 24 row\(s\)\): quoted, spends [\d\u202f]+\.\d\d ARS; accept before /m,
     );
     expect(quoted.stdout).to.match(
-      /next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d before /,
+      /next: bitex-batch accept payroll\.csv --max-total ARS=\d+\.\d\d --max-total USD=\d+\.\d\d --max-total UYU=\d+\.\d\d \(accept before /,
     );
     await expectReportMatchesServer(f);
 

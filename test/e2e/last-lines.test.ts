@@ -80,8 +80,8 @@ describe("e2e: the last lines of quote, accept, status and inbox", function () {
     expect(quoted.stderr).to.not.match(/not in a final state yet|run the same command again/);
     const [, limit] = maxTotals(box);
     const next = lines(quoted.stdout).at(-1) ?? "";
-    expect(next.replace(/ \(in \d+ min\)$/, "")).to.equal(
-      `next: bitex-batch accept 'Pay roll.csv' --max-total ${limit} before ${quoteDeadline(box)}`,
+    expect(next.replace(/, in \d+ min\)$/, ")")).to.equal(
+      `next: bitex-batch accept 'Pay roll.csv' --max-total ${limit} (accept before ${quoteDeadline(box)})`,
     );
   });
 

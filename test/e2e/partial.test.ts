@@ -218,11 +218,11 @@ describe("a batch that only partly goes through", function () {
       const next = quoted.stdout.split("\n").filter((line) => line.startsWith("next: "));
       expect(next).to.have.length(1);
       expect(next[0]).to.match(
-        /^next: bitex-batch accept payroll\.csv --allow-partial( --max-total [A-Z]{3}=\d+\.\d\d)+ before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(in \d+ min\)$/,
+        /^next: bitex-batch accept payroll\.csv --allow-partial( --max-total [A-Z]{3}=\d+\.\d\d)+ \(accept before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d, in \d+ min\)$/,
       );
       const pasted = (next[0] as string)
         .replace(/^next: bitex-batch /, "")
-        .replace(/ before .*$/, "")
+        .replace(/ \(accept before .*$/, "")
         .split(" ");
       // The remaining file, fixed, is a batch of its own.
       await writeFile(join(dir, "payroll.remaining.csv"), `${header}\n${csv.split("\n")[3]}\n`);
