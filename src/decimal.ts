@@ -97,6 +97,19 @@ export function format(value: Decimal): string {
   return (negative ? "-" : "") + (value.scale > 0 ? `${whole}.${fraction}` : whole);
 }
 
+/**
+ * The same value with its trailing fractional zeros beyond `scale` dropped: a sum of CLP amounts
+ * written "44328.000" reads "44328" (the currency's look), one of "0.125" USD stays "0.125" (exact).
+ */
+export function trimScale(value: Decimal, scale: number): Decimal {
+  let { units, scale: at } = value;
+  while (at > scale && units % 10n === 0n) {
+    units /= 10n;
+    at--;
+  }
+  return { units, scale: at };
+}
+
 /** Shortest canonical text: trailing fractional zeros removed ("1200.50" → "1200.5", "10.00" → "10"). */
 export function normalize(value: Decimal): string {
   const text = format(value);

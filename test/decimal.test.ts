@@ -11,6 +11,7 @@ import {
   padScale,
   rescale,
   shortestDecimal,
+  trimScale,
 } from "../src/decimal.js";
 
 const d = decimal;
@@ -35,6 +36,10 @@ describe("decimal (exact money arithmetic)", () => {
     ["normalize drops trailing zeros", () => normalize(d("1200.50")), "1200.5"],
     ["normalize of a whole number with decimals", () => normalize(d("10.00")), "10"],
     ["small fractions keep leading zeros", () => format(d("0.05")), "0.05"],
+    ["trimScale drops zeros beyond the scale only", () => format(trimScale(d("44328.000"), 0)), "44328"],
+    ["trimScale keeps the scale's own zeros", () => format(trimScale(d("10.500"), 2)), "10.50"],
+    ["trimScale keeps a digit that is not zero", () => format(trimScale(d("0.125"), 2)), "0.125"],
+    ["trimScale of a negative", () => format(trimScale(d("-1500000.0000"), 2)), "-1500000.00"],
   ];
   for (const [name, run, expected] of cases) it(name, () => expect(run()).to.equal(expected));
 

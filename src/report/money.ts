@@ -14,7 +14,7 @@
  *
  * Built a row at a time, so it rides along while a report streams to disk.
  */
-import { add, type Decimal, decimalOrNull, format } from "../decimal.js";
+import { add, type Decimal, decimalOrNull, format, trimScale } from "../decimal.js";
 import { minorUnits } from "../ports.js";
 
 /** The cells of a row the money is read from: a report row and an export row both have them. */
@@ -155,17 +155,24 @@ export class MoneyBuilder {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([currency, acc]) => ({
         currency,
-        inFileReceive: figure(acc.inFileReceive),
-        inFileSpend: figure(acc.inFileSpend),
-        quoted: figure(acc.quoted),
-        charged: figure(acc.charged),
-        refunded: figure(acc.refunded),
-        net: format(add(acc.charged.total, negate(acc.refunded.total))),
-        received: figure(acc.received),
+        inFileReceive: figure(acc.inFileReceive, currency),
+        inFileSpend: figure(acc.inFileSpend, currency),
+        quoted: figure(acc.quoted, currency),
+        charged: figure(acc.charged, currency),
+        refunded: figure(acc.refunded, currency),
+        net: format(trimScale(add(acc.charged.total, negate(acc.refunded.total)), minorUnits(currency))),
+        received: figure(acc.received, currency),
         notCharged: WHY_ORDER.flatMap((why) => {
           const entry = acc.notCharged.get(why);
           return entry
-            ? [{ why, ...figure(entry), lines: [...entry.lines], reasons: [...entry.reasons].sort() }]
+            ? [
+                {
+                  why,
+                  ...figure(entry, currency),
+                  lines: [...entry.lines],
+                  reasons: [...entry.reasons].sort(),
+                },
+              ]
             : [];
         }),
       }));
@@ -211,8 +218,9 @@ function bump(sum: Sum, value: Decimal): void {
   sum.total = add(sum.total, value);
 }
 
-function figure(sum: Sum): Figure {
-  return { rows: sum.rows, total: format(sum.total) };
+/** In the currency's look where that is exact (a file's "44328.000" CLP reads 44328). */
+function figure(sum: Sum, currency: string): Figure {
+  return { rows: sum.rows, total: format(trimScale(sum.total, minorUnits(currency))) };
 }
 
 function zero(currency: string): Decimal {

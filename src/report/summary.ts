@@ -3,7 +3,7 @@
  * the total created. Sums are exact (src/decimal.ts); the object is plain JSON
  * with amounts as strings, and is the core of the `--json` output.
  */
-import { add, type Decimal, decimalOrNull, format, groupDigits } from "../decimal.js";
+import { add, type Decimal, decimalOrNull, format, groupDigits, trimScale } from "../decimal.js";
 import { minorUnits } from "../ports.js";
 import { type ReportRow, STATUSES, type Status } from "./columns.js";
 
@@ -94,9 +94,9 @@ export class SummaryBuilder {
         currency: t.currency,
         column: t.column,
         rows: t.rows,
-        inFile: format(t.inFile),
+        inFile: format(trimScale(t.inFile, minorUnits(t.currency))),
         createdRows: t.createdRows,
-        created: format(t.created),
+        created: format(trimScale(t.created, minorUnits(t.currency))),
       })),
       notInTotals: this.notInTotals,
     };

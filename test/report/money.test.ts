@@ -51,6 +51,19 @@ describe("report/money", () => {
     expect(clp?.received).to.deep.equal({ rows: 1, total: "1000" });
   });
 
+  it("figures in the currency's look where that is exact: a file's 1000.000 CLP sums to 1000, a quote's 100.0000 ARS to 100.00 (helper-98)", () => {
+    const row = {
+      ...spendRow(2, "100.0000", "settled", "finished"),
+      amount: "1000.000",
+      receive_amount: "1000.000",
+    };
+    const [ars, clp] = moneyOf([row]);
+    expect(ars?.quoted).to.deep.equal({ rows: 1, total: "100.00" });
+    expect(ars?.net).to.equal("100.00");
+    expect(clp?.inFileReceive).to.deep.equal({ rows: 1, total: "1000" });
+    expect(clp?.received).to.deep.equal({ rows: 1, total: "1000" });
+  });
+
   it("a row's own cells: rejected and cancelled rows 0 charged, a returned one refunded, unfunded ones empty", () => {
     expect(world.map((row) => rowMoney(row))).to.deep.equal([
       { charged: "100.00", refunded: "" },

@@ -13,6 +13,17 @@ describe("report/summary", () => {
     ]);
   });
 
+  it("a file's extra zeros are not the currency's look: CLP 44328.000 sums to 44328; a digit that is not zero stays (helper-98)", () => {
+    const clp = (amount: string) => reportRow({ amount });
+    expect(summarize([clp("44328.000"), clp("1000.00")]).totals).to.deep.equal([
+      { currency: "CLP", column: "amount", rows: 2, inFile: "45328", createdRows: 2, created: "45328" },
+    ]);
+    expect(summarize([usd("1500000.0000"), usd("0.125")]).totals[0]).to.include({
+      inFile: "1500000.125",
+      created: "1500000.125",
+    });
+  });
+
   it("keeps precision a float would lose", () => {
     const summary = summarize([usd("9007199254740993.01"), usd("0.01"), usd("0.01", "failed")]);
     expect([summary.totals[0]?.inFile, summary.totals[0]?.created]).to.deep.equal([
