@@ -31,6 +31,8 @@
  * `decideConvention` then decides a file's convention: the declared one, else the one its
  * unambiguous amounts prove; it never guesses.
  */
+
+import { shortestDecimal } from "../decimal.js";
 import { invisibleCharacter } from "../invisible.js";
 import { minorUnits } from "../ports.js";
 
@@ -226,6 +228,12 @@ export function scanByRules(text: string): AmountScan {
   return oneMark(text, whole, mark, decimals);
 }
 
+/** "1500 or 1.5": an ambiguous amount's whole reading, then its decimal one without trailing zeros. */
+export function bothReadings(scan: Extract<AmountScan, { kind: "ambiguous" }>): string {
+  const [whole, decimal] = scan.asDot.includes(".") ? [scan.asComma, scan.asDot] : [scan.asDot, scan.asComma];
+  return `${whole} or ${shortestDecimal(decimal)}`;
+}
+
 /** `A?B` with a single `.` or `,` and nothing else: decimal, unless it could be grouping. */
 function oneMark(text: string, whole: string, mark: string, decimals: string): AmountScan {
   const couldGroup = decimals.length === 3 && wellGrouped([whole]);
@@ -301,13 +309,10 @@ export function resolveAmount(scan: AmountScan, file: FileConvention): AmountOut
   }
   if (scan.kind === "ambiguous") {
     if (convention) return { value: convention === "dot" ? scan.asDot : scan.asComma };
-    const [whole, decimal] = scan.asDot.includes(".")
-      ? [scan.asComma, scan.asDot]
-      : [scan.asDot, scan.asComma];
     return {
       error: {
         code: "amount_ambiguous",
-        message: `"${scan.text}" could be ${whole} or ${decimal} and no other amount in the file says which; pass --decimal-separator . or ,`,
+        message: `"${scan.text}" could be ${bothReadings(scan)} and no other amount in the file says which; pass --decimal-separator . or ,`,
       },
     };
   }

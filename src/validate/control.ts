@@ -6,7 +6,7 @@ import { add, compare, type Decimal, decimal, format, rescale } from "../decimal
 import { BatchError } from "../errors.js";
 import type { CheckedRow } from "../model.js";
 import { minorUnits, portCurrency } from "../ports.js";
-import { scanAmount } from "../read/amount.js";
+import { bothReadings, scanAmount } from "../read/amount.js";
 
 export interface ExpectedTotal {
   currency: string;
@@ -39,7 +39,7 @@ function expectedTotalProblem(text: string): string {
   if (!match) return "a 3-letter currency code, =, then the amount";
   const scan = scanAmount(match[2] as string);
   if (scan.kind === "error") return scan.message.split(";")[0] as string;
-  if (scan.kind === "ambiguous") return `"${scan.text}" could be ${scan.asDot} or ${scan.asComma}`;
+  if (scan.kind === "ambiguous") return `"${scan.text}" could be ${bothReadings(scan)}`;
   return "CUR=AMOUNT";
 }
 

@@ -197,6 +197,14 @@ describe("resolveAmounts", () => {
           '"1,234" could be 1234 or 1.234 and no other amount in the file says which; pass --decimal-separator . or ,',
       },
     });
+    // The decimal reading as a number reads, not with the grouping's zeros (helper-98).
+    expect(resolveAmounts(file("1.500")).get(2)).to.deep.equal({
+      error: {
+        code: "amount_ambiguous",
+        message:
+          '"1.500" could be 1500 or 1.5 and no other amount in the file says which; pass --decimal-separator . or ,',
+      },
+    });
   });
 
   it("refuses a file that contradicts itself, naming a line of each convention", () => {
