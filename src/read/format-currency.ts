@@ -34,7 +34,15 @@ const DOLLAR_LOCALES = new Map<string, string>([
   ...["380A", "ES-UY"].map((id) => [id, "UYU"] as const),
 ]);
 
-const ISO_CODES = new Set(Intl.supportedValuesOf("currency"));
+/**
+ * ISO 4217 codes, the runtime's list and the units of account and funds it may lack (Node 20's
+ * lacks these): Chile's UF (CLF), Uruguay's UI and UR (UYI, UYW), Mexico's UDI (MXV), and the
+ * like elsewhere. A salary in UF is common in Chile; shown so, it is not pesos.
+ */
+const ISO_CODES = new Set([
+  ...Intl.supportedValuesOf("currency"),
+  ...["CLF", "UYI", "UYW", "MXV", "COU", "BOV", "USN", "CHE", "CHW", "VED"],
+]);
 
 const MARKS = new Map<string, readonly string[]>();
 

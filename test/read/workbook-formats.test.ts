@@ -189,6 +189,29 @@ describe("workbook formats", function () {
     );
     expect(errorOf(rows, 9)).to.include("shows it in US$, while port uy_uyu pays UYU");
   });
+  it("refuses an amount shown in an ISO unit of account the runtime's currency list may lack (Chile's UF as CLF, Uruguay's UI as UYI, Mexico's UDI as MXV)", async () => {
+    const n = (v: string, s: number) => ({ v, s });
+    const { rows } = await readBytes(
+      await workbook(
+        [
+          HEADER,
+          row("UF", "ar_ars", "cl_clp", n("35", 1)),
+          row("UI", "ar_ars", "uy_uyu", n("5000", 2)),
+          row("UDI", "ar_ars", "mx_mxn", n("5000", 3)),
+          row("PESO", "ar_ars", "cl_clp", n("500", 4)),
+        ],
+        ["[$CLF] #,##0.00", '#,##0 "UYI"', '"MXV "#,##0', '"CLP "#,##0'],
+      ),
+    );
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:amount_currency_symbol"],
+      [3, "amount:amount_currency_symbol"],
+      [4, "amount:amount_currency_symbol"],
+      [5, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.include('"[$CLF] #,##0.00" shows it in CLF, while port cl_clp pays CLP');
+  });
+
   it("judges the currency a format shows as helper-99 wrote it: the port's code beside a sign, a label, a sign's locale, a code in pieces, every section a condition may pick, a budget's --sender-port", async () => {
     const formats = [
       '"MXN $"#,##0.00',
