@@ -16,7 +16,14 @@ import { ownReportPath } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
 import { DiskError } from "../disk.js";
 import { BatchError } from "../errors.js";
-import { type Plan, ROW_OPTIONS, type ValidRow } from "../model.js";
+import {
+  accountPaymentKey,
+  type Plan,
+  paymentIdentity,
+  paymentKey,
+  ROW_OPTIONS,
+  type ValidRow,
+} from "../model.js";
 import { plan } from "../plan/plan.js";
 import { humanTime } from "../time.js";
 import { contentIdOf, defaultReportPath, type LoadArgs, type Loaded, loadBatch } from "./load.js";
@@ -36,6 +43,37 @@ export interface Batch {
   copyless?: { batchId: string; begunAt: string };
   /** The file changed since its batch began: the batch is followed as submitted (its copy), not as the file is now. */
   changed?: true;
+  /**
+   * When it changed: the lines (of the batch as submitted) of rows the batch created whose
+   * payment the file as it is now does not hold (editedAway), which a money step would pay.
+   */
+  editedAway?: number[];
+}
+
+/** How a row is compared with the file as it is now: its account (rows by details) or its payment. */
+const fileKey = (row: ValidRow) => accountPaymentKey(row) ?? paymentKey(paymentIdentity(row));
+
+/**
+ * The rows the batch created (its journal) that the file as it is now no longer holds, as a
+ * multiset of payments: an amount edited since, a row deleted. Quoting or accepting pays them
+ * as submitted, which is not what the file says any more.
+ */
+export function editedAway(
+  batchRows: readonly ValidRow[],
+  past: JournalState,
+  fileRows: readonly ValidRow[],
+): number[] {
+  const left = new Map<string, number>();
+  for (const row of fileRows) left.set(fileKey(row), (left.get(fileKey(row)) ?? 0) + 1);
+  const away: number[] = [];
+  for (const row of batchRows) {
+    if (past.rows.get(row.line)?.status !== "created") continue;
+    const key = fileKey(row);
+    const count = left.get(key) ?? 0;
+    if (count > 0) left.set(key, count - 1);
+    else away.push(row.line);
+  }
+  return away;
 }
 
 /**
@@ -138,6 +176,8 @@ export async function openBatch(
   let past = await journalOf(journalPath);
   let copyless: Batch["copyless"];
   let changed = false;
+  /** The file's rows as it is now, before the batch's own copy may take their place. */
+  const fileRows = valid;
   if (past.begin && past.begin.fingerprint !== batchPlan?.fingerprint) {
     const original = await fromCopy(args, stateDir, dir, loaded.batchId, loaded.reportPath, out);
     if (!original) {
@@ -219,8 +259,29 @@ export async function openBatch(
     journalPath,
     past,
     ...(copyless ? { copyless } : {}),
-    ...(changed ? { changed: true as const } : {}),
+    ...(changed ? { changed: true as const, editedAway: editedAway(valid, past, fileRows) } : {}),
   };
+}
+
+/**
+ * A money step (`quote`, `accept`) on a file edited since its batch began, naming the file
+ * alone, when rows the batch created are no longer in it: the step would pay them as
+ * submitted while the file says otherwise (an amount corrected, next month's figures).
+ * Refused, exit 2, nothing sent; `--batch-id` says the operator means that batch as it was.
+ */
+export function refuseEditedAway(batch: Batch, command: string, batchIdGiven: boolean): void {
+  const away = batch.editedAway ?? [];
+  if (away.length === 0 || batchIdGiven) return;
+  const { file, batchId } = batch.loaded;
+  const shown =
+    away.length > 10 ? `${away.slice(0, 10).join(", ")} and ${away.length - 10} more` : away.join(", ");
+  throw new BatchError(
+    "input",
+    `${file} changed since batch ${batchId} began, and ${away.length} row(s) the batch created are not in it as it is now (line(s) ${shown} as submitted: an amount, payee or port edited, or the row taken out); ${command} would take them on as submitted, not as the file says now; nothing was sent`,
+    {
+      hint: `to ${command} batch ${batchId} as it was submitted, run the same command with --batch-id ${batchId}; to pay the file as it is now instead, cancel that batch's requests at Bitex (not accepted, they hold no money) and submit the file with a --batch-id of its own`,
+    },
+  );
 }
 
 /** The batch's default report, unless that file is another batch's (batch/report-owner.ts): said. */

@@ -28,7 +28,7 @@ import { batchCommand, rowFlags, sandboxCommand } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
 import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import type { ReportFormat } from "../writers/dialect.js";
-import { type Batch, openBatch } from "./batch.js";
+import { type Batch, openBatch, refuseEditedAway } from "./batch.js";
 import {
   type ApiArgs,
   type Connection,
@@ -618,6 +618,7 @@ async function followOpened(
   // Batches are per API (batch/batch-dir.ts): the API the command points at picks the batch.
   const apiUrl = resolveApi(args)?.url ?? null;
   const batch = await openBatch(args, args.stateDir, out, apiUrl, { readOnly });
+  if (!readOnly) refuseEditedAway(batch, command, args.batchId !== undefined);
   let lock: Lock | null = null;
   if (!readOnly) lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line));
   let connection: Connection | undefined;
