@@ -22,7 +22,7 @@ import { containerOf } from "../read/container.js";
 import type { ReportRow } from "../report/columns.js";
 import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
 import { reportRows } from "../report/rows.js";
-import { unpaidOf } from "../report/unpaid.js";
+import { type RemainingOf, unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
 import { batchCommand, rowFlags, sandboxCommand } from "../shell-words.js";
 import { deadlineWords, humanTime } from "../time.js";
@@ -67,6 +67,7 @@ import {
   invalidKeptLine,
   pastDraft,
   releaseRows,
+  releasesTaken,
   remainingFileOf,
 } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
@@ -194,12 +195,17 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     journalPath: batch.journalPath,
     batchId: batch.loaded.batchId,
     inboxRun: args.inboxRun,
+    begunAt: batch.past.begin?.at,
   });
   // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
   const workbook =
     (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
-  const remainingWords = (file: string) =>
-    workbook ? "a new file with the row (a workbook gets no remaining file)" : file;
+  // Rows whose remaining file went out as a batch of its own: that batch pays them (helper-101).
+  const taken = await releasesTaken({ journalPath: batch.journalPath, begunAt: batch.past.begin?.at });
+  const remainingWords =
+    (file: string): RemainingOf =>
+    (line) =>
+      taken.get(line) ?? (workbook ? "a new file with the row (a workbook gets no remaining file)" : file);
   const follow = new BatchFollow({
     api: connection.client,
     file: args.csv,
@@ -420,6 +426,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           invalidMayBeSent,
+          begunAt: past.begin?.at ?? batch.past.begin?.at,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
@@ -522,7 +529,7 @@ async function writeFollowReport(
   { args, batch, out }: FollowContext,
   follow: BatchFollow,
   /** What a row not paid is to be submitted in: the batch's remaining file. */
-  remaining: string,
+  remaining: RemainingOf,
 ): Promise<{ tally: Tally; money: CurrencyMoney[]; unpaid: ReportRow[] }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);

@@ -16,7 +16,7 @@ import {
 import { PORTS } from "../ports.js";
 import { shownWord } from "../redact.js";
 import type { ReportRow } from "../report/columns.js";
-import { unpaidOf } from "../report/unpaid.js";
+import { type RemainingOf, unpaidOf } from "../report/unpaid.js";
 import { maskId } from "../validate/payee/index.js";
 
 export interface Problem {
@@ -122,7 +122,7 @@ export class Problems {
    * A row not paid in the end: rejected, returned, cancelled, or refused at create. `remaining`:
    * the file its row is in, to submit once fixed.
    */
-  addUnpaid(row: ReportRow, remaining: string): void {
+  addUnpaid(row: ReportRow, remaining: RemainingOf): void {
     const unpaid = unpaidOf(row, remaining);
     if (!unpaid) return;
     const payee = row.recipient_user_id;

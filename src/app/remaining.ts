@@ -10,10 +10,11 @@
 
 import { createHash } from "node:crypto";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { earlierBatches } from "../batch/history.js";
 import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { type ReleasedRecord, readReleased, recordReleased } from "../batch/near-copy.js";
+import { type ReleasedRecord, readReleased, recordReleased, type TakenRelease } from "../batch/near-copy.js";
 import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import { BatchError } from "../errors.js";
 import { notPaidLines } from "../follow/remaining.js";
@@ -27,6 +28,7 @@ import {
   writeRemainingBytes,
 } from "../report/remaining.js";
 import { NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
+import { humanTime } from "../time.js";
 import type { Batch } from "./batch.js";
 import { movedFile, remainingHome } from "./remaining-home.js";
 import type { Console } from "./session.js";
@@ -56,6 +58,8 @@ export interface RemainingInput {
   flags?: RowFlags;
   /** Written, not said: a follow-through comes next and says it from the server's states. */
   silent?: boolean;
+  /** When the batch began: a batch begun from its remaining file after it took those rows (withTakers). */
+  begunAt?: string;
 }
 
 /** What a run wrote: how many rows, in which file (none written: 0, null). */
@@ -68,11 +72,13 @@ const NONE: Remaining = { rows: 0, file: null };
 
 /** Writes it when some rows qualify and says so. */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<Remaining> {
-  // Read once: what the batch released before, and into which file.
-  const record = await readReleased(input.journalPath);
-  const lines = await remainingLines(input, record);
-  if (lines.size === 0) return NONE;
+  // Read once: what the batch released before, into which file, and which files were submitted.
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  const taken = takenLines(record);
+  const lines = new Set([...(await remainingLines(input, record))].filter((line) => !taken.has(line)));
   const say = input.silent ? { warn: () => {}, summary: () => {} } : out;
+  say.summary(takenWords(record, out.zone));
+  if (lines.size === 0) return NONE;
   if (input.source === "-") {
     say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
@@ -82,7 +88,9 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   // A workbook's records are not lines of its bytes (a zip): cut, it would be garbage named
   // "exactly those rows". Its rows are still released: this batch never pays them.
   if ((await containerOf(input.source, input.source).catch(() => "text")) === "workbook") {
-    const recorded = await mustRecord(input.journalPath, () => recordReleased(input.journalPath, lines)).then(
+    const recorded = await mustRecord(input.journalPath, () =>
+      recordReleased(input.journalPath, new Set([...lines, ...taken]), undefined, record.taken),
+    ).then(
       () => true,
       (error: unknown) => {
         out.warn(
@@ -105,10 +113,12 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   });
   if (!home) return NONE;
   let path = remainingPath(home.csv);
+  let placed: Placed;
   try {
     const starts = [...input.checked()].map((item) => item.line);
     const cut = (keep: ReadonlySet<number>) => remainingBytes(input.source, starts, keep);
-    path = await placeRemaining(out, input, record, home.csv, lines, await cut(lines), cut);
+    placed = await placeRemaining(out, input, record, home.csv, lines, cut);
+    path = placed.path;
   } catch (error) {
     out.warn(
       `bitex-batch: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`,
@@ -117,10 +127,23 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   } finally {
     await home.release();
   }
+  // Rows released before into a file this run did not write (changed since): they stay there.
+  const elsewhere = new Map<string, number>();
+  for (const line of lines) {
+    const name = record.homes.get(line);
+    if (name !== undefined && name !== basename(path)) elsewhere.set(name, (elsewhere.get(name) ?? 0) + 1);
+  }
+  say.summary(
+    [...elsewhere].map(
+      ([name, count]) =>
+        `${count} row(s) not paid and not being paid stay in ${join(dirname(path), name)}, where this batch released them before (changed since; never written into another file): pay them from there`,
+    ),
+  );
+  if (placed.rows === 0) return NONE;
   say.summary([
-    `${lines.size} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, path)})`,
+    `${placed.rows} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, path)})`,
   ]);
-  return { rows: lines.size, file: path };
+  return { rows: placed.rows, file: path };
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -138,10 +161,18 @@ async function mustRecord(journalPath: string, write: () => Promise<void>): Prom
   }
 }
 
+interface Placed {
+  path: string;
+  /** Rows written there: those released into it before, and those released now. */
+  rows: number;
+}
+
 /**
  * Puts the rows in this batch's remaining file beside `csv` and records them released;
  * returns the file. The plain name when nothing is there or the file there is this batch's
- * (its bytes are what this batch last wrote there); else the batch's own name, said once.
+ * (its bytes are what this batch last wrote there); else the batch's own name, said once. A
+ * row released before goes only into the file it was released into (`homes`): never written
+ * again into another, where it would be paid a second time beside the first file, edited.
  */
 async function placeRemaining(
   out: Console,
@@ -149,35 +180,50 @@ async function placeRemaining(
   record: ReleasedRecord,
   csv: string,
   lines: ReadonlySet<number>,
-  bytes: Buffer,
   cut: (keep: ReadonlySet<number>) => Promise<Buffer>,
-): Promise<string> {
+): Promise<Placed> {
   const plain = remainingPath(csv);
-  const own = batchRemainingPath(csv, basename(dirname(input.journalPath)));
-  const digest = sha256(bytes);
-  const write = async (target: string, replace: boolean, before: string[] = []) => {
+  const own = ownRemainingPath(csv, input.journalPath, record);
+  const write = async (target: string, replace: boolean, before: string[] = []): Promise<Placed | null> => {
+    const name = basename(target);
+    const keep = new Set([...lines].filter((line) => (record.homes.get(line) ?? name) === name));
+    if (keep.size === 0) return { path: target, rows: 0 };
+    const bytes = await cut(keep);
+    const homes = new Map(record.homes);
+    for (const line of keep) homes.set(line, name);
     // The record first: a run stopped before the file is in place leaves the rows released
     // (this batch never pays them, and its next run writes them), and either version of the
     // file known as this batch's. No file without it: the batch could pay its rows too.
     await mustRecord(input.journalPath, () =>
-      recordReleased(input.journalPath, lines, { name: basename(target), sha256: [digest, ...before] }),
+      recordReleased(
+        input.journalPath,
+        new Set([...lines, ...takenLines(record)]),
+        { name, sha256: [sha256(bytes), ...before] },
+        record.taken,
+        homes,
+      ),
     );
-    return writeRemainingBytes(target, bytes, replace);
+    return (await writeRemainingBytes(target, bytes, replace)) ? { path: target, rows: keep.size } : null;
   };
-  if (record.file !== basename(own)) {
+  const submitted = record.taken.find((item) => item.file === basename(plain));
+  if (submitted) {
+    // A batch was begun from it: never written over, whatever its bytes (helper-101).
+    out.warn(
+      `${plain} was submitted as batch ${submitted.batchId}: left as it is; the rows of batch ${input.batchId} not paid since go to ${own}`,
+    );
+  } else if (record.file !== basename(own)) {
     const holder = await holderOf(plain, record, input.journalPath, () => cut(record.lines));
     // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
-    if (holder === "none" && (await write(plain, false))) return plain;
-    if (holder !== "none" && holder !== "other") {
-      await write(plain, true, [holder]);
-      return plain;
+    if (holder === "none") {
+      const made = await write(plain, false);
+      if (made) return made;
     }
+    if (holder !== "none" && holder !== "other") return (await write(plain, true, [holder])) as Placed;
     out.warn(
       `${plain} is not this batch's (another batch's remaining file, or changed since this batch wrote it): left as it is; the rows of batch ${input.batchId} not paid go to ${own}`,
     );
   }
-  await write(own, true);
-  return own;
+  return (await write(own, true)) as Placed;
 }
 
 /**
@@ -223,16 +269,81 @@ async function claimedByAnother(journalPath: string, plain: string, digest: stri
  * file there is not this batch's.
  */
 export async function remainingFileOf(
-  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun">,
+  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun" | "begunAt">,
 ): Promise<string> {
   const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
-  const record = await readReleased(input.journalPath);
-  const own = batchRemainingPath(csv, basename(dirname(input.journalPath)));
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  const own = ownRemainingPath(csv, input.journalPath, record);
   if (record.file === basename(own)) return own;
   const plain = remainingPath(csv);
+  if (record.taken.some((item) => item.file === basename(plain))) return own;
   // An older version's file is taken for this batch's here; the write checks its bytes.
   const holder = await holderOf(plain, record, input.journalPath, () => readFile(plain));
   return holder === "other" ? own : plain;
+}
+
+/**
+ * The record, with its remaining file taken when a batch was begun from a file of that name
+ * after this batch began (`begunAt`): the operator submitted it, edited or not, so that batch
+ * pays the rows it held. Those are never released again into another file: a later run wrote
+ * them anew under the batch's own name, and the file went through as new payments, paying a
+ * row twice (helper-101). Found by the name alone (the inbox moves files between folders);
+ * earlier ones stay in the record once it is written.
+ */
+export async function withTakers(
+  journalPath: string,
+  record: ReleasedRecord,
+  begunAt: string | undefined,
+): Promise<ReleasedRecord> {
+  const before = takenLines(record);
+  const open = new Set([...record.homes].flatMap(([line, name]) => (before.has(line) ? [] : [name])));
+  if (open.size === 0) return record;
+  const batches = await earlierBatches(
+    dirname(dirname(journalPath)),
+    basename(dirname(journalPath)),
+    true,
+  ).catch(() => []);
+  const taken = [...record.taken];
+  for (const file of open) {
+    // Newest first: the earliest batch begun from it after this one took it.
+    const taker = batches
+      .filter((batch) => basename(batch.file) === file && (begunAt === undefined || batch.begunAt > begunAt))
+      .at(-1);
+    if (!taker) continue;
+    const lines = [...record.homes].flatMap(([line, name]) =>
+      name === file && !before.has(line) ? [line] : [],
+    );
+    taken.push({ file, batchId: taker.batchId, begunAt: taker.begunAt, lines: lines.sort((a, b) => a - b) });
+  }
+  return { ...record, taken };
+}
+
+function takenLines(record: ReleasedRecord): Set<number> {
+  return new Set(record.taken.flatMap((item) => item.lines));
+}
+
+/** By line: the remaining file each row of this batch went out in as a batch of its own. */
+export async function releasesTaken(
+  input: Pick<RemainingInput, "journalPath" | "begunAt">,
+): Promise<Map<number, TakenRelease>> {
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  return new Map(record.taken.flatMap((item) => item.lines.map((line) => [line, item] as const)));
+}
+
+function takenWords(record: ReleasedRecord, zone: string): string[] {
+  return record.taken.map(
+    (item) =>
+      `${item.lines.length} row(s) released to ${item.file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), submitted from that file: that batch pays them, never this one nor another remaining file (bitex-batch status ${item.file} follows it)`,
+  );
+}
+
+/** The batch's own remaining file beside `csv`, numbered past any name a batch was begun from. */
+function ownRemainingPath(csv: string, journalPath: string, record: ReleasedRecord): string {
+  const dir = basename(dirname(journalPath));
+  const taken = new Set(record.taken.map((item) => item.file));
+  let path = batchRemainingPath(csv, dir);
+  for (let n = 2; taken.has(basename(path)); n++) path = batchRemainingPath(csv, `${dir}.${n}`);
+  return path;
 }
 
 /**

@@ -341,8 +341,8 @@ async function submitWatched(
         plan: batchPlan,
         apiUrl,
         // The earlier batch's remaining file, which `status` of this file writes.
-        remainingFileOf: (journalPath, batchId) =>
-          remainingFileOf({ csv: loaded.file, journalPath, batchId }),
+        remainingFileOf: (journalPath, batchId, begunAt) =>
+          remainingFileOf({ csv: loaded.file, journalPath, batchId, begunAt }),
         monthInName: args.monthInName === true,
         zone: out.zone,
         flags: rowFlags(args),
@@ -519,6 +519,7 @@ async function submitWatched(
       inboxRun: args.inboxRun,
       flags: rowFlags(args),
       silent: followed,
+      begunAt: past.begin?.at,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
@@ -537,6 +538,7 @@ async function submitWatched(
                 journalPath,
                 batchId: loaded.batchId,
                 inboxRun: args.inboxRun,
+                begunAt: past.begin?.at,
               })
             : undefined);
         const words = stageWords(stage, total - refused, args.csv, accepts, rowFlags(args), {

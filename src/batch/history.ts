@@ -156,7 +156,7 @@ export async function refuseNewBatchOfOldPayments(
     file: string;
     plan: Plan;
     apiUrl: string;
-    remainingFileOf(journalPath: string, batchId: string): Promise<string>;
+    remainingFileOf(journalPath: string, batchId: string, begunAt: string): Promise<string>;
     /** Names carry their month: an earlier batch of another month's file is no copy (ofAnotherMonth). */
     monthInName?: boolean;
     /** The operator's zone, for when the earlier batch began. */
@@ -204,7 +204,11 @@ export async function refuseNewBatchOfOldPayments(
     );
     const earlierFile = await whereIs(last.file, last.batchId);
     const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
-    const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
+    const remainingFile = await loaded.remainingFileOf(
+      journalPathFor(stateDir, last.dir),
+      last.batchId,
+      last.begunAt,
+    );
     // Written beside the file status follows: the batch's own (moved by the inbox, or another
     // folder's file of the same name), not this one.
     const remainingThere = join(dirname(earlierFile), basename(remainingFile));

@@ -36,7 +36,10 @@ import { journalPathFor, releasedPathFor } from "./paths.js";
 
 /** An earlier batch counts when it began at most this long ago. */
 export const NEAR_COPY_WINDOW_DAYS = 35;
-/** Refused when at least this share of the new file's rows are rows an earlier batch paid. */
+/**
+ * Refused when at least this share of the new file's rows are rows an earlier batch paid, or
+ * when the new file holds every row an earlier batch holds, however many it adds.
+ */
 export const NEAR_COPY_SHARE = 0.5;
 
 export interface NearCopy {
@@ -70,6 +73,8 @@ interface EarlierPayments {
   begunAt: string;
   theirs: Map<string, number>;
   kinds: Record<keyof Shares, Map<string, number>>;
+  /** Its journal names every row it planned (`planned`): `theirs` is the whole batch. */
+  whole: boolean;
 }
 
 /**
@@ -190,6 +195,25 @@ export interface ReleasedRecord {
   /** Absent for a workbook (no remaining file) and in records of older versions. */
   file?: string;
   sha256: string[];
+  /** Remaining files of this batch that a later batch was begun from, and the lines they held. */
+  taken: TakenRelease[];
+  /**
+   * Line → the name of the remaining file it was released into: its only one, never written
+   * into another (an older record's lines: its `file`).
+   */
+  homes: Map<number, string>;
+}
+
+/**
+ * A remaining file the operator submitted: batch `batchId` was begun from a file of its name
+ * after this batch, so that batch pays its rows (`lines`, of this batch), edited or not, and
+ * they are never released again into another file (app/remaining.ts; helper-101).
+ */
+export interface TakenRelease {
+  file: string;
+  batchId: string;
+  begunAt: string;
+  lines: number[];
 }
 
 /**
@@ -200,10 +224,14 @@ export async function recordReleased(
   journalPath: string,
   lines: Iterable<number>,
   file?: { name: string; sha256: string[] },
+  taken: readonly TakenRelease[] = [],
+  homes: ReadonlyMap<number, string> = new Map(),
 ): Promise<void> {
   const record = {
     lines: [...lines].sort((a, b) => a - b),
     ...(file ? { file: file.name, sha256: file.sha256 } : {}),
+    ...(taken.length > 0 ? { taken } : {}),
+    ...(homes.size > 0 ? { homes: Object.fromEntries(homes) } : {}),
   };
   // Durable before the remaining file is relied on: a record lost or emptied by a power cut
   // would let the batch quote and accept rows its remaining file pays too.
@@ -217,14 +245,36 @@ export async function readReleased(journalPath: string): Promise<ReleasedRecord>
       lines?: unknown;
       file?: unknown;
       sha256?: unknown;
+      taken?: unknown;
+      homes?: unknown;
     };
+    const numbers = (list: unknown) => (Array.isArray(list) ? list.filter((n) => typeof n === "number") : []);
+    const taken = Array.isArray(parsed.taken)
+      ? parsed.taken.flatMap((item: Partial<Record<keyof TakenRelease, unknown>> | null) =>
+          item &&
+          typeof item.file === "string" &&
+          typeof item.batchId === "string" &&
+          typeof item.begunAt === "string"
+            ? [{ file: item.file, batchId: item.batchId, begunAt: item.begunAt, lines: numbers(item.lines) }]
+            : [],
+        )
+      : [];
+    const lines = new Set(numbers(parsed.lines));
+    const homes = new Map<number, string>();
+    if (parsed.homes && typeof parsed.homes === "object")
+      for (const [line, name] of Object.entries(parsed.homes))
+        if (typeof name === "string" && lines.has(Number(line))) homes.set(Number(line), name);
+    if (typeof parsed.file === "string")
+      for (const line of lines) if (!homes.has(line)) homes.set(line, parsed.file);
     return {
-      lines: new Set(Array.isArray(parsed.lines) ? parsed.lines.filter((n) => typeof n === "number") : []),
+      lines,
       ...(typeof parsed.file === "string" ? { file: parsed.file } : {}),
       sha256: Array.isArray(parsed.sha256) ? parsed.sha256.filter((h) => typeof h === "string") : [],
+      taken,
+      homes,
     };
   } catch {
-    return { lines: new Set(), sha256: [] };
+    return { lines: new Set(), sha256: [], taken: [], homes: new Map() };
   }
 }
 
@@ -303,10 +353,17 @@ export async function findNearCopy(
         else if (step === "intent") add(kinds.maybeAccepted, payment);
       }
     }
-    batches.push({ batchId, file: begin.file, begunAt: begin.at, theirs, kinds });
+    batches.push({
+      batchId,
+      file: begin.file,
+      begunAt: begin.at,
+      theirs,
+      kinds,
+      whole: state.planned.size > 0,
+    });
   }
   let best: NearCopy | null = null;
-  for (const { batchId, file, begunAt, theirs, kinds } of batches) {
+  for (const { batchId, file, begunAt, theirs, kinds, whole } of batches) {
     let same = 0;
     const shares: Shares = { created: 0, accepted: 0, maybeAccepted: 0, maybeSent: 0, toCreate: 0 };
     // Rows released, sent again: how they get paid, so they do not dilute the share.
@@ -322,7 +379,13 @@ export async function findNearCopy(
     for (const [payment, count] of matched)
       for (const kind of Object.keys(shares) as Array<keyof Shares>)
         shares[kind] += Math.min(count, kinds[kind].get(payment) ?? 0);
-    if (same > 0 && same >= (rows - resent) * NEAR_COPY_SHARE && (!best || same > best.same)) {
+    // Every payment that batch holds is in this file: the file is that batch with rows added
+    // (its remaining file with late hires appended), whatever the share (helper-101). Only
+    // where its journal names every row it planned (older ones name those it sent).
+    let holds = 0;
+    for (const count of theirs.values()) holds += count;
+    const contained = whole && same === holds;
+    if (same > 0 && (contained || same >= (rows - resent) * NEAR_COPY_SHARE) && (!best || same > best.same)) {
       best = { batchId, file, begunAt, same, ...shares, rows, released: resent };
     }
   }

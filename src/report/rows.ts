@@ -11,7 +11,7 @@ import { FINAL_OUTPUT_STATES, type OutputState } from "../wire/resources.js";
 import { type ReportRow, reportCurrency, reportTimestamp } from "./columns.js";
 import { complianceWords } from "./compliance.js";
 import { rowMoney } from "./money.js";
-import { unpaidOf, unpaidSentence } from "./unpaid.js";
+import { type RemainingOf, unpaidOf, unpaidSentence } from "./unpaid.js";
 
 export type ReportMode =
   /** validate, or submit --dry-run: valid rows are `valid`. */
@@ -22,7 +22,7 @@ export type ReportMode =
    * submit ran: valid rows carry their outcome. `remaining`: what a row not paid is to be
    * submitted in, the batch's remaining file (default: the pattern, unpaid.ts).
    */
-  | { kind: "submitted"; outcomes: OutcomeOf; remaining?: string };
+  | { kind: "submitted"; outcomes: OutcomeOf; remaining?: RemainingOf };
 
 type Result = Pick<
   ReportRow,
@@ -85,7 +85,7 @@ function invalidRow(item: CheckedRow & { ok: false }, stamp: string): ReportRow 
   };
 }
 
-function validRow(row: ValidRow, raw: RawCells, result: Result, remaining?: string): ReportRow {
+function validRow(row: ValidRow, raw: RawCells, result: Result, remaining?: RemainingOf): ReportRow {
   const amount = row.amount ?? "";
   const budget = row.budget ?? "";
   const { server } = result;

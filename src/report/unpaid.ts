@@ -13,7 +13,14 @@ export interface Unpaid {
   todo: string;
 }
 
+/**
+ * What a row not paid is to be paid from: the remaining file (its name, or words for it), or,
+ * by line, the batch its remaining file went out as (the operator submitted that file).
+ */
+export type RemainingOf = string | ((line: number) => string | { file: string; batchId: string });
+
 interface UnpaidRow {
+  line?: number;
   status: string;
   state: string;
   request_state: string;
@@ -24,8 +31,17 @@ interface UnpaidRow {
 /** Null for a row that is paid, on its way, or never sent (invalid, blocked: said as such). */
 export function unpaidOf(
   row: UnpaidRow,
-  remaining = "the remaining file (<input>.remaining.csv)",
+  remainingOf: RemainingOf = "the remaining file (<input>.remaining.csv)",
 ): Unpaid | null {
+  const where = typeof remainingOf === "function" ? remainingOf(row.line ?? 0) : remainingOf;
+  const unpaid = unpaidIn(row, typeof where === "string" ? where : where.file);
+  // Its remaining file went out as a batch: that batch pays it, never a file submitted again.
+  if (unpaid && typeof where !== "string")
+    unpaid.todo = `its remaining file ${where.file} went out as batch ${where.batchId}, which pays it (bitex-batch status ${where.file} follows it)`;
+  return unpaid;
+}
+
+function unpaidIn(row: UnpaidRow, remaining: string): Unpaid | null {
   if (row.status === "failed") {
     return {
       code: "create_failed",

@@ -10,7 +10,12 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type RemainingInput, remainingFileOf, writeRemainingFile } from "../../src/app/remaining.js";
+import {
+  type RemainingInput,
+  releasesTaken,
+  remainingFileOf,
+  writeRemainingFile,
+} from "../../src/app/remaining.js";
 import { recordReleased } from "../../src/batch/near-copy.js";
 import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
 import { tempDir } from "../helpers/cli.js";
@@ -103,18 +108,93 @@ describe("the remaining file is one batch's", () => {
     ]);
   });
 
-  it("a file changed since the batch wrote it (edited by hand) is left as it is", async () => {
+  it("a file changed since the batch wrote it (edited by hand) is left as it is, and its rows are never written into another file; rows released since go to the batch's own", async () => {
     const dir = await tempDir();
     const csv = join(dir, "payroll.csv");
     await writeFile(csv, CSV);
     const nov = await batch(dir, csv, "nov", [2]);
     await writeRemainingFile(recordingConsole(), nov);
+    // The operator corrects the row there (an amount): that file pays it, once (helper-101).
     await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
-    expect((await writeRemainingFile(recordingConsole(), nov)).file).to.equal(
-      join(dir, "payroll.nov.remaining.csv"),
+    const out = recordingConsole();
+    expect(await writeRemainingFile(out, nov)).to.deep.equal({ rows: 0, file: null });
+    expect(out.said).to.include(
+      `1 row(s) not paid and not being paid stay in ${join(dir, "payroll.remaining.csv")}, where this batch released them before (changed since; never written into another file): pay them from there`,
+    );
+    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.remaining.csv", "state"]);
+    // Row 3 not paid since: the batch's own file, with row 3 alone.
+    expect(
+      (
+        await writeRemainingFile(recordingConsole(), {
+          ...nov,
+          outcomes: new Map([
+            [2, failed],
+            [3, failed],
+          ]),
+        })
+      ).file,
+    ).to.equal(join(dir, "payroll.nov.remaining.csv"));
+    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal("reference,amount\nA,100\n");
+    expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(3));
+    expect(JSON.parse(await readFile(join(dir, "state", "nov", "released.json"), "utf8"))).to.deep.include({
+      lines: [2, 3],
+      homes: { 2: "payroll.remaining.csv", 3: "payroll.nov.remaining.csv" },
+    });
+  });
+
+  it("a remaining file submitted as a batch is that batch's: never written again, its rows in no other file; rows released since go to the batch's own", async () => {
+    const dir = await tempDir();
+    const csv = join(dir, "payroll.csv");
+    await writeFile(csv, CSV);
+    const nov = { ...(await batch(dir, csv, "nov", [2])), begunAt: "2026-11-30T10:00:00.000Z" };
+    await writeRemainingFile(recordingConsole(), nov);
+    // Its remaining file, edited, submitted as a batch of its own (a journal that began from it).
+    await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
+    await mkdir(join(dir, "state", "fix"), { recursive: true });
+    const begin = {
+      t: "begin",
+      v: 1,
+      batch_id: "fix",
+      fingerprint: "f",
+      api: "http://x/api",
+      file: "payroll.remaining.csv",
+      rows: 1,
+      at: "2026-11-30T11:00:00.000Z",
+    };
+    await writeFile(join(dir, "state", "fix", "journal.jsonl"), `${JSON.stringify(begin)}\n`);
+    const out = recordingConsole();
+    const cancelled = {
+      ...nov,
+      outcomes: new Map([
+        [2, failed],
+        [3, failed],
+      ]),
+    };
+    expect(await writeRemainingFile(out, cancelled)).to.deep.equal({
+      rows: 1,
+      file: join(dir, "payroll.nov.remaining.csv"),
+    });
+    expect(out.said[0]).to.match(
+      /^1 row\(s\) released to payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), submitted from that file: that batch pays them, never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv follows it\)$/,
     );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal("reference,amount\nA,100\n");
-    expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(2));
+    expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(3));
+    expect(await remainingFileOf(cancelled)).to.equal(join(dir, "payroll.nov.remaining.csv"));
+    // A batch begun from a file of that name before this one began is not its taker.
+    const early = {
+      ...nov,
+      begunAt: "2026-11-30T12:00:00.000Z",
+      journalPath: join(dir, "state", "late", "journal.jsonl"),
+      batchId: "late",
+    };
+    await mkdir(join(dir, "state", "late"), { recursive: true });
+    await writeFile(early.journalPath, "");
+    await recordReleased(early.journalPath, [2], { name: "payroll.remaining.csv", sha256: [] });
+    expect((await releasesTaken(early)).size).to.equal(0);
+    expect((await releasesTaken(cancelled)).get(2)).to.include({
+      file: "payroll.remaining.csv",
+      batchId: "fix",
+    });
   });
 
   it("a file written by a version that recorded no name is the batch's when its bytes are what it released", async () => {
@@ -135,6 +215,7 @@ describe("the remaining file is one batch's", () => {
         createHash("sha256").update(rowsOf(2, 3)).digest("hex"),
         createHash("sha256").update(rowsOf(2)).digest("hex"),
       ],
+      homes: { 2: "payroll.remaining.csv", 3: "payroll.remaining.csv" },
     });
   });
 

@@ -61,6 +61,7 @@ describe("writeRemainingFile: rows released before", () => {
       lines: [2, 3],
       file: "payroll.remaining.csv",
       sha256: [createHash("sha256").update("reference,amount\nA,1\nB,2\n").digest("hex")],
+      homes: { 2: "payroll.remaining.csv", 3: "payroll.remaining.csv" },
     });
   });
 });

@@ -179,6 +179,53 @@ describe("findNearCopy", () => {
     expect(await findNearCopy(dir, corrected, API, now)).to.equal(null);
   });
 
+  it("a file holding every row an earlier batch planned is refused whatever the share (its remaining file with late hires appended, helper-101); a journal naming only the rows it sent is judged by the share", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "near-copy-"));
+    await mkdir(join(dir, "small"));
+    const small = [row(2, "1", "100"), row(3, "2", "200")];
+    const created = small.flatMap((r) => [
+      { t: "intent", line: r.line, request_id: "1", payment: paymentKeysOf(r), at: recent },
+      {
+        t: "created",
+        line: r.line,
+        request_id: "1",
+        output_id: `o${r.line}`,
+        state: "accepting",
+        via: "response",
+        at: recent,
+      },
+    ]);
+    const begin = {
+      t: "begin",
+      v: 1,
+      batch_id: "small",
+      fingerprint: "f",
+      api: API,
+      file: "c.remaining.csv",
+      rows: 2,
+      at: recent,
+    };
+    const write = (lines: object[]) =>
+      writeFile(join(dir, "small", "journal.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    await write([begin, ...plannedEntries(plan("small", small), recent), ...created]);
+    const appended = plan("new", [...small, row(4, "7", "700"), row(5, "8", "800"), row(6, "9", "900")]);
+    expect(await findNearCopy(dir, appended, API, now)).to.deep.include({
+      batchId: "small",
+      same: 2,
+      rows: 5,
+    });
+    // One of its rows left out: the share decides (2 of 5 is less than half).
+    const without = plan("new", [
+      small[0] as ValidRow,
+      row(4, "7", "700"),
+      row(5, "8", "800"),
+      row(6, "9", "900"),
+    ]);
+    expect(await findNearCopy(dir, without, API, now)).to.equal(null);
+    await write([begin, ...created]);
+    expect(await findNearCopy(dir, appended, API, now)).to.equal(null);
+  });
+
   it("planned rows go to the journal in pieces, every row once with its payment", () => {
     const many = Array.from({ length: PLANNED_PER_ENTRY + 2 }, (_, i) => row(i + 2, String(i), "10"));
     const entries = plannedEntries(plan("b", many), recent);

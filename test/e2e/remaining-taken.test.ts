@@ -1,0 +1,129 @@
+/**
+ * A remaining file the operator submitted is a batch of its own, which pays its rows: a later
+ * `status` of the first batch never writes those rows into another file, nor rewrites that
+ * file with rows paid, and says which batch pays them (helper-101: both paid a row twice).
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { maxTotals } from "../helpers/max-totals.js";
+import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
+import { Api } from "../sandbox/helpers.js";
+
+describe("a remaining file submitted as a batch", function () {
+  this.timeout(90_000);
+  let box: Sandbox | undefined;
+  afterEach(async () => {
+    await box?.close();
+    box = undefined;
+  });
+
+  /** Settled outputs per recipient and instruction: more than one is a row paid twice. */
+  const paidTwice = (world: Sandbox) => {
+    const paid = new Map<string, number>();
+    for (const output of world.state().outputs) {
+      if (output.attributes.state !== "settled") continue;
+      const key = `${output.relationships?.user?.data?.id} ${output.relationships?.withdrawal_instruction?.data?.id}`;
+      paid.set(key, (paid.get(key) ?? 0) + 1);
+    }
+    return [...paid].filter(([, count]) => count > 1);
+  };
+
+  async function setUp() {
+    const seed = await demoSeed();
+    for (const user of seed.users) user.compliance_state = "enabled";
+    for (const instruction of seed.withdrawal_instructions) instruction.outcome = "settled";
+    const started = await stoppedSandbox(seed);
+    box = started;
+    const dir = await tempDir();
+    const run = (args: string[]) =>
+      runCli([...args, "--rate", "1000"], {
+        cwd: dir,
+        env: { BITEX_BATCH_SETTLE_MS: "200", ...apiEnv(started) },
+      });
+    return { box: started, dir, run, rows: await demoRows() };
+  }
+
+  it("edited and submitted: a later status writes no other file with its row and names the batch that pays it; nobody paid twice", async () => {
+    const { box: world, dir, run, rows } = await setUp();
+    await writeFile(join(dir, "g.csv"), rows.file([rows.pick("EMP-1002")]));
+    expect((await run(["submit", "g.csv"])).code).to.equal(0);
+    expect((await run(["quote", "g.csv"])).code).to.equal(0);
+    world.advance({ expire: true });
+    expect((await run(["status", "g.csv"])).code).to.equal(1);
+    const remaining = await readFile(join(dir, "g.remaining.csv"), "utf8");
+    // "fix them there if needed": the amount corrected, then submitted to the end.
+    await writeFile(join(dir, "g.remaining.csv"), remaining.replace("23886.75", "23900.00"));
+    expect((await run(["submit", "g.remaining.csv"])).code).to.equal(0);
+    expect((await run(["quote", "g.remaining.csv"])).code).to.equal(0);
+    expect((await run(["accept", "g.remaining.csv", ...maxTotals(world)])).code).to.equal(0);
+    world.advance({ until: "final" });
+
+    const status = await run(["status", "g.csv"]);
+    expect(status.code, status.stderr).to.equal(1);
+    const batch =
+      /1 row\(s\) released to g\.remaining\.csv went out as batch (\S+) \(begun [^)]+\), submitted from that file: that batch pays them, never this one nor another remaining file \(bitex-batch status g\.remaining\.csv follows it\)/.exec(
+        status.stdout + status.stderr,
+      )?.[1];
+    expect(batch, status.stdout + status.stderr).to.be.a("string");
+    expect(status.stderr).to.include(
+      `what to do: its remaining file g.remaining.csv went out as batch ${batch}, which pays it (bitex-batch status g.remaining.csv follows it)`,
+    );
+    expect((await readdir(dir)).filter((name) => name.endsWith(".remaining.csv"))).to.deep.equal([
+      "g.remaining.csv",
+    ]);
+    expect(paidTwice(world)).to.deep.equal([]);
+  });
+
+  it("submitted as it was, then more rows not paid: the file is left as it is, they go to the batch's own, and that file with late hires appended is refused", async () => {
+    const { box: world, dir, run, rows } = await setUp();
+    await writeFile(join(dir, "c.csv"), rows.file(["EMP-1001", "EMP-1002", "EMP-1006"].map(rows.pick)));
+    expect((await run(["submit", "c.csv"])).code).to.equal(0);
+    expect((await run(["quote", "c.csv"])).code).to.equal(0);
+    // The us_usd request (EMP-1002) cancelled before the accept: its row is released.
+    const usd = world.state().requests.find((request) => request.attributes.port_code === "us_usd");
+    const cancel = await new Api(world).post(`/concierge_requests/${usd?.id}/cancel`);
+    expect(cancel.status).to.equal(200);
+    expect((await run(["accept", "c.csv", ...maxTotals(world)])).code).to.equal(2);
+    const first = await readFile(join(dir, "c.remaining.csv"), "utf8");
+    expect(first.trimEnd().split("\n")).to.have.length(2);
+    expect((await run(["submit", "c.remaining.csv"])).code).to.equal(0);
+    expect((await run(["quote", "c.remaining.csv"])).code).to.equal(0);
+    // Its one request's limit (maxTotals sums every request, the cancelled one's too).
+    const quoted = world
+      .state()
+      .requests.find(
+        (request) => request.attributes.state === "quoted" && request.attributes.port_code === "us_usd",
+      );
+    expect(
+      (await run(["accept", "c.remaining.csv", "--max-total", `USD=${quoted?.attributes.total_to_spend}`]))
+        .code,
+    ).to.equal(0);
+    world.advance({ until: "final" });
+    // The other quotes lapse: their rows are not paid.
+    world.advance({ expire: true });
+    const status = await run(["status", "c.csv"]);
+    expect(status.code, status.stderr).to.equal(1);
+    expect(await readFile(join(dir, "c.remaining.csv"), "utf8")).to.equal(first);
+    const own = (await readdir(dir)).filter((name) => /^c\.[0-9a-f]{16}\.remaining\.csv$/.test(name));
+    expect(own).to.have.length(1);
+    const later = await readFile(join(dir, own[0] as string), "utf8");
+    expect(later).to.not.include("EMP-1002");
+    expect(later.trimEnd().split("\n")).to.have.length(3);
+    // The paid file with a late hire appended: every row that batch holds is in it.
+    const calls = world.state().stats.calls;
+    await writeFile(
+      join(dir, "c-rest.csv"),
+      `${first}${rows.pick("EMP-1007")}\n${rows.pick("EMP-1008")}\n${rows.pick("EMP-1009")}\n`,
+    );
+    const again = await run(["submit", "c-rest.csv"]);
+    expect(again.code, again.stderr).to.equal(2);
+    expect(again.stderr).to.match(
+      /c-rest\.csv: 1 of its 4 row\(s\) are payments batch \S+ \(file c\.remaining\.csv/,
+    );
+    expect(world.state().stats.calls, "nothing sent").to.equal(calls);
+    expect(paidTwice(world)).to.deep.equal([]);
+  });
+});
