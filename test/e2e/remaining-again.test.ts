@@ -1,13 +1,12 @@
 /**
- * A batch's remaining file is written again by every later run that finds more rows not paid
- * (a request of it cancelled after it was first written), and it still holds the rows released
- * first. Those may be paid already, by the batch its first version was submitted as: the
- * rewritten file, sent under a new name, must be refused, however few of its rows that
- * batch holds (docs/design.md section 6, new batches of old payments). And a remaining file
- * that holds every row of its batch (its only request lapsed) is that batch's rows to pay,
- * not a copy of what it paid.
+ * A batch's remaining file, once submitted as a batch, is that batch's: a later run that finds
+ * more rows not paid (a request cancelled after it was first written) puts them in the batch's
+ * own file, never back beside the rows paid (helper-101). Those files merged and sent under a
+ * new name must be refused, however few of its rows the paying batch holds (docs/design.md
+ * section 6, new batches of old payments). And a remaining file that holds every row of its
+ * batch (its only request lapsed) is that batch's rows to pay, not a copy of what it paid.
  */
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, tempDir } from "../helpers/cli.js";
@@ -58,14 +57,25 @@ describe("remaining files sent as batches of their own", function () {
     expect(rest.code, rest.stderr).to.equal(0);
     server.advance({ minutes: 13 * 60 }); // request 1's funds deadline passes
 
-    // Request 1 was cancelled: status writes the remaining file again, with its rows.
+    // Request 1 was cancelled: its rows go to the batch's own remaining file; the plain one
+    // went out as the batch that paid EMP-1006 and is left as it is (helper-101).
     const status = await run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(1);
-    const rewritten = ["EMP-1001", "EMP-1003", "EMP-1004", "EMP-1006"].map(pick);
-    expect(await readFile(remaining, "utf8")).to.equal(file(rewritten));
+    expect(status.stdout + status.stderr).to.match(
+      /1 row\(s\) released to payroll\.remaining\.csv went out as batch \w{16} \(begun [^)]+\), submitted from that file/,
+    );
+    expect(await readFile(remaining, "utf8")).to.equal(file([pick("EMP-1006")]));
+    const own = (await readdir(dir)).filter((name) => /^payroll\.\w{16}\.remaining\.csv$/.test(name));
+    expect(own).to.have.length(1);
+    expect(await readFile(join(dir, own[0] as string), "utf8")).to.equal(
+      file(["EMP-1001", "EMP-1003", "EMP-1004"].map(pick)),
+    );
 
-    // Sent again under a new name (its own name is taken by the batch that paid EMP-1006).
-    await copyFile(remaining, join(dir, "payroll-unfunded.csv"));
+    // Both files merged and sent under a new name: EMP-1006 is paid already.
+    await writeFile(
+      join(dir, "payroll-unfunded.csv"),
+      file(["EMP-1001", "EMP-1003", "EMP-1004", "EMP-1006"].map(pick)),
+    );
     const calls = server.state().stats.calls;
     const again = await run(["submit", "payroll-unfunded.csv", "--until", "accepted", ...limits]);
     expect(again.code, again.stderr).to.equal(2);
