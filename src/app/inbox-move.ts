@@ -46,6 +46,8 @@ export async function moveOut(
       exit_code: number;
       reason: (to: string) => string | null;
       next?: (to: string, names: readonly string[]) => string[];
+      /** A file set aside: its line's words (setAsideHeadline). */
+      headline?: string;
     };
   },
 ): Promise<{ to: string; names: string[]; strangers: Stranger[]; moved: boolean; closed?: string }> {
@@ -71,6 +73,7 @@ export async function moveOut(
     exit_code: said.exit_code,
     reason: said.reason(to),
     ...(said.next ? { next: said.next(to, names) } : {}),
+    ...(said.headline ? { headline: said.headline } : {}),
     at: new Date().toISOString(),
   };
   await appendLedger(dir, intent);

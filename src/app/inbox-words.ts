@@ -24,8 +24,30 @@ export interface SetAside {
   remaining: string | null;
   /** How far its batch got (its --json `stage`), when it ran to its end. */
   stage?: string;
+  /** Its --json object's rows by the server's state, when it was followed (`by_state`). */
+  byState?: Record<string, number>;
   /** The inbox's input options that change the rows (errorText's `flags`). */
   flags?: RowFlags;
+}
+
+/** "18 of 19 row(s) paid, 1 not": a batch followed to its end, from the server's states. */
+function paidWords(stage: string | undefined, byState: Record<string, number> | undefined): string | null {
+  const rows = Object.values(byState ?? {}).reduce((sum, n) => sum + n, 0);
+  const settled = byState?.settled ?? 0;
+  return stage === "final" && settled > 0 ? `${settled} of ${rows} row(s) paid, ${rows - settled} not` : null;
+}
+
+/**
+ * The file's line when it is set aside in failed/: how much of it was paid when its batch was
+ * followed to its end (most of a payroll is, when a payee is rejected), else not paid as it is.
+ */
+export function setAsideHeadline(
+  code: number,
+  stage: string | undefined,
+  byState?: Record<string, number>,
+): string {
+  const paid = paidWords(stage, byState);
+  return paid ? `${paid} (exit ${code})` : `not paid as it is (exit ${code})`;
 }
 
 /**
@@ -46,10 +68,11 @@ export function errorReason(file: SetAside): string {
     created > 0 && (file.stage === "none" || file.stage === "staged")
       ? ` They are in draft requests, not quoted, so nobody is paid for them yet: to pay them without the other rows, run ${batchCommand(file.flags ?? NO_ROW_FLAGS, "quote", `${file.to}/${file.name}`, "--allow-partial")} (it prints the quotes and the command to accept them).`
       : "";
+  const paid = paidWords(file.stage, file.byState);
   return (
     `the file finished with exit ${code}: ${counts || "no rows"}; ` +
     (created > 0
-      ? `${created} row(s) were created on the server and must not be sent again.${drafts}`
+      ? `${created} row(s) were created on the server and must not be sent again${paid ? ` (${paid}: see the report)` : ""}.${drafts}`
       : (file.byStatus.failed ?? 0) > 0
         ? "no row was created: Bitex refused them (see the report); nobody is paid."
         : "nothing was sent.")

@@ -35,7 +35,7 @@ import {
 } from "./inbox-files.js";
 import { readGuard } from "./inbox-guard.js";
 import { finishMove, moveOut, Stuck, zoneOf } from "./inbox-move.js";
-import { errorReason, errorText, takenWhatToDo, takenWords } from "./inbox-words.js";
+import { errorReason, errorText, setAsideHeadline, takenWhatToDo, takenWords } from "./inbox-words.js";
 import type { Console, Session } from "./session.js";
 import { prepareSubmit, type SubmitArgs, submitFile } from "./submit.js";
 
@@ -153,7 +153,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       if (moved && intent.outcome === "done") out.info(`${intent.name}: done; moved to ${intent.to}`);
       else
         out.warn(
-          `${intent.name}: ${intent.outcome === "failed" ? `not paid as it is (exit ${intent.exit_code}); ` : ""}${moved ? `moved to ${intent.to}${intent.error_text === undefined ? "" : ` with ${intent.name}.error.txt`}` : reason}`,
+          `${intent.name}: ${intent.outcome === "failed" ? `${intent.headline ?? setAsideHeadline(intent.exit_code, undefined)}; ` : ""}${moved ? `moved to ${intent.to}${intent.error_text === undefined ? "" : ` with ${intent.name}.error.txt`}` : reason}`,
         );
       if (moved) for (const line of intent.next ?? []) out.info(`${intent.name}: ${line}`);
       emit(counted, intent.name, intent.outcome, intent.exit_code, {
@@ -461,6 +461,8 @@ async function takeFile(
   const said = (submit?.error ?? null) as { message?: string; hint?: string } | null;
   const error = failure ?? (said?.message ? { message: said.message, hint: said.hint } : null);
   const byStatus = (submit?.by_status ?? {}) as Record<string, number>;
+  const byState = submit?.by_state as Record<string, number> | undefined;
+  const headline = setAsideHeadline(code, submit?.stage as string | undefined, byState);
   // Its command names the moved file by its whole path: error.txt is read, and pasted, from
   // wherever the operator opened it, not from the folder.
   const words = (to: string, remaining: string | null) =>
@@ -473,6 +475,7 @@ async function takeFile(
         to: resolve(dir, to),
         remaining,
         stage: submit?.stage as string | undefined,
+        byState,
       },
       rowFlags(base),
     );
@@ -485,6 +488,7 @@ async function takeFile(
       to: resolve(dir, to),
       remaining: null,
       stage: submit?.stage as string | undefined,
+      byState,
       flags: rowFlags(base),
     });
   const { to, names, strangers, moved, closed } = await moveOut(dir, name, sent, "failed", words, {
@@ -492,11 +496,11 @@ async function takeFile(
     session,
     wrote,
     apiUrl,
-    said: { exit_code: code, reason: why },
+    said: { exit_code: code, reason: why, headline },
   });
   const reason = why(to);
   out.warn(
-    `${name}: not paid as it is (exit ${code}); ${moved ? `moved to ${to} with ${name}.error.txt` : (closed ?? (await stayed(dir, name, sent, [...names.slice(0, -1), `${name}.error.txt`], to)))}`,
+    `${name}: ${headline}; ${moved ? `moved to ${to} with ${name}.error.txt` : (closed ?? (await stayed(dir, name, sent, [...names.slice(0, -1), `${name}.error.txt`], to)))}`,
   );
   emit(io, name, "failed", code, { batch_id: sent, moved_to: to, reason, submit });
   return { code, stop: false, strangers };

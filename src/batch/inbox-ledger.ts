@@ -45,6 +45,8 @@ export interface MoveIntent {
   exit_code?: number;
   reason?: string | null;
   next?: string[];
+  /** A file set aside: its line's words ("18 of 19 row(s) paid, 1 not (exit 1)"). */
+  headline?: string;
   at: string;
 }
 

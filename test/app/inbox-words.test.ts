@@ -1,6 +1,6 @@
 /** The words of a set-aside file's error.txt: exit 5 says money moved; a remaining file is pointed at. */
 import { expect } from "chai";
-import { errorText, takenWords } from "../../src/app/inbox-words.js";
+import { errorReason, errorText, setAsideHeadline, takenWords } from "../../src/app/inbox-words.js";
 
 describe("inbox error.txt", () => {
   it("exit 5, partly accepted: money moved, never drop the file again, the remaining file under a new name", () => {
@@ -60,6 +60,27 @@ describe("inbox error.txt", () => {
         "What to do: read b.csv's report beside this file (its problem column says, row by row, what to fix); " +
         "the rows not paid are in b.remaining.csv beside this file (exactly those rows, as in the file): " +
         "fix them there if needed and drop it in the folder under a new name (like b-rest.csv), which pays them and nobody else.\n",
+    );
+  });
+
+  it("exit 1 of a batch followed to its end: how many rows are paid, from the server's states, in the file's line and its error.txt (helper-101)", () => {
+    const byState = { settled: 18, rejected: 1 };
+    expect(setAsideHeadline(1, "final", byState)).to.equal("18 of 19 row(s) paid, 1 not (exit 1)");
+    expect(setAsideHeadline(1, "final", { rejected: 2 })).to.equal("not paid as it is (exit 1)");
+    expect(setAsideHeadline(1, "staged", undefined)).to.equal("not paid as it is (exit 1)");
+    expect(
+      errorReason({
+        name: "p.csv",
+        code: 1,
+        error: null,
+        byStatus: { created: 19 },
+        to: "failed",
+        remaining: null,
+        stage: "final",
+        byState,
+      }),
+    ).to.equal(
+      "the file finished with exit 1: 19 created; 19 row(s) were created on the server and must not be sent again (18 of 19 row(s) paid, 1 not: see the report).",
     );
   });
 
