@@ -118,7 +118,8 @@ export function takenWords(stage: TakenStage | undefined, at: string, zone: stri
     case "accepted":
       return `was accepted for payment from this folder on ${day}`;
     case "final":
-      return `was paid from this folder on ${day}`;
+      // Final is not paid: a payee rejected or a payout returned ends there too (helper-101).
+      return `was taken to its end from this folder on ${day} (every row in a final state: paid, or not paid as its report says)`;
     default:
       // A move recorded before the ledger kept the stage.
       return `was taken from this folder on ${day}`;

@@ -116,7 +116,7 @@ describe("inbox error.txt", () => {
     // 22:30 on November 30 in Buenos Aires is already December 1 in UTC.
     const at = "2026-12-01T01:30:00.000Z";
     expect(takenWords("final", at, "America/Argentina/Buenos_Aires")).to.equal(
-      "was paid from this folder on 2026-11-30",
+      "was taken to its end from this folder on 2026-11-30 (every row in a final state: paid, or not paid as its report says)",
     );
     expect(takenWords("staged", at, "UTC")).to.equal(
       "was staged from this folder on 2026-12-01 (its rows created in draft requests; that run paid nobody)",
