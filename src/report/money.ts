@@ -69,6 +69,17 @@ export interface CurrencyMoney {
   received: Figure;
   /** Quoted spend not charged, or charged and refunded, by reason. */
   notCharged: NotCharged[];
+  /** The file's amounts in this currency that payees did not receive (yet), by reason. */
+  notReceived: NotReceived[];
+}
+
+/** Why an amount of the file is not received: its row's output state, or none. */
+export type NotReceivedWhy = "rejected" | "returned" | "cancelled" | "not_final" | "not_created";
+
+export interface NotReceived extends Figure {
+  why: NotReceivedWhy;
+  /** The first input lines of those rows (at most 10). */
+  lines: number[];
 }
 
 /** A row's own money cells: charged (0 for rejected and cancelled), refunded ("" when not). */
@@ -97,6 +108,7 @@ interface Acc {
   refunded: Sum;
   received: Sum;
   notCharged: Map<NotChargedWhy, Sum & { lines: number[]; reasons: Set<string> }>;
+  notReceived: Map<NotReceivedWhy, Sum & { lines: number[] }>;
 }
 
 const CURRENCY = /^[A-Z]{3}$/;
@@ -107,6 +119,28 @@ const WHY_ORDER: readonly NotChargedWhy[] = [
   "awaiting_funds",
   "returned",
 ];
+
+const NOT_RECEIVED_ORDER: readonly NotReceivedWhy[] = [
+  "rejected",
+  "returned",
+  "cancelled",
+  "not_final",
+  "not_created",
+];
+
+function notReceivedWhy(row: MoneyRow): NotReceivedWhy {
+  if (row.state === "rejected" || row.state === "returned") return row.state;
+  if (row.state === "cancelled" || row.request_state === "cancelled") return "cancelled";
+  return row.state === "" ? "not_created" : "not_final";
+}
+
+export const NOT_RECEIVED_WORDS: Record<NotReceivedWhy, string> = {
+  rejected: "rejected payee(s)",
+  returned: "returned payout(s)",
+  cancelled: "row(s) of cancelled request(s)",
+  not_final: "row(s) not in a final state yet",
+  not_created: "row(s) with no output on the server (invalid, refused or not sent)",
+};
 
 export class MoneyBuilder {
   private readonly byCurrency = new Map<string, Acc>();
@@ -120,6 +154,13 @@ export class MoneyBuilder {
       if (value) {
         const acc = this.acc(row.currency);
         bump(row.amount ? acc.inFileReceive : acc.inFileSpend, value);
+        if (row.amount && row.state !== "settled") {
+          const why = notReceivedWhy(row);
+          const entry = acc.notReceived.get(why) ?? { rows: 0, total: zero(row.currency), lines: [] };
+          bump(entry, value);
+          if (entry.lines.length < 10 && line > 0) entry.lines.push(line);
+          acc.notReceived.set(why, entry);
+        }
       }
     }
     const receive = decimalOrNull(row.receive_amount);
@@ -162,6 +203,10 @@ export class MoneyBuilder {
         refunded: figure(acc.refunded, currency),
         net: format(trimScale(add(acc.charged.total, negate(acc.refunded.total)), minorUnits(currency))),
         received: figure(acc.received, currency),
+        notReceived: NOT_RECEIVED_ORDER.flatMap((why) => {
+          const entry = acc.notReceived.get(why);
+          return entry ? [{ why, ...figure(entry, currency), lines: [...entry.lines] }] : [];
+        }),
         notCharged: WHY_ORDER.flatMap((why) => {
           const entry = acc.notCharged.get(why);
           return entry
@@ -200,6 +245,7 @@ export class MoneyBuilder {
         refunded: z(),
         received: z(),
         notCharged: new Map(),
+        notReceived: new Map(),
       };
       this.byCurrency.set(currency, acc);
     }
@@ -265,8 +311,17 @@ export function moneyLines(
     // A reason counts too: a request cancelled after its quote holds no quote, and its rows
     // (charged nothing, and why) must not vanish from the terminal while --json and xlsx say them.
     const spends = m.quoted.rows + m.charged.rows + m.refunded.rows + m.notCharged.length > 0;
+    // Whenever payees received less than the file's amounts, which rows and why (helper-101).
+    const short =
+      m.received.rows > 0 || m.notReceived.some((n) => n.why !== "not_final" && n.why !== "not_created")
+        ? m.notReceived.map((n) => {
+            const more = n.rows > n.lines.length ? ", …" : "";
+            const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
+            return `  ${m.currency} ${grouped(n.total)}: ${n.rows} ${NOT_RECEIVED_WORDS[n.why]}, not received${where}`;
+          })
+        : [];
     if (!spends) {
-      if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`);
+      if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`, ...short);
       continue;
     }
     anySpend = true;
@@ -280,7 +335,7 @@ export function moneyLines(
       const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
       lines.push(`  ${m.currency} ${grouped(n.total)}: ${n.rows} ${WHY_WORDS[n.why]}${reasons}${where}`);
     }
-    if (file.length > 0) lines.push(`  ${m.currency} ${file.join("; ")}`);
+    if (file.length > 0) lines.push(`  ${m.currency} ${file.join("; ")}`, ...short);
   }
   // The rule explains quoted, charged, refunded and net: said once some are shown.
   if (anySpend) lines.push(`  (${MONEY_RULE})`);
@@ -299,6 +354,7 @@ export function moneyJson(money: readonly CurrencyMoney[]) {
     refunded: fig(m.refunded),
     net: m.net,
     received: fig(m.received),
+    not_received: m.notReceived.map((n) => ({ why: n.why, rows: n.rows, total: n.total, lines: n.lines })),
     not_charged: m.notCharged.map((n) => ({
       why: n.why,
       rows: n.rows,

@@ -83,6 +83,8 @@ function noMoney(currency: string, zero: string) {
     refunded: none,
     net: zero,
     received: none,
+    // An export has no file: none of its amounts go unreceived.
+    not_received: [] as unknown[],
     not_charged: [] as unknown[],
   };
 }

@@ -86,7 +86,14 @@ describe("report/money", () => {
       "  ARS 30.00: 1 returned payout(s), refunded; line(s) 4",
       "money CLP: in the file 6000 to receive (6 rows); received by payees 1000 (1 row)",
     ]);
-    expect(lines[7]).to.match(/^ {2}\(quoted: .*net = charged - refunded\)$/);
+    // The file's amounts payees did not receive, each reason with its lines (helper-101).
+    expect(lines.slice(7, 11)).to.deep.equal([
+      "  CLP 1000: 1 rejected payee(s), not received; line(s) 3",
+      "  CLP 1000: 1 returned payout(s), not received; line(s) 4",
+      "  CLP 1000: 1 row(s) of cancelled request(s), not received; line(s) 5",
+      "  CLP 2000: 2 row(s) not in a final state yet, not received; line(s) 6, 7",
+    ]);
+    expect(lines[11]).to.match(/^ {2}\(quoted: .*net = charged - refunded\)$/);
   });
 
   it("--json carries exact decimal strings", () => {
