@@ -4,7 +4,7 @@
  * was not charged or came back. Cells typed as the sheet's other money (xlsx-lines.ts).
  */
 import type { SummaryLine } from "../writers/xlsx-lines.js";
-import { type CurrencyMoney, MONEY_RULE, WHY_WORDS } from "./money.js";
+import { type CurrencyMoney, MONEY_RULE, NOT_RECEIVED_WORDS, notReceivedShown, WHY_WORDS } from "./money.js";
 
 export const MONEY_TITLE = "Money per currency: quoted, charged, refunded, net";
 /** The figures to reconcile first, left, where a narrow window or a printed page shows them. */
@@ -19,6 +19,7 @@ export const MONEY_HEADER = [
   "In the file (spend)",
 ] as const;
 export const NOT_CHARGED_TITLE = "Quoted but not charged, or refunded";
+export const NOT_RECEIVED_TITLE = "In the file but not received by payees";
 
 /**
  * `inFile`: the report's Summary has the file's figures; an export has no file, and columns
@@ -67,6 +68,26 @@ export function moneySheetLines(
     lines.push({ cells: [] }, { cells: [NOT_CHARGED_TITLE], bold: true });
     lines.push({ cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true });
     lines.push(...reasons);
+  }
+  const unreceived = inFile
+    ? money.flatMap((m) =>
+        notReceivedShown(m).map(
+          (n): SummaryLine => ({
+            cells: [
+              m.currency,
+              n.rows,
+              { money: n.total, currency: m.currency },
+              n.lines.join(", ") || null,
+              NOT_RECEIVED_WORDS[n.why],
+            ],
+          }),
+        ),
+      )
+    : [];
+  if (unreceived.length > 0) {
+    lines.push({ cells: [] }, { cells: [NOT_RECEIVED_TITLE], bold: true });
+    lines.push({ cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true });
+    lines.push(...unreceived);
   }
   lines.push({ cells: [] });
   return lines;

@@ -134,6 +134,16 @@ function notReceivedWhy(row: MoneyRow): NotReceivedWhy {
   return row.state === "" ? "not_created" : "not_final";
 }
 
+/**
+ * The file's amounts not received, said once something was received or a row ended unpaid:
+ * before that (a batch only staged or quoted) every amount is simply not received yet.
+ */
+export function notReceivedShown(m: CurrencyMoney): NotReceived[] {
+  const shown =
+    m.received.rows > 0 || m.notReceived.some((n) => n.why !== "not_final" && n.why !== "not_created");
+  return shown ? m.notReceived : [];
+}
+
 export const NOT_RECEIVED_WORDS: Record<NotReceivedWhy, string> = {
   rejected: "rejected payee(s)",
   returned: "returned payout(s)",
@@ -312,14 +322,11 @@ export function moneyLines(
     // (charged nothing, and why) must not vanish from the terminal while --json and xlsx say them.
     const spends = m.quoted.rows + m.charged.rows + m.refunded.rows + m.notCharged.length > 0;
     // Whenever payees received less than the file's amounts, which rows and why (helper-101).
-    const short =
-      m.received.rows > 0 || m.notReceived.some((n) => n.why !== "not_final" && n.why !== "not_created")
-        ? m.notReceived.map((n) => {
-            const more = n.rows > n.lines.length ? ", …" : "";
-            const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
-            return `  ${m.currency} ${grouped(n.total)}: ${n.rows} ${NOT_RECEIVED_WORDS[n.why]}, not received${where}`;
-          })
-        : [];
+    const short = notReceivedShown(m).map((n) => {
+      const more = n.rows > n.lines.length ? ", …" : "";
+      const where = n.lines.length > 0 ? `; line(s) ${n.lines.join(", ")}${more}` : "";
+      return `  ${m.currency} ${grouped(n.total)}: ${n.rows} ${NOT_RECEIVED_WORDS[n.why]}, not received${where}`;
+    });
     if (!spends) {
       if (file.length > 0) lines.push(`money ${m.currency}: ${file.join("; ")}`, ...short);
       continue;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { moneyJson, moneyLines, moneyOf, rowMoney } from "../../src/report/money.js";
+import { moneySheetLines, NOT_RECEIVED_TITLE } from "../../src/report/money-sheet.js";
 import { reportRow } from "../helpers/report-rows.js";
 
 /** An ARS payroll to CLP, one row per way its money can go. */
@@ -94,6 +95,21 @@ describe("report/money", () => {
       "  CLP 2000: 2 row(s) not in a final state yet, not received; line(s) 6, 7",
     ]);
     expect(lines[11]).to.match(/^ {2}\(quoted: .*net = charged - refunded\)$/);
+  });
+
+  it("the Summary sheet says the file's amounts not received as the terminal does; an export's (no file) does not", () => {
+    const lines = moneySheetLines(moneyOf(world), { inFile: true });
+    const at = lines.findIndex((line) => line.cells[0] === NOT_RECEIVED_TITLE);
+    expect(at).to.be.greaterThan(0);
+    expect(lines.slice(at + 2, at + 6).map((line) => line.cells)).to.deep.equal([
+      ["CLP", 1, { money: "1000", currency: "CLP" }, "3", "rejected payee(s)"],
+      ["CLP", 1, { money: "1000", currency: "CLP" }, "4", "returned payout(s)"],
+      ["CLP", 1, { money: "1000", currency: "CLP" }, "5", "row(s) of cancelled request(s)"],
+      ["CLP", 2, { money: "2000", currency: "CLP" }, "6, 7", "row(s) not in a final state yet"],
+    ]);
+    expect(
+      moneySheetLines(moneyOf(world), { inFile: false }).some((line) => line.cells[0] === NOT_RECEIVED_TITLE),
+    ).to.equal(false);
   });
 
   it("--json carries exact decimal strings", () => {
