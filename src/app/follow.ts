@@ -3,7 +3,7 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { refuseResumeOverLaterBatch } from "../batch/history.js";
 import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
@@ -205,7 +205,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const remainingWords =
     (file: string): RemainingOf =>
     (line) =>
-      taken.get(line) ?? (workbook ? "a new file with the row (a workbook gets no remaining file)" : file);
+      taken.get(line) ??
+      (workbook
+        ? "a new file with the row (a workbook gets no remaining file)"
+        : // The inbox moves the file and its remaining file once the run ends: a path in the
+          // folder would be stale in the report that moves with them (helper-101).
+          args.inboxRun
+          ? `${basename(file)} (beside ${basename(args.csv)}, where the inbox moves them)`
+          : file);
   const follow = new BatchFollow({
     api: connection.client,
     file: args.csv,

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { type CliResult, ROOT, runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { acceptOutage, holdingProxy } from "../helpers/proxy.js";
+import { readReport } from "../helpers/report.js";
 import { apiEnv, DEMO_CSV, sandbox } from "../helpers/sandbox.js";
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -593,6 +594,16 @@ describe("inbox: a drop folder paid once", function () {
         "a.report.csv",
       ]);
       expect(await readFile(join(inbox, "failed", "a.csv"), "utf8")).to.equal(text);
+      // The report moved with the file names the remaining file beside it, not where it was
+      // in the folder before the move (helper-101).
+      const unpaid = (await readReport(join(inbox, "failed", "a.report.csv"))).filter(
+        (row) => row.error !== "",
+      );
+      expect(unpaid.map((row) => row.reference)).to.deep.equal(["EMP-1006", "EMP-1012"]);
+      for (const row of unpaid)
+        expect(row.error).to.match(
+          /; submit a\.remaining\.csv \(beside a\.csv, where the inbox moves them\) to pay the row in a new request$/,
+        );
       // The remaining file: the header and exactly request 2's rows, as in the file.
       expect(await readFile(join(inbox, "failed", "a.remaining.csv"), "utf8")).to.equal(
         `${[header, ...second].join("\n")}\n`,
