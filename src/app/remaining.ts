@@ -112,13 +112,12 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     return null;
   });
   if (!home) return NONE;
-  let path = remainingPath(home.csv);
+  const path = remainingPath(home.csv);
   let placed: Placed;
   try {
     const starts = [...input.checked()].map((item) => item.line);
     const cut = (keep: ReadonlySet<number>) => remainingBytes(input.source, starts, keep);
     placed = await placeRemaining(out, input, record, home.csv, lines, cut);
-    path = placed.path;
   } catch (error) {
     out.warn(
       `bitex-batch: could not write ${path}: ${error instanceof Error ? error.message : String(error)}`,
@@ -127,23 +126,24 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   } finally {
     await home.release();
   }
-  // Rows released before into a file this run did not write (changed since): they stay there.
+  // Rows released before into a file this run did not write (changed or gone since): they stay there.
+  const written = placed.path === null ? null : basename(placed.path);
   const elsewhere = new Map<string, number>();
   for (const line of lines) {
     const name = record.homes.get(line);
-    if (name !== undefined && name !== basename(path)) elsewhere.set(name, (elsewhere.get(name) ?? 0) + 1);
+    if (name !== undefined && name !== written) elsewhere.set(name, (elsewhere.get(name) ?? 0) + 1);
   }
   say.summary(
     [...elsewhere].map(
       ([name, count]) =>
-        `${count} row(s) not paid and not being paid stay in ${join(dirname(path), name)}, where this batch released them before (changed since; never written into another file): pay them from there`,
+        `${count} row(s) not paid and not being paid were released to ${join(dirname(path), name)} before, which changed or is gone since: never written into another file; pay them from that file if it still holds them`,
     ),
   );
-  if (placed.rows === 0) return NONE;
+  if (placed.path === null || placed.rows === 0) return NONE;
   say.summary([
-    `${placed.rows} row(s) not paid and not being paid: ${path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, path)})`,
+    `${placed.rows} row(s) not paid and not being paid: ${placed.path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, placed.path)})`,
   ]);
-  return { rows: placed.rows, file: path };
+  return { rows: placed.rows, file: placed.path };
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -162,17 +162,21 @@ async function mustRecord(journalPath: string, write: () => Promise<void>): Prom
 }
 
 interface Placed {
-  path: string;
+  /** The file written; null when every row stays in a file written before. */
+  path: string | null;
   /** Rows written there: those released into it before, and those released now. */
   rows: number;
 }
 
 /**
  * Puts the rows in this batch's remaining file beside `csv` and records them released;
- * returns the file. The plain name when nothing is there or the file there is this batch's
- * (its bytes are what this batch last wrote there); else the batch's own name, said once. A
- * row released before goes only into the file it was released into (`homes`): never written
- * again into another, where it would be paid a second time beside the first file, edited.
+ * returns the file. The file this batch last wrote while it is still as written (its bytes
+ * one of the recorded digests) and no batch was begun from it; at a first release the plain
+ * name when nothing is there (or an older version's file of this batch is); else a name this
+ * batch never used, said once. A row released before goes only into the file it was released
+ * into (`homes`): a file changed since (fixed by hand), gone (moved, deleted) or submitted
+ * keeps its rows, never written again into another file, where they would be paid a second
+ * time beside the first (helper-101).
  */
 async function placeRemaining(
   out: Console,
@@ -183,11 +187,10 @@ async function placeRemaining(
   cut: (keep: ReadonlySet<number>) => Promise<Buffer>,
 ): Promise<Placed> {
   const plain = remainingPath(csv);
-  const own = ownRemainingPath(csv, input.journalPath, record);
   const write = async (target: string, replace: boolean, before: string[] = []): Promise<Placed | null> => {
     const name = basename(target);
     const keep = new Set([...lines].filter((line) => (record.homes.get(line) ?? name) === name));
-    if (keep.size === 0) return { path: target, rows: 0 };
+    if (keep.size === 0) return { path: null, rows: 0 };
     const bytes = await cut(keep);
     const homes = new Map(record.homes);
     for (const line of keep) homes.set(line, name);
@@ -205,25 +208,50 @@ async function placeRemaining(
     );
     return (await writeRemainingBytes(target, bytes, replace)) ? { path: target, rows: keep.size } : null;
   };
-  const submitted = record.taken.find((item) => item.file === basename(plain));
-  if (submitted) {
-    // A batch was begun from it: never written over, whatever its bytes (helper-101).
-    out.warn(
-      `${plain} was submitted as batch ${submitted.batchId}: left as it is; the rows of batch ${input.batchId} not paid since go to ${own}`,
-    );
-  } else if (record.file !== basename(own)) {
-    const holder = await holderOf(plain, record, input.journalPath, () => cut(record.lines));
-    // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
-    if (holder === "none") {
-      const made = await write(plain, false);
-      if (made) return made;
-    }
-    if (holder !== "none" && holder !== "other") return (await write(plain, true, [holder])) as Placed;
-    out.warn(
-      `${plain} is not this batch's (another batch's remaining file, or changed since this batch wrote it): left as it is; the rows of batch ${input.batchId} not paid go to ${own}`,
-    );
+  const last = record.file === undefined ? plain : join(dirname(plain), record.file);
+  const submitted = record.taken.find((item) => item.file === basename(last));
+  const holder = submitted
+    ? "other"
+    : await holderOf(last, record, input.journalPath, () => cut(record.lines));
+  if (holder !== "none" && holder !== "other") return (await write(last, true, [holder])) as Placed;
+  // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
+  const firstTime = record.file === undefined || record.homes.size === 0;
+  if (holder === "none" && firstTime) {
+    const made = await write(last, false);
+    if (made) return made;
   }
-  return (await write(own, true)) as Placed;
+  // Nothing released since: each row stays in its file, said by the caller.
+  if (!firstTime && [...lines].every((line) => record.homes.has(line))) return { path: null, rows: 0 };
+  const fresh = await unusedRemainingPath(csv, input.journalPath, record);
+  const why = submitted
+    ? `was submitted as batch ${submitted.batchId}: left as it is`
+    : holder === "none"
+      ? "is gone (moved or deleted since this batch wrote it: submitted under another name?): its rows are not written again"
+      : firstTime
+        ? "is not this batch's (another batch's remaining file, or changed since this batch wrote it): left as it is"
+        : "changed since this batch wrote it (its rows fixed there?): left as it is";
+  out.warn(
+    `${last} ${why}; the rows of batch ${input.batchId} not paid ${firstTime ? "" : "since "}go to ${fresh}`,
+  );
+  return (await write(fresh, true)) as Placed;
+}
+
+/**
+ * The batch's own remaining file beside `csv` (`<input>.<batch dir>.remaining.csv`), numbered
+ * past any name it released rows into or a batch was begun from, and any file there.
+ */
+async function unusedRemainingPath(
+  csv: string,
+  journalPath: string,
+  record: ReleasedRecord,
+): Promise<string> {
+  const dir = basename(dirname(journalPath));
+  const used = new Set([...record.homes.values(), ...record.taken.map((item) => item.file)]);
+  if (record.file !== undefined) used.add(record.file);
+  let path = batchRemainingPath(csv, dir);
+  for (let n = 2; used.has(basename(path)) || (await lstat(path).catch(() => null)); n++)
+    path = batchRemainingPath(csv, `${dir}.${n}`);
+  return path;
 }
 
 /**
@@ -273,13 +301,15 @@ export async function remainingFileOf(
 ): Promise<string> {
   const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
   const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
-  const own = ownRemainingPath(csv, input.journalPath, record);
-  if (record.file === basename(own)) return own;
   const plain = remainingPath(csv);
-  if (record.taken.some((item) => item.file === basename(plain))) return own;
+  const last = record.file === undefined ? plain : join(dirname(plain), record.file);
+  if (record.taken.some((item) => item.file === basename(last)))
+    return unusedRemainingPath(csv, input.journalPath, record);
   // An older version's file is taken for this batch's here; the write checks its bytes.
-  const holder = await holderOf(plain, record, input.journalPath, () => readFile(plain));
-  return holder === "other" ? own : plain;
+  const holder = await holderOf(last, record, input.journalPath, () => readFile(last));
+  if (holder === "other" || (holder === "none" && record.homes.size > 0 && record.file !== undefined))
+    return unusedRemainingPath(csv, input.journalPath, record);
+  return last;
 }
 
 /**
@@ -335,15 +365,6 @@ function takenWords(record: ReleasedRecord, zone: string): string[] {
     (item) =>
       `${item.lines.length} row(s) released to ${item.file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), submitted from that file: that batch pays them, never this one nor another remaining file (bitex-batch status ${item.file} follows it)`,
   );
-}
-
-/** The batch's own remaining file beside `csv`, numbered past any name a batch was begun from. */
-function ownRemainingPath(csv: string, journalPath: string, record: ReleasedRecord): string {
-  const dir = basename(dirname(journalPath));
-  const taken = new Set(record.taken.map((item) => item.file));
-  let path = batchRemainingPath(csv, dir);
-  for (let n = 2; taken.has(basename(path)); n++) path = batchRemainingPath(csv, `${dir}.${n}`);
-  return path;
 }
 
 /**

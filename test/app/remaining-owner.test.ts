@@ -6,7 +6,7 @@
  * folder, and only while no inbox run works the folder (remaining-home.ts).
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -119,7 +119,7 @@ describe("the remaining file is one batch's", () => {
     const out = recordingConsole();
     expect(await writeRemainingFile(out, nov)).to.deep.equal({ rows: 0, file: null });
     expect(out.said).to.include(
-      `1 row(s) not paid and not being paid stay in ${join(dir, "payroll.remaining.csv")}, where this batch released them before (changed since; never written into another file): pay them from there`,
+      `1 row(s) not paid and not being paid were released to ${join(dir, "payroll.remaining.csv")} before, which changed or is gone since: never written into another file; pay them from that file if it still holds them`,
     );
     expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.remaining.csv", "state"]);
     // Row 3 not paid since: the batch's own file, with row 3 alone.
@@ -140,6 +140,25 @@ describe("the remaining file is one batch's", () => {
       lines: [2, 3],
       homes: { 2: "payroll.remaining.csv", 3: "payroll.nov.remaining.csv" },
     });
+    // That file gone (moved away to be submitted under another name): row 3 is not written
+    // again; row 4, not paid since, goes to a name never used.
+    await rm(join(dir, "payroll.nov.remaining.csv"));
+    const gone = recordingConsole();
+    const all = new Map([2, 3, 4].map((line) => [line, failed] as const));
+    expect(await writeRemainingFile(gone, { ...nov, outcomes: all })).to.deep.equal({
+      rows: 1,
+      file: join(dir, "payroll.nov.2.remaining.csv"),
+    });
+    expect(gone.said).to.include(
+      `${join(dir, "payroll.nov.remaining.csv")} is gone (moved or deleted since this batch wrote it: submitted under another name?): its rows are not written again; the rows of batch nov not paid since go to ${join(dir, "payroll.nov.2.remaining.csv")}`,
+    );
+    expect(await readFile(join(dir, "payroll.nov.2.remaining.csv"), "utf8")).to.equal(rowsOf(4));
+    expect((await readdir(dir)).sort()).to.deep.equal([
+      "payroll.csv",
+      "payroll.nov.2.remaining.csv",
+      "payroll.remaining.csv",
+      "state",
+    ]);
   });
 
   it("a remaining file submitted as a batch is that batch's: never written again, its rows in no other file; rows released since go to the batch's own", async () => {
