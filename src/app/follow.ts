@@ -67,8 +67,7 @@ import {
   invalidKeptLine,
   pastDraft,
   releaseRows,
-  releasesTaken,
-  remainingFileOf,
+  remainingOf,
 } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -190,7 +189,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // Opened at its first entry: a batch that is not there leaves no journal behind.
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.
-  const remainingFile = await remainingFileOf({
+  // And the rows whose remaining file went out as a batch of its own: that batch pays them (helper-101).
+  const { file: remainingFile, taken } = await remainingOf({
     csv: args.csv,
     journalPath: batch.journalPath,
     batchId: batch.loaded.batchId,
@@ -200,8 +200,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
   const workbook =
     (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
-  // Rows whose remaining file went out as a batch of its own: that batch pays them (helper-101).
-  const taken = await releasesTaken({ journalPath: batch.journalPath, begunAt: batch.past.begin?.at });
   const remainingWords =
     (file: string): RemainingOf =>
     (line) =>

@@ -299,17 +299,28 @@ async function claimedByAnother(journalPath: string, plain: string, digest: stri
 export async function remainingFileOf(
   input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun" | "begunAt">,
 ): Promise<string> {
+  return (await remainingOf(input)).file;
+}
+
+/**
+ * remainingFileOf, and by line the rows whose remaining file went out as a batch of its own
+ * (withTakers), from one reading of `released.json`.
+ */
+export async function remainingOf(
+  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun" | "begunAt">,
+): Promise<{ file: string; taken: Map<number, TakenRelease> }> {
   const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
   const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  const taken = new Map(record.taken.flatMap((item) => item.lines.map((line) => [line, item] as const)));
   const plain = remainingPath(csv);
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
   if (record.taken.some((item) => item.file === basename(last)))
-    return unusedRemainingPath(csv, input.journalPath, record);
+    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken };
   // An older version's file is taken for this batch's here; the write checks its bytes.
   const holder = await holderOf(last, record, input.journalPath, () => readFile(last));
   if (holder === "other" || (holder === "none" && record.homes.size > 0 && record.file !== undefined))
-    return unusedRemainingPath(csv, input.journalPath, record);
-  return last;
+    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken };
+  return { file: last, taken };
 }
 
 /**
@@ -350,14 +361,6 @@ export async function withTakers(
 
 function takenLines(record: ReleasedRecord): Set<number> {
   return new Set(record.taken.flatMap((item) => item.lines));
-}
-
-/** By line: the remaining file each row of this batch went out in as a batch of its own. */
-export async function releasesTaken(
-  input: Pick<RemainingInput, "journalPath" | "begunAt">,
-): Promise<Map<number, TakenRelease>> {
-  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
-  return new Map(record.taken.flatMap((item) => item.lines.map((line) => [line, item] as const)));
 }
 
 function takenWords(record: ReleasedRecord, zone: string): string[] {

@@ -94,6 +94,9 @@ export interface DatedRequest {
   placedBy: PlacedBy;
 }
 
+/** How far a journal's server time may be off: `Date` headers carry whole seconds. */
+const SERVER_TIME_MARGIN_MS = 1_000;
+
 /**
  * A request's time: its `created_at`, else the earlier of its `quote_requested_at` and the
  * time a journal recorded it as created. The earlier, so that a request never moves to a later
@@ -112,7 +115,13 @@ export function placeRequest(
   const known = journal?.requests.get(request.id);
   const journaled =
     known !== undefined && known.externalId === (request.external_id ?? "") ? serverTime(known.at) : null;
-  if (journaled !== null && (quoted === null || journaled < quoted)) return { at: journaled, by: "journal" };
+  // The journal's server time is read off `Date` headers of whole seconds: within a second
+  // of the server's own quote_requested_at, the server's time is the better evidence.
+  if (
+    journaled !== null &&
+    (quoted === null || journaled.getTime() < quoted.getTime() - SERVER_TIME_MARGIN_MS)
+  )
+    return { at: journaled, by: "journal" };
   if (quoted !== null) return { at: quoted, by: "quote_requested_at" };
   return { at: null, by: "unplaced" };
 }

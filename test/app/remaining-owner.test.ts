@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import {
   type RemainingInput,
-  releasesTaken,
   remainingFileOf,
+  remainingOf,
   writeRemainingFile,
 } from "../../src/app/remaining.js";
 import { recordReleased } from "../../src/batch/near-copy.js";
@@ -209,8 +209,8 @@ describe("the remaining file is one batch's", () => {
     await mkdir(join(dir, "state", "late"), { recursive: true });
     await writeFile(early.journalPath, "");
     await recordReleased(early.journalPath, [2], { name: "payroll.remaining.csv", sha256: [] });
-    expect((await releasesTaken(early)).size).to.equal(0);
-    expect((await releasesTaken(cancelled)).get(2)).to.include({
+    expect((await remainingOf(early)).taken.size).to.equal(0);
+    expect((await remainingOf(cancelled)).taken.get(2)).to.include({
       file: "payroll.remaining.csv",
       batchId: "fix",
     });

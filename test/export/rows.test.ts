@@ -83,6 +83,31 @@ describe("export rows", () => {
     });
   }
 
+  it("a journal's server time within a second of quote_requested_at gives way to the server's own time (Date headers carry whole seconds)", () => {
+    const journal: JournalIndex = {
+      requests: new Map([
+        ["20", { batchId: "b", externalId: "bb-20", at: "2026-11-05T12:00:00.400Z" }],
+        ["21", { batchId: "b", externalId: "bb-21", at: "2026-11-05T11:59:58.000Z" }],
+      ]),
+      outputs: new Map(),
+      journals: 1,
+    };
+    const quoted = { quote_requested_at: "2026-11-05T12:00:00.900Z" } as Partial<ConciergeRequest>;
+    const placed = requestsOfPeriod(
+      [
+        request("20", null, { external_id: "bb-20", ...quoted }),
+        request("21", null, { external_id: "bb-21", ...quoted }),
+      ],
+      november,
+      undefined,
+      journal,
+    ).map((r) => [r.request.id, r.placedBy]);
+    expect(placed).to.deep.equal([
+      ["21", "journal"],
+      ["20", "quote_requested_at"],
+    ]);
+  });
+
   it("without created_at: placed by the earlier of quote_requested_at and its journal entry, else listed as unplaced", () => {
     const journal: JournalIndex = {
       requests: new Map([
