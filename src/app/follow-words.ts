@@ -97,6 +97,10 @@ export function nextLine(
 ): string | null {
   // A request that must never be accepted as it stands: no figures to advise.
   if (follow.unacceptable) return null;
+  // Read so by a status (the gate of quote and accept would refuse it): the way out, not a quote (helper-100).
+  const polluted = follow.pollutedOpen().map((request) => request.id);
+  if (polluted.length > 0)
+    return `next: cancel request(s) ${polluted.join(", ")} at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted), then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
   const states = new Set(
     follow.views.filter((view) => !follow.holdsNothing(view)).map((view) => view.request?.state ?? "none"),
   );

@@ -472,6 +472,9 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (staged && known) out.info(staged);
   // One next step per run: a run that stops says its own (the error's hint), nothing else.
   if (!stopped) await follow.readHeldReleased();
+  // What quote's gate would refuse, said by a status too, before its next step (helper-100).
+  if (!stopped)
+    for (const { messages } of follow.pollutedOpen()) for (const message of messages) out.warn(message);
   const next = stopped
     ? null
     : nextLine(

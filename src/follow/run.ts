@@ -561,6 +561,23 @@ export class BatchFollow {
     return { refused, uncreated };
   }
 
+  /**
+   * Requests still open (a draft, a quote asked for or in) holding outputs that are not the
+   * batch's rows, each with the gate's words: quote and accept refuse them, and only a cancel
+   * at Bitex gets the batch's rows paid (README, "A request with extra outputs").
+   */
+  pollutedOpen(): Array<{ id: string; messages: string[] }> {
+    return this.views.flatMap((view) => {
+      const state = view.request?.state;
+      if (!view.request || (state !== "draft" && state !== "quote_requested" && state !== "quoted"))
+        return [];
+      const messages = checkGate(view, this.options.past, { allowPartial: true })
+        .filter((problem) => problem.kind === "polluted")
+        .map((problem) => problem.message);
+      return messages.length > 0 ? [{ id: view.request.id, messages }] : [];
+    });
+  }
+
   /** Every request read, and each holding no row (every row refused): nothing to quote or accept. */
   nothingLeft(): boolean {
     return this.views.length > 0 && this.views.every((view) => this.holdsNothing(view));

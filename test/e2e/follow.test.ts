@@ -302,6 +302,20 @@ describe("follow-through end to end: submit → quote → accept → status", fu
     // The report still shows every row with its own output, not the stranger.
     const report = await readReport(join(f.dir, "payroll.report.csv"));
     expect(report.find((row) => row.line === "2")?.output_id).to.equal("1");
+    // status says it too, and its next step is the way out, never the quote refused (helper-100).
+    const status = await f.run(["status", "payroll.csv"]);
+    expect(status.stderr).to.include(
+      `request 1 holds 1 output(s) that are not this batch's rows: ${extra.id} (a second output for line 2)`,
+    );
+    expect(
+      status.stdout
+        .trimEnd()
+        .split("\n")
+        .filter((line) => line.startsWith("next: ")),
+    ).to.deep.equal([
+      `next: cancel request(s) 1 at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")`,
+    ]);
+    expect(actionCalls(box)).to.deep.equal({});
   });
 
   it("a batch that was never submitted does not exist: status and quote exit 2 and send nothing", async () => {
