@@ -7,7 +7,7 @@ import { basename, dirname } from "node:path";
 import { refuseResumeOverLaterBatch } from "../batch/history.js";
 import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { releasedLines } from "../batch/near-copy.js";
+import { releasedLines, type TakenRelease } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { recordReport } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
@@ -68,6 +68,7 @@ import {
   pastDraft,
   releaseRows,
   remainingOf,
+  takerStatus,
 } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -190,27 +191,32 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const journal = readOnly ? null : journalAtFirstEntry(batch.journalPath);
   // The batch's remaining file, as the words name it before (or without) writing it.
   // And the rows whose remaining file went out as a batch of its own: that batch pays them (helper-101).
-  const { file: remainingFile, taken } = await remainingOf({
+  const {
+    file: remainingFile,
+    taken,
+    homes,
+  } = await remainingOf({
     csv: args.csv,
     journalPath: batch.journalPath,
     batchId: batch.loaded.batchId,
     inboxRun: args.inboxRun,
-    begunAt: batch.past.begin?.at,
   });
   // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
   const workbook =
     (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
+  const takenAs = (item: TakenRelease | undefined) =>
+    item && { file: item.file, batchId: item.batchId, status: takerStatus(item) };
   const remainingWords =
     (file: string): RemainingOf =>
     (line) =>
-      taken.get(line) ??
+      takenAs(taken.get(line)) ??
       (workbook
         ? "a new file with the row (a workbook gets no remaining file)"
         : // The inbox moves the file and its remaining file once the run ends: a path in the
           // folder would be stale in the report that moves with them (helper-101).
           args.inboxRun
-          ? `${basename(file)} (beside ${basename(args.csv)}, where the inbox moves them)`
-          : file);
+          ? `${basename(homes.get(line) ?? file)} (beside ${basename(args.csv)}, where the inbox moves them)`
+          : (homes.get(line) ?? file));
   const follow = new BatchFollow({
     api: connection.client,
     file: args.csv,
@@ -431,7 +437,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           lost: lostRequests(follow).length > 0,
           pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           invalidMayBeSent,
-          begunAt: past.begin?.at ?? batch.past.begin?.at,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],

@@ -9,12 +9,17 @@
  */
 
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { earlierBatches } from "../batch/history.js";
 import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { type ReleasedRecord, readReleased, recordReleased, type TakenRelease } from "../batch/near-copy.js";
+import {
+  type ReleasedRecord,
+  readReleased,
+  recordReleased,
+  type TakenRelease,
+  withTakers,
+} from "../batch/near-copy.js";
 import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import { BatchError } from "../errors.js";
 import { notPaidLines } from "../follow/remaining.js";
@@ -27,7 +32,7 @@ import {
   remainingPath,
   writeRemainingBytes,
 } from "../report/remaining.js";
-import { NO_ROW_FLAGS, type RowFlags, remainingCommand } from "../shell-words.js";
+import { NO_ROW_FLAGS, otherBatchCommand, type RowFlags, remainingCommand } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import type { Batch } from "./batch.js";
 import { movedFile, remainingHome } from "./remaining-home.js";
@@ -58,8 +63,6 @@ export interface RemainingInput {
   flags?: RowFlags;
   /** Written, not said: a follow-through comes next and says it from the server's states. */
   silent?: boolean;
-  /** When the batch began: a batch begun from its remaining file after it took those rows (withTakers). */
-  begunAt?: string;
 }
 
 /** What a run wrote: how many rows, in which file (none written: 0, null). */
@@ -73,12 +76,14 @@ const NONE: Remaining = { rows: 0, file: null };
 /** Writes it when some rows qualify and says so. */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<Remaining> {
   // Read once: what the batch released before, into which file, and which files were submitted.
-  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath));
   const taken = takenLines(record);
   const lines = new Set([...(await remainingLines(input, record))].filter((line) => !taken.has(line)));
   const say = input.silent ? { warn: () => {}, summary: () => {} } : out;
-  say.summary(takenWords(record, out.zone));
-  if (lines.size === 0) return NONE;
+  say.summary(takenWords(record, out.zone, input.csv));
+  // Nothing to release, unless the file it last wrote holds rows a batch took: cleared below.
+  const spent = record.taken.some((item) => item.file === record.file);
+  if (lines.size === 0 && !spent) return NONE;
   if (input.source === "-") {
     say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
@@ -209,11 +214,21 @@ async function placeRemaining(
     return (await writeRemainingBytes(target, bytes, replace)) ? { path: target, rows: keep.size } : null;
   };
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
-  const submitted = record.taken.find((item) => item.file === basename(last));
+  const submitted = submittedItself(record, last);
   const holder = submitted
     ? "other"
     : await holderOf(last, record, input.journalPath, () => cut(record.lines));
-  if (holder !== "none" && holder !== "other") return (await write(last, true, [holder])) as Placed;
+  if (holder !== "none" && holder !== "other") {
+    const placed = (await write(last, true, [holder])) as Placed;
+    // Still as this batch wrote it, every row gone out as a batch: no file offers them again.
+    if (placed.path === null) {
+      await rm(last, { force: true });
+      out.warn(
+        `${last} removed: the rows this batch released there went out as a batch of their own (above)`,
+      );
+    }
+    return placed;
+  }
   // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
   const firstTime = record.file === undefined || record.homes.size === 0;
   if (holder === "none" && firstTime) {
@@ -234,6 +249,15 @@ async function placeRemaining(
     `${last} ${why}; the rows of batch ${input.batchId} not paid ${firstTime ? "" : "since "}go to ${fresh}`,
   );
   return (await write(fresh, true)) as Placed;
+}
+
+/**
+ * The batch that was begun from the file at `path` itself: never touched again. A copy under
+ * another name submitted leaves this batch's file its own, cleared of the rows that went out.
+ */
+function submittedItself(record: ReleasedRecord, path: string): TakenRelease | undefined {
+  const name = basename(path);
+  return record.taken.find((item) => item.file === name && basename(item.from ?? item.file) === name);
 }
 
 /**
@@ -297,7 +321,7 @@ async function claimedByAnother(journalPath: string, plain: string, digest: stri
  * file there is not this batch's.
  */
 export async function remainingFileOf(
-  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun" | "begunAt">,
+  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun">,
 ): Promise<string> {
   return (await remainingOf(input)).file;
 }
@@ -307,67 +331,38 @@ export async function remainingFileOf(
  * (withTakers), from one reading of `released.json`.
  */
 export async function remainingOf(
-  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun" | "begunAt">,
-): Promise<{ file: string; taken: Map<number, TakenRelease> }> {
+  input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun">,
+): Promise<{ file: string; taken: Map<number, TakenRelease>; homes: Map<number, string> }> {
   const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
-  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), input.begunAt);
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath));
   const taken = new Map(record.taken.flatMap((item) => item.lines.map((line) => [line, item] as const)));
   const plain = remainingPath(csv);
+  // Each row released before is in the file it was released into, and only there.
+  const homes = new Map([...record.homes].map(([line, name]) => [line, join(dirname(plain), name)] as const));
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
-  if (record.taken.some((item) => item.file === basename(last)))
-    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken };
+  if (submittedItself(record, last))
+    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken, homes };
   // An older version's file is taken for this batch's here; the write checks its bytes.
   const holder = await holderOf(last, record, input.journalPath, () => readFile(last));
   if (holder === "other" || (holder === "none" && record.homes.size > 0 && record.file !== undefined))
-    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken };
-  return { file: last, taken };
-}
-
-/**
- * The record, with its remaining file taken when a batch was begun from a file of that name
- * after this batch began (`begunAt`): the operator submitted it, edited or not, so that batch
- * pays the rows it held. Those are never released again into another file: a later run wrote
- * them anew under the batch's own name, and the file went through as new payments, paying a
- * row twice (helper-101). Found by the name alone (the inbox moves files between folders);
- * earlier ones stay in the record once it is written.
- */
-export async function withTakers(
-  journalPath: string,
-  record: ReleasedRecord,
-  begunAt: string | undefined,
-): Promise<ReleasedRecord> {
-  const before = takenLines(record);
-  const open = new Set([...record.homes].flatMap(([line, name]) => (before.has(line) ? [] : [name])));
-  if (open.size === 0) return record;
-  const batches = await earlierBatches(
-    dirname(dirname(journalPath)),
-    basename(dirname(journalPath)),
-    true,
-  ).catch(() => []);
-  const taken = [...record.taken];
-  for (const file of open) {
-    // Newest first: the earliest batch begun from it after this one took it.
-    const taker = batches
-      .filter((batch) => basename(batch.file) === file && (begunAt === undefined || batch.begunAt > begunAt))
-      .at(-1);
-    if (!taker) continue;
-    const lines = [...record.homes].flatMap(([line, name]) =>
-      name === file && !before.has(line) ? [line] : [],
-    );
-    taken.push({ file, batchId: taker.batchId, begunAt: taker.begunAt, lines: lines.sort((a, b) => a - b) });
-  }
-  return { ...record, taken };
+    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken, homes };
+  return { file: last, taken, homes };
 }
 
 function takenLines(record: ReleasedRecord): Set<number> {
   return new Set(record.taken.flatMap((item) => item.lines));
 }
 
-function takenWords(record: ReleasedRecord, zone: string): string[] {
-  return record.taken.map(
-    (item) =>
-      `${item.lines.length} row(s) released to ${item.file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), submitted from that file: that batch pays them, never this one nor another remaining file (bitex-batch status ${item.file} follows it)`,
-  );
+/** `bitex-batch status <its file> --batch-id <id>`: the batch a remaining file went out as, by its id wherever it is run. */
+export function takerStatus(item: Pick<TakenRelease, "batchId" | "file" | "from">): string {
+  return otherBatchCommand(NO_ROW_FLAGS, "status", item.from ?? item.file, item.batchId);
+}
+
+function takenWords(record: ReleasedRecord, zone: string, csv: string): string[] {
+  return record.taken.map((item) => {
+    const file = join(dirname(csv), item.file);
+    return `${item.lines.length} row(s) released to ${file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), which holds them: that batch pays them, never this one nor another remaining file (${takerStatus(item)} follows it)`;
+  });
 }
 
 /**

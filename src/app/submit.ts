@@ -341,8 +341,8 @@ async function submitWatched(
         plan: batchPlan,
         apiUrl,
         // The earlier batch's remaining file, which `status` of this file writes.
-        remainingFileOf: (journalPath, batchId, begunAt) =>
-          remainingFileOf({ csv: loaded.file, journalPath, batchId, begunAt }),
+        remainingFileOf: (journalPath, batchId) =>
+          remainingFileOf({ csv: loaded.file, journalPath, batchId }),
         monthInName: args.monthInName === true,
         zone: out.zone,
         flags: rowFlags(args),
@@ -519,7 +519,6 @@ async function submitWatched(
       inboxRun: args.inboxRun,
       flags: rowFlags(args),
       silent: followed,
-      begunAt: past.begin?.at,
     });
     if (stopped) throw withRerun(stopped, session.resumeHint);
     if (!followed) {
@@ -538,7 +537,6 @@ async function submitWatched(
                 journalPath,
                 batchId: loaded.batchId,
                 inboxRun: args.inboxRun,
-                begunAt: past.begin?.at,
               })
             : undefined);
         const words = stageWords(stage, total - refused, args.csv, accepts, rowFlags(args), {

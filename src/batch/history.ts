@@ -12,7 +12,14 @@ import { bitexCommand, NO_ROW_FLAGS, otherBatchCommand, type RowFlags } from "..
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
-import { findNearCopy, ofAnotherMonth, onlyReleasedRows, paymentOf, releasedLines } from "./near-copy.js";
+import {
+  findNearCopy,
+  monthOfName,
+  ofAnotherMonth,
+  onlyReleasedRows,
+  paymentOf,
+  releasedLines,
+} from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 
 export interface EarlierBatch {
@@ -156,7 +163,7 @@ export async function refuseNewBatchOfOldPayments(
     file: string;
     plan: Plan;
     apiUrl: string;
-    remainingFileOf(journalPath: string, batchId: string, begunAt: string): Promise<string>;
+    remainingFileOf(journalPath: string, batchId: string): Promise<string>;
     /** Names carry their month: an earlier batch of another month's file is no copy (ofAnotherMonth). */
     monthInName?: boolean;
     /** The operator's zone, for when the earlier batch began. */
@@ -204,11 +211,7 @@ export async function refuseNewBatchOfOldPayments(
     );
     const earlierFile = await whereIs(last.file, last.batchId);
     const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", earlierFile);
-    const remainingFile = await loaded.remainingFileOf(
-      journalPathFor(stateDir, last.dir),
-      last.batchId,
-      last.begunAt,
-    );
+    const remainingFile = await loaded.remainingFileOf(journalPathFor(stateDir, last.dir), last.batchId);
     // Written beside the file status follows: the batch's own (moved by the inbox, or another
     // folder's file of the same name), not this one.
     const remainingThere = join(dirname(earlierFile), basename(remainingFile));
@@ -235,15 +238,30 @@ export async function refuseNewBatchOfOldPayments(
     break;
   }
   if (copy) {
+    const copyFile = await whereIs(copy.file, copy.batchId);
+    // Accepted: paid or being paid. Said before the way to a new run, never as the way on (helper-102).
+    const accepted =
+      copy.accepted + copy.maybeAccepted > 0
+        ? `batch ${copy.batchId} accepted them for payment: they are paid, or being paid, by it (${otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", copyFile, copy.batchId)} shows which), so never send them again; only `
+        : "";
     throw new BatchError(
       "input",
-      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${await whereIs(copy.file, copy.batchId)}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
+      `${loaded.file} holds the same payments as batch ${copy.batchId} (file ${copyFile}, begun ${humanTime(copy.begunAt, loaded.zone)}), which ${batchWords(copy)}; sending it as a new batch would pay them again`,
       {
-        hint: `${nothingSent}; ${newRun}`,
+        hint: `${nothingSent}; ${accepted}${newRun}`,
       },
     );
   }
-  const near = await findNearCopy(stateDir, batchPlan, loaded.apiUrl, new Date(), passOver);
+  const monthly = loaded.monthInName === true && monthOfName(loaded.file) !== null;
+  const near = await findNearCopy(
+    stateDir,
+    batchPlan,
+    loaded.apiUrl,
+    new Date(),
+    passOver,
+    undefined,
+    !monthly,
+  );
   if (near) {
     const nearFile = await whereIs(near.file, near.batchId);
     throw new BatchError(

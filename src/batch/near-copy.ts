@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { replaceDurably } from "../disk.js";
 import { accountPaymentKey, type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
@@ -214,6 +214,8 @@ export interface TakenRelease {
   batchId: string;
   begunAt: string;
   lines: number[];
+  /** The file that batch was begun from, as its journal names it (absent in older records). */
+  from?: string;
 }
 
 /**
@@ -255,7 +257,15 @@ export async function readReleased(journalPath: string): Promise<ReleasedRecord>
           typeof item.file === "string" &&
           typeof item.batchId === "string" &&
           typeof item.begunAt === "string"
-            ? [{ file: item.file, batchId: item.batchId, begunAt: item.begunAt, lines: numbers(item.lines) }]
+            ? [
+                {
+                  file: item.file,
+                  batchId: item.batchId,
+                  begunAt: item.begunAt,
+                  lines: numbers(item.lines),
+                  ...(typeof item.from === "string" ? { from: item.from } : {}),
+                },
+              ]
             : [],
         )
       : [];
@@ -309,6 +319,12 @@ export async function findNearCopy(
   passOver: (earlierFile: string, earlierBatchId: string) => boolean = () => false,
   /** Only batches begun after this instant (ISO): those begun after a batch resumed. */
   after?: string,
+  /**
+   * A file holding every row an earlier batch planned is a near copy whatever the share; not
+   * for a file named with its month under --month-in-name (next month's payroll holds the
+   * salary a small remaining batch paid late: helper-102).
+   */
+  wholeBatches = true,
 ): Promise<NearCopy | null> {
   const { keys: mine, rows } = planKeys(plan);
   if (rows === 0) return null;
@@ -384,7 +400,7 @@ export async function findNearCopy(
     // where its journal names every row it planned (older ones name those it sent).
     let holds = 0;
     for (const count of theirs.values()) holds += count;
-    const contained = whole && same === holds;
+    const contained = wholeBatches && whole && same === holds;
     if (same > 0 && (contained || same >= (rows - resent) * NEAR_COPY_SHARE) && (!best || same > best.same)) {
       best = { batchId, file, begunAt, same, ...shares, rows, released: resent };
     }
@@ -398,17 +414,92 @@ export async function findNearCopy(
  */
 async function journalPayments(
   journalPath: string,
-): Promise<{ state: JournalState; payments: Map<number, string> }> {
+): Promise<{ state: JournalState; payments: Map<number, string>; references: Map<number, string> }> {
   const fold = new JournalFold();
   const payments = new Map<number, string>();
+  const references = new Map<number, string>();
   try {
     for await (const entry of journalEntries(journalPath)) {
       fold.add(entry);
       if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);
+      if (entry.t === "intent" && entry.reference)
+        references.set(entry.line, entry.reference.trim().toLowerCase());
     }
   } catch {
-    return { state: foldJournal([]), payments: new Map() };
+    return { state: foldJournal([]), payments: new Map(), references: new Map() };
   }
   for (const [line, payment] of fold.state.planned) if (!payments.has(line)) payments.set(line, payment);
-  return { state: fold.state, payments };
+  return { state: fold.state, payments, references };
+}
+
+/**
+ * The record with each remaining file a later batch took: a batch of the same API, begun after
+ * this one, that holds rows of the file (the operator submitted it). Taken when that batch was
+ * begun from a file of its name and holds at least one of its rows, by payment or by reference
+ * (a row fixed there keeps its reference); or, under any name (a copy, `<name>-rest.csv`), when
+ * every row that batch holds is one of this batch's released rows, payment for payment. Those
+ * rows are never released again into another file (app/remaining.ts; helper-101, helper-102).
+ * A file of that name that holds none of them (another folder's payroll of the same name, a
+ * rehearsal on another API) takes nothing.
+ */
+export async function withTakers(journalPath: string, record: ReleasedRecord): Promise<ReleasedRecord> {
+  const before = new Set(record.taken.flatMap((item) => item.lines));
+  const open = [...record.homes].filter(([line]) => !before.has(line));
+  if (open.length === 0) return record;
+  const self = await journalPayments(journalPath);
+  const begin = self.state.begin;
+  if (!begin) return record;
+  const stateDir = dirname(dirname(journalPath));
+  const selfDir = basename(dirname(journalPath));
+  const keysOf = (payment: string | undefined) => (payment ? payment.split(" ").filter(Boolean) : []);
+  const released = new Set(keysOf([...record.lines].map((line) => self.payments.get(line)).join(" ")));
+  const takers: Array<{
+    batchId: string;
+    from: string;
+    file: string;
+    begunAt: string;
+    keys: Set<string>;
+    references: Set<string>;
+    copy: boolean;
+  }> = [];
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    if (dir === selfDir) continue;
+    const other = await journalPayments(journalPathFor(stateDir, dir));
+    const theirs = other.state.begin;
+    if (!theirs || apiIdentity(theirs.api) !== apiIdentity(begin.api) || !(theirs.at > begin.at)) continue;
+    const payments = [...other.payments.values()];
+    // Every row it holds is a row this batch released: a copy of a remaining file, renamed.
+    const copy =
+      payments.length > 0 && payments.every((payment) => keysOf(payment).some((key) => released.has(key)));
+    takers.push({
+      batchId: theirs.batch_id ?? dir,
+      from: theirs.file,
+      file: basename(theirs.file),
+      begunAt: theirs.at,
+      keys: new Set(payments.flatMap(keysOf)),
+      references: new Set(other.references.values()),
+      copy,
+    });
+  }
+  takers.sort((a, b) => (a.begunAt < b.begunAt ? -1 : 1));
+  const taken = [...record.taken];
+  const files = new Set(open.map(([, file]) => file));
+  for (const file of files) {
+    const lines = open.flatMap(([line, name]) => (name === file ? [line] : []));
+    for (const taker of takers) {
+      const holds = (line: number) => {
+        const byPayment = keysOf(self.payments.get(line)).some((key) => taker.keys.has(key));
+        const reference = self.references.get(line);
+        return (
+          byPayment || (taker.file === file && reference !== undefined && taker.references.has(reference))
+        );
+      };
+      if (taker.file !== file && !taker.copy) continue;
+      const held = lines.filter(holds);
+      if (held.length === 0) continue;
+      taken.push({ file, batchId: taker.batchId, begunAt: taker.begunAt, lines: held, from: taker.from });
+      break;
+    }
+  }
+  return taken.length === record.taken.length ? record : { ...record, taken };
 }

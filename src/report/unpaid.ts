@@ -17,7 +17,9 @@ export interface Unpaid {
  * What a row not paid is to be paid from: the remaining file (its name, or words for it), or,
  * by line, the batch its remaining file went out as (the operator submitted that file).
  */
-export type RemainingOf = string | ((line: number) => string | { file: string; batchId: string });
+export type RemainingOf =
+  | string
+  | ((line: number) => string | { file: string; batchId: string; status: string });
 
 interface UnpaidRow {
   line?: number;
@@ -37,7 +39,7 @@ export function unpaidOf(
   const unpaid = unpaidIn(row, typeof where === "string" ? where : where.file);
   // Its remaining file went out as a batch: that batch pays it, never a file submitted again.
   if (unpaid && typeof where !== "string")
-    unpaid.todo = `its remaining file ${where.file} went out as batch ${where.batchId}, which pays it (bitex-batch status ${where.file} follows it)`;
+    unpaid.todo = `its remaining file ${where.file} went out as batch ${where.batchId}, which pays it (${where.status} follows it)`;
   return unpaid;
 }
 

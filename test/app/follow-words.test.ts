@@ -34,6 +34,8 @@ function followOf(...requests: ConciergeRequest[]): BatchFollow {
     leftOut: () => false,
     nothingLeft: () => false,
     rowsNotIn: () => ({ refused: [], uncreated: [] }),
+    // No request holds outputs that are not the batch's rows.
+    pollutedOpen: () => [],
   } as unknown as BatchFollow;
 }
 

@@ -165,22 +165,52 @@ describe("the remaining file is one batch's", () => {
     const dir = await tempDir();
     const csv = join(dir, "payroll.csv");
     await writeFile(csv, CSV);
-    const nov = { ...(await batch(dir, csv, "nov", [2])), begunAt: "2026-11-30T10:00:00.000Z" };
-    await writeRemainingFile(recordingConsole(), nov);
-    // Its remaining file, edited, submitted as a batch of its own (a journal that began from it).
-    await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
-    await mkdir(join(dir, "state", "fix"), { recursive: true });
-    const begin = {
-      t: "begin",
-      v: 1,
-      batch_id: "fix",
-      fingerprint: "f",
-      api: "http://x/api",
-      file: "payroll.remaining.csv",
-      rows: 1,
-      at: "2026-11-30T11:00:00.000Z",
+    const API = "http://x/api";
+    /** A batch's journal: begun from `file` at `at`, its lines sent with these payments and references. */
+    const journal = async (
+      id: string,
+      file: string,
+      at: string,
+      rows: Array<[number, string, string]>,
+      api = API,
+    ) => {
+      await mkdir(join(dir, "state", id), { recursive: true });
+      const begin = { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at };
+      const intents = rows.map(([line, payment, reference]) => ({
+        t: "intent",
+        line,
+        request_id: "1",
+        payment,
+        reference,
+        at,
+      }));
+      await writeFile(
+        join(dir, "state", id, "journal.jsonl"),
+        `${[begin, ...intents].map((e) => JSON.stringify(e)).join("\n")}\n`,
+      );
     };
-    await writeFile(join(dir, "state", "fix", "journal.jsonl"), `${JSON.stringify(begin)}\n`);
+    const nov = await batch(dir, csv, "nov", [2]);
+    await journal("nov", "payroll.csv", "2026-11-30T10:00:00.000Z", [
+      [2, "p2", "A"],
+      [3, "p3", "B"],
+      [4, "p4", "C"],
+    ]);
+    await writeRemainingFile(recordingConsole(), nov);
+    // Batches that take nothing: another folder's payroll.remaining.csv (other rows), the same
+    // file rehearsed on another API, and one begun before this batch.
+    await journal("beta", "beta/payroll.remaining.csv", "2026-11-30T10:30:00.000Z", [[2, "q9", "Z"]]);
+    await journal(
+      "rehearsal",
+      "payroll.remaining.csv",
+      "2026-11-30T10:40:00.000Z",
+      [[2, "p2", "A"]],
+      "http://y/api",
+    );
+    await journal("before", "payroll.remaining.csv", "2026-11-30T09:00:00.000Z", [[2, "p2", "A"]]);
+    expect((await remainingOf(nov)).taken.size).to.equal(0);
+    // Its remaining file, the row fixed there (another payment, the same reference), submitted.
+    await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
+    await journal("fix", "payroll.remaining.csv", "2026-11-30T11:00:00.000Z", [[2, "p2-fixed", "a "]]);
     const out = recordingConsole();
     const cancelled = {
       ...nov,
@@ -194,26 +224,29 @@ describe("the remaining file is one batch's", () => {
       file: join(dir, "payroll.nov.remaining.csv"),
     });
     expect(out.said[0]).to.match(
-      /^1 row\(s\) released to payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), submitted from that file: that batch pays them, never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv follows it\)$/,
+      /^1 row\(s\) released to \S+\/payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), which holds them: that batch pays them, never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv --batch-id fix follows it\)$/,
     );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal("reference,amount\nA,100\n");
     expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(3));
     expect(await remainingFileOf(cancelled)).to.equal(join(dir, "payroll.nov.remaining.csv"));
-    // A batch begun from a file of that name before this one began is not its taker.
-    const early = {
-      ...nov,
-      begunAt: "2026-11-30T12:00:00.000Z",
-      journalPath: join(dir, "state", "late", "journal.jsonl"),
-      batchId: "late",
-    };
-    await mkdir(join(dir, "state", "late"), { recursive: true });
-    await writeFile(early.journalPath, "");
-    await recordReleased(early.journalPath, [2], { name: "payroll.remaining.csv", sha256: [] });
-    expect((await remainingOf(early)).taken.size).to.equal(0);
     expect((await remainingOf(cancelled)).taken.get(2)).to.include({
       file: "payroll.remaining.csv",
       batchId: "fix",
     });
+    // Its own file copied under another name, unchanged, and submitted: every row of that batch
+    // is a row this batch released, so it takes them too.
+    await journal("copy", "rest.csv", "2026-11-30T12:00:00.000Z", [[2, "p3", "B"]]);
+    expect((await remainingOf(cancelled)).taken.get(3)).to.include({
+      file: "payroll.nov.remaining.csv",
+      batchId: "copy",
+    });
+    // That file, still as this batch wrote it, offers those rows no more: removed.
+    const cleared = recordingConsole();
+    expect(await writeRemainingFile(cleared, cancelled)).to.deep.equal({ rows: 0, file: null });
+    expect(cleared.said).to.include(
+      `${join(dir, "payroll.nov.remaining.csv")} removed: the rows this batch released there went out as a batch of their own (above)`,
+    );
+    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.remaining.csv", "state"]);
   });
 
   it("a file written by a version that recorded no name is the batch's when its bytes are what it released", async () => {

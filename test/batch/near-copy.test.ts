@@ -214,6 +214,8 @@ describe("findNearCopy", () => {
       same: 2,
       rows: 5,
     });
+    // Not for a file named with its month under --month-in-name (next month's payroll).
+    expect(await findNearCopy(dir, appended, API, now, undefined, undefined, false)).to.equal(null);
     // One of its rows left out: the share decides (2 of 5 is less than half).
     const without = plan("new", [
       small[0] as ValidRow,

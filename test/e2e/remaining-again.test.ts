@@ -62,7 +62,7 @@ describe("remaining files sent as batches of their own", function () {
     const status = await run(["status", "payroll.csv"]);
     expect(status.code, status.stderr).to.equal(1);
     expect(status.stdout + status.stderr).to.match(
-      /1 row\(s\) released to payroll\.remaining\.csv went out as batch \w{16} \(begun [^)]+\), submitted from that file/,
+      /1 row\(s\) released to payroll\.remaining\.csv went out as batch \w{16} \(begun [^)]+\), which holds them/,
     );
     expect(await readFile(remaining, "utf8")).to.equal(file([pick("EMP-1006")]));
     const own = (await readdir(dir)).filter((name) => /^payroll\.\w{16}\.remaining\.csv$/.test(name));
