@@ -32,7 +32,7 @@ export function listIds(ids: readonly string[]): string {
 }
 
 export const WRITER_HINT =
-  "find the other run sending this batch (another --state-dir, another host, a copy of the journal) and let it finish; then run this command again: it reconciles and names any output paid twice (a request with an output too many must not be quoted)";
+  'find the other run sending this batch (another --state-dir, another host, a copy of the journal) and let it finish; then run this command again: it reconciles and names any output paid twice (a request with an output too many must not be quoted). If no other run is going and this stop comes again, the outputs are there for good: cancel the request(s) named at Bitex (not accepted, they hold no money), then bitex-batch status writes the remaining file with their rows (README: "A request with extra outputs")';
 
 /** The outputs found are evidence that something else writes to the request. */
 export function anotherWriter(requestId: string, ids: readonly string[]): BatchError {

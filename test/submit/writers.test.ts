@@ -250,6 +250,10 @@ describe("submit engine: another writer in the batch's requests", function () {
       const named = /\((\d+)\):/.exec(again.stopped?.message ?? "")?.[1];
       // Either of the two identical outputs: the other one pays the row.
       expect([original.outputId, extra.id]).to.include(named);
+      // Stopped again and again with no other run: the way out, not "run again" alone (helper-100).
+      expect(again.stopped?.hint).to.include(
+        'If no other run is going and this stop comes again, the outputs are there for good: cancel the request(s) named at Bitex (not accepted, they hold no money), then bitex-batch status writes the remaining file with their rows (README: "A request with extra outputs")',
+      );
     }
     expect(box.state().outputs).to.have.length(rows.length + 1);
   });
