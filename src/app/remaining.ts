@@ -353,9 +353,12 @@ function takenLines(record: ReleasedRecord): Set<number> {
   return new Set(record.taken.flatMap((item) => item.lines));
 }
 
-/** `bitex-batch status <its file> --batch-id <id>`: the batch a remaining file went out as, by its id wherever it is run. */
-export function takerStatus(item: Pick<TakenRelease, "batchId" | "file" | "from">): string {
-  return otherBatchCommand(NO_ROW_FLAGS, "status", item.from ?? item.file, item.batchId);
+/**
+ * `bitex-batch status <its file>`: the batch a remaining file went out as, by the file it was
+ * begun from (as its journal names it). No `--batch-id`: no message advises one (README).
+ */
+export function takerStatus(item: Pick<TakenRelease, "file" | "from">): string {
+  return otherBatchCommand(NO_ROW_FLAGS, "status", item.from ?? item.file);
 }
 
 function takenWords(record: ReleasedRecord, zone: string, csv: string): string[] {
