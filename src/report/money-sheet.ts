@@ -50,47 +50,50 @@ export function moneySheetLines(
   }
   // One clause a row: a sheet's cell shows one line, and a long one runs off the page.
   lines.push(...ruleLines().map((text): SummaryLine => ({ cells: [text] })));
-  const reasons = money.flatMap((m) =>
-    m.notCharged.map(
-      (n): SummaryLine => ({
-        // The sentence last: it runs on into the empty cells to its right.
-        cells: [
-          m.currency,
-          n.rows,
-          { money: n.total, currency: m.currency },
-          n.lines.join(", ") || null,
-          `${WHY_WORDS[n.why]}${n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : ""}`,
-        ],
-      }),
+  lines.push(
+    ...whySection(
+      NOT_CHARGED_TITLE,
+      money.flatMap((m) =>
+        m.notCharged.map((n) =>
+          whyLine(
+            m.currency,
+            n,
+            `${WHY_WORDS[n.why]}${n.reasons.length > 0 ? ` (${n.reasons.join(", ")})` : ""}`,
+          ),
+        ),
+      ),
+    ),
+    ...whySection(
+      NOT_RECEIVED_TITLE,
+      inFile
+        ? money.flatMap((m) =>
+            notReceivedShown(m).map((n) => whyLine(m.currency, n, NOT_RECEIVED_WORDS[n.why])),
+          )
+        : [],
     ),
   );
-  if (reasons.length > 0) {
-    lines.push({ cells: [] }, { cells: [NOT_CHARGED_TITLE], bold: true });
-    lines.push({ cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true });
-    lines.push(...reasons);
-  }
-  const unreceived = inFile
-    ? money.flatMap((m) =>
-        notReceivedShown(m).map(
-          (n): SummaryLine => ({
-            cells: [
-              m.currency,
-              n.rows,
-              { money: n.total, currency: m.currency },
-              n.lines.join(", ") || null,
-              NOT_RECEIVED_WORDS[n.why],
-            ],
-          }),
-        ),
-      )
-    : [];
-  if (unreceived.length > 0) {
-    lines.push({ cells: [] }, { cells: [NOT_RECEIVED_TITLE], bold: true });
-    lines.push({ cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true });
-    lines.push(...unreceived);
-  }
   lines.push({ cells: [] });
   return lines;
+}
+
+/** One reason a figure differs: currency, rows, total, lines, and the sentence last (it runs on into the empty cells to its right). */
+function whyLine(
+  currency: string,
+  n: { rows: number; total: string; lines: number[] },
+  why: string,
+): SummaryLine {
+  return { cells: [currency, n.rows, { money: n.total, currency }, n.lines.join(", ") || null, why] };
+}
+
+/** A titled table of reasons, after a blank line; nothing when there is none. */
+function whySection(title: string, rows: SummaryLine[]): SummaryLine[] {
+  if (rows.length === 0) return [];
+  return [
+    { cells: [] },
+    { cells: [title], bold: true },
+    { cells: ["Currency", "Rows", "Total", "Lines", "Why"], bold: true },
+    ...rows,
+  ];
 }
 
 /** The rule, one clause a line: "Rule: quoted: …", then "charged: …", … */
