@@ -3,11 +3,11 @@
  * 12): the batch from the file, its requests read from the server, one money step behind
  * its gate, then the report rewritten with what the server says of every row.
  */
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import { refuseResumeOverLaterBatch } from "../batch/history.js";
 import { foundRequests, journalAtFirstEntry } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
-import { releasedLines, type TakenRelease } from "../batch/near-copy.js";
+import { releasedLines } from "../batch/near-copy.js";
 import { lockPathBeside } from "../batch/paths.js";
 import { recordReport } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
@@ -67,8 +67,8 @@ import {
   invalidKeptLine,
   pastDraft,
   releaseRows,
+  remainingFor,
   remainingOf,
-  takerStatus,
 } from "./remaining.js";
 import { type Console, type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
@@ -204,19 +204,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // A workbook gets no remaining file (app/remaining.ts): its rows are named, to put in a new file.
   const workbook =
     (await containerOf(batch.loaded.source, batch.loaded.source).catch(() => "text")) === "workbook";
-  const takenAs = (item: TakenRelease | undefined) =>
-    item && { file: item.file, batchId: item.batchId, status: takerStatus(item) };
-  const remainingWords =
-    (file: string): RemainingOf =>
-    (line) =>
-      takenAs(taken.get(line)) ??
-      (workbook
-        ? "a new file with the row (a workbook gets no remaining file)"
-        : // The inbox moves the file and its remaining file once the run ends: a path in the
-          // folder would be stale in the report that moves with them (helper-101).
-          args.inboxRun
-          ? `${basename(homes.get(line) ?? file)} (beside ${basename(args.csv)}, where the inbox moves them)`
-          : (homes.get(line) ?? file));
+  const remainingWords = (file: string) =>
+    remainingFor({ taken, homes }, file, { workbook, inboxRun: args.inboxRun === true, csv: args.csv });
   const follow = new BatchFollow({
     api: connection.client,
     file: args.csv,

@@ -32,6 +32,7 @@ import {
   remainingPath,
   writeRemainingBytes,
 } from "../report/remaining.js";
+import type { RemainingOf } from "../report/unpaid.js";
 import { NO_ROW_FLAGS, otherBatchCommand, type RowFlags, remainingCommand } from "../shell-words.js";
 import { humanTime } from "../time.js";
 import type { Batch } from "./batch.js";
@@ -351,6 +352,28 @@ export async function remainingOf(
 
 function takenLines(record: ReleasedRecord): Set<number> {
   return new Set(record.taken.flatMap((item) => item.lines));
+}
+
+/**
+ * By line, what a row not paid is to be paid from, for its words: the batch its remaining file
+ * went out as (taken), else the file it was released into (homes), else `file`, the file this
+ * run names. A workbook gets none; the inbox's file is named beside the file, where the inbox
+ * moves them (a path in the folder would be stale in the report that moves with them).
+ */
+export function remainingFor(
+  of: { taken: ReadonlyMap<number, TakenRelease>; homes: ReadonlyMap<number, string> },
+  file: string,
+  how: { workbook: boolean; inboxRun: boolean; csv: string },
+): RemainingOf {
+  return (line) => {
+    const taken = of.taken.get(line);
+    if (taken) return { file: taken.file, batchId: taken.batchId, status: takerStatus(taken) };
+    if (how.workbook) return "a new file with the row (a workbook gets no remaining file)";
+    const home = of.homes.get(line) ?? file;
+    return how.inboxRun
+      ? `${basename(home)} (beside ${basename(how.csv)}, where the inbox moves them)`
+      : home;
+  };
 }
 
 /**

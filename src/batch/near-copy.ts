@@ -205,9 +205,9 @@ export interface ReleasedRecord {
 }
 
 /**
- * A remaining file the operator submitted: batch `batchId` was begun from a file of its name
- * after this batch, so that batch pays its rows (`lines`, of this batch), edited or not, and
- * they are never released again into another file (app/remaining.ts; helper-101).
+ * Rows of a remaining file that a later batch holds (`withTakers`): batch `batchId` was begun
+ * from that file, or from a copy of it, so it pays them (`lines`, of this batch), and they are
+ * never released again into another file (app/remaining.ts; helper-101).
  */
 export interface TakenRelease {
   file: string;
