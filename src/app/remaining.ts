@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, rm, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
@@ -77,14 +77,13 @@ const NONE: Remaining = { rows: 0, file: null };
 /** Writes it when some rows qualify and says so. */
 export async function writeRemainingFile(out: Console, input: RemainingInput): Promise<Remaining> {
   // Read once: what the batch released before, into which file, and which files were submitted.
-  const record = await withTakers(input.journalPath, await readReleased(input.journalPath));
+  const folder = dirname((input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv);
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), folder);
   const taken = takenLines(record);
   const lines = new Set([...(await remainingLines(input, record))].filter((line) => !taken.has(line)));
   const say = input.silent ? { warn: () => {}, summary: () => {} } : out;
   say.summary(takenWords(record, out.zone, input.csv));
-  // Nothing to release, unless the file it last wrote holds rows a batch took: cleared below.
-  const spent = record.taken.some((item) => item.file === record.file);
-  if (lines.size === 0 && !spent) return NONE;
+  if (lines.size === 0) return NONE;
   if (input.source === "-") {
     say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
@@ -215,21 +214,11 @@ async function placeRemaining(
     return (await writeRemainingBytes(target, bytes, replace)) ? { path: target, rows: keep.size } : null;
   };
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
-  const submitted = submittedItself(record, last);
+  const submitted = record.taken.find((item) => item.file === basename(last));
   const holder = submitted
     ? "other"
     : await holderOf(last, record, input.journalPath, () => cut(record.lines));
-  if (holder !== "none" && holder !== "other") {
-    const placed = (await write(last, true, [holder])) as Placed;
-    // Still as this batch wrote it, every row gone out as a batch: no file offers them again.
-    if (placed.path === null) {
-      await rm(last, { force: true });
-      out.warn(
-        `${last} removed: the rows this batch released there went out as a batch of their own (above)`,
-      );
-    }
-    return placed;
-  }
+  if (holder !== "none" && holder !== "other") return (await write(last, true, [holder])) as Placed;
   // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
   const firstTime = record.file === undefined || record.homes.size === 0;
   if (holder === "none" && firstTime) {
@@ -250,15 +239,6 @@ async function placeRemaining(
     `${last} ${why}; the rows of batch ${input.batchId} not paid ${firstTime ? "" : "since "}go to ${fresh}`,
   );
   return (await write(fresh, true)) as Placed;
-}
-
-/**
- * The batch that was begun from the file at `path` itself: never touched again. A copy under
- * another name submitted leaves this batch's file its own, cleared of the rows that went out.
- */
-function submittedItself(record: ReleasedRecord, path: string): TakenRelease | undefined {
-  const name = basename(path);
-  return record.taken.find((item) => item.file === name && basename(item.from ?? item.file) === name);
 }
 
 /**
@@ -335,13 +315,13 @@ export async function remainingOf(
   input: Pick<RemainingInput, "csv" | "journalPath" | "batchId" | "inboxRun">,
 ): Promise<{ file: string; taken: Map<number, TakenRelease>; homes: Map<number, string> }> {
   const csv = (input.inboxRun ? null : await movedFile(input.csv, input.batchId)) ?? input.csv;
-  const record = await withTakers(input.journalPath, await readReleased(input.journalPath));
+  const record = await withTakers(input.journalPath, await readReleased(input.journalPath), dirname(csv));
   const taken = new Map(record.taken.flatMap((item) => item.lines.map((line) => [line, item] as const)));
   const plain = remainingPath(csv);
   // Each row released before is in the file it was released into, and only there.
   const homes = new Map([...record.homes].map(([line, name]) => [line, join(dirname(plain), name)] as const));
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
-  if (submittedItself(record, last))
+  if (record.taken.some((item) => item.file === basename(last)))
     return { file: await unusedRemainingPath(csv, input.journalPath, record), taken, homes };
   // An older version's file is taken for this batch's here; the write checks its bytes.
   const holder = await holderOf(last, record, input.journalPath, () => readFile(last));

@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { replaceDurably } from "../disk.js";
 import { accountPaymentKey, type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
@@ -32,7 +32,7 @@ import {
   journalEntries,
   PLANNED_PER_ENTRY,
 } from "./journal.js";
-import { journalPathFor, releasedPathFor } from "./paths.js";
+import { inputCopyPath, journalPathFor, releasedPathFor } from "./paths.js";
 
 /** An earlier batch counts when it began at most this long ago. */
 export const NEAR_COPY_WINDOW_DAYS = 35;
@@ -205,9 +205,9 @@ export interface ReleasedRecord {
 }
 
 /**
- * Rows of a remaining file that a later batch holds (`withTakers`): batch `batchId` was begun
- * from that file, or from a copy of it, so it pays them (`lines`, of this batch), and they are
- * never released again into another file (app/remaining.ts; helper-101).
+ * Rows of a remaining file a later batch was begun from (`withTakers`): batch `batchId` pays
+ * them (`lines`, of this batch), and they are never released again into another file
+ * (app/remaining.ts; helper-101).
  */
 export interface TakenRelease {
   file: string;
@@ -414,92 +414,78 @@ export async function findNearCopy(
  */
 async function journalPayments(
   journalPath: string,
-): Promise<{ state: JournalState; payments: Map<number, string>; references: Map<number, string> }> {
+): Promise<{ state: JournalState; payments: Map<number, string> }> {
   const fold = new JournalFold();
   const payments = new Map<number, string>();
-  const references = new Map<number, string>();
   try {
     for await (const entry of journalEntries(journalPath)) {
       fold.add(entry);
       if (entry.t === "intent" && entry.payment) payments.set(entry.line, entry.payment);
-      if (entry.t === "intent" && entry.reference)
-        references.set(entry.line, entry.reference.trim().toLowerCase());
     }
   } catch {
-    return { state: foldJournal([]), payments: new Map(), references: new Map() };
+    return { state: foldJournal([]), payments: new Map() };
   }
   for (const [line, payment] of fold.state.planned) if (!payments.has(line)) payments.set(line, payment);
-  return { state: fold.state, payments, references };
+  return { state: fold.state, payments };
 }
 
 /**
  * The record with each remaining file a later batch took: a batch of the same API, begun after
- * this one, that holds rows of the file (the operator submitted it). Taken when that batch was
- * begun from a file of its name and holds at least one of its rows, by payment or by reference
- * (a row fixed there keeps its reference); or, under any name (a copy, `<name>-rest.csv`), when
- * every row that batch holds is one of this batch's released rows, payment for payment. Those
- * rows are never released again into another file (app/remaining.ts; helper-101, helper-102).
- * A file of that name that holds none of them (another folder's payroll of the same name, a
- * rehearsal on another API) takes nothing.
+ * this one from a file of that name, whose own copy of its input (kept beside its journal) is
+ * the file's bytes: as the file is now in `folder` (fixed there, then submitted), or as this
+ * batch last wrote it (submitted unchanged, moved or not). That batch pays the rows the file
+ * held, and they are never released again into another file (app/remaining.ts; helper-101). A
+ * file of that name with other bytes takes nothing: another folder's payroll of the same name,
+ * a rehearsal on another API, next month's payroll (helper-102, helper-103). A copy under
+ * another name, or one fixed elsewhere, is not recognised: its rows stay in the file they were
+ * released into, and the near-copy rule stands behind a second submit of that file.
  */
-export async function withTakers(journalPath: string, record: ReleasedRecord): Promise<ReleasedRecord> {
+export async function withTakers(
+  journalPath: string,
+  record: ReleasedRecord,
+  folder: string,
+): Promise<ReleasedRecord> {
   const before = new Set(record.taken.flatMap((item) => item.lines));
   const open = [...record.homes].filter(([line]) => !before.has(line));
   if (open.length === 0) return record;
-  const self = await journalPayments(journalPath);
-  const begin = self.state.begin;
-  if (!begin) return record;
   const stateDir = dirname(dirname(journalPath));
   const selfDir = basename(dirname(journalPath));
-  const keysOf = (payment: string | undefined) => (payment ? payment.split(" ").filter(Boolean) : []);
-  const released = new Set(keysOf([...record.lines].map((line) => self.payments.get(line)).join(" ")));
-  const takers: Array<{
-    batchId: string;
-    from: string;
-    file: string;
-    begunAt: string;
-    keys: Set<string>;
-    references: Set<string>;
-    copy: boolean;
-  }> = [];
+  const begin = await journalBegin(journalPath);
+  if (!begin) return record;
+  const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+  const sha = async (path: string) => readFile(path).then(digest, () => null);
+  const names = new Set(open.map(([, name]) => name));
+  const takers: Array<{ batchId: string; from: string; begunAt: string; sha: string }> = [];
   for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
     if (dir === selfDir) continue;
-    const other = await journalPayments(journalPathFor(stateDir, dir));
-    const theirs = other.state.begin;
-    if (!theirs || apiIdentity(theirs.api) !== apiIdentity(begin.api) || !(theirs.at > begin.at)) continue;
-    const payments = [...other.payments.values()];
-    // Every row it holds is a row this batch released: a copy of a remaining file, renamed.
-    const copy =
-      payments.length > 0 && payments.every((payment) => keysOf(payment).some((key) => released.has(key)));
-    takers.push({
-      batchId: theirs.batch_id ?? dir,
-      from: theirs.file,
-      file: basename(theirs.file),
-      begunAt: theirs.at,
-      keys: new Set(payments.flatMap(keysOf)),
-      references: new Set(other.references.values()),
-      copy,
-    });
+    const theirs = await journalBegin(journalPathFor(stateDir, dir));
+    if (!theirs || !names.has(basename(theirs.file))) continue;
+    if (apiIdentity(theirs.api) !== apiIdentity(begin.api) || !(theirs.at > begin.at)) continue;
+    const copied = await sha(inputCopyPath(stateDir, dir));
+    if (copied)
+      takers.push({ batchId: theirs.batch_id ?? dir, from: theirs.file, begunAt: theirs.at, sha: copied });
   }
   takers.sort((a, b) => (a.begunAt < b.begunAt ? -1 : 1));
   const taken = [...record.taken];
-  const files = new Set(open.map(([, file]) => file));
-  for (const file of files) {
+  for (const file of names) {
+    const now = await sha(join(folder, file));
+    const written = file === record.file ? record.sha256 : [];
+    const taker = takers.find(
+      (item) => basename(item.from) === file && (item.sha === now || written.includes(item.sha)),
+    );
+    if (!taker) continue;
     const lines = open.flatMap(([line, name]) => (name === file ? [line] : []));
-    for (const taker of takers) {
-      const holds = (line: number) => {
-        const byPayment = keysOf(self.payments.get(line)).some((key) => taker.keys.has(key));
-        const reference = self.references.get(line);
-        return (
-          byPayment || (taker.file === file && reference !== undefined && taker.references.has(reference))
-        );
-      };
-      if (taker.file !== file && !taker.copy) continue;
-      const held = lines.filter(holds);
-      if (held.length === 0) continue;
-      taken.push({ file, batchId: taker.batchId, begunAt: taker.begunAt, lines: held, from: taker.from });
-      break;
-    }
+    taken.push({ file, batchId: taker.batchId, begunAt: taker.begunAt, lines, from: taker.from });
   }
   return taken.length === record.taken.length ? record : { ...record, taken };
+}
+
+/** A journal's begin line, or null (none, or unreadable). */
+async function journalBegin(journalPath: string): Promise<Extract<JournalEntry, { t: "begin" }> | null> {
+  try {
+    for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return entry;
+  } catch {
+    // unreadable: no batch this tool can speak for
+  }
+  return null;
 }

@@ -161,56 +161,34 @@ describe("the remaining file is one batch's", () => {
     ]);
   });
 
-  it("a remaining file submitted as a batch is that batch's: never written again, its rows in no other file; rows released since go to the batch's own", async () => {
+  it("a remaining file submitted as a batch is that batch's (its input's bytes are the file's): never written again, its rows in no other file; rows released since go to the batch's own", async () => {
     const dir = await tempDir();
     const csv = join(dir, "payroll.csv");
     await writeFile(csv, CSV);
     const API = "http://x/api";
-    /** A batch's journal: begun from `file` at `at`, its lines sent with these payments and references. */
-    const journal = async (
-      id: string,
-      file: string,
-      at: string,
-      rows: Array<[number, string, string]>,
-      api = API,
-    ) => {
+    /** A batch begun from `file` at `at`, its input copy `bytes` beside its journal. */
+    const begun = async (id: string, file: string, at: string, bytes: string, api = API) => {
       await mkdir(join(dir, "state", id), { recursive: true });
-      const begin = { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at };
-      const intents = rows.map(([line, payment, reference]) => ({
-        t: "intent",
-        line,
-        request_id: "1",
-        payment,
-        reference,
-        at,
-      }));
-      await writeFile(
-        join(dir, "state", id, "journal.jsonl"),
-        `${[begin, ...intents].map((e) => JSON.stringify(e)).join("\n")}\n`,
-      );
+      const begin = { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: 1, at };
+      await writeFile(join(dir, "state", id, "journal.jsonl"), `${JSON.stringify(begin)}\n`);
+      await writeFile(join(dir, "state", id, "input.csv"), bytes);
     };
     const nov = await batch(dir, csv, "nov", [2]);
-    await journal("nov", "payroll.csv", "2026-11-30T10:00:00.000Z", [
-      [2, "p2", "A"],
-      [3, "p3", "B"],
-      [4, "p4", "C"],
-    ]);
+    await begun("nov", "payroll.csv", "2026-11-30T10:00:00.000Z", CSV);
     await writeRemainingFile(recordingConsole(), nov);
-    // Batches that take nothing: another folder's payroll.remaining.csv (other rows), the same
-    // file rehearsed on another API, and one begun before this batch.
-    await journal("beta", "beta/payroll.remaining.csv", "2026-11-30T10:30:00.000Z", [[2, "q9", "Z"]]);
-    await journal(
-      "rehearsal",
-      "payroll.remaining.csv",
-      "2026-11-30T10:40:00.000Z",
-      [[2, "p2", "A"]],
-      "http://y/api",
-    );
-    await journal("before", "payroll.remaining.csv", "2026-11-30T09:00:00.000Z", [[2, "p2", "A"]]);
+    const written = await readFile(join(dir, "payroll.remaining.csv"), "utf8");
+    // Batches that take nothing: a file of that name with other bytes (another folder's payroll,
+    // next month's), the same bytes rehearsed on another API, one begun before this batch, and
+    // a copy under another name.
+    await begun("beta", "beta/payroll.remaining.csv", "2026-11-30T10:30:00.000Z", "reference,amount\nZ,9\n");
+    await begun("rehearsal", "payroll.remaining.csv", "2026-11-30T10:40:00.000Z", written, "http://y/api");
+    await begun("before", "payroll.remaining.csv", "2026-11-30T09:00:00.000Z", written);
+    await begun("copy", "rest.csv", "2026-11-30T10:50:00.000Z", written);
     expect((await remainingOf(nov)).taken.size).to.equal(0);
-    // Its remaining file, the row fixed there (another payment, the same reference), submitted.
-    await writeFile(join(dir, "payroll.remaining.csv"), "reference,amount\nA,100\n");
-    await journal("fix", "payroll.remaining.csv", "2026-11-30T11:00:00.000Z", [[2, "p2-fixed", "a "]]);
+    // The row fixed there, and that file submitted: its bytes are the new batch's input.
+    const fixed = "reference,amount\nA,100\n";
+    await writeFile(join(dir, "payroll.remaining.csv"), fixed);
+    await begun("fix", "payroll.remaining.csv", "2026-11-30T11:00:00.000Z", fixed);
     const out = recordingConsole();
     const cancelled = {
       ...nov,
@@ -226,27 +204,21 @@ describe("the remaining file is one batch's", () => {
     expect(out.said[0]).to.match(
       /^1 row\(s\) released to \S+\/payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), which holds them: that batch pays them, never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv follows it\)$/,
     );
-    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal("reference,amount\nA,100\n");
+    expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(fixed);
     expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(3));
     expect(await remainingFileOf(cancelled)).to.equal(join(dir, "payroll.nov.remaining.csv"));
     expect((await remainingOf(cancelled)).taken.get(2)).to.include({
       file: "payroll.remaining.csv",
       batchId: "fix",
     });
-    // Its own file copied under another name, unchanged, and submitted: every row of that batch
-    // is a row this batch released, so it takes them too.
-    await journal("copy", "rest.csv", "2026-11-30T12:00:00.000Z", [[2, "p3", "B"]]);
+    // Its own file submitted unchanged and moved away (bytes as this batch last wrote them).
+    const own = await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8");
+    await rm(join(dir, "payroll.nov.remaining.csv"));
+    await begun("own", "payroll.nov.remaining.csv", "2026-11-30T12:00:00.000Z", own);
     expect((await remainingOf(cancelled)).taken.get(3)).to.include({
       file: "payroll.nov.remaining.csv",
-      batchId: "copy",
+      batchId: "own",
     });
-    // That file, still as this batch wrote it, offers those rows no more: removed.
-    const cleared = recordingConsole();
-    expect(await writeRemainingFile(cleared, cancelled)).to.deep.equal({ rows: 0, file: null });
-    expect(cleared.said).to.include(
-      `${join(dir, "payroll.nov.remaining.csv")} removed: the rows this batch released there went out as a batch of their own (above)`,
-    );
-    expect((await readdir(dir)).sort()).to.deep.equal(["payroll.csv", "payroll.remaining.csv", "state"]);
   });
 
   it("a file written by a version that recorded no name is the batch's when its bytes are what it released", async () => {
