@@ -480,6 +480,46 @@ export async function withTakers(
   return taken.length === record.taken.length ? record : { ...record, taken };
 }
 
+/**
+ * By line, a later batch (same API, begun after this one) that holds a row of the same
+ * reference as that line: its remaining file's row may have been fixed in a copy and paid
+ * there, which the bytes cannot tell (withTakers). Said, never taken for paid: references
+ * repeat across payrolls (an employee number), so the words warn and the row stays.
+ */
+export async function laterReferences(
+  journalPath: string,
+  references: ReadonlyMap<number, string>,
+): Promise<Map<number, { batchId: string; file: string; begunAt: string }>> {
+  const found = new Map<number, { batchId: string; file: string; begunAt: string }>();
+  const fold = (reference: string) => reference.trim().toLowerCase();
+  const wanted = new Map<string, number[]>();
+  for (const [line, reference] of references)
+    if (reference.trim() !== "") wanted.set(fold(reference), [...(wanted.get(fold(reference)) ?? []), line]);
+  if (wanted.size === 0) return found;
+  const begin = await journalBegin(journalPath);
+  if (!begin) return found;
+  const stateDir = dirname(dirname(journalPath));
+  const selfDir = basename(dirname(journalPath));
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    if (dir === selfDir) continue;
+    let theirs: Extract<JournalEntry, { t: "begin" }> | null = null;
+    try {
+      for await (const entry of journalEntries(journalPathFor(stateDir, dir))) {
+        if (entry.t === "begin") {
+          theirs = entry;
+          if (apiIdentity(entry.api) !== apiIdentity(begin.api) || !(entry.at > begin.at)) break;
+        } else if (theirs && entry.t === "intent" && entry.reference)
+          for (const line of wanted.get(fold(entry.reference)) ?? [])
+            if (!found.has(line))
+              found.set(line, { batchId: theirs.batch_id ?? dir, file: theirs.file, begunAt: theirs.at });
+      }
+    } catch {
+      // unreadable: no batch this tool can speak for
+    }
+  }
+  return found;
+}
+
 /** A journal's begin line, or null (none, or unreadable). */
 async function journalBegin(journalPath: string): Promise<Extract<JournalEntry, { t: "begin" }> | null> {
   try {

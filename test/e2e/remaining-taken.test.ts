@@ -77,6 +77,24 @@ describe("a remaining file submitted as a batch", function () {
     expect(paidTwice(world)).to.deep.equal([]);
   });
 
+  it("a copy fixed under another name and paid is not taken for the remaining file (the bytes differ), but status warns by its reference before that file is submitted again (helper-103)", async () => {
+    const { box: world, dir, run, rows } = await setUp();
+    await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
+    expect((await run(["submit", "b.csv"])).code).to.equal(0);
+    expect((await run(["quote", "b.csv"])).code).to.equal(0);
+    world.advance({ expire: true });
+    expect((await run(["status", "b.csv"])).code).to.equal(1);
+    const remaining = await readFile(join(dir, "b.remaining.csv"), "utf8");
+    await writeFile(join(dir, "b-rest.csv"), remaining.replace("23886.75", "23986.75"));
+    expect((await run(["submit", "b-rest.csv"])).code).to.equal(0);
+    const status = await run(["status", "b.csv"]);
+    expect(status.stderr).to.match(
+      /line 2 \(reference EMP-1002\) is also in batch \w+ \(file b-rest\.csv, begun [^)]+\), begun after this batch released it: if that batch pays it \(a copy of the remaining file, fixed\), take it out of the remaining file before submitting that file/,
+    );
+    // The row stays in its file: nothing vanishes on a reference alone.
+    expect(await readFile(join(dir, "b.remaining.csv"), "utf8")).to.equal(remaining);
+  });
+
   it("submitted as it was, then more rows not paid: the file is left as it is, they go to the batch's own, and that file with late hires appended is refused", async () => {
     const { box: world, dir, run, rows } = await setUp();
     await writeFile(join(dir, "c.csv"), rows.file(["EMP-1001", "EMP-1002", "EMP-1006"].map(rows.pick)));
