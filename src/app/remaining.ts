@@ -85,6 +85,14 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   const say = input.silent ? { warn: () => {}, summary: () => {} } : out;
   say.summary(takenWords(record, out.zone, input.csv));
   if (lines.size === 0) return NONE;
+  // A row released here that a later batch holds by its reference: fixed in a copy and paid there?
+  const references = new Map<number, string>();
+  for (const item of input.checked())
+    if (item.ok && lines.has(item.line)) references.set(item.line, item.row.reference);
+  for (const [line, later] of await laterReferences(input.journalPath, references))
+    say.warn(
+      `line ${line} (reference ${references.get(line)}) is also in batch ${later.batchId} (file ${later.file}, begun ${humanTime(later.begunAt, out.zone)}), begun after this batch released it: if that batch pays it (a copy of the remaining file, fixed, or a new file), do not pay it again from the remaining file`,
+    );
   if (input.source === "-") {
     say.warn(
       `${lines.size} row(s) not paid and not being paid (see the report); standard input cannot be cut into a remaining file`,
@@ -145,14 +153,6 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
         `${count} row(s) not paid and not being paid were released to ${join(dirname(path), name)} before, which changed or is gone since: never written into another file; pay them from that file if it still holds them`,
     ),
   );
-  // A row released here that a later batch holds by its reference: fixed in a copy and paid there?
-  const references = new Map<number, string>();
-  for (const item of input.checked())
-    if (item.ok && lines.has(item.line)) references.set(item.line, item.row.reference);
-  for (const [line, later] of await laterReferences(input.journalPath, references))
-    say.warn(
-      `line ${line} (reference ${references.get(line)}) is also in batch ${later.batchId} (file ${later.file}, begun ${humanTime(later.begunAt, out.zone)}), begun after this batch released it: if that batch pays it (a copy of the remaining file, fixed), take it out of the remaining file before submitting that file`,
-    );
   if (placed.path === null || placed.rows === 0) return NONE;
   say.summary([
     `${placed.rows} row(s) not paid and not being paid: ${placed.path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, placed.path)})`,

@@ -494,7 +494,8 @@ export async function laterReferences(
   const fold = (reference: string) => reference.trim().toLowerCase();
   const wanted = new Map<string, number[]>();
   for (const [line, reference] of references)
-    if (reference.trim() !== "") wanted.set(fold(reference), [...(wanted.get(fold(reference)) ?? []), line]);
+    if (typeof reference === "string" && reference.trim() !== "")
+      wanted.set(fold(reference), [...(wanted.get(fold(reference)) ?? []), line]);
   if (wanted.size === 0) return found;
   const begin = await journalBegin(journalPath);
   if (!begin) return found;

@@ -89,7 +89,7 @@ describe("a remaining file submitted as a batch", function () {
     expect((await run(["submit", "b-rest.csv"])).code).to.equal(0);
     const status = await run(["status", "b.csv"]);
     expect(status.stderr).to.match(
-      /line 2 \(reference EMP-1002\) is also in batch \w+ \(file b-rest\.csv, begun [^)]+\), begun after this batch released it: if that batch pays it \(a copy of the remaining file, fixed\), take it out of the remaining file before submitting that file/,
+      /line 2 \(reference EMP-1002\) is also in batch \w+ \(file b-rest\.csv, begun [^)]+\), begun after this batch released it: if that batch pays it \(a copy of the remaining file, fixed, or a new file\), do not pay it again from the remaining file/,
     );
     // The row stays in its file: nothing vanishes on a reference alone.
     expect(await readFile(join(dir, "b.remaining.csv"), "utf8")).to.equal(remaining);
