@@ -12,8 +12,8 @@ import {
 } from "../batch/inbox-ledger.js";
 import { readJournalState } from "../batch/journal.js";
 import { acquireLock } from "../batch/lock.js";
-import { readReleased } from "../batch/near-copy.js";
 import { journalPathFor } from "../batch/paths.js";
+import { readReleased } from "../batch/released.js";
 import { DiskError, isDiskFailure } from "../disk.js";
 import { BatchError, EXIT, exitCodeFor } from "../errors.js";
 import { rowFlags, shellWord } from "../shell-words.js";

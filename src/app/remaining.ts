@@ -13,6 +13,7 @@ import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
+import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import {
   laterReferences,
   type ReleasedRecord,
@@ -20,8 +21,7 @@ import {
   recordReleased,
   type TakenRelease,
   withTakers,
-} from "../batch/near-copy.js";
-import { journalPathFor, lockPathBeside } from "../batch/paths.js";
+} from "../batch/released.js";
 import { BatchError } from "../errors.js";
 import { notPaidLines } from "../follow/remaining.js";
 import { stepDone } from "../follow/steps.js";
@@ -369,7 +369,7 @@ export function remainingFor(
  * `bitex-batch status <its file>`: the batch a remaining file went out as, by the file it was
  * begun from (as its journal names it). No `--batch-id`: no message advises one (README).
  */
-export function takerStatus(item: Pick<TakenRelease, "file" | "from">): string {
+function takerStatus(item: Pick<TakenRelease, "file" | "from">): string {
   return otherBatchCommand(NO_ROW_FLAGS, "status", item.from ?? item.file);
 }
 

@@ -12,15 +12,9 @@ import { bitexCommand, NO_ROW_FLAGS, otherBatchCommand, type RowFlags } from "..
 import { humanTime } from "../time.js";
 import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
-import {
-  findNearCopy,
-  monthOfName,
-  ofAnotherMonth,
-  onlyReleasedRows,
-  paymentOf,
-  releasedLines,
-} from "./near-copy.js";
+import { findNearCopy, monthOfName, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
+import { releasedLines } from "./released.js";
 
 export interface EarlierBatch {
   batchId: string;

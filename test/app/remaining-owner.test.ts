@@ -16,7 +16,7 @@ import {
   remainingOf,
   writeRemainingFile,
 } from "../../src/app/remaining.js";
-import { recordReleased } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
 import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
 import { tempDir } from "../helpers/cli.js";
 import { recordingConsole } from "../helpers/console.js";

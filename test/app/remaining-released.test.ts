@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { writeRemainingFile } from "../../src/app/remaining.js";
-import { recordReleased } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
 import type { CheckedRow, RowOutcome, ValidRow } from "../../src/model.js";
 import { recordingConsole } from "../helpers/console.js";
 

@@ -13,8 +13,8 @@ import {
   paymentKeysOf,
   paymentOf,
   plannedEntries,
-  recordReleased,
 } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
 

@@ -8,7 +8,7 @@ import { readlinkSync } from "node:fs";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
-import { recordReleased } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
 import { tempDir } from "../helpers/cli.js";
 
 describe("released.json", () => {
