@@ -64,7 +64,10 @@ export function editedAway(
   fileRows: readonly ValidRow[],
 ): number[] {
   const left = new Map<string, number>();
-  for (const row of fileRows) left.set(fileKey(row), (left.get(fileKey(row)) ?? 0) + 1);
+  for (const row of fileRows) {
+    const key = fileKey(row);
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
   const away: number[] = [];
   for (const row of batchRows) {
     if (past.rows.get(row.line)?.status !== "created") continue;

@@ -227,10 +227,10 @@ async function placeRemaining(
   const holder = submitted
     ? "other"
     : await holderOf(last, record, input.journalPath, () => cut(record.lines));
+  const firstTime = record.file === undefined || record.homes.size === 0;
   if (holder !== "none" && holder !== "other") return (await write(last, true, [holder])) as Placed;
   // Made only where nothing is: another batch that claimed the name meanwhile keeps it.
-  const firstTime = record.file === undefined || record.homes.size === 0;
-  if (holder === "none" && firstTime) {
+  if (keepsLast(record, holder)) {
     const made = await write(last, false);
     if (made) return made;
   }
@@ -248,6 +248,16 @@ async function placeRemaining(
     `${last} ${why}; the rows of batch ${input.batchId} not paid ${firstTime ? "" : "since "}go to ${fresh}`,
   );
   return (await write(fresh, true)) as Placed;
+}
+
+/**
+ * Whether the rows go to the file this batch last wrote (or, at a first release, the plain
+ * name): while it is this batch's as written (`holder` its digest), or nothing is there yet and
+ * it never wrote one; not once it changed, was submitted ("other") or is gone.
+ */
+function keepsLast(record: ReleasedRecord, holder: string): boolean {
+  if (holder === "other") return false;
+  return holder !== "none" || record.file === undefined || record.homes.size === 0;
 }
 
 /**
@@ -330,13 +340,12 @@ export async function remainingOf(
   // Each row released before is in the file it was released into, and only there.
   const homes = new Map([...record.homes].map(([line, name]) => [line, join(dirname(plain), name)] as const));
   const last = record.file === undefined ? plain : join(dirname(plain), record.file);
-  if (record.taken.some((item) => item.file === basename(last)))
-    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken, homes };
   // An older version's file is taken for this batch's here; the write checks its bytes.
-  const holder = await holderOf(last, record, input.journalPath, () => readFile(last));
-  if (holder === "other" || (holder === "none" && record.homes.size > 0 && record.file !== undefined))
-    return { file: await unusedRemainingPath(csv, input.journalPath, record), taken, homes };
-  return { file: last, taken, homes };
+  const holder = record.taken.some((item) => item.file === basename(last))
+    ? "other"
+    : await holderOf(last, record, input.journalPath, () => readFile(last));
+  const file = keepsLast(record, holder) ? last : await unusedRemainingPath(csv, input.journalPath, record);
+  return { file, taken, homes };
 }
 
 function takenLines(record: ReleasedRecord): Set<number> {

@@ -3,14 +3,14 @@
  * file's bytes never silently pays a file twice (an edited file is a new batch, and so is
  * the same file under another name) or not at all (the same file next month is the old batch).
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { BatchError } from "../errors.js";
 import type { Plan } from "../model.js";
 import { bitexCommand, NO_ROW_FLAGS, otherBatchCommand, type RowFlags } from "../shell-words.js";
 import { humanTime } from "../time.js";
-import { foldJournal, type JournalState, journalEntries, readJournalState } from "./journal.js";
+import { foldJournal, type JournalState, journalBegin, readJournalState } from "./journal.js";
 import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
 import { findNearCopy, monthOfName, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
@@ -299,7 +299,7 @@ export async function refuseResumeOverLaterBatch(
   },
 ): Promise<void> {
   // Mostly no batch began since: told by each journal's begin line, not by reading them all.
-  const begun = batch.past?.begin?.at ?? (await beginOf(batch.journalPath))?.at;
+  const begun = batch.past?.begin?.at ?? (await journalBegin(batch.journalPath))?.at;
   if (begun === undefined || !(await anyBegunAfter(stateDir, begun, batch.journalPath))) return;
   const past = batch.past ?? (await readJournalState(batch.journalPath));
   if (!past.begin) return;
@@ -328,35 +328,12 @@ export async function refuseResumeOverLaterBatch(
   );
 }
 
-/**
- * A journal's begin line: its first for a batch by ids, read alone; past the payee lines a
- * batch by details journals first, read on to it. Null if none (or unreadable: earlierBatches
- * says so where it matters).
- */
-async function beginOf(journalPath: string): Promise<{ at: string } | null> {
-  const handle = await open(journalPath, "r").catch(() => null);
-  if (!handle) return null;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const [first = "", rest] = buffer.subarray(0, bytesRead).toString("utf8").split("\n", 2);
-    // A whole first line that is the begin (a longer one is read below).
-    if (rest !== undefined && first.startsWith('{"t":"begin"'))
-      return { at: (JSON.parse(first) as { at: string }).at };
-    for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return { at: entry.at };
-  } catch {
-    // Unreadable or damaged: no begin this check can stand on.
-  } finally {
-    await handle.close();
-  }
-  return null;
-}
-
 /** Whether a batch of the state directory other than `journalPath`'s began after `at`. */
 async function anyBegunAfter(stateDir: string, at: string, journalPath: string): Promise<boolean> {
   for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
     const path = journalPathFor(stateDir, dir);
     if (path === journalPath) continue;
-    const begin = await beginOf(path);
+    const begin = await journalBegin(path);
     if (begin && Date.parse(begin.at) > Date.parse(at)) return true;
   }
   return false;

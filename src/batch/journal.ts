@@ -355,6 +355,31 @@ export async function* journalEntries(path: string): AsyncGenerator<JournalEntry
   yield* parseJournal(rest, { path, line });
 }
 
+/**
+ * A journal's begin line: its first for a batch by ids, read alone; past the payee lines a
+ * batch by details journals first, read on to it. Null if none, or unreadable or damaged (the
+ * callers that must not pass over a damaged journal read it whole).
+ */
+export async function journalBegin(
+  journalPath: string,
+): Promise<Extract<JournalEntry, { t: "begin" }> | null> {
+  const handle = await open(journalPath, "r").catch(() => null);
+  if (!handle) return null;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const [first = "", rest] = buffer.subarray(0, bytesRead).toString("utf8").split("\n", 2);
+    // A whole first line that is the begin (a longer one is read below).
+    if (rest !== undefined && first.startsWith('{"t":"begin"'))
+      return JSON.parse(first) as Extract<JournalEntry, { t: "begin" }>;
+    for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return entry;
+  } catch {
+    // Unreadable or damaged: no begin to stand on.
+  } finally {
+    await handle.close();
+  }
+  return null;
+}
+
 /** foldJournal(readJournal(path)), folded as it is read. */
 export async function readJournalState(path: string): Promise<JournalState> {
   const fold = new JournalFold();

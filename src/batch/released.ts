@@ -9,7 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
 import { replaceDurably } from "../disk.js";
-import { type JournalEntry, journalEntries } from "./journal.js";
+import { type JournalEntry, journalBegin, journalEntries } from "./journal.js";
 import { inputCopyPath, journalPathFor, releasedPathFor } from "./paths.js";
 
 /**
@@ -210,14 +210,4 @@ export async function laterReferences(
     }
   }
   return found;
-}
-
-/** A journal's begin line, or null (none, or unreadable). */
-async function journalBegin(journalPath: string): Promise<Extract<JournalEntry, { t: "begin" }> | null> {
-  try {
-    for await (const entry of journalEntries(journalPath)) if (entry.t === "begin") return entry;
-  } catch {
-    // unreadable: no batch this tool can speak for
-  }
-  return null;
 }
