@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { expect } from "chai";
 import { circlesUnder, forbiddenImports, importsUnder } from "./helpers/boundaries.js";
+import { fromRoot } from "./helpers/root.js";
 
-const SRC = join(import.meta.dirname, "..", "src");
+const SRC = fromRoot("src");
 
 describe("import boundaries", () => {
   it("src/ crosses none of them", () => {

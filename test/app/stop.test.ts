@@ -9,11 +9,13 @@ import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
 import { errorFromResponse } from "../../src/bitex/errors.js";
 import { exitCodeFor } from "../../src/errors.js";
+import { fromRoot } from "../helpers/root.js";
 
 function recorded(name: string) {
-  const recording = JSON.parse(
-    readFileSync(new URL(`../../fixtures/recorded/${name}`, import.meta.url), "utf8"),
-  ) as { request: { method: string; path: string }; response: { status: number; body: unknown } };
+  const recording = JSON.parse(readFileSync(fromRoot("fixtures", "recorded", name), "utf8")) as {
+    request: { method: string; path: string };
+    response: { status: number; body: unknown };
+  };
   const { status, body } = recording.response;
   const request = `${recording.request.method} ${recording.request.path.replace(/^\/api/, "")}`;
   return errorFromResponse(status, { get: () => null }, JSON.stringify(body), request);

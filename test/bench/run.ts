@@ -9,10 +9,11 @@
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parse } from "csv-parse";
+import { ROOT } from "../helpers/root.js";
 import { ceilingRun } from "./ceiling.js";
 import { statusCallsFigure, untilFinalFigure } from "./cycle.js";
 import { benchFile, recipientOf, writePayroll, writeSeed } from "./data.js";
@@ -26,7 +27,6 @@ import { wholeCycleFigures, wholeCycleSizes } from "./whole-cycle.js";
 import { XLSX_ROWS, xlsxRss } from "./xlsx.js";
 import { XLSX_INPUT_ROWS, xlsxInputFigure } from "./xlsx-input.js";
 
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const CLI = join(ROOT, "dist", "cli.js");
 const DEMO_SEED = join(ROOT, "fixtures", "demo", "seed.json");
 

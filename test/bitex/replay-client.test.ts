@@ -6,18 +6,20 @@
  * is test/sandbox/replay.test.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { errorFromResponse } from "../../src/bitex/errors.js";
 import { decodeOne, decodePage, MONEY_ATTRIBUTES } from "../../src/bitex/jsonapi.js";
 import { isRetryable } from "../../src/bitex/retry.js";
 import { parseJson } from "../../src/wire/json.js";
+import { fromRoot } from "../helpers/root.js";
 
 interface Recording {
   request: { method: string; path: string };
   response: { status: number; headers: Record<string, string>; body: unknown };
 }
 
-const DIR = new URL("../../fixtures/recorded/", import.meta.url);
+const DIR = fromRoot("fixtures", "recorded");
 const NAMES = readdirSync(DIR)
   .filter((name) => name.endsWith(".json") && name !== "replay-seed.json")
   .sort();
@@ -51,7 +53,7 @@ describe("the client reads every recorded Bitex answer", () => {
   });
 
   for (const name of NAMES) {
-    const recording = JSON.parse(readFileSync(new URL(name, DIR), "utf8")) as Recording;
+    const recording = JSON.parse(readFileSync(join(DIR, name), "utf8")) as Recording;
     const { status, body } = recording.response;
     const request = `${recording.request.method} ${recording.request.path}`;
     it(`${name}: ${status}`, () => {

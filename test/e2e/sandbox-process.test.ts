@@ -1,17 +1,23 @@
-/** The emulator as a process of its own: its line, its answers, and a real SIGTERM (moved from test/sandbox/start.test.ts). */
+/**
+ * The emulator as a process of its own: its line, its answers, and a real SIGTERM (moved from
+ * test/sandbox/start.test.ts). The built emulator (dist/, as the CLI runs it), so the child needs
+ * no TypeScript loader.
+ */
 import { spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { expect } from "chai";
+import { fromRoot } from "../helpers/root.js";
 import type { Json } from "../sandbox/helpers.js";
 
 describe("sandbox start and stop", () => {
   it("as a process: prints its line, answers, and exits 0 on a real SIGTERM", async () => {
-    const entry = new URL("../../src/sandbox/index.ts", import.meta.url).href;
+    const entry = pathToFileURL(fromRoot("dist", "sandbox", "index.js")).href;
     const script = [
       `const { runSandboxServer } = await import(${JSON.stringify(entry)});`,
       // Written for rich lists: one page holds all 11 ports.
       'await runSandboxServer({ port: 0, faults: { list_style: "rich" }, print: (line) => console.log(line) });',
     ].join("\n");
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let stdout = "";

@@ -6,11 +6,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Writable } from "node:stream";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { ROOT } from "./root.js";
 
-export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export { ROOT };
 export const CLI = join(ROOT, "dist", "cli.js");
 
 export interface CliResult {

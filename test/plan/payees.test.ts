@@ -16,6 +16,7 @@ import {
   resolvePayees,
   userCreateKey,
 } from "../../src/plan/payees.js";
+import { fromRoot } from "../helpers/root.js";
 
 const CBU_A = "2850590940090418135201";
 const CBU_B = "0110012920000091344977";
@@ -563,10 +564,7 @@ describe("resolution against the instructions Bitex recorded (fixtures/recorded/
   // As the client reads the recorded answer: 15414 AR domestic (hsbc, USD), 15415 CL
   // international (bco_chile, USD), both holding account number 12345678; 15234, 15416 third_party.
   const recording = JSON.parse(
-    readFileSync(
-      new URL("../../fixtures/recorded/withdrawal_instructions-list.json", import.meta.url),
-      "utf8",
-    ),
+    readFileSync(fromRoot("fixtures", "recorded", "withdrawal_instructions-list.json"), "utf8"),
   ) as { response: { body: unknown } };
   const recorded = decodePage(recording.response.body, "withdrawal_instructions").items;
   // The row names no bank: the number, currency and country decide.

@@ -5,9 +5,10 @@
  * git that "fixes" line endings or encodings would otherwise void the tests silently).
  */
 import { writeFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { fromRoot } from "../helpers/root.js";
 
-export const FIXTURE_DIR = fileURLToPath(new URL("../../fixtures/input/", import.meta.url));
+export const FIXTURE_DIR = `${fromRoot("fixtures", "input")}/`;
 
 /** One payroll, written once per dialect; amounts in both conventions. */
 export const PAYROLL = [

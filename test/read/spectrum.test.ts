@@ -4,12 +4,12 @@
  * of the upstream cases (see its README for source, licence and the CRLF files).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { decodeBytes } from "../../src/read/decode.js";
 import { parseCsvText } from "../helpers/read.js";
+import { fromRoot } from "../helpers/root.js";
 
-const DIR = fileURLToPath(new URL("../../fixtures/csv-spectrum/", import.meta.url));
+const DIR = `${fromRoot("fixtures", "csv-spectrum")}/`;
 const CASES = readdirSync(`${DIR}csvs`)
   .filter((name) => name.endsWith(".csv"))
   .map((name) => name.slice(0, -".csv".length))

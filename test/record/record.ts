@@ -10,13 +10,14 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { encodeJson } from "../../src/wire/json.js";
+import { fromRoot } from "../helpers/root.js";
 import { checkTarget, fileText, plan, type RecordOptions, record } from "./recorder.js";
 
-export const DEFAULT_OUT = resolve(fileURLToPath(new URL("../../fixtures/recorded", import.meta.url)));
+export const DEFAULT_OUT = fromRoot("fixtures", "recorded");
 
 const USAGE = `usage: BITEX_API_KEY=… npx tsx test/record/record.ts --api-url https://sandbox.bitex.la/api
   --sender-port PORT [--payer USER_ID] --recipient USER_ID --port PORT --amount DECIMAL --instruction ID

@@ -1,10 +1,10 @@
 /** The terminal's words for each state, and the README's table of them, one and the same. */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect } from "chai";
 import { stateWords, WORDED_STATES } from "../../src/report/state-words.js";
+import { fromRoot } from "../helpers/root.js";
 
-const README = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+const README = readFileSync(fromRoot("README.md"), "utf8");
 
 describe("states in plain words", () => {
   it("the words, then the name; a name without words as it is", () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { type Sandbox, type SandboxOptions, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { fromRoot } from "../helpers/root.js";
 
 /**
  * Payer 112 has 50,000,000.00 ARS; payer 113 has nothing. Payees: 345 (enabled), 346
@@ -56,10 +57,8 @@ export function startTestSandbox(options: SandboxOptions = {}): Promise<Sandbox>
   });
 }
 
-const ROOT = new URL("../../", import.meta.url);
-
 export function readFixture(path: string): unknown {
-  return JSON.parse(readFileSync(new URL(path, ROOT), "utf8"));
+  return JSON.parse(readFileSync(fromRoot(path), "utf8"));
 }
 
 const ajv = new Ajv2020({ strict: false, validateFormats: false });

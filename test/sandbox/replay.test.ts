@@ -1,14 +1,7 @@
-/**
- * Replays the exchanges recorded against the real Bitex service (fixtures/recorded/, see its
- * README) and checks status, Content-Type and body shape: the same members with the same JSON
- * types, not the same values. The only members the emulator may add are listed in ADDITIONS.
- * The Authorization header is the recorded one with this world's key for `<redacted>`, so an
- * impersonation (`<key>; user=600`) is replayed as recorded.
- */
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { inferInstructionPort } from "../../src/sandbox/directory.js";
 import { loadSeed, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
+import { fromRoot } from "../helpers/root.js";
 import { Api, assertJsonApiDocument, type Json, readFixture } from "./helpers.js";
 
 interface Recording {
@@ -16,9 +9,7 @@ interface Recording {
   response: { status: number; headers: Record<string, string>; body: unknown };
 }
 
-const REPLAY_SEED = loadSeed(
-  fileURLToPath(new URL("../../fixtures/recorded/replay-seed.json", import.meta.url)),
-);
+const REPLAY_SEED = loadSeed(fromRoot("fixtures", "recorded", "replay-seed.json"));
 
 /**
  * Member paths the emulator adds to Bitex's shapes: pagination on lists, in its `rich` list

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { DEFAULT_SEED_PATH, loadSeed, runSandboxServer, startSandbox } from "../../src/sandbox/index.js";
+import { fromRoot } from "../helpers/root.js";
 import { Api, TEST_SEED } from "./helpers.js";
 
 describe("sandbox start and stop", () => {
@@ -31,10 +32,7 @@ describe("sandbox start and stop", () => {
     const sandbox = await startSandbox({ faults: { rate_limit: 0 } });
     try {
       const api = new Api(sandbox);
-      const [header, ...rows] = readFileSync(
-        new URL("../../fixtures/demo/payroll.csv", import.meta.url),
-        "utf8",
-      )
+      const [header, ...rows] = readFileSync(fromRoot("fixtures", "demo", "payroll.csv"), "utf8")
         .trim()
         .split(/\r?\n/)
         .map((line) => line.split(","));

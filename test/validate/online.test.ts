@@ -20,6 +20,7 @@ import {
   type Port,
 } from "../../src/bitex/jsonapi.js";
 import type { CheckedRow, RawCells, ValidRow } from "../../src/model.js";
+import { fromRoot } from "../helpers/root.js";
 
 const RAW: RawCells = {
   reference: "",
@@ -272,9 +273,9 @@ describe("validate --online where the key's users do not list the key's owner (c
   // fixtures/recorded/users-list.json: the master's `GET /users` listed its managed users 594
   // and 597 only, not the master itself; `GET /users/me` is the key's own user (recorded acting
   // as 600: users-find-me-impersonation.json).
-  const recording = JSON.parse(
-    readFileSync(new URL("../../fixtures/recorded/users-list.json", import.meta.url), "utf8"),
-  ) as { response: { body: unknown } };
+  const recording = JSON.parse(readFileSync(fromRoot("fixtures", "recorded", "users-list.json"), "utf8")) as {
+    response: { body: unknown };
+  };
   const managed = decodePage(recording.response.body, "users").items;
   const instruction = asWithdrawalInstruction({ id: "2121", label: "x", schema: "bitex", body: {} });
 

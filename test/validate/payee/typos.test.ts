@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { checkPayeeId, isPayeeIdKind, type PayeeIdKind } from "../../../src/validate/payee/index.js";
+import { fromRoot } from "../../helpers/root.js";
 
 function load(name: string): Record<string, { valid?: string[] }> {
-  const path = fileURLToPath(new URL(`../../../fixtures/payee-ids/${name}`, import.meta.url));
+  const path = fromRoot("fixtures", "payee-ids", name);
   return JSON.parse(readFileSync(path, "utf8")) as Record<string, { valid?: string[] }>;
 }
 

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import {
   checkPayeeId,
@@ -9,6 +8,7 @@ import {
   type PayeeIdKind,
 } from "../../../src/validate/payee/index.js";
 import { CODE_OF_FAILURE } from "../../../src/validate/payee/problems.js";
+import { fromRoot } from "../../helpers/root.js";
 
 interface Section {
   valid?: string[];
@@ -26,7 +26,7 @@ interface Case {
 }
 
 function load(name: string): Record<string, unknown> {
-  const path = fileURLToPath(new URL(`../../../fixtures/payee-ids/${name}`, import.meta.url));
+  const path = fromRoot("fixtures", "payee-ids", name);
   return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
 }
 
