@@ -158,13 +158,19 @@ export function paymentIdentity(row: ValidRow): PaymentIdentity {
  * new domain, is the same payments though it makes new Bitex users (helper-81).
  */
 export function accountPaymentKey(row: ValidRow): string | null {
+  const identity = accountIdentity(row);
+  return identity === null ? null : paymentKey(identity);
+}
+
+/** accountPaymentKey's identity: the row's payment to its account, whatever ids it resolved to. */
+export function accountIdentity(row: ValidRow): PaymentIdentity | null {
   if (row.payee === undefined) return null;
-  return paymentKey({
+  return {
     ...paymentIdentity(row),
     recipientUserId: "",
     withdrawalInstructionId: "",
     payee: payeeAccountOf(row.payee, row.port),
-  });
+  };
 }
 
 function payeeAccountOf(payee: PayeeDetails, port: PortCode): string {
@@ -181,6 +187,19 @@ export const idNumber = (id: string) => id.replace(/^0+(?=\d)/, "");
  */
 export function paymentKey(identity: PaymentIdentity): string {
   const money = `${identity.money.column === "amount" ? "a" : "b"}:${shortestDecimal(identity.money.value)}`;
+  return keyOf(identity, money);
+}
+
+/**
+ * The identity without its figure ("112|ar_ars|300|cl_clp|*|2100"): who pays whom, through
+ * which ports and instruction, whatever the amount. A remaining file's row fixed in a copy
+ * (its amount corrected) is still the same payee (batch/remaining-versions.ts).
+ */
+export function payeeKey(identity: PaymentIdentity): string {
+  return keyOf(identity, "*");
+}
+
+function keyOf(identity: PaymentIdentity, money: string): string {
   const payee = identity.payee === undefined ? "" : `|${identity.payee}`;
   return `${idNumber(identity.payerUserId)}|${identity.senderPort}|${idNumber(identity.recipientUserId)}|${identity.port}|${money}|${idNumber(identity.withdrawalInstructionId)}${payee}`;
 }

@@ -15,6 +15,7 @@ import { JournalDamage, otherBatchDamaged } from "./journal-check.js";
 import { findNearCopy, monthOfName, ofAnotherMonth, onlyReleasedRows, paymentOf } from "./near-copy.js";
 import { inputCopyPath, journalPathFor } from "./paths.js";
 import { releasedLines } from "./released.js";
+import { findSecondVersion } from "./remaining-versions.js";
 
 export interface EarlierBatch {
   batchId: string;
@@ -267,6 +268,20 @@ export async function refuseNewBatchOfOldPayments(
           near.released > 0
             ? `${nothingSent}; ${near.released} of its rows are rows earlier batches did not pay (a remaining file), and the ${near.same} that batch ${near.batchId} holds are its to pay: take those out of ${loaded.file} and submit the rest`
             : `${nothingSent}; rows an earlier batch did not pay are in its remaining file (${bitexCommand("status", nearFile)} writes it); ${newRun}`,
+      },
+    );
+  }
+  const second = await findSecondVersion(stateDir, batchPlan, loaded.apiUrl, new Date(), passOver);
+  if (second) {
+    const { released, holder } = second;
+    const holderFile = await whereIs(holder.file, holder.batchId);
+    const releasedFile = await whereIs(released.file, released.batchId);
+    const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", holderFile, holder.batchId);
+    throw new BatchError(
+      "input",
+      `${loaded.file}: ${second.same} of its ${second.rows} row(s) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; both files hold rows batch ${released.batchId} (file ${releasedFile}) did not pay (its remaining file, and a copy of it fixed under another name), and sending this one as a new batch could pay them twice`,
+      {
+        hint: `${nothingSent}; ${status} shows what that batch pays: take those rows out of ${loaded.file} and submit the rest; if they are other payments (a month still due beside a later payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
       },
     );
   }

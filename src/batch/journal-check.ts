@@ -91,7 +91,10 @@ export function entryProblem(value: unknown): string | null {
         ? null
         : "a step entry without its request, action or phase";
     case "planned":
-      return Array.isArray(entry.lines) && entry.lines.every(lineNumber) && Array.isArray(entry.payments)
+      return Array.isArray(entry.lines) &&
+        entry.lines.every(lineNumber) &&
+        Array.isArray(entry.payments) &&
+        (entry.payees === undefined || Array.isArray(entry.payees))
         ? null
         : "a planned entry without its lines";
     case "payees":

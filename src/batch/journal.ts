@@ -78,9 +78,11 @@ export type JournalEntry =
    * The rows the batch is to create, each line with its payment keys (near-copy.ts paymentKeysOf),
    * written with the begin and before any create (in pieces of PLANNED_PER_ENTRY rows): a new
    * batch started while this one still creates finds every row it means to pay, not only
-   * those it has sent so far (the near-copy rule).
+   * those it has sent so far (the near-copy rule). `payees`: the same without the amounts
+   * (near-copy.ts payeeKeysOf; absent in older journals), which link a remaining file's rows
+   * to a copy of it fixed under another name (remaining-versions.ts).
    */
-  | { t: "planned"; lines: number[]; payments: string[]; at: string }
+  | { t: "planned"; lines: number[]; payments: string[]; payees?: string[]; at: string }
   /**
    * Every row by payee details with the ids it resolved to, once each payee and account
    * exists (docs/design.md, "Input modes"): `quote`, `accept` and `status` read the rows'
@@ -150,6 +152,8 @@ export interface JournalState {
   payees: Map<number, PayeeResolution>;
   /** Each planned row's payment, by line (`planned` entries; empty in older journals). */
   planned: Map<number, string>;
+  /** Each planned row's payee keys, by line (`planned` entries' `payees`; empty in older journals). */
+  plannedPayees: Map<number, string>;
 }
 
 /**
@@ -195,6 +199,7 @@ export class JournalFold {
     payeeCreates: new Map(),
     payees: new Map(),
     planned: new Map(),
+    plannedPayees: new Map(),
   };
 
   add(entry: JournalEntry): void {
@@ -277,6 +282,8 @@ export class JournalFold {
         entry.lines.forEach((line, i) => {
           const payment = entry.payments[i];
           if (payment !== undefined) state.planned.set(line, payment);
+          const payee = entry.payees?.[i];
+          if (payee !== undefined) state.plannedPayees.set(line, payee);
         });
         break;
       case "payees":

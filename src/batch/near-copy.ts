@@ -22,7 +22,15 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { basename } from "node:path";
 import { apiIdentity } from "../bitex/url.js";
-import { accountPaymentKey, type Plan, paymentIdentity, paymentKey, type ValidRow } from "../model.js";
+import {
+  accountIdentity,
+  accountPaymentKey,
+  type Plan,
+  payeeKey,
+  paymentIdentity,
+  paymentKey,
+  type ValidRow,
+} from "../model.js";
 import {
   foldJournal,
   type JournalEntry,
@@ -119,6 +127,17 @@ export function paymentKeysOf(row: ValidRow): string {
   return account === null ? paymentOf(row) : `${paymentOf(row)} ${digest(account)}`;
 }
 
+/**
+ * paymentKeysOf without the amount (model.ts payeeKey): the row's payee, by ids and, for a
+ * row by details, by its account. What links a remaining file's row to its copy fixed under
+ * another name (remaining-versions.ts).
+ */
+export function payeeKeysOf(row: ValidRow): string {
+  const ids = digest(payeeKey(paymentIdentity(row)));
+  const account = accountIdentity(row);
+  return account === null ? ids : `${ids} ${digest(payeeKey(account))}`;
+}
+
 function digest(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 32);
 }
@@ -137,8 +156,11 @@ function planKeys(plan: Plan): { keys: Map<string, number>; rows: number } {
   return { keys, rows };
 }
 
-/** An earlier batch's lines by their keys (paymentKeysOf), how many are left of each, found by any one key. */
-class Pool {
+/**
+ * An earlier batch's lines by their keys (paymentKeysOf, or payeeKeysOf), how many are left of
+ * each, found by any one key.
+ */
+export class Pool {
   readonly left: Map<string, number>;
   private readonly byKey = new Map<string, string[]>();
   constructor(counts: ReadonlyMap<string, number>) {
@@ -167,8 +189,8 @@ class Pool {
 }
 
 /**
- * The `planned` entries of a plan: every row's line and payment, PLANNED_PER_ENTRY rows an
- * entry, for the batch's journal before its first create.
+ * The `planned` entries of a plan: every row's line, payment and payee, PLANNED_PER_ENTRY rows
+ * an entry, for the batch's journal before its first create.
  */
 export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEntry, { t: "planned" }>> {
   const rows = plan.requests.flatMap((request) => request.rows);
@@ -179,6 +201,7 @@ export function plannedEntries(plan: Plan, at: string): Array<Extract<JournalEnt
       t: "planned",
       lines: piece.map((row) => row.line),
       payments: piece.map(paymentKeysOf),
+      payees: piece.map(payeeKeysOf),
       at,
     });
   }

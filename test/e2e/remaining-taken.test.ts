@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
 import { Api } from "../sandbox/helpers.js";
@@ -143,5 +143,68 @@ describe("a remaining file submitted as a batch", function () {
     );
     expect(world.state().stats.calls, "nothing sent").to.equal(calls);
     expect(paidTwice(world)).to.deep.equal([]);
+  });
+
+  /** b.csv's one row submitted and quoted, its quote lapsed: b.remaining.csv holds it. */
+  async function lapsed(run: (args: string[]) => Promise<CliResult>, world: Sandbox, dir: string) {
+    expect((await run(["submit", "b.csv"])).code).to.equal(0);
+    expect((await run(["quote", "b.csv"])).code).to.equal(0);
+    world.advance({ expire: true });
+    expect((await run(["status", "b.csv"])).code).to.equal(1);
+    return readFile(join(dir, "b.remaining.csv"), "utf8");
+  }
+
+  /** `file` submitted, quoted and accepted to its end. */
+  async function paid(run: (args: string[]) => Promise<CliResult>, world: Sandbox, file: string) {
+    expect((await run(["submit", file])).code).to.equal(0);
+    expect((await run(["quote", file])).code).to.equal(0);
+    const quoted = world.state().requests.filter((request) => request.attributes.state === "quoted");
+    const limit = quoted.map((request) => `USD=${request.attributes.total_to_spend}`);
+    expect(limit).to.have.length(1);
+    expect((await run(["accept", file, "--max-total", limit[0] as string])).code).to.equal(0);
+    world.advance({ until: "final" });
+  }
+
+  for (const fixedFirst of [true, false])
+    it(`a remaining file's copy fixed under another name and the remaining file itself, ${fixedFirst ? "the copy paid first" : "the file paid first"}: the second is refused (exit 2, nothing sent), nobody paid twice`, async () => {
+      const { box: world, dir, run, rows } = await setUp();
+      await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
+      const remaining = await lapsed(run, world, dir);
+      // The amount corrected in a copy: no row of it is a payment the first batch held.
+      await writeFile(join(dir, "b-fixed.csv"), remaining.replace("23886.75", "23986.75"));
+      const [first, second] = fixedFirst
+        ? ["b-fixed.csv", "b.remaining.csv"]
+        : ["b.remaining.csv", "b-fixed.csv"];
+      await paid(run, world, first);
+      const calls = world.state().stats.calls;
+      const again = await run(["submit", second]);
+      expect(again.code, again.stderr).to.equal(2);
+      expect(world.state().stats.calls, "nothing sent").to.equal(calls);
+      const named = again.stderr.match(
+        new RegExp(
+          `${second.replaceAll(".", "\\.")}: 1 of its 1 row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files hold rows batch \\S+ \\(file b\\.csv\\) did not pay`,
+        ),
+      )?.[1];
+      expect(named, again.stderr).to.be.a("string");
+      expect(again.stderr).to.include("nothing was sent");
+      // The batch named is the one that paid the payee.
+      expect((await run(["status", first, "--json"])).stdout).to.include(`"batch_id":"${named}"`);
+      expect(paidTwice(world)).to.deep.equal([]);
+    });
+
+  it("a remaining file sent after a later payroll that pays its payee among others is no second version: it goes through", async () => {
+    const { box: world, dir, run, rows } = await setUp();
+    await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
+    const remaining = await lapsed(run, world, dir);
+    // Next month's payroll: the same payee, another amount, among others.
+    const next = ["EMP-1001", "EMP-1002", "EMP-1006"]
+      .map(rows.pick)
+      .map((row) => row.replace("23886.75", "24100.00"));
+    await writeFile(join(dir, "next.csv"), rows.file(next));
+    const submitted = await run(["submit", "next.csv"]);
+    expect(submitted.code, submitted.stderr).to.equal(0);
+    expect(await readFile(join(dir, "b.remaining.csv"), "utf8")).to.equal(remaining);
+    const late = await run(["submit", "b.remaining.csv"]);
+    expect(late.code, late.stderr).to.equal(0);
   });
 });

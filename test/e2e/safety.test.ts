@@ -5,6 +5,7 @@
  * oversized input. The emulator's outputs are compared with the file as a multiset.
  */
 
+import { randomBytes } from "node:crypto";
 import { appendFile, copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -490,6 +491,11 @@ describe("nobody is paid twice, whatever the operator does", function () {
 
     it("quote: the journal full before a step, then the report: both said, the journal's last with the command to run again; the stage as the server has it; nothing sent", async () => {
       await world(40);
+      // A column of random text, echoed in the report (--keep-columns) and never journaled:
+      // the xlsx report stays larger than the journal, which keeps each row's payment and payee.
+      const [header, ...lines] = (await readFile(join(dir, "payroll.csv"), "utf8")).trimEnd().split("\n");
+      const noted = lines.map((line) => `${line},${randomBytes(200).toString("hex")}`);
+      await writeFile(join(dir, "payroll.csv"), `${[`${header},note`, ...noted].join("\n")}\n`);
       const staged = await submit(["--quiet"]);
       expect(staged.code, staged.stderr).to.equal(0);
       // The journal padded (blank lines are skipped on read) to a byte under a whole KB: the
@@ -501,7 +507,7 @@ describe("nobody is paid twice, whatever the operator does", function () {
       const kb = Math.ceil((size + 2) / 1024);
       await appendFile(journal, "\n".repeat(kb * 1024 - 1 - size));
       const calls = box.state().stats.calls;
-      const quoted = await limited(kb, "quote", ["--report-format", "xlsx"]);
+      const quoted = await limited(kb, "quote", ["--keep-columns", "--report-format", "xlsx"]);
       expect(quoted.code, quoted.stderr).to.equal(3);
       const limit = "the file would exceed the file size limit of this process \\(ulimit -f\\) \\(EFBIG\\)";
       // The stage is the server's (every row created, both requests draft), counted from the
@@ -538,8 +544,9 @@ describe("nobody is paid twice, whatever the operator does", function () {
 
     it("the file size limit (EFBIG) reached mid-run: exit 3 naming the journal, report with pending rows, the rerun completes", async () => {
       await world(30);
-      // 2 KB: the journal passes it after a few rows; the report goes to stdout, out of the limit.
-      const result = await limited(2, "submit", ["--report", "-"]);
+      // 3 KB: the journal's begin and planned lines fit (about 2.4 KB), then it passes the limit
+      // after a few rows; the report goes to stdout, out of the limit.
+      const result = await limited(3, "submit", ["--report", "-"]);
       expect(result.code, result.stderr).to.equal(3);
       expect(result.stderr).to.match(
         /cannot write the journal .*journal\.jsonl: the file would exceed the file size limit of this process \(ulimit -f\) \(EFBIG\)/,

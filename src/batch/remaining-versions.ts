@@ -1,0 +1,122 @@
+/**
+ * Versions of a remaining file (docs/design.md section 7). A file whose rows are, for the most
+ * part, payees an earlier batch released (its remaining file; or a copy of it fixed under
+ * another name, amounts corrected) sends those rows again. Two such versions both pay them:
+ * the copy fixed and paid, then the remaining file itself submitted (or the other way round)
+ * paid every payee in it twice, and neither the bytes (released.ts withTakers) nor the
+ * payments (near-copy.ts: the amounts differ) could tell. So a new batch that is a version of
+ * a batch's remaining file is refused while another version, begun after that batch, holds one
+ * of its payees.
+ *
+ * Versions are told by payees (near-copy.ts payeeKeysOf, kept in the journals' `planned`
+ * entries), not by amounts, and by share: half a file's rows. A payroll that pays one of the
+ * released payees among many others (next month's) is no version. One that pays the same
+ * people is, if that batch released them all (a month's whole payroll lapsed unpaid): its
+ * remaining file sent after next month's payroll is then refused too, and paid with a
+ * --batch-id of its own (the refusal says so); files named with their month are passed over
+ * under --month-in-name. Journals of older versions hold no payees: their batches take no part.
+ */
+import { readdir } from "node:fs/promises";
+import { apiIdentity } from "../bitex/url.js";
+import type { Plan } from "../model.js";
+import { readJournalState } from "./journal.js";
+import { NEAR_COPY_SHARE, NEAR_COPY_WINDOW_DAYS, Pool, payeeKeysOf } from "./near-copy.js";
+import { journalPathFor } from "./paths.js";
+import { releasedLines } from "./released.js";
+
+export interface BatchOnRecord {
+  batchId: string;
+  file: string;
+  begunAt: string;
+}
+
+export interface SecondVersion {
+  /** The batch whose rows not paid both files send again. */
+  released: BatchOnRecord;
+  /** The other version: a batch begun after it that holds some of those payees. */
+  holder: BatchOnRecord;
+  /** Rows of the new file whose payee, released by `released`, `holder` holds. */
+  same: number;
+  /** Rows of the new file. */
+  rows: number;
+}
+
+/** A batch's payees (payeeKeysOf, with how many rows share them): those it released, those it holds. */
+interface Payees extends BatchOnRecord {
+  released: Map<string, number>;
+  held: Map<string, number>;
+  all: Map<string, number>;
+  rows: number;
+}
+
+const add = (map: Map<string, number>, keys: string) => map.set(keys, (map.get(keys) ?? 0) + 1);
+
+/** How many of `counts`' rows find a row of `pool` (each pool row taken once). */
+function shared(pool: ReadonlyMap<string, number>, counts: ReadonlyMap<string, number>): number {
+  const taking = new Pool(pool);
+  let found = 0;
+  for (const [keys, count] of counts) found += taking.take(keys, count);
+  return found;
+}
+
+/**
+ * The batch of `apiUrl` within the near-copy window that holds most of `plan`'s payees while
+ * both are versions of one earlier batch's remaining file (see above); null when none does.
+ */
+export async function findSecondVersion(
+  stateDir: string,
+  plan: Plan,
+  apiUrl: string,
+  now: Date = new Date(),
+  passOver: (earlierFile: string, earlierBatchId: string) => boolean = () => false,
+): Promise<SecondVersion | null> {
+  const mine = new Map<string, number>();
+  for (const request of plan.requests) for (const row of request.rows) add(mine, payeeKeysOf(row));
+  let rows = 0;
+  for (const count of mine.values()) rows += count;
+  if (rows === 0) return null;
+  const since = now.getTime() - NEAR_COPY_WINDOW_DAYS * 86_400_000;
+  const batches: Payees[] = [];
+  for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
+    const journalPath = journalPathFor(stateDir, dir);
+    const state = await readJournalState(journalPath).catch(() => null);
+    const begin = state?.begin;
+    if (!state || !begin || state.plannedPayees.size === 0 || begin.batch_id === plan.batchId) continue;
+    if (apiIdentity(begin.api) !== apiIdentity(apiUrl) || !(Date.parse(begin.at) >= since)) continue;
+    if (passOver(begin.file, begin.batch_id)) continue;
+    const released = await releasedLines(journalPath);
+    const payees: Payees = {
+      batchId: begin.batch_id,
+      file: begin.file,
+      begunAt: begin.at,
+      released: new Map(),
+      held: new Map(),
+      all: new Map(),
+      rows: state.plannedPayees.size,
+    };
+    for (const [line, keys] of state.plannedPayees) {
+      const freed = released.has(line) || state.rows.get(line)?.status === "failed";
+      add(freed ? payees.released : payees.held, keys);
+      add(payees.all, keys);
+    }
+    batches.push(payees);
+  }
+  let best: SecondVersion | null = null;
+  for (const first of batches) {
+    if (first.released.size === 0 || shared(first.released, mine) < rows * NEAR_COPY_SHARE) continue;
+    for (const holder of batches) {
+      if (holder === first || !(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
+      if (shared(first.released, holder.all) < holder.rows * NEAR_COPY_SHARE) continue;
+      // The new file's rows that are `first`'s released payees and that `holder` holds.
+      const fromFirst = new Pool(first.released);
+      const held = new Pool(holder.held);
+      let same = 0;
+      for (const [keys, count] of mine) same += held.take(keys, fromFirst.take(keys, count));
+      if (same > 0 && (!best || same > best.same)) {
+        const record = ({ batchId, file, begunAt }: BatchOnRecord) => ({ batchId, file, begunAt });
+        best = { released: record(first), holder: record(holder), same, rows };
+      }
+    }
+  }
+  return best;
+}

@@ -1,0 +1,123 @@
+/** A second version of a remaining file (remaining-versions.ts), on journals written here. */
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { plannedEntries } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
+import { findSecondVersion } from "../../src/batch/remaining-versions.js";
+import type { ValidRow } from "../../src/model.js";
+import { plan } from "../../src/plan/plan.js";
+
+const API = "https://bitex.la/api";
+const row = (line: number, recipient: string, amount: string): ValidRow =>
+  ({
+    line,
+    payerUserId: "112",
+    senderPort: "ar_ars",
+    recipientUserId: recipient,
+    port: "cl_clp",
+    amount,
+    budget: null,
+    withdrawalInstructionId: `w${recipient}`,
+    reference: "",
+  }) as unknown as ValidRow;
+
+const planOf = (rows: ValidRow[], batchId = "new") => plan(batchId, rows);
+
+/**
+ * Batch `id`'s journal: begun at `at` from `file`, its rows planned; `released` lines written
+ * to its remaining file. `payees: false` writes the planned lines of older versions.
+ */
+async function batch(
+  state: string,
+  id: string,
+  rows: ValidRow[],
+  {
+    at,
+    file,
+    released = [],
+    payees = true,
+  }: { at: string; file: string; released?: number[]; payees?: boolean },
+): Promise<void> {
+  await mkdir(join(state, id));
+  const planned = plannedEntries(planOf(rows, id), at).map(({ payees: keys, ...entry }) =>
+    payees ? { ...entry, payees: keys } : entry,
+  );
+  const lines = [
+    { t: "begin", v: 1, batch_id: id, fingerprint: "f", api: API, file, rows: rows.length, at },
+    ...planned,
+  ];
+  const journal = join(state, id, "journal.jsonl");
+  await writeFile(journal, `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`);
+  if (released.length > 0) await recordReleased(journal, released);
+}
+
+describe("a second version of a remaining file", () => {
+  const now = new Date("2026-12-07T12:00:00Z");
+  let state: string;
+  beforeEach(async () => {
+    state = await mkdtemp(join(tmpdir(), "bb-versions-"));
+    // November's batch: both rows lapsed, released to its remaining file.
+    await batch(state, "nov", [row(2, "1", "100"), row(3, "2", "200")], {
+      at: "2026-12-01T10:00:00Z",
+      file: "payroll.csv",
+      released: [2, 3],
+    });
+  });
+  const remaining = () => planOf([row(2, "1", "100"), row(3, "2", "200")]);
+
+  it("the remaining file after a copy of it fixed under another name: that copy's batch, both payees", async () => {
+    await batch(state, "fixed", [row(2, "1", "110"), row(3, "2", "210")], {
+      at: "2026-12-02T10:00:00Z",
+      file: "fixed.csv",
+    });
+    expect(await findSecondVersion(state, remaining(), API, now)).to.deep.equal({
+      released: { batchId: "nov", file: "payroll.csv", begunAt: "2026-12-01T10:00:00Z" },
+      holder: { batchId: "fixed", file: "fixed.csv", begunAt: "2026-12-02T10:00:00Z" },
+      same: 2,
+      rows: 2,
+    });
+    // Only one of them fixed and sent: its one payee.
+    expect((await findSecondVersion(state, planOf([row(2, "1", "100")]), API, now))?.same).to.equal(1);
+  });
+
+  it("none when the later batch pays one released payee among others (next month's payroll)", async () => {
+    await batch(state, "dec", [row(2, "1", "110"), row(3, "7", "700"), row(4, "8", "800")], {
+      at: "2026-12-02T10:00:00Z",
+      file: "payroll-dec.csv",
+    });
+    expect(await findSecondVersion(state, planOf([row(2, "1", "100")]), API, now)).to.equal(null);
+  });
+
+  it("none when the other version released the rows too, began first, is of another API or of an older version", async () => {
+    await batch(state, "lapsed", [row(2, "1", "110"), row(3, "2", "210")], {
+      at: "2026-12-02T10:00:00Z",
+      file: "fixed.csv",
+      released: [2, 3],
+    });
+    await batch(state, "before", [row(2, "1", "120"), row(3, "2", "220")], {
+      at: "2026-11-30T10:00:00Z",
+      file: "early.csv",
+    });
+    await batch(state, "old", [row(2, "1", "130"), row(3, "2", "230")], {
+      at: "2026-12-03T10:00:00Z",
+      file: "old.csv",
+      payees: false,
+    });
+    expect(await findSecondVersion(state, remaining(), API, now)).to.equal(null);
+    expect(await findSecondVersion(state, remaining(), "https://sandbox.bitex.la/api", now)).to.equal(null);
+  });
+
+  it("none for a file mostly of other payees, and none for the passed over (another month's name)", async () => {
+    await batch(state, "fixed", [row(2, "1", "110"), row(3, "2", "210")], {
+      at: "2026-12-02T10:00:00Z",
+      file: "fixed.csv",
+    });
+    const mostlyNew = planOf([row(2, "1", "100"), row(3, "5", "500"), row(4, "6", "600")]);
+    expect(await findSecondVersion(state, mostlyNew, API, now)).to.equal(null);
+    expect(await findSecondVersion(state, remaining(), API, now, (file) => file === "fixed.csv")).to.equal(
+      null,
+    );
+  });
+});
