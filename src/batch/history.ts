@@ -332,7 +332,20 @@ export async function refuseResumeOverLaterBatch(
   const rest = { ...batch.plan, requests };
   const passOver = ofAnotherMonth(batch.file, batch.batchId);
   const later = await findNearCopy(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
-  if (!later) return;
+  if (!later) {
+    // A version of a remaining file begun after this one (a copy fixed and paid meanwhile,
+    // with a --batch-id of its own, which skips the new-batch check).
+    const second = await findSecondVersion(stateDir, rest, batch.apiUrl, new Date(), passOver, past.begin.at);
+    if (!second) return;
+    const { holder, released } = second;
+    throw new BatchError(
+      "input",
+      `${batch.file}: ${second.same} of the ${second.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} go to payees that batch ${holder.batchId} (file ${holder.file}, begun later, ${humanTime(holder.begunAt, batch.zone)}) holds to pay, at these amounts or others; both hold rows batch ${released.batchId} (file ${released.file}) did not pay (its remaining file, and a copy of it fixed under another name): going on could pay them twice`,
+      {
+        hint: `nothing was sent; ${otherBatchCommand(batch.flags ?? NO_ROW_FLAGS, "status", holder.file, holder.batchId)} shows what that batch pays; if these rows are other payments, submit them as a new batch with a --batch-id of its own (this batch's requests are then never quoted nor accepted)`,
+      },
+    );
+  }
   const status = otherBatchCommand(batch.flags ?? NO_ROW_FLAGS, "status", later.file, later.batchId);
   throw new BatchError(
     "input",

@@ -62,6 +62,8 @@ function shared(pool: ReadonlyMap<string, number>, counts: ReadonlyMap<string, n
 /**
  * The batch of `apiUrl` within the near-copy window that holds most of `plan`'s payees while
  * both are versions of one earlier batch's remaining file (see above); null when none does.
+ * For a new batch (history.ts refuseNewBatchOfOldPayments), and for one taken up again, whose
+ * open rows are `plan` (refuseResumeOverLaterBatch: `after` its begin).
  */
 export async function findSecondVersion(
   stateDir: string,
@@ -69,6 +71,8 @@ export async function findSecondVersion(
   apiUrl: string,
   now: Date = new Date(),
   passOver: (earlierFile: string, earlierBatchId: string) => boolean = () => false,
+  /** Only holders begun after this instant (ISO): those begun after a batch taken up again. */
+  after?: string,
 ): Promise<SecondVersion | null> {
   const mine = new Map<string, number>();
   for (const request of plan.requests) for (const row of request.rows) add(mine, payeeKeysOf(row));
@@ -106,6 +110,7 @@ export async function findSecondVersion(
     if (first.released.size === 0 || shared(first.released, mine) < rows * NEAR_COPY_SHARE) continue;
     for (const holder of batches) {
       if (holder === first || !(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
+      if (after !== undefined && !(Date.parse(holder.begunAt) > Date.parse(after))) continue;
       if (shared(first.released, holder.all) < holder.rows * NEAR_COPY_SHARE) continue;
       // The new file's rows that are `first`'s released payees and that `holder` holds.
       const fromFirst = new Pool(first.released);

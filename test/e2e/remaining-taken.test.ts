@@ -192,6 +192,35 @@ describe("a remaining file submitted as a batch", function () {
       expect(paidTwice(world)).to.deep.equal([]);
     });
 
+  it("a remaining file staged, then a copy of it fixed and paid with a --batch-id of its own: the staged one's quote is refused (exit 2, nothing sent)", async () => {
+    const { box: world, dir, run, rows } = await setUp();
+    await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
+    const remaining = await lapsed(run, world, dir);
+    expect((await run(["submit", "b.remaining.csv"])).code).to.equal(0);
+    await writeFile(join(dir, "b-fixed.csv"), remaining.replace("23886.75", "23986.75"));
+    const fixed = await run(["submit", "b-fixed.csv", "--batch-id", "fixed-by-hand", "--until", "quoted"]);
+    expect(fixed.code, fixed.stderr).to.equal(0);
+    const quoted = world.state().requests.find((request) => request.attributes.state === "quoted");
+    const accepted = await run([
+      "accept",
+      "b-fixed.csv",
+      "--batch-id",
+      "fixed-by-hand",
+      "--max-total",
+      `USD=${quoted?.attributes.total_to_spend}`,
+    ]);
+    expect(accepted.code, accepted.stderr).to.equal(0);
+    const calls = world.state().stats.calls;
+    const again = await run(["quote", "b.remaining.csv"]);
+    expect(again.code, again.stderr).to.equal(2);
+    expect(again.stderr).to.match(
+      /b\.remaining\.csv: 1 of the 1 row\(s\) batch \S+ \(begun [^)]+\) has not had accepted yet go to payees that batch fixed-by-hand \(file b-fixed\.csv, begun later, [^)]+\) holds to pay, at these amounts or others/,
+    );
+    expect(world.state().stats.calls, "nothing sent").to.equal(calls);
+    world.advance({ until: "final" });
+    expect(paidTwice(world)).to.deep.equal([]);
+  });
+
   it("a remaining file sent after a later payroll that pays its payee among others is no second version: it goes through", async () => {
     const { box: world, dir, run, rows } = await setUp();
     await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
