@@ -187,21 +187,19 @@ export const idNumber = (id: string) => id.replace(/^0+(?=\d)/, "");
  */
 export function paymentKey(identity: PaymentIdentity): string {
   const money = `${identity.money.column === "amount" ? "a" : "b"}:${shortestDecimal(identity.money.value)}`;
-  return keyOf(identity, money);
+  const payee = identity.payee === undefined ? "" : `|${identity.payee}`;
+  return `${idNumber(identity.payerUserId)}|${identity.senderPort}|${idNumber(identity.recipientUserId)}|${identity.port}|${money}|${idNumber(identity.withdrawalInstructionId)}${payee}`;
 }
 
 /**
- * The identity without its figure ("112|ar_ars|300|cl_clp|*|2100"): who pays whom, through
- * which ports and instruction, whatever the amount. A remaining file's row fixed in a copy
- * (its amount corrected) is still the same payee (batch/remaining-versions.ts).
+ * Who is paid ("300|cl_clp|2100"): recipient, port and instruction (or account), whatever
+ * pays them and how much. A remaining file's row fixed in a copy, its amount corrected or
+ * sent from another balance (another sender port or payer), is still the same payee
+ * (batch/remaining-versions.ts; helper-104).
  */
 export function payeeKey(identity: PaymentIdentity): string {
-  return keyOf(identity, "*");
-}
-
-function keyOf(identity: PaymentIdentity, money: string): string {
   const payee = identity.payee === undefined ? "" : `|${identity.payee}`;
-  return `${idNumber(identity.payerUserId)}|${identity.senderPort}|${idNumber(identity.recipientUserId)}|${identity.port}|${money}|${idNumber(identity.withdrawalInstructionId)}${payee}`;
+  return `${idNumber(identity.recipientUserId)}|${identity.port}|${idNumber(identity.withdrawalInstructionId)}${payee}`;
 }
 
 /** What validation says of one input record, in input order. */

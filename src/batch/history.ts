@@ -279,13 +279,20 @@ export async function refuseNewBatchOfOldPayments(
     const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", holderFile, holder.batchId);
     throw new BatchError(
       "input",
-      `${loaded.file}: ${second.same} of its ${second.rows} row(s) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; both files hold rows batch ${released.batchId} (file ${releasedFile}) did not pay (its remaining file, and a copy of it fixed under another name), and sending this one as a new batch could pay them twice`,
+      `${loaded.file}: ${second.same} of its ${second.rows} row(s) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, releasedFile)}: sending this one as a new batch could pay them twice`,
       {
-        hint: `${nothingSent}; ${status} shows what that batch pays: take those rows out of ${loaded.file} and submit the rest; if they are other payments (a month still due beside a later payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
+        hint: `${nothingSent}; ${status} shows what that batch pays: if it pays these rows, ${second.same < second.rows ? `take them out of ${loaded.file} and submit the rest` : `do not submit ${loaded.file}`}; if they are other payments (one file a later month's payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
       },
     );
   }
 }
+
+/**
+ * What two versions of a remaining file share (remaining-versions.ts), said without taking
+ * either for the copy: one may be next month's payroll (helper-104).
+ */
+const VERSIONS = (batchId: string, file: string) =>
+  `both files are mostly payees batch ${batchId} (file ${file}) did not pay, as its remaining file and a copy of it fixed are`;
 
 /**
  * A batch taken up again, refused when a batch begun after it (same API, within the near-copy
@@ -340,7 +347,7 @@ export async function refuseResumeOverLaterBatch(
     const { holder, released } = second;
     throw new BatchError(
       "input",
-      `${batch.file}: ${second.same} of the ${second.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} go to payees that batch ${holder.batchId} (file ${holder.file}, begun later, ${humanTime(holder.begunAt, batch.zone)}) holds to pay, at these amounts or others; both hold rows batch ${released.batchId} (file ${released.file}) did not pay (its remaining file, and a copy of it fixed under another name): going on could pay them twice`,
+      `${batch.file}: ${second.same} of the ${second.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} go to payees that batch ${holder.batchId} (file ${holder.file}, begun later, ${humanTime(holder.begunAt, batch.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, released.file)}: going on could pay them twice`,
       {
         hint: `nothing was sent; ${otherBatchCommand(batch.flags ?? NO_ROW_FLAGS, "status", holder.file, holder.batchId)} shows what that batch pays; if these rows are other payments, submit them as a new batch with a --batch-id of its own (this batch's requests are then never quoted nor accepted)`,
       },

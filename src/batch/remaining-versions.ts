@@ -9,12 +9,15 @@
  * of its payees.
  *
  * Versions are told by payees (near-copy.ts payeeKeysOf, kept in the journals' `planned`
- * entries), not by amounts, and by share: half a file's rows. A payroll that pays one of the
- * released payees among many others (next month's) is no version. One that pays the same
- * people is, if that batch released them all (a month's whole payroll lapsed unpaid): its
- * remaining file sent after next month's payroll is then refused too, and paid with a
- * --batch-id of its own (the refusal says so); files named with their month are passed over
- * under --month-in-name. Journals of older versions hold no payees: their batches take no part.
+ * entries: recipient, port and instruction or account), not by amounts nor by who pays, and by
+ * share: half a file's rows. A payroll that pays one of the released payees among many others
+ * (next month's) is no version. One that pays mostly the same people is, when that batch
+ * released half of them or more (a month's payroll lapsed unpaid): its remaining file sent
+ * after next month's payroll is then refused too, and paid with a --batch-id of its own (the
+ * refusal says so); files named with their month are passed over under --month-in-name.
+ * Diluted below half (a fixed copy with as many late hires appended as rows fixed) they are
+ * not told from next month's payroll, and go through (helper-104: left).
+ * Journals of older versions hold no payees: their batches take no part.
  */
 import { readdir } from "node:fs/promises";
 import { apiIdentity } from "../bitex/url.js";
@@ -47,6 +50,8 @@ interface Payees extends BatchOnRecord {
   held: Map<string, number>;
   all: Map<string, number>;
   rows: number;
+  /** Begun within the near-copy window: a holder must be; the batch that released, any time. */
+  recent: boolean;
 }
 
 const add = (map: Map<string, number>, keys: string) => map.set(keys, (map.get(keys) ?? 0) + 1);
@@ -61,7 +66,8 @@ function shared(pool: ReadonlyMap<string, number>, counts: ReadonlyMap<string, n
 
 /**
  * The batch of `apiUrl` within the near-copy window that holds most of `plan`'s payees while
- * both are versions of one earlier batch's remaining file (see above); null when none does.
+ * both are versions of one earlier batch's remaining file (see above), that batch begun at any
+ * time (a month's remaining file dealt with late: helper-104); null when none does.
  * For a new batch (history.ts refuseNewBatchOfOldPayments), and for one taken up again, whose
  * open rows are `plan` (refuseResumeOverLaterBatch: `after` its begin).
  */
@@ -86,8 +92,7 @@ export async function findSecondVersion(
     const state = await readJournalState(journalPath).catch(() => null);
     const begin = state?.begin;
     if (!state || !begin || state.plannedPayees.size === 0 || begin.batch_id === plan.batchId) continue;
-    if (apiIdentity(begin.api) !== apiIdentity(apiUrl) || !(Date.parse(begin.at) >= since)) continue;
-    if (passOver(begin.file, begin.batch_id)) continue;
+    if (apiIdentity(begin.api) !== apiIdentity(apiUrl) || passOver(begin.file, begin.batch_id)) continue;
     const released = await releasedLines(journalPath);
     const payees: Payees = {
       batchId: begin.batch_id,
@@ -97,6 +102,7 @@ export async function findSecondVersion(
       held: new Map(),
       all: new Map(),
       rows: state.plannedPayees.size,
+      recent: Date.parse(begin.at) >= since,
     };
     for (const [line, keys] of state.plannedPayees) {
       const freed = released.has(line) || state.rows.get(line)?.status === "failed";
@@ -109,14 +115,17 @@ export async function findSecondVersion(
   for (const first of batches) {
     if (first.released.size === 0 || shared(first.released, mine) < rows * NEAR_COPY_SHARE) continue;
     for (const holder of batches) {
-      if (holder === first || !(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
+      if (holder === first || !holder.recent) continue;
+      if (!(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
       if (after !== undefined && !(Date.parse(holder.begunAt) > Date.parse(after))) continue;
       if (shared(first.released, holder.all) < holder.rows * NEAR_COPY_SHARE) continue;
-      // The new file's rows that are `first`'s released payees and that `holder` holds.
-      const fromFirst = new Pool(first.released);
-      const held = new Pool(holder.held);
+      // The new file's rows that are `first`'s released payees beyond those `holder` left
+      // unpaid: a payee released twice (a salary and a bonus), one fixed and paid, one still due.
+      const released = new Pool(first.released);
+      const left = new Pool(first.released);
+      for (const [keys, count] of holder.held) left.take(keys, count);
       let same = 0;
-      for (const [keys, count] of mine) same += held.take(keys, fromFirst.take(keys, count));
+      for (const [keys, count] of mine) same += released.take(keys, count) - left.take(keys, count);
       if (same > 0 && (!best || same > best.same)) {
         const record = ({ batchId, file, begunAt }: BatchOnRecord) => ({ batchId, file, begunAt });
         best = { released: record(first), holder: record(holder), same, rows };

@@ -82,6 +82,35 @@ describe("a second version of a remaining file", () => {
     expect((await findSecondVersion(state, planOf([row(2, "1", "100")]), API, now))?.same).to.equal(1);
   });
 
+  it("the same payees sent from another balance (another sender port or payer) in the copy, and November begun beyond the window (helper-104)", async () => {
+    const fromUsd = (r: ValidRow) => ({ ...r, senderPort: "us_usd", payerUserId: "113" }) as ValidRow;
+    await batch(state, "fixed", [fromUsd(row(2, "1", "110")), fromUsd(row(3, "2", "210"))], {
+      at: "2026-12-02T10:00:00Z",
+      file: "fixed.csv",
+    });
+    expect((await findSecondVersion(state, remaining(), API, now))?.holder.batchId).to.equal("fixed");
+    // Dealt with two months later: the batch that released counts at any age, the holder in the window.
+    const later = new Date("2027-01-30T12:00:00Z");
+    expect(await findSecondVersion(state, remaining(), API, later)).to.equal(null);
+    await batch(state, "fixed-late", [row(2, "1", "120"), row(3, "2", "220")], {
+      at: "2027-01-29T10:00:00Z",
+      file: "fixed-late.csv",
+    });
+    expect((await findSecondVersion(state, remaining(), API, later))?.holder.batchId).to.equal("fixed-late");
+  });
+
+  it("a payee released twice (a salary and a bonus), one fixed and paid: the other goes through, both again do not (helper-104)", async () => {
+    await batch(state, "dec", [row(2, "9", "100"), row(3, "9", "50")], {
+      at: "2026-12-03T10:00:00Z",
+      file: "dec.csv",
+      released: [2, 3],
+    });
+    await batch(state, "salary", [row(2, "9", "110")], { at: "2026-12-04T10:00:00Z", file: "salary.csv" });
+    expect(await findSecondVersion(state, planOf([row(2, "9", "50")]), API, now)).to.equal(null);
+    const both = await findSecondVersion(state, planOf([row(2, "9", "100"), row(3, "9", "50")]), API, now);
+    expect([both?.holder.batchId, both?.same]).to.deep.equal(["salary", 1]);
+  });
+
   it("none when the later batch pays one released payee among others (next month's payroll)", async () => {
     await batch(state, "dec", [row(2, "1", "110"), row(3, "7", "700"), row(4, "8", "800")], {
       at: "2026-12-02T10:00:00Z",

@@ -182,11 +182,12 @@ describe("a remaining file submitted as a batch", function () {
       expect(world.state().stats.calls, "nothing sent").to.equal(calls);
       const named = again.stderr.match(
         new RegExp(
-          `${second.replaceAll(".", "\\.")}: 1 of its 1 row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files hold rows batch \\S+ \\(file b\\.csv\\) did not pay`,
+          `${second.replaceAll(".", "\\.")}: 1 of its 1 row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files are mostly payees batch \\S+ \\(file b\\.csv\\) did not pay, as its remaining file and a copy of it fixed are: sending this one as a new batch could pay them twice`,
         ),
       )?.[1];
       expect(named, again.stderr).to.be.a("string");
       expect(again.stderr).to.include("nothing was sent");
+      expect(again.stderr).to.include(`if it pays these rows, do not submit ${second}`);
       // The batch named is the one that paid the payee.
       expect((await run(["status", first, "--json"])).stdout).to.include(`"batch_id":"${named}"`);
       expect(paidTwice(world)).to.deep.equal([]);
