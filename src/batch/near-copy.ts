@@ -128,9 +128,9 @@ export function paymentKeysOf(row: ValidRow): string {
 }
 
 /**
- * paymentKeysOf without the amount (model.ts payeeKey): the row's payee, by ids and, for a
- * row by details, by its account. What links a remaining file's row to its copy fixed under
- * another name (remaining-versions.ts).
+ * The row's payee as paymentKeysOf keys its payment, without the amount nor who pays
+ * (model.ts payeeKey): by ids and, for a row by details, by its account. What links a
+ * remaining file's row to its copy fixed under another name (remaining-versions.ts).
  */
 export function payeeKeysOf(row: ValidRow): string {
   const ids = digest(payeeKey(paymentIdentity(row)));

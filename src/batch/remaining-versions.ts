@@ -1,5 +1,5 @@
 /**
- * Versions of a remaining file (docs/design.md section 7). A file whose rows are, for the most
+ * Versions of a remaining file (docs/design.md section 6). A file whose rows are, for the most
  * part, payees an earlier batch released (its remaining file; or a copy of it fixed under
  * another name, amounts corrected) sends those rows again. Two such versions both pay them:
  * the copy fixed and paid, then the remaining file itself submitted (or the other way round)
@@ -38,7 +38,7 @@ export interface SecondVersion {
   released: BatchOnRecord;
   /** The other version: a batch begun after it that holds some of those payees. */
   holder: BatchOnRecord;
-  /** Rows of the new file whose payee, released by `released`, `holder` holds. */
+  /** Rows of the new file whose payee, released by `released`, `holder` holds (beyond the rows it left unpaid). */
   same: number;
   /** Rows of the new file. */
   rows: number;
