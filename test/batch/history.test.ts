@@ -15,18 +15,9 @@ import { plannedEntries } from "../../src/batch/near-copy.js";
 import { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
+import { validRow } from "../helpers/valid-row.js";
 
-const row = (line: number, recipient: string, amount: string): ValidRow => ({
-  line,
-  reference: `R${line}`,
-  payerUserId: "112",
-  senderPort: "ar_ars",
-  recipientUserId: recipient,
-  port: "cl_clp",
-  amount,
-  budget: null,
-  withdrawalInstructionId: `9${recipient}`,
-});
+const row = validRow;
 
 describe("paymentsDigest (the same payments under any name)", () => {
   const rows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "2", "200")];

@@ -8,20 +8,10 @@ import { recordReleased } from "../../src/batch/released.js";
 import { findSecondVersion } from "../../src/batch/remaining-versions.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
+import { validRow } from "../helpers/valid-row.js";
 
 const API = "https://bitex.la/api";
-const row = (line: number, recipient: string, amount: string): ValidRow =>
-  ({
-    line,
-    payerUserId: "112",
-    senderPort: "ar_ars",
-    recipientUserId: recipient,
-    port: "cl_clp",
-    amount,
-    budget: null,
-    withdrawalInstructionId: `w${recipient}`,
-    reference: "",
-  }) as unknown as ValidRow;
+const row = validRow;
 
 const planOf = (rows: ValidRow[], batchId = "new") => plan(batchId, rows);
 
