@@ -22,7 +22,7 @@
 import { readdir } from "node:fs/promises";
 import { apiIdentity } from "../bitex/url.js";
 import type { Plan } from "../model.js";
-import { readJournalState } from "./journal.js";
+import { journalBegin, readJournalState } from "./journal.js";
 import { NEAR_COPY_SHARE, NEAR_COPY_WINDOW_DAYS, Pool, payeeKeysOf } from "./near-copy.js";
 import { journalPathFor } from "./paths.js";
 import { releasedLines } from "./released.js";
@@ -89,11 +89,16 @@ export async function findSecondVersion(
   const batches: Payees[] = [];
   for (const dir of await readdir(stateDir).catch(() => [] as string[])) {
     const journalPath = journalPathFor(stateDir, dir);
-    const state = await readJournalState(journalPath).catch(() => null);
-    const begin = state?.begin;
-    if (!state || !begin || state.plannedPayees.size === 0 || begin.batch_id === plan.batchId) continue;
-    if (apiIdentity(begin.api) !== apiIdentity(apiUrl) || passOver(begin.file, begin.batch_id)) continue;
+    // Told by the begin line and released.json before a journal is read whole: an old batch
+    // that released nothing can be neither version's origin nor (out of the window) a holder.
+    const begin = await journalBegin(journalPath).catch(() => null);
+    if (!begin || begin.batch_id === plan.batchId || apiIdentity(begin.api) !== apiIdentity(apiUrl)) continue;
+    if (passOver(begin.file, begin.batch_id)) continue;
+    const recent = Date.parse(begin.at) >= since;
     const released = await releasedLines(journalPath);
+    if (!recent && released.size === 0) continue;
+    const state = await readJournalState(journalPath).catch(() => null);
+    if (!state || state.plannedPayees.size === 0) continue;
     const payees: Payees = {
       batchId: begin.batch_id,
       file: begin.file,
@@ -102,7 +107,7 @@ export async function findSecondVersion(
       held: new Map(),
       all: new Map(),
       rows: state.plannedPayees.size,
-      recent: Date.parse(begin.at) >= since,
+      recent,
     };
     for (const [line, keys] of state.plannedPayees) {
       const freed = released.has(line) || state.rows.get(line)?.status === "failed";
