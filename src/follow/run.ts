@@ -5,7 +5,7 @@
  * steps.ts, and what the report shows of each row is `rowOutcomes`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JournalAppender, JournalState } from "../batch/journal.js";
+import type { JournalAppender, JournalState, StepAction } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
@@ -71,6 +71,11 @@ export interface FollowOptions {
 const LISTED_AT_ONCE = 10_000;
 /** `Date` has whole seconds: a wait for the server's time ends this much after it. */
 const ETA_MARGIN_MS = 1_000;
+/**
+ * How far ahead of the server's clock a quote's `eta` must be for its quote to be surely not
+ * in yet: far beyond the second the clock is good to (server-clock.ts).
+ */
+const QUOTE_LATER_MS = 60_000;
 /** How long to wait before reading again while the server's pace is not known yet. */
 const PACE_UNKNOWN_WAIT_MS = 2_000;
 /** The longest sleep before the request is read again, should the server's clock or eta move. */
@@ -263,7 +268,11 @@ export class BatchFollow {
         );
       }
       if (now.length > 0) this.options.say(`asking Bitex for a quote: request(s) ${ids(now)}`);
-      await everyStep(now.map((view) => this.step("request_quote", view.request as ConciergeRequest)));
+      const waited = this.waits;
+      const answers = await everyStep(
+        now.map((view) => this.step("request_quote", view.request as ConciergeRequest)),
+      );
+      if (this.waits === waited) await this.takeAnswers("request_quote", answers);
       if (now.length > 0) continue; // read what the quotes did before deciding anything else
       if (drafts.length === 0 && !outstanding) {
         this.readAfterQuotes = true;
@@ -392,7 +401,7 @@ export class BatchFollow {
     const answers = await everyStep(open.map((request) => this.step("accept_quote", request)));
     // Each request's answer, read after any settle delay within its step, shows it accepted;
     // with no wait since the others were sent, it stands for the read after accepting.
-    if (this.waits === waited) await this.takeAnswers(answers);
+    if (this.waits === waited) await this.takeAnswers("accept_quote", answers);
     await this.readStale({ light: true });
     // What was accepted cannot be undone: figures above the guard found now are said, never hidden.
     const after = checkGuard(
@@ -407,19 +416,18 @@ export class BatchFollow {
 
   /**
    * Bitex answers a step with the request as it stands after it. Such an answer is taken as the
-   * request's read when it shows what a read would: the step done, a total, as many outputs as
-   * the read before it counted (a request that left draft takes no more) and every attribute
-   * that read had (an abridged answer is not taken: the request is read then).
+   * request's read when it shows what a read would (answerStands), as many outputs as the read
+   * before it counted (a request that left draft takes no more) and every attribute that read
+   * had (an abridged answer is not taken: the request is read then).
    */
-  private async takeAnswers(answers: readonly ConciergeRequest[]): Promise<void> {
+  private async takeAnswers(action: StepAction, answers: readonly ConciergeRequest[]): Promise<void> {
     const { api, past } = this.options;
     await Promise.all(
       answers.map(async (answer) => {
         const index = this.views.findIndex((view) => view.request?.id === answer.id);
         const before = this.views[index];
         const read = before?.request;
-        if (!before || !read || !stepDone("accept_quote", answer.state) || answer.total_to_spend === null)
-          return;
+        if (!before || !read || !this.answerStands(action, answer)) return;
         if (answer.outputs_count !== read.outputs_count) return;
         if (Object.keys(read).some((attribute) => !Object.hasOwn(answer, attribute))) return;
         this.views[index] = await readRequest(api, before.planned, past, {
@@ -430,6 +438,26 @@ export class BatchFollow {
         });
         this.readAt.set(before.planned.key, this.waits);
       }),
+    );
+  }
+
+  /**
+   * An accept's answer: accepted, with a total. A quote's: quoted, with a total (a server that
+   * quotes as it answers), or waiting for a quote whose `eta` is more than a minute ahead on
+   * the server's clock (a port Bitex quotes later), so a read now would show it waiting too
+   * (the read at its eta follows); a quote due now (`eta` the moment it was asked, as for the
+   * ports quoted at once) is read at once: it may be in.
+   */
+  private answerStands(action: StepAction, answer: ConciergeRequest): boolean {
+    if (action === "accept_quote") return stepDone(action, answer.state) && answer.total_to_spend !== null;
+    if (answer.state === "quoted") return answer.total_to_spend !== null;
+    const eta = serverTime(answer.eta)?.getTime();
+    const now = this.options.serverClock?.serverNow().getTime();
+    return (
+      answer.state === "quote_requested" &&
+      eta !== undefined &&
+      now !== undefined &&
+      eta - now > QUOTE_LATER_MS
     );
   }
 
