@@ -292,7 +292,7 @@ export async function refuseNewBatchOfOldPayments(
  * either for the copy: one may be next month's payroll (helper-104).
  */
 const VERSIONS = (batchId: string, file: string) =>
-  `both files are mostly payees batch ${batchId} (file ${file}) did not pay, as its remaining file and a copy of it fixed are`;
+  `both files are mostly payees batch ${batchId} (file ${file}) did not pay, or new ones, as its remaining file and a copy of it fixed (late hires added) are`;
 
 /**
  * A batch taken up again, refused when a batch begun after it (same API, within the near-copy

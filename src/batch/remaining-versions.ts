@@ -10,13 +10,15 @@
  *
  * Versions are told by payees (near-copy.ts payeeKeysOf, kept in the journals' `planned`
  * entries: recipient, port and instruction or account), not by amounts nor by who pays, and by
- * share: half a file's rows. A payroll that pays one of the released payees among many others
- * (next month's) is no version. One that pays mostly the same people is, when that batch
- * released half of them or more (a month's payroll lapsed unpaid): its remaining file sent
- * after next month's payroll is then refused too, and paid with a --batch-id of its own (the
- * refusal says so); files named with their month are passed over under --month-in-name.
- * Diluted below half (a fixed copy with as many late hires appended as rows fixed) they are
- * not told from next month's payroll, and go through (helper-104: left).
+ * share: a file is a version when it holds a payee that batch released and half its rows or
+ * more are such payees or new ones (paid by no batch begun before it: late hires appended to a
+ * fixed copy, helper-104). A payroll that pays one of the released payees among many others
+ * paid before (next month's) is no version. One that pays mostly the same people is, when that
+ * batch released half of them or more (a month's payroll lapsed unpaid): its remaining file
+ * sent after next month's payroll is then refused too, and paid with a --batch-id of its own
+ * (the refusal says so); files named with their month are passed over under --month-in-name.
+ * "Paid before" is known from the batches read here (begun within the near-copy window, or
+ * that released rows): a payee last paid longer ago counts as new.
  * Journals of older versions hold no payees: their batches take no part.
  */
 import { readdir } from "node:fs/promises";
@@ -116,14 +118,27 @@ export async function findSecondVersion(
     }
     batches.push(payees);
   }
+  // When each payee was first planned, by the batches read: one planned by no batch begun
+  // before a file is new to it.
+  const firstSeen = new Map<string, number>();
+  for (const batch of batches) {
+    const at = Date.parse(batch.begunAt);
+    for (const keys of batch.all.keys()) firstSeen.set(keys, Math.min(firstSeen.get(keys) ?? at, at));
+  }
+  const isVersion = (first: Payees, payees: ReadonlyMap<string, number>, count: number, begunAt: number) => {
+    const released = shared(first.released, payees);
+    let fresh = 0;
+    for (const [keys, n] of payees) if ((firstSeen.get(keys) ?? begunAt) >= begunAt) fresh += n;
+    return released > 0 && released + fresh >= count * NEAR_COPY_SHARE;
+  };
   let best: SecondVersion | null = null;
   for (const first of batches) {
-    if (first.released.size === 0 || shared(first.released, mine) < rows * NEAR_COPY_SHARE) continue;
+    if (first.released.size === 0 || !isVersion(first, mine, rows, Number.POSITIVE_INFINITY)) continue;
     for (const holder of batches) {
       if (holder === first || !holder.recent) continue;
       if (!(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
       if (after !== undefined && !(Date.parse(holder.begunAt) > Date.parse(after))) continue;
-      if (shared(first.released, holder.all) < holder.rows * NEAR_COPY_SHARE) continue;
+      if (!isVersion(first, holder.all, holder.rows, Date.parse(holder.begunAt))) continue;
       // The new file's rows that are `first`'s released payees beyond those `holder` left
       // unpaid: a payee released twice (a salary and a bonus), one fixed and paid, one still due.
       const released = new Pool(first.released);

@@ -89,6 +89,34 @@ describe("a second version of a remaining file", () => {
     expect((await findSecondVersion(state, remaining(), API, later))?.holder.batchId).to.equal("fixed-late");
   });
 
+  it("a fixed copy diluted by late hires (2 rows fixed, 3 new payees): a version both ways (helper-104)", async () => {
+    const hires = [row(4, "5", "500"), row(5, "6", "600"), row(6, "7", "700")];
+    await batch(state, "fixed", [row(2, "1", "110"), row(3, "2", "210"), ...hires], {
+      at: "2026-12-02T10:00:00Z",
+      file: "fixed.csv",
+    });
+    // The hires paid again since (December's payroll) were still new when the copy was made.
+    await batch(state, "dec", hires, { at: "2026-12-05T10:00:00Z", file: "dec.csv" });
+    expect(await findSecondVersion(state, remaining(), API, now)).to.deep.include({ same: 2, rows: 2 });
+    expect((await findSecondVersion(state, remaining(), API, now))?.holder.batchId).to.equal("fixed");
+  });
+
+  it("the remaining file paid first, then a copy of it fixed with 3 late hires appended: refused for its 2 rows", async () => {
+    await batch(state, "rest", [row(2, "1", "100"), row(3, "2", "200")], {
+      at: "2026-12-02T10:00:00Z",
+      file: "payroll.remaining.csv",
+    });
+    const hires = [row(4, "5", "500"), row(5, "6", "600"), row(6, "3", "300")];
+    const diluted = planOf([row(2, "1", "110"), row(3, "2", "210"), ...hires]);
+    const found = await findSecondVersion(state, diluted, API, now);
+    expect([found?.holder.batchId, found?.same, found?.rows]).to.deep.equal(["rest", 2, 5]);
+    // A released payee and a new one beside three paid before: no version.
+    await october();
+    const paidBefore = [row(3, "7", "700"), row(4, "8", "800"), row(5, "9", "900")];
+    const monthly = planOf([row(2, "1", "110"), ...paidBefore, row(6, "5", "500")]);
+    expect(await findSecondVersion(state, monthly, API, now)).to.equal(null);
+  });
+
   it("a payee released twice (a salary and a bonus), one fixed and paid: the other goes through, both again do not (helper-104)", async () => {
     await batch(state, "dec", [row(2, "9", "100"), row(3, "9", "50")], {
       at: "2026-12-03T10:00:00Z",
@@ -101,7 +129,15 @@ describe("a second version of a remaining file", () => {
     expect([both?.holder.batchId, both?.same]).to.deep.equal(["salary", 1]);
   });
 
-  it("none when the later batch pays one released payee among others (next month's payroll)", async () => {
+  /** October's payroll: payees 7, 8 and 9, paid. */
+  const october = () =>
+    batch(state, "oct", [row(2, "7", "700"), row(3, "8", "800"), row(4, "9", "900")], {
+      at: "2026-11-05T10:00:00Z",
+      file: "oct.csv",
+    });
+
+  it("none when the later batch pays one released payee among others paid before (next month's payroll)", async () => {
+    await october();
     await batch(state, "dec", [row(2, "1", "110"), row(3, "7", "700"), row(4, "8", "800")], {
       at: "2026-12-02T10:00:00Z",
       file: "payroll-dec.csv",
@@ -128,13 +164,14 @@ describe("a second version of a remaining file", () => {
     expect(await findSecondVersion(state, remaining(), "https://sandbox.bitex.la/api", now)).to.equal(null);
   });
 
-  it("none for a file mostly of other payees, and none for the passed over (another month's name)", async () => {
+  it("none for a file mostly of payees paid before, and none for the passed over (another month's name)", async () => {
+    await october();
     await batch(state, "fixed", [row(2, "1", "110"), row(3, "2", "210")], {
       at: "2026-12-02T10:00:00Z",
       file: "fixed.csv",
     });
-    const mostlyNew = planOf([row(2, "1", "100"), row(3, "5", "500"), row(4, "6", "600")]);
-    expect(await findSecondVersion(state, mostlyNew, API, now)).to.equal(null);
+    const mostlyPaid = planOf([row(2, "1", "100"), row(3, "7", "700"), row(4, "8", "800")]);
+    expect(await findSecondVersion(state, mostlyPaid, API, now)).to.equal(null);
     expect(await findSecondVersion(state, remaining(), API, now, (file) => file === "fixed.csv")).to.equal(
       null,
     );

@@ -165,13 +165,23 @@ describe("a remaining file submitted as a batch", function () {
     world.advance({ until: "final" });
   }
 
-  for (const fixedFirst of [true, false])
-    it(`a remaining file's copy fixed under another name and the remaining file itself, ${fixedFirst ? "the copy paid first" : "the file paid first"}: the second is refused (exit 2, nothing sent), nobody paid twice`, async () => {
+  // With `hires`, three late hires (never paid before) appended to the copy: it is mostly
+  // theirs, still a version of the remaining file (helper-104).
+  for (const [fixedFirst, hires] of [
+    [true, false],
+    [false, false],
+    [true, true],
+    [false, true],
+  ])
+    it(`a remaining file's copy fixed under another name${hires ? " with 3 late hires appended" : ""} and the remaining file itself, ${fixedFirst ? "the copy paid first" : "the file paid first"}: the second is refused (exit 2, nothing sent), nobody paid twice`, async () => {
       const { box: world, dir, run, rows } = await setUp();
       await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
       const remaining = await lapsed(run, world, dir);
       // The amount corrected in a copy: no row of it is a payment the first batch held.
-      await writeFile(join(dir, "b-fixed.csv"), remaining.replace("23886.75", "23986.75"));
+      const late = hires
+        ? ["EMP-1008", "EMP-1014", "EMP-1020"].map((ref) => `${rows.pick(ref)}\n`).join("")
+        : "";
+      await writeFile(join(dir, "b-fixed.csv"), `${remaining.replace("23886.75", "23986.75")}${late}`);
       const [first, second] = fixedFirst
         ? ["b-fixed.csv", "b.remaining.csv"]
         : ["b.remaining.csv", "b-fixed.csv"];
@@ -180,14 +190,19 @@ describe("a remaining file submitted as a batch", function () {
       const again = await run(["submit", second]);
       expect(again.code, again.stderr).to.equal(2);
       expect(world.state().stats.calls, "nothing sent").to.equal(calls);
+      const secondRows = second === "b-fixed.csv" && hires ? 4 : 1;
       const named = again.stderr.match(
         new RegExp(
-          `${second.replaceAll(".", "\\.")}: 1 of its 1 row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files are mostly payees batch \\S+ \\(file b\\.csv\\) did not pay, as its remaining file and a copy of it fixed are: sending this one as a new batch could pay them twice`,
+          `${second.replaceAll(".", "\\.")}: 1 of its ${secondRows} row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files are mostly payees batch \\S+ \\(file b\\.csv\\) did not pay, or new ones, as its remaining file and a copy of it fixed \\(late hires added\\) are: sending this one as a new batch could pay them twice`,
         ),
       )?.[1];
       expect(named, again.stderr).to.be.a("string");
       expect(again.stderr).to.include("nothing was sent");
-      expect(again.stderr).to.include(`if it pays these rows, do not submit ${second}`);
+      expect(again.stderr).to.include(
+        secondRows === 1
+          ? `if it pays these rows, do not submit ${second}`
+          : `if it pays these rows, take them out of ${second} and submit the rest`,
+      );
       // The batch named is the one that paid the payee.
       expect((await run(["status", first, "--json"])).stdout).to.include(`"batch_id":"${named}"`);
       expect(paidTwice(world)).to.deep.equal([]);
@@ -222,14 +237,19 @@ describe("a remaining file submitted as a batch", function () {
     expect(paidTwice(world)).to.deep.equal([]);
   });
 
-  it("a remaining file sent after a later payroll that pays its payee among others is no second version: it goes through", async () => {
+  it("a remaining file sent after a later payroll that pays its payee among others paid before is no second version: it goes through", async () => {
     const { box: world, dir, run, rows } = await setUp();
+    // The month before: EMP-1002's row lapsed; the others of that payroll were paid.
+    await writeFile(join(dir, "paid.csv"), rows.file(["EMP-1008", "EMP-1014"].map(rows.pick)));
+    await paid(run, world, "paid.csv");
     await writeFile(join(dir, "b.csv"), rows.file([rows.pick("EMP-1002")]));
     const remaining = await lapsed(run, world, dir);
-    // Next month's payroll: the same payee, another amount, among others.
-    const next = ["EMP-1001", "EMP-1002", "EMP-1006"]
+    // Next month's payroll: the same payees, other amounts.
+    const next = ["EMP-1008", "EMP-1002", "EMP-1014"]
       .map(rows.pick)
-      .map((row) => row.replace("23886.75", "24100.00"));
+      .map((row) =>
+        row.replace("23886.75", "24100.00").replace("28070.00", "28100.00").replace("17873.10", "17900.00"),
+      );
     await writeFile(join(dir, "next.csv"), rows.file(next));
     const submitted = await run(["submit", "next.csv"]);
     expect(submitted.code, submitted.stderr).to.equal(0);
