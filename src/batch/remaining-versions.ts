@@ -131,9 +131,11 @@ export async function findSecondVersion(
     for (const [keys, n] of payees) if ((firstSeen.get(keys) ?? begunAt) >= begunAt) fresh += n;
     return released > 0 && released + fresh >= count * NEAR_COPY_SHARE;
   };
+  // A batch taken up again is new to what began after it.
+  const mineAt = after === undefined ? Number.POSITIVE_INFINITY : Date.parse(after);
   let best: SecondVersion | null = null;
   for (const first of batches) {
-    if (first.released.size === 0 || !isVersion(first, mine, rows, Number.POSITIVE_INFINITY)) continue;
+    if (first.released.size === 0 || !isVersion(first, mine, rows, mineAt)) continue;
     for (const holder of batches) {
       if (holder === first || !holder.recent) continue;
       if (!(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;

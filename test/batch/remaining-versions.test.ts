@@ -117,6 +117,19 @@ describe("a second version of a remaining file", () => {
     expect(await findSecondVersion(state, monthly, API, now)).to.equal(null);
   });
 
+  it("a diluted copy staged, the remaining file paid since, the hires paid in a later payroll: taking the copy up again is refused", async () => {
+    const hires = [row(4, "5", "500"), row(5, "6", "600"), row(6, "3", "300")];
+    const copy = planOf([row(2, "1", "110"), row(3, "2", "210"), ...hires], "copy");
+    await batch(state, "rest", [row(2, "1", "100"), row(3, "2", "200")], {
+      at: "2026-12-03T10:00:00Z",
+      file: "payroll.remaining.csv",
+    });
+    await batch(state, "dec", hires, { at: "2026-12-05T10:00:00Z", file: "dec.csv" });
+    // The copy's batch (begun 12-02, before both) is the one taken up: its hires were new then.
+    const found = await findSecondVersion(state, copy, API, now, undefined, "2026-12-02T10:00:00Z");
+    expect([found?.holder.batchId, found?.same, found?.rows]).to.deep.equal(["rest", 2, 5]);
+  });
+
   it("a payee released twice (a salary and a bonus), one fixed and paid: the other goes through, both again do not (helper-104)", async () => {
     await batch(state, "dec", [row(2, "9", "100"), row(3, "9", "50")], {
       at: "2026-12-03T10:00:00Z",
