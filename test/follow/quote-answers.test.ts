@@ -7,10 +7,9 @@
 import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { BatchFollow } from "../../src/follow/run.js";
-import { request, row, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
+import { created, request, row, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const T0 = Date.parse("2026-11-29T10:00:00Z");
-const AT = "2026-11-29T10:00:00Z";
 /** Server ms per local ms: a 30-minute eta is a few ms away. */
 const PACE = 100_000;
 
@@ -84,15 +83,6 @@ class Server {
 }
 
 function follow(server: Server) {
-  const created = (line: number, request_id: string, output_id: string) => ({
-    t: "created" as const,
-    line,
-    request_id,
-    output_id,
-    state: "accepting",
-    via: "response" as const,
-    at: AT,
-  });
   return new BatchFollow({
     api: server,
     file: "payroll.csv",

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import type { BatchError } from "../../src/errors.js";
 import { BatchFollow } from "../../src/follow/run.js";
-import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
+import { created, request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const AT = "2026-11-29T10:00:00Z";
 
@@ -126,15 +126,6 @@ describe("follow/quote: waiting for the quotes", () => {
         throw new Error("not accepting");
       },
     };
-    const created = (line: number, request_id: string, output_id: string) => ({
-      t: "created" as const,
-      line,
-      request_id,
-      output_id,
-      state: "accepting",
-      via: "response" as const,
-      at: AT,
-    });
     const follow = new BatchFollow({
       api,
       file: "payroll.csv",

@@ -105,6 +105,19 @@ export const TWO_PAYERS: PlannedRequest[] = [
   },
 ];
 
+/** A `created` journal line: `line`'s output `outputId` in request `requestId`, accepting. */
+export function created(line: number, requestId: string, outputId: string): JournalEntry {
+  return {
+    t: "created",
+    line,
+    request_id: requestId,
+    output_id: outputId,
+    state: "accepting",
+    via: "response",
+    at: AT,
+  };
+}
+
 /** TWO_PAYERS's journal: requests 7 and 8, then `rows` (created or failed lines). */
 export function twoPayersJournal(rows: JournalEntry[]): JournalState {
   return foldJournal([
