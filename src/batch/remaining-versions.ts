@@ -10,15 +10,20 @@
  *
  * Versions are told by payees (near-copy.ts payeeKeysOf, kept in the journals' `planned`
  * entries: recipient, port and instruction or account), not by amounts nor by who pays, and by
- * share: a file is a version when it holds a payee that batch released and half its rows or
- * more are such payees or new ones (paid by no batch begun before it: late hires appended to a
- * fixed copy, helper-104). A payroll that pays one of the released payees among many others
- * paid before (next month's) is no version. One that pays mostly the same people is, when that
- * batch released half of them or more (a month's payroll lapsed unpaid): its remaining file
- * sent after next month's payroll is then refused too, and paid with a --batch-id of its own
- * (the refusal says so); files named with their month are passed over under --month-in-name.
+ * share: a file is a version when it holds a payee that batch released, half its rows or more
+ * are such payees or new ones (first planned after that batch began: late hires appended to a
+ * fixed copy, helper-104), and fewer of its rows are payees paid before (planned by that batch
+ * or an earlier one, not released) than released ones. A payroll that pays one of the
+ * released payees among others paid before (next month's) is no version. One that pays mostly
+ * the same people is, when that batch released more of them than it paid (a month's payroll
+ * lapsed unpaid): its remaining file sent after next month's payroll is then refused too, and
+ * paid with a --batch-id of its own (the refusal says so); files named with their month are
+ * passed over under --month-in-name.
  * "Paid before" is known from the batches read here (begun within the near-copy window, or
- * that released rows): a payee last paid longer ago counts as new.
+ * that released rows): a payee last paid longer ago counts as new. Left (helper-105): a fixed
+ * copy that adds rows for payees paid before (overtime) as many as the rows fixed, or the rows
+ * fixed appended to next month's payroll, is not told from next month's payroll; a fix of a
+ * row's bank account is another payee; a holder begun before the window is not read.
  * Journals of older versions hold no payees: their batches take no part.
  */
 import { readdir } from "node:fs/promises";
@@ -118,29 +123,32 @@ export async function findSecondVersion(
     }
     batches.push(payees);
   }
-  // When each payee was first planned, by the batches read: one planned by no batch begun
-  // before a file is new to it.
+  // When each payee was first planned, by the batches read.
   const firstSeen = new Map<string, number>();
   for (const batch of batches) {
     const at = Date.parse(batch.begunAt);
     for (const keys of batch.all.keys()) firstSeen.set(keys, Math.min(firstSeen.get(keys) ?? at, at));
   }
-  const isVersion = (first: Payees, payees: ReadonlyMap<string, number>, count: number, begunAt: number) => {
+  // A version of `first`'s remaining file: payees `first` released, and new ones (first planned
+  // after it began: late hires), half its rows or more, and more of them released than paid
+  // before (planned by `first`, or before it, and not released: next month's payroll).
+  const isVersion = (first: Payees, payees: ReadonlyMap<string, number>, count: number) => {
     const released = shared(first.released, payees);
-    let fresh = 0;
-    for (const [keys, n] of payees) if ((firstSeen.get(keys) ?? begunAt) >= begunAt) fresh += n;
-    return released > 0 && released + fresh >= count * NEAR_COPY_SHARE;
+    const since = Date.parse(first.begunAt);
+    let known = 0;
+    for (const [keys, n] of payees)
+      if ((firstSeen.get(keys) ?? Number.POSITIVE_INFINITY) <= since) known += n;
+    const before = known - released;
+    return released > 0 && count - before >= count * NEAR_COPY_SHARE && before < released;
   };
-  // A batch taken up again is new to what began after it.
-  const mineAt = after === undefined ? Number.POSITIVE_INFINITY : Date.parse(after);
   let best: SecondVersion | null = null;
   for (const first of batches) {
-    if (first.released.size === 0 || !isVersion(first, mine, rows, mineAt)) continue;
+    if (first.released.size === 0 || !isVersion(first, mine, rows)) continue;
     for (const holder of batches) {
       if (holder === first || !holder.recent) continue;
       if (!(Date.parse(holder.begunAt) > Date.parse(first.begunAt))) continue;
       if (after !== undefined && !(Date.parse(holder.begunAt) > Date.parse(after))) continue;
-      if (!isVersion(first, holder.all, holder.rows, Date.parse(holder.begunAt))) continue;
+      if (!isVersion(first, holder.all, holder.rows)) continue;
       // The new file's rows that are `first`'s released payees beyond those `holder` left
       // unpaid: a payee released twice (a salary and a bonus), one fixed and paid, one still due.
       const released = new Pool(first.released);

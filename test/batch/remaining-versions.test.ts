@@ -190,3 +190,86 @@ describe("a second version of a remaining file", () => {
     );
   });
 });
+
+describe("a second version of a remaining file: versions against next month's payroll (helper-105)", () => {
+  const now = new Date("2026-12-20T12:00:00Z");
+  let state: string;
+  beforeEach(async () => {
+    state = await mkdtemp(join(tmpdir(), "bb-versions-"));
+    // November: four payees; 1 and 2 lapsed (released), 7 and 8 paid.
+    await batch(
+      state,
+      "nov",
+      [row(2, "1", "100"), row(3, "2", "200"), row(4, "7", "700"), row(5, "8", "800")],
+      {
+        at: "2026-12-01T10:00:00Z",
+        file: "nov.csv",
+        released: [2, 3],
+      },
+    );
+  });
+  const hires = [row(6, "5", "500"), row(7, "6", "600"), row(8, "3", "300")];
+
+  it("two fixed copies of one remaining file, each with the same late hires: the second is refused", async () => {
+    await batch(state, "copy-a", [row(2, "1", "110"), row(3, "2", "210"), ...hires], {
+      at: "2026-12-02T10:00:00Z",
+      file: "nov-fixed.csv",
+    });
+    const copyB = planOf([
+      row(2, "1", "120"),
+      row(3, "2", "220"),
+      ...hires.map((r) => ({ ...r, amount: "1" })),
+    ]);
+    const found = await findSecondVersion(state, copyB, API, now);
+    expect([found?.holder.batchId, found?.same, found?.rows]).to.deep.equal(["copy-a", 2, 5]);
+  });
+
+  it("December's payroll (the four, two hires) after November's remaining file was paid: no version", async () => {
+    await batch(state, "rest", [row(2, "1", "100"), row(3, "2", "200")], {
+      at: "2026-12-03T10:00:00Z",
+      file: "nov.remaining.csv",
+    });
+    const december = planOf([
+      row(2, "1", "105"),
+      row(3, "2", "205"),
+      row(4, "7", "705"),
+      row(5, "8", "805"),
+      row(6, "5", "500"),
+      row(7, "6", "600"),
+    ]);
+    expect(await findSecondVersion(state, december, API, now)).to.equal(null);
+    // Nor the other way round: November's remaining file after December's payroll.
+    await batch(
+      state,
+      "dec",
+      december.requests.flatMap((request) => request.rows),
+      {
+        at: "2026-12-15T10:00:00Z",
+        file: "dec.csv",
+      },
+    );
+    const remaining = planOf([row(2, "1", "100"), row(3, "2", "200")]);
+    expect((await findSecondVersion(state, remaining, API, now))?.holder.batchId).to.equal("rest");
+    const fresh = await mkdtemp(join(tmpdir(), "bb-versions-"));
+    await batch(
+      fresh,
+      "nov",
+      [row(2, "1", "100"), row(3, "2", "200"), row(4, "7", "700"), row(5, "8", "800")],
+      {
+        at: "2026-12-01T10:00:00Z",
+        file: "nov.csv",
+        released: [2, 3],
+      },
+    );
+    await batch(
+      fresh,
+      "dec",
+      december.requests.flatMap((request) => request.rows),
+      {
+        at: "2026-12-15T10:00:00Z",
+        file: "dec.csv",
+      },
+    );
+    expect(await findSecondVersion(fresh, remaining, API, now)).to.equal(null);
+  });
+});
