@@ -89,7 +89,8 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
   const references = new Map<number, string>();
   for (const item of input.checked())
     if (item.ok && lines.has(item.line)) references.set(item.line, item.row.reference);
-  for (const [line, later] of await laterReferences(input.journalPath, references))
+  const laterHeld = await laterReferences(input.journalPath, references);
+  for (const [line, later] of laterHeld)
     say.warn(
       `line ${line} (reference ${references.get(line)}) is also in batch ${later.batchId} (file ${later.file}, begun ${humanTime(later.begunAt, out.zone)}), begun after this batch released it: if that batch pays it (a copy of the remaining file, fixed, or a new file), do not pay it again from the remaining file`,
     );
@@ -154,9 +155,13 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     ),
   );
   if (placed.path === null || placed.rows === 0) return NONE;
-  say.summary([
-    `${placed.rows} row(s) not paid and not being paid: ${placed.path} (fix them there if needed, then ${remainingCommand(input.flags ?? NO_ROW_FLAGS, placed.path)})`,
-  ]);
+  // Never "submit it" bare beside a warning that a later batch may pay some of its rows.
+  const submit = remainingCommand(input.flags ?? NO_ROW_FLAGS, placed.path);
+  const then =
+    laterHeld.size > 0
+      ? `${laterHeld.size} of them by reference also in a later batch, said above: see that it does not pay them (take them out of the file if it does), then ${submit}`
+      : `fix them there if needed, then ${submit}`;
+  say.summary([`${placed.rows} row(s) not paid and not being paid: ${placed.path} (${then})`]);
   return { rows: placed.rows, file: placed.path };
 }
 

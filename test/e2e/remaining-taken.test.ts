@@ -91,8 +91,12 @@ describe("a remaining file submitted as a batch", function () {
     expect(status.stderr).to.match(
       /line 2 \(reference EMP-1002\) is also in batch \w+ \(file b-rest\.csv, begun [^)]+\), begun after this batch released it: if that batch pays it \(a copy of the remaining file, fixed, or a new file\), do not pay it again from the remaining file/,
     );
-    // The row stays in its file: nothing vanishes on a reference alone.
+    // The row stays in its file: nothing vanishes on a reference alone. What to do next never
+    // says "submit it" bare beside that warning (helper-105: those words paid rows twice).
     expect(await readFile(join(dir, "b.remaining.csv"), "utf8")).to.equal(remaining);
+    expect(status.stdout, status.stdout).to.include(
+      "1 row(s) not paid and not being paid: b.remaining.csv (1 of them by reference also in a later batch, said above: see that it does not pay them (take them out of the file if it does), then bitex-batch submit b.remaining.csv)",
+    );
   });
 
   it("submitted as it was, then more rows not paid: the file is left as it is, they go to the batch's own, and that file with late hires appended is refused", async () => {
