@@ -14,14 +14,8 @@ import { minorUnits } from "../ports.js";
 import { remainingPath } from "../report/remaining.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags, remainingCommand, shellWord } from "../shell-words.js";
 import { countdown, deadlineWords, humanTime, inTimeOrder, latestTime, serverTime } from "../time.js";
+import { linesWords } from "../words.js";
 import type { Console } from "./session.js";
-
-/** Lines of a file, the first 10 named: `line 4`, `lines 4, 9 and 3 more`. */
-function linesWords(lines: readonly number[]): string {
-  const shown = lines.slice(0, 10).join(", ");
-  const more = lines.length > 10 ? ` and ${lines.length - 10} more` : "";
-  return `line${lines.length > 1 ? "s" : ""} ${shown}${more}`;
-}
 
 /**
  * One line per request: its rows are the server's outputs of it (`outputs_count`); the

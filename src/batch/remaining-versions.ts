@@ -47,6 +47,8 @@ export interface SecondVersion {
   holder: BatchOnRecord;
   /** Rows of the new file whose payee, released by `released`, `holder` holds (beyond the rows it left unpaid). */
   same: number;
+  /** Their lines, in order. */
+  lines: number[];
   /** Rows of the new file. */
   rows: number;
 }
@@ -154,11 +156,16 @@ export async function findSecondVersion(
       const released = new Pool(first.released);
       const left = new Pool(first.released);
       for (const [keys, count] of holder.held) left.take(keys, count);
-      let same = 0;
-      for (const [keys, count] of mine) same += released.take(keys, count) - left.take(keys, count);
-      if (same > 0 && (!best || same > best.same)) {
+      const lines: number[] = [];
+      for (const request of plan.requests)
+        for (const row of request.rows) {
+          const keys = payeeKeysOf(row);
+          if (released.take(keys, 1) > left.take(keys, 1)) lines.push(row.line);
+        }
+      if (lines.length > 0 && (!best || lines.length > best.same)) {
         const record = ({ batchId, file, begunAt }: BatchOnRecord) => ({ batchId, file, begunAt });
-        best = { released: record(first), holder: record(holder), same, rows };
+        lines.sort((a, b) => a - b);
+        best = { released: record(first), holder: record(holder), same: lines.length, lines, rows };
       }
     }
   }

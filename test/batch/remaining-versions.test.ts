@@ -66,6 +66,7 @@ describe("a second version of a remaining file", () => {
       released: { batchId: "nov", file: "payroll.csv", begunAt: "2026-12-01T10:00:00Z" },
       holder: { batchId: "fixed", file: "fixed.csv", begunAt: "2026-12-02T10:00:00Z" },
       same: 2,
+      lines: [2, 3],
       rows: 2,
     });
     // Only one of them fixed and sent: its one payee.

@@ -197,7 +197,7 @@ describe("a remaining file submitted as a batch", function () {
       const secondRows = second === "b-fixed.csv" && hires ? 4 : 1;
       const named = again.stderr.match(
         new RegExp(
-          `${second.replaceAll(".", "\\.")}: 1 of its ${secondRows} row\\(s\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files are mostly payees batch \\S+ \\(file b\\.csv\\) did not pay, or new ones, as its remaining file and a copy of it fixed \\(late hires added\\) are: sending this one as a new batch could pay them twice`,
+          `${second.replaceAll(".", "\\.")}: 1 of its ${secondRows} row\\(s\\) \\(line 2\\) go to payees that batch (\\S+) \\(file ${first.replaceAll(".", "\\.")}, begun [^)]+\\) holds to pay, at these amounts or others; both files are mostly payees batch \\S+ \\(file b\\.csv\\) did not pay, or new ones, as its remaining file and a copy of it fixed \\(late hires added\\) are: sending this one as a new batch could pay them twice`,
         ),
       )?.[1];
       expect(named, again.stderr).to.be.a("string");
@@ -234,7 +234,7 @@ describe("a remaining file submitted as a batch", function () {
     const again = await run(["quote", "b.remaining.csv"]);
     expect(again.code, again.stderr).to.equal(2);
     expect(again.stderr).to.match(
-      /b\.remaining\.csv: 1 of the 1 row\(s\) batch \S+ \(begun [^)]+\) has not had accepted yet go to payees that batch fixed-by-hand \(file b-fixed\.csv, begun later, [^)]+\) holds to pay, at these amounts or others/,
+      /b\.remaining\.csv: 1 of the 1 row\(s\) batch \S+ \(begun [^)]+\) has not had accepted yet \(line 2\) go to payees that batch fixed-by-hand \(file b-fixed\.csv, begun later, [^)]+\) holds to pay, at these amounts or others/,
     );
     expect(world.state().stats.calls, "nothing sent").to.equal(calls);
     world.advance({ until: "final" });
