@@ -36,6 +36,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   redact: 1,
   "edit-distance": 1,
   "shell-words": 1,
+  words: 1,
   invisible: 1,
   time: 1,
 };
