@@ -282,10 +282,23 @@ export async function refuseNewBatchOfOldPayments(
       "input",
       `${loaded.file}: ${second.same} of its ${second.rows} row(s) (${linesWords(second.lines)}) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, releasedFile)}: sending this one as a new batch could pay them twice`,
       {
-        hint: `${nothingSent}; ${status} shows what that batch pays: if it pays these rows, ${second.same < second.rows ? `take them out of ${loaded.file} and submit the rest` : `do not submit ${loaded.file}`}; if they are other payments (one file a later month's payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
+        hint: `${nothingSent}; ${status} shows what that batch pays: if it pays these rows, ${keepOut(loaded, second.same < second.rows)}; if they are other payments (one file a later month's payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
       },
     );
   }
+}
+
+/**
+ * What to do with a file whose rows (`some`: some of its rows) another batch pays. A file of
+ * the inbox's folder is moved to failed/ as these words are written: not named by its old path,
+ * and dropped again rather than submitted.
+ */
+function keepOut(loaded: { file: string; inbox?: unknown }, some: boolean): string {
+  if (loaded.inbox)
+    return some
+      ? "take them out of it and drop the rest in the folder under a new name"
+      : "do not drop it in the folder again";
+  return some ? `take them out of ${loaded.file} and submit the rest` : `do not submit ${loaded.file}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from "../../src/batch/history.js";
 import { foldJournal, type JournalEntry } from "../../src/batch/journal.js";
 import { plannedEntries } from "../../src/batch/near-copy.js";
+import { recordReleased } from "../../src/batch/released.js";
 import { BatchError } from "../../src/errors.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
@@ -329,5 +330,52 @@ describe("refuseResumeOverLaterBatch", () => {
     );
     // A later batch by details is seen past its payee lines (helper-93).
     expect(await resume(await stateWith(rows, ago(30), [], "/in/b.csv", true))).to.be.instanceOf(BatchError);
+  });
+});
+
+describe("refuseNewBatchOfOldPayments: a second version of a remaining file dropped in the inbox's folder", () => {
+  const api = "https://bitex.la/api";
+  /** Batch `id`'s journal: begun at `at` from `file`, its rows planned (with their payees). */
+  async function batch(state: string, id: string, rows: ValidRow[], at: string, file: string) {
+    await mkdir(join(state, id));
+    const begin = { t: "begin", v: 1, batch_id: id, fingerprint: "f", api, file, rows: rows.length, at };
+    const lines = [begin, ...plannedEntries(plan(id, rows), at)];
+    await writeFile(
+      join(state, id, "journal.jsonl"),
+      `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`,
+    );
+  }
+
+  it("says to keep it out of the folder, never to submit it by a path it has left", async () => {
+    const state = await mkdtemp(join(tmpdir(), "bb-history-"));
+    const now = Date.now();
+    const at = (days: number) => new Date(now - days * 86_400_000).toISOString();
+    // November's row lapsed (released); a copy of its remaining file, fixed, was paid since.
+    await batch(state, "nov", [row(2, "1", "100")], at(5), "/in/done/2026-12-01/b.csv");
+    await recordReleased(join(state, "nov", "journal.jsonl"), [2]);
+    await batch(state, "fixed", [row(2, "1", "110")], at(4), "/in/done/2026-12-02/b-fixed.csv");
+    const refused = await refuseNewBatchOfOldPayments(state, {
+      batchId: "rest",
+      dir: "rest",
+      file: "/in/b.remaining.csv",
+      plan: plan("rest", [row(2, "1", "100")]),
+      apiUrl: api,
+      remainingFileOf: async () => "/in/b.remaining.remaining.csv",
+      zone: "UTC",
+      inbox: { whereIs: async (file) => file },
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(BatchError);
+    const { message, hint } = refused as BatchError;
+    expect(message).to.match(
+      /^\/in\/b\.remaining\.csv: 1 of its 1 row\(s\) \(line 2\) go to payees that batch fixed/,
+    );
+    expect(hint).to.include(
+      "if it pays these rows, do not drop it in the folder again; if they are other payments",
+    );
+    expect(hint).to.include("submit it by hand with a --batch-id of its own");
+    expect(hint).to.not.include("/in/b.remaining.csv");
   });
 });
