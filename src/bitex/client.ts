@@ -397,7 +397,7 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     path: string,
     type: string | undefined,
     as: (resource: Loose) => T,
-    how: Pick<PageSource, "proveWhole" | "enough" | "keepUnproven" | "named" | "shortPageEnds"> & {
+    how: Pick<PageSource, "proveWhole" | "enough" | "keepUnproven" | "named"> & {
       check?: FilterCheck;
       actingAs?: string;
       onComplete?: (complete: Completeness) => void;
@@ -587,7 +587,6 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
     findRequestsByExternalId: async (externalId) =>
       listAll("/concierge_requests", "concierge_requests", asRequest, {
         check: { param: "filter[external_id]", field: "external_id", value: externalId },
-        shortPageEnds: true,
       }),
     listRequests: async () => {
       let whole = true;

@@ -27,12 +27,6 @@
  *   is cut, there as in every JSON:API server. So a shorter answer was not cut. Without any
  *   of these such a server cannot be told apart from one that cuts its only page short, so its
  *   list is refused: never a short list taken as whole;
- * - "short_page" (a caller that asks for it: a lookup by `external_id`, which holds one request
- *   or none): a bare page holding fewer items than asked and fewer than SMALLEST_PAGE. A server
- *   cuts every page but the last at one size, the size asked or its own cap, and no cap is
- *   below the size it uses when a query names none (10 in Bitex's JSON:API code): the empty
- *   page after it is not asked. Only where that call matters: after creating a request the
- *   run looks it up again for a twin, one call instead of two;
  * - "named": the caller knows every item the list can hold, and the pages hold them all: the
  *   outputs of a request that takes no more (it left draft), each named by the request's
  *   `outputs` relationship, which holds as many ids as its count. Nothing is deleted from
@@ -75,7 +69,6 @@ export type Completeness =
   | "repeated_last_page"
   | "unpaged"
   | "below_page_size"
-  | "short_page"
   | "named"
   | "sufficient"
   | "unproven";
@@ -109,8 +102,6 @@ export interface PageSource {
    * at the page that completes them, not at an empty page after it.
    */
   named?: ReadonlySet<string>;
-  /** A short bare page ends the list (see "short_page"). */
-  shortPageEnds?: boolean;
 }
 
 export interface Listing {
@@ -226,7 +217,6 @@ async function readPass(source: PageSource): Promise<Pass> {
       if (number === undefined) return unproven(`cannot tell which page follows ?${query}`);
       if (ids.size === 0) complete = "empty_page";
       else if (holdsNamed(items, source.named)) complete = "named";
-      else if (source.shortPageEnds && !overlap && isShort(page.items.length, query)) complete = "short_page";
       else if (!repeat) next = withPage(query, number + 1);
       else if (sameIds(ids, previous) && ids.size < first.size) complete = "repeated_last_page";
       else
@@ -268,11 +258,6 @@ function pageNumber(query: URLSearchParams): number | undefined {
 function pageSize(query: URLSearchParams): number | undefined {
   const text = query.get("page[size]") ?? query.get("page[per_page]");
   return text !== null && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
-}
-
-/** Fewer items than the page asked for and than any server cuts a page at (see "short_page"). */
-function isShort(count: number, query: URLSearchParams): boolean {
-  return count < Math.min(SMALLEST_PAGE, pageSize(query) ?? SMALLEST_PAGE);
 }
 
 /** The next page, named in both conventions a page of this list was asked in. */

@@ -442,15 +442,16 @@ export class BatchFollow {
   }
 
   /**
-   * An accept's answer: accepted, with a total. A quote's: quoted, with a total (a server that
-   * quotes as it answers), or waiting for a quote whose `eta` is more than a minute ahead on
-   * the server's clock (a port Bitex quotes later), so a read now would show it waiting too
-   * (the read at its eta follows); a quote due now (`eta` the moment it was asked, as for the
-   * ports quoted at once) is read at once: it may be in.
+   * An accept's answer: accepted, with a total. A quote's: waiting for a quote whose `eta` is
+   * more than a minute ahead on the server's clock (a port Bitex quotes later), so a read now
+   * would show it waiting too (the read at its eta follows); a quote due now (`eta` the moment
+   * it was asked, as for the ports quoted at once) is read at once: it may be in. A quote's
+   * answer that shows it quoted is read again all the same: the guard's figure is a read's,
+   * never a step's answer (helper-106: an answer's total below the read's let a quote above
+   * --max-total be accepted).
    */
   private answerStands(action: StepAction, answer: ConciergeRequest): boolean {
     if (action === "accept_quote") return stepDone(action, answer.state) && answer.total_to_spend !== null;
-    if (answer.state === "quoted") return answer.total_to_spend !== null;
     const eta = serverTime(answer.eta)?.getTime();
     const now = this.options.serverClock?.serverNow().getTime();
     return (

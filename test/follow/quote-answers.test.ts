@@ -1,8 +1,8 @@
 /**
  * What the follow-through reads around `request_quote` (BatchFollow.quote, docs/design.md
  * section 12): Bitex answers the step with the request; that answer is the read after it when a
- * read now would show the same (quoted with a total, or waiting for a quote due more than a
- * minute later). Anything else is read.
+ * read now would show the same (waiting for a quote due more than a minute later). Anything
+ * else is read, a quote answered quoted too: the guard judges a read (helper-106).
  */
 import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
@@ -117,11 +117,11 @@ describe("follow/quote: the reads around a quote", () => {
     expect(run.views.map((view) => view.request?.state)).to.deep.equal(["quoted", "quoted"]);
   });
 
-  it("a quote answered quoted, with its total: that answer is the read once quoted", async () => {
+  it("a quote answered quoted, with its total: read again all the same (the guard judges a read, helper-106)", async () => {
     const server = new Server(true);
     const run = follow(server);
     await run.quote(60_000, 1);
-    expect(server.calls).to.deep.equal(["get 7", "get 8", "quote 7", "get 7", "get 8", "quote 8"]);
+    expect(server.calls).to.deep.equal(["get 7", "get 8", "quote 7", "get 7", "get 8", "quote 8", "get 8"]);
     expect(run.views.map((view) => view.request?.state)).to.deep.equal(["quoted", "quoted"]);
   });
 
