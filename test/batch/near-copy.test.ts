@@ -17,20 +17,10 @@ import {
 import { recordReleased } from "../../src/batch/released.js";
 import type { ValidRow } from "../../src/model.js";
 import { plan } from "../../src/plan/plan.js";
+import { validRow } from "../helpers/valid-row.js";
 
 const API = "https://bitex.la/api";
-const row = (line: number, recipient: string, amount: string): ValidRow =>
-  ({
-    line,
-    payerUserId: "112",
-    senderPort: "ar_ars",
-    recipientUserId: recipient,
-    port: "cl_clp",
-    amount,
-    budget: null,
-    withdrawalInstructionId: `w${recipient}`,
-    reference: "",
-  }) as unknown as ValidRow;
+const row = validRow;
 
 const earlierRows = [row(2, "1", "100"), row(3, "2", "200"), row(4, "3", "300"), row(5, "4", "400")];
 

@@ -195,19 +195,16 @@ describe("a second version of a remaining file", () => {
 describe("a second version of a remaining file: versions against next month's payroll (helper-105)", () => {
   const now = new Date("2026-12-20T12:00:00Z");
   let state: string;
+  /** November: four payees; 1 and 2 lapsed (released), 7 and 8 paid. */
+  const november = (dir: string) =>
+    batch(dir, "nov", [row(2, "1", "100"), row(3, "2", "200"), row(4, "7", "700"), row(5, "8", "800")], {
+      at: "2026-12-01T10:00:00Z",
+      file: "nov.csv",
+      released: [2, 3],
+    });
   beforeEach(async () => {
     state = await mkdtemp(join(tmpdir(), "bb-versions-"));
-    // November: four payees; 1 and 2 lapsed (released), 7 and 8 paid.
-    await batch(
-      state,
-      "nov",
-      [row(2, "1", "100"), row(3, "2", "200"), row(4, "7", "700"), row(5, "8", "800")],
-      {
-        at: "2026-12-01T10:00:00Z",
-        file: "nov.csv",
-        released: [2, 3],
-      },
-    );
+    await november(state);
   });
   const hires = [row(6, "5", "500"), row(7, "6", "600"), row(8, "3", "300")];
 
@@ -230,47 +227,24 @@ describe("a second version of a remaining file: versions against next month's pa
       at: "2026-12-03T10:00:00Z",
       file: "nov.remaining.csv",
     });
-    const december = planOf([
+    const decemberRows = [
       row(2, "1", "105"),
       row(3, "2", "205"),
       row(4, "7", "705"),
       row(5, "8", "805"),
       row(6, "5", "500"),
       row(7, "6", "600"),
-    ]);
-    expect(await findSecondVersion(state, december, API, now)).to.equal(null);
+    ];
+    const december = (dir: string) =>
+      batch(dir, "dec", decemberRows, { at: "2026-12-15T10:00:00Z", file: "dec.csv" });
+    expect(await findSecondVersion(state, planOf(decemberRows), API, now)).to.equal(null);
     // Nor the other way round: November's remaining file after December's payroll.
-    await batch(
-      state,
-      "dec",
-      december.requests.flatMap((request) => request.rows),
-      {
-        at: "2026-12-15T10:00:00Z",
-        file: "dec.csv",
-      },
-    );
+    await december(state);
     const remaining = planOf([row(2, "1", "100"), row(3, "2", "200")]);
     expect((await findSecondVersion(state, remaining, API, now))?.holder.batchId).to.equal("rest");
     const fresh = await mkdtemp(join(tmpdir(), "bb-versions-"));
-    await batch(
-      fresh,
-      "nov",
-      [row(2, "1", "100"), row(3, "2", "200"), row(4, "7", "700"), row(5, "8", "800")],
-      {
-        at: "2026-12-01T10:00:00Z",
-        file: "nov.csv",
-        released: [2, 3],
-      },
-    );
-    await batch(
-      fresh,
-      "dec",
-      december.requests.flatMap((request) => request.rows),
-      {
-        at: "2026-12-15T10:00:00Z",
-        file: "dec.csv",
-      },
-    );
+    await november(fresh);
+    await december(fresh);
     expect(await findSecondVersion(fresh, remaining, API, now)).to.equal(null);
   });
 });

@@ -6,8 +6,7 @@
  */
 import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
-import { BatchFollow } from "../../src/follow/run.js";
-import { created, request, row, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
+import { request, row, TWO_PAYERS, twoPayersFollow } from "../helpers/follow-fakes.js";
 
 const T0 = Date.parse("2026-11-29T10:00:00Z");
 /** Server ms per local ms: a 30-minute eta is a few ms away. */
@@ -83,17 +82,8 @@ class Server {
 }
 
 function follow(server: Server) {
-  return new BatchFollow({
-    api: server,
-    file: "payroll.csv",
+  return twoPayersFollow(server, {
     plan: { batchId: "test", requests: PLAN, fingerprint: "f" },
-    past: twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
-    journal: { append: async () => undefined },
-    signal: new AbortController().signal,
-    settleMs: 1,
-    allowPartial: false,
-    say: () => undefined,
-    tellTime: (iso) => `<${iso}>`,
     serverClock: { serverNow: server.now, serverPace: () => PACE },
   });
 }

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import type { BatchError } from "../../src/errors.js";
 import { BatchFollow } from "../../src/follow/run.js";
-import { created, request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
+import { request, TWO_PAYERS, twoPayersFollow, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const AT = "2026-11-29T10:00:00Z";
 
@@ -126,17 +126,7 @@ describe("follow/quote: waiting for the quotes", () => {
         throw new Error("not accepting");
       },
     };
-    const follow = new BatchFollow({
-      api,
-      file: "payroll.csv",
-      plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
-      past: twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
-      journal: { append: async () => undefined },
-      signal: new AbortController().signal,
-      settleMs: 1,
-      allowPartial: false,
-      say: () => undefined,
-      tellTime: (iso) => `<${iso}>`,
+    const follow = twoPayersFollow(api, {
       serverClock: { serverNow: () => new Date("2026-11-29T10:16:00Z"), serverPace: () => null },
     });
     const refused = await follow.quote(50, 1).then(

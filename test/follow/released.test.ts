@@ -12,7 +12,7 @@ import { type JournalState, JournalWriter } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
 import { decimal } from "../../src/decimal.js";
 import { BatchFollow } from "../../src/follow/run.js";
-import { request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
+import { created, request, TWO_PAYERS, twoPayersJournal } from "../helpers/follow-fakes.js";
 
 const NOW = new Date("2026-11-29T10:05:00Z");
 const AT = "2026-11-29T10:00:00Z";
@@ -70,17 +70,6 @@ async function follow(
   });
   return { run, close: () => journal.close() };
 }
-
-const created = (line: number, requestId: string, outputId: string) =>
-  ({
-    t: "created",
-    line,
-    request_id: requestId,
-    output_id: outputId,
-    state: "accepting",
-    via: "response",
-    at: AT,
-  }) as const;
 
 /** Requests 7 and 8 (two payers), each quoted with one output; request 8 spending `spend8`. */
 function twoQuoted(spend8 = "500.00"): Server {

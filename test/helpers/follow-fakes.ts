@@ -2,6 +2,7 @@
 
 import { foldJournal, type JournalEntry, type JournalState } from "../../src/batch/journal.js";
 import type { ConciergeOutput, ConciergeRequest } from "../../src/bitex/jsonapi.js";
+import { BatchFollow, type FollowOptions } from "../../src/follow/run.js";
 import type { PlannedRequest, ValidRow } from "../../src/model.js";
 
 export function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
@@ -125,4 +126,24 @@ export function twoPayersJournal(rows: JournalEntry[]): JournalState {
     { t: "request", key: "113|ar_ars", external_id: "bb-test-2", request_id: "8", state: "draft", at: AT },
     ...rows,
   ]);
+}
+
+/**
+ * A follow-through of TWO_PAYERS' batch, each row created in its request (7 and 8), its steps
+ * journaled nowhere, times said as `<iso>`; `over` replaces any of that.
+ */
+export function twoPayersFollow(api: FollowOptions["api"], over: Partial<FollowOptions> = {}): BatchFollow {
+  return new BatchFollow({
+    api,
+    file: "payroll.csv",
+    plan: { batchId: "test", requests: TWO_PAYERS, fingerprint: "f" },
+    past: twoPayersJournal([created(2, "7", "71"), created(3, "8", "81")]),
+    journal: { append: async () => undefined },
+    signal: new AbortController().signal,
+    settleMs: 1,
+    allowPartial: false,
+    say: () => undefined,
+    tellTime: (iso) => `<${iso}>`,
+    ...over,
+  });
 }
