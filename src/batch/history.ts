@@ -280,9 +280,9 @@ export async function refuseNewBatchOfOldPayments(
     const status = otherBatchCommand(loaded.flags ?? NO_ROW_FLAGS, "status", holderFile, holder.batchId);
     throw new BatchError(
       "input",
-      `${loaded.file}: ${second.same} of its ${second.rows} row(s) (${linesWords(second.lines)}) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, releasedFile)}: sending this one as a new batch could pay them twice`,
+      `${loaded.file}: ${second.lines.length} of its ${second.rows} row(s) (${linesWords(second.lines)}) go to payees that batch ${holder.batchId} (file ${holderFile}, begun ${humanTime(holder.begunAt, loaded.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, releasedFile)}: sending this one as a new batch could pay them twice`,
       {
-        hint: `${nothingSent}; ${status} shows what that batch pays: if it pays these rows, ${keepOut(loaded, second.same < second.rows)}; if they are other payments (one file a later month's payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
+        hint: `${nothingSent}; ${status} shows what that batch pays: if it pays these rows, ${keepOut(loaded, second.lines.length < second.rows)}; if they are other payments (one file a later month's payroll), submit it ${loaded.inbox ? "by hand " : ""}with a --batch-id of its own`,
       },
     );
   }
@@ -361,7 +361,7 @@ export async function refuseResumeOverLaterBatch(
     const { holder, released } = second;
     throw new BatchError(
       "input",
-      `${batch.file}: ${second.same} of the ${second.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} (${linesWords(second.lines)}) go to payees that batch ${holder.batchId} (file ${holder.file}, begun later, ${humanTime(holder.begunAt, batch.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, released.file)}: going on could pay them twice`,
+      `${batch.file}: ${second.lines.length} of the ${second.rows} row(s) batch ${batch.batchId} (begun ${humanTime(past.begin.at, batch.zone)}) has ${batch.open === "unsent" ? "still to send" : "not had accepted yet"} (${linesWords(second.lines)}) go to payees that batch ${holder.batchId} (file ${holder.file}, begun later, ${humanTime(holder.begunAt, batch.zone)}) holds to pay, at these amounts or others; ${VERSIONS(released.batchId, released.file)}: going on could pay them twice`,
       {
         hint: `nothing was sent; ${otherBatchCommand(batch.flags ?? NO_ROW_FLAGS, "status", holder.file, holder.batchId)} shows what that batch pays; if these rows are other payments, submit them as a new batch with a --batch-id of its own (this batch's requests are then never quoted nor accepted)`,
       },

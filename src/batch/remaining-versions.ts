@@ -45,9 +45,7 @@ export interface SecondVersion {
   released: BatchOnRecord;
   /** The other version: a batch begun after it that holds some of those payees. */
   holder: BatchOnRecord;
-  /** Rows of the new file whose payee, released by `released`, `holder` holds (beyond the rows it left unpaid). */
-  same: number;
-  /** Their lines, in order. */
+  /** Lines of the new file whose payee, released by `released`, `holder` holds (beyond the rows it left unpaid), in order. */
   lines: number[];
   /** Rows of the new file. */
   rows: number;
@@ -162,10 +160,10 @@ export async function findSecondVersion(
           const keys = payeeKeysOf(row);
           if (released.take(keys, 1) > left.take(keys, 1)) lines.push(row.line);
         }
-      if (lines.length > 0 && (!best || lines.length > best.same)) {
+      if (lines.length > 0 && (!best || lines.length > best.lines.length)) {
         const record = ({ batchId, file, begunAt }: BatchOnRecord) => ({ batchId, file, begunAt });
         lines.sort((a, b) => a - b);
-        best = { released: record(first), holder: record(holder), same: lines.length, lines, rows };
+        best = { released: record(first), holder: record(holder), lines, rows };
       }
     }
   }
