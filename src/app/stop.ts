@@ -3,7 +3,7 @@
  * dispatched by the failure's class (the client's, the call gate's, the disk's, the
  * follow-through's). The stages that need it (the submit engine) are handed it.
  */
-import { ApiError } from "../bitex/errors.js";
+import { ApiError, IGNORES_PAGING } from "../bitex/errors.js";
 import { ConfigError } from "../bitex/failure.js";
 import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
@@ -59,6 +59,20 @@ export function stopFor(
   }
   if (error instanceof DiskError)
     return diskFailure(error, { action: error.action, path: error.path, sentAny, hint });
+  if (error instanceof ApiError && error.code === IGNORES_PAGING) {
+    // The server answers so every time: "run again" alone would loop a cron job forever.
+    const mend =
+      "ask Bitex (developers@bitex.la), or whoever runs a proxy before it, why the list ignores page[number] and page[size]";
+    return sentAny
+      ? new BatchError("unreachable", `the API failed: ${error.message}`, {
+          hint: `${mend}; once it pages, ${hint}`,
+          cause: error,
+        })
+      : new BatchError("unusable_answer", `the API failed: ${error.message}`, {
+          hint: `running again does not change it: ${mend}; nothing was sent`,
+          cause: error,
+        });
+  }
   if (error instanceof ApiError && error.kind === "blocked") {
     return new BatchError("unreachable", `the API could not be reached: ${error.message}`, {
       hint: `wait a few minutes and run the same command again with a lower --rate; if it goes on, ask Bitex (developers@bitex.la) whether this machine's address is blocked${sentAny ? `; ${hint}` : ""}`,

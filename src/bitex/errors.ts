@@ -242,6 +242,12 @@ export function errorFromFailure(
   return new ApiError({ kind: "network", code: "api_network", detail, sent: "maybe", request, cause: error });
 }
 
+/**
+ * The `code` of a list that page 2 answered as page 1 with nothing proving it whole: the server
+ * (or a proxy before it) ignores the paging parameters, and will again; running again does not help.
+ */
+export const IGNORES_PAGING = "api_ignores_paging";
+
 /** A 2xx whose body is not the JSON:API document expected. For a create, the server probably acted. */
 export function badResponse(
   status: number,
@@ -249,11 +255,12 @@ export function badResponse(
   sent: Sent,
   request?: string,
   cause?: unknown,
+  code = "api_bad_response",
 ): ApiError {
   const detail = `unexpected answer from Bitex (${status}): ${why}`;
   return new ApiError({
     kind: "bad_response",
-    code: "api_bad_response",
+    code,
     detail,
     status,
     sent,

@@ -48,7 +48,7 @@
  * `outputs_count` before any re-send.
  */
 import type { ListMeta } from "../wire/resources.js";
-import { badResponse } from "./errors.js";
+import { badResponse, IGNORES_PAGING } from "./errors.js";
 import type { Loose, Page } from "./jsonapi.js";
 
 /** A server whose pages never end must not keep the run in a loop. */
@@ -148,7 +148,8 @@ export async function readList(source: PageSource): Promise<Listing> {
     if (pass.why !== undefined && same) break;
   }
   const why = last?.why ?? `the list kept changing while it was read (${MAX_PASSES} readings)`;
-  throw badResponse(200, `${source.path}: ${why}`, "no");
+  const code = last?.ignoresPaging ? IGNORES_PAGING : undefined;
+  throw badResponse(200, `${source.path}: ${why}`, "no", undefined, undefined, code);
 }
 
 async function readPass(source: PageSource): Promise<Pass> {

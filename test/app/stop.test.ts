@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { stopFor } from "../../src/app/stop.js";
-import { errorFromResponse } from "../../src/bitex/errors.js";
+import { badResponse, errorFromResponse, IGNORES_PAGING } from "../../src/bitex/errors.js";
 import { exitCodeFor } from "../../src/errors.js";
 import { fromRoot } from "../helpers/root.js";
 
@@ -48,5 +48,43 @@ describe("a key Bitex refuses, as recorded", () => {
       `the API refused the key mid-run: ${detail}`,
       `${hint}; then run the same command again to resume; nothing will be paid twice`,
     ]);
+  });
+});
+
+describe("a list the server does not page", () => {
+  // paging.ts's refusal when page 2 repeats page 1 and nothing proves the one answer whole.
+  const unpaged = () =>
+    badResponse(
+      200,
+      "/users: page 2 repeats page 1: the server ignores paging",
+      "no",
+      undefined,
+      undefined,
+      IGNORES_PAGING,
+    );
+  const mend =
+    "ask Bitex (developers@bitex.la), or whoever runs a proxy before it, why the list ignores page[number] and page[size]";
+  const message =
+    "the API failed: unexpected answer from Bitex (200): /users: page 2 repeats page 1: the server ignores paging";
+
+  it("before anything was sent: exit 2, since running again answers the same (never a cron job's endless exit 3)", () => {
+    expect(words(unpaged(), false)).to.deep.equal([
+      2,
+      message,
+      `running again does not change it: ${mend}; nothing was sent`,
+    ]);
+  });
+
+  it("after something was sent: exit 3 to resume, once the list pages", () => {
+    expect(words(unpaged(), true)).to.deep.equal([
+      3,
+      message,
+      `${mend}; once it pages, run the same command again to resume; nothing will be paid twice`,
+    ]);
+  });
+
+  it("any other unexpected answer is a stop to run again (exit 3), as before", () => {
+    const other = badResponse(200, "/users: not a JSON:API document", "no");
+    expect(words(other, false)[0]).to.equal(3);
   });
 });

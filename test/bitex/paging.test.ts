@@ -187,6 +187,8 @@ describe("bitex client paging: a list is whole only when proven", () => {
       expect(error.detail).to.equal(
         "unexpected answer from Bitex (200): /concierge_request_outputs: a full page without links or meta; cannot tell whether more exist (page 2 repeated page 1: the server, or a proxy before it, ignores the paging parameters; ask Bitex)",
       );
+      // Its own code: the command's stop says running again does not mend it (app/stop.ts).
+      expect(error.code).to.equal("api_ignores_paging");
       // Read twice (a one-off repeat would have passed the second time), then given up; each
       // reading also read the request, whose count alone does not name the outputs.
       expect(calls).to.have.length(6);
@@ -263,6 +265,7 @@ describe("bitex client paging: a list is whole only when proven", () => {
     const { client, calls } = start({ style: "meta", cap: 10, numbers: false, items: () => outputs(1, 23) });
     const error = await refusal(client.listOutputs("1"));
     expect(error.detail).to.include("page 2 repeats page 1: the server ignores paging");
+    expect(error.code).to.equal("api_ignores_paging");
     expect(calls).to.have.length(4);
   });
 
@@ -389,6 +392,7 @@ describe("bitex client paging: the list changes while it is read", () => {
     const { client, calls } = start({ style: "bare", cap: 10, items: growing });
     const error = await refusal(client.listOutputs("1"));
     expect(error.detail).to.include("the list kept changing while it was read (3 readings)");
+    expect(error.code).to.equal("api_bad_response"); // it may hold still next time
     // Readings of 4, 4 and 5 calls: the second ends on a page of items seen already (proves nothing).
     expect(calls).to.have.length(13);
   });
