@@ -117,6 +117,8 @@ export interface MapHeaderOptions {
   file: string;
   /** Physical line of the header (1 unless blank lines precede it). */
   line?: number;
+  /** A workbook's sheet: no delimiter to blame for a single column. */
+  sheet?: boolean;
 }
 
 /** Edit distance, for "closest header present". Names are short; the O(n·m) table is fine. */
@@ -224,7 +226,11 @@ export function mapHeader(cells: readonly string[], options: MapHeaderOptions): 
     const found = shown.length > 8 ? `${shown.slice(0, 8).join(", ")}, …` : shown.join(", ");
     const context = suggested ? "" : ` (the header has: ${found})`;
     const single =
-      names.length === 1 ? "; with a single column, the delimiter may be wrong (see --delimiter)" : "";
+      names.length !== 1
+        ? ""
+        : options.sheet
+          ? "; a title above the header? The header must be the sheet's first filled row: delete the rows above it"
+          : "; with a single column, the delimiter may be wrong (see --delimiter)";
     throw new BatchError(
       "input",
       `${where}: missing column${missing.length > 1 ? "s" : ""} ${described.join(", ")}${context}${single}${groups.byDetails ? `; or give the payees by Bitex ids (${ID_GROUP_COLUMNS.join(" and ")})` : ""}`,

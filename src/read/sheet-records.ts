@@ -86,6 +86,7 @@ export class SheetRecords {
         required: this.options.requiredColumns,
         file: this.file,
         line: row.line,
+        sheet: true,
       });
       this.map = map;
       this.extras = this.options.keepColumns ? extraNames(map) : null;

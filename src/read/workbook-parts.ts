@@ -1,8 +1,10 @@
 /**
  * The parts of a workbook the sheet's cells need, read from the zip by name (its order is
  * free, ECMA-376 part 2): the tab list, the date system, whether the formulas are recalculated
- * on opening, and where each tab's XML is (xl/workbook.xml and its relationships), the number formats of the cell styles (xl/styles.xml) and the shared
- * strings (xl/sharedStrings.xml). Each part is streamed from the zip, never copied.
+ * on opening, the tab it opens on, and where each tab's XML is (xl/workbook.xml and its
+ * relationships), the number formats of the cell styles and the shared strings (the parts the
+ * relationships name: xl/styles.xml and xl/sharedStrings.xml as a rule, but a writer may put
+ * them elsewhere). Each part is streamed from the zip, never copied.
  */
 import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
@@ -23,6 +25,8 @@ export interface WorkbookParts extends CellContext {
   sheets: SheetPart[];
   /** The conditional formats (`<dxf>`, by index) that give the cells they match a number format. */
   numberFormatDxfs: ReadonlySet<number>;
+  /** The worksheet the workbook opens on (`<workbookView activeTab>`), when it names one. */
+  active: string | undefined;
 }
 
 /**
@@ -211,6 +215,8 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
   const rels = await relationships(handle, byName.get("xl/_rels/workbook.xml.rels"));
   const tabs: Array<{ name: string; hidden: boolean; part: string | null }> = [];
+  /** The first view's tab, by its place among every tab (chart sheets too). */
+  let activeTab: number | undefined;
   let date1904 = false;
   let recalculatedOnOpening = false;
   const workbook = byName.get("xl/workbook.xml");
@@ -220,6 +226,8 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
         if (name === "workbookPr") {
           const date1904Text = attributes.get("date1904");
           date1904 = date1904Text === "1" || date1904Text === "true";
+        } else if (name === "workbookView" && activeTab === undefined) {
+          activeTab = Number(attributes.get("activeTab") ?? 0);
         } else if (name === "calcPr") {
           const full = attributes.get("fullCalcOnLoad");
           recalculatedOnOpening = full === "1" || full === "true";
@@ -239,10 +247,15 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const sheets = tabs.flatMap(({ name, hidden, part }) =>
     part === null ? [] : [{ name, hidden, entry: byName.get(part) }],
   );
-  const formats = await numberFormats(handle, byName.get("xl/styles.xml"));
-  const strings = await sharedStrings(handle, byName.get("xl/sharedStrings.xml"));
+  // As the sheets, each part where the workbook's relationships put it (the usual name else).
+  const part = (type: string, usual: string) =>
+    byName.get([...rels.values()].find((rel) => rel.type.endsWith(`/${type}`))?.part ?? usual);
+  const formats = await numberFormats(handle, part("styles", "xl/styles.xml"));
+  const strings = await sharedStrings(handle, part("sharedStrings", "xl/sharedStrings.xml"));
+  const opened = activeTab === undefined ? undefined : tabs[activeTab];
   return {
     sheets,
+    active: opened?.part ? opened.name : undefined,
     date1904,
     recalculatedOnOpening,
     numberFormatDxfs: formats.dxfs,

@@ -7,7 +7,8 @@
  * the workbook.
  *
  * Which sheet: `--sheet NAME`, else the first visible one; when several visible sheets have a
- * payroll header and none was named, the file is refused with their names (never a guess). A
+ * payroll header, or the workbook opens on another sheet that holds anything, and none was
+ * named, the file is refused with their names (never a guess). A
  * hidden sheet is never read: naming it refuses the file. The rows
  * of the sheet become records in sheet-records.ts.
  *
@@ -81,6 +82,15 @@ async function* rowsOf(handle: FileHandle, sheet: SheetPart): AsyncGenerator<She
   }
 }
 
+/** A sheet's first non-blank row's texts, null for an empty sheet; the rest is not inflated. */
+async function firstFilledRow(handle: FileHandle, sheet: SheetPart, parts: WorkbookParts) {
+  for await (const batch of rowsOf(handle, sheet)) {
+    const first = batch.find((row) => !isBlank(texts(row, parts), row, parts));
+    if (first) return texts(first, parts);
+  }
+  return null;
+}
+
 /** The sheets whose first row is a payroll header (only when several and no --sheet). */
 async function payrollSheets(
   handle: FileHandle,
@@ -91,15 +101,7 @@ async function payrollSheets(
   for (const sheet of parts.sheets) {
     // A hidden sheet is never read (readWorkbook), so it is no candidate either.
     if (!sheet.entry || sheet.hidden) continue;
-    let header: string[] | null = null;
-    // Only up to the first non-blank row: the rest of the sheet is not inflated.
-    for await (const batch of rowsOf(handle, sheet)) {
-      const first = batch.find((row) => !isBlank(texts(row, parts), row, parts));
-      if (first) {
-        header = texts(first, parts);
-        break;
-      }
-    }
+    const header = await firstFilledRow(handle, sheet, parts);
     if (!header) continue;
     try {
       mapHeader(header, { required: options.requiredColumns, file: options.file });
@@ -148,6 +150,20 @@ export async function readWorkbook(
         );
       }
       if (payrolls.length === 1 && payrolls[0] !== wanted) elsewhere = payrolls[0];
+      // The tab the operator sees on opening is the one checked: another read in its place
+      // (last month's first tab, this month's under a title row) is never guessed (helper-107).
+      const opened = parts.sheets.find((sheet) => sheet.name === parts.active && !sheet.hidden);
+      if (opened && opened.name !== wanted && wanted !== undefined) {
+        const filled = await firstFilledRow(handle, opened, parts).catch((cause) => {
+          throw damaged(file, cause);
+        });
+        if (filled)
+          throw new BatchError(
+            "input",
+            `${file}: the workbook opens on sheet "${opened.name}", and "${wanted}" is its first sheet; which one to pay is not guessed`,
+            { hint: `pass --sheet "${opened.name}" or --sheet "${wanted}" (nothing was sent)` },
+          );
+      }
       if (wanted !== undefined)
         notices.push(
           `${file}: reading sheet "${wanted}", the first of ${parts.sheets.length} (--sheet picks another)`,

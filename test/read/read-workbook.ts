@@ -87,9 +87,9 @@ export async function refusal(
 }
 
 /** The refusal of a workbook's bytes. */
-export async function bytesRefusal(bytes: Buffer): Promise<BatchError> {
+export async function bytesRefusal(bytes: Buffer, options: ReadOptions = {}): Promise<BatchError> {
   try {
-    await readBytes(bytes);
+    await readBytes(bytes, options);
   } catch (error) {
     expect(error).to.be.instanceOf(BatchError);
     return error as BatchError;
