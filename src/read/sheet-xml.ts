@@ -33,8 +33,15 @@ export function columnIndex(ref: string): number {
   return index - 1;
 }
 
-/** A height or width of zero: a row or column drawn with no room for its cells. */
-const isZero = (size: string | undefined) => size !== undefined && size.trim() !== "" && Number(size) === 0;
+/**
+ * A row or column drawn with no room to read its cells: a height under 3 points (a line of the
+ * smallest text Excel offers, 1 point, is 3 points tall), a width under one character (a number
+ * shows as "#", text not at all). helper-107: a row 0.75 points tall was paid, nobody saw it.
+ */
+const MIN_HEIGHT_POINTS = 3;
+const MIN_WIDTH_CHARACTERS = 1;
+const tooSmall = (size: string | undefined, least: number) =>
+  size !== undefined && size.trim() !== "" && Number(size) < least;
 
 function rowOf(ref: string): number {
   return Number(/\d+/.exec(ref)?.[0] ?? "0");
@@ -113,8 +120,9 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
             );
           lastLine = line;
           const hiddenText = attributes.get("hidden");
-          // A row of zero height shows nothing either.
-          const hidden = hiddenText === "1" || hiddenText === "true" || isZero(attributes.get("ht"));
+          // A row too low to read shows nothing either.
+          const hidden =
+            hiddenText === "1" || hiddenText === "true" || tooSmall(attributes.get("ht"), MIN_HEIGHT_POINTS);
           row = { line, hidden, cells: [] };
           column = -1;
           break;
@@ -158,7 +166,10 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           break;
         case "col": {
           const hiddenText = attributes.get("hidden");
-          const unseen = hiddenText === "1" || hiddenText === "true" || isZero(attributes.get("width"));
+          const unseen =
+            hiddenText === "1" ||
+            hiddenText === "true" ||
+            tooSmall(attributes.get("width"), MIN_WIDTH_CHARACTERS);
           const min = Number(attributes.get("min"));
           const max = Number(attributes.get("max") ?? min);
           if (unseen && min >= 1 && max >= min) hiddenColumns.push({ from: min - 1, to: max - 1 });

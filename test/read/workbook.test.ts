@@ -784,9 +784,10 @@ describe("workbook cells", () => {
 });
 
 describe("sheet XML", () => {
-  it("a row or column of zero height or width is hidden too: nobody sees its cells", async () => {
-    const xml = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols><col min="2" max="2" width="0" customWidth="1"/><col min="3" max="3" width="8.5"/></cols><sheetData>
-<row r="1" ht="0" customHeight="1"><c r="A1"><v>1</v></c></row><row r="2" ht="15"><c r="A2"><v>2</v></c></row></sheetData></worksheet>`;
+  it("a row or column too small to read (under 3 points, under a character) is hidden too: nobody sees its cells", async () => {
+    // helper-107: a row 0.75 points tall and a column 0.1 characters wide were read as seen.
+    const xml = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols><col min="2" max="2" width="0" customWidth="1"/><col min="3" max="3" width="8.5"/><col min="4" max="5" width="0.1" customWidth="1"/><col min="6" max="6" width="1"/></cols><sheetData>
+<row r="1" ht="0" customHeight="1"><c r="A1"><v>1</v></c></row><row r="2" ht="15"><c r="A2"><v>2</v></c></row><row r="3" ht="0.75" customHeight="1"><c r="A3"><v>3</v></c></row><row r="4" ht="3"><c r="A4"><v>4</v></c></row></sheetData></worksheet>`;
     const rows = sheetRows(
       (async function* () {
         yield Buffer.from(xml, "utf8");
@@ -798,8 +799,13 @@ describe("sheet XML", () => {
     expect(seen.map((row) => [row.line, row.hidden])).to.deep.equal([
       [1, true],
       [2, false],
+      [3, true],
+      [4, false],
     ]);
-    expect(next.value.hiddenColumns).to.deep.equal([{ from: 1, to: 1 }]);
+    expect(next.value.hiddenColumns).to.deep.equal([
+      { from: 1, to: 1 },
+      { from: 3, to: 4 },
+    ]);
   });
 
   it("keeps hidden rows and columns, inline rich text without its phonetic guide, implicit positions and merges", async () => {
