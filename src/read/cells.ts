@@ -60,6 +60,11 @@ export interface CellContext {
    * be what the sheet shows.
    */
   recalculatedOnOpening: boolean;
+  /**
+   * The workbook's first function calculated again at every opening (TODAY, OFFSET…), and
+   * where: any formula's saved result may then not be what the sheet shows (workbook-parts.ts).
+   */
+  volatile?: string | undefined;
 }
 
 export interface CellText {
@@ -322,7 +327,18 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
 export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
   const read = withoutControls(savedText(cell, kind, context));
-  if (!cell.formula || !context.recalculatedOnOpening || read.problem) return read;
+  if (!cell.formula || read.problem) return read;
+  if (!context.recalculatedOnOpening) {
+    if (context.volatile === undefined) return read;
+    // Whether this formula depends on it is not followed: any may, so none is taken as saved.
+    return {
+      ...read,
+      problem: {
+        code: "formula_not_calculated",
+        message: `the cell holds a formula whose saved result (${read.text}) may not be what the sheet shows: the workbook uses ${context.volatile}, which Excel and LibreOffice calculate again at every opening, with every formula depending on it; paste the column's values (Paste Special > Values) and save, or take the function out`,
+      },
+    };
+  }
   return {
     ...read,
     problem: {

@@ -40,7 +40,8 @@ const TEXT_RESULT = new Set(["str", "inlineStr", "s"]);
 /**
  * A row that shows nothing: every cell blank, a formula's too when its saved result is the
  * empty string (a template's `=IF(E4="","",…)` filled down to row 500). A formula with no
- * saved result (`formula_no_value`), or any in a workbook recalculated on opening, may show
+ * saved result (`formula_no_value`), or any in a workbook recalculated on opening (or using a
+ * function calculated again at every opening), may show
  * something once calculated: its row is read, and refused.
  */
 export function isBlank(values: readonly string[], row: SheetRow, context: CellContext): boolean {
@@ -48,7 +49,10 @@ export function isBlank(values: readonly string[], row: SheetRow, context: CellC
   return !row.cells.some(
     (cell) =>
       cell?.formula &&
-      (context.recalculatedOnOpening || cell.value === undefined || !TEXT_RESULT.has(cell.type ?? "n")),
+      (context.recalculatedOnOpening ||
+        context.volatile !== undefined ||
+        cell.value === undefined ||
+        !TEXT_RESULT.has(cell.type ?? "n")),
   );
 }
 

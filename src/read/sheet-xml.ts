@@ -22,6 +22,15 @@ export interface MergedRange {
   bottom: number;
 }
 
+/** An array formula's `ref` ("F2:F40", or "F2" alone) as the rows and columns it fills. */
+function arrayRange(ref: string | undefined) {
+  const [from, to = from] = (ref ?? "").split(":");
+  if (!from || !to) return null;
+  const [top, bottom] = [rowOf(from), rowOf(to)];
+  const [left, right] = [columnIndex(from.replace(/\$/g, "")), columnIndex(to.replace(/\$/g, ""))];
+  return top > 0 && bottom >= top && left >= 0 && right >= left ? { top, bottom, left, right } : null;
+}
+
 /** "B12" → 1 (column index); "AA3" → 26. */
 export function columnIndex(ref: string): number {
   let index = 0;
@@ -98,6 +107,8 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   const conditionalFormats: ConditionalFormat[] = [];
   let conditional: ConditionalFormat | null = null;
   let row: SheetRow | null = null;
+  /** The cells array formulas fill (their `ref`), as read so far. */
+  const arrays: Array<{ top: number; bottom: number; left: number; right: number }> = [];
   let cell: SheetCell | null = null;
   let column = -1;
   let lastLine = 0;
@@ -135,17 +146,25 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
             const previous = column;
             column = r ? columnIndex(r) : column + 1;
             if (r) cellInPlace(r, column, previous, row.line);
+            const line = row.line;
             cell = {
               type: attributes.get("t"),
               style: style ? Number(style) : 0,
               value: undefined,
-              formula: false,
+              // A cell an array formula fills (Excel writes the formula in its first cell only)
+              // holds that formula's result too, not a value typed in.
+              formula: arrays.some(
+                (a) => line >= a.top && line <= a.bottom && column >= a.left && column <= a.right,
+              ),
             };
             break;
           }
-        case "f":
+        case "f": {
           if (cell) cell.formula = true;
+          const range = attributes.get("t") === "array" ? arrayRange(attributes.get("ref")) : null;
+          if (range) arrays.push(range);
           break;
+        }
         case "v":
           if (cell) {
             capture = "v";

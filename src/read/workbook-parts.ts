@@ -210,6 +210,54 @@ async function sharedStrings(handle: FileHandle, entry: ZipEntry | undefined): P
   return strings;
 }
 
+/**
+ * The functions Excel and LibreOffice calculate again at every opening, and with them every
+ * formula that depends on them: a saved result of such a workbook is what the sheet showed
+ * when it was saved, not what it shows when it is opened (helper-107: `=IF(TODAY()>…,500,100)`
+ * saved as 100 was paid 100 while both programs showed 500).
+ */
+const VOLATILE =
+  /(?<![\w.])(?:_xlfn\.)?(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(/i;
+
+/**
+ * The first volatile function of the workbook, and where: every worksheet's formulas (a
+ * shared formula's text is its first cell's) and the defined names (a named range may be an
+ * OFFSET). `names`: the defined names' formulas, from xl/workbook.xml.
+ */
+async function firstVolatile(
+  handle: FileHandle,
+  sheets: readonly SheetPart[],
+  names: readonly string[],
+): Promise<string | undefined> {
+  for (const formula of names) {
+    const found = VOLATILE.exec(formula)?.[1];
+    if (found) return `${found.toUpperCase()}() in a defined name`;
+  }
+  for (const sheet of sheets) {
+    if (!sheet.entry) continue;
+    let cell = "";
+    let formula: string | null = null;
+    let found: string | undefined;
+    await parsePart(handle, sheet.entry, {
+      open(name, attributes) {
+        if (name === "c") cell = attributes.get("r") ?? "";
+        else if (name === "f") formula = "";
+      },
+      text(value) {
+        if (formula !== null) formula += value;
+      },
+      close(name) {
+        if (name !== "f" || formula === null || found !== undefined) return;
+        const hit = VOLATILE.exec(formula)?.[1];
+        if (hit) found = `${hit.toUpperCase()}() in sheet "${sheet.name}"${cell ? `, cell ${cell}` : ""}`;
+        formula = null;
+      },
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The workbook's tabs, date system, number formats and shared strings. */
 export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]): Promise<WorkbookParts> {
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
@@ -219,11 +267,22 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   let activeTab: number | undefined;
   let date1904 = false;
   let recalculatedOnOpening = false;
+  const definedNames: string[] = [];
+  let definedName: string | null = null;
   const workbook = byName.get("xl/workbook.xml");
   if (workbook) {
     await parsePart(handle, workbook, {
+      text(value) {
+        if (definedName !== null) definedName += value;
+      },
+      close(name) {
+        if (name !== "definedName" || definedName === null) return;
+        definedNames.push(definedName);
+        definedName = null;
+      },
       open(name, attributes) {
-        if (name === "workbookPr") {
+        if (name === "definedName") definedName = "";
+        else if (name === "workbookPr") {
           const date1904Text = attributes.get("date1904");
           date1904 = date1904Text === "1" || date1904Text === "true";
         } else if (name === "workbookView" && activeTab === undefined) {
@@ -255,6 +314,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const opened = activeTab === undefined ? undefined : tabs[activeTab];
   return {
     sheets,
+    volatile: await firstVolatile(handle, sheets, definedNames),
     active: opened?.part ? opened.name : undefined,
     date1904,
     recalculatedOnOpening,

@@ -507,6 +507,46 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     ]);
   });
 
+  it("refuses every formula's saved result in a workbook using a function calculated at every opening (TODAY, OFFSET…), wherever it is (helper-107)", async () => {
+    // Pay prorated by TODAY(): saved as 100, both programs show 500 when the file is opened.
+    const today = { formula: "IF(TODAY()>DATE(2026,12,1),500,100)", result: 100 };
+    const { rows } = await read([
+      { name: "payroll", rows: [HEADER, row("A", today), row("B", 1500, "301")] },
+    ]);
+    expect(outcomes(rows)).to.deep.equal([
+      [2, "amount:formula_not_calculated"],
+      [3, "valid"],
+    ]);
+    expect(errorOf(rows, 2)).to.equal(
+      'the cell holds a formula whose saved result (100) may not be what the sheet shows: the workbook uses TODAY() in sheet "payroll", cell F2, which Excel and LibreOffice calculate again at every opening, with every formula depending on it; paste the column\'s values (Paste Special > Values) and save, or take the function out',
+    );
+    // A formula depending on a volatile one of another sheet (its rate by INDIRECT): refused too,
+    // and so is one through a defined name that is an OFFSET.
+    const rates = { name: "rates", rows: [["rate"], [{ formula: 'INDIRECT("B1")*2', result: 7 }]] };
+    const doubled = row("A", { formula: "rates!A2*100", result: 700 });
+    const other = await read([{ name: "payroll", rows: [HEADER, doubled] }, rates], { sheet: "payroll" });
+    expect(outcomes(other.rows)).to.deep.equal([[2, "amount:formula_not_calculated"]]);
+    expect(errorOf(other.rows, 2)).to.include('the workbook uses INDIRECT() in sheet "rates", cell A2,');
+    const named = await read([
+      {
+        name: "payroll",
+        rows: [HEADER, row("A", { formula: "SUM(hours)*10", result: 80 })],
+        edit: (sheet: ExcelJS.Worksheet) => {
+          (sheet.workbook as unknown as { definedNames: { model: unknown[] } }).definedNames.model = [
+            { name: "hours", ranges: ["OFFSET(payroll!$J$1,0,0,3,1)"] },
+          ];
+        },
+      },
+    ]);
+    expect(outcomes(named.rows)).to.deep.equal([[2, "amount:formula_not_calculated"]]);
+    expect(errorOf(named.rows, 2)).to.include("the workbook uses OFFSET() in a defined name,");
+    // A formula of a workbook without any such function is what the sheet shows.
+    const plain = await read([
+      { name: "payroll", rows: [HEADER, row("A", { formula: "1000+329", result: 1329 })] },
+    ]);
+    expect(outcomes(plain.rows)).to.deep.equal([[2, "valid"]]);
+  });
+
   it("refuses an amount in a built-in number format whose look depends on the computer's language (currency, accounting, East Asian dates)", async () => {
     // openpyxl writes these by id only (no formatCode): Excel shows id 42 as "$ 1,251" in en-US.
     const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
@@ -806,6 +846,22 @@ describe("sheet XML", () => {
       { from: 1, to: 1 },
       { from: 3, to: 4 },
     ]);
+  });
+
+  it("a cell an array formula fills holds a formula's result, though Excel writes the formula in its first cell only", async () => {
+    const xml = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="2"><c r="E2"><v>1</v></c><c r="F2"><f t="array" ref="F2:G3">H2:I3*2</f><v>1200</v></c><c r="G2"><v>5</v></c><c r="H2"><v>600</v></c></row>
+<row r="3"><c r="F3"><v>1400</v></c><c r="G3"><v>6</v></c></row><row r="4"><c r="F4"><v>7</v></c></row></sheetData></worksheet>`;
+    const seen: SheetRow[] = [];
+    for await (const batch of sheetRows(
+      (async function* () {
+        yield Buffer.from(xml, "utf8");
+      })(),
+    ))
+      seen.push(...batch);
+    expect(
+      seen.map((row) => row.cells.flatMap((cell, c) => (cell?.formula ? [columnLetter(c)] : []))),
+    ).to.deep.equal([["F", "G"], ["F", "G"], []]);
   });
 
   it("keeps hidden rows and columns, inline rich text without its phonetic guide, implicit positions and merges", async () => {
