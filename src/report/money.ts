@@ -82,12 +82,26 @@ export interface NotReceived extends Figure {
   lines: number[];
 }
 
+/**
+ * A row cancelled: its output, or its request while the output had not ended otherwise. What
+ * an output says of itself comes first (helper-109: a settled row in a request cancelled since
+ * was told "not paid, and not charged", and an operator might have paid it again by hand).
+ */
+export function cancelledRow(row: Pick<MoneyRow, "state" | "request_state">): boolean {
+  if (row.state === "cancelled") return true;
+  const ended = row.state === "settled" || row.state === "returned" || row.state === "rejected";
+  return row.request_state === "cancelled" && !ended;
+}
+
+/** Its request funded, or the output paid or sent back (funded then, whatever its request says now). */
+const funded = (row: Pick<MoneyRow, "state" | "request_state">) =>
+  FUNDED.has(row.request_state) || row.state === "settled" || row.state === "returned";
+
 /** A row's own money cells: charged (0 for rejected and cancelled), refunded ("" when not). */
 export function rowMoney(row: MoneyRow): { charged: string; refunded: string } {
-  const uncharged =
-    row.state === "rejected" || row.state === "cancelled" || row.request_state === "cancelled";
+  const uncharged = row.state === "rejected" || cancelledRow(row);
   // Neither funded nor left uncharged (every row before its quote is accepted): nothing to read.
-  if (!uncharged && !FUNDED.has(row.request_state)) return { charged: "", refunded: "" };
+  if (!uncharged && !funded(row)) return { charged: "", refunded: "" };
   const spend = decimalOrNull(row.spend_amount);
   if (spend === null) return { charged: "", refunded: "" };
   if (uncharged)
@@ -130,7 +144,7 @@ const NOT_RECEIVED_ORDER: readonly NotReceivedWhy[] = [
 
 function notReceivedWhy(row: MoneyRow): NotReceivedWhy {
   if (row.state === "rejected" || row.state === "returned") return row.state;
-  if (row.state === "cancelled" || row.request_state === "cancelled") return "cancelled";
+  if (cancelledRow(row)) return "cancelled";
   return row.state === "" ? "not_created" : "not_final";
 }
 
@@ -181,7 +195,7 @@ export class MoneyBuilder {
     const acc = this.acc(row.spend_currency);
     const why = this.why(row);
     // A lapsed or cancelled quote is no quote: its rows are said as not charged, with the reason.
-    if (QUOTED.has(row.request_state)) bump(acc.quoted, spend);
+    if (QUOTED.has(row.request_state) || (funded(row) && !cancelledRow(row))) bump(acc.quoted, spend);
     if (why) {
       const entry = acc.notCharged.get(why) ?? {
         rows: 0,
@@ -236,7 +250,7 @@ export class MoneyBuilder {
   /** Why a row's spend is not (yet) charged, or comes back; null when it is simply charged or unknown. */
   private why(row: MoneyRow): NotChargedWhy | null {
     if (row.state === "rejected") return "rejected";
-    if (row.state === "cancelled" || row.request_state === "cancelled") return "cancelled";
+    if (cancelledRow(row)) return "cancelled";
     if (row.state === "returned") return "returned";
     if (row.request_state === "quoted") return "not_accepted";
     if (row.request_state === "quote_accepted") return "awaiting_funds";

@@ -4,6 +4,8 @@
  * `problems[]` of `--json`, so the three never disagree. What to do points at the remaining
  * file (`<input>.remaining.csv`), which holds exactly those rows.
  */
+import { cancelledRow } from "./money.js";
+
 export interface Unpaid {
   /** A stable code for the report's `error_code` and `problems[].code`. */
   code: "payee_rejected" | "payout_returned" | "request_cancelled" | "create_failed";
@@ -69,11 +71,14 @@ function unpaidIn(row: UnpaidRow, remaining: string): Unpaid | null {
       todo: `check the payee's bank details (withdrawal instruction), fix them in ${remaining} and submit it`,
     };
   }
-  if (row.state === "cancelled" || row.request_state === "cancelled") {
+  if (cancelledRow(row)) {
     const why = row.cancellation_reason || "no reason given";
     return {
       code: "request_cancelled",
-      state: `cancelled with its request (${why})`,
+      state:
+        row.request_state === "cancelled"
+          ? `cancelled with its request (${why})`
+          : `cancelled at Bitex (${why})`,
       reason: "not paid, and not charged",
       todo: `submit ${remaining} to pay the row in a new request`,
     };

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { moneyJson, moneyLines, moneyOf, rowMoney } from "../../src/report/money.js";
 import { moneySheetLines, NOT_RECEIVED_TITLE } from "../../src/report/money-sheet.js";
+import { unpaidOf } from "../../src/report/unpaid.js";
 import { reportRow } from "../helpers/report-rows.js";
 
 /** An ARS payroll to CLP, one row per way its money can go. */
@@ -73,6 +74,29 @@ describe("report/money", () => {
       { charged: "0.00", refunded: "" },
       { charged: "", refunded: "" },
       { charged: "", refunded: "" },
+    ]);
+  });
+
+  it("what an output says of itself comes first: settled in a request cancelled since is paid and charged (helper-109)", () => {
+    const rows = [
+      spendRow(2, "100.00", "settled", "cancelled", "payment_not_received"),
+      spendRow(3, "40.00", "accepted", "cancelled", "payment_not_received"),
+      spendRow(4, "25.00", "cancelled", "finished"),
+    ];
+    const [ars, clp] = moneyOf(rows);
+    // Quoted: the settled row's (its quote was accepted and funded) and the finished request's.
+    expect(ars?.quoted).to.deep.equal({ rows: 2, total: "125.00" });
+    expect(ars?.charged).to.deep.equal({ rows: 1, total: "100.00" });
+    expect(ars?.notCharged).to.deep.equal([
+      { why: "cancelled", rows: 2, total: "65.00", lines: [3, 4], reasons: ["payment_not_received"] },
+    ]);
+    expect(clp?.received).to.deep.equal({ rows: 1, total: "1000" });
+    expect(rows.map((row) => rowMoney(row).charged)).to.deep.equal(["100.00", "0.00", "0.00"]);
+    // Never "not paid" for the settled row; an output cancelled alone is not said cancelled "with its request".
+    expect(rows.map((row) => unpaidOf(row, "r.csv")?.state ?? null)).to.deep.equal([
+      null,
+      "cancelled with its request (payment_not_received)",
+      "cancelled at Bitex (no reason given)",
     ]);
   });
 
