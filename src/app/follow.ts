@@ -369,8 +369,21 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   const known = follow.views.some((view) => view.request !== null);
   // The steps read the requests, listing outputs only where they must; the report lists them
   // (once) where those reads could not show the quote's figures or the rows' latest states.
-  // Should that fail, the report shows what was read.
-  if (known) await follow.listForReport().catch(() => undefined);
+  // Should that fail (a signal, an outage), no report is written: one from those reads would
+  // have the quote's figures blank, over the last report's (helper-109), and its money too.
+  if (known)
+    await follow.listForReport().catch((error: unknown) => {
+      reportFailed = true;
+      stopped ??= stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", {
+        csv: args.csv,
+        remaining: remainingFile,
+        flags,
+      });
+      const why = error instanceof Error ? error.message : String(error);
+      out.warn(
+        `bitex-batch: ${batch.loaded.reportPath} not written: the rows' figures could not be read (${why}); it is as an earlier run left it`,
+      );
+    });
   if (follow.views.length > 0 && !reportFailed) {
     await writeOut().catch((failure: Error) => {
       // A stop before it (the journal's own failure, a signal, an outage) is what the run

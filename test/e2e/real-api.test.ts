@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type Faults, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { withoutTimestamps } from "../helpers/report.js";
 import {
@@ -422,6 +422,42 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
       expect(accept.stderr).to.not.match(/expired/);
     });
   }
+
+  it("SIGINT once the accepts landed, before their answers: no report of blank figures over the quote's, exit 3 (helper-109)", async () => {
+    w = await world();
+    expect((await w.run(["submit", "payroll.csv", "--until", "quoted"])).code).to.equal(0);
+    const report = join(w.dir, "payroll.report.csv");
+    const quoted = await readFile(report, "utf8");
+    // Every answer 2 s late: the accepts land, and the signal comes while they are answered.
+    w.box.setFaults({ latency_ms: 2000 });
+    const { child, done } = spawnCli(
+      ["accept", "payroll.csv", ...maxTotals(w.box), "--state-dir", "state", "--rate", "1000"],
+      { cwd: w.dir, env: { BITEX_API_KEY: w.box.apiKey, BITEX_API_URL: w.box.url } },
+    );
+    const accepted = () => w?.box.state().requests.every((r) => r.attributes.state === "quote_accepted");
+    for (let tries = 0; !accepted() && tries < 400; tries++) await new Promise((r) => setTimeout(r, 50));
+    expect(accepted()).to.equal(true);
+    child.kill("SIGINT");
+    const accept = await done;
+    w.box.setFaults({ latency_ms: 0 });
+    expect(accept.code, accept.stderr).to.equal(3);
+    expect(accept.stderr).to.include(
+      "bitex-batch: payroll.report.csv not written: the rows' figures could not be read (",
+    );
+    // The quote's report stands, every figure in it, and no money is said without them.
+    expect(await readFile(report, "utf8")).to.equal(quoted);
+    expect(accept.stdout + accept.stderr).to.not.match(/money [A-Z]{3}:/);
+    // Run again: already accepted, nothing sent, the report written with the quote's figures.
+    const again = await w.run(["accept", "payroll.csv", ...maxTotals(w.box)]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.include("Already accepted");
+    const spends = (await readFile(report, "utf8"))
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((row) => row.split(",")[17]);
+    expect(spends.filter((spend) => spend === "")).to.deep.equal([]);
+  });
 
   it("a proxy that drops every paging parameter (page 1 of 10 on each call): no list taken short", async () => {
     // Such a server looks like one that ignores paging, but its one page is cut at 10: a list
