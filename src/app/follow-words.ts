@@ -147,7 +147,12 @@ export function nextLine(
     if (lapsed.length > 0)
       return `next: ${batchCommand(flags, "status", csv)} (${lapsedWords(csv, lapsed, now, zone, remaining, flags)})`;
     const refused = (guard?.problems.length ?? 0) > 0;
-    const spend = refused ? [] : (guard?.spend ?? []).map((s) => `--max-total ${s.currency}=${s.total}`);
+    // A currency whose quotes spend nothing needs no --max-total (guard.ts), and takes none.
+    const spend = refused
+      ? []
+      : (guard?.spend ?? []).flatMap((s) =>
+          /^0*\.?0*$/.test(s.total) ? [] : [`--max-total ${s.currency}=${s.total}`],
+        );
     const first = inTimeOrder(
       follow.views
         .map((view) => view.request?.accept_quote_before)

@@ -141,11 +141,14 @@ export function checkGuard(
       total,
       max: max ? format(rescale(max, Math.max(max.scale, scale))) : null,
     });
-    if (!max)
-      problems.push(
-        `${currency}: the quotes spend ${groupDigits(total)} ${currency} and no --max-total ${currency}=… was given`,
-      );
-    else if (compare(sum.total, max) > 0)
+    // Quotes that spend nothing (every payee of theirs rejected since) need no limit: --max-total
+    // refuses zero as a typo, and a next line offering one could not be run (helper-109).
+    if (!max) {
+      if (sum.total.units !== 0n)
+        problems.push(
+          `${currency}: the quotes spend ${groupDigits(total)} ${currency} and no --max-total ${currency}=… was given`,
+        );
+    } else if (compare(sum.total, max) > 0)
       problems.push(
         `${currency}: the quotes spend ${groupDigits(total)}, above --max-total ${currency}=${format(max)}`,
       );

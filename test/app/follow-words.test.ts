@@ -137,6 +137,19 @@ describe("app/follow-words", () => {
     expect(nextLine("pay.csv", followOf(later, earlier), guard, NOW, "UTC")).to.equal(
       "next: bitex-batch accept pay.csv --max-total ARS=300.00 (accept before 2026-11-29 13:40:00 +00:00, in 100 min)",
     );
+    // Quotes spending nothing need no --max-total, and --max-total USD=0.00 would be refused (helper-109).
+    const nothing = { currency: "USD", requests: 1, total: "0.00", max: null };
+    expect(
+      nextLine(
+        "pay.csv",
+        followOf(later, earlier),
+        { ...guard, spend: [...guard.spend, nothing] },
+        NOW,
+        "UTC",
+      ),
+    ).to.equal(
+      "next: bitex-batch accept pay.csv --max-total ARS=300.00 (accept before 2026-11-29 13:40:00 +00:00, in 100 min)",
+    );
   });
 
   it("next: a guard that refused asks for the limits, its notes after the command in one pair of parentheses (pasteable whole)", () => {

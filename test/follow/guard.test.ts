@@ -37,6 +37,22 @@ describe("follow/guard: accept only within --max-total per sender currency and t
     ]);
   });
 
+  it("a currency whose quotes spend nothing (every payee rejected since) needs no --max-total, which refuses zero (helper-109)", () => {
+    const result = checkGuard(
+      [...batch, quoted("4", "uy_uyu", "0.00")],
+      parseMaxTotals(["ARS=2000000", "USD=100"]),
+      NOW,
+    );
+    expect(result.problems).to.deep.equal([]);
+    expect(result.spend.find((s) => s.currency === "UYU")).to.deep.equal({
+      currency: "UYU",
+      requests: 1,
+      total: "0.00",
+      max: null,
+    });
+    expect(() => parseMaxTotals(["UYU=0.00"])).to.throw('"0.00" is zero');
+  });
+
   it("refuses an expired quote, a request not quoted yet and a cancelled one", () => {
     const result = checkGuard(
       [
