@@ -45,6 +45,9 @@ export const EXIT = {
   partial: 5,
 } as const;
 
+/** The hint of a stop after which running the same command again goes on (exit 3). */
+export const RERUN_HINT = "run the same command again; nothing is sent twice";
+
 export function exitCodeFor(error: unknown): number {
   if (!(error instanceof BatchError)) return EXIT.stopped;
   switch (error.code) {

@@ -13,7 +13,7 @@ import { recordReport } from "../batch/report-owner.js";
 import { apiIdentity } from "../bitex/url.js";
 import { groupDigits, padScale } from "../decimal.js";
 import { removeIfEmpty, reportFailure } from "../disk.js";
-import { BatchError, EXIT, exitCodeFor } from "../errors.js";
+import { BatchError, EXIT, exitCodeFor, RERUN_HINT } from "../errors.js";
 import { type GuardResult, type MaxTotal, parseMaxTotals, senderCurrency } from "../follow/guard.js";
 import { BatchFollow } from "../follow/run.js";
 import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally.js";
@@ -309,7 +309,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     }
   } catch (error) {
     // Exit 2 promises nothing was sent: a key refused after a step was sent is a stop (3).
-    stopped = stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", {
+    stopped = stopFor(error, follow.stepped, RERUN_HINT, {
       csv: args.csv,
       remaining: remainingFile,
       flags,
@@ -374,7 +374,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (known)
     await follow.listForReport().catch((error: unknown) => {
       reportFailed = true;
-      stopped ??= stopFor(error, follow.stepped, "run the same command again; nothing is sent twice", {
+      stopped ??= stopFor(error, follow.stepped, RERUN_HINT, {
         csv: args.csv,
         remaining: remainingFile,
         flags,

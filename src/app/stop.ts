@@ -7,7 +7,7 @@ import { ApiError, IGNORES_PAGING } from "../bitex/errors.js";
 import { ConfigError } from "../bitex/failure.js";
 import { GateClosedError } from "../bitex/gate.js";
 import { DiskError, diskFailure } from "../disk.js";
-import { BatchError, EXIT, exitCodeFor, UnusableFileError } from "../errors.js";
+import { BatchError, EXIT, exitCodeFor, RERUN_HINT, UnusableFileError } from "../errors.js";
 import { StepRefused } from "../follow/steps.js";
 import { batchCommand, type RowFlags, remainingCommand } from "../shell-words.js";
 import { RESUME_HINT } from "../submit/policy.js";
@@ -96,8 +96,21 @@ export function stopFor(
   return new BatchError("unreachable", message, { hint, cause: error });
 }
 
-/** A stop that means "run again" (exit 3) ends with the command to run (`resumeHint`). */
+/** The hints that say no more than "run again": the command to run says it better. */
+const SAYS_RERUN: ReadonlySet<string> = new Set([RESUME_HINT, RERUN_HINT]);
+
+/**
+ * A stop that means "run again" (exit 3) ends with the command to run (`resumeHint`); a hint
+ * of its own (when, what to do first: "cancel at Bitex the ones that hold no output") is kept
+ * before it (helper-109: it was replaced, and a run stopped by a twin request said "run again"
+ * for ever).
+ */
 export function withRerun(error: BatchError, resumeHint: string): BatchError {
   if (exitCodeFor(error) !== EXIT.stopped) return error;
-  return new BatchError(error.code, error.message, { hint: resumeHint, cause: error.cause });
+  const command = resumeHint.startsWith(`${RESUME_HINT}: `) ? resumeHint.slice(RESUME_HINT.length + 2) : null;
+  const own = error.hint !== undefined && !SAYS_RERUN.has(error.hint) && command !== null;
+  return new BatchError(error.code, error.message, {
+    hint: own ? `${error.hint}: ${command}` : resumeHint,
+    cause: error.cause,
+  });
 }

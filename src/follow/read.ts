@@ -254,7 +254,7 @@ async function findRequest(
     throw new BatchError(
       "conflict",
       `${found.length} requests (${found.map((r) => r.id).join(", ")}) carry external_id ${planned.externalId}`,
-      { hint: "cancel at Bitex the ones that hold no output, then run again" },
+      { hint: "cancel at Bitex the ones that hold no output, then run again" }, // the command follows (withRerun)
     );
   }
   // A list item may be abridged; the request itself is read for its current figures.

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { JournalAppender, JournalState, StepAction } from "../batch/journal.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { BatchError } from "../errors.js";
+import { BatchError, RERUN_HINT } from "../errors.js";
 import type { RequestState } from "../wire/resources.js";
 
 export interface StepApi {
@@ -135,7 +135,7 @@ function refusedAfterUnclear(action: StepAction, read: ConciergeRequest, refusal
 
 function interrupted(): BatchError {
   return new BatchError("interrupted", "stopped by a signal", {
-    hint: "run the same command again; nothing is sent twice",
+    hint: RERUN_HINT,
   });
 }
 
