@@ -317,6 +317,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     // A refused accept (a lapsed quote) may leave the views behind the server: read it again.
     if (stopped.code === "refused" && plan.steps.includes("accept"))
       await follow.read().catch(() => undefined);
+    // Steps answered and never read after (the stop came first): words as their answers show.
+    follow.takeUnreadAnswers();
   } finally {
     await journal?.close();
   }

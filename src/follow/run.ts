@@ -124,6 +124,8 @@ export class BatchFollow {
   partialRefused = false;
   /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
   readonly steppedOn = new Set<string>();
+  /** Each request's answer to this run's last step on it, while no read came after it. */
+  private readonly unreadAnswers = new Map<string, ConciergeRequest>();
   /** The batch's released lines as last read (see FollowOptions.released). */
   private released: ReadonlySet<number> = new Set();
   /** The last full read came after every quote was in: it proves the outputs for `accept` too. */
@@ -815,6 +817,7 @@ export class BatchFollow {
     return runStep(this.stepContext(), action, request).then(
       (answer) => {
         this.steppedOn.add(request.id);
+        if (answer.id === request.id) this.unreadAnswers.set(request.id, answer);
         return answer;
       },
       (error: unknown) => {
@@ -823,6 +826,19 @@ export class BatchFollow {
         throw error;
       },
     );
+  }
+
+  /**
+   * A run stopped (a signal, an outage) after steps whose answers no read followed: each such
+   * request as its answer shows it, so that the words and the stage say where the server is
+   * (helper-109: a quote interrupted once Bitex had quoted said "draft", "STAGED"). Nothing is
+   * decided from them any more: the run is over.
+   */
+  takeUnreadAnswers(): void {
+    this.views = this.views.map((view) => {
+      const answer = view.request && this.unreadAnswers.get(view.request.id);
+      return answer && !this.readAt.has(view.planned.key) ? { ...view, request: answer } : view;
+    });
   }
 
   private async pause(ms: number): Promise<void> {

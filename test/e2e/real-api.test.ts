@@ -423,6 +423,27 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     });
   }
 
+  it("SIGINT once the quotes were asked, before their answers: the requests said as Bitex answered, never draft (helper-109)", async () => {
+    w = await world();
+    expect((await w.run(["submit", "payroll.csv"])).code).to.equal(0);
+    w.box.setFaults({ latency_ms: 2000 });
+    const { child, done } = spawnCli(["quote", "payroll.csv", "--state-dir", "state", "--rate", "1000"], {
+      cwd: w.dir,
+      env: { BITEX_API_KEY: w.box.apiKey, BITEX_API_URL: w.box.url },
+    });
+    const asked = () => w?.box.state().requests.every((r) => r.attributes.state !== "draft");
+    for (let tries = 0; !asked() && tries < 400; tries++) await new Promise((r) => setTimeout(r, 50));
+    expect(asked()).to.equal(true);
+    child.kill("SIGINT");
+    const quote = await done;
+    w.box.setFaults({ latency_ms: 0 });
+    expect(quote.code, quote.stderr).to.equal(3);
+    const said = quote.stdout + quote.stderr;
+    expect(said).to.not.match(/: draft$|in draft requests/m);
+    expect(said).to.match(/^request 1 \(payer .*\): quote_requested$/m);
+    expect(quote.stderr).to.include("the quote of request(s) 1, 2 is requested, not in yet");
+  });
+
   it("SIGINT once the accepts landed, before their answers: no report of blank figures over the quote's, exit 3 (helper-109)", async () => {
     w = await world();
     expect((await w.run(["submit", "payroll.csv", "--until", "quoted"])).code).to.equal(0);
@@ -473,8 +494,11 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
         "/concierge_request_outputs: a full page without links or meta; cannot tell whether more exist";
       const submit = await w.run(["submit", "payroll.csv"], proxy.url);
       expect(submit.code, submit.stderr).to.equal(0);
+      // Quoted, but no report: the quote's figures of each row come from a listing alone, which
+      // this server cannot give whole (a report of blank figures is never written: exit 3).
       const quote = await w.run(["quote", "payroll.csv", "--wait", "0"], proxy.url);
-      expect(quote.code, quote.stderr).to.equal(0);
+      expect(quote.code, quote.stderr).to.equal(3);
+      expect(quote.stderr).to.include("payroll.report.csv not written: the rows' figures could not be read");
       // The report needs every output's figures, which only a listing shows from a server that
       // does not include a request's outputs in its answer: refused, exit 2 (running again
       // answers the same; it was 3, "run again", which a cron job would do for ever).
