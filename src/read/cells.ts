@@ -136,7 +136,13 @@ const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** What a message says of a cell: `masked` for an account number or tax id, never shown outside the report. */
 const said = (kind: Kind, masked: string, plain: string) => (kind === "secret" ? masked : plain);
 
-function numberCell(value: string, kind: Kind, style: number, context: CellContext): CellText {
+function numberCell(
+  value: string,
+  kind: Kind,
+  style: number,
+  context: CellContext,
+  characters?: number,
+): CellText {
   const numFmt = context.numFmt(style);
   const number = Number(value);
   if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(number)) {
@@ -228,6 +234,16 @@ function numberCell(value: string, kind: Kind, style: number, context: CellConte
         problem: {
           code: "amount_format_mismatch",
           message: `the cell holds ${text} but its number format "${numFmt}" shows ${shows}, so the sheet shows another amount than the one that would be paid; round the value in the sheet (e.g. =ROUND(…, 2)) or show all its decimals`,
+        },
+      };
+    }
+    if (shape.kind === "general" && characters !== undefined && text.length > characters) {
+      return {
+        text,
+        exact: true,
+        problem: {
+          code: "amount_format_mismatch",
+          message: `the cell holds ${text} in the General format, in a column that shows ${characters} characters of a number, so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay`,
         },
       };
     }
@@ -325,8 +341,8 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 }
 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
-export function cellText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
-  const read = withoutControls(savedText(cell, kind, context));
+export function cellText(cell: SheetCell, kind: Kind, context: CellContext, characters?: number): CellText {
+  const read = withoutControls(savedText(cell, kind, context, characters));
   if (!cell.formula || read.problem) return read;
   if (!context.recalculatedOnOpening) {
     if (context.volatile === undefined) return read;
@@ -371,7 +387,8 @@ function withoutControls(read: CellText): CellText {
   };
 }
 
-function savedText(cell: SheetCell, kind: Kind, context: CellContext): CellText {
+/** `characters`: how many a General number shows in the cell's column (sheet-xml.ts ColumnWidths). */
+function savedText(cell: SheetCell, kind: Kind, context: CellContext, characters?: number): CellText {
   const { value } = cell;
   if (value === undefined) {
     if (!cell.formula) return { text: "" };
@@ -412,6 +429,6 @@ function savedText(cell: SheetCell, kind: Kind, context: CellContext): CellText 
         },
       };
     default:
-      return numberCell(value, kind, cell.style, context);
+      return numberCell(value, kind, cell.style, context, characters);
   }
 }

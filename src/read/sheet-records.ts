@@ -127,7 +127,14 @@ export class SheetRecords {
         continue;
       }
       const column = map.columns[position] ?? null;
-      const read = cellText(cell, this.kinds[position] ?? "extra", this.context);
+      const kind = this.kinds[position] ?? "extra";
+      // Only a money cell is judged by what its column's width lets General show.
+      const read = cellText(
+        cell,
+        kind,
+        this.context,
+        kind === "money" ? row.columns.generalCharacters(position) : undefined,
+      );
       values.push(read.text);
       if (column === null) continue; // an unread column's errors do not stop a payment
       if (read.problem) problems.push({ column, ...read.problem });

@@ -13,7 +13,23 @@ export interface SheetRow {
   hidden: boolean;
   /** By column index (0 = A); holes are empty cells. */
   cells: Array<SheetCell | undefined>;
+  /** The sheet's columns (one object for every row: `<cols>` comes before the rows). */
+  columns: ColumnWidths;
 }
+
+/**
+ * How many characters a number in the General format shows in a column: the column's width
+ * (`<col width>`, else `<sheetFormatPr defaultColWidth>`, both counting 5 pixels of padding,
+ * a character being 7; else `baseColWidth`, 8 by default), and never more than 11, General's
+ * own limit. A longer number is shown rounded (123456.78 as 123456.8), or as 1.2E+09 (helper-107).
+ */
+export interface ColumnWidths {
+  generalCharacters(column: number): number;
+}
+
+/** General's own limit, whatever the width (Microsoft, KB 65903). */
+const GENERAL_MOST = 11;
+const PADDING_CHARACTERS = 5 / 7;
 
 /** A merged range, as 1-based rows and 0-based columns, with its A1 text. */
 export interface MergedRange {
@@ -107,6 +123,16 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   const conditionalFormats: ConditionalFormat[] = [];
   let conditional: ConditionalFormat | null = null;
   let row: SheetRow | null = null;
+  const widths: Array<{ from: number; to: number; width: number }> = [];
+  let defaultWidth: number | undefined;
+  let baseWidth = 8;
+  const columns: ColumnWidths = {
+    generalCharacters(column) {
+      const width = widths.find((span) => column >= span.from && column <= span.to)?.width ?? defaultWidth;
+      const characters = width === undefined ? baseWidth : Math.floor(width - PADDING_CHARACTERS + 1e-9);
+      return Math.min(GENERAL_MOST, characters);
+    },
+  };
   /** The cells array formulas fill (their `ref`), as read so far. */
   const arrays: Array<{ top: number; bottom: number; left: number; right: number }> = [];
   let cell: SheetCell | null = null;
@@ -134,7 +160,7 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           // A row too low to read shows nothing either.
           const hidden =
             hiddenText === "1" || hiddenText === "true" || tooSmall(attributes.get("ht"), MIN_HEIGHT_POINTS);
-          row = { line, hidden, cells: [] };
+          row = { line, hidden, cells: [], columns };
           column = -1;
           break;
         }
@@ -192,6 +218,16 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           const min = Number(attributes.get("min"));
           const max = Number(attributes.get("max") ?? min);
           if (unseen && min >= 1 && max >= min) hiddenColumns.push({ from: min - 1, to: max - 1 });
+          const width = Number(attributes.get("width") ?? Number.NaN);
+          if (Number.isFinite(width) && min >= 1 && max >= min)
+            widths.push({ from: min - 1, to: max - 1, width });
+          break;
+        }
+        case "sheetFormatPr": {
+          const width = Number(attributes.get("defaultColWidth") ?? Number.NaN);
+          if (Number.isFinite(width)) defaultWidth = width;
+          const base = Number(attributes.get("baseColWidth") ?? Number.NaN);
+          if (Number.isFinite(base)) baseWidth = base;
           break;
         }
         case "conditionalFormatting":

@@ -238,11 +238,38 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       [2, "valid"],
       [4, "valid"],
       [5, "valid"],
-      [6, "amount:amount_too_many_decimals"],
+      // General shows 0.30000000000000004 as 0.3 in a column of 8 characters: not what is held.
+      [6, "amount:amount_format_mismatch amount:amount_too_many_decimals"],
     ]);
     const amounts = rows.map((r) => (r.ok ? r.row.amount : r.raw.amount));
     // 12 shown "12.00"; 0.1 + 0.2 is the double 0.30000000000000004, never rounded to 0.3.
     expect(amounts).to.deep.equal(["1329000", "1585.25", "12.00", "0.30000000000000004"]);
+  });
+
+  it("refuses a General amount its column is too narrow to show whole (123456.78 shown 123456.8), not one the column fits (helper-107)", async () => {
+    const sheets = (width?: number) => [
+      {
+        name: "payroll",
+        rows: [HEADER, usdRow("A", 123456.78), usdRow("B", 23886.75), usdRow("C", 1234567)],
+        edit: (sheet: ExcelJS.Worksheet) => {
+          if (width !== undefined) sheet.getColumn(6).width = width;
+        },
+      },
+    ];
+    const narrow = await read(sheets());
+    expect(outcomes(narrow.rows)).to.deep.equal([
+      [2, "amount:amount_format_mismatch"],
+      [3, "valid"],
+      [4, "valid"],
+    ]);
+    expect(errorOf(narrow.rows, 2)).to.equal(
+      "the cell holds 123456.78 in the General format, in a column that shows 8 characters of a number, so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay",
+    );
+    expect(outcomes((await read(sheets(14))).rows).map(([, outcome]) => outcome)).to.deep.equal([
+      "valid",
+      "valid",
+      "valid",
+    ]);
   });
 
   it("refuses an amount whose number format shows other decimals than the cell holds, a percentage and a date", async () => {
@@ -848,6 +875,29 @@ describe("sheet XML", () => {
     ]);
   });
 
+  it("how many characters of a number General shows in each column: its width less the padding, at most 11 (helper-107)", async () => {
+    const widths = async (xml: string) => {
+      const seen: SheetRow[] = [];
+      for await (const batch of sheetRows(
+        (async function* () {
+          yield Buffer.from(
+            `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${xml}<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>`,
+          );
+        })(),
+      ))
+        seen.push(...batch);
+      return [0, 1, 2, 3].map((column) => seen[0]?.columns.generalCharacters(column));
+    };
+    // Excel's default (8.43 characters, written 9.140625 with its padding): 8; 6 wide: 5; 20 wide: 11.
+    expect(
+      await widths(
+        '<cols><col min="1" max="1" width="9.140625"/><col min="2" max="2" width="6"/><col min="3" max="3" width="20"/></cols>',
+      ),
+    ).to.deep.equal([8, 5, 11, 8]);
+    expect(await widths('<sheetFormatPr defaultColWidth="10.7109375"/>')).to.deep.equal([9, 9, 9, 9]);
+    expect(await widths('<sheetFormatPr baseColWidth="6"/>')).to.deep.equal([6, 6, 6, 6]);
+  });
+
   it("a cell an array formula fills holds a formula's result, though Excel writes the formula in its first cell only", async () => {
     const xml = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
 <row r="2"><c r="E2"><v>1</v></c><c r="F2"><f t="array" ref="F2:G3">H2:I3*2</f><v>1200</v></c><c r="G2"><v>5</v></c><c r="H2"><v>600</v></c></row>
@@ -878,7 +928,7 @@ describe("sheet XML", () => {
     const seen: SheetRow[] = [];
     let next = await rows.next();
     for (; !next.done; next = await rows.next()) seen.push(...next.value);
-    expect(seen).to.deep.equal([
+    expect(seen.map(({ columns, ...row }) => row)).to.deep.equal([
       {
         line: 2,
         hidden: false,
