@@ -35,7 +35,8 @@ import {
   unknownCurrencyLine,
   unplacedLine,
 } from "../export/totals.js";
-import { MONEY_RULE, moneyJson, moneyLines } from "../report/money.js";
+import { senderCurrency } from "../follow/guard.js";
+import { ChargedByRequest, MONEY_RULE, moneyJson, moneyLines, unexplainedSpends } from "../report/money.js";
 import { isoTime, operatorZone } from "../time.js";
 import type { ReportFormat } from "../writers/dialect.js";
 import { checkReportTarget, writeTable } from "../writers/write.js";
@@ -105,6 +106,15 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
   const unplaced = exportTotals(placedRows(rows, false));
   const unknown = unknownCurrencies(rows);
   const money = exportMoney(placedRows(rows));
+  // Each placed request whose quote spends another figure than its rows are charged, said.
+  const charged = new ChargedByRequest();
+  for (const row of placedRows(rows)) charged.add(row);
+  const unexplained = unexplainedSpends(
+    listed.requests.flatMap(({ request }) =>
+      charged.sums.has(request.id) ? [{ ...request, currency: senderCurrency(request) }] : [],
+    ),
+    charged,
+  );
   // A list nothing proves whole, or a figure no total holds, is finished work with something
   // to check, never a clean 0.
   const exitCode = listed.whole && unknown.length === 0 ? 0 : 1;
@@ -119,6 +129,7 @@ async function exportWith(args: ExportArgs, period: Period, out: Console): Promi
     ...unknown.map(unknownCurrencyLine),
     ...unplaced.map(unplacedLine),
     ...moneyLines(money, groupDigits),
+    ...unexplained,
     ...placedLines(listed.requests),
     `batch, reference and line from ${plural(journal.journals, "local journal")} in ${args.stateDir}`,
     reportPath === "-" ? "report: stdout" : `report: ${reportPath}`,

@@ -20,7 +20,15 @@ import { createdRows, type Tally, TallyCount, tallyLines } from "../follow/tally
 import { minorUnits } from "../ports.js";
 import { containerOf } from "../read/container.js";
 import type { ReportRow } from "../report/columns.js";
-import { type CurrencyMoney, MONEY_RULE, MoneyBuilder, moneyJson, moneyLines } from "../report/money.js";
+import {
+  ChargedByRequest,
+  type CurrencyMoney,
+  MONEY_RULE,
+  MoneyBuilder,
+  moneyJson,
+  moneyLines,
+  unexplainedSpends,
+} from "../report/money.js";
 import { reportRows } from "../report/rows.js";
 import { type RemainingOf, unpaidOf } from "../report/unpaid.js";
 import { writeReport } from "../report/write.js";
@@ -231,6 +239,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // What the last report said: its rows are counted as they are written, not kept.
   let unpaidRows: ReportRow[] = [];
   let money: CurrencyMoney[] = [];
+  /** The rows' charges by request, as the last report added them (unexplainedSpends). */
+  let charged: ChargedByRequest | null = null;
   // A batch not on the server is known by nothing: a report of created rows is not replaced
   // by it, on any refresh (--watch writes at each) nor at the end.
   let kept = false;
@@ -246,6 +256,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         tally,
         money,
         unpaid: unpaidRows,
+        charged,
       } = await writeFollowReport(context, follow, remainingWords(remainingFile)));
     } catch (error) {
       // What an earlier refresh's report counted is not the rows now: nothing is said of it.
@@ -253,6 +264,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       tally = null;
       money = [];
       unpaidRows = [];
+      charged = null;
       throw reportFailure(error, batch.loaded.reportPath, session.resumeHint);
     }
   };
@@ -458,6 +470,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     ...(tally ? tallyLines(tally) : []),
     ...moneyLines(money, groupDigits, batch.changed ? "as submitted" : "in the file"),
   ]);
+  if (charged)
+    for (const line of unexplainedSpends(
+      follow.views.flatMap(({ request }) =>
+        request ? [{ ...request, currency: senderCurrency(request) }] : [],
+      ),
+      charged,
+    ))
+      out.warn(line);
   if (args.sandbox && tally) out.summary(demoWorldLine(tally as Tally));
   const allFinal = tally !== null && (tally as Tally).finalExit !== EXIT.stopped;
   const stage = stageOf(follow, allFinal);
@@ -547,16 +567,18 @@ async function writeFollowReport(
   follow: BatchFollow,
   /** What a row not paid is to be submitted in: the batch's remaining file. */
   remaining: RemainingOf,
-): Promise<{ tally: Tally; money: CurrencyMoney[]; unpaid: ReportRow[] }> {
+): Promise<{ tally: Tally; money: CurrencyMoney[]; unpaid: ReportRow[]; charged: ChargedByRequest }> {
   const now = new Date();
   const outcomes = follow.rowOutcomes(now);
   const tally = new TallyCount();
   const money = new MoneyBuilder();
+  const charged = new ChargedByRequest();
   const unpaid: ReportRow[] = [];
   function* counted(): Generator<ReportRow> {
     for (const row of reportRows(batch.loaded.checked(), { kind: "submitted", outcomes, remaining }, now)) {
       tally.add(row);
       money.add(row);
+      charged.add(row);
       if (unpaidOf(row)) unpaid.push(row);
       yield row;
     }
@@ -570,7 +592,7 @@ async function writeFollowReport(
     tz: out.zone,
   });
   await recordReport(batch.journalPath, batch.loaded.reportPath);
-  return { tally: tally.result(), money: money.result(), unpaid };
+  return { tally: tally.result(), money: money.result(), unpaid, charged };
 }
 
 function jsonOf(

@@ -14,7 +14,16 @@
  *
  * Built a row at a time, so it rides along while a report streams to disk.
  */
-import { add, type Decimal, decimalOrNull, format, trimScale } from "../decimal.js";
+import {
+  add,
+  compare,
+  type Decimal,
+  decimalOrNull,
+  format,
+  groupDigits,
+  rescale,
+  trimScale,
+} from "../decimal.js";
 import { minorUnits } from "../ports.js";
 
 /** The cells of a row the money is read from: a report row and an export row both have them. */
@@ -275,6 +284,48 @@ export class MoneyBuilder {
     }
     return acc;
   }
+}
+
+/**
+ * What each funded request's rows are charged (rowMoney), summed by request id, for
+ * `unexplainedSpends`.
+ */
+export class ChargedByRequest {
+  readonly sums = new Map<string, Decimal>();
+
+  add(row: MoneyRow & { request_id: string }): void {
+    const charged = decimalOrNull(rowMoney(row).charged);
+    if (!charged || row.request_id === "") return;
+    const sum = this.sums.get(row.request_id);
+    this.sums.set(row.request_id, sum ? add(sum, charged) : charged);
+  }
+}
+
+/**
+ * A funded request whose quote spends another figure than its rows are charged: `charged`
+ * (and net) add the rows' spends, the payer's balance loses the request's `total_to_spend`;
+ * what differs is in no row (a fee of the request's own, a rounding of the total), and is
+ * said, never left for the accountant to find (helper-109). Bitex's guides do not say the two
+ * are equal; the emulator keeps them so.
+ */
+export function unexplainedSpends(
+  requests: ReadonlyArray<{ id: string; state: string; total_to_spend: string | null; currency: string }>,
+  charged: ChargedByRequest,
+): string[] {
+  return requests.flatMap((request) => {
+    const total = request.total_to_spend === null ? null : decimalOrNull(request.total_to_spend);
+    if (!FUNDED.has(request.state) || total === null) return [];
+    const rows = charged.sums.get(request.id) ?? { units: 0n, scale: total.scale };
+    const order = compare(total, rows);
+    if (order === 0) return [];
+    const scale = Math.max(total.scale, rows.scale, minorUnits(request.currency));
+    const show = (value: Decimal) => groupDigits(format(rescale(value, scale)));
+    const gap =
+      order > 0 ? add(total, { ...rows, units: -rows.units }) : add(rows, { ...total, units: -total.units });
+    return [
+      `request ${request.id} spends ${show(total)} ${request.currency} by its quote (total_to_spend), ${show(gap)} ${order > 0 ? "more" : "less"} than its rows are charged (${show(rows)}): that ${show(gap)} is in no row (a fee of the request, a rounding?); charged and net add the rows, the payer's balance says which`,
+    ];
+  });
 }
 
 export function moneyOf(rows: Iterable<MoneyRow>): CurrencyMoney[] {

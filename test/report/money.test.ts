@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { moneyJson, moneyLines, moneyOf, rowMoney } from "../../src/report/money.js";
+import {
+  ChargedByRequest,
+  moneyJson,
+  moneyLines,
+  moneyOf,
+  rowMoney,
+  unexplainedSpends,
+} from "../../src/report/money.js";
 import { moneySheetLines, NOT_RECEIVED_TITLE } from "../../src/report/money-sheet.js";
 import { unpaidOf } from "../../src/report/unpaid.js";
 import { reportRow } from "../helpers/report-rows.js";
@@ -97,6 +104,36 @@ describe("report/money", () => {
       null,
       "cancelled with its request (payment_not_received)",
       "cancelled at Bitex (no reason given)",
+    ]);
+  });
+
+  it("a funded request whose quote spends another figure than its rows are charged is said, with the gap (helper-109)", () => {
+    const charged = new ChargedByRequest();
+    const rows = [
+      { ...spendRow(2, "100.00", "settled", "finished"), request_id: "1" },
+      { ...spendRow(3, "50.00", "rejected", "finished"), request_id: "1" },
+      { ...spendRow(4, "30.00", "returned", "working"), request_id: "2" },
+      { ...spendRow(5, "7.00", "accepting", "quoted"), request_id: "3" },
+    ];
+    for (const row of rows) charged.add(row);
+    const request = (id: string, state: string, total: string) => ({
+      id,
+      state,
+      total_to_spend: total,
+      currency: "ARS",
+    });
+    // Equal (the rejected row is not charged, and not in the total): nothing said.
+    expect(
+      unexplainedSpends([request("1", "finished", "100.00"), request("2", "working", "30.00")], charged),
+    ).to.deep.equal([]);
+    expect(
+      unexplainedSpends(
+        [request("1", "finished", "200"), request("2", "working", "29.99"), request("3", "quoted", "1.00")],
+        charged,
+      ),
+    ).to.deep.equal([
+      "request 1 spends 200.00 ARS by its quote (total_to_spend), 100.00 more than its rows are charged (100.00): that 100.00 is in no row (a fee of the request, a rounding?); charged and net add the rows, the payer's balance says which",
+      "request 2 spends 29.99 ARS by its quote (total_to_spend), 0.01 less than its rows are charged (30.00): that 0.01 is in no row (a fee of the request, a rounding?); charged and net add the rows, the payer's balance says which",
     ]);
   });
 
