@@ -140,6 +140,10 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   const country = /^([a-z]{2})_/.exec(type)?.[1];
   if (country !== undefined && country !== portCountry(port)) return false;
   if (!paysIn(body.country, port)) return false;
+  // Checking or savings, where both say: the same number of the other type is another account
+  // at the bank (helper-108: a row fixing the type was paid to the old instruction's).
+  const kind = typeof body.account_type === "string" ? body.account_type.trim().toLowerCase() : "";
+  if (account.accountType !== "" && kind !== "" && kind !== account.accountType) return false;
   return (
     account.kind !== "account_number" ||
     sameBank(

@@ -529,6 +529,21 @@ describe("accounts by a plain number: the same digits at another bank are anothe
     );
   });
 
+  it("checking or savings, where the row and the instruction both say: the other type is another account (helper-108)", () => {
+    const at = (accountType: PayeeAccount["accountType"]) =>
+      plain("000123456789", { routingNumber: "021000021", accountType });
+    const checking = instructionBody(payee("ana@example.com", at("checking")), "us_usd");
+    expect(resolve("us_usd", at("checking"), [{ id: "2150", body: checking }])).to.deep.equal(found("2150"));
+    // Paid to the checking account before, the row now says savings: not that instruction.
+    expect(resolve("us_usd", at("savings"), [{ id: "2150", body: checking }])).to.deep.equal(
+      toCreate("000123456789"),
+    );
+    // A row or an instruction that names no type matches either.
+    expect(resolve("us_usd", at(""), [{ id: "2150", body: checking }])).to.deep.equal(found("2150"));
+    const untyped = { ...checking, account_type: undefined };
+    expect(resolve("us_usd", at("savings"), [{ id: "2151", body: untyped }])).to.deep.equal(found("2151"));
+  });
+
   it("an account abroad by number and SWIFT: the SWIFT's bank (its first 8 characters) names it", () => {
     const at = (swift: string) => plain("998877", { swift });
     const deutsche = instructionBody(payee("ana@example.com", at("DEUTDEFF")), "other_usd");
