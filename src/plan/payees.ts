@@ -210,6 +210,8 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
   /** The tax id the file first gave each email, and on which line; the email each tax id. */
   const fileTaxIds = new Map<string, { taxId: string; line: number }>();
   const fileEmails = new Map<string, { email: string; line: number }>();
+  /** The email the file first gave each account (accountIdentity's parts), and on which line. */
+  const fileHolders = new Map<string, { email: string; line: number }>();
   const fail = (row: ValidRow, column: string, code: string, message: string) =>
     plan.errors.push({ line: row.line, column, code, message });
 
@@ -240,6 +242,20 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       );
       continue;
     }
+    // One account is one payee's: two people given one account (a row copied, its email and
+    // tax id changed, its account not) would both be paid into it (helper-108).
+    const held = `${portCountry(row.port)}|${accountBank(payee.account)}|${payee.account.kind}:${accountKey(payee.account)}`;
+    const holder = fileHolders.get(held);
+    if (holder && holder.email !== email) {
+      fail(
+        row,
+        payee.account.kind, // the column that names it
+        "account_other_payee",
+        `line ${holder.line} gives this account to another payee (${holder.email}); one account is one payee's: correct the account, or, if both are paid into it on purpose, pay this row by Bitex ids alone (recipient_user_id and withdrawal_instruction_id, its details cleared)`,
+      );
+      continue;
+    }
+    if (!holder) fileHolders.set(held, { email, line: row.line });
     if (!named) fileEmails.set(taxId, { email, line: row.line });
     if (!first) fileTaxIds.set(email, { taxId: payee.taxId, line: row.line });
     const users = byEmail.get(email) ?? [];

@@ -212,6 +212,25 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
+    "one account under two payees in the file (a row copied, its account left): the later row is the error (helper-108)",
+    [
+      row(2, payee("sh1@example.com", cbu(CBU_A), "20300000070")),
+      row(3, payee("sh2@example.com", cbu(CBU_A), "20300000143")),
+      row(4, payee("SH1@example.com", cbu(CBU_A), "20300000070")),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [4, null, null, "would create"],
+      ],
+      newPayees: [["sh1@example.com", [2, 4]]],
+      newAccounts: [[null, CBU_A, [2, 4]]],
+      errors: [[3, "cbu", "account_other_payee"]],
+    },
+  ],
+  [
     "the same digits as tax ids of another kind or country are other people's, not a second email",
     [
       row(2, payee("new@example.com", cbu(CBU_A))),
