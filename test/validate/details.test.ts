@@ -118,18 +118,52 @@ const TABLE: Array<[string, Cells, Found[]]> = [
     [],
   ],
   ["email empty", { ...AR, recipient_email: " " }, [["recipient_email", "recipient_email_missing"]]],
-  ...["\u200b", "\u200d", "\u2060", "\u00ad", "\u200e", "\ufeff", "\u0007"].map(
-    (mark): [string, Record<string, string>, [string, string][]] => [
-      `email with U+${(mark.codePointAt(0) ?? 0).toString(16)} no screen shows`,
-      { ...AR, recipient_email: `ana.perez${mark}@example.com` },
-      [["recipient_email", "recipient_email_invisible"]],
-    ],
-  ),
+  // The last ones (helper-108): default-ignorable code points and the blank Braille pattern.
+  ...[
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\u00ad",
+    "\u200e",
+    "\ufeff",
+    "\u0007",
+    "\u034f",
+    "\ufe0f",
+    "\u3164",
+    "\u115f",
+    "\u1160",
+    "\uffa0",
+    "\u2800",
+    "\u17b4",
+  ].map((mark): [string, Record<string, string>, [string, string][]] => [
+    `email with U+${(mark.codePointAt(0) ?? 0).toString(16)} no screen shows`,
+    { ...AR, recipient_email: `ana.perez${mark}@example.com` },
+    [["recipient_email", "recipient_email_invisible"]],
+  ]),
   [
     "email without a domain",
     { ...AR, recipient_email: "ana@example" },
     [["recipient_email", "recipient_email_invalid"]],
   ],
+  // helper-108: another text around the address was taken for another address (a second user).
+  ...[
+    "mailto:ana@example.com",
+    "<ana@example.com>",
+    "Ana <ana@example.com>",
+    "ana@exam_ple.com",
+    "ana@-example.com",
+  ].map((email): [string, Record<string, string>, [string, string][]] => [
+    `"${email}": not an address`,
+    { ...AR, recipient_email: email },
+    [["recipient_email", "recipient_email_invalid"]],
+  ]),
+  ...["ana+nov@example.com", "josé.pérez@empresa.com.ar", "o'brien@example.co.uk"].map(
+    (email): [string, Record<string, string>, [string, string][]] => [
+      `"${email}": an address`,
+      { ...AR, recipient_email: email },
+      [],
+    ],
+  ),
   ["no name", { ...AR, recipient_name: "" }, [["recipient_name", "recipient_name_missing"]]],
   [
     "first name without last",

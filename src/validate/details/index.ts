@@ -47,7 +47,15 @@ export function neitherError(line: number): RowError {
   };
 }
 
-const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+/**
+ * An address: letters (any script, with their accents), digits and the few marks an address
+ * holds before the @, letters, digits and inner hyphens in each part of the domain. Anything
+ * else is another text than an address (helper-108: `mailto:ana@x.com` and `<ana@x.com>` passed,
+ * and made a second Bitex user for a payee Bitex has).
+ */
+const LETTER = "\\p{L}\\p{M}\\p{N}";
+const LABEL = `[${LETTER}](?:[${LETTER}-]*[${LETTER}])?`;
+const EMAIL = new RegExp(`^[${LETTER}.!#$%&'*+/=?^_\`{|}~-]+@${LABEL}(?:\\.${LABEL})+$`, "u");
 
 function text(raw: RawCells, column: keyof RawCells): string {
   const value = raw[column];
