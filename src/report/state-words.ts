@@ -7,7 +7,9 @@
 const WORDS: Readonly<Record<string, string>> = {
   // An output's states at Bitex, in the order a payment goes through them.
   accepting: "payee being checked by Bitex",
-  accepted: "payee approved, not paid yet",
+  // The payment's checks, not the payee's compliance review (helper-108: "payee approved" was
+  // said beside "not approved by Bitex's compliance review" of the same payee).
+  accepted: "checks passed, not paid yet",
   working: "being paid",
   settling: "payout sent, settling",
   settled: "paid",
