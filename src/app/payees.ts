@@ -10,7 +10,7 @@ import type { User } from "../bitex/jsonapi.js";
 import type { CheckedRow, RowError, ValidRow } from "../model.js";
 import { emailKey, type PayeeDirectory, type PayeePlan, resolvePayees } from "../plan/payees.js";
 import { maskId } from "../validate/payee/index.js";
-import { resolvedDuplicates } from "./payee-rows.js";
+import { complianceOf, resolvedDuplicates } from "./payee-rows.js";
 import type { Console } from "./session.js";
 
 /** What `--json` says of the payees: counts, and each one that would be created, masked. */
@@ -88,7 +88,12 @@ export function* withPayeeErrors(
 }
 
 /** Rows by details with what the plan says of them: the ids found, `found` or `would create`. */
-function* withPlanned(checked: Iterable<CheckedRow>, plan: PayeePlan): Generator<CheckedRow> {
+function* withPlanned(
+  checked: Iterable<CheckedRow>,
+  plan: PayeePlan,
+  /** Each user's compliance review as listed (complianceOf); none: "" for every row. */
+  compliance: ReadonlyMap<string, string> = new Map(),
+): Generator<CheckedRow> {
   const byLine = new Map(plan.rows.map((row) => [row.line, row]));
   for (const item of checked) {
     const planned = item.ok ? byLine.get(item.line) : undefined;
@@ -100,7 +105,7 @@ function* withPlanned(checked: Iterable<CheckedRow>, plan: PayeePlan): Generator
           ...item.row,
           recipientUserId: planned.userId ?? "",
           withdrawalInstructionId: planned.instructionId ?? "",
-          resolved: { status: planned.status, compliance: "" },
+          resolved: { status: planned.status, compliance: compliance.get(planned.userId ?? "") ?? "" },
         },
       };
   }
@@ -144,15 +149,22 @@ export async function dryRunPayees(
   const byDetails = validRowsWithPayee(checked());
   if (byDetails.length === 0) return { rows: checked };
   const connection = await open();
-  let plan: PayeePlan;
+  let directory: PayeeDirectory;
   try {
-    plan = await resolveOnline(connection.client, byDetails);
+    directory = await readPayeeDirectory(connection.client, byDetails);
   } finally {
     await connection.close();
   }
+  const plan = resolvePayees(byDetails, directory);
+  // A payee found is said with its review as the listing shows it, as submit says it
+  // (helper-108: a payee Bitex refused was "found", its review left empty).
+  const compliance = new Map(directory.users.map((user) => [user.id, complianceOf(user)]));
   printPayeePlan(out, plan);
   const errors = resolutionErrors(checked, plan, allowDuplicates);
-  return { rows: () => withPlanned(withPayeeErrors(checked(), errors), plan), payees: payeesJson(plan) };
+  return {
+    rows: () => withPlanned(withPayeeErrors(checked(), errors), plan, compliance),
+    payees: payeesJson(plan),
+  };
 }
 
 function accountText(plan: PayeePlan["newAccounts"][number]): string {

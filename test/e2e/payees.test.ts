@@ -19,6 +19,8 @@ const BY_DETAILS = "R1,ar_ars,ar_ars,1000,,,ana@example.com,Ana Pérez,20-055361
 const BY_IDS = "R2,ar_ars,cl_clp,1000,300,2100,,,,";
 const BAD_CBU = "R3,ar_ars,ar_ars,1000,,,bob@example.com,Bob Roy,20-05536168-2,2850590940090418135202";
 const NEITHER = "R4,ar_ars,ar_ars,1000,,,,,,";
+/** A new payee's own account (ana's is cbuA: one account is one payee's). */
+const NUEVA_CBU = "2850590940090418135997";
 
 /** The file's rows ten times over, each with its own reference: the same payees, 10x the rows. */
 async function tenfold(dir: string, from: string, to: string): Promise<void> {
@@ -149,8 +151,8 @@ describe("payees by details through the CLI", function () {
         header,
         `R1,ar_ars,ar_ars,1000,ANA.300@example.com ,Ana Pérez,20-05536168-2,${cbuA}`,
         "R2,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,20055361682,0110012920000091344977",
-        `R3,ar_ars,ar_ars,1000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
-        `R4,ar_ars,ar_ars,2000,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R3,ar_ars,ar_ars,1000,nueva@example.com,Nueva Persona,34999032089,${NUEVA_CBU}`,
+        `R4,ar_ars,ar_ars,2000,nueva@example.com,Nueva Persona,34999032089,${NUEVA_CBU}`,
         `R5,ar_ars,ar_ars,1000,ana.300@example.com,Ana Pérez,34999032089,${cbuA}`,
         "",
       ].join("\n"),
@@ -179,7 +181,7 @@ describe("payees by details through the CLI", function () {
             name: "Nueva Persona",
             email: "nueva@example.com",
             user_id: null,
-            account: "******************5201",
+            account: "******************5997",
             kind: "cbu",
             currency: "ars",
             lines: [4, 5],
@@ -215,7 +217,7 @@ describe("payees by details through the CLI", function () {
       [
         "reference,sender_port,port,amount,recipient_user_id,withdrawal_instruction_id,recipient_email,recipient_name,recipient_tax_id,cbu",
         `R1,ar_ars,ar_ars,1000,300,2900,ana.300@example.com,Ana Pérez,20055361682,${cbuA}`,
-        `R2,ar_ars,ar_ars,1000,,,nueva@example.com,Nueva Persona,34999032089,${cbuA}`,
+        `R2,ar_ars,ar_ars,1000,,,nueva@example.com,Nueva Persona,34999032089,${NUEVA_CBU}`,
         "R3,ar_ars,cl_clp,1000,300,2100,,,,",
         "",
       ].join("\n"),
