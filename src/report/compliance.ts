@@ -17,7 +17,10 @@ export function complianceWords(state: string, settled = false): string {
     case "disabled":
       return defer("disabled by Bitex's compliance", "until it enables the payee again");
     case "rejected":
-      return "refused by Bitex's compliance review: Bitex will not pay this payee";
+      // A row whose output is final was paid or not by then: no promise of what Bitex will do.
+      return settled
+        ? "refused by Bitex's compliance review"
+        : "refused by Bitex's compliance review: Bitex will not pay this payee";
     default:
       return state;
   }
