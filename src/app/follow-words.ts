@@ -232,10 +232,19 @@ export function stageLine(
    * Requests waiting for their quote (quote_requested), and quoted (a stage below quoted has
    * drafts beside them); `noneCreated`: Bitex refused every row.
    */
-  more: { requested?: readonly string[]; quoted?: readonly string[]; noneCreated?: boolean } = {},
+  more: {
+    requested?: readonly string[];
+    quoted?: readonly string[];
+    noneCreated?: boolean;
+    /** Quoted requests past their deadline by the server's clock (Bitex cancels them soon). */
+    lapsed?: readonly string[];
+  } = {},
 ): string | null {
   const line = notPaidLine(stage, rows, more, more.noneCreated === true);
   if (line === null) return line;
+  // Never "until accepted (before their deadline)" past a deadline (helper-109).
+  if (accepted.length === 0 && lost.length === 0 && stage === "quoted" && (more.lapsed ?? []).length > 0)
+    return `QUOTED, NOT PAID: nobody is paid; the quote of request(s) ${(more.lapsed ?? []).join(", ")} lapsed (Bitex may still show it quoted), and accept refuses a batch with a lapsed quote`;
   // A cancelled request (a lapsed quote) keeps the batch from any accept: "until accepted" would promise one.
   if (accepted.length === 0 && lost.length > 0 && (stage === "quoted" || stage === "staged")) {
     return `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request`;
@@ -432,7 +441,7 @@ export function acceptRefusedHint(
 }
 
 /** Requests read quoted whose deadline has passed on the server's clock (`now`). */
-function lapsedQuotes(follow: BatchFollow, now: Date): ConciergeRequest[] {
+export function lapsedQuotes(follow: BatchFollow, now: Date): ConciergeRequest[] {
   return follow.views.flatMap(({ request }) => {
     const deadline = request?.state === "quoted" ? serverTime(request.accept_quote_before) : null;
     return request && deadline && deadline <= now ? [request] : [];

@@ -56,6 +56,7 @@ import {
   cancelledAfterAccept,
   cancelledAfterAcceptLine,
   guardLines,
+  lapsedQuotes,
   lostRequests,
   nextLine,
   partlyAccepted,
@@ -493,6 +494,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       ),
       quoted: follow.views.flatMap(({ request }) => (request?.state === "quoted" ? [request.id] : [])),
       noneCreated: follow.nothingLeft(),
+      lapsed: lapsedQuotes(follow, connection.client.serverNow()).map((request) => request.id),
     },
   );
   // An accept that may have landed is never said as not paid: the server says which.

@@ -193,6 +193,10 @@ describe("app/follow-words", () => {
     expect(stageLine("quoted", 2, [])).to.equal(
       "QUOTED, NOT PAID: nobody is paid until the quotes are accepted (before their deadline)",
     );
+    // A quote past its deadline that Bitex still shows quoted: no deadline is promised (helper-109).
+    expect(stageLine("quoted", 2, [], [], { lapsed: ["6"] })).to.equal(
+      "QUOTED, NOT PAID: nobody is paid; the quote of request(s) 6 lapsed (Bitex may still show it quoted), and accept refuses a batch with a lapsed quote",
+    );
     // Beside a cancelled request, PARTLY ACCEPTED promises no accept of the others either (helper-82).
     expect(stageLine(stage, 3, ["5"], ["3"])).to.equal(
       "PARTLY ACCEPTED: request(s) 5 accepted (money committed for their rows); request(s) 3 can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request: the other requests' rows are not paid by this batch",
