@@ -64,12 +64,14 @@ function knownZone(zone: string): boolean {
  */
 export function operatorZone(given: string | undefined, env: NodeJS.ProcessEnv = {}, strict = false): string {
   if (given !== undefined) return checkZone(given);
-  const fromEnv = env.TZ;
+  // glibc's forms `:America/Santiago` and `:/usr/share/zoneinfo/America/Santiago` name a zone
+  // too (helper-109: the export refused what the log lines' offsets already showed).
+  const fromEnv = env.TZ?.replace(/^:(?:.*\/zoneinfo\/)?/, "");
   if (fromEnv && knownZone(fromEnv)) return fromEnv;
   if (fromEnv && strict)
     throw new BatchError(
       "usage",
-      `TZ=${JSON.stringify(fromEnv)} names no IANA time zone, so the period's days cannot be told`,
+      `TZ=${JSON.stringify(env.TZ)} names no IANA time zone, so the period's days cannot be told`,
       {
         hint: `pass --tz, or set TZ to a zone name; ${ZONE_HINT}`,
       },

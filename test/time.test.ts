@@ -42,6 +42,9 @@ describe("times as the operator reads them", () => {
         .to.throw(`TZ=${JSON.stringify(tz)} names no IANA time zone, so the period's days cannot be told`)
         .with.property("code", "usage");
     expect(operatorZone(undefined, { TZ: BA }, true)).to.equal(BA);
+    // glibc's forms of a zone name (helper-109).
+    for (const tz of [":America/Santiago", ":/usr/share/zoneinfo/America/Santiago"])
+      expect(operatorZone(undefined, { TZ: tz }, true)).to.equal("America/Santiago");
     expect(operatorZone(BA, { TZ: "ART3" }, true)).to.equal(BA);
     // Elsewhere a time printed with its offset is still right: this machine's zone.
     expect(operatorZone(undefined, { TZ: "ART3" })).to.equal(
