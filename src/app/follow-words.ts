@@ -538,7 +538,10 @@ export function partlyAccepted(
     {
       hint: [
         ...kinds.map((k) => k.hint),
-        `${batchCommand(flags, "status", csv, "--watch")} follows the rest`,
+        // Every accepted row final already (an accept run again after the end): nothing to follow.
+        follow.openRows() > 0
+          ? `${batchCommand(flags, "status", csv, "--watch")} follows the rest`
+          : `${batchCommand(flags, "status", csv)} shows where each row ended`,
       ].join("; "),
     },
   );

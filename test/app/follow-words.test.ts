@@ -420,6 +420,19 @@ describe("app/follow-words", () => {
     expect(error.message).to.equal(
       "batch b1 is partly accepted: 1 row(s) accepted for payment, 2 row(s) of cancelled request(s) 6 not paid",
     );
+    const rest =
+      "the rows not paid are in p.remaining.csv: bitex-batch submit p.remaining.csv pays them (and nobody else)";
+    expect(error.hint).to.equal(`${rest}; bitex-batch status p.csv --watch follows the rest`);
+    // Every row final since (an accept run again after the end): nothing left to follow (helper-109).
+    const [paid, cancelled] = views as [RequestView, RequestView];
+    paid.byLine.set(2, outputOf(row(2), "21", { state: "settled" }));
+    paid.missing = [];
+    paid.planned = { ...paid.planned, rows: [row(2), row(3)] };
+    for (const line of [5, 6])
+      cancelled.byLine.set(line, outputOf(row(line), `3${line}`, { state: "cancelled" }));
+    expect(follow.openRows()).to.equal(0);
+    const after = partlyAccepted(out, "p.csv", "b1", follow, [accepted], [lost]);
+    expect(after.hint).to.equal(`${rest}; bitex-batch status p.csv shows where each row ended`);
   });
 
   it("ACCEPTED ABOVE names each request's total in its currency's decimals, as the report and the guard show it", () => {
