@@ -292,7 +292,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
           row,
           "recipient_tax_id",
           "payee_tax_id_differs",
-          `Bitex user ${user.id} has this email but another tax id; one email is one payee: correct the tax id or the email (no second user is made for it)`,
+          `Bitex user ${user.id} has this email but another tax id; one email is one payee: correct the tax id or the email (no second user is made for it); if Bitex's record is the one that is wrong, pay this row by Bitex ids alone (recipient_user_id ${user.id} and its withdrawal_instruction_id, the details cleared) and ask Bitex to correct it`,
         );
         continue;
       }
