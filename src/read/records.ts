@@ -267,8 +267,12 @@ export async function readRecordsFrom(source: Source, options: ReadOptions): Pro
   const extras = options.keepColumns ? extraNames(header) : null;
   const ignored = ignoredColumnsNotice(file, header, options.keepColumns);
   if (ignored) notices.push(ignored);
+  // A line of DOS's end-of-file mark alone (Ctrl-Z, U+001A, as old DOS programs end a file) is
+  // no row: read as one, it was six errors on a row nobody wrote (helper-107).
   const toRecords = (batch: readonly CsvRow[]) =>
-    batch.map((row) => toRecord(row.line, row.values, header, extras, delimiter));
+    batch
+      .filter((row) => !(row.values.length === 1 && row.values[0] === "\u001a"))
+      .map((row) => toRecord(row.line, row.values, header, extras, delimiter));
   /**
    * The sums of the first `count` records, read again: only a last row that looks like a
    * totals row needs them, and reading the file twice for that rare row costs less than

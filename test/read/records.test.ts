@@ -63,6 +63,14 @@ describe("readRecords: line numbers", () => {
     expect(lines(records)).to.deep.equal([4]);
   });
 
+  it("a last line of DOS's end-of-file mark alone (Ctrl-Z) is no row, in a file quoted or not (helper-107)", async () => {
+    for (const row of ["ar_ars,1,cl_clp,10,5,r", 'ar_ars,1,cl_clp,10,5,"r, quoted"']) {
+      const { records } = await read(`${HEADER}\r\n${row}\r\n\u001a`);
+      expect(lines(records)).to.deep.equal([2]);
+      expect(records[0]?.problems ?? []).to.deep.equal([]);
+    }
+  });
+
   it("reads CR-only line endings (classic Mac Excel)", async () => {
     const { records } = await read(`${HEADER}\rar_ars,1,cl_clp,10,5,"x\ry"\rar_ars,2,cl_clp,11,5,z\r`);
     expect(records.map((r) => [r.line, r.fields.reference])).to.deep.equal([
