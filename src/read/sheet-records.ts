@@ -62,6 +62,8 @@ export class SheetRecords {
   private map: HeaderMap | undefined;
   private headerLine = 0;
   private pending: SheetRow[] = [];
+  /** The first formula cell of a column read (`F2`), for checkVolatile. */
+  private firstFormula: string | null = null;
   private extras: Array<{ position: number; name: string }> | null = null;
   private names: string[] = [];
   private kinds: Array<ReturnType<typeof KIND.get> | "extra"> = [];
@@ -128,6 +130,7 @@ export class SheetRecords {
       }
       const column = map.columns[position] ?? null;
       const kind = this.kinds[position] ?? "extra";
+      if (cell.formula && column !== null) this.firstFormula ??= `${columnLetter(position)}${row.line}`;
       // Only a money cell is judged by what its column's width lets General show.
       const read = cellText(
         cell,
@@ -202,6 +205,25 @@ export class SheetRecords {
     this.checkMerged(next.value, skipped);
     this.checkHiddenColumns(next.value);
     this.checkConditionalFormats(next.value);
+    this.checkVolatile(next.value);
+  }
+
+  /**
+   * A function the sheet read uses that is calculated again at every opening (sheet-xml.ts
+   * VOLATILE), beside formulas in the columns read: their saved results may not be what the
+   * sheet shows, and which depend on it is not followed. Found as the sheet is read, so the
+   * whole file is refused at its end; one elsewhere in the workbook makes each such cell
+   * invalid instead (cells.ts, `formula_not_calculated`).
+   */
+  private checkVolatile(end: SheetEnd): void {
+    if (end.volatile === undefined || this.firstFormula === null) return;
+    throw new BatchError(
+      "input",
+      `${this.file}: sheet "${this.sheet}" uses ${end.volatile}, which Excel and LibreOffice calculate again at every opening with every formula depending on it, and its payroll columns hold formulas (cell ${this.firstFormula} first): their saved results may not be what the sheet shows`,
+      {
+        hint: "paste the payroll columns' values (Paste Special > Values) and save, or take the function out, then run again (nothing was sent)",
+      },
+    );
   }
 
   /**

@@ -96,7 +96,18 @@ export interface ConditionalFormat {
   numFmt: boolean;
 }
 
+/**
+ * The functions Excel and LibreOffice calculate again at every opening, and with them every
+ * formula that depends on them: a saved result of such a workbook is what the sheet showed
+ * when it was saved, not what it shows when it is opened (helper-107: `=IF(TODAY()>…,500,100)`
+ * saved as 100 was paid 100 while both programs showed 500).
+ */
+export const VOLATILE =
+  /(?<![\w.])(?:_xlfn\.)?(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(/i;
+
 export interface SheetEnd {
+  /** The sheet's first formula using a VOLATILE function (`TODAY() in cell F2`), if any. */
+  volatile?: string;
   merged: MergedRange[];
   /** Hidden columns (`<col hidden="1">`), as 0-based inclusive ranges. */
   hiddenColumns: Array<{ from: number; to: number }>;
@@ -139,7 +150,8 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   let column = -1;
   let lastLine = 0;
   /** Where text goes: the cell's value, (inside <is>) its inline string, or a conditional format's range. */
-  let capture: "v" | "t" | "sqref" | null = null;
+  let capture: "v" | "t" | "sqref" | "f" | null = null;
+  let volatile: string | undefined;
   let inInline = false;
   let inPhonetic = false;
   let text = "";
@@ -187,6 +199,11 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           }
         case "f": {
           if (cell) cell.formula = true;
+          // Its text, while no volatile function was found (a shared formula's is its first cell's).
+          if (row && volatile === undefined) {
+            capture = "f";
+            text = "";
+          }
           const range = attributes.get("t") === "array" ? arrayRange(attributes.get("ref")) : null;
           if (range) arrays.push(range);
           break;
@@ -264,6 +281,13 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
           if (cell && capture === "v") cell.value = text;
           capture = null;
           break;
+        case "f": {
+          const hit = capture === "f" && row ? VOLATILE.exec(text)?.[1] : undefined;
+          if (hit && row)
+            volatile = `${hit.toUpperCase()}() in cell ${columnLetter(Math.max(column, 0))}${row.line}`;
+          if (capture === "f") capture = null;
+          break;
+        }
         case "t":
           if (capture === "t") capture = null;
           break;
@@ -304,5 +328,5 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   scanner.write(decoder.decode());
   scanner.end();
   if (batch.length > 0) yield batch;
-  return { merged, hiddenColumns, conditionalFormats };
+  return { merged, hiddenColumns, conditionalFormats, ...(volatile === undefined ? {} : { volatile }) };
 }

@@ -10,6 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import type { CellContext } from "./cells.js";
 import { entryChunks, type ZipEntry } from "./container.js";
+import { VOLATILE } from "./sheet-xml.js";
 import { type XmlEvents, XmlScanner } from "./xml-scan.js";
 
 export interface SheetPart {
@@ -27,6 +28,8 @@ export interface WorkbookParts extends CellContext {
   numberFormatDxfs: ReadonlySet<number>;
   /** The worksheet the workbook opens on (`<workbookView activeTab>`), when it names one. */
   active: string | undefined;
+  /** The defined names' formulas (xl/workbook.xml `<definedName>`), for firstVolatile. */
+  definedNames: readonly string[];
 }
 
 /**
@@ -211,20 +214,12 @@ async function sharedStrings(handle: FileHandle, entry: ZipEntry | undefined): P
 }
 
 /**
- * The functions Excel and LibreOffice calculate again at every opening, and with them every
- * formula that depends on them: a saved result of such a workbook is what the sheet showed
- * when it was saved, not what it shows when it is opened (helper-107: `=IF(TODAY()>…,500,100)`
- * saved as 100 was paid 100 while both programs showed 500).
+ * The first volatile function (sheet-xml.ts VOLATILE) of the workbook outside the sheet read,
+ * and where: the other worksheets' formulas (a shared formula's text is its first cell's) and
+ * the defined names (a named range may be an OFFSET). The sheet read is searched as it is read
+ * (SheetEnd.volatile): searched here too, a 100,000-row sheet was inflated twice.
  */
-const VOLATILE =
-  /(?<![\w.])(?:_xlfn\.)?(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(/i;
-
-/**
- * The first volatile function of the workbook, and where: every worksheet's formulas (a
- * shared formula's text is its first cell's) and the defined names (a named range may be an
- * OFFSET). `names`: the defined names' formulas, from xl/workbook.xml.
- */
-async function firstVolatile(
+export async function firstVolatile(
   handle: FileHandle,
   sheets: readonly SheetPart[],
   names: readonly string[],
@@ -234,7 +229,8 @@ async function firstVolatile(
     if (found) return `${found.toUpperCase()}() in a defined name`;
   }
   for (const sheet of sheets) {
-    if (!sheet.entry) continue;
+    // Most sheets name none of them anywhere: told by a search of the text, not a parse.
+    if (!sheet.entry || !(await mentions(handle, sheet.entry, VOLATILE))) continue;
     let cell = "";
     let formula: string | null = null;
     let found: string | undefined;
@@ -256,6 +252,18 @@ async function firstVolatile(
     if (found) return found;
   }
   return undefined;
+}
+
+/** Whether a part's text holds a match of `pattern` (one that spans at most 32 characters). */
+async function mentions(handle: FileHandle, entry: ZipEntry, pattern: RegExp): Promise<boolean> {
+  const decoder = new TextDecoder("utf-8");
+  let tail = "";
+  for await (const chunk of entryChunks(handle, entry)) {
+    const text = tail + decoder.decode(chunk, { stream: true });
+    if (pattern.test(text)) return true;
+    tail = text.slice(-32);
+  }
+  return false;
 }
 
 /** The workbook's tabs, date system, number formats and shared strings. */
@@ -314,7 +322,7 @@ export async function readParts(handle: FileHandle, entries: readonly ZipEntry[]
   const opened = activeTab === undefined ? undefined : tabs[activeTab];
   return {
     sheets,
-    volatile: await firstVolatile(handle, sheets, definedNames),
+    definedNames,
     active: opened?.part ? opened.name : undefined,
     date1904,
     recalculatedOnOpening,

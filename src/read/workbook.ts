@@ -25,7 +25,7 @@ import { mapHeader, type RequiredColumn } from "./headers.js";
 import type { RecordsRead } from "./records.js";
 import { isBlank, SheetRecords, texts } from "./sheet-records.js";
 import { type SheetEnd, type SheetRow, sheetRows } from "./sheet-xml.js";
-import { readParts, type SheetPart, type WorkbookParts } from "./workbook-parts.js";
+import { firstVolatile, readParts, type SheetPart, type WorkbookParts } from "./workbook-parts.js";
 
 export interface WorkbookReadOptions {
   /** Name used in messages. */
@@ -195,6 +195,14 @@ export async function readWorkbook(
         },
       );
     }
+    // The other sheets and the defined names searched now; the sheet read, as it is read.
+    parts.volatile = await firstVolatile(
+      handle,
+      parts.sheets.filter((sheet) => sheet !== chosen),
+      parts.definedNames,
+    ).catch((cause) => {
+      throw damaged(file, cause);
+    });
     rows = rowsOf(handle, chosen);
     // Notices grow while the rows are read (a totals row is only known at the end).
     const reading = new SheetRecords(file, chosen.name, parts, options, rows, notices);

@@ -536,17 +536,30 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
 
   it("refuses every formula's saved result in a workbook using a function calculated at every opening (TODAY, OFFSET…), wherever it is (helper-107)", async () => {
     // Pay prorated by TODAY(): saved as 100, both programs show 500 when the file is opened.
+    // In the sheet read, found as it is read: the whole file refused at its end.
     const today = { formula: "IF(TODAY()>DATE(2026,12,1),500,100)", result: 100 };
-    const { rows } = await read([
-      { name: "payroll", rows: [HEADER, row("A", today), row("B", 1500, "301")] },
+    const error = await refusal([
+      { name: "payroll", rows: [HEADER, row("B", 1500, "301"), row("A", today)] },
     ]);
-    expect(outcomes(rows)).to.deep.equal([
-      [2, "amount:formula_not_calculated"],
-      [3, "valid"],
-    ]);
-    expect(errorOf(rows, 2)).to.equal(
-      'the cell holds a formula whose saved result (100) may not be what the sheet shows: the workbook uses TODAY() in sheet "payroll", cell F2, which Excel and LibreOffice calculate again at every opening, with every formula depending on it; paste the column\'s values (Paste Special > Values) and save, or take the function out',
+    expect(error.message).to.match(
+      /payroll\.xlsx: sheet "payroll" uses TODAY\(\) in cell F3, which Excel and LibreOffice calculate again at every opening with every formula depending on it, and its payroll columns hold formulas \(cell F3 first\): their saved results may not be what the sheet shows$/,
     );
+    expect(error.hint).to.equal(
+      "paste the payroll columns' values (Paste Special > Values) and save, or take the function out, then run again (nothing was sent)",
+    );
+    // A volatile function in a column not read, beside a plain formula in a read one: the same.
+    const plainFormula = row("A", { formula: "1000+329", result: 1329 });
+    const titled = await refusal([
+      {
+        name: "payroll",
+        rows: [
+          [...HEADER, "as of"],
+          [...plainFormula, { formula: "TODAY()", result: 46000 }],
+        ],
+      },
+    ]);
+    expect(titled.message).to.include("uses TODAY() in cell I2,");
+    expect(titled.message).to.include("(cell F2 first)");
     // A formula depending on a volatile one of another sheet (its rate by INDIRECT): refused too,
     // and so is one through a defined name that is an OFFSET.
     const rates = { name: "rates", rows: [["rate"], [{ formula: 'INDIRECT("B1")*2', result: 7 }]] };
