@@ -29,6 +29,7 @@
 import type { InputColumnSpec, RecordProblem } from "../model.js";
 import { formatCurrencies } from "./format-currency.js";
 import { formatShape, shownNumber, shownText, zeroPadding } from "./number-format.js";
+import { generalWidth } from "./sheet-xml.js";
 
 export { type FormatShape, formatShape } from "./number-format.js";
 
@@ -136,13 +137,7 @@ const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** What a message says of a cell: `masked` for an account number or tax id, never shown outside the report. */
 const said = (kind: Kind, masked: string, plain: string) => (kind === "secret" ? masked : plain);
 
-function numberCell(
-  value: string,
-  kind: Kind,
-  style: number,
-  context: CellContext,
-  characters?: number,
-): CellText {
+function numberCell(value: string, kind: Kind, style: number, context: CellContext, room?: number): CellText {
   const numFmt = context.numFmt(style);
   const number = Number(value);
   if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(number)) {
@@ -237,13 +232,13 @@ function numberCell(
         },
       };
     }
-    if (shape.kind === "general" && characters !== undefined && text.length > characters) {
+    if (shape.kind === "general" && room !== undefined && generalWidth(text) > room + 1e-9) {
       return {
         text,
         exact: true,
         problem: {
           code: "amount_format_mismatch",
-          message: `the cell holds ${text} in the General format, in a column that shows ${characters} characters of a number, so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay`,
+          message: `the cell holds ${text} in the General format, in a column too narrow to show it whole (room for ${Math.floor(room + 1e-9)} digits), so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay`,
         },
       };
     }
@@ -341,8 +336,8 @@ function dateProblem(numFmt: string | undefined): Omit<RecordProblem, "column"> 
 }
 
 /** The text of `cell` for a column of `kind`, and what is wrong with it. */
-export function cellText(cell: SheetCell, kind: Kind, context: CellContext, characters?: number): CellText {
-  const read = withoutControls(savedText(cell, kind, context, characters));
+export function cellText(cell: SheetCell, kind: Kind, context: CellContext, room?: number): CellText {
+  const read = withoutControls(savedText(cell, kind, context, room));
   if (!cell.formula || read.problem) return read;
   if (!context.recalculatedOnOpening) {
     if (context.volatile === undefined) return read;
@@ -387,8 +382,8 @@ function withoutControls(read: CellText): CellText {
   };
 }
 
-/** `characters`: how many a General number shows in the cell's column (sheet-xml.ts ColumnWidths). */
-function savedText(cell: SheetCell, kind: Kind, context: CellContext, characters?: number): CellText {
+/** `room`: how wide, in digits, a General number may be in the cell's column (sheet-xml.ts ColumnWidths). */
+function savedText(cell: SheetCell, kind: Kind, context: CellContext, room?: number): CellText {
   const { value } = cell;
   if (value === undefined) {
     if (!cell.formula) return { text: "" };
@@ -429,6 +424,6 @@ function savedText(cell: SheetCell, kind: Kind, context: CellContext, characters
         },
       };
     default:
-      return numberCell(value, kind, cell.style, context, characters);
+      return numberCell(value, kind, cell.style, context, room);
   }
 }

@@ -44,11 +44,18 @@ const TEXT_RESULT = new Set(["str", "inlineStr", "s"]);
  * function calculated again at every opening), may show
  * something once calculated: its row is read, and refused.
  */
-export function isBlank(values: readonly string[], row: SheetRow, context: CellContext): boolean {
+export function isBlank(
+  values: readonly string[],
+  row: SheetRow,
+  context: CellContext,
+  /** The positions of the columns read, once the header is known: a formula elsewhere pays nothing. */
+  read?: (position: number) => boolean,
+): boolean {
   if (!values.every((value) => value.trim() === "")) return false;
   return !row.cells.some(
-    (cell) =>
+    (cell, position) =>
       cell?.formula &&
+      (read === undefined || read(position)) &&
       (context.recalculatedOnOpening ||
         context.volatile !== undefined ||
         cell.value === undefined ||
@@ -122,6 +129,8 @@ export class SheetRecords {
     const problems: RecordProblem[] = [];
     const exact: MoneyColumn[] = [];
     const shown: ShownCurrency[] = [];
+    /** The row's first formula in a column read (`F2`). */
+    let formula: string | undefined;
     for (let position = 0; position < row.cells.length; position++) {
       const cell = row.cells[position];
       if (!cell) {
@@ -130,13 +139,13 @@ export class SheetRecords {
       }
       const column = map.columns[position] ?? null;
       const kind = this.kinds[position] ?? "extra";
-      if (cell.formula && column !== null) this.firstFormula ??= `${columnLetter(position)}${row.line}`;
+      if (cell.formula && column !== null) formula ??= `${columnLetter(position)}${row.line}`;
       // Only a money cell is judged by what its column's width lets General show.
       const read = cellText(
         cell,
         kind,
         this.context,
-        kind === "money" ? row.columns.generalCharacters(position) : undefined,
+        kind === "money" ? row.columns.generalRoom(position) : undefined,
       );
       values.push(read.text);
       if (column === null) continue; // an unread column's errors do not stop a payment
@@ -145,7 +154,10 @@ export class SheetRecords {
       if (read.currency && (column === "amount" || column === "budget"))
         shown.push({ column, text: read.text, currency: read.currency });
     }
-    if (isBlank(values, row, this.context)) return null;
+    // helper-110: a template's unread column of `=IF(F4="","",…)` filled down, in a workbook
+    // using TODAY() anywhere, made every empty row below the payroll an invalid one.
+    if (isBlank(values, row, this.context, (position) => map.columns[position] != null)) return null;
+    if (formula !== undefined) this.firstFormula ??= formula;
     const record = toRecord(row.line, values, map, this.extras, null);
     for (const cell of shown) {
       const problem = currencyProblem(cell, record.fields, this.options.senderPort);

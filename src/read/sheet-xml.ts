@@ -18,13 +18,22 @@ export interface SheetRow {
 }
 
 /**
- * How many characters a number in the General format shows in a column: the column's width
+ * How wide a number in the General format may be in a column, in digits: the column's width
  * (`<col width>`, else `<sheetFormatPr defaultColWidth>`, both counting 5 pixels of padding,
- * a character being 7; else `baseColWidth`, 8 by default), and never more than 11, General's
- * own limit. A longer number is shown rounded (123456.78 as 123456.8), or as 1.2E+09 (helper-107).
+ * a digit being 7; else `baseColWidth`, 8 by default), and never more than 11, General's own
+ * limit. A wider number is shown rounded (123456.78 as 123456.8), or as 1.2E+09 (helper-107).
+ * Not rounded down: a point is narrower than a digit (generalWidth), and LibreOffice's default
+ * width, 8.54, shows 44328.25 whole (helper-110).
  */
 export interface ColumnWidths {
-  generalCharacters(column: number): number;
+  generalRoom(column: number): number;
+}
+
+/** A number's width in digits as a sheet draws it: a point or comma about half a digit. */
+export function generalWidth(text: string): number {
+  let width = 0;
+  for (const character of text) width += character === "." || character === "," ? 0.5 : 1;
+  return width;
 }
 
 /** General's own limit, whatever the width (Microsoft, KB 65903). */
@@ -138,10 +147,9 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   let defaultWidth: number | undefined;
   let baseWidth = 8;
   const columns: ColumnWidths = {
-    generalCharacters(column) {
+    generalRoom(column) {
       const width = widths.find((span) => column >= span.from && column <= span.to)?.width ?? defaultWidth;
-      const characters = width === undefined ? baseWidth : Math.floor(width - PADDING_CHARACTERS + 1e-9);
-      return Math.min(GENERAL_MOST, characters);
+      return Math.min(GENERAL_MOST, width === undefined ? baseWidth : width - PADDING_CHARACTERS);
     },
   };
   /** The cells array formulas fill (their `ref`), as read so far. */

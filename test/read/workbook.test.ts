@@ -7,7 +7,7 @@ import type ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
-import { columnLetter, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
+import { columnLetter, generalWidth, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
 import {
   errorOf,
   HEADER,
@@ -263,7 +263,7 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
       [4, "valid"],
     ]);
     expect(errorOf(narrow.rows, 2)).to.equal(
-      "the cell holds 123456.78 in the General format, in a column that shows 8 characters of a number, so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay",
+      "the cell holds 123456.78 in the General format, in a column too narrow to show it whole (room for 8 digits), so the sheet shows it rounded (or as 1.2E+09), another amount than the one that would be paid; widen the column, or format it as Number with the decimals to pay",
     );
     expect(outcomes((await read(sheets(14))).rows).map(([, outcome]) => outcome)).to.deep.equal([
       "valid",
@@ -587,6 +587,25 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     expect(outcomes(plain.rows)).to.deep.equal([[2, "valid"]]);
   });
 
+  it("a row empty in every column read is blank, whatever formulas an unread column holds, TODAY() elsewhere or not (helper-110)", async () => {
+    const control = { formula: 'IF(F2="","",1)', result: "" };
+    const { rows } = await read(
+      [
+        {
+          name: "payroll",
+          rows: [
+            [...HEADER, "control"],
+            [...row("A", 1000), control],
+            ...[3, 4, 5].map(() => [...HEADER.map(() => null), control]),
+          ],
+        },
+        { name: "Portada", rows: [["as of"], [{ formula: "TODAY()", result: 46000 }]] },
+      ],
+      { sheet: "payroll" },
+    );
+    expect(outcomes(rows)).to.deep.equal([[2, "valid"]]);
+  });
+
   it("refuses an amount in a built-in number format whose look depends on the computer's language (currency, accounting, East Asian dates)", async () => {
     // openpyxl writes these by id only (no formatCode): Excel shows id 42 as "$ 1,251" in en-US.
     const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
@@ -899,15 +918,19 @@ describe("sheet XML", () => {
         })(),
       ))
         seen.push(...batch);
-      return [0, 1, 2, 3].map((column) => seen[0]?.columns.generalCharacters(column));
+      return [0, 1, 2, 3].map((column) => Number(seen[0]?.columns.generalRoom(column).toFixed(2)));
     };
-    // Excel's default (8.43 characters, written 9.140625 with its padding): 8; 6 wide: 5; 20 wide: 11.
+    // Excel's default (8.43 digits, written 9.140625 with its padding); 6 wide: 5.29; 20 wide: 11.
     expect(
       await widths(
         '<cols><col min="1" max="1" width="9.140625"/><col min="2" max="2" width="6"/><col min="3" max="3" width="20"/></cols>',
       ),
-    ).to.deep.equal([8, 5, 11, 8]);
-    expect(await widths('<sheetFormatPr defaultColWidth="10.7109375"/>')).to.deep.equal([9, 9, 9, 9]);
+    ).to.deep.equal([8.43, 5.29, 11, 8]);
+    // LibreOffice's default width: 7.82 digits, room for 44328.25 (7 digits and a point).
+    expect(await widths('<sheetFormatPr defaultColWidth="8.5390625"/>')).to.deep.equal([
+      7.82, 7.82, 7.82, 7.82,
+    ]);
+    expect(generalWidth("44328.25")).to.equal(7.5);
     expect(await widths('<sheetFormatPr baseColWidth="6"/>')).to.deep.equal([6, 6, 6, 6]);
   });
 
