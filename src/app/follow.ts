@@ -389,6 +389,11 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   if (known)
     await follow.listForReport().catch((error: unknown) => {
       reportFailed = true;
+      // Nor the money of an earlier refresh's report, read without the quote's figures (helper-110).
+      tally = null;
+      money = [];
+      unpaidRows = [];
+      charged = null;
       stopped ??= stopFor(error, follow.stepped, RERUN_HINT, {
         csv: args.csv,
         remaining: remainingFile,

@@ -292,10 +292,16 @@ export class MoneyBuilder {
  */
 export class ChargedByRequest {
   readonly sums = new Map<string, Decimal>();
+  /** Requests with a row whose charge is not known (its figures not read): no sum is theirs. */
+  readonly unknown = new Set<string>();
 
   add(row: MoneyRow & { request_id: string }): void {
+    if (row.request_id === "") return;
     const charged = decimalOrNull(rowMoney(row).charged);
-    if (!charged || row.request_id === "") return;
+    if (!charged) {
+      this.unknown.add(row.request_id);
+      return;
+    }
     const sum = this.sums.get(row.request_id);
     this.sums.set(row.request_id, sum ? add(sum, charged) : charged);
   }
@@ -314,7 +320,8 @@ export function unexplainedSpends(
 ): string[] {
   return requests.flatMap((request) => {
     const total = request.total_to_spend === null ? null : decimalOrNull(request.total_to_spend);
-    if (!FUNDED.has(request.state) || total === null) return [];
+    // A row's charge unknown (a report of reads without the quote's figures): nothing to compare.
+    if (!FUNDED.has(request.state) || total === null || charged.unknown.has(request.id)) return [];
     const rows = charged.sums.get(request.id) ?? { units: 0n, scale: total.scale };
     const order = compare(total, rows);
     if (order === 0) return [];

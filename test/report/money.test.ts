@@ -126,6 +126,11 @@ describe("report/money", () => {
     expect(
       unexplainedSpends([request("1", "finished", "100.00"), request("2", "working", "30.00")], charged),
     ).to.deep.equal([]);
+    // A row whose figures were not read (a report of a refresh): its request is not compared (helper-110).
+    const unread = new ChargedByRequest();
+    unread.add({ ...spendRow(6, "", "settling", "working"), request_id: "4" });
+    unread.add({ ...spendRow(7, "12.00", "settled", "working"), request_id: "4" });
+    expect(unexplainedSpends([request("4", "working", "99.00")], unread)).to.deep.equal([]);
     expect(
       unexplainedSpends(
         [request("1", "finished", "200"), request("2", "working", "29.99"), request("3", "quoted", "1.00")],
