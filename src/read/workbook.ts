@@ -82,14 +82,30 @@ async function* rowsOf(handle: FileHandle, sheet: SheetPart): AsyncGenerator<She
   }
 }
 
-/** A sheet's first non-blank row's texts, null for an empty sheet; the rest is not inflated. */
-async function firstFilledRow(handle: FileHandle, sheet: SheetPart, parts: WorkbookParts) {
+/** A sheet's first `count` non-blank rows' texts (none for an empty sheet); the rest is not inflated. */
+async function filledRows(handle: FileHandle, sheet: SheetPart, parts: WorkbookParts, count: number) {
+  const found: string[][] = [];
   for await (const batch of rowsOf(handle, sheet)) {
-    const first = batch.find((row) => !isBlank(texts(row, parts), row, parts));
-    if (first) return texts(first, parts);
+    for (const row of batch) {
+      if (!isBlank(texts(row, parts), row, parts)) found.push(texts(row, parts));
+      if (found.length >= count) return found;
+    }
   }
-  return null;
+  return found;
 }
+
+/** A payroll's header: the columns a file must have, by any of their names. */
+function isPayrollHeader(cells: readonly string[], options: WorkbookReadOptions): boolean {
+  try {
+    mapHeader(cells, { required: options.requiredColumns, file: options.file });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rows a title and notes may take above a payroll's header (its month, the company's name). */
+const TITLE_ROWS = 10;
 
 /** The sheets whose first row is a payroll header (only when several and no --sheet). */
 async function payrollSheets(
@@ -101,14 +117,8 @@ async function payrollSheets(
   for (const sheet of parts.sheets) {
     // A hidden sheet is never read (readWorkbook), so it is no candidate either.
     if (!sheet.entry || sheet.hidden) continue;
-    const header = await firstFilledRow(handle, sheet, parts);
-    if (!header) continue;
-    try {
-      mapHeader(header, { required: options.requiredColumns, file: options.file });
-      payrolls.push(sheet.name);
-    } catch {
-      // not a payroll header
-    }
+    const [header] = await filledRows(handle, sheet, parts, 1);
+    if (header && isPayrollHeader(header, options)) payrolls.push(sheet.name);
   }
   return payrolls;
 }
@@ -150,17 +160,18 @@ export async function readWorkbook(
         );
       }
       if (payrolls.length === 1 && payrolls[0] !== wanted) elsewhere = payrolls[0];
-      // The tab the operator sees on opening is the one checked: another read in its place
-      // (last month's first tab, this month's under a title row) is never guessed (helper-107).
+      // The tab the operator sees on opening is the one checked: when it is a payroll too (its
+      // header under a title, this month's beside last month's first tab) none is guessed
+      // (helper-107); a notes or summary tab open is no payroll (helper-110).
       const opened = parts.sheets.find((sheet) => sheet.name === parts.active && !sheet.hidden);
       if (opened && opened.name !== wanted && wanted !== undefined) {
-        const filled = await firstFilledRow(handle, opened, parts).catch((cause) => {
+        const top = await filledRows(handle, opened, parts, TITLE_ROWS).catch((cause) => {
           throw damaged(file, cause);
         });
-        if (filled)
+        if (top.some((cells) => isPayrollHeader(cells, options)))
           throw new BatchError(
             "input",
-            `${file}: the workbook opens on sheet "${opened.name}", and "${wanted}" is its first sheet; which one to pay is not guessed`,
+            `${file}: the workbook opens on sheet "${opened.name}", a payroll too, and "${wanted}" is its first sheet; which one to pay is not guessed`,
             { hint: `pass --sheet "${opened.name}" or --sheet "${wanted}" (nothing was sent)` },
           );
       }

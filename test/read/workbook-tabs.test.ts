@@ -125,7 +125,7 @@ describe("workbook tabs", function () {
       const error = await bytesRefusal(await workbook([nov, dec], { active: 1 }));
       expect(error.code).to.equal("input");
       expect(error.message).to.match(
-        /payroll\.xlsx: the workbook opens on sheet "Dec", and "Nov" is its first sheet; which one to pay is not guessed$/,
+        /payroll\.xlsx: the workbook opens on sheet "Dec", a payroll too, and "Nov" is its first sheet; which one to pay is not guessed$/,
       );
       expect(error.hint).to.equal('pass --sheet "Dec" or --sheet "Nov" (nothing was sent)');
       // --sheet picks either: the title above Dec's header is named as what to delete.
@@ -137,11 +137,17 @@ describe("workbook tabs", function () {
       );
     });
 
-    it("the first tab active, or an empty tab active: the first tab read, as before", async () => {
+    it("the first tab active, or an empty or notes tab active: the first tab read, as before (helper-110)", async () => {
       const empty = worksheet("Sheet2", "sheet2.xml", `<worksheet xmlns="${MAIN}"><sheetData/></worksheet>`);
+      const notes = worksheet(
+        "Instrucciones",
+        "sheet2.xml",
+        `<worksheet xmlns="${MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Fill in one row per payment</t></is></c></row></sheetData></worksheet>`,
+      );
       for (const [tabs, active] of [
         [[nov, dec], 0],
         [[nov, empty], 1],
+        [[nov, notes], 1],
       ] as const) {
         const { rows } = await readBytes(await workbook([...tabs], { active }));
         expect(rows.map((r) => r.raw.reference)).to.deep.equal(["NOV-1"]);
