@@ -101,14 +101,19 @@ const SAYS_RERUN: ReadonlySet<string> = new Set([RESUME_HINT, RERUN_HINT]);
 
 /**
  * A stop that means "run again" (exit 3) ends with the command to run (`resumeHint`); a hint
- * of its own (when, what to do first: "cancel at Bitex the ones that hold no output") is kept
- * before it (helper-109: it was replaced, and a run stopped by a twin request said "run again"
- * for ever).
+ * of its own without a command (when, what to do first: "cancel at Bitex the ones that hold no
+ * output") is kept before it (helper-109: it was replaced, and a run stopped by a twin request
+ * said "run again" for ever).
  */
 export function withRerun(error: BatchError, resumeHint: string): BatchError {
   if (exitCodeFor(error) !== EXIT.stopped) return error;
   const command = resumeHint.startsWith(`${RESUME_HINT}: `) ? resumeHint.slice(RESUME_HINT.length + 2) : null;
-  const own = error.hint !== undefined && !SAYS_RERUN.has(error.hint) && command !== null;
+  // A hint naming a command of its own gives way: one next step, never two (helper-110).
+  const own =
+    error.hint !== undefined &&
+    !SAYS_RERUN.has(error.hint) &&
+    !error.hint.includes("bitex-batch ") &&
+    command !== null;
   return new BatchError(error.code, error.message, {
     hint: own ? `${error.hint}: ${command}` : resumeHint,
     cause: error.cause,

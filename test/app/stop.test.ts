@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { stopFor } from "../../src/app/stop.js";
+import { stopFor, withRerun } from "../../src/app/stop.js";
 import { badResponse, errorFromResponse, IGNORES_PAGING } from "../../src/bitex/errors.js";
-import { exitCodeFor } from "../../src/errors.js";
+import { BatchError, exitCodeFor } from "../../src/errors.js";
 import { fromRoot } from "../helpers/root.js";
 
 function recorded(name: string) {
@@ -86,5 +86,27 @@ describe("a list the server does not page", () => {
   it("any other unexpected answer is a stop to run again (exit 3), as before", () => {
     const other = badResponse(200, "/users: not a JSON:API document", "no");
     expect(words(other, false)[0]).to.equal(3);
+  });
+});
+
+describe("withRerun: an exit-3 stop ends with the command to run", () => {
+  const resume = "run the same command again to resume; nothing will be paid twice: bitex-batch status p.csv";
+  const stop = (hint?: string) =>
+    withRerun(new BatchError("conflict", "stopped", hint === undefined ? {} : { hint }), resume).hint;
+
+  it("a hint of its own with no command is kept before it (helper-109); one with a command gives way (helper-110)", () => {
+    expect(stop()).to.equal(resume);
+    expect(stop("run the same command again; nothing is sent twice")).to.equal(resume);
+    expect(stop("cancel at Bitex the ones that hold no output, then run again")).to.equal(
+      "cancel at Bitex the ones that hold no output, then run again: bitex-batch status p.csv",
+    );
+    expect(stop("run bitex-batch status p.csv later (with --watch to wait); nothing is sent by it")).to.equal(
+      resume,
+    );
+  });
+
+  it("a stop of another exit code keeps its hint", () => {
+    const usage = new BatchError("input", "bad", { hint: "fix it" });
+    expect(withRerun(usage, resume).hint).to.equal("fix it");
   });
 });
