@@ -443,3 +443,38 @@ export type RowOutcome =
 
 /** Each row's outcome by its line: a Map, or one made row by row as it is asked for. */
 export type OutcomeOf = Pick<ReadonlyMap<number, RowOutcome>, "get">;
+
+const ACCOUNT_TYPES: Readonly<Record<string, "checking" | "savings">> = {
+  checking: "checking",
+  current: "checking",
+  corriente: "checking",
+  cuenta_corriente: "checking",
+  cta_cte: "checking",
+  cc: "checking",
+  conta_corrente: "checking",
+  savings: "savings",
+  ahorro: "savings",
+  ahorros: "savings",
+  caja_de_ahorro: "savings",
+  caja_de_ahorros: "savings",
+  cuenta_de_ahorro: "savings",
+  cuenta_de_ahorros: "savings",
+  ca: "savings",
+  poupanca: "savings",
+  conta_poupanca: "savings",
+};
+
+/**
+ * An account type as written (`Corriente`, `caja de ahorro`, `checking`), as Bitex names it:
+ * checking or savings; undefined for any other text. A row's cell and an instruction's body
+ * are read alike (helper-110: a body's "corriente" was another type than a row's checking).
+ */
+export function accountTypeOf(text: string): PayeeAccount["accountType"] | undefined {
+  const key = text
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, "_")
+    .replace(/^_+|_+$/g, "");
+  return ACCOUNT_TYPES[key];
+}

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import {
   accountBank,
+  accountTypeOf,
   bankParts,
   idNumber,
   type PayeeAccount,
@@ -142,8 +143,8 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   if (!paysIn(body.country, port)) return false;
   // Checking or savings, where both say: the same number of the other type is another account
   // at the bank (helper-108: a row fixing the type was paid to the old instruction's).
-  const kind = typeof body.account_type === "string" ? body.account_type.trim().toLowerCase() : "";
-  if (account.accountType !== "" && kind !== "" && kind !== account.accountType) return false;
+  const kind = typeof body.account_type === "string" ? accountTypeOf(body.account_type) : undefined;
+  if (account.accountType !== "" && kind !== undefined && kind !== account.accountType) return false;
   return (
     account.kind !== "account_number" ||
     sameBank(
@@ -244,7 +245,7 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     }
     // One account is one payee's: two people given one account (a row copied, its email and
     // tax id changed, its account not) would both be paid into it (helper-108).
-    const held = `${portCountry(row.port)}|${accountBank(payee.account)}|${payee.account.kind}:${accountKey(payee.account)}`;
+    const held = `${portCountry(row.port)}|${accountBank(payee.account)}|${payee.account.accountType}|${payee.account.kind}:${accountKey(payee.account)}`;
     const holder = fileHolders.get(held);
     if (holder && holder.email !== email) {
       fail(

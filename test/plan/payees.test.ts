@@ -231,6 +231,29 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
+    "one number at one bank as a checking and a savings account, two payees: two accounts, no refusal (helper-110)",
+    [
+      row(2, payee("sh1@example.com", { ...cbu(CBU_A), accountType: "checking" }, "20300000070")),
+      row(3, payee("sh2@example.com", { ...cbu(CBU_A), accountType: "savings" }, "20300000143")),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [3, null, null, "would create"],
+      ],
+      newPayees: [
+        ["sh1@example.com", [2]],
+        ["sh2@example.com", [3]],
+      ],
+      newAccounts: [
+        [null, CBU_A, [2]],
+        [null, CBU_A, [3]],
+      ],
+    },
+  ],
+  [
     "the same digits as tax ids of another kind or country are other people's, not a second email",
     [
       row(2, payee("new@example.com", cbu(CBU_A))),
@@ -561,6 +584,9 @@ describe("accounts by a plain number: the same digits at another bank are anothe
     expect(resolve("us_usd", at(""), [{ id: "2150", body: checking }])).to.deep.equal(found("2150"));
     const untyped = { ...checking, account_type: undefined };
     expect(resolve("us_usd", at("savings"), [{ id: "2151", body: untyped }])).to.deep.equal(found("2151"));
+    // A body's type in another spelling is read as a row's is (helper-110).
+    const corriente = { ...checking, account_type: "Cuenta Corriente" };
+    expect(resolve("us_usd", at("checking"), [{ id: "2152", body: corriente }])).to.deep.equal(found("2152"));
   });
 
   it("an account abroad by number and SWIFT: the SWIFT's bank (its first 8 characters) names it", () => {

@@ -145,6 +145,11 @@ const TABLE: Array<[string, Cells, Found[]]> = [
     { ...AR, recipient_email: "ana@example" },
     [["recipient_email", "recipient_email_invalid"]],
   ],
+  [
+    "full-width letters (helper-110)",
+    { ...AR, recipient_email: "ａｎａ@example.com" },
+    [["recipient_email", "recipient_email_invalid"]],
+  ],
   // helper-108: another text around the address was taken for another address (a second user).
   ...[
     "mailto:ana@example.com",

@@ -3,7 +3,13 @@
  * takes, and each checked offline (README, "Paying by payee details"). Bitex pays only into
  * an account held by the payee, so the account's holder is the row's payee and its tax id.
  */
-import type { PayeeAccount, PayeeColumn, RawCells, RowError } from "../../model.js";
+import {
+  accountTypeOf,
+  type PayeeAccount,
+  type PayeeColumn,
+  type RawCells,
+  type RowError,
+} from "../../model.js";
 import { normalizeHeader } from "../../read/headers.js";
 import { shownWord } from "../../redact.js";
 import { ACCOUNT_NUMBER, checkNumber, type NumberRule, SWIFT } from "./numbers.js";
@@ -92,26 +98,6 @@ export const CL_BANKS = [
   "desarrollo",
   "coopeuch",
 ] as const;
-
-const ACCOUNT_TYPES: Readonly<Record<string, "checking" | "savings">> = {
-  checking: "checking",
-  current: "checking",
-  corriente: "checking",
-  cuenta_corriente: "checking",
-  cta_cte: "checking",
-  cc: "checking",
-  conta_corrente: "checking",
-  savings: "savings",
-  ahorro: "savings",
-  ahorros: "savings",
-  caja_de_ahorro: "savings",
-  caja_de_ahorros: "savings",
-  cuenta_de_ahorro: "savings",
-  cuenta_de_ahorros: "savings",
-  ca: "savings",
-  poupanca: "savings",
-  conta_poupanca: "savings",
-};
 
 export function countryAccount(country: string): CountryAccount {
   return BY_COUNTRY[country] ?? (BY_COUNTRY.other as CountryAccount);
@@ -205,7 +191,7 @@ function checkCell(
   country: string,
 ): string | null {
   if (column === "account_type") {
-    const type = ACCOUNT_TYPES[normalizeHeader(text)];
+    const type = accountTypeOf(text);
     if (type) return type;
     errors.push({
       line,

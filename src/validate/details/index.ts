@@ -86,6 +86,15 @@ export function checkDetails(
       code: "recipient_email_invisible",
       message: `the email holds a character no screen shows (${hidden.code}) at character ${hidden.position}; type the address again`,
     });
+  } else if (email.normalize("NFKC") !== email.normalize("NFC")) {
+    // ａｎａ@… is ana@… to a mail server, another text to the email check (helper-110).
+    errors.push({
+      line,
+      column: "recipient_email",
+      code: "recipient_email_invalid",
+      message:
+        "the email holds full-width or other look-alike characters (ａ for a); type the address again in plain letters",
+    });
   } else if (!EMAIL.test(email) || email.length > 254) {
     errors.push({
       line,
