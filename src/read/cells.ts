@@ -28,8 +28,7 @@
  */
 import type { InputColumnSpec, RecordProblem } from "../model.js";
 import { formatCurrencies } from "./format-currency.js";
-import { formatShape, shownNumber, shownText, zeroPadding } from "./number-format.js";
-import { generalWidth } from "./sheet-xml.js";
+import { formatShape, generalWidth, shownNumber, shownText, zeroPadding } from "./number-format.js";
 
 export { type FormatShape, formatShape } from "./number-format.js";
 

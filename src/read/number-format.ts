@@ -178,3 +178,10 @@ export function shownNumber(numFmt: string | undefined, number: number, text: st
   }
   return at < 0 ? null : `${shown.slice(0, at)}${text.padStart(zeros, "0")}${shown.slice(at)}`;
 }
+
+/** A number's width in digits as a sheet draws it: a point or comma about half a digit. */
+export function generalWidth(text: string): number {
+  let width = 0;
+  for (const character of text) width += character === "." || character === "," ? 0.5 : 1;
+  return width;
+}

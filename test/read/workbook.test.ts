@@ -7,7 +7,8 @@ import type ExcelJS from "exceljs";
 import { BatchError } from "../../src/errors.js";
 import type { CheckedRow } from "../../src/model.js";
 import { formatShape, plainDecimal } from "../../src/read/cells.js";
-import { columnLetter, generalWidth, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
+import { generalWidth } from "../../src/read/number-format.js";
+import { columnLetter, type SheetRow, sheetRows } from "../../src/read/sheet-xml.js";
 import {
   errorOf,
   HEADER,
