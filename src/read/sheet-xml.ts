@@ -22,8 +22,8 @@ export interface SheetRow {
  * (`<col width>`, else `<sheetFormatPr defaultColWidth>`, both counting 5 pixels of padding,
  * a digit being 7; else `baseColWidth`, 8 by default), and never more than 11, General's own
  * limit. A wider number is shown rounded (123456.78 as 123456.8), or as 1.2E+09 (helper-107).
- * Not rounded down: a point is narrower than a digit (number-format.ts generalWidth), and LibreOffice's default
- * width, 8.54, shows 44328.25 whole (helper-110).
+ * Not rounded down: a point is narrower than a digit (number-format.ts generalWidth), and
+ * LibreOffice's default width, 8.54, shows 44328.25 whole (helper-110).
  */
 export interface ColumnWidths {
   generalRoom(column: number): number;
