@@ -96,6 +96,9 @@ export function stopFor(
   return new BatchError("unreachable", message, { hint, cause: error });
 }
 
+const withHint = (error: BatchError, hint: string) =>
+  new BatchError(error.code, error.message, { hint, cause: error.cause });
+
 /** The hints that say no more than "run again": the command to run says it better. */
 const SAYS_RERUN: ReadonlySet<string> = new Set([RESUME_HINT, RERUN_HINT]);
 
@@ -108,14 +111,13 @@ const SAYS_RERUN: ReadonlySet<string> = new Set([RESUME_HINT, RERUN_HINT]);
 export function withRerun(error: BatchError, resumeHint: string): BatchError {
   if (exitCodeFor(error) !== EXIT.stopped) return error;
   const command = resumeHint.startsWith(`${RESUME_HINT}: `) ? resumeHint.slice(RESUME_HINT.length + 2) : null;
-  // A hint naming a command of its own gives way: one next step, never two (helper-110).
-  const own =
-    error.hint !== undefined &&
-    !SAYS_RERUN.has(error.hint) &&
-    !error.hint.includes("bitex-batch ") &&
-    command !== null;
-  return new BatchError(error.code, error.message, {
-    hint: own ? `${error.hint}: ${command}` : resumeHint,
-    cause: error.cause,
-  });
+  const hint = error.hint;
+  if (hint === undefined || SAYS_RERUN.has(hint) || command === null) return withHint(error, resumeHint);
+  // One next step, never two (helper-110): a hint naming a command gives way to this run's,
+  // with every flag, unless it names submit to a run that is not one: rows not created yet
+  // are created by submit alone, never by status again (helper-111).
+  const named = /\bbitex-batch (\w+)/.exec(hint)?.[1];
+  if (named === undefined) return withHint(error, `${hint}: ${command}`);
+  const submits = named === "submit" && !/^bitex-batch submit\b/.test(command);
+  return submits ? error : withHint(error, resumeHint);
 }

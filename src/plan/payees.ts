@@ -143,8 +143,10 @@ function holds(instruction: ListedInstruction, account: PayeeAccount, port: Vali
   if (!paysIn(body.country, port)) return false;
   // Checking or savings, where both say: the same number of the other type is another account
   // at the bank (helper-108: a row fixing the type was paid to the old instruction's).
-  const kind = typeof body.account_type === "string" ? accountTypeOf(body.account_type) : undefined;
-  if (account.accountType !== "" && kind !== undefined && kind !== account.accountType) return false;
+  // A body's type this version cannot read ("cuenta vista") is another account, never either (helper-111).
+  const written = typeof body.account_type === "string" ? body.account_type.trim() : "";
+  if (account.accountType !== "" && written !== "" && accountTypeOf(written) !== account.accountType)
+    return false;
   return (
     account.kind !== "account_number" ||
     sameBank(
@@ -245,7 +247,8 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
     }
     // One account is one payee's: two people given one account (a row copied, its email and
     // tax id changed, its account not) would both be paid into it (helper-108).
-    const held = `${portCountry(row.port)}|${accountBank(payee.account)}|${payee.account.accountType}|${payee.account.kind}:${accountKey(payee.account)}`;
+    // Its type aside: a CBU is one account whatever a row calls it (helper-111).
+    const held = `${portCountry(row.port)}|${accountBank(payee.account)}|${payee.account.kind}:${accountKey(payee.account)}`;
     const holder = fileHolders.get(held);
     if (holder && holder.email !== email) {
       fail(

@@ -156,8 +156,10 @@ export class SheetRecords {
     }
     // helper-110: a template's unread column of `=IF(F4="","",…)` filled down, in a workbook
     // using TODAY() anywhere, made every empty row below the payroll an invalid one.
-    if (isBlank(values, row, this.context, (position) => map.columns[position] != null)) return null;
+    // Counted on a row that reads blank too: a formula saved as "" beside TODAY() may show a
+    // payment once the file is opened (helper-111: such a new hire's row was skipped).
     if (formula !== undefined) this.firstFormula ??= formula;
+    if (isBlank(values, row, this.context, (position) => map.columns[position] != null)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
     for (const cell of shown) {
       const problem = currencyProblem(cell, record.fields, this.options.senderPort);

@@ -21,7 +21,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { BatchError } from "../errors.js";
 import type { InputRecord } from "../model.js";
 import { entryChunks, verifyZip, type ZipEntry, zipEntries } from "./container.js";
-import { mapHeader, type RequiredColumn } from "./headers.js";
+import { canonicalColumn, mapHeader, type RequiredColumn } from "./headers.js";
 import type { RecordsRead } from "./records.js";
 import { isBlank, SheetRecords, texts } from "./sheet-records.js";
 import { type SheetEnd, type SheetRow, sheetRows } from "./sheet-xml.js";
@@ -104,8 +104,15 @@ function isPayrollHeader(cells: readonly string[], options: WorkbookReadOptions)
   }
 }
 
+/**
+ * A row that may head a payroll: two cells or more naming columns bitex-batch reads (a header
+ * that mapHeader refuses, `amount` beside `monto`, still looks like one: helper-111).
+ */
+const looksLikeHeader = (cells: readonly string[]) =>
+  cells.filter((cell) => canonicalColumn(cell.trim()) !== null).length >= 2;
+
 /** Rows a title and notes may take above a payroll's header (its month, the company's name). */
-const TITLE_ROWS = 10;
+const TITLE_ROWS = 50;
 
 /** The sheets whose first row is a payroll header (only when several and no --sheet). */
 async function payrollSheets(
@@ -168,7 +175,7 @@ export async function readWorkbook(
         const top = await filledRows(handle, opened, parts, TITLE_ROWS).catch((cause) => {
           throw damaged(file, cause);
         });
-        if (top.some((cells) => isPayrollHeader(cells, options)))
+        if (top.some(looksLikeHeader))
           throw new BatchError(
             "input",
             `${file}: the workbook opens on sheet "${opened.name}", a payroll too, and "${wanted}" is its first sheet; which one to pay is not guessed`,

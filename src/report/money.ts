@@ -299,7 +299,8 @@ export class ChargedByRequest {
     if (row.request_id === "") return;
     const charged = decimalOrNull(rowMoney(row).charged);
     if (!charged) {
-      this.unknown.add(row.request_id);
+      // An output whose spend was not read; a row with no output (refused at create) has none.
+      if (row.state !== "") this.unknown.add(row.request_id);
       return;
     }
     const sum = this.sums.get(row.request_id);

@@ -103,6 +103,14 @@ describe("withRerun: an exit-3 stop ends with the command to run", () => {
     expect(stop("run bitex-batch status p.csv later (with --watch to wait); nothing is sent by it")).to.equal(
       resume,
     );
+    // Rows not created yet: submit creates them, never status again (helper-111).
+    const submit = "run bitex-batch submit p.csv to finish creating them (it resumes)";
+    expect(stop(submit)).to.equal(submit);
+    const resumeSubmit =
+      "run the same command again to resume; nothing will be paid twice: bitex-batch submit p.csv --until final";
+    expect(withRerun(new BatchError("not_yet", "x", { hint: submit }), resumeSubmit).hint).to.equal(
+      resumeSubmit,
+    );
   });
 
   it("a stop of another exit code keeps its hint", () => {

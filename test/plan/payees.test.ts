@@ -231,7 +231,7 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
-    "one number at one bank as a checking and a savings account, two payees: two accounts, no refusal (helper-110)",
+    "one CBU called checking on one row and savings on the next, two payees: still one account (helper-111)",
     [
       row(2, payee("sh1@example.com", { ...cbu(CBU_A), accountType: "checking" }, "20300000070")),
       row(3, payee("sh2@example.com", { ...cbu(CBU_A), accountType: "savings" }, "20300000143")),
@@ -239,18 +239,10 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     directory({}),
     {
       ...NONE,
-      rows: [
-        [2, null, null, "would create"],
-        [3, null, null, "would create"],
-      ],
-      newPayees: [
-        ["sh1@example.com", [2]],
-        ["sh2@example.com", [3]],
-      ],
-      newAccounts: [
-        [null, CBU_A, [2]],
-        [null, CBU_A, [3]],
-      ],
+      rows: [[2, null, null, "would create"]],
+      newPayees: [["sh1@example.com", [2]]],
+      newAccounts: [[null, CBU_A, [2]]],
+      errors: [[3, "cbu", "account_other_payee"]],
     },
   ],
   [
@@ -587,6 +579,11 @@ describe("accounts by a plain number: the same digits at another bank are anothe
     // A body's type in another spelling is read as a row's is (helper-110).
     const corriente = { ...checking, account_type: "Cuenta Corriente" };
     expect(resolve("us_usd", at("checking"), [{ id: "2152", body: corriente }])).to.deep.equal(found("2152"));
+    // A type this version cannot read is another account, never either (helper-111).
+    const vista = { ...checking, account_type: "cuenta vista" };
+    expect(resolve("us_usd", at("checking"), [{ id: "2153", body: vista }])).to.deep.equal(
+      toCreate("000123456789"),
+    );
   });
 
   it("an account abroad by number and SWIFT: the SWIFT's bank (its first 8 characters) names it", () => {

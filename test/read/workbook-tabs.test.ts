@@ -137,6 +137,23 @@ describe("workbook tabs", function () {
       );
     });
 
+    it("a payroll tab open whose header is deep or refused (amount beside monto) is a payroll too (helper-111)", async () => {
+      const cells = (line: number, values: readonly string[]) =>
+        `<row r="${line}">${values.map((v, c) => `<c r="${String.fromCharCode(65 + c)}${line}" t="inlineStr"><is><t>${v}</t></is></c>`).join("")}</row>`;
+      const payment = ["DEC-1", "112", "ar_ars", "300", "cl_clp", "1000", "", "2100"];
+      const notes = Array.from({ length: 11 }, (_, n) => cells(n + 1, [`note ${n + 1}`]));
+      const deep = `<worksheet xmlns="${MAIN}"><sheetData>${[...notes, cells(12, HEADER), cells(13, payment)].join("")}</sheetData></worksheet>`;
+      const twice = `<worksheet xmlns="${MAIN}"><sheetData>${[cells(1, [...HEADER, "monto"]), cells(2, [...payment, "1000"])].join("")}</sheetData></worksheet>`;
+      for (const xml of [deep, twice]) {
+        const error = await bytesRefusal(
+          await workbook([nov, worksheet("Dec", "sheet2.xml", xml)], { active: 1 }),
+        );
+        expect(error.message).to.include(
+          'the workbook opens on sheet "Dec", a payroll too, and "Nov" is its first sheet',
+        );
+      }
+    });
+
     it("the first tab active, or an empty or notes tab active: the first tab read, as before (helper-110)", async () => {
       const empty = worksheet("Sheet2", "sheet2.xml", `<worksheet xmlns="${MAIN}"><sheetData/></worksheet>`);
       const notes = worksheet(

@@ -561,6 +561,14 @@ ${sheet(4, '<x:c t="str"><x:v>C &amp; D</x:v></x:c>', '<x:c s="3"><x:v>0.25</x:v
     ]);
     expect(titled.message).to.include("uses TODAY() in cell I2,");
     expect(titled.message).to.include("(cell F2 first)");
+    // A row whose read cells are formulas saved as "" (a new hire who shows once the file is
+    // opened in December) reads blank, yet refuses the file all the same (helper-111).
+    const hire = { formula: 'IF(TODAY()>=DATE(2026,12,1),"EMP-9","")', result: "" };
+    const hidden = await refusal([
+      { name: "payroll", rows: [HEADER, row("B", 1500, "301"), HEADER.map(() => hire)] },
+    ]);
+    expect(hidden.message).to.include("uses TODAY() in cell A3,");
+    expect(hidden.message).to.include("(cell A3 first)");
     // A formula depending on a volatile one of another sheet (its rate by INDIRECT): refused too,
     // and so is one through a defined name that is an OFFSET.
     const rates = { name: "rates", rows: [["rate"], [{ formula: 'INDIRECT("B1")*2', result: 7 }]] };

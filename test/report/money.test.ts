@@ -131,6 +131,11 @@ describe("report/money", () => {
     unread.add({ ...spendRow(6, "", "settling", "working"), request_id: "4" });
     unread.add({ ...spendRow(7, "12.00", "settled", "working"), request_id: "4" });
     expect(unexplainedSpends([request("4", "working", "99.00")], unread)).to.deep.equal([]);
+    // A row Bitex refused at create has no output and no charge to read: its request still compared (helper-111).
+    const refused = new ChargedByRequest();
+    refused.add({ ...spendRow(8, "12.00", "settled", "finished"), request_id: "5" });
+    refused.add({ ...spendRow(9, "", "", ""), request_id: "5" });
+    expect(unexplainedSpends([request("5", "finished", "22.00")], refused)).to.have.length(1);
     expect(
       unexplainedSpends(
         [request("1", "finished", "200"), request("2", "working", "29.99"), request("3", "quoted", "1.00")],
