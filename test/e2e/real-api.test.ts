@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type Faults, type Sandbox, type Seed, startSandbox } from "../../src/sandbox/index.js";
 import { MAX_PAGE_SIZE } from "../../src/wire/resources.js";
-import { runCli, spawnCli, tempDir } from "../helpers/cli.js";
+import { type CliResult, runCli, spawnCli, tempDir } from "../helpers/cli.js";
 import { maxTotals } from "../helpers/max-totals.js";
 import { withoutTimestamps } from "../helpers/report.js";
 import {
@@ -304,6 +304,25 @@ async function world(faults: Partial<Faults> = {}, startTime = new Date()): Prom
   return { box, dir, run };
 }
 
+/**
+ * `args` run as a process of its own, every answer 2 s late, and SIGINT once every request
+ * reads `landed` at the emulator: the steps landed, the signal comes while they are answered.
+ */
+async function interrupted(w: World, args: string[], landed: (state: string) => boolean): Promise<CliResult> {
+  w.box.setFaults({ latency_ms: 2000 });
+  const { child, done } = spawnCli([...args, "--state-dir", "state", "--rate", "1000"], {
+    cwd: w.dir,
+    env: { BITEX_API_KEY: w.box.apiKey, BITEX_API_URL: w.box.url },
+  });
+  const all = () => w.box.state().requests.every((r) => landed(r.attributes.state));
+  for (let tries = 0; !all() && tries < 400; tries++) await new Promise((r) => setTimeout(r, 50));
+  expect(all()).to.equal(true);
+  child.kill("SIGINT");
+  const result = await done;
+  w.box.setFaults({ latency_ms: 0 });
+  return result;
+}
+
 /** submit, quote, accept within the quotes, and the emulator moved until every output is final. */
 async function paid(w: World, url = w.box.url): Promise<void> {
   expect((await w.run(["submit", "payroll.csv"], url)).code).to.equal(0);
@@ -426,17 +445,7 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
   it("SIGINT once the quotes were asked, before their answers: the requests said as Bitex answered, never draft (helper-109)", async () => {
     w = await world();
     expect((await w.run(["submit", "payroll.csv"])).code).to.equal(0);
-    w.box.setFaults({ latency_ms: 2000 });
-    const { child, done } = spawnCli(["quote", "payroll.csv", "--state-dir", "state", "--rate", "1000"], {
-      cwd: w.dir,
-      env: { BITEX_API_KEY: w.box.apiKey, BITEX_API_URL: w.box.url },
-    });
-    const asked = () => w?.box.state().requests.every((r) => r.attributes.state !== "draft");
-    for (let tries = 0; !asked() && tries < 400; tries++) await new Promise((r) => setTimeout(r, 50));
-    expect(asked()).to.equal(true);
-    child.kill("SIGINT");
-    const quote = await done;
-    w.box.setFaults({ latency_ms: 0 });
+    const quote = await interrupted(w, ["quote", "payroll.csv"], (state) => state !== "draft");
     expect(quote.code, quote.stderr).to.equal(3);
     const said = quote.stdout + quote.stderr;
     expect(said).to.not.match(/: draft$|in draft requests/m);
@@ -449,18 +458,11 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     expect((await w.run(["submit", "payroll.csv", "--until", "quoted"])).code).to.equal(0);
     const report = join(w.dir, "payroll.report.csv");
     const quoted = await readFile(report, "utf8");
-    // Every answer 2 s late: the accepts land, and the signal comes while they are answered.
-    w.box.setFaults({ latency_ms: 2000 });
-    const { child, done } = spawnCli(
-      ["accept", "payroll.csv", ...maxTotals(w.box), "--state-dir", "state", "--rate", "1000"],
-      { cwd: w.dir, env: { BITEX_API_KEY: w.box.apiKey, BITEX_API_URL: w.box.url } },
+    const accept = await interrupted(
+      w,
+      ["accept", "payroll.csv", ...maxTotals(w.box)],
+      (state) => state === "quote_accepted",
     );
-    const accepted = () => w?.box.state().requests.every((r) => r.attributes.state === "quote_accepted");
-    for (let tries = 0; !accepted() && tries < 400; tries++) await new Promise((r) => setTimeout(r, 50));
-    expect(accepted()).to.equal(true);
-    child.kill("SIGINT");
-    const accept = await done;
-    w.box.setFaults({ latency_ms: 0 });
     expect(accept.code, accept.stderr).to.equal(3);
     expect(accept.stderr).to.include(
       "bitex-batch: payroll.report.csv not written: the rows' figures could not be read (",
