@@ -248,6 +248,14 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // A report that could not be written: said once (the stop it makes, or beside an earlier
   // stop), never written again this run, and never named as written.
   let reportFailed = false;
+  /** No report this run: nothing an earlier refresh's report counted is said. */
+  const forgetReport = () => {
+    reportFailed = true;
+    tally = null;
+    money = [];
+    unpaidRows = [];
+    charged = null;
+  };
   const writeOut = async () => {
     const known = follow.views.some((view) => view.request !== null);
     kept = !known && (await reportHoldsCreated(batch.loaded.reportPath));
@@ -261,11 +269,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       } = await writeFollowReport(context, follow, remainingWords(remainingFile)));
     } catch (error) {
       // What an earlier refresh's report counted is not the rows now: nothing is said of it.
-      reportFailed = true;
-      tally = null;
-      money = [];
-      unpaidRows = [];
-      charged = null;
+      forgetReport();
       throw reportFailure(error, batch.loaded.reportPath, session.resumeHint);
     }
   };
@@ -388,12 +392,8 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
   // have the quote's figures blank, over the last report's (helper-109), and its money too.
   if (known)
     await follow.listForReport().catch((error: unknown) => {
-      reportFailed = true;
       // Nor the money of an earlier refresh's report, read without the quote's figures (helper-110).
-      tally = null;
-      money = [];
-      unpaidRows = [];
-      charged = null;
+      forgetReport();
       stopped ??= stopFor(error, follow.stepped, RERUN_HINT, {
         csv: args.csv,
         remaining: remainingFile,
