@@ -2,6 +2,7 @@
 import { shortestDecimal } from "./decimal.js";
 import { PAYEE_COLUMN_TABLE } from "./payee-columns.js";
 import { type PortCode, portCountry } from "./ports.js";
+import { normalWord } from "./words.js";
 
 /** One problem with one input row, as data: the report shows it and nothing is thrown. */
 export interface RowError {
@@ -470,11 +471,5 @@ const ACCOUNT_TYPES: Readonly<Record<string, "checking" | "savings">> = {
  * are read alike (helper-110: a body's "corriente" was another type than a row's checking).
  */
 export function accountTypeOf(text: string): PayeeAccount["accountType"] | undefined {
-  const key = text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, "_")
-    .replace(/^_+|_+$/g, "");
-  return ACCOUNT_TYPES[key];
+  return ACCOUNT_TYPES[normalWord(text)];
 }

@@ -6,9 +6,11 @@
  * could be either party, so none of them is taken; the missing-column error then points
  * at them as the closest header present. The aliases are in model.ts's column table.
  */
+
 import { BatchError } from "../errors.js";
 import { ALL_INPUT_COLUMN_TABLE, ALL_INPUT_COLUMNS, INPUT_COLUMN_TABLE, type InputColumn } from "../model.js";
 import { shownWord } from "../redact.js";
+import { normalWord } from "../words.js";
 
 /** The input columns (model.ts `INPUT_COLUMN_TABLE`), by the name the rest of the code uses. */
 export const CANONICAL_COLUMNS = ALL_INPUT_COLUMNS;
@@ -32,19 +34,9 @@ export function trimsCell(column: CanonicalColumn): boolean {
   return !UNTRIMMED.has(column);
 }
 
-/**
- * " Instrucción-Retiro " → "instruccion_retiro": trim, drop a BOM, lowercase, strip accents
- * (NFD, then remove combining marks), every run of other characters than letters and
- * digits → "_", no "_" at either end.
- */
+/** A header cell as its name is matched: without a BOM, then words.ts normalWord. */
 export function normalizeHeader(name: string): string {
-  return name
-    .replace(/^\uFEFF/, "")
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, "_")
-    .replace(/^_+|_+$/g, "");
+  return normalWord(name.replace(/^\uFEFF/, ""));
 }
 
 export function canonicalColumn(name: string): CanonicalColumn | null {
