@@ -154,11 +154,11 @@ export class SheetRecords {
       if (read.currency && (column === "amount" || column === "budget"))
         shown.push({ column, text: read.text, currency: read.currency });
     }
-    // helper-110: a template's unread column of `=IF(F4="","",…)` filled down, in a workbook
-    // using TODAY() anywhere, made every empty row below the payroll an invalid one.
     // Counted on a row that reads blank too: a formula saved as "" beside TODAY() may show a
     // payment once the file is opened (helper-111: such a new hire's row was skipped).
     if (formula !== undefined) this.firstFormula ??= formula;
+    // Formulas of unread columns aside (helper-110: a template's `=IF(F4="","",…)` filled down
+    // beside a TODAY() elsewhere made every empty row below the payroll an invalid one).
     if (isBlank(values, row, this.context, (position) => map.columns[position] != null)) return null;
     const record = toRecord(row.line, values, map, this.extras, null);
     for (const cell of shown) {
@@ -233,7 +233,7 @@ export class SheetRecords {
     if (end.volatile === undefined || this.firstFormula === null) return;
     throw new BatchError(
       "input",
-      `${this.file}: sheet "${this.sheet}" uses ${end.volatile}, which Excel and LibreOffice calculate again at every opening with every formula depending on it, and its payroll columns hold formulas (cell ${this.firstFormula} first): their saved results may not be what the sheet shows`,
+      `${this.file}: sheet "${this.sheet}" uses ${end.volatile.name} in cell ${end.volatile.cell}, which Excel and LibreOffice calculate again at every opening with every formula depending on it, and its payroll columns hold formulas (cell ${this.firstFormula} first): their saved results may not be what the sheet shows`,
       {
         hint: "paste the payroll columns' values (Paste Special > Values) and save, or take the function out, then run again (nothing was sent)",
       },

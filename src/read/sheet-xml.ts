@@ -108,8 +108,8 @@ export const VOLATILE =
   /(?<![\w.])(?:_xlfn\.)?(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(/i;
 
 export interface SheetEnd {
-  /** The sheet's first formula using a VOLATILE function (`TODAY() in cell F2`), if any. */
-  volatile?: string;
+  /** The sheet's first formula using a VOLATILE function (`TODAY()`, and its cell `F2`), if any. */
+  volatile?: { name: string; cell: string };
   merged: MergedRange[];
   /** Hidden columns (`<col hidden="1">`), as 0-based inclusive ranges. */
   hiddenColumns: Array<{ from: number; to: number }>;
@@ -152,7 +152,7 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
   let lastLine = 0;
   /** Where text goes: the cell's value, (inside <is>) its inline string, or a conditional format's range. */
   let capture: "v" | "t" | "sqref" | "f" | null = null;
-  let volatile: string | undefined;
+  let volatile: SheetEnd["volatile"];
   let inInline = false;
   let inPhonetic = false;
   let text = "";
@@ -285,7 +285,10 @@ export async function* sheetRows(xml: AsyncIterable<Buffer | string>): AsyncGene
         case "f": {
           const hit = capture === "f" && row ? VOLATILE.exec(text)?.[1] : undefined;
           if (hit && row)
-            volatile = `${hit.toUpperCase()}() in cell ${columnLetter(Math.max(column, 0))}${row.line}`;
+            volatile = {
+              name: `${hit.toUpperCase()}()`,
+              cell: `${columnLetter(Math.max(column, 0))}${row.line}`,
+            };
           if (capture === "f") capture = null;
           break;
         }

@@ -10,7 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import type { CellContext } from "./cells.js";
 import { entryChunks, type ZipEntry } from "./container.js";
-import { VOLATILE } from "./sheet-xml.js";
+import { sheetRows, VOLATILE } from "./sheet-xml.js";
 import { type XmlEvents, XmlScanner } from "./xml-scan.js";
 
 export interface SheetPart {
@@ -229,27 +229,14 @@ export async function firstVolatile(
     if (found) return `${found.toUpperCase()}() in a defined name`;
   }
   for (const sheet of sheets) {
-    // Most sheets name none of them anywhere: told by a search of the text, not a parse.
+    // Most sheets name none of them anywhere: told by a search of the text, then read as the
+    // sheet read is (sheet-xml.ts), to the end, where its first such formula is known.
     if (!sheet.entry || !(await mentions(handle, sheet.entry, VOLATILE))) continue;
-    let cell = "";
-    let formula: string | null = null;
-    let found: string | undefined;
-    await parsePart(handle, sheet.entry, {
-      open(name, attributes) {
-        if (name === "c") cell = attributes.get("r") ?? "";
-        else if (name === "f") formula = "";
-      },
-      text(value) {
-        if (formula !== null) formula += value;
-      },
-      close(name) {
-        if (name !== "f" || formula === null || found !== undefined) return;
-        const hit = VOLATILE.exec(formula)?.[1];
-        if (hit) found = `${hit.toUpperCase()}() in sheet "${sheet.name}"${cell ? `, cell ${cell}` : ""}`;
-        formula = null;
-      },
-    });
-    if (found) return found;
+    const rows = sheetRows(entryChunks(handle, sheet.entry));
+    let next = await rows.next();
+    while (!next.done) next = await rows.next();
+    const found = next.value.volatile;
+    if (found) return `${found.name} in sheet "${sheet.name}", cell ${found.cell}`;
   }
   return undefined;
 }

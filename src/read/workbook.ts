@@ -7,8 +7,8 @@
  * the workbook.
  *
  * Which sheet: `--sheet NAME`, else the first visible one; when several visible sheets have a
- * payroll header, or the workbook opens on another sheet that holds anything, and none was
- * named, the file is refused with their names (never a guess). A
+ * payroll header, or the workbook opens on another sheet that is a payroll too (looksLikeHeader),
+ * and none was named, the file is refused with their names (never a guess). A
  * hidden sheet is never read: naming it refuses the file. The rows
  * of the sheet become records in sheet-records.ts.
  *
