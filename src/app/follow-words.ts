@@ -4,7 +4,7 @@
  */
 import { readJournal } from "../batch/journal.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
-import { groupDigits, padScale } from "../decimal.js";
+import { decimal, groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { RequestView } from "../follow/read.js";
@@ -151,7 +151,7 @@ export function nextLine(
     const spend = refused
       ? []
       : (guard?.spend ?? []).flatMap((s) =>
-          /^0*\.?0*$/.test(s.total) ? [] : [`--max-total ${s.currency}=${s.total}`],
+          decimal(s.total).units === 0n ? [] : [`--max-total ${s.currency}=${s.total}`],
         );
     const first = inTimeOrder(
       follow.views
@@ -243,8 +243,9 @@ export function stageLine(
   const line = notPaidLine(stage, rows, more, more.noneCreated === true);
   if (line === null) return line;
   // Never "until accepted (before their deadline)" past a deadline (helper-109).
-  if (accepted.length === 0 && lost.length === 0 && stage === "quoted" && (more.lapsed ?? []).length > 0)
-    return `QUOTED, NOT PAID: nobody is paid; the quote of request(s) ${(more.lapsed ?? []).join(", ")} lapsed (Bitex may still show it quoted), and accept refuses a batch with a lapsed quote`;
+  const lapsed = more.lapsed ?? [];
+  if (accepted.length === 0 && lost.length === 0 && stage === "quoted" && lapsed.length > 0)
+    return `QUOTED, NOT PAID: nobody is paid; the quote of request(s) ${lapsed.join(", ")} lapsed (Bitex may still show it quoted), and accept refuses a batch with a lapsed quote`;
   // A cancelled request (a lapsed quote) keeps the batch from any accept: "until accepted" would promise one.
   if (accepted.length === 0 && lost.length > 0 && (stage === "quoted" || stage === "staged")) {
     return `${stage === "quoted" ? "QUOTED" : "STAGED"}, NOT PAID: nobody is paid; request(s) ${lost.join(", ")} can no longer be accepted (cancelled), and accept refuses a batch with a cancelled request`;
