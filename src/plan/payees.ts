@@ -213,8 +213,8 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
   /** The tax id the file first gave each email, and on which line; the email each tax id. */
   const fileTaxIds = new Map<string, { taxId: string; line: number }>();
   const fileEmails = new Map<string, { email: string; line: number }>();
-  /** The email the file first gave each account (accountIdentity's parts), and on which line. */
-  const fileHolders = new Map<string, { email: string; line: number }>();
+  /** The email the file first gave each account, on which line; the type a row first gave it. */
+  const fileHolders = new Map<string, { email: string; line: number; type: string; typeLine: number }>();
   const fail = (row: ValidRow, column: string, code: string, message: string) =>
     plan.errors.push({ line: row.line, column, code, message });
 
@@ -259,7 +259,21 @@ export function resolvePayees(rows: readonly ValidRow[], directory: PayeeDirecto
       );
       continue;
     }
-    if (!holder) fileHolders.set(held, { email, line: row.line });
+    // One payee's account called checking on one row and savings on another: one instruction
+    // would carry both rows, paid into the type the first names; which one is meant is the
+    // file's to say.
+    const type = payee.account.accountType;
+    if (holder && holder.type !== "" && type !== "" && holder.type !== type) {
+      fail(
+        row,
+        "account_type",
+        "account_type_differs",
+        `line ${holder.typeLine} gives this account as ${holder.type}; one account has one type: correct the account type (or the account) on one of the rows`,
+      );
+      continue;
+    }
+    if (!holder) fileHolders.set(held, { email, line: row.line, type, typeLine: row.line });
+    else if (holder.type === "" && type !== "") Object.assign(holder, { type, typeLine: row.line });
     if (!named) fileEmails.set(taxId, { email, line: row.line });
     if (!first) fileTaxIds.set(email, { taxId: payee.taxId, line: row.line });
     const users = byEmail.get(email) ?? [];

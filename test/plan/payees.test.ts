@@ -246,6 +246,27 @@ const TABLE: Array<[string, ValidRow[], ReturnType<typeof directory>, Seen]> = [
     },
   ],
   [
+    "one payee's CBU called checking on one row and savings on a later one: which is meant is the file's to say",
+    [
+      row(2, payee("ana2@example.com", cbu(CBU_A), "20300000070")),
+      row(3, payee("ana2@example.com", { ...cbu(CBU_A), accountType: "checking" }, "20300000070")),
+      row(4, payee("ana2@example.com", { ...cbu(CBU_A), accountType: "savings" }, "20300000070")),
+      row(5, payee("ana2@example.com", { ...cbu(CBU_A), accountType: "checking" }, "20300000070")),
+    ],
+    directory({}),
+    {
+      ...NONE,
+      rows: [
+        [2, null, null, "would create"],
+        [3, null, null, "would create"],
+        [5, null, null, "would create"],
+      ],
+      newPayees: [["ana2@example.com", [2, 3, 5]]],
+      newAccounts: [[null, CBU_A, [2, 3, 5]]],
+      errors: [[4, "account_type", "account_type_differs"]],
+    },
+  ],
+  [
     "the same digits as tax ids of another kind or country are other people's, not a second email",
     [
       row(2, payee("new@example.com", cbu(CBU_A))),
