@@ -8,6 +8,7 @@ import { decimal, groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { RequestView } from "../follow/read.js";
+import { cancelDraftsWords } from "../follow/remaining.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -82,8 +83,6 @@ export function nextLine(
   guard: GuardResult | null,
   now: Date,
   zone: string,
-  /** The drafts' rows go to the remaining file beside a cancelled request (not without a journal). */
-  draftsReleased = true,
   /** The batch's remaining file (app/remaining.ts remainingFileOf). */
   remaining = remainingPath(csv),
   /** The run's input options that change the rows: every command printed carries them. */
@@ -106,12 +105,12 @@ export function nextLine(
     lost.length > 0 &&
     (["draft", "quote_requested", "quoted"] as const).some((state) => states.has(state))
   ) {
-    // Its drafts are never quoted: their rows are in the remaining file too (follow/remaining.ts).
-    const drafts = follow.views.flatMap((view) =>
-      view.request?.state === "draft" && !follow.holdsNothing(view) ? [view.request.id] : [],
-    );
-    const rows = drafts.length > 0 && draftsReleased ? `, and of draft request(s) ${drafts.join(", ")}` : "";
-    return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${lost.map((r) => r.id).join(", ")}${rows}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
+    // Its drafts are never quoted, and never released while they exist (follow/remaining.ts).
+    const drafts = follow.draftsHoldingRows();
+    const cancelled = lost.map((r) => r.id).join(", ");
+    if (drafts.length > 0)
+      return `next: ${cancelDraftsWords(drafts, cancelled, batchCommand(flags, "status", csv), remaining)}`;
+    return `next: ${remainingCommand(flags, remaining)} (the rows of cancelled request(s) ${cancelled}; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)`;
   }
   // Rows released to the remaining file in a request still open: that file pays them, and
   // quote and accept refuse this batch (helper-77: `quote --allow-partial` was advised).
@@ -322,9 +321,9 @@ export const acceptedRequests = (follow: BatchFollow): ConciergeRequest[] =>
 /** Requests that can no longer be accepted: cancelled (a lapsed quote, or at Bitex). */
 export const lostRequests = (follow: BatchFollow): ConciergeRequest[] =>
   follow.views.flatMap((view) =>
-    // An empty request cancelled counts without --allow-partial: its batch can no longer be
-    // accepted whole, so its drafts' rows are released (follow/remaining.ts).
-    view.request?.state === "cancelled" && !follow.leftOut(view) ? [view.request] : [],
+    // Not one holding no row (every one refused, then pruned): the others are quoted without
+    // it under --allow-partial, as the gate says.
+    view.request?.state === "cancelled" && !follow.holdsNothing(view) ? [view.request] : [],
   );
 
 /**
@@ -408,8 +407,18 @@ export function acceptRefusedHint(
   /** The run's --max-total values, as given: the accept offered with --allow-partial repeats them. */
   maxTotals: readonly string[] = [],
 ): string {
-  if (lostRequests(follow).length > 0)
-    return `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${remainingCommand(flags, remaining)})`;
+  const lost = lostRequests(follow);
+  if (lost.length > 0) {
+    const drafts = follow.draftsHoldingRows();
+    return drafts.length > 0
+      ? cancelDraftsWords(
+          drafts,
+          lost.map((r) => r.id).join(", "),
+          batchCommand(flags, "status", csv),
+          remaining,
+        )
+      : `the rows of a cancelled request are not paid: they go to ${remaining}; submit that file to pay them (${remainingCommand(flags, remaining)})`;
+  }
   if (follow.heldReleased)
     return `rows of this batch were released to ${remaining}, which pays them: this batch never accepts their request`;
   const accepted = acceptedRequests(follow);

@@ -74,7 +74,6 @@ import {
   anyInvalid,
   begunElsewhereWords,
   invalidKeptLine,
-  pastDraft,
   releaseRows,
   remainingFor,
   remainingOf,
@@ -412,17 +411,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
       out.warn(`bitex-batch: ${failure.message}`);
     });
   }
-  // No journal of the batch here (another --state-dir, or it is gone): nothing tells whether a
-  // request read as a draft was quoted or accepted since (a cache keeps old reads), so no draft
-  // is released beside a cancelled request (pastDraft); said, with the way to release them.
   const journalless = !batch.past.begin;
-  const drafts = follow.views.flatMap((view) =>
-    view.request?.state === "draft" && !follow.leftOut(view) ? [view.request.id] : [],
-  );
-  if (journalless && known && drafts.length > 0 && lostRequests(follow).length > 0)
-    out.warn(
-      `no journal of batch ${batch.loaded.batchId} in ${args.stateDir}: the rows of draft request(s) ${drafts.join(", ")} are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them`,
-    );
   // Nor a row invalid as the file reads now: read with other input options than submit's (its
   // --sender-port, --allow-duplicates), a row the batch sent reads as invalid, its output a
   // stranger's or in a request of a group no valid row names now; only its journal tells. So
@@ -447,7 +436,7 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
     );
   const remaining =
     follow.views.length > 0 && known
-      ? await releaseRows(out, readOnly, batch, (past) => ({
+      ? await releaseRows(out, readOnly, {
           csv: args.csv,
           source: batch.loaded.source,
           checked: () => batch.loaded.checked(),
@@ -456,15 +445,13 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
           batchId: batch.loaded.batchId,
           inboxRun: args.inboxRun,
           flags,
-          lost: lostRequests(follow).length > 0,
-          pastDraft: pastDraft(past, follow.steppedOn, follow.views),
           invalidMayBeSent,
           requestStates: new Map(
             follow.views.flatMap((view) =>
               view.request ? [[view.request.id, view.request.state] as const] : [],
             ),
           ),
-        }))
+        })
       : null;
   // Every row not paid in the end, named like an invalid row, even with --quiet.
   const unpaid = new Problems();
@@ -519,7 +506,6 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         guard ?? (follow.views.length ? spendOf(follow) : null),
         connection.client.serverNow(),
         out.zone,
-        !journalless,
         remaining?.file ?? remainingFile,
         flags,
       );

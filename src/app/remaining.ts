@@ -11,7 +11,6 @@
 import { createHash } from "node:crypto";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type JournalState, readJournalState } from "../batch/journal.js";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import {
@@ -36,7 +35,6 @@ import {
 import type { RemainingOf } from "../report/unpaid.js";
 import { NO_ROW_FLAGS, otherBatchCommand, type RowFlags, remainingCommand } from "../shell-words.js";
 import { humanTime } from "../time.js";
-import type { Batch } from "./batch.js";
 import { movedFile, remainingHome } from "./remaining-home.js";
 import type { Console } from "./session.js";
 
@@ -49,10 +47,6 @@ export interface RemainingInput {
   outcomes: OutcomeOf;
   /** request id → state as last read (empty when no request was read). */
   requestStates: ReadonlyMap<string, string>;
-  /** The batch holds a cancelled request, so it never quotes its drafts (notPaidLines). */
-  lost?: boolean;
-  /** Requests the journal shows past draft: never released as drafts (notPaidLines). */
-  pastDraft?: ReadonlySet<string>;
   /** Invalid rows may have been sent (no journal tells with which input options): kept out (notPaidLines). */
   invalidMayBeSent?: boolean;
   /** The batch's journal: the lines released are recorded beside it (near-copy.ts). */
@@ -399,14 +393,7 @@ function takenWords(record: ReleasedRecord, zone: string, csv: string): string[]
  * those it released before.
  */
 export async function remainingLines(input: RemainingInput, record?: ReleasedRecord): Promise<Set<number>> {
-  const lines = notPaidLines(
-    input.checked(),
-    input.outcomes,
-    input.requestStates,
-    input.lost,
-    input.pastDraft,
-    input.invalidMayBeSent,
-  );
+  const lines = notPaidLines(input.checked(), input.outcomes, input.requestStates, input.invalidMayBeSent);
   // A row released once stays in it: this batch never pays it (the follow-through refuses to
   // quote or accept its request), whatever a later run finds; unless its request is read
   // accepted (a run that read the release too late, racing a read-only status): that row is
@@ -428,22 +415,20 @@ export async function remainingLines(input: RemainingInput, record?: ReleasedRec
  * Writes the remaining file, which releases its rows: that file pays them, the batch never
  * does. A run that quotes or accepts holds the batch's lock already; a read-only `status`
  * does not, so a quote or accept of the batch may run beside it. It releases rows only under
- * that lock, with the journal read again there (an accept sent since its reads keeps its
- * request's rows, pastDraft), and not at all while another run holds it: that run's own
- * checks read what is released right before its accepts, which a release after them would miss.
+ * that lock (its record of the rows released before read there), and not at all while another
+ * run holds it: that run's own checks read what is released right before its accepts, which a
+ * release after them would miss.
  */
 export async function releaseRows(
   out: Console,
   readOnly: boolean,
-  batch: Pick<Batch, "journalPath" | "past">,
-  input: (past: JournalState) => RemainingInput,
+  input: RemainingInput,
 ): Promise<Remaining> {
-  if (!readOnly || (await remainingLines(input(batch.past))).size === 0)
-    return writeRemainingFile(out, input(batch.past));
+  if (!readOnly || (await remainingLines(input)).size === 0) return writeRemainingFile(out, input);
   let lock: Lock | null = null;
   try {
     // Held for a moment: a submit, quote or accept that starts meanwhile waits for it (lock.ts).
-    lock = await acquireLock(lockPathBeside(batch.journalPath), (line) => out.warn(line), { brief: true });
+    lock = await acquireLock(lockPathBeside(input.journalPath), (line) => out.warn(line), { brief: true });
   } catch (error) {
     if (error instanceof BatchError && error.code === "locked") {
       out.warn(
@@ -455,8 +440,7 @@ export async function releaseRows(
     // hold it, and no release can be recorded there either (writeRemainingFile goes on without).
   }
   try {
-    const past = lock ? await readJournalState(batch.journalPath).catch(() => batch.past) : batch.past;
-    return await writeRemainingFile(out, input(past));
+    return await writeRemainingFile(out, input);
   } finally {
     await lock?.release();
   }
@@ -481,22 +465,4 @@ export function anyInvalid(checked: Iterable<{ ok: boolean }>): boolean {
 export function begunElsewhereWords(batchId: string, found: readonly string[]): string {
   const which = found.length > 0 ? `request(s) ${found.join(", ")}` : "a request of it";
   return `batch ${batchId} began elsewhere (${which} found at Bitex by external id, not made from this journal: another --state-dir, or a journal lost)`;
-}
-
-/**
- * Requests the journal shows past draft: a quote Bitex answered (request_quote done), an
- * accept sent (its answer may be lost), or a step this run sent. Read as a draft, such a
- * request is a reading older than the server. Without a journal (no begin), every request
- * read may be: nothing tells.
- */
-export function pastDraft(
-  past: JournalState,
-  steppedOn: ReadonlySet<string>,
-  views: readonly { request: { id: string } | null }[],
-): Set<string> {
-  const ids = new Set(steppedOn);
-  if (!past.begin) for (const view of views) if (view.request) ids.add(view.request.id);
-  for (const [id, steps] of past.steps)
-    if (steps.request_quote === "done" || steps.accept_quote !== undefined) ids.add(id);
-  return ids;
 }

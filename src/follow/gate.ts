@@ -22,7 +22,7 @@ export type GateProblem =
   /** The request holds outputs that are not the batch's, or the listing cannot be trusted. */
   | { kind: "polluted"; message: string }
   /** The request was cancelled (a lapsed quote, at Bitex): the batch is never quoted nor accepted again. */
-  | { kind: "cancelled"; message: string }
+  | { kind: "cancelled"; message: string; requestId: string }
   /** The request holds rows the batch released to its remaining file, which pays them. */
   | { kind: "released"; message: string }
   /**

@@ -1,11 +1,13 @@
 /**
  * Which rows of a batch are not paid and are not being paid (pure): what goes into
- * `<input>.remaining.csv`. A row is in it when nothing this batch can still do will pay it:
- * it was invalid, Bitex refused its create, its output ended unpaid (rejected, returned,
- * cancelled), its request was cancelled, or its request left draft without it; or, in a
- * batch with a cancelled request (`lost`: quote and accept refuse it for good), its request
- * is a draft, which this batch can never quote. A row still to be
- * created in a draft, or on its way to being paid, is not: this batch pays it.
+ * `<input>.remaining.csv`. A row is in it when nothing this batch can still do will pay it
+ * and nothing else on the server can: it was invalid, Bitex refused its create, its output
+ * ended unpaid (rejected, returned, cancelled), its request was cancelled, or its request left
+ * draft without it. A row still to be created in a draft, or on its way to being paid, is
+ * not: this batch pays it. Nor is a row in a draft the batch will never quote (beside a
+ * cancelled request): while that draft exists, whoever quotes and accepts it pays the row
+ * (helper-114: released, submitted again, and paid twice once a hand at Bitex accepted the
+ * draft); it is released once Bitex shows the draft cancelled.
  */
 import type { CheckedRow, OutcomeOf } from "../model.js";
 
@@ -17,13 +19,6 @@ export function notPaidLines(
   outcomes: OutcomeOf,
   /** request id → its state as last read. */
   requestStates: ReadonlyMap<string, string>,
-  /** The batch holds a cancelled request: it quotes and accepts none of its requests again. */
-  lost = false,
-  /**
-   * Requests the journal shows past draft (a quote answered, or an accept sent): one read as a
-   * draft is a reading older than the server (a cache), and may be accepted and paying its rows.
-   */
-  pastDraft: ReadonlySet<string> = new Set(),
   /**
    * A row invalid as read now may have been sent: no journal says with which input options the
    * batch was submitted (a row the submit's `--sender-port` filled in reads as invalid without
@@ -49,9 +44,21 @@ export function notPaidLines(
       (outcome.status === "pending" &&
         outcome.code === "not_created" &&
         requestState !== undefined &&
-        requestState !== "draft") ||
-      (lost && requestState === "draft" && !pastDraft.has(outcome.requestId));
+        requestState !== "draft");
     if (unpaid) lines.add(item.line);
   }
   return lines;
+}
+
+/**
+ * The way out of a batch with a cancelled request and drafts: it never quotes them, and
+ * whoever quotes and accepts one pays its rows, so they are released only once cancelled.
+ */
+export function cancelDraftsWords(
+  drafts: readonly string[],
+  cancelled: string,
+  status: string,
+  remaining: string,
+): string {
+  return `cancel draft request(s) ${drafts.join(", ")} at Bitex (the batch never quotes them beside cancelled request(s) ${cancelled}, and while a draft exists whoever quotes and accepts it pays its rows; Bitex may also prune it, draft_was_pruned), then ${status} writes ${remaining} with every row not paid`;
 }

@@ -27,7 +27,7 @@ import {
   readRequest,
   uniformState,
 } from "./read.js";
-import { UNPAID_FINAL } from "./remaining.js";
+import { cancelDraftsWords, UNPAID_FINAL } from "./remaining.js";
 import { runStep, type StepApi, StepRefused, stepDone } from "./steps.js";
 
 export interface FollowOptions {
@@ -122,8 +122,6 @@ export class BatchFollow {
   heldReleased = false;
   /** The gate refused the accept for rows Bitex refused at create, which --allow-partial leaves out. */
   partialRefused = false;
-  /** Requests past draft by this run's steps: a quote Bitex answered, an accept sent. */
-  readonly steppedOn = new Set<string>();
   /** Each request's answer to this run's last step on it, while no read came after it. */
   private readonly unreadAnswers = new Map<string, ConciergeRequest>();
   /** The batch's released lines as last read (see FollowOptions.released). */
@@ -220,7 +218,7 @@ export class BatchFollow {
             ...olderVersionProblem(view.request),
             // Accepted once, then cancelled (funds that never came), with nothing of the batch
             // left to quote or accept: nothing to refuse (passedBy).
-            ...(this.passedBy(view.request) ? [] : cancelledProblem(view.request)),
+            ...(this.passedBy(view.request) ? [] : cancelledProblem(view.request, this.holdsNothing(view))),
             ...this.releasedProblem(view),
             ...polluted.map((problem) => ({
               ...problem,
@@ -252,6 +250,7 @@ export class BatchFollow {
           this.options.file,
           this.options.remainingFile,
           this.options.rowFlags,
+          this.draftsHoldingRows(),
         );
       const drafts = this.views.filter((view) => view.request?.state === "draft" && !this.leftOut(view));
       const slow = drafts.filter((view) => quotedLater(view));
@@ -510,6 +509,13 @@ export class BatchFollow {
    */
   leftOut(view: RequestView): boolean {
     return this.options.allowPartial && this.holdsNothing(view);
+  }
+
+  /** The ids of the batch's drafts that hold a row of it. */
+  draftsHoldingRows(): string[] {
+    return this.views.flatMap((view) =>
+      view.request?.state === "draft" && !this.holdsNothing(view) ? [view.request.id] : [],
+    );
   }
 
   /**
@@ -812,11 +818,8 @@ export class BatchFollow {
   ): Promise<ConciergeRequest> {
     const view = this.views.find((v) => v.request?.id === request.id);
     if (view) this.readAt.delete(view.planned.key);
-    // An accept sent may have landed, whatever its answer; a quote counts once Bitex answered it.
-    if (action === "accept_quote") this.steppedOn.add(request.id);
     return runStep(this.stepContext(), action, request).then(
       (answer) => {
-        this.steppedOn.add(request.id);
         if (answer.id === request.id) this.unreadAnswers.set(request.id, answer);
         return answer;
       },
@@ -909,10 +912,23 @@ function quotedLater(view: RequestView): boolean {
   return view.planned.rows.some((row) => !QUOTED_AT_ONCE.has(portCountry(row.port)));
 }
 
-function cancelledProblem(request: ConciergeRequest): GateProblem[] {
+/**
+ * A request holding no row (every one refused at create), cancelled (pruned): what --allow-partial
+ * leaves out, not a batch lost (its drafts are quoted without it).
+ */
+function cancelledProblem(request: ConciergeRequest, holdsNothing: boolean): GateProblem[] {
   if (request.state !== "cancelled") return [];
   const reason = request.cancellation_reason ?? "no reason given";
-  return [{ kind: "cancelled", message: `request ${request.id} is cancelled (${reason})` }];
+  if (holdsNothing)
+    return [
+      {
+        kind: "partial",
+        message: `request ${request.id} is cancelled (${reason}), holding none of its rows: Bitex refused every one`,
+      },
+    ];
+  return [
+    { kind: "cancelled", message: `request ${request.id} is cancelled (${reason})`, requestId: request.id },
+  ];
 }
 
 /**
@@ -925,8 +941,11 @@ export function gateRefusal(
   file: string,
   remaining = remainingPath(file),
   flags: RowFlags = NO_ROW_FLAGS,
+  /** The batch's drafts holding rows: beside a cancelled request, cancelled before released. */
+  drafts: readonly string[] = [],
 ): BatchError {
   const kinds = new Set(problems.map((problem) => problem.kind));
+  const cancelled = problems.flatMap((problem) => (problem.kind === "cancelled" ? [problem.requestId] : []));
   const quoted = problems.some((problem) => problem.message.includes("in its quote"));
   const submitRemaining = remainingCommand(flags, remaining);
   const hint = kinds.has("older_version")
@@ -936,7 +955,9 @@ export function gateRefusal(
         ? "never accept that quote (accept refuses it too); see the README's 'A request with extra outputs' for how to recover"
         : "nothing was quoted; see the README's 'A request with extra outputs' for how to recover"
       : kinds.has("cancelled")
-        ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in ${remaining}: ${submitRemaining} pays them`
+        ? drafts.length > 0
+          ? `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; ${cancelDraftsWords(drafts, cancelled.join(", "), batchCommand(flags, "status", file), remaining)}`
+          : `nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid are in ${remaining}: ${submitRemaining} pays them`
         : kinds.has("released")
           ? `nothing was quoted: rows of this batch are in its remaining file (${remaining}), which pays them (${submitRemaining}); this batch never quotes nor accepts their request`
           : kinds.has("stranded")

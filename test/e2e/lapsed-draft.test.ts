@@ -1,8 +1,10 @@
 /**
  * A batch whose slow quote lapsed before its other requests were quoted: `quote` and `accept`
  * refuse a batch with a cancelled request (docs/design.md section 12), so the rows of its
- * requests still draft can never be paid by it. They go to the remaining file with the
- * cancelled request's rows, and that file pays each of them once.
+ * requests still draft can never be paid by it. Yet while a draft exists, whoever quotes and
+ * accepts it at Bitex pays its rows (helper-114: released to the remaining file, paid there,
+ * and paid again by the draft): they go to the remaining file only once Bitex shows the draft
+ * cancelled, and that file pays each row once.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.j
 describe("a batch whose slow quote lapsed while its other requests were still draft", function () {
   this.timeout(120_000);
 
-  it("writes every row to the remaining file (the drafts can never be quoted by it), and that file pays each row once", async () => {
+  it("releases the drafts' rows only once the drafts are cancelled, and that file pays each row once", async () => {
     // The clock stands still unless the test moves it.
     const box = await stoppedSandbox(await demoSeed());
     try {
@@ -34,31 +36,39 @@ describe("a batch whose slow quote lapsed while its other requests were still dr
         ["1", "draft"],
         ["2", "cancelled"],
       ]);
+      const cancelDraft =
+        "cancel draft request(s) 1 at Bitex (the batch never quotes them beside cancelled request(s) 2, and while a draft exists whoever quotes and accepts it pays its rows; Bitex may also prune it, draft_was_pruned), then bitex-batch status payroll.csv writes payroll.remaining.csv with every row not paid";
       const refused = await run(["quote", "payroll.csv", "--wait", "0"]);
       expect(refused.code, refused.stderr).to.equal(2);
       expect(refused.stderr, refused.stderr).to.include(
         "bitex-batch: the batch cannot be quoted: request 2 is cancelled (quote_not_accepted)\n" +
-          "  nothing was quoted: a batch with a cancelled request is never quoted nor accepted; its rows not paid (the cancelled request's and its drafts') are in payroll.remaining.csv: bitex-batch submit payroll.remaining.csv pays them\n",
+          `  nothing was quoted: a batch with a cancelled request is never quoted nor accepted; ${cancelDraft}\n`,
       );
 
+      // Not final (the draft's outputs stay as they are at Bitex); only the cancelled request's row is released.
       const status = await run(["status", "payroll.csv", "--json"]);
-      // Not final (the drafts' outputs stay as they are at Bitex), and the next step is the remaining file.
       expect(status.code, status.stderr).to.equal(3);
-      expect(status.stderr).to.include(
-        "next: bitex-batch submit payroll.remaining.csv (the rows of cancelled request(s) 2, and of draft request(s) 1; accept refuses a batch with a cancelled request, so the batch's other quotes cannot be accepted)",
-      );
-      expect(JSON.parse(status.stdout).remaining).to.deep.equal({
-        file: "payroll.remaining.csv",
-        rows: 3,
+      expect(status.stderr).to.include(`next: ${cancelDraft}\n`);
+      expect(JSON.parse(status.stdout).remaining).to.deep.equal({ file: "payroll.remaining.csv", rows: 1 });
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([pick("EMP-1005")]));
+
+      // The draft cancelled at Bitex (as its owner may), the next status releases its rows too.
+      const cancel = await fetch(`${box.url}/concierge_requests/1/cancel`, {
+        method: "POST",
+        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
       });
+      expect(cancel.status).to.equal(200);
+      const after = await run(["status", "payroll.csv", "--json"]);
+      expect(after.code, after.stderr).to.equal(1);
+      expect(JSON.parse(after.stdout).remaining).to.deep.equal({ file: "payroll.remaining.csv", rows: 3 });
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file(rows));
 
       const rest = await run(["submit", "payroll.remaining.csv"]);
       expect(rest.code, rest.stderr).to.equal(0);
-      // Still refused: the batch never quotes its draft, whose rows the remaining file pays.
+      // Still refused: the batch never quotes again.
       expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(2);
       expect(states()).to.deep.equal([
-        ["1", "draft"],
+        ["1", "cancelled"],
         ["2", "cancelled"],
         ["3", "draft"],
         ["4", "draft"],

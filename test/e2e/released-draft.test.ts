@@ -1,10 +1,9 @@
 /**
  * Rows a batch released to its remaining file are never paid by that batch afterwards: the
- * remaining file pays them. A batch whose one request held only rows Bitex refused, that
- * empty request then cancelled at Bitex (pruned), is a batch with a cancelled request for
- * `status` without --allow-partial: the rows of its draft go to the remaining file. Quoted
- * and accepted afterwards with --allow-partial (which leaves the empty request out), the
- * draft would pay those rows a second time, beside the remaining file's batch.
+ * remaining file pays them. And a draft's rows are never released while the draft exists
+ * (whoever quotes and accepts it pays them, helper-114): beside an empty request Bitex
+ * pruned, the draft is quoted with --allow-partial; beside a cancelled request holding rows,
+ * its rows wait for the draft to be cancelled.
  */
 import { spawn } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -19,7 +18,7 @@ import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.j
 describe("a batch whose rows were released to its remaining file (a draft beside a cancelled request)", function () {
   this.timeout(120_000);
 
-  it("never quotes nor accepts that draft afterwards, --allow-partial or not: each row is accepted once", async () => {
+  it("a draft beside an empty request Bitex pruned: never released, quoted with --allow-partial and accepted once", async () => {
     const box = await stoppedSandbox(await demoSeed());
     try {
       const dir = await tempDir();
@@ -46,36 +45,24 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       });
       expect(cancel.status).to.equal(200);
 
-      // Without --allow-partial the cancelled request counts: the draft's rows are released.
+      // The draft's rows stay in it: only the refused row is in the remaining file.
       const status = await run(["status", "payroll.csv", "--json"]);
       expect(JSON.parse(status.stdout).remaining, status.stderr).to.deep.equal({
         file: "payroll.remaining.csv",
-        rows: 3,
+        rows: 1,
       });
-      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([...good, bad]));
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([bad]));
+      expect(status.stderr).to.include(
+        "next: bitex-batch quote payroll.csv --allow-partial (quotes the other rows without them; they are in payroll.remaining.csv)\n",
+      );
+      // Without the flag, quote says the same: the empty request is what --allow-partial leaves out.
+      const refused = await run(["quote", "payroll.csv", "--wait", "0"]);
+      expect(refused.code, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.include(
+        "bitex-batch: the batch cannot be quoted: request 2 is cancelled (no reason given), holding none of its rows: Bitex refused every one\n" +
+          "  pass --allow-partial to leave the failed rows out of the quote (bitex-batch quote payroll.csv --allow-partial; they are in payroll.remaining.csv), or fix them first\n",
+      );
 
-      // The operator takes out the refused row and pays the rest from the remaining file.
-      await writeFile(join(dir, "rest.csv"), file(good));
-      const rest = await run(["submit", "rest.csv", "--until", "accepted", "--max-total", "ARS=999999999"]);
-      expect(rest.code, rest.stderr).to.equal(0);
-      expect(states()).to.deep.equal([
-        ["1", "draft", 2],
-        ["2", "cancelled", 0],
-        ["3", "quote_accepted", 2],
-      ]);
-
-      // The first batch, with --allow-partial (the empty request left out): its draft holds
-      // rows it released, which rest.csv pays. Nothing is quoted, nothing accepted.
-      const refusal =
-        "bitex-batch: the batch cannot be quoted: request 1 holds line(s) 2, 3, which this batch released to its remaining file (that file pays them)\n" +
-        "  nothing was quoted: rows of this batch are in its remaining file (payroll.remaining.csv), which pays them (bitex-batch submit payroll.remaining.csv); this batch never quotes nor accepts their request\n";
-      const quoted = await run(["quote", "payroll.csv", "--allow-partial", "--wait", "0"]);
-      expect(quoted.code, quoted.stderr).to.equal(2);
-      expect(quoted.stderr).to.include(refusal);
-      // The remaining file keeps the rows released first (this run, --allow-partial, finds no
-      // cancelled request that counts): they are this batch's rows not paid by it. (rest.csv, a
-      // copy under another name, is not taken for it: the near-copy rule stands behind it.)
-      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([...good, bad]));
       const accepted = await run([
         "submit",
         "payroll.csv",
@@ -85,21 +72,13 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         "--max-total",
         "ARS=999999999",
       ]);
-      expect(accepted.code, accepted.stderr).to.equal(2);
-      expect(accepted.stderr).to.include(refusal);
+      expect(accepted.code, accepted.stderr).to.equal(0);
       expect(states()).to.deep.equal([
-        ["1", "draft", 2],
+        ["1", "quote_accepted", 2],
         ["2", "cancelled", 0],
-        ["3", "quote_accepted", 2],
       ]);
-      expect(box.state().stats.per_request).to.deep.equal({ "3": { request_quote: 1, accept_quote: 1 } });
-      // Its status with --allow-partial advises the remaining file, never the quote its gate
-      // refuses (helper-77).
-      const partial = await run(["status", "payroll.csv", "--allow-partial"]);
-      expect(partial.stdout).to.match(
-        /^next: bitex-batch submit payroll\.remaining\.csv \(rows of this batch were released to it; this batch never quotes nor accepts their request\)$/m,
-      );
-      expect(partial.stdout).to.not.include("next: bitex-batch quote");
+      expect(box.state().stats.per_request).to.deep.equal({ "1": { request_quote: 1, accept_quote: 1 } });
+      expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([bad]));
     } finally {
       await box.close();
     }
@@ -197,11 +176,10 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         rows: 1,
       });
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([pick("EMP-1005")]));
+      // Read as a draft (the cache), request 1 is the one to cancel: Bitex refuses to cancel it
+      // (accepted), and no status releases its rows.
       expect(status.stderr).to.include(
-        `no journal of batch ${JSON.parse(status.stdout).batch_id} in ${elsewhere}: the rows of draft request(s) 1 are not put in the remaining file (read as a draft, a request may have been quoted and accepted since: a cache keeps old reads); run status with the --state-dir the batch was submitted with to release them\n`,
-      );
-      expect(status.stderr).to.include(
-        "next: bitex-batch submit payroll.remaining.csv (the rows of cancelled request(s) 2; accept refuses",
+        "next: cancel draft request(s) 1 at Bitex (the batch never quotes them beside cancelled request(s) 2, and while a draft exists whoever quotes and accepts it pays its rows; Bitex may also prune it, draft_was_pruned), then bitex-batch status payroll.csv writes payroll.remaining.csv with every row not paid\n",
       );
       expect(box.state().requests.map((r) => [r.id, r.attributes.state])).to.deep.equal([
         ["1", "working"],
@@ -229,7 +207,8 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       const submitted = await run(["submit", "payroll.csv", "--json"]);
       expect(submitted.code, submitted.stderr).to.equal(1);
       const { batch_id: batchId } = JSON.parse(submitted.stdout) as { batch_id: string };
-      const cancel = await fetch(`${box.url}/concierge_requests/2/cancel`, {
+      // Request 1, holding the two good rows, cancelled at Bitex: a status would release them.
+      const cancel = await fetch(`${box.url}/concierge_requests/1/cancel`, {
         method: "POST",
         headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
       });
@@ -243,7 +222,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       const releasedBefore = await released();
 
       const held = await run(["status", "payroll.csv", "--json"]);
-      expect(held.code, held.stderr).to.equal(3);
+      expect(held.code, held.stderr).to.equal(1);
       expect(JSON.parse(held.stdout).remaining).to.equal(null);
       expect(held.stderr).to.include(
         `the remaining file is not written: another run (pid ${holder.pid} on ${hostname()}, since 2026-12-06T14:00:00.000Z) holds this batch (a submit, quote or accept of it); run this status again once that run ends\n`,
@@ -251,7 +230,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(before);
       expect(await released()).to.equal(releasedBefore);
 
-      // That run gone, the next status releases the draft's rows beside the cancelled request.
+      // That run gone, the next status releases the cancelled request's rows.
       holder.kill();
       await new Promise((done) => holder.once("exit", done));
       const free = await run(["status", "payroll.csv", "--json"]);

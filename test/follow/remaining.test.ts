@@ -40,7 +40,7 @@ describe("notPaidLines", () => {
     ]);
   });
 
-  it("in a batch with a cancelled request, also every row of a draft, created or not: the batch never quotes it", () => {
+  it("in a batch with a cancelled request, not a row of a draft, created or not: whoever accepts the draft pays it (helper-114)", () => {
     const checked = [2, 3, 4, 5, 6, 7].map(valid);
     const outcomes = new Map<number, RowOutcome>([
       [2, created("1", "accepting")], // request 1 a draft
@@ -56,26 +56,10 @@ describe("notPaidLines", () => {
       ["3", "quoted"],
       ["4", "quote_accepted"],
     ]);
-    const lines = (lost: boolean) => [...notPaidLines(checked, outcomes, states, lost)].sort((a, b) => a - b);
-    expect(lines(true)).to.deep.equal([2, 3, 4]);
-    expect(lines(false)).to.deep.equal([4]);
-  });
-
-  it("in a batch with a cancelled request, not a request read as draft that the journal shows past draft (a cache's old answer)", () => {
-    const checked = [2, 3, 4].map(valid);
-    const outcomes = new Map<number, RowOutcome>([
-      [2, created("1", "accepting")], // request 1 read draft, accepted by the journal: being paid
-      [3, created("3", "accepting")], // request 3 a draft the batch never quoted
-      [4, created("2", "accepting")], // request 2 cancelled
-    ]);
-    const states = new Map([
-      ["1", "draft"],
-      ["2", "cancelled"],
-      ["3", "draft"],
-    ]);
-    expect(
-      [...notPaidLines(checked, outcomes, states, true, new Set(["1"]))].sort((a, b) => a - b),
-    ).to.deep.equal([3, 4]);
+    expect([...notPaidLines(checked, outcomes, states)].sort((a, b) => a - b)).to.deep.equal([4]);
+    // Once Bitex shows the draft cancelled, its rows are released.
+    states.set("1", "cancelled");
+    expect([...notPaidLines(checked, outcomes, states)].sort((a, b) => a - b)).to.deep.equal([2, 3, 4]);
   });
 
   it("not a row a listing lacks (an old list) in a request that left draft: the request may pay it", () => {
@@ -100,7 +84,7 @@ describe("notPaidLines", () => {
     ]);
     const states = new Map([["1", "quote_accepted"]]);
     const lines = (invalidMayBeSent: boolean) =>
-      [...notPaidLines(checked, outcomes, states, false, new Set(), invalidMayBeSent)].sort((a, b) => a - b);
+      [...notPaidLines(checked, outcomes, states, invalidMayBeSent)].sort((a, b) => a - b);
     expect(lines(false)).to.deep.equal([2, 4]);
     expect(lines(true)).to.deep.equal([4]);
   });
