@@ -102,6 +102,17 @@ export async function runStep(
     try {
       current = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
       ctx.checkpoint?.(`${action}:answered`);
+      // Answered without the step showing (a server that takes it up after answering): as
+      // unclear as a lost answer, settled by a read, never by sending again on the answer alone
+      // (helper-113: a second accept_quote a second after the first).
+      if (!stepDone(action, current.state) && current.state !== "cancelled") {
+        ctx.say(
+          `${action} on request ${current.id}: answered, yet it reads ${current.state}; reading the request`,
+        );
+        unclear = true;
+        await settle(ctx);
+        current = await ctx.api.getRequest(current.id);
+      }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.sent === "maybe") {

@@ -14,7 +14,8 @@ class FakeServer implements StepApi {
   state: ConciergeRequest = request({ state: "quoted" });
   calls: string[] = [];
   /** What the next action call does instead of answering. */
-  next: "answer" | "lose" | "refuse" | "refuse-after-acting" | "unreachable" = "answer";
+  next: "answer" | "lose" | "refuse" | "refuse-after-acting" | "unreachable" | "answer-before-acting" =
+    "answer";
 
   /** A reading that lags (a cache in front of Bitex): what every read shows instead of the state. */
   stale: ConciergeRequest | null = null;
@@ -40,7 +41,10 @@ class FakeServer implements StepApi {
         sent: "no",
         status: 422,
       });
+    const before = { ...this.state };
     this.state = { ...this.state, state: to };
+    // Acted on, and answered with the request as it was (an accept Bitex takes up after answering).
+    if (mode === "answer-before-acting") return before;
     if (mode === "lose")
       throw new ApiError({ kind: "network", code: "api_no_response", detail: "reset", sent: "maybe" });
     if (mode === "refuse-after-acting")
@@ -96,6 +100,16 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
   it("a lost answer after the server accepted: read, not a second accept", async () => {
     const server = new FakeServer();
     server.next = "lose";
+    const { ctx, entries } = await context(server);
+    const after = await runStep(ctx, "accept_quote", server.state);
+    expect(after.state).to.equal("quote_accepted");
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:done:quote_accepted"]);
+  });
+
+  it("an answer of 200 showing the request still quoted: read after the settle delay, never a second accept on the answer alone (helper-113)", async () => {
+    const server = new FakeServer();
+    server.next = "answer-before-acting";
     const { ctx, entries } = await context(server);
     const after = await runStep(ctx, "accept_quote", server.state);
     expect(after.state).to.equal("quote_accepted");
