@@ -89,7 +89,7 @@ export function errorFromResponse(
   const retryAfterMs = parseRetryAfter(headers.get("retry-after"), nowMs, headers.get("date"));
   const refused: Sent = body.fromApi ? "no" : "maybe";
 
-  if (isEdgeBlock(status, headers, bodyText, body.json)) {
+  if (isEdgeBlock(status, headers, bodyText, body.json, retryAfterMs !== undefined)) {
     const what = status === 403 ? "blocked" : "rate-limited";
     const detail = `${what} by Bitex's edge (${status}, a ${describeBody(bodyText)} page, not the API's answer; not a key problem)`;
     // A 429 was surely not acted on; a block page may come from a proxy that passed the call on.
@@ -178,14 +178,24 @@ export function errorFromResponse(
 /**
  * Bitex sits behind Cloudflare (its recorded sandbox answers carried Cloudflare's cookies), and
  * its guide warns that abusing the rate limit gets a caller blocked. The API's own refusals are
- * JSON (`{"error": …}` or JSON:API `errors`); a 403 or 429 page that is not JSON is the edge's
- * block or challenge page, and so is a 503 that says it is Cloudflare's. A plain HTML 5xx is
- * left to the retry loop: Bitex's own server errors were recorded as HTML pages too.
+ * JSON (`{"error": …}` or JSON:API `errors`); a 403 page that is not JSON is the edge's
+ * block or challenge page, and so is a 429 HTML page that says not when to come back, and a
+ * 503 that says it is Cloudflare's. A plain HTML 5xx is left to the retry loop: Bitex's own
+ * server errors were recorded as HTML pages too. A 429 in plain text, or one saying when to
+ * come back (`Retry-After`), is a rate limiter's (Rack::Attack's stock answer is `Retry
+ * later`, helper-113: one stopped the whole run as a block): waited for and retried.
  */
-function isEdgeBlock(status: number, headers: HeaderLookup, bodyText: string, json: boolean): boolean {
+function isEdgeBlock(
+  status: number,
+  headers: HeaderLookup,
+  bodyText: string,
+  json: boolean,
+  retryAfter: boolean,
+): boolean {
   // A blank 403 or 429 says nothing of who sent it: left to the usual meaning of the status.
   if (json || bodyText.trim() === "") return false;
-  if (status === 403 || status === 429) return true;
+  if (status === 403) return true;
+  if (status === 429) return !retryAfter && describeBody(bodyText) === "HTML";
   if (status !== 503) return false;
   const server = headers.get("server") ?? "";
   return /cloudflare/i.test(server) || headers.get("cf-ray") !== null || /cloudflare/i.test(bodyText);

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JournalAppender, JournalState, StepAction } from "../batch/journal.js";
+import { ApiError } from "../bitex/errors.js";
 import type { ConciergeRequest } from "../bitex/jsonapi.js";
 import { compare, decimal } from "../decimal.js";
 import { BatchError } from "../errors.js";
@@ -825,7 +826,9 @@ export class BatchFollow {
       },
       (error: unknown) => {
         if (error instanceof StepRefused && action === "accept_quote") this.acceptRefused.add(request.id);
-        else if (action === "accept_quote") this.acceptUnclear.add(request.id);
+        // An answer saying it was surely not acted on (runStep: no earlier call unclear) is no accept.
+        else if (action === "accept_quote" && !(error instanceof ApiError && error.sent === "no"))
+          this.acceptUnclear.add(request.id);
         throw error;
       },
     );

@@ -120,6 +120,9 @@ export async function runStep(
         unclear = true;
         await settle(ctx);
       } else if (error.kind !== "validation") {
+        // Surely not acted on (a 429, a refused connection): said so, unless an earlier call
+        // of the step got no clear answer and may have landed.
+        if (unclear) throw refusedAfterUnclear(action, current, error);
         throw error;
       }
       // A refusal may only mean an earlier call already did it: the request's state says.
@@ -137,7 +140,7 @@ export async function runStep(
 function refusedAfterUnclear(action: StepAction, read: ConciergeRequest, refusal: ApiError): BatchError {
   return new BatchError(
     "unreachable",
-    `${action} on request ${read.id} had no clear answer, and sent again it was refused (${refusal.detail}) while the request reads ${read.state}: the first call may have landed and the reading lag`,
+    `${action} on request ${read.id} had no clear answer, and sent again it was refused (${refusal.detail}) while the request reads ${read.state}: the first call may have landed${refusal.kind === "validation" ? " and the reading lag" : ""}`,
     {
       hint: "run the same command again in a few minutes; the request is read before anything is sent again",
     },

@@ -158,7 +158,7 @@ describe("bitex errorFromResponse", () => {
     [403, "blocked", "api_edge_blocked", "maybe"],
     [408, "timeout", "api_timeout", "maybe"],
     [425, "server", "api_too_early", "maybe"],
-    [429, "blocked", "api_edge_blocked", "no"],
+    [429, "rate_limited", "api_rate_limited", "no"],
     [502, "server", "api_server_error", "maybe"],
     [503, "server", "api_server_error", "maybe"],
     [302, "bad_response", "api_unexpected_redirect", "maybe"],
@@ -265,8 +265,8 @@ describe("an edge block (Cloudflare in front of Bitex) is not a key problem", ()
     [
       429,
       {},
-      "slow down",
-      "rate-limited by Bitex's edge (429, a non-JSON page, not the API's answer; not a key problem)",
+      PAGE,
+      "rate-limited by Bitex's edge (429, a HTML page, not the API's answer; not a key problem)",
     ],
     [
       503,
@@ -293,6 +293,30 @@ describe("an edge block (Cloudflare in front of Bitex) is not a key problem", ()
       expect(isRetryable(error)).to.equal(false);
     });
   }
+
+  it("a 429 in plain text (Rack::Attack's stock answer), or one with Retry-After, is a rate limit: waited for and retried (helper-113)", () => {
+    const now = Date.parse("2026-12-08T03:00:00Z");
+    for (const [head, text, retryAfterMs] of [
+      [{ "retry-after": "1", "content-type": "text/plain" }, "Retry later\n", 1000],
+      [{ "content-type": "text/plain" }, "Retry later\n", undefined],
+      [{ "retry-after": "2" }, PAGE, 2000],
+    ] as const) {
+      const error = errorFromResponse(
+        429,
+        headers(head),
+        text,
+        "POST /concierge_requests/2/accept_quote",
+        now,
+      );
+      expect([error.kind, error.code, error.sent, error.retryAfterMs]).to.deep.equal([
+        "rate_limited",
+        "api_rate_limited",
+        "no",
+        retryAfterMs,
+      ]);
+      expect(isRetryable(error)).to.equal(true);
+    }
+  });
 
   it("the API's own JSON refusals keep their meaning: 403 is the key, 429 a rate limit, HTML 503 a server error", () => {
     expect(errorFromResponse(403, headers(), "").kind).to.equal("unauthorized");

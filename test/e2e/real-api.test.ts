@@ -423,6 +423,33 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     }
   });
 
+  it("a 429 in plain text between the accepts (Rack::Attack's stock answer): waited for and sent again, every request accepted once (helper-113)", async () => {
+    w = await world();
+    let limited = 0;
+    const proxy = await rewriteProxy(w.box.url, {
+      answer: (method, path) =>
+        method === "POST" && /\/concierge_requests\/2\/accept_quote$/.test(path) && limited++ === 0
+          ? { status: 429, contentType: "text/plain", body: "Retry later\n" }
+          : null,
+    });
+    try {
+      expect((await w.run(["submit", "payroll.csv"], proxy.url)).code).to.equal(0);
+      expect((await w.run(["quote", "payroll.csv", "--wait", "0"], proxy.url)).code).to.equal(0);
+      const accepted = await w.run(["accept", "payroll.csv", ...maxTotals(w.box)], proxy.url);
+      expect(accepted.code, accepted.stderr).to.equal(0);
+      expect(accepted.stderr).to.include("rate limit hit (429)");
+      expect(accepted.stderr + accepted.stdout).to.not.match(/edge|UNCLEAR|PARTLY/);
+      expect(limited).to.equal(2);
+      const accepts = Object.values(w.box.state().stats.per_request).map((r) => r.accept_quote);
+      expect(accepts).to.deep.equal(accepts.map(() => 1));
+      expect(w.box.state().requests.map((r) => r.attributes.state)).to.deep.equal(
+        accepts.map(() => "quote_accepted"),
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
   for (const skew of [-20, 20]) {
     it(`the server's clock ${Math.abs(skew)} min ${skew < 0 ? "behind" : "ahead of"} this machine's: countdowns and the accept guard by the server's`, async () => {
       w = await world({}, new Date(Date.now() + skew * 60_000));

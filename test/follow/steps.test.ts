@@ -184,6 +184,29 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:intent:"]);
   });
 
+  it("an accept without a clear answer, sent again on a lagging read and answered 'surely not acted on' (a 429): still unclear, the first may have landed", async () => {
+    const server = new FakeServer();
+    server.next = "lose";
+    server.stale = { ...server.state }; // the reads keep showing it quoted
+    const read = server.getRequest.bind(server);
+    server.getRequest = async () => {
+      server.next = "unreachable"; // the second call is refused at the door
+      return read();
+    };
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get", "accept_quote"]);
+    expect(error).to.not.be.instanceOf(ApiError);
+    const mapped = stopFor(error, true);
+    expect(mapped).to.include({ code: "unreachable" });
+    expect(mapped.message).to.equal(
+      "accept_quote on request 7 had no clear answer, and sent again it was refused (refused) while the request reads quoted: the first call may have landed",
+    );
+  });
+
   it("so after an earlier run's accept left without an answer: a refusal of this run's is unclear too", async () => {
     const server = new FakeServer();
     const past = foldJournal([
