@@ -70,6 +70,24 @@ export function journalStage(past: JournalState, allCreated: boolean): Stage {
   return stage;
 }
 
+/**
+ * The next step of a batch holding an output Bitex answered otherwise than sent (journal
+ * `differs`): the gate never quotes its request; null when none does.
+ */
+export function differingNext(
+  past: JournalState,
+  csv: string,
+  flags: RowFlags,
+  remaining: string,
+): string | null {
+  const ids = new Set<string>();
+  for (const record of past.rows.values())
+    if (record.status === "created" && record.differs) ids.add(record.requestId);
+  if (ids.size === 0) return null;
+  const requests = [...ids].sort((a, b) => a.localeCompare(b, "en", { numeric: true })).join(", ");
+  return `next: cancel request(s) ${requests} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted), then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
+}
+
 /** The requests read cancelled (a lapsed quote, funds that never came, at Bitex): their rows are not paid. */
 export function journalCancelled(past: JournalState): string[] {
   return [...past.requests.values()].flatMap(({ requestId, state }) =>

@@ -52,6 +52,7 @@ import { movedFile } from "./remaining-home.js";
 import { type Outcome, outcomeOf, type Session } from "./session.js";
 import { stopFor, withRerun } from "./stop.js";
 import {
+  differingNext,
   journalAccepts,
   journalCancelled,
   journalStage,
@@ -546,6 +547,9 @@ async function submitWatched(
         });
         if (words.notice) out.info(words.notice);
         next = words.next;
+        // An output Bitex holds otherwise than sent: its request is never quoted (the gate).
+        if (stage === "staged")
+          next = differingNext(past, args.csv, rowFlags(args), file ?? remainingPath(args.csv)) ?? next;
       } else if (past.steps.size === 0 && accepts.found.length === 0) {
         // Rows Bitex refused and no money step on the batch yet: the other rows sit in draft
         // requests, said so that no one reads them as being paid (with --until, those rows

@@ -62,6 +62,7 @@ export type JournalEntry =
       payment?: string;
       at: string;
     } & Created)
+  /** `differs`: how Bitex's answer to the create differs from the row sent (never quoted then). */
   | ({
       t: "created";
       line: number;
@@ -69,6 +70,7 @@ export type JournalEntry =
       output_id: string;
       state: string;
       via: "response" | "reconciled";
+      differs?: string;
       at: string;
     } & Created)
   | ({ t: "failed"; line: number; request_id: string; code: string; error: string; at: string } & Created)
@@ -134,7 +136,7 @@ export type RowRecord =
   | { status: "intent"; requestId: string }
   /** `code`: the ApiError's, which says how long the create may still land (api_timeout: long). */
   | { status: "ambiguous"; requestId: string; code: string; at: string }
-  | { status: "created"; requestId: string; outputId: string; state: string; at: string }
+  | { status: "created"; requestId: string; outputId: string; state: string; at: string; differs?: string }
   | { status: "failed"; requestId: string; code: string; error: string; at: string };
 
 export interface JournalState {
@@ -264,6 +266,7 @@ export class JournalFold {
           outputId: entry.output_id,
           state: entry.state,
           at: entry.at,
+          ...(typeof entry.differs === "string" ? { differs: entry.differs } : {}),
         });
         break;
       case "failed":

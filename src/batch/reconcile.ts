@@ -37,13 +37,24 @@ function same(a: string | null, b: string | null): boolean {
  * compare as the numbers they name: a row's `0300` is sent as 300 (jsonapi.ts) and answered so.
  */
 export function outputMatchesRow(output: ServerOutput, row: ValidRow): boolean {
+  return outputDifference(output, row) === null;
+}
+
+/** How an output differs from the row it was made for, in words; null when it matches. */
+export function outputDifference(output: ServerOutput, row: ValidRow): string | null {
   const { recipientUserId, port, withdrawalInstructionId, money } = paymentIdentity(row);
-  return (
-    idNumber(output.recipientUserId) === idNumber(recipientUserId) &&
-    output.portCode === port &&
-    idNumber(output.withdrawalInstructionId) === idNumber(withdrawalInstructionId) &&
-    same(money.column === "amount" ? output.amount : output.budget, money.value)
-  );
+  const held = money.column === "amount" ? output.amount : output.budget;
+  const [name, theirs, ours] =
+    idNumber(output.recipientUserId) !== idNumber(recipientUserId)
+      ? ["recipient_user_id", output.recipientUserId, recipientUserId]
+      : output.portCode !== port
+        ? ["port", output.portCode, port]
+        : idNumber(output.withdrawalInstructionId) !== idNumber(withdrawalInstructionId)
+          ? ["withdrawal_instruction_id", output.withdrawalInstructionId, withdrawalInstructionId]
+          : !same(held, money.value)
+            ? [money.column, held ?? "none", money.value]
+            : [];
+  return name === undefined ? null : `${name} ${theirs} where the row says ${ours}`;
 }
 
 function identity(parts: { recipientUserId: string; port: string; wi: string }): string {

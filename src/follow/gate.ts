@@ -65,6 +65,20 @@ export function checkGate(view: RequestView, journal: JournalState, options: Gat
       message: `request ${request.id} holds ${view.extra.length} output(s) that are not this batch's rows: ${named(duplicatedLines(view.extra, planned.rows))}`,
     });
   }
+  // An output Bitex answered otherwise than sent (another amount, another account): a quote
+  // would pay what Bitex holds (helper-113).
+  const differing = planned.rows.flatMap((row) => {
+    const record = journal.rows.get(row.line);
+    return record?.status === "created" && record.requestId === request.id && record.differs
+      ? [`${record.outputId} (line ${row.line}: ${record.differs})`]
+      : [];
+  });
+  if (differing.length > 0) {
+    problems.push({
+      kind: "polluted",
+      message: `request ${request.id} holds ${differing.length} output(s) not as this batch sent them: ${named(differing)}`,
+    });
+  }
   if (view.unlisted.length > 0) {
     problems.push({
       kind: "polluted",

@@ -26,7 +26,7 @@ import { foldJournal, type JournalState, JournalWriter, readJournal } from "../b
 import { planLines, refuseDamagedJournal } from "../batch/journal-check.js";
 import { ownOutputs, requestOutputs } from "../batch/lookup.js";
 import { paymentKeysOf, plannedEntries } from "../batch/near-copy.js";
-import { matchOutputs, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
+import { matchOutputs, outputDifference, type ServerOutput, toServerOutput } from "../batch/reconcile.js";
 import { ApiError } from "../bitex/errors.js";
 import type { ConciergeOutput } from "../bitex/jsonapi.js";
 import { DiskError } from "../disk.js";
@@ -230,6 +230,8 @@ class Run implements RequestRun, WatchedRun {
     line: number,
     outcome: Settled,
     via: "response" | "reconciled" = "response",
+    /** How the create's answer differs from the row (outputDifference). */
+    differs: string | null = null,
   ): Promise<void> {
     const { requestId, at } = outcome;
     // Counted at once (before the journal write), so that a count of the request's outputs
@@ -246,6 +248,7 @@ class Run implements RequestRun, WatchedRun {
         output_id: outcome.outputId,
         state: outcome.state,
         via,
+        ...(differs ? { differs } : {}),
         at,
       });
     } else {
@@ -514,7 +517,15 @@ class Run implements RequestRun, WatchedRun {
         state: output.state,
         at: now(),
       };
-      this.track(this.settle(row.line, created));
+      // Bitex holding something else than was sent (another amount, another account): the
+      // output is the batch's, and its request is never quoted (gate: polluted) (helper-113).
+      const server = toServerOutput(output);
+      const differs = server && outputDifference(server, row);
+      if (differs)
+        this.options.say(
+          `line ${row.line}: Bitex holds output ${output.id} with ${differs}: request ${requestId} is not quoted`,
+        );
+      this.track(this.settle(row.line, created, "response", differs));
       return null;
     } catch (error) {
       try {

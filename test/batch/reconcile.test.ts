@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { matchOutputs, type ServerOutput } from "../../src/batch/reconcile.js";
+import { matchOutputs, outputDifference, type ServerOutput } from "../../src/batch/reconcile.js";
 import type { ValidRow } from "../../src/model.js";
 
 function row(line: number, over: Partial<ValidRow> = {}): ValidRow {
@@ -113,5 +113,33 @@ describe("matchOutputs (multiset reconciliation)", () => {
       [3, "20"],
     ]);
     expect(result.missing.map((r) => r.line)).to.deep.equal([4, 5]);
+  });
+});
+
+describe("outputDifference: how Bitex's answer to a create differs from the row sent (helper-113)", () => {
+  it("names the first part that differs, in the row's terms; null when the output is the row's", () => {
+    expect(outputDifference(out("1"), row(2))).to.equal(null);
+    // The same amount written otherwise, and ids with leading zeros, are the same.
+    expect(outputDifference(out("1", { amount: "850000.00" }), row(2, { recipientUserId: "0345" }))).to.equal(
+      null,
+    );
+    expect(outputDifference(out("1", { amount: "850001" }), row(2))).to.equal(
+      "amount 850001 where the row says 850000",
+    );
+    expect(outputDifference(out("1", { withdrawalInstructionId: "2999" }), row(2))).to.equal(
+      "withdrawal_instruction_id 2999 where the row says 2121",
+    );
+    expect(outputDifference(out("1", { recipientUserId: "9" }), row(2))).to.equal(
+      "recipient_user_id 9 where the row says 345",
+    );
+    expect(outputDifference(out("1", { portCode: "uy_uyu" }), row(2))).to.equal(
+      "port uy_uyu where the row says cl_clp",
+    );
+    // A budget row: its budget is what it fixed; the amount a quote fills in is no difference.
+    const budgetRow = row(2, { amount: null, budget: "1000.00" });
+    expect(outputDifference(out("1", { amount: "777", budget: "1000" }), budgetRow)).to.equal(null);
+    expect(outputDifference(out("1", { amount: null, budget: null }), budgetRow)).to.equal(
+      "budget none where the row says 1000.00",
+    );
   });
 });

@@ -450,6 +450,43 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
     }
   });
 
+  it("a create answered with another amount than sent (UYU 49265.75 held as 49266): said at once, and the request is never quoted (helper-113)", async () => {
+    w = await world();
+    const proxy = await rewriteProxy(w.box.url, {
+      body: (document) => {
+        const d = document as { data?: { type?: string; attributes?: Record<string, unknown> } };
+        const data = d.data;
+        if (Array.isArray(data) || data?.type !== "concierge_request_outputs" || !data.attributes)
+          return document;
+        if (String(data.attributes.amount) !== "49265.75") return document;
+        return { ...d, data: { ...data, attributes: { ...data.attributes, amount: "49266.0" } } };
+      },
+    });
+    try {
+      const submitted = await w.run(["submit", "payroll.csv"], proxy.url);
+      expect(submitted.code, submitted.stderr).to.equal(0);
+      const output = w.box.state().outputs.find((o) => Number(o.attributes.amount) === 49265.75);
+      const request = output?.relationships?.request?.data?.id;
+      expect(submitted.stdout).to.include(
+        `next: cancel request(s) ${request} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")\n`,
+      );
+      expect(submitted.stderr).to.include(
+        `line 7: Bitex holds output ${output?.id} with amount 49266.0 where the row says 49265.75: request ${request} is not quoted\n`,
+      );
+      const quoted = await w.run(["quote", "payroll.csv", "--wait", "0"], proxy.url);
+      expect(quoted.code, quoted.stderr).to.equal(2);
+      expect(quoted.stderr).to.include(
+        `request ${request} holds 1 output(s) not as this batch sent them: ${output?.id} (line 7: amount 49266.0 where the row says 49265.75)`,
+      );
+      expect(w.box.state().stats.per_request).to.deep.equal({});
+      // status says the same way out, never a quote.
+      const status = await w.run(["status", "payroll.csv"], proxy.url);
+      expect(status.stdout + status.stderr).to.include(`next: cancel request(s) ${request} at Bitex`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   for (const skew of [-20, 20]) {
     it(`the server's clock ${Math.abs(skew)} min ${skew < 0 ? "behind" : "ahead of"} this machine's: countdowns and the accept guard by the server's`, async () => {
       w = await world({}, new Date(Date.now() + skew * 60_000));
