@@ -30,7 +30,7 @@ const OUR_OUTPUT = /\.(report|validation|remaining)\.(csv|xlsx)$|\.error\.txt$/i
  * `ours`: named like this tool's output with no file of its name beside it (a remaining file
  * dropped as it is, not under a new name).
  */
-export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partial" | "long";
+export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partial" | "other" | "long";
 
 /**
  * Names transfers and editors give a file still being written (a browser's download, WinSCP,
@@ -39,6 +39,15 @@ export type Kind = "csv" | "xlsx" | "xls" | "binary" | "link" | "ours" | "partia
  * finished `payroll.csv` paid its rows again under the near-copy threshold (helper-83).
  */
 const PARTIAL_NAME = /(\.(part|partial|crdownload|download|filepart|tmp|temp|swp|lock)$)|^~\$|^~lock\./i;
+
+/**
+ * The endings a payroll is taken under. Any other is an editor's backup (`payroll.csv~`,
+ * `#payroll.csv#`, `.bak`, `.orig`), Office's save temporaries (`7E4C2000`,
+ * `payroll.xlsx.sb-41d5a2a1-Jd8bPZ`) and the like, which hold an older version of the rows: taken,
+ * both versions were paid (helper-112). So is a sync tool's conflicted copy, whatever its ending.
+ */
+const PAYROLL_NAME = /\.(csv|tsv|txt|xlsx|xlsm|xls)$/i;
+const CONFLICT_COPY = /conflicted copy|sync-conflict|\(conflict/i;
 
 /**
  * A workbook (zip), an old binary workbook (OLE), text, or something else. `encoding`: the
@@ -106,6 +115,12 @@ export async function scanFolder(
     }
     if (OUR_OUTPUT.test(name)) {
       if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
+      continue;
+    }
+    if (!PAYROLL_NAME.test(name) || CONFLICT_COPY.test(name)) {
+      // Said only for a file: subfolders (done/, failed/) are the folder's own.
+      if ((await lstat(entryPath(dir, name)).catch(() => null))?.isFile())
+        ignored.push({ name, kind: "other" });
       continue;
     }
     const info = await lstat(entryPath(dir, name)).catch(() => null);

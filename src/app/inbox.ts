@@ -263,6 +263,8 @@ function ignoredWhy(file: Candidate): string {
     return "a symbolic link: not taken (what it points at may change); drop the file itself";
   if (file.kind === "partial")
     return "named as a file still being written (a transfer's or an editor's temporary name): not taken; it is taken once renamed to its own name";
+  if (file.kind === "other")
+    return "named as no payroll is (a backup, an editor's or Office's temporary file, a conflicted copy: a payroll is taken as .csv, .tsv, .txt, .xlsx, .xlsm or .xls): not taken; to pay it, rename it so";
   if (file.kind === "long")
     return `its name is ${Buffer.byteLength(file.name)} bytes long, longer than ${LONGEST_NAME}: its notes (${file.name}.error.txt) could not be written beside it; not taken; rename it to a shorter name`;
   if (file.kind !== "ours") return "not a CSV or xlsx file";

@@ -51,13 +51,13 @@ describe("inbox files", () => {
     expect(kindOf(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01]), "utf8")).to.equal("binary");
   });
 
-  it("offers payrolls by content whatever their name; skips dotfiles, folders, the guard file and its own outputs", async () => {
+  it("offers payrolls by content under a payroll's ending; skips dotfiles, folders, the guard file and its own outputs", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "nomina.xlsx"), ZIP);
-    await writeFile(join(dir, "export-from-hr"), ZIP); // a workbook without an extension
+    await writeFile(join(dir, "hr-export.csv"), ZIP); // a workbook under another ending: by content
     await writeFile(join(dir, "payroll.csv"), "reference,amount\n");
     await writeFile(join(dir, "old.xls"), OLE);
-    await writeFile(join(dir, "scan.pdf"), Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00]));
+    await writeFile(join(dir, "scan.txt"), Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00]));
     for (const ours of [
       "payroll.report.csv",
       "payroll.validation.csv",
@@ -73,12 +73,35 @@ describe("inbox files", () => {
     await mkdir(join(dir, "sub.csv"));
     const { offered, ignored } = await scanFolder(dir);
     expect(offered).to.deep.equal([
-      { name: "export-from-hr", kind: "xlsx" },
+      { name: "hr-export.csv", kind: "xlsx" },
       { name: "nomina.xlsx", kind: "xlsx" },
       { name: "old.xls", kind: "xls" },
       { name: "payroll.csv", kind: "csv" },
     ]);
-    expect(ignored).to.deep.equal([{ name: "scan.pdf", kind: "binary" }]);
+    expect(ignored).to.deep.equal([{ name: "scan.txt", kind: "binary" }]);
+  });
+
+  it("lists a backup, an Office temporary and a conflicted copy as ignored, whatever they hold: an older version of the rows, paid beside the file (helper-112)", async () => {
+    const dir = await tempDir();
+    const rows = "reference,amount\n";
+    await writeFile(join(dir, "payroll.csv"), rows);
+    const others = [
+      "#payroll.csv#",
+      "7E4C2000",
+      "Backup of payroll.xlk",
+      "export-from-hr",
+      "payroll (Ana's conflicted copy 2026-12-08).csv",
+      "payroll.csv.bak",
+      "payroll.csv.orig",
+      "payroll.csv~",
+      "payroll.sync-conflict-20261208-101010-ABCDEFG.csv",
+      "payroll.xlsx.sb-41d5a2a1-Jd8bPZ",
+    ];
+    for (const name of others) await writeFile(join(dir, name), rows);
+    await mkdir(join(dir, "archive"));
+    const { offered, ignored } = await scanFolder(dir);
+    expect(offered).to.deep.equal([{ name: "payroll.csv", kind: "csv" }]);
+    expect(ignored).to.deep.equal([...others].sort().map((name) => ({ name, kind: "other" })));
   });
 
   it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {

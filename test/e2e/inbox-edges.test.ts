@@ -96,7 +96,7 @@ describe("inbox: a drop folder at its edges", function () {
       child.stdin.end(stdin);
     });
 
-  it("a file named '-' with `inbox .` run inside the folder is that file, never standard input: its rows are created once, it moves to done/", async () => {
+  it("a file named '-' with `inbox .` run inside the folder is that file, never standard input: named as no payroll is, it is listed ignored and nothing is created", async () => {
     const text = await payroll(2);
     await writeFile(join(inbox, "-"), text);
     // Other rows on standard input (a terminal, a pipe): never read.
@@ -105,20 +105,23 @@ describe("inbox: a drop folder at its edges", function () {
     const [file, summary] = lines(run);
     expect([file?.file, file?.outcome, file?.exit_code, file?.moved_to]).to.deep.equal([
       "-",
-      "done",
+      "ignored",
       0,
-      `done/${today()}`,
+      null,
     ]);
-    expect(summary).to.include({ command: "inbox", dir: ".", files: 1, done: 1, failed: 0, left: 0 });
+    expect(summary).to.include({ command: "inbox", dir: ".", files: 0, done: 0, failed: 0, left: 0 });
+    expect(held(box)).to.deep.equal([]);
+    expect(await ls(inbox)).to.include("-");
+    // Renamed as a payroll is, it is taken: that file's rows, once.
+    await rename(join(inbox, "-"), join(inbox, "-.csv"));
+    const taken = await dotRun(await payroll(3, 20));
+    expect(taken.code, taken.stderr).to.equal(0);
+    expect(lines(taken)[0]).to.include({ file: "-.csv", outcome: "done" });
     expect(held(box)).to.deep.equal(payees(text));
-    expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "done"]);
-    expect(await ls(join(inbox, "done", today()))).to.deep.equal(["-", "-.report.csv"]);
-    expect(run.stderr).to.include(`-: next: bitex-batch quote ${join(inbox, "done", today(), "-")}\n`);
-    // Under cron (standard input empty), the next run has nothing to do and sends nothing.
-    const again = await dotRun("");
-    expect(again.code, again.stderr).to.equal(0);
-    expect(lines(again)).to.have.length(1);
-    expect(held(box)).to.deep.equal(payees(text));
+    expect(await ls(join(inbox, "done", today()))).to.deep.equal(["-.csv", "-.report.csv"]);
+    expect(taken.stderr).to.include(
+      `-.csv: next: bitex-batch quote ${join(inbox, "done", today(), "-.csv")}\n`,
+    );
   });
 
   it("a file whose plain report is another batch's: its own report, named after its batch, moves with it (helper-77)", async () => {
