@@ -83,6 +83,10 @@ export async function moveOut(
 
 /** A move whose renames cannot all be done: its intent stays unfinished, tried again next run. */
 export class Stuck extends Error {
+  /** The batch the file went out as, and what its submit said, when the move came after it. */
+  batchId: string | null = null;
+  submit: Record<string, unknown> | null = null;
+
   constructor(
     readonly file: string,
     message: string,

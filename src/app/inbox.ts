@@ -196,7 +196,13 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       }
       const taken = await takeFile(dir, name, base, session, counted).catch((error: unknown) => {
         unstick(error);
-        emit(counted, name, "left", EXIT.stopped, { reason: stuck.get(name) ?? null });
+        // A move that failed after the submit: the file stays, and its line says how far its
+        // batch went (helper-112: a paid file's line read "left", no batch, no money).
+        const { batchId, submit } = error as Stuck;
+        emit(counted, name, "left", EXIT.stopped, {
+          reason: stuck.get(name) ?? null,
+          ...(batchId ? { batch_id: batchId, submit } : {}),
+        });
         return null;
       });
       if (!taken) continue;
@@ -310,6 +316,14 @@ function fileConsole(out: Console, name: string, held: string[]): Console {
   };
 }
 
+/** A Stuck move after the submit carries the batch and what its submit said (the file's line). */
+function afterSubmit(batchId: string, submit: Record<string, unknown> | null) {
+  return (error: unknown): never => {
+    if (error instanceof Stuck) Object.assign(error, { batchId, submit });
+    throw error;
+  };
+}
+
 async function takeFile(
   dir: string,
   name: string,
@@ -407,7 +421,7 @@ async function takeFile(
       apiUrl,
       stage,
       said: { exit_code: code, reason: () => null, next: (to, names) => nextLines(held, dir, names, to) },
-    });
+    }).catch(afterSubmit(sent, submit));
     if (!moved) {
       // Its next step names the file, which is not where it would say: none is said.
       const reason = closed ?? (await stayed(dir, name, sent, names.slice(0, -1), to));
@@ -499,7 +513,7 @@ async function takeFile(
     wrote,
     apiUrl,
     said: { exit_code: code, reason: why, headline },
-  });
+  }).catch(afterSubmit(sent, submit));
   const reason = why(to);
   out.warn(
     `${name}: ${headline}; ${moved ? `moved to ${to} with ${name}.error.txt` : (closed ?? (await stayed(dir, name, sent, [...names.slice(0, -1), `${name}.error.txt`], to)))}`,

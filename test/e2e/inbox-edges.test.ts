@@ -269,6 +269,19 @@ describe("inbox: a drop folder at its edges", function () {
     }
   });
 
+  it("a move that fails right after its submit: the file's line still names its batch and what its submit said (helper-112)", async () => {
+    const a = await payroll(3);
+    await writeFile(join(inbox, "a.csv"), a);
+    await writeFile(join(inbox, "done"), "not a folder\n"); // done/ cannot be made
+    const run = await inboxRun();
+    expect(run.code, run.stderr).to.equal(3);
+    const line = lines(run).find((said) => said.file === "a.csv");
+    expect(line).to.include({ outcome: "left", exit_code: 3 });
+    expect(line?.batch_id).to.match(/^[0-9a-f]{16}$/);
+    expect(line?.submit).to.include({ batch_id: line?.batch_id, exit_code: 0 });
+    expect(held(box)).to.deep.equal(payees(a));
+  });
+
   it("a move that cannot finish (its target taken by another file) is said, exit 3, and the run goes on with the other files; the stuck file is never taken again", async () => {
     const a = await payroll(3);
     await writeFile(join(inbox, "a.csv"), a);
