@@ -37,8 +37,10 @@ export interface MoneyRow {
   receive_currency: string;
   spend_amount: string;
   spend_currency: string;
-  /** The output's state ("" when the server has no output). */
+  /** The output's state ("" when the server has no output, or no listing showed it yet). */
   state: string;
+  /** The row's output id, when it has one (a listing may not show it yet: `not_listed`). */
+  output_id?: string;
   request_state: string;
   cancellation_reason: string;
 }
@@ -154,7 +156,8 @@ const NOT_RECEIVED_ORDER: readonly NotReceivedWhy[] = [
 function notReceivedWhy(row: MoneyRow): NotReceivedWhy {
   if (row.state === "rejected" || row.state === "returned") return row.state;
   if (cancelledRow(row)) return "cancelled";
-  return row.state === "" ? "not_created" : "not_final";
+  // Created, not in a listing yet (an old list): not final as far as anyone can tell (helper-113).
+  return row.state === "" && !row.output_id ? "not_created" : "not_final";
 }
 
 /**
@@ -299,8 +302,9 @@ export class ChargedByRequest {
     if (row.request_id === "") return;
     const charged = decimalOrNull(rowMoney(row).charged);
     if (!charged) {
-      // An output whose spend was not read; a row with no output (refused at create) has none.
-      if (row.state !== "") this.unknown.add(row.request_id);
+      // An output whose spend was not read (listed or not yet); a row with no output (refused
+      // at create) has none.
+      if (row.state !== "" || row.output_id) this.unknown.add(row.request_id);
       return;
     }
     const sum = this.sums.get(row.request_id);

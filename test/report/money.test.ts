@@ -134,8 +134,13 @@ describe("report/money", () => {
     // A row Bitex refused at create has no output and no charge to read: its request still compared (helper-111).
     const refused = new ChargedByRequest();
     refused.add({ ...spendRow(8, "12.00", "settled", "finished"), request_id: "5" });
-    refused.add({ ...spendRow(9, "", "", ""), request_id: "5" });
+    refused.add({ ...spendRow(9, "", "", ""), request_id: "5", output_id: "" });
     expect(unexplainedSpends([request("5", "finished", "22.00")], refused)).to.have.length(1);
+    // A row created and not in a listing yet (not_listed: its output id, no state): not compared (helper-113).
+    const unlisted = new ChargedByRequest();
+    unlisted.add({ ...spendRow(10, "12.00", "settled", "finished"), request_id: "6" });
+    unlisted.add({ ...spendRow(11, "", "", "finished"), request_id: "6", output_id: "61" });
+    expect(unexplainedSpends([request("6", "finished", "22.00")], unlisted)).to.deep.equal([]);
     expect(
       unexplainedSpends(
         [request("1", "finished", "200"), request("2", "working", "29.99"), request("3", "quoted", "1.00")],
@@ -166,6 +171,14 @@ describe("report/money", () => {
       "  CLP 2000: 2 row(s) not in a final state yet, not received; line(s) 6, 7",
     ]);
     expect(lines[11]).to.match(/^ {2}\(quoted: .*net = charged - refunded\)$/);
+  });
+
+  it("a row created and not in a listing yet (not_listed: its output id, no state) is not final yet, never 'no output on the server' (helper-113)", () => {
+    const unlisted = { ...spendRow(8, "", "", "finished"), output_id: "81" };
+    const lines = moneyLines(moneyOf([spendRow(2, "100.00", "settled", "finished"), unlisted]));
+    expect(lines.filter((line) => line.startsWith("  CLP"))).to.deep.equal([
+      "  CLP 1000: 1 row(s) not in a final state yet, not received; line(s) 8",
+    ]);
   });
 
   it("the Summary sheet says the file's amounts not received as the terminal does; an export's (no file) does not", () => {
