@@ -384,7 +384,7 @@ function takerStatus(item: Pick<TakenRelease, "file" | "from">): string {
 function takenWords(record: ReleasedRecord, zone: string, csv: string): string[] {
   return record.taken.map((item) => {
     const file = join(dirname(csv), item.file);
-    return `${item.lines.length} row(s) released to ${file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), which holds them: that batch pays them, never this one nor another remaining file (${takerStatus(item)} follows it)`;
+    return `${item.lines.length} row(s) released to ${file} went out as batch ${item.batchId} (begun ${humanTime(item.begunAt, zone)}), which holds them: that batch answers for them (it pays them, or its own remaining file holds those it cannot), never this one nor another remaining file (${takerStatus(item)} follows it)`;
   });
 }
 

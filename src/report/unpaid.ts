@@ -41,7 +41,7 @@ export function unpaidOf(
   const unpaid = unpaidIn(row, typeof where === "string" ? where : where.file);
   // Its remaining file went out as a batch: that batch pays it, never a file submitted again.
   if (unpaid && typeof where !== "string")
-    unpaid.todo = `its remaining file ${where.file} went out as batch ${where.batchId}, which pays it (${where.status} follows it)`;
+    unpaid.todo = `its remaining file ${where.file} went out as batch ${where.batchId}, which answers for it: it pays it, or its own remaining file holds it (${where.status} follows it)`;
   return unpaid;
 }
 

@@ -202,7 +202,7 @@ describe("the remaining file is one batch's", () => {
       file: join(dir, "payroll.nov.remaining.csv"),
     });
     expect(out.said[0]).to.match(
-      /^1 row\(s\) released to \S+\/payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), which holds them: that batch pays them, never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv follows it\)$/,
+      /^1 row\(s\) released to \S+\/payroll\.remaining\.csv went out as batch fix \(begun [^)]+\), which holds them: that batch answers for them \(it pays them, or its own remaining file holds those it cannot\), never this one nor another remaining file \(bitex-batch status payroll\.remaining\.csv follows it\)$/,
     );
     expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(fixed);
     expect(await readFile(join(dir, "payroll.nov.remaining.csv"), "utf8")).to.equal(rowsOf(3));

@@ -64,12 +64,12 @@ describe("a remaining file submitted as a batch", function () {
     const status = await run(["status", "g.csv"]);
     expect(status.code, status.stderr).to.equal(1);
     const batch =
-      /1 row\(s\) released to g\.remaining\.csv went out as batch (\S+) \(begun [^)]+\), which holds them: that batch pays them, never this one nor another remaining file \(bitex-batch status g\.remaining\.csv follows it\)/.exec(
+      /1 row\(s\) released to g\.remaining\.csv went out as batch (\S+) \(begun [^)]+\), which holds them: that batch answers for them \(it pays them, or its own remaining file holds those it cannot\), never this one nor another remaining file \(bitex-batch status g\.remaining\.csv follows it\)/.exec(
         status.stdout + status.stderr,
       )?.[1];
     expect(batch, status.stdout + status.stderr).to.be.a("string");
     expect(status.stderr).to.include(
-      `what to do: its remaining file g.remaining.csv went out as batch ${batch}, which pays it (bitex-batch status g.remaining.csv follows it)`,
+      `what to do: its remaining file g.remaining.csv went out as batch ${batch}, which answers for it: it pays it, or its own remaining file holds it (bitex-batch status g.remaining.csv follows it)`,
     );
     expect((await readdir(dir)).filter((name) => name.endsWith(".remaining.csv"))).to.deep.equal([
       "g.remaining.csv",
