@@ -10,7 +10,7 @@
 
 import { createHash } from "node:crypto";
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { acquireLock, type Lock } from "../batch/lock.js";
 import { journalPathFor, lockPathBeside } from "../batch/paths.js";
 import {
@@ -155,7 +155,14 @@ export async function writeRemainingFile(out: Console, input: RemainingInput): P
     laterHeld.size > 0
       ? `${laterHeld.size} of them by reference also in a later batch, said above: see that it does not pay them (take them out of the file if it does), then ${submit}`
       : `fix them there if needed, then ${submit}`;
-  say.summary([`${placed.rows} row(s) not paid and not being paid: ${placed.path} (${then})`]);
+  // A drop folder's file leaves the folder with its remaining file: the path here is gone by
+  // the time anyone reads it (helper-112), and the way to pay them is the folder's.
+  const stem = basename(input.csv, extname(input.csv));
+  say.summary([
+    input.inboxRun
+      ? `${placed.rows} row(s) not paid and not being paid: in ${basename(placed.path)}, which moves with ${basename(input.csv)}; to pay them, fix them there if needed and drop it into the folder under a new name (like ${stem}-rest.csv)`
+      : `${placed.rows} row(s) not paid and not being paid: ${placed.path} (${then})`,
+  ]);
   return { rows: placed.rows, file: placed.path };
 }
 

@@ -473,6 +473,10 @@ describe("inbox: a drop folder paid once", function () {
       1,
       "failed",
     ]);
+    // Said as the folder pays it, never by the path it has left (helper-112).
+    expect(run.stderr).to.include(
+      "b.csv: 1 row(s) not paid and not being paid: in b.remaining.csv, which moves with b.csv; to pay them, fix them there if needed and drop it into the folder under a new name (like b-rest.csv)\n",
+    );
     expect(await ls(inbox)).to.deep.equal([".bitex-inbox", "failed"]);
     expect(await ls(join(inbox, "failed"))).to.deep.equal([
       "b.csv",
