@@ -170,26 +170,32 @@ export async function settled(
   settleMs: number,
   pauseMs: number,
   now: () => number = Date.now,
-): Promise<{ ready: string[]; writing: string[]; looks: ReadonlyMap<string, Seen> }> {
+): Promise<{
+  ready: string[];
+  writing: string[];
+  looks: ReadonlyMap<string, Seen>;
+  /** Files unchanged over the pause, dated ahead of this machine's clock: by how many ms. */
+  ahead: ReadonlyMap<string, number>;
+}> {
   const first = new Map<string, Seen | null>();
   for (const name of names) first.set(name, await seen(entryPath(dir, name)));
   if (names.length > 0) await sleep(pauseMs);
   const ready: string[] = [];
   const writing: string[] = [];
   const looks = new Map<string, Seen>();
+  const ahead = new Map<string, number>();
   for (const name of names) {
     const before = first.get(name);
     const after = await seen(entryPath(dir, name));
-    const still =
-      before != null &&
-      after !== null &&
-      before.size === after.size &&
-      before.mtimeMs === after.mtimeMs &&
-      now() - after.mtimeMs >= settleMs;
+    const unchanged =
+      before != null && after !== null && before.size === after.size && before.mtimeMs === after.mtimeMs;
+    const still = unchanged && now() - after.mtimeMs >= settleMs;
     (still ? ready : writing).push(name);
     if (still) looks.set(name, after);
+    // Dated ahead of the clock: "changed recently" until the clock passes it, said so (helper-112).
+    else if (unchanged && after.mtimeMs - now() > settleMs) ahead.set(name, after.mtimeMs - now());
   }
-  return { ready, writing, looks };
+  return { ready, writing, looks, ahead };
 }
 
 /**

@@ -165,14 +165,26 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     const { offered, ignored } = await scanFolder(dir, args.encoding);
     let notTaken = ignored.length;
     for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
-    const { ready, writing, looks } = await settled(
+    const { ready, writing, looks, ahead } = await settled(
       dir,
       offered.map((file) => file.name),
       args.settleMs,
       args.pauseMs,
     );
-    for (const name of writing)
-      emit(io, name, "left", 0, { reason: "still being written (changed recently): left for the next run" });
+    for (const name of writing) {
+      const by = ahead.get(name);
+      if (by === undefined) {
+        emit(io, name, "left", 0, {
+          reason: "still being written (changed recently): left for the next run",
+        });
+        continue;
+      }
+      // Left for as long as the clocks disagree: an exit that cron reports, not a quiet 0.
+      const reason = `dated ${Math.ceil(by / 60_000)} min ahead of this machine's clock: left until the clock passes it; set this machine's clock (or the writer's) right, or touch the file`;
+      out.warn(`${name}: ${reason}`);
+      worst = Math.max(worst, EXIT.stopped);
+      emit(io, name, "left", EXIT.stopped, { reason });
+    }
     count.left += writing.length;
     let stopped = false;
     /** What the file that stopped the run says to do (an exit 3: the command to run again). */

@@ -5,7 +5,18 @@
  */
 
 import { renameSync } from "node:fs";
-import { link, mkdir, readdir, readFile, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import {
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import {
@@ -174,6 +185,18 @@ describe("inbox files", () => {
     }
     const young = await settled(dir, ["old.csv"], 60_000, 0);
     expect({ ready: young.ready, writing: young.writing }).to.deep.equal({ ready: [], writing: ["old.csv"] });
+  });
+
+  it("a file dated ahead of this machine's clock is not ready, and says by how much: not 'changed recently' for ever (helper-112)", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "future.csv"), "a\n");
+    await writeFile(join(dir, "young.csv"), "a\n");
+    const inTwoHours = new Date(Date.now() + 2 * 3600_000);
+    await utimes(join(dir, "future.csv"), inTwoHours, inTwoHours);
+    const { ready, writing, ahead } = await settled(dir, ["future.csv", "young.csv"], 60_000, 0);
+    expect({ ready, writing }).to.deep.equal({ ready: [], writing: ["future.csv", "young.csv"] });
+    expect([...ahead.keys()]).to.deep.equal(["future.csv"]);
+    expect(ahead.get("future.csv")).to.be.within(2 * 3600_000 - 60_000, 2 * 3600_000);
   });
 
   it("a ready file is unchanged at its turn while its size and mtime are as its settle look saw them; written again since, it is not", async () => {
