@@ -561,6 +561,28 @@ export function partlyAccepted(
  * An accept that found every request accepted already sends nothing and says so, with when
  * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
  */
+/**
+ * Accepted requests no accept from this machine's journal went to (another hand's, at Bitex):
+ * counted in the figures said after the accepts, so named apart from this run's (helper-114).
+ */
+export async function acceptedElsewhereLine(
+  journalPath: string,
+  follow: BatchFollow,
+): Promise<string | null> {
+  const entries = await readJournal(journalPath).catch(() => []);
+  const sent = new Set(
+    entries.flatMap((entry) =>
+      entry.t === "step" && entry.action === "accept_quote" && entry.phase === "intent"
+        ? [entry.request_id]
+        : [],
+    ),
+  );
+  const elsewhere = acceptedRequests(follow).flatMap((request) => (sent.has(request.id) ? [] : [request.id]));
+  return elsewhere.length > 0
+    ? `request(s) ${elsewhere.join(", ")} were accepted before this run, by another hand (no accept of them is in this machine's journal): counted in the figures below`
+    : null;
+}
+
 export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
   const entries = await readJournal(journalPath).catch(() => []);
   const accepts = (phase: string) =>

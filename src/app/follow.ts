@@ -48,6 +48,7 @@ import {
 import { refuseFewerFacts } from "./finish.js";
 import {
   acceptedAbove,
+  acceptedElsewhereLine,
   acceptedRequests,
   acceptRefusedHint,
   acceptRefusedLines,
@@ -309,6 +310,10 @@ export async function followThrough(context: FollowContext, plan: FollowPlan): P
         }
         // The server's figures, as read after the accepts.
         if (!acceptSent) out.info(await alreadyAcceptedLine(batch.journalPath, out.zone));
+        else {
+          const elsewhere = await acceptedElsewhereLine(batch.journalPath, follow);
+          if (elsewhere) out.info(elsewhere);
+        }
         const unfunded = cancelledAfterAccept(follow);
         if (unfunded.length > 0) out.warn(cancelledAfterAcceptLine(unfunded));
         // Never a heading with nothing under it (every accepted request cancelled since).
