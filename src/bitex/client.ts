@@ -44,7 +44,7 @@ import { errorTextScrubber, keyScrubber } from "./scrub.js";
 import { ServerClock } from "./server-clock.js";
 import { ServerPace } from "./server-pace.js";
 import { createFetchTransport, type Transport } from "./transport.js";
-import { checkApiUrl } from "./url.js";
+import { checkApiUrl, sameHost } from "./url.js";
 
 export interface BitexClientOptions {
   /** E.g. https://sandbox.bitex.la/api; checked with checkApiUrl. */
@@ -529,8 +529,11 @@ export function createBitexClient(options: BitexClientOptions): BitexClient {
 
   function linkQuery(link: string, path: string): URLSearchParams {
     const url = new URL(link, `${baseHref}${path}`);
-    // Following a link elsewhere would hand the key to whoever the link names.
-    if (url.origin !== base.origin || url.pathname !== basePath + path) {
+    // Only its query is taken, sent to our own base with the key: a link naming another host
+    // is refused all the same (whoever wrote it is not the API). Our host under another scheme
+    // or port (an app behind TLS termination writes http:// links), or loopback under another
+    // name, is the API (helper-113: every list stopped for good after the accepts).
+    if (!sameHost(url, base) || url.pathname !== basePath + path) {
       throw badResponse(
         200,
         // Only where it points: the path of a link that is no page of ours may hold anything.

@@ -75,3 +75,11 @@ export function apiIdentity(url: string): string {
   const path = parsed.pathname.replace(/\/+$/, "");
   return `${parsed.protocol}//${host}${port}${path}`;
 }
+
+/**
+ * Whether a link names the API's own host, whatever its scheme and port (an app behind TLS
+ * termination writes http:// links), a loopback name for a loopback one.
+ */
+export function sameHost(link: URL, base: URL): boolean {
+  return link.hostname === base.hostname || (isLoopback(link.hostname) && isLoopback(base.hostname));
+}

@@ -391,6 +391,24 @@ describe("bitex client against a scripted server", () => {
     expect(server.received).to.have.length(1);
   });
 
+  it("takes the query of a next link naming the API's own host in another spelling (http behind TLS, localhost), sent to its own base (helper-113)", async () => {
+    let url = "";
+    const { server, client } = await start((_req, res, i) =>
+      sendJson(res, 200, {
+        data: i === 0 ? [{ id: "1", type: "concierge_ports", attributes: { code: "ar_ars" } }] : [],
+        links: {
+          next: i === 0 ? `${url.replace("127.0.0.1", "localhost")}/concierge_ports?page[number]=2` : null,
+        },
+      }),
+    );
+    url = server.url;
+    expect((await client.listPorts()).map((port) => port.id)).to.deep.equal(["1"]);
+    expect(server.received.map((call) => call.url)).to.deep.equal([
+      server.received[0]?.url,
+      "/api/concierge_ports?page%5Bnumber%5D=2",
+    ]);
+  });
+
   it("retries a GET on 503, then succeeds", async () => {
     const { server, client } = await start((_req, res, i) =>
       i === 0
