@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
 import { batchDirName } from "../batch/batch-dir.js";
 import { batchCounts, batchWords } from "../batch/history.js";
@@ -359,18 +359,19 @@ async function takeFile(
     // How far its batch got since (quoted, accepted by hand from done/): its journal says.
     const since = await acceptedSince(base, batchId, paid.stage);
     const reason = `this file (same name and bytes) ${takenWords(paid.stage, paid.at, zoneOf(base))} and moved to ${paid.to}/${paid.name}${since ? `; since then its batch ${since}` : ""}; nothing was sent`;
-    const what = takenWhatToDo(
-      since ? "accepted" : paid.stage,
-      resolve(dir, paid.to, paid.name),
-      rowFlags(base),
-    );
+    // The file where it went, or (moved back from there by hand) this one, set aside now: the
+    // same name and bytes, the same batch (helper-112: a path where no file was any more).
+    const there = resolve(dir, paid.to, paid.name);
+    const gone = !(await lstat(there).catch(() => null))?.isFile();
+    const what = (to: string) =>
+      takenWhatToDo(since ? "accepted" : paid.stage, gone ? resolve(dir, to, name) : there, rowFlags(base));
     // Nothing was written for it this time: whatever is named like its outputs is not its.
     const { to, strangers, moved, closed } = await moveOut(
       dir,
       name,
       batchId,
       "failed",
-      `${reason}\n\nWhat to do: ${what}\n`,
+      (to) => `${reason}\n\nWhat to do: ${what(to)}\n`,
       {
         base,
         session,

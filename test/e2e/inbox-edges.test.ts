@@ -269,6 +269,20 @@ describe("inbox: a drop folder at its edges", function () {
     }
   });
 
+  it("a staged file moved back by hand from done/: set aside in failed/, its words name it there, never the path it left (helper-112)", async () => {
+    const a = await payroll(2);
+    await writeFile(join(inbox, "a.csv"), a);
+    expect((await inboxRun()).code).to.equal(0);
+    await rename(join(inbox, "done", today(), "a.csv"), join(inbox, "a.csv"));
+    const again = await inboxRun();
+    expect(again.code, again.stderr).to.equal(2);
+    expect(lines(again)[0]).to.include({ file: "a.csv", outcome: "failed", moved_to: "failed" });
+    expect(await readFile(join(inbox, "failed", "a.csv.error.txt"), "utf8")).to.include(
+      `What to do: to pay that batch's rows, go on with it: bitex-batch accept ${join(inbox, "failed", "a.csv")} --max-total CUR=AMOUNT;`,
+    );
+    expect(held(box)).to.deep.equal(payees(a));
+  });
+
   it("a move that fails right after its submit: the file's line still names its batch and what its submit said (helper-112)", async () => {
     const a = await payroll(3);
     await writeFile(join(inbox, "a.csv"), a);
