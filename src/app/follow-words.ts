@@ -558,10 +558,6 @@ export function partlyAccepted(
 }
 
 /**
- * An accept that found every request accepted already sends nothing and says so, with when
- * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
- */
-/**
  * Accepted requests no accept from this machine's journal went to (another hand's, at Bitex):
  * counted in the figures said after the accepts, so named apart from this run's (helper-114).
  */
@@ -583,6 +579,10 @@ export async function acceptedElsewhereLine(
     : null;
 }
 
+/**
+ * An accept that found every request accepted already sends nothing and says so, with when
+ * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
+ */
 export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
   const entries = await readJournal(journalPath).catch(() => []);
   const accepts = (phase: string) =>
