@@ -81,10 +81,21 @@ export async function runStep(
   // Bitex's (helper-92: a lasting refusal was said as unclear at every run).
   const firstSent = Date.parse(ctx.past.stepsSentAt.get(current.id)?.[action] ?? "");
   let unclear = earlier && Date.now() - firstSent < READING_LAG_MS;
+  // A read after a call that may have landed: failing, what the call did is unknown, and said
+  // so, never as a call surely not acted on (helper-115: "QUOTED, NOT PAID" of an accepted request).
+  const readAfter = (id: string) =>
+    ctx.api.getRequest(id).catch((error: unknown) => {
+      if (!(unclear || earlier) || !(error instanceof ApiError)) throw error;
+      throw new BatchError(
+        "unreachable",
+        `${action} on request ${id} was sent and may have landed, and the request could not be read since (${error.detail})`,
+        { hint: "run the same command again; the request is read before anything is sent again" },
+      );
+    });
   if (earlier && !stepDone(action, current.state)) {
     // An earlier run was cut off after sending: its call may still be landing.
     await settle(ctx);
-    current = await ctx.api.getRequest(current.id);
+    current = await readAfter(current.id);
   }
   for (let attempt = 1; ; attempt++) {
     if (stepDone(action, current.state)) {
@@ -99,20 +110,10 @@ export async function runStep(
     }
     await ctx.journal.append({ t: "step", action, phase: "intent", request_id: current.id, at: now() });
     ctx.checkpoint?.(`${action}:intent`);
+    let answer: ConciergeRequest;
     try {
-      current = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
+      answer = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
       ctx.checkpoint?.(`${action}:answered`);
-      // Answered without the step showing (a server that takes it up after answering): as
-      // unclear as a lost answer, settled by a read, never by sending again on the answer alone
-      // (helper-113: a second accept_quote a second after the first).
-      if (!stepDone(action, current.state) && current.state !== "cancelled") {
-        ctx.say(
-          `${action} on request ${current.id}: answered, yet it reads ${current.state}; reading the request`,
-        );
-        unclear = true;
-        await settle(ctx);
-        current = await ctx.api.getRequest(current.id);
-      }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.sent === "maybe") {
@@ -126,13 +127,34 @@ export async function runStep(
         throw error;
       }
       // A refusal may only mean an earlier call already did it: the request's state says.
-      const read = await ctx.api.getRequest(current.id);
+      const read = await readAfter(current.id);
       if (error.kind === "validation" && !stepDone(action, read.state)) {
         // Cancelled, the request is final whichever call landed: nothing it holds is paid.
         if (unclear && read.state !== "cancelled") throw refusedAfterUnclear(action, read, error);
         throw new StepRefused(action, read, error);
       }
       current = read;
+      continue;
+    }
+    current = answer;
+    // Answered without the step showing (a server that takes it up after answering): taken,
+    // so never sent again by this run; a read after the settle delay says whether it shows
+    // (helper-113: a second accept_quote a second after the first; helper-115: a read that lags).
+    if (!stepDone(action, current.state) && current.state !== "cancelled") {
+      ctx.say(
+        `${action} on request ${current.id}: answered, yet it reads ${current.state}; reading the request`,
+      );
+      unclear = true;
+      await settle(ctx);
+      current = await readAfter(current.id);
+      if (!stepDone(action, current.state) && current.state !== "cancelled")
+        throw new BatchError(
+          "unreachable",
+          `${action} on request ${current.id} was answered, yet the request still reads ${current.state}: Bitex may be taking it up (not sent again)`,
+          {
+            hint: "run the same command again in a few minutes; the request is read before anything is sent again",
+          },
+        );
     }
   }
 }

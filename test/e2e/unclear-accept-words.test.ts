@@ -154,8 +154,9 @@ describe("e2e: the words after an accept whose answer was lost", function () {
     );
     expect(last.slice(1), accept.stderr).to.deep.equal([
       "ACCEPT UNCLEAR: the accept of request(s) 1, 2, 3 was sent and got no clear answer: it may have been accepted (money committed); the server says which",
-      "bitex-batch: the API could not be reached: GET /concierge_requests/1: Bitex server error (503)",
-      `  run the same command again to resume; nothing will be paid twice: bitex-batch ${args.join(" ")}`,
+      // The read after the unclear accept failing is said as such: what the accept did is unknown (helper-115).
+      "bitex-batch: accept_quote on request 1 was sent and may have landed, and the request could not be read since (Bitex server error (503))",
+      `  run the same command again; the request is read before anything is sent again: bitex-batch ${args.join(" ")}`,
     ]);
     expect(accept.stderr).to.not.match(/NOT PAID|nobody is paid|^report: /m);
     expect(await unansweredAccepts(dir)).to.deep.equal(["1", "2", "3"]);

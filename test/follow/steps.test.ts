@@ -117,6 +117,45 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     expect(await entries()).to.deep.equal(["accept_quote:intent:", "accept_quote:done:quote_accepted"]);
   });
 
+  it("an answer of 200 showing it still quoted, and reads that lag: never a second accept in this run, stopped as unclear (helper-115)", async () => {
+    const server = new FakeServer();
+    server.next = "answer-before-acting";
+    server.stale = { ...server.state }; // the reads keep showing it quoted
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(server.state.state).to.equal("quote_accepted");
+    const mapped = stopFor(error, true);
+    expect(mapped).to.include({ code: "unreachable" });
+    expect(mapped.message).to.equal(
+      "accept_quote on request 7 was answered, yet the request still reads quoted: Bitex may be taking it up (not sent again)",
+    );
+  });
+
+  it("a lost answer, then the read refused at the door (the API down): unclear, never an error of a call surely not acted on (helper-115)", async () => {
+    const server = new FakeServer();
+    server.next = "lose";
+    server.getRequest = async () => {
+      server.calls.push("get");
+      throw new ApiError({ kind: "network", code: "api_unreachable", detail: "refused", sent: "no" });
+    };
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(error).to.not.be.instanceOf(ApiError);
+    const mapped = stopFor(error, true);
+    expect(mapped).to.include({ code: "unreachable" });
+    expect(mapped.message).to.equal(
+      "accept_quote on request 7 was sent and may have landed, and the request could not be read since (refused)",
+    );
+  });
+
   it("a 422 because an earlier call had already accepted is success, read from the server", async () => {
     const server = new FakeServer();
     server.next = "refuse-after-acting";
