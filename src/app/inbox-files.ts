@@ -47,7 +47,9 @@ const PARTIAL_NAME = /(\.(part|partial|crdownload|download|filepart|tmp|temp|swp
  * both versions were paid (helper-112). So is a sync tool's conflicted copy, whatever its ending.
  */
 const PAYROLL_NAME = /\.(csv|tsv|txt|xlsx|xlsm|xls)$/i;
-const CONFLICT_COPY = /conflicted copy|sync-conflict|\(conflict/i;
+// Dropbox, Nextcloud ("conflicted copy", "Case Conflict"), Syncthing (".sync-conflict-"), Seafile
+// ("SFConflict"), OneDrive (the machine's name appended: "payroll-DESKTOP-7F3K2LQ.csv", helper-115).
+const CONFLICT_COPY = /conflict|-(DESKTOP|LAPTOP|PC)-[A-Z0-9]{4,}\.[^.]+$/i;
 
 /**
  * A workbook (zip), an old binary workbook (OLE), text, or something else. `encoding`: the

@@ -183,7 +183,8 @@ export function errorFromResponse(
  * 503 that says it is Cloudflare's. A plain HTML 5xx is left to the retry loop: Bitex's own
  * server errors were recorded as HTML pages too. A 429 in plain text, or one saying when to
  * come back (`Retry-After`), is a rate limiter's (Rack::Attack's stock answer is `Retry
- * later`, helper-113: one stopped the whole run as a block): waited for and retried.
+ * later`, helper-113: one stopped the whole run as a block): waited for and retried; unless
+ * its body is Cloudflare's ban (`error code: 1015`, helper-115).
  */
 function isEdgeBlock(
   status: number,
@@ -195,7 +196,12 @@ function isEdgeBlock(
   // A blank 403 or 429 says nothing of who sent it: left to the usual meaning of the status.
   if (json || bodyText.trim() === "") return false;
   if (status === 403) return true;
-  if (status === 429) return !retryAfter && describeBody(bodyText) === "HTML";
+  // Cloudflare's own rate-limit ban says so in its body ("error code: 1015"), whatever else it
+  // carries; every answer through Cloudflare has its headers, the origin's rate limiter's too.
+  if (status === 429)
+    return (
+      /error code: 10\d\d|cloudflare/i.test(bodyText) || (!retryAfter && describeBody(bodyText) === "HTML")
+    );
   if (status !== 503) return false;
   const server = headers.get("server") ?? "";
   return /cloudflare/i.test(server) || headers.get("cf-ray") !== null || /cloudflare/i.test(bodyText);

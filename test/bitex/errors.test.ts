@@ -299,7 +299,7 @@ describe("an edge block (Cloudflare in front of Bitex) is not a key problem", ()
     for (const [head, text, retryAfterMs] of [
       [{ "retry-after": "1", "content-type": "text/plain" }, "Retry later\n", 1000],
       [{ "content-type": "text/plain" }, "Retry later\n", undefined],
-      [{ "retry-after": "2" }, PAGE, 2000],
+      [{ "retry-after": "2" }, "<html><body>Too Many Requests</body></html>", 2000],
     ] as const) {
       const error = errorFromResponse(
         429,
@@ -316,6 +316,24 @@ describe("an edge block (Cloudflare in front of Bitex) is not a key problem", ()
       ]);
       expect(isRetryable(error)).to.equal(true);
     }
+  });
+
+  it("Cloudflare's own rate-limit ban (error code 1015) stays an edge block, Retry-After or not: retrying keeps the ban on (helper-115)", () => {
+    for (const head of [
+      { server: "cloudflare", "cf-ray": "8a1b-EZE", "content-type": "text/plain" },
+      { server: "cloudflare", "retry-after": "3600" },
+    ]) {
+      const error = errorFromResponse(429, headers(head), "error code: 1015");
+      expect([error.kind, error.code, error.sent]).to.deep.equal(["blocked", "api_edge_blocked", "no"]);
+      expect(isRetryable(error)).to.equal(false);
+    }
+    // The origin's rate limiter answers through Cloudflare too: its headers alone are no ban.
+    const origin = errorFromResponse(
+      429,
+      headers({ server: "cloudflare", "cf-ray": "8a1b-EZE" }),
+      "Retry later\n",
+    );
+    expect(origin.kind).to.equal("rate_limited");
   });
 
   it("the API's own JSON refusals keep their meaning: 403 is the key, 429 a rate limit, HTML 503 a server error", () => {
