@@ -319,10 +319,11 @@ describe("an edge block (Cloudflare in front of Bitex) is not a key problem", ()
   });
 
   it("Cloudflare's own rate-limit ban (error code 1015) stays an edge block, Retry-After or not: retrying keeps the ban on (helper-115)", () => {
-    for (const head of [
+    const heads: Record<string, string>[] = [
       { server: "cloudflare", "cf-ray": "8a1b-EZE", "content-type": "text/plain" },
       { server: "cloudflare", "retry-after": "3600" },
-    ]) {
+    ];
+    for (const head of heads) {
       const error = errorFromResponse(429, headers(head), "error code: 1015");
       expect([error.kind, error.code, error.sent]).to.deep.equal(["blocked", "api_edge_blocked", "no"]);
       expect(isRetryable(error)).to.equal(false);
