@@ -114,11 +114,11 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     let worst: number = EXIT.ok;
     // A move that cannot finish is said, and its file left alone (never taken again while its
     // move is unfinished); the run goes on with the other files, and ends with exit 3.
-    const stuck = new Map<string, string>();
+    const stuck = new Map<string, Stuck>();
     const unstick = (error: unknown) => {
       if (!(error instanceof Stuck)) throw error;
       out.warn(`${error.file}: ${error.message}`);
-      stuck.set(error.file, error.message);
+      stuck.set(error.file, error);
       worst = Math.max(worst, EXIT.stopped);
     };
     const count = { done: 0, failed: 0, left: 0 };
@@ -133,6 +133,8 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
       out.info(`${intent.name}: finishing its move to ${intent.to} (a run stopped in the middle of it)`);
       turnBegan = new Date();
       const result = await finishMove(dir, intent, session).catch((error: unknown) => {
+        // Its batch went out (the ledger says which): its line says so at every run (helper-115).
+        if (error instanceof Stuck) error.batchId ??= intent.batch_id;
         unstick(error);
         return null;
       });
@@ -192,7 +194,7 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     for (const name of ready) {
       const blocked = stuck.get(name);
       if (blocked !== undefined) {
-        emit(counted, name, "left", EXIT.stopped, { reason: blocked });
+        emit(counted, name, "left", EXIT.stopped, { reason: blocked.message, batch_id: blocked.batchId });
         continue;
       }
       if (stopped || session.stops.signal.aborted) {
@@ -210,11 +212,8 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
         unstick(error);
         // A move that failed after the submit: the file stays, and its line says how far its
         // batch went (helper-112: a paid file's line read "left", no batch, no money).
-        const { batchId, submit } = error as Stuck;
-        emit(counted, name, "left", EXIT.stopped, {
-          reason: stuck.get(name) ?? null,
-          ...(batchId ? { batch_id: batchId, submit } : {}),
-        });
+        const { message, batchId, submit } = error as Stuck;
+        emit(counted, name, "left", EXIT.stopped, { reason: message, batch_id: batchId, submit });
         return null;
       });
       if (!taken) continue;

@@ -294,6 +294,15 @@ describe("inbox: a drop folder at its edges", function () {
     expect(line?.batch_id).to.match(/^[0-9a-f]{16}$/);
     expect(line?.submit).to.include({ batch_id: line?.batch_id, exit_code: 0 });
     expect(held(box)).to.deep.equal(payees(a));
+    // The next run, done/ still not a folder: the file's line still names its batch (helper-115).
+    const again = await inboxRun();
+    expect(again.code, again.stderr).to.equal(3);
+    expect(lines(again).find((said) => said.file === "a.csv")).to.include({
+      outcome: "left",
+      exit_code: 3,
+      batch_id: line?.batch_id,
+    });
+    expect(held(box)).to.deep.equal(payees(a));
   });
 
   it("a move that cannot finish (its target taken by another file) is said, exit 3, and the run goes on with the other files; the stuck file is never taken again", async () => {
