@@ -8,7 +8,7 @@ import { decimal, groupDigits, padScale } from "../decimal.js";
 import { BatchError } from "../errors.js";
 import { checkGuard, type GuardResult, senderCurrency } from "../follow/guard.js";
 import type { RequestView } from "../follow/read.js";
-import { cancelDraftsWords } from "../follow/remaining.js";
+import { cancelDraftsWords, otherDraftsWords } from "../follow/remaining.js";
 import type { BatchFollow } from "../follow/run.js";
 import { stepDone } from "../follow/steps.js";
 import { minorUnits } from "../ports.js";
@@ -92,8 +92,10 @@ export function nextLine(
   if (follow.unacceptable) return null;
   // Read so by a status (the gate of quote and accept would refuse it): the way out, not a quote (helper-100).
   const polluted = follow.pollutedOpen().map((request) => request.id);
-  if (polluted.length > 0)
-    return `next: cancel request(s) ${polluted.join(", ")} at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted), then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
+  if (polluted.length > 0) {
+    const others = follow.draftsHoldingRows().filter((id) => !polluted.includes(id));
+    return `next: cancel request(s) ${polluted.join(", ")} at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted)${otherDraftsWords(others)}, then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
+  }
   const states = new Set(
     follow.views.filter((view) => !follow.holdsNothing(view)).map((view) => view.request?.state ?? "none"),
   );

@@ -6,6 +6,7 @@
  * it. `status` reads the server for the rest (a batch accepted here may be final by now).
  */
 import type { JournalState } from "../batch/journal.js";
+import { otherDraftsWords } from "../follow/remaining.js";
 import { remainingPath } from "../report/remaining.js";
 import { batchCommand, NO_ROW_FLAGS, type RowFlags } from "../shell-words.js";
 import type { Stage } from "./follow-words.js";
@@ -81,11 +82,18 @@ export function differingNext(
   remaining: string,
 ): string | null {
   const ids = new Set<string>();
-  for (const record of past.rows.values())
-    if (record.status === "created" && record.differs) ids.add(record.requestId);
+  const all = new Set<string>();
+  for (const record of past.rows.values()) {
+    if (record.status !== "created") continue;
+    all.add(record.requestId);
+    if (record.differs) ids.add(record.requestId);
+  }
   if (ids.size === 0) return null;
-  const requests = [...ids].sort((a, b) => a.localeCompare(b, "en", { numeric: true })).join(", ");
-  return `next: cancel request(s) ${requests} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted), then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
+  const sorted = (set: Iterable<string>) =>
+    [...set].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  // Staged: every request of the batch is a draft.
+  const others = sorted(all).filter((id) => !ids.has(id));
+  return `next: cancel request(s) ${sorted(ids).join(", ")} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted)${otherDraftsWords(others)}, then ${batchCommand(flags, "status", csv)} writes ${remaining} with their rows (README: "A request with extra outputs")`;
 }
 
 /** The requests read cancelled (a lapsed quote, funds that never came, at Bitex): their rows are not paid. */

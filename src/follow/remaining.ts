@@ -62,3 +62,14 @@ export function cancelDraftsWords(
 ): string {
   return `cancel draft request(s) ${drafts.join(", ")} at Bitex (the batch never quotes them beside cancelled request(s) ${cancelled}, and while a draft exists whoever quotes and accepts it pays its rows; Bitex may also prune it, draft_was_pruned), then ${status} writes ${remaining} with every row not paid`;
 }
+
+/**
+ * The batch's other drafts, to cancel beside a request that must be: once one is cancelled,
+ * the batch quotes none of them, and whoever quotes one pays its rows (helper-115: a second
+ * trip to Bitex the first `next:` never announced).
+ */
+export function otherDraftsWords(others: readonly string[]): string {
+  return others.length > 0
+    ? `, and with them draft request(s) ${others.join(", ")} (a batch with a cancelled request is never quoted, and whoever quotes a draft pays its rows)`
+    : "";
+}

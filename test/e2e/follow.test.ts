@@ -313,7 +313,8 @@ describe("follow-through end to end: submit → quote → accept → status", fu
         .split("\n")
         .filter((line) => line.startsWith("next: ")),
     ).to.deep.equal([
-      `next: cancel request(s) 1 at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")`,
+      // The batch's other drafts with it: once request 1 is cancelled none of them is quoted (helper-115).
+      `next: cancel request(s) 1 at Bitex (they hold outputs that are not this batch's rows; nothing is paid from a request not accepted), and with them draft request(s) 2, 3 (a batch with a cancelled request is never quoted, and whoever quotes a draft pays its rows), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")`,
     ]);
     expect(actionCalls(box)).to.deep.equal({});
   });

@@ -467,8 +467,9 @@ describe("the real Bitex's other differences: no created_at, edge blocks, a skew
       expect(submitted.code, submitted.stderr).to.equal(0);
       const output = w.box.state().outputs.find((o) => Number(o.attributes.amount) === 49265.75);
       const request = output?.relationships?.request?.data?.id;
+      const other = w.box.state().requests.find((r) => r.id !== request)?.id;
       expect(submitted.stdout).to.include(
-        `next: cancel request(s) ${request} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")\n`,
+        `next: cancel request(s) ${request} at Bitex (they hold outputs not as this batch sent them; nothing is paid from a request not quoted), and with them draft request(s) ${other} (a batch with a cancelled request is never quoted, and whoever quotes a draft pays its rows), then bitex-batch status payroll.csv writes payroll.remaining.csv with their rows (README: "A request with extra outputs")\n`,
       );
       expect(submitted.stderr).to.include(
         `line 7: Bitex holds output ${output?.id} with amount 49266.0 where the row says 49265.75: request ${request} is not quoted\n`,
