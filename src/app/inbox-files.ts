@@ -49,7 +49,9 @@ const PARTIAL_NAME = /(\.(part|partial|crdownload|download|filepart|tmp|temp|swp
 const PAYROLL_NAME = /\.(csv|tsv|txt|xlsx|xlsm|xls)$/i;
 // Dropbox, Nextcloud ("conflicted copy", "Case Conflict"), Syncthing (".sync-conflict-"), Seafile
 // ("SFConflict"), OneDrive (the machine's name appended: "payroll-DESKTOP-7F3K2LQ.csv", helper-115).
-const CONFLICT_COPY = /conflict|-(DESKTOP|LAPTOP|PC)-[A-Z0-9]{4,}\.[^.]+$/i;
+const CONFLICT_COPY = /conflict/i;
+// Windows' default machine names only, as written (`-pc-2026` may be a profit centre's).
+const MACHINE_COPY = /-(DESKTOP|LAPTOP)-[A-Z0-9]{7}\.[^.]+$/;
 
 /**
  * A workbook (zip), an old binary workbook (OLE), text, or something else. `encoding`: the
@@ -119,7 +121,7 @@ export async function scanFolder(
       if (!stems.some((stem) => name.startsWith(stem))) ignored.push({ name, kind: "ours" });
       continue;
     }
-    if (!PAYROLL_NAME.test(name) || CONFLICT_COPY.test(name)) {
+    if (!PAYROLL_NAME.test(name) || CONFLICT_COPY.test(name) || MACHINE_COPY.test(name)) {
       // Said only for a file: subfolders (done/, failed/) are the folder's own.
       if ((await lstat(entryPath(dir, name)).catch(() => null))?.isFile())
         ignored.push({ name, kind: "other" });

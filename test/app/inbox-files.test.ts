@@ -113,8 +113,15 @@ describe("inbox files", () => {
     ];
     for (const name of others) await writeFile(join(dir, name), rows);
     await mkdir(join(dir, "archive"));
+    // A profit centre's or a machine's name written otherwise is a payroll's name.
+    for (const name of ["payroll-PC-1234.csv", "payroll-desktop-7f3k2lq.csv"])
+      await writeFile(join(dir, name), rows);
     const { offered, ignored } = await scanFolder(dir);
-    expect(offered).to.deep.equal([{ name: "payroll.csv", kind: "csv" }]);
+    expect(offered).to.deep.equal([
+      { name: "payroll-PC-1234.csv", kind: "csv" },
+      { name: "payroll-desktop-7f3k2lq.csv", kind: "csv" },
+      { name: "payroll.csv", kind: "csv" },
+    ]);
     expect(ignored).to.deep.equal([...others].sort().map((name) => ({ name, kind: "other" })));
   });
 
