@@ -93,6 +93,19 @@ export const LONGEST_NAME = 255 - ".error.txt".length;
 export interface Candidate {
   name: string;
   kind: Kind;
+  /** An `other` name holding text or a workbook: maybe a payroll, not paid under that name. */
+  readsAsPayroll?: boolean;
+}
+
+/** A file's first 4 KiB, what kindOf reads. */
+async function headOf(path: string): Promise<Buffer> {
+  const handle = await open(path, "r");
+  const head = Buffer.alloc(4096);
+  try {
+    return head.subarray(0, (await handle.read(head, 0, head.length, 0)).bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -123,8 +136,11 @@ export async function scanFolder(
     }
     if (!PAYROLL_NAME.test(name) || CONFLICT_COPY.test(name) || MACHINE_COPY.test(name)) {
       // Said only for a file: subfolders (done/, failed/) are the folder's own.
-      if ((await lstat(entryPath(dir, name)).catch(() => null))?.isFile())
-        ignored.push({ name, kind: "other" });
+      const other = await lstat(entryPath(dir, name)).catch(() => null);
+      if (other?.isFile()) {
+        const kind = other.size > 0 ? kindOf(await headOf(entryPath(dir, name)), encoding) : "binary";
+        ignored.push({ name, kind: "other", ...(kind !== "binary" ? { readsAsPayroll: true } : {}) });
+      }
       continue;
     }
     const info = await lstat(entryPath(dir, name)).catch(() => null);
@@ -138,15 +154,7 @@ export async function scanFolder(
       ignored.push({ name, kind: "long" });
       continue;
     }
-    const handle = await open(entryPath(dir, name), "r");
-    const head = Buffer.alloc(4096);
-    let read = 0;
-    try {
-      read = (await handle.read(head, 0, head.length, 0)).bytesRead;
-    } finally {
-      await handle.close();
-    }
-    const kind = kindOf(head.subarray(0, read), encoding);
+    const kind = kindOf(await headOf(entryPath(dir, name)), encoding);
     // An old .xls goes to submit too: it says what to do with it, and the file lands in failed/.
     (kind === "binary" ? ignored : offered).push({ name, kind });
   }

@@ -166,7 +166,14 @@ export async function runInbox(args: InboxArgs, session: Session, given: InboxIo
     }
     const { offered, ignored } = await scanFolder(dir, args.encoding);
     let notTaken = ignored.length;
-    for (const file of ignored) emit(io, file.name, "ignored", 0, { reason: ignoredWhy(file) });
+    for (const file of ignored) {
+      // A file that reads as a payroll under a name never paid: said, and an exit cron reports,
+      // never a payroll left unpaid unsaid (helper-115: an HR export named `nomina-diciembre`).
+      const said = file.readsAsPayroll ? EXIT.usage : 0;
+      if (said) out.warn(`${file.name}: ${ignoredWhy(file)}`);
+      worst = Math.max(worst, said);
+      emit(io, file.name, "ignored", said, { reason: ignoredWhy(file) });
+    }
     const { ready, writing, looks, ahead } = await settled(
       dir,
       offered.map((file) => file.name),
@@ -281,7 +288,7 @@ function ignoredWhy(file: Candidate): string {
   if (file.kind === "partial")
     return "named as a file still being written (a transfer's or an editor's temporary name): not taken; it is taken once renamed to its own name";
   if (file.kind === "other")
-    return "named as no payroll is (a backup, an editor's or Office's temporary file, a conflicted copy: a payroll is taken as .csv, .tsv, .txt, .xlsx, .xlsm or .xls): not taken; to pay it, rename it so";
+    return `named as no payroll is (a backup, an editor's or Office's temporary file, a conflicted copy: a payroll is taken as .csv, .tsv, .txt, .xlsx, .xlsm or .xls): not taken${file.readsAsPayroll ? "; it reads as one: if it is a payroll to pay, rename it so; if it is an older copy of one, move it out of the folder" : ""}`;
   if (file.kind === "long")
     return `its name is ${Buffer.byteLength(file.name)} bytes long, longer than ${LONGEST_NAME}: its notes (${file.name}.error.txt) could not be written beside it; not taken; rename it to a shorter name`;
   if (file.kind !== "ours") return "not a CSV or xlsx file";

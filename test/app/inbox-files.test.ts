@@ -122,7 +122,15 @@ describe("inbox files", () => {
       { name: "payroll-desktop-7f3k2lq.csv", kind: "csv" },
       { name: "payroll.csv", kind: "csv" },
     ]);
-    expect(ignored).to.deep.equal([...others].sort().map((name) => ({ name, kind: "other" })));
+    // Each reads as a payroll (the run says so and exits 2); an empty one does not.
+    expect(ignored).to.deep.equal(
+      [...others].sort().map((name) => ({ name, kind: "other", readsAsPayroll: true })),
+    );
+    await writeFile(join(dir, "notes.md"), "");
+    expect((await scanFolder(dir)).ignored.find((file) => file.name === "notes.md")).to.deep.equal({
+      name: "notes.md",
+      kind: "other",
+    });
   });
 
   it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {

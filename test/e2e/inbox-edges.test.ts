@@ -101,15 +101,25 @@ describe("inbox: a drop folder at its edges", function () {
     await writeFile(join(inbox, "-"), text);
     // Other rows on standard input (a terminal, a pipe): never read.
     const run = await dotRun(await payroll(3, 20));
-    expect(run.code, run.stderr).to.equal(0);
+    // It reads as a payroll: said, and exit 2, never left unpaid unsaid (helper-115).
+    expect(run.code, run.stderr).to.equal(2);
+    expect(run.stderr).to.include("-: named as no payroll is (");
     const [file, summary] = lines(run);
     expect([file?.file, file?.outcome, file?.exit_code, file?.moved_to]).to.deep.equal([
       "-",
       "ignored",
-      0,
+      2,
       null,
     ]);
-    expect(summary).to.include({ command: "inbox", dir: ".", files: 0, done: 0, failed: 0, left: 0 });
+    expect(summary).to.include({
+      command: "inbox",
+      dir: ".",
+      files: 0,
+      done: 0,
+      failed: 0,
+      left: 0,
+      exit_code: 2,
+    });
     expect(held(box)).to.deep.equal([]);
     expect(await ls(inbox)).to.include("-");
     // Renamed as a payroll is, it is taken: that file's rows, once.
