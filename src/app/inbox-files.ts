@@ -97,6 +97,18 @@ export interface Candidate {
   readsAsPayroll?: boolean;
 }
 
+/** Files a desktop leaves in any shared folder (Windows' folder settings and thumbnails). */
+const SYSTEM_FILE = /^(desktop\.ini|thumbs\.db|ehthumbs\.db)$/i;
+
+/** A workbook, or text whose first line has a delimiter: maybe a payroll saved under another name. */
+function readsAsPayroll(head: Buffer, encoding?: string): boolean {
+  const kind = kindOf(head, encoding);
+  if (kind === "xlsx" || kind === "xls") return true;
+  if (kind !== "csv") return false;
+  const first = head.toString("latin1").split(/\r?\n/, 1)[0] ?? "";
+  return /[,;\t|]/.test(first);
+}
+
 /** A file's first 4 KiB, what kindOf reads. */
 async function headOf(path: string): Promise<Buffer> {
   const handle = await open(path, "r");
@@ -138,8 +150,11 @@ export async function scanFolder(
       // Said only for a file: subfolders (done/, failed/) are the folder's own.
       const other = await lstat(entryPath(dir, name)).catch(() => null);
       if (other?.isFile()) {
-        const kind = other.size > 0 ? kindOf(await headOf(entryPath(dir, name)), encoding) : "binary";
-        ignored.push({ name, kind: "other", ...(kind !== "binary" ? { readsAsPayroll: true } : {}) });
+        const reads =
+          !SYSTEM_FILE.test(name) &&
+          other.size > 0 &&
+          readsAsPayroll(await headOf(entryPath(dir, name)), encoding);
+        ignored.push({ name, kind: "other", ...(reads ? { readsAsPayroll: true } : {}) });
       }
       continue;
     }

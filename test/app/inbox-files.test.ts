@@ -126,11 +126,14 @@ describe("inbox files", () => {
     expect(ignored).to.deep.equal(
       [...others].sort().map((name) => ({ name, kind: "other", readsAsPayroll: true })),
     );
+    // An empty file, a desktop's folder settings, a note without a delimiter: not a payroll's reading.
     await writeFile(join(dir, "notes.md"), "");
-    expect((await scanFolder(dir)).ignored.find((file) => file.name === "notes.md")).to.deep.equal({
-      name: "notes.md",
-      kind: "other",
-    });
+    await writeFile(join(dir, "desktop.ini"), "[.ShellClassInfo]\r\nIconResource=x,0\r\n");
+    await writeFile(join(dir, "README"), "drop the payrolls here\n");
+    const plain = (await scanFolder(dir)).ignored
+      .filter((file) => !file.readsAsPayroll)
+      .map((file) => file.name);
+    expect(plain).to.deep.equal(["README", "desktop.ini", "notes.md"]);
   });
 
   it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {
