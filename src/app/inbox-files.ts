@@ -51,7 +51,8 @@ const PAYROLL_NAME = /\.(csv|tsv|txt|xlsx|xlsm|xls)$/i;
 // ("SFConflict"), OneDrive (the machine's name appended: "payroll-DESKTOP-7F3K2LQ.csv", helper-115).
 const CONFLICT_COPY = /conflict/i;
 // Windows' default machine names only, as written (`-pc-2026` may be a profit centre's).
-const MACHINE_COPY = /-(DESKTOP|LAPTOP)-[A-Z0-9]{7}\.[^.]+$/;
+// A desktop's name is DESKTOP- and 7, a laptop's LAPTOP- and 8 (NetBIOS's 15) (helper-116).
+const MACHINE_COPY = /-(DESKTOP-[A-Z0-9]{7}|LAPTOP-[A-Z0-9]{8})\.[^.]+$/;
 
 /**
  * A workbook (zip), an old binary workbook (OLE), text, or something else. `encoding`: the
@@ -100,13 +101,17 @@ export interface Candidate {
 /** Files a desktop leaves in any shared folder (Windows' folder settings and thumbnails). */
 const SYSTEM_FILE = /^(desktop\.ini|thumbs\.db|ehthumbs\.db)$/i;
 
-/** A workbook, or text whose first line has a delimiter: maybe a payroll saved under another name. */
+/**
+ * An xlsx workbook (a zip holding `xl/`: not a .docx or any zip), or text whose first line is a
+ * header of at least three columns: maybe a payroll saved under another name (helper-116: a
+ * README whose title had a comma, an Outlook message, made every run exit 2).
+ */
 function readsAsPayroll(head: Buffer, encoding?: string): boolean {
   const kind = kindOf(head, encoding);
-  if (kind === "xlsx" || kind === "xls") return true;
+  if (kind === "xlsx") return head.includes("xl/");
   if (kind !== "csv") return false;
   const first = head.toString("latin1").split(/\r?\n/, 1)[0] ?? "";
-  return /[,;\t|]/.test(first);
+  return [",", ";", "\t", "|"].some((delimiter) => first.split(delimiter).length >= 3);
 }
 
 /** A file's first 4 KiB, what kindOf reads. */
@@ -153,7 +158,8 @@ export async function scanFolder(
         const reads =
           !SYSTEM_FILE.test(name) &&
           other.size > 0 &&
-          readsAsPayroll(await headOf(entryPath(dir, name)), encoding);
+          // Gone since the folder was read (a save's temporary), or not ours to read: no payroll's.
+          readsAsPayroll(await headOf(entryPath(dir, name)).catch(() => Buffer.alloc(0)), encoding);
         ignored.push({ name, kind: "other", ...(reads ? { readsAsPayroll: true } : {}) });
       }
       continue;

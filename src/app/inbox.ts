@@ -288,7 +288,7 @@ function ignoredWhy(file: Candidate): string {
   if (file.kind === "partial")
     return "named as a file still being written (a transfer's or an editor's temporary name): not taken; it is taken once renamed to its own name";
   if (file.kind === "other")
-    return `named as no payroll is (a backup, an editor's or Office's temporary file, a conflicted copy: a payroll is taken as .csv, .tsv, .txt, .xlsx, .xlsm or .xls): not taken${file.readsAsPayroll ? "; it reads as one: if it is a payroll to pay, rename it so; if it is an older copy of one, move it out of the folder" : ""}`;
+    return `named as no payroll is (a backup, an editor's or Office's temporary file, a conflicted copy: a payroll is taken as .csv, .tsv, .txt, .xlsx, .xlsm or .xls, its name holding no "conflict" nor a machine's name): not taken${file.readsAsPayroll ? "; it reads as one: if it is a payroll to pay, rename it so; if it is an older copy of one, move it out of the folder" : ""}`;
   if (file.kind === "long")
     return `its name is ${Buffer.byteLength(file.name)} bytes long, longer than ${LONGEST_NAME}: its notes (${file.name}.error.txt) could not be written beside it; not taken; rename it to a shorter name`;
   if (file.kind !== "ours") return "not a CSV or xlsx file";

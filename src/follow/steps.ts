@@ -110,13 +110,16 @@ export async function runStep(
     }
     await ctx.journal.append({ t: "step", action, phase: "intent", request_id: current.id, at: now() });
     ctx.checkpoint?.(`${action}:intent`);
-    let answer: ConciergeRequest;
+    let answer: ConciergeRequest | null = null;
+    let unread = false;
     try {
       answer = await (action === "request_quote" ? ctx.api.requestQuote : ctx.api.acceptQuote)(current.id);
       ctx.checkpoint?.(`${action}:answered`);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (error.sent === "maybe") {
+      // A 2xx whose body could not be read: taken all the same (helper-116), as below.
+      if (error.status !== undefined && error.status >= 200 && error.status < 300) unread = true;
+      else if (error.sent === "maybe") {
         ctx.say(`${action} on request ${current.id}: no clear answer (${error.code}); reading the request`);
         unclear = true;
         await settle(ctx);
@@ -126,36 +129,52 @@ export async function runStep(
         if (unclear) throw refusedAfterUnclear(action, current, error);
         throw error;
       }
-      // A refusal may only mean an earlier call already did it: the request's state says.
-      const read = await readAfter(current.id);
-      if (error.kind === "validation" && !stepDone(action, read.state)) {
-        // Cancelled, the request is final whichever call landed: nothing it holds is paid.
-        if (unclear && read.state !== "cancelled") throw refusedAfterUnclear(action, read, error);
-        throw new StepRefused(action, read, error);
+      if (!unread) {
+        // A refusal may only mean an earlier call already did it: the request's state says.
+        const read = await readAfter(current.id);
+        if (error.kind === "validation" && !stepDone(action, read.state)) {
+          // Cancelled, the request is final whichever call landed: nothing it holds is paid.
+          if (unclear && read.state !== "cancelled") throw refusedAfterUnclear(action, read, error);
+          throw new StepRefused(action, read, error);
+        }
+        current = read;
+        continue;
       }
-      current = read;
+    }
+    if (answer !== null && stepDone(action, answer.state)) {
+      current = answer;
       continue;
     }
-    current = answer;
-    // Answered without the step showing (a server that takes it up after answering): taken,
-    // so never sent again by this run; a read after the settle delay says whether it shows
-    // (helper-113: a second accept_quote a second after the first; helper-115: a read that lags).
-    if (!stepDone(action, current.state) && current.state !== "cancelled") {
-      ctx.say(
-        `${action} on request ${current.id}: answered, yet it reads ${current.state}; reading the request`,
+    // Answered without the step showing (a server that takes it up after answering, a body
+    // not read): taken, so never sent again by this run; a read after the settle delay says
+    // whether it shows (helper-113: a second accept_quote a second after the first;
+    // helper-115: a read that lags; helper-116: a cancelled answer sent again).
+    ctx.say(
+      `${action} on request ${current.id}: answered, yet it reads ${answer?.state ?? "as nothing this client reads"}; reading the request`,
+    );
+    unclear = true;
+    await settle(ctx);
+    current = await readAfter(current.id);
+    // Cancelled, the request is final: refused as any step on a cancelled request is.
+    if (current.state === "cancelled")
+      throw new StepRefused(
+        action,
+        current,
+        new ApiError({
+          kind: "validation",
+          code: "request_cancelled",
+          detail: `the request is cancelled (${current.cancellation_reason ?? "no reason given"})`,
+          sent: "no",
+        }),
       );
-      unclear = true;
-      await settle(ctx);
-      current = await readAfter(current.id);
-      if (!stepDone(action, current.state) && current.state !== "cancelled")
-        throw new BatchError(
-          "unreachable",
-          `${action} on request ${current.id} was answered, yet the request still reads ${current.state}: Bitex may be taking it up (not sent again)`,
-          {
-            hint: "run the same command again in a few minutes; the request is read before anything is sent again",
-          },
-        );
-    }
+    if (!stepDone(action, current.state))
+      throw new BatchError(
+        "unreachable",
+        `${action} on request ${current.id} was answered, yet the request still reads ${current.state}: Bitex may be taking it up (not sent again)`,
+        {
+          hint: "run the same command again in a few minutes; the request is read before anything is sent again",
+        },
+      );
   }
 }
 

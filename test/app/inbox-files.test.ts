@@ -94,7 +94,7 @@ describe("inbox files", () => {
 
   it("lists a backup, an Office temporary and a conflicted copy as ignored, whatever they hold: an older version of the rows, paid beside the file (helper-112)", async () => {
     const dir = await tempDir();
-    const rows = "reference,amount\n";
+    const rows = "reference,port,amount\n";
     await writeFile(join(dir, "payroll.csv"), rows);
     const others = [
       "#payroll.csv#",
@@ -105,6 +105,7 @@ describe("inbox files", () => {
       "payroll (Case Conflict).csv",
       "payroll (SFConflict ana@example.com 2026-12-08-10-30-00).csv",
       "payroll-DESKTOP-7F3K2LQ.csv",
+      "payroll-LAPTOP-5N08LR59.csv",
       "payroll.csv.bak",
       "payroll.csv.orig",
       "payroll.csv~",
@@ -130,10 +131,21 @@ describe("inbox files", () => {
     await writeFile(join(dir, "notes.md"), "");
     await writeFile(join(dir, "desktop.ini"), "[.ShellClassInfo]\r\nIconResource=x,0\r\n");
     await writeFile(join(dir, "README"), "drop the payrolls here\n");
+    // A title with a comma, a Word document, an Outlook message: no payroll's reading (helper-116).
+    await writeFile(join(dir, "README.md"), "# Drop folder for payroll, read me first\n");
+    await writeFile(join(dir, "Instrucciones.docx"), Buffer.concat([ZIP, Buffer.from("word/document.xml")]));
+    await writeFile(join(dir, "Nomina.msg"), OLE);
     const plain = (await scanFolder(dir)).ignored
       .filter((file) => !file.readsAsPayroll)
       .map((file) => file.name);
-    expect(plain).to.deep.equal(["README", "desktop.ini", "notes.md"]);
+    expect(plain).to.deep.equal([
+      "Instrucciones.docx",
+      "Nomina.msg",
+      "README",
+      "README.md",
+      "desktop.ini",
+      "notes.md",
+    ]);
   });
 
   it("an output of no file in the folder (a remaining file dropped as it is) is listed as ignored; one beside its file is not", async () => {

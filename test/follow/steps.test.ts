@@ -135,6 +135,48 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     );
   });
 
+  it("an accept answered 200 with a body that cannot be read, and reads that lag: taken, never sent again (helper-116)", async () => {
+    const server = new FakeServer();
+    server.stale = { ...server.state };
+    server.acceptQuote = async () => {
+      server.calls.push("accept_quote");
+      server.state = { ...server.state, state: "quote_accepted" };
+      throw new ApiError({
+        kind: "bad_response",
+        code: "api_bad_response",
+        detail: "not JSON",
+        sent: "maybe",
+        status: 200,
+      });
+    };
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(stopFor(error, true)).to.include({ code: "unreachable" });
+  });
+
+  it("an accept answered 2xx showing the request cancelled: refused once, never sent again (helper-116)", async () => {
+    const server = new FakeServer();
+    server.acceptQuote = async () => {
+      server.calls.push("accept_quote");
+      server.state = { ...server.state, state: "cancelled", cancellation_reason: "quote_not_accepted" };
+      return { ...server.state };
+    };
+    const { ctx } = await context(server);
+    let error: unknown;
+    await runStep(ctx, "accept_quote", server.state).catch((e) => {
+      error = e;
+    });
+    expect(server.calls).to.deep.equal(["accept_quote", "get"]);
+    expect(error).to.be.instanceOf(StepRefused);
+    expect((error as StepRefused).message).to.equal(
+      "accept_quote on request 7: the request is cancelled (quote_not_accepted)",
+    );
+  });
+
   it("a lost answer, then the read refused at the door (the API down): unclear, never an error of a call surely not acted on (helper-115)", async () => {
     const server = new FakeServer();
     server.next = "lose";
