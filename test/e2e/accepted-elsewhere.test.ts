@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
+import { Api } from "../sandbox/helpers.js";
 
 describe("accept after another hand accepted one of the batch's requests", function () {
   this.timeout(60_000);
@@ -22,11 +23,7 @@ describe("accept after another hand accepted one of the batch's requests", funct
         runCli([...args, "--rate", "1000", "--tz", "UTC"], { cwd: dir, env: apiEnv(box) });
       expect((await run(["submit", "payroll.csv"])).code).to.equal(0);
       expect((await run(["quote", "payroll.csv", "--wait", "0"])).code).to.equal(0);
-      const byHand = await fetch(`${box.url}/concierge_requests/1/accept_quote`, {
-        method: "POST",
-        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
-      });
-      expect(byHand.status).to.equal(200);
+      expect((await new Api(box).post("/concierge_requests/1/accept_quote")).status).to.equal(200);
       const accepted = await run([
         "accept",
         "payroll.csv",

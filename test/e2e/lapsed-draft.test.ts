@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
+import { Api } from "../sandbox/helpers.js";
 
 describe("a batch whose slow quote lapsed while its other requests were still draft", function () {
   this.timeout(120_000);
@@ -53,11 +54,7 @@ describe("a batch whose slow quote lapsed while its other requests were still dr
       expect(await readFile(join(dir, "payroll.remaining.csv"), "utf8")).to.equal(file([pick("EMP-1005")]));
 
       // The draft cancelled at Bitex (as its owner may), the next status releases its rows too.
-      const cancel = await fetch(`${box.url}/concierge_requests/1/cancel`, {
-        method: "POST",
-        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
-      });
-      expect(cancel.status).to.equal(200);
+      expect((await new Api(box).post("/concierge_requests/1/cancel")).status).to.equal(200);
       const after = await run(["status", "payroll.csv", "--json"]);
       expect(after.code, after.stderr).to.equal(1);
       expect(JSON.parse(after.stdout).remaining).to.deep.equal({ file: "payroll.remaining.csv", rows: 3 });

@@ -14,6 +14,7 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { rewriteProxy } from "../helpers/rewrite-proxy.js";
 import { apiEnv, demoRows, demoSeed, stoppedSandbox } from "../helpers/sandbox.js";
+import { Api } from "../sandbox/helpers.js";
 
 describe("a batch whose rows were released to its remaining file (a draft beside a cancelled request)", function () {
   this.timeout(120_000);
@@ -39,11 +40,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
         ["2", "draft", 0],
       ]);
       // Bitex prunes the empty request (here: cancelled through the API, as its owner may).
-      const cancel = await fetch(`${box.url}/concierge_requests/2/cancel`, {
-        method: "POST",
-        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
-      });
-      expect(cancel.status).to.equal(200);
+      expect((await new Api(box).post("/concierge_requests/2/cancel")).status).to.equal(200);
 
       // The draft's rows stay in it: only the refused row is in the remaining file.
       const status = await run(["status", "payroll.csv", "--json"]);
@@ -208,11 +205,7 @@ describe("a batch whose rows were released to its remaining file (a draft beside
       expect(submitted.code, submitted.stderr).to.equal(1);
       const { batch_id: batchId } = JSON.parse(submitted.stdout) as { batch_id: string };
       // Request 1, holding the two good rows, cancelled at Bitex: a status would release them.
-      const cancel = await fetch(`${box.url}/concierge_requests/1/cancel`, {
-        method: "POST",
-        headers: { Authorization: box.apiKey, "Content-Type": "application/vnd.api+json" },
-      });
-      expect(cancel.status).to.equal(200);
+      expect((await new Api(box).post("/concierge_requests/1/cancel")).status).to.equal(200);
       const owner = { pid: holder.pid, host: hostname(), started_at: "2026-12-06T14:00:00.000Z", nonce: "n" };
       await writeFile(join(state, batchId, "lock"), JSON.stringify(owner), { mode: 0o600 });
       // The submit's remaining file: the row Bitex refused, released already.
