@@ -567,18 +567,20 @@ export async function acceptedElsewhereLine(
   journalPath: string,
   follow: BatchFollow,
 ): Promise<string | null> {
-  const entries = await readJournal(journalPath).catch(() => []);
-  const sent = new Set(
-    entries.flatMap((entry) =>
-      entry.t === "step" && entry.action === "accept_quote" && entry.phase === "intent"
-        ? [entry.request_id]
-        : [],
-    ),
-  );
+  // By intents, never by "done": a run records as done a request it found accepted.
+  const sent = new Set((await acceptSteps(journalPath, "intent")).map((step) => step.request_id));
   const elsewhere = acceptedRequests(follow).flatMap((request) => (sent.has(request.id) ? [] : [request.id]));
   return elsewhere.length > 0
     ? `request(s) ${elsewhere.join(", ")} were accepted before this run, by another hand (no accept of them is in this machine's journal): counted in the figures below`
     : null;
+}
+
+/** This machine's journaled accept steps of one phase (none when it cannot be read). */
+async function acceptSteps(journalPath: string, phase: "intent" | "done") {
+  const entries = await readJournal(journalPath).catch(() => []);
+  return entries.flatMap((entry) =>
+    entry.t === "step" && entry.action === "accept_quote" && entry.phase === phase ? [entry] : [],
+  );
 }
 
 /**
@@ -586,15 +588,15 @@ export async function acceptedElsewhereLine(
  * (the last accept this machine's journal recorded as done), never "accepted" as if it had.
  */
 export async function alreadyAcceptedLine(journalPath: string, zone: string): Promise<string> {
-  const entries = await readJournal(journalPath).catch(() => []);
-  const accepts = (phase: string) =>
-    entries.flatMap((entry) =>
-      entry.t === "step" && entry.action === "accept_quote" && entry.phase === phase ? [entry.at] : [],
-    );
-  const at = accepts("done").sort().at(-1);
+  const latest = async (phase: "intent" | "done") =>
+    (await acceptSteps(journalPath, phase))
+      .map((step) => step.at)
+      .sort()
+      .at(-1);
+  const at = await latest("done");
   if (at) return `Already accepted at ${humanTime(at, zone)}; nothing sent`;
   // A run stopped (a kill, a lost answer) after sending its accept and before recording the answer.
-  const sent = accepts("intent").sort().at(-1);
+  const sent = await latest("intent");
   return sent
     ? `Already accepted (the accept sent from this machine at ${humanTime(sent, zone)} had no answer on record: it landed, or another hand's did); nothing sent`
     : "Already accepted (no accept of it is in this machine's journal); nothing sent";
