@@ -59,6 +59,14 @@ class FakeServer implements StepApi {
   }
 }
 
+/** What a step that must fail threw; a step that succeeded fails the test. */
+async function failureOf(step: Promise<unknown>): Promise<unknown> {
+  return step.then(
+    () => expect.fail("the step succeeded"),
+    (error: unknown) => error,
+  );
+}
+
 /** Every journal a test opened: closed after it, as a run closes its own (no handle left to the GC). */
 const opened: JournalWriter[] = [];
 
@@ -122,10 +130,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     server.next = "answer-before-acting";
     server.stale = { ...server.state }; // the reads keep showing it quoted
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get"]);
     expect(server.state.state).to.equal("quote_accepted");
     const mapped = stopFor(error, true);
@@ -150,10 +155,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
       });
     };
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get"]);
     expect(stopFor(error, true)).to.include({ code: "unreachable" });
   });
@@ -166,10 +168,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
       return { ...server.state };
     };
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get"]);
     expect(error).to.be.instanceOf(StepRefused);
     expect((error as StepRefused).message).to.equal(
@@ -185,10 +184,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
       throw new ApiError({ kind: "network", code: "api_unreachable", detail: "refused", sent: "no" });
     };
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get"]);
     expect(error).to.not.be.instanceOf(ApiError);
     const mapped = stopFor(error, true);
@@ -210,10 +206,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     const server = new FakeServer();
     server.state = request({ state: "cancelled", cancellation_reason: "quote_not_accepted" });
     const { ctx, entries } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", request({ state: "quoted" })).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", request({ state: "quoted" })));
     expect(error).to.be.instanceOf(StepRefused);
     // The one mapper makes it the CLI's refusal (exit 2), naming the request and its state.
     const mapped = stopFor(error, true);
@@ -250,10 +243,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     server.next = "lose";
     server.stale = { ...server.state }; // the reads keep showing it quoted
     const { ctx, entries } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get", "accept_quote", "get"]);
     expect(server.state.state).to.equal("quote_accepted");
     expect(error).to.not.be.instanceOf(StepRefused);
@@ -275,10 +265,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
       return read();
     };
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(server.calls).to.deep.equal(["accept_quote", "get", "accept_quote"]);
     expect(error).to.not.be.instanceOf(ApiError);
     const mapped = stopFor(error, true);
@@ -296,10 +283,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     server.stale = { ...server.state };
     server.state = { ...server.state, state: "working" };
     const { ctx } = await context(server, past);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.stale).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.stale));
     expect(stopFor(error, true)).to.include({ code: "unreachable" });
   });
 
@@ -314,10 +298,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     ]);
     expect(past.stepsSentAt.get("7")).to.deep.equal({ request_quote: sent });
     const { ctx } = await context(server, past);
-    let error: unknown;
-    await runStep(ctx, "request_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "request_quote", server.state));
     expect(error).to.be.instanceOf(StepRefused);
   });
 
@@ -325,10 +306,7 @@ describe("follow/steps: a money step is sent once, and a lost answer is settled 
     const server = new FakeServer();
     server.next = "unreachable";
     const { ctx } = await context(server);
-    let error: unknown;
-    await runStep(ctx, "accept_quote", server.state).catch((e) => {
-      error = e;
-    });
+    const error = await failureOf(runStep(ctx, "accept_quote", server.state));
     expect(error).to.be.instanceOf(ApiError);
     expect(server.state.state).to.equal("quoted");
   });
